@@ -1,0 +1,156 @@
+# asynclab — plain GNU make.
+#
+#   make            build ./asynclab
+#   make run        build, then run the default scenario
+#   make test       build and run every test (unit + end-to-end)
+#   make bench      build and run the benchmarks (figures and ratios)
+#   make asan       address + undefined sanitizers, then the tests
+#   make fuzz       a bounded libFuzzer run of the scenario loader
+#   make install    PREFIX=/usr/local
+#
+# Missing Debian packages are installed on first use (scripts/deps.sh); the
+# pkg-config flags they provide are cached in $(B)/config.mk.
+
+VERSION    := 0.1.0
+PREFIX     ?= /usr/local
+B          ?= build
+CC         ?= cc
+OPT        ?= -O2
+FUZZ_SECS  ?= 60
+FUZZ_CC    ?= clang
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wpointer-arith -Wcast-qual -Wwrite-strings -Wformat=2 -Wundef \
+	-Wvla -Wnull-dereference -Wimplicit-fallthrough -Wold-style-definition \
+	-Wdouble-promotion -Wmissing-declarations -Wredundant-decls
+
+CFLAGS   ?= $(OPT) -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DAL_VERSION='"$(VERSION)"' $(WARN) \
+	-I. -MMD -MP $(CFLAGS) $(EXTRA_CFLAGS) $(PKG_CFLAGS)
+ALL_LDFLAGS = $(LDFLAGS) $(EXTRA_LDFLAGS)
+LIBS = $(PKG_LIBS) -lm -lpthread
+
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-6s %s\n' $(1) $(2)
+endif
+
+# Layers, bottom up (shared/DESIGN.md): every folder's .c files go in the
+# library but app/main.c, which is the command.
+LAYERS   := core sim models net viz app
+LIB_SRC  := $(filter-out app/main.c,$(foreach d,$(LAYERS),$(wildcard $(d)/*.c)))
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
+TEST_SRC := $(wildcard tests/test_*.c)
+TESTS    := $(TEST_SRC:tests/%.c=$(B)/tests/%)
+BENCH_SRC := $(wildcard bench/bench_*.c)
+BENCHES  := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
+SHTESTS  := $(sort $(wildcard tests/e2e_*.sh))
+
+.PHONY: all run test unit e2e bench asan fuzz install clean deps
+.DEFAULT_GOAL := all
+
+all: asynclab
+
+# --- dependencies: install what is missing, then cache pkg-config's answer
+$(B)/config.mk: scripts/deps.sh
+	@mkdir -p $(B)
+	$(Q)./scripts/deps.sh
+	$(Q){ echo "PKG_CFLAGS := $$(pkg-config --cflags yaml-0.1 libevent sdl2 SDL2_ttf SDL2_image)"; \
+	     echo "PKG_LIBS := $$(pkg-config --libs yaml-0.1 libevent sdl2 SDL2_ttf SDL2_image)"; \
+	     echo "CMOCKA_CFLAGS := $$(pkg-config --cflags cmocka)"; \
+	     echo "CMOCKA_LIBS := $$(pkg-config --libs cmocka)"; } > $@.tmp && mv $@.tmp $@
+deps: $(B)/config.mk
+ifeq ($(filter clean,$(MAKECMDGOALS)),)
+include $(B)/config.mk
+endif
+
+# --- objects, library, command
+$(B)/%.o: %.c $(B)/config.mk
+	@mkdir -p $(@D)
+	$(call say,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(B)/libasynclab.a: $(LIB_OBJ)
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+asynclab: $(B)/app/main.o $(B)/libasynclab.a
+	$(call say,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+# --- tests: one cmocka binary per tests/test_*.c, then the shell end-to-end
+$(B)/tests/%.o: tests/%.c $(B)/config.mk
+	@mkdir -p $(@D)
+	$(call say,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -c $< -o $@
+
+$(B)/tests/%: $(B)/tests/%.o $(B)/libasynclab.a
+	$(call say,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LIBS)
+
+unit: $(TESTS)
+	$(Q)failed=0; for t in $(TESTS); do \
+		echo "== $$t"; $$t || failed=$$((failed + 1)); \
+	done; \
+	if [ $$failed -ne 0 ]; then echo "unit: $$failed test binaries failed"; exit 1; fi
+
+e2e: asynclab
+	$(Q)pass=0; fail=0; for t in $(SHTESTS); do \
+		echo "== $$t"; \
+		if ASYNCLAB=./asynclab sh $$t; then pass=$$((pass + 1)); else fail=$$((fail + 1)); fi; \
+	done; \
+	echo "e2e: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
+
+test: asynclab $(TESTS)
+	$(Q)$(MAKE) --no-print-directory unit
+	$(Q)$(MAKE) --no-print-directory e2e
+
+# --- benchmarks: figures, not pass/fail
+$(B)/bench/%.o: bench/%.c $(B)/config.mk
+	@mkdir -p $(@D)
+	$(call say,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(B)/bench/%: $(B)/bench/%.o $(B)/libasynclab.a
+	$(call say,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+bench: $(BENCHES)
+	$(Q)for b in $(BENCHES); do $$b || exit 1; done
+
+# --- sanitizers: a separate tree, the same tests
+asan:
+	$(Q)$(MAKE) --no-print-directory B=build-asan OPT=-O1 \
+		EXTRA_CFLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
+		EXTRA_LDFLAGS='-fsanitize=address,undefined' test
+
+# --- fuzzing: libFuzzer on the scenario loader, bounded in time
+FUZZ_SRC := $(filter-out app/main.c,$(wildcard core/*.c app/*.c))
+$(B)/fuzz/fuzz_scenario: tests/fuzz_scenario.c $(FUZZ_SRC) $(B)/config.mk
+	@mkdir -p $(@D)
+	$(call say,FUZZCC,$@)
+	$(Q)$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -DAL_VERSION='"$(VERSION)"' -I. -g -O1 \
+		-fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) \
+		tests/fuzz_scenario.c $(FUZZ_SRC) -o $@ $(LIBS)
+
+fuzz: $(B)/fuzz/fuzz_scenario
+	@mkdir -p $(B)/fuzz/corpus
+	$(Q)$< -max_total_time=$(FUZZ_SECS) -timeout=5 -rss_limit_mb=2048 \
+		-dict=tests/fuzz_scenario.dict $(B)/fuzz/corpus scenarios tests/scenarios/bad
+
+# --- run and install
+run: asynclab
+	./asynclab run
+
+install: asynclab
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/asynclab/scenarios
+	install -m 755 asynclab $(DESTDIR)$(PREFIX)/bin/asynclab
+	install -m 644 scenarios/*.yaml $(DESTDIR)$(PREFIX)/share/asynclab/scenarios/
+
+clean:
+	rm -rf build build-asan asynclab
+
+-include $(LIB_OBJ:.o=.d) $(B)/app/main.d $(TESTS:=.d) $(BENCHES:=.d)

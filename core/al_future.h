@@ -1,0 +1,75 @@
+/* Futures, stackless coroutines and Tasks: the article's Future / generator /
+ * Task (sections 4.5-4.8) in C.
+ *
+ * A future is pending, done or cancelled; when it leaves pending it carries a
+ * value and an `err` (0 or an errno value: errors are values).  Its done
+ * callbacks never run inside al_future_set(): they are moved, in order, to the
+ * loop's ready queue and run from al_loop_run(), as asyncio does.
+ *
+ * Callbacks are intrusive nodes (struct al_cb) owned by whoever waits, so
+ * waiting allocates nothing: a Task waits with the node inside it. */
+#ifndef AL_FUTURE_H
+#define AL_FUTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/al_loop.h"
+
+enum al_fstate { AL_PENDING = 0, AL_DONE = 1, AL_CANCELLED = 2 };
+
+struct al_future {
+	struct al_cb *head;      /* done callbacks, in registration order */
+	struct al_cb **tail;
+	struct al_loop *loop;
+	int64_t value;
+	int err;
+	uint8_t state;           /* enum al_fstate */
+};
+
+/* Pending future bound to loop. */
+static inline void al_future_init(struct al_future *f, struct al_loop *loop)
+{
+	f->head = NULL;
+	f->tail = &f->head;
+	f->loop = loop;
+	f->value = 0;
+	f->err = 0;
+	f->state = AL_PENDING;
+}
+
+int al__future_refuse(void);
+
+/* Completes a pending future with (value, err) and schedules its callbacks.
+ * Returns 0, or -1 (EINVAL) if f was not pending: completing twice is
+ * refused, not fatal, because a cancelled future may still see its I/O
+ * finish. */
+static inline int al_future_set(struct al_future *f, int64_t value, int err)
+{
+	if (f->state != AL_PENDING)
+		return al__future_refuse();
+	f->value = value;
+	f->err = err;
+	f->state = AL_DONE;
+	if (f->head) {
+		al_loop_splice(f->loop, f->head, f->tail);
+		f->head = NULL;
+		f->tail = &f->head;
+	}
+	return 0;
+}
+/* Cancels a pending future: state AL_CANCELLED, err ECANCELED, callbacks
+ * scheduled.  Returns 0, or -1 if it was not pending. */
+int al_future_cancel(struct al_future *f);
+/* Adds cb to f's done callbacks; if f is already done, cb is scheduled
+ * right away (still deferred). */
+void al_future_on_done(struct al_future *f, struct al_cb *cb);
+/* Removes cb if it is still waiting on f; returns 1 if removed, else 0. */
+int al_future_remove(struct al_future *f, struct al_cb *cb);
+
+static inline int al_future_done(const struct al_future *f)
+{
+	return f->state != AL_PENDING;
+}
+
+#endif

@@ -1,0 +1,40 @@
+/* The crawler's HTTP/1.0, shared by the models, the simulator and the
+ * origin server: the request, the response header, deterministic page
+ * bodies (so every byte can be verified) and an incremental response
+ * checker. */
+#ifndef AL_HTTP_H
+#define AL_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* "GET /N HTTP/1.0\r\nHost: host\r\n\r\n" ("/" for page 0).  Returns the
+ * length, or -1 if it does not fit in cap. */
+int al_http_request(char *buf, size_t cap, const char *host, int64_t page);
+/* The response header for a body of len bytes; returns its length or -1. */
+int al_http_header(char *buf, size_t cap, int64_t len);
+/* Bytes [off, off + n) of page `page`'s body under `seed`: printable text,
+ * a pure function of its arguments. */
+void al_page_bytes(uint64_t seed, int64_t page, int64_t off, void *buf, size_t n);
+/* FNV-1a of a whole page body, as al_http_resp computes it. */
+uint64_t al_page_sum(uint64_t seed, int64_t page, int64_t len);
+
+/* Incremental response checker: feed it what recv returns. */
+struct al_http_resp {
+	char head[512];
+	int head_len;                /* bytes of header kept so far */
+	int in_body;
+	int status;
+	int64_t content_length;      /* -1: not given */
+	int64_t body;                /* body bytes seen */
+	uint64_t sum;                /* FNV-1a of the body */
+};
+
+void al_http_resp_init(struct al_http_resp *r);
+/* Returns 0, or -1 (EBADMSG) for a malformed or oversized header. */
+int al_http_resp_feed(struct al_http_resp *r, const void *buf, size_t n);
+/* At end of stream: 0 if the response is complete (200, body length as
+ * announced), else -1 with errno EBADMSG. */
+int al_http_resp_finish(const struct al_http_resp *r);
+
+#endif

@@ -1,0 +1,64 @@
+/* The event loop: a FIFO of ready callbacks in front of a backend (the
+ * `os`) that supplies time and external events.
+ *
+ * al_loop_run() alternates between draining the ready queue and asking the
+ * backend to wait for the next external event (sim: pop the event queue and
+ * jump the virtual clock; real: one pass of libevent).  It returns when no
+ * task is left, or when tasks are left but nothing can ever wake them. */
+#ifndef AL_LOOP_H
+#define AL_LOOP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct al_os;
+struct al_task;
+struct al_cb;
+
+typedef void (*al_cb_fn)(struct al_cb *cb);
+
+/* A deferred call.  `next` links it either into one future's callback list
+ * or into the loop's ready queue, never both. */
+struct al_cb {
+	struct al_cb *next;
+	al_cb_fn fn;
+};
+
+struct al_loop {
+	struct al_cb *ready;         /* FIFO of callbacks due now */
+	struct al_cb **ready_tail;
+	struct al_os *os;            /* backend; NULL: ready queue only */
+	struct al_task *current;     /* the task being resumed, or NULL */
+	struct al_task *live;        /* unfinished tasks, newest first */
+	int64_t tasks;               /* tasks not yet finished */
+	uint64_t resumes;            /* coroutine resumes, for reports */
+	uint64_t callbacks;          /* callbacks dispatched */
+};
+
+void al_loop_init(struct al_loop *loop, struct al_os *os);
+
+/* Schedules cb to run from the loop, after everything already scheduled. */
+static inline void al_loop_post(struct al_loop *loop, struct al_cb *cb)
+{
+	cb->next = NULL;
+	*loop->ready_tail = cb;
+	loop->ready_tail = &cb->next;
+}
+
+/* Moves a whole callback list [head, *tail) to the end of the ready queue. */
+static inline void al_loop_splice(struct al_loop *loop, struct al_cb *head,
+				  struct al_cb **tail)
+{
+	*loop->ready_tail = head;
+	loop->ready_tail = tail;
+}
+
+/* Runs ready callbacks until the queue is empty; returns how many ran. */
+uint64_t al_loop_drain(struct al_loop *loop);
+/* Runs until every task has finished: returns 0.  Returns -1 with errno
+ * EDEADLK if tasks remain and neither the ready queue nor the backend has
+ * anything left that could wake them (al_loop_report_blocked() says who
+ * waits on what). */
+int al_loop_run(struct al_loop *loop);
+
+#endif

@@ -1,0 +1,100 @@
+/* The `os`: the machine that models program against, one ops table per
+ * backend (sim/sim_os.c, net/net_os.c), chosen at run time.
+ *
+ * Calls that can block take `struct al_future *wait`:
+ *   - wait == NULL: the non-blocking flavour.  The call returns at once with
+ *     a result >= 0, or -EAGAIN / -EINPROGRESS (a "futile" syscall), or
+ *     another -errno.
+ *   - wait != NULL: the blocking flavour.  The call returns 0 and the result
+ *     arrives in *wait (value >= 0, or err).  In sim, awaiting it blocks the
+ *     simulated thread; in real, the real thread blocks inside the call and
+ *     *wait is already done when it returns.  Validation errors (a bad fd)
+ *     come back through *wait too, so model code has one error path.
+ *
+ * Every call is a syscall for the counters; in sim its CPU cost is charged
+ * to the calling thread, which pays it before its next await completes.
+ * Results that are counts of bytes or ids are int64_t; errors are -errno. */
+#ifndef AL_OS_H
+#define AL_OS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/al_future.h"
+#include "core/al_scenario.h"
+#include "core/al_task.h"
+
+struct al_os;
+struct al_trace;
+
+enum { AL_EV_READ = 1, AL_EV_WRITE = 2 };
+enum al_spawn_kind { AL_SPAWN_THREAD, AL_SPAWN_PROCESS };
+
+struct al_sel_event {
+	int fd;
+	unsigned events;             /* AL_EV_READ | AL_EV_WRITE */
+	void *data;                  /* what was registered with the fd */
+};
+
+struct al_os_ops {
+	const char *name;            /* "sim", "real" */
+
+	/* --- clock, timers, and the loop's wait for external events */
+	int64_t (*now)(struct al_os *os);                       /* ns */
+	void (*timer_start)(struct al_os *os, struct al_timer *tm);
+	void (*timer_cancel)(struct al_os *os, struct al_timer *tm);
+	/* Processes external events until at least one callback is ready.
+	 * Returns 1 if it made progress, 0 if nothing is pending anywhere. */
+	int (*wait)(struct al_os *os);
+
+	/* --- sockets: page `page` of the workload is the peer's address */
+	int64_t (*socket)(struct al_os *os, int nonblocking);  /* fd or -EMFILE/-ENOMEM */
+	int64_t (*connect)(struct al_os *os, int fd, int64_t page, struct al_future *wait);
+	int64_t (*send)(struct al_os *os, int fd, const void *buf, size_t len,
+			struct al_future *wait);
+	/* At most cap bytes (the article reads 4096); 0 at end of stream. */
+	int64_t (*recv)(struct al_os *os, int fd, void *buf, size_t cap,
+			struct al_future *wait);
+	int64_t (*close)(struct al_os *os, int fd);
+	/* Busy-polls fd with non-blocking calls until `events` is ready, as the
+	 * article's 3.4 loop does; value = the number of futile calls made.  The
+	 * sim may advance a long spin analytically. */
+	int64_t (*spin)(struct al_os *os, int fd, unsigned events, struct al_future *wait);
+
+	/* --- selector (select / poll / epoll, as the scenario names) */
+	int64_t (*sel_open)(struct al_os *os, enum al_poller kind);
+	/* events == 0 unregisters.  -EBADF, -EINVAL (select: fd >= FD_SETSIZE). */
+	int64_t (*sel_ctl)(struct al_os *os, int sel, int fd, unsigned events, void *data);
+	/* Waits for ready fds; value = how many were written to out. */
+	int64_t (*sel_wait)(struct al_os *os, int sel, struct al_sel_event *out, int max,
+			    struct al_future *wait);
+	int64_t (*sel_close)(struct al_os *os, int sel);
+
+	/* --- threads and processes: run fn(frame) as a new task in a new
+	 * thread / process; id or -EAGAIN / -ENOMEM. */
+	int64_t (*spawn)(struct al_os *os, enum al_spawn_kind kind, struct al_task *task,
+			 al_coro_fn fn, void *frame, const char *name);
+	int64_t (*join)(struct al_os *os, int64_t id, struct al_future *wait);
+	int64_t (*pipe)(struct al_os *os, int fds[2]);
+	/* A mutex shared by the threads of one process (the thread model's
+	 * locked queue): lock_open gives its id. */
+	int64_t (*lock_open)(struct al_os *os);
+	int64_t (*lock)(struct al_os *os, int64_t lk, struct al_future *wait);
+	int64_t (*unlock)(struct al_os *os, int64_t lk);
+
+	/* --- CPU work (ns of this machine's time) and memory accounting */
+	int64_t (*cpu)(struct al_os *os, int64_t ns, struct al_future *wait);
+	/* Charges delta bytes (may be negative); -ENOMEM past the limit. */
+	int64_t (*mem)(struct al_os *os, int64_t delta);
+};
+
+/* The part of every backend that models may read. */
+struct al_os {
+	const struct al_os_ops *ops;
+	struct al_loop *loop;
+	struct al_trace *trace;      /* NULL: not recording */
+	const struct al_scenario *sc;
+	void *impl;                  /* the backend's own state */
+};
+
+#endif

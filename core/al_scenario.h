@@ -1,0 +1,148 @@
+/* A scenario: everything needed to replay a run (shared/DESIGN.md,
+ * "Scenario files").  Plain data with a default for every field; app/ fills
+ * it from YAML, sim/ and net/ read it.  Units are fixed here: times in
+ * nanoseconds, sizes in bytes, bandwidth in bits per second, frequency in
+ * hertz, probabilities in [0, 1]. */
+#ifndef AL_SCENARIO_H
+#define AL_SCENARIO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/al_dist.h"
+
+enum al_model {
+	AL_MODEL_SYNC,
+	AL_MODEL_PROCESS,
+	AL_MODEL_THREAD,
+	AL_MODEL_NONBLOCKING,
+	AL_MODEL_CALLBACK,
+	AL_MODEL_GENERATOR,
+	AL_MODEL_ASYNCIO,
+	AL_MODEL_COUNT
+};
+
+enum al_poller { AL_POLL_EPOLL, AL_POLL_POLL, AL_POLL_SELECT };
+enum al_profile { AL_PROFILE_PYTHON, AL_PROFILE_C, AL_PROFILE_FILE };
+enum al_overflow { AL_OVERFLOW_QUEUE, AL_OVERFLOW_REFUSE };
+
+/* The machine's cost table (docs/costs.md).  A profile fills every field; a
+ * scenario's `machine.costs` overrides single ones. */
+struct al_costs {
+	int64_t syscall_ns;          /* one socket syscall                    */
+	int64_t thread_switch_ns;    /* context switch between threads        */
+	int64_t process_switch_ns;   /* context switch between processes      */
+	int64_t thread_create_ns;    /* create + join                         */
+	int64_t process_create_ns;   /* fork + exit + wait                    */
+	int64_t pool_startup_ns;     /* a worker pool's fixed start-up cost    */
+	int64_t thread_memory;       /* resident bytes per thread              */
+	int64_t thread_stack;        /* virtual bytes reserved per thread      */
+	int64_t process_memory;      /* resident bytes per process             */
+	int64_t coroutine_memory;    /* bytes per coroutine / task             */
+	int64_t socket_memory;       /* kernel + user bytes per open socket    */
+	int64_t coroutine_resume_ns; /* resume a suspended coroutine           */
+	int64_t callback_ns;         /* dispatch one callback                  */
+	int64_t select_ns;           /* register + select + unregister         */
+	int64_t select_per_fd_ns;    /* select/poll cost per watched fd        */
+	int64_t time_slice_ns;       /* scheduler slice for CPU-bound threads  */
+	int64_t wakeup_ns;           /* blocked -> running latency             */
+	int64_t gil_interval_ns;     /* python: GIL switch interval (0: none)  */
+	int64_t parse_ns_per_kib;    /* CPU work to handle 1 KiB of response   */
+};
+
+struct al_machine {
+	enum al_profile profile;
+	char profile_file[256];      /* when profile == AL_PROFILE_FILE        */
+	int cores;
+	int64_t hz;
+	int64_t memory;              /* bytes                                  */
+	int fd_limit;
+	struct al_costs costs;
+};
+
+struct al_network {
+	int64_t rtt_ns;
+	struct al_dist jitter;       /* added to each one-way delay, ns        */
+	int64_t bandwidth_bps;       /* bits per second of the client's link   */
+	double loss;                 /* per-segment loss probability           */
+	int64_t rto_ns;              /* initial retransmission timeout         */
+};
+
+struct al_server {
+	struct al_dist think;        /* ns before the first response byte      */
+	struct al_dist page_size;    /* bytes of the response body             */
+	int backlog;                 /* accept queue length                    */
+	int max_concurrent;          /* 0: unlimited                           */
+	enum al_overflow overflow;   /* past backlog: queue or refuse          */
+};
+
+struct al_workload {
+	int64_t pages;
+	char host[128];
+	int port;
+	int64_t timeout_ns;          /* per page; 0: none                      */
+};
+
+struct al_model_cfg {
+	bool enabled;
+	int workers;                 /* process, thread                         */
+	enum al_poller poller;       /* callback, generator, asyncio            */
+	bool gil;                    /* thread: default true on python profile  */
+	int64_t limit;               /* asyncio: concurrency limit (0: none)    */
+};
+
+/* A timed change: from `at` on, the fields flagged in `set` take the values
+ * given in `network` / `server`. */
+enum {
+	AL_EV_RTT = 1 << 0,
+	AL_EV_JITTER = 1 << 1,
+	AL_EV_BANDWIDTH = 1 << 2,
+	AL_EV_LOSS = 1 << 3,
+	AL_EV_THINK = 1 << 4,
+	AL_EV_PAGE_SIZE = 1 << 5,
+	AL_EV_MAX_CONCURRENT = 1 << 6,
+	AL_EV_LINK_DOWN = 1 << 7,    /* the link drops: connections reset      */
+	AL_EV_LINK_UP = 1 << 8,
+};
+
+struct al_event_cfg {
+	int64_t at_ns;
+	unsigned set;
+	struct al_network network;
+	struct al_server server;
+};
+
+#define AL_SCENARIO_MAX_EVENTS 64
+
+struct al_scenario {
+	char name[64];
+	char path[256];              /* where it was loaded from ("" built-in) */
+	uint64_t seed;
+	struct al_machine machine;
+	struct al_network network;
+	struct al_server server;
+	struct al_workload workload;
+	struct al_model_cfg models[AL_MODEL_COUNT];
+	int nevents;
+	struct al_event_cfg events[AL_SCENARIO_MAX_EVENTS];
+	bool trace;                  /* record the trace (off for huge runs)    */
+};
+
+/* The built-in default: the article's experiment (10 pages, python profile,
+ * one core, every model). */
+void al_scenario_default(struct al_scenario *sc);
+/* Fills a cost table with a profile's defaults (docs/costs.md). */
+void al_costs_profile(struct al_costs *c, enum al_profile profile);
+
+const char *al_model_name(enum al_model m);
+/* Returns the model for a CLI / scenario name, or -1. */
+int al_model_parse(const char *name);
+const char *al_poller_name(enum al_poller p);
+/* Returns the poller for "epoll", "poll" or "select", or -1. */
+int al_poller_parse(const char *name);
+/* "python", "c", "file". */
+const char *al_profile_name(enum al_profile p);
+/* "queue", "refuse". */
+const char *al_overflow_name(enum al_overflow o);
+
+#endif

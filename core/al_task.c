@@ -1,0 +1,265 @@
+/* Tasks: the article's Task.step, with cancellation and deadlines.
+ *
+ * A task is resumed only from its wake callback, which the loop runs: a
+ * future's completion never re-enters a coroutine directly. */
+#include <errno.h>
+#include <stdio.h>
+
+#include "core/al_assert.h"
+#include "core/al_loop.h"
+#include "core/al_os.h"
+#include "core/al_task.h"
+
+static void link_task(struct al_loop *loop, struct al_task *t)
+{
+	t->prev = NULL;
+	t->next = loop->live;
+	if (loop->live)
+		loop->live->prev = t;
+	loop->live = t;
+	loop->tasks++;
+}
+
+static void unlink_task(struct al_loop *loop, struct al_task *t)
+{
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		loop->live = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	t->prev = t->next = NULL;
+	loop->tasks--;
+}
+
+int al_loop_report_blocked(struct al_loop *loop, void *out)
+{
+	int n = 0;
+
+	for (struct al_task *t = loop->live; t; t = t->next) {
+		if (!t->waiting)
+			continue;
+		fprintf(out, "  task '%s' waits on %s\n", t->name ? t->name : "?",
+			t->what ? t->what : "a future");
+		n++;
+	}
+	return n;
+}
+
+static void step(struct al_task *t)
+{
+	struct al_loop *loop = t->fut.loop;
+	struct al_task *outer = loop->current;
+
+	loop->current = t;
+	loop->resumes++;
+	int r = t->fn(t, t->frame);
+	loop->current = outer;
+	if (r == AL_FINISHED) {
+		unlink_task(loop, t);
+		al_future_set(&t->fut, t->value, t->err);
+	}
+}
+
+static void disarm_deadline(struct al_task *t)
+{
+	struct al_timer *tm = t->deadline;
+
+	if (tm) {
+		t->deadline = NULL;
+		al_future_remove(&tm->fut, &tm->cb);
+		al_timer_cancel(t->fut.loop, tm);
+	}
+}
+
+/* The task's wake node fired: the awaited future completed (or the task
+ * was cancelled / timed out, in which case `waiting` is already NULL). */
+static void on_wake(struct al_cb *cb)
+{
+	struct al_task *t = AL_CONTAINER_OF(cb, struct al_task, wake);
+	struct al_future *f = t->waiting;
+
+	if (f) {
+		t->waiting = NULL;
+		t->value = f->value;
+		t->err = f->err;
+		disarm_deadline(t);
+	}
+	step(t);
+}
+
+void al_task_start(struct al_task *t, struct al_loop *loop, al_coro_fn fn,
+		   void *frame, const char *name)
+{
+	al_future_init(&t->fut, loop);
+	t->fn = fn;
+	t->frame = frame;
+	t->waiting = NULL;
+	t->deadline = NULL;
+	t->name = name;
+	t->what = NULL;
+	t->value = 0;
+	t->err = 0;
+	t->lane = 0;
+	t->cancel = 0;
+	t->os = NULL;
+	t->wake.fn = on_wake;
+	link_task(loop, t);
+	al_loop_post(loop, &t->wake);
+}
+
+int al__task_suspend_slow(struct al_task *t, struct al_future *fut, const char *what)
+{
+	if (t->cancel) {
+		t->cancel = 0;
+		t->value = 0;
+		t->err = ECANCELED;
+		return 0;
+	}
+	if (fut->state != AL_PENDING) {
+		t->value = fut->value;
+		t->err = fut->err;
+		return 0;
+	}
+	t->waiting = fut;
+	t->what = what;
+	al_future_on_done(fut, &t->wake);
+	return 1;
+}
+
+/* Wakes t, which waits on a pending future, with err instead. */
+static void interrupt(struct al_task *t, int err)
+{
+	al_future_remove(t->waiting, &t->wake);
+	t->waiting = NULL;
+	t->value = 0;
+	t->err = err;
+	disarm_deadline(t);
+	al_loop_post(t->fut.loop, &t->wake);
+}
+
+static void on_deadline(struct al_cb *cb)
+{
+	struct al_timer *tm = AL_CONTAINER_OF(cb, struct al_timer, cb);
+	struct al_task *t = tm->task;
+
+	if (t->deadline != tm)
+		return;
+	t->deadline = NULL;
+	if (t->waiting && t->waiting->state == AL_PENDING)
+		interrupt(t, ETIMEDOUT);
+}
+
+int al_task_suspend_until(struct al_task *t, struct al_future *fut, const char *what,
+			  struct al_timer *tm, int64_t at)
+{
+	if (!al_task_suspend(t, fut, what))
+		return 0;
+	tm->task = t;
+	tm->cb.fn = on_deadline;
+	al_sleep_until(t->fut.loop, tm, at);
+	al_future_on_done(&tm->fut, &tm->cb);
+	t->deadline = tm;
+	return 1;
+}
+
+int al_task_cancel(struct al_task *t)
+{
+	if (t->fut.state != AL_PENDING) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (t->waiting && t->waiting->state == AL_PENDING)
+		interrupt(t, ECANCELED);
+	else
+		t->cancel = 1;
+	return 0;
+}
+
+struct al_future *al_sleep_until(struct al_loop *loop, struct al_timer *tm, int64_t at)
+{
+	al_future_init(&tm->fut, loop);
+	tm->at = at;
+	tm->token = 0;
+	AL_ASSERT(loop->os != NULL);
+	loop->os->ops->timer_start(loop->os, tm);
+	return &tm->fut;
+}
+
+void al_timer_cancel(struct al_loop *loop, struct al_timer *tm)
+{
+	if (tm->fut.state == AL_PENDING && loop->os)
+		loop->os->ops->timer_cancel(loop->os, tm);
+}
+
+/* --- gather and wait-any */
+
+static void gather_done(struct al_gather *g)
+{
+	int err = 0;
+	int64_t failed = 0;
+
+	for (size_t i = 0; i < g->n; i++) {
+		if (g->fs[i]->err) {
+			if (!failed)
+				err = g->fs[i]->err;
+			failed++;
+		}
+	}
+	al_future_set(&g->fut, failed, err);
+}
+
+static void on_gather_item(struct al_cb *cb)
+{
+	struct al_gather *g = AL_CONTAINER_OF(cb, struct al_gather_item, cb)->g;
+
+	if (--g->left == 0)
+		gather_done(g);
+}
+
+static void on_any_item(struct al_cb *cb)
+{
+	struct al_gather_item *it = AL_CONTAINER_OF(cb, struct al_gather_item, cb);
+	struct al_gather *g = it->g;
+	size_t idx = (size_t)(it - g->items);
+
+	if (g->fut.state != AL_PENDING)
+		return;
+	for (size_t i = 0; i < g->n; i++)
+		if (i != idx)
+			al_future_remove(g->fs[i], &g->items[i].cb);
+	al_future_set(&g->fut, (int64_t)idx, g->fs[idx]->err);
+}
+
+static struct al_future *watch(struct al_gather *g, struct al_loop *loop,
+			       struct al_future **fs, struct al_gather_item *items,
+			       size_t n, al_cb_fn fn)
+{
+	al_future_init(&g->fut, loop);
+	g->fs = fs;
+	g->items = items;
+	g->n = n;
+	g->left = n;
+	if (n == 0) {
+		al_future_set(&g->fut, 0, fn == on_any_item ? EINVAL : 0);
+		return &g->fut;
+	}
+	for (size_t i = 0; i < n; i++) {
+		items[i].g = g;
+		items[i].cb.fn = fn;
+		al_future_on_done(fs[i], &items[i].cb);
+	}
+	return &g->fut;
+}
+
+struct al_future *al_gather(struct al_gather *g, struct al_loop *loop,
+			    struct al_future **fs, struct al_gather_item *items, size_t n)
+{
+	return watch(g, loop, fs, items, n, on_gather_item);
+}
+
+struct al_future *al_wait_any(struct al_gather *g, struct al_loop *loop,
+			      struct al_future **fs, struct al_gather_item *items, size_t n)
+{
+	return watch(g, loop, fs, items, n, on_any_item);
+}

@@ -1,0 +1,159 @@
+/* Stackless coroutines and Tasks.
+ *
+ * A coroutine is a C function over an explicit frame, the honest C analogue
+ * of a Python generator: its locals live in the frame, its resume point in
+ * frame->co.pc, so a suspended coroutine costs the size of its frame and no
+ * stack.  The macros turn the function body into a switch on that point:
+ *
+ *     struct fetch { struct al_coro co; struct al_future done; int fd; };
+ *     static int fetch(struct al_task *t, void *arg)
+ *     {
+ *         struct fetch *f = arg;
+ *         AL_BEGIN(f);
+ *         AL_AWAIT(t, f, start_connect(f));   // suspends until done
+ *         if (t->err) AL_RETURN(t, f, 0, t->err);
+ *         ...
+ *         AL_END(t, f);
+ *     }
+ *
+ * Rules the macros rely on: locals that must survive an await live in the
+ * frame; one AL_AWAIT / AL_CALL per source line (the line number is the
+ * resume point); no AL_ macro inside a nested switch.  The awaited
+ * expression is evaluated once, when the await starts.
+ *
+ * A Task drives one coroutine (the article's Task.step): it resumes it, and
+ * when the coroutine suspends on a pending future the Task hangs its own
+ * callback node on that future.  A Task is a Future (its first member), so
+ * other tasks await it.  AL_CALL runs a sub-coroutine inside the same Task,
+ * delegating every suspension to it: `yield from`, with no allocation and
+ * no scheduling hop.
+ *
+ * After every AL_AWAIT / AL_CALL, t->err holds the result's error (0, an
+ * errno value, ECANCELED if the task was cancelled, ETIMEDOUT if a deadline
+ * passed) and t->value its value. */
+#ifndef AL_TASK_H
+#define AL_TASK_H
+
+#include <stdint.h>
+
+#include "core/al_future.h"
+
+struct al_task;
+struct al_timer;
+
+enum { AL_FINISHED = 0, AL_SUSPENDED = 1 };
+
+typedef int (*al_coro_fn)(struct al_task *t, void *frame);
+
+struct al_coro {
+	int pc;                      /* resume point: 0 start, -1 finished */
+};
+
+#define AL_FALLTHROUGH __attribute__((fallthrough))
+#define AL_BEGIN(f) switch ((f)->co.pc) { case 0:
+#define AL_RETURN(t, f, v, e) do { (t)->value = (v); (t)->err = (e); \
+	(f)->co.pc = -1; return AL_FINISHED; } while (0)
+#define AL_END(t, f) AL_FALLTHROUGH; default: AL_RETURN(t, f, (t)->value, (t)->err); }
+
+#define AL_AWAIT(t, f, fut) do { (f)->co.pc = __LINE__; \
+	if (al_task_suspend((t), (fut), #fut)) return AL_SUSPENDED; \
+	AL_FALLTHROUGH; case __LINE__:; } while (0)
+
+/* As AL_AWAIT, but gives up at virtual/real time `at` (ns) with ETIMEDOUT;
+ * tm is a timer in the frame used for the deadline. */
+#define AL_AWAIT_UNTIL(t, f, fut, tm, at) do { (f)->co.pc = __LINE__; \
+	if (al_task_suspend_until((t), (fut), #fut, (tm), (at))) return AL_SUSPENDED; \
+	AL_FALLTHROUGH; case __LINE__:; } while (0)
+
+/* Runs sub-coroutine fn on frame sub to completion (yield from). */
+#define AL_CALL(t, f, fn, sub) do { (sub)->co.pc = 0; (f)->co.pc = __LINE__; \
+	AL_FALLTHROUGH; case __LINE__: if ((fn)((t), (sub)) == AL_SUSPENDED) return AL_SUSPENDED; \
+	} while (0)
+
+struct al_task {
+	struct al_future fut;        /* the task's own result: a Task is a Future */
+	struct al_cb wake;           /* our node on the awaited future or the ready queue */
+	al_coro_fn fn;
+	void *frame;
+	struct al_future *waiting;   /* what we wait on; NULL when runnable */
+	struct al_timer *deadline;   /* armed for the current await, or NULL */
+	struct al_task *prev, *next; /* the loop's live tasks */
+	const char *name;
+	const char *what;            /* text of the awaited expression */
+	int64_t value;               /* result of the last await / call */
+	int err;
+	uint32_t lane;               /* trace lane, set by the backend */
+	uint8_t cancel;              /* cancellation to deliver at the next await */
+	void *os;                    /* backend's per-task data (sim: its thread) */
+};
+
+/* Starts fn(frame) as a task on loop; its first step runs from the loop
+ * (deferred, like asyncio's create_task).  name is kept, not copied. */
+void al_task_start(struct al_task *t, struct al_loop *loop, al_coro_fn fn,
+		   void *frame, const char *name);
+/* Requests cancellation: a task waiting on a pending future is woken with
+ * ECANCELED; a running or runnable one gets ECANCELED at its next await.
+ * Returns 0, or -1 if the task has finished. */
+int al_task_cancel(struct al_task *t);
+
+int al__task_suspend_slow(struct al_task *t, struct al_future *fut, const char *what);
+
+/* The await primitive behind the macros: returns 1 if t must suspend (its
+ * wake node is now on fut), 0 if the result is already in t->err/value. */
+static inline int al_task_suspend(struct al_task *t, struct al_future *fut,
+				  const char *what)
+{
+	if (__builtin_expect(t->cancel == 0 && fut->state == AL_PENDING, 1)) {
+		t->waiting = fut;
+		t->what = what;
+		t->wake.next = NULL;
+		*fut->tail = &t->wake;
+		fut->tail = &t->wake.next;
+		return 1;
+	}
+	return al__task_suspend_slow(t, fut, what);
+}
+int al_task_suspend_until(struct al_task *t, struct al_future *fut, const char *what,
+			  struct al_timer *tm, int64_t at);
+
+/* A timer: its future completes (value = time) at `at` on the loop's
+ * backend clock.  `token` belongs to the backend. */
+struct al_timer {
+	struct al_future fut;
+	struct al_cb cb;             /* deadline: wakes the task */
+	struct al_task *task;
+	int64_t at;
+	uint64_t token;
+};
+
+/* Arms tm to complete at time `at` and returns its future. */
+struct al_future *al_sleep_until(struct al_loop *loop, struct al_timer *tm, int64_t at);
+/* Disarms a pending timer (it will never complete).  Idempotent. */
+void al_timer_cancel(struct al_loop *loop, struct al_timer *tm);
+
+/* gather: completes when every future has; value = number that failed,
+ * err = the first failure's err in argument order (0 if none).  Each
+ * future's own result stays in it: results in argument order. */
+struct al_gather_item {
+	struct al_cb cb;
+	struct al_gather *g;
+};
+struct al_gather {
+	struct al_future fut;
+	struct al_future **fs;
+	struct al_gather_item *items;
+	size_t n, left;
+};
+struct al_future *al_gather(struct al_gather *g, struct al_loop *loop,
+			    struct al_future **fs, struct al_gather_item *items, size_t n);
+
+/* wait-any: completes when the first of fs completes; value = its index,
+ * err = its err.  The others are left running and no longer watched. */
+struct al_future *al_wait_any(struct al_gather *g, struct al_loop *loop,
+			      struct al_future **fs, struct al_gather_item *items, size_t n);
+
+/* Writes one line per live task that waits ("name waits on what") to out
+ * (a FILE *); returns how many. */
+int al_loop_report_blocked(struct al_loop *loop, void *out);
+
+#endif

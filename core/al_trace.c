@@ -1,0 +1,152 @@
+/* Trace storage: a growing array of 24-byte events, a lane table and a
+ * string table.  Recording never fails the run: if memory runs out the
+ * trace is marked truncated and keeps hashing. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/al_trace.h"
+
+#define FNV_OFFSET 0xcbf29ce484222325ull
+#define MIX 0x9e3779b97f4a7c15ull
+
+int al_trace_init(struct al_trace *tr, enum al_trace_mode mode)
+{
+	memset(tr, 0, sizeof *tr);
+	tr->mode = mode;
+	tr->hash = FNV_OFFSET;
+	if (al_trace_name(tr, "") != 0)
+		return -1;
+	tr->lanes = calloc(16, sizeof *tr->lanes);
+	if (!tr->lanes)
+		return -1;
+	tr->lanes_cap = 16;
+	tr->nlanes = 1;
+	tr->lanes[0].name = al_trace_name(tr, "machine");
+	tr->lanes[0].kind = AL_LANE_MACHINE;
+	return 0;
+}
+
+void al_trace_free(struct al_trace *tr)
+{
+	for (unsigned i = 0; i < tr->nnames; i++)
+		free(tr->names[i]);
+	free(tr->names);
+	free(tr->lanes);
+	free(tr->ev);
+	memset(tr, 0, sizeof *tr);
+}
+
+uint16_t al_trace_name(struct al_trace *tr, const char *s)
+{
+	for (unsigned i = 0; i < tr->nnames; i++)
+		if (strcmp(tr->names[i], s) == 0)
+			return (uint16_t)i;
+	if (tr->nnames == UINT16_MAX)
+		return 0;
+	if (tr->nnames == tr->names_cap) {
+		unsigned cap = tr->names_cap ? tr->names_cap * 2u : 16u;
+		if (cap > UINT16_MAX)
+			cap = UINT16_MAX;
+		char **p = realloc(tr->names, cap * sizeof *p);
+		if (!p)
+			return 0;
+		tr->names = p;
+		tr->names_cap = (uint16_t)cap;
+	}
+	char *copy = strdup(s);
+	if (!copy)
+		return 0;
+	tr->names[tr->nnames] = copy;
+	return tr->nnames++;
+}
+
+uint32_t al_trace_lane(struct al_trace *tr, int64_t t, enum al_lane_kind kind,
+		       uint32_t parent, const char *label, uint32_t ordinal)
+{
+	if (!tr || tr->mode == AL_TRACE_OFF)
+		return 0;
+	if (tr->mode == AL_TRACE_HASH) {
+		/* Hash the lane as RECORD would, store nothing. */
+		uint32_t id = tr->nlanes++;
+
+		al_trace_add(tr, t, id, AL_TR_LANE, kind, al_trace_name(tr, label),
+			     (int64_t)((uint64_t)ordinal << 32 | parent));
+		return id;
+	}
+	if (tr->nlanes == tr->lanes_cap) {
+		struct al_tr_lane *p = realloc(tr->lanes, 2 * tr->lanes_cap * sizeof *p);
+		if (!p) {
+			tr->truncated = 1;
+			return 0;
+		}
+		tr->lanes = p;
+		tr->lanes_cap *= 2;
+	}
+	uint32_t id = tr->nlanes++;
+	uint16_t nm = al_trace_name(tr, label);
+
+	tr->lanes[id] = (struct al_tr_lane){
+		.parent = parent, .ordinal = ordinal, .name = nm, .kind = (uint8_t)kind,
+	};
+	al_trace_add(tr, t, id, AL_TR_LANE, kind, nm,
+		     (int64_t)((uint64_t)ordinal << 32 | parent));
+	return id;
+}
+
+void al_trace_add(struct al_trace *tr, int64_t t, uint32_t lane, enum al_tr_kind kind,
+		  unsigned code, uint16_t name, int64_t value)
+{
+	uint64_t h = tr->hash;
+
+	h = (h ^ (uint64_t)t) * MIX;
+	h = (h ^ (uint64_t)value) * MIX;
+	h = (h ^ ((uint64_t)lane | (uint64_t)kind << 32 | (uint64_t)code << 40 |
+		  (uint64_t)name << 48)) * MIX;
+	tr->hash = h ^ (h >> 29);
+	tr->count++;
+	if (tr->mode != AL_TRACE_RECORD || tr->truncated)
+		return;
+	if (tr->n == tr->cap) {
+		size_t cap = tr->cap ? tr->cap * 2 : 4096;
+		struct al_tr_event *p = realloc(tr->ev, cap * sizeof *p);
+		if (!p) {
+			tr->truncated = 1;
+			return;
+		}
+		tr->ev = p;
+		tr->cap = cap;
+	}
+	tr->ev[tr->n++] = (struct al_tr_event){
+		.t = t, .value = value, .lane = lane, .kind = (uint8_t)kind,
+		.code = (uint8_t)code, .name = name,
+	};
+}
+
+uint64_t al_trace_hash(const struct al_trace *tr)
+{
+	if (!tr || tr->mode == AL_TRACE_OFF)
+		return 0;
+	uint64_t h = tr->hash ^ tr->count;
+
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return h;
+}
+
+const char *al_state_name(enum al_state st)
+{
+	static const char *const names[AL_ST_COUNT] = {
+		"running", "runnable", "connect", "send", "recv",
+		"spin", "switch", "create", "wait", "done",
+	};
+	return (unsigned)st < AL_ST_COUNT ? names[st] : "?";
+}
+
+const char *al_counter_name(enum al_counter c)
+{
+	static const char *const names[AL_CTR_COUNT] = {
+		"runnable", "sockets", "memory", "inflight",
+	};
+	return (unsigned)c < AL_CTR_COUNT ? names[c] : "?";
+}

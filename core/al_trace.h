@@ -1,0 +1,118 @@
+/* Trace recording: one schema for sim and real (shared/DESIGN.md, "Trace").
+ *
+ * A lane is a thread, process or task.  Its life is a sequence of state
+ * changes: a STATE event at t says "from t on, this lane is in state s",
+ * so a span is the interval between two changes and costs one event.
+ * Instants mark points (a page done, a failure); counters sample machine
+ * values (memory, runnable tasks, open sockets).  Times are nanoseconds.
+ *
+ * Three modes: OFF records nothing; HASH folds every event into trace_hash
+ * without storing it (the C10M scenario); RECORD stores and hashes.  The
+ * hash covers every field of every event in order, so two runs have the
+ * same hash only if they recorded the same events. */
+#ifndef AL_TRACE_H
+#define AL_TRACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum al_trace_mode { AL_TRACE_OFF, AL_TRACE_HASH, AL_TRACE_RECORD };
+
+enum al_state {
+	AL_ST_RUNNING,
+	AL_ST_RUNNABLE,              /* ready, waiting for a CPU (or the GIL) */
+	AL_ST_CONNECT,               /* blocked on connect */
+	AL_ST_SEND,
+	AL_ST_RECV,
+	AL_ST_SPIN,                  /* busy-polling a non-blocking socket */
+	AL_ST_SWITCH,                /* a context switch in progress */
+	AL_ST_CREATE,                /* being created (thread / process) */
+	AL_ST_WAIT,                  /* blocked on anything else: select, join, lock, sleep */
+	AL_ST_DONE,                  /* finished: the lane ends here */
+	AL_ST_COUNT
+};
+
+enum al_lane_kind { AL_LANE_MACHINE, AL_LANE_PROCESS, AL_LANE_THREAD, AL_LANE_TASK };
+
+enum al_counter {
+	AL_CTR_RUNNABLE,
+	AL_CTR_SOCKETS,
+	AL_CTR_MEMORY,
+	AL_CTR_INFLIGHT,
+	AL_CTR_COUNT
+};
+
+enum al_tr_kind { AL_TR_LANE, AL_TR_STATE, AL_TR_INSTANT, AL_TR_COUNTER };
+
+struct al_tr_event {
+	int64_t t;
+	int64_t value;               /* bytes, counter value, or instant value */
+	uint32_t lane;
+	uint8_t kind;                /* enum al_tr_kind */
+	uint8_t code;                /* state, counter, or lane kind */
+	uint16_t name;               /* interned name (lanes, instants) */
+};
+
+/* A lane is named by a label and an ordinal ("fetch" #42): labels are few
+ * and interned, so ten million lanes cost no strings. */
+struct al_tr_lane {
+	uint32_t parent;
+	uint32_t ordinal;
+	uint16_t name;
+	uint8_t kind;
+};
+
+struct al_trace {
+	enum al_trace_mode mode;
+	uint64_t hash;
+	uint64_t count;              /* events hashed (stored or not) */
+	struct al_tr_event *ev;
+	size_t n, cap;
+	struct al_tr_lane *lanes;
+	uint32_t nlanes, lanes_cap;
+	char **names;
+	uint16_t nnames, names_cap;
+	int truncated;               /* storage ran out: hash kept, events cut */
+};
+
+/* Lane 0 always exists: the machine, where counters live. */
+int al_trace_init(struct al_trace *tr, enum al_trace_mode mode);
+void al_trace_free(struct al_trace *tr);
+
+/* Interns s; the same string gives the same id.  0 is "".  A linear search:
+ * labels are few (model and state names), lanes do not intern. */
+uint16_t al_trace_name(struct al_trace *tr, const char *s);
+/* A new lane (ids count up from 1 in creation order); 0 when not recording
+ * lanes (mode OFF) or out of memory. */
+uint32_t al_trace_lane(struct al_trace *tr, int64_t t, enum al_lane_kind kind,
+		       uint32_t parent, const char *label, uint32_t ordinal);
+
+void al_trace_add(struct al_trace *tr, int64_t t, uint32_t lane, enum al_tr_kind kind,
+		  unsigned code, uint16_t name, int64_t value);
+
+static inline void al_trace_state(struct al_trace *tr, int64_t t, uint32_t lane,
+				  enum al_state st, int64_t bytes)
+{
+	if (tr && tr->mode != AL_TRACE_OFF)
+		al_trace_add(tr, t, lane, AL_TR_STATE, st, 0, bytes);
+}
+
+static inline void al_trace_instant(struct al_trace *tr, int64_t t, uint32_t lane,
+				    uint16_t name, int64_t value)
+{
+	if (tr && tr->mode != AL_TRACE_OFF)
+		al_trace_add(tr, t, lane, AL_TR_INSTANT, 0, name, value);
+}
+
+static inline void al_trace_counter(struct al_trace *tr, int64_t t, enum al_counter c,
+				    int64_t value)
+{
+	if (tr && tr->mode != AL_TRACE_OFF)
+		al_trace_add(tr, t, 0, AL_TR_COUNTER, c, 0, value);
+}
+
+uint64_t al_trace_hash(const struct al_trace *tr);
+const char *al_state_name(enum al_state st);
+const char *al_counter_name(enum al_counter c);
+
+#endif

@@ -1,0 +1,41 @@
+/* The accounting every model shares: each page ends exactly once, ok or
+ * failed with a cause, so ok + failed = pages asked. */
+#include <errno.h>
+
+#include "core/al_http.h"
+#include "models/model.h"
+
+extern const struct al_model_desc al_model_asyncio;
+
+const struct al_model_desc *al_model_get(enum al_model m)
+{
+	switch (m) {
+	case AL_MODEL_ASYNCIO:
+		return &al_model_asyncio;
+	default:
+		return NULL;
+	}
+}
+
+void al_crawl_begin(struct al_crawl *c)
+{
+	if (++c->inflight > c->peak_inflight)
+		c->peak_inflight = c->inflight;
+}
+
+void al_crawl_end(struct al_crawl *c, int64_t page, int err, const struct al_http_resp *resp)
+{
+	c->inflight--;
+	if (!err && al_http_resp_finish(resp) != 0)
+		err = EBADMSG;
+	if (!err && c->verify && resp->sum != al_page_sum(c->sc->seed, page, resp->body))
+		err = EBADMSG;
+	if (err) {
+		c->failed++;
+		c->failures[al_cause_from_errno(err)]++;
+		return;
+	}
+	c->ok++;
+	c->bytes += resp->body;
+	c->checksum += resp->sum;
+}

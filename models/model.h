@@ -1,0 +1,48 @@
+/* What every crawler model shares: the job (N pages of the scenario's
+ * workload), its accounting, and the table of models.  A model is one
+ * coroutine entry written against core/ only; the backend (sim or real)
+ * supplies the os it runs on. */
+#ifndef MODEL_H
+#define MODEL_H
+
+#include <stdint.h>
+
+#include "core/al_http.h"
+#include "core/al_os.h"
+#include "core/al_report.h"
+#include "core/al_task.h"
+
+/* The crawl in progress: filled by the model, read by the backend. */
+struct al_crawl {
+	struct al_os *os;
+	const struct al_scenario *sc;
+	const struct al_model_cfg *cfg;
+	int64_t pages;               /* pages asked */
+	int64_t ok, failed;
+	int64_t failures[AL_CAUSE_COUNT];
+	int64_t bytes;               /* body bytes of ok pages */
+	uint64_t checksum;           /* sum of the ok pages' FNV-1a */
+	int64_t inflight, peak_inflight;
+	int verify;                  /* compare bodies with al_page_sum */
+};
+
+struct al_model_desc {
+	enum al_model id;
+	al_coro_fn main;             /* the model's top-level coroutine */
+	size_t frame_size;           /* its frame: begins with struct al_model_frame */
+};
+
+/* Every model's top-level frame begins with this. */
+struct al_model_frame {
+	struct al_coro co;
+	struct al_crawl *crawl;
+};
+
+/* The model's descriptor, or NULL if it is not implemented yet. */
+const struct al_model_desc *al_model_get(enum al_model m);
+
+/* A page starts / ends: err 0 (resp checked) or an errno value. */
+void al_crawl_begin(struct al_crawl *c);
+void al_crawl_end(struct al_crawl *c, int64_t page, int err, const struct al_http_resp *resp);
+
+#endif

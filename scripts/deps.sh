@@ -1,0 +1,49 @@
+#!/bin/sh
+# Installs the Debian packages asynclab needs, and only those that are missing.
+# Libraries are detected through pkg-config, tools through the PATH, so a
+# machine that has everything runs no apt-get at all.
+set -eu
+
+missing=""
+need_pc() { # pkg-config module, Debian package
+	pkg-config --exists "$1" 2>/dev/null || missing="$missing $2"
+}
+need_bin() { # command, Debian package
+	command -v "$1" >/dev/null 2>&1 || missing="$missing $2"
+}
+need_file() { # path, Debian package
+	[ -e "$1" ] || missing="$missing $2"
+}
+
+need_bin pkg-config pkg-config
+if command -v pkg-config >/dev/null 2>&1; then
+	need_pc sdl2 libsdl2-dev
+	need_pc SDL2_ttf libsdl2-ttf-dev
+	need_pc SDL2_image libsdl2-image-dev
+	need_pc libevent libevent-dev
+	need_pc cmocka libcmocka-dev
+	need_pc yaml-0.1 libyaml-dev
+else
+	missing="$missing libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libevent-dev libcmocka-dev libyaml-dev"
+fi
+need_bin cc gcc
+need_bin make make
+need_bin Xvfb xvfb
+need_bin xvfb-run xvfb
+need_bin clang clang
+need_file /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf fonts-dejavu-core
+# libFuzzer and the sanitizer runtimes for clang
+if command -v clang >/dev/null 2>&1; then
+	rt=$(clang -print-resource-dir 2>/dev/null)/lib/linux/libclang_rt.fuzzer-x86_64.a
+	need_file "$rt" libclang-rt-14-dev
+fi
+
+[ -n "$missing" ] || exit 0
+# shellcheck disable=SC2086
+set -- $(printf '%s\n' $missing | sort -u)
+echo "deps: installing $*" >&2
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "$@" >/dev/null

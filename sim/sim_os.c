@@ -1,0 +1,444 @@
+/* The simulated os: every blocking call parks its future on the socket or
+ * the event queue; the loop's wait() pops the next event and jumps the
+ * virtual clock to it.  Each socket has at most one event pending, whose
+ * token close() cancels, so a closed socket is never touched again. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/al_http.h"
+#include "sim/sim_os.h"
+
+#define SIM(os) ((struct sim_os *)(os)->impl)
+
+static void charge_memory(struct sim_os *s, int64_t delta)
+{
+	s->memory += delta;
+	if (s->memory > s->peak_memory)
+		s->peak_memory = s->memory;
+	al_trace_counter(s->os.trace, s->now, AL_CTR_MEMORY, s->memory);
+}
+
+/* The calling task's lane, created on its first call. */
+static uint32_t lane_of(struct sim_os *s)
+{
+	struct al_task *t = s->os.loop->current;
+
+	if (!t || !s->os.trace)
+		return 0;
+	if (t->lane == 0)
+		t->lane = al_trace_lane(s->os.trace, s->now, AL_LANE_TASK, 0,
+					t->name ? t->name : "task", ++s->lanes);
+	return t->lane;
+}
+
+static void state(struct sim_os *s, uint32_t lane, enum al_state st, int64_t bytes)
+{
+	if (lane)
+		al_trace_state(s->os.trace, s->now, lane, st, bytes);
+}
+
+static struct sim_sock *sock_of(struct sim_os *s, int fd)
+{
+	if (fd < 0 || fd >= s->nsocks || !s->socks[fd].used)
+		return NULL;
+	return &s->socks[fd];
+}
+
+/* A blocking call's result: through the future, or as a return value. */
+static int64_t finish(struct al_future *wait, int64_t r)
+{
+	if (!wait)
+		return r;
+	al_future_set(wait, r < 0 ? 0 : r, r < 0 ? (int)-r : 0);
+	return 0;
+}
+
+/* --- clock and timers */
+
+static int64_t sim_now(struct al_os *os)
+{
+	return SIM(os)->now;
+}
+
+static void on_timer(void *arg, int64_t now)
+{
+	struct al_timer *tm = arg;
+
+	tm->token = 0;
+	al_future_set(&tm->fut, now, 0);
+}
+
+static void sim_timer_start(struct al_os *os, struct al_timer *tm)
+{
+	struct sim_os *s = SIM(os);
+
+	tm->token = sim_queue_push(&s->q, tm->at < s->now ? s->now : tm->at, on_timer, tm);
+	if (!tm->token)
+		al_future_set(&tm->fut, 0, ENOMEM);
+}
+
+static void sim_timer_cancel(struct al_os *os, struct al_timer *tm)
+{
+	sim_queue_cancel(&SIM(os)->q, tm->token);
+	tm->token = 0;
+}
+
+static int sim_wait(struct al_os *os)
+{
+	struct sim_os *s = SIM(os);
+	int64_t t;
+	sim_fn fn;
+	void *arg;
+
+	if (!sim_queue_pop(&s->q, &t, &fn, &arg))
+		return 0;
+	s->now = t;
+	s->events++;
+	fn(arg, t);
+	return 1;
+}
+
+/* --- sockets */
+
+static int64_t sim_socket(struct al_os *os, int nonblocking)
+{
+	struct sim_os *s = SIM(os);
+
+	(void)nonblocking;
+	s->syscalls++;
+	/* POSIX gives the lowest free descriptor; 0-2 are stdio. */
+	for (int fd = 3; fd < s->nsocks; fd++) {
+		if (!s->socks[fd].used) {
+			struct sim_sock *k = &s->socks[fd];
+			memset(k, 0, sizeof *k);
+			k->sim = s;
+			k->used = 1;
+			if (++s->open > s->peak_open)
+				s->peak_open = s->open;
+			charge_memory(s, os->sc->machine.costs.socket_memory);
+			al_trace_counter(os->trace, s->now, AL_CTR_SOCKETS, s->open);
+			return fd;
+		}
+	}
+	return -EMFILE;
+}
+
+static void park(struct sim_sock *k, struct al_future *wait, char *buf, size_t cap)
+{
+	k->wait = wait;
+	k->rbuf = buf;
+	k->rcap = cap;
+}
+
+static void wake(struct sim_sock *k, int64_t r)
+{
+	struct al_future *w = k->wait;
+
+	k->wait = NULL;
+	if (w)
+		finish(w, r);
+}
+
+static void on_connected(void *arg, int64_t now)
+{
+	struct sim_sock *k = arg;
+
+	(void)now;
+	k->token = 0;
+	k->connected = 1;
+	wake(k, 0);
+}
+
+static int64_t sim_connect(struct al_os *os, int fd, int64_t page, struct al_future *wait)
+{
+	struct sim_os *s = SIM(os);
+	struct sim_sock *k = sock_of(s, fd);
+
+	s->syscalls++;
+	if (!k)
+		return finish(wait, -EBADF);
+	if (k->token || k->connected)
+		return finish(wait, -EISCONN);
+	k->page = page;
+	k->token = sim_queue_push(&s->q, s->now + os->sc->network.rtt_ns, on_connected, k);
+	if (!k->token)
+		return finish(wait, -ENOMEM);
+	if (!wait) {
+		s->futile++;
+		return -EINPROGRESS;
+	}
+	park(k, wait, NULL, 0);
+	state(s, lane_of(s), AL_ST_CONNECT, 0);
+	return 0;
+}
+
+static void deliver(struct sim_os *s, struct sim_sock *k, struct al_future *wait,
+		    char *buf, size_t cap)
+{
+	int64_t left = k->total - k->delivered;
+	int64_t n = left < (int64_t)cap ? left : (int64_t)cap;
+	int64_t off = k->delivered;
+
+	/* The response bytes: header first, then the page body. */
+	if (buf && n > 0) {
+		char head[256];
+		int hl = al_http_header(head, sizeof head, k->total - k->head_len);
+		int64_t i = 0;
+		for (; i < n && off + i < hl; i++)
+			buf[i] = head[off + i];
+		if (i < n)
+			al_page_bytes(s->os.sc->seed, k->page, off + i - hl, buf + i,
+				      (size_t)(n - i));
+	}
+	k->delivered += n;
+	finish(wait, n);
+}
+
+static void on_arrived(void *arg, int64_t now)
+{
+	struct sim_sock *k = arg;
+	struct al_future *w = k->wait;
+
+	(void)now;
+	k->token = 0;
+	k->arrived = 1;
+	if (w) {
+		k->wait = NULL;
+		deliver(k->sim, k, w, k->rbuf, k->rcap);
+	}
+}
+
+static int64_t sim_send(struct al_os *os, int fd, const void *buf, size_t len,
+			struct al_future *wait)
+{
+	struct sim_os *s = SIM(os);
+	struct sim_sock *k = sock_of(s, fd);
+	const struct al_scenario *sc = os->sc;
+	char head[256];
+
+	(void)buf;
+	s->syscalls++;
+	if (!k)
+		return finish(wait, -EBADF);
+	if (!k->connected)
+		return finish(wait, -ENOTCONN);
+	if (k->total == 0) {
+		/* The first request: the server answers after think time. */
+		int64_t body = al_dist_draw_i64(&sc->server.page_size, &s->rng);
+		int64_t think = al_dist_draw_i64(&sc->server.think, &s->rng);
+		k->head_len = al_http_header(head, sizeof head, body);
+		k->total = k->head_len + body;
+		int64_t transfer = sc->network.bandwidth_bps > 0
+			? (int64_t)((__int128)k->total * 8 * 1000000000 / sc->network.bandwidth_bps)
+			: 0;
+		k->token = sim_queue_push(&s->q, s->now + sc->network.rtt_ns + think + transfer,
+					  on_arrived, k);
+		if (!k->token)
+			return finish(wait, -ENOMEM);
+	}
+	state(s, lane_of(s), AL_ST_RUNNING, (int64_t)len);
+	return finish(wait, (int64_t)len);
+}
+
+static int64_t sim_recv(struct al_os *os, int fd, void *buf, size_t cap,
+			struct al_future *wait)
+{
+	struct sim_os *s = SIM(os);
+	struct sim_sock *k = sock_of(s, fd);
+
+	s->syscalls++;
+	if (!k)
+		return finish(wait, -EBADF);
+	if (k->arrived) {
+		if (!wait) {
+			int64_t before = k->delivered;
+			struct al_future tmp;
+			al_future_init(&tmp, os->loop);
+			deliver(s, k, &tmp, buf, cap);
+			return k->delivered - before;
+		}
+		state(s, lane_of(s), AL_ST_RUNNING, 0);
+		deliver(s, k, wait, buf, cap);
+		return 0;
+	}
+	if (!wait) {
+		s->futile++;
+		return -EAGAIN;
+	}
+	if (k->wait)
+		return finish(wait, -EBUSY);
+	park(k, wait, buf, cap);
+	state(s, lane_of(s), AL_ST_RECV, 0);
+	return 0;
+}
+
+static int64_t sim_close(struct al_os *os, int fd)
+{
+	struct sim_os *s = SIM(os);
+	struct sim_sock *k = sock_of(s, fd);
+
+	s->syscalls++;
+	if (!k)
+		return -EBADF;
+	sim_queue_cancel(&s->q, k->token);
+	wake(k, -ECONNABORTED);
+	k->used = 0;
+	s->open--;
+	charge_memory(s, -os->sc->machine.costs.socket_memory);
+	al_trace_counter(os->trace, s->now, AL_CTR_SOCKETS, s->open);
+	state(s, lane_of(s), AL_ST_DONE, 0);
+	return 0;
+}
+
+/* --- what the fixed-delay machine does not model yet */
+
+static int64_t sim_nosys_fd(struct al_os *os, int fd, unsigned ev, struct al_future *wait)
+{
+	(void)os; (void)fd; (void)ev;
+	return finish(wait, -ENOSYS);
+}
+
+static int64_t sim_sel_open(struct al_os *os, enum al_poller kind)
+{
+	(void)os; (void)kind;
+	return -ENOSYS;
+}
+
+static int64_t sim_sel_ctl(struct al_os *os, int sel, int fd, unsigned ev, void *data)
+{
+	(void)os; (void)sel; (void)fd; (void)ev; (void)data;
+	return -ENOSYS;
+}
+
+static int64_t sim_sel_wait(struct al_os *os, int sel, struct al_sel_event *out, int max,
+			    struct al_future *wait)
+{
+	(void)os; (void)sel; (void)out; (void)max;
+	return finish(wait, -ENOSYS);
+}
+
+static int64_t sim_sel_close(struct al_os *os, int sel)
+{
+	(void)os; (void)sel;
+	return -ENOSYS;
+}
+
+static int64_t sim_spawn(struct al_os *os, enum al_spawn_kind kind, struct al_task *task,
+			 al_coro_fn fn, void *frame, const char *name)
+{
+	(void)os; (void)kind; (void)task; (void)fn; (void)frame; (void)name;
+	return -ENOSYS;
+}
+
+static int64_t sim_join(struct al_os *os, int64_t id, struct al_future *wait)
+{
+	(void)os; (void)id;
+	return finish(wait, -ENOSYS);
+}
+
+static int64_t sim_pipe(struct al_os *os, int fds[2])
+{
+	(void)os; (void)fds;
+	return -ENOSYS;
+}
+
+static int64_t sim_lock_open(struct al_os *os)
+{
+	(void)os;
+	return -ENOSYS;
+}
+
+static int64_t sim_lock(struct al_os *os, int64_t lk, struct al_future *wait)
+{
+	(void)os; (void)lk;
+	return finish(wait, -ENOSYS);
+}
+
+static int64_t sim_unlock(struct al_os *os, int64_t lk)
+{
+	(void)os; (void)lk;
+	return -ENOSYS;
+}
+
+static void on_future(void *arg, int64_t now)
+{
+	al_future_set(arg, now, 0);
+}
+
+/* CPU work: with no cores modelled yet, it simply takes its time. */
+static int64_t sim_cpu(struct al_os *os, int64_t ns, struct al_future *wait)
+{
+	struct sim_os *s = SIM(os);
+
+	if (ns < 0)
+		return finish(wait, -EINVAL);
+	if (!wait)
+		return 0;
+	if (!sim_queue_push(&s->q, s->now + ns, on_future, wait))
+		return finish(wait, -ENOMEM);
+	return 0;
+}
+
+static int64_t sim_mem(struct al_os *os, int64_t delta)
+{
+	struct sim_os *s = SIM(os);
+
+	if (delta > 0 && s->memory + delta > os->sc->machine.memory)
+		return -ENOMEM;
+	charge_memory(s, delta);
+	return 0;
+}
+
+static const struct al_os_ops sim_ops = {
+	.name = "sim",
+	.now = sim_now,
+	.timer_start = sim_timer_start,
+	.timer_cancel = sim_timer_cancel,
+	.wait = sim_wait,
+	.socket = sim_socket,
+	.connect = sim_connect,
+	.send = sim_send,
+	.recv = sim_recv,
+	.close = sim_close,
+	.spin = sim_nosys_fd,
+	.sel_open = sim_sel_open,
+	.sel_ctl = sim_sel_ctl,
+	.sel_wait = sim_sel_wait,
+	.sel_close = sim_sel_close,
+	.spawn = sim_spawn,
+	.join = sim_join,
+	.pipe = sim_pipe,
+	.lock_open = sim_lock_open,
+	.lock = sim_lock,
+	.unlock = sim_unlock,
+	.cpu = sim_cpu,
+	.mem = sim_mem,
+};
+
+int sim_os_init(struct sim_os *s, const struct al_scenario *sc, struct al_loop *loop,
+		struct al_trace *trace)
+{
+	memset(s, 0, sizeof *s);
+	if (sim_queue_init(&s->q) != 0)
+		return -1;
+	s->nsocks = sc->machine.fd_limit;
+	s->socks = calloc((size_t)s->nsocks, sizeof *s->socks);
+	if (!s->socks) {
+		sim_queue_free(&s->q);
+		errno = ENOMEM;
+		return -1;
+	}
+	al_rng_seed(&s->rng, sc->seed);
+	s->os = (struct al_os){
+		.ops = &sim_ops, .loop = loop, .trace = trace, .sc = sc, .impl = s,
+	};
+	loop->os = &s->os;
+	return 0;
+}
+
+void sim_os_free(struct sim_os *s)
+{
+	free(s->socks);
+	sim_queue_free(&s->q);
+}

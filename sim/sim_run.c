@@ -1,0 +1,103 @@
+/* One model, one simulated machine, one report row. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/al_loop.h"
+#include "models/model.h"
+#include "sim/sim_os.h"
+#include "sim/sim_run.h"
+
+int sim_run_model(const struct al_scenario *sc, enum al_model m, struct al_report *out,
+		  char *err, size_t errlen)
+{
+	struct al_trace tr;
+	int r;
+
+	if (al_trace_init(&tr, sc->trace ? AL_TRACE_RECORD : AL_TRACE_HASH) != 0) {
+		snprintf(err, errlen, "out of memory");
+		errno = ENOMEM;
+		return -1;
+	}
+	r = sim_run_model_traced(sc, m, out, &tr, err, errlen);
+	al_trace_free(&tr);
+	return r;
+}
+
+int sim_run_model_traced(const struct al_scenario *sc, enum al_model m,
+			 struct al_report *out, struct al_trace *trace, char *err,
+			 size_t errlen)
+{
+	const struct al_model_desc *md = al_model_get(m);
+	struct al_loop loop;
+	struct sim_os sim;
+	struct al_task main_task;
+	struct al_crawl crawl;
+	struct al_model_frame *frame;
+	int r = 0, saved = 0;
+
+	memset(out, 0, sizeof *out);
+	out->model = m;
+	if (!md) {
+		snprintf(err, errlen, "%s: not yet available in the simulator", al_model_name(m));
+		errno = ENOSYS;
+		return -1;
+	}
+	al_loop_init(&loop, NULL);
+	if (sim_os_init(&sim, sc, &loop, trace) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	frame = calloc(1, md->frame_size);
+	if (!frame) {
+		sim_os_free(&sim);
+		snprintf(err, errlen, "out of memory");
+		errno = ENOMEM;
+		return -1;
+	}
+	crawl = (struct al_crawl){
+		.os = &sim.os, .sc = sc, .cfg = &sc->models[m], .pages = sc->workload.pages,
+		.verify = 1,
+	};
+	frame->crawl = &crawl;
+	al_task_start(&main_task, &loop, md->main, frame, al_model_name(m));
+	if (al_loop_run(&loop) != 0) {
+		/* Deadlock: say who waits on what; unfinished pages failed. */
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+		if (f) {
+			fprintf(f, "%s: deadlock at %lld ns: every task is blocked and no event "
+				"is pending\n", al_model_name(m), (long long)sim.now);
+			al_loop_report_blocked(&loop, f);
+			fclose(f);
+			snprintf(err, errlen, "%s", buf);
+			free(buf);
+		}
+		int64_t lost = crawl.pages - crawl.ok - crawl.failed;
+		crawl.failed += lost;
+		crawl.failures[AL_CAUSE_OTHER] += lost;
+		r = -1;
+		saved = EDEADLK;
+	}
+	out->elapsed_ns = sim.now;
+	out->pages_ok = crawl.ok;
+	out->pages_failed = crawl.failed;
+	memcpy(out->failures, crawl.failures, sizeof out->failures);
+	out->bytes = crawl.bytes;
+	out->checksum = crawl.checksum;
+	out->syscalls = sim.syscalls;
+	out->futile_syscalls = sim.futile;
+	out->peak_memory_bytes = sim.peak_memory;
+	out->peak_concurrency = crawl.peak_inflight;
+	out->events = sim.events;
+	out->trace_hash = al_trace_hash(trace);
+	/* Nothing runs after al_loop_run() returns: parked tasks are dropped
+	 * with the loop. */
+	free(frame);
+	sim_os_free(&sim);
+	if (r)
+		errno = saved;
+	return r;
+}

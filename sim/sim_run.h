@@ -1,0 +1,24 @@
+/* Runs one model of a scenario on the simulated machine. */
+#ifndef SIM_RUN_H
+#define SIM_RUN_H
+
+#include <stddef.h>
+
+#include "core/al_report.h"
+#include "core/al_scenario.h"
+#include "core/al_trace.h"
+
+/* Runs model m of sc on a fresh simulated machine and fills out.  trace:
+ * where to record (NULL: hash only when sc->trace is off, as the report
+ * still carries trace_hash).  Returns 0 on success (pages may still have
+ * failed: see out->pages_failed); -1 with errno ENOSYS if the model is not
+ * implemented yet, EDEADLK if every task blocked with nothing pending (err
+ * says who waits on what; the unfinished pages count as failed), or
+ * ENOMEM. */
+int sim_run_model(const struct al_scenario *sc, enum al_model m, struct al_report *out,
+		  char *err, size_t errlen);
+int sim_run_model_traced(const struct al_scenario *sc, enum al_model m,
+			 struct al_report *out, struct al_trace *trace, char *err,
+			 size_t errlen);
+
+#endif

@@ -1,0 +1,74 @@
+/* Requests, deterministic pages and the response checker. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "core/al_http.h"
+
+static void test_request(void **state)
+{
+	char buf[128];
+
+	(void)state;
+	assert_int_equal(al_http_request(buf, sizeof buf, "example.com", 0), 37);
+	assert_string_equal(buf, "GET / HTTP/1.0\r\nHost: example.com\r\n\r\n");
+	al_http_request(buf, sizeof buf, "h", 12);
+	assert_string_equal(buf, "GET /12 HTTP/1.0\r\nHost: h\r\n\r\n");
+	assert_int_equal(al_http_request(buf, 8, "h", 12), -1);
+}
+
+static void test_page_ranges_agree(void **state)
+{
+	char whole[300], part[300];
+
+	(void)state;
+	al_page_bytes(42, 3, 0, whole, sizeof whole);
+	for (int off = 0; off < 40; off++) {
+		al_page_bytes(42, 3, off, part, 100);
+		assert_memory_equal(part, whole + off, 100);
+	}
+	al_page_bytes(42, 4, 0, part, sizeof part);
+	assert_true(memcmp(part, whole, sizeof whole) != 0);
+}
+
+static void feed_all(struct al_http_resp *r, const char *s, size_t n, size_t step)
+{
+	for (size_t i = 0; i < n; i += step)
+		assert_int_equal(al_http_resp_feed(r, s + i, n - i < step ? n - i : step), 0);
+}
+
+static void test_response_checked(void **state)
+{
+	char msg[5000];
+	struct al_http_resp r;
+
+	(void)state;
+	int hl = al_http_header(msg, sizeof msg, 4000);
+	al_page_bytes(1, 2, 0, msg + hl, 4000);
+	for (size_t step = 1; step <= 4096; step *= 8) {
+		al_http_resp_init(&r);
+		feed_all(&r, msg, (size_t)hl + 4000, step);
+		assert_int_equal(al_http_resp_finish(&r), 0);
+		assert_int_equal(r.body, 4000);
+		assert_int_equal(r.sum, al_page_sum(1, 2, 4000));
+	}
+	al_http_resp_init(&r); /* short body */
+	feed_all(&r, msg, (size_t)hl + 3999, 4096);
+	assert_int_equal(al_http_resp_finish(&r), -1);
+	al_http_resp_init(&r); /* not HTTP */
+	assert_int_equal(al_http_resp_feed(&r, "SSH-2.0\r\n\r\n", 11), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_request),
+		cmocka_unit_test(test_page_ranges_agree),
+		cmocka_unit_test(test_response_checked),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,441 @@
+/* Futures, Tasks, coroutines, gather, wait-any, cancellation, deadlines
+ * and deadlock reports, on a fake os that only keeps timers (the ops
+ * table filled in by hand). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/al_loop.h"
+#include "core/al_os.h"
+#include "core/al_task.h"
+
+/* --- a fake os: a virtual clock and up to 16 timers */
+
+static struct al_timer *timers[16];
+static int64_t fake_time;
+
+static int64_t fake_now(struct al_os *os)
+{
+	(void)os;
+	return fake_time;
+}
+
+static void fake_timer_start(struct al_os *os, struct al_timer *tm)
+{
+	(void)os;
+	for (int i = 0; i < 16; i++)
+		if (!timers[i]) {
+			timers[i] = tm;
+			return;
+		}
+	fail_msg("too many timers");
+}
+
+static void fake_timer_cancel(struct al_os *os, struct al_timer *tm)
+{
+	(void)os;
+	for (int i = 0; i < 16; i++)
+		if (timers[i] == tm)
+			timers[i] = NULL;
+}
+
+static int fake_wait(struct al_os *os)
+{
+	int best = -1;
+
+	(void)os;
+	for (int i = 0; i < 16; i++)
+		if (timers[i] && (best < 0 || timers[i]->at < timers[best]->at))
+			best = i;
+	if (best < 0)
+		return 0;
+	struct al_timer *tm = timers[best];
+	timers[best] = NULL;
+	fake_time = tm->at;
+	al_future_set(&tm->fut, tm->at, 0);
+	return 1;
+}
+
+static const struct al_os_ops fake_ops = {
+	.name = "fake",
+	.now = fake_now,
+	.timer_start = fake_timer_start,
+	.timer_cancel = fake_timer_cancel,
+	.wait = fake_wait,
+};
+
+static struct al_os fake_os;
+static struct al_loop loop;
+
+static int setup(void **state)
+{
+	(void)state;
+	memset(timers, 0, sizeof timers);
+	fake_time = 0;
+	fake_os = (struct al_os){.ops = &fake_ops, .loop = &loop};
+	al_loop_init(&loop, &fake_os);
+	return 0;
+}
+
+/* --- futures */
+
+static int order[8], norder;
+
+static void record_cb(struct al_cb *cb)
+{
+	order[norder++] = (int)(intptr_t)cb[1].fn; /* tag stored in a second node */
+}
+
+static void test_callbacks_are_deferred_and_ordered(void **state)
+{
+	struct al_future f;
+	struct al_cb cbs[3][2];
+
+	(void)state;
+	norder = 0;
+	al_future_init(&f, &loop);
+	for (int i = 0; i < 3; i++) {
+		cbs[i][0].fn = record_cb;
+		cbs[i][1].fn = (al_cb_fn)(intptr_t)(i + 1);
+		al_future_on_done(&f, &cbs[i][0]);
+	}
+	assert_int_equal(al_future_remove(&f, &cbs[1][0]), 1);
+	assert_int_equal(al_future_set(&f, 7, 0), 0);
+	assert_int_equal(norder, 0); /* never inside set */
+	assert_int_equal(al_future_set(&f, 8, 0), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(f.value, 7);
+	al_loop_drain(&loop);
+	assert_int_equal(norder, 2);
+	assert_int_equal(order[0], 1);
+	assert_int_equal(order[1], 3);
+	/* A callback added to a done future still runs from the loop. */
+	al_future_on_done(&f, &cbs[1][0]);
+	assert_int_equal(norder, 2);
+	al_loop_drain(&loop);
+	assert_int_equal(norder, 3);
+	assert_int_equal(order[2], 2);
+}
+
+static void test_cancel_future(void **state)
+{
+	struct al_future f;
+
+	(void)state;
+	al_future_init(&f, &loop);
+	assert_int_equal(al_future_cancel(&f), 0);
+	assert_int_equal(f.state, AL_CANCELLED);
+	assert_int_equal(f.err, ECANCELED);
+	assert_int_equal(al_future_cancel(&f), -1);
+}
+
+/* --- coroutines: await, nested call (yield from), task as future */
+
+struct leaf {
+	struct al_coro co;
+	struct al_future *src;
+	int64_t add;
+};
+
+static int leaf_fn(struct al_task *t, void *arg)
+{
+	struct leaf *f = arg;
+
+	AL_BEGIN(f);
+	AL_AWAIT(t, f, f->src);
+	if (t->err)
+		AL_RETURN(t, f, 0, t->err);
+	AL_RETURN(t, f, t->value + f->add, 0);
+	AL_END(t, f);
+}
+
+struct mid {
+	struct al_coro co;
+	struct leaf a, b;
+	int64_t sum;
+};
+
+static int mid_fn(struct al_task *t, void *arg)
+{
+	struct mid *f = arg;
+
+	AL_BEGIN(f);
+	AL_CALL(t, f, leaf_fn, &f->a);
+	f->sum = t->value;
+	AL_CALL(t, f, leaf_fn, &f->b);
+	if (t->err)
+		AL_RETURN(t, f, f->sum, t->err);
+	AL_RETURN(t, f, f->sum + t->value, 0);
+	AL_END(t, f);
+}
+
+struct outer {
+	struct al_coro co;
+	struct al_task *child;
+	int64_t got;
+	int err;
+};
+
+static int outer_fn(struct al_task *t, void *arg)
+{
+	struct outer *f = arg;
+
+	AL_BEGIN(f);
+	AL_AWAIT(t, f, &f->child->fut); /* a Task is a Future */
+	f->got = t->value;
+	f->err = t->err;
+	AL_END(t, f);
+}
+
+static void test_nested_await(void **state)
+{
+	struct al_future x, y;
+	struct mid m = {.a = {.src = &x, .add = 1}, .b = {.src = &y, .add = 10}};
+	struct outer o = {0};
+	struct al_task tm, to;
+
+	(void)state;
+	al_future_init(&x, &loop);
+	al_future_init(&y, &loop);
+	al_task_start(&tm, &loop, mid_fn, &m, "mid");
+	o.child = &tm;
+	al_task_start(&to, &loop, outer_fn, &o, "outer");
+	al_loop_drain(&loop);
+	assert_ptr_equal(tm.waiting, &x);
+	assert_int_equal(loop.tasks, 2);
+	al_future_set(&x, 100, 0);
+	al_loop_drain(&loop);
+	assert_ptr_equal(tm.waiting, &y);
+	al_future_set(&y, 1000, 0);
+	assert_int_equal(al_loop_run(&loop), 0);
+	assert_int_equal(o.got, 101 + 1010);
+	assert_int_equal(o.err, 0);
+	assert_int_equal(loop.tasks, 0);
+}
+
+static void test_error_propagates_as_value(void **state)
+{
+	struct al_future x, y;
+	struct mid m = {.a = {.src = &x}, .b = {.src = &y}};
+	struct outer o = {0};
+	struct al_task tm, to;
+
+	(void)state;
+	al_future_init(&x, &loop);
+	al_future_init(&y, &loop);
+	al_future_set(&x, 5, 0);          /* done before the await: no suspend */
+	al_future_set(&y, 0, ECONNRESET);
+	al_task_start(&tm, &loop, mid_fn, &m, "mid");
+	o.child = &tm;
+	al_task_start(&to, &loop, outer_fn, &o, "outer");
+	assert_int_equal(al_loop_run(&loop), 0);
+	assert_int_equal(o.err, ECONNRESET);
+	assert_int_equal(o.got, 5);
+}
+
+/* --- gather and wait-any */
+
+struct gatherer {
+	struct al_coro co;
+	struct al_future **fs;
+	size_t n;
+	struct al_gather_item items[4];
+	struct al_gather g;
+	int any;
+	int64_t value;
+	int err;
+};
+
+static int gather_fn(struct al_task *t, void *arg)
+{
+	struct gatherer *f = arg;
+
+	AL_BEGIN(f);
+	if (f->any)
+		AL_AWAIT(t, f, al_wait_any(&f->g, t->fut.loop, f->fs, f->items, f->n));
+	else
+		AL_AWAIT(t, f, al_gather(&f->g, t->fut.loop, f->fs, f->items, f->n));
+	f->value = t->value;
+	f->err = t->err;
+	AL_END(t, f);
+}
+
+static void test_gather_argument_order(void **state)
+{
+	struct al_future a, b, c;
+	struct al_future *fs[] = {&a, &b, &c};
+	struct gatherer g = {.fs = fs, .n = 3};
+	struct al_task t;
+
+	(void)state;
+	al_future_init(&a, &loop);
+	al_future_init(&b, &loop);
+	al_future_init(&c, &loop);
+	al_task_start(&t, &loop, gather_fn, &g, "gather");
+	al_loop_drain(&loop);
+	/* Complete out of order; the second and third fail. */
+	al_future_set(&c, 3, ETIMEDOUT);
+	al_loop_drain(&loop);
+	assert_false(al_future_done(&t.fut));
+	al_future_set(&a, 1, 0);
+	al_future_set(&b, 2, ECONNREFUSED);
+	assert_int_equal(al_loop_run(&loop), 0);
+	assert_int_equal(g.value, 2);              /* two failed */
+	assert_int_equal(g.err, ECONNREFUSED);     /* first in argument order */
+	assert_int_equal(a.value + b.value * 10 + c.value * 100, 321);
+}
+
+static void test_wait_any(void **state)
+{
+	struct al_future a, b;
+	struct al_future *fs[] = {&a, &b};
+	struct gatherer g = {.fs = fs, .n = 2, .any = 1};
+	struct al_task t;
+
+	(void)state;
+	al_future_init(&a, &loop);
+	al_future_init(&b, &loop);
+	al_task_start(&t, &loop, gather_fn, &g, "any");
+	al_loop_drain(&loop);
+	al_future_set(&b, 9, 0);
+	assert_int_equal(al_loop_run(&loop), 0);
+	assert_int_equal(g.value, 1);
+	assert_null(a.head); /* no longer watched */
+}
+
+/* --- cancellation, sleep, deadlines */
+
+struct sleeper {
+	struct al_coro co;
+	struct al_timer tm, dl;
+	struct al_future *wait_on;
+	int64_t at, deadline;
+	int errs[3];
+	int64_t when[3];
+};
+
+static int sleeper_fn(struct al_task *t, void *arg)
+{
+	struct sleeper *f = arg;
+
+	AL_BEGIN(f);
+	AL_AWAIT_UNTIL(t, f, f->wait_on, &f->dl, f->deadline);
+	f->errs[0] = t->err;
+	f->when[0] = fake_time;
+	AL_AWAIT(t, f, al_sleep_until(t->fut.loop, &f->tm, f->at));
+	f->errs[1] = t->err;
+	f->when[1] = fake_time;
+	AL_END(t, f);
+}
+
+static void test_deadline_expires(void **state)
+{
+	struct al_future never;
+	struct sleeper s = {.wait_on = &never, .deadline = 500, .at = 800};
+	struct al_task t;
+
+	(void)state;
+	al_future_init(&never, &loop);
+	al_task_start(&t, &loop, sleeper_fn, &s, "sleeper");
+	assert_int_equal(al_loop_run(&loop), 0);
+	assert_int_equal(s.errs[0], ETIMEDOUT);
+	assert_int_equal(s.when[0], 500);
+	assert_int_equal(s.errs[1], 0);
+	assert_int_equal(s.when[1], 800);
+	assert_null(never.head); /* the task left the future's list */
+}
+
+static void test_deadline_not_reached(void **state)
+{
+	struct al_timer early;
+	struct sleeper s = {.deadline = 500, .at = 900};
+	struct al_task t;
+
+	(void)state;
+	s.wait_on = al_sleep_until(&loop, &early, 200);
+	al_task_start(&t, &loop, sleeper_fn, &s, "sleeper");
+	assert_int_equal(al_loop_run(&loop), 0);
+	assert_int_equal(s.errs[0], 0);
+	assert_int_equal(s.when[0], 200);
+	assert_int_equal(s.when[1], 900); /* the disarmed deadline never fired */
+	for (int i = 0; i < 16; i++)
+		assert_null(timers[i]);
+}
+
+static void test_cancel_waiting_task(void **state)
+{
+	struct al_future never;
+	struct sleeper s = {.deadline = 1000, .at = 50};
+	struct al_task t;
+
+	(void)state;
+	al_future_init(&never, &loop);
+	s.wait_on = &never;
+	al_task_start(&t, &loop, sleeper_fn, &s, "sleeper");
+	al_loop_drain(&loop);
+	assert_int_equal(al_task_cancel(&t), 0);
+	assert_int_equal(al_loop_run(&loop), 0);
+	assert_int_equal(s.errs[0], ECANCELED);
+	assert_int_equal(s.when[0], 0);
+	assert_int_equal(s.errs[1], 0);  /* delivered once, at one await */
+	assert_int_equal(al_task_cancel(&t), -1);
+}
+
+static void test_cancel_runnable_task(void **state)
+{
+	struct al_future done;
+	struct sleeper s = {.deadline = 1000, .at = 50};
+	struct al_task t;
+
+	(void)state;
+	al_future_init(&done, &loop);
+	al_future_set(&done, 1, 0);
+	s.wait_on = &done;
+	al_task_start(&t, &loop, sleeper_fn, &s, "sleeper");
+	assert_int_equal(al_task_cancel(&t), 0); /* not started yet */
+	assert_int_equal(al_loop_run(&loop), 0);
+	assert_int_equal(s.errs[0], ECANCELED);  /* at the first await */
+	assert_int_equal(s.errs[1], 0);
+}
+
+static void test_deadlock_is_reported(void **state)
+{
+	struct al_future never;
+	struct al_task t;
+	char buf[512] = "";
+
+	(void)state;
+	al_future_init(&never, &loop);
+	struct leaf l = {.src = &never};
+	al_task_start(&t, &loop, leaf_fn, &l, "stuck");
+	assert_int_equal(al_loop_run(&loop), -1);
+	assert_int_equal(errno, EDEADLK);
+	FILE *f = fmemopen(buf, sizeof buf, "w");
+	assert_int_equal(al_loop_report_blocked(&loop, f), 1);
+	fclose(f);
+	assert_string_equal(buf, "  task 'stuck' waits on f->src\n");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_callbacks_are_deferred_and_ordered, setup),
+		cmocka_unit_test_setup(test_cancel_future, setup),
+		cmocka_unit_test_setup(test_nested_await, setup),
+		cmocka_unit_test_setup(test_error_propagates_as_value, setup),
+		cmocka_unit_test_setup(test_gather_argument_order, setup),
+		cmocka_unit_test_setup(test_wait_any, setup),
+		cmocka_unit_test_setup(test_deadline_expires, setup),
+		cmocka_unit_test_setup(test_deadline_not_reached, setup),
+		cmocka_unit_test_setup(test_cancel_waiting_task, setup),
+		cmocka_unit_test_setup(test_cancel_runnable_task, setup),
+		cmocka_unit_test_setup(test_deadlock_is_reported, setup),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
