@@ -128,7 +128,7 @@ asan:
 		EXTRA_LDFLAGS='-fsanitize=address,undefined' test
 
 # --- fuzzing: libFuzzer on the scenario loader, bounded in time
-FUZZ_SRC := $(filter-out app/main.c,$(wildcard core/*.c app/*.c))
+FUZZ_SRC := $(filter-out app/main.c app/cmd_run.c,$(wildcard core/*.c app/*.c))
 $(B)/fuzz/fuzz_scenario: tests/fuzz_scenario.c $(FUZZ_SRC) $(B)/config.mk
 	@mkdir -p $(@D)
 	$(call say,FUZZCC,$@)

@@ -1,0 +1,77 @@
+/* The command line of `asynclab` (shared/DESIGN.md, "The command").
+ *
+ * Parsing is pure: argv goes in, a filled struct al_cli or a one-line error
+ * comes out; nothing is printed, opened or run, and argv is not reordered, so
+ * the tests can drive it with tables.  The syntax is getopt_long's: options
+ * may come before or after the positional argument, `--opt value` and
+ * `--opt=value` are the same, `--` ends the options. */
+#ifndef AL_CLI_H
+#define AL_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum al_cli_cmd {
+	AL_CLI_NONE,        /* no command given                              */
+	AL_CLI_HELP,        /* --help, `help [CMD]`, `CMD --help`            */
+	AL_CLI_VERSION,
+	AL_CLI_RUN,
+	AL_CLI_CHECK,
+	AL_CLI_VIEW,
+	AL_CLI_SERVE,
+	AL_CLI_CALIBRATE,
+	AL_CLI_TIMEVIEW,
+	AL_CLI_CMD_COUNT
+};
+
+enum al_cli_net { AL_CLI_NET_SIM, AL_CLI_NET_REAL, AL_CLI_NET_BOTH };
+
+#define AL_CLI_GHZ_DEFAULT 2.6
+#define AL_CLI_GHZ_MAX 100.0
+#define AL_CLI_SIZE_MAX 16384
+
+/* Strings point into argv; they live as long as argv does. */
+struct al_cli {
+	enum al_cli_cmd cmd;
+	enum al_cli_cmd help_on;     /* cmd == HELP: whose help (NONE: all) */
+	const char *scenario;        /* positional SCENARIO or FILE, or NULL */
+	unsigned models;             /* bit (1u << enum al_model); 0: not given */
+	enum al_cli_net net;
+	const char *target;          /* --target URL */
+	bool seed_set;
+	uint64_t seed;
+	bool json;
+	const char *trace_path;      /* --trace */
+	const char *png_path;        /* --png */
+	const char *save_path;       /* --save */
+	bool size_set;
+	int width, height;           /* --size WxH */
+	bool view;
+	bool no_trace;
+	bool port_set;
+	int port;                    /* serve --port */
+	const char *out_path;        /* calibrate --out */
+	double ghz;                  /* timeview --ghz; AL_CLI_GHZ_DEFAULT */
+};
+
+/* Parses argv[1..argc-1] into cli.  Returns 0, or -1 with a one-line message
+ * (no "asynclab: " prefix, no newline) in err; on error cli->cmd still names
+ * the command if one was recognised, so the caller can point at its help.
+ * After a command, --help or -h anywhere before `--` wins over every other
+ * error in its arguments. */
+int al_cli_parse(int argc, char *const argv[], struct al_cli *cli,
+		 char *err, size_t errlen);
+
+/* The name of the first requested feature this version does not have
+ * ("--net real", "view", ...), or NULL when everything asked for exists. */
+const char *al_cli_unavailable(const struct al_cli *cli);
+
+/* The command's name as typed ("run"), or NULL for NONE/HELP/VERSION. */
+const char *al_cli_cmd_name(enum al_cli_cmd cmd);
+
+/* Levenshtein distance between two short ASCII strings, capped at 31; used
+ * for "did you mean" suggestions. */
+int al_cli_distance(const char *a, const char *b);
+
+#endif

@@ -1,0 +1,118 @@
+/* `asynclab run` on the simulator.  A model the simulator does not have yet
+ * answers ENOSYS; it is listed as not available, never given a row with
+ * made-up numbers. */
+#include "app/cmd_run.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "app/report.h"
+#include "app/scenario.h"
+#include "sim/sim_run.h"
+
+static void list_models(FILE *out, unsigned bits)
+{
+	const char *sep = "";
+
+	for (int m = 0; m < AL_MODEL_COUNT; m++)
+		if (bits & (1u << m)) {
+			fprintf(out, "%s%s", sep, al_model_name((enum al_model)m));
+			sep = ", ";
+		}
+}
+
+/* Loads the scenario and applies --seed, --models and --no-trace.
+ * Returns 0 or an exit status. */
+static int setup(const struct al_cli *cli, struct al_scenario *sc)
+{
+	char err[512];
+	unsigned enabled = 0;
+
+	if (cli->scenario) {
+		if (al_scenario_load_file(cli->scenario, sc, err, sizeof err) < 0) {
+			fprintf(stderr, "%s\n", err);
+			return 2;
+		}
+	} else {
+		al_scenario_default(sc);
+	}
+	if (cli->seed_set)
+		sc->seed = cli->seed;
+	if (cli->no_trace)
+		sc->trace = false;
+	for (int m = 0; m < AL_MODEL_COUNT; m++)
+		if (sc->models[m].enabled)
+			enabled |= 1u << m;
+	if (cli->models) {
+		if ((enabled & cli->models) == 0) {
+			fprintf(stderr, "asynclab: run: --models names none of the "
+				"scenario's models (");
+			list_models(stderr, enabled);
+			fprintf(stderr, ")\n");
+			return 2;
+		}
+		for (int m = 0; m < AL_MODEL_COUNT; m++)
+			sc->models[m].enabled = (enabled & cli->models & (1u << m)) != 0;
+	} else if (enabled == 0) {
+		fprintf(stderr, "asynclab: run: the scenario enables no model\n");
+		return 2;
+	}
+	return 0;
+}
+
+int al_cmd_run(const struct al_cli *cli, bool bold)
+{
+	struct al_scenario sc;
+	struct al_run_set rs;
+	char err[512];
+	int status;
+
+	status = setup(cli, &sc);
+	if (status)
+		return status;
+	memset(&rs, 0, sizeof rs);
+	rs.sc = &sc;
+	rs.net = "sim";
+	for (int m = 0; m < AL_MODEL_COUNT; m++) {
+		struct al_report *r = &rs.rows[rs.nrows];
+
+		if (!sc.models[m].enabled)
+			continue;
+		memset(r, 0, sizeof *r);
+		err[0] = '\0';
+		errno = 0;
+		if (sim_run_model(&sc, (enum al_model)m, r, err, sizeof err) == 0) {
+			r->model = (enum al_model)m;
+			rs.nrows++;
+		} else if (errno == ENOSYS) {
+			rs.unavailable |= 1u << m;
+		} else {
+			fprintf(stderr, "asynclab: run: %s: %s\n",
+				al_model_name((enum al_model)m),
+				err[0] ? err : strerror(errno));
+			rs.broken |= 1u << m;
+		}
+	}
+	if (rs.nrows == 0 && rs.broken == 0) {
+		unsigned u = rs.unavailable;
+
+		fprintf(stderr, "asynclab: %s ", (u & (u - 1)) ? "models" : "model");
+		list_models(stderr, rs.unavailable);
+		fprintf(stderr, ": not yet available in this version\n");
+		return 2;
+	}
+	al_run_set_speedups(&rs);
+	if (cli->json) {
+		if (rs.unavailable) {
+			fprintf(stderr, "asynclab: run: not yet available in this "
+				"version, skipped: ");
+			list_models(stderr, rs.unavailable);
+			fputc('\n', stderr);
+		}
+		al_report_json(stdout, &rs);
+	} else {
+		al_report_table(stdout, &rs, bold);
+	}
+	return rs.broken || al_run_set_failed(&rs) ? 1 : 0;
+}

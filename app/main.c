@@ -1,0 +1,95 @@
+/* asynclab: the command.  Parses the arguments, then hands over to one
+ * command; every path ends in one of three exit statuses (0 ok, 1 a run
+ * failed, 2 bad input), as shared/DESIGN.md promises. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "app/cli.h"
+#include "app/cmd_run.h"
+#include "app/scenario.h"
+#include "app/timeview.h"
+#include "app/usage.h"
+
+enum { EXIT_OK = 0, EXIT_RUN_FAILED = 1, EXIT_BAD_INPUT = 2 };
+
+/* Bold headers only on a terminal, and never when NO_COLOR is set
+ * (https://no-color.org). */
+static bool want_bold(void)
+{
+	const char *nc = getenv("NO_COLOR");
+
+	return isatty(STDOUT_FILENO) && !(nc && nc[0]);
+}
+
+static int check(const char *path)
+{
+	struct al_scenario sc;
+	char err[512];
+
+	if (al_scenario_load_file(path, &sc, err, sizeof err) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return EXIT_BAD_INPUT;
+	}
+	al_scenario_summary(stdout, &sc);
+	return EXIT_OK;
+}
+
+static int dispatch(const struct al_cli *cli)
+{
+	switch (cli->cmd) {
+	case AL_CLI_HELP:
+		al_usage_print(stdout, cli->help_on);
+		return EXIT_OK;
+	case AL_CLI_VERSION:
+		printf("asynclab %s\n", AL_VERSION);
+		return EXIT_OK;
+	case AL_CLI_RUN:
+		return al_cmd_run(cli, want_bold());
+	case AL_CLI_CHECK:
+		return check(cli->scenario);
+	case AL_CLI_TIMEVIEW:
+		al_timeview_print(stdout, cli->ghz, want_bold());
+		return EXIT_OK;
+	default:
+		/* view, serve, calibrate: refused by al_cli_unavailable */
+		return EXIT_BAD_INPUT;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct al_cli cli;
+	char err[512];
+	const char *missing;
+	int status;
+
+	if (argc < 2) {
+		al_usage_print(stderr, AL_CLI_NONE);
+		return EXIT_BAD_INPUT;
+	}
+	if (al_cli_parse(argc, argv, &cli, err, sizeof err) < 0) {
+		const char *name = al_cli_cmd_name(cli.cmd);
+
+		fprintf(stderr, "asynclab: %s\n", err);
+		if (name)
+			fprintf(stderr, "try 'asynclab %s --help'\n", name);
+		else
+			fprintf(stderr, "try 'asynclab --help'\n");
+		return EXIT_BAD_INPUT;
+	}
+	missing = al_cli_unavailable(&cli);
+	if (missing) {
+		fprintf(stderr, "asynclab: %s: not yet available in this version\n",
+			missing);
+		return EXIT_BAD_INPUT;
+	}
+	status = dispatch(&cli);
+	/* A full disk or a closed pipe must not pass for success. */
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		perror("asynclab: writing the output");
+		return status ? status : EXIT_RUN_FAILED;
+	}
+	return status;
+}

@@ -1,0 +1,261 @@
+/* The run report: the table and the JSON object.  Both read only the rows
+ * and the scenario, never the clock, so identical runs print identical
+ * bytes; the table rounds for reading, the JSON keeps the integers. */
+#include "app/report.h"
+
+#include <string.h>
+
+#include "app/json.h"
+#include "app/table.h"
+#include "app/timeview.h"
+#include "core/al_units.h"
+
+const char *al_run_set_name(const struct al_run_set *rs)
+{
+	if (rs->sc->name[0])
+		return rs->sc->name;
+	if (rs->sc->path[0])
+		return rs->sc->path;
+	return "default";
+}
+
+void al_run_set_speedups(struct al_run_set *rs)
+{
+	int64_t base = 0;
+
+	for (int i = 0; i < rs->nrows; i++)
+		if (rs->rows[i].model == AL_MODEL_SYNC)
+			base = rs->rows[i].elapsed_ns;
+	for (int i = 0; i < rs->nrows; i++) {
+		struct al_report *r = &rs->rows[i];
+
+		r->speedup = base > 0 && r->elapsed_ns > 0 ?
+			(double)base / (double)r->elapsed_ns : 0;
+	}
+}
+
+uint64_t al_run_set_trace_hash(const struct al_run_set *rs)
+{
+	uint64_t h = 0xcbf29ce484222325u;
+	bool any = false;
+
+	for (int i = 0; i < rs->nrows; i++) {
+		uint64_t t = rs->rows[i].trace_hash;
+		unsigned char b[9];
+
+		any |= t != 0;
+		b[0] = (unsigned char)rs->rows[i].model;
+		for (int k = 0; k < 8; k++)
+			b[1 + k] = (unsigned char)(t >> (8 * k));
+		for (int k = 0; k < 9; k++) {
+			h ^= b[k];
+			h *= 0x100000001b3u;
+		}
+	}
+	return any ? h : 0;
+}
+
+bool al_run_set_failed(const struct al_run_set *rs)
+{
+	for (int i = 0; i < rs->nrows; i++)
+		if (rs->rows[i].pages_failed > 0)
+			return true;
+	return false;
+}
+
+/* --- table */
+
+static void model_list(FILE *out, unsigned bits)
+{
+	const char *sep = "";
+
+	for (int m = 0; m < AL_MODEL_COUNT; m++)
+		if (bits & (1u << m)) {
+			fprintf(out, "%s%s", sep, al_model_name((enum al_model)m));
+			sep = ", ";
+		}
+}
+
+static void add_row(struct al_table *t, const struct al_report *r, int cores)
+{
+	char a[AL_FMT_LEN], b[AL_FMT_LEN];
+	double busy;
+
+	al_table_cell(t, "%s", al_model_name(r->model));
+	al_fmt_duration(a, sizeof a, r->elapsed_ns);
+	al_table_cell(t, "%s", a);
+	if (r->speedup > 0)
+		al_table_cell(t, "%.1f×", r->speedup);
+	else
+		al_table_cell(t, "—");
+	al_fmt_count(a, sizeof a, r->pages_ok);
+	al_fmt_count(b, sizeof b, r->pages_failed);
+	al_table_cell(t, "%s / %s", a, b);
+	if (r->elapsed_ns > 0 && cores > 0) {
+		busy = 100.0 * (double)r->cpu_busy_ns /
+		       ((double)r->elapsed_ns * cores);
+		al_table_cell(t, "%.1f %%", busy);
+	} else {
+		al_table_cell(t, "—");
+	}
+	al_fmt_count(a, sizeof a, r->context_switches);
+	al_table_cell(t, "%s", a);
+	al_fmt_count(a, sizeof a, r->syscalls);
+	al_fmt_count(b, sizeof b, r->futile_syscalls);
+	al_table_cell(t, "%s (%s)", a, b);
+	al_fmt_bytes(a, sizeof a, r->peak_memory_bytes);
+	al_table_cell(t, "%s", a);
+	al_fmt_count(a, sizeof a, r->peak_concurrency);
+	al_table_cell(t, "%s", a);
+}
+
+static void failures(FILE *out, const struct al_run_set *rs)
+{
+	for (int i = 0; i < rs->nrows; i++) {
+		const struct al_report *r = &rs->rows[i];
+		const char *sep = "";
+
+		if (r->pages_failed == 0)
+			continue;
+		fprintf(out, "  failed pages, %s: ", al_model_name(r->model));
+		for (int c = 0; c < AL_CAUSE_COUNT; c++)
+			if (r->failures[c]) {
+				fprintf(out, "%s%lld %s", sep,
+					(long long)r->failures[c],
+					al_cause_name((enum al_cause)c));
+				sep = ", ";
+			}
+		fputc('\n', out);
+	}
+}
+
+/* The article's section 2.1 applied to this run: the slowest model's
+ * elapsed time as the CPU would feel it. */
+static void time_view(FILE *out, const struct al_run_set *rs)
+{
+	const struct al_report *slow = NULL;
+	char real[AL_FMT_LEN], felt[64];
+	double ghz = (double)rs->sc->machine.hz / 1e9;
+
+	for (int i = 0; i < rs->nrows; i++)
+		if (!slow || rs->rows[i].elapsed_ns > slow->elapsed_ns)
+			slow = &rs->rows[i];
+	if (!slow || slow->elapsed_ns <= 0 || ghz <= 0)
+		return;
+	al_fmt_duration(real, sizeof real, slow->elapsed_ns);
+	al_timeview_fmt_scaled(felt, sizeof felt,
+			       al_timeview_scale((double)slow->elapsed_ns, ghz));
+	fprintf(out, "  CPU time view: at %g GHz, %s's %s is like %s if one "
+		"cycle took one second.\n", ghz, al_model_name(slow->model),
+		real, felt);
+}
+
+void al_report_table(FILE *out, const struct al_run_set *rs, bool bold)
+{
+	const struct al_scenario *sc = rs->sc;
+	struct al_table t;
+	char pages[AL_FMT_LEN];
+
+	al_fmt_count(pages, sizeof pages, sc->workload.pages);
+	fprintf(out, "asynclab run: scenario %s, seed %llu, %s, %s pages\n\n",
+		al_run_set_name(rs), (unsigned long long)sc->seed, rs->net,
+		pages);
+	if (rs->nrows > 0) {
+		al_table_init(&t, 9, "lrrrrrrrr");
+		al_table_cell(&t, "model");
+		al_table_cell(&t, "elapsed");
+		al_table_cell(&t, "speed-up");
+		al_table_cell(&t, "pages ok/failed");
+		al_table_cell(&t, "CPU busy");
+		al_table_cell(&t, "ctx switches");
+		al_table_cell(&t, "syscalls (futile)");
+		al_table_cell(&t, "peak memory");
+		al_table_cell(&t, "peak conc.");
+		for (int i = 0; i < rs->nrows; i++)
+			add_row(&t, &rs->rows[i], sc->machine.cores);
+		al_table_print(&t, out, 2, bold);
+		fputc('\n', out);
+	}
+	failures(out, rs);
+	if (rs->unavailable) {
+		fputs("  not yet available in this version: ", out);
+		model_list(out, rs->unavailable);
+		fputc('\n', out);
+	}
+	if (rs->broken) {
+		fputs("  could not run (see the messages above): ", out);
+		model_list(out, rs->broken);
+		fputc('\n', out);
+	}
+	time_view(out, rs);
+}
+
+/* --- JSON */
+
+static void json_row(struct al_json *j, const struct al_report *r)
+{
+	al_json_begin_object(j);
+	al_json_key(j, "model");
+	al_json_str(j, al_model_name(r->model));
+	al_json_key(j, "elapsed_ns");
+	al_json_i64(j, r->elapsed_ns);
+	al_json_key(j, "speedup");
+	if (r->speedup > 0)
+		al_json_fixed(j, r->speedup, 4);
+	else
+		al_json_null(j);
+	al_json_key(j, "pages_ok");
+	al_json_i64(j, r->pages_ok);
+	al_json_key(j, "pages_failed");
+	al_json_i64(j, r->pages_failed);
+	al_json_key(j, "failures");
+	al_json_begin_object(j);
+	for (int c = 0; c < AL_CAUSE_COUNT; c++)
+		if (r->failures[c]) {
+			al_json_key(j, al_cause_name((enum al_cause)c));
+			al_json_i64(j, r->failures[c]);
+		}
+	al_json_end_object(j);
+	al_json_key(j, "bytes");
+	al_json_i64(j, r->bytes);
+	al_json_key(j, "checksum");
+	al_json_hex64(j, r->checksum);
+	al_json_key(j, "cpu_busy_ns");
+	al_json_i64(j, r->cpu_busy_ns);
+	al_json_key(j, "context_switches");
+	al_json_i64(j, r->context_switches);
+	al_json_key(j, "syscalls");
+	al_json_i64(j, r->syscalls);
+	al_json_key(j, "futile_syscalls");
+	al_json_i64(j, r->futile_syscalls);
+	al_json_key(j, "peak_memory_bytes");
+	al_json_i64(j, r->peak_memory_bytes);
+	al_json_key(j, "peak_concurrency");
+	al_json_i64(j, r->peak_concurrency);
+	al_json_key(j, "events");
+	al_json_u64(j, r->events);
+	al_json_end_object(j);
+}
+
+void al_report_json(FILE *out, const struct al_run_set *rs)
+{
+	struct al_json j;
+
+	al_json_init(&j, out);
+	al_json_begin_object(&j);
+	al_json_key(&j, "scenario");
+	al_json_str(&j, al_run_set_name(rs));
+	al_json_key(&j, "seed");
+	al_json_u64(&j, rs->sc->seed);
+	al_json_key(&j, "net");
+	al_json_str(&j, rs->net);
+	al_json_key(&j, "trace_hash");
+	al_json_hex64(&j, al_run_set_trace_hash(rs));
+	al_json_key(&j, "models");
+	al_json_begin_array(&j);
+	for (int i = 0; i < rs->nrows; i++)
+		json_row(&j, &rs->rows[i]);
+	al_json_end_array(&j);
+	al_json_end_object(&j);
+	al_json_finish(&j);
+}

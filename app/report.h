@@ -1,0 +1,51 @@
+/* The output of `asynclab run`: an aligned table for people, one JSON object
+ * for programs (shared/DESIGN.md, "The command").  Neither contains wall-clock
+ * time or anything else outside the run, so a simulated run prints the same
+ * bytes every time. */
+#ifndef AL_REPORT_OUT_H
+#define AL_REPORT_OUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/al_report.h"
+#include "core/al_scenario.h"
+
+/* One run of several models on one backend.  rows are in enum al_model
+ * order, one per model that ran. */
+struct al_run_set {
+	const struct al_scenario *sc;
+	const char *net;                     /* "sim" or "real" */
+	struct al_report rows[AL_MODEL_COUNT];
+	int nrows;
+	unsigned unavailable;                /* bits: models not yet available */
+	unsigned broken;                     /* bits: models whose run errored */
+};
+
+/* The scenario's display name: its name, else its path, else "default". */
+const char *al_run_set_name(const struct al_run_set *rs);
+
+/* Sets every row's speedup to sync's elapsed / its elapsed when sync is
+ * among the rows and both are positive, else to 0 ("not available"). */
+void al_run_set_speedups(struct al_run_set *rs);
+
+/* The run's trace hash: FNV-1a 64 over, for each row in order, the model's
+ * number (one byte) then its trace_hash (8 bytes, little-endian).  0 when
+ * every row's hash is 0 (the trace was off). */
+uint64_t al_run_set_trace_hash(const struct al_run_set *rs);
+
+/* True when any row has a failed page. */
+bool al_run_set_failed(const struct al_run_set *rs);
+
+/* Prints the table, its footnotes and the CPU time view line.  bold: the
+ * header in bold (for a colour terminal). */
+void al_report_table(FILE *out, const struct al_run_set *rs, bool bold);
+
+/* Prints DESIGN.md's object: {"scenario", "seed", "net", "trace_hash",
+ * "models": [...]}; speedup with 4 decimals, or null when not available;
+ * checksum and hashes as 16-digit hex strings; "failures" lists only the
+ * causes that occurred, in enum order. */
+void al_report_json(FILE *out, const struct al_run_set *rs);
+
+#endif

@@ -1,0 +1,118 @@
+/* The help texts of `asynclab` and its commands.  Kept apart from the parser
+ * so that app/cli.c reads as logic; every option named here is one that
+ * app/cli.c accepts (tests/e2e_cli.sh runs each command's --help). */
+#include "app/usage.h"
+
+static const char usage_all[] =
+	"asynclab " AL_VERSION " - a laboratory for the evolution of asynchronous I/O\n"
+	"\n"
+	"usage: asynclab COMMAND [ARGS] [OPTIONS]\n"
+	"\n"
+	"commands:\n"
+	"  run [SCENARIO]       run the crawler under each model and compare them\n"
+	"  check SCENARIO       validate a scenario file and summarise it\n"
+	"  view SCENARIO|FILE   timeline viewer (not yet available)\n"
+	"  serve [SCENARIO]     the origin server alone (not yet available)\n"
+	"  calibrate            measure this machine's costs (not yet available)\n"
+	"  timeview             latencies as if one CPU cycle took one second\n"
+	"  help [COMMAND]       this help, or one command's\n"
+	"\n"
+	"options:\n"
+	"  -h, --help           print help and exit\n"
+	"  -V, --version        print the version and exit\n"
+	"\n"
+	"exit status: 0 ok, 1 a run failed (a page failed), 2 bad input.\n"
+	"'asynclab help COMMAND' lists a command's options.\n";
+
+static const char usage_run[] =
+	"usage: asynclab run [SCENARIO] [OPTIONS]\n"
+	"\n"
+	"Downloads the scenario's pages under each enabled concurrency model, in\n"
+	"the simulator, and prints one row per model.  Without SCENARIO: the\n"
+	"built-in default, the article's experiment (10 pages, every model).\n"
+	"\n"
+	"options:\n"
+	"  --models LIST        models to run, comma-separated, or 'all'; restricts\n"
+	"                       the scenario's enabled models (sync, process, thread,\n"
+	"                       nonblocking, callback, generator, asyncio)\n"
+	"  --seed N             override the scenario's seed (unsigned integer)\n"
+	"  --json               print one JSON object instead of the table\n"
+	"  --no-trace           do not record the trace (for very large runs)\n"
+	"  --net sim|real|both  backend (default sim; real, both: not yet available)\n"
+	"  --target URL         crawl this HTTP server (not yet available)\n"
+	"  --trace FILE.json    write a Perfetto trace (not yet available)\n"
+	"  --png FILE.png       draw the timelines to a PNG (not yet available)\n"
+	"  --size WxH           picture or window size for --png and --view\n"
+	"  --save FILE          save the run for 'view' (not yet available)\n"
+	"  --view               open the timeline viewer (not yet available)\n"
+	"  -h, --help           print this help\n"
+	"\n"
+	"The same scenario and seed print byte-identical output on every run.\n"
+	"Exit status: 0 every page ok, 1 some page failed, 2 bad input.\n"
+	"\n"
+	"examples:\n"
+	"  asynclab run\n"
+	"  asynclab run scenarios/seed.yaml --models sync,asyncio --seed 7\n"
+	"  asynclab run --json > run.json\n";
+
+static const char usage_check[] =
+	"usage: asynclab check SCENARIO\n"
+	"\n"
+	"Validates a scenario file and prints what it describes.  Errors are\n"
+	"reported as file:line:col: message, with exit status 2.\n"
+	"\n"
+	"example:\n"
+	"  asynclab check scenarios/seed.yaml\n";
+
+static const char usage_view[] =
+	"usage: asynclab view SCENARIO|FILE\n"
+	"\n"
+	"Opens the timeline viewer on a scenario (run first) or a saved run.\n"
+	"Not yet available in this version.\n";
+
+static const char usage_serve[] =
+	"usage: asynclab serve [--port P] [SCENARIO]\n"
+	"\n"
+	"Runs the project's origin server alone, with the scenario's think time\n"
+	"and page size.  Not yet available in this version.\n"
+	"\n"
+	"options:\n"
+	"  --port P             TCP port to listen on (1-65535)\n";
+
+static const char usage_calibrate[] =
+	"usage: asynclab calibrate [--out FILE]\n"
+	"\n"
+	"Measures this machine's costs (syscall, context switch, thread and\n"
+	"process creation) and writes a machine profile.  Not yet available in\n"
+	"this version.\n"
+	"\n"
+	"options:\n"
+	"  --out FILE           where to write the profile\n";
+
+static const char usage_timeview[] =
+	"usage: asynclab timeview [--ghz F]\n"
+	"\n"
+	"The CPU's time view (the article's section 2.1): typical latencies, and\n"
+	"how long each would feel if one CPU cycle took one second.\n"
+	"\n"
+	"options:\n"
+	"  --ghz F              clock frequency in GHz (default 2.6, at most 100)\n"
+	"\n"
+	"example:\n"
+	"  asynclab timeview --ghz 3.5\n";
+
+void al_usage_print(FILE *out, enum al_cli_cmd cmd)
+{
+	const char *text;
+
+	switch (cmd) {
+	case AL_CLI_RUN: text = usage_run; break;
+	case AL_CLI_CHECK: text = usage_check; break;
+	case AL_CLI_VIEW: text = usage_view; break;
+	case AL_CLI_SERVE: text = usage_serve; break;
+	case AL_CLI_CALIBRATE: text = usage_calibrate; break;
+	case AL_CLI_TIMEVIEW: text = usage_timeview; break;
+	default: text = usage_all; break;
+	}
+	fputs(text, out);
+}
