@@ -16,6 +16,8 @@ void al_loop_init(struct al_loop *loop, struct al_os *os)
 	loop->tasks = 0;
 	loop->resumes = 0;
 	loop->callbacks = 0;
+	loop->notify = NULL;
+	loop->owner = NULL;
 }
 
 uint64_t al_loop_drain(struct al_loop *loop)
@@ -29,10 +31,10 @@ uint64_t al_loop_drain(struct al_loop *loop)
 		if (loop->ready == NULL)
 			loop->ready_tail = &loop->ready;
 		cb->next = NULL;
+		loop->callbacks++;      /* before the call: the sim reads it to charge costs */
 		cb->fn(cb);
 		n++;
 	}
-	loop->callbacks += n;
 	return n;
 }
 

@@ -33,6 +33,10 @@ struct al_loop {
 	int64_t tasks;               /* tasks not yet finished */
 	uint64_t resumes;            /* coroutine resumes, for reports */
 	uint64_t callbacks;          /* callbacks dispatched */
+	/* Called when the ready queue goes from empty to not empty: how the
+	 * simulator learns that a blocked thread has work (NULL: nobody). */
+	void (*notify)(struct al_loop *loop);
+	void *owner;                 /* the notify hook's data */
 };
 
 void al_loop_init(struct al_loop *loop, struct al_os *os);
@@ -40,17 +44,25 @@ void al_loop_init(struct al_loop *loop, struct al_os *os);
 /* Schedules cb to run from the loop, after everything already scheduled. */
 static inline void al_loop_post(struct al_loop *loop, struct al_cb *cb)
 {
+	int was_empty = loop->ready == NULL;
+
 	cb->next = NULL;
 	*loop->ready_tail = cb;
 	loop->ready_tail = &cb->next;
+	if (was_empty && loop->notify)
+		loop->notify(loop);
 }
 
 /* Moves a whole callback list [head, *tail) to the end of the ready queue. */
 static inline void al_loop_splice(struct al_loop *loop, struct al_cb *head,
 				  struct al_cb **tail)
 {
+	int was_empty = loop->ready == NULL;
+
 	*loop->ready_tail = head;
 	loop->ready_tail = tail;
+	if (was_empty && loop->notify)
+		loop->notify(loop);
 }
 
 /* Runs ready callbacks until the queue is empty; returns how many ran. */

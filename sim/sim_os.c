@@ -11,23 +11,29 @@
 
 #define SIM(os) ((struct sim_os *)(os)->impl)
 
-static void charge_memory(struct sim_os *s, int64_t delta)
+/* The time of the caller: its thread's clock inside a burst. */
+static int64_t T(const struct sim_os *s)
 {
-	s->memory += delta;
-	if (s->memory > s->peak_memory)
-		s->peak_memory = s->memory;
-	al_trace_counter(s->os.trace, s->now, AL_CTR_MEMORY, s->memory);
+	return sim_kernel_clock(&s->k);
+}
+
+/* Every call is a syscall: counted, and its cost charged to the thread. */
+static void count_syscall(struct sim_os *s)
+{
+	s->syscalls++;
+	sim_kernel_charge(&s->k, s->os.sc->machine.costs.syscall_ns);
 }
 
 /* The calling task's lane, created on its first call. */
 static uint32_t lane_of(struct sim_os *s)
 {
-	struct al_task *t = s->os.loop->current;
+	struct sim_thread *th = s->k.current;
+	struct al_task *t = th ? th->loop.current : s->os.loop ? s->os.loop->current : NULL;
 
 	if (!t || !s->os.trace)
 		return 0;
 	if (t->lane == 0)
-		t->lane = al_trace_lane(s->os.trace, s->now, AL_LANE_TASK, 0,
+		t->lane = al_trace_lane(s->os.trace, T(s), AL_LANE_TASK, th ? th->lane : 0,
 					t->name ? t->name : "task", ++s->lanes);
 	return t->lane;
 }
@@ -35,7 +41,7 @@ static uint32_t lane_of(struct sim_os *s)
 static void state(struct sim_os *s, uint32_t lane, enum al_state st, int64_t bytes)
 {
 	if (lane)
-		al_trace_state(s->os.trace, s->now, lane, st, bytes);
+		al_trace_state(s->os.trace, T(s), lane, st, bytes);
 }
 
 static struct sim_sock *sock_of(struct sim_os *s, int fd)
@@ -73,7 +79,7 @@ static void sim_timer_start(struct al_os *os, struct al_timer *tm)
 {
 	struct sim_os *s = SIM(os);
 
-	tm->token = sim_queue_push(&s->q, tm->at < s->now ? s->now : tm->at, on_timer, tm);
+	tm->token = sim_queue_push(&s->q, tm->at < T(s) ? T(s) : tm->at, on_timer, tm);
 	if (!tm->token)
 		al_future_set(&tm->fut, 0, ENOMEM);
 }
@@ -106,7 +112,7 @@ static int64_t sim_socket(struct al_os *os, int nonblocking)
 	struct sim_os *s = SIM(os);
 
 	(void)nonblocking;
-	s->syscalls++;
+	count_syscall(s);
 	/* POSIX gives the lowest free descriptor; 0-2 are stdio. */
 	for (int fd = 3; fd < s->nsocks; fd++) {
 		if (!s->socks[fd].used) {
@@ -116,8 +122,12 @@ static int64_t sim_socket(struct al_os *os, int nonblocking)
 			k->used = 1;
 			if (++s->open > s->peak_open)
 				s->peak_open = s->open;
-			charge_memory(s, os->sc->machine.costs.socket_memory);
-			al_trace_counter(os->trace, s->now, AL_CTR_SOCKETS, s->open);
+			if (sim_kernel_mem(&s->k, os->sc->machine.costs.socket_memory) != 0) {
+				k->used = 0;
+				s->open--;
+				return -ENOMEM;
+			}
+			al_trace_counter(os->trace, T(s), AL_CTR_SOCKETS, s->open);
 			return fd;
 		}
 	}
@@ -155,13 +165,13 @@ static int64_t sim_connect(struct al_os *os, int fd, int64_t page, struct al_fut
 	struct sim_os *s = SIM(os);
 	struct sim_sock *k = sock_of(s, fd);
 
-	s->syscalls++;
+	count_syscall(s);
 	if (!k)
 		return finish(wait, -EBADF);
 	if (k->token || k->connected)
 		return finish(wait, -EISCONN);
 	k->page = page;
-	k->token = sim_queue_push(&s->q, s->now + os->sc->network.rtt_ns, on_connected, k);
+	k->token = sim_queue_push(&s->q, T(s) + os->sc->network.rtt_ns, on_connected, k);
 	if (!k->token)
 		return finish(wait, -ENOMEM);
 	if (!wait) {
@@ -218,7 +228,7 @@ static int64_t sim_send(struct al_os *os, int fd, const void *buf, size_t len,
 	char head[256];
 
 	(void)buf;
-	s->syscalls++;
+	count_syscall(s);
 	if (!k)
 		return finish(wait, -EBADF);
 	if (!k->connected)
@@ -232,7 +242,7 @@ static int64_t sim_send(struct al_os *os, int fd, const void *buf, size_t len,
 		int64_t transfer = sc->network.bandwidth_bps > 0
 			? (int64_t)((__int128)k->total * 8 * 1000000000 / sc->network.bandwidth_bps)
 			: 0;
-		k->token = sim_queue_push(&s->q, s->now + sc->network.rtt_ns + think + transfer,
+		k->token = sim_queue_push(&s->q, T(s) + sc->network.rtt_ns + think + transfer,
 					  on_arrived, k);
 		if (!k->token)
 			return finish(wait, -ENOMEM);
@@ -247,7 +257,7 @@ static int64_t sim_recv(struct al_os *os, int fd, void *buf, size_t cap,
 	struct sim_os *s = SIM(os);
 	struct sim_sock *k = sock_of(s, fd);
 
-	s->syscalls++;
+	count_syscall(s);
 	if (!k)
 		return finish(wait, -EBADF);
 	if (k->arrived) {
@@ -278,15 +288,15 @@ static int64_t sim_close(struct al_os *os, int fd)
 	struct sim_os *s = SIM(os);
 	struct sim_sock *k = sock_of(s, fd);
 
-	s->syscalls++;
+	count_syscall(s);
 	if (!k)
 		return -EBADF;
 	sim_queue_cancel(&s->q, k->token);
 	wake(k, -ECONNABORTED);
 	k->used = 0;
 	s->open--;
-	charge_memory(s, -os->sc->machine.costs.socket_memory);
-	al_trace_counter(os->trace, s->now, AL_CTR_SOCKETS, s->open);
+	sim_kernel_mem(&s->k, -os->sc->machine.costs.socket_memory);
+	al_trace_counter(os->trace, T(s), AL_CTR_SOCKETS, s->open);
 	state(s, lane_of(s), AL_ST_DONE, 0);
 	return 0;
 }
@@ -327,14 +337,27 @@ static int64_t sim_sel_close(struct al_os *os, int sel)
 static int64_t sim_spawn(struct al_os *os, enum al_spawn_kind kind, struct al_task *task,
 			 al_coro_fn fn, void *frame, const char *name)
 {
-	(void)os; (void)kind; (void)task; (void)fn; (void)frame; (void)name;
-	return -ENOSYS;
+	struct sim_os *s = SIM(os);
+	struct sim_thread *parent = s->k.current;
+	struct sim_thread *th;
+
+	count_syscall(s);
+	th = sim_kernel_thread(&s->k, kind == AL_SPAWN_PROCESS || !parent ? -1
+					: (int)parent->pid, name);
+	if (!th)
+		return -errno;
+	al_task_start(task, &th->loop, fn, frame, name);
+	return th->id;
 }
 
 static int64_t sim_join(struct al_os *os, int64_t id, struct al_future *wait)
 {
-	(void)os; (void)id;
-	return finish(wait, -ENOSYS);
+	struct sim_os *s = SIM(os);
+	int r;
+
+	count_syscall(s);
+	r = sim_kernel_join(&s->k, id, wait);
+	return r < 0 ? finish(wait, r) : 0;
 }
 
 static int64_t sim_pipe(struct al_os *os, int fds[2])
@@ -366,15 +389,18 @@ static void on_future(void *arg, int64_t now)
 	al_future_set(arg, now, 0);
 }
 
-/* CPU work: with no cores modelled yet, it simply takes its time. */
+/* CPU work runs on the calling thread's core (outside any thread, in unit
+ * tests, it simply takes its time). */
 static int64_t sim_cpu(struct al_os *os, int64_t ns, struct al_future *wait)
 {
 	struct sim_os *s = SIM(os);
 
-	if (ns < 0)
+	if (ns < 0 || !wait)
 		return finish(wait, -EINVAL);
-	if (!wait)
-		return 0;
+	if (s->k.current) {
+		int r = sim_kernel_cpu(&s->k, ns, wait);
+		return r < 0 ? finish(wait, r) : 0;
+	}
 	if (!sim_queue_push(&s->q, s->now + ns, on_future, wait))
 		return finish(wait, -ENOMEM);
 	return 0;
@@ -382,12 +408,7 @@ static int64_t sim_cpu(struct al_os *os, int64_t ns, struct al_future *wait)
 
 static int64_t sim_mem(struct al_os *os, int64_t delta)
 {
-	struct sim_os *s = SIM(os);
-
-	if (delta > 0 && s->memory + delta > os->sc->machine.memory)
-		return -ENOMEM;
-	charge_memory(s, delta);
-	return 0;
+	return sim_kernel_mem(&SIM(os)->k, delta);
 }
 
 static const struct al_os_ops sim_ops = {
@@ -429,16 +450,24 @@ int sim_os_init(struct sim_os *s, const struct al_scenario *sc, struct al_loop *
 		errno = ENOMEM;
 		return -1;
 	}
+	if (sim_kernel_init(&s->k, sc, &s->q, &s->now, trace) != 0) {
+		free(s->socks);
+		sim_queue_free(&s->q);
+		return -1;
+	}
 	al_rng_seed(&s->rng, sc->seed);
 	s->os = (struct al_os){
 		.ops = &sim_ops, .loop = loop, .trace = trace, .sc = sc, .impl = s,
 	};
-	loop->os = &s->os;
+	s->k.os = &s->os;
+	if (loop)
+		loop->os = &s->os;
 	return 0;
 }
 
 void sim_os_free(struct sim_os *s)
 {
+	sim_kernel_free(&s->k);
 	free(s->socks);
 	sim_queue_free(&s->q);
 }

@@ -14,6 +14,7 @@
 #include "core/al_loop.h"
 #include "core/al_os.h"
 #include "core/al_trace.h"
+#include "sim/sim_kernel.h"
 #include "sim/sim_queue.h"
 
 struct sim_os;
@@ -40,11 +41,13 @@ struct sim_os {
 	int nsocks;                  /* table size: the fd limit */
 	int open, peak_open;
 	int64_t syscalls, futile;
-	int64_t memory, peak_memory;
 	uint32_t lanes;              /* task lanes created */
+	struct sim_kernel k;         /* cores, threads, costs */
 };
 
-/* Sets up a simulated machine for scenario sc on loop; trace may be NULL.
+/* Sets up a simulated machine for scenario sc; trace may be NULL.  loop,
+ * if not NULL, is a loop outside any simulated thread (unit tests) that
+ * gets this os.  Simulated threads come from sim_kernel_thread() on s->k.
  * Returns 0, or -1 with errno ENOMEM. */
 int sim_os_init(struct sim_os *s, const struct al_scenario *sc, struct al_loop *loop,
 		struct al_trace *trace);

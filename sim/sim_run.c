@@ -30,8 +30,8 @@ int sim_run_model_traced(const struct al_scenario *sc, enum al_model m,
 			 size_t errlen)
 {
 	const struct al_model_desc *md = al_model_get(m);
-	struct al_loop loop;
 	struct sim_os sim;
+	struct sim_thread *main_thread;
 	struct al_task main_task;
 	struct al_crawl crawl;
 	struct al_model_frame *frame;
@@ -44,13 +44,16 @@ int sim_run_model_traced(const struct al_scenario *sc, enum al_model m,
 		errno = ENOSYS;
 		return -1;
 	}
-	al_loop_init(&loop, NULL);
-	if (sim_os_init(&sim, sc, &loop, trace) != 0) {
+	if (sim_os_init(&sim, sc, NULL, trace) != 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	/* the GIL matters only where the model runs Python threads */
+	sim.k.gil = sim.k.gil && sc->models[m].gil;
+	main_thread = sim_kernel_thread(&sim.k, -1, al_model_name(m));
 	frame = calloc(1, md->frame_size);
-	if (!frame) {
+	if (!frame || !main_thread) {
+		free(frame);
 		sim_os_free(&sim);
 		snprintf(err, errlen, "out of memory");
 		errno = ENOMEM;
@@ -61,8 +64,11 @@ int sim_run_model_traced(const struct al_scenario *sc, enum al_model m,
 		.verify = 1,
 	};
 	frame->crawl = &crawl;
-	al_task_start(&main_task, &loop, md->main, frame, al_model_name(m));
-	if (al_loop_run(&loop) != 0) {
+	sim.os.loop = &main_thread->loop;
+	al_task_start(&main_task, &main_thread->loop, md->main, frame, al_model_name(m));
+	while (sim.os.ops->wait(&sim.os))
+		;
+	if (sim.k.live > 0) {
 		/* Deadlock: say who waits on what; unfinished pages failed. */
 		char *buf = NULL;
 		size_t len = 0;
@@ -70,7 +76,8 @@ int sim_run_model_traced(const struct al_scenario *sc, enum al_model m,
 		if (f) {
 			fprintf(f, "%s: deadlock at %lld ns: every task is blocked and no event "
 				"is pending\n", al_model_name(m), (long long)sim.now);
-			al_loop_report_blocked(&loop, f);
+			for (uint32_t i = 0; i < sim.k.nthreads; i++)
+				al_loop_report_blocked(&sim.k.threads[i]->loop, f);
 			fclose(f);
 			snprintf(err, errlen, "%s", buf);
 			free(buf);
@@ -89,7 +96,9 @@ int sim_run_model_traced(const struct al_scenario *sc, enum al_model m,
 	out->checksum = crawl.checksum;
 	out->syscalls = sim.syscalls;
 	out->futile_syscalls = sim.futile;
-	out->peak_memory_bytes = sim.peak_memory;
+	out->peak_memory_bytes = sim.k.peak_memory;
+	out->cpu_busy_ns = sim.k.cpu_busy;
+	out->context_switches = sim.k.ctx_switches;
 	out->peak_concurrency = crawl.peak_inflight;
 	out->events = sim.events;
 	out->trace_hash = al_trace_hash(trace);

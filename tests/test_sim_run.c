@@ -20,6 +20,7 @@ static void fixed(struct al_scenario *sc, int64_t pages, int64_t rtt, int64_t th
 		  int64_t size, int64_t bps)
 {
 	al_scenario_default(sc);
+	memset(&sc->machine.costs, 0, sizeof sc->machine.costs); /* no CPU costs */
 	sc->workload.pages = pages;
 	sc->network.rtt_ns = rtt;
 	sc->network.jitter = AL_DIST_FIXED_AT(0);

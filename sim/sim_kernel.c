@@ -1,0 +1,345 @@
+/* The simulated kernel: see sim_kernel.h for the model.  Every state
+ * change happens in an engine event (thread ready, core free), never inside
+ * another thread's burst, so bursts never nest. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/al_assert.h"
+#include "sim/sim_kernel.h"
+
+static void dispatch(struct sim_kernel *k);
+
+static int64_t clock_of(const struct sim_kernel *k, const struct sim_thread *th)
+{
+	return th->burst_start + th->debt +
+	       (int64_t)(th->loop.resumes - th->res0) * k->c->coroutine_resume_ns +
+	       (int64_t)(th->loop.callbacks - th->cb0) * k->c->callback_ns;
+}
+
+int64_t sim_kernel_clock(const struct sim_kernel *k)
+{
+	return k->current ? clock_of(k, k->current) : *k->now;
+}
+
+void sim_kernel_charge(struct sim_kernel *k, int64_t ns)
+{
+	if (k->current)
+		k->current->debt += ns;
+}
+
+int sim_kernel_mem(struct sim_kernel *k, int64_t delta)
+{
+	if (delta > 0 && k->memory + delta > k->mem_limit)
+		return -ENOMEM;
+	k->memory += delta;
+	if (k->memory > k->peak_memory)
+		k->peak_memory = k->memory;
+	al_trace_counter(k->tr, sim_kernel_clock(k), AL_CTR_MEMORY, k->memory);
+	return 0;
+}
+
+static void state(struct sim_kernel *k, struct sim_thread *th, int64_t t, enum al_state st)
+{
+	if (th->lane)
+		al_trace_state(k->tr, t, th->lane, st, 0);
+}
+
+/* --- becoming runnable */
+
+static void on_ready(void *arg, int64_t now)
+{
+	struct sim_thread *th = arg;
+	struct sim_kernel *k = th->k;
+
+	(void)now;
+	th->next = NULL;
+	*k->runq_tail = th;
+	k->runq_tail = &th->next;
+	dispatch(k);
+}
+
+static void make_runnable(struct sim_kernel *k, struct sim_thread *th, int64_t at)
+{
+	th->state = SIM_T_RUNNABLE;
+	state(k, th, at, AL_ST_RUNNABLE);
+	if (!sim_queue_push(k->q, at, on_ready, th))
+		abort(); /* the queue cannot grow: nothing sane to continue with */
+}
+
+/* The thread's loop got work.  If the thread is blocked it wakes up after
+ * the wake-up latency; if it is running or runnable, its burst or its turn
+ * will find the work. */
+static void on_notify(struct al_loop *loop)
+{
+	struct sim_thread *th = loop->owner;
+	struct sim_kernel *k = th->k;
+
+	if (th->state == SIM_T_BLOCKED)
+		make_runnable(k, th, sim_kernel_clock(k) + k->c->wakeup_ns);
+}
+
+/* --- running */
+
+static void on_core_free(void *arg, int64_t now);
+
+static int may_run(const struct sim_kernel *k, const struct sim_thread *th)
+{
+	const struct sim_thread *owner = k->procs[th->pid].gil;
+
+	return !k->gil || owner == NULL || owner == th;
+}
+
+static struct sim_thread *take_runnable(struct sim_kernel *k)
+{
+	for (struct sim_thread **p = &k->runq; *p; p = &(*p)->next) {
+		struct sim_thread *th = *p;
+		if (!may_run(k, th))
+			continue;
+		*p = th->next;
+		if (k->runq_tail == &th->next)
+			k->runq_tail = p;
+		th->next = NULL;
+		return th;
+	}
+	return NULL;
+}
+
+/* A thread in the run queue waits either for a core or for the GIL th
+ * holds: either way, th yielding lets it run. */
+static int others_waiting(const struct sim_kernel *k)
+{
+	return k->runq != NULL;
+}
+
+/* One burst of th on core c starting now: drain its loop, then run CPU
+ * work up to a slice; the core is busy until the thread's clock. */
+static void burst(struct sim_kernel *k, int ci, struct sim_thread *th, int64_t now)
+{
+	struct sim_core *c = &k->cores[ci];
+
+	th->state = SIM_T_RUNNING;
+	th->core = ci;
+	th->burst_start = now;
+	th->debt = 0;
+	if (c->last && c->last != th) {
+		th->debt = c->last->pid == th->pid ? k->c->thread_switch_ns
+						   : k->c->process_switch_ns;
+		k->ctx_switches++;
+		state(k, th, now, AL_ST_SWITCH);
+	}
+	c->cur = th;
+	c->last = th;
+	if (k->gil)
+		k->procs[th->pid].gil = th;
+	state(k, th, now + th->debt, AL_ST_RUNNING);
+	th->res0 = th->loop.resumes;
+	th->cb0 = th->loop.callbacks;
+	k->current = th;
+	al_loop_drain(&th->loop);
+	if (th->cpu_left > 0 && !th->loop.ready) {
+		int64_t slice = th->cpu_left;
+		int64_t quantum = k->gil && k->c->gil_interval_ns ? k->c->gil_interval_ns
+								  : k->c->time_slice_ns;
+		if (quantum > 0 && slice > quantum && others_waiting(k))
+			slice = quantum;
+		th->debt += slice;
+		th->cpu_left -= slice;
+		if (th->cpu_left == 0 && th->cpu_wait) {
+			struct al_future *w = th->cpu_wait;
+			th->cpu_wait = NULL;
+			al_future_set(w, 0, 0);  /* resumes the task in the next burst */
+		}
+	}
+	k->current = NULL;
+	int64_t end = clock_of(k, th);
+	k->cpu_busy += end - now;
+	k->tasks += th->loop.tasks - th->tasks_seen;
+	th->tasks_seen = th->loop.tasks;
+	if (!sim_queue_push(k->q, end, on_core_free, c))
+		abort();
+}
+
+static void end_thread(struct sim_kernel *k, struct sim_thread *th, int64_t now)
+{
+	th->state = SIM_T_DONE;
+	state(k, th, now, AL_ST_DONE);
+	k->live--;
+	k->procs[th->pid].threads--;
+	sim_kernel_mem(k, -(k->procs[th->pid].threads == 0 ? k->c->process_memory
+							   : k->c->thread_memory));
+	if (th->joiner) {
+		struct al_future *w = th->joiner;
+		th->joiner = NULL;
+		al_future_set(w, 0, 0);
+	}
+}
+
+static void on_core_free(void *arg, int64_t now)
+{
+	struct sim_core *c = arg;
+	struct sim_thread *th = c->cur;
+	struct sim_kernel *k = th->k;
+	int ci = (int)(c - k->cores);
+
+	if (th->loop.ready || th->cpu_left > 0) {
+		/* More work: go on, unless a slice of CPU work ended and another
+		 * thread waits (preemption). */
+		if (th->cpu_left > 0 && !th->loop.ready && others_waiting(k)) {
+			k->involuntary++;
+			c->cur = NULL;
+			if (k->gil)
+				k->procs[th->pid].gil = NULL;
+			th->state = SIM_T_RUNNABLE;
+			state(k, th, now, AL_ST_RUNNABLE);
+			th->next = NULL;
+			*k->runq_tail = th;
+			k->runq_tail = &th->next;
+			dispatch(k);
+			return;
+		}
+		burst(k, ci, th, now);
+		return;
+	}
+	c->cur = NULL;
+	th->core = -1;
+	if (k->gil)
+		k->procs[th->pid].gil = NULL; /* blocking releases the GIL */
+	if (th->loop.tasks == 0) {
+		end_thread(k, th, now);
+	} else {
+		th->state = SIM_T_BLOCKED;
+		state(k, th, now, AL_ST_WAIT);
+	}
+	dispatch(k);
+}
+
+/* Gives every free core the first runnable thread allowed to run. */
+static void dispatch(struct sim_kernel *k)
+{
+	AL_ASSERT(k->current == NULL);
+	for (int i = 0; i < k->ncores && k->runq; i++) {
+		if (k->cores[i].cur)
+			continue;
+		struct sim_thread *th = take_runnable(k);
+		if (!th)
+			return;
+		burst(k, i, th, *k->now);
+	}
+}
+
+/* --- threads, processes, CPU work, join */
+
+struct sim_thread *sim_kernel_thread(struct sim_kernel *k, int pid, const char *label)
+{
+	int newproc = pid < 0;
+	int64_t cost = newproc ? k->c->process_create_ns : k->c->thread_create_ns;
+	int64_t mem = newproc ? k->c->process_memory : k->c->thread_memory;
+
+	if (sim_kernel_mem(k, mem) != 0) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (k->nthreads == k->threads_cap || (newproc && k->nprocs == k->procs_cap)) {
+		uint32_t tc = k->threads_cap ? 2 * k->threads_cap : 16;
+		uint32_t pc = k->procs_cap ? 2 * k->procs_cap : 16;
+		struct sim_thread **t = realloc(k->threads, tc * sizeof *t);
+		if (t) {
+			k->threads = t;
+			k->threads_cap = tc;
+		}
+		struct sim_process *p = realloc(k->procs, pc * sizeof *p);
+		if (p) {
+			k->procs = p;
+			k->procs_cap = pc;
+		}
+		if (!t || !p)
+			goto nomem;
+	}
+	struct sim_thread *th = calloc(1, sizeof *th);
+	if (!th)
+		goto nomem;
+	int64_t at = sim_kernel_clock(k);
+	sim_kernel_charge(k, cost);
+	if (newproc) {
+		pid = (int)k->nprocs++;
+		k->procs[pid] = (struct sim_process){0};
+		k->procs[pid].lane = al_trace_lane(k->tr, at, AL_LANE_PROCESS, 0, label,
+						   (uint32_t)pid);
+	}
+	k->procs[pid].threads++;
+	th->k = k;
+	th->id = k->nthreads;
+	th->pid = (uint32_t)pid;
+	th->core = -1;
+	th->state = SIM_T_BLOCKED;
+	th->lane = al_trace_lane(k->tr, at, AL_LANE_THREAD, k->procs[pid].lane, label, th->id);
+	al_loop_init(&th->loop, k->os);
+	th->loop.notify = on_notify;
+	th->loop.owner = th;
+	state(k, th, at, AL_ST_CREATE);
+	k->threads[k->nthreads++] = th;
+	k->live++;
+	return th;
+nomem:
+	sim_kernel_mem(k, -mem);
+	errno = ENOMEM;
+	return NULL;
+}
+
+int sim_kernel_cpu(struct sim_kernel *k, int64_t ns, struct al_future *wait)
+{
+	struct sim_thread *th = k->current;
+
+	if (!th || ns < 0 || th->cpu_wait)
+		return -EINVAL;
+	if (ns == 0)
+		return al_future_set(wait, 0, 0), 0;
+	th->cpu_left = ns;
+	th->cpu_wait = wait;
+	return 0;
+}
+
+int sim_kernel_join(struct sim_kernel *k, int64_t id, struct al_future *wait)
+{
+	if (id < 0 || id >= k->nthreads)
+		return -ESRCH;
+	struct sim_thread *th = k->threads[id];
+	if (th->state == SIM_T_DONE)
+		return al_future_set(wait, 0, 0), 0;
+	if (th->joiner)
+		return -EBUSY;
+	th->joiner = wait;
+	return 0;
+}
+
+int sim_kernel_init(struct sim_kernel *k, const struct al_scenario *sc, struct sim_queue *q,
+		    const int64_t *now, struct al_trace *tr)
+{
+	memset(k, 0, sizeof *k);
+	k->q = q;
+	k->now = now;
+	k->c = &sc->machine.costs;
+	k->tr = tr;
+	k->ncores = sc->machine.cores;
+	k->mem_limit = sc->machine.memory;
+	k->runq_tail = &k->runq;
+	/* the GIL exists when any model asks for it and the profile has one */
+	k->gil = sc->machine.costs.gil_interval_ns > 0;
+	k->cores = calloc((size_t)k->ncores, sizeof *k->cores);
+	if (!k->cores) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
+void sim_kernel_free(struct sim_kernel *k)
+{
+	for (uint32_t i = 0; i < k->nthreads; i++)
+		free(k->threads[i]);
+	free(k->threads);
+	free(k->procs);
+	free(k->cores);
+	memset(k, 0, sizeof *k);
+}

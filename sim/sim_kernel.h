@@ -1,0 +1,105 @@
+/* The simulated kernel: cores, threads, processes, context switches, the
+ * GIL, and the CPU costs of the cost table.
+ *
+ * Each simulated thread owns an al_loop: its tasks' futures complete into
+ * that loop, whose notify hook tells the kernel the thread has work.  The
+ * thread then waits for a core (wake-up latency, run queue, GIL), and runs
+ * a *burst*: the loop is drained at the burst's start time while the
+ * thread's clock advances by what it costs (context switch, syscalls,
+ * coroutine resumes, callback dispatches, CPU work).  Every operation the
+ * thread issues takes effect at its own clock, and the core stays busy
+ * until the burst's end; so a burst is exact in time although the engine
+ * runs it in one step.
+ *
+ * Scheduling: one FIFO run queue; a free core (lowest index first) takes the
+ * first runnable thread allowed to run (python's GIL lets one thread of a
+ * process run at a time).  CPU work longer than a time slice (or the GIL's
+ * switch interval) is preempted when another thread waits. */
+#ifndef SIM_KERNEL_H
+#define SIM_KERNEL_H
+
+#include <stdint.h>
+
+#include "core/al_future.h"
+#include "core/al_os.h"
+#include "core/al_scenario.h"
+#include "core/al_trace.h"
+#include "sim/sim_queue.h"
+
+enum sim_tstate { SIM_T_BLOCKED, SIM_T_RUNNABLE, SIM_T_RUNNING, SIM_T_DONE };
+
+struct sim_kernel;
+
+struct sim_thread {
+	struct al_loop loop;         /* the thread's tasks and ready queue */
+	struct sim_kernel *k;
+	struct sim_thread *next;     /* run queue link */
+	struct al_future *joiner;    /* completed when the thread ends */
+	struct al_future *cpu_wait;  /* completed when cpu_left reaches 0 */
+	int64_t cpu_left;            /* CPU work still to run, ns */
+	int64_t burst_start;
+	int64_t debt;                /* ns charged in this burst (switch, syscalls, CPU) */
+	uint64_t res0, cb0;          /* loop counters at the burst's start */
+	int64_t tasks_seen;          /* loop.tasks at the last burst's end */
+	uint32_t id, pid, lane;
+	int core;                    /* -1: not on a core */
+	uint8_t state;               /* enum sim_tstate */
+	uint8_t waits_gil;           /* waiting in the run queue for the GIL */
+};
+
+struct sim_process {
+	struct sim_thread *gil;      /* the thread holding the GIL, or NULL */
+	int threads;                 /* not yet ended */
+	uint32_t lane;
+};
+
+struct sim_core {
+	struct sim_thread *cur;      /* on the core now */
+	struct sim_thread *last;     /* the last thread it ran: no switch back to it */
+};
+
+struct sim_kernel {
+	struct sim_queue *q;
+	struct al_os *os;            /* set on every thread's loop */
+	const int64_t *now;          /* the engine's clock */
+	const struct al_costs *c;
+	struct al_trace *tr;
+	int gil;                     /* python GIL in force */
+	int ncores;
+	struct sim_core *cores;
+	struct sim_thread *runq, **runq_tail;
+	struct sim_thread **threads;
+	uint32_t nthreads, threads_cap;
+	struct sim_process *procs;
+	uint32_t nprocs, procs_cap;
+	struct sim_thread *current;  /* the thread whose burst is running */
+	int64_t live;                /* threads not ended */
+	int64_t ctx_switches, involuntary;
+	int64_t cpu_busy;
+	int64_t memory, peak_memory, mem_limit;
+	int64_t tasks;               /* live tasks on every thread */
+};
+
+int sim_kernel_init(struct sim_kernel *k, const struct al_scenario *sc, struct sim_queue *q,
+		    const int64_t *now, struct al_trace *tr);
+void sim_kernel_free(struct sim_kernel *k);
+
+/* A new thread in process pid (pid < 0: in a new process), created by the
+ * running thread (which pays the creation cost) or by nobody (the program's
+ * first thread).  NULL with errno ENOMEM past the memory limit. */
+struct sim_thread *sim_kernel_thread(struct sim_kernel *k, int pid, const char *label);
+
+/* The time of whoever is acting now: the running thread's clock inside a
+ * burst, the engine's clock outside. */
+int64_t sim_kernel_clock(const struct sim_kernel *k);
+/* Charges ns of CPU to the running thread (no-op outside a burst). */
+void sim_kernel_charge(struct sim_kernel *k, int64_t ns);
+/* The running thread has ns of CPU work to do; wait completes after it.
+ * -EINVAL outside a thread. */
+int sim_kernel_cpu(struct sim_kernel *k, int64_t ns, struct al_future *wait);
+/* wait completes when thread id ends: 0, or -ESRCH / -EBUSY (already joined). */
+int sim_kernel_join(struct sim_kernel *k, int64_t id, struct al_future *wait);
+/* Memory accounting against the machine's limit: 0 or -ENOMEM. */
+int sim_kernel_mem(struct sim_kernel *k, int64_t delta);
+
+#endif

@@ -1,0 +1,179 @@
+/* The simulated kernel: time slices and preemption, context switches, the
+ * GIL, threads on several cores, the memory limit.  Timelines are worked
+ * out by hand in the comments; the sim must match them to the nanosecond. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include "core/al_scenario.h"
+#include "sim/sim_os.h"
+
+#define US 1000LL
+#define MS 1000000LL
+
+struct worker {
+	struct al_coro co;
+	struct sim_os *sim;
+	int64_t work;
+	struct al_future done;
+	int64_t finished_at;
+};
+
+static int worker_fn(struct al_task *t, void *arg)
+{
+	struct worker *f = arg;
+	struct al_os *os = &f->sim->os;
+
+	AL_BEGIN(f);
+	al_future_init(&f->done, t->fut.loop);
+	os->ops->cpu(os, f->work, &f->done);
+	AL_AWAIT(t, f, &f->done);
+	f->finished_at = sim_kernel_clock(&f->sim->k);
+	AL_END(t, f);
+}
+
+struct boss {
+	struct al_coro co;
+	struct sim_os *sim;
+	int n;
+	int64_t ids[8];
+	struct al_task tasks[8];
+	struct worker w[8];
+	struct al_future joined;
+	int i;
+	int spawn_err;
+};
+
+static int boss_fn(struct al_task *t, void *arg)
+{
+	struct boss *f = arg;
+	struct al_os *os = &f->sim->os;
+
+	AL_BEGIN(f);
+	for (f->i = 0; f->i < f->n; f->i++) {
+		f->ids[f->i] = os->ops->spawn(os, AL_SPAWN_THREAD, &f->tasks[f->i], worker_fn,
+					      &f->w[f->i], "worker");
+		if (f->ids[f->i] < 0)
+			f->spawn_err = (int)-f->ids[f->i];
+	}
+	for (f->i = 0; f->i < f->n; f->i++) {
+		if (f->ids[f->i] < 0)
+			continue;
+		al_future_init(&f->joined, t->fut.loop);
+		os->ops->join(os, f->ids[f->i], &f->joined);
+		AL_AWAIT(t, f, &f->joined);
+	}
+	AL_END(t, f);
+}
+
+static struct al_scenario sc;
+static struct sim_os sim;
+static struct boss b;
+static struct al_task boss_task;
+
+/* A machine where only the costs a test names are non-zero. */
+static void machine(int cores)
+{
+	al_scenario_default(&sc);
+	memset(&sc.machine.costs, 0, sizeof sc.machine.costs);
+	sc.machine.cores = cores;
+	sc.machine.costs.time_slice_ns = 4 * MS;
+	sc.machine.costs.thread_switch_ns = 1 * US;
+}
+
+static void run(int n, int64_t work)
+{
+	assert_int_equal(sim_os_init(&sim, &sc, NULL, NULL), 0);
+	struct sim_thread *main_thread = sim_kernel_thread(&sim.k, -1, "main");
+	assert_non_null(main_thread);
+	memset(&b, 0, sizeof b);
+	b.sim = &sim;
+	b.n = n;
+	for (int i = 0; i < n; i++)
+		b.w[i] = (struct worker){.sim = &sim, .work = work};
+	al_task_start(&boss_task, &main_thread->loop, boss_fn, &b, "boss");
+	while (sim.os.ops->wait(&sim.os))
+		;
+	assert_int_equal(sim.k.live, 0);
+}
+
+static void test_time_slices_on_one_core(void **state)
+{
+	(void)state;
+	machine(1);
+	/* main spawns A and B (10 ms of CPU each) and joins them.  On one core
+	 * with 4 ms slices and 1 us switches:
+	 *   A 0.001-4.001, B -8.002, A -12.003, B -16.004, A -18.005 (done),
+	 *   B -20.006 (done), main -20.007: 7 switches, 4 of them preemptions. */
+	run(2, 10 * MS);
+	assert_int_equal(b.w[0].finished_at, 18 * MS + 5 * US);
+	assert_int_equal(b.w[1].finished_at, 20 * MS + 6 * US);
+	assert_int_equal(sim.now, 20 * MS + 7 * US);
+	assert_int_equal(sim.k.ctx_switches, 7);
+	assert_int_equal(sim.k.involuntary, 4);
+	assert_int_equal(sim.k.cpu_busy, sim.now); /* never idle */
+	sim_os_free(&sim);
+}
+
+static void test_two_cores_run_in_parallel(void **state)
+{
+	(void)state;
+	machine(2);
+	/* A is ready while main still holds core 0: it starts on the idle
+	 * core 1 with no switch; B gets core 0 when main blocks in join, after
+	 * a switch (1 us).  No slicing: nobody waits. */
+	run(2, 10 * MS);
+	assert_int_equal(b.w[0].finished_at, 10 * MS);
+	assert_int_equal(b.w[1].finished_at, 10 * MS + 1 * US);
+	assert_int_equal(sim.k.involuntary, 0);
+	sim_os_free(&sim);
+}
+
+static void test_gil_serialises_cpu_work(void **state)
+{
+	(void)state;
+	machine(2);
+	sc.machine.costs.gil_interval_ns = 5 * MS;
+	run(2, 10 * MS);
+	/* Two cores, but one GIL: the threads take turns of 5 ms, and the pair
+	 * needs twice the time of one. */
+	int64_t last = b.w[0].finished_at > b.w[1].finished_at ? b.w[0].finished_at
+								 : b.w[1].finished_at;
+	assert_true(last >= 20 * MS);
+	assert_true(last < 20 * MS + 10 * US);
+	assert_int_equal(sim.k.involuntary, 2); /* at 5 and 10 ms: 5 ms turns */
+	sim_os_free(&sim);
+}
+
+static void test_memory_wall_fails_spawns(void **state)
+{
+	(void)state;
+	machine(1);
+	sc.machine.costs.process_memory = 100 * 1024;
+	sc.machine.costs.thread_memory = 1024 * 1024;
+	sc.machine.memory = 100 * 1024 + 3 * 1024 * 1024; /* room for 3 threads */
+	run(5, 1 * MS);
+	assert_int_equal(b.spawn_err, ENOMEM);
+	assert_true(b.ids[2] >= 0);
+	assert_int_equal(b.ids[3], -ENOMEM);
+	assert_int_equal(b.ids[4], -ENOMEM);
+	assert_int_equal(sim.k.peak_memory, sc.machine.memory);
+	assert_int_equal(sim.k.memory, 0); /* everything ended and was released */
+	sim_os_free(&sim);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_time_slices_on_one_core),
+		cmocka_unit_test(test_two_cores_run_in_parallel),
+		cmocka_unit_test(test_gil_serialises_cpu_work),
+		cmocka_unit_test(test_memory_wall_fails_spawns),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
