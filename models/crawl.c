@@ -5,11 +5,15 @@
 #include "core/al_http.h"
 #include "models/model.h"
 
-extern const struct al_model_desc al_model_asyncio;
+extern const struct al_model_desc al_model_sync, al_model_thread, al_model_asyncio;
 
 const struct al_model_desc *al_model_get(enum al_model m)
 {
 	switch (m) {
+	case AL_MODEL_SYNC:
+		return &al_model_sync;
+	case AL_MODEL_THREAD:
+		return &al_model_thread;
 	case AL_MODEL_ASYNCIO:
 		return &al_model_asyncio;
 	default:

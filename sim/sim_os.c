@@ -366,22 +366,66 @@ static int64_t sim_pipe(struct al_os *os, int fds[2])
 	return -ENOSYS;
 }
 
+/* Locks: uncontended lock and unlock stay in user space (a futex's fast
+ * path); contention costs a syscall and hands the lock over in FIFO order. */
 static int64_t sim_lock_open(struct al_os *os)
 {
-	(void)os;
-	return -ENOSYS;
+	struct sim_os *s = SIM(os);
+	struct sim_lock *p = realloc(s->locks, (size_t)(s->nlocks + 1) * sizeof *p);
+
+	if (!p)
+		return -ENOMEM;
+	s->locks = p;
+	s->locks[s->nlocks] = (struct sim_lock){0};
+	return s->nlocks++;
 }
 
 static int64_t sim_lock(struct al_os *os, int64_t lk, struct al_future *wait)
 {
-	(void)os; (void)lk;
-	return finish(wait, -ENOSYS);
+	struct sim_os *s = SIM(os);
+	struct sim_lock *l = lk >= 0 && lk < s->nlocks ? &s->locks[lk] : NULL;
+
+	if (!l || !wait)
+		return finish(wait, -EINVAL);
+	if (!l->held) {
+		l->held = 1;
+		return finish(wait, 0);
+	}
+	count_syscall(s);
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 8;
+		struct al_future **w = malloc(cap * sizeof *w);
+		if (!w)
+			return finish(wait, -ENOMEM);
+		for (size_t i = 0; i < l->n; i++)
+			w[i] = l->w[(l->head + i) % l->cap];
+		free(l->w);
+		l->w = w;
+		l->cap = cap;
+		l->head = 0;
+	}
+	l->w[(l->head + l->n++) % l->cap] = wait;
+	state(s, lane_of(s), AL_ST_WAIT, 0);
+	return 0;
 }
 
 static int64_t sim_unlock(struct al_os *os, int64_t lk)
 {
-	(void)os; (void)lk;
-	return -ENOSYS;
+	struct sim_os *s = SIM(os);
+	struct sim_lock *l = lk >= 0 && lk < s->nlocks ? &s->locks[lk] : NULL;
+
+	if (!l || !l->held)
+		return -EPERM;
+	if (l->n == 0) {
+		l->held = 0;
+		return 0;
+	}
+	count_syscall(s); /* futex wake */
+	struct al_future *next = l->w[l->head];
+	l->head = (l->head + 1) % l->cap;
+	l->n--;
+	finish(next, 0);  /* the lock passes to it, still held */
+	return 0;
 }
 
 static void on_future(void *arg, int64_t now)
@@ -467,6 +511,9 @@ int sim_os_init(struct sim_os *s, const struct al_scenario *sc, struct al_loop *
 
 void sim_os_free(struct sim_os *s)
 {
+	for (int64_t i = 0; i < s->nlocks; i++)
+		free(s->locks[i].w);
+	free(s->locks);
 	sim_kernel_free(&s->k);
 	free(s->socks);
 	sim_queue_free(&s->q);

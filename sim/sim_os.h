@@ -31,6 +31,13 @@ struct sim_sock {
 	size_t rcap;
 };
 
+/* A mutex: the holder, and a FIFO of futures waiting for it. */
+struct sim_lock {
+	int held;
+	struct al_future **w;
+	size_t head, n, cap;
+};
+
 struct sim_os {
 	struct al_os os;
 	struct sim_queue q;
@@ -42,6 +49,8 @@ struct sim_os {
 	int open, peak_open;
 	int64_t syscalls, futile;
 	uint32_t lanes;              /* task lanes created */
+	struct sim_lock *locks;
+	int64_t nlocks;
 	struct sim_kernel k;         /* cores, threads, costs */
 };
 

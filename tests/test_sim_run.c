@@ -71,6 +71,38 @@ static void test_ten_pages_take_one_delay(void **state)
 	}
 }
 
+/* With zero CPU costs: sync takes N pages' time; a pool of W threads takes
+ * ceil(N / W) pages' time; asyncio one. */
+static void test_model_shapes_are_exact(void **state)
+{
+	static const struct {
+		int64_t pages, workers;
+	} cases[] = {{10, 10}, {7, 3}, {1, 4}, {25, 5}};
+	struct al_scenario sc;
+	struct al_report r;
+	char err[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		fixed(&sc, cases[i].pages, 40 * MS, 7 * MS, 20000, 100000000);
+		sc.models[AL_MODEL_THREAD].workers = (int)cases[i].workers;
+		int64_t one = one_page_ns(&sc, 20000);
+		int64_t rounds = (cases[i].pages + cases[i].workers - 1) / cases[i].workers;
+
+		assert_int_equal(sim_run_model(&sc, AL_MODEL_SYNC, &r, err, sizeof err), 0);
+		assert_int_equal(r.elapsed_ns, cases[i].pages * one);
+		assert_int_equal(r.pages_ok, cases[i].pages);
+		assert_int_equal(r.peak_concurrency, 1);
+		assert_int_equal(sim_run_model(&sc, AL_MODEL_THREAD, &r, err, sizeof err), 0);
+		assert_int_equal(r.elapsed_ns, rounds * one);
+		assert_int_equal(r.pages_ok, cases[i].pages);
+		assert_int_equal(r.peak_concurrency,
+				 cases[i].pages < cases[i].workers ? cases[i].pages : cases[i].workers);
+		assert_int_equal(sim_run_model(&sc, AL_MODEL_ASYNCIO, &r, err, sizeof err), 0);
+		assert_int_equal(r.elapsed_ns, one);
+	}
+}
+
 static void test_same_run_same_hash(void **state)
 {
 	struct al_scenario sc;
@@ -122,15 +154,16 @@ static void test_unimplemented_model_says_so(void **state)
 
 	(void)state;
 	al_scenario_default(&sc);
-	assert_int_equal(sim_run_model(&sc, AL_MODEL_SYNC, &r, err, sizeof err), -1);
+	assert_int_equal(sim_run_model(&sc, AL_MODEL_CALLBACK, &r, err, sizeof err), -1);
 	assert_int_equal(errno, ENOSYS);
-	assert_string_equal(err, "sync: not yet available in the simulator");
+	assert_string_equal(err, "callback: not yet available in the simulator");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ten_pages_take_one_delay),
+		cmocka_unit_test(test_model_shapes_are_exact),
 		cmocka_unit_test(test_same_run_same_hash),
 		cmocka_unit_test(test_fd_limit_fails_pages_not_run),
 		cmocka_unit_test(test_unimplemented_model_says_so),

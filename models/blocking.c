@@ -1,0 +1,44 @@
+/* blocking_way(): socket, connect, send, then recv(4096) until the server
+ * closes.  Each call blocks its thread; that is the whole point. */
+#include <errno.h>
+
+#include "models/blocking.h"
+
+int co_blocking_fetch(struct al_task *t, void *arg)
+{
+	struct co_blocking *f = arg;
+	struct al_os *os = f->crawl->os;
+	int n;
+
+	AL_BEGIN(f);
+	al_crawl_begin(f->crawl);
+	al_http_resp_init(&f->resp);
+	f->fd = (int)os->ops->socket(os, 0);
+	if (f->fd < 0) {
+		al_crawl_end(f->crawl, f->page, -f->fd, &f->resp);
+		AL_RETURN(t, f, 0, -f->fd);
+	}
+	al_future_init(&f->io, t->fut.loop);
+	os->ops->connect(os, f->fd, f->page, &f->io);
+	AL_AWAIT(t, f, &f->io);
+	if (t->err)
+		goto out;
+	n = al_http_request(f->buf, sizeof f->buf, f->crawl->sc->workload.host, f->page);
+	al_future_init(&f->io, t->fut.loop);
+	os->ops->send(os, f->fd, f->buf, (size_t)n, &f->io);
+	AL_AWAIT(t, f, &f->io);
+	while (!t->err) {
+		al_future_init(&f->io, t->fut.loop);
+		os->ops->recv(os, f->fd, f->buf, sizeof f->buf, &f->io);
+		AL_AWAIT(t, f, &f->io);
+		if (t->err || t->value == 0)
+			break;
+		if (al_http_resp_feed(&f->resp, f->buf, (size_t)t->value) != 0)
+			t->err = EBADMSG;
+	}
+out:
+	os->ops->close(os, f->fd);
+	al_crawl_end(f->crawl, f->page, t->err, &f->resp);
+	AL_RETURN(t, f, 0, t->err);
+	AL_END(t, f);
+}

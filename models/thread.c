@@ -1,0 +1,103 @@
+/* thread (the article's 3.3): a pool of `workers` threads takes page
+ * numbers from a shared queue under a lock (concurrent.futures'
+ * ThreadPoolExecutor), each fetching with blocking sockets; the main thread
+ * joins them. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "models/blocking.h"
+
+struct pool {
+	struct al_crawl *crawl;
+	int64_t lock;
+	int64_t next;                /* the queue: pages not yet taken */
+};
+
+struct co_worker {
+	struct al_coro co;
+	struct pool *pool;
+	struct al_future locked;
+	int64_t page;
+	struct co_blocking fetch;
+};
+
+static int co_worker(struct al_task *t, void *arg)
+{
+	struct co_worker *f = arg;
+	struct al_os *os = f->pool->crawl->os;
+
+	AL_BEGIN(f);
+	for (;;) {
+		al_future_init(&f->locked, t->fut.loop);
+		os->ops->lock(os, f->pool->lock, &f->locked);
+		AL_AWAIT(t, f, &f->locked);
+		f->page = f->pool->next < f->pool->crawl->pages ? f->pool->next++ : -1;
+		os->ops->unlock(os, f->pool->lock);
+		if (f->page < 0)
+			break;
+		f->fetch = (struct co_blocking){.crawl = f->pool->crawl, .page = f->page};
+		AL_CALL(t, f, co_blocking_fetch, &f->fetch);
+	}
+	AL_RETURN(t, f, 0, 0);
+	AL_END(t, f);
+}
+
+struct co_thread_main {
+	struct al_model_frame m;
+	struct pool pool;
+	int nworkers, started, i, spawn_err;
+	int64_t *ids;
+	struct al_task *tasks;
+	struct co_worker *workers;
+	struct al_future joined;
+};
+
+static int co_thread_main(struct al_task *t, void *arg)
+{
+	struct co_thread_main *f = arg;
+	struct al_crawl *c = f->m.crawl;
+	struct al_os *os = c->os;
+
+	AL_BEGIN(&f->m);
+	f->nworkers = c->cfg->workers > 0 ? c->cfg->workers : 1;
+	f->pool = (struct pool){.crawl = c, .lock = os->ops->lock_open(os)};
+	f->ids = calloc((size_t)f->nworkers, sizeof *f->ids);
+	f->tasks = calloc((size_t)f->nworkers, sizeof *f->tasks);
+	f->workers = calloc((size_t)f->nworkers, sizeof *f->workers);
+	if (!f->ids || !f->tasks || !f->workers || f->pool.lock < 0)
+		goto out;
+	for (f->i = 0; f->i < f->nworkers; f->i++) {
+		f->workers[f->i].pool = &f->pool;
+		f->ids[f->i] = os->ops->spawn(os, AL_SPAWN_THREAD, &f->tasks[f->i], co_worker,
+					      &f->workers[f->i], "worker");
+		if (f->ids[f->i] >= 0)
+			f->started++;
+		else
+			f->spawn_err = (int)-f->ids[f->i];
+	}
+	for (f->i = 0; f->i < f->nworkers; f->i++) {
+		if (f->ids[f->i] < 0)
+			continue;
+		al_future_init(&f->joined, t->fut.loop);
+		os->ops->join(os, f->ids[f->i], &f->joined);
+		AL_AWAIT(t, &f->m, &f->joined);
+	}
+out:
+	/* No worker could start: every page fails, with the reason. */
+	if (f->started == 0) {
+		int64_t lost = c->pages - c->ok - c->failed;
+		c->failed += lost;
+		c->failures[al_cause_from_errno(f->spawn_err ? f->spawn_err : ENOMEM)] += lost;
+	}
+	free(f->workers);
+	free(f->tasks);
+	free(f->ids);
+	AL_RETURN(t, &f->m, 0, 0);
+	AL_END(t, &f->m);
+}
+
+const struct al_model_desc al_model_thread = {
+	.id = AL_MODEL_THREAD,
+	.main = co_thread_main,
+	.frame_size = sizeof(struct co_thread_main),
+};
