@@ -22,6 +22,10 @@ struct al_future {
 	struct al_cb *head;      /* done callbacks, in registration order */
 	struct al_cb **tail;
 	struct al_loop *loop;
+	/* Where a backend parked this future (an I/O in flight holds a pointer
+	 * to it in *parked).  A waiter that gives up (timeout, cancel) clears
+	 * that slot, so the backend never completes a future nobody owns. */
+	struct al_future **parked;
 	int64_t value;
 	int err;
 	uint8_t state;           /* enum al_fstate */
@@ -33,6 +37,7 @@ static inline void al_future_init(struct al_future *f, struct al_loop *loop)
 	f->head = NULL;
 	f->tail = &f->head;
 	f->loop = loop;
+	f->parked = NULL;
 	f->value = 0;
 	f->err = 0;
 	f->state = AL_PENDING;
@@ -51,6 +56,7 @@ static inline int al_future_set(struct al_future *f, int64_t value, int err)
 	f->value = value;
 	f->err = err;
 	f->state = AL_DONE;
+	f->parked = NULL;
 	if (f->head) {
 		al_loop_splice(f->loop, f->head, f->tail);
 		f->head = NULL;

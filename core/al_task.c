@@ -79,6 +79,13 @@ static void on_wake(struct al_cb *cb)
 	struct al_task *t = AL_CONTAINER_OF(cb, struct al_task, wake);
 	struct al_future *f = t->waiting;
 
+	/* The deadline fired too and its callback is still queued: let it run
+	 * first (it sees the future done and stands down), so its node has left
+	 * the ready queue before the coroutine can arm the timer again. */
+	if (f && t->deadline && t->deadline->fut.state != AL_PENDING) {
+		al_loop_post(t->fut.loop, &t->wake);
+		return;
+	}
 	if (f) {
 		t->waiting = NULL;
 		t->value = f->value;
@@ -127,10 +134,18 @@ int al__task_suspend_slow(struct al_task *t, struct al_future *fut, const char *
 	return 1;
 }
 
-/* Wakes t, which waits on a pending future, with err instead. */
+/* Wakes t, which waits on a pending future, with err instead.  If the
+ * backend parked that future (an I/O in flight), it is unparked so the
+ * backend never completes a future its waiter has given up. */
 static void interrupt(struct al_task *t, int err)
 {
-	al_future_remove(t->waiting, &t->wake);
+	struct al_future *f = t->waiting;
+
+	al_future_remove(f, &t->wake);
+	if (f->parked) {
+		*f->parked = NULL;
+		f->parked = NULL;
+	}
 	t->waiting = NULL;
 	t->value = 0;
 	t->err = err;
@@ -144,10 +159,11 @@ static void on_deadline(struct al_cb *cb)
 	struct al_task *t = tm->task;
 
 	if (t->deadline != tm)
-		return;
+		return;                 /* disarmed after it fired: stale */
 	t->deadline = NULL;
 	if (t->waiting && t->waiting->state == AL_PENDING)
 		interrupt(t, ETIMEDOUT);
+	/* else the future won; its wake (re-posted behind us) takes it */
 }
 
 int al_task_suspend_until(struct al_task *t, struct al_future *fut, const char *what,
@@ -193,6 +209,12 @@ void al_timer_cancel(struct al_loop *loop, struct al_timer *tm)
 }
 
 /* --- gather and wait-any */
+
+void al_gather_detach(struct al_gather *g)
+{
+	for (size_t i = 0; i < g->n; i++)
+		al_future_remove(g->fs[i], &g->items[i].cb);
+}
 
 static void gather_done(struct al_gather *g)
 {
@@ -241,6 +263,7 @@ static struct al_future *watch(struct al_gather *g, struct al_loop *loop,
 	g->n = n;
 	g->left = n;
 	if (n == 0) {
+		/* nothing to wait for: gather is done, wait-any can never be */
 		al_future_set(&g->fut, 0, fn == on_any_item ? EINVAL : 0);
 		return &g->fut;
 	}

@@ -151,6 +151,10 @@ struct al_future *al_gather(struct al_gather *g, struct al_loop *loop,
  * err = its err.  The others are left running and no longer watched. */
 struct al_future *al_wait_any(struct al_gather *g, struct al_loop *loop,
 			      struct al_future **fs, struct al_gather_item *items, size_t n);
+/* Stops watching the futures of a gather / wait-any that will not be
+ * awaited to the end (its await timed out or was cancelled): required
+ * before g or items are freed or reused. */
+void al_gather_detach(struct al_gather *g);
 
 /* Writes one line per live task that waits ("name waits on what") to out
  * (a FILE *); returns how many. */

@@ -297,6 +297,7 @@ int sim_kernel_cpu(struct sim_kernel *k, int64_t ns, struct al_future *wait)
 		return al_future_set(wait, 0, 0), 0;
 	th->cpu_left = ns;
 	th->cpu_wait = wait;
+	wait->parked = &th->cpu_wait;
 	return 0;
 }
 
@@ -310,6 +311,7 @@ int sim_kernel_join(struct sim_kernel *k, int64_t id, struct al_future *wait)
 	if (th->joiner)
 		return -EBUSY;
 	th->joiner = wait;
+	wait->parked = &th->joiner;
 	return 0;
 }
 

@@ -137,6 +137,7 @@ static int64_t sim_socket(struct al_os *os, int nonblocking)
 static void park(struct sim_sock *k, struct al_future *wait, char *buf, size_t cap)
 {
 	k->wait = wait;
+	wait->parked = &k->wait;
 	k->rbuf = buf;
 	k->rcap = cap;
 }
@@ -397,14 +398,19 @@ static int64_t sim_lock(struct al_os *os, int64_t lk, struct al_future *wait)
 		struct al_future **w = malloc(cap * sizeof *w);
 		if (!w)
 			return finish(wait, -ENOMEM);
-		for (size_t i = 0; i < l->n; i++)
+		for (size_t i = 0; i < l->n; i++) {
 			w[i] = l->w[(l->head + i) % l->cap];
+			if (w[i])
+				w[i]->parked = &w[i];
+		}
 		free(l->w);
 		l->w = w;
 		l->cap = cap;
 		l->head = 0;
 	}
-	l->w[(l->head + l->n++) % l->cap] = wait;
+	struct al_future **slot = &l->w[(l->head + l->n++) % l->cap];
+	*slot = wait;
+	wait->parked = slot;
 	state(s, lane_of(s), AL_ST_WAIT, 0);
 	return 0;
 }
@@ -416,15 +422,17 @@ static int64_t sim_unlock(struct al_os *os, int64_t lk)
 
 	if (!l || !l->held)
 		return -EPERM;
-	if (l->n == 0) {
-		l->held = 0;
+	while (l->n > 0) {
+		struct al_future *next = l->w[l->head];
+		l->head = (l->head + 1) % l->cap;
+		l->n--;
+		if (!next)
+			continue;   /* that waiter gave up */
+		count_syscall(s); /* futex wake */
+		finish(next, 0);  /* the lock passes to it, still held */
 		return 0;
 	}
-	count_syscall(s); /* futex wake */
-	struct al_future *next = l->w[l->head];
-	l->head = (l->head + 1) % l->cap;
-	l->n--;
-	finish(next, 0);  /* the lock passes to it, still held */
+	l->held = 0;
 	return 0;
 }
 

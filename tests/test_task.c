@@ -45,6 +45,8 @@ static void fake_timer_cancel(struct al_os *os, struct al_timer *tm)
 			timers[i] = NULL;
 }
 
+static int fire_all_due; /* a libevent-like pass: every timer due at once */
+
 static int fake_wait(struct al_os *os)
 {
 	int best = -1;
@@ -55,10 +57,15 @@ static int fake_wait(struct al_os *os)
 			best = i;
 	if (best < 0)
 		return 0;
-	struct al_timer *tm = timers[best];
-	timers[best] = NULL;
-	fake_time = tm->at;
-	al_future_set(&tm->fut, tm->at, 0);
+	int64_t at = timers[best]->at;
+	fake_time = at;
+	for (int i = best; i < 16; i++) {
+		struct al_timer *tm = timers[i];
+		if (!tm || tm->at != at || (i != best && !fire_all_due))
+			continue;
+		timers[i] = NULL;
+		al_future_set(&tm->fut, tm->at, 0);
+	}
 	return 1;
 }
 
@@ -78,6 +85,7 @@ static int setup(void **state)
 	(void)state;
 	memset(timers, 0, sizeof timers);
 	fake_time = 0;
+	fire_all_due = 0;
 	fake_os = (struct al_os){.ops = &fake_ops, .loop = &loop};
 	al_loop_init(&loop, &fake_os);
 	return 0;
@@ -422,6 +430,114 @@ static void test_deadlock_is_reported(void **state)
 	assert_string_equal(buf, "  task 'stuck' waits on f->src\n");
 }
 
+/* A deadline and the awaited future fire in the same pass: the future
+ * wins, the deadline's queued callback stands down, and re-arming the same
+ * timer right after is safe (no ready-queue corruption, no lost wake). */
+struct rearm {
+	struct al_coro co;
+	struct al_timer sleep, dl;
+	int round;
+	int errs[3];
+	int64_t when[3];
+};
+
+static int rearm_fn(struct al_task *t, void *arg)
+{
+	struct rearm *f = arg;
+
+	AL_BEGIN(f);
+	for (f->round = 0; f->round < 3; f->round++) {
+		AL_AWAIT_UNTIL(t, f, al_sleep_until(t->fut.loop, &f->sleep, fake_time + 10),
+			       &f->dl, fake_time + 10);
+		f->errs[f->round] = t->err;
+		f->when[f->round] = fake_time;
+	}
+	AL_END(t, f);
+}
+
+static void test_deadline_and_future_in_one_pass(void **state)
+{
+	struct rearm r = {0};
+	struct sleeper other = {.deadline = 1000, .at = 10};
+	struct al_future done;
+	struct al_task t1, t2;
+
+	(void)state;
+	fire_all_due = 1;
+	al_future_init(&done, &loop);
+	al_future_set(&done, 0, 0);
+	other.wait_on = &done;
+	al_task_start(&t1, &loop, rearm_fn, &r, "rearm");
+	al_task_start(&t2, &loop, sleeper_fn, &other, "other");
+	assert_int_equal(al_loop_run(&loop), 0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(r.errs[i], 0);
+		assert_int_equal(r.when[i], 10 * (i + 1));
+	}
+	assert_int_equal(other.when[1], 10);
+}
+
+/* A gather whose await timed out is detached, then gathered again. */
+struct regather {
+	struct al_coro co;
+	struct al_future **fs;
+	struct al_gather_item items[2];
+	struct al_gather g;
+	struct al_timer dl;
+	int errs[2];
+	int64_t when[2];
+};
+
+static int regather_fn(struct al_task *t, void *arg)
+{
+	struct regather *f = arg;
+
+	AL_BEGIN(f);
+	AL_AWAIT_UNTIL(t, f, al_gather(&f->g, t->fut.loop, f->fs, f->items, 2), &f->dl, 10);
+	f->errs[0] = t->err;
+	f->when[0] = fake_time;
+	al_gather_detach(&f->g);
+	AL_AWAIT(t, f, al_gather(&f->g, t->fut.loop, f->fs, f->items, 2));
+	f->errs[1] = t->err;
+	f->when[1] = fake_time;
+	AL_END(t, f);
+}
+
+static void test_gather_detach_after_timeout(void **state)
+{
+	struct al_timer a, b;
+	struct al_future *fs[] = {al_sleep_until(&loop, &a, 100), al_sleep_until(&loop, &b, 150)};
+	struct regather g = {.fs = fs};
+	struct al_task t;
+
+	(void)state;
+	al_task_start(&t, &loop, regather_fn, &g, "regather");
+	assert_int_equal(al_loop_run(&loop), 0);
+	assert_int_equal(g.errs[0], ETIMEDOUT);
+	assert_int_equal(g.when[0], 10);
+	assert_int_equal(g.errs[1], 0);
+	assert_int_equal(g.when[1], 150); /* both, not the first twice */
+}
+
+/* A parked I/O is unparked when its waiter gives up. */
+static void test_timeout_unparks(void **state)
+{
+	struct al_future io, *slot;
+	struct sleeper s = {.deadline = 50, .at = 60};
+	struct al_task t;
+
+	(void)state;
+	al_future_init(&io, &loop);
+	slot = &io;
+	io.parked = &slot;      /* as a backend holding it would */
+	s.wait_on = &io;
+	al_task_start(&t, &loop, sleeper_fn, &s, "sleeper");
+	assert_int_equal(al_loop_run(&loop), 0);
+	assert_int_equal(s.errs[0], ETIMEDOUT);
+	assert_null(slot);
+	assert_null(io.parked);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -436,6 +552,9 @@ int main(void)
 		cmocka_unit_test_setup(test_cancel_waiting_task, setup),
 		cmocka_unit_test_setup(test_cancel_runnable_task, setup),
 		cmocka_unit_test_setup(test_deadlock_is_reported, setup),
+		cmocka_unit_test_setup(test_deadline_and_future_in_one_pass, setup),
+		cmocka_unit_test_setup(test_gather_detach_after_timeout, setup),
+		cmocka_unit_test_setup(test_timeout_unparks, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,157 @@
+/* The simulated network and origin server (docs/network.md): connections
+ * with a handshake over a path of rtt plus jitter, a server with an accept
+ * backlog and a concurrency limit, and responses that stream over the
+ * client's link, shared fairly among every response streaming at once
+ * (processor sharing, kept in virtual time: one pending event for the whole
+ * link), in segments that may be lost and are then resent after the RTO.
+ *
+ * Driven by the owner's event queue and rng; the same scenario, seed and
+ * calls give the same event times.  The owner (sim/sim_os.c) calls
+ * connect / send / recv / close and hears back through two hooks.  Hooks run
+ * only from sim_net's own queue events, never inside a sim_net_* call, and
+ * may call any sim_net_* function (closing the flow included). */
+#ifndef SIM_NET_H
+#define SIM_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/al_dist.h"
+#include "core/al_scenario.h"
+#include "sim/sim_queue.h"
+
+/* TCP's constants, as Linux has them. */
+#define SIM_NET_MSS 1448             /* response segment, bytes           */
+#define SIM_NET_SYN_RETRIES 6        /* tcp_syn_retries                   */
+#define SIM_NET_DATA_RETRIES 15      /* tcp_retries2                      */
+#define SIM_NET_RTO_MAX INT64_C(120000000000) /* TCP_RTO_MAX: 120 s       */
+
+struct sim_flow;                     /* one connection, owned by sim_net */
+
+struct sim_net_hooks {
+	/* The connect that sim_net_connect started has finished: err is 0
+	 * (established), ECONNREFUSED (backlog full, overflow refuse),
+	 * ETIMEDOUT (every SYN retry lost or dropped) or ENETUNREACH (the
+	 * link is down).  Called once per flow. */
+	void (*connected)(void *ctx, int err, int64_t now);
+	/* sim_net_recv would not block any more: bytes arrived, the
+	 * response is complete, or the connection failed.  May come again
+	 * before the owner has read. */
+	void (*readable)(void *ctx, int64_t now);
+};
+
+struct sim_net_stats {
+	int64_t connects;            /* sim_net_connect calls                */
+	int64_t established;
+	int64_t refused;             /* ECONNREFUSED                         */
+	int64_t unreachable;         /* ENETUNREACH                          */
+	int64_t connect_timeouts;    /* ETIMEDOUT in connect                 */
+	int64_t data_timeouts;       /* ETIMEDOUT: a segment lost 16 times   */
+	int64_t resets;              /* ECONNRESET by a link drop            */
+	int64_t syn_lost;            /* SYNs lost on the way                 */
+	int64_t syn_dropped;         /* SYNs dropped by a full backlog       */
+	int64_t syn_retries;         /* SYNs sent again                      */
+	int64_t requests;            /* requests sent                        */
+	int64_t responses;           /* responses the server started        */
+	int64_t completed;           /* responses whose last byte arrived    */
+	int64_t segments;            /* segments delivered                   */
+	int64_t lost;                /* segments lost (each is resent)       */
+	int64_t bytes;               /* response bytes delivered             */
+	int64_t flows, peak_flows;   /* connections open (not yet closed)    */
+	int64_t peak_streaming;      /* responses sharing the link at once   */
+	int64_t peak_serving;        /* connections holding a server slot    */
+	int64_t peak_backlog;        /* connections waiting for a slot       */
+	int64_t memory, peak_memory; /* bytes sim_net has allocated          */
+};
+
+/* The link: processor sharing in virtual time.  V (`v0` at `t0`) is the
+ * service each streaming flow has received, in units of 1/8e9 byte, so
+ * that it grows by exactly bw / k units per nanosecond with k flows.
+ * `heap` orders the streaming flows by the virtual time at which their
+ * current segment is complete (tag << 32 | flow id). */
+struct sim_net_link {
+	int64_t bw;                  /* bits/s; 0: unlimited                 */
+	int64_t t0;
+	unsigned __int128 v0;
+	unsigned __int128 *heap;
+	uint32_t k, cap;
+	uint64_t token;              /* the link's one pending event         */
+	int64_t due;
+};
+
+struct sim_net_timed {           /* a scenario event, scheduled at init  */
+	struct sim_net *net;
+	const struct al_event_cfg *ev;
+	uint64_t token;
+};
+
+/* Private: embed it, initialise it with sim_net_init, read it through the
+ * functions below.  It must not move after sim_net_init. */
+struct sim_net {
+	const struct al_scenario *sc;
+	struct sim_queue *q;
+	struct al_rng *rng;
+	struct sim_net_hooks hooks;
+	struct al_network net;       /* current values: events change them   */
+	struct al_server srv;
+	int down;                    /* the link is down                     */
+	struct sim_net_link link;
+	/* server: slots in use, and the backlog as a FIFO of flow ids */
+	int64_t serving, waiting;
+	uint32_t bl_head, bl_tail;
+	/* flow pool: slabs of SIM_NET_SLAB flows, ids index them */
+	struct sim_flow **slabs;
+	uint32_t nslabs, slabs_cap, nids, free_head;
+	struct sim_net_timed timed[AL_SCENARIO_MAX_EVENTS];
+	struct sim_net_stats st;
+};
+
+/* Sets up the network and server of scenario sc, which must outlive n, and
+ * schedules sc's timed events on q.  Draws come from rng (the owner seeds
+ * it; a stream of its own keeps the network's draws apart from others').
+ * Returns 0, or -1 with errno ENOMEM. */
+int sim_net_init(struct sim_net *n, const struct al_scenario *sc, struct sim_queue *q,
+		 struct al_rng *rng, const struct sim_net_hooks *hooks);
+/* Cancels every pending event of n on q and frees every flow. */
+void sim_net_free(struct sim_net *n);
+
+/* Starts connecting to the server for page `page` (the peer's address; the
+ * server serves that page's body); ctx is handed to the hooks.  The result
+ * arrives through hooks->connected.  Returns the flow, or NULL with errno
+ * ENOMEM.  The flow lives until sim_net_close, whatever happens to it. */
+struct sim_flow *sim_net_connect(struct sim_net *n, int64_t now, int64_t page, void *ctx);
+/* Sends the request (len bytes; its size does not change its timing).
+ * Only the first send on a flow is the request; later ones are accepted
+ * and ignored, as an HTTP/1.0 server ignores what follows a request.
+ * Returns 0, or -1 with errno ENOTCONN (not established, or the connect
+ * failed), ECONNRESET / ETIMEDOUT (the connection failed since), ENOMEM. */
+int sim_net_send(struct sim_net *n, struct sim_flow *f, int64_t now, int64_t len);
+/* Reads up to cap bytes of the response (header from al_http_header, then
+ * the body from al_page_bytes under sc->seed); buf NULL discards them.
+ * Returns the count (> 0), 0 at the end of the response (the server has
+ * closed and every byte was read), or -1 with errno EAGAIN (nothing yet),
+ * ECONNRESET / ETIMEDOUT (failed: bytes that arrived before the failure
+ * are still returned first), ENOTCONN (never established). */
+int64_t sim_net_recv(struct sim_net *n, struct sim_flow *f, void *buf, size_t cap);
+/* 1 if sim_net_recv would not return EAGAIN. */
+int sim_net_readable(const struct sim_flow *f);
+/* 1 once the connect has finished, successfully or not. */
+int sim_net_writable(const struct sim_flow *f);
+/* The response's length (header + body) once the server started it, 0
+ * before; and its header's part. */
+int64_t sim_net_response_len(const struct sim_flow *f);
+int64_t sim_net_header_len(const struct sim_flow *f);
+/* Closes the flow at any point: its events are cancelled, its server slot
+ * or backlog place freed, its share of the link given back; f is invalid
+ * afterwards. */
+void sim_net_close(struct sim_net *n, struct sim_flow *f, int64_t now);
+
+static inline const struct sim_net_stats *sim_net_stats(const struct sim_net *n)
+{
+	return &n->st;
+}
+
+/* sizeof(struct sim_flow), for reports of memory per connection. */
+size_t sim_net_flow_size(void);
+
+#endif
