@@ -9,7 +9,7 @@
 
 #include "app/report.h"
 #include "app/scenario.h"
-#include "sim/sim_run.h"
+#include "app/sim_run.h"
 
 static void list_models(FILE *out, unsigned bits)
 {

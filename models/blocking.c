@@ -24,6 +24,10 @@ int co_blocking_fetch(struct al_task *t, void *arg)
 	if (t->err)
 		goto out;
 	n = al_http_request(f->buf, sizeof f->buf, f->crawl->sc->workload.host, f->page);
+	if (n < 0) {
+		t->err = EMSGSIZE;
+		goto out;
+	}
 	al_future_init(&f->io, t->fut.loop);
 	os->ops->send(os, f->fd, f->buf, (size_t)n, &f->io);
 	AL_AWAIT(t, f, &f->io);

@@ -30,7 +30,8 @@ need_bin cc gcc
 need_bin make make
 need_bin Xvfb xvfb
 need_bin xvfb-run xvfb
-need_bin clang clang
+# clang only recommends its runtimes; libFuzzer needs them
+need_bin clang "clang libclang-rt-14-dev"
 need_file /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf fonts-dejavu-core
 # libFuzzer and the sanitizer runtimes for clang
 if command -v clang >/dev/null 2>&1; then

@@ -10,6 +10,8 @@
 #include "sim/sim_os.h"
 
 #define SIM(os) ((struct sim_os *)(os)->impl)
+#define SIM_MAX_PAGE (1LL << 30)               /* 1 GiB */
+#define SIM_MAX_THINK (3600LL * 1000000000)    /* 1 h */
 
 /* The time of the caller: its thread's clock inside a burst. */
 static int64_t T(const struct sim_os *s)
@@ -113,9 +115,11 @@ static int64_t sim_socket(struct al_os *os, int nonblocking)
 
 	(void)nonblocking;
 	count_syscall(s);
-	/* POSIX gives the lowest free descriptor; 0-2 are stdio. */
-	for (int fd = 3; fd < s->nsocks; fd++) {
+	/* POSIX gives the lowest free descriptor; 0-2 are stdio.  fd_low is
+	 * at or below it (close lowers it), so the scan is amortised O(1). */
+	for (int fd = s->fd_low; fd < s->nsocks; fd++) {
 		if (!s->socks[fd].used) {
+			s->fd_low = fd + 1;
 			struct sim_sock *k = &s->socks[fd];
 			memset(k, 0, sizeof *k);
 			k->sim = s;
@@ -124,6 +128,7 @@ static int64_t sim_socket(struct al_os *os, int nonblocking)
 				s->peak_open = s->open;
 			if (sim_kernel_mem(&s->k, os->sc->machine.costs.socket_memory) != 0) {
 				k->used = 0;
+				s->fd_low = fd;
 				s->open--;
 				return -ENOMEM;
 			}
@@ -169,8 +174,10 @@ static int64_t sim_connect(struct al_os *os, int fd, int64_t page, struct al_fut
 	count_syscall(s);
 	if (!k)
 		return finish(wait, -EBADF);
-	if (k->token || k->connected)
+	if (k->connected)
 		return finish(wait, -EISCONN);
+	if (k->token)
+		return finish(wait, -EALREADY);
 	k->page = page;
 	k->token = sim_queue_push(&s->q, T(s) + os->sc->network.rtt_ns, on_connected, k);
 	if (!k->token)
@@ -232,12 +239,23 @@ static int64_t sim_send(struct al_os *os, int fd, const void *buf, size_t len,
 	count_syscall(s);
 	if (!k)
 		return finish(wait, -EBADF);
-	if (!k->connected)
+	if (!k->connected) {
+		if (k->token && !wait) {   /* still connecting: try again */
+			s->futile++;
+			return -EAGAIN;
+		}
 		return finish(wait, -ENOTCONN);
+	}
 	if (k->total == 0) {
 		/* The first request: the server answers after think time. */
+		/* Heavy tails are capped where the schema caps their parameters,
+		 * so event times stay far from overflow. */
 		int64_t body = al_dist_draw_i64(&sc->server.page_size, &s->rng);
 		int64_t think = al_dist_draw_i64(&sc->server.think, &s->rng);
+		if (body > SIM_MAX_PAGE)
+			body = SIM_MAX_PAGE;
+		if (think > SIM_MAX_THINK)
+			think = SIM_MAX_THINK;
 		k->head_len = al_http_header(head, sizeof head, body);
 		k->total = k->head_len + body;
 		int64_t transfer = sc->network.bandwidth_bps > 0
@@ -273,6 +291,8 @@ static int64_t sim_recv(struct al_os *os, int fd, void *buf, size_t cap,
 		deliver(s, k, wait, buf, cap);
 		return 0;
 	}
+	if (!k->connected || k->total == 0)
+		return finish(wait, -ENOTCONN);  /* nothing asked, nothing to come */
 	if (!wait) {
 		s->futile++;
 		return -EAGAIN;
@@ -295,6 +315,8 @@ static int64_t sim_close(struct al_os *os, int fd)
 	sim_queue_cancel(&s->q, k->token);
 	wake(k, -ECONNABORTED);
 	k->used = 0;
+	if (fd < s->fd_low)
+		s->fd_low = fd;
 	s->open--;
 	sim_kernel_mem(&s->k, -os->sc->machine.costs.socket_memory);
 	al_trace_counter(os->trace, T(s), AL_CTR_SOCKETS, s->open);
@@ -496,6 +518,7 @@ int sim_os_init(struct sim_os *s, const struct al_scenario *sc, struct al_loop *
 	if (sim_queue_init(&s->q) != 0)
 		return -1;
 	s->nsocks = sc->machine.fd_limit;
+	s->fd_low = 3;
 	s->socks = calloc((size_t)s->nsocks, sizeof *s->socks);
 	if (!s->socks) {
 		sim_queue_free(&s->q);

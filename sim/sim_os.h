@@ -46,6 +46,7 @@ struct sim_os {
 	struct al_rng rng;
 	struct sim_sock *socks;
 	int nsocks;                  /* table size: the fd limit */
+	int fd_low;                  /* no free fd below this */
 	int open, peak_open;
 	int64_t syscalls, futile;
 	uint32_t lanes;              /* task lanes created */

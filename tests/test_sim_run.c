@@ -12,7 +12,7 @@
 
 #include "core/al_http.h"
 #include "core/al_scenario.h"
-#include "sim/sim_run.h"
+#include "app/sim_run.h"
 
 #define MS 1000000LL
 

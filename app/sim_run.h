@@ -1,4 +1,5 @@
-/* Runs one model of a scenario on the simulated machine. */
+/* Runs one model of a scenario on the simulated machine: the glue between
+ * models/ and sim/, which is why it lives in app/ (sim/ knows only core/). */
 #ifndef SIM_RUN_H
 #define SIM_RUN_H
 

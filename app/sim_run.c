@@ -7,7 +7,7 @@
 #include "core/al_loop.h"
 #include "models/model.h"
 #include "sim/sim_os.h"
-#include "sim/sim_run.h"
+#include "app/sim_run.h"
 
 int sim_run_model(const struct al_scenario *sc, enum al_model m, struct al_report *out,
 		  char *err, size_t errlen)
