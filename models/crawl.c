@@ -5,7 +5,8 @@
 #include "core/al_http.h"
 #include "models/model.h"
 
-extern const struct al_model_desc al_model_sync, al_model_thread, al_model_asyncio;
+extern const struct al_model_desc al_model_sync, al_model_thread, al_model_nonblocking,
+	al_model_asyncio;
 
 const struct al_model_desc *al_model_get(enum al_model m)
 {
@@ -14,6 +15,8 @@ const struct al_model_desc *al_model_get(enum al_model m)
 		return &al_model_sync;
 	case AL_MODEL_THREAD:
 		return &al_model_thread;
+	case AL_MODEL_NONBLOCKING:
+		return &al_model_nonblocking;
 	case AL_MODEL_ASYNCIO:
 		return &al_model_asyncio;
 	default:

@@ -9,6 +9,7 @@
 #include "sim/sim_kernel.h"
 
 static void dispatch(struct sim_kernel *k);
+static void burst(struct sim_kernel *k, int ci, struct sim_thread *th, int64_t now);
 
 static int64_t clock_of(const struct sim_kernel *k, const struct sim_thread *th)
 {
@@ -70,13 +71,30 @@ static void make_runnable(struct sim_kernel *k, struct sim_thread *th, int64_t a
 /* The thread's loop got work.  If the thread is blocked it wakes up after
  * the wake-up latency; if it is running or runnable, its burst or its turn
  * will find the work. */
+static void on_spin_wake(void *arg, int64_t now)
+{
+	struct sim_thread *th = arg;
+	struct sim_kernel *k = th->k;
+
+	th->spinning = 0;
+	k->cpu_busy += now - th->spin_since;
+	burst(k, th->core, th, now);
+}
+
 static void on_notify(struct al_loop *loop)
 {
 	struct sim_thread *th = loop->owner;
 	struct sim_kernel *k = th->k;
 
-	if (th->state == SIM_T_BLOCKED)
+	if (th->spinning == 2) {
+		/* It never left its core: it sees the result at once. */
+		if (!sim_queue_push(k->q, sim_kernel_clock(k), on_spin_wake, th))
+			abort();
+	} else if (th->spinning == 1) {
+		th->spinning = 0;   /* still in its burst: core_free will see it */
+	} else if (th->state == SIM_T_BLOCKED) {
 		make_runnable(k, th, sim_kernel_clock(k) + k->c->wakeup_ns);
+	}
 }
 
 /* --- running */
@@ -137,7 +155,7 @@ static void burst(struct sim_kernel *k, int ci, struct sim_thread *th, int64_t n
 	th->cb0 = th->loop.callbacks;
 	k->current = th;
 	al_loop_drain(&th->loop);
-	if (th->cpu_left > 0 && !th->loop.ready) {
+	if (!th->loop.ready && (th->cpu_left > 0 || th->cpu_wait)) {
 		int64_t slice = th->cpu_left;
 		int64_t quantum = k->gil && k->c->gil_interval_ns ? k->c->gil_interval_ns
 								  : k->c->time_slice_ns;
@@ -199,6 +217,13 @@ static void on_core_free(void *arg, int64_t now)
 			return;
 		}
 		burst(k, ci, th, now);
+		return;
+	}
+	if (th->spinning) {
+		/* Busy-polling: the core stays taken, and so does the GIL. */
+		th->spinning = 2;
+		th->spin_since = now;
+		state(k, th, now, AL_ST_SPIN);
 		return;
 	}
 	c->cur = NULL;
@@ -293,12 +318,16 @@ int sim_kernel_cpu(struct sim_kernel *k, int64_t ns, struct al_future *wait)
 
 	if (!th || ns < 0 || th->cpu_wait)
 		return -EINVAL;
-	if (ns == 0)
-		return al_future_set(wait, 0, 0), 0;
 	th->cpu_left = ns;
 	th->cpu_wait = wait;
 	wait->parked = &th->cpu_wait;
 	return 0;
+}
+
+void sim_kernel_spin(struct sim_kernel *k)
+{
+	if (k->current)
+		k->current->spinning = 1;
 }
 
 int sim_kernel_join(struct sim_kernel *k, int64_t id, struct al_future *wait)

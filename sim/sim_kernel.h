@@ -44,7 +44,8 @@ struct sim_thread {
 	uint32_t id, pid, lane;
 	int core;                    /* -1: not on a core */
 	uint8_t state;               /* enum sim_tstate */
-	uint8_t waits_gil;           /* waiting in the run queue for the GIL */
+	uint8_t spinning;            /* 1: asked to spin; 2: spinning on its core */
+	int64_t spin_since;
 };
 
 struct sim_process {
@@ -94,9 +95,14 @@ struct sim_thread *sim_kernel_thread(struct sim_kernel *k, int pid, const char *
 int64_t sim_kernel_clock(const struct sim_kernel *k);
 /* Charges ns of CPU to the running thread (no-op outside a burst). */
 void sim_kernel_charge(struct sim_kernel *k, int64_t ns);
-/* The running thread has ns of CPU work to do; wait completes after it.
- * -EINVAL outside a thread. */
+/* The running thread has ns of CPU work to do; wait completes after it
+ * (ns == 0: a yield, completing when the current burst ends).  -EINVAL
+ * outside a thread. */
 int sim_kernel_cpu(struct sim_kernel *k, int64_t ns, struct al_future *wait);
+/* The running thread busy-polls: when its burst ends it keeps its core
+ * (spinning, the CPU busy) instead of blocking, until a future of its own
+ * completes. */
+void sim_kernel_spin(struct sim_kernel *k);
 /* wait completes when thread id ends: 0, or -ESRCH / -EBUSY (already joined). */
 int sim_kernel_join(struct sim_kernel *k, int64_t id, struct al_future *wait);
 /* Memory accounting against the machine's limit: 0 or -ENOMEM. */

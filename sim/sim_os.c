@@ -19,6 +19,14 @@ static int64_t T(const struct sim_os *s)
 	return sim_kernel_clock(&s->k);
 }
 
+/* One retry of a busy-poll loop: a non-blocking syscall (at least 1 ns). */
+static int64_t spin_period(const struct sim_os *s)
+{
+	int64_t c = s->os.sc->machine.costs.syscall_ns;
+
+	return c > 0 ? c : 1;
+}
+
 /* Every call is a syscall: counted, and its cost charged to the thread. */
 static void count_syscall(struct sim_os *s)
 {
@@ -156,6 +164,45 @@ static void wake(struct sim_sock *k, int64_t r)
 		finish(w, r);
 }
 
+/* --- busy-polling (the article's 3.4), advanced analytically
+ *
+ * A thread spinning from time s retries a non-blocking call every c ns (one
+ * syscall each).  If the socket becomes ready at R, the retries at s, s+c,
+ * ... up to the last one before R fail: j = ceil((R - s) / c) futile calls,
+ * and the call at s + j*c (the model's own, after spin returns) succeeds.
+ * Iterating those calls one by one gives the same times and counts
+ * (tests/test_sim_os.c proves it on a small case). */
+
+static int is_ready(const struct sim_sock *k, unsigned events)
+{
+	return ((events & AL_EV_WRITE) && k->connected) ||
+	       ((events & AL_EV_READ) && k->arrived);
+}
+
+static void on_spin_done(void *arg, int64_t now)
+{
+	struct sim_sock *k = arg;
+	struct al_future *w = k->spin;
+
+	k->spin_token = 0;
+	k->spin = NULL;
+	if (w)
+		finish(w, (now - k->spin_start) / spin_period(k->sim));
+}
+
+static void sock_event(struct sim_sock *k, int64_t now)
+{
+	struct sim_os *s = k->sim;
+
+	if (!k->spin || k->spin_token || !is_ready(k, k->spin_events))
+		return;
+	int64_t c = spin_period(s);
+	int64_t j = (now - k->spin_start + c - 1) / c;
+	s->syscalls += j;
+	s->futile += j;
+	k->spin_token = sim_queue_push(&s->q, k->spin_start + j * c, on_spin_done, k);
+}
+
 static void on_connected(void *arg, int64_t now)
 {
 	struct sim_sock *k = arg;
@@ -164,6 +211,7 @@ static void on_connected(void *arg, int64_t now)
 	k->token = 0;
 	k->connected = 1;
 	wake(k, 0);
+	sock_event(k, now);
 }
 
 static int64_t sim_connect(struct al_os *os, int fd, int64_t page, struct al_future *wait)
@@ -218,13 +266,13 @@ static void on_arrived(void *arg, int64_t now)
 	struct sim_sock *k = arg;
 	struct al_future *w = k->wait;
 
-	(void)now;
 	k->token = 0;
 	k->arrived = 1;
 	if (w) {
 		k->wait = NULL;
 		deliver(k->sim, k, w, k->rbuf, k->rcap);
 	}
+	sock_event(k, now);
 }
 
 static int64_t sim_send(struct al_os *os, int fd, const void *buf, size_t len,
@@ -313,7 +361,13 @@ static int64_t sim_close(struct al_os *os, int fd)
 	if (!k)
 		return -EBADF;
 	sim_queue_cancel(&s->q, k->token);
+	sim_queue_cancel(&s->q, k->spin_token);
 	wake(k, -ECONNABORTED);
+	if (k->spin) {
+		struct al_future *w = k->spin;
+		k->spin = NULL;
+		finish(w, -ECONNABORTED);
+	}
 	k->used = 0;
 	if (fd < s->fd_low)
 		s->fd_low = fd;
@@ -324,13 +378,31 @@ static int64_t sim_close(struct al_os *os, int fd)
 	return 0;
 }
 
-/* --- what the fixed-delay machine does not model yet */
-
-static int64_t sim_nosys_fd(struct al_os *os, int fd, unsigned ev, struct al_future *wait)
+static int64_t sim_spin(struct al_os *os, int fd, unsigned events, struct al_future *wait)
 {
-	(void)os; (void)fd; (void)ev;
-	return finish(wait, -ENOSYS);
+	struct sim_os *s = SIM(os);
+	struct sim_sock *k = sock_of(s, fd);
+
+	if (!wait || !s->k.current)
+		return finish(wait, -EINVAL);
+	if (!k)
+		return finish(wait, -EBADF);
+	if (is_ready(k, events))
+		return finish(wait, 0);
+	if (k->spin)
+		return finish(wait, -EBUSY);
+	if (!k->token && !(k->connected && (events & AL_EV_READ) && k->total))
+		return finish(wait, -ENOTCONN);  /* nothing will ever come */
+	k->spin = wait;
+	wait->parked = &k->spin;
+	k->spin_start = T(s);
+	k->spin_events = events;
+	sim_kernel_spin(&s->k);
+	state(s, lane_of(s), AL_ST_SPIN, 0);
+	return 0;
 }
+
+/* --- what the machine does not model yet */
 
 static int64_t sim_sel_open(struct al_os *os, enum al_poller kind)
 {
@@ -496,7 +568,7 @@ static const struct al_os_ops sim_ops = {
 	.send = sim_send,
 	.recv = sim_recv,
 	.close = sim_close,
-	.spin = sim_nosys_fd,
+	.spin = sim_spin,
 	.sel_open = sim_sel_open,
 	.sel_ctl = sim_sel_ctl,
 	.sel_wait = sim_sel_wait,

@@ -27,6 +27,10 @@ struct sim_sock {
 	int64_t delivered;
 	uint64_t token;              /* the one pending event, if any */
 	struct al_future *wait;      /* parked blocking call */
+	struct al_future *spin;      /* parked busy-poll */
+	uint64_t spin_token;         /* its completion event */
+	int64_t spin_start;
+	unsigned spin_events;
 	char *rbuf;
 	size_t rcap;
 };

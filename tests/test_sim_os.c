@@ -143,6 +143,90 @@ static void test_nonblocking_is_futile_until_ready(void **state)
 	os->ops->close(os, fd);
 }
 
+/* Busy-polling one page: spin() (analytic) against retrying each call
+ * with a yield between tries (iterated), on a simulated thread. */
+struct poller {
+	struct al_coro co;
+	int iterate;
+	int fd;
+	int64_t r, bytes, got_at;
+	char buf[4096];
+	struct al_future f;
+};
+
+static int poll_step(struct al_task *t, struct poller *p, unsigned ev)
+{
+	(void)t;
+	al_future_init(&p->f, t->fut.loop);
+	if (p->iterate)
+		return (int)sim.os.ops->cpu(&sim.os, 0, &p->f);  /* a yield */
+	return (int)sim.os.ops->spin(&sim.os, p->fd, ev, &p->f);
+}
+
+static int poller_fn(struct al_task *t, void *arg)
+{
+	struct poller *p = arg;
+	struct al_os *os = &sim.os;
+
+	AL_BEGIN(p);
+	p->fd = (int)os->ops->socket(os, 1);
+	os->ops->connect(os, p->fd, 0, NULL);
+	while ((p->r = os->ops->send(os, p->fd, "GET / HTTP/1.0\r\n\r\n", 18, NULL)) == -EAGAIN) {
+		poll_step(t, p, AL_EV_WRITE);
+		AL_AWAIT(t, p, &p->f);
+	}
+	for (;;) {
+		p->r = os->ops->recv(os, p->fd, p->buf, sizeof p->buf, NULL);
+		if (p->r == 0)
+			break;
+		if (p->r > 0) {
+			p->bytes += p->r;
+			continue;
+		}
+		poll_step(t, p, AL_EV_READ);
+		AL_AWAIT(t, p, &p->f);
+	}
+	p->got_at = sim_kernel_clock(&sim.k);
+	os->ops->close(os, p->fd);
+	AL_END(t, p);
+}
+
+static void test_spin_equals_iterating(void **state)
+{
+	static const int64_t periods[] = {7, 13, 900};
+	struct poller p[2];
+	int64_t syscalls[2], futile[2], busy[2];
+	struct al_task t;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof periods / sizeof periods[0]; i++) {
+		for (int it = 0; it < 2; it++) {
+			teardown(NULL);
+			al_scenario_default(&sc);
+			memset(&sc.machine.costs, 0, sizeof sc.machine.costs);
+			sc.machine.costs.syscall_ns = periods[i];
+			sc.network.rtt_ns = 100003;
+			sc.server.think = AL_DIST_FIXED_AT(20011);
+			al_loop_init(&loop, NULL);
+			assert_int_equal(sim_os_init(&sim, &sc, NULL, NULL), 0);
+			struct sim_thread *th = sim_kernel_thread(&sim.k, -1, "poller");
+			p[it] = (struct poller){.iterate = it};
+			al_task_start(&t, &th->loop, poller_fn, &p[it], "poller");
+			while (sim.os.ops->wait(&sim.os))
+				;
+			syscalls[it] = sim.syscalls;
+			futile[it] = sim.futile;
+			busy[it] = sim.k.cpu_busy;
+		}
+		assert_int_equal(p[0].bytes, p[1].bytes);
+		assert_int_equal(p[0].got_at, p[1].got_at);
+		assert_int_equal(syscalls[0], syscalls[1]);
+		assert_int_equal(futile[0], futile[1]);
+		assert_int_equal(busy[0], busy[1]);
+		assert_true(futile[0] > 2 * 100003 / periods[i] - 2);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -151,6 +235,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_close_disarms_pending_event, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nonblocking_is_futile_until_ready, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_spin_equals_iterating, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

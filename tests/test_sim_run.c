@@ -71,8 +71,9 @@ static void test_ten_pages_take_one_delay(void **state)
 	}
 }
 
-/* With zero CPU costs: sync takes N pages' time; a pool of W threads takes
- * ceil(N / W) pages' time; asyncio one. */
+/* With zero CPU costs: sync and nonblocking take N pages' time (nonblocking
+ * with its CPU busy throughout); a pool of W threads takes ceil(N / W)
+ * pages' time; asyncio one. */
 static void test_model_shapes_are_exact(void **state)
 {
 	static const struct {
@@ -98,6 +99,10 @@ static void test_model_shapes_are_exact(void **state)
 		assert_int_equal(r.pages_ok, cases[i].pages);
 		assert_int_equal(r.peak_concurrency,
 				 cases[i].pages < cases[i].workers ? cases[i].pages : cases[i].workers);
+		assert_int_equal(sim_run_model(&sc, AL_MODEL_NONBLOCKING, &r, err, sizeof err), 0);
+		assert_int_equal(r.elapsed_ns, cases[i].pages * one);
+		assert_int_equal(r.cpu_busy_ns, r.elapsed_ns);   /* it never stops polling */
+		assert_true(r.futile_syscalls > 0);
 		assert_int_equal(sim_run_model(&sc, AL_MODEL_ASYNCIO, &r, err, sizeof err), 0);
 		assert_int_equal(r.elapsed_ns, one);
 	}

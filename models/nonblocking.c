@@ -1,0 +1,84 @@
+/* nonblocking (the article's 3.4): one thread, pages one after the other,
+ * every call non-blocking and retried until it succeeds.  The retry loop is
+ * the os's spin(): the thread keeps its CPU busy polling, which the sim
+ * advances analytically (and counts every futile call). */
+#include <errno.h>
+
+#include "core/al_http.h"
+#include "models/model.h"
+
+struct co_nonblocking {
+	struct al_model_frame m;
+	int64_t page;
+	int fd;
+	int n;
+	struct al_future spun;
+	struct al_http_resp resp;
+	char buf[4096];
+};
+
+static int co_nonblocking(struct al_task *t, void *arg)
+{
+	struct co_nonblocking *f = arg;
+	struct al_crawl *c = f->m.crawl;
+	struct al_os *os = c->os;
+	int64_t r;
+
+	AL_BEGIN(&f->m);
+	for (f->page = 0; f->page < c->pages; f->page++) {
+		al_crawl_begin(c);
+		al_http_resp_init(&f->resp);
+		f->fd = (int)os->ops->socket(os, 1);
+		if (f->fd < 0) {
+			al_crawl_end(c, f->page, -f->fd, &f->resp);
+			continue;
+		}
+		r = os->ops->connect(os, f->fd, f->page, NULL);
+		t->err = r == -EINPROGRESS || r == 0 ? 0 : (int)-r;
+		f->n = al_http_request(f->buf, sizeof f->buf, c->sc->workload.host, f->page);
+		if (f->n < 0)
+			t->err = EMSGSIZE;
+		/* while True: try: send(); break; except OSError: pass */
+		while (!t->err) {
+			r = os->ops->send(os, f->fd, f->buf, (size_t)f->n, NULL);
+			if (r >= 0)
+				break;
+			if (r != -EAGAIN) {
+				t->err = (int)-r;
+				break;
+			}
+			al_future_init(&f->spun, t->fut.loop);
+			os->ops->spin(os, f->fd, AL_EV_WRITE, &f->spun);
+			AL_AWAIT(t, &f->m, &f->spun);
+		}
+		/* the same for every recv(4096), until the server closes */
+		while (!t->err) {
+			r = os->ops->recv(os, f->fd, f->buf, sizeof f->buf, NULL);
+			if (r == 0)
+				break;
+			if (r > 0) {
+				if (al_http_resp_feed(&f->resp, f->buf, (size_t)r) != 0)
+					t->err = EBADMSG;
+				continue;
+			}
+			if (r != -EAGAIN) {
+				t->err = (int)-r;
+				break;
+			}
+			al_future_init(&f->spun, t->fut.loop);
+			os->ops->spin(os, f->fd, AL_EV_READ, &f->spun);
+			AL_AWAIT(t, &f->m, &f->spun);
+		}
+		os->ops->close(os, f->fd);
+		al_crawl_end(c, f->page, t->err, &f->resp);
+		t->err = 0;
+	}
+	AL_RETURN(t, &f->m, 0, 0);
+	AL_END(t, &f->m);
+}
+
+const struct al_model_desc al_model_nonblocking = {
+	.id = AL_MODEL_NONBLOCKING,
+	.main = co_nonblocking,
+	.frame_size = sizeof(struct co_nonblocking),
+};
