@@ -134,6 +134,14 @@ int al__task_suspend_slow(struct al_task *t, struct al_future *fut, const char *
 	return 1;
 }
 
+void al_task_yield(struct al_task *t)
+{
+	t->waiting = NULL;
+	t->value = 0;
+	t->err = 0;
+	al_loop_post(t->fut.loop, &t->wake);
+}
+
 /* Wakes t, which waits on a pending future, with err instead.  If the
  * backend parked that future (an I/O in flight), it is unparked so the
  * backend never completes a future its waiter has given up. */

@@ -65,6 +65,11 @@ struct al_coro {
 	if (al_task_suspend_until((t), (fut), #fut, (tm), (at))) return AL_SUSPENDED; \
 	AL_FALLTHROUGH; case __LINE__:; } while (0)
 
+/* Gives way: the task goes to the back of the ready queue (a bare
+ * `yield` in a generator-based event loop). */
+#define AL_YIELD(t, f) do { (f)->co.pc = __LINE__; al_task_yield(t); \
+	return AL_SUSPENDED; case __LINE__:; } while (0)
+
 /* Runs sub-coroutine fn on frame sub to completion (yield from). */
 #define AL_CALL(t, f, fn, sub) do { (sub)->co.pc = 0; (f)->co.pc = __LINE__; \
 	AL_FALLTHROUGH; case __LINE__: if ((fn)((t), (sub)) == AL_SUSPENDED) return AL_SUSPENDED; \
@@ -96,6 +101,7 @@ void al_task_start(struct al_task *t, struct al_loop *loop, al_coro_fn fn,
  * Returns 0, or -1 if the task has finished. */
 int al_task_cancel(struct al_task *t);
 
+void al_task_yield(struct al_task *t);
 int al__task_suspend_slow(struct al_task *t, struct al_future *fut, const char *what);
 
 /* The await primitive behind the macros: returns 1 if t must suspend (its

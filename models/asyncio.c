@@ -1,62 +1,98 @@
-/* asyncio: nested coroutines + gather (the article's 4.10-4.12).
+/* asyncio: nested coroutines + gather (the article's 4.10-4.12), on the
+ * event loop of 3.5.
  *
- *     connect(sock)     awaits the connection
- *     read(sock)        awaits one recv of at most 4096 bytes
- *     read_all(sock)    read() until end of stream  (yield from read)
- *     fetch(page)       connect, send, read_all     (yield from each)
- *     main              one Task per page, then gather(*tasks)
+ *     connect(sock)     register(WRITE); yield from future
+ *     read(sock)        register(READ); chunk = yield from future (recv 4096)
+ *     read_all(sock)    read() until the chunk is empty  (yield from read)
+ *     fetch(page)       [semaphore] connect, send, read_all  (yield from each)
+ *     main              one Task per page, gather(*tasks), the loop beneath
  *
- * Sub-coroutines run inside their page's Task through AL_CALL, exactly as
- * `yield from` delegates inside one generator chain; only fetch() is a
- * Task of its own. */
+ * Sub-coroutines run inside their page's Task through AL_CALL, as `yield
+ * from` delegates along one generator chain; only fetch() is a Task.  The
+ * model's `limit` caps the pages in flight with a semaphore. */
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "core/al_http.h"
-#include "models/model.h"
+#include "models/evloop.h"
 
-struct co_connect {
-	struct al_coro co;
-	struct al_os *os;
-	int fd;
-	int64_t page;
-	struct al_future done;
+/* asyncio.Semaphore: a count and a FIFO of waiters. */
+struct sem {
+	int64_t avail;
+	struct al_future **w;
+	size_t head, n, cap;
 };
 
-static int co_connect(struct al_task *t, void *arg)
+/* 1 if acquired at once; 0 if fut was queued; -1 out of memory. */
+static int sem_acquire(struct sem *s, struct al_future *fut)
 {
-	struct co_connect *f = arg;
-
-	AL_BEGIN(f);
-	al_future_init(&f->done, t->fut.loop);
-	f->os->ops->connect(f->os, f->fd, f->page, &f->done);
-	AL_AWAIT(t, f, &f->done);
-	AL_END(t, f);
+	if (s->avail > 0) {
+		s->avail--;
+		return 1;
+	}
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 64;
+		struct al_future **w = malloc(cap * sizeof *w);
+		if (!w)
+			return -1;
+		for (size_t i = 0; i < s->n; i++)
+			w[i] = s->w[(s->head + i) % s->cap];
+		free(s->w);
+		s->w = w;
+		s->cap = cap;
+		s->head = 0;
+	}
+	s->w[(s->head + s->n++) % s->cap] = fut;
+	return 0;
 }
 
-struct co_read {
-	struct al_coro co;
-	struct al_os *os;
-	int fd;
-	char *buf;
-	struct al_future done;
+static void sem_release(struct sem *s)
+{
+	if (s->n > 0) {
+		struct al_future *next = s->w[s->head];
+		s->head = (s->head + 1) % s->cap;
+		s->n--;
+		al_future_set(next, 0, 0);   /* handed over: avail unchanged */
+	} else {
+		s->avail++;
+	}
+}
+
+struct sock {
+	struct al_waker w;
+	struct al_future f;
+	int sel;
 };
 
-static int co_read(struct al_task *t, void *arg)
+/* connect and read: register, await the future the loop completes,
+ * unregister. */
+struct co_wait {
+	struct al_coro co;
+	struct sock *s;
+	unsigned ev;
+};
+
+static int co_wait(struct al_task *t, void *arg)
 {
-	struct co_read *f = arg;
+	struct co_wait *f = arg;
+	struct sock *s = f->s;
+	struct al_os *os = s->w.os;
+	int64_t r;
 
 	AL_BEGIN(f);
-	al_future_init(&f->done, t->fut.loop);
-	f->os->ops->recv(f->os, f->fd, f->buf, 4096, &f->done);
-	AL_AWAIT(t, f, &f->done);
+	al_future_init(&s->f, t->fut.loop);
+	s->w.fn = f->ev == AL_EV_WRITE ? al_waker_writable : al_waker_readable;
+	r = os->ops->sel_ctl(os, s->sel, s->w.fd, f->ev, &s->w);
+	if (r < 0)
+		AL_RETURN(t, f, 0, (int)-r);
+	AL_AWAIT(t, f, &s->f);
+	os->ops->sel_ctl(os, s->sel, s->w.fd, 0, NULL);
 	AL_END(t, f);
 }
 
 struct co_read_all {
 	struct al_coro co;
-	struct co_read rd;
+	struct co_wait rd;
 	struct al_http_resp *resp;
 };
 
@@ -66,10 +102,10 @@ static int co_read_all(struct al_task *t, void *arg)
 
 	AL_BEGIN(f);
 	for (;;) {
-		AL_CALL(t, f, co_read, &f->rd);
+		AL_CALL(t, f, co_wait, &f->rd);          /* chunk = yield from read() */
 		if (t->err || t->value == 0)
 			break;
-		if (al_http_resp_feed(f->resp, f->rd.buf, (size_t)t->value) != 0)
+		if (al_http_resp_feed(f->resp, f->rd.s->w.buf, (size_t)t->value) != 0)
 			AL_RETURN(t, f, 0, EBADMSG);
 	}
 	AL_END(t, f);
@@ -78,11 +114,12 @@ static int co_read_all(struct al_task *t, void *arg)
 struct co_fetch {
 	struct al_coro co;
 	struct al_crawl *crawl;
+	struct sem *sem;
 	int64_t page;
-	int fd;
-	struct al_future sent;
+	struct sock s;
+	struct al_future turn;
 	union {
-		struct co_connect conn;
+		struct co_wait conn;
 		struct co_read_all all;
 	} sub;
 	struct al_http_resp resp;
@@ -93,37 +130,55 @@ static int co_fetch(struct al_task *t, void *arg)
 {
 	struct co_fetch *f = arg;
 	struct al_os *os = f->crawl->os;
+	int64_t r;
 	int n;
 
 	AL_BEGIN(f);
+	if (f->sem) {
+		al_future_init(&f->turn, t->fut.loop);
+		n = sem_acquire(f->sem, &f->turn);
+		if (n < 0)
+			t->err = ENOMEM;
+		else if (n == 0)
+			AL_AWAIT(t, f, &f->turn);       /* async with sem: */
+		if (t->err) {
+			al_crawl_begin(f->crawl);
+			al_crawl_end(f->crawl, f->page, t->err, &f->resp);
+			AL_RETURN(t, f, 0, t->err);
+		}
+	}
 	al_crawl_begin(f->crawl);
 	al_http_resp_init(&f->resp);
-	f->fd = (int)os->ops->socket(os, 0);
-	if (f->fd < 0) {
-		al_crawl_end(f->crawl, f->page, -f->fd, &f->resp);
-		AL_RETURN(t, f, 0, -f->fd);
+	f->s.w = (struct al_waker){.os = os, .fut = &f->s.f, .buf = f->buf};
+	f->s.w.fd = (int)os->ops->socket(os, 1);
+	if (f->s.w.fd < 0) {
+		t->err = -f->s.w.fd;
+		goto done;
 	}
-	f->sub.conn = (struct co_connect){.os = os, .fd = f->fd, .page = f->page};
-	AL_CALL(t, f, co_connect, &f->sub.conn);
+	r = os->ops->connect(os, f->s.w.fd, f->page, NULL);
+	if (r != -EINPROGRESS && r < 0) {
+		t->err = (int)-r;
+		goto out;
+	}
+	f->sub.conn = (struct co_wait){.s = &f->s, .ev = AL_EV_WRITE};
+	AL_CALL(t, f, co_wait, &f->sub.conn);               /* yield from connect() */
 	if (t->err)
 		goto out;
 	n = al_http_request(f->buf, sizeof f->buf, f->crawl->sc->workload.host, f->page);
-	if (n < 0) {
-		t->err = EMSGSIZE;
+	r = n < 0 ? -EMSGSIZE : os->ops->send(os, f->s.w.fd, f->buf, (size_t)n, NULL);
+	if (r < 0) {
+		t->err = (int)-r;
 		goto out;
 	}
-	al_future_init(&f->sent, t->fut.loop);
-	os->ops->send(os, f->fd, f->buf, (size_t)n, &f->sent);
-	AL_AWAIT(t, f, &f->sent);
-	if (t->err)
-		goto out;
-	f->sub.all = (struct co_read_all){
-		.rd = {.os = os, .fd = f->fd, .buf = f->buf}, .resp = &f->resp,
-	};
-	AL_CALL(t, f, co_read_all, &f->sub.all);
+	f->sub.all = (struct co_read_all){.rd = {.s = &f->s, .ev = AL_EV_READ}, .resp = &f->resp};
+	AL_CALL(t, f, co_read_all, &f->sub.all);            /* yield from read_all() */
 out:
-	os->ops->close(os, f->fd);
+	os->ops->close(os, f->s.w.fd);
+done:
 	al_crawl_end(f->crawl, f->page, t->err, &f->resp);
+	if (f->sem)
+		sem_release(f->sem);
+	AL_RETURN(t, f, 0, t->err);
 	AL_END(t, f);
 }
 
@@ -134,32 +189,46 @@ struct co_main {
 	struct al_future **fs;
 	struct al_gather_item *items;
 	struct al_gather all;
+	struct sem sem;
+	struct al_task loop_task;
+	struct co_evloop loop;
 };
 
 static int co_main(struct al_task *t, void *arg)
 {
 	struct co_main *f = arg;
 	struct al_crawl *c = f->m.crawl;
+	struct al_os *os = c->os;
 	size_t n = (size_t)c->pages;
+	int64_t sel;
 
 	AL_BEGIN(&f->m);
+	sel = os->ops->sel_open(os, c->cfg->poller);
 	f->tasks = calloc(n, sizeof *f->tasks);
 	f->frames = calloc(n, sizeof *f->frames);
 	f->fs = calloc(n, sizeof *f->fs);
 	f->items = calloc(n, sizeof *f->items);
-	if (!f->tasks || !f->frames || !f->fs || !f->items) {
+	if (sel < 0 || !f->tasks || !f->frames || !f->fs || !f->items) {
 		c->failed = c->pages;
-		c->failures[AL_CAUSE_NOMEM] = c->pages;
+		c->failures[al_cause_from_errno(sel < 0 ? (int)-sel : ENOMEM)] = c->pages;
 		goto out;
 	}
+	f->sem.avail = c->cfg->limit;
 	for (size_t i = 0; i < n; i++) {
-		f->frames[i].crawl = c;
-		f->frames[i].page = (int64_t)i;
+		f->frames[i] = (struct co_fetch){
+			.crawl = c, .page = (int64_t)i, .s = {.sel = (int)sel},
+			.sem = c->cfg->limit > 0 ? &f->sem : NULL,
+		};
 		al_task_start(&f->tasks[i], t->fut.loop, co_fetch, &f->frames[i], "fetch");
 		f->fs[i] = &f->tasks[i].fut;
 	}
+	f->loop = (struct co_evloop){.crawl = c, .sel = (int)sel};
+	al_task_start(&f->loop_task, t->fut.loop, co_evloop, &f->loop, "loop");
 	AL_AWAIT(t, &f->m, al_gather(&f->all, t->fut.loop, f->fs, f->items, n));
+	AL_AWAIT(t, &f->m, &f->loop_task.fut);
+	os->ops->sel_close(os, f->loop.sel);
 out:
+	free(f->sem.w);
 	free(f->items);
 	free(f->fs);
 	free(f->frames);

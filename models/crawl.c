@@ -6,7 +6,7 @@
 #include "models/model.h"
 
 extern const struct al_model_desc al_model_sync, al_model_thread, al_model_nonblocking,
-	al_model_asyncio;
+	al_model_callback, al_model_generator, al_model_asyncio;
 
 const struct al_model_desc *al_model_get(enum al_model m)
 {
@@ -17,6 +17,10 @@ const struct al_model_desc *al_model_get(enum al_model m)
 		return &al_model_thread;
 	case AL_MODEL_NONBLOCKING:
 		return &al_model_nonblocking;
+	case AL_MODEL_CALLBACK:
+		return &al_model_callback;
+	case AL_MODEL_GENERATOR:
+		return &al_model_generator;
 	case AL_MODEL_ASYNCIO:
 		return &al_model_asyncio;
 	default:

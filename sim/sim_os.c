@@ -14,7 +14,7 @@
 #define SIM_MAX_THINK (3600LL * 1000000000)    /* 1 h */
 
 /* The time of the caller: its thread's clock inside a burst. */
-static int64_t T(const struct sim_os *s)
+int64_t sim_clock(const struct sim_os *s)
 {
 	return sim_kernel_clock(&s->k);
 }
@@ -28,14 +28,14 @@ static int64_t spin_period(const struct sim_os *s)
 }
 
 /* Every call is a syscall: counted, and its cost charged to the thread. */
-static void count_syscall(struct sim_os *s)
+void sim_syscall(struct sim_os *s)
 {
 	s->syscalls++;
 	sim_kernel_charge(&s->k, s->os.sc->machine.costs.syscall_ns);
 }
 
 /* The calling task's lane, created on its first call. */
-static uint32_t lane_of(struct sim_os *s)
+uint32_t sim_lane(struct sim_os *s)
 {
 	struct sim_thread *th = s->k.current;
 	struct al_task *t = th ? th->loop.current : s->os.loop ? s->os.loop->current : NULL;
@@ -43,18 +43,18 @@ static uint32_t lane_of(struct sim_os *s)
 	if (!t || !s->os.trace)
 		return 0;
 	if (t->lane == 0)
-		t->lane = al_trace_lane(s->os.trace, T(s), AL_LANE_TASK, th ? th->lane : 0,
+		t->lane = al_trace_lane(s->os.trace, sim_clock(s), AL_LANE_TASK, th ? th->lane : 0,
 					t->name ? t->name : "task", ++s->lanes);
 	return t->lane;
 }
 
-static void state(struct sim_os *s, uint32_t lane, enum al_state st, int64_t bytes)
+void sim_state(struct sim_os *s, uint32_t lane, enum al_state st, int64_t bytes)
 {
 	if (lane)
-		al_trace_state(s->os.trace, T(s), lane, st, bytes);
+		al_trace_state(s->os.trace, sim_clock(s), lane, st, bytes);
 }
 
-static struct sim_sock *sock_of(struct sim_os *s, int fd)
+struct sim_sock *sim_sock_of(struct sim_os *s, int fd)
 {
 	if (fd < 0 || fd >= s->nsocks || !s->socks[fd].used)
 		return NULL;
@@ -62,7 +62,7 @@ static struct sim_sock *sock_of(struct sim_os *s, int fd)
 }
 
 /* A blocking call's result: through the future, or as a return value. */
-static int64_t finish(struct al_future *wait, int64_t r)
+int64_t sim_finish(struct al_future *wait, int64_t r)
 {
 	if (!wait)
 		return r;
@@ -89,7 +89,7 @@ static void sim_timer_start(struct al_os *os, struct al_timer *tm)
 {
 	struct sim_os *s = SIM(os);
 
-	tm->token = sim_queue_push(&s->q, tm->at < T(s) ? T(s) : tm->at, on_timer, tm);
+	tm->token = sim_queue_push(&s->q, tm->at < sim_clock(s) ? sim_clock(s) : tm->at, on_timer, tm);
 	if (!tm->token)
 		al_future_set(&tm->fut, 0, ENOMEM);
 }
@@ -122,7 +122,7 @@ static int64_t sim_socket(struct al_os *os, int nonblocking)
 	struct sim_os *s = SIM(os);
 
 	(void)nonblocking;
-	count_syscall(s);
+	sim_syscall(s);
 	/* POSIX gives the lowest free descriptor; 0-2 are stdio.  fd_low is
 	 * at or below it (close lowers it), so the scan is amortised O(1). */
 	for (int fd = s->fd_low; fd < s->nsocks; fd++) {
@@ -132,6 +132,8 @@ static int64_t sim_socket(struct al_os *os, int nonblocking)
 			memset(k, 0, sizeof *k);
 			k->sim = s;
 			k->used = 1;
+			k->sel = -1;
+			k->ready_next = -1;
 			if (++s->open > s->peak_open)
 				s->peak_open = s->open;
 			if (sim_kernel_mem(&s->k, os->sc->machine.costs.socket_memory) != 0) {
@@ -140,7 +142,7 @@ static int64_t sim_socket(struct al_os *os, int nonblocking)
 				s->open--;
 				return -ENOMEM;
 			}
-			al_trace_counter(os->trace, T(s), AL_CTR_SOCKETS, s->open);
+			al_trace_counter(os->trace, sim_clock(s), AL_CTR_SOCKETS, s->open);
 			return fd;
 		}
 	}
@@ -161,7 +163,7 @@ static void wake(struct sim_sock *k, int64_t r)
 
 	k->wait = NULL;
 	if (w)
-		finish(w, r);
+		sim_finish(w, r);
 }
 
 /* --- busy-polling (the article's 3.4), advanced analytically
@@ -173,7 +175,7 @@ static void wake(struct sim_sock *k, int64_t r)
  * Iterating those calls one by one gives the same times and counts
  * (tests/test_sim_os.c proves it on a small case). */
 
-static int is_ready(const struct sim_sock *k, unsigned events)
+int sim_sock_ready(const struct sim_sock *k, unsigned events)
 {
 	return ((events & AL_EV_WRITE) && k->connected) ||
 	       ((events & AL_EV_READ) && k->arrived);
@@ -187,14 +189,17 @@ static void on_spin_done(void *arg, int64_t now)
 	k->spin_token = 0;
 	k->spin = NULL;
 	if (w)
-		finish(w, (now - k->spin_start) / spin_period(k->sim));
+		sim_finish(w, (now - k->spin_start) / spin_period(k->sim));
 }
 
+/* The socket's state changed: a spinner or a selector may care. */
 static void sock_event(struct sim_sock *k, int64_t now)
 {
 	struct sim_os *s = k->sim;
 
-	if (!k->spin || k->spin_token || !is_ready(k, k->spin_events))
+	if (k->sel >= 0)
+		sim_sel_changed(s, (int)(k - s->socks));
+	if (!k->spin || k->spin_token || !sim_sock_ready(k, k->spin_events))
 		return;
 	int64_t c = spin_period(s);
 	int64_t j = (now - k->spin_start + c - 1) / c;
@@ -217,25 +222,25 @@ static void on_connected(void *arg, int64_t now)
 static int64_t sim_connect(struct al_os *os, int fd, int64_t page, struct al_future *wait)
 {
 	struct sim_os *s = SIM(os);
-	struct sim_sock *k = sock_of(s, fd);
+	struct sim_sock *k = sim_sock_of(s, fd);
 
-	count_syscall(s);
+	sim_syscall(s);
 	if (!k)
-		return finish(wait, -EBADF);
+		return sim_finish(wait, -EBADF);
 	if (k->connected)
-		return finish(wait, -EISCONN);
+		return sim_finish(wait, -EISCONN);
 	if (k->token)
-		return finish(wait, -EALREADY);
+		return sim_finish(wait, -EALREADY);
 	k->page = page;
-	k->token = sim_queue_push(&s->q, T(s) + os->sc->network.rtt_ns, on_connected, k);
+	k->token = sim_queue_push(&s->q, sim_clock(s) + os->sc->network.rtt_ns, on_connected, k);
 	if (!k->token)
-		return finish(wait, -ENOMEM);
+		return sim_finish(wait, -ENOMEM);
 	if (!wait) {
 		s->futile++;
 		return -EINPROGRESS;
 	}
 	park(k, wait, NULL, 0);
-	state(s, lane_of(s), AL_ST_CONNECT, 0);
+	sim_state(s, sim_lane(s), AL_ST_CONNECT, 0);
 	return 0;
 }
 
@@ -258,7 +263,7 @@ static void deliver(struct sim_os *s, struct sim_sock *k, struct al_future *wait
 				      (size_t)(n - i));
 	}
 	k->delivered += n;
-	finish(wait, n);
+	sim_finish(wait, n);
 }
 
 static void on_arrived(void *arg, int64_t now)
@@ -279,20 +284,20 @@ static int64_t sim_send(struct al_os *os, int fd, const void *buf, size_t len,
 			struct al_future *wait)
 {
 	struct sim_os *s = SIM(os);
-	struct sim_sock *k = sock_of(s, fd);
+	struct sim_sock *k = sim_sock_of(s, fd);
 	const struct al_scenario *sc = os->sc;
 	char head[256];
 
 	(void)buf;
-	count_syscall(s);
+	sim_syscall(s);
 	if (!k)
-		return finish(wait, -EBADF);
+		return sim_finish(wait, -EBADF);
 	if (!k->connected) {
 		if (k->token && !wait) {   /* still connecting: try again */
 			s->futile++;
 			return -EAGAIN;
 		}
-		return finish(wait, -ENOTCONN);
+		return sim_finish(wait, -ENOTCONN);
 	}
 	if (k->total == 0) {
 		/* The first request: the server answers after think time. */
@@ -309,24 +314,24 @@ static int64_t sim_send(struct al_os *os, int fd, const void *buf, size_t len,
 		int64_t transfer = sc->network.bandwidth_bps > 0
 			? (int64_t)((__int128)k->total * 8 * 1000000000 / sc->network.bandwidth_bps)
 			: 0;
-		k->token = sim_queue_push(&s->q, T(s) + sc->network.rtt_ns + think + transfer,
+		k->token = sim_queue_push(&s->q, sim_clock(s) + sc->network.rtt_ns + think + transfer,
 					  on_arrived, k);
 		if (!k->token)
-			return finish(wait, -ENOMEM);
+			return sim_finish(wait, -ENOMEM);
 	}
-	state(s, lane_of(s), AL_ST_RUNNING, (int64_t)len);
-	return finish(wait, (int64_t)len);
+	sim_state(s, sim_lane(s), AL_ST_RUNNING, (int64_t)len);
+	return sim_finish(wait, (int64_t)len);
 }
 
 static int64_t sim_recv(struct al_os *os, int fd, void *buf, size_t cap,
 			struct al_future *wait)
 {
 	struct sim_os *s = SIM(os);
-	struct sim_sock *k = sock_of(s, fd);
+	struct sim_sock *k = sim_sock_of(s, fd);
 
-	count_syscall(s);
+	sim_syscall(s);
 	if (!k)
-		return finish(wait, -EBADF);
+		return sim_finish(wait, -EBADF);
 	if (k->arrived) {
 		if (!wait) {
 			int64_t before = k->delivered;
@@ -335,99 +340,75 @@ static int64_t sim_recv(struct al_os *os, int fd, void *buf, size_t cap,
 			deliver(s, k, &tmp, buf, cap);
 			return k->delivered - before;
 		}
-		state(s, lane_of(s), AL_ST_RUNNING, 0);
+		sim_state(s, sim_lane(s), AL_ST_RUNNING, 0);
 		deliver(s, k, wait, buf, cap);
 		return 0;
 	}
 	if (!k->connected || k->total == 0)
-		return finish(wait, -ENOTCONN);  /* nothing asked, nothing to come */
+		return sim_finish(wait, -ENOTCONN);  /* nothing asked, nothing to come */
 	if (!wait) {
 		s->futile++;
 		return -EAGAIN;
 	}
 	if (k->wait)
-		return finish(wait, -EBUSY);
+		return sim_finish(wait, -EBUSY);
 	park(k, wait, buf, cap);
-	state(s, lane_of(s), AL_ST_RECV, 0);
+	sim_state(s, sim_lane(s), AL_ST_RECV, 0);
 	return 0;
 }
 
 static int64_t sim_close(struct al_os *os, int fd)
 {
 	struct sim_os *s = SIM(os);
-	struct sim_sock *k = sock_of(s, fd);
+	struct sim_sock *k = sim_sock_of(s, fd);
 
-	count_syscall(s);
+	sim_syscall(s);
 	if (!k)
 		return -EBADF;
+	sim_sel_forget(s, fd);
 	sim_queue_cancel(&s->q, k->token);
 	sim_queue_cancel(&s->q, k->spin_token);
 	wake(k, -ECONNABORTED);
 	if (k->spin) {
 		struct al_future *w = k->spin;
 		k->spin = NULL;
-		finish(w, -ECONNABORTED);
+		sim_finish(w, -ECONNABORTED);
 	}
 	k->used = 0;
 	if (fd < s->fd_low)
 		s->fd_low = fd;
 	s->open--;
 	sim_kernel_mem(&s->k, -os->sc->machine.costs.socket_memory);
-	al_trace_counter(os->trace, T(s), AL_CTR_SOCKETS, s->open);
-	state(s, lane_of(s), AL_ST_DONE, 0);
+	al_trace_counter(os->trace, sim_clock(s), AL_CTR_SOCKETS, s->open);
+	sim_state(s, sim_lane(s), AL_ST_DONE, 0);
 	return 0;
 }
 
 static int64_t sim_spin(struct al_os *os, int fd, unsigned events, struct al_future *wait)
 {
 	struct sim_os *s = SIM(os);
-	struct sim_sock *k = sock_of(s, fd);
+	struct sim_sock *k = sim_sock_of(s, fd);
 
 	if (!wait || !s->k.current)
-		return finish(wait, -EINVAL);
+		return sim_finish(wait, -EINVAL);
 	if (!k)
-		return finish(wait, -EBADF);
-	if (is_ready(k, events))
-		return finish(wait, 0);
+		return sim_finish(wait, -EBADF);
+	if (sim_sock_ready(k, events))
+		return sim_finish(wait, 0);
 	if (k->spin)
-		return finish(wait, -EBUSY);
+		return sim_finish(wait, -EBUSY);
 	if (!k->token && !(k->connected && (events & AL_EV_READ) && k->total))
-		return finish(wait, -ENOTCONN);  /* nothing will ever come */
+		return sim_finish(wait, -ENOTCONN);  /* nothing will ever come */
 	k->spin = wait;
 	wait->parked = &k->spin;
-	k->spin_start = T(s);
+	k->spin_start = sim_clock(s);
 	k->spin_events = events;
 	sim_kernel_spin(&s->k);
-	state(s, lane_of(s), AL_ST_SPIN, 0);
+	sim_state(s, sim_lane(s), AL_ST_SPIN, 0);
 	return 0;
 }
 
 /* --- what the machine does not model yet */
-
-static int64_t sim_sel_open(struct al_os *os, enum al_poller kind)
-{
-	(void)os; (void)kind;
-	return -ENOSYS;
-}
-
-static int64_t sim_sel_ctl(struct al_os *os, int sel, int fd, unsigned ev, void *data)
-{
-	(void)os; (void)sel; (void)fd; (void)ev; (void)data;
-	return -ENOSYS;
-}
-
-static int64_t sim_sel_wait(struct al_os *os, int sel, struct al_sel_event *out, int max,
-			    struct al_future *wait)
-{
-	(void)os; (void)sel; (void)out; (void)max;
-	return finish(wait, -ENOSYS);
-}
-
-static int64_t sim_sel_close(struct al_os *os, int sel)
-{
-	(void)os; (void)sel;
-	return -ENOSYS;
-}
 
 static int64_t sim_spawn(struct al_os *os, enum al_spawn_kind kind, struct al_task *task,
 			 al_coro_fn fn, void *frame, const char *name)
@@ -436,7 +417,7 @@ static int64_t sim_spawn(struct al_os *os, enum al_spawn_kind kind, struct al_ta
 	struct sim_thread *parent = s->k.current;
 	struct sim_thread *th;
 
-	count_syscall(s);
+	sim_syscall(s);
 	th = sim_kernel_thread(&s->k, kind == AL_SPAWN_PROCESS || !parent ? -1
 					: (int)parent->pid, name);
 	if (!th)
@@ -450,9 +431,9 @@ static int64_t sim_join(struct al_os *os, int64_t id, struct al_future *wait)
 	struct sim_os *s = SIM(os);
 	int r;
 
-	count_syscall(s);
+	sim_syscall(s);
 	r = sim_kernel_join(&s->k, id, wait);
-	return r < 0 ? finish(wait, r) : 0;
+	return r < 0 ? sim_finish(wait, r) : 0;
 }
 
 static int64_t sim_pipe(struct al_os *os, int fds[2])
@@ -481,17 +462,17 @@ static int64_t sim_lock(struct al_os *os, int64_t lk, struct al_future *wait)
 	struct sim_lock *l = lk >= 0 && lk < s->nlocks ? &s->locks[lk] : NULL;
 
 	if (!l || !wait)
-		return finish(wait, -EINVAL);
+		return sim_finish(wait, -EINVAL);
 	if (!l->held) {
 		l->held = 1;
-		return finish(wait, 0);
+		return sim_finish(wait, 0);
 	}
-	count_syscall(s);
+	sim_syscall(s);
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? 2 * l->cap : 8;
 		struct al_future **w = malloc(cap * sizeof *w);
 		if (!w)
-			return finish(wait, -ENOMEM);
+			return sim_finish(wait, -ENOMEM);
 		for (size_t i = 0; i < l->n; i++) {
 			w[i] = l->w[(l->head + i) % l->cap];
 			if (w[i])
@@ -505,7 +486,7 @@ static int64_t sim_lock(struct al_os *os, int64_t lk, struct al_future *wait)
 	struct al_future **slot = &l->w[(l->head + l->n++) % l->cap];
 	*slot = wait;
 	wait->parked = slot;
-	state(s, lane_of(s), AL_ST_WAIT, 0);
+	sim_state(s, sim_lane(s), AL_ST_WAIT, 0);
 	return 0;
 }
 
@@ -522,8 +503,8 @@ static int64_t sim_unlock(struct al_os *os, int64_t lk)
 		l->n--;
 		if (!next)
 			continue;   /* that waiter gave up */
-		count_syscall(s); /* futex wake */
-		finish(next, 0);  /* the lock passes to it, still held */
+		sim_syscall(s); /* futex wake */
+		sim_finish(next, 0);  /* the lock passes to it, still held */
 		return 0;
 	}
 	l->held = 0;
@@ -542,13 +523,13 @@ static int64_t sim_cpu(struct al_os *os, int64_t ns, struct al_future *wait)
 	struct sim_os *s = SIM(os);
 
 	if (ns < 0 || !wait)
-		return finish(wait, -EINVAL);
+		return sim_finish(wait, -EINVAL);
 	if (s->k.current) {
 		int r = sim_kernel_cpu(&s->k, ns, wait);
-		return r < 0 ? finish(wait, r) : 0;
+		return r < 0 ? sim_finish(wait, r) : 0;
 	}
 	if (!sim_queue_push(&s->q, s->now + ns, on_future, wait))
-		return finish(wait, -ENOMEM);
+		return sim_finish(wait, -ENOMEM);
 	return 0;
 }
 
@@ -614,6 +595,7 @@ int sim_os_init(struct sim_os *s, const struct al_scenario *sc, struct al_loop *
 
 void sim_os_free(struct sim_os *s)
 {
+	free(s->sels);
 	for (int64_t i = 0; i < s->nlocks; i++)
 		free(s->locks[i].w);
 	free(s->locks);

@@ -33,6 +33,27 @@ struct sim_sock {
 	unsigned spin_events;
 	char *rbuf;
 	size_t rcap;
+	int sel;                     /* the selector watching it, or -1 */
+	unsigned sel_events;
+	void *sel_data;
+	int ready_next;              /* the selector's ready FIFO, by fd (-1 ends) */
+	uint8_t in_ready;
+};
+
+/* A selector (select / poll / epoll): registrations live in the sockets;
+ * fds that became ready wait in a FIFO, level-triggered: they stay there
+ * while ready and registered. */
+struct sim_sel {
+	enum al_poller kind;
+	int used;
+	int64_t nfds;                /* registered */
+	int maxfd;                   /* highest registered fd, -1 if none */
+	int head, tail;              /* ready FIFO of fds */
+	struct al_future *wait;      /* a parked sel_wait */
+	struct al_sel_event *out;
+	int max;
+	uint64_t token;              /* its collection event */
+	struct sim_os *s;
 };
 
 /* A mutex: the holder, and a FIFO of futures waiting for it. */
@@ -56,6 +77,8 @@ struct sim_os {
 	uint32_t lanes;              /* task lanes created */
 	struct sim_lock *locks;
 	int64_t nlocks;
+	struct sim_sel *sels;
+	int nsels;
 	struct sim_kernel k;         /* cores, threads, costs */
 };
 
@@ -66,5 +89,28 @@ struct sim_os {
 int sim_os_init(struct sim_os *s, const struct al_scenario *sc, struct al_loop *loop,
 		struct al_trace *trace);
 void sim_os_free(struct sim_os *s);
+
+/* --- for the sim's own modules (sim_sel.c) */
+
+/* The caller's time: its thread's clock inside a burst. */
+int64_t sim_clock(const struct sim_os *s);
+/* Counts a syscall and charges its cost to the running thread. */
+void sim_syscall(struct sim_os *s);
+uint32_t sim_lane(struct sim_os *s);
+void sim_state(struct sim_os *s, uint32_t lane, enum al_state st, int64_t bytes);
+struct sim_sock *sim_sock_of(struct sim_os *s, int fd);
+/* A call's result r (>= 0, or -errno): through wait if given, else returned. */
+int64_t sim_finish(struct al_future *wait, int64_t r);
+int sim_sock_ready(const struct sim_sock *k, unsigned events);
+
+/* The selector (sim_sel.c): a socket's readiness may have changed; the
+ * socket is closing. */
+void sim_sel_changed(struct sim_os *s, int fd);
+void sim_sel_forget(struct sim_os *s, int fd);
+int64_t sim_sel_open(struct al_os *os, enum al_poller kind);
+int64_t sim_sel_ctl(struct al_os *os, int sel, int fd, unsigned ev, void *data);
+int64_t sim_sel_wait(struct al_os *os, int sel, struct al_sel_event *out, int max,
+		     struct al_future *wait);
+int64_t sim_sel_close(struct al_os *os, int sel);
 
 #endif

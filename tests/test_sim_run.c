@@ -103,8 +103,42 @@ static void test_model_shapes_are_exact(void **state)
 		assert_int_equal(r.elapsed_ns, cases[i].pages * one);
 		assert_int_equal(r.cpu_busy_ns, r.elapsed_ns);   /* it never stops polling */
 		assert_true(r.futile_syscalls > 0);
+		for (int m = AL_MODEL_CALLBACK; m <= AL_MODEL_ASYNCIO; m++) {
+			assert_int_equal(sim_run_model(&sc, m, &r, err, sizeof err), 0);
+			assert_int_equal(r.elapsed_ns, one);
+			assert_int_equal(r.pages_ok, cases[i].pages);
+			assert_int_equal(r.peak_concurrency, cases[i].pages);
+		}
+		/* asyncio with a semaphore of W: W pages at a time */
+		sc.models[AL_MODEL_ASYNCIO].limit = cases[i].workers;
 		assert_int_equal(sim_run_model(&sc, AL_MODEL_ASYNCIO, &r, err, sizeof err), 0);
-		assert_int_equal(r.elapsed_ns, one);
+		assert_int_equal(r.elapsed_ns, rounds * one);
+		assert_int_equal(r.peak_concurrency,
+				 cases[i].pages < cases[i].workers ? cases[i].pages : cases[i].workers);
+	}
+}
+
+/* select refuses fds >= FD_SETSIZE: those pages fail with that cause;
+ * poll and epoll take them all. */
+static void test_select_limit(void **state)
+{
+	struct al_scenario sc;
+	struct al_report r;
+	char err[512];
+
+	(void)state;
+	fixed(&sc, 1500, 10 * MS, 0, 1000, 1000000000);
+	for (int p = AL_POLL_EPOLL; p <= AL_POLL_SELECT; p++) {
+		sc.models[AL_MODEL_CALLBACK].poller = (enum al_poller)p;
+		assert_int_equal(sim_run_model(&sc, AL_MODEL_CALLBACK, &r, err, sizeof err), 0);
+		assert_int_equal(r.pages_ok + r.pages_failed, 1500);
+		if (p == AL_POLL_SELECT) {
+			/* fds 3..1023 fit: 1021 pages */
+			assert_int_equal(r.pages_ok, 1021);
+			assert_int_equal(r.failures[AL_CAUSE_FDSETSIZE], 479);
+		} else {
+			assert_int_equal(r.pages_ok, 1500);
+		}
 	}
 }
 
@@ -159,9 +193,9 @@ static void test_unimplemented_model_says_so(void **state)
 
 	(void)state;
 	al_scenario_default(&sc);
-	assert_int_equal(sim_run_model(&sc, AL_MODEL_CALLBACK, &r, err, sizeof err), -1);
+	assert_int_equal(sim_run_model(&sc, AL_MODEL_PROCESS, &r, err, sizeof err), -1);
 	assert_int_equal(errno, ENOSYS);
-	assert_string_equal(err, "callback: not yet available in the simulator");
+	assert_string_equal(err, "process: not yet available in the simulator");
 }
 
 int main(void)
@@ -169,6 +203,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ten_pages_take_one_delay),
 		cmocka_unit_test(test_model_shapes_are_exact),
+		cmocka_unit_test(test_select_limit),
 		cmocka_unit_test(test_same_run_same_hash),
 		cmocka_unit_test(test_fd_limit_fails_pages_not_run),
 		cmocka_unit_test(test_unimplemented_model_says_so),

@@ -1,0 +1,133 @@
+/* callback (the article's 3.5): every page at once in one thread; each
+ * Crawler registers its socket with a callback for the next step, and the
+ * event loop calls them as the selector reports ready sockets.
+ *
+ *     fetch()          socket, connect, register(WRITE, connected)
+ *     connected()      unregister, send, register(READ, read_response)
+ *     read_response()  recv(4096); at the end: unregister, page done */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "core/al_http.h"
+#include "models/evloop.h"
+
+struct crawler {
+	struct al_waker w;           /* w.fn is the next step */
+	struct al_crawl *crawl;
+	int sel;
+	int64_t page;
+	struct al_http_resp resp;
+};
+
+/* Ends a page: unregister, close, account. */
+static void done(struct crawler *cr, int err)
+{
+	struct al_os *os = cr->crawl->os;
+
+	os->ops->sel_ctl(os, cr->sel, cr->w.fd, 0, NULL);
+	os->ops->close(os, cr->w.fd);
+	al_crawl_end(cr->crawl, cr->page, err, &cr->resp);
+}
+
+static void read_response(struct al_waker *w, unsigned events)
+{
+	struct crawler *cr = (struct crawler *)w;
+	int64_t n = w->os->ops->recv(w->os, w->fd, w->buf, 4096, NULL);
+
+	(void)events;
+	if (n == -EAGAIN)
+		return;
+	if (n < 0)
+		return done(cr, (int)-n);
+	if (n == 0)
+		return done(cr, 0);
+	if (al_http_resp_feed(&cr->resp, w->buf, (size_t)n) != 0)
+		done(cr, EBADMSG);
+}
+
+static void connected(struct al_waker *w, unsigned events)
+{
+	struct crawler *cr = (struct crawler *)w;
+	struct al_os *os = w->os;
+	char req[256];
+	int n = al_http_request(req, sizeof req, cr->crawl->sc->workload.host, cr->page);
+	int64_t r;
+
+	(void)events;
+	os->ops->sel_ctl(os, cr->sel, w->fd, 0, NULL);
+	r = n < 0 ? -EMSGSIZE : os->ops->send(os, w->fd, req, (size_t)n, NULL);
+	if (r < 0)
+		return done(cr, (int)-r);
+	w->fn = read_response;
+	r = os->ops->sel_ctl(os, cr->sel, w->fd, AL_EV_READ, w);
+	if (r < 0)
+		done(cr, (int)-r);
+}
+
+static void fetch(struct crawler *cr)
+{
+	struct al_os *os = cr->crawl->os;
+	int64_t r;
+
+	al_crawl_begin(cr->crawl);
+	al_http_resp_init(&cr->resp);
+	cr->w.fd = (int)os->ops->socket(os, 1);
+	if (cr->w.fd < 0) {
+		al_crawl_end(cr->crawl, cr->page, -cr->w.fd, &cr->resp);
+		return;
+	}
+	r = os->ops->connect(os, cr->w.fd, cr->page, NULL);
+	if (r == -EINPROGRESS || r == 0) {
+		cr->w.fn = connected;
+		r = os->ops->sel_ctl(os, cr->sel, cr->w.fd, AL_EV_WRITE, &cr->w);
+	}
+	if (r < 0) {      /* refused at once, or select's FD_SETSIZE */
+		os->ops->close(os, cr->w.fd);
+		al_crawl_end(cr->crawl, cr->page, (int)-r, &cr->resp);
+	}
+}
+
+struct co_callback {
+	struct al_model_frame m;
+	struct crawler *crawlers;
+	struct co_evloop loop;
+	char buf[4096];              /* callbacks run one at a time: one buffer */
+};
+
+static int co_callback(struct al_task *t, void *arg)
+{
+	struct co_callback *f = arg;
+	struct al_crawl *c = f->m.crawl;
+	struct al_os *os = c->os;
+	int64_t sel;
+
+	AL_BEGIN(&f->m);
+	sel = os->ops->sel_open(os, c->cfg->poller);
+	f->crawlers = calloc((size_t)c->pages, sizeof *f->crawlers);
+	if (sel < 0 || !f->crawlers) {
+		c->failed = c->pages;
+		c->failures[al_cause_from_errno(sel < 0 ? (int)-sel : ENOMEM)] = c->pages;
+		free(f->crawlers);
+		AL_RETURN(t, &f->m, 0, 0);
+	}
+	for (int64_t i = 0; i < c->pages; i++) {
+		struct crawler *cr = &f->crawlers[i];
+		cr->w = (struct al_waker){.os = os, .buf = f->buf};
+		cr->crawl = c;
+		cr->sel = (int)sel;
+		cr->page = i;
+		fetch(cr);
+	}
+	f->loop = (struct co_evloop){.crawl = c, .sel = (int)sel};
+	AL_CALL(t, &f->m, co_evloop, &f->loop);
+	os->ops->sel_close(os, f->loop.sel);
+	free(f->crawlers);
+	AL_RETURN(t, &f->m, 0, 0);
+	AL_END(t, &f->m);
+}
+
+const struct al_model_desc al_model_callback = {
+	.id = AL_MODEL_CALLBACK,
+	.main = co_callback,
+	.frame_size = sizeof(struct co_callback),
+};

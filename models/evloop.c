@@ -1,0 +1,50 @@
+/* The article's loop(): select, then call each ready fd's callback. */
+#include <errno.h>
+
+#include "models/evloop.h"
+
+void al_waker_writable(struct al_waker *w, unsigned events)
+{
+	(void)events;
+	al_future_set(w->fut, 0, 0);
+}
+
+void al_waker_readable(struct al_waker *w, unsigned events)
+{
+	int64_t n = w->os->ops->recv(w->os, w->fd, w->buf, 4096, NULL);
+
+	(void)events;
+	if (n == -EAGAIN)      /* spurious: stay registered */
+		return;
+	al_future_set(w->fut, n < 0 ? 0 : n, n < 0 ? (int)-n : 0);
+}
+
+int co_evloop(struct al_task *t, void *frame)
+{
+	struct co_evloop *f = frame;
+	struct al_crawl *c = f->crawl;
+	struct al_os *os = c->os;
+
+	AL_BEGIN(f);
+	AL_YIELD(t, f);     /* let the tasks just created take their first step */
+	while (c->ok + c->failed < c->pages) {
+		al_future_init(&f->ready, t->fut.loop);
+		os->ops->sel_wait(os, f->sel, f->ev, 64, &f->ready);
+		AL_AWAIT(t, f, &f->ready);
+		if (t->err == ENOENT && t->fut.loop->ready) {
+			/* nothing registered yet, but tasks are about to run (one
+			 * let go of a semaphore): give way and select again */
+			AL_YIELD(t, f);
+			continue;
+		}
+		if (t->err)
+			break;      /* nothing can wake the tasks left: a deadlock */
+		f->n = (int)t->value;
+		for (f->i = 0; f->i < f->n; f->i++) {
+			struct al_waker *w = f->ev[f->i].data;
+			w->fn(w, f->ev[f->i].events);
+		}
+		AL_YIELD(t, f);
+	}
+	AL_END(t, f);
+}

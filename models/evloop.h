@@ -1,0 +1,38 @@
+/* The event loop the article builds in 3.5 and reuses in 4.x: a selector,
+ * callbacks registered with each fd, and `while not stopped: for each ready
+ * event: callback()`.  callback uses it with plain callbacks; generator and
+ * asyncio register wakers that complete a Future. */
+#ifndef MODELS_EVLOOP_H
+#define MODELS_EVLOOP_H
+
+#include "models/model.h"
+
+/* What a selector registration points at: a callback and its state. */
+struct al_waker {
+	void (*fn)(struct al_waker *w, unsigned events);
+	struct al_os *os;
+	struct al_future *fut;       /* completed by the generic wakers below */
+	int fd;
+	char *buf;                   /* on_readable: where recv(4096) reads */
+};
+
+/* Completes w->fut with 0: "the socket is writable (connected)". */
+void al_waker_writable(struct al_waker *w, unsigned events);
+/* Completes w->fut with the result of recv(fd, buf, 4096): the article's
+ * `f.set_result(sock.recv(4096))`. */
+void al_waker_readable(struct al_waker *w, unsigned events);
+
+/* The loop itself, as a coroutine: runs until every page of crawl has
+ * ended, dispatching ready events to their wakers, and gives way after
+ * each batch so the tasks they woke can run. */
+struct co_evloop {
+	struct al_coro co;
+	struct al_crawl *crawl;
+	int sel;
+	int i, n;
+	struct al_future ready;
+	struct al_sel_event ev[64];
+};
+int co_evloop(struct al_task *t, void *frame);
+
+#endif

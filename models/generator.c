@@ -1,0 +1,129 @@
+/* generator (the article's 4.4-4.8): a Future, a generator-style fetch()
+ * that yields it, and a Task per page that resumes fetch() when the
+ * Future's result is set; the event loop of 3.5 sets the results.
+ *
+ *     fetch():  connect; f = Future(); register(WRITE, on_connected)
+ *               yield f; unregister; send
+ *               loop: f = Future(); register(READ, on_readable)
+ *                     chunk = yield f; unregister; until chunk is empty */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "core/al_http.h"
+#include "models/evloop.h"
+
+struct gen_fetch {
+	struct al_coro co;
+	struct al_crawl *crawl;
+	int sel;
+	int64_t page;
+	struct al_waker w;
+	struct al_future f;
+	struct al_http_resp resp;
+	char buf[4096];
+};
+
+static int gen_fetch(struct al_task *t, void *arg)
+{
+	struct gen_fetch *f = arg;
+	struct al_os *os = f->crawl->os;
+	int64_t r;
+	int n;
+
+	AL_BEGIN(f);
+	al_crawl_begin(f->crawl);
+	al_http_resp_init(&f->resp);
+	f->w = (struct al_waker){.os = os, .fut = &f->f, .buf = f->buf};
+	f->w.fd = (int)os->ops->socket(os, 1);
+	if (f->w.fd < 0) {
+		al_crawl_end(f->crawl, f->page, -f->w.fd, &f->resp);
+		AL_RETURN(t, f, 0, -f->w.fd);
+	}
+	r = os->ops->connect(os, f->w.fd, f->page, NULL);
+	al_future_init(&f->f, t->fut.loop);
+	f->w.fn = al_waker_writable;
+	if (r == -EINPROGRESS || r == 0)
+		r = os->ops->sel_ctl(os, f->sel, f->w.fd, AL_EV_WRITE, &f->w);
+	if (r < 0) {
+		t->err = (int)-r;
+		goto out;
+	}
+	AL_AWAIT(t, f, &f->f);
+	os->ops->sel_ctl(os, f->sel, f->w.fd, 0, NULL);
+	if (t->err)
+		goto out;
+	n = al_http_request(f->buf, sizeof f->buf, f->crawl->sc->workload.host, f->page);
+	r = n < 0 ? -EMSGSIZE : os->ops->send(os, f->w.fd, f->buf, (size_t)n, NULL);
+	if (r < 0) {
+		t->err = (int)-r;
+		goto out;
+	}
+	for (;;) {
+		al_future_init(&f->f, t->fut.loop);
+		f->w.fn = al_waker_readable;
+		r = os->ops->sel_ctl(os, f->sel, f->w.fd, AL_EV_READ, &f->w);
+		if (r < 0) {
+			t->err = (int)-r;
+			break;
+		}
+		AL_AWAIT(t, f, &f->f);          /* chunk = yield f */
+		os->ops->sel_ctl(os, f->sel, f->w.fd, 0, NULL);
+		if (t->err || t->value == 0)
+			break;
+		if (al_http_resp_feed(&f->resp, f->buf, (size_t)t->value) != 0) {
+			t->err = EBADMSG;
+			break;
+		}
+	}
+out:
+	os->ops->close(os, f->w.fd);
+	al_crawl_end(f->crawl, f->page, t->err, &f->resp);
+	AL_RETURN(t, f, 0, t->err);
+	AL_END(t, f);
+}
+
+struct co_generator {
+	struct al_model_frame m;
+	struct al_task *tasks;
+	struct gen_fetch *frames;
+	struct co_evloop loop;
+};
+
+static int co_generator(struct al_task *t, void *arg)
+{
+	struct co_generator *f = arg;
+	struct al_crawl *c = f->m.crawl;
+	struct al_os *os = c->os;
+	int64_t sel;
+
+	AL_BEGIN(&f->m);
+	sel = os->ops->sel_open(os, c->cfg->poller);
+	f->tasks = calloc((size_t)c->pages, sizeof *f->tasks);
+	f->frames = calloc((size_t)c->pages, sizeof *f->frames);
+	if (sel < 0 || !f->tasks || !f->frames) {
+		c->failed = c->pages;
+		c->failures[al_cause_from_errno(sel < 0 ? (int)-sel : ENOMEM)] = c->pages;
+		goto out;
+	}
+	for (int64_t i = 0; i < c->pages; i++) {
+		f->frames[i] = (struct gen_fetch){.crawl = c, .sel = (int)sel, .page = i};
+		al_task_start(&f->tasks[i], t->fut.loop, gen_fetch, &f->frames[i], "fetch");
+	}
+	f->loop = (struct co_evloop){.crawl = c, .sel = (int)sel};
+	AL_CALL(t, &f->m, co_evloop, &f->loop);
+	os->ops->sel_close(os, f->loop.sel);
+	for (int64_t i = 0; i < c->pages; i++)
+		if (!al_future_done(&f->tasks[i].fut))
+			AL_RETURN(t, &f->m, 0, EDEADLK); /* still parked: keep their frames */
+out:
+	free(f->frames);
+	free(f->tasks);
+	AL_RETURN(t, &f->m, 0, 0);
+	AL_END(t, &f->m);
+}
+
+const struct al_model_desc al_model_generator = {
+	.id = AL_MODEL_GENERATOR,
+	.main = co_generator,
+	.frame_size = sizeof(struct co_generator),
+};
