@@ -42,7 +42,6 @@ int co_blocking_fetch(struct al_task *t, void *arg)
 	}
 out:
 	os->ops->close(os, f->fd);
-	al_crawl_end(f->crawl, f->page, t->err, &f->resp);
-	AL_RETURN(t, f, 0, t->err);
+	AL_RETURN(t, f, 0, al_crawl_end(f->crawl, f->page, t->err, &f->resp));
 	AL_END(t, f);
 }

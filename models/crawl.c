@@ -6,13 +6,15 @@
 #include "models/model.h"
 
 extern const struct al_model_desc al_model_sync, al_model_thread, al_model_nonblocking,
-	al_model_callback, al_model_generator, al_model_asyncio;
+	al_model_callback, al_model_generator, al_model_asyncio, al_model_process;
 
 const struct al_model_desc *al_model_get(enum al_model m)
 {
 	switch (m) {
 	case AL_MODEL_SYNC:
 		return &al_model_sync;
+	case AL_MODEL_PROCESS:
+		return &al_model_process;
 	case AL_MODEL_THREAD:
 		return &al_model_thread;
 	case AL_MODEL_NONBLOCKING:
@@ -34,19 +36,25 @@ void al_crawl_begin(struct al_crawl *c)
 		c->peak_inflight = c->inflight;
 }
 
-void al_crawl_end(struct al_crawl *c, int64_t page, int err, const struct al_http_resp *resp)
+int al_crawl_end(struct al_crawl *c, int64_t page, int err, const struct al_http_resp *resp)
 {
 	c->inflight--;
 	if (!err && al_http_resp_finish(resp) != 0)
 		err = EBADMSG;
 	if (!err && c->verify && resp->sum != al_page_sum(c->sc->seed, page, resp->body))
 		err = EBADMSG;
+	al_crawl_count(c, err, resp->body, resp->sum);
+	return err;
+}
+
+void al_crawl_count(struct al_crawl *c, int err, int64_t bytes, uint64_t sum)
+{
 	if (err) {
 		c->failed++;
 		c->failures[al_cause_from_errno(err)]++;
 		return;
 	}
 	c->ok++;
-	c->bytes += resp->body;
-	c->checksum += resp->sum;
+	c->bytes += bytes;
+	c->checksum += sum;
 }

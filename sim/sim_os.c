@@ -117,12 +117,11 @@ static int sim_wait(struct al_os *os)
 
 /* --- sockets */
 
-static int64_t sim_socket(struct al_os *os, int nonblocking)
+/* A new descriptor: the lowest free one, or -EMFILE / -ENOMEM. */
+static int alloc_fd(struct sim_os *s)
 {
-	struct sim_os *s = SIM(os);
+	struct al_os *os = &s->os;
 
-	(void)nonblocking;
-	sim_syscall(s);
 	/* POSIX gives the lowest free descriptor; 0-2 are stdio.  fd_low is
 	 * at or below it (close lowers it), so the scan is amortised O(1). */
 	for (int fd = s->fd_low; fd < s->nsocks; fd++) {
@@ -149,6 +148,15 @@ static int64_t sim_socket(struct al_os *os, int nonblocking)
 	return -EMFILE;
 }
 
+static int64_t sim_socket(struct al_os *os, int nonblocking)
+{
+	struct sim_os *s = SIM(os);
+
+	(void)nonblocking;
+	sim_syscall(s);
+	return alloc_fd(s);
+}
+
 static void park(struct sim_sock *k, struct al_future *wait, char *buf, size_t cap)
 {
 	k->wait = wait;
@@ -156,6 +164,77 @@ static void park(struct sim_sock *k, struct al_future *wait, char *buf, size_t c
 	k->rbuf = buf;
 	k->rcap = cap;
 }
+
+/* --- pipes: what a write puts in, a read takes out, in order; end of
+ * file once the write end is closed and everything was read. */
+
+static int64_t pipe_read(struct sim_os *s, struct sim_sock *k, char *buf, size_t cap,
+			 struct al_future *wait)
+{
+	size_t n = k->plen - k->poff;
+
+	if (n == 0 && k->peer >= 0) {
+		if (!wait) {
+			s->futile++;
+			return -EAGAIN;
+		}
+		if (k->wait)
+			return sim_finish(wait, -EBUSY);
+		park(k, wait, buf, cap);
+		sim_state(s, sim_lane(s), AL_ST_RECV, 0);
+		return 0;
+	}
+	if (n > cap)
+		n = cap;
+	memcpy(buf, k->pbuf + k->poff, n);
+	k->poff += n;
+	if (k->poff == k->plen)
+		k->poff = k->plen = 0;
+	return sim_finish(wait, (int64_t)n);
+}
+
+static int64_t pipe_write(struct sim_os *s, struct sim_sock *k, const void *buf, size_t len,
+			  struct al_future *wait)
+{
+	struct sim_sock *r = k->peer >= 0 ? &s->socks[k->peer] : NULL;
+
+	if (!r)
+		return sim_finish(wait, -EPIPE);
+	if (r->plen + len > r->pcap) {
+		size_t cap = r->pcap ? r->pcap : 256;
+		while (cap < r->plen + len)
+			cap *= 2;
+		char *p = realloc(r->pbuf, cap);
+		if (!p)
+			return sim_finish(wait, -ENOMEM);
+		r->pbuf = p;
+		r->pcap = cap;
+	}
+	memcpy(r->pbuf + r->plen, buf, len);
+	r->plen += len;
+	if (r->wait) {
+		struct al_future *w = r->wait;
+		r->wait = NULL;
+		pipe_read(s, r, r->rbuf, r->rcap, w);
+	}
+	return sim_finish(wait, (int64_t)len);
+}
+
+static void pipe_close(struct sim_os *s, struct sim_sock *k)
+{
+	struct sim_sock *o = k->peer >= 0 ? &s->socks[k->peer] : NULL;
+
+	if (o)
+		o->peer = -1;
+	if (o && k->pipe == 2 && o->wait) {   /* the reader sees end of file */
+		struct al_future *w = o->wait;
+		o->wait = NULL;
+		pipe_read(s, o, o->rbuf, o->rcap, w);
+	}
+	free(k->pbuf);
+	k->pbuf = NULL;
+}
+
 
 static void wake(struct sim_sock *k, int64_t r)
 {
@@ -292,6 +371,8 @@ static int64_t sim_send(struct al_os *os, int fd, const void *buf, size_t len,
 	sim_syscall(s);
 	if (!k)
 		return sim_finish(wait, -EBADF);
+	if (k->pipe)
+		return k->pipe == 2 ? pipe_write(s, k, buf, len, wait) : sim_finish(wait, -EBADF);
 	if (!k->connected) {
 		if (k->token && !wait) {   /* still connecting: try again */
 			s->futile++;
@@ -332,6 +413,8 @@ static int64_t sim_recv(struct al_os *os, int fd, void *buf, size_t cap,
 	sim_syscall(s);
 	if (!k)
 		return sim_finish(wait, -EBADF);
+	if (k->pipe)
+		return k->pipe == 1 ? pipe_read(s, k, buf, cap, wait) : sim_finish(wait, -EBADF);
 	if (k->arrived) {
 		if (!wait) {
 			int64_t before = k->delivered;
@@ -365,6 +448,8 @@ static int64_t sim_close(struct al_os *os, int fd)
 	sim_syscall(s);
 	if (!k)
 		return -EBADF;
+	if (k->pipe)
+		pipe_close(s, k);
 	sim_sel_forget(s, fd);
 	sim_queue_cancel(&s->q, k->token);
 	sim_queue_cancel(&s->q, k->spin_token);
@@ -380,7 +465,6 @@ static int64_t sim_close(struct al_os *os, int fd)
 	s->open--;
 	sim_kernel_mem(&s->k, -os->sc->machine.costs.socket_memory);
 	al_trace_counter(os->trace, sim_clock(s), AL_CTR_SOCKETS, s->open);
-	sim_state(s, sim_lane(s), AL_ST_DONE, 0);
 	return 0;
 }
 
@@ -438,8 +522,25 @@ static int64_t sim_join(struct al_os *os, int64_t id, struct al_future *wait)
 
 static int64_t sim_pipe(struct al_os *os, int fds[2])
 {
-	(void)os; (void)fds;
-	return -ENOSYS;
+	struct sim_os *s = SIM(os);
+	int r, w;
+
+	sim_syscall(s);
+	r = alloc_fd(s);
+	if (r < 0)
+		return r;
+	w = alloc_fd(s);
+	if (w < 0) {
+		sim_close(os, r);
+		return w;
+	}
+	s->socks[r].pipe = 1;
+	s->socks[r].peer = w;
+	s->socks[w].pipe = 2;
+	s->socks[w].peer = r;
+	fds[0] = r;
+	fds[1] = w;
+	return 0;
 }
 
 /* Locks: uncontended lock and unlock stay in user space (a futex's fast

@@ -38,6 +38,10 @@ struct sim_sock {
 	void *sel_data;
 	int ready_next;              /* the selector's ready FIFO, by fd (-1 ends) */
 	uint8_t in_ready;
+	uint8_t pipe;                /* 0: a socket; 1: a pipe's read end; 2: write end */
+	int peer;                    /* a pipe's other end, -1 once closed */
+	char *pbuf;                  /* read end: bytes written, not yet read */
+	size_t plen, poff, pcap;
 };
 
 /* A selector (select / poll / epoll): registrations live in the sockets;

@@ -452,7 +452,7 @@ static void test_default(void **state)
 	assert_true(d.machine.costs.syscall_ns == 900);
 	assert_true(d.machine.costs.thread_memory == 94 * 1024);
 	assert_true(d.machine.costs.process_memory == 13000000);
-	assert_true(d.machine.costs.pool_startup_ns == 39 * MS);
+	assert_true(d.machine.costs.pool_startup_ns == 0);
 	assert_true(d.machine.costs.gil_interval_ns == 5 * MS);
 	assert_true(d.network.rtt_ns == 150 * MS);
 	assert_dist(&d.network.jitter, AL_DIST_FIXED, 0, 0);

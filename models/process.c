@@ -1,0 +1,169 @@
+/* process (the article's 3.2): a pool of `workers` processes, each
+ * fetching its share of the pages with blocking sockets
+ * (ProcessPoolExecutor); results come back to the parent over a pipe.
+ *
+ * A worker shares nothing with the parent but the pipe: it counts its pages
+ * in a crawl of its own and writes a record when a page starts and ends;
+ * the parent's accounting reads only the records.  Pages are dealt out by
+ * stride (worker w takes w, w + W, ...), which for equal pages is what the
+ * executor's queue does. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/blocking.h"
+
+struct record {
+	int64_t page;
+	int32_t end;                 /* 0: the page started; 1: it ended */
+	int32_t err;
+	int64_t bytes;
+	uint64_t sum;
+};
+
+struct co_child {
+	struct al_coro co;
+	struct al_crawl own;         /* this process's own accounting */
+	int wfd;
+	int64_t stride;
+	struct record rec;
+	struct al_future sent;
+	struct co_blocking fetch;
+};
+
+static int co_child(struct al_task *t, void *arg)
+{
+	struct co_child *f = arg;
+	struct al_os *os = f->own.os;
+
+	AL_BEGIN(f);
+	for (; f->fetch.page < f->own.pages; f->fetch.page += f->stride) {
+		f->rec = (struct record){.page = f->fetch.page};
+		al_future_init(&f->sent, t->fut.loop);
+		os->ops->send(os, f->wfd, &f->rec, sizeof f->rec, &f->sent);
+		AL_AWAIT(t, f, &f->sent);
+		f->fetch.co.pc = 0;
+		AL_CALL(t, f, co_blocking_fetch, &f->fetch);
+		f->rec = (struct record){
+			.page = f->fetch.page, .end = 1, .err = t->err,
+			.bytes = f->fetch.resp.body, .sum = f->fetch.resp.sum,
+		};
+		al_future_init(&f->sent, t->fut.loop);
+		os->ops->send(os, f->wfd, &f->rec, sizeof f->rec, &f->sent);
+		AL_AWAIT(t, f, &f->sent);
+	}
+	AL_END(t, f);
+}
+
+struct co_process {
+	struct al_model_frame m;
+	int fds[2];
+	int nworkers, i;
+	int64_t ended;
+	int64_t *ids;
+	struct al_task *tasks;
+	struct co_child *children;
+	struct al_future io;
+	size_t have;
+	unsigned char buf[64 * sizeof(struct record)];
+};
+
+/* Worker w could not start: its pages fail here, with the cause. */
+static void fail_share(struct co_process *f, int w, int err)
+{
+	struct al_crawl *c = f->m.crawl;
+
+	for (int64_t p = w; p < c->pages; p += f->nworkers) {
+		al_crawl_count(c, err, 0, 0);
+		f->ended++;
+	}
+}
+
+static void take_records(struct co_process *f)
+{
+	struct al_crawl *c = f->m.crawl;
+	size_t off = 0;
+	struct record r;
+
+	for (; f->have - off >= sizeof r; off += sizeof r) {
+		memcpy(&r, f->buf + off, sizeof r);
+		if (!r.end) {
+			al_crawl_begin(c);
+			continue;
+		}
+		c->inflight--;
+		al_crawl_count(c, r.err, r.bytes, r.sum);
+		f->ended++;
+	}
+	memmove(f->buf, f->buf + off, f->have - off);
+	f->have -= off;
+}
+
+static int co_process(struct al_task *t, void *arg)
+{
+	struct co_process *f = arg;
+	struct al_crawl *c = f->m.crawl;
+	struct al_os *os = c->os;
+	int64_t r;
+
+	AL_BEGIN(&f->m);
+	f->nworkers = c->cfg->workers > 0 ? c->cfg->workers : 1;
+	f->ids = calloc((size_t)f->nworkers, sizeof *f->ids);
+	f->tasks = calloc((size_t)f->nworkers, sizeof *f->tasks);
+	f->children = calloc((size_t)f->nworkers, sizeof *f->children);
+	r = f->ids && f->tasks && f->children ? os->ops->pipe(os, f->fds) : -ENOMEM;
+	if (r < 0) {
+		c->failed = c->pages;
+		c->failures[al_cause_from_errno((int)-r)] = c->pages;
+		goto out;
+	}
+	if (c->sc->machine.costs.pool_startup_ns > 0) {
+		al_future_init(&f->io, t->fut.loop);
+		os->ops->cpu(os, c->sc->machine.costs.pool_startup_ns, &f->io);
+		AL_AWAIT(t, &f->m, &f->io);
+	}
+	for (f->i = 0; f->i < f->nworkers; f->i++) {
+		struct co_child *ch = &f->children[f->i];
+		ch->own = (struct al_crawl){
+			.os = os, .sc = c->sc, .cfg = c->cfg, .pages = c->pages, .verify = c->verify,
+		};
+		ch->wfd = f->fds[1];
+		ch->stride = f->nworkers;
+		ch->fetch = (struct co_blocking){.crawl = &ch->own, .page = f->i};
+		f->ids[f->i] = os->ops->spawn(os, AL_SPAWN_PROCESS, &f->tasks[f->i], co_child, ch,
+					      "worker");
+		if (f->ids[f->i] < 0)
+			fail_share(f, f->i, (int)-f->ids[f->i]);
+	}
+	/* results: [fut.result() for fut in futs] */
+	while (f->ended < c->pages) {
+		al_future_init(&f->io, t->fut.loop);
+		os->ops->recv(os, f->fds[0], f->buf + f->have, sizeof f->buf - f->have, &f->io);
+		AL_AWAIT(t, &f->m, &f->io);
+		if (t->err || t->value == 0)
+			break;
+		f->have += (size_t)t->value;
+		take_records(f);
+	}
+	for (f->i = 0; f->i < f->nworkers; f->i++) {
+		if (f->ids[f->i] < 0)
+			continue;
+		al_future_init(&f->io, t->fut.loop);
+		os->ops->join(os, f->ids[f->i], &f->io);
+		AL_AWAIT(t, &f->m, &f->io);
+	}
+	os->ops->close(os, f->fds[0]);
+	os->ops->close(os, f->fds[1]);
+out:
+	free(f->children);
+	free(f->tasks);
+	free(f->ids);
+	AL_RETURN(t, &f->m, 0, 0);
+	AL_END(t, &f->m);
+}
+
+const struct al_model_desc al_model_process = {
+	.id = AL_MODEL_PROCESS,
+	.main = co_process,
+	.frame_size = sizeof(struct co_process),
+};
