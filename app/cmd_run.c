@@ -11,17 +11,6 @@
 #include "app/scenario.h"
 #include "app/sim_run.h"
 
-static void list_models(FILE *out, unsigned bits)
-{
-	const char *sep = "";
-
-	for (int m = 0; m < AL_MODEL_COUNT; m++)
-		if (bits & (1u << m)) {
-			fprintf(out, "%s%s", sep, al_model_name((enum al_model)m));
-			sep = ", ";
-		}
-}
-
 /* Loads the scenario and applies --seed, --models and --no-trace.
  * Returns 0 or an exit status. */
 static int setup(const struct al_cli *cli, struct al_scenario *sc)
@@ -48,7 +37,7 @@ static int setup(const struct al_cli *cli, struct al_scenario *sc)
 		if ((enabled & cli->models) == 0) {
 			fprintf(stderr, "asynclab: run: --models names none of the "
 				"scenario's models (");
-			list_models(stderr, enabled);
+			al_report_model_list(stderr, enabled);
 			fprintf(stderr, ")\n");
 			return 2;
 		}
@@ -98,7 +87,7 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 		unsigned u = rs.unavailable;
 
 		fprintf(stderr, "asynclab: %s ", (u & (u - 1)) ? "models" : "model");
-		list_models(stderr, rs.unavailable);
+		al_report_model_list(stderr, rs.unavailable);
 		fprintf(stderr, ": not yet available in this version\n");
 		return 2;
 	}
@@ -107,7 +96,7 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 		if (rs.unavailable) {
 			fprintf(stderr, "asynclab: run: not yet available in this "
 				"version, skipped: ");
-			list_models(stderr, rs.unavailable);
+			al_report_model_list(stderr, rs.unavailable);
 			fputc('\n', stderr);
 		}
 		al_report_json(stdout, &rs);

@@ -65,7 +65,7 @@ bool al_run_set_failed(const struct al_run_set *rs)
 
 /* --- table */
 
-static void model_list(FILE *out, unsigned bits)
+void al_report_model_list(FILE *out, unsigned bits)
 {
 	const char *sep = "";
 
@@ -179,12 +179,12 @@ void al_report_table(FILE *out, const struct al_run_set *rs, bool bold)
 	failures(out, rs);
 	if (rs->unavailable) {
 		fputs("  not yet available in this version: ", out);
-		model_list(out, rs->unavailable);
+		al_report_model_list(out, rs->unavailable);
 		fputc('\n', out);
 	}
 	if (rs->broken) {
 		fputs("  could not run (see the messages above): ", out);
-		model_list(out, rs->broken);
+		al_report_model_list(out, rs->broken);
 		fputc('\n', out);
 	}
 	time_view(out, rs);

@@ -47,5 +47,7 @@ void al_report_table(FILE *out, const struct al_run_set *rs, bool bold);
  * checksum and hashes as 16-digit hex strings; "failures" lists only the
  * causes that occurred, in enum order. */
 void al_report_json(FILE *out, const struct al_run_set *rs);
+/* Writes the names of the models in the bit set, comma-separated. */
+void al_report_model_list(FILE *out, unsigned bits);
 
 #endif
