@@ -9,7 +9,8 @@
  * calls give the same event times.  The owner (sim/sim_os.c) calls
  * connect / send / recv / close and hears back through two hooks.  Hooks run
  * only from sim_net's own queue events, never inside a sim_net_* call, and
- * may call any sim_net_* function (closing the flow included). */
+ * may call any sim_net_* function but sim_net_free (closing the flow
+ * included). */
 #ifndef SIM_NET_H
 #define SIM_NET_H
 
@@ -25,6 +26,10 @@
 #define SIM_NET_SYN_RETRIES 6        /* tcp_syn_retries                   */
 #define SIM_NET_DATA_RETRIES 15      /* tcp_retries2                      */
 #define SIM_NET_RTO_MAX INT64_C(120000000000) /* TCP_RTO_MAX: 120 s       */
+/* Draws are capped where the scenario schema caps their parameters, so a
+ * heavy tail cannot push event times towards overflow. */
+#define SIM_NET_MAX_DELAY INT64_C(3600000000000) /* jitter, think: 1 h     */
+#define SIM_NET_MAX_PAGE (INT64_C(1) << 30)      /* page size: 1 GiB       */
 
 struct sim_flow;                     /* one connection, owned by sim_net */
 
@@ -129,9 +134,10 @@ int sim_net_send(struct sim_net *n, struct sim_flow *f, int64_t now, int64_t len
 /* Reads up to cap bytes of the response (header from al_http_header, then
  * the body from al_page_bytes under sc->seed); buf NULL discards them.
  * Returns the count (> 0), 0 at the end of the response (the server has
- * closed and every byte was read), or -1 with errno EAGAIN (nothing yet),
- * ECONNRESET / ETIMEDOUT (failed: bytes that arrived before the failure
- * are still returned first), ENOTCONN (never established). */
+ * closed and every byte was read) or if cap is 0, or -1 with errno EAGAIN
+ * (nothing yet, or still connecting), ECONNRESET / ETIMEDOUT (failed:
+ * bytes that arrived before the failure are still returned first),
+ * ENOTCONN (the connect failed). */
 int64_t sim_net_recv(struct sim_net *n, struct sim_flow *f, void *buf, size_t cap);
 /* 1 if sim_net_recv would not return EAGAIN. */
 int sim_net_readable(const struct sim_flow *f);

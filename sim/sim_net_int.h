@@ -1,4 +1,5 @@
-/* sim_net's insides, shared by sim_net.c (connections, server, API) and
+/* sim_net's insides, shared by sim_net.c (the owner's calls, the pool,
+ * timed events), sim_net_flow.c (a connection's life, the server) and
  * sim_net_link.c (the shared link).  Not for the owner. */
 #ifndef SIM_NET_INT_H
 #define SIM_NET_INT_H
@@ -20,8 +21,8 @@ enum sim_flow_state {
 	FL_CONNECTED,    /* established, no request yet                       */
 	FL_REQUEST,      /* (ev) the request is on its way                    */
 	FL_QUEUED,       /* the request waits at the server for a slot        */
-	FL_THINK,        /* (ev) the server thinks                            */
-	FL_FIRST,        /* (ev) the first byte is on its way to the link     */
+	FL_FIRST,        /* (ev) the server thinks, then its first byte is on
+			  * its way to the client's link                     */
 	FL_STREAM,       /* in the link's heap                                */
 	FL_STALL,        /* (ev) a segment was lost: the RTO                  */
 	FL_DONE,         /* every byte arrived, the server closed             */
@@ -66,15 +67,31 @@ static inline int64_t sim_net_seg_len(const struct sim_flow *f)
 	return left < SIM_NET_MSS ? left : SIM_NET_MSS;
 }
 
+/* sim_net_flow.c: the event of every flow state marked (ev) above */
+void sim_net_on_flow(void *arg, int64_t now);
+/* A one-way delay drawn now: client to server (out) or back. */
+int64_t sim_net_oneway(struct sim_net *n, int out);
+/* A SYN leaves at now: sets f's state (SYN or SYN_WAIT) and returns when
+ * its event is due. */
+int64_t sim_net_syn_out(struct sim_net *n, struct sim_flow *f, int64_t now);
+/* Slots went free: the oldest waiting connections take them. */
+void sim_net_admit(struct sim_net *n, int64_t now);
+/* The server is done with f: its slot or backlog place is freed. */
+void sim_net_release(struct sim_net *n, struct sim_flow *f, int64_t now);
+
 /* sim_net.c: pushes an event that must not fail (aborts if memory ran out:
- * there is no caller to return the error to). */
+ * inside an event there is no caller to return the error to). */
 uint64_t sim_net_must_push(struct sim_net *n, int64_t t, sim_fn fn, void *arg);
-/* The current segment arrived (or, with loss, did not): called by the link
- * for a flow it has already removed from its heap (done == 1) or kept with
- * the next segment's tag (done == 0).  Returns 1 if the flow should stay
- * streaming with its next segment. */
-int sim_net_segment(struct sim_net *n, struct sim_flow *f, int64_t now);
 void sim_net_account(struct sim_net *n, int64_t delta);
+
+/* A segment's fate, in two steps so that the link can mend its heap in
+ * between: the outcome (draws the loss, counts the bytes), then what
+ * follows (stall, done, hooks), which may re-enter sim_net. */
+enum { SIM_SEG_MORE, SIM_SEG_LAST, SIM_SEG_LOST };
+int sim_net_seg_outcome(struct sim_net *n, struct sim_flow *f);
+/* news: bytes arrived since the owner was last told. */
+void sim_net_seg_after(struct sim_net *n, struct sim_flow *f, int outcome, int news,
+		       int64_t now);
 
 /* sim_net_link.c */
 int sim_net_link_init(struct sim_net *n);

@@ -10,8 +10,6 @@
 #include "sim/sim_os.h"
 
 #define SIM(os) ((struct sim_os *)(os)->impl)
-#define SIM_MAX_PAGE (1LL << 30)               /* 1 GiB */
-#define SIM_MAX_THINK (3600LL * 1000000000)    /* 1 h */
 
 /* The time of the caller: its thread's clock inside a burst. */
 int64_t sim_clock(const struct sim_os *s)
@@ -256,8 +254,10 @@ static void wake(struct sim_sock *k, int64_t r)
 
 int sim_sock_ready(const struct sim_sock *k, unsigned events)
 {
-	return ((events & AL_EV_WRITE) && k->connected) ||
-	       ((events & AL_EV_READ) && k->arrived);
+	if (!k->flow)
+		return 0;
+	return ((events & AL_EV_WRITE) && sim_net_writable(k->flow)) ||
+	       ((events & AL_EV_READ) && sim_net_readable(k->flow));
 }
 
 static void on_spin_done(void *arg, int64_t now)
@@ -287,16 +287,44 @@ static void sock_event(struct sim_sock *k, int64_t now)
 	k->spin_token = sim_queue_push(&s->q, k->spin_start + j * c, on_spin_done, k);
 }
 
-static void on_connected(void *arg, int64_t now)
-{
-	struct sim_sock *k = arg;
+/* --- the network's hooks: they run from its own events */
 
-	(void)now;
-	k->token = 0;
-	k->connected = 1;
-	wake(k, 0);
+static void net_connected(void *ctx, int err, int64_t now)
+{
+	struct sim_sock *k = ctx;
+
+	k->connected = !err;
+	k->conn_err = (uint8_t)err;
+	wake(k, err ? -err : 0);
 	sock_event(k, now);
 }
+
+static int64_t net_recv(struct sim_os *s, struct sim_sock *k, char *buf, size_t cap)
+{
+	int64_t r = sim_net_recv(&s->net, k->flow, buf, cap);
+
+	return r >= 0 ? r : -errno;
+}
+
+static void net_readable(void *ctx, int64_t now)
+{
+	struct sim_sock *k = ctx;
+	struct al_future *w = k->wait;
+
+	if (w) {
+		int64_t r = net_recv(k->sim, k, k->rbuf, k->rcap);
+		if (r != -EAGAIN) {
+			k->wait = NULL;
+			sim_finish(w, r);
+		}
+	}
+	sock_event(k, now);
+}
+
+static const struct sim_net_hooks net_hooks = {
+	.connected = net_connected,
+	.readable = net_readable,
+};
 
 static int64_t sim_connect(struct al_os *os, int fd, int64_t page, struct al_future *wait)
 {
@@ -304,15 +332,14 @@ static int64_t sim_connect(struct al_os *os, int fd, int64_t page, struct al_fut
 	struct sim_sock *k = sim_sock_of(s, fd);
 
 	sim_syscall(s);
-	if (!k)
+	if (!k || k->pipe)
 		return sim_finish(wait, -EBADF);
 	if (k->connected)
 		return sim_finish(wait, -EISCONN);
-	if (k->token)
-		return sim_finish(wait, -EALREADY);
-	k->page = page;
-	k->token = sim_queue_push(&s->q, sim_clock(s) + os->sc->network.rtt_ns, on_connected, k);
-	if (!k->token)
+	if (k->flow)
+		return sim_finish(wait, k->conn_err ? -(int)k->conn_err : -EALREADY);
+	k->flow = sim_net_connect(&s->net, sim_clock(s), page, k);
+	if (!k->flow)
 		return sim_finish(wait, -ENOMEM);
 	if (!wait) {
 		s->futile++;
@@ -323,83 +350,26 @@ static int64_t sim_connect(struct al_os *os, int fd, int64_t page, struct al_fut
 	return 0;
 }
 
-static void deliver(struct sim_os *s, struct sim_sock *k, struct al_future *wait,
-		    char *buf, size_t cap)
-{
-	int64_t left = k->total - k->delivered;
-	int64_t n = left < (int64_t)cap ? left : (int64_t)cap;
-	int64_t off = k->delivered;
-
-	/* The response bytes: header first, then the page body. */
-	if (buf && n > 0) {
-		char head[256];
-		int hl = al_http_header(head, sizeof head, k->total - k->head_len);
-		int64_t i = 0;
-		for (; i < n && off + i < hl; i++)
-			buf[i] = head[off + i];
-		if (i < n)
-			al_page_bytes(s->os.sc->seed, k->page, off + i - hl, buf + i,
-				      (size_t)(n - i));
-	}
-	k->delivered += n;
-	sim_finish(wait, n);
-}
-
-static void on_arrived(void *arg, int64_t now)
-{
-	struct sim_sock *k = arg;
-	struct al_future *w = k->wait;
-
-	k->token = 0;
-	k->arrived = 1;
-	if (w) {
-		k->wait = NULL;
-		deliver(k->sim, k, w, k->rbuf, k->rcap);
-	}
-	sock_event(k, now);
-}
-
 static int64_t sim_send(struct al_os *os, int fd, const void *buf, size_t len,
 			struct al_future *wait)
 {
 	struct sim_os *s = SIM(os);
 	struct sim_sock *k = sim_sock_of(s, fd);
-	const struct al_scenario *sc = os->sc;
-	char head[256];
 
-	(void)buf;
 	sim_syscall(s);
 	if (!k)
 		return sim_finish(wait, -EBADF);
 	if (k->pipe)
 		return k->pipe == 2 ? pipe_write(s, k, buf, len, wait) : sim_finish(wait, -EBADF);
 	if (!k->connected) {
-		if (k->token && !wait) {   /* still connecting: try again */
+		if (k->flow && !k->conn_err && !wait) {   /* still connecting */
 			s->futile++;
 			return -EAGAIN;
 		}
-		return sim_finish(wait, -ENOTCONN);
+		return sim_finish(wait, k->conn_err ? -(int)k->conn_err : -ENOTCONN);
 	}
-	if (k->total == 0) {
-		/* The first request: the server answers after think time. */
-		/* Heavy tails are capped where the schema caps their parameters,
-		 * so event times stay far from overflow. */
-		int64_t body = al_dist_draw_i64(&sc->server.page_size, &s->rng);
-		int64_t think = al_dist_draw_i64(&sc->server.think, &s->rng);
-		if (body > SIM_MAX_PAGE)
-			body = SIM_MAX_PAGE;
-		if (think > SIM_MAX_THINK)
-			think = SIM_MAX_THINK;
-		k->head_len = al_http_header(head, sizeof head, body);
-		k->total = k->head_len + body;
-		int64_t transfer = sc->network.bandwidth_bps > 0
-			? (int64_t)((__int128)k->total * 8 * 1000000000 / sc->network.bandwidth_bps)
-			: 0;
-		k->token = sim_queue_push(&s->q, sim_clock(s) + sc->network.rtt_ns + think + transfer,
-					  on_arrived, k);
-		if (!k->token)
-			return sim_finish(wait, -ENOMEM);
-	}
+	if (sim_net_send(&s->net, k->flow, sim_clock(s), (int64_t)len) != 0)
+		return sim_finish(wait, -errno);
 	sim_state(s, sim_lane(s), AL_ST_RUNNING, (int64_t)len);
 	return sim_finish(wait, (int64_t)len);
 }
@@ -409,26 +379,18 @@ static int64_t sim_recv(struct al_os *os, int fd, void *buf, size_t cap,
 {
 	struct sim_os *s = SIM(os);
 	struct sim_sock *k = sim_sock_of(s, fd);
+	int64_t r;
 
 	sim_syscall(s);
 	if (!k)
 		return sim_finish(wait, -EBADF);
 	if (k->pipe)
 		return k->pipe == 1 ? pipe_read(s, k, buf, cap, wait) : sim_finish(wait, -EBADF);
-	if (k->arrived) {
-		if (!wait) {
-			int64_t before = k->delivered;
-			struct al_future tmp;
-			al_future_init(&tmp, os->loop);
-			deliver(s, k, &tmp, buf, cap);
-			return k->delivered - before;
-		}
-		sim_state(s, sim_lane(s), AL_ST_RUNNING, 0);
-		deliver(s, k, wait, buf, cap);
-		return 0;
-	}
-	if (!k->connected || k->total == 0)
-		return sim_finish(wait, -ENOTCONN);  /* nothing asked, nothing to come */
+	if (!k->flow)
+		return sim_finish(wait, -ENOTCONN);
+	r = net_recv(s, k, buf, cap);
+	if (r != -EAGAIN)
+		return sim_finish(wait, r);
 	if (!wait) {
 		s->futile++;
 		return -EAGAIN;
@@ -451,7 +413,9 @@ static int64_t sim_close(struct al_os *os, int fd)
 	if (k->pipe)
 		pipe_close(s, k);
 	sim_sel_forget(s, fd);
-	sim_queue_cancel(&s->q, k->token);
+	if (k->flow)
+		sim_net_close(&s->net, k->flow, sim_clock(s));
+	k->flow = NULL;
 	sim_queue_cancel(&s->q, k->spin_token);
 	wake(k, -ECONNABORTED);
 	if (k->spin) {
@@ -481,8 +445,8 @@ static int64_t sim_spin(struct al_os *os, int fd, unsigned events, struct al_fut
 		return sim_finish(wait, 0);
 	if (k->spin)
 		return sim_finish(wait, -EBUSY);
-	if (!k->token && !(k->connected && (events & AL_EV_READ) && k->total))
-		return sim_finish(wait, -ENOTCONN);  /* nothing will ever come */
+	if (!k->flow || k->conn_err)
+		return sim_finish(wait, k->conn_err ? -(int)k->conn_err : -ENOTCONN);
 	k->spin = wait;
 	wait->parked = &k->spin;
 	k->spin_start = sim_clock(s);
@@ -679,12 +643,19 @@ int sim_os_init(struct sim_os *s, const struct al_scenario *sc, struct al_loop *
 		errno = ENOMEM;
 		return -1;
 	}
+	al_rng_seed(&s->rng, sc->seed);
+	al_rng_fork(&s->net_rng, sc->seed, 1);
 	if (sim_kernel_init(&s->k, sc, &s->q, &s->now, trace) != 0) {
 		free(s->socks);
 		sim_queue_free(&s->q);
 		return -1;
 	}
-	al_rng_seed(&s->rng, sc->seed);
+	if (sim_net_init(&s->net, sc, &s->q, &s->net_rng, &net_hooks) != 0) {
+		sim_kernel_free(&s->k);
+		free(s->socks);
+		sim_queue_free(&s->q);
+		return -1;
+	}
 	s->os = (struct al_os){
 		.ops = &sim_ops, .loop = loop, .trace = trace, .sc = sc, .impl = s,
 	};
@@ -702,5 +673,6 @@ void sim_os_free(struct sim_os *s)
 	free(s->locks);
 	sim_kernel_free(&s->k);
 	free(s->socks);
+	sim_net_free(&s->net);
 	sim_queue_free(&s->q);
 }

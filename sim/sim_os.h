@@ -15,17 +15,16 @@
 #include "core/al_os.h"
 #include "core/al_trace.h"
 #include "sim/sim_kernel.h"
+#include "sim/sim_net.h"
 #include "sim/sim_queue.h"
 
 struct sim_os;
 
 struct sim_sock {
 	struct sim_os *sim;
-	uint8_t used, connected, arrived;
-	int64_t page;
-	int64_t head_len, total;     /* response header, header + body */
-	int64_t delivered;
-	uint64_t token;              /* the one pending event, if any */
+	uint8_t used, connected;
+	uint8_t conn_err;            /* why the connection failed, or 0 */
+	struct sim_flow *flow;       /* the connection in the network, or NULL */
 	struct al_future *wait;      /* parked blocking call */
 	struct al_future *spin;      /* parked busy-poll */
 	uint64_t spin_token;         /* its completion event */
@@ -73,6 +72,8 @@ struct sim_os {
 	int64_t now;
 	uint64_t events;
 	struct al_rng rng;
+	struct al_rng net_rng;       /* the network's own stream */
+	struct sim_net net;
 	struct sim_sock *socks;
 	int nsocks;                  /* table size: the fd limit */
 	int fd_low;                  /* no free fd below this */

@@ -1,0 +1,326 @@
+/* The owner's side of sim_net: set-up, the flow pool, the scenario's timed
+ * events, and connect / send / recv / close.  A response's bytes are
+ * counted, never stored, and generated when the owner reads them. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/al_assert.h"
+#include "core/al_http.h"
+#include "sim/sim_net_int.h"
+
+void sim_net_account(struct sim_net *n, int64_t delta)
+{
+	n->st.memory += delta;
+	if (n->st.memory > n->st.peak_memory)
+		n->st.peak_memory = n->st.memory;
+}
+
+uint64_t sim_net_must_push(struct sim_net *n, int64_t t, sim_fn fn, void *arg)
+{
+	uint64_t tok = sim_queue_push(n->q, t, fn, arg);
+
+	if (!tok) {
+		fprintf(stderr, "sim_net: out of memory for the event queue\n");
+		abort();
+	}
+	return tok;
+}
+
+/* --- the pool: slabs that never move, a free list of ids */
+
+static struct sim_flow *flow_alloc(struct sim_net *n)
+{
+	uint32_t id = n->free_head;
+
+	if (id != SIM_NET_NIL) {
+		n->free_head = sim_net_flow(n, id)->next;
+	} else {
+		if (n->nids == (uint64_t)n->nslabs * SIM_NET_SLAB) {
+			if (n->nslabs == n->slabs_cap) {
+				uint32_t cap = n->slabs_cap ? 2 * n->slabs_cap : 16;
+				if (cap > SIM_NET_NIL / SIM_NET_SLAB)
+					goto nomem;   /* ids are 32-bit */
+				struct sim_flow **p = realloc(n->slabs, cap * sizeof *p);
+				if (!p)
+					goto nomem;
+				sim_net_account(n, (int64_t)((cap - n->slabs_cap) * sizeof *p));
+				n->slabs = p;
+				n->slabs_cap = cap;
+			}
+			struct sim_flow *slab = malloc(SIM_NET_SLAB * sizeof *slab);
+			if (!slab)
+				goto nomem;
+			sim_net_account(n, (int64_t)(SIM_NET_SLAB * sizeof *slab));
+			n->slabs[n->nslabs++] = slab;
+		}
+		id = n->nids++;
+	}
+	struct sim_flow *f = sim_net_flow(n, id);
+	*f = (struct sim_flow){
+		.net = n, .id = id, .hpos = SIM_NET_NIL, .prev = SIM_NET_NIL,
+		.next = SIM_NET_NIL,
+	};
+	return f;
+nomem:
+	errno = ENOMEM;
+	return NULL;
+}
+
+static void flow_free(struct sim_net *n, struct sim_flow *f)
+{
+	f->state = FL_FREE;
+	f->next = n->free_head;
+	n->free_head = f->id;
+}
+
+/* --- the link drops: every connection in progress fails.  Two passes, so
+ * that the hooks see a consistent network whatever they call. */
+static void link_down(struct sim_net *n, int64_t now)
+{
+	uint32_t nids = n->nids;
+
+	n->down = 1;
+	sim_net_link_clear(n);
+	n->serving = n->waiting = 0;
+	n->bl_head = n->bl_tail = SIM_NET_NIL;
+	for (uint32_t id = 0; id < nids; id++) {
+		struct sim_flow *f = sim_net_flow(n, id);
+		switch (f->state) {
+		case FL_FREE: case FL_UNREACH: case FL_DONE: case FL_FAILED: case FL_BROKEN:
+			continue;
+		case FL_SYN: case FL_SYN_WAIT: case FL_SYN_ACK: case FL_REFUSED:
+			f->state = FL_FAILED;
+			f->err = ENETUNREACH;
+			break;
+		default:
+			f->state = FL_BROKEN;
+			f->err = ECONNRESET;
+		}
+		sim_queue_cancel(n->q, f->token);
+		f->token = 0;
+		f->srv = SRV_NONE;
+		f->hpos = f->prev = f->next = SIM_NET_NIL;
+		f->flags |= FLAG_NOTIFY;
+	}
+	for (uint32_t id = 0; id < nids; id++) {
+		struct sim_flow *f = sim_net_flow(n, id);
+		if (f->state == FL_FREE || !(f->flags & FLAG_NOTIFY))
+			continue;
+		f->flags &= (uint8_t)~FLAG_NOTIFY;
+		if (f->state == FL_FAILED) {
+			n->st.unreachable++;
+			if (n->hooks.connected)
+				n->hooks.connected(f->ctx, f->err, now);
+		} else {
+			n->st.resets++;
+			if (n->hooks.readable)
+				n->hooks.readable(f->ctx, now);
+		}
+	}
+}
+
+static void on_timed(void *arg, int64_t now)
+{
+	struct sim_net_timed *tm = arg;
+	struct sim_net *n = tm->net;
+	const struct al_event_cfg *e = tm->ev;
+
+	tm->token = 0;
+	if (e->set & AL_EV_RTT)
+		n->net.rtt_ns = e->network.rtt_ns;
+	if (e->set & AL_EV_JITTER)
+		n->net.jitter = e->network.jitter;
+	if (e->set & AL_EV_LOSS)
+		n->net.loss = e->network.loss;
+	if (e->set & AL_EV_THINK)
+		n->srv.think = e->server.think;
+	if (e->set & AL_EV_PAGE_SIZE)
+		n->srv.page_size = e->server.page_size;
+	if (e->set & AL_EV_BANDWIDTH) {
+		n->net.bandwidth_bps = e->network.bandwidth_bps;
+		sim_net_link_set_bw(n, e->network.bandwidth_bps, now);
+	}
+	if (e->set & AL_EV_MAX_CONCURRENT) {
+		n->srv.max_concurrent = e->server.max_concurrent;
+		sim_net_admit(n, now);
+	}
+	if (e->set & AL_EV_LINK_DOWN)
+		link_down(n, now);
+	if (e->set & AL_EV_LINK_UP)
+		n->down = 0;
+}
+
+/* --- the owner's calls */
+
+int sim_net_init(struct sim_net *n, const struct al_scenario *sc, struct sim_queue *q,
+		 struct al_rng *rng, const struct sim_net_hooks *hooks)
+{
+	memset(n, 0, sizeof *n);
+	n->sc = sc;
+	n->q = q;
+	n->rng = rng;
+	if (hooks)
+		n->hooks = *hooks;
+	n->net = sc->network;
+	n->srv = sc->server;
+	n->bl_head = n->bl_tail = n->free_head = SIM_NET_NIL;
+	sim_net_link_init(n);
+	for (int i = 0; i < sc->nevents; i++) {
+		n->timed[i] = (struct sim_net_timed){.net = n, .ev = &sc->events[i]};
+		n->timed[i].token = sim_queue_push(q, sc->events[i].at_ns, on_timed, &n->timed[i]);
+		if (!n->timed[i].token) {
+			sim_net_free(n);
+			errno = ENOMEM;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void sim_net_free(struct sim_net *n)
+{
+	for (uint32_t id = 0; id < n->nids; id++)
+		sim_queue_cancel(n->q, sim_net_flow(n, id)->token);
+	for (int i = 0; i < AL_SCENARIO_MAX_EVENTS; i++)
+		sim_queue_cancel(n->q, n->timed[i].token);
+	sim_net_link_free(n);
+	for (uint32_t i = 0; i < n->nslabs; i++)
+		free(n->slabs[i]);
+	free(n->slabs);
+	memset(n, 0, sizeof *n);
+}
+
+struct sim_flow *sim_net_connect(struct sim_net *n, int64_t now, int64_t page, void *ctx)
+{
+	struct sim_flow *f = flow_alloc(n);
+
+	if (!f)
+		return NULL;
+	f->ctx = ctx;
+	f->page = page;
+	f->state = FL_UNREACH;
+	int64_t t = n->down ? now : sim_net_syn_out(n, f, now);
+	f->token = sim_queue_push(n->q, t, sim_net_on_flow, f);
+	if (!f->token) {
+		flow_free(n, f);
+		errno = ENOMEM;
+		return NULL;
+	}
+	n->st.connects++;
+	if (++n->st.flows > n->st.peak_flows)
+		n->st.peak_flows = n->st.flows;
+	return f;
+}
+
+static int connecting(const struct sim_flow *f)
+{
+	return f->state >= FL_SYN && f->state <= FL_UNREACH;
+}
+
+int sim_net_send(struct sim_net *n, struct sim_flow *f, int64_t now, int64_t len)
+{
+	if (len < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (connecting(f) || f->state == FL_FAILED) {
+		errno = ENOTCONN;
+		return -1;
+	}
+	if (f->state == FL_BROKEN) {
+		errno = f->err;
+		return -1;
+	}
+	if (f->state != FL_CONNECTED)
+		return 0;
+	f->token = sim_queue_push(n->q, now + sim_net_oneway(n, 1), sim_net_on_flow, f);
+	if (!f->token) {
+		errno = ENOMEM;
+		return -1;
+	}
+	f->state = FL_REQUEST;
+	n->st.requests++;
+	return 0;
+}
+
+/* The response's bytes [off, off + len): header, then the page body. */
+static void fill(const struct sim_net *n, const struct sim_flow *f, int64_t off, char *buf,
+		 int64_t len)
+{
+	int64_t i = 0;
+
+	if (off < f->head_len) {
+		char head[128];
+		al_http_header(head, sizeof head, f->total - f->head_len);
+		for (; i < len && off + i < f->head_len; i++)
+			buf[i] = head[off + i];
+	}
+	if (i < len)
+		al_page_bytes(n->sc->seed, f->page, off + i - f->head_len, buf + i,
+			      (size_t)(len - i));
+}
+
+int64_t sim_net_recv(struct sim_net *n, struct sim_flow *f, void *buf, size_t cap)
+{
+	int64_t avail = f->arrived - f->consumed;
+
+	if (f->state == FL_FAILED) {
+		errno = ENOTCONN;
+		return -1;
+	}
+	if (avail > 0 && cap > 0) {
+		int64_t len = avail < (int64_t)cap ? avail : (int64_t)cap;
+		if (buf)
+			fill(n, f, f->consumed, buf, len);
+		f->consumed += len;
+		return len;
+	}
+	if (f->state == FL_BROKEN) {
+		errno = f->err;
+		return -1;
+	}
+	if (f->state == FL_DONE || cap == 0)
+		return 0;
+	errno = EAGAIN;
+	return -1;
+}
+
+int sim_net_readable(const struct sim_flow *f)
+{
+	return f->arrived > f->consumed || f->state == FL_DONE || f->state == FL_FAILED ||
+	       f->state == FL_BROKEN;
+}
+
+int sim_net_writable(const struct sim_flow *f)
+{
+	return !connecting(f);
+}
+
+int64_t sim_net_response_len(const struct sim_flow *f)
+{
+	return f->total;
+}
+
+int64_t sim_net_header_len(const struct sim_flow *f)
+{
+	return f->head_len;
+}
+
+void sim_net_close(struct sim_net *n, struct sim_flow *f, int64_t now)
+{
+	AL_ASSERT(f->net == n && f->state != FL_FREE);
+	sim_queue_cancel(n->q, f->token);
+	f->token = 0;
+	if (f->state == FL_STREAM)
+		sim_net_link_leave(n, f, now);
+	sim_net_release(n, f, now);
+	n->st.flows--;
+	flow_free(n, f);
+}
+
+size_t sim_net_flow_size(void)
+{
+	return sizeof(struct sim_flow);
+}

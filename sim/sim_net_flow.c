@@ -1,0 +1,294 @@
+/* A connection's life and the origin server (docs/network.md).  A flow is
+ * a small state machine with at most one queue event pending (f->token),
+ * so a close is one cancel; the server is a count of slots in use and a
+ * FIFO of flow ids waiting for one.
+ *
+ * Random draws, always from n->rng and in event order: per SYN sent, the
+ * loss (if loss > 0) then the jitter of its way out (if it was not lost);
+ * the jitter of the SYN-ACK or RST back; the jitter of the request; when
+ * the server takes the request, think time, page size, then the jitter of
+ * the response's first byte; one loss draw per segment sent (if loss > 0).
+ * A fixed distribution draws nothing. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/al_assert.h"
+#include "core/al_http.h"
+#include "sim/sim_net_int.h"
+
+static void arm_flow(struct sim_net *n, struct sim_flow *f, int state, int64_t t)
+{
+	f->state = (uint8_t)state;
+	f->token = sim_net_must_push(n, t, sim_net_on_flow, f);
+}
+
+/* --- the path: delays, loss, retransmission timeouts */
+
+/* A draw, capped (a pareto tail can reach INT64_MAX). */
+static int64_t draw(struct sim_net *n, const struct al_dist *d, int64_t max)
+{
+	int64_t x = al_dist_draw_i64(d, n->rng);
+
+	return x < max ? x : max;
+}
+
+/* One way: the client's half of rtt out, the rest back, so that a round
+ * trip without jitter is exactly rtt. */
+int64_t sim_net_oneway(struct sim_net *n, int out)
+{
+	int64_t rtt = n->net.rtt_ns;
+
+	return (out ? rtt / 2 : rtt - rtt / 2) + draw(n, &n->net.jitter, SIM_NET_MAX_DELAY);
+}
+
+static int lost(struct sim_net *n)
+{
+	return n->net.loss > 0 && al_rng_unit(n->rng) < n->net.loss;
+}
+
+/* The timeout after `tries` failures in a row: rto, doubling, capped at
+ * TCP_RTO_MAX (or at rto if that is larger). */
+static int64_t rto(const struct sim_net *n, int tries)
+{
+	int64_t r = n->net.rto_ns;
+
+	for (int i = 1; i < tries && r < SIM_NET_RTO_MAX; i++)
+		r *= 2;
+	if (r > SIM_NET_RTO_MAX && n->net.rto_ns <= SIM_NET_RTO_MAX)
+		r = SIM_NET_RTO_MAX;
+	return r;
+}
+
+/* --- the server */
+
+static int slot_free(const struct sim_net *n)
+{
+	return n->srv.max_concurrent == 0 || n->serving < n->srv.max_concurrent;
+}
+
+static void take_slot(struct sim_net *n, struct sim_flow *f)
+{
+	f->srv = SRV_SLOT;
+	if (++n->serving > n->st.peak_serving)
+		n->st.peak_serving = n->serving;
+}
+
+static void serve(struct sim_net *n, struct sim_flow *f, int64_t now)
+{
+	char head[128];
+	int64_t think = draw(n, &n->srv.think, SIM_NET_MAX_DELAY);
+	int64_t body = draw(n, &n->srv.page_size, SIM_NET_MAX_PAGE);
+	int hl = al_http_header(head, sizeof head, body);
+
+	AL_ASSERT(hl > 0);
+	f->head_len = (uint16_t)hl;
+	f->total = hl + body;
+	n->st.responses++;
+	/* Think, then the first byte's way to the client's link: one event. */
+	arm_flow(n, f, FL_FIRST, now + think + sim_net_oneway(n, 0));
+}
+
+/* Slots went free: the oldest waiting connections take them. */
+void sim_net_admit(struct sim_net *n, int64_t now)
+{
+	while (n->bl_head != SIM_NET_NIL && slot_free(n)) {
+		struct sim_flow *g = sim_net_flow(n, n->bl_head);
+		n->bl_head = g->next;
+		if (n->bl_head == SIM_NET_NIL)
+			n->bl_tail = SIM_NET_NIL;
+		else
+			sim_net_flow(n, n->bl_head)->prev = SIM_NET_NIL;
+		g->next = g->prev = SIM_NET_NIL;
+		n->waiting--;
+		take_slot(n, g);
+		if (g->flags & FLAG_REQ_IN)
+			serve(n, g, now);
+	}
+}
+
+static void enqueue(struct sim_net *n, struct sim_flow *f)
+{
+	f->srv = SRV_BACKLOG;
+	f->prev = n->bl_tail;
+	f->next = SIM_NET_NIL;
+	if (n->bl_tail == SIM_NET_NIL)
+		n->bl_head = f->id;
+	else
+		sim_net_flow(n, n->bl_tail)->next = f->id;
+	n->bl_tail = f->id;
+	if (++n->waiting > n->st.peak_backlog)
+		n->st.peak_backlog = n->waiting;
+}
+
+/* The server is done with f (closed, failed, or its last byte arrived). */
+void sim_net_release(struct sim_net *n, struct sim_flow *f, int64_t now)
+{
+	if (f->srv == SRV_SLOT) {
+		n->serving--;
+		f->srv = SRV_NONE;
+		sim_net_admit(n, now);
+	} else if (f->srv == SRV_BACKLOG) {
+		if (f->prev == SIM_NET_NIL)
+			n->bl_head = f->next;
+		else
+			sim_net_flow(n, f->prev)->next = f->next;
+		if (f->next == SIM_NET_NIL)
+			n->bl_tail = f->prev;
+		else
+			sim_net_flow(n, f->next)->prev = f->prev;
+		f->prev = f->next = SIM_NET_NIL;
+		n->waiting--;
+		f->srv = SRV_NONE;
+	}
+}
+
+/* --- a flow's life */
+
+/* A SYN leaves at now: sets f's state and returns when its event is due
+ * (the arrival, or the retry timer if it was lost). */
+int64_t sim_net_syn_out(struct sim_net *n, struct sim_flow *f, int64_t now)
+{
+	f->t = now;
+	if (lost(n)) {
+		n->st.syn_lost++;
+		f->tries++;
+		f->state = FL_SYN_WAIT;
+		return now + rto(n, f->tries);
+	}
+	f->state = FL_SYN;
+	return now + sim_net_oneway(n, 1);
+}
+
+static void syn_arrives(struct sim_net *n, struct sim_flow *f, int64_t now)
+{
+	if (slot_free(n)) {
+		take_slot(n, f);
+	} else if (n->waiting < n->srv.backlog) {
+		enqueue(n, f);
+	} else if (n->srv.overflow == AL_OVERFLOW_REFUSE) {
+		arm_flow(n, f, FL_REFUSED, now + sim_net_oneway(n, 0));
+		return;
+	} else {
+		/* Dropped: the client only sees its timer expire. */
+		n->st.syn_dropped++;
+		f->tries++;
+		int64_t t = f->t + rto(n, f->tries);
+		arm_flow(n, f, FL_SYN_WAIT, t > now ? t : now);
+		return;
+	}
+	arm_flow(n, f, FL_SYN_ACK, now + sim_net_oneway(n, 0));
+}
+
+static void fail_connect(struct sim_net *n, struct sim_flow *f, int err, int64_t now)
+{
+	sim_net_release(n, f, now);
+	f->state = FL_FAILED;
+	f->err = (uint8_t)err;
+	if (err == ECONNREFUSED)
+		n->st.refused++;
+	else if (err == ENETUNREACH)
+		n->st.unreachable++;
+	else
+		n->st.connect_timeouts++;
+	if (n->hooks.connected)
+		n->hooks.connected(f->ctx, err, now);
+}
+
+static void fail_data(struct sim_net *n, struct sim_flow *f, int err, int64_t now)
+{
+	sim_net_release(n, f, now);
+	f->state = FL_BROKEN;
+	f->err = (uint8_t)err;
+	if (err == ECONNRESET)
+		n->st.resets++;
+	else
+		n->st.data_timeouts++;
+	if (n->hooks.readable)
+		n->hooks.readable(f->ctx, now);
+}
+
+void sim_net_on_flow(void *arg, int64_t now)
+{
+	struct sim_flow *f = arg;
+	struct sim_net *n = f->net;
+
+	f->token = 0;
+	switch (f->state) {
+	case FL_SYN:
+		syn_arrives(n, f, now);
+		break;
+	case FL_SYN_WAIT:
+		if (f->tries > SIM_NET_SYN_RETRIES) {
+			fail_connect(n, f, ETIMEDOUT, now);
+			break;
+		}
+		n->st.syn_retries++;
+		f->token = sim_net_must_push(n, sim_net_syn_out(n, f, now), sim_net_on_flow, f);
+		break;
+	case FL_SYN_ACK:
+		f->state = FL_CONNECTED;
+		f->tries = 0;
+		n->st.established++;
+		if (n->hooks.connected)
+			n->hooks.connected(f->ctx, 0, now);
+		break;
+	case FL_REFUSED:
+		fail_connect(n, f, ECONNREFUSED, now);
+		break;
+	case FL_UNREACH:
+		fail_connect(n, f, ENETUNREACH, now);
+		break;
+	case FL_REQUEST:
+		f->flags |= FLAG_REQ_IN;
+		if (f->srv == SRV_SLOT)
+			serve(n, f, now);
+		else
+			f->state = FL_QUEUED;
+		break;
+	case FL_FIRST:
+		sim_net_link_join(n, f, now);
+		break;
+	case FL_STALL:
+		if (f->tries > SIM_NET_DATA_RETRIES)
+			fail_data(n, f, ETIMEDOUT, now);
+		else
+			sim_net_link_join(n, f, now);
+		break;
+	default:
+		fprintf(stderr, "sim_net: event for flow %u in state %d\n", f->id, f->state);
+		abort();
+	}
+}
+
+int sim_net_seg_outcome(struct sim_net *n, struct sim_flow *f)
+{
+	int64_t len = sim_net_seg_len(f);
+
+	if (lost(n)) {
+		n->st.lost++;
+		return SIM_SEG_LOST;
+	}
+	f->arrived += len;
+	f->tries = 0;
+	n->st.segments++;
+	n->st.bytes += len;
+	return f->arrived == f->total ? SIM_SEG_LAST : SIM_SEG_MORE;
+}
+
+void sim_net_seg_after(struct sim_net *n, struct sim_flow *f, int outcome, int news,
+		       int64_t now)
+{
+	if (outcome == SIM_SEG_LAST) {
+		/* HTTP/1.0: the server closes after its last byte. */
+		f->state = FL_DONE;
+		n->st.completed++;
+		sim_net_release(n, f, now);
+	} else if (outcome == SIM_SEG_LOST) {
+		f->tries++;
+		arm_flow(n, f, FL_STALL, now + rto(n, f->tries));
+	}
+	if (news && n->hooks.readable)
+		n->hooks.readable(f->ctx, now);
+}
+

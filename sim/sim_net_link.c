@@ -1,0 +1,267 @@
+/* The client's link, shared fairly by every response streaming at once:
+ * generalized processor sharing kept in virtual time.
+ *
+ * V is the service each streaming flow has received since the link was
+ * last idle, in units of 1/8e9 byte: with k flows on a link of bw bits/s
+ * it grows by exactly bw / k units per nanosecond.  A flow's current
+ * segment is complete when V reaches its tag (V when it joined, or its
+ * previous tag, plus the segment's length), so the flows wait in a heap by
+ * tag and the link has one pending event, at the time V reaches the
+ * smallest tag.  A join or a leave only changes k: V is re-based to that
+ * instant, the heap is touched at one place, the event moved: O(log n),
+ * whatever the number of flows.
+ *
+ * Rounding: between two changes of k, event times are exact ceilings of
+ * the fluid model's instant, computed from the last re-basing; a
+ * re-basing rounds V down (less than 1/8e9 byte per change). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/al_assert.h"
+#include "sim/sim_net_int.h"
+
+#define UNITS 8000000000u            /* per byte: bits * ns per s         */
+#define TAG_MAX ((unsigned __int128)1 << 96)
+
+typedef unsigned __int128 u128;
+
+static inline u128 key(u128 tag, uint32_t id)
+{
+	return tag << 32 | id;
+}
+
+static inline u128 key_tag(u128 k) { return k >> 32; }
+static inline uint32_t key_id(u128 k) { return (uint32_t)k; }
+
+/* --- the heap: binary, with each flow's place kept in f->hpos */
+
+static void place(struct sim_net *n, uint32_t i, u128 k)
+{
+	n->link.heap[i] = k;
+	sim_net_flow(n, key_id(k))->hpos = i;
+}
+
+static void sift_up(struct sim_net *n, uint32_t i, u128 k)
+{
+	u128 *h = n->link.heap;
+
+	while (i > 0) {
+		uint32_t p = (i - 1) / 2;
+		if (k >= h[p])
+			break;
+		place(n, i, h[p]);
+		i = p;
+	}
+	place(n, i, k);
+}
+
+static void sift_down(struct sim_net *n, uint32_t i, u128 k)
+{
+	u128 *h = n->link.heap;
+	uint32_t len = n->link.k;
+
+	for (;;) {
+		uint32_t c = 2 * i + 1;
+		if (c >= len)
+			break;
+		if (c + 1 < len && h[c + 1] < h[c])
+			c++;
+		if (h[c] >= k)
+			break;
+		place(n, i, h[c]);
+		i = c;
+	}
+	place(n, i, k);
+}
+
+/* Removes heap[i]; k counts the heap's entries. */
+static void heap_remove(struct sim_net *n, uint32_t i)
+{
+	struct sim_net_link *l = &n->link;
+	u128 last = l->heap[--l->k];
+
+	sim_net_flow(n, key_id(l->heap[i]))->hpos = SIM_NET_NIL;
+	if (i == l->k)
+		return;
+	if (i > 0 && last < l->heap[(i - 1) / 2])
+		sift_up(n, i, last);
+	else
+		sift_down(n, i, last);
+}
+
+/* --- virtual time */
+
+static u128 vnow(const struct sim_net_link *l, int64_t now)
+{
+	if (l->k == 0 || l->bw == 0)
+		return l->v0;
+	return l->v0 + (u128)(now - l->t0) * (u128)l->bw / l->k;
+}
+
+/* k or bw is about to change at now: V so far becomes the new origin. */
+static void rebase(struct sim_net_link *l, int64_t now)
+{
+	l->v0 = l->k == 0 ? 0 : vnow(l, now);
+	l->t0 = now;
+}
+
+static void on_link(void *arg, int64_t now);
+
+/* Moves the link's one event to when V reaches the smallest tag. */
+static void arm(struct sim_net *n, int64_t now)
+{
+	struct sim_net_link *l = &n->link;
+	int64_t due;
+
+	if (l->k == 0 || l->bw == 0) {
+		sim_queue_cancel(n->q, l->token);
+		l->token = 0;
+		return;
+	}
+	u128 tag = key_tag(l->heap[0]);
+	if (tag <= l->v0) {
+		due = l->t0;
+	} else {
+		u128 d = ((tag - l->v0) * l->k + (u128)l->bw - 1) / (u128)l->bw;
+		AL_ASSERT(d <= (u128)(INT64_MAX - l->t0));
+		due = l->t0 + (int64_t)d;
+	}
+	AL_ASSERT(due >= now);
+	if (l->token && due == l->due)
+		return;
+	sim_queue_cancel(n->q, l->token);
+	l->due = due;
+	l->token = sim_net_must_push(n, due, on_link, n);
+}
+
+static int grow(struct sim_net *n)
+{
+	struct sim_net_link *l = &n->link;
+	uint32_t cap = l->cap ? 2 * l->cap : 1024;
+	u128 *h;
+
+	if (cap <= l->cap || (h = realloc(l->heap, cap * sizeof *h)) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	sim_net_account(n, (int64_t)((cap - l->cap) * sizeof *h));
+	l->heap = h;
+	l->cap = cap;
+	return 0;
+}
+
+/* Unlimited bandwidth: the whole response (up to a loss) is there at
+ * once. */
+static void burst(struct sim_net *n, struct sim_flow *f, int64_t now)
+{
+	int news = 0;
+	int out;
+
+	while ((out = sim_net_seg_outcome(n, f)) == SIM_SEG_MORE)
+		news = 1;
+	sim_net_seg_after(n, f, out, news || out == SIM_SEG_LAST, now);
+}
+
+static void on_link(void *arg, int64_t now)
+{
+	struct sim_net *n = arg;
+	struct sim_net_link *l = &n->link;
+	u128 v = vnow(l, now);
+
+	l->token = 0;
+	/* The event is moved on every change, so it is never early. */
+	AL_ASSERT(l->k > 0 && key_tag(l->heap[0]) <= v);
+	while (l->k > 0 && key_tag(l->heap[0]) <= v) {
+		u128 top = l->heap[0];
+		struct sim_flow *f = sim_net_flow(n, key_id(top));
+		int out = sim_net_seg_outcome(n, f);
+
+		if (out == SIM_SEG_MORE) {
+			/* The flow stays backlogged: its next tag follows on
+			 * from this one, not from V, so rounding V up to the
+			 * event's nanosecond costs it nothing. */
+			u128 tag = key_tag(top) + (u128)sim_net_seg_len(f) * UNITS;
+			AL_ASSERT(tag < TAG_MAX);
+			sift_down(n, 0, key(tag, f->id));
+		} else {
+			rebase(l, now);
+			heap_remove(n, 0);
+		}
+		/* Last: the hook may close any flow, this one included. */
+		sim_net_seg_after(n, f, out, out != SIM_SEG_LOST, now);
+	}
+	arm(n, now);
+}
+
+int sim_net_link_init(struct sim_net *n)
+{
+	n->link = (struct sim_net_link){.bw = n->net.bandwidth_bps};
+	return 0;
+}
+
+void sim_net_link_free(struct sim_net *n)
+{
+	sim_queue_cancel(n->q, n->link.token);
+	free(n->link.heap);
+	sim_net_account(n, -(int64_t)(n->link.cap * sizeof *n->link.heap));
+	n->link = (struct sim_net_link){0};
+}
+
+void sim_net_link_join(struct sim_net *n, struct sim_flow *f, int64_t now)
+{
+	struct sim_net_link *l = &n->link;
+
+	if (l->bw == 0) {
+		burst(n, f, now);
+		return;
+	}
+	if (l->k == l->cap && grow(n) != 0) {
+		fprintf(stderr, "sim_net: out of memory for the link's heap\n");
+		abort();
+	}
+	rebase(l, now);
+	u128 tag = l->v0 + (u128)sim_net_seg_len(f) * UNITS;
+	AL_ASSERT(tag < TAG_MAX);
+	f->state = FL_STREAM;
+	sift_up(n, l->k++, key(tag, f->id));
+	if (l->k > n->st.peak_streaming)
+		n->st.peak_streaming = l->k;
+	arm(n, now);
+}
+
+void sim_net_link_leave(struct sim_net *n, struct sim_flow *f, int64_t now)
+{
+	struct sim_net_link *l = &n->link;
+
+	AL_ASSERT(f->hpos < l->k && key_id(l->heap[f->hpos]) == f->id);
+	rebase(l, now);
+	heap_remove(n, f->hpos);
+	arm(n, now);
+}
+
+void sim_net_link_set_bw(struct sim_net *n, int64_t bw, int64_t now)
+{
+	struct sim_net_link *l = &n->link;
+
+	rebase(l, now);
+	l->bw = bw;
+	/* Unlimited from now on: whatever is streaming arrives at once, in
+	 * tag order. */
+	while (bw == 0 && l->k > 0) {
+		struct sim_flow *f = sim_net_flow(n, key_id(l->heap[0]));
+		heap_remove(n, 0);
+		burst(n, f, now);
+	}
+	arm(n, now);
+}
+
+void sim_net_link_clear(struct sim_net *n)
+{
+	struct sim_net_link *l = &n->link;
+
+	sim_queue_cancel(n->q, l->token);
+	l->token = 0;
+	l->k = 0;
+	l->v0 = 0;
+}
