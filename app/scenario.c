@@ -264,10 +264,11 @@ void al_scenario_summary(FILE *out, const struct al_scenario *sc)
 	else
 		fprintf(out, "machine   %s profile", al_profile_name(m->profile));
 	al_fmt_count(c, sizeof(c), m->fd_limit);
-	fprintf(out, ", %d core%s at %s, %s memory, fd limit %s\n", m->cores,
+	fprintf(out, ", %d core%s at %s, %s memory, fd limit %s", m->cores,
 		m->cores == 1 ? "" : "s",
 		al_walk_fmt(a, sizeof(a), AL_F_FREQUENCY, m->hz),
 		al_walk_fmt(b, sizeof(b), AL_F_SIZE, m->memory), c);
+	fprintf(out, ", %s address space\n", al_walk_fmt(a, sizeof(a), AL_F_SIZE, m->address_space));
 	print_costs(out, m);
 
 	fprintf(out, "network   rtt %s, jitter ", dur(a, n->rtt_ns));

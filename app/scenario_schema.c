@@ -65,6 +65,8 @@ static const struct al_field machine_fields[] = {
 		.min = 1000000, .max = 100000000000},
 	{.key = "memory", .type = AL_F_SIZE, .off = MACH(memory),
 		.min = MIB, .max = 1024 * 1024 * TIB},
+	{.key = "address_space", .type = AL_F_SIZE, .off = MACH(address_space),
+		.min = MIB, .max = 1024 * 1024 * TIB},
 	{.key = "fd_limit", .type = AL_F_COUNT, .off = MACH(fd_limit),
 		.size = sizeof(int), .min = 3, .max = 100000000},
 	{.key = "costs", .type = AL_F_SECTION, .off = MACH(costs),

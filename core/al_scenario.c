@@ -81,6 +81,7 @@ void al_scenario_default(struct al_scenario *sc)
 	/* this machine's per-process limit (not Linux's usual soft 1024), so
 	 * the sim's C10K runs fail where the real ones would */
 	sc->machine.fd_limit = 20000;
+	sc->machine.address_space = 128LL << 40;  /* x86-64 user space: 128 TiB */
 	al_costs_profile(&sc->machine.costs, AL_PROFILE_PYTHON);
 
 	sc->network.rtt_ns = 150 * MS;

@@ -56,6 +56,7 @@ struct al_machine {
 	int cores;
 	int64_t hz;
 	int64_t memory;              /* bytes                                  */
+	int64_t address_space;       /* virtual bytes per process (stacks)     */
 	int fd_limit;
 	struct al_costs costs;
 };

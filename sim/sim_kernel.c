@@ -184,6 +184,7 @@ static void end_thread(struct sim_kernel *k, struct sim_thread *th, int64_t now)
 	state(k, th, now, AL_ST_DONE);
 	k->live--;
 	k->procs[th->pid].threads--;
+	k->procs[th->pid].vm -= k->c->thread_stack;
 	sim_kernel_mem(k, -(k->procs[th->pid].threads == 0 ? k->c->process_memory
 							   : k->c->thread_memory));
 	if (th->joiner) {
@@ -261,6 +262,10 @@ struct sim_thread *sim_kernel_thread(struct sim_kernel *k, int pid, const char *
 	int64_t cost = newproc ? k->c->process_create_ns : k->c->thread_create_ns;
 	int64_t mem = newproc ? k->c->process_memory : k->c->thread_memory;
 
+	if (!newproc && k->procs[pid].vm + k->c->thread_stack > k->address_space) {
+		errno = EAGAIN;
+		return NULL;
+	}
 	if (sim_kernel_mem(k, mem) != 0) {
 		errno = ENOMEM;
 		return NULL;
@@ -293,6 +298,7 @@ struct sim_thread *sim_kernel_thread(struct sim_kernel *k, int pid, const char *
 						   (uint32_t)pid);
 	}
 	k->procs[pid].threads++;
+	k->procs[pid].vm += k->c->thread_stack;
 	th->k = k;
 	th->id = k->nthreads;
 	th->pid = (uint32_t)pid;
@@ -354,6 +360,7 @@ int sim_kernel_init(struct sim_kernel *k, const struct al_scenario *sc, struct s
 	k->tr = tr;
 	k->ncores = sc->machine.cores;
 	k->mem_limit = sc->machine.memory;
+	k->address_space = sc->machine.address_space;
 	k->runq_tail = &k->runq;
 	/* the GIL exists when any model asks for it and the profile has one */
 	k->gil = sc->machine.costs.gil_interval_ns > 0;

@@ -51,6 +51,7 @@ struct sim_thread {
 struct sim_process {
 	struct sim_thread *gil;      /* the thread holding the GIL, or NULL */
 	int threads;                 /* not yet ended */
+	int64_t vm;                  /* address space reserved by thread stacks */
 	uint32_t lane;
 };
 
@@ -78,6 +79,7 @@ struct sim_kernel {
 	int64_t ctx_switches, involuntary;
 	int64_t cpu_busy;
 	int64_t memory, peak_memory, mem_limit;
+	int64_t address_space;       /* per process */
 	int64_t tasks;               /* live tasks on every thread */
 };
 
@@ -87,7 +89,9 @@ void sim_kernel_free(struct sim_kernel *k);
 
 /* A new thread in process pid (pid < 0: in a new process), created by the
  * running thread (which pays the creation cost) or by nobody (the program's
- * first thread).  NULL with errno ENOMEM past the memory limit. */
+ * first thread).  NULL with errno ENOMEM past the memory limit, or EAGAIN
+ * when its stack does not fit in the process's address space (what
+ * pthread_create says then). */
 struct sim_thread *sim_kernel_thread(struct sim_kernel *k, int pid, const char *label);
 
 /* The time of whoever is acting now: the running thread's clock inside a

@@ -706,7 +706,7 @@ static const char default_summary[] =
 	"scenario  seed (built-in)\n"
 	"seed      42\n"
 	"machine   python profile, 1 core at 2.6 GHz, 24 GiB memory, "
-	"fd limit 20,000\n"
+	"fd limit 20,000, 128 TiB address space\n"
 	"costs     python defaults\n"
 	"network   rtt 150 ms, jitter 0 ns, bandwidth 10 Mbit/s, loss 0 %, "
 	"rto 1 s\n"

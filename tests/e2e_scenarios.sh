@@ -1,0 +1,34 @@
+#!/bin/sh
+# Every scenario in scenarios/: it validates, it runs (exit 0, or 1 when
+# pages failed), the same run twice gives byte-identical JSON, and in every
+# model pages ok + failed = pages asked.
+A=${ASYNCLAB:-./asynclab}
+pass=0
+fail=0
+d=$(mktemp -d)
+trap 'rm -rf "$d"' EXIT
+
+for f in scenarios/*.yaml; do
+	"$A" run "$f" --json >"$d/a" 2>"$d/err"
+	rc=$?
+	"$A" run "$f" --json >"$d/b" 2>>"$d/err"
+	if [ $rc -gt 1 ]; then
+		fail=$((fail + 1)); echo "FAIL $f: exit $rc: $(head -3 "$d/err")"; continue
+	fi
+	if ! cmp -s "$d/a" "$d/b"; then
+		fail=$((fail + 1)); echo "FAIL $f: two runs differ"; continue
+	fi
+	asked=$("$A" check "$f" | sed -n 's/^workload  \([0-9,]*\) pages.*/\1/p' | tr -d ,)
+	bad=$(awk -v asked="$asked" '
+		/"pages_ok"/ { gsub(/[^0-9]/, ""); ok = $0 }
+		/"pages_failed"/ { gsub(/[^0-9]/, ""); n++; if (ok + $0 != asked) bad++ }
+		END { if (n == 0) print "no models"; else if (bad) print bad " models lose pages" }' "$d/a")
+	if [ -n "$bad" ] || [ -z "$asked" ]; then
+		fail=$((fail + 1)); echo "FAIL $f: ${bad:-no page count}"; continue
+	fi
+	pass=$((pass + 1))
+	echo "ok   $f ($asked pages)"
+done
+
+echo "scenarios: $pass passed, $fail failed"
+[ $fail -eq 0 ]
