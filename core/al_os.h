@@ -82,7 +82,10 @@ struct al_os_ops {
 	int64_t (*lock)(struct al_os *os, int64_t lk, struct al_future *wait);
 	int64_t (*unlock)(struct al_os *os, int64_t lk);
 
-	/* --- CPU work (ns of this machine's time) and memory accounting */
+	/* --- CPU work (ns of this machine's time) and memory accounting.
+	 * cpu with wait == NULL does the work now, inside the current step
+	 * (a callback parsing a page); with a future, the thread runs it as
+	 * CPU-bound work, preemptible by time slices and the GIL. */
 	int64_t (*cpu)(struct al_os *os, int64_t ns, struct al_future *wait);
 	/* Charges delta bytes (may be negative); -ENOMEM past the limit. */
 	int64_t (*mem)(struct al_os *os, int64_t delta);

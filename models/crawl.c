@@ -43,6 +43,11 @@ int al_crawl_end(struct al_crawl *c, int64_t page, int err, const struct al_http
 		err = EBADMSG;
 	if (!err && c->verify && resp->sum != al_page_sum(c->sc->seed, page, resp->body))
 		err = EBADMSG;
+	/* The crawler's own work on the page (parsing it), done right here on
+	 * the thread that fetched it: the sim charges it to that thread. */
+	if (!err && c->sc->machine.costs.parse_ns_per_kib > 0)
+		c->os->ops->cpu(c->os, (resp->body + 1023) / 1024 *
+				c->sc->machine.costs.parse_ns_per_kib, NULL);
 	al_crawl_count(c, err, resp->body, resp->sum);
 	return err;
 }

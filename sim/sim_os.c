@@ -587,8 +587,12 @@ static int64_t sim_cpu(struct al_os *os, int64_t ns, struct al_future *wait)
 {
 	struct sim_os *s = SIM(os);
 
-	if (ns < 0 || !wait)
+	if (ns < 0)
 		return sim_finish(wait, -EINVAL);
+	if (!wait) {
+		sim_kernel_charge(&s->k, ns);
+		return 0;
+	}
 	if (s->k.current) {
 		int r = sim_kernel_cpu(&s->k, ns, wait);
 		return r < 0 ? sim_finish(wait, r) : 0;
