@@ -38,7 +38,7 @@ Q := @
 say = @printf '  %-6s %s\n' $(1) $(2)
 endif
 
-# Layers, bottom up (shared/DESIGN.md): every folder's .c files go in the
+# Layers, bottom up (docs/README.md): every folder's .c files go in the
 # library but app/main.c, which is the command.
 LAYERS   := core sim models net viz app
 LIB_SRC  := $(filter-out app/main.c,$(foreach d,$(LAYERS),$(wildcard $(d)/*.c)))
@@ -50,6 +50,8 @@ BENCHES  := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 SHTESTS  := $(sort $(wildcard tests/e2e_*.sh))
 
 .PHONY: all run test unit e2e bench asan fuzz install clean deps
+# test and bench objects are not intermediates to delete after linking
+.SECONDARY:
 .DEFAULT_GOAL := all
 
 all: asynclab

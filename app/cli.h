@@ -1,4 +1,4 @@
-/* The command line of `asynclab` (shared/DESIGN.md, "The command").
+/* The command line of `asynclab` (README.md, "Usage").
  *
  * Parsing is pure: argv goes in, a filled struct al_cli or a one-line error
  * comes out; nothing is printed, opened or run, and argv is not reordered, so

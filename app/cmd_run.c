@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "app/report.h"
 #include "app/scenario.h"
@@ -50,8 +52,41 @@ static int setup(const struct al_cli *cli, struct al_scenario *sc)
 	return 0;
 }
 
+/* The progress bar: on a terminal only, and only once a run has taken a
+ * second of wall time, so quick runs and pipes see nothing. */
+struct progress {
+	struct timespec start;
+	int shown;
+};
+
+static void on_progress(void *arg, enum al_model m, int64_t ended, int64_t pages)
+{
+	struct progress *p = arg;
+	struct timespec now;
+	char bar[31];
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!p->shown && now.tv_sec - p->start.tv_sec < 1)
+		return;
+	int fill = pages > 0 ? (int)(ended * 30 / pages) : 0;
+	for (int i = 0; i < 30; i++)
+		bar[i] = i < fill ? '#' : '.';
+	bar[30] = '\0';
+	fprintf(stderr, "\r  %-11s [%s] %lld / %lld pages", al_model_name(m), bar,
+		(long long)ended, (long long)pages);
+	p->shown = 1;
+}
+
+static void end_progress(struct progress *p)
+{
+	if (p->shown)
+		fputs("\r\033[K", stderr);
+	p->shown = 0;
+}
+
 int al_cmd_run(const struct al_cli *cli, bool bold)
 {
+	struct progress prog = {0};
 	struct al_scenario sc;
 	struct al_run_set rs;
 	char err[512];
@@ -63,6 +98,9 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 	memset(&rs, 0, sizeof rs);
 	rs.sc = &sc;
 	rs.net = "sim";
+	clock_gettime(CLOCK_MONOTONIC, &prog.start);
+	if (isatty(STDERR_FILENO))
+		sim_run_on_progress(on_progress, &prog);
 	for (int m = 0; m < AL_MODEL_COUNT; m++) {
 		struct al_report *r = &rs.rows[rs.nrows];
 
@@ -71,18 +109,29 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 		memset(r, 0, sizeof *r);
 		err[0] = '\0';
 		errno = 0;
-		if (sim_run_model(&sc, (enum al_model)m, r, err, sizeof err) == 0) {
+		int ok = sim_run_model(&sc, (enum al_model)m, r, err, sizeof err) == 0;
+		int saved = errno;
+
+		end_progress(&prog);
+		if (ok) {
 			r->model = (enum al_model)m;
 			rs.nrows++;
-		} else if (errno == ENOSYS) {
+		} else if (saved == ENOSYS) {
 			rs.unavailable |= 1u << m;
 		} else {
 			fprintf(stderr, "asynclab: run: %s: %s\n",
 				al_model_name((enum al_model)m),
-				err[0] ? err : strerror(errno));
+				err[0] ? err : strerror(saved));
 			rs.broken |= 1u << m;
+			/* a deadlocked run still reports its pages (the unfinished
+			 * ones as failed) */
+			if (saved == EDEADLK) {
+				r->model = (enum al_model)m;
+				rs.nrows++;
+			}
 		}
 	}
+	sim_run_on_progress(NULL, NULL);
 	if (rs.nrows == 0 && rs.broken == 0) {
 		unsigned u = rs.unavailable;
 

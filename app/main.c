@@ -1,6 +1,6 @@
 /* asynclab: the command.  Parses the arguments, then hands over to one
  * command; every path ends in one of three exit statuses (0 ok, 1 a run
- * failed, 2 bad input), as shared/DESIGN.md promises. */
+ * failed, 2 bad input), as README.md says. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>

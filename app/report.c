@@ -120,9 +120,9 @@ static void failures(FILE *out, const struct al_run_set *rs)
 		fprintf(out, "  failed pages, %s: ", al_model_name(r->model));
 		for (int c = 0; c < AL_CAUSE_COUNT; c++)
 			if (r->failures[c]) {
-				fprintf(out, "%s%lld %s", sep,
-					(long long)r->failures[c],
-					al_cause_name((enum al_cause)c));
+				char n[AL_FMT_LEN];
+				al_fmt_count(n, sizeof n, r->failures[c]);
+				fprintf(out, "%s%s %s", sep, n, al_cause_name((enum al_cause)c));
 				sep = ", ";
 			}
 		fputc('\n', out);

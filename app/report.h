@@ -1,5 +1,5 @@
 /* The output of `asynclab run`: an aligned table for people, one JSON object
- * for programs (shared/DESIGN.md, "The command").  Neither contains wall-clock
+ * for programs (README.md, "Usage").  Neither contains wall-clock
  * time or anything else outside the run, so a simulated run prints the same
  * bytes every time. */
 #ifndef AL_REPORT_OUT_H

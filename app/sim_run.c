@@ -9,6 +9,15 @@
 #include "sim/sim_os.h"
 #include "app/sim_run.h"
 
+static sim_run_progress_fn progress_fn;
+static void *progress_arg;
+
+void sim_run_on_progress(sim_run_progress_fn fn, void *arg)
+{
+	progress_fn = fn;
+	progress_arg = arg;
+}
+
 int sim_run_model(const struct al_scenario *sc, enum al_model m, struct al_report *out,
 		  char *err, size_t errlen)
 {
@@ -67,7 +76,8 @@ int sim_run_model_traced(const struct al_scenario *sc, enum al_model m,
 	sim.os.loop = &main_thread->loop;
 	al_task_start(&main_task, &main_thread->loop, md->main, frame, al_model_name(m));
 	while (sim.os.ops->wait(&sim.os))
-		;
+		if (progress_fn && (sim.events & 0x3ffff) == 0)
+			progress_fn(progress_arg, m, crawl.ok + crawl.failed, crawl.pages);
 	if (sim.k.live > 0) {
 		/* Deadlock: say who waits on what; unfinished pages failed. */
 		char *buf = NULL;

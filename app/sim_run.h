@@ -22,4 +22,10 @@ int sim_run_model_traced(const struct al_scenario *sc, enum al_model m,
 			 struct al_report *out, struct al_trace *trace, char *err,
 			 size_t errlen);
 
+/* Progress of the model running: called every few hundred thousand
+ * events with the pages ended so far (for a progress bar); NULL: none. */
+typedef void (*sim_run_progress_fn)(void *arg, enum al_model m, int64_t ended,
+				    int64_t pages);
+void sim_run_on_progress(sim_run_progress_fn fn, void *arg);
+
 #endif

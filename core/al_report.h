@@ -1,5 +1,5 @@
 /* What one model's run measured: one row of the report, one element of the
- * `models` array of the JSON output (shared/DESIGN.md, "The command").  The
+ * `models` array of the JSON output (README.md, "Usage").  The
  * same struct for sim and real; a backend fills what it measured. */
 #ifndef AL_REPORT_H
 #define AL_REPORT_H

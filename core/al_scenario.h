@@ -1,5 +1,4 @@
-/* A scenario: everything needed to replay a run (shared/DESIGN.md,
- * "Scenario files").  Plain data with a default for every field; app/ fills
+/* A scenario: everything needed to replay a run (docs/scenarios.md).  Plain data with a default for every field; app/ fills
  * it from YAML, sim/ and net/ read it.  Units are fixed here: times in
  * nanoseconds, sizes in bytes, bandwidth in bits per second, frequency in
  * hertz, probabilities in [0, 1]. */

@@ -1,4 +1,4 @@
-/* Trace recording: one schema for sim and real (shared/DESIGN.md, "Trace").
+/* Trace recording: one schema for sim and real (docs/core.md, "Trace").
  *
  * A lane is a thread, process or task.  Its life is a sequence of state
  * changes: a STATE event at t says "from t on, this lane is in state s",

@@ -172,8 +172,16 @@ static void burst(struct sim_kernel *k, int ci, struct sim_thread *th, int64_t n
 	k->current = NULL;
 	int64_t end = clock_of(k, th);
 	k->cpu_busy += end - now;
-	k->tasks += th->loop.tasks - th->tasks_seen;
-	th->tasks_seen = th->loop.tasks;
+	if (th->loop.tasks != th->tasks_seen) {
+		/* coroutines count against memory too; they cannot fail after the
+		 * fact, so this charge may pass the limit (the report shows it) */
+		int64_t d = th->loop.tasks - th->tasks_seen;
+		k->tasks += d;
+		th->tasks_seen = th->loop.tasks;
+		k->memory += d * k->c->coroutine_memory;
+		if (k->memory > k->peak_memory)
+			k->peak_memory = k->memory;
+	}
 	if (!sim_queue_push(k->q, end, on_core_free, c))
 		abort();
 }
