@@ -1,5 +1,7 @@
-/* HTTP/1.0 for the crawler.  Page bodies are generated 8 bytes at a time
- * from a hash of (seed, page, offset / 8), so any range is O(length). */
+/* HTTP/1.0 for the crawler.  Page bodies are generated 8 bytes at a time:
+ * word i of a page is a hash of (seed, page, i) squeezed into printable
+ * ASCII ('0' to 'o') with one mask and one add, so any range costs O(length)
+ * and the page's checksum can be computed without producing its bytes. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,8 +9,6 @@
 
 #include "core/al_http.h"
 
-#define FNV_OFFSET 0xcbf29ce484222325ull
-#define FNV_PRIME 0x100000001b3ull
 
 int al_http_request(char *buf, size_t cap, const char *host, int64_t page)
 {
@@ -36,45 +36,106 @@ static uint64_t mix(uint64_t x)
 	return x ^ (x >> 31);
 }
 
+static inline uint64_t page_base(uint64_t seed, int64_t page)
+{
+	return mix(seed ^ mix((uint64_t)page + 0x51ed27ull));
+}
+
+/* Word i of a page: 8 printable bytes, little-endian. */
+static inline uint64_t page_word(uint64_t base, uint64_t i)
+{
+	return (mix(base ^ i) & 0x3f3f3f3f3f3f3f3full) + 0x3030303030303030ull;
+}
+
 void al_page_bytes(uint64_t seed, int64_t page, int64_t off, void *buf, size_t n)
 {
-	static const char alphabet[64] =
-		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 \n";
 	unsigned char *p = buf;
-	uint64_t base = mix(seed ^ mix((uint64_t)page + 0x51ed27ull));
+	uint64_t base = page_base(seed, page);
 
 	while (n > 0) {
-		uint64_t word = mix(base ^ (uint64_t)(off / 8));
-		for (int64_t i = off % 8; i < 8 && n > 0; i++, n--, off++)
-			*p++ = (unsigned char)alphabet[(word >> (i * 8)) & 63];
+		uint64_t w = page_word(base, (uint64_t)off / 8);
+		size_t skip = (size_t)(off % 8), take = 8 - skip < n ? 8 - skip : n;
+		if (take == 8) {
+			memcpy(p, &w, 8);
+		} else {
+			unsigned char b[8];
+			memcpy(b, &w, 8);
+			memcpy(p, b + skip, take);
+		}
+		p += take;
+		off += (int64_t)take;
+		n -= take;
 	}
 }
 
-static uint64_t fnv(uint64_t h, const unsigned char *p, size_t n)
+static inline uint64_t sum_word(uint64_t w, uint64_t i)
 {
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * FNV_PRIME;
-	return h;
+	return mix(w ^ (i * 0x9e3779b97f4a7c15ull));
+}
+
+void al_sum_init(struct al_sum *s)
+{
+	s->h = 0;
+	s->acc = 0;
+	s->n = 0;
+}
+
+void al_sum_feed(struct al_sum *s, const void *buf, size_t n)
+{
+	const unsigned char *p = buf;
+
+	/* finish the word in progress, then whole words, then start the next */
+	while (n > 0 && s->n % 8 != 0) {
+		s->acc |= (uint64_t)*p++ << (8 * (s->n % 8));
+		n--;
+		if (++s->n % 8 == 0) {
+			s->h += sum_word(s->acc, (uint64_t)s->n / 8 - 1);
+			s->acc = 0;
+		}
+	}
+	for (; n >= 8; n -= 8, p += 8) {
+		uint64_t w;
+		memcpy(&w, p, 8);
+		s->h += sum_word(w, (uint64_t)s->n / 8);
+		s->n += 8;
+	}
+	for (; n > 0; n--) {
+		s->acc |= (uint64_t)*p++ << (8 * (s->n % 8));
+		s->n++;
+	}
+}
+
+uint64_t al_sum_final(const struct al_sum *s)
+{
+	uint64_t h = s->h;
+
+	if (s->n % 8)
+		h += sum_word(s->acc, (uint64_t)s->n / 8);
+	return mix(h ^ (uint64_t)s->n);
 }
 
 uint64_t al_page_sum(uint64_t seed, int64_t page, int64_t len)
 {
-	unsigned char chunk[4096];
-	uint64_t h = FNV_OFFSET;
+	uint64_t base = page_base(seed, page);
+	uint64_t h = 0;
+	int64_t words = len / 8;
 
-	for (int64_t off = 0; off < len; off += (int64_t)sizeof chunk) {
-		size_t n = len - off < (int64_t)sizeof chunk ? (size_t)(len - off) : sizeof chunk;
-		al_page_bytes(seed, page, off, chunk, n);
-		h = fnv(h, chunk, n);
+	for (int64_t i = 0; i < words; i++)
+		h += sum_word(page_word(base, (uint64_t)i), (uint64_t)i);
+	if (len % 8) {
+		/* the partial last word: its bytes, zero-padded */
+		uint64_t w = page_word(base, (uint64_t)words);
+		w &= ~0ull >> (64 - 8 * (len % 8));
+		h += sum_word(w, (uint64_t)words);
 	}
-	return h;
+	return mix(h ^ (uint64_t)len);
 }
 
 void al_http_resp_init(struct al_http_resp *r)
 {
 	memset(r, 0, sizeof *r);
 	r->content_length = -1;
-	r->sum = FNV_OFFSET;
+	al_sum_init(&r->run);
 }
 
 static int parse_head(struct al_http_resp *r)
@@ -117,12 +178,13 @@ int al_http_resp_feed(struct al_http_resp *r, const void *buf, size_t n)
 		}
 	}
 	r->body += (int64_t)n;
-	r->sum = fnv(r->sum, p, n);
+	al_sum_feed(&r->run, p, n);
 	return 0;
 }
 
-int al_http_resp_finish(const struct al_http_resp *r)
+int al_http_resp_finish(struct al_http_resp *r)
 {
+	r->sum = al_sum_final(&r->run);
 	if (!r->in_body || r->status != 200 ||
 	    (r->content_length >= 0 && r->body != r->content_length)) {
 		errno = EBADMSG;

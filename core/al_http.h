@@ -16,8 +16,22 @@ int al_http_header(char *buf, size_t cap, int64_t len);
 /* Bytes [off, off + n) of page `page`'s body under `seed`: printable text,
  * a pure function of its arguments. */
 void al_page_bytes(uint64_t seed, int64_t page, int64_t off, void *buf, size_t n);
-/* FNV-1a of a whole page body, as al_http_resp computes it. */
+/* The checksum of page `page`'s first len bytes, as al_http_resp computes
+ * it from received bytes; computed without generating them. */
 uint64_t al_page_sum(uint64_t seed, int64_t page, int64_t len);
+
+/* The body checksum: a position-keyed sum over the body's 8-byte words (the
+ * last one zero-padded), plus the length.  Any change of a byte, of its
+ * position, or of the length changes it; feeding the bytes in any chunks
+ * gives the same result. */
+struct al_sum {
+	uint64_t h;
+	uint64_t acc;                /* the word being filled */
+	int64_t n;                   /* bytes fed */
+};
+void al_sum_init(struct al_sum *s);
+void al_sum_feed(struct al_sum *s, const void *buf, size_t n);
+uint64_t al_sum_final(const struct al_sum *s);
 
 /* Incremental response checker: feed it what recv returns. */
 struct al_http_resp {
@@ -27,14 +41,15 @@ struct al_http_resp {
 	int status;
 	int64_t content_length;      /* -1: not given */
 	int64_t body;                /* body bytes seen */
-	uint64_t sum;                /* FNV-1a of the body */
+	uint64_t sum;                /* al_sum of the body, set at end of stream */
+	struct al_sum run;
 };
 
 void al_http_resp_init(struct al_http_resp *r);
 /* Returns 0, or -1 (EBADMSG) for a malformed or oversized header. */
 int al_http_resp_feed(struct al_http_resp *r, const void *buf, size_t n);
-/* At end of stream: 0 if the response is complete (200, body length as
- * announced), else -1 with errno EBADMSG. */
-int al_http_resp_finish(const struct al_http_resp *r);
+/* At end of stream: sets r->sum; 0 if the response is complete (200, body
+ * length as announced), else -1 with errno EBADMSG. */
+int al_http_resp_finish(struct al_http_resp *r);
 
 #endif

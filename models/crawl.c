@@ -36,7 +36,7 @@ void al_crawl_begin(struct al_crawl *c)
 		c->peak_inflight = c->inflight;
 }
 
-int al_crawl_end(struct al_crawl *c, int64_t page, int err, const struct al_http_resp *resp)
+int al_crawl_end(struct al_crawl *c, int64_t page, int err, struct al_http_resp *resp)
 {
 	c->inflight--;
 	if (!err && al_http_resp_finish(resp) != 0)

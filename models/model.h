@@ -44,7 +44,7 @@ const struct al_model_desc *al_model_get(enum al_model m);
 /* A page starts / ends: err 0 (resp checked) or an errno value.  end
  * returns the page's final err (EBADMSG if the body did not verify). */
 void al_crawl_begin(struct al_crawl *c);
-int al_crawl_end(struct al_crawl *c, int64_t page, int err, const struct al_http_resp *resp);
+int al_crawl_end(struct al_crawl *c, int64_t page, int err, struct al_http_resp *resp);
 /* Counts a page that ended elsewhere (a worker process): no checks. */
 void al_crawl_count(struct al_crawl *c, int err, int64_t bytes, uint64_t sum);
 

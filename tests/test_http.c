@@ -56,6 +56,25 @@ static void test_response_checked(void **state)
 		assert_int_equal(r.body, 4000);
 		assert_int_equal(r.sum, al_page_sum(1, 2, 4000));
 	}
+	/* a changed byte, two swapped bytes, a shorter length: other sums */
+	for (int k = 0; k < 3; k++) {
+		char copy[5000];
+		size_t len = (size_t)hl + 4000 - (k == 2);
+		memcpy(copy, msg, sizeof copy);
+		if (k == 0)
+			copy[hl + 1234] ^= 1;
+		if (k == 1) {
+			char c = copy[hl + 10];
+			copy[hl + 10] = copy[hl + 11];
+			copy[hl + 11] = c;
+			if (c == copy[hl + 10])
+				copy[hl + 10] ^= 2;
+		}
+		al_http_resp_init(&r);
+		feed_all(&r, copy, len, 7);
+		al_http_resp_finish(&r);
+		assert_true(r.sum != al_page_sum(1, 2, 4000));
+	}
 	al_http_resp_init(&r); /* short body */
 	feed_all(&r, msg, (size_t)hl + 3999, 4096);
 	assert_int_equal(al_http_resp_finish(&r), -1);
