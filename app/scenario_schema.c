@@ -208,7 +208,7 @@ static int unknown_key(struct al_walk *w, const struct al_section *sec,
 	for (size_t i = 0; i < sec->n && n < N(names); i++)
 		if (!events_only || sec->f[i].ev)
 			names[n++] = sec->f[i].key;
-	al_yquote(q, sizeof(q), k->str, k->len);
+	al_quote(q, sizeof(q), k->str, k->len);
 	near = al_suggest(k->str, names, n);
 	if (near)
 		return al_yerr_at(w->e, k->line, k->col, "unknown key '%s' %s%s "
@@ -391,7 +391,7 @@ static int set_str(struct al_walk *w, const struct al_field *f,
 	if (v->len >= f->size)
 		return al_walk_fail(w, v, "too long (%zu bytes, at most %zu)",
 				    v->len, f->size - 1);
-	al_yquote(q, sizeof(q), s, v->len);
+	al_quote(q, sizeof(q), s, v->len);
 	for (size_t i = 0; f->type == AL_F_HOST && i < v->len; i++)
 		if (!isalnum((unsigned char)s[i]) && !strchr(".-_:", s[i]))
 			return al_walk_fail(w, v, "'%s' is not a host name or "
@@ -415,7 +415,7 @@ static int set_bool(struct al_walk *w, const struct al_ynode *v, bool *dst)
 		if (strcmp(s, no[i]) == 0)
 			return *dst = false, 0;
 	}
-	al_yquote(q, sizeof(q), s, v->len);
+	al_quote(q, sizeof(q), s, v->len);
 	return al_walk_fail(w, v, "expected true or false, got '%s'", q);
 }
 
@@ -433,7 +433,7 @@ static int set_enum(struct al_walk *w, const struct al_field *f,
 			return *dst = (int)n, 0;
 		n++;
 	}
-	al_yquote(q, sizeof(q), s, v->len);
+	al_quote(q, sizeof(q), s, v->len);
 	if ((near = al_suggest(s, f->names, n)) != NULL)
 		return al_walk_fail(w, v, "unknown value '%s' (did you mean "
 				    "'%s'?)", q, near);

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "core/al_units.h"
+
 int al_yerr_at(struct al_yerr *e, int line, int col, const char *fmt, ...)
 {
 	va_list ap;
@@ -27,22 +29,6 @@ int al_yerr_at(struct al_yerr *e, int line, int col, const char *fmt, ...)
 	return -1;
 }
 
-void al_yquote(char *dst, size_t n, const char *s, size_t len)
-{
-	size_t max = 40, i;
-
-	if (n == 0)
-		return;
-	while (max < len && max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
-		max--;
-	for (i = 0; i < len && i < max && i + 4 < n; i++)
-		dst[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
-	if (i < len && i + 4 <= n) {
-		memcpy(dst + i, "...", 3);
-		i += 3;
-	}
-	dst[i] = '\0';
-}
 
 void al_ytree_free(struct al_ynode *n)
 {
@@ -236,7 +222,7 @@ static int on_event(struct builder *b, const yaml_event_t *ev,
 					  "holds one document");
 		return 0;
 	case YAML_ALIAS_EVENT:
-		al_yquote(q, sizeof(q), (const char *)ev->data.alias.anchor,
+		al_quote(q, sizeof(q), (const char *)ev->data.alias.anchor,
 			  strlen((const char *)ev->data.alias.anchor));
 		return al_yerr_at(e, (int)m->line + 1, (int)m->column + 1,
 				  "aliases (*%s) are not supported", q);

@@ -55,8 +55,5 @@ const struct al_ynode *al_ynode_get(const struct al_ynode *map, const char *key,
 /* "a mapping", "a list", "a value" (for "expected X, not Y" messages). */
 const char *al_ynode_kind(const struct al_ynode *n);
 
-/* A copy of user text fit for a message: at most 40 bytes (on a UTF-8
- * boundary, then "..."), control bytes as '?'.  n >= 48 is always enough. */
-void al_yquote(char *dst, size_t n, const char *s, size_t len);
 
 #endif

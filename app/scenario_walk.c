@@ -151,7 +151,7 @@ int al_walk_profile(struct al_walk *w, const struct al_ynode *v,
 
 	if (s == NULL)
 		return -1;
-	al_yquote(q, sizeof(q), s, v->len);
+	al_quote(q, sizeof(q), s, v->len);
 	if (strcmp(s, "python") == 0) {
 		p = AL_PROFILE_PYTHON;
 	} else if (strcmp(s, "c") == 0) {
@@ -206,7 +206,7 @@ static int model_of(struct al_walk *w, const struct al_ynode *v, bool in_list)
 				    "(write models: all)");
 	for (int i = 0; i < AL_MODEL_COUNT; i++)
 		names[i] = al_model_name((enum al_model)i);
-	al_yquote(q, sizeof(q), s, v->len);
+	al_quote(q, sizeof(q), s, v->len);
 	if ((near = al_suggest(s, names, AL_MODEL_COUNT)) != NULL)
 		return al_walk_fail(w, v, "unknown model '%s' (did you mean "
 				    "'%s'?)", q, near);
@@ -291,7 +291,7 @@ int al_walk_link(struct al_walk *w, const struct al_ynode *v)
 		w->ev->set |= s[0] == 'd' ? AL_EV_LINK_DOWN : AL_EV_LINK_UP;
 		return 0;
 	}
-	al_yquote(q, sizeof(q), s, v->len);
+	al_quote(q, sizeof(q), s, v->len);
 	return al_walk_fail(w, v, "expected down or up, got '%s'", q);
 }
 

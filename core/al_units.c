@@ -190,17 +190,12 @@ static int scale_exact(const struct num *nm, int64_t scale, int64_t *out,
 	return AL_UNITS_OK;
 }
 
-/* Copies at most 40 bytes of s for a message, control bytes as '?', never
- * cutting a UTF-8 sequence in half. */
-static void quote(char *dst, size_t n, const char *s)
+void al_quote(char *dst, size_t n, const char *s, size_t len)
 {
-	size_t len, max = 40, i;
+	size_t max = 40, i;
 
-	while (is_blank(*s))
-		s++;
-	len = strlen(s);
-	while (len > 0 && is_blank(s[len - 1]))
-		len--;
+	if (n == 0)
+		return;
 	while (max < len && max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
 		max--;
 	for (i = 0; i < len && i < max && i + 4 < n; i++)
@@ -210,6 +205,19 @@ static void quote(char *dst, size_t n, const char *s)
 		i += 3;
 	}
 	dst[i] = '\0';
+}
+
+/* The value as messages quote it: trimmed of blanks. */
+static void quote(char *dst, size_t n, const char *s)
+{
+	size_t len;
+
+	while (is_blank(*s))
+		s++;
+	len = strlen(s);
+	while (len > 0 && is_blank(s[len - 1]))
+		len--;
+	al_quote(dst, n, s, len);
 }
 
 __attribute__((format(printf, 3, 4)))

@@ -88,4 +88,8 @@ int al_fmt_freq(char *buf, size_t n, int64_t hz);
 /* Exact, with thousands separators: "10,000,000". */
 int al_fmt_count(char *buf, size_t n, int64_t v);
 
+/* A copy of user text fit for a message: at most 40 bytes (on a UTF-8
+ * boundary, then "..."), control bytes as '?'.  n >= 48 is always enough. */
+void al_quote(char *dst, size_t n, const char *s, size_t len);
+
 #endif

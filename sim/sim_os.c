@@ -163,6 +163,21 @@ static void park(struct sim_sock *k, struct al_future *wait, char *buf, size_t c
 	k->rcap = cap;
 }
 
+/* A read with nothing to read yet: a futile call, or a parked one. */
+static int64_t would_block(struct sim_os *s, struct sim_sock *k, struct al_future *wait,
+			   char *buf, size_t cap)
+{
+	if (!wait) {
+		s->futile++;
+		return -EAGAIN;
+	}
+	if (k->wait)
+		return sim_finish(wait, -EBUSY);
+	park(k, wait, buf, cap);
+	sim_state(s, sim_lane(s), AL_ST_RECV, 0);
+	return 0;
+}
+
 /* --- pipes: what a write puts in, a read takes out, in order; end of
  * file once the write end is closed and everything was read. */
 
@@ -171,17 +186,8 @@ static int64_t pipe_read(struct sim_os *s, struct sim_sock *k, char *buf, size_t
 {
 	size_t n = k->plen - k->poff;
 
-	if (n == 0 && k->peer >= 0) {
-		if (!wait) {
-			s->futile++;
-			return -EAGAIN;
-		}
-		if (k->wait)
-			return sim_finish(wait, -EBUSY);
-		park(k, wait, buf, cap);
-		sim_state(s, sim_lane(s), AL_ST_RECV, 0);
-		return 0;
-	}
+	if (n == 0 && k->peer >= 0)
+		return would_block(s, k, wait, buf, cap);
 	if (n > cap)
 		n = cap;
 	memcpy(buf, k->pbuf + k->poff, n);
@@ -391,15 +397,7 @@ static int64_t sim_recv(struct al_os *os, int fd, void *buf, size_t cap,
 	r = net_recv(s, k, buf, cap);
 	if (r != -EAGAIN)
 		return sim_finish(wait, r);
-	if (!wait) {
-		s->futile++;
-		return -EAGAIN;
-	}
-	if (k->wait)
-		return sim_finish(wait, -EBUSY);
-	park(k, wait, buf, cap);
-	sim_state(s, sim_lane(s), AL_ST_RECV, 0);
-	return 0;
+	return would_block(s, k, wait, buf, cap);
 }
 
 static int64_t sim_close(struct al_os *os, int fd)
