@@ -146,13 +146,40 @@ static int alloc_fd(struct sim_os *s)
 	return -EMFILE;
 }
 
+/* The page timeout (workload.timeout): a connection still open that long
+ * after its socket was made fails with ETIMEDOUT, whatever it waits on. */
+static void sock_event(struct sim_sock *k, int64_t now);
+static void wake(struct sim_sock *k, int64_t r);
+
+static void on_ttl(void *arg, int64_t now)
+{
+	struct sim_sock *k = arg;
+	struct sim_os *s = k->sim;
+
+	k->ttl_token = 0;
+	if (k->flow)
+		sim_net_close(&s->net, k->flow, now);
+	k->flow = NULL;
+	k->connected = 0;
+	k->conn_err = ETIMEDOUT;
+	wake(k, -ETIMEDOUT);
+	sock_event(k, now);
+}
+
 static int64_t sim_socket(struct al_os *os, int nonblocking)
 {
 	struct sim_os *s = SIM(os);
+	int fd;
 
 	(void)nonblocking;
 	sim_syscall(s);
-	return alloc_fd(s);
+	fd = alloc_fd(s);
+	if (fd >= 0 && os->sc->workload.timeout_ns > 0) {
+		struct sim_sock *k = &s->socks[fd];
+		k->ttl_token = sim_queue_push(&s->q, sim_clock(s) + os->sc->workload.timeout_ns,
+					      on_ttl, k);
+	}
+	return fd;
 }
 
 static void park(struct sim_sock *k, struct al_future *wait, char *buf, size_t cap)
@@ -260,6 +287,8 @@ static void wake(struct sim_sock *k, int64_t r)
 
 int sim_sock_ready(const struct sim_sock *k, unsigned events)
 {
+	if (k->conn_err)
+		return 1;       /* an error is reported as readiness, as poll's POLLERR */
 	if (!k->flow)
 		return 0;
 	return ((events & AL_EV_WRITE) && sim_net_writable(k->flow)) ||
@@ -392,6 +421,8 @@ static int64_t sim_recv(struct al_os *os, int fd, void *buf, size_t cap,
 		return sim_finish(wait, -EBADF);
 	if (k->pipe)
 		return k->pipe == 1 ? pipe_read(s, k, buf, cap, wait) : sim_finish(wait, -EBADF);
+	if (k->conn_err)
+		return sim_finish(wait, -(int)k->conn_err);
 	if (!k->flow)
 		return sim_finish(wait, -ENOTCONN);
 	r = net_recv(s, k, buf, cap);
@@ -414,6 +445,7 @@ static int64_t sim_close(struct al_os *os, int fd)
 	if (k->flow)
 		sim_net_close(&s->net, k->flow, sim_clock(s));
 	k->flow = NULL;
+	sim_queue_cancel(&s->q, k->ttl_token);
 	sim_queue_cancel(&s->q, k->spin_token);
 	wake(k, -ECONNABORTED);
 	if (k->spin) {

@@ -24,6 +24,7 @@ struct sim_sock {
 	struct sim_os *sim;
 	uint8_t used, connected;
 	uint8_t conn_err;            /* why the connection failed, or 0 */
+	uint64_t ttl_token;          /* the page timeout's event */
 	struct sim_flow *flow;       /* the connection in the network, or NULL */
 	struct al_future *wait;      /* parked blocking call */
 	struct al_future *spin;      /* parked busy-poll */

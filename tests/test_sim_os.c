@@ -24,6 +24,7 @@ static int setup(void **state)
 	(void)state;
 	al_scenario_default(&sc);
 	sc.network.rtt_ns = 100;
+	sc.workload.timeout_ns = 0;     /* no page timeout events in the queue */
 	al_loop_init(&loop, NULL);
 	return sim_os_init(&sim, &sc, &loop, NULL);
 }

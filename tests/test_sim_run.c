@@ -168,6 +168,30 @@ static void test_select_limit(void **state)
 	}
 }
 
+/* A server slower than the page timeout: every model fails every page
+ * with cause timeout, and loses none. */
+static void test_page_timeout(void **state)
+{
+	struct al_scenario sc;
+	struct al_report r;
+	char err[512];
+
+	(void)state;
+	fixed(&sc, 12, 10 * MS, 5000 * MS, 1000, 80000000);
+	sc.workload.timeout_ns = 2000 * MS;
+	sc.models[AL_MODEL_THREAD].workers = 4;
+	sc.models[AL_MODEL_PROCESS].workers = 4;
+	for (int m = 0; m < AL_MODEL_COUNT; m++) {
+		assert_int_equal(sim_run_model(&sc, m, &r, err, sizeof err), 0);
+		assert_int_equal(r.pages_ok, 0);
+		assert_int_equal(r.pages_failed, 12);
+		assert_int_equal(r.failures[AL_CAUSE_TIMEOUT], 12);
+	}
+	/* one page after another: 12 timeouts of 2 s */
+	assert_int_equal(sim_run_model(&sc, AL_MODEL_SYNC, &r, err, sizeof err), 0);
+	assert_int_equal(r.elapsed_ns, 12 * 2000 * MS);
+}
+
 static void test_same_run_same_hash(void **state)
 {
 	struct al_scenario sc;
@@ -231,6 +255,7 @@ int main(void)
 		cmocka_unit_test(test_ten_pages_take_one_delay),
 		cmocka_unit_test(test_model_shapes_are_exact),
 		cmocka_unit_test(test_select_limit),
+		cmocka_unit_test(test_page_timeout),
 		cmocka_unit_test(test_same_run_same_hash),
 		cmocka_unit_test(test_fd_limit_fails_pages_not_run),
 		cmocka_unit_test(test_every_model_runs),
