@@ -1,7 +1,12 @@
-/* Whole-scenario benchmarks: how fast the simulator runs C10K, per model
- * (wall time and simulated events per second).  Figures, not assertions. */
+/* Whole-scenario benchmarks.  C10K: the simulator's speed per model (wall
+ * time, simulated events per second).  C10M (trace hashed only): wall time
+ * and the simulator's own memory per simulated connection, each model in a
+ * child process so its peak RSS is its own.  Figures, not assertions. */
 #include <stdio.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "app/scenario.h"
 #include "app/sim_run.h"
@@ -14,16 +19,25 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static int bench(const char *path, int trace)
+static int load(const char *path, struct al_scenario *sc)
+{
+	char err[1024];
+
+	if (al_scenario_load_file(path, sc, err, sizeof err) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int bench_speed(const char *path, int trace)
 {
 	struct al_scenario sc;
 	struct al_report r;
 	char err[1024];
 
-	if (al_scenario_load_file(path, &sc, err, sizeof err) != 0) {
-		fprintf(stderr, "%s\n", err);
+	if (load(path, &sc))
 		return 1;
-	}
 	sc.trace = trace;
 	printf("%s (%lld pages, trace %s)\n", path, (long long)sc.workload.pages,
 	       trace ? "recorded" : "hashed only");
@@ -40,7 +54,47 @@ static int bench(const char *path, int trace)
 	return 0;
 }
 
+static int bench_memory(const char *path)
+{
+	struct al_scenario sc;
+
+	if (load(path, &sc))
+		return 1;
+	printf("%s (%lld pages, trace hashed only; targets: < 120 s, < 1 KiB per "
+	       "connection)\n", path, (long long)sc.workload.pages);
+	for (int m = 0; m < AL_MODEL_COUNT; m++) {
+		if (!sc.models[m].enabled)
+			continue;
+		fflush(stdout);
+		double t0 = now_s();
+		pid_t pid = fork();
+		if (pid < 0)
+			return 1;
+		if (pid == 0) {
+			struct al_report r;
+			char err[1024];
+			int rc = sim_run_model(&sc, m, &r, err, sizeof err);
+			printf("  %-11s %lld ok, %lld failed  ", al_model_name(m),
+			       (long long)r.pages_ok, (long long)r.pages_failed);
+			fflush(stdout);
+			_exit(rc ? 1 : 0);
+		}
+		int status;
+		struct rusage ru;
+		if (wait4(pid, &status, 0, &ru) < 0)
+			return 1;
+		double dt = now_s() - t0;
+		double per = (double)ru.ru_maxrss * 1024.0 / (double)sc.workload.pages;
+		printf("wall %6.1f s  peak RSS %6.2f GiB  %6.0f B per connection  %s\n", dt,
+		       (double)ru.ru_maxrss / (1024.0 * 1024.0), per,
+		       !WIFEXITED(status) || WEXITSTATUS(status) ? "(failed)"
+		       : dt < 120 && per < 1024 ? "(targets met)" : "(targets MISSED)");
+	}
+	return 0;
+}
+
 int main(void)
 {
-	return bench("scenarios/c10k.yaml", 1) | bench("scenarios/c10k.yaml", 0);
+	return bench_speed("scenarios/c10k.yaml", 1) | bench_speed("scenarios/c10k.yaml", 0) |
+	       bench_memory("scenarios/c10m.yaml");
 }

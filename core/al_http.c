@@ -138,21 +138,22 @@ void al_http_resp_init(struct al_http_resp *r)
 	al_sum_init(&r->run);
 }
 
-static int parse_head(struct al_http_resp *r)
+/* One header line ended (without its "\r\n"; only its first bytes kept). */
+static int header_line(struct al_http_resp *r)
 {
-	const char *p = r->head;
+	const char *l = r->line;
 
-	if (strncmp(p, "HTTP/1.", 7) != 0 || r->head_len < 12)
-		return -1;
-	r->status = atoi(p + 9);
-	for (const char *l = strstr(p, "\r\n"); l && l[2] != '\r'; l = strstr(l + 2, "\r\n")) {
-		if (strncasecmp(l + 2, "Content-Length:", 15) == 0) {
-			char *end;
-			long long v = strtoll(l + 17, &end, 10);
-			if (v < 0 || end == l + 17)
-				return -1;
-			r->content_length = v;
-		}
+	r->line[r->line_len < sizeof r->line ? r->line_len : sizeof r->line - 1] = '\0';
+	if (r->lines++ == 0) {
+		if (strncmp(l, "HTTP/1.", 7) != 0 || r->line_len < 12)
+			return -1;
+		r->status = atoi(l + 9);
+	} else if (strncasecmp(l, "Content-Length:", 15) == 0) {
+		char *end;
+		long long v = strtoll(l + 15, &end, 10);
+		if (v < 0 || end == l + 15)
+			return -1;
+		r->content_length = v;
 	}
 	return 0;
 }
@@ -162,24 +163,35 @@ int al_http_resp_feed(struct al_http_resp *r, const void *buf, size_t n)
 	const unsigned char *p = buf;
 
 	while (!r->in_body && n > 0) {
-		if (r->head_len >= (int)sizeof r->head - 1) {
-			errno = EBADMSG;
-			return -1;
-		}
-		r->head[r->head_len++] = (char)*p++;
+		unsigned char c = *p++;
 		n--;
-		if (r->head_len >= 4 && memcmp(r->head + r->head_len - 4, "\r\n\r\n", 4) == 0) {
-			r->head[r->head_len] = '\0';
-			r->in_body = 1;
-			if (parse_head(r) != 0) {
-				errno = EBADMSG;
-				return -1;
-			}
+		if (++r->head_len > AL_HTTP_HEAD_MAX)
+			goto bad;
+		if (c == '\r')
+			continue;
+		if (c != '\n') {
+			if (r->line_len < sizeof r->line - 1)
+				r->line[r->line_len] = (char)c;
+			if (r->line_len < UINT8_MAX)
+				r->line_len++;
+			continue;
 		}
+		if (r->line_len == 0) {          /* the blank line: the body begins */
+			if (r->lines == 0)
+				goto bad;
+			r->in_body = 1;
+			break;
+		}
+		if (header_line(r) != 0)
+			goto bad;
+		r->line_len = 0;
 	}
 	r->body += (int64_t)n;
 	al_sum_feed(&r->run, p, n);
 	return 0;
+bad:
+	errno = EBADMSG;
+	return -1;
 }
 
 int al_http_resp_finish(struct al_http_resp *r)

@@ -33,11 +33,16 @@ void al_sum_init(struct al_sum *s);
 void al_sum_feed(struct al_sum *s, const void *buf, size_t n);
 uint64_t al_sum_final(const struct al_sum *s);
 
-/* Incremental response checker: feed it what recv returns. */
+/* Incremental response checker: feed it what recv returns.  It keeps only
+ * the start of the header line being read (a status line or a
+ * Content-Length fits), so a page in flight costs ~100 bytes of it. */
+#define AL_HTTP_HEAD_MAX 8192        /* a longer header is refused */
 struct al_http_resp {
-	char head[512];
-	int head_len;                /* bytes of header kept so far */
-	int in_body;
+	char line[40];               /* the current header line's first bytes */
+	uint8_t line_len;
+	uint8_t in_body;
+	uint8_t lines;               /* header lines seen (1: the status line) */
+	int head_len;                /* header bytes so far */
 	int status;
 	int64_t content_length;      /* -1: not given */
 	int64_t body;                /* body bytes seen */

@@ -2,14 +2,19 @@
  * event loop of 3.5.
  *
  *     connect(sock)     register(WRITE); yield from future
- *     read(sock)        register(READ); chunk = yield from future (recv 4096)
+ *     read(sock)        register(READ); yield from future; recv(4096)
  *     read_all(sock)    read() until the chunk is empty  (yield from read)
  *     fetch(page)       [semaphore] connect, send, read_all  (yield from each)
  *     main              one Task per page, gather(*tasks), the loop beneath
  *
  * Sub-coroutines run inside their page's Task through AL_CALL, as `yield
  * from` delegates along one generator chain; only fetch() is a Task.  The
- * model's `limit` caps the pages in flight with a semaphore. */
+ * model's `limit` caps the pages in flight with a semaphore.
+ *
+ * read() receives when it resumes, in the same scheduling pass as the
+ * article's callback would (the same syscall at the same instant), into one
+ * buffer per loop that the chunk leaves at once for the parser: a page in
+ * flight holds no buffer, which is what lets ten million of them fit. */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -65,7 +70,7 @@ struct sock {
 };
 
 /* connect and read: register, await the future the loop completes,
- * unregister. */
+ * unregister; read then receives (again if the wake-up was spurious). */
 struct co_wait {
 	struct al_coro co;
 	struct sock *s;
@@ -80,13 +85,20 @@ static int co_wait(struct al_task *t, void *arg)
 	int64_t r;
 
 	AL_BEGIN(f);
-	al_future_init(&s->f, t->fut.loop);
-	s->w.fn = f->ev == AL_EV_WRITE ? al_waker_writable : al_waker_readable;
-	r = os->ops->sel_ctl(os, s->sel, s->w.fd, f->ev, &s->w);
-	if (r < 0)
-		AL_RETURN(t, f, 0, (int)-r);
-	AL_AWAIT(t, f, &s->f);
-	os->ops->sel_ctl(os, s->sel, s->w.fd, 0, NULL);
+	do {
+		al_future_init(&s->f, t->fut.loop);
+		s->w.fn = al_waker_ready;
+		r = os->ops->sel_ctl(os, s->sel, s->w.fd, f->ev, &s->w);
+		if (r < 0)
+			AL_RETURN(t, f, 0, (int)-r);
+		AL_AWAIT(t, f, &s->f);
+		os->ops->sel_ctl(os, s->sel, s->w.fd, 0, NULL);
+		if (f->ev == AL_EV_WRITE)
+			break;
+		r = os->ops->recv(os, s->w.fd, s->w.buf, 4096, NULL);
+	} while (r == -EAGAIN);
+	if (f->ev == AL_EV_READ)
+		AL_RETURN(t, f, r < 0 ? 0 : r, r < 0 ? (int)-r : 0);
 	AL_END(t, f);
 }
 
@@ -123,13 +135,14 @@ struct co_fetch {
 		struct co_read_all all;
 	} sub;
 	struct al_http_resp resp;
-	char buf[4096];
+	char *buf;                   /* the loop's, shared by every page */
 };
 
 static int co_fetch(struct al_task *t, void *arg)
 {
 	struct co_fetch *f = arg;
 	struct al_os *os = f->crawl->os;
+	char req[256];
 	int64_t r;
 	int n;
 
@@ -164,8 +177,8 @@ static int co_fetch(struct al_task *t, void *arg)
 	AL_CALL(t, f, co_wait, &f->sub.conn);               /* yield from connect() */
 	if (t->err)
 		goto out;
-	n = al_http_request(f->buf, sizeof f->buf, f->crawl->sc->workload.host, f->page);
-	r = n < 0 ? -EMSGSIZE : os->ops->send(os, f->s.w.fd, f->buf, (size_t)n, NULL);
+	n = al_http_request(req, sizeof req, f->crawl->sc->workload.host, f->page);
+	r = n < 0 ? -EMSGSIZE : os->ops->send(os, f->s.w.fd, req, (size_t)n, NULL);
 	if (r < 0) {
 		t->err = (int)-r;
 		goto out;
@@ -192,6 +205,7 @@ struct co_main {
 	struct sem sem;
 	struct al_task loop_task;
 	struct co_evloop loop;
+	char buf[4096];
 };
 
 static int co_main(struct al_task *t, void *arg)
@@ -216,7 +230,7 @@ static int co_main(struct al_task *t, void *arg)
 	f->sem.avail = c->cfg->limit;
 	for (size_t i = 0; i < n; i++) {
 		f->frames[i] = (struct co_fetch){
-			.crawl = c, .page = (int64_t)i, .s = {.sel = (int)sel},
+			.crawl = c, .page = (int64_t)i, .s = {.sel = (int)sel}, .buf = f->buf,
 			.sem = c->cfg->limit > 0 ? &f->sem : NULL,
 		};
 		al_task_start(&f->tasks[i], t->fut.loop, co_fetch, &f->frames[i], "fetch");

@@ -3,20 +3,10 @@
 
 #include "models/evloop.h"
 
-void al_waker_writable(struct al_waker *w, unsigned events)
+void al_waker_ready(struct al_waker *w, unsigned events)
 {
 	(void)events;
 	al_future_set(w->fut, 0, 0);
-}
-
-void al_waker_readable(struct al_waker *w, unsigned events)
-{
-	int64_t n = w->os->ops->recv(w->os, w->fd, w->buf, 4096, NULL);
-
-	(void)events;
-	if (n == -EAGAIN)      /* spurious: stay registered */
-		return;
-	al_future_set(w->fut, n < 0 ? 0 : n, n < 0 ? (int)-n : 0);
 }
 
 int co_evloop(struct al_task *t, void *frame)

@@ -11,16 +11,14 @@
 struct al_waker {
 	void (*fn)(struct al_waker *w, unsigned events);
 	struct al_os *os;
-	struct al_future *fut;       /* completed by the generic wakers below */
+	struct al_future *fut;       /* completed by al_waker_ready */
 	int fd;
-	char *buf;                   /* on_readable: where recv(4096) reads */
+	char *buf;                   /* callback: where recv(4096) reads */
 };
 
-/* Completes w->fut with 0: "the socket is writable (connected)". */
-void al_waker_writable(struct al_waker *w, unsigned events);
-/* Completes w->fut with the result of recv(fd, buf, 4096): the article's
- * `f.set_result(sock.recv(4096))`. */
-void al_waker_readable(struct al_waker *w, unsigned events);
+/* Completes w->fut with 0: the socket is ready (writable: connected;
+ * readable: data, end of stream or an error). */
+void al_waker_ready(struct al_waker *w, unsigned events);
 
 /* The loop itself, as a coroutine: runs until every page of crawl has
  * ended, dispatching ready events to their wakers, and gives way after

@@ -5,7 +5,11 @@
  *     fetch():  connect; f = Future(); register(WRITE, on_connected)
  *               yield f; unregister; send
  *               loop: f = Future(); register(READ, on_readable)
- *                     chunk = yield f; unregister; until chunk is empty */
+ *                     chunk = yield f; unregister; until chunk is empty
+ *
+ * The chunk is received when fetch() resumes -- in the same scheduling
+ * pass, the same syscall at the same instant as the article's on_readable
+ * -- into one buffer per loop, so a suspended page holds no buffer. */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -20,13 +24,14 @@ struct gen_fetch {
 	struct al_waker w;
 	struct al_future f;
 	struct al_http_resp resp;
-	char buf[4096];
+	char *buf;                   /* the loop's, shared by every page */
 };
 
 static int gen_fetch(struct al_task *t, void *arg)
 {
 	struct gen_fetch *f = arg;
 	struct al_os *os = f->crawl->os;
+	char req[256];
 	int64_t r;
 	int n;
 
@@ -41,7 +46,7 @@ static int gen_fetch(struct al_task *t, void *arg)
 	}
 	r = os->ops->connect(os, f->w.fd, f->page, NULL);
 	al_future_init(&f->f, t->fut.loop);
-	f->w.fn = al_waker_writable;
+	f->w.fn = al_waker_ready;
 	if (r == -EINPROGRESS || r == 0)
 		r = os->ops->sel_ctl(os, f->sel, f->w.fd, AL_EV_WRITE, &f->w);
 	if (r < 0) {
@@ -52,15 +57,15 @@ static int gen_fetch(struct al_task *t, void *arg)
 	os->ops->sel_ctl(os, f->sel, f->w.fd, 0, NULL);
 	if (t->err)
 		goto out;
-	n = al_http_request(f->buf, sizeof f->buf, f->crawl->sc->workload.host, f->page);
-	r = n < 0 ? -EMSGSIZE : os->ops->send(os, f->w.fd, f->buf, (size_t)n, NULL);
+	n = al_http_request(req, sizeof req, f->crawl->sc->workload.host, f->page);
+	r = n < 0 ? -EMSGSIZE : os->ops->send(os, f->w.fd, req, (size_t)n, NULL);
 	if (r < 0) {
 		t->err = (int)-r;
 		goto out;
 	}
 	for (;;) {
 		al_future_init(&f->f, t->fut.loop);
-		f->w.fn = al_waker_readable;
+		f->w.fn = al_waker_ready;
 		r = os->ops->sel_ctl(os, f->sel, f->w.fd, AL_EV_READ, &f->w);
 		if (r < 0) {
 			t->err = (int)-r;
@@ -68,9 +73,14 @@ static int gen_fetch(struct al_task *t, void *arg)
 		}
 		AL_AWAIT(t, f, &f->f);          /* chunk = yield f */
 		os->ops->sel_ctl(os, f->sel, f->w.fd, 0, NULL);
-		if (t->err || t->value == 0)
+		r = os->ops->recv(os, f->w.fd, f->buf, 4096, NULL);
+		if (r == -EAGAIN)
+			continue;               /* a spurious wake-up */
+		if (r <= 0) {
+			t->err = (int)-r;
 			break;
-		if (al_http_resp_feed(&f->resp, f->buf, (size_t)t->value) != 0) {
+		}
+		if (al_http_resp_feed(&f->resp, f->buf, (size_t)r) != 0) {
 			t->err = EBADMSG;
 			break;
 		}
@@ -87,6 +97,7 @@ struct co_generator {
 	struct al_task *tasks;
 	struct gen_fetch *frames;
 	struct co_evloop loop;
+	char buf[4096];
 };
 
 static int co_generator(struct al_task *t, void *arg)
@@ -106,7 +117,8 @@ static int co_generator(struct al_task *t, void *arg)
 		goto out;
 	}
 	for (int64_t i = 0; i < c->pages; i++) {
-		f->frames[i] = (struct gen_fetch){.crawl = c, .sel = (int)sel, .page = i};
+		f->frames[i] = (struct gen_fetch){.crawl = c, .sel = (int)sel, .page = i,
+						  .buf = f->buf};
 		al_task_start(&f->tasks[i], t->fut.loop, gen_fetch, &f->frames[i], "fetch");
 	}
 	f->loop = (struct co_evloop){.crawl = c, .sel = (int)sel};

@@ -34,34 +34,43 @@ static void push_ready(struct sim_os *s, struct sim_sel *sl, int fd)
 	sl->tail = fd;
 }
 
-/* Walks the ready FIFO: drops fds no longer ready or registered, reports
- * up to max of the others (which stay, level-triggered). */
+/* Takes up to max ready fds from the front of the FIFO, dropping the ones
+ * no longer ready or registered on the way.  Reported fds go back at the
+ * tail (level-triggered, as epoll re-queues them), so a wait costs O(what
+ * it looks at), and an fd that stays ready cannot starve the others. */
 static int collect(struct sim_os *s, struct sim_sel *sl, int si, struct al_sel_event *out,
 		   int max)
 {
-	int n = 0, prev = -1;
+	int n = 0, rep_head = -1, rep_tail = -1;
 
-	for (int fd = sl->head; fd >= 0;) {
+	while (sl->head >= 0 && n < max) {
+		int fd = sl->head;
 		struct sim_sock *k = &s->socks[fd];
-		int next = k->ready_next;
 		unsigned ev = k->used && k->sel == si ? k->sel_events : 0;
 		unsigned got = (ev & AL_EV_READ && sim_sock_ready(k, AL_EV_READ) ? AL_EV_READ : 0) |
 			       (ev & AL_EV_WRITE && sim_sock_ready(k, AL_EV_WRITE) ? AL_EV_WRITE : 0);
+
+		sl->head = k->ready_next;
+		if (sl->head < 0)
+			sl->tail = -1;
+		k->ready_next = -1;
 		if (!got) {
 			k->in_ready = 0;
-			if (prev >= 0)
-				s->socks[prev].ready_next = next;
-			else
-				sl->head = next;
-			if (sl->tail == fd)
-				sl->tail = prev;
-		} else {
-			if (n < max)
-				out[n++] = (struct al_sel_event){.fd = fd, .events = got,
-								 .data = k->sel_data};
-			prev = fd;
+			continue;
 		}
-		fd = next;
+		out[n++] = (struct al_sel_event){.fd = fd, .events = got, .data = k->sel_data};
+		if (rep_tail >= 0)
+			s->socks[rep_tail].ready_next = fd;
+		else
+			rep_head = fd;
+		rep_tail = fd;
+	}
+	if (rep_head >= 0) {
+		if (sl->tail >= 0)
+			s->socks[sl->tail].ready_next = rep_head;
+		else
+			sl->head = rep_head;
+		sl->tail = rep_tail;
 	}
 	return n;
 }
