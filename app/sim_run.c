@@ -75,7 +75,9 @@ int sim_run_model_traced(const struct al_scenario *sc, enum al_model m,
 	frame->crawl = &crawl;
 	sim.os.loop = &main_thread->loop;
 	al_task_start(&main_task, &main_thread->loop, md->main, frame, al_model_name(m));
-	while (sim.os.ops->wait(&sim.os))
+	/* until the last thread ends: scenario events still queued past the
+	 * crawl (a link going down later) do not count */
+	while (sim.k.live > 0 && sim.os.ops->wait(&sim.os))
 		if (progress_fn && (sim.events & 0x3ffff) == 0)
 			progress_fn(progress_arg, m, crawl.ok + crawl.failed, crawl.pages);
 	if (sim.k.live > 0) {

@@ -130,7 +130,7 @@ static int alloc_fd(struct sim_os *s)
 			k->sim = s;
 			k->used = 1;
 			k->sel = -1;
-			k->ready_next = -1;
+			k->ready_next = k->ready_prev = -1;
 			if (++s->open > s->peak_open)
 				s->peak_open = s->open;
 			if (sim_kernel_mem(&s->k, os->sc->machine.costs.socket_memory) != 0) {
@@ -300,10 +300,11 @@ static void on_spin_done(void *arg, int64_t now)
 	struct sim_sock *k = arg;
 	struct al_future *w = k->spin;
 
+	(void)now;
 	k->spin_token = 0;
 	k->spin = NULL;
 	if (w)
-		sim_finish(w, (now - k->spin_start) / spin_period(k->sim));
+		sim_finish(w, k->spin_futile);
 }
 
 /* The socket's state changed: a spinner or a selector may care. */
@@ -316,10 +317,15 @@ static void sock_event(struct sim_sock *k, int64_t now)
 	if (!k->spin || k->spin_token || !sim_sock_ready(k, k->spin_events))
 		return;
 	int64_t c = spin_period(s);
-	int64_t j = (now - k->spin_start + c - 1) / c;
+	/* A burst sees the network as of its start, so the socket may have
+	 * become ready before the spin began on the thread's clock: then the
+	 * first try succeeds (j = 0). */
+	int64_t j = now > k->spin_start ? (now - k->spin_start + c - 1) / c : 0;
+	int64_t done = k->spin_start + j * c;
 	s->syscalls += j;
 	s->futile += j;
-	k->spin_token = sim_queue_push(&s->q, k->spin_start + j * c, on_spin_done, k);
+	k->spin_futile = j;
+	k->spin_token = sim_queue_push(&s->q, done > now ? done : now, on_spin_done, k);
 }
 
 /* --- the network's hooks: they run from its own events */

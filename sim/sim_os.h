@@ -30,14 +30,15 @@ struct sim_sock {
 	struct al_future *spin;      /* parked busy-poll */
 	uint64_t spin_token;         /* its completion event */
 	int64_t spin_start;
+	int64_t spin_futile;         /* the futile tries it made */
 	unsigned spin_events;
 	char *rbuf;
 	size_t rcap;
 	int sel;                     /* the selector watching it, or -1 */
 	unsigned sel_events;
 	void *sel_data;
-	int ready_next;              /* the selector's ready FIFO, by fd (-1 ends) */
-	uint8_t in_ready;
+	int ready_next, ready_prev;  /* the selector's ready FIFO, by fd (-1 ends) */
+	uint8_t in_ready;            /* linked in its selector's FIFO */
 	uint8_t pipe;                /* 0: a socket; 1: a pipe's read end; 2: write end */
 	int peer;                    /* a pipe's other end, -1 once closed */
 	char *pbuf;                  /* read end: bytes written, not yet read */

@@ -19,6 +19,9 @@ static struct sim_sel *sel_of(struct sim_os *s, int sel)
 	return sel >= 0 && sel < s->nsels && s->sels[sel].used ? &s->sels[sel] : NULL;
 }
 
+/* The ready FIFO is doubly linked through the sockets, so a socket leaves
+ * it in O(1) when it is unregistered or closed: a reused fd is never still
+ * linked. */
 static void push_ready(struct sim_os *s, struct sim_sel *sl, int fd)
 {
 	struct sim_sock *k = &s->socks[fd];
@@ -27,11 +30,30 @@ static void push_ready(struct sim_os *s, struct sim_sel *sl, int fd)
 		return;
 	k->in_ready = 1;
 	k->ready_next = -1;
+	k->ready_prev = sl->tail;
 	if (sl->tail >= 0)
 		s->socks[sl->tail].ready_next = fd;
 	else
 		sl->head = fd;
 	sl->tail = fd;
+}
+
+static void unlink_ready(struct sim_os *s, struct sim_sel *sl, int fd)
+{
+	struct sim_sock *k = &s->socks[fd];
+
+	if (!k->in_ready)
+		return;
+	if (k->ready_prev >= 0)
+		s->socks[k->ready_prev].ready_next = k->ready_next;
+	else
+		sl->head = k->ready_next;
+	if (k->ready_next >= 0)
+		s->socks[k->ready_next].ready_prev = k->ready_prev;
+	else
+		sl->tail = k->ready_prev;
+	k->ready_next = k->ready_prev = -1;
+	k->in_ready = 0;
 }
 
 /* Takes up to max ready fds from the front of the FIFO, dropping the ones
@@ -41,7 +63,7 @@ static void push_ready(struct sim_os *s, struct sim_sel *sl, int fd)
 static int collect(struct sim_os *s, struct sim_sel *sl, int si, struct al_sel_event *out,
 		   int max)
 {
-	int n = 0, rep_head = -1, rep_tail = -1;
+	int n = 0;
 
 	while (sl->head >= 0 && n < max) {
 		int fd = sl->head;
@@ -50,28 +72,13 @@ static int collect(struct sim_os *s, struct sim_sel *sl, int si, struct al_sel_e
 		unsigned got = (ev & AL_EV_READ && sim_sock_ready(k, AL_EV_READ) ? AL_EV_READ : 0) |
 			       (ev & AL_EV_WRITE && sim_sock_ready(k, AL_EV_WRITE) ? AL_EV_WRITE : 0);
 
-		sl->head = k->ready_next;
-		if (sl->head < 0)
-			sl->tail = -1;
-		k->ready_next = -1;
-		if (!got) {
-			k->in_ready = 0;
-			continue;
-		}
-		out[n++] = (struct al_sel_event){.fd = fd, .events = got, .data = k->sel_data};
-		if (rep_tail >= 0)
-			s->socks[rep_tail].ready_next = fd;
-		else
-			rep_head = fd;
-		rep_tail = fd;
+		unlink_ready(s, sl, fd);
+		if (got)
+			out[n++] = (struct al_sel_event){.fd = fd, .events = got,
+							 .data = k->sel_data};
 	}
-	if (rep_head >= 0) {
-		if (sl->tail >= 0)
-			s->socks[sl->tail].ready_next = rep_head;
-		else
-			sl->head = rep_head;
-		sl->tail = rep_tail;
-	}
+	for (int i = 0; i < n; i++)
+		push_ready(s, sl, out[i].fd);
 	return n;
 }
 
@@ -102,13 +109,9 @@ static void on_collect(void *arg, int64_t now)
 	sim_finish(w, n);
 }
 
-void sim_sel_changed(struct sim_os *s, int fd)
+/* fd is ready and registered: queue it, and wake a parked wait. */
+static void became_ready(struct sim_os *s, struct sim_sel *sl, int fd)
 {
-	struct sim_sock *k = &s->socks[fd];
-	struct sim_sel *sl = sel_of(s, k->sel);
-
-	if (!sl || !sim_sock_ready(k, k->sel_events))
-		return;
 	push_ready(s, sl, fd);
 	if (sl->wait && !sl->token) {
 		sl->token = sim_queue_push(&s->q, s->now, on_collect, sl);
@@ -118,6 +121,15 @@ void sim_sel_changed(struct sim_os *s, int fd)
 			sim_finish(w, -ENOMEM);
 		}
 	}
+}
+
+void sim_sel_changed(struct sim_os *s, int fd)
+{
+	struct sim_sock *k = &s->socks[fd];
+	struct sim_sel *sl = sel_of(s, k->sel);
+
+	if (sl && sim_sock_ready(k, k->sel_events))
+		became_ready(s, sl, fd);
 }
 
 static void recompute_maxfd(struct sim_os *s, struct sim_sel *sl, int si)
@@ -134,12 +146,12 @@ void sim_sel_forget(struct sim_os *s, int fd)
 
 	if (!sl)
 		return;
+	unlink_ready(s, sl, fd);
 	k->sel = -1;
 	k->sel_events = 0;
 	sl->nfds--;
 	if (fd == sl->maxfd)
 		recompute_maxfd(s, sl, si);
-	/* an entry left in the ready FIFO is dropped at the next collect */
 }
 
 int64_t sim_sel_open(struct al_os *os, enum al_poller kind)
@@ -190,7 +202,7 @@ int64_t sim_sel_ctl(struct al_os *os, int sel, int fd, unsigned ev, void *data)
 	k->sel_events = ev;
 	k->sel_data = data;
 	if (sim_sock_ready(k, ev))
-		push_ready(s, sl, fd);
+		became_ready(s, sl, fd);
 	return 0;
 }
 
