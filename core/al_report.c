@@ -27,6 +27,9 @@ enum al_cause al_cause_from_errno(int err)
 		return AL_CAUSE_CORRUPT;
 	case ECANCELED:
 		return AL_CAUSE_CANCELLED;
+	case ENETUNREACH:
+	case EHOSTUNREACH:
+		return AL_CAUSE_UNREACHABLE;
 	default:
 		return AL_CAUSE_OTHER;
 	}
@@ -36,7 +39,7 @@ const char *al_cause_name(enum al_cause c)
 {
 	static const char *const names[AL_CAUSE_COUNT] = {
 		"refused", "reset", "timeout", "emfile", "nomem",
-		"spawn", "fdsetsize", "corrupt", "cancelled", "other",
+		"spawn", "fdsetsize", "corrupt", "cancelled", "unreachable", "other",
 	};
 	return (unsigned)c < AL_CAUSE_COUNT ? names[c] : "?";
 }

@@ -19,6 +19,7 @@ enum al_cause {
 	AL_CAUSE_FDSETSIZE,   /* select: fd >= 1024      */
 	AL_CAUSE_CORRUPT,     /* short or corrupt body   */
 	AL_CAUSE_CANCELLED,   /* ECANCELED               */
+	AL_CAUSE_UNREACHABLE, /* ENETUNREACH: link down  */
 	AL_CAUSE_OTHER,
 	AL_CAUSE_COUNT
 };

@@ -42,6 +42,13 @@ int co_blocking_fetch(struct al_task *t, void *arg)
 	}
 out:
 	os->ops->close(os, f->fd);
-	AL_RETURN(t, f, 0, al_crawl_end(f->crawl, f->page, t->err, &f->resp));
+	f->err = al_crawl_end(f->crawl, f->page, t->err, &f->resp);
+	f->parse = f->err ? 0 : al_crawl_parse_ns(f->crawl, f->resp.body);
+	if (f->parse > 0) {             /* then the crawler parses the page */
+		al_future_init(&f->io, t->fut.loop);
+		os->ops->cpu(os, f->parse, &f->io);
+		AL_AWAIT(t, f, &f->io);
+	}
+	AL_RETURN(t, f, 0, f->err);
 	AL_END(t, f);
 }

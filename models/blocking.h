@@ -11,6 +11,8 @@ struct co_blocking {
 	struct al_crawl *crawl;
 	int64_t page;
 	int fd;
+	int err;
+	int64_t parse;
 	struct al_future io;
 	struct al_http_resp resp;
 	char buf[4096];

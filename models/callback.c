@@ -26,7 +26,9 @@ static void done(struct crawler *cr, int err)
 
 	os->ops->sel_ctl(os, cr->sel, cr->w.fd, 0, NULL);
 	os->ops->close(os, cr->w.fd);
-	al_crawl_end(cr->crawl, cr->page, err, &cr->resp);
+	/* a callback cannot wait: it parses right here, holding up the loop */
+	if (al_crawl_end(cr->crawl, cr->page, err, &cr->resp) == 0)
+		os->ops->cpu(os, al_crawl_parse_ns(cr->crawl, cr->resp.body), NULL);
 }
 
 static void read_response(struct al_waker *w, unsigned events)

@@ -43,13 +43,13 @@ int al_crawl_end(struct al_crawl *c, int64_t page, int err, struct al_http_resp 
 		err = EBADMSG;
 	if (!err && c->verify && resp->sum != al_page_sum(c->sc->seed, page, resp->body))
 		err = EBADMSG;
-	/* The crawler's own work on the page (parsing it), done right here on
-	 * the thread that fetched it: the sim charges it to that thread. */
-	if (!err && c->sc->machine.costs.parse_ns_per_kib > 0)
-		c->os->ops->cpu(c->os, (resp->body + 1023) / 1024 *
-				c->sc->machine.costs.parse_ns_per_kib, NULL);
 	al_crawl_count(c, err, resp->body, resp->sum);
 	return err;
+}
+
+int64_t al_crawl_parse_ns(const struct al_crawl *c, int64_t bytes)
+{
+	return (bytes + 1023) / 1024 * c->sc->machine.costs.parse_ns_per_kib;
 }
 
 void al_crawl_count(struct al_crawl *c, int err, int64_t bytes, uint64_t sum)

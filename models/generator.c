@@ -87,7 +87,10 @@ static int gen_fetch(struct al_task *t, void *arg)
 	}
 out:
 	os->ops->close(os, f->w.fd);
-	al_crawl_end(f->crawl, f->page, t->err, &f->resp);
+	/* parsing is CPU work the loop's thread does now: no other page's
+	 * coroutine runs meanwhile (that is what an event loop is) */
+	if (al_crawl_end(f->crawl, f->page, t->err, &f->resp) == 0)
+		os->ops->cpu(os, al_crawl_parse_ns(f->crawl, f->resp.body), NULL);
 	AL_RETURN(t, f, 0, t->err);
 	AL_END(t, f);
 }

@@ -45,6 +45,9 @@ const struct al_model_desc *al_model_get(enum al_model m);
  * returns the page's final err (EBADMSG if the body did not verify). */
 void al_crawl_begin(struct al_crawl *c);
 int al_crawl_end(struct al_crawl *c, int64_t page, int err, struct al_http_resp *resp);
+/* The CPU time parsing a page of `bytes` costs (parse_per_kib); models
+ * spend it on the fetching thread, as CPU work, after the page ended. */
+int64_t al_crawl_parse_ns(const struct al_crawl *c, int64_t bytes);
 /* Counts a page that ended elsewhere (a worker process): no checks. */
 void al_crawl_count(struct al_crawl *c, int err, int64_t bytes, uint64_t sum);
 

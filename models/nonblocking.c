@@ -70,7 +70,12 @@ static int co_nonblocking(struct al_task *t, void *arg)
 			AL_AWAIT(t, &f->m, &f->spun);
 		}
 		os->ops->close(os, f->fd);
-		al_crawl_end(c, f->page, t->err, &f->resp);
+		if (al_crawl_end(c, f->page, t->err, &f->resp) == 0 &&
+		    al_crawl_parse_ns(c, f->resp.body) > 0) {
+			al_future_init(&f->spun, t->fut.loop);
+			os->ops->cpu(os, al_crawl_parse_ns(c, f->resp.body), &f->spun);
+			AL_AWAIT(t, &f->m, &f->spun);
+		}
 		t->err = 0;
 	}
 	AL_RETURN(t, &f->m, 0, 0);

@@ -156,10 +156,13 @@ static void burst(struct sim_kernel *k, int ci, struct sim_thread *th, int64_t n
 	k->current = th;
 	al_loop_drain(&th->loop);
 	if (!th->loop.ready && (th->cpu_left > 0 || th->cpu_wait)) {
+		/* CPU work runs a quantum at a time (the GIL's switch interval,
+		 * else the time slice): a thread that becomes ready meanwhile is
+		 * seen at the next boundary, where on_core_free preempts. */
 		int64_t slice = th->cpu_left;
 		int64_t quantum = k->gil && k->c->gil_interval_ns ? k->c->gil_interval_ns
 								  : k->c->time_slice_ns;
-		if (quantum > 0 && slice > quantum && others_waiting(k))
+		if (quantum > 0 && slice > quantum)
 			slice = quantum;
 		th->debt += slice;
 		th->cpu_left -= slice;
@@ -330,8 +333,10 @@ int sim_kernel_cpu(struct sim_kernel *k, int64_t ns, struct al_future *wait)
 {
 	struct sim_thread *th = k->current;
 
-	if (!th || ns < 0 || th->cpu_wait)
+	if (!th || ns < 0)
 		return -EINVAL;
+	if (th->cpu_wait || th->cpu_left > 0)
+		return -EBUSY;      /* one thread does one piece of CPU work at a time */
 	th->cpu_left = ns;
 	th->cpu_wait = wait;
 	wait->parked = &th->cpu_wait;

@@ -101,7 +101,8 @@ int64_t sim_kernel_clock(const struct sim_kernel *k);
 void sim_kernel_charge(struct sim_kernel *k, int64_t ns);
 /* The running thread has ns of CPU work to do; wait completes after it
  * (ns == 0: a yield, completing when the current burst ends).  -EINVAL
- * outside a thread. */
+ * outside a thread, -EBUSY if another task of the thread already waits on
+ * CPU work (a thread computes one thing at a time). */
 int sim_kernel_cpu(struct sim_kernel *k, int64_t ns, struct al_future *wait);
 /* The running thread busy-polls: when its burst ends it keeps its core
  * (spinning, the CPU busy) instead of blocking, until a future of its own

@@ -72,7 +72,7 @@ int64_t sim_finish(struct al_future *wait, int64_t r)
 
 static int64_t sim_now(struct al_os *os)
 {
-	return SIM(os)->now;
+	return sim_clock(SIM(os));
 }
 
 static void on_timer(void *arg, int64_t now)
@@ -448,8 +448,10 @@ static int64_t sim_close(struct al_os *os, int fd)
 	if (k->pipe)
 		pipe_close(s, k);
 	sim_sel_forget(s, fd);
+	/* The network's own clock only moves forward: it learns of the close
+	 * at the engine's time, which a burst's clock may be ahead of. */
 	if (k->flow)
-		sim_net_close(&s->net, k->flow, sim_clock(s));
+		sim_net_close(&s->net, k->flow, s->now);
 	k->flow = NULL;
 	sim_queue_cancel(&s->q, k->ttl_token);
 	sim_queue_cancel(&s->q, k->spin_token);

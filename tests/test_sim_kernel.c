@@ -47,6 +47,8 @@ struct boss {
 	struct al_future joined;
 	int i;
 	int spawn_err;
+	int64_t gap_ns;              /* sleep between spawns */
+	struct al_timer tm;
 };
 
 static int boss_fn(struct al_task *t, void *arg)
@@ -60,6 +62,9 @@ static int boss_fn(struct al_task *t, void *arg)
 					      &f->w[f->i], "worker");
 		if (f->ids[f->i] < 0)
 			f->spawn_err = (int)-f->ids[f->i];
+		if (f->gap_ns)
+			AL_AWAIT(t, f, al_sleep_until(t->fut.loop, &f->tm,
+						      sim_kernel_clock(&f->sim->k) + f->gap_ns));
 	}
 	for (f->i = 0; f->i < f->n; f->i++) {
 		if (f->ids[f->i] < 0)
@@ -86,6 +91,8 @@ static void machine(int cores)
 	sc.machine.costs.thread_switch_ns = 1 * US;
 }
 
+static int64_t spawn_gap;
+
 static void run(int n, int64_t work)
 {
 	assert_int_equal(sim_os_init(&sim, &sc, NULL, NULL), 0);
@@ -94,6 +101,7 @@ static void run(int n, int64_t work)
 	memset(&b, 0, sizeof b);
 	b.sim = &sim;
 	b.n = n;
+	b.gap_ns = spawn_gap;
 	for (int i = 0; i < n; i++)
 		b.w[i] = (struct worker){.sim = &sim, .work = work};
 	al_task_start(&boss_task, &main_thread->loop, boss_fn, &b, "boss");
@@ -146,7 +154,28 @@ static void test_gil_serialises_cpu_work(void **state)
 								 : b.w[1].finished_at;
 	assert_true(last >= 20 * MS);
 	assert_true(last < 20 * MS + 10 * US);
-	assert_int_equal(sim.k.involuntary, 2); /* at 5 and 10 ms: 5 ms turns */
+	/* 5 ms turns: the two finish within one turn of each other, not
+	 * one after the other */
+	int64_t gap = b.w[0].finished_at - b.w[1].finished_at;
+	assert_true(gap <= 5 * MS + 10 * US && gap >= -(5 * MS + 10 * US));
+	assert_true(sim.k.involuntary >= 2);
+	sim_os_free(&sim);
+}
+
+/* B arrives while A is in the middle of its CPU work: under the GIL, A
+ * hands over at the next 5 ms boundary instead of running to the end. */
+static void test_gil_hands_over_mid_work(void **state)
+{
+	(void)state;
+	machine(2);
+	sc.machine.costs.gil_interval_ns = 5 * MS;
+	spawn_gap = 1 * MS;
+	run(2, 10 * MS);
+	spawn_gap = 0;
+	/* A 0-5, B 5-10, A 10-15 (done), B 15-20 (done), plus switches */
+	assert_true(b.w[0].finished_at < 16 * MS);
+	assert_true(b.w[1].finished_at > 19 * MS && b.w[1].finished_at < 21 * MS);
+	assert_true(sim.k.involuntary >= 2);
 	sim_os_free(&sim);
 }
 
@@ -173,6 +202,7 @@ int main(void)
 		cmocka_unit_test(test_time_slices_on_one_core),
 		cmocka_unit_test(test_two_cores_run_in_parallel),
 		cmocka_unit_test(test_gil_serialises_cpu_work),
+		cmocka_unit_test(test_gil_hands_over_mid_work),
 		cmocka_unit_test(test_memory_wall_fails_spawns),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
