@@ -32,6 +32,8 @@ int co_evloop(struct al_task *t, void *frame)
 		f->n = (int)t->value;
 		for (f->i = 0; f->i < f->n; f->i++) {
 			struct al_waker *w = f->ev[f->i].data;
+			/* callback = key.data; callback(key, mask): one dispatch */
+			os->ops->cpu(os, c->sc->machine.costs.callback_ns, NULL);
 			w->fn(w, f->ev[f->i].events);
 		}
 		AL_YIELD(t, f);

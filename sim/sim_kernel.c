@@ -48,15 +48,22 @@ static void state(struct sim_kernel *k, struct sim_thread *th, int64_t t, enum a
 
 /* --- becoming runnable */
 
+static void enqueue(struct sim_kernel *k, struct sim_thread *th)
+{
+	th->next = NULL;
+	*k->runq_tail = th;
+	k->runq_tail = &th->next;
+	k->runq_len++;
+	k->procs[th->pid].queued++;
+}
+
 static void on_ready(void *arg, int64_t now)
 {
 	struct sim_thread *th = arg;
 	struct sim_kernel *k = th->k;
 
 	(void)now;
-	th->next = NULL;
-	*k->runq_tail = th;
-	k->runq_tail = &th->next;
+	enqueue(k, th);
 	dispatch(k);
 }
 
@@ -110,6 +117,11 @@ static int may_run(const struct sim_kernel *k, const struct sim_thread *th)
 
 static struct sim_thread *take_runnable(struct sim_kernel *k)
 {
+	/* Every queued thread belongs to one process whose GIL is taken (the
+	 * thread pool under the GIL): nobody can run, and that is O(1) to see. */
+	if (k->runq && !may_run(k, k->runq) &&
+	    k->procs[k->runq->pid].queued == k->runq_len)
+		return NULL;
 	for (struct sim_thread **p = &k->runq; *p; p = &(*p)->next) {
 		struct sim_thread *th = *p;
 		if (!may_run(k, th))
@@ -118,6 +130,8 @@ static struct sim_thread *take_runnable(struct sim_kernel *k)
 		if (k->runq_tail == &th->next)
 			k->runq_tail = p;
 		th->next = NULL;
+		k->runq_len--;
+		k->procs[th->pid].queued--;
 		return th;
 	}
 	return NULL;
@@ -222,9 +236,7 @@ static void on_core_free(void *arg, int64_t now)
 				k->procs[th->pid].gil = NULL;
 			th->state = SIM_T_RUNNABLE;
 			state(k, th, now, AL_ST_RUNNABLE);
-			th->next = NULL;
-			*k->runq_tail = th;
-			k->runq_tail = &th->next;
+			enqueue(k, th);
 			dispatch(k);
 			return;
 		}

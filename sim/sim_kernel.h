@@ -51,6 +51,7 @@ struct sim_thread {
 struct sim_process {
 	struct sim_thread *gil;      /* the thread holding the GIL, or NULL */
 	int threads;                 /* not yet ended */
+	int64_t queued;              /* its threads in the run queue */
 	int64_t vm;                  /* address space reserved by thread stacks */
 	uint32_t lane;
 };
@@ -70,6 +71,7 @@ struct sim_kernel {
 	int ncores;
 	struct sim_core *cores;
 	struct sim_thread *runq, **runq_tail;
+	int64_t runq_len;
 	struct sim_thread **threads;
 	uint32_t nthreads, threads_cap;
 	struct sim_process *procs;
