@@ -82,7 +82,7 @@ static int co_wait(struct al_task *t, void *arg)
 	struct co_wait *f = arg;
 	struct sock *s = f->s;
 	struct al_os *os = s->w.os;
-	int64_t r;
+	int64_t r = 0;  /* set on every path that reads it; the switch hides that */
 
 	AL_BEGIN(f);
 	do {
