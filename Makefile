@@ -107,7 +107,7 @@ unit: $(TESTS)
 e2e: $(B)/asynclab
 	$(Q)pass=0; fail=0; for t in $(SHTESTS); do \
 		echo "== $$t"; \
-		if ASYNCLAB=$(B)/asynclab sh $$t; then pass=$$((pass + 1)); else fail=$$((fail + 1)); fi; \
+		if ASYNCLAB=$(B)/asynclab ASYNCLAB_SANITIZED=$(ASYNCLAB_SANITIZED) sh $$t; then pass=$$((pass + 1)); else fail=$$((fail + 1)); fi; \
 	done; \
 	echo "e2e: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
 
@@ -132,7 +132,7 @@ bench: $(BENCHES)
 asan:
 	$(Q)$(MAKE) --no-print-directory B=build-asan OPT=-O1 \
 		EXTRA_CFLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
-		EXTRA_LDFLAGS='-fsanitize=address,undefined' test
+		EXTRA_LDFLAGS='-fsanitize=address,undefined' ASYNCLAB_SANITIZED=1 test
 
 # --- fuzzing: libFuzzer on the scenario loader, bounded in time
 FUZZ_SRC := $(filter-out app/main.c app/cmd_run.c app/sim_run.c,$(wildcard core/*.c app/*.c))

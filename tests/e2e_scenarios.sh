@@ -10,7 +10,13 @@ trap 'rm -rf "$d"' EXIT
 
 for f in scenarios/*.yaml; do
 	case $f in
-	*/c10m.yaml) echo "skip $f (ten million pages: make bench runs it)"; continue ;;
+	*/c10m.yaml)
+		# ten million pages: ~35 s and 8 GiB a model; a sanitized build
+		# would need three times the memory of this machine
+		if [ -n "${ASYNCLAB_SANITIZED:-}" ]; then
+			echo "skip $f under the sanitizers"
+			continue
+		fi ;;
 	esac
 	"$A" run "$f" --json >"$d/a" 2>"$d/err"
 	rc=$?
