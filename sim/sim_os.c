@@ -116,7 +116,7 @@ static int sim_wait(struct al_os *os)
 /* --- sockets */
 
 /* A new descriptor: the lowest free one, or -EMFILE / -ENOMEM. */
-static int alloc_fd(struct sim_os *s)
+int sim_fd_alloc(struct sim_os *s)
 {
 	struct al_os *os = &s->os;
 
@@ -173,7 +173,7 @@ static int64_t sim_socket(struct al_os *os, int nonblocking)
 
 	(void)nonblocking;
 	sim_syscall(s);
-	fd = alloc_fd(s);
+	fd = sim_fd_alloc(s);
 	if (fd >= 0 && os->sc->workload.timeout_ns > 0) {
 		struct sim_sock *k = &s->socks[fd];
 		k->ttl_token = sim_queue_push(&s->q, sim_clock(s) + os->sc->workload.timeout_ns,
@@ -182,7 +182,7 @@ static int64_t sim_socket(struct al_os *os, int nonblocking)
 	return fd;
 }
 
-static void park(struct sim_sock *k, struct al_future *wait, char *buf, size_t cap)
+void sim_park(struct sim_sock *k, struct al_future *wait, char *buf, size_t cap)
 {
 	k->wait = wait;
 	wait->parked = &k->wait;
@@ -191,7 +191,7 @@ static void park(struct sim_sock *k, struct al_future *wait, char *buf, size_t c
 }
 
 /* A read with nothing to read yet: a futile call, or a parked one. */
-static int64_t would_block(struct sim_os *s, struct sim_sock *k, struct al_future *wait,
+int64_t sim_would_block(struct sim_os *s, struct sim_sock *k, struct al_future *wait,
 			   char *buf, size_t cap)
 {
 	if (!wait) {
@@ -200,72 +200,10 @@ static int64_t would_block(struct sim_os *s, struct sim_sock *k, struct al_futur
 	}
 	if (k->wait)
 		return sim_finish(wait, -EBUSY);
-	park(k, wait, buf, cap);
+	sim_park(k, wait, buf, cap);
 	sim_state(s, sim_lane(s), AL_ST_RECV, 0);
 	return 0;
 }
-
-/* --- pipes: what a write puts in, a read takes out, in order; end of
- * file once the write end is closed and everything was read. */
-
-static int64_t pipe_read(struct sim_os *s, struct sim_sock *k, char *buf, size_t cap,
-			 struct al_future *wait)
-{
-	size_t n = k->plen - k->poff;
-
-	if (n == 0 && k->peer >= 0)
-		return would_block(s, k, wait, buf, cap);
-	if (n > cap)
-		n = cap;
-	memcpy(buf, k->pbuf + k->poff, n);
-	k->poff += n;
-	if (k->poff == k->plen)
-		k->poff = k->plen = 0;
-	return sim_finish(wait, (int64_t)n);
-}
-
-static int64_t pipe_write(struct sim_os *s, struct sim_sock *k, const void *buf, size_t len,
-			  struct al_future *wait)
-{
-	struct sim_sock *r = k->peer >= 0 ? &s->socks[k->peer] : NULL;
-
-	if (!r)
-		return sim_finish(wait, -EPIPE);
-	if (r->plen + len > r->pcap) {
-		size_t cap = r->pcap ? r->pcap : 256;
-		while (cap < r->plen + len)
-			cap *= 2;
-		char *p = realloc(r->pbuf, cap);
-		if (!p)
-			return sim_finish(wait, -ENOMEM);
-		r->pbuf = p;
-		r->pcap = cap;
-	}
-	memcpy(r->pbuf + r->plen, buf, len);
-	r->plen += len;
-	if (r->wait) {
-		struct al_future *w = r->wait;
-		r->wait = NULL;
-		pipe_read(s, r, r->rbuf, r->rcap, w);
-	}
-	return sim_finish(wait, (int64_t)len);
-}
-
-static void pipe_close(struct sim_os *s, struct sim_sock *k)
-{
-	struct sim_sock *o = k->peer >= 0 ? &s->socks[k->peer] : NULL;
-
-	if (o)
-		o->peer = -1;
-	if (o && k->pipe == 2 && o->wait) {   /* the reader sees end of file */
-		struct al_future *w = o->wait;
-		o->wait = NULL;
-		pipe_read(s, o, o->rbuf, o->rcap, w);
-	}
-	free(k->pbuf);
-	k->pbuf = NULL;
-}
-
 
 static void wake(struct sim_sock *k, int64_t r)
 {
@@ -386,7 +324,7 @@ static int64_t sim_connect(struct al_os *os, int fd, int64_t page, struct al_fut
 		s->futile++;
 		return -EINPROGRESS;
 	}
-	park(k, wait, NULL, 0);
+	sim_park(k, wait, NULL, 0);
 	sim_state(s, sim_lane(s), AL_ST_CONNECT, 0);
 	return 0;
 }
@@ -401,7 +339,7 @@ static int64_t sim_send(struct al_os *os, int fd, const void *buf, size_t len,
 	if (!k)
 		return sim_finish(wait, -EBADF);
 	if (k->pipe)
-		return k->pipe == 2 ? pipe_write(s, k, buf, len, wait) : sim_finish(wait, -EBADF);
+		return k->pipe == 2 ? sim_pipe_write(s, k, buf, len, wait) : sim_finish(wait, -EBADF);
 	if (!k->connected) {
 		if (k->flow && !k->conn_err && !wait) {   /* still connecting */
 			s->futile++;
@@ -426,7 +364,7 @@ static int64_t sim_recv(struct al_os *os, int fd, void *buf, size_t cap,
 	if (!k)
 		return sim_finish(wait, -EBADF);
 	if (k->pipe)
-		return k->pipe == 1 ? pipe_read(s, k, buf, cap, wait) : sim_finish(wait, -EBADF);
+		return k->pipe == 1 ? sim_pipe_read(s, k, buf, cap, wait) : sim_finish(wait, -EBADF);
 	if (k->conn_err)
 		return sim_finish(wait, -(int)k->conn_err);
 	if (!k->flow)
@@ -434,7 +372,7 @@ static int64_t sim_recv(struct al_os *os, int fd, void *buf, size_t cap,
 	r = net_recv(s, k, buf, cap);
 	if (r != -EAGAIN)
 		return sim_finish(wait, r);
-	return would_block(s, k, wait, buf, cap);
+	return sim_would_block(s, k, wait, buf, cap);
 }
 
 static int64_t sim_close(struct al_os *os, int fd)
@@ -446,7 +384,7 @@ static int64_t sim_close(struct al_os *os, int fd)
 	if (!k)
 		return -EBADF;
 	if (k->pipe)
-		pipe_close(s, k);
+		sim_pipe_close(s, k);
 	sim_sel_forget(s, fd);
 	/* The network's own clock only moves forward: it learns of the close
 	 * at the engine's time, which a burst's clock may be ahead of. */
@@ -494,7 +432,7 @@ static int64_t sim_spin(struct al_os *os, int fd, unsigned events, struct al_fut
 	return 0;
 }
 
-/* --- what the machine does not model yet */
+/* --- threads and processes (pipes and locks: sim_ipc.c) */
 
 static int64_t sim_spawn(struct al_os *os, enum al_spawn_kind kind, struct al_task *task,
 			 al_coro_fn fn, void *frame, const char *name)
@@ -522,97 +460,6 @@ static int64_t sim_join(struct al_os *os, int64_t id, struct al_future *wait)
 	return r < 0 ? sim_finish(wait, r) : 0;
 }
 
-static int64_t sim_pipe(struct al_os *os, int fds[2])
-{
-	struct sim_os *s = SIM(os);
-	int r, w;
-
-	sim_syscall(s);
-	r = alloc_fd(s);
-	if (r < 0)
-		return r;
-	w = alloc_fd(s);
-	if (w < 0) {
-		sim_close(os, r);
-		return w;
-	}
-	s->socks[r].pipe = 1;
-	s->socks[r].peer = w;
-	s->socks[w].pipe = 2;
-	s->socks[w].peer = r;
-	fds[0] = r;
-	fds[1] = w;
-	return 0;
-}
-
-/* Locks: uncontended lock and unlock stay in user space (a futex's fast
- * path); contention costs a syscall and hands the lock over in FIFO order. */
-static int64_t sim_lock_open(struct al_os *os)
-{
-	struct sim_os *s = SIM(os);
-	struct sim_lock *p = realloc(s->locks, (size_t)(s->nlocks + 1) * sizeof *p);
-
-	if (!p)
-		return -ENOMEM;
-	s->locks = p;
-	s->locks[s->nlocks] = (struct sim_lock){0};
-	return s->nlocks++;
-}
-
-static int64_t sim_lock(struct al_os *os, int64_t lk, struct al_future *wait)
-{
-	struct sim_os *s = SIM(os);
-	struct sim_lock *l = lk >= 0 && lk < s->nlocks ? &s->locks[lk] : NULL;
-
-	if (!l || !wait)
-		return sim_finish(wait, -EINVAL);
-	if (!l->held) {
-		l->held = 1;
-		return sim_finish(wait, 0);
-	}
-	sim_syscall(s);
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 8;
-		struct al_future **w = malloc(cap * sizeof *w);
-		if (!w)
-			return sim_finish(wait, -ENOMEM);
-		for (size_t i = 0; i < l->n; i++) {
-			w[i] = l->w[(l->head + i) % l->cap];
-			if (w[i])
-				w[i]->parked = &w[i];
-		}
-		free(l->w);
-		l->w = w;
-		l->cap = cap;
-		l->head = 0;
-	}
-	struct al_future **slot = &l->w[(l->head + l->n++) % l->cap];
-	*slot = wait;
-	wait->parked = slot;
-	sim_state(s, sim_lane(s), AL_ST_WAIT, 0);
-	return 0;
-}
-
-static int64_t sim_unlock(struct al_os *os, int64_t lk)
-{
-	struct sim_os *s = SIM(os);
-	struct sim_lock *l = lk >= 0 && lk < s->nlocks ? &s->locks[lk] : NULL;
-
-	if (!l || !l->held)
-		return -EPERM;
-	while (l->n > 0) {
-		struct al_future *next = l->w[l->head];
-		l->head = (l->head + 1) % l->cap;
-		l->n--;
-		if (!next)
-			continue;   /* that waiter gave up */
-		sim_syscall(s); /* futex wake */
-		sim_finish(next, 0);  /* the lock passes to it, still held */
-		return 0;
-	}
-	l->held = 0;
-	return 0;
-}
 
 static void on_future(void *arg, int64_t now)
 {

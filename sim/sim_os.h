@@ -110,6 +110,25 @@ struct sim_sock *sim_sock_of(struct sim_os *s, int fd);
 int64_t sim_finish(struct al_future *wait, int64_t r);
 int sim_sock_ready(const struct sim_sock *k, unsigned events);
 
+/* A new descriptor: the lowest free one, or -EMFILE / -ENOMEM. */
+int sim_fd_alloc(struct sim_os *s);
+/* Parks a blocking read on k (one at a time). */
+void sim_park(struct sim_sock *k, struct al_future *wait, char *buf, size_t cap);
+/* A read with nothing to read yet: -EAGAIN (futile) or parked. */
+int64_t sim_would_block(struct sim_os *s, struct sim_sock *k, struct al_future *wait,
+			char *buf, size_t cap);
+
+/* Pipes and locks (sim_ipc.c). */
+int64_t sim_pipe_read(struct sim_os *s, struct sim_sock *k, char *buf, size_t cap,
+		      struct al_future *wait);
+int64_t sim_pipe_write(struct sim_os *s, struct sim_sock *k, const void *buf, size_t len,
+		       struct al_future *wait);
+void sim_pipe_close(struct sim_os *s, struct sim_sock *k);
+int64_t sim_pipe(struct al_os *os, int fds[2]);
+int64_t sim_lock_open(struct al_os *os);
+int64_t sim_lock(struct al_os *os, int64_t lk, struct al_future *wait);
+int64_t sim_unlock(struct al_os *os, int64_t lk);
+
 /* The selector (sim_sel.c): a socket's readiness may have changed; the
  * socket is closing. */
 void sim_sel_changed(struct sim_os *s, int fd);

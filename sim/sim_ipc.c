@@ -1,0 +1,164 @@
+/* Pipes and locks of the simulated machine: how the process model's
+ * workers report back, and the thread model's locked queue. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/sim_os.h"
+
+#define SIM(os) ((struct sim_os *)(os)->impl)
+
+/* --- pipes: what a write puts in, a read takes out, in order; end of
+ * file once the write end is closed and everything was read. */
+
+int64_t sim_pipe_read(struct sim_os *s, struct sim_sock *k, char *buf, size_t cap,
+			 struct al_future *wait)
+{
+	size_t n = k->plen - k->poff;
+
+	if (n == 0 && k->peer >= 0)
+		return sim_would_block(s, k, wait, buf, cap);
+	if (n > cap)
+		n = cap;
+	memcpy(buf, k->pbuf + k->poff, n);
+	k->poff += n;
+	if (k->poff == k->plen)
+		k->poff = k->plen = 0;
+	return sim_finish(wait, (int64_t)n);
+}
+
+int64_t sim_pipe_write(struct sim_os *s, struct sim_sock *k, const void *buf, size_t len,
+			  struct al_future *wait)
+{
+	struct sim_sock *r = k->peer >= 0 ? &s->socks[k->peer] : NULL;
+
+	if (!r)
+		return sim_finish(wait, -EPIPE);
+	if (r->plen + len > r->pcap) {
+		size_t cap = r->pcap ? r->pcap : 256;
+		while (cap < r->plen + len)
+			cap *= 2;
+		char *p = realloc(r->pbuf, cap);
+		if (!p)
+			return sim_finish(wait, -ENOMEM);
+		r->pbuf = p;
+		r->pcap = cap;
+	}
+	memcpy(r->pbuf + r->plen, buf, len);
+	r->plen += len;
+	if (r->wait) {
+		struct al_future *w = r->wait;
+		r->wait = NULL;
+		sim_pipe_read(s, r, r->rbuf, r->rcap, w);
+	}
+	return sim_finish(wait, (int64_t)len);
+}
+
+void sim_pipe_close(struct sim_os *s, struct sim_sock *k)
+{
+	struct sim_sock *o = k->peer >= 0 ? &s->socks[k->peer] : NULL;
+
+	if (o)
+		o->peer = -1;
+	if (o && k->pipe == 2 && o->wait) {   /* the reader sees end of file */
+		struct al_future *w = o->wait;
+		o->wait = NULL;
+		sim_pipe_read(s, o, o->rbuf, o->rcap, w);
+	}
+	free(k->pbuf);
+	k->pbuf = NULL;
+}
+
+
+int64_t sim_pipe(struct al_os *os, int fds[2])
+{
+	struct sim_os *s = SIM(os);
+	int r, w;
+
+	sim_syscall(s);
+	r = sim_fd_alloc(s);
+	if (r < 0)
+		return r;
+	w = sim_fd_alloc(s);
+	if (w < 0) {
+		os->ops->close(os, r);
+		return w;
+	}
+	s->socks[r].pipe = 1;
+	s->socks[r].peer = w;
+	s->socks[w].pipe = 2;
+	s->socks[w].peer = r;
+	fds[0] = r;
+	fds[1] = w;
+	return 0;
+}
+
+/* Locks: uncontended lock and unlock stay in user space (a futex's fast
+ * path); contention costs a syscall and hands the lock over in FIFO order. */
+int64_t sim_lock_open(struct al_os *os)
+{
+	struct sim_os *s = SIM(os);
+	struct sim_lock *p = realloc(s->locks, (size_t)(s->nlocks + 1) * sizeof *p);
+
+	if (!p)
+		return -ENOMEM;
+	s->locks = p;
+	s->locks[s->nlocks] = (struct sim_lock){0};
+	return s->nlocks++;
+}
+
+int64_t sim_lock(struct al_os *os, int64_t lk, struct al_future *wait)
+{
+	struct sim_os *s = SIM(os);
+	struct sim_lock *l = lk >= 0 && lk < s->nlocks ? &s->locks[lk] : NULL;
+
+	if (!l || !wait)
+		return sim_finish(wait, -EINVAL);
+	if (!l->held) {
+		l->held = 1;
+		return sim_finish(wait, 0);
+	}
+	sim_syscall(s);
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 8;
+		struct al_future **w = malloc(cap * sizeof *w);
+		if (!w)
+			return sim_finish(wait, -ENOMEM);
+		for (size_t i = 0; i < l->n; i++) {
+			w[i] = l->w[(l->head + i) % l->cap];
+			if (w[i])
+				w[i]->parked = &w[i];
+		}
+		free(l->w);
+		l->w = w;
+		l->cap = cap;
+		l->head = 0;
+	}
+	struct al_future **slot = &l->w[(l->head + l->n++) % l->cap];
+	*slot = wait;
+	wait->parked = slot;
+	sim_state(s, sim_lane(s), AL_ST_WAIT, 0);
+	return 0;
+}
+
+int64_t sim_unlock(struct al_os *os, int64_t lk)
+{
+	struct sim_os *s = SIM(os);
+	struct sim_lock *l = lk >= 0 && lk < s->nlocks ? &s->locks[lk] : NULL;
+
+	if (!l || !l->held)
+		return -EPERM;
+	while (l->n > 0) {
+		struct al_future *next = l->w[l->head];
+		l->head = (l->head + 1) % l->cap;
+		l->n--;
+		if (!next)
+			continue;   /* that waiter gave up */
+		sim_syscall(s); /* futex wake */
+		sim_finish(next, 0);  /* the lock passes to it, still held */
+		return 0;
+	}
+	l->held = 0;
+	return 0;
+}
+
