@@ -1,7 +1,9 @@
-/* The simulated os: every blocking call parks its future on the socket or
- * the event queue; the loop's wait() pops the next event and jumps the
- * virtual clock to it.  Each socket has at most one event pending, whose
- * token close() cancels, so a closed socket is never touched again. */
+/* The simulated os: the ops table over the simulated kernel (sim_kernel),
+ * network (sim_net), selector (sim_sel) and pipes and locks (sim_ipc).
+ * A blocking call parks its future on the socket; the network's hooks
+ * complete it.  The loop's wait() pops the next event and jumps the
+ * virtual clock to it.  Calls made inside a thread's burst take effect at
+ * the thread's clock (sim_clock), and cost it a syscall each. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,10 +1,7 @@
 /* The simulated machine behind the `os` ops table: a virtual clock driven
- * by the event queue, a socket table, and (for now) a network of fixed
- * delays: connect takes one RTT; a request reaches the server after half an
- * RTT, the server thinks, and the whole response is there half an RTT plus
- * its transfer time (size / bandwidth) later.  The cost model of cores,
- * syscalls and switches, bandwidth sharing, jitter and loss come with the
- * models (docs/ says which figures are modelled). */
+ * by the event queue, a socket table over the simulated network, the
+ * kernel's threads and costs, selectors, pipes and locks
+ * (docs/simulator.md). */
 #ifndef SIM_OS_H
 #define SIM_OS_H
 

@@ -1,4 +1,4 @@
-/* The simulator end to end with the fixed-delay network: the coroutine
+/* The simulator end to end, with fixed delays and sizes: the coroutine
  * crawler proves the core (ten pages take one page's time), the run is
  * deterministic, and every page ends ok or failed with its cause. */
 #include <stdarg.h>
