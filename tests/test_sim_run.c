@@ -1,5 +1,6 @@
 /* The simulator end to end, with fixed delays and sizes: the coroutine
- * crawler proves the core (ten pages take one page's time), the run is
+ * crawler proves the core (ten pages overlap their delays: one page's time
+ * plus the shared link's transfers), the run is
  * deterministic, and every page ends ok or failed with its cause. */
 #include <stdarg.h>
 #include <stddef.h>
