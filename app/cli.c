@@ -296,9 +296,9 @@ static int set_value(struct al_cli *cli, const struct cli_opt *o,
 		cli->size_set = true;
 		return 0;
 	case OPT_PORT:
-		if (parse_u64(v, 65535, &u) < 0 || u == 0)
+		if (parse_u64(v, 65535, &u) < 0)     /* 0: an ephemeral port */
 			return fail(err, errlen,
-				    "--port: '%s' is not a port number (1-65535)", v);
+				    "--port: '%s' is not a port number (0-65535)", v);
 		cli->port = (int)u;
 		cli->port_set = true;
 		return 0;
@@ -483,7 +483,6 @@ const char *al_cli_unavailable(const struct al_cli *cli)
 {
 	switch (cli->cmd) {
 	case AL_CLI_VIEW: return "view";
-	case AL_CLI_SERVE: return "serve";
 	case AL_CLI_CALIBRATE: return "calibrate";
 	case AL_CLI_RUN: break;
 	default: return NULL;

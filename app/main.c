@@ -8,6 +8,7 @@
 
 #include "app/cli.h"
 #include "app/cmd_run.h"
+#include "app/cmd_serve.h"
 #include "app/scenario.h"
 #include "app/timeview.h"
 #include "app/usage.h"
@@ -49,11 +50,13 @@ static int dispatch(const struct al_cli *cli)
 		return al_cmd_run(cli, want_bold());
 	case AL_CLI_CHECK:
 		return check(cli->scenario);
+	case AL_CLI_SERVE:
+		return al_cmd_serve(cli);
 	case AL_CLI_TIMEVIEW:
 		al_timeview_print(stdout, cli->ghz, want_bold());
 		return EXIT_OK;
 	default:
-		/* view, serve, calibrate: refused by al_cli_unavailable */
+		/* view, calibrate: refused by al_cli_unavailable */
 		return EXIT_BAD_INPUT;
 	}
 }

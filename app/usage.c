@@ -12,7 +12,7 @@ static const char usage_all[] =
 	"  run [SCENARIO]       run the crawler under each model and compare them\n"
 	"  check SCENARIO       validate a scenario file and summarise it\n"
 	"  view SCENARIO|FILE   timeline viewer (not yet available)\n"
-	"  serve [SCENARIO]     the origin server alone (not yet available)\n"
+	"  serve [SCENARIO]     the origin server alone (HTTP/1.0 on 127.0.0.1)\n"
 	"  calibrate            measure this machine's costs (not yet available)\n"
 	"  timeview             latencies as if one CPU cycle took one second\n"
 	"  help [COMMAND]       this help, or one command's\n"
@@ -73,11 +73,23 @@ static const char usage_view[] =
 static const char usage_serve[] =
 	"usage: asynclab serve [--port P] [SCENARIO]\n"
 	"\n"
-	"Runs the project's origin server alone, with the scenario's think time\n"
-	"and page size.  Not yet available in this version.\n"
+	"Runs the project's origin server alone on 127.0.0.1: GET / is page 0,\n"
+	"GET /N page N, each after the scenario's think time, with a body of the\n"
+	"scenario's page size whose bytes are a function of (seed, N).  Prints\n"
+	"the URL it listens on, serves until Ctrl-C or SIGTERM, then prints a\n"
+	"summary on stderr.  Without SCENARIO: the built-in default.\n"
 	"\n"
 	"options:\n"
-	"  --port P             TCP port to listen on (1-65535)\n";
+	"  --port P             TCP port to listen on (0-65535; default and 0:\n"
+	"                       a free port, printed)\n"
+	"  -h, --help           print this help\n"
+	"\n"
+	"Exit status: 0 stopped by a signal, 1 cannot listen (port in use,\n"
+	"privileged port), 2 bad input.\n"
+	"\n"
+	"examples:\n"
+	"  asynclab serve --port 8080 scenarios/seed.yaml\n"
+	"  curl -i http://127.0.0.1:8080/3\n";
 
 static const char usage_calibrate[] =
 	"usage: asynclab calibrate [--out FILE]\n"

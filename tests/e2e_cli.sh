@@ -111,7 +111,6 @@ expect "run --png" 2 "--png: $na" -- run --png "$T/t.png"
 expect "run --save" 2 "--save: $na" -- run --save "$T/run"
 expect "run --view" 2 "--view: $na" -- run --view
 expect "view" 2 "view: $na" -- view scenarios/seed.yaml
-expect "serve" 2 "serve: $na" -- serve
 expect "calibrate" 2 "calibrate: $na" -- calibrate
 if [ -e "$T/t.json" ] || [ -e "$T/t.png" ]; then
 	ko "refused features write no file"

@@ -1,0 +1,480 @@
+/* The origin server on libevent: an evconnlistener for accepts, then one
+ * raw non-blocking fd and one struct event per connection, re-armed as the
+ * connection moves through its states:
+ *
+ *   READ --request head--> THINK --timer--> WRITE --last byte--> closed
+ *     \--malformed / unknown page--------> WRITE --> LINGER --> closed
+ *
+ * Raw fds rather than bufferevents: a response is generated straight into
+ * one server-wide scratch buffer and sent from there, so a connection costs
+ * ~600 bytes and no body is ever held (pages reach 1 GiB).  After a partial
+ * send the unsent rest is simply generated again: the bytes are a pure
+ * function of (seed, page, offset).
+ *
+ * max_concurrent follows the simulator (docs/network.md): a connection
+ * holds a slot from accept until its response is sent, and while every
+ * slot is taken the listener is disabled, so waiting connections queue in
+ * the kernel's accept queue, oldest first. */
+#include "net/net_server.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/event_struct.h>
+#include <event2/listener.h>
+
+#include "core/al_assert.h"
+#include "core/al_dist.h"
+#include "core/al_http.h"
+#include "net/net_req.h"
+
+/* Pages draw from al_rng_fork(seed, NET_PAGE_STREAM + page): far from the
+ * small stream numbers the simulator forks. */
+#define NET_PAGE_STREAM UINT64_C(0x5e47e00000000000)
+#define SCRATCH (64 * 1024)
+#define LINGER_MAX (64 * 1024)       /* bytes drained after an error reply */
+#define EMFILE_PAUSE_MS 100
+
+enum conn_state { C_READ, C_THINK, C_WRITE, C_LINGER };
+
+static const char resp_400[] =
+	"HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain\r\n"
+	"Content-Length: 12\r\n\r\nbad request\n";
+static const char resp_404[] =
+	"HTTP/1.0 404 Not Found\r\nContent-Type: text/plain\r\n"
+	"Content-Length: 10\r\n\r\nnot found\n";
+
+/* One connection.  Invariant: ev is initialised and (but in the callback
+ * that is changing state) pending for the current state; a connection in
+ * READ, THINK or WRITE holds one of the server's slots. */
+struct conn {
+	struct net_server *s;
+	struct conn *prev, *next;    /* every open connection */
+	struct event ev;
+	int fd;
+	uint8_t state;
+	uint8_t nodelay;             /* TCP_NODELAY is set */
+	int status;                  /* 200, 400, 404 once known */
+	int64_t page;
+	const char *head;            /* the response head (hbuf or a constant) */
+	int head_len, head_off;
+	int64_t body_len, body_off;
+	int64_t drained;             /* LINGER: bytes read and dropped */
+	char hbuf[96];
+	struct net_req req;
+};
+
+struct net_server {
+	struct event_base *base;
+	struct evconnlistener *lev;
+	struct event *resume;        /* re-enables accepts after EMFILE */
+	struct al_scenario sc;
+	int port;
+	int busy;                    /* connections holding a slot */
+	int listening;               /* the listener is enabled */
+	int paused;                  /* accepts paused after EMFILE */
+	struct conn *conns;
+	struct net_server_stats st;
+	char scratch[SCRATCH];
+};
+
+static const struct timeval idle_tv = {NET_SERVER_IDLE_S, 0};
+static const struct timeval linger_tv = {2, 0};
+
+void net_server_page(const struct al_scenario *sc, int64_t page,
+		     int64_t *think_ns, int64_t *len)
+{
+	struct al_rng rng;
+	int64_t t, l;
+
+	al_rng_fork(&rng, sc->seed, NET_PAGE_STREAM + (uint64_t)page);
+	t = al_dist_draw_i64(&sc->server.think, &rng);
+	l = al_dist_draw_i64(&sc->server.page_size, &rng);
+	*think_ns = t < NET_SERVER_MAX_THINK ? t : NET_SERVER_MAX_THINK;
+	*len = l < NET_SERVER_MAX_PAGE ? l : NET_SERVER_MAX_PAGE;
+}
+
+/* Enables the listener exactly when a connection may be taken. */
+static void update_listener(struct net_server *s)
+{
+	int max = s->sc.server.max_concurrent;
+	int want = !s->paused && (max <= 0 || s->busy < max);
+
+	if (want == s->listening)
+		return;
+	if (want)
+		evconnlistener_enable(s->lev);
+	else
+		evconnlistener_disable(s->lev);
+	s->listening = want;
+}
+
+static void release_slot(struct conn *c)
+{
+	if (c->state == C_LINGER)
+		return;
+	c->s->busy--;
+	update_listener(c->s);
+}
+
+static void conn_close(struct conn *c, int aborted)
+{
+	struct net_server *s = c->s;
+
+	event_del(&c->ev);
+	close(c->fd);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		s->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	s->st.open--;
+	if (aborted)
+		s->st.aborted++;
+	release_slot(c);
+	free(c);
+}
+
+static void conn_arm(struct conn *c, int fd, short what,
+		     event_callback_fn cb, const struct timeval *tv)
+{
+	event_del(&c->ev);
+	event_assign(&c->ev, c->s->base, fd, what, cb, c);
+	event_add(&c->ev, tv);
+}
+
+static void linger_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	ssize_t r;
+
+	if (what & EV_TIMEOUT) {
+		conn_close(c, 0);
+		return;
+	}
+	r = recv(fd, c->s->scratch, SCRATCH, 0);
+	if (r < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (r <= 0 || (c->drained += r) > LINGER_MAX)
+		conn_close(c, 0);
+}
+
+/* The response is out.  A 200 closes at once; an error reply may have
+ * left request bytes unread, and closing over them would send a reset
+ * that can destroy the reply in flight: so half-close, drain, then
+ * close (a lingering close, as nginx does). */
+static void conn_done(struct conn *c)
+{
+	struct net_server *s = c->s;
+
+	if (c->status == 200) {
+		s->st.served++;
+		conn_close(c, 0);
+		return;
+	}
+	if (c->status == 400)
+		s->st.bad_requests++;
+	else
+		s->st.not_found++;
+	release_slot(c);
+	c->state = C_LINGER;
+	shutdown(c->fd, SHUT_WR);
+	conn_arm(c, c->fd, EV_READ | EV_PERSIST, linger_cb, &linger_tv);
+}
+
+static void write_cb(evutil_socket_t fd, short what, void *arg);
+
+/* Sends what is left of the response until done or the socket is full.
+ * The head and as much body as fits go out in one send. */
+static void conn_write(struct conn *c)
+{
+	struct net_server *s = c->s;
+
+	for (;;) {
+		size_t n = 0, take;
+		ssize_t r, sent;
+
+		if (c->head_off < c->head_len) {
+			n = (size_t)(c->head_len - c->head_off);
+			memcpy(s->scratch, c->head + c->head_off, n);
+		}
+		take = SCRATCH - n;
+		if ((int64_t)take > c->body_len - c->body_off)
+			take = (size_t)(c->body_len - c->body_off);
+		al_page_bytes(s->sc.seed, c->page, c->body_off, s->scratch + n, take);
+		n += take;
+		if (n == 0) {
+			conn_done(c);
+			return;
+		}
+		/* A response in one send needs nothing; a longer one must not
+		 * have its last segment wait for an ACK (Nagle). */
+		if (!c->nodelay && (c->head_off > 0 || c->body_off > 0)) {
+			int one = 1;
+
+			setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+			c->nodelay = 1;
+		}
+		r = send(c->fd, s->scratch, n, MSG_NOSIGNAL);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			conn_close(c, 1);    /* EPIPE, ECONNRESET: client gone */
+			return;
+		}
+		s->st.bytes += r;
+		sent = r;
+		if (c->head_off < c->head_len) {
+			int h = c->head_len - c->head_off;
+
+			if (r < h) {
+				c->head_off += (int)r;
+				r = 0;
+			} else {
+				c->head_off = c->head_len;
+				r -= h;
+			}
+		}
+		c->body_off += r;
+		if ((size_t)sent < n)        /* the socket is full: wait */
+			break;
+	}
+	if (c->state != C_WRITE) {
+		c->state = C_WRITE;
+		conn_arm(c, c->fd, EV_WRITE | EV_PERSIST, write_cb, &idle_tv);
+	}
+}
+
+static void write_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)fd;
+	if (what & EV_TIMEOUT)
+		conn_close(c, 1);        /* the client stopped reading */
+	else
+		conn_write(c);
+}
+
+static void think_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)fd;
+	(void)what;
+	conn_write(c);               /* it arms WRITE if the socket fills */
+}
+
+/* The head is complete: answer it. */
+static void respond(struct conn *c)
+{
+	int64_t page = net_req_page(&c->req), think;
+	struct timeval tv;
+
+	event_del(&c->ev);
+	c->state = C_THINK;
+	if (page < 0) {
+		c->status = page == NET_REQ_BAD ? 400 : 404;
+		c->head = page == NET_REQ_BAD ? resp_400 : resp_404;
+		c->head_len = page == NET_REQ_BAD ? (int)sizeof resp_400 - 1
+						  : (int)sizeof resp_404 - 1;
+		c->page = 0;
+		c->body_len = 0;
+		conn_write(c);
+		return;
+	}
+	c->status = 200;
+	c->page = page;
+	net_server_page(&c->s->sc, page, &think, &c->body_len);
+	c->head = c->hbuf;
+	c->head_len = al_http_header(c->hbuf, sizeof c->hbuf, c->body_len);
+	AL_ASSERT(c->head_len > 0);
+	if (think <= 0) {
+		conn_write(c);
+		return;
+	}
+	tv.tv_sec = (time_t)(think / 1000000000);
+	tv.tv_usec = (suseconds_t)(think % 1000000000 / 1000);
+	conn_arm(c, -1, 0, think_cb, &tv);
+}
+
+static void read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	ssize_t r;
+
+	if (what & EV_TIMEOUT) {
+		conn_close(c, 1);
+		return;
+	}
+	r = recv(fd, c->s->scratch, 4096, 0);
+	if (r < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			conn_close(c, 1);
+		return;
+	}
+	if (r == 0) {
+		/* end of stream before the blank line: a 400 if anything came,
+		 * else a connection opened and closed (a readiness probe) */
+		if (c->req.head_len == 0) {
+			conn_close(c, 1);
+			return;
+		}
+		c->req.bad = 1;
+		c->req.done = 1;
+	} else {
+		net_req_feed(&c->req, c->s->scratch, (size_t)r, NET_SERVER_HEAD_MAX);
+	}
+	if (c->req.done)
+		respond(c);
+}
+
+static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
+		      struct sockaddr *sa, int salen, void *arg)
+{
+	struct net_server *s = arg;
+	struct conn *c = malloc(sizeof *c);
+
+	(void)lev;
+	(void)sa;
+	(void)salen;
+	if (!c) {
+		close(fd);
+		s->st.aborted++;
+		return;
+	}
+	memset(c, 0, offsetof(struct conn, req));
+	net_req_init(&c->req);
+	c->s = s;
+	c->fd = fd;
+	c->state = C_READ;
+	c->next = s->conns;
+	if (s->conns)
+		s->conns->prev = c;
+	s->conns = c;
+	s->st.accepted++;
+	if (++s->st.open > s->st.peak_open)
+		s->st.peak_open = s->st.open;
+	s->busy++;
+	event_assign(&c->ev, s->base, fd, EV_READ | EV_PERSIST, read_cb, c);
+	event_add(&c->ev, &idle_tv);
+	update_listener(s);
+}
+
+static void resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct net_server *s = arg;
+
+	(void)fd;
+	(void)what;
+	s->paused = 0;
+	update_listener(s);
+}
+
+/* accept failed: out of fds (EMFILE) keeps the listener readable and would
+ * spin, so pause accepts briefly; other errors are the client's. */
+static void accept_error_cb(struct evconnlistener *lev, void *arg)
+{
+	struct net_server *s = arg;
+	struct timeval tv = {0, EMFILE_PAUSE_MS * 1000};
+	int err = EVUTIL_SOCKET_ERROR();
+
+	(void)lev;
+	if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM)
+		return;
+	s->paused = 1;
+	update_listener(s);
+	event_add(s->resume, &tv);
+}
+
+struct net_server *net_server_new(struct event_base *base,
+				  const struct al_scenario *sc, int port)
+{
+	struct net_server *s;
+	struct sockaddr_in sin;
+	socklen_t len = sizeof sin;
+	int err;
+
+	if (!base || !sc || port < 0 || port > 65535) {
+		errno = EINVAL;
+		return NULL;
+	}
+	s = calloc(1, sizeof *s);
+	if (!s)
+		return NULL;
+	s->base = base;
+	s->sc = *sc;
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons((uint16_t)port);
+	errno = 0;
+	s->lev = evconnlistener_new_bind(base, accept_cb, s,
+		LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
+		NET_SERVER_BACKLOG, (struct sockaddr *)&sin, sizeof sin);
+	if (!s->lev) {
+		err = errno ? errno : EIO;
+		goto fail_listener;
+	}
+	s->listening = 1;
+	evconnlistener_set_error_cb(s->lev, accept_error_cb);
+	s->resume = evtimer_new(base, resume_cb, s);
+	if (!s->resume) {
+		err = ENOMEM;
+		goto fail_resume;
+	}
+	if (getsockname(evconnlistener_get_fd(s->lev), (struct sockaddr *)&sin,
+			&len) < 0) {
+		err = errno;
+		goto fail_name;
+	}
+	s->port = ntohs(sin.sin_port);
+	update_listener(s);
+	return s;
+
+fail_name:
+	event_free(s->resume);
+fail_resume:
+	evconnlistener_free(s->lev);
+fail_listener:
+	free(s);
+	errno = err;
+	return NULL;
+}
+
+int net_server_port(const struct net_server *s)
+{
+	return s->port;
+}
+
+void net_server_stats(const struct net_server *s, struct net_server_stats *out)
+{
+	*out = s->st;
+}
+
+void net_server_free(struct net_server *s)
+{
+	if (!s)
+		return;
+	evconnlistener_free(s->lev);
+	event_free(s->resume);
+	while (s->conns) {
+		struct conn *c = s->conns;
+
+		s->conns = c->next;
+		event_del(&c->ev);
+		close(c->fd);
+		free(c);
+	}
+	free(s);
+}
