@@ -49,7 +49,7 @@ BENCH_SRC := $(wildcard bench/bench_*.c)
 BENCHES  := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 SHTESTS  := $(sort $(wildcard tests/e2e_*.sh))
 
-.PHONY: all run test unit e2e bench asan fuzz install clean deps
+.PHONY: all run test unit e2e bench asan crossbuild fuzz install clean deps
 # test and bench objects are not intermediates to delete after linking
 .SECONDARY:
 .DEFAULT_GOAL := all
@@ -133,6 +133,13 @@ asan:
 	$(Q)$(MAKE) --no-print-directory B=build-asan OPT=-O1 \
 		EXTRA_CFLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
 		EXTRA_LDFLAGS='-fsanitize=address,undefined' ASYNCLAB_SANITIZED=1 test
+
+# --- determinism across builds: -O2 and the -O1 sanitizer build agree
+crossbuild: $(B)/asynclab
+	$(Q)$(MAKE) --no-print-directory B=build-asan OPT=-O1 \
+		EXTRA_CFLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
+		EXTRA_LDFLAGS='-fsanitize=address,undefined' build-asan/asynclab
+	$(Q)sh tests/cross_build.sh $(B)/asynclab build-asan/asynclab
 
 # --- fuzzing: libFuzzer on the scenario loader, bounded in time
 FUZZ_SRC := $(filter-out app/main.c app/cmd_run.c app/sim_run.c,$(wildcard core/*.c app/*.c))
