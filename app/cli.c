@@ -487,8 +487,6 @@ const char *al_cli_unavailable(const struct al_cli *cli)
 	case AL_CLI_RUN: break;
 	default: return NULL;
 	}
-	if (cli->net == AL_CLI_NET_REAL)
-		return "--net real";
 	if (cli->net == AL_CLI_NET_BOTH)
 		return "--net both";
 	if (cli->target)

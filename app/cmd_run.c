@@ -11,6 +11,7 @@
 
 #include "app/report.h"
 #include "app/scenario.h"
+#include "app/real_run.h"
 #include "app/sim_run.h"
 
 /* Loads the scenario and applies --seed, --models and --no-trace.
@@ -87,6 +88,7 @@ static void end_progress(struct progress *p)
 int al_cmd_run(const struct al_cli *cli, bool bold)
 {
 	struct progress prog = {0};
+	struct real_server server = {0};
 	struct al_scenario sc;
 	struct al_run_set rs;
 	char err[512];
@@ -97,7 +99,12 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 		return status;
 	memset(&rs, 0, sizeof rs);
 	rs.sc = &sc;
-	rs.net = "sim";
+	rs.net = cli->net == AL_CLI_NET_REAL ? "real" : "sim";
+	if (cli->net == AL_CLI_NET_REAL &&
+	    real_server_start(&sc, &server, err, sizeof err) != 0) {
+		fprintf(stderr, "asynclab: run: %s\n", err);
+		return 1;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &prog.start);
 	if (isatty(STDERR_FILENO))
 		sim_run_on_progress(on_progress, &prog);
@@ -109,7 +116,9 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 		memset(r, 0, sizeof *r);
 		err[0] = '\0';
 		errno = 0;
-		int ok = sim_run_model(&sc, (enum al_model)m, r, err, sizeof err) == 0;
+		int ok = (cli->net == AL_CLI_NET_REAL
+			  ? real_run_model(&sc, &server, (enum al_model)m, r, err, sizeof err)
+			  : sim_run_model(&sc, (enum al_model)m, r, err, sizeof err)) == 0;
 		int saved = errno;
 
 		end_progress(&prog);
@@ -132,6 +141,7 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 		}
 	}
 	sim_run_on_progress(NULL, NULL);
+	real_server_stop(&server);
 	if (rs.nrows == 0 && rs.broken == 0) {
 		unsigned u = rs.unavailable;
 

@@ -103,7 +103,6 @@ expect "timeview --ghz 101" 2 "--ghz" -- timeview --ghz 101
 
 # What this version does not have is refused, with exit status 2.
 na="not yet available in this version"
-expect "run --net real" 2 "--net real: $na" -- run --net real
 expect "run --net both" 2 "--net both: $na" -- run --net both
 expect "run --target" 2 "--target: $na" -- run --target http://127.0.0.1:8080/
 expect "run --trace" 2 "--trace: $na" -- run --trace "$T/t.json"

@@ -1,0 +1,175 @@
+/* The real backend's runner: the origin server in a child process (client
+ * and server each get this machine's fd limit), the model in this one. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <event2/event.h>
+
+#include "app/real_run.h"
+#include "models/model.h"
+#include "net/net_os.h"
+#include "net/net_server.h"
+
+static void on_signal(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	event_base_loopbreak(arg);
+}
+
+/* The child: serve until SIGTERM; its port goes up the pipe. */
+static void serve_child(const struct al_scenario *sc, int wfd)
+{
+	struct event_base *base = event_base_new();
+	struct net_server *s = base ? net_server_new(base, sc, 0) : NULL;
+	struct event *term = s ? evsignal_new(base, SIGTERM, on_signal, base) : NULL;
+	char line[32];
+
+	if (!term || event_add(term, NULL) != 0)
+		_exit(1);
+	int n = snprintf(line, sizeof line, "%d\n", net_server_port(s));
+	if (write(wfd, line, (size_t)n) != n)
+		_exit(1);
+	close(wfd);
+	event_base_dispatch(base);
+	event_free(term);
+	net_server_free(s);
+	event_base_free(base);
+	_exit(0);
+}
+
+int real_server_start(const struct al_scenario *sc, struct real_server *srv, char *err,
+		      size_t errlen)
+{
+	int fds[2];
+	char buf[32] = "";
+
+	if (pipe(fds) != 0) {
+		snprintf(err, errlen, "origin server: pipe: %s", strerror(errno));
+		return -1;
+	}
+	fflush(NULL);
+	srv->pid = fork();
+	if (srv->pid < 0) {
+		snprintf(err, errlen, "origin server: fork: %s", strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (srv->pid == 0) {
+		close(fds[0]);
+		serve_child(sc, fds[1]);
+	}
+	close(fds[1]);
+	struct pollfd p = {.fd = fds[0], .events = POLLIN};
+	ssize_t n = poll(&p, 1, 5000) == 1 ? read(fds[0], buf, sizeof buf - 1) : -1;
+	close(fds[0]);
+	srv->port = n > 0 ? atoi(buf) : 0;
+	if (srv->port <= 0) {
+		snprintf(err, errlen, "origin server: did not start within 5 s");
+		real_server_stop(srv);
+		return -1;
+	}
+	return 0;
+}
+
+void real_server_stop(struct real_server *srv)
+{
+	if (srv->pid <= 0)
+		return;
+	kill(srv->pid, SIGTERM);
+	for (int i = 0; i < 500; i++) {
+		if (waitpid(srv->pid, NULL, WNOHANG) == srv->pid) {
+			srv->pid = 0;
+			return;
+		}
+		struct timespec ts = {0, 10000000};
+		nanosleep(&ts, NULL);
+	}
+	kill(srv->pid, SIGKILL);
+	waitpid(srv->pid, NULL, 0);
+	srv->pid = 0;
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t tv_ns(struct timeval tv)
+{
+	return (int64_t)tv.tv_sec * 1000000000 + (int64_t)tv.tv_usec * 1000;
+}
+
+int real_run_model(const struct al_scenario *sc, const struct real_server *srv,
+		   enum al_model m, struct al_report *out, char *err, size_t errlen)
+{
+	const struct al_model_desc *md = al_model_get(m);
+	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)srv->port)};
+	struct al_loop loop;
+	struct net_os n;
+	struct al_task main_task;
+	struct al_crawl crawl;
+	struct al_model_frame *frame;
+	struct rusage r0, r1;
+
+	memset(out, 0, sizeof *out);
+	out->model = m;
+	if (!md || (m != AL_MODEL_SYNC && m != AL_MODEL_NONBLOCKING)) {
+		snprintf(err, errlen, "%s: not yet available on real sockets", al_model_name(m));
+		errno = ENOSYS;
+		return -1;
+	}
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	frame = calloc(1, md->frame_size);
+	if (!frame) {
+		snprintf(err, errlen, "out of memory");
+		errno = ENOMEM;
+		return -1;
+	}
+	al_loop_init(&loop, NULL);
+	net_os_init(&n, sc, &loop, &addr);
+	crawl = (struct al_crawl){
+		.os = &n.os, .sc = sc, .cfg = &sc->models[m], .pages = sc->workload.pages,
+		.verify = 1,
+	};
+	frame->crawl = &crawl;
+	getrusage(RUSAGE_SELF, &r0);
+	int64_t t0 = now_ns();
+	al_task_start(&main_task, &loop, md->main, frame, al_model_name(m));
+	int rc = al_loop_run(&loop);
+	int64_t t1 = now_ns();
+	getrusage(RUSAGE_SELF, &r1);
+	free(frame);
+	if (rc != 0) {
+		int64_t lost = crawl.pages - crawl.ok - crawl.failed;
+		crawl.failed += lost;
+		crawl.failures[AL_CAUSE_OTHER] += lost;
+	}
+	out->elapsed_ns = t1 - t0;
+	out->pages_ok = crawl.ok;
+	out->pages_failed = crawl.failed;
+	memcpy(out->failures, crawl.failures, sizeof out->failures);
+	out->bytes = crawl.bytes;
+	out->checksum = crawl.checksum;
+	out->cpu_busy_ns = tv_ns(r1.ru_utime) - tv_ns(r0.ru_utime) + tv_ns(r1.ru_stime) -
+			   tv_ns(r0.ru_stime);
+	out->context_switches = (r1.ru_nvcsw - r0.ru_nvcsw) + (r1.ru_nivcsw - r0.ru_nivcsw);
+	out->syscalls = n.syscalls;
+	out->futile_syscalls = n.futile;
+	out->peak_memory_bytes = (int64_t)r1.ru_maxrss * 1024;
+	out->peak_concurrency = crawl.peak_inflight;
+	return 0;
+}

@@ -1,0 +1,31 @@
+#!/bin/sh
+# The same models on real sockets against our origin server (a child
+# process on an ephemeral loopback port): every page arrives and is
+# verified byte for byte, the busy-poll burns its CPU, and no server is left
+# behind.
+A=${ASYNCLAB:-./asynclab}
+pass=0
+fail=0
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+
+check() { # name, condition result
+	if [ "$2" = 0 ]; then pass=$((pass + 1)); echo "ok   $1"; else fail=$((fail + 1)); echo "FAIL $1"; fi
+}
+
+"$A" run --net real --models sync,nonblocking --json >"$out" 2>/dev/null
+check "run --net real exits 0" $?
+n=$(grep -c '"pages_ok": 10,' "$out")
+[ "$n" = 2 ]; check "both models: 10 of 10 pages verified" $?
+grep -q '"net": "real"' "$out"; check "the JSON says net real" $?
+busy=$(awk '/"model": "nonblocking"/ { f = 1 } f && /"cpu_busy_ns"/ { gsub(/[^0-9]/, ""); print; exit }' "$out")
+el=$(awk '/"model": "nonblocking"/ { f = 1 } f && /"elapsed_ns"/ { gsub(/[^0-9]/, ""); print; exit }' "$out")
+[ -n "$busy" ] && [ "$busy" -gt $((el / 2)) ]; check "nonblocking keeps the CPU busy (> 50 % of elapsed)" $?
+sleep 0.2
+! pgrep -f "asynclab run --net real" >/dev/null 2>&1
+check "no server left behind" $?
+"$A" run --net real --models asyncio >/dev/null 2>"$out"
+[ $? -eq 2 ] && grep -q "not yet available" "$out"; check "models not yet on real sockets are refused" $?
+
+echo "real: $pass passed, $fail failed"
+[ $fail -eq 0 ]
