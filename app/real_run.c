@@ -123,11 +123,11 @@ int real_run_model(const struct al_scenario *sc, const struct real_server *srv,
 	struct al_task main_task;
 	struct al_crawl crawl;
 	struct al_model_frame *frame;
-	struct rusage r0, r1;
+	struct rusage r0, r1, c0, c1;
 
 	memset(out, 0, sizeof *out);
 	out->model = m;
-	if (!md || (m != AL_MODEL_SYNC && m != AL_MODEL_NONBLOCKING)) {
+	if (!md || m == AL_MODEL_CALLBACK || m == AL_MODEL_GENERATOR || m == AL_MODEL_ASYNCIO) {
 		snprintf(err, errlen, "%s: not yet available on real sockets", al_model_name(m));
 		errno = ENOSYS;
 		return -1;
@@ -147,11 +147,14 @@ int real_run_model(const struct al_scenario *sc, const struct real_server *srv,
 	};
 	frame->crawl = &crawl;
 	getrusage(RUSAGE_SELF, &r0);
+	getrusage(RUSAGE_CHILDREN, &c0);
 	int64_t t0 = now_ns();
 	al_task_start(&main_task, &loop, md->main, frame, al_model_name(m));
 	int rc = al_loop_run(&loop);
+	net_os_free(&n);
 	int64_t t1 = now_ns();
 	getrusage(RUSAGE_SELF, &r1);
+	getrusage(RUSAGE_CHILDREN, &c1);
 	free(frame);
 	if (rc != 0) {
 		int64_t lost = crawl.pages - crawl.ok - crawl.failed;
@@ -164,9 +167,12 @@ int real_run_model(const struct al_scenario *sc, const struct real_server *srv,
 	memcpy(out->failures, crawl.failures, sizeof out->failures);
 	out->bytes = crawl.bytes;
 	out->checksum = crawl.checksum;
+	/* this process and the workers it forked and reaped (process model) */
 	out->cpu_busy_ns = tv_ns(r1.ru_utime) - tv_ns(r0.ru_utime) + tv_ns(r1.ru_stime) -
-			   tv_ns(r0.ru_stime);
-	out->context_switches = (r1.ru_nvcsw - r0.ru_nvcsw) + (r1.ru_nivcsw - r0.ru_nivcsw);
+			   tv_ns(r0.ru_stime) + tv_ns(c1.ru_utime) - tv_ns(c0.ru_utime) +
+			   tv_ns(c1.ru_stime) - tv_ns(c0.ru_stime);
+	out->context_switches = (r1.ru_nvcsw - r0.ru_nvcsw) + (r1.ru_nivcsw - r0.ru_nivcsw) +
+				(c1.ru_nvcsw - c0.ru_nvcsw) + (c1.ru_nivcsw - c0.ru_nivcsw);
 	out->syscalls = n.syscalls;
 	out->futile_syscalls = n.futile;
 	out->peak_memory_bytes = (int64_t)r1.ru_maxrss * 1024;

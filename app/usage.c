@@ -38,7 +38,7 @@ static const char usage_run[] =
 	"  --seed N             override the scenario's seed (unsigned integer)\n"
 	"  --json               print one JSON object instead of the table\n"
 	"  --no-trace           do not record the trace (for very large runs)\n"
-	"  --net sim|real|both  backend (default sim; real: sync and nonblocking so far; both: not yet)\n"
+	"  --net sim|real|both  backend (default sim; real: all but the event loops so far; both: not yet)\n"
 	"  --target URL         crawl this HTTP server (not yet available)\n"
 	"  --trace FILE.json    write a Perfetto trace (not yet available)\n"
 	"  --png FILE.png       draw the timelines to a PNG (not yet available)\n"

@@ -30,15 +30,25 @@ const struct al_model_desc *al_model_get(enum al_model m)
 	}
 }
 
+/* Accounting is atomic: on the real backend a pool's threads end pages at
+ * the same time (relaxed order is enough: the totals are read after the
+ * threads are joined). */
+#define ADD(p, v) __atomic_add_fetch((p), (v), __ATOMIC_RELAXED)
+
 void al_crawl_begin(struct al_crawl *c)
 {
-	if (++c->inflight > c->peak_inflight)
-		c->peak_inflight = c->inflight;
+	int64_t now = ADD(&c->inflight, 1);
+	int64_t peak = __atomic_load_n(&c->peak_inflight, __ATOMIC_RELAXED);
+
+	while (now > peak &&
+	       !__atomic_compare_exchange_n(&c->peak_inflight, &peak, now, 1,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
 }
 
 int al_crawl_end(struct al_crawl *c, int64_t page, int err, struct al_http_resp *resp)
 {
-	c->inflight--;
+	ADD(&c->inflight, -1);
 	if (!err && al_http_resp_finish(resp) != 0)
 		err = EBADMSG;
 	if (!err && c->verify && resp->sum != al_page_sum(c->sc->seed, page, resp->body))
@@ -55,11 +65,11 @@ int64_t al_crawl_parse_ns(const struct al_crawl *c, int64_t bytes)
 void al_crawl_count(struct al_crawl *c, int err, int64_t bytes, uint64_t sum)
 {
 	if (err) {
-		c->failed++;
-		c->failures[al_cause_from_errno(err)]++;
+		ADD(&c->failed, 1);
+		ADD(&c->failures[al_cause_from_errno(err)], 1);
 		return;
 	}
-	c->ok++;
-	c->bytes += bytes;
-	c->checksum += sum;
+	ADD(&c->ok, 1);
+	ADD(&c->bytes, bytes);
+	ADD(&c->checksum, sum);
 }

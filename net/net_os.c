@@ -1,14 +1,32 @@
 /* The real os, blocking subset: see net_os.h. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "net/net_os.h"
 
 #define NET(os) ((struct net_os *)(os)->impl)
+
+/* The thread running now: whose timers wait() looks at. */
+static _Thread_local struct net_thread *current;
+
+static struct net_thread *me(struct net_os *n)
+{
+	return current ? current : &n->main;
+}
+
+static void count(int64_t *c)
+{
+	__atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
+}
 
 static int64_t mono_ns(void)
 {
@@ -30,9 +48,9 @@ static int64_t finish(struct al_future *wait, int64_t r)
 
 static int64_t sys(struct net_os *n, int64_t r)
 {
-	n->syscalls++;
+	count(&n->syscalls);
 	if (r < 0 && (errno == EAGAIN || errno == EINPROGRESS))
-		n->futile++;
+		count(&n->futile);
 	return r < 0 ? -errno : r;
 }
 
@@ -43,7 +61,7 @@ static int64_t net_now(struct al_os *os)
 
 static void net_timer_start(struct al_os *os, struct al_timer *tm)
 {
-	struct net_os *n = NET(os);
+	struct net_thread *n = me(NET(os));
 
 	if (n->ntimers == (int)(sizeof n->timers / sizeof n->timers[0])) {
 		al_future_set(&tm->fut, 0, ENOMEM);
@@ -54,7 +72,7 @@ static void net_timer_start(struct al_os *os, struct al_timer *tm)
 
 static void net_timer_cancel(struct al_os *os, struct al_timer *tm)
 {
-	struct net_os *n = NET(os);
+	struct net_thread *n = me(NET(os));
 
 	for (int i = 0; i < n->ntimers; i++)
 		if (n->timers[i] == tm) {
@@ -66,7 +84,7 @@ static void net_timer_cancel(struct al_os *os, struct al_timer *tm)
 /* Nothing external can happen but timers: sleep until the earliest. */
 static int net_wait(struct al_os *os)
 {
-	struct net_os *n = NET(os);
+	struct net_thread *n = me(NET(os));
 	int best = -1;
 
 	for (int i = 0; i < n->ntimers; i++)
@@ -115,6 +133,8 @@ static int64_t net_send(struct al_os *os, int fd, const void *buf, size_t len,
 		return sys(n, send(fd, buf, len, MSG_NOSIGNAL));
 	while (done < len) {
 		ssize_t r = send(fd, (const char *)buf + done, len - done, MSG_NOSIGNAL);
+		if (r < 0 && errno == ENOTSOCK)     /* a pipe */
+			r = write(fd, (const char *)buf + done, len - done);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (sys(n, r) < 0)
@@ -129,9 +149,11 @@ static int64_t net_recv(struct al_os *os, int fd, void *buf, size_t cap, struct 
 	struct net_os *n = NET(os);
 	ssize_t r;
 
-	do
+	do {
 		r = recv(fd, buf, cap, 0);
-	while (r < 0 && errno == EINTR && wait);
+		if (r < 0 && errno == ENOTSOCK)     /* a pipe */
+			r = read(fd, buf, cap);
+	} while (r < 0 && errno == EINTR && wait);
 	return finish(wait, sys(n, r));
 }
 
@@ -151,13 +173,13 @@ static int64_t net_spin(struct al_os *os, int fd, unsigned events, struct al_fut
 
 	for (;;) {
 		int r = poll(&p, 1, 0);
-		n->syscalls++;
+		count(&n->syscalls);
 		if (r > 0)
 			break;
 		if (r < 0 && errno != EINTR)
 			return finish(wait, -errno);
 		futile++;
-		n->futile++;
+		count(&n->futile);
 	}
 	return finish(wait, futile);
 }
@@ -192,41 +214,103 @@ static int64_t net_sel_close(struct al_os *os, int sel)
 	return nosys();
 }
 
+static void *thread_main(void *arg)
+{
+	struct net_thread *t = arg;
+
+	current = t;
+	al_loop_run(&t->loop);
+	return NULL;
+}
+
+/* A new thread (or process) runs task on a loop of its own. */
 static int64_t net_spawn(struct al_os *os, enum al_spawn_kind kind, struct al_task *task,
 			 al_coro_fn fn, void *frame, const char *name)
 {
-	(void)os; (void)kind; (void)task; (void)fn; (void)frame; (void)name;
-	return nosys();
+	struct net_os *n = NET(os);
+	struct net_thread *t;
+
+	if (n->nspawned == NET_MAX_SPAWN)
+		return -EAGAIN;
+	t = calloc(1, sizeof *t);
+	if (!t)
+		return -ENOMEM;
+	al_loop_init(&t->loop, os);
+	al_task_start(task, &t->loop, fn, frame, name);
+	count(&n->syscalls);
+	if (kind == AL_SPAWN_PROCESS) {
+		fflush(NULL);
+		pid_t pid = fork();
+		if (pid < 0) {
+			int e = errno;
+			free(t);
+			return -e;
+		}
+		if (pid == 0) {
+			current = t;
+			al_loop_run(&t->loop);
+			_exit(0);
+		}
+		t->pid = pid;
+	} else {
+		int e = pthread_create(&t->tid, NULL, thread_main, t);
+		if (e) {
+			free(t);
+			return -e;
+		}
+	}
+	n->spawned[n->nspawned] = t;
+	return n->nspawned++;
 }
 
 static int64_t net_join(struct al_os *os, int64_t id, struct al_future *wait)
 {
-	(void)os; (void)id;
-	return finish(wait, nosys());
+	struct net_os *n = NET(os);
+	struct net_thread *t = id >= 0 && id < n->nspawned ? n->spawned[id] : NULL;
+
+	if (!t || t->joined)
+		return finish(wait, -ESRCH);
+	count(&n->syscalls);
+	if (t->pid)
+		waitpid(t->pid, NULL, 0);
+	else
+		pthread_join(t->tid, NULL);
+	t->joined = 1;
+	return finish(wait, 0);
 }
 
 static int64_t net_pipe(struct al_os *os, int fds[2])
 {
-	(void)os; (void)fds;
-	return nosys();
+	return sys(NET(os), pipe2(fds, O_CLOEXEC));
 }
 
 static int64_t net_lock_open(struct al_os *os)
 {
-	(void)os;
-	return nosys();
+	struct net_os *n = NET(os);
+
+	if (n->nlocks == NET_MAX_LOCKS)
+		return -ENOMEM;
+	pthread_mutex_init(&n->locks[n->nlocks], NULL);
+	return n->nlocks++;
 }
 
 static int64_t net_lock(struct al_os *os, int64_t lk, struct al_future *wait)
 {
-	(void)os; (void)lk;
-	return finish(wait, nosys());
+	struct net_os *n = NET(os);
+
+	if (lk < 0 || lk >= n->nlocks)
+		return finish(wait, -EINVAL);
+	pthread_mutex_lock(&n->locks[lk]);
+	return finish(wait, 0);
 }
 
 static int64_t net_unlock(struct al_os *os, int64_t lk)
 {
-	(void)os; (void)lk;
-	return nosys();
+	struct net_os *n = NET(os);
+
+	if (lk < 0 || lk >= n->nlocks)
+		return -EINVAL;
+	return -pthread_mutex_unlock(&n->locks[lk]);
 }
 
 /* The real crawler's work on a page is what it really does (checking it);
@@ -269,10 +353,28 @@ static const struct al_os_ops net_ops = {
 	.mem = net_mem,
 };
 
+void net_os_free(struct net_os *n)
+{
+	for (int i = 0; i < n->nspawned; i++) {
+		struct net_thread *t = n->spawned[i];
+		if (!t->joined) {
+			if (t->pid)
+				waitpid(t->pid, NULL, 0);
+			else
+				pthread_join(t->tid, NULL);
+		}
+		free(t);
+	}
+	for (int i = 0; i < n->nlocks; i++)
+		pthread_mutex_destroy(&n->locks[i]);
+	n->nspawned = n->nlocks = 0;
+}
+
 void net_os_init(struct net_os *n, const struct al_scenario *sc, struct al_loop *loop,
 		 const struct sockaddr_in *addr)
 {
 	memset(n, 0, sizeof *n);
+	current = NULL;
 	n->addr = *addr;
 	n->t0 = mono_ns();
 	n->os = (struct al_os){.ops = &net_ops, .loop = loop, .sc = sc, .impl = n};

@@ -13,10 +13,13 @@ check() { # name, condition result
 	if [ "$2" = 0 ]; then pass=$((pass + 1)); echo "ok   $1"; else fail=$((fail + 1)); echo "FAIL $1"; fi
 }
 
-"$A" run --net real --models sync,nonblocking --json >"$out" 2>/dev/null
+"$A" run --net real --models sync,process,thread,nonblocking --json >"$out" 2>/dev/null
 check "run --net real exits 0" $?
 n=$(grep -c '"pages_ok": 10,' "$out")
-[ "$n" = 2 ]; check "both models: 10 of 10 pages verified" $?
+[ "$n" = 4 ]; check "sync, process, thread, nonblocking: 10 of 10 pages verified each" $?
+el() { awk -v m="$1" '$0 ~ "\"model\": \"" m "\"" { f = 1 } f && /"elapsed_ns"/ { gsub(/[^0-9]/, ""); print; exit }' "$out"; }
+[ "$(el thread)" -lt $(( $(el sync) / 4 )) ]; check "threads overlap the pages' waits (< 1/4 of sync)" $?
+[ "$(el process)" -lt $(( $(el sync) / 3 )) ]; check "processes overlap them too (< 1/3 of sync)" $?
 grep -q '"net": "real"' "$out"; check "the JSON says net real" $?
 busy=$(awk '/"model": "nonblocking"/ { f = 1 } f && /"cpu_busy_ns"/ { gsub(/[^0-9]/, ""); print; exit }' "$out")
 el=$(awk '/"model": "nonblocking"/ { f = 1 } f && /"elapsed_ns"/ { gsub(/[^0-9]/, ""); print; exit }' "$out")
