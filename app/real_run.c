@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -26,21 +27,41 @@ static void on_signal(evutil_socket_t fd, short what, void *arg)
 	event_base_loopbreak(arg);
 }
 
-/* The child: serve until SIGTERM; its port goes up the pipe. */
-static void serve_child(const struct al_scenario *sc, int wfd)
+static pid_t parent_pid;
+
+/* Every 100 ms: is the parent still there?  (Belt and braces with
+ * PR_SET_PDEATHSIG: however the parent dies, no orphan server.) */
+static void on_check_parent(evutil_socket_t fd, short what, void *arg)
 {
+	(void)fd;
+	(void)what;
+	if (getppid() != parent_pid)
+		event_base_loopbreak(arg);
+}
+
+/* The child: serve until SIGTERM, or until the parent goes away; its port
+ * goes up the pipe. */
+static void serve_child(const struct al_scenario *sc, int wfd, pid_t parent)
+{
+	parent_pid = parent;
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
+		_exit(1);
 	struct event_base *base = event_base_new();
 	struct net_server *s = base ? net_server_new(base, sc, 0) : NULL;
 	struct event *term = s ? evsignal_new(base, SIGTERM, on_signal, base) : NULL;
 	char line[32];
 
-	if (!term || event_add(term, NULL) != 0)
+	struct event *watch = term ? event_new(base, -1, EV_PERSIST, on_check_parent, base)
+				   : NULL;
+	struct timeval every = {0, 100000};
+	if (!watch || event_add(term, NULL) != 0 || event_add(watch, &every) != 0)
 		_exit(1);
 	int n = snprintf(line, sizeof line, "%d\n", net_server_port(s));
 	if (write(wfd, line, (size_t)n) != n)
 		_exit(1);
 	close(wfd);
 	event_base_dispatch(base);
+	event_free(watch);
 	event_free(term);
 	net_server_free(s);
 	event_base_free(base);
@@ -57,6 +78,8 @@ int real_server_start(const struct al_scenario *sc, struct real_server *srv, cha
 		snprintf(err, errlen, "origin server: pipe: %s", strerror(errno));
 		return -1;
 	}
+	pid_t parent = getpid();
+
 	fflush(NULL);
 	srv->pid = fork();
 	if (srv->pid < 0) {
@@ -67,7 +90,7 @@ int real_server_start(const struct al_scenario *sc, struct real_server *srv, cha
 	}
 	if (srv->pid == 0) {
 		close(fds[0]);
-		serve_child(sc, fds[1]);
+		serve_child(sc, fds[1], parent);
 	}
 	close(fds[1]);
 	struct pollfd p = {.fd = fds[0], .events = POLLIN};
@@ -75,7 +98,8 @@ int real_server_start(const struct al_scenario *sc, struct real_server *srv, cha
 	close(fds[0]);
 	srv->port = n > 0 ? atoi(buf) : 0;
 	if (srv->port <= 0) {
-		snprintf(err, errlen, "origin server: did not start within 5 s");
+		snprintf(err, errlen, n == 0 ? "origin server: exited at once (see its message above)"
+					     : "origin server: did not start within 5 s");
 		real_server_stop(srv);
 		return -1;
 	}
@@ -156,8 +180,10 @@ int real_run_model(const struct al_scenario *sc, const struct real_server *srv,
 	getrusage(RUSAGE_SELF, &r1);
 	getrusage(RUSAGE_CHILDREN, &c1);
 	free(frame);
-	if (rc != 0) {
-		int64_t lost = crawl.pages - crawl.ok - crawl.failed;
+	/* pages that never ended (a run cut short) count as failed */
+	int64_t lost = crawl.pages - crawl.ok - crawl.failed;
+	(void)rc;
+	if (lost > 0) {
 		crawl.failed += lost;
 		crawl.failures[AL_CAUSE_OTHER] += lost;
 	}

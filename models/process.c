@@ -145,6 +145,10 @@ static int co_process(struct al_task *t, void *arg)
 		f->have += (size_t)t->value;
 		take_records(f);
 	}
+	/* the pipe went quiet past the timeout (a worker died): the pages
+	 * it never reported fail */
+	for (; f->ended < c->pages; f->ended++)
+		al_crawl_count(c, t->err ? t->err : EPIPE, 0, 0);
 	for (f->i = 0; f->i < f->nworkers; f->i++) {
 		if (f->ids[f->i] < 0)
 			continue;

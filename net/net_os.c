@@ -144,11 +144,30 @@ static int64_t net_send(struct al_os *os, int fd, const void *buf, size_t len,
 	return finish(wait, (int64_t)len);
 }
 
+/* A blocking read waits at most the scenario's page timeout: a stalled
+ * server (or a dead worker holding a pipe) fails the call with ETIMEDOUT
+ * instead of hanging the run. */
+static int ready_within(struct net_os *n, int fd)
+{
+	int64_t t = n->os.sc->workload.timeout_ns;
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	int r;
+
+	if (t <= 0)
+		return 0;
+	do
+		r = poll(&p, 1, (int)((t + 999999) / 1000000));
+	while (r < 0 && errno == EINTR);
+	return r == 0 ? -ETIMEDOUT : 0;
+}
+
 static int64_t net_recv(struct al_os *os, int fd, void *buf, size_t cap, struct al_future *wait)
 {
 	struct net_os *n = NET(os);
 	ssize_t r;
 
+	if (wait && ready_within(n, fd) != 0)
+		return finish(wait, -ETIMEDOUT);
 	do {
 		r = recv(fd, buf, cap, 0);
 		if (r < 0 && errno == ENOTSOCK)     /* a pipe */
