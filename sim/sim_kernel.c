@@ -193,7 +193,6 @@ static void burst(struct sim_kernel *k, int ci, struct sim_thread *th, int64_t n
 		/* coroutines count against memory too; they cannot fail after the
 		 * fact, so this charge may pass the limit (the report shows it) */
 		int64_t d = th->loop.tasks - th->tasks_seen;
-		k->tasks += d;
 		th->tasks_seen = th->loop.tasks;
 		k->memory += d * k->c->coroutine_memory;
 		if (k->memory > k->peak_memory)

@@ -82,7 +82,6 @@ struct sim_kernel {
 	int64_t cpu_busy;
 	int64_t memory, peak_memory, mem_limit;
 	int64_t address_space;       /* per process */
-	int64_t tasks;               /* live tasks on every thread */
 };
 
 int sim_kernel_init(struct sim_kernel *k, const struct al_scenario *sc, struct sim_queue *q,

@@ -534,7 +534,6 @@ int sim_os_init(struct sim_os *s, const struct al_scenario *sc, struct al_loop *
 		errno = ENOMEM;
 		return -1;
 	}
-	al_rng_seed(&s->rng, sc->seed);
 	al_rng_fork(&s->net_rng, sc->seed, 1);
 	if (sim_kernel_init(&s->k, sc, &s->q, &s->now, trace) != 0) {
 		free(s->socks);
