@@ -1,6 +1,7 @@
 /* The real backend's runner: the origin server in a child process (client
  * and server each get this machine's fd limit), the model in this one. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -137,7 +138,14 @@ static int64_t tv_ns(struct timeval tv)
 	return (int64_t)tv.tv_sec * 1000000000 + (int64_t)tv.tv_usec * 1000;
 }
 
-int real_run_model(const struct al_scenario *sc, const struct real_server *srv,
+static int64_t cpu_ns(const struct rusage *r)
+{
+	return tv_ns(r->ru_utime) + tv_ns(r->ru_stime);
+}
+
+/* The measuring process: runs model m once and fills out.  Returns 0, or
+ * an errno value with err set. */
+static int measure(const struct al_scenario *sc, const struct real_server *srv,
 		   enum al_model m, struct al_report *out, char *err, size_t errlen)
 {
 	const struct al_model_desc *md = al_model_get(m);
@@ -149,22 +157,14 @@ int real_run_model(const struct al_scenario *sc, const struct real_server *srv,
 	struct al_model_frame *frame;
 	struct rusage r0, r1, c0, c1;
 
-	memset(out, 0, sizeof *out);
-	out->model = m;
-	if (!md || m == AL_MODEL_CALLBACK || m == AL_MODEL_GENERATOR || m == AL_MODEL_ASYNCIO) {
-		snprintf(err, errlen, "%s: not yet available on real sockets", al_model_name(m));
-		errno = ENOSYS;
-		return -1;
-	}
 	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	frame = calloc(1, md->frame_size);
-	if (!frame) {
-		snprintf(err, errlen, "out of memory");
-		errno = ENOMEM;
-		return -1;
-	}
 	al_loop_init(&loop, NULL);
-	net_os_init(&n, sc, &loop, &addr);
+	if (!frame || net_os_init(&n, sc, &loop, &addr, 1) != 0) {
+		free(frame);
+		snprintf(err, errlen, "out of memory");
+		return ENOMEM;
+	}
 	crawl = (struct al_crawl){
 		.os = &n.os, .sc = sc, .cfg = &sc->models[m], .pages = sc->workload.pages,
 		.verify = 1,
@@ -175,33 +175,106 @@ int real_run_model(const struct al_scenario *sc, const struct real_server *srv,
 	int64_t t0 = now_ns();
 	al_task_start(&main_task, &loop, md->main, frame, al_model_name(m));
 	int rc = al_loop_run(&loop);
-	net_os_free(&n);
+	int saved = errno;
 	int64_t t1 = now_ns();
+	int64_t syscalls = n.counts->syscalls, futile = n.counts->futile;
+	int64_t worker_rss = n.counts->worker_rss;
+	net_os_free(&n);
 	getrusage(RUSAGE_SELF, &r1);
 	getrusage(RUSAGE_CHILDREN, &c1);
 	free(frame);
+	if (rc != 0 && saved == EDEADLK)
+		snprintf(err, errlen, "deadlock: tasks wait on what can never come");
 	/* pages that never ended (a run cut short) count as failed */
 	int64_t lost = crawl.pages - crawl.ok - crawl.failed;
-	(void)rc;
 	if (lost > 0) {
 		crawl.failed += lost;
 		crawl.failures[AL_CAUSE_OTHER] += lost;
 	}
+	out->model = m;
 	out->elapsed_ns = t1 - t0;
 	out->pages_ok = crawl.ok;
 	out->pages_failed = crawl.failed;
 	memcpy(out->failures, crawl.failures, sizeof out->failures);
 	out->bytes = crawl.bytes;
 	out->checksum = crawl.checksum;
-	/* this process and the workers it forked and reaped (process model) */
-	out->cpu_busy_ns = tv_ns(r1.ru_utime) - tv_ns(r0.ru_utime) + tv_ns(r1.ru_stime) -
-			   tv_ns(r0.ru_stime) + tv_ns(c1.ru_utime) - tv_ns(c0.ru_utime) +
-			   tv_ns(c1.ru_stime) - tv_ns(c0.ru_stime);
+	/* this process's threads and the workers it forked and reaped */
+	out->cpu_busy_ns = cpu_ns(&r1) - cpu_ns(&r0) + cpu_ns(&c1) - cpu_ns(&c0);
 	out->context_switches = (r1.ru_nvcsw - r0.ru_nvcsw) + (r1.ru_nivcsw - r0.ru_nivcsw) +
 				(c1.ru_nvcsw - c0.ru_nvcsw) + (c1.ru_nivcsw - c0.ru_nivcsw);
-	out->syscalls = n.syscalls;
-	out->futile_syscalls = n.futile;
-	out->peak_memory_bytes = (int64_t)r1.ru_maxrss * 1024;
+	out->syscalls = syscalls;
+	out->futile_syscalls = futile;
+	/* this process's peak, plus each worker process's own */
+	out->peak_memory_bytes = (int64_t)r1.ru_maxrss * 1024 + worker_rss;
 	out->peak_concurrency = crawl.peak_inflight;
+	return rc != 0 ? saved : 0;
+}
+
+/* Each model runs in a process of its own, so that what getrusage says
+ * (peak RSS above all) is that model's alone; the report comes back over a
+ * pipe. */
+int real_run_model(const struct al_scenario *sc, const struct real_server *srv,
+		   enum al_model m, struct al_report *out, char *err, size_t errlen)
+{
+	struct msg {
+		struct al_report r;
+		int err;
+		char text[256];
+	} msg;
+	int fds[2], status;
+
+	memset(out, 0, sizeof *out);
+	out->model = m;
+	if (!al_model_get(m)) {
+		snprintf(err, errlen, "%s: not available on real sockets", al_model_name(m));
+		errno = ENOSYS;
+		return -1;
+	}
+	if (pipe2(fds, O_CLOEXEC) != 0) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		memset(&msg, 0, sizeof msg);
+		msg.err = measure(sc, srv, m, &msg.r, msg.text, sizeof msg.text);
+		_exit(write(fds[1], &msg, sizeof msg) == (ssize_t)sizeof msg ? 0 : 1);
+	}
+	close(fds[1]);
+	size_t have = 0;
+	while (have < sizeof msg) {
+		ssize_t k = read(fds[0], (char *)&msg + have, sizeof msg - have);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		have += (size_t)k;
+	}
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (have != sizeof msg) {
+		if (WIFSIGNALED(status))
+			snprintf(err, errlen, "the model's process died (%s)",
+				 strsignal(WTERMSIG(status)));
+		else
+			snprintf(err, errlen, "the model's process exited without a report");
+		errno = EIO;
+		return -1;
+	}
+	*out = msg.r;
+	if (msg.err) {
+		snprintf(err, errlen, "%s", msg.text);
+		errno = msg.err;
+		return -1;
+	}
 	return 0;
 }

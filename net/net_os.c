@@ -1,4 +1,5 @@
-/* The real os, blocking subset: see net_os.h. */
+/* The real os: sockets, spin, threads, processes, locks, timers.  The
+ * selector is in net_sel.c.  See net_os.h. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -6,26 +7,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "net/net_os.h"
+#include <event2/event.h>
 
-#define NET(os) ((struct net_os *)(os)->impl)
+#include "net/net_os_int.h"
 
-/* The thread running now: whose timers wait() looks at. */
+/* Every fd the table can hold; more than this machine's limit is never
+ * needed, and entries cost nothing until touched (calloc of a big block
+ * is zero pages). */
+#define NET_FD_CAP (1 << 20)
+
+/* The thread running now: whose loop and event_base wait() runs. */
 static _Thread_local struct net_thread *current;
 
-static struct net_thread *me(struct net_os *n)
+struct net_thread *net_me(struct net_os *n)
 {
 	return current ? current : &n->main;
-}
-
-static void count(int64_t *c)
-{
-	__atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
 }
 
 static int64_t mono_ns(void)
@@ -36,9 +39,7 @@ static int64_t mono_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* A call's result: through wait if given (already done: the thread
- * blocked inside the call), else returned. */
-static int64_t finish(struct al_future *wait, int64_t r)
+int64_t net_finish(struct al_future *wait, int64_t r)
 {
 	if (!wait)
 		return r;
@@ -46,81 +47,166 @@ static int64_t finish(struct al_future *wait, int64_t r)
 	return 0;
 }
 
-static int64_t sys(struct net_os *n, int64_t r)
+int64_t net_sys(struct net_os *n, int64_t r)
 {
-	count(&n->syscalls);
+	net_count(&n->counts->syscalls);
 	if (r < 0 && (errno == EAGAIN || errno == EINPROGRESS))
-		count(&n->futile);
+		net_count(&n->counts->futile);
 	return r < 0 ? -errno : r;
 }
 
-static int64_t net_now(struct al_os *os)
+int64_t net_now(struct al_os *os)
 {
 	return mono_ns() - NET(os)->t0;
 }
 
+struct event_base *net_base(struct net_os *n, struct net_thread *t, int poller)
+{
+	static const char *const methods[] = {
+		[AL_POLL_EPOLL] = "epoll", [AL_POLL_POLL] = "poll", [AL_POLL_SELECT] = "select",
+	};
+
+	if (t->base) {
+		if (poller >= 0 && poller != t->poller) {
+			errno = EBUSY;       /* one poller per thread */
+			return NULL;
+		}
+		return t->base;
+	}
+	if (poller < 0)
+		poller = AL_POLL_EPOLL;
+	struct event_config *cfg = event_config_new();
+	if (!cfg) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	for (int m = 0; m < 3; m++)
+		if (m != poller)
+			event_config_avoid_method(cfg, methods[m]);
+	/* each base is driven by one thread only */
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
+	t->base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	if (!t->base) {
+		errno = ENOSYS;
+		return NULL;
+	}
+	t->poller = poller;
+	(void)n;
+	return t->base;
+}
+
+/* --- timers: one libevent timer each, on the thread's base */
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct al_timer *tm = arg;
+	struct net_os *n = NET(tm->fut.loop->os);
+
+	(void)fd;
+	(void)what;
+	event_free((struct event *)(uintptr_t)tm->token);
+	tm->token = 0;
+	al_future_set(&tm->fut, net_now(&n->os), 0);
+}
+
 static void net_timer_start(struct al_os *os, struct al_timer *tm)
 {
-	struct net_thread *n = me(NET(os));
+	struct net_os *n = NET(os);
+	struct event_base *base = net_base(n, net_me(n), -1);
+	struct event *ev = base ? evtimer_new(base, on_timer, tm) : NULL;
+	int64_t left = tm->at - net_now(os);
+	struct timeval tv = {0, 0};
 
-	if (n->ntimers == (int)(sizeof n->timers / sizeof n->timers[0])) {
+	if (left > 0)
+		tv = (struct timeval){left / 1000000000, (left % 1000000000 + 999) / 1000};
+	if (!ev || evtimer_add(ev, &tv) != 0) {
+		if (ev)
+			event_free(ev);
 		al_future_set(&tm->fut, 0, ENOMEM);
 		return;
 	}
-	n->timers[n->ntimers++] = tm;
+	tm->token = (uint64_t)(uintptr_t)ev;
 }
 
 static void net_timer_cancel(struct al_os *os, struct al_timer *tm)
 {
-	struct net_thread *n = me(NET(os));
-
-	for (int i = 0; i < n->ntimers; i++)
-		if (n->timers[i] == tm) {
-			n->timers[i] = n->timers[--n->ntimers];
-			return;
-		}
+	(void)os;
+	if (tm->token)
+		event_free((struct event *)(uintptr_t)tm->token);
+	tm->token = 0;
 }
 
-/* Nothing external can happen but timers: sleep until the earliest. */
+/* One pass of this thread's event_base: timers fire, registered fds
+ * report readiness; parked selector waits complete after it. */
 static int net_wait(struct al_os *os)
 {
-	struct net_thread *n = me(NET(os));
-	int best = -1;
+	struct net_os *n = NET(os);
+	struct net_thread *t = net_me(n);
 
-	for (int i = 0; i < n->ntimers; i++)
-		if (best < 0 || n->timers[i]->at < n->timers[best]->at)
-			best = i;
-	if (best < 0)
-		return 0;
-	struct al_timer *tm = n->timers[best];
-	n->timers[best] = n->timers[--n->ntimers];
-	int64_t left = tm->at - net_now(os);
-	if (left > 0) {
-		struct timespec ts = {left / 1000000000, left % 1000000000};
-		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-			;
-	}
-	al_future_set(&tm->fut, net_now(os), 0);
+	if (!t->base || event_base_loop(t->base, EVLOOP_ONCE) != 0)
+		return 0;                /* nothing registered: nothing can come */
+	net_sel_after_pass(n, t);
 	return 1;
+}
+
+/* --- sockets */
+
+/* What is left of fd's page timeout: ns > 0, -1 if none, 0 if passed. */
+static int64_t time_left(struct net_os *n, int fd)
+{
+	struct net_fd *k = net_fd_of(n, fd);
+
+	if (!k || !k->deadline)
+		return -1;
+	if (k->expired)
+		return 0;
+	int64_t left = k->deadline - net_now(&n->os);
+	if (left <= 0) {
+		k->expired = 1;
+		return 0;
+	}
+	return left;
 }
 
 static int64_t net_socket(struct al_os *os, int nonblocking)
 {
+	struct net_os *n = NET(os);
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | (nonblocking ? SOCK_NONBLOCK : 0), 0);
+	int64_t r = net_sys(n, fd);
 
-	return sys(NET(os), fd);
+	if (r < 0)
+		return r;
+	struct net_fd *k = net_fd_of(n, fd);
+	if (!k) {                    /* past the table: the limit was raised */
+		close(fd);
+		return -EMFILE;
+	}
+	int64_t t = os->sc->workload.timeout_ns;
+	*k = (struct net_fd){.deadline = t > 0 ? net_now(os) + t : 0, .sel = -1,
+			     .next = -1, .prev = -1};
+	return fd;
 }
 
 static int64_t net_connect(struct al_os *os, int fd, int64_t page, struct al_future *wait)
 {
 	struct net_os *n = NET(os);
+	const struct sockaddr_in *a = &n->addr[(page < 0 ? 0 : page) % n->naddr];
+	int64_t left = time_left(n, fd);
 	int r;
 
-	(void)page;                  /* the path names the page, not the address */
+	if (left == 0)
+		return net_finish(wait, -ETIMEDOUT);
+	if (wait && left > 0) {      /* a blocking connect gives up at the timeout */
+		struct timeval tv = {left / 1000000000, (left % 1000000000 + 999) / 1000};
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	}
 	do
-		r = connect(fd, (const struct sockaddr *)&n->addr, sizeof n->addr);
+		r = connect(fd, (const struct sockaddr *)a, sizeof *a);
 	while (r < 0 && errno == EINTR);
-	return finish(wait, sys(n, r));
+	if (r < 0 && wait && errno == EINPROGRESS)
+		errno = ETIMEDOUT;       /* SO_SNDTIMEO ran out */
+	return net_finish(wait, net_sys(n, r));
 }
 
 static int64_t net_send(struct al_os *os, int fd, const void *buf, size_t len,
@@ -129,32 +215,38 @@ static int64_t net_send(struct al_os *os, int fd, const void *buf, size_t len,
 	struct net_os *n = NET(os);
 	size_t done = 0;
 
+	if (time_left(n, fd) == 0)
+		return net_finish(wait, -ETIMEDOUT);
 	if (!wait)
-		return sys(n, send(fd, buf, len, MSG_NOSIGNAL));
+		return net_sys(n, send(fd, buf, len, MSG_NOSIGNAL));
 	while (done < len) {
 		ssize_t r = send(fd, (const char *)buf + done, len - done, MSG_NOSIGNAL);
 		if (r < 0 && errno == ENOTSOCK)     /* a pipe */
 			r = write(fd, (const char *)buf + done, len - done);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (sys(n, r) < 0)
-			return finish(wait, -errno);
+		if (net_sys(n, r) < 0)
+			return net_finish(wait, -errno);
 		done += (size_t)r;
 	}
-	return finish(wait, (int64_t)len);
+	return net_finish(wait, (int64_t)len);
 }
 
-/* A blocking read waits at most the scenario's page timeout: a stalled
- * server (or a dead worker holding a pipe) fails the call with ETIMEDOUT
- * instead of hanging the run. */
+/* A blocking read waits at most what is left of the socket's page timeout,
+ * or the whole timeout for a pipe (a dead worker must not hang the parent):
+ * 0 when readable, -ETIMEDOUT when the time ran out. */
 static int ready_within(struct net_os *n, int fd)
 {
-	int64_t t = n->os.sc->workload.timeout_ns;
+	int64_t t = time_left(n, fd);
 	struct pollfd p = {.fd = fd, .events = POLLIN};
 	int r;
 
+	if (t == 0)
+		return -ETIMEDOUT;
+	if (t < 0)
+		t = n->os.sc->workload.timeout_ns;
 	if (t <= 0)
-		return 0;
+		return 0;                /* no timeout: block in recv */
 	do
 		r = poll(&p, 1, (int)((t + 999999) / 1000000));
 	while (r < 0 && errno == EINTR);
@@ -166,23 +258,31 @@ static int64_t net_recv(struct al_os *os, int fd, void *buf, size_t cap, struct 
 	struct net_os *n = NET(os);
 	ssize_t r;
 
-	if (wait && ready_within(n, fd) != 0)
-		return finish(wait, -ETIMEDOUT);
+	if (wait ? ready_within(n, fd) != 0 : time_left(n, fd) == 0)
+		return net_finish(wait, -ETIMEDOUT);
 	do {
 		r = recv(fd, buf, cap, 0);
 		if (r < 0 && errno == ENOTSOCK)     /* a pipe */
 			r = read(fd, buf, cap);
 	} while (r < 0 && errno == EINTR && wait);
-	return finish(wait, sys(n, r));
+	return net_finish(wait, net_sys(n, r));
 }
 
 static int64_t net_close(struct al_os *os, int fd)
 {
-	return sys(NET(os), close(fd));
+	struct net_os *n = NET(os);
+	struct net_fd *k = net_fd_of(n, fd);
+
+	if (k) {
+		net_sel_forget(n, fd);
+		k->deadline = 0;
+		k->expired = 0;
+	}
+	return net_sys(n, close(fd));
 }
 
 /* The article's 3.4 loop for real: retry until the socket is ready,
- * counting every futile try. */
+ * counting every futile try; the page timeout stops it. */
 static int64_t net_spin(struct al_os *os, int fd, unsigned events, struct al_future *wait)
 {
 	struct net_os *n = NET(os);
@@ -191,46 +291,27 @@ static int64_t net_spin(struct al_os *os, int fd, unsigned events, struct al_fut
 	int64_t futile = 0;
 
 	for (;;) {
+		if ((futile & 1023) == 0 && time_left(n, fd) == 0)
+			return net_finish(wait, -ETIMEDOUT);
 		int r = poll(&p, 1, 0);
-		count(&n->syscalls);
+		net_count(&n->counts->syscalls);
 		if (r > 0)
 			break;
 		if (r < 0 && errno != EINTR)
-			return finish(wait, -errno);
+			return net_finish(wait, -errno);
 		futile++;
-		count(&n->futile);
+		net_count(&n->counts->futile);
 	}
-	return finish(wait, futile);
+	return net_finish(wait, futile);
 }
 
-static int64_t nosys(void)
-{
-	return -ENOSYS;
-}
+/* --- threads and processes */
 
-static int64_t net_sel_open(struct al_os *os, enum al_poller kind)
+static void thread_end(struct net_thread *t)
 {
-	(void)os; (void)kind;
-	return nosys();
-}
-
-static int64_t net_sel_ctl(struct al_os *os, int sel, int fd, unsigned ev, void *data)
-{
-	(void)os; (void)sel; (void)fd; (void)ev; (void)data;
-	return nosys();
-}
-
-static int64_t net_sel_wait(struct al_os *os, int sel, struct al_sel_event *out, int max,
-			    struct al_future *wait)
-{
-	(void)os; (void)sel; (void)out; (void)max;
-	return finish(wait, nosys());
-}
-
-static int64_t net_sel_close(struct al_os *os, int sel)
-{
-	(void)os; (void)sel;
-	return nosys();
+	if (t->base)
+		event_base_free(t->base);
+	t->base = NULL;
 }
 
 static void *thread_main(void *arg)
@@ -239,6 +320,7 @@ static void *thread_main(void *arg)
 
 	current = t;
 	al_loop_run(&t->loop);
+	thread_end(t);
 	return NULL;
 }
 
@@ -249,14 +331,20 @@ static int64_t net_spawn(struct al_os *os, enum al_spawn_kind kind, struct al_ta
 	struct net_os *n = NET(os);
 	struct net_thread *t;
 
-	if (n->nspawned == NET_MAX_SPAWN)
-		return -EAGAIN;
+	if (n->nspawned == n->spawned_cap) {
+		int cap = n->spawned_cap ? 2 * n->spawned_cap : 64;
+		struct net_thread **p = realloc(n->spawned, (size_t)cap * sizeof *p);
+		if (!p)
+			return -ENOMEM;
+		n->spawned = p;
+		n->spawned_cap = cap;
+	}
 	t = calloc(1, sizeof *t);
 	if (!t)
 		return -ENOMEM;
 	al_loop_init(&t->loop, os);
 	al_task_start(task, &t->loop, fn, frame, name);
-	count(&n->syscalls);
+	net_count(&n->counts->syscalls);
 	if (kind == AL_SPAWN_PROCESS) {
 		fflush(NULL);
 		pid_t pid = fork();
@@ -282,25 +370,44 @@ static int64_t net_spawn(struct al_os *os, enum al_spawn_kind kind, struct al_ta
 	return n->nspawned++;
 }
 
+static void reap(struct net_os *n, struct net_thread *t)
+{
+	struct rusage ru;
+
+	if (t->pid) {
+		while (wait4(t->pid, NULL, 0, &ru) < 0)
+			if (errno != EINTR)
+				goto out;
+		__atomic_fetch_add(&n->counts->worker_rss, (int64_t)ru.ru_maxrss * 1024,
+				   __ATOMIC_RELAXED);
+	} else {
+		pthread_join(t->tid, NULL);
+	}
+out:
+	t->joined = 1;
+}
+
 static int64_t net_join(struct al_os *os, int64_t id, struct al_future *wait)
 {
 	struct net_os *n = NET(os);
 	struct net_thread *t = id >= 0 && id < n->nspawned ? n->spawned[id] : NULL;
 
 	if (!t || t->joined)
-		return finish(wait, -ESRCH);
-	count(&n->syscalls);
-	if (t->pid)
-		waitpid(t->pid, NULL, 0);
-	else
-		pthread_join(t->tid, NULL);
-	t->joined = 1;
-	return finish(wait, 0);
+		return net_finish(wait, -ESRCH);
+	net_count(&n->counts->syscalls);
+	reap(n, t);
+	return net_finish(wait, 0);
 }
 
 static int64_t net_pipe(struct al_os *os, int fds[2])
 {
-	return sys(NET(os), pipe2(fds, O_CLOEXEC));
+	struct net_os *n = NET(os);
+	int64_t r = net_sys(n, pipe2(fds, O_CLOEXEC));
+
+	for (int i = 0; r == 0 && i < 2; i++)
+		if (net_fd_of(n, fds[i]))
+			n->fds[fds[i]] = (struct net_fd){.sel = -1, .next = -1, .prev = -1};
+	return r;
 }
 
 static int64_t net_lock_open(struct al_os *os)
@@ -318,9 +425,9 @@ static int64_t net_lock(struct al_os *os, int64_t lk, struct al_future *wait)
 	struct net_os *n = NET(os);
 
 	if (lk < 0 || lk >= n->nlocks)
-		return finish(wait, -EINVAL);
+		return net_finish(wait, -EINVAL);
 	pthread_mutex_lock(&n->locks[lk]);
-	return finish(wait, 0);
+	return net_finish(wait, 0);
 }
 
 static int64_t net_unlock(struct al_os *os, int64_t lk)
@@ -337,7 +444,7 @@ static int64_t net_unlock(struct al_os *os, int64_t lk)
 static int64_t net_cpu(struct al_os *os, int64_t ns, struct al_future *wait)
 {
 	(void)os; (void)ns;
-	return finish(wait, 0);
+	return net_finish(wait, 0);
 }
 
 static int64_t net_mem(struct al_os *os, int64_t delta)
@@ -375,27 +482,59 @@ static const struct al_os_ops net_ops = {
 void net_os_free(struct net_os *n)
 {
 	for (int i = 0; i < n->nspawned; i++) {
-		struct net_thread *t = n->spawned[i];
-		if (!t->joined) {
-			if (t->pid)
-				waitpid(t->pid, NULL, 0);
-			else
-				pthread_join(t->tid, NULL);
-		}
-		free(t);
+		if (!n->spawned[i]->joined)
+			reap(n, n->spawned[i]);
+		free(n->spawned[i]);
 	}
+	free(n->spawned);
+	n->spawned = NULL;
+	n->nspawned = n->spawned_cap = 0;
+	for (int i = 0; i < NET_MAX_SELS; i++)
+		if (n->sels[i].used)
+			net_sel_close(&n->os, i);
+	/* registrations left by fds the model did not close */
+	for (int fd = 0; n->fds && fd < n->nfd; fd++)
+		if (n->fds[fd].ev)
+			net_sel_forget(n, fd);
+	thread_end(&n->main);
 	for (int i = 0; i < n->nlocks; i++)
 		pthread_mutex_destroy(&n->locks[i]);
-	n->nspawned = n->nlocks = 0;
+	n->nlocks = 0;
+	free(n->fds);
+	n->fds = NULL;
+	if (n->counts)
+		munmap(n->counts, sizeof *n->counts);
+	n->counts = NULL;
 }
 
-void net_os_init(struct net_os *n, const struct al_scenario *sc, struct al_loop *loop,
-		 const struct sockaddr_in *addr)
+int net_os_init(struct net_os *n, const struct al_scenario *sc, struct al_loop *loop,
+		const struct sockaddr_in *addr, int naddr)
 {
+	struct rlimit rl;
+
 	memset(n, 0, sizeof *n);
+	if (naddr < 1 || naddr > NET_MAX_ADDRS) {
+		errno = EINVAL;
+		return -1;
+	}
 	current = NULL;
-	n->addr = *addr;
+	memcpy(n->addr, addr, (size_t)naddr * sizeof *addr);
+	n->naddr = naddr;
+	n->nfd = NET_FD_CAP;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY &&
+	    rl.rlim_max < (rlim_t)NET_FD_CAP)
+		n->nfd = (int)rl.rlim_max;
+	n->fds = calloc((size_t)n->nfd, sizeof *n->fds);
+	n->counts = mmap(NULL, sizeof *n->counts, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (!n->fds || n->counts == MAP_FAILED) {
+		n->counts = n->counts == MAP_FAILED ? NULL : n->counts;
+		net_os_free(n);
+		errno = ENOMEM;
+		return -1;
+	}
 	n->t0 = mono_ns();
 	n->os = (struct al_os){.ops = &net_ops, .loop = loop, .sc = sc, .impl = n};
 	loop->os = &n->os;
+	return 0;
 }

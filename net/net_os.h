@@ -1,12 +1,23 @@
 /* The real `os`: the same ops table as the simulator's, on this machine's
- * sockets, threads, processes and clock.
+ * sockets, threads, processes, clock and a libevent event_base.
  *
  * Blocking calls block the calling thread and complete their future before
  * returning; non-blocking calls are real non-blocking syscalls; spin()
  * really busy-polls.  spawn() starts a real pthread (or forks a process)
  * that runs the task on a loop of its own; locks are pthread mutexes;
- * pipes are pipes.  The selector answers -ENOSYS until the libevent loop
- * lands. */
+ * pipes are pipes.
+ *
+ * The selector is libevent's (epoll, poll or select, as the scenario's
+ * poller says): a registered fd is a persistent libevent event whose
+ * callback only records readiness.  The loop's wait() runs one pass of the
+ * thread's event_base; a selector wait parked meanwhile is completed after
+ * the pass, and its task resumes from the loop's ready queue -- never
+ * inside a libevent callback.
+ *
+ * The page timeout (workload.timeout) counts from a socket's creation, as
+ * in the simulator: a blocking call waits at most what is left of it, a
+ * spin stops at it, and a registered fd is reported ready when it passes;
+ * every call on the socket after that fails with ETIMEDOUT. */
 #ifndef NET_OS_H
 #define NET_OS_H
 
@@ -18,35 +29,67 @@
 #include "core/al_loop.h"
 #include "core/al_os.h"
 
-#define NET_MAX_SPAWN 1024
 #define NET_MAX_LOCKS 16
+#define NET_MAX_SELS 16
+#define NET_MAX_ADDRS 16
 
-/* A thread's own loop and timers (every thread waits on its own). */
+struct event_base;
+struct net_fd;
+
+/* A thread's (or worker process's) own loop and event_base: every thread
+ * waits on its own.  The base is made on first use. */
 struct net_thread {
 	struct al_loop loop;
-	struct al_timer *timers[64];
-	int ntimers;
+	struct event_base *base;
+	int poller;                  /* the base's enum al_poller */
 	pthread_t tid;
 	pid_t pid;                   /* a process: its pid, else 0 */
 	int joined;
 };
 
-struct net_os {
-	struct al_os os;
-	struct sockaddr_in addr;     /* the server every page is fetched from */
-	int64_t t0;                  /* CLOCK_MONOTONIC at start: now() counts from it */
-	int64_t syscalls, futile;    /* updated atomically: threads share them */
-	struct net_thread main;      /* the caller's timers */
-	struct net_thread *spawned[NET_MAX_SPAWN];
-	int nspawned;
-	pthread_mutex_t locks[NET_MAX_LOCKS];
-	int nlocks;
+/* Counted by every thread and every forked worker: kept in memory shared
+ * with the workers, updated atomically. */
+struct net_counts {
+	int64_t syscalls;
+	int64_t futile;              /* EAGAIN / EINPROGRESS, futile polls */
+	int64_t worker_rss;          /* sum of the reaped workers' peak RSS, bytes */
 };
 
-/* A real os fetching pages from addr for scenario sc, on loop. */
-void net_os_init(struct net_os *n, const struct al_scenario *sc, struct al_loop *loop,
-		 const struct sockaddr_in *addr);
-/* Joins what is left and frees the threads' state. */
+/* A selector: the fds registered with it, and readiness not yet reported. */
+struct net_sel {
+	struct net_thread *owner;    /* whose event_base it lives on */
+	int kind;                    /* enum al_poller */
+	int used;
+	int nfds;                    /* registered */
+	int head, tail;              /* FIFO of ready fds, linked through net_fd */
+	struct al_future *wait;      /* a parked sel_wait, or NULL */
+	struct al_sel_event *out;
+	int max;
+};
+
+struct net_os {
+	struct al_os os;
+	/* Where page p is fetched from: addr[p % naddr] (the origin server,
+	 * or the link emulator's processes, one port each). */
+	struct sockaddr_in addr[NET_MAX_ADDRS];
+	int naddr;
+	int64_t t0;                  /* CLOCK_MONOTONIC at start: now() counts from it */
+	struct net_counts *counts;   /* shared with forked workers */
+	struct net_fd *fds;          /* per fd, up to nfd */
+	int nfd;
+	struct net_thread main;      /* the caller's thread */
+	struct net_thread **spawned;
+	int nspawned, spawned_cap;
+	pthread_mutex_t locks[NET_MAX_LOCKS];
+	int nlocks;
+	struct net_sel sels[NET_MAX_SELS];
+};
+
+/* A real os fetching pages from addr[0..naddr-1] for scenario sc, on loop.
+ * 0, or -1 with errno (ENOMEM; EINVAL for naddr outside 1..NET_MAX_ADDRS). */
+int net_os_init(struct net_os *n, const struct al_scenario *sc, struct al_loop *loop,
+		const struct sockaddr_in *addr, int naddr);
+/* Joins what is left and frees everything. */
 void net_os_free(struct net_os *n);
 
 #endif

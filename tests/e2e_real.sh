@@ -13,13 +13,16 @@ check() { # name, condition result
 	if [ "$2" = 0 ]; then pass=$((pass + 1)); echo "ok   $1"; else fail=$((fail + 1)); echo "FAIL $1"; fi
 }
 
-"$A" run --net real --models sync,process,thread,nonblocking --json >"$out" 2>/dev/null
+"$A" run --net real --json >"$out" 2>/dev/null
 check "run --net real exits 0" $?
 n=$(grep -c '"pages_ok": 10,' "$out")
-[ "$n" = 4 ]; check "sync, process, thread, nonblocking: 10 of 10 pages verified each" $?
+[ "$n" = 7 ]; check "all seven models: 10 of 10 pages verified each" $?
 el() { awk -v m="$1" '$0 ~ "\"model\": \"" m "\"" { f = 1 } f && /"elapsed_ns"/ { gsub(/[^0-9]/, ""); print; exit }' "$out"; }
 [ "$(el thread)" -lt $(( $(el sync) / 4 )) ]; check "threads overlap the pages' waits (< 1/4 of sync)" $?
 [ "$(el process)" -lt $(( $(el sync) / 3 )) ]; check "processes overlap them too (< 1/3 of sync)" $?
+for m in callback generator asyncio; do
+	[ "$(el $m)" -lt $(( $(el sync) / 4 )) ]; check "$m: one thread on libevent overlaps them (< 1/4 of sync)" $?
+done
 grep -q '"net": "real"' "$out"; check "the JSON says net real" $?
 val() { awk -v m="$1" -v k="$2" '$0 ~ "\"model\": \"" m "\"" { f = 1 } f && $0 ~ "\"" k "\"" { gsub(/[^0-9]/, ""); print; exit }' "$out"; }
 [ "$(val nonblocking futile_syscalls)" -gt 10000 ] &&
@@ -28,8 +31,11 @@ check "nonblocking burns CPU polling (> 10,000 futile calls, > 10x sync's CPU)" 
 # the server is a child of the run: after the run, none is left
 pgrep -P $$ -f asynclab >/dev/null 2>&1
 [ $? -ne 0 ]; check "no server left behind" $?
-"$A" run --net real --models asyncio >/dev/null 2>"$out"
-[ $? -eq 2 ] && grep -q "not yet available" "$out"; check "models not yet on real sockets are refused" $?
+for p in poll select; do
+	"$A" run --net real --models callback,generator,asyncio --json tests/scenarios/real-$p.yaml >"$out" 2>/dev/null
+	[ $? -eq 0 ] && [ "$(grep -c '"pages_ok": 20,' "$out")" = 3 ]
+	check "the event loops on libevent's $p: 20 of 20 pages each" $?
+done
 
 echo "real: $pass passed, $fail failed"
 [ $fail -eq 0 ]

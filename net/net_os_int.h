@@ -1,0 +1,61 @@
+/* What net_os.c and net_sel.c share: per-fd state and the helpers every
+ * real call goes through.  Not for other modules. */
+#ifndef NET_OS_INT_H
+#define NET_OS_INT_H
+
+#include <stdint.h>
+
+#include "net/net_os.h"
+
+struct event;
+
+/* Per fd.  A socket's entry is reset when socket() returns it, so a reused
+ * fd starts clean whichever thread closed it before. */
+struct net_fd {
+	int64_t deadline;            /* the page timeout, ns of now(); 0: none */
+	struct event *ev;            /* its selector registration, made once */
+	void *data;                  /* what it was registered with */
+	int sel;                     /* the selector, or -1 */
+	unsigned want;               /* AL_EV_* registered */
+	unsigned got;                /* AL_EV_* seen ready, not yet reported */
+	int next, prev;              /* the selector's ready FIFO; -1 ends it */
+	uint8_t in_ready;
+	uint8_t expired;             /* the page timeout passed */
+};
+
+#define NET(os) ((struct net_os *)(os)->impl)
+
+static inline struct net_fd *net_fd_of(struct net_os *n, int fd)
+{
+	return fd >= 0 && fd < n->nfd ? &n->fds[fd] : NULL;
+}
+
+static inline void net_count(int64_t *c)
+{
+	__atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
+}
+
+/* Counts one syscall whose result is r (-1 + errno on failure); returns r
+ * or -errno. */
+int64_t net_sys(struct net_os *n, int64_t r);
+/* A call's result: through wait if given (already done: the thread blocked
+ * inside the call), else returned. */
+int64_t net_finish(struct al_future *wait, int64_t r);
+int64_t net_now(struct al_os *os);
+/* The calling thread, and its event_base (made on first use, with the
+ * poller asked for; NULL and errno if it cannot be). */
+struct net_thread *net_me(struct net_os *n);
+struct event_base *net_base(struct net_os *n, struct net_thread *t, int poller);
+
+int64_t net_sel_open(struct al_os *os, enum al_poller kind);
+int64_t net_sel_ctl(struct al_os *os, int sel, int fd, unsigned events, void *data);
+int64_t net_sel_wait(struct al_os *os, int sel, struct al_sel_event *out, int max,
+		     struct al_future *wait);
+int64_t net_sel_close(struct al_os *os, int sel);
+/* fd is being closed: out of its selector, its event freed. */
+void net_sel_forget(struct net_os *n, int fd);
+/* After a pass of t's event_base: completes the selector waits parked on
+ * t that have something to report. */
+void net_sel_after_pass(struct net_os *n, struct net_thread *t);
+
+#endif

@@ -1,0 +1,289 @@
+/* The real selector on libevent: the article's register / select /
+ * unregister over an event_base using epoll, poll or select.
+ *
+ * A registered fd is one persistent libevent event.  Its callback does no
+ * work of the model's: it ORs what was seen into the fd's `got` and queues
+ * the fd on its selector's ready FIFO.  sel_wait takes what is queued; when
+ * nothing is, it parks its future, and the loop's wait() runs a pass of the
+ * event_base, after which the parked waits that have something complete.
+ * Readiness is level-triggered, as epoll's default: libevent reports a
+ * still-ready fd again on the next pass, so a report clears `got`.
+ *
+ * An fd's registration carries what is left of its page timeout as the
+ * event's timeout: when it passes, the fd is marked expired and reported
+ * ready for what it was registered for (every wait until it is
+ * unregistered), and the call the model makes then fails with ETIMEDOUT. */
+#include <errno.h>
+
+#include <event2/event.h>
+
+#include "net/net_os_int.h"
+
+#define FD_SETSIZE_REAL 1024         /* select(2)'s: fds at or past it fail */
+
+static struct net_sel *sel_of(struct net_os *n, int sel)
+{
+	return sel >= 0 && sel < NET_MAX_SELS && n->sels[sel].used ? &n->sels[sel] : NULL;
+}
+
+static void push_ready(struct net_os *n, struct net_sel *sl, int fd)
+{
+	struct net_fd *k = &n->fds[fd];
+
+	if (k->in_ready)
+		return;
+	k->in_ready = 1;
+	k->next = -1;
+	k->prev = sl->tail;
+	if (sl->tail >= 0)
+		n->fds[sl->tail].next = fd;
+	else
+		sl->head = fd;
+	sl->tail = fd;
+}
+
+static void unlink_ready(struct net_os *n, struct net_sel *sl, int fd)
+{
+	struct net_fd *k = &n->fds[fd];
+
+	if (!k->in_ready)
+		return;
+	if (k->prev >= 0)
+		n->fds[k->prev].next = k->next;
+	else
+		sl->head = k->next;
+	if (k->next >= 0)
+		n->fds[k->next].prev = k->prev;
+	else
+		sl->tail = k->prev;
+	k->next = k->prev = -1;
+	k->in_ready = 0;
+}
+
+static struct timeval tv_of(int64_t ns)
+{
+	return (struct timeval){ns / 1000000000, (ns % 1000000000 + 999) / 1000};
+}
+
+static void expire(struct net_os *n, struct net_sel *sl, int fd)
+{
+	struct net_fd *k = &n->fds[fd];
+
+	k->expired = 1;
+	if (k->ev)
+		event_del(k->ev);
+	k->got = k->want;
+	push_ready(n, sl, fd);
+}
+
+/* The libevent callback: note, queue, nothing else. */
+static void on_ready(evutil_socket_t fd, short what, void *arg)
+{
+	struct net_os *n = arg;
+	struct net_fd *k = &n->fds[fd];
+	struct net_sel *sl = sel_of(n, k->sel);
+
+	if (!sl)
+		return;
+	if (what & EV_TIMEOUT)
+		return expire(n, sl, (int)fd);
+	if (k->deadline) {
+		/* a persistent event's timeout restarts after each activation;
+		 * the page timeout does not */
+		int64_t left = k->deadline - net_now(&n->os);
+		if (left <= 0)
+			return expire(n, sl, (int)fd);
+		struct timeval tv = tv_of(left);
+		event_add(k->ev, &tv);
+	}
+	k->got |= ((what & EV_READ) ? AL_EV_READ : 0) | ((what & EV_WRITE) ? AL_EV_WRITE : 0);
+	k->got &= k->want;
+	if (k->got)
+		push_ready(n, sl, (int)fd);
+}
+
+/* Takes up to max ready fds from the FIFO's front.  An expired fd stays
+ * ready: it goes back at the tail. */
+static int collect(struct net_os *n, struct net_sel *sl, struct al_sel_event *out, int max)
+{
+	int got = 0, requeue = -1;
+
+	while (sl->head >= 0 && got < max && sl->head != requeue) {
+		int fd = sl->head;
+		struct net_fd *k = &n->fds[fd];
+		unsigned ev = k->got & k->want;
+
+		unlink_ready(n, sl, fd);
+		k->got = 0;
+		if (!ev)
+			continue;
+		out[got++] = (struct al_sel_event){.fd = fd, .events = ev, .data = k->data};
+		if (k->expired) {
+			k->got = k->want;
+			push_ready(n, sl, fd);
+			if (requeue < 0)
+				requeue = fd;
+		}
+	}
+	return got;
+}
+
+int64_t net_sel_open(struct al_os *os, enum al_poller kind)
+{
+	struct net_os *n = NET(os);
+	struct net_thread *t = net_me(n);
+
+	net_count(&n->counts->syscalls);
+	if (!net_base(n, t, (int)kind))
+		return -errno;
+	for (int i = 0; i < NET_MAX_SELS; i++) {
+		if (n->sels[i].used)
+			continue;
+		n->sels[i] = (struct net_sel){
+			.owner = t, .kind = (int)kind, .used = 1, .head = -1, .tail = -1,
+		};
+		return i;
+	}
+	return -EMFILE;
+}
+
+/* Out of its selector (the event stays allocated for the next
+ * registration). */
+static void unregister(struct net_os *n, int fd)
+{
+	struct net_fd *k = &n->fds[fd];
+	struct net_sel *sl = sel_of(n, k->sel);
+
+	if (k->ev)
+		event_del(k->ev);
+	if (sl) {
+		unlink_ready(n, sl, fd);
+		sl->nfds--;
+	}
+	k->sel = -1;
+	k->want = k->got = 0;
+	k->data = NULL;
+}
+
+int64_t net_sel_ctl(struct al_os *os, int sel, int fd, unsigned events, void *data)
+{
+	struct net_os *n = NET(os);
+	struct net_sel *sl = sel_of(n, sel);
+	struct net_fd *k = net_fd_of(n, fd);
+
+	/* epoll_ctl is a syscall; select and poll keep their sets in user
+	 * space, as the simulator counts them */
+	if (sl && sl->kind == AL_POLL_EPOLL)
+		net_count(&n->counts->syscalls);
+	if (!sl || !k || sl->owner != net_me(n))
+		return -EBADF;
+	if (events == 0) {
+		if (k->sel != sel)
+			return -ENOENT;
+		unregister(n, fd);
+		return 0;
+	}
+	if (sl->kind == AL_POLL_SELECT && fd >= FD_SETSIZE_REAL)
+		return -EINVAL;
+	if (k->sel >= 0 && k->sel != sel)
+		return -EEXIST;
+	if (k->sel == sel && k->want == events && !k->expired) {
+		k->data = data;          /* the same interest: the event stands */
+		return 0;
+	}
+	if (k->sel == sel)
+		unregister(n, fd);
+	short what = (short)(EV_PERSIST | ((events & AL_EV_READ) ? EV_READ : 0) |
+			     ((events & AL_EV_WRITE) ? EV_WRITE : 0));
+	int r = k->ev ? event_assign(k->ev, sl->owner->base, fd, what, on_ready, n)
+		      : ((k->ev = event_new(sl->owner->base, fd, what, on_ready, n)) ? 0 : -1);
+	if (r != 0)
+		return -ENOMEM;
+	k->sel = sel;
+	k->want = events;
+	k->data = data;
+	k->got = 0;
+	sl->nfds++;
+	int64_t left = k->deadline ? k->deadline - net_now(os) : -1;
+	if (k->expired || (k->deadline && left <= 0)) {
+		expire(n, sl, fd);
+		return 0;
+	}
+	struct timeval tv = tv_of(left);
+	if (event_add(k->ev, left > 0 ? &tv : NULL) != 0) {
+		unregister(n, fd);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int64_t net_sel_wait(struct al_os *os, int sel, struct al_sel_event *out, int max,
+		     struct al_future *wait)
+{
+	struct net_os *n = NET(os);
+	struct net_sel *sl = sel_of(n, sel);
+
+	net_count(&n->counts->syscalls);
+	if (!sl || max <= 0 || sl->wait || sl->owner != net_me(n))
+		return net_finish(wait, -EINVAL);
+	int got = collect(n, sl, out, max);
+	if (got > 0)
+		return net_finish(wait, got);
+	if (!wait) {                 /* a poll with timeout 0 */
+		event_base_loop(sl->owner->base, EVLOOP_NONBLOCK);
+		return collect(n, sl, out, max);
+	}
+	if (sl->nfds == 0)
+		return net_finish(wait, -ENOENT);  /* would block forever */
+	sl->wait = wait;
+	sl->out = out;
+	sl->max = max;
+	wait->parked = &sl->wait;
+	return 0;
+}
+
+void net_sel_after_pass(struct net_os *n, struct net_thread *t)
+{
+	for (int i = 0; i < NET_MAX_SELS; i++) {
+		struct net_sel *sl = &n->sels[i];
+		if (!sl->used || sl->owner != t || !sl->wait)
+			continue;
+		int got = collect(n, sl, sl->out, sl->max);
+		if (got == 0)
+			continue;
+		struct al_future *w = sl->wait;
+		sl->wait = NULL;
+		al_future_set(w, got, 0);  /* its task resumes from the loop */
+	}
+}
+
+int64_t net_sel_close(struct al_os *os, int sel)
+{
+	struct net_os *n = NET(os);
+	struct net_sel *sl = sel_of(n, sel);
+
+	net_count(&n->counts->syscalls);
+	if (!sl)
+		return -EBADF;
+	for (int fd = 0; fd < n->nfd && sl->nfds > 0; fd++)
+		if (n->fds[fd].sel == sel)
+			unregister(n, fd);
+	if (sl->wait) {
+		struct al_future *w = sl->wait;
+		sl->wait = NULL;
+		al_future_set(w, 0, EBADF);
+	}
+	sl->used = 0;
+	return 0;
+}
+
+void net_sel_forget(struct net_os *n, int fd)
+{
+	struct net_fd *k = &n->fds[fd];
+
+	if (k->sel >= 0)
+		unregister(n, fd);
+	if (k->ev)
+		event_free(k->ev);
+	k->ev = NULL;
+}
