@@ -280,6 +280,7 @@ static int set_value(struct al_cli *cli, const struct cli_opt *o,
 		else
 			return fail(err, errlen,
 				    "--net: '%s' is not one of sim, real, both", v);
+		cli->net_set = true;
 		return 0;
 	case OPT_SEED:   /* as in scenario files: digits, '_' between them */
 		if (al_parse_u64(v, &u, NULL, 0) != AL_UNITS_OK)
@@ -489,8 +490,6 @@ const char *al_cli_unavailable(const struct al_cli *cli)
 	}
 	if (cli->net == AL_CLI_NET_BOTH)
 		return "--net both";
-	if (cli->target)
-		return "--target";
 	if (cli->trace_path)
 		return "--trace";
 	if (cli->png_path)

@@ -38,6 +38,7 @@ struct al_cli {
 	const char *scenario;        /* positional SCENARIO or FILE, or NULL */
 	unsigned models;             /* bit (1u << enum al_model); 0: not given */
 	enum al_cli_net net;
+	bool net_set;                /* --net given (--target implies real) */
 	const char *target;          /* --target URL */
 	bool seed_set;
 	uint64_t seed;

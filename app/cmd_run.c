@@ -13,6 +13,7 @@
 #include "app/scenario.h"
 #include "app/real_run.h"
 #include "app/sim_run.h"
+#include "app/target.h"
 
 /* Loads the scenario and applies --seed, --models and --no-trace.
  * Returns 0 or an exit status. */
@@ -85,10 +86,50 @@ static void end_progress(struct progress *p)
 	p->shown = 0;
 }
 
+/* Runs every enabled model of sc on one backend into rs. */
+static void run_models(struct al_scenario *sc, const struct real_net *rn,
+		       struct al_run_set *rs, struct progress *prog)
+{
+	char err[512];
+
+	for (int m = 0; m < AL_MODEL_COUNT; m++) {
+		struct al_report *r = &rs->rows[rs->nrows];
+
+		if (!sc->models[m].enabled)
+			continue;
+		memset(r, 0, sizeof *r);
+		err[0] = '\0';
+		errno = 0;
+		int ok = (rn ? real_run_model(sc, rn, (enum al_model)m, r, err, sizeof err)
+			     : sim_run_model(sc, (enum al_model)m, r, err, sizeof err)) == 0;
+		int saved = errno;
+
+		end_progress(prog);
+		if (ok) {
+			r->model = (enum al_model)m;
+			rs->nrows++;
+		} else if (saved == ENOSYS) {
+			rs->unavailable |= 1u << m;
+		} else {
+			fprintf(stderr, "asynclab: run: %s%s: %s\n", rn ? "real: " : "",
+				al_model_name((enum al_model)m), err[0] ? err : strerror(saved));
+			rs->broken |= 1u << m;
+			/* a deadlocked run still reports its pages (the unfinished
+			 * ones as failed) */
+			if (saved == EDEADLK) {
+				r->model = (enum al_model)m;
+				rs->nrows++;
+			}
+		}
+	}
+	al_run_set_speedups(rs);
+}
+
 int al_cmd_run(const struct al_cli *cli, bool bold)
 {
 	struct progress prog = {0};
-	struct real_server server = {0};
+	struct real_net rn;
+	struct al_target target;
 	struct al_scenario sc;
 	struct al_run_set rs;
 	char err[512];
@@ -97,51 +138,42 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 	status = setup(cli, &sc);
 	if (status)
 		return status;
+	enum al_cli_net net = cli->net;
+	if (cli->target) {
+		if (cli->net_set && net == AL_CLI_NET_SIM) {
+			fprintf(stderr, "asynclab: run: --target crawls a real server: it "
+				"needs --net real (the default with --target)\n");
+			return 2;
+		}
+		if (!cli->net_set)
+			net = AL_CLI_NET_REAL;
+		if (al_target_parse(cli->target, &target, err, sizeof err) != 0) {
+			fprintf(stderr, "asynclab: run: %s\n", err);
+			return 2;
+		}
+		/* the Host header names the target */
+		snprintf(sc.workload.host, sizeof sc.workload.host, "%s", target.host);
+	}
 	memset(&rs, 0, sizeof rs);
 	rs.sc = &sc;
-	rs.net = cli->net == AL_CLI_NET_REAL ? "real" : "sim";
-	if (cli->net == AL_CLI_NET_REAL &&
-	    real_server_start(&sc, &server, err, sizeof err) != 0) {
-		fprintf(stderr, "asynclab: run: %s\n", err);
-		return 1;
+	rs.net = net == AL_CLI_NET_REAL ? "real" : "sim";
+	if (net == AL_CLI_NET_REAL) {
+		rs.target = cli->target;
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		rs.cores = cpus > 0 ? (int)cpus : 1;
+		if (real_net_start(&sc, cli->target ? &target : NULL, &rn, err, sizeof err) != 0) {
+			fprintf(stderr, "asynclab: run: %s\n", err);
+			real_net_stop(&rn);
+			return 1;
+		}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &prog.start);
 	if (isatty(STDERR_FILENO))
 		sim_run_on_progress(on_progress, &prog);
-	for (int m = 0; m < AL_MODEL_COUNT; m++) {
-		struct al_report *r = &rs.rows[rs.nrows];
-
-		if (!sc.models[m].enabled)
-			continue;
-		memset(r, 0, sizeof *r);
-		err[0] = '\0';
-		errno = 0;
-		int ok = (cli->net == AL_CLI_NET_REAL
-			  ? real_run_model(&sc, &server, (enum al_model)m, r, err, sizeof err)
-			  : sim_run_model(&sc, (enum al_model)m, r, err, sizeof err)) == 0;
-		int saved = errno;
-
-		end_progress(&prog);
-		if (ok) {
-			r->model = (enum al_model)m;
-			rs.nrows++;
-		} else if (saved == ENOSYS) {
-			rs.unavailable |= 1u << m;
-		} else {
-			fprintf(stderr, "asynclab: run: %s: %s\n",
-				al_model_name((enum al_model)m),
-				err[0] ? err : strerror(saved));
-			rs.broken |= 1u << m;
-			/* a deadlocked run still reports its pages (the unfinished
-			 * ones as failed) */
-			if (saved == EDEADLK) {
-				r->model = (enum al_model)m;
-				rs.nrows++;
-			}
-		}
-	}
+	run_models(&sc, net == AL_CLI_NET_REAL ? &rn : NULL, &rs, &prog);
 	sim_run_on_progress(NULL, NULL);
-	real_server_stop(&server);
+	if (net == AL_CLI_NET_REAL)
+		real_net_stop(&rn);
 	if (rs.nrows == 0 && rs.broken == 0) {
 		unsigned u = rs.unavailable;
 
@@ -150,7 +182,6 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 		fprintf(stderr, ": not yet available in this version\n");
 		return 2;
 	}
-	al_run_set_speedups(&rs);
 	if (cli->json) {
 		if (rs.unavailable) {
 			fprintf(stderr, "asynclab: run: not yet available in this "

@@ -69,8 +69,9 @@ static void serve_child(const struct al_scenario *sc, int wfd, pid_t parent)
 	_exit(0);
 }
 
-int real_server_start(const struct al_scenario *sc, struct real_server *srv, char *err,
-		      size_t errlen)
+/* Forks a child that serves sc; its port comes up a pipe.  0 or -1. */
+static int start_server(const struct al_scenario *sc, pid_t *pid, int *port, char *err,
+			size_t errlen)
 {
 	int fds[2];
 	char buf[32] = "";
@@ -82,14 +83,15 @@ int real_server_start(const struct al_scenario *sc, struct real_server *srv, cha
 	pid_t parent = getpid();
 
 	fflush(NULL);
-	srv->pid = fork();
-	if (srv->pid < 0) {
+	*pid = fork();
+	if (*pid < 0) {
 		snprintf(err, errlen, "origin server: fork: %s", strerror(errno));
+		*pid = 0;
 		close(fds[0]);
 		close(fds[1]);
 		return -1;
 	}
-	if (srv->pid == 0) {
+	if (*pid == 0) {
 		close(fds[0]);
 		serve_child(sc, fds[1], parent);
 	}
@@ -97,32 +99,55 @@ int real_server_start(const struct al_scenario *sc, struct real_server *srv, cha
 	struct pollfd p = {.fd = fds[0], .events = POLLIN};
 	ssize_t n = poll(&p, 1, 5000) == 1 ? read(fds[0], buf, sizeof buf - 1) : -1;
 	close(fds[0]);
-	srv->port = n > 0 ? atoi(buf) : 0;
-	if (srv->port <= 0) {
+	*port = n > 0 ? atoi(buf) : 0;
+	if (*port <= 0) {
 		snprintf(err, errlen, n == 0 ? "origin server: exited at once (see its message above)"
 					     : "origin server: did not start within 5 s");
-		real_server_stop(srv);
 		return -1;
 	}
 	return 0;
 }
 
-void real_server_stop(struct real_server *srv)
+int real_net_start(const struct al_scenario *sc, const struct al_target *target,
+		   struct real_net *rn, char *err, size_t errlen)
 {
-	if (srv->pid <= 0)
+	memset(rn, 0, sizeof *rn);
+	rn->naddr = 1;
+	if (target) {
+		rn->addr[0] = target->addr;
+		return 0;
+	}
+	rn->verify = 1;
+	if (start_server(sc, &rn->server, &rn->server_port, err, errlen) != 0)
+		return -1;
+	rn->addr[0] = (struct sockaddr_in){
+		.sin_family = AF_INET, .sin_port = htons((uint16_t)rn->server_port),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+	return 0;
+}
+
+static void stop_child(pid_t *pid)
+{
+	if (*pid <= 0)
 		return;
-	kill(srv->pid, SIGTERM);
+	kill(*pid, SIGTERM);
 	for (int i = 0; i < 500; i++) {
-		if (waitpid(srv->pid, NULL, WNOHANG) == srv->pid) {
-			srv->pid = 0;
+		if (waitpid(*pid, NULL, WNOHANG) == *pid) {
+			*pid = 0;
 			return;
 		}
 		struct timespec ts = {0, 10000000};
 		nanosleep(&ts, NULL);
 	}
-	kill(srv->pid, SIGKILL);
-	waitpid(srv->pid, NULL, 0);
-	srv->pid = 0;
+	kill(*pid, SIGKILL);
+	waitpid(*pid, NULL, 0);
+	*pid = 0;
+}
+
+void real_net_stop(struct real_net *rn)
+{
+	stop_child(&rn->server);
 }
 
 static int64_t now_ns(void)
@@ -145,11 +170,10 @@ static int64_t cpu_ns(const struct rusage *r)
 
 /* The measuring process: runs model m once and fills out.  Returns 0, or
  * an errno value with err set. */
-static int measure(const struct al_scenario *sc, const struct real_server *srv,
+static int measure(const struct al_scenario *sc, const struct real_net *rn,
 		   enum al_model m, struct al_report *out, char *err, size_t errlen)
 {
 	const struct al_model_desc *md = al_model_get(m);
-	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)srv->port)};
 	struct al_loop loop;
 	struct net_os n;
 	struct al_task main_task;
@@ -157,17 +181,16 @@ static int measure(const struct al_scenario *sc, const struct real_server *srv,
 	struct al_model_frame *frame;
 	struct rusage r0, r1, c0, c1;
 
-	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	frame = calloc(1, md->frame_size);
 	al_loop_init(&loop, NULL);
-	if (!frame || net_os_init(&n, sc, &loop, &addr, 1) != 0) {
+	if (!frame || net_os_init(&n, sc, &loop, rn->addr, rn->naddr) != 0) {
 		free(frame);
 		snprintf(err, errlen, "out of memory");
 		return ENOMEM;
 	}
 	crawl = (struct al_crawl){
 		.os = &n.os, .sc = sc, .cfg = &sc->models[m], .pages = sc->workload.pages,
-		.verify = 1,
+		.verify = rn->verify,
 	};
 	frame->crawl = &crawl;
 	getrusage(RUSAGE_SELF, &r0);
@@ -213,7 +236,7 @@ static int measure(const struct al_scenario *sc, const struct real_server *srv,
 /* Each model runs in a process of its own, so that what getrusage says
  * (peak RSS above all) is that model's alone; the report comes back over a
  * pipe. */
-int real_run_model(const struct al_scenario *sc, const struct real_server *srv,
+int real_run_model(const struct al_scenario *sc, const struct real_net *rn,
 		   enum al_model m, struct al_report *out, char *err, size_t errlen)
 {
 	struct msg {
@@ -245,7 +268,7 @@ int real_run_model(const struct al_scenario *sc, const struct real_server *srv,
 	if (pid == 0) {
 		close(fds[0]);
 		memset(&msg, 0, sizeof msg);
-		msg.err = measure(sc, srv, m, &msg.r, msg.text, sizeof msg.text);
+		msg.err = measure(sc, rn, m, &msg.r, msg.text, sizeof msg.text);
 		_exit(write(fds[1], &msg, sizeof msg) == (ssize_t)sizeof msg ? 0 : 1);
 	}
 	close(fds[1]);

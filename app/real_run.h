@@ -1,31 +1,39 @@
-/* Runs models on real sockets against our origin server (net/), started as
- * a child process on an ephemeral loopback port and stopped at the end. */
+/* Runs models on real sockets (net/): against our origin server, started
+ * as a child process on an ephemeral loopback port and stopped at the end,
+ * or against any HTTP server (--target). */
 #ifndef REAL_RUN_H
 #define REAL_RUN_H
 
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "app/target.h"
 #include "core/al_report.h"
 #include "core/al_scenario.h"
+#include "net/net_os.h"
 
-struct real_server {
-	pid_t pid;
-	int port;
+/* What the crawler connects to, and the processes behind it. */
+struct real_net {
+	pid_t server;                /* our origin server, or 0 (--target) */
+	int server_port;
+	struct sockaddr_in addr[NET_MAX_ADDRS];  /* page p: addr[p % naddr] */
+	int naddr;
+	int verify;                  /* our server: check every byte */
 };
 
-/* Forks the origin server for sc (the very same scenario, seed included)
- * and waits until it listens.  0, or -1 with err set. */
-int real_server_start(const struct al_scenario *sc, struct real_server *srv, char *err,
-		      size_t errlen);
-/* Stops it (SIGTERM, then SIGKILL after 5 s) and reaps it. */
-void real_server_stop(struct real_server *srv);
+/* Starts what a real run of sc crawls: our origin server (the very same
+ * scenario, seed included), or, with target, nothing but the address.
+ * 0, or -1 with err set; real_net_stop() is safe either way. */
+int real_net_start(const struct al_scenario *sc, const struct al_target *target,
+		   struct real_net *rn, char *err, size_t errlen);
+/* Stops the children (SIGTERM, then SIGKILL after 5 s) and reaps them. */
+void real_net_stop(struct real_net *rn);
 
-/* Runs model m against srv and fills out with what was measured: elapsed
- * (CLOCK_MONOTONIC), CPU and context switches (getrusage), syscalls counted
- * by the os, peak RSS.  -1 with errno ENOSYS for models the real backend
- * does not run yet. */
-int real_run_model(const struct al_scenario *sc, const struct real_server *srv,
+/* Runs model m against rn, in a process of its own, and fills out with
+ * what was measured: elapsed (CLOCK_MONOTONIC), CPU and context switches
+ * (getrusage, workers included), syscalls counted by the os, peak RSS.
+ * 0, or -1 with errno and err set (EDEADLK: out is still filled). */
+int real_run_model(const struct al_scenario *sc, const struct real_net *rn,
 		   enum al_model m, struct al_report *out, char *err, size_t errlen);
 
 #endif

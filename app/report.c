@@ -157,9 +157,9 @@ void al_report_table(FILE *out, const struct al_run_set *rs, bool bold)
 	char pages[AL_FMT_LEN];
 
 	al_fmt_count(pages, sizeof pages, sc->workload.pages);
-	fprintf(out, "asynclab run: scenario %s, seed %llu, %s, %s pages\n\n",
+	fprintf(out, "asynclab run: scenario %s, seed %llu, %s%s%s, %s pages\n\n",
 		al_run_set_name(rs), (unsigned long long)sc->seed, rs->net,
-		pages);
+		rs->target ? " " : "", rs->target ? rs->target : "", pages);
 	if (rs->nrows > 0) {
 		al_table_init(&t, 9, "lrrrrrrrr");
 		al_table_cell(&t, "model");
@@ -172,7 +172,7 @@ void al_report_table(FILE *out, const struct al_run_set *rs, bool bold)
 		al_table_cell(&t, "peak memory");
 		al_table_cell(&t, "peak conc.");
 		for (int i = 0; i < rs->nrows; i++)
-			add_row(&t, &rs->rows[i], sc->machine.cores);
+			add_row(&t, &rs->rows[i], rs->cores > 0 ? rs->cores : sc->machine.cores);
 		al_table_print(&t, out, 2, bold);
 		fputc('\n', out);
 	}
@@ -249,6 +249,10 @@ void al_report_json(FILE *out, const struct al_run_set *rs)
 	al_json_u64(&j, rs->sc->seed);
 	al_json_key(&j, "net");
 	al_json_str(&j, rs->net);
+	if (rs->target) {
+		al_json_key(&j, "target");
+		al_json_str(&j, rs->target);
+	}
 	al_json_key(&j, "trace_hash");
 	al_json_hex64(&j, al_run_set_trace_hash(rs));
 	al_json_key(&j, "models");

@@ -17,6 +17,8 @@
 struct al_run_set {
 	const struct al_scenario *sc;
 	const char *net;                     /* "sim" or "real" */
+	const char *target;                  /* real: --target URL, or NULL */
+	int cores;                           /* for CPU busy %; 0: the scenario's */
 	struct al_report rows[AL_MODEL_COUNT];
 	int nrows;
 	unsigned unavailable;                /* bits: models not yet available */

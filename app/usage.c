@@ -28,7 +28,7 @@ static const char usage_run[] =
 	"usage: asynclab run [SCENARIO] [OPTIONS]\n"
 	"\n"
 	"Downloads the scenario's pages under each enabled concurrency model, in\n"
-	"the simulator, and prints one row per model.  Without SCENARIO: the\n"
+	"the simulator or for real, and prints one row per model.  Without SCENARIO: the\n"
 	"built-in default, the article's experiment (10 pages, every model).\n"
 	"\n"
 	"options:\n"
@@ -38,8 +38,12 @@ static const char usage_run[] =
 	"  --seed N             override the scenario's seed (unsigned integer)\n"
 	"  --json               print one JSON object instead of the table\n"
 	"  --no-trace           do not record the trace (for very large runs)\n"
-	"  --net sim|real|both  backend (default sim; real: all but the event loops so far; both: not yet)\n"
-	"  --target URL         crawl this HTTP server (not yet available)\n"
+	"  --net sim|real|both  backend: the simulator (default), this machine's real\n"
+	"                       sockets against our origin server on loopback (both:\n"
+	"                       not yet available)\n"
+	"  --target URL         crawl another HTTP server, http://HOST[:PORT]/, its\n"
+	"                       pages /, /1, /2 ... (implies --net real; sizes are\n"
+	"                       reported, bodies not verified)\n"
 	"  --trace FILE.json    write a Perfetto trace (not yet available)\n"
 	"  --png FILE.png       draw the timelines to a PNG (not yet available)\n"
 	"  --size WxH           picture or window size for --png and --view\n"
@@ -53,7 +57,9 @@ static const char usage_run[] =
 	"examples:\n"
 	"  asynclab run\n"
 	"  asynclab run scenarios/seed.yaml --models sync,asyncio --seed 7\n"
-	"  asynclab run --json > run.json\n";
+	"  asynclab run --json > run.json\n"
+	"  asynclab run --net real --models thread,asyncio\n"
+	"  asynclab run --target http://127.0.0.1:8080/ --models asyncio\n";
 
 static const char usage_check[] =
 	"usage: asynclab check SCENARIO\n"

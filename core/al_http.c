@@ -197,10 +197,26 @@ bad:
 int al_http_resp_finish(struct al_http_resp *r)
 {
 	r->sum = al_sum_final(&r->run);
-	if (!r->in_body || r->status != 200 ||
-	    (r->content_length >= 0 && r->body != r->content_length)) {
+	if (r->in_body && r->status != 200) {
+		errno = EPROTO;          /* a whole answer, but not the page */
+		return -1;
+	}
+	if (!r->in_body || (r->content_length >= 0 && r->body != r->content_length)) {
 		errno = EBADMSG;
 		return -1;
 	}
 	return 0;
+}
+
+void al_page_draw(uint64_t seed, const struct al_server *srv, int64_t page,
+		  int64_t *think_ns, int64_t *len)
+{
+	struct al_rng rng;
+	int64_t t, l;
+
+	al_rng_fork(&rng, seed, AL_PAGE_STREAM + (uint64_t)page);
+	t = al_dist_draw_i64(&srv->think, &rng);
+	l = al_dist_draw_i64(&srv->page_size, &rng);
+	*think_ns = t < AL_PAGE_MAX_THINK ? t : AL_PAGE_MAX_THINK;
+	*len = l < AL_PAGE_MAX_LEN ? l : AL_PAGE_MAX_LEN;
 }

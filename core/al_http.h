@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/al_scenario.h"
+
 /* "GET /N HTTP/1.0\r\nHost: host\r\n\r\n" ("/" for page 0).  Returns the
  * length, or -1 if it does not fit in cap. */
 int al_http_request(char *buf, size_t cap, const char *host, int64_t page);
@@ -19,6 +21,17 @@ void al_page_bytes(uint64_t seed, int64_t page, int64_t off, void *buf, size_t n
 /* The checksum of page `page`'s first len bytes, as al_http_resp computes
  * it from received bytes; computed without generating them. */
 uint64_t al_page_sum(uint64_t seed, int64_t page, int64_t len);
+
+/* Page `page`'s think time (ns) and body length (bytes) under server srv
+ * and seed: drawn from al_rng_fork(seed, AL_PAGE_STREAM + page), think
+ * first, so a page is the same whichever backend serves it (the simulator,
+ * the origin server) and whatever order the pages come in.  Capped at
+ * AL_PAGE_MAX_THINK and AL_PAGE_MAX_LEN. */
+#define AL_PAGE_STREAM UINT64_C(0x5e47e00000000000)
+#define AL_PAGE_MAX_LEN (INT64_C(1) << 30)           /* 1 GiB */
+#define AL_PAGE_MAX_THINK INT64_C(3600000000000)     /* 1 h, ns */
+void al_page_draw(uint64_t seed, const struct al_server *srv, int64_t page,
+		  int64_t *think_ns, int64_t *len);
 
 /* The body checksum: a position-keyed sum over the body's 8-byte words (the
  * last one zero-padded), plus the length.  Any change of a byte, of its
@@ -54,7 +67,8 @@ void al_http_resp_init(struct al_http_resp *r);
 /* Returns 0, or -1 (EBADMSG) for a malformed or oversized header. */
 int al_http_resp_feed(struct al_http_resp *r, const void *buf, size_t n);
 /* At end of stream: sets r->sum; 0 if the response is complete (200, body
- * length as announced), else -1 with errno EBADMSG. */
+ * length as announced); -1 with errno EPROTO for a whole response of
+ * another status, EBADMSG for a cut or malformed one. */
 int al_http_resp_finish(struct al_http_resp *r);
 
 #endif

@@ -30,6 +30,8 @@ enum al_cause al_cause_from_errno(int err)
 	case ENETUNREACH:
 	case EHOSTUNREACH:
 		return AL_CAUSE_UNREACHABLE;
+	case EPROTO:
+		return AL_CAUSE_STATUS;
 	default:
 		return AL_CAUSE_OTHER;
 	}
@@ -39,7 +41,7 @@ const char *al_cause_name(enum al_cause c)
 {
 	static const char *const names[AL_CAUSE_COUNT] = {
 		"refused", "reset", "timeout", "emfile", "nomem",
-		"spawn", "fdsetsize", "corrupt", "cancelled", "unreachable", "other",
+		"spawn", "fdsetsize", "corrupt", "cancelled", "unreachable", "status", "other",
 	};
 	return (unsigned)c < AL_CAUSE_COUNT ? names[c] : "?";
 }

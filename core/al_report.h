@@ -20,6 +20,7 @@ enum al_cause {
 	AL_CAUSE_CORRUPT,     /* short or corrupt body   */
 	AL_CAUSE_CANCELLED,   /* ECANCELED               */
 	AL_CAUSE_UNREACHABLE, /* ENETUNREACH: link down  */
+	AL_CAUSE_STATUS,      /* EPROTO: not 200 OK      */
 	AL_CAUSE_OTHER,
 	AL_CAUSE_COUNT
 };

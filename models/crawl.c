@@ -50,7 +50,7 @@ int al_crawl_end(struct al_crawl *c, int64_t page, int err, struct al_http_resp 
 {
 	ADD(&c->inflight, -1);
 	if (!err && al_http_resp_finish(resp) != 0)
-		err = EBADMSG;
+		err = errno;             /* EBADMSG, or EPROTO: not 200 */
 	if (!err && c->verify && resp->sum != al_page_sum(c->sc->seed, page, resp->body))
 		err = EBADMSG;
 	al_crawl_count(c, err, resp->body, resp->sum);

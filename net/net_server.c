@@ -35,9 +35,6 @@
 #include "core/al_http.h"
 #include "net/net_req.h"
 
-/* Pages draw from al_rng_fork(seed, NET_PAGE_STREAM + page): far from the
- * small stream numbers the simulator forks. */
-#define NET_PAGE_STREAM UINT64_C(0x5e47e00000000000)
 #define SCRATCH (64 * 1024)
 #define LINGER_MAX (64 * 1024)       /* bytes drained after an error reply */
 #define EMFILE_PAUSE_MS 100
@@ -91,14 +88,7 @@ static const struct timeval linger_tv = {2, 0};
 void net_server_page(const struct al_scenario *sc, int64_t page,
 		     int64_t *think_ns, int64_t *len)
 {
-	struct al_rng rng;
-	int64_t t, l;
-
-	al_rng_fork(&rng, sc->seed, NET_PAGE_STREAM + (uint64_t)page);
-	t = al_dist_draw_i64(&sc->server.think, &rng);
-	l = al_dist_draw_i64(&sc->server.page_size, &rng);
-	*think_ns = t < NET_SERVER_MAX_THINK ? t : NET_SERVER_MAX_THINK;
-	*len = l < NET_SERVER_MAX_PAGE ? l : NET_SERVER_MAX_PAGE;
+	al_page_draw(sc->seed, &sc->server, page, think_ns, len);
 }
 
 /* Enables the listener exactly when a connection may be taken. */

@@ -17,6 +17,7 @@
 
 #include <stdint.h>
 
+#include "core/al_http.h"
 #include "core/al_scenario.h"
 
 struct event_base;
@@ -27,9 +28,9 @@ struct net_server;
 /* The accept queue asked of the kernel (the sim's `server.backlog` models a
  * server's accept queue; the real one is always this deep). */
 #define NET_SERVER_BACKLOG 4096
-/* Caps on one page's draws. */
-#define NET_SERVER_MAX_PAGE (INT64_C(1) << 30)           /* 1 GiB */
-#define NET_SERVER_MAX_THINK INT64_C(3600000000000)     /* 1 h, ns */
+/* Caps on one page's draws (al_page_draw). */
+#define NET_SERVER_MAX_PAGE AL_PAGE_MAX_LEN
+#define NET_SERVER_MAX_THINK AL_PAGE_MAX_THINK
 /* A connection idle this long (request not arriving, client not reading
  * the response) is closed. */
 #define NET_SERVER_IDLE_S 60

@@ -77,10 +77,12 @@ static void take_slot(struct sim_net *n, struct sim_flow *f)
 static void serve(struct sim_net *n, struct sim_flow *f, int64_t now)
 {
 	char head[128];
-	int64_t think = draw(n, &n->srv.think, SIM_NET_MAX_DELAY);
-	int64_t body = draw(n, &n->srv.page_size, SIM_NET_MAX_PAGE);
-	int hl = al_http_header(head, sizeof head, body);
+	int64_t think, body;
+	int hl;
 
+	/* the page's own draws, as the origin server makes them */
+	al_page_draw(n->sc->seed, &n->srv, f->page, &think, &body);
+	hl = al_http_header(head, sizeof head, body);
 	AL_ASSERT(hl > 0);
 	f->head_len = (uint16_t)hl;
 	f->total = hl + body;

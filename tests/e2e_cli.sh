@@ -94,6 +94,15 @@ if command -v python3 >/dev/null 2>&1; then
 	fi
 fi
 
+# --target: bad URLs are bad input; a server that is not there fails every
+# page, each with its cause
+expect "run --target https" 2 "https is not supported" -- run --target https://127.0.0.1/
+expect "run --target with a path" 2 "give the server's root" -- run --target http://127.0.0.1:8080/x
+expect "run --target bad port" 2 "port 70000 is not in 1-65535" -- run --target http://127.0.0.1:70000/
+expect "run --target unresolvable" 2 "cannot resolve" -- run --target http://no-such-host.invalid/
+expect "run --target --net sim" 2 "needs --net real" -- run --net sim --target http://127.0.0.1/
+expect "run --target nobody listening" 1 "10 refused" -- run --models sync,asyncio --target http://127.0.0.1:1/
+
 # timeview: the article's section 2.1
 expect "timeview" 0 "years" -- timeview
 expect "timeview: 1 s at 2.6 GHz" 0 "82\.4 years" -- timeview
@@ -104,7 +113,6 @@ expect "timeview --ghz 101" 2 "--ghz" -- timeview --ghz 101
 # What this version does not have is refused, with exit status 2.
 na="not yet available in this version"
 expect "run --net both" 2 "--net both: $na" -- run --net both
-expect "run --target" 2 "--target: $na" -- run --target http://127.0.0.1:8080/
 expect "run --trace" 2 "--trace: $na" -- run --trace "$T/t.json"
 expect "run --png" 2 "--png: $na" -- run --png "$T/t.png"
 expect "run --save" 2 "--save: $na" -- run --save "$T/run"

@@ -1,4 +1,5 @@
 /* Requests, deterministic pages and the response checker. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -78,6 +79,12 @@ static void test_response_checked(void **state)
 	al_http_resp_init(&r); /* short body */
 	feed_all(&r, msg, (size_t)hl + 3999, 4096);
 	assert_int_equal(al_http_resp_finish(&r), -1);
+	assert_int_equal(errno, EBADMSG);
+	al_http_resp_init(&r); /* a whole answer, but not the page */
+	static const char nf[] = "HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nno\n";
+	feed_all(&r, nf, sizeof nf - 1, 5);
+	assert_int_equal(al_http_resp_finish(&r), -1);
+	assert_int_equal(errno, EPROTO);
 	al_http_resp_init(&r); /* not HTTP */
 	assert_int_equal(al_http_resp_feed(&r, "SSH-2.0\r\n\r\n", 11), -1);
 }
