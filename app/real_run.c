@@ -17,6 +17,15 @@
 #include <event2/event.h>
 
 #include "app/real_run.h"
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define AL_HAS_ASAN 1
+#endif
+#endif
+#ifndef AL_HAS_ASAN
+#define AL_HAS_ASAN 0
+#endif
 #include "models/model.h"
 #include "net/net_os.h"
 #include "net/net_server.h"
@@ -168,6 +177,40 @@ static int64_t cpu_ns(const struct rusage *r)
 	return tv_ns(r->ru_utime) + tv_ns(r->ru_stime);
 }
 
+/* The scenario's machine limits, applied to the model's process for real:
+ * machine.fd_limit as RLIMIT_NOFILE (EMFILE past it) and
+ * machine.address_space as RLIMIT_AS, where every thread's stack is
+ * reserved, as in the simulator.  Only ever lowered: a limit above this
+ * machine's is this machine's.  The sanitizers reserve terabytes of
+ * shadow memory, so their builds leave RLIMIT_AS alone. */
+static int apply_limits(const struct al_machine *mc, char *err, size_t errlen)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rlim_t want = (rlim_t)mc->fd_limit;
+		rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && want > rl.rlim_max ? rl.rlim_max : want;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+			snprintf(err, errlen, "fd limit %d: %s", mc->fd_limit, strerror(errno));
+			return errno;
+		}
+	}
+#if !defined(__SANITIZE_ADDRESS__) && !AL_HAS_ASAN
+	if (getrlimit(RLIMIT_AS, &rl) == 0 && (rl.rlim_cur == RLIM_INFINITY ||
+					       (uint64_t)mc->address_space < rl.rlim_cur)) {
+		rl.rlim_cur = (rlim_t)mc->address_space;
+		if (rl.rlim_max != RLIM_INFINITY && rl.rlim_cur > rl.rlim_max)
+			rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_AS, &rl) != 0) {
+			snprintf(err, errlen, "address space %lld: %s",
+				 (long long)mc->address_space, strerror(errno));
+			return errno;
+		}
+	}
+#endif
+	return 0;
+}
+
 /* The measuring process: runs model m once and fills out.  Returns 0, or
  * an errno value with err set. */
 static int measure(const struct al_scenario *sc, const struct real_net *rn,
@@ -181,6 +224,9 @@ static int measure(const struct al_scenario *sc, const struct real_net *rn,
 	struct al_model_frame *frame;
 	struct rusage r0, r1, c0, c1;
 
+	int e = apply_limits(&sc->machine, err, errlen);
+	if (e)
+		return e;
 	frame = calloc(1, md->frame_size);
 	al_loop_init(&loop, NULL);
 	if (!frame || net_os_init(&n, sc, &loop, rn->addr, rn->naddr) != 0) {

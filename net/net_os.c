@@ -183,8 +183,7 @@ static int64_t net_socket(struct al_os *os, int nonblocking)
 		return -EMFILE;
 	}
 	int64_t t = os->sc->workload.timeout_ns;
-	*k = (struct net_fd){.deadline = t > 0 ? net_now(os) + t : 0, .sel = -1,
-			     .next = -1, .prev = -1};
+	*k = (struct net_fd){.deadline = t > 0 ? net_now(os) + t : 0};
 	return fd;
 }
 
@@ -406,7 +405,7 @@ static int64_t net_pipe(struct al_os *os, int fds[2])
 
 	for (int i = 0; r == 0 && i < 2; i++)
 		if (net_fd_of(n, fds[i]))
-			n->fds[fds[i]] = (struct net_fd){.sel = -1, .next = -1, .prev = -1};
+			n->fds[fds[i]] = (struct net_fd){0};
 	return r;
 }
 

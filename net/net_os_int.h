@@ -9,16 +9,17 @@
 
 struct event;
 
-/* Per fd.  A socket's entry is reset when socket() returns it, so a reused
- * fd starts clean whichever thread closed it before. */
+/* Per fd; all zero is an fd nobody registered.  A socket's entry is reset
+ * when socket() returns it, so a reused fd starts clean whichever thread
+ * closed it before. */
 struct net_fd {
 	int64_t deadline;            /* the page timeout, ns of now(); 0: none */
 	struct event *ev;            /* its selector registration, made once */
 	void *data;                  /* what it was registered with */
-	int sel;                     /* the selector, or -1 */
+	int sel;                     /* the selector + 1; 0: none */
 	unsigned want;               /* AL_EV_* registered */
 	unsigned got;                /* AL_EV_* seen ready, not yet reported */
-	int next, prev;              /* the selector's ready FIFO; -1 ends it */
+	int next, prev;              /* the ready FIFO, when in_ready; -1 ends it */
 	uint8_t in_ready;
 	uint8_t expired;             /* the page timeout passed */
 };

@@ -81,7 +81,7 @@ static void on_ready(evutil_socket_t fd, short what, void *arg)
 {
 	struct net_os *n = arg;
 	struct net_fd *k = &n->fds[fd];
-	struct net_sel *sl = sel_of(n, k->sel);
+	struct net_sel *sl = sel_of(n, k->sel - 1);
 
 	if (!sl)
 		return;
@@ -152,7 +152,7 @@ int64_t net_sel_open(struct al_os *os, enum al_poller kind)
 static void unregister(struct net_os *n, int fd)
 {
 	struct net_fd *k = &n->fds[fd];
-	struct net_sel *sl = sel_of(n, k->sel);
+	struct net_sel *sl = sel_of(n, k->sel - 1);
 
 	if (k->ev)
 		event_del(k->ev);
@@ -160,7 +160,7 @@ static void unregister(struct net_os *n, int fd)
 		unlink_ready(n, sl, fd);
 		sl->nfds--;
 	}
-	k->sel = -1;
+	k->sel = 0;
 	k->want = k->got = 0;
 	k->data = NULL;
 }
@@ -178,20 +178,20 @@ int64_t net_sel_ctl(struct al_os *os, int sel, int fd, unsigned events, void *da
 	if (!sl || !k || sl->owner != net_me(n))
 		return -EBADF;
 	if (events == 0) {
-		if (k->sel != sel)
+		if (k->sel != sel + 1)
 			return -ENOENT;
 		unregister(n, fd);
 		return 0;
 	}
 	if (sl->kind == AL_POLL_SELECT && fd >= FD_SETSIZE_REAL)
 		return -EINVAL;
-	if (k->sel >= 0 && k->sel != sel)
+	if (k->sel && k->sel != sel + 1)
 		return -EEXIST;
-	if (k->sel == sel && k->want == events && !k->expired) {
+	if (k->sel == sel + 1 && k->want == events && !k->expired) {
 		k->data = data;          /* the same interest: the event stands */
 		return 0;
 	}
-	if (k->sel == sel)
+	if (k->sel == sel + 1)
 		unregister(n, fd);
 	short what = (short)(EV_PERSIST | ((events & AL_EV_READ) ? EV_READ : 0) |
 			     ((events & AL_EV_WRITE) ? EV_WRITE : 0));
@@ -199,7 +199,7 @@ int64_t net_sel_ctl(struct al_os *os, int sel, int fd, unsigned events, void *da
 		      : ((k->ev = event_new(sl->owner->base, fd, what, on_ready, n)) ? 0 : -1);
 	if (r != 0)
 		return -ENOMEM;
-	k->sel = sel;
+	k->sel = sel + 1;
 	k->want = events;
 	k->data = data;
 	k->got = 0;
@@ -266,7 +266,7 @@ int64_t net_sel_close(struct al_os *os, int sel)
 	if (!sl)
 		return -EBADF;
 	for (int fd = 0; fd < n->nfd && sl->nfds > 0; fd++)
-		if (n->fds[fd].sel == sel)
+		if (n->fds[fd].sel == sel + 1)
 			unregister(n, fd);
 	if (sl->wait) {
 		struct al_future *w = sl->wait;
@@ -281,7 +281,7 @@ void net_sel_forget(struct net_os *n, int fd)
 {
 	struct net_fd *k = &n->fds[fd];
 
-	if (k->sel >= 0)
+	if (k->sel)
 		unregister(n, fd);
 	if (k->ev)
 		event_free(k->ev);
