@@ -239,7 +239,7 @@ static void print_models(FILE *out, const struct al_scenario *sc)
 		else if (m == AL_MODEL_THREAD)
 			fprintf(out, " (%d workers%s)", c->workers,
 				c->gil ? ", gil" : "");
-		else if (m == AL_MODEL_ASYNCIO && c->limit > 0)
+		else if (m >= AL_MODEL_CALLBACK && c->limit > 0)
 			fprintf(out, " (%s, limit %lld)",
 				al_poller_name(c->poller), (long long)c->limit);
 		else if (m >= AL_MODEL_CALLBACK)

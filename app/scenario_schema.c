@@ -137,7 +137,8 @@ static const struct al_field model_fields[] = {
 		.models = BIT(AL_MODEL_THREAD)},
 	{.key = "limit", .type = AL_F_COUNT, .off = MOD(limit),
 		.size = sizeof(int64_t), .min = 0, .max = 100000000,
-		.models = BIT(AL_MODEL_ASYNCIO)},
+		.models = BIT(AL_MODEL_CALLBACK) | BIT(AL_MODEL_GENERATOR) |
+			  BIT(AL_MODEL_ASYNCIO)},
 };
 const struct al_section al_schema_model = {"models[]", model_fields,
 	N(model_fields)};

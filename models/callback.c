@@ -1,4 +1,5 @@
-/* callback (the article's 3.5): every page at once in one thread; each
+/* callback (the article's 3.5): every page at once in one thread (or at
+ * most the model's `limit` at a time, the next one starting as one ends); each
  * Crawler registers its socket with a callback for the next step, and the
  * event loop calls them as the selector reports ready sockets.
  *
@@ -11,13 +12,25 @@
 #include "core/al_http.h"
 #include "models/evloop.h"
 
+struct window;
+
 struct crawler {
 	struct al_waker w;           /* w.fn is the next step */
 	struct al_crawl *crawl;
+	struct window *win;
 	int sel;
 	int64_t page;
 	struct al_http_resp resp;
 };
+
+/* The pages in flight: all at once (the article), or at most `limit`, a
+ * new page starting as one ends. */
+struct window {
+	struct crawler *crawlers;
+	int64_t next, running, limit;
+};
+
+static void start_more(struct window *win);
 
 /* Ends a page: unregister, close, account. */
 static void done(struct crawler *cr, int err)
@@ -29,6 +42,8 @@ static void done(struct crawler *cr, int err)
 	/* a callback cannot wait: it parses right here, holding up the loop */
 	if (al_crawl_end(cr->crawl, cr->page, err, &cr->resp) == 0)
 		os->ops->cpu(os, al_crawl_parse_ns(cr->crawl, cr->resp.body), NULL);
+	cr->win->running--;
+	start_more(cr->win);
 }
 
 static void read_response(struct al_waker *w, unsigned events)
@@ -66,7 +81,8 @@ static void connected(struct al_waker *w, unsigned events)
 		done(cr, (int)-r);
 }
 
-static void fetch(struct crawler *cr)
+/* Starts a page; 0 if it ended at once (failed), 1 if it is under way. */
+static int fetch(struct crawler *cr)
 {
 	struct al_os *os = cr->crawl->os;
 	int64_t r;
@@ -76,7 +92,7 @@ static void fetch(struct crawler *cr)
 	cr->w.fd = (int)os->ops->socket(os, 1);
 	if (cr->w.fd < 0) {
 		al_crawl_end(cr->crawl, cr->page, -cr->w.fd, &cr->resp);
-		return;
+		return 0;
 	}
 	r = os->ops->connect(os, cr->w.fd, cr->page, NULL);
 	if (r == -EINPROGRESS || r == 0) {
@@ -86,12 +102,24 @@ static void fetch(struct crawler *cr)
 	if (r < 0) {      /* refused at once, or select's FD_SETSIZE */
 		os->ops->close(os, cr->w.fd);
 		al_crawl_end(cr->crawl, cr->page, (int)-r, &cr->resp);
+		return 0;
+	}
+	return 1;
+}
+
+static void start_more(struct window *win)
+{
+	while (win->running < win->limit && win->next < win->crawlers->crawl->pages) {
+		win->running++;
+		if (!fetch(&win->crawlers[win->next++]))
+			win->running--;
 	}
 }
 
 struct co_callback {
 	struct al_model_frame m;
 	struct crawler *crawlers;
+	struct window win;
 	struct co_evloop loop;
 	char buf[4096];              /* callbacks run one at a time: one buffer */
 };
@@ -112,14 +140,17 @@ static int co_callback(struct al_task *t, void *arg)
 		free(f->crawlers);
 		AL_RETURN(t, &f->m, 0, 0);
 	}
+	f->win = (struct window){.crawlers = f->crawlers,
+				 .limit = c->cfg->limit > 0 ? c->cfg->limit : c->pages};
 	for (int64_t i = 0; i < c->pages; i++) {
 		struct crawler *cr = &f->crawlers[i];
 		cr->w = (struct al_waker){.os = os, .buf = f->buf};
 		cr->crawl = c;
+		cr->win = &f->win;
 		cr->sel = (int)sel;
 		cr->page = i;
-		fetch(cr);
 	}
+	start_more(&f->win);
 	f->loop = (struct co_evloop){.crawl = c, .sel = (int)sel};
 	AL_CALL(t, &f->m, co_evloop, &f->loop);
 	os->ops->sel_close(os, f->loop.sel);

@@ -1,5 +1,6 @@
 /* generator (the article's 4.4-4.8): a Future, a generator-style fetch()
- * that yields it, and a Task per page that resumes fetch() when the
+ * that yields it, and a Task per page (at most the model's `limit` at once,
+ * if it has one) that resumes fetch() when the
  * Future's result is set; the event loop of 3.5 sets the results.
  *
  *     fetch():  connect; f = Future(); register(WRITE, on_connected)
@@ -16,9 +17,12 @@
 #include "core/al_http.h"
 #include "models/evloop.h"
 
+struct gen_window;
+
 struct gen_fetch {
 	struct al_coro co;
 	struct al_crawl *crawl;
+	struct gen_window *win;
 	int sel;
 	int64_t page;
 	struct al_waker w;
@@ -26,6 +30,25 @@ struct gen_fetch {
 	struct al_http_resp resp;
 	char *buf;                   /* the loop's, shared by every page */
 };
+
+/* The pages in flight: all at once (the article), or at most `limit`, the
+ * next page's Task starting as one ends. */
+struct gen_window {
+	struct al_task *tasks;
+	struct gen_fetch *frames;
+	struct al_loop *loop;
+	int64_t next, pages;
+};
+
+static int gen_fetch(struct al_task *t, void *arg);
+
+static void start_next(struct gen_window *w)
+{
+	if (w->next < w->pages) {
+		al_task_start(&w->tasks[w->next], w->loop, gen_fetch, &w->frames[w->next], "fetch");
+		w->next++;
+	}
+}
 
 static int gen_fetch(struct al_task *t, void *arg)
 {
@@ -42,6 +65,7 @@ static int gen_fetch(struct al_task *t, void *arg)
 	f->w.fd = (int)os->ops->socket(os, 1);
 	if (f->w.fd < 0) {
 		al_crawl_end(f->crawl, f->page, -f->w.fd, &f->resp);
+		start_next(f->win);
 		AL_RETURN(t, f, 0, -f->w.fd);
 	}
 	r = os->ops->connect(os, f->w.fd, f->page, NULL);
@@ -91,6 +115,7 @@ out:
 	 * coroutine runs meanwhile (that is what an event loop is) */
 	if (al_crawl_end(f->crawl, f->page, t->err, &f->resp) == 0)
 		os->ops->cpu(os, al_crawl_parse_ns(f->crawl, f->resp.body), NULL);
+	start_next(f->win);
 	AL_RETURN(t, f, 0, t->err);
 	AL_END(t, f);
 }
@@ -99,6 +124,7 @@ struct co_generator {
 	struct al_model_frame m;
 	struct al_task *tasks;
 	struct gen_fetch *frames;
+	struct gen_window win;
 	struct co_evloop loop;
 	char buf[4096];
 };
@@ -119,15 +145,17 @@ static int co_generator(struct al_task *t, void *arg)
 		c->failures[al_cause_from_errno(sel < 0 ? (int)-sel : ENOMEM)] = c->pages;
 		goto out;
 	}
-	for (int64_t i = 0; i < c->pages; i++) {
-		f->frames[i] = (struct gen_fetch){.crawl = c, .sel = (int)sel, .page = i,
-						  .buf = f->buf};
-		al_task_start(&f->tasks[i], t->fut.loop, gen_fetch, &f->frames[i], "fetch");
-	}
+	f->win = (struct gen_window){.tasks = f->tasks, .frames = f->frames,
+				     .loop = t->fut.loop, .pages = c->pages};
+	for (int64_t i = 0; i < c->pages; i++)
+		f->frames[i] = (struct gen_fetch){.crawl = c, .win = &f->win, .sel = (int)sel,
+						  .page = i, .buf = f->buf};
+	for (int64_t i = 0; i < c->pages && (c->cfg->limit <= 0 || i < c->cfg->limit); i++)
+		start_next(&f->win);
 	f->loop = (struct co_evloop){.crawl = c, .sel = (int)sel};
 	AL_CALL(t, &f->m, co_evloop, &f->loop);
 	os->ops->sel_close(os, f->loop.sel);
-	for (int64_t i = 0; i < c->pages; i++)
+	for (int64_t i = 0; i < f->win.next; i++)
 		if (!al_future_done(&f->tasks[i].fut))
 			AL_RETURN(t, &f->m, 0, EDEADLK); /* still parked: keep their frames */
 out:
