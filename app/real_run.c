@@ -17,6 +17,10 @@
 #include <event2/event.h>
 
 #include "app/real_run.h"
+#include "models/model.h"
+#include "net/net_link.h"
+#include "net/net_os.h"
+#include "net/net_server.h"
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
@@ -26,9 +30,6 @@
 #ifndef AL_HAS_ASAN
 #define AL_HAS_ASAN 0
 #endif
-#include "models/model.h"
-#include "net/net_os.h"
-#include "net/net_server.h"
 
 static void on_signal(evutil_socket_t fd, short what, void *arg)
 {
@@ -40,7 +41,7 @@ static void on_signal(evutil_socket_t fd, short what, void *arg)
 static pid_t parent_pid;
 
 /* Every 100 ms: is the parent still there?  (Belt and braces with
- * PR_SET_PDEATHSIG: however the parent dies, no orphan server.) */
+ * PR_SET_PDEATHSIG: however the parent dies, no orphan child.) */
 static void on_check_parent(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
@@ -49,44 +50,67 @@ static void on_check_parent(evutil_socket_t fd, short what, void *arg)
 		event_base_loopbreak(arg);
 }
 
+/* What a child process serves: the origin server, or one link emulator
+ * process relaying to it. */
+struct child_job {
+	const struct al_scenario *sc;
+	const struct sockaddr_in *upstream;    /* NULL: the origin server */
+};
+
 /* The child: serve until SIGTERM, or until the parent goes away; its port
- * goes up the pipe. */
-static void serve_child(const struct al_scenario *sc, int wfd, pid_t parent)
+ * goes up the pipe.  Timers are precise (timerfd): think times and link
+ * delays are to the microsecond, not rounded up to epoll's milliseconds. */
+static void child_main(const struct child_job *job, int wfd, pid_t parent)
 {
+	struct net_server *srv = NULL;
+	struct net_link *link = NULL;
+	char line[32];
+	int port = 0;
+
 	parent_pid = parent;
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
 		_exit(1);
-	struct event_base *base = event_base_new();
-	struct net_server *s = base ? net_server_new(base, sc, 0) : NULL;
-	struct event *term = s ? evsignal_new(base, SIGTERM, on_signal, base) : NULL;
-	char line[32];
-
+	struct event_config *cfg = event_config_new();
+	if (!cfg || event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER) != 0)
+		_exit(1);
+	struct event_base *base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	if (base && job->upstream) {
+		link = net_link_new(base, job->sc, job->upstream, 0);
+		port = link ? net_link_port(link) : 0;
+	} else if (base) {
+		srv = net_server_new(base, job->sc, 0);
+		port = srv ? net_server_port(srv) : 0;
+	}
+	struct event *term = port ? evsignal_new(base, SIGTERM, on_signal, base) : NULL;
 	struct event *watch = term ? event_new(base, -1, EV_PERSIST, on_check_parent, base)
 				   : NULL;
 	struct timeval every = {0, 100000};
 	if (!watch || event_add(term, NULL) != 0 || event_add(watch, &every) != 0)
 		_exit(1);
-	int n = snprintf(line, sizeof line, "%d\n", net_server_port(s));
+	int n = snprintf(line, sizeof line, "%d\n", port);
 	if (write(wfd, line, (size_t)n) != n)
 		_exit(1);
 	close(wfd);
 	event_base_dispatch(base);
 	event_free(watch);
 	event_free(term);
-	net_server_free(s);
+	net_link_free(link);
+	net_server_free(srv);
 	event_base_free(base);
 	_exit(0);
 }
 
-/* Forks a child that serves sc; its port comes up a pipe.  0 or -1. */
-static int start_server(const struct al_scenario *sc, pid_t *pid, int *port, char *err,
-			size_t errlen)
+/* Forks a child for job; its port comes up a pipe.  0 or -1. */
+static int start_child(const struct child_job *job, pid_t *pid, int *port, char *err,
+		       size_t errlen)
 {
+	const char *what = job->upstream ? "link emulator" : "origin server";
 	int fds[2];
 	char buf[32] = "";
 
 	if (pipe(fds) != 0) {
-		snprintf(err, errlen, "origin server: pipe: %s", strerror(errno));
+		snprintf(err, errlen, "%s: pipe: %s", what, strerror(errno));
 		return -1;
 	}
 	pid_t parent = getpid();
@@ -94,7 +118,7 @@ static int start_server(const struct al_scenario *sc, pid_t *pid, int *port, cha
 	fflush(NULL);
 	*pid = fork();
 	if (*pid < 0) {
-		snprintf(err, errlen, "origin server: fork: %s", strerror(errno));
+		snprintf(err, errlen, "%s: fork: %s", what, strerror(errno));
 		*pid = 0;
 		close(fds[0]);
 		close(fds[1]);
@@ -102,7 +126,7 @@ static int start_server(const struct al_scenario *sc, pid_t *pid, int *port, cha
 	}
 	if (*pid == 0) {
 		close(fds[0]);
-		serve_child(sc, fds[1], parent);
+		child_main(job, fds[1], parent);
 	}
 	close(fds[1]);
 	struct pollfd p = {.fd = fds[0], .events = POLLIN};
@@ -110,29 +134,73 @@ static int start_server(const struct al_scenario *sc, pid_t *pid, int *port, cha
 	close(fds[0]);
 	*port = n > 0 ? atoi(buf) : 0;
 	if (*port <= 0) {
-		snprintf(err, errlen, n == 0 ? "origin server: exited at once (see its message above)"
-					     : "origin server: did not start within 5 s");
+		snprintf(err, errlen, n >= 0 ? "%s: could not start" : "%s: did not start within 5 s",
+			 what);
 		return -1;
 	}
 	return 0;
 }
 
+static struct sockaddr_in loopback(int port)
+{
+	return (struct sockaddr_in){
+		.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+}
+
+int real_net_emulated(const struct al_network *net)
+{
+	return net->rtt_ns > 0 || net->loss > 0 || net->bandwidth_bps < REAL_LINK_FAST_BPS ||
+	       !(net->jitter.kind == AL_DIST_FIXED && net->jitter.a == 0);
+}
+
+/* How many link processes: each connection costs one of them two fds, and
+ * a process has this machine's fd limit; pages are dealt round-robin. */
+static int links_needed(const struct al_scenario *sc)
+{
+	struct rlimit rl;
+	int64_t fds = 20000;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY)
+		fds = (int64_t)rl.rlim_max;
+	int64_t per = (fds - 64) / 2;
+	int64_t k = per > 0 ? (sc->workload.pages + per - 1) / per : 1;
+	return k < 1 ? 1 : k > NET_MAX_ADDRS ? NET_MAX_ADDRS : (int)k;
+}
+
 int real_net_start(const struct al_scenario *sc, const struct al_target *target,
 		   struct real_net *rn, char *err, size_t errlen)
 {
+	struct sockaddr_in up;
+
 	memset(rn, 0, sizeof *rn);
-	rn->naddr = 1;
 	if (target) {
-		rn->addr[0] = target->addr;
+		up = target->addr;
+	} else {
+		struct child_job job = {.sc = sc};
+		rn->verify = 1;
+		if (start_child(&job, &rn->server, &rn->server_port, err, errlen) != 0)
+			return -1;
+		up = loopback(rn->server_port);
+	}
+	if (!real_net_emulated(&sc->network)) {
+		rn->addr[0] = up;
+		rn->naddr = 1;
 		return 0;
 	}
-	rn->verify = 1;
-	if (start_server(sc, &rn->server, &rn->server_port, err, errlen) != 0)
-		return -1;
-	rn->addr[0] = (struct sockaddr_in){
-		.sin_family = AF_INET, .sin_port = htons((uint16_t)rn->server_port),
-		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-	};
+	/* the link's bandwidth is shared: each process gets its share */
+	struct al_scenario part = *sc;
+	rn->nlinks = links_needed(sc);
+	part.network.bandwidth_bps = sc->network.bandwidth_bps / rn->nlinks;
+	for (int i = 0; i < rn->nlinks; i++) {
+		struct child_job job = {.sc = &part, .upstream = &up};
+		int port;
+		part.seed = sc->seed + (uint64_t)i;
+		if (start_child(&job, &rn->links[i], &port, err, errlen) != 0)
+			return -1;
+		rn->addr[rn->naddr++] = loopback(port);
+	}
 	return 0;
 }
 
@@ -156,6 +224,8 @@ static void stop_child(pid_t *pid)
 
 void real_net_stop(struct real_net *rn)
 {
+	for (int i = 0; i < rn->nlinks; i++)
+		stop_child(&rn->links[i]);
 	stop_child(&rn->server);
 }
 

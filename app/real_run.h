@@ -16,14 +16,27 @@
 struct real_net {
 	pid_t server;                /* our origin server, or 0 (--target) */
 	int server_port;
+	pid_t links[NET_MAX_ADDRS];  /* the link emulator's processes */
+	int nlinks;
 	struct sockaddr_in addr[NET_MAX_ADDRS];  /* page p: addr[p % naddr] */
 	int naddr;
 	int verify;                  /* our server: check every byte */
 };
 
+/* Bandwidth from which a network is taken as loopback's own. */
+#define REAL_LINK_FAST_BPS INT64_C(10000000000)   /* 10 Gbit/s */
+
+/* Whether a real run needs the link emulator for this network: any rtt,
+ * jitter or loss, or a bandwidth below REAL_LINK_FAST_BPS.  Otherwise the
+ * crawler talks to the server straight over loopback. */
+int real_net_emulated(const struct al_network *net);
+
 /* Starts what a real run of sc crawls: our origin server (the very same
- * scenario, seed included), or, with target, nothing but the address.
- * 0, or -1 with err set; real_net_stop() is safe either way. */
+ * scenario, seed included), or, with target, nothing but the address; and
+ * between it and the crawler the link emulator when the network needs one
+ * (docs/link.md): as many processes as the fd limit asks for, each on its
+ * own port with its share of the bandwidth, page p going through link
+ * p % nlinks.  0, or -1 with err set; real_net_stop() is safe either way. */
 int real_net_start(const struct al_scenario *sc, const struct al_target *target,
 		   struct real_net *rn, char *err, size_t errlen);
 /* Stops the children (SIGTERM, then SIGKILL after 5 s) and reaps them. */

@@ -14,10 +14,11 @@ check() { # name, condition result
 }
 
 "$A" run --net real --json >"$out" 2>/dev/null
-check "run --net real exits 0" $?
+check "run --net real exits 0 (the seed's network through the link emulator)" $?
 n=$(grep -c '"pages_ok": 10,' "$out")
 [ "$n" = 7 ]; check "all seven models: 10 of 10 pages verified each" $?
 el() { awk -v m="$1" '$0 ~ "\"model\": \"" m "\"" { f = 1 } f && /"elapsed_ns"/ { gsub(/[^0-9]/, ""); print; exit }' "$out"; }
+[ "$(el sync)" -ge 1700000000 ]; check "sync waits out the emulated network: >= 10 x (150 ms + 20 ms think)" $?
 [ "$(el thread)" -lt $(( $(el sync) / 4 )) ]; check "threads overlap the pages' waits (< 1/4 of sync)" $?
 [ "$(el process)" -lt $(( $(el sync) / 3 )) ]; check "processes overlap them too (< 1/3 of sync)" $?
 for m in callback generator asyncio; do
@@ -28,6 +29,12 @@ val() { awk -v m="$1" -v k="$2" '$0 ~ "\"model\": \"" m "\"" { f = 1 } f && $0 ~
 [ "$(val nonblocking futile_syscalls)" -gt 10000 ] &&
 	[ "$(val nonblocking cpu_busy_ns)" -gt $(( $(val sync cpu_busy_ns) * 10 )) ]
 check "nonblocking burns CPU polling (> 10,000 futile calls, > 10x sync's CPU)" $?
+# C10K for real: ten thousand connections open at once through the link
+# emulator (two processes of it: each connection costs it two fds) to the
+# origin server, every page verified
+"$A" run --net real --models asyncio --json scenarios/c10k.yaml >"$out" 2>/dev/null
+[ $? -eq 0 ] && grep -q '"pages_ok": 10000,' "$out" && grep -q '"peak_concurrency": 10000,' "$out"
+check "C10K: asyncio holds 10,000 connections at once, 10,000 pages verified" $?
 # the server is a child of the run: after the run, none is left
 pgrep -P $$ -f asynclab >/dev/null 2>&1
 [ $? -ne 0 ]; check "no server left behind" $?
