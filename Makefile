@@ -142,7 +142,8 @@ crossbuild: $(B)/asynclab
 	$(Q)sh tests/cross_build.sh $(B)/asynclab build-asan/asynclab
 
 # --- fuzzing: libFuzzer on the scenario loader, bounded in time
-FUZZ_SRC := $(filter-out app/main.c app/cmd_run.c app/sim_run.c,$(wildcard core/*.c app/*.c))
+# the scenario loader alone: core/ and the loading half of app/
+FUZZ_SRC := $(wildcard core/*.c) $(wildcard app/scenario*.c) app/profile.c
 $(B)/fuzz/fuzz_scenario: tests/fuzz_scenario.c $(FUZZ_SRC) $(B)/config.mk
 	@mkdir -p $(@D)
 	$(call say,FUZZCC,$@)

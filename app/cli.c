@@ -484,12 +484,9 @@ const char *al_cli_unavailable(const struct al_cli *cli)
 {
 	switch (cli->cmd) {
 	case AL_CLI_VIEW: return "view";
-	case AL_CLI_CALIBRATE: return "calibrate";
 	case AL_CLI_RUN: break;
 	default: return NULL;
 	}
-	if (cli->net == AL_CLI_NET_BOTH)
-		return "--net both";
 	if (cli->trace_path)
 		return "--trace";
 	if (cli->png_path)

@@ -13,6 +13,7 @@
 #include "app/scenario.h"
 #include "app/real_run.h"
 #include "app/sim_run.h"
+#include "app/profile.h"
 #include "app/target.h"
 
 /* Loads the scenario and applies --seed, --models and --no-trace.
@@ -125,14 +126,54 @@ static void run_models(struct al_scenario *sc, const struct real_net *rn,
 	al_run_set_speedups(rs);
 }
 
+/* The simulation a real run is compared with: the real runs are C on this
+ * host, so the sim runs this host's machine profile (the calibrated one,
+ * else the c defaults) whatever the scenario names, with the limits the
+ * real run applies (fd limit, address space), no GIL, and connect at once
+ * as over loopback.  Returns 0 or an exit status. */
+static int host_scenario(const struct al_scenario *sc, bool target, struct al_scenario *out,
+			 char *note, size_t notelen)
+{
+	struct al_machine m;
+	char err[512];
+	int r = al_profile_host(&m, err, sizeof err);
+
+	if (r < 0) {
+		fprintf(stderr, "asynclab: run: this host's profile: %s\n", err);
+		return 2;
+	}
+	*out = *sc;
+	m.fd_limit = sc->machine.fd_limit;
+	m.address_space = sc->machine.address_space;
+	out->machine = m;
+	out->models[AL_MODEL_THREAD].gil = false;
+	if (!target)
+		out->network.handshake = false;
+	if (r == 1)
+		snprintf(note, notelen, "sim: this host's calibrated profile, %s", m.profile_file);
+	else
+		snprintf(note, notelen, "sim: the c profile's defaults (no calibrated profile: "
+			 "asynclab calibrate writes one)");
+	return 0;
+}
+
+static void print_unavailable(const struct al_run_set *rs)
+{
+	if (!rs->unavailable)
+		return;
+	fprintf(stderr, "asynclab: run: not yet available in this version, skipped: ");
+	al_report_model_list(stderr, rs->unavailable);
+	fputc('\n', stderr);
+}
+
 int al_cmd_run(const struct al_cli *cli, bool bold)
 {
 	struct progress prog = {0};
 	struct real_net rn;
 	struct al_target target;
-	struct al_scenario sc;
-	struct al_run_set rs;
-	char err[512];
+	struct al_scenario sc, sim_sc;
+	struct al_run_set rs, ss;
+	char err[512], note[600] = "";
 	int status;
 
 	status = setup(cli, &sc);
@@ -142,7 +183,7 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 	if (cli->target) {
 		if (cli->net_set && net == AL_CLI_NET_SIM) {
 			fprintf(stderr, "asynclab: run: --target crawls a real server: it "
-				"needs --net real (the default with --target)\n");
+				"needs --net real (the default with --target) or both\n");
 			return 2;
 		}
 		if (!cli->net_set)
@@ -154,10 +195,16 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 		/* the Host header names the target */
 		snprintf(sc.workload.host, sizeof sc.workload.host, "%s", target.host);
 	}
+	bool real = net != AL_CLI_NET_SIM;
+	if (net == AL_CLI_NET_BOTH) {
+		status = host_scenario(&sc, cli->target != NULL, &sim_sc, note, sizeof note);
+		if (status)
+			return status;
+	}
 	memset(&rs, 0, sizeof rs);
 	rs.sc = &sc;
-	rs.net = net == AL_CLI_NET_REAL ? "real" : "sim";
-	if (net == AL_CLI_NET_REAL) {
+	rs.net = real ? "real" : "sim";
+	if (real) {
 		rs.target = cli->target;
 		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 		rs.cores = cpus > 0 ? (int)cpus : 1;
@@ -170,10 +217,16 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 	clock_gettime(CLOCK_MONOTONIC, &prog.start);
 	if (isatty(STDERR_FILENO))
 		sim_run_on_progress(on_progress, &prog);
-	run_models(&sc, net == AL_CLI_NET_REAL ? &rn : NULL, &rs, &prog);
-	sim_run_on_progress(NULL, NULL);
-	if (net == AL_CLI_NET_REAL)
+	run_models(&sc, real ? &rn : NULL, &rs, &prog);
+	if (real)
 		real_net_stop(&rn);
+	if (net == AL_CLI_NET_BOTH) {
+		memset(&ss, 0, sizeof ss);
+		ss.sc = &sim_sc;
+		ss.net = "sim";
+		run_models(&sim_sc, NULL, &ss, &prog);
+	}
+	sim_run_on_progress(NULL, NULL);
 	if (rs.nrows == 0 && rs.broken == 0) {
 		unsigned u = rs.unavailable;
 
@@ -182,16 +235,22 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 		fprintf(stderr, ": not yet available in this version\n");
 		return 2;
 	}
-	if (cli->json) {
-		if (rs.unavailable) {
-			fprintf(stderr, "asynclab: run: not yet available in this "
-				"version, skipped: ");
-			al_report_model_list(stderr, rs.unavailable);
-			fputc('\n', stderr);
+	print_unavailable(&rs);
+	if (net == AL_CLI_NET_BOTH) {
+		if (cli->json) {
+			al_report_json_both(stdout, &ss, &rs);
+		} else {
+			al_report_compare(stdout, &ss, &rs, bold);
+			printf("  %s; connect %s.\n", note,
+			       sim_sc.network.handshake ? "takes a round trip" :
+			       "at once, as over loopback to the link emulator");
 		}
-		al_report_json(stdout, &rs);
-	} else {
-		al_report_table(stdout, &rs, bold);
+		return rs.broken || ss.broken || al_run_set_failed(&rs) ||
+		       al_run_set_failed(&ss) ? 1 : 0;
 	}
+	if (cli->json)
+		al_report_json(stdout, &rs);
+	else
+		al_report_table(stdout, &rs, bold);
 	return rs.broken || al_run_set_failed(&rs) ? 1 : 0;
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "app/cli.h"
+#include "app/cmd_calibrate.h"
 #include "app/cmd_run.h"
 #include "app/cmd_serve.h"
 #include "app/scenario.h"
@@ -52,11 +53,13 @@ static int dispatch(const struct al_cli *cli)
 		return check(cli->scenario);
 	case AL_CLI_SERVE:
 		return al_cmd_serve(cli);
+	case AL_CLI_CALIBRATE:
+		return al_cmd_calibrate(cli, want_bold());
 	case AL_CLI_TIMEVIEW:
 		al_timeview_print(stdout, cli->ghz, want_bold());
 		return EXIT_OK;
 	default:
-		/* view, calibrate: refused by al_cli_unavailable */
+		/* view: refused by al_cli_unavailable */
 		return EXIT_BAD_INPUT;
 	}
 }

@@ -184,7 +184,8 @@ int real_net_start(const struct al_scenario *sc, const struct al_target *target,
 			return -1;
 		up = loopback(rn->server_port);
 	}
-	if (!real_net_emulated(&sc->network)) {
+	/* another server's network is the real one: nothing is emulated */
+	if (target || !real_net_emulated(&sc->network)) {
 		rn->addr[0] = up;
 		rn->naddr = 1;
 		return 0;

@@ -32,8 +32,9 @@ struct real_net {
 int real_net_emulated(const struct al_network *net);
 
 /* Starts what a real run of sc crawls: our origin server (the very same
- * scenario, seed included), or, with target, nothing but the address; and
- * between it and the crawler the link emulator when the network needs one
+ * scenario, seed included), or, with target, nothing but the address; and,
+ * for our server, between it and the crawler the link emulator when the
+ * network needs one
  * (docs/link.md): as many processes as the fd limit asks for, each on its
  * own port with its share of the bandwidth, page p going through link
  * p % nlinks.  0, or -1 with err set; real_net_stop() is safe either way. */

@@ -109,7 +109,8 @@ static void add_row(struct al_table *t, const struct al_report *r, int cores)
 	al_table_cell(t, "%s", a);
 }
 
-static void failures(FILE *out, const struct al_run_set *rs)
+/* side: "" or the backend's name and a space, for sim against real */
+static void failures(FILE *out, const struct al_run_set *rs, const char *side)
 {
 	for (int i = 0; i < rs->nrows; i++) {
 		const struct al_report *r = &rs->rows[i];
@@ -117,7 +118,7 @@ static void failures(FILE *out, const struct al_run_set *rs)
 
 		if (r->pages_failed == 0)
 			continue;
-		fprintf(out, "  failed pages, %s: ", al_model_name(r->model));
+		fprintf(out, "  failed pages, %s%s: ", side, al_model_name(r->model));
 		for (int c = 0; c < AL_CAUSE_COUNT; c++)
 			if (r->failures[c]) {
 				char n[AL_FMT_LEN];
@@ -176,7 +177,7 @@ void al_report_table(FILE *out, const struct al_run_set *rs, bool bold)
 		al_table_print(&t, out, 2, bold);
 		fputc('\n', out);
 	}
-	failures(out, rs);
+	failures(out, rs, "");
 	if (rs->unavailable) {
 		fputs("  not yet available in this version: ", out);
 		al_report_model_list(out, rs->unavailable);
@@ -188,6 +189,83 @@ void al_report_table(FILE *out, const struct al_run_set *rs, bool bold)
 		fputc('\n', out);
 	}
 	time_view(out, rs);
+}
+
+/* --- sim against real */
+
+static const struct al_report *row_of(const struct al_run_set *rs, enum al_model m)
+{
+	for (int i = 0; i < rs->nrows; i++)
+		if (rs->rows[i].model == m)
+			return &rs->rows[i];
+	return NULL;
+}
+
+/* The prediction's error against the measure, "+3.1 %"; "—" when there is
+ * nothing to compare with. */
+static void error_cell(struct al_table *t, int64_t predicted, int64_t measured)
+{
+	if (measured <= 0)
+		al_table_cell(t, "—");
+	else
+		al_table_cell(t, "%+.1f %%", 100.0 * (double)(predicted - measured) / (double)measured);
+}
+
+void al_report_compare(FILE *out, const struct al_run_set *sim, const struct al_run_set *real,
+		       bool bold)
+{
+	struct al_table t;
+	char a[AL_FMT_LEN], b[AL_FMT_LEN], pages[AL_FMT_LEN];
+
+	al_fmt_count(pages, sizeof pages, sim->sc->workload.pages);
+	fprintf(out, "asynclab run: scenario %s, seed %llu, sim against real, %s pages\n\n",
+		al_run_set_name(sim), (unsigned long long)sim->sc->seed, pages);
+	al_table_init(&t, 11, "lrrrrrrrrrr");
+	al_table_cell(&t, "model");
+	al_table_cell(&t, "pages ok");
+	al_table_cell(&t, "elapsed sim");
+	al_table_cell(&t, "real");
+	al_table_cell(&t, "error");
+	al_table_cell(&t, "CPU sim");
+	al_table_cell(&t, "real");
+	al_table_cell(&t, "error");
+	al_table_cell(&t, "ctx sw sim");
+	al_table_cell(&t, "real");
+	al_table_cell(&t, "error");
+	for (int m = 0; m < AL_MODEL_COUNT; m++) {
+		const struct al_report *p = row_of(sim, (enum al_model)m);
+		const struct al_report *r = row_of(real, (enum al_model)m);
+		if (!p || !r)
+			continue;
+		al_table_cell(&t, "%s", al_model_name((enum al_model)m));
+		al_fmt_count(a, sizeof a, p->pages_ok);
+		al_fmt_count(b, sizeof b, r->pages_ok);
+		al_table_cell(&t, "%s / %s", a, b);
+		al_fmt_duration(a, sizeof a, p->elapsed_ns);
+		al_fmt_duration(b, sizeof b, r->elapsed_ns);
+		al_table_cell(&t, "%s", a);
+		al_table_cell(&t, "%s", b);
+		error_cell(&t, p->elapsed_ns, r->elapsed_ns);
+		al_fmt_duration(a, sizeof a, p->cpu_busy_ns);
+		al_fmt_duration(b, sizeof b, r->cpu_busy_ns);
+		al_table_cell(&t, "%s", a);
+		al_table_cell(&t, "%s", b);
+		error_cell(&t, p->cpu_busy_ns, r->cpu_busy_ns);
+		al_fmt_count(a, sizeof a, p->context_switches);
+		al_fmt_count(b, sizeof b, r->context_switches);
+		al_table_cell(&t, "%s", a);
+		al_table_cell(&t, "%s", b);
+		error_cell(&t, p->context_switches, r->context_switches);
+	}
+	al_table_print(&t, out, 2, bold);
+	fputc('\n', out);
+	failures(out, sim, "sim ");
+	failures(out, real, "real ");
+	if (sim->broken | real->broken) {
+		fputs("  could not run (see the messages above): ", out);
+		al_report_model_list(out, sim->broken | real->broken);
+		fputc('\n', out);
+	}
 }
 
 /* --- JSON */
@@ -237,29 +315,49 @@ static void json_row(struct al_json *j, const struct al_report *r)
 	al_json_end_object(j);
 }
 
+static void json_run(struct al_json *j, const struct al_run_set *rs)
+{
+	al_json_begin_object(j);
+	al_json_key(j, "scenario");
+	al_json_str(j, al_run_set_name(rs));
+	al_json_key(j, "seed");
+	al_json_u64(j, rs->sc->seed);
+	al_json_key(j, "net");
+	al_json_str(j, rs->net);
+	if (rs->target) {
+		al_json_key(j, "target");
+		al_json_str(j, rs->target);
+	}
+	al_json_key(j, "trace_hash");
+	al_json_hex64(j, al_run_set_trace_hash(rs));
+	al_json_key(j, "models");
+	al_json_begin_array(j);
+	for (int i = 0; i < rs->nrows; i++)
+		json_row(j, &rs->rows[i]);
+	al_json_end_array(j);
+	al_json_end_object(j);
+}
+
 void al_report_json(FILE *out, const struct al_run_set *rs)
 {
 	struct al_json j;
 
 	al_json_init(&j, out);
+	json_run(&j, rs);
+	al_json_finish(&j);
+}
+
+void al_report_json_both(FILE *out, const struct al_run_set *sim, const struct al_run_set *real)
+{
+	struct al_json j;
+
+	al_json_init(&j, out);
 	al_json_begin_object(&j);
-	al_json_key(&j, "scenario");
-	al_json_str(&j, al_run_set_name(rs));
-	al_json_key(&j, "seed");
-	al_json_u64(&j, rs->sc->seed);
-	al_json_key(&j, "net");
-	al_json_str(&j, rs->net);
-	if (rs->target) {
-		al_json_key(&j, "target");
-		al_json_str(&j, rs->target);
-	}
-	al_json_key(&j, "trace_hash");
-	al_json_hex64(&j, al_run_set_trace_hash(rs));
-	al_json_key(&j, "models");
-	al_json_begin_array(&j);
-	for (int i = 0; i < rs->nrows; i++)
-		json_row(&j, &rs->rows[i]);
-	al_json_end_array(&j);
+	al_json_key(&j, "sim");
+	json_run(&j, sim);
+	al_json_key(&j, "real");
+	json_run(&j, real);
 	al_json_end_object(&j);
 	al_json_finish(&j);
 }
+

@@ -49,6 +49,14 @@ void al_report_table(FILE *out, const struct al_run_set *rs, bool bold);
  * checksum and hashes as 16-digit hex strings; "failures" lists only the
  * causes that occurred, in enum order. */
 void al_report_json(FILE *out, const struct al_run_set *rs);
+/* `--net both`: {"sim": RUN, "real": RUN}, each RUN the object above. */
+void al_report_json_both(FILE *out, const struct al_run_set *sim,
+			 const struct al_run_set *real);
+/* `--net both`: one row per model that ran on both, the sim's prediction
+ * next to the measure for elapsed, CPU and context switches, with the
+ * prediction's error in % of the measure; then each side's failures. */
+void al_report_compare(FILE *out, const struct al_run_set *sim,
+		       const struct al_run_set *real, bool bold);
 /* Writes the names of the models in the bit set, comma-separated. */
 void al_report_model_list(FILE *out, unsigned bits);
 

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "app/profile.h"
 #include "app/scenario_walk.h"
 #include "core/al_units.h"
 
@@ -77,6 +78,37 @@ out:
 	return rc;
 }
 
+int al_scenario_read_fd(int fd, char **text, size_t *len)
+{
+	char *buf;
+	size_t n = 0;
+	ssize_t got = 1;
+
+	/* one byte more than the limit tells "too large" from "just fits" */
+	if ((buf = malloc(AL_SCENARIO_MAX_BYTES + 1)) == NULL)
+		return -1;
+	while (n <= AL_SCENARIO_MAX_BYTES && got != 0) {
+		got = read(fd, buf + n, AL_SCENARIO_MAX_BYTES + 1 - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			int e = errno;
+			free(buf);
+			errno = e;
+			return -1;
+		}
+		n += (size_t)got;
+	}
+	if (n > AL_SCENARIO_MAX_BYTES) {
+		free(buf);
+		errno = EFBIG;
+		return -1;
+	}
+	*text = buf;
+	*len = n;
+	return 0;
+}
+
 int al_scenario_load_file(const char *path, struct al_scenario *sc, char *err,
 			  size_t errlen)
 {
@@ -84,7 +116,6 @@ int al_scenario_load_file(const char *path, struct al_scenario *sc, char *err,
 	struct stat st;
 	char *buf;
 	size_t len = 0;
-	ssize_t got = 1;
 	int fd, rc;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
@@ -93,29 +124,20 @@ int al_scenario_load_file(const char *path, struct al_scenario *sc, char *err,
 		close(fd);
 		return al_yerr_at(&e, 1, 1, "is a directory");
 	}
-	/* one byte more than the limit tells "too large" from "just fits" */
-	if ((buf = malloc(AL_SCENARIO_MAX_BYTES + 1)) == NULL) {
-		close(fd);
-		return al_yerr_at(&e, 1, 1, "out of memory");
-	}
-	while (len <= AL_SCENARIO_MAX_BYTES && got != 0) {
-		got = read(fd, buf + len, AL_SCENARIO_MAX_BYTES + 1 - len);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
+	if (al_scenario_read_fd(fd, &buf, &len) < 0) {
+		if (errno == EFBIG)
+			rc = al_yerr_at(&e, 1, 1, "larger than 1 MiB: refused");
+		else if (errno == ENOMEM)
+			rc = al_yerr_at(&e, 1, 1, "out of memory");
+		else
 			rc = al_yerr_at(&e, 1, 1, "cannot read: %s",
 					strerror(errno));
-			goto out;
-		}
-		len += (size_t)got;
+		close(fd);
+		return rc;
 	}
-	if (len > AL_SCENARIO_MAX_BYTES)
-		rc = al_yerr_at(&e, 1, 1, "larger than 1 MiB: refused");
-	else
-		rc = al_scenario_load_string(path, buf, len, sc, err, errlen);
-out:
-	free(buf);
 	close(fd);
+	rc = al_scenario_load_string(path, buf, len, sc, err, errlen);
+	free(buf);
 	return rc;
 }
 
@@ -259,10 +281,17 @@ void al_scenario_summary(FILE *out, const struct al_scenario *sc)
 	fprintf(out, "scenario  %s (%s)\n", sc->name,
 		sc->path[0] ? sc->path : "built-in");
 	fprintf(out, "seed      %llu\n", (unsigned long long)sc->seed);
-	if (m->profile == AL_PROFILE_FILE)
+	if (m->profile == AL_PROFILE_FILE) {
+		char where[512];
+
 		fprintf(out, "machine   profile file %s", m->profile_file);
-	else
+		if (al_profile_resolve(where, sizeof(where), sc->path,
+				       m->profile_file) &&
+		    strcmp(where, m->profile_file) != 0)
+			fprintf(out, " (%s)", where);
+	} else {
 		fprintf(out, "machine   %s profile", al_profile_name(m->profile));
+	}
 	al_fmt_count(c, sizeof(c), m->fd_limit);
 	fprintf(out, ", %d core%s at %s, %s memory, fd limit %s", m->cores,
 		m->cores == 1 ? "" : "s",
@@ -273,8 +302,9 @@ void al_scenario_summary(FILE *out, const struct al_scenario *sc)
 
 	fprintf(out, "network   rtt %s, jitter ", dur(a, n->rtt_ns));
 	print_dist(out, &n->jitter, AL_F_DURATION);
-	fprintf(out, ", bandwidth %s, loss %g %%, rto %s\n",
-		rate(a, n->bandwidth_bps), n->loss * 100, dur(b, n->rto_ns));
+	fprintf(out, ", bandwidth %s, loss %g %%, rto %s%s\n",
+		rate(a, n->bandwidth_bps), n->loss * 100, dur(b, n->rto_ns),
+		n->handshake ? "" : ", connect at once");
 
 	fprintf(out, "server    think ");
 	print_dist(out, &s->think, AL_F_DURATION);

@@ -28,6 +28,12 @@ int al_scenario_load_file(const char *path, struct al_scenario *sc, char *err,
 int al_scenario_load_string(const char *name, const char *text, size_t len,
 			    struct al_scenario *sc, char *err, size_t errlen);
 
+/* Reads what is left of fd, at most AL_SCENARIO_MAX_BYTES, into *text (a
+ * malloc'd buffer, not NUL-terminated, the caller frees it) and *len.
+ * Returns 0, or -1 with errno: EFBIG for more than the limit, ENOMEM, or
+ * read's.  Shared with the machine profile loader. */
+int al_scenario_read_fd(int fd, char **text, size_t *len);
+
 /* Prints a human summary of a validated scenario (what `asynclab check`
  * shows): every section on a line or two, units written out. */
 void al_scenario_summary(FILE *out, const struct al_scenario *sc);

@@ -74,6 +74,9 @@ static const struct al_field machine_fields[] = {
 };
 static const struct al_section machine_section = {"machine",
 	machine_fields, N(machine_fields)};
+/* every machine key after the first, `profile` */
+const struct al_section al_schema_profile = {"", machine_fields + 1,
+	N(machine_fields) - 1};
 
 #define NET(m) offsetof(struct al_network, m)
 static const struct al_field network_fields[] = {
@@ -87,6 +90,7 @@ static const struct al_field network_fields[] = {
 		.ev = AL_EV_LOSS},
 	{.key = "rto", .type = AL_F_DURATION, .off = NET(rto_ns),
 		.min = US, .max = HOUR},
+	{.key = "handshake", .type = AL_F_BOOL, .off = NET(handshake)},
 };
 static const struct al_section network_section = {"network",
 	network_fields, N(network_fields)};
@@ -215,9 +219,15 @@ static int unknown_key(struct al_walk *w, const struct al_section *sec,
 		return al_yerr_at(w->e, k->line, k->col, "unknown key '%s' %s%s "
 				  "(did you mean '%s'?)", q,
 				  w->path[0] ? "in " : "at ", where(w), near);
-	/* the right key in the wrong section: point at where it goes */
+	/* the right key in the wrong section: point at where it goes (in a
+	 * profile file only costs are a place to go) */
+	if (w->profile && sec != &al_schema_costs &&
+	    find_field(&al_schema_costs, k))
+		return al_yerr_at(w->e, k->line, k->col, "unknown key '%s' %s%s "
+				  "(it belongs in costs)", q,
+				  w->path[0] ? "in " : "at ", where(w));
 	for (size_t s = 0; s < N(all_sections) && w->ev == NULL &&
-	     w->model < 0; s++)
+	     w->model < 0 && !w->profile; s++)
 		if (all_sections[s] != sec && all_sections[s]->path[0] &&
 		    find_field(all_sections[s], k))
 			return al_yerr_at(w->e, k->line, k->col, "unknown key "

@@ -59,6 +59,9 @@ struct al_section {
 extern const struct al_section al_schema_top;
 /* machine.costs: every field an int64_t duration or size. */
 extern const struct al_section al_schema_costs;
+/* A machine profile file: machine's keys but `profile`, on a struct
+ * al_machine. */
+extern const struct al_section al_schema_profile;
 
 /* Applies the top-level mapping root to sc, which holds the defaults.
  * Returns 0 or -1 with the message in e. */

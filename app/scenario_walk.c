@@ -182,7 +182,8 @@ int al_walk_profile(struct al_walk *w, const struct al_ynode *v,
 	/* only CPython has a GIL; `gil: true` on a model still turns it on */
 	for (int i = 0; i < AL_MODEL_COUNT; i++)
 		w->sc->models[i].gil = p == AL_PROFILE_PYTHON;
-	return 0;
+	/* the file's figures, before machine's own keys override them */
+	return p == AL_PROFILE_FILE ? al_walk_profile_file(w, v, m) : 0;
 }
 
 /* --- models ---------------------------------------------------------- */

@@ -16,6 +16,7 @@ struct al_walk {
 	char path[128];              /* key path for messages: "network.rtt" */
 	struct al_event_cfg *ev;     /* the event being read, or NULL        */
 	int model;                   /* the model item being read, or -1     */
+	bool profile;                /* reading a machine profile file       */
 };
 
 extern const struct al_section al_schema_model;
@@ -60,6 +61,11 @@ int al_walk_dist(struct al_walk *w, const struct al_field *f,
 		 const struct al_ynode *v, struct al_dist *d);
 int al_walk_profile(struct al_walk *w, const struct al_ynode *v,
 		    struct al_machine *m);
+/* Loads the profile file m->profile_file names (app/profile.c) over m:
+ * relative to the scenario's directory; a file that cannot be opened is
+ * reported at v, problems inside it as "profilefile:line:col: ...". */
+int al_walk_profile_file(struct al_walk *w, const struct al_ynode *v,
+			 struct al_machine *m);
 int al_walk_models(struct al_walk *w, const struct al_ynode *v);
 int al_walk_events(struct al_walk *w, const struct al_ynode *v);
 int al_walk_link(struct al_walk *w, const struct al_ynode *v);

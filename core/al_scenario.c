@@ -89,6 +89,7 @@ void al_scenario_default(struct al_scenario *sc)
 	sc->network.bandwidth_bps = 10000000;
 	sc->network.loss = 0;
 	sc->network.rto_ns = 1 * SEC;
+	sc->network.handshake = true;
 
 	sc->server.think = AL_DIST_FIXED_AT(20 * MS);
 	sc->server.page_size = AL_DIST_FIXED_AT(1256);  /* example.com's page */

@@ -66,6 +66,8 @@ struct al_network {
 	int64_t bandwidth_bps;       /* bits per second of the client's link   */
 	double loss;                 /* per-segment loss probability           */
 	int64_t rto_ns;              /* initial retransmission timeout         */
+	bool handshake;              /* connect takes a round trip; false: at
+	                                once, as on loopback (link emulator) */
 };
 
 struct al_server {

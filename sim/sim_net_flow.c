@@ -149,6 +149,14 @@ void sim_net_release(struct sim_net *n, struct sim_flow *f, int64_t now)
 
 /* A SYN leaves at now: sets f's state and returns when its event is due
  * (the arrival, or the retry timer if it was lost). */
+/* A SYN's (or SYN-ACK's, RST's) way: a one-way delay, or nothing when
+ * connecting is instant (network.handshake false: loopback to the link
+ * emulator).  Lost SYNs still cost their RTOs, as the link applies them. */
+static int64_t handshake_way(struct sim_net *n, int out)
+{
+	return n->net.handshake ? sim_net_oneway(n, out) : 0;
+}
+
 int64_t sim_net_syn_out(struct sim_net *n, struct sim_flow *f, int64_t now)
 {
 	f->t = now;
@@ -159,7 +167,7 @@ int64_t sim_net_syn_out(struct sim_net *n, struct sim_flow *f, int64_t now)
 		return now + rto(n, f->tries);
 	}
 	f->state = FL_SYN;
-	return now + sim_net_oneway(n, 1);
+	return now + handshake_way(n, 1);
 }
 
 static void syn_arrives(struct sim_net *n, struct sim_flow *f, int64_t now)
@@ -169,7 +177,7 @@ static void syn_arrives(struct sim_net *n, struct sim_flow *f, int64_t now)
 	} else if (n->waiting < n->srv.backlog) {
 		enqueue(n, f);
 	} else if (n->srv.overflow == AL_OVERFLOW_REFUSE) {
-		arm_flow(n, f, FL_REFUSED, now + sim_net_oneway(n, 0));
+		arm_flow(n, f, FL_REFUSED, now + handshake_way(n, 0));
 		return;
 	} else {
 		/* Dropped: the client only sees its timer expire. */
@@ -179,7 +187,7 @@ static void syn_arrives(struct sim_net *n, struct sim_flow *f, int64_t now)
 		arm_flow(n, f, FL_SYN_WAIT, t > now ? t : now);
 		return;
 	}
-	arm_flow(n, f, FL_SYN_ACK, now + sim_net_oneway(n, 0));
+	arm_flow(n, f, FL_SYN_ACK, now + handshake_way(n, 0));
 }
 
 static void fail_connect(struct sim_net *n, struct sim_flow *f, int err, int64_t now)

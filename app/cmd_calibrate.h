@@ -1,0 +1,34 @@
+/* `asynclab calibrate [--out FILE]`: measure this machine's costs
+ * (net/net_calib.h) and write them as a machine profile (app/profile.h). */
+#ifndef AL_CMD_CALIBRATE_H
+#define AL_CMD_CALIBRATE_H
+
+#include <stdbool.h>
+
+#include "app/cli.h"
+#include "core/al_scenario.h"
+#include "net/net_calib.h"
+
+/* Runs cli (cmd AL_CLI_CALIBRATE): checks that the profile can be written
+ * (--out FILE, else al_profile_default_path(), whose directories it
+ * creates), measures, prints a table of the figures against the c
+ * defaults, writes the profile atomically and says where.  Returns the exit
+ * status: 0 written (figures that could not be measured keep the c default,
+ * with a warning on stderr), 1 nowhere to write, the write failed, or
+ * nothing could be measured.  bold: table header in bold. */
+int al_cmd_calibrate(const struct al_cli *cli, bool bold);
+
+/* The machine a calibration describes, as its profile file loads: the
+ * default machine with the c costs, the measured figures over them, and
+ * the cores, cpu, memory and fd limit that could be read; profile
+ * AL_PROFILE_FILE at path. */
+void al_calibrate_machine(const struct net_calib *c, const char *path,
+			  struct al_machine *m);
+
+/* Writes the profile of c (m from al_calibrate_machine) to path
+ * atomically, with a comment saying when, where and what was measured.
+ * Returns 0, or -1 with errno and path untouched. */
+int al_calibrate_write(const char *path, const struct net_calib *c,
+		       const struct al_machine *m);
+
+#endif

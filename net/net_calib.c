@@ -1,0 +1,451 @@
+/* Measuring this machine's costs: the table of figures, the medians, the
+ * machine's size, and the measurements that need one thread only (a
+ * syscall, a call, a coroutine resume, the selector, the parser).  The ones
+ * that start threads and processes are in net_calib_sched.c. */
+#include "net/net_calib.h"
+
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/al_http.h"
+#include "core/al_loop.h"
+#include "core/al_task.h"
+#include "net/net_calib_int.h"
+
+#define WARM 1000
+#define SYSCALL_N 50000
+#define CALL_N 2000000
+#define RESUME_ROUNDS 100000
+#define SELECT_N 5000
+#define IDLE_FDS 1000        /* watched by poll, none ready */
+#define POLL_N 100
+#define PAGE_BODY (64 * 1024)
+#define PAGE_N 64
+#define RECV_SIZE 4096       /* the article's recv(4096) */
+
+int64_t net_calib_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* One non-blocking recv on an empty socket: EAGAIN, the cheapest socket
+ * syscall there is (the article's busy-poll makes millions of them). */
+static int m_syscall(double *out)
+{
+	int sv[2], rc = 0;
+	int64_t t0 = 0;
+	char c;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
+		       sv) < 0)
+		return -1;
+	for (int i = 0; i < WARM + SYSCALL_N; i++) {
+		if (i == WARM)
+			t0 = net_calib_now();
+		if (recv(sv[0], &c, 1, 0) != -1 || errno != EAGAIN) {
+			errno = EPROTO;
+			rc = -1;
+			break;
+		}
+	}
+	if (rc == 0)
+		*out = (double)(net_calib_now() - t0) / SYSCALL_N;
+	close(sv[0]);
+	close(sv[1]);
+	return rc;
+}
+
+static uint64_t sink;
+
+__attribute__((noinline)) static void call_target(uint64_t x)
+{
+	sink += x;
+}
+
+/* volatile: every call loads the pointer, so nothing can be inlined */
+static void (*volatile call_ptr)(uint64_t) = call_target;
+
+static int m_callback(double *out)
+{
+	int64_t t0 = net_calib_now();
+
+	for (uint64_t i = 0; i < CALL_N; i++)
+		call_ptr(i);
+	*out = (double)(net_calib_now() - t0) / CALL_N;
+	return 0;
+}
+
+/* Two tasks handing a future back and forth, as bench/bench_core.c does:
+ * each resume is one al_task step through the loop's ready queue. */
+struct pong {
+	struct al_coro co;
+	struct al_future mine;
+	struct pong *peer;
+	long left;
+};
+
+static int pong_fn(struct al_task *t, void *arg)
+{
+	struct pong *f = arg;
+
+	AL_BEGIN(f);
+	while (f->left-- > 0) {
+		al_future_init(&f->mine, t->fut.loop);
+		al_future_set(&f->peer->mine, 0, 0);
+		AL_AWAIT(t, f, &f->mine);
+	}
+	al_future_set(&f->peer->mine, 0, 0);
+	AL_END(t, f);
+}
+
+static int m_coroutine(double *out)
+{
+	struct al_loop loop;
+	struct al_task ta, tb;
+	struct pong a = {.left = RESUME_ROUNDS}, b = {.left = RESUME_ROUNDS};
+	int64_t t0;
+
+	al_loop_init(&loop, NULL);
+	a.peer = &b;
+	b.peer = &a;
+	al_future_init(&a.mine, &loop);
+	al_future_init(&b.mine, &loop);
+	al_task_start(&ta, &loop, pong_fn, &a, "ping");
+	al_task_start(&tb, &loop, pong_fn, &b, "pong");
+	t0 = net_calib_now();
+	if (al_loop_run(&loop) < 0 || loop.resumes == 0) {
+		errno = EPROTO;
+		return -1;
+	}
+	*out = (double)(net_calib_now() - t0) / (double)loop.resumes;
+	return 0;
+}
+
+/* The article's loop step: register, select, unregister, here with epoll
+ * on one socket that is ready. */
+static int m_select(double *out)
+{
+	struct epoll_event ev = {.events = EPOLLIN}, got;
+	int sv[2], ep, rc = 0;
+	int64_t t0 = 0;
+
+	if ((ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
+		return -1;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		close(ep);
+		return -1;
+	}
+	ev.data.fd = sv[0];
+	if (write(sv[1], "x", 1) != 1)
+		rc = -1;
+	for (int i = 0; i < WARM + SELECT_N && rc == 0; i++) {
+		if (i == WARM)
+			t0 = net_calib_now();
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, sv[0], &ev) < 0 ||
+		    epoll_wait(ep, &got, 1, 1000) != 1 ||
+		    epoll_ctl(ep, EPOLL_CTL_DEL, sv[0], NULL) < 0)
+			rc = -1;
+	}
+	if (rc == 0)
+		*out = (double)(net_calib_now() - t0) / SELECT_N;
+	close(sv[0]);
+	close(sv[1]);
+	close(ep);
+	return rc;
+}
+
+static int time_poll(struct pollfd *fds, nfds_t n, double *out)
+{
+	int64_t t0 = net_calib_now();
+
+	for (int i = 0; i < POLL_N; i++)
+		if (poll(fds, n, 1000) != 1) {
+			if (errno == 0)
+				errno = EPROTO;
+			return -1;
+		}
+	*out = (double)(net_calib_now() - t0) / POLL_N;
+	return 0;
+}
+
+/* What each watched fd adds to a poll: n idle sockets and one ready one
+ * after them, against the ready one alone, divided by n.  The ready one
+ * comes last so that the kernel queues a wait on every idle fd before it
+ * finds it, as a blocking select or poll does. */
+static int m_select_per_fd(double *out)
+{
+	struct rlimit rl;
+	struct pollfd *fds;
+	int n = IDLE_FDS, rc = -1, made = 0, ready[2] = {-1, -1};
+	double many, one;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)n + 64)
+		n = rl.rlim_cur > 164 ? (int)(rl.rlim_cur - 64) & ~1 : 0;
+	if (n < 100) {
+		errno = EMFILE;
+		return -1;
+	}
+	if ((fds = calloc((size_t)n + 1, sizeof(*fds))) == NULL)
+		return -1;
+	for (; made < n; made += 2) {
+		int sv[2];
+
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+			goto out;
+		fds[made] = (struct pollfd){.fd = sv[0], .events = POLLIN};
+		fds[made + 1] = (struct pollfd){.fd = sv[1], .events = POLLIN};
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ready) < 0 ||
+	    write(ready[1], "x", 1) != 1)
+		goto out;
+	fds[n] = (struct pollfd){.fd = ready[0], .events = POLLIN};
+	if (time_poll(fds, (nfds_t)n + 1, &many) < 0 ||
+	    time_poll(&fds[n], 1, &one) < 0)
+		goto out;
+	*out = (many - one) / n;
+	rc = 0;
+out:
+	for (int i = 0; i < made; i++)
+		close(fds[i].fd);
+	for (int i = 0; i < 2; i++)
+		if (ready[i] >= 0)
+			close(ready[i]);
+	free(fds);
+	return rc;
+}
+
+/* The crawler's work on a response: al_http_resp_feed in recv-sized
+ * chunks, then the check against al_page_sum; per KiB of body.  A 64 KiB
+ * page, so that the per-page part (the header, the finish) is spread. */
+static int m_parse(double *out)
+{
+	struct al_http_resp r;
+	char *buf;
+	int hdr, rc = 0;
+	size_t len;
+	int64_t t0;
+
+	if ((buf = malloc(256 + PAGE_BODY)) == NULL)
+		return -1;
+	hdr = al_http_header(buf, 256, PAGE_BODY);
+	al_page_bytes(42, 1, 0, buf + hdr, PAGE_BODY);
+	len = (size_t)hdr + PAGE_BODY;
+	t0 = net_calib_now();
+	for (int i = 0; i < PAGE_N && rc == 0; i++) {
+		al_http_resp_init(&r);
+		for (size_t off = 0; off < len && rc == 0; off += RECV_SIZE)
+			rc = al_http_resp_feed(&r, buf + off, len - off < RECV_SIZE ?
+					       len - off : RECV_SIZE);
+		if (rc == 0 && (al_http_resp_finish(&r) != 0 ||
+				r.sum != al_page_sum(42, 1, r.body)))
+			rc = -1;
+	}
+	if (rc == 0)
+		*out = (double)(net_calib_now() - t0) /
+		       (PAGE_N * (PAGE_BODY / 1024.0));
+	else
+		errno = EPROTO;
+	free(buf);
+	return rc;
+}
+
+/* --- the table -------------------------------------------------------- */
+
+struct fig {
+	const char *key;
+	size_t off;
+	int size;
+	int (*measure)(double *out);
+};
+
+#define COST(m) offsetof(struct al_costs, m)
+static const struct fig figs[NET_CALIB_COUNT] = {
+	[NET_CALIB_SYSCALL] = {"syscall", COST(syscall_ns), 0, m_syscall},
+	[NET_CALIB_THREAD_SWITCH] = {"thread_switch", COST(thread_switch_ns),
+		0, net_calib_thread_switch},
+	[NET_CALIB_PROCESS_SWITCH] = {"process_switch",
+		COST(process_switch_ns), 0, net_calib_process_switch},
+	[NET_CALIB_THREAD_CREATE] = {"thread_create", COST(thread_create_ns),
+		0, net_calib_thread_create},
+	[NET_CALIB_PROCESS_CREATE] = {"process_create",
+		COST(process_create_ns), 0, net_calib_process_create},
+	[NET_CALIB_THREAD_MEMORY] = {"thread_memory", COST(thread_memory), 1,
+		net_calib_thread_memory},
+	[NET_CALIB_PROCESS_MEMORY] = {"process_memory", COST(process_memory),
+		1, net_calib_process_memory},
+	[NET_CALIB_COROUTINE_RESUME] = {"coroutine_resume",
+		COST(coroutine_resume_ns), 0, m_coroutine},
+	[NET_CALIB_CALLBACK] = {"callback", COST(callback_ns), 0, m_callback},
+	[NET_CALIB_SELECT] = {"select", COST(select_ns), 0, m_select},
+	[NET_CALIB_SELECT_PER_FD] = {"select_per_fd", COST(select_per_fd_ns),
+		0, m_select_per_fd},
+	[NET_CALIB_WAKEUP] = {"wakeup", COST(wakeup_ns), 0, net_calib_wakeup},
+	[NET_CALIB_PARSE_PER_KIB] = {"parse_per_kib", COST(parse_ns_per_kib),
+		0, m_parse},
+};
+
+static const struct fig *fig_of(enum net_calib_fig f)
+{
+	if ((unsigned)f >= NET_CALIB_COUNT)
+		abort();             /* a programmer error */
+	return &figs[f];
+}
+
+const char *net_calib_key(enum net_calib_fig f)
+{
+	return fig_of(f)->key;
+}
+
+size_t net_calib_offset(enum net_calib_fig f)
+{
+	return fig_of(f)->off;
+}
+
+int net_calib_is_size(enum net_calib_fig f)
+{
+	return fig_of(f)->size;
+}
+
+int net_calib_measure(enum net_calib_fig f, double *out)
+{
+	struct sigaction ign = {.sa_handler = SIG_IGN}, old;
+	int rc, e;
+
+	/* a peer that died early must make a write fail with EPIPE, not
+	 * kill the process */
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGPIPE, &ign, &old);
+	errno = 0;
+	rc = fig_of(f)->measure(out);
+	e = errno;
+	sigaction(SIGPIPE, &old, NULL);
+	errno = e;
+	return rc;
+}
+
+/* --- the machine ------------------------------------------------------ */
+
+/* The first "cpu MHz" line, in Hz rounded to kHz; 0 if there is none
+ * (some architectures do not say). */
+static int64_t cpu_hz(void)
+{
+	FILE *f = fopen("/proc/cpuinfo", "re");
+	char line[256];
+	int64_t hz = 0;
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+
+		if (strncmp(line, "cpu MHz", 7) == 0 && colon) {
+			double mhz = strtod(colon + 1, NULL);
+
+			if (mhz >= 1 && mhz <= 100000)
+				hz = (int64_t)llround(mhz * 1000) * 1000;
+			break;
+		}
+	}
+	fclose(f);
+	return hz;
+}
+
+static int64_t mem_total(void)
+{
+	FILE *f = fopen("/proc/meminfo", "re");
+	char line[256];
+	long long kb = 0;
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemTotal: %lld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb >= 1024 ? (int64_t)kb * 1024 : 0;
+}
+
+void net_calib_machine(struct net_calib *c)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	struct rlimit rl;
+
+	c->cores = n < 1 ? 0 : n > 4096 ? 4096 : (int)n;
+	c->hz = cpu_hz();
+	c->memory = mem_total();
+	c->fd_limit = 0;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max >= 3)
+		c->fd_limit = rl.rlim_max == RLIM_INFINITY ||
+			      rl.rlim_max > 100000000 ? 100000000 :
+			      (int)rl.rlim_max;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+double net_calib_median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(v[0]), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+int net_calib_run(struct net_calib *c, int reps)
+{
+	int64_t t0 = net_calib_now();
+	double v[NET_CALIB_MAX_REPS];
+	int ok = 0;
+
+	memset(c, 0, sizeof(*c));
+	net_calib_machine(c);
+	if (reps <= 0)
+		reps = NET_CALIB_REPS;
+	if (reps > NET_CALIB_MAX_REPS)
+		reps = NET_CALIB_MAX_REPS;
+	c->reps = reps;
+	for (int f = 0; f < NET_CALIB_COUNT; f++) {
+		int k = 0;
+
+		while (k < reps && net_calib_measure((enum net_calib_fig)f,
+						     &v[k]) == 0)
+			k++;
+		if (k < reps) {
+			c->err[f] = errno ? errno : EPROTO;
+			continue;
+		}
+		c->value[f] = net_calib_median(v, k);
+		c->measured |= 1u << f;
+		ok++;
+	}
+	c->elapsed_ns = net_calib_now() - t0;
+	return ok;
+}
+
+void net_calib_costs(const struct net_calib *c, struct al_costs *costs)
+{
+	for (int f = 0; f < NET_CALIB_COUNT; f++) {
+		double x = c->value[f];
+		int64_t v;
+
+		if (!(c->measured & (1u << f)))
+			continue;
+		v = x < 1 ? 1 : x > 1e15 ? (int64_t)1e15 : (int64_t)llround(x);
+		memcpy((char *)costs + figs[f].off, &v, sizeof(v));
+	}
+}

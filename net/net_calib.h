@@ -1,0 +1,81 @@
+/* Measuring this machine's costs for `asynclab calibrate`
+ * (docs/costs.md, "Calibrating this machine").
+ *
+ * Each figure is measured on real syscalls, threads and processes, several
+ * times, and the median kept: a noisy neighbour spoils one repetition, not
+ * the figure.  The figures are the cost table's (struct al_costs), in its
+ * units: nanoseconds, or bytes for the two memory figures.  Measuring
+ * starts and stops threads and child processes, and pins the calling
+ * thread to one CPU for a while (its affinity is restored): call it from a
+ * program that has no other threads running. */
+#ifndef NET_CALIB_H
+#define NET_CALIB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/al_scenario.h"
+
+enum net_calib_fig {
+	NET_CALIB_SYSCALL,
+	NET_CALIB_THREAD_SWITCH,
+	NET_CALIB_PROCESS_SWITCH,
+	NET_CALIB_THREAD_CREATE,
+	NET_CALIB_PROCESS_CREATE,
+	NET_CALIB_THREAD_MEMORY,
+	NET_CALIB_PROCESS_MEMORY,
+	NET_CALIB_COROUTINE_RESUME,
+	NET_CALIB_CALLBACK,
+	NET_CALIB_SELECT,
+	NET_CALIB_SELECT_PER_FD,
+	NET_CALIB_WAKEUP,
+	NET_CALIB_PARSE_PER_KIB,
+	NET_CALIB_COUNT
+};
+
+/* Repetitions per figure when the caller asks for 0. */
+#define NET_CALIB_REPS 5
+#define NET_CALIB_MAX_REPS 15
+
+struct net_calib {
+	double value[NET_CALIB_COUNT]; /* the median: ns, or bytes (memory) */
+	int err[NET_CALIB_COUNT];      /* 0, or the errno that stopped it    */
+	unsigned measured;             /* bit (1u << fig): value[fig] is one  */
+	/* the machine; 0 when it could not be read */
+	int cores;                     /* online CPUs                        */
+	int64_t hz;                    /* /proc/cpuinfo's first "cpu MHz"    */
+	int64_t memory;                /* /proc/meminfo MemTotal, bytes      */
+	int fd_limit;                  /* RLIMIT_NOFILE's hard limit         */
+	int reps;                      /* repetitions behind each median     */
+	int64_t elapsed_ns;            /* how long net_calib_run took        */
+};
+
+/* The key of a figure in a scenario's machine.costs ("thread_switch"). */
+const char *net_calib_key(enum net_calib_fig f);
+/* Where a figure lands in struct al_costs (offsetof). */
+size_t net_calib_offset(enum net_calib_fig f);
+/* 1 for the figures that are sizes (bytes), 0 for durations (ns). */
+int net_calib_is_size(enum net_calib_fig f);
+
+/* One repetition of one figure: 0 with the figure in *out, or -1 with
+ * errno (whatever the syscalls behind it said; EPIPE when a peer thread or
+ * child ended early; EPROTO when the kernel's answers made no sense, like
+ * an unreadable /proc line).  SIGPIPE is ignored while it runs. */
+int net_calib_measure(enum net_calib_fig f, double *out);
+
+/* Reads cores, cpu, memory and the fd limit into c (0 for what cannot be
+ * read) and leaves the rest alone. */
+void net_calib_machine(struct net_calib *c);
+
+/* Everything: the machine, then every figure `reps` times (0:
+ * NET_CALIB_REPS, at most NET_CALIB_MAX_REPS) and its median.  A figure
+ * that fails keeps value 0, no bit in `measured` and its errno in err[];
+ * the others are still measured.  Returns how many figures were measured. */
+int net_calib_run(struct net_calib *c, int reps);
+
+/* The figures in c->measured written into costs, rounded to whole ns or
+ * bytes and at least 1 (a 0.4 ns call still costs something); the others
+ * keep what costs holds. */
+void net_calib_costs(const struct net_calib *c, struct al_costs *costs);
+
+#endif

@@ -1,0 +1,22 @@
+/* Internal to net_calib: the measurements that start threads and processes
+ * (net_calib_sched.c) and the helpers both files share.  Each measurement
+ * is one repetition: 0 with the figure in *out, or -1 with errno. */
+#ifndef NET_CALIB_INT_H
+#define NET_CALIB_INT_H
+
+#include <stdint.h>
+
+/* CLOCK_MONOTONIC in ns. */
+int64_t net_calib_now(void);
+/* The median of v[0..n-1], n >= 1 (v is sorted in place). */
+double net_calib_median(double *v, int n);
+
+int net_calib_thread_switch(double *out);
+int net_calib_process_switch(double *out);
+int net_calib_thread_create(double *out);
+int net_calib_process_create(double *out);
+int net_calib_thread_memory(double *out);
+int net_calib_process_memory(double *out);
+int net_calib_wakeup(double *out);
+
+#endif

@@ -1,0 +1,137 @@
+#!/bin/sh
+# End-to-end checks of `asynclab calibrate` and machine profile files: it
+# writes where it is told (--out, $ASYNCLAB_PROFILE, XDG, HOME), a
+# scenario naming the profile checks and runs, a corrupt profile is bad
+# input with a file:line:col message, and a path that cannot be written
+# fails before anything is written.  No timing targets: the figures are
+# this machine's, whatever they are.
+# Run from the repository root: ASYNCLAB=./asynclab sh tests/e2e_calibrate.sh
+set -u
+
+A=${ASYNCLAB:-./asynclab}
+T=$(mktemp -d) || exit 1
+trap 'rm -rf "$T"' EXIT INT TERM
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+ko() { fail=$((fail + 1)); echo "FAIL $1"; [ -s "$T/err" ] && sed 's/^/     stderr: /' "$T/err" | head -5; }
+
+# Never the real home: every default path lands in $T.
+export HOME="$T/home"
+unset XDG_CONFIG_HOME ASYNCLAB_PROFILE
+
+# expect NAME STATUS PATTERN -- ARGS...: as in e2e_cli.sh.
+expect() {
+	name=$1 want=$2 pat=$3
+	shift 4
+	"$A" "$@" >"$T/out" 2>"$T/err"
+	got=$?
+	if [ "$got" -ne "$want" ]; then
+		ko "$name (exit $got, wanted $want)"
+	elif [ -n "$pat" ] && ! cat "$T/out" "$T/err" | grep -Eq -- "$pat"; then
+		ko "$name (no /$pat/ in the output)"
+	else
+		ok "$name"
+	fi
+}
+
+expect "calibrate --out" 0 "wrote $T/m\.yaml" -- calibrate --out "$T/m.yaml"
+if [ -s "$T/m.yaml" ] && grep -q '^costs:$' "$T/m.yaml" &&
+   grep -q '^  syscall: .*# measured$' "$T/m.yaml"; then
+	ok "calibrate --out: the profile exists, figures marked measured"
+else
+	ko "calibrate --out: the profile exists, figures marked measured"
+fi
+for k in syscall thread_switch process_switch thread_create process_create \
+	 thread_memory process_memory coroutine_resume callback select \
+	 select_per_fd wakeup parse_per_kib cores cpu memory fd_limit; do
+	if ! grep -Eq "^  $k  +[0-9]" "$T/out"; then
+		ko "calibrate: the table has no row for $k"
+	fi
+done
+if grep -q 'c default' "$T/out" && grep -q 'ratio' "$T/out"; then
+	ok "calibrate: a table against the c defaults"
+else
+	ko "calibrate: a table against the c defaults"
+fi
+
+ASYNCLAB_PROFILE="$T/p.yaml" "$A" calibrate >"$T/out" 2>"$T/err"
+if [ $? -eq 0 ] && [ -s "$T/p.yaml" ] && grep -q "wrote $T/p.yaml" "$T/out"; then
+	ok "ASYNCLAB_PROFILE: calibrate writes there"
+else
+	ko "ASYNCLAB_PROFILE: calibrate writes there"
+fi
+XDG_CONFIG_HOME="$T/xdg" "$A" calibrate >"$T/out" 2>"$T/err"
+if [ $? -eq 0 ] && [ -s "$T/xdg/asynclab/machine.yaml" ]; then
+	ok "XDG_CONFIG_HOME: calibrate creates asynclab/machine.yaml"
+else
+	ko "XDG_CONFIG_HOME: calibrate creates asynclab/machine.yaml"
+fi
+"$A" calibrate >"$T/out" 2>"$T/err"
+if [ $? -eq 0 ] && [ -s "$HOME/.config/asynclab/machine.yaml" ]; then
+	ok "HOME: calibrate creates .config/asynclab/machine.yaml"
+else
+	ko "HOME: calibrate creates .config/asynclab/machine.yaml"
+fi
+if [ -n "$(find "$T" -name '*.tmp.*')" ]; then
+	ko "no temporary file left behind"
+else
+	ok "no temporary file left behind"
+fi
+
+# A scenario naming the profile, relative to the scenario's directory,
+# with an override of its own.
+mkdir "$T/sc"
+cp "$T/m.yaml" "$T/sc/machine.yaml"
+printf 'machine:\n  profile: machine.yaml\n  costs: {syscall: 5 us}\nworkload: {pages: 3}\n' \
+	>"$T/sc/s.yaml"
+cores=$(sed -n 's/^cores: //p' "$T/m.yaml")
+expect "check shows the profile" 0 \
+	"^machine   profile file machine\.yaml \($T/sc/machine\.yaml\), $cores core" \
+	-- check "$T/sc/s.yaml"
+expect "check: the scenario's costs override the profile's" 0 \
+	"^costs .* syscall 5 µs" -- check "$T/sc/s.yaml"
+expect "run --models sync with the profile" 0 "sync .* 3 / 0" \
+	-- run "$T/sc/s.yaml" --models sync
+
+# A corrupt profile is bad input, reported in the profile's own file.
+printf 'cores: 2\ncosts:\n  syscall: fast\n' >"$T/sc/machine.yaml"
+expect "run: corrupt profile exits 2" 2 \
+	"^$T/sc/machine\.yaml:3:12: costs\.syscall: 'fast' is not a number" \
+	-- run "$T/sc/s.yaml" --models sync
+expect "check: corrupt profile exits 2" 2 "^$T/sc/machine\.yaml:3:12: " \
+	-- check "$T/sc/s.yaml"
+rm "$T/sc/machine.yaml"
+expect "run: missing profile exits 2" 2 \
+	"^$T/sc/s\.yaml:2:12: machine\.profile: cannot open '$T/sc/machine\.yaml': No such file or directory" \
+	-- run "$T/sc/s.yaml" --models sync
+
+# Paths that cannot be written fail at once, and write nothing.
+expect "--out in a missing directory exits 1" 1 \
+	"cannot write '$T/nodir/m\.yaml': No such file or directory" \
+	-- calibrate --out "$T/nodir/m.yaml"
+if [ -e "$T/nodir" ] || grep -q 'wrote' "$T/out"; then
+	ko "--out in a missing directory: nothing written"
+else
+	ok "--out in a missing directory: nothing written"
+fi
+expect "--out under a file exits 1" 1 "cannot write '$T/m\.yaml/x\.yaml': Not a directory" \
+	-- calibrate --out "$T/m.yaml/x.yaml"
+expect "--out a directory exits 1" 1 "cannot write '$T/sc': Is a directory" \
+	-- calibrate --out "$T/sc"
+if [ "$(ls "$T/sc")" = "s.yaml" ]; then
+	ok "--out a directory: nothing written into it"
+else
+	ko "--out a directory: nothing written into it"
+fi
+HOME= "$A" calibrate >"$T/out" 2>"$T/err"
+if [ $? -eq 1 ] && grep -q 'nowhere to write the profile' "$T/err"; then
+	ok "no HOME, XDG_CONFIG_HOME or ASYNCLAB_PROFILE: exit 1"
+else
+	ko "no HOME, XDG_CONFIG_HOME or ASYNCLAB_PROFILE: exit 1"
+fi
+expect "calibrate with an argument" 2 "unexpected argument" -- calibrate x
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]

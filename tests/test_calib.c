@@ -1,0 +1,498 @@
+/* net/net_calib and app/profile: every calibrated figure is measured and
+ * sane, the profile calibrate writes loads back as exactly what was
+ * measured, a scenario's own machine keys override its profile's, and bad
+ * profile files give exact "file:line:col: message"s.  No timing targets:
+ * this VM is noisy, so figures are only bounded by the absurd. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <glob.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "app/cmd_calibrate.h"
+#include "app/profile.h"
+#include "app/scenario.h"
+#include "net/net_calib.h"
+
+#define SEC 1000000000.0
+#define GIB (1024.0 * 1024 * 1024)
+
+static char dir[] = "/tmp/al_calib_XXXXXX";
+static struct net_calib cal;     /* measured once, shared by the tests */
+static char profile[256];        /* dir/m.yaml, written from cal      */
+
+static void put(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static char *slurp(const char *path)
+{
+	static char buf[8192];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return buf;
+}
+
+static int64_t cost_at(const struct al_costs *c, size_t off)
+{
+	int64_t v;
+
+	memcpy(&v, (const char *)c + off, sizeof(v));
+	return v;
+}
+
+static int setup(void **state)
+{
+	struct al_machine m;
+
+	(void)state;
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	snprintf(profile, sizeof(profile), "%s/m.yaml", dir);
+	net_calib_run(&cal, 3);
+	/* the profile the loading tests read */
+	al_calibrate_machine(&cal, profile, &m);
+	return al_calibrate_write(profile, &cal, &m);
+}
+
+static int teardown(void **state)
+{
+	char cmd[300];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void test_figures(void **state)
+{
+	(void)state;
+	assert_int_equal(cal.reps, 3);
+	for (int f = 0; f < NET_CALIB_COUNT; f++) {
+		const char *k = net_calib_key((enum net_calib_fig)f);
+		double bound = net_calib_is_size((enum net_calib_fig)f) ? GIB : SEC;
+
+		if (!(cal.measured & (1u << f)) || cal.err[f] != 0)
+			print_error("%s: not measured: %s\n", k,
+				    strerror(cal.err[f]));
+		assert_true(cal.measured & (1u << f));
+		if (!(cal.value[f] > 0 && cal.value[f] < bound))
+			print_error("%s: %g\n", k, cal.value[f]);
+		assert_true(cal.value[f] > 0 && cal.value[f] < bound);
+	}
+	assert_true(cal.cores >= 1 && cal.cores <= 4096);
+	assert_true(cal.memory >= 1024 * 1024);
+	assert_true(cal.fd_limit >= 3);
+	assert_true(cal.hz == 0 || (cal.hz >= 1000000 && cal.hz <= 100000000000));
+	assert_true(cal.elapsed_ns > 0);
+}
+
+/* Rounding to the cost table: whole units, at least 1, only what was
+ * measured. */
+static void test_costs(void **state)
+{
+	struct net_calib c;
+	struct al_costs costs, def;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.value[NET_CALIB_CALLBACK] = 0.3;
+	c.value[NET_CALIB_SYSCALL] = 91.5;
+	c.value[NET_CALIB_THREAD_MEMORY] = 15360.4;
+	c.value[NET_CALIB_WAKEUP] = -20;        /* noise below zero */
+	c.value[NET_CALIB_SELECT] = 777;        /* not flagged: ignored */
+	c.measured = 1u << NET_CALIB_CALLBACK | 1u << NET_CALIB_SYSCALL |
+		     1u << NET_CALIB_THREAD_MEMORY | 1u << NET_CALIB_WAKEUP;
+	al_costs_profile(&costs, AL_PROFILE_C);
+	def = costs;
+	net_calib_costs(&c, &costs);
+	assert_true(costs.callback_ns == 1);
+	assert_true(costs.syscall_ns == 92);
+	assert_true(costs.thread_memory == 15360);
+	assert_true(costs.wakeup_ns == 1);
+	assert_true(costs.select_ns == def.select_ns);
+	assert_true(costs.time_slice_ns == def.time_slice_ns);
+	assert_string_equal(net_calib_key(NET_CALIB_PARSE_PER_KIB),
+			    "parse_per_kib");
+	assert_int_equal(net_calib_offset(NET_CALIB_PARSE_PER_KIB),
+			 offsetof(struct al_costs, parse_ns_per_kib));
+	assert_int_equal(net_calib_is_size(NET_CALIB_PROCESS_MEMORY), 1);
+	assert_int_equal(net_calib_is_size(NET_CALIB_SELECT), 0);
+}
+
+/* What calibrate writes is what loads: every figure, exactly. */
+static void test_roundtrip(void **state)
+{
+	struct al_machine m, back;
+	char err[512], line[128];
+	const char *text;
+	glob_t g;
+
+	(void)state;
+	al_calibrate_machine(&cal, profile, &m);
+	assert_int_equal(al_calibrate_write(profile, &cal, &m), 0);
+	assert_int_equal(al_profile_load(profile, &back, err, sizeof(err)), 0);
+	assert_int_equal(back.profile, AL_PROFILE_FILE);
+	assert_string_equal(back.profile_file, profile);
+	assert_int_equal(back.cores, cal.cores);
+	assert_true(back.hz == (cal.hz ? cal.hz : 2600000000));
+	assert_true(back.memory == cal.memory);
+	assert_int_equal(back.fd_limit, cal.fd_limit);
+	assert_true(back.address_space == m.address_space);
+	assert_memory_equal(&back.costs, &m.costs, sizeof(m.costs));
+	text = slurp(profile);
+	for (int f = 0; f < NET_CALIB_COUNT; f++) {
+		size_t off = net_calib_offset((enum net_calib_fig)f);
+		int64_t want = llround(cal.value[f]);
+
+		assert_true(cost_at(&back.costs, off) == (want < 1 ? 1 : want));
+		snprintf(line, sizeof(line), "\n  %s: ",
+			 net_calib_key((enum net_calib_fig)f));
+		assert_non_null(strstr(text, line));
+		assert_non_null(strstr(strstr(text, line), "# measured\n"));
+	}
+	assert_non_null(strstr(text, "\n  time_slice: 4 ms"));
+	assert_non_null(strstr(text, "# c default\n"));
+	/* no temporary file left next to it */
+	snprintf(line, sizeof(line), "%s/*tmp*", dir);
+	assert_int_equal(glob(line, 0, NULL, &g), GLOB_NOMATCH);
+}
+
+/* tests/scenarios/machine.yaml writes the c column out as a profile. */
+static void test_example_profile(void **state)
+{
+	struct al_machine m;
+	struct al_costs c;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(al_profile_load("tests/scenarios/machine.yaml", &m,
+					 err, sizeof(err)), 0);
+	al_costs_profile(&c, AL_PROFILE_C);
+	assert_memory_equal(&m.costs, &c, sizeof(c));
+	assert_int_equal(m.cores, 2);
+	assert_true(m.hz == 2600000000);
+}
+
+static int load(const char *text, struct al_scenario *sc, char *err)
+{
+	return al_scenario_load_string("t.yaml", text, strlen(text), sc, err,
+				       512);
+}
+
+/* The scenario's machine keys and costs win over the file's, in whatever
+ * order the scenario writes them. */
+static void test_override(void **state)
+{
+	struct al_machine m;
+	struct al_scenario sc;
+	char text[512], err[512], path[300];
+	FILE *f;
+	char *s = NULL;
+	size_t len = 0;
+
+	(void)state;
+	assert_int_equal(al_profile_load(profile, &m, err, sizeof(err)), 0);
+	snprintf(text, sizeof(text), "machine: {profile: %s, costs: {syscall: "
+		 "5 us}}\n", profile);
+	assert_int_equal(load(text, &sc, err), 0);
+	assert_true(sc.machine.costs.syscall_ns == 5000);
+	m.costs.syscall_ns = 5000;
+	assert_memory_equal(&sc.machine.costs, &m.costs, sizeof(m.costs));
+	assert_int_equal(sc.machine.cores, m.cores);
+	assert_false(sc.models[AL_MODEL_THREAD].gil);
+
+	snprintf(text, sizeof(text), "machine:\n  costs: {syscall: 5 us}\n"
+		 "  cores: 7\n  profile: %s\n", profile);
+	assert_int_equal(load(text, &sc, err), 0);
+	assert_true(sc.machine.costs.syscall_ns == 5000);
+	assert_int_equal(sc.machine.cores, 7);
+	assert_true(sc.machine.hz == m.hz);
+	assert_memory_equal(&sc.machine.costs, &m.costs, sizeof(m.costs));
+
+	/* relative to the scenario's directory, not to where we run */
+	snprintf(path, sizeof(path), "%s/s.yaml", dir);
+	put(path, "machine: {profile: ./m.yaml}\n");
+	assert_int_equal(al_scenario_load_file(path, &sc, err, sizeof(err)), 0);
+	assert_string_equal(sc.machine.profile_file, "./m.yaml");
+	assert_true(sc.machine.costs.thread_switch_ns == m.costs.thread_switch_ns);
+	assert_non_null(f = open_memstream(&s, &len));
+	al_scenario_summary(f, &sc);
+	fclose(f);
+	snprintf(text, sizeof(text), "machine   profile file ./m.yaml (%s), ",
+		 profile);
+	assert_non_null(strstr(s, text));
+	free(s);
+}
+
+struct bad {
+	const char *text;        /* the profile file's content */
+	const char *msg;         /* after "PROFILE:" */
+};
+
+static const struct bad bad[] = {
+	{"costs:\n  sycall: 1 ns\n",
+	 "2:3: unknown key 'sycall' in costs (did you mean 'syscall'?)"},
+	{"syscall: 1 ns\n",
+	 "1:1: unknown key 'syscall' at top level (it belongs in costs)"},
+	{"profile: c\n",
+	 "1:1: unknown key 'profile' at top level (use cores, cpu, memory, "
+	  "address_space, fd_limit or costs)"},
+	{"rtt: 1 ms\n",
+	 "1:1: unknown key 'rtt' at top level (use cores, cpu, memory, "
+	  "address_space, fd_limit or costs)"},
+	{"costs:\n  syscall: 5 sec\n",
+	 "2:12: costs.syscall: unknown duration unit 'sec' (use ns, us, ms, s, "
+	  "min, h)"},
+	{"cpu: 2.6\n",
+	 "1:6: cpu: missing frequency unit in '2.6' (use Hz, kHz, MHz, GHz)"},
+	{"cores: 0\n", "1:8: cores: must be at least 1 (got 0)"},
+	{"cores: 1\ncores: 2\n",
+	 "2:1: duplicate key 'cores' at top level (first at line 1)"},
+	{"costs: 5 ns\n", "1:8: costs: expected a mapping of keys, not a value"},
+	{"- cores: 2\n",
+	 "1:1: expected a mapping of machine keys (cores, cpu, memory, "
+	  "fd_limit, costs, ...), not a list"},
+	{"hello\n",
+	 "1:1: expected a mapping of machine keys (cores, cpu, memory, "
+	  "fd_limit, costs, ...), not a value"},
+	{"", "1:1: empty machine profile"},
+	{"# comments only\n", "1:1: empty machine profile"},
+	{"\tcores: 2\n",
+	 "1:1: syntax error: tabs are not allowed here (indent with spaces)"},
+};
+
+static void test_bad_profiles(void **state)
+{
+	struct al_scenario sc, before;
+	struct al_machine m;
+	char path[300], text[512], want[512], err[512];
+	size_t failed = 0;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/bad.yaml", dir);
+	snprintf(text, sizeof(text), "machine: {profile: %s}\n", path);
+	al_scenario_default(&sc);
+	before = sc;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		put(path, bad[i].text);
+		snprintf(want, sizeof(want), "%s:%s", path, bad[i].msg);
+		if (load(text, &sc, err) != -1 || strcmp(err, want) != 0) {
+			print_error("case %zu:\n  want: %s\n  got:  %s\n", i,
+				    want, err);
+			failed++;
+		}
+		assert_memory_equal(&sc, &before, sizeof(sc));
+		/* the same message loading the profile alone */
+		assert_int_equal(al_profile_load(path, &m, err, sizeof(err)), -1);
+		assert_string_equal(err, want);
+	}
+	assert_int_equal(failed, 0);
+}
+
+/* Problems with the file as a whole point at the scenario's key. */
+static void test_missing_profiles(void **state)
+{
+	struct al_scenario sc;
+	struct al_machine m;
+	char path[300], text[512], want[600], err[512];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/nope.yaml", dir);
+	snprintf(text, sizeof(text), "machine: {profile: %s}\n", path);
+	assert_int_equal(load(text, &sc, err), -1);
+	snprintf(want, sizeof(want), "t.yaml:1:20: machine.profile: cannot "
+		 "open '%s': No such file or directory", path);
+	assert_string_equal(err, want);
+	assert_int_equal(al_profile_load(path, &m, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s:1:1: cannot open: No such file or "
+		 "directory", path);
+	assert_string_equal(err, want);
+
+	snprintf(text, sizeof(text), "machine:\n  profile: %s\n", dir);
+	assert_int_equal(load(text, &sc, err), -1);
+	snprintf(want, sizeof(want), "t.yaml:2:12: machine.profile: '%s' is a "
+		 "directory", dir);
+	assert_string_equal(err, want);
+
+	/* a FIFO would block a reader forever: refused, not read */
+	snprintf(path, sizeof(path), "%s/fifo.yaml", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	snprintf(text, sizeof(text), "machine: {profile: %s}\n", path);
+	assert_int_equal(load(text, &sc, err), -1);
+	snprintf(want, sizeof(want), "t.yaml:1:20: machine.profile: '%s' is "
+		 "not a regular file", path);
+	assert_string_equal(err, want);
+	unlink(path);
+}
+
+static void test_resolve(void **state)
+{
+	static const char *const cases[][3] = {
+		{"s.yaml", "m.yaml", "m.yaml"},
+		{"s.yaml", "./m.yaml", "./m.yaml"},
+		{"a/s.yaml", "m.yaml", "a/m.yaml"},
+		{"a/s.yaml", "./m.yaml", "a/m.yaml"},
+		{"a/b/s.yaml", "../m.yaml", "a/b/../m.yaml"},
+		{"a/s.yaml", "/etc/m.yaml", "/etc/m.yaml"},
+		{"/s.yaml", "m.yaml", "/m.yaml"},
+		{"", "m.yaml", "m.yaml"},
+	};
+	char buf[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_non_null(al_profile_resolve(buf, sizeof(buf), cases[i][0],
+						   cases[i][1]));
+		assert_string_equal(buf, cases[i][2]);
+	}
+	assert_null(al_profile_resolve(buf, 8, "a/s.yaml", "m.yaml"));
+	assert_int_equal(errno, ENAMETOOLONG);
+}
+
+/* Sets or (NULL) unsets the three variables. */
+static void env(const char *profile_var, const char *xdg, const char *home)
+{
+	const char *const names[] = {AL_PROFILE_ENV, "XDG_CONFIG_HOME", "HOME"};
+	const char *const vals[] = {profile_var, xdg, home};
+
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(vals[i] ? setenv(names[i], vals[i], 1) :
+				 unsetenv(names[i]), 0);
+}
+
+static void test_default_path(void **state)
+{
+	static const char *const cases[][4] = {
+		{"/p/m.yaml", "/x", "/h", "/p/m.yaml"},
+		{NULL, "/x", "/h", "/x/asynclab/machine.yaml"},
+		{"", "/x", "/h", "/x/asynclab/machine.yaml"},
+		{NULL, "x", "/h", "/h/.config/asynclab/machine.yaml"},
+		{NULL, "", "/h", "/h/.config/asynclab/machine.yaml"},
+		{NULL, NULL, "/h", "/h/.config/asynclab/machine.yaml"},
+	};
+	char *saved[3];
+	const char *const names[] = {AL_PROFILE_ENV, "XDG_CONFIG_HOME", "HOME"};
+	char buf[128];
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		saved[i] = getenv(names[i]) ? strdup(getenv(names[i])) : NULL;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		env(cases[i][0], cases[i][1], cases[i][2]);
+		assert_non_null(al_profile_default_path(buf, sizeof(buf)));
+		assert_string_equal(buf, cases[i][3]);
+	}
+	env(NULL, "x", NULL);
+	assert_null(al_profile_default_path(buf, sizeof(buf)));
+	assert_int_equal(errno, ENOENT);
+	env(NULL, NULL, "/a-long-home-directory");
+	assert_null(al_profile_default_path(buf, 16));
+	assert_int_equal(errno, ENAMETOOLONG);
+	env(saved[0], saved[1], saved[2]);
+	for (int i = 0; i < 3; i++)
+		free(saved[i]);
+}
+
+/* This host's machine: the calibrated file when there is one. */
+static void test_host(void **state)
+{
+	struct al_machine m, want;
+	struct al_costs c;
+	char *saved = getenv(AL_PROFILE_ENV) ? strdup(getenv(AL_PROFILE_ENV))
+					     : NULL;
+	char path[300], err[512];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/none.yaml", dir);
+	assert_int_equal(setenv(AL_PROFILE_ENV, path, 1), 0);
+	assert_int_equal(al_profile_host(&m, err, sizeof(err)), 0);
+	al_costs_profile(&c, AL_PROFILE_C);
+	assert_int_equal(m.profile, AL_PROFILE_C);
+	assert_memory_equal(&m.costs, &c, sizeof(c));
+
+	assert_int_equal(al_profile_load(profile, &want, err, sizeof(err)), 0);
+	assert_int_equal(setenv(AL_PROFILE_ENV, profile, 1), 0);
+	assert_int_equal(al_profile_host(&m, err, sizeof(err)), 1);
+	assert_int_equal(m.profile, AL_PROFILE_FILE);
+	assert_int_equal(m.cores, want.cores);
+	assert_memory_equal(&m.costs, &want.costs, sizeof(c));
+
+	snprintf(path, sizeof(path), "%s/corrupt.yaml", dir);
+	put(path, "costs: {syscall: fast}\n");
+	assert_int_equal(setenv(AL_PROFILE_ENV, path, 1), 0);
+	assert_int_equal(al_profile_host(&m, err, sizeof(err)), -1);
+	assert_true(strncmp(err, path, strlen(path)) == 0);
+	assert_int_equal(m.profile, AL_PROFILE_C);
+	assert_int_equal(saved ? setenv(AL_PROFILE_ENV, saved, 1) :
+			 unsetenv(AL_PROFILE_ENV), 0);
+	free(saved);
+}
+
+static void test_prepare_save(void **state)
+{
+	char path[300];
+	struct stat st;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/a/b/m.yaml", dir);
+	assert_int_equal(al_profile_prepare(path, false), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(al_profile_prepare(path, true), 0);
+	snprintf(path, sizeof(path), "%s/a/b", dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(S_ISDIR(st.st_mode) && (st.st_mode & 0777) == 0700);
+	assert_int_equal(al_profile_prepare(path, false), -1);
+	assert_int_equal(errno, EISDIR);
+	snprintf(path, sizeof(path), "%s/x/m.yaml", profile);
+	assert_int_equal(al_profile_prepare(path, false), -1);
+	assert_int_equal(errno, ENOTDIR);
+
+	/* replaced whole; a failed save leaves nothing */
+	snprintf(path, sizeof(path), "%s/a/b/m.yaml", dir);
+	put(path, "old\n");
+	assert_int_equal(al_profile_save(path, "cores: 3\n", 9), 0);
+	assert_string_equal(slurp(path), "cores: 3\n");
+	snprintf(path, sizeof(path), "%s/no/m.yaml", dir);
+	assert_int_equal(al_profile_save(path, "cores: 3\n", 9), -1);
+	assert_int_equal(errno, ENOENT);
+	snprintf(path, sizeof(path), "%s/no", dir);
+	assert_int_equal(stat(path, &st), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_figures),
+		cmocka_unit_test(test_costs),
+		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_example_profile),
+		cmocka_unit_test(test_override),
+		cmocka_unit_test(test_bad_profiles),
+		cmocka_unit_test(test_missing_profiles),
+		cmocka_unit_test(test_resolve),
+		cmocka_unit_test(test_default_path),
+		cmocka_unit_test(test_host),
+		cmocka_unit_test(test_prepare_save),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
