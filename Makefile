@@ -125,8 +125,9 @@ $(B)/bench/%: $(B)/bench/%.o $(B)/libasynclab.a
 	$(call say,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-bench: $(BENCHES)
+bench: $(BENCHES) asynclab
 	$(Q)for b in $(BENCHES); do $$b || exit 1; done
+	$(Q)for b in $(sort $(wildcard bench/bench_*.sh)); do ASYNCLAB=./asynclab sh $$b || exit 1; done
 
 # --- sanitizers: a separate tree, the same tests
 asan:
