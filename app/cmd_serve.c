@@ -91,9 +91,9 @@ int al_cmd_serve(const struct al_cli *cli)
 	}
 	net_server_stats(srv, &st);
 	fprintf(stderr, "asynclab serve: stopped: %lld connections, %lld pages "
-		"served, %lld bad requests, %lld not found, %lld aborted, "
+		"served, %lld faulted, %lld bad requests, %lld not found, %lld aborted, "
 		"%lld bytes, peak %lld open\n",
-		(long long)st.accepted, (long long)st.served,
+		(long long)st.accepted, (long long)st.served, (long long)st.faulted,
 		(long long)st.bad_requests, (long long)st.not_found,
 		(long long)st.aborted, (long long)st.bytes,
 		(long long)st.peak_open);

@@ -315,7 +315,11 @@ void al_scenario_summary(FILE *out, const struct al_scenario *sc)
 		fprintf(out, "max concurrent %d", s->max_concurrent);
 	else
 		fprintf(out, "no concurrency limit");
-	fprintf(out, ", overflow %s\n", al_overflow_name(s->overflow));
+	fprintf(out, ", overflow %s", al_overflow_name(s->overflow));
+	for (int f = 1; f < AL_FAULT_COUNT; f++)
+		if (s->faults[f] > 0)
+			fprintf(out, ", %s %g %%", al_fault_name((enum al_fault)f), s->faults[f] * 100);
+	fputc('\n', out);
 
 	al_fmt_count(c, sizeof(c), wl->pages);
 	fprintf(out, "workload  %s page%s from %s:%d, timeout %s\n", c,

@@ -95,6 +95,15 @@ static const struct al_field network_fields[] = {
 static const struct al_section network_section = {"network",
 	network_fields, N(network_fields)};
 
+#define FAULT(f) offsetof(struct al_server, faults) + (f) * sizeof(double)
+static const struct al_field fault_fields[] = {
+	{.key = "reset", .type = AL_F_PROB, .off = FAULT(AL_FAULT_RESET)},
+	{.key = "stall", .type = AL_F_PROB, .off = FAULT(AL_FAULT_STALL)},
+	{.key = "short", .type = AL_F_PROB, .off = FAULT(AL_FAULT_SHORT)},
+	{.key = "corrupt", .type = AL_F_PROB, .off = FAULT(AL_FAULT_CORRUPT)},
+};
+const struct al_section al_schema_faults = {"faults", fault_fields, N(fault_fields)};
+
 static const char *const overflow_names[] = {"queue", "refuse", NULL};
 #define SRV(m) offsetof(struct al_server, m)
 static const struct al_field server_fields[] = {
@@ -109,6 +118,7 @@ static const struct al_field server_fields[] = {
 		.ev = AL_EV_MAX_CONCURRENT},
 	{.key = "overflow", .type = AL_F_ENUM, .off = SRV(overflow),
 		.names = overflow_names},
+	{.key = "faults", .type = AL_F_FAULTS},
 };
 static const struct al_section server_section = {"server",
 	server_fields, N(server_fields)};
@@ -508,6 +518,8 @@ int al_walk_field(struct al_walk *w, const struct al_field *f,
 		return al_walk_events(w, v);
 	case AL_F_LINK:
 		return al_walk_link(w, v);
+	case AL_F_FAULTS:
+		return al_walk_faults(w, v, (struct al_server *)base);
 	case AL_F_SKIP:
 		break;
 	}
@@ -523,5 +535,12 @@ int al_schema_apply(const struct al_ynode *root, struct al_scenario *sc,
 		return al_yerr_at(e, root->line, root->col, "expected a mapping "
 				  "of keys (name, machine, network, ...) at the "
 				  "top level, not %s", al_ynode_kind(root));
-	return al_walk_map(&w, root, &al_schema_top, sc, false);
+	if (al_walk_map(&w, root, &al_schema_top, sc, false) < 0)
+		return -1;
+	/* a stalled page ends only when the client gives up on it */
+	if (sc->server.faults[AL_FAULT_STALL] > 0 && sc->workload.timeout_ns == 0)
+		return al_yerr_at(e, w.faults_line, w.faults_col, "server.faults: "
+				  "a stalled page never ends without a page timeout "
+				  "(set workload.timeout)");
+	return 0;
 }

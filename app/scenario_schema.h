@@ -29,6 +29,7 @@ enum al_ftype {
 	AL_F_MODELS,     /* the models list                             */
 	AL_F_EVENTS,     /* the events list                             */
 	AL_F_LINK,       /* an event's link: down | up                  */
+	AL_F_FAULTS,     /* server.faults: probabilities adding to <= 1 */
 	AL_F_SKIP,       /* read by the caller (a model's name)         */
 };
 

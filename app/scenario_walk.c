@@ -296,6 +296,22 @@ int al_walk_link(struct al_walk *w, const struct al_ynode *v)
 	return al_walk_fail(w, v, "expected down or up, got '%s'", q);
 }
 
+int al_walk_faults(struct al_walk *w, const struct al_ynode *v, struct al_server *srv)
+{
+	double sum = 0;
+
+	if (al_walk_map(w, v, &al_schema_faults, srv, false) < 0)
+		return -1;
+	for (int f = 1; f < AL_FAULT_COUNT; f++)
+		sum += srv->faults[f];
+	if (sum > 1 + 1e-12)
+		return al_walk_fail(w, v, "the faults' probabilities add up to %g %% "
+				    "(at most 100 %%)", sum * 100);
+	w->faults_line = v->line;
+	w->faults_col = v->col;
+	return 0;
+}
+
 static int event_item(struct al_walk *w, const struct al_ynode *item,
 		      size_t i)
 {

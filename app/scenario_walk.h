@@ -17,6 +17,7 @@ struct al_walk {
 	struct al_event_cfg *ev;     /* the event being read, or NULL        */
 	int model;                   /* the model item being read, or -1     */
 	bool profile;                /* reading a machine profile file       */
+	int faults_line, faults_col; /* where server.faults was (0: nowhere) */
 };
 
 extern const struct al_section al_schema_model;
@@ -69,5 +70,8 @@ int al_walk_profile_file(struct al_walk *w, const struct al_ynode *v,
 int al_walk_models(struct al_walk *w, const struct al_ynode *v);
 int al_walk_events(struct al_walk *w, const struct al_ynode *v);
 int al_walk_link(struct al_walk *w, const struct al_ynode *v);
+/* server.faults: each a probability, adding up to at most 1. */
+int al_walk_faults(struct al_walk *w, const struct al_ynode *v, struct al_server *srv);
+extern const struct al_section al_schema_faults;
 
 #endif

@@ -208,15 +208,27 @@ int al_http_resp_finish(struct al_http_resp *r)
 	return 0;
 }
 
-void al_page_draw(uint64_t seed, const struct al_server *srv, int64_t page,
-		  int64_t *think_ns, int64_t *len)
+enum al_fault al_page_draw(uint64_t seed, const struct al_server *srv, int64_t page,
+			   int64_t *think_ns, int64_t *len)
 {
 	struct al_rng rng;
 	int64_t t, l;
+	double any = 0;
 
 	al_rng_fork(&rng, seed, AL_PAGE_STREAM + (uint64_t)page);
 	t = al_dist_draw_i64(&srv->think, &rng);
 	l = al_dist_draw_i64(&srv->page_size, &rng);
 	*think_ns = t < AL_PAGE_MAX_THINK ? t : AL_PAGE_MAX_THINK;
 	*len = l < AL_PAGE_MAX_LEN ? l : AL_PAGE_MAX_LEN;
+	for (int f = 1; f < AL_FAULT_COUNT; f++)
+		any += srv->faults[f];
+	if (any <= 0)
+		return AL_FAULT_NONE;
+	double u = al_rng_unit(&rng), sum = 0;
+	for (int f = 1; f < AL_FAULT_COUNT; f++) {
+		sum += srv->faults[f];
+		if (srv->faults[f] > 0 && u < sum)
+			return (enum al_fault)f;
+	}
+	return AL_FAULT_NONE;
 }

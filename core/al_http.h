@@ -22,16 +22,23 @@ void al_page_bytes(uint64_t seed, int64_t page, int64_t off, void *buf, size_t n
  * it from received bytes; computed without generating them. */
 uint64_t al_page_sum(uint64_t seed, int64_t page, int64_t len);
 
-/* Page `page`'s think time (ns) and body length (bytes) under server srv
- * and seed: drawn from al_rng_fork(seed, AL_PAGE_STREAM + page), think
- * first, so a page is the same whichever backend serves it (the simulator,
- * the origin server) and whatever order the pages come in.  Capped at
- * AL_PAGE_MAX_THINK and AL_PAGE_MAX_LEN. */
+/* Page `page`'s think time (ns), body length (bytes) and fault under
+ * server srv and seed: drawn from al_rng_fork(seed, AL_PAGE_STREAM + page),
+ * think first, then the length, then (only when srv has faults) the fault,
+ * so a page is the same whichever backend serves it (the simulator, the
+ * origin server) and whatever order the pages come in.  Capped at
+ * AL_PAGE_MAX_THINK and AL_PAGE_MAX_LEN.  Returns the fault. */
 #define AL_PAGE_STREAM UINT64_C(0x5e47e00000000000)
 #define AL_PAGE_MAX_LEN (INT64_C(1) << 30)           /* 1 GiB */
 #define AL_PAGE_MAX_THINK INT64_C(3600000000000)     /* 1 h, ns */
-void al_page_draw(uint64_t seed, const struct al_server *srv, int64_t page,
-		  int64_t *think_ns, int64_t *len);
+enum al_fault al_page_draw(uint64_t seed, const struct al_server *srv, int64_t page,
+			   int64_t *think_ns, int64_t *len);
+/* Where a faulty response stops: RESET and SHORT after half the body,
+ * every other after all of it (body bytes). */
+static inline int64_t al_fault_cut(enum al_fault f, int64_t len)
+{
+	return f == AL_FAULT_RESET || f == AL_FAULT_SHORT ? len / 2 : len;
+}
 
 /* The body checksum: a position-keyed sum over the body's 8-byte words (the
  * last one zero-padded), plus the length.  Any change of a byte, of its

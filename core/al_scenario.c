@@ -164,6 +164,14 @@ const char *al_profile_name(enum al_profile p)
 	return "?";
 }
 
+const char *al_fault_name(enum al_fault f)
+{
+	static const char *const names[AL_FAULT_COUNT] = {
+		"none", "reset", "stall", "short", "corrupt",
+	};
+	return (unsigned)f < AL_FAULT_COUNT ? names[f] : "?";
+}
+
 const char *al_overflow_name(enum al_overflow o)
 {
 	return o == AL_OVERFLOW_REFUSE ? "refuse" :

@@ -70,12 +70,28 @@ struct al_network {
 	                                once, as on loopback (link emulator) */
 };
 
+/* What the server does wrong with a page (server.faults): each page draws
+ * one, from its own stream (al_page_draw), so the simulator and the origin
+ * server fault the same pages.  RESET and SHORT send the head and half the
+ * body, then reset or close; STALL never answers; CORRUPT changes the body
+ * byte at half its length. */
+enum al_fault {
+	AL_FAULT_NONE,
+	AL_FAULT_RESET,
+	AL_FAULT_STALL,
+	AL_FAULT_SHORT,
+	AL_FAULT_CORRUPT,
+	AL_FAULT_COUNT
+};
+
 struct al_server {
 	struct al_dist think;        /* ns before the first response byte      */
 	struct al_dist page_size;    /* bytes of the response body             */
 	int backlog;                 /* accept queue length                    */
 	int max_concurrent;          /* 0: unlimited                           */
 	enum al_overflow overflow;   /* past backlog: queue or refuse          */
+	double faults[AL_FAULT_COUNT]; /* per page, each fault's probability
+	                                  ([AL_FAULT_NONE] unused)            */
 };
 
 struct al_workload {
@@ -144,6 +160,8 @@ const char *al_poller_name(enum al_poller p);
 int al_poller_parse(const char *name);
 /* "python", "c", "file". */
 const char *al_profile_name(enum al_profile p);
+/* "reset", "stall", "short", "corrupt" ("none" for AL_FAULT_NONE). */
+const char *al_fault_name(enum al_fault f);
 /* "queue", "refuse". */
 const char *al_overflow_name(enum al_overflow o);
 

@@ -58,6 +58,7 @@ struct conn {
 	int fd;
 	uint8_t state;
 	uint8_t nodelay;             /* TCP_NODELAY is set */
+	uint8_t fault;               /* enum al_fault: the page's server.faults draw */
 	int status;                  /* 200, 400, 404 once known */
 	int64_t page;
 	const char *head;            /* the response head (hbuf or a constant) */
@@ -85,10 +86,10 @@ struct net_server {
 static const struct timeval idle_tv = {NET_SERVER_IDLE_S, 0};
 static const struct timeval linger_tv = {2, 0};
 
-void net_server_page(const struct al_scenario *sc, int64_t page,
-		     int64_t *think_ns, int64_t *len)
+enum al_fault net_server_page(const struct al_scenario *sc, int64_t page,
+			      int64_t *think_ns, int64_t *len)
 {
-	al_page_draw(sc->seed, &sc->server, page, think_ns, len);
+	return al_page_draw(sc->seed, &sc->server, page, think_ns, len);
 }
 
 /* Enables the listener exactly when a connection may be taken. */
@@ -165,6 +166,16 @@ static void conn_done(struct conn *c)
 {
 	struct net_server *s = c->s;
 
+	if (c->status == 200 && c->fault != AL_FAULT_NONE) {
+		s->st.faulted++;
+		if (c->fault == AL_FAULT_RESET) {
+			/* close with a linger of 0: an RST, not a FIN */
+			struct linger l = {1, 0};
+			setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+		}
+		conn_close(c, 0);
+		return;
+	}
 	if (c->status == 200) {
 		s->st.served++;
 		conn_close(c, 0);
@@ -196,10 +207,15 @@ static void conn_write(struct conn *c)
 			n = (size_t)(c->head_len - c->head_off);
 			memcpy(s->scratch, c->head + c->head_off, n);
 		}
+		int64_t end = al_fault_cut((enum al_fault)c->fault, c->body_len);
 		take = SCRATCH - n;
-		if ((int64_t)take > c->body_len - c->body_off)
-			take = (size_t)(c->body_len - c->body_off);
+		if ((int64_t)take > end - c->body_off)
+			take = (size_t)(end - c->body_off);
 		al_page_bytes(s->sc.seed, c->page, c->body_off, s->scratch + n, take);
+		int64_t bad = c->body_len / 2;
+		if (c->fault == AL_FAULT_CORRUPT && bad >= c->body_off &&
+		    bad < c->body_off + (int64_t)take)
+			s->scratch[n + (size_t)(bad - c->body_off)] ^= 1;
 		n += take;
 		if (n == 0) {
 			conn_done(c);
@@ -256,6 +272,20 @@ static void write_cb(evutil_socket_t fd, short what, void *arg)
 		conn_write(c);
 }
 
+/* A stall fault: the request is never answered.  The connection keeps its
+ * slot, with no idle timeout, until the client gives up and closes. */
+static void stall_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	ssize_t r = recv(fd, c->s->scratch, SCRATCH, 0);
+
+	(void)what;
+	if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
+		c->s->st.faulted++;
+		conn_close(c, 0);
+	}
+}
+
 static void think_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *c = arg;
@@ -285,10 +315,14 @@ static void respond(struct conn *c)
 	}
 	c->status = 200;
 	c->page = page;
-	net_server_page(&c->s->sc, page, &think, &c->body_len);
+	c->fault = (uint8_t)net_server_page(&c->s->sc, page, &think, &c->body_len);
 	c->head = c->hbuf;
 	c->head_len = al_http_header(c->hbuf, sizeof c->hbuf, c->body_len);
 	AL_ASSERT(c->head_len > 0);
+	if (c->fault == AL_FAULT_STALL) {
+		conn_arm(c, c->fd, EV_READ | EV_PERSIST, stall_cb, NULL);
+		return;
+	}
 	if (think <= 0) {
 		conn_write(c);
 		return;

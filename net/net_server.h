@@ -38,6 +38,7 @@ struct net_server;
 struct net_server_stats {
 	int64_t accepted;            /* connections taken from the listener   */
 	int64_t served;              /* 200 responses written completely      */
+	int64_t faulted;             /* responses spoilt by server.faults     */
 	int64_t bad_requests;        /* 400s sent                             */
 	int64_t not_found;           /* 404s sent                             */
 	int64_t aborted;             /* closed early: client gone, idle, error */
@@ -62,9 +63,10 @@ void net_server_stats(const struct net_server *s, struct net_server_stats *out);
  * included, then frees s.  NULL is allowed. */
 void net_server_free(struct net_server *s);
 
-/* Page `page`'s think time (ns) and body length (bytes) under sc, as the
- * server draws them: a pure function of (sc->seed, sc->server, page). */
-void net_server_page(const struct al_scenario *sc, int64_t page,
-		     int64_t *think_ns, int64_t *len);
+/* Page `page`'s think time (ns), body length (bytes) and fault under sc,
+ * as the server draws them: a pure function of (sc->seed, sc->server,
+ * page), al_page_draw's. */
+enum al_fault net_server_page(const struct al_scenario *sc, int64_t page,
+			      int64_t *think_ns, int64_t *len);
 
 #endif

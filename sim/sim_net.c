@@ -257,9 +257,13 @@ static void fill(const struct sim_net *n, const struct sim_flow *f, int64_t off,
 		for (; i < len && off + i < f->head_len; i++)
 			buf[i] = head[off + i];
 	}
-	if (i < len)
-		al_page_bytes(n->sc->seed, f->page, off + i - f->head_len, buf + i,
-			      (size_t)(len - i));
+	if (i < len) {
+		int64_t boff = off + i - f->head_len, bad = (f->total - f->head_len) / 2;
+		al_page_bytes(n->sc->seed, f->page, boff, buf + i, (size_t)(len - i));
+		/* a corrupt fault: the byte at half the body is not the page's */
+		if (f->fault == AL_FAULT_CORRUPT && bad >= boff && bad < boff + (len - i))
+			buf[i + bad - boff] ^= 1;
+	}
 }
 
 int64_t sim_net_recv(struct sim_net *n, struct sim_flow *f, void *buf, size_t cap)

@@ -81,12 +81,16 @@ static void serve(struct sim_net *n, struct sim_flow *f, int64_t now)
 	int hl;
 
 	/* the page's own draws, as the origin server makes them */
-	al_page_draw(n->sc->seed, &n->srv, f->page, &think, &body);
+	f->fault = (uint8_t)al_page_draw(n->sc->seed, &n->srv, f->page, &think, &body);
 	hl = al_http_header(head, sizeof head, body);
 	AL_ASSERT(hl > 0);
 	f->head_len = (uint16_t)hl;
 	f->total = hl + body;
 	n->st.responses++;
+	if (f->fault == AL_FAULT_STALL) {
+		f->state = FL_HELD;      /* it keeps its slot, and answers never */
+		return;
+	}
 	/* Think, then the first byte's way to the client's link: one event. */
 	arm_flow(n, f, FL_FIRST, now + think + sim_net_oneway(n, 0));
 }
@@ -283,14 +287,19 @@ int sim_net_seg_outcome(struct sim_net *n, struct sim_flow *f)
 	f->tries = 0;
 	n->st.segments++;
 	n->st.bytes += len;
-	return f->arrived == f->total ? SIM_SEG_LAST : SIM_SEG_MORE;
+	return f->arrived == sim_net_end(f) ? SIM_SEG_LAST : SIM_SEG_MORE;
 }
 
 void sim_net_seg_after(struct sim_net *n, struct sim_flow *f, int outcome, int news,
 		       int64_t now)
 {
+	if (outcome == SIM_SEG_LAST && f->fault == AL_FAULT_RESET) {
+		fail_data(n, f, ECONNRESET, now);   /* its readable hook is ours */
+		return;
+	}
 	if (outcome == SIM_SEG_LAST) {
-		/* HTTP/1.0: the server closes after its last byte. */
+		/* HTTP/1.0: the server closes after its last byte (a short
+		 * fault: before it). */
 		f->state = FL_DONE;
 		n->st.completed++;
 		sim_net_release(n, f, now);

@@ -4,6 +4,7 @@
 #ifndef SIM_NET_INT_H
 #define SIM_NET_INT_H
 
+#include "core/al_http.h"
 #include "sim/sim_net.h"
 
 #define SIM_NET_SLAB 4096            /* flows per slab                    */
@@ -23,6 +24,8 @@ enum sim_flow_state {
 	FL_QUEUED,       /* the request waits at the server for a slot        */
 	FL_FIRST,        /* (ev) the server thinks, then its first byte is on
 			  * its way to the client's link                     */
+	FL_HELD,         /* a stall fault: the server holds the request and
+			  * never answers (ends when the client closes)      */
 	FL_STREAM,       /* in the link's heap                                */
 	FL_STALL,        /* (ev) a segment was lost: the RTO                  */
 	FL_DONE,         /* every byte arrived, the server closed             */
@@ -53,6 +56,7 @@ struct sim_flow {
 	uint32_t prev, next;         /* backlog FIFO; next: the pool's free list */
 	uint16_t head_len;
 	uint8_t state, srv, tries, err, flags;
+	uint8_t fault;               /* enum al_fault, drawn when served        */
 };
 
 static inline struct sim_flow *sim_net_flow(const struct sim_net *n, uint32_t id)
@@ -60,9 +64,16 @@ static inline struct sim_flow *sim_net_flow(const struct sim_net *n, uint32_t id
 	return &n->slabs[id / SIM_NET_SLAB][id % SIM_NET_SLAB];
 }
 
+/* Where the server stops sending: all of the response, or the head and
+ * half the body for a reset or short fault. */
+static inline int64_t sim_net_end(const struct sim_flow *f)
+{
+	return f->head_len + al_fault_cut((enum al_fault)f->fault, f->total - f->head_len);
+}
+
 static inline int64_t sim_net_seg_len(const struct sim_flow *f)
 {
-	int64_t left = f->total - f->arrived;
+	int64_t left = sim_net_end(f) - f->arrived;
 
 	return left < SIM_NET_MSS ? left : SIM_NET_MSS;
 }

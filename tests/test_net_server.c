@@ -472,10 +472,90 @@ static void test_port_in_use(void **state)
 	event_base_free(base);
 }
 
+/* server.faults, each on every page: what a client sees of page 3. */
+static void test_faults(void **state)
+{
+	(void)state;
+	for (int kind = 1; kind < AL_FAULT_COUNT; kind++) {
+		struct al_scenario sc;
+		struct fixture f;
+		struct al_http_resp r;
+		char req[128], buf[65536];
+		int64_t think, len, got = 0;
+		ssize_t n;
+
+		scenario(&sc);
+		sc.server.page_size = AL_DIST_FIXED_AT(50000);
+		sc.server.faults[kind] = 1;
+		fixture_start(&f, &sc);
+		assert_int_equal(net_server_page(&sc, 3, &think, &len), kind);
+		int fd = dial(net_server_port(f.srv));
+		if (kind == AL_FAULT_STALL) {
+			struct timeval tv = {0, 300000};
+			setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+		}
+		send_all(fd, req, (size_t)al_http_request(req, sizeof req, "t", 3));
+		al_http_resp_init(&r);
+		while ((n = recv(fd, buf, sizeof buf, 0)) > 0) {
+			assert_int_equal(al_http_resp_feed(&r, buf, (size_t)n), 0);
+			got += n;
+		}
+		int err = n < 0 ? errno : 0;
+		close(fd);
+		fixture_stop(&f);
+		switch (kind) {
+		case AL_FAULT_RESET:    /* half the body, then a reset */
+			assert_int_equal(err, ECONNRESET);
+			assert_true(r.body <= len / 2);
+			break;
+		case AL_FAULT_SHORT:    /* half the body, then a clean close */
+			assert_int_equal(err, 0);
+			assert_int_equal(r.body, len / 2);
+			assert_int_equal(r.content_length, len);
+			assert_int_equal(al_http_resp_finish(&r), -1);
+			assert_int_equal(errno, EBADMSG);
+			break;
+		case AL_FAULT_CORRUPT:  /* all of it, but not the page */
+			assert_int_equal(err, 0);
+			assert_int_equal(r.body, len);
+			assert_int_equal(al_http_resp_finish(&r), 0);
+			assert_true(r.sum != al_page_sum(sc.seed, 3, len));
+			break;
+		case AL_FAULT_STALL:    /* nothing, until the client gives up */
+			assert_int_equal(err, EAGAIN);
+			assert_int_equal(got, 0);
+			break;
+		}
+		assert_int_equal(f.st.faulted, 1);
+		assert_int_equal(f.st.served, 0);
+	}
+}
+
+/* The fault draws: their frequencies, and none without faults. */
+static void test_fault_draws(void **state)
+{
+	struct al_scenario sc;
+	int64_t think, len, count[AL_FAULT_COUNT] = {0};
+
+	(void)state;
+	scenario(&sc);
+	for (int64_t p = 0; p < 1000; p++)
+		assert_int_equal(net_server_page(&sc, p, &think, &len), AL_FAULT_NONE);
+	sc.server.faults[AL_FAULT_RESET] = 0.1;
+	sc.server.faults[AL_FAULT_CORRUPT] = 0.3;
+	for (int64_t p = 0; p < 10000; p++)
+		count[net_server_page(&sc, p, &think, &len)]++;
+	assert_true(count[AL_FAULT_RESET] > 900 && count[AL_FAULT_RESET] < 1100);
+	assert_true(count[AL_FAULT_CORRUPT] > 2800 && count[AL_FAULT_CORRUPT] < 3200);
+	assert_int_equal(count[AL_FAULT_STALL] + count[AL_FAULT_SHORT], 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_page_draws),
+		cmocka_unit_test(test_faults),
+		cmocka_unit_test(test_fault_draws),
 		cmocka_unit_test(test_pages),
 		cmocka_unit_test(test_large_page),
 		cmocka_unit_test(test_same_page_twice),

@@ -114,6 +114,20 @@ static const struct bad bad[] = {
 	{"server:\n  page_size: 4096\n",
 	 "t.yaml:2:14: server.page_size: missing size unit in '4096' (use B, "
 	  "kB, MB, GB, TB, KiB, MiB, GiB, TiB)"},
+	{"server:\n  faults: {reset: 60 %, short: 50 %}\n",
+	 "t.yaml:2:11: server.faults: the faults' probabilities add up to 110 % "
+	  "(at most 100 %)"},
+	{"server:\n  faults: {stall: 1 %}\nworkload: {timeout: 0 s}\n",
+	 "t.yaml:2:11: server.faults: a stalled page never ends without a page "
+	  "timeout (set workload.timeout)"},
+	{"server:\n  faults: {hang: 1 %}\n",
+	 "t.yaml:2:12: unknown key 'hang' in server.faults (use reset, stall, short "
+	  "or corrupt)"},
+	{"events:\n  - {at: 1 s, server: {faults: {reset: 1 %}}}\n",
+	 "t.yaml:2:24: events[0].server: 'faults' cannot change in an event "
+	  "(only think, page_size or max_concurrent)"},
+	{"network: {handshake: maybe}\n",
+	 "t.yaml:1:22: network.handshake: expected true or false, got 'maybe'"},
 	{"models: [threads]\n",
 	 "t.yaml:1:10: models[0]: unknown model 'threads' (did you mean "
 	  "'thread'?)"},

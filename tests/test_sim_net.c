@@ -43,7 +43,8 @@ static struct {
 	struct sim_net net;
 	struct conn *c;
 	int nc;
-	int verify;                  /* check every byte with al_http_resp   */
+	int verify;                  /* check every byte with al_http_resp;
+	                                2: only feed it (faults)            */
 	uint64_t hash;               /* of every (time, conn, what)          */
 	int64_t now, events;
 	int64_t queued_after_close; /* sim_queue_size right after a close_at */
@@ -91,8 +92,10 @@ static void on_readable(void *ctx, int64_t now)
 	while ((r = sim_net_recv(&W.net, c->f, W.verify ? buf : NULL, sizeof buf)) > 0) {
 		if (c->bytes == 0)
 			c->t_first = now;
-		if (W.verify)
+		if (W.verify == 1)
 			assert_int_equal(al_http_resp_feed(&c->resp, buf, (size_t)r), 0);
+		else if (W.verify == 2)
+			al_http_resp_feed(&c->resp, buf, (size_t)r);
 		c->bytes += r;
 		if (c->close_after && c->bytes >= c->close_after) {
 			do_close(c, now);
@@ -102,9 +105,11 @@ static void on_readable(void *ctx, int64_t now)
 	if (r == 0) {
 		c->t_eof = now;
 		c->body = sim_net_response_len(c->f) - sim_net_header_len(c->f);
-		if (W.verify) {
+		if (W.verify == 1) {
 			assert_int_equal(al_http_resp_finish(&c->resp), 0);
 			assert_true(c->resp.sum == al_page_sum(W.sc.seed, 0, c->body));
+		} else if (W.verify == 2) {
+			al_http_resp_finish(&c->resp);
 		}
 		do_close(c, now);
 	} else if (errno != EAGAIN) {
@@ -274,6 +279,66 @@ static void test_single_flow(void **state)
 		assert_int_equal(sim_queue_size(&W.q), 0);
 		done();
 	}
+}
+
+/* --- server.faults, each on every page, to the nanosecond */
+
+static void test_faults(void **state)
+{
+	const int64_t body = 10000, bw = 80000000;  /* 100 ns per byte */
+	const int64_t hl = header_len(body);
+
+	(void)state;
+	for (int f = 1; f < AL_FAULT_COUNT; f++) {
+		scenario(10 * MS, 1 * MS, body, bw);
+		W.sc.server.faults[f] = 1;
+		world(1, NULL);
+		W.verify = 2;
+		run();
+		struct conn *c = &W.c[0];
+		int64_t first = 2 * 10 * MS + 1 * MS;     /* connect, request, think, back */
+		switch (f) {
+		case AL_FAULT_RESET:    /* half the body, then the reset */
+			assert_int_equal(c->bytes, hl + body / 2);
+			assert_int_equal(c->err, ECONNRESET);
+			assert_int_equal(c->t_err, first + xfer(hl + body / 2, bw));
+			break;
+		case AL_FAULT_SHORT:    /* half the body, then the close */
+			assert_int_equal(c->bytes, hl + body / 2);
+			assert_int_equal(c->err, 0);
+			assert_int_equal(c->t_eof, first + xfer(hl + body / 2, bw));
+			assert_int_equal(c->resp.body, body / 2);
+			break;
+		case AL_FAULT_CORRUPT:  /* all of it, one byte wrong */
+			assert_int_equal(c->bytes, hl + body);
+			assert_int_equal(c->resp.body, body);
+			assert_true(c->resp.sum != al_page_sum(W.sc.seed, 0, body));
+			break;
+		case AL_FAULT_STALL:    /* nothing ever, the slot held */
+			assert_int_equal(c->bytes, 0);
+			assert_int_equal(c->t_eof, -1);
+			assert_int_equal(c->err, 0);
+			assert_int_equal(sim_queue_size(&W.q), 0);
+			break;
+		}
+		done();
+	}
+}
+
+/* network.handshake false: connect at once; the request and the answer
+ * still take their one-way trips. */
+static void test_no_handshake(void **state)
+{
+	const int64_t body = 1000, bw = 80000000;
+
+	(void)state;
+	scenario(10 * MS, 1 * MS, body, bw);
+	W.sc.network.handshake = false;
+	world(1, NULL);
+	run();
+	assert_int_equal(W.c[0].t_conn, 0);
+	assert_int_equal(W.c[0].t_eof, 10 * MS + 1 * MS + xfer(header_len(body) + body, bw));
+	done();
 }
 
 /* --- sharing the link */
@@ -807,6 +872,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_single_flow),
+		cmocka_unit_test(test_faults),
+		cmocka_unit_test(test_no_handshake),
 		cmocka_unit_test(test_flows_together),
 		cmocka_unit_test(test_flows_staggered),
 		cmocka_unit_test(test_worked_example),
