@@ -21,6 +21,7 @@
 #include "net/net_link.h"
 #include "net/net_os.h"
 #include "net/net_server.h"
+#include "net/net_trace.h"
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
@@ -285,7 +286,8 @@ static int apply_limits(const struct al_machine *mc, char *err, size_t errlen)
 /* The measuring process: runs model m once and fills out.  Returns 0, or
  * an errno value with err set. */
 static int measure(const struct al_scenario *sc, const struct real_net *rn,
-		   enum al_model m, struct al_report *out, char *err, size_t errlen)
+		   enum al_model m, struct net_trace *log, struct al_report *out, char *err,
+		   size_t errlen)
 {
 	const struct al_model_desc *md = al_model_get(m);
 	struct al_loop loop;
@@ -310,6 +312,8 @@ static int measure(const struct al_scenario *sc, const struct real_net *rn,
 		.verify = rn->verify,
 	};
 	frame->crawl = &crawl;
+	if (log)
+		net_os_trace(&n, log, al_model_name(m));
 	getrusage(RUSAGE_SELF, &r0);
 	getrusage(RUSAGE_CHILDREN, &c0);
 	int64_t t0 = now_ns();
@@ -317,6 +321,8 @@ static int measure(const struct al_scenario *sc, const struct real_net *rn,
 	int rc = al_loop_run(&loop);
 	int saved = errno;
 	int64_t t1 = now_ns();
+	if (log)
+		net_os_trace_end(&n);
 	int64_t syscalls = n.counts->syscalls, futile = n.counts->futile;
 	int64_t worker_rss = n.counts->worker_rss;
 	net_os_free(&n);
@@ -350,11 +356,37 @@ static int measure(const struct al_scenario *sc, const struct real_net *rn,
 	return rc != 0 ? saved : 0;
 }
 
-/* Each model runs in a process of its own, so that what getrusage says
- * (peak RSS above all) is that model's alone; the report comes back over a
- * pipe. */
+/* Room for a run's trace records: a few dozen per page and per worker. */
+static size_t trace_room(const struct al_scenario *sc, enum al_model m)
+{
+	int64_t r = 4096 + 48 * sc->workload.pages + 16 * (int64_t)sc->models[m].workers;
+
+	return r < (INT64_C(1) << 22) ? (size_t)r : (size_t)1 << 22;
+}
+
 int real_run_model(const struct al_scenario *sc, const struct real_net *rn,
 		   enum al_model m, struct al_report *out, char *err, size_t errlen)
+{
+	struct al_trace tr;
+
+	if (al_trace_init(&tr, sc->trace ? AL_TRACE_RECORD : AL_TRACE_OFF) != 0) {
+		snprintf(err, errlen, "out of memory");
+		errno = ENOMEM;
+		return -1;
+	}
+	int r = real_run_model_traced(sc, rn, m, out, &tr, err, errlen);
+	int e = errno;
+	al_trace_free(&tr);
+	errno = e;
+	return r;
+}
+
+/* Each model runs in a process of its own, so that what getrusage says
+ * (peak RSS above all) is that model's alone; the report comes back over a
+ * pipe, the trace through a log in memory shared with it. */
+int real_run_model_traced(const struct al_scenario *sc, const struct real_net *rn,
+			  enum al_model m, struct al_report *out, struct al_trace *trace,
+			  char *err, size_t errlen)
 {
 	struct msg {
 		struct al_report r;
@@ -370,8 +402,14 @@ int real_run_model(const struct al_scenario *sc, const struct real_net *rn,
 		errno = ENOSYS;
 		return -1;
 	}
+	struct net_trace *log = NULL;
+	if (trace && trace->mode != AL_TRACE_OFF && !(log = net_trace_new(trace_room(sc, m)))) {
+		snprintf(err, errlen, "trace: %s", strerror(errno));
+		return -1;
+	}
 	if (pipe2(fds, O_CLOEXEC) != 0) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		net_trace_free(log);
 		return -1;
 	}
 	fflush(NULL);
@@ -380,12 +418,13 @@ int real_run_model(const struct al_scenario *sc, const struct real_net *rn,
 		snprintf(err, errlen, "fork: %s", strerror(errno));
 		close(fds[0]);
 		close(fds[1]);
+		net_trace_free(log);
 		return -1;
 	}
 	if (pid == 0) {
 		close(fds[0]);
 		memset(&msg, 0, sizeof msg);
-		msg.err = measure(sc, rn, m, &msg.r, msg.text, sizeof msg.text);
+		msg.err = measure(sc, rn, m, log, &msg.r, msg.text, sizeof msg.text);
 		_exit(write(fds[1], &msg, sizeof msg) == (ssize_t)sizeof msg ? 0 : 1);
 	}
 	close(fds[1]);
@@ -401,6 +440,12 @@ int real_run_model(const struct al_scenario *sc, const struct real_net *rn,
 	close(fds[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	/* every writer of the log is gone: replay it */
+	if (log) {
+		if (net_trace_replay(log, trace) != 0)
+			trace->truncated = 1;
+		net_trace_free(log);
+	}
 	if (have != sizeof msg) {
 		if (WIFSIGNALED(status))
 			snprintf(err, errlen, "the model's process died (%s)",
@@ -411,6 +456,7 @@ int real_run_model(const struct al_scenario *sc, const struct real_net *rn,
 		return -1;
 	}
 	*out = msg.r;
+	out->trace_hash = al_trace_hash(trace);
 	if (msg.err) {
 		snprintf(err, errlen, "%s", msg.text);
 		errno = msg.err;

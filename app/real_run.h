@@ -49,5 +49,13 @@ void real_net_stop(struct real_net *rn);
  * 0, or -1 with errno and err set (EDEADLK: out is still filled). */
 int real_run_model(const struct al_scenario *sc, const struct real_net *rn,
 		   enum al_model m, struct al_report *out, char *err, size_t errlen);
+/* The same, recording the run into trace (initialised by the caller; its
+ * mode says whether to record) in the simulator's schema at real times:
+ * the model's process and threads, forked workers, tasks; out->trace_hash
+ * is its hash. */
+struct al_trace;
+int real_run_model_traced(const struct al_scenario *sc, const struct real_net *rn,
+			  enum al_model m, struct al_report *out, struct al_trace *trace,
+			  char *err, size_t errlen);
 
 #endif

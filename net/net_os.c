@@ -17,6 +17,7 @@
 #include <event2/event.h>
 
 #include "net/net_os_int.h"
+#include "net/net_trace.h"
 
 /* Every fd the table can hold; more than this machine's limit is never
  * needed, and entries cost nothing until touched (calloc of a big block
@@ -58,6 +59,70 @@ int64_t net_sys(struct net_os *n, int64_t r)
 int64_t net_now(struct al_os *os)
 {
 	return mono_ns() - NET(os)->t0;
+}
+
+/* --- the trace (net_trace.h): the same lanes and states as the simulator
+ * records, at real times */
+
+uint32_t net_task_lane(struct net_os *n)
+{
+	struct net_thread *th = net_me(n);
+	/* the caller's thread runs the loop it gave net_os_init */
+	struct al_task *t = (th == &n->main ? n->os.loop : &th->loop)->current;
+
+	if (!n->log || !t)
+		return 0;
+	if (t->lane == 0)
+		t->lane = net_trace_lane(n->log, net_now(&n->os), AL_LANE_TASK, th->lane,
+					 t->name ? t->name : "task",
+					 __atomic_add_fetch(&n->tasks, 1, __ATOMIC_RELAXED));
+	return t->lane;
+}
+
+void net_trace_block(struct net_os *n, enum al_state st)
+{
+	if (!n->log)
+		return;
+	uint32_t task = net_task_lane(n);        /* made before now: it comes first */
+	int64_t now = net_now(&n->os);
+	net_trace_state(n->log, now, task, st, 0);
+	net_trace_state(n->log, now, net_me(n)->lane, st == AL_ST_SPIN ? AL_ST_SPIN : AL_ST_WAIT, 0);
+}
+
+void net_trace_run(struct net_os *n, int64_t bytes)
+{
+	if (!n->log)
+		return;
+	uint32_t task = net_task_lane(n);
+	int64_t now = net_now(&n->os);
+	net_trace_state(n->log, now, task, AL_ST_RUNNING, bytes);
+	net_trace_state(n->log, now, net_me(n)->lane, AL_ST_RUNNING, 0);
+}
+
+static void count_open(struct net_os *n, int delta)
+{
+	int64_t open = __atomic_add_fetch(&n->open, delta, __ATOMIC_RELAXED);
+
+	if (n->log)
+		net_trace_counter(n->log, net_now(&n->os), AL_CTR_SOCKETS, open);
+}
+
+void net_os_trace(struct net_os *n, struct net_trace *log, const char *label)
+{
+	int64_t now = net_now(&n->os);
+
+	n->log = log;
+	n->main.proc_lane = net_trace_lane(log, now, AL_LANE_PROCESS, 0, label, 0);
+	n->main.lane = net_trace_lane(log, now, AL_LANE_THREAD, n->main.proc_lane, label, 0);
+	net_trace_state(log, now, n->main.lane, AL_ST_RUNNING, 0);
+}
+
+void net_os_trace_end(struct net_os *n)
+{
+	int64_t now = net_now(&n->os);
+
+	net_trace_state(n->log, now, n->main.lane, AL_ST_DONE, 0);
+	net_trace_state(n->log, now, n->main.proc_lane, AL_ST_DONE, 0);
 }
 
 struct event_base *net_base(struct net_os *n, struct net_thread *t, int poller)
@@ -144,7 +209,12 @@ static int net_wait(struct al_os *os)
 	struct net_os *n = NET(os);
 	struct net_thread *t = net_me(n);
 
-	if (!t->base || event_base_loop(t->base, EVLOOP_ONCE) != 0)
+	if (!t->base)
+		return 0;
+	net_trace_state(n->log, net_now(os), t->lane, AL_ST_WAIT, 0);
+	int r = event_base_loop(t->base, EVLOOP_ONCE);
+	net_trace_state(n->log, net_now(os), t->lane, AL_ST_RUNNING, 0);
+	if (r != 0)
 		return 0;                /* nothing registered: nothing can come */
 	net_sel_after_pass(n, t);
 	return 1;
@@ -183,7 +253,8 @@ static int64_t net_socket(struct al_os *os, int nonblocking)
 		return -EMFILE;
 	}
 	int64_t t = os->sc->workload.timeout_ns;
-	*k = (struct net_fd){.deadline = t > 0 ? net_now(os) + t : 0};
+	*k = (struct net_fd){.deadline = t > 0 ? net_now(os) + t : 0, .sock = 1};
+	count_open(n, 1);
 	return fd;
 }
 
@@ -200,12 +271,17 @@ static int64_t net_connect(struct al_os *os, int fd, int64_t page, struct al_fut
 		struct timeval tv = {left / 1000000000, (left % 1000000000 + 999) / 1000};
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 	}
+	if (wait)
+		net_trace_block(n, AL_ST_CONNECT);
 	do
 		r = connect(fd, (const struct sockaddr *)a, sizeof *a);
 	while (r < 0 && errno == EINTR);
 	if (r < 0 && wait && errno == EINPROGRESS)
 		errno = ETIMEDOUT;       /* SO_SNDTIMEO ran out */
-	return net_finish(wait, net_sys(n, r));
+	int64_t res = net_sys(n, r);
+	if (wait)
+		net_trace_run(n, 0);
+	return net_finish(wait, res);
 }
 
 static int64_t net_send(struct al_os *os, int fd, const void *buf, size_t len,
@@ -218,16 +294,21 @@ static int64_t net_send(struct al_os *os, int fd, const void *buf, size_t len,
 		return net_finish(wait, -ETIMEDOUT);
 	if (!wait)
 		return net_sys(n, send(fd, buf, len, MSG_NOSIGNAL));
+	net_trace_block(n, AL_ST_SEND);
 	while (done < len) {
 		ssize_t r = send(fd, (const char *)buf + done, len - done, MSG_NOSIGNAL);
 		if (r < 0 && errno == ENOTSOCK)     /* a pipe */
 			r = write(fd, (const char *)buf + done, len - done);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (net_sys(n, r) < 0)
-			return net_finish(wait, -errno);
+		if (net_sys(n, r) < 0) {
+			int e = errno;
+			net_trace_run(n, (int64_t)done);
+			return net_finish(wait, -e);
+		}
 		done += (size_t)r;
 	}
+	net_trace_run(n, (int64_t)len);
 	return net_finish(wait, (int64_t)len);
 }
 
@@ -257,14 +338,24 @@ static int64_t net_recv(struct al_os *os, int fd, void *buf, size_t cap, struct 
 	struct net_os *n = NET(os);
 	ssize_t r;
 
-	if (wait ? ready_within(n, fd) != 0 : time_left(n, fd) == 0)
-		return net_finish(wait, -ETIMEDOUT);
+	if (!wait && time_left(n, fd) == 0)
+		return -ETIMEDOUT;
+	if (wait) {
+		net_trace_block(n, AL_ST_RECV);
+		if (ready_within(n, fd) != 0) {
+			net_trace_run(n, 0);
+			return net_finish(wait, -ETIMEDOUT);
+		}
+	}
 	do {
 		r = recv(fd, buf, cap, 0);
 		if (r < 0 && errno == ENOTSOCK)     /* a pipe */
 			r = read(fd, buf, cap);
 	} while (r < 0 && errno == EINTR && wait);
-	return net_finish(wait, net_sys(n, r));
+	int64_t res = net_sys(n, r);
+	if (wait)
+		net_trace_run(n, res > 0 ? res : 0);
+	return net_finish(wait, res);
 }
 
 static int64_t net_close(struct al_os *os, int fd)
@@ -274,8 +365,11 @@ static int64_t net_close(struct al_os *os, int fd)
 
 	if (k) {
 		net_sel_forget(n, fd);
+		if (k->sock)
+			count_open(n, -1);
 		k->deadline = 0;
 		k->expired = 0;
+		k->sock = 0;
 	}
 	return net_sys(n, close(fd));
 }
@@ -289,18 +383,25 @@ static int64_t net_spin(struct al_os *os, int fd, unsigned events, struct al_fut
 						       (events & AL_EV_WRITE ? POLLOUT : 0))};
 	int64_t futile = 0;
 
+	net_trace_block(n, AL_ST_SPIN);
 	for (;;) {
-		if ((futile & 1023) == 0 && time_left(n, fd) == 0)
+		if ((futile & 1023) == 0 && time_left(n, fd) == 0) {
+			net_trace_run(n, 0);
 			return net_finish(wait, -ETIMEDOUT);
+		}
 		int r = poll(&p, 1, 0);
 		net_count(&n->counts->syscalls);
 		if (r > 0)
 			break;
-		if (r < 0 && errno != EINTR)
-			return net_finish(wait, -errno);
+		if (r < 0 && errno != EINTR) {
+			int e = errno;
+			net_trace_run(n, 0);
+			return net_finish(wait, -e);
+		}
 		futile++;
 		net_count(&n->counts->futile);
 	}
+	net_trace_run(n, 0);
 	return net_finish(wait, futile);
 }
 
@@ -313,13 +414,21 @@ static void thread_end(struct net_thread *t)
 	t->base = NULL;
 }
 
-static void *thread_main(void *arg)
+/* A spawned thread's or process's life, in the trace. */
+static void run_spawned(struct net_thread *t)
 {
-	struct net_thread *t = arg;
+	struct net_os *n = NET(t->loop.os);
 
 	current = t;
+	net_trace_state(n->log, net_now(&n->os), t->lane, AL_ST_RUNNING, 0);
 	al_loop_run(&t->loop);
+	net_trace_state(n->log, net_now(&n->os), t->lane, AL_ST_DONE, 0);
 	thread_end(t);
+}
+
+static void *thread_main(void *arg)
+{
+	run_spawned(arg);
 	return NULL;
 }
 
@@ -344,6 +453,16 @@ static int64_t net_spawn(struct al_os *os, enum al_spawn_kind kind, struct al_ta
 	al_loop_init(&t->loop, os);
 	al_task_start(task, &t->loop, fn, frame, name);
 	net_count(&n->counts->syscalls);
+	/* lanes as the simulator's: a process and its thread, or a thread of
+	 * the caller's process, being created from now */
+	int64_t now = net_now(os);
+	struct net_thread *me = net_me(n);
+	t->proc_lane = kind == AL_SPAWN_PROCESS
+		? net_trace_lane(n->log, now, AL_LANE_PROCESS, 0, name, (uint32_t)n->nspawned + 1)
+		: me->proc_lane;
+	t->lane = net_trace_lane(n->log, now, AL_LANE_THREAD, t->proc_lane, name,
+				 (uint32_t)n->nspawned + 1);
+	net_trace_state(n->log, now, t->lane, AL_ST_CREATE, 0);
 	if (kind == AL_SPAWN_PROCESS) {
 		fflush(NULL);
 		pid_t pid = fork();
@@ -353,8 +472,8 @@ static int64_t net_spawn(struct al_os *os, enum al_spawn_kind kind, struct al_ta
 			return -e;
 		}
 		if (pid == 0) {
-			current = t;
-			al_loop_run(&t->loop);
+			run_spawned(t);
+			net_trace_state(n->log, net_now(os), t->proc_lane, AL_ST_DONE, 0);
 			_exit(0);
 		}
 		t->pid = pid;
@@ -394,7 +513,9 @@ static int64_t net_join(struct al_os *os, int64_t id, struct al_future *wait)
 	if (!t || t->joined)
 		return net_finish(wait, -ESRCH);
 	net_count(&n->counts->syscalls);
+	net_trace_block(n, AL_ST_WAIT);
 	reap(n, t);
+	net_trace_run(n, 0);
 	return net_finish(wait, 0);
 }
 
@@ -425,7 +546,11 @@ static int64_t net_lock(struct al_os *os, int64_t lk, struct al_future *wait)
 
 	if (lk < 0 || lk >= n->nlocks)
 		return net_finish(wait, -EINVAL);
-	pthread_mutex_lock(&n->locks[lk]);
+	if (pthread_mutex_trylock(&n->locks[lk]) != 0) {   /* taken: we wait */
+		net_trace_block(n, AL_ST_WAIT);
+		pthread_mutex_lock(&n->locks[lk]);
+		net_trace_run(n, 0);
+	}
 	return net_finish(wait, 0);
 }
 

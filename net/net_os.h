@@ -35,6 +35,7 @@
 
 struct event_base;
 struct net_fd;
+struct net_trace;
 
 /* A thread's (or worker process's) own loop and event_base: every thread
  * waits on its own.  The base is made on first use. */
@@ -45,6 +46,7 @@ struct net_thread {
 	pthread_t tid;
 	pid_t pid;                   /* a process: its pid, else 0 */
 	int joined;
+	uint32_t lane, proc_lane;    /* trace lanes: the thread, its process */
 };
 
 /* Counted by every thread and every forked worker: kept in memory shared
@@ -65,6 +67,7 @@ struct net_sel {
 	struct al_future *wait;      /* a parked sel_wait, or NULL */
 	struct al_sel_event *out;
 	int max;
+	uint32_t lane;               /* the parked waiter's trace lane */
 };
 
 struct net_os {
@@ -83,6 +86,9 @@ struct net_os {
 	pthread_mutex_t locks[NET_MAX_LOCKS];
 	int nlocks;
 	struct net_sel sels[NET_MAX_SELS];
+	struct net_trace *log;       /* where the trace goes, or NULL */
+	uint32_t tasks;              /* task lanes made (their ordinals) */
+	int64_t open;                /* sockets open, for the trace's counter */
 };
 
 /* A real os fetching pages from addr[0..naddr-1] for scenario sc, on loop.
@@ -91,5 +97,12 @@ int net_os_init(struct net_os *n, const struct al_scenario *sc, struct al_loop *
 		const struct sockaddr_in *addr, int naddr);
 /* Joins what is left and frees everything. */
 void net_os_free(struct net_os *n);
+
+/* Records the run into log (net/net_trace.h), shared with the workers the
+ * model forks: a process lane and its main thread's, labelled label (a
+ * string literal), running from now on.  net_os_trace_end() marks them
+ * done. */
+void net_os_trace(struct net_os *n, struct net_trace *log, const char *label);
+void net_os_trace_end(struct net_os *n);
 
 #endif

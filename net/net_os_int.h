@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "core/al_trace.h"
 #include "net/net_os.h"
 
 struct event;
@@ -22,6 +23,7 @@ struct net_fd {
 	int next, prev;              /* the ready FIFO, when in_ready; -1 ends it */
 	uint8_t in_ready;
 	uint8_t expired;             /* the page timeout passed */
+	uint8_t sock;                /* a socket (counted open) */
 };
 
 #define NET(os) ((struct net_os *)(os)->impl)
@@ -47,6 +49,14 @@ int64_t net_now(struct al_os *os);
  * poller asked for; NULL and errno if it cannot be). */
 struct net_thread *net_me(struct net_os *n);
 struct event_base *net_base(struct net_os *n, struct net_thread *t, int poller);
+
+/* The trace: the calling task blocks in a call (its lane in st, its
+ * thread's WAIT, or SPIN for a spin), or runs again (bytes: what the call
+ * moved).  Nothing when not recording. */
+void net_trace_block(struct net_os *n, enum al_state st);
+void net_trace_run(struct net_os *n, int64_t bytes);
+/* The calling task's lane, made on first use; 0 when not recording. */
+uint32_t net_task_lane(struct net_os *n);
 
 int64_t net_sel_open(struct al_os *os, enum al_poller kind);
 int64_t net_sel_ctl(struct al_os *os, int sel, int fd, unsigned events, void *data);

@@ -18,6 +18,7 @@
 #include <event2/event.h>
 
 #include "net/net_os_int.h"
+#include "net/net_trace.h"
 
 #define FD_SETSIZE_REAL 1024         /* select(2)'s: fds at or past it fail */
 
@@ -239,6 +240,8 @@ int64_t net_sel_wait(struct al_os *os, int sel, struct al_sel_event *out, int ma
 	sl->out = out;
 	sl->max = max;
 	wait->parked = &sl->wait;
+	sl->lane = net_task_lane(n);             /* made before now: it comes first */
+	net_trace_state(n->log, net_now(os), sl->lane, AL_ST_WAIT, 0);
 	return 0;
 }
 
@@ -253,6 +256,7 @@ void net_sel_after_pass(struct net_os *n, struct net_thread *t)
 			continue;
 		struct al_future *w = sl->wait;
 		sl->wait = NULL;
+		net_trace_state(n->log, net_now(&n->os), sl->lane, AL_ST_RUNNING, 0);
 		al_future_set(w, got, 0);  /* its task resumes from the loop */
 	}
 }
