@@ -21,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -602,6 +604,13 @@ static void *rst_main(void *arg)
 		if (r <= 0)
 			break;
 		left -= r;
+	}
+	/* A reset drops what the kernel has not sent yet: wait (2 s at most)
+	 * until the link's side has acknowledged every byte, so that "the
+	 * bytes, then the reset" is what the link is given. */
+	for (int i = 0, q = 1; i < 2000 && ioctl(fd, SIOCOUTQ, &q) == 0 && q > 0; i++) {
+		struct timespec ts = {0, 1000000};
+		nanosleep(&ts, NULL);
 	}
 	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
 	close(fd);
