@@ -54,7 +54,12 @@ SHTESTS  := $(sort $(wildcard tests/e2e_*.sh))
 .SECONDARY:
 .DEFAULT_GOAL := all
 
+# ./asynclab is the default tree's: another tree (B=...) builds its own only
+ifeq ($(B),build)
 all: asynclab
+else
+all: $(B)/asynclab
+endif
 
 # --- dependencies: install what is missing, then cache pkg-config's answer
 $(B)/config.mk: scripts/deps.sh
@@ -85,7 +90,7 @@ $(B)/asynclab: $(B)/app/main.o $(B)/libasynclab.a
 	$(call say,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-asynclab: $(B)/asynclab
+asynclab: build/asynclab
 	$(Q)cp $< $@
 
 # --- tests: one cmocka binary per tests/test_*.c, then the shell end-to-end
@@ -125,9 +130,9 @@ $(B)/bench/%: $(B)/bench/%.o $(B)/libasynclab.a
 	$(call say,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-bench: $(BENCHES) asynclab
+bench: $(BENCHES) $(B)/asynclab
 	$(Q)for b in $(BENCHES); do $$b || exit 1; done
-	$(Q)for b in $(sort $(wildcard bench/bench_*.sh)); do ASYNCLAB=./asynclab sh $$b || exit 1; done
+	$(Q)for b in $(sort $(wildcard bench/bench_*.sh)); do ASYNCLAB=$(B)/asynclab sh $$b || exit 1; done
 
 # --- sanitizers: a separate tree, the same tests
 asan:
