@@ -196,6 +196,12 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 		snprintf(sc.workload.host, sizeof sc.workload.host, "%s", target.host);
 	}
 	bool real = net != AL_CLI_NET_SIM;
+	if (real && sc.nevents > 0) {
+		fprintf(stderr, "asynclab: run: --net %s: the scenario's timed events "
+			"(events:, %d) are not applied on real sockets yet: run it on the "
+			"simulator\n", net == AL_CLI_NET_BOTH ? "both" : "real", sc.nevents);
+		return 2;
+	}
 	if (net == AL_CLI_NET_BOTH) {
 		status = host_scenario(&sc, cli->target != NULL, &sim_sc, note, sizeof note);
 		if (status)

@@ -2,6 +2,7 @@
  * and server each get this machine's fd limit), the model in this one. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 
 #include "app/real_run.h"
 #include "models/model.h"
+#include "net/net_clock.h"
 #include "net/net_link.h"
 #include "net/net_os.h"
 #include "net/net_server.h"
@@ -71,6 +73,13 @@ static void child_main(const struct child_job *job, int wfd, pid_t parent)
 	parent_pid = parent;
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
 		_exit(1);
+	/* every connection costs the server one fd and a link two: all the
+	 * machine allows, whatever the shell's soft limit */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	struct event_config *cfg = event_config_new();
 	if (!cfg || event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER) != 0)
 		_exit(1);
@@ -231,14 +240,6 @@ void real_net_stop(struct real_net *rn)
 	stop_child(&rn->server);
 }
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static int64_t tv_ns(struct timeval tv)
 {
 	return (int64_t)tv.tv_sec * 1000000000 + (int64_t)tv.tv_usec * 1000;
@@ -250,11 +251,11 @@ static int64_t cpu_ns(const struct rusage *r)
 }
 
 /* The scenario's machine limits, applied to the model's process for real:
- * machine.fd_limit as RLIMIT_NOFILE (EMFILE past it) and
+ * machine.fd_limit as RLIMIT_NOFILE's soft limit (EMFILE past it) and
  * machine.address_space as RLIMIT_AS, where every thread's stack is
- * reserved, as in the simulator.  Only ever lowered: a limit above this
- * machine's is this machine's.  The sanitizers reserve terabytes of
- * shadow memory, so their builds leave RLIMIT_AS alone. */
+ * reserved, as in the simulator.  A limit above this machine's hard one is
+ * this machine's.  The sanitizers reserve terabytes of shadow memory, so
+ * their builds leave RLIMIT_AS alone. */
 static int apply_limits(const struct al_machine *mc, char *err, size_t errlen)
 {
 	struct rlimit rl;
@@ -316,11 +317,11 @@ static int measure(const struct al_scenario *sc, const struct real_net *rn,
 		net_os_trace(&n, log, al_model_name(m));
 	getrusage(RUSAGE_SELF, &r0);
 	getrusage(RUSAGE_CHILDREN, &c0);
-	int64_t t0 = now_ns();
+	int64_t t0 = net_mono_ns();
 	al_task_start(&main_task, &loop, md->main, frame, al_model_name(m));
 	int rc = al_loop_run(&loop);
 	int saved = errno;
-	int64_t t1 = now_ns();
+	int64_t t1 = net_mono_ns();
 	if (log)
 		net_os_trace_end(&n);
 	int64_t syscalls = n.counts->syscalls, futile = n.counts->futile;
@@ -354,6 +355,33 @@ static int measure(const struct al_scenario *sc, const struct real_net *rn,
 	out->peak_memory_bytes = (int64_t)r1.ru_maxrss * 1024 + worker_rss;
 	out->peak_concurrency = crawl.peak_inflight;
 	return rc != 0 ? saved : 0;
+}
+
+/* The model's process: it dies with the run (however the run dies), and
+ * holds no fd but stdin, stdout, stderr and its report pipe, which moves
+ * to the top of the fd table -- so that the scenario's fd limit counts
+ * the model's fds as the simulator does (an fd above the soft limit stays
+ * usable).  Returns the report pipe's fd. */
+static int own_fds(int report, pid_t parent)
+{
+	struct rlimit rl;
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+		_exit(1);
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_max == RLIM_INFINITY ||
+	    rl.rlim_max > (rlim_t)INT_MAX)
+		return report;
+	int top = (int)rl.rlim_max - 1;
+	if (report != top) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		if (dup3(report, top, O_CLOEXEC) != top)
+			return report;
+		close(report);
+	}
+	if (top > 3)
+		close_range(3, (unsigned)top - 1, 0);
+	return top;
 }
 
 /* Room for a run's trace records: a few dozen per page and per worker. */
@@ -413,6 +441,7 @@ int real_run_model_traced(const struct al_scenario *sc, const struct real_net *r
 		return -1;
 	}
 	fflush(NULL);
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0) {
 		snprintf(err, errlen, "fork: %s", strerror(errno));
@@ -423,9 +452,10 @@ int real_run_model_traced(const struct al_scenario *sc, const struct real_net *r
 	}
 	if (pid == 0) {
 		close(fds[0]);
+		int w = own_fds(fds[1], parent);
 		memset(&msg, 0, sizeof msg);
 		msg.err = measure(sc, rn, m, log, &msg.r, msg.text, sizeof msg.text);
-		_exit(write(fds[1], &msg, sizeof msg) == (ssize_t)sizeof msg ? 0 : 1);
+		_exit(write(w, &msg, sizeof msg) == (ssize_t)sizeof msg ? 0 : 1);
 	}
 	close(fds[1]);
 	size_t have = 0;

@@ -132,7 +132,7 @@ static const struct al_field workload_fields[] = {
 	{.key = "port", .type = AL_F_COUNT, .off = WL(port),
 		.size = sizeof(int), .min = 1, .max = 65535},
 	{.key = "timeout", .type = AL_F_DURATION, .off = WL(timeout_ns),
-		.min = 0, .max = INT64_MAX},
+		.min = 0, .max = 7 * 24 * HOUR},
 };
 static const struct al_section workload_section = {"workload",
 	workload_fields, N(workload_fields)};

@@ -4,7 +4,12 @@
  *
  * A worker shares nothing with the parent but the pipe: it counts its pages
  * in a crawl of its own and writes a record when a page starts and ends;
- * the parent's accounting reads only the records.  Pages are dealt out by
+ * the parent's accounting reads only the records.  As after a fork, each
+ * worker holds both ends of the pipe: it closes the read end at once and
+ * the write end when it is done, and the parent closes its write end once
+ * the workers are started, so the parent reads until end of file -- until
+ * every worker is gone, however long their pages take, and however one of
+ * them ended.  Pages are dealt out by
  * stride (worker w takes w, w + W, ...), which for equal pages is what the
  * executor's queue does. */
 #include <errno.h>
@@ -24,7 +29,7 @@ struct record {
 struct co_child {
 	struct al_coro co;
 	struct al_crawl own;         /* this process's own accounting */
-	int wfd;
+	int rfd, wfd;
 	int64_t stride;
 	struct record rec;
 	struct al_future sent;
@@ -37,6 +42,7 @@ static int co_child(struct al_task *t, void *arg)
 	struct al_os *os = f->own.os;
 
 	AL_BEGIN(f);
+	os->ops->close(os, f->rfd);
 	for (; f->fetch.page < f->own.pages; f->fetch.page += f->stride) {
 		f->rec = (struct record){.page = f->fetch.page};
 		al_future_init(&f->sent, t->fut.loop);
@@ -52,6 +58,7 @@ static int co_child(struct al_task *t, void *arg)
 		os->ops->send(os, f->wfd, &f->rec, sizeof f->rec, &f->sent);
 		AL_AWAIT(t, f, &f->sent);
 	}
+	os->ops->close(os, f->wfd);
 	AL_END(t, f);
 }
 
@@ -127,6 +134,7 @@ static int co_process(struct al_task *t, void *arg)
 		ch->own = (struct al_crawl){
 			.os = os, .sc = c->sc, .cfg = c->cfg, .pages = c->pages, .verify = c->verify,
 		};
+		ch->rfd = f->fds[0];
 		ch->wfd = f->fds[1];
 		ch->stride = f->nworkers;
 		ch->fetch = (struct co_blocking){.crawl = &ch->own, .page = f->i};
@@ -135,7 +143,8 @@ static int co_process(struct al_task *t, void *arg)
 		if (f->ids[f->i] < 0)
 			fail_share(f, f->i, (int)-f->ids[f->i]);
 	}
-	/* results: [fut.result() for fut in futs] */
+	os->ops->close(os, f->fds[1]);          /* the workers hold theirs */
+	/* results: [fut.result() for fut in futs], until every worker is gone */
 	while (f->ended < c->pages) {
 		al_future_init(&f->io, t->fut.loop);
 		os->ops->recv(os, f->fds[0], f->buf + f->have, sizeof f->buf - f->have, &f->io);
@@ -145,8 +154,7 @@ static int co_process(struct al_task *t, void *arg)
 		f->have += (size_t)t->value;
 		take_records(f);
 	}
-	/* the pipe went quiet past the timeout (a worker died): the pages
-	 * it never reported fail */
+	/* every worker is gone, some pages unreported: a worker died */
 	for (; f->ended < c->pages; f->ended++)
 		al_crawl_count(c, t->err ? t->err : EPIPE, 0, 0);
 	for (f->i = 0; f->i < f->nworkers; f->i++) {
@@ -157,7 +165,6 @@ static int co_process(struct al_task *t, void *arg)
 		AL_AWAIT(t, &f->m, &f->io);
 	}
 	os->ops->close(os, f->fds[0]);
-	os->ops->close(os, f->fds[1]);
 out:
 	free(f->children);
 	free(f->tasks);

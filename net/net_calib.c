@@ -33,13 +33,6 @@
 #define PAGE_N 64
 #define RECV_SIZE 4096       /* the article's recv(4096) */
 
-int64_t net_calib_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 /* One non-blocking recv on an empty socket: EAGAIN, the cheapest socket
  * syscall there is (the article's busy-poll makes millions of them). */
@@ -54,7 +47,7 @@ static int m_syscall(double *out)
 		return -1;
 	for (int i = 0; i < WARM + SYSCALL_N; i++) {
 		if (i == WARM)
-			t0 = net_calib_now();
+			t0 = net_mono_ns();
 		if (recv(sv[0], &c, 1, 0) != -1 || errno != EAGAIN) {
 			errno = EPROTO;
 			rc = -1;
@@ -62,7 +55,7 @@ static int m_syscall(double *out)
 		}
 	}
 	if (rc == 0)
-		*out = (double)(net_calib_now() - t0) / SYSCALL_N;
+		*out = (double)(net_mono_ns() - t0) / SYSCALL_N;
 	close(sv[0]);
 	close(sv[1]);
 	return rc;
@@ -80,11 +73,11 @@ static void (*volatile call_ptr)(uint64_t) = call_target;
 
 static int m_callback(double *out)
 {
-	int64_t t0 = net_calib_now();
+	int64_t t0 = net_mono_ns();
 
 	for (uint64_t i = 0; i < CALL_N; i++)
 		call_ptr(i);
-	*out = (double)(net_calib_now() - t0) / CALL_N;
+	*out = (double)(net_mono_ns() - t0) / CALL_N;
 	return 0;
 }
 
@@ -125,12 +118,12 @@ static int m_coroutine(double *out)
 	al_future_init(&b.mine, &loop);
 	al_task_start(&ta, &loop, pong_fn, &a, "ping");
 	al_task_start(&tb, &loop, pong_fn, &b, "pong");
-	t0 = net_calib_now();
+	t0 = net_mono_ns();
 	if (al_loop_run(&loop) < 0 || loop.resumes == 0) {
 		errno = EPROTO;
 		return -1;
 	}
-	*out = (double)(net_calib_now() - t0) / (double)loop.resumes;
+	*out = (double)(net_mono_ns() - t0) / (double)loop.resumes;
 	return 0;
 }
 
@@ -153,14 +146,14 @@ static int m_select(double *out)
 		rc = -1;
 	for (int i = 0; i < WARM + SELECT_N && rc == 0; i++) {
 		if (i == WARM)
-			t0 = net_calib_now();
+			t0 = net_mono_ns();
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, sv[0], &ev) < 0 ||
 		    epoll_wait(ep, &got, 1, 1000) != 1 ||
 		    epoll_ctl(ep, EPOLL_CTL_DEL, sv[0], NULL) < 0)
 			rc = -1;
 	}
 	if (rc == 0)
-		*out = (double)(net_calib_now() - t0) / SELECT_N;
+		*out = (double)(net_mono_ns() - t0) / SELECT_N;
 	close(sv[0]);
 	close(sv[1]);
 	close(ep);
@@ -169,7 +162,7 @@ static int m_select(double *out)
 
 static int time_poll(struct pollfd *fds, nfds_t n, double *out)
 {
-	int64_t t0 = net_calib_now();
+	int64_t t0 = net_mono_ns();
 
 	for (int i = 0; i < POLL_N; i++)
 		if (poll(fds, n, 1000) != 1) {
@@ -177,7 +170,7 @@ static int time_poll(struct pollfd *fds, nfds_t n, double *out)
 				errno = EPROTO;
 			return -1;
 		}
-	*out = (double)(net_calib_now() - t0) / POLL_N;
+	*out = (double)(net_mono_ns() - t0) / POLL_N;
 	return 0;
 }
 
@@ -243,7 +236,7 @@ static int m_parse(double *out)
 	hdr = al_http_header(buf, 256, PAGE_BODY);
 	al_page_bytes(42, 1, 0, buf + hdr, PAGE_BODY);
 	len = (size_t)hdr + PAGE_BODY;
-	t0 = net_calib_now();
+	t0 = net_mono_ns();
 	for (int i = 0; i < PAGE_N && rc == 0; i++) {
 		al_http_resp_init(&r);
 		for (size_t off = 0; off < len && rc == 0; off += RECV_SIZE)
@@ -254,7 +247,7 @@ static int m_parse(double *out)
 			rc = -1;
 	}
 	if (rc == 0)
-		*out = (double)(net_calib_now() - t0) /
+		*out = (double)(net_mono_ns() - t0) /
 		       (PAGE_N * (PAGE_BODY / 1024.0));
 	else
 		errno = EPROTO;
@@ -408,7 +401,7 @@ double net_calib_median(double *v, int n)
 
 int net_calib_run(struct net_calib *c, int reps)
 {
-	int64_t t0 = net_calib_now();
+	int64_t t0 = net_mono_ns();
 	double v[NET_CALIB_MAX_REPS];
 	int ok = 0;
 
@@ -433,7 +426,7 @@ int net_calib_run(struct net_calib *c, int reps)
 		c->measured |= 1u << f;
 		ok++;
 	}
-	c->elapsed_ns = net_calib_now() - t0;
+	c->elapsed_ns = net_mono_ns() - t0;
 	return ok;
 }
 

@@ -6,8 +6,8 @@
 
 #include <stdint.h>
 
-/* CLOCK_MONOTONIC in ns. */
-int64_t net_calib_now(void);
+#include "net/net_clock.h"
+
 /* The median of v[0..n-1], n >= 1 (v is sorted in place). */
 double net_calib_median(double *v, int n);
 

@@ -54,11 +54,11 @@ static int pipe_pair(double *out)
 		return -1;
 	for (int i = 0; i < WARM + ROUNDS && rc == 0; i++) {
 		if (i == WARM)
-			t0 = net_calib_now();
+			t0 = net_mono_ns();
 		rc = put1(p[1]) < 0 || get1(p[0]) < 0 ? -1 : 0;
 	}
 	if (rc == 0)
-		*out = (double)(net_calib_now() - t0) / ROUNDS;
+		*out = (double)(net_mono_ns() - t0) / ROUNDS;
 	close(p[0]);
 	close(p[1]);
 	return rc;
@@ -125,11 +125,11 @@ static int ping(int out, int in, double *sw)
 
 	for (int i = 0; i < WARM + ROUNDS; i++) {
 		if (i == WARM)
-			t0 = net_calib_now();
+			t0 = net_mono_ns();
 		if (put1(out) < 0 || get1(in) < 0)
 			return -1;
 	}
-	rt = (double)(net_calib_now() - t0) / ROUNDS;
+	rt = (double)(net_mono_ns() - t0) / ROUNDS;
 	if (pipe_pair(&pair) < 0)
 		return -1;
 	*sw = (rt - 2 * pair) / 2;
@@ -218,7 +218,7 @@ static void *noop(void *arg)
 
 int net_calib_thread_create(double *out)
 {
-	int64_t t0 = net_calib_now();
+	int64_t t0 = net_mono_ns();
 
 	for (int i = 0; i < CREATE_N; i++) {
 		pthread_t t;
@@ -230,13 +230,13 @@ int net_calib_thread_create(double *out)
 		}
 		pthread_join(t, NULL);
 	}
-	*out = (double)(net_calib_now() - t0) / CREATE_N;
+	*out = (double)(net_mono_ns() - t0) / CREATE_N;
 	return 0;
 }
 
 int net_calib_process_create(double *out)
 {
-	int64_t t0 = net_calib_now();
+	int64_t t0 = net_mono_ns();
 
 	for (int i = 0; i < FORK_N; i++) {
 		pid_t pid = fork();
@@ -250,7 +250,7 @@ int net_calib_process_create(double *out)
 			if (errno != EINTR)
 				return -1;
 	}
-	*out = (double)(net_calib_now() - t0) / FORK_N;
+	*out = (double)(net_mono_ns() - t0) / FORK_N;
 	return 0;
 }
 
@@ -455,7 +455,7 @@ static void *wake_reader(void *arg)
 
 		if (get1(w->in) < 0)
 			break;
-		t = net_calib_now();
+		t = net_mono_ns();
 		if (write(w->out, &t, sizeof(t)) != (ssize_t)sizeof(t))
 			break;
 	}
@@ -486,7 +486,7 @@ int net_calib_wakeup(double *out)
 		int64_t t0, t1;
 
 		nanosleep(&nap, NULL);
-		t0 = net_calib_now();
+		t0 = net_mono_ns();
 		if (put1(a[1]) < 0 || read(b[0], &t1, sizeof(t1)) != (ssize_t)sizeof(t1))
 			break;
 		lat[n] = (double)(t1 - t0);

@@ -277,7 +277,7 @@ static void conn_arm(struct net_link_conn *c, int64_t now)
 	if (t == NEVER) {
 		event_del(&c->ev_t);
 	} else {
-		struct timeval tv = net_link_tv(t - now);
+		struct timeval tv = net_tv(t - now);
 
 		event_add(&c->ev_t, &tv);
 	}
@@ -344,13 +344,13 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	c->timer_at = NEVER;
-	net_link_step(c, net_link_now());
+	net_link_step(c, net_mono_ns());
 }
 
 static void client_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct net_link_conn *c = arg;
-	int64_t now = net_link_now();
+	int64_t now = net_mono_ns();
 
 	if (what & EV_READ) {
 		size_t room = c->state == C_LINGER ? NET_LINK_SCRATCH
@@ -384,7 +384,7 @@ static void client_cb(evutil_socket_t fd, short what, void *arg)
 static void upstream_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct net_link_conn *c = arg;
-	int64_t now = net_link_now();
+	int64_t now = net_mono_ns();
 
 	if (c->state == C_CONNECTING) {
 		int err = 0;
@@ -432,7 +432,7 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 {
 	struct net_link *l = arg;
 	struct net_link_conn *c = calloc(1, sizeof *c);
-	int64_t now = net_link_now();
+	int64_t now = net_mono_ns();
 	int one = 1;
 
 	(void)lev;

@@ -12,6 +12,7 @@
 #include <event2/event_struct.h>
 
 #include "core/al_dist.h"
+#include "net/net_clock.h"
 #include "net/net_link.h"
 
 #define NET_LINK_SCRATCH (64 * 1024)
@@ -74,9 +75,6 @@ struct net_link {
 	char scratch[NET_LINK_SCRATCH];
 };
 
-int64_t net_link_now(void);
-/* A relative timeout to ns from now, rounded up to the microsecond. */
-struct timeval net_link_tv(int64_t ns);
 /* Counts bytes allocated and bytes buffered (negative: released). */
 void net_link_mem(struct net_link *l, int64_t bytes, int64_t held);
 

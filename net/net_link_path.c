@@ -22,25 +22,6 @@
  * the simulator's and the server's streams. */
 #define LINK_STREAM UINT64_C(0x11c4000000000000)
 
-int64_t net_link_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-struct timeval net_link_tv(int64_t ns)
-{
-	struct timeval tv;
-
-	if (ns < 0)
-		ns = 0;
-	ns += 999;                   /* never early */
-	tv.tv_sec = (time_t)(ns / 1000000000);
-	tv.tv_usec = (suseconds_t)(ns % 1000000000 / 1000);
-	return tv;
-}
 
 void net_link_mem(struct net_link *l, int64_t bytes, int64_t held)
 {
@@ -228,7 +209,7 @@ void net_link_leave(struct net_link_conn *c)
 
 	rr_remove(l, c);
 	if (l->cur == c) {           /* the link is free from now */
-		int64_t now = net_link_now();
+		int64_t now = net_mono_ns();
 
 		l->cur = NULL;
 		l->link_t = now < l->cur_end ? now : l->cur_end;
@@ -252,7 +233,7 @@ static void mark_dirty(struct net_link *l, struct net_link_conn *c)
 void net_link_pass(evutil_socket_t fd, short what, void *arg)
 {
 	struct net_link *l = arg;
-	int64_t now = net_link_now(), bw = l->net.bandwidth_bps;
+	int64_t now = net_mono_ns(), bw = l->net.bandwidth_bps;
 
 	(void)fd;
 	(void)what;
@@ -287,7 +268,7 @@ void net_link_pass(evutil_socket_t fd, short what, void *arg)
 		}
 	}
 	if (l->cur) {
-		struct timeval tv = net_link_tv(l->cur_end - now);
+		struct timeval tv = net_tv(l->cur_end - now);
 
 		event_add(&l->ev_link, &tv);
 	}

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -16,6 +17,7 @@
 
 #include <event2/event.h>
 
+#include "net/net_clock.h"
 #include "net/net_os_int.h"
 #include "net/net_trace.h"
 
@@ -30,14 +32,6 @@ static _Thread_local struct net_thread *current;
 struct net_thread *net_me(struct net_os *n)
 {
 	return current ? current : &n->main;
-}
-
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 int64_t net_finish(struct al_future *wait, int64_t r)
@@ -58,7 +52,7 @@ int64_t net_sys(struct net_os *n, int64_t r)
 
 int64_t net_now(struct al_os *os)
 {
-	return mono_ns() - NET(os)->t0;
+	return net_mono_ns() - NET(os)->t0;
 }
 
 /* --- the trace (net_trace.h): the same lanes and states as the simulator
@@ -75,7 +69,7 @@ uint32_t net_task_lane(struct net_os *n)
 	if (t->lane == 0)
 		t->lane = net_trace_lane(n->log, net_now(&n->os), AL_LANE_TASK, th->lane,
 					 t->name ? t->name : "task",
-					 __atomic_add_fetch(&n->tasks, 1, __ATOMIC_RELAXED));
+					 __atomic_add_fetch(&n->counts->tasks, 1, __ATOMIC_RELAXED));
 	return t->lane;
 }
 
@@ -101,7 +95,7 @@ void net_trace_run(struct net_os *n, int64_t bytes)
 
 static void count_open(struct net_os *n, int delta)
 {
-	int64_t open = __atomic_add_fetch(&n->open, delta, __ATOMIC_RELAXED);
+	int64_t open = __atomic_add_fetch(&n->counts->open, delta, __ATOMIC_RELAXED);
 
 	if (n->log)
 		net_trace_counter(n->log, net_now(&n->os), AL_CTR_SOCKETS, open);
@@ -125,7 +119,7 @@ void net_os_trace_end(struct net_os *n)
 	net_trace_state(n->log, now, n->main.proc_lane, AL_ST_DONE, 0);
 }
 
-struct event_base *net_base(struct net_os *n, struct net_thread *t, int poller)
+struct event_base *net_base(struct net_thread *t, int poller)
 {
 	static const char *const methods[] = {
 		[AL_POLL_EPOLL] = "epoll", [AL_POLL_POLL] = "poll", [AL_POLL_SELECT] = "select",
@@ -157,7 +151,6 @@ struct event_base *net_base(struct net_os *n, struct net_thread *t, int poller)
 		return NULL;
 	}
 	t->poller = poller;
-	(void)n;
 	return t->base;
 }
 
@@ -178,13 +171,10 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 static void net_timer_start(struct al_os *os, struct al_timer *tm)
 {
 	struct net_os *n = NET(os);
-	struct event_base *base = net_base(n, net_me(n), -1);
+	struct event_base *base = net_base(net_me(n), -1);
 	struct event *ev = base ? evtimer_new(base, on_timer, tm) : NULL;
-	int64_t left = tm->at - net_now(os);
-	struct timeval tv = {0, 0};
+	struct timeval tv = net_tv(tm->at - net_now(os));
 
-	if (left > 0)
-		tv = (struct timeval){left / 1000000000, (left % 1000000000 + 999) / 1000};
 	if (!ev || evtimer_add(ev, &tv) != 0) {
 		if (ev)
 			event_free(ev);
@@ -252,8 +242,9 @@ static int64_t net_socket(struct al_os *os, int nonblocking)
 		close(fd);
 		return -EMFILE;
 	}
-	int64_t t = os->sc->workload.timeout_ns;
-	*k = (struct net_fd){.deadline = t > 0 ? net_now(os) + t : 0, .sock = 1};
+	int64_t t = os->sc->workload.timeout_ns, now = net_now(os);
+	*k = (struct net_fd){.deadline = t <= 0 ? 0 : t > INT64_MAX - now ? INT64_MAX : now + t,
+			     .sock = 1};
 	count_open(n, 1);
 	return fd;
 }
@@ -268,7 +259,7 @@ static int64_t net_connect(struct al_os *os, int fd, int64_t page, struct al_fut
 	if (left == 0)
 		return net_finish(wait, -ETIMEDOUT);
 	if (wait && left > 0) {      /* a blocking connect gives up at the timeout */
-		struct timeval tv = {left / 1000000000, (left % 1000000000 + 999) / 1000};
+		struct timeval tv = net_tv(left);
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 	}
 	if (wait)
@@ -312,25 +303,24 @@ static int64_t net_send(struct al_os *os, int fd, const void *buf, size_t len,
 	return net_finish(wait, (int64_t)len);
 }
 
-/* A blocking read waits at most what is left of the socket's page timeout,
- * or the whole timeout for a pipe (a dead worker must not hang the parent):
- * 0 when readable, -ETIMEDOUT when the time ran out. */
+/* A blocking read of a socket waits at most what is left of its page
+ * timeout: 0 when readable, -ETIMEDOUT when the time ran out.  A pipe has
+ * no timeout: its end of file says its writers are gone. */
 static int ready_within(struct net_os *n, int fd)
 {
-	int64_t t = time_left(n, fd);
 	struct pollfd p = {.fd = fd, .events = POLLIN};
-	int r;
+	int64_t t;
 
-	if (t == 0)
-		return -ETIMEDOUT;
-	if (t < 0)
-		t = n->os.sc->workload.timeout_ns;
-	if (t <= 0)
-		return 0;                /* no timeout: block in recv */
-	do
-		r = poll(&p, 1, (int)((t + 999999) / 1000000));
-	while (r < 0 && errno == EINTR);
-	return r == 0 ? -ETIMEDOUT : 0;
+	while ((t = time_left(n, fd)) != 0) {
+		if (t < 0)
+			return 0;            /* no timeout: block in recv */
+		/* poll's int of ms, in slices: timeouts of weeks do not wrap */
+		int64_t ms = (t + 999999) / 1000000;
+		int r = poll(&p, 1, ms > 86400000 ? 86400000 : (int)ms);
+		if (r > 0 || (r < 0 && errno != EINTR))
+			return 0;
+	}
+	return -ETIMEDOUT;
 }
 
 static int64_t net_recv(struct al_os *os, int fd, void *buf, size_t cap, struct al_future *wait)
@@ -390,9 +380,9 @@ static int64_t net_spin(struct al_os *os, int fd, unsigned events, struct al_fut
 			return net_finish(wait, -ETIMEDOUT);
 		}
 		int r = poll(&p, 1, 0);
+		if (r > 0)               /* the call the model makes next is the */
+			break;           /* one that succeeds: this one is not counted */
 		net_count(&n->counts->syscalls);
-		if (r > 0)
-			break;
 		if (r < 0 && errno != EINTR) {
 			int e = errno;
 			net_trace_run(n, 0);
@@ -414,13 +404,15 @@ static void thread_end(struct net_thread *t)
 	t->base = NULL;
 }
 
-/* A spawned thread's or process's life, in the trace. */
+/* A spawned thread's or process's life: its task on its own loop, and in
+ * the trace. */
 static void run_spawned(struct net_thread *t)
 {
 	struct net_os *n = NET(t->loop.os);
 
 	current = t;
 	net_trace_state(n->log, net_now(&n->os), t->lane, AL_ST_RUNNING, 0);
+	al_task_start(t->task, &t->loop, t->fn, t->frame, t->name);
 	al_loop_run(&t->loop);
 	net_trace_state(n->log, net_now(&n->os), t->lane, AL_ST_DONE, 0);
 	thread_end(t);
@@ -451,10 +443,14 @@ static int64_t net_spawn(struct al_os *os, enum al_spawn_kind kind, struct al_ta
 	if (!t)
 		return -ENOMEM;
 	al_loop_init(&t->loop, os);
-	al_task_start(task, &t->loop, fn, frame, name);
+	t->task = task;
+	t->fn = fn;
+	t->frame = frame;
+	t->name = name;
 	net_count(&n->counts->syscalls);
 	/* lanes as the simulator's: a process and its thread, or a thread of
-	 * the caller's process, being created from now */
+	 * the caller's process, being created from now (made before the thread
+	 * runs; a creation that fails ends them at once) */
 	int64_t now = net_now(os);
 	struct net_thread *me = net_me(n);
 	t->proc_lane = kind == AL_SPAWN_PROCESS
@@ -465,13 +461,19 @@ static int64_t net_spawn(struct al_os *os, enum al_spawn_kind kind, struct al_ta
 	net_trace_state(n->log, now, t->lane, AL_ST_CREATE, 0);
 	if (kind == AL_SPAWN_PROCESS) {
 		fflush(NULL);
+		pid_t parent = getpid();
 		pid_t pid = fork();
 		if (pid < 0) {
 			int e = errno;
+			net_trace_state(n->log, net_now(os), t->lane, AL_ST_DONE, 0);
+			net_trace_state(n->log, net_now(os), t->proc_lane, AL_ST_DONE, 0);
 			free(t);
 			return -e;
 		}
 		if (pid == 0) {
+			/* a worker dies with the model's process, however it dies */
+			if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+				_exit(1);
 			run_spawned(t);
 			net_trace_state(n->log, net_now(os), t->proc_lane, AL_ST_DONE, 0);
 			_exit(0);
@@ -480,6 +482,7 @@ static int64_t net_spawn(struct al_os *os, enum al_spawn_kind kind, struct al_ta
 	} else {
 		int e = pthread_create(&t->tid, NULL, thread_main, t);
 		if (e) {
+			net_trace_state(n->log, net_now(os), t->lane, AL_ST_DONE, 0);
 			free(t);
 			return -e;
 		}
@@ -616,9 +619,11 @@ void net_os_free(struct net_os *n)
 	for (int i = 0; i < NET_MAX_SELS; i++)
 		if (n->sels[i].used)
 			net_sel_close(&n->os, i);
-	/* registrations left by fds the model did not close */
+	/* registrations left by fds the model did not close, on this thread's
+	 * base (the models register nothing from spawned threads, whose bases
+	 * are gone) */
 	for (int fd = 0; n->fds && fd < n->nfd; fd++)
-		if (n->fds[fd].ev)
+		if (n->fds[fd].ev && event_get_base(n->fds[fd].ev) == n->main.base)
 			net_sel_forget(n, fd);
 	thread_end(&n->main);
 	for (int i = 0; i < n->nlocks; i++)
@@ -657,7 +662,7 @@ int net_os_init(struct net_os *n, const struct al_scenario *sc, struct al_loop *
 		errno = ENOMEM;
 		return -1;
 	}
-	n->t0 = mono_ns();
+	n->t0 = net_mono_ns();
 	n->os = (struct al_os){.ops = &net_ops, .loop = loop, .sc = sc, .impl = n};
 	loop->os = &n->os;
 	return 0;

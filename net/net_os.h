@@ -47,6 +47,11 @@ struct net_thread {
 	pid_t pid;                   /* a process: its pid, else 0 */
 	int joined;
 	uint32_t lane, proc_lane;    /* trace lanes: the thread, its process */
+	/* what it runs, started on its loop from inside it */
+	struct al_task *task;
+	al_coro_fn fn;
+	void *frame;
+	const char *name;
 };
 
 /* Counted by every thread and every forked worker: kept in memory shared
@@ -55,6 +60,8 @@ struct net_counts {
 	int64_t syscalls;
 	int64_t futile;              /* EAGAIN / EINPROGRESS, futile polls */
 	int64_t worker_rss;          /* sum of the reaped workers' peak RSS, bytes */
+	int64_t open;                /* sockets open, for the trace's counter */
+	uint32_t tasks;              /* task lanes made: their ordinals */
 };
 
 /* A selector: the fds registered with it, and readiness not yet reported. */
@@ -87,8 +94,6 @@ struct net_os {
 	int nlocks;
 	struct net_sel sels[NET_MAX_SELS];
 	struct net_trace *log;       /* where the trace goes, or NULL */
-	uint32_t tasks;              /* task lanes made (their ordinals) */
-	int64_t open;                /* sockets open, for the trace's counter */
 };
 
 /* A real os fetching pages from addr[0..naddr-1] for scenario sc, on loop.

@@ -48,7 +48,7 @@ int64_t net_now(struct al_os *os);
 /* The calling thread, and its event_base (made on first use, with the
  * poller asked for; NULL and errno if it cannot be). */
 struct net_thread *net_me(struct net_os *n);
-struct event_base *net_base(struct net_os *n, struct net_thread *t, int poller);
+struct event_base *net_base(struct net_thread *t, int poller);
 
 /* The trace: the calling task blocks in a call (its lane in st, its
  * thread's WAIT, or SPIN for a spin), or runs again (bytes: what the call

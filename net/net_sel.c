@@ -17,6 +17,7 @@
 
 #include <event2/event.h>
 
+#include "net/net_clock.h"
 #include "net/net_os_int.h"
 #include "net/net_trace.h"
 
@@ -61,11 +62,6 @@ static void unlink_ready(struct net_os *n, struct net_sel *sl, int fd)
 	k->in_ready = 0;
 }
 
-static struct timeval tv_of(int64_t ns)
-{
-	return (struct timeval){ns / 1000000000, (ns % 1000000000 + 999) / 1000};
-}
-
 static void expire(struct net_os *n, struct net_sel *sl, int fd)
 {
 	struct net_fd *k = &n->fds[fd];
@@ -94,7 +90,7 @@ static void on_ready(evutil_socket_t fd, short what, void *arg)
 		int64_t left = k->deadline - net_now(&n->os);
 		if (left <= 0)
 			return expire(n, sl, (int)fd);
-		struct timeval tv = tv_of(left);
+		struct timeval tv = net_tv(left);
 		event_add(k->ev, &tv);
 	}
 	k->got |= ((what & EV_READ) ? AL_EV_READ : 0) | ((what & EV_WRITE) ? AL_EV_WRITE : 0);
@@ -135,7 +131,7 @@ int64_t net_sel_open(struct al_os *os, enum al_poller kind)
 	struct net_thread *t = net_me(n);
 
 	net_count(&n->counts->syscalls);
-	if (!net_base(n, t, (int)kind))
+	if (!net_base(t, (int)kind))
 		return -errno;
 	for (int i = 0; i < NET_MAX_SELS; i++) {
 		if (n->sels[i].used)
@@ -210,7 +206,7 @@ int64_t net_sel_ctl(struct al_os *os, int sel, int fd, unsigned events, void *da
 		expire(n, sl, fd);
 		return 0;
 	}
-	struct timeval tv = tv_of(left);
+	struct timeval tv = net_tv(left);
 	if (event_add(k->ev, left > 0 ? &tv : NULL) != 0) {
 		unregister(n, fd);
 		return -ENOMEM;
@@ -232,7 +228,9 @@ int64_t net_sel_wait(struct al_os *os, int sel, struct al_sel_event *out, int ma
 		return net_finish(wait, got);
 	if (!wait) {                 /* a poll with timeout 0 */
 		event_base_loop(sl->owner->base, EVLOOP_NONBLOCK);
-		return collect(n, sl, out, max);
+		got = collect(n, sl, out, max);
+		net_sel_after_pass(n, sl->owner);   /* and the others' waits */
+		return got;
 	}
 	if (sl->nfds == 0)
 		return net_finish(wait, -ENOENT);  /* would block forever */

@@ -9,7 +9,9 @@
 #define SIM(os) ((struct sim_os *)(os)->impl)
 
 /* --- pipes: what a write puts in, a read takes out, in order; end of
- * file once the write end is closed and everything was read. */
+ * file once the write end is closed and everything was read.  As with
+ * fork, a process made while a pipe is open holds both its ends: an end
+ * closes for good when every process holding it has closed it. */
 
 int64_t sim_pipe_read(struct sim_os *s, struct sim_sock *k, char *buf, size_t cap,
 			 struct al_future *wait)
@@ -54,8 +56,26 @@ int64_t sim_pipe_write(struct sim_os *s, struct sim_sock *k, const void *buf, si
 	return sim_finish(wait, (int64_t)len);
 }
 
-void sim_pipe_close(struct sim_os *s, struct sim_sock *k)
+static void forget_end(struct sim_os *s, int fd)
 {
+	for (int i = 0; i < s->npipe_ends; i++)
+		if (s->pipe_ends[i] == fd) {
+			s->pipe_ends[i] = s->pipe_ends[--s->npipe_ends];
+			return;
+		}
+}
+
+void sim_pipe_fork(struct sim_os *s)
+{
+	for (int i = 0; i < s->npipe_ends; i++)
+		s->socks[s->pipe_ends[i]].refs++;
+}
+
+int sim_pipe_close(struct sim_os *s, struct sim_sock *k)
+{
+	if (--k->refs > 0)
+		return 1;
+	forget_end(s, (int)(k - s->socks));
 	struct sim_sock *o = k->peer >= 0 ? &s->socks[k->peer] : NULL;
 
 	if (o)
@@ -67,6 +87,7 @@ void sim_pipe_close(struct sim_os *s, struct sim_sock *k)
 	}
 	free(k->pbuf);
 	k->pbuf = NULL;
+	return 0;
 }
 
 
@@ -84,10 +105,25 @@ int64_t sim_pipe(struct al_os *os, int fds[2])
 		os->ops->close(os, r);
 		return w;
 	}
+	if (s->npipe_ends + 2 > s->pipe_ends_cap) {
+		int cap = s->pipe_ends_cap ? 2 * s->pipe_ends_cap : 8;
+		int *p = realloc(s->pipe_ends, (size_t)cap * sizeof *p);
+		if (!p) {
+			os->ops->close(os, w);
+			os->ops->close(os, r);
+			return -ENOMEM;
+		}
+		s->pipe_ends = p;
+		s->pipe_ends_cap = cap;
+	}
 	s->socks[r].pipe = 1;
 	s->socks[r].peer = w;
+	s->socks[r].refs = 1;
 	s->socks[w].pipe = 2;
 	s->socks[w].peer = r;
+	s->socks[w].refs = 1;
+	s->pipe_ends[s->npipe_ends++] = r;
+	s->pipe_ends[s->npipe_ends++] = w;
 	fds[0] = r;
 	fds[1] = w;
 	return 0;

@@ -385,8 +385,8 @@ static int64_t sim_close(struct al_os *os, int fd)
 	sim_syscall(s);
 	if (!k)
 		return -EBADF;
-	if (k->pipe)
-		sim_pipe_close(s, k);
+	if (k->pipe && sim_pipe_close(s, k))
+		return 0;                /* another process still holds it */
 	sim_sel_forget(s, fd);
 	/* The network's own clock only moves forward: it learns of the close
 	 * at the engine's time, which a burst's clock may be ahead of. */
@@ -448,6 +448,8 @@ static int64_t sim_spawn(struct al_os *os, enum al_spawn_kind kind, struct al_ta
 					: (int)parent->pid, name);
 	if (!th)
 		return -errno;
+	if (kind == AL_SPAWN_PROCESS)
+		sim_pipe_fork(s);
 	al_task_start(task, &th->loop, fn, frame, name);
 	return th->id;
 }
@@ -558,6 +560,9 @@ int sim_os_init(struct sim_os *s, const struct al_scenario *sc, struct al_loop *
 void sim_os_free(struct sim_os *s)
 {
 	free(s->sels);
+	free(s->pipe_ends);
+	for (int fd = 0; s->socks && fd < s->nsocks; fd++)
+		free(s->socks[fd].pbuf);     /* pipes still open at the end */
 	for (int64_t i = 0; i < s->nlocks; i++)
 		free(s->locks[i].w);
 	free(s->locks);

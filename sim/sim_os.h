@@ -38,6 +38,7 @@ struct sim_sock {
 	uint8_t in_ready;            /* linked in its selector's FIFO */
 	uint8_t pipe;                /* 0: a socket; 1: a pipe's read end; 2: write end */
 	int peer;                    /* a pipe's other end, -1 once closed */
+	int refs;                    /* pipe end: the processes holding it */
 	char *pbuf;                  /* read end: bytes written, not yet read */
 	size_t plen, poff, pcap;
 };
@@ -82,6 +83,8 @@ struct sim_os {
 	int64_t nlocks;
 	struct sim_sel *sels;
 	int nsels;
+	int *pipe_ends;              /* open pipe ends: a new process holds each */
+	int npipe_ends, pipe_ends_cap;
 	struct sim_kernel k;         /* cores, threads, costs */
 };
 
@@ -119,7 +122,11 @@ int64_t sim_pipe_read(struct sim_os *s, struct sim_sock *k, char *buf, size_t ca
 		      struct al_future *wait);
 int64_t sim_pipe_write(struct sim_os *s, struct sim_sock *k, const void *buf, size_t len,
 		       struct al_future *wait);
-void sim_pipe_close(struct sim_os *s, struct sim_sock *k);
+/* A process closes pipe end k: 1 if others still hold it (nothing more to
+ * do), 0 once it is closed for good. */
+int sim_pipe_close(struct sim_os *s, struct sim_sock *k);
+/* A process is forked: it holds every pipe end open now, as fork does. */
+void sim_pipe_fork(struct sim_os *s);
 int64_t sim_pipe(struct al_os *os, int fds[2]);
 int64_t sim_lock_open(struct al_os *os);
 int64_t sim_lock(struct al_os *os, int64_t lk, struct al_future *wait);

@@ -35,6 +35,34 @@ check "nonblocking burns CPU polling (> 10,000 futile calls, > 10x sync's CPU)" 
 "$A" run --net real --models asyncio --json scenarios/c10k.yaml >"$out" 2>/dev/null
 [ $? -eq 0 ] && grep -q '"pages_ok": 10000,' "$out" && grep -q '"peak_concurrency": 10000,' "$out"
 check "C10K: asyncio holds 10,000 connections at once, 10,000 pages verified" $?
+# timed events are the simulator's only, for now: refused, not ignored
+printf 'name: ev\nevents: [{at: 1 s, server: {think: 1 s}}]\n' >"$out.yaml"
+"$A" run --net real "$out.yaml" >/dev/null 2>"$out"
+[ $? -eq 2 ] && grep -q "timed events" "$out"; check "a scenario with timed events is refused on real sockets" $?
+rm -f "$out.yaml"
+# a process pool whose pages take the whole timeout (stalls): the parent
+# reads its workers' reports until they are all gone, as the simulator says
+printf 'name: st\nnetwork: {rtt: 0 ms, bandwidth: 10 Gbit}\nserver: {think: 2 ms, page_size: 2000 B, faults: {stall: 20 %%}}\nworkload: {pages: 20, timeout: 300 ms}\nmodels: [{name: process, workers: 1}]\n' >"$out.yaml"
+"$A" run --json "$out.yaml" 2>/dev/null | grep -E '"pages_(ok|failed)"' >"$out.sim"
+"$A" run --net real --json "$out.yaml" 2>/dev/null | grep -E '"pages_(ok|failed)"' >"$out"
+cmp -s "$out.sim" "$out" && grep -q '"pages_ok": 17,' "$out"
+check "a worker's slow pages do not fail the others (process pool, stalls): real as sim" $?
+rm -f "$out.yaml" "$out.sim"
+# killed outright in the middle: the server, the link, the model's process
+# and its workers all go with it
+printf 'name: kill\nnetwork: {rtt: 20 ms}\nserver: {think: 2 s}\nworkload: {pages: 8}\nmodels: [{name: process, workers: 4}]\n' >"$out.kill.yaml"
+"$A" run --net real "$out.kill.yaml" >/dev/null 2>&1 &
+victim=$!
+sleep 1
+left_before=$(pgrep -f "$out.kill.yaml" | wc -l)
+kill -KILL $victim
+wait $victim 2>/dev/null
+sleep 1
+left=$(pgrep -f "$out.kill.yaml" | wc -l)
+[ "$left_before" -ge 6 ] && [ "$left" = 0 ]
+check "kill -9 of a run leaves none of its $left_before processes behind" $?
+pkill -KILL -f "$out.kill.yaml" 2>/dev/null
+rm -f "$out.kill.yaml"
 # the server is a child of the run: after the run, none is left
 pgrep -P $$ -f asynclab >/dev/null 2>&1
 [ $? -ne 0 ]; check "no server left behind" $?
