@@ -142,8 +142,11 @@ struct event_base *net_base(struct net_thread *t, int poller)
 	for (int m = 0; m < 3; m++)
 		if (m != poller)
 			event_config_avoid_method(cfg, methods[m]);
-	/* each base is driven by one thread only */
-	event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
+	/* each base is driven by one thread only; and the article's loops
+	 * unregister and register an fd again between two selects (generator,
+	 * asyncio: at every read), which epoll's changelist folds into the
+	 * one epoll_ctl it needs at the next pass, or none */
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK | EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
 	t->base = event_base_new_with_config(cfg);
 	event_config_free(cfg);
 	if (!t->base) {
