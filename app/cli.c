@@ -67,16 +67,6 @@ static const struct cli_opt opts[] = {
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 
-__attribute__((format(printf, 3, 4)))
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 int al_cli_distance(const char *a, const char *b)
 {
@@ -146,10 +136,10 @@ static int unknown_cmd(const char *name, char *err, size_t errlen)
 		}
 	}
 	if (best)
-		return fail(err, errlen,
+		return al_errf(err, errlen,
 			    "unknown command '%s' (did you mean '%s'?)", name,
 			    best);
-	return fail(err, errlen, "unknown command '%s'", name);
+	return al_errf(err, errlen, "unknown command '%s'", name);
 }
 
 /* --- values */
@@ -165,9 +155,9 @@ static int parse_models(const char *s, unsigned *out, char *err, size_t errlen)
 		int m;
 
 		if (n == 0)
-			return fail(err, errlen, "--models: empty model name in '%s'", s);
+			return al_errf(err, errlen, "--models: empty model name in '%s'", s);
 		if (n >= sizeof name)
-			return fail(err, errlen, "--models: unknown model '%.*s'",
+			return al_errf(err, errlen, "--models: unknown model '%.*s'",
 				    (int)n, p);
 		memcpy(name, p, n);
 		name[n] = '\0';
@@ -188,10 +178,10 @@ static int parse_models(const char *s, unsigned *out, char *err, size_t errlen)
 				}
 			}
 			if (best)
-				return fail(err, errlen,
+				return al_errf(err, errlen,
 					    "--models: unknown model '%s' (did you mean '%s'?)",
 					    name, best);
-			return fail(err, errlen,
+			return al_errf(err, errlen,
 				    "--models: unknown model '%s' (models: sync, process, "
 				    "thread, nonblocking, callback, generator, asyncio, all)",
 				    name);
@@ -278,34 +268,34 @@ static int set_value(struct al_cli *cli, const struct cli_opt *o,
 		else if (strcmp(v, "both") == 0)
 			cli->net = AL_CLI_NET_BOTH;
 		else
-			return fail(err, errlen,
+			return al_errf(err, errlen,
 				    "--net: '%s' is not one of sim, real, both", v);
 		cli->net_set = true;
 		return 0;
 	case OPT_SEED:   /* as in scenario files: digits, '_' between them */
 		if (al_parse_u64(v, &u, NULL, 0) != AL_UNITS_OK)
-			return fail(err, errlen,
+			return al_errf(err, errlen,
 				    "--seed: '%s' is not an unsigned 64-bit integer", v);
 		cli->seed = u;
 		cli->seed_set = true;
 		return 0;
 	case OPT_SIZE:
 		if (parse_size(v, &cli->width, &cli->height) < 0)
-			return fail(err, errlen,
+			return al_errf(err, errlen,
 				    "--size: '%s' is not WxH with 1 <= W, H <= %d",
 				    v, AL_CLI_SIZE_MAX);
 		cli->size_set = true;
 		return 0;
 	case OPT_PORT:
 		if (parse_u64(v, 65535, &u) < 0)     /* 0: an ephemeral port */
-			return fail(err, errlen,
+			return al_errf(err, errlen,
 				    "--port: '%s' is not a port number (0-65535)", v);
 		cli->port = (int)u;
 		cli->port_set = true;
 		return 0;
 	case OPT_GHZ:
 		if (parse_ghz(v, &cli->ghz) < 0)
-			return fail(err, errlen,
+			return al_errf(err, errlen,
 				    "--ghz: '%s' is not a frequency in GHz (0 < F <= %g)",
 				    v, AL_CLI_GHZ_MAX);
 		return 0;
@@ -313,7 +303,7 @@ static int set_value(struct al_cli *cli, const struct cli_opt *o,
 		break;
 	}
 	if (*v == '\0')
-		return fail(err, errlen, "--%s: empty %s", o->name, o->arg);
+		return al_errf(err, errlen, "--%s: empty %s", o->name, o->arg);
 	switch (o->id) {
 	case OPT_TARGET: cli->target = v; break;
 	case OPT_TRACE: cli->trace_path = v; break;
@@ -360,10 +350,10 @@ static int unknown_opt(const struct cli_cmd *c, const char *arg, size_t len,
 		}
 	}
 	if (best)
-		return fail(err, errlen,
+		return al_errf(err, errlen,
 			    "%s: unknown option '%.*s' (did you mean '--%s'?)",
 			    c->name, (int)len, arg, best);
-	return fail(err, errlen, "%s: unknown option '%.*s'", c->name,
+	return al_errf(err, errlen, "%s: unknown option '%.*s'", c->name,
 		    (int)len, arg);
 }
 
@@ -393,7 +383,7 @@ static int parse_cmd(const struct cli_cmd *c, int argc, char *const argv[],
 
 		if (dashdash || a[0] != '-' || a[1] == '\0') {
 			if (npos == c->max_pos)
-				return fail(err, errlen,
+				return al_errf(err, errlen,
 					    "%s: unexpected argument '%s'", c->name, a);
 			npos++;
 			cli->scenario = a;
@@ -416,7 +406,7 @@ static int parse_cmd(const struct cli_cmd *c, int argc, char *const argv[],
 			return unknown_opt(c, a, len, err, errlen);
 		if (!o->arg) {
 			if (eq)
-				return fail(err, errlen,
+				return al_errf(err, errlen,
 					    "%s: option '--%s' takes no value",
 					    c->name, o->name);
 			set_flag(cli, o->id);
@@ -427,14 +417,14 @@ static int parse_cmd(const struct cli_cmd *c, int argc, char *const argv[],
 		} else if (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0) {
 			val = argv[++i];
 		} else {
-			return fail(err, errlen, "%s: option '--%s' needs a value (%s)",
+			return al_errf(err, errlen, "%s: option '--%s' needs a value (%s)",
 				    c->name, o->name, o->arg);
 		}
 		if (set_value(cli, o, val, err, errlen) < 0)
 			return -1;
 	}
 	if (npos < c->min_pos)
-		return fail(err, errlen, "%s: missing %s", c->name, c->pos_name);
+		return al_errf(err, errlen, "%s: missing %s", c->name, c->pos_name);
 	return 0;
 }
 
@@ -449,12 +439,12 @@ int al_cli_parse(int argc, char *const argv[], struct al_cli *cli,
 	if (errlen)
 		err[0] = '\0';
 	if (argc < 2)
-		return fail(err, errlen, "no command given");
+		return al_errf(err, errlen, "no command given");
 	a = argv[1];
 	if (is_help(a) || strcmp(a, "help") == 0) {
 		cli->cmd = AL_CLI_HELP;
 		if (argc > 3)
-			return fail(err, errlen, "help: unexpected argument '%s'",
+			return al_errf(err, errlen, "help: unexpected argument '%s'",
 				    argv[3]);
 		if (argc == 3) {
 			c = find_cmd(argv[2]);
@@ -468,11 +458,11 @@ int al_cli_parse(int argc, char *const argv[], struct al_cli *cli,
 	if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
 		cli->cmd = AL_CLI_VERSION;
 		if (argc > 2)
-			return fail(err, errlen, "unexpected argument '%s'", argv[2]);
+			return al_errf(err, errlen, "unexpected argument '%s'", argv[2]);
 		return 0;
 	}
 	if (a[0] == '-')
-		return fail(err, errlen, "unknown option '%s'", a);
+		return al_errf(err, errlen, "unknown option '%s'", a);
 	c = find_cmd(a);
 	if (!c)
 		return unknown_cmd(a, err, errlen);

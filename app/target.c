@@ -5,22 +5,12 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <netdb.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
-__attribute__((format(printf, 3, 4)))
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
+#include "core/al_units.h"
 
 static int host_char(int c)
 {
@@ -35,39 +25,39 @@ int al_target_parse(const char *url, struct al_target *t, char *err, size_t errl
 
 	memset(t, 0, sizeof *t);
 	if (strncmp(p, "https://", 8) == 0)
-		return fail(err, errlen, "--target: https is not supported (the crawler speaks "
+		return al_errf(err, errlen, "--target: https is not supported (the crawler speaks "
 			    "HTTP/1.0 in the clear): use http://");
 	if (strncmp(p, "http://", 7) == 0)
 		p += 7;
 	else if (strstr(p, "://"))
-		return fail(err, errlen, "--target: '%s': only http:// URLs can be crawled", url);
+		return al_errf(err, errlen, "--target: '%s': only http:// URLs can be crawled", url);
 	if (*p == '[')
-		return fail(err, errlen, "--target: '%s': IPv6 addresses are not supported", url);
+		return al_errf(err, errlen, "--target: '%s': IPv6 addresses are not supported", url);
 	host = p;
 	while (host_char((unsigned char)*p))
 		p++;
 	end = p;
 	if (end == host)
-		return fail(err, errlen, "--target: '%s': no host", url);
+		return al_errf(err, errlen, "--target: '%s': no host", url);
 	if ((size_t)(end - host) >= sizeof name)
-		return fail(err, errlen, "--target: '%s': the host name is too long", url);
+		return al_errf(err, errlen, "--target: '%s': the host name is too long", url);
 	if (*p == '@')
-		return fail(err, errlen, "--target: '%s': user names are not supported", url);
+		return al_errf(err, errlen, "--target: '%s': user names are not supported", url);
 	if (*p == ':') {
 		char *q;
 		p++;
 		if (!isdigit((unsigned char)*p))
-			return fail(err, errlen, "--target: '%s': the port must be a number", url);
+			return al_errf(err, errlen, "--target: '%s': the port must be a number", url);
 		port = strtol(p, &q, 10);
 		if (port < 1 || port > 65535 || q - p > 5)
-			return fail(err, errlen, "--target: '%s': port %.*s is not in 1-65535", url,
+			return al_errf(err, errlen, "--target: '%s': port %.*s is not in 1-65535", url,
 				    (int)(q - p), p);
 		p = q;
 	}
 	if (*p == '/')
 		p++;
 	if (*p)
-		return fail(err, errlen, "--target: '%s': give the server's root (the pages are "
+		return al_errf(err, errlen, "--target: '%s': give the server's root (the pages are "
 			    "/, /1, /2, ...), not '%s'", url, p - (p[-1] == '/'));
 	memcpy(name, host, (size_t)(end - host));
 	name[end - host] = '\0';
@@ -76,7 +66,7 @@ int al_target_parse(const char *url, struct al_target *t, char *err, size_t errl
 	struct addrinfo *ai = NULL;
 	int r = getaddrinfo(name, NULL, &hints, &ai);
 	if (r != 0 || !ai)
-		return fail(err, errlen, "--target: cannot resolve '%s': %s", name,
+		return al_errf(err, errlen, "--target: cannot resolve '%s': %s", name,
 			    r ? gai_strerror(r) : "no IPv4 address");
 	t->addr = *(const struct sockaddr_in *)(const void *)ai->ai_addr;
 	t->addr.sin_port = htons((uint16_t)port);

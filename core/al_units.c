@@ -220,16 +220,16 @@ static void quote(char *dst, size_t n, const char *s)
 	al_quote(dst, n, s, len);
 }
 
-__attribute__((format(printf, 3, 4)))
-static void say(char *msg, size_t msglen, const char *fmt, ...)
+int al_errf(char *msg, size_t msglen, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (msglen == 0)
-		return;
+		return -1;
 	va_start(ap, fmt);
 	vsnprintf(msg, msglen, fmt, ap);
 	va_end(ap);
+	return -1;
 }
 
 static int fail(int err, int q, const char *s, const struct num *nm,
@@ -241,40 +241,40 @@ static int fail(int err, int q, const char *s, const struct num *nm,
 	quote(in, sizeof(in), s);
 	switch (err) {
 	case AL_UNITS_EMPTY:
-		say(msg, msglen, "missing value (expected %s %s like %s)",
+		al_errf(msg, msglen, "missing value (expected %s %s like %s)",
 		    k->a, k->name, k->example);
 		break;
 	case AL_UNITS_NAN:
-		say(msg, msglen, "'%s' is not a number (expected %s %s like "
+		al_errf(msg, msglen, "'%s' is not a number (expected %s %s like "
 		    "%s)", in, k->a, k->name, k->example);
 		break;
 	case AL_UNITS_MISSING:
-		say(msg, msglen, "missing %s unit in '%s' (use %s)", k->name,
+		al_errf(msg, msglen, "missing %s unit in '%s' (use %s)", k->name,
 		    in, k->help);
 		break;
 	case AL_UNITS_UNKNOWN:
 		quote(unit, sizeof(unit), nm->unit);
 		if (q == AL_Q_COUNT)
-			say(msg, msglen, "unknown count suffix '%s' (use %s)",
+			al_errf(msg, msglen, "unknown count suffix '%s' (use %s)",
 			    unit, k->help);
 		else if (k->unit_required || q == Q_PROBABILITY)
-			say(msg, msglen, "unknown %s unit '%s' (use %s)",
+			al_errf(msg, msglen, "unknown %s unit '%s' (use %s)",
 			    k->name, unit, k->help);
 		else
-			say(msg, msglen, "unexpected '%s' after the number "
+			al_errf(msg, msglen, "unexpected '%s' after the number "
 			    "(expected %s)", unit, k->help);
 		break;
 	case AL_UNITS_NEGATIVE:
-		say(msg, msglen, "'%s' is negative", in);
+		al_errf(msg, msglen, "'%s' is negative", in);
 		break;
 	case AL_UNITS_OVERFLOW:
-		say(msg, msglen, "'%s' is too large", in);
+		al_errf(msg, msglen, "'%s' is too large", in);
 		break;
 	case AL_UNITS_FRACTION:
-		say(msg, msglen, "'%s' is not a whole number", in);
+		al_errf(msg, msglen, "'%s' is not a whole number", in);
 		break;
 	default: /* AL_UNITS_RANGE */
-		say(msg, msglen, "'%s' is more than 1 (100 %%)", in);
+		al_errf(msg, msglen, "'%s' is more than 1 (100 %%)", in);
 		break;
 	}
 	return err;

@@ -92,4 +92,9 @@ int al_fmt_count(char *buf, size_t n, int64_t v);
  * boundary, then "..."), control bytes as '?'.  n >= 48 is always enough. */
 void al_quote(char *dst, size_t n, const char *s, size_t len);
 
+/* The error path of every parser: the message, printf-style, into msg
+ * (nothing when msglen is 0); returns -1. */
+__attribute__((format(printf, 3, 4)))
+int al_errf(char *msg, size_t msglen, const char *fmt, ...);
+
 #endif
