@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,6 +46,13 @@ static int setup(const struct al_cli *cli, struct al_scenario *sc)
 			al_report_model_list(stderr, enabled);
 			fprintf(stderr, ")\n");
 			return 2;
+		}
+		unsigned absent = cli->models & ~enabled;
+		if (absent && cli->models != (1u << AL_MODEL_COUNT) - 1) {
+			fprintf(stderr, "asynclab: run: note: not in this scenario's models, "
+				"left out: ");
+			al_report_model_list(stderr, absent);
+			fputc('\n', stderr);
 		}
 		for (int m = 0; m < AL_MODEL_COUNT; m++)
 			sc->models[m].enabled = (enabled & cli->models & (1u << m)) != 0;
@@ -157,6 +165,23 @@ static int host_scenario(const struct al_scenario *sc, bool target, struct al_sc
 	return 0;
 }
 
+/* What a real run of sc does not do that its file asks for: said, once,
+ * before the run, so nobody reads the figures as the scenario's. */
+static void real_notes(const struct al_scenario *sc)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY &&
+	    (rlim_t)sc->machine.fd_limit > rl.rlim_max)
+		fprintf(stderr, "asynclab: run: note: machine.fd_limit %d is above this "
+			"machine's hard limit, %llu: the real runs have %llu\n",
+			sc->machine.fd_limit, (unsigned long long)rl.rlim_max,
+			(unsigned long long)rl.rlim_max);
+	if (sc->machine.profile == AL_PROFILE_PYTHON)
+		fprintf(stderr, "asynclab: run: note: the real runs are C: the scenario's "
+			"python costs (the GIL, parse_per_kib) are the simulator's only\n");
+}
+
 static void print_unavailable(const struct al_run_set *rs)
 {
 	if (!rs->unavailable)
@@ -196,6 +221,12 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 		snprintf(sc.workload.host, sizeof sc.workload.host, "%s", target.host);
 	}
 	bool real = net != AL_CLI_NET_SIM;
+	if (net == AL_CLI_NET_BOTH && cli->target) {
+		fprintf(stderr, "asynclab: run: --net both --target: the simulator cannot "
+			"know another server's network and pages; compare with our origin "
+			"server (no --target)\n");
+		return 2;
+	}
 	if (real && sc.nevents > 0) {
 		fprintf(stderr, "asynclab: run: --net %s: the scenario's timed events "
 			"(events:, %d) are not applied on real sockets yet: run it on the "
@@ -207,6 +238,8 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 		if (status)
 			return status;
 	}
+	if (real)
+		real_notes(&sc);
 	memset(&rs, 0, sizeof rs);
 	rs.sc = &sc;
 	rs.net = real ? "real" : "sim";

@@ -18,6 +18,7 @@
 #include <event2/event.h>
 
 #include "app/real_run.h"
+#include "core/al_units.h"
 #include "models/model.h"
 #include "net/net_clock.h"
 #include "net/net_link.h"
@@ -60,8 +61,19 @@ struct child_job {
 	const struct sockaddr_in *upstream;    /* NULL: the origin server */
 };
 
+/* Tells the parent why the child could not start (-errno up the pipe). */
+static void die(int wfd, int e)
+{
+	char line[32];
+	int n = snprintf(line, sizeof line, "%d\n", -(e ? e : EIO));
+
+	if (write(wfd, line, (size_t)n) != n)
+		_exit(2);
+	_exit(1);
+}
+
 /* The child: serve until SIGTERM, or until the parent goes away; its port
- * goes up the pipe.  Timers are precise (timerfd): think times and link
+ * goes up the pipe (or -errno when it cannot start).  Timers are precise (timerfd): think times and link
  * delays are to the microsecond, not rounded up to epoll's milliseconds. */
 static void child_main(const struct child_job *job, int wfd, pid_t parent)
 {
@@ -80,24 +92,30 @@ static void child_main(const struct child_job *job, int wfd, pid_t parent)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
+	event_set_log_callback(NULL);
 	struct event_config *cfg = event_config_new();
 	if (!cfg || event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER) != 0)
-		_exit(1);
+		die(wfd, ENOMEM);
+	errno = 0;
 	struct event_base *base = event_base_new_with_config(cfg);
 	event_config_free(cfg);
-	if (base && job->upstream) {
+	if (!base)
+		die(wfd, errno);
+	if (job->upstream) {
 		link = net_link_new(base, job->sc, job->upstream, 0);
 		port = link ? net_link_port(link) : 0;
-	} else if (base) {
+	} else {
 		srv = net_server_new(base, job->sc, 0);
 		port = srv ? net_server_port(srv) : 0;
 	}
-	struct event *term = port ? evsignal_new(base, SIGTERM, on_signal, base) : NULL;
+	if (!port)
+		die(wfd, errno);
+	struct event *term = evsignal_new(base, SIGTERM, on_signal, base);
 	struct event *watch = term ? event_new(base, -1, EV_PERSIST, on_check_parent, base)
 				   : NULL;
 	struct timeval every = {0, 100000};
 	if (!watch || event_add(term, NULL) != 0 || event_add(watch, &every) != 0)
-		_exit(1);
+		die(wfd, errno);
 	int n = snprintf(line, sizeof line, "%d\n", port);
 	if (write(wfd, line, (size_t)n) != n)
 		_exit(1);
@@ -143,7 +161,11 @@ static int start_child(const struct child_job *job, pid_t *pid, int *port, char 
 	ssize_t n = poll(&p, 1, 5000) == 1 ? read(fds[0], buf, sizeof buf - 1) : -1;
 	close(fds[0]);
 	*port = n > 0 ? atoi(buf) : 0;
-	if (*port <= 0) {
+	if (*port < 0) {
+		snprintf(err, errlen, "%s: could not start: %s", what, strerror(-*port));
+		return -1;
+	}
+	if (*port == 0) {
 		snprintf(err, errlen, n >= 0 ? "%s: could not start" : "%s: did not start within 5 s",
 			 what);
 		return -1;
@@ -305,7 +327,10 @@ static int measure(const struct al_scenario *sc, const struct real_net *rn,
 	al_loop_init(&loop, NULL);
 	if (!frame || net_os_init(&n, sc, &loop, rn->addr, rn->naddr) != 0) {
 		free(frame);
-		snprintf(err, errlen, "out of memory");
+		char as[AL_FMT_LEN];
+		al_fmt_bytes(as, sizeof as, sc->machine.address_space);
+		snprintf(err, errlen, "out of memory (machine.address_space %s is the model "
+			 "process's RLIMIT_AS)", as);
 		return ENOMEM;
 	}
 	crawl = (struct al_crawl){
@@ -322,13 +347,14 @@ static int measure(const struct al_scenario *sc, const struct real_net *rn,
 	int rc = al_loop_run(&loop);
 	int saved = errno;
 	int64_t t1 = net_mono_ns();
+	/* the CPU of the run, not of freeing what it left */
+	getrusage(RUSAGE_SELF, &r1);
+	getrusage(RUSAGE_CHILDREN, &c1);
 	if (log)
 		net_os_trace_end(&n);
 	int64_t syscalls = n.counts->syscalls, futile = n.counts->futile;
 	int64_t worker_rss = n.counts->worker_rss;
 	net_os_free(&n);
-	getrusage(RUSAGE_SELF, &r1);
-	getrusage(RUSAGE_CHILDREN, &c1);
 	free(frame);
 	if (rc != 0 && saved == EDEADLK)
 		snprintf(err, errlen, "deadlock: tasks wait on what can never come");

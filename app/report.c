@@ -21,16 +21,19 @@ const char *al_run_set_name(const struct al_run_set *rs)
 
 void al_run_set_speedups(struct al_run_set *rs)
 {
-	int64_t base = 0;
+	int64_t base = 0, base_ok = 0;
 
 	for (int i = 0; i < rs->nrows; i++)
-		if (rs->rows[i].model == AL_MODEL_SYNC)
+		if (rs->rows[i].model == AL_MODEL_SYNC) {
 			base = rs->rows[i].elapsed_ns;
+			base_ok = rs->rows[i].pages_ok;
+		}
 	for (int i = 0; i < rs->nrows; i++) {
 		struct al_report *r = &rs->rows[i];
 
-		r->speedup = base > 0 && r->elapsed_ns > 0 ?
-			(double)base / (double)r->elapsed_ns : 0;
+		/* a speed-up compares the same work: as many pages done as sync */
+		r->speedup = base > 0 && r->elapsed_ns > 0 && r->pages_ok > 0 &&
+			     r->pages_ok == base_ok ? (double)base / (double)r->elapsed_ns : 0;
 	}
 }
 

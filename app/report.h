@@ -29,7 +29,9 @@ struct al_run_set {
 const char *al_run_set_name(const struct al_run_set *rs);
 
 /* Sets every row's speedup to sync's elapsed / its elapsed when sync is
- * among the rows and both are positive, else to 0 ("not available"). */
+ * among the rows, both are positive and the row did as many pages as sync
+ * (one that did other work has nothing to compare), else to 0 ("not
+ * available"). */
 void al_run_set_speedups(struct al_run_set *rs);
 
 /* The run's trace hash: FNV-1a 64 over, for each row in order, the model's

@@ -80,7 +80,12 @@ int sim_run_model_traced(const struct al_scenario *sc, enum al_model m,
 	while (sim.k.live > 0 && sim.os.ops->wait(&sim.os))
 		if (progress_fn && (sim.events & 0x3ffff) == 0)
 			progress_fn(progress_arg, m, crawl.ok + crawl.failed, crawl.pages);
-	if (sim.k.live > 0) {
+	if (sim.horizon) {
+		/* pages that would end past the horizon never do: they fail */
+		int64_t lost = crawl.pages - crawl.ok - crawl.failed;
+		crawl.failed += lost;
+		crawl.failures[AL_CAUSE_TIMEOUT] += lost;
+	} else if (sim.k.live > 0) {
 		/* Deadlock: say who waits on what; unfinished pages failed. */
 		char *buf = NULL;
 		size_t len = 0;

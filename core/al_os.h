@@ -89,6 +89,10 @@ struct al_os_ops {
 	int64_t (*cpu)(struct al_os *os, int64_t ns, struct al_future *wait);
 	/* Charges delta bytes (may be negative); -ENOMEM past the limit. */
 	int64_t (*mem)(struct al_os *os, int64_t delta);
+
+	/* --- optional (NULL: nothing to do).  Task t, which has a trace lane,
+	 * has finished: its lane ends. */
+	void (*task_end)(struct al_os *os, struct al_task *t);
 };
 
 /* The part of every backend that models may read. */

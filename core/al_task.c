@@ -56,6 +56,8 @@ static void step(struct al_task *t)
 	int r = t->fn(t, t->frame);
 	loop->current = outer;
 	if (r == AL_FINISHED) {
+		if (t->lane && loop->os && loop->os->ops->task_end)
+			loop->os->ops->task_end(loop->os, t);
 		unlink_task(loop, t);
 		al_future_set(&t->fut, t->value, t->err);
 	}

@@ -58,11 +58,18 @@ int64_t net_now(struct al_os *os)
 /* --- the trace (net_trace.h): the same lanes and states as the simulator
  * records, at real times */
 
+struct al_task *net_task(struct net_os *n)
+{
+	struct net_thread *th = net_me(n);
+
+	/* the caller's thread runs the loop it gave net_os_init */
+	return (th == &n->main ? n->os.loop : &th->loop)->current;
+}
+
 uint32_t net_task_lane(struct net_os *n)
 {
 	struct net_thread *th = net_me(n);
-	/* the caller's thread runs the loop it gave net_os_init */
-	struct al_task *t = (th == &n->main ? n->os.loop : &th->loop)->current;
+	struct al_task *t = net_task(n);
 
 	if (!n->log || !t)
 		return 0;
@@ -91,6 +98,23 @@ void net_trace_run(struct net_os *n, int64_t bytes)
 	int64_t now = net_now(&n->os);
 	net_trace_state(n->log, now, task, AL_ST_RUNNING, bytes);
 	net_trace_state(n->log, now, net_me(n)->lane, AL_ST_RUNNING, 0);
+}
+
+/* The calling task moved bytes without blocking: running, if it has a lane
+ * already (a task that never waited on anything needs none). */
+void net_running(struct net_os *n, int64_t bytes)
+{
+	struct al_task *t = net_task(n);
+
+	if (n->log && t && t->lane)
+		net_trace_state(n->log, net_now(&n->os), t->lane, AL_ST_RUNNING, bytes);
+}
+
+static void net_task_end(struct al_os *os, struct al_task *t)
+{
+	struct net_os *n = NET(os);
+
+	net_trace_state(n->log, net_now(os), t->lane, AL_ST_DONE, 0);
 }
 
 static void count_open(struct net_os *n, int delta)
@@ -147,10 +171,13 @@ struct event_base *net_base(struct net_thread *t, int poller)
 	 * asyncio: at every read), which epoll's changelist folds into the
 	 * one epoll_ctl it needs at the next pass, or none */
 	event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK | EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	errno = 0;
 	t->base = event_base_new_with_config(cfg);
+	int e = errno;
 	event_config_free(cfg);
 	if (!t->base) {
-		errno = ENOSYS;
+		/* epoll_create and the like say why: a full fd table, mostly */
+		errno = e == EMFILE || e == ENFILE || e == ENOMEM ? e : ENOSYS;
 		return NULL;
 	}
 	t->poller = poller;
@@ -275,6 +302,9 @@ static int64_t net_connect(struct al_os *os, int fd, int64_t page, struct al_fut
 	int64_t res = net_sys(n, r);
 	if (wait)
 		net_trace_run(n, 0);
+	struct net_fd *k = net_fd_of(n, fd);
+	if (k && res == 0)
+		k->connected = 1;
 	return net_finish(wait, res);
 }
 
@@ -286,8 +316,16 @@ static int64_t net_send(struct al_os *os, int fd, const void *buf, size_t len,
 
 	if (time_left(n, fd) == 0)
 		return net_finish(wait, -ETIMEDOUT);
-	if (!wait)
-		return net_sys(n, send(fd, buf, len, MSG_NOSIGNAL));
+	if (!wait) {
+		int64_t r = net_sys(n, send(fd, buf, len, MSG_NOSIGNAL));
+		if (r >= 0) {
+			struct net_fd *k = net_fd_of(n, fd);
+			if (k)
+				k->connected = 1;
+			net_running(n, r);
+		}
+		return r;
+	}
 	net_trace_block(n, AL_ST_SEND);
 	while (done < len) {
 		ssize_t r = send(fd, (const char *)buf + done, len - done, MSG_NOSIGNAL);
@@ -348,6 +386,8 @@ static int64_t net_recv(struct al_os *os, int fd, void *buf, size_t cap, struct 
 	int64_t res = net_sys(n, r);
 	if (wait)
 		net_trace_run(n, res > 0 ? res : 0);
+	else if (res >= 0)
+		net_running(n, res);
 	return net_finish(wait, res);
 }
 
@@ -607,6 +647,7 @@ static const struct al_os_ops net_ops = {
 	.unlock = net_unlock,
 	.cpu = net_cpu,
 	.mem = net_mem,
+	.task_end = net_task_end,
 };
 
 void net_os_free(struct net_os *n)
@@ -639,11 +680,21 @@ void net_os_free(struct net_os *n)
 	n->counts = NULL;
 }
 
+/* libevent's own messages ("[warn] epoll_create: Too many open files"):
+ * the calls that fail return their errors to the models, which count them
+ * as causes; nothing is printed behind the report's back. */
+static void quiet(int severity, const char *msg)
+{
+	(void)severity;
+	(void)msg;
+}
+
 int net_os_init(struct net_os *n, const struct al_scenario *sc, struct al_loop *loop,
 		const struct sockaddr_in *addr, int naddr)
 {
 	struct rlimit rl;
 
+	event_set_log_callback(quiet);
 	memset(n, 0, sizeof *n);
 	if (naddr < 1 || naddr > NET_MAX_ADDRS) {
 		errno = EINVAL;

@@ -75,6 +75,8 @@ struct net_sel {
 	struct al_sel_event *out;
 	int max;
 	uint32_t lane;               /* the parked waiter's trace lane */
+	const struct al_task *opener;  /* the loop's task: its registrations
+	                                  are its callbacks', not its waits */
 };
 
 struct net_os {

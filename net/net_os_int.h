@@ -24,6 +24,7 @@ struct net_fd {
 	uint8_t in_ready;
 	uint8_t expired;             /* the page timeout passed */
 	uint8_t sock;                /* a socket (counted open) */
+	uint8_t connected;           /* connect succeeded or a send did */
 };
 
 #define NET(os) ((struct net_os *)(os)->impl)
@@ -57,6 +58,9 @@ void net_trace_block(struct net_os *n, enum al_state st);
 void net_trace_run(struct net_os *n, int64_t bytes);
 /* The calling task's lane, made on first use; 0 when not recording. */
 uint32_t net_task_lane(struct net_os *n);
+/* The task running on the calling thread, or NULL. */
+struct al_task *net_task(struct net_os *n);
+void net_running(struct net_os *n, int64_t bytes);
 
 int64_t net_sel_open(struct al_os *os, enum al_poller kind);
 int64_t net_sel_ctl(struct al_os *os, int sel, int fd, unsigned events, void *data);

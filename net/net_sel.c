@@ -138,6 +138,7 @@ int64_t net_sel_open(struct al_os *os, enum al_poller kind)
 			continue;
 		n->sels[i] = (struct net_sel){
 			.owner = t, .kind = (int)kind, .used = 1, .head = -1, .tail = -1,
+			.opener = net_task(n),
 		};
 		return i;
 	}
@@ -201,6 +202,13 @@ int64_t net_sel_ctl(struct al_os *os, int sel, int fd, unsigned events, void *da
 	k->data = data;
 	k->got = 0;
 	sl->nfds++;
+	/* the registering task waits for this: connecting, sending, a reply
+	 * (unless it is the loop itself, registering for its callbacks) */
+	if (n->log && net_task(n) != sl->opener) {
+		uint32_t lane = net_task_lane(n);
+		net_trace_state(n->log, net_now(os), lane, events & AL_EV_WRITE
+				? (k->connected ? AL_ST_SEND : AL_ST_CONNECT) : AL_ST_RECV, 0);
+	}
 	int64_t left = k->deadline ? k->deadline - net_now(os) : -1;
 	if (k->expired || (k->deadline && left <= 0)) {
 		expire(n, sl, fd);

@@ -30,6 +30,8 @@
  * heavy tail cannot push event times towards overflow. */
 #define SIM_NET_MAX_DELAY INT64_C(3600000000000) /* jitter, think: 1 h     */
 #define SIM_NET_MAX_PAGE (INT64_C(1) << 30)      /* page size: 1 GiB       */
+/* No event is due later (sim_os.h's SIM_HORIZON). */
+#define SIM_NET_HORIZON (INT64_MAX / 4)
 
 struct sim_flow;                     /* one connection, owned by sim_net */
 

@@ -54,6 +54,22 @@ void sim_state(struct sim_os *s, uint32_t lane, enum al_state st, int64_t bytes)
 		al_trace_state(s->os.trace, sim_clock(s), lane, st, bytes);
 }
 
+/* The calling task moved bytes: running, if it has a lane already (a task
+ * that never waited on anything needs none). */
+void sim_running(struct sim_os *s, int64_t bytes)
+{
+	struct sim_thread *th = s->k.current;
+	struct al_task *t = th ? th->loop.current : s->os.loop ? s->os.loop->current : NULL;
+
+	if (t && t->lane)
+		sim_state(s, t->lane, AL_ST_RUNNING, bytes);
+}
+
+static void sim_task_end(struct al_os *os, struct al_task *t)
+{
+	sim_state(SIM(os), t->lane, AL_ST_DONE, 0);
+}
+
 struct sim_sock *sim_sock_of(struct sim_os *s, int fd)
 {
 	if (fd < 0 || fd >= s->nsocks || !s->socks[fd].used)
@@ -109,6 +125,10 @@ static int sim_wait(struct al_os *os)
 
 	if (!sim_queue_pop(&s->q, &t, &fn, &arg))
 		return 0;
+	if (t >= SIM_HORIZON) {
+		s->horizon = 1;          /* nothing happens from here on */
+		return 0;
+	}
 	s->now = t;
 	s->events++;
 	fn(arg, t);
@@ -372,6 +392,8 @@ static int64_t sim_recv(struct al_os *os, int fd, void *buf, size_t cap,
 	if (!k->flow)
 		return sim_finish(wait, -ENOTCONN);
 	r = net_recv(s, k, buf, cap);
+	if (r >= 0)
+		sim_running(s, r);
 	if (r != -EAGAIN)
 		return sim_finish(wait, r);
 	return sim_would_block(s, k, wait, buf, cap);
@@ -461,7 +483,11 @@ static int64_t sim_join(struct al_os *os, int64_t id, struct al_future *wait)
 
 	sim_syscall(s);
 	r = sim_kernel_join(&s->k, id, wait);
-	return r < 0 ? sim_finish(wait, r) : 0;
+	if (r < 0)
+		return sim_finish(wait, r);
+	if (wait && !al_future_done(wait))
+		sim_state(s, sim_lane(s), AL_ST_WAIT, 0);   /* the joiner waits */
+	return 0;
 }
 
 
@@ -520,6 +546,7 @@ static const struct al_os_ops sim_ops = {
 	.unlock = sim_unlock,
 	.cpu = sim_cpu,
 	.mem = sim_mem,
+	.task_end = sim_task_end,
 };
 
 int sim_os_init(struct sim_os *s, const struct al_scenario *sc, struct al_loop *loop,

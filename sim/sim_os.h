@@ -55,6 +55,8 @@ struct sim_sel {
 	struct al_future *wait;      /* a parked sel_wait */
 	struct al_sel_event *out;
 	int max;
+	const struct al_task *opener;  /* the loop's task: its registrations
+	                                  are its callbacks', not its waits */
 	uint64_t token;              /* its collection event */
 	struct sim_os *s;
 };
@@ -66,8 +68,14 @@ struct sim_lock {
 	size_t head, n, cap;
 };
 
+/* Virtual time stops here (~73 years): a scenario whose pages would take
+ * longer (a 1 GiB page over 1 bit/s, with no page timeout) ends at the
+ * horizon, its unfinished pages failed, instead of overflowing the clock. */
+#define SIM_HORIZON SIM_NET_HORIZON
+
 struct sim_os {
 	struct al_os os;
+	int horizon;                 /* the run reached SIM_HORIZON */
 	struct sim_queue q;
 	int64_t now;
 	uint64_t events;
@@ -104,6 +112,7 @@ int64_t sim_clock(const struct sim_os *s);
 void sim_syscall(struct sim_os *s);
 uint32_t sim_lane(struct sim_os *s);
 void sim_state(struct sim_os *s, uint32_t lane, enum al_state st, int64_t bytes);
+void sim_running(struct sim_os *s, int64_t bytes);
 struct sim_sock *sim_sock_of(struct sim_os *s, int fd);
 /* A call's result r (>= 0, or -errno): through wait if given, else returned. */
 int64_t sim_finish(struct al_future *wait, int64_t r);

@@ -164,8 +164,10 @@ int64_t sim_sel_open(struct al_os *os, enum al_poller kind)
 		return -ENOMEM;
 	s->sels = p;
 	/* sockets point at selectors by index: the move is harmless */
+	struct sim_thread *th = s->k.current;
 	s->sels[s->nsels] = (struct sim_sel){
 		.kind = kind, .used = 1, .maxfd = -1, .head = -1, .tail = -1, .s = s,
+		.opener = th ? th->loop.current : s->os.loop ? s->os.loop->current : NULL,
 	};
 	return s->nsels++;
 }
@@ -201,6 +203,13 @@ int64_t sim_sel_ctl(struct al_os *os, int sel, int fd, unsigned ev, void *data)
 	k->sel = sel;
 	k->sel_events = ev;
 	k->sel_data = data;
+	/* the registering task waits for this: connecting, sending, a reply
+	 * (unless it is the loop itself, registering for its callbacks) */
+	struct sim_thread *th = s->k.current;
+	if ((th ? th->loop.current : s->os.loop ? s->os.loop->current : NULL) != sl->opener)
+		sim_state(s, sim_lane(s), ev & AL_EV_WRITE ? (k->connected ? AL_ST_SEND
+									   : AL_ST_CONNECT)
+							  : AL_ST_RECV, 0);
 	if (sim_sock_ready(k, ev))
 		became_ready(s, sl, fd);
 	return 0;
