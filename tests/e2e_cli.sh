@@ -103,6 +103,9 @@ expect "run --target unresolvable" 2 "cannot resolve" -- run --target http://no-
 expect "run --target --net sim" 2 "needs --net real" -- run --net sim --target http://127.0.0.1/
 expect "run --target nobody listening" 1 "10 refused" -- run --models sync,asyncio --target http://127.0.0.1:1/
 
+# the simulator's horizon: pages of centuries fail, nothing overflows
+expect "run: pages past the horizon" 1 "failed pages, asyncio: 2 timeout" -- run tests/scenarios/horizon.yaml
+
 # timeview: the article's section 2.1
 expect "timeview" 0 "years" -- timeview
 expect "timeview: 1 s at 2.6 GHz" 0 "82\.4 years" -- timeview
