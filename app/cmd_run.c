@@ -16,6 +16,7 @@
 #include "app/sim_run.h"
 #include "app/profile.h"
 #include "app/target.h"
+#include "viz/viz_run.h"
 
 /* Loads the scenario and applies --seed, --models and --no-trace.
  * Returns 0 or an exit status. */
@@ -95,25 +96,38 @@ static void end_progress(struct progress *p)
 	p->shown = 0;
 }
 
-/* Runs every enabled model of sc on one backend into rs. */
+/* Runs every enabled model of sc on one backend into rs; with keep, each
+ * model's report and trace go there too (for --save, --trace, --png,
+ * --view). */
 static void run_models(struct al_scenario *sc, const struct real_net *rn,
-		       struct al_run_set *rs, struct progress *prog)
+		       struct al_run_set *rs, struct progress *prog, struct viz_run *keep)
 {
 	char err[512];
 
 	for (int m = 0; m < AL_MODEL_COUNT; m++) {
 		struct al_report *r = &rs->rows[rs->nrows];
+		struct al_trace *tr = keep ? &keep->models[keep->nmodels].trace : NULL;
 
 		if (!sc->models[m].enabled)
 			continue;
 		memset(r, 0, sizeof *r);
 		err[0] = '\0';
 		errno = 0;
-		int ok = (rn ? real_run_model(sc, rn, (enum al_model)m, r, err, sizeof err)
-			     : sim_run_model(sc, (enum al_model)m, r, err, sizeof err)) == 0;
+		int ok;
+		if (tr && al_trace_init(tr, sc->trace ? AL_TRACE_RECORD : AL_TRACE_OFF) != 0) {
+			ok = 0;
+			errno = ENOMEM;
+		} else if (rn) {
+			ok = (tr ? real_run_model_traced(sc, rn, (enum al_model)m, r, tr, err, sizeof err)
+				 : real_run_model(sc, rn, (enum al_model)m, r, err, sizeof err)) == 0;
+		} else {
+			ok = (tr ? sim_run_model_traced(sc, (enum al_model)m, r, tr, err, sizeof err)
+				 : sim_run_model(sc, (enum al_model)m, r, err, sizeof err)) == 0;
+		}
 		int saved = errno;
 
 		end_progress(prog);
+		int row = ok || saved == EDEADLK;
 		if (ok) {
 			r->model = (enum al_model)m;
 			rs->nrows++;
@@ -130,8 +144,19 @@ static void run_models(struct al_scenario *sc, const struct real_net *rn,
 				rs->nrows++;
 			}
 		}
+		if (keep && row) {
+			keep->models[keep->nmodels].report = *r;
+			keep->nmodels++;
+		} else if (tr) {
+			al_trace_free(tr);
+		}
 	}
 	al_run_set_speedups(rs);
+	/* the kept rows get their speed-ups too */
+	for (int i = 0; keep && i < keep->nmodels; i++)
+		for (int k = 0; k < rs->nrows; k++)
+			if (rs->rows[k].model == keep->models[i].report.model)
+				keep->models[i].report.speedup = rs->rows[k].speedup;
 }
 
 /* The simulation a real run is compared with: the real runs are C on this
@@ -256,14 +281,14 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 	clock_gettime(CLOCK_MONOTONIC, &prog.start);
 	if (isatty(STDERR_FILENO))
 		sim_run_on_progress(on_progress, &prog);
-	run_models(&sc, real ? &rn : NULL, &rs, &prog);
+	run_models(&sc, real ? &rn : NULL, &rs, &prog, NULL);
 	if (real)
 		real_net_stop(&rn);
 	if (net == AL_CLI_NET_BOTH) {
 		memset(&ss, 0, sizeof ss);
 		ss.sc = &sim_sc;
 		ss.net = "sim";
-		run_models(&sim_sc, NULL, &ss, &prog);
+		run_models(&sim_sc, NULL, &ss, &prog, NULL);
 	}
 	sim_run_on_progress(NULL, NULL);
 	if (rs.nrows == 0 && rs.broken == 0) {

@@ -34,6 +34,9 @@ need_bin xvfb-run xvfb
 # --target, and ab for the loopback throughput comparison
 need_file /usr/sbin/nginx nginx-light
 need_bin ab apache2-utils
+# the viewer's tests drive a real window under Xvfb and read it back
+need_bin xdotool xdotool
+need_bin xwd x11-apps
 # clang only recommends its runtimes; libFuzzer needs them
 need_bin clang "clang libclang-rt-14-dev"
 need_file /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf fonts-dejavu-core

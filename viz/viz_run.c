@@ -1,0 +1,18 @@
+/* The runs the timelines show: see viz_run.h. */
+#include "viz/viz_run.h"
+
+void viz_run_free(struct viz_run *run)
+{
+	for (int i = 0; i < run->nmodels; i++)
+		al_trace_free(&run->models[i].trace);
+	run->nmodels = 0;
+}
+
+int64_t viz_model_end(const struct viz_model *m)
+{
+	int64_t end = m->report.elapsed_ns;
+
+	if (m->trace.n > 0 && m->trace.ev[m->trace.n - 1].t > end)
+		end = m->trace.ev[m->trace.n - 1].t;
+	return end;
+}
