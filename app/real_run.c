@@ -229,7 +229,6 @@ int real_net_start(const struct al_scenario *sc, const struct al_target *target,
 	for (int i = 0; i < rn->nlinks; i++) {
 		struct child_job job = {.sc = &part, .upstream = &up};
 		int port;
-		part.seed = sc->seed + (uint64_t)i;
 		if (start_child(&job, &rn->links[i], &port, err, errlen) != 0)
 			return -1;
 		rn->addr[rn->naddr++] = loopback(port);

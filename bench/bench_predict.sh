@@ -1,14 +1,15 @@
 #!/bin/sh
 # How well the simulator predicts this machine: `run --net both` on the
-# seed scenario and on slow-server (heavy-tailed think times, a server that
-# serves 20 at once), every model.  Prints the comparison tables and the
+# seed scenario, on slow-server (heavy-tailed think times, a server that
+# serves 20 at once) and on a small lossy path (bench/lossy-small.yaml: the
+# link loses the segments the simulator does), every model.  Prints the comparison tables and the
 # largest elapsed-time error.  Figures, not assertions.  The sim half uses
 # this host's profile: run `asynclab calibrate` first for a calibrated one.
 A=${ASYNCLAB:-./asynclab}
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
-for s in scenarios/seed.yaml scenarios/slow-server.yaml; do
+for s in scenarios/seed.yaml scenarios/slow-server.yaml bench/lossy-small.yaml; do
 	"$A" run --net both "$s"
 	"$A" run --net both --json "$s" >"$out" 2>/dev/null
 	# elapsed_ns come in model order, the sim's list then the real one's

@@ -208,6 +208,15 @@ int al_http_resp_finish(struct al_http_resp *r)
 	return 0;
 }
 
+void al_page_rng(struct al_rng *r, uint64_t seed, int64_t page, enum al_net_draw what,
+		 uint64_t n)
+{
+	uint64_t key = (uint64_t)page * UINT64_C(0x9e3779b97f4a7c15) ^
+		       (uint64_t)what << 56 ^ n * UINT64_C(0xc2b2ae3d27d4eb4f);
+
+	al_rng_fork(r, seed, AL_NET_STREAM ^ key);
+}
+
 enum al_fault al_page_draw(uint64_t seed, const struct al_server *srv, int64_t page,
 			   int64_t *think_ns, int64_t *len)
 {

@@ -33,6 +33,24 @@ uint64_t al_page_sum(uint64_t seed, int64_t page, int64_t len);
 #define AL_PAGE_MAX_THINK INT64_C(3600000000000)     /* 1 h, ns */
 enum al_fault al_page_draw(uint64_t seed, const struct al_server *srv, int64_t page,
 			   int64_t *think_ns, int64_t *len);
+/* What a network draw is for.  The simulator (and the link emulator) key
+ * each draw by (seed, page, what, n) instead of taking the next number of
+ * one stream: every model sees the same network for the same page --
+ * the same SYN and segment losses, the same jitter -- whatever order its
+ * events come in, so models differ by what they do, not by their luck. */
+enum al_net_draw {
+	AL_DRAW_SYN_LOSS,            /* n: the SYN's try                      */
+	AL_DRAW_SYN_WAY,             /* n: the try: its way to the server     */
+	AL_DRAW_SYNACK_WAY,          /* n: the try: the SYN-ACK's (or RST's)  */
+	AL_DRAW_REQUEST_WAY,         /* the request's d-up                    */
+	AL_DRAW_FIRST_WAY,           /* the first response byte's d-down      */
+	AL_DRAW_SEG_LOSS,            /* n: segment index * 32 + its try       */
+};
+#define AL_NET_STREAM UINT64_C(0x6e37000000000000)
+/* The generator for draw `what` number n of page `page`. */
+void al_page_rng(struct al_rng *r, uint64_t seed, int64_t page, enum al_net_draw what,
+		 uint64_t n);
+
 /* Where a faulty response stops: RESET and SHORT after half the body,
  * every other after all of it (body bytes). */
 static inline int64_t al_fault_cut(enum al_fault f, int64_t len)

@@ -36,7 +36,8 @@
 #define EMFILE_PAUSE_MS 100
 #define NEVER INT64_MAX
 
-enum { C_SYN, C_CONNECTING, C_OPEN, C_LINGER };
+/* REQ: accepted, waiting for the request, whose page keys the draws */
+enum { C_REQ, C_SYN, C_CONNECTING, C_OPEN, C_LINGER };
 /* How the response ends: EOF (shut the client down), RST (reset it once
  * every byte read is written), FAIL (reset once the bytes that crossed the
  * link are written; the rest is dropped). */
@@ -366,6 +367,10 @@ static void client_cb(evutil_socket_t fd, short what, void *arg)
 			conn_free(c);
 			return;
 		}
+		if (r > 0 && c->state == C_REQ) {
+			net_link_draw(c, net_link_page(c->l->scratch, (size_t)r), now);
+			c->state = C_SYN;
+		}
 		if (r > 0 && c->state != C_LINGER && c->end == END_NONE) {
 			int64_t t = now > c->syn_done ? now : c->syn_done;
 
@@ -448,8 +453,7 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	c->ufd = -1;
 	c->timer_at = NEVER;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	net_link_draw(c, (uint64_t)l->st.accepted, now);
-	c->state = C_SYN;
+	c->state = C_REQ;
 	event_assign(&c->ev_t, l->base, -1, 0, timer_cb, c);
 	event_assign(&c->ev_c, l->base, fd, 0, client_cb, c);
 	event_assign(&c->ev_u, l->base, -1, 0, upstream_cb, c);

@@ -37,7 +37,7 @@ struct net_link_conn {
 	struct net_link_conn *rr_prev, *rr_next; /* the link's round robin  */
 	struct net_link_conn *dirty;             /* changed by a link pass  */
 	struct event ev_c, ev_u, ev_t;           /* client, upstream, timer */
-	struct al_rng rng;                       /* this connection's draws */
+	int64_t page;                    /* its request's page: its draws' key */
 	struct net_link_chunk *up, *up_tail;     /* request bytes           */
 	struct net_link_chunk *dn, *dn_tail, *dn_next; /* response bytes    */
 	int64_t rd, at_link, sent, wr;
@@ -78,10 +78,13 @@ struct net_link {
 /* Counts bytes allocated and bytes buffered (negative: released). */
 void net_link_mem(struct net_link *l, int64_t bytes, int64_t held);
 
-/* At accept: forks c's rng from the connection's index, then draws, in
+/* When c's request arrives: its page's draws (al_page_rng: the very ones
+ * the simulator makes for that page), in
  * this order, the SYNs' losses (setting syn_done, or syn_fail when all
  * are lost), d-up and d-down. */
-void net_link_draw(struct net_link_conn *c, uint64_t index, int64_t now);
+void net_link_draw(struct net_link_conn *c, int64_t page, int64_t now);
+/* The page a request asks for ("GET /N ..."), or -1. */
+int64_t net_link_page(const char *buf, size_t n);
 
 /* Appends n bytes due at `due` (or at the last chunk's time if later) to
  * a list; 0, or -1 when out of memory. */

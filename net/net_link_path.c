@@ -16,11 +16,9 @@
 #include <time.h>
 
 #include "core/al_assert.h"
+#include "core/al_http.h"
 #include "net/net_link_int.h"
 
-/* Connection i draws from al_rng_fork(seed, LINK_STREAM + i): away from
- * the simulator's and the server's streams. */
-#define LINK_STREAM UINT64_C(0x11c4000000000000)
 
 
 void net_link_mem(struct net_link *l, int64_t bytes, int64_t held)
@@ -35,16 +33,40 @@ void net_link_mem(struct net_link *l, int64_t bytes, int64_t held)
 
 /* --- draws, with the simulator's rules (sim/sim_net_flow.c) */
 
-static int lost(struct net_link_conn *c)
+/* Each draw is the page's own, keyed as the simulator keys it, so a real
+ * run through the link loses the very segments a simulated one does. */
+static int lost(struct net_link_conn *c, enum al_net_draw what, uint64_t k)
 {
-	return c->l->net.loss > 0 && al_rng_unit(&c->rng) < c->l->net.loss;
+	struct al_rng r;
+
+	if (c->l->net.loss <= 0)
+		return 0;
+	al_page_rng(&r, c->l->seed, c->page, what, k);
+	return al_rng_unit(&r) < c->l->net.loss;
 }
 
-static int64_t jitter(struct net_link_conn *c)
+static int64_t jitter(struct net_link_conn *c, enum al_net_draw what)
 {
-	int64_t x = al_dist_draw_i64(&c->l->net.jitter, &c->rng);
+	const struct al_dist *d = &c->l->net.jitter;
+	struct al_rng r;
 
+	if (d->kind == AL_DIST_FIXED && d->a == 0)
+		return 0;
+	al_page_rng(&r, c->l->seed, c->page, what, 0);
+	int64_t x = al_dist_draw_i64(d, &r);
 	return x < NET_LINK_MAX_DELAY ? x : NET_LINK_MAX_DELAY;
+}
+
+int64_t net_link_page(const char *buf, size_t n)
+{
+	int64_t page = 0;
+	size_t i = 5;
+
+	if (n < 6 || memcmp(buf, "GET /", 5) != 0)
+		return -1;
+	for (; i < n && buf[i] >= '0' && buf[i] <= '9' && i < 23; i++)
+		page = page * 10 + (buf[i] - '0');
+	return i < n && buf[i] == ' ' ? page : -1;
 }
 
 /* The timeout after `tries` losses in a row: rto doubling, capped at
@@ -62,14 +84,15 @@ static int64_t rto(const struct net_link *l, int tries)
 
 /* A SYN lost waits the RTO before the next one is sent; the seventh loss
  * in a row (tcp_syn_retries 6) fails the connect after the last RTO. */
-void net_link_draw(struct net_link_conn *c, uint64_t index, int64_t now)
+void net_link_draw(struct net_link_conn *c, int64_t page, int64_t now)
 {
 	struct net_link *l = c->l;
 	int64_t rtt = l->net.rtt_ns, delay = 0;
 	int tries = 0;
 
-	al_rng_fork(&c->rng, l->seed, LINK_STREAM + index);
-	while (lost(c)) {
+	/* a request that is not ours: a key no page has */
+	c->page = page >= 0 ? page : -1 - l->st.accepted;
+	while (lost(c, AL_DRAW_SYN_LOSS, (uint64_t)tries)) {
 		l->st.syn_lost++;
 		delay += rto(l, ++tries);
 		if (tries > NET_LINK_SYN_RETRIES) {
@@ -78,8 +101,8 @@ void net_link_draw(struct net_link_conn *c, uint64_t index, int64_t now)
 		}
 	}
 	c->syn_done = now + delay;
-	c->d_up = rtt / 2 + jitter(c);
-	c->d_down = rtt - rtt / 2 + jitter(c);
+	c->d_up = rtt / 2 + jitter(c, AL_DRAW_REQUEST_WAY);
+	c->d_down = rtt - rtt / 2 + jitter(c, AL_DRAW_FIRST_WAY);
 }
 
 /* --- byte lists */
@@ -162,7 +185,7 @@ static int seg_outcome(struct net_link_conn *c, int64_t len, int64_t t)
 {
 	struct net_link *l = c->l;
 
-	if (lost(c)) {
+	if (lost(c, AL_DRAW_SEG_LOSS, (uint64_t)(c->sent / NET_LINK_MSS) * 32 + c->tries)) {
 		l->st.lost++;
 		c->tries++;
 		c->stalled = 1;

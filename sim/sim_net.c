@@ -155,12 +155,11 @@ static void on_timed(void *arg, int64_t now)
 /* --- the owner's calls */
 
 int sim_net_init(struct sim_net *n, const struct al_scenario *sc, struct sim_queue *q,
-		 struct al_rng *rng, const struct sim_net_hooks *hooks)
+		 const struct sim_net_hooks *hooks)
 {
 	memset(n, 0, sizeof *n);
 	n->sc = sc;
 	n->q = q;
-	n->rng = rng;
 	if (hooks)
 		n->hooks = *hooks;
 	n->net = sc->network;
@@ -235,7 +234,8 @@ int sim_net_send(struct sim_net *n, struct sim_flow *f, int64_t now, int64_t len
 	}
 	if (f->state != FL_CONNECTED)
 		return 0;
-	f->token = sim_queue_push(n->q, now + sim_net_oneway(n, 1), sim_net_on_flow, f);
+	f->token = sim_queue_push(n->q, now + sim_net_oneway(n, f, AL_DRAW_REQUEST_WAY, 0),
+				  sim_net_on_flow, f);
 	if (!f->token) {
 		errno = ENOMEM;
 		return -1;

@@ -5,8 +5,9 @@
  * (processor sharing, kept in virtual time: one pending event for the whole
  * link), in segments that may be lost and are then resent after the RTO.
  *
- * Driven by the owner's event queue and rng; the same scenario, seed and
- * calls give the same event times.  The owner (sim/sim_os.c) calls
+ * Driven by the owner's event queue; every random draw is its page's own
+ * (al_page_draw, al_page_rng), so the same scenario, seed and calls give
+ * the same event times, and every model sees the same network per page.  The owner (sim/sim_os.c) calls
  * connect / send / recv / close and hears back through two hooks.  Hooks run
  * only from sim_net's own queue events, never inside a sim_net_* call, and
  * may call any sim_net_* function but sim_net_free (closing the flow
@@ -97,7 +98,6 @@ struct sim_net_timed {           /* a scenario event, scheduled at init  */
 struct sim_net {
 	const struct al_scenario *sc;
 	struct sim_queue *q;
-	struct al_rng *rng;
 	struct sim_net_hooks hooks;
 	struct al_network net;       /* current values: events change them   */
 	struct al_server srv;
@@ -114,11 +114,9 @@ struct sim_net {
 };
 
 /* Sets up the network and server of scenario sc, which must outlive n, and
- * schedules sc's timed events on q.  Draws come from rng (the owner seeds
- * it; a stream of its own keeps the network's draws apart from others').
- * Returns 0, or -1 with errno ENOMEM. */
+ * schedules sc's timed events on q.  Returns 0, or -1 with errno ENOMEM. */
 int sim_net_init(struct sim_net *n, const struct al_scenario *sc, struct sim_queue *q,
-		 struct al_rng *rng, const struct sim_net_hooks *hooks);
+		 const struct sim_net_hooks *hooks);
 /* Cancels every pending event of n on q and frees every flow. */
 void sim_net_free(struct sim_net *n);
 

@@ -3,12 +3,12 @@
  * so a close is one cancel; the server is a count of slots in use and a
  * FIFO of flow ids waiting for one.
  *
- * Random draws, always from n->rng and in event order: per SYN sent, the
- * loss (if loss > 0) then the jitter of its way out (if it was not lost);
- * the jitter of the SYN-ACK or RST back; the jitter of the request; when
- * the server takes the request, think time, page size, then the jitter of
- * the response's first byte; one loss draw per segment sent (if loss > 0).
- * A fixed distribution draws nothing. */
+ * Random draws are the page's own, each keyed by what it is for
+ * (al_page_rng: a SYN's loss and way by its try, a segment's loss by its
+ * index and try, the request's and the first byte's ways; al_page_draw:
+ * think, size, fault), so every model meets the same network for the same
+ * page, whatever order its events come in.  Jitter 0 and loss 0 draw
+ * nothing. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,26 +25,33 @@ static void arm_flow(struct sim_net *n, struct sim_flow *f, int state, int64_t t
 
 /* --- the path: delays, loss, retransmission timeouts */
 
-/* A draw, capped (a pareto tail can reach INT64_MAX). */
-static int64_t draw(struct sim_net *n, const struct al_dist *d, int64_t max)
+/* One way for f: the client's half of rtt out, the rest back, so that a
+ * round trip without jitter is exactly rtt; the jitter is f's page's draw
+ * (what, k), capped (a pareto tail can reach INT64_MAX). */
+int64_t sim_net_oneway(struct sim_net *n, const struct sim_flow *f, enum al_net_draw what,
+		       uint64_t k)
 {
-	int64_t x = al_dist_draw_i64(d, n->rng);
+	int64_t rtt = n->net.rtt_ns, x = 0;
 
-	return x < max ? x : max;
+	if (!(n->net.jitter.kind == AL_DIST_FIXED && n->net.jitter.a == 0)) {
+		struct al_rng r;
+		al_page_rng(&r, n->sc->seed, f->page, what, k);
+		x = al_dist_draw_i64(&n->net.jitter, &r);
+		if (x > SIM_NET_MAX_DELAY)
+			x = SIM_NET_MAX_DELAY;
+	}
+	return (what == AL_DRAW_SYN_WAY || what == AL_DRAW_REQUEST_WAY ? rtt / 2 : rtt - rtt / 2) + x;
 }
 
-/* One way: the client's half of rtt out, the rest back, so that a round
- * trip without jitter is exactly rtt. */
-int64_t sim_net_oneway(struct sim_net *n, int out)
+/* Whether f's page loses draw (what, k). */
+static int lost(struct sim_net *n, const struct sim_flow *f, enum al_net_draw what, uint64_t k)
 {
-	int64_t rtt = n->net.rtt_ns;
+	struct al_rng r;
 
-	return (out ? rtt / 2 : rtt - rtt / 2) + draw(n, &n->net.jitter, SIM_NET_MAX_DELAY);
-}
-
-static int lost(struct sim_net *n)
-{
-	return n->net.loss > 0 && al_rng_unit(n->rng) < n->net.loss;
+	if (n->net.loss <= 0)
+		return 0;
+	al_page_rng(&r, n->sc->seed, f->page, what, k);
+	return al_rng_unit(&r) < n->net.loss;
 }
 
 /* The timeout after `tries` failures in a row: rto, doubling, capped at
@@ -92,7 +99,7 @@ static void serve(struct sim_net *n, struct sim_flow *f, int64_t now)
 		return;
 	}
 	/* Think, then the first byte's way to the client's link: one event. */
-	arm_flow(n, f, FL_FIRST, now + think + sim_net_oneway(n, 0));
+	arm_flow(n, f, FL_FIRST, now + think + sim_net_oneway(n, f, AL_DRAW_FIRST_WAY, 0));
 }
 
 /* Slots went free: the oldest waiting connections take them. */
@@ -156,22 +163,23 @@ void sim_net_release(struct sim_net *n, struct sim_flow *f, int64_t now)
 /* A SYN's (or SYN-ACK's, RST's) way: a one-way delay, or nothing when
  * connecting is instant (network.handshake false: loopback to the link
  * emulator).  Lost SYNs still cost their RTOs, as the link applies them. */
-static int64_t handshake_way(struct sim_net *n, int out)
+static int64_t handshake_way(struct sim_net *n, const struct sim_flow *f,
+			     enum al_net_draw what)
 {
-	return n->net.handshake ? sim_net_oneway(n, out) : 0;
+	return n->net.handshake ? sim_net_oneway(n, f, what, f->tries) : 0;
 }
 
 int64_t sim_net_syn_out(struct sim_net *n, struct sim_flow *f, int64_t now)
 {
 	f->t = now;
-	if (lost(n)) {
+	if (lost(n, f, AL_DRAW_SYN_LOSS, f->tries)) {
 		n->st.syn_lost++;
 		f->tries++;
 		f->state = FL_SYN_WAIT;
 		return now + rto(n, f->tries);
 	}
 	f->state = FL_SYN;
-	return now + handshake_way(n, 1);
+	return now + handshake_way(n, f, AL_DRAW_SYN_WAY);
 }
 
 static void syn_arrives(struct sim_net *n, struct sim_flow *f, int64_t now)
@@ -181,7 +189,7 @@ static void syn_arrives(struct sim_net *n, struct sim_flow *f, int64_t now)
 	} else if (n->waiting < n->srv.backlog) {
 		enqueue(n, f);
 	} else if (n->srv.overflow == AL_OVERFLOW_REFUSE) {
-		arm_flow(n, f, FL_REFUSED, now + handshake_way(n, 0));
+		arm_flow(n, f, FL_REFUSED, now + handshake_way(n, f, AL_DRAW_SYNACK_WAY));
 		return;
 	} else {
 		/* Dropped: the client only sees its timer expire. */
@@ -191,7 +199,7 @@ static void syn_arrives(struct sim_net *n, struct sim_flow *f, int64_t now)
 		arm_flow(n, f, FL_SYN_WAIT, t > now ? t : now);
 		return;
 	}
-	arm_flow(n, f, FL_SYN_ACK, now + handshake_way(n, 0));
+	arm_flow(n, f, FL_SYN_ACK, now + handshake_way(n, f, AL_DRAW_SYNACK_WAY));
 }
 
 static void fail_connect(struct sim_net *n, struct sim_flow *f, int err, int64_t now)
@@ -279,7 +287,7 @@ int sim_net_seg_outcome(struct sim_net *n, struct sim_flow *f)
 {
 	int64_t len = sim_net_seg_len(f);
 
-	if (lost(n)) {
+	if (lost(n, f, AL_DRAW_SEG_LOSS, (uint64_t)(f->arrived / SIM_NET_MSS) * 32 + f->tries)) {
 		n->st.lost++;
 		return SIM_SEG_LOST;
 	}

@@ -80,8 +80,10 @@ static inline int64_t sim_net_seg_len(const struct sim_flow *f)
 
 /* sim_net_flow.c: the event of every flow state marked (ev) above */
 void sim_net_on_flow(void *arg, int64_t now);
-/* A one-way delay drawn now: client to server (out) or back. */
-int64_t sim_net_oneway(struct sim_net *n, int out);
+/* A one-way delay of f's, draw `what` (its try k): client to server (the
+ * SYN, the request) or back. */
+int64_t sim_net_oneway(struct sim_net *n, const struct sim_flow *f, enum al_net_draw what,
+		       uint64_t k);
 /* A SYN leaves at now: sets f's state (SYN or SYN_WAIT) and returns when
  * its event is due. */
 int64_t sim_net_syn_out(struct sim_net *n, struct sim_flow *f, int64_t now);

@@ -563,13 +563,12 @@ int sim_os_init(struct sim_os *s, const struct al_scenario *sc, struct al_loop *
 		errno = ENOMEM;
 		return -1;
 	}
-	al_rng_fork(&s->net_rng, sc->seed, 1);
 	if (sim_kernel_init(&s->k, sc, &s->q, &s->now, trace) != 0) {
 		free(s->socks);
 		sim_queue_free(&s->q);
 		return -1;
 	}
-	if (sim_net_init(&s->net, sc, &s->q, &s->net_rng, &net_hooks) != 0) {
+	if (sim_net_init(&s->net, sc, &s->q, &net_hooks) != 0) {
 		sim_kernel_free(&s->k);
 		free(s->socks);
 		sim_queue_free(&s->q);

@@ -79,7 +79,6 @@ struct sim_os {
 	struct sim_queue q;
 	int64_t now;
 	uint64_t events;
-	struct al_rng net_rng;       /* the network's draws: a stream of the seed */
 	struct sim_net net;
 	struct sim_sock *socks;
 	int nsocks;                  /* table size: the fd limit */

@@ -483,6 +483,29 @@ static void test_loss(void **state)
 		       (long long)f.ls.syn_lost, last_end(fs, 20, NULL));
 		assert_true(f.ls.lost > 0);
 		assert_true(f.ls.segments >= 20 * 2);
+		/* the very losses the simulator draws for these pages: keyed by
+		 * (page, SYN try) and (page, segment, try) */
+		int64_t want_lost = 0, want_syn = 0;
+		for (int64_t p = 0; p < 20; p++) {
+			struct al_rng r;
+			int64_t think, len;
+			char head[128];
+			al_page_draw(sc.seed, &sc.server, p, &think, &len);
+			int64_t total = al_http_header(head, sizeof head, len) + len;
+			for (uint64_t t = 0;; t++, want_syn++) {
+				al_page_rng(&r, sc.seed, p, AL_DRAW_SYN_LOSS, t);
+				if (!(al_rng_unit(&r) < sc.network.loss))
+					break;
+			}
+			for (int64_t j = 0; j * NET_LINK_MSS < total; j++)
+				for (uint64_t t = 0;; t++, want_lost++) {
+					al_page_rng(&r, sc.seed, p, AL_DRAW_SEG_LOSS, (uint64_t)j * 32 + t);
+					if (!(al_rng_unit(&r) < sc.network.loss))
+						break;
+				}
+		}
+		assert_int_equal(f.ls.syn_lost, want_syn);
+		assert_int_equal(f.ls.lost, want_lost);
 		fixture_stop(&f);
 	}
 }

@@ -39,7 +39,6 @@ struct conn {
 static struct {
 	struct al_scenario sc;
 	struct sim_queue q;
-	struct al_rng rng;
 	struct sim_net net;
 	struct conn *c;
 	int nc;
@@ -107,7 +106,7 @@ static void on_readable(void *ctx, int64_t now)
 		c->body = sim_net_response_len(c->f) - sim_net_header_len(c->f);
 		if (W.verify == 1) {
 			assert_int_equal(al_http_resp_finish(&c->resp), 0);
-			assert_true(c->resp.sum == al_page_sum(W.sc.seed, 0, c->body));
+			assert_true(c->resp.sum == al_page_sum(W.sc.seed, c - W.c, c->body));
 		} else if (W.verify == 2) {
 			al_http_resp_finish(&c->resp);
 		}
@@ -125,7 +124,7 @@ static void start(void *arg, int64_t now)
 {
 	struct conn *c = arg;
 
-	c->f = sim_net_connect(&W.net, now, 0, c);
+	c->f = sim_net_connect(&W.net, now, c - W.c, c);   /* page i: its own draws */
 	assert_non_null(c->f);
 	/* Nothing comes back inside the call. */
 	assert_int_equal(c->t_conn, -1);
@@ -174,8 +173,7 @@ static void world(int n, const int64_t *starts)
 	W.events = 0;
 	W.verify = n <= 1000;
 	assert_int_equal(sim_queue_init(&W.q), 0);
-	al_rng_seed(&W.rng, W.sc.seed);
-	assert_int_equal(sim_net_init(&W.net, &W.sc, &W.q, &W.rng, &hooks), 0);
+	assert_int_equal(sim_net_init(&W.net, &W.sc, &W.q, &hooks), 0);
 	for (int i = 0; i < n; i++) {
 		W.c[i].start = starts ? starts[i] : 0;
 		W.c[i].t_conn = W.c[i].t_eof = W.c[i].t_err = -1;
@@ -542,9 +540,13 @@ static void replay(uint64_t seed, double loss, int64_t rtt, int64_t think, int64
 	int64_t sent = 0, arrived = 0, since = 0, t = 0;
 	int tries = 0;
 
-	al_rng_seed(&rng, seed);
-	while (al_rng_unit(&rng) < loss)
+	/* page 0's keyed draws, as the network makes them */
+	for (;;) {
+		al_page_rng(&rng, seed, 0, AL_DRAW_SYN_LOSS, (uint64_t)tries);
+		if (!(al_rng_unit(&rng) < loss))
+			break;
 		sent += rto_n(S, ++tries);
+	}
 	*t_conn = sent + rtt;
 	int64_t join = *t_conn + rtt + think;
 	tries = 0;
@@ -552,6 +554,8 @@ static void replay(uint64_t seed, double loss, int64_t rtt, int64_t think, int64
 	while (arrived < total) {
 		int64_t len = total - arrived < SIM_NET_MSS ? total - arrived : SIM_NET_MSS;
 		t = join + xfer(since + len, bw);
+		al_page_rng(&rng, seed, 0, AL_DRAW_SEG_LOSS,
+			    (uint64_t)(arrived / SIM_NET_MSS) * 32 + (uint64_t)tries);
 		if (al_rng_unit(&rng) < loss) {
 			join = t + rto_n(S, ++tries);
 			since = 0;
