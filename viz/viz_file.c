@@ -1,0 +1,325 @@
+/* Run files: the format is described in viz_file.h and docs/viz-file.md.
+ *
+ * Reading trusts nothing.  The header is checked in an order that gives the
+ * most useful message first (empty, foreign, truncated, another version,
+ * another build, damaged), then the checksum of the whole file, and only
+ * then is the body parsed -- still with every read bounds-checked and
+ * every count compared with the bytes left before anything is allocated,
+ * because a checksum protects against accidents, not against a crafted
+ * file.  Traces are rebuilt through the al_trace API, and the rebuilt
+ * trace's hash must equal the saved one: a reader that misread a single
+ * event would notice.  The writer applies the same rules to what it is
+ * given, so every file it writes reads back. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "viz/viz_atomic.h"
+#include "viz/viz_fields.h"
+#include "viz/viz_file_int.h"
+
+static const uint8_t magic[8] = {0x89, 'A', 'L', 'R', '\r', '\n', 0x1a, '\n'};
+
+int viz_file_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static uint64_t le64(const uint8_t *p)
+{
+	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
+}
+
+static void put_le64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* The struct sizes a file records; a file from a build where any differs
+ * is refused. */
+static const struct {
+	unsigned off;
+	uint32_t size;
+	const char *what;
+} sizes[] = {
+	{16, sizeof(struct al_scenario), "struct al_scenario"},
+	{20, sizeof(struct al_report), "struct al_report"},
+	{24, sizeof(struct al_tr_event), "struct al_tr_event"},
+	{28, sizeof(struct al_tr_lane), "struct al_tr_lane"},
+};
+
+int viz_file_encode(const struct viz_run *runs, int nruns, void **buf, size_t *len,
+		    char *err, size_t errlen)
+{
+	struct viz_enc e = {0};
+	uint8_t head[VIZ_FILE_HEADER] = {0};
+	char who[64];
+
+	*buf = NULL;
+	*len = 0;
+	if (nruns < 1)
+		return FAIL("no run to save");
+	memcpy(head, magic, sizeof magic);
+	viz_enc_bytes(&e, head, sizeof head);          /* filled in at the end */
+	for (int r = 0; r < nruns; r++) {
+		const struct viz_run *run = &runs[r];
+		size_t netlen = strnlen(run->net, sizeof run->net);
+
+		if (netlen == sizeof run->net || run->nmodels < 0 ||
+		    run->nmodels > AL_MODEL_COUNT) {
+			viz_enc_free(&e);
+			return FAIL("run %d: not a valid run", r);
+		}
+		viz_enc_str(&e, run->net, netlen);
+		viz_enc_u32(&e, (uint32_t)run->cores);
+		viz_fields_put_scenario(&e, &run->sc);
+		viz_enc_u32(&e, (uint32_t)run->nmodels);
+		for (int m = 0; m < run->nmodels; m++) {
+			const struct viz_model *vm = &run->models[m];
+
+			snprintf(who, sizeof who, "%s %s", run->net,
+				 al_model_name(vm->report.model));
+			if ((unsigned)vm->report.model >= AL_MODEL_COUNT ||
+			    (m > 0 && vm->report.model <= run->models[m - 1].report.model)) {
+				viz_enc_free(&e);
+				return FAIL("%s: models not in model order", who);
+			}
+			viz_fields_put_report(&e, &vm->report);
+			if (viz_file_put_trace(&e, &vm->trace, who, err, errlen) != 0) {
+				viz_enc_free(&e);
+				return -1;
+			}
+		}
+	}
+	if (viz_enc_reserve(&e, 8) != 0) {
+		viz_enc_free(&e);
+		return FAIL("%s", strerror(ENOMEM));
+	}
+	/* the header, now that the size is known, then the file's checksum */
+	uint8_t *p = e.buf;
+
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+		for (int k = 0; k < 4; k++)
+			p[sizes[i].off + k] = (uint8_t)(sizes[i].size >> (8 * k));
+	for (int k = 0; k < 4; k++) {
+		p[8 + k] = (uint8_t)((uint32_t)VIZ_FILE_VERSION >> (8 * k));
+		p[12 + k] = (uint8_t)((uint32_t)VIZ_FILE_HEADER >> (8 * k));
+		p[32 + k] = (uint8_t)((uint32_t)nruns >> (8 * k));
+	}
+	put_le64(p + 40, e.len + 8);
+	put_le64(p + 48, viz_checksum(p, 48));
+	viz_enc_u64(&e, viz_checksum(e.buf, e.len));
+	*buf = e.buf;
+	*len = e.len;
+	return 0;
+}
+
+/* --- reading */
+
+/* Checks everything the header says; 0 with *nruns, or -1 with err. */
+static int check_header(const uint8_t *p, size_t len, const char *name, uint32_t *nruns,
+			char *err, size_t errlen)
+{
+	if (len == 0)
+		return FAIL("%s: empty", name);
+	if (memcmp(p, magic, len < sizeof magic ? len : sizeof magic) != 0)
+		return FAIL("%s: not an asynclab run file", name);
+	if (len < 12)
+		return FAIL("%s: truncated at byte %zu, in the %d-byte header", name, len,
+			    VIZ_FILE_HEADER);
+	uint32_t version = le32(p + 8);
+
+	if (version != VIZ_FILE_VERSION)
+		return FAIL("%s: written by run-file format %u, this asynclab reads %d",
+			    name, version, VIZ_FILE_VERSION);
+	if (len < VIZ_FILE_HEADER)
+		return FAIL("%s: truncated at byte %zu, in the %d-byte header", name, len,
+			    VIZ_FILE_HEADER);
+	if (le64(p + 48) != viz_checksum(p, 48))
+		return FAIL("%s: corrupt header (checksum mismatch)", name);
+	uint64_t total = le64(p + 40);
+
+	if (le32(p + 12) != VIZ_FILE_HEADER || le32(p + 36) != 0 ||
+	    total < VIZ_FILE_HEADER + 8)
+		return FAIL("%s: corrupt header", name);
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+		if (le32(p + sizes[i].off) != sizes[i].size)
+			return FAIL("%s: written by a build whose %s has %u bytes, this one's "
+				    "has %u: it cannot be read here", name, sizes[i].what,
+				    le32(p + sizes[i].off), sizes[i].size);
+	if (len < total)
+		return FAIL("%s: truncated at byte %zu of %llu", name, len,
+			    (unsigned long long)total);
+	if (len > total)
+		return FAIL("%s: corrupt: %zu bytes, the header says %llu", name, len,
+			    (unsigned long long)total);
+	if (le64(p + total - 8) != viz_checksum(p, total - 8))
+		return FAIL("%s: corrupt (checksum mismatch)", name);
+	*nruns = le32(p + 32);
+	return 0;
+}
+
+static int get_run(struct viz_dec *d, struct viz_run *run)
+{
+	const char *s;
+	size_t n;
+
+	memset(run, 0, sizeof *run);
+	if (viz_dec_str(d, sizeof run->net - 1, &s, &n) != 0)
+		return -1;
+	memcpy(run->net, s, n);
+	run->cores = (int)viz_dec_u32(d);
+	if (viz_fields_get_scenario(d, &run->sc) != 0)
+		return -1;
+	uint32_t nm = viz_dec_u32(d);
+
+	if (!d->err && nm > AL_MODEL_COUNT)
+		return viz_dec_fail(d, "more models than there are");
+	for (uint32_t m = 0; m < nm && !d->err; m++) {
+		struct viz_model *vm = &run->models[m];
+
+		if (viz_fields_get_report(d, &vm->report) != 0)
+			return -1;
+		if (m > 0 && vm->report.model <= run->models[m - 1].report.model)
+			return viz_dec_fail(d, "models out of order");
+		if (viz_file_get_trace(d, &vm->trace) != 0)
+			return -1;
+		run->nmodels++;
+	}
+	return d->err ? -1 : 0;
+}
+
+int viz_file_decode(const void *buf, size_t len, struct viz_run *runs, int max, int *nruns,
+		    const char *name, char *err, size_t errlen)
+{
+	const uint8_t *p = buf;
+	uint32_t n = 0;
+	int r;
+
+	*nruns = 0;
+	if (check_header(p, len, name, &n, err, errlen) != 0)
+		return -1;
+	if (n == 0)
+		return FAIL("%s: corrupt: no run in it", name);
+	if (max < 0 || n > (uint32_t)max)
+		return FAIL("%s: holds %u runs, at most %d can be opened", name, n, max);
+	/* the body: between the header and the checksum */
+	struct viz_dec d = {.buf = p, .len = (size_t)le64(p + 40) - 8,
+			    .pos = VIZ_FILE_HEADER};
+
+	for (r = 0; r < (int)n; r++)
+		if (get_run(&d, &runs[r]) != 0)
+			break;
+	if (!d.err && d.pos != d.len)
+		viz_dec_fail(&d, "bytes after the last run");
+	if (d.err) {
+		for (int k = 0; k <= r && k < (int)n; k++)
+			viz_run_free(&runs[k]);
+		if (strcmp(d.err, "out of memory") == 0)
+			return FAIL("%s: out of memory at byte %zu", name, d.err_at);
+		return FAIL("%s: corrupt at byte %zu: %s", name, d.err_at, d.err);
+	}
+	*nruns = (int)n;
+	return 0;
+}
+
+/* --- files */
+
+struct blob {
+	const void *buf;
+	size_t len;
+};
+
+static int write_blob(FILE *out, void *arg)
+{
+	const struct blob *b = arg;
+
+	return fwrite(b->buf, 1, b->len, out) == b->len ? 0 : -1;
+}
+
+int viz_file_save(const char *path, const struct viz_run *runs, int nruns, char *err,
+		  size_t errlen)
+{
+	struct blob b;
+	void *buf;
+	char why[256];
+
+	if (viz_file_encode(runs, nruns, &buf, &b.len, why, sizeof why) != 0)
+		return FAIL("%s: cannot save: %s", path, why);
+	b.buf = buf;
+	int r = viz_atomic_write(path, write_blob, &b, err, errlen);
+
+	free(buf);
+	return r;
+}
+
+int viz_file_load(const char *path, struct viz_run *runs, int max, int *nruns, char *err,
+		  size_t errlen)
+{
+	struct stat st;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int fd, r;
+
+	*nruns = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return FAIL("%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) != 0) {
+		r = FAIL("%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		r = FAIL("%s: is a directory", path);
+		goto out;
+	}
+	/* a FIFO or a device could never end, or never stop growing */
+	if (!S_ISREG(st.st_mode)) {
+		r = FAIL("%s: not a regular file", path);
+		goto out;
+	}
+	if ((uint64_t)st.st_size > SIZE_MAX - 1) {
+		r = FAIL("%s: too large", path);
+		goto out;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		r = FAIL("%s: %s", path, strerror(ENOMEM));
+		goto out;
+	}
+	/* read what fstat saw; a file that shrank meanwhile reads as truncated */
+	while (len < (size_t)st.st_size) {
+		ssize_t k = read(fd, buf + len, (size_t)st.st_size - len);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			r = FAIL("%s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (k == 0)
+			break;
+		len += (size_t)k;
+	}
+	r = viz_file_decode(buf, len, runs, max, nruns, path, err, errlen);
+out:
+	free(buf);
+	close(fd);
+	return r;
+}
