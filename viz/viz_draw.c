@@ -1,0 +1,174 @@
+/* One frame of the timelines (viz_draw.h): the order of the layers and the
+ * small parts that need no file of their own (tabs, section headers, the
+ * playback cursor, the hovered span's outline).
+ *
+ * Layers go back to front: background, grid, lanes, counters, labels and
+ * headers, marks, axes, panels, tooltip, help.  Everything in the plot is
+ * clipped to it, so a section scrolled half out of view is cut at the
+ * plot's edge and never paints over the tabs or the axis. */
+#include "viz/viz_draw_int.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+
+#include "viz/viz_fmt.h"
+
+static void draw_tabs(struct viz_paint *p, const struct viz_frame *f)
+{
+	const struct viz_scene *s = f->scene;
+	int lh = viz_text_h(p, VIZ_F_SANS);
+
+	viz_fill(p->r, viz_rgb_panel, 0, 0, f->w, f->tabs.h);
+	for (int i = 0; i < f->ntabs; i++) {
+		const struct viz_rect *q = &f->tab[i].r;
+		int on = i == f->active, ty = q->y + (q->h - lh) / 2;
+
+		if (on)
+			viz_fill(p->r, viz_rgb_tab, q->x, q->y + viz_px(f, 3), q->w, q->h - viz_px(f, 3));
+		viz_text(p, on ? VIZ_F_BOLD : VIZ_F_SANS, q->x + q->w / 2, ty,
+			 on ? viz_rgb_text : viz_rgb_dim, VIZ_CENTRE, f->tab[i].name);
+	}
+	if (s->nruns > 0) {
+		const struct al_scenario *sc = &s->runs[0]->sc;
+
+		viz_textf(p, VIZ_F_SMALL, f->w - viz_px(f, 10),
+			  (f->tabs.h - viz_text_h(p, VIZ_F_SMALL)) / 2, viz_rgb_dim, VIZ_RIGHT,
+			  "%s · %s%s%s · seed %llu", sc->name[0] ? sc->name : "scenario",
+			  s->runs[0]->net, s->nruns > 1 ? " + " : "",
+			  s->nruns > 1 ? s->runs[1]->net : "", (unsigned long long)sc->seed);
+	}
+}
+
+static void draw_headers(struct viz_paint *p, const struct viz_frame *f)
+{
+	int lh = viz_text_h(p, VIZ_F_BOLD);
+	SDL_Rect clip = {0, f->plot.y, f->w, f->plot.h};
+
+	SDL_RenderSetClipRect(p->r, &clip);
+	for (int i = 0; i < f->nsec; i++) {
+		const struct viz_section *sc = &f->sec[i];
+		const struct viz_track *tr = sc->track;
+		const struct al_report *rp = &tr->src->report;
+		int hh = sc->lanes_top - sc->top, x = viz_px(f, 8), ty = sc->top + (hh - lh) / 2;
+		char el[32], ok[32], bad[32], lanes[32], extra[64] = "";
+
+		if (sc->bottom <= f->plot.y || sc->top >= f->plot.y + f->plot.h)
+			continue;
+		viz_fill(p->r, viz_rgb_panel, 0, sc->top, f->w, hh - viz_px(f, 1));
+		x += viz_text(p, VIZ_F_BOLD, x, ty, viz_rgb_text, VIZ_LEFT, al_model_name(tr->model));
+		if (f->scene->nruns > 1)
+			x += viz_textf(p, VIZ_F_BOLD, x, ty, viz_rgb_text, VIZ_LEFT, " (%s)",
+				       f->scene->runs[tr->run]->net);
+		viz_fmt_duration(el, sizeof el, (double)rp->elapsed_ns);
+		viz_fmt_count(ok, sizeof ok, rp->pages_ok);
+		viz_fmt_count(bad, sizeof bad, rp->pages_failed);
+		viz_fmt_count(lanes, sizeof lanes, tr->nlanes);
+		if (sc->lanes_h < (int)tr->nlanes)
+			snprintf(extra, sizeof extra, ", ~%.0f per pixel row",
+				 (double)tr->nlanes / sc->lanes_h);
+		viz_textf(p, VIZ_F_SANS, x + viz_px(f, 10), ty, viz_rgb_dim, VIZ_LEFT,
+			  "%s · %s ok, %s failed · %s lanes%s", el, ok, bad, lanes, extra);
+		if (rp->speedup > 0)
+			viz_textf(p, VIZ_F_SANS, f->w - viz_px(f, 12), ty, viz_rgb_dim, VIZ_RIGHT,
+				  "speed-up %.1f×", rp->speedup);
+	}
+	SDL_RenderSetClipRect(p->r, NULL);
+}
+
+/* The pinned (else hovered) span's outline, and the playback cursor's line. */
+static void draw_marks(struct viz_paint *p, const struct viz_frame *f)
+{
+	const struct viz_pick *k = f->view->pinned.valid ? &f->view->pinned : &f->view->hover;
+	SDL_Rect clip = {f->plot.x, f->plot.y, f->plot.w, f->plot.h};
+
+	SDL_RenderSetClipRect(p->r, &clip);
+	if (k->valid && k->section >= 0 && k->section < f->nsec && k->span >= 0 &&
+	    (size_t)k->span < f->sec[k->section].track->nspans) {
+		const struct viz_span *sp = &f->sec[k->section].track->spans[k->span];
+		int y0, y1, x0, x1, t = viz_px(f, 2);
+
+		if (viz_frame_lane_y(f, k->section, k->lane, &y0, &y1) >= 0) {
+			x0 = (int)floor(viz_frame_time_x(f, sp->t0));
+			x1 = (int)ceil(viz_frame_time_x(f, sp->t1));
+			if (x1 - x0 < 3 * t) {            /* keep a tiny span findable */
+				x0 -= t;
+				x1 = x0 + 3 * t;
+			}
+			viz_outline(p->r, viz_rgb_bg, x0 - t, y0 - t, x1 - x0 + 2 * t,
+				      y1 - y0 + 2 * t, t / 2 > 0 ? t / 2 : 1);
+			viz_outline(p->r, viz_rgb_mark, x0 - t / 2, y0 - t / 2, x1 - x0 + t,
+				      y1 - y0 + t, t);
+		}
+	}
+	if (f->cursor != VIZ_NO_CURSOR && f->cursor >= f->t0 && f->cursor <= f->t1) {
+		int x = (int)floor(viz_frame_time_x(f, f->cursor));
+
+		viz_fill(p->r, viz_rgb_cursor, x, f->plot.y, viz_px(f, 2), f->plot.h);
+	}
+	SDL_RenderSetClipRect(p->r, NULL);
+}
+
+/* The cursor's time, on the axis (over its ticks). */
+static void draw_cursor_label(struct viz_paint *p, const struct viz_frame *f)
+{
+	if (f->cursor != VIZ_NO_CURSOR && f->cursor >= f->t0 && f->cursor <= f->t1) {
+		char buf[48];
+		int x = (int)floor(viz_frame_time_x(f, f->cursor));
+
+		int w, h = viz_text_h(p, VIZ_F_SMALL), y;
+
+		viz_fmt_tick(buf, sizeof buf, f->cursor, viz_axis_step(f) / 100 > 0 ?
+			     viz_axis_step(f) / 100 : 1);
+		w = viz_text_w(p, VIZ_F_SMALL, buf) + viz_px(f, 8);
+		h = h > 0 ? h : viz_px(f, 4);
+		y = f->axis.y + f->axis.h - h;
+		viz_fill(p->r, viz_rgb_cursor, x - w / 2, y, w, h);
+		viz_text(p, VIZ_F_SMALL, x, y, viz_rgb_bg, VIZ_CENTRE, buf);
+	}
+}
+
+int viz_draw(SDL_Renderer *r, struct viz_scene *s, const struct viz_view *v,
+	     int w, int h, double scale)
+{
+	struct viz_paint *p;
+	struct viz_frame f;
+	SDL_Rect clip;
+	int rc;
+
+	if (!r || !s || !v || w <= 0 || h <= 0) {
+		SDL_SetError("viz_draw: bad arguments");
+		errno = EINVAL;
+		return -1;
+	}
+	p = viz_paint_get(s, r, scale > 0 ? scale : 1);
+	if (!p) {
+		SDL_SetError("viz_draw: out of memory");
+		errno = ENOMEM;
+		return -1;
+	}
+	viz_frame_make(&f, s, v, w, h, scale);
+	SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_NONE);
+	SDL_RenderSetClipRect(r, NULL);
+	SDL_SetRenderDrawColor(r, viz_rgb_bg.r, viz_rgb_bg.g, viz_rgb_bg.b, 255);
+	if (SDL_RenderClear(r) != 0)
+		return -1;
+	draw_tabs(p, &f);
+	viz_draw_legend(p, &f);
+	clip = (SDL_Rect){f.plot.x, f.plot.y, f.plot.w, f.plot.h};
+	SDL_RenderSetClipRect(r, &clip);
+	viz_draw_grid(p, &f);
+	rc = viz_draw_lanes(p, &f);
+	viz_draw_counters(p, &f);
+	SDL_RenderSetClipRect(r, NULL);
+	draw_headers(p, &f);
+	viz_draw_labels(p, &f);
+	draw_marks(p, &f);
+	viz_draw_axes(p, &f);
+	draw_cursor_label(p, &f);
+	viz_draw_report(p, &f);
+	viz_draw_tooltip(p, &f);
+	viz_draw_help(p, &f);
+	SDL_RenderSetClipRect(r, NULL);
+	return rc;
+}

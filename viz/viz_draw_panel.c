@@ -1,0 +1,242 @@
+/* The legend, the report table, the tooltip and the key overlay.
+ *
+ * The report shows the rows the runs measured (struct al_report), in the
+ * CLI table's units, so the picture and `asynclab run` read alike.  The
+ * tooltip describes the pinned span if there is one, else the hovered one,
+ * and stays inside the window whatever the pointer's position. */
+#include "viz/viz_draw_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "viz/viz_fmt.h"
+
+const struct viz_key_help viz_keys[] = {
+	{"wheel, + / -", "zoom time around the pointer"},
+	{"drag, arrows", "pan time; scroll lanes"},
+	{"shift+wheel", "lanes taller / thinner"},
+	{"f", "fit everything in the window"},
+	{"1 … 9, tab", "switch tab (compare, models, sim | real)"},
+	{"j", "jump to a lane"},
+	{"click", "pin the span under the pointer (again: unpin)"},
+	{"space", "play / pause the timeline"},
+	{", / .", "step the playback cursor back / forward"},
+	{"[ / ]", "slower / faster playback"},
+	{"home / end", "cursor to the start / the end"},
+	{"t", "the CPU time view axis (1 cycle = 1 s)"},
+	{"r", "the report table"},
+	{"l", "the legend"},
+	{"k", "the counters strips"},
+	{"?", "this help"},
+	{"q, esc", "quit"},
+};
+const int viz_nkeys = (int)(sizeof viz_keys / sizeof viz_keys[0]);
+
+void viz_draw_legend(struct viz_paint *p, const struct viz_frame *f)
+{
+	int th = viz_text_h(p, VIZ_F_SMALL);
+
+	if (f->legend.h <= 0)
+		return;
+	viz_fill(p->r, viz_rgb_bg, 0, f->legend.y, f->w, f->legend.h);
+	for (int s = 0; s < AL_ST_COUNT; s++) {
+		const struct viz_rect *q = &f->swatch[s];
+
+		if (q->w <= 0)
+			continue;
+		viz_fill(p->r, viz_rgb_dim, q->x - 1, q->y - 1, q->w + 2, q->h + 2);
+		viz_fill(p->r, viz_palette[s].rgb, q->x, q->y, q->w, q->h);
+		viz_text(p, VIZ_F_SMALL, q->x + q->w + viz_px(f, 5), q->y + (q->h - th) / 2,
+			 viz_rgb_text, VIZ_LEFT, viz_palette[s].legend);
+	}
+}
+
+/* Columns of the report: title, right edge (logical px; 0: left-aligned at
+ * the previous right edge + 8). */
+static const struct {
+	const char *title;
+	int right;
+} cols[] = {
+	{"model", 0}, {"elapsed", 250}, {"speed-up", 330}, {"pages ok / failed", 470},
+	{"CPU busy", 560}, {"ctx switches", 670}, {"syscalls (futile)", 860},
+	{"peak memory", 970}, {"peak conc.", 1060},
+};
+
+#define NCOLS (int)(sizeof cols / sizeof cols[0])
+
+/* The report's rows: model by model, a model's runs side by side. */
+static int report_order(const struct viz_scene *s, const struct viz_track **out)
+{
+	int n = 0;
+
+	for (int m = 0; m < AL_MODEL_COUNT; m++)
+		for (int r = 0; r < s->nruns; r++) {
+			const struct viz_track *t = viz_layout_track(s, r, (enum al_model)m);
+
+			if (t)
+				out[n++] = t;
+		}
+	return n;
+}
+
+void viz_draw_report(struct viz_paint *p, const struct viz_frame *f)
+{
+	const struct viz_scene *s = f->scene;
+	const struct viz_track *rows[VIZ_MAX_SECTIONS];
+	int row = viz_px(f, 17), y = f->report.y + viz_px(f, 5), n, x[NCOLS];
+	/* a narrow window squeezes the columns rather than cutting the last */
+	double k = (f->w - viz_px(f, 12)) / (cols[NCOLS - 1].right * f->scale);
+
+	if (f->report.h <= 0)
+		return;
+	k = k < 1 ? k : 1;
+	for (int c = 0; c < NCOLS; c++)
+		x[c] = cols[c].right ? (int)(cols[c].right * f->scale * k) : viz_px(f, 8);
+	viz_fill(p->r, viz_rgb_panel, 0, f->report.y, f->w, f->report.h);
+	viz_fill(p->r, viz_rgb_dim, 0, f->report.y, f->w, viz_px(f, 1));
+	for (int c = 0; c < NCOLS; c++)
+		viz_text(p, VIZ_F_BOLD, x[c], y, viz_rgb_text, cols[c].right ? VIZ_RIGHT : VIZ_LEFT,
+			 cols[c].title);
+	y += row;
+	n = report_order(s, rows);
+	for (int i = 0; i < n; i++, y += row) {
+		const struct al_report *rp = &rows[i]->src->report;
+		char v[NCOLS][80], a[32], b[32];
+
+		if (s->nruns > 1)
+			snprintf(v[0], sizeof v[0], "%s (%s)", al_model_name(rp->model),
+				 s->runs[rows[i]->run]->net);
+		else
+			snprintf(v[0], sizeof v[0], "%s", al_model_name(rp->model));
+		viz_fmt_duration(v[1], sizeof v[1], (double)rp->elapsed_ns);
+		if (rp->speedup > 0)
+			snprintf(v[2], sizeof v[2], "%.1f×", rp->speedup);
+		else
+			snprintf(v[2], sizeof v[2], "–");
+		viz_fmt_count(a, sizeof a, rp->pages_ok);
+		viz_fmt_count(b, sizeof b, rp->pages_failed);
+		snprintf(v[3], sizeof v[3], "%s / %s", a, b);
+		snprintf(v[4], sizeof v[4], "%.1f %%", rp->elapsed_ns > 0 ?
+			 100.0 * (double)rp->cpu_busy_ns / (double)rp->elapsed_ns : 0.0);
+		viz_fmt_count(v[5], sizeof v[5], rp->context_switches);
+		viz_fmt_count(a, sizeof a, rp->syscalls);
+		viz_fmt_count(b, sizeof b, rp->futile_syscalls);
+		snprintf(v[6], sizeof v[6], "%s (%s)", a, b);
+		viz_fmt_bytes(v[7], sizeof v[7], (double)rp->peak_memory_bytes);
+		viz_fmt_count(v[8], sizeof v[8], rp->peak_concurrency);
+		for (int c = 0; c < NCOLS; c++)
+			viz_text(p, c ? VIZ_F_MONO : VIZ_F_SANS, x[c], y, viz_rgb_text,
+				 cols[c].right ? VIZ_RIGHT : VIZ_LEFT, v[c]);
+	}
+}
+
+/* The lines of the tooltip for pick k; returns how many. */
+static int tooltip_lines(const struct viz_frame *f, const struct viz_pick *k, char (*ln)[128],
+			 int *state)
+{
+	const struct viz_track *tr = f->sec[k->section].track;
+	const struct viz_span *sp;
+	char a[48], b[48];
+	int n = 0;
+
+	*state = -1;
+	viz_layout_lane_label(tr, &tr->lanes[k->lane], a, sizeof a);
+	if (k->lane_end - k->lane > 1) {
+		viz_layout_lane_label(tr, &tr->lanes[k->lane_end - 1], b, sizeof b);
+		snprintf(ln[n++], 128, "%s … %s (%u lanes in one row)", a, b,
+			 (unsigned)(k->lane_end - k->lane));
+	} else {
+		static const char *const kind[] = {"machine", "process", "thread", "task"};
+		uint8_t k8 = tr->lanes[k->lane].kind;
+
+		snprintf(ln[n++], 128, "%s (%s) — %s%s%s", a, k8 < 4 ? kind[k8] : "lane",
+			 al_model_name(tr->model), f->scene->nruns > 1 ? ", " : "",
+			 f->scene->nruns > 1 ? f->scene->runs[tr->run]->net : "");
+	}
+	if (k->span < 0 || (size_t)k->span >= tr->nspans)
+		return n;
+	sp = &tr->spans[k->span];
+	*state = sp->state;
+	snprintf(ln[n++], 128, "%s", viz_palette[sp->state].what);
+	viz_fmt_tick(a, sizeof a, sp->t0, 1000);
+	viz_fmt_duration(b, sizeof b, (double)(sp->t1 - sp->t0));
+	snprintf(ln[n++], 128, "start %s · duration %s", a, b);
+	if (f->view->flags & VIZ_SHOW_CPU_AXIS) {
+		viz_fmt_felt(a, sizeof a, viz_fmt_felt_seconds((double)(sp->t1 - sp->t0),
+							       f->scene->ghz));
+		snprintf(ln[n++], 128, "felt by the CPU: %s", a);
+	}
+	if (sp->bytes > 0) {
+		viz_fmt_count(a, sizeof a, sp->bytes);
+		snprintf(ln[n++], 128, "%s bytes", a);
+	}
+	return n;
+}
+
+void viz_draw_tooltip(struct viz_paint *p, const struct viz_frame *f)
+{
+	const struct viz_pick *k = f->view->pinned.valid ? &f->view->pinned : &f->view->hover;
+	char ln[6][128];
+	int n, state, lh = viz_text_h(p, VIZ_F_SANS), w = 0, h, x, y, pad = viz_px(f, 6);
+	int sw = viz_px(f, 12);
+
+	if (!k->valid || k->section < 0 || k->section >= f->nsec || lh <= 0 ||
+	    k->lane >= f->sec[k->section].track->nlanes)
+		return;
+	n = tooltip_lines(f, k, ln, &state);
+	for (int i = 0; i < n; i++) {
+		int lw = viz_text_w(p, i ? VIZ_F_SANS : VIZ_F_BOLD, ln[i]) + (i == 1 && state >= 0 ? sw + pad : 0);
+
+		w = lw > w ? lw : w;
+	}
+	w += 2 * pad;
+	h = n * lh + 2 * pad;
+	x = viz_px(f, f->view->mouse_x + 14);
+	y = viz_px(f, f->view->mouse_y + 18);
+	if (x + w > f->w)
+		x = f->w - w - viz_px(f, 2);
+	if (y + h > f->h)
+		y = viz_px(f, f->view->mouse_y) - h - viz_px(f, 6);
+	x = x < 0 ? 0 : x;
+	y = y < 0 ? 0 : y;
+	viz_fill(p->r, viz_rgb_dim, x - 1, y - 1, w + 2, h + 2);
+	viz_fill(p->r, viz_rgb_bg, x, y, w, h);
+	for (int i = 0; i < n; i++) {
+		int tx = x + pad;
+
+		if (i == 1 && state >= 0) {
+			viz_fill(p->r, viz_palette[state].rgb, tx, y + pad + i * lh + (lh - sw) / 2, sw, sw);
+			tx += sw + pad;
+		}
+		viz_text(p, i ? VIZ_F_SANS : VIZ_F_BOLD, tx, y + pad + i * lh, viz_rgb_text,
+			 VIZ_LEFT, ln[i]);
+	}
+}
+
+void viz_draw_help(struct viz_paint *p, const struct viz_frame *f)
+{
+	int lh = viz_text_h(p, VIZ_F_SANS), kw = 0, ww = 0, pad = viz_px(f, 14), w, h, x, y;
+
+	if (!(f->view->flags & VIZ_SHOW_HELP) || lh <= 0)
+		return;
+	for (int i = 0; i < viz_nkeys; i++) {
+		int a = viz_text_w(p, VIZ_F_BOLD, viz_keys[i].keys);
+		int b = viz_text_w(p, VIZ_F_SANS, viz_keys[i].what);
+
+		kw = a > kw ? a : kw;
+		ww = b > ww ? b : ww;
+	}
+	w = kw + ww + 3 * pad;
+	h = (viz_nkeys + 1) * lh + 2 * pad + lh / 2;
+	x = (f->w - w) / 2;
+	y = (f->h - h) / 2;
+	viz_fill(p->r, viz_rgb_text, x - 2, y - 2, w + 4, h + 4);
+	viz_fill(p->r, viz_rgb_bg, x, y, w, h);
+	viz_text(p, VIZ_F_BOLD, x + pad, y + pad, viz_rgb_text, VIZ_LEFT, "Keys");
+	for (int i = 0; i < viz_nkeys; i++) {
+		int ty = y + pad + (i + 1) * lh + lh / 2;
+
+		viz_text(p, VIZ_F_BOLD, x + pad, ty, viz_rgb_text, VIZ_LEFT, viz_keys[i].keys);
+		viz_text(p, VIZ_F_SANS, x + 2 * pad + kw, ty, viz_rgb_text, VIZ_LEFT, viz_keys[i].what);
+	}
+}

@@ -1,0 +1,34 @@
+/* The colour table (viz_palette.h).  Hex values are Okabe-Ito's; the
+ * counters use Paul Tol's "bright" scheme so that they are not mistaken
+ * for lane states. */
+#include "viz/viz_palette.h"
+
+const struct viz_state_style viz_palette[AL_ST_COUNT] = {
+	[AL_ST_RUNNING] = {{0x00, 0x9e, 0x73}, "running", "running on a CPU"},
+	[AL_ST_RUNNABLE] = {{0xf0, 0xe4, 0x42}, "waiting for CPU", "runnable, waiting for a CPU"},
+	[AL_ST_CONNECT] = {{0x56, 0xb4, 0xe9}, "connect", "blocked on connect"},
+	[AL_ST_SEND] = {{0xcc, 0x79, 0xa7}, "send", "blocked on send"},
+	[AL_ST_RECV] = {{0x00, 0x72, 0xb2}, "recv", "blocked on recv"},
+	[AL_ST_SPIN] = {{0xd5, 0x5e, 0x00}, "spinning", "busy-polling a socket"},
+	[AL_ST_SWITCH] = {{0x00, 0x00, 0x00}, "ctx switch", "context switch"},
+	[AL_ST_CREATE] = {{0xe6, 0x9f, 0x00}, "creating", "being created"},
+	[AL_ST_WAIT] = {{0xbb, 0xbb, 0xbb}, "other wait", "waiting (select, join, lock, sleep)"},
+	[AL_ST_DONE] = {{0xff, 0xff, 0xff}, "done", "done"},
+};
+
+const struct viz_rgb viz_counter_rgb[AL_CTR_COUNT] = {
+	[AL_CTR_RUNNABLE] = {0xcc, 0xbb, 0x44},
+	[AL_CTR_SOCKETS] = {0x44, 0x77, 0xaa},
+	[AL_CTR_MEMORY] = {0xaa, 0x33, 0x77},
+	[AL_CTR_INFLIGHT] = {0x22, 0x88, 0x33},
+};
+
+const struct viz_rgb viz_rgb_bg = {0xff, 0xff, 0xff};
+const struct viz_rgb viz_rgb_stripe = {0xf5, 0xf6, 0xf7};
+const struct viz_rgb viz_rgb_panel = {0xe9, 0xec, 0xef};
+const struct viz_rgb viz_rgb_tab = {0xff, 0xff, 0xff};
+const struct viz_rgb viz_rgb_text = {0x21, 0x25, 0x29};
+const struct viz_rgb viz_rgb_dim = {0x6c, 0x75, 0x7d};
+const struct viz_rgb viz_rgb_grid = {0xe3, 0xe5, 0xe8};
+const struct viz_rgb viz_rgb_cursor = {0xe0, 0x10, 0x10};
+const struct viz_rgb viz_rgb_mark = {0x00, 0x00, 0x00};
