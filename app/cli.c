@@ -50,14 +50,14 @@ struct cli_opt {
 };
 
 static const struct cli_opt opts[] = {
-	{"models", "LIST", OPT_MODELS, CMD(RUN)},
+	{"models", "LIST", OPT_MODELS, CMD(RUN) | CMD(VIEW)},
 	{"net", "sim|real|both", OPT_NET, CMD(RUN)},
 	{"target", "URL", OPT_TARGET, CMD(RUN)},
-	{"seed", "N", OPT_SEED, CMD(RUN)},
+	{"seed", "N", OPT_SEED, CMD(RUN) | CMD(VIEW)},
 	{"json", NULL, OPT_JSON, CMD(RUN)},
-	{"trace", "FILE.json", OPT_TRACE, CMD(RUN)},
-	{"png", "FILE.png", OPT_PNG, CMD(RUN)},
-	{"size", "WxH", OPT_SIZE, CMD(RUN)},
+	{"trace", "FILE.json", OPT_TRACE, CMD(RUN) | CMD(VIEW)},
+	{"png", "FILE.png", OPT_PNG, CMD(RUN) | CMD(VIEW)},
+	{"size", "WxH", OPT_SIZE, CMD(RUN) | CMD(VIEW)},
 	{"save", "FILE", OPT_SAVE, CMD(RUN)},
 	{"view", NULL, OPT_VIEW, CMD(RUN)},
 	{"no-trace", NULL, OPT_NO_TRACE, CMD(RUN)},
@@ -473,16 +473,10 @@ int al_cli_parse(int argc, char *const argv[], struct al_cli *cli,
 const char *al_cli_unavailable(const struct al_cli *cli)
 {
 	switch (cli->cmd) {
-	case AL_CLI_VIEW: return "view";
+	case AL_CLI_VIEW: return cli->png_path || cli->trace_path ? NULL : "view";
 	case AL_CLI_RUN: break;
 	default: return NULL;
 	}
-	if (cli->trace_path)
-		return "--trace";
-	if (cli->png_path)
-		return "--png";
-	if (cli->save_path)
-		return "--save";
 	if (cli->view)
 		return "--view";
 	return NULL;

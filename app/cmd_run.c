@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -14,6 +15,7 @@
 #include "app/scenario.h"
 #include "app/real_run.h"
 #include "app/sim_run.h"
+#include "app/outputs.h"
 #include "app/profile.h"
 #include "app/target.h"
 #include "viz/viz_run.h"
@@ -229,6 +231,17 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 	status = setup(cli, &sc);
 	if (status)
 		return status;
+	/* --save, --trace, --png, --view: every model's trace is kept */
+	bool keep = cli->save_path || cli->trace_path || cli->png_path || cli->view;
+	if ((status = al_outputs_check(cli)) != 0)
+		return status;
+	if (keep && !sc.trace) {
+		fprintf(stderr, "asynclab: run: %s needs the trace, which this run does not "
+			"record (trace: false, or --no-trace)\n",
+			cli->save_path ? "--save" : cli->trace_path ? "--trace" :
+			cli->png_path ? "--png" : "--view");
+		return 2;
+	}
 	enum al_cli_net net = cli->net;
 	if (cli->target) {
 		if (cli->net_set && net == AL_CLI_NET_SIM) {
@@ -278,19 +291,35 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 			return 1;
 		}
 	}
+	/* the runs the outputs draw: sim then real for --net both */
+	struct viz_run *runs = keep ? calloc(VIZ_MAX_RUNS, sizeof *runs) : NULL;
+	if (keep && !runs) {
+		fprintf(stderr, "asynclab: run: out of memory\n");
+		if (real)
+			real_net_stop(&rn);
+		return 1;
+	}
+	int nruns = !keep ? 0 : net == AL_CLI_NET_BOTH ? 2 : 1;
+	struct viz_run *vreal = keep ? &runs[nruns - 1] : NULL;
+	struct viz_run *vsim = keep && net != AL_CLI_NET_REAL ? &runs[0] : NULL;
 	clock_gettime(CLOCK_MONOTONIC, &prog.start);
 	if (isatty(STDERR_FILENO))
 		sim_run_on_progress(on_progress, &prog);
-	run_models(&sc, real ? &rn : NULL, &rs, &prog, NULL);
+	run_models(&sc, real ? &rn : NULL, &rs, &prog, real ? vreal : vsim);
 	if (real)
 		real_net_stop(&rn);
 	if (net == AL_CLI_NET_BOTH) {
 		memset(&ss, 0, sizeof ss);
 		ss.sc = &sim_sc;
 		ss.net = "sim";
-		run_models(&sim_sc, NULL, &ss, &prog, NULL);
+		run_models(&sim_sc, NULL, &ss, &prog, vsim);
 	}
 	sim_run_on_progress(NULL, NULL);
+	if (vsim)
+		viz_run_describe(vsim, "sim", net == AL_CLI_NET_BOTH ? &sim_sc : &sc,
+				 (net == AL_CLI_NET_BOTH ? &sim_sc : &sc)->machine.cores);
+	if (real && vreal)
+		viz_run_describe(vreal, "real", &sc, rs.cores);
 	if (rs.nrows == 0 && rs.broken == 0) {
 		unsigned u = rs.unavailable;
 
@@ -309,12 +338,22 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 			       sim_sc.network.handshake ? "takes a round trip" :
 			       "at once, as over loopback to the link emulator");
 		}
-		return rs.broken || ss.broken || al_run_set_failed(&rs) ||
-		       al_run_set_failed(&ss) ? 1 : 0;
+		status = rs.broken || ss.broken || al_run_set_failed(&rs) ||
+			 al_run_set_failed(&ss) ? 1 : 0;
+	} else {
+		if (cli->json)
+			al_report_json(stdout, &rs);
+		else
+			al_report_table(stdout, &rs, bold);
+		status = rs.broken || al_run_set_failed(&rs) ? 1 : 0;
 	}
-	if (cli->json)
-		al_report_json(stdout, &rs);
-	else
-		al_report_table(stdout, &rs, bold);
-	return rs.broken || al_run_set_failed(&rs) ? 1 : 0;
+	if (keep) {
+		int o = al_run_outputs(cli, runs, nruns);
+		if (o > status)
+			status = o;
+		for (int i = 0; i < nruns; i++)
+			viz_run_free(&runs[i]);
+		free(runs);
+	}
+	return status;
 }

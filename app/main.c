@@ -9,6 +9,7 @@
 #include "app/cli.h"
 #include "app/cmd_calibrate.h"
 #include "app/cmd_run.h"
+#include "app/cmd_view.h"
 #include "app/cmd_serve.h"
 #include "app/scenario.h"
 #include "app/timeview.h"
@@ -58,8 +59,9 @@ static int dispatch(const struct al_cli *cli)
 	case AL_CLI_TIMEVIEW:
 		al_timeview_print(stdout, cli->ghz, want_bold());
 		return EXIT_OK;
+	case AL_CLI_VIEW:
+		return al_cmd_view(cli);
 	default:
-		/* view: refused by al_cli_unavailable */
 		return EXIT_BAD_INPUT;
 	}
 }

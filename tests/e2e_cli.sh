@@ -115,9 +115,6 @@ expect "timeview --ghz 101" 2 "--ghz" -- timeview --ghz 101
 
 # What this version does not have is refused, with exit status 2.
 na="not yet available in this version"
-expect "run --trace" 2 "--trace: $na" -- run --trace "$T/t.json"
-expect "run --png" 2 "--png: $na" -- run --png "$T/t.png"
-expect "run --save" 2 "--save: $na" -- run --save "$T/run"
 expect "run --view" 2 "--view: $na" -- run --view
 expect "view" 2 "view: $na" -- view scenarios/seed.yaml
 if [ -e "$T/t.json" ] || [ -e "$T/t.png" ]; then

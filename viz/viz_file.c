@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -322,4 +323,15 @@ out:
 	free(buf);
 	close(fd);
 	return r;
+}
+
+int viz_file_is_run(const char *path)
+{
+	uint8_t head[sizeof magic];
+	FILE *f = fopen(path, "rb");
+	size_t n = f ? fread(head, 1, sizeof head, f) : 0;
+
+	if (f)
+		fclose(f);
+	return n == sizeof head && memcmp(head, magic, sizeof magic) == 0;
 }

@@ -79,6 +79,10 @@ int viz_file_save(const char *path, const struct viz_run *runs, int nruns, char 
 /* Reads a run file: 0, or -1 with err = "PATH: ..." (the decoder's
  * messages, or why the file cannot be read: missing, a directory, not a
  * regular file). */
+/* 1 if the file at path begins like a run file (its magic), else 0: what
+ * `view PATH` uses to tell a saved run from a scenario. */
+int viz_file_is_run(const char *path);
+
 int viz_file_load(const char *path, struct viz_run *runs, int max, int *nruns, char *err,
 		  size_t errlen);
 

@@ -1,0 +1,128 @@
+/* `asynclab view SCENARIO|FILE`: the timelines of a saved run (a run file,
+ * told by its magic), or of a scenario simulated first.  With --png or
+ * --trace it exports instead of opening the window, so a saved run can be
+ * drawn or sent to Perfetto again. */
+#include "app/cmd_view.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "app/outputs.h"
+#include "app/scenario.h"
+#include "app/sim_run.h"
+#include "viz/viz_file.h"
+
+/* The scenario simulated, every enabled model (restricted by --models),
+ * with its trace. */
+static int simulate(const struct al_cli *cli, struct viz_run *run)
+{
+	struct al_scenario sc;
+	char err[512];
+
+	if (al_scenario_load_file(cli->scenario, &sc, err, sizeof err) < 0) {
+		/* a file named like a run that is not one is a damaged run, not
+		 * a scenario with a syntax error */
+		size_t n = strlen(cli->scenario);
+		if (n > 6 && strcmp(cli->scenario + n - 6, ".alrun") == 0)
+			fprintf(stderr, "asynclab: view: %s: not an asynclab run file\n",
+				cli->scenario);
+		else
+			fprintf(stderr, "%s\n", err);
+		return 2;
+	}
+	if (cli->seed_set)
+		sc.seed = cli->seed;
+	if (!sc.trace) {
+		fprintf(stderr, "asynclab: view: %s records no trace (trace: false): nothing "
+			"to draw\n", cli->scenario);
+		return 2;
+	}
+	viz_run_describe(run, "sim", &sc, sc.machine.cores);
+	for (int m = 0; m < AL_MODEL_COUNT; m++) {
+		struct viz_model *vm = &run->models[run->nmodels];
+		if (!sc.models[m].enabled || (cli->models && !(cli->models & (1u << m))))
+			continue;
+		if (al_trace_init(&vm->trace, AL_TRACE_RECORD) != 0) {
+			fprintf(stderr, "asynclab: view: out of memory\n");
+			return 1;
+		}
+		int r = sim_run_model_traced(&sc, (enum al_model)m, &vm->report, &vm->trace, err,
+					     sizeof err);
+		if (r != 0 && errno != EDEADLK) {
+			fprintf(stderr, "asynclab: view: %s: %s\n", al_model_name((enum al_model)m),
+				err);
+			al_trace_free(&vm->trace);
+			continue;
+		}
+		vm->report.model = (enum al_model)m;
+		run->nmodels++;
+	}
+	if (run->nmodels == 0) {
+		fprintf(stderr, "asynclab: view: no model to show\n");
+		return 2;
+	}
+	return 0;
+}
+
+/* --models on a saved run: the models it does not name leave. */
+static void keep_models(struct viz_run *run, unsigned models)
+{
+	int k = 0;
+
+	for (int i = 0; i < run->nmodels; i++) {
+		if (models & (1u << run->models[i].report.model))
+			run->models[k++] = run->models[i];
+		else
+			al_trace_free(&run->models[i].trace);
+	}
+	run->nmodels = k;
+}
+
+int al_cmd_view(const struct al_cli *cli)
+{
+	struct viz_run *runs = calloc(VIZ_MAX_RUNS, sizeof *runs);
+	char err[512];
+	int nruns = 0, status;
+
+	if (!runs) {
+		fprintf(stderr, "asynclab: view: out of memory\n");
+		return 1;
+	}
+	if ((status = al_outputs_check(cli)) != 0) {
+		free(runs);
+		return status;
+	}
+	struct stat st;
+	int bad = stat(cli->scenario, &st) != 0 ? errno : 0;
+	const char *why = bad ? strerror(bad)
+		: S_ISDIR(st.st_mode) ? "a directory, not a run file or a scenario"
+		: st.st_size == 0 ? "empty" : NULL;
+	if (why) {
+		fprintf(stderr, "asynclab: view: %s: %s\n", cli->scenario, why);
+		free(runs);
+		return 2;
+	}
+	if (viz_file_is_run(cli->scenario)) {
+		if (viz_file_load(cli->scenario, runs, VIZ_MAX_RUNS, &nruns, err, sizeof err) != 0) {
+			fprintf(stderr, "asynclab: view: %s\n", err);
+			free(runs);
+			return 2;
+		}
+		for (int i = 0; cli->models && i < nruns; i++)
+			keep_models(&runs[i], cli->models);
+		status = 0;
+	} else {
+		nruns = 1;
+		status = simulate(cli, &runs[0]);
+	}
+	if (status == 0)
+		status = cli->png_path || cli->trace_path ? al_run_outputs(cli, runs, nruns)
+							   : al_view_window(cli, runs, nruns);
+	for (int i = 0; i < nruns; i++)
+		viz_run_free(&runs[i]);
+	free(runs);
+	return status;
+}

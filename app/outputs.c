@@ -1,0 +1,83 @@
+/* `run --save / --trace / --png / --view`: the same runs, kept with their
+ * traces, written or shown once the report is out. */
+#include "app/outputs.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "viz/viz_file.h"
+#include "viz/viz_perfetto.h"
+#include "viz/viz_png.h"
+
+/* --png without --size: room for the seven models of the article */
+#define PNG_W 1600
+#define PNG_H 1200
+
+void viz_run_describe(struct viz_run *run, const char *net, const struct al_scenario *sc,
+		      int cores)
+{
+	snprintf(run->net, sizeof run->net, "%s", net);
+	run->sc = *sc;
+	run->cores = cores;
+}
+
+int al_outputs_check(const struct al_cli *cli)
+{
+	if (cli->png_path && cli->size_set &&
+	    (cli->width < VIZ_PNG_MIN_W || cli->height < VIZ_PNG_MIN_H ||
+	     cli->width > VIZ_PNG_MAX || cli->height > VIZ_PNG_MAX)) {
+		fprintf(stderr, "asynclab: --size %dx%d: a PNG is %dx%d to %dx%d pixels\n",
+			cli->width, cli->height, VIZ_PNG_MIN_W, VIZ_PNG_MIN_H, VIZ_PNG_MAX,
+			VIZ_PNG_MAX);
+		return 2;
+	}
+	return 0;
+}
+
+int al_run_outputs(const struct al_cli *cli, const struct viz_run *runs, int nruns)
+{
+	char err[512];
+	int status = 0;
+
+	if (cli->save_path) {
+		if (viz_file_save(cli->save_path, runs, nruns, err, sizeof err) != 0) {
+			fprintf(stderr, "asynclab: --save %s\n", err);
+			status = 1;
+		} else {
+			fprintf(stderr, "asynclab: saved the run to %s (asynclab view %s)\n",
+				cli->save_path, cli->save_path);
+		}
+	}
+	if (cli->trace_path) {
+		if (viz_perfetto_save(cli->trace_path, runs, nruns, err, sizeof err) != 0) {
+			fprintf(stderr, "asynclab: --trace %s\n", err);
+			status = 1;
+		} else {
+			fprintf(stderr, "asynclab: wrote %s (open it in ui.perfetto.dev)\n",
+				cli->trace_path);
+		}
+	}
+	if (cli->png_path) {
+		int w = cli->size_set ? cli->width : PNG_W, h = cli->size_set ? cli->height : PNG_H;
+		/* run --models already chose what ran; view --models chooses
+		 * among what was saved */
+		if (viz_png_write(cli->png_path, runs, nruns, w, h, 0, err, sizeof err) != 0) {
+			fprintf(stderr, "asynclab: --png %s\n", err);
+			status = 1;
+		} else {
+			fprintf(stderr, "asynclab: drew %s (%dx%d)\n", cli->png_path, w, h);
+		}
+	}
+	if (cli->view && status == 0)
+		status = al_view_window(cli, runs, nruns);
+	return status;
+}
+
+int al_view_window(const struct al_cli *cli, const struct viz_run *runs, int nruns)
+{
+	(void)cli;
+	(void)runs;
+	(void)nruns;
+	fprintf(stderr, "asynclab: the timeline window is not yet available in this version\n");
+	return 2;
+}

@@ -1,0 +1,72 @@
+#!/bin/sh
+# Timelines from the command line: --trace writes Chrome Trace Event JSON
+# that tests/check_perfetto.py accepts (sim and real runs); --save writes a
+# run that `view` reopens and exports to the very same JSON and PNG; --png
+# draws a PNG of the asked size; damaged, empty, foreign files are refused
+# with a message and exit 2.
+A=${ASYNCLAB:-./asynclab}
+here=$(cd "$(dirname "$0")" && pwd)
+pass=0
+fail=0
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+check() { # name, condition result
+	if [ "$2" = 0 ]; then pass=$((pass + 1)); echo "ok   $1"; else fail=$((fail + 1)); echo "FAIL $1"; fi
+}
+png_size() { # the width and height in a PNG's IHDR
+	od -An -tu1 -j16 -N8 "$1" | awk '{ printf "%dx%d", $1*16777216+$2*65536+$3*256+$4, $5*16777216+$6*65536+$7*256+$8 }'
+}
+
+# --- the simulator: every model, trace, save and PNG in one run
+"$A" run --trace "$T/sim.json" --save "$T/sim.alrun" --png "$T/sim.png" >/dev/null 2>"$T/err"
+check "run --trace --save --png exits 0" $?
+python3 "$here/check_perfetto.py" "$T/sim.json" >"$T/chk" 2>&1
+check "the sim's --trace file is valid Chrome Trace Event JSON ($(cat "$T/chk"))" $?
+[ "$(png_size "$T/sim.png")" = 1600x1200 ]; check "--png draws 1600x1200 by default" $?
+"$A" run --models sync,asyncio --png "$T/small.png" --size 900x500 >/dev/null 2>&1
+[ "$(png_size "$T/small.png")" = 900x500 ]; check "--size 900x500" $?
+"$A" run --png "$T/bad.png" --size 10x10 >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "320x200" "$T/err" && [ ! -e "$T/bad.png" ]
+check "a size below 320x200 is refused before anything runs" $?
+
+# --- round trip: the saved run, reopened, exports the same bytes
+"$A" view "$T/sim.alrun" --trace "$T/again.json" --png "$T/again.png" >/dev/null 2>&1
+check "view FILE --trace --png exits 0" $?
+cmp -s "$T/sim.json" "$T/again.json"; check "view FILE exports the very JSON run --trace wrote" $?
+cmp -s "$T/sim.png" "$T/again.png"; check "view FILE draws the very PNG run --png drew" $?
+"$A" view "$T/sim.alrun" --models asyncio --trace "$T/one.json" >/dev/null 2>&1 &&
+	grep -q '"sim · asyncio"' "$T/one.json" && ! grep -q '"sim · sync"' "$T/one.json"
+check "view FILE --models keeps only the models named" $?
+"$A" view scenarios/seed.yaml --models sync --trace "$T/scn.json" >/dev/null 2>&1 &&
+	python3 "$here/check_perfetto.py" "$T/scn.json" >/dev/null
+check "view SCENARIO simulates it first" $?
+
+# --- a real run's trace, and sim next to real in one file
+"$A" run --net both --models sync,thread,asyncio --trace "$T/both.json" --save "$T/both.alrun" \
+	>/dev/null 2>&1
+check "run --net both --trace --save exits 0" $?
+python3 "$here/check_perfetto.py" "$T/both.json" >/dev/null 2>&1 &&
+	grep -q '"real · thread"' "$T/both.json" && grep -q '"sim · thread"' "$T/both.json"
+check "the sim and the real run in one valid trace" $?
+"$A" view "$T/both.alrun" --trace "$T/both2.json" >/dev/null 2>&1 && cmp -s "$T/both.json" "$T/both2.json"
+check "a saved sim + real run reopens whole" $?
+
+# --- bad files: a message, exit 2, never a crash
+size=$(wc -c <"$T/sim.alrun")
+head -c $((size / 2)) "$T/sim.alrun" >"$T/cut.alrun"
+"$A" view "$T/cut.alrun" --trace "$T/x.json" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "truncated" "$T/err"; check "a truncated run file: 'truncated', exit 2" $?
+cp "$T/sim.alrun" "$T/flip.alrun"
+printf 'X' | dd of="$T/flip.alrun" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+"$A" view "$T/flip.alrun" --trace "$T/x.json" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "corrupt" "$T/err"; check "a corrupt run file: 'corrupt', exit 2" $?
+: >"$T/empty.alrun"
+"$A" view "$T/empty.alrun" --trace "$T/x.json" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "empty" "$T/err"; check "an empty file: 'empty', exit 2" $?
+cp "$T/sim.png" "$T/foreign.alrun"
+"$A" view "$T/foreign.alrun" --trace "$T/x.json" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "not an asynclab run file" "$T/err"; check "a foreign file: 'not an asynclab run file', exit 2" $?
+[ ! -e "$T/x.json" ]; check "a refused file writes nothing" $?
+
+echo "timelines: $pass passed, $fail failed"
+[ $fail -eq 0 ]
