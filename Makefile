@@ -163,8 +163,9 @@ fuzz: $(B)/fuzz/fuzz_scenario
 		-dict=tests/fuzz_scenario.dict $(B)/fuzz/corpus scenarios tests/scenarios/bad
 
 # --- run and install
+# the report, and the timelines of the same run as a PNG
 run: asynclab
-	./asynclab run
+	./asynclab run --png $(B)/run.png
 
 install: asynclab
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/asynclab/scenarios
