@@ -1,17 +1,13 @@
 /* The real os: sockets, spin, threads, processes, locks, timers.  The
  * selector is in net_sel.c.  See net_os.h. */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -34,6 +30,11 @@ struct net_thread *net_me(struct net_os *n)
 	return current ? current : &n->main;
 }
 
+void net_set_current(struct net_thread *t)
+{
+	current = t;
+}
+
 int64_t net_finish(struct al_future *wait, int64_t r)
 {
 	if (!wait)
@@ -53,94 +54,6 @@ int64_t net_sys(struct net_os *n, int64_t r)
 int64_t net_now(struct al_os *os)
 {
 	return net_mono_ns() - NET(os)->t0;
-}
-
-/* --- the trace (net_trace.h): the same lanes and states as the simulator
- * records, at real times */
-
-struct al_task *net_task(struct net_os *n)
-{
-	struct net_thread *th = net_me(n);
-
-	/* the caller's thread runs the loop it gave net_os_init */
-	return (th == &n->main ? n->os.loop : &th->loop)->current;
-}
-
-uint32_t net_task_lane(struct net_os *n)
-{
-	struct net_thread *th = net_me(n);
-	struct al_task *t = net_task(n);
-
-	if (!n->log || !t)
-		return 0;
-	if (t->lane == 0)
-		t->lane = net_trace_lane(n->log, net_now(&n->os), AL_LANE_TASK, th->lane,
-					 t->name ? t->name : "task",
-					 __atomic_add_fetch(&n->counts->tasks, 1, __ATOMIC_RELAXED));
-	return t->lane;
-}
-
-void net_trace_block(struct net_os *n, enum al_state st)
-{
-	if (!n->log)
-		return;
-	uint32_t task = net_task_lane(n);        /* made before now: it comes first */
-	int64_t now = net_now(&n->os);
-	net_trace_state(n->log, now, task, st, 0);
-	net_trace_state(n->log, now, net_me(n)->lane, st == AL_ST_SPIN ? AL_ST_SPIN : AL_ST_WAIT, 0);
-}
-
-void net_trace_run(struct net_os *n, int64_t bytes)
-{
-	if (!n->log)
-		return;
-	uint32_t task = net_task_lane(n);
-	int64_t now = net_now(&n->os);
-	net_trace_state(n->log, now, task, AL_ST_RUNNING, bytes);
-	net_trace_state(n->log, now, net_me(n)->lane, AL_ST_RUNNING, 0);
-}
-
-/* The calling task moved bytes without blocking: running, if it has a lane
- * already (a task that never waited on anything needs none). */
-void net_running(struct net_os *n, int64_t bytes)
-{
-	struct al_task *t = net_task(n);
-
-	if (n->log && t && t->lane)
-		net_trace_state(n->log, net_now(&n->os), t->lane, AL_ST_RUNNING, bytes);
-}
-
-static void net_task_end(struct al_os *os, struct al_task *t)
-{
-	struct net_os *n = NET(os);
-
-	net_trace_state(n->log, net_now(os), t->lane, AL_ST_DONE, 0);
-}
-
-static void count_open(struct net_os *n, int delta)
-{
-	int64_t open = __atomic_add_fetch(&n->counts->open, delta, __ATOMIC_RELAXED);
-
-	if (n->log)
-		net_trace_counter(n->log, net_now(&n->os), AL_CTR_SOCKETS, open);
-}
-
-void net_os_trace(struct net_os *n, struct net_trace *log, const char *label)
-{
-	int64_t now = net_now(&n->os);
-
-	n->log = log;
-	n->main.proc_lane = net_trace_lane(log, now, AL_LANE_PROCESS, 0, label, 0);
-	n->main.lane = net_trace_lane(log, now, AL_LANE_THREAD, n->main.proc_lane, label, 0);
-	net_trace_state(log, now, n->main.lane, AL_ST_RUNNING, 0);
-}
-
-void net_os_trace_end(struct net_os *n)
-{
-	int64_t now = net_now(&n->os);
-
-	net_trace_state(n->log, now, n->main.lane, AL_ST_DONE, 0);
-	net_trace_state(n->log, now, n->main.proc_lane, AL_ST_DONE, 0);
 }
 
 struct event_base *net_base(struct net_thread *t, int poller)
@@ -275,7 +188,7 @@ static int64_t net_socket(struct al_os *os, int nonblocking)
 	int64_t t = os->sc->workload.timeout_ns, now = net_now(os);
 	*k = (struct net_fd){.deadline = t <= 0 ? 0 : t > INT64_MAX - now ? INT64_MAX : now + t,
 			     .sock = 1};
-	count_open(n, 1);
+	net_count_open(n, 1);
 	return fd;
 }
 
@@ -399,7 +312,7 @@ static int64_t net_close(struct al_os *os, int fd)
 	if (k) {
 		net_sel_forget(n, fd);
 		if (k->sock)
-			count_open(n, -1);
+			net_count_open(n, -1);
 		k->deadline = 0;
 		k->expired = 0;
 		k->sock = 0;
@@ -436,177 +349,6 @@ static int64_t net_spin(struct al_os *os, int fd, unsigned events, struct al_fut
 	}
 	net_trace_run(n, 0);
 	return net_finish(wait, futile);
-}
-
-/* --- threads and processes */
-
-static void thread_end(struct net_thread *t)
-{
-	if (t->base)
-		event_base_free(t->base);
-	t->base = NULL;
-}
-
-/* A spawned thread's or process's life: its task on its own loop, and in
- * the trace. */
-static void run_spawned(struct net_thread *t)
-{
-	struct net_os *n = NET(t->loop.os);
-
-	current = t;
-	net_trace_state(n->log, net_now(&n->os), t->lane, AL_ST_RUNNING, 0);
-	al_task_start(t->task, &t->loop, t->fn, t->frame, t->name);
-	al_loop_run(&t->loop);
-	net_trace_state(n->log, net_now(&n->os), t->lane, AL_ST_DONE, 0);
-	thread_end(t);
-}
-
-static void *thread_main(void *arg)
-{
-	run_spawned(arg);
-	return NULL;
-}
-
-/* A new thread (or process) runs task on a loop of its own. */
-static int64_t net_spawn(struct al_os *os, enum al_spawn_kind kind, struct al_task *task,
-			 al_coro_fn fn, void *frame, const char *name)
-{
-	struct net_os *n = NET(os);
-	struct net_thread *t;
-
-	if (n->nspawned == n->spawned_cap) {
-		int cap = n->spawned_cap ? 2 * n->spawned_cap : 64;
-		struct net_thread **p = realloc(n->spawned, (size_t)cap * sizeof *p);
-		if (!p)
-			return -ENOMEM;
-		n->spawned = p;
-		n->spawned_cap = cap;
-	}
-	t = calloc(1, sizeof *t);
-	if (!t)
-		return -ENOMEM;
-	al_loop_init(&t->loop, os);
-	t->task = task;
-	t->fn = fn;
-	t->frame = frame;
-	t->name = name;
-	net_count(&n->counts->syscalls);
-	/* lanes as the simulator's: a process and its thread, or a thread of
-	 * the caller's process, being created from now (made before the thread
-	 * runs; a creation that fails ends them at once) */
-	int64_t now = net_now(os);
-	struct net_thread *me = net_me(n);
-	t->proc_lane = kind == AL_SPAWN_PROCESS
-		? net_trace_lane(n->log, now, AL_LANE_PROCESS, 0, name, (uint32_t)n->nspawned + 1)
-		: me->proc_lane;
-	t->lane = net_trace_lane(n->log, now, AL_LANE_THREAD, t->proc_lane, name,
-				 (uint32_t)n->nspawned + 1);
-	net_trace_state(n->log, now, t->lane, AL_ST_CREATE, 0);
-	if (kind == AL_SPAWN_PROCESS) {
-		fflush(NULL);
-		pid_t parent = getpid();
-		pid_t pid = fork();
-		if (pid < 0) {
-			int e = errno;
-			net_trace_state(n->log, net_now(os), t->lane, AL_ST_DONE, 0);
-			net_trace_state(n->log, net_now(os), t->proc_lane, AL_ST_DONE, 0);
-			free(t);
-			return -e;
-		}
-		if (pid == 0) {
-			/* a worker dies with the model's process, however it dies */
-			if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
-				_exit(1);
-			run_spawned(t);
-			net_trace_state(n->log, net_now(os), t->proc_lane, AL_ST_DONE, 0);
-			_exit(0);
-		}
-		t->pid = pid;
-	} else {
-		int e = pthread_create(&t->tid, NULL, thread_main, t);
-		if (e) {
-			net_trace_state(n->log, net_now(os), t->lane, AL_ST_DONE, 0);
-			free(t);
-			return -e;
-		}
-	}
-	n->spawned[n->nspawned] = t;
-	return n->nspawned++;
-}
-
-static void reap(struct net_os *n, struct net_thread *t)
-{
-	struct rusage ru;
-
-	if (t->pid) {
-		while (wait4(t->pid, NULL, 0, &ru) < 0)
-			if (errno != EINTR)
-				goto out;
-		__atomic_fetch_add(&n->counts->worker_rss, (int64_t)ru.ru_maxrss * 1024,
-				   __ATOMIC_RELAXED);
-	} else {
-		pthread_join(t->tid, NULL);
-	}
-out:
-	t->joined = 1;
-}
-
-static int64_t net_join(struct al_os *os, int64_t id, struct al_future *wait)
-{
-	struct net_os *n = NET(os);
-	struct net_thread *t = id >= 0 && id < n->nspawned ? n->spawned[id] : NULL;
-
-	if (!t || t->joined)
-		return net_finish(wait, -ESRCH);
-	net_count(&n->counts->syscalls);
-	net_trace_block(n, AL_ST_WAIT);
-	reap(n, t);
-	net_trace_run(n, 0);
-	return net_finish(wait, 0);
-}
-
-static int64_t net_pipe(struct al_os *os, int fds[2])
-{
-	struct net_os *n = NET(os);
-	int64_t r = net_sys(n, pipe2(fds, O_CLOEXEC));
-
-	for (int i = 0; r == 0 && i < 2; i++)
-		if (net_fd_of(n, fds[i]))
-			n->fds[fds[i]] = (struct net_fd){0};
-	return r;
-}
-
-static int64_t net_lock_open(struct al_os *os)
-{
-	struct net_os *n = NET(os);
-
-	if (n->nlocks == NET_MAX_LOCKS)
-		return -ENOMEM;
-	pthread_mutex_init(&n->locks[n->nlocks], NULL);
-	return n->nlocks++;
-}
-
-static int64_t net_lock(struct al_os *os, int64_t lk, struct al_future *wait)
-{
-	struct net_os *n = NET(os);
-
-	if (lk < 0 || lk >= n->nlocks)
-		return net_finish(wait, -EINVAL);
-	if (pthread_mutex_trylock(&n->locks[lk]) != 0) {   /* taken: we wait */
-		net_trace_block(n, AL_ST_WAIT);
-		pthread_mutex_lock(&n->locks[lk]);
-		net_trace_run(n, 0);
-	}
-	return net_finish(wait, 0);
-}
-
-static int64_t net_unlock(struct al_os *os, int64_t lk)
-{
-	struct net_os *n = NET(os);
-
-	if (lk < 0 || lk >= n->nlocks)
-		return -EINVAL;
-	return -pthread_mutex_unlock(&n->locks[lk]);
 }
 
 /* The real crawler's work on a page is what it really does (checking it);
@@ -654,7 +396,7 @@ void net_os_free(struct net_os *n)
 {
 	for (int i = 0; i < n->nspawned; i++) {
 		if (!n->spawned[i]->joined)
-			reap(n, n->spawned[i]);
+			net_reap(n, n->spawned[i]);
 		free(n->spawned[i]);
 	}
 	free(n->spawned);
@@ -669,7 +411,7 @@ void net_os_free(struct net_os *n)
 	for (int fd = 0; n->fds && fd < n->nfd; fd++)
 		if (n->fds[fd].ev && event_get_base(n->fds[fd].ev) == n->main.base)
 			net_sel_forget(n, fd);
-	thread_end(&n->main);
+	net_thread_end(&n->main);
 	for (int i = 0; i < n->nlocks; i++)
 		pthread_mutex_destroy(&n->locks[i]);
 	n->nlocks = 0;

@@ -62,6 +62,24 @@ uint32_t net_task_lane(struct net_os *n);
 struct al_task *net_task(struct net_os *n);
 void net_running(struct net_os *n, int64_t bytes);
 
+/* The calling thread is t from now on (a spawned thread or process). */
+void net_set_current(struct net_thread *t);
+/* Sockets open changed by delta (the trace's counter). */
+void net_count_open(struct net_os *n, int delta);
+void net_task_end(struct al_os *os, struct al_task *t);
+
+/* net_proc.c: the ops of threads, processes, pipes and locks, and what
+ * net_os_free needs of them. */
+int64_t net_spawn(struct al_os *os, enum al_spawn_kind kind, struct al_task *task,
+		  al_coro_fn fn, void *frame, const char *name);
+int64_t net_join(struct al_os *os, int64_t id, struct al_future *wait);
+int64_t net_pipe(struct al_os *os, int fds[2]);
+int64_t net_lock_open(struct al_os *os);
+int64_t net_lock(struct al_os *os, int64_t lk, struct al_future *wait);
+int64_t net_unlock(struct al_os *os, int64_t lk);
+void net_thread_end(struct net_thread *t);
+void net_reap(struct net_os *n, struct net_thread *t);
+
 int64_t net_sel_open(struct al_os *os, enum al_poller kind);
 int64_t net_sel_ctl(struct al_os *os, int sel, int fd, unsigned events, void *data);
 int64_t net_sel_wait(struct al_os *os, int sel, struct al_sel_event *out, int max,

@@ -1,0 +1,186 @@
+/* The real os's threads and processes, pipes and locks: spawn() is a real
+ * pthread or fork running its task on a loop of its own; join waits for
+ * it; locks are pthread mutexes; pipes are pipes. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "net/net_os_int.h"
+#include "net/net_trace.h"
+
+void net_thread_end(struct net_thread *t)
+{
+	if (t->base)
+		event_base_free(t->base);
+	t->base = NULL;
+}
+
+/* A spawned thread's or process's life: its task on its own loop, and in
+ * the trace. */
+static void run_spawned(struct net_thread *t)
+{
+	struct net_os *n = NET(t->loop.os);
+
+	net_set_current(t);
+	net_trace_state(n->log, net_now(&n->os), t->lane, AL_ST_RUNNING, 0);
+	al_task_start(t->task, &t->loop, t->fn, t->frame, t->name);
+	al_loop_run(&t->loop);
+	net_trace_state(n->log, net_now(&n->os), t->lane, AL_ST_DONE, 0);
+	net_thread_end(t);
+}
+
+static void *thread_main(void *arg)
+{
+	run_spawned(arg);
+	return NULL;
+}
+
+/* A new thread (or process) runs task on a loop of its own. */
+int64_t net_spawn(struct al_os *os, enum al_spawn_kind kind, struct al_task *task,
+			 al_coro_fn fn, void *frame, const char *name)
+{
+	struct net_os *n = NET(os);
+	struct net_thread *t;
+
+	if (n->nspawned == n->spawned_cap) {
+		int cap = n->spawned_cap ? 2 * n->spawned_cap : 64;
+		struct net_thread **p = realloc(n->spawned, (size_t)cap * sizeof *p);
+		if (!p)
+			return -ENOMEM;
+		n->spawned = p;
+		n->spawned_cap = cap;
+	}
+	t = calloc(1, sizeof *t);
+	if (!t)
+		return -ENOMEM;
+	al_loop_init(&t->loop, os);
+	t->task = task;
+	t->fn = fn;
+	t->frame = frame;
+	t->name = name;
+	net_count(&n->counts->syscalls);
+	/* lanes as the simulator's: a process and its thread, or a thread of
+	 * the caller's process, being created from now (made before the thread
+	 * runs; a creation that fails ends them at once) */
+	int64_t now = net_now(os);
+	struct net_thread *me = net_me(n);
+	t->proc_lane = kind == AL_SPAWN_PROCESS
+		? net_trace_lane(n->log, now, AL_LANE_PROCESS, 0, name, (uint32_t)n->nspawned + 1)
+		: me->proc_lane;
+	t->lane = net_trace_lane(n->log, now, AL_LANE_THREAD, t->proc_lane, name,
+				 (uint32_t)n->nspawned + 1);
+	net_trace_state(n->log, now, t->lane, AL_ST_CREATE, 0);
+	if (kind == AL_SPAWN_PROCESS) {
+		fflush(NULL);
+		pid_t parent = getpid();
+		pid_t pid = fork();
+		if (pid < 0) {
+			int e = errno;
+			net_trace_state(n->log, net_now(os), t->lane, AL_ST_DONE, 0);
+			net_trace_state(n->log, net_now(os), t->proc_lane, AL_ST_DONE, 0);
+			free(t);
+			return -e;
+		}
+		if (pid == 0) {
+			/* a worker dies with the model's process, however it dies */
+			if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+				_exit(1);
+			run_spawned(t);
+			net_trace_state(n->log, net_now(os), t->proc_lane, AL_ST_DONE, 0);
+			_exit(0);
+		}
+		t->pid = pid;
+	} else {
+		int e = pthread_create(&t->tid, NULL, thread_main, t);
+		if (e) {
+			net_trace_state(n->log, net_now(os), t->lane, AL_ST_DONE, 0);
+			free(t);
+			return -e;
+		}
+	}
+	n->spawned[n->nspawned] = t;
+	return n->nspawned++;
+}
+
+void net_reap(struct net_os *n, struct net_thread *t)
+{
+	struct rusage ru;
+
+	if (t->pid) {
+		while (wait4(t->pid, NULL, 0, &ru) < 0)
+			if (errno != EINTR)
+				goto out;
+		__atomic_fetch_add(&n->counts->worker_rss, (int64_t)ru.ru_maxrss * 1024,
+				   __ATOMIC_RELAXED);
+	} else {
+		pthread_join(t->tid, NULL);
+	}
+out:
+	t->joined = 1;
+}
+
+int64_t net_join(struct al_os *os, int64_t id, struct al_future *wait)
+{
+	struct net_os *n = NET(os);
+	struct net_thread *t = id >= 0 && id < n->nspawned ? n->spawned[id] : NULL;
+
+	if (!t || t->joined)
+		return net_finish(wait, -ESRCH);
+	net_count(&n->counts->syscalls);
+	net_trace_block(n, AL_ST_WAIT);
+	net_reap(n, t);
+	net_trace_run(n, 0);
+	return net_finish(wait, 0);
+}
+
+int64_t net_pipe(struct al_os *os, int fds[2])
+{
+	struct net_os *n = NET(os);
+	int64_t r = net_sys(n, pipe2(fds, O_CLOEXEC));
+
+	for (int i = 0; r == 0 && i < 2; i++)
+		if (net_fd_of(n, fds[i]))
+			n->fds[fds[i]] = (struct net_fd){0};
+	return r;
+}
+
+int64_t net_lock_open(struct al_os *os)
+{
+	struct net_os *n = NET(os);
+
+	if (n->nlocks == NET_MAX_LOCKS)
+		return -ENOMEM;
+	pthread_mutex_init(&n->locks[n->nlocks], NULL);
+	return n->nlocks++;
+}
+
+int64_t net_lock(struct al_os *os, int64_t lk, struct al_future *wait)
+{
+	struct net_os *n = NET(os);
+
+	if (lk < 0 || lk >= n->nlocks)
+		return net_finish(wait, -EINVAL);
+	if (pthread_mutex_trylock(&n->locks[lk]) != 0) {   /* taken: we wait */
+		net_trace_block(n, AL_ST_WAIT);
+		pthread_mutex_lock(&n->locks[lk]);
+		net_trace_run(n, 0);
+	}
+	return net_finish(wait, 0);
+}
+
+int64_t net_unlock(struct al_os *os, int64_t lk)
+{
+	struct net_os *n = NET(os);
+
+	if (lk < 0 || lk >= n->nlocks)
+		return -EINVAL;
+	return -pthread_mutex_unlock(&n->locks[lk]);
+}
+
