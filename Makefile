@@ -6,6 +6,7 @@
 #   make bench      build and run the benchmarks (figures and ratios)
 #   make asan       address + undefined sanitizers, then the tests
 #   make fuzz       a bounded libFuzzer run of the scenario loader
+#   make docs       screenshots of the timeline window (docs/img/), under Xvfb
 #   make install    PREFIX=/usr/local
 #
 # Missing Debian packages are installed on first use (scripts/deps.sh); the
@@ -49,7 +50,7 @@ BENCH_SRC := $(wildcard bench/bench_*.c)
 BENCHES  := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 SHTESTS  := $(sort $(wildcard tests/e2e_*.sh))
 
-.PHONY: all run test unit e2e bench asan crossbuild fuzz install clean deps
+.PHONY: all run test unit e2e bench asan crossbuild fuzz install clean deps docs
 # test and bench objects are not intermediates to delete after linking
 .SECONDARY:
 .DEFAULT_GOAL := all
@@ -133,6 +134,11 @@ $(B)/bench/%: $(B)/bench/%.o $(B)/libasynclab.a
 bench: $(BENCHES) $(B)/asynclab
 	$(Q)for b in $(BENCHES); do $$b || exit 1; done
 	$(Q)for b in $(sort $(wildcard bench/bench_*.sh)); do ASYNCLAB=$(B)/asynclab sh $$b || exit 1; done
+
+# --- screenshots of the window for the README, taken by the window itself
+# (F12) under an Xvfb of their own: scripts/shots.sh
+docs: $(B)/tests/viz_window_driver
+	$(Q)VIEWER=$(B)/tests/viz_window_driver sh scripts/shots.sh docs/img
 
 # --- sanitizers: a separate tree, the same tests
 asan:

@@ -39,7 +39,7 @@ static const struct cli_cmd cmds[] = {
 enum opt_id {
 	OPT_MODELS, OPT_NET, OPT_TARGET, OPT_SEED, OPT_JSON, OPT_TRACE,
 	OPT_PNG, OPT_SIZE, OPT_SAVE, OPT_VIEW, OPT_NO_TRACE, OPT_PORT,
-	OPT_OUT, OPT_GHZ
+	OPT_OUT, OPT_GHZ, OPT_SHOT
 };
 
 struct cli_opt {
@@ -60,6 +60,7 @@ static const struct cli_opt opts[] = {
 	{"size", "WxH", OPT_SIZE, CMD(RUN) | CMD(VIEW)},
 	{"save", "FILE", OPT_SAVE, CMD(RUN)},
 	{"view", NULL, OPT_VIEW, CMD(RUN)},
+	{"shot", "FILE.png", OPT_SHOT, CMD(RUN) | CMD(VIEW)},
 	{"no-trace", NULL, OPT_NO_TRACE, CMD(RUN)},
 	{"port", "P", OPT_PORT, CMD(SERVE)},
 	{"out", "FILE", OPT_OUT, CMD(CALIBRATE)},
@@ -309,6 +310,7 @@ static int set_value(struct al_cli *cli, const struct cli_opt *o,
 	case OPT_TRACE: cli->trace_path = v; break;
 	case OPT_PNG: cli->png_path = v; break;
 	case OPT_SAVE: cli->save_path = v; break;
+	case OPT_SHOT: cli->shot_path = v; break;
 	case OPT_OUT: cli->out_path = v; break;
 	default: break;
 	}
@@ -470,14 +472,3 @@ int al_cli_parse(int argc, char *const argv[], struct al_cli *cli,
 	return parse_cmd(c, argc, argv, cli, err, errlen);
 }
 
-const char *al_cli_unavailable(const struct al_cli *cli)
-{
-	switch (cli->cmd) {
-	case AL_CLI_VIEW: return cli->png_path || cli->trace_path ? NULL : "view";
-	case AL_CLI_RUN: break;
-	default: return NULL;
-	}
-	if (cli->view)
-		return "--view";
-	return NULL;
-}

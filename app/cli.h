@@ -46,6 +46,7 @@ struct al_cli {
 	const char *trace_path;      /* --trace */
 	const char *png_path;        /* --png */
 	const char *save_path;       /* --save */
+	const char *shot_path;       /* --shot: F12 in the window writes it */
 	bool size_set;
 	int width, height;           /* --size WxH */
 	bool view;
@@ -63,10 +64,6 @@ struct al_cli {
  * error in its arguments. */
 int al_cli_parse(int argc, char *const argv[], struct al_cli *cli,
 		 char *err, size_t errlen);
-
-/* The name of the first requested feature this version does not have
- * ("--net real", "view", ...), or NULL when everything asked for exists. */
-const char *al_cli_unavailable(const struct al_cli *cli);
 
 /* The command's name as typed ("run"), or NULL for NONE/HELP/VERSION. */
 const char *al_cli_cmd_name(enum al_cli_cmd cmd);

@@ -6,7 +6,7 @@
 
 #include "app/cli.h"
 
-/* Runs cli (cmd AL_CLI_RUN, features checked with al_cli_unavailable) and
+/* Runs cli (cmd AL_CLI_RUN) and
  * prints the report to stdout, messages to stderr.  Returns the exit status:
  * 0 every page ok, 1 a page failed or a model's run errored, 2 bad input
  * (the scenario does not load, --models selects nothing, or only models

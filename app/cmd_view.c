@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "app/outputs.h"
+#include "app/report.h"
 #include "app/scenario.h"
 #include "app/sim_run.h"
 #include "viz/viz_file.h"
@@ -64,6 +65,13 @@ static int simulate(const struct al_cli *cli, struct viz_run *run)
 		fprintf(stderr, "asynclab: view: no model to show\n");
 		return 2;
 	}
+	/* speed-ups as run's report has them */
+	struct al_run_set rs = {.sc = &run->sc, .net = "sim", .nrows = run->nmodels};
+	for (int i = 0; i < run->nmodels; i++)
+		rs.rows[i] = run->models[i].report;
+	al_run_set_speedups(&rs);
+	for (int i = 0; i < run->nmodels; i++)
+		run->models[i].report.speedup = rs.rows[i].speedup;
 	return 0;
 }
 

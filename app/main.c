@@ -70,7 +70,6 @@ int main(int argc, char **argv)
 {
 	struct al_cli cli;
 	char err[512];
-	const char *missing;
 	int status;
 
 	if (argc < 2) {
@@ -85,12 +84,6 @@ int main(int argc, char **argv)
 			fprintf(stderr, "try 'asynclab %s --help'\n", name);
 		else
 			fprintf(stderr, "try 'asynclab --help'\n");
-		return EXIT_BAD_INPUT;
-	}
-	missing = al_cli_unavailable(&cli);
-	if (missing) {
-		fprintf(stderr, "asynclab: %s: not yet available in this version\n",
-			missing);
 		return EXIT_BAD_INPUT;
 	}
 	status = dispatch(&cli);

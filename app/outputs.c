@@ -8,6 +8,7 @@
 #include "viz/viz_file.h"
 #include "viz/viz_perfetto.h"
 #include "viz/viz_png.h"
+#include "viz/viz_window.h"
 
 /* --png without --size: room for the seven models of the article */
 #define PNG_W 1600
@@ -75,9 +76,16 @@ int al_run_outputs(const struct al_cli *cli, const struct viz_run *runs, int nru
 
 int al_view_window(const struct al_cli *cli, const struct viz_run *runs, int nruns)
 {
-	(void)cli;
-	(void)runs;
-	(void)nruns;
-	fprintf(stderr, "asynclab: the timeline window is not yet available in this version\n");
-	return 2;
+	struct viz_window_opts o = {
+		.models = cli->cmd == AL_CLI_VIEW ? cli->models : 0,
+		.w = cli->size_set ? cli->width : 0, .h = cli->size_set ? cli->height : 0,
+		.shot = cli->shot_path,
+	};
+	char err[512];
+
+	if (viz_window_run(runs, nruns, &o, err, sizeof err) != 0) {
+		fprintf(stderr, "asynclab: view: %s\n", err);
+		return 1;
+	}
+	return 0;
 }

@@ -1,11 +1,12 @@
 /* One frame of the timelines (viz_draw.h): the order of the layers and the
  * small parts that need no file of their own (tabs, section headers, the
- * playback cursor, the hovered span's outline).
+ * playback cursor and its status, the hovered span's outline, the
+ * selected lane).
  *
  * Layers go back to front: background, grid, lanes, counters, labels and
- * headers, marks, axes, panels, tooltip, help.  Everything in the plot is
- * clipped to it, so a section scrolled half out of view is cut at the
- * plot's edge and never paints over the tabs or the axis. */
+ * headers, the selection, marks, axes, panels, tooltip, help.  Everything
+ * in the plot is clipped to it, so a section scrolled half out of view is
+ * cut at the plot's edge and never paints over the tabs or the axis. */
 #include "viz/viz_draw_int.h"
 
 #include <errno.h>
@@ -90,7 +91,8 @@ static void draw_marks(struct viz_paint *p, const struct viz_frame *f)
 
 		if (viz_frame_lane_y(f, k->section, k->lane, &y0, &y1) >= 0) {
 			x0 = (int)floor(viz_frame_time_x(f, sp->t0));
-			x1 = (int)ceil(viz_frame_time_x(f, sp->t1));
+			/* during playback, only as much of it as has happened */
+			x1 = (int)ceil(viz_frame_time_x(f, sp->t1 < f->cursor ? sp->t1 : f->cursor));
 			if (x1 - x0 < 3 * t) {            /* keep a tiny span findable */
 				x0 -= t;
 				x1 = x0 + 3 * t;
@@ -107,6 +109,52 @@ static void draw_marks(struct viz_paint *p, const struct viz_frame *f)
 		viz_fill(p->r, viz_rgb_cursor, x, f->plot.y, viz_px(f, 2), f->plot.h);
 	}
 	SDL_RenderSetClipRect(p->r, NULL);
+}
+
+/* The selected lane: a line above and below it across the plot, and its
+ * label on a highlight in the gutter, drawn over the others so that it
+ * reads even where lanes are thinner than text. */
+static void draw_selection(struct viz_paint *p, const struct viz_frame *f)
+{
+	const struct viz_pick *k = &f->view->selected;
+	const struct viz_track *tr;
+	const struct viz_lane *l;
+	int y0, y1, lh = viz_text_h(p, VIZ_F_BOLD), t = viz_px(f, 1), ty, d;
+	SDL_Rect clip = {0, f->plot.y, f->w, f->plot.h};
+	char buf[96];
+
+	if (!k->valid || k->section < 0 || k->section >= f->nsec ||
+	    k->lane >= f->sec[k->section].track->nlanes ||
+	    viz_frame_lane_y(f, k->section, k->lane, &y0, &y1) < 0 ||
+	    y1 <= f->plot.y || y0 >= f->plot.y + f->plot.h)
+		return;
+	tr = f->sec[k->section].track;
+	l = &tr->lanes[k->lane];
+	SDL_RenderSetClipRect(p->r, &clip);
+	viz_fill(p->r, viz_rgb_accent, f->plot.x, y0 - t, f->plot.w, t);
+	viz_fill(p->r, viz_rgb_accent, f->plot.x, y1, f->plot.w, t);
+	lh = lh > 0 ? lh : y1 - y0;
+	ty = (y0 + y1 - lh) / 2;
+	ty = ty + lh > f->plot.y + f->plot.h ? f->plot.y + f->plot.h - lh : ty;
+	ty = ty < f->plot.y ? f->plot.y : ty;
+	viz_fill(p->r, viz_rgb_select, 0, ty, f->gutter.w - viz_px(f, 4), lh);
+	viz_fill(p->r, viz_rgb_accent, 0, ty, viz_px(f, 3), lh);
+	d = l->depth < 8 ? l->depth : 8;
+	viz_layout_lane_label(tr, l, buf, sizeof buf);
+	viz_text(p, VIZ_F_BOLD, viz_px(f, 8 + 12 * d), ty, viz_rgb_text, VIZ_LEFT, buf);
+	SDL_RenderSetClipRect(p->r, NULL);
+}
+
+/* Playback's state and speed, next to the axis's name. */
+static void draw_play_status(struct viz_paint *p, const struct viz_frame *f)
+{
+	const struct viz_view *v = f->view;
+	int x = viz_px(f, 8) + viz_text_w(p, VIZ_F_SMALL, "time") + viz_px(f, 10);
+
+	if (v->cursor == VIZ_NO_CURSOR || v->speed <= 0)
+		return;
+	viz_textf(p, VIZ_F_SMALL, x, f->axis.y + viz_px(f, 5), v->playing ? viz_rgb_cursor :
+		  viz_rgb_dim, VIZ_LEFT, "%s %g× real time", v->playing ? "▶" : "‖", v->speed);
 }
 
 /* The cursor's time, on the axis (over its ticks). */
@@ -163,8 +211,10 @@ int viz_draw(SDL_Renderer *r, struct viz_scene *s, const struct viz_view *v,
 	SDL_RenderSetClipRect(r, NULL);
 	draw_headers(p, &f);
 	viz_draw_labels(p, &f);
+	draw_selection(p, &f);
 	draw_marks(p, &f);
 	viz_draw_axes(p, &f);
+	draw_play_status(p, &f);
 	draw_cursor_label(p, &f);
 	viz_draw_report(p, &f);
 	viz_draw_tooltip(p, &f);

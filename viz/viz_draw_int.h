@@ -43,6 +43,19 @@ struct viz_paint {
 	int ncols;
 	SDL_Texture *band;           /* band pixels, streamed */
 	int band_w, band_h;
+	/* what the band texture holds now: a frame whose bands are the same
+	 * (a hover, a tooltip, a key that changes nothing in the lanes) draws
+	 * them again without blending or uploading a pixel */
+	int band_valid;
+	struct viz_band_key {
+		int64_t t0, t1, cursor;
+		struct viz_rect plot;
+		int n;
+		struct {
+			const struct viz_track *track;
+			int lanes_top, lanes_h, r0, r1;
+		} seg[VIZ_MAX_SECTIONS];
+	} band_key;
 	uint8_t *occ;                /* label placement: rows taken, per plot row */
 	int nocc;
 	struct viz_rects state[AL_ST_COUNT];

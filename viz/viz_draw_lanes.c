@@ -50,6 +50,7 @@ static int ensure_band(struct viz_paint *p, int w, int h)
 		return -1;
 	}
 	SDL_SetTextureBlendMode(p->band, SDL_BLENDMODE_NONE);
+	p->band_valid = 0;
 	return 0;
 }
 
@@ -154,11 +155,17 @@ static void pack_row(uint32_t *restrict row, const float *restrict mr, const flo
 	}
 }
 
-/* Rows [r0, r1) of a band section, into the locked texture rows from
- * `top` on.  Rows are independent, so several of these run at once. */
+/* A worker's share of the frame's band rows: of each band section, the
+ * rows [r0, r1), written into the locked texture whose first row is `top`.
+ * Rows are independent, so several of these run at once. */
+struct band_seg {
+	int si, r0, r1;
+};
+
 struct band_job {
 	const struct viz_frame *f;
-	int si, r0, r1, top;
+	struct band_seg seg[VIZ_MAX_SECTIONS];
+	int nseg, top;
 	uint8_t *tex;
 	int pitch;
 	const float (*weight)[3];
@@ -173,36 +180,59 @@ static int band_rows(void *arg)
 	float br = bg.r + 0.5f, bgc = bg.g + 0.5f, bb = bg.b + 0.5f;
 	int w = f->plot.w;
 
-	for (int y = j->r0; y < j->r1; y++) {
-		uint32_t *row = (uint32_t *)(j->tex + (size_t)(y - j->top) * j->pitch);
-		const float *mr = j->out, *mg = mr + w, *mb = mg + w;
-		uint32_t a, b;
+	for (int k = 0; k < j->nseg; k++)
+		for (int y = j->seg[k].r0; y < j->seg[k].r1; y++) {
+			uint32_t *row = (uint32_t *)(j->tex + (size_t)(y - j->top) * j->pitch);
+			const float *mr = j->out, *mg = mr + w, *mb = mg + w;
+			uint32_t a, b;
 
-		if (viz_frame_row_lanes(f, j->si, y, &a, &b) != 0)
-			a = b = 0;
-		viz_layout_band_mix(f->sec[j->si].track, a, b, f->t0, f->ns_per_px, w, f->cursor,
-				    j->weight, j->out, j->work);
-		pack_row(row, mr, mg, mb, w, br, bgc, bb);
-	}
+			if (viz_frame_row_lanes(f, j->seg[k].si, y, &a, &b) != 0)
+				a = b = 0;
+			viz_layout_band_mix(f->sec[j->seg[k].si].track, a, b, f->t0, f->ns_per_px, w,
+					    f->cursor, j->weight, j->out, j->work);
+			pack_row(row, mr, mg, mb, w, br, bgc, bb);
+		}
 	return 0;
 }
 
-/* A band section: each row's blend costs as much as its lanes' spans (a
- * million in a fitted 10,000-lane trace), so the rows are shared among
- * up to VIZ_WORKERS threads, one per CPU; the picture is the same
- * whatever their number. */
-static int draw_band_rows(struct viz_paint *p, const struct viz_frame *f, int si, int r0, int r1)
+/* Every band section of the frame, segs[0 .. n): each row's blend costs as
+ * much as its lanes' spans (a million in a fitted 10,000-lane trace), so
+ * each section's rows are shared among up to VIZ_WORKERS threads, one per
+ * CPU; the picture is the same whatever their number.  The texture is
+ * locked and uploaded once for all of them: an accelerated renderer would
+ * otherwise flush and wait for the GPU (or llvmpipe) before each section's
+ * upload into the texture the previous one is still drawn from. */
+static int draw_bands(struct viz_paint *p, const struct viz_frame *f, const struct band_seg *segs,
+		      int n)
 {
 	const struct viz_rgb bg = viz_rgb_bg;
 	float weight[AL_ST_COUNT][3];
 	struct band_job job[VIZ_WORKERS];
 	SDL_Thread *th[VIZ_WORKERS] = {NULL};
-	SDL_Rect src, dst;
+	struct viz_band_key key;
+	SDL_Rect src;
 	void *tex;
-	int pitch, n = SDL_GetCPUCount();
+	int pitch, nw = SDL_GetCPUCount(), top = segs[0].r0, bot = segs[n - 1].r1, rows = 0;
 
 	if (ensure_band(p, f->plot.w, f->plot.h) != 0)
 		return -1;
+	memset(&key, 0, sizeof key);         /* compared with memcmp: no stray padding */
+	key.t0 = f->t0;
+	key.t1 = f->t1;
+	key.cursor = f->cursor;
+	key.plot = f->plot;
+	key.n = n;
+	for (int k = 0; k < n; k++) {
+		const struct viz_section *sc = &f->sec[segs[k].si];
+
+		key.seg[k].track = sc->track;
+		key.seg[k].lanes_top = sc->lanes_top;
+		key.seg[k].lanes_h = sc->lanes_h;
+		key.seg[k].r0 = segs[k].r0;
+		key.seg[k].r1 = segs[k].r1;
+	}
+	if (p->band_valid && memcmp(&key, &p->band_key, sizeof key) == 0)
+		goto copy;
 	/* the band mixes each state's colour in by its share, over white */
 	for (int s = 0; s < AL_ST_COUNT; s++) {
 		weight[s][0] = (float)viz_palette[s].rgb.r - bg.r;
@@ -210,36 +240,55 @@ static int draw_band_rows(struct viz_paint *p, const struct viz_frame *f, int si
 		weight[s][2] = (float)viz_palette[s].rgb.b - bg.b;
 	}
 	weight[AL_ST_DONE][0] = weight[AL_ST_DONE][1] = weight[AL_ST_DONE][2] = 0;
-	src = (SDL_Rect){0, r0 - f->plot.y, f->plot.w, r1 - r0};
+	src = (SDL_Rect){0, top - f->plot.y, f->plot.w, bot - top};
 	if (SDL_LockTexture(p->band, &src, &tex, &pitch) != 0)
 		return -1;
-	n = n < 1 ? 1 : n > VIZ_WORKERS ? VIZ_WORKERS : n;
-	if (r1 - r0 < 64)
-		n = 1;
-	for (int i = 0; i < n; i++) {
+	for (int k = 0; k < n; k++)
+		rows += segs[k].r1 - segs[k].r0;
+	nw = nw < 1 ? 1 : nw > VIZ_WORKERS ? VIZ_WORKERS : nw;
+	if (rows < 64)
+		nw = 1;
+	for (int i = 0; i < nw; i++) {
 		job[i] = (struct band_job){
-			.f = f, .si = si, .top = r0, .tex = tex, .pitch = pitch,
-			.r0 = r0 + (r1 - r0) * i / n, .r1 = r0 + (r1 - r0) * (i + 1) / n,
+			.f = f, .nseg = n, .top = top, .tex = tex, .pitch = pitch,
 			.weight = (const float (*)[3])weight,
 			.out = p->scratch[i].out, .work = p->scratch[i].work,
 		};
+		for (int k = 0; k < n; k++) {
+			int r0 = segs[k].r0, h = segs[k].r1 - r0;
+
+			job[i].seg[k] = (struct band_seg){segs[k].si, r0 + h * i / nw,
+							  r0 + h * (i + 1) / nw};
+		}
 		if (i > 0)
 			th[i] = SDL_CreateThread(band_rows, "viz-band", &job[i]);
 	}
 	band_rows(&job[0]);
-	for (int i = 1; i < n; i++) {
+	for (int i = 1; i < nw; i++) {
 		if (th[i])
 			SDL_WaitThread(th[i], NULL);
 		else
 			band_rows(&job[i]);          /* no thread: do it here */
 	}
 	SDL_UnlockTexture(p->band);
-	dst = (SDL_Rect){f->plot.x, r0, f->plot.w, r1 - r0};
-	return SDL_RenderCopy(p->r, p->band, &src, &dst) != 0 ? -1 : 0;
+	p->band_key = key;
+	p->band_valid = 1;
+copy:
+	for (int k = 0; k < n; k++) {
+		SDL_Rect a = {0, segs[k].r0 - f->plot.y, f->plot.w, segs[k].r1 - segs[k].r0};
+		SDL_Rect d = {f->plot.x, segs[k].r0, f->plot.w, segs[k].r1 - segs[k].r0};
+
+		if (SDL_RenderCopy(p->r, p->band, &a, &d) != 0)
+			return -1;
+	}
+	return 0;
 }
 
 int viz_draw_lanes(struct viz_paint *p, const struct viz_frame *f)
 {
+	struct band_seg bands[VIZ_MAX_SECTIONS];
+	int nb = 0;
+
 	if (ensure_scratch(p, f->plot.w) != 0)
 		return -1;
 	for (int i = 0; i < f->nsec; i++) {
@@ -248,13 +297,13 @@ int viz_draw_lanes(struct viz_paint *p, const struct viz_frame *f)
 
 		if (!visible_rows(f, sc, &r0, &r1))
 			continue;
-		if (sc->lanes_h < (int)sc->track->nlanes) {
-			if (draw_band_rows(p, f, i, r0, r1) != 0)
-				return -1;
-		} else if (draw_lane_rows(p, f, i, r0, r1) != 0) {
+		if (sc->lanes_h < (int)sc->track->nlanes)
+			bands[nb++] = (struct band_seg){i, r0, r1};
+		else if (draw_lane_rows(p, f, i, r0, r1) != 0)
 			return -1;
-		}
 	}
+	if (nb > 0 && draw_bands(p, f, bands, nb) != 0)
+		return -1;
 	viz_rects_fill(p->r, &p->misc, viz_rgb_stripe);
 	viz_rects_fill(p->r, &p->life, viz_rgb_dim);
 	for (int s = 0; s < AL_ST_COUNT; s++)
@@ -328,6 +377,7 @@ void viz_draw_counters(struct viz_paint *p, const struct viz_frame *f)
 		for (int k = 0; k < 4; k++) {
 			const struct viz_series *c = &sc->track->ctr[order[k]];
 			char val[32], lab[64];
+			int64_t shown;
 			int lw;
 
 			if (c->n == 0 || c->max <= 0)
@@ -339,10 +389,12 @@ void viz_draw_counters(struct viz_paint *p, const struct viz_frame *f)
 			viz_rects_fill(p->r, &p->misc, order[k] == AL_CTR_SOCKETS ?
 				       lighten(viz_counter_rgb[order[k]], 0.6f) :
 				       viz_counter_rgb[order[k]]);
+			/* the peak; during playback, the value at the cursor */
+			shown = f->cursor == VIZ_NO_CURSOR ? c->max : viz_layout_counter_at(c, f->cursor);
 			if (order[k] == AL_CTR_MEMORY)
-				viz_fmt_bytes(val, sizeof val, (double)c->max);
+				viz_fmt_bytes(val, sizeof val, (double)shown);
 			else
-				viz_fmt_count(val, sizeof val, c->max);
+				viz_fmt_count(val, sizeof val, shown);
 			snprintf(lab, sizeof lab, "%s %s", al_counter_name((enum al_counter)order[k]), val);
 			lw = viz_text_w(p, VIZ_F_SMALL, lab);
 			if (x + lw > f->gutter.w - viz_px(f, 4)) {

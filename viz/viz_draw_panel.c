@@ -11,24 +11,35 @@
 
 #include "viz/viz_fmt.h"
 
+/* In step with viz_window_input.c's key(), wheel() and press(): the
+ * window binds exactly these. */
 const struct viz_key_help viz_keys[] = {
-	{"wheel, + / -", "zoom time around the pointer"},
-	{"drag, arrows", "pan time; scroll lanes"},
+	{"wheel", "zoom time around the pointer"},
 	{"shift+wheel", "lanes taller / thinner"},
+	{"drag", "pan time and scroll the lanes"},
+	{"← / → (shift: more)", "pan time"},
 	{"f", "fit everything in the window"},
-	{"1 … 9, tab", "switch tab (compare, models, sim | real)"},
-	{"j", "jump to a lane"},
-	{"click", "pin the span under the pointer (again: unpin)"},
-	{"space", "play / pause the timeline"},
-	{", / .", "step the playback cursor back / forward"},
-	{"[ / ]", "slower / faster playback"},
-	{"home / end", "cursor to the start / the end"},
+	{"↑ / ↓, pgup / pgdn", "select a lane above / below, scrolled to"},
+	{"home / end", "select the first / the last lane"},
+	{"click a label", "select that lane"},
+	{"enter", "jump to the selected lane: its life, readable lanes"},
+	{"hover", "the span's lane, state, start, duration, bytes"},
+	{"click", "pin the span's details (again: unpin)"},
+	{"space", "play / pause: the cursor sweeps time"},
+	{"+ / -", "play faster / slower"},
+	{". / , (> / <: more)", "step the cursor forward / back"},
+	{"drag on the time axis", "scrub the cursor"},
+	{"backspace", "cursor off: show everything"},
+	{"1 … 9, tab (shift: back)", "switch tab: compare, models, sim | real"},
+	{"click a tab", "switch to it"},
 	{"t", "the CPU time view axis (1 cycle = 1 s)"},
 	{"r", "the report table"},
 	{"l", "the legend"},
 	{"k", "the counters strips"},
+	{"f12", "screenshot (when the viewer was given a file)"},
 	{"?", "this help"},
-	{"q, esc", "quit"},
+	{"esc", "close the help, unpin; else quit"},
+	{"q", "quit"},
 };
 const int viz_nkeys = (int)(sizeof viz_keys / sizeof viz_keys[0]);
 

@@ -89,7 +89,8 @@ void viz_layout_lane_columns(const struct viz_track *tr, const struct viz_lane *
 	if (ncols <= 0)
 		return;
 	memset(out, VIZ_NONE, (size_t)ncols);
-	if (!(ns_per_col > 0))
+	/* a playback cursor left of the window: nothing has happened in it */
+	if (!(ns_per_col > 0) || until <= t0)
 		return;
 	for (size_t i = viz_layout_span_from(tr, l, t0); i < (size_t)l->first + l->n; i++) {
 		const struct viz_span *sp = &tr->spans[i];
@@ -138,7 +139,9 @@ void viz_layout_band_mix(const struct viz_track *tr, uint32_t a, uint32_t b,
 	if (ncols <= 0)
 		return;
 	memset(out, 0, 3 * (size_t)ncols * sizeof *out);
-	if (b <= a || !(ns_per_col > 0))
+	/* until <= t0 (a cursor left of the window) would put spans' ends at
+	 * negative columns, outside part and full */
+	if (b <= a || !(ns_per_col > 0) || until <= t0)
 		return;
 	for (uint32_t i = a; i < b; i++) {
 		const struct viz_lane *l = &tr->lanes[i];

@@ -37,6 +37,8 @@ extern const struct viz_rgb viz_rgb_dim;       /* secondary text, ticks */
 extern const struct viz_rgb viz_rgb_grid;
 extern const struct viz_rgb viz_rgb_cursor;    /* the playback cursor */
 extern const struct viz_rgb viz_rgb_mark;      /* hovered / pinned outline */
+extern const struct viz_rgb viz_rgb_select;    /* the selected lane's highlight */
+extern const struct viz_rgb viz_rgb_accent;    /* and its edge */
 
 /* 0xAARRGGBB, opaque. */
 static inline uint32_t viz_rgb_argb(struct viz_rgb c)

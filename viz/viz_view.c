@@ -197,7 +197,7 @@ void viz_view_init(struct viz_view *v, const struct viz_scene *s)
 	v->lane_h = LANE_MAX;
 	v->tab = VIZ_TAB_COMPARE;
 	v->model = s->ntracks ? s->tracks[0].model : AL_MODEL_SYNC;
-	v->hover.span = v->pinned.span = -1;
+	v->hover.span = v->pinned.span = v->selected.span = -1;
 	v->cursor = VIZ_NO_CURSOR;
 	v->flags = VIZ_SHOW_LEGEND | VIZ_SHOW_COUNTERS;
 }
@@ -321,7 +321,7 @@ void viz_view_set_tab(struct viz_view *v, const struct viz_frame *f, int i)
 	if (v->tab == VIZ_TAB_MODEL)
 		v->model = f->tab[i].model;
 	v->scroll = 0;
-	v->hover.valid = v->pinned.valid = 0;
+	v->hover.valid = v->pinned.valid = v->selected.valid = 0;
 }
 
 double viz_frame_time_x(const struct viz_frame *f, int64_t t)

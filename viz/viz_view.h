@@ -59,6 +59,12 @@ struct viz_view {
 	int64_t cursor;              /* playback: only what happened before it
 	                                shows; VIZ_NO_CURSOR: everything */
 	unsigned flags;              /* VIZ_SHOW_* */
+	/* What only a window sets (zero: nothing drawn, as in a PNG). */
+	struct viz_pick selected;    /* the lane the keyboard moves: highlighted,
+	                                its label drawn whatever the lane height */
+	double speed;                /* playback: virtual ns per wall-clock ns,
+	                                shown by the axis while the cursor is on */
+	int playing;
 };
 
 struct viz_rect {
@@ -120,7 +126,8 @@ void viz_view_pan(struct viz_view *v, const struct viz_frame *f, double dx, doub
 /* Scrolls so that lane `lane` of section `sec` of f is in the plot. */
 void viz_view_show_lane(struct viz_view *v, const struct viz_frame *f, int sec,
 			uint32_t lane);
-/* Switches to tab i of f (0 .. f->ntabs). */
+/* Switches to tab i of f (0 .. f->ntabs): scroll 0, nothing hovered,
+ * pinned or selected (lane indices are the old tab's). */
 void viz_view_set_tab(struct viz_view *v, const struct viz_frame *f, int i);
 /* The tabs a scene offers in run `run`: "compare", one per model, and
  * "sim | real" when there are two runs.  Returns how many (<= VIZ_MAX_TABS). */

@@ -1,0 +1,207 @@
+#!/bin/sh
+# The timeline window, driven for real: an Xvfb of our own on a free
+# display, `asynclab view` on the seed scenario, input synthesised with
+# xdotool (the X server sees it as a real mouse and keyboard), and the
+# window read back with xwd before and after each action: each must change
+# what is drawn.  Then q must end the viewer, status 0, within a few
+# seconds; so must SIGINT; with no display, view must say so and fail; and
+# nothing we started may be left running.
+#
+# ASYNCLAB_VIEW replaces "$ASYNCLAB view" (e.g. tests/viz_window_driver,
+# to try the window without the command).  Skipped, and said so, only when
+# Xvfb, xdotool or xwd is missing: scripts/deps.sh installs them.
+A=${ASYNCLAB:-./asynclab}
+VIEW=${ASYNCLAB_VIEW:-"$A view"}
+pass=0
+fail=0
+
+check() { # name, condition result
+	if [ "$2" = 0 ]; then pass=$((pass + 1)); echo "ok   $1"; else fail=$((fail + 1)); echo "FAIL $1"; fi
+}
+
+for tool in Xvfb xdotool xwd; do
+	if ! command -v $tool >/dev/null 2>&1; then
+		echo "skipped: no $tool (scripts/deps.sh installs xvfb, xdotool, x11-apps)"
+		echo "view: 1 passed, 0 failed (skipped)"
+		exit 0
+	fi
+done
+
+tmp=$(mktemp -d)
+xvfb=""
+viewer=""
+cleanup() {
+	[ -n "$viewer" ] && kill "$viewer" 2>/dev/null
+	[ -n "$xvfb" ] && kill "$xvfb" 2>/dev/null
+	wait 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# Xvfb chooses a free display itself and writes its number when it is up
+Xvfb -displayfd 3 -screen 0 1600x1000x24 -nolisten tcp 3>"$tmp/display" 2>"$tmp/xvfb.log" &
+xvfb=$!
+i=0
+while [ ! -s "$tmp/display" ] && [ $i -lt 100 ] && kill -0 $xvfb 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+[ -s "$tmp/display" ]; check "Xvfb is up on a free display" $?
+DISPLAY=:$(head -n 1 "$tmp/display")
+export DISPLAY
+unset WAYLAND_DISPLAY SDL_VIDEODRIVER
+# no session bus on this display: said plainly, so that libdbus does not
+# try to autolaunch one from inside SDL_Init (and leak when it fails)
+DBUS_SESSION_BUS_ADDRESS=${DBUS_SESSION_BUS_ADDRESS:-disabled:}
+export DBUS_SESSION_BUS_ADDRESS
+# Under the sanitizers: Xlib, which SDL loads with dlopen and unloads in
+# SDL_Quit, leaves a few hundred bytes that LeakSanitizer then finds in an
+# unknown module, so they cannot be suppressed by name: leak checking is
+# off for the viewer (ASan's and UBSan's other checks stay on).
+if [ -n "${ASYNCLAB_SANITIZED:-}" ]; then
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
+	export ASAN_OPTIONS
+fi
+
+capture() { # FILE: a dump of the window
+	xwd -id "$win" -silent >"$1" 2>/dev/null
+}
+# $tmp/base.xwd: the window once it stops changing (drawing is done), as
+# two equal dumps in a row
+settle() {
+	capture "$tmp/base.xwd"
+	j=0
+	while [ $j -lt 50 ]; do
+		sleep 0.1
+		capture "$tmp/now.xwd"
+		cmp -s "$tmp/base.xwd" "$tmp/now.xwd" && return
+		mv "$tmp/now.xwd" "$tmp/base.xwd"
+		j=$((j + 1))
+	done
+}
+# 0 once the window differs from $tmp/base.xwd (within 5 s), else 1
+changed() {
+	j=0
+	while [ $j -lt 50 ]; do
+		sleep 0.1
+		capture "$tmp/now.xwd"
+		cmp -s "$tmp/base.xwd" "$tmp/now.xwd" || return 0
+		j=$((j + 1))
+	done
+	return 1
+}
+# act NAME COMMAND...: the window must change, then settle again
+act() {
+	name=$1
+	shift
+	"$@" >/dev/null 2>&1
+	changed
+	check "$name changes what is drawn" $?
+	settle
+}
+u32() { # big-endian CARD32 at offset $2 of file $1
+	od -An -tu1 -j"$2" -N4 "$1" | awk '{ print $1 * 16777216 + $2 * 65536 + $3 * 256 + $4 }'
+}
+pixel() { # file x y -> the pixel's 4 bytes in hex (32 bits per pixel)
+	off=$(( $(u32 "$1" 0) + $(u32 "$1" 76) * 12 + $3 * $(u32 "$1" 48) + $2 * 4 ))
+	od -An -tx1 -j$off -N4 "$1" | tr -d ' '
+}
+# waits for a window named asynclab of process $1 (10 s); sets win
+find_window() {
+	win=""
+	j=0
+	while [ -z "$win" ] && [ $j -lt 100 ] && kill -0 "$1" 2>/dev/null; do
+		win=$(xdotool search --name '^asynclab' 2>/dev/null | head -n 1)
+		[ -n "$win" ] || sleep 0.1
+		j=$((j + 1))
+	done
+	[ -n "$win" ]
+}
+# 0 if process $1 ends within 5 s with status 0
+exits_cleanly() {
+	j=0
+	while kill -0 "$1" 2>/dev/null && [ $j -lt 50 ]; do sleep 0.1; j=$((j + 1)); done
+	if kill -0 "$1" 2>/dev/null; then return 1; fi
+	wait "$1"
+}
+
+# shellcheck disable=SC2086
+$VIEW scenarios/seed.yaml >"$tmp/view.out" 2>&1 &
+viewer=$!
+find_window $viewer; check "the viewer opens a window" $?
+if [ -n "$win" ]; then
+	# at the screen's corner, so that every pixel of it can be read back
+	xdotool windowmove "$win" 0 0
+	xdotool mousemove --window "$win" 700 400
+	xdotool windowfocus "$win" 2>/dev/null
+	settle
+	[ "$(u32 "$tmp/base.xwd" 16)" -ge 640 ]
+	check "the window is drawn ($(u32 "$tmp/base.xwd" 16) px wide)" $?
+	# idle, the viewer sleeps: under 5 % of a CPU over 2 s (clock ticks)
+	cpu() { awk '{ print $14 + $15 }' /proc/$viewer/stat 2>/dev/null || echo 0; }
+	c0=$(cpu)
+	sleep 2
+	c1=$(cpu)
+	[ $((c1 - c0)) -le $(( $(getconf CLK_TCK) / 10 )) ]
+	check "idle: no busy loop ($((c1 - c0)) ticks of CPU in 2 s)" $?
+	act "zoom (wheel over the lanes)" xdotool click --repeat 3 --delay 50 4
+	act "pan (drag)" sh -c 'xdotool mousedown 1; for k in 1 2 3 4 5; do xdotool mousemove_relative -- -40 0; sleep 0.03; done; xdotool mouseup 1'
+	act "fit (f)" xdotool key f
+	xdotool mousemove --window "$win" 300 12      # the tab bar: no tooltip
+	settle
+	act "hover (a tooltip)" xdotool mousemove --window "$win" 700 400
+	act "playback (space)" sh -c 'xdotool key space; sleep 0.5'
+	xdotool key space                             # pause: a still picture again
+	settle
+	act "step (.)" xdotool key period
+	act "tab switch (2)" xdotool key 2
+	act "tab switch (Tab)" xdotool key Tab
+	act "tab switch (a click on a tab)" xdotool mousemove --window "$win" 420 12 click 1
+	act "help (?)" xdotool key question
+	act "esc closes the help" xdotool key Escape
+	kill -0 $viewer 2>/dev/null; check "esc with the help open does not quit" $?
+	act "the report panel (r)" xdotool key r
+	act "lane selection (Down)" xdotool key Down
+	act "resize" xdotool windowsize "$win" 1560 960
+	[ "$(u32 "$tmp/base.xwd" 16)" = 1560 ] && [ "$(u32 "$tmp/base.xwd" 20)" = 960 ] &&
+		[ "$(pixel "$tmp/base.xwd" 1550 950)" != 00000000 ]
+	check "resize: the whole new area is drawn" $?
+	xdotool key q
+	exits_cleanly $viewer; check "q quits, status 0, within 5 s" $?
+	viewer=""
+fi
+[ -n "$viewer" ] && { kill $viewer 2>/dev/null; viewer=""; }
+
+# SIGINT and SIGTERM are clean quits too.  A shell without job control
+# starts background commands with SIGINT ignored (and SDL then leaves it
+# so, as it should): env gives the viewer the default back, as a
+# terminal's ^C would find it.
+for sig in INT TERM; do
+	# shellcheck disable=SC2086
+	env --default-signal=INT $VIEW scenarios/seed.yaml >/dev/null 2>&1 &
+	viewer=$!
+	find_window $viewer && sleep 0.5 && kill -$sig $viewer
+	exits_cleanly $viewer; check "SIG$sig quits, status 0, within 5 s" $?
+	viewer=""
+done
+
+# no display: an error that says so, not a hang
+# shellcheck disable=SC2086
+env -u DISPLAY $VIEW scenarios/seed.yaml >"$tmp/out" 2>&1 &
+nodisp=$!
+j=0
+while kill -0 $nodisp 2>/dev/null && [ $j -lt 100 ]; do sleep 0.1; j=$((j + 1)); done
+if kill -0 $nodisp 2>/dev/null; then
+	kill $nodisp; wait $nodisp; st=0
+else
+	wait $nodisp; st=$?
+fi
+[ $st -ne 0 ] && grep -q "no display" "$tmp/out"; check "no display: fails and says so" $?
+
+kill $xvfb 2>/dev/null
+wait $xvfb 2>/dev/null
+! kill -0 $xvfb 2>/dev/null; check "no Xvfb left running" $?
+xvfb=""
+left=$(pgrep -f "scenarios/seed.yaml" -P $$ 2>/dev/null | wc -l)
+[ "$left" = 0 ]; check "no viewer left running" $?
+
+echo "view: $pass passed, $fail failed"
+[ $fail -eq 0 ]
