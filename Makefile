@@ -137,8 +137,8 @@ bench: $(BENCHES) $(B)/asynclab
 
 # --- screenshots of the window for the README, taken by the window itself
 # (F12) under an Xvfb of their own: scripts/shots.sh
-docs: $(B)/tests/viz_window_driver
-	$(Q)VIEWER=$(B)/tests/viz_window_driver sh scripts/shots.sh docs/img
+docs: $(B)/asynclab
+	$(Q)ASYNCLAB=$(B)/asynclab sh scripts/shots.sh docs/img
 
 # --- sanitizers: a separate tree, the same tests
 asan:

@@ -1,14 +1,14 @@
 #!/bin/sh
 # `make docs`: screenshots of the timeline window for the README, taken
 # through the window itself.  An Xvfb of our own on a free display; the
-# viewer ($VIEWER: a command taking --shot FILE --size WxH [--net both]
-# [SCENARIO]) opened on a scenario; keys and pointer moves sent with
+# window ($ASYNCLAB view SCENARIO, or run --net both --view) opened with
+# --shot FILE --size WxH; keys and pointer moves sent with
 # xdotool; F12 makes the window write the frame it shows (its own pixels,
 # read back from the renderer) to FILE; each lands in $1 (docs/img) under
 # the name the README uses.  Exit status 1 if any shot is missing.
 set -u
 out=${1:-docs/img}
-: "${VIEWER:?set VIEWER to the viewer command}"
+: "${ASYNCLAB:?set ASYNCLAB to the asynclab binary}"
 for tool in Xvfb xdotool xwd; do
 	command -v $tool >/dev/null 2>&1 || { echo "shots: no $tool (scripts/deps.sh)" >&2; exit 1; }
 done
@@ -47,11 +47,10 @@ settle() {
 	done
 }
 
-# open [--net both] SCENARIO: the viewer, its window at the screen's corner
+# open ARGS...: asynclab ARGS with the window, at the screen's corner
 open() {
 	n=0
-	# shellcheck disable=SC2086
-	$VIEWER --shot "$tmp/shot-%d.png" --size 1440x900 "$@" >"$tmp/viewer.log" 2>&1 &
+	"$ASYNCLAB" "$@" --shot "$tmp/shot-%d.png" --size 1440x900 >"$tmp/viewer.log" 2>&1 &
 	viewer=$!
 	win=""
 	j=0
@@ -85,14 +84,13 @@ close() {
 	xdotool key q
 	wait $viewer
 	viewer=""
-	sed -n 's/^viz_window_driver: /  frames /p' "$tmp/viewer.log"
 }
 
 key() { xdotool key "$@"; }
 at() { xdotool mousemove --window "$win" "$1" "$2"; }
 
 # The seed article's experiment: every model on one time axis, the report.
-open scenarios/seed.yaml
+open view scenarios/seed.yaml
 key r
 snap view-compare
 # The thread pool at 200 ms of a playback, a span's details pinned.
@@ -119,14 +117,14 @@ close
 
 # C10K: 10,000 pages; threads and processes against the event loops,
 # lanes merged into density bands.
-open scenarios/c10k.yaml
+open view scenarios/c10k.yaml
 snap view-c10k
 key 6 End Return
 snap view-c10k-asyncio-lane
 close
 
 # The simulation next to the real run of the same scenario (three models).
-open --net both --models sync,thread,asyncio scenarios/seed.yaml
+open run --net both --models sync,thread,asyncio --view scenarios/seed.yaml
 snap view-sim-real
 close
 

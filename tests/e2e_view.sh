@@ -7,7 +7,7 @@
 # seconds; so must SIGINT; with no display, view must say so and fail; and
 # nothing we started may be left running.
 #
-# ASYNCLAB_VIEW replaces "$ASYNCLAB view" (e.g. tests/viz_window_driver,
+# ASYNCLAB_VIEW replaces "$ASYNCLAB view" (another viewer command,
 # to try the window without the command).  Skipped, and said so, only when
 # Xvfb, xdotool or xwd is missing: scripts/deps.sh installs them.
 A=${ASYNCLAB:-./asynclab}
