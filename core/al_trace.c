@@ -146,7 +146,7 @@ const char *al_state_name(enum al_state st)
 const char *al_counter_name(enum al_counter c)
 {
 	static const char *const names[AL_CTR_COUNT] = {
-		"runnable", "sockets", "memory", "inflight",
+		"runnable", "sockets", "memory",
 	};
 	return (unsigned)c < AL_CTR_COUNT ? names[c] : "?";
 }

@@ -38,7 +38,6 @@ enum al_counter {
 	AL_CTR_RUNNABLE,
 	AL_CTR_SOCKETS,
 	AL_CTR_MEMORY,
-	AL_CTR_INFLIGHT,
 	AL_CTR_COUNT
 };
 

@@ -48,6 +48,16 @@ static void state(struct sim_kernel *k, struct sim_thread *th, int64_t t, enum a
 
 /* --- becoming runnable */
 
+/* The runnable counter: threads in the run queue, waiting for a core or
+ * the GIL.  The queue changes only in engine events, at the engine's now. */
+static void runq_trace(struct sim_kernel *k)
+{
+	if (k->runq_len != k->runq_traced) {
+		k->runq_traced = k->runq_len;
+		al_trace_counter(k->tr, *k->now, AL_CTR_RUNNABLE, k->runq_len);
+	}
+}
+
 static void enqueue(struct sim_kernel *k, struct sim_thread *th)
 {
 	th->next = NULL;
@@ -55,6 +65,7 @@ static void enqueue(struct sim_kernel *k, struct sim_thread *th)
 	k->runq_tail = &th->next;
 	k->runq_len++;
 	k->procs[th->pid].queued++;
+	runq_trace(k);
 }
 
 static void on_ready(void *arg, int64_t now)
@@ -132,6 +143,7 @@ static struct sim_thread *take_runnable(struct sim_kernel *k)
 		th->next = NULL;
 		k->runq_len--;
 		k->procs[th->pid].queued--;
+		runq_trace(k);
 		return th;
 	}
 	return NULL;

@@ -72,6 +72,7 @@ struct sim_kernel {
 	struct sim_core *cores;
 	struct sim_thread *runq, **runq_tail;
 	int64_t runq_len;
+	int64_t runq_traced;         /* the runnable counter's last sample */
 	struct sim_thread **threads;
 	uint32_t nthreads, threads_cap;
 	struct sim_process *procs;

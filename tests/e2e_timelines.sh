@@ -23,6 +23,17 @@ check "run --trace --save --png exits 0" $?
 python3 "$here/check_perfetto.py" "$T/sim.json" >"$T/chk" 2>&1
 check "the sim's --trace file is valid Chrome Trace Event JSON ($(cat "$T/chk"))" $?
 [ "$(png_size "$T/sim.png")" = 1600x1200 ]; check "--png draws 1600x1200 by default" $?
+"$A" run --models thread --trace "$T/gil.json" scenarios/gil-cpu.yaml >/dev/null 2>&1 &&
+	python3 -c '
+import json, sys
+ev = json.load(open(sys.argv[1]))["traceEvents"]
+c = {}
+for e in ev:
+    if e["ph"] == "C":
+        c[e["name"]] = max(c.get(e["name"], 0), *e["args"].values())
+sys.exit(not (c.get("runnable", 0) > 0 and c.get("sockets", 0) == 4 and c.get("memory", 0) > 0))
+' "$T/gil.json"
+check "counters: runnable threads (the GIL queues them), open sockets, memory" $?
 "$A" run --models sync,asyncio --png "$T/small.png" --size 900x500 >/dev/null 2>&1
 [ "$(png_size "$T/small.png")" = 900x500 ]; check "--size 900x500" $?
 "$A" run --png "$T/bad.png" --size 10x10 >/dev/null 2>"$T/err"

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/al_http.h"
@@ -314,6 +315,87 @@ static void test_every_model_runs(void **state)
 	assert_int_equal(errno, ENOSYS);
 }
 
+/* The runnable counter is the run queue: at every instant it equals the
+ * number of lanes in the runnable state (waiting for a core or the GIL),
+ * and CPU-heavy threads on fewer cores than threads do queue. */
+static void sort_by_time(struct al_tr_event *ev, size_t n)
+{
+	/* insertion sort: stable (recording order among equal times), and
+	 * the simulator records only a few events ahead of time */
+	for (size_t i = 1; i < n; i++) {
+		struct al_tr_event e = ev[i];
+		size_t j = i;
+
+		for (; j > 0 && ev[j - 1].t > e.t; j--)
+			ev[j] = ev[j - 1];
+		ev[j] = e;
+	}
+}
+
+static void check_runnable_counter(struct al_scenario *sc, enum al_model m, int64_t want_peak)
+{
+	struct al_trace tr;
+	struct al_report r;
+	char err[512];
+	int64_t peak = 0, counter = 0, samples = 0;
+
+	assert_int_equal(al_trace_init(&tr, AL_TRACE_RECORD), 0);
+	assert_int_equal(sim_run_model_traced(sc, m, &r, &tr, err, sizeof err), 0);
+	assert_int_equal(r.pages_ok, sc->workload.pages);
+	/* sort a copy by time, recording order kept among equal times */
+	struct al_tr_event *ev = malloc(tr.n * sizeof *ev);
+	uint8_t *st = calloc(tr.nlanes, 1);
+	int64_t runnable = 0;
+	assert_non_null(ev);
+	assert_non_null(st);
+	memcpy(ev, tr.ev, tr.n * sizeof *ev);
+	sort_by_time(ev, tr.n);
+	memset(st, AL_ST_DONE, tr.nlanes);
+	for (size_t i = 0; i < tr.n;) {
+		size_t j = i;
+
+		for (; j < tr.n && ev[j].t == ev[i].t; j++) {
+			const struct al_tr_event *e = &ev[j];
+
+			if (e->kind == AL_TR_COUNTER && e->code == AL_CTR_RUNNABLE) {
+				counter = e->value;
+				samples++;
+			} else if (e->kind == AL_TR_STATE && e->lane < tr.nlanes) {
+				runnable += (e->code == AL_ST_RUNNABLE) - (st[e->lane] == AL_ST_RUNNABLE);
+				st[e->lane] = e->code;
+			}
+		}
+		assert_int_equal(counter, runnable);
+		peak = counter > peak ? counter : peak;
+		i = j;
+	}
+	assert_true(samples > 0);
+	assert_int_equal(peak, want_peak);
+	free(ev);
+	free(st);
+	al_trace_free(&tr);
+}
+
+static void test_runnable_counter_is_the_run_queue(void **state)
+{
+	struct al_scenario sc;
+
+	(void)state;
+	/* 8 threads, 8 pages arriving at once, each 10 ms of CPU, one core:
+	 * seven wait while one parses */
+	fixed(&sc, 8, 10 * MS, 0, 1024, 1000000000);
+	sc.machine.cores = 1;
+	sc.machine.costs.parse_ns_per_kib = 10 * MS;
+	sc.models[AL_MODEL_THREAD].workers = 8;
+	sc.models[AL_MODEL_THREAD].gil = false;
+	check_runnable_counter(&sc, AL_MODEL_THREAD, 7);
+	/* two cores: six wait */
+	sc.machine.cores = 2;
+	check_runnable_counter(&sc, AL_MODEL_THREAD, 6);
+	/* one thread, the event loop: nothing ever waits for a core */
+	check_runnable_counter(&sc, AL_MODEL_ASYNCIO, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -327,6 +409,7 @@ int main(void)
 		cmocka_unit_test(test_same_run_same_hash),
 		cmocka_unit_test(test_fd_limit_fails_pages_not_run),
 		cmocka_unit_test(test_every_model_runs),
+		cmocka_unit_test(test_runnable_counter_is_the_run_queue),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

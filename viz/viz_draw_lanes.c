@@ -360,7 +360,7 @@ static void draw_series(struct viz_paint *p, const struct viz_frame *f, const st
 
 void viz_draw_counters(struct viz_paint *p, const struct viz_frame *f)
 {
-	static const int order[] = {AL_CTR_SOCKETS, AL_CTR_INFLIGHT, AL_CTR_RUNNABLE, AL_CTR_MEMORY};
+	static const int order[] = {AL_CTR_SOCKETS, AL_CTR_RUNNABLE, AL_CTR_MEMORY};
 	SDL_Rect plot = {f->plot.x, f->plot.y, f->plot.w, f->plot.h};
 	SDL_Rect gutter = {0, f->plot.y, f->gutter.w - viz_px(f, 4), f->plot.h};
 
@@ -374,7 +374,7 @@ void viz_draw_counters(struct viz_paint *p, const struct viz_frame *f)
 		SDL_RenderSetClipRect(p->r, &plot);
 		viz_fill(p->r, viz_rgb_stripe, f->plot.x, sc->ctr_top, f->plot.w, sc->ctr_h - viz_px(f, 2));
 		y = sc->ctr_top + viz_px(f, 1);
-		for (int k = 0; k < 4; k++) {
+		for (int k = 0; k < (int)(sizeof order / sizeof order[0]); k++) {
 			const struct viz_series *c = &sc->track->ctr[order[k]];
 			char val[32], lab[64];
 			int64_t shown;

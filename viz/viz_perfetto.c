@@ -316,7 +316,7 @@ static void span(struct writer *w, int pid, uint32_t tid, const struct open_span
 
 static void counter(struct writer *w, int pid, uint32_t tid, const struct al_tr_event *e)
 {
-	static const char *const keys[AL_CTR_COUNT] = {"tasks", "open", "bytes", "pages"};
+	static const char *const keys[AL_CTR_COUNT] = {"threads", "open", "bytes"};
 	char line[256], *p = line;
 
 	p = put_s(p, "{\"name\":\"");

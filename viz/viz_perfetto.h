@@ -24,7 +24,7 @@
  * - a state lasts until the lane's next state; done ends the lane, and a
  *   lane that never says done runs to the end of its model;
  * - lane 0's counters as "C" events on the model's process: runnable
- *   {tasks}, sockets {open}, memory {bytes}, inflight {pages};
+ *   {threads}, sockets {open}, memory {bytes};
  * - instants as "i" events on their lane (cat "instant");
  * - ts and dur in microseconds with exactly three decimals, and the exact
  *   nanoseconds in args: {"ns": start, "dur_ns": length, "bytes": n when
