@@ -86,6 +86,9 @@ static void test_spans_and_tree_order(void **state)
 	assert_string_equal(label, "fetch #2");
 	viz_layout_lane_label(tr, &tr->lanes[0], label, sizeof label);
 	assert_string_equal(label, "gen");
+	/* the process's own thread is named by its kind, not a second "gen" */
+	viz_layout_lane_label(tr, &tr->lanes[1], label, sizeof label);
+	assert_string_equal(label, "thread");
 	/* thread: running 0-100, wait 100-end */
 	assert_int_equal(tr->lanes[1].n, 2);
 	assert_int_equal(tr->spans[tr->lanes[1].first + 1].t1, 1000);
@@ -119,6 +122,41 @@ static void test_spans_and_tree_order(void **state)
 	assert_int_equal(s.t_end, 1000);
 	viz_layout_free(&s);
 	viz_run_free(&r);
+}
+
+/* A worker's own thread and task are named by their kind, with their own
+ * ordinal when it is not the worker's; other lanes keep their labels. */
+static void test_worker_lanes_named_by_kind(void **state)
+{
+	struct viz_run r;
+	struct viz_scene s = {0};
+	const struct viz_track *tr;
+	struct al_trace *t;
+	char err[256], label[64];
+	static const char *const want[] = {"pool", "worker #1", "thread", "task #2",
+					   "worker #2", "thread #5", "fetch #7"};
+	uint32_t pool, w1, w2, th;
+
+	(void)state;
+	one_model_run(&r, AL_MODEL_THREAD, 100);
+	t = &r.models[0].trace;
+	pool = al_trace_lane(t, 0, AL_LANE_PROCESS, 0, "pool", 0);
+	w1 = al_trace_lane(t, 0, AL_LANE_PROCESS, pool, "worker", 1);
+	th = al_trace_lane(t, 0, AL_LANE_THREAD, w1, "worker", 1);
+	al_trace_state(t, 0, al_trace_lane(t, 0, AL_LANE_TASK, th, "worker", 2), AL_ST_RUNNING, 0);
+	w2 = al_trace_lane(t, 0, AL_LANE_PROCESS, pool, "worker", 2);
+	th = al_trace_lane(t, 0, AL_LANE_THREAD, w2, "worker", 5);
+	al_trace_state(t, 0, al_trace_lane(t, 0, AL_LANE_TASK, th, "fetch", 7), AL_ST_RUNNING, 0);
+	assert_int_equal(viz_layout_build(&s, &r, 1, err, sizeof err), 0);
+	tr = viz_layout_track(&s, 0, AL_MODEL_THREAD);
+	assert_non_null(tr);
+	assert_int_equal(tr->nlanes, sizeof want / sizeof want[0]);
+	for (uint32_t i = 0; i < tr->nlanes; i++) {
+		viz_layout_lane_label(tr, &tr->lanes[i], label, sizeof label);
+		assert_string_equal(label, want[i]);
+	}
+	viz_layout_free(&s);
+	al_trace_free(t);
 }
 
 static void test_lane_columns_dominant_state(void **state)
@@ -514,6 +552,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_spans_and_tree_order),
+		cmocka_unit_test(test_worker_lanes_named_by_kind),
 		cmocka_unit_test(test_lane_columns_dominant_state),
 		cmocka_unit_test(test_band_shares),
 		cmocka_unit_test(test_labels),

@@ -109,8 +109,20 @@ static void assert_colour(uint32_t got, struct viz_rgb want, const char *what)
 			 viz_rgb_argb(want) & 0xffffff);
 }
 
-/* A lane of track tr: of kind `kind`, labelled `label`, or (parent set) the
- * first lane of that kind whose parent is labelled `parent`. */
+/* A lane's identity in the trace, "name #ordinal" (the drawn label may
+ * say "task #2" for a worker's own task). */
+static void lane_id(const struct viz_track *tr, const struct viz_lane *l, char *buf, size_t len)
+{
+	const struct al_trace *t = &tr->src->trace;
+
+	if (l->ordinal)
+		snprintf(buf, len, "%s #%u", t->names[l->name], (unsigned)l->ordinal);
+	else
+		snprintf(buf, len, "%s", t->names[l->name]);
+}
+
+/* A lane of track tr: of kind `kind`, named `label`, or (parent set) the
+ * first lane of that kind whose parent is named `parent`. */
 static uint32_t find_lane(const struct viz_track *tr, enum al_lane_kind kind, const char *label,
 			  const char *parent)
 {
@@ -124,13 +136,13 @@ static uint32_t find_lane(const struct viz_track *tr, enum al_lane_kind kind, co
 		if (parent) {
 			for (uint32_t k = 0; k < i; k++)
 				if (tr->lanes[k].id == l->parent) {
-					viz_layout_lane_label(tr, &tr->lanes[k], buf, sizeof buf);
+					lane_id(tr, &tr->lanes[k], buf, sizeof buf);
 					if (strcmp(buf, parent) == 0)
 						return i;
 				}
 			continue;
 		}
-		viz_layout_lane_label(tr, l, buf, sizeof buf);
+		lane_id(tr, l, buf, sizeof buf);
 		if (strcmp(buf, label) == 0)
 			return i;
 	}

@@ -325,11 +325,23 @@ const struct viz_track *viz_layout_track(const struct viz_scene *s, int run, enu
 void viz_layout_lane_label(const struct viz_track *tr, const struct viz_lane *l,
 			   char *buf, size_t len)
 {
+	static const char *const kinds[] = {"machine", "process", "thread", "task"};
 	const struct al_trace *t = &tr->src->trace;
 	const char *name = l->name < t->nnames ? t->names[l->name] : "?";
+	const struct al_tr_lane *p = l->parent > 0 && l->parent < t->nlanes ?
+				     &t->lanes[l->parent] : NULL;
 
 	if (l->kind == AL_LANE_MACHINE)
 		name = "machine";
+	/* a worker's own thread, or its thread's task, is named by its kind
+	 * ("worker #1" over "task #2"), not as a second worker */
+	if (p && p->name == l->name && l->kind < 4 && p->kind != l->kind) {
+		name = kinds[l->kind];
+		if (l->ordinal == p->ordinal) {
+			snprintf(buf, len, "%s", name);
+			return;
+		}
+	}
 	if (l->ordinal)
 		snprintf(buf, len, "%s #%u", name, (unsigned)l->ordinal);
 	else
