@@ -5,7 +5,7 @@
 #   make test       build and run every test (unit + end-to-end)
 #   make bench      build and run the benchmarks (figures and ratios)
 #   make asan       address + undefined sanitizers, then the tests
-#   make fuzz       a bounded libFuzzer run of the scenario loader
+#   make fuzz       bounded libFuzzer runs of the scenario loader and the run-file reader
 #   make docs       screenshots of the timeline window (docs/img/), under Xvfb
 #   make install    PREFIX=/usr/local
 #
@@ -163,10 +163,27 @@ $(B)/fuzz/fuzz_scenario: tests/fuzz_scenario.c $(FUZZ_SRC) $(B)/config.mk
 		-fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) \
 		tests/fuzz_scenario.c $(FUZZ_SRC) -o $@ $(LIBS)
 
-fuzz: $(B)/fuzz/fuzz_scenario
-	@mkdir -p $(B)/fuzz/corpus
-	$(Q)$< -max_total_time=$(FUZZ_SECS) -timeout=5 -rss_limit_mb=2048 \
+# the run-file reader, and what the viewer does with what it reads
+FUZZ_VIZ_SRC := $(wildcard core/*.c) $(wildcard viz/*.c)
+$(B)/fuzz/fuzz_viz_file: tests/fuzz_viz_file.c $(FUZZ_VIZ_SRC) $(B)/config.mk
+	@mkdir -p $(@D)
+	$(call say,FUZZCC,$@)
+	$(Q)$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -DAL_VERSION='"$(VERSION)"' -I. -g -O1 \
+		-fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) \
+		tests/fuzz_viz_file.c $(FUZZ_VIZ_SRC) -o $@ $(LIBS)
+
+# a corpus of run files: the seed scenario saved, and a sim + real run
+$(B)/fuzz/runs/seed.alrun: $(B)/asynclab
+	@mkdir -p $(@D)
+	$(Q)$(B)/asynclab run --save $@ >/dev/null
+	$(Q)$(B)/asynclab run --models sync,asyncio --save $(@D)/gil.alrun scenarios/gil-cpu.yaml >/dev/null
+
+fuzz: $(B)/fuzz/fuzz_scenario $(B)/fuzz/fuzz_viz_file $(B)/fuzz/runs/seed.alrun
+	@mkdir -p $(B)/fuzz/corpus $(B)/fuzz/corpus-viz
+	$(Q)$(B)/fuzz/fuzz_scenario -max_total_time=$(FUZZ_SECS) -timeout=5 -rss_limit_mb=2048 \
 		-dict=tests/fuzz_scenario.dict $(B)/fuzz/corpus scenarios tests/scenarios/bad
+	$(Q)SDL_VIDEODRIVER=dummy $(B)/fuzz/fuzz_viz_file -max_total_time=$(FUZZ_SECS) -timeout=10 \
+		-rss_limit_mb=4096 -max_len=65536 $(B)/fuzz/corpus-viz $(B)/fuzz/runs
 
 # --- run and install
 # the report, and the timelines of the same run as a PNG

@@ -133,8 +133,6 @@ static void run_models(struct al_scenario *sc, const struct real_net *rn,
 		if (ok) {
 			r->model = (enum al_model)m;
 			rs->nrows++;
-		} else if (saved == ENOSYS) {
-			rs->unavailable |= 1u << m;
 		} else {
 			fprintf(stderr, "asynclab: run: %s%s: %s\n", rn ? "real: " : "",
 				al_model_name((enum al_model)m), err[0] ? err : strerror(saved));
@@ -207,15 +205,6 @@ static void real_notes(const struct al_scenario *sc)
 	if (sc->machine.profile == AL_PROFILE_PYTHON)
 		fprintf(stderr, "asynclab: run: note: the real runs are C: the scenario's "
 			"python costs (the GIL, parse_per_kib) are the simulator's only\n");
-}
-
-static void print_unavailable(const struct al_run_set *rs)
-{
-	if (!rs->unavailable)
-		return;
-	fprintf(stderr, "asynclab: run: not yet available in this version, skipped: ");
-	al_report_model_list(stderr, rs->unavailable);
-	fputc('\n', stderr);
 }
 
 int al_cmd_run(const struct al_cli *cli, bool bold)
@@ -316,19 +305,10 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 	}
 	sim_run_on_progress(NULL, NULL);
 	if (vsim)
-		viz_run_describe(vsim, "sim", net == AL_CLI_NET_BOTH ? &sim_sc : &sc,
+		al_run_describe(vsim, "sim", net == AL_CLI_NET_BOTH ? &sim_sc : &sc,
 				 (net == AL_CLI_NET_BOTH ? &sim_sc : &sc)->machine.cores);
 	if (real && vreal)
-		viz_run_describe(vreal, "real", &sc, rs.cores);
-	if (rs.nrows == 0 && rs.broken == 0) {
-		unsigned u = rs.unavailable;
-
-		fprintf(stderr, "asynclab: %s ", (u & (u - 1)) ? "models" : "model");
-		al_report_model_list(stderr, rs.unavailable);
-		fprintf(stderr, ": not yet available in this version\n");
-		return 2;
-	}
-	print_unavailable(&rs);
+		al_run_describe(vreal, "real", &sc, rs.cores);
 	if (net == AL_CLI_NET_BOTH) {
 		if (cli->json) {
 			al_report_json_both(stdout, &ss, &rs);

@@ -17,11 +17,13 @@
 #include "viz/viz_file.h"
 
 /* The scenario simulated, every enabled model (restricted by --models),
- * with its trace. */
+ * with its trace: 0, 1 when a model could not run (said, and the others
+ * shown), or 2. */
 static int simulate(const struct al_cli *cli, struct viz_run *run)
 {
 	struct al_scenario sc;
 	char err[512];
+	int broken = 0;
 
 	if (al_scenario_load_file(cli->scenario, &sc, err, sizeof err) < 0) {
 		/* a file named like a run that is not one is a damaged run, not
@@ -41,7 +43,7 @@ static int simulate(const struct al_cli *cli, struct viz_run *run)
 			"to draw\n", cli->scenario);
 		return 2;
 	}
-	viz_run_describe(run, "sim", &sc, sc.machine.cores);
+	al_run_describe(run, "sim", &sc, sc.machine.cores);
 	for (int m = 0; m < AL_MODEL_COUNT; m++) {
 		struct viz_model *vm = &run->models[run->nmodels];
 		if (!sc.models[m].enabled || (cli->models && !(cli->models & (1u << m))))
@@ -56,6 +58,7 @@ static int simulate(const struct al_cli *cli, struct viz_run *run)
 			fprintf(stderr, "asynclab: view: %s: %s\n", al_model_name((enum al_model)m),
 				err);
 			al_trace_free(&vm->trace);
+			broken = 1;
 			continue;
 		}
 		vm->report.model = (enum al_model)m;
@@ -72,15 +75,16 @@ static int simulate(const struct al_cli *cli, struct viz_run *run)
 	al_run_set_speedups(&rs);
 	for (int i = 0; i < run->nmodels; i++)
 		run->models[i].report.speedup = rs.rows[i].speedup;
-	return 0;
+	return broken;
 }
 
 /* --models on a saved run: the models it does not name leave. */
-static void keep_models(struct viz_run *run, unsigned models)
+static void keep_models(struct viz_run *run, unsigned models, unsigned *had)
 {
 	int k = 0;
 
 	for (int i = 0; i < run->nmodels; i++) {
+		*had |= 1u << run->models[i].report.model;
 		if (models & (1u << run->models[i].report.model))
 			run->models[k++] = run->models[i];
 		else
@@ -119,16 +123,36 @@ int al_cmd_view(const struct al_cli *cli)
 			free(runs);
 			return 2;
 		}
-		for (int i = 0; cli->models && i < nruns; i++)
-			keep_models(&runs[i], cli->models);
 		status = 0;
+		if (cli->seed_set) {
+			fprintf(stderr, "asynclab: view: %s: --seed: a saved run keeps the seed it "
+				"ran with (%llu); --seed is for a scenario\n", cli->scenario,
+				(unsigned long long)runs[0].sc.seed);
+			status = 2;
+		}
+		unsigned had = 0;
+		int left = 0;
+		for (int i = 0; cli->models && i < nruns; i++) {
+			keep_models(&runs[i], cli->models, &had);
+			left += runs[i].nmodels;
+		}
+		if (status == 0 && cli->models && left == 0) {
+			fprintf(stderr, "asynclab: view: %s has none of the models asked; it has: ",
+				cli->scenario);
+			al_report_model_list(stderr, had);
+			fputc('\n', stderr);
+			status = 2;
+		}
 	} else {
 		nruns = 1;
 		status = simulate(cli, &runs[0]);
 	}
-	if (status == 0)
-		status = cli->png_path || cli->trace_path ? al_run_outputs(cli, runs, nruns)
-							   : al_view_window(cli, runs, nruns);
+	if (status < 2) {
+		int o = cli->png_path || cli->trace_path ? al_run_outputs(cli, runs, nruns)
+							: al_view_window(cli, runs, nruns);
+		if (o > status)
+			status = o;
+	}
 	for (int i = 0; i < nruns; i++)
 		viz_run_free(&runs[i]);
 	free(runs);

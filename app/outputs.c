@@ -14,8 +14,8 @@
 #define PNG_W 1600
 #define PNG_H 1200
 
-void viz_run_describe(struct viz_run *run, const char *net, const struct al_scenario *sc,
-		      int cores)
+void al_run_describe(struct viz_run *run, const char *net, const struct al_scenario *sc,
+		     int cores)
 {
 	snprintf(run->net, sizeof run->net, "%s", net);
 	run->sc = *sc;
@@ -30,6 +30,14 @@ int al_outputs_check(const struct al_cli *cli)
 		fprintf(stderr, "asynclab: --size %dx%d: a PNG is %dx%d to %dx%d pixels\n",
 			cli->width, cli->height, VIZ_PNG_MIN_W, VIZ_PNG_MIN_H, VIZ_PNG_MAX,
 			VIZ_PNG_MAX);
+		return 2;
+	}
+	/* a window asked for where none can open: said now, not after the run */
+	int window = cli->cmd == AL_CLI_VIEW ? !cli->png_path && !cli->trace_path : cli->view;
+	char err[256];
+	if (window && viz_window_display(err, sizeof err) != 0) {
+		fprintf(stderr, "asynclab: %s: %s\n", cli->cmd == AL_CLI_VIEW ? "view" : "--view",
+			err);
 		return 2;
 	}
 	return 0;

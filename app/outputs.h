@@ -8,19 +8,20 @@
 
 /* Fills run's description: its backend, the scenario as run, the cores of
  * the machine it ran on. */
-void viz_run_describe(struct viz_run *run, const char *net, const struct al_scenario *sc,
-		      int cores);
+void al_run_describe(struct viz_run *run, const char *net, const struct al_scenario *sc,
+		     int cores);
 
 /* Checks what the outputs can check before anything runs (the --png
- * size): 0, or 2 with a message. */
+ * size, a display for the window): 0, or 2 with a message. */
 int al_outputs_check(const struct al_cli *cli);
 
 /* Writes every output cli asks for from runs[0..nruns): 0, or 1 when one
  * could not be written (said on stderr). */
 int al_run_outputs(const struct al_cli *cli, const struct viz_run *runs, int nruns);
 
-/* The timeline window on runs (--view, `view`): returns the exit status
- * (2 with a message when there is no display). */
+/* The timeline window on runs (--view, `view`): returns the exit status,
+ * 0, or 1 with a message when the window could not open or draw (no
+ * display is found earlier, by al_outputs_check). */
 int al_view_window(const struct al_cli *cli, const struct viz_run *runs, int nruns);
 
 #endif

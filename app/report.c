@@ -181,11 +181,6 @@ void al_report_table(FILE *out, const struct al_run_set *rs, bool bold)
 		fputc('\n', out);
 	}
 	failures(out, rs, "");
-	if (rs->unavailable) {
-		fputs("  not yet available in this version: ", out);
-		al_report_model_list(out, rs->unavailable);
-		fputc('\n', out);
-	}
 	if (rs->broken) {
 		fputs("  could not run (see the messages above): ", out);
 		al_report_model_list(out, rs->broken);

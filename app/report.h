@@ -21,7 +21,6 @@ struct al_run_set {
 	int cores;                           /* for CPU busy %; 0: the scenario's */
 	struct al_report rows[AL_MODEL_COUNT];
 	int nrows;
-	unsigned unavailable;                /* bits: models not yet available */
 	unsigned broken;                     /* bits: models whose run errored */
 };
 

@@ -5,7 +5,7 @@ each phase needs; complete events (X) that nest on every (pid, tid), never
 overlapping partly; every async begin (b) closed by its end (e) with the
 same cat, id and tid, later in the file and not earlier in time; thread_name
 and thread_sort_index for every tid, process_name and process_sort_index
-for every pid; ts and dur as numbers with at most three decimals that equal
+for every pid; ts and dur as numbers with exactly three decimals that equal
 args.ns / 1000 and args.dur_ns / 1000 where those are given.
 
     check_perfetto.py FILE.json
@@ -29,15 +29,11 @@ class Number(str):
 
 def micros_to_ns(v):
     """The integer nanoseconds a ts/dur stands for, or None if malformed."""
-    if isinstance(v, bool):
-        return None
-    if isinstance(v, int):
-        return v * 1000
     if isinstance(v, Number):
         if "e" in v.lower():
             return None
         _, _, frac = v.partition(".")
-        if len(frac) > 3:
+        if len(frac) != 3:
             return None
         ns = Decimal(v) * 1000
         return int(ns) if ns == ns.to_integral_value() else None
@@ -190,6 +186,9 @@ def self_test():
     cases = {
         "partial overlap": [x("0.000", "10.000"), x("5.000", "10.000")],
         "four decimals": [x("0.0001", "1.000")],
+        "two decimals": [x("0.00", "1.000")],
+        "an integer dur": [{"name": "running", "cat": "state", "ph": "X", "pid": 1, "tid": 1,
+                            "ts": Number("0.000"), "dur": 1}],
         "ts is not args.ns": [x("1.000", "1.000", ns=999)],
         "b without e": [ab("b", "0.000")],
         "e without b": [ab("e", "0.000")],

@@ -77,7 +77,23 @@ printf 'X' | dd of="$T/flip.alrun" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/n
 cp "$T/sim.png" "$T/foreign.alrun"
 "$A" view "$T/foreign.alrun" --trace "$T/x.json" >/dev/null 2>"$T/err"
 [ $? -eq 2 ] && grep -q "not an asynclab run file" "$T/err"; check "a foreign file: 'not an asynclab run file', exit 2" $?
+head -c 5 "$T/sim.alrun" >"$T/cut5.run"
+"$A" view "$T/cut5.run" --trace "$T/x.json" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "truncated" "$T/err"; check "a file cut inside the magic: 'truncated', exit 2" $?
 [ ! -e "$T/x.json" ]; check "a refused file writes nothing" $?
+
+# --- what a saved run cannot do
+"$A" view "$T/sim.alrun" --seed 5 --png "$T/x.png" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "keeps the seed" "$T/err" && [ ! -e "$T/x.png" ]
+check "view FILE --seed: refused (a saved run keeps its seed), exit 2" $?
+"$A" run --models sync --save "$T/sync.alrun" >/dev/null 2>&1
+"$A" view "$T/sync.alrun" --models asyncio --png "$T/x.png" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "none of the models asked; it has: sync" "$T/err" && [ ! -e "$T/x.png" ]
+check "view FILE --models with none of its models: refused, exit 2" $?
+env -u DISPLAY -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER "$A" run --view --models thread scenarios/c10k.yaml \
+	>"$T/out" 2>"$T/err"
+[ $? -eq 2 ] && grep -q "no display" "$T/err" && [ ! -s "$T/out" ]
+check "run --view with no display: refused before it runs, exit 2" $?
 
 echo "timelines: $pass passed, $fail failed"
 [ $fail -eq 0 ]

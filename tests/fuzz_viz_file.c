@@ -5,26 +5,57 @@
  * a header and checksums made for it -- so that mutations reach the body's
  * parser instead of dying at the checksum.  What decodes must also export
  * (Perfetto JSON, to /dev/null), encode again, and decode again to the
- * same traces.
+ * same traces, and be laid out, fitted, zoomed far in at both ends and
+ * picked at, and drawn headless: what the viewer does with a file.
  *
- * Build and run (from the source tree, a corpus directory optional):
- *   clang -std=c11 -D_GNU_SOURCE -I. -g -O1 -fsanitize=fuzzer,address,undefined \
- *     tests/fuzz_viz_file.c viz/viz_codec.c viz/viz_fields.c viz/viz_file.c \
- *     viz/viz_file_trace.c viz/viz_atomic.c viz/viz_perfetto.c viz/viz_run.c \
- *     core/al_*.c -lm -o fuzz_viz_file && ./fuzz_viz_file -max_total_time=60 CORPUS */
+ * `make fuzz` builds and runs it after the scenario loader's target. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "viz/viz_codec.h"
 #include "viz/viz_file.h"
+#include "viz/viz_layout.h"
 #include "viz/viz_perfetto.h"
+#include "viz/viz_png.h"
+#include "viz/viz_view.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static FILE *null_out;
+static char png[64];
+
+/* The viewer's arithmetic on what was read: fit, zoom in a million times
+ * at the start, the middle and the end, pick across the plot. */
+static void view(const struct viz_run *runs, int n)
+{
+	struct viz_scene s = {0};
+	struct viz_view v;
+	struct viz_frame f;
+	struct viz_pick pick;
+	char err[256];
+
+	if (viz_layout_build(&s, runs, n, err, sizeof err) != 0)
+		return;
+	viz_view_init(&v, &s);
+	for (int at = 0; at < 3; at++) {
+		viz_view_fit(&v, &s, 800, 600, 1);
+		for (int z = 0; z < 6; z++)
+			viz_view_zoom(&v, &s, s.t_end / 2 * at, 10);
+		viz_frame_make(&f, &s, &v, 800, 600, 1);
+		for (int x = 0; x < 800; x += 37)
+			viz_frame_pick(&f, x, 300, &pick);
+		viz_view_pan(&v, &f, 1e9, 1e9);
+	}
+	viz_layout_free(&s);
+	err[0] = '\0';
+	if (viz_png_write(png, runs, n, 320, 200, 0, err, sizeof err) != 0 && !err[0])
+		abort();   /* a failure says why */
+}
 
 static void put64(uint8_t *p, uint64_t v)
 {
@@ -53,6 +84,7 @@ static void decode(const uint8_t *buf, size_t len)
 	}
 	if (viz_perfetto_write(null_out, runs, n) != 0)
 		abort();
+	view(runs, n);
 	/* what was read obeys the writer's rules: it saves and reads back */
 	if (viz_file_encode(runs, n, &enc, &elen, err, sizeof err) != 0)
 		abort();
@@ -77,6 +109,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!null_out && !(null_out = fopen("/dev/null", "w")))
 		abort();
+	if (!png[0]) {
+		char dir[] = "/tmp/fuzz-viz-XXXXXX";
+
+		if (!mkdtemp(dir))
+			abort();
+		snprintf(png, sizeof png, "%s/out.png", dir);
+	}
 	decode(data, size);
 	/* the envelope: a body that starts with a valid header is used as it
 	 * is after it, anything else becomes the body of a one-run file */

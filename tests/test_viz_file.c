@@ -420,6 +420,8 @@ static void sane(const struct viz_run *run)
 		const struct al_trace *tr = &run->models[m].trace;
 
 		assert_true((unsigned)run->models[m].report.model < AL_MODEL_COUNT);
+		assert_true(run->models[m].report.elapsed_ns >= 0 &&
+			    run->models[m].report.elapsed_ns <= VIZ_FILE_T_MAX);
 		assert_true(tr->nlanes >= 1 && tr->nnames >= 2);
 		for (uint32_t l = 1; l < tr->nlanes; l++) {
 			assert_true(tr->lanes[l].parent < l);
@@ -429,6 +431,7 @@ static void sane(const struct viz_run *run)
 			const struct al_tr_event *e = &tr->ev[i];
 
 			assert_true(e->lane < tr->nlanes && e->name < tr->nnames);
+			assert_true(e->t >= 0 && e->t <= VIZ_FILE_T_MAX);
 			assert_true(e->kind != AL_TR_STATE || e->code < AL_ST_COUNT);
 			assert_true(e->kind != AL_TR_COUNTER || e->code < AL_CTR_COUNT);
 		}
@@ -504,6 +507,56 @@ static size_t find(const uint8_t *buf, size_t len, const void *pat, size_t n)
 			return i;
 	fail_msg("pattern not found");
 	return 0;
+}
+
+static size_t put_le64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+	return 8;
+}
+
+/* Times lie in [0, the simulator's horizon]: the writer refuses others,
+ * and so does the reader, checksums or not, so the viewer's time
+ * arithmetic never overflows on a crafted file. */
+static void test_times_out_of_range(void **state)
+{
+	struct viz_run r, out[VIZ_MAX_RUNS];
+	uint8_t *buf, *bad, at_max[10], past[10];
+	size_t len, n, k, badlen;
+	char err[256];
+	void *p;
+	int nout;
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		small_run(&r);
+		al_trace_state(&r.models[0].trace, i ? -1 : VIZ_FILE_T_MAX + 1, 1,
+			       AL_ST_WAIT, 0);
+		assert_int_equal(viz_file_encode(&r, 1, &p, &len, err, sizeof err), -1);
+		assert_non_null(strstr(err, "time out of range"));
+		viz_run_free(&r);
+	}
+	small_run(&r);
+	r.models[0].report.elapsed_ns = INT64_MAX;
+	assert_int_equal(viz_file_encode(&r, 1, &p, &len, err, sizeof err), -1);
+	assert_non_null(strstr(err, "elapsed time out of range"));
+	/* at the horizon: written and read */
+	r.models[0].report.elapsed_ns = VIZ_FILE_T_MAX;
+	al_trace_state(&r.models[0].trace, VIZ_FILE_T_MAX, 1, AL_ST_WAIT, 0);
+	encode(&r, 1, &buf, &len);
+	assert_int_equal(viz_file_decode(buf, len, out, VIZ_MAX_RUNS, &nout, "F", err,
+					 sizeof err), 0);
+	same_run(&r, &out[0]);
+	viz_run_free(&out[0]);
+	/* one past it, resealed: refused */
+	n = put_le64(at_max, VIZ_FILE_T_MAX);
+	k = put_le64(past, (uint64_t)VIZ_FILE_T_MAX + 1);
+	bad = splice(buf, len, find(buf, len, at_max, n), n, past, k, &badlen);
+	refused(bad, badlen, "elapsed time out of range");
+	free(bad);
+	free(buf);
+	viz_run_free(&r);
 }
 
 /* Counts that cannot fit in the bytes left are refused before anything is
@@ -673,6 +726,7 @@ int main(void)
 		cmocka_unit_test(test_other_versions_and_builds),
 		cmocka_unit_test(test_crafted_bodies),
 		cmocka_unit_test(test_impossible_counts),
+		cmocka_unit_test(test_times_out_of_range),
 		cmocka_unit_test(test_foreign_files),
 		cmocka_unit_test(test_failed_saves_leave_nothing),
 		cmocka_unit_test(test_tables_follow_the_structs),

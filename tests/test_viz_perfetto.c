@@ -164,7 +164,7 @@ static void test_default_scenario(void **state)
 		 * after it, before the worker threads (lanes 3-12) */
 		if (m == AL_MODEL_THREAD) {
 			snprintf(want, sizeof want, "\"pid\":%d,\"tid\":%u,\"args\":{\"name\":"
-				 "\"thread #0 / thread / task #1\"}", pid, tid0 + 3);
+				 "\"thread / thread / task #1\"}", pid, tid0 + 3);
 			contains(text, want);
 			snprintf(want, sizeof want, "\"pid\":%d,\"tid\":%u,\"args\":{\"name\":"
 				 "\"worker #1\"}", pid, tid0 + 4);
@@ -175,7 +175,7 @@ static void test_default_scenario(void **state)
 	/* lanes named by label and ordinal, a process's own thread after it */
 	contains(text, "\"args\":{\"name\":\"fetch #1\"}");
 	contains(text, "\"args\":{\"name\":\"worker #3 / thread\"}");
-	contains(text, "\"args\":{\"name\":\"sync #0 / thread / task #1\"}");
+	contains(text, "\"args\":{\"name\":\"sync / thread / task #1\"}");
 	contains(text, "\"name\":\"recv\",\"cat\":\"wait\",\"ph\":\"b\"");
 	contains(text, "\"name\":\"sockets\",\"ph\":\"C\"");
 	free(text);

@@ -101,6 +101,10 @@ int viz_file_encode(const struct viz_run *runs, int nruns, void **buf, size_t *l
 				viz_enc_free(&e);
 				return FAIL("%s: models not in model order", who);
 			}
+			if (vm->report.elapsed_ns < 0 || vm->report.elapsed_ns > VIZ_FILE_T_MAX) {
+				viz_enc_free(&e);
+				return FAIL("%s: elapsed time out of range", who);
+			}
 			viz_fields_put_report(&e, &vm->report);
 			if (viz_file_put_trace(&e, &vm->trace, who, err, errlen) != 0) {
 				viz_enc_free(&e);
@@ -199,6 +203,8 @@ static int get_run(struct viz_dec *d, struct viz_run *run)
 			return -1;
 		if (m > 0 && vm->report.model <= run->models[m - 1].report.model)
 			return viz_dec_fail(d, "models out of order");
+		if (vm->report.elapsed_ns < 0 || vm->report.elapsed_ns > VIZ_FILE_T_MAX)
+			return viz_dec_fail(d, "elapsed time out of range");
 		if (viz_file_get_trace(d, &vm->trace) != 0)
 			return -1;
 		run->nmodels++;
@@ -333,5 +339,6 @@ int viz_file_is_run(const char *path)
 
 	if (f)
 		fclose(f);
-	return n == sizeof head && memcmp(head, magic, sizeof magic) == 0;
+	/* a file cut inside the magic is a run, truncated */
+	return n > 0 && memcmp(head, magic, n) == 0;
 }

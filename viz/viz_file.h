@@ -51,6 +51,10 @@
 /* Interned names per trace (labels and instants: a handful in practice).
  * The bound keeps a crafted file from making the rebuild quadratic. */
 #define VIZ_FILE_MAX_NAMES 256
+/* Times (events, a model's elapsed) lie in [0, VIZ_FILE_T_MAX]: the
+ * simulator's horizon, a quarter of int64's range, so the viewer's time
+ * arithmetic (margins, widths, differences) cannot overflow. */
+#define VIZ_FILE_T_MAX (INT64_MAX / 4)
 
 /* Encodes runs[0..nruns) into *buf (malloc'd, the caller frees it) of *len
  * bytes.  0, or -1 with err = one line saying what cannot be stored (an
@@ -79,8 +83,9 @@ int viz_file_save(const char *path, const struct viz_run *runs, int nruns, char 
 /* Reads a run file: 0, or -1 with err = "PATH: ..." (the decoder's
  * messages, or why the file cannot be read: missing, a directory, not a
  * regular file). */
-/* 1 if the file at path begins like a run file (its magic), else 0: what
- * `view PATH` uses to tell a saved run from a scenario. */
+/* 1 if the file at path begins like a run file (its magic, or the start
+ * of it in a file cut shorter), else 0: what `view PATH` uses to tell a
+ * saved run from a scenario. */
 int viz_file_is_run(const char *path);
 
 int viz_file_load(const char *path, struct viz_run *runs, int max, int *nruns, char *err,

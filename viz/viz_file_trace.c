@@ -25,6 +25,8 @@ static const char *bad_event(const struct al_tr_event *e, uint32_t nlanes, uint3
 {
 	if (e->kind > AL_TR_COUNTER)
 		return "unknown event kind";
+	if (e->t < 0 || e->t > VIZ_FILE_T_MAX)
+		return "event time out of range";
 	if (e->lane >= nlanes)
 		return "event on a lane that does not exist";
 	if (e->name >= nnames)

@@ -215,7 +215,8 @@ static void lane_name(FILE *out, const struct al_trace *tr, uint32_t lane)
 	const struct al_tr_lane *top = &tr->lanes[chain[n - 1]];
 
 	json_chars(out, label(tr, chain[n - 1]), strlen(label(tr, chain[n - 1])));
-	fprintf(out, " #%u", top->ordinal);
+	if (top->ordinal)
+		fprintf(out, " #%u", top->ordinal);
 	for (int i = n - 2; i >= 0; i--) {
 		const struct al_tr_lane *l = &tr->lanes[chain[i]];
 

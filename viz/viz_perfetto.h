@@ -14,7 +14,7 @@
  *   names but not sort indexes, and orders threads by tid); thread_name is
  *   the lane's label and ordinal ("fetch #12"), and a lane that is its
  *   parent's own thread or task is named after it ("worker #3 / thread",
- *   "sync #0 / thread / task #1");
+ *   "sync / thread / task #1");
  * - running, runnable, spin, switch and create as complete events ("X",
  *   cat "state"); they follow one another on their lane, so they never
  *   overlap;

@@ -12,7 +12,9 @@ int64_t viz_model_end(const struct viz_model *m)
 {
 	int64_t end = m->report.elapsed_ns;
 
-	if (m->trace.n > 0 && m->trace.ev[m->trace.n - 1].t > end)
-		end = m->trace.ev[m->trace.n - 1].t;
+	/* the latest event, not the last recorded: a few are recorded ahead */
+	for (size_t i = 0; i < m->trace.n; i++)
+		if (m->trace.ev[i].t > end)
+			end = m->trace.ev[i].t;
 	return end;
 }

@@ -34,7 +34,7 @@ struct viz_run {
 /* Frees every model's trace; the run is then empty (nmodels 0). */
 void viz_run_free(struct viz_run *run);
 
-/* The end of a model's run: its elapsed time, or its last event's time if
+/* The end of a model's run: its elapsed time, or its latest event's time if
  * later (ns). */
 int64_t viz_model_end(const struct viz_model *m);
 

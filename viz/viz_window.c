@@ -273,9 +273,8 @@ static unsigned on_event(struct win *g, const SDL_Event *e)
 		}
 		break;
 	case SDL_RENDER_DEVICE_RESET:        /* every texture is gone */
+	case SDL_RENDER_TARGETS_RESET:       /* their contents may be */
 		viz_draw_release(&g->scene);
-		return VIZ_WOUT_REDRAW;
-	case SDL_RENDER_TARGETS_RESET:
 		return VIZ_WOUT_REDRAW;
 	default:
 		return 0;
@@ -364,6 +363,28 @@ static int open_window(struct win *g, char *err, size_t errlen)
 	return 0;
 }
 
+/* Unless the user named a video driver, only a display will do: SDL would
+ * otherwise fall back to its offscreen driver and open a window nobody
+ * sees, or wait for a display server that is not there.  NULL: the user's
+ * choice; "": none. */
+static const char *video_driver(void)
+{
+	return getenv("SDL_VIDEODRIVER") ? NULL
+	     : getenv("WAYLAND_DISPLAY") ? (getenv("DISPLAY") ? "x11,wayland" : "wayland")
+	     : getenv("DISPLAY") ? "x11" : "";
+}
+
+int viz_window_display(char *err, size_t errlen)
+{
+	const char *driver = video_driver();
+
+	if (driver && !*driver) {
+		snprintf(err, errlen, "no display: set DISPLAY, or use --png");
+		return -1;
+	}
+	return 0;
+}
+
 int viz_window_run(const struct viz_run *runs, int nruns, const struct viz_window_opts *o,
 		   char *err, size_t errlen)
 {
@@ -378,16 +399,9 @@ int viz_window_run(const struct viz_run *runs, int nruns, const struct viz_windo
 		errno = EINVAL;
 		return -1;
 	}
-	/* Unless the user named a video driver, only a display will do: SDL
-	 * would otherwise fall back to its offscreen driver and open a window
-	 * nobody sees, or wait for a display server that is not there. */
-	driver = getenv("SDL_VIDEODRIVER") ? NULL
-	       : getenv("WAYLAND_DISPLAY") ? (getenv("DISPLAY") ? "x11,wayland" : "wayland")
-	       : getenv("DISPLAY") ? "x11" : "";
-	if (driver && !*driver) {
-		snprintf(err, errlen, "no display: set DISPLAY, or use --png");
+	if (viz_window_display(err, errlen) != 0)
 		return -1;
-	}
+	driver = video_driver();
 	g = calloc(1, sizeof *g);
 	if (!g) {
 		snprintf(err, errlen, "window: out of memory");

@@ -54,4 +54,9 @@ struct viz_window_opts {
 int viz_window_run(const struct viz_run *runs, int nruns, const struct viz_window_opts *o,
 		   char *err, size_t errlen);
 
+/* Whether a window could open at all, from the environment alone (a
+ * display named, or a video driver chosen): 0, or -1 with the message
+ * viz_window_run would give.  Cheap: a command asks before it runs. */
+int viz_window_display(char *err, size_t errlen);
+
 #endif
