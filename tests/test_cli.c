@@ -419,7 +419,7 @@ static void test_report(void **state)
 	rs.rows[1].pages_failed = 1;
 	rs.rows[1].failures[AL_CAUSE_TIMEOUT] = 1;
 	rs.rows[1].trace_hash = 2;
-	rs.unavailable = M(THREAD);
+	rs.broken = M(THREAD);
 	/* a speed-up compares the same work: 9 pages are not sync's 10 */
 	al_run_set_speedups(&rs);
 	assert_true(rs.rows[0].speedup == 1.0);
@@ -460,7 +460,7 @@ static void test_report(void **state)
 	assert_non_null(strstr(c1.buf, "1.3×"));
 	assert_non_null(strstr(c1.buf, "9 / 1"));
 	assert_non_null(strstr(c1.buf, "1 timeout"));
-	assert_non_null(strstr(c1.buf, "not yet available in this version: thread"));
+	assert_non_null(strstr(c1.buf, "could not run (see the messages above): thread"));
 	assert_non_null(strstr(c1.buf, "at 2.6 GHz"));
 	free(c1.buf);
 }
