@@ -103,19 +103,20 @@ int al_cmd_view(const struct al_cli *cli)
 		fprintf(stderr, "asynclab: view: out of memory\n");
 		return 1;
 	}
-	if ((status = al_outputs_check(cli)) != 0) {
-		free(runs);
-		return status;
-	}
 	struct stat st;
 	int bad = stat(cli->scenario, &st) != 0 ? errno : 0;
 	const char *why = bad ? strerror(bad)
 		: S_ISDIR(st.st_mode) ? "a directory, not a run file or a scenario"
+		: !S_ISREG(st.st_mode) ? "not a regular file (a run file or a scenario is one)"
 		: st.st_size == 0 ? "empty" : NULL;
 	if (why) {
 		fprintf(stderr, "asynclab: view: %s: %s\n", cli->scenario, why);
 		free(runs);
 		return 2;
+	}
+	if ((status = al_outputs_check(cli)) != 0) {
+		free(runs);
+		return status;
 	}
 	if (viz_file_is_run(cli->scenario)) {
 		if (viz_file_load(cli->scenario, runs, VIZ_MAX_RUNS, &nruns, err, sizeof err) != 0) {

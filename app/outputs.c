@@ -2,9 +2,12 @@
  * traces, written or shown once the report is out. */
 #include "app/outputs.h"
 
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "viz/viz_atomic.h"
 #include "viz/viz_file.h"
 #include "viz/viz_perfetto.h"
 #include "viz/viz_png.h"
@@ -22,6 +25,35 @@ void al_run_describe(struct viz_run *run, const char *net, const struct al_scena
 	run->cores = cores;
 }
 
+/* path made absolute, links resolved, whether the file exists yet or not
+ * (then its directory is resolved): one spelling per file. */
+static void canonical(char *path, size_t len)
+{
+	char buf[PATH_MAX], *slash;
+	const char *base;
+
+	if (realpath(path, buf)) {
+		snprintf(path, len, "%s", buf);
+		return;
+	}
+	slash = strrchr(path, '/');
+	base = slash ? slash + 1 : path;
+	if (slash)
+		*slash = '\0';
+	if (realpath(slash ? (*path ? path : "/") : ".", buf)) {
+		size_t nd = strcmp(buf, "/") == 0 ? 0 : strlen(buf), nb = strlen(base);
+
+		if (nd + 1 + nb < len) {
+			memmove(path + nd + 1, base, nb + 1);   /* base lies in path */
+			memcpy(path, buf, nd);
+			path[nd] = '/';
+			return;
+		}
+	}
+	if (slash)
+		*slash = '/';
+}
+
 int al_outputs_check(const struct al_cli *cli)
 {
 	if (cli->png_path && cli->size_set &&
@@ -31,6 +63,40 @@ int al_outputs_check(const struct al_cli *cli)
 			cli->width, cli->height, VIZ_PNG_MIN_W, VIZ_PNG_MIN_H, VIZ_PNG_MAX,
 			VIZ_PNG_MAX);
 		return 2;
+	}
+	/* every file to write: writable, a regular file or none yet, and each
+	 * its own -- not the run file being viewed, not another output's */
+	const char *out[] = {cli->save_path, cli->trace_path, cli->png_path, cli->shot_path};
+	const char *opt[] = {"--save", "--trace", "--png", "--shot"};
+	char real[4][PATH_MAX], in[PATH_MAX];
+	const char *input = cli->cmd == AL_CLI_VIEW && cli->scenario &&
+			    realpath(cli->scenario, in) ? in : NULL;
+	for (int i = 0; i < 4; i++) {
+		char why[PATH_MAX + 128], first[PATH_MAX];
+		const char *d = out[i] ? strstr(out[i], "%d") : NULL;
+
+		if (!out[i])
+			continue;
+		/* --shot's first screenshot stands for them all */
+		if (d && i == 3 && snprintf(first, sizeof first, "%.*s1%s", (int)(d - out[i]),
+					    out[i], d + 2) < (int)sizeof first)
+			out[i] = first;
+		if (viz_atomic_check(out[i], real[i], sizeof real[i], why, sizeof why) != 0) {
+			fprintf(stderr, "asynclab: %s %s\n", opt[i], why);
+			return 2;
+		}
+		canonical(real[i], sizeof real[i]);
+		if (input && strcmp(real[i], input) == 0) {
+			fprintf(stderr, "asynclab: %s %s: the run being viewed; write elsewhere\n",
+				opt[i], out[i]);
+			return 2;
+		}
+		for (int k = 0; k < i; k++)
+			if (out[k] && strcmp(real[k], real[i]) == 0) {
+				fprintf(stderr, "asynclab: %s and %s both write %s\n", opt[k], opt[i],
+					out[i]);
+				return 2;
+			}
 	}
 	/* a window asked for where none can open: said now, not after the run */
 	int window = cli->cmd == AL_CLI_VIEW ? !cli->png_path && !cli->trace_path : cli->view;

@@ -82,6 +82,29 @@ head -c 5 "$T/sim.alrun" >"$T/cut5.run"
 [ $? -eq 2 ] && grep -q "truncated" "$T/err"; check "a file cut inside the magic: 'truncated', exit 2" $?
 [ ! -e "$T/x.json" ]; check "a refused file writes nothing" $?
 
+# --- where outputs go: checked before the run, never over a device
+mkfifo "$T/fifo"
+"$A" run --models sync --png "$T/fifo" >"$T/out" 2>"$T/err"
+[ $? -eq 2 ] && [ -p "$T/fifo" ] && grep -q "a FIFO, not a file to write" "$T/err" && [ ! -s "$T/out" ]
+check "--png onto a FIFO: refused before the run, the FIFO left alone, exit 2" $?
+"$A" run --models sync --trace "$T/no/such/dir/x.json" >"$T/out" 2>"$T/err"
+[ $? -eq 2 ] && grep -q "cannot create: No such file or directory" "$T/err" && [ ! -s "$T/out" ]
+check "--trace into a missing directory: refused before the run, exit 2" $?
+cp "$T/sim.png" "$T/target.png" && ln -s target.png "$T/link.png"
+"$A" run --models sync --png "$T/link.png" >/dev/null 2>&1
+[ -L "$T/link.png" ] && ! cmp -s "$T/sim.png" "$T/target.png"
+check "--png through a symbolic link: the link stays, the file it names is written" $?
+"$A" run --models sync --save "$T/same" --trace "$T/./same" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "both write" "$T/err" && [ ! -e "$T/same" ]
+check "two outputs to one file: refused, exit 2" $?
+cp "$T/sim.alrun" "$T/keep.alrun"
+"$A" view "$T/keep.alrun" --png "$T/keep.alrun" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "the run being viewed" "$T/err" && cmp -s "$T/sim.alrun" "$T/keep.alrun"
+check "view FILE --png FILE: refused, the run file kept" $?
+
+"$A" view "$T/fifo" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "not a regular file" "$T/err"; check "view FIFO: 'not a regular file', exit 2" $?
+
 # --- what a saved run cannot do
 "$A" view "$T/sim.alrun" --seed 5 --png "$T/x.png" >/dev/null 2>"$T/err"
 [ $? -eq 2 ] && grep -q "keeps the seed" "$T/err" && [ ! -e "$T/x.png" ]

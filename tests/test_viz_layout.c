@@ -18,6 +18,7 @@
 #include <SDL.h>
 #include <SDL_image.h>
 
+#include "viz/viz_draw_int.h"
 #include "viz/viz_fmt.h"
 #include "viz/viz_palette.h"
 #include "viz/viz_png.h"
@@ -157,6 +158,36 @@ static void test_worker_lanes_named_by_kind(void **state)
 	}
 	viz_layout_free(&s);
 	al_trace_free(t);
+}
+
+/* The report panel reads as `asynclab run` prints: CPU busy is a share of
+ * all the cores of the machine the run ran on. */
+static void test_report_cells_as_the_terminal(void **state)
+{
+	struct viz_run r;
+	struct viz_scene s = {0};
+	char err[256], v[VIZ_REPORT_COLS][80];
+
+	(void)state;
+	one_model_run(&r, AL_MODEL_PROCESS, 1000000000);
+	r.cores = 4;
+	r.models[0].report.cpu_busy_ns = 1000000000;   /* one core's worth */
+	r.models[0].report.pages_ok = 40;
+	r.models[0].report.speedup = 3.9;
+	al_trace_state(&r.models[0].trace, 0,
+		       al_trace_lane(&r.models[0].trace, 0, AL_LANE_PROCESS, 0, "p", 0),
+		       AL_ST_RUNNING, 0);
+	assert_int_equal(viz_layout_build(&s, &r, 1, err, sizeof err), 0);
+	viz_report_cells(&s, viz_layout_track(&s, 0, AL_MODEL_PROCESS), v);
+	assert_string_equal(v[0], "process");
+	assert_string_equal(v[2], "3.9×");
+	assert_string_equal(v[3], "40 / 0");
+	assert_string_equal(v[4], "25.0 %");
+	r.cores = 0;                                    /* unknown: no figure */
+	viz_report_cells(&s, viz_layout_track(&s, 0, AL_MODEL_PROCESS), v);
+	assert_string_equal(v[4], "–");
+	viz_layout_free(&s);
+	al_trace_free(&r.models[0].trace);
 }
 
 static void test_lane_columns_dominant_state(void **state)
@@ -553,6 +584,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_spans_and_tree_order),
 		cmocka_unit_test(test_worker_lanes_named_by_kind),
+		cmocka_unit_test(test_report_cells_as_the_terminal),
 		cmocka_unit_test(test_lane_columns_dominant_state),
 		cmocka_unit_test(test_band_shares),
 		cmocka_unit_test(test_labels),

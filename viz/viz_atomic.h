@@ -14,8 +14,16 @@
  * error is a stream error that ferror() will report). */
 typedef int (*viz_atomic_fill_fn)(FILE *out, void *arg);
 
-/* Creates path with fill's output (mode 0666 less the umask).  0, or -1
- * with err = "PATH: what went wrong" (one line). */
+/* Whether path can be written so: a regular file or none yet, in a
+ * directory that exists and is writable.  A symbolic link is followed (the
+ * file it names is the one replaced); a device, a FIFO, a directory or a
+ * link to nowhere is refused, never replaced by a file.  0 with the path
+ * to write in real[0 .. n), or -1 with err = "PATH: why" (one line). */
+int viz_atomic_check(const char *path, char *real, size_t n, char *err, size_t errlen);
+
+/* Creates path with fill's output (mode 0666 less the umask), after
+ * viz_atomic_check.  0, or -1 with err = "PATH: what went wrong" (one
+ * line). */
 int viz_atomic_write(const char *path, viz_atomic_fill_fn fill, void *arg, char *err,
 		     size_t errlen);
 

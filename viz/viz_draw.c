@@ -32,12 +32,19 @@ static void draw_tabs(struct viz_paint *p, const struct viz_frame *f)
 	}
 	if (s->nruns > 0) {
 		const struct al_scenario *sc = &s->runs[0]->sc;
+		const struct viz_rect *last = &f->tab[f->ntabs > 0 ? f->ntabs - 1 : 0].r;
+		char title[192];
 
-		viz_textf(p, VIZ_F_SMALL, f->w - viz_px(f, 10),
-			  (f->tabs.h - viz_text_h(p, VIZ_F_SMALL)) / 2, viz_rgb_dim, VIZ_RIGHT,
-			  "%s · %s%s%s · seed %llu", sc->name[0] ? sc->name : "scenario",
-			  s->runs[0]->net, s->nruns > 1 ? " + " : "",
-			  s->nruns > 1 ? s->runs[1]->net : "", (unsigned long long)sc->seed);
+		snprintf(title, sizeof title, "%s · %s%s%s · seed %llu",
+			 sc->name[0] ? sc->name : "scenario", s->runs[0]->net,
+			 s->nruns > 1 ? " + " : "", s->nruns > 1 ? s->runs[1]->net : "",
+			 (unsigned long long)sc->seed);
+		/* right of the tabs, or not at all */
+		if (f->w - viz_px(f, 10) - viz_text_w(p, VIZ_F_SMALL, title) >=
+		    (f->ntabs > 0 ? last->x + last->w + viz_px(f, 8) : 0))
+			viz_text(p, VIZ_F_SMALL, f->w - viz_px(f, 10),
+				 (f->tabs.h - viz_text_h(p, VIZ_F_SMALL)) / 2, viz_rgb_dim, VIZ_RIGHT,
+				 title);
 	}
 }
 
@@ -68,11 +75,16 @@ static void draw_headers(struct viz_paint *p, const struct viz_frame *f)
 		if (sc->lanes_h < (int)tr->nlanes)
 			snprintf(extra, sizeof extra, ", ~%.0f per pixel row",
 				 (double)tr->nlanes / sc->lanes_h);
-		viz_textf(p, VIZ_F_SANS, x + viz_px(f, 10), ty, viz_rgb_dim, VIZ_LEFT,
-			  "%s · %s ok, %s failed · %s lanes%s", el, ok, bad, lanes, extra);
+		/* the speed-up on the right, unless the summary needs the room */
+		char sum[160], up[32] = "";
+		snprintf(sum, sizeof sum, "%s · %s ok, %s failed · %s lanes%s", el, ok, bad, lanes,
+			 extra);
 		if (rp->speedup > 0)
-			viz_textf(p, VIZ_F_SANS, f->w - viz_px(f, 12), ty, viz_rgb_dim, VIZ_RIGHT,
-				  "speed-up %.1f×", rp->speedup);
+			snprintf(up, sizeof up, "speed-up %.1f×", rp->speedup);
+		x += viz_px(f, 10) + viz_text(p, VIZ_F_SANS, x + viz_px(f, 10), ty, viz_rgb_dim,
+					      VIZ_LEFT, sum);
+		if (up[0] && x + viz_px(f, 12) <= f->w - viz_px(f, 12) - viz_text_w(p, VIZ_F_SANS, up))
+			viz_text(p, VIZ_F_SANS, f->w - viz_px(f, 12), ty, viz_rgb_dim, VIZ_RIGHT, up);
 	}
 	SDL_RenderSetClipRect(p->r, NULL);
 }

@@ -90,6 +90,11 @@ void viz_draw_grid(struct viz_paint *p, const struct viz_frame *f);
 void viz_draw_axes(struct viz_paint *p, const struct viz_frame *f);
 void viz_draw_legend(struct viz_paint *p, const struct viz_frame *f);
 void viz_draw_report(struct viz_paint *p, const struct viz_frame *f);
+/* The report table's cells for track t's row, as `asynclab run` prints
+ * them (CPU busy: a share of all the cores of the machine it ran on). */
+#define VIZ_REPORT_COLS 9
+void viz_report_cells(const struct viz_scene *s, const struct viz_track *t,
+		      char v[VIZ_REPORT_COLS][80]);
 void viz_draw_tooltip(struct viz_paint *p, const struct viz_frame *f);
 void viz_draw_help(struct viz_paint *p, const struct viz_frame *f);
 

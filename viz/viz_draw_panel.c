@@ -62,18 +62,15 @@ void viz_draw_legend(struct viz_paint *p, const struct viz_frame *f)
 	}
 }
 
-/* Columns of the report: title, right edge (logical px; 0: left-aligned at
- * the previous right edge + 8). */
+/* Columns of the report: title, and whether right-aligned (numbers). */
 static const struct {
 	const char *title;
 	int right;
-} cols[] = {
-	{"model", 0}, {"elapsed", 250}, {"speed-up", 330}, {"pages ok / failed", 470},
-	{"CPU busy", 560}, {"ctx switches", 670}, {"syscalls (futile)", 860},
-	{"peak memory", 970}, {"peak conc.", 1060},
+} cols[VIZ_REPORT_COLS] = {
+	{"model", 0}, {"elapsed", 1}, {"speed-up", 1}, {"pages ok / failed", 1},
+	{"CPU busy", 1}, {"ctx switches", 1}, {"syscalls (futile)", 1},
+	{"peak memory", 1}, {"peak conc.", 1},
 };
-
-#define NCOLS (int)(sizeof cols / sizeof cols[0])
 
 /* The report's rows: model by model, a model's runs side by side. */
 static int report_order(const struct viz_scene *s, const struct viz_track **out)
@@ -90,55 +87,102 @@ static int report_order(const struct viz_scene *s, const struct viz_track **out)
 	return n;
 }
 
+void viz_report_cells(const struct viz_scene *s, const struct viz_track *t,
+		      char v[VIZ_REPORT_COLS][80])
+{
+	const struct al_report *rp = &t->src->report;
+	int cores = s->runs[t->run]->cores;
+	char a[32], b[32];
+
+	if (s->nruns > 1)
+		snprintf(v[0], 80, "%s (%s)", al_model_name(rp->model), s->runs[t->run]->net);
+	else
+		snprintf(v[0], 80, "%s", al_model_name(rp->model));
+	viz_fmt_duration(v[1], 80, (double)rp->elapsed_ns);
+	if (rp->speedup > 0)
+		snprintf(v[2], 80, "%.1f×", rp->speedup);
+	else
+		snprintf(v[2], 80, "–");
+	viz_fmt_count(a, sizeof a, rp->pages_ok);
+	viz_fmt_count(b, sizeof b, rp->pages_failed);
+	snprintf(v[3], 80, "%s / %s", a, b);
+	/* a share of all the machine's cores, as run's report has it */
+	if (rp->elapsed_ns > 0 && cores > 0)
+		snprintf(v[4], 80, "%.1f %%", 100.0 * (double)rp->cpu_busy_ns /
+			 ((double)rp->elapsed_ns * cores));
+	else
+		snprintf(v[4], 80, "–");
+	viz_fmt_count(v[5], 80, rp->context_switches);
+	viz_fmt_count(a, sizeof a, rp->syscalls);
+	viz_fmt_count(b, sizeof b, rp->futile_syscalls);
+	snprintf(v[6], 80, "%s (%s)", a, b);
+	viz_fmt_bytes(v[7], 80, (double)rp->peak_memory_bytes);
+	viz_fmt_count(v[8], 80, rp->peak_concurrency);
+}
+
+/* Column widths for n rows of cells in fonts (title, first column,
+ * numbers); returns their sum. */
+static int measure(struct viz_paint *p, char (*v)[VIZ_REPORT_COLS][80], int n,
+		   const enum viz_font *font, int *w)
+{
+	int total = 0;
+
+	for (int c = 0; c < VIZ_REPORT_COLS; c++) {
+		w[c] = viz_text_w(p, font[0], cols[c].title);
+		for (int i = 0; i < n; i++) {
+			int cw = viz_text_w(p, font[c ? 2 : 1], v[i][c]);
+			w[c] = cw > w[c] ? cw : w[c];
+		}
+		total += w[c];
+	}
+	return total;
+}
+
+/* Each column as wide as its widest cell, with a gap between them that
+ * shrinks when the window is narrow; narrower still, the small font, and
+ * the columns on the right that do not fit are left out (the terminal's
+ * table has them all). */
 void viz_draw_report(struct viz_paint *p, const struct viz_frame *f)
 {
+	static const enum viz_font normal[] = {VIZ_F_BOLD, VIZ_F_SANS, VIZ_F_MONO};
+	static const enum viz_font small[] = {VIZ_F_SMALL, VIZ_F_SMALL, VIZ_F_SMALL};
 	const struct viz_scene *s = f->scene;
 	const struct viz_track *rows[VIZ_MAX_SECTIONS];
-	int row = viz_px(f, 17), y = f->report.y + viz_px(f, 5), n, x[NCOLS];
-	/* a narrow window squeezes the columns rather than cutting the last */
-	double k = (f->w - viz_px(f, 12)) / (cols[NCOLS - 1].right * f->scale);
+	char v[VIZ_MAX_SECTIONS][VIZ_REPORT_COLS][80];
+	int row = viz_px(f, 17), y = f->report.y + viz_px(f, 5), n, x[VIZ_REPORT_COLS];
+	int w[VIZ_REPORT_COLS], total, gap, room = f->w - viz_px(f, 16), ncols = VIZ_REPORT_COLS;
+	int min_gap = viz_px(f, 8);
+	const enum viz_font *font = normal;
 
 	if (f->report.h <= 0)
 		return;
-	k = k < 1 ? k : 1;
-	for (int c = 0; c < NCOLS; c++)
-		x[c] = cols[c].right ? (int)(cols[c].right * f->scale * k) : viz_px(f, 8);
+	n = report_order(s, rows);
+	for (int i = 0; i < n; i++)
+		viz_report_cells(s, rows[i], v[i]);
+	total = measure(p, v, n, font, w);
+	if (total + min_gap * (VIZ_REPORT_COLS - 1) > room) {
+		font = small;
+		total = measure(p, v, n, font, w);
+		while (ncols > 1 && total + min_gap * (ncols - 1) > room)
+			total -= w[--ncols];
+	}
+	gap = ncols > 1 ? (room - total) / (ncols - 1) : 0;
+	gap = gap > viz_px(f, 28) ? viz_px(f, 28) : gap < 0 ? 0 : gap;
+	/* x: a left-aligned column's left edge, a right-aligned one's right */
+	for (int c = 0, at = viz_px(f, 8); c < ncols; c++) {
+		x[c] = cols[c].right ? at + w[c] : at;
+		at += w[c] + gap;
+	}
 	viz_fill(p->r, viz_rgb_panel, 0, f->report.y, f->w, f->report.h);
 	viz_fill(p->r, viz_rgb_dim, 0, f->report.y, f->w, viz_px(f, 1));
-	for (int c = 0; c < NCOLS; c++)
-		viz_text(p, VIZ_F_BOLD, x[c], y, viz_rgb_text, cols[c].right ? VIZ_RIGHT : VIZ_LEFT,
+	for (int c = 0; c < ncols; c++)
+		viz_text(p, font[0], x[c], y, viz_rgb_text, cols[c].right ? VIZ_RIGHT : VIZ_LEFT,
 			 cols[c].title);
 	y += row;
-	n = report_order(s, rows);
-	for (int i = 0; i < n; i++, y += row) {
-		const struct al_report *rp = &rows[i]->src->report;
-		char v[NCOLS][80], a[32], b[32];
-
-		if (s->nruns > 1)
-			snprintf(v[0], sizeof v[0], "%s (%s)", al_model_name(rp->model),
-				 s->runs[rows[i]->run]->net);
-		else
-			snprintf(v[0], sizeof v[0], "%s", al_model_name(rp->model));
-		viz_fmt_duration(v[1], sizeof v[1], (double)rp->elapsed_ns);
-		if (rp->speedup > 0)
-			snprintf(v[2], sizeof v[2], "%.1f×", rp->speedup);
-		else
-			snprintf(v[2], sizeof v[2], "–");
-		viz_fmt_count(a, sizeof a, rp->pages_ok);
-		viz_fmt_count(b, sizeof b, rp->pages_failed);
-		snprintf(v[3], sizeof v[3], "%s / %s", a, b);
-		snprintf(v[4], sizeof v[4], "%.1f %%", rp->elapsed_ns > 0 ?
-			 100.0 * (double)rp->cpu_busy_ns / (double)rp->elapsed_ns : 0.0);
-		viz_fmt_count(v[5], sizeof v[5], rp->context_switches);
-		viz_fmt_count(a, sizeof a, rp->syscalls);
-		viz_fmt_count(b, sizeof b, rp->futile_syscalls);
-		snprintf(v[6], sizeof v[6], "%s (%s)", a, b);
-		viz_fmt_bytes(v[7], sizeof v[7], (double)rp->peak_memory_bytes);
-		viz_fmt_count(v[8], sizeof v[8], rp->peak_concurrency);
-		for (int c = 0; c < NCOLS; c++)
-			viz_text(p, c ? VIZ_F_MONO : VIZ_F_SANS, x[c], y, viz_rgb_text,
-				 cols[c].right ? VIZ_RIGHT : VIZ_LEFT, v[c]);
-	}
+	for (int i = 0; i < n; i++, y += row)
+		for (int c = 0; c < ncols; c++)
+			viz_text(p, font[c ? 2 : 1], x[c], y, viz_rgb_text,
+				 cols[c].right ? VIZ_RIGHT : VIZ_LEFT, v[i][c]);
 }
 
 /* The lines of the tooltip for pick k; returns how many. */

@@ -12,7 +12,8 @@ const struct viz_state_style viz_palette[AL_ST_COUNT] = {
 	[AL_ST_SPIN] = {{0xd5, 0x5e, 0x00}, "spinning", "busy-polling a socket"},
 	[AL_ST_SWITCH] = {{0x00, 0x00, 0x00}, "ctx switch", "context switch"},
 	[AL_ST_CREATE] = {{0xe6, 0x9f, 0x00}, "creating", "being created"},
-	[AL_ST_WAIT] = {{0xbb, 0xbb, 0xbb}, "other wait", "waiting (select, join, lock, sleep)"},
+	[AL_ST_WAIT] = {{0xbb, 0xbb, 0xbb}, "blocked",
+			"blocked (select, join, lock, sleep, or its task's call)"},
 	[AL_ST_DONE] = {{0xff, 0xff, 0xff}, "done", "done"},
 };
 

@@ -3,21 +3,19 @@
  * SDL_CreateSoftwareRenderer draws into an SDL_Surface we own, which needs
  * no video subsystem: this runs on a machine with no display and no
  * SDL_VIDEODRIVER set.  SDL batches render commands, so the renderer is
- * flushed before the surface is saved.  The PNG is written next to its
- * destination under a unique name and renamed over it, so a reader never
- * sees half a file and a failed write leaves the old one in place. */
+ * flushed before the surface is saved.  The PNG is written as run files
+ * are (viz_atomic.h): whole or not at all, and never over a device. */
 #include "viz/viz_png.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/stat.h>
 
 #include <SDL.h>
 #include <SDL_image.h>
 
+#include "viz/viz_atomic.h"
 #include "viz/viz_draw.h"
 
 static int check_args(const char *path, const struct viz_run *runs, int nruns, int w, int h,
@@ -26,21 +24,21 @@ static int check_args(const char *path, const struct viz_run *runs, int nruns, i
 	unsigned ran = 0;
 
 	if (!path || !*path || !runs || nruns < 1 || nruns > VIZ_MAX_RUNS) {
-		snprintf(err, errlen, "png: nothing to draw (no path or no runs)");
+		snprintf(err, errlen, "nothing to draw (no path or no runs)");
 		return -1;
 	}
 	if (w > VIZ_PNG_MAX || h > VIZ_PNG_MAX) {
-		snprintf(err, errlen, "png: %dx%d is too large: at most %d pixels a side",
+		snprintf(err, errlen, "%s: %dx%d is too large: at most %d pixels a side", path,
 			 w, h, VIZ_PNG_MAX);
 		return -1;
 	}
 	if (w < VIZ_PNG_MIN_W || h < VIZ_PNG_MIN_H) {
-		snprintf(err, errlen, "png: %dx%d is too small: at least %dx%d pixels",
+		snprintf(err, errlen, "%s: %dx%d is too small: at least %dx%d pixels", path,
 			 w, h, VIZ_PNG_MIN_W, VIZ_PNG_MIN_H);
 		return -1;
 	}
 	if (models >> AL_MODEL_COUNT) {
-		snprintf(err, errlen, "png: model set 0x%x names no model", models);
+		snprintf(err, errlen, "%s: model set 0x%x names no model", path, models);
 		return -1;
 	}
 	for (int r = 0; r < nruns; r++)
@@ -48,7 +46,7 @@ static int check_args(const char *path, const struct viz_run *runs, int nruns, i
 			if ((unsigned)runs[r].models[i].report.model < AL_MODEL_COUNT)
 				ran |= 1u << runs[r].models[i].report.model;
 	if (models && !(models & ran)) {
-		snprintf(err, errlen, "png: none of the chosen models ran");
+		snprintf(err, errlen, "%s: none of the chosen models ran", path);
 		return -1;
 	}
 	return 0;
@@ -74,6 +72,38 @@ void viz_png_view(struct viz_view *v, const struct viz_scene *s, int w, int h,
 				v->model = (enum al_model)m;
 	}
 	viz_view_fit(v, s, w, h, 1);
+	/* a small picture keeps the lanes: the report, then the legend, then
+	 * the counters go while the lanes would get under a quarter of it */
+	static const unsigned drop[] = {VIZ_SHOW_REPORT, VIZ_SHOW_LEGEND, VIZ_SHOW_COUNTERS};
+	for (size_t i = 0; i < sizeof drop / sizeof drop[0]; i++) {
+		struct viz_frame f;
+
+		int lanes = 0;
+
+		viz_frame_make(&f, s, v, w, h, 1);
+		for (int k = 0; k < f.nsec; k++)
+			lanes += f.sec[k].lanes_h;
+		if (lanes * 4 >= h)
+			break;
+		v->flags &= ~drop[i];
+		viz_view_fit(v, s, w, h, 1);
+	}
+}
+
+static int save_png(FILE *out, void *surf)
+{
+	SDL_RWops *rw = SDL_RWFromFP(out, SDL_FALSE);
+
+	if (!rw || IMG_SavePNG_RW(surf, rw, 1) != 0) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+int viz_png_save(const char *path, SDL_Surface *surface, char *err, size_t errlen)
+{
+	return viz_atomic_write(path, save_png, surface, err, errlen);
 }
 
 int viz_png_write(const char *path, const struct viz_run *runs, int nruns, int w, int h,
@@ -83,8 +113,7 @@ int viz_png_write(const char *path, const struct viz_run *runs, int nruns, int w
 	struct viz_view view;
 	SDL_Surface *surf = NULL;
 	SDL_Renderer *r = NULL;
-	char *tmp = NULL;
-	int fd, rc = -1, saved = 0;
+	int rc = -1;
 
 	if (check_args(path, runs, nruns, w, h, models, err, errlen) != 0) {
 		errno = EINVAL;
@@ -96,43 +125,19 @@ int viz_png_write(const char *path, const struct viz_run *runs, int nruns, int w
 	errno = ENOMEM;
 	surf = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
 	if (!surf || !(r = SDL_CreateSoftwareRenderer(surf))) {
-		snprintf(err, errlen, "png: cannot make a %dx%d surface: %s", w, h, SDL_GetError());
+		snprintf(err, errlen, "%s: cannot make a %dx%d surface: %s", path, w, h,
+			 SDL_GetError());
 		goto out;
 	}
 	if (viz_draw(r, &scene, &view, w, h, 1) != 0 || SDL_RenderFlush(r) != 0) {
-		snprintf(err, errlen, "png: drawing failed: %s", SDL_GetError());
+		snprintf(err, errlen, "%s: drawing failed: %s", path, SDL_GetError());
 		errno = EIO;
 		goto out;
 	}
-	if (asprintf(&tmp, "%s.XXXXXX", path) < 0) {
-		tmp = NULL;
-		snprintf(err, errlen, "png: out of memory");
-		errno = ENOMEM;
+	if (viz_png_save(path, surf, err, errlen) != 0)
 		goto out;
-	}
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		snprintf(err, errlen, "png: %s: %s", path, strerror(errno));
-		goto out;
-	}
-	fchmod(fd, 0644);                    /* mkstemp's 0600 is for secrets */
-	close(fd);
-	saved = 1;
-	if (IMG_SavePNG(surf, tmp) != 0) {
-		snprintf(err, errlen, "png: writing %s: %s", path, IMG_GetError());
-		errno = EIO;
-		goto out;
-	}
-	if (rename(tmp, path) != 0) {
-		snprintf(err, errlen, "png: %s: %s", path, strerror(errno));
-		goto out;
-	}
-	saved = 0;
 	rc = 0;
 out:
-	if (saved)
-		unlink(tmp);
-	free(tmp);
 	viz_draw_release(&scene);            /* its textures belong to r */
 	if (r)
 		SDL_DestroyRenderer(r);

@@ -31,4 +31,9 @@ void viz_png_view(struct viz_view *v, const struct viz_scene *s, int w, int h,
 int viz_png_write(const char *path, const struct viz_run *runs, int nruns, int w, int h,
 		  unsigned models, char *err, size_t errlen);
 
+/* Saves surface as a PNG at path, all or nothing (viz_atomic.h): 0, or -1
+ * with err = "PATH: why".  The window's screenshots go through it. */
+struct SDL_Surface;
+int viz_png_save(const char *path, struct SDL_Surface *surface, char *err, size_t errlen);
+
 #endif

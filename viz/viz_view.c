@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "viz/viz_palette.h"
+
 /* logical px */
 #define TAB_H 26
 #define LEGEND_H 22
@@ -101,13 +103,26 @@ static void chrome(struct viz_frame *f, const struct viz_scene *s, const struct 
 	y = f->tabs.h;
 	memset(f->swatch, 0, sizeof f->swatch);
 	if (v->flags & VIZ_SHOW_LEGEND) {
-		int iw = (f->w - lp(f, 16)) / (AL_ST_COUNT - 1);
+		/* items as wide as the longest label needs (the small font's
+		 * glyphs are under 6.5 px), on as many rows as that takes */
+		size_t longest = 0;
+		for (int st = 0; st < AL_ST_DONE; st++)
+			if (strlen(viz_palette[st].legend) > longest)
+				longest = strlen(viz_palette[st].legend);
+		int avail = f->w - lp(f, 16), need = lp(f, 12 + 5 + 6.5 * (double)longest + 12);
+		int per_row = need > 0 ? avail / need : AL_ST_DONE;
+		per_row = per_row < 1 ? 1 : per_row > AL_ST_DONE ? AL_ST_DONE : per_row;
+		int rows = (AL_ST_DONE + per_row - 1) / per_row;
+		per_row = (AL_ST_DONE + rows - 1) / rows;     /* rows evenly filled */
+		int iw = avail / per_row;
 
-		iw = iw < lp(f, 80) ? lp(f, 80) : iw > lp(f, 130) ? lp(f, 130) : iw;
-		f->legend = (struct viz_rect){0, y, f->w, lp(f, LEGEND_H)};
-		x = lp(f, 8);
-		for (int st = 0; st < AL_ST_DONE; st++, x += iw)
-			f->swatch[st] = (struct viz_rect){x, y + lp(f, 5), lp(f, 12), lp(f, 12)};
+		iw = iw > lp(f, 130) ? lp(f, 130) : iw;
+		f->legend = (struct viz_rect){0, y, f->w, rows * lp(f, LEGEND_H)};
+		for (int st = 0; st < AL_ST_DONE; st++) {
+			x = lp(f, 8) + (st % per_row) * iw;
+			f->swatch[st] = (struct viz_rect){x, y + (st / per_row) * lp(f, LEGEND_H) +
+							  lp(f, 5), lp(f, 12), lp(f, 12)};
+		}
 		y += f->legend.h;
 	} else {
 		f->legend = (struct viz_rect){0, y, f->w, 0};

@@ -26,6 +26,7 @@
 
 #include "viz/viz_draw.h"
 #include "viz/viz_layout.h"
+#include "viz/viz_png.h"
 #include "viz/viz_window_input.h"
 
 #define FRAME_NS 16000000LL          /* playback: a frame every 16 ms */
@@ -101,42 +102,32 @@ static int shot_path(const char *pattern, int n, char *buf, size_t len)
 	return k >= 0 && (size_t)k < len ? 0 : -1;
 }
 
-/* The frame on the renderer now, to a PNG that appears whole (a temporary
- * file next to it, renamed).  The window's title says what happened. */
+/* The frame on the renderer now, to a PNG that appears whole
+ * (viz_png_save).  The window's title says what happened. */
 static int save_shot(struct win *g, int w, int h)
 {
-	char path[1024], tmp[1040], title[1200];
+	char path[1024], title[1200], msg[1200];
 	const char *why = NULL;
 	SDL_Surface *s = NULL;
-	int fd;
 
 	if (shot_path(g->o->shot, g->nshot + 1, path, sizeof path) != 0) {
 		snprintf(path, sizeof path, "%.64s...", g->o->shot);
 		why = "path too long";
 		goto out;
 	}
-	snprintf(tmp, sizeof tmp, "%s.XXXXXX", path);
 	s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
 	if (!s || SDL_RenderReadPixels(g->r, NULL, SDL_PIXELFORMAT_ARGB8888, s->pixels,
 				       s->pitch) != 0) {
 		why = SDL_GetError();
 		goto out;
 	}
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		why = strerror(errno);
-		goto out;
-	}
-	fchmod(fd, 0644);                    /* mkstemp's 0600 is for secrets */
-	close(fd);
-	if (IMG_SavePNG(s, tmp) != 0)
-		why = IMG_GetError();
-	else if (rename(tmp, path) != 0)
-		why = strerror(errno);
-	if (why)
-		unlink(tmp);
-	else
+	if (viz_png_save(path, s, msg, sizeof msg) != 0) {
+		/* the message names the path, which the title shows already */
+		size_t n = strlen(path);
+		why = strncmp(msg, path, n) == 0 && msg[n] == ':' ? msg + n + 2 : msg;
+	} else {
 		g->nshot++;
+	}
 out:
 	SDL_FreeSurface(s);
 	snprintf(title, sizeof title, "%.100s — %s %.900s%s%.100s",
