@@ -101,6 +101,11 @@ int al_outputs_check(const struct al_cli *cli)
 	/* a window asked for where none can open: said now, not after the run */
 	int window = cli->cmd == AL_CLI_VIEW ? !cli->png_path && !cli->trace_path : cli->view;
 	char err[256];
+	if (cli->size_set && !cli->png_path && !window) {
+		fprintf(stderr, "asynclab: --size is the size of --png's picture or of the window: "
+			"give --png FILE or --view\n");
+		return 2;
+	}
 	if (window && viz_window_display(err, sizeof err) != 0) {
 		fprintf(stderr, "asynclab: %s: %s\n", cli->cmd == AL_CLI_VIEW ? "view" : "--view",
 			err);

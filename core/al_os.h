@@ -93,6 +93,10 @@ struct al_os_ops {
 	/* --- optional (NULL: nothing to do).  Task t, which has a trace lane,
 	 * has finished: its lane ends. */
 	void (*task_end)(struct al_os *os, struct al_task *t);
+	/* A point on the calling task's lane: what happened (a string that
+	 * lives as long as the program: a page's failure cause) and a value
+	 * (the page). */
+	void (*mark)(struct al_os *os, const char *what, int64_t value);
 };
 
 /* The part of every backend that models may read. */

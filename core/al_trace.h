@@ -3,8 +3,9 @@
  * A lane is a thread, process or task.  Its life is a sequence of state
  * changes: a STATE event at t says "from t on, this lane is in state s",
  * so a span is the interval between two changes and costs one event.
- * Instants mark points (a page done, a failure); counters sample machine
- * values (memory, runnable tasks, open sockets).  Times are nanoseconds.
+ * Instants mark points (a page that failed, named by its cause, its value
+ * the page: the os's mark); counters sample machine values (memory,
+ * runnable threads, open sockets).  Times are nanoseconds.
  *
  * Three modes: OFF records nothing; HASH folds every event into trace_hash
  * without storing it (the C10M scenario); RECORD stores and hashes.  The

@@ -54,6 +54,9 @@ int al_crawl_end(struct al_crawl *c, int64_t page, int err, struct al_http_resp 
 	if (!err && c->verify && resp->sum != al_page_sum(c->sc->seed, page, resp->body))
 		err = EBADMSG;
 	al_crawl_count(c, err, resp->body, resp->sum);
+	/* where a page failed, on the timeline: its cause, at that instant */
+	if (err && c->os && c->os->ops->mark)
+		c->os->ops->mark(c->os, al_cause_name(al_cause_from_errno(err)), page);
 	return err;
 }
 

@@ -390,6 +390,7 @@ static const struct al_os_ops net_ops = {
 	.cpu = net_cpu,
 	.mem = net_mem,
 	.task_end = net_task_end,
+	.mark = net_mark,
 };
 
 void net_os_free(struct net_os *n)

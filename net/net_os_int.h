@@ -67,6 +67,7 @@ void net_set_current(struct net_thread *t);
 /* Sockets open changed by delta (the trace's counter). */
 void net_count_open(struct net_os *n, int delta);
 void net_task_end(struct al_os *os, struct al_task *t);
+void net_mark(struct al_os *os, const char *what, int64_t value);
 
 /* net_proc.c: the ops of threads, processes, pipes and locks, and what
  * net_os_free needs of them. */

@@ -67,6 +67,14 @@ void net_task_end(struct al_os *os, struct al_task *t)
 	net_trace_state(n->log, net_now(os), t->lane, AL_ST_DONE, 0);
 }
 
+void net_mark(struct al_os *os, const char *what, int64_t value)
+{
+	struct net_os *n = NET(os);
+
+	if (n->log)
+		net_trace_instant(n->log, net_now(os), net_task_lane(n), what, value);
+}
+
 void net_count_open(struct net_os *n, int delta)
 {
 	int64_t open = __atomic_add_fetch(&n->counts->open, delta, __ATOMIC_RELAXED);

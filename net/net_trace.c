@@ -84,6 +84,16 @@ void net_trace_counter(struct net_trace *log, int64_t t, enum al_counter c, int6
 		*r = (struct rec){.t = t, .value = value, .kind = AL_TR_COUNTER, .code = (uint8_t)c};
 }
 
+void net_trace_instant(struct net_trace *log, int64_t t, uint32_t lane, const char *what,
+		       int64_t value)
+{
+	struct rec *r = log && lane ? claim(log) : NULL;
+
+	if (r)
+		*r = (struct rec){.t = t, .value = value, .label = what, .lane = lane,
+				  .kind = AL_TR_INSTANT};
+}
+
 size_t net_trace_count(const struct net_trace *log, int *dropped)
 {
 	uint64_t n = log ? __atomic_load_n(&log->n, __ATOMIC_RELAXED) : 0;
@@ -135,6 +145,11 @@ int net_trace_replay(const struct net_trace *log, struct al_trace *tr)
 			break;
 		case AL_TR_COUNTER:
 			al_trace_counter(tr, r->t, (enum al_counter)r->code, r->value);
+			break;
+		case AL_TR_INSTANT:
+			if (map[r->lane])
+				al_trace_instant(tr, r->t, map[r->lane], al_trace_name(tr, r->label),
+						 r->value);
 			break;
 		default:
 			break;

@@ -35,6 +35,9 @@ uint32_t net_trace_lane(struct net_trace *log, int64_t t, enum al_lane_kind kind
 void net_trace_state(struct net_trace *log, int64_t t, uint32_t lane, enum al_state st,
 		     int64_t bytes);
 void net_trace_counter(struct net_trace *log, int64_t t, enum al_counter c, int64_t value);
+/* A point on lane: what (a string that outlives the log), and a value. */
+void net_trace_instant(struct net_trace *log, int64_t t, uint32_t lane, const char *what,
+		       int64_t value);
 
 /* Records in the log so far, and whether some were dropped. */
 size_t net_trace_count(const struct net_trace *log, int *dropped);

@@ -65,6 +65,15 @@ void sim_running(struct sim_os *s, int64_t bytes)
 		sim_state(s, t->lane, AL_ST_RUNNING, bytes);
 }
 
+static void sim_mark(struct al_os *os, const char *what, int64_t value)
+{
+	struct sim_os *s = SIM(os);
+	struct al_trace *tr = os->trace;
+
+	if (tr && tr->mode != AL_TRACE_OFF)
+		al_trace_instant(tr, sim_clock(s), sim_lane(s), al_trace_name(tr, what), value);
+}
+
 static void sim_task_end(struct al_os *os, struct al_task *t)
 {
 	sim_state(SIM(os), t->lane, AL_ST_DONE, 0);
@@ -547,6 +556,7 @@ static const struct al_os_ops sim_ops = {
 	.cpu = sim_cpu,
 	.mem = sim_mem,
 	.task_end = sim_task_end,
+	.mark = sim_mark,
 };
 
 int sim_os_init(struct sim_os *s, const struct al_scenario *sc, struct al_loop *loop,

@@ -62,6 +62,23 @@ check "the sim and the real run in one valid trace" $?
 "$A" view "$T/both.alrun" --trace "$T/both2.json" >/dev/null 2>&1 && cmp -s "$T/both.json" "$T/both2.json"
 check "a saved sim + real run reopens whole" $?
 
+# --- failed pages are marked where they failed, on both backends alike
+"$A" run --net both --models thread,asyncio --trace "$T/faults.json" scenarios/faulty-server.yaml \
+	>/dev/null 2>&1
+python3 -c '
+import json, sys, collections
+ev = json.load(open(sys.argv[1]))["traceEvents"]
+name = {e["pid"]: e["args"]["name"] for e in ev if e["ph"] == "M" and e["name"] == "process_name"}
+marks = collections.Counter((name[e["pid"]], e["name"]) for e in ev if e["ph"] == "i")
+for m in ("thread", "asyncio"):
+    for backend in ("sim", "real"):
+        got = {c: marks[(backend + " · " + m, c)] for c in ("reset", "timeout", "corrupt")}
+        if got != {"reset": 9, "timeout": 4, "corrupt": 16}:
+            sys.exit("%s %s: %s" % (backend, m, got))
+' "$T/faults.json" 2>"$T/err"
+r=$?; [ $r -eq 0 ] || cat "$T/err"
+check "failed pages marked on their lanes, the same on sim and real" $r
+
 # --- bad files: a message, exit 2, never a crash
 size=$(wc -c <"$T/sim.alrun")
 head -c $((size / 2)) "$T/sim.alrun" >"$T/cut.alrun"
@@ -104,6 +121,10 @@ check "view FILE --png FILE: refused, the run file kept" $?
 
 "$A" view "$T/fifo" >/dev/null 2>"$T/err"
 [ $? -eq 2 ] && grep -q "not a regular file" "$T/err"; check "view FIFO: 'not a regular file', exit 2" $?
+
+"$A" run --models sync --size 800x600 >"$T/out" 2>"$T/err"
+[ $? -eq 2 ] && grep -q "give --png FILE or --view" "$T/err" && [ ! -s "$T/out" ]
+check "--size with nothing to size: refused, exit 2" $?
 
 # --- what a saved run cannot do
 "$A" view "$T/sim.alrun" --seed 5 --png "$T/x.png" >/dev/null 2>"$T/err"

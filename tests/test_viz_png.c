@@ -424,6 +424,58 @@ static void test_playback_cursor(void **state)
 	viz_layout_free(&s);
 }
 
+/* A page that fails is marked where it failed: the sync model on a server
+ * that resets every page (each page ends at its reset), a red triangle at
+ * each failure's instant on the task's lane, and the legend says so. */
+static void test_failures_marked(void **state)
+{
+	struct viz_run bad = {0};
+	struct viz_scene s;
+	struct viz_view v;
+	struct viz_frame f;
+	struct viz_model *vm = &bad.models[0];
+	char path[128], err[512];
+	SDL_Surface *img;
+	int sec, y0, y1;
+
+	(void)state;
+	al_scenario_default(&bad.sc);
+	bad.sc.server.faults[AL_FAULT_RESET] = 1.0;
+	snprintf(bad.net, sizeof bad.net, "sim");
+	bad.cores = 1;
+	assert_int_equal(al_trace_init(&vm->trace, AL_TRACE_RECORD), 0);
+	assert_int_equal(sim_run_model_traced(&bad.sc, AL_MODEL_SYNC, &vm->report, &vm->trace,
+					      err, sizeof err), 0);
+	vm->report.model = AL_MODEL_SYNC;
+	bad.nmodels = 1;
+	assert_int_equal(vm->report.pages_failed, 10);
+	snprintf(path, sizeof path, "%s/failed.png", dir);
+	assert_int_equal(viz_png_write(path, &bad, 1, 1300, 700, 0, err, sizeof err), 0);
+	img = load(path, 1300, 700);
+	png_frame(&s, &v, &f, &bad, 1, 1300, 700, 0);
+	const struct viz_track *tr = f.sec[0].track;
+	assert_int_equal(tr->nmarks, 10);
+	sec = viz_frame_section(&f, 0, AL_MODEL_SYNC);
+	for (size_t k = 0; k < tr->nmarks; k++) {
+		const struct viz_mark *m = &tr->marks[k];
+		int x = (int)lround(viz_frame_time_x(&f, m->t));
+
+		assert_string_equal(tr->src->trace.names[m->name], "reset");
+		assert_true(tr->lanes[m->lane].kind == AL_LANE_TASK);
+		assert_true(k == 0 || m->t > tr->marks[k - 1].t);
+		assert_int_equal(viz_frame_lane_y(&f, sec, m->lane, &y0, &y1), 0);
+		/* just above the tip, inside the triangle */
+		assert_colour(pixel(img, x, (y0 + y1) / 2 - 2), viz_rgb_fail, "a failure's mark");
+	}
+	assert_true(f.swatch[AL_ST_DONE].w > 0);
+	assert_colour(pixel(img, f.swatch[AL_ST_DONE].x + f.swatch[AL_ST_DONE].w / 2,
+			    f.swatch[AL_ST_DONE].y + f.swatch[AL_ST_DONE].h - 2 - 2),
+		      viz_rgb_fail, "the legend's failure mark");
+	SDL_FreeSurface(img);
+	viz_layout_free(&s);
+	viz_run_free(&bad);
+}
+
 static void test_legend_shows_every_state(void **state)
 {
 	struct viz_scene s;
@@ -513,6 +565,7 @@ int main(void)
 		cmocka_unit_test(test_zoomed_switch_create_and_pick),
 		cmocka_unit_test(test_playback_cursor),
 		cmocka_unit_test(test_legend_shows_every_state),
+		cmocka_unit_test(test_failures_marked),
 		cmocka_unit_test(test_without_fonts_lanes_still_drawn),
 		cmocka_unit_test(test_same_picture_every_time),
 	};

@@ -224,6 +224,7 @@ int viz_draw(SDL_Renderer *r, struct viz_scene *s, const struct viz_view *v,
 	draw_headers(p, &f);
 	viz_draw_labels(p, &f);
 	draw_selection(p, &f);
+	viz_draw_failures(p, &f);
 	draw_marks(p, &f);
 	viz_draw_axes(p, &f);
 	draw_play_status(p, &f);

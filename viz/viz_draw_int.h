@@ -90,6 +90,9 @@ void viz_draw_grid(struct viz_paint *p, const struct viz_frame *f);
 void viz_draw_axes(struct viz_paint *p, const struct viz_frame *f);
 void viz_draw_legend(struct viz_paint *p, const struct viz_frame *f);
 void viz_draw_report(struct viz_paint *p, const struct viz_frame *f);
+void viz_draw_failures(struct viz_paint *p, const struct viz_frame *f);
+/* One failure mark, its tip at (x, y): the legend's. */
+void viz_draw_fail_mark(struct viz_paint *p, const struct viz_frame *f, int x, int y);
 /* The report table's cells for track t's row, as `asynclab run` prints
  * them (CPU busy: a share of all the cores of the machine it ran on). */
 #define VIZ_REPORT_COLS 9

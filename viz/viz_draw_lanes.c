@@ -358,6 +358,64 @@ static void draw_series(struct viz_paint *p, const struct viz_frame *f, const st
 	}
 }
 
+/* Rows of a triangle pointing down, its tip at (x, y), half-width s. */
+static void triangle(struct viz_rects *a, int x, int y, int s)
+{
+	for (int i = 0; i <= s; i++)
+		viz_rects_add(a, x - (s - i), y - s + i, 2 * (s - i) + 1, 1);
+}
+
+/* Where pages failed: a red triangle pointing down at the instant, on the
+ * lane of the task whose page it was (outlined, so it reads on any
+ * state's colour); during playback only those that have happened. */
+void viz_draw_fail_mark(struct viz_paint *p, const struct viz_frame *f, int x, int y)
+{
+	int s = viz_px(f, 4);
+
+	triangle(&p->life, x, y + 1, s + 1);
+	triangle(&p->misc, x, y, s - 1);
+	viz_rects_fill(p->r, &p->life, viz_rgb_bg);
+	viz_rects_fill(p->r, &p->misc, viz_rgb_fail);
+}
+
+void viz_draw_failures(struct viz_paint *p, const struct viz_frame *f)
+{
+	int s = viz_px(f, 4);
+	SDL_Rect plot = {f->plot.x, f->plot.y, f->plot.w, f->plot.h};
+
+	p->misc.n = 0;
+	p->life.n = 0;
+	for (int i = 0; i < f->nsec; i++) {
+		const struct viz_track *tr = f->sec[i].track;
+		size_t lo = 0, hi = tr->nmarks;
+
+		/* the first mark at or after the view's start */
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (tr->marks[mid].t < f->t0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (size_t k = lo; k < tr->nmarks && tr->marks[k].t <= f->t1 &&
+				    tr->marks[k].t <= f->cursor; k++) {
+			int y0, y1, x = (int)lround(viz_frame_time_x(f, tr->marks[k].t));
+
+			if (viz_frame_lane_y(f, i, tr->marks[k].lane, &y0, &y1) < 0 ||
+			    y1 <= f->plot.y || y0 >= f->plot.y + f->plot.h)
+				continue;
+			int y = (y0 + y1) / 2;
+			triangle(&p->life, x, y + 1, s + 1);       /* the outline */
+			triangle(&p->misc, x, y, s - 1);
+		}
+	}
+	SDL_RenderSetClipRect(p->r, &plot);
+	viz_rects_fill(p->r, &p->life, viz_rgb_bg);
+	viz_rects_fill(p->r, &p->misc, viz_rgb_fail);
+	SDL_RenderSetClipRect(p->r, NULL);
+}
+
 void viz_draw_counters(struct viz_paint *p, const struct viz_frame *f)
 {
 	static const int order[] = {AL_CTR_SOCKETS, AL_CTR_RUNNABLE, AL_CTR_MEMORY};

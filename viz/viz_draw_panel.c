@@ -55,6 +55,12 @@ void viz_draw_legend(struct viz_paint *p, const struct viz_frame *f)
 
 		if (q->w <= 0)
 			continue;
+		if (s == AL_ST_DONE) {          /* the failures' mark */
+			viz_draw_fail_mark(p, f, q->x + q->w / 2, q->y + q->h - viz_px(f, 2));
+			viz_text(p, VIZ_F_SMALL, q->x + q->w + viz_px(f, 5),
+				 q->y + (q->h - th) / 2, viz_rgb_text, VIZ_LEFT, "page failed");
+			continue;
+		}
 		viz_fill(p->r, viz_rgb_dim, q->x - 1, q->y - 1, q->w + 2, q->h + 2);
 		viz_fill(p->r, viz_palette[s].rgb, q->x, q->y, q->w, q->h);
 		viz_text(p, VIZ_F_SMALL, q->x + q->w + viz_px(f, 5), q->y + (q->h - th) / 2,

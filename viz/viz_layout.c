@@ -42,6 +42,48 @@ static void sort_items(struct item *it, size_t n)
 		}
 }
 
+static int mark_cmp(const void *a, const void *b)
+{
+	const struct viz_mark *x = a, *y = b;
+
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return x->lane < y->lane ? -1 : x->lane > y->lane;
+}
+
+/* The instants on lanes the track shows, by time (then lane). */
+static int build_marks(struct viz_track *t, const struct al_trace *tr)
+{
+	uint32_t *index = malloc(((size_t)tr->nlanes + 1) * sizeof *index);
+	size_t n = 0;
+
+	if (!index)
+		return -1;
+	for (uint32_t i = 0; i <= tr->nlanes; i++)
+		index[i] = UINT32_MAX;
+	for (uint32_t k = 0; k < t->nlanes; k++)
+		if (t->lanes[k].id < tr->nlanes)
+			index[t->lanes[k].id] = k;
+	for (size_t i = 0; i < tr->n; i++)
+		n += tr->ev[i].kind == AL_TR_INSTANT && tr->ev[i].lane < tr->nlanes &&
+		     index[tr->ev[i].lane] != UINT32_MAX;
+	t->marks = n ? malloc(n * sizeof *t->marks) : NULL;
+	if (n && !t->marks) {
+		free(index);
+		return -1;
+	}
+	for (size_t i = 0; i < tr->n; i++) {
+		const struct al_tr_event *e = &tr->ev[i];
+
+		if (e->kind == AL_TR_INSTANT && e->lane < tr->nlanes && index[e->lane] != UINT32_MAX)
+			t->marks[t->nmarks++] = (struct viz_mark){e->t, e->value, index[e->lane],
+								  e->name};
+	}
+	qsort(t->marks, t->nmarks, sizeof *t->marks, mark_cmp);
+	free(index);
+	return 0;
+}
+
 static int build_counters(struct viz_track *t, const struct al_trace *tr)
 {
 	size_t cnt[AL_CTR_COUNT] = {0};
@@ -70,13 +112,17 @@ static int build_counters(struct viz_track *t, const struct al_trace *tr)
 				it[k++] = (struct item){e->t, e->value, (uint32_t)i, 0};
 		}
 		sort_items(it, k);
+		/* of the samples at one instant the last holds: the others
+		 * lasted no time (a thread queued and taken at once) */
+		s->n = 0;
 		for (size_t i = 0; i < k; i++) {
-			s->t[i] = it[i].t;
-			s->v[i] = it[i].v;
+			if (i + 1 < k && it[i + 1].t == it[i].t)
+				continue;
+			s->t[s->n] = it[i].t;
+			s->v[s->n++] = it[i].v;
 			if (it[i].v > s->max)
 				s->max = it[i].v;
 		}
-		s->n = k;
 		free(it);
 	}
 	return 0;
@@ -249,6 +295,7 @@ static void free_track(struct viz_track *t)
 {
 	free(t->lanes);
 	free(t->spans);
+	free(t->marks);
 	for (int c = 0; c < AL_CTR_COUNT; c++) {
 		free(t->ctr[c].t);
 		free(t->ctr[c].v);
@@ -296,7 +343,8 @@ int viz_layout_build(struct viz_scene *s, const struct viz_run *runs, int nruns,
 			t->model = m->report.model;
 			t->src = m;
 			t->end = viz_model_end(m);
-			if (build_spans(t, &m->trace) != 0 || build_counters(t, &m->trace) != 0) {
+			if (build_spans(t, &m->trace) != 0 || build_counters(t, &m->trace) != 0 ||
+			    build_marks(t, &m->trace) != 0) {
 				snprintf(err, errlen, "viz: out of memory laying out %s",
 					 al_model_name(t->model));
 				viz_layout_free(s);

@@ -52,6 +52,14 @@ struct viz_series {
 	int64_t max;
 };
 
+/* An instant on a lane: a page that failed, with its cause. */
+struct viz_mark {
+	int64_t t;
+	int64_t value;               /* the page */
+	uint32_t lane;               /* index in the track's lanes */
+	uint16_t name;               /* in the track's trace name table */
+};
+
 struct viz_track {
 	int run;                     /* index in the scene's runs */
 	enum al_model model;
@@ -61,6 +69,8 @@ struct viz_track {
 	struct viz_span *spans;      /* every lane's, lane after lane */
 	size_t nspans;
 	struct viz_series ctr[AL_CTR_COUNT];
+	struct viz_mark *marks;      /* by time; on lanes the track shows */
+	size_t nmarks;
 	int64_t end;                 /* viz_model_end(): spans end by then */
 };
 

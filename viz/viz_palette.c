@@ -32,5 +32,6 @@ const struct viz_rgb viz_rgb_dim = {0x6c, 0x75, 0x7d};
 const struct viz_rgb viz_rgb_grid = {0xe3, 0xe5, 0xe8};
 const struct viz_rgb viz_rgb_cursor = {0xe0, 0x10, 0x10};
 const struct viz_rgb viz_rgb_mark = {0x00, 0x00, 0x00};
+const struct viz_rgb viz_rgb_fail = {0xd6, 0x1e, 0x1e};
 const struct viz_rgb viz_rgb_select = {0xd6, 0xe6, 0xfa};
 const struct viz_rgb viz_rgb_accent = {0x1f, 0x5f, 0xbf};

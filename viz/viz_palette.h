@@ -37,6 +37,7 @@ extern const struct viz_rgb viz_rgb_dim;       /* secondary text, ticks */
 extern const struct viz_rgb viz_rgb_grid;
 extern const struct viz_rgb viz_rgb_cursor;    /* the playback cursor */
 extern const struct viz_rgb viz_rgb_mark;      /* hovered / pinned outline */
+extern const struct viz_rgb viz_rgb_fail;      /* a page that failed */
 extern const struct viz_rgb viz_rgb_select;    /* the selected lane's highlight */
 extern const struct viz_rgb viz_rgb_accent;    /* and its edge */
 

@@ -73,7 +73,8 @@ void viz_png_view(struct viz_view *v, const struct viz_scene *s, int w, int h,
 	}
 	viz_view_fit(v, s, w, h, 1);
 	/* a small picture keeps the lanes: the report, then the legend, then
-	 * the counters go while the lanes would get under a quarter of it */
+	 * the counters go while the lanes, thinner than they would be, get
+	 * under a quarter of it */
 	static const unsigned drop[] = {VIZ_SHOW_REPORT, VIZ_SHOW_LEGEND, VIZ_SHOW_COUNTERS};
 	for (size_t i = 0; i < sizeof drop / sizeof drop[0]; i++) {
 		struct viz_frame f;
@@ -83,7 +84,7 @@ void viz_png_view(struct viz_view *v, const struct viz_scene *s, int w, int h,
 		viz_frame_make(&f, s, v, w, h, 1);
 		for (int k = 0; k < f.nsec; k++)
 			lanes += f.sec[k].lanes_h;
-		if (lanes * 4 >= h)
+		if (lanes * 4 >= h || v->lane_h >= 16)     /* enough, or all they want */
 			break;
 		v->flags &= ~drop[i];
 		viz_view_fit(v, s, w, h, 1);

@@ -106,19 +106,23 @@ static void chrome(struct viz_frame *f, const struct viz_scene *s, const struct 
 		/* items as wide as the longest label needs (the small font's
 		 * glyphs are under 6.5 px), on as many rows as that takes */
 		size_t longest = 0;
+		int items = AL_ST_DONE, failed = 0;
+		for (int i = 0; i < s->ntracks; i++)
+			failed |= s->tracks[i].nmarks > 0;
+		items += failed;        /* and "page failed", in swatch[AL_ST_DONE] */
 		for (int st = 0; st < AL_ST_DONE; st++)
 			if (strlen(viz_palette[st].legend) > longest)
 				longest = strlen(viz_palette[st].legend);
 		int avail = f->w - lp(f, 16), need = lp(f, 12 + 5 + 6.5 * (double)longest + 12);
-		int per_row = need > 0 ? avail / need : AL_ST_DONE;
-		per_row = per_row < 1 ? 1 : per_row > AL_ST_DONE ? AL_ST_DONE : per_row;
-		int rows = (AL_ST_DONE + per_row - 1) / per_row;
-		per_row = (AL_ST_DONE + rows - 1) / rows;     /* rows evenly filled */
+		int per_row = need > 0 ? avail / need : items;
+		per_row = per_row < 1 ? 1 : per_row > items ? items : per_row;
+		int rows = (items + per_row - 1) / per_row;
+		per_row = (items + rows - 1) / rows;          /* rows evenly filled */
 		int iw = avail / per_row;
 
 		iw = iw > lp(f, 130) ? lp(f, 130) : iw;
 		f->legend = (struct viz_rect){0, y, f->w, rows * lp(f, LEGEND_H)};
-		for (int st = 0; st < AL_ST_DONE; st++) {
+		for (int st = 0; st < items; st++) {
 			x = lp(f, 8) + (st % per_row) * iw;
 			f->swatch[st] = (struct viz_rect){x, y + (st / per_row) * lp(f, LEGEND_H) +
 							  lp(f, 5), lp(f, 12), lp(f, 12)};

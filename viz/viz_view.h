@@ -98,7 +98,9 @@ struct viz_frame {
 	double scale;
 	struct viz_rect tabs, legend, gutter, plot, axis, cpu_axis, report;
 	struct viz_rect swatch[AL_ST_COUNT];   /* the legend's colour boxes
-	                                          (w 0: not shown, e.g. DONE) */
+	                                          (w 0: not shown); DONE's is
+	                                          "page failed", when a page
+	                                          did */
 	int ntabs, active;
 	struct viz_tab_info tab[VIZ_MAX_TABS];
 	int64_t t0, t1;
