@@ -54,10 +54,16 @@ int al_crawl_end(struct al_crawl *c, int64_t page, int err, struct al_http_resp 
 	if (!err && c->verify && resp->sum != al_page_sum(c->sc->seed, page, resp->body))
 		err = EBADMSG;
 	al_crawl_count(c, err, resp->body, resp->sum);
-	/* where a page failed, on the timeline: its cause, at that instant */
-	if (err && c->os && c->os->ops->mark)
-		c->os->ops->mark(c->os, al_cause_name(al_cause_from_errno(err)), page);
+	if (err)
+		al_crawl_mark(c, page, err);
 	return err;
+}
+
+/* where a page failed, on the timeline: its cause, at that instant */
+void al_crawl_mark(struct al_crawl *c, int64_t page, int err)
+{
+	if (c->os && c->os->ops->mark)
+		c->os->ops->mark(c->os, al_cause_name(al_cause_from_errno(err)), page);
 }
 
 int64_t al_crawl_parse_ns(const struct al_crawl *c, int64_t bytes)

@@ -50,5 +50,8 @@ int al_crawl_end(struct al_crawl *c, int64_t page, int err, struct al_http_resp 
 int64_t al_crawl_parse_ns(const struct al_crawl *c, int64_t bytes);
 /* Counts a page that ended elsewhere (a worker process): no checks. */
 void al_crawl_count(struct al_crawl *c, int err, int64_t bytes, uint64_t sum);
+/* Marks on the calling task's lane that page failed with err, now (end
+ * does it; a model calls it for a page that fails without running). */
+void al_crawl_mark(struct al_crawl *c, int64_t page, int err);
 
 #endif

@@ -82,6 +82,7 @@ static void fail_share(struct co_process *f, int w, int err)
 
 	for (int64_t p = w; p < c->pages; p += f->nworkers) {
 		al_crawl_count(c, err, 0, 0);
+		al_crawl_mark(c, p, err);
 		f->ended++;
 	}
 }

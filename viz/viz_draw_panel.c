@@ -208,10 +208,38 @@ static int tooltip_lines(const struct viz_frame *f, const struct viz_pick *k, ch
 			 (unsigned)(k->lane_end - k->lane));
 	} else {
 		static const char *const kind[] = {"machine", "process", "thread", "task"};
-		uint8_t k8 = tr->lanes[k->lane].kind;
+		const struct viz_lane *l = &tr->lanes[k->lane];
+		const char *kn = l->kind < 4 ? kind[l->kind] : "lane";
+		char path[128] = "";
 
-		snprintf(ln[n++], 128, "%s (%s) — %s%s%s", a, k8 < 4 ? kind[k8] : "lane",
-			 al_model_name(tr->model), f->scene->nruns > 1 ? ", " : "",
+		/* a lane named by its kind ("task #4") says whose it is:
+		 * "worker #3 / thread / task #4" */
+		snprintf(path, sizeof path, "%s", a);
+		for (const struct viz_lane *c = l; c;) {
+			const char *ck = c->kind < 4 ? kind[c->kind] : "lane";
+			const struct viz_lane *up = NULL;
+
+			viz_layout_lane_label(tr, c, b, sizeof b);
+			if (strncmp(b, ck, strlen(ck)) != 0)
+				break;
+			for (uint32_t i = (uint32_t)(c - tr->lanes); i-- > 0;)
+				if (tr->lanes[i].id == c->parent) {
+					up = &tr->lanes[i];
+					break;
+				}
+			if (up) {
+				char tail[128];
+
+				viz_layout_lane_label(tr, up, b, sizeof b);
+				memcpy(tail, path, sizeof tail);
+				snprintf(path, sizeof path, "%.40s / %.80s", b, tail);
+			}
+			c = up;
+		}
+		if (strcmp(path, a) == 0)
+			snprintf(path, sizeof path, "%s (%s)", a, kn);
+		snprintf(ln[n++], 128, "%s — %s%s%s", path, al_model_name(tr->model),
+			 f->scene->nruns > 1 ? ", " : "",
 			 f->scene->nruns > 1 ? f->scene->runs[tr->run]->net : "");
 	}
 	if (k->span < 0 || (size_t)k->span >= tr->nspans)
