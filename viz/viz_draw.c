@@ -76,7 +76,7 @@ static void draw_headers(struct viz_paint *p, const struct viz_frame *f)
 			snprintf(extra, sizeof extra, ", ~%.0f per pixel row",
 				 (double)tr->nlanes / sc->lanes_h);
 		/* the speed-up on the right, unless the summary needs the room */
-		char sum[160], up[32] = "";
+		char sum[320], up[32] = "";
 		snprintf(sum, sizeof sum, "%s · %s ok, %s failed · %s lanes%s", el, ok, bad, lanes,
 			 extra);
 		if (rp->speedup > 0)

@@ -238,7 +238,7 @@ static int tooltip_lines(const struct viz_frame *f, const struct viz_pick *k, ch
 		}
 		if (strcmp(path, a) == 0)
 			snprintf(path, sizeof path, "%s (%s)", a, kn);
-		snprintf(ln[n++], 128, "%s — %s%s%s", path, al_model_name(tr->model),
+		snprintf(ln[n++], 128, "%.80s — %.12s%s%.16s", path, al_model_name(tr->model),
 			 f->scene->nruns > 1 ? ", " : "",
 			 f->scene->nruns > 1 ? f->scene->runs[tr->run]->net : "");
 	}
