@@ -412,7 +412,11 @@ static void test_delay(void **state)
 
 /* --- the link is shared: K responses of L bytes started together end
  * no earlier than K·L·8/B, and (fairness, not FIFO) the first of them no
- * earlier than (K-1)·L·8/B */
+ * earlier than (K-1)·L·8/B, less a tenth of one response's time: the K
+ * responses start within a millisecond or so of each other, not at once
+ * (more under the sanitizers), and a response alone on the link meanwhile
+ * gets ahead.  One response takes 25 ms or more, so the slack is small
+ * next to what FIFO would give (the first after one response's time). */
 
 static const struct {
 	int k;
@@ -421,7 +425,7 @@ static const struct {
 } share_cases[] = {
 	{1, 50000, 8000000},
 	{4, 25000, 8000000},
-	{8, 10000, 16000000},
+	{8, 50000, 16000000},
 };
 
 static void test_bandwidth_shared(void **state)
@@ -449,7 +453,7 @@ static void test_bandwidth_shared(void **state)
 		       "(fluid %.1f ms)\n", k, (long long)len, (long long)share_cases[c].bw,
 		       first, last, k * one);
 		assert_true(last >= k * one - 0.5);
-		assert_true(first >= (k - 1) * one - 0.5);
+		assert_true(first >= (k - 1) * one - (0.1 * one > 0.5 ? 0.1 * one : 0.5));
 		assert_true(last < k * one + 2000);
 		fixture_stop(&f);
 		assert_true(f.ls.peak_streaming >= 1);

@@ -79,7 +79,8 @@ static int build_marks(struct viz_track *t, const struct al_trace *tr)
 			t->marks[t->nmarks++] = (struct viz_mark){e->t, e->value, index[e->lane],
 								  e->name};
 	}
-	qsort(t->marks, t->nmarks, sizeof *t->marks, mark_cmp);
+	if (t->nmarks > 1)
+		qsort(t->marks, t->nmarks, sizeof *t->marks, mark_cmp);
 	free(index);
 	return 0;
 }
