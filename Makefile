@@ -18,7 +18,8 @@ B          ?= build
 CC         ?= cc
 OPT        ?= -O2
 FUZZ_SECS  ?= 60
-FUZZ_CC    ?= clang
+CLANG      ?= clang
+FUZZ_CC    ?= $(CLANG)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wpointer-arith -Wcast-qual -Wwrite-strings -Wformat=2 -Wundef \
@@ -151,7 +152,8 @@ crossbuild: $(B)/asynclab
 	$(Q)$(MAKE) --no-print-directory B=build-asan OPT=-O1 \
 		EXTRA_CFLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
 		EXTRA_LDFLAGS='-fsanitize=address,undefined' build-asan/asynclab
-	$(Q)sh tests/cross_build.sh $(B)/asynclab build-asan/asynclab
+	$(Q)$(MAKE) --no-print-directory B=build-clang CC=$(CLANG) build-clang/asynclab
+	$(Q)sh tests/cross_build.sh $(B)/asynclab build-asan/asynclab build-clang/asynclab
 
 # --- fuzzing: libFuzzer on the scenario loader, bounded in time
 # the scenario loader alone: core/ and the loading half of app/
@@ -172,7 +174,7 @@ $(B)/fuzz/fuzz_viz_file: tests/fuzz_viz_file.c $(FUZZ_VIZ_SRC) $(B)/config.mk
 		-fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) \
 		tests/fuzz_viz_file.c $(FUZZ_VIZ_SRC) -o $@ $(LIBS)
 
-# a corpus of run files: the seed scenario saved, and a sim + real run
+# a corpus of run files: the seed and gil-cpu scenarios, simulated
 $(B)/fuzz/runs/seed.alrun: $(B)/asynclab
 	@mkdir -p $(@D)
 	$(Q)$(B)/asynclab run --save $@ >/dev/null
@@ -196,6 +198,6 @@ install: asynclab
 	install -m 644 scenarios/*.yaml $(DESTDIR)$(PREFIX)/share/asynclab/scenarios/
 
 clean:
-	rm -rf build build-asan asynclab
+	rm -rf build build-asan build-clang asynclab
 
 -include $(LIB_OBJ:.o=.d) $(B)/app/main.d $(TESTS:=.d) $(BENCHES:=.d)

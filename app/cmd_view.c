@@ -143,6 +143,12 @@ int al_cmd_view(const struct al_cli *cli)
 			al_report_model_list(stderr, had);
 			fputc('\n', stderr);
 			status = 2;
+		} else if (status == 0 && cli->models && (cli->models & ~had)) {
+			fprintf(stderr, "asynclab: view: note: %s has no ", cli->scenario);
+			al_report_model_list(stderr, cli->models & ~had);
+			fprintf(stderr, "; it has: ");
+			al_report_model_list(stderr, had);
+			fputc('\n', stderr);
 		}
 	} else {
 		nruns = 1;

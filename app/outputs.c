@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "viz/viz_atomic.h"
 #include "viz/viz_file.h"
@@ -54,6 +55,11 @@ static void canonical(char *path, size_t len)
 		*slash = '/';
 }
 
+static int same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
 int al_outputs_check(const struct al_cli *cli)
 {
 	if (cli->png_path && cli->size_set &&
@@ -65,12 +71,13 @@ int al_outputs_check(const struct al_cli *cli)
 		return 2;
 	}
 	/* every file to write: writable, a regular file or none yet, and each
-	 * its own -- not the run file being viewed, not another output's */
+	 * its own -- not the file being run or viewed, not another output's */
 	const char *out[] = {cli->save_path, cli->trace_path, cli->png_path, cli->shot_path};
 	const char *opt[] = {"--save", "--trace", "--png", "--shot"};
 	char real[4][PATH_MAX], in[PATH_MAX];
-	const char *input = cli->cmd == AL_CLI_VIEW && cli->scenario &&
-			    realpath(cli->scenario, in) ? in : NULL;
+	const char *input = cli->scenario && realpath(cli->scenario, in) ? in : NULL;
+	struct stat st_in, st_out[4];
+	int have_in = input && stat(input, &st_in) == 0, have_out[4] = {0};
 	for (int i = 0; i < 4; i++) {
 		char why[PATH_MAX + 128], first[PATH_MAX];
 		const char *d = out[i] ? strstr(out[i], "%d") : NULL;
@@ -86,13 +93,20 @@ int al_outputs_check(const struct al_cli *cli)
 			return 2;
 		}
 		canonical(real[i], sizeof real[i]);
-		if (input && strcmp(real[i], input) == 0) {
-			fprintf(stderr, "asynclab: %s %s: the run being viewed; write elsewhere\n",
-				opt[i], out[i]);
+		/* one file under two names: the same path, or (hard links) the
+		 * same inode */
+		have_out[i] = stat(real[i], &st_out[i]) == 0;
+		if ((input && strcmp(real[i], input) == 0) ||
+		    (have_in && have_out[i] && same_file(&st_in, &st_out[i]))) {
+			fprintf(stderr, "asynclab: %s %s: %s; write elsewhere\n", opt[i], out[i],
+				cli->cmd == AL_CLI_VIEW ? "the file being viewed"
+							: "the scenario being run");
 			return 2;
 		}
 		for (int k = 0; k < i; k++)
-			if (out[k] && strcmp(real[k], real[i]) == 0) {
+			if (out[k] && (strcmp(real[k], real[i]) == 0 ||
+				       (have_out[k] && have_out[i] &&
+					same_file(&st_out[k], &st_out[i])))) {
 				fprintf(stderr, "asynclab: %s and %s both write %s\n", opt[k], opt[i],
 					out[i]);
 				return 2;
@@ -104,6 +118,12 @@ int al_outputs_check(const struct al_cli *cli)
 	if (cli->size_set && !cli->png_path && !window) {
 		fprintf(stderr, "asynclab: --size is the size of --png's picture or of the window: "
 			"give --png FILE or --view\n");
+		return 2;
+	}
+	if (cli->shot_path && !window) {
+		fprintf(stderr, "asynclab: --shot is where F12 in the window writes: it needs the "
+			"window (%s)\n", cli->cmd == AL_CLI_VIEW ? "view without --png or --trace"
+							    : "--view");
 		return 2;
 	}
 	if (window && viz_window_display(err, sizeof err) != 0) {

@@ -71,8 +71,11 @@ void net_mark(struct al_os *os, const char *what, int64_t value)
 {
 	struct net_os *n = NET(os);
 
-	if (n->log)
-		net_trace_instant(n->log, net_now(os), net_task_lane(n), what, value);
+	if (!n->log)
+		return;
+	uint32_t lane = net_task_lane(n);        /* made before now: it comes first */
+
+	net_trace_instant(n->log, net_now(os), lane, what, value);
 }
 
 void net_count_open(struct net_os *n, int delta)

@@ -70,8 +70,15 @@ static void sim_mark(struct al_os *os, const char *what, int64_t value)
 	struct sim_os *s = SIM(os);
 	struct al_trace *tr = os->trace;
 
-	if (tr && tr->mode != AL_TRACE_OFF)
-		al_trace_instant(tr, sim_clock(s), sim_lane(s), al_trace_name(tr, what), value);
+	if (!tr || tr->mode == AL_TRACE_OFF)
+		return;
+	/* one after the other, not as arguments (whose order C leaves open):
+	 * a lane made here interns its label before the mark's name, on every
+	 * compiler, so the names' ids and the hash are the same everywhere */
+	uint32_t lane = sim_lane(s);
+	uint16_t name = al_trace_name(tr, what);
+
+	al_trace_instant(tr, sim_clock(s), lane, name, value);
 }
 
 static void sim_task_end(struct al_os *os, struct al_task *t)

@@ -116,7 +116,7 @@ check "--png through a symbolic link: the link stays, the file it names is writt
 check "two outputs to one file: refused, exit 2" $?
 cp "$T/sim.alrun" "$T/keep.alrun"
 "$A" view "$T/keep.alrun" --png "$T/keep.alrun" >/dev/null 2>"$T/err"
-[ $? -eq 2 ] && grep -q "the run being viewed" "$T/err" && cmp -s "$T/sim.alrun" "$T/keep.alrun"
+[ $? -eq 2 ] && grep -q "the file being viewed" "$T/err" && cmp -s "$T/sim.alrun" "$T/keep.alrun"
 check "view FILE --png FILE: refused, the run file kept" $?
 
 "$A" view "$T/fifo" >/dev/null 2>"$T/err"

@@ -27,7 +27,13 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static FILE *null_out;
-static char png[64];
+static char png[64], png_dir[32];
+
+static void clean_up(void)
+{
+	unlink(png);
+	rmdir(png_dir);
+}
 
 /* The viewer's arithmetic on what was read: fit, zoom in a million times
  * at the start, the middle and the end, pick across the plot. */
@@ -110,11 +116,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!null_out && !(null_out = fopen("/dev/null", "w")))
 		abort();
 	if (!png[0]) {
-		char dir[] = "/tmp/fuzz-viz-XXXXXX";
-
-		if (!mkdtemp(dir))
+		snprintf(png_dir, sizeof png_dir, "/tmp/fuzz-viz-XXXXXX");
+		if (!mkdtemp(png_dir))
 			abort();
-		snprintf(png, sizeof png, "%s/out.png", dir);
+		snprintf(png, sizeof png, "%s/out.png", png_dir);
+		atexit(clean_up);
 	}
 	decode(data, size);
 	/* the envelope: a body that starts with a valid header is used as it

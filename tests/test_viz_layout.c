@@ -135,8 +135,9 @@ static void test_worker_lanes_named_by_kind(void **state)
 	struct al_trace *t;
 	char err[256], label[64];
 	static const char *const want[] = {"pool", "worker #1", "thread", "task #2",
-					   "worker #2", "thread #5", "fetch #7"};
-	uint32_t pool, w1, w2, th;
+					   "worker #2", "thread #5", "fetch #7",
+					   "worker #3", "thread", "task #3"};
+	uint32_t pool, w1, w2, w3, th;
 
 	(void)state;
 	one_model_run(&r, AL_MODEL_THREAD, 100);
@@ -148,6 +149,11 @@ static void test_worker_lanes_named_by_kind(void **state)
 	w2 = al_trace_lane(t, 0, AL_LANE_PROCESS, pool, "worker", 2);
 	th = al_trace_lane(t, 0, AL_LANE_THREAD, w2, "worker", 5);
 	al_trace_state(t, 0, al_trace_lane(t, 0, AL_LANE_TASK, th, "fetch", 7), AL_ST_RUNNING, 0);
+	/* a task numbered as its thread (the real backend counts them apart)
+	 * keeps its number */
+	w3 = al_trace_lane(t, 0, AL_LANE_PROCESS, pool, "worker", 3);
+	th = al_trace_lane(t, 0, AL_LANE_THREAD, w3, "worker", 3);
+	al_trace_state(t, 0, al_trace_lane(t, 0, AL_LANE_TASK, th, "worker", 3), AL_ST_RUNNING, 0);
 	assert_int_equal(viz_layout_build(&s, &r, 1, err, sizeof err), 0);
 	tr = viz_layout_track(&s, 0, AL_MODEL_THREAD);
 	assert_non_null(tr);

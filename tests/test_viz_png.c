@@ -464,8 +464,10 @@ static void test_failures_marked(void **state)
 		assert_true(tr->lanes[m->lane].kind == AL_LANE_TASK);
 		assert_true(k == 0 || m->t > tr->marks[k - 1].t);
 		assert_int_equal(viz_frame_lane_y(&f, sec, m->lane, &y0, &y1), 0);
-		/* just above the tip, inside the triangle */
-		assert_colour(pixel(img, x, (y0 + y1) / 2 - 2), viz_rgb_fail, "a failure's mark");
+		/* just above the tip (near a 16 px lane's bottom), inside the
+		 * triangle */
+		assert_true(y1 - y0 >= 7);
+		assert_colour(pixel(img, x, y1 - 2 - 2), viz_rgb_fail, "a failure's mark");
 	}
 	assert_true(f.swatch[AL_ST_DONE].w > 0);
 	assert_colour(pixel(img, f.swatch[AL_ST_DONE].x + f.swatch[AL_ST_DONE].w / 2,

@@ -1,6 +1,8 @@
-/* All-or-nothing file writes: see viz_atomic.h.  The temporary's name is
- * the destination's plus ".tmp.PID.N", created with O_EXCL so two writers
- * (or a stale temporary from a crash) never share one. */
+/* All-or-nothing file writes: see viz_atomic.h.  The temporary is
+ * ".asynclab.PID.N.tmp" in the destination's directory -- short, so any
+ * name the directory takes has a temporary it takes too -- created with
+ * O_EXCL so two writers (or a stale temporary from a crash) never share
+ * one. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -112,8 +114,14 @@ int viz_atomic_write(const char *path, viz_atomic_fill_fn fill, void *arg, char 
 		snprintf(err, errlen, "%s: %s", shown, strerror(ENOMEM));
 		return -1;
 	}
+	char dir[PATH_MAX];
+	if (dir_of(path, dir, sizeof dir) != 0) {
+		snprintf(err, errlen, "%s: %s", shown, strerror(ENAMETOOLONG));
+		free(tmp);
+		return -1;
+	}
 	for (int tries = 0; fd < 0 && tries < 100; tries++) {
-		snprintf(tmp, plen + 48, "%s.tmp.%ld.%u", path, (long)getpid(), serial++);
+		snprintf(tmp, plen + 48, "%s/.asynclab.%ld.%u.tmp", dir, (long)getpid(), serial++);
 		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 		if (fd < 0 && errno != EEXIST)
 			break;

@@ -11,6 +11,7 @@
  * copy), since a rectangle per pixel would cost more than the pixel. */
 #include "viz/viz_draw_int.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -380,8 +381,13 @@ void viz_draw_fail_mark(struct viz_paint *p, const struct viz_frame *f, int x, i
 
 void viz_draw_failures(struct viz_paint *p, const struct viz_frame *f)
 {
-	int s = viz_px(f, 4);
+	int s = viz_px(f, 4), nlabels = 0;
 	SDL_Rect plot = {f->plot.x, f->plot.y, f->plot.w, f->plot.h};
+	/* marks that fall on one place: how many, by it (the first 256) */
+	struct label {
+		int x, y;
+		int n;
+	} labels[256];
 
 	p->misc.n = 0;
 	p->life.n = 0;
@@ -398,21 +404,55 @@ void viz_draw_failures(struct viz_paint *p, const struct viz_frame *f)
 			else
 				hi = mid;
 		}
-		for (size_t k = lo; k < tr->nmarks && tr->marks[k].t <= f->t1 &&
-				    tr->marks[k].t <= f->cursor; k++) {
-			int y0, y1, x = (int)lround(viz_frame_time_x(f, tr->marks[k].t));
+		/* a cluster: marks on one row, each within a triangle's width of
+		 * the one before; labelled with its count at its right end */
+		int px = INT_MIN, py = INT_MIN, count = 0;
 
-			if (viz_frame_lane_y(f, i, tr->marks[k].lane, &y0, &y1) < 0 ||
-			    y1 <= f->plot.y || y0 >= f->plot.y + f->plot.h)
-				continue;
-			int y = (y0 + y1) / 2;
-			triangle(&p->life, x, y + 1, s + 1);       /* the outline */
-			triangle(&p->misc, x, y, s - 1);
+		for (size_t k = lo;; k++) {
+			int end = k >= tr->nmarks || tr->marks[k].t > f->t1 ||
+				  tr->marks[k].t > f->cursor;
+			int y0 = 0, y1 = 0, x = 0, y = INT_MIN;
+
+			if (!end) {
+				x = (int)lround(viz_frame_time_x(f, tr->marks[k].t));
+				if (viz_frame_lane_y(f, i, tr->marks[k].lane, &y0, &y1) < 0 ||
+				    y1 <= f->plot.y || y0 >= f->plot.y + f->plot.h)
+					continue;
+				/* inside a lane tall enough, tip near its bottom */
+				y = y1 - y0 >= s + 3 ? y1 - 2 : (y0 + y1) / 2;
+			}
+			if (!end && y == py && x - px <= 2 * s) {
+				count++;
+			} else {
+				/* two or three overlapping triangles read as such */
+				if (count >= 5 && nlabels < (int)(sizeof labels / sizeof labels[0]))
+					labels[nlabels++] = (struct label){px + s + 2, py - s - 3, count};
+				count = 1;
+			}
+			if (end)
+				break;
+			if (x != px || y != py) {
+				triangle(&p->life, x, y + 1, s + 1);       /* the outline */
+				triangle(&p->misc, x, y, s - 1);
+			}
+			px = x;
+			py = y;
 		}
 	}
 	SDL_RenderSetClipRect(p->r, &plot);
 	viz_rects_fill(p->r, &p->life, viz_rgb_bg);
 	viz_rects_fill(p->r, &p->misc, viz_rgb_fail);
+	for (int k = 0; k < nlabels; k++) {
+		char n[32], text[40];
+		int w, h = viz_text_h(p, VIZ_F_SMALL);
+
+		viz_fmt_count(n, sizeof n, labels[k].n);
+		snprintf(text, sizeof text, "×%s", n);
+		w = viz_text_w(p, VIZ_F_SMALL, text);
+		if (w > 0)                      /* on white, to read over any lane */
+			viz_fill(p->r, viz_rgb_bg, labels[k].x - 1, labels[k].y, w + 2, h);
+		viz_text(p, VIZ_F_SMALL, labels[k].x, labels[k].y, viz_rgb_fail, VIZ_LEFT, text);
+	}
 	SDL_RenderSetClipRect(p->r, NULL);
 }
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/al_units.h"
 #include "viz/viz_fmt.h"
 
 /* In step with viz_window_input.c's key(), wheel() and press(): the
@@ -104,7 +105,8 @@ void viz_report_cells(const struct viz_scene *s, const struct viz_track *t,
 		snprintf(v[0], 80, "%s (%s)", al_model_name(rp->model), s->runs[t->run]->net);
 	else
 		snprintf(v[0], 80, "%s", al_model_name(rp->model));
-	viz_fmt_duration(v[1], 80, (double)rp->elapsed_ns);
+	/* the terminal's own formatting (core/al_units.h), digit for digit */
+	al_fmt_duration(v[1], 80, rp->elapsed_ns);
 	if (rp->speedup > 0)
 		snprintf(v[2], 80, "%.1f×", rp->speedup);
 	else
@@ -122,7 +124,7 @@ void viz_report_cells(const struct viz_scene *s, const struct viz_track *t,
 	viz_fmt_count(a, sizeof a, rp->syscalls);
 	viz_fmt_count(b, sizeof b, rp->futile_syscalls);
 	snprintf(v[6], 80, "%s (%s)", a, b);
-	viz_fmt_bytes(v[7], 80, (double)rp->peak_memory_bytes);
+	al_fmt_bytes(v[7], 80, rp->peak_memory_bytes);
 	viz_fmt_count(v[8], 80, rp->peak_concurrency);
 }
 
@@ -191,6 +193,40 @@ void viz_draw_report(struct viz_paint *p, const struct viz_frame *f)
 				 cols[c].right ? VIZ_RIGHT : VIZ_LEFT, v[i][c]);
 }
 
+/* The failure marks under the pointer (within 5 px, on the picked lanes):
+ * one line saying which page failed and why, or how many; 0 if none. */
+static int fail_line(const struct viz_frame *f, const struct viz_pick *k, char *out)
+{
+	const struct viz_track *tr = f->sec[k->section].track;
+	const struct al_trace *t = &tr->src->trace;
+	double mx = f->view->mouse_x * f->scale, slack = 5 * f->scale;
+	size_t n = 0, first = 0;
+	char a[32];
+
+	for (size_t i = 0; i < tr->nmarks; i++) {
+		const struct viz_mark *m = &tr->marks[i];
+		double x = viz_frame_time_x(f, m->t);
+
+		if (m->lane < k->lane || m->lane >= k->lane_end || x < mx - slack ||
+		    x > mx + slack || m->t > f->cursor)
+			continue;
+		if (n++ == 0)
+			first = i;
+	}
+	if (n == 0)
+		return 0;
+	const struct viz_mark *m = &tr->marks[first];
+	const char *why = m->name < t->nnames ? t->names[m->name] : "?";
+	if (n == 1) {
+		snprintf(out, 128, "▼ page %lld failed: %.40s", (long long)m->value, why);
+	} else {
+		viz_fmt_count(a, sizeof a, (int64_t)n);
+		snprintf(out, 128, "▼ %s pages failed here (page %lld: %.40s)", a,
+			 (long long)m->value, why);
+	}
+	return 1;
+}
+
 /* The lines of the tooltip for pick k; returns how many. */
 static int tooltip_lines(const struct viz_frame *f, const struct viz_pick *k, char (*ln)[128],
 			 int *state)
@@ -242,6 +278,7 @@ static int tooltip_lines(const struct viz_frame *f, const struct viz_pick *k, ch
 			 f->scene->nruns > 1 ? ", " : "",
 			 f->scene->nruns > 1 ? f->scene->runs[tr->run]->net : "");
 	}
+	n += fail_line(f, k, ln[n]);
 	if (k->span < 0 || (size_t)k->span >= tr->nspans)
 		return n;
 	sp = &tr->spans[k->span];

@@ -386,7 +386,8 @@ void viz_layout_lane_label(const struct viz_track *tr, const struct viz_lane *l,
 	 * ("worker #1" over "task #2"), not as a second worker */
 	if (p && p->name == l->name && l->kind < 4 && p->kind != l->kind) {
 		name = kinds[l->kind];
-		if (l->ordinal == p->ordinal) {
+		/* a process's one thread may share its number; a task keeps its own */
+		if (l->kind == AL_LANE_THREAD && l->ordinal == p->ordinal) {
 			snprintf(buf, len, "%s", name);
 			return;
 		}

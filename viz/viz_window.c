@@ -225,8 +225,8 @@ static unsigned on_event(struct win *g, const SDL_Event *e)
 		ev.kind = VIZ_WEV_WHEEL;
 		ev.x = x;
 		ev.y = y;
-		ev.dx = e->wheel.preciseX;
-		ev.dy = e->wheel.preciseY;
+		ev.dx = (double)e->wheel.preciseX;
+		ev.dy = (double)e->wheel.preciseY;
 		if (e->wheel.direction == SDL_MOUSEWHEEL_FLIPPED) {
 			ev.dx = -ev.dx;
 			ev.dy = -ev.dy;
