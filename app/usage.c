@@ -86,7 +86,7 @@ static const char usage_view[] =
 	"  --models LIST        the models to show (of those the run has)\n"
 	"  --seed N             SCENARIO's seed\n"
 	"  --png FILE.png       draw to a PNG, as 'run --png' does\n"
-	"  --size WxH           its size (default 1600x1200; 320x200 to 16384x16384),\n"
+	"  --size WxH           its size (default 1600x1200; 640x400 to 16384x16384),\n"
 	"                       or the window's\n"
 	"  --shot FILE.png      F12 in the window writes the frame there (%d: numbered)\n"
 	"  --trace FILE.json    Chrome Trace Event JSON, as 'run --trace' does\n"

@@ -55,7 +55,7 @@ open() {
 	win=""
 	j=0
 	while [ -z "$win" ] && [ $j -lt 600 ] && kill -0 $viewer 2>/dev/null; do
-		win=$(xdotool search --name '^asynclab' 2>/dev/null | head -n 1)
+		win=$(xdotool search --onlyvisible --name '^asynclab' 2>/dev/null | head -n 1)
 		[ -n "$win" ] || sleep 0.1
 		j=$((j + 1))
 	done

@@ -37,8 +37,8 @@ check "counters: runnable threads (the GIL queues them), open sockets, memory" $
 "$A" run --models sync,asyncio --png "$T/small.png" --size 900x500 >/dev/null 2>&1
 [ "$(png_size "$T/small.png")" = 900x500 ]; check "--size 900x500" $?
 "$A" run --png "$T/bad.png" --size 10x10 >/dev/null 2>"$T/err"
-[ $? -eq 2 ] && grep -q "320x200" "$T/err" && [ ! -e "$T/bad.png" ]
-check "a size below 320x200 is refused before anything runs" $?
+[ $? -eq 2 ] && grep -q "640x400" "$T/err" && [ ! -e "$T/bad.png" ]
+check "a size below 640x400 is refused before anything runs" $?
 
 # --- round trip: the saved run, reopened, exports the same bytes
 "$A" view "$T/sim.alrun" --trace "$T/again.json" --png "$T/again.png" >/dev/null 2>&1

@@ -111,7 +111,8 @@ find_window() {
 	win=""
 	j=0
 	while [ -z "$win" ] && [ $j -lt 100 ] && kill -0 "$1" 2>/dev/null; do
-		win=$(xdotool search --name '^asynclab' 2>/dev/null | head -n 1)
+		# the mapped one: not a window SDL is still making
+		win=$(xdotool search --onlyvisible --name '^asynclab' 2>/dev/null | head -n 1)
 		[ -n "$win" ] || sleep 0.1
 		j=$((j + 1))
 	done

@@ -9,8 +9,8 @@
 #include "viz/viz_run.h"
 #include "viz/viz_view.h"
 
-#define VIZ_PNG_MIN_W 320
-#define VIZ_PNG_MIN_H 200
+#define VIZ_PNG_MIN_W 640
+#define VIZ_PNG_MIN_H 400
 #define VIZ_PNG_MAX 16384            /* pixels a side */
 
 /* Draws runs[0 .. nruns) into a w x h PNG at path.  models: a bit set of

@@ -335,9 +335,11 @@ static int open_window(struct win *g, char *err, size_t errlen)
 
 	if (w <= 0 || h <= 0)
 		default_size(&w, &h);
+	/* hidden until it has its renderer: an OpenGL renderer makes SDL
+	 * recreate the window, and a window shown before would vanish */
 	g->w = SDL_CreateWindow(o->title ? o->title : "asynclab", SDL_WINDOWPOS_CENTERED,
 				SDL_WINDOWPOS_CENTERED, w, h,
-				SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
+				SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI | SDL_WINDOW_HIDDEN);
 	if (!g->w) {
 		snprintf(err, errlen, "window: %s", SDL_GetError());
 		return -1;
@@ -351,6 +353,7 @@ static int open_window(struct win *g, char *err, size_t errlen)
 		snprintf(err, errlen, "window: no renderer: %s", SDL_GetError());
 		return -1;
 	}
+	SDL_ShowWindow(g->w);
 	return 0;
 }
 
