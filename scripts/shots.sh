@@ -13,25 +13,8 @@ for tool in Xvfb xdotool xwd; do
 	command -v $tool >/dev/null 2>&1 || { echo "shots: no $tool (scripts/deps.sh)" >&2; exit 1; }
 done
 mkdir -p "$out"
-tmp=$(mktemp -d)
-xvfb=""
-viewer=""
-cleanup() {
-	[ -n "$viewer" ] && kill "$viewer" 2>/dev/null
-	[ -n "$xvfb" ] && kill "$xvfb" 2>/dev/null
-	wait 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-Xvfb -displayfd 3 -screen 0 1600x1000x24 -nolisten tcp 3>"$tmp/display" 2>"$tmp/xvfb.log" &
-xvfb=$!
-i=0
-while [ ! -s "$tmp/display" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-[ -s "$tmp/display" ] || { echo "shots: Xvfb did not start" >&2; exit 1; }
-DISPLAY=:$(head -n 1 "$tmp/display")
-export DISPLAY
-unset WAYLAND_DISPLAY SDL_VIDEODRIVER
+. "$(dirname "$0")/xvfb.sh"
+xvfb_start || { echo "shots: Xvfb did not start" >&2; exit 1; }
 missing=0
 
 # Waits until the window stops changing (two equal dumps in a row).
@@ -52,14 +35,8 @@ open() {
 	n=0
 	"$ASYNCLAB" "$@" --shot "$tmp/shot-%d.png" --size 1440x900 >"$tmp/viewer.log" 2>&1 &
 	viewer=$!
-	win=""
-	j=0
-	while [ -z "$win" ] && [ $j -lt 600 ] && kill -0 $viewer 2>/dev/null; do
-		win=$(xdotool search --onlyvisible --name '^asynclab' 2>/dev/null | head -n 1)
-		[ -n "$win" ] || sleep 0.1
-		j=$((j + 1))
-	done
-	[ -n "$win" ] || { echo "shots: no window for $*" >&2; cat "$tmp/viewer.log" >&2; exit 1; }
+	find_window $viewer 600 ||
+		{ echo "shots: no window for $*" >&2; cat "$tmp/viewer.log" >&2; exit 1; }
 	xdotool windowmove "$win" 0 0 mousemove --window "$win" 300 12
 	settle
 }

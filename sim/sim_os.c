@@ -34,58 +34,6 @@ void sim_syscall(struct sim_os *s)
 	sim_kernel_charge(&s->k, s->os.sc->machine.costs.syscall_ns);
 }
 
-/* The calling task's lane, created on its first call. */
-uint32_t sim_lane(struct sim_os *s)
-{
-	struct sim_thread *th = s->k.current;
-	struct al_task *t = th ? th->loop.current : s->os.loop ? s->os.loop->current : NULL;
-
-	if (!t || !s->os.trace)
-		return 0;
-	if (t->lane == 0)
-		t->lane = al_trace_lane(s->os.trace, sim_clock(s), AL_LANE_TASK, th ? th->lane : 0,
-					t->name ? t->name : "task", ++s->lanes);
-	return t->lane;
-}
-
-void sim_state(struct sim_os *s, uint32_t lane, enum al_state st, int64_t bytes)
-{
-	if (lane)
-		al_trace_state(s->os.trace, sim_clock(s), lane, st, bytes);
-}
-
-/* The calling task moved bytes: running, if it has a lane already (a task
- * that never waited on anything needs none). */
-void sim_running(struct sim_os *s, int64_t bytes)
-{
-	struct sim_thread *th = s->k.current;
-	struct al_task *t = th ? th->loop.current : s->os.loop ? s->os.loop->current : NULL;
-
-	if (t && t->lane)
-		sim_state(s, t->lane, AL_ST_RUNNING, bytes);
-}
-
-static void sim_mark(struct al_os *os, const char *what, int64_t value)
-{
-	struct sim_os *s = SIM(os);
-	struct al_trace *tr = os->trace;
-
-	if (!tr || tr->mode == AL_TRACE_OFF)
-		return;
-	/* one after the other, not as arguments (whose order C leaves open):
-	 * a lane made here interns its label before the mark's name, on every
-	 * compiler, so the names' ids and the hash are the same everywhere */
-	uint32_t lane = sim_lane(s);
-	uint16_t name = al_trace_name(tr, what);
-
-	al_trace_instant(tr, sim_clock(s), lane, name, value);
-}
-
-static void sim_task_end(struct al_os *os, struct al_task *t)
-{
-	sim_state(SIM(os), t->lane, AL_ST_DONE, 0);
-}
-
 struct sim_sock *sim_sock_of(struct sim_os *s, int fd)
 {
 	if (fd < 0 || fd >= s->nsocks || !s->socks[fd].used)

@@ -112,6 +112,9 @@ void sim_syscall(struct sim_os *s);
 uint32_t sim_lane(struct sim_os *s);
 void sim_state(struct sim_os *s, uint32_t lane, enum al_state st, int64_t bytes);
 void sim_running(struct sim_os *s, int64_t bytes);
+/* The ops that only trace (sim_trace.c). */
+void sim_mark(struct al_os *os, const char *what, int64_t value);
+void sim_task_end(struct al_os *os, struct al_task *t);
 struct sim_sock *sim_sock_of(struct sim_os *s, int fd);
 /* A call's result r (>= 0, or -errno): through wait if given, else returned. */
 int64_t sim_finish(struct al_future *wait, int64_t r);

@@ -29,31 +29,8 @@ for tool in Xvfb xdotool xwd; do
 	fi
 done
 
-tmp=$(mktemp -d)
-xvfb=""
-viewer=""
-cleanup() {
-	[ -n "$viewer" ] && kill "$viewer" 2>/dev/null
-	[ -n "$xvfb" ] && kill "$xvfb" 2>/dev/null
-	wait 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-# Xvfb chooses a free display itself and writes its number when it is up
-Xvfb -displayfd 3 -screen 0 1600x1000x24 -nolisten tcp 3>"$tmp/display" 2>"$tmp/xvfb.log" &
-xvfb=$!
-i=0
-while [ ! -s "$tmp/display" ] && [ $i -lt 100 ] && kill -0 $xvfb 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
-[ -s "$tmp/display" ]; check "Xvfb is up on a free display" $?
-DISPLAY=:$(head -n 1 "$tmp/display")
-export DISPLAY
-unset WAYLAND_DISPLAY SDL_VIDEODRIVER
-# no session bus on this display: said plainly, so that libdbus does not
-# try to autolaunch one from inside SDL_Init (and leak when it fails)
-DBUS_SESSION_BUS_ADDRESS=${DBUS_SESSION_BUS_ADDRESS:-disabled:}
-export DBUS_SESSION_BUS_ADDRESS
+. "$(dirname "$0")/../scripts/xvfb.sh"
+xvfb_start; check "Xvfb is up on a free display" $?
 # Under the sanitizers: Xlib, which SDL loads with dlopen and unloads in
 # SDL_Quit, leaves a few hundred bytes that LeakSanitizer then finds in an
 # unknown module, so they cannot be suppressed by name: leak checking is
@@ -107,17 +84,6 @@ pixel() { # file x y -> the pixel's 4 bytes in hex (32 bits per pixel)
 	od -An -tx1 -j$off -N4 "$1" | tr -d ' '
 }
 # waits for a window named asynclab of process $1 (10 s); sets win
-find_window() {
-	win=""
-	j=0
-	while [ -z "$win" ] && [ $j -lt 100 ] && kill -0 "$1" 2>/dev/null; do
-		# the mapped one: not a window SDL is still making
-		win=$(xdotool search --onlyvisible --name '^asynclab' 2>/dev/null | head -n 1)
-		[ -n "$win" ] || sleep 0.1
-		j=$((j + 1))
-	done
-	[ -n "$win" ]
-}
 # 0 if process $1 ends within 5 s with status 0
 exits_cleanly() {
 	j=0
@@ -129,7 +95,7 @@ exits_cleanly() {
 # shellcheck disable=SC2086
 $VIEW scenarios/seed.yaml >"$tmp/view.out" 2>&1 &
 viewer=$!
-find_window $viewer; check "the viewer opens a window" $?
+find_window $viewer 100; check "the viewer opens a window" $?
 if [ -n "$win" ]; then
 	# at the screen's corner, so that every pixel of it can be read back
 	xdotool windowmove "$win" 0 0
@@ -181,7 +147,7 @@ for sig in INT TERM; do
 	# shellcheck disable=SC2086
 	env --default-signal=INT $VIEW scenarios/seed.yaml >/dev/null 2>&1 &
 	viewer=$!
-	find_window $viewer && sleep 0.5 && kill -$sig $viewer
+	find_window $viewer 100 && sleep 0.5 && kill -$sig $viewer
 	exits_cleanly $viewer; check "SIG$sig quits, status 0, within 5 s" $?
 	viewer=""
 done
