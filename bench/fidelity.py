@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""The fidelity matrix: how well the simulator predicts this machine.
+
+For each scenario, `asynclab run --net both --json` is run RUNS times.  The
+simulated half is deterministic (the script checks it is the same every
+time); of the real half each figure is the median of the runs.  Printed per
+model: elapsed, CPU busy and context switches, simulated and measured, with
+the error of the prediction in % of the measure, then a summary against the
+targets (elapsed within 10 %, CPU busy within 25 %).  Figures, not
+assertions: the exit status is 0 whatever the errors, 1 only when a run
+could not be made or parsed.
+
+    fidelity.py [--runs N] [--md FILE] [--models LIST] SCENARIO...
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+FIGURES = (("elapsed", "elapsed_ns", 10.0),
+           ("CPU busy", "cpu_busy_ns", 25.0),
+           ("switches", "context_switches", None))
+
+
+def run_both(asynclab, scenario, models):
+    cmd = [asynclab, "run", "--net", "both", "--json", scenario]
+    if models:
+        cmd += ["--models", models]
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True, check=False)
+    # exit 1 is a run in which a page failed: still a result to compare
+    if p.returncode not in (0, 1):
+        raise RuntimeError("%s: exit %d: %s" % (" ".join(cmd), p.returncode,
+                                                 p.stderr.strip()))
+    return json.loads(p.stdout)
+
+
+def error_pct(sim, real):
+    if real == 0:
+        return None if sim != 0 else 0.0
+    return (sim - real) / real * 100.0
+
+
+def fmt_time(ns):
+    if ns >= 1e9:
+        return "%.3f s" % (ns / 1e9)
+    if ns >= 1e6:
+        return "%.1f ms" % (ns / 1e6)
+    return "%.0f µs" % (ns / 1e3)
+
+
+def fmt_err(e):
+    return "—" if e is None else "%+.0f %%" % e
+
+
+def matrix(asynclab, scenario, runs, models):
+    sims, reals = [], []
+    path = None
+    for _ in range(runs):
+        both = run_both(asynclab, scenario, models)
+        sims.append(both["sim"]["models"])
+        reals.append({m["model"]: m for m in both["real"]["models"]})
+        path = both["real"].get("path", path)
+    for s in sims[1:]:
+        if s != sims[0]:
+            raise RuntimeError(scenario + ": the simulated half differs "
+                               "between runs (determinism)")
+    rows = []
+    for m in sims[0]:
+        name = m["model"]
+        row = {"model": name}
+        for label, key, _ in FIGURES:
+            real = statistics.median(r[name][key] for r in reals)
+            row[key] = (m[key], real, error_pct(m[key], real))
+        row["failed"] = (m["pages_failed"],
+                         statistics.median(r[name]["pages_failed"] for r in reals))
+        rows.append(row)
+    return path, rows
+
+
+def table(scenario, path, rows):
+    head = ["model", "elapsed sim", "real", "err", "CPU sim", "real", "err",
+            "switches sim", "real", "err", "failed sim/real"]
+    lines = []
+    for r in rows:
+        e, c, s = r["elapsed_ns"], r["cpu_busy_ns"], r["context_switches"]
+        lines.append([r["model"], fmt_time(e[0]), fmt_time(e[1]), fmt_err(e[2]),
+                      fmt_time(c[0]), fmt_time(c[1]), fmt_err(c[2]),
+                      "%d" % s[0], "%d" % s[1], fmt_err(s[2]),
+                      "%d/%d" % (r["failed"][0], r["failed"][1])])
+    title = "%s (real path: %s)" % (scenario, path or "—")
+    return title, head, lines
+
+
+def print_text(title, head, lines):
+    w = [max(len(head[i]), *(len(l[i]) for l in lines)) for i in range(len(head))]
+    print(title)
+    print("  " + "  ".join(h.rjust(w[i]) if i else h.ljust(w[i])
+                           for i, h in enumerate(head)))
+    for l in lines:
+        print("  " + "  ".join(c.rjust(w[i]) if i else c.ljust(w[i])
+                               for i, c in enumerate(l)))
+    print()
+
+
+def md(title, head, lines):
+    out = ["**%s**" % title, "", "| " + " | ".join(head) + " |",
+           "|" + "---|" * len(head)]
+    out += ["| " + " | ".join(l) + " |" for l in lines]
+    return "\n".join(out) + "\n\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--md", help="also write the matrix as Markdown here")
+    ap.add_argument("--models")
+    ap.add_argument("scenarios", nargs="+")
+    a = ap.parse_args()
+    asynclab = os.environ.get("ASYNCLAB", "./asynclab")
+    doc, within, total = [], {10.0: 0, 25.0: 0}, {10.0: 0, 25.0: 0}
+    worst = {}
+    for sc in a.scenarios:
+        try:
+            path, rows = matrix(asynclab, sc, a.runs, a.models)
+        except (RuntimeError, ValueError, KeyError) as e:
+            print("fidelity: %s" % e, file=sys.stderr)
+            return 1
+        title, head, lines = table(sc, path, rows)
+        print_text(title, head, lines)
+        doc.append(md(title, head, lines))
+        for r in rows:
+            for label, key, target in FIGURES:
+                err = r[key][2]
+                if target is None or err is None:
+                    continue
+                total[target] += 1
+                within[target] += abs(err) <= target
+                if abs(err) > abs(worst.get(label, (0, ""))[0]):
+                    worst[label] = (err, "%s %s" % (sc, r["model"]))
+    for label, key, target in FIGURES:
+        if target is None:
+            continue
+        w = worst.get(label, (0.0, "—"))
+        print("fidelity: %s within %g %%: %d of %d (worst %+.0f %%, %s)" %
+              (label, target, within[target], total[target], w[0], w[1]))
+    if a.md:
+        with open(a.md, "w") as f:
+            f.write("".join(doc))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
