@@ -58,6 +58,7 @@ struct sim_tcp {
 	int64_t last_t;              /* the last segment that arrived           */
 	int64_t bgrant;              /* when the batch's first segment was sent
 				      * to the link: its RTT sample            */
+	int64_t hole_t;              /* when the hole was lost (RACK)           */
 	int64_t srtt, rttvar;        /* RFC 6298, ns                            */
 	uint32_t cwnd, ssthresh, cnt; /* segments; cnt: congestion avoidance's
 				       * acked segments towards the next one    */
@@ -73,6 +74,8 @@ struct sim_tcp {
 	uint16_t follow;             /* arrived after the hole: dupACKs         */
 	uint8_t kind;                /* how rtx_t finds the loss: enum below    */
 	uint8_t lastlost;            /* the response's last segment is lost     */
+	uint8_t cur;                 /* on the link now: 0 not chosen, 1 new,
+				      * 2 a retransmission                     */
 };
 enum { TCP_FR, TCP_TLP, TCP_RTO };
 
@@ -108,10 +111,11 @@ static inline int64_t sim_net_end(const struct sim_flow *f)
 	return f->head_len + al_fault_cut((enum al_fault)f->fault, f->total - f->head_len);
 }
 
-int64_t sim_net_tcp_seg_len(const struct sim_flow *f);
+int64_t sim_net_tcp_seg_len(struct sim_flow *f);
 
-/* The length of the segment f sends next on the link. */
-static inline int64_t sim_net_seg_len(const struct sim_flow *f)
+/* The length of the segment f sends next on the link (the link calls it
+ * when the segment starts; tcp linux notes which one it is). */
+static inline int64_t sim_net_seg_len(struct sim_flow *f)
 {
 	int64_t left = sim_net_end(f) - f->arrived;
 

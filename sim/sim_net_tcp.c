@@ -204,8 +204,17 @@ static int found(struct sim_net *n, struct sim_flow *f, int64_t now)
 		n->st.fast_retransmits++;
 	else if (t->kind == TCP_TLP)
 		n->st.probes++;
-	t->pend += t->lost;
-	t->lost = 0;
+	if (t->kind == TCP_TLP && t->lost > 1) {
+		/* the probe is the last segment; its SACK shows the others
+		 * lost (dupack), or the RTO finds them */
+		t->pend++;
+		t->lost--;
+		t->rtx_t = now + rto(f, f->tries);
+		t->kind = TCP_RTO;
+	} else {
+		t->pend += t->lost;
+		t->lost = 0;
+	}
 	return send(f, 1, now);
 }
 
@@ -242,12 +251,13 @@ static void on_timer(void *arg, int64_t now)
 
 /* --- the link's side: a segment of f completes */
 
-int64_t sim_net_tcp_seg_len(const struct sim_flow *f)
+/* The length of the retransmission (rtx) or new segment f sends next. */
+static int64_t len_of(const struct sim_flow *f, int rtx)
 {
 	const struct sim_tcp *t = &f->tcp;
 	int64_t end = sim_net_end(f), at;
 
-	if (t->rq > 0) {
+	if (rtx) {
 		/* the last segment's retransmission is its own length */
 		if (t->lastlost && t->rq + t->pend + t->lost == 1)
 			at = (int64_t)(nseg(f) - 1) * SIM_NET_MSS;
@@ -259,20 +269,31 @@ int64_t sim_net_tcp_seg_len(const struct sim_flow *f)
 	return end - at < SIM_NET_MSS ? end - at : SIM_NET_MSS;
 }
 
+/* Retransmissions go first.  Which one is on the link is noted, so that a
+ * retransmission queued while a new segment is on its way does not take
+ * that segment's place. */
+int64_t sim_net_tcp_seg_len(struct sim_flow *f)
+{
+	f->tcp.cur = f->tcp.rq > 0 ? 2 : 1;
+	return len_of(f, f->tcp.cur == 2);
+}
+
 /* A segment is lost with nothing after it yet: the server's timer, armed
- * at its last ACK (or at the send), finds it.  The probe comes after 2
+ * at its last ACK or at the segment's send (a new segment: when its window
+ * reached the link, less d↓; a retransmission: when it would have
+ * arrived, less d↓), finds it.  The probe comes after 2
  * srtt (plus TCP_RTO_MIN if one segment is out, for the client's delayed
  * ACK), but never after the RTO; in recovery only the RTO. */
-static void tail_timer(struct sim_net *n, struct sim_flow *f, int64_t now)
+static void tail_timer(struct sim_net *n, struct sim_flow *f, int rtx, int64_t now)
 {
 	struct sim_tcp *t = &f->tcp;
-	int64_t base = f->t - d_down(n), r = rto(f, f->tries), when;
+	int64_t base = (rtx ? now : f->t) - d_down(n), r = rto(f, f->tries), when;
 	int kind = TCP_RTO;
 
-	(void)now;
 	if (t->last_t && t->last_t + d_up(n) > base)
 		base = t->last_t + d_up(n);
-	if (f->tries == 0 && t->recover == SIM_NET_NIL) {
+	/* one probe per tail: not for a retransmission, not in recovery */
+	if (!rtx && f->tries == 0 && t->recover == SIM_NET_NIL) {
 		uint32_t out = t->q + t->rq + t->lost;
 		int64_t pto = 2 * t->srtt + (out == 1 ? RTO_MIN : TLP_MIN);
 		if (pto < r) {
@@ -288,9 +309,11 @@ static void tail_timer(struct sim_net *n, struct sim_flow *f, int64_t now)
 }
 
 /* A segment arrived after the hole: a duplicate ACK (with SACK).  RACK
- * marks the hole lost a quarter of the min RTT after the first one, the
- * third one (tcp_reordering) at once; the retransmission reaches the link
- * a round trip after. */
+ * marks the hole lost once a round trip and a quarter (its reordering
+ * window, min_rtt / 4) have passed since the hole was sent, at the first
+ * dupACK at the earliest; the third (tcp_reordering) at once.  The
+ * retransmission reaches the link a round trip after the dupACK's segment
+ * arrived. */
 static void dupack(struct sim_net *n, struct sim_flow *f, int64_t now)
 {
 	struct sim_tcp *t = &f->tcp;
@@ -299,7 +322,7 @@ static void dupack(struct sim_net *n, struct sim_flow *f, int64_t now)
 	if (t->follow < UINT16_MAX)
 		t->follow++;
 	if (t->follow == 1)
-		when = now + rtt + rtt / 4;
+		when = t->hole_t + rtt + rtt / 4 > now + rtt ? t->hole_t + rtt + rtt / 4 : now + rtt;
 	else if (t->follow == DUPTHRESH)
 		when = now + rtt;
 	if (when == 0 || (t->rtx_t && t->rtx_t <= when))
@@ -311,11 +334,12 @@ static void dupack(struct sim_net *n, struct sim_flow *f, int64_t now)
 int sim_net_tcp_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 {
 	struct sim_tcp *t = &f->tcp;
-	int64_t len = sim_net_tcp_seg_len(f), end = sim_net_end(f);
-	int rtx = t->rq > 0;
+	int rtx = t->cur ? t->cur == 2 : t->rq > 0;
+	int64_t len = len_of(f, rtx), end = sim_net_end(f);
 	uint32_t s = t->snd - t->q;      /* the new segment, if not rtx */
 	int gone;
 
+	t->cur = 0;
 	if (rtx) {
 		t->rq--;
 		gone = sim_net_lost(n, f, AL_DRAW_RTX_LOSS, t->rtxn++);
@@ -330,9 +354,10 @@ int sim_net_tcp_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 			t->lastlost = 1;
 		if (t->hole == SIM_NET_NIL) {
 			t->hole = rtx ? (uint32_t)(f->arrived / SIM_NET_MSS) : s;
+			t->hole_t = now;
 			t->follow = 0;
 		}
-		tail_timer(n, f, now);
+		tail_timer(n, f, rtx, now);
 	} else {
 		n->st.segments++;
 		n->st.bytes += len;
