@@ -48,7 +48,8 @@ enum {
 /* What the server's TCP knows of a response (network.tcp linux,
  * sim_net_tcp.c).  Segments are counted, never stored: new segments are
  * sent in order, so the ones waiting at the link are [snd - q, snd); the
- * lost ones are counted from `hole`, the first of them.  In flight (the
+ * lost ones are counted; the bytes before the first of them are readable,
+ * the rest once every hole is filled.  In flight (the
  * window's use) is q + rq + batch + lost, never stored. */
 struct sim_tcp {
 	int64_t ack_t;               /* the batch's ACKs bring the next segments
@@ -56,10 +57,8 @@ struct sim_tcp {
 	int64_t rtx_t;               /* the lost ones are found (0: none)       */
 	int64_t due;                 /* the timer's event: min of the two       */
 	int64_t last_t;              /* the last segment that arrived           */
-	int64_t bgrant;              /* when the batch's first segment was sent
-				      * to the link: its RTT sample            */
-	int64_t hole_t;              /* when the hole was lost (RACK)           */
-	int64_t srtt, rttvar;        /* RFC 6298, ns                            */
+	int64_t hole_t;              /* when the first hole was lost (RACK)     */
+	uint32_t srtt, rttvar;       /* RFC 6298, in µs as Linux keeps them     */
 	uint32_t cwnd, ssthresh, cnt; /* segments; cnt: congestion avoidance's
 				       * acked segments towards the next one    */
 	uint32_t snd;                /* next new segment                         */
@@ -68,11 +67,12 @@ struct sim_tcp {
 	uint32_t pend;               /* known lost, waiting for the window       */
 	uint32_t lost;               /* lost, not yet known to the server        */
 	uint32_t batch;              /* arrived, their ACKs on the way (ack_t)   */
-	uint32_t hole;               /* first lost segment (SIM_NET_NIL: none)   */
-	uint32_t recover;            /* in recovery until snd passes this (NIL) */
 	uint32_t rtxn;               /* retransmissions sent: their loss draws  */
+	uint32_t bsample;            /* the batch's RTT sample, µs (Karn: 0)    */
 	uint16_t follow;             /* arrived after the hole: dupACKs         */
 	uint8_t kind;                /* how rtx_t finds the loss: enum below    */
+	uint8_t hole;                /* a segment is missing: later ones wait   */
+	uint8_t recovery;            /* the window was cut for this loss        */
 	uint8_t lastlost;            /* the response's last segment is lost     */
 	uint8_t cur;                 /* on the link now: 0 not chosen, 1 new,
 				      * 2 a retransmission                     */

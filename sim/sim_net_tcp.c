@@ -22,6 +22,7 @@
 #include "core/al_assert.h"
 #include "sim/sim_net_int.h"
 
+#define US INT64_C(1000)
 #define MS INT64_C(1000000)
 #define INIT_CWND 10                 /* TCP_INIT_CWND, RFC 6928            */
 #define RTO_MIN (200 * MS)           /* TCP_RTO_MIN                        */
@@ -48,33 +49,34 @@ static int64_t min_due(int64_t a, int64_t b)
  * doubled per back-off, capped at TCP_RTO_MAX. */
 static int64_t rto(const struct sim_flow *f, int backoff)
 {
-	int64_t v = 4 * f->tcp.rttvar, r;
+	int64_t v = 4 * US * (int64_t)f->tcp.rttvar, r;
 
-	r = f->tcp.srtt + (v > RTO_MIN ? v : RTO_MIN);
+	r = US * (int64_t)f->tcp.srtt + (v > RTO_MIN ? v : RTO_MIN);
 	for (int i = 0; i < backoff && r < SIM_NET_RTO_MAX; i++)
 		r *= 2;
 	return r < SIM_NET_RTO_MAX ? r : SIM_NET_RTO_MAX;
 }
 
+/* An RTT sample r (ns), kept in µs (up to 71 minutes) */
 static void sample(struct sim_flow *f, int64_t r)
 {
 	struct sim_tcp *t = &f->tcp;
+	int64_t us = r < 0 ? 0 : r / US > UINT32_MAX ? UINT32_MAX : r / US;
+	int64_t srtt = t->srtt, var = t->rttvar;
 
-	if (r < 0)
-		r = 0;
-	if (t->srtt == 0 && t->rttvar == 0) {
-		t->srtt = r;
-		t->rttvar = r / 2;
+	if (srtt == 0 && var == 0) {
+		t->srtt = (uint32_t)us;
+		t->rttvar = (uint32_t)(us / 2);
 		return;
 	}
-	int64_t d = t->srtt > r ? t->srtt - r : r - t->srtt;
-	t->rttvar += (d - t->rttvar) / 4;
-	t->srtt += (r - t->srtt) / 8;
+	int64_t d = srtt > us ? srtt - us : us - srtt;
+	t->rttvar = (uint32_t)(var + (d - var) / 4);
+	t->srtt = (uint32_t)(srtt + (us - srtt) / 8);
 }
 
 void sim_net_tcp_connected(struct sim_flow *f, int64_t r)
 {
-	f->tcp = (struct sim_tcp){.hole = SIM_NET_NIL, .recover = SIM_NET_NIL};
+	f->tcp = (struct sim_tcp){0};
 	sample(f, r);
 }
 
@@ -145,23 +147,23 @@ void sim_net_tcp_start(struct sim_net *n, struct sim_flow *f, int64_t now)
 }
 
 /* The batch's ACKs reach the server: the window moves and grows. */
-static void acks(struct sim_net *n, struct sim_flow *f, int64_t now)
+static void acks(struct sim_flow *f)
 {
 	struct sim_tcp *t = &f->tcp;
 	uint32_t acked = t->batch;
 
-	(void)n;
+	if (t->bsample)
+		sample(f, US * (int64_t)t->bsample);
+	t->bsample = 0;
 	t->batch = 0;
 	t->ack_t = 0;
-	if (t->recover != SIM_NET_NIL) {
+	if (t->recovery) {
 		/* no growth in recovery (PRR brings the window down to
 		 * ssthresh, here at once); it ends once the holes are filled */
-		if (t->hole == SIM_NET_NIL)
-			t->recover = SIM_NET_NIL;
+		if (!t->hole)
+			t->recovery = 0;
 		return;
 	}
-	if (f->tries == 0)
-		sample(f, now - t->bgrant);   /* Karn: none after an RTO */
 	if (t->cwnd < t->ssthresh) {
 		/* slow start, by the segments acked (RFC 3465, as Linux) */
 		uint32_t g = t->ssthresh - t->cwnd < acked ? t->ssthresh - t->cwnd : acked;
@@ -190,13 +192,13 @@ static int found(struct sim_net *n, struct sim_flow *f, int64_t now)
 			return -1;
 		n->st.timeouts++;
 	}
-	if (t->kind != TCP_TLP && t->recover == SIM_NET_NIL) {
+	if (t->kind != TCP_TLP && !t->recovery) {
 		/* CUBIC's multiplicative decrease: 717/1024 */
 		uint32_t s = (uint32_t)((uint64_t)t->cwnd * 717 / 1024);
 		t->ssthresh = s > 2 ? s : 2;
 		t->cwnd = t->ssthresh;
 		t->cnt = 0;
-		t->recover = t->snd;
+		t->recovery = 1;
 	}
 	if (t->kind == TCP_RTO)
 		t->cwnd = 1;
@@ -228,7 +230,7 @@ static void on_timer(void *arg, int64_t now)
 	f->token = 0;
 	t->due = 0;
 	if (t->ack_t && t->ack_t <= now) {
-		acks(n, f, now);
+		acks(f);
 		more = send(f, 0, now);
 	}
 	if (t->rtx_t && t->rtx_t <= now) {
@@ -293,9 +295,9 @@ static void tail_timer(struct sim_net *n, struct sim_flow *f, int rtx, int64_t n
 	if (t->last_t && t->last_t + d_up(n) > base)
 		base = t->last_t + d_up(n);
 	/* one probe per tail: not for a retransmission, not in recovery */
-	if (!rtx && f->tries == 0 && t->recover == SIM_NET_NIL) {
+	if (!rtx && f->tries == 0 && !t->recovery) {
 		uint32_t out = t->q + t->rq + t->lost;
-		int64_t pto = 2 * t->srtt + (out == 1 ? RTO_MIN : TLP_MIN);
+		int64_t pto = 2 * US * (int64_t)t->srtt + (out == 1 ? RTO_MIN : TLP_MIN);
 		if (pto < r) {
 			r = pto;
 			kind = TCP_TLP;
@@ -352,8 +354,8 @@ int sim_net_tcp_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 		t->lost++;
 		if (!rtx && s == nseg(f) - 1)
 			t->lastlost = 1;
-		if (t->hole == SIM_NET_NIL) {
-			t->hole = rtx ? (uint32_t)(f->arrived / SIM_NET_MSS) : s;
+		if (!t->hole) {
+			t->hole = 1;
 			t->hole_t = now;
 			t->follow = 0;
 		}
@@ -363,12 +365,17 @@ int sim_net_tcp_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 		n->st.bytes += len;
 		if (t->batch++ == 0) {
 			t->ack_t = now + n->net.rtt_ns;
-			t->bgrant = f->t;
+			/* its RTT: sent at f->t less d-down, ACKed d-up from
+			 * now; taken with the ACKs (Karn: none while
+			 * repairing) */
+			int64_t us = (now - f->t + n->net.rtt_ns) / US;
+			t->bsample = f->tries || t->hole || t->recovery ? 0
+				     : us < 1 ? 1 : us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
 		}
 		t->last_t = now;
 		if (rtx && t->lastlost && t->rq + t->pend + t->lost == 0)
 			t->lastlost = 0;
-		if (t->hole == SIM_NET_NIL) {
+		if (!t->hole) {
 			f->arrived += len;
 			f->flags |= FLAG_NEWS;
 			f->tries = 0;
@@ -379,7 +386,7 @@ int sim_net_tcp_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 			f->arrived = upto < end ? upto : end;
 			f->flags |= FLAG_NEWS;
 			f->tries = 0;
-			t->hole = SIM_NET_NIL;
+			t->hole = 0;
 			t->follow = 0;
 		} else if (t->lost > 0) {
 			dupack(n, f, now);
