@@ -363,7 +363,11 @@ int sim_net_tcp_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 	} else {
 		n->st.segments++;
 		n->st.bytes += len;
-		if (t->batch++ == 0) {
+		if (t->snd == nseg(f) && !t->hole && t->batch == 0) {
+			/* Everything is sent and nothing is missing: the ACKs
+			 * can bring nothing new, and need no event (what is
+			 * left out is their RTT sample and cwnd's growth). */
+		} else if (t->batch++ == 0) {
 			t->ack_t = now + n->net.rtt_ns;
 			/* its RTT: sent at f->t less d-down, ACKed d-up from
 			 * now; taken with the ACKs (Karn: none while
