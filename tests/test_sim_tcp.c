@@ -28,7 +28,7 @@
 
 struct conn {
 	struct sim_flow *f;
-	int64_t t_eof, t_err, bytes;
+	int64_t t_eof, t_err, bytes, total;
 	int err;
 };
 
@@ -52,8 +52,14 @@ static void on_connected(void *ctx, int err, int64_t now)
 	struct conn *c = ctx;
 
 	note(now, c - W.c, 1 + err);
-	if (!err)
+	if (!err) {
 		assert_int_equal(sim_net_send(&W.net, c->f, now, 40), 0);
+		return;
+	}
+	c->err = err;
+	c->t_err = now;
+	sim_net_close(&W.net, c->f, now);
+	c->f = NULL;
 }
 
 static void on_readable(void *ctx, int64_t now)
@@ -67,6 +73,7 @@ static void on_readable(void *ctx, int64_t now)
 	if (r == 0 || errno != EAGAIN) {
 		if (r == 0) {
 			c->t_eof = now;
+			c->total = sim_net_response_len(c->f);
 		} else {
 			c->err = errno;
 			c->t_err = now;
@@ -97,8 +104,20 @@ static void scenario(int64_t rtt, int64_t think, int64_t body, int64_t bw)
 	W.sc.server.backlog = 1000000;
 }
 
-/* Runs n connections, all starting at 0. */
-static void run(int n)
+/* Closes a connection, if still open. */
+static void closer(void *arg, int64_t now)
+{
+	struct conn *c = arg;
+
+	if (c->f) {
+		sim_net_close(&W.net, c->f, now);
+		c->f = NULL;
+	}
+}
+
+/* Runs n connections, all starting at 0; with closes, every fifth is
+ * closed at a time of its own (1 ms to 4 s). */
+static void run_prepared(int n, int closes)
 {
 	int64_t t;
 	sim_fn fn;
@@ -113,9 +132,17 @@ static void run(int n)
 	for (int i = 0; i < n; i++) {
 		W.c[i].t_eof = W.c[i].t_err = -1;
 		assert_true(sim_queue_push(&W.q, 0, start, &W.c[i]) != 0);
+		if (closes && i % 5 == 0)
+			assert_true(sim_queue_push(&W.q, 1 * MS + (int64_t)i * 13331 * 1000,
+						   closer, &W.c[i]) != 0);
 	}
 	while (sim_queue_pop(&W.q, &t, &fn, &arg))
 		fn(arg, t);
+}
+
+static void run(int n)
+{
+	run_prepared(n, 0);
 }
 
 static void done(void)
@@ -392,9 +419,26 @@ static void test_data_timeout(void **state)
 	done();
 }
 
-/* A random lossy scenario twice: the same times, to the nanosecond. */
-static uint64_t random_run(uint64_t seed)
+static void add_event(int64_t at, unsigned set, int64_t bw, int64_t rtt, double loss)
 {
+	struct al_event_cfg *e = &W.sc.events[W.sc.nevents++];
+
+	e->at_ns = at;
+	e->set = set;
+	e->network = W.sc.network;
+	e->server = W.sc.server;
+	e->network.bandwidth_bps = bw;
+	e->network.rtt_ns = rtt;
+	e->network.loss = loss;
+}
+
+/* A random lossy scenario with every kind of change under way: faults,
+ * closes at any point, the bandwidth unlimited for a while, the rtt and
+ * the loss changing, the link dropping.  Run twice: the same times, to
+ * the nanosecond; every connection accounted for. */
+static uint64_t random_run(uint64_t seed, int events)
+{
+	const int n = 300;
 	uint64_t h;
 
 	scenario(80 * MS, 0, 0, 20000000);
@@ -404,11 +448,26 @@ static uint64_t random_run(uint64_t seed)
 	W.sc.server.think = (struct al_dist){AL_DIST_EXPONENTIAL, 20 * MS, 0};
 	W.sc.server.page_size = (struct al_dist){AL_DIST_PARETO, 8000, 1.3};
 	W.sc.server.max_concurrent = 40;
-	run(300);
+	if (events) {
+		W.sc.server.faults[AL_FAULT_RESET] = 0.05;
+		W.sc.server.faults[AL_FAULT_SHORT] = 0.05;
+		W.sc.server.faults[AL_FAULT_STALL] = 0.02;
+		add_event(1 * S, AL_EV_BANDWIDTH, 0, 0, 0);
+		add_event(1500 * MS, AL_EV_BANDWIDTH, 5000000, 0, 0);
+		add_event(2 * S, AL_EV_RTT | AL_EV_LOSS, 0, 300 * MS, 0.2);
+		add_event(3 * S, AL_EV_LINK_DOWN, 0, 0, 0);
+		add_event(3100 * MS, AL_EV_LINK_UP | AL_EV_RTT | AL_EV_LOSS, 0, 30 * MS, 0.01);
+	}
+	W.c = NULL;
+	run_prepared(n, events);
 	const struct sim_net_stats *st = sim_net_stats(&W.net);
 	assert_true(st->lost > 0);
 	assert_true(st->fast_retransmits + st->probes + st->timeouts > 0);
-	assert_int_equal(st->completed + st->data_timeouts + st->connect_timeouts, 300);
+	/* none hangs: each ended (end, error, or closed) once the queue ran dry */
+	for (int i = 0; i < n; i++)
+		assert_null(W.c[i].f);
+	if (!events)
+		assert_int_equal(st->completed + st->data_timeouts + st->connect_timeouts, n);
 	h = W.hash;
 	done();
 	return h;
@@ -417,9 +476,37 @@ static uint64_t random_run(uint64_t seed)
 static void test_same_seed(void **state)
 {
 	(void)state;
-	uint64_t a = random_run(7);
-	assert_true(random_run(7) == a);
-	assert_true(random_run(8) != a);
+	for (int ev = 0; ev < 2; ev++) {
+		uint64_t a = random_run(7, ev);
+		assert_true(random_run(7, ev) == a);
+		assert_true(random_run(8, ev) != a);
+	}
+}
+
+/* Heavy loss over many seeds, on a shared finite link: every page ends,
+ * whole (every byte, in order: the count matches) or timed out. */
+static void test_heavy_loss(void **state)
+{
+	(void)state;
+	for (uint64_t seed = 1; seed <= 12; seed++) {
+		scenario(60 * MS, 0, 0, seed % 3 ? 8000000 : 0);
+		W.sc.seed = seed;
+		W.sc.network.jitter = (struct al_dist){AL_DIST_UNIFORM, 0, 10 * MS};
+		W.sc.network.loss = 0.05 * (double)(seed % 4 + 1);
+		W.sc.server.page_size = (struct al_dist){AL_DIST_PARETO, 3000, 1.2};
+		run(60);
+		const struct sim_net_stats *st = sim_net_stats(&W.net);
+		for (int i = 0; i < 60; i++) {
+			assert_null(W.c[i].f);
+			if (W.c[i].t_eof >= 0)
+				assert_int_equal(W.c[i].bytes, W.c[i].total);
+			else
+				assert_int_equal(W.c[i].err, ETIMEDOUT);
+		}
+		assert_int_equal(st->completed + st->data_timeouts + st->connect_timeouts, 60);
+		assert_true(st->lost > 0 && st->fast_retransmits > 0 && st->completed > 0);
+		done();
+	}
 }
 
 int main(void)
@@ -433,6 +520,7 @@ int main(void)
 		cmocka_unit_test(test_handshake_and_request_loss),
 		cmocka_unit_test(test_data_timeout),
 		cmocka_unit_test(test_same_seed),
+		cmocka_unit_test(test_heavy_loss),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
