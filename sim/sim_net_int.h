@@ -72,7 +72,7 @@ struct sim_tcp {
 	uint16_t follow;             /* arrived after the hole: dupACKs         */
 	uint8_t kind;                /* how rtx_t finds the loss: enum below    */
 	uint8_t hole;                /* a segment is missing: later ones wait   */
-	uint8_t recovery;            /* the window was cut for this loss        */
+	uint8_t recovery;            /* the window was cut: 1 fast, 2 an RTO    */
 	uint8_t lastlost;            /* the response's last segment is lost     */
 	uint8_t cur;                 /* on the link now: 0 not chosen, 1 new,
 				      * 2 a retransmission                     */

@@ -158,11 +158,15 @@ static void acks(struct sim_flow *f)
 	t->batch = 0;
 	t->ack_t = 0;
 	if (t->recovery) {
-		/* no growth in recovery (PRR brings the window down to
-		 * ssthresh, here at once); it ends once the holes are filled */
+		/* it ends once the holes are filled */
+		int fast = t->recovery == 1;
 		if (!t->hole)
 			t->recovery = 0;
-		return;
+		/* no growth in fast recovery (PRR brings the window down
+		 * to ssthresh, here at once); after an RTO, slow start
+		 * from 1 (the Loss state) */
+		if (fast)
+			return;
 	}
 	if (t->cwnd < t->ssthresh) {
 		/* slow start, by the segments acked (RFC 3465, as Linux) */
@@ -200,8 +204,10 @@ static int found(struct sim_net *n, struct sim_flow *f, int64_t now)
 		t->cnt = 0;
 		t->recovery = 1;
 	}
-	if (t->kind == TCP_RTO)
+	if (t->kind == TCP_RTO) {
 		t->cwnd = 1;
+		t->recovery = 2;
+	}
 	if (t->kind == TCP_FR)
 		n->st.fast_retransmits++;
 	else if (t->kind == TCP_TLP)
