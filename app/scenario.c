@@ -302,9 +302,10 @@ void al_scenario_summary(FILE *out, const struct al_scenario *sc)
 
 	fprintf(out, "network   rtt %s, jitter ", dur(a, n->rtt_ns));
 	print_dist(out, &n->jitter, AL_F_DURATION);
-	fprintf(out, ", bandwidth %s, loss %g %%, rto %s%s\n",
+	fprintf(out, ", bandwidth %s, loss %g %%, rto %s%s%s\n",
 		rate(a, n->bandwidth_bps), n->loss * 100, dur(b, n->rto_ns),
-		n->handshake ? "" : ", connect at once");
+		n->handshake ? "" : ", connect at once",
+		n->tcp == AL_TCP_FLUID ? ", fluid tcp" : "");
 
 	fprintf(out, "server    think ");
 	print_dist(out, &s->think, AL_F_DURATION);

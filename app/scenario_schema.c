@@ -78,6 +78,7 @@ static const struct al_section machine_section = {"machine",
 const struct al_section al_schema_profile = {"", machine_fields + 1,
 	N(machine_fields) - 1};
 
+static const char *const tcp_names[] = {"linux", "fluid", NULL};
 #define NET(m) offsetof(struct al_network, m)
 static const struct al_field network_fields[] = {
 	{.key = "rtt", .type = AL_F_DURATION, .off = NET(rtt_ns),
@@ -91,6 +92,7 @@ static const struct al_field network_fields[] = {
 	{.key = "rto", .type = AL_F_DURATION, .off = NET(rto_ns),
 		.min = US, .max = HOUR},
 	{.key = "handshake", .type = AL_F_BOOL, .off = NET(handshake)},
+	{.key = "tcp", .type = AL_F_ENUM, .off = NET(tcp), .names = tcp_names},
 };
 static const struct al_section network_section = {"network",
 	network_fields, N(network_fields)};

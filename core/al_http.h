@@ -45,6 +45,10 @@ enum al_net_draw {
 	AL_DRAW_REQUEST_WAY,         /* the request's d-up                    */
 	AL_DRAW_FIRST_WAY,           /* the first response byte's d-down      */
 	AL_DRAW_SEG_LOSS,            /* n: segment index * 32 + its try       */
+	/* network.tcp linux only (docs/network.md) */
+	AL_DRAW_SYNACK_LOSS,         /* n: the SYN's try                      */
+	AL_DRAW_REQUEST_LOSS,        /* n: the request's try                  */
+	AL_DRAW_RTX_LOSS,            /* n: the flow's retransmission count    */
 };
 #define AL_NET_STREAM UINT64_C(0x6e37000000000000)
 /* The generator for draw `what` number n of page `page`. */

@@ -90,6 +90,7 @@ void al_scenario_default(struct al_scenario *sc)
 	sc->network.loss = 0;
 	sc->network.rto_ns = 1 * SEC;
 	sc->network.handshake = true;
+	sc->network.tcp = AL_TCP_LINUX;
 
 	sc->server.think = AL_DIST_FIXED_AT(20 * MS);
 	sc->server.page_size = AL_DIST_FIXED_AT(1256);  /* example.com's page */
@@ -170,6 +171,11 @@ const char *al_fault_name(enum al_fault f)
 		"none", "reset", "stall", "short", "corrupt",
 	};
 	return (unsigned)f < AL_FAULT_COUNT ? names[f] : "?";
+}
+
+const char *al_tcp_name(enum al_tcp t)
+{
+	return t == AL_TCP_LINUX ? "linux" : t == AL_TCP_FLUID ? "fluid" : "?";
 }
 
 const char *al_overflow_name(enum al_overflow o)

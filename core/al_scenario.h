@@ -24,6 +24,9 @@ enum al_model {
 enum al_poller { AL_POLL_EPOLL, AL_POLL_POLL, AL_POLL_SELECT };
 enum al_profile { AL_PROFILE_PYTHON, AL_PROFILE_C, AL_PROFILE_FILE };
 enum al_overflow { AL_OVERFLOW_QUEUE, AL_OVERFLOW_REFUSE };
+/* The simulator's TCP (docs/network.md): Linux's windows and timers, or the
+ * fluid model (a response streams at its fair share from its first byte). */
+enum al_tcp { AL_TCP_LINUX, AL_TCP_FLUID };
 
 /* The machine's cost table (docs/costs.md).  A profile fills every field; a
  * scenario's `machine.costs` overrides single ones. */
@@ -68,6 +71,7 @@ struct al_network {
 	int64_t rto_ns;              /* initial retransmission timeout         */
 	bool handshake;              /* connect takes a round trip; false: at
 	                                once, as on loopback (link emulator) */
+	enum al_tcp tcp;             /* the simulator's TCP: linux or fluid    */
 };
 
 /* What the server does wrong with a page (server.faults): each page draws
@@ -164,5 +168,6 @@ const char *al_profile_name(enum al_profile p);
 const char *al_fault_name(enum al_fault f);
 /* "queue", "refuse". */
 const char *al_overflow_name(enum al_overflow o);
+const char *al_tcp_name(enum al_tcp t);
 
 #endif

@@ -234,13 +234,18 @@ int sim_net_send(struct sim_net *n, struct sim_flow *f, int64_t now, int64_t len
 	}
 	if (f->state != FL_CONNECTED)
 		return 0;
-	f->token = sim_queue_push(n->q, now + sim_net_oneway(n, f, AL_DRAW_REQUEST_WAY, 0),
-				  sim_net_on_flow, f);
+	int64_t t = now + sim_net_oneway(n, f, AL_DRAW_REQUEST_WAY, 0), fail_at = 0;
+	int state = FL_REQUEST;
+	if (n->net.tcp == AL_TCP_LINUX && (t = sim_net_tcp_request(n, f, now, &fail_at)) < 0) {
+		t = fail_at;
+		state = FL_REQ_FAIL;
+	}
+	f->token = sim_queue_push(n->q, t, sim_net_on_flow, f);
 	if (!f->token) {
 		errno = ENOMEM;
 		return -1;
 	}
-	f->state = FL_REQUEST;
+	f->state = (uint8_t)state;
 	n->st.requests++;
 	return 0;
 }

@@ -64,6 +64,9 @@ struct sim_net_stats {
 	int64_t completed;           /* responses whose last byte arrived    */
 	int64_t segments;            /* segments delivered                   */
 	int64_t lost;                /* segments lost (each is resent)       */
+	int64_t fast_retransmits;    /* tcp linux: losses found by dupACKs   */
+	int64_t probes;              /* tcp linux: tail loss probes          */
+	int64_t timeouts;            /* tcp linux: RTOs of data              */
 	int64_t bytes;               /* response bytes delivered             */
 	int64_t flows, peak_flows;   /* connections open (not yet closed)    */
 	int64_t peak_streaming;      /* responses sharing the link at once   */

@@ -44,7 +44,7 @@ int64_t sim_net_oneway(struct sim_net *n, const struct sim_flow *f, enum al_net_
 }
 
 /* Whether f's page loses draw (what, k). */
-static int lost(struct sim_net *n, const struct sim_flow *f, enum al_net_draw what, uint64_t k)
+int sim_net_lost(struct sim_net *n, const struct sim_flow *f, enum al_net_draw what, uint64_t k)
 {
 	struct al_rng r;
 
@@ -172,7 +172,7 @@ static int64_t handshake_way(struct sim_net *n, const struct sim_flow *f,
 int64_t sim_net_syn_out(struct sim_net *n, struct sim_flow *f, int64_t now)
 {
 	f->t = now;
-	if (lost(n, f, AL_DRAW_SYN_LOSS, f->tries)) {
+	if (sim_net_lost(n, f, AL_DRAW_SYN_LOSS, f->tries)) {
 		n->st.syn_lost++;
 		f->tries++;
 		f->state = FL_SYN_WAIT;
@@ -182,8 +182,25 @@ int64_t sim_net_syn_out(struct sim_net *n, struct sim_flow *f, int64_t now)
 	return now + handshake_way(n, f, AL_DRAW_SYN_WAY);
 }
 
+/* The client only sees its timer expire (a SYN dropped, a SYN-ACK lost). */
+static void syn_again(struct sim_net *n, struct sim_flow *f, int64_t now)
+{
+	f->tries++;
+	int64_t t = f->t + rto(n, f->tries);
+	arm_flow(n, f, FL_SYN_WAIT, t > now ? t : now);
+}
+
 static void syn_arrives(struct sim_net *n, struct sim_flow *f, int64_t now)
 {
+	/* tcp linux: the SYN-ACK may be lost too.  The server keeps the
+	 * half-open connection in its SYN queue, not the accept backlog, and
+	 * answers the client's next SYN; both timers are rto, so the client's
+	 * retry is what counts. */
+	if (n->net.tcp == AL_TCP_LINUX && sim_net_lost(n, f, AL_DRAW_SYNACK_LOSS, f->tries)) {
+		n->st.syn_lost++;
+		syn_again(n, f, now);
+		return;
+	}
 	if (slot_free(n)) {
 		take_slot(n, f);
 	} else if (n->waiting < n->srv.backlog) {
@@ -192,11 +209,8 @@ static void syn_arrives(struct sim_net *n, struct sim_flow *f, int64_t now)
 		arm_flow(n, f, FL_REFUSED, now + handshake_way(n, f, AL_DRAW_SYNACK_WAY));
 		return;
 	} else {
-		/* Dropped: the client only sees its timer expire. */
 		n->st.syn_dropped++;
-		f->tries++;
-		int64_t t = f->t + rto(n, f->tries);
-		arm_flow(n, f, FL_SYN_WAIT, t > now ? t : now);
+		syn_again(n, f, now);
 		return;
 	}
 	arm_flow(n, f, FL_SYN_ACK, now + handshake_way(n, f, AL_DRAW_SYNACK_WAY));
@@ -217,7 +231,7 @@ static void fail_connect(struct sim_net *n, struct sim_flow *f, int err, int64_t
 		n->hooks.connected(f->ctx, err, now);
 }
 
-static void fail_data(struct sim_net *n, struct sim_flow *f, int err, int64_t now)
+void sim_net_fail_data(struct sim_net *n, struct sim_flow *f, int err, int64_t now)
 {
 	sim_net_release(n, f, now);
 	f->state = FL_BROKEN;
@@ -249,6 +263,7 @@ void sim_net_on_flow(void *arg, int64_t now)
 		f->token = sim_net_must_push(n, sim_net_syn_out(n, f, now), sim_net_on_flow, f);
 		break;
 	case FL_SYN_ACK:
+		sim_net_tcp_connected(f, n->net.handshake ? now - f->t : n->net.rtt_ns);
 		f->state = FL_CONNECTED;
 		f->tries = 0;
 		n->st.established++;
@@ -269,11 +284,17 @@ void sim_net_on_flow(void *arg, int64_t now)
 			f->state = FL_QUEUED;
 		break;
 	case FL_FIRST:
-		sim_net_link_join(n, f, now);
+		if (n->net.tcp == AL_TCP_LINUX)
+			sim_net_tcp_start(n, f, now);
+		else
+			sim_net_link_join(n, f, now);
+		break;
+	case FL_REQ_FAIL:
+		sim_net_fail_data(n, f, ETIMEDOUT, now);
 		break;
 	case FL_STALL:
 		if (f->tries > SIM_NET_DATA_RETRIES)
-			fail_data(n, f, ETIMEDOUT, now);
+			sim_net_fail_data(n, f, ETIMEDOUT, now);
 		else
 			sim_net_link_join(n, f, now);
 		break;
@@ -283,26 +304,33 @@ void sim_net_on_flow(void *arg, int64_t now)
 	}
 }
 
-int sim_net_seg_outcome(struct sim_net *n, struct sim_flow *f)
+int sim_net_seg_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 {
 	int64_t len = sim_net_seg_len(f);
 
-	if (lost(n, f, AL_DRAW_SEG_LOSS, (uint64_t)(f->arrived / SIM_NET_MSS) * 32 + f->tries)) {
+	if (n->net.tcp == AL_TCP_LINUX)
+		return sim_net_tcp_outcome(n, f, now);
+	if (sim_net_lost(n, f, AL_DRAW_SEG_LOSS, (uint64_t)(f->arrived / SIM_NET_MSS) * 32 + f->tries)) {
 		n->st.lost++;
 		return SIM_SEG_LOST;
 	}
 	f->arrived += len;
+	f->flags |= FLAG_NEWS;
 	f->tries = 0;
 	n->st.segments++;
 	n->st.bytes += len;
 	return f->arrived == sim_net_end(f) ? SIM_SEG_LAST : SIM_SEG_MORE;
 }
 
-void sim_net_seg_after(struct sim_net *n, struct sim_flow *f, int outcome, int news,
-		       int64_t now)
+void sim_net_seg_after(struct sim_net *n, struct sim_flow *f, int outcome, int64_t now)
 {
+	int news = f->flags & FLAG_NEWS;
+
+	f->flags &= (uint8_t)~FLAG_NEWS;
+	if (n->net.tcp == AL_TCP_LINUX)
+		sim_net_tcp_after(n, f, outcome, now);
 	if (outcome == SIM_SEG_LAST && f->fault == AL_FAULT_RESET) {
-		fail_data(n, f, ECONNRESET, now);   /* its readable hook is ours */
+		sim_net_fail_data(n, f, ECONNRESET, now);   /* its readable hook is ours */
 		return;
 	}
 	if (outcome == SIM_SEG_LAST) {

@@ -26,8 +26,12 @@ enum sim_flow_state {
 			  * its way to the client's link                     */
 	FL_HELD,         /* a stall fault: the server holds the request and
 			  * never answers (ends when the client closes)      */
-	FL_STREAM,       /* in the link's heap                                */
-	FL_STALL,        /* (ev) a segment was lost: the RTO                  */
+	FL_STREAM,       /* in the link's heap (tcp linux: and its timer, if
+			  * set, in f->token)                                */
+	FL_STALL,        /* (ev) a segment was lost: the RTO (tcp fluid)      */
+	FL_WAIT,         /* (ev) tcp linux: off the link, window used up; its
+			  * timer (ACKs or a retransmission) is pending      */
+	FL_REQ_FAIL,     /* (ev) tcp linux: every try of the request lost     */
 	FL_DONE,         /* every byte arrived, the server closed             */
 	FL_FAILED,       /* the connect failed (err)                          */
 	FL_BROKEN,       /* established, then failed (err)                    */
@@ -38,9 +42,44 @@ enum { SRV_NONE, SRV_BACKLOG, SRV_SLOT };
 enum {
 	FLAG_REQ_IN = 1,             /* the request reached the server        */
 	FLAG_NOTIFY = 2,             /* link drop: a hook call is owed        */
+	FLAG_NEWS = 4,               /* bytes became readable: tell the owner */
 };
 
-/* 88 bytes on LP64.  Ids (not pointers) link flows, so the order of
+/* What the server's TCP knows of a response (network.tcp linux,
+ * sim_net_tcp.c).  Segments are counted, never stored: new segments are
+ * sent in order, so the ones waiting at the link are [snd - q, snd); the
+ * lost ones are counted; the bytes before the first of them are readable,
+ * the rest once every hole is filled.  In flight (the
+ * window's use) is q + rq + batch + lost, never stored. */
+struct sim_tcp {
+	int64_t ack_t;               /* the batch's ACKs bring the next segments
+				      * to the link (0: no batch)              */
+	int64_t rtx_t;               /* the lost ones are found (0: none)       */
+	int64_t due;                 /* the timer's event: min of the two       */
+	int64_t last_t;              /* the last segment that arrived           */
+	int64_t hole_t;              /* when the first hole was lost (RACK)     */
+	uint32_t srtt, rttvar;       /* RFC 6298, in µs as Linux keeps them     */
+	uint32_t cwnd, ssthresh, cnt; /* segments; cnt: congestion avoidance's
+				       * acked segments towards the next one    */
+	uint32_t snd;                /* next new segment                         */
+	uint32_t q;                  /* new segments waiting at the link         */
+	uint32_t rq;                 /* retransmissions waiting at the link      */
+	uint32_t pend;               /* known lost, waiting for the window       */
+	uint32_t lost;               /* lost, not yet known to the server        */
+	uint32_t batch;              /* arrived, their ACKs on the way (ack_t)   */
+	uint32_t rtxn;               /* retransmissions sent: their loss draws  */
+	uint32_t bsample;            /* the batch's RTT sample, µs (Karn: 0)    */
+	uint16_t follow;             /* arrived after the hole: dupACKs         */
+	uint8_t kind;                /* how rtx_t finds the loss: enum below    */
+	uint8_t hole;                /* a segment is missing: later ones wait   */
+	uint8_t recovery;            /* the window was cut: 1 fast, 2 an RTO    */
+	uint8_t lastlost;            /* the response's last segment is lost     */
+	uint8_t cur;                 /* on the link now: 0 not chosen, 1 new,
+				      * 2 a retransmission                     */
+};
+enum { TCP_FR, TCP_TLP, TCP_RTO };
+
+/* 88 bytes on LP64, plus struct sim_tcp.  Ids (not pointers) link flows, so the order of
  * everything is independent of addresses. */
 struct sim_flow {
 	struct sim_net *net;
@@ -57,6 +96,7 @@ struct sim_flow {
 	uint16_t head_len;
 	uint8_t state, srv, tries, err, flags;
 	uint8_t fault;               /* enum al_fault, drawn when served        */
+	struct sim_tcp tcp;          /* network.tcp linux                       */
 };
 
 static inline struct sim_flow *sim_net_flow(const struct sim_net *n, uint32_t id)
@@ -71,10 +111,16 @@ static inline int64_t sim_net_end(const struct sim_flow *f)
 	return f->head_len + al_fault_cut((enum al_fault)f->fault, f->total - f->head_len);
 }
 
-static inline int64_t sim_net_seg_len(const struct sim_flow *f)
+int64_t sim_net_tcp_seg_len(struct sim_flow *f);
+
+/* The length of the segment f sends next on the link (the link calls it
+ * when the segment starts; tcp linux notes which one it is). */
+static inline int64_t sim_net_seg_len(struct sim_flow *f)
 {
 	int64_t left = sim_net_end(f) - f->arrived;
 
+	if (f->net->net.tcp == AL_TCP_LINUX)
+		return sim_net_tcp_seg_len(f);
 	return left < SIM_NET_MSS ? left : SIM_NET_MSS;
 }
 
@@ -100,11 +146,31 @@ void sim_net_account(struct sim_net *n, int64_t delta);
 /* A segment's fate, in two steps so that the link can mend its heap in
  * between: the outcome (draws the loss, counts the bytes), then what
  * follows (stall, done, hooks), which may re-enter sim_net. */
-enum { SIM_SEG_MORE, SIM_SEG_LAST, SIM_SEG_LOST };
-int sim_net_seg_outcome(struct sim_net *n, struct sim_flow *f);
-/* news: bytes arrived since the owner was last told. */
-void sim_net_seg_after(struct sim_net *n, struct sim_flow *f, int outcome, int news,
-		       int64_t now);
+enum { SIM_SEG_MORE, SIM_SEG_LAST, SIM_SEG_LOST, SIM_SEG_IDLE };
+/* MORE: f has another segment to send on the link; LAST: every byte has
+ * arrived; LOST (fluid): its segment was lost; IDLE (linux): its window is
+ * used up, it leaves the link. */
+int sim_net_seg_outcome(struct sim_net *n, struct sim_flow *f, int64_t now);
+/* Tells the owner if bytes became readable since (FLAG_NEWS). */
+void sim_net_seg_after(struct sim_net *n, struct sim_flow *f, int outcome, int64_t now);
+void sim_net_fail_data(struct sim_net *n, struct sim_flow *f, int err, int64_t now);
+
+/* sim_net_tcp.c: network.tcp linux */
+/* The handshake's RTT sample (the client's SYN to its SYN-ACK). */
+void sim_net_tcp_connected(struct sim_flow *f, int64_t sample);
+/* The response's first segment reaches the link: the initial window. */
+void sim_net_tcp_start(struct sim_net *n, struct sim_flow *f, int64_t now);
+/* When the request, sent at now, reaches the server (its lost tries cost
+ * their RTOs); -1 if every try is lost (*fail_at: when the client gives
+ * up). */
+int64_t sim_net_tcp_request(struct sim_net *n, struct sim_flow *f, int64_t now,
+			    int64_t *fail_at);
+int sim_net_tcp_outcome(struct sim_net *n, struct sim_flow *f, int64_t now);
+/* After an outcome: the timer, the state; before the owner's hook. */
+void sim_net_tcp_after(struct sim_net *n, struct sim_flow *f, int outcome, int64_t now);
+/* Whether the SYN-ACK of try k is lost. */
+int sim_net_lost(struct sim_net *n, const struct sim_flow *f, enum al_net_draw what,
+		 uint64_t k);
 
 /* sim_net_link.c */
 int sim_net_link_init(struct sim_net *n);

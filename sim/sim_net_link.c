@@ -155,12 +155,11 @@ static int grow(struct sim_net *n)
  * once. */
 static void burst(struct sim_net *n, struct sim_flow *f, int64_t now)
 {
-	int news = 0;
 	int out;
 
-	while ((out = sim_net_seg_outcome(n, f)) == SIM_SEG_MORE)
-		news = 1;
-	sim_net_seg_after(n, f, out, news || out == SIM_SEG_LAST, now);
+	while ((out = sim_net_seg_outcome(n, f, now)) == SIM_SEG_MORE)
+		;
+	sim_net_seg_after(n, f, out, now);
 }
 
 static void on_link(void *arg, int64_t now)
@@ -175,7 +174,7 @@ static void on_link(void *arg, int64_t now)
 	while (l->k > 0 && key_tag(l->heap[0]) <= v) {
 		u128 top = l->heap[0];
 		struct sim_flow *f = sim_net_flow(n, key_id(top));
-		int out = sim_net_seg_outcome(n, f);
+		int out = sim_net_seg_outcome(n, f, now);
 
 		if (out == SIM_SEG_MORE) {
 			/* The flow stays backlogged: its next tag follows on
@@ -189,7 +188,7 @@ static void on_link(void *arg, int64_t now)
 			heap_remove(n, 0);
 		}
 		/* Last: the hook may close any flow, this one included. */
-		sim_net_seg_after(n, f, out, out != SIM_SEG_LOST, now);
+		sim_net_seg_after(n, f, out, now);
 	}
 	arm(n, now);
 }

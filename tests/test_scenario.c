@@ -88,6 +88,8 @@ static const struct bad bad[] = {
 	 "t.yaml:2:14: network.bandwidth: unknown bandwidth unit 'MB' (use bit, "
 	  "kbit, Mbit, Gbit, Tbit, optionally with /s; bps, kbps, Mbps, Gbps; "
 	  "B/s, kB/s, MB/s, GB/s, KiB/s, MiB/s, GiB/s)"},
+	{"network:\n  tcp: reno\n",
+	 "t.yaml:2:8: network.tcp: unknown value 'reno' (use linux or fluid)"},
 	{"server:\n  overflow: drop\n",
 	 "t.yaml:2:13: server.overflow: unknown value 'drop' (use queue or "
 	  "refuse)"},
@@ -428,6 +430,7 @@ static void assert_same(const struct al_scenario *x, const struct al_scenario *y
 	assert_true(x->network.bandwidth_bps == y->network.bandwidth_bps);
 	assert_true(x->network.loss == y->network.loss);
 	assert_true(x->network.rto_ns == y->network.rto_ns);
+	assert_int_equal(x->network.tcp, y->network.tcp);
 	assert_dist(&x->server.think, y->server.think.kind, y->server.think.a,
 		    y->server.think.b);
 	assert_dist(&x->server.page_size, y->server.page_size.kind,
@@ -525,6 +528,8 @@ static void test_profiles(void **state)
 	assert_int_equal(al_poller_parse("kqueue"), -1);
 	assert_string_equal(al_profile_name(AL_PROFILE_C), "c");
 	assert_string_equal(al_overflow_name(AL_OVERFLOW_REFUSE), "refuse");
+	assert_string_equal(al_tcp_name(AL_TCP_LINUX), "linux");
+	assert_string_equal(al_tcp_name(AL_TCP_FLUID), "fluid");
 }
 
 static const char every_key[] =
@@ -545,6 +550,7 @@ static const char every_key[] =
 	"  bandwidth: 1 Gbit/s\n"
 	"  loss: 0.5 %\n"
 	"  rto: 200 ms\n"
+	"  tcp: fluid\n"
 	"server:\n"
 	"  think: {dist: exponential, mean: 5 ms}\n"
 	"  page_size: {dist: uniform, min: 1 KiB, max: 64 KiB}\n"
@@ -598,6 +604,7 @@ static void test_every_key(void **state)
 	assert_true(sc.network.bandwidth_bps == 1000000000);
 	assert_true(sc.network.loss == 0.005);
 	assert_true(sc.network.rto_ns == 200 * MS);
+	assert_int_equal(sc.network.tcp, AL_TCP_FLUID);
 	assert_dist(&sc.server.think, AL_DIST_EXPONENTIAL, 5e6, 0);
 	assert_dist(&sc.server.page_size, AL_DIST_UNIFORM, 1024, 65536);
 	assert_int_equal(sc.server.backlog, 4096);

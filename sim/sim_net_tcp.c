@@ -1,0 +1,423 @@
+/* The server's TCP as Linux runs it, where it changes elapsed time
+ * (network.tcp linux, docs/network.md): an initial window of 10 segments,
+ * slow start, congestion avoidance with CUBIC's reduction, the RTO from
+ * the measured RTT (RFC 6298, Linux's 200 ms floor), fast retransmit and
+ * RACK after duplicate ACKs, the tail loss probe.
+ *
+ * Cheap by construction: segments are counted, never stored, and ACKs are
+ * taken in batches.  A flow is on the link while it has segments there
+ * (processor sharing with every other such flow, sim_net_link.c); the ACKs
+ * of the segments that arrive are one batch, taken together when the first
+ * of them would bring new segments back to the link (it reached the
+ * server d↑ after its segment arrived, the new segments reach the link d↓
+ * later: one rtt).  So a flow has one timer event per round trip (its
+ * ACKs, or finding a loss), whatever its window, and the link's event per
+ * segment as before.  When the window's segments arrive close together
+ * (the window is the limit) the batch is exact; when they don't, the flow
+ * stays on the link anyway and the link sets the pace. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/al_assert.h"
+#include "sim/sim_net_int.h"
+
+#define US INT64_C(1000)
+#define MS INT64_C(1000000)
+#define INIT_CWND 10                 /* TCP_INIT_CWND, RFC 6928            */
+#define RTO_MIN (200 * MS)           /* TCP_RTO_MIN                        */
+#define TLP_MIN (2 * MS)             /* TCP_TIMEOUT_MIN: 2 jiffies         */
+#define DUPTHRESH 3                  /* tcp_reordering                     */
+
+static void on_timer(void *arg, int64_t now);
+
+static int64_t d_up(const struct sim_net *n) { return n->net.rtt_ns / 2; }
+static int64_t d_down(const struct sim_net *n) { return n->net.rtt_ns - n->net.rtt_ns / 2; }
+
+static uint32_t nseg(const struct sim_flow *f)
+{
+	return (uint32_t)((sim_net_end(f) + SIM_NET_MSS - 1) / SIM_NET_MSS);
+}
+
+static int64_t min_due(int64_t a, int64_t b)
+{
+	return a == 0 ? b : b == 0 ? a : a < b ? a : b;
+}
+
+/* Linux's RTO: srtt plus the variance term floored at TCP_RTO_MIN (the
+ * floor is on rttvar, tcp_rtt_estimator's mdev_max, not on the sum),
+ * doubled per back-off, capped at TCP_RTO_MAX. */
+static int64_t rto(const struct sim_flow *f, int backoff)
+{
+	int64_t v = 4 * US * (int64_t)f->tcp.rttvar, r;
+
+	r = US * (int64_t)f->tcp.srtt + (v > RTO_MIN ? v : RTO_MIN);
+	for (int i = 0; i < backoff && r < SIM_NET_RTO_MAX; i++)
+		r *= 2;
+	return r < SIM_NET_RTO_MAX ? r : SIM_NET_RTO_MAX;
+}
+
+/* An RTT sample r (ns), kept in µs (up to 71 minutes) */
+static void sample(struct sim_flow *f, int64_t r)
+{
+	struct sim_tcp *t = &f->tcp;
+	int64_t us = r < 0 ? 0 : r / US > UINT32_MAX ? UINT32_MAX : r / US;
+	int64_t srtt = t->srtt, var = t->rttvar;
+
+	if (srtt == 0 && var == 0) {
+		t->srtt = (uint32_t)us;
+		t->rttvar = (uint32_t)(us / 2);
+		return;
+	}
+	int64_t d = srtt > us ? srtt - us : us - srtt;
+	t->rttvar = (uint32_t)(var + (d - var) / 4);
+	t->srtt = (uint32_t)(srtt + (us - srtt) / 8);
+}
+
+void sim_net_tcp_connected(struct sim_flow *f, int64_t r)
+{
+	f->tcp = (struct sim_tcp){0};
+	sample(f, r);
+}
+
+int64_t sim_net_tcp_request(struct sim_net *n, struct sim_flow *f, int64_t now,
+			    int64_t *fail_at)
+{
+	int64_t t = now;
+	int k = 0;
+
+	/* No new ACKs come while the request is unanswered: each RTO
+	 * doubles the last (closed form: no event per try). */
+	while (sim_net_lost(n, f, AL_DRAW_REQUEST_LOSS, (uint64_t)k)) {
+		n->st.lost++;
+		t += rto(f, k);
+		if (++k > SIM_NET_DATA_RETRIES) {
+			*fail_at = t;
+			return -1;
+		}
+	}
+	return t + sim_net_oneway(n, f, AL_DRAW_REQUEST_WAY, (uint64_t)k);
+}
+
+/* --- the timer: one event for the batch's ACKs and for finding a loss */
+
+static void arm(struct sim_net *n, struct sim_flow *f)
+{
+	int64_t due = min_due(f->tcp.ack_t, f->tcp.rtx_t);
+
+	if (f->token && due == f->tcp.due)
+		return;
+	sim_queue_cancel(n->q, f->token);
+	f->token = 0;
+	f->tcp.due = due;
+	if (due)
+		f->token = sim_net_must_push(n, due, on_timer, f);
+}
+
+/* Puts segments on the link as the window allows: known-lost ones first,
+ * at least `force` of them whatever the window (a fast retransmit, a
+ * probe, an RTO send one at once), then new ones.  Returns whether f has
+ * segments at the link. */
+static int send(struct sim_flow *f, uint32_t force, int64_t now)
+{
+	struct sim_tcp *t = &f->tcp;
+	uint32_t out = t->q + t->rq + t->batch + t->lost;
+	uint32_t room = t->cwnd > out ? t->cwnd - out : 0;
+	uint32_t r = t->pend < (room > force ? room : force) ? t->pend
+		     : (room > force ? room : force);
+	uint32_t left = nseg(f) - t->snd;
+
+	t->pend -= r;
+	t->rq += r;
+	room = room > r ? room - r : 0;
+	r = room < left ? room : left;
+	t->snd += r;
+	t->q += r;
+	if (r)
+		f->t = now;              /* when these were sent, at the link */
+	return t->q + t->rq > 0;
+}
+
+void sim_net_tcp_start(struct sim_net *n, struct sim_flow *f, int64_t now)
+{
+	f->tcp.cwnd = INIT_CWND;
+	f->tcp.ssthresh = UINT32_MAX;
+	send(f, 0, now);
+	sim_net_link_join(n, f, now);
+}
+
+/* The batch's ACKs reach the server: the window moves and grows. */
+static void acks(struct sim_flow *f)
+{
+	struct sim_tcp *t = &f->tcp;
+	uint32_t acked = t->batch;
+
+	if (t->bsample)
+		sample(f, US * (int64_t)t->bsample);
+	t->bsample = 0;
+	t->batch = 0;
+	t->ack_t = 0;
+	if (t->recovery) {
+		/* it ends once the holes are filled */
+		int fast = t->recovery == 1;
+		if (!t->hole)
+			t->recovery = 0;
+		/* no growth in fast recovery (PRR brings the window down
+		 * to ssthresh, here at once); after an RTO, slow start
+		 * from 1 (the Loss state) */
+		if (fast)
+			return;
+	}
+	if (t->cwnd < t->ssthresh) {
+		/* slow start, by the segments acked (RFC 3465, as Linux) */
+		uint32_t g = t->ssthresh - t->cwnd < acked ? t->ssthresh - t->cwnd : acked;
+		t->cwnd += g;
+		acked -= g;
+	}
+	if (t->cwnd >= t->ssthresh) {
+		/* congestion avoidance: one segment per window acked (Reno's
+		 * growth; CUBIC's concave/convex curve is not modelled) */
+		t->cnt += acked;
+		while (t->cnt >= t->cwnd) {
+			t->cnt -= t->cwnd;
+			t->cwnd++;
+		}
+	}
+}
+
+/* The lost segments are found: by duplicate ACKs / RACK (fast
+ * retransmit), the tail loss probe, or the RTO. */
+static int found(struct sim_net *n, struct sim_flow *f, int64_t now)
+{
+	struct sim_tcp *t = &f->tcp;
+	t->rtx_t = 0;
+	if (t->kind == TCP_RTO) {
+		if (++f->tries > SIM_NET_DATA_RETRIES)
+			return -1;
+		n->st.timeouts++;
+	}
+	if (t->kind != TCP_TLP && !t->recovery) {
+		/* CUBIC's multiplicative decrease: 717/1024 */
+		uint32_t s = (uint32_t)((uint64_t)t->cwnd * 717 / 1024);
+		t->ssthresh = s > 2 ? s : 2;
+		t->cwnd = t->ssthresh;
+		t->cnt = 0;
+		t->recovery = 1;
+	}
+	if (t->kind == TCP_RTO) {
+		t->cwnd = 1;
+		t->recovery = 2;
+	}
+	if (t->kind == TCP_FR)
+		n->st.fast_retransmits++;
+	else if (t->kind == TCP_TLP)
+		n->st.probes++;
+	if (t->kind == TCP_TLP && t->lost > 1) {
+		/* the probe is the last segment; its SACK shows the others
+		 * lost (dupack), or the RTO finds them */
+		t->pend++;
+		t->lost--;
+		t->rtx_t = now + rto(f, f->tries);
+		t->kind = TCP_RTO;
+	} else {
+		t->pend += t->lost;
+		t->lost = 0;
+	}
+	return send(f, 1, now);
+}
+
+static void on_timer(void *arg, int64_t now)
+{
+	struct sim_flow *f = arg;
+	struct sim_net *n = f->net;
+	struct sim_tcp *t = &f->tcp;
+	int more = 0;
+
+	f->token = 0;
+	t->due = 0;
+	if (t->ack_t && t->ack_t <= now) {
+		acks(f);
+		more = send(f, 0, now);
+	}
+	if (t->rtx_t && t->rtx_t <= now) {
+		int r = found(n, f, now);
+		if (r < 0) {
+			if (f->state == FL_STREAM)
+				sim_net_link_leave(n, f, now);
+			sim_net_fail_data(n, f, ETIMEDOUT, now);
+			return;
+		}
+		more |= r;
+	}
+	arm(n, f);
+	AL_ASSERT(more || f->state != FL_WAIT || f->token);
+	/* last: joining may deliver at once (unlimited bandwidth) and call
+	 * the owner's hook, which may close f */
+	if (more && f->state == FL_WAIT)
+		sim_net_link_join(n, f, now);
+}
+
+/* --- the link's side: a segment of f completes */
+
+/* The length of the retransmission (rtx) or new segment f sends next. */
+static int64_t len_of(const struct sim_flow *f, int rtx)
+{
+	const struct sim_tcp *t = &f->tcp;
+	int64_t end = sim_net_end(f), at;
+
+	if (rtx) {
+		/* the last segment's retransmission is its own length */
+		if (t->lastlost && t->rq + t->pend + t->lost == 1)
+			at = (int64_t)(nseg(f) - 1) * SIM_NET_MSS;
+		else
+			return SIM_NET_MSS < end ? SIM_NET_MSS : end;
+	} else {
+		at = (int64_t)(t->snd - t->q) * SIM_NET_MSS;
+	}
+	return end - at < SIM_NET_MSS ? end - at : SIM_NET_MSS;
+}
+
+/* Retransmissions go first.  Which one is on the link is noted, so that a
+ * retransmission queued while a new segment is on its way does not take
+ * that segment's place. */
+int64_t sim_net_tcp_seg_len(struct sim_flow *f)
+{
+	f->tcp.cur = f->tcp.rq > 0 ? 2 : 1;
+	return len_of(f, f->tcp.cur == 2);
+}
+
+/* A segment is lost with nothing after it yet: the server's timer, armed
+ * at its last ACK or at the segment's send (a new segment: when its window
+ * reached the link, less d↓; a retransmission: when it would have
+ * arrived, less d↓), finds it.  The probe comes after 2
+ * srtt (plus TCP_RTO_MIN if one segment is out, for the client's delayed
+ * ACK), but never after the RTO; in recovery only the RTO. */
+static void tail_timer(struct sim_net *n, struct sim_flow *f, int rtx, int64_t now)
+{
+	struct sim_tcp *t = &f->tcp;
+	int64_t base = (rtx ? now : f->t) - d_down(n), r = rto(f, f->tries), when;
+	int kind = TCP_RTO;
+
+	if (t->last_t && t->last_t + d_up(n) > base)
+		base = t->last_t + d_up(n);
+	/* one probe per tail: not for a retransmission, not in recovery */
+	if (!rtx && f->tries == 0 && !t->recovery) {
+		uint32_t out = t->q + t->rq + t->lost;
+		int64_t pto = 2 * US * (int64_t)t->srtt + (out == 1 ? RTO_MIN : TLP_MIN);
+		if (pto < r) {
+			r = pto;
+			kind = TCP_TLP;
+		}
+	}
+	when = base + r + d_down(n);
+	if (t->rtx_t == 0 || when < t->rtx_t) {
+		t->rtx_t = when;
+		t->kind = (uint8_t)kind;
+	}
+}
+
+/* A segment arrived after the hole: a duplicate ACK (with SACK).  RACK
+ * marks the hole lost once a round trip and a quarter (its reordering
+ * window, min_rtt / 4) have passed since the hole was sent, at the first
+ * dupACK at the earliest; the third (tcp_reordering) at once.  The
+ * retransmission reaches the link a round trip after the dupACK's segment
+ * arrived. */
+static void dupack(struct sim_net *n, struct sim_flow *f, int64_t now)
+{
+	struct sim_tcp *t = &f->tcp;
+	int64_t rtt = n->net.rtt_ns, when = 0;
+
+	if (t->follow < UINT16_MAX)
+		t->follow++;
+	if (t->follow == 1)
+		when = t->hole_t + rtt + rtt / 4 > now + rtt ? t->hole_t + rtt + rtt / 4 : now + rtt;
+	else if (t->follow == DUPTHRESH)
+		when = now + rtt;
+	if (when == 0 || (t->rtx_t && t->rtx_t <= when))
+		return;                  /* a timer finds it sooner */
+	t->rtx_t = when;
+	t->kind = TCP_FR;
+}
+
+int sim_net_tcp_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
+{
+	struct sim_tcp *t = &f->tcp;
+	int rtx = t->cur ? t->cur == 2 : t->rq > 0;
+	int64_t len = len_of(f, rtx), end = sim_net_end(f);
+	uint32_t s = t->snd - t->q;      /* the new segment, if not rtx */
+	int gone;
+
+	t->cur = 0;
+	if (rtx) {
+		t->rq--;
+		gone = sim_net_lost(n, f, AL_DRAW_RTX_LOSS, t->rtxn++);
+	} else {
+		t->q--;
+		gone = sim_net_lost(n, f, AL_DRAW_SEG_LOSS, (uint64_t)s * 32);
+	}
+	if (gone) {
+		n->st.lost++;
+		t->lost++;
+		if (!rtx && s == nseg(f) - 1)
+			t->lastlost = 1;
+		if (!t->hole) {
+			t->hole = 1;
+			t->hole_t = now;
+			t->follow = 0;
+		}
+		tail_timer(n, f, rtx, now);
+	} else {
+		n->st.segments++;
+		n->st.bytes += len;
+		if (t->snd == nseg(f) && !t->hole && t->batch == 0) {
+			/* Everything is sent and nothing is missing: the ACKs
+			 * can bring nothing new, and need no event (what is
+			 * left out is their RTT sample and cwnd's growth). */
+		} else if (t->batch++ == 0) {
+			t->ack_t = now + n->net.rtt_ns;
+			/* its RTT: sent at f->t less d-down, ACKed d-up from
+			 * now; taken with the ACKs (Karn: none while
+			 * repairing) */
+			int64_t us = (now - f->t + n->net.rtt_ns) / US;
+			t->bsample = f->tries || t->hole || t->recovery ? 0
+				     : us < 1 ? 1 : us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+		}
+		t->last_t = now;
+		if (rtx && t->lastlost && t->rq + t->pend + t->lost == 0)
+			t->lastlost = 0;
+		if (!t->hole) {
+			f->arrived += len;
+			f->flags |= FLAG_NEWS;
+			f->tries = 0;
+		} else if (t->lost + t->pend + t->rq == 0) {
+			/* every hole filled: what arrived after them is
+			 * readable at once */
+			int64_t upto = (int64_t)(t->snd - t->q) * SIM_NET_MSS;
+			f->arrived = upto < end ? upto : end;
+			f->flags |= FLAG_NEWS;
+			f->tries = 0;
+			t->hole = 0;
+			t->follow = 0;
+		} else if (t->lost > 0) {
+			dupack(n, f, now);
+		}
+	}
+	if (f->arrived == end)
+		return SIM_SEG_LAST;
+	return t->q + t->rq > 0 ? SIM_SEG_MORE : SIM_SEG_IDLE;
+}
+
+void sim_net_tcp_after(struct sim_net *n, struct sim_flow *f, int outcome, int64_t now)
+{
+	(void)now;
+	if (outcome == SIM_SEG_LAST) {
+		/* the rest of the ACKs change nothing the client sees */
+		sim_queue_cancel(n->q, f->token);
+		f->token = 0;
+		return;
+	}
+	if (outcome == SIM_SEG_IDLE)
+		f->state = FL_WAIT;
+	arm(n, f);
+	AL_ASSERT(outcome != SIM_SEG_IDLE || f->token);
+}
