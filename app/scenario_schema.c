@@ -91,6 +91,8 @@ static const struct al_field network_fields[] = {
 	{.key = "rto", .type = AL_F_DURATION, .off = NET(rto_ns),
 		.min = US, .max = HOUR},
 	{.key = "handshake", .type = AL_F_BOOL, .off = NET(handshake)},
+	{.key = "queue", .type = AL_F_COUNT, .off = NET(queue),
+		.size = sizeof(int), .min = 1, .max = 1000000},
 };
 static const struct al_section network_section = {"network",
 	network_fields, N(network_fields)};

@@ -68,6 +68,8 @@ struct al_network {
 	int64_t rto_ns;              /* initial retransmission timeout         */
 	bool handshake;              /* connect takes a round trip; false: at
 	                                once, as on loopback (link emulator) */
+	int queue;                   /* the client's link's drop-tail queue,
+	                                packets (real runs' kernel-TCP path) */
 };
 
 /* What the server does wrong with a page (server.faults): each page draws

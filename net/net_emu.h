@@ -17,7 +17,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <signal.h>
+#include <sys/types.h>
+
 #include "core/al_dist.h"
+#include "core/al_scenario.h"
 
 struct net_emu_pkt {
 	struct net_emu_pkt *next;
@@ -84,5 +88,30 @@ int64_t net_emu_next(const struct net_emu_dir *d);
 /* The time the bottleneck takes to send len bytes at bps (rounded up to
  * the ns; 0 when bps is 0). */
 int64_t net_emu_tx_ns(int64_t len, int64_t bps);
+
+/* --- the emulator process (net_emu_loop.c) --- */
+
+/* What the emulator did, in memory it shares with whoever started it. */
+struct net_emu_shared {
+	struct net_emu_stats up;     /* client -> server */
+	struct net_emu_stats down;   /* server -> client */
+	int64_t cpu_ns;              /* the emulator's own CPU, user + system */
+	int64_t wakeups;             /* passes of its loop */
+	int64_t write_errors;        /* packets a device refused */
+};
+
+/* The two directions of sc's network (docs/kernel-tcp.md): up, delay
+ * floor(rtt/2) + jitter, loss, no bottleneck; down, rtt - floor(rtt/2) +
+ * jitter, loss, then the client's link: bandwidth with a drop-tail queue
+ * of network.queue packets. */
+void net_emu_cfgs(const struct al_scenario *sc, struct net_emu_cfg *up,
+		  struct net_emu_cfg *down);
+
+/* Carries packets between the TUN devices tun[0] (the client's side) and
+ * tun[1] (the server's) through sc's network, until *stop is set or the
+ * parent is no longer parent; draws come from sc->seed.  Keeps *sh up to
+ * date.  0 when stopped, -1 with errno when a device failed. */
+int net_emu_serve(const int tun[2], const struct al_scenario *sc, struct net_emu_shared *sh,
+		  pid_t parent, volatile sig_atomic_t *stop);
 
 #endif
