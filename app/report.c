@@ -218,8 +218,9 @@ void al_report_compare(FILE *out, const struct al_run_set *sim, const struct al_
 	char a[AL_FMT_LEN], b[AL_FMT_LEN], pages[AL_FMT_LEN];
 
 	al_fmt_count(pages, sizeof pages, sim->sc->workload.pages);
-	fprintf(out, "asynclab run: scenario %s, seed %llu, sim against real, %s pages\n\n",
-		al_run_set_name(sim), (unsigned long long)sim->sc->seed, pages);
+	fprintf(out, "asynclab run: scenario %s, seed %llu, sim against real%s%s, %s pages\n\n",
+		al_run_set_name(sim), (unsigned long long)sim->sc->seed,
+		real->path ? " over " : "", real->path ? real->path : "", pages);
 	al_table_init(&t, 11, "lrrrrrrrrrr");
 	al_table_cell(&t, "model");
 	al_table_cell(&t, "pages ok");
