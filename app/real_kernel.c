@@ -4,18 +4,22 @@
  * into the other), and then carries every packet between the devices
  * through the scenario's network (net_emu_serve) until it is stopped. */
 #include <errno.h>
+#include <sched.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "app/real_run.h"
 #include "net/net_emu.h"
 #include "net/net_ns.h"
+
+#define EMU_NICE (-10)
 
 static volatile sig_atomic_t emu_stop;
 
@@ -39,6 +43,11 @@ static void emu_main(const struct al_scenario *sc, int sock, pid_t parent,
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_term;       /* no SA_RESTART: ppoll returns */
 	sigaction(SIGTERM, &sa, NULL);
+	/* the emulator is the network: late, it delays every packet and TCP
+	 * sees spurious timeouts.  Ahead of the crawler and the server where
+	 * this is allowed (root); as is, where not */
+	if (setpriority(PRIO_PROCESS, 0, EMU_NICE) != 0)
+		errno = 0;
 	if (net_ns_pair_new(&ns, tun, text, sizeof text) != 0) {
 		if (send(sock, text, strlen(text), MSG_NOSIGNAL) < 0)
 			_exit(2);
@@ -47,9 +56,19 @@ static void emu_main(const struct al_scenario *sc, int sock, pid_t parent,
 	int fds[3] = {ns.net[NET_NS_CLIENT], ns.net[NET_NS_SERVER], ns.user};
 	if (net_ns_send_fds(sock, fds, ns.user >= 0 ? 3 : 2) != 0)
 		_exit(1);
-	net_ns_close(&ns);
 	close(sock);
-	_exit(net_emu_serve(tun, sc, sh, parent, &emu_stop) == 0 ? 0 : 1);
+	sh->dev_tx_dropped[0] = sh->dev_tx_dropped[1] = -1;
+	sh->dev_rx_dropped[0] = sh->dev_rx_dropped[1] = -1;
+	int rc = net_emu_serve(tun, sc, sh, parent, &emu_stop);
+	/* the devices' own drops, each read in its namespace */
+	for (int i = 0; i < 2; i++) {
+		int64_t tx, rx;
+		if (setns(ns.net[i], CLONE_NEWNET) == 0 && net_ns_dev_drops(&tx, &rx) == 0) {
+			sh->dev_tx_dropped[i] = tx;
+			sh->dev_rx_dropped[i] = rx;
+		}
+	}
+	_exit(rc == 0 ? 0 : 1);
 }
 
 int real_kernel_start(const struct al_scenario *sc, struct real_net *rn, char *err,

@@ -86,7 +86,13 @@ static void child_main(const struct child_job *job, int wfd, pid_t parent)
 	parent_pid = parent;
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
 		_exit(1);
-	if (job->ns && net_ns_enter(job->ns, NET_NS_SERVER) != 0)
+	/* the scenario's backlog is the kernel's in a namespace of our own:
+	 * 10,000 handshakes in one RTT overflow Linux's 4096 and turn into SYN
+	 * cookies and resets, which is not what server.backlog asks for */
+	int backlog = job->sc->server.backlog > NET_SERVER_BACKLOG ? job->sc->server.backlog
+								   : NET_SERVER_BACKLOG;
+	if (job->ns && (net_ns_enter(job->ns, NET_NS_SERVER) != 0 ||
+			net_ns_set_backlog(backlog) != 0))
 		die(wfd, errno);
 	/* every connection costs the server one fd and a link two: all the
 	 * machine allows, whatever the shell's soft limit */
@@ -110,7 +116,7 @@ static void child_main(const struct child_job *job, int wfd, pid_t parent)
 	} else if (job->ns) {
 		struct sockaddr_in at = {.sin_family = AF_INET};
 		inet_pton(AF_INET, NET_NS_SERVER_IP, &at.sin_addr);
-		srv = net_server_new_at(base, job->sc, &at);
+		srv = net_server_new_at(base, job->sc, &at, backlog);
 		port = srv ? net_server_port(srv) : 0;
 	} else {
 		srv = net_server_new(base, job->sc, 0);

@@ -343,6 +343,17 @@ static void json_emu(struct al_json *j, const struct net_emu_shared *e)
 		al_json_i64(j, d[i]->peak_queued);
 		al_json_end_object(j);
 	}
+	al_json_key(j, "device_drops");
+	al_json_begin_object(j);
+	al_json_key(j, "client_tx");
+	al_json_i64(j, e->dev_tx_dropped[0]);
+	al_json_key(j, "server_tx");
+	al_json_i64(j, e->dev_tx_dropped[1]);
+	al_json_key(j, "client_rx");
+	al_json_i64(j, e->dev_rx_dropped[0]);
+	al_json_key(j, "server_rx");
+	al_json_i64(j, e->dev_rx_dropped[1]);
+	al_json_end_object(j);
 	al_json_key(j, "cpu_ns");
 	al_json_i64(j, e->cpu_ns);
 	al_json_end_object(j);

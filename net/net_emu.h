@@ -98,6 +98,11 @@ struct net_emu_shared {
 	int64_t cpu_ns;              /* the emulator's own CPU, user + system */
 	int64_t wakeups;             /* passes of its loop */
 	int64_t write_errors;        /* packets a device refused */
+	/* per side (client, server), read from the devices at the end: what
+	 * the TUN devices dropped outside the emulator's queue -- tx, a full
+	 * device queue (the emulator was not scheduled in time); rx, packets
+	 * the namespace's stack refused.  -1: not read. */
+	int64_t dev_tx_dropped[2], dev_rx_dropped[2];
 };
 
 /* The two directions of sc's network (docs/kernel-tcp.md): up, delay

@@ -194,6 +194,46 @@ int net_ns_enter(const struct net_ns *ns, int which)
 	return setns(ns->net[which], CLONE_NEWNET);
 }
 
+int net_ns_set_backlog(int n)
+{
+	char v[24];
+
+	snprintf(v, sizeof v, "%d\n", n);
+	if (write_file("/proc/sys/net/core/somaxconn", v) != 0)
+		return -1;
+	return write_file("/proc/sys/net/ipv4/tcp_max_syn_backlog", v);
+}
+
+int net_ns_dev_drops(int64_t *tx, int64_t *rx)
+{
+	char line[512];
+	FILE *f = fopen("/proc/self/net/dev", "re");
+	int found = 0;
+
+	if (!f)
+		return -1;
+	while (!found && fgets(line, sizeof line, f)) {
+		long long v[12];
+		char *p = strchr(line, ':');
+		if (!p || strncmp(line + strspn(line, " "), NET_NS_IFNAME ":",
+				  sizeof NET_NS_IFNAME) != 0)
+			continue;
+		/* rx: bytes packets errs drop fifo frame compressed multicast;
+		 * tx: bytes packets errs drop ... */
+		if (sscanf(p + 1, "%lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld",
+			   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9],
+			   &v[10], &v[11]) == 12) {
+			*rx = v[3];
+			*tx = v[11];
+			found = 1;
+		}
+	}
+	fclose(f);
+	if (!found)
+		errno = ENOENT;
+	return found ? 0 : -1;
+}
+
 void net_ns_close(struct net_ns *ns)
 {
 	for (int i = 0; i < 2; i++) {

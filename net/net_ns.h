@@ -15,7 +15,7 @@
 #define NET_NS_SERVER_IP "198.18.0.2"
 #define NET_NS_IFNAME "al0"           /* per namespace: runs never collide */
 #define NET_NS_MTU 1500               /* MSS 1448 with timestamps */
-#define NET_NS_TXQLEN 10000           /* the TUN device's own queue, packets */
+#define NET_NS_TXQLEN 65536           /* the TUN device's own queue, packets */
 
 enum { NET_NS_CLIENT, NET_NS_SERVER };
 
@@ -39,6 +39,16 @@ int net_ns_pair_new(struct net_ns *ns, int tun[2], char *err, size_t errlen);
 /* Moves the caller (single-threaded: a process just forked) into namespace
  * which of ns (its user namespace first, if any).  0, or -1 with errno. */
 int net_ns_enter(const struct net_ns *ns, int which);
+
+/* Sets net.core.somaxconn and net.ipv4.tcp_max_syn_backlog of the
+ * caller's namespace to n (they are per namespace).  0, or -1 with errno. */
+int net_ns_set_backlog(int n);
+
+/* The drop counters of the caller's namespace's NET_NS_IFNAME
+ * (/proc/self/net/dev): tx, packets the stack queued to the device that
+ * its queue had no room for (its reader, the emulator, was late); rx,
+ * packets written to it that the stack dropped.  0, or -1 with errno. */
+int net_ns_dev_drops(int64_t *tx, int64_t *rx);
 
 /* Closes ns's fds (the namespaces go when no process is left in them). */
 void net_ns_close(struct net_ns *ns);

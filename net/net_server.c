@@ -432,11 +432,11 @@ struct net_server *net_server_new(struct event_base *base,
 		.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
 		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
 	};
-	return net_server_new_at(base, sc, &at);
+	return net_server_new_at(base, sc, &at, NET_SERVER_BACKLOG);
 }
 
-struct net_server *net_server_new_at(struct event_base *base,
-				     const struct al_scenario *sc, const struct sockaddr_in *at)
+struct net_server *net_server_new_at(struct event_base *base, const struct al_scenario *sc,
+				     const struct sockaddr_in *at, int backlog)
 {
 	struct net_server *s;
 	struct sockaddr_in sin;
@@ -456,7 +456,7 @@ struct net_server *net_server_new_at(struct event_base *base,
 	errno = 0;
 	s->lev = evconnlistener_new_bind(base, accept_cb, s,
 		LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
-		NET_SERVER_BACKLOG, (struct sockaddr *)&sin, sizeof sin);
+		backlog, (struct sockaddr *)&sin, sizeof sin);
 	if (!s->lev) {
 		err = errno ? errno : EIO;
 		goto fail_listener;
