@@ -39,7 +39,7 @@ static const struct cli_cmd cmds[] = {
 enum opt_id {
 	OPT_MODELS, OPT_NET, OPT_TARGET, OPT_SEED, OPT_JSON, OPT_TRACE,
 	OPT_PNG, OPT_SIZE, OPT_SAVE, OPT_VIEW, OPT_NO_TRACE, OPT_PORT,
-	OPT_OUT, OPT_GHZ, OPT_SHOT
+	OPT_OUT, OPT_GHZ, OPT_SHOT, OPT_PATH
 };
 
 struct cli_opt {
@@ -52,6 +52,7 @@ struct cli_opt {
 static const struct cli_opt opts[] = {
 	{"models", "LIST", OPT_MODELS, CMD(RUN) | CMD(VIEW)},
 	{"net", "sim|real|both", OPT_NET, CMD(RUN)},
+	{"path", "auto|kernel-tcp|relay", OPT_PATH, CMD(RUN)},
 	{"target", "URL", OPT_TARGET, CMD(RUN)},
 	{"seed", "N", OPT_SEED, CMD(RUN) | CMD(VIEW)},
 	{"json", NULL, OPT_JSON, CMD(RUN)},
@@ -272,6 +273,18 @@ static int set_value(struct al_cli *cli, const struct cli_opt *o,
 			return al_errf(err, errlen,
 				    "--net: '%s' is not one of sim, real, both", v);
 		cli->net_set = true;
+		return 0;
+	case OPT_PATH:
+		if (strcmp(v, "auto") == 0)
+			cli->path = AL_CLI_PATH_AUTO;
+		else if (strcmp(v, "kernel-tcp") == 0)
+			cli->path = AL_CLI_PATH_KERNEL;
+		else if (strcmp(v, "relay") == 0)
+			cli->path = AL_CLI_PATH_RELAY;
+		else
+			return al_errf(err, errlen,
+				    "--path: '%s' is not one of auto, kernel-tcp, relay", v);
+		cli->path_set = true;
 		return 0;
 	case OPT_SEED:   /* as in scenario files: digits, '_' between them */
 		if (al_parse_u64(v, &u, NULL, 0) != AL_UNITS_OK)

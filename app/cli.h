@@ -26,6 +26,8 @@ enum al_cli_cmd {
 };
 
 enum al_cli_net { AL_CLI_NET_SIM, AL_CLI_NET_REAL, AL_CLI_NET_BOTH };
+/* run --path: how a real run reaches our server (docs/kernel-tcp.md) */
+enum al_cli_path { AL_CLI_PATH_AUTO, AL_CLI_PATH_KERNEL, AL_CLI_PATH_RELAY };
 
 #define AL_CLI_GHZ_DEFAULT 2.6
 #define AL_CLI_GHZ_MAX 100.0
@@ -39,6 +41,8 @@ struct al_cli {
 	unsigned models;             /* bit (1u << enum al_model); 0: not given */
 	enum al_cli_net net;
 	bool net_set;                /* --net given (--target implies real) */
+	enum al_cli_path path;       /* --path; AUTO when not given */
+	bool path_set;
 	const char *target;          /* --target URL */
 	bool seed_set;
 	uint64_t seed;

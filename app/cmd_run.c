@@ -248,6 +248,17 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 		snprintf(sc.workload.host, sizeof sc.workload.host, "%s", target.host);
 	}
 	bool real = net != AL_CLI_NET_SIM;
+	if (cli->path_set && !real) {
+		fprintf(stderr, "asynclab: run: --path chooses how a real run reaches "
+			"the server: it needs --net real or both\n");
+		return 2;
+	}
+	if (cli->target && cli->path != AL_CLI_PATH_AUTO) {
+		fprintf(stderr, "asynclab: run: --path %s --target: another server is "
+			"reached over the real network, nothing is emulated\n",
+			cli->path == AL_CLI_PATH_KERNEL ? "kernel-tcp" : "relay");
+		return 2;
+	}
 	if (net == AL_CLI_NET_BOTH && cli->target) {
 		fprintf(stderr, "asynclab: run: --net both --target: the simulator cannot "
 			"know another server's network and pages; compare with our origin "
@@ -274,11 +285,22 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 		rs.target = cli->target;
 		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 		rs.cores = cpus > 0 ? (int)cpus : 1;
-		if (real_net_start(&sc, cli->target ? &target : NULL, &rn, err, sizeof err) != 0) {
+		enum real_path want = cli->path == AL_CLI_PATH_KERNEL ? REAL_PATH_KERNEL :
+				      cli->path == AL_CLI_PATH_RELAY ? REAL_PATH_RELAY : REAL_PATH_AUTO;
+		if (real_net_start_path(&sc, cli->target ? &target : NULL, want, &rn, err,
+					sizeof err) != 0) {
 			fprintf(stderr, "asynclab: run: %s\n", err);
 			real_net_stop(&rn);
 			return 1;
 		}
+		if (rn.fallback[0])
+			fprintf(stderr, "asynclab: run: note: no kernel-TCP path here (%s): "
+				"relaying through the userspace link emulator\n", rn.fallback);
+		rs.path = rn.path;
+		/* through the kernel-TCP path connect costs its round trip, as in
+		 * the simulator; only the relay's loopback connect is instant */
+		if (net == AL_CLI_NET_BOTH && strcmp(rn.path, "kernel-tcp") == 0)
+			sim_sc.network.handshake = sc.network.handshake;
 	}
 	/* the runs the outputs draw: sim then real for --net both */
 	struct viz_run *runs = keep ? calloc(VIZ_MAX_RUNS, sizeof *runs) : NULL;
@@ -295,8 +317,11 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 	if (isatty(STDERR_FILENO))
 		sim_run_on_progress(on_progress, &prog);
 	run_models(&sc, real ? &rn : NULL, &rs, &prog, real ? vreal : vsim);
-	if (real)
+	if (real) {
 		real_net_stop(&rn);
+		if (rn.path && strcmp(rn.path, "kernel-tcp") == 0)
+			rs.emu = &rn.emu_stats;
+	}
 	if (net == AL_CLI_NET_BOTH) {
 		memset(&ss, 0, sizeof ss);
 		ss.sc = &sim_sc;
@@ -315,6 +340,8 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 		} else {
 			al_report_compare(stdout, &ss, &rs, bold);
 			printf("  %s; connect %s.\n", note,
+			       strcmp(rs.path, "kernel-tcp") == 0 ?
+			       "as the kernel's (the kernel-TCP path)" :
 			       sim_sc.network.handshake ? "takes a round trip" :
 			       "at once, as over loopback to the link emulator");
 		}

@@ -59,6 +59,7 @@ static void on_check_parent(evutil_socket_t fd, short what, void *arg)
 struct child_job {
 	const struct al_scenario *sc;
 	const struct sockaddr_in *upstream;    /* NULL: the origin server */
+	const struct net_ns *ns;               /* kernel-tcp: the server's side */
 };
 
 /* Tells the parent why the child could not start (-errno up the pipe). */
@@ -85,6 +86,14 @@ static void child_main(const struct child_job *job, int wfd, pid_t parent)
 	parent_pid = parent;
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
 		_exit(1);
+	/* the scenario's backlog is the kernel's in a namespace of our own:
+	 * 10,000 handshakes in one RTT overflow Linux's 4096 and turn into SYN
+	 * cookies and resets, which is not what server.backlog asks for */
+	int backlog = job->sc->server.backlog > NET_SERVER_BACKLOG ? job->sc->server.backlog
+								   : NET_SERVER_BACKLOG;
+	if (job->ns && (net_ns_enter(job->ns, NET_NS_SERVER) != 0 ||
+			net_ns_set_backlog(backlog) != 0))
+		die(wfd, errno);
 	/* every connection costs the server one fd and a link two: all the
 	 * machine allows, whatever the shell's soft limit */
 	struct rlimit rl;
@@ -104,6 +113,11 @@ static void child_main(const struct child_job *job, int wfd, pid_t parent)
 	if (job->upstream) {
 		link = net_link_new(base, job->sc, job->upstream, 0);
 		port = link ? net_link_port(link) : 0;
+	} else if (job->ns) {
+		struct sockaddr_in at = {.sin_family = AF_INET};
+		inet_pton(AF_INET, NET_NS_SERVER_IP, &at.sin_addr);
+		srv = net_server_new_at(base, job->sc, &at, backlog);
+		port = srv ? net_server_port(srv) : 0;
 	} else {
 		srv = net_server_new(base, job->sc, 0);
 		port = srv ? net_server_port(srv) : 0;
@@ -204,11 +218,53 @@ static int links_needed(const struct al_scenario *sc)
 int real_net_start(const struct al_scenario *sc, const struct al_target *target,
 		   struct real_net *rn, char *err, size_t errlen)
 {
+	return real_net_start_path(sc, target, REAL_PATH_AUTO, rn, err, errlen);
+}
+
+/* The kernel-TCP path: the emulator and its namespaces, then the server in
+ * its namespace, on the TUN address.  0, or -1 with err set. */
+static int start_kernel(const struct al_scenario *sc, struct real_net *rn, char *err,
+			size_t errlen)
+{
+	if (real_kernel_start(sc, rn, err, errlen) != 0)
+		return -1;
+	struct child_job job = {.sc = sc, .ns = &rn->ns};
+	if (start_child(&job, &rn->server, &rn->server_port, err, errlen) != 0)
+		return -1;
+	rn->addr[0] = (struct sockaddr_in){
+		.sin_family = AF_INET, .sin_port = htons((uint16_t)rn->server_port),
+	};
+	inet_pton(AF_INET, NET_NS_SERVER_IP, &rn->addr[0].sin_addr);
+	rn->naddr = 1;
+	rn->path = "kernel-tcp";
+	return 0;
+}
+
+int real_net_start_path(const struct al_scenario *sc, const struct al_target *target,
+			enum real_path want, struct real_net *rn, char *err, size_t errlen)
+{
 	struct sockaddr_in up;
 
 	memset(rn, 0, sizeof *rn);
+	rn->ns = (struct net_ns){.net = {-1, -1}, .user = -1};
+	int emulated = real_net_emulated(&sc->network);
+	if (!target && (want == REAL_PATH_KERNEL || (want == REAL_PATH_AUTO && emulated))) {
+		rn->verify = 1;
+		if (start_kernel(sc, rn, err, errlen) == 0)
+			return 0;
+		if (want == REAL_PATH_KERNEL) {
+			char why[sizeof rn->fallback];
+			snprintf(why, sizeof why, "%s", err);
+			snprintf(err, errlen, "the kernel-TCP path cannot run here: %s", why);
+			return -1;
+		}
+		snprintf(rn->fallback, sizeof rn->fallback, "%s", err);
+		real_child_stop(&rn->server);
+		real_kernel_stop(rn);
+	}
 	if (target) {
 		up = target->addr;
+		rn->path = "target";
 	} else {
 		struct child_job job = {.sc = sc};
 		rn->verify = 1;
@@ -217,11 +273,14 @@ int real_net_start(const struct al_scenario *sc, const struct al_target *target,
 		up = loopback(rn->server_port);
 	}
 	/* another server's network is the real one: nothing is emulated */
-	if (target || !real_net_emulated(&sc->network)) {
+	if (target || !emulated) {
 		rn->addr[0] = up;
 		rn->naddr = 1;
+		if (!target)
+			rn->path = "loopback";
 		return 0;
 	}
+	rn->path = "relay";
 	/* the link's bandwidth is shared: each process gets its share */
 	struct al_scenario part = *sc;
 	rn->nlinks = links_needed(sc);
@@ -236,7 +295,7 @@ int real_net_start(const struct al_scenario *sc, const struct al_target *target,
 	return 0;
 }
 
-static void stop_child(pid_t *pid)
+void real_child_stop(pid_t *pid)
 {
 	if (*pid <= 0)
 		return;
@@ -257,8 +316,9 @@ static void stop_child(pid_t *pid)
 void real_net_stop(struct real_net *rn)
 {
 	for (int i = 0; i < rn->nlinks; i++)
-		stop_child(&rn->links[i]);
-	stop_child(&rn->server);
+		real_child_stop(&rn->links[i]);
+	real_child_stop(&rn->server);
+	real_kernel_stop(rn);
 }
 
 static int64_t tv_ns(struct timeval tv)
@@ -353,6 +413,7 @@ static int measure(const struct al_scenario *sc, const struct real_net *rn,
 		net_os_trace_end(&n);
 	int64_t syscalls = n.counts->syscalls, futile = n.counts->futile;
 	int64_t worker_rss = n.counts->worker_rss;
+	int64_t retransmits = n.counts->retransmits;
 	net_os_free(&n);
 	free(frame);
 	if (rc != 0 && saved == EDEADLK)
@@ -379,6 +440,7 @@ static int measure(const struct al_scenario *sc, const struct real_net *rn,
 	/* this process's peak, plus each worker process's own */
 	out->peak_memory_bytes = (int64_t)r1.ru_maxrss * 1024 + worker_rss;
 	out->peak_concurrency = crawl.peak_inflight;
+	out->retransmits = retransmits;
 	return rc != 0 ? saved : 0;
 }
 
@@ -477,8 +539,16 @@ int real_run_model_traced(const struct al_scenario *sc, const struct real_net *r
 	}
 	if (pid == 0) {
 		close(fds[0]);
-		int w = own_fds(fds[1], parent);
 		memset(&msg, 0, sizeof msg);
+		/* the crawler's side of the kernel-TCP path, before own_fds
+		 * closes the namespaces' fds */
+		if (rn->has_ns && net_ns_enter(&rn->ns, NET_NS_CLIENT) != 0) {
+			msg.err = errno;
+			snprintf(msg.text, sizeof msg.text, "the crawler's namespace: %s",
+				 strerror(errno));
+			_exit(write(fds[1], &msg, sizeof msg) == (ssize_t)sizeof msg ? 0 : 1);
+		}
+		int w = own_fds(fds[1], parent);
 		msg.err = measure(sc, rn, m, log, &msg.r, msg.text, sizeof msg.text);
 		_exit(write(w, &msg, sizeof msg) == (ssize_t)sizeof msg ? 0 : 1);
 	}

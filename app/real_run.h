@@ -10,7 +10,17 @@
 #include "app/target.h"
 #include "core/al_report.h"
 #include "core/al_scenario.h"
+#include "net/net_emu.h"
+#include "net/net_ns.h"
 #include "net/net_os.h"
+
+/* How a real run reaches our origin server through the scenario's network
+ * (docs/kernel-tcp.md). */
+enum real_path {
+	REAL_PATH_AUTO,              /* kernel-tcp where the host allows, else relay */
+	REAL_PATH_KERNEL,            /* namespaces + TUN + packet emulator */
+	REAL_PATH_RELAY,             /* the userspace link emulator on loopback */
+};
 
 /* What the crawler connects to, and the processes behind it. */
 struct real_net {
@@ -21,6 +31,15 @@ struct real_net {
 	struct sockaddr_in addr[NET_MAX_ADDRS];  /* page p: addr[p % naddr] */
 	int naddr;
 	int verify;                  /* our server: check every byte */
+	/* which path ran: "kernel-tcp", "relay", "loopback" (no network to
+	 * emulate) or "target" (another server's real network) */
+	const char *path;
+	char fallback[300];          /* auto: why kernel-tcp could not run, or "" */
+	pid_t emu;                   /* kernel-tcp: the packet emulator */
+	struct net_ns ns;            /* kernel-tcp: client and server namespaces */
+	int has_ns;
+	struct net_emu_shared *emu_shared;   /* the emulator's live counters */
+	struct net_emu_shared emu_stats;     /* their last values, once stopped */
 };
 
 /* Bandwidth from which a network is taken as loopback's own. */
@@ -40,6 +59,13 @@ int real_net_emulated(const struct al_network *net);
  * p % nlinks.  0, or -1 with err set; real_net_stop() is safe either way. */
 int real_net_start(const struct al_scenario *sc, const struct al_target *target,
 		   struct real_net *rn, char *err, size_t errlen);
+/* The same on the path asked for.  AUTO (real_net_start's): kernel-tcp
+ * when the network is emulated and the host allows namespaces and TUN,
+ * else the relay, with rn->fallback saying why.  KERNEL: kernel-tcp even
+ * for loopback's network, or -1 with err set.  RELAY: as before this path
+ * existed.  With target, the path is "target" whatever is asked. */
+int real_net_start_path(const struct al_scenario *sc, const struct al_target *target,
+			enum real_path want, struct real_net *rn, char *err, size_t errlen);
 /* Stops the children (SIGTERM, then SIGKILL after 5 s) and reaps them. */
 void real_net_stop(struct real_net *rn);
 
@@ -57,5 +83,14 @@ struct al_trace;
 int real_run_model_traced(const struct al_scenario *sc, const struct real_net *rn,
 			  enum al_model m, struct al_report *out, struct al_trace *trace,
 			  char *err, size_t errlen);
+
+/* Internal to app/real_run.c and app/real_kernel.c. */
+/* Stops a child (SIGTERM, then SIGKILL after 5 s) and reaps it; *pid = 0. */
+void real_child_stop(pid_t *pid);
+/* Starts the packet emulator and the namespaces (rn->ns, rn->emu).  0, or
+ * -1 with err set (real_kernel_stop cleans up either way). */
+int real_kernel_start(const struct al_scenario *sc, struct real_net *rn, char *err,
+		      size_t errlen);
+void real_kernel_stop(struct real_net *rn);
 
 #endif

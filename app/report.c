@@ -8,6 +8,7 @@
 #include "app/json.h"
 #include "app/table.h"
 #include "app/timeview.h"
+#include "net/net_emu.h"
 #include "core/al_units.h"
 
 const char *al_run_set_name(const struct al_run_set *rs)
@@ -161,8 +162,9 @@ void al_report_table(FILE *out, const struct al_run_set *rs, bool bold)
 	char pages[AL_FMT_LEN];
 
 	al_fmt_count(pages, sizeof pages, sc->workload.pages);
-	fprintf(out, "asynclab run: scenario %s, seed %llu, %s%s%s, %s pages\n\n",
+	fprintf(out, "asynclab run: scenario %s, seed %llu, %s%s%s%s%s, %s pages\n\n",
 		al_run_set_name(rs), (unsigned long long)sc->seed, rs->net,
+		rs->path && !rs->target ? " over " : "", rs->path && !rs->target ? rs->path : "",
 		rs->target ? " " : "", rs->target ? rs->target : "", pages);
 	if (rs->nrows > 0) {
 		al_table_init(&t, 9, "lrrrrrrrr");
@@ -216,8 +218,9 @@ void al_report_compare(FILE *out, const struct al_run_set *sim, const struct al_
 	char a[AL_FMT_LEN], b[AL_FMT_LEN], pages[AL_FMT_LEN];
 
 	al_fmt_count(pages, sizeof pages, sim->sc->workload.pages);
-	fprintf(out, "asynclab run: scenario %s, seed %llu, sim against real, %s pages\n\n",
-		al_run_set_name(sim), (unsigned long long)sim->sc->seed, pages);
+	fprintf(out, "asynclab run: scenario %s, seed %llu, sim against real%s%s, %s pages\n\n",
+		al_run_set_name(sim), (unsigned long long)sim->sc->seed,
+		real->path ? " over " : "", real->path ? real->path : "", pages);
 	al_table_init(&t, 11, "lrrrrrrrrrr");
 	al_table_cell(&t, "model");
 	al_table_cell(&t, "pages ok");
@@ -268,7 +271,7 @@ void al_report_compare(FILE *out, const struct al_run_set *sim, const struct al_
 
 /* --- JSON */
 
-static void json_row(struct al_json *j, const struct al_report *r)
+static void json_row(struct al_json *j, const struct al_report *r, bool real)
 {
 	al_json_begin_object(j);
 	al_json_key(j, "model");
@@ -310,6 +313,49 @@ static void json_row(struct al_json *j, const struct al_report *r)
 	al_json_i64(j, r->peak_concurrency);
 	al_json_key(j, "events");
 	al_json_u64(j, r->events);
+	/* what the kernel resent on the crawler's sockets (TCP_INFO) */
+	if (real) {
+		al_json_key(j, "retransmits");
+		al_json_i64(j, r->retransmits);
+	}
+	al_json_end_object(j);
+}
+
+/* The kernel-TCP path's emulator: packets each way, what the network took
+ * (random loss, the full queue's drops), and the emulator's own CPU. */
+static void json_emu(struct al_json *j, const struct net_emu_shared *e)
+{
+	const struct net_emu_stats *d[2] = {&e->up, &e->down};
+	const char *name[2] = {"up", "down"};
+
+	al_json_key(j, "emulator");
+	al_json_begin_object(j);
+	for (int i = 0; i < 2; i++) {
+		al_json_key(j, name[i]);
+		al_json_begin_object(j);
+		al_json_key(j, "packets");
+		al_json_i64(j, d[i]->in);
+		al_json_key(j, "lost");
+		al_json_i64(j, d[i]->lost);
+		al_json_key(j, "dropped");
+		al_json_i64(j, d[i]->dropped);
+		al_json_key(j, "peak_queued");
+		al_json_i64(j, d[i]->peak_queued);
+		al_json_end_object(j);
+	}
+	al_json_key(j, "device_drops");
+	al_json_begin_object(j);
+	al_json_key(j, "client_tx");
+	al_json_i64(j, e->dev_tx_dropped[0]);
+	al_json_key(j, "server_tx");
+	al_json_i64(j, e->dev_tx_dropped[1]);
+	al_json_key(j, "client_rx");
+	al_json_i64(j, e->dev_rx_dropped[0]);
+	al_json_key(j, "server_rx");
+	al_json_i64(j, e->dev_rx_dropped[1]);
+	al_json_end_object(j);
+	al_json_key(j, "cpu_ns");
+	al_json_i64(j, e->cpu_ns);
 	al_json_end_object(j);
 }
 
@@ -326,12 +372,18 @@ static void json_run(struct al_json *j, const struct al_run_set *rs)
 		al_json_key(j, "target");
 		al_json_str(j, rs->target);
 	}
+	if (rs->path) {
+		al_json_key(j, "path");
+		al_json_str(j, rs->path);
+	}
+	if (rs->emu)
+		json_emu(j, rs->emu);
 	al_json_key(j, "trace_hash");
 	al_json_hex64(j, al_run_set_trace_hash(rs));
 	al_json_key(j, "models");
 	al_json_begin_array(j);
 	for (int i = 0; i < rs->nrows; i++)
-		json_row(j, &rs->rows[i]);
+		json_row(j, &rs->rows[i], rs->path != NULL);
 	al_json_end_array(j);
 	al_json_end_object(j);
 }

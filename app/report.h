@@ -12,12 +12,17 @@
 #include "core/al_report.h"
 #include "core/al_scenario.h"
 
+struct net_emu_shared;
+
 /* One run of several models on one backend.  rows are in enum al_model
  * order, one per model that ran. */
 struct al_run_set {
 	const struct al_scenario *sc;
 	const char *net;                     /* "sim" or "real" */
 	const char *target;                  /* real: --target URL, or NULL */
+	const char *path;                    /* real: "kernel-tcp", "relay",
+						"loopback", "target"; sim: NULL */
+	const struct net_emu_shared *emu;    /* kernel-tcp: the emulator's counts */
 	int cores;                           /* for CPU busy %; 0: the scenario's */
 	struct al_report rows[AL_MODEL_COUNT];
 	int nrows;

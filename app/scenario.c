@@ -302,10 +302,14 @@ void al_scenario_summary(FILE *out, const struct al_scenario *sc)
 
 	fprintf(out, "network   rtt %s, jitter ", dur(a, n->rtt_ns));
 	print_dist(out, &n->jitter, AL_F_DURATION);
-	fprintf(out, ", bandwidth %s, loss %g %%, rto %s%s%s\n",
+	fprintf(out, ", bandwidth %s, loss %g %%, rto %s%s%s",
 		rate(a, n->bandwidth_bps), n->loss * 100, dur(b, n->rto_ns),
 		n->handshake ? "" : ", connect at once",
 		n->tcp == AL_TCP_FLUID ? ", fluid tcp" : "");
+	/* the kernel-TCP path's queue: said when it is not the default */
+	if (n->queue != 1000)
+		fprintf(out, ", queue %d packets", n->queue);
+	fputc('\n', out);
 
 	fprintf(out, "server    think ");
 	print_dist(out, &s->think, AL_F_DURATION);

@@ -93,6 +93,8 @@ static const struct al_field network_fields[] = {
 		.min = US, .max = HOUR},
 	{.key = "handshake", .type = AL_F_BOOL, .off = NET(handshake)},
 	{.key = "tcp", .type = AL_F_ENUM, .off = NET(tcp), .names = tcp_names},
+	{.key = "queue", .type = AL_F_COUNT, .off = NET(queue),
+		.size = sizeof(int), .min = 1, .max = 1000000},
 };
 static const struct al_section network_section = {"network",
 	network_fields, N(network_fields)};

@@ -42,6 +42,8 @@ struct al_report {
 	int64_t peak_concurrency;    /* pages in flight at once              */
 	uint64_t events;             /* simulated events; 0 for real runs    */
 	uint64_t trace_hash;         /* of this model's trace; 0 if off      */
+	int64_t retransmits;         /* real: segments the kernel resent on the
+	                                crawler's sockets (TCP_INFO); sim: 0 */
 };
 
 /* The cause for an errno value (positive). */

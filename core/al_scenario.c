@@ -91,6 +91,7 @@ void al_scenario_default(struct al_scenario *sc)
 	sc->network.rto_ns = 1 * SEC;
 	sc->network.handshake = true;
 	sc->network.tcp = AL_TCP_LINUX;
+	sc->network.queue = 1000;       /* Linux's default txqueuelen */
 
 	sc->server.think = AL_DIST_FIXED_AT(20 * MS);
 	sc->server.page_size = AL_DIST_FIXED_AT(1256);  /* example.com's page */

@@ -72,6 +72,8 @@ struct al_network {
 	bool handshake;              /* connect takes a round trip; false: at
 	                                once, as on loopback (link emulator) */
 	enum al_tcp tcp;             /* the simulator's TCP: linux or fluid    */
+	int queue;                   /* the client's link's drop-tail queue,
+	                                packets (real runs' kernel-TCP path) */
 };
 
 /* What the server does wrong with a page (server.faults): each page draws

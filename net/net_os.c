@@ -1,6 +1,7 @@
 /* The real os: sockets, spin, threads, processes, locks, timers.  The
  * selector is in net_sel.c.  See net_os.h. */
 #include <errno.h>
+#include <stddef.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,8 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -311,8 +314,17 @@ static int64_t net_close(struct al_os *os, int fd)
 
 	if (k) {
 		net_sel_forget(n, fd);
-		if (k->sock)
+		if (k->sock) {
 			net_count_open(n, -1);
+			/* what the kernel retransmitted on it: one getsockopt, not
+			 * counted as the model's syscall */
+			struct tcp_info ti;
+			socklen_t len = sizeof ti;
+			if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 &&
+			    len >= offsetof(struct tcp_info, tcpi_total_retrans) + sizeof(uint32_t))
+				__atomic_fetch_add(&n->counts->retransmits,
+						   (int64_t)ti.tcpi_total_retrans, __ATOMIC_RELAXED);
+		}
 		k->deadline = 0;
 		k->expired = 0;
 		k->sock = 0;

@@ -62,6 +62,8 @@ struct net_counts {
 	int64_t worker_rss;          /* sum of the reaped workers' peak RSS, bytes */
 	int64_t open;                /* sockets open, for the trace's counter */
 	uint32_t tasks;              /* task lanes made: their ordinals */
+	int64_t retransmits;         /* TCP_INFO's tcpi_total_retrans, summed
+	                                over the sockets closed */
 };
 
 /* A selector: the fds registered with it, and readiness not yet reported. */

@@ -424,12 +424,26 @@ static void accept_error_cb(struct evconnlistener *lev, void *arg)
 struct net_server *net_server_new(struct event_base *base,
 				  const struct al_scenario *sc, int port)
 {
+	if (port < 0 || port > 65535) {
+		errno = EINVAL;
+		return NULL;
+	}
+	struct sockaddr_in at = {
+		.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+	return net_server_new_at(base, sc, &at, NET_SERVER_BACKLOG);
+}
+
+struct net_server *net_server_new_at(struct event_base *base, const struct al_scenario *sc,
+				     const struct sockaddr_in *at, int backlog)
+{
 	struct net_server *s;
 	struct sockaddr_in sin;
 	socklen_t len = sizeof sin;
 	int err;
 
-	if (!base || !sc || port < 0 || port > 65535) {
+	if (!base || !sc || !at) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -438,14 +452,11 @@ struct net_server *net_server_new(struct event_base *base,
 		return NULL;
 	s->base = base;
 	s->sc = *sc;
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sin.sin_port = htons((uint16_t)port);
+	sin = *at;
 	errno = 0;
 	s->lev = evconnlistener_new_bind(base, accept_cb, s,
 		LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
-		NET_SERVER_BACKLOG, (struct sockaddr *)&sin, sizeof sin);
+		backlog, (struct sockaddr *)&sin, sizeof sin);
 	if (!s->lev) {
 		err = errno ? errno : EIO;
 		goto fail_listener;

@@ -16,6 +16,7 @@
 #define NET_SERVER_H
 
 #include <stdint.h>
+#include <netinet/in.h>
 
 #include "core/al_http.h"
 #include "core/al_scenario.h"
@@ -55,6 +56,11 @@ struct net_server_stats {
  * socket/bind/listen said. */
 struct net_server *net_server_new(struct event_base *base,
 				  const struct al_scenario *sc, int port);
+/* The same on address at with a listen backlog of backlog (the kernel-TCP
+ * path's server listens on its namespace's TUN address, with the
+ * scenario's backlog).  EINVAL also for a NULL at. */
+struct net_server *net_server_new_at(struct event_base *base, const struct al_scenario *sc,
+				     const struct sockaddr_in *at, int backlog);
 /* The port actually listened on. */
 int net_server_port(const struct net_server *s);
 /* A snapshot of the counters. */

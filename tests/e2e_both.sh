@@ -1,7 +1,7 @@
 #!/bin/sh
 # run --net both: the simulator's prediction next to the real run, on this
 # host's profile (here a profile file of the test's own, so nothing in the
-# user's home counts), connect at once as over loopback.
+# user's home counts), connect as on the path the real run took.
 A=${ASYNCLAB:-./asynclab}
 pass=0
 fail=0
@@ -25,10 +25,15 @@ check "it parses as JSON, the same models in the same order" $?
 
 "$A" run --net both --models sync,asyncio >"$T/out" 2>"$T/err"
 check "run --net both exits 0" $?
-grep -q "sim against real" "$T/out" && grep -q "elapsed sim" "$T/out" && grep -Eq "^  sync .*[+-][0-9]+\.[0-9] %" "$T/out"
+grep -q "sim against real over " "$T/out" && grep -q "elapsed sim" "$T/out" && grep -Eq "^  sync .*[+-][0-9]+\.[0-9] %" "$T/out"
 check "the table shows each model's prediction, measure and error" $?
-grep -q "calibrated profile, $ASYNCLAB_PROFILE" "$T/out" && grep -q "connect at once" "$T/out"
-check "it says which profile the sim used, and that connect is instant" $?
+grep -q "calibrated profile, $ASYNCLAB_PROFILE" "$T/out" &&
+	{ { grep -q "real over kernel-tcp" "$T/out" && grep -q "connect as the kernel's" "$T/out"; } ||
+	  { grep -q "real over relay" "$T/out" && grep -q "connect at once" "$T/out"; }; }
+check "it says which profile the sim used, and how connect is simulated on its path" $?
+"$A" run --net both --path relay --models sync,asyncio >"$T/out" 2>"$T/err"
+grep -q "real over relay" "$T/out" && grep -q "connect at once" "$T/out"
+check "through the relay, the sim's connect is instant, as over loopback" $?
 
 ASYNCLAB_PROFILE="$T/none.yaml" "$A" run --net both --models sync >"$T/out" 2>&1
 grep -q "the c profile's defaults" "$T/out"; check "without a calibrated profile: the c defaults, said so" $?

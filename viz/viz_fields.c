@@ -58,6 +58,8 @@ static const struct viz_field network[] = {
 	F(struct al_network, loss, VIZ_F_F64),
 	F(struct al_network, rto_ns, VIZ_F_I64),
 	F(struct al_network, handshake, VIZ_F_BOOL),
+	F_ENUM(struct al_network, tcp, AL_TCP_FLUID + 1),
+	F(struct al_network, queue, VIZ_F_I32),
 };
 
 static const struct viz_field server[] = {
@@ -121,6 +123,7 @@ static const struct viz_field report[] = {
 	F(struct al_report, peak_concurrency, VIZ_F_I64),
 	F(struct al_report, events, VIZ_F_U64),
 	F(struct al_report, trace_hash, VIZ_F_U64),
+	F(struct al_report, retransmits, VIZ_F_I64),
 };
 
 void viz_fields_put_scenario(struct viz_enc *e, const struct al_scenario *sc)
