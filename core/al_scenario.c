@@ -177,3 +177,12 @@ const char *al_overflow_name(enum al_overflow o)
 	return o == AL_OVERFLOW_REFUSE ? "refuse" :
 	       o == AL_OVERFLOW_QUEUE ? "queue" : "?";
 }
+
+int al_pool_size(int workers, int64_t pages)
+{
+	if (pages < 1)
+		pages = 1;
+	if (workers < 1)
+		return 1;
+	return (int64_t)workers > pages ? (int)pages : workers;
+}
