@@ -72,8 +72,10 @@ int real_machine_begin(struct real_machine *rm, const struct al_scenario *sc)
 	/* the real processes are C: they cost what this host's profile says
 	 * (the calibrated one, else the c defaults), as --net both's
 	 * simulation charges them, whatever profile the scenario names */
-	rm->per_process = al_profile_host(&host, why, sizeof why) >= 0
-		? host.costs.process_memory : sc->machine.costs.process_memory;
+	const struct al_costs *c = al_profile_host(&host, why, sizeof why) >= 0
+		? &host.costs : &sc->machine.costs;
+	rm->per_process = c->process_memory;
+	rm->per_thread = c->thread_memory;
 	if (real_machine_memory_limited(why, sizeof why))
 		net_cgroup_new(&rm->cg, why, sizeof why);
 	return 0;
@@ -123,7 +125,7 @@ int real_machine_arm(struct real_machine *rm, const struct al_scenario *sc, char
 		snprintf(err, errlen, "machine.memory: %s: %s", rm->cg.dir, strerror(e));
 		return e;
 	}
-	net_cgroup_budget(rm->base, limit, pm);
+	net_cgroup_budget(rm->base, limit, pm, rm->per_thread);
 	return 0;
 }
 

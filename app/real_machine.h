@@ -16,8 +16,8 @@
 struct real_machine {
 	struct net_cgroup cg;        /* none: memory is not limited */
 	int64_t base;                /* the cgroup's charge when armed */
-	int64_t per_process;         /* what a real process costs: the host
-				      * profile's process_memory */
+	int64_t per_process;         /* what a real process and thread cost: */
+	int64_t per_thread;          /* the host profile's figures */
 };
 
 /* How many cores a real run of sc has: machine.cores, or this process's

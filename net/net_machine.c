@@ -55,7 +55,7 @@ static const struct net_cgroup *entered;
  * model's process, which fork only from its main thread. */
 static struct {
 	int armed;
-	int64_t base, limit, per, started, oom0;
+	int64_t base, limit, per[2], started[2], oom0;
 } budget;
 
 /* Writes text to dir/file.  0 or -1 with errno. */
@@ -305,34 +305,37 @@ int net_cgroup_enter(const struct net_cgroup *cg)
 	return 0;
 }
 
-void net_cgroup_budget(int64_t base, int64_t limit, int64_t per_process)
+void net_cgroup_budget(int64_t base, int64_t limit, int64_t per_process, int64_t per_thread)
 {
 	budget.armed = entered != NULL;
 	budget.base = base;
 	budget.limit = limit;
-	budget.per = per_process;
-	budget.started = 0;
+	budget.per[0] = per_process;
+	budget.per[1] = per_thread;
+	budget.started[0] = budget.started[1] = 0;
 	budget.oom0 = entered ? net_cgroup_oom_kills(entered) : 0;
 }
 
-int net_cgroup_admit(void)
+int net_cgroup_admit(int thread)
 {
 	if (!budget.armed || !entered)
 		return 0;
+	int k = thread != 0;
 	int64_t used = net_cgroup_usage(entered);
-	int64_t counted = budget.base + budget.started * budget.per;
+	int64_t counted = budget.base + budget.started[0] * budget.per[0] +
+			  budget.started[1] * budget.per[1];
 	if (used < counted)
 		used = counted;
-	if (used + budget.per > budget.limit) {
+	if (used + budget.per[k] > budget.limit) {
 		errno = ENOMEM;
 		return -1;
 	}
 	return 0;
 }
 
-void net_cgroup_admitted(void)
+void net_cgroup_admitted(int thread)
 {
-	budget.started++;
+	budget.started[thread != 0]++;
 }
 
 int net_cgroup_oomed(void)

@@ -54,21 +54,22 @@ int64_t net_cgroup_oom_kills(const struct net_cgroup *cg);
  * and removes the directory.  Safe on none; cg is none after. */
 void net_cgroup_free(struct net_cgroup *cg);
 
-/* The process pool's admission, the simulator's rule (sim_kernel_mem) on
- * the real cgroup: once armed with the charge of the model's process
- * (base), the limit and what each process costs (the profile's
- * process_memory), a fork is refused with ENOMEM unless the cgroup has
- * room for one more process -- room counted on its real charge or on
- * base + per_process for each process started so far, whichever is more
- * (a worker just forked has not grown to its size yet).  The kernel
- * enforces the limit itself for whatever this misses: its OOM killer.
- * Process wide, in the cgroup's process. */
-void net_cgroup_budget(int64_t base, int64_t limit, int64_t per_process);
-/* 0: a process may be forked; -1 with errno ENOMEM: it would not fit.
- * Always 0 outside an armed cgroup. */
-int net_cgroup_admit(void);
-/* A process admitted was forked: it counts from now. */
-void net_cgroup_admitted(void);
+/* The pools' admission, the simulator's rule (sim_kernel_mem) on the real
+ * cgroup: once armed with the charge of the model's process (base), the
+ * limit, and what each process and each thread costs (the profile's
+ * process_memory and thread_memory), a fork or a thread is refused with
+ * ENOMEM unless the cgroup has room for it -- room counted on its real
+ * charge or on base + the cost of each process and thread started so far,
+ * whichever is more (a worker just started has not grown to its size
+ * yet).  The kernel enforces the limit itself for whatever this misses:
+ * its OOM killer.  Process wide, in the cgroup's process; its pools are
+ * started from one thread. */
+void net_cgroup_budget(int64_t base, int64_t limit, int64_t per_process, int64_t per_thread);
+/* 0: a process (thread: 0) or a thread (1) may be started; -1 with errno
+ * ENOMEM: it would not fit.  Always 0 outside an armed cgroup. */
+int net_cgroup_admit(int thread);
+/* One admitted was started: it counts from now. */
+void net_cgroup_admitted(int thread);
 /* Whether the OOM killer of the cgroup this process entered has killed a
  * process since it was armed. */
 int net_cgroup_oomed(void);

@@ -82,7 +82,7 @@ int64_t net_spawn(struct al_os *os, enum al_spawn_kind kind, struct al_task *tas
 		fflush(NULL);
 		pid_t parent = getpid();
 		/* no room in machine.memory: refused as the simulator refuses it */
-		pid_t pid = net_cgroup_admit() == 0 ? fork() : -1;
+		pid_t pid = net_cgroup_admit(0) == 0 ? fork() : -1;
 		if (pid < 0) {
 			int e = errno;
 			net_trace_state(n->log, net_now(os), t->lane, AL_ST_DONE, 0);
@@ -100,10 +100,13 @@ int64_t net_spawn(struct al_os *os, enum al_spawn_kind kind, struct al_task *tas
 			net_trace_state(n->log, net_now(os), t->proc_lane, AL_ST_DONE, 0);
 			_exit(0);
 		}
-		net_cgroup_admitted();
+		net_cgroup_admitted(0);
 		t->pid = pid;
 	} else {
-		int e = pthread_create(&t->tid, NULL, thread_main, t);
+		int e = net_cgroup_admit(1) == 0 ? pthread_create(&t->tid, NULL, thread_main, t)
+						 : ENOMEM;
+		if (!e)
+			net_cgroup_admitted(1);
 		if (e) {
 			net_trace_state(n->log, net_now(os), t->lane, AL_ST_DONE, 0);
 			free(t);

@@ -44,9 +44,9 @@ printf 'name: one\nmachine: {profile: c, cores: 1}\nnetwork: {rtt: 0 ms, bandwid
 "$A" run "$T/one.yaml" --net real >/dev/null 2>"$T/one.err"
 ! grep -q 'machine.cores' "$T/one.err"; check "cores 1: nothing to say" $?
 
-# memory: room for 100 workers of 512 KiB, 150 asked (the host profile
-# charges 512 KiB a process too, as the scenario does)
-printf 'costs:\n  process_memory: 512 KiB\n' >"$T/host.yaml"
+# memory: room for 100 workers of 2 MiB, 150 asked (the host profile
+# charges 2 MiB a process too, as the scenario does)
+printf 'costs:\n  process_memory: 2 MiB\n' >"$T/host.yaml"
 ASYNCLAB_PROFILE="$T/host.yaml" "$A" run tests/scenarios/nomem-100.yaml --net both --json \
 	--trace "$T/t.json" >"$T/both.json" 2>"$T/both.err" &
 pid=$!
@@ -74,6 +74,15 @@ else
 		/sys/fs/cgroup/memory/*/*/asynclab-$pid-* /sys/fs/cgroup/*/*/asynclab-$pid-* \
 		>/dev/null 2>&1
 	[ $? -ne 0 ]; check "the run's cgroups are gone after it" $?
+	# threads the same way: room for 20 of 1 MiB, 30 asked -- the pool
+	# runs with 20 on both backends, every page fetched
+	printf 'name: nothreads\nmachine: {profile: c, memory: 22016 KiB, costs: {process_memory: 1 MiB, thread_memory: 1 MiB}}\nnetwork: {rtt: 0 ms, bandwidth: 10 Gbit}\nserver: {think: 100 ms, page_size: 1000 B}\nworkload: {pages: 30}\nmodels: [{name: thread, workers: 30}]\n' >"$T/th.yaml"
+	printf 'costs:\n  process_memory: 1 MiB\n  thread_memory: 1 MiB\n' >"$T/host1.yaml"
+	ASYNCLAB_PROFILE="$T/host1.yaml" "$A" run "$T/th.yaml" --net both --json >"$T/th.json" 2>/dev/null
+	awk '/"sim":/ { s = 1 } /"real":/ { s = 2 } s && /"pages_ok"|"peak_concurrency"/ { gsub(/[^0-9]/, ""); print s, $0 }' \
+		"$T/th.json" >"$T/counts"
+	printf '1 30\n1 20\n2 30\n2 20\n' | cmp -s - "$T/counts"
+	check "memory for 20 threads, 30 asked: 20 at once, 30 of 30 pages, sim and real" $?
 	# a run killed with -9 leaves its cgroup; the next run sweeps it
 	printf 'name: slow\nmachine: {profile: c, memory: 1 GiB}\nnetwork: {rtt: 0 ms, bandwidth: 10 Gbit}\nserver: {think: 3 s}\nworkload: {pages: 4}\nmodels: [{name: process, workers: 4}]\n' >"$T/slow.yaml"
 	"$A" run "$T/slow.yaml" --net real >/dev/null 2>&1 &
