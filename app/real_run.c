@@ -431,8 +431,9 @@ int real_run_model(const struct al_scenario *sc, const struct real_net *rn,
 }
 
 /* Each model runs in a process of its own, so that what getrusage says
- * (peak RSS above all) is that model's alone; the report comes back over a
- * pipe, the trace through a log in memory shared with it. */
+ * (peak RSS above all) is that model's alone, in the scenario's machine
+ * (real_machine.h); the report and the trace come back through memory
+ * shared with it. */
 int real_run_model_traced(const struct al_scenario *sc, const struct real_net *rn,
 			  enum al_model m, struct al_report *out, struct al_trace *trace,
 			  char *err, size_t errlen)
