@@ -17,6 +17,7 @@
 #include "app/sim_run.h"
 #include "app/outputs.h"
 #include "app/profile.h"
+#include "app/real_machine.h"
 #include "app/target.h"
 #include "viz/viz_run.h"
 
@@ -62,6 +63,14 @@ static int setup(const struct al_cli *cli, struct al_scenario *sc)
 	} else if (enabled == 0) {
 		fprintf(stderr, "asynclab: run: the scenario enables no model\n");
 		return 2;
+	}
+	static const enum al_model pools[] = {AL_MODEL_PROCESS, AL_MODEL_THREAD};
+	for (size_t i = 0; i < sizeof pools / sizeof pools[0]; i++) {
+		const struct al_model_cfg *mc = &sc->models[pools[i]];
+		int n = al_pool_size(mc->workers, sc->workload.pages);
+		if (mc->enabled && n < mc->workers)
+			fprintf(stderr, "asynclab: run: note: %s: workers %d capped to %d, "
+				"the pages\n", al_model_name(pools[i]), mc->workers, n);
 	}
 	return 0;
 }
@@ -178,6 +187,10 @@ static int host_scenario(const struct al_scenario *sc, bool target, struct al_sc
 	*out = *sc;
 	m.fd_limit = sc->machine.fd_limit;
 	m.address_space = sc->machine.address_space;
+	/* the machine the real run had: the scenario's cores (as many as this
+	 * host gives) and its memory (a cgroup: real_machine.h) */
+	m.cores = real_machine_cores(sc);
+	m.memory = sc->machine.memory;
 	out->machine = m;
 	out->models[AL_MODEL_THREAD].gil = false;
 	if (!target)
@@ -202,6 +215,7 @@ static void real_notes(const struct al_scenario *sc)
 			"machine's hard limit, %llu: the real runs have %llu\n",
 			sc->machine.fd_limit, (unsigned long long)rl.rlim_max,
 			(unsigned long long)rl.rlim_max);
+	real_machine_notes(sc);
 	if (sc->machine.profile == AL_PROFILE_PYTHON)
 		fprintf(stderr, "asynclab: run: note: the real runs are C: the scenario's "
 			"python costs (the GIL, parse_per_kib) are the simulator's only\n");
@@ -283,8 +297,7 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 	rs.net = real ? "real" : "sim";
 	if (real) {
 		rs.target = cli->target;
-		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-		rs.cores = cpus > 0 ? (int)cpus : 1;
+		rs.cores = real_machine_cores(&sc);
 		enum real_path want = cli->path == AL_CLI_PATH_KERNEL ? REAL_PATH_KERNEL :
 				      cli->path == AL_CLI_PATH_RELAY ? REAL_PATH_RELAY : REAL_PATH_AUTO;
 		if (real_net_start_path(&sc, cli->target ? &target : NULL, want, &rn, err,

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -17,6 +18,7 @@
 #include <arpa/inet.h>
 #include <event2/event.h>
 
+#include "app/real_machine.h"
 #include "app/real_run.h"
 #include "core/al_units.h"
 #include "models/model.h"
@@ -368,8 +370,8 @@ static int apply_limits(const struct al_machine *mc, char *err, size_t errlen)
 /* The measuring process: runs model m once and fills out.  Returns 0, or
  * an errno value with err set. */
 static int measure(const struct al_scenario *sc, const struct real_net *rn,
-		   enum al_model m, struct net_trace *log, struct al_report *out, char *err,
-		   size_t errlen)
+		   struct real_machine *rm, enum al_model m, struct net_trace *log,
+		   struct al_report *out, char *err, size_t errlen)
 {
 	const struct al_model_desc *md = al_model_get(m);
 	struct al_loop loop;
@@ -379,7 +381,9 @@ static int measure(const struct al_scenario *sc, const struct real_net *rn,
 	struct al_model_frame *frame;
 	struct rusage r0, r1, c0, c1;
 
-	int e = apply_limits(&sc->machine, err, errlen);
+	int e = real_machine_enter(rm, sc, err, errlen);
+	if (!e)
+		e = apply_limits(&sc->machine, err, errlen);
 	if (e)
 		return e;
 	frame = calloc(1, md->frame_size);
@@ -399,6 +403,11 @@ static int measure(const struct al_scenario *sc, const struct real_net *rn,
 	frame->crawl = &crawl;
 	if (log)
 		net_os_trace(&n, log, al_model_name(m));
+	if ((e = real_machine_arm(rm, sc, err, errlen)) != 0) {
+		net_os_free(&n);
+		free(frame);
+		return e;
+	}
 	getrusage(RUSAGE_SELF, &r0);
 	getrusage(RUSAGE_CHILDREN, &c0);
 	int64_t t0 = net_mono_ns();
@@ -445,30 +454,17 @@ static int measure(const struct al_scenario *sc, const struct real_net *rn,
 }
 
 /* The model's process: it dies with the run (however the run dies), and
- * holds no fd but stdin, stdout, stderr and its report pipe, which moves
- * to the top of the fd table -- so that the scenario's fd limit counts
- * the model's fds as the simulator does (an fd above the soft limit stays
- * usable).  Returns the report pipe's fd. */
-static int own_fds(int report, pid_t parent)
+ * holds no fd but stdin, stdout and stderr -- so that the scenario's fd
+ * limit counts the model's fds as the simulator does.  Its report goes
+ * back through memory shared with the parent, not a pipe: a pipe's fd
+ * kept out of the way at the top of the table made the kernel copy a
+ * table of fd_limit entries into every worker the model forked (~270 KiB
+ * each at 20,000), which a process pool in a memory cgroup paid for. */
+static void own_fds(pid_t parent)
 {
-	struct rlimit rl;
-
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
 		_exit(1);
-	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_max == RLIM_INFINITY ||
-	    rl.rlim_max > (rlim_t)INT_MAX)
-		return report;
-	int top = (int)rl.rlim_max - 1;
-	if (report != top) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-		if (dup3(report, top, O_CLOEXEC) != top)
-			return report;
-		close(report);
-	}
-	if (top > 3)
-		close_range(3, (unsigned)top - 1, 0);
-	return top;
+	close_range(3, ~0U, 0);
 }
 
 /* Room for a run's trace records: a few dozen per page and per worker. */
@@ -497,18 +493,21 @@ int real_run_model(const struct al_scenario *sc, const struct real_net *rn,
 }
 
 /* Each model runs in a process of its own, so that what getrusage says
- * (peak RSS above all) is that model's alone; the report comes back over a
- * pipe, the trace through a log in memory shared with it. */
+ * (peak RSS above all) is that model's alone, in the scenario's machine
+ * (real_machine.h); the report and the trace come back through memory
+ * shared with it. */
 int real_run_model_traced(const struct al_scenario *sc, const struct real_net *rn,
 			  enum al_model m, struct al_report *out, struct al_trace *trace,
 			  char *err, size_t errlen)
 {
+	/* the report, written by the model's process once it is complete */
 	struct msg {
 		struct al_report r;
 		int err;
+		int done;
 		char text[256];
-	} msg;
-	int fds[2], status;
+	} *msg;
+	int status;
 
 	memset(out, 0, sizeof *out);
 	out->model = m;
@@ -522,57 +521,59 @@ int real_run_model_traced(const struct al_scenario *sc, const struct real_net *r
 		snprintf(err, errlen, "trace: %s", strerror(errno));
 		return -1;
 	}
-	if (pipe2(fds, O_CLOEXEC) != 0) {
-		snprintf(err, errlen, "pipe: %s", strerror(errno));
+	msg = mmap(NULL, sizeof *msg, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (msg == MAP_FAILED) {
+		snprintf(err, errlen, "mmap: %s", strerror(errno));
 		net_trace_free(log);
 		return -1;
 	}
+	struct real_machine rm;
+	real_machine_begin(&rm, sc);
 	fflush(NULL);
 	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0) {
 		snprintf(err, errlen, "fork: %s", strerror(errno));
-		close(fds[0]);
-		close(fds[1]);
+		munmap(msg, sizeof *msg);
+		real_machine_end(&rm);
 		net_trace_free(log);
 		return -1;
 	}
 	if (pid == 0) {
-		close(fds[0]);
-		memset(&msg, 0, sizeof msg);
+		struct msg mine = {0};
 		/* the crawler's side of the kernel-TCP path, before own_fds
 		 * closes the namespaces' fds */
 		if (rn->has_ns && net_ns_enter(&rn->ns, NET_NS_CLIENT) != 0) {
-			msg.err = errno;
-			snprintf(msg.text, sizeof msg.text, "the crawler's namespace: %s",
+			mine.err = errno;
+			snprintf(mine.text, sizeof mine.text, "the crawler's namespace: %s",
 				 strerror(errno));
-			_exit(write(fds[1], &msg, sizeof msg) == (ssize_t)sizeof msg ? 0 : 1);
+			mine.done = 1;
+			*msg = mine;
+			_exit(0);
 		}
-		int w = own_fds(fds[1], parent);
-		msg.err = measure(sc, rn, m, log, &msg.r, msg.text, sizeof msg.text);
-		_exit(write(w, &msg, sizeof msg) == (ssize_t)sizeof msg ? 0 : 1);
+		own_fds(parent);
+		mine.err = measure(sc, rn, &rm, m, log, &mine.r, mine.text, sizeof mine.text);
+		mine.done = 1;
+		*msg = mine;
+		_exit(0);
 	}
-	close(fds[1]);
-	size_t have = 0;
-	while (have < sizeof msg) {
-		ssize_t k = read(fds[0], (char *)&msg + have, sizeof msg - have);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			break;
-		have += (size_t)k;
-	}
-	close(fds[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	struct msg got = *msg;
+	munmap(msg, sizeof *msg);
+	int oom = rm.cg.version ? (int)net_cgroup_oom_kills(&rm.cg) : 0;
+	real_machine_end(&rm);
 	/* every writer of the log is gone: replay it */
 	if (log) {
 		if (net_trace_replay(log, trace) != 0)
 			trace->truncated = 1;
 		net_trace_free(log);
 	}
-	if (have != sizeof msg) {
-		if (WIFSIGNALED(status))
+	if (!got.done) {
+		if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && oom > 0)
+			snprintf(err, errlen, "the model's process was killed by the OOM killer "
+				 "(machine.memory)");
+		else if (WIFSIGNALED(status))
 			snprintf(err, errlen, "the model's process died (%s)",
 				 strsignal(WTERMSIG(status)));
 		else
@@ -580,11 +581,11 @@ int real_run_model_traced(const struct al_scenario *sc, const struct real_net *r
 		errno = EIO;
 		return -1;
 	}
-	*out = msg.r;
+	*out = got.r;
 	out->trace_hash = al_trace_hash(trace);
-	if (msg.err) {
-		snprintf(err, errlen, "%s", msg.text);
-		errno = msg.err;
+	if (got.err) {
+		snprintf(err, errlen, "%s", got.text);
+		errno = got.err;
 		return -1;
 	}
 	return 0;

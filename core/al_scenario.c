@@ -25,7 +25,7 @@ static const struct al_costs costs_c = {
 	.pool_startup_ns = 0,
 	.thread_memory = 30 * KIB,
 	.thread_stack = 8 * MIB,
-	.process_memory = 100 * KIB,
+	.process_memory = 336 * KIB,             /* a worker's charge in a cgroup */
 	.coroutine_memory = 256,
 	.socket_memory = 4 * KIB,
 	.coroutine_resume_ns = 10,
@@ -183,4 +183,13 @@ const char *al_overflow_name(enum al_overflow o)
 {
 	return o == AL_OVERFLOW_REFUSE ? "refuse" :
 	       o == AL_OVERFLOW_QUEUE ? "queue" : "?";
+}
+
+int al_pool_size(int workers, int64_t pages)
+{
+	if (pages < 1)
+		pages = 1;
+	if (workers < 1)
+		return 1;
+	return (int64_t)workers > pages ? (int)pages : workers;
 }

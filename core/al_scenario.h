@@ -155,6 +155,11 @@ struct al_scenario {
 /* The built-in default: the article's experiment (10 pages, python profile,
  * one core, every model). */
 void al_scenario_default(struct al_scenario *sc);
+
+/* A pool's size: workers, but never more than the pages (a worker with no
+ * page would cost a process or a thread and do nothing), and at least 1.
+ * The one rule both backends' pools follow. */
+int al_pool_size(int workers, int64_t pages);
 /* Fills a cost table with a profile's defaults (docs/costs.md). */
 void al_costs_profile(struct al_costs *c, enum al_profile profile);
 

@@ -115,7 +115,7 @@ static int co_process(struct al_task *t, void *arg)
 	int64_t r;
 
 	AL_BEGIN(&f->m);
-	f->nworkers = c->cfg->workers > 0 ? c->cfg->workers : 1;
+	f->nworkers = al_pool_size(c->cfg->workers, c->pages);
 	f->ids = calloc((size_t)f->nworkers, sizeof *f->ids);
 	f->tasks = calloc((size_t)f->nworkers, sizeof *f->tasks);
 	f->children = calloc((size_t)f->nworkers, sizeof *f->children);

@@ -59,7 +59,7 @@ static int co_thread_main(struct al_task *t, void *arg)
 	struct al_os *os = c->os;
 
 	AL_BEGIN(&f->m);
-	f->nworkers = c->cfg->workers > 0 ? c->cfg->workers : 1;
+	f->nworkers = al_pool_size(c->cfg->workers, c->pages);
 	f->pool = (struct pool){.crawl = c, .lock = os->ops->lock_open(os)};
 	f->ids = calloc((size_t)f->nworkers, sizeof *f->ids);
 	f->tasks = calloc((size_t)f->nworkers, sizeof *f->tasks);

@@ -4,6 +4,7 @@
  * blocked thread takes to run again.  Children run nothing but read, write,
  * close and _exit, which are safe after fork whatever the parent holds. */
 #include "net/net_calib_int.h"
+#include "net/net_machine.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,6 +24,8 @@
 #define FORK_N 20           /* processes forked + reaped per repetition    */
 #define MEM_THREADS 64
 #define MEM_CHILDREN 10     /* the process model's default pool            */
+#define CG_CHILDREN 64      /* workers in the cgroup: its charge moves in 256 KiB
+                             * steps per CPU, a few % of 64 workers' */
 #define TOUCH 8192          /* a 4 KiB recv buffer and the frames around it */
 #define WAKE_N 100          /* wake-ups timed per repetition               */
 
@@ -380,11 +384,99 @@ static int child_pss(pid_t pid, int64_t *bytes)
 	return 0;
 }
 
-/* A pool of MEM_CHILDREN forked workers, each touching its stack and then
- * blocked: the median child's PSS.  RSS would count every page a child
- * shares with its parent as its own, ten times over for a pool of ten. */
+/* The pool's parent inside cg: forks CG_CHILDREN workers that each touch
+ * their stack, open a TCP socket and block; the growth of the cgroup's
+ * charge over CG_CHILDREN goes up wfd.  Never returns. */
+static void cg_pool(const struct net_cgroup *cg, int wfd)
+{
+	int ready[2], release[2], n;
+	double per = -1;
+
+	if (net_cgroup_enter(cg) != 0 || pipe2(ready, O_CLOEXEC) < 0 ||
+	    pipe2(release, O_CLOEXEC) < 0)
+		goto out;
+	int64_t before = net_cgroup_usage(cg);
+	for (n = 0; n < CG_CHILDREN; n++) {
+		pid_t pid = fork();
+		if (pid < 0)
+			break;
+		if (pid == 0) {
+			char c;
+
+			close(ready[0]);
+			close(release[1]);
+			touch_stack();
+			int s = socket(AF_INET, SOCK_STREAM, 0);
+			_exit(s < 0 || put1(ready[1]) < 0 || read(release[0], &c, 1) < 0);
+		}
+	}
+	close(ready[1]);
+	close(release[0]);
+	int ok = n == CG_CHILDREN;
+	for (int i = 0; i < n && ok; i++)
+		ok = get1(ready[0]) == 0;
+	int64_t after = net_cgroup_usage(cg);
+	if (ok && before >= 0 && after > before)
+		per = (double)(after - before) / CG_CHILDREN;
+	close(release[1]);
+	while (wait(NULL) > 0 || errno == EINTR)
+		;
+out:
+	_exit(write(wfd, &per, sizeof per) == (ssize_t)sizeof per ? 0 : 1);
+}
+
+/* What a forked worker adds to a memory cgroup's charge (net_machine.h),
+ * its pool's parent inside the cgroup as the model's process is: the
+ * kernel's side included (page tables, the task, its kernel stack, the
+ * socket), which is most of it and what a cgroup's limit counts.  -1 with
+ * errno ENOTSUP where no cgroup can be made. */
+static int process_memory_cgroup(double *out)
+{
+	struct net_cgroup cg;
+	char why[256];
+	int fds[2], st;
+	double per = -1;
+
+	if (net_cgroup_new(&cg, why, sizeof why) != 0) {
+		errno = ENOTSUP;
+		return -1;
+	}
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		net_cgroup_free(&cg);
+		return -1;
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		cg_pool(&cg, fds[1]);
+	}
+	close(fds[1]);
+	if (pid > 0) {
+		if (read(fds[0], &per, sizeof per) != (ssize_t)sizeof per)
+			per = -1;
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+	}
+	close(fds[0]);
+	net_cgroup_free(&cg);
+	if (per <= 0) {
+		errno = EIO;
+		return -1;
+	}
+	*out = per;
+	return 0;
+}
+
+/* Where a memory cgroup can be made (root, cgroup v1 or a delegated v2):
+ * what a worker adds to its charge (process_memory_cgroup), the figure a
+ * real run's memory limit meets.  Elsewhere, a pool of MEM_CHILDREN forked
+ * workers, each touching its stack and then blocked: the median child's
+ * PSS, user pages only.  RSS would count every page a child shares with
+ * its parent as its own, ten times over for a pool of ten. */
 int net_calib_process_memory(double *out)
 {
+	if (process_memory_cgroup(out) == 0)
+		return 0;
 	int ready[2], release[2], n, rc = -1, e = 0;
 	pid_t pid[MEM_CHILDREN];
 	double pss[MEM_CHILDREN];

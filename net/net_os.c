@@ -17,6 +17,7 @@
 #include <event2/event.h>
 
 #include "net/net_clock.h"
+#include "net/net_machine.h"
 #include "net/net_os_int.h"
 #include "net/net_trace.h"
 
@@ -299,6 +300,14 @@ static int64_t net_recv(struct al_os *os, int fd, void *buf, size_t cap, struct 
 		if (r < 0 && errno == ENOTSOCK)     /* a pipe */
 			r = read(fd, buf, cap);
 	} while (r < 0 && errno == EINTR && wait);
+	/* the end of a pipe whose writers the cgroup's OOM killer took (the
+	 * process model's workers, past machine.memory): what they did not
+	 * report failed for want of memory, as the simulator says */
+	struct net_fd *k = net_fd_of(n, fd);
+	if (r == 0 && k && !k->sock && net_cgroup_oomed()) {
+		r = -1;
+		errno = ENOMEM;
+	}
 	int64_t res = net_sys(n, r);
 	if (wait)
 		net_trace_run(n, res > 0 ? res : 0);

@@ -12,6 +12,7 @@
 
 #include <event2/event.h>
 
+#include "net/net_machine.h"
 #include "net/net_os_int.h"
 #include "net/net_trace.h"
 
@@ -80,7 +81,8 @@ int64_t net_spawn(struct al_os *os, enum al_spawn_kind kind, struct al_task *tas
 	if (kind == AL_SPAWN_PROCESS) {
 		fflush(NULL);
 		pid_t parent = getpid();
-		pid_t pid = fork();
+		/* no room in machine.memory: refused as the simulator refuses it */
+		pid_t pid = net_cgroup_admit(0) == 0 ? fork() : -1;
 		if (pid < 0) {
 			int e = errno;
 			net_trace_state(n->log, net_now(os), t->lane, AL_ST_DONE, 0);
@@ -92,13 +94,19 @@ int64_t net_spawn(struct al_os *os, enum al_spawn_kind kind, struct al_task *tas
 			/* a worker dies with the model's process, however it dies */
 			if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
 				_exit(1);
+			if (net_cgroup_current())
+				net_machine_oom_first();
 			run_spawned(t);
 			net_trace_state(n->log, net_now(os), t->proc_lane, AL_ST_DONE, 0);
 			_exit(0);
 		}
+		net_cgroup_admitted(0);
 		t->pid = pid;
 	} else {
-		int e = pthread_create(&t->tid, NULL, thread_main, t);
+		int e = net_cgroup_admit(1) == 0 ? pthread_create(&t->tid, NULL, thread_main, t)
+						 : ENOMEM;
+		if (!e)
+			net_cgroup_admitted(1);
 		if (e) {
 			net_trace_state(n->log, net_now(os), t->lane, AL_ST_DONE, 0);
 			free(t);

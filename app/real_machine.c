@@ -1,0 +1,135 @@
+/* The scenario's machine on a real run: see real_machine.h. */
+#include "app/real_machine.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app/profile.h"
+#include "core/al_units.h"
+
+int real_machine_cores(const struct al_scenario *sc)
+{
+	int have = net_machine_cpus();
+
+	return sc->machine.cores < have ? sc->machine.cores : have;
+}
+
+int real_machine_memory_limited(char *why, size_t whylen)
+{
+	static int probed, ok;
+	static char said[256];
+
+	if (!probed) {
+		struct net_cgroup cg;
+		probed = 1;
+		ok = net_cgroup_new(&cg, said, sizeof said) == 0;
+		net_cgroup_free(&cg);
+	}
+	if (!ok)
+		snprintf(why, whylen, "%s", said);
+	return ok;
+}
+
+/* This host's memory, or 0 when unknown. */
+static int64_t host_memory(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+
+	return pages > 0 && size > 0 ? (int64_t)pages * size : 0;
+}
+
+void real_machine_notes(const struct al_scenario *sc)
+{
+	static int said;
+	char why[256], mem[AL_FMT_LEN];
+	int have = net_machine_cpus();
+
+	if (said)
+		return;
+	said = 1;
+	if (sc->machine.cores > have)
+		fprintf(stderr, "asynclab: run: note: machine.cores %d, but this process may "
+			"run on %d CPU%s: the real runs have %d (the simulation of --net both "
+			"too; --net sim assumes %d)\n", sc->machine.cores, have,
+			have == 1 ? "" : "s", have, sc->machine.cores);
+	int64_t host = host_memory();
+	if ((host == 0 || sc->machine.memory < host) && !real_machine_memory_limited(why, sizeof why)) {
+		al_fmt_bytes(mem, sizeof mem, sc->machine.memory);
+		fprintf(stderr, "asynclab: run: note: machine.memory %s is not applied to the "
+			"real runs (%s): only RLIMIT_AS limits them\n", mem, why);
+	}
+}
+
+int real_machine_begin(struct real_machine *rm, const struct al_scenario *sc)
+{
+	char why[256];
+
+	struct al_machine host;
+
+	memset(rm, 0, sizeof *rm);
+	/* the real processes are C: they cost what this host's profile says
+	 * (the calibrated one, else the c defaults), as --net both's
+	 * simulation charges them, whatever profile the scenario names */
+	const struct al_costs *c = al_profile_host(&host, why, sizeof why) >= 0
+		? &host.costs : &sc->machine.costs;
+	rm->per_process = c->process_memory;
+	rm->per_thread = c->thread_memory;
+	if (real_machine_memory_limited(why, sizeof why))
+		net_cgroup_new(&rm->cg, why, sizeof why);
+	return 0;
+}
+
+int real_machine_enter(struct real_machine *rm, const struct al_scenario *sc, char *err,
+		       size_t errlen)
+{
+	if (rm->cg.version && net_cgroup_enter(&rm->cg) != 0) {
+		int e = errno;
+		snprintf(err, errlen, "machine.memory: cannot enter %s: %s", rm->cg.dir,
+			 strerror(e));
+		return e;
+	}
+	if (net_machine_pin(real_machine_cores(sc)) < 0) {
+		int e = errno;
+		snprintf(err, errlen, "machine.cores %d: sched_setaffinity: %s",
+			 sc->machine.cores, strerror(e));
+		return e;
+	}
+	return 0;
+}
+
+int real_machine_arm(struct real_machine *rm, const struct al_scenario *sc, char *err,
+		     size_t errlen)
+{
+	if (!rm->cg.version)
+		return 0;
+	int64_t pm = rm->per_process;
+	rm->base = net_cgroup_usage(&rm->cg);
+	if (rm->base < 0) {
+		int e = errno;
+		snprintf(err, errlen, "machine.memory: %s: %s", rm->cg.dir, strerror(e));
+		return e;
+	}
+	if (sc->machine.memory < pm) {
+		char a[AL_FMT_LEN], b[AL_FMT_LEN];
+		al_fmt_bytes(a, sizeof a, sc->machine.memory);
+		al_fmt_bytes(b, sizeof b, pm);
+		snprintf(err, errlen, "out of memory (machine.memory %s holds no process of "
+			 "%s)", a, b);
+		return ENOMEM;
+	}
+	int64_t limit = rm->base + sc->machine.memory - pm;
+	if (net_cgroup_limit(&rm->cg, limit) != 0) {
+		int e = errno;
+		snprintf(err, errlen, "machine.memory: %s: %s", rm->cg.dir, strerror(e));
+		return e;
+	}
+	net_cgroup_budget(rm->base, limit, pm, rm->per_thread);
+	return 0;
+}
+
+void real_machine_end(struct real_machine *rm)
+{
+	net_cgroup_free(&rm->cg);
+}

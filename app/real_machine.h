@@ -1,0 +1,59 @@
+/* A real run on the scenario's machine: machine.cores as the CPU affinity
+ * of the model's process and everything it starts, machine.memory as the
+ * limit of a memory cgroup around them (net/net_machine.h), so that the
+ * simulator and the real backend run the same experiment.  What this host
+ * cannot give is said in one line before the run (real_machine_notes).
+ * docs/real.md, "The scenario's machine", says how each is applied. */
+#ifndef REAL_MACHINE_H
+#define REAL_MACHINE_H
+
+#include <stddef.h>
+
+#include "core/al_scenario.h"
+#include "net/net_machine.h"
+
+/* One model's run: its cgroup, made by the parent before the fork. */
+struct real_machine {
+	struct net_cgroup cg;        /* none: memory is not limited */
+	int64_t base;                /* the cgroup's charge when armed */
+	int64_t per_process;         /* what a real process and thread cost: */
+	int64_t per_thread;          /* the host profile's figures */
+};
+
+/* How many cores a real run of sc has: machine.cores, or this process's
+ * CPUs when it may use fewer. */
+int real_machine_cores(const struct al_scenario *sc);
+
+/* Whether a real run on this host limits sc's memory for real (a memory
+ * cgroup can be made), with why not in why.  Probes once per process. */
+int real_machine_memory_limited(char *why, size_t whylen);
+
+/* Prints, once, on stderr, what of sc's machine a real run here cannot
+ * apply: more cores than this process may use, a memory limit below this
+ * host's memory without a cgroup to enforce it. */
+void real_machine_notes(const struct al_scenario *sc);
+
+/* In the parent, before the model's process is forked: makes its cgroup
+ * (none if it cannot be made; the notes said so).  Always 0. */
+int real_machine_begin(struct real_machine *rm, const struct al_scenario *sc);
+
+/* In the model's process, first thing: into the cgroup, onto the cores.
+ * 0, or an errno value with err set. */
+int real_machine_enter(struct real_machine *rm, const struct al_scenario *sc, char *err,
+		       size_t errlen);
+
+/* In the model's process, set up and about to run the model: the limit
+ * goes on now.  The process's own charge at this instant stands for the
+ * profile's process_memory (the rest of it is the lab's: its trace log,
+ * libevent, the report), so the limit is that charge plus machine.memory
+ * minus process_memory, and each worker then has exactly what the
+ * simulator gives it.  0, or an errno value with err set (ENOMEM:
+ * machine.memory does not hold the model's process itself). */
+int real_machine_arm(struct real_machine *rm, const struct al_scenario *sc, char *err,
+		     size_t errlen);
+
+/* In the parent, after the model's process is reaped: the cgroup goes,
+ * whatever is left in it killed.  Safe on a run without one. */
+void real_machine_end(struct real_machine *rm);
+
+#endif

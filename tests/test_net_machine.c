@@ -1,0 +1,214 @@
+/* The scenario's machine on this host: pinning to N CPUs, a memory cgroup
+ * made, entered, limited and removed, the pools' admission refusing what
+ * does not fit, and a process past the limit taken by the OOM killer.
+ * Each case that changes the process runs in a forked child, so the test
+ * process stays as it was.  The cgroup cases skip, saying why, where no
+ * memory cgroup can be made (not root, no controller). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "net/net_machine.h"
+
+#define MIB (INT64_C(1) << 20)
+
+/* Runs fn in a child; its exit status (0: every check held). */
+static int in_child(int (*fn)(void *), void *arg)
+{
+	int st;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(fn(arg));
+	assert_true(pid > 0);
+	while (waitpid(pid, &st, 0) < 0)
+		assert_int_equal(errno, EINTR);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 100 + WTERMSIG(st);
+}
+
+static int pin_one(void *arg)
+{
+	cpu_set_t set;
+
+	(void)arg;
+	if (net_machine_pin(1) != 1 || sched_getaffinity(0, sizeof set, &set) != 0)
+		return 1;
+	return CPU_COUNT(&set) == 1 ? 0 : 2;
+}
+
+static int pin_many(void *arg)
+{
+	int have = *(int *)arg;
+
+	/* more than there are: all of them, not an error */
+	return net_machine_pin(4096) == have && net_machine_cpus() == have ? 0 : 1;
+}
+
+static void test_pin(void **state)
+{
+	(void)state;
+	int have = net_machine_cpus();
+
+	assert_true(have >= 1);
+	assert_int_equal(in_child(pin_one, NULL), 0);
+	assert_int_equal(in_child(pin_many, &have), 0);
+	assert_int_equal(net_machine_pin(0), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(net_machine_cpus(), have);   /* the test process as it was */
+}
+
+static struct net_cgroup cg;
+static char why[256];
+
+static int cgroup_setup(void **state)
+{
+	(void)state;
+	if (net_cgroup_new(&cg, why, sizeof why) != 0)
+		cg.version = 0;
+	return 0;
+}
+
+static int cgroup_teardown(void **state)
+{
+	(void)state;
+	net_cgroup_free(&cg);
+	return 0;
+}
+
+#define NEED_CGROUP()                                                         \
+	do {                                                                  \
+		if (!cg.version) {                                            \
+			printf("skip: no memory cgroup here: %s\n", why);     \
+			skip();                                               \
+		}                                                             \
+	} while (0)
+
+/* In the cgroup: 3 processes of 1 MiB fit above base, a fourth does not;
+ * threads count their own figure. */
+static int admit(void *arg)
+{
+	(void)arg;
+	if (net_cgroup_admit(0) != 0)   /* not armed: always room */
+		return 1;
+	if (net_cgroup_enter(&cg) != 0 || net_cgroup_current() != &cg)
+		return 2;
+	int64_t base = net_cgroup_usage(&cg);
+	if (base < 0 || net_cgroup_limit(&cg, base + 64 * MIB) != 0)
+		return 3;
+	net_cgroup_budget(base, base + 3 * MIB, MIB, MIB / 2);
+	for (int i = 0; i < 3; i++) {
+		if (net_cgroup_admit(0) != 0)
+			return 4;
+		net_cgroup_admitted(0);
+	}
+	if (net_cgroup_admit(0) == 0 || errno != ENOMEM)
+		return 5;
+	if (net_cgroup_admit(1) == 0)   /* half a MiB does not fit either */
+		return 6;
+	net_cgroup_budget(base, base + 3 * MIB + MIB / 2, MIB, MIB / 2);
+	for (int i = 0; i < 3; i++)
+		net_cgroup_admitted(0);
+	if (net_cgroup_admit(1) != 0 || net_cgroup_admit(0) == 0)
+		return 7;
+	return net_cgroup_oomed() ? 8 : 0;
+}
+
+static void test_admit(void **state)
+{
+	(void)state;
+	NEED_CGROUP();
+	assert_int_equal(in_child(admit, NULL), 0);
+}
+
+/* In the cgroup limited to 32 MiB: a child that makes itself the OOM
+ * killer's first choice and touches 256 MiB is killed, and counted. */
+static int oom(void *arg)
+{
+	(void)arg;
+	if (net_cgroup_enter(&cg) != 0)
+		return 1;
+	int64_t base = net_cgroup_usage(&cg);
+	if (net_cgroup_limit(&cg, base + 32 * MIB) != 0)
+		return 2;
+	net_cgroup_budget(base, base + 32 * MIB, MIB, MIB);
+	pid_t pid = fork();
+	if (pid == 0) {
+		net_machine_oom_first();
+		size_t len = (size_t)(256 * MIB);
+		volatile char *p = malloc(len);
+		for (size_t i = 0; p && i < len; i += 4096)
+			p[i] = 1;      /* volatile: every page really touched */
+		_exit(0);
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return 3;
+	if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGKILL)
+		return 4;
+	return net_cgroup_oom_kills(&cg) >= 1 && net_cgroup_oomed() ? 0 : 5;
+}
+
+static void test_oom(void **state)
+{
+	(void)state;
+	NEED_CGROUP();
+	assert_int_equal(in_child(oom, NULL), 0);
+}
+
+/* A cgroup is gone after free, whatever is still in it. */
+static void test_gone(void **state)
+{
+	struct net_cgroup c2;
+	char w[256];
+
+	(void)state;
+	NEED_CGROUP();
+	assert_int_equal(net_cgroup_new(&c2, w, sizeof w), 0);
+	char dir[sizeof c2.dir];
+	memcpy(dir, c2.dir, sizeof dir);
+	assert_non_null(strstr(dir, "/asynclab-"));
+	int gate[2];
+	assert_int_equal(pipe(gate), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		char c;
+		if (net_cgroup_enter(&c2) != 0)
+			_exit(1);
+		close(gate[1]);
+		(void)!read(gate[0], &c, 1);   /* blocks until killed */
+		_exit(0);
+	}
+	close(gate[0]);
+	usleep(100000);
+	net_cgroup_free(&c2);           /* kills the child, removes the dir */
+	assert_int_equal(c2.version, 0);
+	assert_int_equal(access(dir, F_OK), -1);
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFSIGNALED(st));
+	close(gate[1]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pin),
+		cmocka_unit_test(test_admit),
+		cmocka_unit_test(test_oom),
+		cmocka_unit_test(test_gone),
+	};
+
+	return cmocka_run_group_tests(tests, cgroup_setup, cgroup_teardown);
+}
