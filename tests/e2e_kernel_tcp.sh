@@ -66,6 +66,15 @@ check "kernel-tcp: the emulator carried the packets both ways" $?
 [ "$(json "$T/auto" 'd["path"]')" = kernel-tcp ] && ! grep -q "no kernel-TCP" "$T/err"
 check "auto takes the kernel-TCP path here, silently" $?
 
+# two runs at once: devices and addresses are per namespace, so no clash
+"$A" run --net real --models asyncio --json >"$T/one" 2>/dev/null &
+one=$!
+"$A" run --net real --models asyncio --json >"$T/two" 2>/dev/null
+wait $one
+[ "$(json "$T/one" 'd["path"], d["models"][0]["pages_ok"]')" = "kernel-tcp 10" ] &&
+	[ "$(json "$T/two" 'd["path"], d["models"][0]["pages_ok"]')" = "kernel-tcp 10" ]
+check "two runs at once: both on the kernel-TCP path, 10 pages each" $?
+
 # loss: 5 % of the IP packets each way; TCP recovers every page, and the
 # crawler's kernel resent what it lost (SYNs, requests)
 cat >"$T/lossy.yaml" <<EOF
