@@ -123,6 +123,13 @@ static void child_main(const struct child_job *job, int wfd, pid_t parent)
 		inet_pton(AF_INET, NET_NS_SERVER_IP, &at.sin_addr);
 		srv = net_server_new_at(base, job->sc, &at, backlog);
 		port = srv ? net_server_port(srv) : 0;
+		/* the namespace inherits the host's congestion control (BBR on
+		 * some hosts: it paces from the first segment), and a namespace
+		 * may only pick the host's allowed ones; the listener may pick
+		 * any.  The experiment is Linux's default, CUBIC, as the
+		 * simulator models it, whatever the host chose: best effort */
+		if (srv && net_server_set_congestion(srv, "cubic") != 0)
+			errno = 0;
 	} else {
 		srv = net_server_new(base, job->sc, 0);
 		port = srv ? net_server_port(srv) : 0;

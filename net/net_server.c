@@ -487,6 +487,12 @@ fail_listener:
 	return NULL;
 }
 
+int net_server_set_congestion(struct net_server *s, const char *name)
+{
+	return setsockopt(evconnlistener_get_fd(s->lev), IPPROTO_TCP, TCP_CONGESTION, name,
+			  (socklen_t)strlen(name));
+}
+
 int net_server_port(const struct net_server *s)
 {
 	return s->port;

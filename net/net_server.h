@@ -61,6 +61,11 @@ struct net_server *net_server_new(struct event_base *base,
  * scenario's backlog).  EINVAL also for a NULL at. */
 struct net_server *net_server_new_at(struct event_base *base, const struct al_scenario *sc,
 				     const struct sockaddr_in *at, int backlog);
+/* The congestion control of the connections s accepts from now on
+ * (TCP_CONGESTION on the listener, which they inherit): "cubic", say.
+ * 0, or -1 with errno (ENOENT: no such algorithm; EPERM: one the caller
+ * may not choose). */
+int net_server_set_congestion(struct net_server *s, const char *name);
 /* The port actually listened on. */
 int net_server_port(const struct net_server *s);
 /* A snapshot of the counters. */
