@@ -288,6 +288,18 @@ static const struct fig figs[NET_CALIB_COUNT] = {
 	[NET_CALIB_WAKEUP] = {"wakeup", COST(wakeup_ns), 0, net_calib_wakeup},
 	[NET_CALIB_PARSE_PER_KIB] = {"parse_per_kib", COST(parse_ns_per_kib),
 		0, m_parse},
+	[NET_CALIB_CONNECTION] = {"connection", COST(connection_ns), 0,
+		net_calib_connection},
+	[NET_CALIB_RECV_PER_KIB] = {"recv_per_kib", COST(recv_ns_per_kib), 0,
+		net_calib_recv_per_kib},
+	[NET_CALIB_SERVER_REQUEST] = {"server_request", COST(server_request_ns),
+		0, net_calib_server_request},
+	[NET_CALIB_SERVER_PER_KIB] = {"server_per_kib", COST(server_ns_per_kib),
+		0, net_calib_server_per_kib},
+	[NET_CALIB_RELAY_REQUEST] = {"relay_request", COST(relay_request_ns),
+		0, net_calib_relay_request},
+	[NET_CALIB_RELAY_PER_KIB] = {"relay_per_kib", COST(relay_ns_per_kib),
+		0, net_calib_relay_per_kib},
 };
 
 static const struct fig *fig_of(enum net_calib_fig f)
