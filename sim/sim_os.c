@@ -172,6 +172,7 @@ void sim_park(struct sim_sock *k, struct al_future *wait, char *buf, size_t cap)
 {
 	k->wait = wait;
 	wait->parked = &k->wait;
+	k->parker = k->sim->k.current;
 	k->rbuf = buf;
 	k->rcap = cap;
 }
@@ -215,8 +216,9 @@ int sim_sock_ready(const struct sim_sock *k, unsigned events)
 		return 1;       /* an error is reported as readiness, as poll's POLLERR */
 	if (!k->flow)
 		return 0;
+	/* the host's server and link hold the response back until the gate */
 	return ((events & AL_EV_WRITE) && sim_net_writable(k->flow)) ||
-	       ((events & AL_EV_READ) && sim_net_readable(k->flow));
+	       ((events & AL_EV_READ) && k->gate <= k->sim->now && sim_net_readable(k->flow));
 }
 
 static void on_spin_done(void *arg, int64_t now)
@@ -254,6 +256,30 @@ static void sock_event(struct sim_sock *k, int64_t now)
 
 /* --- the network's hooks: they run from its own events */
 
+static void net_readable(void *ctx, int64_t now);
+
+/* The gate passed: what the network delivered meanwhile is seen now. */
+static void on_gate(void *arg, int64_t now)
+{
+	struct sim_sock *k = arg;
+
+	k->gate_token = 0;
+	if (k->flow && !k->conn_err && sim_net_readable(k->flow))
+		net_readable(k, now);
+}
+
+/* 1 when the socket's news waits for the gate (an event is set there). */
+static int held(struct sim_sock *k, int64_t now)
+{
+	struct sim_os *s = k->sim;
+
+	if (!sim_host_gated(s, k, now))
+		return 0;
+	if (!k->gate_token && !(k->gate_token = sim_queue_push(&s->q, k->gate, on_gate, k)))
+		abort(); /* the queue cannot grow: nothing sane to continue with */
+	return 1;
+}
+
 static void net_connected(void *ctx, int err, int64_t now)
 {
 	struct sim_sock *k = ctx;
@@ -276,8 +302,12 @@ static void net_readable(void *ctx, int64_t now)
 	struct sim_sock *k = ctx;
 	struct al_future *w = k->wait;
 
+	if (held(k, now))
+		return;
 	if (w) {
 		int64_t r = net_recv(k->sim, k, k->rbuf, k->rcap);
+		if (r > 0)
+			sim_host_recv(k->sim, k->parker, k->page, r);
 		if (r != -EAGAIN) {
 			k->wait = NULL;
 			sim_finish(w, r);
@@ -306,6 +336,8 @@ static int64_t sim_connect(struct al_os *os, int fd, int64_t page, struct al_fut
 	k->flow = sim_net_connect(&s->net, sim_clock(s), page, k);
 	if (!k->flow)
 		return sim_finish(wait, -ENOMEM);
+	k->page = page;
+	sim_host_connect(s, k);
 	if (!wait) {
 		s->futile++;
 		return -EINPROGRESS;
@@ -355,9 +387,11 @@ static int64_t sim_recv(struct al_os *os, int fd, void *buf, size_t cap,
 		return sim_finish(wait, -(int)k->conn_err);
 	if (!k->flow)
 		return sim_finish(wait, -ENOTCONN);
-	r = net_recv(s, k, buf, cap);
+	r = k->gate > s->now ? -EAGAIN : net_recv(s, k, buf, cap);
 	if (r >= 0)
 		sim_running(s, r);
+	if (r > 0)
+		sim_host_recv(s, NULL, k->page, r);
 	if (r != -EAGAIN)
 		return sim_finish(wait, r);
 	return sim_would_block(s, k, wait, buf, cap);
@@ -381,6 +415,7 @@ static int64_t sim_close(struct al_os *os, int fd)
 	k->flow = NULL;
 	sim_queue_cancel(&s->q, k->ttl_token);
 	sim_queue_cancel(&s->q, k->spin_token);
+	sim_queue_cancel(&s->q, k->gate_token);
 	wake(k, -ECONNABORTED);
 	if (k->spin) {
 		struct al_future *w = k->spin;
@@ -545,6 +580,11 @@ int sim_os_init(struct sim_os *s, const struct al_scenario *sc, struct al_loop *
 	s->k.os = &s->os;
 	if (loop)
 		loop->os = &s->os;
+	if (sim_host_init(s) != 0) {
+		sim_os_free(s);
+		errno = ENOMEM;
+		return -1;
+	}
 	return 0;
 }
 

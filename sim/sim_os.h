@@ -41,6 +41,12 @@ struct sim_sock {
 	int refs;                    /* pipe end: the processes holding it */
 	char *pbuf;                  /* read end: bytes written, not yet read */
 	size_t plen, poff, pcap;
+	int64_t page;                /* the page its connection fetches */
+	struct sim_thread *parker;   /* the thread of its parked call */
+	int64_t gate;                /* its response passes the host's server
+	                                and link then (sim_host.c)            */
+	uint64_t gate_token;         /* the event at the gate, or 0 */
+	uint8_t body_gated;          /* the response's relay is in the gate */
 };
 
 /* A selector (select / poll / epoll): registrations live in the sockets;
@@ -93,6 +99,12 @@ struct sim_os {
 	int *pipe_ends;              /* open pipe ends: a new process holds each */
 	int npipe_ends, pipe_ends_cap;
 	struct sim_kernel k;         /* cores, threads, costs */
+	/* the other programs on the cores (machine.host_server, host_links) */
+	struct sim_thread *server;
+	struct sim_thread *links[16];
+	int nlinks;
+	int64_t server_busy;         /* the server's queue of work ends then */
+	int64_t link_busy[16];
 };
 
 /* Sets up a simulated machine for scenario sc; trace may be NULL.  loop,
@@ -112,6 +124,18 @@ void sim_syscall(struct sim_os *s);
 uint32_t sim_lane(struct sim_os *s);
 void sim_state(struct sim_os *s, uint32_t lane, enum al_state st, int64_t bytes);
 void sim_running(struct sim_os *s, int64_t bytes);
+/* The kernel's TCP work and the other programs' (sim_host.c). */
+/* Starts the origin server and link emulators the machine names. 0 or -1. */
+int sim_host_init(struct sim_os *s);
+/* A connection for k's page begins (connect): the caller's socket +
+ * connect + close, the server's and the link's side of it. */
+void sim_host_connect(struct sim_os *s, struct sim_sock *k);
+/* 1 when what the network delivers to k at now must wait for the server
+ * and the link to have done their work: k->gate is then in the future. */
+int sim_host_gated(struct sim_os *s, struct sim_sock *k, int64_t now);
+/* bytes of page's response reached thread th (NULL: the running one):
+ * th's copy, the server's send, the link's relay. */
+void sim_host_recv(struct sim_os *s, struct sim_thread *th, int64_t page, int64_t bytes);
 /* The ops that only trace (sim_trace.c). */
 void sim_mark(struct al_os *os, const char *what, int64_t value);
 void sim_task_end(struct al_os *os, struct al_task *t);
