@@ -29,14 +29,6 @@
 #define STREAM_ROUNDS 64
 #define BASE_N 2000          /* EAGAIN recvs timed for the base cost */
 
-static int64_t cpu_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-}
-
 /* A difference lost in the noise (the kernel's part smaller than the
  * syscalls' own jitter) is 1 ns, what net_calib_costs makes of it anyway. */
 static double floor1(double x)
@@ -54,10 +46,10 @@ static int base_syscall(double *out)
 		return -1;
 	for (int i = 0; i < 100; i++)
 		(void)!recv(sv[0], &c, 1, 0);
-	int64_t t0 = cpu_ns();
+	int64_t t0 = net_cpu_ns();
 	for (int i = 0; i < BASE_N; i++)
 		(void)!recv(sv[0], &c, 1, 0);
-	*out = (double)(cpu_ns() - t0) / BASE_N;
+	*out = (double)(net_cpu_ns() - t0) / BASE_N;
 	close(sv[0]);
 	close(sv[1]);
 	return 0;
@@ -125,7 +117,7 @@ int net_calib_connection(double *out)
 	if (lfd < 0 || base_syscall(&base) != 0)
 		goto fail;
 	for (int round = 0; round < 2 && rc == 0; round++) {   /* a warm-up round */
-		int64_t t0 = cpu_ns();
+		int64_t t0 = net_cpu_ns();
 		for (int i = 0; i < CONN_N; i++) {
 			int fd = dial(&addr);
 			if (fd < 0) {
@@ -134,7 +126,7 @@ int net_calib_connection(double *out)
 			}
 			close(fd);
 		}
-		spent = cpu_ns() - t0;
+		spent = net_cpu_ns() - t0;
 		drain_accepts(lfd, CONN_N);
 	}
 	if (rc != 0)
@@ -176,7 +168,7 @@ static int pair(int *c, int *s)
 
 static int send_all(int fd, const char *buf, size_t len, int64_t *spent, int64_t *calls)
 {
-	int64_t t0 = cpu_ns();
+	int64_t t0 = net_cpu_ns();
 
 	for (size_t off = 0; off < len;) {
 		size_t n = len - off < CHUNK ? len - off : CHUNK;
@@ -186,13 +178,13 @@ static int send_all(int fd, const char *buf, size_t len, int64_t *spent, int64_t
 		off += (size_t)r;
 		(*calls)++;
 	}
-	*spent += cpu_ns() - t0;
+	*spent += net_cpu_ns() - t0;
 	return 0;
 }
 
 static int recv_all(int fd, char *buf, size_t len, int64_t *spent, int64_t *calls)
 {
-	int64_t t0 = cpu_ns();
+	int64_t t0 = net_cpu_ns();
 
 	for (size_t off = 0; off < len;) {
 		size_t n = len - off < CHUNK ? len - off : CHUNK;
@@ -202,7 +194,7 @@ static int recv_all(int fd, char *buf, size_t len, int64_t *spent, int64_t *call
 		off += (size_t)r;
 		(*calls)++;
 	}
-	*spent += cpu_ns() - t0;
+	*spent += net_cpu_ns() - t0;
 	return 0;
 }
 
