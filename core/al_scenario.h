@@ -52,6 +52,8 @@ struct al_costs {
 	 * them (docs/costs.md). */
 	int64_t connection_ns;       /* socket + connect + close, client side  */
 	int64_t recv_ns_per_kib;     /* recv: per KiB copied out of the kernel */
+	int64_t send_ns;             /* a request's send on loopback: the peer's
+	                                TCP input and wake-up run in it      */
 	/* The other programs a real run puts on the cores (machine.host_*):
 	 * their CPU per page and per KiB of response. */
 	int64_t server_request_ns;   /* the origin server, per page            */

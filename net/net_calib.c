@@ -296,6 +296,7 @@ static const struct fig figs[NET_CALIB_COUNT] = {
 		net_calib_connection},
 	[NET_CALIB_RECV_PER_KIB] = {"recv_per_kib", COST(recv_ns_per_kib), 0,
 		net_calib_recv_per_kib},
+	[NET_CALIB_SEND] = {"send", COST(send_ns), 0, net_calib_send},
 	[NET_CALIB_SERVER_REQUEST] = {"server_request", COST(server_request_ns),
 		0, net_calib_server_request},
 	[NET_CALIB_SERVER_PER_KIB] = {"server_per_kib", COST(server_ns_per_kib),

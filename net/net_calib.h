@@ -32,6 +32,7 @@ enum net_calib_fig {
 	NET_CALIB_PARSE_PER_KIB,
 	NET_CALIB_CONNECTION,        /* net_calib_conn.c: the kernel's TCP work */
 	NET_CALIB_RECV_PER_KIB,
+	NET_CALIB_SEND,
 	NET_CALIB_SERVER_REQUEST,    /* net_calib_host.c: server and link CPU */
 	NET_CALIB_SERVER_PER_KIB,
 	NET_CALIB_RELAY_REQUEST,

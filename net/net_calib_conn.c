@@ -1,6 +1,7 @@
 /* Measuring the kernel's work for TCP connections over loopback, the path
  * a real run's crawler, origin server and link emulators take: a
- * connection's set-up and tear-down on the client, and a KiB received.
+ * connection's set-up and tear-down on the client, a request sent, and a
+ * KiB received.
  * (The server's and the link's side: net_calib_host.c.)  Each figure is what remains after the
  * syscalls' own cost (an EAGAIN recv, as `syscall` measures it, timed in
  * the same repetition): the simulator charges `syscall` per call already,
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -236,3 +238,58 @@ int net_calib_recv_per_kib(double *out)
 	return stream(out);
 }
 
+
+/* A request (64 bytes) sent over loopback TCP to a peer process blocked in
+ * recv, as the crawler's GET reaches the link or the server: on loopback
+ * the send runs the receiver's TCP input and wakes it, in the sender's
+ * context.  The peer answers a byte, which this side reads untimed, so
+ * that the peer is asleep again before the next send.  Minus a syscall. */
+#define SEND_N 500
+
+int net_calib_send(double *out)
+{
+	char req[64], b;
+	double base;
+	int64_t spent = 0;
+	int c, s, rc = 0;
+
+	memset(req, 'G', sizeof req);
+	if (base_syscall(&base) != 0 || pair(&c, &s) != 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(c);
+		close(s);
+		return -1;
+	}
+	if (pid == 0) {
+		char buf[256];
+		close(c);
+		while (recv(s, buf, sizeof buf, 0) > 0)
+			if (send(s, "k", 1, MSG_NOSIGNAL) != 1)
+				break;
+		_exit(0);
+	}
+	close(s);
+	for (int i = 0; i < 50 + SEND_N && rc == 0; i++) {
+		/* let the peer go to sleep in recv (it has nothing else to do) */
+		struct timespec nap = {0, 20000};
+		nanosleep(&nap, NULL);
+		int64_t t0 = net_cpu_ns();
+		if (send(c, req, sizeof req, MSG_NOSIGNAL) != (ssize_t)sizeof req)
+			rc = -1;
+		if (i >= 50)
+			spent += net_cpu_ns() - t0;
+		if (rc == 0 && recv(c, &b, 1, 0) != 1)
+			rc = -1;
+	}
+	int e = errno;
+	close(c);
+	waitpid(pid, NULL, 0);
+	if (rc != 0) {
+		errno = e ? e : EPIPE;
+		return -1;
+	}
+	*out = floor1((double)spent / SEND_N - base);
+	return 0;
+}

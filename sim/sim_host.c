@@ -2,8 +2,9 @@
  * the machine's cores (docs/simulator.md, "The host").
  *
  * The crawler pays, on top of each call's `syscall`: `connection` for a
- * connection's socket + connect + close, and `recv_per_kib` for the bytes
- * it receives.  With machine.host_server and host_links (what
+ * connection's socket + connect + close, `send` for each request it sends
+ * (charged in sim_os.c's send), and `recv_per_kib` for the bytes it
+ * receives.  With machine.host_server and host_links (what
  * `run --net both` sets, because the real run's origin server and link
  * emulators are processes on the same cores), those programs are threads
  * of processes of their own here, given the CPU their side of each page

@@ -45,7 +45,7 @@ else
 fi
 for k in syscall thread_switch process_switch thread_create process_create \
 	 thread_memory process_memory coroutine_resume callback select \
-	 select_per_fd wakeup parse_per_kib connection recv_per_kib \
+	 select_per_fd wakeup parse_per_kib connection recv_per_kib send \
 	 server_request server_per_kib relay_request relay_per_kib \
 	 cores cpu memory fd_limit; do
 	if ! grep -Eq "^  $k  +[0-9]" "$T/out"; then
@@ -59,7 +59,7 @@ else
 fi
 # the kernel's TCP work and the host's server and link: written, measured
 # (never 0 ns), and loaded back by a scenario naming the profile
-for k in connection recv_per_kib server_request server_per_kib relay_request \
+for k in connection recv_per_kib send server_request server_per_kib relay_request \
 	 relay_per_kib; do
 	if ! grep -Eq "^  $k: [1-9][0-9]* (ns|us|ms) +# measured$" "$T/m.yaml"; then
 		ko "calibrate: the profile has no measured $k"

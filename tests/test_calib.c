@@ -142,6 +142,8 @@ static void test_costs(void **state)
 	assert_string_equal(net_calib_key(NET_CALIB_RECV_PER_KIB), "recv_per_kib");
 	assert_int_equal(net_calib_offset(NET_CALIB_RECV_PER_KIB),
 			 offsetof(struct al_costs, recv_ns_per_kib));
+	assert_string_equal(net_calib_key(NET_CALIB_SEND), "send");
+	assert_int_equal(net_calib_offset(NET_CALIB_SEND), offsetof(struct al_costs, send_ns));
 	assert_string_equal(net_calib_key(NET_CALIB_SERVER_REQUEST), "server_request");
 	assert_int_equal(net_calib_offset(NET_CALIB_SERVER_PER_KIB),
 			 offsetof(struct al_costs, server_ns_per_kib));

@@ -49,8 +49,9 @@ static int64_t response(int64_t size)
 	return al_http_header(head, sizeof head, size) + size;
 }
 
-/* The crawler pays `connection` per page and `recv_per_kib` per KiB it
- * receives, on top of what it paid before, whatever the model. */
+/* The crawler pays `connection` per page, `send` per request and
+ * `recv_per_kib` per KiB it receives, on top of what it paid before,
+ * whatever the model. */
 static void test_connection_and_recv_charged(void **state)
 {
 	static const enum al_model models[] = {
@@ -65,8 +66,9 @@ static void test_connection_and_recv_charged(void **state)
 		run(&sc, models[i], &a);
 		sc.machine.costs.connection_ns = 70 * US;
 		sc.machine.costs.recv_ns_per_kib = 1024;        /* 1 ns a byte */
+		sc.machine.costs.send_ns = 9 * US;
 		run(&sc, models[i], &b);
-		int64_t want = 6 * (70 * US + response(3000));
+		int64_t want = 6 * (70 * US + 9 * US + response(3000));
 		if (b.cpu_busy_ns - a.cpu_busy_ns != want)
 			fail_msg("%s: CPU %lld more, want %lld", al_model_name(models[i]),
 				 (long long)(b.cpu_busy_ns - a.cpu_busy_ns), (long long)want);
@@ -137,6 +139,7 @@ static void test_same_twice(void **state)
 	sc.machine.host_links = 2;
 	sc.machine.costs.connection_ns = 20 * US;
 	sc.machine.costs.recv_ns_per_kib = 400;
+	sc.machine.costs.send_ns = 30 * US;
 	sc.machine.costs.server_request_ns = 40 * US;
 	sc.machine.costs.relay_request_ns = 170 * US;
 	sc.machine.costs.server_ns_per_kib = 1100;
