@@ -23,12 +23,18 @@
  * socket's gate.  The queues' times leave out the wait for a core (the
  * threads above have it), a first-order model.  The model's CPU busy and
  * context switches leave theirs out, as getrusage does. */
+#include <stdlib.h>
+
 #include "sim/sim_os.h"
 
 int sim_host_init(struct sim_os *s)
 {
 	const struct al_machine *m = &s->os.sc->machine;
 
+	if (!m->host_server && m->host_links <= 0)
+		return 0;
+	if (!(s->gates = calloc((size_t)s->nsocks, sizeof *s->gates)))
+		return -1;
 	if (m->host_server && !(s->server = sim_kernel_bg(&s->k, "origin server")))
 		return -1;
 	s->nlinks = 0;
@@ -65,19 +71,24 @@ static int64_t pass(struct sim_os *s, int64_t page, int64_t t, int64_t server_ns
 	return t;
 }
 
-void sim_host_connect(struct sim_os *s, struct sim_sock *k)
+void sim_host_connect(struct sim_os *s, struct sim_sock *k, int64_t page)
 {
 	const struct al_costs *c = &s->os.sc->machine.costs;
 
-	(void)k;
+	struct sim_gate *g = sim_gate_of(s, k);
+
 	sim_kernel_charge(&s->k, c->connection_ns);
+	if (g)
+		*g = (struct sim_gate){.page = page};
 }
 
 int sim_host_gated(struct sim_os *s, struct sim_sock *k, int64_t now)
 {
 	const struct al_costs *c = &s->os.sc->machine.costs;
 
-	if (!s->server && !s->nlinks)
+	struct sim_gate *g = sim_gate_of(s, k);
+
+	if (!g)
 		return 0;
 	/* The response's first bytes: the page's whole work on the server
 	 * and the link is queued then, per page and per KiB -- a page passes
@@ -85,25 +96,24 @@ int sim_host_gated(struct sim_os *s, struct sim_sock *k, int64_t now)
 	 * per-page part, accept and connect, happens earlier for real, but
 	 * a FIFO holding it from the connects would hold every response
 	 * behind every connect). */
-	if (!k->body_gated && k->flow && sim_net_readable(k->flow)) {
+	if (!g->body && k->flow && sim_net_readable(k->flow)) {
 		int64_t len = sim_net_response_len(k->flow);
-		int64_t t = pass(s, k->page, now,
+		int64_t t = pass(s, g->page, now,
 				 c->server_request_ns + len * c->server_ns_per_kib / 1024,
 				 c->relay_request_ns + len * c->relay_ns_per_kib / 1024);
-		k->body_gated = 1;
-		if (t > k->gate)
-			k->gate = t;
+		g->body = 1;
+		if (t > g->at)
+			g->at = t;
 	}
-	return k->gate > now;
+	return g->at > now;
 }
 
-void sim_host_recv(struct sim_os *s, struct sim_thread *th, int64_t page, int64_t bytes)
+void sim_host_recv(struct sim_os *s, struct sim_thread *th, int64_t bytes)
 {
 	const struct al_costs *c = &s->os.sc->machine.costs;
 
 	if (bytes <= 0)
 		return;
-	(void)page;
 	int64_t copy = bytes * c->recv_ns_per_kib / 1024;
 	if (th)
 		sim_kernel_owe(&s->k, th, copy);

@@ -367,6 +367,11 @@ nomem:
 	return NULL;
 }
 
+struct sim_thread *sim_kernel_thread_of(const struct al_loop *loop)
+{
+	return loop && loop->notify == on_notify ? loop->owner : NULL;
+}
+
 void sim_kernel_owe(struct sim_kernel *k, struct sim_thread *th, int64_t ns)
 {
 	if (!th)

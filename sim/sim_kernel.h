@@ -117,6 +117,8 @@ int sim_kernel_cpu(struct sim_kernel *k, int64_t ns, struct al_future *wait);
 void sim_kernel_spin(struct sim_kernel *k);
 /* wait completes when thread id ends: 0, or -ESRCH / -EBUSY (already joined). */
 int sim_kernel_join(struct sim_kernel *k, int64_t id, struct al_future *wait);
+/* The simulated thread that owns loop, or NULL (a loop outside them). */
+struct sim_thread *sim_kernel_thread_of(const struct al_loop *loop);
 /* CPU the kernel spends on th's behalf while th is not running (a
  * parked recv's copy): th pays it at its next burst. */
 void sim_kernel_owe(struct sim_kernel *k, struct sim_thread *th, int64_t ns);

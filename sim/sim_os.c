@@ -172,7 +172,6 @@ void sim_park(struct sim_sock *k, struct al_future *wait, char *buf, size_t cap)
 {
 	k->wait = wait;
 	wait->parked = &k->wait;
-	k->parker = k->sim->k.current;
 	k->rbuf = buf;
 	k->rcap = cap;
 }
@@ -218,7 +217,7 @@ int sim_sock_ready(const struct sim_sock *k, unsigned events)
 		return 0;
 	/* the host's server and link hold the response back until the gate */
 	return ((events & AL_EV_WRITE) && sim_net_writable(k->flow)) ||
-	       ((events & AL_EV_READ) && k->gate <= k->sim->now && sim_net_readable(k->flow));
+	       ((events & AL_EV_READ) && !sim_held(k->sim, k) && sim_net_readable(k->flow));
 }
 
 static void on_spin_done(void *arg, int64_t now)
@@ -262,8 +261,10 @@ static void net_readable(void *ctx, int64_t now);
 static void on_gate(void *arg, int64_t now)
 {
 	struct sim_sock *k = arg;
+	struct sim_gate *g = sim_gate_of(k->sim, k);
 
-	k->gate_token = 0;
+	if (g)
+		g->token = 0;
 	if (k->flow && !k->conn_err && sim_net_readable(k->flow))
 		net_readable(k, now);
 }
@@ -275,7 +276,10 @@ static int held(struct sim_sock *k, int64_t now)
 
 	if (!sim_host_gated(s, k, now))
 		return 0;
-	if (!k->gate_token && !(k->gate_token = sim_queue_push(&s->q, k->gate, on_gate, k)))
+	struct sim_gate *g = sim_gate_of(s, k);
+	if (!g)
+		return 0;
+	if (!g->token && !(g->token = sim_queue_push(&s->q, g->at, on_gate, k)))
 		abort(); /* the queue cannot grow: nothing sane to continue with */
 	return 1;
 }
@@ -307,7 +311,7 @@ static void net_readable(void *ctx, int64_t now)
 	if (w) {
 		int64_t r = net_recv(k->sim, k, k->rbuf, k->rcap);
 		if (r > 0)
-			sim_host_recv(k->sim, k->parker, k->page, r);
+			sim_host_recv(k->sim, sim_kernel_thread_of(w->loop), r);
 		if (r != -EAGAIN) {
 			k->wait = NULL;
 			sim_finish(w, r);
@@ -336,8 +340,7 @@ static int64_t sim_connect(struct al_os *os, int fd, int64_t page, struct al_fut
 	k->flow = sim_net_connect(&s->net, sim_clock(s), page, k);
 	if (!k->flow)
 		return sim_finish(wait, -ENOMEM);
-	k->page = page;
-	sim_host_connect(s, k);
+	sim_host_connect(s, k, page);
 	if (!wait) {
 		s->futile++;
 		return -EINPROGRESS;
@@ -388,11 +391,11 @@ static int64_t sim_recv(struct al_os *os, int fd, void *buf, size_t cap,
 		return sim_finish(wait, -(int)k->conn_err);
 	if (!k->flow)
 		return sim_finish(wait, -ENOTCONN);
-	r = k->gate > s->now ? -EAGAIN : net_recv(s, k, buf, cap);
+	r = sim_held(s, k) ? -EAGAIN : net_recv(s, k, buf, cap);
 	if (r >= 0)
 		sim_running(s, r);
 	if (r > 0)
-		sim_host_recv(s, NULL, k->page, r);
+		sim_host_recv(s, NULL, r);
 	if (r != -EAGAIN)
 		return sim_finish(wait, r);
 	return sim_would_block(s, k, wait, buf, cap);
@@ -416,7 +419,10 @@ static int64_t sim_close(struct al_os *os, int fd)
 	k->flow = NULL;
 	sim_queue_cancel(&s->q, k->ttl_token);
 	sim_queue_cancel(&s->q, k->spin_token);
-	sim_queue_cancel(&s->q, k->gate_token);
+	if (s->gates) {
+		sim_queue_cancel(&s->q, s->gates[fd].token);
+		s->gates[fd].token = 0;
+	}
 	wake(k, -ECONNABORTED);
 	if (k->spin) {
 		struct al_future *w = k->spin;
@@ -591,6 +597,7 @@ int sim_os_init(struct sim_os *s, const struct al_scenario *sc, struct al_loop *
 
 void sim_os_free(struct sim_os *s)
 {
+	free(s->gates);
 	free(s->sels);
 	free(s->pipe_ends);
 	for (int fd = 0; s->socks && fd < s->nsocks; fd++)

@@ -41,12 +41,16 @@ struct sim_sock {
 	int refs;                    /* pipe end: the processes holding it */
 	char *pbuf;                  /* read end: bytes written, not yet read */
 	size_t plen, poff, pcap;
+};
+
+/* A socket's passage through the host's server and link (sim_host.c); a
+ * table of them exists only when the machine has those programs, so that
+ * ten million simulated sockets cost nothing more without them. */
+struct sim_gate {
 	int64_t page;                /* the page its connection fetches */
-	struct sim_thread *parker;   /* the thread of its parked call */
-	int64_t gate;                /* its response passes the host's server
-	                                and link then (sim_host.c)            */
-	uint64_t gate_token;         /* the event at the gate, or 0 */
-	uint8_t body_gated;          /* the response's relay is in the gate */
+	int64_t at;                  /* its response passes them then */
+	uint64_t token;              /* the event at `at`, or 0 */
+	uint8_t body;                /* the response's work is queued */
 };
 
 /* A selector (select / poll / epoll): registrations live in the sockets;
@@ -105,6 +109,7 @@ struct sim_os {
 	int nlinks;
 	int64_t server_busy;         /* the server's queue of work ends then */
 	int64_t link_busy[16];
+	struct sim_gate *gates;      /* by fd, or NULL: no server, no link */
 };
 
 /* Sets up a simulated machine for scenario sc; trace may be NULL.  loop,
@@ -129,13 +134,23 @@ void sim_running(struct sim_os *s, int64_t bytes);
 int sim_host_init(struct sim_os *s);
 /* A connection for k's page begins (connect): the caller's socket +
  * connect + close, the server's and the link's side of it. */
-void sim_host_connect(struct sim_os *s, struct sim_sock *k);
+void sim_host_connect(struct sim_os *s, struct sim_sock *k, int64_t page);
 /* 1 when what the network delivers to k at now must wait for the server
- * and the link to have done their work: k->gate is then in the future. */
+ * and the link to have done their work: its gate is then in the future. */
 int sim_host_gated(struct sim_os *s, struct sim_sock *k, int64_t now);
-/* bytes of page's response reached thread th (NULL: the running one):
- * th's copy, the server's send, the link's relay. */
-void sim_host_recv(struct sim_os *s, struct sim_thread *th, int64_t page, int64_t bytes);
+/* k's gate, or NULL. */
+static inline struct sim_gate *sim_gate_of(const struct sim_os *s, const struct sim_sock *k)
+{
+	return s->gates ? &s->gates[k - s->socks] : NULL;
+}
+/* 1 while k's response is held back at the engine's now. */
+static inline int sim_held(const struct sim_os *s, const struct sim_sock *k)
+{
+	return s->gates && s->gates[k - s->socks].at > s->now;
+}
+/* bytes of a response reached thread th (NULL: the running one): th pays
+ * their copy. */
+void sim_host_recv(struct sim_os *s, struct sim_thread *th, int64_t bytes);
 /* The ops that only trace (sim_trace.c). */
 void sim_mark(struct al_os *os, const char *what, int64_t value);
 void sim_task_end(struct al_os *os, struct al_task *t);

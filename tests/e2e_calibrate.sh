@@ -61,7 +61,8 @@ fi
 # (never 0 ns), and loaded back by a scenario naming the profile
 for k in connection recv_per_kib send server_request server_per_kib relay_request \
 	 relay_per_kib; do
-	if ! grep -Eq "^  $k: [1-9][0-9]* (ns|us|ms) +# measured$" "$T/m.yaml"; then
+	if ! grep -Eq "^  $k: [0-9][0-9.]* (ns|us|ms|s) +# measured$" "$T/m.yaml" ||
+	   grep -Eq "^  $k: 0 ns" "$T/m.yaml"; then
 		ko "calibrate: the profile has no measured $k"
 	fi
 done
