@@ -314,6 +314,12 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 		 * the simulator; only the relay's loopback connect is instant */
 		if (net == AL_CLI_NET_BOTH && strcmp(rn.path, "kernel-tcp") == 0)
 			sim_sc.network.handshake = sc.network.handshake;
+		/* the origin server and the links run on this machine's cores:
+		 * the simulation has them compete for its cores too */
+		if (net == AL_CLI_NET_BOTH) {
+			sim_sc.machine.host_server = rn.server > 0;
+			sim_sc.machine.host_links = rn.nlinks;
+		}
 	}
 	/* the runs the outputs draw: sim then real for --net both */
 	struct viz_run *runs = keep ? calloc(VIZ_MAX_RUNS, sizeof *runs) : NULL;

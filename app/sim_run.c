@@ -115,7 +115,9 @@ int sim_run_model_traced(const struct al_scenario *sc, enum al_model m,
 	out->futile_syscalls = sim.futile;
 	out->peak_memory_bytes = sim.k.peak_memory;
 	out->cpu_busy_ns = sim.k.cpu_busy;
-	out->context_switches = sim.k.ctx_switches;
+	/* as getrusage counts them: a thread giving up its core (voluntary)
+	 * or preempted (involuntary) */
+	out->context_switches = sim.k.voluntary + sim.k.involuntary;
 	out->peak_concurrency = crawl.peak_inflight;
 	out->events = sim.events;
 	out->trace_hash = al_trace_hash(trace);

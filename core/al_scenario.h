@@ -50,6 +50,19 @@ struct al_costs {
 	int64_t wakeup_ns;           /* blocked -> running latency             */
 	int64_t gil_interval_ns;     /* python: GIL switch interval (0: none)  */
 	int64_t parse_ns_per_kib;    /* CPU work to handle 1 KiB of response   */
+	/* The kernel's work for a TCP connection, beyond the syscalls' own
+	 * `syscall` each.  0 in the built-in profiles: calibrate measures
+	 * them (docs/costs.md). */
+	int64_t connection_ns;       /* socket + connect + close, client side  */
+	int64_t recv_ns_per_kib;     /* recv: per KiB copied out of the kernel */
+	int64_t send_ns;             /* a request's send on loopback: the peer's
+	                                TCP input and wake-up run in it      */
+	/* The other programs a real run puts on the cores (machine.host_*):
+	 * their CPU per page and per KiB of response. */
+	int64_t server_request_ns;   /* the origin server, per page            */
+	int64_t server_ns_per_kib;   /* the origin server, per KiB             */
+	int64_t relay_request_ns;    /* a link emulator, per page              */
+	int64_t relay_ns_per_kib;    /* a link emulator, per KiB               */
 };
 
 struct al_machine {
@@ -60,6 +73,12 @@ struct al_machine {
 	int64_t memory;              /* bytes                                  */
 	int64_t address_space;       /* virtual bytes per process (stacks)     */
 	int fd_limit;
+	/* Other processes on these cores (run --net both sets them: the
+	 * origin server and the link emulators run on the crawler's machine).
+	 * Their CPU, from the cost table, competes for the cores; it is not
+	 * the model's CPU busy. */
+	bool host_server;            /* the origin server: one process         */
+	int host_links;              /* link emulator processes (0: none)      */
 	struct al_costs costs;
 };
 

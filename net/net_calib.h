@@ -30,6 +30,13 @@ enum net_calib_fig {
 	NET_CALIB_SELECT_PER_FD,
 	NET_CALIB_WAKEUP,
 	NET_CALIB_PARSE_PER_KIB,
+	NET_CALIB_CONNECTION,        /* net_calib_conn.c: the kernel's TCP work */
+	NET_CALIB_RECV_PER_KIB,
+	NET_CALIB_SEND,
+	NET_CALIB_SERVER_REQUEST,    /* net_calib_host.c: server and link CPU */
+	NET_CALIB_SERVER_PER_KIB,
+	NET_CALIB_RELAY_REQUEST,
+	NET_CALIB_RELAY_PER_KIB,
 	NET_CALIB_COUNT
 };
 

@@ -18,5 +18,14 @@ int net_calib_process_create(double *out);
 int net_calib_thread_memory(double *out);
 int net_calib_process_memory(double *out);
 int net_calib_wakeup(double *out);
+/* net_calib_conn.c: TCP over loopback */
+int net_calib_connection(double *out);
+int net_calib_recv_per_kib(double *out);
+int net_calib_send(double *out);
+/* net_calib_host.c: the origin server's and a link emulator's CPU */
+int net_calib_server_request(double *out);
+int net_calib_server_per_kib(double *out);
+int net_calib_relay_request(double *out);
+int net_calib_relay_per_kib(double *out);
 
 #endif

@@ -15,6 +15,16 @@ static inline int64_t net_mono_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* The calling thread's CPU time in ns: what calibrate times single-thread
+ * work with, so that being preempted by a neighbour is not counted. */
+static inline int64_t net_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 static inline struct timeval net_tv(int64_t ns)
 {
 	if (ns < 0)

@@ -2,6 +2,7 @@
  * change happens in an engine event (thread ready, core free), never inside
  * another thread's burst, so bursts never nest. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -165,13 +166,19 @@ static void burst(struct sim_kernel *k, int ci, struct sim_thread *th, int64_t n
 	th->state = SIM_T_RUNNING;
 	th->core = ci;
 	th->burst_start = now;
-	th->debt = 0;
-	if (c->last && c->last != th) {
-		th->debt = c->last->pid == th->pid ? k->c->thread_switch_ns
-						   : k->c->process_switch_ns;
-		k->ctx_switches++;
+	th->debt = th->owed;
+	th->owed = 0;
+	/* A switch costs the thread that comes in: after another thread, or
+	 * after it slept (the core ran the idle task meanwhile; the measured
+	 * thread_switch is a block and a wake-up, lmbench's way). */
+	if ((c->last && c->last != th) || th->slept) {
+		int other_proc = c->last && c->last->pid != th->pid;
+		th->debt += other_proc ? k->c->process_switch_ns : k->c->thread_switch_ns;
+		if (c->last && c->last != th)
+			k->ctx_switches++;
 		state(k, th, now, AL_ST_SWITCH);
 	}
+	th->slept = 0;
 	c->cur = th;
 	c->last = th;
 	if (k->gil)
@@ -200,7 +207,10 @@ static void burst(struct sim_kernel *k, int ci, struct sim_thread *th, int64_t n
 	}
 	k->current = NULL;
 	int64_t end = clock_of(k, th);
-	k->cpu_busy += end - now;
+	if (th->bg)
+		k->bg_busy += end - now;
+	else
+		k->cpu_busy += end - now;
 	if (th->loop.tasks != th->tasks_seen) {
 		/* coroutines count against memory too; they cannot fail after the
 		 * fact, so this charge may pass the limit (the report shows it) */
@@ -241,7 +251,8 @@ static void on_core_free(void *arg, int64_t now)
 		/* More work: go on, unless a slice of CPU work ended and another
 		 * thread waits (preemption). */
 		if (th->cpu_left > 0 && !th->loop.ready && others_waiting(k)) {
-			k->involuntary++;
+			if (!th->bg)
+				k->involuntary++;
 			c->cur = NULL;
 			if (k->gil)
 				k->procs[th->pid].gil = NULL;
@@ -265,10 +276,14 @@ static void on_core_free(void *arg, int64_t now)
 	th->core = -1;
 	if (k->gil)
 		k->procs[th->pid].gil = NULL; /* blocking releases the GIL */
-	if (th->loop.tasks == 0) {
+	if (th->loop.tasks == 0 && !th->bg) {
 		end_thread(k, th, now);
 	} else {
+		/* Linux's voluntary switch: the thread gives up its core */
 		th->state = SIM_T_BLOCKED;
+		th->slept = 1;
+		if (!th->bg)
+			k->voluntary++;
 		state(k, th, now, AL_ST_WAIT);
 	}
 	dispatch(k);
@@ -350,6 +365,50 @@ nomem:
 	sim_kernel_mem(k, -mem);
 	errno = ENOMEM;
 	return NULL;
+}
+
+struct sim_thread *sim_kernel_thread_of(const struct al_loop *loop)
+{
+	return loop && loop->notify == on_notify ? loop->owner : NULL;
+}
+
+void sim_kernel_owe(struct sim_kernel *k, struct sim_thread *th, int64_t ns)
+{
+	if (!th)
+		return;
+	if (th == k->current)
+		th->debt += ns;
+	else if (th->state != SIM_T_DONE)
+		th->owed += ns;
+}
+
+struct sim_thread *sim_kernel_bg(struct sim_kernel *k, const char *label)
+{
+	/* The process and thread exist; their memory is another program's,
+	 * and they stay out of the model's trace. */
+	int64_t lim = k->mem_limit, mem = k->memory, peak = k->peak_memory;
+	struct al_trace *tr = k->tr;
+	k->mem_limit = INT64_MAX;
+	k->tr = NULL;
+	struct sim_thread *th = sim_kernel_thread(k, -1, label);
+	k->mem_limit = lim;
+	k->memory = mem;
+	k->peak_memory = peak;
+	k->tr = tr;
+	if (!th)
+		return NULL;
+	th->bg = 1;
+	k->live--;               /* the run does not wait for it */
+	return th;
+}
+
+void sim_kernel_bg_work(struct sim_kernel *k, struct sim_thread *th, int64_t ns)
+{
+	if (!th || ns <= 0)
+		return;
+	th->cpu_left += ns;
+	if (th->state == SIM_T_BLOCKED)
+		make_runnable(k, th, sim_kernel_clock(k));
 }
 
 int sim_kernel_cpu(struct sim_kernel *k, int64_t ns, struct al_future *wait)

@@ -45,7 +45,10 @@ struct sim_thread {
 	int core;                    /* -1: not on a core */
 	uint8_t state;               /* enum sim_tstate */
 	uint8_t spinning;            /* 1: asked to spin; 2: spinning on its core */
+	uint8_t bg;                  /* another program's (sim_kernel_bg) */
+	uint8_t slept;               /* blocked since its last burst */
 	int64_t spin_since;
+	int64_t owed;                /* CPU the kernel did for it meanwhile, ns */
 };
 
 struct sim_process {
@@ -80,7 +83,9 @@ struct sim_kernel {
 	struct sim_thread *current;  /* the thread whose burst is running */
 	int64_t live;                /* threads not ended */
 	int64_t ctx_switches, involuntary;
-	int64_t cpu_busy;
+	int64_t voluntary;           /* the model's threads blocking, as Linux counts */
+	int64_t cpu_busy;            /* the model's threads' CPU (not bg)     */
+	int64_t bg_busy;             /* the other programs' CPU               */
 	int64_t memory, peak_memory, mem_limit;
 	int64_t address_space;       /* per process */
 };
@@ -112,6 +117,18 @@ int sim_kernel_cpu(struct sim_kernel *k, int64_t ns, struct al_future *wait);
 void sim_kernel_spin(struct sim_kernel *k);
 /* wait completes when thread id ends: 0, or -ESRCH / -EBUSY (already joined). */
 int sim_kernel_join(struct sim_kernel *k, int64_t id, struct al_future *wait);
+/* The simulated thread that owns loop, or NULL (a loop outside them). */
+struct sim_thread *sim_kernel_thread_of(const struct al_loop *loop);
+/* CPU the kernel spends on th's behalf while th is not running (a
+ * parked recv's copy): th pays it at its next burst. */
+void sim_kernel_owe(struct sim_kernel *k, struct sim_thread *th, int64_t ns);
+/* Another program on the same cores (the origin server, a link emulator):
+ * a thread of a process of its own that runs the CPU work given to it and
+ * otherwise sleeps; it never ends, holds no memory of the model's, and
+ * its CPU and switches are not the model's (bg_busy). */
+struct sim_thread *sim_kernel_bg(struct sim_kernel *k, const char *label);
+/* Gives bg thread th ns more CPU work, from now on. */
+void sim_kernel_bg_work(struct sim_kernel *k, struct sim_thread *th, int64_t ns);
 /* Memory accounting against the machine's limit: 0 or -ENOMEM. */
 int sim_kernel_mem(struct sim_kernel *k, int64_t delta);
 

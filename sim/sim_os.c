@@ -215,8 +215,9 @@ int sim_sock_ready(const struct sim_sock *k, unsigned events)
 		return 1;       /* an error is reported as readiness, as poll's POLLERR */
 	if (!k->flow)
 		return 0;
+	/* the host's server and link hold the response back until the gate */
 	return ((events & AL_EV_WRITE) && sim_net_writable(k->flow)) ||
-	       ((events & AL_EV_READ) && sim_net_readable(k->flow));
+	       ((events & AL_EV_READ) && !sim_held(k->sim, k) && sim_net_readable(k->flow));
 }
 
 static void on_spin_done(void *arg, int64_t now)
@@ -254,6 +255,35 @@ static void sock_event(struct sim_sock *k, int64_t now)
 
 /* --- the network's hooks: they run from its own events */
 
+static void net_readable(void *ctx, int64_t now);
+
+/* The gate passed: what the network delivered meanwhile is seen now. */
+static void on_gate(void *arg, int64_t now)
+{
+	struct sim_sock *k = arg;
+	struct sim_gate *g = sim_gate_of(k->sim, k);
+
+	if (g)
+		g->token = 0;
+	if (k->flow && !k->conn_err && sim_net_readable(k->flow))
+		net_readable(k, now);
+}
+
+/* 1 when the socket's news waits for the gate (an event is set there). */
+static int held(struct sim_sock *k, int64_t now)
+{
+	struct sim_os *s = k->sim;
+
+	if (!sim_host_gated(s, k, now))
+		return 0;
+	struct sim_gate *g = sim_gate_of(s, k);
+	if (!g)
+		return 0;
+	if (!g->token && !(g->token = sim_queue_push(&s->q, g->at, on_gate, k)))
+		abort(); /* the queue cannot grow: nothing sane to continue with */
+	return 1;
+}
+
 static void net_connected(void *ctx, int err, int64_t now)
 {
 	struct sim_sock *k = ctx;
@@ -276,8 +306,12 @@ static void net_readable(void *ctx, int64_t now)
 	struct sim_sock *k = ctx;
 	struct al_future *w = k->wait;
 
+	if (held(k, now))
+		return;
 	if (w) {
 		int64_t r = net_recv(k->sim, k, k->rbuf, k->rcap);
+		if (r > 0)
+			sim_host_recv(k->sim, sim_kernel_thread_of(w->loop), r);
 		if (r != -EAGAIN) {
 			k->wait = NULL;
 			sim_finish(w, r);
@@ -306,6 +340,7 @@ static int64_t sim_connect(struct al_os *os, int fd, int64_t page, struct al_fut
 	k->flow = sim_net_connect(&s->net, sim_clock(s), page, k);
 	if (!k->flow)
 		return sim_finish(wait, -ENOMEM);
+	sim_host_connect(s, k, page);
 	if (!wait) {
 		s->futile++;
 		return -EINPROGRESS;
@@ -335,6 +370,7 @@ static int64_t sim_send(struct al_os *os, int fd, const void *buf, size_t len,
 	}
 	if (sim_net_send(&s->net, k->flow, sim_clock(s), (int64_t)len) != 0)
 		return sim_finish(wait, -errno);
+	sim_kernel_charge(&s->k, os->sc->machine.costs.send_ns);
 	sim_state(s, sim_lane(s), AL_ST_RUNNING, (int64_t)len);
 	return sim_finish(wait, (int64_t)len);
 }
@@ -355,9 +391,11 @@ static int64_t sim_recv(struct al_os *os, int fd, void *buf, size_t cap,
 		return sim_finish(wait, -(int)k->conn_err);
 	if (!k->flow)
 		return sim_finish(wait, -ENOTCONN);
-	r = net_recv(s, k, buf, cap);
+	r = sim_held(s, k) ? -EAGAIN : net_recv(s, k, buf, cap);
 	if (r >= 0)
 		sim_running(s, r);
+	if (r > 0)
+		sim_host_recv(s, NULL, r);
 	if (r != -EAGAIN)
 		return sim_finish(wait, r);
 	return sim_would_block(s, k, wait, buf, cap);
@@ -381,6 +419,10 @@ static int64_t sim_close(struct al_os *os, int fd)
 	k->flow = NULL;
 	sim_queue_cancel(&s->q, k->ttl_token);
 	sim_queue_cancel(&s->q, k->spin_token);
+	if (s->gates) {
+		sim_queue_cancel(&s->q, s->gates[fd].token);
+		s->gates[fd].token = 0;
+	}
 	wake(k, -ECONNABORTED);
 	if (k->spin) {
 		struct al_future *w = k->spin;
@@ -545,11 +587,17 @@ int sim_os_init(struct sim_os *s, const struct al_scenario *sc, struct al_loop *
 	s->k.os = &s->os;
 	if (loop)
 		loop->os = &s->os;
+	if (sim_host_init(s) != 0) {
+		sim_os_free(s);
+		errno = ENOMEM;
+		return -1;
+	}
 	return 0;
 }
 
 void sim_os_free(struct sim_os *s)
 {
+	free(s->gates);
 	free(s->sels);
 	free(s->pipe_ends);
 	for (int fd = 0; s->socks && fd < s->nsocks; fd++)

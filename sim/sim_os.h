@@ -43,6 +43,16 @@ struct sim_sock {
 	size_t plen, poff, pcap;
 };
 
+/* A socket's passage through the host's server and link (sim_host.c); a
+ * table of them exists only when the machine has those programs, so that
+ * ten million simulated sockets cost nothing more without them. */
+struct sim_gate {
+	int64_t page;                /* the page its connection fetches */
+	int64_t at;                  /* its response passes them then */
+	uint64_t token;              /* the event at `at`, or 0 */
+	uint8_t body;                /* the response's work is queued */
+};
+
 /* A selector (select / poll / epoll): registrations live in the sockets;
  * fds that became ready wait in a FIFO, level-triggered: they stay there
  * while ready and registered. */
@@ -93,6 +103,13 @@ struct sim_os {
 	int *pipe_ends;              /* open pipe ends: a new process holds each */
 	int npipe_ends, pipe_ends_cap;
 	struct sim_kernel k;         /* cores, threads, costs */
+	/* the other programs on the cores (machine.host_server, host_links) */
+	struct sim_thread *server;
+	struct sim_thread *links[16];
+	int nlinks;
+	int64_t server_busy;         /* the server's queue of work ends then */
+	int64_t link_busy[16];
+	struct sim_gate *gates;      /* by fd, or NULL: no server, no link */
 };
 
 /* Sets up a simulated machine for scenario sc; trace may be NULL.  loop,
@@ -112,6 +129,28 @@ void sim_syscall(struct sim_os *s);
 uint32_t sim_lane(struct sim_os *s);
 void sim_state(struct sim_os *s, uint32_t lane, enum al_state st, int64_t bytes);
 void sim_running(struct sim_os *s, int64_t bytes);
+/* The kernel's TCP work and the other programs' (sim_host.c). */
+/* Starts the origin server and link emulators the machine names. 0 or -1. */
+int sim_host_init(struct sim_os *s);
+/* A connection for k's page begins (connect): the caller's socket +
+ * connect + close, the server's and the link's side of it. */
+void sim_host_connect(struct sim_os *s, struct sim_sock *k, int64_t page);
+/* 1 when what the network delivers to k at now must wait for the server
+ * and the link to have done their work: its gate is then in the future. */
+int sim_host_gated(struct sim_os *s, struct sim_sock *k, int64_t now);
+/* k's gate, or NULL. */
+static inline struct sim_gate *sim_gate_of(const struct sim_os *s, const struct sim_sock *k)
+{
+	return s->gates ? &s->gates[k - s->socks] : NULL;
+}
+/* 1 while k's response is held back at the engine's now. */
+static inline int sim_held(const struct sim_os *s, const struct sim_sock *k)
+{
+	return s->gates && s->gates[k - s->socks].at > s->now;
+}
+/* bytes of a response reached thread th (NULL: the running one): th pays
+ * their copy. */
+void sim_host_recv(struct sim_os *s, struct sim_thread *th, int64_t bytes);
 /* The ops that only trace (sim_trace.c). */
 void sim_mark(struct al_os *os, const char *what, int64_t value);
 void sim_task_end(struct al_os *os, struct al_task *t);

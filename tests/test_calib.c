@@ -135,6 +135,22 @@ static void test_costs(void **state)
 			    "parse_per_kib");
 	assert_int_equal(net_calib_offset(NET_CALIB_PARSE_PER_KIB),
 			 offsetof(struct al_costs, parse_ns_per_kib));
+	/* the kernel's TCP work and the host's other programs */
+	assert_string_equal(net_calib_key(NET_CALIB_CONNECTION), "connection");
+	assert_int_equal(net_calib_offset(NET_CALIB_CONNECTION),
+			 offsetof(struct al_costs, connection_ns));
+	assert_string_equal(net_calib_key(NET_CALIB_RECV_PER_KIB), "recv_per_kib");
+	assert_int_equal(net_calib_offset(NET_CALIB_RECV_PER_KIB),
+			 offsetof(struct al_costs, recv_ns_per_kib));
+	assert_string_equal(net_calib_key(NET_CALIB_SEND), "send");
+	assert_int_equal(net_calib_offset(NET_CALIB_SEND), offsetof(struct al_costs, send_ns));
+	assert_string_equal(net_calib_key(NET_CALIB_SERVER_REQUEST), "server_request");
+	assert_int_equal(net_calib_offset(NET_CALIB_SERVER_PER_KIB),
+			 offsetof(struct al_costs, server_ns_per_kib));
+	assert_string_equal(net_calib_key(NET_CALIB_RELAY_REQUEST), "relay_request");
+	assert_int_equal(net_calib_offset(NET_CALIB_RELAY_PER_KIB),
+			 offsetof(struct al_costs, relay_ns_per_kib));
+	assert_int_equal(net_calib_is_size(NET_CALIB_RELAY_PER_KIB), 0);
 	assert_int_equal(net_calib_is_size(NET_CALIB_PROCESS_MEMORY), 1);
 	assert_int_equal(net_calib_is_size(NET_CALIB_SELECT), 0);
 }

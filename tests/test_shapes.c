@@ -80,12 +80,14 @@ static void test_event_loops_a_tenth_in_one_thread(void **state)
 	(void)state;
 	for (int m = AL_MODEL_CALLBACK; m <= AL_MODEL_ASYNCIO; m++) {
 		assert_between(ratio(m), 0.09, 0.11);
-		assert_true(rep[m].context_switches <= 1);     /* one thread */
+		/* one thread waiting for every page at once: it gives up its
+		 * core once per wave of events, not once per page and call */
+		assert_true(rep[m].context_switches <= 5);
 		assert_true(rep[m].cpu_busy_ns * 100 < rep[m].elapsed_ns * 5);
 		assert_int_equal(rep[m].peak_concurrency, 10);
 	}
-	/* the pools switch between their threads */
-	assert_true(rep[AL_MODEL_THREAD].context_switches >= 10);
+	/* the pool's threads each block on their own page's calls */
+	assert_true(rep[AL_MODEL_THREAD].context_switches >= 20);
 }
 
 static void test_same_twice(void **state)

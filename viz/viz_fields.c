@@ -38,6 +38,8 @@ static const struct viz_field costs[] = {
 	COST(coroutine_memory), COST(socket_memory), COST(coroutine_resume_ns),
 	COST(callback_ns), COST(select_ns), COST(select_per_fd_ns), COST(time_slice_ns),
 	COST(wakeup_ns), COST(gil_interval_ns), COST(parse_ns_per_kib),
+	COST(connection_ns), COST(recv_ns_per_kib), COST(send_ns), COST(server_request_ns),
+	COST(server_ns_per_kib), COST(relay_request_ns), COST(relay_ns_per_kib),
 };
 
 static const struct viz_field machine[] = {
@@ -48,6 +50,8 @@ static const struct viz_field machine[] = {
 	F(struct al_machine, memory, VIZ_F_I64),
 	F(struct al_machine, address_space, VIZ_F_I64),
 	F(struct al_machine, fd_limit, VIZ_F_I32),
+	F(struct al_machine, host_server, VIZ_F_BOOL),
+	F(struct al_machine, host_links, VIZ_F_I32),
 	F_SUB(struct al_machine, costs, costs),
 };
 

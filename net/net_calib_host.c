@@ -1,0 +1,244 @@
+/* Measuring the other programs a real run puts on the crawler's cores: the
+ * origin server (net_server) and a link emulator (net_link), each in a
+ * child process as app/real_run.c starts them, fetched from by a blocking
+ * client in this process.  What a figure counts is the child's CPU (user +
+ * system, its own getrusage) between its start and the last response:
+ * libevent, the kernel's TCP work on its side, its timers.
+ *
+ * Per page: pages of 0 bytes; per KiB: pages of 64 KiB, minus the per-page
+ * figure, over the KiB.  The link runs a fast network (100 us of RTT,
+ * 1 Gbit/s), so that its per-segment work (pacing, delay timers) is in the
+ * figure but waiting is short. */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <event2/event.h>
+#include <netinet/in.h>
+
+#include "core/al_http.h"
+#include "net/net_calib_int.h"
+#include "net/net_link.h"
+#include "net/net_server.h"
+
+#define SMALL_N 100          /* 0-byte pages per repetition */
+#define BIG_N 20             /* 64 KiB pages per repetition */
+#define BIG (64 * 1024)
+
+struct child {
+	pid_t pid;
+	int ctl;                 /* socketpair: port up, "stop" down, CPU up */
+	int port;
+};
+
+static int64_t ru_ns(const struct rusage *r)
+{
+	return ((int64_t)r->ru_utime.tv_sec + r->ru_stime.tv_sec) * 1000000000 +
+	       ((int64_t)r->ru_utime.tv_usec + r->ru_stime.tv_usec) * 1000;
+}
+
+struct child_run {
+	struct event_base *base;
+	int ctl;
+	struct rusage r0;
+};
+
+/* "stop": the CPU spent since the start goes up, and the loop ends. */
+static void on_ctl(evutil_socket_t fd, short what, void *arg)
+{
+	struct child_run *c = arg;
+	struct rusage r1;
+	char b;
+
+	(void)what;
+	(void)!read(fd, &b, 1);
+	getrusage(RUSAGE_SELF, &r1);
+	int64_t spent = ru_ns(&r1) - ru_ns(&c->r0);
+	(void)!write(c->ctl, &spent, sizeof spent);
+	event_base_loopbreak(c->base);
+}
+
+static void child_main(const struct al_scenario *sc, const struct sockaddr_in *up, int ctl)
+{
+	struct child_run c = {.ctl = ctl};
+	struct event_config *cfg = event_config_new();
+	int port = 0;
+
+	event_set_log_callback(NULL);
+	if (cfg && event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER) == 0)
+		c.base = event_base_new_with_config(cfg);
+	if (c.base) {
+		if (up) {
+			struct net_link *l = net_link_new(c.base, sc, up, 0);
+			port = l ? net_link_port(l) : 0;
+		} else {
+			struct net_server *s = net_server_new(c.base, sc, 0);
+			port = s ? net_server_port(s) : 0;
+		}
+	}
+	struct event *ev = port ? event_new(c.base, ctl, EV_READ, on_ctl, &c) : NULL;
+	if (!ev || event_add(ev, NULL) != 0)
+		port = 0;
+	getrusage(RUSAGE_SELF, &c.r0);
+	if (write(ctl, &port, sizeof port) != (ssize_t)sizeof port || !port)
+		_exit(1);
+	event_base_dispatch(c.base);
+	_exit(0);   /* the server's and link's memory goes with the process */
+}
+
+static int child_start(const struct al_scenario *sc, const struct sockaddr_in *up,
+		       struct child *ch)
+{
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+		return -1;
+	ch->pid = fork();
+	if (ch->pid < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (ch->pid == 0) {
+		close(sv[0]);
+		child_main(sc, up, sv[1]);
+	}
+	close(sv[1]);
+	ch->ctl = sv[0];
+	if (read(ch->ctl, &ch->port, sizeof ch->port) != (ssize_t)sizeof ch->port ||
+	    ch->port <= 0) {
+		kill(ch->pid, SIGKILL);
+		waitpid(ch->pid, NULL, 0);
+		close(ch->ctl);
+		errno = EPROTO;
+		return -1;
+	}
+	return 0;
+}
+
+/* Stops the child; its CPU since it started serving in *spent. */
+static int child_stop(struct child *ch, int64_t *spent)
+{
+	char b = 's';
+	int rc = 0;
+
+	if (write(ch->ctl, &b, 1) != 1 ||
+	    read(ch->ctl, spent, sizeof *spent) != (ssize_t)sizeof *spent) {
+		rc = -1;
+		errno = EPROTO;
+		kill(ch->pid, SIGKILL);
+	}
+	waitpid(ch->pid, NULL, 0);
+	close(ch->ctl);
+	return rc;
+}
+
+static struct sockaddr_in loopback(int port)
+{
+	return (struct sockaddr_in){
+		.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+}
+
+/* One page, as the sync crawler fetches it: connect, request, read to the
+ * server's close.  Returns the bytes read, or -1. */
+static int64_t fetch(const struct sockaddr_in *a, int64_t page)
+{
+	char req[256], buf[16384];
+	int64_t got = 0;
+	ssize_t r;
+	int n = al_http_request(req, sizeof req, "calib", page);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	if (n < 0 || connect(fd, (const struct sockaddr *)a, sizeof *a) != 0 ||
+	    send(fd, req, (size_t)n, MSG_NOSIGNAL) != n) {
+		close(fd);
+		return -1;
+	}
+	while ((r = recv(fd, buf, sizeof buf, 0)) > 0)
+		got += r;
+	close(fd);
+	return r < 0 ? -1 : got;
+}
+
+/* The CPU per page of a server (link == 0) or of a link in front of one,
+ * n pages of `size` bytes each. */
+static int per_page(int link, int64_t size, int n, double *out)
+{
+	struct al_scenario sc;
+	struct child srv, lnk;
+	int64_t spent = 0, junk;
+	int rc = 0;
+
+	al_scenario_default(&sc);
+	sc.server.think = (struct al_dist){.kind = AL_DIST_FIXED, .a = 0};
+	sc.server.page_size = (struct al_dist){.kind = AL_DIST_FIXED, .a = (double)size};
+	sc.network.rtt_ns = 100000;
+	sc.network.bandwidth_bps = 1000000000;
+	sc.network.jitter = (struct al_dist){.kind = AL_DIST_FIXED, .a = 0};
+	sc.network.loss = 0;
+	if (child_start(&sc, NULL, &srv) != 0)
+		return -1;
+	struct sockaddr_in up = loopback(srv.port), at = up;
+	if (link) {
+		if (child_start(&sc, &up, &lnk) != 0) {
+			child_stop(&srv, &junk);
+			return -1;
+		}
+		at = loopback(lnk.port);
+	}
+	for (int i = 0; i < n && rc == 0; i++)
+		if (fetch(&at, i + 1) < size)
+			rc = -1;
+	int e = errno;
+	if (link && child_stop(&lnk, &spent) != 0)
+		rc = -1;
+	if (child_stop(&srv, link ? &junk : &spent) != 0)
+		rc = -1;
+	if (rc != 0) {
+		errno = e ? e : EPROTO;
+		return -1;
+	}
+	*out = (double)spent / n;
+	return 0;
+}
+
+int net_calib_server_request(double *out)
+{
+	return per_page(0, 0, SMALL_N, out);
+}
+
+int net_calib_relay_request(double *out)
+{
+	return per_page(1, 0, SMALL_N, out);
+}
+
+static int per_kib(int link, double *out)
+{
+	double small, big;
+
+	if (per_page(link, 0, SMALL_N, &small) != 0 || per_page(link, BIG, BIG_N, &big) != 0)
+		return -1;
+	*out = (big - small) / (BIG / 1024.0);
+	if (*out < 1)
+		*out = 1;    /* lost in the noise of the difference */
+	return 0;
+}
+
+int net_calib_server_per_kib(double *out)
+{
+	return per_kib(0, out);
+}
+
+int net_calib_relay_per_kib(double *out)
+{
+	return per_kib(1, out);
+}

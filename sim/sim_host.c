@@ -1,0 +1,122 @@
+/* The kernel's work for TCP connections, and the other programs that share
+ * the machine's cores (docs/simulator.md, "The host").
+ *
+ * The crawler pays, on top of each call's `syscall`: `connection` for a
+ * connection's socket + connect + close, `send` for each request it sends
+ * (charged in sim_os.c's send), and `recv_per_kib` for the bytes it
+ * receives.  With machine.host_server and host_links (what
+ * `run --net both` sets, because the real run's origin server and link
+ * emulators are processes on the same cores), those programs are threads
+ * of processes of their own here, given the CPU their side of each page
+ * costs from the same cost table:
+ *
+ *   the server, per page:  server_request + server_per_kib per KiB
+ *   its link, per page:    relay_request + relay_per_kib per KiB
+ *
+ * each measured by `asynclab calibrate` on the real server and link
+ * (net/net_calib_host.c).
+ * Their work competes for the cores (the run queue), which slows a
+ * CPU-bound crawler down; and they are in the data's path: each is a
+ * first-come first-served queue of that work, and what the network
+ * delivers to a socket (its connect's success, its response) is held back
+ * until the link (and the server) have done their part for it -- the
+ * socket's gate.  The queues' times leave out the wait for a core (the
+ * threads above have it), a first-order model.  The model's CPU busy and
+ * context switches leave theirs out, as getrusage does. */
+#include <stdlib.h>
+
+#include "sim/sim_os.h"
+
+int sim_host_init(struct sim_os *s)
+{
+	const struct al_machine *m = &s->os.sc->machine;
+
+	if (!m->host_server && m->host_links <= 0)
+		return 0;
+	if (!(s->gates = calloc((size_t)s->nsocks, sizeof *s->gates)))
+		return -1;
+	if (m->host_server && !(s->server = sim_kernel_bg(&s->k, "origin server")))
+		return -1;
+	s->nlinks = 0;
+	for (int i = 0; i < m->host_links && i < (int)(sizeof s->links / sizeof s->links[0]); i++) {
+		if (!(s->links[i] = sim_kernel_bg(&s->k, "link emulator")))
+			return -1;
+		s->nlinks++;
+	}
+	return 0;
+}
+
+/* Work of ns queued at t on a program whose queue ends at *busy: when it
+ * is done. */
+static int64_t queue(int64_t *busy, int64_t t, int64_t ns)
+{
+	*busy = (*busy > t ? *busy : t) + ns;
+	return *busy;
+}
+
+/* The server sends a page the link then relays: when both are done.  The
+ * same work goes to their threads, to take its share of the cores. */
+static int64_t pass(struct sim_os *s, int64_t page, int64_t t, int64_t server_ns,
+		    int64_t link_ns)
+{
+	if (s->server) {
+		t = queue(&s->server_busy, t, server_ns);
+		sim_kernel_bg_work(&s->k, s->server, server_ns);
+	}
+	if (s->nlinks) {
+		int i = (int)((page < 0 ? 0 : page) % s->nlinks);
+		t = queue(&s->link_busy[i], t, link_ns);
+		sim_kernel_bg_work(&s->k, s->links[i], link_ns);
+	}
+	return t;
+}
+
+void sim_host_connect(struct sim_os *s, struct sim_sock *k, int64_t page)
+{
+	const struct al_costs *c = &s->os.sc->machine.costs;
+
+	struct sim_gate *g = sim_gate_of(s, k);
+
+	sim_kernel_charge(&s->k, c->connection_ns);
+	if (g)
+		*g = (struct sim_gate){.page = page};
+}
+
+int sim_host_gated(struct sim_os *s, struct sim_sock *k, int64_t now)
+{
+	const struct al_costs *c = &s->os.sc->machine.costs;
+
+	struct sim_gate *g = sim_gate_of(s, k);
+
+	if (!g)
+		return 0;
+	/* The response's first bytes: the page's whole work on the server
+	 * and the link is queued then, per page and per KiB -- a page passes
+	 * them in one piece, a first-order model of their streaming (the
+	 * per-page part, accept and connect, happens earlier for real, but
+	 * a FIFO holding it from the connects would hold every response
+	 * behind every connect). */
+	if (!g->body && k->flow && sim_net_readable(k->flow)) {
+		int64_t len = sim_net_response_len(k->flow);
+		int64_t t = pass(s, g->page, now,
+				 c->server_request_ns + len * c->server_ns_per_kib / 1024,
+				 c->relay_request_ns + len * c->relay_ns_per_kib / 1024);
+		g->body = 1;
+		if (t > g->at)
+			g->at = t;
+	}
+	return g->at > now;
+}
+
+void sim_host_recv(struct sim_os *s, struct sim_thread *th, int64_t bytes)
+{
+	const struct al_costs *c = &s->os.sc->machine.costs;
+
+	if (bytes <= 0)
+		return;
+	int64_t copy = bytes * c->recv_ns_per_kib / 1024;
+	if (th)
+		sim_kernel_owe(&s->k, th, copy);
+	else
+		sim_kernel_charge(&s->k, copy);
+}

@@ -1,0 +1,166 @@
+/* The kernel's TCP costs and the host's other programs in the simulator
+ * (sim/sim_host.c): what they add is derived here by formula from the cost
+ * table and checked against the runs, to the nanosecond. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "app/sim_run.h"
+#include "core/al_http.h"
+#include "core/al_scenario.h"
+
+#define US 1000LL
+#define MS (1000 * US)
+
+/* pages of size bytes, no CPU costs at all: what a test adds is all
+ * there is */
+static void fixed(struct al_scenario *sc, int64_t pages, int64_t size)
+{
+	al_scenario_default(sc);
+	memset(&sc->machine.costs, 0, sizeof sc->machine.costs);
+	sc->machine.costs.time_slice_ns = 4 * MS;
+	sc->workload.pages = pages;
+	sc->network.rtt_ns = 10 * MS;
+	sc->network.jitter = AL_DIST_FIXED_AT(0);
+	sc->network.bandwidth_bps = 1000000000;
+	sc->server.think = AL_DIST_FIXED_AT(2 * MS);
+	sc->server.page_size = AL_DIST_FIXED_AT(size);
+	sc->models[AL_MODEL_THREAD].workers = 4;
+	sc->models[AL_MODEL_THREAD].gil = false;
+}
+
+static void run(const struct al_scenario *sc, enum al_model m, struct al_report *r)
+{
+	char err[256];
+
+	assert_int_equal(sim_run_model(sc, m, r, err, sizeof err), 0);
+	assert_int_equal(r->pages_failed, 0);
+}
+
+/* One response's bytes on the wire: header and body. */
+static int64_t response(int64_t size)
+{
+	char head[256];
+
+	return al_http_header(head, sizeof head, size) + size;
+}
+
+/* The crawler pays `connection` per page, `send` per request and
+ * `recv_per_kib` per KiB it receives, on top of what it paid before,
+ * whatever the model. */
+static void test_connection_and_recv_charged(void **state)
+{
+	static const enum al_model models[] = {
+		AL_MODEL_SYNC, AL_MODEL_THREAD, AL_MODEL_CALLBACK, AL_MODEL_ASYNCIO,
+	};
+	struct al_scenario sc;
+	struct al_report a, b;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
+		fixed(&sc, 6, 3000);
+		run(&sc, models[i], &a);
+		sc.machine.costs.connection_ns = 70 * US;
+		sc.machine.costs.recv_ns_per_kib = 1024;        /* 1 ns a byte */
+		sc.machine.costs.send_ns = 9 * US;
+		run(&sc, models[i], &b);
+		int64_t want = 6 * (70 * US + 9 * US + response(3000));
+		if (b.cpu_busy_ns - a.cpu_busy_ns != want)
+			fail_msg("%s: CPU %lld more, want %lld", al_model_name(models[i]),
+				 (long long)(b.cpu_busy_ns - a.cpu_busy_ns), (long long)want);
+	}
+}
+
+/* The origin server and a link on the cores: the model's CPU and switches
+ * stay its own, and one page waits for both programs' work on it. */
+static void test_host_programs_hold_the_response(void **state)
+{
+	struct al_scenario sc;
+	struct al_report a, b;
+
+	(void)state;
+	fixed(&sc, 1, 1000);
+	run(&sc, AL_MODEL_SYNC, &a);
+	sc.machine.host_server = true;
+	sc.machine.host_links = 1;
+	sc.machine.costs.server_request_ns = 100 * US;
+	sc.machine.costs.relay_request_ns = 200 * US;
+	sc.machine.costs.server_ns_per_kib = 1024;       /* 1 ns a byte */
+	sc.machine.costs.relay_ns_per_kib = 2048;        /* 2 ns a byte */
+	run(&sc, AL_MODEL_SYNC, &b);
+	assert_int_equal(b.cpu_busy_ns, a.cpu_busy_ns);
+	assert_int_equal(b.context_switches, a.context_switches);
+	assert_int_equal(b.elapsed_ns - a.elapsed_ns, 300 * US + 3 * response(1000));
+	assert_int_equal(b.checksum, a.checksum);
+}
+
+/* Pages queue at the link: the second of two pages arriving at once waits
+ * for the link's work on the first too. */
+static void test_link_is_a_queue(void **state)
+{
+	struct al_scenario sc;
+	struct al_report a, b;
+
+	(void)state;
+	fixed(&sc, 2, 1000);
+	sc.network.bandwidth_bps = 1000000000000;        /* both arrive at once */
+	run(&sc, AL_MODEL_ASYNCIO, &a);
+	sc.machine.host_links = 1;
+	sc.machine.costs.relay_request_ns = 300 * US;
+	run(&sc, AL_MODEL_ASYNCIO, &b);
+	assert_int_equal(b.elapsed_ns - a.elapsed_ns, 2 * 300 * US);
+	/* two links share the pages, but on one core they take turns */
+	sc.machine.host_links = 2;
+	run(&sc, AL_MODEL_ASYNCIO, &b);
+	assert_int_equal(b.elapsed_ns - a.elapsed_ns, 2 * 300 * US);
+	/* on two cores each page waits for its own link only */
+	sc.machine.cores = 2;
+	run(&sc, AL_MODEL_ASYNCIO, &b);
+	sc.machine.host_links = 0;
+	run(&sc, AL_MODEL_ASYNCIO, &a);
+	assert_int_equal(b.elapsed_ns - a.elapsed_ns, 300 * US);
+}
+
+/* With the server and links the run is still a function of its scenario. */
+static void test_same_twice(void **state)
+{
+	struct al_scenario sc;
+	struct al_report a, b;
+
+	(void)state;
+	al_scenario_default(&sc);
+	sc.workload.pages = 50;
+	sc.machine.cores = 2;
+	sc.machine.host_server = true;
+	sc.machine.host_links = 2;
+	sc.machine.costs.connection_ns = 20 * US;
+	sc.machine.costs.recv_ns_per_kib = 400;
+	sc.machine.costs.send_ns = 30 * US;
+	sc.machine.costs.server_request_ns = 40 * US;
+	sc.machine.costs.relay_request_ns = 170 * US;
+	sc.machine.costs.server_ns_per_kib = 1100;
+	sc.machine.costs.relay_ns_per_kib = 5000;
+	for (int m = 0; m < AL_MODEL_COUNT; m++) {
+		if (m == AL_MODEL_NONBLOCKING)
+			continue;    /* spins through 50 pages of 300 ms: slow, same path */
+		run(&sc, (enum al_model)m, &a);
+		run(&sc, (enum al_model)m, &b);
+		assert_memory_equal(&a, &b, sizeof a);
+		assert_true(a.trace_hash != 0);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_connection_and_recv_charged),
+		cmocka_unit_test(test_host_programs_hold_the_response),
+		cmocka_unit_test(test_link_is_a_queue),
+		cmocka_unit_test(test_same_twice),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
