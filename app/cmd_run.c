@@ -180,8 +180,12 @@ static int host_scenario(const struct al_scenario *sc, bool target, struct al_sc
 	m.address_space = sc->machine.address_space;
 	out->machine = m;
 	out->models[AL_MODEL_THREAD].gil = false;
-	if (!target)
+	if (!target) {
 		out->network.handshake = false;
+		/* the link emulator streams and stalls as the fluid model
+		 * does (docs/link.md): compare like with like */
+		out->network.tcp = AL_TCP_FLUID;
+	}
 	if (r == 1)
 		snprintf(note, notelen, "sim: this host's calibrated profile, %s", m.profile_file);
 	else
