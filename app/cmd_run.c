@@ -193,8 +193,12 @@ static int host_scenario(const struct al_scenario *sc, bool target, struct al_sc
 	m.memory = sc->machine.memory;
 	out->machine = m;
 	out->models[AL_MODEL_THREAD].gil = false;
-	if (!target)
+	if (!target) {
 		out->network.handshake = false;
+		/* the link emulator streams and stalls as the fluid model
+		 * does (docs/link.md): compare like with like */
+		out->network.tcp = AL_TCP_FLUID;
+	}
 	if (r == 1)
 		snprintf(note, notelen, "sim: this host's calibrated profile, %s", m.profile_file);
 	else
@@ -312,8 +316,10 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 		rs.path = rn.path;
 		/* through the kernel-TCP path connect costs its round trip, as in
 		 * the simulator; only the relay's loopback connect is instant */
-		if (net == AL_CLI_NET_BOTH && strcmp(rn.path, "kernel-tcp") == 0)
+		if (net == AL_CLI_NET_BOTH && strcmp(rn.path, "kernel-tcp") == 0) {
 			sim_sc.network.handshake = sc.network.handshake;
+			sim_sc.network.tcp = sc.network.tcp;
+		}
 		/* the origin server and the links run on this machine's cores:
 		 * the simulation has them compete for its cores too */
 		if (net == AL_CLI_NET_BOTH) {
