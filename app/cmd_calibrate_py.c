@@ -90,11 +90,14 @@ static void head(FILE *f, const char *path, const struct net_calib_py *p)
 	fprintf(f, "# A scenario uses it with\n#   machine: {profile: %s}\n"
 		"# (its gil_interval turns the GIL on, as the python profile does).\n"
 		"# The pool of %d took %.1f ms up and down, the pool of 1 %.1f ms:\n"
-		"# process_create is the difference per worker, pool_startup the rest.\n"
+		"# process_create is the difference per worker, pool_startup the rest;\n"
+		"# ThreadPoolExecutor's of %d and 1, %.1f ms and %.1f ms, give\n"
+		"# thread_create and thread_pool_startup the same way.\n"
 		"# gil_interval is the measured hand-off; sys.getswitchinterval() "
 		"is %.1f ms.\n# The costs marked \"python default\" were not "
 		"measured (docs/costs.md).\n", shown, p->pool_n, p->pooln_ns / 1e6,
-		p->pool1_ns / 1e6, p->switchinterval_ns / 1e6);
+		p->pool1_ns / 1e6, p->pool_n, p->tpooln_ns / 1e6, p->tpool1_ns / 1e6,
+		p->switchinterval_ns / 1e6);
 }
 
 int al_calibrate_py_write(const char *path, const struct net_calib_py *p,
@@ -158,9 +161,11 @@ static void print_table(const struct net_calib_py *p, const struct al_machine *m
 	al_table_print(&t, stdout, 2, bold);
 	al_fmt_duration(a, sizeof a, (int64_t)p->pool1_ns);
 	al_fmt_duration(b, sizeof b, (int64_t)p->pooln_ns);
-	printf("\n  pool of 1 up and down %s, pool of %d %s; "
-	       "sys.getswitchinterval() %.1f ms\n", a, p->pool_n, b,
-	       p->switchinterval_ns / 1e6);
+	printf("\n  process pool of 1 up and down %s, of %d %s; ", a, p->pool_n, b);
+	al_fmt_duration(a, sizeof a, (int64_t)p->tpool1_ns);
+	al_fmt_duration(b, sizeof b, (int64_t)p->tpooln_ns);
+	printf("thread pool of 1 %s, of %d %s;\n  sys.getswitchinterval() %.1f ms\n",
+	       a, p->pool_n, b, p->switchinterval_ns / 1e6);
 }
 
 int al_cmd_calibrate_py(const struct al_cli *cli, bool bold)

@@ -23,6 +23,7 @@ static const struct al_costs costs_c = {
 	.thread_create_ns = 10700,
 	.process_create_ns = 105 * US,
 	.pool_startup_ns = 0,
+	.thread_pool_startup_ns = 0,
 	.thread_memory = 30 * KIB,
 	.thread_stack = 8 * MIB,
 	.process_memory = 100 * KIB,

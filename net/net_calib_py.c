@@ -36,6 +36,8 @@ static const struct {
 	[NET_CALIB_PY_THREAD_CREATE] = {"thread_create", COST(thread_create_ns), 0},
 	[NET_CALIB_PY_PROCESS_CREATE] = {"process_create", COST(process_create_ns), 0},
 	[NET_CALIB_PY_POOL_STARTUP] = {"pool_startup", COST(pool_startup_ns), 0},
+	[NET_CALIB_PY_THREAD_POOL_STARTUP] = {"thread_pool_startup",
+					      COST(thread_pool_startup_ns), 0},
 	[NET_CALIB_PY_THREAD_MEMORY] = {"thread_memory", COST(thread_memory), 1},
 	[NET_CALIB_PY_PROCESS_MEMORY] = {"process_memory", COST(process_memory), 1},
 	[NET_CALIB_PY_COROUTINE_RESUME] = {"coroutine_resume", COST(coroutine_resume_ns), 0},
@@ -251,7 +253,6 @@ static const struct {
 	enum net_calib_py_fig fig;
 } simple[] = {
 	{"syscall", NET_CALIB_PY_SYSCALL},
-	{"thread_create", NET_CALIB_PY_THREAD_CREATE},
 	{"thread_memory", NET_CALIB_PY_THREAD_MEMORY},
 	{"resume", NET_CALIB_PY_COROUTINE_RESUME},
 	{"callback", NET_CALIB_PY_CALLBACK},
@@ -275,12 +276,47 @@ static int version(struct net_calib_py *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* A pool of 1 and a pool of N, each in a fresh interpreter, in turn so
+ * that a noisy minute spoils both alike; T(n) = startup + n * per_worker
+ * fitted through the two medians.  mem: the median of the probe's second
+ * figure (the workers' PSS), when not NULL. */
+static int fit(struct net_calib_py *c, const char *probe, double *t1, double *tn,
+	       enum net_calib_py_fig startup, enum net_calib_py_fig per,
+	       double *mem, char *err, size_t errlen)
+{
+	double a1[NET_CALIB_MAX_REPS], an[NET_CALIB_MAX_REPS];
+	double b1[NET_CALIB_MAX_REPS], bn[NET_CALIB_MAX_REPS];
+	char out[OUT_MAX], sn[16];
+	double x;
+
+	for (int r = 0; r < c->reps; r++) {
+		for (int k = 0; k < 2; k++) {
+			const char *const args[] = {probe, "1", sn, NULL};
+
+			snprintf(sn, sizeof sn, "%d", k ? c->pool_n : 1);
+			if (run_python(c->python, args, out, err, errlen) < 0 ||
+			    parse_lines(probe, out, 1, k ? &an[r] : &a1[r],
+					k ? &bn[r] : &b1[r], NULL, err, errlen) < 0)
+				return -1;
+		}
+	}
+	*t1 = net_calib_median(a1, c->reps);
+	*tn = net_calib_median(an, c->reps);
+	if (mem)
+		*mem = net_calib_median(bn, c->reps);
+	x = (*tn - *t1) / (c->pool_n - 1);
+	if (x < 1)                   /* noise larger than the slope */
+		x = *tn / c->pool_n;
+	c->value[per] = x;
+	c->value[startup] = *t1 - x > 0 ? *t1 - x : 0;
+	return 0;
+}
+
 int net_calib_py_run(struct net_calib_py *c, int reps, char *err, size_t errlen)
 {
 	int64_t t0 = net_mono_ns();
-	double a[NET_CALIB_MAX_REPS], b[NET_CALIB_MAX_REPS];
-	double t1[NET_CALIB_MAX_REPS], tn[NET_CALIB_MAX_REPS], mem[NET_CALIB_MAX_REPS];
-	char out[OUT_MAX], sreps[16], sn[16];
+	double a[NET_CALIB_MAX_REPS];
+	char out[OUT_MAX], sreps[16];
 
 	memset(c, 0, sizeof *c);
 	if (reps <= 0)
@@ -303,29 +339,12 @@ int net_calib_py_run(struct net_calib_py *c, int reps, char *err, size_t errlen)
 			return -1;
 		c->value[simple[i].fig] = net_calib_median(a, reps);
 	}
-	/* the pool: a fresh interpreter per repetition, pools of 1 and of N
-	 * in turn so that a noisy minute spoils both alike */
-	for (int r = 0; r < reps; r++) {
-		for (int k = 0; k < 2; k++) {
-			snprintf(sn, sizeof sn, "%d", k ? c->pool_n : 1);
-			const char *const args[] = {"pool", "1", sn, NULL};
-
-			if (run_python(c->python, args, out, err, errlen) < 0 ||
-			    parse_lines("pool", out, 1, k ? &tn[r] : &t1[r], k ? &mem[r] : &b[r],
-					NULL, err, errlen) < 0)
-				return -1;
-		}
-	}
-	c->pool1_ns = net_calib_median(t1, reps);
-	c->pooln_ns = net_calib_median(tn, reps);
-	c->value[NET_CALIB_PY_PROCESS_MEMORY] = net_calib_median(mem, reps);
-	/* T(n) = startup + n * per_worker, fitted through n = 1 and n = N */
-	c->value[NET_CALIB_PY_PROCESS_CREATE] = (c->pooln_ns - c->pool1_ns) / (c->pool_n - 1);
-	if (c->value[NET_CALIB_PY_PROCESS_CREATE] < 1)
-		c->value[NET_CALIB_PY_PROCESS_CREATE] = c->pooln_ns / c->pool_n;
-	c->value[NET_CALIB_PY_POOL_STARTUP] = c->pool1_ns - c->value[NET_CALIB_PY_PROCESS_CREATE];
-	if (c->value[NET_CALIB_PY_POOL_STARTUP] < 0)
-		c->value[NET_CALIB_PY_POOL_STARTUP] = 0;
+	if (fit(c, "pool", &c->pool1_ns, &c->pooln_ns, NET_CALIB_PY_POOL_STARTUP,
+		NET_CALIB_PY_PROCESS_CREATE, &c->value[NET_CALIB_PY_PROCESS_MEMORY],
+		err, errlen) < 0 ||
+	    fit(c, "tpool", &c->tpool1_ns, &c->tpooln_ns, NET_CALIB_PY_THREAD_POOL_STARTUP,
+		NET_CALIB_PY_THREAD_CREATE, NULL, err, errlen) < 0)
+		return -1;
 	c->elapsed_ns = net_mono_ns() - t0;
 	return 0;
 }
@@ -334,7 +353,8 @@ void net_calib_py_costs(const struct net_calib_py *c, struct al_costs *costs)
 {
 	for (int f = 0; f < NET_CALIB_PY_COUNT; f++) {
 		double x = c->value[f];
-		int64_t v, lo = f == NET_CALIB_PY_POOL_STARTUP ? 0 : 1;
+		int64_t v, lo = f == NET_CALIB_PY_POOL_STARTUP ||
+				f == NET_CALIB_PY_THREAD_POOL_STARTUP ? 0 : 1;
 
 		v = x < (double)lo ? lo : x > 1e15 ? (int64_t)1e15 : (int64_t)llround(x);
 		memcpy((char *)costs + figs[f].off, &v, sizeof(v));

@@ -10,7 +10,9 @@
  * fresh interpreter each time, as the article's program does it once.
  * The pool's time is split into a fixed part and a part per worker by
  * timing pools of 1 and of N: the simulator charges pool_startup once and
- * process_create per worker (models/process.c). */
+ * process_create per worker (models/process.c).  The thread pool
+ * (ThreadPoolExecutor, as the article's thread_way) likewise gives
+ * thread_pool_startup and thread_create (models/thread.c). */
 #ifndef NET_CALIB_PY_H
 #define NET_CALIB_PY_H
 
@@ -24,6 +26,7 @@ enum net_calib_py_fig {
 	NET_CALIB_PY_THREAD_CREATE,
 	NET_CALIB_PY_PROCESS_CREATE,
 	NET_CALIB_PY_POOL_STARTUP,
+	NET_CALIB_PY_THREAD_POOL_STARTUP,
 	NET_CALIB_PY_THREAD_MEMORY,
 	NET_CALIB_PY_PROCESS_MEMORY,
 	NET_CALIB_PY_COROUTINE_RESUME,
@@ -43,6 +46,7 @@ enum net_calib_py_fig {
 struct net_calib_py {
 	double value[NET_CALIB_PY_COUNT]; /* the median: ns, or bytes     */
 	double pool1_ns, pooln_ns;   /* medians: a pool of 1 and of N, whole */
+	double tpool1_ns, tpooln_ns; /* the same for ThreadPoolExecutor      */
 	double switchinterval_ns;    /* sys.getswitchinterval()              */
 	int pool_n;                  /* N                                    */
 	int reps;                    /* repetitions behind each median       */

@@ -51,7 +51,7 @@ if [ $? -eq 0 ] && [ -s "$T/py.yaml" ] && grep -q "wrote $T/py.yaml" "$T/out"; t
 else
 	ko "calibrate --python --out writes the profile"
 fi
-for k in syscall thread_create process_create pool_startup thread_memory \
+for k in syscall thread_create process_create pool_startup thread_pool_startup thread_memory \
 	 process_memory coroutine_resume callback select gil_interval parse_per_kib; do
 	grep -q "^  $k: [0-9].*# measured$" "$T/py.yaml" || ko "the profile's $k is not measured"
 	grep -Eq "^  $k  +[0-9]" "$T/out" || ko "the table has no row for $k"
