@@ -280,8 +280,8 @@ static int version(struct net_calib_py *c, char *err, size_t errlen)
  * that a noisy minute spoils both alike; T(n) = startup + n * per_worker
  * fitted through the two medians.  mem: the median of the probe's second
  * figure (the workers' PSS), when not NULL. */
-static int fit(struct net_calib_py *c, const char *probe, double *t1, double *tn,
-	       enum net_calib_py_fig startup, enum net_calib_py_fig per,
+static int fit(struct net_calib_py *c, const char *probe, int reps, double *t1,
+	       double *tn, enum net_calib_py_fig startup, enum net_calib_py_fig per,
 	       double *mem, char *err, size_t errlen)
 {
 	double a1[NET_CALIB_MAX_REPS], an[NET_CALIB_MAX_REPS];
@@ -289,7 +289,7 @@ static int fit(struct net_calib_py *c, const char *probe, double *t1, double *tn
 	char out[OUT_MAX], sn[16];
 	double x;
 
-	for (int r = 0; r < c->reps; r++) {
+	for (int r = 0; r < reps; r++) {
 		for (int k = 0; k < 2; k++) {
 			const char *const args[] = {probe, "1", sn, NULL};
 
@@ -300,10 +300,10 @@ static int fit(struct net_calib_py *c, const char *probe, double *t1, double *tn
 				return -1;
 		}
 	}
-	*t1 = net_calib_median(a1, c->reps);
-	*tn = net_calib_median(an, c->reps);
+	*t1 = net_calib_median(a1, reps);
+	*tn = net_calib_median(an, reps);
 	if (mem)
-		*mem = net_calib_median(bn, c->reps);
+		*mem = net_calib_median(bn, reps);
 	x = (*tn - *t1) / (c->pool_n - 1);
 	if (x < 1)                   /* noise larger than the slope */
 		x = *tn / c->pool_n;
@@ -339,11 +339,14 @@ int net_calib_py_run(struct net_calib_py *c, int reps, char *err, size_t errlen)
 			return -1;
 		c->value[simple[i].fig] = net_calib_median(a, reps);
 	}
-	if (fit(c, "pool", &c->pool1_ns, &c->pooln_ns, NET_CALIB_PY_POOL_STARTUP,
+	/* a thread pool takes milliseconds, and a few more of them make
+	 * its slope, a fraction of one, come out of the noise */
+	if (fit(c, "pool", reps, &c->pool1_ns, &c->pooln_ns, NET_CALIB_PY_POOL_STARTUP,
 		NET_CALIB_PY_PROCESS_CREATE, &c->value[NET_CALIB_PY_PROCESS_MEMORY],
 		err, errlen) < 0 ||
-	    fit(c, "tpool", &c->tpool1_ns, &c->tpooln_ns, NET_CALIB_PY_THREAD_POOL_STARTUP,
-		NET_CALIB_PY_THREAD_CREATE, NULL, err, errlen) < 0)
+	    fit(c, "tpool", NET_CALIB_MAX_REPS, &c->tpool1_ns, &c->tpooln_ns,
+		NET_CALIB_PY_THREAD_POOL_STARTUP, NET_CALIB_PY_THREAD_CREATE, NULL,
+		err, errlen) < 0)
 		return -1;
 	c->elapsed_ns = net_mono_ns() - t0;
 	return 0;

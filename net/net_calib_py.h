@@ -67,7 +67,8 @@ int net_calib_py_is_size(enum net_calib_py_fig f);
 const char *net_calib_py_python(void);
 
 /* Every figure `reps` times (0: NET_CALIB_REPS's 5, at most 15) and its
- * median, with the interpreter net_calib_py_python() names.  All or
+ * median (the thread pools, cheap and noisy, 15 times), with the
+ * interpreter net_calib_py_python() names.  All or
  * nothing: returns 0, or -1 with a one-line reason in err (the interpreter
  * cannot be run, a probe failed or printed nonsense, or took longer than
  * two minutes; the probe's last line of stderr is quoted). */
