@@ -131,14 +131,12 @@ static int drain(int ofd, int efd, char *out, char *errbuf, int64_t deadline)
 				out[on += (size_t)n] = '\0';
 			} else {
 				if (en + (size_t)n >= ERR_MAX) {  /* keep the tail */
-					size_t keep = ERR_MAX / 2;
+					size_t keep = ERR_MAX - 1 - (size_t)n;
 					memmove(errbuf, errbuf + en - keep, keep);
 					en = keep;
 				}
-				if (en + (size_t)n < ERR_MAX) {
-					memcpy(errbuf + en, tmp, (size_t)n);
-					errbuf[en += (size_t)n] = '\0';
-				}
+				memcpy(errbuf + en, tmp, (size_t)n);
+				errbuf[en += (size_t)n] = '\0';
 			}
 		}
 	}
