@@ -135,7 +135,7 @@ static const char usage_calibrate[] =
 	"recv, a selector step, a thread's start + join and its memory, the GIL's\n"
 	"hand-off, response += chunk per KiB, and the article's process pool of\n"
 	"1 and of 10 up and down (pool_startup, process_create, process_memory),\n"
-	"over the python profile's defaults.  Takes 5 to 30 seconds.\n"
+	"over the python profile's defaults.  Takes 10 seconds to a minute.\n"
 	"\n"
 	"options:\n"
 	"  --python             measure CPython (python3) into a python profile;\n"
