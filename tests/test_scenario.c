@@ -514,7 +514,7 @@ static void test_profiles(void **state)
 	assert_true(c.thread_pool_startup_ns == 0 && p.thread_pool_startup_ns == 1500000);
 	assert_true(c.coroutine_memory == 256 && p.coroutine_memory == 2048);
 	assert_true(c.select_ns == 1000 && p.select_ns == 12000);
-	assert_true(c.parse_ns_per_kib == 300 && p.parse_ns_per_kib == 145);
+	assert_true(c.parse_ns_per_kib == 300 && p.parse_ns_per_kib == 100);
 	assert_true(c.gil_interval_ns == 0);
 	assert_true(c.thread_stack == 8 << 20 && p.thread_stack == 8 << 20);
 
