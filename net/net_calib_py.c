@@ -75,6 +75,7 @@ const char *net_calib_py_python(void)
 	return "python3";
 }
 
+__attribute__((format(printf, 3, 4)))
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
