@@ -507,11 +507,11 @@ static void test_profiles(void **state)
 	al_costs_profile(&c, AL_PROFILE_C);
 	al_costs_profile(&p, AL_PROFILE_PYTHON);
 	assert_true(c.syscall_ns == 91 && p.syscall_ns == 2600);
-	assert_true(c.thread_create_ns == 10700 && p.thread_create_ns == 220000);
+	assert_true(c.thread_create_ns == 10700 && p.thread_create_ns == 720000);
 	assert_true(c.process_create_ns == 105000 &&
 		    p.process_create_ns == 13300000);
 	assert_true(c.pool_startup_ns == 0 && p.pool_startup_ns == 29000000);
-	assert_true(c.thread_pool_startup_ns == 0 && p.thread_pool_startup_ns == 1500000);
+	assert_true(c.thread_pool_startup_ns == 0 && p.thread_pool_startup_ns == 1100000);
 	assert_true(c.coroutine_memory == 256 && p.coroutine_memory == 2048);
 	assert_true(c.select_ns == 1000 && p.select_ns == 12000);
 	assert_true(c.parse_ns_per_kib == 300 && p.parse_ns_per_kib == 100);
