@@ -39,7 +39,7 @@ static const struct cli_cmd cmds[] = {
 enum opt_id {
 	OPT_MODELS, OPT_NET, OPT_TARGET, OPT_SEED, OPT_JSON, OPT_TRACE,
 	OPT_PNG, OPT_SIZE, OPT_SAVE, OPT_VIEW, OPT_NO_TRACE, OPT_PORT,
-	OPT_OUT, OPT_GHZ, OPT_SHOT, OPT_PATH
+	OPT_OUT, OPT_GHZ, OPT_SHOT, OPT_PATH, OPT_PYTHON
 };
 
 struct cli_opt {
@@ -65,6 +65,7 @@ static const struct cli_opt opts[] = {
 	{"no-trace", NULL, OPT_NO_TRACE, CMD(RUN)},
 	{"port", "P", OPT_PORT, CMD(SERVE)},
 	{"out", "FILE", OPT_OUT, CMD(CALIBRATE)},
+	{"python", NULL, OPT_PYTHON, CMD(CALIBRATE)},
 	{"ghz", "F", OPT_GHZ, CMD(TIMEVIEW)},
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
@@ -336,6 +337,7 @@ static void set_flag(struct al_cli *cli, enum opt_id id)
 	case OPT_JSON: cli->json = true; break;
 	case OPT_VIEW: cli->view = true; break;
 	case OPT_NO_TRACE: cli->no_trace = true; break;
+	case OPT_PYTHON: cli->python = true; break;
 	default: break;
 	}
 }

@@ -58,6 +58,7 @@ struct al_cli {
 	bool port_set;
 	int port;                    /* serve --port */
 	const char *out_path;        /* calibrate --out */
+	bool python;                 /* calibrate --python */
 	double ghz;                  /* timeview --ghz; AL_CLI_GHZ_DEFAULT */
 };
 

@@ -187,6 +187,8 @@ int al_cmd_calibrate(const struct al_cli *cli, bool bold)
 	struct net_calib c;
 	struct al_machine m;
 
+	if (cli->python)
+		return al_cmd_calibrate_py(cli, bold);
 	if (path == NULL && (path = al_profile_default_path(buf, sizeof(buf)))
 	    == NULL) {
 		if (errno == ENAMETOOLONG)

@@ -8,6 +8,7 @@
 #include "app/cli.h"
 #include "core/al_scenario.h"
 #include "net/net_calib.h"
+#include "net/net_calib_py.h"
 
 /* Runs cli (cmd AL_CLI_CALIBRATE): checks that the profile can be written
  * (--out FILE, else al_profile_default_path(), whose directories it
@@ -30,5 +31,24 @@ void al_calibrate_machine(const struct net_calib *c, const char *path,
  * Returns 0, or -1 with errno and path untouched. */
 int al_calibrate_write(const char *path, const struct net_calib *c,
 		       const struct al_machine *m);
+
+/* `calibrate --python` (app/cmd_calibrate_py.c), which al_cmd_calibrate
+ * hands cli to: CPython's figures measured with python3, over the python
+ * profile's defaults, written to --out FILE, else to python.yaml in the
+ * directory of al_profile_default_path() (created).  Returns the exit
+ * status: 0 written; 1 nowhere to write, the write failed, python3 cannot
+ * be run or a probe failed (one line on stderr says which). */
+int al_cmd_calibrate_py(const struct al_cli *cli, bool bold);
+
+/* The machine of a python calibration: the default machine with the
+ * python costs, the measured figures over them, and this machine's cores,
+ * cpu, memory and fd limit; profile AL_PROFILE_FILE at path. */
+void al_calibrate_py_machine(const struct net_calib_py *p, const char *path,
+			     struct al_machine *m);
+
+/* Writes the python profile of p (m from al_calibrate_py_machine) to path
+ * atomically.  Returns 0, or -1 with errno and path untouched. */
+int al_calibrate_py_write(const char *path, const struct net_calib_py *p,
+			  const struct al_machine *m);
 
 #endif

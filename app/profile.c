@@ -229,10 +229,16 @@ static bool listed(const char *key, const char *const *list)
 void al_profile_format(FILE *out, const struct al_machine *m,
 		       const char *const *measured)
 {
+	al_profile_format_from(out, m, measured, AL_PROFILE_C);
+}
+
+void al_profile_format_from(FILE *out, const struct al_machine *m,
+			    const char *const *measured, enum al_profile base)
+{
 	char v[AL_FMT_LEN];
 	struct al_costs c;
 
-	al_costs_profile(&c, AL_PROFILE_C);
+	al_costs_profile(&c, base);
 	fprintf(out, "cores: %d\n", m->cores);
 	fprintf(out, "cpu: %s\n", exact(v, sizeof(v), AL_F_FREQUENCY, m->hz));
 	fprintf(out, "memory: %s\n", exact(v, sizeof(v), AL_F_SIZE, m->memory));
@@ -252,6 +258,7 @@ void al_profile_format(FILE *out, const struct al_machine *m,
 		if (listed(f->key, measured) || x == d)
 			fprintf(out, "%*s# %s", w < 34 ? 34 - w : 1, "",
 				listed(f->key, measured) ? "measured" :
+				base == AL_PROFILE_PYTHON ? "python default" :
 				"c default");
 		fputc('\n', out);
 	}

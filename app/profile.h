@@ -55,6 +55,10 @@ int al_profile_host(struct al_machine *m, char *err, size_t errlen);
  * one equal to the c profile's "# c default". */
 void al_profile_format(FILE *out, const struct al_machine *m,
 		       const char *const *measured);
+/* The same, a cost not in measured marked by the profile it equals:
+ * "# c default" or "# python default" (base: AL_PROFILE_C or _PYTHON). */
+void al_profile_format_from(FILE *out, const struct al_machine *m,
+			    const char *const *measured, enum al_profile base);
 
 /* Makes sure a profile can be written at path before anything is measured:
  * with mkdirs, creates its missing parent directories (mode 0700, as XDG

@@ -39,6 +39,7 @@ static const struct al_field costs_fields[] = {
 	COST_T("thread_create", thread_create_ns, 0),
 	COST_T("process_create", process_create_ns, 0),
 	COST_T("pool_startup", pool_startup_ns, 0),
+	COST_T("thread_pool_startup", thread_pool_startup_ns, 0),
 	COST_S("thread_memory", thread_memory),
 	COST_S("thread_stack", thread_stack),
 	COST_S("process_memory", process_memory),

@@ -183,7 +183,14 @@ int al_walk_profile(struct al_walk *w, const struct al_ynode *v,
 	for (int i = 0; i < AL_MODEL_COUNT; i++)
 		w->sc->models[i].gil = p == AL_PROFILE_PYTHON;
 	/* the file's figures, before machine's own keys override them */
-	return p == AL_PROFILE_FILE ? al_walk_profile_file(w, v, m) : 0;
+	if (p != AL_PROFILE_FILE)
+		return 0;
+	if (al_walk_profile_file(w, v, m) < 0)
+		return -1;
+	/* a file with a GIL switch interval is CPython's (calibrate --python) */
+	for (int i = 0; i < AL_MODEL_COUNT; i++)
+		w->sc->models[i].gil = m->costs.gil_interval_ns > 0;
+	return 0;
 }
 
 /* --- models ---------------------------------------------------------- */

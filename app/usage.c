@@ -13,7 +13,7 @@ static const char usage_all[] =
 	"  check SCENARIO       validate a scenario file and summarise it\n"
 	"  view SCENARIO|FILE   a run's timelines: a saved run, or a scenario simulated\n"
 	"  serve [SCENARIO]     the origin server alone (HTTP/1.0 on 127.0.0.1)\n"
-	"  calibrate            measure this machine's costs into a machine profile\n"
+	"  calibrate            measure this machine's (or CPython's) costs into a profile\n"
 	"  timeview             latencies as if one CPU cycle took one second\n"
 	"  help [COMMAND]       this help, or one command's\n"
 	"\n"
@@ -125,7 +125,7 @@ static const char usage_serve[] =
 	"  curl -i http://127.0.0.1:8080/3\n";
 
 static const char usage_calibrate[] =
-	"usage: asynclab calibrate [--out FILE]\n"
+	"usage: asynclab calibrate [--python] [--out FILE]\n"
 	"\n"
 	"Measures this machine's costs on real syscalls, threads and processes\n"
 	"(a syscall, thread and process switches and creation, memory per thread\n"
@@ -135,7 +135,17 @@ static const char usage_calibrate[] =
 	"writes a machine profile (YAML) that a scenario names with\n"
 	"machine: {profile: FILE}.  Takes about a second.\n"
 	"\n"
+	"With --python it measures CPython instead, with Debian's python3\n"
+	"($ASYNCLAB_PYTHON names another): a generator's send, a call, a futile\n"
+	"recv, a selector step, a thread's start + join and its memory, the GIL's\n"
+	"hand-off, response += chunk per KiB, and the article's process pool of\n"
+	"1 and of 10 up and down (pool_startup, process_create, process_memory),\n"
+	"over the python profile's defaults.  Takes 10 seconds to a minute.\n"
+	"\n"
 	"options:\n"
+	"  --python             measure CPython (python3) into a python profile;\n"
+	"                       its default place is python.yaml beside this\n"
+	"                       host's profile, which it leaves alone\n"
 	"  --out FILE           where to write the profile (its directory must\n"
 	"                       exist).  Default: $ASYNCLAB_PROFILE, else\n"
 	"                       $XDG_CONFIG_HOME/asynclab/machine.yaml, else\n"
@@ -144,11 +154,13 @@ static const char usage_calibrate[] =
 	"  -h, --help           print this help\n"
 	"\n"
 	"The file is replaced whole or not at all.  Exit status: 0 written, 1 it\n"
-	"cannot be written (or nothing could be measured), 2 bad arguments.\n"
+	"cannot be written (or nothing could be measured; with --python, python3\n"
+	"cannot be run or a probe failed), 2 bad arguments.\n"
 	"\n"
 	"examples:\n"
 	"  asynclab calibrate\n"
-	"  asynclab calibrate --out machine.yaml && asynclab check my-scenario.yaml\n";
+	"  asynclab calibrate --out machine.yaml && asynclab check my-scenario.yaml\n"
+	"  asynclab calibrate --python --out python.yaml\n";
 
 static const char usage_timeview[] =
 	"usage: asynclab timeview [--ghz F]\n"

@@ -37,6 +37,7 @@ struct al_costs {
 	int64_t thread_create_ns;    /* create + join                         */
 	int64_t process_create_ns;   /* fork + exit + wait                    */
 	int64_t pool_startup_ns;     /* a worker pool's fixed start-up cost    */
+	int64_t thread_pool_startup_ns; /* the same for a pool of threads      */
 	int64_t thread_memory;       /* resident bytes per thread              */
 	int64_t thread_stack;        /* virtual bytes reserved per thread      */
 	int64_t process_memory;      /* resident bytes per process             */

@@ -66,6 +66,13 @@ static int co_thread_main(struct al_task *t, void *arg)
 	f->workers = calloc((size_t)f->nworkers, sizeof *f->workers);
 	if (!f->ids || !f->tasks || !f->workers || f->pool.lock < 0)
 		goto out;
+	/* CPython's first ThreadPoolExecutor imports its module, makes its
+	 * queue and lock: paid once, before the first thread */
+	if (c->sc->machine.costs.thread_pool_startup_ns > 0) {
+		al_future_init(&f->joined, t->fut.loop);
+		os->ops->cpu(os, c->sc->machine.costs.thread_pool_startup_ns, &f->joined);
+		AL_AWAIT(t, &f->m, &f->joined);
+	}
 	for (f->i = 0; f->i < f->nworkers; f->i++) {
 		f->workers[f->i].pool = &f->pool;
 		f->ids[f->i] = os->ops->spawn(os, AL_SPAWN_THREAD, &f->tasks[f->i], co_worker,

@@ -34,6 +34,9 @@ need_bin xvfb-run xvfb
 # --target, and ab for the loopback throughput comparison
 need_file /usr/sbin/nginx nginx-light
 need_bin ab apache2-utils
+# calibrate --python and the CPython crawlers of make bench: Debian's own
+# interpreter, whatever else is first on the PATH
+need_file /usr/bin/python3 python3
 # the viewer's tests drive a real window under Xvfb and read it back
 need_bin xdotool xdotool
 need_bin xwd x11-apps

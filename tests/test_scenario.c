@@ -466,11 +466,13 @@ static void test_default(void **state)
 	assert_true(d.machine.hz == 2600000000);
 	assert_true(d.machine.memory == 24LL << 30);
 	assert_int_equal(d.machine.fd_limit, 20000);
-	assert_true(d.machine.costs.syscall_ns == 900);
-	assert_true(d.machine.costs.thread_memory == 94 * 1024);
-	assert_true(d.machine.costs.process_memory == 13000000);
+	assert_true(d.machine.costs.syscall_ns == 2600);
+	assert_true(d.machine.costs.thread_memory == 12 * 1024);
+	assert_true(d.machine.costs.process_memory == 2800 * 1024);
+	/* the seed keeps the article's pool, not this VM's CPython's */
+	assert_true(d.machine.costs.process_create_ns == 3900000);
 	assert_true(d.machine.costs.pool_startup_ns == 0);
-	assert_true(d.machine.costs.gil_interval_ns == 5 * MS);
+	assert_true(d.machine.costs.gil_interval_ns == 5100000);
 	assert_true(d.network.rtt_ns == 150 * MS);
 	assert_dist(&d.network.jitter, AL_DIST_FIXED, 0, 0);
 	assert_true(d.network.bandwidth_bps == 10000000);
@@ -507,13 +509,15 @@ static void test_profiles(void **state)
 	(void)state;
 	al_costs_profile(&c, AL_PROFILE_C);
 	al_costs_profile(&p, AL_PROFILE_PYTHON);
-	assert_true(c.syscall_ns == 91 && p.syscall_ns == 900);
-	assert_true(c.thread_create_ns == 10700 && p.thread_create_ns == 90000);
+	assert_true(c.syscall_ns == 91 && p.syscall_ns == 2600);
+	assert_true(c.thread_create_ns == 10700 && p.thread_create_ns == 720000);
 	assert_true(c.process_create_ns == 105000 &&
-		    p.process_create_ns == 3900000);
+		    p.process_create_ns == 13300000);
+	assert_true(c.pool_startup_ns == 0 && p.pool_startup_ns == 29000000);
+	assert_true(c.thread_pool_startup_ns == 0 && p.thread_pool_startup_ns == 1100000);
 	assert_true(c.coroutine_memory == 256 && p.coroutine_memory == 2048);
-	assert_true(c.select_ns == 1000 && p.select_ns == 3300);
-	assert_true(c.parse_ns_per_kib == 300 && p.parse_ns_per_kib == 3000);
+	assert_true(c.select_ns == 1000 && p.select_ns == 12000);
+	assert_true(c.parse_ns_per_kib == 300 && p.parse_ns_per_kib == 100);
 	assert_true(c.gil_interval_ns == 0);
 	assert_true(c.thread_stack == 8 << 20 && p.thread_stack == 8 << 20);
 
@@ -730,7 +734,7 @@ static const char default_summary[] =
 	"seed      42\n"
 	"machine   python profile, 1 core at 2.6 GHz, 24 GiB memory, "
 	"fd limit 20,000, 128 TiB address space\n"
-	"costs     python defaults\n"
+	"costs     python defaults except process_create 3.9 ms, pool_startup 0 ns\n"
 	"network   rtt 150 ms, jitter 0 ns, bandwidth 10 Mbit/s, loss 0 %, "
 	"rto 1 s\n"
 	"server    think 20 ms, page size 1256 B, backlog 128, no concurrency "

@@ -338,16 +338,16 @@ static SDL_Surface *draw(struct viz_scene *s, const struct viz_view *v, int w, i
 static void test_zoomed_switch_create_and_pick(void **state)
 {
 	static const struct expect thread_zoom[] = {
-		{AL_MODEL_THREAD, AL_LANE_THREAD, "worker #1", NULL, 50 * US, AL_ST_CREATE,
-		 "creating a python thread takes ~95 µs, from 6 µs"},
-		{AL_MODEL_THREAD, AL_LANE_THREAD, "worker #1", NULL, 500 * US, AL_ST_RUNNABLE,
+		{AL_MODEL_THREAD, AL_LANE_THREAD, "worker #1", NULL, 1500 * US, AL_ST_CREATE,
+		 "after the pool's 1.1 ms start-up, a python thread takes 725 µs to create"},
+		{AL_MODEL_THREAD, AL_LANE_THREAD, "worker #1", NULL, 5000 * US, AL_ST_RUNNABLE,
 		 "then it waits for the core while the main thread creates the others"},
-		{AL_MODEL_THREAD, AL_LANE_THREAD, "thread", NULL, 500 * US, AL_ST_RUNNING,
+		{AL_MODEL_THREAD, AL_LANE_THREAD, "thread", NULL, 5000 * US, AL_ST_RUNNING,
 		 "the main thread creates ten workers"},
 	};
 	static const struct expect switch_zoom = {
-		AL_MODEL_THREAD, AL_LANE_THREAD, "worker #1", NULL, 915400, AL_ST_SWITCH,
-		"at ~915 µs the core switches to worker #1 (0.9 µs, python thread switch)"};
+		AL_MODEL_THREAD, AL_LANE_THREAD, "worker #1", NULL, 8334200, AL_ST_SWITCH,
+		"at ~8.334 ms the core switches to worker #1 (0.9 µs, python thread switch)"};
 	struct viz_scene s;
 	struct viz_view v;
 	struct viz_frame f;
@@ -363,21 +363,21 @@ static void test_zoomed_switch_create_and_pick(void **state)
 	v.model = AL_MODEL_THREAD;
 	viz_view_fit(&v, &s, 1200, 800, 1);
 	v.t0 = 0;
-	v.t1 = 1200 * US;
+	v.t1 = 10000 * US;
 	img = draw(&s, &v, 1200, 800);
 	viz_frame_make(&f, &s, &v, 1200, 800, 1);
 	for (size_t i = 0; i < sizeof thread_zoom / sizeof thread_zoom[0]; i++)
 		check(&f, img, &thread_zoom[i]);
 	SDL_FreeSurface(img);
 
-	v.t0 = 914 * US;
-	v.t1 = 917 * US;
+	v.t0 = 8333 * US;
+	v.t1 = 8336 * US;
 	img = draw(&s, &v, 1200, 800);
 	viz_frame_make(&f, &s, &v, 1200, 800, 1);
 	check(&f, img, &switch_zoom);
 	/* the window's hit test finds that very span under the pointer */
 	viz_frame_lane_y(&f, 0, find_lane(f.sec[0].track, AL_LANE_THREAD, "worker #1", NULL), &y0, &y1);
-	assert_int_equal(viz_frame_pick(&f, viz_frame_time_x(&f, 915400), y0 + 1, &k), 1);
+	assert_int_equal(viz_frame_pick(&f, viz_frame_time_x(&f, 8334200), y0 + 1, &k), 1);
 	assert_int_equal(k.lane, find_lane(f.sec[0].track, AL_LANE_THREAD, "worker #1", NULL));
 	assert_true(k.span >= 0);
 	assert_int_equal(f.sec[0].track->spans[k.span].state, AL_ST_SWITCH);

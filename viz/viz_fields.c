@@ -34,6 +34,7 @@ static const struct viz_field dist[] = {
 static const struct viz_field costs[] = {
 	COST(syscall_ns), COST(thread_switch_ns), COST(process_switch_ns),
 	COST(thread_create_ns), COST(process_create_ns), COST(pool_startup_ns),
+	COST(thread_pool_startup_ns),
 	COST(thread_memory), COST(thread_stack), COST(process_memory),
 	COST(coroutine_memory), COST(socket_memory), COST(coroutine_resume_ns),
 	COST(callback_ns), COST(select_ns), COST(select_per_fd_ns), COST(time_slice_ns),
