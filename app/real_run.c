@@ -24,6 +24,7 @@
 #include "models/model.h"
 #include "net/net_clock.h"
 #include "net/net_link.h"
+#include "net/net_machine.h"
 #include "net/net_os.h"
 #include "net/net_server.h"
 #include "net/net_trace.h"
@@ -98,6 +99,17 @@ static void child_main(const struct child_job *job, int wfd, pid_t parent)
 	if (job->ns && net_ns_enter(job->ns, NET_NS_SERVER) != 0)
 		die(wfd, errno);
 	if (job->ns && net_ns_set_backlog(backlog) != 0)
+		errno = 0;
+	/* nothing of the parent's but the pipe: the namespaces' fds would keep
+	 * the crawler's namespace alive as long as the server */
+	if (wfd > 3)
+		close_range(3, (unsigned)wfd - 1, 0);
+	close_range((unsigned)wfd + 1, ~0U, 0);
+	/* the server and the relay's links share the model's cores, as the
+	 * simulation of --net both has them (machine.host_server, host_links);
+	 * the packet emulator is the network, not the machine, and is left
+	 * where the kernel puts it.  Best effort, as for the model */
+	if (net_machine_pin(real_machine_cores(job->sc)) < 0)
 		errno = 0;
 	/* every connection costs the server one fd and a link two: all the
 	 * machine allows, whatever the shell's soft limit */
