@@ -297,7 +297,14 @@ void al_scenario_summary(FILE *out, const struct al_scenario *sc)
 		m->cores == 1 ? "" : "s",
 		al_walk_fmt(a, sizeof(a), AL_F_FREQUENCY, m->hz),
 		al_walk_fmt(b, sizeof(b), AL_F_SIZE, m->memory), c);
-	fprintf(out, ", %s address space\n", al_walk_fmt(a, sizeof(a), AL_F_SIZE, m->address_space));
+	fprintf(out, ", %s address space", al_walk_fmt(a, sizeof(a), AL_F_SIZE, m->address_space));
+	/* the host's other programs on these cores (run --net both sets them) */
+	if (m->host_server)
+		fprintf(out, ", the origin server on its cores");
+	if (m->host_links)
+		fprintf(out, ", %d link process%s on its cores", m->host_links,
+			m->host_links == 1 ? "" : "es");
+	fputc('\n', out);
 	print_costs(out, m);
 
 	fprintf(out, "network   rtt %s, jitter ", dur(a, n->rtt_ns));
