@@ -76,14 +76,33 @@ int real_machine_begin(struct real_machine *rm, const struct al_scenario *sc)
 		? &host.costs : &sc->machine.costs;
 	rm->per_process = c->process_memory;
 	rm->per_thread = c->thread_memory;
-	if (real_machine_memory_limited(why, sizeof why))
-		net_cgroup_new(&rm->cg, why, sizeof why);
+	/* the probe made a cgroup, so the notes said nothing and the run is
+	 * meant to be limited: without its cgroup (a name clash, too many
+	 * cgroups, fds) the model would run unlimited and its result look
+	 * sound; it fails instead, with why.  A limit at or above this host's
+	 * memory cannot bind: the run goes on without one, as the notes
+	 * would say nothing of it either. */
+	if (real_machine_memory_limited(why, sizeof why) &&
+	    net_cgroup_new(&rm->cg, why, sizeof why) != 0) {
+		int e = errno ? errno : EIO;
+		int64_t host_mem = host_memory();
+
+		if (host_mem == 0 || sc->machine.memory < host_mem) {
+			rm->cg_error = e;
+			snprintf(rm->cg_why, sizeof rm->cg_why, "%s", why);
+		}
+	}
 	return 0;
 }
 
 int real_machine_enter(struct real_machine *rm, const struct al_scenario *sc, char *err,
 		       size_t errlen)
 {
+	if (rm->cg_error) {
+		snprintf(err, errlen, "machine.memory: cannot make the run's cgroup "
+			 "(%s): not run without its limit", rm->cg_why);
+		return rm->cg_error;
+	}
 	if (rm->cg.version && net_cgroup_enter(&rm->cg) != 0) {
 		int e = errno;
 		snprintf(err, errlen, "machine.memory: cannot enter %s: %s", rm->cg.dir,

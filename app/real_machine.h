@@ -18,6 +18,8 @@ struct real_machine {
 	int64_t base;                /* the cgroup's charge when armed */
 	int64_t per_process;         /* what a real process and thread cost: */
 	int64_t per_thread;          /* the host profile's figures */
+	int cg_error;                /* errno: the cgroup that should be, not made */
+	char cg_why[256];            /* and why, for real_machine_enter's message */
 };
 
 /* How many cores a real run of sc has: machine.cores, or this process's
@@ -34,11 +36,14 @@ int real_machine_memory_limited(char *why, size_t whylen);
 void real_machine_notes(const struct al_scenario *sc);
 
 /* In the parent, before the model's process is forked: makes its cgroup
- * (none if it cannot be made; the notes said so).  Always 0. */
+ * (none where no cgroup can be made: the notes said so).  Where the
+ * start-up probe made one but this run's cannot be made, and the limit
+ * could bind, the failure is kept for real_machine_enter: the model fails
+ * rather than run without the limit it was promised.  Always 0. */
 int real_machine_begin(struct real_machine *rm, const struct al_scenario *sc);
 
 /* In the model's process, first thing: into the cgroup, onto the cores.
- * 0, or an errno value with err set. */
+ * 0, or an errno value with err set (the cgroup begin could not make). */
 int real_machine_enter(struct real_machine *rm, const struct al_scenario *sc, char *err,
 		       size_t errlen);
 

@@ -10,6 +10,7 @@
  * 1 Gbit/s), so that its per-segment work (pacing, delay timers) is in the
  * figure but waiting is short. */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -23,12 +24,14 @@
 
 #include "core/al_http.h"
 #include "net/net_calib_int.h"
+#include "net/net_clock.h"
 #include "net/net_link.h"
 #include "net/net_server.h"
 
 #define SMALL_N 100          /* 0-byte pages per repetition */
 #define BIG_N 20             /* 64 KiB pages per repetition */
 #define BIG (64 * 1024)
+#define CTL_MS 5000          /* a child silent this long is stuck: no figure */
 
 struct child {
 	pid_t pid;
@@ -91,6 +94,38 @@ static void child_main(const struct al_scenario *sc, const struct sockaddr_in *u
 	_exit(0);   /* the server's and link's memory goes with the process */
 }
 
+/* Exactly len bytes from a child's control socket within CTL_MS: 0, or -1
+ * with errno (ETIMEDOUT; EPROTO when the child closed it).  A child stuck
+ * in its start-up or its loop must fail the figure, not hang calibrate. */
+static int ctl_read(int fd, void *buf, size_t len)
+{
+	int64_t end = net_mono_ns() + CTL_MS * 1000000LL;
+	size_t got = 0;
+
+	while (got < len) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int64_t left = (end - net_mono_ns()) / 1000000;
+		int r = left > 0 ? poll(&p, 1, (int)left) : 0;
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0)
+			errno = ETIMEDOUT;
+		if (r <= 0)
+			return -1;
+		ssize_t n = read(fd, (char *)buf + got, len - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0)
+			errno = EPROTO;
+		if (n <= 0)
+			return -1;
+		got += (size_t)n;
+	}
+	return 0;
+}
+
 static int child_start(const struct al_scenario *sc, const struct sockaddr_in *up,
 		       struct child *ch)
 {
@@ -110,12 +145,14 @@ static int child_start(const struct al_scenario *sc, const struct sockaddr_in *u
 	}
 	close(sv[1]);
 	ch->ctl = sv[0];
-	if (read(ch->ctl, &ch->port, sizeof ch->port) != (ssize_t)sizeof ch->port ||
-	    ch->port <= 0) {
+	if (ctl_read(ch->ctl, &ch->port, sizeof ch->port) != 0 || ch->port <= 0) {
+		int e = ch->port <= 0 && errno != ETIMEDOUT ? EPROTO : errno;
+
 		kill(ch->pid, SIGKILL);
-		waitpid(ch->pid, NULL, 0);
+		while (waitpid(ch->pid, NULL, 0) < 0 && errno == EINTR)
+			;
 		close(ch->ctl);
-		errno = EPROTO;
+		errno = e;
 		return -1;
 	}
 	return 0;
@@ -125,16 +162,18 @@ static int child_start(const struct al_scenario *sc, const struct sockaddr_in *u
 static int child_stop(struct child *ch, int64_t *spent)
 {
 	char b = 's';
-	int rc = 0;
+	int rc = 0, e = 0;
 
-	if (write(ch->ctl, &b, 1) != 1 ||
-	    read(ch->ctl, spent, sizeof *spent) != (ssize_t)sizeof *spent) {
+	if (write(ch->ctl, &b, 1) != 1 || ctl_read(ch->ctl, spent, sizeof *spent) != 0) {
 		rc = -1;
-		errno = EPROTO;
+		e = errno == ETIMEDOUT ? ETIMEDOUT : EPROTO;
 		kill(ch->pid, SIGKILL);
 	}
-	waitpid(ch->pid, NULL, 0);
+	while (waitpid(ch->pid, NULL, 0) < 0 && errno == EINTR)
+		;
 	close(ch->ctl);
+	if (rc)
+		errno = e;
 	return rc;
 }
 
@@ -156,15 +195,21 @@ static int64_t fetch(const struct sockaddr_in *a, int64_t page)
 	int n = al_http_request(req, sizeof req, "calib", page);
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
+	/* a server that stops answering fails the figure, as a child does */
+	struct timeval tv = {.tv_sec = CTL_MS / 1000};
+
 	if (fd < 0)
 		return -1;
-	if (n < 0 || connect(fd, (const struct sockaddr *)a, sizeof *a) != 0 ||
+	if (n < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0 ||
+	    connect(fd, (const struct sockaddr *)a, sizeof *a) != 0 ||
 	    send(fd, req, (size_t)n, MSG_NOSIGNAL) != n) {
 		close(fd);
 		return -1;
 	}
-	while ((r = recv(fd, buf, sizeof buf, 0)) > 0)
-		got += r;
+	while ((r = recv(fd, buf, sizeof buf, 0)) > 0 || (r < 0 && errno == EINTR))
+		got += r > 0 ? r : 0;
+	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		errno = ETIMEDOUT;
 	close(fd);
 	return r < 0 ? -1 : got;
 }
@@ -198,11 +243,15 @@ static int per_page(int link, int64_t size, int n, double *out)
 	for (int i = 0; i < n && rc == 0; i++)
 		if (fetch(&at, i + 1) < size)
 			rc = -1;
-	int e = errno;
-	if (link && child_stop(&lnk, &spent) != 0)
+	int e = rc ? errno : 0;
+	if (link && child_stop(&lnk, &spent) != 0) {
 		rc = -1;
-	if (child_stop(&srv, link ? &junk : &spent) != 0)
+		e = e ? e : errno;
+	}
+	if (child_stop(&srv, link ? &junk : &spent) != 0) {
 		rc = -1;
+		e = e ? e : errno;
+	}
 	if (rc != 0) {
 		errno = e ? e : EPROTO;
 		return -1;

@@ -176,6 +176,9 @@ static int run_python(const char *py, const char *const args[], char *out,
 		return fail(err, errlen, "fork: %s", strerror(e));
 	}
 	if (pid == 0) {
+		/* a group of its own: a pool's workers (ProcessPoolExecutor)
+		 * go with it when the timeout kills it */
+		setpgid(0, 0);
 		dup2(op[1], 1);
 		dup2(ep[1], 2);
 		signal(SIGPIPE, SIG_DFL);
@@ -187,6 +190,9 @@ static int run_python(const char *py, const char *const args[], char *out,
 		dprintf(2, "cannot run '%s': %s\n", py, strerror(errno));
 		_exit(127);
 	}
+	/* both sides set it, so the kill below finds the group whichever
+	 * runs first */
+	setpgid(pid, pid);
 	close(op[1]);
 	close(ep[1]);
 	rc = drain(op[0], ep[0], out, errbuf, net_mono_ns() + PROBE_TIMEOUT_NS);
@@ -194,7 +200,7 @@ static int run_python(const char *py, const char *const args[], char *out,
 		rc = errno;
 	close(op[0]);
 	close(ep[0]);
-	if (rc)
+	if (rc && kill(-pid, SIGKILL) < 0)
 		kill(pid, SIGKILL);
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;

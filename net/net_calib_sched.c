@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -28,6 +29,7 @@
                              * steps per CPU, a few % of 64 workers' */
 #define TOUCH 8192          /* a 4 KiB recv buffer and the frames around it */
 #define WAKE_N 100          /* wake-ups timed per repetition               */
+#define READY_MS 5000       /* a worker silent this long never will report */
 
 /* A byte across a pipe; read's 0 (the other end is gone) is EPIPE. */
 static int put1(int fd)
@@ -45,6 +47,30 @@ static int get1(int fd)
 	if (n == 0)
 		errno = EPIPE;
 	return n == 1 ? 0 : -1;
+}
+
+/* A forked worker's status byte: 0 when it reported ready ('x'), -1 when
+ * it reported a failure, exited without a word or stayed silent READY_MS.
+ * EOF alone is no bound: a worker that dies before writing leaves its
+ * siblings holding the pipe's write end, so the timeout is the backstop. */
+static int get_ready(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char c;
+	int r;
+
+	while ((r = poll(&p, 1, READY_MS)) < 0 && errno == EINTR)
+		;
+	if (r == 0)
+		errno = ETIMEDOUT;
+	if (r <= 0)
+		return -1;
+	ssize_t n;
+	while ((n = read(fd, &c, 1)) < 0 && errno == EINTR)
+		;
+	if (n == 0 || (n == 1 && c != 'x'))
+		errno = EPIPE;
+	return n == 1 && c == 'x' ? 0 : -1;
 }
 
 /* One write + read of a byte in one thread: the syscall work of one leg of
@@ -389,7 +415,8 @@ static int child_pss(pid_t pid, int64_t *bytes)
 
 /* The pool's parent inside cg: forks CG_CHILDREN workers that each touch
  * their stack, open a TCP socket and block; the growth of the cgroup's
- * charge over CG_CHILDREN goes up wfd.  Never returns. */
+ * charge over CG_CHILDREN goes up wfd, or -1 when a worker failed or went
+ * silent (get_ready).  Never returns. */
 static void cg_pool(const struct net_cgroup *cg, int wfd)
 {
 	int ready[2], release[2], n;
@@ -410,14 +437,19 @@ static void cg_pool(const struct net_cgroup *cg, int wfd)
 			close(release[1]);
 			touch_stack();
 			int s = socket(AF_INET, SOCK_STREAM, 0);
-			_exit(s < 0 || put1(ready[1]) < 0 || read(release[0], &c, 1) < 0);
+			char st = s < 0 ? 'f' : 'x';
+
+			/* a failure is said too: the parent must not wait
+			 * for a byte that never comes */
+			_exit(write(ready[1], &st, 1) != 1 || s < 0 ||
+			      read(release[0], &c, 1) < 0);
 		}
 	}
 	close(ready[1]);
 	close(release[0]);
 	int ok = n == CG_CHILDREN;
 	for (int i = 0; i < n && ok; i++)
-		ok = get1(ready[0]) == 0;
+		ok = get_ready(ready[0]) == 0;
 	int64_t after = net_cgroup_usage(cg);
 	if (ok && before >= 0 && after > before)
 		per = (double)(after - before) / CG_CHILDREN;
@@ -509,7 +541,7 @@ int net_calib_process_memory(double *out)
 	close(release[0]);
 	rc = n == MEM_CHILDREN ? 0 : -1;
 	for (int i = 0; i < n && rc == 0; i++)
-		if ((rc = get1(ready[0])) < 0)
+		if ((rc = get_ready(ready[0])) < 0)
 			e = errno;
 	for (int i = 0; i < n && rc == 0; i++) {
 		int64_t b = 0;

@@ -271,6 +271,25 @@ int net_ns_send_fds(int sock, const int *fds, int n)
 	return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -1;
 }
 
+/* Closes every fd a received message carried: the kernel installed them
+ * in this process already, and a message refused must not leak them. */
+static void close_passed(struct msghdr *msg)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+		    c->cmsg_len < CMSG_LEN(0))
+			continue;
+		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+		for (size_t i = 0; i < k; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+			close(fd);
+		}
+	}
+}
+
 int net_ns_recv_fds(int sock, int *fds, int n, char *text, size_t textlen)
 {
 	union {
@@ -302,6 +321,7 @@ int net_ns_recv_fds(int sock, int *fds, int n, char *text, size_t textlen)
 	int got = data[0] - '0';
 	if (r != 1 || !c || c->cmsg_type != SCM_RIGHTS || got < 1 || got > n ||
 	    c->cmsg_len != CMSG_LEN((size_t)got * sizeof(int))) {
+		close_passed(&msg);
 		errno = EPROTO;
 		return -1;
 	}

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
 #include <stdio.h>
@@ -44,9 +45,18 @@ static void test_fds_pass(void **state)
 	assert_int_equal(send(sv[0], "no tun here", 11, 0), 11);
 	assert_int_equal(net_ns_recv_fds(sv[1], got + 2, 2, text, sizeof text), 0);
 	assert_string_equal(text, "no tun here");
-	/* more fds than asked for is refused */
-	assert_int_equal(net_ns_send_fds(sv[0], p, 2), 0);
+	/* more fds than asked for is refused, and the ones that came are
+	 * closed: with every write end gone, the pipe reads EOF */
+	int q[2], w[2];
+
+	assert_int_equal(pipe2(q, O_NONBLOCK), 0);
+	w[0] = w[1] = q[1];
+	assert_int_equal(net_ns_send_fds(sv[0], w, 2), 0);
+	close(q[1]);
 	assert_int_equal(net_ns_recv_fds(sv[1], got + 2, 1, text, sizeof text), -1);
+	assert_int_equal(errno, EPROTO);
+	assert_int_equal(read(q[0], &c, 1), 0);
+	close(q[0]);
 	assert_int_equal(net_ns_send_fds(sv[0], p, 0), -1);
 	for (int i = 0; i < 2; i++) {
 		close(got[i]);
