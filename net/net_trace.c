@@ -17,6 +17,10 @@ struct rec {
 	uint32_t ordinal;
 	uint8_t kind;                /* enum al_tr_kind */
 	uint8_t code;                /* state, counter or lane kind */
+	uint8_t done;                /* written whole: a writer killed between
+	                                claiming and writing (a worker the
+	                                memory cgroup's OOM killer took)
+	                                leaves a record of zeros, skipped */
 };
 
 struct net_trace {
@@ -53,6 +57,11 @@ static struct rec *claim(struct net_trace *log)
 	return i < log->max ? &log->r[i] : NULL;
 }
 
+static void publish(struct rec *r)
+{
+	__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
+}
+
 uint32_t net_trace_lane(struct net_trace *log, int64_t t, enum al_lane_kind kind,
 			uint32_t parent, const char *label, uint32_t ordinal)
 {
@@ -63,6 +72,7 @@ uint32_t net_trace_lane(struct net_trace *log, int64_t t, enum al_lane_kind kind
 	uint32_t id = __atomic_add_fetch(&log->lanes, 1, __ATOMIC_RELAXED);
 	*r = (struct rec){.t = t, .label = label, .lane = id, .aux = parent,
 			  .ordinal = ordinal, .kind = AL_TR_LANE, .code = (uint8_t)kind};
+	publish(r);
 	return id;
 }
 
@@ -71,17 +81,21 @@ void net_trace_state(struct net_trace *log, int64_t t, uint32_t lane, enum al_st
 {
 	struct rec *r = log && lane ? claim(log) : NULL;
 
-	if (r)
+	if (r) {
 		*r = (struct rec){.t = t, .value = bytes, .lane = lane, .kind = AL_TR_STATE,
 				  .code = (uint8_t)st};
+		publish(r);
+	}
 }
 
 void net_trace_counter(struct net_trace *log, int64_t t, enum al_counter c, int64_t value)
 {
 	struct rec *r = log ? claim(log) : NULL;
 
-	if (r)
+	if (r) {
 		*r = (struct rec){.t = t, .value = value, .kind = AL_TR_COUNTER, .code = (uint8_t)c};
+		publish(r);
+	}
 }
 
 void net_trace_instant(struct net_trace *log, int64_t t, uint32_t lane, const char *what,
@@ -89,9 +103,11 @@ void net_trace_instant(struct net_trace *log, int64_t t, uint32_t lane, const ch
 {
 	struct rec *r = log && lane ? claim(log) : NULL;
 
-	if (r)
+	if (r) {
 		*r = (struct rec){.t = t, .value = value, .label = what, .lane = lane,
 				  .kind = AL_TR_INSTANT};
+		publish(r);
+	}
 }
 
 size_t net_trace_count(const struct net_trace *log, int *dropped)
@@ -133,6 +149,8 @@ int net_trace_replay(const struct net_trace *log, struct al_trace *tr)
 		qsort_r(order, n, sizeof *order, by_time, (void *)(uintptr_t)log->r);
 	for (size_t k = 0; k < n; k++) {
 		const struct rec *r = &log->r[order[k]];
+		if (!__atomic_load_n(&r->done, __ATOMIC_ACQUIRE))
+			continue;
 		switch (r->kind) {
 		case AL_TR_LANE:
 			map[r->lane] = al_trace_lane(tr, r->t, (enum al_lane_kind)r->code,
