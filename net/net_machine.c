@@ -58,12 +58,8 @@ static struct {
 	int64_t base, limit, per[2], started[2], oom0;
 } budget;
 
-/* Writes text to dir/file.  0 or -1 with errno. */
-static int put(const char *dir, const char *file, const char *text)
+int net_machine_write(const char *path, const char *text)
 {
-	char path[PATH_MAX + 64];
-
-	snprintf(path, sizeof path, "%s/%s", dir, file);
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
@@ -76,6 +72,15 @@ static int put(const char *dir, const char *file, const char *text)
 		return -1;
 	}
 	return 0;
+}
+
+/* Writes text to dir/file.  0 or -1 with errno. */
+static int put(const char *dir, const char *file, const char *text)
+{
+	char path[PATH_MAX + 64];
+
+	snprintf(path, sizeof path, "%s/%s", dir, file);
+	return net_machine_write(path, text);
 }
 
 /* The number after key (or the file's first number when key is NULL) in

@@ -16,6 +16,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Writes text to a kernel file (/proc/sys, a cgroup's) in one write.
+ * 0, or -1 with errno (EIO: a short write). */
+int net_machine_write(const char *path, const char *text);
+
 /* How many CPUs this process may run on (its affinity mask), at least 1. */
 int net_machine_cpus(void);
 

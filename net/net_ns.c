@@ -18,19 +18,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	size_t n = strlen(text);
-	ssize_t w = write(fd, text, n);
-	int e = errno;
-	close(fd);
-	errno = e;
-	return w == (ssize_t)n ? 0 : -1;
-}
+#include "net/net_machine.h"
 
 /* A user namespace where this uid is root (and nothing else is mapped),
  * with a network namespace of its own. */
@@ -43,13 +31,13 @@ static int unshare_as_user(void)
 	if (unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0)
 		return -1;
 	snprintf(map, sizeof map, "0 %u 1\n", (unsigned)uid);
-	if (write_file("/proc/self/uid_map", map) != 0)
+	if (net_machine_write("/proc/self/uid_map", map) != 0)
 		return -1;
 	/* an unprivileged process may map its gid only once setgroups is off */
-	if (write_file("/proc/self/setgroups", "deny\n") != 0 && errno != ENOENT)
+	if (net_machine_write("/proc/self/setgroups", "deny\n") != 0 && errno != ENOENT)
 		return -1;
 	snprintf(map, sizeof map, "0 %u 1\n", (unsigned)gid);
-	return write_file("/proc/self/gid_map", map);
+	return net_machine_write("/proc/self/gid_map", map);
 }
 
 static int set_flags(int s, const char *name, short on)
@@ -199,9 +187,9 @@ int net_ns_set_backlog(int n)
 	char v[24];
 
 	snprintf(v, sizeof v, "%d\n", n);
-	if (write_file("/proc/sys/net/core/somaxconn", v) != 0)
+	if (net_machine_write("/proc/sys/net/core/somaxconn", v) != 0)
 		return -1;
-	return write_file("/proc/sys/net/ipv4/tcp_max_syn_backlog", v);
+	return net_machine_write("/proc/sys/net/ipv4/tcp_max_syn_backlog", v);
 }
 
 int net_ns_dev_drops(int64_t *tx, int64_t *rx)
