@@ -16,8 +16,8 @@
 #include "core/al_trace.h"
 #include "net/net_trace.h"
 
-#define KILLS 300
-#define ROOM (1u << 20)
+#define KILLS 200
+#define ROOM (1u << 22)
 
 /* A writer that only appends lanes (a record of zeros reads as a lane with
  * no label): until it is killed. */
@@ -37,8 +37,16 @@ static void test_killed_writers_leave_nothing_half_written(void **state)
 		assert_true(pid >= 0);
 		if (pid == 0)
 			writer(log);
-		/* kill it somewhere in its loop: 20-80 us in */
-		struct timespec ts = {0, 20000 + (k % 7) * 10000};
+		/* once it writes (a fork can take longer than the wait below on
+		 * a loaded machine: at most 2 s, none once the log is full), kill it somewhere in its loop */
+		int full = 0;
+		size_t before = net_trace_count(log, &full);
+		for (int w = 0; w < 20000 && !full && net_trace_count(log, &full) == before;
+		     w++) {
+			struct timespec tick = {0, 100000};
+			nanosleep(&tick, NULL);
+		}
+		struct timespec ts = {0, 1000 + (k % 7) * 3000};
 		nanosleep(&ts, NULL);
 		kill(pid, SIGKILL);
 		int st;
