@@ -14,6 +14,7 @@
 #include "app/profile.h"
 #include "app/table.h"
 #include "core/al_units.h"
+#include "core/al_write.h"
 
 #define PATH_LEN 4096
 
@@ -89,6 +90,36 @@ static void head(FILE *f, const char *path, const struct net_calib *c)
 				strerror(c->err[i]));
 }
 
+int al_calibrate_dest(const char *path, bool mkdirs)
+{
+	char real[PATH_LEN], why[PATH_LEN + 128];
+	int rc;
+
+	if (mkdirs && al_profile_prepare(path, true) < 0) {
+		fprintf(stderr, "asynclab calibrate: cannot write %s: %s\n", path,
+			strerror(errno));
+		return 1;
+	}
+	if ((rc = al_write_check(path, real, sizeof real, why, sizeof why)) != 0)
+		fprintf(stderr, "asynclab calibrate: cannot write %s\n", why);
+	return rc;
+}
+
+int al_calibrate_save(const char *path, const char *text, size_t len)
+{
+	char why[PATH_LEN + 128];
+	int rc;
+
+	if (!text) {
+		fprintf(stderr, "asynclab calibrate: cannot write %s: %s\n", path,
+			strerror(ENOMEM));
+		return 1;
+	}
+	if ((rc = al_write_text(NULL, path, text, len, why, sizeof why)) != 0)
+		fprintf(stderr, "asynclab calibrate: cannot write %s\n", why);
+	return rc;
+}
+
 int al_calibrate_write(const char *path, const struct net_calib *c,
 		       const struct al_machine *m)
 {
@@ -96,24 +127,22 @@ int al_calibrate_write(const char *path, const struct net_calib *c,
 	char *text = NULL;
 	size_t len = 0, n = 0;
 	FILE *f;
-	int rc, e;
+	int rc;
 
 	for (int i = 0; i < NET_CALIB_COUNT; i++)
 		if (c->measured & (1u << i))
 			measured[n++] = net_calib_key((enum net_calib_fig)i);
 	measured[n] = NULL;
 	if ((f = open_memstream(&text, &len)) == NULL)
-		return -1;
+		return al_calibrate_save(path, NULL, 0);
 	head(f, path, c);
 	al_profile_format(f, m, measured);
 	if (fclose(f) != 0) {
 		free(text);
-		return -1;
+		return al_calibrate_save(path, NULL, 0);
 	}
-	rc = al_profile_save(path, text, len);
-	e = errno;
+	rc = al_calibrate_save(path, text, len);
 	free(text);
-	errno = e;
 	return rc;
 }
 
@@ -200,11 +229,9 @@ int al_cmd_calibrate(const struct al_cli *cli, bool bold)
 				"or give --out FILE\n", AL_PROFILE_ENV);
 		return 1;
 	}
-	if (al_profile_prepare(path, cli->out_path == NULL) < 0) {
-		fprintf(stderr, "asynclab calibrate: cannot write '%s': %s\n",
-			path, strerror(errno));
-		return 1;
-	}
+	int rc = al_calibrate_dest(path, cli->out_path == NULL);
+	if (rc)
+		return rc;
 	printf("asynclab calibrate: measuring this machine's costs (%d "
 	       "figures, %d repetitions each)\n\n", NET_CALIB_COUNT,
 	       NET_CALIB_REPS);
@@ -222,11 +249,8 @@ int al_cmd_calibrate(const struct al_cli *cli, bool bold)
 				"(%s); the profile keeps the c default\n",
 				net_calib_key((enum net_calib_fig)i),
 				strerror(c.err[i]));
-	if (al_calibrate_write(path, &c, &m) < 0) {
-		fprintf(stderr, "asynclab calibrate: cannot write '%s': %s\n",
-			path, strerror(errno));
-		return 1;
-	}
+	if ((rc = al_calibrate_write(path, &c, &m)) != 0)
+		return rc;
 	printf("\nwrote %s (measured in %.1f s)\n", path,
 	       (double)c.elapsed_ns / 1e9);
 	return 0;

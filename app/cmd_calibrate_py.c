@@ -107,23 +107,21 @@ int al_calibrate_py_write(const char *path, const struct net_calib_py *p,
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f;
-	int rc, e;
+	int rc;
 
 	for (int i = 0; i < NET_CALIB_PY_COUNT; i++)
 		measured[i] = net_calib_py_key((enum net_calib_py_fig)i);
 	measured[NET_CALIB_PY_COUNT] = NULL;
 	if ((f = open_memstream(&text, &len)) == NULL)
-		return -1;
+		return al_calibrate_save(path, NULL, 0);
 	head(f, path, p);
 	al_profile_format_from(f, m, measured, AL_PROFILE_PYTHON);
 	if (fclose(f) != 0) {
 		free(text);
-		return -1;
+		return al_calibrate_save(path, NULL, 0);
 	}
-	rc = al_profile_save(path, text, len);
-	e = errno;
+	rc = al_calibrate_save(path, text, len);
 	free(text);
-	errno = e;
 	return rc;
 }
 
@@ -181,11 +179,9 @@ int al_cmd_calibrate_py(const struct al_cli *cli, bool bold)
 			"FILE\n", AL_PROFILE_ENV);
 		return 1;
 	}
-	if (al_profile_prepare(path, cli->out_path == NULL) < 0) {
-		fprintf(stderr, "asynclab calibrate: cannot write '%s': %s\n",
-			path, strerror(errno));
-		return 1;
-	}
+	int rc = al_calibrate_dest(path, cli->out_path == NULL);
+	if (rc)
+		return rc;
 	printf("asynclab calibrate: measuring CPython's costs with %s (%d "
 	       "figures, %d repetitions each)\n\n", net_calib_py_python(),
 	       NET_CALIB_PY_COUNT, NET_CALIB_REPS);
@@ -197,11 +193,8 @@ int al_cmd_calibrate_py(const struct al_cli *cli, bool bold)
 	}
 	al_calibrate_py_machine(&p, path, &m);
 	print_table(&p, &m, bold);
-	if (al_calibrate_py_write(path, &p, &m) < 0) {
-		fprintf(stderr, "asynclab calibrate: cannot write '%s': %s\n",
-			path, strerror(errno));
-		return 1;
-	}
+	if ((rc = al_calibrate_py_write(path, &p, &m)) != 0)
+		return rc;
 	printf("\nwrote %s (CPython %s, measured in %.1f s)\n", path, p.version,
 	       (double)p.elapsed_ns / 1e9);
 	return 0;

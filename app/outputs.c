@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "viz/viz_atomic.h"
+#include "core/al_write.h"
 #include "viz/viz_file.h"
 #include "viz/viz_perfetto.h"
 #include "viz/viz_png.h"
@@ -88,7 +88,7 @@ int al_outputs_check(const struct al_cli *cli)
 		if (d && i == 3 && snprintf(first, sizeof first, "%.*s1%s", (int)(d - out[i]),
 					    out[i], d + 2) < (int)sizeof first)
 			out[i] = first;
-		if (viz_atomic_check(out[i], real[i], sizeof real[i], why, sizeof why) != 0) {
+		if (al_write_check(out[i], real[i], sizeof real[i], why, sizeof why) != 0) {
 			fprintf(stderr, "asynclab: %s %s\n", opt[i], why);
 			return 2;
 		}
@@ -134,43 +134,44 @@ int al_outputs_check(const struct al_cli *cli)
 	return 0;
 }
 
+/* The files are written as one set (core/al_write.h): all of them, or,
+ * when one cannot be written, none -- never a --save of this run next to
+ * a --trace of the last. */
 int al_run_outputs(const struct al_cli *cli, const struct viz_run *runs, int nruns)
 {
+	struct al_write_set set = {0};
 	char err[512];
-	int status = 0;
+	int w = cli->size_set ? cli->width : PNG_W, h = cli->size_set ? cli->height : PNG_H;
+	const char *failed = NULL;
 
-	if (cli->save_path) {
-		if (viz_file_save(cli->save_path, runs, nruns, err, sizeof err) != 0) {
-			fprintf(stderr, "asynclab: --save %s\n", err);
-			status = 1;
-		} else {
-			fprintf(stderr, "asynclab: saved the run to %s (asynclab view %s)\n",
-				cli->save_path, cli->save_path);
-		}
+	if (cli->save_path && viz_file_save(&set, cli->save_path, runs, nruns, err, sizeof err))
+		failed = "--save";
+	else if (cli->trace_path &&
+		 viz_perfetto_save(&set, cli->trace_path, runs, nruns, err, sizeof err))
+		failed = "--trace";
+	/* run --models already chose what ran; view --models chooses among
+	 * what was saved */
+	else if (cli->png_path &&
+		 viz_png_write(&set, cli->png_path, runs, nruns, w, h, 0, err, sizeof err))
+		failed = "--png";
+	else if (al_write_commit(&set, err, sizeof err))
+		failed = "writing";
+	if (failed) {
+		al_write_abort(&set);
+		fprintf(stderr, "asynclab: %s %s\n", failed, err);
+		if (strcmp(failed, "writing") != 0 &&
+		    (cli->save_path != NULL) + (cli->trace_path != NULL) + (cli->png_path != NULL) > 1)
+			fprintf(stderr, "asynclab: none of the outputs written\n");
+		return 1;
 	}
-	if (cli->trace_path) {
-		if (viz_perfetto_save(cli->trace_path, runs, nruns, err, sizeof err) != 0) {
-			fprintf(stderr, "asynclab: --trace %s\n", err);
-			status = 1;
-		} else {
-			fprintf(stderr, "asynclab: wrote %s (open it in ui.perfetto.dev)\n",
-				cli->trace_path);
-		}
-	}
-	if (cli->png_path) {
-		int w = cli->size_set ? cli->width : PNG_W, h = cli->size_set ? cli->height : PNG_H;
-		/* run --models already chose what ran; view --models chooses
-		 * among what was saved */
-		if (viz_png_write(cli->png_path, runs, nruns, w, h, 0, err, sizeof err) != 0) {
-			fprintf(stderr, "asynclab: --png %s\n", err);
-			status = 1;
-		} else {
-			fprintf(stderr, "asynclab: drew %s (%dx%d)\n", cli->png_path, w, h);
-		}
-	}
-	if (cli->view && status == 0)
-		status = al_view_window(cli, runs, nruns);
-	return status;
+	if (cli->save_path)
+		fprintf(stderr, "asynclab: saved the run to %s (asynclab view %s)\n", cli->save_path,
+			cli->save_path);
+	if (cli->trace_path)
+		fprintf(stderr, "asynclab: wrote %s (open it in ui.perfetto.dev)\n", cli->trace_path);
+	if (cli->png_path)
+		fprintf(stderr, "asynclab: drew %s (%dx%d)\n", cli->png_path, w, h);
+	return cli->view ? al_view_window(cli, runs, nruns) : 0;
 }
 
 int al_view_window(const struct al_cli *cli, const struct viz_run *runs, int nruns)

@@ -64,12 +64,8 @@ void al_profile_format_from(FILE *out, const struct al_machine *m,
  * with mkdirs, creates its missing parent directories (mode 0700, as XDG
  * asks); then checks that the parent is a writable directory and path not
  * a directory.  Returns 0, or -1 with errno (ENOENT, ENOTDIR, EACCES,
- * EROFS, EISDIR, ...). */
+ * EROFS, EISDIR, ...).  What may be written there is al_write_check's to
+ * say (core/al_write.h), and the profile is written by al_write_text. */
 int al_profile_prepare(const char *path, bool mkdirs);
-
-/* Writes len bytes of text to path atomically: a temporary file next to
- * it, flushed to disk, renamed over path.  Returns 0, or -1 with errno,
- * leaving path as it was and no temporary file behind. */
-int al_profile_save(const char *path, const char *text, size_t len);
 
 #endif

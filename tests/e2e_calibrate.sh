@@ -123,24 +123,38 @@ expect "run: missing profile exits 2" 2 \
 	"^$T/sc/s\.yaml:2:12: machine\.profile: cannot open '$T/sc/machine\.yaml': No such file or directory" \
 	-- run "$T/sc/s.yaml" --models sync
 
-# Paths that cannot be written fail at once, and write nothing.
+# Paths that cannot be written fail at once, and write nothing; paths that
+# must not be written (a device, a FIFO, a directory) are bad input.
 expect "--out in a missing directory exits 1" 1 \
-	"cannot write '$T/nodir/m\.yaml': No such file or directory" \
+	"cannot write $T/nodir/m\.yaml: cannot create: No such file or directory" \
 	-- calibrate --out "$T/nodir/m.yaml"
 if [ -e "$T/nodir" ] || grep -q 'wrote' "$T/out"; then
 	ko "--out in a missing directory: nothing written"
 else
 	ok "--out in a missing directory: nothing written"
 fi
-expect "--out under a file exits 1" 1 "cannot write '$T/m\.yaml/x\.yaml': Not a directory" \
+expect "--out under a file exits 1" 1 "cannot write $T/m\.yaml/x\.yaml: .*Not a directory" \
 	-- calibrate --out "$T/m.yaml/x.yaml"
-expect "--out a directory exits 1" 1 "cannot write '$T/sc': Is a directory" \
+expect "--out a directory exits 2" 2 "cannot write $T/sc: a directory, not a file to write" \
 	-- calibrate --out "$T/sc"
 if [ "$(ls "$T/sc")" = "s.yaml" ]; then
 	ok "--out a directory: nothing written into it"
 else
 	ko "--out a directory: nothing written into it"
 fi
+mkfifo "$T/fifo"
+expect "--out a FIFO exits 2" 2 "cannot write $T/fifo: a FIFO, not a file to write" \
+	-- calibrate --out "$T/fifo"
+if [ -p "$T/fifo" ]; then ok "--out a FIFO: still a FIFO"; else ko "--out a FIFO: still a FIFO"; fi
+expect "--out a device exits 2" 2 "cannot write /dev/null: a character device" \
+	-- calibrate --out /dev/null
+if [ -c /dev/null ]; then ok "--out a device: still a device"; else ko "--out a device: still a device"; fi
+printf 'cores: 1\n' >"$T/ro.yaml"
+chmod 0444 "$T/ro.yaml"
+expect "--out a read-only file exits 2" 2 "read-only \(mode 0444\); not replaced" \
+	-- calibrate --out "$T/ro.yaml"
+expect "--python --out a FIFO exits 2" 2 "a FIFO, not a file to write" \
+	-- calibrate --python --out "$T/fifo"
 HOME= "$A" calibrate >"$T/out" 2>"$T/err"
 if [ $? -eq 1 ] && grep -q 'nowhere to write the profile' "$T/err"; then
 	ok "no HOME, XDG_CONFIG_HOME or ASYNCLAB_PROFILE: exit 1"

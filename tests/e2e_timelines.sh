@@ -111,6 +111,21 @@ cp "$T/sim.png" "$T/target.png" && ln -s target.png "$T/link.png"
 "$A" run --models sync --png "$T/link.png" >/dev/null 2>&1
 [ -L "$T/link.png" ] && ! cmp -s "$T/sim.png" "$T/target.png"
 check "--png through a symbolic link: the link stays, the file it names is written" $?
+mkdir "$T/sticky" && chmod 1777 "$T/sticky" && cp "$T/sim.png" "$T/victim.png" &&
+	ln -s ../victim.png "$T/sticky/l.png"
+"$A" run --models sync --png "$T/sticky/l.png" >"$T/out" 2>"$T/err"
+[ $? -eq 2 ] && grep -q "sticky world-writable directory" "$T/err" && [ -L "$T/sticky/l.png" ] &&
+	cmp -s "$T/sim.png" "$T/victim.png"
+check "--png through a link in a sticky world-writable directory: refused, exit 2" $?
+cp "$T/sim.png" "$T/ro.png" && chmod 0444 "$T/ro.png"
+"$A" run --models sync --save "$T/ro-ok.alrun" --png "$T/ro.png" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "read-only (mode 0444)" "$T/err" && cmp -s "$T/sim.png" "$T/ro.png" &&
+	[ ! -e "$T/ro-ok.alrun" ]
+check "--png onto a read-only file: refused, nothing written, exit 2" $?
+cp "$T/sim.png" "$T/m600.png" && chmod 0600 "$T/m600.png"
+"$A" run --models sync --png "$T/m600.png" >/dev/null 2>&1
+[ "$(stat -c %a "$T/m600.png")" = 600 ] && ! cmp -s "$T/sim.png" "$T/m600.png"
+check "--png over a file: written, its mode kept" $?
 "$A" run --models sync --save "$T/same" --trace "$T/./same" >/dev/null 2>"$T/err"
 [ $? -eq 2 ] && grep -q "both write" "$T/err" && [ ! -e "$T/same" ]
 check "two outputs to one file: refused, exit 2" $?

@@ -59,7 +59,7 @@ static void view(const struct viz_run *runs, int n)
 	}
 	viz_layout_free(&s);
 	err[0] = '\0';
-	if (viz_png_write(png, runs, n, 640, 400, 0, err, sizeof err) != 0 && !err[0])
+	if (viz_png_write(NULL, png, runs, n, 640, 400, 0, err, sizeof err) != 0 && !err[0])
 		abort();   /* a failure says why */
 }
 

@@ -21,6 +21,7 @@
 #include "app/cmd_calibrate.h"
 #include "app/profile.h"
 #include "app/scenario.h"
+#include "core/al_write.h"
 #include "net/net_calib.h"
 
 #define SEC 1000000000.0
@@ -486,13 +487,19 @@ static void test_prepare_save(void **state)
 	/* replaced whole; a failed save leaves nothing */
 	snprintf(path, sizeof(path), "%s/a/b/m.yaml", dir);
 	put(path, "old\n");
-	assert_int_equal(al_profile_save(path, "cores: 3\n", 9), 0);
+	assert_int_equal(al_calibrate_save(path, "cores: 3\n", 9), 0);
 	assert_string_equal(slurp(path), "cores: 3\n");
 	snprintf(path, sizeof(path), "%s/no/m.yaml", dir);
-	assert_int_equal(al_profile_save(path, "cores: 3\n", 9), -1);
-	assert_int_equal(errno, ENOENT);
+	assert_int_equal(al_calibrate_save(path, "cores: 3\n", 9), AL_WRITE_FAILED);
 	snprintf(path, sizeof(path), "%s/no", dir);
 	assert_int_equal(stat(path, &st), -1);
+	/* a directory, a device: refused (exit 2) before anything is measured */
+	snprintf(path, sizeof(path), "%s/a", dir);
+	assert_int_equal(al_calibrate_dest(path, false), AL_WRITE_REFUSED);
+	assert_int_equal(al_calibrate_dest("/dev/null", false), AL_WRITE_REFUSED);
+	snprintf(path, sizeof(path), "%s/a/c/m.yaml", dir);
+	assert_int_equal(al_calibrate_dest(path, false), AL_WRITE_FAILED);
+	assert_int_equal(al_calibrate_dest(path, true), 0);
 }
 
 int main(void)

@@ -202,7 +202,7 @@ static void test_every_model_round_trips(void **state)
 		assert_true(sim.models[m].report.trace_hash ==
 			    al_trace_hash(&sim.models[m].trace));
 	path_of(path, sizeof path, "seed.alrun");
-	if (viz_file_save(path, &sim, 1, err, sizeof err) != 0)
+	if (viz_file_save(NULL, path, &sim, 1, err, sizeof err) != 0)
 		fail_msg("%s", err);
 	if (viz_file_load(path, out, VIZ_MAX_RUNS, &n, err, sizeof err) != 0)
 		fail_msg("%s", err);
@@ -241,7 +241,7 @@ static void test_two_runs_in_one_file(void **state)
 	run_models(&runs[0], &sc, "sim", 1u << AL_MODEL_THREAD | 1u << AL_MODEL_ASYNCIO);
 	run_models(&runs[1], &sc, "real", 1u << AL_MODEL_SYNC);
 	path_of(path, sizeof path, "two.alrun");
-	assert_int_equal(viz_file_save(path, runs, 2, err, sizeof err), 0);
+	assert_int_equal(viz_file_save(NULL, path, runs, 2, err, sizeof err), 0);
 	/* one slot is not enough for two runs */
 	assert_int_equal(viz_file_load(path, out, 1, &n, err, sizeof err), -1);
 	assert_non_null(strstr(err, "holds 2 runs"));
@@ -668,13 +668,13 @@ static void test_failed_saves_leave_nothing(void **state)
 	(void)state;
 	/* no such directory */
 	path_of(path, sizeof path, "missing/dir/x.alrun");
-	assert_int_equal(viz_file_save(path, &small, 1, err, sizeof err), -1);
+	assert_int_equal(viz_file_save(NULL, path, &small, 1, err, sizeof err), -1);
 	assert_true(strncmp(err, path, strlen(path)) == 0);
 	assert_non_null(strstr(err, "No such file or directory"));
 	/* a directory where the file should go: the rename fails */
 	path_of(path, sizeof path, "adir");
 	assert_int_equal(mkdir(path, 0755), 0);
-	assert_int_equal(viz_file_save(path, &small, 1, err, sizeof err), -1);
+	assert_int_equal(viz_file_save(NULL, path, &small, 1, err, sizeof err), -1);
 	assert_true(strncmp(err, path, strlen(path)) == 0);
 	assert_int_equal(temporaries(), 0);
 	/* a run that breaks the rules is refused before any file exists */
@@ -683,14 +683,14 @@ static void test_failed_saves_leave_nothing(void **state)
 	small_run(&bad);
 	al_trace_state(&bad.models[0].trace, 5, 99, AL_ST_RUNNING, 0);
 	path_of(path, sizeof path, "bad.alrun");
-	assert_int_equal(viz_file_save(path, &bad, 1, err, sizeof err), -1);
+	assert_int_equal(viz_file_save(NULL, path, &bad, 1, err, sizeof err), -1);
 	assert_non_null(strstr(err, "lane that does not exist"));
 	assert_int_equal(stat(path, &st), -1);
 	viz_run_free(&bad);
 	/* saving over an existing file replaces it whole */
 	path_of(path, sizeof path, "over.alrun");
 	write_file(path, "old", 3);
-	assert_int_equal(viz_file_save(path, &small, 1, err, sizeof err), 0);
+	assert_int_equal(viz_file_save(NULL, path, &small, 1, err, sizeof err), 0);
 	assert_int_equal(stat(path, &st), 0);
 	assert_true(st.st_size > 3);
 	assert_int_equal(temporaries(), 0);

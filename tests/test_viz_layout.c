@@ -390,7 +390,7 @@ static void test_ten_thousand_lanes_as_bands(void **state)
 	assert_non_null(mkdtemp(path));
 	snprintf(file, sizeof file, "%s/bands.png", path);
 	many_lanes(&r, 9998);
-	assert_int_equal(viz_png_write(file, &r, 1, 1200, 800, 0, err, sizeof err), 0);
+	assert_int_equal(viz_png_write(NULL, file, &r, 1, 1200, 800, 0, err, sizeof err), 0);
 	raw = IMG_Load(file);
 	assert_non_null(raw);
 	img = SDL_ConvertSurfaceFormat(raw, SDL_PIXELFORMAT_ARGB8888, 0);
@@ -483,19 +483,19 @@ static void test_sizes_refused(void **state)
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		err[0] = '\0';
 		errno = 0;
-		assert_int_equal(viz_png_write(file, &r, 1, bad[i][0], bad[i][1], 0, err, sizeof err), -1);
+		assert_int_equal(viz_png_write(NULL, file, &r, 1, bad[i][0], bad[i][1], 0, err, sizeof err), -1);
 		assert_int_equal(errno, EINVAL);
 		assert_true(strstr(err, bad[i][0] > 16384 || bad[i][1] > 16384 ? "at most 16384" :
 				   "at least 640x400") != NULL);
 	}
 	/* a model that names nothing, or one that did not run */
-	assert_int_equal(viz_png_write(file, &r, 1, 800, 600, 1u << AL_MODEL_COUNT, err, sizeof err), -1);
-	assert_int_equal(viz_png_write(file, &r, 1, 800, 600, 1u << AL_MODEL_SYNC, err, sizeof err), -1);
+	assert_int_equal(viz_png_write(NULL, file, &r, 1, 800, 600, 1u << AL_MODEL_COUNT, err, sizeof err), -1);
+	assert_int_equal(viz_png_write(NULL, file, &r, 1, 800, 600, 1u << AL_MODEL_SYNC, err, sizeof err), -1);
 	assert_non_null(strstr(err, "none of the chosen models"));
-	assert_int_equal(viz_png_write(file, &r, 0, 800, 600, 0, err, sizeof err), -1);
+	assert_int_equal(viz_png_write(NULL, file, &r, 0, 800, 600, 0, err, sizeof err), -1);
 	assert_int_equal(dir_entries(path), 0);      /* nothing written, no temp left */
 	/* the largest side allowed */
-	assert_int_equal(viz_png_write(file, &r, 1, 16384, 400, 0, err, sizeof err), 0);
+	assert_int_equal(viz_png_write(NULL, file, &r, 1, 16384, 400, 0, err, sizeof err), 0);
 	assert_int_equal(dir_entries(path), 1);
 	unlink(file);
 	rmdir(path);
@@ -520,7 +520,7 @@ static void test_valid_png_of_the_asked_size(void **state)
 	assert_non_null(fp);
 	fputs("not a png", fp);
 	fclose(fp);
-	assert_int_equal(viz_png_write(file, &r, 1, 1001, 433, 0, err, sizeof err), 0);
+	assert_int_equal(viz_png_write(NULL, file, &r, 1, 1001, 433, 0, err, sizeof err), 0);
 	fp = fopen(file, "rb");
 	assert_non_null(fp);
 	assert_int_equal(fread(head, 1, 8, fp), 8);
@@ -533,7 +533,7 @@ static void test_valid_png_of_the_asked_size(void **state)
 	SDL_FreeSurface(img);
 	assert_int_equal(dir_entries(path), 1);
 	/* into a directory that does not exist: an error, not a crash */
-	assert_int_equal(viz_png_write("/nonexistent/dir/x.png", &r, 1, 800, 600, 0, err, sizeof err), -1);
+	assert_int_equal(viz_png_write(NULL, "/nonexistent/dir/x.png", &r, 1, 800, 600, 0, err, sizeof err), -1);
 	assert_non_null(strstr(err, "/nonexistent/dir/x.png"));
 	unlink(file);
 	rmdir(path);

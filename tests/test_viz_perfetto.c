@@ -143,7 +143,7 @@ static void test_default_scenario(void **state)
 
 	(void)state;
 	snprintf(path, sizeof path, "%s/seed.json", dir);
-	if (viz_perfetto_save(path, &sim, 1, err, sizeof err) != 0)
+	if (viz_perfetto_save(NULL, path, &sim, 1, err, sizeof err) != 0)
 		fail_msg("%s", err);
 	python_check(path);
 	char *text = slurp(path);
@@ -218,7 +218,7 @@ static void test_names_and_exact_times(void **state)
 	al_trace_counter(tr, 400, AL_CTR_SOCKETS, 1);
 	al_trace_instant(tr, 7, 2, al_trace_name(tr, "page \"1\""), 42);
 	snprintf(path, sizeof path, "%s/names.json", dir);
-	assert_int_equal(viz_perfetto_save(path, &run, 1, err, sizeof err), 0);
+	assert_int_equal(viz_perfetto_save(NULL, path, &run, 1, err, sizeof err), 0);
 	python_check(path);
 	char *text = slurp(path);
 	int pid = 1 + AL_MODEL_ASYNCIO;
@@ -299,11 +299,11 @@ static void test_write_errors(void **state)
 		fclose(full);
 	}
 	snprintf(path, sizeof path, "%s/no/such/dir/x.json", dir);
-	assert_int_equal(viz_perfetto_save(path, &sim, 1, err, sizeof err), -1);
+	assert_int_equal(viz_perfetto_save(NULL, path, &sim, 1, err, sizeof err), -1);
 	assert_true(strncmp(err, path, strlen(path)) == 0);
 	/* a directory in the way: the rename fails, the temporary goes */
 	snprintf(path, sizeof path, "%s", dir);
-	assert_int_equal(viz_perfetto_save(path, &sim, 1, err, sizeof err), -1);
+	assert_int_equal(viz_perfetto_save(NULL, path, &sim, 1, err, sizeof err), -1);
 	snprintf(path, sizeof path, "ls -d '%s'.tmp.* >/dev/null 2>&1", dir);
 	assert_int_not_equal(system(path), 0);
 }

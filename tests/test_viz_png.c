@@ -262,7 +262,7 @@ static void test_compare_view_states(void **state)
 
 	(void)state;
 	snprintf(path, sizeof path, "%s/compare.png", dir);
-	assert_int_equal(viz_png_write(path, &run, 1, 1600, 1200, 0, err, sizeof err), 0);
+	assert_int_equal(viz_png_write(NULL, path, &run, 1, 1600, 1200, 0, err, sizeof err), 0);
 	img = load(path, 1600, 1200);
 	png_frame(&s, &v, &f, &run, 1, 1600, 1200, 0);
 	/* every model, top to bottom in the order of the article */
@@ -306,7 +306,7 @@ static void test_one_model(void **state)
 
 	(void)state;
 	snprintf(path, sizeof path, "%s/process.png", dir);
-	assert_int_equal(viz_png_write(path, &run, 1, 1400, 900, 1u << AL_MODEL_PROCESS,
+	assert_int_equal(viz_png_write(NULL, path, &run, 1, 1400, 900, 1u << AL_MODEL_PROCESS,
 				       err, sizeof err), 0);
 	img = load(path, 1400, 900);
 	png_frame(&s, &v, &f, &run, 1, 1400, 900, 1u << AL_MODEL_PROCESS);
@@ -450,7 +450,7 @@ static void test_failures_marked(void **state)
 	bad.nmodels = 1;
 	assert_int_equal(vm->report.pages_failed, 10);
 	snprintf(path, sizeof path, "%s/failed.png", dir);
-	assert_int_equal(viz_png_write(path, &bad, 1, 1300, 700, 0, err, sizeof err), 0);
+	assert_int_equal(viz_png_write(NULL, path, &bad, 1, 1300, 700, 0, err, sizeof err), 0);
 	img = load(path, 1300, 700);
 	png_frame(&s, &v, &f, &bad, 1, 1300, 700, 0);
 	const struct viz_track *tr = f.sec[0].track;
@@ -488,7 +488,7 @@ static void test_legend_shows_every_state(void **state)
 
 	(void)state;
 	snprintf(path, sizeof path, "%s/legend.png", dir);
-	assert_int_equal(viz_png_write(path, &run, 1, 1300, 700, 0, err, sizeof err), 0);
+	assert_int_equal(viz_png_write(NULL, path, &run, 1, 1300, 700, 0, err, sizeof err), 0);
 	img = load(path, 1300, 700);
 	png_frame(&s, &v, &f, &run, 1, 1300, 700, 0);
 	for (int st = 0; st < AL_ST_DONE; st++) {
@@ -542,8 +542,8 @@ static void test_same_picture_every_time(void **state)
 	(void)state;
 	snprintf(a, sizeof a, "%s/a.png", dir);
 	snprintf(b, sizeof b, "%s/b.png", dir);
-	assert_int_equal(viz_png_write(a, &run, 1, 900, 600, 0, err, sizeof err), 0);
-	assert_int_equal(viz_png_write(b, &run, 1, 900, 600, 0, err, sizeof err), 0);
+	assert_int_equal(viz_png_write(NULL, a, &run, 1, 900, 600, 0, err, sizeof err), 0);
+	assert_int_equal(viz_png_write(NULL, b, &run, 1, 900, 600, 0, err, sizeof err), 0);
 	fa = fopen(a, "rb");
 	fb = fopen(b, "rb");
 	assert_non_null(fa);

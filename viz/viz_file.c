@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "viz/viz_atomic.h"
+#include "core/al_write.h"
 #include "viz/viz_fields.h"
 #include "viz/viz_file_int.h"
 
@@ -260,8 +260,8 @@ static int write_blob(FILE *out, void *arg)
 	return fwrite(b->buf, 1, b->len, out) == b->len ? 0 : -1;
 }
 
-int viz_file_save(const char *path, const struct viz_run *runs, int nruns, char *err,
-		  size_t errlen)
+int viz_file_save(struct al_write_set *set, const char *path, const struct viz_run *runs,
+		  int nruns, char *err, size_t errlen)
 {
 	struct blob b;
 	void *buf;
@@ -270,7 +270,7 @@ int viz_file_save(const char *path, const struct viz_run *runs, int nruns, char 
 	if (viz_file_encode(runs, nruns, &buf, &b.len, why, sizeof why) != 0)
 		return FAIL("%s: cannot save: %s", path, why);
 	b.buf = buf;
-	int r = viz_atomic_write(path, write_blob, &b, err, errlen);
+	int r = al_write_file(set, path, write_blob, &b, err, errlen) ? -1 : 0;
 
 	free(buf);
 	return r;

@@ -75,10 +75,12 @@ int viz_file_encode(const struct viz_run *runs, int nruns, void **buf, size_t *l
 int viz_file_decode(const void *buf, size_t len, struct viz_run *runs, int max, int *nruns,
 		    const char *name, char *err, size_t errlen);
 
-/* Writes runs to path atomically (viz_atomic.h): 0, or -1 with err =
- * "PATH: ..." and nothing left behind. */
-int viz_file_save(const char *path, const struct viz_run *runs, int nruns, char *err,
-		  size_t errlen);
+/* Writes runs to path whole or not at all (core/al_write.h), at once with
+ * set NULL, else staged in set: 0, or -1 with err = "PATH: ..." and
+ * nothing left behind. */
+struct al_write_set;
+int viz_file_save(struct al_write_set *set, const char *path, const struct viz_run *runs,
+		  int nruns, char *err, size_t errlen);
 
 /* Reads a run file: 0, or -1 with err = "PATH: ..." (the decoder's
  * messages, or why the file cannot be read: missing, a directory, not a

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "viz/viz_atomic.h"
+#include "core/al_write.h"
 #include "viz/viz_perfetto.h"
 
 #ifndef AL_VERSION
@@ -465,10 +465,10 @@ static int fill(FILE *out, void *arg)
 	return viz_perfetto_write(out, j->runs, j->nruns);
 }
 
-int viz_perfetto_save(const char *path, const struct viz_run *runs, int nruns, char *err,
-		      size_t errlen)
+int viz_perfetto_save(struct al_write_set *set, const char *path, const struct viz_run *runs,
+		      int nruns, char *err, size_t errlen)
 {
 	struct job j = {runs, nruns};
 
-	return viz_atomic_write(path, fill, &j, err, errlen);
+	return al_write_file(set, path, fill, &j, err, errlen) ? -1 : 0;
 }

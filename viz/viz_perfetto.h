@@ -47,9 +47,11 @@
  * or when memory runs out (errno ENOMEM). */
 int viz_perfetto_write(FILE *out, const struct viz_run *runs, int nruns);
 
-/* Writes the export to path atomically (viz_atomic.h): 0, or -1 with err =
- * "PATH: ..." and nothing left behind. */
-int viz_perfetto_save(const char *path, const struct viz_run *runs, int nruns, char *err,
-		      size_t errlen);
+/* Writes the export to path whole or not at all (core/al_write.h), at
+ * once with set NULL, else staged in set: 0, or -1 with err = "PATH: ..."
+ * and nothing left behind. */
+struct al_write_set;
+int viz_perfetto_save(struct al_write_set *set, const char *path, const struct viz_run *runs,
+		      int nruns, char *err, size_t errlen);
 
 #endif

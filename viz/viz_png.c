@@ -4,7 +4,7 @@
  * no video subsystem: this runs on a machine with no display and no
  * SDL_VIDEODRIVER set.  SDL batches render commands, so the renderer is
  * flushed before the surface is saved.  The PNG is written as run files
- * are (viz_atomic.h): whole or not at all, and never over a device. */
+ * are (core/al_write.h): whole or not at all, and never over a device. */
 #include "viz/viz_png.h"
 
 #include <errno.h>
@@ -15,7 +15,7 @@
 #include <SDL.h>
 #include <SDL_image.h>
 
-#include "viz/viz_atomic.h"
+#include "core/al_write.h"
 #include "viz/viz_draw.h"
 
 static int check_args(const char *path, const struct viz_run *runs, int nruns, int w, int h,
@@ -102,13 +102,14 @@ static int save_png(FILE *out, void *surf)
 	return 0;
 }
 
-int viz_png_save(const char *path, SDL_Surface *surface, char *err, size_t errlen)
+int viz_png_save(struct al_write_set *set, const char *path, SDL_Surface *surface, char *err,
+		 size_t errlen)
 {
-	return viz_atomic_write(path, save_png, surface, err, errlen);
+	return al_write_file(set, path, save_png, surface, err, errlen) ? -1 : 0;
 }
 
-int viz_png_write(const char *path, const struct viz_run *runs, int nruns, int w, int h,
-		  unsigned models, char *err, size_t errlen)
+int viz_png_write(struct al_write_set *set, const char *path, const struct viz_run *runs,
+		  int nruns, int w, int h, unsigned models, char *err, size_t errlen)
 {
 	struct viz_scene scene;
 	struct viz_view view;
@@ -135,7 +136,7 @@ int viz_png_write(const char *path, const struct viz_run *runs, int nruns, int w
 		errno = EIO;
 		goto out;
 	}
-	if (viz_png_save(path, surf, err, errlen) != 0)
+	if (viz_png_save(set, path, surf, err, errlen) != 0)
 		goto out;
 	rc = 0;
 out:

@@ -28,12 +28,17 @@
 void viz_png_view(struct viz_view *v, const struct viz_scene *s, int w, int h,
 		  unsigned models);
 
-int viz_png_write(const char *path, const struct viz_run *runs, int nruns, int w, int h,
-		  unsigned models, char *err, size_t errlen);
+/* viz_png_write (above): with set NULL the file is in place on return,
+ * else staged in set (core/al_write.h). */
+struct al_write_set;
+int viz_png_write(struct al_write_set *set, const char *path, const struct viz_run *runs,
+		  int nruns, int w, int h, unsigned models, char *err, size_t errlen);
 
-/* Saves surface as a PNG at path, all or nothing (viz_atomic.h): 0, or -1
- * with err = "PATH: why".  The window's screenshots go through it. */
+/* Saves surface as a PNG at path, all or nothing (core/al_write.h), at
+ * once or staged in set as viz_png_write: 0, or -1 with err = "PATH:
+ * why".  The window's screenshots go through it. */
 struct SDL_Surface;
-int viz_png_save(const char *path, struct SDL_Surface *surface, char *err, size_t errlen);
+int viz_png_save(struct al_write_set *set, const char *path, struct SDL_Surface *surface,
+		 char *err, size_t errlen);
 
 #endif

@@ -121,7 +121,7 @@ static int save_shot(struct win *g, int w, int h)
 		why = SDL_GetError();
 		goto out;
 	}
-	if (viz_png_save(path, s, msg, sizeof msg) != 0) {
+	if (viz_png_save(NULL, path, s, msg, sizeof msg) != 0) {
 		/* the message names the path, which the title shows already */
 		size_t n = strlen(path);
 		why = strncmp(msg, path, n) == 0 && msg[n] == ':' ? msg + n + 2 : msg;
