@@ -87,6 +87,23 @@ static enum open_err read_text(const char *path, char **text, size_t *len,
 	return rc < 0 ? READ_FAILED : OPENED;
 }
 
+/* Whether every top-level key of the mapping root is a profile's: then
+ * the file is a profile, and its messages may quote it. */
+static bool is_profile(const struct al_ynode *root)
+{
+	for (size_t i = 0; i + 1 < root->nkid; i += 2) {
+		const struct al_ynode *k = root->kid[i];
+		size_t f = 0;
+
+		while (f < al_schema_profile.n && (k->type != AL_YSCALAR ||
+		       strcmp(k->str, al_schema_profile.f[f].key) != 0))
+			f++;
+		if (f == al_schema_profile.n)
+			return false;
+	}
+	return true;
+}
+
 /* Parses text and walks it over m.  sc is the scenario being read (NULL
  * outside one); the profile's keys never reach it. */
 static int apply(const char *text, size_t len, struct al_machine *m,
@@ -104,8 +121,10 @@ static int apply(const char *text, size_t len, struct al_machine *m,
 		rc = al_yerr_at(e, root->line, root->col, "expected a mapping "
 				"of machine keys (cores, cpu, memory, fd_limit, "
 				"costs, ...), not %s", al_ynode_kind(root));
-	else
+	else {
+		w.shown = is_profile(root);
 		rc = al_walk_map(&w, root, &al_schema_profile, m, false);
+	}
 	al_ytree_free(root);
 	return rc;
 }
@@ -114,7 +133,7 @@ int al_walk_profile_file(struct al_walk *w, const struct al_ynode *v,
 			 struct al_machine *m)
 {
 	char path[PATH_LEN], *text = NULL;
-	struct al_yerr pe = {path, w->e->buf, w->e->len};
+	struct al_yerr pe = {path, w->e->buf, w->e->len, true};
 	size_t len = 0;
 	int rc;
 
@@ -143,7 +162,7 @@ int al_walk_profile_file(struct al_walk *w, const struct al_ynode *v,
 int al_profile_load(const char *path, struct al_machine *m, char *err,
 		    size_t errlen)
 {
-	struct al_yerr e = {path, err, errlen};
+	struct al_yerr e = {path, err, errlen, true};
 	struct al_scenario d;
 	char *text = NULL;
 	size_t len = 0;

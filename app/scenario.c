@@ -42,7 +42,7 @@ static void name_from_path(char *dst, size_t n, const char *path)
 int al_scenario_load_string(const char *name, const char *text, size_t len,
 			    struct al_scenario *sc, char *err, size_t errlen)
 {
-	struct al_yerr e = {name ? name : "<string>", err, errlen};
+	struct al_yerr e = {name ? name : "<string>", err, errlen, false};
 	struct al_ynode *root = NULL;
 	struct al_scenario *tmp;
 	int rc = -1;
@@ -112,7 +112,7 @@ int al_scenario_read_fd(int fd, char **text, size_t *len)
 int al_scenario_load_file(const char *path, struct al_scenario *sc, char *err,
 			  size_t errlen)
 {
-	struct al_yerr e = {path, err, errlen};
+	struct al_yerr e = {path, err, errlen, false};
 	struct stat st;
 	char *buf;
 	size_t len = 0;

@@ -47,7 +47,7 @@ static const struct dist_kind *dist_kind(struct al_walk *w,
 				al_walk_pop(w, mark);
 				return &dist_kinds[i];
 			}
-		al_quote(q, sizeof(q), s, v->len);
+		al_walk_quote(w, q, sizeof(q), s, v->len);
 		if ((near = al_suggest(s, names, N(names))) != NULL)
 			al_walk_fail(w, v, "unknown distribution '%s' (did you "
 				     "mean '%s'?)", q, near);
@@ -80,7 +80,7 @@ static int dist_keys(struct al_walk *w, const struct al_ynode *map,
 			if (strlen(names[j]) == k->len &&
 			    memcmp(names[j], k->str, k->len) == 0)
 				break;
-		al_quote(q, sizeof(q), k->str, k->len);
+		al_walk_quote(w, q, sizeof(q), k->str, k->len);
 		if (j == n && (near = al_suggest(k->str, names, n)) != NULL)
 			return al_yerr_at(w->e, k->line, k->col, "unknown key "
 					  "'%s' in %s (did you mean '%s'?)", q,

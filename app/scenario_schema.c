@@ -240,7 +240,14 @@ static int unknown_key(struct al_walk *w, const struct al_section *sec,
 	for (size_t i = 0; i < sec->n && n < N(names); i++)
 		if (!events_only || sec->f[i].ev)
 			names[n++] = sec->f[i].key;
-	al_quote(q, sizeof(q), k->str, k->len);
+	/* a key that is one of ours anywhere is no secret of the file's */
+	bool ours = false;
+	for (size_t s = 0; s < N(all_sections) && !ours; s++)
+		ours = find_field(all_sections[s], k) != NULL;
+	if (ours)
+		al_quote(q, sizeof(q), k->str, k->len);
+	else
+		al_walk_quote(w, q, sizeof(q), k->str, k->len);
 	near = al_suggest(k->str, names, n);
 	if (near)
 		return al_yerr_at(w->e, k->line, k->col, "unknown key '%s' %s%s "
@@ -421,15 +428,16 @@ static int set_str(struct al_walk *w, const struct al_field *f,
 	if (al_ynode_is_null(v) || (v->len == 0 && f->size > 0))
 		return al_walk_fail(w, v, "missing value");
 	for (size_t i = 0; i < v->len; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return al_walk_fail(w, v, "control characters are not "
-					    "allowed");
+		if (al_text_unsafe(s + i, v->len - i))
+			return al_walk_fail(w, v, "control characters (and characters "
+					    "that reorder text, such as U+202E) are "
+					    "not allowed");
 	if (f->size == 0)
 		return 0;
 	if (v->len >= f->size)
 		return al_walk_fail(w, v, "too long (%zu bytes, at most %zu)",
 				    v->len, f->size - 1);
-	al_quote(q, sizeof(q), s, v->len);
+	al_walk_quote(w, q, sizeof(q), s, v->len);
 	for (size_t i = 0; f->type == AL_F_HOST && i < v->len; i++)
 		if (!isalnum((unsigned char)s[i]) && !strchr(".-_:", s[i]))
 			return al_walk_fail(w, v, "'%s' is not a host name or "
@@ -453,7 +461,7 @@ static int set_bool(struct al_walk *w, const struct al_ynode *v, bool *dst)
 		if (strcmp(s, no[i]) == 0)
 			return *dst = false, 0;
 	}
-	al_quote(q, sizeof(q), s, v->len);
+	al_walk_quote(w, q, sizeof(q), s, v->len);
 	return al_walk_fail(w, v, "expected true or false, got '%s'", q);
 }
 
@@ -471,7 +479,7 @@ static int set_enum(struct al_walk *w, const struct al_field *f,
 			return *dst = (int)n, 0;
 		n++;
 	}
-	al_quote(q, sizeof(q), s, v->len);
+	al_walk_quote(w, q, sizeof(q), s, v->len);
 	if ((near = al_suggest(s, f->names, n)) != NULL)
 		return al_walk_fail(w, v, "unknown value '%s' (did you mean "
 				    "'%s'?)", q, near);

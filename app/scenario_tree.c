@@ -222,8 +222,11 @@ static int on_event(struct builder *b, const yaml_event_t *ev,
 					  "holds one document");
 		return 0;
 	case YAML_ALIAS_EVENT:
-		al_quote(q, sizeof(q), (const char *)ev->data.alias.anchor,
-			  strlen((const char *)ev->data.alias.anchor));
+		if (e->quiet)
+			snprintf(q, sizeof(q), "…");
+		else
+			al_quote(q, sizeof(q), (const char *)ev->data.alias.anchor,
+				 strlen((const char *)ev->data.alias.anchor));
 		return al_yerr_at(e, (int)m->line + 1, (int)m->column + 1,
 				  "aliases (*%s) are not supported", q);
 	case YAML_MAPPING_END_EVENT:

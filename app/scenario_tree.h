@@ -33,6 +33,7 @@ struct al_yerr {
 	const char *file;
 	char *buf;
 	size_t len;
+	bool quiet;                  /* the file's text is not shown (a profile) */
 };
 
 /* Writes the message for a position and returns -1, so callers can

@@ -40,6 +40,16 @@ const char *al_walk_scalar(struct al_walk *w, const struct al_ynode *n,
 	return n->str;
 }
 
+const char *al_walk_quote(const struct al_walk *w, char *q, size_t n, const char *s,
+			  size_t len)
+{
+	if (w->profile && !w->shown)
+		snprintf(q, n, "…");
+	else
+		al_quote(q, n, s, len);
+	return q;
+}
+
 size_t al_walk_push(struct al_walk *w, const char *key)
 {
 	size_t mark = strlen(w->path);
@@ -151,7 +161,7 @@ int al_walk_profile(struct al_walk *w, const struct al_ynode *v,
 
 	if (s == NULL)
 		return -1;
-	al_quote(q, sizeof(q), s, v->len);
+	al_walk_quote(w, q, sizeof(q), s, v->len);
 	if (strcmp(s, "python") == 0) {
 		p = AL_PROFILE_PYTHON;
 	} else if (strcmp(s, "c") == 0) {
@@ -162,7 +172,7 @@ int al_walk_profile(struct al_walk *w, const struct al_ynode *v,
 					    "most %zu)", v->len,
 					    sizeof(m->profile_file) - 1);
 		for (size_t i = 0; i < v->len; i++)
-			if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			if (al_text_unsafe(s + i, v->len - i))
 				return al_walk_fail(w, v, "control characters "
 						    "are not allowed");
 		p = AL_PROFILE_FILE;
@@ -214,7 +224,7 @@ static int model_of(struct al_walk *w, const struct al_ynode *v, bool in_list)
 				    "(write models: all)");
 	for (int i = 0; i < AL_MODEL_COUNT; i++)
 		names[i] = al_model_name((enum al_model)i);
-	al_quote(q, sizeof(q), s, v->len);
+	al_walk_quote(w, q, sizeof(q), s, v->len);
 	if ((near = al_suggest(s, names, AL_MODEL_COUNT)) != NULL)
 		return al_walk_fail(w, v, "unknown model '%s' (did you mean "
 				    "'%s'?)", q, near);
@@ -299,7 +309,7 @@ int al_walk_link(struct al_walk *w, const struct al_ynode *v)
 		w->ev->set |= s[0] == 'd' ? AL_EV_LINK_DOWN : AL_EV_LINK_UP;
 		return 0;
 	}
-	al_quote(q, sizeof(q), s, v->len);
+	al_walk_quote(w, q, sizeof(q), s, v->len);
 	return al_walk_fail(w, v, "expected down or up, got '%s'", q);
 }
 

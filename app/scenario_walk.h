@@ -17,6 +17,7 @@ struct al_walk {
 	struct al_event_cfg *ev;     /* the event being read, or NULL        */
 	int model;                   /* the model item being read, or -1     */
 	bool profile;                /* reading a machine profile file       */
+	bool shown;                  /* ... whose text messages may quote    */
 	int faults_line, faults_col; /* where server.faults was (0: nowhere) */
 };
 
@@ -31,6 +32,12 @@ int al_walk_fail(struct al_walk *w, const struct al_ynode *n,
  * mapping" (or a NUL byte inside it). */
 const char *al_walk_scalar(struct al_walk *w, const struct al_ynode *n,
 			   const char *what);
+/* The file's text for a message (al_quote), or "…" in a machine profile
+ * file not known to be one (w->shown: its top-level keys are all profile
+ * keys): a scenario may name any file as its profile (/etc/shadow), and
+ * none of such a file is shown.  Returns q. */
+const char *al_walk_quote(const struct al_walk *w, char *q, size_t n, const char *s,
+			  size_t len);
 /* Appends ".key" (or "[i]") to the path; returns the mark to pop back to. */
 size_t al_walk_push(struct al_walk *w, const char *key);
 size_t al_walk_index(struct al_walk *w, size_t i);

@@ -190,21 +190,47 @@ static int scale_exact(const struct num *nm, int64_t scale, int64_t *out,
 	return AL_UNITS_OK;
 }
 
+size_t al_text_unsafe(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	if (len == 0)
+		return 0;
+	if (u[0] < 0x20 || u[0] == 0x7f)
+		return 1;
+	if (len >= 2 && u[0] == 0xc2 && u[1] >= 0x80 && u[1] <= 0x9f)
+		return 2;                                   /* C1 */
+	if (len >= 2 && u[0] == 0xd8 && u[1] == 0x9c)
+		return 2;                                   /* U+061C */
+	if (len >= 3 && u[0] == 0xe2 && u[1] == 0x80 &&
+	    (u[2] == 0x8e || u[2] == 0x8f || (u[2] >= 0xa8 && u[2] <= 0xae)))
+		return 3;                    /* U+200E/F, U+2028/9, U+202A-E */
+	if (len >= 3 && u[0] == 0xe2 && u[1] == 0x81 && u[2] >= 0xa6 && u[2] <= 0xa9)
+		return 3;                                   /* U+2066-9 */
+	return 0;
+}
+
 void al_quote(char *dst, size_t n, const char *s, size_t len)
 {
-	size_t max = 40, i;
+	size_t max = 40, i = 0, o = 0, k;
 
 	if (n == 0)
 		return;
 	while (max < len && max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
 		max--;
-	for (i = 0; i < len && i < max && i + 4 < n; i++)
-		dst[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
-	if (i < len && i + 4 <= n) {
-		memcpy(dst + i, "...", 3);
-		i += 3;
+	while (i < len && i < max && o + 4 < n) {
+		if ((k = al_text_unsafe(s + i, len - i)) > 0) {
+			dst[o++] = '?';
+			i += k;
+		} else {
+			dst[o++] = s[i++];
+		}
 	}
-	dst[i] = '\0';
+	if (i < len && o + 4 <= n) {
+		memcpy(dst + o, "...", 3);
+		o += 3;
+	}
+	dst[o] = '\0';
 }
 
 /* The value as messages quote it: trimmed of blanks. */

@@ -89,8 +89,16 @@ int al_fmt_freq(char *buf, size_t n, int64_t hz);
 int al_fmt_count(char *buf, size_t n, int64_t v);
 
 /* A copy of user text fit for a message: at most 40 bytes (on a UTF-8
- * boundary, then "..."), control bytes as '?'.  n >= 48 is always enough. */
+ * boundary, then "..."), control characters (al_text_unsafe) as '?'.
+ * n >= 48 is always enough. */
 void al_quote(char *dst, size_t n, const char *s, size_t len);
+
+/* The length of the character at s[0 .. len) when it must not reach a
+ * terminal from user text, else 0: ASCII and C1 controls, and the
+ * Unicode characters that reorder or break what follows them on screen
+ * (bidirectional marks, embeddings, overrides and isolates, U+200E/F,
+ * U+061C, U+202A-E, U+2066-9; the line and paragraph separators U+2028/9). */
+size_t al_text_unsafe(const char *s, size_t len);
 
 /* The error path of every parser: the message, printf-style, into msg
  * (nothing when msglen is 0); returns -1. */

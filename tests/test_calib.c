@@ -296,6 +296,19 @@ static const struct bad bad[] = {
 	{"# comments only\n", "1:1: empty machine profile"},
 	{"\tcores: 2\n",
 	 "1:1: syntax error: tabs are not allowed here (indent with spaces)"},
+	/* a file that is not a profile (any file a scenario names, say
+	 * /etc/shadow) is never quoted: neither its keys nor its values */
+	{"root:$y$j9T$secret:20228:0:99999:7:::\n",
+	 "1:1: unknown key '…' at top level (use cores, cpu, memory, "
+	  "address_space, fd_limit or costs)"},
+	{"cores: 2\nsecret: x\n",
+	 "2:1: unknown key '…' at top level (use cores, cpu, memory, "
+	  "address_space, fd_limit or costs)"},
+	{"memory: hunter2\nsecret: x\n",
+	 "2:1: unknown key '…' at top level (use cores, cpu, memory, "
+	  "address_space, fd_limit or costs)"},
+	/* (values are read only once every key is a profile's) */
+	{"a: &anchor1 1\nb: *anchor1\n", "2:4: aliases (*…) are not supported"},
 };
 
 static void test_bad_profiles(void **state)

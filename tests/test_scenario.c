@@ -185,7 +185,16 @@ static const struct bad bad[] = {
 	 "t.yaml:2:1: syntax error: did not find expected ',' or '}' (while "
 	  "parsing a flow mapping)"},
 	{"name: \"a\\x01\"\n",
-	 "t.yaml:1:7: name: control characters are not allowed"},
+	 "t.yaml:1:7: name: control characters (and characters that reorder "
+	  "text, such as U+202E) are not allowed"},
+	{"name: \"a\\u202Eb\"\n",
+	 "t.yaml:1:7: name: control characters (and characters that reorder "
+	  "text, such as U+202E) are not allowed"},
+	{"name: \"a\\u2028b\"\n",
+	 "t.yaml:1:7: name: control characters (and characters that reorder "
+	  "text, such as U+202E) are not allowed"},
+	{"network: {rtt: \"1\\u2066x\"}\n",
+	 "t.yaml:1:16: network.rtt: unknown duration unit '?x' (use ns, us, ms, s, min, h)"},
 	{"name: \"a\\0b\"\n",
 	 "t.yaml:1:7: name: NUL characters are not allowed"},
 	{"{? [a]: 1}\n",
