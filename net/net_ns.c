@@ -1,7 +1,9 @@
 /* Two network namespaces joined by TUN devices (see net_ns.h).  Devices
- * are configured with the classic ioctls (what ifconfig does), not
- * netlink: a handful of calls, no library, and the same on every kernel
- * this runs on. */
+ * are configured with the classic ioctls (what ifconfig does): a handful
+ * of calls, no library, and the same on every kernel this runs on -- but
+ * the queue length, whose ioctl wants CAP_NET_ADMIN in the initial user
+ * namespace, so an unprivileged run (its own user namespace) sets it with
+ * one rtnetlink message, which asks only for the device's own. */
 #include "net/net_ns.h"
 
 #include <errno.h>
@@ -13,6 +15,8 @@
 
 #include <arpa/inet.h>
 #include <linux/if_tun.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sys/ioctl.h>
@@ -64,6 +68,49 @@ static int set_in(int s, unsigned long req, const char *ip)
 	return ioctl(s, req, &ifr);
 }
 
+/* The device's txqueuelen, by RTM_NEWLINK with IFLA_TXQLEN: 0, or -1 with
+ * errno (the kernel's answer). */
+static int set_txqlen(const char *name, uint32_t qlen)
+{
+	struct {
+		struct nlmsghdr h;
+		struct ifinfomsg i;
+		struct rtattr a;
+		uint32_t qlen;
+	} req;
+	struct {
+		struct nlmsghdr h;
+		struct nlmsgerr e;
+	} ack;
+	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+	int s, e = 0;
+
+	memset(&req, 0, sizeof req);
+	req.h.nlmsg_len = sizeof req;
+	req.h.nlmsg_type = RTM_NEWLINK;
+	req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	req.h.nlmsg_seq = 1;
+	req.i.ifi_family = AF_UNSPEC;
+	req.i.ifi_index = (int)if_nametoindex(name);
+	req.a.rta_type = IFLA_TXQLEN;
+	req.a.rta_len = RTA_LENGTH(sizeof req.qlen);
+	req.qlen = qlen;
+	if (req.i.ifi_index == 0)
+		return -1;
+	if ((s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE)) < 0)
+		return -1;
+	if (sendto(s, &req, sizeof req, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0)
+		e = errno;
+	else if (recv(s, &ack, sizeof ack, 0) < (ssize_t)sizeof ack)
+		e = EPROTO;
+	else if (ack.h.nlmsg_type != NLMSG_ERROR)
+		e = EPROTO;
+	else
+		e = -ack.e.error;
+	close(s);
+	return e ? (errno = e, -1) : 0;
+}
+
 /* In the current namespace: lo up, and the TUN device from local to peer.
  * Returns the device's fd, or -1 with errno and *what naming the step. */
 static int make_tun(const char *local, const char *peer, const char **what)
@@ -107,9 +154,8 @@ static int make_tun(const char *local, const char *peer, const char **what)
 		goto fail;
 	/* the device's own queue sits before the emulator: long enough that
 	 * the emulator's queue (network.queue), not this one, decides drops */
-	ifr.ifr_qlen = NET_NS_TXQLEN;
-	*what = "SIOCSIFTXQLEN";
-	if (ioctl(s, SIOCSIFTXQLEN, &ifr) != 0)
+	*what = "RTM_NEWLINK (txqueuelen)";
+	if (set_txqlen(NET_NS_IFNAME, NET_NS_TXQLEN) != 0)
 		goto fail;
 	*what = "bring " NET_NS_IFNAME " up";
 	if (set_flags(s, NET_NS_IFNAME, IFF_UP | IFF_POINTOPOINT | IFF_RUNNING) != 0)
