@@ -92,6 +92,8 @@ if command -v python3 >/dev/null 2>&1; then
 	else
 		ko "run --json: valid JSON"
 	fi
+else
+	echo "skip run --json: valid JSON (no python3 to parse it; scripts/deps.sh installs it)"
 fi
 
 # --target: bad URLs are bad input; a server that is not there fails every

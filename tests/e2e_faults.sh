@@ -105,7 +105,7 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && command -v prlimit >/d
 		[ "$(wc -l <"$T/s")" = 2 ]
 	check "no worker can start: every page fails as 'spawn', in both pools" $?
 else
-	echo "skip fork/thread failure (needs root, setpriv and prlimit to run as an RLIMIT_NPROC-bound uid)"
+	echo "skip (host) fork/thread failure (needs root, setpriv and prlimit to run as an RLIMIT_NPROC-bound uid)"
 fi
 
 echo "faults: $pass passed, $fail failed"

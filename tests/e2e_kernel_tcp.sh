@@ -36,7 +36,7 @@ if unshare -U true 2>/dev/null; then
 	[ $? -eq 1 ] && grep -q "the kernel-TCP path cannot run here" "$T/err"
 	check "--path kernel-tcp where it cannot run: exit 1, and why" $?
 else
-	skip=$((skip + 2)); echo "skip the fallback without namespaces (unshare -U is not allowed here)"
+	skip=$((skip + 2)); echo "skip (host) the fallback without namespaces (unshare -U is not allowed here)"
 fi
 
 "$A" run --net sim --path relay >/dev/null 2>"$T/err"
@@ -49,7 +49,7 @@ check "--path with an unknown value is bad input" $?
 # can the kernel path run here at all?
 "$A" run --net real --path kernel-tcp --models asyncio --json >"$T/kt" 2>"$T/err"
 if grep -q "cannot run here" "$T/err"; then
-	echo "skip the kernel-TCP path: $(grep -o 'cannot run here.*' "$T/err")"
+	echo "skip (host) the kernel-TCP path: $(grep -o 'cannot run here.*' "$T/err")"
 	echo "kernel_tcp: $pass passed, $fail failed, the kernel-TCP checks skipped"
 	[ $fail -eq 0 ]
 	exit
@@ -114,7 +114,7 @@ check "--net both over kernel-tcp: the simulated half keeps the round trip of co
 
 # unprivileged: a user namespace of its own, where the host allows it
 if ! command -v setpriv >/dev/null 2>&1 || [ "$(id -u)" != 0 ]; then
-	skip=$((skip + 1)); echo "skip unprivileged kernel-tcp (needs root to drop to another uid, and setpriv)"
+	skip=$((skip + 1)); echo "skip (host) unprivileged kernel-tcp (needs root to drop to another uid, and setpriv)"
 else
 	# Debian gives /dev/net/tun mode 0666; a host that keeps it 0600 (this
 	# VM) is given a 0666 node of its own, bound over it in a mount
@@ -136,7 +136,7 @@ else
 	fi
 	if grep -q "cannot run here" "$T/err"; then
 		skip=$((skip + 1))
-		echo "skip unprivileged kernel-tcp: this host refuses it ($(grep -o 'cannot run here: .*' "$T/err"))"
+		echo "skip (host) unprivileged kernel-tcp: this host refuses it ($(grep -o 'cannot run here: .*' "$T/err"))"
 	else
 		[ "$(json "$T/nobody" 'd["path"], d["models"][0]["pages_ok"]')" = "kernel-tcp 10" ]
 		check "unprivileged (uid 65534, user namespace): kernel-tcp, 10 pages ok" $?

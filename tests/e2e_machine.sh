@@ -13,7 +13,7 @@ trap 'rm -rf "$T"' EXIT
 check() { # name, condition result
 	if [ "$2" = 0 ]; then pass=$((pass + 1)); echo "ok   $1"; else fail=$((fail + 1)); echo "FAIL $1"; fi
 }
-skip() { echo "skip $1"; }
+skip() { echo "skip (host) $1"; }
 val() { # file, model, key (the first after the model's name, in file order)
 	awk -v m="$2" -v k="$3" '$0 ~ "\"model\": \"" m "\"" { f = 1 } f && $0 ~ "\"" k "\"" { gsub(/[^0-9]/, ""); print; exit }' "$1"
 }

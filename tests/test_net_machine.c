@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "net/net_machine.h"
+#include "tests/skip.h"
 
 #define MIB (INT64_C(1) << 20)
 
@@ -88,10 +89,8 @@ static int cgroup_teardown(void **state)
 
 #define NEED_CGROUP()                                                         \
 	do {                                                                  \
-		if (!cg.version) {                                            \
-			printf("skip: no memory cgroup here: %s\n", why);     \
-			skip();                                               \
-		}                                                             \
+		if (!cg.version)                                              \
+			AL_SKIP_HOST("no memory cgroup here: %s\n", why);     \
 	} while (0)
 
 /* In the cgroup: 3 processes of 1 MiB fit above base, a fourth does not;

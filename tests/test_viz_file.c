@@ -23,6 +23,7 @@
 #include "core/al_dist.h"
 #include "viz/viz_codec.h"
 #include "viz/viz_file.h"
+#include "tests/skip.h"
 
 static char dir[] = "/tmp/test_viz_file_XXXXXX";
 static struct viz_run sim;              /* the default scenario, every model */
@@ -277,8 +278,7 @@ static void test_real_run_round_trips(void **state)
 	run.sc.models[AL_MODEL_PROCESS].workers = 2;
 	run.sc.models[AL_MODEL_THREAD].workers = 2;
 	if (real_net_start(&run.sc, NULL, &rn, err, sizeof err) != 0) {
-		print_message("no origin server (%s): real traces not checked\n", err);
-		skip();
+		AL_SKIP("no origin server (%s): real traces not checked\n", err);
 	}
 	for (int m = 0; m < AL_MODEL_COUNT; m++) {
 		struct viz_model *vm = &run.models[run.nmodels];

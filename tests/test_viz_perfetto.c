@@ -20,6 +20,7 @@
 #include "app/sim_run.h"
 #include "viz/viz_file.h"
 #include "viz/viz_perfetto.h"
+#include "tests/skip.h"
 
 static char dir[] = "/tmp/test_viz_perfetto_XXXXXX";
 static struct viz_run sim;
@@ -93,13 +94,11 @@ static void python_check(const char *arg)
 	snprintf(script, sizeof script, "%.*s/check_perfetto.py",
 		 slash ? (int)(slash - __FILE__) : 1, slash ? __FILE__ : ".");
 	if (system("python3 -c '' >/dev/null 2>&1") != 0) {
-		print_message("python3 is missing: %s not checked\n", path);
-		skip();
+		AL_SKIP("python3 is missing: %s not checked\n", path);
 	}
 	if (access(script, R_OK) != 0) {
-		print_message("%s is missing (run from the source tree): %s not checked\n", script,
-			      path);
-		skip();
+		AL_SKIP("%s is missing (run from the source tree): %s not checked\n", script,
+			path);
 	}
 	snprintf(cmd, sizeof cmd, "python3 '%s' '%s'", script, path);
 	assert_int_equal(system(cmd), 0);

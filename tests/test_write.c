@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/al_write.h"
+#include "tests/skip.h"
 
 static char dir[] = "/tmp/al-write-XXXXXX";
 static char err[512];
@@ -156,8 +157,7 @@ static void test_link_of_another_user(void **state)
 {
 	(void)state;
 	if (geteuid() != 0) {
-		print_message("skip: not root, and only root can give a link another owner\n");
-		skip();
+		AL_SKIP_HOST("not root, and only root can give a link another owner\n");
 	}
 	put(at("theirs"), "old\n");
 	assert_int_equal(symlink(at("theirs"), at("their-link")), 0);
