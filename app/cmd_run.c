@@ -264,6 +264,14 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 		}
 		/* the Host header names the target */
 		snprintf(sc.workload.host, sizeof sc.workload.host, "%s", target.host);
+		/* the simulator refuses a stall without a timeout; another
+		 * server may stall any page */
+		if (sc.workload.timeout_ns == 0) {
+			fprintf(stderr, "asynclab: run: --target with workload.timeout 0 s: "
+				"a server that never closes would hold the run forever; give "
+				"a page timeout (the default is 30 s)\n");
+			return 2;
+		}
 	}
 	bool real = net != AL_CLI_NET_SIM;
 	if (cli->path_set && !real) {

@@ -99,6 +99,9 @@ fi
 # --target: bad URLs are bad input; a server that is not there fails every
 # page, each with its cause
 expect "run --target https" 2 "https is not supported" -- run --target https://127.0.0.1/
+printf 'workload: {pages: 2, timeout: 0 s}\n' >"$T/t0.yaml"
+expect "run --target with no page timeout" 2 "never closes would hold the run forever" \
+	-- run "$T/t0.yaml" --target http://127.0.0.1:9/
 expect "run --target with a path" 2 "give the server's root" -- run --target http://127.0.0.1:8080/x
 expect "run --target bad port" 2 "port 70000 is not in 1-65535" -- run --target http://127.0.0.1:70000/
 expect "run --target unresolvable" 2 "cannot resolve" -- run --target http://no-such-host.invalid/
