@@ -139,6 +139,9 @@ static void run_models(struct al_scenario *sc, const struct real_net *rn,
 
 		end_progress(prog);
 		int row = ok || saved == EDEADLK;
+		if (ok && err[0])
+			fprintf(stderr, "asynclab: run: %s: note: %s\n",
+				al_model_name((enum al_model)m), err);
 		if (ok) {
 			r->model = (enum al_model)m;
 			rs->nrows++;

@@ -132,6 +132,8 @@ static int measure(const struct al_scenario *sc, const struct real_net *rn,
 	int64_t worker_rss = n.counts->worker_rss;
 	int64_t retransmits = n.counts->retransmits;
 	net_os_free(&n);
+	if (md->release)
+		md->release(frame);
 	free(frame);
 	if (rc != 0 && saved == EDEADLK)
 		snprintf(err, errlen, "deadlock: tasks wait on what can never come");

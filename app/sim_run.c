@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/al_loop.h"
+#include "core/al_units.h"
 #include "models/model.h"
 #include "sim/sim_os.h"
 #include "app/sim_run.h"
@@ -81,10 +82,16 @@ int sim_run_model_traced(const struct al_scenario *sc, enum al_model m,
 		if (progress_fn && (sim.events & 0x3ffff) == 0)
 			progress_fn(progress_arg, m, crawl.ok + crawl.failed, crawl.pages);
 	if (sim.horizon) {
-		/* pages that would end past the horizon never do: they fail */
+		/* pages that would end past the horizon never do: they fail,
+		 * not as a timeout (none may be set), and the run says why */
 		int64_t lost = crawl.pages - crawl.ok - crawl.failed;
+		char n[AL_FMT_LEN], t[AL_FMT_LEN];
 		crawl.failed += lost;
-		crawl.failures[AL_CAUSE_TIMEOUT] += lost;
+		crawl.failures[AL_CAUSE_OTHER] += lost;
+		al_fmt_count(n, sizeof n, lost);
+		al_fmt_duration(t, sizeof t, SIM_HORIZON);
+		snprintf(err, errlen, "the simulated clock reached its horizon, %s, with %s "
+			 "pages unfinished: they fail (cause other)", t, n);
 	} else if (sim.k.live > 0) {
 		/* Deadlock: say who waits on what; unfinished pages failed. */
 		char *buf = NULL;
@@ -121,10 +128,12 @@ int sim_run_model_traced(const struct al_scenario *sc, enum al_model m,
 	out->peak_concurrency = crawl.peak_inflight;
 	out->events = sim.events;
 	out->trace_hash = al_trace_hash(trace);
-	/* Nothing runs after al_loop_run() returns: parked tasks are dropped
-	 * with the loop. */
-	free(frame);
+	/* Nothing runs once the queue is done: parked tasks are dropped with
+	 * the loop, then what the model's frame owns. */
 	sim_os_free(&sim);
+	if (md->release)
+		md->release(frame);
+	free(frame);
 	if (r)
 		errno = saved;
 	return r;

@@ -15,7 +15,9 @@
  * failed: see out->pages_failed); -1 with errno ENOSYS if the model is not
  * implemented yet, EDEADLK if every task blocked with nothing pending (err
  * says who waits on what; the unfinished pages count as failed), or
- * ENOMEM. */
+ * ENOMEM.  A run that returns 0 may leave a note in err (the clock reached
+ * its horizon: the unfinished pages failed, cause other); else err is
+ * empty. */
 int sim_run_model(const struct al_scenario *sc, enum al_model m, struct al_report *out,
 		  char *err, size_t errlen);
 int sim_run_model_traced(const struct al_scenario *sc, enum al_model m,

@@ -211,6 +211,22 @@ struct co_main {
 	char buf[4096];
 };
 
+static void co_main_release(void *frame)
+{
+	struct co_main *f = frame;
+
+	free(f->sem.w);
+	free(f->items);
+	free(f->fs);
+	free(f->frames);
+	free(f->tasks);
+	f->sem.w = NULL;
+	f->items = NULL;
+	f->fs = NULL;
+	f->frames = NULL;
+	f->tasks = NULL;
+}
+
 static int co_main(struct al_task *t, void *arg)
 {
 	struct co_main *f = arg;
@@ -245,11 +261,7 @@ static int co_main(struct al_task *t, void *arg)
 	AL_AWAIT(t, &f->m, &f->loop_task.fut);
 	os->ops->sel_close(os, f->loop.sel);
 out:
-	free(f->sem.w);
-	free(f->items);
-	free(f->fs);
-	free(f->frames);
-	free(f->tasks);
+	co_main_release(f);
 	AL_RETURN(t, &f->m, 0, 0);
 	AL_END(t, &f->m);
 }
@@ -258,4 +270,5 @@ const struct al_model_desc al_model_asyncio = {
 	.id = AL_MODEL_ASYNCIO,
 	.main = co_main,
 	.frame_size = sizeof(struct co_main),
+	.release = co_main_release,
 };

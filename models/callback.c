@@ -124,6 +124,14 @@ struct co_callback {
 	char buf[4096];              /* callbacks run one at a time: one buffer */
 };
 
+static void co_callback_release(void *frame)
+{
+	struct co_callback *f = frame;
+
+	free(f->crawlers);
+	f->crawlers = NULL;
+}
+
 static int co_callback(struct al_task *t, void *arg)
 {
 	struct co_callback *f = arg;
@@ -137,7 +145,7 @@ static int co_callback(struct al_task *t, void *arg)
 	if (sel < 0 || !f->crawlers) {
 		c->failed = c->pages;
 		c->failures[al_cause_from_errno(sel < 0 ? (int)-sel : ENOMEM)] = c->pages;
-		free(f->crawlers);
+		co_callback_release(f);
 		AL_RETURN(t, &f->m, 0, 0);
 	}
 	f->win = (struct window){.crawlers = f->crawlers,
@@ -154,7 +162,7 @@ static int co_callback(struct al_task *t, void *arg)
 	f->loop = (struct co_evloop){.crawl = c, .sel = (int)sel};
 	AL_CALL(t, &f->m, co_evloop, &f->loop);
 	os->ops->sel_close(os, f->loop.sel);
-	free(f->crawlers);
+	co_callback_release(f);
 	AL_RETURN(t, &f->m, 0, 0);
 	AL_END(t, &f->m);
 }
@@ -163,4 +171,5 @@ const struct al_model_desc al_model_callback = {
 	.id = AL_MODEL_CALLBACK,
 	.main = co_callback,
 	.frame_size = sizeof(struct co_callback),
+	.release = co_callback_release,
 };

@@ -129,6 +129,16 @@ struct co_generator {
 	char buf[4096];
 };
 
+static void co_generator_release(void *frame)
+{
+	struct co_generator *f = frame;
+
+	free(f->frames);
+	free(f->tasks);
+	f->frames = NULL;
+	f->tasks = NULL;
+}
+
 static int co_generator(struct al_task *t, void *arg)
 {
 	struct co_generator *f = arg;
@@ -157,10 +167,9 @@ static int co_generator(struct al_task *t, void *arg)
 	os->ops->sel_close(os, f->loop.sel);
 	for (int64_t i = 0; i < f->win.next; i++)
 		if (!al_future_done(&f->tasks[i].fut))
-			AL_RETURN(t, &f->m, 0, EDEADLK); /* still parked: keep their frames */
+			AL_RETURN(t, &f->m, 0, EDEADLK); /* still parked: the runner frees */
 out:
-	free(f->frames);
-	free(f->tasks);
+	co_generator_release(f);
 	AL_RETURN(t, &f->m, 0, 0);
 	AL_END(t, &f->m);
 }
@@ -169,4 +178,5 @@ const struct al_model_desc al_model_generator = {
 	.id = AL_MODEL_GENERATOR,
 	.main = co_generator,
 	.frame_size = sizeof(struct co_generator),
+	.release = co_generator_release,
 };

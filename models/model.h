@@ -30,6 +30,12 @@ struct al_model_desc {
 	enum al_model id;
 	al_coro_fn main;             /* the model's top-level coroutine */
 	size_t frame_size;           /* its frame: begins with struct al_model_frame */
+	/* Frees what the frame owns (NULL: nothing), whether main finished
+	 * or not -- a run cut at the simulator's horizon or deadlocked
+	 * leaves main parked.  The runner calls it once the loop and the os
+	 * are gone, before freeing the frame; main calls it too when it
+	 * ends, so it must leave the frame's pointers NULL. */
+	void (*release)(void *frame);
 };
 
 /* Every model's top-level frame begins with this. */

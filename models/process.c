@@ -107,6 +107,18 @@ static void take_records(struct co_process *f)
 	f->have -= off;
 }
 
+static void co_process_release(void *frame)
+{
+	struct co_process *f = frame;
+
+	free(f->children);
+	free(f->tasks);
+	free(f->ids);
+	f->children = NULL;
+	f->tasks = NULL;
+	f->ids = NULL;
+}
+
 static int co_process(struct al_task *t, void *arg)
 {
 	struct co_process *f = arg;
@@ -167,9 +179,7 @@ static int co_process(struct al_task *t, void *arg)
 	}
 	os->ops->close(os, f->fds[0]);
 out:
-	free(f->children);
-	free(f->tasks);
-	free(f->ids);
+	co_process_release(f);
 	AL_RETURN(t, &f->m, 0, 0);
 	AL_END(t, &f->m);
 }
@@ -177,5 +187,6 @@ out:
 const struct al_model_desc al_model_process = {
 	.id = AL_MODEL_PROCESS,
 	.main = co_process,
+	.release = co_process_release,
 	.frame_size = sizeof(struct co_process),
 };

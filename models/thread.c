@@ -52,6 +52,18 @@ struct co_thread_main {
 	struct al_future joined;
 };
 
+static void co_thread_release(void *frame)
+{
+	struct co_thread_main *f = frame;
+
+	free(f->workers);
+	free(f->tasks);
+	free(f->ids);
+	f->workers = NULL;
+	f->tasks = NULL;
+	f->ids = NULL;
+}
+
 static int co_thread_main(struct al_task *t, void *arg)
 {
 	struct co_thread_main *f = arg;
@@ -96,9 +108,7 @@ out:
 		c->failed += lost;
 		c->failures[al_cause_from_errno(f->spawn_err ? f->spawn_err : ENOMEM)] += lost;
 	}
-	free(f->workers);
-	free(f->tasks);
-	free(f->ids);
+	co_thread_release(f);
 	AL_RETURN(t, &f->m, 0, 0);
 	AL_END(t, &f->m);
 }
@@ -107,4 +117,5 @@ const struct al_model_desc al_model_thread = {
 	.id = AL_MODEL_THREAD,
 	.main = co_thread_main,
 	.frame_size = sizeof(struct co_thread_main),
+	.release = co_thread_release,
 };
