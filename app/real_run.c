@@ -131,6 +131,8 @@ static int measure(const struct al_scenario *sc, const struct real_net *rn,
 	int64_t syscalls = n.counts->syscalls, futile = n.counts->futile;
 	int64_t worker_rss = n.counts->worker_rss;
 	int64_t retransmits = n.counts->retransmits;
+	if (rc == 0)
+		al_crawl_note(&crawl, err, errlen);
 	net_os_free(&n);
 	if (md->release)
 		md->release(frame);
@@ -293,8 +295,9 @@ int real_run_model_traced(const struct al_scenario *sc, const struct real_net *r
 	}
 	*out = got.r;
 	out->trace_hash = al_trace_hash(trace);
+	/* the message of a failure, or a note on a run that went through */
+	snprintf(err, errlen, "%s", got.text);
 	if (got.err) {
-		snprintf(err, errlen, "%s", got.text);
 		errno = got.err;
 		return -1;
 	}

@@ -72,7 +72,9 @@ void real_net_stop(struct real_net *rn);
 /* Runs model m against rn, in a process of its own, and fills out with
  * what was measured: elapsed (CLOCK_MONOTONIC), CPU and context switches
  * (getrusage, workers included), syscalls counted by the os, peak RSS.
- * 0, or -1 with errno and err set (EDEADLK: out is still filled). */
+ * 0, or -1 with errno and err set (EDEADLK: out is still filled).  On 0,
+ * err holds a note or is empty (a pool that started only some of its
+ * workers: al_crawl_note). */
 int real_run_model(const struct al_scenario *sc, const struct real_net *rn,
 		   enum al_model m, struct al_report *out, char *err, size_t errlen);
 /* The same, recording the run into trace (initialised by the caller; its

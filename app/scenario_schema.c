@@ -567,5 +567,18 @@ int al_schema_apply(const struct al_ynode *root, struct al_scenario *sc,
 		return al_yerr_at(e, w.faults_line, w.faults_col, "server.faults: "
 				  "a stalled page never ends without a page timeout "
 				  "(set workload.timeout)");
+	/* the crawler's own process must fit before anything can run */
+	if (sc->machine.memory < sc->machine.costs.process_memory) {
+		const struct al_ynode *m = al_ynode_get(root, "machine", NULL), *at = m;
+		char a[AL_FMT_LEN], b[AL_FMT_LEN];
+
+		if (m && m->type == AL_YMAP && al_ynode_get(m, "memory", NULL))
+			at = al_ynode_get(m, "memory", NULL);
+		al_fmt_bytes(a, sizeof a, sc->machine.memory);
+		al_fmt_bytes(b, sizeof b, sc->machine.costs.process_memory);
+		return al_yerr_at(e, at ? at->line : 1, at ? at->col : 1, "machine.memory: "
+				  "%s cannot hold the crawler's own process "
+				  "(costs.process_memory %s): no model could start", a, b);
+	}
 	return 0;
 }

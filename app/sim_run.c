@@ -81,6 +81,7 @@ int sim_run_model_traced(const struct al_scenario *sc, enum al_model m,
 	while (sim.k.live > 0 && sim.os.ops->wait(&sim.os))
 		if (progress_fn && (sim.events & 0x3ffff) == 0)
 			progress_fn(progress_arg, m, crawl.ok + crawl.failed, crawl.pages);
+	al_crawl_note(&crawl, err, errlen);
 	if (sim.horizon) {
 		/* pages that would end past the horizon never do: they fail,
 		 * not as a timeout (none may be set), and the run says why */

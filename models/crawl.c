@@ -1,6 +1,8 @@
 /* The accounting every model shares: each page ends exactly once, ok or
  * failed with a cause, so ok + failed = pages asked. */
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "core/al_http.h"
 #include "models/model.h"
@@ -81,4 +83,13 @@ void al_crawl_count(struct al_crawl *c, int err, int64_t bytes, uint64_t sum)
 	ADD(&c->ok, 1);
 	ADD(&c->bytes, bytes);
 	ADD(&c->checksum, sum);
+}
+
+int al_crawl_note(const struct al_crawl *c, char *note, size_t len)
+{
+	if (c->started <= 0 || c->started >= c->workers)
+		return 0;
+	snprintf(note, len, "%d of its %d workers started (%s): it ran with %d", c->started,
+		 c->workers, strerror(c->spawn_err), c->started);
+	return 1;
 }

@@ -153,9 +153,14 @@ static int co_process(struct al_task *t, void *arg)
 		ch->fetch = (struct co_blocking){.crawl = &ch->own, .page = f->i};
 		f->ids[f->i] = os->ops->spawn(os, AL_SPAWN_PROCESS, &f->tasks[f->i], co_child, ch,
 					      "worker");
-		if (f->ids[f->i] < 0)
+		if (f->ids[f->i] < 0) {
 			fail_share(f, f->i, (int)-f->ids[f->i]);
+			c->spawn_err = (int)-f->ids[f->i];
+		} else {
+			c->started++;
+		}
 	}
+	c->workers = f->nworkers;
 	os->ops->close(os, f->fds[1]);          /* the workers hold theirs */
 	/* results: [fut.result() for fut in futs], until every worker is gone */
 	while (f->ended < c->pages) {

@@ -102,6 +102,9 @@ static int co_thread_main(struct al_task *t, void *arg)
 		AL_AWAIT(t, &f->m, &f->joined);
 	}
 out:
+	c->workers = f->nworkers;
+	c->started = f->started;
+	c->spawn_err = f->spawn_err;
 	/* No worker could start: every page fails, with the reason. */
 	if (f->started == 0) {
 		int64_t lost = c->pages - c->ok - c->failed;

@@ -96,6 +96,16 @@ else
 	echo "skip run --json: valid JSON (no python3 to parse it; scripts/deps.sh installs it)"
 fi
 
+# a machine too small for the crawler itself is refused at check; a thread
+# pool short of threads says it ran with fewer
+printf 'machine: {memory: 1 MiB}\n' >"$T/tiny.yaml"
+expect "machine.memory below the crawler's own process" 2 \
+	"machine.memory: 1 MiB cannot hold the crawler's own process" -- check "$T/tiny.yaml"
+printf 'machine: {address_space: 48 MiB}\nmodels: [{name: thread, workers: 10}]\n' >"$T/short.yaml"
+expect "a thread pool short of threads says so" 0 \
+	"thread: note: 5 of its 10 workers started \(Resource temporarily unavailable\): it ran with 5" \
+	-- run "$T/short.yaml"
+
 # --target: bad URLs are bad input; a server that is not there fails every
 # page, each with its cause
 expect "run --target https" 2 "https is not supported" -- run --target https://127.0.0.1/
