@@ -409,8 +409,15 @@ int al_walk_quantity(struct al_walk *w, const struct al_field *f,
 		return al_walk_fail(w, v, "%s", msg);
 	if (*out < f->min || *out > f->max) {
 		int64_t bound = *out < f->min ? f->min : f->max;
+		char q[64];
 		al_walk_fmt(a, sizeof(a), f->type, bound);
 		al_walk_fmt(b, sizeof(b), f->type, *out);
+		al_walk_quote(w, q, sizeof(q), s, strlen(s));
+		/* the value as written, when a fraction was rounded (0.4 bit
+		 * is read as 0 bit/s: whole units, halves up) */
+		if (strchr(s, '.') && strcmp(q, "…") != 0)
+			return al_walk_fail(w, v, "must be at %s %s (got %s, read as %s)",
+					    *out < f->min ? "least" : "most", a, q, b);
 		return al_walk_fail(w, v, "must be at %s %s (got %s)",
 				    *out < f->min ? "least" : "most", a, b);
 	}

@@ -195,6 +195,9 @@ static const struct bad bad[] = {
 	  "text, such as U+202E) are not allowed"},
 	{"network: {rtt: \"1\\u2066x\"}\n",
 	 "t.yaml:1:16: network.rtt: unknown duration unit '?x' (use ns, us, ms, s, min, h)"},
+	{"network: {bandwidth: 0.4 bit}\n",
+	 "t.yaml:1:22: network.bandwidth: must be at least 1 bit/s (got 0.4 bit, read "
+	 "as 0 bit/s)"},
 	{"name: \"a\\0b\"\n",
 	 "t.yaml:1:7: name: NUL characters are not allowed"},
 	{"{? [a]: 1}\n",
