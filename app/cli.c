@@ -167,6 +167,10 @@ static int parse_models(const char *s, unsigned *out, char *err, size_t errlen)
 		if (strcmp(name, "all") == 0) {
 			mask |= (1u << AL_MODEL_COUNT) - 1;
 		} else if ((m = al_model_parse(name)) >= 0) {
+			/* as a scenario's models list refuses a model twice */
+			if (mask & (1u << m))
+				return al_errf(err, errlen, "--models: %s is named twice in '%s'",
+					    name, s);
 			mask |= 1u << m;
 		} else {
 			const char *best = NULL;

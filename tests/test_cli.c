@@ -80,6 +80,7 @@ static const struct parse_case parse_cases[] = {
 	{"run --models asynco", -1, "did you mean 'asyncio'?", .cmd = AL_CLI_RUN},
 	{"run --models bogus", -1, "unknown model 'bogus'", .cmd = AL_CLI_RUN},
 	{"run --models sync,", -1, "empty model name", .cmd = AL_CLI_RUN},
+	{"run --models sync,asyncio,sync", -1, "sync is named twice", .cmd = AL_CLI_RUN},
 	{"run --models=", -1, "empty model name", .cmd = AL_CLI_RUN},
 	{"run --net sim", 0, .cmd = AL_CLI_RUN, .net = AL_CLI_NET_SIM},
 	{"run --net=real", 0, .cmd = AL_CLI_RUN, .net = AL_CLI_NET_REAL},
