@@ -93,6 +93,19 @@ static void keep_models(struct viz_run *run, unsigned models, unsigned *had)
 	run->nmodels = k;
 }
 
+/* Whether a file of size 0 has nothing to read: /proc's and /sys's files
+ * say 0 and have text. */
+static int really_empty(const char *path)
+{
+	char c;
+	FILE *f = fopen(path, "rb");
+	int empty = !f || fread(&c, 1, 1, f) == 0;
+
+	if (f)
+		fclose(f);
+	return empty;
+}
+
 int al_cmd_view(const struct al_cli *cli)
 {
 	struct viz_run *runs = calloc(VIZ_MAX_RUNS, sizeof *runs);
@@ -108,7 +121,7 @@ int al_cmd_view(const struct al_cli *cli)
 	const char *why = bad ? strerror(bad)
 		: S_ISDIR(st.st_mode) ? "a directory, not a run file or a scenario"
 		: !S_ISREG(st.st_mode) ? "not a regular file (a run file or a scenario is one)"
-		: st.st_size == 0 ? "empty" : NULL;
+		: st.st_size == 0 && really_empty(cli->scenario) ? "empty" : NULL;
 	if (why) {
 		fprintf(stderr, "asynclab: view: %s: %s\n", cli->scenario, why);
 		free(runs);

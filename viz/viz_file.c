@@ -305,14 +305,17 @@ int viz_file_load(const char *path, struct viz_run *runs, int max, int *nruns, c
 		r = FAIL("%s: too large", path);
 		goto out;
 	}
-	buf = malloc((size_t)st.st_size + 1);
+	/* a file that says it is empty may not be: /proc's and /sys's report
+	 * size 0 and have text; a few bytes are enough to say what it is */
+	size_t want = st.st_size > 0 ? (size_t)st.st_size : 64;
+	buf = malloc(want + 1);
 	if (!buf) {
 		r = FAIL("%s: %s", path, strerror(ENOMEM));
 		goto out;
 	}
 	/* read what fstat saw; a file that shrank meanwhile reads as truncated */
-	while (len < (size_t)st.st_size) {
-		ssize_t k = read(fd, buf + len, (size_t)st.st_size - len);
+	while (len < want) {
+		ssize_t k = read(fd, buf + len, want - len);
 
 		if (k < 0 && errno == EINTR)
 			continue;
