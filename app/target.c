@@ -33,6 +33,11 @@ int al_target_parse(const char *url, struct al_target *t, char *err, size_t errl
 		return al_errf(err, errlen, "--target: '%s': only http:// URLs can be crawled", url);
 	if (*p == '[')
 		return al_errf(err, errlen, "--target: '%s': IPv6 addresses are not supported", url);
+	/* user:password@ comes before the host, and may hold ':' */
+	const char *auth = strchr(p, '@');
+	if (auth && (!strchr(p, '/') || auth < strchr(p, '/')))
+		return al_errf(err, errlen, "--target: '%s': user names and passwords "
+			    "(user:pw@) are not supported", url);
 	host = p;
 	while (host_char((unsigned char)*p))
 		p++;
@@ -41,8 +46,6 @@ int al_target_parse(const char *url, struct al_target *t, char *err, size_t errl
 		return al_errf(err, errlen, "--target: '%s': no host", url);
 	if ((size_t)(end - host) >= sizeof name)
 		return al_errf(err, errlen, "--target: '%s': the host name is too long", url);
-	if (*p == '@')
-		return al_errf(err, errlen, "--target: '%s': user names are not supported", url);
 	if (*p == ':') {
 		char *q;
 		p++;

@@ -27,6 +27,7 @@ static const struct {
 	{"http://[::1]:80/", NULL, NULL, 0, "IPv6"},
 	{"http:///", NULL, NULL, 0, "no host"},
 	{"http://u@127.0.0.1/", NULL, NULL, 0, "user names"},
+	{"http://user:pw@127.0.0.1:1/", NULL, NULL, 0, "user names and passwords"},
 	{"http://127.0.0.1:/", NULL, NULL, 0, "the port must be a number"},
 	{"http://127.0.0.1:0/", NULL, NULL, 0, "port 0 is not in 1-65535"},
 	{"http://127.0.0.1:123456/", NULL, NULL, 0, "port 123456 is not in"},
