@@ -366,6 +366,12 @@ static void json_run(struct al_json *j, const struct al_run_set *rs)
 	al_json_str(j, al_run_set_name(rs));
 	al_json_key(j, "seed");
 	al_json_u64(j, rs->sc->seed);
+	/* the same, exact where a reader's numbers are doubles (JavaScript,
+	 * jq): they round integers above 2^53 */
+	char seed[24];
+	snprintf(seed, sizeof seed, "%llu", (unsigned long long)rs->sc->seed);
+	al_json_key(j, "seed_str");
+	al_json_str(j, seed);
 	al_json_key(j, "net");
 	al_json_str(j, rs->net);
 	if (rs->target) {

@@ -81,7 +81,7 @@ else
 	ko "run --json: trace_hash and models"
 fi
 "$A" run --json --seed 7 >"$T/c.json" 2>/dev/null
-if grep -q '"seed": 7,' "$T/c.json"; then
+if grep -q '"seed": 7,' "$T/c.json" && grep -q '"seed_str": "7",' "$T/c.json"; then
 	ok "run --seed overrides the seed"
 else
 	ko "run --seed overrides the seed"
