@@ -300,6 +300,8 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 			"simulator\n", net == AL_CLI_NET_BOTH ? "both" : "real", sc.nevents);
 		return 2;
 	}
+	if (real && (status = real_machine_tasks_fit(&sc)) != 0)
+		return status;
 	if (net == AL_CLI_NET_BOTH) {
 		status = host_scenario(&sc, cli->target != NULL, &sim_sc, note, sizeof note);
 		if (status)

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -38,6 +39,54 @@ static int64_t host_memory(void)
 	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
 
 	return pages > 0 && size > 0 ? (int64_t)pages * size : 0;
+}
+
+/* An integer from a /proc file (its first, or after the last '/' of
+ * /proc/loadavg's "running/total"), or -1. */
+static int64_t proc_int(const char *path, int after_slash)
+{
+	char buf[256];
+	FILE *f = fopen(path, "re");
+	size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+	const char *p = buf;
+
+	if (f)
+		fclose(f);
+	buf[n] = '\0';
+	if (after_slash && !(p = strchr(buf, '/')))
+		return -1;
+	return n > 0 ? strtoll(p + after_slash, NULL, 10) : -1;
+}
+
+int real_machine_tasks_fit(const struct al_scenario *sc)
+{
+	static const enum al_model pools[] = {AL_MODEL_PROCESS, AL_MODEL_THREAD};
+	int64_t pid_max = proc_int("/proc/sys/kernel/pid_max", 0);
+	int64_t threads = proc_int("/proc/sys/kernel/threads-max", 0);
+	int64_t running = proc_int("/proc/loadavg", 1);
+	int64_t cap = threads > 0 && threads < pid_max ? threads : pid_max;
+
+	if (cap <= 0 || running < 0)
+		return 0;                       /* not Linux's /proc: nothing known */
+	int64_t keep = cap / 10 > 1000 ? cap / 10 : 1000;
+	int64_t room = cap - running - keep;
+	for (size_t i = 0; i < sizeof pools / sizeof pools[0]; i++) {
+		const struct al_model_cfg *mc = &sc->models[pools[i]];
+		int64_t n = al_pool_size(mc->workers, sc->workload.pages);
+		char a[AL_FMT_LEN], b[AL_FMT_LEN], c[AL_FMT_LEN];
+
+		if (!mc->enabled || n <= room)
+			continue;
+		al_fmt_count(a, sizeof a, n);
+		al_fmt_count(b, sizeof b, room > 0 ? room : 0);
+		al_fmt_count(c, sizeof c, cap);
+		fprintf(stderr, "asynclab: run: %s: a pool of %s workers does not fit this host: "
+			"room for %s more tasks (%s at most, %lld running, %lld left to the "
+			"others); run it in the simulator (--net sim) or with fewer workers\n",
+			al_model_name(pools[i]), a, b, c, (long long)running, (long long)keep);
+		return 2;
+	}
+	return 0;
 }
 
 void real_machine_notes(const struct al_scenario *sc)

@@ -30,6 +30,14 @@ int real_machine_cores(const struct al_scenario *sc);
  * cgroup can be made), with why not in why.  Probes once per process. */
 int real_machine_memory_limited(char *why, size_t whylen);
 
+/* Whether the pools sc's enabled models would start (al_pool_size of
+ * each process and thread model) fit the host's tasks: each is a task
+ * (pid_max, threads-max), and a real run must not take the room every
+ * other program on the host needs -- a tenth of it, and 1,000 at least,
+ * are left.  0, or 2 with the message on stderr (the simulator runs such
+ * a pool: --net sim). */
+int real_machine_tasks_fit(const struct al_scenario *sc);
+
 /* Prints, once, on stderr, what of sc's machine a real run here cannot
  * apply: more cores than this process may use, a memory limit below this
  * host's memory without a cgroup to enforce it. */
