@@ -12,9 +12,11 @@
  * function of (seed, page, offset).
  *
  * max_concurrent follows the simulator (docs/network.md): a connection
- * holds a slot from accept until its response is sent, and while every
- * slot is taken the listener is disabled, so waiting connections queue in
- * the kernel's accept queue, oldest first. */
+ * takes a slot once its request head is complete, and holds it until its
+ * response is sent; heads complete while every slot is taken wait in a
+ * FIFO, oldest first.  A connection still sending its head holds no slot
+ * (a client trickling a byte at a time keeps no one else out), and has
+ * NET_SERVER_HEAD_S from its accept to finish it. */
 #include "net/net_server.h"
 
 #include <errno.h>
@@ -24,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -39,7 +42,7 @@
 #define LINGER_MAX (64 * 1024)       /* bytes drained after an error reply */
 #define EMFILE_PAUSE_MS 100
 
-enum conn_state { C_READ, C_THINK, C_WRITE, C_LINGER };
+enum conn_state { C_READ, C_WAIT, C_THINK, C_WRITE, C_LINGER };
 
 static const char resp_400[] =
 	"HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain\r\n"
@@ -49,11 +52,14 @@ static const char resp_404[] =
 	"Content-Length: 10\r\n\r\nnot found\n";
 
 /* One connection.  Invariant: ev is initialised and (but in the callback
- * that is changing state) pending for the current state; a connection in
- * READ, THINK or WRITE holds one of the server's slots. */
+ * that is changing state, and in WAIT, where nothing is armed) pending for
+ * the current state; a connection in THINK or WRITE holds one of the
+ * server's slots; one in WAIT is on the server's wait FIFO. */
 struct conn {
 	struct net_server *s;
 	struct conn *prev, *next;    /* every open connection */
+	struct conn *wnext;          /* WAIT: the next in the FIFO */
+	struct timeval head_by;      /* READ: the head's deadline (monotonic) */
 	struct event ev;
 	int fd;
 	uint8_t state;
@@ -76,6 +82,9 @@ struct net_server {
 	struct al_scenario sc;
 	int port;
 	int busy;                    /* connections holding a slot */
+	struct conn *whead, *wtail;  /* complete heads waiting for a slot */
+	int admitting;               /* admit() is running */
+	struct timeval head_tv;      /* the head's time from accept */
 	int listening;               /* the listener is enabled */
 	int paused;                  /* accepts paused after EMFILE */
 	struct conn *conns;
@@ -92,11 +101,10 @@ enum al_fault net_server_page(const struct al_scenario *sc, int64_t page,
 	return al_page_draw(sc->seed, &sc->server, page, think_ns, len);
 }
 
-/* Enables the listener exactly when a connection may be taken. */
+/* Enables the listener unless accepts are paused (out of fds). */
 static void update_listener(struct net_server *s)
 {
-	int max = s->sc.server.max_concurrent;
-	int want = !s->paused && (max <= 0 || s->busy < max);
+	int want = !s->paused;
 
 	if (want == s->listening)
 		return;
@@ -107,12 +115,61 @@ static void update_listener(struct net_server *s)
 	s->listening = want;
 }
 
+static int slot_free(const struct net_server *s)
+{
+	int max = s->sc.server.max_concurrent;
+
+	return max <= 0 || s->busy < max;
+}
+
+static void respond(struct conn *c);
+
+static void take_slot(struct net_server *s)
+{
+	if (++s->busy > s->st.peak_busy)
+		s->st.peak_busy = s->busy;
+}
+
+/* The oldest waiting heads take the free slots.  An answer may end at
+ * once (a 404) and free its slot again: the outer admit takes it, no
+ * recursion. */
+static void admit(struct net_server *s)
+{
+	if (s->admitting)
+		return;
+	s->admitting = 1;
+	while (s->whead && slot_free(s)) {
+		struct conn *c = s->whead;
+
+		s->whead = c->wnext;
+		if (!s->whead)
+			s->wtail = NULL;
+		c->wnext = NULL;
+		take_slot(s);
+		respond(c);
+	}
+	s->admitting = 0;
+}
+
 static void release_slot(struct conn *c)
 {
-	if (c->state == C_LINGER)
-		return;
-	c->s->busy--;
-	update_listener(c->s);
+	struct net_server *s = c->s;
+
+	if (c->state == C_THINK || c->state == C_WRITE) {
+		s->busy--;
+		admit(s);
+	} else if (c->state == C_WAIT) {
+		struct conn **p = &s->whead, *prev = NULL;
+
+		while (*p && *p != c) {
+			prev = *p;
+			p = &(*p)->wnext;
+		}
+		if (*p)
+			*p = c->wnext;
+		if (s->wtail == c)
+			s->wtail = prev;
+	}
 }
 
 static void conn_close(struct conn *c, int aborted)
@@ -332,13 +389,50 @@ static void respond(struct conn *c)
 	conn_arm(c, -1, 0, think_cb, &tv);
 }
 
+/* What is left of the head's time, or 0 when none is. */
+static int head_left(const struct conn *c, struct timeval *left)
+{
+	struct timespec now;
+	int64_t us;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	us = ((int64_t)c->head_by.tv_sec - now.tv_sec) * 1000000 +
+	     (c->head_by.tv_usec - now.tv_nsec / 1000);
+	if (us <= 0)
+		return 0;
+	left->tv_sec = (time_t)(us / 1000000);
+	left->tv_usec = (suseconds_t)(us % 1000000);
+	return 1;
+}
+
+/* The head is complete: a slot, or a place in the FIFO. */
+static void head_done(struct conn *c)
+{
+	struct net_server *s = c->s;
+
+	if (slot_free(s) && !s->whead) {
+		take_slot(s);
+		respond(c);
+		return;
+	}
+	event_del(&c->ev);
+	c->state = C_WAIT;
+	if (s->wtail)
+		s->wtail->wnext = c;
+	else
+		s->whead = c;
+	s->wtail = c;
+}
+
 static void read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *c = arg;
+	struct timeval left;
 	ssize_t r;
 
-	if (what & EV_TIMEOUT) {
-		conn_close(c, 1);
+	if ((what & EV_TIMEOUT) || !head_left(c, &left)) {
+		c->s->st.head_timeouts++;
+		conn_close(c, 1);        /* the head's time is up */
 		return;
 	}
 	r = recv(fd, c->s->scratch, 4096, 0);
@@ -360,7 +454,9 @@ static void read_cb(evutil_socket_t fd, short what, void *arg)
 		net_req_feed(&c->req, c->s->scratch, (size_t)r, NET_SERVER_HEAD_MAX);
 	}
 	if (c->req.done)
-		respond(c);
+		head_done(c);
+	else
+		event_add(&c->ev, &left);    /* the deadline, not a new idle time */
 }
 
 static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
@@ -389,10 +485,13 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	s->st.accepted++;
 	if (++s->st.open > s->st.peak_open)
 		s->st.peak_open = s->st.open;
-	s->busy++;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	int64_t us = now.tv_nsec / 1000 + s->head_tv.tv_usec;
+	c->head_by.tv_sec = now.tv_sec + s->head_tv.tv_sec + (time_t)(us / 1000000);
+	c->head_by.tv_usec = (suseconds_t)(us % 1000000);
 	event_assign(&c->ev, s->base, fd, EV_READ | EV_PERSIST, read_cb, c);
-	event_add(&c->ev, &idle_tv);
-	update_listener(s);
+	event_add(&c->ev, &s->head_tv);
 }
 
 static void resume_cb(evutil_socket_t fd, short what, void *arg)
@@ -452,6 +551,7 @@ struct net_server *net_server_new_at(struct event_base *base, const struct al_sc
 		return NULL;
 	s->base = base;
 	s->sc = *sc;
+	s->head_tv = (struct timeval){NET_SERVER_HEAD_S, 0};
 	sin = *at;
 	errno = 0;
 	s->lev = evconnlistener_new_bind(base, accept_cb, s,
@@ -501,6 +601,11 @@ int net_server_port(const struct net_server *s)
 void net_server_stats(const struct net_server *s, struct net_server_stats *out)
 {
 	*out = s->st;
+}
+
+void net_server_set_head_timeout(struct net_server *s, int ms)
+{
+	s->head_tv = (struct timeval){ms / 1000, (suseconds_t)(ms % 1000) * 1000};
 }
 
 void net_server_free(struct net_server *s)

@@ -32,9 +32,13 @@ struct net_server;
 /* Caps on one page's draws (al_page_draw). */
 #define NET_SERVER_MAX_PAGE AL_PAGE_MAX_LEN
 #define NET_SERVER_MAX_THINK AL_PAGE_MAX_THINK
-/* A connection idle this long (request not arriving, client not reading
- * the response) is closed. */
+/* A connection idle this long (client not reading the response) is
+ * closed. */
 #define NET_SERVER_IDLE_S 60
+/* The whole request head must arrive within this of the accept, however
+ * it trickles in (nginx's client_header_timeout, and its default): a
+ * client sending a byte now and then cannot hold the connection longer. */
+#define NET_SERVER_HEAD_S 60
 
 struct net_server_stats {
 	int64_t accepted;            /* connections taken from the listener   */
@@ -46,6 +50,8 @@ struct net_server_stats {
 	int64_t bytes;               /* response bytes written (all statuses) */
 	int64_t open;                /* connections open now                  */
 	int64_t peak_open;           /* most connections open at once         */
+	int64_t peak_busy;           /* most holding a slot at once           */
+	int64_t head_timeouts;       /* closed: the head not complete in time */
 };
 
 /* Listens on 127.0.0.1:port (0: an ephemeral port, see net_server_port)
@@ -70,6 +76,9 @@ int net_server_set_congestion(struct net_server *s, const char *name);
 int net_server_port(const struct net_server *s);
 /* A snapshot of the counters. */
 void net_server_stats(const struct net_server *s, struct net_server_stats *out);
+/* The time a connection has from its accept to complete its request head
+ * (NET_SERVER_HEAD_S by default; tests shorten it).  ms > 0. */
+void net_server_set_head_timeout(struct net_server *s, int ms);
 /* Stops listening and closes every connection, responses in flight
  * included, then frees s.  NULL is allowed. */
 void net_server_free(struct net_server *s);

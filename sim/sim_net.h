@@ -106,8 +106,10 @@ struct sim_net {
 	struct al_server srv;
 	int down;                    /* the link is down                     */
 	struct sim_net_link link;
-	/* server: slots in use, and the backlog as a FIFO of flow ids */
-	int64_t serving, waiting;
+	/* server: slots in use; connections accepted whose request has not
+	 * arrived; those whose request has, waiting for a slot, as a FIFO of
+	 * flow ids (the backlog) */
+	int64_t serving, idle, waiting;
 	uint32_t bl_head, bl_tail;
 	/* flow pool: slabs of SIM_NET_SLAB flows, ids index them */
 	struct sim_flow **slabs;

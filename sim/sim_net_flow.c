@@ -102,7 +102,7 @@ static void serve(struct sim_net *n, struct sim_flow *f, int64_t now)
 	arm_flow(n, f, FL_FIRST, now + think + sim_net_oneway(n, f, AL_DRAW_FIRST_WAY, 0));
 }
 
-/* Slots went free: the oldest waiting connections take them. */
+/* Slots went free: the oldest waiting requests take them. */
 void sim_net_admit(struct sim_net *n, int64_t now)
 {
 	while (n->bl_head != SIM_NET_NIL && slot_free(n)) {
@@ -115,8 +115,7 @@ void sim_net_admit(struct sim_net *n, int64_t now)
 		g->next = g->prev = SIM_NET_NIL;
 		n->waiting--;
 		take_slot(n, g);
-		if (g->flags & FLAG_REQ_IN)
-			serve(n, g, now);
+		serve(n, g, now);
 	}
 }
 
@@ -137,7 +136,10 @@ static void enqueue(struct sim_net *n, struct sim_flow *f)
 /* The server is done with f (closed, failed, or its last byte arrived). */
 void sim_net_release(struct sim_net *n, struct sim_flow *f, int64_t now)
 {
-	if (f->srv == SRV_SLOT) {
+	if (f->srv == SRV_ACCEPTED) {
+		n->idle--;
+		f->srv = SRV_NONE;
+	} else if (f->srv == SRV_SLOT) {
 		n->serving--;
 		f->srv = SRV_NONE;
 		sim_net_admit(n, now);
@@ -201,10 +203,12 @@ static void syn_arrives(struct sim_net *n, struct sim_flow *f, int64_t now)
 		syn_again(n, f, now);
 		return;
 	}
-	if (slot_free(n)) {
-		take_slot(n, f);
-	} else if (n->waiting < n->srv.backlog) {
-		enqueue(n, f);
+	/* accepted while the server holds fewer than max_concurrent + backlog
+	 * connections (unlimited: always); its slot waits for its request */
+	int64_t max = n->srv.max_concurrent;
+	if (max == 0 || n->serving + n->idle + n->waiting < max + n->srv.backlog) {
+		f->srv = SRV_ACCEPTED;
+		n->idle++;
 	} else if (n->srv.overflow == AL_OVERFLOW_REFUSE) {
 		arm_flow(n, f, FL_REFUSED, now + handshake_way(n, f, AL_DRAW_SYNACK_WAY));
 		return;
@@ -278,10 +282,17 @@ void sim_net_on_flow(void *arg, int64_t now)
 		break;
 	case FL_REQUEST:
 		f->flags |= FLAG_REQ_IN;
-		if (f->srv == SRV_SLOT)
+		if (f->srv == SRV_ACCEPTED) {
+			n->idle--;
+			f->srv = SRV_NONE;
+		}
+		if (slot_free(n)) {
+			take_slot(n, f);
 			serve(n, f, now);
-		else
+		} else {
+			enqueue(n, f);
 			f->state = FL_QUEUED;
+		}
 		break;
 	case FL_FIRST:
 		if (n->net.tcp == AL_TCP_LINUX)

@@ -37,7 +37,10 @@ enum sim_flow_state {
 	FL_BROKEN,       /* established, then failed (err)                    */
 };
 
-enum { SRV_NONE, SRV_BACKLOG, SRV_SLOT };
+/* The server's hold on a flow: accepted, its request not in yet (no slot:
+ * a client that has not asked takes none); waiting in the FIFO for a slot,
+ * its request in; in a slot, being served. */
+enum { SRV_NONE, SRV_ACCEPTED, SRV_BACKLOG, SRV_SLOT };
 
 enum {
 	FLAG_REQ_IN = 1,             /* the request reached the server        */

@@ -124,6 +124,33 @@ rc=$?
 [ $rc -eq 2 ] && ok "serve on a missing scenario: exit 2" \
 	|| ko "serve on a missing scenario: exit $rc: $(cat "$T/bad.err")"
 
+# Slowloris: with max_concurrent 1, a client trickling its head a byte
+# every 2 s holds no slot; curl gets three pages within 15 s each.
+printf 'server: {think: 0 ms, max_concurrent: 1}\n' >"$T/one.yaml"
+if start one --port 0 "$T/one.yaml"; then
+	python3 -c '
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+for b in b"GET /1 HTTP/1.0\r\n":
+    s.send(bytes([b]))
+    time.sleep(2)
+' "$SPORT" >/dev/null 2>&1 &
+	TRICKLE=$!
+	PIDS="$PIDS $TRICKLE"
+	sleep 1
+	got=0
+	for p in 1 2 3; do
+		curl -s --max-time 15 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$SPORT/$p" \
+			>"$T/code" 2>/dev/null && [ "$(cat "$T/code")" = 200 ] && got=$((got + 1))
+	done
+	kill "$TRICKLE" 2>/dev/null
+	[ $got -eq 3 ] && ok "max_concurrent 1, a head trickling in: curl gets 3 pages" \
+		|| ko "max_concurrent 1, a head trickling in: curl got $got of 3 pages"
+	stop "$SPID"
+else
+	ko "serve max_concurrent 1: did not start: $(cat "$T/one.err")"
+fi
+
 stop "$MAIN"
 if [ "$RC" -eq 0 ]; then
 	ok "SIGTERM: exit 0 within 5 s"

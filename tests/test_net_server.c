@@ -64,6 +64,9 @@ static void scenario(struct al_scenario *sc)
 	sc->server.max_concurrent = 0;
 }
 
+/* The next fixture's head timeout, ms (0: the server's default). */
+static int next_head_ms;
+
 static void fixture_start(struct fixture *f, const struct al_scenario *sc)
 {
 	memset(f, 0, sizeof *f);
@@ -72,6 +75,9 @@ static void fixture_start(struct fixture *f, const struct al_scenario *sc)
 	assert_non_null(f->base);
 	f->srv = net_server_new(f->base, sc, 0);
 	assert_non_null(f->srv);
+	if (next_head_ms > 0)
+		net_server_set_head_timeout(f->srv, next_head_ms);
+	next_head_ms = 0;
 	assert_true(net_server_port(f->srv) > 0);
 	assert_int_equal(pipe(f->stop), 0);
 	f->stop_ev = event_new(f->base, f->stop[0], EV_READ, on_stop, f->base);
@@ -446,7 +452,50 @@ static void test_max_concurrent(void **state)
 	}
 	assert_true(now_ms() - t0 >= 85.0);
 	fixture_stop(&f);
-	assert_int_equal(f.st.peak_open, 1);
+	/* all three accepted at once; served one at a time */
+	assert_int_equal(f.st.peak_open, 3);
+	assert_int_equal(f.st.peak_busy, 1);
+}
+
+/* Slowloris: a client trickling its head holds no slot, so with
+ * max_concurrent 1 the others are served while it trickles; and the head
+ * has a deadline from the accept, however the bytes keep coming. */
+static void test_slow_head(void **state)
+{
+	struct al_scenario sc;
+	struct fixture f;
+	struct al_http_resp r;
+	char req[128], buf[64];
+
+	(void)state;
+	scenario(&sc);
+	sc.server.max_concurrent = 1;
+	next_head_ms = 600;
+	fixture_start(&f, &sc);
+	int slow = dial(net_server_port(f.srv));
+	send_all(slow, "G", 1);
+	for (int i = 0; i < 3; i++) {
+		int fd = dial(net_server_port(f.srv));
+		send_all(fd, req, (size_t)al_http_request(req, sizeof req, "t", i));
+		read_resp(fd, &r, NULL);
+		close(fd);
+		assert_int_equal(al_http_resp_finish(&r), 0);
+	}
+	/* a byte every 200 ms, past the 600 ms the head has: closed */
+	int closed = 0;
+	for (int i = 0; i < 10 && !closed; i++) {
+		struct timespec nap = {0, 200 * 1000000L};
+		nanosleep(&nap, NULL);
+		ssize_t got = recv(slow, buf, sizeof buf, MSG_DONTWAIT);
+		/* end of stream, or a reset: the server closed it */
+		closed = got == 0 || (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK) ||
+			 send(slow, "E", 1, MSG_NOSIGNAL) < 0;
+	}
+	assert_true(closed);
+	close(slow);
+	fixture_stop(&f);
+	assert_int_equal(f.st.served, 3);
+	assert_int_equal(f.st.head_timeouts, 1);
 }
 
 static void test_port_in_use(void **state)
@@ -564,6 +613,7 @@ int main(void)
 		cmocka_unit_test(test_concurrent),
 		cmocka_unit_test(test_think_time),
 		cmocka_unit_test(test_max_concurrent),
+		cmocka_unit_test(test_slow_head),
 		cmocka_unit_test(test_port_in_use),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
