@@ -110,10 +110,34 @@ static void end_progress(struct progress *p)
 /* Runs every enabled model of sc on one backend into rs; with keep, each
  * model's report and trace go there too (for --save, --trace, --png,
  * --view). */
-static void run_models(struct al_scenario *sc, const struct real_net *rn,
+/* After a real run: if one of the run's own processes died (the origin
+ * server, a link, the emulator), its pages did not fail for the network:
+ * they are counted as 'died', and it says so.  1 when one died. */
+static int helper_died(struct real_net *rn, enum al_model m, struct al_report *r)
+{
+	static const enum al_cause netlike[] = {
+		AL_CAUSE_REFUSED, AL_CAUSE_RESET, AL_CAUSE_TIMEOUT, AL_CAUSE_UNREACHABLE,
+		AL_CAUSE_CORRUPT, AL_CAUSE_STATUS, AL_CAUSE_OTHER,
+	};
+	char what[256];
+
+	if (!real_net_dead(rn, what, sizeof what))
+		return 0;
+	for (size_t i = 0; i < sizeof netlike / sizeof netlike[0]; i++) {
+		r->failures[AL_CAUSE_DIED] += r->failures[netlike[i]];
+		r->failures[netlike[i]] = 0;
+	}
+	fprintf(stderr, "asynclab: run: real: %s during %s's run: its %lld failed pages are "
+		"counted as 'died', not as the network's doing; the models after it are "
+		"not run\n", what, al_model_name(m), (long long)r->pages_failed);
+	return 1;
+}
+
+static void run_models(struct al_scenario *sc, struct real_net *rn,
 		       struct al_run_set *rs, struct progress *prog, struct viz_run *keep)
 {
 	char err[512];
+	int dead = 0;
 
 	for (int m = 0; m < AL_MODEL_COUNT; m++) {
 		struct al_report *r = &rs->rows[rs->nrows];
@@ -121,6 +145,10 @@ static void run_models(struct al_scenario *sc, const struct real_net *rn,
 
 		if (!sc->models[m].enabled)
 			continue;
+		if (dead) {
+			rs->broken |= 1u << m;        /* "could not run" */
+			continue;
+		}
 		memset(r, 0, sizeof *r);
 		err[0] = '\0';
 		errno = 0;
@@ -138,6 +166,8 @@ static void run_models(struct al_scenario *sc, const struct real_net *rn,
 		int saved = errno;
 
 		end_progress(prog);
+		if (rn && (ok || saved == EDEADLK))
+			dead = helper_died(rn, (enum al_model)m, r);
 		int row = ok || saved == EDEADLK;
 		if (ok && err[0])
 			fprintf(stderr, "asynclab: run: %s: note: %s\n",

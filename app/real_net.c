@@ -322,6 +322,34 @@ void real_child_stop(pid_t *pid)
 	*pid = 0;
 }
 
+/* Whether *pid has ended: 1, reaped, with what said of it. */
+static int ended(pid_t *pid, const char *who, char *what, size_t len)
+{
+	int st;
+
+	if (*pid <= 0 || waitpid(*pid, &st, WNOHANG) != *pid)
+		return 0;
+	if (WIFSIGNALED(st))
+		snprintf(what, len, "%s (pid %ld) died (killed by signal %d, %s)", who,
+			 (long)*pid, WTERMSIG(st), strsignal(WTERMSIG(st)));
+	else
+		snprintf(what, len, "%s (pid %ld) died (exit status %d)", who, (long)*pid,
+			 WEXITSTATUS(st));
+	*pid = 0;
+	return 1;
+}
+
+int real_net_dead(struct real_net *rn, char *what, size_t len)
+{
+	if (ended(&rn->server, "the origin server", what, len) ||
+	    ended(&rn->emu, "the packet emulator", what, len))
+		return 1;
+	for (int i = 0; i < rn->nlinks; i++)
+		if (ended(&rn->links[i], "a link emulator", what, len))
+			return 1;
+	return 0;
+}
+
 void real_net_stop(struct real_net *rn)
 {
 	for (int i = 0; i < rn->nlinks; i++)

@@ -68,6 +68,10 @@ int real_net_start_path(const struct al_scenario *sc, const struct al_target *ta
 			enum real_path want, struct real_net *rn, char *err, size_t errlen);
 /* Stops the children (SIGTERM, then SIGKILL after 5 s) and reaps them. */
 void real_net_stop(struct real_net *rn);
+/* Whether one of rn's children (the origin server, a link, the packet
+ * emulator) has died: 1 with what[] = "the origin server (pid N) died
+ * (killed by signal 9, Killed)", reaped, its pid 0; else 0. */
+int real_net_dead(struct real_net *rn, char *what, size_t len);
 
 /* Runs model m against rn, in a process of its own, and fills out with
  * what was measured: elapsed (CLOCK_MONOTONIC), CPU and context switches

@@ -74,6 +74,9 @@ struct al_os_ops {
 	 * thread / process; id or -EAGAIN / -ENOMEM. */
 	int64_t (*spawn)(struct al_os *os, enum al_spawn_kind kind, struct al_task *task,
 			 al_coro_fn fn, void *frame, const char *name);
+	/* Waits for a spawned thread or process to end: value 0, or for a
+	 * process that died (killed, or an exit status other than 0) its
+	 * wait(2) status. */
 	int64_t (*join)(struct al_os *os, int64_t id, struct al_future *wait);
 	int64_t (*pipe)(struct al_os *os, int fds[2]);
 	/* A mutex shared by the threads of one process (the thread model's

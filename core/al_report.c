@@ -27,6 +27,8 @@ enum al_cause al_cause_from_errno(int err)
 		return AL_CAUSE_CORRUPT;
 	case ECANCELED:
 		return AL_CAUSE_CANCELLED;
+	case EOWNERDEAD:
+		return AL_CAUSE_DIED;
 	case ENETUNREACH:
 	case EHOSTUNREACH:
 		return AL_CAUSE_UNREACHABLE;
@@ -41,7 +43,8 @@ const char *al_cause_name(enum al_cause c)
 {
 	static const char *const names[AL_CAUSE_COUNT] = {
 		"refused", "reset", "timeout", "emfile", "nomem",
-		"spawn", "fdsetsize", "corrupt", "cancelled", "unreachable", "status", "other",
+		"spawn", "fdsetsize", "corrupt", "cancelled", "unreachable", "status", "died",
+		"other",
 	};
 	return (unsigned)c < AL_CAUSE_COUNT ? names[c] : "?";
 }

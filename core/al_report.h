@@ -21,6 +21,9 @@ enum al_cause {
 	AL_CAUSE_CANCELLED,   /* ECANCELED               */
 	AL_CAUSE_UNREACHABLE, /* ENETUNREACH: link down  */
 	AL_CAUSE_STATUS,      /* EPROTO: not 200 OK      */
+	AL_CAUSE_DIED,        /* EOWNERDEAD: a process of the run died (a
+	                       * worker; a real run's server, link or
+	                       * emulator): not the network's doing */
 	AL_CAUSE_OTHER,
 	AL_CAUSE_COUNT
 };

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "core/al_http.h"
 #include "models/model.h"
@@ -87,6 +88,19 @@ void al_crawl_count(struct al_crawl *c, int err, int64_t bytes, uint64_t sum)
 
 int al_crawl_note(const struct al_crawl *c, char *note, size_t len)
 {
+	if (c->died > 0) {
+		int st = c->died_status;
+		char how[64];
+
+		if (WIFSIGNALED(st))
+			snprintf(how, sizeof how, "killed by signal %d, %s", WTERMSIG(st),
+				 strsignal(WTERMSIG(st)));
+		else
+			snprintf(how, sizeof how, "exit status %d", WEXITSTATUS(st));
+		snprintf(note, len, "%d of its workers died (the last: %s): the pages they "
+			 "left failed as 'died'", c->died, how);
+		return 1;
+	}
 	if (c->started <= 0 || c->started >= c->workers)
 		return 0;
 	snprintf(note, len, "%d of its %d workers started (%s): it ran with %d", c->started,

@@ -27,6 +27,8 @@ struct al_crawl {
 	/* a pool (process, thread): its workers asked and started, and why
 	 * the others could not start (0 0 0: no pool, or every one started) */
 	int workers, started, spawn_err;
+	/* worker processes that died, and the wait status of the last */
+	int died, died_status;
 };
 
 struct al_model_desc {
@@ -62,10 +64,10 @@ void al_crawl_count(struct al_crawl *c, int err, int64_t bytes, uint64_t sum);
 /* Marks on the calling task's lane that page failed with err, now (end
  * does it; a model calls it for a page that fails without running). */
 void al_crawl_mark(struct al_crawl *c, int64_t page, int err);
-/* A pool that started only some of its workers says so, in note (the
- * runner prints it): 1 and the note, or 0 and note untouched.  A thread
- * pool short of threads still crawls every page, with fewer: its speed-up
- * is not the pool's it was asked for. */
+/* A pool that started only some of its workers, or whose workers died,
+ * says so, in note (the runner prints it): 1 and the note, or 0 and note
+ * untouched.  A thread pool short of threads still crawls every page,
+ * with fewer: its speed-up is not the pool's it was asked for. */
 int al_crawl_note(const struct al_crawl *c, char *note, size_t len);
 
 #endif

@@ -174,13 +174,17 @@ static int co_process(struct al_task *t, void *arg)
 	}
 	/* every worker is gone, some pages unreported: a worker died */
 	for (; f->ended < c->pages; f->ended++)
-		al_crawl_count(c, t->err ? t->err : EPIPE, 0, 0);
+		al_crawl_count(c, t->err ? t->err : EOWNERDEAD, 0, 0);
 	for (f->i = 0; f->i < f->nworkers; f->i++) {
 		if (f->ids[f->i] < 0)
 			continue;
 		al_future_init(&f->io, t->fut.loop);
 		os->ops->join(os, f->ids[f->i], &f->io);
 		AL_AWAIT(t, &f->m, &f->io);
+		if (!t->err && t->value != 0) {
+			c->died++;
+			c->died_status = (int)t->value;
+		}
 	}
 	os->ops->close(os, f->fds[0]);
 out:

@@ -46,6 +46,7 @@ struct net_thread {
 	pthread_t tid;
 	pid_t pid;                   /* a process: its pid, else 0 */
 	int joined;
+	int status;                  /* a process: its wait status once reaped */
 	uint32_t lane, proc_lane;    /* trace lanes: the thread, its process */
 	/* what it runs, started on its loop from inside it */
 	struct al_task *task;

@@ -122,7 +122,7 @@ void net_reap(struct net_os *n, struct net_thread *t)
 	struct rusage ru;
 
 	if (t->pid) {
-		while (wait4(t->pid, NULL, 0, &ru) < 0)
+		while (wait4(t->pid, &t->status, 0, &ru) < 0)
 			if (errno != EINTR)
 				goto out;
 		__atomic_fetch_add(&n->counts->worker_rss, (int64_t)ru.ru_maxrss * 1024,
@@ -145,7 +145,8 @@ int64_t net_join(struct al_os *os, int64_t id, struct al_future *wait)
 	net_trace_block(n, AL_ST_WAIT);
 	net_reap(n, t);
 	net_trace_run(n, 0);
-	return net_finish(wait, 0);
+	/* a worker killed, or exited other than as it does: its wait status */
+	return net_finish(wait, t->status);
 }
 
 int64_t net_pipe(struct al_os *os, int fds[2])

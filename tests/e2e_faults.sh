@@ -108,5 +108,48 @@ else
 	echo "skip (host) fork/thread failure (needs root, setpriv and prlimit to run as an RLIMIT_NPROC-bound uid)"
 fi
 
+# --- deaths in the run's own processes: said, and counted as 'died', never
+# as the network's doing
+# children PID: the pids whose parent is PID
+children() { ps -o pid= --ppid "$1" 2>/dev/null | tr -d ' '; }
+printf 'network: {rtt: 0 ms}\nserver: {think: 300 ms}\nworkload: {pages: 30}\nmodels: [{name: process, workers: 3}]\n' \
+	>"$T/die.yaml"
+"$A" run "$T/die.yaml" --net real --path relay --json >"$T/out" 2>"$T/err" &
+run=$!
+workers=""
+i=0
+while [ $i -lt 100 ] && [ "$(echo "$workers" | wc -w)" -lt 3 ]; do
+	sleep 0.1
+	i=$((i + 1))
+	for c in $(children $run); do
+		w=$(children "$c")
+		[ -n "$w" ] && workers=$w
+	done
+done
+sleep 0.5
+kill -9 $(echo "$workers" | head -2) 2>/dev/null
+wait $run
+st=$?
+summary "$T/out" >"$T/s"
+died=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["models"][0]["failures"].get("died", 0))' "$T/out" 2>/dev/null)
+[ $st -eq 1 ] && all_counted "$T/s" 30 && [ "${died:-0}" -gt 0 ] &&
+	grep -q "process: note: 2 of its workers died (the last: killed by signal 9" "$T/err"
+check "two workers killed: said with the signal, their pages failed as 'died'" $?
+
+printf 'network: {rtt: 0 ms}\nserver: {think: 100 ms}\nworkload: {pages: 30}\nmodels: [sync, asyncio]\n' \
+	>"$T/die2.yaml"
+"$A" run "$T/die2.yaml" --net real --path relay --json >"$T/out" 2>"$T/err" &
+run=$!
+sleep 1
+# the run's listening children: the origin server and the links
+for c in $(children $run); do
+	ss -ltnpH 2>/dev/null | grep -q "pid=$c," && kill -9 "$c"
+done
+wait $run
+st=$?
+[ $st -eq 1 ] && grep -q "real: .* died (killed by signal 9, Killed) during sync's run: its .* failed pages are counted as 'died'" "$T/err" &&
+	[ "$(python3 -c 'import json,sys; ms=json.load(open(sys.argv[1]))["models"]; print(len(ms), ms[0]["failures"].get("died", 0) > 0)' "$T/out")" = "1 True" ]
+check "the origin server killed: said, its pages 'died', the models after it not run" $?
+
 echo "faults: $pass passed, $fail failed"
 [ $fail -eq 0 ]
