@@ -210,17 +210,24 @@ int real_net_emulated(const struct al_network *net)
 	       !(net->jitter.kind == AL_DIST_FIXED && net->jitter.a == 0);
 }
 
+/* A link process's own fds: stdio, its listener, libevent's base. */
+#define LINK_OWN_FDS 16
+
 /* How many link processes: each connection costs one of them two fds, and
- * a process has this machine's fd limit; pages are dealt round-robin. */
-static int links_needed(const struct al_scenario *sc)
+ * a process has this machine's fd limit; pages are dealt round-robin.
+ * 0 when the fd limit leaves a link no room for a connection. */
+static int links_needed(const struct al_scenario *sc, int64_t *fds_out)
 {
 	struct rlimit rl;
 	int64_t fds = 20000;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY)
 		fds = (int64_t)rl.rlim_max;
-	int64_t per = (fds - 64) / 2;
-	int64_t k = per > 0 ? (sc->workload.pages + per - 1) / per : 1;
+	*fds_out = fds;
+	int64_t per = (fds - LINK_OWN_FDS) / 2;
+	if (per < 1)
+		return 0;
+	int64_t k = (sc->workload.pages + per - 1) / per;
 	return k < 1 ? 1 : k > NET_MAX_ADDRS ? NET_MAX_ADDRS : (int)k;
 }
 
@@ -292,7 +299,15 @@ int real_net_start_path(const struct al_scenario *sc, const struct al_target *ta
 	rn->path = "relay";
 	/* the link's bandwidth is shared: each process gets its share */
 	struct al_scenario part = *sc;
-	rn->nlinks = links_needed(sc);
+	int64_t fds;
+	rn->nlinks = links_needed(sc, &fds);
+	if (rn->nlinks == 0) {
+		snprintf(err, errlen, "this process's fd limit, %lld, leaves the link emulator "
+			 "no room for a connection (it needs %d): raise it (ulimit -n)",
+			 (long long)fds, LINK_OWN_FDS + 2);
+		errno = EMFILE;
+		return -1;
+	}
 	part.network.bandwidth_bps = sc->network.bandwidth_bps / rn->nlinks;
 	for (int i = 0; i < rn->nlinks; i++) {
 		struct child_job job = {.sc = &part, .upstream = &up};

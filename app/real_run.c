@@ -2,6 +2,7 @@
  * scenario's machine, its report and trace back through shared memory
  * (the network it crawls through: real_net.c). */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,18 +48,33 @@ static int64_t cpu_ns(const struct rusage *r)
  * reserved, as in the simulator.  A limit above this machine's hard one is
  * this machine's.  The sanitizers reserve terabytes of shadow memory, so
  * their builds leave RLIMIT_AS alone. */
-static int apply_limits(const struct al_machine *mc, char *err, size_t errlen)
+/* RLIMIT_NOFILE: the scenario's fd_limit, counted from the first fd the
+ * lab's own leave free (the main thread's libevent base: its poller and
+ * signal pair), as the simulator has the crawler's fds and no others. */
+static int apply_fd_limit(const struct al_machine *mc, char *err, size_t errlen)
 {
 	struct rlimit rl;
+	int lowest = fcntl(0, F_DUPFD, 0);
 
+	if (lowest >= 0)
+		close(lowest);
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		rlim_t want = (rlim_t)mc->fd_limit;
+		rlim_t want = (rlim_t)mc->fd_limit + (rlim_t)(lowest > 3 ? lowest - 3 : 0);
 		rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && want > rl.rlim_max ? rl.rlim_max : want;
 		if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
 			snprintf(err, errlen, "fd limit %d: %s", mc->fd_limit, strerror(errno));
 			return errno;
 		}
 	}
+	return 0;
+}
+
+/* RLIMIT_AS: the scenario's address_space (not under the sanitizers,
+ * whose shadow memory needs terabytes of it). */
+static int apply_limits(const struct al_machine *mc, char *err, size_t errlen)
+{
+	struct rlimit rl;
+
 #if !defined(__SANITIZE_ADDRESS__) && !AL_HAS_ASAN
 	if (getrlimit(RLIMIT_AS, &rl) == 0 && (rl.rlim_cur == RLIM_INFINITY ||
 					       (uint64_t)mc->address_space < rl.rlim_cur)) {
@@ -103,6 +119,15 @@ static int measure(const struct al_scenario *sc, const struct real_net *rn,
 		snprintf(err, errlen, "out of memory (machine.address_space %s is the model "
 			 "process's RLIMIT_AS)", as);
 		return ENOMEM;
+	}
+	/* the main thread's base now, with the poller the model will ask for,
+	 * so that its fds are made before the fd limit and not under it */
+	(void)net_os_base_now(&n, md->id == AL_MODEL_CALLBACK || md->id == AL_MODEL_GENERATOR ||
+				      md->id == AL_MODEL_ASYNCIO ? (int)sc->models[m].poller : -1);
+	if ((e = apply_fd_limit(&sc->machine, err, errlen)) != 0) {
+		net_os_free(&n);
+		free(frame);
+		return e;
 	}
 	crawl = (struct al_crawl){
 		.os = &n.os, .sc = sc, .cfg = &sc->models[m], .pages = sc->workload.pages,

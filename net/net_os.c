@@ -1,6 +1,7 @@
 /* The real os: sockets, spin, threads, processes, locks, timers.  The
  * selector is in net_sel.c.  See net_os.h. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <poll.h>
 #include <stdio.h>
@@ -75,6 +76,21 @@ struct event_base *net_base(struct net_thread *t, int poller)
 	}
 	if (poller < 0)
 		poller = AL_POLL_EPOLL;
+	/* libevent 2.1 calls exit(1) when its base cannot get the fds it
+	 * needs (the poller's, and a socketpair for signals): make sure they
+	 * are there, so a full fd table is EMFILE, a page's cause, not the
+	 * end of the process */
+	int probe[3], k;
+	for (k = 0; k < 3; k++)
+		if ((probe[k] = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
+			break;
+	int full = k < 3 ? errno : 0;
+	while (k > 0)
+		close(probe[--k]);
+	if (full) {
+		errno = full == EMFILE || full == ENFILE ? full : EMFILE;
+		return NULL;
+	}
 	struct event_config *cfg = event_config_new();
 	if (!cfg) {
 		errno = ENOMEM;
@@ -484,4 +500,9 @@ int net_os_init(struct net_os *n, const struct al_scenario *sc, struct al_loop *
 	n->os = (struct al_os){.ops = &net_ops, .loop = loop, .sc = sc, .impl = n};
 	loop->os = &n->os;
 	return 0;
+}
+
+int net_os_base_now(struct net_os *n, int poller)
+{
+	return net_base(&n->main, poller) ? 0 : -1;
 }

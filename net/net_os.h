@@ -105,6 +105,11 @@ struct net_os {
  * 0, or -1 with errno (ENOMEM; EINVAL for naddr outside 1..NET_MAX_ADDRS). */
 int net_os_init(struct net_os *n, const struct al_scenario *sc, struct al_loop *loop,
 		const struct sockaddr_in *addr, int naddr);
+/* Makes the calling thread's libevent base now, with poller (-1: the
+ * default), rather than at its first use: a real run makes it before it
+ * applies the scenario's fd limit, so its fds are the lab's, not the
+ * crawler's.  0, or -1 with errno. */
+int net_os_base_now(struct net_os *n, int poller);
 /* Joins what is left and frees everything. */
 void net_os_free(struct net_os *n);
 

@@ -108,6 +108,29 @@ else
 	echo "skip (host) fork/thread failure (needs root, setpriv and prlimit to run as an RLIMIT_NPROC-bound uid)"
 fi
 
+# --- tiny fd limits: the same pages fail as emfile on both backends (the
+# lab's own fds, libevent's, are not the crawler's), never libevent's own
+# exit; a host limit too small for the link emulator is said at once
+printf 'machine: {fd_limit: 4}\nnetwork: {rtt: 0 ms}\nworkload: {pages: 3}\n' >"$T/fd4.yaml"
+"$A" run "$T/fd4.yaml" --net real --path relay --json >"$T/real4" 2>"$T/err"
+st=$?
+"$A" run "$T/fd4.yaml" --json >"$T/sim4" 2>/dev/null
+summary "$T/real4" >"$T/s4r"
+summary "$T/sim4" >"$T/s4s"
+[ $st -eq 1 ] && [ "$(wc -l <"$T/s4r")" = 7 ] && cmp -s "$T/s4r" "$T/s4s" && ! grep -q '\[err\]\|\[warn\]' "$T/err"
+check "fd_limit 4: every model runs for real and fails the simulator's pages as emfile" $?
+if command -v prlimit >/dev/null 2>&1; then
+	prlimit --nofile=60:60 "$A" run --net real --path relay --models sync,asyncio --json >"$T/out" 2>/dev/null
+	st=$?
+	summary "$T/out" >"$T/s"
+	[ $st -eq 0 ] && awk '$2 != 10 { bad = 1 } END { exit bad }' "$T/s"
+	check "a hard fd limit of 60: the link emulator still carries every page" $?
+	prlimit --nofile=16:16 "$A" run --net real --path relay --models sync >"$T/out" 2>"$T/err"
+	st=$?
+	[ $st -eq 1 ] && grep -q "fd limit, 16, leaves the link emulator no room" "$T/err"
+	check "a hard fd limit of 16: said, not a run of reset pages" $?
+fi
+
 # --- deaths in the run's own processes: said, and counted as 'died', never
 # as the network's doing
 # children PID: the pids whose parent is PID
