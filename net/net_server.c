@@ -16,7 +16,10 @@
  * response is sent; heads complete while every slot is taken wait in a
  * FIFO, oldest first.  A connection still sending its head holds no slot
  * (a client trickling a byte at a time keeps no one else out), and has
- * NET_SERVER_HEAD_S from its accept to finish it. */
+ * NET_SERVER_HEAD_S from its accept to finish it.
+ *
+ * This file takes connections and their heads and hands out the slots;
+ * net_server_reply.c answers. */
 #include "net/net_server.h"
 
 #include <errno.h>
@@ -29,71 +32,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <event2/event.h>
-#include <event2/event_struct.h>
-#include <event2/listener.h>
+#include "net/net_server_int.h"
 
-#include "core/al_assert.h"
-#include "core/al_dist.h"
-#include "core/al_http.h"
-#include "net/net_req.h"
-
-#define SCRATCH (64 * 1024)
-#define LINGER_MAX (64 * 1024)       /* bytes drained after an error reply */
 #define EMFILE_PAUSE_MS 100
-
-enum conn_state { C_READ, C_WAIT, C_THINK, C_WRITE, C_LINGER };
-
-static const char resp_400[] =
-	"HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain\r\n"
-	"Content-Length: 12\r\n\r\nbad request\n";
-static const char resp_404[] =
-	"HTTP/1.0 404 Not Found\r\nContent-Type: text/plain\r\n"
-	"Content-Length: 10\r\n\r\nnot found\n";
-
-/* One connection.  Invariant: ev is initialised and (but in the callback
- * that is changing state, and in WAIT, where nothing is armed) pending for
- * the current state; a connection in THINK or WRITE holds one of the
- * server's slots; one in WAIT is on the server's wait FIFO. */
-struct conn {
-	struct net_server *s;
-	struct conn *prev, *next;    /* every open connection */
-	struct conn *wnext;          /* WAIT: the next in the FIFO */
-	struct timeval head_by;      /* READ: the head's deadline (monotonic) */
-	struct event ev;
-	int fd;
-	uint8_t state;
-	uint8_t nodelay;             /* TCP_NODELAY is set */
-	uint8_t fault;               /* enum al_fault: the page's server.faults draw */
-	int status;                  /* 200, 400, 404 once known */
-	int64_t page;
-	const char *head;            /* the response head (hbuf or a constant) */
-	int head_len, head_off;
-	int64_t body_len, body_off;
-	int64_t drained;             /* LINGER: bytes read and dropped */
-	char hbuf[96];
-	struct net_req req;
-};
-
-struct net_server {
-	struct event_base *base;
-	struct evconnlistener *lev;
-	struct event *resume;        /* re-enables accepts after EMFILE */
-	struct al_scenario sc;
-	int port;
-	int busy;                    /* connections holding a slot */
-	struct conn *whead, *wtail;  /* complete heads waiting for a slot */
-	int admitting;               /* admit() is running */
-	struct timeval head_tv;      /* the head's time from accept */
-	int listening;               /* the listener is enabled */
-	int paused;                  /* accepts paused after EMFILE */
-	struct conn *conns;
-	struct net_server_stats st;
-	char scratch[SCRATCH];
-};
-
-static const struct timeval idle_tv = {NET_SERVER_IDLE_S, 0};
-static const struct timeval linger_tv = {2, 0};
 
 enum al_fault net_server_page(const struct al_scenario *sc, int64_t page,
 			      int64_t *think_ns, int64_t *len)
@@ -122,8 +63,6 @@ static int slot_free(const struct net_server *s)
 	return max <= 0 || s->busy < max;
 }
 
-static void respond(struct conn *c);
-
 static void take_slot(struct net_server *s)
 {
 	if (++s->busy > s->st.peak_busy)
@@ -146,12 +85,12 @@ static void admit(struct net_server *s)
 			s->wtail = NULL;
 		c->wnext = NULL;
 		take_slot(s);
-		respond(c);
+		net_server_respond(c);
 	}
 	s->admitting = 0;
 }
 
-static void release_slot(struct conn *c)
+void net_server_release(struct conn *c)
 {
 	struct net_server *s = c->s;
 
@@ -172,7 +111,7 @@ static void release_slot(struct conn *c)
 	}
 }
 
-static void conn_close(struct conn *c, int aborted)
+void net_server_close_conn(struct conn *c, int aborted)
 {
 	struct net_server *s = c->s;
 
@@ -187,206 +126,16 @@ static void conn_close(struct conn *c, int aborted)
 	s->st.open--;
 	if (aborted)
 		s->st.aborted++;
-	release_slot(c);
+	net_server_release(c);
 	free(c);
 }
 
-static void conn_arm(struct conn *c, int fd, short what,
+void net_server_arm(struct conn *c, int fd, short what,
 		     event_callback_fn cb, const struct timeval *tv)
 {
 	event_del(&c->ev);
 	event_assign(&c->ev, c->s->base, fd, what, cb, c);
 	event_add(&c->ev, tv);
-}
-
-static void linger_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct conn *c = arg;
-	ssize_t r;
-
-	if (what & EV_TIMEOUT) {
-		conn_close(c, 0);
-		return;
-	}
-	r = recv(fd, c->s->scratch, SCRATCH, 0);
-	if (r < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (r <= 0 || (c->drained += r) > LINGER_MAX)
-		conn_close(c, 0);
-}
-
-/* The response is out.  A 200 closes at once; an error reply may have
- * left request bytes unread, and closing over them would send a reset
- * that can destroy the reply in flight: so half-close, drain, then
- * close (a lingering close, as nginx does). */
-static void conn_done(struct conn *c)
-{
-	struct net_server *s = c->s;
-
-	if (c->status == 200 && c->fault != AL_FAULT_NONE) {
-		s->st.faulted++;
-		if (c->fault == AL_FAULT_RESET) {
-			/* close with a linger of 0: an RST, not a FIN */
-			struct linger l = {1, 0};
-			setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
-		}
-		conn_close(c, 0);
-		return;
-	}
-	if (c->status == 200) {
-		s->st.served++;
-		conn_close(c, 0);
-		return;
-	}
-	if (c->status == 400)
-		s->st.bad_requests++;
-	else
-		s->st.not_found++;
-	release_slot(c);
-	c->state = C_LINGER;
-	shutdown(c->fd, SHUT_WR);
-	conn_arm(c, c->fd, EV_READ | EV_PERSIST, linger_cb, &linger_tv);
-}
-
-static void write_cb(evutil_socket_t fd, short what, void *arg);
-
-/* Sends what is left of the response until done or the socket is full.
- * The head and as much body as fits go out in one send. */
-static void conn_write(struct conn *c)
-{
-	struct net_server *s = c->s;
-
-	for (;;) {
-		size_t n = 0, take;
-		ssize_t r, sent;
-
-		if (c->head_off < c->head_len) {
-			n = (size_t)(c->head_len - c->head_off);
-			memcpy(s->scratch, c->head + c->head_off, n);
-		}
-		int64_t end = al_fault_cut((enum al_fault)c->fault, c->body_len);
-		take = SCRATCH - n;
-		if ((int64_t)take > end - c->body_off)
-			take = (size_t)(end - c->body_off);
-		al_page_bytes(s->sc.seed, c->page, c->body_off, s->scratch + n, take);
-		int64_t bad = c->body_len / 2;
-		if (c->fault == AL_FAULT_CORRUPT && bad >= c->body_off &&
-		    bad < c->body_off + (int64_t)take)
-			s->scratch[n + (size_t)(bad - c->body_off)] ^= 1;
-		n += take;
-		if (n == 0) {
-			conn_done(c);
-			return;
-		}
-		/* A response in one send needs nothing; a longer one must not
-		 * have its last segment wait for an ACK (Nagle). */
-		if (!c->nodelay && (c->head_off > 0 || c->body_off > 0)) {
-			int one = 1;
-
-			setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-			c->nodelay = 1;
-		}
-		r = send(c->fd, s->scratch, n, MSG_NOSIGNAL);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			conn_close(c, 1);    /* EPIPE, ECONNRESET: client gone */
-			return;
-		}
-		s->st.bytes += r;
-		sent = r;
-		if (c->head_off < c->head_len) {
-			int h = c->head_len - c->head_off;
-
-			if (r < h) {
-				c->head_off += (int)r;
-				r = 0;
-			} else {
-				c->head_off = c->head_len;
-				r -= h;
-			}
-		}
-		c->body_off += r;
-		if ((size_t)sent < n)        /* the socket is full: wait */
-			break;
-	}
-	if (c->state != C_WRITE) {
-		c->state = C_WRITE;
-		conn_arm(c, c->fd, EV_WRITE | EV_PERSIST, write_cb, &idle_tv);
-	}
-}
-
-static void write_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct conn *c = arg;
-
-	(void)fd;
-	if (what & EV_TIMEOUT)
-		conn_close(c, 1);        /* the client stopped reading */
-	else
-		conn_write(c);
-}
-
-/* A stall fault: the request is never answered.  The connection keeps its
- * slot, with no idle timeout, until the client gives up and closes. */
-static void stall_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct conn *c = arg;
-	ssize_t r = recv(fd, c->s->scratch, SCRATCH, 0);
-
-	(void)what;
-	if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
-		c->s->st.faulted++;
-		conn_close(c, 0);
-	}
-}
-
-static void think_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct conn *c = arg;
-
-	(void)fd;
-	(void)what;
-	conn_write(c);               /* it arms WRITE if the socket fills */
-}
-
-/* The head is complete: answer it. */
-static void respond(struct conn *c)
-{
-	int64_t page = net_req_page(&c->req), think;
-	struct timeval tv;
-
-	event_del(&c->ev);
-	c->state = C_THINK;
-	if (page < 0) {
-		c->status = page == NET_REQ_BAD ? 400 : 404;
-		c->head = page == NET_REQ_BAD ? resp_400 : resp_404;
-		c->head_len = page == NET_REQ_BAD ? (int)sizeof resp_400 - 1
-						  : (int)sizeof resp_404 - 1;
-		c->page = 0;
-		c->body_len = 0;
-		conn_write(c);
-		return;
-	}
-	c->status = 200;
-	c->page = page;
-	c->fault = (uint8_t)net_server_page(&c->s->sc, page, &think, &c->body_len);
-	c->head = c->hbuf;
-	c->head_len = al_http_header(c->hbuf, sizeof c->hbuf, c->body_len);
-	AL_ASSERT(c->head_len > 0);
-	if (c->fault == AL_FAULT_STALL) {
-		conn_arm(c, c->fd, EV_READ | EV_PERSIST, stall_cb, NULL);
-		return;
-	}
-	if (think <= 0) {
-		conn_write(c);
-		return;
-	}
-	tv.tv_sec = (time_t)(think / 1000000000);
-	tv.tv_usec = (suseconds_t)(think % 1000000000 / 1000);
-	conn_arm(c, -1, 0, think_cb, &tv);
 }
 
 /* What is left of the head's time, or 0 when none is. */
@@ -412,7 +161,7 @@ static void head_done(struct conn *c)
 
 	if (slot_free(s) && !s->whead) {
 		take_slot(s);
-		respond(c);
+		net_server_respond(c);
 		return;
 	}
 	event_del(&c->ev);
@@ -432,20 +181,20 @@ static void read_cb(evutil_socket_t fd, short what, void *arg)
 
 	if ((what & EV_TIMEOUT) || !head_left(c, &left)) {
 		c->s->st.head_timeouts++;
-		conn_close(c, 1);        /* the head's time is up */
+		net_server_close_conn(c, 1);        /* the head's time is up */
 		return;
 	}
 	r = recv(fd, c->s->scratch, 4096, 0);
 	if (r < 0) {
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-			conn_close(c, 1);
+			net_server_close_conn(c, 1);
 		return;
 	}
 	if (r == 0) {
 		/* end of stream before the blank line: a 400 if anything came,
 		 * else a connection opened and closed (a readiness probe) */
 		if (c->req.head_len == 0) {
-			conn_close(c, 1);
+			net_server_close_conn(c, 1);
 			return;
 		}
 		c->req.bad = 1;
