@@ -337,6 +337,15 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 		if (status)
 			return status;
 	}
+	/* what the simulator cannot hold here is refused now, not left to
+	 * the OOM killer */
+	if (!real || net == AL_CLI_NET_BOTH) {
+		char msg[512];
+		if (sim_run_fits(real ? &sim_sc : &sc, msg, sizeof msg) != 0) {
+			fprintf(stderr, "asynclab: run: %s\n", msg);
+			return 2;
+		}
+	}
 	if (real)
 		real_notes(&sc);
 	memset(&rs, 0, sizeof rs);

@@ -12,6 +12,7 @@
 #include "app/cmd_view.h"
 #include "app/cmd_serve.h"
 #include "app/scenario.h"
+#include "app/sim_run.h"
 #include "app/timeview.h"
 #include "app/usage.h"
 
@@ -36,6 +37,12 @@ static int check(const char *path)
 		return EXIT_BAD_INPUT;
 	}
 	al_scenario_summary(stdout, &sc);
+	/* what the simulator cannot hold here is refused now, not left to
+	 * the OOM killer */
+	if (sim_run_fits(&sc, err, sizeof err) != 0) {
+		fprintf(stderr, "%s: %s\n", path, err);
+		return EXIT_BAD_INPUT;
+	}
 	return EXIT_OK;
 }
 

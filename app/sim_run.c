@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/al_loop.h"
+#include "core/al_trace.h"
 #include "core/al_units.h"
 #include "models/model.h"
 #include "sim/sim_os.h"
@@ -138,4 +139,86 @@ int sim_run_model_traced(const struct al_scenario *sc, enum al_model m,
 	if (r)
 		errno = saved;
 	return r;
+}
+
+/* Trace bytes per page for model m: a run of sc cut to `pages` pages. */
+static int64_t trace_per_page(const struct al_scenario *sc, enum al_model m, int64_t pages)
+{
+	struct al_scenario cut = *sc;
+	struct al_report r;
+	struct al_trace tr;
+	char err[256];
+	int64_t bytes = 0;
+
+	cut.workload.pages = pages;
+	if (cut.machine.fd_limit > pages + 64)
+		cut.machine.fd_limit = (int)(pages + 64);
+	if (al_trace_init(&tr, AL_TRACE_RECORD) != 0)
+		return 0;
+	if (sim_run_model_traced(&cut, m, &r, &tr, err, sizeof err) == 0 || errno == EDEADLK)
+		bytes = (int64_t)(tr.n * sizeof(struct al_tr_event) +
+				  tr.nlanes * sizeof(struct al_tr_lane));
+	al_trace_free(&tr);
+	return bytes / pages;
+}
+
+int64_t sim_run_footprint(const struct al_scenario *sc, struct sim_footprint *fp)
+{
+	const int64_t cut = 500;
+	int64_t most = 0;
+
+	memset(fp, 0, sizeof *fp);
+	for (int m = 0; m < AL_MODEL_COUNT; m++) {
+		const struct al_model_desc *md = al_model_get((enum al_model)m);
+		struct sim_footprint f = {.model = (enum al_model)m};
+
+		if (!md || !sc->models[m].enabled)
+			continue;
+		f.fds = sim_os_fixed_bytes(sc);
+		f.frames = sc->workload.pages * (int64_t)md->per_page;
+		/* small runs are measured by running them: only large ones
+		 * are worth a cut run first */
+		if (sc->trace && sc->workload.pages > 100 * cut)
+			f.trace = sc->workload.pages * trace_per_page(sc, (enum al_model)m, cut);
+		if (f.fds + f.frames + f.trace > most) {
+			most = f.fds + f.frames + f.trace;
+			*fp = f;
+		}
+	}
+	return most;
+}
+
+/* MemAvailable, bytes, or 0 when unknown. */
+static int64_t available(void)
+{
+	char line[128];
+	long long kib = 0;
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "MemAvailable: %lld kB", &kib) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return (int64_t)kib * 1024;
+}
+
+int sim_run_fits(const struct al_scenario *sc, char *msg, size_t len)
+{
+	struct sim_footprint fp;
+	int64_t need = sim_run_footprint(sc, &fp), have = available();
+	char n[AL_FMT_LEN], h[AL_FMT_LEN], a[AL_FMT_LEN], b[AL_FMT_LEN], c[AL_FMT_LEN];
+
+	if (have == 0 || need <= have)
+		return 0;
+	al_fmt_bytes(n, sizeof n, need);
+	al_fmt_bytes(h, sizeof h, have);
+	al_fmt_bytes(a, sizeof a, fp.fds);
+	al_fmt_bytes(b, sizeof b, fp.frames);
+	al_fmt_bytes(c, sizeof c, fp.trace);
+	snprintf(msg, len, "simulating %s needs at least %s of this machine's memory (the fd "
+		 "table %s: machine.fd_limit sockets; tasks and frames %s; the trace %s), and "
+		 "%s is available: lower machine.fd_limit or workload.pages, or set trace: "
+		 "false (--no-trace)", al_model_name(fp.model), n, a, b, c, h);
+	return 2;
 }

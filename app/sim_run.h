@@ -18,6 +18,23 @@
  * ENOMEM.  A run that returns 0 may leave a note in err (the clock reached
  * its horizon: the unfinished pages failed, cause other); else err is
  * empty. */
+/* What a simulation of sc's enabled models needs of this machine's memory,
+ * at least, for the model that needs most: its fd table (the sockets of
+ * machine.fd_limit), the tasks and frames it makes per page, and, with
+ * the trace on, its records -- per page as a run of the same scenario cut
+ * to 500 pages records them.  Other structures follow the pages in flight
+ * and are left out. */
+struct sim_footprint {
+	enum al_model model;         /* the model that needs most */
+	int64_t fds, frames, trace;  /* bytes */
+};
+int64_t sim_run_footprint(const struct al_scenario *sc, struct sim_footprint *fp);
+
+/* Whether that fits this machine's available memory (/proc/meminfo's
+ * MemAvailable): 0; or 2 with a message in msg saying what it needs,
+ * part by part, and what to change. */
+int sim_run_fits(const struct al_scenario *sc, char *msg, size_t len);
+
 int sim_run_model(const struct al_scenario *sc, enum al_model m, struct al_report *out,
 		  char *err, size_t errlen);
 int sim_run_model_traced(const struct al_scenario *sc, enum al_model m,

@@ -271,4 +271,6 @@ const struct al_model_desc al_model_asyncio = {
 	.main = co_main,
 	.frame_size = sizeof(struct co_main),
 	.release = co_main_release,
+	.per_page = sizeof(struct al_task) + sizeof(struct co_fetch) + sizeof(struct al_future *) +
+		    sizeof(struct al_gather_item),
 };

@@ -172,4 +172,5 @@ const struct al_model_desc al_model_callback = {
 	.main = co_callback,
 	.frame_size = sizeof(struct co_callback),
 	.release = co_callback_release,
+	.per_page = sizeof(struct crawler),
 };

@@ -179,4 +179,5 @@ const struct al_model_desc al_model_generator = {
 	.main = co_generator,
 	.frame_size = sizeof(struct co_generator),
 	.release = co_generator_release,
+	.per_page = sizeof(struct al_task) + sizeof(struct gen_fetch),
 };

@@ -41,6 +41,9 @@ struct al_model_desc {
 	 * are gone, before freeing the frame; main calls it too when it
 	 * ends, so it must leave the frame's pointers NULL. */
 	void (*release)(void *frame);
+	/* Bytes main allocates per page, all at once (the concurrent models'
+	 * tasks and frames); 0: none.  The footprint check uses it. */
+	size_t per_page;
 };
 
 /* Every model's top-level frame begins with this. */

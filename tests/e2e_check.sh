@@ -50,6 +50,31 @@ for case in "missing.yaml|cannot open: No such file or directory" \
 		echo "FAIL check $name: exit $rc: $(cat "$errf")"
 	fi
 done
+
+# What the simulator cannot hold on this machine is refused at check, with
+# what it would need, part by part; the same scenario that fits runs.
+printf 'workload: {pages: 100_000_000}\nmodels: [asyncio]\n' >"$d/huge.yaml"
+avail=$(awk '/^MemAvailable:/ { print int($2 / 1048576) }' /proc/meminfo)
+if [ "${avail:-0}" -ge 70 ]; then
+	echo "skip (host) a scenario too large for memory: this machine has ${avail} GiB available, more than 100 million pages of asyncio need"
+else
+"$A" check "$d/huge.yaml" >"$out" 2>"$errf"
+rc=$?
+if [ $rc -eq 2 ] && grep -q "simulating asyncio needs at least .* GiB of this machine's memory (the fd table .*; tasks and frames .*; the trace .*), and .* is available" "$errf"; then
+	pass=$((pass + 1))
+else
+	fail=$((fail + 1))
+	echo "FAIL check: 100 million pages of asyncio: exit $rc: $(cat "$errf")"
+fi
+"$A" run "$d/huge.yaml" >"$out" 2>"$errf"
+rc=$?
+if [ $rc -eq 2 ] && grep -q "^asynclab: run: simulating asyncio needs at least" "$errf" && [ ! -s "$out" ]; then
+	pass=$((pass + 1))
+else
+	fail=$((fail + 1))
+	echo "FAIL run: 100 million pages of asyncio: exit $rc: $(cat "$errf")"
+fi
+fi
 rm -rf "$d"
 
 echo "check: $pass passed, $fail failed"

@@ -15,6 +15,9 @@
 #include "core/al_http.h"
 #include "core/al_scenario.h"
 #include "app/sim_run.h"
+#include "core/al_trace.h"
+#include "models/model.h"
+#include "sim/sim_os.h"
 
 #define MS 1000000LL
 #define SIM_MSS 1448                 /* sim_net.h's SIM_NET_MSS */
@@ -421,6 +424,37 @@ static void test_runnable_counter_is_the_run_queue(void **state)
 	check_runnable_counter(&sc, AL_MODEL_ASYNCIO, 0);
 }
 
+/* The footprint: the fd table and the frames from the structures' sizes,
+ * exactly; the trace from a cut run, for large runs with the trace on. */
+static void test_footprint(void **state)
+{
+	struct al_scenario sc;
+	struct sim_footprint fp;
+	const struct al_model_desc *md = al_model_get(AL_MODEL_ASYNCIO);
+
+	(void)state;
+	al_scenario_default(&sc);
+	for (int m = 0; m < AL_MODEL_COUNT; m++)
+		sc.models[m].enabled = m == AL_MODEL_ASYNCIO;
+	sc.workload.pages = 1000;
+	sc.machine.fd_limit = 5000;
+	int64_t need = sim_run_footprint(&sc, &fp);
+	assert_int_equal(fp.model, AL_MODEL_ASYNCIO);
+	assert_int_equal(fp.fds, sim_os_fixed_bytes(&sc));
+	assert_int_equal(fp.fds, 5000 * (int64_t)sizeof(struct sim_sock));
+	assert_int_equal(fp.frames, 1000 * (int64_t)md->per_page);
+	assert_int_equal(fp.trace, 0);          /* small: measured by running it */
+	assert_int_equal(need, fp.fds + fp.frames);
+
+	sc.workload.pages = 1000000;
+	need = sim_run_footprint(&sc, &fp);
+	assert_true(fp.trace > 1000000 * (int64_t)sizeof(struct al_tr_event));
+	int64_t trace = fp.trace;
+	sc.trace = false;
+	assert_int_equal(sim_run_footprint(&sc, &fp), need - trace);
+	assert_int_equal(fp.trace, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -435,6 +469,7 @@ int main(void)
 		cmocka_unit_test(test_fd_limit_fails_pages_not_run),
 		cmocka_unit_test(test_every_model_runs),
 		cmocka_unit_test(test_runnable_counter_is_the_run_queue),
+		cmocka_unit_test(test_footprint),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
