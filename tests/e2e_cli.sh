@@ -106,6 +106,10 @@ expect "a thread pool short of threads says so" 0 \
 	"thread: note: 5 of its 10 workers started \(Resource temporarily unavailable\): it ran with 5" \
 	-- run "$T/short.yaml"
 
+# a file that says it is empty (size 0) but is not, as /proc's are: read
+expect "view /proc/self/status: read, not called empty" 2 \
+	"^/proc/self/status:1:1: unknown key 'Name'" -- view /proc/self/status --png "$T/x.png"
+
 # --target: bad URLs are bad input; a server that is not there fails every
 # page, each with its cause
 expect "run --target https" 2 "https is not supported" -- run --target https://127.0.0.1/
