@@ -120,7 +120,9 @@ if [ -n "$win" ]; then
 	act "playback (space)" sh -c 'xdotool key space; sleep 0.5'
 	xdotool key space                             # pause: a still picture again
 	settle
-	act "step (.)" xdotool key period
+	# back, not forward: under load the playback may have reached the
+	# run's end, where a step forward has nowhere to go
+	act "step (,)" xdotool key comma
 	act "tab switch (2)" xdotool key 2
 	act "tab switch (Tab)" xdotool key Tab
 	act "tab switch (a click on a tab)" xdotool mousemove --window "$win" 420 12 click 1
