@@ -49,46 +49,114 @@ static int read_only(const char *path, const struct stat *st)
 	return geteuid() == 0 ? (st->st_mode & 0222) == 0 : access(path, W_OK) != 0;
 }
 
-/* Whether the link at path may be followed: ours, and not in a sticky
- * world-writable directory. */
-static int refuse_link(const char *path, const struct stat *link, char *err, size_t errlen)
+/* Whether the link at `link` (met resolving path) may be followed: ours,
+ * and not in a sticky world-writable directory. */
+static int refuse_link(const char *path, const char *link, const struct stat *st,
+		       char *err, size_t errlen)
 {
 	char dir[PATH_MAX];
-	struct stat st;
+	struct stat d;
+	const char *via = strcmp(path, link) == 0 ? "" : " (through ";
 
-	if (link->st_uid != geteuid()) {
-		snprintf(err, errlen, "%s: a symbolic link owned by another user (uid %lu); "
-			 "not followed", path, (unsigned long)link->st_uid);
+	if (st->st_uid != geteuid()) {
+		snprintf(err, errlen, "%s: a symbolic link owned by another user (uid %lu)%s%s%s; "
+			 "not followed", path, (unsigned long)st->st_uid, via, *via ? link : "",
+			 *via ? ")" : "");
 		return 1;
 	}
-	if (dir_of(path, dir, sizeof dir) == 0 && stat(dir, &st) == 0 &&
-	    (st.st_mode & S_ISVTX) && (st.st_mode & S_IWOTH)) {
+	if (dir_of(link, dir, sizeof dir) == 0 && stat(dir, &d) == 0 &&
+	    (d.st_mode & S_ISVTX) && (d.st_mode & S_IWOTH)) {
 		snprintf(err, errlen, "%s: a symbolic link in a sticky world-writable "
-			 "directory (%s); not followed", path, dir);
+			 "directory (%s)%s%s%s; not followed", path, dir, via, *via ? link : "",
+			 *via ? ")" : "");
 		return 1;
 	}
 	return 0;
 }
 
+/* path with every symbolic link in it resolved, one hop at a time, each
+ * link judged by refuse_link -- the last name's and every directory's: a
+ * link that may not be followed anywhere on the way is refused.  A name
+ * that does not exist ends the walk (the rest is appended as it is).
+ * 0 with out, or AL_WRITE_REFUSED / AL_WRITE_FAILED with err. */
+static int resolve(const char *path, char *out, size_t n, char *err, size_t errlen)
+{
+	char done[PATH_MAX], todo[PATH_MAX], next[PATH_MAX], target[PATH_MAX];
+	int hops = 0;
+
+	snprintf(done, sizeof done, "%s", path[0] == '/' ? "" : ".");
+	if (snprintf(todo, sizeof todo, "%s", path) >= (int)sizeof todo)
+		goto too_long;
+	char *rest = todo;
+	while (*rest) {
+		char *slash = strchr(rest, '/'), comp[NAME_MAX + 1];
+		size_t len = slash ? (size_t)(slash - rest) : strlen(rest);
+		struct stat st;
+
+		if (len > NAME_MAX)
+			goto too_long;
+		memcpy(comp, rest, len);
+		comp[len] = '\0';
+		rest = slash ? slash + 1 : rest + len;
+		if (len == 0 || strcmp(comp, ".") == 0)
+			continue;
+		if (snprintf(next, sizeof next, "%s/%s", done, comp) >= (int)sizeof next)
+			goto too_long;
+		if (lstat(next, &st) != 0 || !S_ISLNK(st.st_mode)) {
+			/* a directory, a file, or nothing yet: taken as it is */
+			memcpy(done, next, strlen(next) + 1);
+			if (lstat(next, &st) != 0 && *rest) {
+				if (snprintf(next, sizeof next, "%s/%s", done, rest) >= (int)sizeof next)
+					goto too_long;
+				memcpy(done, next, strlen(next) + 1);
+				break;
+			}
+			continue;
+		}
+		if (refuse_link(path, next, &st, err, errlen))
+			return AL_WRITE_REFUSED;
+		ssize_t k = readlink(next, target, sizeof target - 1);
+		if (k < 0 || ++hops > 40) {
+			snprintf(err, errlen, "%s: %s", path, strerror(k < 0 ? errno : ELOOP));
+			return AL_WRITE_FAILED;
+		}
+		target[k] = '\0';
+		/* the link's target, then what was left after it */
+		if (snprintf(next, sizeof next, "%s%s%s", target, *rest ? "/" : "", rest) >=
+		    (int)sizeof next)
+			goto too_long;
+		memcpy(todo, next, strlen(next) + 1);
+		rest = todo;
+		if (target[0] == '/')
+			done[0] = '\0';
+	}
+	if (!done[0])
+		strcpy(done, "/");
+	if (strlen(done) >= n)
+		goto too_long;
+	memcpy(out, done, strlen(done) + 1);
+	return 0;
+too_long:
+	snprintf(err, errlen, "%s: %s", path, strerror(ENAMETOOLONG));
+	return AL_WRITE_FAILED;
+}
+
 int al_write_check(const char *path, char *real, size_t n, char *err, size_t errlen)
 {
 	char buf[PATH_MAX], dir[PATH_MAX];
-	const char *p = path;
+	const char *p = buf;
 	struct stat st;
+	int rc;
 
 	if (!*path) {
 		snprintf(err, errlen, "(empty path): no file name");
 		return AL_WRITE_REFUSED;
 	}
-	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
-		if (refuse_link(path, &st, err, errlen))
-			return AL_WRITE_REFUSED;
-		if (!realpath(path, buf)) {
-			snprintf(err, errlen, "%s: a symbolic link to nowhere (%s)", path,
-				 strerror(errno));
-			return AL_WRITE_REFUSED;
-		}
-		p = buf;
+	if ((rc = resolve(path, buf, sizeof buf, err, errlen)) != 0)
+		return rc;
+	if (lstat(p, &st) != 0 && errno == ENOENT && lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		snprintf(err, errlen, "%s: a symbolic link to nowhere (%s)", path, strerror(ENOENT));
+		return AL_WRITE_REFUSED;
 	}
 	if (stat(p, &st) == 0) {
 		if (!S_ISREG(st.st_mode)) {
@@ -195,14 +263,18 @@ int al_write_file(struct al_write_set *set, const char *path, al_write_fill_fn f
 	return al_write_commit(&one, err, errlen);
 fail:
 	rc = errno ? errno : EIO;
+	/* only a temporary this call made is removed: a name create_tmp tried
+	 * and found taken is another writer's */
+	int created = out != NULL || fd >= 0 || f.tmp != NULL;
 	if (out)
 		fclose(out);
 	if (fd >= 0)
 		close(fd);
-	if (f.dirfd >= 0 && f.tmp)
+	if (f.dirfd >= 0 && f.tmp) {
 		unstage(&f, 0);
-	else if (f.dirfd >= 0) {
-		unlinkat(f.dirfd, tmp, 0);
+	} else if (f.dirfd >= 0) {
+		if (created)
+			unlinkat(f.dirfd, tmp, 0);
 		close(f.dirfd);
 		free(f.name);
 	}

@@ -151,6 +151,21 @@ static void test_links(void **state)
 	assert_string_equal(slurp(at("victim")), "old\n");
 	assert_int_equal(lstat(at("sticky/l"), &st), 0);
 	assert_true(S_ISLNK(st.st_mode));
+	/* nor on the way there: our own link to that link, and a link to a
+	 * directory in the sticky directory */
+	assert_int_equal(symlink(at("sticky/l"), at("via")), 0);
+	assert_int_equal(write_new(at("via")), AL_WRITE_REFUSED);
+	assert_non_null(strstr(err, "through"));
+	assert_string_equal(slurp(at("victim")), "old\n");
+	assert_int_equal(mkdir(at("inner"), 0755), 0);
+	put(at("inner/f"), "old\n");
+	assert_int_equal(symlink(at("inner"), at("sticky/dir")), 0);
+	assert_int_equal(write_new(at("sticky/dir/f")), AL_WRITE_REFUSED);
+	assert_string_equal(slurp(at("inner/f")), "old\n");
+	/* a link to a directory of ours, outside: followed */
+	assert_int_equal(symlink(at("inner"), at("dirlink")), 0);
+	assert_int_equal(write_new(at("dirlink/f")), 0);
+	assert_string_equal(slurp(at("inner/f")), "new\n");
 }
 
 static void test_link_of_another_user(void **state)
