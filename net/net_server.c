@@ -154,6 +154,21 @@ static int head_left(const struct conn *c, struct timeval *left)
 	return 1;
 }
 
+/* WAIT: the client's end of stream (or an error) while its head waits
+ * for a slot -- it gave up, as the simulator's client does at its page
+ * timeout: the connection leaves the FIFO, no slot spent on it.  (A client
+ * that half-closes after its request reads the same; HTTP/1.0 crawlers,
+ * ours and curl, do not.)  Bytes after the head are dropped. */
+static void wait_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	ssize_t r = recv(fd, c->s->scratch, SCRATCH, 0);
+
+	(void)what;
+	if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+		net_server_close_conn(c, 1);
+}
+
 /* The head is complete: a slot, or a place in the FIFO. */
 static void head_done(struct conn *c)
 {
@@ -164,7 +179,7 @@ static void head_done(struct conn *c)
 		net_server_respond(c);
 		return;
 	}
-	event_del(&c->ev);
+	net_server_arm(c, c->fd, EV_READ | EV_PERSIST, wait_cb, NULL);
 	c->state = C_WAIT;
 	if (s->wtail)
 		s->wtail->wnext = c;
@@ -188,6 +203,8 @@ static void read_cb(evutil_socket_t fd, short what, void *arg)
 	if (r < 0) {
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 			net_server_close_conn(c, 1);
+		else
+			event_add(&c->ev, &left);    /* the deadline, not a new 60 s */
 		return;
 	}
 	if (r == 0) {

@@ -19,9 +19,9 @@
 enum conn_state { C_READ, C_WAIT, C_THINK, C_WRITE, C_LINGER };
 
 /* One connection.  Invariant: ev is initialised and (but in the callback
- * that is changing state, and in WAIT, where nothing is armed) pending for
- * the current state; a connection in THINK or WRITE holds one of the
- * server's slots; one in WAIT is on the server's wait FIFO. */
+ * that is changing state) pending for the current state; a connection in THINK or WRITE holds one of the
+ * server's slots; one in WAIT is on the server's wait FIFO, watched for
+ * its client giving up. */
 struct conn {
 	struct net_server *s;
 	struct conn *prev, *next;    /* every open connection */

@@ -436,7 +436,7 @@ static void test_max_concurrent(void **state)
 
 	(void)state;
 	scenario(&sc);
-	sc.server.think = AL_DIST_FIXED_AT(30e6);
+	sc.server.think = AL_DIST_FIXED_AT(300e6);
 	sc.server.max_concurrent = 1;
 	fixture_start(&f, &sc);
 	t0 = now_ms();
@@ -450,9 +450,10 @@ static void test_max_concurrent(void **state)
 		close(fd[i]);
 		assert_int_equal(al_http_resp_finish(&r), 0);
 	}
-	assert_true(now_ms() - t0 >= 85.0);
+	assert_true(now_ms() - t0 >= 850.0);
 	fixture_stop(&f);
-	/* all three accepted at once; served one at a time */
+	/* all three accepted at once (the 300 ms think outlasts the dials);
+	 * served one at a time */
 	assert_int_equal(f.st.peak_open, 3);
 	assert_int_equal(f.st.peak_busy, 1);
 }
@@ -470,7 +471,7 @@ static void test_slow_head(void **state)
 	(void)state;
 	scenario(&sc);
 	sc.server.max_concurrent = 1;
-	next_head_ms = 600;
+	next_head_ms = 2000;
 	fixture_start(&f, &sc);
 	int slow = dial(net_server_port(f.srv));
 	send_all(slow, "G", 1);
@@ -481,9 +482,9 @@ static void test_slow_head(void **state)
 		close(fd);
 		assert_int_equal(al_http_resp_finish(&r), 0);
 	}
-	/* a byte every 200 ms, past the 600 ms the head has: closed */
+	/* a byte every 200 ms, past the 2 s the head has: closed */
 	int closed = 0;
-	for (int i = 0; i < 10 && !closed; i++) {
+	for (int i = 0; i < 50 && !closed; i++) {
 		struct timespec nap = {0, 200 * 1000000L};
 		nanosleep(&nap, NULL);
 		ssize_t got = recv(slow, buf, sizeof buf, MSG_DONTWAIT);
@@ -496,6 +497,42 @@ static void test_slow_head(void **state)
 	fixture_stop(&f);
 	assert_int_equal(f.st.served, 3);
 	assert_int_equal(f.st.head_timeouts, 1);
+}
+
+/* A head waiting for a slot whose client gives up leaves the FIFO: the
+ * next one is served, and no slot was spent on it. */
+static void test_waiting_client_leaves(void **state)
+{
+	struct al_scenario sc;
+	struct fixture f;
+	struct al_http_resp r;
+	char req[128];
+	int fd[3];
+
+	(void)state;
+	scenario(&sc);
+	sc.server.think = AL_DIST_FIXED_AT(300e6);
+	sc.server.max_concurrent = 1;
+	fixture_start(&f, &sc);
+	for (int i = 0; i < 3; i++) {
+		fd[i] = dial(net_server_port(f.srv));
+		send_all(fd[i], req, (size_t)al_http_request(req, sizeof req, "t", i));
+		if (i == 0) {            /* the first in its slot before the others */
+			struct timespec nap = {0, 100 * 1000000L};
+			nanosleep(&nap, NULL);
+		}
+	}
+	close(fd[1]);                /* the second gives up while it waits */
+	read_resp(fd[0], &r, NULL);
+	assert_int_equal(al_http_resp_finish(&r), 0);
+	read_resp(fd[2], &r, NULL);
+	assert_int_equal(al_http_resp_finish(&r), 0);
+	close(fd[0]);
+	close(fd[2]);
+	fixture_stop(&f);
+	assert_int_equal(f.st.served, 2);
+	assert_int_equal(f.st.aborted, 1);
+	assert_int_equal(f.st.peak_busy, 1);
 }
 
 static void test_port_in_use(void **state)
@@ -614,6 +651,7 @@ int main(void)
 		cmocka_unit_test(test_think_time),
 		cmocka_unit_test(test_max_concurrent),
 		cmocka_unit_test(test_slow_head),
+		cmocka_unit_test(test_waiting_client_leaves),
 		cmocka_unit_test(test_port_in_use),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
