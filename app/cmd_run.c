@@ -120,16 +120,19 @@ static int helper_died(struct real_net *rn, enum al_model m, struct al_report *r
 		AL_CAUSE_CORRUPT, AL_CAUSE_STATUS, AL_CAUSE_OTHER,
 	};
 	char what[256];
+	int64_t moved = 0;
 
 	if (!real_net_dead(rn, what, sizeof what))
 		return 0;
-	for (size_t i = 0; i < sizeof netlike / sizeof netlike[0]; i++) {
+	for (size_t i = 0; r && i < sizeof netlike / sizeof netlike[0]; i++) {
+		moved += r->failures[netlike[i]];
 		r->failures[AL_CAUSE_DIED] += r->failures[netlike[i]];
 		r->failures[netlike[i]] = 0;
 	}
-	fprintf(stderr, "asynclab: run: real: %s during %s's run: its %lld failed pages are "
-		"counted as 'died', not as the network's doing; the models after it are "
-		"not run\n", what, al_model_name(m), (long long)r->pages_failed);
+	fprintf(stderr, "asynclab: run: real: %s during %s's run: %lld of its failed pages "
+		"(refused, reset, timeout and the like) are counted as 'died', not as the "
+		"network's doing; the models after it are not run\n", what, al_model_name(m),
+		(long long)moved);
 	return 1;
 }
 
@@ -166,8 +169,9 @@ static void run_models(struct al_scenario *sc, struct real_net *rn,
 		int saved = errno;
 
 		end_progress(prog);
-		if (rn && (ok || saved == EDEADLK))
-			dead = helper_died(rn, (enum al_model)m, r);
+		/* a model that could not run at all may have met the death too */
+		if (rn)
+			dead = helper_died(rn, (enum al_model)m, ok || saved == EDEADLK ? r : NULL);
 		int row = ok || saved == EDEADLK;
 		if (ok && err[0])
 			fprintf(stderr, "asynclab: run: %s: note: %s\n",
@@ -341,7 +345,7 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 	 * the OOM killer */
 	if (!real || net == AL_CLI_NET_BOTH) {
 		char msg[512];
-		if (sim_run_fits(real ? &sim_sc : &sc, msg, sizeof msg) != 0) {
+		if (sim_run_fits(real ? &sim_sc : &sc, keep, msg, sizeof msg) != 0) {
 			fprintf(stderr, "asynclab: run: %s\n", msg);
 			return 2;
 		}

@@ -39,7 +39,7 @@ static int check(const char *path)
 	al_scenario_summary(stdout, &sc);
 	/* what the simulator cannot hold here is refused now, not left to
 	 * the OOM killer */
-	if (sim_run_fits(&sc, err, sizeof err) != 0) {
+	if (sim_run_fits(&sc, false, err, sizeof err) != 0) {
 		fprintf(stderr, "%s: %s\n", path, err);
 		return EXIT_BAD_INPUT;
 	}

@@ -48,6 +48,8 @@ int sim_run_model_traced(const struct al_scenario *sc, enum al_model m,
 	struct al_model_frame *frame;
 	int r = 0, saved = 0;
 
+	if (errlen > 0)
+		err[0] = '\0';           /* no note yet */
 	memset(out, 0, sizeof *out);
 	out->model = m;
 	if (!md) {
@@ -90,10 +92,13 @@ int sim_run_model_traced(const struct al_scenario *sc, enum al_model m,
 		char n[AL_FMT_LEN], t[AL_FMT_LEN];
 		crawl.failed += lost;
 		crawl.failures[AL_CAUSE_OTHER] += lost;
+		size_t have = strlen(err);
 		al_fmt_count(n, sizeof n, lost);
 		al_fmt_duration(t, sizeof t, SIM_HORIZON);
-		snprintf(err, errlen, "the simulated clock reached its horizon, %s, with %s "
-			 "pages unfinished: they fail (cause other)", t, n);
+		/* after the pool's note, if it left one */
+		snprintf(err + have, errlen - have, "%sthe simulated clock reached its horizon, "
+			 "%s, with %s pages unfinished: they fail (cause other)",
+			 have ? "; " : "", t, n);
 	} else if (sim.k.live > 0) {
 		/* Deadlock: say who waits on what; unfinished pages failed. */
 		char *buf = NULL;
@@ -162,10 +167,10 @@ static int64_t trace_per_page(const struct al_scenario *sc, enum al_model m, int
 	return bytes / pages;
 }
 
-int64_t sim_run_footprint(const struct al_scenario *sc, struct sim_footprint *fp)
+int64_t sim_run_footprint(const struct al_scenario *sc, bool keep, struct sim_footprint *fp)
 {
 	const int64_t cut = 500;
-	int64_t most = 0;
+	int64_t most = 0, kept = 0;
 
 	memset(fp, 0, sizeof *fp);
 	for (int m = 0; m < AL_MODEL_COUNT; m++) {
@@ -180,10 +185,13 @@ int64_t sim_run_footprint(const struct al_scenario *sc, struct sim_footprint *fp
 		 * are worth a cut run first */
 		if (sc->trace && sc->workload.pages > 100 * cut)
 			f.trace = sc->workload.pages * trace_per_page(sc, (enum al_model)m, cut);
-		if (f.fds + f.frames + f.trace > most) {
-			most = f.fds + f.frames + f.trace;
+		f.kept = kept;
+		if (f.fds + f.frames + f.trace + f.kept > most) {
+			most = f.fds + f.frames + f.trace + f.kept;
 			*fp = f;
 		}
+		if (keep)
+			kept += f.trace;
 	}
 	return most;
 }
@@ -203,11 +211,12 @@ static int64_t available(void)
 	return (int64_t)kib * 1024;
 }
 
-int sim_run_fits(const struct al_scenario *sc, char *msg, size_t len)
+int sim_run_fits(const struct al_scenario *sc, bool keep, char *msg, size_t len)
 {
 	struct sim_footprint fp;
-	int64_t need = sim_run_footprint(sc, &fp), have = available();
-	char n[AL_FMT_LEN], h[AL_FMT_LEN], a[AL_FMT_LEN], b[AL_FMT_LEN], c[AL_FMT_LEN];
+	int64_t need = sim_run_footprint(sc, keep, &fp), have = available();
+	char n[AL_FMT_LEN], h[AL_FMT_LEN], a[AL_FMT_LEN], b[AL_FMT_LEN], c[AL_FMT_LEN],
+	     k[AL_FMT_LEN + 64] = "";
 
 	if (have == 0 || need <= have)
 		return 0;
@@ -216,9 +225,14 @@ int sim_run_fits(const struct al_scenario *sc, char *msg, size_t len)
 	al_fmt_bytes(a, sizeof a, fp.fds);
 	al_fmt_bytes(b, sizeof b, fp.frames);
 	al_fmt_bytes(c, sizeof c, fp.trace);
+	if (fp.kept > 0) {
+		char kb[AL_FMT_LEN];
+		al_fmt_bytes(kb, sizeof kb, fp.kept);
+		snprintf(k, sizeof k, "; the earlier models' traces, kept for the outputs, %s", kb);
+	}
 	snprintf(msg, len, "simulating %s needs at least %s of this machine's memory (the fd "
-		 "table %s: machine.fd_limit sockets; tasks and frames %s; the trace %s), and "
+		 "table %s: machine.fd_limit sockets; tasks and frames %s; the trace %s%s), and "
 		 "%s is available: lower machine.fd_limit or workload.pages, or set trace: "
-		 "false (--no-trace)", al_model_name(fp.model), n, a, b, c, h);
+		 "false (--no-trace)", al_model_name(fp.model), n, a, b, c, k, h);
 	return 2;
 }

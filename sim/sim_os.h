@@ -112,14 +112,14 @@ struct sim_os {
 	struct sim_gate *gates;      /* by fd, or NULL: no server, no link */
 };
 
-/* Sets up a simulated machine for scenario sc; trace may be NULL.  loop,
- * if not NULL, is a loop outside any simulated thread (unit tests) that
- * gets this os.  Simulated threads come from sim_kernel_thread() on s->k.
- * Returns 0, or -1 with errno ENOMEM. */
 /* The memory sim_os_init allocates whatever the run does: a socket per
  * fd of machine.fd_limit (and, with host programs, a gate each). */
 int64_t sim_os_fixed_bytes(const struct al_scenario *sc);
 
+/* Sets up a simulated machine for scenario sc; trace may be NULL.  loop,
+ * if not NULL, is a loop outside any simulated thread (unit tests) that
+ * gets this os.  Simulated threads come from sim_kernel_thread() on s->k.
+ * Returns 0, or -1 with errno ENOMEM. */
 int sim_os_init(struct sim_os *s, const struct al_scenario *sc, struct al_loop *loop,
 		struct al_trace *trace);
 void sim_os_free(struct sim_os *s);

@@ -28,10 +28,15 @@ check "workers 50 for 5 pages: capped to 5, said in one line" $?
 # a pool larger than the host's tasks leave room for: refused before
 # anything is forked, not left to starve every user's processes
 max=$(cat /proc/sys/kernel/pid_max)
-printf 'workload: {pages: %d}\nmodels: [{name: thread, workers: %d}]\n' "$max" "$max" >"$T/huge.yaml"
-"$A" run "$T/huge.yaml" --net real >"$T/out" 2>"$T/err"
-[ $? -eq 2 ] && grep -q "thread: a pool of .* workers does not fit this host" "$T/err" && [ ! -s "$T/out" ]
-check "a pool of pid_max workers on real sockets: refused, exit 2" $?
+if [ "$max" -gt 1000000 ]; then
+	# a scenario's workers are 1,000,000 at most
+	skip "a pool of pid_max workers: pid_max here, $max, is above what a scenario may ask"
+else
+	printf 'workload: {pages: %d}\nmodels: [{name: thread, workers: %d}]\n' "$max" "$max" >"$T/huge.yaml"
+	"$A" run "$T/huge.yaml" --net real >"$T/out" 2>"$T/err"
+	[ $? -eq 2 ] && grep -q "thread: a pool of .* workers does not fit this host" "$T/err" && [ ! -s "$T/out" ]
+	check "a pool of pid_max workers on real sockets: refused, exit 2" $?
+fi
 
 ok=0
 for f in sim real; do

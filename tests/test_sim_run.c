@@ -438,7 +438,7 @@ static void test_footprint(void **state)
 		sc.models[m].enabled = m == AL_MODEL_ASYNCIO;
 	sc.workload.pages = 1000;
 	sc.machine.fd_limit = 5000;
-	int64_t need = sim_run_footprint(&sc, &fp);
+	int64_t need = sim_run_footprint(&sc, false, &fp);
 	assert_int_equal(fp.model, AL_MODEL_ASYNCIO);
 	assert_int_equal(fp.fds, sim_os_fixed_bytes(&sc));
 	assert_int_equal(fp.fds, 5000 * (int64_t)sizeof(struct sim_sock));
@@ -447,11 +447,20 @@ static void test_footprint(void **state)
 	assert_int_equal(need, fp.fds + fp.frames);
 
 	sc.workload.pages = 1000000;
-	need = sim_run_footprint(&sc, &fp);
+	need = sim_run_footprint(&sc, false, &fp);
 	assert_true(fp.trace > 1000000 * (int64_t)sizeof(struct al_tr_event));
 	int64_t trace = fp.trace;
+	/* kept for run's outputs: the traces of the models before it too */
+	sc.models[AL_MODEL_SYNC].enabled = true;
+	struct sim_footprint sync;
+	sc.models[AL_MODEL_ASYNCIO].enabled = false;
+	sim_run_footprint(&sc, false, &sync);
+	sc.models[AL_MODEL_ASYNCIO].enabled = true;
+	assert_int_equal(sim_run_footprint(&sc, true, &fp), need + sync.trace);
+	assert_int_equal(fp.kept, sync.trace);
+	sc.models[AL_MODEL_SYNC].enabled = false;
 	sc.trace = false;
-	assert_int_equal(sim_run_footprint(&sc, &fp), need - trace);
+	assert_int_equal(sim_run_footprint(&sc, false, &fp), need - trace);
 	assert_int_equal(fp.trace, 0);
 }
 
