@@ -46,12 +46,7 @@ int64_t sim_net_oneway(struct sim_net *n, const struct sim_flow *f, enum al_net_
 /* Whether f's page loses draw (what, k). */
 int sim_net_lost(struct sim_net *n, const struct sim_flow *f, enum al_net_draw what, uint64_t k)
 {
-	struct al_rng r;
-
-	if (n->net.loss <= 0)
-		return 0;
-	al_page_rng(&r, n->sc->seed, f->page, what, k);
-	return al_rng_unit(&r) < n->net.loss;
+	return al_page_lost(n->sc->seed, f->page, what, k, n->net.loss);
 }
 
 /* The timeout after `tries` failures in a row: rto, doubling, capped at
