@@ -15,6 +15,7 @@ struct net_emu_flow {
 	uint8_t used;
 	uint8_t has_sisn;            /* a SYN-ACK was seen: sisn is known */
 	uint8_t has_req;
+	uint8_t req_passed;          /* a try of the request was not lost */
 	int64_t page;
 	uint32_t cisn, sisn;         /* the SYN's and the SYN-ACK's sequence */
 	uint32_t high;               /* response bytes sent (from sisn + 1) */
@@ -137,10 +138,11 @@ static int64_t request_page(const unsigned char *p, size_t len)
 	return digits > 0 && i < len && p[i] == ' ' ? page : -1;
 }
 
-static void draw(struct net_emu_draw *d, enum net_emu_kind kind, const struct net_emu_flow *f,
-		 enum al_net_draw what, uint64_t n)
+static void draw(const struct net_emu_flows *t, struct net_emu_draw *d, enum net_emu_kind kind,
+		 const struct net_emu_flow *f, enum al_net_draw what, uint64_t n)
 {
 	*d = (struct net_emu_draw){.kind = kind, .page = f->page, .what = what, .n = n};
+	d->lost = al_page_lost(t->seed, d->page, what, n, t->loss);
 }
 
 /* An uplink packet: a SYN starts (or retries) its connection, a segment
@@ -165,10 +167,14 @@ static void classify_up(struct net_emu_flows *t, const struct hdr *h, struct net
 				.page = h->sport >= NET_EMU_PORT_BASE ? h->sport - NET_EMU_PORT_BASE : 0,
 			};
 		}
-		draw(d, NET_EMU_SYN, f, AL_DRAW_SYN_LOSS, f->syns++);
+		draw(t, d, NET_EMU_SYN, f, AL_DRAW_SYN_LOSS, f->syns++);
 		return;
 	}
-	if (!f->used)
+	/* Once a try of the request got through, a copy sent again is the
+	 * kernel's own (the response segment carrying its ACK was lost and
+	 * the client's RTO fired first): the simulator, whose request is
+	 * done once it arrives, has no such try, and no draw for it. */
+	if (!f->used || f->req_passed)
 		return;
 	if (!f->has_req) {
 		int64_t p = request_page(h->payload, h->plen);
@@ -176,7 +182,8 @@ static void classify_up(struct net_emu_flows *t, const struct hdr *h, struct net
 			f->page = p;
 		f->has_req = 1;
 	}
-	draw(d, NET_EMU_REQUEST, f, AL_DRAW_REQUEST_LOSS, f->reqs++);
+	draw(t, d, NET_EMU_REQUEST, f, AL_DRAW_REQUEST_LOSS, f->reqs++);
+	f->req_passed = !d->lost;
 }
 
 /* A downlink packet: the SYN-ACK answers the latest SYN try; a segment
@@ -197,7 +204,7 @@ static void classify_down(struct net_emu_flows *t, const struct hdr *h, struct n
 		f->has_sisn = 1;
 		/* the server's own SYN-ACK timer and its answer to a SYN retry
 		 * both answer the latest try: one draw */
-		draw(d, NET_EMU_SYNACK, f, AL_DRAW_SYNACK_LOSS, f->syns ? f->syns - 1 : 0);
+		draw(t, d, NET_EMU_SYNACK, f, AL_DRAW_SYNACK_LOSS, f->syns ? f->syns - 1 : 0);
 		return;
 	}
 	if (!f->has_sisn)
@@ -205,13 +212,13 @@ static void classify_down(struct net_emu_flows *t, const struct hdr *h, struct n
 	uint32_t off = h->seq - f->sisn - 1, end = off + (uint32_t)h->plen;
 	if (off >= f->high) {
 		f->high = end;
-		draw(d, NET_EMU_SEG, f, AL_DRAW_SEG_LOSS, (uint64_t)(off / NET_EMU_MSS) * 32);
+		draw(t, d, NET_EMU_SEG, f, AL_DRAW_SEG_LOSS, (uint64_t)(off / NET_EMU_MSS) * 32);
 	} else {
 		/* below the highest byte sent (a part of it new: a collapsed
 		 * retransmission): sent again */
 		if (end > f->high)
 			f->high = end;
-		draw(d, NET_EMU_RTX, f, AL_DRAW_RTX_LOSS, f->rtxn++);
+		draw(t, d, NET_EMU_RTX, f, AL_DRAW_RTX_LOSS, f->rtxn++);
 	}
 }
 
@@ -235,7 +242,7 @@ int net_emu_flow_lost(struct net_emu_flows *t, int up, const unsigned char *pkt,
 	struct net_emu_draw d;
 
 	net_emu_flow_classify(t, up, pkt, len, &d);
-	if (d.kind == NET_EMU_OTHER || !al_page_lost(t->seed, d.page, d.what, d.n, t->loss))
+	if (!d.lost)
 		return 0;
 	t->lost[d.kind]++;
 	return 1;

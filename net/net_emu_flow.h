@@ -57,6 +57,7 @@ struct net_emu_draw {
 	int64_t page;
 	enum al_net_draw what;
 	uint64_t n;
+	int lost;                    /* al_page_lost's answer */
 };
 
 struct net_emu_flow;
@@ -75,8 +76,10 @@ int net_emu_flows_init(struct net_emu_flows *t, uint64_t seed, double loss);
 void net_emu_flows_free(struct net_emu_flows *t);
 
 /* What the packet pkt (len bytes, an IP packet) going up (client to
- * server: up != 0) or down is, and its draw; counts it (a SYN, a request,
- * a retransmission move their connection's counters on).  A connection
+ * server: up != 0) or down is, its draw and whether that draw is lost;
+ * counts it (a SYN, a request, a retransmission move their connection's
+ * counters on).  A request sent again after one of its tries got through
+ * is NET_EMU_OTHER: the simulator has no such try.  A connection
  * starts at a SYN (a SYN with another ISN on the same 4-tuple is a new
  * connection).  Without memory for a new connection its packets are
  * NET_EMU_OTHER. */
