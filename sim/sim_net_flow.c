@@ -193,6 +193,7 @@ static void syn_arrives(struct sim_net *n, struct sim_flow *f, int64_t now)
 	 * retry is what counts. */
 	if (n->net.tcp == AL_TCP_LINUX && sim_net_lost(n, f, AL_DRAW_SYNACK_LOSS, f->tries)) {
 		n->st.syn_lost++;
+		f->flags |= FLAG_SYNACK_RTX;
 		syn_again(n, f, now);
 		return;
 	}
