@@ -129,6 +129,9 @@ static int measure(const struct al_scenario *sc, const struct real_net *rn,
 		free(frame);
 		return e;
 	}
+	/* the kernel path's emulator draws loss page by page: it learns the
+	 * page from the source port (net/net_emu_flow.h) */
+	n.page_ports = rn->has_ns && sc->network.loss > 0;
 	crawl = (struct al_crawl){
 		.os = &n.os, .sc = sc, .cfg = &sc->models[m], .pages = sc->workload.pages,
 		.verify = rn->verify,

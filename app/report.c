@@ -354,6 +354,17 @@ static void json_emu(struct al_json *j, const struct net_emu_shared *e)
 	al_json_key(j, "server_rx");
 	al_json_i64(j, e->dev_rx_dropped[1]);
 	al_json_end_object(j);
+	/* loss page by page (net/net_emu_flow.h): the simulator's own kinds */
+	static const char *const kind[NET_EMU_KINDS] = {
+		"other", "syn", "synack", "request", "segment", "retransmit",
+	};
+	al_json_key(j, "lost_by");
+	al_json_begin_object(j);
+	for (int k = NET_EMU_SYN; k < NET_EMU_KINDS; k++) {
+		al_json_key(j, kind[k]);
+		al_json_i64(j, e->lost_by[k]);
+	}
+	al_json_end_object(j);
 	al_json_key(j, "cpu_ns");
 	al_json_i64(j, e->cpu_ns);
 	al_json_end_object(j);

@@ -217,6 +217,16 @@ void al_page_rng(struct al_rng *r, uint64_t seed, int64_t page, enum al_net_draw
 	al_rng_fork(r, seed, AL_NET_STREAM ^ key);
 }
 
+int al_page_lost(uint64_t seed, int64_t page, enum al_net_draw what, uint64_t n, double loss)
+{
+	struct al_rng r;
+
+	if (loss <= 0)
+		return 0;
+	al_page_rng(&r, seed, page, what, n);
+	return al_rng_unit(&r) < loss;
+}
+
 enum al_fault al_page_draw(uint64_t seed, const struct al_server *srv, int64_t page,
 			   int64_t *think_ns, int64_t *len)
 {

@@ -54,6 +54,10 @@ enum al_net_draw {
 /* The generator for draw `what` number n of page `page`. */
 void al_page_rng(struct al_rng *r, uint64_t seed, int64_t page, enum al_net_draw what,
 		 uint64_t n);
+/* Whether draw `what` number n of page `page` is lost at probability loss
+ * (0 draws nothing: never).  The one decision the simulator and the
+ * kernel path's packet emulator both make (net/net_emu_flow.h). */
+int al_page_lost(uint64_t seed, int64_t page, enum al_net_draw what, uint64_t n, double loss);
 
 /* Where a faulty response stops: RESET and SHORT after half the body,
  * every other after all of it (body bytes). */

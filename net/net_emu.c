@@ -63,7 +63,8 @@ int64_t net_emu_tx_ns(int64_t len, int64_t bps)
 int net_emu_push(struct net_emu_dir *d, int64_t now, struct net_emu_pkt *p)
 {
 	d->st.in++;
-	if (d->cfg.loss > 0 && al_rng_unit(&d->loss_rng) < d->cfg.loss) {
+	if (d->cfg.loss > 0 && (d->flows ? net_emu_flow_lost(d->flows, d->up, p->data, p->len)
+				 : al_rng_unit(&d->loss_rng) < d->cfg.loss)) {
 		d->st.lost++;
 		free(p);
 		return 1;

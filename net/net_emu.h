@@ -22,6 +22,7 @@
 
 #include "core/al_dist.h"
 #include "core/al_scenario.h"
+#include "net/net_emu_flow.h"
 
 struct net_emu_pkt {
 	struct net_emu_pkt *next;
@@ -36,7 +37,8 @@ struct net_emu_cfg {
 	struct al_dist jitter;       /* added to each packet's delay, ns */
 	int64_t bandwidth_bps;       /* bottleneck; 0: unlimited */
 	int64_t queue;               /* drop-tail limit, packets (>= 1) */
-	double loss;                 /* probability, drawn per packet */
+	double loss;                 /* probability: per packet, or per page
+					when the direction has flows */
 };
 
 struct net_emu_stats {
@@ -60,6 +62,11 @@ struct net_emu_dir {
 	int64_t link_free;           /* when the bottleneck is idle again */
 	int64_t queued;              /* packets at the bottleneck */
 	struct net_emu_stats st;
+	/* when set, loss is the simulator's, page by page (net_emu_flow.h):
+	 * flows (shared by both directions) decides, up says which way this
+	 * is; when NULL, each packet is lost with probability loss */
+	struct net_emu_flows *flows;
+	int up;
 };
 
 /* A packet of len bytes (contents uninitialised), or NULL (ENOMEM). */
@@ -69,7 +76,8 @@ void net_emu_pkt_free(struct net_emu_pkt *p);
 /* Sets d up for cfg; draws come from streams (seed, stream) and
  * (seed, stream + 1) of al_rng_fork, so the two directions of one run and
  * runs of two seeds draw differently, and one seed the same.  A loss of 0
- * or a fixed jitter draws nothing. */
+ * or a fixed jitter draws nothing.  Loss is per packet until the caller
+ * sets d->flows. */
 void net_emu_init(struct net_emu_dir *d, const struct net_emu_cfg *cfg, uint64_t seed,
 		  uint64_t stream);
 /* Frees every packet held. */
@@ -103,6 +111,8 @@ struct net_emu_shared {
 	 * device queue (the emulator was not scheduled in time); rx, packets
 	 * the namespace's stack refused.  -1: not read. */
 	int64_t dev_tx_dropped[2], dev_rx_dropped[2];
+	/* loss page by page: what was lost, by enum net_emu_kind */
+	int64_t lost_by[NET_EMU_KINDS];
 };
 
 /* The two directions of sc's network (docs/kernel-tcp.md): up, delay

@@ -83,11 +83,19 @@ int net_emu_serve(const int tun[2], const struct al_scenario *sc, struct net_emu
 	static unsigned char buf[EMU_READ_MAX];
 	struct net_emu_cfg cu, cd;
 	struct net_emu_dir up, down;
+	struct net_emu_flows flows = {0};
 	int rc = 0;
 
 	net_emu_cfgs(sc, &cu, &cd);
 	net_emu_init(&up, &cu, sc->seed, EMU_STREAM_UP);
 	net_emu_init(&down, &cd, sc->seed, EMU_STREAM_DOWN);
+	/* loss as the simulator draws it, page by page (net_emu_flow.h) */
+	if (sc->network.loss > 0) {
+		if (net_emu_flows_init(&flows, sc->seed, sc->network.loss) != 0)
+			return -1;
+		up.flows = down.flows = &flows;
+		up.up = 1;
+	}
 	int64_t checked = net_mono_ns();
 	while (!*stop) {
 		int64_t now = net_mono_ns();
@@ -129,6 +137,8 @@ int net_emu_serve(const int tun[2], const struct al_scenario *sc, struct net_emu
 	int e = errno;
 	sh->up = up.st;
 	sh->down = down.st;
+	memcpy(sh->lost_by, flows.lost, sizeof sh->lost_by);
+	net_emu_flows_free(&flows);
 	sh->cpu_ns = cpu_now();
 	net_emu_free(&up);
 	net_emu_free(&down);

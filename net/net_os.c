@@ -18,6 +18,7 @@
 #include <event2/event.h>
 
 #include "net/net_clock.h"
+#include "net/net_emu_flow.h"
 #include "net/net_machine.h"
 #include "net/net_os_int.h"
 #include "net/net_trace.h"
@@ -212,6 +213,35 @@ static int64_t net_socket(struct al_os *os, int nonblocking)
 	return fd;
 }
 
+/* fd connects from page's port (net/net_emu_flow.h); when the port is
+ * taken, the kernel chooses one, as it would unbound. */
+static int bind_page_port(int fd, int64_t page)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(net_emu_page_port(page))};
+	int one = 1;
+
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	return bind(fd, (const struct sockaddr *)&a, sizeof a) == 0;
+}
+
+/* A bound fd whose 4-tuple is still in TIME_WAIT (a page an earlier model
+ * fetched closed first) cannot connect (EADDRNOTAVAIL), nor be unbound: a
+ * fresh socket takes its number.  0, or -1 with errno. */
+static int fresh_socket(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC |
+			       (fl >= 0 && (fl & O_NONBLOCK) ? SOCK_NONBLOCK : 0), 0);
+
+	if (s < 0)
+		return -1;
+	int r = dup3(s, fd, O_CLOEXEC);
+	int e = errno;
+	close(s);
+	errno = e;
+	return r < 0 ? -1 : 0;
+}
+
 static int64_t net_connect(struct al_os *os, int fd, int64_t page, struct al_future *wait)
 {
 	struct net_os *n = NET(os);
@@ -221,15 +251,23 @@ static int64_t net_connect(struct al_os *os, int fd, int64_t page, struct al_fut
 
 	if (left == 0)
 		return net_finish(wait, -ETIMEDOUT);
-	if (wait && left > 0) {      /* a blocking connect gives up at the timeout */
-		struct timeval tv = net_tv(left);
-		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-	}
+	int bound = n->page_ports && bind_page_port(fd, page);
 	if (wait)
 		net_trace_block(n, AL_ST_CONNECT);
-	do
-		r = connect(fd, (const struct sockaddr *)a, sizeof *a);
-	while (r < 0 && errno == EINTR);
+	for (;;) {
+		if (wait && left > 0) {  /* a blocking connect gives up at the timeout */
+			struct timeval tv = net_tv(left);
+			setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+		}
+		do
+			r = connect(fd, (const struct sockaddr *)a, sizeof *a);
+		while (r < 0 && errno == EINTR);
+		if (!(r < 0 && errno == EADDRNOTAVAIL && bound))
+			break;
+		bound = 0;
+		if (fresh_socket(fd) != 0)
+			break;
+	}
 	if (r < 0 && wait && errno == EINPROGRESS)
 		errno = ETIMEDOUT;       /* SO_SNDTIMEO ran out */
 	int64_t res = net_sys(n, r);

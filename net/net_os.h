@@ -88,6 +88,10 @@ struct net_os {
 	 * or the link emulator's processes, one port each). */
 	struct sockaddr_in addr[NET_MAX_ADDRS];
 	int naddr;
+	/* the kernel path with loss: page p's socket connects from port
+	 * net_emu_page_port(p), so the packet emulator knows its page from
+	 * the SYN on (net/net_emu_flow.h) */
+	int page_ports;
 	int64_t t0;                  /* CLOCK_MONOTONIC at start: now() counts from it */
 	struct net_counts *counts;   /* shared with forked workers */
 	struct net_fd *fds;          /* per fd, up to nfd */

@@ -46,12 +46,7 @@ int64_t sim_net_oneway(struct sim_net *n, const struct sim_flow *f, enum al_net_
 /* Whether f's page loses draw (what, k). */
 int sim_net_lost(struct sim_net *n, const struct sim_flow *f, enum al_net_draw what, uint64_t k)
 {
-	struct al_rng r;
-
-	if (n->net.loss <= 0)
-		return 0;
-	al_page_rng(&r, n->sc->seed, f->page, what, k);
-	return al_rng_unit(&r) < n->net.loss;
+	return al_page_lost(n->sc->seed, f->page, what, k, n->net.loss);
 }
 
 /* The timeout after `tries` failures in a row: rto, doubling, capped at
@@ -200,6 +195,7 @@ static void syn_arrives(struct sim_net *n, struct sim_flow *f, int64_t now)
 	 * retry is what counts. */
 	if (n->net.tcp == AL_TCP_LINUX && sim_net_lost(n, f, AL_DRAW_SYNACK_LOSS, f->tries)) {
 		n->st.syn_lost++;
+		f->flags |= FLAG_SYNACK_RTX;
 		syn_again(n, f, now);
 		return;
 	}

@@ -46,6 +46,8 @@ enum {
 	FLAG_REQ_IN = 1,             /* the request reached the server        */
 	FLAG_NOTIFY = 2,             /* link drop: a hook call is owed        */
 	FLAG_NEWS = 4,               /* bytes became readable: tell the owner */
+	FLAG_SYNACK_RTX = 8,         /* tcp linux: a SYN-ACK was lost, so the
+					server sent it again                */
 };
 
 /* What the server's TCP knows of a response (network.tcp linux,

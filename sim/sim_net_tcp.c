@@ -140,7 +140,12 @@ static int send(struct sim_flow *f, uint32_t force, int64_t now)
 
 void sim_net_tcp_start(struct sim_net *n, struct sim_flow *f, int64_t now)
 {
-	f->tcp.cwnd = INIT_CWND;
+	/* A server that sent its SYN-ACK more than once starts from one
+	 * segment (tcp_init_transfer, RFC 5681's loss of the SYN).  One lost
+	 * SYN-ACK is two retransmissions: the answer to the client's retried
+	 * SYN and the server's own SYN-ACK timer, both 1 s on (measured on
+	 * the kernel-TCP path: 1, 2, 4, 8 segments per round trip after). */
+	f->tcp.cwnd = f->flags & FLAG_SYNACK_RTX ? 1 : INIT_CWND;
 	f->tcp.ssthresh = UINT32_MAX;
 	send(f, 0, now);
 	sim_net_link_join(n, f, now);

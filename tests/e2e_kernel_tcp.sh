@@ -93,6 +93,15 @@ check "5 % loss: TCP recovers all 200 pages, verified byte for byte" $?
 check "5 % loss: the emulator lost packets both ways" $?
 [ "$(json "$T/lossy" 'int(d["models"][0]["retransmits"] > 0)')" = 1 ]
 check "5 % loss: the crawler's kernel retransmitted (TCP_INFO total_retrans > 0)" $?
+# loss is drawn page by page, as the simulator draws it: a second run
+# loses the same SYNs, requests and first sendings of segments (SYN-ACKs
+# and retransmissions depend on the kernel's timers)
+"$A" run --net real --json "$T/lossy.yaml" >"$T/lossy2" 2>"$T/err"
+lost='[d["emulator"]["lost_by"][k] for k in ("syn", "request", "segment")]'
+[ -n "$(json "$T/lossy" "$lost")" ] && [ "$(json "$T/lossy" "$lost")" = "$(json "$T/lossy2" "$lost")" ]
+check "5 % loss: a second run loses the same SYNs, requests, segments ($(json "$T/lossy" "$lost"))" $?
+[ "$(json "$T/lossy" 'sum(d["emulator"]["lost_by"].values()) == d["emulator"]["up"]["lost"] + d["emulator"]["down"]["lost"]')" = True ]
+check "5 % loss: every packet lost is one of the simulator's draws" $?
 
 # drop-tail: a queue of 4 packets at 2 Mbit/s overflows under 20 pages at once
 cat >"$T/queue.yaml" <<EOF

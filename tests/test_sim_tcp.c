@@ -381,6 +381,15 @@ static void test_handshake_and_request_loss(void **state)
 	lossy(rtt, 1, &syn);
 	assert_int_equal(W.c[0].t_eof, S + t0);
 	done();
+	/* ... but the server, having sent its SYN-ACK twice more (its timer
+	 * and the answer to the retried SYN), starts from one segment: 15
+	 * segments take rounds of 1, 2, 4, 8; after a lost SYN, of 10, 5 */
+	lossy(rtt, 15, &synack);
+	assert_int_equal(W.c[0].t_eof, S + t0 + 3 * rtt);
+	done();
+	lossy(rtt, 15, &syn);
+	assert_int_equal(W.c[0].t_eof, S + t0 + rtt);
+	done();
 	/* a lost request: the client's RTO from its handshake sample */
 	struct lose req = {NO_LOSS, NO_LOSS, 0, {NO_LOSS, NO_LOSS, NO_LOSS}};
 	lossy(rtt, 1, &req);
