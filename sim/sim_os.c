@@ -111,6 +111,8 @@ int sim_fd_alloc(struct sim_os *s)
 	for (int fd = s->fd_low; fd < s->nsocks; fd++) {
 		if (!s->socks[fd].used) {
 			s->fd_low = fd + 1;
+			if (fd >= s->fd_high)
+				s->fd_high = fd + 1;
 			struct sim_sock *k = &s->socks[fd];
 			memset(k, 0, sizeof *k);
 			k->sim = s;
@@ -609,8 +611,10 @@ void sim_os_free(struct sim_os *s)
 	free(s->gates);
 	free(s->sels);
 	free(s->pipe_ends);
-	for (int fd = 0; s->socks && fd < s->nsocks; fd++)
-		free(s->socks[fd].pbuf);     /* pipes still open at the end */
+	/* pipes still open at the end; the table's untouched pages (most of
+	 * them, for a large fd_limit) are not read */
+	for (int fd = 0; s->socks && fd < s->fd_high; fd++)
+		free(s->socks[fd].pbuf);
 	for (int64_t i = 0; i < s->nlocks; i++)
 		free(s->locks[i].w);
 	free(s->locks);

@@ -93,6 +93,7 @@ struct sim_os {
 	struct sim_sock *socks;
 	int nsocks;                  /* table size: the fd limit */
 	int fd_low;                  /* no free fd below this */
+	int fd_high;                 /* no fd ever used at or above this */
 	int open, peak_open;
 	int64_t syscalls, futile;
 	uint32_t lanes;              /* task lanes created */

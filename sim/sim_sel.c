@@ -246,7 +246,7 @@ int64_t sim_sel_close(struct al_os *os, int sel)
 	sim_syscall(s);
 	if (!sl)
 		return -EBADF;
-	for (int fd = 0; fd < s->nsocks && sl->nfds > 0; fd++)
+	for (int fd = 0; fd < s->fd_high && sl->nfds > 0; fd++)
 		if (s->socks[fd].used && s->socks[fd].sel == sel)
 			sim_sel_forget(s, fd);
 	if (sl->wait) {
