@@ -15,12 +15,13 @@
  * the request and try to read (EAGAIN: it would block); after the
  * response's wait, read it, close, and open the next connection (socket +
  * non-blocking connect on loopback, where the handshake runs inside the
- * call).  The thread sleeps in poll() for the time before each half (the
- * kernel's timer wakes it); the thread's CPU clock over the sleeps and the
- * halves, minus the same page run without sleeping, per wake-up (medians
- * over pages, in the same repetition).  CPU, not wall time: the sleep
- * itself costs nothing.  The server side (accept, read, close) is
- * untimed. */
+ * call).  Before each half the thread blocks in poll() until a child
+ * process, told the time just before (untimed), sleeps it and writes a
+ * byte -- as the link emulator's packet wakes a real crawler.  The
+ * thread's CPU clock over the waits and the halves, minus the same page
+ * run without waiting, per wake-up (medians over pages, in the same
+ * repetition).  CPU, not wall time: the sleep itself costs nothing.  The
+ * server side (accept, read, answer, close) is untimed. */
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
