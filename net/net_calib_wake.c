@@ -17,7 +17,10 @@
  * non-blocking connect on loopback, where the handshake runs inside the
  * call).  Before each half the thread blocks in poll() until a child
  * process, told the time just before (untimed), sleeps it and writes a
- * byte -- as the link emulator's packet wakes a real crawler.  The
+ * byte -- as the link emulator's packet wakes a real crawler.  Both are
+ * pinned to one CPU, as a real run puts the crawler, its server and its
+ * emulator on the scenario's cores (one, in most shipped scenarios): the
+ * write that wakes the crawler runs on its CPU.  The
  * thread's CPU clock over the waits and the halves, minus the same page
  * run without waiting, per wake-up (medians over pages, in the same
  * repetition).  CPU, not wall time: the sleep itself costs nothing.  The
@@ -179,10 +182,15 @@ static int wake(int ms, int n, double *out)
 {
 	struct wake_rig r;
 	double hot[PAGES], cold[PAGES];
+	cpu_set_t saved;
 	int rc = -1;
 
-	if (rig_open(&r) != 0)
+	if (net_calib_pin(&saved) != 0)
 		return -1;
+	if (rig_open(&r) != 0) {
+		net_calib_unpin(&saved);
+		return -1;
+	}
 	if (redial(&r) != 0 || (r.sfd = accept4(r.lfd, NULL, NULL, SOCK_CLOEXEC)) < 0)
 		goto out;
 	for (int i = 0; i < 3; i++)          /* untimed: warm the path */
@@ -199,6 +207,7 @@ static int wake(int ms, int n, double *out)
 	rc = 0;
 out:
 	rig_close(&r);
+	net_calib_unpin(&saved);
 	return rc;
 }
 
