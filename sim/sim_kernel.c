@@ -129,17 +129,17 @@ static int64_t log2_fix(int64_t x)
 	return (int64_t)e * 1024 + rest;
 }
 
-int64_t sim_wake_cost(const struct al_costs *c, int64_t idle_ns)
+int64_t sim_wake_cost(const struct al_costs *c, int64_t slept_ns)
 {
 	const int64_t lo = 1000000, hi = 100000000;      /* 1 ms, 100 ms */
 
-	if (idle_ns <= 0)
+	if (slept_ns <= 0)
 		return 0;
-	if (idle_ns <= lo)
+	if (slept_ns <= lo)
 		return c->wake_1ms_ns;
-	if (idle_ns >= hi)
+	if (slept_ns >= hi)
 		return c->wake_100ms_ns;
-	int64_t f = log2_fix(idle_ns) - log2_fix(lo), span = log2_fix(hi) - log2_fix(lo);
+	int64_t f = log2_fix(slept_ns) - log2_fix(lo), span = log2_fix(hi) - log2_fix(lo);
 	return c->wake_1ms_ns + (c->wake_100ms_ns - c->wake_1ms_ns) * f / span;
 }
 
@@ -203,14 +203,10 @@ static void burst(struct sim_kernel *k, int ci, struct sim_thread *th, int64_t n
 			k->ctx_switches++;
 		state(k, th, now, AL_ST_SWITCH);
 	}
-	/* A crawler's thread on a core the crawler left idle pays for running
-	 * cold, by how long; the host's programs (bg) are charged their
-	 * measured CPU whole, and leave the crawler's caches as they were. */
-	if (!th->bg) {
-		if (c->left)
-			th->debt += sim_wake_cost(k->c, now - c->left_at);
-		c->left = 0;
-	}
+	/* The crawler's own threads pay for running cold after a sleep; the
+	 * host's programs (bg) are charged their measured CPU whole. */
+	if (th->slept && !th->bg)
+		th->debt += sim_wake_cost(k->c, now - th->slept_at);
 	th->slept = 0;
 	c->cur = th;
 	c->last = th;
@@ -273,17 +269,6 @@ static void end_thread(struct sim_kernel *k, struct sim_thread *th, int64_t now)
 	}
 }
 
-/* th gives up core c: from now it runs nothing of the crawler's, unless
- * one of its threads takes it (a host program's does not count). */
-static void core_left(struct sim_core *c, const struct sim_thread *th, int64_t now)
-{
-	c->cur = NULL;
-	if (!th->bg) {
-		c->left = 1;
-		c->left_at = now;
-	}
-}
-
 static void on_core_free(void *arg, int64_t now)
 {
 	struct sim_core *c = arg;
@@ -297,7 +282,7 @@ static void on_core_free(void *arg, int64_t now)
 		if (th->cpu_left > 0 && !th->loop.ready && others_waiting(k)) {
 			if (!th->bg)
 				k->involuntary++;
-			core_left(c, th, now);
+			c->cur = NULL;
 			if (k->gil)
 				k->procs[th->pid].gil = NULL;
 			th->state = SIM_T_RUNNABLE;
@@ -316,7 +301,7 @@ static void on_core_free(void *arg, int64_t now)
 		state(k, th, now, AL_ST_SPIN);
 		return;
 	}
-	core_left(c, th, now);
+	c->cur = NULL;
 	th->core = -1;
 	if (k->gil)
 		k->procs[th->pid].gil = NULL; /* blocking releases the GIL */
@@ -326,6 +311,7 @@ static void on_core_free(void *arg, int64_t now)
 		/* Linux's voluntary switch: the thread gives up its core */
 		th->state = SIM_T_BLOCKED;
 		th->slept = 1;
+		th->slept_at = now;
 		if (!th->bg)
 			k->voluntary++;
 		state(k, th, now, AL_ST_WAIT);

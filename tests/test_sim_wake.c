@@ -1,6 +1,6 @@
 /* The wake-up costs in the simulator (wake_1ms, wake_100ms; sim/sim_kernel.c):
- * the charge by the time a core went without the crawler, and what it adds
- * to a run's CPU, derived here by formula and checked to the nanosecond. */
+ * the charge by the time slept, and what it adds to a run's CPU, derived
+ * here by formula and checked to the nanosecond. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -16,9 +16,8 @@
 #define US 1000LL
 #define MS (1000 * US)
 
-/* The charge by the time the core went without the crawler: flat up to
- * 1 ms and from 100 ms, and along log(time) between them -- 10 ms, a
- * decade of the two, is about halfway. */
+/* The charge: flat up to 1 ms and from 100 ms, and along log(time) between
+ * them -- 10 ms, a decade of the two, is about halfway. */
 static void test_cost_by_time_slept(void **state)
 {
 	struct al_costs c;
@@ -77,21 +76,20 @@ static void run(const struct al_scenario *sc, enum al_model m, struct al_report 
 }
 
 /* A blocking crawler sleeps twice a page, for the connect's round trip and
- * for the response's, and leaves its core idle meanwhile: each wake-up
- * adds its charge to the CPU -- wake_1ms on a 0.5 ms round trip,
- * wake_100ms on a 200 ms one, whatever the other.  A pool of 3 threads on
- * one core fetching 6 pages does it in 2 rounds of 3 pages: the first
- * thread to wake finds the core idle, the two after it find it warm; and
- * the main thread's join comes straight after the last worker. */
-static void test_blocking_models_pay_per_idle_core(void **state)
+ * for the response's: each wake-up adds its charge to the CPU -- wake_1ms
+ * on a 0.5 ms round trip, wake_100ms on a 200 ms one, whatever the other.
+ * The threads of a pool do the same, each for its pages; the pool's own
+ * waits (the main thread's join, a worker's wait for the page queue) come
+ * on top: at most two more. */
+static void test_blocking_models_pay_per_wakeup(void **state)
 {
 	static const struct {
 		enum al_model m;
-		int64_t rtt, idles;
+		int64_t rtt, more;
 	} cases[] = {
-		{AL_MODEL_SYNC, 500 * US, 6 * 2},
-		{AL_MODEL_SYNC, 200 * MS, 6 * 2},
-		{AL_MODEL_THREAD, 200 * MS, 2 * 2},
+		{AL_MODEL_SYNC, 500 * US, 0},
+		{AL_MODEL_SYNC, 200 * MS, 0},
+		{AL_MODEL_THREAD, 200 * MS, 2 * 170 * US},
 	};
 	struct al_scenario sc;
 	struct al_report a, b;
@@ -105,18 +103,21 @@ static void test_blocking_models_pay_per_idle_core(void **state)
 		sc.machine.costs.wake_100ms_ns = 170 * US;
 		run(&sc, m, &b);
 		int64_t each = cases[i].rtt < MS ? 30 * US : 170 * US;
-		int64_t want = cases[i].idles * each, extra = b.cpu_busy_ns - a.cpu_busy_ns;
-		if (extra != want)
+		int64_t want = 6 * 2 * each, extra = b.cpu_busy_ns - a.cpu_busy_ns;
+		if (extra < want || extra > want + cases[i].more)
 			fail_msg("%s, rtt %lld: CPU %lld more, want %lld", al_model_name(m),
 				 (long long)cases[i].rtt, (long long)extra, (long long)want);
-		assert_int_equal(b.context_switches, a.context_switches);
+		/* the sequential crawler's waits stay where they were; the pool's
+		 * threads may take their turns in another order */
+		if (m == AL_MODEL_SYNC)
+			assert_int_equal(b.context_switches, a.context_switches);
 		assert_int_equal(b.checksum, a.checksum);
 	}
 }
 
-/* The host's origin server on the same core runs its own code: it does not
- * warm the core for the crawler, which pays as much as without it. */
-static void test_host_server_leaves_the_core_cold(void **state)
+/* The host's origin server on the same core runs its own code, charged
+ * its measured CPU whole: the crawler pays as much as without it. */
+static void test_host_server_changes_nothing(void **state)
 {
 	struct al_scenario sc;
 	struct al_report a, b;
@@ -132,9 +133,8 @@ static void test_host_server_leaves_the_core_cold(void **state)
 	assert_int_equal(b.cpu_busy_ns - a.cpu_busy_ns, 4 * 2 * 170 * US);
 }
 
-/* An event loop leaves its core idle once per wait that finds nothing
- * ready: with all pages in flight together, it pays per wait, not per
- * page. */
+/* An event loop sleeps once per wait that finds nothing ready: with all
+ * pages in flight together, it pays per wait, not per page. */
 static void test_event_loop_pays_per_wait(void **state)
 {
 	struct al_scenario sc;
@@ -176,8 +176,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cost_by_time_slept),
-		cmocka_unit_test(test_blocking_models_pay_per_idle_core),
-		cmocka_unit_test(test_host_server_leaves_the_core_cold),
+		cmocka_unit_test(test_blocking_models_pay_per_wakeup),
+		cmocka_unit_test(test_host_server_changes_nothing),
 		cmocka_unit_test(test_event_loop_pays_per_wait),
 		cmocka_unit_test(test_same_twice),
 	};
