@@ -58,6 +58,12 @@ struct al_costs {
 	int64_t recv_ns_per_kib;     /* recv: per KiB copied out of the kernel */
 	int64_t send_ns;             /* a request's send on loopback: the peer's
 	                                TCP input and wake-up run in it      */
+	/* A blocked thread's first burst after it slept, beyond the table's
+	 * other costs: the wake-up and the work after it run on cold caches
+	 * and TLB (docs/costs.md).  Charged by the time it slept: wake_1ms up
+	 * to 1 ms, wake_100ms from 100 ms, between them along log(time). */
+	int64_t wake_1ms_ns;         /* after a sleep of up to 1 ms            */
+	int64_t wake_100ms_ns;       /* after a sleep of 100 ms or more        */
 	/* The other programs a real run puts on the cores (machine.host_*):
 	 * their CPU per page and per KiB of response. */
 	int64_t server_request_ns;   /* the origin server, per page            */

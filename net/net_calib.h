@@ -33,6 +33,8 @@ enum net_calib_fig {
 	NET_CALIB_CONNECTION,        /* net_calib_conn.c: the kernel's TCP work */
 	NET_CALIB_RECV_PER_KIB,
 	NET_CALIB_SEND,
+	NET_CALIB_WAKE_1MS,          /* net_calib_wake.c: a wake-up's cold work */
+	NET_CALIB_WAKE_100MS,
 	NET_CALIB_SERVER_REQUEST,    /* net_calib_host.c: server and link CPU */
 	NET_CALIB_SERVER_PER_KIB,
 	NET_CALIB_RELAY_REQUEST,

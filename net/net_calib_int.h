@@ -4,12 +4,20 @@
 #ifndef NET_CALIB_INT_H
 #define NET_CALIB_INT_H
 
+#include <sched.h>
 #include <stdint.h>
 
 #include "net/net_clock.h"
 
 /* The median of v[0..n-1], n >= 1 (v is sorted in place). */
 double net_calib_median(double *v, int n);
+
+/* Pins the calling thread to the first CPU it may use (threads it creates
+ * and children it forks inherit that); *saved gets the mask to restore.
+ * 0, or -1 with errno. */
+int net_calib_pin(cpu_set_t *saved);
+/* Restores the mask net_calib_pin saved; errno is left alone. */
+void net_calib_unpin(const cpu_set_t *saved);
 
 int net_calib_thread_switch(double *out);
 int net_calib_process_switch(double *out);
@@ -22,6 +30,9 @@ int net_calib_wakeup(double *out);
 int net_calib_connection(double *out);
 int net_calib_recv_per_kib(double *out);
 int net_calib_send(double *out);
+/* net_calib_wake.c: a step's CPU after a sleep, beyond the same step hot */
+int net_calib_wake_1ms(double *out);
+int net_calib_wake_100ms(double *out);
 /* net_calib_host.c: the origin server's and a link emulator's CPU */
 int net_calib_server_request(double *out);
 int net_calib_server_per_kib(double *out);

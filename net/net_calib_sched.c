@@ -97,9 +97,7 @@ static int pipe_pair(double *out)
 	return rc;
 }
 
-/* Pins the calling thread to the first CPU it may use (threads it creates
- * and children it forks inherit that); *saved gets the mask to restore. */
-static int pin(cpu_set_t *saved)
+int net_calib_pin(cpu_set_t *saved)
 {
 	cpu_set_t one;
 
@@ -115,7 +113,7 @@ static int pin(cpu_set_t *saved)
 	return sched_setaffinity(0, sizeof(one), &one);
 }
 
-static void unpin(const cpu_set_t *saved)
+void net_calib_unpin(const cpu_set_t *saved)
 {
 	int e = errno;
 
@@ -191,7 +189,7 @@ int net_calib_thread_switch(double *out)
 
 	if (pipe2(a, O_CLOEXEC) < 0 || pipe2(b, O_CLOEXEC) < 0)
 		goto out;
-	if (pin(&saved) < 0)
+	if (net_calib_pin(&saved) < 0)
 		goto out;
 	p = (struct peer){a[0], b[1]};
 	if ((e = pthread_create(&th, NULL, echo_thread, &p)) != 0) {
@@ -205,7 +203,7 @@ int net_calib_thread_switch(double *out)
 	}
 	pthread_join(th, NULL);
 out_pin:
-	unpin(&saved);
+	net_calib_unpin(&saved);
 out:
 	close_pipes(a, b);
 	return rc;
@@ -219,7 +217,7 @@ int net_calib_process_switch(double *out)
 
 	if (pipe2(a, O_CLOEXEC) < 0 || pipe2(b, O_CLOEXEC) < 0)
 		goto out;
-	if (pin(&saved) < 0)
+	if (net_calib_pin(&saved) < 0)
 		goto out;
 	if ((pid = fork()) < 0)
 		goto out_pin;
@@ -238,7 +236,7 @@ int net_calib_process_switch(double *out)
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
 out_pin:
-	unpin(&saved);
+	net_calib_unpin(&saved);
 out:
 	close_pipes(a, b);
 	return rc;

@@ -118,6 +118,31 @@ static void on_notify(struct al_loop *loop)
 
 /* --- running */
 
+/* log2(x) in 1/1024ths, x >= 1: the exponent, and the mantissa's fraction
+ * taken as linear (within 0.09 of log2): integers, so that every host
+ * simulates the same. */
+static int64_t log2_fix(int64_t x)
+{
+	int e = 63 - __builtin_clzll((unsigned long long)x);
+	int64_t rest = e >= 10 ? (x >> (e - 10)) - 1024 : (x << (10 - e)) - 1024;
+
+	return (int64_t)e * 1024 + rest;
+}
+
+int64_t sim_wake_cost(const struct al_costs *c, int64_t slept_ns)
+{
+	const int64_t lo = 1000000, hi = 100000000;      /* 1 ms, 100 ms */
+
+	if (slept_ns <= 0)
+		return 0;
+	if (slept_ns <= lo)
+		return c->wake_1ms_ns;
+	if (slept_ns >= hi)
+		return c->wake_100ms_ns;
+	int64_t f = log2_fix(slept_ns) - log2_fix(lo), span = log2_fix(hi) - log2_fix(lo);
+	return c->wake_1ms_ns + (c->wake_100ms_ns - c->wake_1ms_ns) * f / span;
+}
+
 static void on_core_free(void *arg, int64_t now);
 
 static int may_run(const struct sim_kernel *k, const struct sim_thread *th)
@@ -178,6 +203,10 @@ static void burst(struct sim_kernel *k, int ci, struct sim_thread *th, int64_t n
 			k->ctx_switches++;
 		state(k, th, now, AL_ST_SWITCH);
 	}
+	/* The crawler's own threads pay for running cold after a sleep; the
+	 * host's programs (bg) are charged their measured CPU whole. */
+	if (th->slept && !th->bg)
+		th->debt += sim_wake_cost(k->c, now - th->slept_at);
 	th->slept = 0;
 	c->cur = th;
 	c->last = th;
@@ -282,6 +311,7 @@ static void on_core_free(void *arg, int64_t now)
 		/* Linux's voluntary switch: the thread gives up its core */
 		th->state = SIM_T_BLOCKED;
 		th->slept = 1;
+		th->slept_at = now;
 		if (!th->bg)
 			k->voluntary++;
 		state(k, th, now, AL_ST_WAIT);

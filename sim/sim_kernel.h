@@ -47,6 +47,7 @@ struct sim_thread {
 	uint8_t spinning;            /* 1: asked to spin; 2: spinning on its core */
 	uint8_t bg;                  /* another program's (sim_kernel_bg) */
 	uint8_t slept;               /* blocked since its last burst */
+	int64_t slept_at;            /* when it last blocked */
 	int64_t spin_since;
 	int64_t owed;                /* CPU the kernel did for it meanwhile, ns */
 };
@@ -104,6 +105,11 @@ struct sim_thread *sim_kernel_thread(struct sim_kernel *k, int pid, const char *
 /* The time of whoever is acting now: the running thread's clock inside a
  * burst, the engine's clock outside. */
 int64_t sim_kernel_clock(const struct sim_kernel *k);
+/* The CPU a thread pays beyond the table's other costs when it runs again
+ * after blocking slept_ns: 0 for 0; wake_1ms up to 1 ms; wake_100ms from
+ * 100 ms; between, along log(slept_ns) (docs/costs.md).  Charged at the
+ * first burst after every block of the crawler's threads. */
+int64_t sim_wake_cost(const struct al_costs *c, int64_t slept_ns);
 /* Charges ns of CPU to the running thread (no-op outside a burst). */
 void sim_kernel_charge(struct sim_kernel *k, int64_t ns);
 /* The running thread has ns of CPU work to do; wait completes after it

@@ -46,6 +46,7 @@ fi
 for k in syscall thread_switch process_switch thread_create process_create \
 	 thread_memory process_memory coroutine_resume callback select \
 	 select_per_fd wakeup parse_per_kib connection recv_per_kib send \
+	 wake_1ms wake_100ms \
 	 server_request server_per_kib relay_request relay_per_kib \
 	 cores cpu memory fd_limit; do
 	if ! grep -Eq "^  $k  +[0-9]" "$T/out"; then
@@ -59,8 +60,8 @@ else
 fi
 # the kernel's TCP work and the host's server and link: written, measured
 # (never 0 ns), and loaded back by a scenario naming the profile
-for k in connection recv_per_kib send server_request server_per_kib relay_request \
-	 relay_per_kib; do
+for k in connection recv_per_kib send wake_1ms wake_100ms server_request \
+	 server_per_kib relay_request relay_per_kib; do
 	if ! grep -Eq "^  $k: [0-9][0-9.]* (ns|us|ms|s) +# measured$" "$T/m.yaml" ||
 	   grep -Eq "^  $k: 0 ns" "$T/m.yaml"; then
 		ko "calibrate: the profile has no measured $k"
@@ -68,6 +69,7 @@ for k in connection recv_per_kib send server_request server_per_kib relay_reques
 done
 printf 'machine: {profile: m.yaml}\nworkload: {pages: 3}\n' >"$T/s.yaml"
 expect "a scenario loads the new keys from the profile" 0 "relay_per_kib" -- check "$T/s.yaml"
+expect "a scenario loads the wake-up costs from the profile" 0 "wake_100ms" -- check "$T/s.yaml"
 printf 'cores: 1\nhost_links: 2\n' >"$T/bad.yaml"
 printf 'machine: {profile: bad.yaml}\n' >"$T/sb.yaml"
 expect "host_links is refused in a profile" 2 "unknown key 'host_links'" -- check "$T/sb.yaml"

@@ -145,6 +145,12 @@ static void test_costs(void **state)
 			 offsetof(struct al_costs, recv_ns_per_kib));
 	assert_string_equal(net_calib_key(NET_CALIB_SEND), "send");
 	assert_int_equal(net_calib_offset(NET_CALIB_SEND), offsetof(struct al_costs, send_ns));
+	assert_string_equal(net_calib_key(NET_CALIB_WAKE_1MS), "wake_1ms");
+	assert_int_equal(net_calib_offset(NET_CALIB_WAKE_1MS), offsetof(struct al_costs, wake_1ms_ns));
+	assert_string_equal(net_calib_key(NET_CALIB_WAKE_100MS), "wake_100ms");
+	assert_int_equal(net_calib_offset(NET_CALIB_WAKE_100MS),
+			 offsetof(struct al_costs, wake_100ms_ns));
+	assert_int_equal(net_calib_is_size(NET_CALIB_WAKE_100MS), 0);
 	assert_string_equal(net_calib_key(NET_CALIB_SERVER_REQUEST), "server_request");
 	assert_int_equal(net_calib_offset(NET_CALIB_SERVER_PER_KIB),
 			 offsetof(struct al_costs, server_ns_per_kib));

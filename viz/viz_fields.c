@@ -39,7 +39,8 @@ static const struct viz_field costs[] = {
 	COST(coroutine_memory), COST(socket_memory), COST(coroutine_resume_ns),
 	COST(callback_ns), COST(select_ns), COST(select_per_fd_ns), COST(time_slice_ns),
 	COST(wakeup_ns), COST(gil_interval_ns), COST(parse_ns_per_kib),
-	COST(connection_ns), COST(recv_ns_per_kib), COST(send_ns), COST(server_request_ns),
+	COST(connection_ns), COST(recv_ns_per_kib), COST(send_ns), COST(wake_1ms_ns),
+	COST(wake_100ms_ns), COST(server_request_ns),
 	COST(server_ns_per_kib), COST(relay_request_ns), COST(relay_ns_per_kib),
 };
 

@@ -1,0 +1,224 @@
+/* Measuring what a wake-up costs the thread that slept, beyond the hot
+ * figures of the rest of the table (`wake_1ms`, `wake_100ms`).
+ *
+ * Why: the table's switch and syscall figures come from hot loops, but a
+ * crawler sleeps for most of a round trip between two bursts of work, and
+ * on this project's VM (a PVM guest) perf puts the model process's biggest
+ * share in pvm_irq_enable under finish_task_switch: the switch back in
+ * after a sleep; and everything the thread then does runs on cold caches
+ * and TLB.  The longer it slept the more it pays (docs/costs.md).  The
+ * simulator charges the excess per wake-up, by the time slept
+ * (sim/sim_kernel.c).
+ *
+ * How: a page of a blocking crawler, split at its two waits, as the
+ * simulator's sync model makes the calls: after the connect's wait, send
+ * the request and try to read (EAGAIN: it would block); after the
+ * response's wait, read it, close, and open the next connection (socket +
+ * non-blocking connect on loopback, where the handshake runs inside the
+ * call).  Before each half the thread blocks in poll() until a child
+ * process, told the time just before (untimed), sleeps it and writes a
+ * byte -- as the link emulator's packet wakes a real crawler.  Both are
+ * pinned to one CPU, as a real run puts the crawler, its server and its
+ * emulator on the scenario's cores (one, in most shipped scenarios): the
+ * write that wakes the crawler runs on its CPU.  The
+ * thread's CPU clock over the waits and the halves, minus the same page
+ * run without waiting, per wake-up (medians over pages, in the same
+ * repetition).  CPU, not wall time: the sleep itself costs nothing.  The
+ * server side (accept, read, answer, close) is untimed. */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include "net/net_calib_int.h"
+
+#define PAGES 9              /* hot pages, and 1 ms ones, per repetition */
+
+struct wake_rig {
+	int lfd;                 /* a listener on 127.0.0.1 */
+	int cfd, sfd;            /* the page's connection: client, server */
+	int sv[2];               /* the waker's channel: [0] ours, [1] its */
+	pid_t waker;             /* the child that wakes us, or -1 */
+	struct sockaddr_in addr;
+};
+
+static void rig_close(struct wake_rig *r)
+{
+	int e = errno;
+	int fds[] = {r->lfd, r->cfd, r->sfd, r->sv[0], r->sv[1]};
+
+	for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	if (r->waker > 0)            /* its channel closed: it reads EOF, exits */
+		waitpid(r->waker, NULL, 0);
+	errno = e;
+}
+
+static int rig_open(struct wake_rig *r)
+{
+	socklen_t len = sizeof r->addr;
+
+	r->cfd = r->sfd = r->sv[0] = r->sv[1] = -1;
+	r->waker = -1;
+	memset(&r->addr, 0, sizeof r->addr);
+	r->addr.sin_family = AF_INET;
+	r->addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	r->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (r->lfd < 0 ||
+	    bind(r->lfd, (struct sockaddr *)&r->addr, sizeof r->addr) != 0 ||
+	    listen(r->lfd, 64) != 0 ||
+	    getsockname(r->lfd, (struct sockaddr *)&r->addr, &len) != 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, r->sv) != 0) {
+		rig_close(r);
+		return -1;
+	}
+	r->waker = fork();
+	if (r->waker == 0) {
+		/* the waker: told a time, sleeps it, then writes a byte -- as
+		 * the link emulator writes the packet that wakes a crawler */
+		unsigned char ms;
+		close(r->sv[0]);
+		while (read(r->sv[1], &ms, 1) == 1) {
+			struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+			while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+				;
+			if (write(r->sv[1], "w", 1) != 1)
+				break;
+		}
+		_exit(0);
+	}
+	if (r->waker < 0) {
+		rig_close(r);
+		return -1;
+	}
+	close(r->sv[1]);
+	r->sv[1] = -1;
+	return 0;
+}
+
+/* Asks the waker for a byte in ms milliseconds (untimed: the crawler's
+ * peer does this, not the crawler).  0: no sleep at all. */
+static int arm(struct wake_rig *r, int ms)
+{
+	unsigned char b = (unsigned char)ms;
+
+	return ms == 0 || write(r->sv[0], &b, 1) == 1 ? 0 : -1;
+}
+
+/* Blocks until the waker's byte comes (5 s at most), and reads it. */
+static int nap(struct wake_rig *r, int ms)
+{
+	struct pollfd p = {.fd = r->sv[0], .events = POLLIN};
+	char b;
+
+	if (ms == 0)
+		return 0;
+	if (poll(&p, 1, 5000) == 1 && read(r->sv[0], &b, 1) == 1)
+		return 0;
+	if (errno == 0)
+		errno = EPIPE;           /* the waker is gone, or mute */
+	return -1;
+}
+
+/* Closes the page's connection, if any, and opens the next (the client's
+ * side timed, the server's accept not: it runs after). */
+static int redial(struct wake_rig *r)
+{
+	if (r->cfd >= 0)
+		close(r->cfd);
+	r->cfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (r->cfd < 0)
+		return -1;
+	if (connect(r->cfd, (const struct sockaddr *)&r->addr, sizeof r->addr) != 0 &&
+	    errno != EINPROGRESS)
+		return -1;
+	return 0;
+}
+
+static const char request[] = "GET /0 HTTP/1.0\r\nHost: example.com\r\n\r\n";
+
+/* One page with sleeps of ms before each half: the thread's CPU time per
+ * half, or -1 with errno. */
+static double page(struct wake_rig *r, int ms)
+{
+	char buf[256];
+
+	if (arm(r, ms) != 0)
+		return -1;
+	int64_t t0 = net_cpu_ns();
+	if (nap(r, ms) != 0 ||
+	    send(r->cfd, request, sizeof request - 1, MSG_NOSIGNAL) != (ssize_t)(sizeof request - 1))
+		return -1;
+	(void)!recv(r->cfd, buf, sizeof buf, 0);        /* EAGAIN: it would block */
+	int64_t t1 = net_cpu_ns();
+	/* the server reads the request and answers (untimed) */
+	if (r->sfd >= 0 && (recv(r->sfd, buf, sizeof buf, 0) < 0 || send(r->sfd, "x", 1, 0) != 1))
+		return -1;
+	if (arm(r, ms) != 0)
+		return -1;
+	int64_t t2 = net_cpu_ns();
+	if (nap(r, ms) != 0 || recv(r->cfd, buf, sizeof buf, 0) != 1 || redial(r) != 0)
+		return -1;
+	int64_t t3 = net_cpu_ns();
+	if (r->sfd >= 0)
+		close(r->sfd);
+	r->sfd = accept4(r->lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (r->sfd < 0)
+		return -1;
+	return (double)(t1 - t0 + t3 - t2) / 2;
+}
+
+/* The median of n pages after sleeps of ms, minus the median of PAGES
+ * hot ones, per wake-up; at least 1 ns (a difference lost in the noise). */
+static int wake(int ms, int n, double *out)
+{
+	struct wake_rig r;
+	double hot[PAGES], cold[PAGES];
+	cpu_set_t saved;
+	int rc = -1;
+
+	if (net_calib_pin(&saved) != 0)
+		return -1;
+	if (rig_open(&r) != 0) {
+		net_calib_unpin(&saved);
+		return -1;
+	}
+	if (redial(&r) != 0 || (r.sfd = accept4(r.lfd, NULL, NULL, SOCK_CLOEXEC)) < 0)
+		goto out;
+	for (int i = 0; i < 3; i++)          /* untimed: warm the path */
+		if (page(&r, 0) < 0)
+			goto out;
+	for (int i = 0; i < PAGES; i++)
+		if ((hot[i] = page(&r, 0)) < 0)
+			goto out;
+	for (int i = 0; i < n; i++)
+		if ((cold[i] = page(&r, ms)) < 0)
+			goto out;
+	double x = net_calib_median(cold, n) - net_calib_median(hot, PAGES);
+	*out = x < 1 ? 1 : x;
+	rc = 0;
+out:
+	rig_close(&r);
+	net_calib_unpin(&saved);
+	return rc;
+}
+
+int net_calib_wake_1ms(double *out)
+{
+	return wake(1, PAGES, out);
+}
+
+/* One page per repetition: calibrate's median of 5 is over five pages,
+ * a second in all. */
+int net_calib_wake_100ms(double *out)
+{
+	return wake(100, 1, out);
+}

@@ -1,0 +1,185 @@
+/* The wake-up costs in the simulator (wake_1ms, wake_100ms; sim/sim_kernel.c):
+ * the charge by the time slept, and what it adds to a run's CPU, derived
+ * here by formula and checked to the nanosecond. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "app/sim_run.h"
+#include "core/al_scenario.h"
+#include "sim/sim_kernel.h"
+
+#define US 1000LL
+#define MS (1000 * US)
+
+/* The charge: flat up to 1 ms and from 100 ms, and along log(time) between
+ * them -- 10 ms, a decade of the two, is about halfway. */
+static void test_cost_by_time_slept(void **state)
+{
+	struct al_costs c;
+
+	(void)state;
+	memset(&c, 0, sizeof c);
+	c.wake_1ms_ns = 10 * US;
+	c.wake_100ms_ns = 110 * US;
+	assert_int_equal(sim_wake_cost(&c, 0), 0);
+	assert_int_equal(sim_wake_cost(&c, 1), 10 * US);
+	assert_int_equal(sim_wake_cost(&c, 1 * MS), 10 * US);
+	assert_int_equal(sim_wake_cost(&c, 100 * MS), 110 * US);
+	assert_int_equal(sim_wake_cost(&c, 30000 * MS), 110 * US);
+	int64_t mid = sim_wake_cost(&c, 10 * MS);
+	if (mid < 55 * US || mid > 65 * US)
+		fail_msg("10 ms: %lld ns, want about 60 us", (long long)mid);
+	/* never decreasing, never outside the two figures */
+	int64_t last = 0;
+	for (int64_t t = 1 * MS; t <= 100 * MS; t += 250 * US) {
+		int64_t x = sim_wake_cost(&c, t);
+		if (x < last || x < 10 * US || x > 110 * US)
+			fail_msg("%lld ns slept: %lld after %lld", (long long)t,
+				 (long long)x, (long long)last);
+		last = x;
+	}
+	/* a machine whose long sleeps cost less: the same, downwards */
+	c.wake_1ms_ns = 50 * US;
+	c.wake_100ms_ns = 20 * US;
+	assert_true(sim_wake_cost(&c, 10 * MS) < 50 * US &&
+		    sim_wake_cost(&c, 10 * MS) > 20 * US);
+}
+
+/* pages over a round trip of rtt, no CPU costs at all: what a test adds is
+ * all there is */
+static void fixed(struct al_scenario *sc, int64_t pages, int64_t rtt)
+{
+	al_scenario_default(sc);
+	memset(&sc->machine.costs, 0, sizeof sc->machine.costs);
+	sc->machine.costs.time_slice_ns = 4 * MS;
+	sc->workload.pages = pages;
+	sc->network.rtt_ns = rtt;
+	sc->network.jitter = AL_DIST_FIXED_AT(0);
+	sc->network.bandwidth_bps = 1000000000;
+	sc->server.think = AL_DIST_FIXED_AT(0);
+	sc->server.page_size = AL_DIST_FIXED_AT(1000);
+	sc->models[AL_MODEL_THREAD].workers = 3;
+	sc->models[AL_MODEL_THREAD].gil = false;
+}
+
+static void run(const struct al_scenario *sc, enum al_model m, struct al_report *r)
+{
+	char err[256];
+
+	assert_int_equal(sim_run_model(sc, m, r, err, sizeof err), 0);
+	assert_int_equal(r->pages_failed, 0);
+}
+
+/* A blocking crawler sleeps twice a page, for the connect's round trip and
+ * for the response's: each wake-up adds its charge to the CPU -- wake_1ms
+ * on a 0.5 ms round trip, wake_100ms on a 200 ms one, whatever the other.
+ * The threads of a pool do the same, each for its pages; the pool's own
+ * waits (the main thread's join, a worker's wait for the page queue) come
+ * on top: at most two more. */
+static void test_blocking_models_pay_per_wakeup(void **state)
+{
+	static const struct {
+		enum al_model m;
+		int64_t rtt, more;
+	} cases[] = {
+		{AL_MODEL_SYNC, 500 * US, 0},
+		{AL_MODEL_SYNC, 200 * MS, 0},
+		{AL_MODEL_THREAD, 200 * MS, 2 * 170 * US},
+	};
+	struct al_scenario sc;
+	struct al_report a, b;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		enum al_model m = cases[i].m;
+		fixed(&sc, 6, cases[i].rtt);
+		run(&sc, m, &a);
+		sc.machine.costs.wake_1ms_ns = 30 * US;
+		sc.machine.costs.wake_100ms_ns = 170 * US;
+		run(&sc, m, &b);
+		int64_t each = cases[i].rtt < MS ? 30 * US : 170 * US;
+		int64_t want = 6 * 2 * each, extra = b.cpu_busy_ns - a.cpu_busy_ns;
+		if (extra < want || extra > want + cases[i].more)
+			fail_msg("%s, rtt %lld: CPU %lld more, want %lld", al_model_name(m),
+				 (long long)cases[i].rtt, (long long)extra, (long long)want);
+		/* the sequential crawler's waits stay where they were; the pool's
+		 * threads may take their turns in another order */
+		if (m == AL_MODEL_SYNC)
+			assert_int_equal(b.context_switches, a.context_switches);
+		assert_int_equal(b.checksum, a.checksum);
+	}
+}
+
+/* The host's origin server on the same core runs its own code, charged
+ * its measured CPU whole: the crawler pays as much as without it. */
+static void test_host_server_changes_nothing(void **state)
+{
+	struct al_scenario sc;
+	struct al_report a, b;
+
+	(void)state;
+	fixed(&sc, 4, 200 * MS);
+	sc.machine.host_server = true;
+	sc.machine.costs.server_request_ns = 50 * US;
+	run(&sc, AL_MODEL_SYNC, &a);
+	sc.machine.costs.wake_1ms_ns = 30 * US;
+	sc.machine.costs.wake_100ms_ns = 170 * US;
+	run(&sc, AL_MODEL_SYNC, &b);
+	assert_int_equal(b.cpu_busy_ns - a.cpu_busy_ns, 4 * 2 * 170 * US);
+}
+
+/* An event loop sleeps once per wait that finds nothing ready: with all
+ * pages in flight together, it pays per wait, not per page. */
+static void test_event_loop_pays_per_wait(void **state)
+{
+	struct al_scenario sc;
+	struct al_report a, b;
+
+	(void)state;
+	fixed(&sc, 8, 200 * MS);
+	sc.network.bandwidth_bps = 1000000000000;        /* all arrive at once */
+	run(&sc, AL_MODEL_CALLBACK, &a);
+	sc.machine.costs.wake_1ms_ns = 30 * US;
+	sc.machine.costs.wake_100ms_ns = 170 * US;
+	run(&sc, AL_MODEL_CALLBACK, &b);
+	int64_t extra = b.cpu_busy_ns - a.cpu_busy_ns;
+	if (extra <= 0 || extra % (170 * US) != 0 || extra >= 8 * 2 * 170 * US)
+		fail_msg("callback: CPU %lld more: want a few whole wake_100ms, fewer than "
+			 "two a page", (long long)extra);
+}
+
+/* With the wake-up costs the run is still a function of its scenario. */
+static void test_same_twice(void **state)
+{
+	struct al_scenario sc;
+	struct al_report a, b;
+
+	(void)state;
+	al_scenario_default(&sc);
+	sc.workload.pages = 30;
+	sc.machine.costs.wake_1ms_ns = 25 * US;
+	sc.machine.costs.wake_100ms_ns = 140 * US;
+	sc.network.jitter = AL_DIST_FIXED_AT(3 * MS);
+	for (int m = 0; m < AL_MODEL_COUNT; m++) {
+		run(&sc, (enum al_model)m, &a);
+		run(&sc, (enum al_model)m, &b);
+		assert_memory_equal(&a, &b, sizeof a);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cost_by_time_slept),
+		cmocka_unit_test(test_blocking_models_pay_per_wakeup),
+		cmocka_unit_test(test_host_server_changes_nothing),
+		cmocka_unit_test(test_event_loop_pays_per_wait),
+		cmocka_unit_test(test_same_twice),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
