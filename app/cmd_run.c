@@ -325,6 +325,13 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 		if (net == AL_CLI_NET_BOTH) {
 			sim_sc.machine.host_server = rn.server > 0;
 			sim_sc.machine.host_links = rn.nlinks;
+			/* the packet emulator carries every packet, on the cores
+			 * the model does not have where there are any
+			 * (real_kernel.c pins it there) */
+			if (strcmp(rn.path, "kernel-tcp") == 0)
+				sim_sc.machine.host_emulator =
+					net_machine_cpus() > real_machine_cores(&sc)
+						? AL_HOST_EMU_OWN : AL_HOST_EMU_SHARED;
 		}
 	}
 	/* the runs the outputs draw: sim then real for --net both */

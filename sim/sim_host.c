@@ -14,7 +14,15 @@
  *   its link, per page:    relay_request + relay_per_kib per KiB
  *
  * each measured by `asynclab calibrate` on the real server and link
- * (net/net_calib_host.c).
+ * (net/net_calib_host.c).  With machine.host_emulator (the kernel-TCP
+ * path's packet emulator, which also runs the receiving side's TCP input
+ * for every packet it writes), a third queue, of packets:
+ *
+ *   the emulator, per page: emulator_packet x sim_host_emu_packets()
+ *
+ * the connect's two (SYN, SYN-ACK) before the crawler sees it connected,
+ * the rest before it sees the response; on a core of its own (no thread:
+ * it takes nobody's CPU) or on the model's (a thread, as the server's).
  * Their work competes for the cores (the run queue), which slows a
  * CPU-bound crawler down; and they are in the data's path: each is a
  * first-come first-served queue of that work, and what the network
@@ -31,7 +39,7 @@ int sim_host_init(struct sim_os *s)
 {
 	const struct al_machine *m = &s->os.sc->machine;
 
-	if (!m->host_server && m->host_links <= 0)
+	if (!m->host_server && m->host_links <= 0 && m->host_emulator == AL_HOST_EMU_NONE)
 		return 0;
 	if (!(s->gates = calloc((size_t)s->nsocks, sizeof *s->gates)))
 		return -1;
@@ -43,7 +51,51 @@ int sim_host_init(struct sim_os *s)
 			return -1;
 		s->nlinks++;
 	}
+	if (m->host_emulator == AL_HOST_EMU_SHARED &&
+	    !(s->emu = sim_kernel_bg(&s->k, "packet emulator")))
+		return -1;
 	return 0;
+}
+
+static int64_t queue(int64_t *busy, int64_t t, int64_t ns);
+
+int64_t sim_host_emu_packets(int64_t resp)
+{
+	/* the response's segments; a response always has its header */
+	int64_t seg = resp <= SIM_NET_MSS ? 1 : (resp + SIM_NET_MSS - 1) / SIM_NET_MSS;
+	/* the client ACKs each of the first TCP_MAX_QUICKACKS (16) segments
+	 * at once (quick-ack mode, from the first data), then every second */
+	int64_t acks = seg <= 16 ? seg : 16 + (seg - 16 + 1) / 2;
+	/* a response within the initial window (10 segments) is all sent
+	 * before the server closes: its FIN goes alone; a longer one's FIN
+	 * rides on its last segment, still queued then */
+	int64_t fin = seg <= 10;
+
+	return SIM_HOST_EMU_CONNECT +     /* SYN, SYN-ACK */
+	       3 +                        /* ACK, request, the server's quick ACK */
+	       seg + fin + acks +
+	       2;                         /* the client's FIN, the server's ACK */
+}
+
+/* n packets reach the emulator at t: when it has carried them.  On the
+ * model's cores its thread takes their CPU there too. */
+static int64_t emu(struct sim_os *s, int64_t t, int64_t n)
+{
+	int64_t ns = n * s->os.sc->machine.costs.emulator_packet_ns;
+
+	if (s->emu)
+		sim_kernel_bg_work(&s->k, s->emu, ns);
+	return queue(&s->emu_busy, t, ns);
+}
+
+int64_t sim_host_connected(struct sim_os *s, struct sim_sock *k, int64_t now)
+{
+	struct sim_gate *g = sim_gate_of(s, k);
+
+	if (!g || g->conn || s->os.sc->machine.host_emulator == AL_HOST_EMU_NONE)
+		return now;
+	g->conn = 1;
+	return emu(s, now, SIM_HOST_EMU_CONNECT);
 }
 
 /* Work of ns queued at t on a program whose queue ends at *busy: when it
@@ -101,6 +153,8 @@ int sim_host_gated(struct sim_os *s, struct sim_sock *k, int64_t now)
 		int64_t t = pass(s, g->page, now,
 				 c->server_request_ns + len * c->server_ns_per_kib / 1024,
 				 c->relay_request_ns + len * c->relay_ns_per_kib / 1024);
+		if (s->os.sc->machine.host_emulator != AL_HOST_EMU_NONE)
+			t = emu(s, t, sim_host_emu_packets(len) - SIM_HOST_EMU_CONNECT);
 		g->body = 1;
 		if (t > g->at)
 			g->at = t;

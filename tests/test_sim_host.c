@@ -12,6 +12,7 @@
 #include "app/sim_run.h"
 #include "core/al_http.h"
 #include "core/al_scenario.h"
+#include "sim/sim_os.h"
 
 #define US 1000LL
 #define MS (1000 * US)
@@ -125,6 +126,68 @@ static void test_link_is_a_queue(void **state)
 	assert_int_equal(b.elapsed_ns - a.elapsed_ns, 300 * US);
 }
 
+/* The kernel-TCP path's packets per page, as measured on it with no loss
+ * (docs/kernel-tcp.md: up + down packets of the emulator's counts for 100
+ * pages of 0 B, 4 KiB, 20 KiB, 64 KiB, 10 ms think): 10, 14, 36, 82. */
+static void test_emulator_packets_per_page(void **state)
+{
+	(void)state;
+	assert_int_equal(sim_host_emu_packets(response(0)), 10);
+	assert_int_equal(sim_host_emu_packets(response(4096)), 14);
+	/* past the initial window the FIN rides on the last segment */
+	assert_int_equal(sim_host_emu_packets(response(20480)), 37);
+	/* past 16 segments the client ACKs every second one */
+	assert_int_equal(sim_host_emu_packets(response(65536)), 84);
+}
+
+/* The packet emulator on a core of its own: one page waits for its
+ * packets, emulator_packet each, and nobody's CPU pays for them. */
+static void test_emulator_holds_the_page(void **state)
+{
+	struct al_scenario sc;
+	struct al_report a, b;
+	int64_t n = sim_host_emu_packets(response(1000));
+
+	(void)state;
+	fixed(&sc, 1, 1000);
+	run(&sc, AL_MODEL_SYNC, &a);
+	sc.machine.host_emulator = AL_HOST_EMU_OWN;
+	sc.machine.costs.emulator_packet_ns = 100 * US;
+	run(&sc, AL_MODEL_SYNC, &b);
+	assert_int_equal(b.elapsed_ns - a.elapsed_ns, n * 100 * US);
+	assert_int_equal(b.cpu_busy_ns, a.cpu_busy_ns);
+	assert_int_equal(b.context_switches, a.context_switches);
+	assert_int_equal(b.checksum, a.checksum);
+	/* on the model's core: the same while the model only waits */
+	sc.machine.host_emulator = AL_HOST_EMU_SHARED;
+	run(&sc, AL_MODEL_SYNC, &b);
+	assert_int_equal(b.elapsed_ns - a.elapsed_ns, n * 100 * US);
+	assert_int_equal(b.cpu_busy_ns, a.cpu_busy_ns);
+}
+
+/* The emulator is one queue: of two pages connecting at once, the second
+ * is seen connected after both SYN/SYN-ACK pairs, and its response after
+ * the first page's packets too: (2n - 2) packets' time in all. */
+static void test_emulator_is_a_queue(void **state)
+{
+	struct al_scenario sc;
+	struct al_report a, b;
+	int64_t n = sim_host_emu_packets(response(1000));
+
+	(void)state;
+	fixed(&sc, 2, 1000);
+	sc.network.bandwidth_bps = 1000000000000;        /* both arrive at once */
+	run(&sc, AL_MODEL_ASYNCIO, &a);
+	sc.machine.host_emulator = AL_HOST_EMU_OWN;
+	sc.machine.costs.emulator_packet_ns = 100 * US;
+	run(&sc, AL_MODEL_ASYNCIO, &b);
+	/* less the few ns by which the second response trailed the first on
+	 * the link without the emulator, a wait the queue now covers */
+	assert_in_range(b.elapsed_ns - a.elapsed_ns, (2 * n - 2) * 100 * US - 100,
+			(2 * n - 2) * 100 * US);
+	assert_int_equal(b.cpu_busy_ns, a.cpu_busy_ns);
+}
+
 /* With the server and links the run is still a function of its scenario. */
 static void test_same_twice(void **state)
 {
@@ -137,6 +200,8 @@ static void test_same_twice(void **state)
 	sc.machine.cores = 2;
 	sc.machine.host_server = true;
 	sc.machine.host_links = 2;
+	sc.machine.host_emulator = AL_HOST_EMU_SHARED;
+	sc.machine.costs.emulator_packet_ns = 9 * US;
 	sc.machine.costs.connection_ns = 20 * US;
 	sc.machine.costs.recv_ns_per_kib = 400;
 	sc.machine.costs.send_ns = 30 * US;
@@ -160,6 +225,9 @@ int main(void)
 		cmocka_unit_test(test_connection_and_recv_charged),
 		cmocka_unit_test(test_host_programs_hold_the_response),
 		cmocka_unit_test(test_link_is_a_queue),
+		cmocka_unit_test(test_emulator_packets_per_page),
+		cmocka_unit_test(test_emulator_holds_the_page),
+		cmocka_unit_test(test_emulator_is_a_queue),
 		cmocka_unit_test(test_same_twice),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -41,6 +41,7 @@ static const struct viz_field costs[] = {
 	COST(wakeup_ns), COST(gil_interval_ns), COST(parse_ns_per_kib),
 	COST(connection_ns), COST(recv_ns_per_kib), COST(send_ns), COST(server_request_ns),
 	COST(server_ns_per_kib), COST(relay_request_ns), COST(relay_ns_per_kib),
+	COST(emulator_packet_ns),
 };
 
 static const struct viz_field machine[] = {
@@ -53,6 +54,7 @@ static const struct viz_field machine[] = {
 	F(struct al_machine, fd_limit, VIZ_F_I32),
 	F(struct al_machine, host_server, VIZ_F_BOOL),
 	F(struct al_machine, host_links, VIZ_F_I32),
+	F_ENUM(struct al_machine, host_emulator, AL_HOST_EMU_SHARED + 1),
 	F_SUB(struct al_machine, costs, costs),
 };
 
