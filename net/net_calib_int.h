@@ -27,5 +27,8 @@ int net_calib_server_request(double *out);
 int net_calib_server_per_kib(double *out);
 int net_calib_relay_request(double *out);
 int net_calib_relay_per_kib(double *out);
+/* net_calib_emu.c: the packet emulator's CPU per packet (needs namespaces:
+ * EPERM or ENOENT where they are refused) */
+int net_calib_emulator_packet(double *out);
 
 #endif

@@ -88,6 +88,7 @@ int net_emu_serve(const int tun[2], const struct al_scenario *sc, struct net_emu
 	net_emu_cfgs(sc, &cu, &cd);
 	net_emu_init(&up, &cu, sc->seed, EMU_STREAM_UP);
 	net_emu_init(&down, &cd, sc->seed, EMU_STREAM_DOWN);
+	sh->cpu_start_ns = cpu_now();
 	int64_t checked = net_mono_ns();
 	while (!*stop) {
 		int64_t now = net_mono_ns();
