@@ -68,6 +68,10 @@ struct al_costs {
 	 * CPU per IP packet carried, the receiving namespace's TCP input
 	 * included (a TUN write runs it in the writer's context). */
 	int64_t emulator_packet_ns;
+	/* The part of server_request the origin server spends when a client
+	 * connects (accept, registration; measured as a connection that asks
+	 * for nothing), charged then, the rest at the response. */
+	int64_t server_accept_ns;
 };
 
 /* Where the packet emulator of a real run's kernel-TCP path runs, for the

@@ -11,6 +11,7 @@
  * costs from the same cost table:
  *
  *   the server, per page:  server_request + server_per_kib per KiB
+ *                          (server_accept of it when the client connects)
  *   its link, per page:    relay_request + relay_per_kib per KiB
  *
  * each measured by `asynclab calibrate` on the real server and link
@@ -92,9 +93,20 @@ int64_t sim_host_connected(struct sim_os *s, struct sim_sock *k, int64_t now)
 {
 	struct sim_gate *g = sim_gate_of(s, k);
 
-	if (!g || g->conn || s->os.sc->machine.host_emulator == AL_HOST_EMU_NONE)
+	const struct al_costs *c = &s->os.sc->machine.costs;
+
+	if (!g || g->conn)
 		return now;
 	g->conn = 1;
+	/* the server accepts the connection now: that part of the page's
+	 * work is its CPU from here, and its queue's (single-threaded, it
+	 * answers the pages behind the accepts before them) */
+	if (s->server && c->server_accept_ns > 0) {
+		queue(&s->server_busy, now, c->server_accept_ns);
+		sim_kernel_bg_work(&s->k, s->server, c->server_accept_ns);
+	}
+	if (s->os.sc->machine.host_emulator == AL_HOST_EMU_NONE)
+		return now;
 	return emu(s, now, SIM_HOST_EMU_CONNECT);
 }
 
@@ -150,8 +162,13 @@ int sim_host_gated(struct sim_os *s, struct sim_sock *k, int64_t now)
 	 * behind every connect). */
 	if (!g->body && k->flow && sim_net_readable(k->flow)) {
 		int64_t len = sim_net_response_len(k->flow);
+		/* the server's accept was charged at connect */
+		int64_t rest = c->server_request_ns > c->server_accept_ns ?
+			       c->server_request_ns - c->server_accept_ns : 0;
+		if (!g->conn)
+			rest = c->server_request_ns;
 		int64_t t = pass(s, g->page, now,
-				 c->server_request_ns + len * c->server_ns_per_kib / 1024,
+				 rest + len * c->server_ns_per_kib / 1024,
 				 c->relay_request_ns + len * c->relay_ns_per_kib / 1024);
 		if (s->os.sc->machine.host_emulator != AL_HOST_EMU_NONE)
 			t = emu(s, t, sim_host_emu_packets(len) - SIM_HOST_EMU_CONNECT);

@@ -99,6 +99,38 @@ static void test_host_programs_hold_the_response(void **state)
 	assert_int_equal(b.checksum, a.checksum);
 }
 
+/* The server's accept is charged when the client connects: on a core of
+ * its own the response then waits only for the rest of the page's work;
+ * on the crawler's one core the accept holds up the request's send. */
+static void test_server_accepts_at_connect(void **state)
+{
+	struct al_scenario sc;
+	struct al_report a, b;
+
+	(void)state;
+	fixed(&sc, 1, 1000);
+	sc.machine.cores = 2;
+	run(&sc, AL_MODEL_SYNC, &a);
+	sc.machine.host_server = true;
+	sc.machine.costs.server_request_ns = 100 * US;
+	sc.machine.costs.server_accept_ns = 30 * US;
+	sc.machine.costs.server_ns_per_kib = 1024;       /* 1 ns a byte */
+	run(&sc, AL_MODEL_SYNC, &b);
+	assert_int_equal(b.elapsed_ns - a.elapsed_ns, 70 * US + response(1000));
+	assert_int_equal(b.cpu_busy_ns, a.cpu_busy_ns);
+	/* an accept dearer than the page leaves the response nothing to wait */
+	sc.machine.costs.server_accept_ns = 150 * US;
+	run(&sc, AL_MODEL_SYNC, &b);
+	assert_int_equal(b.elapsed_ns - a.elapsed_ns, response(1000));
+	/* one core: the crawler's send waits for the accept to run */
+	sc.machine.cores = 1;
+	sc.machine.costs.server_accept_ns = 30 * US;
+	run(&sc, AL_MODEL_SYNC, &b);
+	sc.machine.host_server = false;
+	run(&sc, AL_MODEL_SYNC, &a);
+	assert_int_equal(b.elapsed_ns - a.elapsed_ns, 100 * US + response(1000));
+}
+
 /* Pages queue at the link: the second of two pages arriving at once waits
  * for the link's work on the first too. */
 static void test_link_is_a_queue(void **state)
@@ -206,6 +238,7 @@ static void test_same_twice(void **state)
 	sc.machine.costs.recv_ns_per_kib = 400;
 	sc.machine.costs.send_ns = 30 * US;
 	sc.machine.costs.server_request_ns = 40 * US;
+	sc.machine.costs.server_accept_ns = 18 * US;
 	sc.machine.costs.relay_request_ns = 170 * US;
 	sc.machine.costs.server_ns_per_kib = 1100;
 	sc.machine.costs.relay_ns_per_kib = 5000;
@@ -225,6 +258,7 @@ int main(void)
 		cmocka_unit_test(test_connection_and_recv_charged),
 		cmocka_unit_test(test_host_programs_hold_the_response),
 		cmocka_unit_test(test_link_is_a_queue),
+		cmocka_unit_test(test_server_accepts_at_connect),
 		cmocka_unit_test(test_emulator_packets_per_page),
 		cmocka_unit_test(test_emulator_holds_the_page),
 		cmocka_unit_test(test_emulator_is_a_queue),

@@ -41,7 +41,7 @@ static const struct viz_field costs[] = {
 	COST(wakeup_ns), COST(gil_interval_ns), COST(parse_ns_per_kib),
 	COST(connection_ns), COST(recv_ns_per_kib), COST(send_ns), COST(server_request_ns),
 	COST(server_ns_per_kib), COST(relay_request_ns), COST(relay_ns_per_kib),
-	COST(emulator_packet_ns),
+	COST(emulator_packet_ns), COST(server_accept_ns),
 };
 
 static const struct viz_field machine[] = {
