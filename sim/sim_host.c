@@ -22,8 +22,10 @@
  *   the emulator, per page: emulator_packet x sim_host_emu_packets()
  *
  * the connect's two (SYN, SYN-ACK) before the crawler sees it connected,
- * the rest before it sees the response; on a core of its own (no thread:
- * it takes nobody's CPU) or on the model's (a thread, as the server's).
+ * then the handshake's ACK, the request and its ACK; the response's
+ * segments before the crawler sees the response, then the ACKs and FINs
+ * that follow it; on a core of its own (no thread: it takes nobody's
+ * CPU) or on the model's (a thread, as the server's).
  * Their work competes for the cores (the run queue), which slows a
  * CPU-bound crawler down; and they are in the data's path: each is a
  * first-come first-served queue of that work, and what the network
@@ -60,22 +62,35 @@ int sim_host_init(struct sim_os *s)
 
 static int64_t queue(int64_t *busy, int64_t t, int64_t ns);
 
-int64_t sim_host_emu_packets(int64_t resp)
+/* The response's segments, and the client's ACKs of them. */
+static int64_t segments(int64_t resp, int64_t *acks)
 {
-	/* the response's segments; a response always has its header */
+	/* a response always has its header */
 	int64_t seg = resp <= SIM_NET_MSS ? 1 : (resp + SIM_NET_MSS - 1) / SIM_NET_MSS;
+
 	/* the client ACKs each of the first TCP_MAX_QUICKACKS (16) segments
 	 * at once (quick-ack mode, from the first data), then every second */
-	int64_t acks = seg <= 16 ? seg : 16 + (seg - 16 + 1) / 2;
+	*acks = seg <= 16 ? seg : 16 + (seg - 16 + 1) / 2;
+	return seg;
+}
+
+int64_t sim_host_emu_response(int64_t resp)
+{
+	int64_t acks, seg = segments(resp, &acks);
+
 	/* a response within the initial window (10 segments) is all sent
 	 * before the server closes: its FIN goes alone; a longer one's FIN
 	 * rides on its last segment, still queued then */
-	int64_t fin = seg <= 10;
+	return seg + (seg <= 10);
+}
 
-	return SIM_HOST_EMU_CONNECT +     /* SYN, SYN-ACK */
-	       3 +                        /* ACK, request, the server's quick ACK */
-	       seg + fin + acks +
-	       2;                         /* the client's FIN, the server's ACK */
+int64_t sim_host_emu_packets(int64_t resp)
+{
+	int64_t acks;
+
+	segments(resp, &acks);
+	return SIM_HOST_EMU_CONNECT + SIM_HOST_EMU_REQUEST + sim_host_emu_response(resp) +
+	       acks + 2;                  /* the client's FIN, the server's ACK */
 }
 
 /* n packets reach the emulator at t: when it has carried them.  On the
@@ -107,7 +122,11 @@ int64_t sim_host_connected(struct sim_os *s, struct sim_sock *k, int64_t now)
 	}
 	if (s->os.sc->machine.host_emulator == AL_HOST_EMU_NONE)
 		return now;
-	return emu(s, now, SIM_HOST_EMU_CONNECT);
+	int64_t t = emu(s, now, SIM_HOST_EMU_CONNECT);
+	/* the handshake's ACK, the request, the server's ACK of it: they
+	 * follow the connect into the queue, and hold up what comes behind */
+	emu(s, now, SIM_HOST_EMU_REQUEST);
+	return t;
 }
 
 /* Work of ns queued at t on a program whose queue ends at *busy: when it
@@ -170,8 +189,15 @@ int sim_host_gated(struct sim_os *s, struct sim_sock *k, int64_t now)
 		int64_t t = pass(s, g->page, now,
 				 rest + len * c->server_ns_per_kib / 1024,
 				 c->relay_request_ns + len * c->relay_ns_per_kib / 1024);
-		if (s->os.sc->machine.host_emulator != AL_HOST_EMU_NONE)
-			t = emu(s, t, sim_host_emu_packets(len) - SIM_HOST_EMU_CONNECT);
+		if (s->os.sc->machine.host_emulator != AL_HOST_EMU_NONE) {
+			int64_t data = sim_host_emu_response(len);
+			int64_t after = sim_host_emu_packets(len) - SIM_HOST_EMU_CONNECT -
+					SIM_HOST_EMU_REQUEST - data;
+			/* the response's segments before the crawler sees it;
+			 * the ACKs and FINs after it, behind it in the queue */
+			t = emu(s, t, data);
+			emu(s, t, after);
+		}
 		g->body = 1;
 		if (t > g->at)
 			g->at = t;

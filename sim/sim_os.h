@@ -150,10 +150,14 @@ int sim_host_gated(struct sim_os *s, struct sim_sock *k, int64_t now);
 int64_t sim_host_connected(struct sim_os *s, struct sim_sock *k, int64_t now);
 /* The IP packets the kernel-TCP path carries for one page whose response
  * is resp bytes (header included), as Linux sends them without loss
- * (docs/kernel-tcp.md, "In the simulation"); the first
- * SIM_HOST_EMU_CONNECT of them are the connect's. */
+ * (docs/kernel-tcp.md, "In the simulation"): SIM_HOST_EMU_CONNECT for the
+ * connect (SYN, SYN-ACK), SIM_HOST_EMU_REQUEST after it (the handshake's
+ * ACK, the request, the server's ACK of it), sim_host_emu_response() of
+ * the response (its segments and the server's FIN), the rest after it. */
 #define SIM_HOST_EMU_CONNECT 2
+#define SIM_HOST_EMU_REQUEST 3
 int64_t sim_host_emu_packets(int64_t resp);
+int64_t sim_host_emu_response(int64_t resp);
 /* k's gate, or NULL. */
 static inline struct sim_gate *sim_gate_of(const struct sim_os *s, const struct sim_sock *k)
 {

@@ -170,15 +170,20 @@ static void test_emulator_packets_per_page(void **state)
 	assert_int_equal(sim_host_emu_packets(response(20480)), 37);
 	/* past 16 segments the client ACKs every second one */
 	assert_int_equal(sim_host_emu_packets(response(65536)), 84);
+	/* of which the response's: its segments, and the FIN alone within
+	 * the initial window */
+	assert_int_equal(sim_host_emu_response(response(4096)), 4);
+	assert_int_equal(sim_host_emu_response(response(65536)), 46);
 }
 
 /* The packet emulator on a core of its own: one page waits for its
- * packets, emulator_packet each, and nobody's CPU pays for them. */
+ * connect's packets and its response's, emulator_packet each (the others
+ * are carried while it waits anyway), and nobody's CPU pays for them. */
 static void test_emulator_holds_the_page(void **state)
 {
 	struct al_scenario sc;
 	struct al_report a, b;
-	int64_t n = sim_host_emu_packets(response(1000));
+	int64_t n = SIM_HOST_EMU_CONNECT + sim_host_emu_response(response(1000));
 
 	(void)state;
 	fixed(&sc, 1, 1000);
@@ -190,21 +195,34 @@ static void test_emulator_holds_the_page(void **state)
 	assert_int_equal(b.cpu_busy_ns, a.cpu_busy_ns);
 	assert_int_equal(b.context_switches, a.context_switches);
 	assert_int_equal(b.checksum, a.checksum);
-	/* on the model's core: the same while the model only waits */
+	/* on the model's one core the emulator's other packets take it too:
+	 * the request waits for its packets' work after the connect, the
+	 * crawler's reading for the ACKs and FINs after the response */
 	sc.machine.host_emulator = AL_HOST_EMU_SHARED;
 	run(&sc, AL_MODEL_SYNC, &b);
-	assert_int_equal(b.elapsed_ns - a.elapsed_ns, n * 100 * US);
+	assert_int_equal(b.elapsed_ns - a.elapsed_ns,
+			 sim_host_emu_packets(response(1000)) * 100 * US);
 	assert_int_equal(b.cpu_busy_ns, a.cpu_busy_ns);
 }
 
-/* The emulator is one queue: of two pages connecting at once, the second
- * is seen connected after both SYN/SYN-ACK pairs, and its response after
- * the first page's packets too: (2n - 2) packets' time in all. */
+/* The emulator is one queue.  Two pages connect at once: the first is
+ * seen connected after its SYN and SYN-ACK (2 packets' time), its request
+ * packets (3) follow; the second after those 5 and its own 2 (7), so its
+ * request and response come 5 later than the first's.  The first's
+ * response (r packets) and the packets after it (f) are carried by then
+ * (2 + r + f <= 7 + ... for these sizes: r = 2, f = 3), so the second's
+ * response is seen at 7 + r: 9 packets' time in all. */
 static void test_emulator_is_a_queue(void **state)
 {
 	struct al_scenario sc;
 	struct al_report a, b;
-	int64_t n = sim_host_emu_packets(response(1000));
+	int64_t r = sim_host_emu_response(response(1000));
+	int64_t f = sim_host_emu_packets(response(1000)) - SIM_HOST_EMU_CONNECT -
+		    SIM_HOST_EMU_REQUEST - r;
+	int64_t n = 2 * SIM_HOST_EMU_CONNECT + SIM_HOST_EMU_REQUEST + r;
+
+	assert_int_equal(r, 2);
+	assert_int_equal(f, 3);
 
 	(void)state;
 	fixed(&sc, 2, 1000);
@@ -215,8 +233,7 @@ static void test_emulator_is_a_queue(void **state)
 	run(&sc, AL_MODEL_ASYNCIO, &b);
 	/* less the few ns by which the second response trailed the first on
 	 * the link without the emulator, a wait the queue now covers */
-	assert_in_range(b.elapsed_ns - a.elapsed_ns, (2 * n - 2) * 100 * US - 100,
-			(2 * n - 2) * 100 * US);
+	assert_in_range(b.elapsed_ns - a.elapsed_ns, n * 100 * US - 100, n * 100 * US);
 	assert_int_equal(b.cpu_busy_ns, a.cpu_busy_ns);
 }
 
