@@ -381,6 +381,13 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 		if (net == AL_CLI_NET_BOTH) {
 			sim_sc.machine.host_server = rn.server > 0;
 			sim_sc.machine.host_links = rn.nlinks;
+			/* the packet emulator carries every packet, on the cores
+			 * the model does not have where there are any
+			 * (real_kernel.c pins it there) */
+			if (strcmp(rn.path, "kernel-tcp") == 0)
+				sim_sc.machine.host_emulator =
+					net_machine_cpus() > real_machine_cores(&sc)
+						? AL_HOST_EMU_OWN : AL_HOST_EMU_SHARED;
 		}
 	}
 	/* the runs the outputs draw: sim then real for --net both */
@@ -420,11 +427,15 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 			al_report_json_both(stdout, &ss, &rs);
 		} else {
 			al_report_compare(stdout, &ss, &rs, bold);
-			printf("  %s; connect %s.\n", note,
+			printf("  %s; connect %s%s.\n", note,
 			       strcmp(rs.path, "kernel-tcp") == 0 ?
 			       "as the kernel's (the kernel-TCP path)" :
 			       sim_sc.network.handshake ? "takes a round trip" :
-			       "at once, as over loopback to the link emulator");
+			       "at once, as over loopback to the link emulator",
+			       sim_sc.machine.host_emulator == AL_HOST_EMU_OWN ?
+			       "; the packet emulator on a core of its own" :
+			       sim_sc.machine.host_emulator == AL_HOST_EMU_SHARED ?
+			       "; the packet emulator on the model's cores" : "");
 		}
 		status = rs.broken || ss.broken || al_run_set_failed(&rs) ||
 			 al_run_set_failed(&ss) ? 1 : 0;

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "app/real_machine.h"
 #include "app/real_run.h"
 #include "net/net_emu.h"
 #include "net/net_ns.h"
@@ -47,6 +48,15 @@ static void emu_main(const struct al_scenario *sc, int sock, pid_t parent,
 	 * sees spurious timeouts.  Ahead of the crawler and the server where
 	 * this is allowed (root); as is, where not */
 	if (setpriority(PRIO_PROCESS, 0, EMU_NICE) != 0)
+		errno = 0;
+	/* and on the cores the model is not pinned to, where the machine has
+	 * any: left to the kernel, it was measured taking up to 75 % of the
+	 * model's core when another program held the other one, and the
+	 * simulation cannot know where the kernel put it.  The simulation of
+	 * --net both gives it a core of its own then (machine.host_emulator,
+	 * docs/kernel-tcp.md); where there is no spare core it shares the
+	 * model's, in both.  Best effort */
+	if (net_machine_pin_rest(real_machine_cores(sc)) < 0)
 		errno = 0;
 	if (net_ns_pair_new(&ns, tun, text, sizeof text) != 0) {
 		if (send(sock, text, strlen(text), MSG_NOSIGNAL) < 0)

@@ -304,6 +304,10 @@ void al_scenario_summary(FILE *out, const struct al_scenario *sc)
 	if (m->host_links)
 		fprintf(out, ", %d link process%s on its cores", m->host_links,
 			m->host_links == 1 ? "" : "es");
+	if (m->host_emulator != AL_HOST_EMU_NONE)
+		fprintf(out, ", the packet emulator %s",
+			m->host_emulator == AL_HOST_EMU_OWN ? "on a core of its own"
+							    : "on its cores");
 	fputc('\n', out);
 	print_costs(out, m);
 

@@ -62,10 +62,13 @@ static const struct al_field costs_fields[] = {
 	COST_T("server_per_kib", server_ns_per_kib, 0),
 	COST_T("relay_request", relay_request_ns, 0),
 	COST_T("relay_per_kib", relay_ns_per_kib, 0),
+	COST_T("emulator_packet", emulator_packet_ns, 0),
+	COST_T("server_accept", server_accept_ns, 0),
 };
 const struct al_section al_schema_costs = {"machine.costs",
 	costs_fields, N(costs_fields)};
 
+static const char *const host_emu_names[] = {"none", "own", "shared", NULL};
 #define MACH(m) offsetof(struct al_machine, m)
 static const struct al_field machine_fields[] = {
 	{.key = "profile", .type = AL_F_PROFILE, .off = 0},
@@ -81,17 +84,19 @@ static const struct al_field machine_fields[] = {
 		.size = sizeof(int), .min = 3, .max = 100000000},
 	{.key = "costs", .type = AL_F_SECTION, .off = MACH(costs),
 		.sub = &al_schema_costs},
-	/* the last two: what shares the cores on the run's machine, not the
+	/* the last three: what shares the machine on the run, not the
 	 * machine's own, so not in a profile file */
 	{.key = "host_server", .type = AL_F_BOOL, .off = MACH(host_server)},
 	{.key = "host_links", .type = AL_F_COUNT, .off = MACH(host_links),
 		.size = sizeof(int), .min = 0, .max = 16},
+	{.key = "host_emulator", .type = AL_F_ENUM, .off = MACH(host_emulator),
+		.names = host_emu_names},
 };
 static const struct al_section machine_section = {"machine",
 	machine_fields, N(machine_fields)};
 /* every machine key after the first, `profile`, and before host_server */
 const struct al_section al_schema_profile = {"", machine_fields + 1,
-	N(machine_fields) - 3};
+	N(machine_fields) - 4};
 
 static const char *const tcp_names[] = {"linux", "fluid", NULL};
 #define NET(m) offsetof(struct al_network, m)

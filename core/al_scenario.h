@@ -70,6 +70,22 @@ struct al_costs {
 	int64_t server_ns_per_kib;   /* the origin server, per KiB             */
 	int64_t relay_request_ns;    /* a link emulator, per page              */
 	int64_t relay_ns_per_kib;    /* a link emulator, per KiB               */
+	/* The kernel-TCP path's packet emulator (machine.host_emulator): its
+	 * CPU per IP packet carried, the receiving namespace's TCP input
+	 * included (a TUN write runs it in the writer's context). */
+	int64_t emulator_packet_ns;
+	/* The part of server_request the origin server spends when a client
+	 * connects (accept, registration; measured as a connection that asks
+	 * for nothing), charged then, the rest at the response. */
+	int64_t server_accept_ns;
+};
+
+/* Where the packet emulator of a real run's kernel-TCP path runs, for the
+ * simulation of --net both (docs/kernel-tcp.md). */
+enum al_host_emu {
+	AL_HOST_EMU_NONE,            /* no emulator: nothing to model          */
+	AL_HOST_EMU_OWN,             /* on cores the model does not have       */
+	AL_HOST_EMU_SHARED,          /* on the model's cores, competing        */
 };
 
 struct al_machine {
@@ -86,6 +102,7 @@ struct al_machine {
 	 * the model's CPU busy. */
 	bool host_server;            /* the origin server: one process         */
 	int host_links;              /* link emulator processes (0: none)      */
+	enum al_host_emu host_emulator; /* the packet emulator, and where      */
 	struct al_costs costs;
 };
 

@@ -315,6 +315,10 @@ static const struct fig figs[NET_CALIB_COUNT] = {
 		0, net_calib_relay_request},
 	[NET_CALIB_RELAY_PER_KIB] = {"relay_per_kib", COST(relay_ns_per_kib),
 		0, net_calib_relay_per_kib},
+	[NET_CALIB_EMULATOR_PACKET] = {"emulator_packet", COST(emulator_packet_ns),
+		0, net_calib_emulator_packet},
+	[NET_CALIB_SERVER_ACCEPT] = {"server_accept", COST(server_accept_ns),
+		0, net_calib_server_accept},
 };
 
 static const struct fig *fig_of(enum net_calib_fig f)

@@ -6,7 +6,9 @@
  * libevent, the kernel's TCP work on its side, its timers.
  *
  * Per page: pages of 0 bytes; per KiB: pages of 64 KiB, minus the per-page
- * figure, over the KiB.  The link runs a fast network (100 us of RTT,
+ * figure, over the KiB; the server's accept: connections that ask for
+ * nothing, held open while the server is stopped (the part of a page it
+ * spends when a client connects: accept, its registration).  The link runs a fast network (100 us of RTT,
  * 1 Gbit/s), so that its per-segment work (pacing, delay timers) is in the
  * figure but waiting is short. */
 #include <errno.h>
@@ -32,6 +34,7 @@
 #define BIG_N 20             /* 64 KiB pages per repetition */
 #define BIG (64 * 1024)
 #define CTL_MS 5000          /* a child silent this long is stuck: no figure */
+#define ACCEPT_WAIT_US 20000 /* for the server to accept what is connected */
 
 struct child {
 	pid_t pid;
@@ -214,8 +217,22 @@ static int64_t fetch(const struct sockaddr_in *a, int64_t page)
 	return r < 0 ? -1 : got;
 }
 
+/* A connection that asks for nothing and stays open: the server accepts
+ * it and waits for its request.  Its fd, or -1. */
+static int knock(const struct sockaddr_in *a)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd >= 0 && connect(fd, (const struct sockaddr *)a, sizeof *a) != 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
 /* The CPU per page of a server (link == 0) or of a link in front of one,
- * n pages of `size` bytes each. */
+ * n pages of `size` bytes each; size < 0: connections that ask for no
+ * page (the server's accept, read of the end, close). */
 static int per_page(int link, int64_t size, int n, double *out)
 {
 	struct al_scenario sc;
@@ -225,7 +242,8 @@ static int per_page(int link, int64_t size, int n, double *out)
 
 	al_scenario_default(&sc);
 	sc.server.think = (struct al_dist){.kind = AL_DIST_FIXED, .a = 0};
-	sc.server.page_size = (struct al_dist){.kind = AL_DIST_FIXED, .a = (double)size};
+	sc.server.page_size = (struct al_dist){.kind = AL_DIST_FIXED,
+					       .a = (double)(size < 0 ? 0 : size)};
 	sc.network.rtt_ns = 100000;
 	sc.network.bandwidth_bps = 1000000000;
 	sc.network.jitter = (struct al_dist){.kind = AL_DIST_FIXED, .a = 0};
@@ -240,9 +258,17 @@ static int per_page(int link, int64_t size, int n, double *out)
 		}
 		at = loopback(lnk.port);
 	}
-	for (int i = 0; i < n && rc == 0; i++)
-		if (fetch(&at, i + 1) < size)
+	int held[SMALL_N], nheld = 0;
+	for (int i = 0; i < n && rc == 0; i++) {
+		if (size >= 0 && fetch(&at, i + 1) < size)
 			rc = -1;
+		if (size < 0 && nheld < SMALL_N && (held[nheld++] = knock(&at)) < 0)
+			rc = -1;
+	}
+	/* the server accepts what the kernel has already connected: give its
+	 * loop the time to, then stop it with the connections still open */
+	if (size < 0 && rc == 0)
+		usleep(ACCEPT_WAIT_US);
 	int e = rc ? errno : 0;
 	if (link && child_stop(&lnk, &spent) != 0) {
 		rc = -1;
@@ -252,6 +278,9 @@ static int per_page(int link, int64_t size, int n, double *out)
 		rc = -1;
 		e = e ? e : errno;
 	}
+	for (int i = 0; i < nheld; i++)
+		if (held[i] >= 0)
+			close(held[i]);
 	if (rc != 0) {
 		errno = e ? e : EPROTO;
 		return -1;
@@ -263,6 +292,11 @@ static int per_page(int link, int64_t size, int n, double *out)
 int net_calib_server_request(double *out)
 {
 	return per_page(0, 0, SMALL_N, out);
+}
+
+int net_calib_server_accept(double *out)
+{
+	return per_page(0, -1, SMALL_N, out);
 }
 
 int net_calib_relay_request(double *out)

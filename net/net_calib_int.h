@@ -36,7 +36,11 @@ int net_calib_wake_100ms(double *out);
 /* net_calib_host.c: the origin server's and a link emulator's CPU */
 int net_calib_server_request(double *out);
 int net_calib_server_per_kib(double *out);
+int net_calib_server_accept(double *out);
 int net_calib_relay_request(double *out);
 int net_calib_relay_per_kib(double *out);
+/* net_calib_emu.c: the packet emulator's CPU per packet (needs namespaces:
+ * EPERM or ENOENT where they are refused) */
+int net_calib_emulator_packet(double *out);
 
 #endif

@@ -104,6 +104,8 @@ struct net_emu_shared {
 	struct net_emu_stats up;     /* client -> server */
 	struct net_emu_stats down;   /* server -> client */
 	int64_t cpu_ns;              /* the emulator's own CPU, user + system */
+	int64_t cpu_start_ns;        /* cpu_ns when it began to carry packets:
+					what its set-up (namespaces) took */
 	int64_t wakeups;             /* passes of its loop */
 	int64_t write_errors;        /* packets a device refused */
 	/* per side (client, server), read from the devices at the end: what

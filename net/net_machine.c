@@ -47,6 +47,24 @@ int net_machine_pin(int cores)
 	return sched_setaffinity(0, sizeof want, &want) == 0 ? n : -1;
 }
 
+int net_machine_pin_rest(int skip)
+{
+	cpu_set_t set, want;
+
+	if (sched_getaffinity(0, sizeof set, &set) != 0)
+		return -1;
+	CPU_ZERO(&want);
+	int seen = 0, n = 0;
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &set) && seen++ >= skip) {
+			CPU_SET(c, &want);
+			n++;
+		}
+	if (n == 0)
+		return 0;
+	return sched_setaffinity(0, sizeof want, &want) == 0 ? n : -1;
+}
+
 /* --- cgroups */
 
 static const struct net_cgroup *entered;

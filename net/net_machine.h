@@ -28,6 +28,12 @@ int net_machine_cpus(void);
  * Returns how many it is pinned to, or -1 with errno. */
 int net_machine_pin(int cores);
 
+/* Pins the calling process to the CPUs of its affinity mask after the
+ * first `skip` (those net_machine_pin(skip) gives a model): the cores the
+ * model does not have.  Returns how many; 0 when there are none, and the
+ * process is then left as it was; -1 with errno. */
+int net_machine_pin_rest(int skip);
+
 /* A memory cgroup made for one run; all zero is none. */
 struct net_cgroup {
 	int version;                 /* 1 or 2; 0: none */

@@ -11,10 +11,21 @@
  * costs from the same cost table:
  *
  *   the server, per page:  server_request + server_per_kib per KiB
+ *                          (server_accept of it when the client connects)
  *   its link, per page:    relay_request + relay_per_kib per KiB
  *
  * each measured by `asynclab calibrate` on the real server and link
- * (net/net_calib_host.c).
+ * (net/net_calib_host.c).  With machine.host_emulator (the kernel-TCP
+ * path's packet emulator, which also runs the receiving side's TCP input
+ * for every packet it writes), a third queue, of packets:
+ *
+ *   the emulator, per page: emulator_packet x sim_host_emu_packets()
+ *
+ * the connect's two (SYN, SYN-ACK) before the crawler sees it connected,
+ * then the handshake's ACK, the request and its ACK; the response's
+ * segments before the crawler sees the response, then the ACKs and FINs
+ * that follow it; on a core of its own (no thread: it takes nobody's
+ * CPU) or on the model's (a thread, as the server's).
  * Their work competes for the cores (the run queue), which slows a
  * CPU-bound crawler down; and they are in the data's path: each is a
  * first-come first-served queue of that work, and what the network
@@ -31,7 +42,7 @@ int sim_host_init(struct sim_os *s)
 {
 	const struct al_machine *m = &s->os.sc->machine;
 
-	if (!m->host_server && m->host_links <= 0)
+	if (!m->host_server && m->host_links <= 0 && m->host_emulator == AL_HOST_EMU_NONE)
 		return 0;
 	if (!(s->gates = calloc((size_t)s->nsocks, sizeof *s->gates)))
 		return -1;
@@ -43,7 +54,79 @@ int sim_host_init(struct sim_os *s)
 			return -1;
 		s->nlinks++;
 	}
+	if (m->host_emulator == AL_HOST_EMU_SHARED &&
+	    !(s->emu = sim_kernel_bg(&s->k, "packet emulator")))
+		return -1;
 	return 0;
+}
+
+static int64_t queue(int64_t *busy, int64_t t, int64_t ns);
+
+/* The response's segments, and the client's ACKs of them. */
+static int64_t segments(int64_t resp, int64_t *acks)
+{
+	/* a response always has its header */
+	int64_t seg = resp <= SIM_NET_MSS ? 1 : (resp + SIM_NET_MSS - 1) / SIM_NET_MSS;
+
+	/* the client ACKs each of the first TCP_MAX_QUICKACKS (16) segments
+	 * at once (quick-ack mode, from the first data), then every second */
+	*acks = seg <= 16 ? seg : 16 + (seg - 16 + 1) / 2;
+	return seg;
+}
+
+int64_t sim_host_emu_response(int64_t resp)
+{
+	int64_t acks, seg = segments(resp, &acks);
+
+	/* a response within the initial window (10 segments) is all sent
+	 * before the server closes: its FIN goes alone; a longer one's FIN
+	 * rides on its last segment, still queued then */
+	return seg + (seg <= 10);
+}
+
+int64_t sim_host_emu_packets(int64_t resp)
+{
+	int64_t acks;
+
+	segments(resp, &acks);
+	return SIM_HOST_EMU_CONNECT + SIM_HOST_EMU_REQUEST + sim_host_emu_response(resp) +
+	       acks + 2;                  /* the client's FIN, the server's ACK */
+}
+
+/* n packets reach the emulator at t: when it has carried them.  On the
+ * model's cores its thread takes their CPU there too. */
+static int64_t emu(struct sim_os *s, int64_t t, int64_t n)
+{
+	int64_t ns = n * s->os.sc->machine.costs.emulator_packet_ns;
+
+	if (s->emu)
+		sim_kernel_bg_work(&s->k, s->emu, ns);
+	return queue(&s->emu_busy, t, ns);
+}
+
+int64_t sim_host_connected(struct sim_os *s, struct sim_sock *k, int64_t now)
+{
+	struct sim_gate *g = sim_gate_of(s, k);
+
+	const struct al_costs *c = &s->os.sc->machine.costs;
+
+	if (!g || g->conn)
+		return now;
+	g->conn = 1;
+	/* the server accepts the connection now: that part of the page's
+	 * work is its CPU from here, and its queue's (single-threaded, it
+	 * answers the pages behind the accepts before them) */
+	if (s->server && c->server_accept_ns > 0) {
+		queue(&s->server_busy, now, c->server_accept_ns);
+		sim_kernel_bg_work(&s->k, s->server, c->server_accept_ns);
+	}
+	if (s->os.sc->machine.host_emulator == AL_HOST_EMU_NONE)
+		return now;
+	int64_t t = emu(s, now, SIM_HOST_EMU_CONNECT);
+	/* the handshake's ACK, the request, the server's ACK of it: they
+	 * follow the connect into the queue, and hold up what comes behind */
+	emu(s, now, SIM_HOST_EMU_REQUEST);
+	return t;
 }
 
 /* Work of ns queued at t on a program whose queue ends at *busy: when it
@@ -98,9 +181,23 @@ int sim_host_gated(struct sim_os *s, struct sim_sock *k, int64_t now)
 	 * behind every connect). */
 	if (!g->body && k->flow && sim_net_readable(k->flow)) {
 		int64_t len = sim_net_response_len(k->flow);
+		/* the server's accept was charged at connect */
+		int64_t rest = c->server_request_ns > c->server_accept_ns ?
+			       c->server_request_ns - c->server_accept_ns : 0;
+		if (!g->conn)
+			rest = c->server_request_ns;
 		int64_t t = pass(s, g->page, now,
-				 c->server_request_ns + len * c->server_ns_per_kib / 1024,
+				 rest + len * c->server_ns_per_kib / 1024,
 				 c->relay_request_ns + len * c->relay_ns_per_kib / 1024);
+		if (s->os.sc->machine.host_emulator != AL_HOST_EMU_NONE) {
+			int64_t data = sim_host_emu_response(len);
+			int64_t after = sim_host_emu_packets(len) - SIM_HOST_EMU_CONNECT -
+					SIM_HOST_EMU_REQUEST - data;
+			/* the response's segments before the crawler sees it;
+			 * the ACKs and FINs after it, behind it in the queue */
+			t = emu(s, t, data);
+			emu(s, t, after);
+		}
 		g->body = 1;
 		if (t > g->at)
 			g->at = t;

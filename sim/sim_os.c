@@ -286,10 +286,32 @@ static int held(struct sim_sock *k, int64_t now)
 	return 1;
 }
 
+static void net_connected(void *ctx, int err, int64_t now);
+
+/* The packet emulator has carried the connect's packets. */
+static void on_conn_gate(void *arg, int64_t now)
+{
+	struct sim_sock *k = arg;
+	struct sim_gate *g = sim_gate_of(k->sim, k);
+
+	if (g)
+		g->token = 0;
+	net_connected(k, 0, now);
+}
+
 static void net_connected(void *ctx, int err, int64_t now)
 {
 	struct sim_sock *k = ctx;
+	struct sim_os *s = k->sim;
+	int64_t at = err ? now : sim_host_connected(s, k, now);
 
+	struct sim_gate *g = sim_gate_of(s, k);
+
+	if (g && at > now) {
+		if (!(g->token = sim_queue_push(&s->q, at, on_conn_gate, k)))
+			abort(); /* the queue cannot grow: nothing sane to continue with */
+		return;
+	}
 	k->connected = !err;
 	k->conn_err = (uint8_t)err;
 	wake(k, err ? -err : 0);

@@ -51,6 +51,7 @@ struct sim_gate {
 	int64_t at;                  /* its response passes them then */
 	uint64_t token;              /* the event at `at`, or 0 */
 	uint8_t body;                /* the response's work is queued */
+	uint8_t conn;                /* the connect's packets are queued */
 };
 
 /* A selector (select / poll / epoll): registrations live in the sockets;
@@ -110,7 +111,10 @@ struct sim_os {
 	int nlinks;
 	int64_t server_busy;         /* the server's queue of work ends then */
 	int64_t link_busy[16];
-	struct sim_gate *gates;      /* by fd, or NULL: no server, no link */
+	/* the kernel-TCP path's packet emulator (machine.host_emulator) */
+	struct sim_thread *emu;      /* on the model's cores; NULL: its own */
+	int64_t emu_busy;            /* its queue of packets ends then */
+	struct sim_gate *gates;      /* by fd, or NULL: no host programs */
 };
 
 /* The memory sim_os_init allocates whatever the run does: a socket per
@@ -140,9 +144,25 @@ int sim_host_init(struct sim_os *s);
 /* A connection for k's page begins (connect): the caller's socket +
  * connect + close, the server's and the link's side of it. */
 void sim_host_connect(struct sim_os *s, struct sim_sock *k, int64_t page);
-/* 1 when what the network delivers to k at now must wait for the server
- * and the link to have done their work: its gate is then in the future. */
+/* 1 when what the network delivers to k at now must wait for the server,
+ * the link and the packet emulator to have done their work: its gate is
+ * then in the future. */
 int sim_host_gated(struct sim_os *s, struct sim_sock *k, int64_t now);
+/* k's connection, established in the network at now, is seen by the
+ * crawler then: later when the packet emulator had its SYN and SYN-ACK to
+ * carry behind others (machine.host_emulator).  Queues that work once per
+ * connection; now when there is no emulator. */
+int64_t sim_host_connected(struct sim_os *s, struct sim_sock *k, int64_t now);
+/* The IP packets the kernel-TCP path carries for one page whose response
+ * is resp bytes (header included), as Linux sends them without loss
+ * (docs/kernel-tcp.md, "In the simulation"): SIM_HOST_EMU_CONNECT for the
+ * connect (SYN, SYN-ACK), SIM_HOST_EMU_REQUEST after it (the handshake's
+ * ACK, the request, the server's ACK of it), sim_host_emu_response() of
+ * the response (its segments and the server's FIN), the rest after it. */
+#define SIM_HOST_EMU_CONNECT 2
+#define SIM_HOST_EMU_REQUEST 3
+int64_t sim_host_emu_packets(int64_t resp);
+int64_t sim_host_emu_response(int64_t resp);
 /* k's gate, or NULL. */
 static inline struct sim_gate *sim_gate_of(const struct sim_os *s, const struct sim_sock *k)
 {

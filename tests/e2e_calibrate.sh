@@ -47,8 +47,8 @@ for k in syscall thread_switch process_switch thread_create process_create \
 	 thread_memory process_memory coroutine_resume callback select \
 	 select_per_fd wakeup parse_per_kib connection recv_per_kib send \
 	 wake_1ms wake_100ms \
-	 server_request server_per_kib relay_request relay_per_kib \
-	 cores cpu memory fd_limit; do
+	 server_request server_per_kib relay_request relay_per_kib emulator_packet \
+	 server_accept cores cpu memory fd_limit; do
 	if ! grep -Eq "^  $k  +[0-9]" "$T/out"; then
 		ko "calibrate: the table has no row for $k"
 	fi
@@ -61,18 +61,30 @@ fi
 # the kernel's TCP work and the host's server and link: written, measured
 # (never 0 ns), and loaded back by a scenario naming the profile
 for k in connection recv_per_kib send wake_1ms wake_100ms server_request \
-	 server_per_kib relay_request relay_per_kib; do
+	 server_per_kib relay_request relay_per_kib server_accept; do
 	if ! grep -Eq "^  $k: [0-9][0-9.]* (ns|us|ms|s) +# measured$" "$T/m.yaml" ||
 	   grep -Eq "^  $k: 0 ns" "$T/m.yaml"; then
 		ko "calibrate: the profile has no measured $k"
 	fi
 done
+# the packet emulator needs namespaces: measured where they can be made,
+# else the documented default, and the profile says why
+if grep -Eq "^  emulator_packet: [0-9][0-9.]* (ns|us) +# measured$" "$T/m.yaml"; then
+	ok "calibrate: the packet emulator's CPU per packet, measured"
+elif grep -Eq "^  emulator_packet: 9 us +# c default$" "$T/m.yaml" &&
+     grep -q "^# emulator_packet could not be measured" "$T/m.yaml"; then
+	ok "calibrate: emulator_packet not measurable here: the default, and why"
+else
+	ko "calibrate: the profile has neither a measured emulator_packet nor why not"
+fi
 printf 'machine: {profile: m.yaml}\nworkload: {pages: 3}\n' >"$T/s.yaml"
 expect "a scenario loads the new keys from the profile" 0 "relay_per_kib" -- check "$T/s.yaml"
 expect "a scenario loads the wake-up costs from the profile" 0 "wake_100ms" -- check "$T/s.yaml"
 printf 'cores: 1\nhost_links: 2\n' >"$T/bad.yaml"
 printf 'machine: {profile: bad.yaml}\n' >"$T/sb.yaml"
 expect "host_links is refused in a profile" 2 "unknown key 'host_links'" -- check "$T/sb.yaml"
+printf 'cores: 1\nhost_emulator: own\n' >"$T/bad.yaml"
+expect "host_emulator is refused in a profile" 2 "unknown key 'host_emulator'" -- check "$T/sb.yaml"
 
 ASYNCLAB_PROFILE="$T/p.yaml" "$A" calibrate >"$T/out" 2>"$T/err"
 if [ $? -eq 0 ] && [ -s "$T/p.yaml" ] && grep -q "wrote $T/p.yaml" "$T/out"; then

@@ -158,6 +158,13 @@ static void test_costs(void **state)
 	assert_int_equal(net_calib_offset(NET_CALIB_RELAY_PER_KIB),
 			 offsetof(struct al_costs, relay_ns_per_kib));
 	assert_int_equal(net_calib_is_size(NET_CALIB_RELAY_PER_KIB), 0);
+	assert_string_equal(net_calib_key(NET_CALIB_EMULATOR_PACKET), "emulator_packet");
+	assert_int_equal(net_calib_offset(NET_CALIB_EMULATOR_PACKET),
+			 offsetof(struct al_costs, emulator_packet_ns));
+	assert_int_equal(net_calib_is_size(NET_CALIB_EMULATOR_PACKET), 0);
+	assert_string_equal(net_calib_key(NET_CALIB_SERVER_ACCEPT), "server_accept");
+	assert_int_equal(net_calib_offset(NET_CALIB_SERVER_ACCEPT),
+			 offsetof(struct al_costs, server_accept_ns));
 	assert_int_equal(net_calib_is_size(NET_CALIB_PROCESS_MEMORY), 1);
 	assert_int_equal(net_calib_is_size(NET_CALIB_SELECT), 0);
 }

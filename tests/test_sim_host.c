@@ -12,6 +12,7 @@
 #include "app/sim_run.h"
 #include "core/al_http.h"
 #include "core/al_scenario.h"
+#include "sim/sim_os.h"
 
 #define US 1000LL
 #define MS (1000 * US)
@@ -98,6 +99,38 @@ static void test_host_programs_hold_the_response(void **state)
 	assert_int_equal(b.checksum, a.checksum);
 }
 
+/* The server's accept is charged when the client connects: on a core of
+ * its own the response then waits only for the rest of the page's work;
+ * on the crawler's one core the accept holds up the request's send. */
+static void test_server_accepts_at_connect(void **state)
+{
+	struct al_scenario sc;
+	struct al_report a, b;
+
+	(void)state;
+	fixed(&sc, 1, 1000);
+	sc.machine.cores = 2;
+	run(&sc, AL_MODEL_SYNC, &a);
+	sc.machine.host_server = true;
+	sc.machine.costs.server_request_ns = 100 * US;
+	sc.machine.costs.server_accept_ns = 30 * US;
+	sc.machine.costs.server_ns_per_kib = 1024;       /* 1 ns a byte */
+	run(&sc, AL_MODEL_SYNC, &b);
+	assert_int_equal(b.elapsed_ns - a.elapsed_ns, 70 * US + response(1000));
+	assert_int_equal(b.cpu_busy_ns, a.cpu_busy_ns);
+	/* an accept dearer than the page leaves the response nothing to wait */
+	sc.machine.costs.server_accept_ns = 150 * US;
+	run(&sc, AL_MODEL_SYNC, &b);
+	assert_int_equal(b.elapsed_ns - a.elapsed_ns, response(1000));
+	/* one core: the crawler's send waits for the accept to run */
+	sc.machine.cores = 1;
+	sc.machine.costs.server_accept_ns = 30 * US;
+	run(&sc, AL_MODEL_SYNC, &b);
+	sc.machine.host_server = false;
+	run(&sc, AL_MODEL_SYNC, &a);
+	assert_int_equal(b.elapsed_ns - a.elapsed_ns, 100 * US + response(1000));
+}
+
 /* Pages queue at the link: the second of two pages arriving at once waits
  * for the link's work on the first too. */
 static void test_link_is_a_queue(void **state)
@@ -125,6 +158,85 @@ static void test_link_is_a_queue(void **state)
 	assert_int_equal(b.elapsed_ns - a.elapsed_ns, 300 * US);
 }
 
+/* The kernel-TCP path's packets per page, as measured on it with no loss
+ * (docs/kernel-tcp.md: up + down packets of the emulator's counts for 100
+ * pages of 0 B, 4 KiB, 20 KiB, 64 KiB, 10 ms think): 10, 14, 36, 82. */
+static void test_emulator_packets_per_page(void **state)
+{
+	(void)state;
+	assert_int_equal(sim_host_emu_packets(response(0)), 10);
+	assert_int_equal(sim_host_emu_packets(response(4096)), 14);
+	/* past the initial window the FIN rides on the last segment */
+	assert_int_equal(sim_host_emu_packets(response(20480)), 37);
+	/* past 16 segments the client ACKs every second one */
+	assert_int_equal(sim_host_emu_packets(response(65536)), 84);
+	/* of which the response's: its segments, and the FIN alone within
+	 * the initial window */
+	assert_int_equal(sim_host_emu_response(response(4096)), 4);
+	assert_int_equal(sim_host_emu_response(response(65536)), 46);
+}
+
+/* The packet emulator on a core of its own: one page waits for its
+ * connect's packets and its response's, emulator_packet each (the others
+ * are carried while it waits anyway), and nobody's CPU pays for them. */
+static void test_emulator_holds_the_page(void **state)
+{
+	struct al_scenario sc;
+	struct al_report a, b;
+	int64_t n = SIM_HOST_EMU_CONNECT + sim_host_emu_response(response(1000));
+
+	(void)state;
+	fixed(&sc, 1, 1000);
+	run(&sc, AL_MODEL_SYNC, &a);
+	sc.machine.host_emulator = AL_HOST_EMU_OWN;
+	sc.machine.costs.emulator_packet_ns = 100 * US;
+	run(&sc, AL_MODEL_SYNC, &b);
+	assert_int_equal(b.elapsed_ns - a.elapsed_ns, n * 100 * US);
+	assert_int_equal(b.cpu_busy_ns, a.cpu_busy_ns);
+	assert_int_equal(b.context_switches, a.context_switches);
+	assert_int_equal(b.checksum, a.checksum);
+	/* on the model's one core the emulator's other packets take it too:
+	 * the request waits for its packets' work after the connect, the
+	 * crawler's reading for the ACKs and FINs after the response */
+	sc.machine.host_emulator = AL_HOST_EMU_SHARED;
+	run(&sc, AL_MODEL_SYNC, &b);
+	assert_int_equal(b.elapsed_ns - a.elapsed_ns,
+			 sim_host_emu_packets(response(1000)) * 100 * US);
+	assert_int_equal(b.cpu_busy_ns, a.cpu_busy_ns);
+}
+
+/* The emulator is one queue.  Two pages connect at once: the first is
+ * seen connected after its SYN and SYN-ACK (2 packets' time), its request
+ * packets (3) follow; the second after those 5 and its own 2 (7), so its
+ * request and response come 5 later than the first's.  The first's
+ * response (r packets) and the packets after it (f) are carried by then
+ * (2 + r + f <= 7 + ... for these sizes: r = 2, f = 3), so the second's
+ * response is seen at 7 + r: 9 packets' time in all. */
+static void test_emulator_is_a_queue(void **state)
+{
+	struct al_scenario sc;
+	struct al_report a, b;
+	int64_t r = sim_host_emu_response(response(1000));
+	int64_t f = sim_host_emu_packets(response(1000)) - SIM_HOST_EMU_CONNECT -
+		    SIM_HOST_EMU_REQUEST - r;
+	int64_t n = 2 * SIM_HOST_EMU_CONNECT + SIM_HOST_EMU_REQUEST + r;
+
+	assert_int_equal(r, 2);
+	assert_int_equal(f, 3);
+
+	(void)state;
+	fixed(&sc, 2, 1000);
+	sc.network.bandwidth_bps = 1000000000000;        /* both arrive at once */
+	run(&sc, AL_MODEL_ASYNCIO, &a);
+	sc.machine.host_emulator = AL_HOST_EMU_OWN;
+	sc.machine.costs.emulator_packet_ns = 100 * US;
+	run(&sc, AL_MODEL_ASYNCIO, &b);
+	/* less the few ns by which the second response trailed the first on
+	 * the link without the emulator, a wait the queue now covers */
+	assert_in_range(b.elapsed_ns - a.elapsed_ns, n * 100 * US - 100, n * 100 * US);
+	assert_int_equal(b.cpu_busy_ns, a.cpu_busy_ns);
+}
+
 /* With the server and links the run is still a function of its scenario. */
 static void test_same_twice(void **state)
 {
@@ -137,10 +249,13 @@ static void test_same_twice(void **state)
 	sc.machine.cores = 2;
 	sc.machine.host_server = true;
 	sc.machine.host_links = 2;
+	sc.machine.host_emulator = AL_HOST_EMU_SHARED;
+	sc.machine.costs.emulator_packet_ns = 9 * US;
 	sc.machine.costs.connection_ns = 20 * US;
 	sc.machine.costs.recv_ns_per_kib = 400;
 	sc.machine.costs.send_ns = 30 * US;
 	sc.machine.costs.server_request_ns = 40 * US;
+	sc.machine.costs.server_accept_ns = 18 * US;
 	sc.machine.costs.relay_request_ns = 170 * US;
 	sc.machine.costs.server_ns_per_kib = 1100;
 	sc.machine.costs.relay_ns_per_kib = 5000;
@@ -160,6 +275,10 @@ int main(void)
 		cmocka_unit_test(test_connection_and_recv_charged),
 		cmocka_unit_test(test_host_programs_hold_the_response),
 		cmocka_unit_test(test_link_is_a_queue),
+		cmocka_unit_test(test_server_accepts_at_connect),
+		cmocka_unit_test(test_emulator_packets_per_page),
+		cmocka_unit_test(test_emulator_holds_the_page),
+		cmocka_unit_test(test_emulator_is_a_queue),
 		cmocka_unit_test(test_same_twice),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

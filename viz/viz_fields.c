@@ -42,6 +42,7 @@ static const struct viz_field costs[] = {
 	COST(connection_ns), COST(recv_ns_per_kib), COST(send_ns), COST(wake_1ms_ns),
 	COST(wake_100ms_ns), COST(server_request_ns),
 	COST(server_ns_per_kib), COST(relay_request_ns), COST(relay_ns_per_kib),
+	COST(emulator_packet_ns), COST(server_accept_ns),
 };
 
 static const struct viz_field machine[] = {
@@ -54,6 +55,7 @@ static const struct viz_field machine[] = {
 	F(struct al_machine, fd_limit, VIZ_F_I32),
 	F(struct al_machine, host_server, VIZ_F_BOOL),
 	F(struct al_machine, host_links, VIZ_F_I32),
+	F_ENUM(struct al_machine, host_emulator, AL_HOST_EMU_SHARED + 1),
 	F_SUB(struct al_machine, costs, costs),
 };
 
