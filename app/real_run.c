@@ -73,9 +73,9 @@ static int apply_fd_limit(const struct al_machine *mc, char *err, size_t errlen)
  * whose shadow memory needs terabytes of it). */
 static int apply_limits(const struct al_machine *mc, char *err, size_t errlen)
 {
+#if !defined(__SANITIZE_ADDRESS__) && !AL_HAS_ASAN
 	struct rlimit rl;
 
-#if !defined(__SANITIZE_ADDRESS__) && !AL_HAS_ASAN
 	if (getrlimit(RLIMIT_AS, &rl) == 0 && (rl.rlim_cur == RLIM_INFINITY ||
 					       (uint64_t)mc->address_space < rl.rlim_cur)) {
 		rl.rlim_cur = (rlim_t)mc->address_space;
@@ -87,6 +87,10 @@ static int apply_limits(const struct al_machine *mc, char *err, size_t errlen)
 			return errno;
 		}
 	}
+#else
+	(void)mc;
+	(void)err;
+	(void)errlen;
 #endif
 	return 0;
 }
