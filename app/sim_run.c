@@ -179,7 +179,10 @@ int64_t sim_run_footprint(const struct al_scenario *sc, bool keep, struct sim_fo
 
 		if (!md || !sc->models[m].enabled)
 			continue;
-		f.fds = sim_os_fixed_bytes(sc);
+		/* at most a socket per page and a pipe's two ends per worker
+		 * at once, past stdio */
+		f.fds = sim_os_fd_bytes(sc, sc->workload.pages +
+					2 * (int64_t)sc->models[m].workers + 64);
 		f.frames = sc->workload.pages * (int64_t)md->per_page;
 		/* small runs are measured by running them: only large ones
 		 * are worth a cut run first */
@@ -231,7 +234,7 @@ int sim_run_fits(const struct al_scenario *sc, bool keep, char *msg, size_t len)
 		snprintf(k, sizeof k, "; the earlier models' traces, kept for the outputs, %s", kb);
 	}
 	snprintf(msg, len, "simulating %s needs at least %s of this machine's memory (the fd "
-		 "table %s: machine.fd_limit sockets; tasks and frames %s; the trace %s%s), and "
+		 "table %s; tasks and frames %s; the trace %s%s), and "
 		 "%s is available: lower machine.fd_limit or workload.pages, or set trace: "
 		 "false (--no-trace)", al_model_name(fp.model), n, a, b, c, k, h);
 	return 2;

@@ -11,8 +11,8 @@
 #include "core/al_trace.h"
 
 /* What a simulation of sc's enabled models needs of this machine's memory,
- * at least, while the model that needs most runs: its fd table (the
- * sockets of machine.fd_limit), the tasks and frames it makes per page,
+ * at least, while the model that needs most runs: its fd table (as far
+ * as its pages and workers can fill it), the tasks and frames it makes per page,
  * and, with the trace on, its records -- per page as a run of the same
  * scenario cut to 500 pages records them -- plus, when keep (run's
  * --save, --trace, --png, --view keep every model's trace), the traces of

@@ -580,13 +580,13 @@ static const struct al_os_ops sim_ops = {
 	.mark = sim_mark,
 };
 
-int64_t sim_os_fixed_bytes(const struct al_scenario *sc)
+int64_t sim_os_fd_bytes(const struct al_scenario *sc, int64_t fds)
 {
 	int64_t per = (int64_t)sizeof(struct sim_sock);
 
 	if (sc->machine.host_server || sc->machine.host_links > 0)
 		per += (int64_t)sizeof(struct sim_gate);
-	return (int64_t)sc->machine.fd_limit * per;
+	return (fds < sc->machine.fd_limit ? fds : sc->machine.fd_limit) * per;
 }
 
 int sim_os_init(struct sim_os *s, const struct al_scenario *sc, struct al_loop *loop,

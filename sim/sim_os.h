@@ -117,9 +117,12 @@ struct sim_os {
 	struct sim_gate *gates;      /* by fd, or NULL: no host programs */
 };
 
-/* The memory sim_os_init allocates whatever the run does: a socket per
- * fd of machine.fd_limit (and, with host programs, a gate each). */
-int64_t sim_os_fixed_bytes(const struct al_scenario *sc);
+/* The memory the fd table takes once fds descriptors have been used: a
+ * socket each (and, with host programs, a gate), fd_limit at most.  The
+ * table is allocated for fd_limit but only touched as far as the highest
+ * fd used (fd_high), so a large limit the run never reaches costs
+ * nothing. */
+int64_t sim_os_fd_bytes(const struct al_scenario *sc, int64_t fds);
 
 /* Sets up a simulated machine for scenario sc; trace may be NULL.  loop,
  * if not NULL, is a loop outside any simulated thread (unit tests) that
