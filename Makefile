@@ -107,7 +107,8 @@ $(B)/tests/%: $(B)/tests/%.o $(B)/libasynclab.a
 
 unit: $(TESTS)
 	$(Q)failed=0; for t in $(TESTS); do \
-		echo "== $$t"; $$t || failed=$$((failed + 1)); \
+		t0=$$(date +%s); $$t || failed=$$((failed + 1)); \
+		echo "== $$t: $$(($$(date +%s) - t0)) s"; \
 	done; \
 	if [ $$failed -ne 0 ]; then echo "unit: $$failed test binaries failed"; exit 1; fi
 
@@ -116,9 +117,10 @@ unit: $(TESTS)
 # "skip why"; under CI=true the latter fails its script (tests/skip.h).
 e2e: $(B)/asynclab
 	$(Q)pass=0; fail=0; skip=0; out=$(B)/e2e.out; for t in $(SHTESTS); do \
-		echo "== $$t"; \
+		t0=$$(date +%s); \
 		if ASYNCLAB=$(B)/asynclab ASYNCLAB_SANITIZED=$(ASYNCLAB_SANITIZED) sh $$t >$$out 2>&1; \
 		then ok=1; else ok=0; fi; \
+		echo "== $$t: $$(($$(date +%s) - t0)) s"; \
 		cat $$out; skip=$$((skip + $$(grep -c '^skip ' $$out))); \
 		if [ "$$CI" = true ] && grep '^skip ' $$out | grep -qv '^skip (host) '; then \
 			echo "FAIL $$t: CI=true, and a check skipped for a reason make should have met"; ok=0; \
