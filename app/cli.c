@@ -15,6 +15,7 @@
 
 #include "core/al_scenario.h"
 #include "core/al_units.h"
+#include "net/net_calib.h"
 
 #define CMD(x) (1u << AL_CLI_##x)
 
@@ -39,7 +40,7 @@ static const struct cli_cmd cmds[] = {
 enum opt_id {
 	OPT_MODELS, OPT_NET, OPT_TARGET, OPT_SEED, OPT_JSON, OPT_TRACE,
 	OPT_PNG, OPT_SIZE, OPT_SAVE, OPT_VIEW, OPT_NO_TRACE, OPT_PORT,
-	OPT_OUT, OPT_GHZ, OPT_SHOT, OPT_PATH, OPT_PYTHON
+	OPT_OUT, OPT_GHZ, OPT_SHOT, OPT_PATH, OPT_PYTHON, OPT_REPS
 };
 
 struct cli_opt {
@@ -66,6 +67,7 @@ static const struct cli_opt opts[] = {
 	{"port", "P", OPT_PORT, CMD(SERVE)},
 	{"out", "FILE", OPT_OUT, CMD(CALIBRATE)},
 	{"python", NULL, OPT_PYTHON, CMD(CALIBRATE)},
+	{"reps", "N", OPT_REPS, CMD(CALIBRATE)},
 	{"ghz", "F", OPT_GHZ, CMD(TIMEVIEW)},
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
@@ -311,6 +313,13 @@ static int set_value(struct al_cli *cli, const struct cli_opt *o,
 				    "--port: '%s' is not a port number (0-65535)", v);
 		cli->port = (int)u;
 		cli->port_set = true;
+		return 0;
+	case OPT_REPS:
+		if (parse_u64(v, NET_CALIB_MAX_REPS, &u) < 0 || u == 0)
+			return al_errf(err, errlen,
+				    "--reps: '%s' is not a count of repetitions (1-%d)",
+				    v, NET_CALIB_MAX_REPS);
+		cli->reps = (int)u;
 		return 0;
 	case OPT_GHZ:
 		if (parse_ghz(v, &cli->ghz) < 0)

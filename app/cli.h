@@ -59,6 +59,7 @@ struct al_cli {
 	int port;                    /* serve --port */
 	const char *out_path;        /* calibrate --out */
 	bool python;                 /* calibrate --python */
+	int reps;                    /* calibrate --reps; 0: NET_CALIB_REPS */
 	double ghz;                  /* timeview --ghz; AL_CLI_GHZ_DEFAULT */
 };
 

@@ -232,11 +232,12 @@ int al_cmd_calibrate(const struct al_cli *cli, bool bold)
 	int rc = al_calibrate_dest(path, cli->out_path == NULL);
 	if (rc)
 		return rc;
+	int reps = cli->reps > 0 ? cli->reps : NET_CALIB_REPS;
 	printf("asynclab calibrate: measuring this machine's costs (%d "
-	       "figures, %d repetitions each)\n\n", NET_CALIB_COUNT,
-	       NET_CALIB_REPS);
+	       "figures, %d repetition%s each)\n\n", NET_CALIB_COUNT, reps,
+	       reps == 1 ? "" : "s");
 	fflush(stdout);
-	if (net_calib_run(&c, NET_CALIB_REPS) == 0) {
+	if (net_calib_run(&c, reps) == 0) {
 		fprintf(stderr, "asynclab calibrate: nothing could be measured "
 			"(%s); no profile written\n", strerror(c.err[0]));
 		return 1;

@@ -182,11 +182,12 @@ int al_cmd_calibrate_py(const struct al_cli *cli, bool bold)
 	int rc = al_calibrate_dest(path, cli->out_path == NULL);
 	if (rc)
 		return rc;
+	int reps = cli->reps > 0 ? cli->reps : NET_CALIB_REPS;
 	printf("asynclab calibrate: measuring CPython's costs with %s (%d "
-	       "figures, %d repetitions each)\n\n", net_calib_py_python(),
-	       NET_CALIB_PY_COUNT, NET_CALIB_REPS);
+	       "figures, %d repetition%s each)\n\n", net_calib_py_python(),
+	       NET_CALIB_PY_COUNT, reps, reps == 1 ? "" : "s");
 	fflush(stdout);
-	if (net_calib_py_run(&p, NET_CALIB_REPS, err, sizeof err) < 0) {
+	if (net_calib_py_run(&p, reps, err, sizeof err) < 0) {
 		fprintf(stderr, "asynclab calibrate: --python: %s; no profile "
 			"written\n", err);
 		return 1;

@@ -125,7 +125,7 @@ static const char usage_serve[] =
 	"  curl -i http://127.0.0.1:8080/3\n";
 
 static const char usage_calibrate[] =
-	"usage: asynclab calibrate [--python] [--out FILE]\n"
+	"usage: asynclab calibrate [--python] [--out FILE] [--reps N]\n"
 	"\n"
 	"Measures this machine's costs on real syscalls, threads and processes\n"
 	"(a syscall, thread and process switches and creation, memory per thread\n"
@@ -153,6 +153,9 @@ static const char usage_calibrate[] =
 	"                       $XDG_CONFIG_HOME/asynclab/machine.yaml, else\n"
 	"                       ~/.config/asynclab/machine.yaml (directories\n"
 	"                       created): this host's profile\n"
+	"  --reps N             measure each figure N times and keep the median\n"
+	"                       (1-15, default 5): 1 is a rough profile in a\n"
+	"                       fraction of the time\n"
 	"  -h, --help           print this help\n"
 	"\n"
 	"The file is replaced whole or not at all.  Exit status: 0 written, 1 it\n"
