@@ -29,8 +29,20 @@ struct sim_sock {
 	int64_t spin_start;
 	int64_t spin_futile;         /* the futile tries it made */
 	unsigned spin_events;
-	char *rbuf;
-	size_t rcap;
+	union {
+		struct {             /* a parked recv's buffer */
+			char *rbuf;
+			size_t rcap;
+		};
+		/* What the last recv returned, until the model feeds it
+		 * (al_os_feed): `head` header bytes in its buffer, then `len`
+		 * body bytes from `off` of page `page` (< 2^32: the scenario's
+		 * limits), corrupt or not.  A recv that parks has been fed. */
+		struct sim_got {
+			uint32_t page, off, len;
+			uint8_t head, corrupt;
+		} got;
+	};
 	int sel;                     /* the selector watching it, or -1 */
 	unsigned sel_events;
 	void *sel_data;
