@@ -44,8 +44,12 @@ int sim_host_init(struct sim_os *s)
 
 	if (!m->host_server && m->host_links <= 0 && m->host_emulator == AL_HOST_EMU_NONE)
 		return 0;
-	if (!(s->gates = calloc((size_t)s->nsocks, sizeof *s->gates)))
+	/* slabs of gates, beside the sockets' (sim_os.c grows both) */
+	if (!(s->gates = calloc((size_t)sim_os_slabs(s), sizeof *s->gates)))
 		return -1;
+	for (int i = 0; i < s->nslabs; i++)
+		if (!(s->gates[i] = calloc(SIM_FD_SLAB, sizeof *s->gates[i])))
+			return -1;
 	if (m->host_server && !(s->server = sim_kernel_bg(&s->k, "origin server")))
 		return -1;
 	s->nlinks = 0;

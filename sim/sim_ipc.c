@@ -32,7 +32,7 @@ int64_t sim_pipe_read(struct sim_os *s, struct sim_sock *k, char *buf, size_t ca
 int64_t sim_pipe_write(struct sim_os *s, struct sim_sock *k, const void *buf, size_t len,
 			  struct al_future *wait)
 {
-	struct sim_sock *r = k->peer >= 0 ? &s->socks[k->peer] : NULL;
+	struct sim_sock *r = k->peer >= 0 ? sim_sock_at(s, k->peer) : NULL;
 
 	if (!r)
 		return sim_finish(wait, -EPIPE);
@@ -68,15 +68,15 @@ static void forget_end(struct sim_os *s, int fd)
 void sim_pipe_fork(struct sim_os *s)
 {
 	for (int i = 0; i < s->npipe_ends; i++)
-		s->socks[s->pipe_ends[i]].refs++;
+		sim_sock_at(s, s->pipe_ends[i])->refs++;
 }
 
 int sim_pipe_close(struct sim_os *s, struct sim_sock *k)
 {
 	if (--k->refs > 0)
 		return 1;
-	forget_end(s, (int)(k - s->socks));
-	struct sim_sock *o = k->peer >= 0 ? &s->socks[k->peer] : NULL;
+	forget_end(s, k->fd);
+	struct sim_sock *o = k->peer >= 0 ? sim_sock_at(s, k->peer) : NULL;
 
 	if (o)
 		o->peer = -1;
@@ -116,12 +116,12 @@ int64_t sim_pipe(struct al_os *os, int fds[2])
 		s->pipe_ends = p;
 		s->pipe_ends_cap = cap;
 	}
-	s->socks[r].pipe = 1;
-	s->socks[r].peer = w;
-	s->socks[r].refs = 1;
-	s->socks[w].pipe = 2;
-	s->socks[w].peer = r;
-	s->socks[w].refs = 1;
+	sim_sock_at(s, r)->pipe = 1;
+	sim_sock_at(s, r)->peer = w;
+	sim_sock_at(s, r)->refs = 1;
+	sim_sock_at(s, w)->pipe = 2;
+	sim_sock_at(s, w)->peer = r;
+	sim_sock_at(s, w)->refs = 1;
 	s->pipe_ends[s->npipe_ends++] = r;
 	s->pipe_ends[s->npipe_ends++] = w;
 	fds[0] = r;

@@ -37,9 +37,9 @@ void sim_syscall(struct sim_os *s)
 
 struct sim_sock *sim_sock_of(struct sim_os *s, int fd)
 {
-	if (fd < 0 || fd >= s->nsocks || !s->socks[fd].used)
+	if (fd < 0 || fd >= s->nslabs * SIM_FD_SLAB || !sim_sock_at(s, fd)->used)
 		return NULL;
-	return &s->socks[fd];
+	return sim_sock_at(s, fd);
 }
 
 /* A blocking call's result: through the future, or as a return value. */
@@ -102,6 +102,26 @@ static int sim_wait(struct al_os *os)
 
 /* --- sockets */
 
+/* The fd table reaches one slab further (and its gates with it). */
+static int grow(struct sim_os *s)
+{
+	struct sim_sock *k = calloc(SIM_FD_SLAB, sizeof *k);
+	struct sim_gate *g = s->gates ? calloc(SIM_FD_SLAB, sizeof *g) : NULL;
+
+	if (!k || (s->gates && !g)) {
+		free(k);
+		free(g);
+		return -1;
+	}
+	for (int i = 0; i < SIM_FD_SLAB; i++)
+		k[i].fd = s->nslabs * SIM_FD_SLAB + i;
+	s->socks[s->nslabs] = k;
+	if (s->gates)
+		s->gates[s->nslabs] = g;
+	s->nslabs++;
+	return 0;
+}
+
 /* A new descriptor: the lowest free one, or -EMFILE / -ENOMEM. */
 int sim_fd_alloc(struct sim_os *s)
 {
@@ -110,13 +130,16 @@ int sim_fd_alloc(struct sim_os *s)
 	/* POSIX gives the lowest free descriptor; 0-2 are stdio.  fd_low is
 	 * at or below it (close lowers it), so the scan is amortised O(1). */
 	for (int fd = s->fd_low; fd < s->nsocks; fd++) {
-		if (!s->socks[fd].used) {
+		if (fd >= s->nslabs * SIM_FD_SLAB && grow(s) != 0)
+			return -ENOMEM;
+		if (!sim_sock_at(s, fd)->used) {
 			s->fd_low = fd + 1;
 			if (fd >= s->fd_high)
 				s->fd_high = fd + 1;
-			struct sim_sock *k = &s->socks[fd];
+			struct sim_sock *k = sim_sock_at(s, fd);
 			memset(k, 0, sizeof *k);
 			k->sim = s;
+			k->fd = fd;
 			k->used = 1;
 			k->sel = -1;
 			k->ready_next = k->ready_prev = -1;
@@ -164,7 +187,7 @@ static int64_t sim_socket(struct al_os *os, int nonblocking)
 	sim_syscall(s);
 	fd = sim_fd_alloc(s);
 	if (fd >= 0 && os->sc->workload.timeout_ns > 0) {
-		struct sim_sock *k = &s->socks[fd];
+		struct sim_sock *k = sim_sock_at(s, fd);
 		k->ttl_token = sim_queue_push(&s->q, sim_clock(s) + os->sc->workload.timeout_ns,
 					      on_ttl, k);
 	}
@@ -241,7 +264,7 @@ static void sock_event(struct sim_sock *k, int64_t now)
 	struct sim_os *s = k->sim;
 
 	if (k->sel >= 0)
-		sim_sel_changed(s, (int)(k - s->socks));
+		sim_sel_changed(s, k->fd);
 	if (!k->spin || k->spin_token || !sim_sock_ready(k, k->spin_events))
 		return;
 	int64_t c = spin_period(s);
@@ -476,8 +499,9 @@ static int64_t sim_close(struct al_os *os, int fd)
 	sim_queue_cancel(&s->q, k->ttl_token);
 	sim_queue_cancel(&s->q, k->spin_token);
 	if (s->gates) {
-		sim_queue_cancel(&s->q, s->gates[fd].token);
-		s->gates[fd].token = 0;
+		struct sim_gate *g = sim_gate_of(s, k);
+		sim_queue_cancel(&s->q, g->token);
+		g->token = 0;
 	}
 	wake(k, -ECONNABORTED);
 	if (k->spin) {
@@ -615,11 +639,18 @@ static const struct al_os_ops sim_ops = {
 
 int64_t sim_os_fd_bytes(const struct al_scenario *sc, int64_t fds)
 {
-	int64_t per = (int64_t)sizeof(struct sim_sock);
+	int64_t per = (int64_t)sizeof(struct sim_sock), ptrs = 1;
+	int64_t n = fds < sc->machine.fd_limit ? fds : sc->machine.fd_limit;
+	int64_t slabs = (sc->machine.fd_limit + SIM_FD_SLAB - 1) / SIM_FD_SLAB;
 
-	if (sc->machine.host_server || sc->machine.host_links > 0)
+	if (sc->machine.host_server || sc->machine.host_links > 0 ||
+	    sc->machine.host_emulator != AL_HOST_EMU_NONE) {
 		per += (int64_t)sizeof(struct sim_gate);
-	return (fds < sc->machine.fd_limit ? fds : sc->machine.fd_limit) * per;
+		ptrs = 2;
+	}
+	/* whole slabs as far as n, and the slab pointers for the limit */
+	n = (n + SIM_FD_SLAB - 1) / SIM_FD_SLAB * SIM_FD_SLAB;
+	return n * per + slabs * ptrs * (int64_t)sizeof(void *);
 }
 
 int sim_os_init(struct sim_os *s, const struct al_scenario *sc, struct al_loop *loop,
@@ -630,7 +661,7 @@ int sim_os_init(struct sim_os *s, const struct al_scenario *sc, struct al_loop *
 		return -1;
 	s->nsocks = sc->machine.fd_limit;
 	s->fd_low = 3;
-	s->socks = calloc((size_t)s->nsocks, sizeof *s->socks);
+	s->socks = calloc((size_t)sim_os_slabs(s), sizeof *s->socks);
 	if (!s->socks) {
 		sim_queue_free(&s->q);
 		errno = ENOMEM;
@@ -663,13 +694,16 @@ int sim_os_init(struct sim_os *s, const struct al_scenario *sc, struct al_loop *
 
 void sim_os_free(struct sim_os *s)
 {
+	for (int i = 0; s->gates && i < s->nslabs; i++)
+		free(s->gates[i]);
 	free(s->gates);
 	free(s->sels);
 	free(s->pipe_ends);
-	/* pipes still open at the end; the table's untouched pages (most of
-	 * them, for a large fd_limit) are not read */
+	/* pipes still open at the end */
 	for (int fd = 0; s->socks && fd < s->fd_high; fd++)
-		free(s->socks[fd].pbuf);
+		free(sim_sock_at(s, fd)->pbuf);
+	for (int i = 0; s->socks && i < s->nslabs; i++)
+		free(s->socks[i]);
 	for (int64_t i = 0; i < s->nlocks; i++)
 		free(s->locks[i].w);
 	free(s->locks);

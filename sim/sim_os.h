@@ -21,6 +21,7 @@ struct sim_sock {
 	struct sim_os *sim;
 	uint8_t used, connected;
 	uint8_t conn_err;            /* why the connection failed, or 0 */
+	int fd;                      /* its descriptor */
 	uint64_t ttl_token;          /* the page timeout's event */
 	struct sim_flow *flow;       /* the connection in the network, or NULL */
 	struct al_future *wait;      /* parked blocking call */
@@ -103,8 +104,15 @@ struct sim_os {
 	int64_t now;
 	uint64_t events;
 	struct sim_net net;
-	struct sim_sock *socks;
-	int nsocks;                  /* table size: the fd limit */
+	/* The fd table: slabs of SIM_FD_SLAB sockets (and, with host
+	 * programs, gates), allocated as the lowest free fd reaches them, so
+	 * that memory follows the fds used, not the limit; a slab never
+	 * moves, so a socket's address is stable (events and the network
+	 * hold it). */
+	struct sim_sock **socks;     /* fd limit / SIM_FD_SLAB pointers */
+	struct sim_gate **gates;     /* parallel slabs, or NULL: no host programs */
+	int nslabs;                  /* slabs allocated */
+	int nsocks;                  /* the fd limit */
 	int fd_low;                  /* no free fd below this */
 	int fd_high;                 /* no fd ever used at or above this */
 	int open, peak_open;
@@ -126,14 +134,26 @@ struct sim_os {
 	/* the kernel-TCP path's packet emulator (machine.host_emulator) */
 	struct sim_thread *emu;      /* on the model's cores; NULL: its own */
 	int64_t emu_busy;            /* its queue of packets ends then */
-	struct sim_gate *gates;      /* by fd, or NULL: no host programs */
 };
 
+#define SIM_FD_SLAB 1024
+
+/* The fd table's slab pointers: enough for the fd limit. */
+static inline int sim_os_slabs(const struct sim_os *s)
+{
+	return (s->nsocks + SIM_FD_SLAB - 1) / SIM_FD_SLAB;
+}
+
+/* fd's socket: fd must be below nslabs * SIM_FD_SLAB (ever allocated). */
+static inline struct sim_sock *sim_sock_at(const struct sim_os *s, int fd)
+{
+	return &s->socks[fd / SIM_FD_SLAB][fd % SIM_FD_SLAB];
+}
+
 /* The memory the fd table takes once fds descriptors have been used: a
- * socket each (and, with host programs, a gate), fd_limit at most.  The
- * table is allocated for fd_limit but only touched as far as the highest
- * fd used (fd_high), so a large limit the run never reaches costs
- * nothing. */
+ * socket each (and, with host programs, a gate), in whole slabs, fd_limit
+ * at most.  The table grows a slab at a time as fds are used, so a large
+ * limit the run never reaches costs nothing. */
 int64_t sim_os_fd_bytes(const struct al_scenario *sc, int64_t fds);
 
 /* Sets up a simulated machine for scenario sc; trace may be NULL.  loop,
@@ -181,12 +201,12 @@ int64_t sim_host_emu_response(int64_t resp);
 /* k's gate, or NULL. */
 static inline struct sim_gate *sim_gate_of(const struct sim_os *s, const struct sim_sock *k)
 {
-	return s->gates ? &s->gates[k - s->socks] : NULL;
+	return s->gates ? &s->gates[k->fd / SIM_FD_SLAB][k->fd % SIM_FD_SLAB] : NULL;
 }
 /* 1 while k's response is held back at the engine's now. */
 static inline int sim_held(const struct sim_os *s, const struct sim_sock *k)
 {
-	return s->gates && s->gates[k - s->socks].at > s->now;
+	return s->gates && s->gates[k->fd / SIM_FD_SLAB][k->fd % SIM_FD_SLAB].at > s->now;
 }
 /* bytes of a response reached thread th (NULL: the running one): th pays
  * their copy. */
