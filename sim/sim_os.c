@@ -281,61 +281,12 @@ static void sock_event(struct sim_sock *k, int64_t now)
 
 /* --- the network's hooks: they run from its own events */
 
-static void net_readable(void *ctx, int64_t now);
-
-/* The gate passed: what the network delivered meanwhile is seen now. */
-static void on_gate(void *arg, int64_t now)
-{
-	struct sim_sock *k = arg;
-	struct sim_gate *g = sim_gate_of(k->sim, k);
-
-	if (g)
-		g->token = 0;
-	if (k->flow && !k->conn_err && sim_net_readable(k->flow))
-		net_readable(k, now);
-}
-
-/* 1 when the socket's news waits for the gate (an event is set there). */
-static int held(struct sim_sock *k, int64_t now)
-{
-	struct sim_os *s = k->sim;
-
-	if (!sim_host_gated(s, k, now))
-		return 0;
-	struct sim_gate *g = sim_gate_of(s, k);
-	if (!g)
-		return 0;
-	if (!g->token && !(g->token = sim_queue_push(&s->q, g->at, on_gate, k)))
-		abort(); /* the queue cannot grow: nothing sane to continue with */
-	return 1;
-}
-
-static void net_connected(void *ctx, int err, int64_t now);
-
-/* The packet emulator has carried the connect's packets. */
-static void on_conn_gate(void *arg, int64_t now)
-{
-	struct sim_sock *k = arg;
-	struct sim_gate *g = sim_gate_of(k->sim, k);
-
-	if (g)
-		g->token = 0;
-	net_connected(k, 0, now);
-}
-
-static void net_connected(void *ctx, int err, int64_t now)
+void sim_os_connected(void *ctx, int err, int64_t now)
 {
 	struct sim_sock *k = ctx;
-	struct sim_os *s = k->sim;
-	int64_t at = err ? now : sim_host_connected(s, k, now);
 
-	struct sim_gate *g = sim_gate_of(s, k);
-
-	if (g && at > now) {
-		if (!(g->token = sim_queue_push(&s->q, at, on_conn_gate, k)))
-			abort(); /* the queue cannot grow: nothing sane to continue with */
+	if (!err && sim_host_conn_held(k->sim, k, now))
 		return;
-	}
 	k->connected = !err;
 	k->conn_err = (uint8_t)err;
 	wake(k, err ? -err : 0);
@@ -380,12 +331,12 @@ static int sim_feed(struct al_os *os, int fd, struct al_http_resp *resp, const v
 	return al_http_resp_feed_span(resp, &sp);
 }
 
-static void net_readable(void *ctx, int64_t now)
+void sim_os_readable(void *ctx, int64_t now)
 {
 	struct sim_sock *k = ctx;
 	struct al_future *w = k->wait;
 
-	if (held(k, now))
+	if (sim_host_hold(k->sim, k, now))
 		return;
 	if (w) {
 		int64_t r = net_recv(k->sim, k, k->rbuf, k->rcap);
@@ -400,8 +351,8 @@ static void net_readable(void *ctx, int64_t now)
 }
 
 static const struct sim_net_hooks net_hooks = {
-	.connected = net_connected,
-	.readable = net_readable,
+	.connected = sim_os_connected,
+	.readable = sim_os_readable,
 };
 
 static int64_t sim_connect(struct al_os *os, int fd, int64_t page, struct al_future *wait)

@@ -180,14 +180,18 @@ int sim_host_init(struct sim_os *s);
  * connect + close, the server's and the link's side of it. */
 void sim_host_connect(struct sim_os *s, struct sim_sock *k, int64_t page);
 /* 1 when what the network delivers to k at now must wait for the server,
- * the link and the packet emulator to have done their work: its gate is
- * then in the future. */
-int sim_host_gated(struct sim_os *s, struct sim_sock *k, int64_t now);
-/* k's connection, established in the network at now, is seen by the
- * crawler then: later when the packet emulator had its SYN and SYN-ACK to
- * carry behind others (machine.host_emulator).  Queues that work once per
- * connection; now when there is no emulator. */
-int64_t sim_host_connected(struct sim_os *s, struct sim_sock *k, int64_t now);
+ * the link and the packet emulator to have done their work (its gate is
+ * then in the future): an event at the gate calls sim_os_readable. */
+int sim_host_hold(struct sim_os *s, struct sim_sock *k, int64_t now);
+/* 1 when k's connection, established in the network at now, is seen by
+ * the crawler later (the packet emulator has its SYN and SYN-ACK to carry
+ * behind others, machine.host_emulator): an event then calls
+ * sim_os_connected.  Queues that work once per connection. */
+int sim_host_conn_held(struct sim_os *s, struct sim_sock *k, int64_t now);
+/* The network's hooks on socket ctx (sim_os.c): its connect ended with
+ * err; it may be readable. */
+void sim_os_connected(void *ctx, int err, int64_t now);
+void sim_os_readable(void *ctx, int64_t now);
 /* The IP packets the kernel-TCP path carries for one page whose response
  * is resp bytes (header included), as Linux sends them without loss
  * (docs/kernel-tcp.md, "In the simulation"): SIM_HOST_EMU_CONNECT for the
