@@ -572,8 +572,13 @@ void sim_os_free(struct sim_os *s)
 	free(s->sels);
 	free(s->pipe_ends);
 	/* pipes still open at the end */
-	for (int fd = 0; s->socks && fd < s->fd_high; fd++)
-		free(sim_sock_at(s, fd)->pbuf);
+	for (int fd = 0; s->socks && fd < s->fd_high; fd++) {
+		struct sim_sock *k = sim_sock_at(s, fd);
+		if (k->pe) {
+			free(k->pe->pbuf);
+			free(k->pe);
+		}
+	}
 	for (int i = 0; s->socks && i < s->nslabs; i++)
 		free(s->socks[i]);
 	for (int64_t i = 0; i < s->nlocks; i++)

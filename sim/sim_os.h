@@ -17,10 +17,13 @@
 
 struct sim_os;
 
+/* One per fd, so ten million of them at C10M: fields are ordered to
+ * leave no holes, and what only pipes need is apart (sim_pipe_end). */
 struct sim_sock {
 	struct sim_os *sim;
 	uint8_t used, connected;
 	uint8_t conn_err;            /* why the connection failed, or 0 */
+	uint8_t pipe;                /* 0: a socket; 1: a pipe's read end; 2: write end */
 	int fd;                      /* its descriptor */
 	uint64_t ttl_token;          /* the page timeout's event */
 	struct sim_flow *flow;       /* the connection in the network, or NULL */
@@ -30,6 +33,7 @@ struct sim_sock {
 	int64_t spin_start;
 	int64_t spin_futile;         /* the futile tries it made */
 	unsigned spin_events;
+	uint8_t in_ready;            /* linked in its selector's FIFO */
 	union {
 		struct {             /* a parked recv's buffer */
 			char *rbuf;
@@ -48,10 +52,13 @@ struct sim_sock {
 	unsigned sel_events;
 	void *sel_data;
 	int ready_next, ready_prev;  /* the selector's ready FIFO, by fd (-1 ends) */
-	uint8_t in_ready;            /* linked in its selector's FIFO */
-	uint8_t pipe;                /* 0: a socket; 1: a pipe's read end; 2: write end */
-	int peer;                    /* a pipe's other end, -1 once closed */
-	int refs;                    /* pipe end: the processes holding it */
+	struct sim_pipe_end *pe;     /* a pipe end's state (pipe != 0) */
+};
+
+/* A pipe end, apart from its socket: pipes are few, sockets millions. */
+struct sim_pipe_end {
+	int peer;                    /* the other end, -1 once closed */
+	int refs;                    /* the processes holding it */
 	char *pbuf;                  /* read end: bytes written, not yet read */
 	size_t plen, poff, pcap;
 };
