@@ -185,14 +185,14 @@ int sim_sock_ready(const struct sim_sock *k, unsigned events)
 
 static void on_spin_done(void *arg, int64_t now)
 {
-	struct sim_sock *k = arg;
-	struct al_future *w = k->spin;
+	struct sim_spin *sp = ((struct sim_sock *)arg)->spin;
+	struct al_future *w = sp->wait;
 
 	(void)now;
-	k->spin_token = 0;
-	k->spin = NULL;
+	sp->token = 0;
+	sp->wait = NULL;
 	if (w)
-		sim_finish(w, k->spin_futile);
+		sim_finish(w, sp->futile);
 }
 
 /* The socket's state changed: a spinner or a selector may care. */
@@ -202,18 +202,19 @@ static void sock_event(struct sim_sock *k, int64_t now)
 
 	if (k->sel >= 0)
 		sim_sel_changed(s, k->fd);
-	if (!k->spin || k->spin_token || !sim_sock_ready(k, k->spin_events))
+	struct sim_spin *sp = k->spin;
+	if (!sp || !sp->wait || sp->token || !sim_sock_ready(k, sp->events))
 		return;
 	int64_t c = spin_period(s);
 	/* A burst sees the network as of its start, so the socket may have
 	 * become ready before the spin began on the thread's clock: then the
 	 * first try succeeds (j = 0). */
-	int64_t j = now > k->spin_start ? (now - k->spin_start + c - 1) / c : 0;
-	int64_t done = k->spin_start + j * c;
+	int64_t j = now > sp->start ? (now - sp->start + c - 1) / c : 0;
+	int64_t done = sp->start + j * c;
 	s->syscalls += j;
 	s->futile += j;
-	k->spin_futile = j;
-	k->spin_token = sim_queue_push(&s->q, done > now ? done : now, on_spin_done, k);
+	sp->futile = j;
+	sp->token = sim_queue_push(&s->q, done > now ? done : now, on_spin_done, k);
 }
 
 /* --- the network's hooks: they run from its own events */
@@ -385,7 +386,8 @@ static int64_t sim_close(struct al_os *os, int fd)
 		sim_net_close(&s->net, k->flow, s->now);
 	k->flow = NULL;
 	sim_queue_cancel(&s->q, k->ttl_token);
-	sim_queue_cancel(&s->q, k->spin_token);
+	if (k->spin)
+		sim_queue_cancel(&s->q, k->spin->token);
 	if (s->gates) {
 		struct sim_gate *g = sim_gate_of(s, k);
 		sim_queue_cancel(&s->q, g->token);
@@ -393,9 +395,12 @@ static int64_t sim_close(struct al_os *os, int fd)
 	}
 	wake(k, -ECONNABORTED);
 	if (k->spin) {
-		struct al_future *w = k->spin;
+		struct al_future *w = k->spin->wait;
+		k->spin->wait = NULL;
+		if (w)
+			sim_finish(w, -ECONNABORTED);
+		free(k->spin);
 		k->spin = NULL;
-		sim_finish(w, -ECONNABORTED);
 	}
 	k->used = 0;
 	if (fd < s->fd_low)
@@ -417,14 +422,16 @@ static int64_t sim_spin(struct al_os *os, int fd, unsigned events, struct al_fut
 		return sim_finish(wait, -EBADF);
 	if (sim_sock_ready(k, events))
 		return sim_finish(wait, 0);
-	if (k->spin)
+	if (k->spin && k->spin->wait)
 		return sim_finish(wait, -EBUSY);
 	if (!k->flow || k->conn_err)
 		return sim_finish(wait, k->conn_err ? -(int)k->conn_err : -ENOTCONN);
-	k->spin = wait;
-	wait->parked = &k->spin;
-	k->spin_start = sim_clock(s);
-	k->spin_events = events;
+	if (!k->spin && !(k->spin = calloc(1, sizeof *k->spin)))
+		return sim_finish(wait, -ENOMEM);
+	k->spin->wait = wait;
+	wait->parked = &k->spin->wait;
+	k->spin->start = sim_clock(s);
+	k->spin->events = events;
 	sim_kernel_spin(&s->k);
 	sim_state(s, sim_lane(s), AL_ST_SPIN, 0);
 	return 0;
@@ -578,6 +585,7 @@ void sim_os_free(struct sim_os *s)
 			free(k->pe->pbuf);
 			free(k->pe);
 		}
+		free(k->spin);
 	}
 	for (int i = 0; s->socks && i < s->nslabs; i++)
 		free(s->socks[i]);

@@ -21,19 +21,15 @@ struct sim_os;
  * leave no holes, and what only pipes need is apart (sim_pipe_end). */
 struct sim_sock {
 	struct sim_os *sim;
-	uint8_t used, connected;
-	uint8_t conn_err;            /* why the connection failed, or 0 */
-	uint8_t pipe;                /* 0: a socket; 1: a pipe's read end; 2: write end */
+	unsigned used : 1, connected : 1;
+	unsigned in_ready : 1;       /* linked in its selector's FIFO */
+	unsigned pipe : 2;           /* 0: a socket; 1: a pipe's read end; 2: write end */
+	unsigned conn_err : 8;       /* why the connection failed (an errno), or 0 */
 	int fd;                      /* its descriptor */
 	uint64_t ttl_token;          /* the page timeout's event */
 	struct sim_flow *flow;       /* the connection in the network, or NULL */
 	struct al_future *wait;      /* parked blocking call */
-	struct al_future *spin;      /* parked busy-poll */
-	uint64_t spin_token;         /* its completion event */
-	int64_t spin_start;
-	int64_t spin_futile;         /* the futile tries it made */
-	unsigned spin_events;
-	uint8_t in_ready;            /* linked in its selector's FIFO */
+	struct sim_spin *spin;       /* busy-polls: made by the first, or NULL */
 	union {
 		struct {             /* a parked recv's buffer */
 			char *rbuf;
@@ -53,6 +49,16 @@ struct sim_sock {
 	void *sel_data;
 	int ready_next, ready_prev;  /* the selector's ready FIFO, by fd (-1 ends) */
 	struct sim_pipe_end *pe;     /* a pipe end's state (pipe != 0) */
+};
+
+/* A socket's busy-poll (the nonblocking model's), apart from it: kept
+ * from its first spin to its close. */
+struct sim_spin {
+	struct al_future *wait;      /* parked busy-poll, or NULL */
+	uint64_t token;              /* its completion event */
+	int64_t start;
+	int64_t futile;              /* the futile tries it made */
+	unsigned events;
 };
 
 /* A pipe end, apart from its socket: pipes are few, sockets millions. */
