@@ -131,11 +131,16 @@ uint64_t al_page_sum(uint64_t seed, int64_t page, int64_t len)
 	return mix(h ^ (uint64_t)len);
 }
 
+uint64_t al_page_digest(uint64_t seed, int64_t page, int64_t len)
+{
+	return mix(page_base(seed, page) ^ mix((uint64_t)len + 0xd16e57ull));
+}
+
 void al_http_resp_init(struct al_http_resp *r)
 {
 	memset(r, 0, sizeof *r);
 	r->content_length = -1;
-	al_sum_init(&r->run);
+	al_sum_init(&r->u.run);
 }
 
 /* One header line ended (without its "\r\n"; only its first bytes kept). */
@@ -186,17 +191,49 @@ int al_http_resp_feed(struct al_http_resp *r, const void *buf, size_t n)
 			goto bad;
 		r->line_len = 0;
 	}
+	if (n == 0)
+		return 0;
+	if (r->kind == AL_BODY_SPANS)
+		goto bad;                /* a body is bytes or spans, not both */
+	r->kind = AL_BODY_BYTES;
 	r->body += (int64_t)n;
-	al_sum_feed(&r->run, p, n);
+	al_sum_feed(&r->u.run, p, n);
 	return 0;
 bad:
 	errno = EBADMSG;
 	return -1;
 }
 
+int al_http_resp_feed_span(struct al_http_resp *r, const struct al_http_span *sp)
+{
+	if (!r->in_body || r->kind == AL_BODY_BYTES || sp->len < 0 || sp->off != r->body)
+		goto bad;
+	if (r->kind == AL_BODY_NONE) {
+		r->kind = AL_BODY_SPANS;
+		r->u.span.page = sp->page;
+		r->u.span.corrupt = 0;
+	} else if (sp->page != r->u.span.page) {
+		goto bad;
+	}
+	r->body += sp->len;
+	if (sp->corrupt)
+		r->u.span.corrupt = 1;
+	return 0;
+bad:
+	errno = EBADMSG;
+	return -1;
+}
+
+int al_http_resp_is_page(const struct al_http_resp *r, uint64_t seed, int64_t page)
+{
+	if (r->kind == AL_BODY_SPANS)
+		return r->u.span.page == page && !r->u.span.corrupt;
+	return r->sum == al_page_sum(seed, page, r->body);
+}
+
 int al_http_resp_finish(struct al_http_resp *r)
 {
-	r->sum = al_sum_final(&r->run);
+	r->sum = r->kind == AL_BODY_SPANS ? 0 : al_sum_final(&r->u.run);
 	if (r->in_body && r->status != 200) {
 		errno = EPROTO;          /* a whole answer, but not the page */
 		return -1;

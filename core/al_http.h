@@ -19,8 +19,12 @@ int al_http_header(char *buf, size_t cap, int64_t len);
  * a pure function of its arguments. */
 void al_page_bytes(uint64_t seed, int64_t page, int64_t off, void *buf, size_t n);
 /* The checksum of page `page`'s first len bytes, as al_http_resp computes
- * it from received bytes; computed without generating them. */
+ * it from received bytes; computed without generating them, but O(len). */
 uint64_t al_page_sum(uint64_t seed, int64_t page, int64_t len);
+/* What a run counts for a page whose len body bytes were verified (its
+ * "checksum"): a digest of (seed, page, len), O(1), the same whether the
+ * body was checked byte by byte (real) or by construction (sim). */
+uint64_t al_page_digest(uint64_t seed, int64_t page, int64_t len);
 
 /* Page `page`'s think time (ns), body length (bytes) and fault under
  * server srv and seed: drawn from al_rng_fork(seed, AL_PAGE_STREAM + page),
@@ -79,29 +83,60 @@ void al_sum_init(struct al_sum *s);
 void al_sum_feed(struct al_sum *s, const void *buf, size_t n);
 uint64_t al_sum_final(const struct al_sum *s);
 
+/* Body bytes [off, off + len) of page `page`, described instead of
+ * carried: the simulator's recv delivers a body this way, so that no body
+ * byte is generated and checking one costs O(1) whatever its length.
+ * corrupt: one byte in the range is not the page's (a CORRUPT fault). */
+struct al_http_span {
+	int64_t page;
+	int64_t off, len;
+	int corrupt;
+};
+
 /* Incremental response checker: feed it what recv returns.  It keeps only
  * the start of the header line being read (a status line or a
- * Content-Length fits), so a page in flight costs ~100 bytes of it. */
+ * Content-Length fits), so a page in flight costs ~100 bytes of it.  A
+ * body comes either as bytes (al_http_resp_feed: real sockets) or as spans
+ * (al_http_resp_feed_span: the simulator), never both. */
 #define AL_HTTP_HEAD_MAX 8192        /* a longer header is refused */
+enum { AL_BODY_NONE, AL_BODY_BYTES, AL_BODY_SPANS };
 struct al_http_resp {
 	char line[40];               /* the current header line's first bytes */
 	uint8_t line_len;
 	uint8_t in_body;
 	uint8_t lines;               /* header lines seen (1: the status line) */
+	uint8_t kind;                /* AL_BODY_*: how the body came */
 	int head_len;                /* header bytes so far */
 	int status;
 	int64_t content_length;      /* -1: not given */
 	int64_t body;                /* body bytes seen */
-	uint64_t sum;                /* al_sum of the body, set at end of stream */
-	struct al_sum run;
+	uint64_t sum;                /* bytes: al_sum of the body, set at end of
+				      * stream; spans: 0 */
+	union {
+		struct al_sum run;   /* bytes: the sum so far */
+		struct {             /* spans: whose, and whether one was bad */
+			int64_t page;
+			int corrupt;
+		} span;
+	} u;
 };
 
 void al_http_resp_init(struct al_http_resp *r);
 /* Returns 0, or -1 (EBADMSG) for a malformed or oversized header. */
 int al_http_resp_feed(struct al_http_resp *r, const void *buf, size_t n);
+/* Feeds a span of body, after the header came as bytes: O(1).  Returns 0,
+ * or -1 (EBADMSG) if the header is not complete, the span does not begin
+ * where the body so far ends (a gap, or bytes again), it is of another
+ * page than the spans before it, or the body came as bytes before. */
+int al_http_resp_feed_span(struct al_http_resp *r, const struct al_http_span *sp);
 /* At end of stream: sets r->sum; 0 if the response is complete (200, body
  * length as announced); -1 with errno EPROTO for a whole response of
  * another status, EBADMSG for a cut or malformed one. */
 int al_http_resp_finish(struct al_http_resp *r);
+/* After finish: 1 if the body received is page `page`'s first r->body
+ * bytes under seed, else 0.  Spans: by construction, O(1) (spans of that
+ * page, in order, none corrupt); bytes: every byte, through their sum
+ * against al_page_sum, O(body). */
+int al_http_resp_is_page(const struct al_http_resp *r, uint64_t seed, int64_t page);
 
 #endif

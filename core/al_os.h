@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "core/al_future.h"
+#include "core/al_http.h"
 #include "core/al_scenario.h"
 #include "core/al_task.h"
 
@@ -100,6 +101,13 @@ struct al_os_ops {
 	 * lives as long as the program: a page's failure cause) and a value
 	 * (the page). */
 	void (*mark)(struct al_os *os, const char *what, int64_t value);
+	/* Feeds resp what the last recv on fd returned: n bytes in buf.  NULL:
+	 * buf holds them all (al_http_resp_feed).  The simulator's recv
+	 * writes only a response's header bytes in buf and keeps the body's
+	 * as a span (al_http_resp_feed_span): called before the next recv on
+	 * fd, with recv's count.  Returns 0, or -1 with errno EBADMSG. */
+	int (*feed)(struct al_os *os, int fd, struct al_http_resp *resp, const void *buf,
+		    size_t n);
 };
 
 /* The part of every backend that models may read. */
@@ -110,5 +118,14 @@ struct al_os {
 	const struct al_scenario *sc;
 	void *impl;                  /* the backend's own state */
 };
+
+/* What a model does with the n bytes recv(fd, buf) returned: resp checks
+ * them, whichever backend delivered them.  0, or -1 with errno EBADMSG. */
+static inline int al_os_feed(struct al_os *os, int fd, struct al_http_resp *resp,
+			     const void *buf, size_t n)
+{
+	return os->ops->feed ? os->ops->feed(os, fd, resp, buf, n)
+			     : al_http_resp_feed(resp, buf, n);
+}
 
 #endif

@@ -117,7 +117,8 @@ static int co_read_all(struct al_task *t, void *arg)
 		AL_CALL(t, f, co_wait, &f->rd);          /* chunk = yield from read() */
 		if (t->err || t->value == 0)
 			break;
-		if (al_http_resp_feed(f->resp, f->rd.s->w.buf, (size_t)t->value) != 0)
+		if (al_os_feed(f->rd.s->w.os, f->rd.s->w.fd, f->resp, f->rd.s->w.buf,
+			       (size_t)t->value) != 0)
 			AL_RETURN(t, f, 0, EBADMSG);
 	}
 	AL_END(t, f);

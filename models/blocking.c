@@ -37,7 +37,7 @@ int co_blocking_fetch(struct al_task *t, void *arg)
 		AL_AWAIT(t, f, &f->io);
 		if (t->err || t->value == 0)
 			break;
-		if (al_http_resp_feed(&f->resp, f->buf, (size_t)t->value) != 0)
+		if (al_os_feed(os, f->fd, &f->resp, f->buf, (size_t)t->value) != 0)
 			t->err = EBADMSG;
 	}
 out:

@@ -58,7 +58,7 @@ static void read_response(struct al_waker *w, unsigned events)
 		return done(cr, (int)-n);
 	if (n == 0)
 		return done(cr, 0);
-	if (al_http_resp_feed(&cr->resp, w->buf, (size_t)n) != 0)
+	if (al_os_feed(w->os, w->fd, &cr->resp, w->buf, (size_t)n) != 0)
 		done(cr, EBADMSG);
 }
 

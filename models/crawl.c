@@ -54,12 +54,17 @@ int al_crawl_end(struct al_crawl *c, int64_t page, int err, struct al_http_resp 
 	ADD(&c->inflight, -1);
 	if (!err && al_http_resp_finish(resp) != 0)
 		err = errno;             /* EBADMSG, or EPROTO: not 200 */
-	if (!err && c->verify && resp->sum != al_page_sum(c->sc->seed, page, resp->body))
+	if (!err && c->verify && !al_http_resp_is_page(resp, c->sc->seed, page))
 		err = EBADMSG;
-	al_crawl_count(c, err, resp->body, resp->sum);
+	al_crawl_count(c, err, resp->body, al_crawl_sum(c, page, resp));
 	if (err)
 		al_crawl_mark(c, page, err);
 	return err;
+}
+
+uint64_t al_crawl_sum(const struct al_crawl *c, int64_t page, const struct al_http_resp *resp)
+{
+	return c->verify ? al_page_digest(c->sc->seed, page, resp->body) : resp->sum;
 }
 
 /* where a page failed, on the timeline: its cause, at that instant */

@@ -104,7 +104,7 @@ static int gen_fetch(struct al_task *t, void *arg)
 			t->err = (int)-r;
 			break;
 		}
-		if (al_http_resp_feed(&f->resp, f->buf, (size_t)r) != 0) {
+		if (al_os_feed(os, f->w.fd, &f->resp, f->buf, (size_t)r) != 0) {
 			t->err = EBADMSG;
 			break;
 		}

@@ -21,9 +21,9 @@ struct al_crawl {
 	int64_t ok, failed;
 	int64_t failures[AL_CAUSE_COUNT];
 	int64_t bytes;               /* body bytes of ok pages */
-	uint64_t checksum;           /* sum of the ok pages' FNV-1a */
+	uint64_t checksum;           /* sum of the ok pages' al_crawl_sum */
 	int64_t inflight, peak_inflight;
-	int verify;                  /* compare bodies with al_page_sum */
+	int verify;                  /* check bodies are the pages' (al_http_resp_is_page) */
 	/* a pool (process, thread): its workers asked and started, and why
 	 * the others could not start (0 0 0: no pool, or every one started) */
 	int workers, started, spawn_err;
@@ -59,6 +59,10 @@ const struct al_model_desc *al_model_get(enum al_model m);
  * returns the page's final err (EBADMSG if the body did not verify). */
 void al_crawl_begin(struct al_crawl *c);
 int al_crawl_end(struct al_crawl *c, int64_t page, int err, struct al_http_resp *resp);
+/* What the run counts for a page that ended with resp: verified, the
+ * page's al_page_digest (O(1), the same on every backend); else (a target
+ * we cannot verify) the sum of the bytes received. */
+uint64_t al_crawl_sum(const struct al_crawl *c, int64_t page, const struct al_http_resp *resp);
 /* The CPU time parsing a page of `bytes` costs (parse_per_kib); models
  * spend it on the fetching thread, as CPU work, after the page ended. */
 int64_t al_crawl_parse_ns(const struct al_crawl *c, int64_t bytes);

@@ -57,7 +57,7 @@ static int co_nonblocking(struct al_task *t, void *arg)
 			if (r == 0)
 				break;
 			if (r > 0) {
-				if (al_http_resp_feed(&f->resp, f->buf, (size_t)r) != 0)
+				if (al_os_feed(os, f->fd, &f->resp, f->buf, (size_t)r) != 0)
 					t->err = EBADMSG;
 				continue;
 			}

@@ -52,7 +52,8 @@ static int co_child(struct al_task *t, void *arg)
 		AL_CALL(t, f, co_blocking_fetch, &f->fetch);
 		f->rec = (struct record){
 			.page = f->fetch.page, .end = 1, .err = t->err,
-			.bytes = f->fetch.resp.body, .sum = f->fetch.resp.sum,
+			.bytes = f->fetch.resp.body,
+			.sum = al_crawl_sum(&f->own, f->fetch.page, &f->fetch.resp),
 		};
 		al_future_init(&f->sent, t->fut.loop);
 		os->ops->send(os, f->wfd, &f->rec, sizeof f->rec, &f->sent);

@@ -44,8 +44,12 @@ int sim_host_init(struct sim_os *s)
 
 	if (!m->host_server && m->host_links <= 0 && m->host_emulator == AL_HOST_EMU_NONE)
 		return 0;
-	if (!(s->gates = calloc((size_t)s->nsocks, sizeof *s->gates)))
+	/* slabs of gates, beside the sockets' (sim_os.c grows both) */
+	if (!(s->gates = calloc((size_t)sim_os_slabs(s), sizeof *s->gates)))
 		return -1;
+	for (int i = 0; i < s->nslabs; i++)
+		if (!(s->gates[i] = calloc(SIM_FD_SLAB, sizeof *s->gates[i])))
+			return -1;
 	if (m->host_server && !(s->server = sim_kernel_bg(&s->k, "origin server")))
 		return -1;
 	s->nlinks = 0;
@@ -104,7 +108,10 @@ static int64_t emu(struct sim_os *s, int64_t t, int64_t n)
 	return queue(&s->emu_busy, t, ns);
 }
 
-int64_t sim_host_connected(struct sim_os *s, struct sim_sock *k, int64_t now)
+/* When k's connection, established in the network at now, is seen by
+ * the crawler: later when the packet emulator had its SYN and SYN-ACK to
+ * carry behind others.  Queues that work once per connection. */
+static int64_t connected_at(struct sim_os *s, struct sim_sock *k, int64_t now)
 {
 	struct sim_gate *g = sim_gate_of(s, k);
 
@@ -165,7 +172,9 @@ void sim_host_connect(struct sim_os *s, struct sim_sock *k, int64_t page)
 		*g = (struct sim_gate){.page = page};
 }
 
-int sim_host_gated(struct sim_os *s, struct sim_sock *k, int64_t now)
+/* 1 when what the network delivers to k at now must wait for the server,
+ * the link and the packet emulator to have done their work. */
+static int gated(struct sim_os *s, struct sim_sock *k, int64_t now)
 {
 	const struct al_costs *c = &s->os.sc->machine.costs;
 
@@ -203,6 +212,53 @@ int sim_host_gated(struct sim_os *s, struct sim_sock *k, int64_t now)
 			g->at = t;
 	}
 	return g->at > now;
+}
+
+/* The gate passed: what the network delivered meanwhile is seen now. */
+static void on_gate(void *arg, int64_t now)
+{
+	struct sim_sock *k = arg;
+	struct sim_gate *g = sim_gate_of(k->sim, k);
+
+	if (g)
+		g->token = 0;
+	if (k->flow && !k->conn_err && sim_net_readable(k->flow))
+		sim_os_readable(k, now);
+}
+
+int sim_host_hold(struct sim_os *s, struct sim_sock *k, int64_t now)
+{
+	if (!gated(s, k, now))
+		return 0;
+	struct sim_gate *g = sim_gate_of(s, k);
+	if (!g)
+		return 0;
+	if (!g->token && !(g->token = sim_queue_push(&s->q, g->at, on_gate, k)))
+		abort(); /* the queue cannot grow: nothing sane to continue with */
+	return 1;
+}
+
+/* The packet emulator has carried the connect's packets. */
+static void on_conn_gate(void *arg, int64_t now)
+{
+	struct sim_sock *k = arg;
+	struct sim_gate *g = sim_gate_of(k->sim, k);
+
+	if (g)
+		g->token = 0;
+	sim_os_connected(k, 0, now);
+}
+
+int sim_host_conn_held(struct sim_os *s, struct sim_sock *k, int64_t now)
+{
+	int64_t at = connected_at(s, k, now);
+	struct sim_gate *g = sim_gate_of(s, k);
+
+	if (!g || at <= now)
+		return 0;
+	if (!(g->token = sim_queue_push(&s->q, at, on_conn_gate, k)))
+		abort(); /* the queue cannot grow: nothing sane to continue with */
+	return 1;
 }
 
 void sim_host_recv(struct sim_os *s, struct sim_thread *th, int64_t bytes)

@@ -16,38 +16,38 @@
 int64_t sim_pipe_read(struct sim_os *s, struct sim_sock *k, char *buf, size_t cap,
 			 struct al_future *wait)
 {
-	size_t n = k->plen - k->poff;
+	size_t n = k->pe->plen - k->pe->poff;
 
-	if (n == 0 && k->peer >= 0)
+	if (n == 0 && k->pe->peer >= 0)
 		return sim_would_block(s, k, wait, buf, cap);
 	if (n > cap)
 		n = cap;
-	memcpy(buf, k->pbuf + k->poff, n);
-	k->poff += n;
-	if (k->poff == k->plen)
-		k->poff = k->plen = 0;
+	memcpy(buf, k->pe->pbuf + k->pe->poff, n);
+	k->pe->poff += n;
+	if (k->pe->poff == k->pe->plen)
+		k->pe->poff = k->pe->plen = 0;
 	return sim_finish(wait, (int64_t)n);
 }
 
 int64_t sim_pipe_write(struct sim_os *s, struct sim_sock *k, const void *buf, size_t len,
 			  struct al_future *wait)
 {
-	struct sim_sock *r = k->peer >= 0 ? &s->socks[k->peer] : NULL;
+	struct sim_sock *r = k->pe->peer >= 0 ? sim_sock_at(s, k->pe->peer) : NULL;
 
 	if (!r)
 		return sim_finish(wait, -EPIPE);
-	if (r->plen + len > r->pcap) {
-		size_t cap = r->pcap ? r->pcap : 256;
-		while (cap < r->plen + len)
+	if (r->pe->plen + len > r->pe->pcap) {
+		size_t cap = r->pe->pcap ? r->pe->pcap : 256;
+		while (cap < r->pe->plen + len)
 			cap *= 2;
-		char *p = realloc(r->pbuf, cap);
+		char *p = realloc(r->pe->pbuf, cap);
 		if (!p)
 			return sim_finish(wait, -ENOMEM);
-		r->pbuf = p;
-		r->pcap = cap;
+		r->pe->pbuf = p;
+		r->pe->pcap = cap;
 	}
-	memcpy(r->pbuf + r->plen, buf, len);
-	r->plen += len;
+	memcpy(r->pe->pbuf + r->pe->plen, buf, len);
+	r->pe->plen += len;
 	if (r->wait) {
 		struct al_future *w = r->wait;
 		r->wait = NULL;
@@ -68,25 +68,26 @@ static void forget_end(struct sim_os *s, int fd)
 void sim_pipe_fork(struct sim_os *s)
 {
 	for (int i = 0; i < s->npipe_ends; i++)
-		s->socks[s->pipe_ends[i]].refs++;
+		sim_sock_at(s, s->pipe_ends[i])->pe->refs++;
 }
 
 int sim_pipe_close(struct sim_os *s, struct sim_sock *k)
 {
-	if (--k->refs > 0)
+	if (--k->pe->refs > 0)
 		return 1;
-	forget_end(s, (int)(k - s->socks));
-	struct sim_sock *o = k->peer >= 0 ? &s->socks[k->peer] : NULL;
+	forget_end(s, k->fd);
+	struct sim_sock *o = k->pe->peer >= 0 ? sim_sock_at(s, k->pe->peer) : NULL;
 
 	if (o)
-		o->peer = -1;
+		o->pe->peer = -1;
 	if (o && k->pipe == 2 && o->wait) {   /* the reader sees end of file */
 		struct al_future *w = o->wait;
 		o->wait = NULL;
 		sim_pipe_read(s, o, o->rbuf, o->rcap, w);
 	}
-	free(k->pbuf);
-	k->pbuf = NULL;
+	free(k->pe->pbuf);
+	free(k->pe);
+	k->pe = NULL;
 	return 0;
 }
 
@@ -116,12 +117,20 @@ int64_t sim_pipe(struct al_os *os, int fds[2])
 		s->pipe_ends = p;
 		s->pipe_ends_cap = cap;
 	}
-	s->socks[r].pipe = 1;
-	s->socks[r].peer = w;
-	s->socks[r].refs = 1;
-	s->socks[w].pipe = 2;
-	s->socks[w].peer = r;
-	s->socks[w].refs = 1;
+	struct sim_pipe_end *re = calloc(1, sizeof *re), *we = calloc(1, sizeof *we);
+	if (!re || !we) {
+		free(re);
+		free(we);
+		os->ops->close(os, w);
+		os->ops->close(os, r);
+		return -ENOMEM;
+	}
+	*re = (struct sim_pipe_end){.peer = w, .refs = 1};
+	*we = (struct sim_pipe_end){.peer = r, .refs = 1};
+	sim_sock_at(s, r)->pipe = 1;
+	sim_sock_at(s, r)->pe = re;
+	sim_sock_at(s, w)->pipe = 2;
+	sim_sock_at(s, w)->pe = we;
 	s->pipe_ends[s->npipe_ends++] = r;
 	s->pipe_ends[s->npipe_ends++] = w;
 	fds[0] = r;

@@ -1,6 +1,7 @@
 /* The owner's side of sim_net: set-up, the flow pool, the scenario's timed
  * events, and connect / send / recv / close.  A response's bytes are
- * counted, never stored, and generated when the owner reads them. */
+ * counted, never stored; the owner reads its header as bytes and its body
+ * as a span (al_http_span): a body byte is never generated. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -250,9 +251,10 @@ int sim_net_send(struct sim_net *n, struct sim_flow *f, int64_t now, int64_t len
 	return 0;
 }
 
-/* The response's bytes [off, off + len): header, then the page body. */
-static void fill(const struct sim_net *n, const struct sim_flow *f, int64_t off, char *buf,
-		 int64_t len)
+/* The response's bytes [off, off + len): the header's into buf, the
+ * body's described in *body -- never generated, whatever its length. */
+static void deliver(const struct sim_flow *f, int64_t off, char *buf,
+		    int64_t len, struct al_http_span *body)
 {
 	int64_t i = 0;
 
@@ -260,29 +262,34 @@ static void fill(const struct sim_net *n, const struct sim_flow *f, int64_t off,
 		char head[128];
 		al_http_header(head, sizeof head, f->total - f->head_len);
 		for (; i < len && off + i < f->head_len; i++)
-			buf[i] = head[off + i];
+			if (buf)
+				buf[i] = head[off + i];
 	}
-	if (i < len) {
-		int64_t boff = off + i - f->head_len, bad = (f->total - f->head_len) / 2;
-		al_page_bytes(n->sc->seed, f->page, boff, buf + i, (size_t)(len - i));
-		/* a corrupt fault: the byte at half the body is not the page's */
-		if (f->fault == AL_FAULT_CORRUPT && bad >= boff && bad < boff + (len - i))
-			buf[i + bad - boff] ^= 1;
-	}
+	int64_t boff = off + i > f->head_len ? off + i - f->head_len : 0, bad = (f->total - f->head_len) / 2;
+	*body = (struct al_http_span){.page = f->page, .off = boff, .len = len - i};
+	/* a corrupt fault: the byte at half the body is not the page's */
+	if (f->fault == AL_FAULT_CORRUPT && bad >= boff && bad < boff + (len - i))
+		body->corrupt = 1;
 }
 
-int64_t sim_net_recv(struct sim_net *n, struct sim_flow *f, void *buf, size_t cap)
+int64_t sim_net_recv(struct sim_net *n, struct sim_flow *f, void *buf, size_t cap,
+		     struct al_http_span *body)
 {
 	int64_t avail = f->arrived - f->consumed;
 
+	(void)n;                     /* the flow holds all a read needs */
+	if (body)
+		*body = (struct al_http_span){.page = f->page};
 	if (f->state == FL_FAILED) {
 		errno = ENOTCONN;
 		return -1;
 	}
 	if (avail > 0 && cap > 0) {
 		int64_t len = avail < (int64_t)cap ? avail : (int64_t)cap;
-		if (buf)
-			fill(n, f, f->consumed, buf, len);
+		struct al_http_span sp;
+		deliver(f, f->consumed, buf, len, &sp);
+		if (body)
+			*body = sp;
 		f->consumed += len;
 		return len;
 	}

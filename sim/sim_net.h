@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "core/al_dist.h"
+#include "core/al_http.h"
 #include "core/al_scenario.h"
 #include "sim/sim_queue.h"
 
@@ -136,14 +137,17 @@ struct sim_flow *sim_net_connect(struct sim_net *n, int64_t now, int64_t page, v
  * Returns 0, or -1 with errno ENOTCONN (not established, or the connect
  * failed), ECONNRESET / ETIMEDOUT (the connection failed since), ENOMEM. */
 int sim_net_send(struct sim_net *n, struct sim_flow *f, int64_t now, int64_t len);
-/* Reads up to cap bytes of the response (header from al_http_header, then
- * the body from al_page_bytes under sc->seed); buf NULL discards them.
- * Returns the count (> 0), 0 at the end of the response (the server has
+/* Reads up to cap bytes of the response: the header's (al_http_header)
+ * are written at the start of buf, the body's are not written but
+ * described in *body (a span of the page: its length is 0 when they were
+ * all header), in O(1) whatever the count; buf or body NULL discards
+ * them.  Returns the count (> 0), 0 at the end of the response (the server has
  * closed and every byte was read) or if cap is 0, or -1 with errno EAGAIN
  * (nothing yet, or still connecting), ECONNRESET / ETIMEDOUT (failed:
  * bytes that arrived before the failure are still returned first),
  * ENOTCONN (the connect failed). */
-int64_t sim_net_recv(struct sim_net *n, struct sim_flow *f, void *buf, size_t cap);
+int64_t sim_net_recv(struct sim_net *n, struct sim_flow *f, void *buf, size_t cap,
+		     struct al_http_span *body);
 /* 1 if sim_net_recv would not return EAGAIN. */
 int sim_net_readable(const struct sim_flow *f);
 /* 1 once the connect has finished, successfully or not. */

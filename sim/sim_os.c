@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/al_assert.h"
 #include "core/al_http.h"
 #include "sim/sim_os.h"
 
@@ -32,13 +33,6 @@ void sim_syscall(struct sim_os *s)
 {
 	s->syscalls++;
 	sim_kernel_charge(&s->k, s->os.sc->machine.costs.syscall_ns);
-}
-
-struct sim_sock *sim_sock_of(struct sim_os *s, int fd)
-{
-	if (fd < 0 || fd >= s->nsocks || !s->socks[fd].used)
-		return NULL;
-	return &s->socks[fd];
 }
 
 /* A blocking call's result: through the future, or as a return value. */
@@ -101,39 +95,6 @@ static int sim_wait(struct al_os *os)
 
 /* --- sockets */
 
-/* A new descriptor: the lowest free one, or -EMFILE / -ENOMEM. */
-int sim_fd_alloc(struct sim_os *s)
-{
-	struct al_os *os = &s->os;
-
-	/* POSIX gives the lowest free descriptor; 0-2 are stdio.  fd_low is
-	 * at or below it (close lowers it), so the scan is amortised O(1). */
-	for (int fd = s->fd_low; fd < s->nsocks; fd++) {
-		if (!s->socks[fd].used) {
-			s->fd_low = fd + 1;
-			if (fd >= s->fd_high)
-				s->fd_high = fd + 1;
-			struct sim_sock *k = &s->socks[fd];
-			memset(k, 0, sizeof *k);
-			k->sim = s;
-			k->used = 1;
-			k->sel = -1;
-			k->ready_next = k->ready_prev = -1;
-			if (++s->open > s->peak_open)
-				s->peak_open = s->open;
-			if (sim_kernel_mem(&s->k, os->sc->machine.costs.socket_memory) != 0) {
-				k->used = 0;
-				s->fd_low = fd;
-				s->open--;
-				return -ENOMEM;
-			}
-			al_trace_counter(os->trace, sim_clock(s), AL_CTR_SOCKETS, s->open);
-			return fd;
-		}
-	}
-	return -EMFILE;
-}
-
 /* The page timeout (workload.timeout): a connection still open that long
  * after its socket was made fails with ETIMEDOUT, whatever it waits on. */
 static void sock_event(struct sim_sock *k, int64_t now);
@@ -163,7 +124,7 @@ static int64_t sim_socket(struct al_os *os, int nonblocking)
 	sim_syscall(s);
 	fd = sim_fd_alloc(s);
 	if (fd >= 0 && os->sc->workload.timeout_ns > 0) {
-		struct sim_sock *k = &s->socks[fd];
+		struct sim_sock *k = sim_sock_at(s, fd);
 		k->ttl_token = sim_queue_push(&s->q, sim_clock(s) + os->sc->workload.timeout_ns,
 					      on_ttl, k);
 	}
@@ -224,14 +185,14 @@ int sim_sock_ready(const struct sim_sock *k, unsigned events)
 
 static void on_spin_done(void *arg, int64_t now)
 {
-	struct sim_sock *k = arg;
-	struct al_future *w = k->spin;
+	struct sim_spin *sp = ((struct sim_sock *)arg)->spin;
+	struct al_future *w = sp->wait;
 
 	(void)now;
-	k->spin_token = 0;
-	k->spin = NULL;
+	sp->token = 0;
+	sp->wait = NULL;
 	if (w)
-		sim_finish(w, k->spin_futile);
+		sim_finish(w, sp->futile);
 }
 
 /* The socket's state changed: a spinner or a selector may care. */
@@ -240,97 +201,80 @@ static void sock_event(struct sim_sock *k, int64_t now)
 	struct sim_os *s = k->sim;
 
 	if (k->sel >= 0)
-		sim_sel_changed(s, (int)(k - s->socks));
-	if (!k->spin || k->spin_token || !sim_sock_ready(k, k->spin_events))
+		sim_sel_changed(s, k->fd);
+	struct sim_spin *sp = k->spin;
+	if (!sp || !sp->wait || sp->token || !sim_sock_ready(k, sp->events))
 		return;
 	int64_t c = spin_period(s);
 	/* A burst sees the network as of its start, so the socket may have
 	 * become ready before the spin began on the thread's clock: then the
 	 * first try succeeds (j = 0). */
-	int64_t j = now > k->spin_start ? (now - k->spin_start + c - 1) / c : 0;
-	int64_t done = k->spin_start + j * c;
+	int64_t j = now > sp->start ? (now - sp->start + c - 1) / c : 0;
+	int64_t done = sp->start + j * c;
 	s->syscalls += j;
 	s->futile += j;
-	k->spin_futile = j;
-	k->spin_token = sim_queue_push(&s->q, done > now ? done : now, on_spin_done, k);
+	sp->futile = j;
+	sp->token = sim_queue_push(&s->q, done > now ? done : now, on_spin_done, k);
 }
 
 /* --- the network's hooks: they run from its own events */
 
-static void net_readable(void *ctx, int64_t now);
-
-/* The gate passed: what the network delivered meanwhile is seen now. */
-static void on_gate(void *arg, int64_t now)
-{
-	struct sim_sock *k = arg;
-	struct sim_gate *g = sim_gate_of(k->sim, k);
-
-	if (g)
-		g->token = 0;
-	if (k->flow && !k->conn_err && sim_net_readable(k->flow))
-		net_readable(k, now);
-}
-
-/* 1 when the socket's news waits for the gate (an event is set there). */
-static int held(struct sim_sock *k, int64_t now)
-{
-	struct sim_os *s = k->sim;
-
-	if (!sim_host_gated(s, k, now))
-		return 0;
-	struct sim_gate *g = sim_gate_of(s, k);
-	if (!g)
-		return 0;
-	if (!g->token && !(g->token = sim_queue_push(&s->q, g->at, on_gate, k)))
-		abort(); /* the queue cannot grow: nothing sane to continue with */
-	return 1;
-}
-
-static void net_connected(void *ctx, int err, int64_t now);
-
-/* The packet emulator has carried the connect's packets. */
-static void on_conn_gate(void *arg, int64_t now)
-{
-	struct sim_sock *k = arg;
-	struct sim_gate *g = sim_gate_of(k->sim, k);
-
-	if (g)
-		g->token = 0;
-	net_connected(k, 0, now);
-}
-
-static void net_connected(void *ctx, int err, int64_t now)
+void sim_os_connected(void *ctx, int err, int64_t now)
 {
 	struct sim_sock *k = ctx;
-	struct sim_os *s = k->sim;
-	int64_t at = err ? now : sim_host_connected(s, k, now);
 
-	struct sim_gate *g = sim_gate_of(s, k);
-
-	if (g && at > now) {
-		if (!(g->token = sim_queue_push(&s->q, at, on_conn_gate, k)))
-			abort(); /* the queue cannot grow: nothing sane to continue with */
+	if (!err && sim_host_conn_held(k->sim, k, now))
 		return;
-	}
 	k->connected = !err;
 	k->conn_err = (uint8_t)err;
 	wake(k, err ? -err : 0);
 	sock_event(k, now);
 }
 
+/* buf and cap are copied before k->got overwrites a parked recv's. */
 static int64_t net_recv(struct sim_os *s, struct sim_sock *k, char *buf, size_t cap)
 {
-	int64_t r = sim_net_recv(&s->net, k->flow, buf, cap);
+	struct al_http_span body;
+	int64_t r = sim_net_recv(&s->net, k->flow, buf, cap, &body);
 
-	return r >= 0 ? r : -errno;
+	if (r < 0)
+		return -errno;
+	AL_ASSERT(r - body.len <= UINT8_MAX && body.page <= UINT32_MAX &&
+		  body.off + body.len <= UINT32_MAX);
+	k->got = (struct sim_got){
+		.page = (uint32_t)body.page, .off = (uint32_t)body.off, .len = (uint32_t)body.len,
+		.head = (uint8_t)(r - body.len), .corrupt = (uint8_t)body.corrupt,
+	};
+	return r;
 }
 
-static void net_readable(void *ctx, int64_t now)
+/* The checker gets the header's bytes from buf and the body as the span
+ * the recv kept: O(1) per recv, whatever the page's size. */
+static int sim_feed(struct al_os *os, int fd, struct al_http_resp *resp, const void *buf,
+		    size_t n)
+{
+	struct sim_sock *k = sim_sock_of(SIM(os), fd);
+
+	if (!k || k->pipe || n == 0)
+		return al_http_resp_feed(resp, buf, n);
+	AL_ASSERT(n == (size_t)k->got.head + k->got.len);   /* recv's own count */
+	if (al_http_resp_feed(resp, buf, k->got.head) != 0)
+		return -1;
+	if (k->got.len == 0)
+		return 0;
+	struct al_http_span sp = {
+		.page = k->got.page, .off = k->got.off, .len = k->got.len,
+		.corrupt = k->got.corrupt,
+	};
+	return al_http_resp_feed_span(resp, &sp);
+}
+
+void sim_os_readable(void *ctx, int64_t now)
 {
 	struct sim_sock *k = ctx;
 	struct al_future *w = k->wait;
 
-	if (held(k, now))
+	if (sim_host_hold(k->sim, k, now))
 		return;
 	if (w) {
 		int64_t r = net_recv(k->sim, k, k->rbuf, k->rcap);
@@ -345,8 +289,8 @@ static void net_readable(void *ctx, int64_t now)
 }
 
 static const struct sim_net_hooks net_hooks = {
-	.connected = net_connected,
-	.readable = net_readable,
+	.connected = sim_os_connected,
+	.readable = sim_os_readable,
 };
 
 static int64_t sim_connect(struct al_os *os, int fd, int64_t page, struct al_future *wait)
@@ -442,16 +386,21 @@ static int64_t sim_close(struct al_os *os, int fd)
 		sim_net_close(&s->net, k->flow, s->now);
 	k->flow = NULL;
 	sim_queue_cancel(&s->q, k->ttl_token);
-	sim_queue_cancel(&s->q, k->spin_token);
+	if (k->spin)
+		sim_queue_cancel(&s->q, k->spin->token);
 	if (s->gates) {
-		sim_queue_cancel(&s->q, s->gates[fd].token);
-		s->gates[fd].token = 0;
+		struct sim_gate *g = sim_gate_of(s, k);
+		sim_queue_cancel(&s->q, g->token);
+		g->token = 0;
 	}
 	wake(k, -ECONNABORTED);
 	if (k->spin) {
-		struct al_future *w = k->spin;
+		struct al_future *w = k->spin->wait;
+		k->spin->wait = NULL;
+		if (w)
+			sim_finish(w, -ECONNABORTED);
+		free(k->spin);
 		k->spin = NULL;
-		sim_finish(w, -ECONNABORTED);
 	}
 	k->used = 0;
 	if (fd < s->fd_low)
@@ -473,14 +422,16 @@ static int64_t sim_spin(struct al_os *os, int fd, unsigned events, struct al_fut
 		return sim_finish(wait, -EBADF);
 	if (sim_sock_ready(k, events))
 		return sim_finish(wait, 0);
-	if (k->spin)
+	if (k->spin && k->spin->wait)
 		return sim_finish(wait, -EBUSY);
 	if (!k->flow || k->conn_err)
 		return sim_finish(wait, k->conn_err ? -(int)k->conn_err : -ENOTCONN);
-	k->spin = wait;
-	wait->parked = &k->spin;
-	k->spin_start = sim_clock(s);
-	k->spin_events = events;
+	if (!k->spin && !(k->spin = calloc(1, sizeof *k->spin)))
+		return sim_finish(wait, -ENOMEM);
+	k->spin->wait = wait;
+	wait->parked = &k->spin->wait;
+	k->spin->start = sim_clock(s);
+	k->spin->events = events;
 	sim_kernel_spin(&s->k);
 	sim_state(s, sim_lane(s), AL_ST_SPIN, 0);
 	return 0;
@@ -578,16 +529,8 @@ static const struct al_os_ops sim_ops = {
 	.mem = sim_mem,
 	.task_end = sim_task_end,
 	.mark = sim_mark,
+	.feed = sim_feed,
 };
-
-int64_t sim_os_fd_bytes(const struct al_scenario *sc, int64_t fds)
-{
-	int64_t per = (int64_t)sizeof(struct sim_sock);
-
-	if (sc->machine.host_server || sc->machine.host_links > 0)
-		per += (int64_t)sizeof(struct sim_gate);
-	return (fds < sc->machine.fd_limit ? fds : sc->machine.fd_limit) * per;
-}
 
 int sim_os_init(struct sim_os *s, const struct al_scenario *sc, struct al_loop *loop,
 		struct al_trace *trace)
@@ -597,7 +540,7 @@ int sim_os_init(struct sim_os *s, const struct al_scenario *sc, struct al_loop *
 		return -1;
 	s->nsocks = sc->machine.fd_limit;
 	s->fd_low = 3;
-	s->socks = calloc((size_t)s->nsocks, sizeof *s->socks);
+	s->socks = calloc((size_t)sim_os_slabs(s), sizeof *s->socks);
 	if (!s->socks) {
 		sim_queue_free(&s->q);
 		errno = ENOMEM;
@@ -630,13 +573,22 @@ int sim_os_init(struct sim_os *s, const struct al_scenario *sc, struct al_loop *
 
 void sim_os_free(struct sim_os *s)
 {
+	for (int i = 0; s->gates && i < s->nslabs; i++)
+		free(s->gates[i]);
 	free(s->gates);
 	free(s->sels);
 	free(s->pipe_ends);
-	/* pipes still open at the end; the table's untouched pages (most of
-	 * them, for a large fd_limit) are not read */
-	for (int fd = 0; s->socks && fd < s->fd_high; fd++)
-		free(s->socks[fd].pbuf);
+	/* pipes still open at the end */
+	for (int fd = 0; s->socks && fd < s->fd_high; fd++) {
+		struct sim_sock *k = sim_sock_at(s, fd);
+		if (k->pe) {
+			free(k->pe->pbuf);
+			free(k->pe);
+		}
+		free(k->spin);
+	}
+	for (int i = 0; s->socks && i < s->nslabs; i++)
+		free(s->socks[i]);
 	for (int64_t i = 0; i < s->nlocks; i++)
 		free(s->locks[i].w);
 	free(s->locks);

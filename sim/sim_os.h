@@ -17,28 +17,54 @@
 
 struct sim_os;
 
+/* One per fd, so ten million of them at C10M: fields are ordered to
+ * leave no holes, and what only pipes need is apart (sim_pipe_end). */
 struct sim_sock {
 	struct sim_os *sim;
-	uint8_t used, connected;
-	uint8_t conn_err;            /* why the connection failed, or 0 */
+	unsigned used : 1, connected : 1;
+	unsigned in_ready : 1;       /* linked in its selector's FIFO */
+	unsigned pipe : 2;           /* 0: a socket; 1: a pipe's read end; 2: write end */
+	unsigned conn_err : 8;       /* why the connection failed (an errno), or 0 */
+	int fd;                      /* its descriptor */
 	uint64_t ttl_token;          /* the page timeout's event */
 	struct sim_flow *flow;       /* the connection in the network, or NULL */
 	struct al_future *wait;      /* parked blocking call */
-	struct al_future *spin;      /* parked busy-poll */
-	uint64_t spin_token;         /* its completion event */
-	int64_t spin_start;
-	int64_t spin_futile;         /* the futile tries it made */
-	unsigned spin_events;
-	char *rbuf;
-	size_t rcap;
+	struct sim_spin *spin;       /* busy-polls: made by the first, or NULL */
+	union {
+		struct {             /* a parked recv's buffer */
+			char *rbuf;
+			size_t rcap;
+		};
+		/* What the last recv returned, until the model feeds it
+		 * (al_os_feed): `head` header bytes in its buffer, then `len`
+		 * body bytes from `off` of page `page` (< 2^32: the scenario's
+		 * limits), corrupt or not.  A recv that parks has been fed. */
+		struct sim_got {
+			uint32_t page, off, len;
+			uint8_t head, corrupt;
+		} got;
+	};
 	int sel;                     /* the selector watching it, or -1 */
 	unsigned sel_events;
 	void *sel_data;
 	int ready_next, ready_prev;  /* the selector's ready FIFO, by fd (-1 ends) */
-	uint8_t in_ready;            /* linked in its selector's FIFO */
-	uint8_t pipe;                /* 0: a socket; 1: a pipe's read end; 2: write end */
-	int peer;                    /* a pipe's other end, -1 once closed */
-	int refs;                    /* pipe end: the processes holding it */
+	struct sim_pipe_end *pe;     /* a pipe end's state (pipe != 0) */
+};
+
+/* A socket's busy-poll (the nonblocking model's), apart from it: kept
+ * from its first spin to its close. */
+struct sim_spin {
+	struct al_future *wait;      /* parked busy-poll, or NULL */
+	uint64_t token;              /* its completion event */
+	int64_t start;
+	int64_t futile;              /* the futile tries it made */
+	unsigned events;
+};
+
+/* A pipe end, apart from its socket: pipes are few, sockets millions. */
+struct sim_pipe_end {
+	int peer;                    /* the other end, -1 once closed */
+	int refs;                    /* the processes holding it */
 	char *pbuf;                  /* read end: bytes written, not yet read */
 	size_t plen, poff, pcap;
 };
@@ -91,8 +117,15 @@ struct sim_os {
 	int64_t now;
 	uint64_t events;
 	struct sim_net net;
-	struct sim_sock *socks;
-	int nsocks;                  /* table size: the fd limit */
+	/* The fd table: slabs of SIM_FD_SLAB sockets (and, with host
+	 * programs, gates), allocated as the lowest free fd reaches them, so
+	 * that memory follows the fds used, not the limit; a slab never
+	 * moves, so a socket's address is stable (events and the network
+	 * hold it). */
+	struct sim_sock **socks;     /* fd limit / SIM_FD_SLAB pointers */
+	struct sim_gate **gates;     /* parallel slabs, or NULL: no host programs */
+	int nslabs;                  /* slabs allocated */
+	int nsocks;                  /* the fd limit */
 	int fd_low;                  /* no free fd below this */
 	int fd_high;                 /* no fd ever used at or above this */
 	int open, peak_open;
@@ -114,14 +147,26 @@ struct sim_os {
 	/* the kernel-TCP path's packet emulator (machine.host_emulator) */
 	struct sim_thread *emu;      /* on the model's cores; NULL: its own */
 	int64_t emu_busy;            /* its queue of packets ends then */
-	struct sim_gate *gates;      /* by fd, or NULL: no host programs */
 };
 
+#define SIM_FD_SLAB 1024
+
+/* The fd table's slab pointers: enough for the fd limit. */
+static inline int sim_os_slabs(const struct sim_os *s)
+{
+	return (s->nsocks + SIM_FD_SLAB - 1) / SIM_FD_SLAB;
+}
+
+/* fd's socket: fd must be below nslabs * SIM_FD_SLAB (ever allocated). */
+static inline struct sim_sock *sim_sock_at(const struct sim_os *s, int fd)
+{
+	return &s->socks[fd / SIM_FD_SLAB][fd % SIM_FD_SLAB];
+}
+
 /* The memory the fd table takes once fds descriptors have been used: a
- * socket each (and, with host programs, a gate), fd_limit at most.  The
- * table is allocated for fd_limit but only touched as far as the highest
- * fd used (fd_high), so a large limit the run never reaches costs
- * nothing. */
+ * socket each (and, with host programs, a gate), in whole slabs, fd_limit
+ * at most.  The table grows a slab at a time as fds are used, so a large
+ * limit the run never reaches costs nothing. */
 int64_t sim_os_fd_bytes(const struct al_scenario *sc, int64_t fds);
 
 /* Sets up a simulated machine for scenario sc; trace may be NULL.  loop,
@@ -148,14 +193,18 @@ int sim_host_init(struct sim_os *s);
  * connect + close, the server's and the link's side of it. */
 void sim_host_connect(struct sim_os *s, struct sim_sock *k, int64_t page);
 /* 1 when what the network delivers to k at now must wait for the server,
- * the link and the packet emulator to have done their work: its gate is
- * then in the future. */
-int sim_host_gated(struct sim_os *s, struct sim_sock *k, int64_t now);
-/* k's connection, established in the network at now, is seen by the
- * crawler then: later when the packet emulator had its SYN and SYN-ACK to
- * carry behind others (machine.host_emulator).  Queues that work once per
- * connection; now when there is no emulator. */
-int64_t sim_host_connected(struct sim_os *s, struct sim_sock *k, int64_t now);
+ * the link and the packet emulator to have done their work (its gate is
+ * then in the future): an event at the gate calls sim_os_readable. */
+int sim_host_hold(struct sim_os *s, struct sim_sock *k, int64_t now);
+/* 1 when k's connection, established in the network at now, is seen by
+ * the crawler later (the packet emulator has its SYN and SYN-ACK to carry
+ * behind others, machine.host_emulator): an event then calls
+ * sim_os_connected.  Queues that work once per connection. */
+int sim_host_conn_held(struct sim_os *s, struct sim_sock *k, int64_t now);
+/* The network's hooks on socket ctx (sim_os.c): its connect ended with
+ * err; it may be readable. */
+void sim_os_connected(void *ctx, int err, int64_t now);
+void sim_os_readable(void *ctx, int64_t now);
 /* The IP packets the kernel-TCP path carries for one page whose response
  * is resp bytes (header included), as Linux sends them without loss
  * (docs/kernel-tcp.md, "In the simulation"): SIM_HOST_EMU_CONNECT for the
@@ -169,12 +218,12 @@ int64_t sim_host_emu_response(int64_t resp);
 /* k's gate, or NULL. */
 static inline struct sim_gate *sim_gate_of(const struct sim_os *s, const struct sim_sock *k)
 {
-	return s->gates ? &s->gates[k - s->socks] : NULL;
+	return s->gates ? &s->gates[k->fd / SIM_FD_SLAB][k->fd % SIM_FD_SLAB] : NULL;
 }
 /* 1 while k's response is held back at the engine's now. */
 static inline int sim_held(const struct sim_os *s, const struct sim_sock *k)
 {
-	return s->gates && s->gates[k - s->socks].at > s->now;
+	return s->gates && s->gates[k->fd / SIM_FD_SLAB][k->fd % SIM_FD_SLAB].at > s->now;
 }
 /* bytes of a response reached thread th (NULL: the running one): th pays
  * their copy. */

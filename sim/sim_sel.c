@@ -24,7 +24,7 @@ static struct sim_sel *sel_of(struct sim_os *s, int sel)
  * linked. */
 static void push_ready(struct sim_os *s, struct sim_sel *sl, int fd)
 {
-	struct sim_sock *k = &s->socks[fd];
+	struct sim_sock *k = sim_sock_at(s, fd);
 
 	if (k->in_ready)
 		return;
@@ -32,7 +32,7 @@ static void push_ready(struct sim_os *s, struct sim_sel *sl, int fd)
 	k->ready_next = -1;
 	k->ready_prev = sl->tail;
 	if (sl->tail >= 0)
-		s->socks[sl->tail].ready_next = fd;
+		sim_sock_at(s, sl->tail)->ready_next = fd;
 	else
 		sl->head = fd;
 	sl->tail = fd;
@@ -40,16 +40,16 @@ static void push_ready(struct sim_os *s, struct sim_sel *sl, int fd)
 
 static void unlink_ready(struct sim_os *s, struct sim_sel *sl, int fd)
 {
-	struct sim_sock *k = &s->socks[fd];
+	struct sim_sock *k = sim_sock_at(s, fd);
 
 	if (!k->in_ready)
 		return;
 	if (k->ready_prev >= 0)
-		s->socks[k->ready_prev].ready_next = k->ready_next;
+		sim_sock_at(s, k->ready_prev)->ready_next = k->ready_next;
 	else
 		sl->head = k->ready_next;
 	if (k->ready_next >= 0)
-		s->socks[k->ready_next].ready_prev = k->ready_prev;
+		sim_sock_at(s, k->ready_next)->ready_prev = k->ready_prev;
 	else
 		sl->tail = k->ready_prev;
 	k->ready_next = k->ready_prev = -1;
@@ -67,7 +67,7 @@ static int collect(struct sim_os *s, struct sim_sel *sl, int si, struct al_sel_e
 
 	while (sl->head >= 0 && n < max) {
 		int fd = sl->head;
-		struct sim_sock *k = &s->socks[fd];
+		struct sim_sock *k = sim_sock_at(s, fd);
 		unsigned ev = k->used && k->sel == si ? k->sel_events : 0;
 		unsigned got = (ev & AL_EV_READ && sim_sock_ready(k, AL_EV_READ) ? AL_EV_READ : 0) |
 			       (ev & AL_EV_WRITE && sim_sock_ready(k, AL_EV_WRITE) ? AL_EV_WRITE : 0);
@@ -125,7 +125,7 @@ static void became_ready(struct sim_os *s, struct sim_sel *sl, int fd)
 
 void sim_sel_changed(struct sim_os *s, int fd)
 {
-	struct sim_sock *k = &s->socks[fd];
+	struct sim_sock *k = sim_sock_at(s, fd);
 	struct sim_sel *sl = sel_of(s, k->sel);
 
 	if (sl && sim_sock_ready(k, k->sel_events))
@@ -134,13 +134,13 @@ void sim_sel_changed(struct sim_os *s, int fd)
 
 static void recompute_maxfd(struct sim_os *s, struct sim_sel *sl, int si)
 {
-	while (sl->maxfd >= 0 && !(s->socks[sl->maxfd].used && s->socks[sl->maxfd].sel == si))
+	while (sl->maxfd >= 0 && !(sim_sock_at(s, sl->maxfd)->used && sim_sock_at(s, sl->maxfd)->sel == si))
 		sl->maxfd--;
 }
 
 void sim_sel_forget(struct sim_os *s, int fd)
 {
-	struct sim_sock *k = &s->socks[fd];
+	struct sim_sock *k = sim_sock_at(s, fd);
 	struct sim_sel *sl = sel_of(s, k->sel);
 	int si = k->sel;
 
@@ -247,7 +247,7 @@ int64_t sim_sel_close(struct al_os *os, int sel)
 	if (!sl)
 		return -EBADF;
 	for (int fd = 0; fd < s->fd_high && sl->nfds > 0; fd++)
-		if (s->socks[fd].used && s->socks[fd].sel == sel)
+		if (sim_sock_at(s, fd)->used && sim_sock_at(s, fd)->sel == sel)
 			sim_sel_forget(s, fd);
 	if (sl->wait) {
 		struct al_future *w = sl->wait;

@@ -89,12 +89,101 @@ static void test_response_checked(void **state)
 	assert_int_equal(al_http_resp_feed(&r, "SSH-2.0\r\n\r\n", 11), -1);
 }
 
+/* A simulated body: the header as bytes, then spans of the page -- in
+ * order, of one page, never after bytes -- checked without a byte. */
+static void test_spans(void **state)
+{
+	char head[128];
+	int hl = al_http_header(head, sizeof head, 10000);
+	struct al_http_resp r;
+	struct al_http_span a = {.page = 7, .off = 0, .len = 4000};
+	struct al_http_span b = {.page = 7, .off = 4000, .len = 6000};
+
+	(void)state;
+	al_http_resp_init(&r);           /* the whole page, in two spans */
+	assert_int_equal(al_http_resp_feed(&r, head, (size_t)hl), 0);
+	assert_int_equal(al_http_resp_feed_span(&r, &a), 0);
+	assert_int_equal(al_http_resp_feed_span(&r, &b), 0);
+	assert_int_equal(al_http_resp_finish(&r), 0);
+	assert_int_equal(r.body, 10000);
+	assert_true(al_http_resp_is_page(&r, 1, 7));
+	assert_false(al_http_resp_is_page(&r, 1, 8));   /* asked for another */
+
+	al_http_resp_init(&r);           /* a span before the header ends */
+	assert_int_equal(al_http_resp_feed(&r, head, (size_t)hl - 1), 0);
+	assert_int_equal(al_http_resp_feed_span(&r, &a), -1);
+	assert_int_equal(errno, EBADMSG);
+
+	al_http_resp_init(&r);           /* a gap */
+	al_http_resp_feed(&r, head, (size_t)hl);
+	assert_int_equal(al_http_resp_feed_span(&r, &b), -1);
+	assert_int_equal(errno, EBADMSG);
+
+	al_http_resp_init(&r);           /* the same bytes twice */
+	al_http_resp_feed(&r, head, (size_t)hl);
+	assert_int_equal(al_http_resp_feed_span(&r, &a), 0);
+	assert_int_equal(al_http_resp_feed_span(&r, &a), -1);
+
+	al_http_resp_init(&r);           /* another page's bytes */
+	al_http_resp_feed(&r, head, (size_t)hl);
+	assert_int_equal(al_http_resp_feed_span(&r, &a), 0);
+	struct al_http_span other = {.page = 8, .off = 4000, .len = 6000};
+	assert_int_equal(al_http_resp_feed_span(&r, &other), -1);
+
+	al_http_resp_init(&r);           /* spans after bytes, bytes after spans */
+	al_http_resp_feed(&r, head, (size_t)hl);
+	assert_int_equal(al_http_resp_feed(&r, "x", 1), 0);
+	struct al_http_span one = {.page = 7, .off = 1, .len = 9999};
+	assert_int_equal(al_http_resp_feed_span(&r, &one), -1);
+	al_http_resp_init(&r);
+	al_http_resp_feed(&r, head, (size_t)hl);
+	assert_int_equal(al_http_resp_feed_span(&r, &a), 0);
+	assert_int_equal(al_http_resp_feed(&r, "x", 1), -1);
+
+	al_http_resp_init(&r);           /* a corrupt byte: complete, not the page */
+	al_http_resp_feed(&r, head, (size_t)hl);
+	b.corrupt = 1;
+	assert_int_equal(al_http_resp_feed_span(&r, &a), 0);
+	assert_int_equal(al_http_resp_feed_span(&r, &b), 0);
+	assert_int_equal(al_http_resp_finish(&r), 0);
+	assert_false(al_http_resp_is_page(&r, 1, 7));
+
+	al_http_resp_init(&r);           /* cut short: the length says so */
+	al_http_resp_feed(&r, head, (size_t)hl);
+	assert_int_equal(al_http_resp_feed_span(&r, &a), 0);
+	assert_int_equal(al_http_resp_finish(&r), -1);
+	assert_int_equal(errno, EBADMSG);
+}
+
+/* Bytes are checked byte by byte; what a run counts is the same digest
+ * either way, and it tells pages and lengths apart. */
+static void test_is_page_and_digest(void **state)
+{
+	char msg[5000];
+	int hl = al_http_header(msg, sizeof msg, 4000);
+	struct al_http_resp r;
+
+	(void)state;
+	al_page_bytes(1, 2, 0, msg + hl, 4000);
+	al_http_resp_init(&r);
+	assert_int_equal(al_http_resp_feed(&r, msg, (size_t)hl + 4000), 0);
+	assert_int_equal(al_http_resp_finish(&r), 0);
+	assert_true(al_http_resp_is_page(&r, 1, 2));
+	assert_false(al_http_resp_is_page(&r, 1, 3));
+	assert_false(al_http_resp_is_page(&r, 2, 2));
+	assert_true(al_page_digest(1, 2, 4000) != al_page_digest(1, 2, 3999));
+	assert_true(al_page_digest(1, 2, 4000) != al_page_digest(1, 3, 4000));
+	assert_true(al_page_digest(1, 2, 4000) != al_page_digest(2, 2, 4000));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_request),
 		cmocka_unit_test(test_page_ranges_agree),
 		cmocka_unit_test(test_response_checked),
+		cmocka_unit_test(test_spans),
+		cmocka_unit_test(test_is_page_and_digest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

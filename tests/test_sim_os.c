@@ -131,13 +131,13 @@ static void test_nonblocking_is_futile_until_ready(void **state)
 	assert_int_equal(os->ops->send(os, fd, "GET", 3, NULL), -EAGAIN);
 	assert_int_equal(sim.futile, 2);
 	/* Run the clock: after one RTT the socket is connected. */
-	while (!sim_sock_ready(&sim.socks[fd], AL_EV_WRITE))
+	while (!sim_sock_ready(sim_sock_at(&sim, fd), AL_EV_WRITE))
 		assert_int_equal(os->ops->wait(os), 1);
 	assert_int_equal(sim.now, 100);
 	assert_int_equal(os->ops->send(os, fd, "GET", 3, NULL), 3);
 	assert_int_equal(os->ops->recv(os, fd, buf, sizeof buf, NULL), -EAGAIN);
 	assert_int_equal(sim.futile, 3);
-	while (!sim_sock_ready(&sim.socks[fd], AL_EV_READ))
+	while (!sim_sock_ready(sim_sock_at(&sim, fd), AL_EV_READ))
 		assert_int_equal(os->ops->wait(os), 1);
 	int64_t n = os->ops->recv(os, fd, buf, sizeof buf, NULL);
 	assert_int_equal(n, 16);

@@ -68,7 +68,7 @@ static void on_readable(void *ctx, int64_t now)
 	int64_t r;
 
 	note(now, c - W.c, 1000);
-	while ((r = sim_net_recv(&W.net, c->f, NULL, 1 << 20)) > 0)
+	while ((r = sim_net_recv(&W.net, c->f, NULL, 1 << 20, NULL)) > 0)
 		c->bytes += r;
 	if (r == 0 || errno != EAGAIN) {
 		if (r == 0) {
