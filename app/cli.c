@@ -39,7 +39,7 @@ static const struct cli_cmd cmds[] = {
 enum opt_id {
 	OPT_MODELS, OPT_NET, OPT_TARGET, OPT_SEED, OPT_JSON, OPT_TRACE,
 	OPT_PNG, OPT_SIZE, OPT_SAVE, OPT_VIEW, OPT_NO_TRACE, OPT_PORT,
-	OPT_OUT, OPT_GHZ, OPT_SHOT, OPT_PATH, OPT_PYTHON
+	OPT_OUT, OPT_GHZ, OPT_SHOT, OPT_PATH, OPT_PYTHON, OPT_SET
 };
 
 struct cli_opt {
@@ -51,6 +51,7 @@ struct cli_opt {
 
 static const struct cli_opt opts[] = {
 	{"models", "LIST", OPT_MODELS, CMD(RUN) | CMD(VIEW)},
+	{"set", "KEY=VALUE", OPT_SET, CMD(RUN) | CMD(VIEW) | CMD(CHECK)},
 	{"net", "sim|real|both", OPT_NET, CMD(RUN)},
 	{"path", "auto|kernel-tcp|relay", OPT_PATH, CMD(RUN)},
 	{"target", "URL", OPT_TARGET, CMD(RUN)},
@@ -311,6 +312,15 @@ static int set_value(struct al_cli *cli, const struct cli_opt *o,
 				    "--port: '%s' is not a port number (0-65535)", v);
 		cli->port = (int)u;
 		cli->port_set = true;
+		return 0;
+	case OPT_SET:    /* the value is the scenario loader's to judge */
+		if (strchr(v, '=') == NULL || v[0] == '=')
+			return al_errf(err, errlen, "--set: '%s' is not KEY=VALUE "
+				    "(as in network.rtt=50ms)", v);
+		if (cli->nsets == AL_CLI_MAX_SETS)
+			return al_errf(err, errlen, "--set: more than %d options",
+				    AL_CLI_MAX_SETS);
+		cli->sets[cli->nsets++] = v;
 		return 0;
 	case OPT_GHZ:
 		if (parse_ghz(v, &cli->ghz) < 0)

@@ -32,6 +32,7 @@ enum al_cli_path { AL_CLI_PATH_AUTO, AL_CLI_PATH_KERNEL, AL_CLI_PATH_RELAY };
 #define AL_CLI_GHZ_DEFAULT 2.6
 #define AL_CLI_GHZ_MAX 100.0
 #define AL_CLI_SIZE_MAX 16384
+#define AL_CLI_MAX_SETS 64           /* --set options on one command line */
 
 /* Strings point into argv; they live as long as argv does. */
 struct al_cli {
@@ -60,6 +61,8 @@ struct al_cli {
 	const char *out_path;        /* calibrate --out */
 	bool python;                 /* calibrate --python */
 	double ghz;                  /* timeview --ghz; AL_CLI_GHZ_DEFAULT */
+	const char *sets[AL_CLI_MAX_SETS]; /* --set KEY=VALUE, in order */
+	int nsets;
 };
 
 /* Parses argv[1..argc-1] into cli.  Returns 0, or -1 with a one-line message

@@ -36,6 +36,10 @@ static int setup(const struct al_cli *cli, struct al_scenario *sc)
 	} else {
 		al_scenario_default(sc);
 	}
+	if (al_scenario_set(sc, cli->sets, cli->nsets, err, sizeof err) < 0) {
+		fprintf(stderr, "asynclab: run: %s\n", err);
+		return 2;
+	}
 	if (cli->seed_set)
 		sc->seed = cli->seed;
 	if (cli->no_trace)

@@ -27,13 +27,18 @@ static bool want_bold(void)
 	return isatty(STDOUT_FILENO) && !(nc && nc[0]);
 }
 
-static int check(const char *path)
+static int check(const struct al_cli *cli)
 {
+	const char *path = cli->scenario;
 	struct al_scenario sc;
 	char err[512];
 
 	if (al_scenario_load_file(path, &sc, err, sizeof err) < 0) {
 		fprintf(stderr, "%s\n", err);
+		return EXIT_BAD_INPUT;
+	}
+	if (al_scenario_set(&sc, cli->sets, cli->nsets, err, sizeof err) < 0) {
+		fprintf(stderr, "asynclab: check: %s\n", err);
 		return EXIT_BAD_INPUT;
 	}
 	al_scenario_summary(stdout, &sc);
@@ -58,7 +63,7 @@ static int dispatch(const struct al_cli *cli)
 	case AL_CLI_RUN:
 		return al_cmd_run(cli, want_bold());
 	case AL_CLI_CHECK:
-		return check(cli->scenario);
+		return check(cli);
 	case AL_CLI_SERVE:
 		return al_cmd_serve(cli);
 	case AL_CLI_CALIBRATE:

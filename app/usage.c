@@ -36,6 +36,9 @@ static const char usage_run[] =
 	"                       the scenario's enabled models (sync, process, thread,\n"
 	"                       nonblocking, callback, generator, asyncio)\n"
 	"  --seed N             override the scenario's seed (unsigned integer)\n"
+	"  --set KEY=VALUE      set a scenario key by its path, as in the file\n"
+	"                       (network.rtt=50ms, workload.pages=10k,\n"
+	"                       models.thread.workers=50); repeatable\n"
 	"  --json               print one JSON object instead of the table\n"
 	"  --no-trace           do not record the trace (for very large runs)\n"
 	"  --net sim|real|both  backend: the simulator (default), this machine's real\n"
@@ -70,16 +73,21 @@ static const char usage_run[] =
 	"  asynclab run --target http://127.0.0.1:8080/ --models asyncio\n";
 
 static const char usage_check[] =
-	"usage: asynclab check SCENARIO\n"
+	"usage: asynclab check SCENARIO [--set KEY=VALUE]...\n"
 	"\n"
 	"Validates a scenario file and prints what it describes.  Errors are\n"
 	"reported as file:line:col: message, with exit status 2.\n"
+	"\n"
+	"options:\n"
+	"  --set KEY=VALUE      set a scenario key by its path, as in the file\n"
+	"                       (network.rtt=50ms); repeatable\n"
+	"  -h, --help           print this help\n"
 	"\n"
 	"example:\n"
 	"  asynclab check scenarios/seed.yaml\n";
 
 static const char usage_view[] =
-	"usage: asynclab view SCENARIO|FILE [--models LIST] [--seed N]\n"
+	"usage: asynclab view SCENARIO|FILE [--models LIST] [--seed N] [--set KEY=VALUE]\n"
 	"                     [--png FILE.png [--size WxH]] [--trace FILE.json]\n"
 	"\n"
 	"The timelines of a run saved with 'run --save FILE', or of SCENARIO\n"
@@ -90,6 +98,7 @@ static const char usage_view[] =
 	"options:\n"
 	"  --models LIST        the models to show (of those the run has)\n"
 	"  --seed N             SCENARIO's seed\n"
+	"  --set KEY=VALUE      set one of SCENARIO's keys, as in the file; repeatable\n"
 	"  --png FILE.png       draw to a PNG, as 'run --png' does\n"
 	"  --size WxH           its size (default 1600x1200; 640x400 to 16384x16384),\n"
 	"                       or the window's\n"
