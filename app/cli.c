@@ -39,7 +39,7 @@ static const struct cli_cmd cmds[] = {
 enum opt_id {
 	OPT_MODELS, OPT_NET, OPT_TARGET, OPT_SEED, OPT_JSON, OPT_TRACE,
 	OPT_PNG, OPT_SIZE, OPT_SAVE, OPT_VIEW, OPT_NO_TRACE, OPT_PORT,
-	OPT_OUT, OPT_GHZ, OPT_SHOT, OPT_PATH, OPT_PYTHON, OPT_SET
+	OPT_OUT, OPT_GHZ, OPT_SHOT, OPT_PATH, OPT_PYTHON, OPT_SET, OPT_LATENCY
 };
 
 struct cli_opt {
@@ -57,6 +57,7 @@ static const struct cli_opt opts[] = {
 	{"target", "URL", OPT_TARGET, CMD(RUN)},
 	{"seed", "N", OPT_SEED, CMD(RUN) | CMD(VIEW)},
 	{"json", NULL, OPT_JSON, CMD(RUN)},
+	{"latency", NULL, OPT_LATENCY, CMD(RUN)},
 	{"trace", "FILE.json", OPT_TRACE, CMD(RUN) | CMD(VIEW)},
 	{"png", "FILE.png", OPT_PNG, CMD(RUN) | CMD(VIEW)},
 	{"size", "WxH", OPT_SIZE, CMD(RUN) | CMD(VIEW)},
@@ -349,6 +350,7 @@ static void set_flag(struct al_cli *cli, enum opt_id id)
 {
 	switch (id) {
 	case OPT_JSON: cli->json = true; break;
+	case OPT_LATENCY: cli->latency = true; break;
 	case OPT_VIEW: cli->view = true; break;
 	case OPT_NO_TRACE: cli->no_trace = true; break;
 	case OPT_PYTHON: cli->python = true; break;

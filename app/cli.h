@@ -48,6 +48,7 @@ struct al_cli {
 	bool seed_set;
 	uint64_t seed;
 	bool json;
+	bool latency;                /* run --latency: the percentiles table */
 	const char *trace_path;      /* --trace */
 	const char *png_path;        /* --png */
 	const char *save_path;       /* --save */

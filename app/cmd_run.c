@@ -431,6 +431,11 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 			al_report_json_both(stdout, &ss, &rs);
 		} else {
 			al_report_compare(stdout, &ss, &rs, bold);
+			if (cli->latency) {
+				fputc('\n', stdout);
+				al_report_latency(stdout, &ss, "sim", bold);
+				al_report_latency(stdout, &rs, "real", bold);
+			}
 			printf("  %s; connect %s%s.\n", note,
 			       strcmp(rs.path, "kernel-tcp") == 0 ?
 			       "as the kernel's (the kernel-TCP path)" :
@@ -448,6 +453,10 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 			al_report_json(stdout, &rs);
 		else
 			al_report_table(stdout, &rs, bold);
+		if (!cli->json && cli->latency) {
+			fputc('\n', stdout);
+			al_report_latency(stdout, &rs, NULL, bold);
+		}
 		status = rs.broken || al_run_set_failed(&rs) ? 1 : 0;
 	}
 	if (keep) {

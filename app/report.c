@@ -271,6 +271,31 @@ void al_report_compare(FILE *out, const struct al_run_set *sim, const struct al_
 
 /* --- JSON */
 
+/* "latency": {"pages", "connect": {"p50_ns", ...}, "ttfb", "total"}. */
+static void json_latency(struct al_json *j, const struct al_latency *l)
+{
+	static const char *const kinds[AL_LAT_KINDS] = {"connect", "ttfb", "total"};
+
+	al_json_key(j, "latency");
+	al_json_begin_object(j);
+	al_json_key(j, "pages");
+	al_json_i64(j, l->pages);
+	for (int k = 0; k < AL_LAT_KINDS; k++) {
+		al_json_key(j, kinds[k]);
+		al_json_begin_object(j);
+		al_json_key(j, "p50_ns");
+		al_json_i64(j, l->of[k].p50_ns);
+		al_json_key(j, "p90_ns");
+		al_json_i64(j, l->of[k].p90_ns);
+		al_json_key(j, "p99_ns");
+		al_json_i64(j, l->of[k].p99_ns);
+		al_json_key(j, "max_ns");
+		al_json_i64(j, l->of[k].max_ns);
+		al_json_end_object(j);
+	}
+	al_json_end_object(j);
+}
+
 static void json_row(struct al_json *j, const struct al_report *r, bool real)
 {
 	al_json_begin_object(j);
@@ -313,6 +338,7 @@ static void json_row(struct al_json *j, const struct al_report *r, bool real)
 	al_json_i64(j, r->peak_concurrency);
 	al_json_key(j, "events");
 	al_json_u64(j, r->events);
+	json_latency(j, &r->latency);
 	/* what the kernel resent on the crawler's sockets (TCP_INFO) */
 	if (real) {
 		al_json_key(j, "retransmits");

@@ -63,6 +63,10 @@ void al_report_json_both(FILE *out, const struct al_run_set *sim,
  * prediction's error in % of the measure; then each side's failures. */
 void al_report_compare(FILE *out, const struct al_run_set *sim,
 		       const struct al_run_set *real, bool bold);
+/* `--latency`: per model, the ok pages' connect, time to first byte and
+ * total, p50 p90 p99 max (core/al_latency.h); side names the backend
+ * ("sim", "real") in --net both's two tables, else NULL. */
+void al_report_latency(FILE *out, const struct al_run_set *rs, const char *side, bool bold);
 /* Writes the names of the models in the bit set, comma-separated. */
 void al_report_model_list(FILE *out, unsigned bits);
 

@@ -40,6 +40,8 @@ static const char usage_run[] =
 	"                       (network.rtt=50ms, workload.pages=10k,\n"
 	"                       models.thread.workers=50); repeatable\n"
 	"  --json               print one JSON object instead of the table\n"
+	"  --latency            also print each model's per-page latency: connect,\n"
+	"                       time to first byte, total; p50 p90 p99 max\n"
 	"  --no-trace           do not record the trace (for very large runs)\n"
 	"  --net sim|real|both  backend: the simulator (default), this machine's real\n"
 	"                       sockets against our origin server on loopback, or\n"

@@ -106,6 +106,8 @@ struct co_read_all {
 	struct al_coro co;
 	struct co_wait rd;
 	struct al_http_resp *resp;
+	struct al_crawl *crawl;
+	struct al_page_times *tm;
 };
 
 static int co_read_all(struct al_task *t, void *arg)
@@ -117,7 +119,7 @@ static int co_read_all(struct al_task *t, void *arg)
 		AL_CALL(t, f, co_wait, &f->rd);          /* chunk = yield from read() */
 		if (t->err || t->value == 0)
 			break;
-		if (al_http_resp_feed(f->resp, f->rd.s->w.buf, (size_t)t->value) != 0)
+		if (al_crawl_feed(f->crawl, f->tm, f->resp, f->rd.s->w.buf, (size_t)t->value) != 0)
 			AL_RETURN(t, f, 0, EBADMSG);
 	}
 	AL_END(t, f);
@@ -135,6 +137,7 @@ struct co_fetch {
 		struct co_read_all all;
 	} sub;
 	struct al_http_resp resp;
+	struct al_page_times tm;
 	char *buf;                   /* the loop's, shared by every page */
 };
 
@@ -155,12 +158,12 @@ static int co_fetch(struct al_task *t, void *arg)
 		else if (n == 0)
 			AL_AWAIT(t, f, &f->turn);       /* async with sem: */
 		if (t->err) {
-			al_crawl_begin(f->crawl);
-			al_crawl_end(f->crawl, f->page, t->err, &f->resp);
+			al_crawl_begin(f->crawl, &f->tm);
+			al_crawl_end(f->crawl, f->page, t->err, &f->resp, &f->tm);
 			AL_RETURN(t, f, 0, t->err);
 		}
 	}
-	al_crawl_begin(f->crawl);
+	al_crawl_begin(f->crawl, &f->tm);
 	al_http_resp_init(&f->resp);
 	f->s.w = (struct al_waker){.os = os, .fut = &f->s.f, .buf = f->buf};
 	f->s.w.fd = (int)os->ops->socket(os, 1);
@@ -177,20 +180,22 @@ static int co_fetch(struct al_task *t, void *arg)
 	AL_CALL(t, f, co_wait, &f->sub.conn);               /* yield from connect() */
 	if (t->err)
 		goto out;
+	al_crawl_connected(f->crawl, &f->tm);
 	n = al_http_request(req, sizeof req, f->crawl->sc->workload.host, f->page);
 	r = n < 0 ? -EMSGSIZE : os->ops->send(os, f->s.w.fd, req, (size_t)n, NULL);
 	if (r < 0) {
 		t->err = (int)-r;
 		goto out;
 	}
-	f->sub.all = (struct co_read_all){.rd = {.s = &f->s, .ev = AL_EV_READ}, .resp = &f->resp};
+	f->sub.all = (struct co_read_all){.rd = {.s = &f->s, .ev = AL_EV_READ}, .resp = &f->resp,
+					 .crawl = f->crawl, .tm = &f->tm};
 	AL_CALL(t, f, co_read_all, &f->sub.all);            /* yield from read_all() */
 out:
 	os->ops->close(os, f->s.w.fd);
 done:
 	/* parsing is CPU work the loop's thread does now: no other page's
 	 * coroutine runs meanwhile (that is what an event loop is) */
-	if (al_crawl_end(f->crawl, f->page, t->err, &f->resp) == 0)
+	if (al_crawl_end(f->crawl, f->page, t->err, &f->resp, &f->tm) == 0)
 		os->ops->cpu(os, al_crawl_parse_ns(f->crawl, f->resp.body), NULL);
 	if (f->sem)
 		sem_release(f->sem);

@@ -24,6 +24,7 @@ struct record {
 	int32_t err;
 	int64_t bytes;
 	uint64_t sum;
+	int64_t lat[3];              /* an ok page's connect, ttfb, total */
 };
 
 struct co_child {
@@ -54,6 +55,8 @@ static int co_child(struct al_task *t, void *arg)
 			.page = f->fetch.page, .end = 1, .err = t->err,
 			.bytes = f->fetch.resp.body, .sum = f->fetch.resp.sum,
 		};
+		if (!t->err)
+			al_page_latency(&f->fetch.tm, f->fetch.ended, f->rec.lat);
 		al_future_init(&f->sent, t->fut.loop);
 		os->ops->send(os, f->wfd, &f->rec, sizeof f->rec, &f->sent);
 		AL_AWAIT(t, f, &f->sent);
@@ -96,11 +99,13 @@ static void take_records(struct co_process *f)
 	for (; f->have - off >= sizeof r; off += sizeof r) {
 		memcpy(&r, f->buf + off, sizeof r);
 		if (!r.end) {
-			al_crawl_begin(c);
+			al_crawl_begin(c, NULL);
 			continue;
 		}
 		c->inflight--;
 		al_crawl_count(c, r.err, r.bytes, r.sum);
+		if (!r.err)
+			al_lat_add(c->lat, r.page, r.lat[0], r.lat[1], r.lat[2]);
 		f->ended++;
 	}
 	memmove(f->buf, f->buf + off, f->have - off);
