@@ -16,6 +16,7 @@
  * buffer per loop that the chunk leaves at once for the parser: a page in
  * flight holds no buffer, which is what lets ten million of them fit. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "core/al_http.h"
@@ -105,10 +106,10 @@ static int co_wait(struct al_task *t, void *arg)
 struct co_read_all {
 	struct al_coro co;
 	struct co_wait rd;
-	struct al_http_resp *resp;
-	struct al_crawl *crawl;
-	struct al_page_times *tm;
+	struct al_http_resp *resp;   /* the co_fetch's (feed finds its page) */
 };
+
+static int feed(struct al_http_resp *resp, const void *buf, size_t n);
 
 static int co_read_all(struct al_task *t, void *arg)
 {
@@ -119,7 +120,7 @@ static int co_read_all(struct al_task *t, void *arg)
 		AL_CALL(t, f, co_wait, &f->rd);          /* chunk = yield from read() */
 		if (t->err || t->value == 0)
 			break;
-		if (al_crawl_feed(f->crawl, f->tm, f->resp, f->rd.s->w.buf, (size_t)t->value) != 0)
+		if (feed(f->resp, f->rd.s->w.buf, (size_t)t->value) != 0)
 			AL_RETURN(t, f, 0, EBADMSG);
 	}
 	AL_END(t, f);
@@ -140,6 +141,16 @@ struct co_fetch {
 	struct al_page_times tm;
 	char *buf;                   /* the loop's, shared by every page */
 };
+
+/* The response's bytes, timed: the reader knows only the response, whose
+ * co_fetch holds the page's instants (no pointers per page for them). */
+static int feed(struct al_http_resp *resp, const void *buf, size_t n)
+{
+	struct co_fetch *f = (struct co_fetch *)(void *)((char *)resp -
+							 offsetof(struct co_fetch, resp));
+
+	return al_crawl_feed(f->crawl, &f->tm, resp, buf, n);
+}
 
 static int co_fetch(struct al_task *t, void *arg)
 {
@@ -187,8 +198,7 @@ static int co_fetch(struct al_task *t, void *arg)
 		t->err = (int)-r;
 		goto out;
 	}
-	f->sub.all = (struct co_read_all){.rd = {.s = &f->s, .ev = AL_EV_READ}, .resp = &f->resp,
-					 .crawl = f->crawl, .tm = &f->tm};
+	f->sub.all = (struct co_read_all){.rd = {.s = &f->s, .ev = AL_EV_READ}, .resp = &f->resp};
 	AL_CALL(t, f, co_read_all, &f->sub.all);            /* yield from read_all() */
 out:
 	os->ops->close(os, f->s.w.fd);
