@@ -39,7 +39,8 @@ static const struct cli_cmd cmds[] = {
 enum opt_id {
 	OPT_MODELS, OPT_NET, OPT_TARGET, OPT_SEED, OPT_JSON, OPT_TRACE,
 	OPT_PNG, OPT_SIZE, OPT_SAVE, OPT_VIEW, OPT_NO_TRACE, OPT_PORT,
-	OPT_OUT, OPT_GHZ, OPT_SHOT, OPT_PATH, OPT_PYTHON, OPT_SET, OPT_LATENCY
+	OPT_OUT, OPT_GHZ, OPT_SHOT, OPT_PATH, OPT_PYTHON, OPT_SET, OPT_LATENCY, OPT_SEEDS,
+	OPT_RUNS, OPT_WARMUP
 };
 
 struct cli_opt {
@@ -58,6 +59,9 @@ static const struct cli_opt opts[] = {
 	{"seed", "N", OPT_SEED, CMD(RUN) | CMD(VIEW)},
 	{"json", NULL, OPT_JSON, CMD(RUN)},
 	{"latency", NULL, OPT_LATENCY, CMD(RUN)},
+	{"seeds", "A..B", OPT_SEEDS, CMD(RUN)},
+	{"runs", "N", OPT_RUNS, CMD(RUN)},
+	{"warmup", "K", OPT_WARMUP, CMD(RUN)},
 	{"trace", "FILE.json", OPT_TRACE, CMD(RUN) | CMD(VIEW)},
 	{"png", "FILE.png", OPT_PNG, CMD(RUN) | CMD(VIEW)},
 	{"size", "WxH", OPT_SIZE, CMD(RUN) | CMD(VIEW)},
@@ -261,6 +265,32 @@ static int parse_ghz(const char *s, double *out)
 	return 0;
 }
 
+static int parse_seeds(struct al_cli *cli, const char *v, char *err, size_t errlen)
+{
+	const char *dots = strstr(v, "..");
+	char a[32];
+	uint64_t lo, hi;
+
+	if (!dots || (size_t)(dots - v) >= sizeof a)
+		return al_errf(err, errlen, "--seeds: '%s' is not a range A..B "
+			    "(as in 1..10)", v);
+	memcpy(a, v, (size_t)(dots - v));
+	a[dots - v] = '\0';
+	if (al_parse_u64(a, &lo, NULL, 0) != AL_UNITS_OK ||
+	    al_parse_u64(dots + 2, &hi, NULL, 0) != AL_UNITS_OK)
+		return al_errf(err, errlen, "--seeds: '%s' is not a range A..B of "
+			    "unsigned 64-bit integers", v);
+	if (hi < lo)
+		return al_errf(err, errlen, "--seeds: '%s' ends before it starts", v);
+	if (hi - lo >= AL_CLI_MAX_RUNS)
+		return al_errf(err, errlen, "--seeds: '%s' is more than %d seeds", v,
+			    AL_CLI_MAX_RUNS);
+	cli->seeds_set = true;
+	cli->seed_lo = lo;
+	cli->seed_hi = hi;
+	return 0;
+}
+
 static int set_value(struct al_cli *cli, const struct cli_opt *o,
 		     const char *v, char *err, size_t errlen)
 {
@@ -322,6 +352,15 @@ static int set_value(struct al_cli *cli, const struct cli_opt *o,
 			return al_errf(err, errlen, "--set: more than %d options",
 				    AL_CLI_MAX_SETS);
 		cli->sets[cli->nsets++] = v;
+		return 0;
+	case OPT_SEEDS:  /* A..B, both as --seed takes them, at most 10,000 */
+		return parse_seeds(cli, v, err, errlen);
+	case OPT_RUNS:
+	case OPT_WARMUP:
+		if (parse_u64(v, AL_CLI_MAX_RUNS, &u) < 0 || (o->id == OPT_RUNS && u == 0))
+			return al_errf(err, errlen, "--%s: '%s' is not a count of runs "
+				    "(%d to %d)", o->name, v, o->id == OPT_RUNS, AL_CLI_MAX_RUNS);
+		*(o->id == OPT_RUNS ? &cli->runs : &cli->warmup) = (int)u;
 		return 0;
 	case OPT_GHZ:
 		if (parse_ghz(v, &cli->ghz) < 0)

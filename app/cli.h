@@ -33,6 +33,7 @@ enum al_cli_path { AL_CLI_PATH_AUTO, AL_CLI_PATH_KERNEL, AL_CLI_PATH_RELAY };
 #define AL_CLI_GHZ_MAX 100.0
 #define AL_CLI_SIZE_MAX 16384
 #define AL_CLI_MAX_SETS 64           /* --set options on one command line */
+#define AL_CLI_MAX_RUNS 10000        /* --seeds A..B, --runs N, --warmup K */
 
 /* Strings point into argv; they live as long as argv does. */
 struct al_cli {
@@ -49,6 +50,9 @@ struct al_cli {
 	uint64_t seed;
 	bool json;
 	bool latency;                /* run --latency: the percentiles table */
+	bool seeds_set;              /* run --seeds A..B: one run per seed */
+	uint64_t seed_lo, seed_hi;
+	int runs, warmup;            /* run --runs N --warmup K (real); 0: not given */
 	const char *trace_path;      /* --trace */
 	const char *png_path;        /* --png */
 	const char *save_path;       /* --save */

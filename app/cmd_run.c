@@ -18,6 +18,7 @@
 #include "app/outputs.h"
 #include "app/profile.h"
 #include "app/real_machine.h"
+#include "app/repeat.h"
 #include "app/target.h"
 #include "viz/viz_run.h"
 
@@ -279,6 +280,9 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 	status = setup(cli, &sc);
 	if (status)
 		return status;
+	/* --seeds, --runs: many runs summarised (app/repeat.c) */
+	if (cli->seeds_set || cli->runs || cli->warmup)
+		return al_cmd_repeat(cli, &sc, bold);
 	/* --save, --trace, --png, --view: every model's trace is kept */
 	bool keep = cli->save_path || cli->trace_path || cli->png_path || cli->view;
 	if ((status = al_outputs_check(cli)) != 0)
