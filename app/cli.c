@@ -40,12 +40,13 @@ enum opt_id {
 	OPT_MODELS, OPT_NET, OPT_TARGET, OPT_SEED, OPT_JSON, OPT_TRACE,
 	OPT_PNG, OPT_SIZE, OPT_SAVE, OPT_VIEW, OPT_NO_TRACE, OPT_PORT,
 	OPT_OUT, OPT_GHZ, OPT_SHOT, OPT_PATH, OPT_PYTHON, OPT_SET, OPT_LATENCY, OPT_SEEDS,
-	OPT_RUNS, OPT_WARMUP
+	OPT_RUNS, OPT_WARMUP, OPT_CSV, OPT_MARKDOWN
 };
 
 struct cli_opt {
 	const char *name;            /* without the leading "--" */
-	const char *arg;             /* the value's name, NULL: a flag */
+	const char *arg;             /* the value's name, NULL: a flag; "[=X]": a
+					flag that may take =X */
 	enum opt_id id;
 	unsigned cmds;               /* CMD() bits of the commands that take it */
 };
@@ -57,7 +58,9 @@ static const struct cli_opt opts[] = {
 	{"path", "auto|kernel-tcp|relay", OPT_PATH, CMD(RUN)},
 	{"target", "URL", OPT_TARGET, CMD(RUN)},
 	{"seed", "N", OPT_SEED, CMD(RUN) | CMD(VIEW)},
-	{"json", NULL, OPT_JSON, CMD(RUN)},
+	{"json", "[=FILE]", OPT_JSON, CMD(RUN)},
+	{"csv", "FILE", OPT_CSV, CMD(RUN)},
+	{"markdown", NULL, OPT_MARKDOWN, CMD(RUN)},
 	{"latency", NULL, OPT_LATENCY, CMD(RUN)},
 	{"seeds", "A..B", OPT_SEEDS, CMD(RUN)},
 	{"runs", "N", OPT_RUNS, CMD(RUN)},
@@ -374,6 +377,13 @@ static int set_value(struct al_cli *cli, const struct cli_opt *o,
 	if (*v == '\0')
 		return al_errf(err, errlen, "--%s: empty %s", o->name, o->arg);
 	switch (o->id) {
+	case OPT_JSON:       /* --json=-: stdout, as --json */
+		if (strcmp(v, "-") == 0)
+			cli->json = true;
+		else
+			cli->json_path = v;
+		break;
+	case OPT_CSV: cli->csv_path = v; break;
 	case OPT_TARGET: cli->target = v; break;
 	case OPT_TRACE: cli->trace_path = v; break;
 	case OPT_PNG: cli->png_path = v; break;
@@ -389,6 +399,7 @@ static void set_flag(struct al_cli *cli, enum opt_id id)
 {
 	switch (id) {
 	case OPT_JSON: cli->json = true; break;
+	case OPT_MARKDOWN: cli->markdown = true; break;
 	case OPT_LATENCY: cli->latency = true; break;
 	case OPT_VIEW: cli->view = true; break;
 	case OPT_NO_TRACE: cli->no_trace = true; break;
@@ -476,7 +487,7 @@ static int parse_cmd(const struct cli_cmd *c, int argc, char *const argv[],
 		}
 		if (!o)
 			return unknown_opt(c, a, len, err, errlen);
-		if (!o->arg) {
+		if (!o->arg || (o->arg[0] == '[' && !eq)) {
 			if (eq)
 				return al_errf(err, errlen,
 					    "%s: option '--%s' takes no value",

@@ -48,7 +48,10 @@ struct al_cli {
 	const char *target;          /* --target URL */
 	bool seed_set;
 	uint64_t seed;
-	bool json;
+	bool json;                   /* the JSON on stdout: --json, --json=- */
+	const char *json_path;       /* --json=FILE: the JSON there, the table out */
+	const char *csv_path;        /* --csv FILE ("-": stdout, instead of the table) */
+	bool markdown;               /* --markdown: the table in Markdown */
 	bool latency;                /* run --latency: the percentiles table */
 	bool seeds_set;              /* run --seeds A..B: one run per seed */
 	uint64_t seed_lo, seed_hi;

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app/exports.h"
 #include "app/report.h"
 #include "app/scenario.h"
 #include "app/real_run.h"
@@ -437,8 +438,8 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 			al_report_compare(stdout, &ss, &rs, bold);
 			if (cli->latency) {
 				fputc('\n', stdout);
-				al_report_latency(stdout, &ss, "sim", bold);
-				al_report_latency(stdout, &rs, "real", bold);
+				al_report_latency(stdout, &ss, "sim", bold, false);
+				al_report_latency(stdout, &rs, "real", bold, false);
 			}
 			printf("  %s; connect %s%s.\n", note,
 			       strcmp(rs.path, "kernel-tcp") == 0 ?
@@ -452,16 +453,15 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 		}
 		status = rs.broken || ss.broken || al_run_set_failed(&rs) ||
 			 al_run_set_failed(&ss) ? 1 : 0;
+		int w = al_exports_write(cli, &ss, &rs);
+		if (w > status)
+			status = w;
 	} else {
-		if (cli->json)
-			al_report_json(stdout, &rs);
-		else
-			al_report_table(stdout, &rs, bold);
-		if (!cli->json && cli->latency) {
-			fputc('\n', stdout);
-			al_report_latency(stdout, &rs, NULL, bold);
-		}
+		al_exports_print(cli, &rs, bold);
 		status = rs.broken || al_run_set_failed(&rs) ? 1 : 0;
+		int w = al_exports_write(cli, &rs, NULL);
+		if (w > status)
+			status = w;
 	}
 	if (keep) {
 		int o = al_run_outputs(cli, runs, nruns);

@@ -13,12 +13,14 @@
 #include <unistd.h>
 
 #include "app/json.h"
+#include "app/outputs.h"
 #include "app/real_machine.h"
 #include "app/real_run.h"
 #include "app/report.h"
 #include "app/sim_run.h"
 #include "app/table.h"
 #include "core/al_units.h"
+#include "core/al_write.h"
 
 enum fig_kind { K_NS, K_BYTES, K_COUNT, K_RATIO };
 
@@ -120,7 +122,7 @@ static void fmt(char *b, size_t n, enum fig_kind k, double v)
 	}
 }
 
-static void print_table(FILE *out, const struct summary *s, bool bold)
+static void print_table(FILE *out, const struct summary *s, bool bold, bool markdown)
 {
 	char a[AL_FMT_LEN], b[AL_FMT_LEN];
 
@@ -150,9 +152,97 @@ static void print_table(FILE *out, const struct summary *s, bool bold)
 			fmt(a, sizeof a, figs[f].kind, st->max);
 			al_table_cell(&t, "%s", a);
 		}
-		al_table_print(&t, out, 2, bold);
+		if (markdown)
+			al_table_print_markdown(&t, out);
+		else
+			al_table_print(&t, out, 2, bold);
 		fputc('\n', out);
 	}
+}
+
+/* The CSV: one line per model and figure (a long table, for a
+ * spreadsheet's pivot or pandas). */
+struct csv_arg {
+	const struct al_scenario *sc;
+	const char *net;
+	const struct summary *s;
+};
+
+static int fill_csv(FILE *out, void *arg)
+{
+	const struct csv_arg *a = arg;
+
+	fputs("scenario,net,model,figure,runs,mean,sd,min,max\n", out);
+	for (int m = 0; m < AL_MODEL_COUNT; m++) {
+		if (!(a->s->ran & (1u << m)))
+			continue;
+		for (int f = 0; f < NFIGS; f++) {
+			const struct al_stat *st = &a->s->st[m][f];
+			int dec = figs[f].kind == K_RATIO ? 4 : 1;
+
+			/* RFC 4180: a name with a comma or a quote is quoted, its
+			 * quotes doubled */
+			if (strpbrk(a->sc->name, ",\"\r\n")) {
+				fputc('"', out);
+				for (const char *c = a->sc->name; *c; c++)
+					fprintf(out, *c == '"' ? "\"\"" : "%c", *c);
+				fputc('"', out);
+			} else {
+				fputs(a->sc->name, out);
+			}
+			fprintf(out, ",%s,%s,%s,%lld", a->net, al_model_name((enum al_model)m),
+				figs[f].key, (long long)st->n);
+			if (st->n > 0)
+				fprintf(out, ",%.*f,%.*f,%.*f,%.*f\n", dec, st->mean, dec,
+					al_stat_sd(st), dec == 4 ? 4 : 0, st->min, dec == 4 ? 4 : 0,
+					st->max);
+			else
+				fputs(",,,,\n", out);
+		}
+	}
+	return 0;
+}
+
+struct json_arg {
+	const struct al_cli *cli;
+	const struct al_scenario *sc;
+	const char *net;
+	const struct summary *s;
+};
+
+static void print_json(FILE *out, const struct al_cli *cli, const struct al_scenario *sc,
+		       const char *net, const struct summary *s);
+
+static int fill_json(FILE *out, void *arg)
+{
+	const struct json_arg *a = arg;
+
+	print_json(out, a->cli, a->sc, a->net, a->s);
+	return 0;
+}
+
+/* --json=FILE, --csv FILE: 0, or the exit status of a file not written. */
+static int write_files(const struct al_cli *cli, const struct al_scenario *sc, const char *net,
+		       const struct summary *s)
+{
+	struct json_arg ja = {cli, sc, net, s};
+	struct csv_arg ca = {sc, net, s};
+	char err[512];
+	int status = 0, r;
+
+	if (cli->csv_path && strcmp(cli->csv_path, "-") == 0)
+		fill_csv(stdout, &ca);
+	else if (cli->csv_path &&
+		 (r = al_write_file(NULL, cli->csv_path, fill_csv, &ca, err, sizeof err)) != 0) {
+		fprintf(stderr, "asynclab: --csv %s\n", err);
+		status = r;
+	}
+	if (cli->json_path &&
+	    (r = al_write_file(NULL, cli->json_path, fill_json, &ja, err, sizeof err)) != 0) {
+		fprintf(stderr, "asynclab: --json %s\n", err);
+		status = r > status ? r : status;
+	}
+	return status;
 }
 
 static void print_json(FILE *out, const struct al_cli *cli, const struct al_scenario *sc,
@@ -316,7 +406,7 @@ int al_cmd_repeat(const struct al_cli *cli, struct al_scenario *sc, bool bold)
 	char err[512];
 	int status, total, failed = 0;
 
-	if ((status = refuse(cli, real, sc)) != 0)
+	if ((status = refuse(cli, real, sc)) != 0 || (status = al_outputs_check(cli)) != 0)
 		return status;
 	if (!real && sim_run_fits(sc, false, err, sizeof err) != 0) {
 		fprintf(stderr, "asynclab: run: %s\n", err);
@@ -364,9 +454,10 @@ int al_cmd_repeat(const struct al_cli *cli, struct al_scenario *sc, bool bold)
 	}
 	if (real)
 		real_net_stop(&rn);
+	bool csv_out = cli->csv_path && strcmp(cli->csv_path, "-") == 0;
 	if (cli->json) {
 		print_json(stdout, cli, sc, real ? "real" : "sim", s);
-	} else {
+	} else if (!csv_out) {
 		char pages[AL_FMT_LEN];
 		al_fmt_count(pages, sizeof pages, sc->workload.pages);
 		if (cli->seeds_set)
@@ -378,12 +469,13 @@ int al_cmd_repeat(const struct al_cli *cli, struct al_scenario *sc, bool bold)
 			printf("asynclab run: scenario %s, real, seed %llu, %d runs after %d "
 			       "warm-up, %s pages\n\n", sc->name, (unsigned long long)sc->seed,
 			       cli->runs, cli->warmup, pages);
-		print_table(stdout, s, bold);
+		print_table(stdout, s, bold, cli->markdown);
 		printf("  mean ± sample standard deviation over the runs; every figure in "
 		       "--json.\n");
 	}
+	int w = write_files(cli, sc, real ? "real" : "sim", s);
 	if (real)
 		warn_noise(s);
 	free(s);
-	return failed ? 1 : 0;
+	return w > (failed ? 1 : 0) ? w : failed ? 1 : 0;
 }

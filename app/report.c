@@ -157,6 +157,11 @@ static void time_view(FILE *out, const struct al_run_set *rs)
 
 void al_report_table(FILE *out, const struct al_run_set *rs, bool bold)
 {
+	al_report_table_as(out, rs, bold, false);
+}
+
+void al_report_table_as(FILE *out, const struct al_run_set *rs, bool bold, bool markdown)
+{
 	const struct al_scenario *sc = rs->sc;
 	struct al_table t;
 	char pages[AL_FMT_LEN];
@@ -179,7 +184,10 @@ void al_report_table(FILE *out, const struct al_run_set *rs, bool bold)
 		al_table_cell(&t, "peak conc.");
 		for (int i = 0; i < rs->nrows; i++)
 			add_row(&t, &rs->rows[i], rs->cores > 0 ? rs->cores : sc->machine.cores);
-		al_table_print(&t, out, 2, bold);
+		if (markdown)
+			al_table_print_markdown(&t, out);
+		else
+			al_table_print(&t, out, 2, bold);
 		fputc('\n', out);
 	}
 	failures(out, rs, "");

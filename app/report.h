@@ -49,6 +49,12 @@ bool al_run_set_failed(const struct al_run_set *rs);
 /* Prints the table, its footnotes and the CPU time view line.  bold: the
  * header in bold (for a colour terminal). */
 void al_report_table(FILE *out, const struct al_run_set *rs, bool bold);
+/* The same, the table in Markdown when markdown (--markdown). */
+void al_report_table_as(FILE *out, const struct al_run_set *rs, bool bold, bool markdown);
+/* `--csv`: a header line, then one line per row: scenario, seed, net,
+ * model and every figure of the JSON by its name (the latency's as
+ * connect_p50_ns ... total_max_ns); RFC 4180 quoting. */
+void al_report_csv(FILE *out, const struct al_run_set *rs, bool header);
 
 /* Prints DESIGN.md's object: {"scenario", "seed", "net", "trace_hash",
  * "models": [...]}; speedup with 4 decimals, or null when not available;
@@ -66,7 +72,8 @@ void al_report_compare(FILE *out, const struct al_run_set *sim,
 /* `--latency`: per model, the ok pages' connect, time to first byte and
  * total, p50 p90 p99 max (core/al_latency.h); side names the backend
  * ("sim", "real") in --net both's two tables, else NULL. */
-void al_report_latency(FILE *out, const struct al_run_set *rs, const char *side, bool bold);
+void al_report_latency(FILE *out, const struct al_run_set *rs, const char *side, bool bold,
+			bool markdown);
 /* Writes the names of the models in the bit set, comma-separated. */
 void al_report_model_list(FILE *out, unsigned bits);
 
