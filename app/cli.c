@@ -32,6 +32,7 @@ static const struct cli_cmd cmds[] = {
 	{"serve", AL_CLI_SERVE, 0, 1, "SCENARIO"},
 	{"calibrate", AL_CLI_CALIBRATE, 0, 0, NULL},
 	{"timeview", AL_CLI_TIMEVIEW, 0, 0, NULL},
+	{"sweep", AL_CLI_SWEEP, 0, 1, "SCENARIO"},
 	{"help", AL_CLI_HELP, 0, 1, "COMMAND"},
 };
 #define NCMDS (sizeof cmds / sizeof cmds[0])
@@ -40,7 +41,7 @@ enum opt_id {
 	OPT_MODELS, OPT_NET, OPT_TARGET, OPT_SEED, OPT_JSON, OPT_TRACE,
 	OPT_PNG, OPT_SIZE, OPT_SAVE, OPT_VIEW, OPT_NO_TRACE, OPT_PORT,
 	OPT_OUT, OPT_GHZ, OPT_SHOT, OPT_PATH, OPT_PYTHON, OPT_SET, OPT_LATENCY, OPT_SEEDS,
-	OPT_RUNS, OPT_WARMUP, OPT_CSV, OPT_MARKDOWN
+	OPT_RUNS, OPT_WARMUP, OPT_CSV, OPT_MARKDOWN, OPT_VARY, OPT_JOBS
 };
 
 struct cli_opt {
@@ -52,17 +53,19 @@ struct cli_opt {
 };
 
 static const struct cli_opt opts[] = {
-	{"models", "LIST", OPT_MODELS, CMD(RUN) | CMD(VIEW)},
-	{"set", "KEY=VALUE", OPT_SET, CMD(RUN) | CMD(VIEW) | CMD(CHECK)},
+	{"models", "LIST", OPT_MODELS, CMD(RUN) | CMD(SWEEP) | CMD(VIEW)},
+	{"set", "KEY=VALUE", OPT_SET, CMD(RUN) | CMD(SWEEP) | CMD(VIEW) | CMD(CHECK)},
 	{"net", "sim|real|both", OPT_NET, CMD(RUN)},
 	{"path", "auto|kernel-tcp|relay", OPT_PATH, CMD(RUN)},
 	{"target", "URL", OPT_TARGET, CMD(RUN)},
-	{"seed", "N", OPT_SEED, CMD(RUN) | CMD(VIEW)},
-	{"json", "[=FILE]", OPT_JSON, CMD(RUN)},
-	{"csv", "FILE", OPT_CSV, CMD(RUN)},
-	{"markdown", NULL, OPT_MARKDOWN, CMD(RUN)},
+	{"seed", "N", OPT_SEED, CMD(RUN) | CMD(SWEEP) | CMD(VIEW)},
+	{"json", "[=FILE]", OPT_JSON, CMD(RUN) | CMD(SWEEP)},
+	{"csv", "FILE", OPT_CSV, CMD(RUN) | CMD(SWEEP)},
+	{"markdown", NULL, OPT_MARKDOWN, CMD(RUN) | CMD(SWEEP)},
+	{"vary", "KEY=LIST", OPT_VARY, CMD(SWEEP)},
+	{"jobs", "N", OPT_JOBS, CMD(SWEEP)},
 	{"latency", NULL, OPT_LATENCY, CMD(RUN)},
-	{"seeds", "A..B", OPT_SEEDS, CMD(RUN)},
+	{"seeds", "A..B", OPT_SEEDS, CMD(RUN) | CMD(SWEEP)},
 	{"runs", "N", OPT_RUNS, CMD(RUN)},
 	{"warmup", "K", OPT_WARMUP, CMD(RUN)},
 	{"trace", "FILE.json", OPT_TRACE, CMD(RUN) | CMD(VIEW)},
@@ -356,6 +359,20 @@ static int set_value(struct al_cli *cli, const struct cli_opt *o,
 				    AL_CLI_MAX_SETS);
 		cli->sets[cli->nsets++] = v;
 		return 0;
+	case OPT_VARY:   /* the list is the sweep's to read (app/sweep.c) */
+		if (strchr(v, '=') == NULL || v[0] == '=' || strchr(v, '=')[1] == '\0')
+			return al_errf(err, errlen, "--vary: '%s' is not KEY=LIST (as in "
+				    "workload.pages=10,100,1k)", v);
+		if (cli->nvary == AL_CLI_MAX_VARY)
+			return al_errf(err, errlen, "--vary: at most %d keys", AL_CLI_MAX_VARY);
+		cli->vary[cli->nvary++] = v;
+		return 0;
+	case OPT_JOBS:
+		if (parse_u64(v, AL_CLI_MAX_JOBS, &u) < 0 || u == 0)
+			return al_errf(err, errlen, "-j: '%s' is not a number of jobs (1 to %d)",
+				    v, AL_CLI_MAX_JOBS);
+		cli->jobs = (int)u;
+		return 0;
 	case OPT_SEEDS:  /* A..B, both as --seed takes them, at most 10,000 */
 		return parse_seeds(cli, v, err, errlen);
 	case OPT_RUNS:
@@ -476,6 +493,8 @@ static int parse_cmd(const struct cli_cmd *c, int argc, char *const argv[],
 			dashdash = true;
 			continue;
 		}
+		if (strcmp(a, "-j") == 0)     /* make's -j N, sweep's one short option */
+			a = "--jobs";
 		eq = strchr(a, '=');
 		len = eq ? (size_t)(eq - a) : strlen(a);
 		if (a[1] == '-') {

@@ -22,6 +22,7 @@ enum al_cli_cmd {
 	AL_CLI_SERVE,
 	AL_CLI_CALIBRATE,
 	AL_CLI_TIMEVIEW,
+	AL_CLI_SWEEP,
 	AL_CLI_CMD_COUNT
 };
 
@@ -34,6 +35,8 @@ enum al_cli_path { AL_CLI_PATH_AUTO, AL_CLI_PATH_KERNEL, AL_CLI_PATH_RELAY };
 #define AL_CLI_SIZE_MAX 16384
 #define AL_CLI_MAX_SETS 64           /* --set options on one command line */
 #define AL_CLI_MAX_RUNS 10000        /* --seeds A..B, --runs N, --warmup K */
+#define AL_CLI_MAX_VARY 2            /* sweep --vary: a line, or small multiples */
+#define AL_CLI_MAX_JOBS 256
 
 /* Strings point into argv; they live as long as argv does. */
 struct al_cli {
@@ -56,6 +59,9 @@ struct al_cli {
 	bool seeds_set;              /* run --seeds A..B: one run per seed */
 	uint64_t seed_lo, seed_hi;
 	int runs, warmup;            /* run --runs N --warmup K (real); 0: not given */
+	const char *vary[AL_CLI_MAX_VARY];   /* sweep --vary KEY=LIST, in order */
+	int nvary;
+	int jobs;                    /* sweep -j N; 0: not given (the cores) */
 	const char *trace_path;      /* --trace */
 	const char *png_path;        /* --png */
 	const char *save_path;       /* --save */

@@ -13,6 +13,7 @@
 #include "app/cmd_serve.h"
 #include "app/scenario.h"
 #include "app/sim_run.h"
+#include "app/sweep.h"
 #include "app/timeview.h"
 #include "app/usage.h"
 
@@ -73,6 +74,8 @@ static int dispatch(const struct al_cli *cli)
 		return EXIT_OK;
 	case AL_CLI_VIEW:
 		return al_cmd_view(cli);
+	case AL_CLI_SWEEP:
+		return al_cmd_sweep(cli, want_bold());
 	default:
 		return EXIT_BAD_INPUT;
 	}

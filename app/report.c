@@ -304,7 +304,7 @@ static void json_latency(struct al_json *j, const struct al_latency *l)
 	al_json_end_object(j);
 }
 
-static void json_row(struct al_json *j, const struct al_report *r, bool real)
+void al_report_json_row(struct al_json *j, const struct al_report *r, bool real)
 {
 	al_json_begin_object(j);
 	al_json_key(j, "model");
@@ -434,7 +434,7 @@ static void json_run(struct al_json *j, const struct al_run_set *rs)
 	al_json_key(j, "models");
 	al_json_begin_array(j);
 	for (int i = 0; i < rs->nrows; i++)
-		json_row(j, &rs->rows[i], rs->path != NULL);
+		al_report_json_row(j, &rs->rows[i], rs->path != NULL);
 	al_json_end_array(j);
 	al_json_end_object(j);
 }

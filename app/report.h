@@ -13,6 +13,7 @@
 #include "core/al_scenario.h"
 
 struct net_emu_shared;
+struct al_json;
 
 /* One run of several models on one backend.  rows are in enum al_model
  * order, one per model that ran. */
@@ -55,12 +56,19 @@ void al_report_table_as(FILE *out, const struct al_run_set *rs, bool bold, bool 
  * model and every figure of the JSON by its name (the latency's as
  * connect_p50_ns ... total_max_ns); RFC 4180 quoting. */
 void al_report_csv(FILE *out, const struct al_run_set *rs, bool header);
+/* The figures' part of it: their names (elapsed_ns,...,total_max_ns), and
+ * one report's values, no newline (sweep's CSV puts its columns first). */
+void al_report_csv_names(FILE *out);
+void al_report_csv_figures(FILE *out, const struct al_report *r);
 
 /* Prints DESIGN.md's object: {"scenario", "seed", "net", "trace_hash",
  * "models": [...]}; speedup with 4 decimals, or null when not available;
  * checksum and hashes as 16-digit hex strings; "failures" lists only the
  * causes that occurred, in enum order. */
 void al_report_json(FILE *out, const struct al_run_set *rs);
+/* One element of "models" (real: with the real run's extras), for the
+ * outputs that nest rows elsewhere (sweep). */
+void al_report_json_row(struct al_json *j, const struct al_report *r, bool real);
 /* `--net both`: {"sim": RUN, "real": RUN}, each RUN the object above. */
 void al_report_json_both(FILE *out, const struct al_run_set *sim,
 			 const struct al_run_set *real);

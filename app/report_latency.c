@@ -71,39 +71,49 @@ static void csv_str(FILE *out, const char *s)
 	fputc('"', out);
 }
 
-void al_report_csv(FILE *out, const struct al_run_set *rs, bool header)
+void al_report_csv_names(FILE *out)
 {
 	static const char *const kinds[AL_LAT_KINDS] = {"connect", "ttfb", "total"};
 	static const char *const ps[4] = {"p50", "p90", "p99", "max"};
 
+	fputs("elapsed_ns,speedup,pages_ok,pages_failed,bytes,checksum,cpu_busy_ns,"
+	      "context_switches,syscalls,futile_syscalls,peak_memory_bytes,"
+	      "peak_concurrency,events", out);
+	for (int k = 0; k < AL_LAT_KINDS; k++)
+		for (int j = 0; j < 4; j++)
+			fprintf(out, ",%s_%s_ns", kinds[k], ps[j]);
+}
+
+void al_report_csv(FILE *out, const struct al_run_set *rs, bool header)
+{
 	if (header) {
-		fputs("scenario,seed,net,model,elapsed_ns,speedup,pages_ok,pages_failed,bytes,"
-		      "checksum,cpu_busy_ns,context_switches,syscalls,futile_syscalls,"
-		      "peak_memory_bytes,peak_concurrency,events", out);
-		for (int k = 0; k < AL_LAT_KINDS; k++)
-			for (int j = 0; j < 4; j++)
-				fprintf(out, ",%s_%s_ns", kinds[k], ps[j]);
+		fputs("scenario,seed,net,model,", out);
+		al_report_csv_names(out);
 		fputc('\n', out);
 	}
 	for (int i = 0; i < rs->nrows; i++) {
-		const struct al_report *r = &rs->rows[i];
-
 		csv_str(out, al_run_set_name(rs));
-		fprintf(out, ",%llu,%s,%s,%lld,", (unsigned long long)rs->sc->seed, rs->net,
-			al_model_name(r->model), (long long)r->elapsed_ns);
-		if (r->speedup > 0)          /* empty: not available (no sync) */
-			fprintf(out, "%.4f", r->speedup);
-		fprintf(out, ",%lld,%lld,%lld,%016llx,%lld,%lld,%lld,%lld,%lld,%lld,%llu",
-			(long long)r->pages_ok, (long long)r->pages_failed, (long long)r->bytes,
-			(unsigned long long)r->checksum, (long long)r->cpu_busy_ns,
-			(long long)r->context_switches, (long long)r->syscalls,
-			(long long)r->futile_syscalls, (long long)r->peak_memory_bytes,
-			(long long)r->peak_concurrency, (unsigned long long)r->events);
-		for (int k = 0; k < AL_LAT_KINDS; k++) {
-			const struct al_pct *p = &r->latency.of[k];
-			fprintf(out, ",%lld,%lld,%lld,%lld", (long long)p->p50_ns,
-				(long long)p->p90_ns, (long long)p->p99_ns, (long long)p->max_ns);
-		}
+		fprintf(out, ",%llu,%s,%s,", (unsigned long long)rs->sc->seed, rs->net,
+			al_model_name(rs->rows[i].model));
+		al_report_csv_figures(out, &rs->rows[i]);
 		fputc('\n', out);
+	}
+}
+
+void al_report_csv_figures(FILE *out, const struct al_report *r)
+{
+	fprintf(out, "%lld,", (long long)r->elapsed_ns);
+	if (r->speedup > 0)          /* empty: not available (no sync) */
+		fprintf(out, "%.4f", r->speedup);
+	fprintf(out, ",%lld,%lld,%lld,%016llx,%lld,%lld,%lld,%lld,%lld,%lld,%llu",
+		(long long)r->pages_ok, (long long)r->pages_failed, (long long)r->bytes,
+		(unsigned long long)r->checksum, (long long)r->cpu_busy_ns,
+		(long long)r->context_switches, (long long)r->syscalls,
+		(long long)r->futile_syscalls, (long long)r->peak_memory_bytes,
+		(long long)r->peak_concurrency, (unsigned long long)r->events);
+	for (int k = 0; k < AL_LAT_KINDS; k++) {
+		const struct al_pct *p = &r->latency.of[k];
+		fprintf(out, ",%lld,%lld,%lld,%lld", (long long)p->p50_ns, (long long)p->p90_ns,
+			(long long)p->p99_ns, (long long)p->max_ns);
 	}
 }
