@@ -478,9 +478,10 @@ static int setup(struct sweep *s, struct al_scenario *base, char *err, size_t er
 			       "and --models have none in common)");
 	s->npoints = 1;
 	for (int a = 0; a < cli->nvary; a++) {
-		if (al_sweep_axis_parse(cli->vary[a], &s->ax[a], err, errlen) < 0)
+		int r = al_sweep_axis_parse(cli->vary[a], &s->ax[a], err, errlen);
+		s->nax++;                  /* freed by the caller, even half read */
+		if (r < 0)
 			return -1;
-		s->nax++;
 		s->npoints *= s->ax[a].n;
 	}
 	s->nseeds = cli->seeds_set ? (int)(cli->seed_hi - cli->seed_lo + 1) : 1;

@@ -15,6 +15,7 @@ static const char usage_all[] =
 	"  serve [SCENARIO]     the origin server alone (HTTP/1.0 on 127.0.0.1)\n"
 	"  calibrate            measure this machine's (or CPython's) costs into a profile\n"
 	"  timeview             latencies as if one CPU cycle took one second\n"
+	"  sweep [SCENARIO]     simulate it at every value of one or two keys\n"
 	"  help [COMMAND]       this help, or one command's\n"
 	"\n"
 	"options:\n"
@@ -194,6 +195,36 @@ static const char usage_timeview[] =
 	"example:\n"
 	"  asynclab timeview --ghz 3.5\n";
 
+static const char usage_sweep[] =
+	"usage: asynclab sweep [SCENARIO] --vary KEY=LIST [--vary KEY2=LIST] [OPTIONS]\n"
+	"\n"
+	"Simulates SCENARIO (default: the built-in one) at every point of the\n"
+	"varied keys, one row per point and model: where a model falls off a\n"
+	"cliff as N grows.  LIST is values (10,100,1k) or a range in the key's\n"
+	"unit: A..B*F (10..100k*10) or A..B+S (0ms..200ms+50ms).\n"
+	"\n"
+	"options:\n"
+	"  --vary KEY=LIST      a key by its path, as --set names it (at most two)\n"
+	"  --set KEY=VALUE      a fixed key, as in run; repeatable\n"
+	"  --models LIST        the models to run (of the scenario's)\n"
+	"  --seed N             the scenario's seed\n"
+	"  --seeds A..B         every point once per seed\n"
+	"  -j, --jobs N         points in N processes (default: the cores); the\n"
+	"                       output is the serial run's\n"
+	"  --csv FILE           a column per varied key, model, seed, then every\n"
+	"                       figure of run --json by its name (- : stdout)\n"
+	"  --json[=FILE]        every point's rows as JSON\n"
+	"  --markdown           the table in Markdown\n"
+	"  -h, --help           print this help\n"
+	"\n"
+	"Every point is checked before anything runs: a bad value is bad input\n"
+	"(exit 2).  Exit status 1 when a page of any point failed.\n"
+	"\n"
+	"examples:\n"
+	"  asynclab sweep scenarios/seed.yaml --vary workload.pages=10,100,1000 --models sync,asyncio\n"
+	"  asynclab sweep scenarios/c10k.yaml --vary workload.pages=100..10k*10 --csv c10k.csv\n"
+	"  asynclab sweep --vary network.rtt=0ms..200ms+50ms --vary models.thread.workers=1,10,100\n";
+
 void al_usage_print(FILE *out, enum al_cli_cmd cmd)
 {
 	const char *text;
@@ -205,6 +236,7 @@ void al_usage_print(FILE *out, enum al_cli_cmd cmd)
 	case AL_CLI_SERVE: text = usage_serve; break;
 	case AL_CLI_CALIBRATE: text = usage_calibrate; break;
 	case AL_CLI_TIMEVIEW: text = usage_timeview; break;
+	case AL_CLI_SWEEP: text = usage_sweep; break;
 	default: text = usage_all; break;
 	}
 	fputs(text, out);

@@ -27,7 +27,7 @@ int64_t al_lat_bucket_top(int64_t b)
 		return b;
 	int shift = (int)(b / SUB) - 1;
 	int64_t lo = (b - (int64_t)shift * SUB) << shift;
-	return lo + ((int64_t)1 << shift) - 1;
+	return lo + (((int64_t)1 << shift) - 1);   /* the top bucket ends at INT64_MAX */
 }
 
 int al_lat_init(struct al_lat_rec *r, int64_t pages)
