@@ -33,6 +33,7 @@ static const struct cli_cmd cmds[] = {
 	{"serve", AL_CLI_SERVE, 0, 1, "SCENARIO"},
 	{"calibrate", AL_CLI_CALIBRATE, 0, 0, NULL},
 	{"timeview", AL_CLI_TIMEVIEW, 0, 0, NULL},
+	{"sweep", AL_CLI_SWEEP, 0, 1, "SCENARIO"},
 	{"help", AL_CLI_HELP, 0, 1, "COMMAND"},
 };
 #define NCMDS (sizeof cmds / sizeof cmds[0])
@@ -40,23 +41,34 @@ static const struct cli_cmd cmds[] = {
 enum opt_id {
 	OPT_MODELS, OPT_NET, OPT_TARGET, OPT_SEED, OPT_JSON, OPT_TRACE,
 	OPT_PNG, OPT_SIZE, OPT_SAVE, OPT_VIEW, OPT_NO_TRACE, OPT_PORT,
-	OPT_OUT, OPT_GHZ, OPT_SHOT, OPT_PATH, OPT_PYTHON, OPT_REPS
+	OPT_OUT, OPT_GHZ, OPT_SHOT, OPT_PATH, OPT_PYTHON, OPT_SET, OPT_LATENCY, OPT_SEEDS,
+	OPT_RUNS, OPT_WARMUP, OPT_CSV, OPT_MARKDOWN, OPT_VARY, OPT_JOBS, OPT_REPS
 };
 
 struct cli_opt {
 	const char *name;            /* without the leading "--" */
-	const char *arg;             /* the value's name, NULL: a flag */
+	const char *arg;             /* the value's name, NULL: a flag; "[=X]": a
+					flag that may take =X */
 	enum opt_id id;
 	unsigned cmds;               /* CMD() bits of the commands that take it */
 };
 
 static const struct cli_opt opts[] = {
-	{"models", "LIST", OPT_MODELS, CMD(RUN) | CMD(VIEW)},
+	{"models", "LIST", OPT_MODELS, CMD(RUN) | CMD(SWEEP) | CMD(VIEW)},
+	{"set", "KEY=VALUE", OPT_SET, CMD(RUN) | CMD(SWEEP) | CMD(VIEW) | CMD(CHECK)},
 	{"net", "sim|real|both", OPT_NET, CMD(RUN)},
 	{"path", "auto|kernel-tcp|relay", OPT_PATH, CMD(RUN)},
 	{"target", "URL", OPT_TARGET, CMD(RUN)},
-	{"seed", "N", OPT_SEED, CMD(RUN) | CMD(VIEW)},
-	{"json", NULL, OPT_JSON, CMD(RUN)},
+	{"seed", "N", OPT_SEED, CMD(RUN) | CMD(SWEEP) | CMD(VIEW)},
+	{"json", "[=FILE]", OPT_JSON, CMD(RUN) | CMD(SWEEP)},
+	{"csv", "FILE", OPT_CSV, CMD(RUN) | CMD(SWEEP)},
+	{"markdown", NULL, OPT_MARKDOWN, CMD(RUN) | CMD(SWEEP)},
+	{"vary", "KEY=LIST", OPT_VARY, CMD(SWEEP)},
+	{"jobs", "N", OPT_JOBS, CMD(SWEEP)},
+	{"latency", NULL, OPT_LATENCY, CMD(RUN)},
+	{"seeds", "A..B", OPT_SEEDS, CMD(RUN) | CMD(SWEEP)},
+	{"runs", "N", OPT_RUNS, CMD(RUN)},
+	{"warmup", "K", OPT_WARMUP, CMD(RUN)},
 	{"trace", "FILE.json", OPT_TRACE, CMD(RUN) | CMD(VIEW)},
 	{"png", "FILE.png", OPT_PNG, CMD(RUN) | CMD(VIEW)},
 	{"size", "WxH", OPT_SIZE, CMD(RUN) | CMD(VIEW)},
@@ -261,6 +273,32 @@ static int parse_ghz(const char *s, double *out)
 	return 0;
 }
 
+static int parse_seeds(struct al_cli *cli, const char *v, char *err, size_t errlen)
+{
+	const char *dots = strstr(v, "..");
+	char a[32];
+	uint64_t lo, hi;
+
+	if (!dots || (size_t)(dots - v) >= sizeof a)
+		return al_errf(err, errlen, "--seeds: '%s' is not a range A..B "
+			    "(as in 1..10)", v);
+	memcpy(a, v, (size_t)(dots - v));
+	a[dots - v] = '\0';
+	if (al_parse_u64(a, &lo, NULL, 0) != AL_UNITS_OK ||
+	    al_parse_u64(dots + 2, &hi, NULL, 0) != AL_UNITS_OK)
+		return al_errf(err, errlen, "--seeds: '%s' is not a range A..B of "
+			    "unsigned 64-bit integers", v);
+	if (hi < lo)
+		return al_errf(err, errlen, "--seeds: '%s' ends before it starts", v);
+	if (hi - lo >= AL_CLI_MAX_RUNS)
+		return al_errf(err, errlen, "--seeds: '%s' is more than %d seeds", v,
+			    AL_CLI_MAX_RUNS);
+	cli->seeds_set = true;
+	cli->seed_lo = lo;
+	cli->seed_hi = hi;
+	return 0;
+}
+
 static int set_value(struct al_cli *cli, const struct cli_opt *o,
 		     const char *v, char *err, size_t errlen)
 {
@@ -314,6 +352,38 @@ static int set_value(struct al_cli *cli, const struct cli_opt *o,
 		cli->port = (int)u;
 		cli->port_set = true;
 		return 0;
+	case OPT_SET:    /* the value is the scenario loader's to judge */
+		if (strchr(v, '=') == NULL || v[0] == '=')
+			return al_errf(err, errlen, "--set: '%s' is not KEY=VALUE "
+				    "(as in network.rtt=50ms)", v);
+		if (cli->nsets == AL_CLI_MAX_SETS)
+			return al_errf(err, errlen, "--set: more than %d options",
+				    AL_CLI_MAX_SETS);
+		cli->sets[cli->nsets++] = v;
+		return 0;
+	case OPT_VARY:   /* the list is the sweep's to read (app/sweep.c) */
+		if (strchr(v, '=') == NULL || v[0] == '=' || strchr(v, '=')[1] == '\0')
+			return al_errf(err, errlen, "--vary: '%s' is not KEY=LIST (as in "
+				    "workload.pages=10,100,1k)", v);
+		if (cli->nvary == AL_CLI_MAX_VARY)
+			return al_errf(err, errlen, "--vary: at most %d keys", AL_CLI_MAX_VARY);
+		cli->vary[cli->nvary++] = v;
+		return 0;
+	case OPT_JOBS:
+		if (parse_u64(v, AL_CLI_MAX_JOBS, &u) < 0 || u == 0)
+			return al_errf(err, errlen, "-j: '%s' is not a number of jobs (1 to %d)",
+				    v, AL_CLI_MAX_JOBS);
+		cli->jobs = (int)u;
+		return 0;
+	case OPT_SEEDS:  /* A..B, both as --seed takes them, at most 10,000 */
+		return parse_seeds(cli, v, err, errlen);
+	case OPT_RUNS:
+	case OPT_WARMUP:
+		if (parse_u64(v, AL_CLI_MAX_RUNS, &u) < 0 || (o->id == OPT_RUNS && u == 0))
+			return al_errf(err, errlen, "--%s: '%s' is not a count of runs "
+				    "(%d to %d)", o->name, v, o->id == OPT_RUNS, AL_CLI_MAX_RUNS);
+		*(o->id == OPT_RUNS ? &cli->runs : &cli->warmup) = (int)u;
+		return 0;
 	case OPT_REPS:
 		if (parse_u64(v, NET_CALIB_MAX_REPS, &u) < 0 || u == 0)
 			return al_errf(err, errlen,
@@ -333,6 +403,13 @@ static int set_value(struct al_cli *cli, const struct cli_opt *o,
 	if (*v == '\0')
 		return al_errf(err, errlen, "--%s: empty %s", o->name, o->arg);
 	switch (o->id) {
+	case OPT_JSON:       /* --json=-: stdout, as --json */
+		if (strcmp(v, "-") == 0)
+			cli->json = true;
+		else
+			cli->json_path = v;
+		break;
+	case OPT_CSV: cli->csv_path = v; break;
 	case OPT_TARGET: cli->target = v; break;
 	case OPT_TRACE: cli->trace_path = v; break;
 	case OPT_PNG: cli->png_path = v; break;
@@ -348,6 +425,8 @@ static void set_flag(struct al_cli *cli, enum opt_id id)
 {
 	switch (id) {
 	case OPT_JSON: cli->json = true; break;
+	case OPT_MARKDOWN: cli->markdown = true; break;
+	case OPT_LATENCY: cli->latency = true; break;
 	case OPT_VIEW: cli->view = true; break;
 	case OPT_NO_TRACE: cli->no_trace = true; break;
 	case OPT_PYTHON: cli->python = true; break;
@@ -423,6 +502,8 @@ static int parse_cmd(const struct cli_cmd *c, int argc, char *const argv[],
 			dashdash = true;
 			continue;
 		}
+		if (strcmp(a, "-j") == 0)     /* make's -j N, sweep's one short option */
+			a = "--jobs";
 		eq = strchr(a, '=');
 		len = eq ? (size_t)(eq - a) : strlen(a);
 		if (a[1] == '-') {
@@ -434,7 +515,7 @@ static int parse_cmd(const struct cli_cmd *c, int argc, char *const argv[],
 		}
 		if (!o)
 			return unknown_opt(c, a, len, err, errlen);
-		if (!o->arg) {
+		if (!o->arg || (o->arg[0] == '[' && !eq)) {
 			if (eq)
 				return al_errf(err, errlen,
 					    "%s: option '--%s' takes no value",

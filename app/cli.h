@@ -22,6 +22,7 @@ enum al_cli_cmd {
 	AL_CLI_SERVE,
 	AL_CLI_CALIBRATE,
 	AL_CLI_TIMEVIEW,
+	AL_CLI_SWEEP,
 	AL_CLI_CMD_COUNT
 };
 
@@ -32,6 +33,10 @@ enum al_cli_path { AL_CLI_PATH_AUTO, AL_CLI_PATH_KERNEL, AL_CLI_PATH_RELAY };
 #define AL_CLI_GHZ_DEFAULT 2.6
 #define AL_CLI_GHZ_MAX 100.0
 #define AL_CLI_SIZE_MAX 16384
+#define AL_CLI_MAX_SETS 64           /* --set options on one command line */
+#define AL_CLI_MAX_RUNS 10000        /* --seeds A..B, --runs N, --warmup K */
+#define AL_CLI_MAX_VARY 2            /* sweep --vary: a line, or small multiples */
+#define AL_CLI_MAX_JOBS 256
 
 /* Strings point into argv; they live as long as argv does. */
 struct al_cli {
@@ -46,7 +51,17 @@ struct al_cli {
 	const char *target;          /* --target URL */
 	bool seed_set;
 	uint64_t seed;
-	bool json;
+	bool json;                   /* the JSON on stdout: --json, --json=- */
+	const char *json_path;       /* --json=FILE: the JSON there, the table out */
+	const char *csv_path;        /* --csv FILE ("-": stdout, instead of the table) */
+	bool markdown;               /* --markdown: the table in Markdown */
+	bool latency;                /* run --latency: the percentiles table */
+	bool seeds_set;              /* run --seeds A..B: one run per seed */
+	uint64_t seed_lo, seed_hi;
+	int runs, warmup;            /* run --runs N --warmup K (real); 0: not given */
+	const char *vary[AL_CLI_MAX_VARY];   /* sweep --vary KEY=LIST, in order */
+	int nvary;
+	int jobs;                    /* sweep -j N; 0: not given (the cores) */
 	const char *trace_path;      /* --trace */
 	const char *png_path;        /* --png */
 	const char *save_path;       /* --save */
@@ -61,6 +76,8 @@ struct al_cli {
 	bool python;                 /* calibrate --python */
 	int reps;                    /* calibrate --reps; 0: NET_CALIB_REPS */
 	double ghz;                  /* timeview --ghz; AL_CLI_GHZ_DEFAULT */
+	const char *sets[AL_CLI_MAX_SETS]; /* --set KEY=VALUE, in order */
+	int nsets;
 };
 
 /* Parses argv[1..argc-1] into cli.  Returns 0, or -1 with a one-line message

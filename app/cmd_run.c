@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app/exports.h"
 #include "app/report.h"
 #include "app/scenario.h"
 #include "app/real_run.h"
@@ -18,6 +19,7 @@
 #include "app/outputs.h"
 #include "app/profile.h"
 #include "app/real_machine.h"
+#include "app/repeat.h"
 #include "app/target.h"
 #include "viz/viz_run.h"
 
@@ -35,6 +37,10 @@ static int setup(const struct al_cli *cli, struct al_scenario *sc)
 		}
 	} else {
 		al_scenario_default(sc);
+	}
+	if (al_scenario_set(sc, cli->sets, cli->nsets, err, sizeof err) < 0) {
+		fprintf(stderr, "asynclab: run: %s\n", err);
+		return 2;
 	}
 	if (cli->seed_set)
 		sc->seed = cli->seed;
@@ -275,6 +281,9 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 	status = setup(cli, &sc);
 	if (status)
 		return status;
+	/* --seeds, --runs: many runs summarised (app/repeat.c) */
+	if (cli->seeds_set || cli->runs || cli->warmup)
+		return al_cmd_repeat(cli, &sc, bold);
 	/* --save, --trace, --png, --view: every model's trace is kept */
 	bool keep = cli->save_path || cli->trace_path || cli->png_path || cli->view;
 	if ((status = al_outputs_check(cli)) != 0)
@@ -427,6 +436,11 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 			al_report_json_both(stdout, &ss, &rs);
 		} else {
 			al_report_compare(stdout, &ss, &rs, bold);
+			if (cli->latency) {
+				fputc('\n', stdout);
+				al_report_latency(stdout, &ss, "sim", bold, false);
+				al_report_latency(stdout, &rs, "real", bold, false);
+			}
 			printf("  %s; connect %s%s.\n", note,
 			       strcmp(rs.path, "kernel-tcp") == 0 ?
 			       "as the kernel's (the kernel-TCP path)" :
@@ -439,12 +453,15 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 		}
 		status = rs.broken || ss.broken || al_run_set_failed(&rs) ||
 			 al_run_set_failed(&ss) ? 1 : 0;
+		int w = al_exports_write(cli, &ss, &rs);
+		if (w > status)
+			status = w;
 	} else {
-		if (cli->json)
-			al_report_json(stdout, &rs);
-		else
-			al_report_table(stdout, &rs, bold);
+		al_exports_print(cli, &rs, bold);
 		status = rs.broken || al_run_set_failed(&rs) ? 1 : 0;
+		int w = al_exports_write(cli, &rs, NULL);
+		if (w > status)
+			status = w;
 	}
 	if (keep) {
 		int o = al_run_outputs(cli, runs, nruns);

@@ -36,6 +36,10 @@ static int simulate(const struct al_cli *cli, struct viz_run *run)
 			fprintf(stderr, "%s\n", err);
 		return 2;
 	}
+	if (al_scenario_set(&sc, cli->sets, cli->nsets, err, sizeof err) < 0) {
+		fprintf(stderr, "asynclab: view: %s\n", err);
+		return 2;
+	}
 	if (cli->seed_set)
 		sc.seed = cli->seed;
 	if (!sc.trace) {
@@ -142,6 +146,11 @@ int al_cmd_view(const struct al_cli *cli)
 			fprintf(stderr, "asynclab: view: %s: --seed: a saved run keeps the seed it "
 				"ran with (%llu); --seed is for a scenario\n", cli->scenario,
 				(unsigned long long)runs[0].sc.seed);
+			status = 2;
+		}
+		if (cli->nsets > 0) {
+			fprintf(stderr, "asynclab: view: %s: --set: a saved run keeps the scenario "
+				"it ran; --set is for a scenario\n", cli->scenario);
 			status = 2;
 		}
 		unsigned had = 0;

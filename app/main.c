@@ -13,6 +13,7 @@
 #include "app/cmd_serve.h"
 #include "app/scenario.h"
 #include "app/sim_run.h"
+#include "app/sweep.h"
 #include "app/timeview.h"
 #include "app/usage.h"
 
@@ -27,13 +28,18 @@ static bool want_bold(void)
 	return isatty(STDOUT_FILENO) && !(nc && nc[0]);
 }
 
-static int check(const char *path)
+static int check(const struct al_cli *cli)
 {
+	const char *path = cli->scenario;
 	struct al_scenario sc;
 	char err[512];
 
 	if (al_scenario_load_file(path, &sc, err, sizeof err) < 0) {
 		fprintf(stderr, "%s\n", err);
+		return EXIT_BAD_INPUT;
+	}
+	if (al_scenario_set(&sc, cli->sets, cli->nsets, err, sizeof err) < 0) {
+		fprintf(stderr, "asynclab: check: %s\n", err);
 		return EXIT_BAD_INPUT;
 	}
 	al_scenario_summary(stdout, &sc);
@@ -58,7 +64,7 @@ static int dispatch(const struct al_cli *cli)
 	case AL_CLI_RUN:
 		return al_cmd_run(cli, want_bold());
 	case AL_CLI_CHECK:
-		return check(cli->scenario);
+		return check(cli);
 	case AL_CLI_SERVE:
 		return al_cmd_serve(cli);
 	case AL_CLI_CALIBRATE:
@@ -68,6 +74,8 @@ static int dispatch(const struct al_cli *cli)
 		return EXIT_OK;
 	case AL_CLI_VIEW:
 		return al_cmd_view(cli);
+	case AL_CLI_SWEEP:
+		return al_cmd_sweep(cli, want_bold());
 	default:
 		return EXIT_BAD_INPUT;
 	}

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "app/exports.h"
 #include "core/al_write.h"
 #include "viz/viz_file.h"
 #include "viz/viz_perfetto.h"
@@ -70,15 +71,21 @@ int al_outputs_check(const struct al_cli *cli)
 			VIZ_PNG_MAX);
 		return 2;
 	}
+	if (al_exports_check(cli) != 0)
+		return 2;
 	/* every file to write: writable, a regular file or none yet, and each
-	 * its own -- not the file being run or viewed, not another output's */
-	const char *out[] = {cli->save_path, cli->trace_path, cli->png_path, cli->shot_path};
-	const char *opt[] = {"--save", "--trace", "--png", "--shot"};
-	char real[4][PATH_MAX], in[PATH_MAX];
+	 * its own -- not the file being run or viewed, not another output's
+	 * ("-" is stdout) */
+	const char *csv = cli->csv_path && strcmp(cli->csv_path, "-") ? cli->csv_path : NULL;
+	const char *out[] = {cli->save_path, cli->trace_path, cli->png_path, cli->shot_path,
+			     cli->json_path, csv};
+	const char *opt[] = {"--save", "--trace", "--png", "--shot", "--json", "--csv"};
+	enum { NOUT = sizeof out / sizeof out[0] };
+	char real[NOUT][PATH_MAX], in[PATH_MAX];
 	const char *input = cli->scenario && realpath(cli->scenario, in) ? in : NULL;
-	struct stat st_in, st_out[4];
-	int have_in = input && stat(input, &st_in) == 0, have_out[4] = {0};
-	for (int i = 0; i < 4; i++) {
+	struct stat st_in, st_out[NOUT];
+	int have_in = input && stat(input, &st_in) == 0, have_out[NOUT] = {0};
+	for (int i = 0; i < NOUT; i++) {
 		char why[PATH_MAX + 128], first[PATH_MAX];
 		const char *d = out[i] ? strstr(out[i], "%d") : NULL;
 

@@ -107,6 +107,7 @@ static int measure(const struct al_scenario *sc, const struct real_net *rn,
 	struct al_task main_task;
 	struct al_crawl crawl;
 	struct al_model_frame *frame;
+	struct al_lat_rec lat = {0};
 	struct rusage r0, r1, c0, c1;
 
 	int e = real_machine_enter(rm, sc, err, errlen);
@@ -116,8 +117,10 @@ static int measure(const struct al_scenario *sc, const struct real_net *rn,
 		return e;
 	frame = calloc(1, md->frame_size);
 	al_loop_init(&loop, NULL);
-	if (!frame || net_os_init(&n, sc, &loop, rn->addr, rn->naddr) != 0) {
+	if (!frame || al_lat_init(&lat, sc->workload.pages) != 0 ||
+	    net_os_init(&n, sc, &loop, rn->addr, rn->naddr) != 0) {
 		free(frame);
+		al_lat_free(&lat);
 		char as[AL_FMT_LEN];
 		al_fmt_bytes(as, sizeof as, sc->machine.address_space);
 		snprintf(err, errlen, "out of memory (machine.address_space %s is the model "
@@ -131,6 +134,7 @@ static int measure(const struct al_scenario *sc, const struct real_net *rn,
 	if ((e = apply_fd_limit(&sc->machine, err, errlen)) != 0) {
 		net_os_free(&n);
 		free(frame);
+		al_lat_free(&lat);
 		return e;
 	}
 	/* the kernel path's emulator draws loss page by page: it learns the
@@ -138,7 +142,7 @@ static int measure(const struct al_scenario *sc, const struct real_net *rn,
 	n.page_ports = rn->has_ns && sc->network.loss > 0;
 	crawl = (struct al_crawl){
 		.os = &n.os, .sc = sc, .cfg = &sc->models[m], .pages = sc->workload.pages,
-		.verify = rn->verify,
+		.verify = rn->verify, .lat = &lat,
 	};
 	frame->crawl = &crawl;
 	if (log)
@@ -146,6 +150,7 @@ static int measure(const struct al_scenario *sc, const struct real_net *rn,
 	if ((e = real_machine_arm(rm, sc, err, errlen)) != 0) {
 		net_os_free(&n);
 		free(frame);
+		al_lat_free(&lat);
 		return e;
 	}
 	getrusage(RUSAGE_SELF, &r0);
@@ -194,6 +199,8 @@ static int measure(const struct al_scenario *sc, const struct real_net *rn,
 	out->peak_memory_bytes = (int64_t)r1.ru_maxrss * 1024 + worker_rss;
 	out->peak_concurrency = crawl.peak_inflight;
 	out->retransmits = retransmits;
+	al_lat_summary(&lat, &out->latency);
+	al_lat_free(&lat);
 	return rc != 0 ? saved : 0;
 }
 

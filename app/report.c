@@ -157,6 +157,11 @@ static void time_view(FILE *out, const struct al_run_set *rs)
 
 void al_report_table(FILE *out, const struct al_run_set *rs, bool bold)
 {
+	al_report_table_as(out, rs, bold, false);
+}
+
+void al_report_table_as(FILE *out, const struct al_run_set *rs, bool bold, bool markdown)
+{
 	const struct al_scenario *sc = rs->sc;
 	struct al_table t;
 	char pages[AL_FMT_LEN];
@@ -179,7 +184,10 @@ void al_report_table(FILE *out, const struct al_run_set *rs, bool bold)
 		al_table_cell(&t, "peak conc.");
 		for (int i = 0; i < rs->nrows; i++)
 			add_row(&t, &rs->rows[i], rs->cores > 0 ? rs->cores : sc->machine.cores);
-		al_table_print(&t, out, 2, bold);
+		if (markdown)
+			al_table_print_markdown(&t, out);
+		else
+			al_table_print(&t, out, 2, bold);
 		fputc('\n', out);
 	}
 	failures(out, rs, "");
@@ -271,7 +279,32 @@ void al_report_compare(FILE *out, const struct al_run_set *sim, const struct al_
 
 /* --- JSON */
 
-static void json_row(struct al_json *j, const struct al_report *r, bool real)
+/* "latency": {"pages", "connect": {"p50_ns", ...}, "ttfb", "total"}. */
+static void json_latency(struct al_json *j, const struct al_latency *l)
+{
+	static const char *const kinds[AL_LAT_KINDS] = {"connect", "ttfb", "total"};
+
+	al_json_key(j, "latency");
+	al_json_begin_object(j);
+	al_json_key(j, "pages");
+	al_json_i64(j, l->pages);
+	for (int k = 0; k < AL_LAT_KINDS; k++) {
+		al_json_key(j, kinds[k]);
+		al_json_begin_object(j);
+		al_json_key(j, "p50_ns");
+		al_json_i64(j, l->of[k].p50_ns);
+		al_json_key(j, "p90_ns");
+		al_json_i64(j, l->of[k].p90_ns);
+		al_json_key(j, "p99_ns");
+		al_json_i64(j, l->of[k].p99_ns);
+		al_json_key(j, "max_ns");
+		al_json_i64(j, l->of[k].max_ns);
+		al_json_end_object(j);
+	}
+	al_json_end_object(j);
+}
+
+void al_report_json_row(struct al_json *j, const struct al_report *r, bool real)
 {
 	al_json_begin_object(j);
 	al_json_key(j, "model");
@@ -313,6 +346,7 @@ static void json_row(struct al_json *j, const struct al_report *r, bool real)
 	al_json_i64(j, r->peak_concurrency);
 	al_json_key(j, "events");
 	al_json_u64(j, r->events);
+	json_latency(j, &r->latency);
 	/* what the kernel resent on the crawler's sockets (TCP_INFO) */
 	if (real) {
 		al_json_key(j, "retransmits");
@@ -400,7 +434,7 @@ static void json_run(struct al_json *j, const struct al_run_set *rs)
 	al_json_key(j, "models");
 	al_json_begin_array(j);
 	for (int i = 0; i < rs->nrows; i++)
-		json_row(j, &rs->rows[i], rs->path != NULL);
+		al_report_json_row(j, &rs->rows[i], rs->path != NULL);
 	al_json_end_array(j);
 	al_json_end_object(j);
 }

@@ -13,6 +13,7 @@
 #include "core/al_scenario.h"
 
 struct net_emu_shared;
+struct al_json;
 
 /* One run of several models on one backend.  rows are in enum al_model
  * order, one per model that ran. */
@@ -49,12 +50,25 @@ bool al_run_set_failed(const struct al_run_set *rs);
 /* Prints the table, its footnotes and the CPU time view line.  bold: the
  * header in bold (for a colour terminal). */
 void al_report_table(FILE *out, const struct al_run_set *rs, bool bold);
+/* The same, the table in Markdown when markdown (--markdown). */
+void al_report_table_as(FILE *out, const struct al_run_set *rs, bool bold, bool markdown);
+/* `--csv`: a header line, then one line per row: scenario, seed, net,
+ * model and every figure of the JSON by its name (the latency's as
+ * connect_p50_ns ... total_max_ns); RFC 4180 quoting. */
+void al_report_csv(FILE *out, const struct al_run_set *rs, bool header);
+/* The figures' part of it: their names (elapsed_ns,...,total_max_ns), and
+ * one report's values, no newline (sweep's CSV puts its columns first). */
+void al_report_csv_names(FILE *out);
+void al_report_csv_figures(FILE *out, const struct al_report *r);
 
 /* Prints DESIGN.md's object: {"scenario", "seed", "net", "trace_hash",
  * "models": [...]}; speedup with 4 decimals, or null when not available;
  * checksum and hashes as 16-digit hex strings; "failures" lists only the
  * causes that occurred, in enum order. */
 void al_report_json(FILE *out, const struct al_run_set *rs);
+/* One element of "models" (real: with the real run's extras), for the
+ * outputs that nest rows elsewhere (sweep). */
+void al_report_json_row(struct al_json *j, const struct al_report *r, bool real);
 /* `--net both`: {"sim": RUN, "real": RUN}, each RUN the object above. */
 void al_report_json_both(FILE *out, const struct al_run_set *sim,
 			 const struct al_run_set *real);
@@ -63,6 +77,11 @@ void al_report_json_both(FILE *out, const struct al_run_set *sim,
  * prediction's error in % of the measure; then each side's failures. */
 void al_report_compare(FILE *out, const struct al_run_set *sim,
 		       const struct al_run_set *real, bool bold);
+/* `--latency`: per model, the ok pages' connect, time to first byte and
+ * total, p50 p90 p99 max (core/al_latency.h); side names the backend
+ * ("sim", "real") in --net both's two tables, else NULL. */
+void al_report_latency(FILE *out, const struct al_run_set *rs, const char *side, bool bold,
+			bool markdown);
 /* Writes the names of the models in the bit set, comma-separated. */
 void al_report_model_list(FILE *out, unsigned bits);
 

@@ -28,6 +28,15 @@ int al_scenario_load_file(const char *path, struct al_scenario *sc, char *err,
 int al_scenario_load_string(const char *name, const char *text, size_t len,
 			    struct al_scenario *sc, char *err, size_t errlen);
 
+/* Applies n `--set KEY=VALUE` options (KEY a dotted path: network.rtt,
+ * machine.costs.connect, models.thread.workers) over sc, which holds a
+ * loaded scenario: the value is read as in a file, with the file's units,
+ * ranges and checks; a later option wins over an earlier one for the same
+ * key.  0, or -1 with err = "--set KEY=VALUE: message" (no newline), sc
+ * left untouched. */
+int al_scenario_set(struct al_scenario *sc, const char *const *sets, int n,
+		    char *err, size_t errlen);
+
 /* Reads what is left of fd, at most AL_SCENARIO_MAX_BYTES, into *text (a
  * malloc'd buffer, not NUL-terminated, the caller frees it) and *len.
  * Returns 0, or -1 with errno: EFBIG for more than the limit, ENOMEM, or

@@ -46,6 +46,7 @@ int sim_run_model_traced(const struct al_scenario *sc, enum al_model m,
 	struct al_task main_task;
 	struct al_crawl crawl;
 	struct al_model_frame *frame;
+	struct al_lat_rec lat = {0};
 	int r = 0, saved = 0;
 
 	if (errlen > 0)
@@ -65,8 +66,9 @@ int sim_run_model_traced(const struct al_scenario *sc, enum al_model m,
 	sim.k.gil = sim.k.gil && sc->models[m].gil;
 	main_thread = sim_kernel_thread(&sim.k, -1, al_model_name(m));
 	frame = calloc(1, md->frame_size);
-	if (!frame || !main_thread) {
+	if (!frame || !main_thread || al_lat_init(&lat, sc->workload.pages) != 0) {
 		free(frame);
+		al_lat_free(&lat);
 		sim_os_free(&sim);
 		snprintf(err, errlen, "out of memory");
 		errno = ENOMEM;
@@ -74,7 +76,7 @@ int sim_run_model_traced(const struct al_scenario *sc, enum al_model m,
 	}
 	crawl = (struct al_crawl){
 		.os = &sim.os, .sc = sc, .cfg = &sc->models[m], .pages = sc->workload.pages,
-		.verify = 1,
+		.verify = 1, .lat = &lat,
 	};
 	frame->crawl = &crawl;
 	sim.os.loop = &main_thread->loop;
@@ -135,6 +137,8 @@ int sim_run_model_traced(const struct al_scenario *sc, enum al_model m,
 	out->peak_concurrency = crawl.peak_inflight;
 	out->events = sim.events;
 	out->trace_hash = al_trace_hash(trace);
+	al_lat_summary(&lat, &out->latency);
+	al_lat_free(&lat);
 	/* Nothing runs once the queue is done: parked tasks are dropped with
 	 * the loop, then what the model's frame owns. */
 	sim_os_free(&sim);

@@ -106,3 +106,30 @@ void al_table_print(const struct al_table *t, FILE *out, int indent, bool bold)
 		}
 	}
 }
+
+void al_table_print_markdown(const struct al_table *t, FILE *out)
+{
+	int nrows = (t->ncells + t->ncols - 1) / t->ncols;
+
+	if (nrows > AL_TABLE_MAX_ROWS)
+		nrows = AL_TABLE_MAX_ROWS;
+	for (int r = 0; r < nrows; r++) {
+		fputc('|', out);
+		for (int c = 0; c < t->ncols; c++) {
+			fputc(' ', out);
+			for (const char *s = t->cells[r][c]; *s; s++) {
+				if (*s == '|')
+					fputc('\\', out);
+				fputc(*s, out);
+			}
+			fputs(" |", out);
+		}
+		fputc('\n', out);
+		if (r == 0) {
+			fputc('|', out);
+			for (int c = 0; c < t->ncols; c++)
+				fputs(t->align[c] == 'r' ? " --: |" : " :-- |", out);
+			fputc('\n', out);
+		}
+	}
+}

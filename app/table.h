@@ -29,6 +29,9 @@ void al_table_cell(struct al_table *t, const char *fmt, ...)
  * columns; the header is underlined with a rule, and bold when bold. */
 void al_table_print(const struct al_table *t, FILE *out, int indent, bool bold);
 
+/* The same rows as a Markdown (GitHub) table: a header row, the
+ * alignment row, then the rows; '|' in a cell is escaped. */
+void al_table_print_markdown(const struct al_table *t, FILE *out);
 /* Display width of a UTF-8 string: one per character (no wide CJK). */
 int al_text_width(const char *s);
 

@@ -15,6 +15,7 @@ static const char usage_all[] =
 	"  serve [SCENARIO]     the origin server alone (HTTP/1.0 on 127.0.0.1)\n"
 	"  calibrate            measure this machine's (or CPython's) costs into a profile\n"
 	"  timeview             latencies as if one CPU cycle took one second\n"
+	"  sweep [SCENARIO]     simulate it at every value of one or two keys\n"
 	"  help [COMMAND]       this help, or one command's\n"
 	"\n"
 	"options:\n"
@@ -36,8 +37,20 @@ static const char usage_run[] =
 	"                       the scenario's enabled models (sync, process, thread,\n"
 	"                       nonblocking, callback, generator, asyncio)\n"
 	"  --seed N             override the scenario's seed (unsigned integer)\n"
+	"  --set KEY=VALUE      set a scenario key by its path, as in the file\n"
+	"                       (network.rtt=50ms, workload.pages=10k,\n"
+	"                       models.thread.workers=50); repeatable\n"
 	"  --json               print one JSON object instead of the table\n"
+	"  --json=FILE          write it to FILE (- : stdout), the table on stdout\n"
+	"  --csv FILE           the report as CSV, a column per JSON figure (- : stdout)\n"
+	"  --markdown           the table in Markdown\n"
+	"  --latency            also print each model's per-page latency: connect,\n"
+	"                       time to first byte, total; p50 p90 p99 max\n"
 	"  --no-trace           do not record the trace (for very large runs)\n"
+	"  --seeds A..B         one simulated run per seed; per model the mean, sd,\n"
+	"                       min and max of each figure\n"
+	"  --runs N             real: N measured runs, summarised the same way\n"
+	"  --warmup K           real: K runs first, discarded\n"
 	"  --net sim|real|both  backend: the simulator (default), this machine's real\n"
 	"                       sockets against our origin server on loopback, or\n"
 	"                       both: the simulator's prediction next to the measure\n"
@@ -70,16 +83,21 @@ static const char usage_run[] =
 	"  asynclab run --target http://127.0.0.1:8080/ --models asyncio\n";
 
 static const char usage_check[] =
-	"usage: asynclab check SCENARIO\n"
+	"usage: asynclab check SCENARIO [--set KEY=VALUE]...\n"
 	"\n"
 	"Validates a scenario file and prints what it describes.  Errors are\n"
 	"reported as file:line:col: message, with exit status 2.\n"
+	"\n"
+	"options:\n"
+	"  --set KEY=VALUE      set a scenario key by its path, as in the file\n"
+	"                       (network.rtt=50ms); repeatable\n"
+	"  -h, --help           print this help\n"
 	"\n"
 	"example:\n"
 	"  asynclab check scenarios/seed.yaml\n";
 
 static const char usage_view[] =
-	"usage: asynclab view SCENARIO|FILE [--models LIST] [--seed N]\n"
+	"usage: asynclab view SCENARIO|FILE [--models LIST] [--seed N] [--set KEY=VALUE]\n"
 	"                     [--png FILE.png [--size WxH]] [--trace FILE.json]\n"
 	"\n"
 	"The timelines of a run saved with 'run --save FILE', or of SCENARIO\n"
@@ -90,6 +108,7 @@ static const char usage_view[] =
 	"options:\n"
 	"  --models LIST        the models to show (of those the run has)\n"
 	"  --seed N             SCENARIO's seed\n"
+	"  --set KEY=VALUE      set one of SCENARIO's keys, as in the file; repeatable\n"
 	"  --png FILE.png       draw to a PNG, as 'run --png' does\n"
 	"  --size WxH           its size (default 1600x1200; 640x400 to 16384x16384),\n"
 	"                       or the window's\n"
@@ -179,6 +198,36 @@ static const char usage_timeview[] =
 	"example:\n"
 	"  asynclab timeview --ghz 3.5\n";
 
+static const char usage_sweep[] =
+	"usage: asynclab sweep [SCENARIO] --vary KEY=LIST [--vary KEY2=LIST] [OPTIONS]\n"
+	"\n"
+	"Simulates SCENARIO (default: the built-in one) at every point of the\n"
+	"varied keys, one row per point and model: where a model falls off a\n"
+	"cliff as N grows.  LIST is values (10,100,1k) or a range in the key's\n"
+	"unit: A..B*F (10..100k*10) or A..B+S (0ms..200ms+50ms).\n"
+	"\n"
+	"options:\n"
+	"  --vary KEY=LIST      a key by its path, as --set names it (at most two)\n"
+	"  --set KEY=VALUE      a fixed key, as in run; repeatable\n"
+	"  --models LIST        the models to run (of the scenario's)\n"
+	"  --seed N             the scenario's seed\n"
+	"  --seeds A..B         every point once per seed\n"
+	"  -j, --jobs N         points in N processes (default: the cores); the\n"
+	"                       output is the serial run's\n"
+	"  --csv FILE           a column per varied key, model, seed, then every\n"
+	"                       figure of run --json by its name (- : stdout)\n"
+	"  --json[=FILE]        every point's rows as JSON\n"
+	"  --markdown           the table in Markdown\n"
+	"  -h, --help           print this help\n"
+	"\n"
+	"Every point is checked before anything runs: a bad value is bad input\n"
+	"(exit 2).  Exit status 1 when a page of any point failed.\n"
+	"\n"
+	"examples:\n"
+	"  asynclab sweep scenarios/seed.yaml --vary workload.pages=10,100,1000 --models sync,asyncio\n"
+	"  asynclab sweep scenarios/c10k.yaml --vary workload.pages=100..10k*10 --csv c10k.csv\n"
+	"  asynclab sweep --vary network.rtt=0ms..200ms+50ms --vary models.thread.workers=1,10,100\n";
+
 void al_usage_print(FILE *out, enum al_cli_cmd cmd)
 {
 	const char *text;
@@ -190,6 +239,7 @@ void al_usage_print(FILE *out, enum al_cli_cmd cmd)
 	case AL_CLI_SERVE: text = usage_serve; break;
 	case AL_CLI_CALIBRATE: text = usage_calibrate; break;
 	case AL_CLI_TIMEVIEW: text = usage_timeview; break;
+	case AL_CLI_SWEEP: text = usage_sweep; break;
 	default: text = usage_all; break;
 	}
 	fputs(text, out);

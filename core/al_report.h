@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "core/al_latency.h"
 #include "core/al_scenario.h"
 
 /* Why a page failed; each failed page counts under exactly one cause. */
@@ -47,6 +48,7 @@ struct al_report {
 	uint64_t trace_hash;         /* of this model's trace; 0 if off      */
 	int64_t retransmits;         /* real: segments the kernel resent on the
 	                                crawler's sockets (TCP_INFO); sim: 0 */
+	struct al_latency latency;   /* the ok pages' connect, ttfb, total */
 };
 
 /* The cause for an errno value (positive). */

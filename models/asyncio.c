@@ -16,6 +16,7 @@
  * buffer per loop that the chunk leaves at once for the parser: a page in
  * flight holds no buffer, which is what lets ten million of them fit. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "core/al_http.h"
@@ -105,8 +106,10 @@ static int co_wait(struct al_task *t, void *arg)
 struct co_read_all {
 	struct al_coro co;
 	struct co_wait rd;
-	struct al_http_resp *resp;
+	struct al_http_resp *resp;   /* the co_fetch's (feed finds its page) */
 };
+
+static int feed(struct al_http_resp *resp, int fd, const void *buf, size_t n);
 
 static int co_read_all(struct al_task *t, void *arg)
 {
@@ -117,8 +120,7 @@ static int co_read_all(struct al_task *t, void *arg)
 		AL_CALL(t, f, co_wait, &f->rd);          /* chunk = yield from read() */
 		if (t->err || t->value == 0)
 			break;
-		if (al_os_feed(f->rd.s->w.os, f->rd.s->w.fd, f->resp, f->rd.s->w.buf,
-			       (size_t)t->value) != 0)
+		if (feed(f->resp, f->rd.s->w.fd, f->rd.s->w.buf, (size_t)t->value) != 0)
 			AL_RETURN(t, f, 0, EBADMSG);
 	}
 	AL_END(t, f);
@@ -136,8 +138,19 @@ struct co_fetch {
 		struct co_read_all all;
 	} sub;
 	struct al_http_resp resp;
+	struct al_page_times tm;
 	char *buf;                   /* the loop's, shared by every page */
 };
+
+/* The response's bytes, timed: the reader knows only the response, whose
+ * co_fetch holds the page's instants (no pointers per page for them). */
+static int feed(struct al_http_resp *resp, int fd, const void *buf, size_t n)
+{
+	struct co_fetch *f = (struct co_fetch *)(void *)((char *)resp -
+							 offsetof(struct co_fetch, resp));
+
+	return al_crawl_feed(f->crawl, &f->tm, fd, resp, buf, n);
+}
 
 static int co_fetch(struct al_task *t, void *arg)
 {
@@ -156,12 +169,12 @@ static int co_fetch(struct al_task *t, void *arg)
 		else if (n == 0)
 			AL_AWAIT(t, f, &f->turn);       /* async with sem: */
 		if (t->err) {
-			al_crawl_begin(f->crawl);
-			al_crawl_end(f->crawl, f->page, t->err, &f->resp);
+			al_crawl_begin(f->crawl, &f->tm);
+			al_crawl_end(f->crawl, f->page, t->err, &f->resp, &f->tm);
 			AL_RETURN(t, f, 0, t->err);
 		}
 	}
-	al_crawl_begin(f->crawl);
+	al_crawl_begin(f->crawl, &f->tm);
 	al_http_resp_init(&f->resp);
 	f->s.w = (struct al_waker){.os = os, .fut = &f->s.f, .buf = f->buf};
 	f->s.w.fd = (int)os->ops->socket(os, 1);
@@ -178,6 +191,7 @@ static int co_fetch(struct al_task *t, void *arg)
 	AL_CALL(t, f, co_wait, &f->sub.conn);               /* yield from connect() */
 	if (t->err)
 		goto out;
+	al_crawl_connected(f->crawl, &f->tm);
 	n = al_http_request(req, sizeof req, f->crawl->sc->workload.host, f->page);
 	r = n < 0 ? -EMSGSIZE : os->ops->send(os, f->s.w.fd, req, (size_t)n, NULL);
 	if (r < 0) {
@@ -191,7 +205,7 @@ out:
 done:
 	/* parsing is CPU work the loop's thread does now: no other page's
 	 * coroutine runs meanwhile (that is what an event loop is) */
-	if (al_crawl_end(f->crawl, f->page, t->err, &f->resp) == 0)
+	if (al_crawl_end(f->crawl, f->page, t->err, &f->resp, &f->tm) == 0)
 		os->ops->cpu(os, al_crawl_parse_ns(f->crawl, f->resp.body), NULL);
 	if (f->sem)
 		sem_release(f->sem);

@@ -11,11 +11,11 @@ int co_blocking_fetch(struct al_task *t, void *arg)
 	int n;
 
 	AL_BEGIN(f);
-	al_crawl_begin(f->crawl);
+	al_crawl_begin(f->crawl, &f->tm);
 	al_http_resp_init(&f->resp);
 	f->fd = (int)os->ops->socket(os, 0);
 	if (f->fd < 0) {
-		al_crawl_end(f->crawl, f->page, -f->fd, &f->resp);
+		al_crawl_end(f->crawl, f->page, -f->fd, &f->resp, &f->tm);
 		AL_RETURN(t, f, 0, -f->fd);
 	}
 	al_future_init(&f->io, t->fut.loop);
@@ -23,6 +23,7 @@ int co_blocking_fetch(struct al_task *t, void *arg)
 	AL_AWAIT(t, f, &f->io);
 	if (t->err)
 		goto out;
+	al_crawl_connected(f->crawl, &f->tm);
 	n = al_http_request(f->buf, sizeof f->buf, f->crawl->sc->workload.host, f->page);
 	if (n < 0) {
 		t->err = EMSGSIZE;
@@ -37,12 +38,13 @@ int co_blocking_fetch(struct al_task *t, void *arg)
 		AL_AWAIT(t, f, &f->io);
 		if (t->err || t->value == 0)
 			break;
-		if (al_os_feed(os, f->fd, &f->resp, f->buf, (size_t)t->value) != 0)
+		if (al_crawl_feed(f->crawl, &f->tm, f->fd, &f->resp, f->buf, (size_t)t->value) != 0)
 			t->err = EBADMSG;
 	}
 out:
 	os->ops->close(os, f->fd);
-	f->err = al_crawl_end(f->crawl, f->page, t->err, &f->resp);
+	f->err = al_crawl_end(f->crawl, f->page, t->err, &f->resp, &f->tm);
+	f->ended = os->ops->now(os);
 	f->parse = f->err ? 0 : al_crawl_parse_ns(f->crawl, f->resp.body);
 	if (f->parse > 0) {             /* then the crawler parses the page */
 		al_future_init(&f->io, t->fut.loop);

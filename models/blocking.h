@@ -15,6 +15,8 @@ struct co_blocking {
 	int64_t parse;
 	struct al_future io;
 	struct al_http_resp resp;
+	struct al_page_times tm;
+	int64_t ended;               /* when the page ended (a worker reports it) */
 	char buf[4096];
 };
 

@@ -21,6 +21,7 @@ struct crawler {
 	int sel;
 	int64_t page;
 	struct al_http_resp resp;
+	struct al_page_times tm;
 };
 
 /* The pages in flight: all at once (the article), or at most `limit`, a
@@ -40,7 +41,7 @@ static void done(struct crawler *cr, int err)
 	os->ops->sel_ctl(os, cr->sel, cr->w.fd, 0, NULL);
 	os->ops->close(os, cr->w.fd);
 	/* a callback cannot wait: it parses right here, holding up the loop */
-	if (al_crawl_end(cr->crawl, cr->page, err, &cr->resp) == 0)
+	if (al_crawl_end(cr->crawl, cr->page, err, &cr->resp, &cr->tm) == 0)
 		os->ops->cpu(os, al_crawl_parse_ns(cr->crawl, cr->resp.body), NULL);
 	cr->win->running--;
 	start_more(cr->win);
@@ -58,7 +59,7 @@ static void read_response(struct al_waker *w, unsigned events)
 		return done(cr, (int)-n);
 	if (n == 0)
 		return done(cr, 0);
-	if (al_os_feed(w->os, w->fd, &cr->resp, w->buf, (size_t)n) != 0)
+	if (al_crawl_feed(cr->crawl, &cr->tm, w->fd, &cr->resp, w->buf, (size_t)n) != 0)
 		done(cr, EBADMSG);
 }
 
@@ -72,6 +73,7 @@ static void connected(struct al_waker *w, unsigned events)
 
 	(void)events;
 	os->ops->sel_ctl(os, cr->sel, w->fd, 0, NULL);
+	al_crawl_connected(cr->crawl, &cr->tm);
 	r = n < 0 ? -EMSGSIZE : os->ops->send(os, w->fd, req, (size_t)n, NULL);
 	if (r < 0)
 		return done(cr, (int)-r);
@@ -87,11 +89,11 @@ static int fetch(struct crawler *cr)
 	struct al_os *os = cr->crawl->os;
 	int64_t r;
 
-	al_crawl_begin(cr->crawl);
+	al_crawl_begin(cr->crawl, &cr->tm);
 	al_http_resp_init(&cr->resp);
 	cr->w.fd = (int)os->ops->socket(os, 1);
 	if (cr->w.fd < 0) {
-		al_crawl_end(cr->crawl, cr->page, -cr->w.fd, &cr->resp);
+		al_crawl_end(cr->crawl, cr->page, -cr->w.fd, &cr->resp, &cr->tm);
 		return 0;
 	}
 	r = os->ops->connect(os, cr->w.fd, cr->page, NULL);
@@ -101,7 +103,7 @@ static int fetch(struct crawler *cr)
 	}
 	if (r < 0) {      /* refused at once, or select's FD_SETSIZE */
 		os->ops->close(os, cr->w.fd);
-		al_crawl_end(cr->crawl, cr->page, (int)-r, &cr->resp);
+		al_crawl_end(cr->crawl, cr->page, (int)-r, &cr->resp, &cr->tm);
 		return 0;
 	}
 	return 1;

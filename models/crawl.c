@@ -38,9 +38,17 @@ const struct al_model_desc *al_model_get(enum al_model m)
  * threads are joined). */
 #define ADD(p, v) __atomic_add_fetch((p), (v), __ATOMIC_RELAXED)
 
-void al_crawl_begin(struct al_crawl *c)
+static int64_t now_ns(const struct al_crawl *c)
+{
+	return c->os->ops->now(c->os);
+}
+
+void al_crawl_begin(struct al_crawl *c, struct al_page_times *tm)
 {
 	int64_t now = ADD(&c->inflight, 1);
+
+	if (tm)
+		*tm = (struct al_page_times){now_ns(c), -1, -1};
 	int64_t peak = __atomic_load_n(&c->peak_inflight, __ATOMIC_RELAXED);
 
 	while (now > peak &&
@@ -49,7 +57,32 @@ void al_crawl_begin(struct al_crawl *c)
 		;
 }
 
-int al_crawl_end(struct al_crawl *c, int64_t page, int err, struct al_http_resp *resp)
+void al_crawl_connected(struct al_crawl *c, struct al_page_times *tm)
+{
+	if (tm->connect < 0)
+		tm->connect = now_ns(c);
+}
+
+int al_crawl_feed(struct al_crawl *c, struct al_page_times *tm, int fd,
+		  struct al_http_resp *resp, const void *buf, size_t n)
+{
+	if (tm->first < 0 && n > 0)
+		tm->first = now_ns(c);
+	return al_os_feed(c->os, fd, resp, buf, n);
+}
+
+/* An ok page's figures, from its start; an instant the model never saw
+ * (a page that ends ok unconnected cannot) counts as the end. */
+void al_page_latency(const struct al_page_times *tm, int64_t end, int64_t out[3])
+{
+	int64_t at[3] = {tm->connect, tm->first, end};
+
+	for (int k = 0; k < 3; k++)
+		out[k] = (at[k] < 0 ? end : at[k]) - tm->begin;
+}
+
+int al_crawl_end(struct al_crawl *c, int64_t page, int err, struct al_http_resp *resp,
+		 struct al_page_times *tm)
 {
 	ADD(&c->inflight, -1);
 	if (!err && al_http_resp_finish(resp) != 0)
@@ -59,6 +92,11 @@ int al_crawl_end(struct al_crawl *c, int64_t page, int err, struct al_http_resp 
 	al_crawl_count(c, err, resp->body, al_crawl_sum(c, page, resp));
 	if (err)
 		al_crawl_mark(c, page, err);
+	else if (tm && c->lat) {
+		int64_t v[3];
+		al_page_latency(tm, now_ns(c), v);
+		al_lat_add(c->lat, page, v[0], v[1], v[2]);
+	}
 	return err;
 }
 

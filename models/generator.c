@@ -28,6 +28,7 @@ struct gen_fetch {
 	struct al_waker w;
 	struct al_future f;
 	struct al_http_resp resp;
+	struct al_page_times tm;
 	char *buf;                   /* the loop's, shared by every page */
 };
 
@@ -59,12 +60,12 @@ static int gen_fetch(struct al_task *t, void *arg)
 	int n;
 
 	AL_BEGIN(f);
-	al_crawl_begin(f->crawl);
+	al_crawl_begin(f->crawl, &f->tm);
 	al_http_resp_init(&f->resp);
 	f->w = (struct al_waker){.os = os, .fut = &f->f, .buf = f->buf};
 	f->w.fd = (int)os->ops->socket(os, 1);
 	if (f->w.fd < 0) {
-		al_crawl_end(f->crawl, f->page, -f->w.fd, &f->resp);
+		al_crawl_end(f->crawl, f->page, -f->w.fd, &f->resp, &f->tm);
 		start_next(f->win);
 		AL_RETURN(t, f, 0, -f->w.fd);
 	}
@@ -81,6 +82,7 @@ static int gen_fetch(struct al_task *t, void *arg)
 	os->ops->sel_ctl(os, f->sel, f->w.fd, 0, NULL);
 	if (t->err)
 		goto out;
+	al_crawl_connected(f->crawl, &f->tm);
 	n = al_http_request(req, sizeof req, f->crawl->sc->workload.host, f->page);
 	r = n < 0 ? -EMSGSIZE : os->ops->send(os, f->w.fd, req, (size_t)n, NULL);
 	if (r < 0) {
@@ -104,7 +106,7 @@ static int gen_fetch(struct al_task *t, void *arg)
 			t->err = (int)-r;
 			break;
 		}
-		if (al_os_feed(os, f->w.fd, &f->resp, f->buf, (size_t)r) != 0) {
+		if (al_crawl_feed(f->crawl, &f->tm, f->w.fd, &f->resp, f->buf, (size_t)r) != 0) {
 			t->err = EBADMSG;
 			break;
 		}
@@ -113,7 +115,7 @@ out:
 	os->ops->close(os, f->w.fd);
 	/* parsing is CPU work the loop's thread does now: no other page's
 	 * coroutine runs meanwhile (that is what an event loop is) */
-	if (al_crawl_end(f->crawl, f->page, t->err, &f->resp) == 0)
+	if (al_crawl_end(f->crawl, f->page, t->err, &f->resp, &f->tm) == 0)
 		os->ops->cpu(os, al_crawl_parse_ns(f->crawl, f->resp.body), NULL);
 	start_next(f->win);
 	AL_RETURN(t, f, 0, t->err);

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "core/al_http.h"
+#include "core/al_latency.h"
 #include "core/al_os.h"
 #include "core/al_report.h"
 #include "core/al_task.h"
@@ -29,6 +30,16 @@ struct al_crawl {
 	int workers, started, spawn_err;
 	/* worker processes that died, and the wait status of the last */
 	int died, died_status;
+	/* where ok pages' latencies go (core/al_latency.h); NULL: nowhere
+	 * (a worker process's own crawl: its records carry them) */
+	struct al_lat_rec *lat;
+};
+
+/* One page's instants on the os's clock, kept by the model beside the
+ * page's response: started, connected, first response byte (-1: not
+ * yet).  24 bytes a page in flight; the end is taken when it comes. */
+struct al_page_times {
+	int64_t begin, connect, first;
 };
 
 struct al_model_desc {
@@ -56,9 +67,19 @@ struct al_model_frame {
 const struct al_model_desc *al_model_get(enum al_model m);
 
 /* A page starts / ends: err 0 (resp checked) or an errno value.  end
- * returns the page's final err (EBADMSG if the body did not verify). */
-void al_crawl_begin(struct al_crawl *c);
-int al_crawl_end(struct al_crawl *c, int64_t page, int err, struct al_http_resp *resp);
+ * returns the page's final err (EBADMSG if the body did not verify).  tm
+ * (NULL: not timed) gets the instants; an ok page's latencies go to
+ * c->lat. */
+void al_crawl_begin(struct al_crawl *c, struct al_page_times *tm);
+int al_crawl_end(struct al_crawl *c, int64_t page, int err, struct al_http_resp *resp,
+		 struct al_page_times *tm);
+/* The model sees the page's connection up (its connect returned, or the
+ * socket became writable). */
+void al_crawl_connected(struct al_crawl *c, struct al_page_times *tm);
+/* al_os_feed of what fd's recv returned, after noting the first byte's
+ * instant. */
+int al_crawl_feed(struct al_crawl *c, struct al_page_times *tm, int fd,
+		  struct al_http_resp *resp, const void *buf, size_t n);
 /* What the run counts for a page that ended with resp: verified, the
  * page's al_page_digest (O(1), the same on every backend); else (a target
  * we cannot verify) the sum of the bytes received. */
@@ -68,6 +89,8 @@ uint64_t al_crawl_sum(const struct al_crawl *c, int64_t page, const struct al_ht
 int64_t al_crawl_parse_ns(const struct al_crawl *c, int64_t bytes);
 /* Counts a page that ended elsewhere (a worker process): no checks. */
 void al_crawl_count(struct al_crawl *c, int err, int64_t bytes, uint64_t sum);
+/* A page ended at `end`: its connect, ttfb and total, ns from its start. */
+void al_page_latency(const struct al_page_times *tm, int64_t end, int64_t out[3]);
 /* Marks on the calling task's lane that page failed with err, now (end
  * does it; a model calls it for a page that fails without running). */
 void al_crawl_mark(struct al_crawl *c, int64_t page, int err);

@@ -14,6 +14,7 @@ struct co_nonblocking {
 	int n;
 	struct al_future spun;
 	struct al_http_resp resp;
+	struct al_page_times tm;
 	char buf[4096];
 };
 
@@ -26,11 +27,11 @@ static int co_nonblocking(struct al_task *t, void *arg)
 
 	AL_BEGIN(&f->m);
 	for (f->page = 0; f->page < c->pages; f->page++) {
-		al_crawl_begin(c);
+		al_crawl_begin(c, &f->tm);
 		al_http_resp_init(&f->resp);
 		f->fd = (int)os->ops->socket(os, 1);
 		if (f->fd < 0) {
-			al_crawl_end(c, f->page, -f->fd, &f->resp);
+			al_crawl_end(c, f->page, -f->fd, &f->resp, &f->tm);
 			continue;
 		}
 		r = os->ops->connect(os, f->fd, f->page, NULL);
@@ -41,8 +42,10 @@ static int co_nonblocking(struct al_task *t, void *arg)
 		/* while True: try: send(); break; except OSError: pass */
 		while (!t->err) {
 			r = os->ops->send(os, f->fd, f->buf, (size_t)f->n, NULL);
-			if (r >= 0)
+			if (r >= 0) {        /* it took the request: connected */
+				al_crawl_connected(c, &f->tm);
 				break;
+			}
 			if (r != -EAGAIN) {
 				t->err = (int)-r;
 				break;
@@ -57,7 +60,7 @@ static int co_nonblocking(struct al_task *t, void *arg)
 			if (r == 0)
 				break;
 			if (r > 0) {
-				if (al_os_feed(os, f->fd, &f->resp, f->buf, (size_t)r) != 0)
+				if (al_crawl_feed(c, &f->tm, f->fd, &f->resp, f->buf, (size_t)r) != 0)
 					t->err = EBADMSG;
 				continue;
 			}
@@ -70,7 +73,7 @@ static int co_nonblocking(struct al_task *t, void *arg)
 			AL_AWAIT(t, &f->m, &f->spun);
 		}
 		os->ops->close(os, f->fd);
-		if (al_crawl_end(c, f->page, t->err, &f->resp) == 0 &&
+		if (al_crawl_end(c, f->page, t->err, &f->resp, &f->tm) == 0 &&
 		    al_crawl_parse_ns(c, f->resp.body) > 0) {
 			al_future_init(&f->spun, t->fut.loop);
 			os->ops->cpu(os, al_crawl_parse_ns(c, f->resp.body), &f->spun);

@@ -24,6 +24,7 @@ struct record {
 	int32_t err;
 	int64_t bytes;
 	uint64_t sum;
+	int64_t lat[3];              /* an ok page's connect, ttfb, total */
 };
 
 struct co_child {
@@ -55,6 +56,8 @@ static int co_child(struct al_task *t, void *arg)
 			.bytes = f->fetch.resp.body,
 			.sum = al_crawl_sum(&f->own, f->fetch.page, &f->fetch.resp),
 		};
+		if (!t->err)
+			al_page_latency(&f->fetch.tm, f->fetch.ended, f->rec.lat);
 		al_future_init(&f->sent, t->fut.loop);
 		os->ops->send(os, f->wfd, &f->rec, sizeof f->rec, &f->sent);
 		AL_AWAIT(t, f, &f->sent);
@@ -97,11 +100,13 @@ static void take_records(struct co_process *f)
 	for (; f->have - off >= sizeof r; off += sizeof r) {
 		memcpy(&r, f->buf + off, sizeof r);
 		if (!r.end) {
-			al_crawl_begin(c);
+			al_crawl_begin(c, NULL);
 			continue;
 		}
 		c->inflight--;
 		al_crawl_count(c, r.err, r.bytes, r.sum);
+		if (!r.err)
+			al_lat_add(c->lat, r.page, r.lat[0], r.lat[1], r.lat[2]);
 		f->ended++;
 	}
 	memmove(f->buf, f->buf + off, f->have - off);

@@ -25,6 +25,18 @@ for m in callback generator asyncio; do
 	[ "$(el $m)" -lt $(( $(el sync) / 4 )) ]; check "$m: one thread on libevent overlaps them (< 1/4 of sync)" $?
 done
 grep -q '"net": "real"' "$out"; check "the JSON says net real" $?
+# per-page latency on CLOCK_MONOTONIC: every model's three figures, in
+# order (p50 <= p90 <= p99 <= max), each page's first byte at least a
+# round trip and the think time after its start, its end after that
+awk '/"latency"/ { n++ } /"(connect|ttfb|total)": \{/ { k = $1 }
+     /"p50_ns"|"p90_ns"|"p99_ns"|"max_ns"/ { gsub(/[^0-9]/, "", $2); v = $2 + 0
+	if (v < last[k]) bad = 1; last[k] = v
+	if (k ~ /ttfb/ && v < 170000000) bad = 1
+	if (k ~ /total/ && $1 ~ /max/ && v < tt) bad = 1
+	if (k ~ /ttfb/ && $1 ~ /max/) tt = v }
+     /"model"/ { delete last }
+     END { exit !(n == 7 && !bad) }' "$out"
+check "latency: each model's connect, ttfb and total percentiles, in order, ttfb >= rtt + think" $?
 val() { awk -v m="$1" -v k="$2" '$0 ~ "\"model\": \"" m "\"" { f = 1 } f && $0 ~ "\"" k "\"" { gsub(/[^0-9]/, ""); print; exit }' "$out"; }
 [ "$(val nonblocking futile_syscalls)" -gt 10000 ] &&
 	[ "$(val nonblocking cpu_busy_ns)" -gt $(( $(val sync cpu_busy_ns) * 10 )) ]

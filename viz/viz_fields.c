@@ -114,6 +114,18 @@ static const struct viz_field scenario[] = {
 	F(struct al_scenario, trace, VIZ_F_BOOL),
 };
 
+static const struct viz_field pct[] = {
+	F(struct al_pct, p50_ns, VIZ_F_I64),
+	F(struct al_pct, p90_ns, VIZ_F_I64),
+	F(struct al_pct, p99_ns, VIZ_F_I64),
+	F(struct al_pct, max_ns, VIZ_F_I64),
+};
+
+static const struct viz_field latency[] = {
+	F(struct al_latency, pages, VIZ_F_I64),
+	F_SUBS(struct al_latency, of, pct),
+};
+
 static const struct viz_field report[] = {
 	F_ENUM(struct al_report, model, AL_MODEL_COUNT),
 	F(struct al_report, elapsed_ns, VIZ_F_I64),
@@ -132,6 +144,7 @@ static const struct viz_field report[] = {
 	F(struct al_report, events, VIZ_F_U64),
 	F(struct al_report, trace_hash, VIZ_F_U64),
 	F(struct al_report, retransmits, VIZ_F_I64),
+	F_SUB(struct al_report, latency, latency),
 };
 
 void viz_fields_put_scenario(struct viz_enc *e, const struct al_scenario *sc)

@@ -1,0 +1,150 @@
+/* Per-page latencies: exact samples for small runs, log-linear histograms
+ * for large ones (al_latency.h says why and how precise). */
+#include "core/al_latency.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SUB ((int64_t)1 << AL_LAT_SUB_BITS)
+/* values below 2 * SUB are their own buckets; above, 64 - SUB_BITS - 1
+ * powers of two of SUB buckets each */
+#define NBUCKETS ((int64_t)(64 - AL_LAT_SUB_BITS + 1) * SUB)
+
+int64_t al_lat_bucket(int64_t v)
+{
+	if (v < 0)
+		v = 0;
+	if (v < 2 * SUB)
+		return v;
+	int shift = 63 - __builtin_clzll((unsigned long long)v) - AL_LAT_SUB_BITS;
+	return (int64_t)shift * SUB + (v >> shift);
+}
+
+int64_t al_lat_bucket_top(int64_t b)
+{
+	if (b < 2 * SUB)
+		return b;
+	int shift = (int)(b / SUB) - 1;
+	int64_t lo = (b - (int64_t)shift * SUB) << shift;
+	return lo + (((int64_t)1 << shift) - 1);   /* the top bucket ends at INT64_MAX */
+}
+
+int al_lat_init(struct al_lat_rec *r, int64_t pages)
+{
+	memset(r, 0, sizeof *r);
+	for (int k = 0; k < AL_LAT_KINDS; k++) {
+		if (pages <= AL_LAT_EXACT_MAX) {
+			r->exact[k] = malloc((size_t)(pages > 0 ? pages : 1) * sizeof(int64_t));
+			if (r->exact[k])
+				memset(r->exact[k], 0xff, (size_t)(pages > 0 ? pages : 1) *
+				       sizeof(int64_t));          /* -1: no sample */
+		} else {
+			r->hist[k] = calloc((size_t)NBUCKETS, sizeof(uint64_t));
+		}
+		if (!r->exact[k] && !r->hist[k]) {
+			al_lat_free(r);
+			errno = ENOMEM;
+			return -1;
+		}
+	}
+	r->slots = pages <= AL_LAT_EXACT_MAX ? pages : 0;
+	return 0;
+}
+
+void al_lat_free(struct al_lat_rec *r)
+{
+	for (int k = 0; k < AL_LAT_KINDS; k++) {
+		free(r->exact[k]);
+		free(r->hist[k]);
+	}
+	memset(r, 0, sizeof *r);
+}
+
+static void raise_max(int64_t *at, int64_t v)
+{
+	int64_t cur = __atomic_load_n(at, __ATOMIC_RELAXED);
+
+	while (v > cur && !__atomic_compare_exchange_n(at, &cur, v, 1, __ATOMIC_RELAXED,
+						       __ATOMIC_RELAXED))
+		;
+}
+
+void al_lat_add(struct al_lat_rec *r, int64_t page, int64_t connect, int64_t ttfb,
+		int64_t total)
+{
+	int64_t v[AL_LAT_KINDS] = {connect, ttfb, total};
+
+	if (r == NULL || page < 0)
+		return;
+	if (r->slots > 0 && page >= r->slots)
+		return;
+	for (int k = 0; k < AL_LAT_KINDS; k++) {
+		if (v[k] < 0)
+			v[k] = 0;
+		raise_max(&r->max[k], v[k]);
+		if (r->hist[k])
+			__atomic_add_fetch(&r->hist[k][al_lat_bucket(v[k])], 1, __ATOMIC_RELAXED);
+		else
+			r->exact[k][page] = v[k];      /* each page ends once */
+	}
+	if (r->hist[0])
+		__atomic_add_fetch(&r->n, 1, __ATOMIC_RELAXED);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The nearest rank of p percent of n: 1 .. n. */
+static int64_t rank(int p, int64_t n)
+{
+	int64_t k = (p * n + 99) / 100;
+
+	return k < 1 ? 1 : k;
+}
+
+void al_lat_summary(struct al_lat_rec *r, struct al_latency *out)
+{
+	static const int ps[3] = {50, 90, 99};
+
+	memset(out, 0, sizeof *out);
+	if (r->slots > 0) {
+		int64_t n = 0;
+		/* the samples to the front, in order */
+		for (int k = 0; k < AL_LAT_KINDS; k++) {
+			n = 0;
+			for (int64_t i = 0; i < r->slots; i++)
+				if (r->exact[k][i] >= 0)
+					r->exact[k][n++] = r->exact[k][i];
+			qsort(r->exact[k], (size_t)n, sizeof(int64_t), cmp_i64);
+			for (int64_t i = n; i < r->slots; i++)
+				r->exact[k][i] = -1;
+		}
+		out->pages = n;
+		for (int k = 0; k < AL_LAT_KINDS && n > 0; k++) {
+			int64_t *q[3] = {&out->of[k].p50_ns, &out->of[k].p90_ns, &out->of[k].p99_ns};
+			for (int j = 0; j < 3; j++)
+				*q[j] = r->exact[k][rank(ps[j], n) - 1];
+			out->of[k].max_ns = r->exact[k][n - 1];
+		}
+		return;
+	}
+	out->pages = r->n;
+	for (int k = 0; k < AL_LAT_KINDS && r->n > 0 && r->hist[k]; k++) {
+		int64_t *q[3] = {&out->of[k].p50_ns, &out->of[k].p90_ns, &out->of[k].p99_ns};
+		int64_t seen = 0, b = 0;
+
+		for (int j = 0; j < 3; j++) {
+			int64_t want = rank(ps[j], r->n);
+			while (seen + (int64_t)r->hist[k][b] < want)
+				seen += (int64_t)r->hist[k][b++];
+			int64_t top = al_lat_bucket_top(b);
+			*q[j] = top < r->max[k] ? top : r->max[k];
+		}
+		out->of[k].max_ns = r->max[k];
+	}
+}

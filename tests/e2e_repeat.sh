@@ -1,0 +1,43 @@
+#!/bin/sh
+# Repetitions as a user runs them: `run --seeds A..B` summarises one
+# simulated run per seed (its mean is the mean of the runs one by one, and
+# it prints the same bytes twice), `--runs N --warmup K` real runs, and the
+# options that do not go together are refused with exit 2.
+A=${ASYNCLAB:-./asynclab}
+fail=0
+d=$(mktemp -d)
+trap 'rm -rf "$d"' EXIT
+ko() { echo "FAIL $*"; fail=1; }
+
+jit='network.jitter={dist: exponential, mean: 10ms}'
+"$A" run --seeds 1..4 --models sync --set "$jit" --json >"$d/a" || ko "--seeds exits 0"
+"$A" run --seeds 1..4 --models sync --set "$jit" --json >"$d/b" || ko "--seeds again"
+cmp -s "$d/a" "$d/b" || ko "--seeds: two summaries differ"
+grep -q '"runs": 4,' "$d/a" || ko "--seeds 1..4: 4 runs"
+for s in 1 2 3 4; do
+	"$A" run --seed $s --models sync --set "$jit" --json |
+		sed -n 's/.*"elapsed_ns": \([0-9]*\).*/\1/p'
+done >"$d/each"
+want=$(awk '{ s += $1 } END { printf "%.1f", s / NR }' "$d/each")
+got=$(awk '/"elapsed_ns": \{/ { on = 1 } on && /"mean"/ { gsub(/[^0-9.]/, ""); print; exit }' "$d/a")
+[ "$want" = "$got" ] || ko "--seeds: elapsed mean $got, the runs one by one give $want"
+min=$(sort -n "$d/each" | head -1)
+grep -q "\"min\": $min," "$d/a" || ko "--seeds: elapsed min $min"
+sd=$(awk '/"elapsed_ns": \{/ { on = 1 } on && /"sd"/ { gsub(/[^0-9.]/, ""); print; exit }' "$d/a")
+[ "$sd" != "0.0" ] || ko "--seeds under jitter: sd 0"
+"$A" run --seeds 1..2 --models sync,asyncio >"$d/t" || ko "--seeds table exits 0"
+grep -q '^  asyncio, 2 runs' "$d/t" || ko "--seeds: asyncio's table"
+
+for bad in "--runs 3" "--warmup 1" "--seeds 1..3 --net real" "--seeds 1..3 --runs 2" \
+	"--seeds 1..2 --png $d/x.png" "--seeds 3..1"; do
+	"$A" run $bad >/dev/null 2>"$d/err"
+	[ $? -eq 2 ] && [ "$(wc -l <"$d/err")" -le 2 ] || ko "run $bad: not refused in one line, exit 2"
+done
+
+# real: one warm-up run discarded, two kept
+"$A" run --net real --runs 2 --warmup 1 --models asyncio --set workload.pages=3 --json \
+	>"$d/r" 2>"$d/err" || ko "--runs 2 --warmup 1 (real): $(cat "$d/err")"
+grep -q '"runs": 2,' "$d/r" && grep -q '"warmup": 1,' "$d/r" || ko "--runs 2 --warmup 1: the JSON"
+
+[ $fail -eq 0 ] && echo "e2e_repeat: ok"
+exit $fail
