@@ -29,6 +29,12 @@ enum al_state {
 	AL_ST_SWITCH,                /* a context switch in progress */
 	AL_ST_CREATE,                /* being created (thread / process) */
 	AL_ST_WAIT,                  /* blocked on anything else: select, join, lock, sleep */
+	/* Its bytes (or connection) arrived, but it is not running yet: an
+	 * event loop's task waiting for the loop to come round to it, or a
+	 * thread waiting for its process's GIL.  (Waiting for a core is
+	 * RUNNABLE.)  Never drawn as the network's time. */
+	AL_ST_READY,                 /* ready: waiting for the loop */
+	AL_ST_GIL,                   /* ready: waiting for the GIL */
 	AL_ST_DONE,                  /* finished: the lane ends here */
 	AL_ST_COUNT
 };

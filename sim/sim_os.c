@@ -189,7 +189,8 @@ int64_t sim_would_block(struct sim_os *s, struct sim_sock *k, struct al_future *
 	if (k->wait)
 		return sim_finish(wait, -EBUSY);
 	sim_park(k, wait, buf, cap);
-	sim_state(s, sim_lane(s), AL_ST_RECV, 0);
+	k->lane = sim_lane(s);
+	sim_state(s, k->lane, AL_ST_RECV, 0);
 	return 0;
 }
 
@@ -198,8 +199,10 @@ static void wake(struct sim_sock *k, int64_t r)
 	struct al_future *w = k->wait;
 
 	k->wait = NULL;
-	if (w)
+	if (w) {
+		sim_ready(k, AL_ST_RUNNABLE);   /* its thread wakes up */
 		sim_finish(w, r);
+	}
 }
 
 /* --- busy-polling (the article's 3.4), advanced analytically

@@ -29,6 +29,8 @@ struct sim_sock {
 	int64_t spin_start;
 	int64_t spin_futile;         /* the futile tries it made */
 	unsigned spin_events;
+	uint32_t lane;               /* the task waiting on it (parked, or in a
+					selector), until its news arrives: 0 none */
 	char *rbuf;
 	size_t rcap;
 	int sel;                     /* the selector watching it, or -1 */
@@ -141,6 +143,11 @@ void sim_syscall(struct sim_os *s);
 uint32_t sim_lane(struct sim_os *s);
 void sim_state(struct sim_os *s, uint32_t lane, enum al_state st, int64_t bytes);
 void sim_running(struct sim_os *s, int64_t bytes);
+/* The news k's waiting task waited for has come (bytes, a connection, an
+ * error): its lane leaves connect / send / recv for st -- READY when a
+ * loop must come round to it, RUNNABLE when its thread must get a core --
+ * so the network is never blamed for the time the CPU takes.  Once. */
+void sim_ready(struct sim_sock *k, enum al_state st);
 /* The kernel's TCP work and the other programs' (sim_host.c). */
 /* Starts the origin server and link emulators the machine names. 0 or -1. */
 int sim_host_init(struct sim_os *s);

@@ -43,6 +43,14 @@ void sim_running(struct sim_os *s, int64_t bytes)
 		sim_state(s, t->lane, AL_ST_RUNNING, bytes);
 }
 
+void sim_ready(struct sim_sock *k, enum al_state st)
+{
+	uint32_t lane = k->lane;
+
+	k->lane = 0;
+	sim_state(k->sim, lane, st, 0);
+}
+
 void sim_mark(struct al_os *os, const char *what, int64_t value)
 {
 	struct sim_os *s = SIM(os);

@@ -283,7 +283,11 @@ static int tooltip_lines(const struct viz_frame *f, const struct viz_pick *k, ch
 		return n;
 	sp = &tr->spans[k->span];
 	*state = sp->state;
-	snprintf(ln[n++], 128, "%s", viz_palette[sp->state].what);
+	if (viz_palette[sp->state].time)
+		snprintf(ln[n++], 128, "%s — %s time", viz_palette[sp->state].what,
+			 viz_palette[sp->state].time);
+	else
+		snprintf(ln[n++], 128, "%s", viz_palette[sp->state].what);
 	viz_fmt_tick(a, sizeof a, sp->t0, 1000);
 	viz_fmt_duration(b, sizeof b, (double)(sp->t1 - sp->t0));
 	snprintf(ln[n++], 128, "start %s · duration %s", a, b);

@@ -20,6 +20,8 @@ struct viz_state_style {
 	struct viz_rgb rgb;
 	const char *legend;          /* short: the legend's label */
 	const char *what;            /* long: the tooltip's */
+	const char *time;            /* whose time it is: the network's, queueing
+					or the CPU's (the tooltip says), or NULL */
 };
 
 /* Indexed by enum al_state; AL_ST_DONE is never drawn (the lane ended). */

@@ -1,0 +1,231 @@
+/* Pictures that never mislead (issue 16): each span says whose time it is.
+ *
+ * The scenarios are built so that the simulator's times follow from a
+ * formula (as in test_sim_run.c): no CPU costs but the parsing, no jitter,
+ * the fluid TCP, a whole number of ns per byte.  Then every page's last
+ * byte arrives at T = 2 RTT + think + k transfers (k pages sharing the
+ * link from the first byte), and what a lane shows after T is the CPU's
+ * doing, never the network's.  The pictures are drawn headless and read
+ * back by pixel, at places the layout says. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <SDL.h>
+#include <SDL_image.h>
+
+#include "app/sim_run.h"
+#include "core/al_http.h"
+#include "viz/viz_draw.h"
+#include "viz/viz_png.h"
+
+#define MS 1000000LL
+
+static char dir[64];
+
+static int setup(void **state)
+{
+	(void)state;
+	unsetenv("DISPLAY");
+	unsetenv("WAYLAND_DISPLAY");
+	snprintf(dir, sizeof dir, "/tmp/test_viz_truth.XXXXXX");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char path[128];
+
+	(void)state;
+	for (int i = 0; i < 8; i++) {
+		snprintf(path, sizeof path, "%s/%d.png", dir, i);
+		unlink(path);
+	}
+	rmdir(dir);
+	return 0;
+}
+
+/* pages fetched at once, CPU costs zero but parse_per_kib; 1 ns a byte. */
+static void scenario(struct al_scenario *sc, int64_t pages, int64_t parse_per_kib)
+{
+	al_scenario_default(sc);
+	memset(&sc->machine.costs, 0, sizeof sc->machine.costs);
+	sc->machine.costs.parse_ns_per_kib = parse_per_kib;
+	sc->machine.cores = 4;
+	sc->workload.pages = pages;
+	sc->network.rtt_ns = 30 * MS;
+	sc->network.jitter = AL_DIST_FIXED_AT(0);
+	sc->network.bandwidth_bps = 8000000000;
+	sc->network.tcp = AL_TCP_FLUID;
+	sc->server.think = AL_DIST_FIXED_AT(5 * MS);
+	sc->server.page_size = AL_DIST_FIXED_AT(20480);
+}
+
+/* When the last byte of every page has arrived (all start together). */
+static int64_t last_byte_ns(const struct al_scenario *sc)
+{
+	char head[256];
+	int64_t size = (int64_t)sc->server.page_size.a;
+	int64_t total = al_http_header(head, sizeof head, size) + size;
+
+	return 2 * sc->network.rtt_ns + (int64_t)sc->server.think.a +
+	       sc->workload.pages * total * 8 * 1000000000 / sc->network.bandwidth_bps;
+}
+
+static void run_one(struct viz_run *run, const struct al_scenario *sc, enum al_model m)
+{
+	char err[512];
+	struct viz_model *vm = &run->models[0];
+
+	memset(run, 0, sizeof *run);
+	run->sc = *sc;
+	snprintf(run->net, sizeof run->net, "sim");
+	run->cores = sc->machine.cores;
+	assert_int_equal(al_trace_init(&vm->trace, AL_TRACE_RECORD), 0);
+	assert_int_equal(sim_run_model_traced(&run->sc, m, &vm->report, &vm->trace, err,
+					      sizeof err), 0);
+	assert_int_equal(vm->report.pages_ok, sc->workload.pages);
+	run->nmodels = 1;
+}
+
+static SDL_Surface *load(const char *path, int w, int h)
+{
+	SDL_Surface *raw = IMG_Load(path), *s;
+
+	if (!raw)
+		fail_msg("IMG_Load %s: %s", path, IMG_GetError());
+	assert_int_equal(raw->w, w);
+	assert_int_equal(raw->h, h);
+	s = SDL_ConvertSurfaceFormat(raw, SDL_PIXELFORMAT_ARGB8888, 0);
+	SDL_FreeSurface(raw);
+	assert_non_null(s);
+	return s;
+}
+
+/* The colour drawn at time t in the middle of lane i of the frame's first
+ * section. */
+static uint32_t pixel_at(const SDL_Surface *img, const struct viz_frame *f, uint32_t i, int64_t t)
+{
+	int y0, y1, x = (int)viz_frame_time_x(f, t);
+
+	assert_int_equal(viz_frame_lane_y(f, 0, i, &y0, &y1), 0);
+	int y = y0 + (y1 - y0 - 1) / 2;
+	assert_true(x >= 0 && x < img->w && y >= 0 && y < img->h);
+	return ((const uint32_t *)((const uint8_t *)img->pixels + (size_t)y * img->pitch))[x] |
+	       0xff000000u;
+}
+
+static void assert_state_drawn(const SDL_Surface *img, const struct viz_frame *f, uint32_t i,
+			       int64_t t, enum al_state st, const char *what)
+{
+	const struct viz_track *tr = f->sec[0].track;
+	long sp = viz_layout_span_at(tr, &tr->lanes[i], t);
+	uint32_t px = pixel_at(img, f, i, t), want = viz_rgb_argb(viz_palette[st].rgb);
+
+	if (sp < 0 || tr->spans[sp].state != st)
+		fail_msg("%s: the layout says %s", what,
+			 sp < 0 ? "nothing" : al_state_name((enum al_state)tr->spans[sp].state));
+	if (px != want)
+		fail_msg("%s: pixel #%06x, expected %s #%06x", what, px & 0xffffff,
+			 al_state_name(st), want & 0xffffff);
+}
+
+/* Writes run's only model to a PNG and loads it back with its frame. */
+static SDL_Surface *picture(const struct viz_run *run, struct viz_scene *s,
+			    struct viz_frame *f, struct viz_view *v, int n)
+{
+	char path[128], err[256];
+
+	snprintf(path, sizeof path, "%s/%d.png", dir, n);
+	assert_int_equal(viz_png_write(NULL, path, run, 1, 1600, 1200, 0, err, sizeof err), 0);
+	assert_int_equal(viz_layout_build(s, run, 1, err, sizeof err), 0);
+	viz_png_view(v, s, 1600, 1200, 0);
+	viz_frame_make(f, s, v, 1600, 1200, 1);
+	return load(path, 1600, 1200);
+}
+
+/* gil-cpu's lesson for asyncio: 40 pages whose bytes are all there at T,
+ * parsed one after the other on the loop's thread, 40 ms each.  A lane is
+ * in recv only until its bytes arrived (T at the latest), then "ready:
+ * waiting for the loop" until the loop comes to it: recv summed over the
+ * lanes is 40 (T - RTT) at most, not the 32 s that waiting for the loop
+ * adds (40 ms x (0 + 1 + ... + 39) = 31.2 s). */
+static void test_ready_is_not_recv(void **state)
+{
+	struct al_scenario sc;
+	struct viz_run run;
+	struct viz_scene s;
+	struct viz_view v;
+	struct viz_frame f;
+	int64_t recv = 0, ready = 0, last_ready_end = 0;
+	uint32_t last = 0;
+
+	(void)state;
+	scenario(&sc, 40, 2 * MS);
+	run_one(&run, &sc, AL_MODEL_ASYNCIO);
+	const struct al_trace *tr = &run.models[0].trace;
+	int64_t T = last_byte_ns(&sc);
+	struct { int64_t t; uint8_t st; } *open = calloc(tr->nlanes, sizeof *open);
+
+	assert_non_null(open);
+	for (size_t i = 0; i < tr->n; i++) {
+		const struct al_tr_event *e = &tr->ev[i];
+
+		if (e->kind != AL_TR_STATE || strcmp(tr->names[tr->lanes[e->lane].name], "fetch"))
+			continue;
+		if (open[e->lane].st == AL_ST_RECV + 1) {
+			recv += e->t - open[e->lane].t;
+			if (e->t > T)
+				fail_msg("fetch #%u in recv until %.3f ms, its bytes were all "
+					 "there at %.3f ms", tr->lanes[e->lane].ordinal,
+					 (double)e->t / MS, (double)T / MS);
+		}
+		if (open[e->lane].st == AL_ST_READY + 1) {
+			ready += e->t - open[e->lane].t;
+			if (e->t > last_ready_end) {
+				last_ready_end = e->t;
+				last = e->lane;
+			}
+		}
+		open[e->lane].t = e->t;
+		open[e->lane].st = (uint8_t)(e->code + 1);
+	}
+	free(open);
+	assert_true(recv > 0);
+	assert_true(recv <= 40 * (T - sc.network.rtt_ns));
+	assert_true(ready >= 31200 * MS - 40 * (T - sc.network.rtt_ns));
+	/* the last page parsed waits for the loop ~39 x 40 ms */
+	assert_true(last_ready_end >= T + 39 * 40 * MS);
+
+	/* drawn: that page's lane is recv's colour while its bytes come, the
+	 * ready colour while the loop parses the others */
+	SDL_Surface *img = picture(&run, &s, &f, &v, 0);
+	uint32_t li = UINT32_MAX;
+	for (uint32_t i = 0; i < f.sec[0].track->nlanes; i++)
+		if (f.sec[0].track->lanes[i].id == last)
+			li = i;
+	assert_true(li != UINT32_MAX);
+	assert_state_drawn(img, &f, li, sc.network.rtt_ns + (T - sc.network.rtt_ns) / 2,
+			   AL_ST_RECV, "the last page parsed, while its bytes come");
+	assert_state_drawn(img, &f, li, T + 20 * 40 * MS, AL_ST_READY,
+			   "the last page parsed, its bytes there, the loop parsing others");
+	SDL_FreeSurface(img);
+	viz_layout_free(&s);
+	viz_run_free(&run);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ready_is_not_recv),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
