@@ -189,8 +189,7 @@ int64_t sim_would_block(struct sim_os *s, struct sim_sock *k, struct al_future *
 	if (k->wait)
 		return sim_finish(wait, -EBUSY);
 	sim_park(k, wait, buf, cap);
-	k->lane = sim_lane(s);
-	sim_state(s, k->lane, AL_ST_RECV, 0);
+	sim_wait_on(s, k, sim_lane(s), AL_ST_RECV);
 	return 0;
 }
 
@@ -421,8 +420,10 @@ static int64_t sim_recv(struct al_os *os, int fd, void *buf, size_t cap,
 	r = sim_held(s, k) ? -EAGAIN : net_recv(s, k, buf, cap);
 	if (r >= 0)
 		sim_running(s, r);
-	if (r > 0)
+	if (r > 0) {
 		sim_host_recv(s, NULL, r);
+		sim_rewait(s, k);
+	}
 	if (r != -EAGAIN)
 		return sim_finish(wait, r);
 	return sim_would_block(s, k, wait, buf, cap);

@@ -31,6 +31,7 @@ struct sim_sock {
 	unsigned spin_events;
 	uint32_t lane;               /* the task waiting on it (parked, or in a
 					selector), until its news arrives: 0 none */
+	int64_t lane_at;             /* since when, on its thread's clock */
 	char *rbuf;
 	size_t rcap;
 	int sel;                     /* the selector watching it, or -1 */
@@ -148,6 +149,12 @@ void sim_running(struct sim_os *s, int64_t bytes);
  * loop must come round to it, RUNNABLE when its thread must get a core --
  * so the network is never blamed for the time the CPU takes.  Once. */
 void sim_ready(struct sim_sock *k, enum al_state st);
+/* lane (a task's) waits on k from now, in st (connect, send, recv). */
+void sim_wait_on(struct sim_os *s, struct sim_sock *k, uint32_t lane, enum al_state st);
+/* A callback on its page's lane (al_task_wear) read from k and stays
+ * registered for more: the lane waits for the rest from now (ready, if
+ * the rest is there already). */
+void sim_rewait(struct sim_os *s, struct sim_sock *k);
 /* The kernel's TCP work and the other programs' (sim_host.c). */
 /* Starts the origin server and link emulators the machine names. 0 or -1. */
 int sim_host_init(struct sim_os *s);

@@ -206,13 +206,14 @@ int64_t sim_sel_ctl(struct al_os *os, int sel, int fd, unsigned ev, void *data)
 	k->sel_events = ev;
 	k->sel_data = data;
 	/* the registering task waits for this: connecting, sending, a reply
-	 * (unless it is the loop itself, registering for its callbacks) */
+	 * (unless it is the loop itself, registering for its callbacks: but a
+	 * callback on its page's lane waits as that page) */
 	struct sim_thread *th = s->k.current;
-	if ((th ? th->loop.current : s->os.loop ? s->os.loop->current : NULL) != sl->opener) {
-		k->lane = sim_lane(s);
-		sim_state(s, k->lane, ev & AL_EV_WRITE ? (k->connected ? AL_ST_SEND
-									   : AL_ST_CONNECT)
-							  : AL_ST_RECV, 0);
+	const struct al_task *cur = th ? th->loop.current : s->os.loop ? s->os.loop->current : NULL;
+	if (cur != sl->opener || (cur && cur->worn)) {
+		sim_wait_on(s, k, sim_lane(s), ev & AL_EV_WRITE ? (k->connected ? AL_ST_SEND
+										  : AL_ST_CONNECT)
+								 : AL_ST_RECV);
 	}
 	if (sim_sock_ready(k, ev))
 		became_ready(s, sl, fd);

@@ -186,8 +186,9 @@ static void test_event_loops(void **state)
 		else
 			assert_true(s.wait >= 1);         /* the loop waits on libevent */
 		/* a task per page waits on its registration, connecting first;
-		 * callback's pages are callbacks of the loop's task: no lanes */
-		int tasked = ms[i] == AL_MODEL_GENERATOR || ms[i] == AL_MODEL_ASYNCIO;
+		 * callback's pages are callbacks of the loop's task, each drawn
+		 * on its page's lane (al_task_wear): as many lanes */
+		int tasked = ms[i] != AL_MODEL_NONBLOCKING;
 		assert_int_equal(s.connect, tasked ? PAGES : 0);
 		assert_true(s.tasks >= (tasked ? PAGES + 1 : 1));
 		assert_true(s.ended);

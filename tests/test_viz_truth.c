@@ -221,10 +221,62 @@ static void test_ready_is_not_recv(void **state)
 	viz_run_free(&run);
 }
 
+/* The callback model (the article's 3.5): one task runs every callback,
+ * but each page's are drawn on a lane of the page's own.  Ten pages at
+ * once, with parsing: ten lanes, each connecting for one RTT, in recv
+ * until its bytes arrive (T), then parsed one after the other by the
+ * loop; the last one parsed waits (ready) while the loop parses others. */
+static void test_callback_lane_per_connection(void **state)
+{
+	struct al_scenario sc;
+	struct viz_run run;
+	struct viz_scene s;
+	struct viz_view v;
+	struct viz_frame f;
+	uint32_t pages[16];
+	int n = 0;
+
+	(void)state;
+	scenario(&sc, 10, 2 * MS);
+	run_one(&run, &sc, AL_MODEL_CALLBACK);
+	int64_t T = last_byte_ns(&sc);
+	SDL_Surface *img = picture(&run, &s, &f, &v, 1);
+	const struct viz_track *tr = f.sec[0].track;
+
+	for (uint32_t i = 0; i < tr->nlanes; i++)
+		if (tr->lanes[i].kind == AL_LANE_TASK &&
+		    strcmp(run.models[0].trace.names[tr->lanes[i].name], "page") == 0) {
+			assert_true(n < 16);
+			pages[n++] = i;
+		}
+	assert_int_equal(n, 10);
+	for (int i = 0; i < n; i++) {
+		assert_state_drawn(img, &f, pages[i], sc.network.rtt_ns / 2, AL_ST_CONNECT,
+				   "a page's lane while it connects");
+		assert_state_drawn(img, &f, pages[i], sc.network.rtt_ns + (T - sc.network.rtt_ns) / 2,
+				   AL_ST_RECV, "a page's lane while its reply comes");
+	}
+	/* one page is parsed last: until T + 9 x 40 ms it waits for the loop */
+	int waiting = 0;
+	for (int i = 0; i < n; i++) {
+		long sp = viz_layout_span_at(tr, &tr->lanes[pages[i]], T + 8 * 40 * MS + 20 * MS);
+		if (sp >= 0 && tr->spans[sp].state == AL_ST_READY) {
+			assert_state_drawn(img, &f, pages[i], T + 8 * 40 * MS + 20 * MS,
+					   AL_ST_READY, "the last page parsed");
+			waiting++;
+		}
+	}
+	assert_int_equal(waiting, 1);
+	SDL_FreeSurface(img);
+	viz_layout_free(&s);
+	viz_run_free(&run);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ready_is_not_recv),
+		cmocka_unit_test(test_callback_lane_per_connection),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
