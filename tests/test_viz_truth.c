@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,8 @@
 #include "app/sim_run.h"
 #include "core/al_http.h"
 #include "viz/viz_draw.h"
+#include "viz/viz_fmt.h"
+#include "viz/viz_perfetto.h"
 #include "viz/viz_png.h"
 
 #define MS 1000000LL
@@ -91,7 +94,7 @@ static void run_one(struct viz_run *run, const struct al_scenario *sc, enum al_m
 	assert_int_equal(al_trace_init(&vm->trace, AL_TRACE_RECORD), 0);
 	assert_int_equal(sim_run_model_traced(&run->sc, m, &vm->report, &vm->trace, err,
 					      sizeof err), 0);
-	assert_int_equal(vm->report.pages_ok, sc->workload.pages);
+	assert_int_equal(vm->report.pages_ok + vm->report.pages_failed, sc->workload.pages);
 	run->nmodels = 1;
 }
 
@@ -170,6 +173,7 @@ static void test_ready_is_not_recv(void **state)
 	(void)state;
 	scenario(&sc, 40, 2 * MS);
 	run_one(&run, &sc, AL_MODEL_ASYNCIO);
+	assert_int_equal(run.models[0].report.pages_ok, 40);
 	const struct al_trace *tr = &run.models[0].trace;
 	int64_t T = last_byte_ns(&sc);
 	struct { int64_t t; uint8_t st; } *open = calloc(tr->nlanes, sizeof *open);
@@ -239,6 +243,7 @@ static void test_callback_lane_per_connection(void **state)
 	(void)state;
 	scenario(&sc, 10, 2 * MS);
 	run_one(&run, &sc, AL_MODEL_CALLBACK);
+	assert_int_equal(run.models[0].report.pages_ok, 10);
 	int64_t T = last_byte_ns(&sc);
 	SDL_Surface *img = picture(&run, &s, &f, &v, 1);
 	const struct viz_track *tr = f.sec[0].track;
@@ -272,11 +277,75 @@ static void test_callback_lane_per_connection(void **state)
 	viz_run_free(&run);
 }
 
+static uint32_t pixel_xy(const SDL_Surface *img, int x, int y)
+{
+	assert_true(x >= 0 && x < img->w && y >= 0 && y < img->h);
+	return ((const uint32_t *)((const uint8_t *)img->pixels + (size_t)y * img->pitch))[x] |
+	       0xff000000u;
+}
+
+/* A timed event (the server slows down at 40 ms, the link goes down at
+ * 70 ms): a marker on the axis and a dashed line across the plot at its
+ * time, in the picture; a global instant, named by what changed, in the
+ * Perfetto file. */
+static void test_event_marked_at_its_time(void **state)
+{
+	struct al_scenario sc;
+	struct viz_run run;
+	struct viz_scene s;
+	struct viz_view v;
+	struct viz_frame f;
+	uint32_t want = viz_rgb_argb(viz_rgb_event);
+
+	(void)state;
+	scenario(&sc, 4, 0);
+	sc.nevents = 2;
+	sc.events[0] = (struct al_event_cfg){.at_ns = 40 * MS, .set = AL_EV_THINK,
+					     .server = sc.server};
+	sc.events[0].server.think = AL_DIST_FIXED_AT(200 * MS);
+	sc.events[1] = (struct al_event_cfg){.at_ns = 70 * MS, .set = AL_EV_LINK_DOWN};
+	run_one(&run, &sc, AL_MODEL_ASYNCIO);
+	/* the pages fail when the link drops, on their reply, before 200 ms */
+	SDL_Surface *img = picture(&run, &s, &f, &v, 2);
+	for (int i = 0; i < 2; i++) {
+		int64_t at = sc.events[i].at_ns;
+		int x = (int)floor(viz_frame_time_x(&f, at)), dash = 3; /* 7 px markers, at scale 1 */
+		int y = f.plot.y + f.plot.h - f.plot.h / 4;
+
+		y -= (y - f.plot.y) % (2 * dash);          /* where a dash starts */
+		assert_true(at > f.t0 && at < f.t1);
+		if (pixel_xy(img, x, f.axis.y + 2) != want)
+			fail_msg("no marker on the axis at %lld ms", (long long)(at / MS));
+		if (pixel_xy(img, x, y) != want || pixel_xy(img, x, y + 2 * dash) != want)
+			fail_msg("no line across the plot at %lld ms", (long long)(at / MS));
+		/* and nowhere else: a few pixels to the side, no marker */
+		if (pixel_xy(img, x + 6, y) == want)
+			fail_msg("the line at %lld ms is not where its time is", (long long)(at / MS));
+	}
+	SDL_FreeSurface(img);
+	viz_layout_free(&s);
+
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	assert_non_null(out);
+	assert_int_equal(viz_perfetto_write(out, &run, 1), 0);
+	fclose(out);
+	assert_non_null(strstr(buf, "{\"name\":\"think 200 ms\",\"cat\":\"scenario\","
+				    "\"ph\":\"i\",\"s\":\"g\""));
+	assert_non_null(strstr(buf, "{\"name\":\"link down\",\"cat\":\"scenario\","
+				    "\"ph\":\"i\",\"s\":\"g\""));
+	assert_non_null(strstr(buf, "\"ts\":70000.000,\"args\":{\"ns\":70000000}"));
+	free(buf);
+	viz_run_free(&run);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ready_is_not_recv),
 		cmocka_unit_test(test_callback_lane_per_connection),
+		cmocka_unit_test(test_event_marked_at_its_time),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -227,6 +227,7 @@ int viz_draw(SDL_Renderer *r, struct viz_scene *s, const struct viz_view *v,
 	viz_draw_failures(p, &f);
 	draw_marks(p, &f);
 	viz_draw_axes(p, &f);
+	viz_draw_events(p, &f);
 	draw_play_status(p, &f);
 	draw_cursor_label(p, &f);
 	viz_draw_report(p, &f);

@@ -38,3 +38,4 @@ const struct viz_rgb viz_rgb_mark = {0x00, 0x00, 0x00};
 const struct viz_rgb viz_rgb_fail = {0xd6, 0x1e, 0x1e};
 const struct viz_rgb viz_rgb_select = {0xd6, 0xe6, 0xfa};
 const struct viz_rgb viz_rgb_accent = {0x1f, 0x5f, 0xbf};
+const struct viz_rgb viz_rgb_event = {0x88, 0x22, 0x55};

@@ -42,6 +42,7 @@ extern const struct viz_rgb viz_rgb_mark;      /* hovered / pinned outline */
 extern const struct viz_rgb viz_rgb_fail;      /* a page that failed */
 extern const struct viz_rgb viz_rgb_select;    /* the selected lane's highlight */
 extern const struct viz_rgb viz_rgb_accent;    /* and its edge */
+extern const struct viz_rgb viz_rgb_event;     /* a timed scenario event's marker */
 
 /* 0xAARRGGBB, opaque. */
 static inline uint32_t viz_rgb_argb(struct viz_rgb c)
