@@ -52,7 +52,10 @@ enum al_tr_kind { AL_TR_LANE, AL_TR_STATE, AL_TR_INSTANT, AL_TR_COUNTER };
 
 struct al_tr_event {
 	int64_t t;
-	int64_t value;               /* bytes, counter value, or instant value */
+	int64_t value;               /* bytes, counter value, or instant value;
+					on a CONNECT state, 1 + the page it
+					fetches when the connect call says (0:
+					not said): lanes are named by page */
 	uint32_t lane;
 	uint8_t kind;                /* enum al_tr_kind */
 	uint8_t code;                /* state, counter, or lane kind */

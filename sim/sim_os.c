@@ -189,7 +189,7 @@ int64_t sim_would_block(struct sim_os *s, struct sim_sock *k, struct al_future *
 	if (k->wait)
 		return sim_finish(wait, -EBUSY);
 	sim_park(k, wait, buf, cap);
-	sim_wait_on(s, k, sim_lane(s), AL_ST_RECV);
+	sim_wait_on(s, k, sim_lane(s), AL_ST_RECV, 0);
 	return 0;
 }
 
@@ -367,12 +367,14 @@ static int64_t sim_connect(struct al_os *os, int fd, int64_t page, struct al_fut
 	if (!k->flow)
 		return sim_finish(wait, -ENOMEM);
 	sim_host_connect(s, k, page);
+	uint32_t lane = sim_lane(s);
 	if (!wait) {
+		sim_state(s, lane, AL_ST_CONNECT, page + 1);   /* names the lane */
 		s->futile++;
 		return -EINPROGRESS;
 	}
 	sim_park(k, wait, NULL, 0);
-	sim_state(s, sim_lane(s), AL_ST_CONNECT, 0);
+	sim_wait_on(s, k, lane, AL_ST_CONNECT, page + 1);
 	return 0;
 }
 

@@ -149,8 +149,10 @@ void sim_running(struct sim_os *s, int64_t bytes);
  * loop must come round to it, RUNNABLE when its thread must get a core --
  * so the network is never blamed for the time the CPU takes.  Once. */
 void sim_ready(struct sim_sock *k, enum al_state st);
-/* lane (a task's) waits on k from now, in st (connect, send, recv). */
-void sim_wait_on(struct sim_os *s, struct sim_sock *k, uint32_t lane, enum al_state st);
+/* lane (a task's) waits on k from now, in st (connect, send, recv; value
+ * as al_trace_state's). */
+void sim_wait_on(struct sim_os *s, struct sim_sock *k, uint32_t lane, enum al_state st,
+		 int64_t value);
 /* A callback on its page's lane (al_task_wear) read from k and stays
  * registered for more: the lane waits for the rest from now (ready, if
  * the rest is there already). */

@@ -213,7 +213,7 @@ int64_t sim_sel_ctl(struct al_os *os, int sel, int fd, unsigned ev, void *data)
 	if (cur != sl->opener || (cur && cur->worn)) {
 		sim_wait_on(s, k, sim_lane(s), ev & AL_EV_WRITE ? (k->connected ? AL_ST_SEND
 										  : AL_ST_CONNECT)
-								 : AL_ST_RECV);
+								 : AL_ST_RECV, 0);
 	}
 	if (sim_sock_ready(k, ev))
 		became_ready(s, sl, fd);

@@ -43,11 +43,12 @@ void sim_running(struct sim_os *s, int64_t bytes)
 		sim_state(s, t->lane, AL_ST_RUNNING, bytes);
 }
 
-void sim_wait_on(struct sim_os *s, struct sim_sock *k, uint32_t lane, enum al_state st)
+void sim_wait_on(struct sim_os *s, struct sim_sock *k, uint32_t lane, enum al_state st,
+		 int64_t value)
 {
 	k->lane = lane;
 	k->lane_at = sim_clock(s);
-	sim_state(s, lane, st, 0);
+	sim_state(s, lane, st, value);
 }
 
 void sim_ready(struct sim_sock *k, enum al_state st)
@@ -72,7 +73,7 @@ void sim_rewait(struct sim_os *s, struct sim_sock *k)
 	if (sim_sock_ready(k, AL_EV_READ)) {
 		sim_state(s, t->lane, AL_ST_READY, 0);  /* more is there already */
 	} else {
-		sim_wait_on(s, k, t->lane, AL_ST_RECV);
+		sim_wait_on(s, k, t->lane, AL_ST_RECV, 0);
 	}
 }
 

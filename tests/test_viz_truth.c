@@ -340,12 +340,62 @@ static void test_event_marked_at_its_time(void **state)
 	viz_run_free(&run);
 }
 
+/* Lanes named by page: a task that connects for one page only is that
+ * page's lane ("page 7", pages counted from 0 as the server's paths: /,
+ * /1 ... /7), on every model where a task serves one page; a pool's
+ * worker task fetching several keeps its own name. */
+static void test_lanes_named_by_page(void **state)
+{
+	static const enum al_model ms[] = {AL_MODEL_CALLBACK, AL_MODEL_GENERATOR,
+					   AL_MODEL_ASYNCIO, AL_MODEL_THREAD};
+	struct al_scenario sc;
+	struct viz_run run;
+	struct viz_scene s;
+	char err[256], buf[64];
+
+	(void)state;
+	for (size_t m = 0; m < sizeof ms / sizeof ms[0]; m++) {
+		unsigned seen = 0;
+		int others = 0;
+
+		scenario(&sc, 10, 0);
+		sc.models[AL_MODEL_THREAD].workers = 5;     /* two pages each */
+		run_one(&run, &sc, ms[m]);
+		assert_int_equal(viz_layout_build(&s, &run, 1, err, sizeof err), 0);
+		const struct viz_track *tr = &s.tracks[0];
+		for (uint32_t i = 0; i < tr->nlanes; i++) {
+			unsigned page;
+			char end;
+
+			if (tr->lanes[i].kind != AL_LANE_TASK)
+				continue;
+			viz_layout_lane_label(tr, &tr->lanes[i], buf, sizeof buf);
+			if (sscanf(buf, "page %u%c", &page, &end) == 1 && page < 10) {
+				assert_false(seen & 1u << page);
+				seen |= 1u << page;
+			} else {
+				others++;
+			}
+		}
+		if (ms[m] == AL_MODEL_THREAD) {
+			assert_int_equal(seen, 0);
+			assert_true(others >= 5);
+		} else {
+			assert_int_equal(seen, 0x3ff);      /* pages 0 .. 9, once each */
+			assert_int_equal(others, 1);        /* and the loop's own task */
+		}
+		viz_layout_free(&s);
+		viz_run_free(&run);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ready_is_not_recv),
 		cmocka_unit_test(test_callback_lane_per_connection),
 		cmocka_unit_test(test_event_marked_at_its_time),
+		cmocka_unit_test(test_lanes_named_by_page),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

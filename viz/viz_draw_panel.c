@@ -296,7 +296,9 @@ static int tooltip_lines(const struct viz_frame *f, const struct viz_pick *k, ch
 							       f->scene->ghz));
 		snprintf(ln[n++], 128, "felt by the CPU: %s", a);
 	}
-	if (sp->bytes > 0) {
+	if (sp->bytes > 0 && sp->state == AL_ST_CONNECT) {
+		snprintf(ln[n++], 128, "for page %u", (unsigned)(sp->bytes - 1));
+	} else if (sp->bytes > 0) {
 		viz_fmt_count(a, sizeof a, sp->bytes);
 		snprintf(ln[n++], 128, "%s bytes", a);
 	}

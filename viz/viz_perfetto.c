@@ -298,8 +298,9 @@ static void span(struct writer *w, int pid, uint32_t tid, const struct open_span
 	p = put_s(p, ",\"dur_ns\":");
 	p = put_i64(p, dur);
 	if (o->bytes) {
-		p = put_s(p, ",\"bytes\":");
-		p = put_i64(p, o->bytes);
+		/* a connect's value is its page's (core/al_trace.h) */
+		p = put_s(p, o->st == AL_ST_CONNECT ? ",\"page\":" : ",\"bytes\":");
+		p = put_i64(p, o->st == AL_ST_CONNECT ? o->bytes - 1 : o->bytes);
 	}
 	p = put_s(p, "}}");
 	if (wait) {
