@@ -389,6 +389,86 @@ static void test_lanes_named_by_page(void **state)
 	}
 }
 
+/* Draws view v of s on a software renderer; the caller frees the surface. */
+static SDL_Surface *draw(struct viz_scene *s, const struct viz_view *v, int w, int h)
+{
+	SDL_Surface *surf = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
+	SDL_Renderer *r = surf ? SDL_CreateSoftwareRenderer(surf) : NULL;
+
+	assert_non_null(r);
+	assert_int_equal(viz_draw(r, s, v, w, h, 1), 0);
+	assert_int_equal(SDL_RenderFlush(r), 0);
+	viz_draw_release(s);
+	SDL_DestroyRenderer(r);
+	return surf;
+}
+
+/* The article's experiment in the compare view: sync's 3.2 s squeezes
+ * asyncio's 331 ms into a tenth of the width.  With its own time scale
+ * (VIZ_OWN_SCALE, the window's `s`), asyncio's run fills the width: half
+ * way across, its first page is in recv (165 ms: connected at 150 ms, its
+ * reply ends at ~321 ms), where on sync's scale (1.6 s) it had ended. */
+static void test_compare_own_time_scale(void **state)
+{
+	struct viz_run run;
+	struct viz_scene s;
+	struct viz_view v;
+	struct viz_frame f;
+	char err[512];
+	static const enum al_model ms[] = {AL_MODEL_SYNC, AL_MODEL_ASYNCIO};
+
+	(void)state;
+	memset(&run, 0, sizeof run);
+	al_scenario_default(&run.sc);
+	snprintf(run.net, sizeof run.net, "sim");
+	run.cores = run.sc.machine.cores;
+	for (int i = 0; i < 2; i++) {
+		struct viz_model *vm = &run.models[run.nmodels++];
+		assert_int_equal(al_trace_init(&vm->trace, AL_TRACE_RECORD), 0);
+		assert_int_equal(sim_run_model_traced(&run.sc, ms[i], &vm->report, &vm->trace, err,
+						      sizeof err), 0);
+	}
+	assert_int_equal(viz_layout_build(&s, &run, 1, err, sizeof err), 0);
+	viz_png_view(&v, &s, 1600, 1200, 0);
+	for (int own = 0; own < 2; own++) {
+		v.flags = own ? v.flags | VIZ_OWN_SCALE : v.flags & ~(unsigned)VIZ_OWN_SCALE;
+		SDL_Surface *img = draw(&s, &v, 1600, 1200);
+		viz_frame_make(&f, &s, &v, 1600, 1200, 1);
+		int sec = viz_frame_section(&f, 0, AL_MODEL_ASYNCIO);
+		assert_true(sec >= 0);
+		assert_int_equal(f.own_scale, own);
+		const struct viz_track *tr = f.sec[sec].track;
+		uint32_t lane = UINT32_MAX;
+		char buf[64];
+		for (uint32_t i = 0; i < tr->nlanes && lane == UINT32_MAX; i++) {
+			viz_layout_lane_label(tr, &tr->lanes[i], buf, sizeof buf);
+			if (strcmp(buf, "page 0") == 0)
+				lane = i;
+		}
+		assert_true(lane != UINT32_MAX);
+		int y0, y1, x = f.plot.x + f.plot.w / 2;
+		assert_int_equal(viz_frame_lane_y(&f, sec, lane, &y0, &y1), 0);
+		uint32_t px = pixel_xy(img, x, (y0 + y1) / 2);
+		uint32_t recv = viz_rgb_argb(viz_palette[AL_ST_RECV].rgb);
+		if (own) {
+			assert_true(f.sec[sec].k < 0.11 && f.sec[sec].k > 0.10);  /* 331 / 3210 ms */
+			if (px != recv)
+				fail_msg("own scale: page 0 at mid-width is #%06x, not recv's",
+					 px & 0xffffff);
+			/* and the hit test agrees with the picture */
+			struct viz_pick k;
+			assert_int_equal(viz_frame_pick(&f, x, (y0 + y1) / 2, &k), 1);
+			assert_true(k.span >= 0);
+			assert_int_equal(tr->spans[k.span].state, AL_ST_RECV);
+		} else {
+			assert_true(px != recv);   /* on sync's scale it ended at 331 ms */
+		}
+		SDL_FreeSurface(img);
+	}
+	viz_layout_free(&s);
+	viz_run_free(&run);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -396,6 +476,7 @@ int main(void)
 		cmocka_unit_test(test_callback_lane_per_connection),
 		cmocka_unit_test(test_event_marked_at_its_time),
 		cmocka_unit_test(test_lanes_named_by_page),
+		cmocka_unit_test(test_compare_own_time_scale),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

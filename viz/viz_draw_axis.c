@@ -106,7 +106,11 @@ void viz_draw_axes(struct viz_paint *p, const struct viz_frame *f)
 
 	draw_ticks(p, f, &f->axis, 0);
 	viz_text(p, VIZ_F_SMALL, viz_px(f, 8), f->axis.y + viz_px(f, 5), viz_rgb_dim, VIZ_LEFT,
-		 "time");
+		 f->own_scale ? "time: the longest run's" : "time");
+	if (f->own_scale)
+		viz_text(p, VIZ_F_SMALL, f->plot.x + f->plot.w / 2, f->axis.y + f->axis.h -
+			 viz_text_h(p, VIZ_F_SMALL), viz_rgb_accent, VIZ_CENTRE,
+			 "each model on its own time scale: its run fills the width (s: one scale)");
 	if (f->cpu_axis.h > 0) {
 		draw_ticks(p, f, &f->cpu_axis, 1);
 		snprintf(ghz, sizeof ghz, "%.3g", f->scene->ghz);
@@ -120,7 +124,8 @@ void viz_draw_events(struct viz_paint *p, const struct viz_frame *f)
 	const struct al_scenario *sc = f->scene->nruns > 0 ? &f->scene->runs[0]->sc : NULL;
 	int lh = viz_text_h(p, VIZ_F_SMALL), pad = viz_px(f, 3), mk = viz_px(f, 7);
 
-	for (int i = 0; sc && i < sc->nevents && i < AL_SCENARIO_MAX_EVENTS; i++) {
+	/* on own time scales a scenario time has no one place */
+	for (int i = 0; sc && !f->own_scale && i < sc->nevents && i < AL_SCENARIO_MAX_EVENTS; i++) {
 		const struct al_event_cfg *e = &sc->events[i];
 		int x = (int)floor(viz_frame_time_x(f, e->at_ns));
 		char what[160], buf[224], at[48];

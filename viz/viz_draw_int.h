@@ -54,6 +54,7 @@ struct viz_paint {
 		struct {
 			const struct viz_track *track;
 			int lanes_top, lanes_h, r0, r1;
+			double k;
 		} seg[VIZ_MAX_SECTIONS];
 	} band_key;
 	uint8_t *occ;                /* label placement: rows taken, per plot row */
