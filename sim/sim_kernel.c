@@ -241,10 +241,13 @@ static void burst(struct sim_kernel *k, int ci, struct sim_thread *th, int64_t n
 								  : k->c->time_slice_ns;
 		if (quantum > 0 && slice > quantum)
 			slice = quantum;
+		if (th->cpu_lane)
+			al_trace_state(k->tr, clock_of(k, th), th->cpu_lane, AL_ST_RUNNING, 0);
 		th->debt += slice;
 		th->cpu_left -= slice;
 		if (th->cpu_left == 0 && th->cpu_wait) {
 			struct al_future *w = th->cpu_wait;
+			th->cpu_lane = 0;
 			th->cpu_wait = NULL;
 			al_future_set(w, 0, 0);  /* resumes the task in the next burst */
 		}
@@ -303,8 +306,14 @@ static void on_core_free(void *arg, int64_t now)
 			th->state = SIM_T_RUNNABLE;
 			enqueue(k, th);
 			dispatch(k);
-			if (th->state == SIM_T_RUNNABLE)
-				state(k, th, now, queued_state(k, th));
+			if (th->state == SIM_T_RUNNABLE) {
+				enum al_state q = queued_state(k, th);
+
+				state(k, th, now, q);
+				/* the page being parsed waits with its thread */
+				if (th->cpu_lane)
+					al_trace_state(k->tr, now, th->cpu_lane, q, 0);
+			}
 			return;
 		}
 		burst(k, ci, th, now);

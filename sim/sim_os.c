@@ -546,6 +546,8 @@ static int64_t sim_cpu(struct al_os *os, int64_t ns, struct al_future *wait)
 	}
 	if (s->k.current) {
 		int r = sim_kernel_cpu(&s->k, ns, wait);
+		if (r == 0)
+			s->k.current->cpu_lane = sim_lane_of_caller(s);
 		return r < 0 ? sim_finish(wait, r) : 0;
 	}
 	if (!sim_queue_push(&s->q, s->now + ns, on_future, wait))

@@ -142,6 +142,8 @@ int64_t sim_clock(const struct sim_os *s);
 /* Counts a syscall and charges its cost to the running thread. */
 void sim_syscall(struct sim_os *s);
 uint32_t sim_lane(struct sim_os *s);
+/* The calling task's lane if it has one, else 0 (none is made). */
+uint32_t sim_lane_of_caller(const struct sim_os *s);
 void sim_state(struct sim_os *s, uint32_t lane, enum al_state st, int64_t bytes);
 void sim_running(struct sim_os *s, int64_t bytes);
 /* The news k's waiting task waited for has come (bytes, a connection, an

@@ -27,6 +27,13 @@ uint32_t sim_lane(struct sim_os *s)
 	return t->lane;
 }
 
+uint32_t sim_lane_of_caller(const struct sim_os *s)
+{
+	const struct al_task *t = current_task(s);
+
+	return t && s->os.trace ? t->lane : 0;
+}
+
 void sim_state(struct sim_os *s, uint32_t lane, enum al_state st, int64_t bytes)
 {
 	if (lane)

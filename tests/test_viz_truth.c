@@ -389,6 +389,69 @@ static void test_lanes_named_by_page(void **state)
 	}
 }
 
+/* Threads under the GIL: 4 threads on 4 cores parse 4 pages that arrive
+ * together, 40 ms of CPU each, handing the GIL over every 5 ms.  The
+ * pages' lanes are running only while their thread holds the GIL: 160 ms
+ * in all, not the ~4 x 160 ms that parsing takes from start to end; the
+ * rest of the parse they wait for the GIL, and the picture shows it. */
+static void test_gil_wait_on_the_page(void **state)
+{
+	struct al_scenario sc;
+	struct viz_run run;
+	struct viz_scene s;
+	struct viz_view v;
+	struct viz_frame f;
+	int64_t running = 0, gil = 0, gil_at = -1;
+	uint32_t gil_lane = 0;
+
+	(void)state;
+	scenario(&sc, 4, 2 * MS);
+	sc.machine.costs.gil_interval_ns = 5 * MS;
+	sc.models[AL_MODEL_THREAD].workers = 4;
+	sc.models[AL_MODEL_THREAD].gil = true;
+	run_one(&run, &sc, AL_MODEL_THREAD);
+	assert_int_equal(run.models[0].report.pages_ok, 4);
+	const struct al_trace *tr = &run.models[0].trace;
+	int64_t T = last_byte_ns(&sc);
+	struct { int64_t t; uint8_t st; } *open = calloc(tr->nlanes, sizeof *open);
+
+	assert_non_null(open);
+	for (size_t i = 0; i < tr->n; i++) {
+		const struct al_tr_event *e = &tr->ev[i];
+
+		if (e->kind != AL_TR_STATE || tr->lanes[e->lane].kind != AL_LANE_TASK)
+			continue;
+		if (open[e->lane].st == AL_ST_RUNNING + 1 && open[e->lane].t >= T)
+			running += e->t - open[e->lane].t;
+		if (open[e->lane].st == AL_ST_GIL + 1) {
+			gil += e->t - open[e->lane].t;
+			if (gil_at < 0 && e->t - open[e->lane].t > 2 * MS) {
+				gil_at = open[e->lane].t + (e->t - open[e->lane].t) / 2;
+				gil_lane = e->lane;
+			}
+		}
+		open[e->lane].t = e->t;
+		open[e->lane].st = (uint8_t)(e->code + 1);
+	}
+	free(open);
+	/* the four parses, and the last page's lane open till the run's end */
+	assert_true(running >= 4 * 40 * MS);
+	assert_true(running <= 4 * 40 * MS + 10 * MS);
+	assert_true(gil >= 3 * 4 * 40 * MS / 2);       /* each waits for the others */
+	assert_true(gil_at > T);
+
+	SDL_Surface *img = picture(&run, &s, &f, &v, 3);
+	uint32_t li = UINT32_MAX;
+	for (uint32_t i = 0; i < f.sec[0].track->nlanes; i++)
+		if (f.sec[0].track->lanes[i].id == gil_lane)
+			li = i;
+	assert_true(li != UINT32_MAX);
+	assert_state_drawn(img, &f, li, gil_at, AL_ST_GIL, "a page waiting for the GIL");
+	SDL_FreeSurface(img);
+	viz_layout_free(&s);
+	viz_run_free(&run);
+}
+
 /* Draws view v of s on a software renderer; the caller frees the surface. */
 static SDL_Surface *draw(struct viz_scene *s, const struct viz_view *v, int w, int h)
 {
@@ -477,6 +540,7 @@ int main(void)
 		cmocka_unit_test(test_event_marked_at_its_time),
 		cmocka_unit_test(test_lanes_named_by_page),
 		cmocka_unit_test(test_compare_own_time_scale),
+		cmocka_unit_test(test_gil_wait_on_the_page),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
