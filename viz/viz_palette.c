@@ -13,11 +13,11 @@ const struct viz_state_style viz_palette[AL_ST_COUNT] = {
 	[AL_ST_SWITCH] = {{0x00, 0x00, 0x00}, "ctx switch", "context switch", "CPU"},
 	[AL_ST_CREATE] = {{0xe6, 0x9f, 0x00}, "creating", "being created", "CPU"},
 	[AL_ST_WAIT] = {{0xbb, 0xbb, 0xbb}, "blocked",
-			"blocked (select, join, lock, sleep, or its task's call)"},
+			"blocked (select, join, lock, sleep, or its task's call)", NULL},
 	[AL_ST_READY] = {{0xee, 0xdd, 0x88}, "ready: loop",
 			 "ready: bytes arrived, waiting for the loop", "queueing"},
 	[AL_ST_GIL] = {{0x99, 0x99, 0x33}, "ready: GIL", "ready: waiting for the GIL", "queueing"},
-	[AL_ST_DONE] = {{0xff, 0xff, 0xff}, "done", "done"},
+	[AL_ST_DONE] = {{0xff, 0xff, 0xff}, "done", "done", NULL},
 };
 
 const struct viz_rgb viz_counter_rgb[AL_CTR_COUNT] = {
