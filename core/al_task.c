@@ -111,6 +111,7 @@ void al_task_start(struct al_task *t, struct al_loop *loop, al_coro_fn fn,
 	t->err = 0;
 	t->lane = 0;
 	t->cancel = 0;
+	t->worn = 0;
 	t->os = NULL;
 	t->wake.fn = on_wake;
 	link_task(loop, t);

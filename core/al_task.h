@@ -89,6 +89,9 @@ struct al_task {
 	int err;
 	uint32_t lane;               /* trace lane, set by the backend */
 	uint8_t cancel;              /* cancellation to deliver at the next await */
+	uint8_t worn;                /* running a step for another on that one's
+					lane (al_task_wear): a selector's opener
+					registering then waits as that one */
 	void *os;                    /* backend's per-task data (sim: its thread) */
 };
 
@@ -100,6 +103,33 @@ void al_task_start(struct al_task *t, struct al_loop *loop, al_coro_fn fn,
  * ECANCELED; a running or runnable one gets ECANCELED at its next await.
  * Returns 0, or -1 if the task has finished. */
 int al_task_cancel(struct al_task *t);
+
+/* A task that runs steps for others -- the callback model's loop, each
+ * callback serving one connection -- draws each step on the lane of what
+ * it serves: al_task_wear(t, w) swaps the task's lane and name with w's
+ * (lane 0 the first time: the backend makes one at the next call, labelled
+ * w's name) and al_task_unwear(t, w) swaps them back, keeping w's lane for
+ * its next step.  They nest no deeper than one. */
+struct al_task_wear {
+	uint32_t lane;
+	const char *name;
+};
+static inline void al_task_wear(struct al_task *t, struct al_task_wear *w)
+{
+	uint32_t lane = t->lane;
+	const char *name = t->name;
+
+	t->lane = w->lane;
+	t->name = w->name;
+	w->lane = lane;
+	w->name = name;
+	t->worn = 1;
+}
+static inline void al_task_unwear(struct al_task *t, struct al_task_wear *w)
+{
+	al_task_wear(t, w);
+	t->worn = 0;
+}
 
 void al_task_yield(struct al_task *t);
 int al__task_suspend_slow(struct al_task *t, struct al_future *fut, const char *what);

@@ -138,7 +138,7 @@ const char *al_state_name(enum al_state st)
 {
 	static const char *const names[AL_ST_COUNT] = {
 		"running", "runnable", "connect", "send", "recv",
-		"spin", "switch", "create", "wait", "done",
+		"spin", "switch", "create", "wait", "ready", "ready-gil", "done",
 	};
 	return (unsigned)st < AL_ST_COUNT ? names[st] : "?";
 }

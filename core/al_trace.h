@@ -29,6 +29,12 @@ enum al_state {
 	AL_ST_SWITCH,                /* a context switch in progress */
 	AL_ST_CREATE,                /* being created (thread / process) */
 	AL_ST_WAIT,                  /* blocked on anything else: select, join, lock, sleep */
+	/* Its bytes (or connection) arrived, but it is not running yet: an
+	 * event loop's task waiting for the loop to come round to it, or a
+	 * thread waiting for its process's GIL.  (Waiting for a core is
+	 * RUNNABLE.)  Never drawn as the network's time. */
+	AL_ST_READY,                 /* ready: waiting for the loop */
+	AL_ST_GIL,                   /* ready: waiting for the GIL */
 	AL_ST_DONE,                  /* finished: the lane ends here */
 	AL_ST_COUNT
 };
@@ -46,7 +52,10 @@ enum al_tr_kind { AL_TR_LANE, AL_TR_STATE, AL_TR_INSTANT, AL_TR_COUNTER };
 
 struct al_tr_event {
 	int64_t t;
-	int64_t value;               /* bytes, counter value, or instant value */
+	int64_t value;               /* bytes, counter value, or instant value;
+					on a CONNECT state, 1 + the page it
+					fetches when the connect call says (0:
+					not said): lanes are named by page */
 	uint32_t lane;
 	uint8_t kind;                /* enum al_tr_kind */
 	uint8_t code;                /* state, counter, or lane kind */

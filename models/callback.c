@@ -5,7 +5,10 @@
  *
  *     fetch()          socket, connect, register(WRITE, connected)
  *     connected()      unregister, send, register(READ, read_response)
- *     read_response()  recv(4096); at the end: unregister, page done */
+ *     read_response()  recv(4096); at the end: unregister, page done
+ *
+ * Each step runs on its page's own trace lane (al_task_wear): one task
+ * runs them all, but the timeline shows ten connections interleave. */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -17,6 +20,8 @@ struct window;
 struct crawler {
 	struct al_waker w;           /* w.fn is the next step */
 	struct al_crawl *crawl;
+	struct al_task *task;        /* the one task running every step */
+	struct al_task_wear lane;    /* the page's lane, while not worn */
 	struct window *win;
 	int sel;
 	int64_t page;
@@ -33,7 +38,18 @@ struct window {
 
 static void start_more(struct window *win);
 
-/* Ends a page: unregister, close, account. */
+/* The page's lane has ended (when it has one); the task its own again. */
+static void end_lane(struct crawler *cr)
+{
+	struct al_os *os = cr->crawl->os;
+
+	if (cr->task->lane && os->ops->task_end)
+		os->ops->task_end(os, cr->task);
+	al_task_unwear(cr->task, &cr->lane);
+}
+
+/* Ends a page: unregister, close, account; the next page starts once the
+ * loop's task has left this page's lane. */
 static void done(struct crawler *cr, int err)
 {
 	struct al_os *os = cr->crawl->os;
@@ -43,6 +59,7 @@ static void done(struct crawler *cr, int err)
 	/* a callback cannot wait: it parses right here, holding up the loop */
 	if (al_crawl_end(cr->crawl, cr->page, err, &cr->resp, &cr->tm) == 0)
 		os->ops->cpu(os, al_crawl_parse_ns(cr->crawl, cr->resp.body), NULL);
+	end_lane(cr);
 	cr->win->running--;
 	start_more(cr->win);
 }
@@ -50,17 +67,18 @@ static void done(struct crawler *cr, int err)
 static void read_response(struct al_waker *w, unsigned events)
 {
 	struct crawler *cr = (struct crawler *)w;
-	int64_t n = w->os->ops->recv(w->os, w->fd, w->buf, 4096, NULL);
+	int64_t n;
 
 	(void)events;
-	if (n == -EAGAIN)
-		return;
-	if (n < 0)
+	al_task_wear(cr->task, &cr->lane);
+	n = w->os->ops->recv(w->os, w->fd, w->buf, 4096, NULL);
+	if (n < 0 && n != -EAGAIN)
 		return done(cr, (int)-n);
 	if (n == 0)
 		return done(cr, 0);
-	if (al_crawl_feed(cr->crawl, &cr->tm, w->fd, &cr->resp, w->buf, (size_t)n) != 0)
-		done(cr, EBADMSG);
+	if (n > 0 && al_crawl_feed(cr->crawl, &cr->tm, w->fd, &cr->resp, w->buf, (size_t)n) != 0)
+		return done(cr, EBADMSG);
+	al_task_unwear(cr->task, &cr->lane);
 }
 
 static void connected(struct al_waker *w, unsigned events)
@@ -72,6 +90,7 @@ static void connected(struct al_waker *w, unsigned events)
 	int64_t r;
 
 	(void)events;
+	al_task_wear(cr->task, &cr->lane);
 	os->ops->sel_ctl(os, cr->sel, w->fd, 0, NULL);
 	al_crawl_connected(cr->crawl, &cr->tm);
 	r = n < 0 ? -EMSGSIZE : os->ops->send(os, w->fd, req, (size_t)n, NULL);
@@ -80,7 +99,8 @@ static void connected(struct al_waker *w, unsigned events)
 	w->fn = read_response;
 	r = os->ops->sel_ctl(os, cr->sel, w->fd, AL_EV_READ, w);
 	if (r < 0)
-		done(cr, (int)-r);
+		return done(cr, (int)-r);
+	al_task_unwear(cr->task, &cr->lane);
 }
 
 /* Starts a page; 0 if it ended at once (failed), 1 if it is under way. */
@@ -89,11 +109,13 @@ static int fetch(struct crawler *cr)
 	struct al_os *os = cr->crawl->os;
 	int64_t r;
 
+	al_task_wear(cr->task, &cr->lane);
 	al_crawl_begin(cr->crawl, &cr->tm);
 	al_http_resp_init(&cr->resp);
 	cr->w.fd = (int)os->ops->socket(os, 1);
 	if (cr->w.fd < 0) {
 		al_crawl_end(cr->crawl, cr->page, -cr->w.fd, &cr->resp, &cr->tm);
+		end_lane(cr);
 		return 0;
 	}
 	r = os->ops->connect(os, cr->w.fd, cr->page, NULL);
@@ -104,8 +126,10 @@ static int fetch(struct crawler *cr)
 	if (r < 0) {      /* refused at once, or select's FD_SETSIZE */
 		os->ops->close(os, cr->w.fd);
 		al_crawl_end(cr->crawl, cr->page, (int)-r, &cr->resp, &cr->tm);
+		end_lane(cr);
 		return 0;
 	}
+	al_task_unwear(cr->task, &cr->lane);
 	return 1;
 }
 
@@ -156,6 +180,8 @@ static int co_callback(struct al_task *t, void *arg)
 		struct crawler *cr = &f->crawlers[i];
 		cr->w = (struct al_waker){.os = os, .buf = f->buf};
 		cr->crawl = c;
+		cr->task = t;
+		cr->lane = (struct al_task_wear){.name = "page"};
 		cr->win = &f->win;
 		cr->sel = (int)sel;
 		cr->page = i;

@@ -252,6 +252,8 @@ static int64_t net_connect(struct al_os *os, int fd, int64_t page, struct al_fut
 	if (left == 0)
 		return net_finish(wait, -ETIMEDOUT);
 	int bound = n->page_ports && bind_page_port(fd, page);
+	if (n->log)     /* names the lane by its page, as the simulator's */
+		net_trace_state(n->log, net_now(os), net_task_lane(n), AL_ST_CONNECT, page + 1);
 	if (wait)
 		net_trace_block(n, AL_ST_CONNECT);
 	for (;;) {

@@ -204,7 +204,7 @@ int64_t net_sel_ctl(struct al_os *os, int sel, int fd, unsigned events, void *da
 	sl->nfds++;
 	/* the registering task waits for this: connecting, sending, a reply
 	 * (unless it is the loop itself, registering for its callbacks) */
-	if (n->log && net_task(n) != sl->opener) {
+	if (n->log && (net_task(n) != sl->opener || (net_task(n) && net_task(n)->worn))) {
 		uint32_t lane = net_task_lane(n);
 		net_trace_state(n->log, net_now(os), lane, events & AL_EV_WRITE
 				? (k->connected ? AL_ST_SEND : AL_ST_CONNECT) : AL_ST_RECV, 0);

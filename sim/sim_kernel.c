@@ -69,20 +69,35 @@ static void enqueue(struct sim_kernel *k, struct sim_thread *th)
 	runq_trace(k);
 }
 
+/* What a thread left in the run queue after a dispatch waits for: its
+ * process's GIL when a core is free but a sibling holds the GIL, else a
+ * core.  (Said when it joins the queue; not revised while it waits.) */
+static enum al_state queued_state(const struct sim_kernel *k, const struct sim_thread *th)
+{
+	const struct sim_thread *owner = k->gil ? k->procs[th->pid].gil : NULL;
+
+	if (!owner || owner == th)
+		return AL_ST_RUNNABLE;
+	for (int i = 0; i < k->ncores; i++)
+		if (!k->cores[i].cur)
+			return AL_ST_GIL;
+	return AL_ST_RUNNABLE;
+}
+
 static void on_ready(void *arg, int64_t now)
 {
 	struct sim_thread *th = arg;
 	struct sim_kernel *k = th->k;
 
-	(void)now;
 	enqueue(k, th);
 	dispatch(k);
+	if (th->state == SIM_T_RUNNABLE)
+		state(k, th, now, queued_state(k, th));
 }
 
 static void make_runnable(struct sim_kernel *k, struct sim_thread *th, int64_t at)
 {
 	th->state = SIM_T_RUNNABLE;
-	state(k, th, at, AL_ST_RUNNABLE);
 	if (!sim_queue_push(k->q, at, on_ready, th))
 		abort(); /* the queue cannot grow: nothing sane to continue with */
 }
@@ -226,10 +241,13 @@ static void burst(struct sim_kernel *k, int ci, struct sim_thread *th, int64_t n
 								  : k->c->time_slice_ns;
 		if (quantum > 0 && slice > quantum)
 			slice = quantum;
+		if (th->cpu_lane)
+			al_trace_state(k->tr, clock_of(k, th), th->cpu_lane, AL_ST_RUNNING, 0);
 		th->debt += slice;
 		th->cpu_left -= slice;
 		if (th->cpu_left == 0 && th->cpu_wait) {
 			struct al_future *w = th->cpu_wait;
+			th->cpu_lane = 0;
 			th->cpu_wait = NULL;
 			al_future_set(w, 0, 0);  /* resumes the task in the next burst */
 		}
@@ -286,9 +304,16 @@ static void on_core_free(void *arg, int64_t now)
 			if (k->gil)
 				k->procs[th->pid].gil = NULL;
 			th->state = SIM_T_RUNNABLE;
-			state(k, th, now, AL_ST_RUNNABLE);
 			enqueue(k, th);
 			dispatch(k);
+			if (th->state == SIM_T_RUNNABLE) {
+				enum al_state q = queued_state(k, th);
+
+				state(k, th, now, q);
+				/* the page being parsed waits with its thread */
+				if (th->cpu_lane)
+					al_trace_state(k->tr, now, th->cpu_lane, q, 0);
+			}
 			return;
 		}
 		burst(k, ci, th, now);

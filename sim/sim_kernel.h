@@ -42,6 +42,8 @@ struct sim_thread {
 	uint64_t res0, cb0;          /* loop counters at the burst's start */
 	int64_t tasks_seen;          /* loop.tasks at the last burst's end */
 	uint32_t id, pid, lane;
+	uint32_t cpu_lane;           /* the task whose CPU work it runs: its lane
+	                                queues and runs with the thread (0: none) */
 	int core;                    /* -1: not on a core */
 	uint8_t state;               /* enum sim_tstate */
 	uint8_t spinning;            /* 1: asked to spin; 2: spinning on its core */

@@ -150,7 +150,7 @@ int64_t sim_would_block(struct sim_os *s, struct sim_sock *k, struct al_future *
 	if (k->wait)
 		return sim_finish(wait, -EBUSY);
 	sim_park(k, wait, buf, cap);
-	sim_state(s, sim_lane(s), AL_ST_RECV, 0);
+	sim_wait_on(s, k, sim_lane(s), AL_ST_RECV, 0);
 	return 0;
 }
 
@@ -159,8 +159,10 @@ static void wake(struct sim_sock *k, int64_t r)
 	struct al_future *w = k->wait;
 
 	k->wait = NULL;
-	if (w)
+	if (w) {
+		sim_ready(k, AL_ST_RUNNABLE);   /* its thread wakes up */
 		sim_finish(w, r);
+	}
 }
 
 /* --- busy-polling (the article's 3.4), advanced analytically
@@ -309,12 +311,14 @@ static int64_t sim_connect(struct al_os *os, int fd, int64_t page, struct al_fut
 	if (!k->flow)
 		return sim_finish(wait, -ENOMEM);
 	sim_host_connect(s, k, page);
+	uint32_t lane = sim_lane(s);
 	if (!wait) {
+		sim_state(s, lane, AL_ST_CONNECT, page + 1);   /* names the lane */
 		s->futile++;
 		return -EINPROGRESS;
 	}
 	sim_park(k, wait, NULL, 0);
-	sim_state(s, sim_lane(s), AL_ST_CONNECT, 0);
+	sim_wait_on(s, k, lane, AL_ST_CONNECT, page + 1);
 	return 0;
 }
 
@@ -362,8 +366,10 @@ static int64_t sim_recv(struct al_os *os, int fd, void *buf, size_t cap,
 	r = sim_held(s, k) ? -EAGAIN : net_recv(s, k, buf, cap);
 	if (r >= 0)
 		sim_running(s, r);
-	if (r > 0)
+	if (r > 0) {
 		sim_host_recv(s, NULL, r);
+		sim_rewait(s, k);
+	}
 	if (r != -EAGAIN)
 		return sim_finish(wait, r);
 	return sim_would_block(s, k, wait, buf, cap);
@@ -491,6 +497,8 @@ static int64_t sim_cpu(struct al_os *os, int64_t ns, struct al_future *wait)
 	}
 	if (s->k.current) {
 		int r = sim_kernel_cpu(&s->k, ns, wait);
+		if (r == 0)
+			s->k.current->cpu_lane = sim_lane_of_caller(s);
 		return r < 0 ? sim_finish(wait, r) : 0;
 	}
 	if (!sim_queue_push(&s->q, s->now + ns, on_future, wait))

@@ -30,6 +30,7 @@ struct sim_sock {
 	struct sim_flow *flow;       /* the connection in the network, or NULL */
 	struct al_future *wait;      /* parked blocking call */
 	struct sim_spin *spin;       /* busy-polls: made by the first, or NULL */
+	int64_t lane_at;             /* since when `lane` waits, on its thread's clock */
 	union {
 		struct {             /* a parked recv's buffer */
 			char *rbuf;
@@ -47,8 +48,10 @@ struct sim_sock {
 	int sel;                     /* the selector watching it, or -1 */
 	unsigned sel_events;
 	void *sel_data;
-	int ready_next, ready_prev;  /* the selector's ready FIFO, by fd (-1 ends) */
 	struct sim_pipe_end *pe;     /* a pipe end's state (pipe != 0) */
+	int ready_next, ready_prev;  /* the selector's ready FIFO, by fd (-1 ends) */
+	uint32_t lane;               /* the task waiting on it (parked, or in a
+					selector), until its news arrives: 0 none */
 };
 
 /* A socket's busy-poll (the nonblocking model's), apart from it: kept
@@ -184,8 +187,23 @@ int64_t sim_clock(const struct sim_os *s);
 /* Counts a syscall and charges its cost to the running thread. */
 void sim_syscall(struct sim_os *s);
 uint32_t sim_lane(struct sim_os *s);
+/* The calling task's lane if it has one, else 0 (none is made). */
+uint32_t sim_lane_of_caller(const struct sim_os *s);
 void sim_state(struct sim_os *s, uint32_t lane, enum al_state st, int64_t bytes);
 void sim_running(struct sim_os *s, int64_t bytes);
+/* The news k's waiting task waited for has come (bytes, a connection, an
+ * error): its lane leaves connect / send / recv for st -- READY when a
+ * loop must come round to it, RUNNABLE when its thread must get a core --
+ * so the network is never blamed for the time the CPU takes.  Once. */
+void sim_ready(struct sim_sock *k, enum al_state st);
+/* lane (a task's) waits on k from now, in st (connect, send, recv; value
+ * as al_trace_state's). */
+void sim_wait_on(struct sim_os *s, struct sim_sock *k, uint32_t lane, enum al_state st,
+		 int64_t value);
+/* A callback on its page's lane (al_task_wear) read from k and stays
+ * registered for more: the lane waits for the rest from now (ready, if
+ * the rest is there already). */
+void sim_rewait(struct sim_os *s, struct sim_sock *k);
 /* The kernel's TCP work and the other programs' (sim_host.c). */
 /* Starts the origin server and link emulators the machine names. 0 or -1. */
 int sim_host_init(struct sim_os *s);

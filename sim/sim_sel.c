@@ -112,6 +112,7 @@ static void on_collect(void *arg, int64_t now)
 /* fd is ready and registered: queue it, and wake a parked wait. */
 static void became_ready(struct sim_os *s, struct sim_sel *sl, int fd)
 {
+	sim_ready(sim_sock_at(s, fd), AL_ST_READY);  /* now the loop must see it */
 	push_ready(s, sl, fd);
 	if (sl->wait && !sl->token) {
 		sl->token = sim_queue_push(&s->q, s->now, on_collect, sl);
@@ -147,6 +148,7 @@ void sim_sel_forget(struct sim_os *s, int fd)
 	if (!sl)
 		return;
 	unlink_ready(s, sl, fd);
+	k->lane = 0;
 	k->sel = -1;
 	k->sel_events = 0;
 	sl->nfds--;
@@ -204,12 +206,15 @@ int64_t sim_sel_ctl(struct al_os *os, int sel, int fd, unsigned ev, void *data)
 	k->sel_events = ev;
 	k->sel_data = data;
 	/* the registering task waits for this: connecting, sending, a reply
-	 * (unless it is the loop itself, registering for its callbacks) */
+	 * (unless it is the loop itself, registering for its callbacks: but a
+	 * callback on its page's lane waits as that page) */
 	struct sim_thread *th = s->k.current;
-	if ((th ? th->loop.current : s->os.loop ? s->os.loop->current : NULL) != sl->opener)
-		sim_state(s, sim_lane(s), ev & AL_EV_WRITE ? (k->connected ? AL_ST_SEND
-									   : AL_ST_CONNECT)
-							  : AL_ST_RECV, 0);
+	const struct al_task *cur = th ? th->loop.current : s->os.loop ? s->os.loop->current : NULL;
+	if (cur != sl->opener || (cur && cur->worn)) {
+		sim_wait_on(s, k, sim_lane(s), ev & AL_EV_WRITE ? (k->connected ? AL_ST_SEND
+										  : AL_ST_CONNECT)
+								 : AL_ST_RECV, 0);
+	}
 	if (sim_sock_ready(k, ev))
 		became_ready(s, sl, fd);
 	return 0;

@@ -27,6 +27,13 @@ uint32_t sim_lane(struct sim_os *s)
 	return t->lane;
 }
 
+uint32_t sim_lane_of_caller(const struct sim_os *s)
+{
+	const struct al_task *t = current_task(s);
+
+	return t && s->os.trace ? t->lane : 0;
+}
+
 void sim_state(struct sim_os *s, uint32_t lane, enum al_state st, int64_t bytes)
 {
 	if (lane)
@@ -41,6 +48,40 @@ void sim_running(struct sim_os *s, int64_t bytes)
 
 	if (t && t->lane)
 		sim_state(s, t->lane, AL_ST_RUNNING, bytes);
+}
+
+void sim_wait_on(struct sim_os *s, struct sim_sock *k, uint32_t lane, enum al_state st,
+		 int64_t value)
+{
+	k->lane = lane;
+	k->lane_at = sim_clock(s);
+	sim_state(s, lane, st, value);
+}
+
+void sim_ready(struct sim_sock *k, enum al_state st)
+{
+	uint32_t lane = k->lane;
+	int64_t now = sim_clock(k->sim);
+
+	k->lane = 0;
+	/* A burst sees the network as of its start: a task may begin to wait
+	 * at its thread's clock for news the engine delivers at an earlier
+	 * time.  It was there when the task looked: ready from then. */
+	if (lane)
+		al_trace_state(k->sim->os.trace, now > k->lane_at ? now : k->lane_at, lane, st, 0);
+}
+
+void sim_rewait(struct sim_os *s, struct sim_sock *k)
+{
+	struct al_task *t = current_task(s);
+
+	if (!t || !t->worn || !t->lane || k->sel < 0 || !(k->sel_events & AL_EV_READ))
+		return;
+	if (sim_sock_ready(k, AL_EV_READ)) {
+		sim_state(s, t->lane, AL_ST_READY, 0);  /* more is there already */
+	} else {
+		sim_wait_on(s, k, t->lane, AL_ST_RECV, 0);
+	}
 }
 
 void sim_mark(struct al_os *os, const char *what, int64_t value)

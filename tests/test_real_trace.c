@@ -47,6 +47,7 @@ static int teardown(void **state)
 struct shape {
 	int procs, threads, tasks;   /* lanes of each kind */
 	int connect, recv, send, spin, wait, done;   /* state events */
+	int named;                   /* connects naming their page (value > 0) */
 	int in_order;
 	int ended;                   /* every lane ends with done */
 };
@@ -66,7 +67,9 @@ static struct shape shape_of(const struct al_trace *tr)
 			s.in_order = 0;
 		if (e->kind != AL_TR_STATE)
 			continue;
-		s.connect += e->code == AL_ST_CONNECT;
+		/* a connect call names its page; the wait for it says 0 */
+		s.connect += e->code == AL_ST_CONNECT && e->value == 0;
+		s.named += e->code == AL_ST_CONNECT && e->value > 0;
 		s.recv += e->code == AL_ST_RECV;
 		s.send += e->code == AL_ST_SEND;
 		s.spin += e->code == AL_ST_SPIN;
@@ -117,6 +120,7 @@ static void test_sync(void **state)
 	assert_int_equal(s.tasks, 1);
 	/* every page: a blocking connect, a send and recv until the close */
 	assert_int_equal(s.connect, PAGES);
+	assert_int_equal(s.named, PAGES);
 	assert_int_equal(s.send, PAGES);
 	assert_true(s.recv >= 2 * PAGES);
 	/* the first recv of each page waits out the think time */
@@ -154,6 +158,7 @@ static void test_pools(void **state)
 		if (tr.lanes[i].kind == AL_LANE_THREAD)
 			assert_int_equal(tr.lanes[i].parent, 1);
 	assert_int_equal(s.connect, PAGES);
+	assert_int_equal(s.named, PAGES);
 	assert_true(s.ended);
 	al_trace_free(&tr);
 	/* processes: three workers, each a process with a thread, written by
@@ -186,9 +191,11 @@ static void test_event_loops(void **state)
 		else
 			assert_true(s.wait >= 1);         /* the loop waits on libevent */
 		/* a task per page waits on its registration, connecting first;
-		 * callback's pages are callbacks of the loop's task: no lanes */
-		int tasked = ms[i] == AL_MODEL_GENERATOR || ms[i] == AL_MODEL_ASYNCIO;
+		 * callback's pages are callbacks of the loop's task, each drawn
+		 * on its page's lane (al_task_wear): as many lanes */
+		int tasked = ms[i] != AL_MODEL_NONBLOCKING;
 		assert_int_equal(s.connect, tasked ? PAGES : 0);
+		assert_int_equal(s.named, PAGES);     /* each names its page */
 		assert_true(s.tasks >= (tasked ? PAGES + 1 : 1));
 		assert_true(s.ended);
 		al_trace_free(&tr);

@@ -360,6 +360,14 @@ static void sort_by_time(struct al_tr_event *ev, size_t n)
 	}
 }
 
+/* A thread or process lane in the run queue: waiting for a core or the
+ * GIL.  A task's "ready: waiting for a core" is its thread's, not one
+ * more entry in the queue. */
+static int queued(const struct al_trace *tr, uint32_t lane, unsigned st)
+{
+	return tr->lanes[lane].kind != AL_LANE_TASK && (st == AL_ST_RUNNABLE || st == AL_ST_GIL);
+}
+
 static void check_runnable_counter(struct al_scenario *sc, enum al_model m, int64_t want_peak)
 {
 	struct al_trace tr;
@@ -389,7 +397,8 @@ static void check_runnable_counter(struct al_scenario *sc, enum al_model m, int6
 				counter = e->value;
 				samples++;
 			} else if (e->kind == AL_TR_STATE && e->lane < tr.nlanes) {
-				runnable += (e->code == AL_ST_RUNNABLE) - (st[e->lane] == AL_ST_RUNNABLE);
+				runnable += queued(&tr, e->lane, e->code) -
+					    queued(&tr, e->lane, st[e->lane]);
 				st[e->lane] = e->code;
 			}
 		}

@@ -411,14 +411,15 @@ static void test_tabs(void **state)
 	assert_int_equal(st.view.model, f.tab[3].model);
 }
 
-/* t, r, l, k, ? toggle their panels; fitted lanes refit to the room left */
+/* t, r, l, k, ? toggle their panels; fitted lanes refit to the room left;
+ * s the compare view's own time scales */
 static void test_toggles(void **state)
 {
 	static const struct {
 		int key;
 		unsigned flag;
 	} rows[] = {{'t', VIZ_SHOW_CPU_AXIS}, {'r', VIZ_SHOW_REPORT}, {'l', VIZ_SHOW_LEGEND},
-		    {'k', VIZ_SHOW_COUNTERS}, {'?', VIZ_SHOW_HELP}};
+		    {'k', VIZ_SHOW_COUNTERS}, {'?', VIZ_SHOW_HELP}, {'s', VIZ_OWN_SCALE}};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
@@ -653,7 +654,7 @@ static const char *const covered[] = {
 	"wheel", "shift+wheel", "drag", "← / → (shift: more)", "f",
 	"↑ / ↓, pgup / pgdn", "home / end", "click a label", "enter", "hover", "click",
 	"space", "+ / -", ". / , (> / <: more)", "drag on the time axis", "backspace",
-	"1 … 9, tab (shift: back)", "click a tab", "t", "r", "l", "k", "f12", "?",
+	"1 … 9, tab (shift: back)", "click a tab", "t", "r", "l", "k", "s", "f12", "?",
 	"esc", "q",
 };
 

@@ -76,9 +76,11 @@ static void draw_headers(struct viz_paint *p, const struct viz_frame *f)
 			snprintf(extra, sizeof extra, ", ~%.0f per pixel row",
 				 (double)tr->nlanes / sc->lanes_h);
 		/* the speed-up on the right, unless the summary needs the room */
-		char sum[320], up[32] = "";
-		snprintf(sum, sizeof sum, "%s · %s ok, %s failed · %s lanes%s", el, ok, bad, lanes,
-			 extra);
+		char sum[320], up[32] = "", scale[48] = "";
+		if (sc->k != 1)         /* on its own time scale: say how stretched */
+			snprintf(scale, sizeof scale, " · own time scale, %.3g× the axis", 1 / sc->k);
+		snprintf(sum, sizeof sum, "%s · %s ok, %s failed · %s lanes%s%s", el, ok, bad, lanes,
+			 extra, scale);
 		if (rp->speedup > 0)
 			snprintf(up, sizeof up, "speed-up %.1f×", rp->speedup);
 		x += viz_px(f, 10) + viz_text(p, VIZ_F_SANS, x + viz_px(f, 10), ty, viz_rgb_dim,
@@ -100,11 +102,13 @@ static void draw_marks(struct viz_paint *p, const struct viz_frame *f)
 	    (size_t)k->span < f->sec[k->section].track->nspans) {
 		const struct viz_span *sp = &f->sec[k->section].track->spans[k->span];
 		int y0, y1, x0, x1, t = viz_px(f, 2);
+		struct viz_frame fs;
 
+		viz_frame_for_section(&fs, f, k->section);
 		if (viz_frame_lane_y(f, k->section, k->lane, &y0, &y1) >= 0) {
-			x0 = (int)floor(viz_frame_time_x(f, sp->t0));
+			x0 = (int)floor(viz_frame_time_x(&fs, sp->t0));
 			/* during playback, only as much of it as has happened */
-			x1 = (int)ceil(viz_frame_time_x(f, sp->t1 < f->cursor ? sp->t1 : f->cursor));
+			x1 = (int)ceil(viz_frame_time_x(&fs, sp->t1 < fs.cursor ? sp->t1 : fs.cursor));
 			if (x1 - x0 < 3 * t) {            /* keep a tiny span findable */
 				x0 -= t;
 				x1 = x0 + 3 * t;
@@ -227,6 +231,7 @@ int viz_draw(SDL_Renderer *r, struct viz_scene *s, const struct viz_view *v,
 	viz_draw_failures(p, &f);
 	draw_marks(p, &f);
 	viz_draw_axes(p, &f);
+	viz_draw_events(p, &f);
 	draw_play_status(p, &f);
 	draw_cursor_label(p, &f);
 	viz_draw_report(p, &f);

@@ -106,11 +106,48 @@ void viz_draw_axes(struct viz_paint *p, const struct viz_frame *f)
 
 	draw_ticks(p, f, &f->axis, 0);
 	viz_text(p, VIZ_F_SMALL, viz_px(f, 8), f->axis.y + viz_px(f, 5), viz_rgb_dim, VIZ_LEFT,
-		 "time");
+		 f->own_scale ? "time: the longest run's" : "time");
+	if (f->own_scale)
+		viz_text(p, VIZ_F_SMALL, f->plot.x + f->plot.w / 2, f->axis.y + f->axis.h -
+			 viz_text_h(p, VIZ_F_SMALL), viz_rgb_accent, VIZ_CENTRE,
+			 "each model on its own time scale: its run fills the width (s: one scale)");
 	if (f->cpu_axis.h > 0) {
 		draw_ticks(p, f, &f->cpu_axis, 1);
 		snprintf(ghz, sizeof ghz, "%.3g", f->scene->ghz);
 		viz_textf(p, VIZ_F_SMALL, viz_px(f, 8), f->cpu_axis.y + viz_px(f, 5), viz_rgb_dim,
 			  VIZ_LEFT, "felt by a %s GHz CPU", ghz);
+	}
+}
+
+void viz_draw_events(struct viz_paint *p, const struct viz_frame *f)
+{
+	const struct al_scenario *sc = f->scene->nruns > 0 ? &f->scene->runs[0]->sc : NULL;
+	int lh = viz_text_h(p, VIZ_F_SMALL), pad = viz_px(f, 3), mk = viz_px(f, 7);
+
+	/* on own time scales a scenario time has no one place */
+	for (int i = 0; sc && !f->own_scale && i < sc->nevents && i < AL_SCENARIO_MAX_EVENTS; i++) {
+		const struct al_event_cfg *e = &sc->events[i];
+		int x = (int)floor(viz_frame_time_x(f, e->at_ns));
+		char what[160], buf[224], at[48];
+
+		if (e->at_ns < f->t0 || e->at_ns > f->t1 || x < f->plot.x ||
+		    x >= f->plot.x + f->plot.w)
+			continue;
+		/* dashed, so the lanes under it still read */
+		int dash = mk / 2 > 0 ? mk / 2 : 1, end = f->plot.y + f->plot.h;
+		for (int y = f->plot.y; y < end; y += 2 * dash)
+			viz_fill(p->r, viz_rgb_event, x, y, viz_px(f, 1), y + dash < end ? dash : end - y);
+		viz_fill(p->r, viz_rgb_event, x - mk / 2, f->axis.y, mk, mk);
+		viz_fmt_event(what, sizeof what, e);
+		viz_fmt_duration(at, sizeof at, (double)e->at_ns);
+		snprintf(buf, sizeof buf, "%s: %s", at, what);
+		if (lh <= 0)
+			continue;
+		int w = viz_text_w(p, VIZ_F_SMALL, buf) + 2 * pad;
+		int y = f->plot.y + (i % 3) * (lh + pad);
+		int lx = x + w < f->plot.x + f->plot.w ? x : x - w;
+
+		viz_fill(p->r, viz_rgb_event, lx, y, w, lh);
+		viz_text(p, VIZ_F_SMALL, lx + pad, y, viz_rgb_bg, VIZ_LEFT, buf);
 	}
 }

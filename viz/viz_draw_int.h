@@ -54,6 +54,7 @@ struct viz_paint {
 		struct {
 			const struct viz_track *track;
 			int lanes_top, lanes_h, r0, r1;
+			double k;
 		} seg[VIZ_MAX_SECTIONS];
 	} band_key;
 	uint8_t *occ;                /* label placement: rows taken, per plot row */
@@ -88,6 +89,9 @@ void viz_draw_counters(struct viz_paint *p, const struct viz_frame *f);
 void viz_draw_labels(struct viz_paint *p, const struct viz_frame *f);
 void viz_draw_grid(struct viz_paint *p, const struct viz_frame *f);
 void viz_draw_axes(struct viz_paint *p, const struct viz_frame *f);
+/* The scenario's timed events (its first run's): a line across the plot
+ * at each one's time, a marker on the axis, a label at the plot's top. */
+void viz_draw_events(struct viz_paint *p, const struct viz_frame *f);
 void viz_draw_legend(struct viz_paint *p, const struct viz_frame *f);
 void viz_draw_report(struct viz_paint *p, const struct viz_frame *f);
 void viz_draw_failures(struct viz_paint *p, const struct viz_frame *f);

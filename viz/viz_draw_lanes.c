@@ -65,8 +65,11 @@ static int visible_rows(const struct viz_frame *f, const struct viz_section *sc,
 	return *r0 < *r1;
 }
 
-static int draw_lane_rows(struct viz_paint *p, const struct viz_frame *f, int si, int r0, int r1)
+static int draw_lane_rows(struct viz_paint *p, const struct viz_frame *f0, int si, int r0, int r1)
 {
+	struct viz_frame fs;
+	viz_frame_for_section(&fs, f0, si);
+	const struct viz_frame *f = &fs;
 	const struct viz_section *sc = &f->sec[si];
 	const struct viz_track *tr = sc->track;
 	uint32_t a, b, last, dummy;
@@ -181,7 +184,9 @@ static int band_rows(void *arg)
 	float br = bg.r + 0.5f, bgc = bg.g + 0.5f, bb = bg.b + 0.5f;
 	int w = f->plot.w;
 
-	for (int k = 0; k < j->nseg; k++)
+	for (int k = 0; k < j->nseg; k++) {
+		struct viz_frame fs;
+		viz_frame_for_section(&fs, f, j->seg[k].si);
 		for (int y = j->seg[k].r0; y < j->seg[k].r1; y++) {
 			uint32_t *row = (uint32_t *)(j->tex + (size_t)(y - j->top) * j->pitch);
 			const float *mr = j->out, *mg = mr + w, *mb = mg + w;
@@ -189,10 +194,11 @@ static int band_rows(void *arg)
 
 			if (viz_frame_row_lanes(f, j->seg[k].si, y, &a, &b) != 0)
 				a = b = 0;
-			viz_layout_band_mix(f->sec[j->seg[k].si].track, a, b, f->t0, f->ns_per_px, w,
-					    f->cursor, j->weight, j->out, j->work);
+			viz_layout_band_mix(f->sec[j->seg[k].si].track, a, b, fs.t0, fs.ns_per_px, w,
+					    fs.cursor, j->weight, j->out, j->work);
 			pack_row(row, mr, mg, mb, w, br, bgc, bb);
 		}
+	}
 	return 0;
 }
 
@@ -231,6 +237,7 @@ static int draw_bands(struct viz_paint *p, const struct viz_frame *f, const stru
 		key.seg[k].lanes_h = sc->lanes_h;
 		key.seg[k].r0 = segs[k].r0;
 		key.seg[k].r1 = segs[k].r1;
+		key.seg[k].k = sc->k;
 	}
 	if (p->band_valid && memcmp(&key, &p->band_key, sizeof key) == 0)
 		goto copy;
@@ -391,7 +398,11 @@ void viz_draw_failures(struct viz_paint *p, const struct viz_frame *f)
 
 	p->misc.n = 0;
 	p->life.n = 0;
-	for (int i = 0; i < f->nsec; i++) {
+	const struct viz_frame *f0 = f;
+	for (int i = 0; i < f0->nsec; i++) {
+		struct viz_frame fs;
+		viz_frame_for_section(&fs, f0, i);
+		f = &fs;
 		const struct viz_track *tr = f->sec[i].track;
 		size_t lo = 0, hi = tr->nmarks;
 
@@ -439,6 +450,7 @@ void viz_draw_failures(struct viz_paint *p, const struct viz_frame *f)
 			py = y;
 		}
 	}
+	f = f0;
 	SDL_RenderSetClipRect(p->r, &plot);
 	viz_rects_fill(p->r, &p->life, viz_rgb_bg);
 	viz_rects_fill(p->r, &p->misc, viz_rgb_fail);
@@ -481,9 +493,11 @@ void viz_draw_counters(struct viz_paint *p, const struct viz_frame *f)
 			if (c->n == 0 || c->max <= 0)
 				continue;
 			SDL_RenderSetClipRect(p->r, &plot);
-			draw_series(p, f, c, sc->ctr_top + viz_px(f, 2), sc->ctr_h - viz_px(f, 5),
+			struct viz_frame fs;
+			viz_frame_for_section(&fs, f, i);
+			draw_series(p, &fs, c, sc->ctr_top + viz_px(f, 2), sc->ctr_h - viz_px(f, 5),
 				    order[k] == AL_CTR_SOCKETS,
-				    f->cursor < sc->track->end ? f->cursor : sc->track->end);
+				    fs.cursor < sc->track->end ? fs.cursor : sc->track->end);
 			viz_rects_fill(p->r, &p->misc, order[k] == AL_CTR_SOCKETS ?
 				       lighten(viz_counter_rgb[order[k]], 0.6f) :
 				       viz_counter_rgb[order[k]]);

@@ -37,6 +37,7 @@ const struct viz_key_help viz_keys[] = {
 	{"r", "the report table"},
 	{"l", "the legend"},
 	{"k", "the counters strips"},
+	{"s", "compare: each model on its own time scale, or one"},
 	{"f12", "screenshot (when the viewer was given a file)"},
 	{"?", "this help"},
 	{"esc", "close the help, unpin; else quit"},
@@ -195,8 +196,11 @@ void viz_draw_report(struct viz_paint *p, const struct viz_frame *f)
 
 /* The failure marks under the pointer (within 5 px, on the picked lanes):
  * one line saying which page failed and why, or how many; 0 if none. */
-static int fail_line(const struct viz_frame *f, const struct viz_pick *k, char *out)
+static int fail_line(const struct viz_frame *f0, const struct viz_pick *k, char *out)
 {
+	struct viz_frame fs;
+	viz_frame_for_section(&fs, f0, k->section);
+	const struct viz_frame *f = &fs;
 	const struct viz_track *tr = f->sec[k->section].track;
 	const struct al_trace *t = &tr->src->trace;
 	double mx = f->view->mouse_x * f->scale, slack = 5 * f->scale;
@@ -283,7 +287,11 @@ static int tooltip_lines(const struct viz_frame *f, const struct viz_pick *k, ch
 		return n;
 	sp = &tr->spans[k->span];
 	*state = sp->state;
-	snprintf(ln[n++], 128, "%s", viz_palette[sp->state].what);
+	if (viz_palette[sp->state].time)
+		snprintf(ln[n++], 128, "%s — %s time", viz_palette[sp->state].what,
+			 viz_palette[sp->state].time);
+	else
+		snprintf(ln[n++], 128, "%s", viz_palette[sp->state].what);
 	viz_fmt_tick(a, sizeof a, sp->t0, 1000);
 	viz_fmt_duration(b, sizeof b, (double)(sp->t1 - sp->t0));
 	snprintf(ln[n++], 128, "start %s · duration %s", a, b);
@@ -292,7 +300,9 @@ static int tooltip_lines(const struct viz_frame *f, const struct viz_pick *k, ch
 							       f->scene->ghz));
 		snprintf(ln[n++], 128, "felt by the CPU: %s", a);
 	}
-	if (sp->bytes > 0) {
+	if (sp->bytes > 0 && sp->state == AL_ST_CONNECT) {
+		snprintf(ln[n++], 128, "for page %u", (unsigned)(sp->bytes - 1));
+	} else if (sp->bytes > 0) {
 		viz_fmt_count(a, sizeof a, sp->bytes);
 		snprintf(ln[n++], 128, "%s bytes", a);
 	}

@@ -5,6 +5,8 @@
  * a whole next unit ("59.97 s" reads "1 min", not "60 s"). */
 #include "viz/viz_fmt.h"
 
+#include "core/al_scenario.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -163,4 +165,54 @@ void viz_fmt_count(char *buf, size_t len, int64_t v)
 	}
 	out[k] = '\0';
 	snprintf(buf, len, "%s", out);
+}
+
+/* One change of an event, appended after a comma when something precedes. */
+static void add(char *buf, size_t len, const char *what, const char *value)
+{
+	size_t n = strlen(buf);
+
+	if (n + 1 < len)
+		snprintf(buf + n, len - n, "%s%s%s%s", n ? ", " : "", what, *value ? " " : "", value);
+}
+
+void viz_fmt_event(char *buf, size_t len, const struct al_event_cfg *e)
+{
+	char v[48];
+
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	if (e->set & AL_EV_LINK_DOWN)
+		add(buf, len, "link down", "");
+	if (e->set & AL_EV_LINK_UP)
+		add(buf, len, "link up", "");
+	if (e->set & AL_EV_THINK) {
+		viz_fmt_duration(v, sizeof v, e->server.think.a);
+		add(buf, len, "think", v);
+	}
+	if (e->set & AL_EV_PAGE_SIZE) {
+		viz_fmt_bytes(v, sizeof v, e->server.page_size.a);
+		add(buf, len, "page size", v);
+	}
+	if (e->set & AL_EV_MAX_CONCURRENT) {
+		snprintf(v, sizeof v, "%d", e->server.max_concurrent);
+		add(buf, len, "server max", v);
+	}
+	if (e->set & AL_EV_RTT) {
+		viz_fmt_duration(v, sizeof v, (double)e->network.rtt_ns);
+		add(buf, len, "rtt", v);
+	}
+	if (e->set & AL_EV_JITTER) {
+		viz_fmt_duration(v, sizeof v, e->network.jitter.a);
+		add(buf, len, "jitter", v);
+	}
+	if (e->set & AL_EV_BANDWIDTH) {
+		snprintf(v, sizeof v, "%.3g Mbit/s", (double)e->network.bandwidth_bps / 1e6);
+		add(buf, len, "bandwidth", v);
+	}
+	if (e->set & AL_EV_LOSS) {
+		snprintf(v, sizeof v, "%.3g %%", e->network.loss * 100);
+		add(buf, len, "loss", v);
+	}
 }

@@ -29,4 +29,10 @@ void viz_fmt_bytes(char *buf, size_t len, double bytes);
 /* An integer with thousands separators: "3,567,380". */
 void viz_fmt_count(char *buf, size_t len, int64_t v);
 
+/* A timed scenario event (scenario `events`) in a few words, the changes
+ * it makes in the order of the scenario's keys: "link down", "think 500 ms,
+ * rtt 300 ms, loss 10 %". */
+struct al_event_cfg;
+void viz_fmt_event(char *buf, size_t len, const struct al_event_cfg *e);
+
 #endif

@@ -24,6 +24,24 @@ struct item {
 	uint8_t code;
 };
 
+/* The page a task lane fetches, from its connects' values (al_trace.h):
+ * a lane that connects for one page only is that page's. */
+static void lane_page(struct viz_lane *l, const struct item *e, size_t n)
+{
+	int64_t page = 0;
+
+	l->page = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (e[i].code != AL_ST_CONNECT || e[i].v <= 0)
+			continue;
+		if (page && e[i].v != page)
+			return;             /* several pages: a worker's task */
+		page = e[i].v;
+	}
+	if (l->kind == AL_LANE_TASK && page > 0 && page <= (int64_t)UINT32_MAX)
+		l->page = (uint32_t)page;
+}
+
 static int item_cmp(const void *a, const void *b)
 {
 	const struct item *x = a, *y = b;
@@ -278,6 +296,7 @@ static int build_spans(struct viz_track *t, const struct al_trace *tr)
 			};
 		}
 		l->n = (uint32_t)t->nspans - l->first;
+		lane_page(l, e, n);
 		if (l->n) {
 			l->life0 = t->spans[l->first].t0;
 			l->life1 = t->spans[t->nspans - 1].t1;
@@ -374,6 +393,10 @@ const struct viz_track *viz_layout_track(const struct viz_scene *s, int run, enu
 void viz_layout_lane_label(const struct viz_track *tr, const struct viz_lane *l,
 			   char *buf, size_t len)
 {
+	if (l->kind == AL_LANE_TASK && l->page) {
+		snprintf(buf, len, "page %u", (unsigned)(l->page - 1));
+		return;
+	}
 	static const char *const kinds[] = {"machine", "process", "thread", "task"};
 	const struct al_trace *t = &tr->src->trace;
 	const char *name = l->name < t->nnames ? t->names[l->name] : "?";

@@ -39,6 +39,9 @@ struct viz_lane {
 	uint16_t name;               /* in the track's trace name table */
 	uint8_t kind;                /* enum al_lane_kind */
 	uint8_t depth;               /* 0: a top-level lane */
+	uint32_t page;               /* a task lane: 1 + the one page its connects
+					fetch (it is named by it); 0: none, or
+					several */
 	uint32_t first, n;           /* its spans: track->spans[first .. first+n) */
 	int64_t life0, life1;        /* from the first to the last span of the lane
 	                                and its subtree (a process without states

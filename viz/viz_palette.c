@@ -4,17 +4,20 @@
 #include "viz/viz_palette.h"
 
 const struct viz_state_style viz_palette[AL_ST_COUNT] = {
-	[AL_ST_RUNNING] = {{0x00, 0x9e, 0x73}, "running", "running on a CPU"},
-	[AL_ST_RUNNABLE] = {{0xf0, 0xe4, 0x42}, "waiting for CPU", "runnable, waiting for a CPU"},
-	[AL_ST_CONNECT] = {{0x56, 0xb4, 0xe9}, "connect", "blocked on connect"},
-	[AL_ST_SEND] = {{0xcc, 0x79, 0xa7}, "send", "blocked on send"},
-	[AL_ST_RECV] = {{0x00, 0x72, 0xb2}, "recv", "blocked on recv"},
-	[AL_ST_SPIN] = {{0xd5, 0x5e, 0x00}, "spinning", "busy-polling a socket"},
-	[AL_ST_SWITCH] = {{0x00, 0x00, 0x00}, "ctx switch", "context switch"},
-	[AL_ST_CREATE] = {{0xe6, 0x9f, 0x00}, "creating", "being created"},
+	[AL_ST_RUNNING] = {{0x00, 0x9e, 0x73}, "running", "running on a CPU", "CPU"},
+	[AL_ST_RUNNABLE] = {{0xf0, 0xe4, 0x42}, "ready: core", "ready: waiting for a core", "queueing"},
+	[AL_ST_CONNECT] = {{0x56, 0xb4, 0xe9}, "connect", "blocked on connect", "network"},
+	[AL_ST_SEND] = {{0xcc, 0x79, 0xa7}, "send", "blocked on send", "network"},
+	[AL_ST_RECV] = {{0x00, 0x72, 0xb2}, "recv", "blocked on recv", "network"},
+	[AL_ST_SPIN] = {{0xd5, 0x5e, 0x00}, "spinning", "busy-polling a socket", "CPU"},
+	[AL_ST_SWITCH] = {{0x00, 0x00, 0x00}, "ctx switch", "context switch", "CPU"},
+	[AL_ST_CREATE] = {{0xe6, 0x9f, 0x00}, "creating", "being created", "CPU"},
 	[AL_ST_WAIT] = {{0xbb, 0xbb, 0xbb}, "blocked",
-			"blocked (select, join, lock, sleep, or its task's call)"},
-	[AL_ST_DONE] = {{0xff, 0xff, 0xff}, "done", "done"},
+			"blocked (select, join, lock, sleep, or its task's call)", NULL},
+	[AL_ST_READY] = {{0xee, 0xdd, 0x88}, "ready: loop",
+			 "ready: bytes arrived, waiting for the loop", "queueing"},
+	[AL_ST_GIL] = {{0x99, 0x99, 0x33}, "ready: GIL", "ready: waiting for the GIL", "queueing"},
+	[AL_ST_DONE] = {{0xff, 0xff, 0xff}, "done", "done", NULL},
 };
 
 const struct viz_rgb viz_counter_rgb[AL_CTR_COUNT] = {
@@ -35,3 +38,4 @@ const struct viz_rgb viz_rgb_mark = {0x00, 0x00, 0x00};
 const struct viz_rgb viz_rgb_fail = {0xd6, 0x1e, 0x1e};
 const struct viz_rgb viz_rgb_select = {0xd6, 0xe6, 0xfa};
 const struct viz_rgb viz_rgb_accent = {0x1f, 0x5f, 0xbf};
+const struct viz_rgb viz_rgb_event = {0x88, 0x22, 0x55};

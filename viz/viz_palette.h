@@ -20,6 +20,8 @@ struct viz_state_style {
 	struct viz_rgb rgb;
 	const char *legend;          /* short: the legend's label */
 	const char *what;            /* long: the tooltip's */
+	const char *time;            /* whose time it is: the network's, queueing
+					or the CPU's (the tooltip says), or NULL */
 };
 
 /* Indexed by enum al_state; AL_ST_DONE is never drawn (the lane ended). */
@@ -40,6 +42,7 @@ extern const struct viz_rgb viz_rgb_mark;      /* hovered / pinned outline */
 extern const struct viz_rgb viz_rgb_fail;      /* a page that failed */
 extern const struct viz_rgb viz_rgb_select;    /* the selected lane's highlight */
 extern const struct viz_rgb viz_rgb_accent;    /* and its edge */
+extern const struct viz_rgb viz_rgb_event;     /* a timed scenario event's marker */
 
 /* 0xAARRGGBB, opaque. */
 static inline uint32_t viz_rgb_argb(struct viz_rgb c)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/al_write.h"
+#include "viz/viz_fmt.h"
 #include "viz/viz_perfetto.h"
 
 #ifndef AL_VERSION
@@ -297,8 +298,9 @@ static void span(struct writer *w, int pid, uint32_t tid, const struct open_span
 	p = put_s(p, ",\"dur_ns\":");
 	p = put_i64(p, dur);
 	if (o->bytes) {
-		p = put_s(p, ",\"bytes\":");
-		p = put_i64(p, o->bytes);
+		/* a connect's value is its page's (core/al_trace.h) */
+		p = put_s(p, o->st == AL_ST_CONNECT ? ",\"page\":" : ",\"bytes\":");
+		p = put_i64(p, o->st == AL_ST_CONNECT ? o->bytes - 1 : o->bytes);
 	}
 	p = put_s(p, "}}");
 	if (wait) {
@@ -349,6 +351,27 @@ static void instant(struct writer *w, int pid, uint32_t tid, const struct al_tra
 	p = put_i64(p, e->value);
 	p = put_s(p, "}}");
 	fwrite(line, 1, (size_t)(p - line), w->out);
+}
+
+/* The scenario's timed events: global instants (a line across every
+ * track), on the first process of their run. */
+static void scenario_events(struct writer *w, const struct al_scenario *sc, int pid,
+			    uint32_t tid)
+{
+	for (int i = 0; i < sc->nevents && i < AL_SCENARIO_MAX_EVENTS; i++) {
+		char line[128], *p = line, what[160];
+
+		viz_fmt_event(what, sizeof what, &sc->events[i]);
+		next_event(w);
+		fputs("{\"name\":", w->out);
+		json_str(w->out, what);
+		p = put_s(p, ",\"cat\":\"scenario\",\"ph\":\"i\",\"s\":\"g\",");
+		p = put_where(p, pid, tid, sc->events[i].at_ns);
+		p = put_s(p, ",\"args\":{\"ns\":");
+		p = put_i64(p, sc->events[i].at_ns);
+		p = put_s(p, "}}");
+		fwrite(line, 1, (size_t)(p - line), w->out);
+	}
 }
 
 static void meta(struct writer *w, const char *what, int pid, uint32_t tid)
@@ -437,6 +460,9 @@ int viz_perfetto_write(FILE *out, const struct viz_run *runs, int nruns)
 	}
 	fputs("},\"traceEvents\":[", out);
 	for (int r = 0; r < nruns; r++) {
+		int pid0 = 0;
+		uint32_t tid0 = tid;
+
 		for (int i = 0; i < runs[r].nmodels; i++) {
 			const struct viz_model *m = &runs[r].models[i];
 			int model = (unsigned)m->report.model < AL_MODEL_COUNT
@@ -445,8 +471,11 @@ int viz_perfetto_write(FILE *out, const struct viz_run *runs, int nruns)
 
 			if (export_model(&w, &runs[r], m, pid, tid) != 0)
 				return -1;
+			pid0 = pid0 ? pid0 : pid;
 			tid += lanes_of(&m->trace);
 		}
+		if (pid0)
+			scenario_events(&w, &runs[r].sc, pid0, tid0);
 	}
 	fputs("\n]}\n", out);
 	/* flushed here, so that a full disk is this call's error */

@@ -202,6 +202,12 @@ void viz_frame_make(struct viz_frame *f, const struct viz_scene *s,
 		sc->ctr_top = sc->lanes_top + sc->lanes_h;
 		sc->ctr_h = v->flags & VIZ_SHOW_COUNTERS ? lp(f, COUNTERS_H) : 0;
 		sc->bottom = sc->ctr_top + sc->ctr_h;
+		sc->k = 1;
+		if (v->flags & VIZ_OWN_SCALE && v->tab == VIZ_TAB_COMPARE && tr[i]->end > 0 &&
+		    s->t_end > 0 && tr[i]->end < s->t_end) {
+			sc->k = (double)tr[i]->end / (double)s->t_end;
+			f->own_scale = 1;
+		}
 		y = sc->bottom + lp(f, GAP);
 		content += section_extra(v->flags) + lanes;
 	}
@@ -343,6 +349,22 @@ void viz_view_set_tab(struct viz_view *v, const struct viz_frame *f, int i)
 	v->hover.valid = v->pinned.valid = v->selected.valid = 0;
 }
 
+void viz_frame_for_section(struct viz_frame *out, const struct viz_frame *f, int sec)
+{
+	double k = sec >= 0 && sec < f->nsec ? f->sec[sec].k : 1;
+
+	*out = *f;
+	if (k == 1)
+		return;
+	out->t0 = (int64_t)llround((double)f->t0 * k);
+	out->t1 = (int64_t)llround((double)f->t1 * k);
+	if (out->t1 <= out->t0)
+		out->t1 = out->t0 + 1;
+	out->ns_per_px = f->ns_per_px * k;
+	if (f->cursor != VIZ_NO_CURSOR)
+		out->cursor = (int64_t)llround((double)f->cursor * k);
+}
+
 double viz_frame_time_x(const struct viz_frame *f, int64_t t)
 {
 	return f->plot.x + (double)(t - f->t0) / f->ns_per_px;
@@ -437,6 +459,9 @@ int viz_frame_pick(const struct viz_frame *f, double x, double y, struct viz_pic
 			return 1;
 		/* the span under x, or one within two pixels of it: spans
 		 * shorter than a pixel can still be pointed at */
+		struct viz_frame fs;
+		viz_frame_for_section(&fs, f, i);
+		f = &fs;
 		t = viz_frame_x_time(f, x);
 		slack = (int64_t)(2 * f->scale * f->ns_per_px);
 		k = viz_layout_span_from(tr, &tr->lanes[a], t - slack);

@@ -34,6 +34,8 @@ enum {
 	VIZ_SHOW_HELP = 1 << 2,      /* the key overlay */
 	VIZ_SHOW_CPU_AXIS = 1 << 3,  /* the article's CPU time view: 1 cycle = 1 s */
 	VIZ_SHOW_COUNTERS = 1 << 4,  /* a counters strip under each section */
+	VIZ_OWN_SCALE = 1 << 5,      /* compare tab: each model on its own time
+	                                scale, its run across the whole width */
 };
 
 /* A point of the picture: a section, a lane (or the band [lane, lane_end)
@@ -79,6 +81,9 @@ struct viz_section {
 	double lane_h;               /* physical px per lane; < 1: bands */
 	int ctr_top, ctr_h;          /* the counters strip (ctr_h 0: none) */
 	int bottom;                  /* first row after it */
+	double k;                    /* its time scale: its time t is drawn where
+	                                the frame's t / k is (1; with
+	                                VIZ_OWN_SCALE, its end / the extent's) */
 };
 
 struct viz_tab_info {
@@ -109,6 +114,8 @@ struct viz_frame {
 	int nsec;
 	struct viz_section sec[VIZ_MAX_SECTIONS];
 	double content_h;            /* logical px of the whole stack */
+	int own_scale;               /* some section's k is not 1: the axis's
+	                                times are the longest run's */
 };
 
 /* A view of s: the compare tab of run 0, the whole extent, legend and
@@ -139,6 +146,10 @@ int viz_view_tabs(const struct viz_scene *s, int run, struct viz_tab_info *out);
  * physical px per logical px.  Borrows s and v. */
 void viz_frame_make(struct viz_frame *f, const struct viz_scene *s,
 		    const struct viz_view *v, int w, int h, double scale);
+/* f as section sec sees it: its t0, t1, ns_per_px and cursor in the
+ * section's own time (the same as f's unless its k is not 1), so that
+ * per-section drawing and hit-testing use f's functions unchanged. */
+void viz_frame_for_section(struct viz_frame *out, const struct viz_frame *f, int sec);
 /* x (physical px, fractional) of time t; and the time at x. */
 double viz_frame_time_x(const struct viz_frame *f, int64_t t);
 int64_t viz_frame_x_time(const struct viz_frame *f, double x);

@@ -366,6 +366,8 @@ static unsigned key(struct viz_window_state *st, int k, unsigned mods)
 		return toggle(st, VIZ_SHOW_LEGEND);
 	case 'k':
 		return toggle(st, VIZ_SHOW_COUNTERS);
+	case 's':
+		return toggle(st, VIZ_OWN_SCALE);
 	case VIZ_WKEY_F12:
 		return VIZ_WOUT_SHOT;
 	default:
