@@ -58,6 +58,7 @@ static const struct al_field costs_fields[] = {
 	COST_T("send", send_ns, 0),
 	COST_T("wake_1ms", wake_1ms_ns, 0),
 	COST_T("wake_100ms", wake_100ms_ns, 0),
+	COST_T("wake_100us", wake_100us_ns, 0),
 	COST_T("server_request", server_request_ns, 0),
 	COST_T("server_per_kib", server_ns_per_kib, 0),
 	COST_T("relay_request", relay_request_ns, 0),

@@ -60,9 +60,11 @@ struct al_costs {
 	                                TCP input and wake-up run in it      */
 	/* A blocked thread's first burst after it slept, beyond the table's
 	 * other costs: the wake-up and the work after it run on cold caches
-	 * and TLB (docs/costs.md).  Charged by the time it slept: wake_1ms up
-	 * to 1 ms, wake_100ms from 100 ms, between them along log(time). */
-	int64_t wake_1ms_ns;         /* after a sleep of up to 1 ms            */
+	 * and TLB (docs/costs.md).  Charged by the time it slept: wake_100us
+	 * up to 0.1 ms, wake_1ms at 1 ms, wake_100ms from 100 ms, between
+	 * them along log(time); wake_100us 0 (not measured): wake_1ms up to
+	 * 1 ms. */
+	int64_t wake_1ms_ns;         /* after a sleep of 1 ms                  */
 	int64_t wake_100ms_ns;       /* after a sleep of 100 ms or more        */
 	/* The other programs a real run puts on the cores (machine.host_*):
 	 * their CPU per page and per KiB of response. */
@@ -78,6 +80,10 @@ struct al_costs {
 	 * connects (accept, registration; measured as a connection that asks
 	 * for nothing), charged then, the rest at the response. */
 	int64_t server_accept_ns;
+	/* The wake-up's charge after a sleep of 0.1 ms or less (see wake_1ms
+	 * above): a thread woken packet by packet, as an event loop with
+	 * many pages in flight is, sleeps that little between most wakes. */
+	int64_t wake_100us_ns;
 };
 
 /* Where the packet emulator of a real run's kernel-TCP path runs, for the

@@ -319,6 +319,8 @@ static const struct fig figs[NET_CALIB_COUNT] = {
 		0, net_calib_emulator_packet},
 	[NET_CALIB_SERVER_ACCEPT] = {"server_accept", COST(server_accept_ns),
 		0, net_calib_server_accept},
+	[NET_CALIB_WAKE_100US] = {"wake_100us", COST(wake_100us_ns), 0,
+		net_calib_wake_100us},
 };
 
 static const struct fig *fig_of(enum net_calib_fig f)

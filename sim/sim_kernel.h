@@ -108,8 +108,10 @@ struct sim_thread *sim_kernel_thread(struct sim_kernel *k, int pid, const char *
  * burst, the engine's clock outside. */
 int64_t sim_kernel_clock(const struct sim_kernel *k);
 /* The CPU a thread pays beyond the table's other costs when it runs again
- * after blocking slept_ns: 0 for 0; wake_1ms up to 1 ms; wake_100ms from
- * 100 ms; between, along log(slept_ns) (docs/costs.md).  Charged at the
+ * after blocking slept_ns: 0 for 0; wake_100us up to 0.1 ms, wake_1ms at
+ * 1 ms, wake_100ms from 100 ms; between, along log(slept_ns); with
+ * wake_100us 0 (a profile that did not measure it), wake_1ms up to 1 ms
+ * (docs/costs.md).  Charged at the
  * first burst after every block of the crawler's threads. */
 int64_t sim_wake_cost(const struct al_costs *c, int64_t slept_ns);
 /* Charges ns of CPU to the running thread (no-op outside a burst). */

@@ -46,7 +46,7 @@ fi
 for k in syscall thread_switch process_switch thread_create process_create \
 	 thread_memory process_memory coroutine_resume callback select \
 	 select_per_fd wakeup parse_per_kib connection recv_per_kib send \
-	 wake_1ms wake_100ms \
+	 wake_100us wake_1ms wake_100ms \
 	 server_request server_per_kib relay_request relay_per_kib emulator_packet \
 	 server_accept cores cpu memory fd_limit; do
 	if ! grep -Eq "^  $k  +[0-9]" "$T/out"; then
@@ -60,7 +60,7 @@ else
 fi
 # the kernel's TCP work and the host's server and link: written, measured
 # (never 0 ns), and loaded back by a scenario naming the profile
-for k in connection recv_per_kib send wake_1ms wake_100ms server_request \
+for k in connection recv_per_kib send wake_100us wake_1ms wake_100ms server_request \
 	 server_per_kib relay_request relay_per_kib server_accept; do
 	if ! grep -Eq "^  $k: [0-9][0-9.]* (ns|us|ms|s) +# measured$" "$T/m.yaml" ||
 	   grep -Eq "^  $k: 0 ns" "$T/m.yaml"; then

@@ -151,6 +151,9 @@ static void test_costs(void **state)
 	assert_int_equal(net_calib_offset(NET_CALIB_WAKE_100MS),
 			 offsetof(struct al_costs, wake_100ms_ns));
 	assert_int_equal(net_calib_is_size(NET_CALIB_WAKE_100MS), 0);
+	assert_string_equal(net_calib_key(NET_CALIB_WAKE_100US), "wake_100us");
+	assert_int_equal(net_calib_offset(NET_CALIB_WAKE_100US),
+			 offsetof(struct al_costs, wake_100us_ns));
 	assert_string_equal(net_calib_key(NET_CALIB_SERVER_REQUEST), "server_request");
 	assert_int_equal(net_calib_offset(NET_CALIB_SERVER_PER_KIB),
 			 offsetof(struct al_costs, server_ns_per_kib));

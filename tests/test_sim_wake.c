@@ -1,4 +1,5 @@
-/* The wake-up costs in the simulator (wake_1ms, wake_100ms; sim/sim_kernel.c):
+/* The wake-up costs in the simulator (wake_100us, wake_1ms, wake_100ms;
+ * sim/sim_kernel.c):
  * the charge by the time slept, and what it adds to a run's CPU, derived
  * here by formula and checked to the nanosecond. */
 #include <stdarg.h>
@@ -48,6 +49,37 @@ static void test_cost_by_time_slept(void **state)
 	c.wake_100ms_ns = 20 * US;
 	assert_true(sim_wake_cost(&c, 10 * MS) < 50 * US &&
 		    sim_wake_cost(&c, 10 * MS) > 20 * US);
+}
+
+/* With wake_100us measured, the charge goes on below 1 ms: that figure up
+ * to 0.1 ms, along log(time) from it to wake_1ms between; unmeasured (0),
+ * wake_1ms as before. */
+static void test_cost_below_1ms(void **state)
+{
+	struct al_costs c;
+
+	(void)state;
+	memset(&c, 0, sizeof c);
+	c.wake_1ms_ns = 40 * US;
+	c.wake_100ms_ns = 140 * US;
+	assert_int_equal(sim_wake_cost(&c, 50 * US), 40 * US);
+	c.wake_100us_ns = 10 * US;
+	assert_int_equal(sim_wake_cost(&c, 0), 0);
+	assert_int_equal(sim_wake_cost(&c, 1), 10 * US);
+	assert_int_equal(sim_wake_cost(&c, 100 * US), 10 * US);
+	assert_int_equal(sim_wake_cost(&c, 1 * MS), 40 * US);
+	assert_int_equal(sim_wake_cost(&c, 100 * MS), 140 * US);
+	int64_t mid = sim_wake_cost(&c, 316 * US);     /* half a decade up */
+	if (mid < 22 * US || mid > 28 * US)
+		fail_msg("0.316 ms: %lld ns, want about 25 us", (long long)mid);
+	int64_t last = 0;
+	for (int64_t t = 1; t <= 2 * MS; t += 7 * US) {
+		int64_t x = sim_wake_cost(&c, t);
+		if (x < last || x < 10 * US || x > 140 * US)
+			fail_msg("%lld ns slept: %lld after %lld", (long long)t,
+				 (long long)x, (long long)last);
+		last = x;
+	}
 }
 
 /* pages over a round trip of rtt, no CPU costs at all: what a test adds is
@@ -153,6 +185,36 @@ static void test_event_loop_pays_per_wait(void **state)
 			 "two a page", (long long)extra);
 }
 
+/* A blocking crawler on a fast link wakes for the connect, for the
+ * response, and again for the rest of a page's response as it streams in,
+ * well under 0.1 ms later: those short sleeps pay wake_100us, the round
+ * trips' wake_100ms; without wake_100us each short one paid wake_1ms. */
+static void test_short_sleeps_pay_wake_100us(void **state)
+{
+	struct al_scenario sc;
+	struct al_report a, b, c;
+
+	(void)state;
+	fixed(&sc, 4, 200 * MS);
+	sc.server.page_size = AL_DIST_FIXED_AT(64 * 1024);  /* 0.5 ms at 1 Gbit/s */
+	run(&sc, AL_MODEL_SYNC, &a);
+	sc.machine.costs.wake_1ms_ns = 40 * US;
+	sc.machine.costs.wake_100ms_ns = 170 * US;
+	run(&sc, AL_MODEL_SYNC, &b);
+	sc.machine.costs.wake_100us_ns = 10 * US;
+	run(&sc, AL_MODEL_SYNC, &c);
+	int64_t long_ones = 4 * 2 * 170 * US;
+	int64_t short_old = b.cpu_busy_ns - a.cpu_busy_ns - long_ones;
+	int64_t short_new = c.cpu_busy_ns - a.cpu_busy_ns - long_ones;
+	/* every short one paid wake_1ms before, wake_100us now (a cheaper
+	 * wake-up reads sooner, so the count may differ: a multiple each) */
+	if (short_old < 4 * 40 * US || short_old % (40 * US) != 0)
+		fail_msg("short wake-ups at wake_1ms: %lld ns", (long long)short_old);
+	if (short_new < 4 * 10 * US || short_new % (10 * US) != 0 || short_new >= short_old)
+		fail_msg("short wake-ups with wake_100us: %lld ns (%lld before)",
+			 (long long)short_new, (long long)short_old);
+}
+
 /* With the wake-up costs the run is still a function of its scenario. */
 static void test_same_twice(void **state)
 {
@@ -164,6 +226,7 @@ static void test_same_twice(void **state)
 	sc.workload.pages = 30;
 	sc.machine.costs.wake_1ms_ns = 25 * US;
 	sc.machine.costs.wake_100ms_ns = 140 * US;
+	sc.machine.costs.wake_100us_ns = 9 * US;
 	sc.network.jitter = AL_DIST_FIXED_AT(3 * MS);
 	for (int m = 0; m < AL_MODEL_COUNT; m++) {
 		run(&sc, (enum al_model)m, &a);
@@ -176,6 +239,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cost_by_time_slept),
+		cmocka_unit_test(test_cost_below_1ms),
+		cmocka_unit_test(test_short_sleeps_pay_wake_100us),
 		cmocka_unit_test(test_blocking_models_pay_per_wakeup),
 		cmocka_unit_test(test_host_server_changes_nothing),
 		cmocka_unit_test(test_event_loop_pays_per_wait),

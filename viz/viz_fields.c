@@ -42,7 +42,7 @@ static const struct viz_field costs[] = {
 	COST(connection_ns), COST(recv_ns_per_kib), COST(send_ns), COST(wake_1ms_ns),
 	COST(wake_100ms_ns), COST(server_request_ns),
 	COST(server_ns_per_kib), COST(relay_request_ns), COST(relay_ns_per_kib),
-	COST(emulator_packet_ns), COST(server_accept_ns),
+	COST(emulator_packet_ns), COST(server_accept_ns), COST(wake_100us_ns),
 };
 
 static const struct viz_field machine[] = {
