@@ -39,7 +39,7 @@ static const struct cli_cmd cmds[] = {
 enum opt_id {
 	OPT_MODELS, OPT_NET, OPT_TARGET, OPT_SEED, OPT_JSON, OPT_TRACE,
 	OPT_PNG, OPT_SIZE, OPT_SAVE, OPT_VIEW, OPT_NO_TRACE, OPT_PORT,
-	OPT_OUT, OPT_GHZ, OPT_SHOT, OPT_PATH, OPT_PYTHON
+	OPT_OUT, OPT_GHZ, OPT_SHOT, OPT_PATH, OPT_PYTHON, OPT_JOBS
 };
 
 struct cli_opt {
@@ -63,6 +63,7 @@ static const struct cli_opt opts[] = {
 	{"view", NULL, OPT_VIEW, CMD(RUN)},
 	{"shot", "FILE.png", OPT_SHOT, CMD(RUN) | CMD(VIEW)},
 	{"no-trace", NULL, OPT_NO_TRACE, CMD(RUN)},
+	{"jobs", "N", OPT_JOBS, CMD(RUN)},   /* also -j N, -jN */
 	{"port", "P", OPT_PORT, CMD(SERVE)},
 	{"out", "FILE", OPT_OUT, CMD(CALIBRATE)},
 	{"python", NULL, OPT_PYTHON, CMD(CALIBRATE)},
@@ -305,6 +306,13 @@ static int set_value(struct al_cli *cli, const struct cli_opt *o,
 				    v, AL_CLI_SIZE_MAX);
 		cli->size_set = true;
 		return 0;
+	case OPT_JOBS:
+		if (parse_u64(v, AL_CLI_JOBS_MAX, &u) < 0 || u == 0)
+			return al_errf(err, errlen,
+				    "--jobs: '%s' is not a number of processes (1-%d)",
+				    v, AL_CLI_JOBS_MAX);
+		cli->jobs = (int)u;
+		return 0;
 	case OPT_PORT:
 		if (parse_u64(v, 65535, &u) < 0)     /* 0: an ephemeral port */
 			return al_errf(err, errlen,
@@ -416,7 +424,18 @@ static int parse_cmd(const struct cli_cmd *c, int argc, char *const argv[],
 		}
 		eq = strchr(a, '=');
 		len = eq ? (size_t)(eq - a) : strlen(a);
-		if (a[1] == '-') {
+		/* -j N and -jN, make's spelling, for --jobs */
+		if (a[1] == 'j' && (c->cmd == AL_CLI_RUN)) {
+			for (size_t k = 0; k < NOPTS; k++)
+				if (opts[k].id == OPT_JOBS)
+					o = &opts[k];
+			if (a[2] != '\0') {
+				if (set_value(cli, o, a + 2, err, errlen) < 0)
+					return -1;
+				continue;
+			}
+			eq = NULL;
+		} else if (a[1] == '-') {
 			for (size_t k = 0; k < NOPTS; k++)
 				if ((opts[k].cmds & (1u << c->cmd)) &&
 				    strlen(opts[k].name) == len - 2 &&

@@ -32,6 +32,7 @@ enum al_cli_path { AL_CLI_PATH_AUTO, AL_CLI_PATH_KERNEL, AL_CLI_PATH_RELAY };
 #define AL_CLI_GHZ_DEFAULT 2.6
 #define AL_CLI_GHZ_MAX 100.0
 #define AL_CLI_SIZE_MAX 16384
+#define AL_CLI_JOBS_MAX 256
 
 /* Strings point into argv; they live as long as argv does. */
 struct al_cli {
@@ -55,6 +56,7 @@ struct al_cli {
 	int width, height;           /* --size WxH */
 	bool view;
 	bool no_trace;
+	int jobs;                    /* run -j/--jobs: processes; 0: the cores */
 	bool port_set;
 	int port;                    /* serve --port */
 	const char *out_path;        /* calibrate --out */
