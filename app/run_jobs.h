@@ -32,8 +32,9 @@ struct run_job {
 int run_jobs_count(int jobs);
 
 /* Simulates every enabled model of sc, up to `jobs` at once, as many as
- * this machine's available memory holds (each model's sim_run_footprint),
- * into out[model].  With trace, each model's trace is recorded (mode as
+ * this machine's available memory holds (twice each model's
+ * sim_run_footprint, within three quarters of MemAvailable; one always
+ * runs), into out[model].  With trace, each model's trace is recorded (mode as
  * sc->trace says) and handed back.  A child that dies (a signal, or no
  * result) leaves its model with ok 0 and an err saying so.  Returns 0, or
  * -1 with errno if no child could be started at all (then nothing was
