@@ -30,14 +30,15 @@ static int put_trace(FILE *f, const struct al_trace *tr)
 	h.ev = NULL;
 	h.lanes = NULL;
 	h.names = NULL;
+	/* (an empty array may be a null pointer, which stdio must not see) */
 	if (fwrite(&h, sizeof h, 1, f) != 1 ||
-	    fwrite(tr->ev, sizeof *tr->ev, tr->n, f) != tr->n ||
-	    fwrite(tr->lanes, sizeof *tr->lanes, tr->nlanes, f) != tr->nlanes)
+	    (tr->n && fwrite(tr->ev, sizeof *tr->ev, tr->n, f) != tr->n) ||
+	    (tr->nlanes && fwrite(tr->lanes, sizeof *tr->lanes, tr->nlanes, f) != tr->nlanes))
 		return -1;
 	for (unsigned i = 0; i < tr->nnames; i++) {
 		size_t len = strlen(tr->names[i]);
 		if (fwrite(&len, sizeof len, 1, f) != 1 ||
-		    fwrite(tr->names[i], 1, len, f) != len)
+		    (len && fwrite(tr->names[i], 1, len, f) != len))
 			return -1;
 	}
 	return 0;
@@ -62,8 +63,8 @@ static int get_trace(FILE *f, struct al_trace *tr)
 	    (h.nlanes && !(tr->lanes = malloc(h.nlanes * sizeof *tr->lanes))) ||
 	    (h.nnames && !(tr->names = calloc(h.nnames, sizeof *tr->names))))
 		goto fail;
-	if (fread(tr->ev, sizeof *tr->ev, h.n, f) != h.n ||
-	    fread(tr->lanes, sizeof *tr->lanes, h.nlanes, f) != h.nlanes)
+	if ((h.n && fread(tr->ev, sizeof *tr->ev, h.n, f) != h.n) ||
+	    (h.nlanes && fread(tr->lanes, sizeof *tr->lanes, h.nlanes, f) != h.nlanes))
 		goto fail;
 	for (unsigned i = 0; i < h.nnames; i++) {
 		size_t len;
@@ -71,7 +72,7 @@ static int get_trace(FILE *f, struct al_trace *tr)
 		    !(tr->names[i] = malloc(len + 1)))
 			goto fail;
 		tr->nnames++;
-		if (fread(tr->names[i], 1, len, f) != len)
+		if (len && fread(tr->names[i], 1, len, f) != len)
 			goto fail;
 		tr->names[i][len] = '\0';
 	}

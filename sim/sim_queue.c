@@ -146,7 +146,8 @@ static int rebuild(struct sim_queue *q, int renumber)
 	}
 	for (int i = 0; i < SIM_QUEUE_LEVELS * 256; i++) {
 		struct sim_bucket *b = &q->b[i];
-		memcpy(all + k, b->v + b->head, (b->n - b->head) * sizeof *all);
+		if (b->n > b->head)        /* an empty bucket may have no array */
+			memcpy(all + k, b->v + b->head, (b->n - b->head) * sizeof *all);
 		k += b->n - b->head;
 		b->n = b->head = 0;
 	}
