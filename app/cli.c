@@ -64,7 +64,6 @@ static const struct cli_opt opts[] = {
 	{"csv", "FILE", OPT_CSV, CMD(RUN) | CMD(SWEEP)},
 	{"markdown", NULL, OPT_MARKDOWN, CMD(RUN) | CMD(SWEEP)},
 	{"vary", "KEY=LIST", OPT_VARY, CMD(SWEEP)},
-	{"jobs", "N", OPT_JOBS, CMD(SWEEP)},
 	{"latency", NULL, OPT_LATENCY, CMD(RUN)},
 	{"seeds", "A..B", OPT_SEEDS, CMD(RUN) | CMD(SWEEP)},
 	{"runs", "N", OPT_RUNS, CMD(RUN)},
@@ -76,6 +75,7 @@ static const struct cli_opt opts[] = {
 	{"view", NULL, OPT_VIEW, CMD(RUN)},
 	{"shot", "FILE.png", OPT_SHOT, CMD(RUN) | CMD(VIEW)},
 	{"no-trace", NULL, OPT_NO_TRACE, CMD(RUN)},
+	{"jobs", "N", OPT_JOBS, CMD(RUN) | CMD(SWEEP)},   /* also -j N, -jN */
 	{"port", "P", OPT_PORT, CMD(SERVE)},
 	{"out", "FILE", OPT_OUT, CMD(CALIBRATE)},
 	{"python", NULL, OPT_PYTHON, CMD(CALIBRATE)},
@@ -345,6 +345,13 @@ static int set_value(struct al_cli *cli, const struct cli_opt *o,
 				    v, AL_CLI_SIZE_MAX);
 		cli->size_set = true;
 		return 0;
+	case OPT_JOBS:
+		if (parse_u64(v, AL_CLI_MAX_JOBS, &u) < 0 || u == 0)
+			return al_errf(err, errlen,
+				    "--jobs: '%s' is not a number of processes (1-%d)",
+				    v, AL_CLI_MAX_JOBS);
+		cli->jobs = (int)u;
+		return 0;
 	case OPT_PORT:
 		if (parse_u64(v, 65535, &u) < 0)     /* 0: an ephemeral port */
 			return al_errf(err, errlen,
@@ -368,12 +375,6 @@ static int set_value(struct al_cli *cli, const struct cli_opt *o,
 		if (cli->nvary == AL_CLI_MAX_VARY)
 			return al_errf(err, errlen, "--vary: at most %d keys", AL_CLI_MAX_VARY);
 		cli->vary[cli->nvary++] = v;
-		return 0;
-	case OPT_JOBS:
-		if (parse_u64(v, AL_CLI_MAX_JOBS, &u) < 0 || u == 0)
-			return al_errf(err, errlen, "-j: '%s' is not a number of jobs (1 to %d)",
-				    v, AL_CLI_MAX_JOBS);
-		cli->jobs = (int)u;
 		return 0;
 	case OPT_SEEDS:  /* A..B, both as --seed takes them, at most 10,000 */
 		return parse_seeds(cli, v, err, errlen);
@@ -502,11 +503,20 @@ static int parse_cmd(const struct cli_cmd *c, int argc, char *const argv[],
 			dashdash = true;
 			continue;
 		}
-		if (strcmp(a, "-j") == 0)     /* make's -j N, sweep's one short option */
-			a = "--jobs";
 		eq = strchr(a, '=');
 		len = eq ? (size_t)(eq - a) : strlen(a);
-		if (a[1] == '-') {
+		/* -j N and -jN, make's spelling, for --jobs */
+		if (a[1] == 'j' && (c->cmd == AL_CLI_RUN || c->cmd == AL_CLI_SWEEP)) {
+			for (size_t k = 0; k < NOPTS; k++)
+				if (opts[k].id == OPT_JOBS)
+					o = &opts[k];
+			if (a[2] != '\0') {
+				if (set_value(cli, o, a + 2, err, errlen) < 0)
+					return -1;
+				continue;
+			}
+			eq = NULL;
+		} else if (a[1] == '-') {
 			for (size_t k = 0; k < NOPTS; k++)
 				if ((opts[k].cmds & (1u << c->cmd)) &&
 				    strlen(opts[k].name) == len - 2 &&

@@ -61,7 +61,6 @@ struct al_cli {
 	int runs, warmup;            /* run --runs N --warmup K (real); 0: not given */
 	const char *vary[AL_CLI_MAX_VARY];   /* sweep --vary KEY=LIST, in order */
 	int nvary;
-	int jobs;                    /* sweep -j N; 0: not given (the cores) */
 	const char *trace_path;      /* --trace */
 	const char *png_path;        /* --png */
 	const char *save_path;       /* --save */
@@ -70,6 +69,7 @@ struct al_cli {
 	int width, height;           /* --size WxH */
 	bool view;
 	bool no_trace;
+	int jobs;                    /* run, sweep -j/--jobs: processes; 0: the cores */
 	bool port_set;
 	int port;                    /* serve --port */
 	const char *out_path;        /* calibrate --out */

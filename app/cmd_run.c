@@ -20,6 +20,7 @@
 #include "app/profile.h"
 #include "app/real_machine.h"
 #include "app/repeat.h"
+#include "app/run_jobs.h"
 #include "app/target.h"
 #include "viz/viz_run.h"
 
@@ -143,10 +144,23 @@ static int helper_died(struct real_net *rn, enum al_model m, struct al_report *r
 }
 
 static void run_models(struct al_scenario *sc, struct real_net *rn,
-		       struct al_run_set *rs, struct progress *prog, struct viz_run *keep)
+		       struct al_run_set *rs, struct progress *prog, struct viz_run *keep,
+		       int jobs)
 {
 	char err[512];
-	int dead = 0;
+	int dead = 0, enabled = 0;
+	struct run_job *pre = NULL;
+
+	for (int m = 0; m < AL_MODEL_COUNT; m++)
+		enabled += sc->models[m].enabled;
+	/* the simulator's models at once, in processes; whatever they could
+	 * not run (no process to be had) runs here, one after the other */
+	if (!rn && jobs > 1 && enabled > 1 &&
+	    (pre = calloc(AL_MODEL_COUNT, sizeof *pre)) != NULL &&
+	    run_jobs_sim(sc, keep != NULL, jobs, pre) != 0) {
+		free(pre);
+		pre = NULL;
+	}
 
 	for (int m = 0; m < AL_MODEL_COUNT; m++) {
 		struct al_report *r = &rs->rows[rs->nrows];
@@ -162,7 +176,20 @@ static void run_models(struct al_scenario *sc, struct real_net *rn,
 		err[0] = '\0';
 		errno = 0;
 		int ok;
-		if (tr && al_trace_init(tr, sc->trace ? AL_TRACE_RECORD : AL_TRACE_OFF) != 0) {
+		if (pre && pre[m].done) {
+			/* as the run here would have written it, in model order */
+			if (pre[m].loglen)
+				fwrite(pre[m].log, 1, pre[m].loglen, stderr);
+			free(pre[m].log);
+			ok = pre[m].ok;
+			*r = pre[m].report;
+			snprintf(err, sizeof err, "%s", pre[m].err);
+			if (tr)
+				*tr = pre[m].trace;
+			else
+				al_trace_free(&pre[m].trace);
+			errno = ok ? 0 : pre[m].saved_errno;
+		} else if (tr && al_trace_init(tr, sc->trace ? AL_TRACE_RECORD : AL_TRACE_OFF) != 0) {
 			ok = 0;
 			errno = ENOMEM;
 		} else if (rn) {
@@ -203,6 +230,7 @@ static void run_models(struct al_scenario *sc, struct real_net *rn,
 			al_trace_free(tr);
 		}
 	}
+	free(pre);
 	al_run_set_speedups(rs);
 	/* the kept rows get their speed-ups too */
 	for (int i = 0; keep && i < keep->nmodels; i++)
@@ -413,7 +441,8 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 	clock_gettime(CLOCK_MONOTONIC, &prog.start);
 	if (isatty(STDERR_FILENO))
 		sim_run_on_progress(on_progress, &prog);
-	run_models(&sc, real ? &rn : NULL, &rs, &prog, real ? vreal : vsim);
+	int jobs = run_jobs_count(cli->jobs);
+	run_models(&sc, real ? &rn : NULL, &rs, &prog, real ? vreal : vsim, jobs);
 	if (real) {
 		real_net_stop(&rn);
 		if (rn.path && strcmp(rn.path, "kernel-tcp") == 0)
@@ -423,7 +452,7 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 		memset(&ss, 0, sizeof ss);
 		ss.sc = &sim_sc;
 		ss.net = "sim";
-		run_models(&sim_sc, NULL, &ss, &prog, vsim);
+		run_models(&sim_sc, NULL, &ss, &prog, vsim, jobs);
 	}
 	sim_run_on_progress(NULL, NULL);
 	if (vsim)

@@ -60,7 +60,7 @@ int main(void)
 {
 	static const size_t sizes[] = {1000, 10000, 100000, 1000000};
 
-	printf("event queue (hold: pop + push, 4-ary heap)\n");
+	printf("event queue (hold: pop + push, radix heap a byte a level)\n");
 	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
 		double best = 0;
 		for (int r = 0; r < 3; r++) {
@@ -68,10 +68,12 @@ int main(void)
 			if (eps > best)
 				best = eps;
 		}
-		printf("  %8zu pending: %6.2f M events/s%s\n", sizes[i], best / 1e6,
-		       sizes[i] == 10000 ? (best >= 10e6 ? "   (target >= 10 M/s: met)"
-							 : "   (target >= 10 M/s: MISSED)")
-					 : "");
+		const char *verdict = "";
+		if (sizes[i] == 10000)
+			verdict = best >= 10e6 ? "   (target >= 10 M/s: met)" : "   (target >= 10 M/s: MISSED)";
+		else if (sizes[i] == 1000000)
+			verdict = best >= 6e6 ? "   (target >= 6 M/s: met)" : "   (target >= 6 M/s: MISSED)";
+		printf("  %8zu pending: %6.2f M events/s%s\n", sizes[i], best / 1e6, verdict);
 	}
 	/* calibrate's own measure: two tasks handing a future back and forth */
 	double best = 1e9;
@@ -81,6 +83,6 @@ int main(void)
 			best = ns;
 	}
 	printf("coroutine resume + await: %.2f ns%s\n", best,
-	       best <= 10 ? "   (target <= 10 ns: met)" : "   (target <= 10 ns: MISSED)");
+	       best <= 5 ? "   (target <= 5 ns: met)" : "   (target <= 5 ns: MISSED)");
 	return sink == 42; /* keep the callback's work */
 }

@@ -63,15 +63,20 @@ static void step(struct al_task *t)
 	}
 }
 
-static void disarm_deadline(struct al_task *t)
+static void disarm_slow(struct al_task *t)
 {
 	struct al_timer *tm = t->deadline;
 
-	if (tm) {
-		t->deadline = NULL;
-		al_future_remove(&tm->fut, &tm->cb);
-		al_timer_cancel(t->fut.loop, tm);
-	}
+	t->deadline = NULL;
+	al_future_remove(&tm->fut, &tm->cb);
+	al_timer_cancel(t->fut.loop, tm);
+}
+
+/* Inline: every wake passes here, and most awaits have no deadline. */
+static inline void disarm_deadline(struct al_task *t)
+{
+	if (__builtin_expect(t->deadline != NULL, 0))
+		disarm_slow(t);
 }
 
 /* The task's wake node fired: the awaited future completed (or the task
@@ -81,14 +86,16 @@ static void on_wake(struct al_cb *cb)
 	struct al_task *t = AL_CONTAINER_OF(cb, struct al_task, wake);
 	struct al_future *f = t->waiting;
 
-	/* The deadline fired too and its callback is still queued: let it run
-	 * first (it sees the future done and stands down), so its node has left
-	 * the ready queue before the coroutine can arm the timer again. */
-	if (f && t->deadline && t->deadline->fut.state != AL_PENDING) {
-		al_loop_post(t->fut.loop, &t->wake);
-		return;
-	}
 	if (f) {
+		/* The deadline fired too and its callback is still queued: let
+		 * it run first (it sees the future done and stands down), so
+		 * its node has left the ready queue before the coroutine can
+		 * arm the timer again. */
+		if (__builtin_expect(t->deadline != NULL, 0) &&
+		    t->deadline->fut.state != AL_PENDING) {
+			al_loop_post(t->fut.loop, &t->wake);
+			return;
+		}
 		t->waiting = NULL;
 		t->value = f->value;
 		t->err = f->err;

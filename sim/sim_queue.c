@@ -1,22 +1,30 @@
-/* 4-ary heap with hole sifting: an element moves by copying its parents or
- * children over it and is written once, at its final place. */
+/* Radix heap on time, a byte a level.  Invariant: an entry at time t is
+ * in bucket (L, d), L the highest byte where t differs from `last` (0 if
+ * none) and d the byte L of t; so a level-0 bucket holds one time, and
+ * bucket (0, byte 0 of last), the current one, holds the time being taken.
+ * Buckets are ordered (L, d) as their times are.  When the current bucket
+ * is empty, the lowest non-empty bucket's least time becomes `last`, and
+ * the bucket's entries move down to the levels below. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sim/sim_queue.h"
 
-#define NIL UINT32_MAX
+/* A bucket emptied by a pop keeps its array up to this many entries: the
+ * large top buckets are emptied rarely, and memory follows what is pending. */
+#define KEEP_CAP 4096u
 
 int sim_queue_init(struct sim_queue *q)
 {
 	memset(q, 0, sizeof *q);
-	q->free_head = NIL;
-	q->cap = 1024;
-	q->heap = malloc(q->cap * sizeof *q->heap);
+	q->b = calloc(SIM_QUEUE_LEVELS * 256, sizeof *q->b);
 	q->slots_cap = 1024;
-	q->slots = malloc(q->slots_cap * sizeof *q->slots);
-	if (!q->heap || !q->slots) {
+	q->gen = malloc(q->slots_cap * sizeof *q->gen);
+	q->free = malloc(q->slots_cap * sizeof *q->free);
+	q->live = calloc(q->slots_cap / 64, sizeof *q->live);
+	if (!q->b || !q->gen || !q->free || !q->live) {
 		sim_queue_free(q);
 		errno = ENOMEM;
 		return -1;
@@ -26,176 +34,279 @@ int sim_queue_init(struct sim_queue *q)
 
 void sim_queue_free(struct sim_queue *q)
 {
-	free(q->heap);
-	free(q->slots);
+	for (int i = 0; q->b && i < SIM_QUEUE_LEVELS * 256; i++)
+		free(q->b[i].v);
+	free(q->b);
+	free(q->gen);
+	free(q->free);
+	free(q->live);
 	memset(q, 0, sizeof *q);
 }
 
-static inline sim_qent make_ent(int64_t t, uint32_t seq, uint32_t slot)
+static inline sim_qent make_key(int64_t t, uint32_t seq, uint32_t slot)
 {
 	return (sim_qent)(uint64_t)t << 64 | (sim_qent)seq << 32 | slot;
 }
 
-static inline int64_t ent_t(sim_qent e) { return (int64_t)(uint64_t)(e >> 64); }
-static inline uint32_t ent_slot(sim_qent e) { return (uint32_t)e; }
+static inline int64_t key_time(sim_qent k) { return (int64_t)(uint64_t)(k >> 64); }
+static inline uint32_t key_slot(sim_qent k) { return (uint32_t)k; }
 
-static void sift_up(sim_qent *h, size_t i, sim_qent e)
+static inline int is_live(const struct sim_queue *q, uint32_t s)
 {
-	while (i > 0) {
-		size_t p = (i - 1) / 4;
-		if (e >= h[p])
-			break;
-		h[i] = h[p];
-		i = p;
-	}
-	h[i] = e;
+	return (int)(q->live[s / 64] >> (s % 64) & 1);
 }
 
-static void sift_down(sim_qent *h, size_t n, size_t i, sim_qent e)
+static inline void set_live(struct sim_queue *q, uint32_t s, int on)
 {
-	for (;;) {
-		size_t c = 4 * i + 1;
-		size_t best;
-
-		if (c + 3 < n) {
-			/* Full family: a branch-free tournament. */
-			size_t a = h[c + 1] < h[c] ? c + 1 : c;
-			size_t b = h[c + 3] < h[c + 2] ? c + 3 : c + 2;
-			best = h[b] < h[a] ? b : a;
-		} else if (c < n) {
-			best = c;
-			for (size_t k = c + 1; k < n; k++)
-				if (h[k] < h[best])
-					best = k;
-		} else {
-			break;
-		}
-		if (h[best] >= e)
-			break;
-		h[i] = h[best];
-		i = best;
-	}
-	h[i] = e;
+	if (on)
+		q->live[s / 64] |= 1ull << (s % 64);
+	else
+		q->live[s / 64] &= ~(1ull << (s % 64));
 }
 
-static int cmp_ent(const void *a, const void *b)
+/* The bucket of time t: level * 256 + digit. */
+static inline unsigned bucket_of(int64_t t, int64_t last)
 {
-	sim_qent x = *(const sim_qent *)a, y = *(const sim_qent *)b;
+	uint64_t x = (uint64_t)(t ^ last);
+	unsigned level = x ? (63u - (unsigned)__builtin_clzll(x)) / 8 : 0;
+
+	return level * 256 + (unsigned)((uint64_t)t >> (8 * level) & 255);
+}
+
+static inline void mark(struct sim_queue *q, unsigned i)
+{
+	q->nonempty[i / 64] |= 1ull << (i % 64);
+	q->words |= 1u << (i / 64);
+}
+
+static inline void unmark(struct sim_queue *q, unsigned i)
+{
+	q->nonempty[i / 64] &= ~(1ull << (i % 64));
+	if (!q->nonempty[i / 64])
+		q->words &= ~(1u << (i / 64));
+}
+
+static int grow(struct sim_bucket *b)
+{
+	uint32_t cap = b->cap ? 2 * b->cap : 64;
+	struct sim_qitem *v;
+
+	if (b->cap >= UINT32_MAX / 2 || !(v = realloc(b->v, cap * sizeof *v))) {
+		errno = ENOMEM;
+		return -1;
+	}
+	b->v = v;
+	b->cap = cap;
+	return 0;
+}
+
+static inline int put(struct sim_queue *q, const struct sim_qitem *it)
+{
+	int64_t t = key_time(it->key);
+	unsigned i = bucket_of(t, q->last);
+	struct sim_bucket *b = &q->b[i];
+
+	if (b->n == b->cap && grow(b) != 0)
+		return -1;
+	if (b->n == 0 || t < b->tmin)
+		b->tmin = t;
+	b->v[b->n++] = *it;
+	mark(q, i);
+	return 0;
+}
+
+/* A pop must not fail half-way through moving entries: running out of
+ * memory there is fatal, as it is in sim_net_must_push. */
+static inline void put_or_die(struct sim_queue *q, const struct sim_qitem *it)
+{
+	if (put(q, it) != 0) {
+		fprintf(stderr, "sim_queue: out of memory for the event queue\n");
+		abort();
+	}
+}
+
+static int cmp_item(const void *a, const void *b)
+{
+	sim_qent x = ((const struct sim_qitem *)a)->key, y = ((const struct sim_qitem *)b)->key;
 
 	return x < y ? -1 : x > y;
 }
 
-/* The 32-bit sequence ran out: renumber in order.  A sorted array is a
- * valid heap, and ties keep their relative order. */
-static void fill_hole(struct sim_queue *q)
+/* Rebuilds the buckets around last = 0, which is below every key: for a
+ * key scheduled before the last one taken, and when the 32-bit sequence
+ * runs out (renumber: the entries, in order, get 0, 1, 2...). */
+static int rebuild(struct sim_queue *q, int renumber)
 {
-	q->hole = 0;
-	q->n--;
-	if (q->n > 0)
-		sift_down(q->heap, q->n, 0, q->heap[q->n]);
+	struct sim_qitem *all = malloc((q->n ? q->n : 1) * sizeof *all);
+	size_t k = 0;
+
+	if (!all) {
+		errno = ENOMEM;
+		return -1;
+	}
+	for (int i = 0; i < SIM_QUEUE_LEVELS * 256; i++) {
+		struct sim_bucket *b = &q->b[i];
+		if (b->n > b->head)        /* an empty bucket may have no array */
+			memcpy(all + k, b->v + b->head, (b->n - b->head) * sizeof *all);
+		k += b->n - b->head;
+		b->n = b->head = 0;
+	}
+	memset(q->nonempty, 0, sizeof q->nonempty);
+	q->words = 0;
+	q->sorted = 0;
+	qsort(all, k, sizeof *all, cmp_item);
+	q->last = 0;
+	for (size_t i = 0; i < k; i++) {
+		if (renumber)
+			all[i].key = make_key(key_time(all[i].key), (uint32_t)i, key_slot(all[i].key));
+		put_or_die(q, &all[i]);
+	}
+	if (renumber)
+		q->seq = (uint32_t)k;
+	free(all);
+	return 0;
 }
 
-static void renumber(struct sim_queue *q)
+static int grow_slots(struct sim_queue *q)
 {
-	if (q->hole)
-		fill_hole(q);
-	qsort(q->heap, q->n, sizeof *q->heap, cmp_ent);
-	for (size_t i = 0; i < q->n; i++)
-		q->heap[i] = make_ent(ent_t(q->heap[i]), (uint32_t)i, ent_slot(q->heap[i]));
-	q->seq = (uint32_t)q->n;
+	uint32_t cap = 2 * q->slots_cap;
+	uint32_t *g, *f;
+	uint64_t *l;
+
+	if (q->slots_cap >= UINT32_MAX / 2)
+		goto nomem;
+	if (!(g = realloc(q->gen, cap * sizeof *g)))
+		goto nomem;
+	q->gen = g;
+	if (!(f = realloc(q->free, cap * sizeof *f)))
+		goto nomem;
+	q->free = f;
+	if (!(l = realloc(q->live, cap / 64 * sizeof *l)))
+		goto nomem;
+	memset(l + q->slots_cap / 64, 0, (cap - q->slots_cap) / 64 * sizeof *l);
+	q->live = l;
+	q->slots_cap = cap;
+	return 0;
+nomem:
+	errno = ENOMEM;
+	return -1;
 }
 
 uint64_t sim_queue_push(struct sim_queue *q, int64_t t, sim_fn fn, void *arg)
 {
-	if (q->n == q->cap) {
-		sim_qent *h = realloc(q->heap, 2 * q->cap * sizeof *h);
-		if (!h)
-			goto nomem;
-		q->heap = h;
-		q->cap *= 2;
-	}
-	uint32_t s = q->free_head;
-	if (s != NIL) {
-		q->free_head = q->slots[s].next_free;
+	if (q->seq == UINT32_MAX && rebuild(q, 1) != 0)
+		return 0;
+	if (t < q->last && rebuild(q, 0) != 0)
+		return 0;
+	if (q->nfree == 0 && q->nslots == q->slots_cap && grow_slots(q) != 0)
+		return 0;
+	uint32_t s = q->nfree ? q->free[q->nfree - 1] : q->nslots;
+	struct sim_qitem it = {make_key(t, q->seq, s), fn, arg};
+	if (put(q, &it) != 0)
+		return 0;
+	if (q->nfree) {
+		q->nfree--;
 	} else {
-		if (q->nslots == q->slots_cap) {
-			if (q->slots_cap >= NIL / 2)
-				goto nomem;
-			struct sim_slot *p = realloc(q->slots, 2 * q->slots_cap * sizeof *p);
-			if (!p)
-				goto nomem;
-			q->slots = p;
-			q->slots_cap *= 2;
-		}
-		s = q->nslots++;
-		q->slots[s].gen = 1;
+		q->nslots++;
+		q->gen[s] = 0;
 	}
-	q->slots[s].fn = fn;
-	q->slots[s].arg = arg;
-	if (q->seq == UINT32_MAX)
-		renumber(q);
-	sim_qent e = make_ent(t, q->seq++, s);
-	if (q->hole) {
-		q->hole = 0;
-		sift_down(q->heap, q->n, 0, e);
-	} else {
-		sift_up(q->heap, q->n++, e);
-	}
-	q->live++;
-	return (uint64_t)q->slots[s].gen << 32 | s;
-nomem:
-	errno = ENOMEM;
-	return 0;
-}
-
-static void free_slot(struct sim_queue *q, uint32_t s)
-{
-	q->slots[s].fn = NULL;
-	q->slots[s].gen++;
-	if (q->slots[s].gen == 0)
-		q->slots[s].gen = 1;
-	q->slots[s].next_free = q->free_head;
-	q->free_head = s;
+	if (++q->gen[s] == 0)
+		q->gen[s] = 1;
+	set_live(q, s, 1);
+	q->seq++;
+	q->n++;
+	q->nlive++;
+	return (uint64_t)q->gen[s] << 32 | s;
 }
 
 void sim_queue_cancel(struct sim_queue *q, uint64_t token)
 {
 	uint32_t s = (uint32_t)token;
 
-	if (token == 0 || s >= q->nslots || q->slots[s].gen != (uint32_t)(token >> 32) ||
-	    q->slots[s].fn == NULL)
+	if (token == 0 || s >= q->nslots || q->gen[s] != (uint32_t)(token >> 32) || !is_live(q, s))
 		return;
-	/* The heap entry stays as a tombstone; the slot is freed when it
+	/* The entry stays as a tombstone; the slot is freed when it
 	 * surfaces, so the token can never match a reused slot early. */
-	q->slots[s].fn = NULL;
-	q->slots[s].gen++;
-	if (q->slots[s].gen == 0)
-		q->slots[s].gen = 1;
-	q->live--;
+	set_live(q, s, 0);
+	q->nlive--;
+}
+
+/* Makes bucket i (lowest non-empty, i > 255 or i's time after `last`)
+ * the current one: its least time becomes `last`, and a bucket above
+ * level 0 moves its entries down. */
+static void advance(struct sim_queue *q, unsigned i)
+{
+	struct sim_bucket *b = &q->b[i];
+
+	q->last = b->tmin;
+	if (i < 256)
+		return;
+	unmark(q, i);
+	for (uint32_t k = 0; k < b->n; k++)
+		put_or_die(q, &b->v[k]); /* all land below level i / 256 */
+	b->n = 0;
+	if (b->cap > KEEP_CAP) {
+		free(b->v);
+		b->v = NULL;
+		b->cap = 0;
+	}
+}
+
+/* The earliest entry, out of the buckets; q->n > 0. */
+static struct sim_qitem take_min(struct sim_queue *q)
+{
+	unsigned c = (unsigned)((uint64_t)q->last & 255);
+	struct sim_bucket *b = &q->b[c];
+
+	while (b->head == b->n) {
+		b->n = b->head = 0;
+		unmark(q, c);
+		unsigned w = (unsigned)__builtin_ctz(q->words);
+		unsigned i = w * 64 + (unsigned)__builtin_ctzll(q->nonempty[w]);
+		advance(q, i);
+		c = (unsigned)((uint64_t)q->last & 255);
+		b = &q->b[c];
+		q->sorted = 0;
+	}
+	if (!q->sorted) {
+		/* Direct pushes arrive in sequence order, moved ones do not. */
+		struct sim_qitem *v = b->v + b->head;
+		uint32_t m = b->n - b->head;
+		for (uint32_t k = 1; k < m; k++)
+			if (v[k].key < v[k - 1].key) {
+				qsort(v, m, sizeof *v, cmp_item);
+				break;
+			}
+		q->sorted = 1;
+	}
+	q->n--;
+	return b->v[b->head++];
 }
 
 int sim_queue_pop(struct sim_queue *q, int64_t *t, sim_fn *fn, void **arg)
 {
 	for (;;) {
-		if (q->hole)
-			fill_hole(q);
-		if (q->n == 0)
+		if (q->n == 0) {
+			/* a cancelled entry may have been after the clock */
+			q->b[q->last & 255].n = q->b[q->last & 255].head = 0;
+			memset(q->nonempty, 0, sizeof q->nonempty);
+			q->words = 0;
+			q->last = 0;
+			q->sorted = 0;
 			return 0;
-		sim_qent top = q->heap[0];
-		uint32_t s = ent_slot(top);
-		struct sim_slot *sl = &q->slots[s];
-
-		q->hole = 1;
-		if (sl->fn == NULL) {          /* tombstone */
-			sl->next_free = q->free_head;
-			q->free_head = s;
-			continue;
 		}
-		*t = ent_t(top);
-		*fn = sl->fn;
-		*arg = sl->arg;
-		free_slot(q, s);
-		q->live--;
+		struct sim_qitem it = take_min(q);
+		uint32_t s = key_slot(it.key);
+		int was_live = is_live(q, s);
+
+		set_live(q, s, 0);
+		q->free[q->nfree++] = s;       /* a tombstone's slot too */
+		if (!was_live)
+			continue;
+		*t = key_time(it.key);
+		*fn = it.fn;
+		*arg = it.arg;
+		q->nlive--;
 		return 1;
 	}
 }

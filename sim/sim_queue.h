@@ -1,15 +1,21 @@
-/* The simulator's event queue: a 4-ary min-heap keyed by (time, sequence).
+/* The simulator's event queue: a radix heap on time, 256 buckets a byte,
+ * ordered by (time, sequence).
  *
  * The sequence number makes the order total: two events at the same
  * virtual time run in the order they were scheduled, on every run and
- * build.  Heap entries are 16 bytes (time, sequence, slot) so four children
- * share a cache line; the callback and its argument live in a slot table,
- * which also gives O(1) cancellation (the entry becomes a tombstone,
- * skipped when it surfaces).
+ * build.  A simulation never schedules before the event it is running, so
+ * times only grow past the last one taken; a radix heap uses that: bucket
+ * (L, d) holds the events whose highest byte of time differing from the
+ * last time taken is byte L, and whose byte L is d.  A pop empties the
+ * lowest bucket only, down into lower levels; an event moves at most once
+ * a level, by sequential appends, so no step is a cache miss per level as
+ * in a heap of a million entries.  Level 0 buckets hold one time each; the
+ * one being taken is sorted by sequence once.  (An event scheduled before
+ * the last time taken still pops in order: the buckets are rebuilt.)
  *
- * A pop leaves a hole at the root instead of sifting at once: a simulation
- * usually schedules an event right after taking one, and that push fills
- * the hole with a single sift-down instead of a sift-down plus a sift-up. */
+ * Entries are 32 bytes and carry their callback; a slot per event gives
+ * the cancellation token (a generation and a live bit): a cancelled entry
+ * stays as a tombstone, skipped when it surfaces, so cancelling is O(1). */
 #ifndef SIM_QUEUE_H
 #define SIM_QUEUE_H
 
@@ -23,27 +29,46 @@ typedef void (*sim_fn)(void *arg, int64_t now);
  * never negative. */
 typedef unsigned __int128 sim_qent;
 
-struct sim_slot {
-	sim_fn fn;                   /* NULL: free or cancelled */
+/* An entry carries its callback: a pop reads only the bucket it scans,
+ * never a table as large as what is pending (that cache miss was most of
+ * a pop with a million pending). */
+struct sim_qitem {
+	sim_qent key;
+	sim_fn fn;
 	void *arg;
-	uint32_t gen;                /* bumped on free: stale tokens miss */
-	uint32_t next_free;
 };
 
+#define SIM_QUEUE_LEVELS 8       /* bytes of a time */
+
+struct sim_bucket {
+	struct sim_qitem *v;
+	uint32_t n, cap;
+	uint32_t head;               /* the current bucket: entries taken */
+	int64_t tmin;                /* the least time, when n > 0 */
+};
+
+/* A slot names one scheduled event for sim_queue_cancel: its generation
+ * (in the token) and a live bit, cleared by the pop or the cancel.  A
+ * cancelled entry's slot is reused only once the entry surfaces. */
 struct sim_queue {
-	sim_qent *heap;
-	size_t n, cap;
-	struct sim_slot *slots;
-	uint32_t nslots, slots_cap, free_head;
+	struct sim_bucket *b;        /* [SIM_QUEUE_LEVELS * 256] */
+	uint64_t nonempty[SIM_QUEUE_LEVELS * 4];  /* bit per bucket */
+	uint32_t words;              /* bit w: nonempty[w] != 0 */
+	int sorted;                  /* the current bucket is in key order */
+	int64_t last;                /* the last time taken; every entry is at or after */
+	size_t n;                    /* entries, tombstones included */
+	uint32_t *gen;               /* per slot, bumped when it is reused */
+	uint64_t *live;              /* bit per slot */
+	uint32_t *free;              /* stack of free slots */
+	uint32_t nslots, slots_cap, nfree;
 	uint32_t seq;
-	int hole;                    /* heap[0] was popped and not yet refilled */
-	size_t live;                 /* scheduled and not cancelled */
+	size_t nlive;                /* scheduled and not cancelled */
 };
 
 int sim_queue_init(struct sim_queue *q);
 void sim_queue_free(struct sim_queue *q);
-/* Schedules fn(arg, t) at time t.  Returns a token for sim_queue_cancel
- * (never 0), or 0 if memory ran out (errno ENOMEM). */
+/* Schedules fn(arg, t) at time t (t >= 0).  Returns a token for
+ * sim_queue_cancel (never 0), or 0 if memory ran out (errno ENOMEM). */
 uint64_t sim_queue_push(struct sim_queue *q, int64_t t, sim_fn fn, void *arg);
 /* Cancels a scheduled event; a stale or 0 token is ignored. */
 void sim_queue_cancel(struct sim_queue *q, uint64_t token);
@@ -53,7 +78,7 @@ int sim_queue_pop(struct sim_queue *q, int64_t *t, sim_fn *fn, void **arg);
 
 static inline size_t sim_queue_size(const struct sim_queue *q)
 {
-	return q->live;
+	return q->nlive;
 }
 
 #endif

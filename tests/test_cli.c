@@ -37,6 +37,7 @@ struct parse_case {
 	enum al_cli_net net;
 	int width, height, port;
 	double ghz;                  /* 0: the default */
+	int jobs;
 };
 
 static const struct parse_case parse_cases[] = {
@@ -92,6 +93,14 @@ static const struct parse_case parse_cases[] = {
 	{"run --size 1280", -1, "--size", .cmd = AL_CLI_RUN},
 	{"run --size 99999x10", -1, "--size", .cmd = AL_CLI_RUN},
 	{"run --no-trace", 0, .cmd = AL_CLI_RUN, .no_trace = true},
+	{"run -j 3", 0, .cmd = AL_CLI_RUN, .jobs = 3},
+	{"run -j1", 0, .cmd = AL_CLI_RUN, .jobs = 1},
+	{"run --jobs=7 --no-trace", 0, .cmd = AL_CLI_RUN, .jobs = 7, .no_trace = true},
+	{"run -j 0", -1, "--jobs: '0' is not a number of processes", .cmd = AL_CLI_RUN},
+	{"run -jx", -1, "--jobs: 'x'", .cmd = AL_CLI_RUN},
+	{"run -j", -1, "needs a value", .cmd = AL_CLI_RUN},
+	{"run -k", -1, "-k", .cmd = AL_CLI_RUN},
+	{"serve -j 2", -1, "-j", .cmd = AL_CLI_SERVE},
 	{"run --view", 0, .cmd = AL_CLI_RUN, .view = true},
 	{"run --shot s.png --view", 0, .cmd = AL_CLI_RUN, .view = true},
 	{"run --trace t.json", 0, .cmd = AL_CLI_RUN},
@@ -195,6 +204,7 @@ static void test_parse(void **state)
 		EXPECT(cli.seed == c->seed);
 		EXPECT(cli.json == c->json);
 		EXPECT(cli.no_trace == c->no_trace);
+		EXPECT(cli.jobs == c->jobs);
 		EXPECT(cli.view == c->view);
 		EXPECT(cli.net == c->net);
 		EXPECT(cli.width == c->width);

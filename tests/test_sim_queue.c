@@ -117,6 +117,42 @@ static void test_empty_and_stale(void **state)
 	sim_queue_free(&q);
 }
 
+/* Times only grow in a simulation, and the queue relies on it; an event
+ * scheduled before the last one taken, or after a cancelled last entry
+ * emptied the queue, must still come out in (time, sequence) order. */
+static void test_before_last_taken(void **state)
+{
+	struct sim_queue q;
+	int64_t t;
+	sim_fn fn;
+	void *arg;
+
+	(void)state;
+	assert_int_equal(sim_queue_init(&q), 0);
+	sim_queue_push(&q, 1000, nop, (void *)1);
+	uint64_t late = sim_queue_push(&q, 900000, nop, (void *)2);
+	assert_int_equal(sim_queue_pop(&q, &t, &fn, &arg), 1);
+	assert_int_equal(t, 1000);
+	sim_queue_cancel(&q, late);
+	assert_int_equal(sim_queue_pop(&q, &t, &fn, &arg), 0); /* took the tombstone */
+	sim_queue_push(&q, 2000, nop, (void *)3);                /* before it */
+	sim_queue_push(&q, 70000, nop, (void *)4);
+	assert_int_equal(sim_queue_pop(&q, &t, &fn, &arg), 1);
+	assert_int_equal(t, 2000);
+	sim_queue_push(&q, 500, nop, (void *)5);                 /* before 2000 */
+	sim_queue_push(&q, 500, nop, (void *)6);
+	sim_queue_push(&q, 70000, nop, (void *)7);
+	static const uintptr_t want[] = {5, 6, 4, 7};
+	static const int64_t want_t[] = {500, 500, 70000, 70000};
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(sim_queue_pop(&q, &t, &fn, &arg), 1);
+		assert_int_equal((uintptr_t)arg, want[i]);
+		assert_int_equal(t, want_t[i]);
+	}
+	assert_int_equal(sim_queue_pop(&q, &t, &fn, &arg), 0);
+	sim_queue_free(&q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -124,6 +160,7 @@ int main(void)
 		cmocka_unit_test(test_order_many_ties),
 		cmocka_unit_test(test_sequence_wraps),
 		cmocka_unit_test(test_empty_and_stale),
+		cmocka_unit_test(test_before_last_taken),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,111 @@
+"""asynclab against SimPy 3 on the same crawl (issue 13's), side by side.
+
+usage: bench.py ASYNCLAB [PAGES_LIST [SIZES_LIST]]
+The crawl: the asyncio model, rtt 150 ms, think 50 ms, 10 Gbit/s, trace
+off; 20,000-byte pages at 10k, 100k and 1M pages, then 1 KiB, 20 KB and
+1 MiB pages at 20,000 pages.  Each figure is pages per second of wall
+time: asynclab's whole `run` (its start included), SimPy's simulation
+only (not the interpreter's start), both on this machine in one run.
+Figures, not assertions: a target is said met or MISSED.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RTT, THINK, BW = 0.150, 0.050, 10e9
+PARSE_PER_KIB = 100e-9   # the c profile's parse_per_kib (docs/costs.md)
+
+SCENARIO = """name: simpy-crawl
+seed: 1
+machine:
+  profile: c
+  memory: 1 TiB
+  address_space: 1 TiB
+  fd_limit: {fds}
+network:
+  rtt: 150 ms
+  bandwidth: 10 Gbit
+server:
+  think: 50 ms
+  page_size: {size} B
+  backlog: {backlog}
+workload:
+  pages: {pages}
+models:
+  - {{name: asyncio}}
+trace: false
+"""
+
+
+def run_asynclab(exe, pages, size, tmp):
+    path = os.path.join(tmp, "crawl.yaml")
+    with open(path, "w") as f:
+        f.write(SCENARIO.format(pages=pages, size=size, fds=pages + 100,
+                                    backlog=min(pages, 1000000)))
+    t0 = time.perf_counter()
+    out = subprocess.run([exe, "run", path, "--json", "-j", "1"],
+                         capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if out.returncode != 0:
+        raise SystemExit("asynclab failed (exit %d): %s" % (out.returncode, out.stderr.strip()))
+    m = json.loads(out.stdout)["models"][0]
+    return m["pages_ok"], m["elapsed_ns"] / 1e9, wall
+
+
+def run_simpy(py, pages, size):
+    out = subprocess.run([py, os.path.join(HERE, "crawl.py"), str(pages), str(size),
+                          str(RTT), str(THINK), str(BW), str(PARSE_PER_KIB)],
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit("SimPy model failed: %s" % out.stderr.strip()[-300:])
+    ok, elapsed, wall = out.stdout.split()
+    return int(ok), float(elapsed), float(wall)
+
+
+def row(exe, py, pages, size, tmp, label):
+    a_ok, a_el, a_wall = run_asynclab(exe, pages, size, tmp)
+    s_ok, s_el, s_wall = run_simpy(py, pages, size)
+    a_ps, s_ps = pages / a_wall, pages / s_wall
+    print("  %-10s %12s %12s %7.1fx   %7.3f s %7.3f s   %7.3f s / %7.3f s%s" % (
+        label, "{:,.0f}".format(a_ps), "{:,.0f}".format(s_ps), a_ps / s_ps, a_wall, s_wall,
+        a_el, s_el, "" if a_ok == s_ok == pages else "   (pages ok: %d / %d)" % (a_ok, s_ok)),
+        flush=True)
+    return a_ps / s_ps, a_wall
+
+
+def main():
+    exe = sys.argv[1]
+    pages_list = [int(x) for x in (sys.argv[2] if len(sys.argv) > 2 else "10000,100000,1000000").split(",")]
+    sizes = [int(x) for x in (sys.argv[3] if len(sys.argv) > 3 else "1024,20000,1048576").split(",")]
+    py = sys.executable
+    head = "  %-10s %12s %12s %8s   %9s %9s   %s" % (
+        "%s", "asynclab", "SimPy", "ratio", "wall", "SimPy", "simulated elapsed (asynclab / SimPy)")
+    with tempfile.TemporaryDirectory() as tmp:
+        print("asynclab vs SimPy %s, the same crawl: asyncio, rtt 150 ms, think 50 ms, "
+              "10 Gbit/s, trace off (pages/s of wall)" % __import__("simpy").__version__)
+        print("20,000-byte pages")
+        print(head.replace("%s" + " " * 8, "%-10s" % "pages", 1))
+        worst = None
+        for p in pages_list:
+            r, _ = row(exe, py, p, 20000, tmp, "{:,}".format(p))
+            worst = r if worst is None else min(worst, r)
+        print("  target >= 10x SimPy at every size: %s (worst %.1fx)" %
+              ("met" if worst >= 10 else "MISSED", worst))
+        print("20,000 pages")
+        print(head.replace("%s" + " " * 8, "%-10s" % "page size", 1))
+        walls = {}
+        for s in sizes:
+            label = {1024: "1 KiB", 20000: "20 KB", 1048576: "1 MiB"}.get(s, "%d B" % s)
+            _, walls[s] = row(exe, py, 20000, s, tmp, label)
+        if 1024 in walls and 1048576 in walls:
+            k = walls[1048576] / walls[1024]
+            print("  1 MiB pages cost %.2fx the wall of 1 KiB pages (target <= 1.5x: %s)" %
+                  (k, "met" if k <= 1.5 else "MISSED"))
+
+
+if __name__ == "__main__":
+    main()
