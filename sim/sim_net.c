@@ -200,8 +200,9 @@ struct sim_flow *sim_net_connect(struct sim_net *n, int64_t now, int64_t page, v
 
 	if (!f)
 		return NULL;
+	AL_ASSERT(page >= 0 && page <= UINT32_MAX);   /* the schema's limits */
 	f->ctx = ctx;
-	f->page = page;
+	f->page = (uint32_t)page;
 	f->state = FL_UNREACH;
 	int64_t t = n->down ? now : sim_net_syn_out(n, f, now);
 	f->token = sim_queue_push(n->q, t, sim_net_on_flow, f);

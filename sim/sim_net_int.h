@@ -97,17 +97,19 @@ struct sim_tcp_loss {
 };
 enum { TCP_FR, TCP_TLP, TCP_RTO };
 
-/* 88 bytes on LP64, plus struct sim_tcp's 64.  Ids (not pointers) link flows, so the order of
- * everything is independent of addresses. */
+/* 72 bytes on LP64, plus struct sim_tcp's 64.  Ids (not pointers) link
+ * flows, so the order of everything is independent of addresses.  Pages
+ * and byte counts are 32-bit: the scenario's limits keep a page's index
+ * under 10^8 and a response under 1 GiB and its header. */
 struct sim_flow {
 	struct sim_net *net;
 	void *ctx;
 	uint64_t token;              /* the pending event, if the state has one */
-	int64_t page;
-	int64_t total;               /* response bytes; 0 until served          */
-	int64_t arrived;             /* bytes that reached the client           */
-	int64_t consumed;            /* bytes the owner has read                */
 	int64_t t;                   /* when the current SYN was sent           */
+	uint32_t page;
+	uint32_t total;              /* response bytes; 0 until served          */
+	uint32_t arrived;            /* bytes that reached the client           */
+	uint32_t consumed;           /* bytes the owner has read                */
 	uint32_t id;
 	uint32_t hpos;               /* place in the link heap (STREAM)         */
 	uint32_t prev, next;         /* backlog FIFO; next: the pool's free list */
