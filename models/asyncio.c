@@ -64,16 +64,18 @@ static void sem_release(struct sem *s)
 	}
 }
 
+/* The loop's selector is not kept here but in co_wait, where it fills a
+ * hole: every byte of a page in flight counts ten million times. */
 struct sock {
 	struct al_waker w;
 	struct al_future f;
-	int sel;
 };
 
 /* connect and read: register, await the future the loop completes,
  * unregister; read then receives (again if the wake-up was spurious). */
 struct co_wait {
 	struct al_coro co;
+	int sel;
 	struct sock *s;
 	unsigned ev;
 };
@@ -89,11 +91,11 @@ static int co_wait(struct al_task *t, void *arg)
 	do {
 		al_future_init(&s->f, t->fut.loop);
 		s->w.fn = al_waker_ready;
-		r = os->ops->sel_ctl(os, s->sel, s->w.fd, f->ev, &s->w);
+		r = os->ops->sel_ctl(os, f->sel, s->w.fd, f->ev, &s->w);
 		if (r < 0)
 			AL_RETURN(t, f, 0, (int)-r);
 		AL_AWAIT(t, f, &s->f);
-		os->ops->sel_ctl(os, s->sel, s->w.fd, 0, NULL);
+		os->ops->sel_ctl(os, f->sel, s->w.fd, 0, NULL);
 		if (f->ev == AL_EV_WRITE)
 			break;
 		r = os->ops->recv(os, s->w.fd, s->w.buf, 4096, NULL);
@@ -126,92 +128,23 @@ static int co_read_all(struct al_task *t, void *arg)
 	AL_END(t, f);
 }
 
+struct co_main;
+
+/* A page's frame holds only what differs from page to page: what every
+ * page shares (the crawl, the semaphore, the buffer, the selector) is the
+ * main frame's, and the page is the frame's place in main's array. */
 struct co_fetch {
 	struct al_coro co;
-	struct al_crawl *crawl;
-	struct sem *sem;
-	int64_t page;
-	struct sock s;
-	struct al_future turn;
+	struct co_main *main;
+	struct sock s;               /* s.f is also the semaphore's turn: it is
+				      * awaited before the socket exists */
 	union {
 		struct co_wait conn;
 		struct co_read_all all;
 	} sub;
 	struct al_http_resp resp;
 	struct al_page_times tm;
-	char *buf;                   /* the loop's, shared by every page */
 };
-
-/* The response's bytes, timed: the reader knows only the response, whose
- * co_fetch holds the page's instants (no pointers per page for them). */
-static int feed(struct al_http_resp *resp, int fd, const void *buf, size_t n)
-{
-	struct co_fetch *f = (struct co_fetch *)(void *)((char *)resp -
-							 offsetof(struct co_fetch, resp));
-
-	return al_crawl_feed(f->crawl, &f->tm, fd, resp, buf, n);
-}
-
-static int co_fetch(struct al_task *t, void *arg)
-{
-	struct co_fetch *f = arg;
-	struct al_os *os = f->crawl->os;
-	char req[256];
-	int64_t r;
-	int n;
-
-	AL_BEGIN(f);
-	if (f->sem) {
-		al_future_init(&f->turn, t->fut.loop);
-		n = sem_acquire(f->sem, &f->turn);
-		if (n < 0)
-			t->err = ENOMEM;
-		else if (n == 0)
-			AL_AWAIT(t, f, &f->turn);       /* async with sem: */
-		if (t->err) {
-			al_crawl_begin(f->crawl, &f->tm);
-			al_crawl_end(f->crawl, f->page, t->err, &f->resp, &f->tm);
-			AL_RETURN(t, f, 0, t->err);
-		}
-	}
-	al_crawl_begin(f->crawl, &f->tm);
-	al_http_resp_init(&f->resp);
-	f->s.w = (struct al_waker){.os = os, .fut = &f->s.f, .buf = f->buf};
-	f->s.w.fd = (int)os->ops->socket(os, 1);
-	if (f->s.w.fd < 0) {
-		t->err = -f->s.w.fd;
-		goto done;
-	}
-	r = os->ops->connect(os, f->s.w.fd, f->page, NULL);
-	if (r != -EINPROGRESS && r < 0) {
-		t->err = (int)-r;
-		goto out;
-	}
-	f->sub.conn = (struct co_wait){.s = &f->s, .ev = AL_EV_WRITE};
-	AL_CALL(t, f, co_wait, &f->sub.conn);               /* yield from connect() */
-	if (t->err)
-		goto out;
-	al_crawl_connected(f->crawl, &f->tm);
-	n = al_http_request(req, sizeof req, f->crawl->sc->workload.host, f->page);
-	r = n < 0 ? -EMSGSIZE : os->ops->send(os, f->s.w.fd, req, (size_t)n, NULL);
-	if (r < 0) {
-		t->err = (int)-r;
-		goto out;
-	}
-	f->sub.all = (struct co_read_all){.rd = {.s = &f->s, .ev = AL_EV_READ}, .resp = &f->resp};
-	AL_CALL(t, f, co_read_all, &f->sub.all);            /* yield from read_all() */
-out:
-	os->ops->close(os, f->s.w.fd);
-done:
-	/* parsing is CPU work the loop's thread does now: no other page's
-	 * coroutine runs meanwhile (that is what an event loop is) */
-	if (al_crawl_end(f->crawl, f->page, t->err, &f->resp, &f->tm) == 0)
-		os->ops->cpu(os, al_crawl_parse_ns(f->crawl, f->resp.body), NULL);
-	if (f->sem)
-		sem_release(f->sem);
-	AL_RETURN(t, f, 0, t->err);
-	AL_END(t, f);
-}
 
 struct co_main {
 	struct al_model_frame m;
@@ -225,6 +158,82 @@ struct co_main {
 	struct co_evloop loop;
 	char buf[4096];
 };
+
+/* The response's bytes, timed: the reader knows only the response, whose
+ * co_fetch holds the page's instants (no pointers per page for them). */
+static int feed(struct al_http_resp *resp, int fd, const void *buf, size_t n)
+{
+	struct co_fetch *f = (struct co_fetch *)(void *)((char *)resp -
+							 offsetof(struct co_fetch, resp));
+
+	return al_crawl_feed(f->main->m.crawl, &f->tm, fd, resp, buf, n);
+}
+
+static int co_fetch(struct al_task *t, void *arg)
+{
+	struct co_fetch *f = arg;
+	struct co_main *m = f->main;
+	struct al_crawl *crawl = m->m.crawl;
+	struct sem *sem = crawl->cfg->limit > 0 ? &m->sem : NULL;
+	int64_t page = f - m->frames;
+	struct al_os *os = crawl->os;
+	char req[256];
+	int64_t r;
+	int n;
+
+	AL_BEGIN(f);
+	if (sem) {
+		al_future_init(&f->s.f, t->fut.loop);
+		n = sem_acquire(sem, &f->s.f);
+		if (n < 0)
+			t->err = ENOMEM;
+		else if (n == 0)
+			AL_AWAIT(t, f, &f->s.f);        /* async with sem: */
+		if (t->err) {
+			al_crawl_begin(crawl, &f->tm);
+			al_crawl_end(crawl, page, t->err, &f->resp, &f->tm);
+			AL_RETURN(t, f, 0, t->err);
+		}
+	}
+	al_crawl_begin(crawl, &f->tm);
+	al_http_resp_init(&f->resp);
+	f->s.w = (struct al_waker){.os = os, .fut = &f->s.f, .buf = m->buf};
+	f->s.w.fd = (int)os->ops->socket(os, 1);
+	if (f->s.w.fd < 0) {
+		t->err = -f->s.w.fd;
+		goto done;
+	}
+	r = os->ops->connect(os, f->s.w.fd, page, NULL);
+	if (r != -EINPROGRESS && r < 0) {
+		t->err = (int)-r;
+		goto out;
+	}
+	f->sub.conn = (struct co_wait){.sel = m->loop.sel, .s = &f->s, .ev = AL_EV_WRITE};
+	AL_CALL(t, f, co_wait, &f->sub.conn);               /* yield from connect() */
+	if (t->err)
+		goto out;
+	al_crawl_connected(crawl, &f->tm);
+	n = al_http_request(req, sizeof req, crawl->sc->workload.host, page);
+	r = n < 0 ? -EMSGSIZE : os->ops->send(os, f->s.w.fd, req, (size_t)n, NULL);
+	if (r < 0) {
+		t->err = (int)-r;
+		goto out;
+	}
+	f->sub.all = (struct co_read_all){.rd = {.sel = m->loop.sel, .s = &f->s, .ev = AL_EV_READ},
+					   .resp = &f->resp};
+	AL_CALL(t, f, co_read_all, &f->sub.all);            /* yield from read_all() */
+out:
+	os->ops->close(os, f->s.w.fd);
+done:
+	/* parsing is CPU work the loop's thread does now: no other page's
+	 * coroutine runs meanwhile (that is what an event loop is) */
+	if (al_crawl_end(crawl, page, t->err, &f->resp, &f->tm) == 0)
+		os->ops->cpu(os, al_crawl_parse_ns(crawl, f->resp.body), NULL);
+	if (sem)
+		sem_release(sem);
+	AL_RETURN(t, f, 0, t->err);
+	AL_END(t, f);
+}
 
 static void co_main_release(void *frame)
 {
@@ -262,15 +271,13 @@ static int co_main(struct al_task *t, void *arg)
 		goto out;
 	}
 	f->sem.avail = c->cfg->limit;
+	/* before the fetches: they read the selector from it */
+	f->loop = (struct co_evloop){.crawl = c, .sel = (int)sel};
 	for (size_t i = 0; i < n; i++) {
-		f->frames[i] = (struct co_fetch){
-			.crawl = c, .page = (int64_t)i, .s = {.sel = (int)sel}, .buf = f->buf,
-			.sem = c->cfg->limit > 0 ? &f->sem : NULL,
-		};
+		f->frames[i] = (struct co_fetch){.main = f};
 		al_task_start(&f->tasks[i], t->fut.loop, co_fetch, &f->frames[i], "fetch");
 		f->fs[i] = &f->tasks[i].fut;
 	}
-	f->loop = (struct co_evloop){.crawl = c, .sel = (int)sel};
 	al_task_start(&f->loop_task, t->fut.loop, co_evloop, &f->loop, "loop");
 	AL_AWAIT(t, &f->m, al_gather(&f->all, t->fut.loop, f->fs, f->items, n));
 	AL_AWAIT(t, &f->m, &f->loop_task.fut);

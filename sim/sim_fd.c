@@ -71,6 +71,82 @@ int sim_fd_alloc(struct sim_os *s)
 	return -EMFILE;
 }
 
+/* --- the page timeouts: a list of sockets by deadline, one event
+ *
+ * Sockets are made in the order of the clock, so a socket joins at or near
+ * the tail (a burst's clock may be a little ahead of another lane's); ties
+ * keep the order they were made in.  Only the first socket's deadline is
+ * in the queue, moved when it leaves: a socket costs two links and its
+ * deadline, not a pending event.  Each timeout still fires as its own
+ * event, at its own time. */
+
+static void on_ttl(void *arg, int64_t now);
+
+static void ttl_arm(struct sim_os *s)
+{
+	sim_queue_cancel(&s->q, s->ttl_token);
+	s->ttl_token = 0;
+	if (s->ttl_head >= 0)
+		s->ttl_token = sim_queue_push(&s->q, sim_sock_at(s, s->ttl_head)->ttl_at, on_ttl, s);
+}
+
+static void ttl_unlink(struct sim_os *s, struct sim_sock *k)
+{
+	if (k->ttl_prev >= 0)
+		sim_sock_at(s, k->ttl_prev)->ttl_next = k->ttl_next;
+	else
+		s->ttl_head = k->ttl_next;
+	if (k->ttl_next >= 0)
+		sim_sock_at(s, k->ttl_next)->ttl_prev = k->ttl_prev;
+	else
+		s->ttl_tail = k->ttl_prev;
+	k->ttl_at = 0;
+	k->ttl_prev = k->ttl_next = -1;
+}
+
+static void on_ttl(void *arg, int64_t now)
+{
+	struct sim_os *s = arg;
+	struct sim_sock *k = sim_sock_at(s, s->ttl_head);
+
+	s->ttl_token = 0;
+	ttl_unlink(s, k);
+	ttl_arm(s);
+	sim_ttl_fire(k, now);
+}
+
+void sim_ttl_add(struct sim_os *s, struct sim_sock *k, int64_t at)
+{
+	int p = s->ttl_tail;
+
+	while (p >= 0 && sim_sock_at(s, p)->ttl_at > at)
+		p = sim_sock_at(s, p)->ttl_prev;
+	k->ttl_at = at;
+	k->ttl_prev = p;
+	k->ttl_next = p >= 0 ? sim_sock_at(s, p)->ttl_next : s->ttl_head;
+	if (k->ttl_next >= 0)
+		sim_sock_at(s, k->ttl_next)->ttl_prev = k->fd;
+	else
+		s->ttl_tail = k->fd;
+	if (p >= 0) {
+		sim_sock_at(s, p)->ttl_next = k->fd;
+	} else {
+		s->ttl_head = k->fd;
+		ttl_arm(s);
+	}
+}
+
+void sim_ttl_drop(struct sim_os *s, struct sim_sock *k)
+{
+	int head = s->ttl_head == k->fd;
+
+	if (k->ttl_at == 0)
+		return;
+	ttl_unlink(s, k);
+	if (head)
+		ttl_arm(s);
+}
+
 int64_t sim_os_fd_bytes(const struct al_scenario *sc, int64_t fds)
 {
 	int64_t per = (int64_t)sizeof(struct sim_sock), ptrs = 1;

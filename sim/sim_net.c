@@ -61,7 +61,7 @@ static struct sim_flow *flow_alloc(struct sim_net *n)
 	struct sim_flow *f = sim_net_flow(n, id);
 	*f = (struct sim_flow){
 		.net = n, .id = id, .hpos = SIM_NET_NIL, .prev = SIM_NET_NIL,
-		.next = SIM_NET_NIL,
+		.next = SIM_NET_NIL, .tcp.loss = SIM_NET_NIL,
 	};
 	return f;
 nomem:
@@ -71,6 +71,7 @@ nomem:
 
 static void flow_free(struct sim_net *n, struct sim_flow *f)
 {
+	sim_net_tcp_release(n, f);
 	f->state = FL_FREE;
 	f->next = n->free_head;
 	n->free_head = f->id;
@@ -165,7 +166,7 @@ int sim_net_init(struct sim_net *n, const struct al_scenario *sc, struct sim_que
 		n->hooks = *hooks;
 	n->net = sc->network;
 	n->srv = sc->server;
-	n->bl_head = n->bl_tail = n->free_head = SIM_NET_NIL;
+	n->bl_head = n->bl_tail = n->free_head = n->loss_free = SIM_NET_NIL;
 	sim_net_link_init(n);
 	for (int i = 0; i < sc->nevents; i++) {
 		n->timed[i] = (struct sim_net_timed){.net = n, .ev = &sc->events[i]};
@@ -186,6 +187,7 @@ void sim_net_free(struct sim_net *n)
 	for (int i = 0; i < AL_SCENARIO_MAX_EVENTS; i++)
 		sim_queue_cancel(n->q, n->timed[i].token);
 	sim_net_link_free(n);
+	free(n->loss);
 	for (uint32_t i = 0; i < n->nslabs; i++)
 		free(n->slabs[i]);
 	free(n->slabs);
@@ -198,8 +200,9 @@ struct sim_flow *sim_net_connect(struct sim_net *n, int64_t now, int64_t page, v
 
 	if (!f)
 		return NULL;
+	AL_ASSERT(page >= 0 && page <= UINT32_MAX);   /* the schema's limits */
 	f->ctx = ctx;
-	f->page = page;
+	f->page = (uint32_t)page;
 	f->state = FL_UNREACH;
 	int64_t t = n->down ? now : sim_net_syn_out(n, f, now);
 	f->token = sim_queue_push(n->q, t, sim_net_on_flow, f);

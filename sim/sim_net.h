@@ -115,6 +115,10 @@ struct sim_net {
 	/* flow pool: slabs of SIM_NET_SLAB flows, ids index them */
 	struct sim_flow **slabs;
 	uint32_t nslabs, slabs_cap, nids, free_head;
+	/* tcp linux: the loss states of the flows that lost a segment,
+	 * indexed by f->tcp.loss, with a free list */
+	struct sim_tcp_loss *loss;
+	uint32_t nloss, loss_cap, loss_free;
 	struct sim_net_timed timed[AL_SCENARIO_MAX_EVENTS];
 	struct sim_net_stats st;
 };

@@ -87,7 +87,8 @@ static void serve(struct sim_net *n, struct sim_flow *f, int64_t now)
 	hl = al_http_header(head, sizeof head, body);
 	AL_ASSERT(hl > 0);
 	f->head_len = (uint16_t)hl;
-	f->total = hl + body;
+	AL_ASSERT(body >= 0 && hl + body <= UINT32_MAX);   /* pages <= 1 GiB */
+	f->total = (uint32_t)(hl + body);
 	n->st.responses++;
 	if (f->fault == AL_FAULT_STALL) {
 		f->state = FL_HELD;      /* it keeps its slot, and answers never */

@@ -48,53 +48,68 @@ enum {
 	FLAG_NEWS = 4,               /* bytes became readable: tell the owner */
 	FLAG_SYNACK_RTX = 8,         /* tcp linux: a SYN-ACK was lost, so the
 					server sent it again                */
+	FLAG_CUR_NEW = 16,           /* tcp linux: on the link now, a new      */
+	FLAG_CUR_RTX = 32,           /* segment or a retransmission (neither:
+					not chosen yet)                     */
 };
 
 /* What the server's TCP knows of a response (network.tcp linux,
  * sim_net_tcp.c).  Segments are counted, never stored: new segments are
  * sent in order, so the ones waiting at the link are [snd - q, snd); the
- * lost ones are counted; the bytes before the first of them are readable,
- * the rest once every hole is filled.  In flight (the
- * window's use) is q + rq + batch + lost, never stored. */
+ * lost ones are counted (struct sim_tcp_loss); the bytes before the first
+ * of them are readable, the rest once every hole is filled.  In flight
+ * (the window's use) is q + rq + batch + lost, never stored.
+ *
+ * What only a loss needs lives apart, in the net's loss pool, taken at a
+ * flow's first loss and kept until the flow is freed (its draws go on
+ * counting): most flows never lose a segment, and C10M keeps ten million
+ * of these. */
 struct sim_tcp {
 	int64_t ack_t;               /* the batch's ACKs bring the next segments
 				      * to the link (0: no batch)              */
-	int64_t rtx_t;               /* the lost ones are found (0: none)       */
-	int64_t due;                 /* the timer's event: min of the two       */
+	int64_t due;                 /* the timer's event: min of ack_t and the
+				      * loss's rtx_t                           */
 	int64_t last_t;              /* the last segment that arrived           */
-	int64_t hole_t;              /* when the first hole was lost (RACK)     */
 	uint32_t srtt, rttvar;       /* RFC 6298, in µs as Linux keeps them     */
 	uint32_t cwnd, ssthresh, cnt; /* segments; cnt: congestion avoidance's
 				       * acked segments towards the next one    */
 	uint32_t snd;                /* next new segment                         */
 	uint32_t q;                  /* new segments waiting at the link         */
-	uint32_t rq;                 /* retransmissions waiting at the link      */
+	uint32_t batch;              /* arrived, their ACKs on the way (ack_t)   */
+	uint32_t bsample;            /* the batch's RTT sample, µs (Karn: 0)    */
+	uint32_t loss;               /* its struct sim_tcp_loss; SIM_NET_NIL:
+				      * none yet (all of it zero)              */
+};
+
+struct sim_tcp_loss {
+	int64_t rtx_t;               /* the lost ones are found (0: none)       */
+	int64_t hole_t;              /* when the first hole was lost (RACK)     */
+	uint32_t rq;                 /* retransmissions waiting at the link;
+				      * the pool's free list while free        */
 	uint32_t pend;               /* known lost, waiting for the window       */
 	uint32_t lost;               /* lost, not yet known to the server        */
-	uint32_t batch;              /* arrived, their ACKs on the way (ack_t)   */
 	uint32_t rtxn;               /* retransmissions sent: their loss draws  */
-	uint32_t bsample;            /* the batch's RTT sample, µs (Karn: 0)    */
 	uint16_t follow;             /* arrived after the hole: dupACKs         */
 	uint8_t kind;                /* how rtx_t finds the loss: enum below    */
 	uint8_t hole;                /* a segment is missing: later ones wait   */
 	uint8_t recovery;            /* the window was cut: 1 fast, 2 an RTO    */
 	uint8_t lastlost;            /* the response's last segment is lost     */
-	uint8_t cur;                 /* on the link now: 0 not chosen, 1 new,
-				      * 2 a retransmission                     */
 };
 enum { TCP_FR, TCP_TLP, TCP_RTO };
 
-/* 88 bytes on LP64, plus struct sim_tcp.  Ids (not pointers) link flows, so the order of
- * everything is independent of addresses. */
+/* 72 bytes on LP64, plus struct sim_tcp's 64.  Ids (not pointers) link
+ * flows, so the order of everything is independent of addresses.  Pages
+ * and byte counts are 32-bit: the scenario's limits keep a page's index
+ * under 10^8 and a response under 1 GiB and its header. */
 struct sim_flow {
 	struct sim_net *net;
 	void *ctx;
 	uint64_t token;              /* the pending event, if the state has one */
-	int64_t page;
-	int64_t total;               /* response bytes; 0 until served          */
-	int64_t arrived;             /* bytes that reached the client           */
-	int64_t consumed;            /* bytes the owner has read                */
 	int64_t t;                   /* when the current SYN was sent           */
+	uint32_t page;
+	uint32_t total;              /* response bytes; 0 until served          */
+	uint32_t arrived;            /* bytes that reached the client           */
+	uint32_t consumed;           /* bytes the owner has read                */
 	uint32_t id;
 	uint32_t hpos;               /* place in the link heap (STREAM)         */
 	uint32_t prev, next;         /* backlog FIFO; next: the pool's free list */
@@ -161,6 +176,8 @@ void sim_net_seg_after(struct sim_net *n, struct sim_flow *f, int outcome, int64
 void sim_net_fail_data(struct sim_net *n, struct sim_flow *f, int err, int64_t now);
 
 /* sim_net_tcp.c: network.tcp linux */
+/* f is freed: its loss state goes back to the pool. */
+void sim_net_tcp_release(struct sim_net *n, struct sim_flow *f);
 /* The handshake's RTT sample (the client's SYN to its SYN-ACK). */
 void sim_net_tcp_connected(struct sim_flow *f, int64_t sample);
 /* The response's first segment reaches the link: the initial window. */

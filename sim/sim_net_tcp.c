@@ -31,6 +31,60 @@
 
 static void on_timer(void *arg, int64_t now);
 
+/* --- the loss pool: a flow's loss state, taken at its first loss */
+
+static const struct sim_tcp_loss no_loss;
+
+/* f's loss state, all zero (read only) if it never lost a segment */
+static const struct sim_tcp_loss *loss_of(const struct sim_flow *f)
+{
+	return f->tcp.loss == SIM_NET_NIL ? &no_loss : &f->net->loss[f->tcp.loss];
+}
+
+/* f's loss state, taken from the pool if it has none.  The pool's array
+ * may move: hold the pointer only until the next loss_get. */
+static struct sim_tcp_loss *loss_get(struct sim_flow *f)
+{
+	struct sim_net *n = f->net;
+	uint32_t i = f->tcp.loss;
+
+	if (i != SIM_NET_NIL)
+		return &n->loss[i];
+	if (n->loss_free != SIM_NET_NIL) {
+		i = n->loss_free;
+		n->loss_free = n->loss[i].rq;
+	} else {
+		if (n->nloss == n->loss_cap) {
+			uint32_t cap = n->loss_cap ? 2 * n->loss_cap : 256;
+			struct sim_tcp_loss *p = cap > n->loss_cap && cap < SIM_NET_NIL
+						 ? realloc(n->loss, cap * sizeof *p) : NULL;
+			if (!p) {
+				/* inside an event: no caller to return it to */
+				fprintf(stderr, "sim_net: out of memory for TCP loss state\n");
+				abort();
+			}
+			sim_net_account(n, (int64_t)((cap - n->loss_cap) * sizeof *p));
+			n->loss = p;
+			n->loss_cap = cap;
+		}
+		i = n->nloss++;
+	}
+	n->loss[i] = (struct sim_tcp_loss){0};
+	f->tcp.loss = i;
+	return &n->loss[i];
+}
+
+void sim_net_tcp_release(struct sim_net *n, struct sim_flow *f)
+{
+	uint32_t i = f->tcp.loss;
+
+	if (i == SIM_NET_NIL)
+		return;
+	n->loss[i].rq = n->loss_free;
+	n->loss_free = i;
+	f->tcp.loss = SIM_NET_NIL;
+}
+
 static int64_t d_up(const struct sim_net *n) { return n->net.rtt_ns / 2; }
 static int64_t d_down(const struct sim_net *n) { return n->net.rtt_ns - n->net.rtt_ns / 2; }
 
@@ -76,7 +130,8 @@ static void sample(struct sim_flow *f, int64_t r)
 
 void sim_net_tcp_connected(struct sim_flow *f, int64_t r)
 {
-	f->tcp = (struct sim_tcp){0};
+	sim_net_tcp_release(f->net, f);
+	f->tcp = (struct sim_tcp){.loss = SIM_NET_NIL};
 	sample(f, r);
 }
 
@@ -103,7 +158,7 @@ int64_t sim_net_tcp_request(struct sim_net *n, struct sim_flow *f, int64_t now,
 
 static void arm(struct sim_net *n, struct sim_flow *f)
 {
-	int64_t due = min_due(f->tcp.ack_t, f->tcp.rtx_t);
+	int64_t due = min_due(f->tcp.ack_t, loss_of(f)->rtx_t);
 
 	if (f->token && due == f->tcp.due)
 		return;
@@ -121,21 +176,25 @@ static void arm(struct sim_net *n, struct sim_flow *f)
 static int send(struct sim_flow *f, uint32_t force, int64_t now)
 {
 	struct sim_tcp *t = &f->tcp;
-	uint32_t out = t->q + t->rq + t->batch + t->lost;
+	const struct sim_tcp_loss *lo = loss_of(f);
+	uint32_t out = t->q + lo->rq + t->batch + lo->lost;
 	uint32_t room = t->cwnd > out ? t->cwnd - out : 0;
-	uint32_t r = t->pend < (room > force ? room : force) ? t->pend
+	uint32_t r = lo->pend < (room > force ? room : force) ? lo->pend
 		     : (room > force ? room : force);
 	uint32_t left = nseg(f) - t->snd;
 
-	t->pend -= r;
-	t->rq += r;
+	if (r) {
+		struct sim_tcp_loss *l = loss_get(f);   /* it has one: pend > 0 */
+		l->pend -= r;
+		l->rq += r;
+	}
 	room = room > r ? room - r : 0;
 	r = room < left ? room : left;
 	t->snd += r;
 	t->q += r;
 	if (r)
 		f->t = now;              /* when these were sent, at the link */
-	return t->q + t->rq > 0;
+	return t->q + loss_of(f)->rq > 0;
 }
 
 void sim_net_tcp_start(struct sim_net *n, struct sim_flow *f, int64_t now)
@@ -162,11 +221,12 @@ static void acks(struct sim_flow *f)
 	t->bsample = 0;
 	t->batch = 0;
 	t->ack_t = 0;
-	if (t->recovery) {
+	if (loss_of(f)->recovery) {
+		struct sim_tcp_loss *l = loss_get(f);
 		/* it ends once the holes are filled */
-		int fast = t->recovery == 1;
-		if (!t->hole)
-			t->recovery = 0;
+		int fast = l->recovery == 1;
+		if (!l->hole)
+			l->recovery = 0;
 		/* no growth in fast recovery (PRR brings the window down
 		 * to ssthresh, here at once); after an RTO, slow start
 		 * from 1 (the Loss state) */
@@ -195,38 +255,39 @@ static void acks(struct sim_flow *f)
 static int found(struct sim_net *n, struct sim_flow *f, int64_t now)
 {
 	struct sim_tcp *t = &f->tcp;
-	t->rtx_t = 0;
-	if (t->kind == TCP_RTO) {
+	struct sim_tcp_loss *l = loss_get(f);   /* it has one: rtx_t was set */
+	l->rtx_t = 0;
+	if (l->kind == TCP_RTO) {
 		if (++f->tries > SIM_NET_DATA_RETRIES)
 			return -1;
 		n->st.timeouts++;
 	}
-	if (t->kind != TCP_TLP && !t->recovery) {
+	if (l->kind != TCP_TLP && !l->recovery) {
 		/* CUBIC's multiplicative decrease: 717/1024 */
 		uint32_t s = (uint32_t)((uint64_t)t->cwnd * 717 / 1024);
 		t->ssthresh = s > 2 ? s : 2;
 		t->cwnd = t->ssthresh;
 		t->cnt = 0;
-		t->recovery = 1;
+		l->recovery = 1;
 	}
-	if (t->kind == TCP_RTO) {
+	if (l->kind == TCP_RTO) {
 		t->cwnd = 1;
-		t->recovery = 2;
+		l->recovery = 2;
 	}
-	if (t->kind == TCP_FR)
+	if (l->kind == TCP_FR)
 		n->st.fast_retransmits++;
-	else if (t->kind == TCP_TLP)
+	else if (l->kind == TCP_TLP)
 		n->st.probes++;
-	if (t->kind == TCP_TLP && t->lost > 1) {
+	if (l->kind == TCP_TLP && l->lost > 1) {
 		/* the probe is the last segment; its SACK shows the others
 		 * lost (dupack), or the RTO finds them */
-		t->pend++;
-		t->lost--;
-		t->rtx_t = now + rto(f, f->tries);
-		t->kind = TCP_RTO;
+		l->pend++;
+		l->lost--;
+		l->rtx_t = now + rto(f, f->tries);
+		l->kind = TCP_RTO;
 	} else {
-		t->pend += t->lost;
-		t->lost = 0;
+		l->pend += l->lost;
+		l->lost = 0;
 	}
 	return send(f, 1, now);
 }
@@ -244,7 +305,7 @@ static void on_timer(void *arg, int64_t now)
 		acks(f);
 		more = send(f, 0, now);
 	}
-	if (t->rtx_t && t->rtx_t <= now) {
+	if (loss_of(f)->rtx_t && loss_of(f)->rtx_t <= now) {
 		int r = found(n, f, now);
 		if (r < 0) {
 			if (f->state == FL_STREAM)
@@ -268,11 +329,12 @@ static void on_timer(void *arg, int64_t now)
 static int64_t len_of(const struct sim_flow *f, int rtx)
 {
 	const struct sim_tcp *t = &f->tcp;
+	const struct sim_tcp_loss *l = loss_of(f);
 	int64_t end = sim_net_end(f), at;
 
 	if (rtx) {
 		/* the last segment's retransmission is its own length */
-		if (t->lastlost && t->rq + t->pend + t->lost == 1)
+		if (l->lastlost && l->rq + l->pend + l->lost == 1)
 			at = (int64_t)(nseg(f) - 1) * SIM_NET_MSS;
 		else
 			return SIM_NET_MSS < end ? SIM_NET_MSS : end;
@@ -287,8 +349,11 @@ static int64_t len_of(const struct sim_flow *f, int rtx)
  * that segment's place. */
 int64_t sim_net_tcp_seg_len(struct sim_flow *f)
 {
-	f->tcp.cur = f->tcp.rq > 0 ? 2 : 1;
-	return len_of(f, f->tcp.cur == 2);
+	int rtx = loss_of(f)->rq > 0;
+
+	f->flags = (uint8_t)((f->flags & ~(FLAG_CUR_NEW | FLAG_CUR_RTX)) |
+			     (rtx ? FLAG_CUR_RTX : FLAG_CUR_NEW));
+	return len_of(f, rtx);
 }
 
 /* A segment is lost with nothing after it yet: the server's timer, armed
@@ -300,14 +365,15 @@ int64_t sim_net_tcp_seg_len(struct sim_flow *f)
 static void tail_timer(struct sim_net *n, struct sim_flow *f, int rtx, int64_t now)
 {
 	struct sim_tcp *t = &f->tcp;
+	struct sim_tcp_loss *l = loss_get(f);   /* it has one: a loss */
 	int64_t base = (rtx ? now : f->t) - d_down(n), r = rto(f, f->tries), when;
 	int kind = TCP_RTO;
 
 	if (t->last_t && t->last_t + d_up(n) > base)
 		base = t->last_t + d_up(n);
 	/* one probe per tail: not for a retransmission, not in recovery */
-	if (!rtx && f->tries == 0 && !t->recovery) {
-		uint32_t out = t->q + t->rq + t->lost;
+	if (!rtx && f->tries == 0 && !l->recovery) {
+		uint32_t out = t->q + l->rq + l->lost;
 		int64_t pto = 2 * US * (int64_t)t->srtt + (out == 1 ? RTO_MIN : TLP_MIN);
 		if (pto < r) {
 			r = pto;
@@ -315,9 +381,9 @@ static void tail_timer(struct sim_net *n, struct sim_flow *f, int rtx, int64_t n
 		}
 	}
 	when = base + r + d_down(n);
-	if (t->rtx_t == 0 || when < t->rtx_t) {
-		t->rtx_t = when;
-		t->kind = (uint8_t)kind;
+	if (l->rtx_t == 0 || when < l->rtx_t) {
+		l->rtx_t = when;
+		l->kind = (uint8_t)kind;
 	}
 }
 
@@ -329,7 +395,7 @@ static void tail_timer(struct sim_net *n, struct sim_flow *f, int rtx, int64_t n
  * arrived. */
 static void dupack(struct sim_net *n, struct sim_flow *f, int64_t now)
 {
-	struct sim_tcp *t = &f->tcp;
+	struct sim_tcp_loss *t = loss_get(f);   /* it has one: a hole */
 	int64_t rtt = n->net.rtt_ns, when = 0;
 
 	if (t->follow < UINT16_MAX)
@@ -347,34 +413,39 @@ static void dupack(struct sim_net *n, struct sim_flow *f, int64_t now)
 int sim_net_tcp_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 {
 	struct sim_tcp *t = &f->tcp;
-	int rtx = t->cur ? t->cur == 2 : t->rq > 0;
+	int rtx = f->flags & (FLAG_CUR_NEW | FLAG_CUR_RTX) ? (f->flags & FLAG_CUR_RTX) != 0
+		  : loss_of(f)->rq > 0;
 	int64_t len = len_of(f, rtx), end = sim_net_end(f);
 	uint32_t s = t->snd - t->q;      /* the new segment, if not rtx */
+	struct sim_tcp_loss *l;
 	int gone;
 
-	t->cur = 0;
+	f->flags &= (uint8_t)~(FLAG_CUR_NEW | FLAG_CUR_RTX);
 	if (rtx) {
-		t->rq--;
-		gone = sim_net_lost(n, f, AL_DRAW_RTX_LOSS, t->rtxn++);
+		l = loss_get(f);         /* it has one: a retransmission */
+		l->rq--;
+		gone = sim_net_lost(n, f, AL_DRAW_RTX_LOSS, l->rtxn++);
 	} else {
 		t->q--;
 		gone = sim_net_lost(n, f, AL_DRAW_SEG_LOSS, (uint64_t)s * 32);
 	}
 	if (gone) {
+		l = loss_get(f);
 		n->st.lost++;
-		t->lost++;
+		l->lost++;
 		if (!rtx && s == nseg(f) - 1)
-			t->lastlost = 1;
-		if (!t->hole) {
-			t->hole = 1;
-			t->hole_t = now;
-			t->follow = 0;
+			l->lastlost = 1;
+		if (!l->hole) {
+			l->hole = 1;
+			l->hole_t = now;
+			l->follow = 0;
 		}
 		tail_timer(n, f, rtx, now);
 	} else {
+		const struct sim_tcp_loss *lo = loss_of(f);
 		n->st.segments++;
 		n->st.bytes += len;
-		if (t->snd == nseg(f) && !t->hole && t->batch == 0) {
+		if (t->snd == nseg(f) && !lo->hole && t->batch == 0) {
 			/* Everything is sent and nothing is missing: the ACKs
 			 * can bring nothing new, and need no event (what is
 			 * left out is their RTT sample and cwnd's growth). */
@@ -384,32 +455,36 @@ int sim_net_tcp_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 			 * now; taken with the ACKs (Karn: none while
 			 * repairing) */
 			int64_t us = (now - f->t + n->net.rtt_ns) / US;
-			t->bsample = f->tries || t->hole || t->recovery ? 0
+			t->bsample = f->tries || lo->hole || lo->recovery ? 0
 				     : us < 1 ? 1 : us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
 		}
 		t->last_t = now;
-		if (rtx && t->lastlost && t->rq + t->pend + t->lost == 0)
-			t->lastlost = 0;
-		if (!t->hole) {
+		if (rtx && lo->lastlost && lo->rq + lo->pend + lo->lost == 0)
+			loss_get(f)->lastlost = 0;       /* rtx: it has one */
+		if (!lo->hole) {
 			f->arrived += len;
 			f->flags |= FLAG_NEWS;
 			f->tries = 0;
-		} else if (t->lost + t->pend + t->rq == 0) {
-			/* every hole filled: what arrived after them is
-			 * readable at once */
-			int64_t upto = (int64_t)(t->snd - t->q) * SIM_NET_MSS;
-			f->arrived = upto < end ? upto : end;
-			f->flags |= FLAG_NEWS;
-			f->tries = 0;
-			t->hole = 0;
-			t->follow = 0;
-		} else if (t->lost > 0) {
-			dupack(n, f, now);
+		} else {
+			/* a hole: f has its loss state, and keeps it */
+			l = loss_get(f);
+			if (l->lost + l->pend + l->rq == 0) {
+				/* every hole filled: what arrived after them
+				 * is readable at once */
+				int64_t upto = (int64_t)(t->snd - t->q) * SIM_NET_MSS;
+				f->arrived = upto < end ? upto : end;
+				f->flags |= FLAG_NEWS;
+				f->tries = 0;
+				l->hole = 0;
+				l->follow = 0;
+			} else if (l->lost > 0) {
+				dupack(n, f, now);
+			}
 		}
 	}
 	if (f->arrived == end)
 		return SIM_SEG_LAST;
-	return t->q + t->rq > 0 ? SIM_SEG_MORE : SIM_SEG_IDLE;
+	return t->q + loss_of(f)->rq > 0 ? SIM_SEG_MORE : SIM_SEG_IDLE;
 }
 
 void sim_net_tcp_after(struct sim_net *n, struct sim_flow *f, int outcome, int64_t now)

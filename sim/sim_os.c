@@ -100,12 +100,10 @@ static int sim_wait(struct al_os *os)
 static void sock_event(struct sim_sock *k, int64_t now);
 static void wake(struct sim_sock *k, int64_t r);
 
-static void on_ttl(void *arg, int64_t now)
+void sim_ttl_fire(struct sim_sock *k, int64_t now)
 {
-	struct sim_sock *k = arg;
 	struct sim_os *s = k->sim;
 
-	k->ttl_token = 0;
 	if (k->flow)
 		sim_net_close(&s->net, k->flow, now);
 	k->flow = NULL;
@@ -123,11 +121,8 @@ static int64_t sim_socket(struct al_os *os, int nonblocking)
 	(void)nonblocking;
 	sim_syscall(s);
 	fd = sim_fd_alloc(s);
-	if (fd >= 0 && os->sc->workload.timeout_ns > 0) {
-		struct sim_sock *k = sim_sock_at(s, fd);
-		k->ttl_token = sim_queue_push(&s->q, sim_clock(s) + os->sc->workload.timeout_ns,
-					      on_ttl, k);
-	}
+	if (fd >= 0 && os->sc->workload.timeout_ns > 0)
+		sim_ttl_add(s, sim_sock_at(s, fd), sim_clock(s) + os->sc->workload.timeout_ns);
 	return fd;
 }
 
@@ -391,7 +386,7 @@ static int64_t sim_close(struct al_os *os, int fd)
 	if (k->flow)
 		sim_net_close(&s->net, k->flow, s->now);
 	k->flow = NULL;
-	sim_queue_cancel(&s->q, k->ttl_token);
+	sim_ttl_drop(s, k);
 	if (k->spin)
 		sim_queue_cancel(&s->q, k->spin->token);
 	if (s->gates) {
@@ -548,6 +543,7 @@ int sim_os_init(struct sim_os *s, const struct al_scenario *sc, struct al_loop *
 		return -1;
 	s->nsocks = sc->machine.fd_limit;
 	s->fd_low = 3;
+	s->ttl_head = s->ttl_tail = -1;
 	s->socks = calloc((size_t)sim_os_slabs(s), sizeof *s->socks);
 	if (!s->socks) {
 		sim_queue_free(&s->q);

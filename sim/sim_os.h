@@ -26,7 +26,8 @@ struct sim_sock {
 	unsigned pipe : 2;           /* 0: a socket; 1: a pipe's read end; 2: write end */
 	unsigned conn_err : 8;       /* why the connection failed (an errno), or 0 */
 	int fd;                      /* its descriptor */
-	uint64_t ttl_token;          /* the page timeout's event */
+	int64_t ttl_at;              /* the page timeout: when (0: none) */
+	int ttl_prev, ttl_next;      /* in the timeout list, by fd (-1 ends) */
 	struct sim_flow *flow;       /* the connection in the network, or NULL */
 	struct al_future *wait;      /* parked blocking call */
 	struct sim_spin *spin;       /* busy-polls: made by the first, or NULL */
@@ -133,6 +134,10 @@ struct sim_os {
 	int fd_high;                 /* no fd ever used at or above this */
 	int open, peak_open;
 	int64_t syscalls, futile;
+	/* The page timeouts (sim_fd.c): the sockets by deadline, one event
+	 * for the first, not one per socket (C10M keeps ten million) */
+	int ttl_head, ttl_tail;      /* fds, -1: empty */
+	uint64_t ttl_token;
 	uint32_t lanes;              /* task lanes created */
 	struct sim_lock *locks;
 	int64_t nlocks;
@@ -256,6 +261,13 @@ int sim_sock_ready(const struct sim_sock *k, unsigned events);
 
 /* A new descriptor: the lowest free one, or -EMFILE / -ENOMEM. */
 int sim_fd_alloc(struct sim_os *s);
+/* The page timeout of k falls due at `at` (> 0): k joins the list, after
+ * every socket due at or before then. */
+void sim_ttl_add(struct sim_os *s, struct sim_sock *k, int64_t at);
+/* k closes: it leaves the list (a no-op if it is not in it). */
+void sim_ttl_drop(struct sim_os *s, struct sim_sock *k);
+/* sim_os.c: k's page timeout has come (k has left the list). */
+void sim_ttl_fire(struct sim_sock *k, int64_t now);
 /* Parks a blocking read on k (one at a time). */
 void sim_park(struct sim_sock *k, struct al_future *wait, char *buf, size_t cap);
 /* A read with nothing to read yet: -EAGAIN (futile) or parked. */
