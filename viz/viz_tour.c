@@ -24,7 +24,7 @@ void viz_tour_font_en(struct viz_tour_font *f)
 
 int viz_tour_font_zh(struct viz_tour_font *f, char *err, size_t errlen)
 {
-	static char found[512];
+	static char found[600];
 
 	if (access(ZH_PATH, R_OK) == 0) {
 		f->path = ZH_PATH;
