@@ -29,7 +29,8 @@
 
 struct note_spec {
 	enum al_model model;
-	uint8_t state, at_end, kind;
+	uint8_t state, at_end, kind;     /* kind: viz_tour_note's, | PAGE */
+	uint8_t after;                   /* viz_tour_note's */
 	const char *en, *zh;
 };
 
@@ -44,40 +45,45 @@ struct step {
 #define B(m) (1u << AL_MODEL_##m)
 #define TASK (1 + AL_LANE_TASK)
 #define THREAD (1 + AL_LANE_THREAD)
+#define PAGE 0x80                    /* on a lane that fetches a page */
+#define LAST 0x40                    /* the latest such moment */
 
 static const struct step steps[NSTEPS] = {
 	{"01-sync.png", B(SYNC), 0, {
-		{AL_MODEL_SYNC, AL_ST_CONNECT, 0, 0, "the first SYN: connect() blocks", "第一个 SYN：connect() 阻塞"},
-		{AL_MODEL_SYNC, AL_ST_RECV, 0, 0, "a blocked recv(): waiting for the bytes", "recv() 阻塞：等数据到来"}},
+		{AL_MODEL_SYNC, AL_ST_CONNECT, 0, 0, 0, "the first SYN: connect() blocks", "第一个 SYN：connect() 阻塞"},
+		{AL_MODEL_SYNC, AL_ST_RECV, 0, PAGE, 0, "a blocked recv(): waiting for the bytes", "recv() 阻塞：等数据到来"}},
 	 "1. Blocking (3.1)", "1. 同步阻塞（3.1）"},
 	{"02-process.png", B(PROCESS), 0, {
-		{AL_MODEL_PROCESS, AL_ST_CREATE, 0, 0, "fork: a process per page", "fork：每页一个进程"},
-		{AL_MODEL_PROCESS, AL_ST_RECV, 0, 0, "each worker blocks in its own recv()", "每个进程各自阻塞在 recv()"}},
+		{AL_MODEL_PROCESS, AL_ST_CREATE, 0, 0, 0, "fork: a process per page", "fork：每页一个进程"},
+		{AL_MODEL_PROCESS, AL_ST_RECV, 0, PAGE, 0, "each worker blocks in its own recv()", "每个进程各自阻塞在 recv()"}},
 	 "2. Processes (3.2)", "2. 多进程（3.2）"},
 	{"03-thread.png", B(THREAD), 0, {
-		{AL_MODEL_THREAD, AL_ST_CREATE, 0, 0, "a thread is made", "创建线程"},
-		{AL_MODEL_THREAD, AL_ST_RECV, 0, 0, "a blocked recv() lets the GIL go", "阻塞的 recv() 释放 GIL"},
-		{AL_MODEL_THREAD, AL_ST_GIL, 0, 0, "ready, but waiting for the GIL", "就绪，但在等 GIL"}},
+		{AL_MODEL_THREAD, AL_ST_CREATE, 0, 0, 0, "a thread is made", "创建线程"},
+		{AL_MODEL_THREAD, AL_ST_RECV, 0, PAGE, 0, "a blocked recv() lets the GIL go", "阻塞的 recv() 释放 GIL"},
+		{AL_MODEL_THREAD, AL_ST_GIL, 0, 0, 0, "ready, but waiting for the GIL", "就绪，但在等 GIL"}},
 	 "3. Threads (3.3)", "3. 多线程（3.3）"},
 	{"04-nonblocking.png", B(NONBLOCKING), 0, {
-		{AL_MODEL_NONBLOCKING, AL_ST_CONNECT, 0, 0, "the first SYN: connect() returns at once", "第一个 SYN：connect() 立即返回"},
-		{AL_MODEL_NONBLOCKING, AL_ST_SPIN, 0, 0, "the futile spin: EAGAIN, try again", "空转：EAGAIN，再试一次"}},
+		{AL_MODEL_NONBLOCKING, AL_ST_CONNECT, 0, 0, 0, "the first SYN: connect() returns at once", "第一个 SYN：connect() 立即返回"},
+		{AL_MODEL_NONBLOCKING, AL_ST_SPIN, 0, 0, 0, "the futile spin: EAGAIN, try again", "空转：EAGAIN，再试一次"}},
 	 "4. Non-blocking sockets (3.4)", "4. 非阻塞（3.4）"},
 	{"05-callback.png", B(CALLBACK), 0, {
-		{AL_MODEL_CALLBACK, AL_ST_WAIT, 1, 0, "epoll wakes up: a socket is ready", "epoll 唤醒：有 socket 就绪"},
-		{AL_MODEL_CALLBACK, AL_ST_READY, 1, TASK, "its callback runs", "执行它的回调"}},
+		{AL_MODEL_CALLBACK, AL_ST_WAIT, 1, 0, 0, "epoll wakes up: a socket is ready", "epoll 唤醒：有 socket 就绪"},
+		{AL_MODEL_CALLBACK, AL_ST_READY, 1, TASK | PAGE, 1 + AL_ST_RECV, "the reply is in: its callback runs", "响应到达：执行它的回调"}},
 	 "5. epoll + callbacks (3.5)", "5. epoll + 回调（3.5）"},
 	{"06-generator.png", B(GENERATOR), 0, {
-		{AL_MODEL_GENERATOR, AL_ST_READY, 0, TASK, "bytes arrived: the Future is done", "数据到达：Future 完成"},
-		{AL_MODEL_GENERATOR, AL_ST_READY, 1, TASK, "the Task resumes its generator", "Task 恢复生成器"}},
+		{AL_MODEL_GENERATOR, AL_ST_READY, 0, TASK | PAGE, 1 + AL_ST_CONNECT, "connected: its Future is done", "连接建立：Future 完成"},
+		{AL_MODEL_GENERATOR, AL_ST_READY, 0, TASK | PAGE, 1 + AL_ST_RECV, "the reply's bytes: a Future done", "响应数据到达：Future 完成"},
+		{AL_MODEL_GENERATOR, AL_ST_READY, 1, TASK | PAGE, 1 + AL_ST_RECV, "the Task resumes its generator", "Task 恢复生成器"}},
 	 "6. Generator + Future + Task (4.4-4.6)", "6. 生成器 + Future + Task（4.4-4.6）"},
 	{"07-asyncio.png", B(ASYNCIO), 0, {
-		{AL_MODEL_ASYNCIO, AL_ST_WAIT, 0, TASK, "gather: wait for every page", "gather：等待所有页面"},
-		{AL_MODEL_ASYNCIO, AL_ST_READY, 1, TASK, "a task resumes", "任务恢复执行"}},
+		{AL_MODEL_ASYNCIO, AL_ST_WAIT, 1, TASK, 0, "the loop's epoll_wait wakes", "事件循环的 epoll_wait 醒来"},
+		{AL_MODEL_ASYNCIO, AL_ST_READY, 1, TASK | PAGE, 1 + AL_ST_RECV, "a task resumes: its reply is in", "任务恢复：响应已到"},
+		{AL_MODEL_ASYNCIO, AL_ST_RUNNING, 1, TASK | PAGE | LAST, 0, "gather returns: the last page is done", "gather 返回：最后一页完成"}},
 	 "7. asyncio", "7. asyncio"},
 	{"08-c10k.png", B(PROCESS) | B(THREAD) | B(ASYNCIO), 1, {
-		{AL_MODEL_PROCESS, VIZ_TOUR_FAILED, 0, 0, "memory is full: pages fail", "内存耗尽：页面失败"},
-		{AL_MODEL_ASYNCIO, AL_ST_READY, 1, TASK, "one loop, every connection", "一个循环，全部连接"}},
+		{AL_MODEL_PROCESS, VIZ_TOUR_FAILED, 0, 0, 0, "memory is full: pages fail", "内存耗尽：页面失败"},
+		{AL_MODEL_THREAD, AL_ST_CREATE, 0, LAST, 0, "the last thread the address space allows", "地址空间允许的最后一个线程"},
+		{AL_MODEL_ASYNCIO, AL_ST_RUNNING, 1, TASK | PAGE | LAST, 0, "one loop: its last page is done", "一个事件循环：最后一页完成"}},
 	 "8. The C10K wall", "8. C10K 之墙"},
 };
 
@@ -115,7 +121,7 @@ static double busy(const struct al_report *r)
 static void caption(int i, int zh, const struct viz_run *seed, const struct viz_run *c10k,
 		    char *out, size_t n)
 {
-	char a[32], b[32], c[32], d[32];
+	char a[32], b[32], c[32], d[32], e[32];
 	const struct al_report *s = row(seed, AL_MODEL_SYNC);
 	const struct al_report *r;
 
@@ -180,13 +186,12 @@ static void caption(int i, int zh, const struct viz_run *seed, const struct viz_
 		const struct al_report *p = row(c10k, AL_MODEL_PROCESS), *t = row(c10k, AL_MODEL_THREAD);
 		r = row(c10k, AL_MODEL_ASYNCIO);
 		snprintf(out, n, zh ?
-			 "%lld 页同时下载，1999 年的机器。进程耗尽内存：%lld 页失败（标记处）。线程耗尽地址空间，同时在途从不超过 %lld 页，用时 %s。事件循环用 %s 内存撑住全部连接，%s 完成。" :
-			 "%lld pages at once on a 1999 machine. Processes run out of memory: %lld pages fail (marked). Threads run out of address space, never more than %lld pages in flight, and take %s. The event loop holds every connection in %s and finishes in %s.",
-			 (long long)c10k->sc.workload.pages, (long long)p->pages_failed,
+			 "%s 页同时下载，1999 年的机器。进程耗尽内存：%s 页失败（标记处）。线程耗尽地址空间，同时在途从不超过 %lld 页，用时 %s。事件循环用 %s 内存撑住全部连接，%s 完成。" :
+			 "%s pages at once on a 1999 machine. Processes run out of memory: %s pages fail (marked). Threads run out of address space, never more than %lld pages in flight, and take %s. The event loop holds every connection in %s and finishes in %s.",
+			 cnt(d, sizeof d, c10k->sc.workload.pages), cnt(e, sizeof e, p->pages_failed),
 			 (long long)t->peak_concurrency, dur(a, sizeof a, t->elapsed_ns),
 			 (al_fmt_bytes(b, sizeof b, r->peak_memory_bytes), b),
 			 dur(c, sizeof c, r->elapsed_ns));
-		(void)d;
 		break;
 	}
 	}
@@ -311,7 +316,11 @@ int al_cmd_tour(const struct al_cli *cli)
 		for (; nn < MAXNOTES && st->notes[nn].en; nn++)
 			notes[nn] = (struct viz_tour_note){
 				.model = st->notes[nn].model, .state = st->notes[nn].state,
-				.at_end = st->notes[nn].at_end, .kind = st->notes[nn].kind,
+				.at_end = st->notes[nn].at_end,
+				.kind = st->notes[nn].kind & ~(PAGE | LAST) & 0xff,
+				.last = (st->notes[nn].kind & LAST) != 0,
+				.after = st->notes[nn].after,
+				.page = (st->notes[nn].kind & PAGE) != 0,
 				.text = zh ? st->notes[nn].zh : st->notes[nn].en};
 		caption(i, zh, &runs[0], &runs[1], cap, sizeof cap);
 		const char *title = zh ? st->title_zh : st->title_en;

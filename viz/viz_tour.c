@@ -53,8 +53,7 @@ int viz_tour_font_zh(struct viz_tour_font *f, char *err, size_t errlen)
 	return -1;
 }
 
-/* The earliest moment the note names in track tr, on a lane the frame
- * shows. */
+/* The earliest (or latest) moment the note names in track tr. */
 static void find(const struct viz_track *tr, struct viz_tour_note *n)
 {
 	n->found = 0;
@@ -66,21 +65,28 @@ static void find(const struct viz_track *tr, struct viz_tour_note *n)
 		}
 		return;
 	}
+	int64_t len = 0;
+
 	for (uint32_t i = 0; i < tr->nlanes; i++) {
 		const struct viz_lane *l = &tr->lanes[i];
-		if (n->kind && l->kind != n->kind - 1)
+		if ((n->kind && l->kind != n->kind - 1) || (n->page && !l->page))
 			continue;
 		for (uint32_t k = 0; k < l->n; k++) {
 			const struct viz_span *s = &tr->spans[l->first + k];
 			int64_t t = n->at_end ? s->t1 : s->t0;
-			if (s->state != n->state)
+			if (s->state != n->state ||
+			    (n->after && (k == 0 || tr->spans[l->first + k - 1].state !=
+						  n->after - 1)))
 				continue;
-			if (!n->found || t < n->t) {
+			if (!n->found || (n->last ? t > n->t : t < n->t) ||
+			    (t == n->t && s->t1 - s->t0 > len)) {
 				n->found = 1;
 				n->t = t;
 				n->lane = i;
+				len = s->t1 - s->t0;
 			}
-			break;               /* a lane's later spans are later */
+			if (!n->last)
+				break;       /* a lane's later spans are later */
 		}
 	}
 }

@@ -5,7 +5,8 @@
  * A note is not a pixel position: it names a state and whether its start
  * or its end matters ("the first span of recv, where it starts"), and the
  * step finds the earliest such moment in the run's laid-out trace, then
- * draws a ringed marker there on the lane it happened on, with a label
+ * draws a ringed marker there on the lane it happened on (of two at the same
+ * moment, the lane whose span is longer: the one a reader can see), with a label
  * joined to it.  So the notes move with the run, and a test can ask where
  * a note went (viz_tour_place) and look for it in the picture.
  *
@@ -28,6 +29,10 @@ struct viz_tour_note {
 	uint8_t at_end;              /* the span's end, not its start */
 	uint8_t kind;                /* 1 + enum al_lane_kind the lane must be;
 	                                0: any */
+	uint8_t after;               /* 1 + the state the lane left for it; 0: any */
+	uint8_t last;                /* the latest such moment, not the earliest */
+	uint8_t page;                /* only a lane that fetches a page (a worker's
+	                                task, not the parent's pipe) */
 	const char *text;            /* the label, UTF-8 */
 	/* filled by viz_tour_place: */
 	int found;
