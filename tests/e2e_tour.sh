@@ -1,14 +1,16 @@
 #!/bin/sh
 # asynclab tour --out DIR: eight numbered pictures and a tour.md that
 # embeds each with its caption, in English and in Chinese; bad input is
-# exit 2 with one line.  Cheap: the built-in scenario and C10K simulate in
-# about a second.
+# exit 2 with one line; in a window (an Xvfb of our own) the arrow keys
+# step through the eight.  Cheap: the built-in scenario and C10K simulate
+# in about a second.
 # Run from the repository root: ASYNCLAB=./asynclab sh tests/e2e_tour.sh
 set -u
 
 A=${ASYNCLAB:-./asynclab}
-T=$(mktemp -d) || exit 1
-trap 'rm -rf "$T"' EXIT INT TERM
+# $tmp, the Xvfb and its clean-up at exit
+. "$(dirname "$0")/../scripts/xvfb.sh"
+T=$tmp
 pass=0
 fail=0
 
@@ -53,6 +55,45 @@ fi
 "$A" tour --out "$T/file" >/dev/null 2>"$T/e2"; s=$?
 [ $s -eq 2 ] && grep -q "not a directory" "$T/e2" && ok "tour --out FILE: exit 2" ||
 	ko "tour --out FILE: exit 2 ($s)"
+
+# The window: its title says which step is shown.
+title() { xdotool getwindowname "$win" 2>/dev/null; }
+wait_title() { # text: 0 once the title has it (5 s at most)
+	k=0
+	while ! title | grep -q "$1" && [ $k -lt 50 ]; do sleep 0.1; k=$((k + 1)); done
+	title | grep -q "$1"
+}
+if ! command -v Xvfb >/dev/null 2>&1 || ! command -v xdotool >/dev/null 2>&1; then
+	ko "Xvfb and xdotool (scripts/deps.sh installs them) for the window"
+elif ! xvfb_start; then
+	ko "Xvfb is up"
+else
+	[ -n "${ASYNCLAB_SANITIZED:-}" ] &&   # Xlib's dlclose leak: see e2e_view.sh
+		export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
+	"$A" tour >"$T/win.out" 2>&1 &
+	viewer=$!
+	if find_window $viewer 300; then
+		wait_title "step 1 of 8" && ok "the window opens on step 1" || ko "the window opens on step 1 ($(title))"
+		xdotool key --window "$win" Right Right
+		wait_title "step 3 of 8" && ok "→ → shows step 3" || ko "→ → shows step 3 ($(title))"
+		xdotool key --window "$win" Left
+		wait_title "step 2 of 8" && ok "← goes back to step 2" || ko "← goes back to step 2 ($(title))"
+		xdotool key --window "$win" End
+		wait_title "step 8 of 8" && ok "End shows the last step" || ko "End shows the last step ($(title))"
+		xdotool key --window "$win" q
+		k=0
+		while kill -0 $viewer 2>/dev/null && [ $k -lt 50 ]; do sleep 0.1; k=$((k + 1)); done
+		if kill -0 $viewer 2>/dev/null; then
+			ko "q quits the tour"
+		else
+			wait $viewer
+			[ $? -eq 0 ] && ok "q quits the tour, status 0" || ko "q quits the tour, status 0: $(cat "$T/win.out")"
+		fi
+		viewer=""
+	else
+		ko "the tour's window appears: $(cat "$T/win.out")"
+	fi
+fi
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
