@@ -145,8 +145,8 @@ static void caption(int i, int zh, const struct viz_run *seed, const struct viz_
 	case 2:
 		r = row(seed, AL_MODEL_THREAD);
 		snprintf(out, n, zh ?
-			 "一个进程里 %lld 个线程：用时 %s，峰值内存 %s。线程在阻塞的 recv() 上会释放 GIL，所以等待仍能重叠；但 GIL 让它们一次只能有一个在跑 Python，操作系统随时抢占（竞态、锁），每个线程的栈也让规模停在数百到数千。" :
-			 "%lld threads in one process: %s, a peak of %s. A thread blocked in recv() lets the GIL go, so the waits still overlap; but only one runs Python at a time, the OS preempts them anywhere (races, locks), and each thread's stack keeps the count in the hundreds or thousands.",
+			 "一个进程里的线程，同时在途 %lld 页：用时 %s，峰值内存 %s。线程在阻塞的 recv() 上会释放 GIL，所以等待仍能重叠；但 GIL 让它们一次只能有一个在跑 Python，操作系统随时抢占（竞态、锁），每个线程的栈也让规模停在数百到数千。" :
+			 "Threads of one process, %lld pages in flight at once: %s, a peak of %s. A thread blocked in recv() lets the GIL go, so the waits still overlap; but only one runs Python at a time, the OS preempts them anywhere (races, locks), and each thread's stack keeps the count in the hundreds or thousands.",
 			 (long long)r->peak_concurrency, dur(a, sizeof a, r->elapsed_ns),
 			 (al_fmt_bytes(b, sizeof b, r->peak_memory_bytes), b));
 		break;
@@ -177,7 +177,7 @@ static void caption(int i, int zh, const struct viz_run *seed, const struct viz_
 	case 6:
 		r = row(seed, AL_MODEL_ASYNCIO);
 		snprintf(out, n, zh ?
-			 "async/await 加上标准库自己的事件循环：gather 启动每页的协程并等它们全部完成。%lld 页用时 %s，是同步阻塞的 %.1f 倍快，只用一个线程。这是文章的终点；最后一步问：它能走多远？" :
+			 "async/await 加上标准库自己的事件循环：gather 启动每页的协程并等它们全部完成。%lld 页用时 %s，比同步阻塞快 %.1f 倍，只用一个线程。这是文章的终点；最后一步问：它能走多远？" :
 			 "async/await and the library's own loop: gather starts every page's coroutine and waits for them all. %lld pages in %s, %.1f times as fast as blocking, in one thread. This is where the article arrives; the last step asks how far it goes.",
 			 (long long)r->pages_ok, dur(a, sizeof a, r->elapsed_ns),
 			 r->elapsed_ns > 0 ? (double)s->elapsed_ns / (double)r->elapsed_ns : 0.0);
