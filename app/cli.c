@@ -34,6 +34,7 @@ static const struct cli_cmd cmds[] = {
 	{"calibrate", AL_CLI_CALIBRATE, 0, 0, NULL},
 	{"timeview", AL_CLI_TIMEVIEW, 0, 0, NULL},
 	{"sweep", AL_CLI_SWEEP, 0, 1, "SCENARIO"},
+	{"tour", AL_CLI_TOUR, 0, 0, NULL},
 	{"help", AL_CLI_HELP, 0, 1, "COMMAND"},
 };
 #define NCMDS (sizeof cmds / sizeof cmds[0])
@@ -42,7 +43,8 @@ enum opt_id {
 	OPT_MODELS, OPT_NET, OPT_TARGET, OPT_SEED, OPT_JSON, OPT_TRACE,
 	OPT_PNG, OPT_SIZE, OPT_SAVE, OPT_VIEW, OPT_NO_TRACE, OPT_PORT,
 	OPT_OUT, OPT_GHZ, OPT_SHOT, OPT_PATH, OPT_PYTHON, OPT_SET, OPT_LATENCY, OPT_SEEDS,
-	OPT_RUNS, OPT_WARMUP, OPT_CSV, OPT_MARKDOWN, OPT_VARY, OPT_JOBS, OPT_REPS
+	OPT_RUNS, OPT_WARMUP, OPT_CSV, OPT_MARKDOWN, OPT_VARY, OPT_JOBS, OPT_REPS,
+	OPT_LANG
 };
 
 struct cli_opt {
@@ -70,14 +72,15 @@ static const struct cli_opt opts[] = {
 	{"warmup", "K", OPT_WARMUP, CMD(RUN)},
 	{"trace", "FILE.json", OPT_TRACE, CMD(RUN) | CMD(VIEW)},
 	{"png", "FILE.png", OPT_PNG, CMD(RUN) | CMD(VIEW)},
-	{"size", "WxH", OPT_SIZE, CMD(RUN) | CMD(VIEW)},
+	{"size", "WxH", OPT_SIZE, CMD(RUN) | CMD(VIEW) | CMD(TOUR)},
 	{"save", "FILE", OPT_SAVE, CMD(RUN)},
 	{"view", NULL, OPT_VIEW, CMD(RUN)},
 	{"shot", "FILE.png", OPT_SHOT, CMD(RUN) | CMD(VIEW)},
 	{"no-trace", NULL, OPT_NO_TRACE, CMD(RUN)},
 	{"jobs", "N", OPT_JOBS, CMD(RUN) | CMD(SWEEP)},   /* also -j N, -jN */
 	{"port", "P", OPT_PORT, CMD(SERVE)},
-	{"out", "FILE", OPT_OUT, CMD(CALIBRATE)},
+	{"out", "FILE", OPT_OUT, CMD(CALIBRATE) | CMD(TOUR)},
+	{"lang", "en|zh", OPT_LANG, CMD(TOUR)},
 	{"python", NULL, OPT_PYTHON, CMD(CALIBRATE)},
 	{"reps", "N", OPT_REPS, CMD(CALIBRATE)},
 	{"ghz", "F", OPT_GHZ, CMD(TIMEVIEW)},
@@ -417,6 +420,12 @@ static int set_value(struct al_cli *cli, const struct cli_opt *o,
 	case OPT_SAVE: cli->save_path = v; break;
 	case OPT_SHOT: cli->shot_path = v; break;
 	case OPT_OUT: cli->out_path = v; break;
+	case OPT_LANG:
+		if (strcmp(v, "en") != 0 && strcmp(v, "zh") != 0)
+			return al_errf(err, errlen, "--lang: '%s' is not a language of the tour "
+				       "(en, zh)", v);
+		cli->lang = v;
+		break;
 	default: break;
 	}
 	return 0;

@@ -23,6 +23,7 @@ enum al_cli_cmd {
 	AL_CLI_CALIBRATE,
 	AL_CLI_TIMEVIEW,
 	AL_CLI_SWEEP,
+	AL_CLI_TOUR,
 	AL_CLI_CMD_COUNT
 };
 
@@ -72,7 +73,8 @@ struct al_cli {
 	int jobs;                    /* run, sweep -j/--jobs: processes; 0: the cores */
 	bool port_set;
 	int port;                    /* serve --port */
-	const char *out_path;        /* calibrate --out */
+	const char *out_path;        /* calibrate --out; tour --out DIR */
+	const char *lang;            /* tour --lang en|zh; NULL: en */
 	bool python;                 /* calibrate --python */
 	int reps;                    /* calibrate --reps; 0: NET_CALIB_REPS */
 	double ghz;                  /* timeview --ghz; AL_CLI_GHZ_DEFAULT */

@@ -11,6 +11,7 @@
 #include "app/cmd_run.h"
 #include "app/cmd_view.h"
 #include "app/cmd_serve.h"
+#include "app/cmd_tour.h"
 #include "app/scenario.h"
 #include "app/sim_run.h"
 #include "app/sweep.h"
@@ -76,6 +77,8 @@ static int dispatch(const struct al_cli *cli)
 		return al_cmd_view(cli);
 	case AL_CLI_SWEEP:
 		return al_cmd_sweep(cli, want_bold());
+	case AL_CLI_TOUR:
+		return al_cmd_tour(cli);
 	default:
 		return EXIT_BAD_INPUT;
 	}

@@ -16,6 +16,7 @@ static const char usage_all[] =
 	"  calibrate            measure this machine's (or CPython's) costs into a profile\n"
 	"  timeview             latencies as if one CPU cycle took one second\n"
 	"  sweep [SCENARIO]     simulate it at every value of one or two keys\n"
+	"  tour                 the article's evolution, model by model, annotated\n"
 	"  help [COMMAND]       this help, or one command's\n"
 	"\n"
 	"options:\n"
@@ -232,6 +233,27 @@ static const char usage_sweep[] =
 	"  asynclab sweep scenarios/c10k.yaml --vary workload.pages=100..10k*10 --csv c10k.csv\n"
 	"  asynclab sweep --vary network.rtt=0ms..200ms+50ms --vary models.thread.workers=1,10,100\n";
 
+static const char usage_tour[] =
+	"usage: asynclab tour [--out DIR] [--lang en|zh] [--size WxH]\n"
+	"\n"
+	"Walks the article's evolution in order: blocking, processes, threads,\n"
+	"non-blocking, epoll + callbacks, generator + Future + Task, asyncio, on\n"
+	"the built-in scenario, then the C10K wall (scenarios/c10k.yaml's).  Each\n"
+	"step is the model's timelines, notes at the moments that matter found in\n"
+	"its trace, and a caption whose figures come from the run.  In a window,\n"
+	"the arrow keys step through it (q quits).\n"
+	"\n"
+	"options:\n"
+	"  --out DIR            write DIR/01-sync.png ... and DIR/tour.md, which\n"
+	"                       embeds each picture with its caption, instead\n"
+	"  --lang en|zh         the captions' language (default en); zh needs\n"
+	"                       Debian's fonts-noto-cjk (scripts/deps.sh)\n"
+	"  --size WxH           each picture's size (default 1400x900)\n"
+	"  -h, --help           print this help\n"
+	"\n"
+	"example:\n"
+	"  asynclab tour --out tour --lang zh\n";
+
 void al_usage_print(FILE *out, enum al_cli_cmd cmd)
 {
 	const char *text;
@@ -244,6 +266,7 @@ void al_usage_print(FILE *out, enum al_cli_cmd cmd)
 	case AL_CLI_CALIBRATE: text = usage_calibrate; break;
 	case AL_CLI_TIMEVIEW: text = usage_timeview; break;
 	case AL_CLI_SWEEP: text = usage_sweep; break;
+	case AL_CLI_TOUR: text = usage_tour; break;
 	default: text = usage_all; break;
 	}
 	fputs(text, out);

@@ -20,6 +20,9 @@ struct net_fd {
 	int sel;                     /* the selector + 1; 0: none */
 	unsigned want;               /* AL_EV_* registered */
 	unsigned got;                /* AL_EV_* seen ready, not yet reported */
+	uint32_t lane;               /* the task lane waiting on it (traced) until
+	                                it is marked ready; 0: none, or the loop's
+	                                own registration */
 	int next, prev;              /* the ready FIFO, when in_ready; -1 ends it */
 	uint8_t in_ready;
 	uint8_t expired;             /* the page timeout passed */

@@ -62,6 +62,20 @@ static void unlink_ready(struct net_os *n, struct net_sel *sl, int fd)
 	k->in_ready = 0;
 }
 
+/* The registering task waits for this: connecting, sending, a reply
+ * (unless it is the loop itself, registering for its callbacks).  Its lane
+ * is kept, for on_ready to mark it ready when libevent reports the fd. */
+static void trace_wait(struct net_os *n, struct net_sel *sl, struct net_fd *k,
+		       unsigned events)
+{
+	k->lane = 0;
+	if (n->log && (net_task(n) != sl->opener || (net_task(n) && net_task(n)->worn))) {
+		k->lane = net_task_lane(n);
+		net_trace_state(n->log, net_now(&n->os), k->lane, events & AL_EV_WRITE
+				? (k->connected ? AL_ST_SEND : AL_ST_CONNECT) : AL_ST_RECV, 0);
+	}
+}
+
 static void expire(struct net_os *n, struct net_sel *sl, int fd)
 {
 	struct net_fd *k = &n->fds[fd];
@@ -95,8 +109,18 @@ static void on_ready(evutil_socket_t fd, short what, void *arg)
 	}
 	k->got |= ((what & EV_READ) ? AL_EV_READ : 0) | ((what & EV_WRITE) ? AL_EV_WRITE : 0);
 	k->got &= k->want;
-	if (k->got)
+	if (k->got) {
+		/* the loop has just learned the fd is ready; its task runs when
+		 * the loop comes round to it: until then it is queueing, not the
+		 * network's (the bytes may have come earlier: only the kernel
+		 * knows when, and the trace does not claim to) */
+		if (n->log && k->lane && !k->in_ready) {
+			net_trace_state(n->log, net_now(&n->os), k->lane, AL_ST_READY, 0);
+			k->lane = 0;     /* once a wait: the fd may fire again while
+			                    its task runs, which is no wait */
+		}
 		push_ready(n, sl, (int)fd);
+	}
 }
 
 /* Takes up to max ready fds from the FIFO's front.  An expired fd stays
@@ -187,6 +211,7 @@ int64_t net_sel_ctl(struct al_os *os, int sel, int fd, unsigned events, void *da
 		return -EEXIST;
 	if (k->sel == sel + 1 && k->want == events && !k->expired) {
 		k->data = data;          /* the same interest: the event stands */
+		trace_wait(n, sl, k, events);   /* but the task waits again */
 		return 0;
 	}
 	if (k->sel == sel + 1)
@@ -202,13 +227,7 @@ int64_t net_sel_ctl(struct al_os *os, int sel, int fd, unsigned events, void *da
 	k->data = data;
 	k->got = 0;
 	sl->nfds++;
-	/* the registering task waits for this: connecting, sending, a reply
-	 * (unless it is the loop itself, registering for its callbacks) */
-	if (n->log && (net_task(n) != sl->opener || (net_task(n) && net_task(n)->worn))) {
-		uint32_t lane = net_task_lane(n);
-		net_trace_state(n->log, net_now(os), lane, events & AL_EV_WRITE
-				? (k->connected ? AL_ST_SEND : AL_ST_CONNECT) : AL_ST_RECV, 0);
-	}
+	trace_wait(n, sl, k, events);
 	int64_t left = k->deadline ? k->deadline - net_now(os) : -1;
 	if (k->expired || (k->deadline && left <= 0)) {
 		expire(n, sl, fd);

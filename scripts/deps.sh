@@ -45,6 +45,8 @@ need_bin xwd x11-apps
 # clang only recommends its runtimes; libFuzzer needs them
 need_bin clang "clang libclang-rt-14-dev"
 need_file /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf fonts-dejavu-core
+# asynclab tour --lang zh: Chinese captions drawn as text, not boxes
+need_file /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc fonts-noto-cjk
 # libFuzzer and the sanitizer runtimes for clang
 if command -v clang >/dev/null 2>&1; then
 	rt=$(clang -print-resource-dir 2>/dev/null)/lib/linux/libclang_rt.fuzzer-x86_64.a

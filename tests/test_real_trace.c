@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "app/real_run.h"
@@ -47,6 +48,8 @@ static int teardown(void **state)
 struct shape {
 	int procs, threads, tasks;   /* lanes of each kind */
 	int connect, recv, send, spin, wait, done;   /* state events */
+	int ready;                   /* READY events, each after a wait of its lane */
+	int ready_bad;               /* READY not after connect, send or recv */
 	int named;                   /* connects naming their page (value > 0) */
 	int in_order;
 	int ended;                   /* every lane ends with done */
@@ -61,12 +64,23 @@ static struct shape shape_of(const struct al_trace *tr)
 		s.threads += tr->lanes[i].kind == AL_LANE_THREAD;
 		s.tasks += tr->lanes[i].kind == AL_LANE_TASK;
 	}
+	uint8_t *now = calloc(tr->nlanes + 1, 1);   /* 1 + each lane's state */
+
+	assert_non_null(now);
 	for (size_t i = 0; i < tr->n; i++) {
 		const struct al_tr_event *e = &tr->ev[i];
 		if (i > 0 && e->t < tr->ev[i - 1].t)
 			s.in_order = 0;
 		if (e->kind != AL_TR_STATE)
 			continue;
+		if (e->code == AL_ST_READY) {
+			uint8_t was = e->lane <= tr->nlanes ? now[e->lane] : 0;
+			s.ready++;
+			s.ready_bad += was != 1 + AL_ST_CONNECT && was != 1 + AL_ST_SEND &&
+				       was != 1 + AL_ST_RECV && was != 1 + AL_ST_READY;
+		}
+		if (e->lane <= tr->nlanes)
+			now[e->lane] = (uint8_t)(1 + e->code);
 		/* a connect call names its page; the wait for it says 0 */
 		s.connect += e->code == AL_ST_CONNECT && e->value == 0;
 		s.named += e->code == AL_ST_CONNECT && e->value > 0;
@@ -76,6 +90,7 @@ static struct shape shape_of(const struct al_trace *tr)
 		s.wait += e->code == AL_ST_WAIT;
 		s.done += e->code == AL_ST_DONE;
 	}
+	free(now);
 	/* the last state of every lane but the machine's is done */
 	s.ended = 1;
 	for (uint32_t l = 1; l < tr->nlanes; l++) {
@@ -190,6 +205,14 @@ static void test_event_loops(void **state)
 			assert_true(s.spin >= PAGES);     /* it polls, it never waits */
 		else
 			assert_true(s.wait >= 1);         /* the loop waits on libevent */
+		/* a task whose fd libevent reported is ready until it runs: at
+		 * least each page's reply, never a lane that was not waiting;
+		 * nonblocking has no loop to report anything */
+		if (ms[i] == AL_MODEL_NONBLOCKING)
+			assert_int_equal(s.ready, 0);
+		else
+			assert_true(s.ready >= PAGES);
+		assert_int_equal(s.ready_bad, 0);
 		/* a task per page waits on its registration, connecting first;
 		 * callback's pages are callbacks of the loop's task, each drawn
 		 * on its page's lane (al_task_wear): as many lanes */
