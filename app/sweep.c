@@ -21,6 +21,7 @@
 #include "app/scenario.h"
 #include "app/scenario_walk.h"
 #include "app/sim_run.h"
+#include "app/sweep_png.h"
 #include "app/table.h"
 #include "core/al_units.h"
 #include "core/al_write.h"
@@ -554,7 +555,10 @@ int al_cmd_sweep(const struct al_cli *cli, bool bold)
 		if (!s.ran[i] || s.res[i].pages_failed > 0)
 			status = 1;
 	bool csv_out = cli->csv_path && strcmp(cli->csv_path, "-") == 0;
-	if (cli->json)
+	bool png_out = cli->png_path && strcmp(cli->png_path, "-") == 0;
+	if (png_out)
+		;                       /* stdout is the picture */
+	else if (cli->json)
 		fill_json(stdout, &s);
 	else if (csv_out)
 		fill_csv(stdout, &s);
@@ -569,6 +573,13 @@ int al_cmd_sweep(const struct al_cli *cli, bool bold)
 	    (w = al_write_file(NULL, cli->json_path, fill_json, &s, err, sizeof err)) != 0)
 		fprintf(stderr, "asynclab: --json %s\n", err);
 	status = w > status ? w : status;
+	struct al_sweep_result sr = {base->name, s.ax, s.nax, s.nseeds, s.nmodels, s.models,
+				     s.res, s.ran};
+	if (cli->png_path && al_sweep_png(&sr, cli->png_path, cli->size_set ? cli->width : 0,
+					  cli->size_set ? cli->height : 0, err, sizeof err) != 0) {
+		fprintf(stderr, "asynclab: --png %s\n", err);
+		status = 2;
+	}
 out:
 	for (int a = 0; a < s.nax; a++)
 		al_sweep_axis_free(&s.ax[a]);

@@ -218,6 +218,9 @@ static const char usage_sweep[] =
 	"                       figure of run --json by its name (- : stdout)\n"
 	"  --json[=FILE]        every point's rows as JSON\n"
 	"  --markdown           the table in Markdown\n"
+	"  --png FILE           charts of elapsed, pages/s, memory, CPU and p99\n"
+	"                       against the first key, a column per value of the\n"
+	"                       second (- : stdout); --size WxH its size\n"
 	"  -h, --help           print this help\n"
 	"\n"
 	"Every point is checked before anything runs: a bad value is bad input\n"
@@ -225,7 +228,7 @@ static const char usage_sweep[] =
 	"\n"
 	"examples:\n"
 	"  asynclab sweep scenarios/seed.yaml --vary workload.pages=10,100,1000 --models sync,asyncio\n"
-	"  asynclab sweep scenarios/c10k.yaml --vary workload.pages=100..10k*10 --csv c10k.csv\n"
+	"  asynclab sweep scenarios/c10k.yaml --vary workload.pages=100..10k*10 --png c10k.png\n"
 	"  asynclab sweep --vary network.rtt=0ms..200ms+50ms --vary models.thread.workers=1,10,100\n";
 
 void al_usage_print(FILE *out, enum al_cli_cmd cmd)
