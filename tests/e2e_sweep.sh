@@ -29,6 +29,14 @@ cmp -s "$d/j1" "$d/j2" || ko "-j 2 differs from -j 1"
 "$A" sweep "$@" --json >"$d/json" || ko "sweep --json"
 [ "$(grep -c '"values": {' "$d/json")" = 18 ] || ko "--json: 18 points"
 
+# --png: a PNG file, and on stdout instead of the table
+"$A" sweep scenarios/seed.yaml --vary workload.pages=10,100 --models sync,asyncio \
+	--png "$d/s.png" >/dev/null || ko "sweep --png"
+[ "$(head -c 4 "$d/s.png" | od -An -c | tr -d ' ')" = "211PNG" ] || ko "--png: not a PNG"
+"$A" sweep scenarios/seed.yaml --vary workload.pages=10 --models sync --png - >"$d/o.png" ||
+	ko "sweep --png -"
+[ "$(head -c 4 "$d/o.png" | od -An -c | tr -d ' ')" = "211PNG" ] || ko "--png -: not a PNG"
+
 for bad in "--vary workload.pages=10,0" "--vary network.rtt=1ms..5ms*1" \
 	"--vary network.rtt=1ms..2s+0ms" "--vary workload.pagez=1,2" "" "--vary a=1 --vary b=2 --vary c=3"; do
 	"$A" sweep $bad >"$d/o" 2>"$d/err"
