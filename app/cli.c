@@ -34,6 +34,7 @@ static const struct cli_cmd cmds[] = {
 	{"calibrate", AL_CLI_CALIBRATE, 0, 0, NULL},
 	{"timeview", AL_CLI_TIMEVIEW, 0, 0, NULL},
 	{"sweep", AL_CLI_SWEEP, 0, 1, "SCENARIO"},
+	{"merge", AL_CLI_MERGE, 1, 1, "DIR"},
 	{"help", AL_CLI_HELP, 0, 1, "COMMAND"},
 };
 #define NCMDS (sizeof cmds / sizeof cmds[0])
@@ -42,7 +43,8 @@ enum opt_id {
 	OPT_MODELS, OPT_NET, OPT_TARGET, OPT_SEED, OPT_JSON, OPT_TRACE,
 	OPT_PNG, OPT_SIZE, OPT_SAVE, OPT_VIEW, OPT_NO_TRACE, OPT_PORT,
 	OPT_OUT, OPT_GHZ, OPT_SHOT, OPT_PATH, OPT_PYTHON, OPT_SET, OPT_LATENCY, OPT_SEEDS,
-	OPT_RUNS, OPT_WARMUP, OPT_CSV, OPT_MARKDOWN, OPT_VARY, OPT_JOBS, OPT_REPS
+	OPT_RUNS, OPT_WARMUP, OPT_CSV, OPT_MARKDOWN, OPT_VARY, OPT_JOBS, OPT_REPS,
+	OPT_EMIT
 };
 
 struct cli_opt {
@@ -61,7 +63,8 @@ static const struct cli_opt opts[] = {
 	{"target", "URL", OPT_TARGET, CMD(RUN)},
 	{"seed", "N", OPT_SEED, CMD(RUN) | CMD(SWEEP) | CMD(VIEW)},
 	{"json", "[=FILE]", OPT_JSON, CMD(RUN) | CMD(SWEEP)},
-	{"csv", "FILE", OPT_CSV, CMD(RUN) | CMD(SWEEP)},
+	{"csv", "FILE", OPT_CSV, CMD(RUN) | CMD(SWEEP) | CMD(MERGE)},
+	{"emit", "DIR", OPT_EMIT, CMD(SWEEP)},
 	{"markdown", NULL, OPT_MARKDOWN, CMD(RUN) | CMD(SWEEP)},
 	{"vary", "KEY=LIST", OPT_VARY, CMD(SWEEP)},
 	{"jobs", "N", OPT_JOBS, CMD(SWEEP)},
@@ -70,8 +73,8 @@ static const struct cli_opt opts[] = {
 	{"runs", "N", OPT_RUNS, CMD(RUN)},
 	{"warmup", "K", OPT_WARMUP, CMD(RUN)},
 	{"trace", "FILE.json", OPT_TRACE, CMD(RUN) | CMD(VIEW)},
-	{"png", "FILE.png", OPT_PNG, CMD(RUN) | CMD(VIEW) | CMD(SWEEP)},
-	{"size", "WxH", OPT_SIZE, CMD(RUN) | CMD(VIEW) | CMD(SWEEP)},
+	{"png", "FILE.png", OPT_PNG, CMD(RUN) | CMD(VIEW) | CMD(SWEEP) | CMD(MERGE)},
+	{"size", "WxH", OPT_SIZE, CMD(RUN) | CMD(VIEW) | CMD(SWEEP) | CMD(MERGE)},
 	{"save", "FILE", OPT_SAVE, CMD(RUN)},
 	{"view", NULL, OPT_VIEW, CMD(RUN)},
 	{"shot", "FILE.png", OPT_SHOT, CMD(RUN) | CMD(VIEW)},
@@ -413,6 +416,7 @@ static int set_value(struct al_cli *cli, const struct cli_opt *o,
 	case OPT_TARGET: cli->target = v; break;
 	case OPT_TRACE: cli->trace_path = v; break;
 	case OPT_PNG: cli->png_path = v; break;
+	case OPT_EMIT: cli->emit_dir = v; break;
 	case OPT_SAVE: cli->save_path = v; break;
 	case OPT_SHOT: cli->shot_path = v; break;
 	case OPT_OUT: cli->out_path = v; break;

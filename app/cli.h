@@ -23,6 +23,7 @@ enum al_cli_cmd {
 	AL_CLI_CALIBRATE,
 	AL_CLI_TIMEVIEW,
 	AL_CLI_SWEEP,
+	AL_CLI_MERGE,       /* gathers a sweep --emit's results        */
 	AL_CLI_CMD_COUNT
 };
 
@@ -62,6 +63,7 @@ struct al_cli {
 	const char *vary[AL_CLI_MAX_VARY];   /* sweep --vary KEY=LIST, in order */
 	int nvary;
 	int jobs;                    /* sweep -j N; 0: not given (the cores) */
+	const char *emit_dir;        /* sweep --emit DIR: the job list, not runs */
 	const char *trace_path;      /* --trace */
 	const char *png_path;        /* --png */
 	const char *save_path;       /* --save */

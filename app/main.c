@@ -14,6 +14,7 @@
 #include "app/scenario.h"
 #include "app/sim_run.h"
 #include "app/sweep.h"
+#include "app/sweep_emit.h"
 #include "app/timeview.h"
 #include "app/usage.h"
 
@@ -76,6 +77,8 @@ static int dispatch(const struct al_cli *cli)
 		return al_cmd_view(cli);
 	case AL_CLI_SWEEP:
 		return al_cmd_sweep(cli, want_bold());
+	case AL_CLI_MERGE:
+		return al_cmd_merge(cli);
 	default:
 		return EXIT_BAD_INPUT;
 	}

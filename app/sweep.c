@@ -21,6 +21,7 @@
 #include "app/scenario.h"
 #include "app/scenario_walk.h"
 #include "app/sim_run.h"
+#include "app/sweep_emit.h"
 #include "app/sweep_png.h"
 #include "app/table.h"
 #include "core/al_units.h"
@@ -531,6 +532,17 @@ int al_cmd_sweep(const struct al_cli *cli, bool bold)
 	if (setup(&s, base, err, sizeof err) < 0) {
 		fprintf(stderr, strncmp(err, "sweep: ", 7) == 0 || strncmp(err, "--", 2) == 0 ?
 			"asynclab: %s\n" : "%s\n", err);
+		goto out;
+	}
+	if (cli->emit_dir) {           /* the job list, for other machines to run */
+		uint64_t seed0 = cli->seeds_set ? cli->seed_lo : base->seed;
+		status = al_sweep_emit(cli, base->name, s.ax, s.nax, s.nseeds, seed0, s.models, s.nmodels,
+				       err, sizeof err) ? 2 : 0;
+		if (status)
+			fprintf(stderr, "asynclab: %s\n", err);
+		else
+			printf("%s/jobs.txt: %d runs; then asynclab merge %s\n", cli->emit_dir,
+			       s.ntasks, cli->emit_dir);
 		goto out;
 	}
 	s.res = calloc((size_t)s.ntasks * (size_t)s.nmodels, sizeof *s.res);

@@ -16,6 +16,7 @@ static const char usage_all[] =
 	"  calibrate            measure this machine's (or CPython's) costs into a profile\n"
 	"  timeview             latencies as if one CPU cycle took one second\n"
 	"  sweep [SCENARIO]     simulate it at every value of one or two keys\n"
+	"  merge DIR            gather the results of a sweep --emit DIR\n"
 	"  help [COMMAND]       this help, or one command's\n"
 	"\n"
 	"options:\n"
@@ -218,6 +219,8 @@ static const char usage_sweep[] =
 	"                       figure of run --json by its name (- : stdout)\n"
 	"  --json[=FILE]        every point's rows as JSON\n"
 	"  --markdown           the table in Markdown\n"
+	"  --emit DIR           run nothing: write DIR/jobs.txt, one asynclab run\n"
+	"                       a line, for other machines (then: merge DIR)\n"
 	"  --png FILE           charts of elapsed, pages/s, memory, CPU and p99\n"
 	"                       against the first key, a column per value of the\n"
 	"                       second (- : stdout); --size WxH its size\n"
@@ -231,6 +234,25 @@ static const char usage_sweep[] =
 	"  asynclab sweep scenarios/c10k.yaml --vary workload.pages=100..10k*10 --png c10k.png\n"
 	"  asynclab sweep --vary network.rtt=0ms..200ms+50ms --vary models.thread.workers=1,10,100\n";
 
+static const char usage_merge[] =
+	"usage: asynclab merge DIR [--csv FILE] [--png FILE [--size WxH]]\n"
+	"\n"
+	"Gathers the results of the jobs of `asynclab sweep ... --emit DIR`\n"
+	"(DIR/jobs.txt, run by GNU parallel, Slurm or by hand) into the outputs\n"
+	"of the sweep run directly: the same CSV, byte for byte, and its charts.\n"
+	"\n"
+	"options:\n"
+	"  --csv FILE           the sweep's CSV (- : stdout; the default)\n"
+	"  --png FILE           the sweep's charts (- : stdout)\n"
+	"  --size WxH           the picture's size\n"
+	"  -h, --help           print this help\n"
+	"\n"
+	"Exit status 1 when a job's result is missing or a page failed.\n"
+	"\n"
+	"example:\n"
+	"  asynclab sweep scenarios/seed.yaml --vary workload.pages=10,100,1000 --emit jobs\n"
+	"  parallel < jobs/jobs.txt && asynclab merge jobs --csv sweep.csv\n";
+
 void al_usage_print(FILE *out, enum al_cli_cmd cmd)
 {
 	const char *text;
@@ -243,6 +265,7 @@ void al_usage_print(FILE *out, enum al_cli_cmd cmd)
 	case AL_CLI_CALIBRATE: text = usage_calibrate; break;
 	case AL_CLI_TIMEVIEW: text = usage_timeview; break;
 	case AL_CLI_SWEEP: text = usage_sweep; break;
+	case AL_CLI_MERGE: text = usage_merge; break;
 	default: text = usage_all; break;
 	}
 	fputs(text, out);

@@ -37,6 +37,8 @@ need_bin ab apache2-utils
 # calibrate --python and the CPython crawlers of make bench: Debian's own
 # interpreter, whatever else is first on the PATH
 need_file /usr/bin/python3 python3
+# sweep --emit's job list is run by GNU parallel in tests/e2e_emit.sh
+need_bin parallel parallel
 # the viewer's tests drive a real window under Xvfb and read it back
 need_bin xdotool xdotool
 need_bin xwd x11-apps
