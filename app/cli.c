@@ -35,6 +35,7 @@ static const struct cli_cmd cmds[] = {
 	{"timeview", AL_CLI_TIMEVIEW, 0, 0, NULL},
 	{"sweep", AL_CLI_SWEEP, 0, 1, "SCENARIO"},
 	{"merge", AL_CLI_MERGE, 1, 1, "DIR"},
+	{"compare", AL_CLI_COMPARE, 2, 2, "A B"},
 	{"help", AL_CLI_HELP, 0, 1, "COMMAND"},
 };
 #define NCMDS (sizeof cmds / sizeof cmds[0])
@@ -65,7 +66,7 @@ static const struct cli_opt opts[] = {
 	{"json", "[=FILE]", OPT_JSON, CMD(RUN) | CMD(SWEEP)},
 	{"csv", "FILE", OPT_CSV, CMD(RUN) | CMD(SWEEP) | CMD(MERGE)},
 	{"emit", "DIR", OPT_EMIT, CMD(SWEEP)},
-	{"markdown", NULL, OPT_MARKDOWN, CMD(RUN) | CMD(SWEEP)},
+	{"markdown", NULL, OPT_MARKDOWN, CMD(RUN) | CMD(SWEEP) | CMD(COMPARE)},
 	{"vary", "KEY=LIST", OPT_VARY, CMD(SWEEP)},
 	{"jobs", "N", OPT_JOBS, CMD(SWEEP)},
 	{"latency", NULL, OPT_LATENCY, CMD(RUN)},
@@ -499,7 +500,7 @@ static int parse_cmd(const struct cli_cmd *c, int argc, char *const argv[],
 				return al_errf(err, errlen,
 					    "%s: unexpected argument '%s'", c->name, a);
 			npos++;
-			cli->scenario = a;
+			*(npos == 2 ? &cli->second : &cli->scenario) = a;
 			continue;
 		}
 		if (strcmp(a, "--") == 0) {

@@ -24,6 +24,7 @@ enum al_cli_cmd {
 	AL_CLI_TIMEVIEW,
 	AL_CLI_SWEEP,
 	AL_CLI_MERGE,       /* gathers a sweep --emit's results        */
+	AL_CLI_COMPARE,     /* two results, per-model differences      */
 	AL_CLI_CMD_COUNT
 };
 
@@ -44,6 +45,7 @@ struct al_cli {
 	enum al_cli_cmd cmd;
 	enum al_cli_cmd help_on;     /* cmd == HELP: whose help (NONE: all) */
 	const char *scenario;        /* positional SCENARIO or FILE, or NULL */
+	const char *second;          /* compare A B: B */
 	unsigned models;             /* bit (1u << enum al_model); 0: not given */
 	enum al_cli_net net;
 	bool net_set;                /* --net given (--target implies real) */

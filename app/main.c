@@ -15,6 +15,7 @@
 #include "app/sim_run.h"
 #include "app/sweep.h"
 #include "app/sweep_emit.h"
+#include "app/compare.h"
 #include "app/timeview.h"
 #include "app/usage.h"
 
@@ -79,6 +80,8 @@ static int dispatch(const struct al_cli *cli)
 		return al_cmd_sweep(cli, want_bold());
 	case AL_CLI_MERGE:
 		return al_cmd_merge(cli);
+	case AL_CLI_COMPARE:
+		return al_cmd_compare(cli, want_bold());
 	default:
 		return EXIT_BAD_INPUT;
 	}

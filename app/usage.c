@@ -17,6 +17,7 @@ static const char usage_all[] =
 	"  timeview             latencies as if one CPU cycle took one second\n"
 	"  sweep [SCENARIO]     simulate it at every value of one or two keys\n"
 	"  merge DIR            gather the results of a sweep --emit DIR\n"
+	"  compare A B          two results (run files or JSON), per model in %\n"
 	"  help [COMMAND]       this help, or one command's\n"
 	"\n"
 	"options:\n"
@@ -253,6 +254,17 @@ static const char usage_merge[] =
 	"  asynclab sweep scenarios/seed.yaml --vary workload.pages=10,100,1000 --emit jobs\n"
 	"  parallel < jobs/jobs.txt && asynclab merge jobs --csv sweep.csv\n";
 
+static const char usage_compare[] =
+	"usage: asynclab compare A B [--markdown]\n"
+	"\n"
+	"A and B are results: run files (run --save) or the JSON of run --json.\n"
+	"For each model in both, how B differs from A in % of A: elapsed,\n"
+	"pages/s, CPU busy, peak memory, context switches, total p99.\n"
+	"\n"
+	"example:\n"
+	"  asynclab run --json=a.json && asynclab run --set network.rtt=50ms --json=b.json\n"
+	"  asynclab compare a.json b.json\n";
+
 void al_usage_print(FILE *out, enum al_cli_cmd cmd)
 {
 	const char *text;
@@ -266,6 +278,7 @@ void al_usage_print(FILE *out, enum al_cli_cmd cmd)
 	case AL_CLI_TIMEVIEW: text = usage_timeview; break;
 	case AL_CLI_SWEEP: text = usage_sweep; break;
 	case AL_CLI_MERGE: text = usage_merge; break;
+	case AL_CLI_COMPARE: text = usage_compare; break;
 	default: text = usage_all; break;
 	}
 	fputs(text, out);
