@@ -17,6 +17,7 @@
 
 #include "app/json.h"
 #include "app/outputs.h"
+#include "app/progress.h"
 #include "app/report.h"
 #include "app/scenario.h"
 #include "app/scenario_walk.h"
@@ -137,6 +138,8 @@ struct sweep {
 	enum al_model models[AL_MODEL_COUNT];
 	struct al_report *res;       /* [task][model] */
 	char *ran;                   /* [task][model]: 1 a row, 0 could not run */
+	struct al_progress prog;     /* on a terminal */
+	int done;                    /* tasks finished */
 };
 
 /* Point p's value on axis a. */
@@ -250,7 +253,7 @@ static int run_parallel(struct sweep *s, int jobs)
 			for (int i = 0; i < w; i++)
 				if (pf[i].fd >= 0)
 					close(pf[i].fd);
-			for (int t = w; t < s->ntasks; t += jobs) {
+			for (int t = w; t < s->ntasks && !al_interrupted(); t += jobs) {
 				run_task(s, t);
 				for (int k = 0; k < s->nmodels; k++) {
 					rec = (struct record){t * s->nmodels + k,
@@ -269,7 +272,14 @@ static int run_parallel(struct sweep *s, int jobs)
 	/* a record may come in pieces: each worker's are gathered apart */
 	static unsigned char buf[AL_CLI_MAX_JOBS][sizeof(struct record)];
 	size_t have[AL_CLI_MAX_JOBS] = {0};
+	int told = 0;
 	while (open_fds > 0) {
+		/* Ctrl-C reaches the workers from a terminal; a kill of the
+		 * parent alone is passed on, so they stop after their run */
+		if (al_interrupted() && !told++)
+			for (int w = 0; w < jobs; w++)
+				if (pid[w] > 0)
+					kill(pid[w], SIGINT);
 		if (poll(pf, (nfds_t)jobs, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -295,6 +305,8 @@ static int run_parallel(struct sweep *s, int jobs)
 			if (rec.slot >= 0 && rec.slot < s->ntasks * s->nmodels) {
 				s->res[rec.slot] = rec.r;
 				s->ran[rec.slot] = (char)rec.ran;
+				if (rec.slot % s->nmodels == s->nmodels - 1)
+					al_progress_step(&s->prog, ++s->done);
 			}
 		}
 	}
@@ -557,14 +569,22 @@ int al_cmd_sweep(const struct al_cli *cli, bool bold)
 	if (jobs > s.ntasks)
 		jobs = s.ntasks;
 	status = 0;
+	al_interrupt_catch();
+	al_progress_start(&s.prog, "sweep", "points", s.ntasks);
 	if (jobs <= 1) {
-		for (int t = 0; t < s.ntasks; t++)
+		for (int t = 0; t < s.ntasks && !al_interrupted(); t++) {
 			run_task(&s, t);
-	} else if (run_parallel(&s, jobs) < 0) {
+			al_progress_step(&s.prog, ++s.done);
+		}
+	} else if (run_parallel(&s, jobs) < 0 && !al_interrupted()) {
 		status = 1;
 	}
+	al_progress_end(&s.prog);
+	if (al_interrupted())           /* Ctrl-C: what finished, then 130 */
+		fprintf(stderr, "asynclab: sweep: interrupted: %d of %d points finished, "
+			"their rows below\n", s.done, s.ntasks);
 	for (int i = 0; i < s.ntasks * s.nmodels; i++)
-		if (!s.ran[i] || s.res[i].pages_failed > 0)
+		if (!al_interrupted() && (!s.ran[i] || s.res[i].pages_failed > 0))
 			status = 1;
 	bool csv_out = cli->csv_path && strcmp(cli->csv_path, "-") == 0;
 	bool png_out = cli->png_path && strcmp(cli->png_path, "-") == 0;
@@ -592,6 +612,8 @@ int al_cmd_sweep(const struct al_cli *cli, bool bold)
 		fprintf(stderr, "asynclab: --png %s\n", err);
 		status = 2;
 	}
+	if (al_interrupted())
+		status = AL_EXIT_INTERRUPTED;
 out:
 	for (int a = 0; a < s.nax; a++)
 		al_sweep_axis_free(&s.ax[a]);
