@@ -36,6 +36,7 @@ static const struct cli_cmd cmds[] = {
 	{"sweep", AL_CLI_SWEEP, 0, 1, "SCENARIO"},
 	{"merge", AL_CLI_MERGE, 1, 1, "DIR"},
 	{"compare", AL_CLI_COMPARE, 2, 2, "A B"},
+	{"completion", AL_CLI_COMPLETION, 0, 0, NULL},
 	{"help", AL_CLI_HELP, 0, 1, "COMMAND"},
 };
 #define NCMDS (sizeof cmds / sizeof cmds[0])
@@ -142,6 +143,16 @@ const char *al_cli_cmd_name(enum al_cli_cmd cmd)
 	const struct cli_cmd *c = cmd_entry(cmd);
 
 	return c && cmd != AL_CLI_HELP ? c->name : NULL;
+}
+
+const char *al_cli_option(size_t i, enum al_cli_cmd cmd, const char **arg)
+{
+	for (size_t k = 0; k < NOPTS; k++)
+		if ((opts[k].cmds & (1u << cmd)) && i-- == 0) {
+			*arg = opts[k].arg;
+			return opts[k].name;
+		}
+	return NULL;
 }
 
 static int unknown_cmd(const char *name, char *err, size_t errlen)

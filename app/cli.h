@@ -25,6 +25,7 @@ enum al_cli_cmd {
 	AL_CLI_SWEEP,
 	AL_CLI_MERGE,       /* gathers a sweep --emit's results        */
 	AL_CLI_COMPARE,     /* two results, per-model differences      */
+	AL_CLI_COMPLETION,  /* the bash completion script, from the table */
 	AL_CLI_CMD_COUNT
 };
 
@@ -94,6 +95,11 @@ int al_cli_parse(int argc, char *const argv[], struct al_cli *cli,
 
 /* The command's name as typed ("run"), or NULL for NONE/HELP/VERSION. */
 const char *al_cli_cmd_name(enum al_cli_cmd cmd);
+
+/* The i-th option (from 0) that cmd takes, without its "--", and in *arg
+ * its value's name (NULL: a flag); NULL past the last.  What the bash
+ * completion is generated from (app/completion.c). */
+const char *al_cli_option(size_t i, enum al_cli_cmd cmd, const char **arg);
 
 /* Levenshtein distance between two short ASCII strings, capped at 31; used
  * for "did you mean" suggestions. */

@@ -16,6 +16,7 @@
 #include "app/sweep.h"
 #include "app/sweep_emit.h"
 #include "app/compare.h"
+#include "app/completion.h"
 #include "app/timeview.h"
 #include "app/usage.h"
 
@@ -82,6 +83,8 @@ static int dispatch(const struct al_cli *cli)
 		return al_cmd_merge(cli);
 	case AL_CLI_COMPARE:
 		return al_cmd_compare(cli, want_bold());
+	case AL_CLI_COMPLETION:
+		return al_completion_bash(stdout);
 	default:
 		return EXIT_BAD_INPUT;
 	}

@@ -18,6 +18,7 @@ static const char usage_all[] =
 	"  sweep [SCENARIO]     simulate it at every value of one or two keys\n"
 	"  merge DIR            gather the results of a sweep --emit DIR\n"
 	"  compare A B          two results (run files or JSON), per model in %\n"
+	"  completion           print the bash completion script\n"
 	"  help [COMMAND]       this help, or one command's\n"
 	"\n"
 	"options:\n"
@@ -265,6 +266,12 @@ static const char usage_compare[] =
 	"  asynclab run --json=a.json && asynclab run --set network.rtt=50ms --json=b.json\n"
 	"  asynclab compare a.json b.json\n";
 
+static const char usage_completion[] =
+	"usage: asynclab completion\n"
+	"\n"
+	"Prints a bash completion script made from asynclab's own option table\n"
+	"(make install installs it).  To try it: source <(asynclab completion)\n";
+
 void al_usage_print(FILE *out, enum al_cli_cmd cmd)
 {
 	const char *text;
@@ -279,6 +286,7 @@ void al_usage_print(FILE *out, enum al_cli_cmd cmd)
 	case AL_CLI_SWEEP: text = usage_sweep; break;
 	case AL_CLI_MERGE: text = usage_merge; break;
 	case AL_CLI_COMPARE: text = usage_compare; break;
+	case AL_CLI_COMPLETION: text = usage_completion; break;
 	default: text = usage_all; break;
 	}
 	fputs(text, out);
