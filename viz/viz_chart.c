@@ -172,8 +172,8 @@ static void cell(struct chart_ctx *cx, int f, int col, int x, int y, int w, int 
 	/* y ticks: decades on a log axis, a 1-2-5 step on a linear one */
 	double t0 = ya->log ? ya->lo : 0, raw = (ya->hi - ya->lo) / 4;
 	/* bytes step in KiB, MiB, GiB, so that the labels read round */
-	double base = figs[f].unit == U_BYTES && raw >= 1024 ?
-		      pow(1024, floor(log(raw) / log(1024))) : 1;
+	double base = figs[f].unit == U_BYTES && raw >= 512 ?
+		      pow(1024, floor(log(raw * 2) / log(1024))) : 1;
 	double mag = pow(10, floor(log10(raw / base))) * base, q = raw / mag;
 	double step = (q <= 1 ? 1 : q <= 2 ? 2 : q <= 5 ? 5 : 10) * mag;
 	for (double t = t0; t <= ya->hi * 1.0001; t = ya->log ? t * 10 : t + step) {
