@@ -240,7 +240,7 @@ static int any_failed(const struct viz_chart *c)
 static void fit(struct chart_ctx *cx)
 {
 	const struct viz_chart *c = cx->c;
-	double mn = INFINITY, mx = -INFINITY;
+	double mn = HUGE_VAL, mx = -HUGE_VAL;
 
 	for (int i = 0; i < c->nx; i++) {
 		mn = fmin(mn, xval(c, i));
@@ -252,7 +252,7 @@ static void fit(struct chart_ctx *cx)
 	if (cx->xa.log)         /* the values are the ends, not the decades */
 		cx->xa.lo = mn, cx->xa.hi = mx;
 	for (int f = 0; f < VIZ_CHART_FIGS; f++) {
-		double lo = INFINITY, hi = 0;
+		double lo = HUGE_VAL, hi = 0;
 
 		for (size_t i = 0; i < (size_t)c->ncols * (size_t)c->nx * (size_t)c->nmodels; i++) {
 			double v = c->ran[i] ? viz_chart_value(&c->rep[i], f) : -1;
