@@ -27,7 +27,8 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
 	-Wdouble-promotion -Wmissing-declarations -Wredundant-decls
 
 CFLAGS   ?= $(OPT) -g
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DAL_VERSION='"$(VERSION)"' $(WARN) \
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DAL_VERSION='"$(VERSION)"' \
+	-DAL_SHARE_DIR='"$(PREFIX)/share/asynclab/scenarios"' $(WARN) \
 	-I. -MMD -MP $(CFLAGS) $(EXTRA_CFLAGS) $(PKG_CFLAGS)
 ALL_LDFLAGS = $(LDFLAGS) $(EXTRA_LDFLAGS)
 LIBS = $(PKG_LIBS) -lm -lpthread
@@ -203,10 +204,15 @@ fuzz: $(B)/fuzz/fuzz_scenario $(B)/fuzz/fuzz_viz_file $(B)/fuzz/runs/seed.alrun
 run: asynclab
 	./asynclab run --png $(B)/run.png
 
+# the scenarios where `run c10k` finds them (app/scenario_find.h), the man
+# page, and the bash completion the binary writes from its option table
 install: asynclab
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/asynclab/scenarios
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/asynclab/scenarios \
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 755 asynclab $(DESTDIR)$(PREFIX)/bin/asynclab
 	install -m 644 scenarios/*.yaml $(DESTDIR)$(PREFIX)/share/asynclab/scenarios/
+	install -m 644 docs/man/asynclab.1 $(DESTDIR)$(PREFIX)/share/man/man1/asynclab.1
+	./asynclab completion > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/asynclab
 
 clean:
 	rm -rf build build-asan build-clang asynclab

@@ -35,6 +35,9 @@ static const struct cli_cmd cmds[] = {
 	{"timeview", AL_CLI_TIMEVIEW, 0, 0, NULL},
 	{"sweep", AL_CLI_SWEEP, 0, 1, "SCENARIO"},
 	{"tour", AL_CLI_TOUR, 0, 0, NULL},
+	{"merge", AL_CLI_MERGE, 1, 1, "DIR"},
+	{"compare", AL_CLI_COMPARE, 2, 2, "A B"},
+	{"completion", AL_CLI_COMPLETION, 0, 0, NULL},
 	{"help", AL_CLI_HELP, 0, 1, "COMMAND"},
 };
 #define NCMDS (sizeof cmds / sizeof cmds[0])
@@ -44,7 +47,7 @@ enum opt_id {
 	OPT_PNG, OPT_SIZE, OPT_SAVE, OPT_VIEW, OPT_NO_TRACE, OPT_PORT,
 	OPT_OUT, OPT_GHZ, OPT_SHOT, OPT_PATH, OPT_PYTHON, OPT_SET, OPT_LATENCY, OPT_SEEDS,
 	OPT_RUNS, OPT_WARMUP, OPT_CSV, OPT_MARKDOWN, OPT_VARY, OPT_JOBS, OPT_REPS,
-	OPT_LANG
+	OPT_LANG, OPT_EMIT
 };
 
 struct cli_opt {
@@ -63,16 +66,17 @@ static const struct cli_opt opts[] = {
 	{"target", "URL", OPT_TARGET, CMD(RUN)},
 	{"seed", "N", OPT_SEED, CMD(RUN) | CMD(SWEEP) | CMD(VIEW)},
 	{"json", "[=FILE]", OPT_JSON, CMD(RUN) | CMD(SWEEP)},
-	{"csv", "FILE", OPT_CSV, CMD(RUN) | CMD(SWEEP)},
-	{"markdown", NULL, OPT_MARKDOWN, CMD(RUN) | CMD(SWEEP)},
+	{"csv", "FILE", OPT_CSV, CMD(RUN) | CMD(SWEEP) | CMD(MERGE)},
+	{"emit", "DIR", OPT_EMIT, CMD(SWEEP)},
+	{"markdown", NULL, OPT_MARKDOWN, CMD(RUN) | CMD(SWEEP) | CMD(COMPARE)},
 	{"vary", "KEY=LIST", OPT_VARY, CMD(SWEEP)},
 	{"latency", NULL, OPT_LATENCY, CMD(RUN)},
 	{"seeds", "A..B", OPT_SEEDS, CMD(RUN) | CMD(SWEEP)},
 	{"runs", "N", OPT_RUNS, CMD(RUN)},
 	{"warmup", "K", OPT_WARMUP, CMD(RUN)},
 	{"trace", "FILE.json", OPT_TRACE, CMD(RUN) | CMD(VIEW)},
-	{"png", "FILE.png", OPT_PNG, CMD(RUN) | CMD(VIEW)},
-	{"size", "WxH", OPT_SIZE, CMD(RUN) | CMD(VIEW) | CMD(TOUR)},
+	{"png", "FILE.png", OPT_PNG, CMD(RUN) | CMD(VIEW) | CMD(SWEEP) | CMD(MERGE)},
+	{"size", "WxH", OPT_SIZE, CMD(RUN) | CMD(VIEW) | CMD(SWEEP) | CMD(MERGE) | CMD(TOUR)},
 	{"save", "FILE", OPT_SAVE, CMD(RUN)},
 	{"view", NULL, OPT_VIEW, CMD(RUN)},
 	{"shot", "FILE.png", OPT_SHOT, CMD(RUN) | CMD(VIEW)},
@@ -141,6 +145,16 @@ const char *al_cli_cmd_name(enum al_cli_cmd cmd)
 	const struct cli_cmd *c = cmd_entry(cmd);
 
 	return c && cmd != AL_CLI_HELP ? c->name : NULL;
+}
+
+const char *al_cli_option(size_t i, enum al_cli_cmd cmd, const char **arg)
+{
+	for (size_t k = 0; k < NOPTS; k++)
+		if ((opts[k].cmds & (1u << cmd)) && i-- == 0) {
+			*arg = opts[k].arg;
+			return opts[k].name;
+		}
+	return NULL;
 }
 
 static int unknown_cmd(const char *name, char *err, size_t errlen)
@@ -417,6 +431,7 @@ static int set_value(struct al_cli *cli, const struct cli_opt *o,
 	case OPT_TARGET: cli->target = v; break;
 	case OPT_TRACE: cli->trace_path = v; break;
 	case OPT_PNG: cli->png_path = v; break;
+	case OPT_EMIT: cli->emit_dir = v; break;
 	case OPT_SAVE: cli->save_path = v; break;
 	case OPT_SHOT: cli->shot_path = v; break;
 	case OPT_OUT: cli->out_path = v; break;
@@ -505,7 +520,7 @@ static int parse_cmd(const struct cli_cmd *c, int argc, char *const argv[],
 				return al_errf(err, errlen,
 					    "%s: unexpected argument '%s'", c->name, a);
 			npos++;
-			cli->scenario = a;
+			*(npos == 2 ? &cli->second : &cli->scenario) = a;
 			continue;
 		}
 		if (strcmp(a, "--") == 0) {

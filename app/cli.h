@@ -24,6 +24,9 @@ enum al_cli_cmd {
 	AL_CLI_TIMEVIEW,
 	AL_CLI_SWEEP,
 	AL_CLI_TOUR,
+	AL_CLI_MERGE,       /* gathers a sweep --emit's results        */
+	AL_CLI_COMPARE,     /* two results, per-model differences      */
+	AL_CLI_COMPLETION,  /* the bash completion script, from the table */
 	AL_CLI_CMD_COUNT
 };
 
@@ -44,6 +47,7 @@ struct al_cli {
 	enum al_cli_cmd cmd;
 	enum al_cli_cmd help_on;     /* cmd == HELP: whose help (NONE: all) */
 	const char *scenario;        /* positional SCENARIO or FILE, or NULL */
+	const char *second;          /* compare A B: B */
 	unsigned models;             /* bit (1u << enum al_model); 0: not given */
 	enum al_cli_net net;
 	bool net_set;                /* --net given (--target implies real) */
@@ -62,6 +66,7 @@ struct al_cli {
 	int runs, warmup;            /* run --runs N --warmup K (real); 0: not given */
 	const char *vary[AL_CLI_MAX_VARY];   /* sweep --vary KEY=LIST, in order */
 	int nvary;
+	const char *emit_dir;        /* sweep --emit DIR: the job list, not runs */
 	const char *trace_path;      /* --trace */
 	const char *png_path;        /* --png */
 	const char *save_path;       /* --save */
@@ -92,6 +97,11 @@ int al_cli_parse(int argc, char *const argv[], struct al_cli *cli,
 
 /* The command's name as typed ("run"), or NULL for NONE/HELP/VERSION. */
 const char *al_cli_cmd_name(enum al_cli_cmd cmd);
+
+/* The i-th option (from 0) that cmd takes, without its "--", and in *arg
+ * its value's name (NULL: a flag); NULL past the last.  What the bash
+ * completion is generated from (app/completion.c). */
+const char *al_cli_option(size_t i, enum al_cli_cmd cmd, const char **arg);
 
 /* Levenshtein distance between two short ASCII strings, capped at 31; used
  * for "did you mean" suggestions. */

@@ -7,8 +7,24 @@
 
 #include "core/al_write.h"
 
+/* --save -, --trace - or --png -: stdout is the file, the table goes to
+ * stderr. */
+static bool stdout_is_a_file(const struct al_cli *cli)
+{
+	const char *f[] = {cli->save_path, cli->trace_path, cli->png_path};
+
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+		if (f[i] && strcmp(f[i], "-") == 0)
+			return true;
+	return false;
+}
+
 void al_exports_print(const struct al_cli *cli, const struct al_run_set *rs, bool bold)
 {
+	if (stdout_is_a_file(cli)) {
+		al_report_table_as(stderr, rs, false, false);
+		return;
+	}
 	if (cli->json) {
 		al_report_json(stdout, rs);
 		return;
@@ -87,6 +103,10 @@ int al_exports_check(const struct al_cli *cli)
 		why = "--markdown is the table's form: not with --json or --csv - on stdout";
 	else if (cli->markdown && cli->net == AL_CLI_NET_BOTH)
 		why = "--markdown: --net both's comparison has no Markdown form yet";
+	else if (stdout_is_a_file(cli) && (cli->json || csv_out || cli->markdown ||
+					    cli->net == AL_CLI_NET_BOTH))
+		why = "--save, --trace or --png - writes stdout: not with --json, --csv -, "
+		      "--markdown or --net both";
 	else if (csv_out && cli->net == AL_CLI_NET_BOTH)
 		why = "--csv - with --net both: the comparison stays on stdout; write the "
 		      "CSV to a file (--csv FILE)";

@@ -15,6 +15,9 @@
 #include "app/scenario.h"
 #include "app/sim_run.h"
 #include "app/sweep.h"
+#include "app/sweep_emit.h"
+#include "app/compare.h"
+#include "app/completion.h"
 #include "app/timeview.h"
 #include "app/usage.h"
 
@@ -79,6 +82,12 @@ static int dispatch(const struct al_cli *cli)
 		return al_cmd_sweep(cli, want_bold());
 	case AL_CLI_TOUR:
 		return al_cmd_tour(cli);
+	case AL_CLI_MERGE:
+		return al_cmd_merge(cli);
+	case AL_CLI_COMPARE:
+		return al_cmd_compare(cli, want_bold());
+	case AL_CLI_COMPLETION:
+		return al_completion_bash(stdout);
 	default:
 		return EXIT_BAD_INPUT;
 	}

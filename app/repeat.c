@@ -14,6 +14,7 @@
 
 #include "app/json.h"
 #include "app/outputs.h"
+#include "app/progress.h"
 #include "app/real_machine.h"
 #include "app/real_run.h"
 #include "app/report.h"
@@ -433,25 +434,33 @@ int al_cmd_repeat(const struct al_cli *cli, struct al_scenario *sc, bool bold)
 				"relaying through the userspace link emulator\n", rn.fallback);
 	}
 	total = cli->seeds_set ? (int)(cli->seed_hi - cli->seed_lo + 1) : cli->warmup + cli->runs;
-	for (int i = 0; i < total; i++) {
+	struct al_progress prog;
+	int done = 0;
+	al_interrupt_catch();
+	al_progress_start(&prog, "run", "runs", total);
+	for (int i = 0; i < total && !al_interrupted(); i++) {
 		struct al_run_set rs = {.sc = sc, .net = real ? "real" : "sim"};
 
 		if (cli->seeds_set)
 			sc->seed = cli->seed_lo + (uint64_t)i;
-		if (isatty(STDERR_FILENO))
-			fprintf(stderr, "\r  run %d / %d%s", i + 1, total,
-				i < cli->warmup ? " (warm-up)" : "");
+		al_progress_step(&prog, i);
 		int b = run_once(sc, real ? &rn : NULL, &rs);
-		if (isatty(STDERR_FILENO))
-			fputs("\r\033[K", stderr);
+		/* a run Ctrl-C cut short (its helpers got it too) is not one */
+		if (al_interrupted())
+			break;
 		if (b < 0) {
 			failed = 1;
 			break;
 		}
+		done++;
 		failed |= b || al_run_set_failed(&rs);
 		if (i >= (cli->seeds_set ? 0 : cli->warmup))
 			take(s, &rs);
 	}
+	al_progress_end(&prog);
+	if (al_interrupted())           /* Ctrl-C: the summary of what finished, 130 */
+		fprintf(stderr, "asynclab: run: interrupted: %d of %d runs finished, their "
+			"summary below\n", done, total);
 	if (real)
 		real_net_stop(&rn);
 	bool csv_out = cli->csv_path && strcmp(cli->csv_path, "-") == 0;
@@ -477,5 +486,7 @@ int al_cmd_repeat(const struct al_cli *cli, struct al_scenario *sc, bool bold)
 	if (real)
 		warn_noise(s);
 	free(s);
+	if (al_interrupted())
+		return AL_EXIT_INTERRUPTED;
 	return w > (failed ? 1 : 0) ? w : failed ? 1 : 0;
 }

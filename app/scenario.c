@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "app/profile.h"
+#include "app/scenario_find.h"
 #include "app/scenario_walk.h"
 #include "core/al_units.h"
 
@@ -112,11 +113,14 @@ int al_scenario_read_fd(int fd, char **text, size_t *len)
 int al_scenario_load_file(const char *path, struct al_scenario *sc, char *err,
 			  size_t errlen)
 {
-	struct al_yerr e = {path, err, errlen, false};
+	char found[4096];
+	struct al_yerr e = {al_scenario_find(path, found, sizeof found), err, errlen, false};
 	struct stat st;
 	char *buf;
 	size_t len = 0;
 	int fd, rc;
+
+	path = e.file;                       /* `run c10k`: the file found */
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return al_yerr_at(&e, 1, 1, "cannot open: %s", strerror(errno));

@@ -17,10 +17,13 @@
 
 #include "app/json.h"
 #include "app/outputs.h"
+#include "app/progress.h"
 #include "app/report.h"
 #include "app/scenario.h"
 #include "app/scenario_walk.h"
 #include "app/sim_run.h"
+#include "app/sweep_emit.h"
+#include "app/sweep_png.h"
 #include "app/table.h"
 #include "core/al_units.h"
 #include "core/al_write.h"
@@ -135,6 +138,8 @@ struct sweep {
 	enum al_model models[AL_MODEL_COUNT];
 	struct al_report *res;       /* [task][model] */
 	char *ran;                   /* [task][model]: 1 a row, 0 could not run */
+	struct al_progress prog;     /* on a terminal */
+	int done;                    /* tasks finished */
 };
 
 /* Point p's value on axis a. */
@@ -248,7 +253,7 @@ static int run_parallel(struct sweep *s, int jobs)
 			for (int i = 0; i < w; i++)
 				if (pf[i].fd >= 0)
 					close(pf[i].fd);
-			for (int t = w; t < s->ntasks; t += jobs) {
+			for (int t = w; t < s->ntasks && !al_interrupted(); t += jobs) {
 				run_task(s, t);
 				for (int k = 0; k < s->nmodels; k++) {
 					rec = (struct record){t * s->nmodels + k,
@@ -267,7 +272,14 @@ static int run_parallel(struct sweep *s, int jobs)
 	/* a record may come in pieces: each worker's are gathered apart */
 	static unsigned char buf[AL_CLI_MAX_JOBS][sizeof(struct record)];
 	size_t have[AL_CLI_MAX_JOBS] = {0};
+	int told = 0;
 	while (open_fds > 0) {
+		/* Ctrl-C reaches the workers from a terminal; a kill of the
+		 * parent alone is passed on, so they stop after their run */
+		if (al_interrupted() && !told++)
+			for (int w = 0; w < jobs; w++)
+				if (pid[w] > 0)
+					kill(pid[w], SIGINT);
 		if (poll(pf, (nfds_t)jobs, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -293,6 +305,8 @@ static int run_parallel(struct sweep *s, int jobs)
 			if (rec.slot >= 0 && rec.slot < s->ntasks * s->nmodels) {
 				s->res[rec.slot] = rec.r;
 				s->ran[rec.slot] = (char)rec.ran;
+				if (rec.slot % s->nmodels == s->nmodels - 1)
+					al_progress_step(&s->prog, ++s->done);
 			}
 		}
 	}
@@ -532,6 +546,17 @@ int al_cmd_sweep(const struct al_cli *cli, bool bold)
 			"asynclab: %s\n" : "%s\n", err);
 		goto out;
 	}
+	if (cli->emit_dir) {           /* the job list, for other machines to run */
+		uint64_t seed0 = cli->seeds_set ? cli->seed_lo : base->seed;
+		status = al_sweep_emit(cli, base->name, s.ax, s.nax, s.nseeds, seed0, s.models, s.nmodels,
+				       err, sizeof err) ? 2 : 0;
+		if (status)
+			fprintf(stderr, "asynclab: %s\n", err);
+		else
+			printf("%s/jobs.txt: %d runs; then asynclab merge %s\n", cli->emit_dir,
+			       s.ntasks, cli->emit_dir);
+		goto out;
+	}
 	s.res = calloc((size_t)s.ntasks * (size_t)s.nmodels, sizeof *s.res);
 	s.ran = calloc((size_t)s.ntasks * (size_t)s.nmodels, 1);
 	if (!s.res || !s.ran) {
@@ -544,17 +569,28 @@ int al_cmd_sweep(const struct al_cli *cli, bool bold)
 	if (jobs > s.ntasks)
 		jobs = s.ntasks;
 	status = 0;
+	al_interrupt_catch();
+	al_progress_start(&s.prog, "sweep", "points", s.ntasks);
 	if (jobs <= 1) {
-		for (int t = 0; t < s.ntasks; t++)
+		for (int t = 0; t < s.ntasks && !al_interrupted(); t++) {
 			run_task(&s, t);
-	} else if (run_parallel(&s, jobs) < 0) {
+			al_progress_step(&s.prog, ++s.done);
+		}
+	} else if (run_parallel(&s, jobs) < 0 && !al_interrupted()) {
 		status = 1;
 	}
+	al_progress_end(&s.prog);
+	if (al_interrupted())           /* Ctrl-C: what finished, then 130 */
+		fprintf(stderr, "asynclab: sweep: interrupted: %d of %d points finished, "
+			"their rows below\n", s.done, s.ntasks);
 	for (int i = 0; i < s.ntasks * s.nmodels; i++)
-		if (!s.ran[i] || s.res[i].pages_failed > 0)
+		if (!al_interrupted() && (!s.ran[i] || s.res[i].pages_failed > 0))
 			status = 1;
 	bool csv_out = cli->csv_path && strcmp(cli->csv_path, "-") == 0;
-	if (cli->json)
+	bool png_out = cli->png_path && strcmp(cli->png_path, "-") == 0;
+	if (png_out)
+		;                       /* stdout is the picture */
+	else if (cli->json)
 		fill_json(stdout, &s);
 	else if (csv_out)
 		fill_csv(stdout, &s);
@@ -569,6 +605,15 @@ int al_cmd_sweep(const struct al_cli *cli, bool bold)
 	    (w = al_write_file(NULL, cli->json_path, fill_json, &s, err, sizeof err)) != 0)
 		fprintf(stderr, "asynclab: --json %s\n", err);
 	status = w > status ? w : status;
+	struct al_sweep_result sr = {base->name, s.ax, s.nax, s.nseeds, s.nmodels, s.models,
+				     s.res, s.ran};
+	if (cli->png_path && al_sweep_png(&sr, cli->png_path, cli->size_set ? cli->width : 0,
+					  cli->size_set ? cli->height : 0, err, sizeof err) != 0) {
+		fprintf(stderr, "asynclab: --png %s\n", err);
+		status = 2;
+	}
+	if (al_interrupted())
+		status = AL_EXIT_INTERRUPTED;
 out:
 	for (int a = 0; a < s.nax; a++)
 		al_sweep_axis_free(&s.ax[a]);

@@ -17,6 +17,9 @@ static const char usage_all[] =
 	"  timeview             latencies as if one CPU cycle took one second\n"
 	"  sweep [SCENARIO]     simulate it at every value of one or two keys\n"
 	"  tour                 the article's evolution, model by model, annotated\n"
+	"  merge DIR            gather the results of a sweep --emit DIR\n"
+	"  compare A B          two results (run files or JSON), per model in %\n"
+	"  completion           print the bash completion script\n"
 	"  help [COMMAND]       this help, or one command's\n"
 	"\n"
 	"options:\n"
@@ -223,6 +226,11 @@ static const char usage_sweep[] =
 	"                       figure of run --json by its name (- : stdout)\n"
 	"  --json[=FILE]        every point's rows as JSON\n"
 	"  --markdown           the table in Markdown\n"
+	"  --emit DIR           run nothing: write DIR/jobs.txt, one asynclab run\n"
+	"                       a line, for other machines (then: merge DIR)\n"
+	"  --png FILE           charts of elapsed, pages/s, memory, CPU and p99\n"
+	"                       against the first key, a column per value of the\n"
+	"                       second (- : stdout); --size WxH its size\n"
 	"  -h, --help           print this help\n"
 	"\n"
 	"Every point is checked before anything runs: a bad value is bad input\n"
@@ -230,7 +238,7 @@ static const char usage_sweep[] =
 	"\n"
 	"examples:\n"
 	"  asynclab sweep scenarios/seed.yaml --vary workload.pages=10,100,1000 --models sync,asyncio\n"
-	"  asynclab sweep scenarios/c10k.yaml --vary workload.pages=100..10k*10 --csv c10k.csv\n"
+	"  asynclab sweep scenarios/c10k.yaml --vary workload.pages=100..10k*10 --png c10k.png\n"
 	"  asynclab sweep --vary network.rtt=0ms..200ms+50ms --vary models.thread.workers=1,10,100\n";
 
 static const char usage_tour[] =
@@ -254,6 +262,42 @@ static const char usage_tour[] =
 	"example:\n"
 	"  asynclab tour --out tour --lang zh\n";
 
+static const char usage_merge[] =
+	"usage: asynclab merge DIR [--csv FILE] [--png FILE [--size WxH]]\n"
+	"\n"
+	"Gathers the results of the jobs of `asynclab sweep ... --emit DIR`\n"
+	"(DIR/jobs.txt, run by GNU parallel, Slurm or by hand) into the outputs\n"
+	"of the sweep run directly: the same CSV, byte for byte, and its charts.\n"
+	"\n"
+	"options:\n"
+	"  --csv FILE           the sweep's CSV (- : stdout; the default)\n"
+	"  --png FILE           the sweep's charts (- : stdout)\n"
+	"  --size WxH           the picture's size\n"
+	"  -h, --help           print this help\n"
+	"\n"
+	"Exit status 1 when a job's result is missing or a page failed.\n"
+	"\n"
+	"example:\n"
+	"  asynclab sweep scenarios/seed.yaml --vary workload.pages=10,100,1000 --emit jobs\n"
+	"  parallel < jobs/jobs.txt && asynclab merge jobs --csv sweep.csv\n";
+
+static const char usage_compare[] =
+	"usage: asynclab compare A B [--markdown]\n"
+	"\n"
+	"A and B are results: run files (run --save) or the JSON of run --json.\n"
+	"For each model in both, how B differs from A in % of A: elapsed,\n"
+	"pages/s, CPU busy, peak memory, context switches, total p99.\n"
+	"\n"
+	"example:\n"
+	"  asynclab run --json=a.json && asynclab run --set network.rtt=50ms --json=b.json\n"
+	"  asynclab compare a.json b.json\n";
+
+static const char usage_completion[] =
+	"usage: asynclab completion\n"
+	"\n"
+	"Prints a bash completion script made from asynclab's own option table\n"
+	"(make install installs it).  To try it: source <(asynclab completion)\n";
+
 void al_usage_print(FILE *out, enum al_cli_cmd cmd)
 {
 	const char *text;
@@ -267,6 +311,9 @@ void al_usage_print(FILE *out, enum al_cli_cmd cmd)
 	case AL_CLI_TIMEVIEW: text = usage_timeview; break;
 	case AL_CLI_SWEEP: text = usage_sweep; break;
 	case AL_CLI_TOUR: text = usage_tour; break;
+	case AL_CLI_MERGE: text = usage_merge; break;
+	case AL_CLI_COMPARE: text = usage_compare; break;
+	case AL_CLI_COMPLETION: text = usage_completion; break;
 	default: text = usage_all; break;
 	}
 	fputs(text, out);

@@ -152,6 +152,10 @@ int al_write_check(const char *path, char *real, size_t n, char *err, size_t err
 		snprintf(err, errlen, "(empty path): no file name");
 		return AL_WRITE_REFUSED;
 	}
+	if (strcmp(path, "-") == 0) {            /* standard output */
+		snprintf(real, n, "-");
+		return 0;
+	}
 	if ((rc = resolve(path, buf, sizeof buf, err, errlen)) != 0)
 		return rc;
 	if (lstat(p, &st) != 0 && errno == ENOENT && lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
@@ -233,6 +237,15 @@ int al_write_file(struct al_write_set *set, const char *path, al_write_fill_fn f
 
 	if ((rc = al_write_check(path, real, sizeof real, err, errlen)) != 0)
 		return rc;
+	if (strcmp(path, "-") == 0) {            /* stdout: at once, staged or not */
+		errno = 0;
+		if (fill(stdout, arg) != 0 || fflush(stdout) != 0 || ferror(stdout)) {
+			snprintf(err, errlen, "-: cannot write to standard output: %s",
+				 strerror(errno ? errno : EIO));
+			return AL_WRITE_FAILED;
+		}
+		return 0;
+	}
 	if (set && set->n == AL_WRITE_SET_MAX) {
 		snprintf(err, errlen, "%s: more than %d files at once", path, AL_WRITE_SET_MAX);
 		return AL_WRITE_FAILED;

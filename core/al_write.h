@@ -51,14 +51,15 @@ struct al_write_set {
 /* Whether path can be written, as above: 0 with the path it would write
  * (links resolved) in real[0 .. n); or AL_WRITE_REFUSED or
  * AL_WRITE_FAILED (no such directory, not writable) with err =
- * "PATH: why" (one line). */
+ * "PATH: why" (one line).  "-" is standard output: always 0, real "-". */
 int al_write_check(const char *path, char *real, size_t n, char *err, size_t errlen);
 
 /* Writes path with fill's output (mode 0666 less the umask for a new
  * file).  With set NULL the file is in place on return; otherwise it is
  * written and staged in set, and in place only once al_write_commit(set)
  * succeeds.  0, or AL_WRITE_REFUSED / AL_WRITE_FAILED with err = "PATH:
- * what went wrong" (one line); a failure stages nothing. */
+ * what went wrong" (one line); a failure stages nothing.  path "-":
+ * fill writes standard output at once, set or not (nothing to undo). */
 int al_write_file(struct al_write_set *set, const char *path, al_write_fill_fn fill,
 		  void *arg, char *err, size_t errlen);
 

@@ -39,6 +39,8 @@ need_bin ab apache2-utils
 need_file /usr/bin/python3 python3
 # make bench's side-by-side with SimPy 3 (bench/bench_simpy.sh)
 need_file /usr/lib/python3/dist-packages/simpy/__init__.py python3-simpy3
+# sweep --emit's job list is run by GNU parallel in tests/e2e_emit.sh
+need_bin parallel parallel
 # the viewer's tests drive a real window under Xvfb and read it back
 need_bin xdotool xdotool
 need_bin xwd x11-apps

@@ -44,5 +44,15 @@ for bad in "--json --csv -" "--markdown --json" "--csv $d/out.csv --json=$d/out.
 	[ $? -eq 2 ] && [ ! -s "$d/o" ] || ko "run $bad: not refused with exit 2: $(cat "$d/err")"
 done
 
+# "-" is stdout for --trace and --png too; the table then goes to stderr
+"$A" run scenarios/seed.yaml --models sync --trace - 2>"$d/tbl" | head -c 15 >"$d/tr"
+[ "$(cat "$d/tr")" = '{"displayTimeUn' ] || ko "--trace -: not the trace on stdout"
+grep -q ' sync ' "$d/tbl" || ko "--trace -: the table is not on stderr"
+[ "$("$A" run scenarios/seed.yaml --models sync --png - 2>/dev/null | head -c 4 | od -An -c |
+	tr -d ' ')" = "211PNG" ] || ko "--png -: not a PNG on stdout"
+"$A" run scenarios/seed.yaml --models sync --png - --trace - >/dev/null 2>&1
+[ $? -eq 2 ] || ko "--png - --trace -: two files on stdout, not refused"
+[ ! -e ./- ] || ko "a file named - was written"
+
 [ $fail -eq 0 ] && echo "e2e_exports: ok"
 exit $fail

@@ -39,5 +39,18 @@ done
 	>"$d/r" 2>"$d/err" || ko "--runs 2 --warmup 1 (real): $(cat "$d/err")"
 grep -q '"runs": 2,' "$d/r" && grep -q '"warmup": 1,' "$d/r" || ko "--runs 2 --warmup 1: the JSON"
 
+# Ctrl-C: the summary of the runs that finished, said on stderr, exit
+# 130 (200 runs of c10k's thread pool, ~0.2 s each, cannot be over at 1 s)
+"$A" run scenarios/c10k.yaml --models thread --seeds 1..200 >"$d/int" 2>"$d/int.err" &
+pid=$!
+sleep 1
+kill -INT $pid
+wait $pid
+rc=$?
+[ $rc -eq 130 ] || ko "Ctrl-C: exit $rc, not 130"
+n=$(sed -n 's/^asynclab: run: interrupted: \([0-9]*\) of 200 runs finished.*/\1/p' "$d/int.err")
+[ -n "$n" ] && [ "$n" -lt 200 ] && { [ "$n" = 0 ] || grep -q "thread, $n runs" "$d/int"; } ||
+	ko "Ctrl-C: not said, or not the summary of the $n runs: $(cat "$d/int.err")"
+
 [ $fail -eq 0 ] && echo "e2e_repeat: ok"
 exit $fail

@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 
+#include "core/al_scenario.h"
 #include "core/al_trace.h"
 
 struct viz_rgb {
@@ -28,6 +29,10 @@ struct viz_state_style {
 extern const struct viz_state_style viz_palette[AL_ST_COUNT];
 /* Indexed by enum al_counter. */
 extern const struct viz_rgb viz_counter_rgb[AL_CTR_COUNT];
+
+/* Indexed by enum al_model: a sweep's lines (viz_chart.h).  Okabe-Ito's
+ * hues again, one a model, so the seven lines stay apart. */
+extern const struct viz_rgb viz_model_rgb[AL_MODEL_COUNT];
 
 /* The chrome. */
 extern const struct viz_rgb viz_rgb_bg;        /* the plot, and empty lanes */
