@@ -30,6 +30,14 @@ int64_t al_lat_bucket_top(int64_t b)
 	return lo + (((int64_t)1 << shift) - 1);   /* the top bucket ends at INT64_MAX */
 }
 
+int al_lat_hist_bucket(int64_t v)
+{
+	if (v < ((int64_t)1 << AL_LAT_HIST_LO))
+		return 0;
+	int b = 63 - __builtin_clzll((unsigned long long)v) - AL_LAT_HIST_LO + 1;
+	return b < AL_LAT_HIST ? b : AL_LAT_HIST - 1;
+}
+
 int al_lat_init(struct al_lat_rec *r, int64_t pages)
 {
 	memset(r, 0, sizeof *r);
@@ -125,6 +133,8 @@ void al_lat_summary(struct al_lat_rec *r, struct al_latency *out)
 				r->exact[k][i] = -1;
 		}
 		out->pages = n;
+		for (int64_t i = 0; i < n; i++)
+			out->hist[al_lat_hist_bucket(r->exact[AL_LAT_TOTAL][i])]++;
 		for (int k = 0; k < AL_LAT_KINDS && n > 0; k++) {
 			int64_t *q[3] = {&out->of[k].p50_ns, &out->of[k].p90_ns, &out->of[k].p99_ns};
 			for (int j = 0; j < 3; j++)
@@ -134,6 +144,10 @@ void al_lat_summary(struct al_lat_rec *r, struct al_latency *out)
 		return;
 	}
 	out->pages = r->n;
+	/* a fine bucket lies within one power of two: its top tells which */
+	for (int64_t b = 0; r->n > 0 && r->hist[AL_LAT_TOTAL] && b < NBUCKETS; b++)
+		out->hist[al_lat_hist_bucket(al_lat_bucket_top(b))] +=
+			(int64_t)r->hist[AL_LAT_TOTAL][b];
 	for (int k = 0; k < AL_LAT_KINDS && r->n > 0 && r->hist[k]; k++) {
 		int64_t *q[3] = {&out->of[k].p50_ns, &out->of[k].p90_ns, &out->of[k].p99_ns};
 		int64_t seen = 0, b = 0;

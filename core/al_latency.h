@@ -30,9 +30,17 @@ struct al_pct {
 	int64_t p50_ns, p90_ns, p99_ns, max_ns;
 };
 
+/* The ok pages by total time, a bucket per power of two: bucket 0 holds
+ * those under 2^AL_LAT_HIST_LO ns (1.05 ms), bucket k > 0 those in
+ * [2^(AL_LAT_HIST_LO + k - 1), 2^(AL_LAT_HIST_LO + k)) ns, the last one
+ * everything above too (the viewer's report draws it). */
+#define AL_LAT_HIST 24
+#define AL_LAT_HIST_LO 20
+
 struct al_latency {
 	int64_t pages;               /* the ok pages the percentiles are of */
 	struct al_pct of[AL_LAT_KINDS];
+	int64_t hist[AL_LAT_HIST];   /* total, as above; exact in both modes */
 };
 
 struct al_lat_rec {
@@ -53,6 +61,8 @@ void al_lat_add(struct al_lat_rec *r, int64_t page, int64_t connect, int64_t ttf
 		int64_t total);
 /* The percentiles; r's exact arrays are sorted in place (add no more). */
 void al_lat_summary(struct al_lat_rec *r, struct al_latency *out);
+/* Which of al_latency's hist buckets a total of v ns falls in. */
+int al_lat_hist_bucket(int64_t v);
 /* The bucket of v and the largest value in it (exposed for the tests). */
 int64_t al_lat_bucket(int64_t v);
 int64_t al_lat_bucket_top(int64_t b);

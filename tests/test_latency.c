@@ -105,6 +105,45 @@ static void test_histogram(void **state)
 	al_lat_free(&r);
 }
 
+/* The report's page-time histogram: a bucket per power of two from 2^20
+ * ns, counted exactly from the samples in both modes.  The same totals
+ * under and over AL_LAT_EXACT_MAX give the same counts, and each count is
+ * the number of totals in its bucket's range, worked out here by hand. */
+static void test_page_time_hist(void **state)
+{
+	int64_t big = AL_LAT_EXACT_MAX + 1, want[AL_LAT_HIST] = {0};
+	struct al_lat_rec small, large;
+	struct al_latency ls, ll;
+
+	(void)state;
+	assert_int_equal(al_lat_hist_bucket(0), 0);
+	assert_int_equal(al_lat_hist_bucket((1 << 20) - 1), 0);
+	assert_int_equal(al_lat_hist_bucket(1 << 20), 1);
+	assert_int_equal(al_lat_hist_bucket((1 << 21) - 1), 1);
+	assert_int_equal(al_lat_hist_bucket(1 << 21), 2);
+	assert_int_equal(al_lat_hist_bucket(INT64_MAX), AL_LAT_HIST - 1);
+	assert_int_equal(al_lat_init(&small, 1000), 0);
+	assert_int_equal(al_lat_init(&large, big), 0);
+	for (int64_t i = 0; i < 1000; i++) {
+		/* 0.5 ms to about 8 s, spread over the powers of two */
+		int64_t v = (int64_t)500000 << (i % 14), b = 0;
+		v += i * 977;
+		for (int64_t t = 1 << 20; b < AL_LAT_HIST - 1 && v >= t; t <<= 1)
+			b++;
+		want[b]++;
+		al_lat_add(&small, i, v / 2, v / 2, v);
+		al_lat_add(&large, i, v / 2, v / 2, v);
+	}
+	al_lat_summary(&small, &ls);
+	al_lat_summary(&large, &ll);
+	for (int k = 0; k < AL_LAT_HIST; k++) {
+		assert_int_equal(ls.hist[k], want[k]);
+		assert_int_equal(ll.hist[k], want[k]);
+	}
+	al_lat_free(&small);
+	al_lat_free(&large);
+}
+
 /* --- the models, on a machine with no CPU costs, the fluid TCP */
 
 static void zero_cost(struct al_scenario *sc, int64_t pages)
@@ -243,6 +282,7 @@ int main(void)
 		cmocka_unit_test(test_nearest_rank),
 		cmocka_unit_test(test_buckets),
 		cmocka_unit_test(test_histogram),
+		cmocka_unit_test(test_page_time_hist),
 		cmocka_unit_test(test_one_at_a_time),
 		cmocka_unit_test(test_all_at_once),
 		cmocka_unit_test(test_pools),

@@ -31,6 +31,7 @@
 
 #include "app/sim_run.h"
 #include "viz/viz_draw.h"
+#include "viz/viz_palette.h"
 #include "viz/viz_png.h"
 
 #define MS 1000000LL
@@ -339,6 +340,53 @@ static SDL_Surface *draw(struct viz_scene *s, const struct viz_view *v, int w, i
 	return surf;
 }
 
+/* The report's page times: a bar chart per model row, in the model's
+ * colour.  The same picture drawn from reports without the histogram
+ * differs there, and among the pixels that differ inside the report each
+ * model's colour shows. */
+static void test_report_page_times(void **state)
+{
+	static struct viz_run bare;
+	struct viz_scene s;
+	struct viz_view v;
+	struct viz_frame f;
+	char a[128], b[128], err[256];
+	int found[AL_MODEL_COUNT] = {0};
+
+	(void)state;
+	bare = run;                  /* shares the traces: never freed */
+	for (int m = 0; m < bare.nmodels; m++) {
+		/* the seed's pages take 321-331 ms: [2^28, 2^29) ns */
+		assert_true(run.models[m].report.latency.hist[9] > 0);
+		memset(bare.models[m].report.latency.hist, 0,
+		       sizeof bare.models[m].report.latency.hist);
+	}
+	snprintf(a, sizeof a, "%s/hist.png", dir);
+	snprintf(b, sizeof b, "%s/nohist.png", dir);
+	assert_int_equal(viz_png_write(NULL, a, &run, 1, 1600, 1200, 0, err, sizeof err), 0);
+	assert_int_equal(viz_png_write(NULL, b, &bare, 1, 1600, 1200, 0, err, sizeof err), 0);
+	SDL_Surface *with = load(a, 1600, 1200), *without = load(b, 1600, 1200);
+	png_frame(&s, &v, &f, &run, 1, 1600, 1200, 0);
+	assert_true(f.report.h > 0);
+	for (int y = f.report.y; y < f.report.y + f.report.h; y++)
+		for (int x = 0; x < 1600; x++) {
+			uint32_t p = pixel(with, x, y);
+			if (p == pixel(without, x, y))
+				continue;
+			for (int m = 0; m < AL_MODEL_COUNT; m++) {
+				const struct viz_rgb *c = &viz_model_rgb[m];
+				if (p == (0xff000000u | (uint32_t)c->r << 16 | (uint32_t)c->g << 8 | c->b))
+					found[m] = 1;
+			}
+		}
+	for (int m = 0; m < AL_MODEL_COUNT; m++)
+		if (!found[m])
+			fail_msg("no page-time bar in %s's colour", al_model_name((enum al_model)m));
+	SDL_FreeSurface(with);
+	SDL_FreeSurface(without);
+	viz_layout_free(&s);
+}
+
 static void test_zoomed_switch_create_and_pick(void **state)
 {
 	static const struct expect thread_zoom[] = {
@@ -568,6 +616,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_compare_view_states),
 		cmocka_unit_test(test_one_model),
+		cmocka_unit_test(test_report_page_times),
 		cmocka_unit_test(test_zoomed_switch_create_and_pick),
 		cmocka_unit_test(test_playback_cursor),
 		cmocka_unit_test(test_legend_shows_every_state),

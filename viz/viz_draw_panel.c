@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/al_latency.h"
 #include "core/al_units.h"
 #include "viz/viz_fmt.h"
+#include "viz/viz_palette.h"
 
 /* In step with viz_window_input.c's key(), wheel() and press(): the
  * window binds exactly these. */
@@ -129,6 +131,51 @@ void viz_report_cells(const struct viz_scene *s, const struct viz_track *t,
 	viz_fmt_count(v[8], 80, rp->peak_concurrency);
 }
 
+/* After the columns, where there is room: each row's ok pages by total
+ * time, a bar per power of two (al_latency's hist), every row on the same
+ * buckets so that rows compare; the title gives the range.  A bar is as
+ * tall as its share of the row's fullest bucket, one pixel at least. */
+static void draw_hist(struct viz_paint *p, const struct viz_frame *f,
+		      const struct viz_track *const *rows, int n, int x, int y, int row,
+		      enum viz_font font)
+{
+	int lo = AL_LAT_HIST, hi = -1, room = f->w - viz_px(f, 8) - x;
+
+	for (int i = 0; i < n; i++)
+		for (int k = 0; k < AL_LAT_HIST; k++)
+			if (rows[i]->src->report.latency.hist[k] > 0) {
+				lo = k < lo ? k : lo;
+				hi = k > hi ? k : hi;
+			}
+	if (hi < 0)
+		return;
+	int nb = hi - lo + 1, bw = viz_px(f, 12), bh = row - viz_px(f, 5);
+	if (bw * nb > viz_px(f, 240))
+		bw = viz_px(f, 240) / nb;
+	if (bw < 2 || bw * nb > room)
+		return;                 /* no room: the JSON has the percentiles */
+	char a[32], b[32];
+	al_fmt_duration(a, sizeof a, lo == 0 ? 0 : (int64_t)1 << (AL_LAT_HIST_LO + lo - 1));
+	al_fmt_duration(b, sizeof b, (int64_t)1 << (AL_LAT_HIST_LO + hi));
+	viz_textf(p, font, x, y, viz_rgb_text, VIZ_LEFT, "page times %s … %s", a, b);
+	for (int i = 0; i < n; i++) {
+		const int64_t *h = rows[i]->src->report.latency.hist;
+		int64_t top = 0;
+		int base = y + row * (i + 2) - viz_px(f, 3);
+
+		for (int k = lo; k <= hi; k++)
+			top = h[k] > top ? h[k] : top;
+		for (int k = lo; k <= hi && top > 0; k++) {
+			if (h[k] == 0)
+				continue;
+			int bar = (int)((double)bh * (double)h[k] / (double)top);
+			bar = bar < 1 ? 1 : bar;
+			viz_fill(p->r, viz_model_rgb[rows[i]->src->report.model],
+				 x + (k - lo) * bw, base - bar, bw - (bw > 3), bar);
+		}
+	}
+}
+
 /* Column widths for n rows of cells in fonts (title, first column,
  * numbers); returns their sum. */
 static int measure(struct viz_paint *p, char (*v)[VIZ_REPORT_COLS][80], int n,
@@ -188,10 +235,13 @@ void viz_draw_report(struct viz_paint *p, const struct viz_frame *f)
 		viz_text(p, font[0], x[c], y, viz_rgb_text, cols[c].right ? VIZ_RIGHT : VIZ_LEFT,
 			 cols[c].title);
 	y += row;
-	for (int i = 0; i < n; i++, y += row)
+	for (int i = 0; i < n; i++)
 		for (int c = 0; c < ncols; c++)
-			viz_text(p, font[c ? 2 : 1], x[c], y, viz_rgb_text,
+			viz_text(p, font[c ? 2 : 1], x[c], y + row * i, viz_rgb_text,
 				 cols[c].right ? VIZ_RIGHT : VIZ_LEFT, v[i][c]);
+	if (ncols == VIZ_REPORT_COLS)
+		draw_hist(p, f, rows, n, x[ncols - 1] + (gap > min_gap ? gap : min_gap), y - row,
+			  row, font[0]);
 }
 
 /* The failure marks under the pointer (within 5 px, on the picked lanes):

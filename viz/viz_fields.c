@@ -124,6 +124,7 @@ static const struct viz_field pct[] = {
 static const struct viz_field latency[] = {
 	F(struct al_latency, pages, VIZ_F_I64),
 	F_SUBS(struct al_latency, of, pct),
+	F_ARRAY(struct al_latency, hist, VIZ_F_I64),
 };
 
 static const struct viz_field report[] = {
