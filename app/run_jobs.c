@@ -205,6 +205,13 @@ int run_jobs_sim(const struct al_scenario *sc, bool trace, int jobs,
 				break;
 			int m = next;
 			if (!(res[m] = tmpfile()) || !(log[m] = tmpfile()) || (pid[m] = fork()) < 0) {
+				/* the retry makes them again: none left open */
+				if (res[m])
+					fclose(res[m]);
+				if (log[m])
+					fclose(log[m]);
+				res[m] = log[m] = NULL;
+				pid[m] = 0;
 				if (started == 0)
 					goto fail;
 				break;   /* fewer at once: the next start retries */

@@ -237,14 +237,24 @@ static int run_parallel(struct sweep *s, int jobs)
 	int open_fds = 0, bad = 0;
 
 	fflush(NULL);
+	/* every slot, so that a worker that could not start leaves none
+	 * unset for poll, read and waitpid below (poll skips fd -1) */
 	for (int w = 0; w < jobs; w++) {
-		int fds[2];
-
 		pid[w] = -1;
-		pf[w].fd = -1;
+		pf[w] = (struct pollfd){.fd = -1};
+	}
+	for (int w = 0; w < jobs; w++) {
+		int fds[2] = {-1, -1};
+
 		if (pipe(fds) < 0 || (pid[w] = fork()) < 0) {
+			int e = errno;
+			if (fds[0] >= 0) {
+				close(fds[0]);
+				close(fds[1]);
+			}
 			fprintf(stderr, "asynclab: sweep: -j: cannot start worker %d: %s\n", w,
-				strerror(errno));
+				strerror(e));
+			pid[w] = -1;
 			bad = 1;
 			break;
 		}
@@ -283,6 +293,17 @@ static int run_parallel(struct sweep *s, int jobs)
 		if (poll(pf, (nfds_t)jobs, -1) < 0) {
 			if (errno == EINTR)
 				continue;
+			/* no way to read them: stop the workers, which would
+			 * otherwise block on a full pipe, before waiting */
+			fprintf(stderr, "asynclab: sweep: poll: %s\n", strerror(errno));
+			for (int w = 0; w < jobs; w++) {
+				if (pid[w] > 0)
+					kill(pid[w], SIGTERM);
+				if (pf[w].fd >= 0)
+					close(pf[w].fd);
+				pf[w].fd = -1;
+			}
+			bad = 1;
 			break;
 		}
 		for (int w = 0; w < jobs; w++) {
@@ -566,6 +587,8 @@ int al_cmd_sweep(const struct al_cli *cli, bool bold)
 	}
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	int jobs = cli->jobs ? cli->jobs : cores > 0 ? (int)cores : 1;
+	if (jobs > AL_CLI_MAX_JOBS)     /* the workers' tables' size */
+		jobs = AL_CLI_MAX_JOBS;
 	if (jobs > s.ntasks)
 		jobs = s.ntasks;
 	status = 0;
