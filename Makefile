@@ -12,6 +12,12 @@
 # Missing Debian packages are installed on first use (scripts/deps.sh); the
 # pkg-config flags they provide are cached in $(B)/config.mk.
 
+# Compile on every core unless told otherwise (make -jN on the command
+# line wins); tests still run one after another, each recipe a loop.
+ifeq ($(filter -j% j%,$(firstword $(MAKEFLAGS)) $(MAKEFLAGS)),)
+MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 1)
+endif
+
 VERSION    := 0.1.0
 PREFIX     ?= /usr/local
 B          ?= build
