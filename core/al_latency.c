@@ -146,8 +146,9 @@ void al_lat_summary(struct al_lat_rec *r, struct al_latency *out)
 	out->pages = r->n;
 	/* a fine bucket lies within one power of two: its top tells which */
 	for (int64_t b = 0; r->n > 0 && r->hist[AL_LAT_TOTAL] && b < NBUCKETS; b++)
-		out->hist[al_lat_hist_bucket(al_lat_bucket_top(b))] +=
-			(int64_t)r->hist[AL_LAT_TOTAL][b];
+		if (r->hist[AL_LAT_TOTAL][b])   /* held a value: its top fits */
+			out->hist[al_lat_hist_bucket(al_lat_bucket_top(b))] +=
+				(int64_t)r->hist[AL_LAT_TOTAL][b];
 	for (int k = 0; k < AL_LAT_KINDS && r->n > 0 && r->hist[k]; k++) {
 		int64_t *q[3] = {&out->of[k].p50_ns, &out->of[k].p90_ns, &out->of[k].p99_ns};
 		int64_t seen = 0, b = 0;
