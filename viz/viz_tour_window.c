@@ -47,14 +47,19 @@ int viz_tour_window(SDL_Surface *const *pics, int n, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot start SDL's video: %s", SDL_GetError());
 		return -1;
 	}
+	/* hidden until it has its renderer, as the viewer's (viz_window.c):
+	 * an OpenGL renderer makes SDL recreate the window, and one shown
+	 * before would vanish under whoever found it */
 	w = SDL_CreateWindow("asynclab tour", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED,
-			     pics[0]->w, pics[0]->h, SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
+			     pics[0]->w, pics[0]->h,
+			     SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI | SDL_WINDOW_HIDDEN);
 	if (w)
 		r = SDL_CreateRenderer(w, -1, 0);
 	if (!w || !r) {
 		snprintf(err, errlen, "cannot open a window: %s", SDL_GetError());
 		goto out;
 	}
+	SDL_ShowWindow(w);
 	if (show(w, r, pics, n, i) != 0)
 		goto fail;
 	for (;;) {
