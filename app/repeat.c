@@ -181,16 +181,7 @@ static int fill_csv(FILE *out, void *arg)
 			const struct al_stat *st = &a->s->st[m][f];
 			int dec = figs[f].kind == K_RATIO ? 4 : 1;
 
-			/* RFC 4180: a name with a comma or a quote is quoted, its
-			 * quotes doubled */
-			if (strpbrk(a->sc->name, ",\"\r\n")) {
-				fputc('"', out);
-				for (const char *c = a->sc->name; *c; c++)
-					fprintf(out, *c == '"' ? "\"\"" : "%c", *c);
-				fputc('"', out);
-			} else {
-				fputs(a->sc->name, out);
-			}
+			al_csv_str(out, a->sc->name);
 			fprintf(out, ",%s,%s,%s,%lld", a->net, al_model_name((enum al_model)m),
 				figs[f].key, (long long)st->n);
 			if (st->n > 0)

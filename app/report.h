@@ -59,6 +59,9 @@ void al_report_csv(FILE *out, const struct al_run_set *rs, bool header);
 /* The figures' part of it: their names (elapsed_ns,...,total_max_ns), and
  * one report's values, no newline (sweep's CSV puts its columns first). */
 void al_report_csv_names(FILE *out);
+/* One CSV field, RFC 4180: a field with a comma, a quote or a line break
+ * is quoted, its quotes doubled. */
+void al_csv_str(FILE *out, const char *s);
 void al_report_csv_figures(FILE *out, const struct al_report *r);
 
 /* Prints DESIGN.md's object: {"scenario", "seed", "net", "trace_hash",

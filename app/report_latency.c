@@ -54,9 +54,7 @@ void al_report_latency(FILE *out, const struct al_run_set *rs, const char *side,
 
 /* --- CSV */
 
-/* RFC 4180: a field with a comma, a quote or a line break is quoted, its
- * quotes doubled. */
-static void csv_str(FILE *out, const char *s)
+void al_csv_str(FILE *out, const char *s)
 {
 	if (!strpbrk(s, ",\"\r\n")) {
 		fputs(s, out);
@@ -92,7 +90,7 @@ void al_report_csv(FILE *out, const struct al_run_set *rs, bool header)
 		fputc('\n', out);
 	}
 	for (int i = 0; i < rs->nrows; i++) {
-		csv_str(out, al_run_set_name(rs));
+		al_csv_str(out, al_run_set_name(rs));
 		fprintf(out, ",%llu,%s,%s,", (unsigned long long)rs->sc->seed, rs->net,
 			al_model_name(rs->rows[i].model));
 		al_report_csv_figures(out, &rs->rows[i]);

@@ -404,18 +404,6 @@ static void table(const struct sweep *s, bool bold, bool markdown)
 		markdown ? al_table_print_markdown(&tb, stdout) : al_table_print(&tb, stdout, 2, bold);
 }
 
-static void csv_value(FILE *out, const char *v)
-{
-	if (!strpbrk(v, ",\"")) {
-		fputs(v, out);
-		return;
-	}
-	fputc('"', out);
-	for (; *v; v++)
-		fprintf(out, *v == '"' ? "\"\"" : "%c", *v);
-	fputc('"', out);
-}
-
 static int fill_csv(FILE *out, void *arg)
 {
 	const struct sweep *s = arg;
@@ -430,7 +418,7 @@ static int fill_csv(FILE *out, void *arg)
 			if (!s->ran[t * s->nmodels + k])
 				continue;
 			for (int x = 0; x < s->nax; x++) {
-				csv_value(out, value(s, t / s->nseeds, x));
+				al_csv_str(out, value(s, t / s->nseeds, x));
 				fputc(',', out);
 			}
 			fprintf(out, "%s,%llu,", al_model_name(s->models[k]),

@@ -311,18 +311,6 @@ static int read_task(struct merged *m, const char *dir, int t)
 	return rows < m->nmodels ? -1 : 0;
 }
 
-static void csv_value(FILE *out, const char *v)
-{
-	if (!strpbrk(v, ",\"")) {
-		fputs(v, out);
-		return;
-	}
-	fputc('"', out);
-	for (; *v; v++)
-		fprintf(out, *v == '"' ? "\"\"" : "%c", *v);
-	fputc('"', out);
-}
-
 /* The sweep's --csv (app/sweep.c, fill_csv), from the jobs' rows. */
 static int fill_csv(FILE *out, void *arg)
 {
@@ -339,7 +327,7 @@ static int fill_csv(FILE *out, void *arg)
 			if (!m->ran[at])
 				continue;
 			for (int x = 0; x < m->nax; x++) {
-				csv_value(out, value(m->ax, m->nax, t / m->nseeds, x));
+				al_csv_str(out, value(m->ax, m->nax, t / m->nseeds, x));
 				fputc(',', out);
 			}
 			fprintf(out, "%s,%llu,%s\n", al_model_name(m->models[k]),
