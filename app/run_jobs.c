@@ -116,21 +116,6 @@ static void child(const struct al_scenario *sc, enum al_model m, bool trace, FIL
 	_exit(0);
 }
 
-/* MemAvailable in bytes, or 0 when unknown. */
-static int64_t mem_available(void)
-{
-	char line[128];
-	long long kib = 0;
-	FILE *f = fopen("/proc/meminfo", "re");
-
-	while (f && fgets(line, sizeof line, f))
-		if (sscanf(line, "MemAvailable: %lld kB", &kib) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return (int64_t)kib * 1024;
-}
-
 static char *slurp(FILE *f, size_t *len)
 {
 	long n;
@@ -177,7 +162,7 @@ int run_jobs_sim(const struct al_scenario *sc, bool trace, int jobs,
 {
 	FILE *res[AL_MODEL_COUNT] = {0}, *log[AL_MODEL_COUNT] = {0};
 	pid_t pid[AL_MODEL_COUNT] = {0};
-	int64_t need[AL_MODEL_COUNT] = {0}, have = mem_available(), using = 0;
+	int64_t need[AL_MODEL_COUNT] = {0}, have = sim_run_mem_available(), using = 0;
 	int running = 0, started = 0, next = 0;
 
 	memset(out, 0, AL_MODEL_COUNT * sizeof *out);

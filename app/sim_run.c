@@ -203,8 +203,7 @@ int64_t sim_run_footprint(const struct al_scenario *sc, bool keep, struct sim_fo
 	return most;
 }
 
-/* MemAvailable, bytes, or 0 when unknown. */
-static int64_t available(void)
+int64_t sim_run_mem_available(void)
 {
 	char line[128];
 	long long kib = 0;
@@ -221,7 +220,7 @@ static int64_t available(void)
 int sim_run_fits(const struct al_scenario *sc, bool keep, char *msg, size_t len)
 {
 	struct sim_footprint fp;
-	int64_t need = sim_run_footprint(sc, keep, &fp), have = available();
+	int64_t need = sim_run_footprint(sc, keep, &fp), have = sim_run_mem_available();
 	char n[AL_FMT_LEN], h[AL_FMT_LEN], a[AL_FMT_LEN], b[AL_FMT_LEN], c[AL_FMT_LEN],
 	     k[AL_FMT_LEN + 64] = "";
 

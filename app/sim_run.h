@@ -28,6 +28,8 @@ int64_t sim_run_footprint(const struct al_scenario *sc, bool keep, struct sim_fo
 /* Whether that fits this machine's available memory (/proc/meminfo's
  * MemAvailable): 0; or 2 with a message in msg saying what it needs,
  * part by part, and what to change. */
+/* The host's MemAvailable in bytes, or 0 when unknown. */
+int64_t sim_run_mem_available(void);
 int sim_run_fits(const struct al_scenario *sc, bool keep, char *msg, size_t len);
 
 /* Runs model m of sc on a fresh simulated machine and fills out.  trace:
