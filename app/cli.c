@@ -219,10 +219,9 @@ static int parse_models(const char *s, unsigned *out, char *err, size_t errlen)
 				return al_errf(err, errlen,
 					    "--models: unknown model '%s' (did you mean '%s'?)",
 					    name, best);
-			return al_errf(err, errlen,
-				    "--models: unknown model '%s' (models: sync, process, "
-				    "thread, nonblocking, callback, generator, asyncio, all)",
-				    name);
+			char list[256];
+			return al_errf(err, errlen, "--models: unknown model '%s' (models: %s, all)",
+				    name, al_model_list(list, sizeof list, ", "));
 		}
 		if (p[n] == '\0')
 			break;

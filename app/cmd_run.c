@@ -71,13 +71,14 @@ static int setup(const struct al_cli *cli, struct al_scenario *sc)
 		fprintf(stderr, "asynclab: run: the scenario enables no model\n");
 		return 2;
 	}
-	static const enum al_model pools[] = {AL_MODEL_PROCESS, AL_MODEL_THREAD};
-	for (size_t i = 0; i < sizeof pools / sizeof pools[0]; i++) {
-		const struct al_model_cfg *mc = &sc->models[pools[i]];
+	/* the pools: the models that take workers */
+	for (int m = 0; m < AL_MODEL_COUNT; m++) {
+		const struct al_model_cfg *mc = &sc->models[m];
 		int n = al_pool_size(mc->workers, sc->workload.pages);
-		if (mc->enabled && n < mc->workers)
+		if (al_model_takes((enum al_model)m, AL_PARAM_workers) && mc->enabled &&
+		    n < mc->workers)
 			fprintf(stderr, "asynclab: run: note: %s: workers %d capped to %d, "
-				"the pages\n", al_model_name(pools[i]), mc->workers, n);
+				"the pages\n", al_model_name((enum al_model)m), mc->workers, n);
 	}
 	return 0;
 }

@@ -60,7 +60,6 @@ static int64_t proc_int(const char *path, int after_slash)
 
 int real_machine_tasks_fit(const struct al_scenario *sc)
 {
-	static const enum al_model pools[] = {AL_MODEL_PROCESS, AL_MODEL_THREAD};
 	int64_t pid_max = proc_int("/proc/sys/kernel/pid_max", 0);
 	int64_t threads = proc_int("/proc/sys/kernel/threads-max", 0);
 	int64_t running = proc_int("/proc/loadavg", 1);
@@ -70,12 +69,14 @@ int real_machine_tasks_fit(const struct al_scenario *sc)
 		return 0;                       /* not Linux's /proc: nothing known */
 	int64_t keep = cap / 10 > 1000 ? cap / 10 : 1000;
 	int64_t room = cap - running - keep;
-	for (size_t i = 0; i < sizeof pools / sizeof pools[0]; i++) {
-		const struct al_model_cfg *mc = &sc->models[pools[i]];
+	/* the pools: the models that take workers */
+	for (int m = 0; m < AL_MODEL_COUNT; m++) {
+		const struct al_model_cfg *mc = &sc->models[m];
 		int64_t n = al_pool_size(mc->workers, sc->workload.pages);
 		char a[AL_FMT_LEN], b[AL_FMT_LEN], c[AL_FMT_LEN];
 
-		if (!mc->enabled || n <= room)
+		if (!al_model_takes((enum al_model)m, AL_PARAM_workers) || !mc->enabled ||
+		    n <= room)
 			continue;
 		al_fmt_count(a, sizeof a, n);
 		al_fmt_count(b, sizeof b, room > 0 ? room : 0);
@@ -83,7 +84,7 @@ int real_machine_tasks_fit(const struct al_scenario *sc)
 		fprintf(stderr, "asynclab: run: %s: a pool of %s workers does not fit this host: "
 			"room for %s more tasks (%s at most, %lld running, %lld left to the "
 			"others); run it in the simulator (--net sim) or with fewer workers\n",
-			al_model_name(pools[i]), a, b, c, (long long)running, (long long)keep);
+			al_model_name((enum al_model)m), a, b, c, (long long)running, (long long)keep);
 		return 2;
 	}
 	return 0;

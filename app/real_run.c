@@ -129,8 +129,8 @@ static int measure(const struct al_scenario *sc, const struct real_net *rn,
 	}
 	/* the main thread's base now, with the poller the model will ask for,
 	 * so that its fds are made before the fd limit and not under it */
-	(void)net_os_base_now(&n, md->id == AL_MODEL_CALLBACK || md->id == AL_MODEL_GENERATOR ||
-				      md->id == AL_MODEL_ASYNCIO ? (int)sc->models[m].poller : -1);
+	(void)net_os_base_now(&n, al_model_takes(md->id, AL_PARAM_poller) ?
+				      (int)sc->models[m].poller : -1);
 	if ((e = apply_fd_limit(&sc->machine, err, errlen)) != 0) {
 		net_os_free(&n);
 		free(frame);

@@ -248,6 +248,51 @@ static void print_event(FILE *out, const struct al_event_cfg *ev,
 	fputc('\n', out);
 }
 
+/* The parameters model m takes, as core/al_model_params.def says: " (10
+ * workers, gil)", " (epoll, limit 5)", or nothing. */
+static void print_params(FILE *out, enum al_model m, const struct al_model_cfg *c)
+{
+	const char *sep = " (";
+
+	for (int p = 0; p < AL_PARAM_COUNT; p++) {
+		const struct al_param_info *pi = al_param_info((enum al_model_param)p);
+		int64_t v = al_param_get(c, (enum al_model_param)p);
+		char b[AL_FMT_LEN];
+
+		if (!al_model_takes(m, (enum al_model_param)p))
+			continue;
+		switch (pi->kind) {
+		case AL_PK_BOOL:
+			if (!v)
+				continue;
+			fprintf(out, "%s%s", sep, pi->key);
+			break;
+		case AL_PK_POLLER:
+			fprintf(out, "%s%s", sep, al_poller_name((enum al_poller)v));
+			break;
+		case AL_PK_COUNT:
+			if (pi->min == 0 && v == 0)
+				continue;        /* 0: none */
+			if (pi->min == 0)
+				fprintf(out, "%s%s %lld", sep, pi->key, (long long)v);
+			else
+				fprintf(out, "%s%lld %s", sep, (long long)v, pi->key);
+			break;
+		case AL_PK_SIZE:
+			al_fmt_bytes(b, sizeof b, v);
+			fprintf(out, "%s%s %s", sep, pi->key, b);
+			break;
+		case AL_PK_DURATION:
+			al_fmt_duration(b, sizeof b, v);
+			fprintf(out, "%s%s %s", sep, pi->key, b);
+			break;
+		}
+		sep = ", ";
+	}
+	if (sep[0] == ',')
+		fputc(')', out);
+}
+
 static void print_models(FILE *out, const struct al_scenario *sc)
 {
 	const char *sep = " ";
@@ -260,16 +305,7 @@ static void print_models(FILE *out, const struct al_scenario *sc)
 			continue;
 		fprintf(out, "%s%s", sep, al_model_name((enum al_model)m));
 		sep = ", ";
-		if (m == AL_MODEL_PROCESS)
-			fprintf(out, " (%d workers)", c->workers);
-		else if (m == AL_MODEL_THREAD)
-			fprintf(out, " (%d workers%s)", c->workers,
-				c->gil ? ", gil" : "");
-		else if (m >= AL_MODEL_CALLBACK && c->limit > 0)
-			fprintf(out, " (%s, limit %lld)",
-				al_poller_name(c->poller), (long long)c->limit);
-		else if (m >= AL_MODEL_CALLBACK)
-			fprintf(out, " (%s)", al_poller_name(c->poller));
+		print_params(out, (enum al_model)m, c);
 	}
 	fprintf(out, "%s\n", sep[0] == ',' ? "" : " none");
 }

@@ -24,7 +24,6 @@
 #define GIB (1024 * MIB)
 #define TIB (1024 * GIB)
 #define N(a) (sizeof(a) / sizeof((a)[0]))
-#define BIT(m) (1u << (m))
 
 /* --- the tables ----------------------------------------------------- */
 
@@ -163,21 +162,25 @@ static const struct al_section workload_section = {"workload",
 	workload_fields, N(workload_fields)};
 
 static const char *const poller_names[] = {"epoll", "poll", "select", NULL};
-#define MOD(m) offsetof(struct al_model_cfg, m)
+/* The keys of core/al_model_params.def; which models take each is the
+ * registry's (al_model_takes), not the field's `models`. */
+#define KIND_COUNT AL_F_COUNT
+#define KIND_BOOL AL_F_BOOL
+#define KIND_POLLER AL_F_ENUM
+#define KIND_SIZE AL_F_SIZE
+#define KIND_DURATION AL_F_DURATION
+#define NAMES_COUNT NULL
+#define NAMES_BOOL NULL
+#define NAMES_POLLER poller_names
+#define NAMES_SIZE NULL
+#define NAMES_DURATION NULL
 static const struct al_field model_fields[] = {
 	{.key = "name", .type = AL_F_SKIP},
-	{.key = "workers", .type = AL_F_COUNT, .off = MOD(workers),
-		.size = sizeof(int), .min = 1, .max = 1000000,
-		.models = BIT(AL_MODEL_PROCESS) | BIT(AL_MODEL_THREAD)},
-	{.key = "poller", .type = AL_F_ENUM, .off = MOD(poller),
-		.names = poller_names, .models = BIT(AL_MODEL_CALLBACK) |
-		BIT(AL_MODEL_GENERATOR) | BIT(AL_MODEL_ASYNCIO)},
-	{.key = "gil", .type = AL_F_BOOL, .off = MOD(gil),
-		.models = BIT(AL_MODEL_THREAD)},
-	{.key = "limit", .type = AL_F_COUNT, .off = MOD(limit),
-		.size = sizeof(int64_t), .min = 0, .max = 100000000,
-		.models = BIT(AL_MODEL_CALLBACK) | BIT(AL_MODEL_GENERATOR) |
-			  BIT(AL_MODEL_ASYNCIO)},
+#define AL_MODEL_PARAM(k, t, kind, lo, hi, def, help)                                   \
+	{.key = #k, .type = KIND_##kind, .off = offsetof(struct al_model_cfg, k),        \
+	 .size = sizeof(t), .min = (lo), .max = (hi), .names = NAMES_##kind},
+#include "core/al_model_params.def"
+#undef AL_MODEL_PARAM
 };
 const struct al_section al_schema_model = {"models[]", model_fields,
 	N(model_fields)};
@@ -285,6 +288,14 @@ static int unknown_key(struct al_walk *w, const struct al_section *sec,
 			  list);
 }
 
+/* Whether model m takes f, a key of a model item (the registry says). */
+static bool model_takes(enum al_model m, const struct al_field *f)
+{
+	int p = al_param_find(f->key);
+
+	return p >= 0 && al_model_takes(m, (enum al_model_param)p);
+}
+
 /* A key that exists but is not allowed here: in an event, or on a model
  * it does not apply to. */
 static int misplaced_key(struct al_walk *w, const struct al_section *sec,
@@ -296,7 +307,7 @@ static int misplaced_key(struct al_walk *w, const struct al_section *sec,
 
 	if (w->model >= 0) {
 		for (int m = 0; m < AL_MODEL_COUNT; m++)
-			if (f->models & BIT(m))
+			if (model_takes((enum al_model)m, f))
 				names[n++] = al_model_name((enum al_model)m);
 	} else {
 		for (size_t i = 0; i < sec->n && n < N(names); i++)
@@ -331,7 +342,7 @@ int al_walk_map(struct al_walk *w, const struct al_ynode *map,
 			return unknown_key(w, sec, k, events_only);
 		if ((events_only && f->ev == 0) ||
 		    (w->model >= 0 && f->type != AL_F_SKIP &&
-		     !(f->models & BIT(w->model))))
+		     !model_takes((enum al_model)w->model, f)))
 			return misplaced_key(w, sec, f, k);
 		for (size_t j = 0; j < i; j += 2)
 			if (map->kid[j]->len == k->len &&

@@ -37,8 +37,8 @@ struct al_section;
 
 /* One key.  min and max bound the value in the field's unit (for a
  * distribution: each of its parameters).  ev: the AL_EV_ flag an event sets
- * when it changes this key (0: not allowed in events).  models: bit
- * (1u << model) for each model the key applies to (model items only). */
+ * when it changes this key (0: not allowed in events).  Which models a
+ * model item's key applies to is the registry's (core/al_models.def). */
 struct al_field {
 	const char *key;
 	enum al_ftype type;
@@ -48,7 +48,6 @@ struct al_field {
 	const char *const *names;
 	const struct al_section *sub;
 	unsigned ev;
-	unsigned models;
 };
 
 struct al_section {

@@ -3,6 +3,13 @@
  * app/cli.c accepts (tests/e2e_cli.sh runs each command's --help). */
 #include "app/usage.h"
 
+#include <string.h>
+
+#include "core/al_models.h"
+
+/* Where a text lists the models, from the registry (print_models). */
+#define MODELS "@MODELS@\n"
+
 static const char usage_all[] =
 	"asynclab " AL_VERSION " - a laboratory for the evolution of asynchronous I/O\n"
 	"\n"
@@ -38,8 +45,7 @@ static const char usage_run[] =
 	"\n"
 	"options:\n"
 	"  --models LIST        models to run, comma-separated, or 'all'; restricts\n"
-	"                       the scenario's enabled models (sync, process, thread,\n"
-	"                       nonblocking, callback, generator, asyncio)\n"
+	"                       the scenario's enabled models (listed below)\n"
 	"  --seed N             override the scenario's seed (unsigned integer)\n"
 	"  --set KEY=VALUE      set a scenario key by its path, as in the file\n"
 	"                       (network.rtt=50ms, workload.pages=10k,\n"
@@ -79,6 +85,7 @@ static const char usage_run[] =
 	"  --view               open the timeline window on the run\n"
 	"  --shot FILE.png      with --view: F12 in the window writes the frame there\n"
 	"  -h, --help           print this help\n"
+	MODELS
 	"\n"
 	"The same scenario and seed print byte-identical output on every run.\n"
 	"Exit status: 0 every page ok, 1 some page failed, 2 bad input.\n"
@@ -303,6 +310,26 @@ static const char usage_completion[] =
 	"Prints a bash completion script made from asynclab's own option table\n"
 	"(make install installs it).  To try it: source <(asynclab completion)\n";
 
+/* Every model of core/al_models.def: its name, help line and keys. */
+static void print_models(FILE *out)
+{
+	fputs("\nmodels (docs/models.md; their keys, models.NAME.KEY: docs/scenarios.md):\n", out);
+	for (int m = 0; m < AL_MODEL_COUNT; m++) {
+		const struct al_model_info *mi = al_model_info((enum al_model)m);
+		const char *sep = "keys: ";
+
+		fprintf(out, "  %-13s%s\n", mi->name, mi->help);
+		for (int p = 0; p < AL_PARAM_COUNT; p++)
+			if (mi->params & (1u << p)) {
+				fprintf(out, "%s%s%s", sep[0] == 'k' ? "               " : "", sep,
+					al_param_info((enum al_model_param)p)->key);
+				sep = ", ";
+			}
+		if (sep[0] == ',')
+			fputc('\n', out);
+	}
+}
+
 void al_usage_print(FILE *out, enum al_cli_cmd cmd)
 {
 	const char *text;
@@ -321,5 +348,12 @@ void al_usage_print(FILE *out, enum al_cli_cmd cmd)
 	case AL_CLI_COMPLETION: text = usage_completion; break;
 	default: text = usage_all; break;
 	}
-	fputs(text, out);
+	const char *at = strstr(text, MODELS);
+	if (at == NULL) {
+		fputs(text, out);
+		return;
+	}
+	fwrite(text, 1, (size_t)(at - text), out);
+	print_models(out);
+	fputs(at + strlen(MODELS), out);
 }

@@ -119,56 +119,9 @@ void al_scenario_default(struct al_scenario *sc)
 	sc->workload.port = 80;
 	sc->workload.timeout_ns = 30 * SEC;
 
-	for (int m = 0; m < AL_MODEL_COUNT; m++) {
-		sc->models[m].enabled = true;
-		sc->models[m].workers = 10;
-		sc->models[m].poller = AL_POLL_EPOLL;
-		sc->models[m].gil = true;
-		sc->models[m].limit = 0;
-	}
-	sc->nevents = 0;
-}
-
-static const char *const model_names[AL_MODEL_COUNT] = {
-	[AL_MODEL_SYNC] = "sync",
-	[AL_MODEL_PROCESS] = "process",
-	[AL_MODEL_THREAD] = "thread",
-	[AL_MODEL_NONBLOCKING] = "nonblocking",
-	[AL_MODEL_CALLBACK] = "callback",
-	[AL_MODEL_GENERATOR] = "generator",
-	[AL_MODEL_ASYNCIO] = "asyncio",
-};
-
-static const char *const poller_names[] = {
-	[AL_POLL_EPOLL] = "epoll",
-	[AL_POLL_POLL] = "poll",
-	[AL_POLL_SELECT] = "select",
-};
-
-const char *al_model_name(enum al_model m)
-{
-	return (unsigned)m < AL_MODEL_COUNT ? model_names[m] : "?";
-}
-
-int al_model_parse(const char *name)
-{
 	for (int m = 0; m < AL_MODEL_COUNT; m++)
-		if (strcmp(name, model_names[m]) == 0)
-			return m;
-	return -1;
-}
-
-const char *al_poller_name(enum al_poller p)
-{
-	return (unsigned)p <= AL_POLL_SELECT ? poller_names[p] : "?";
-}
-
-int al_poller_parse(const char *name)
-{
-	for (int p = 0; p <= AL_POLL_SELECT; p++)
-		if (strcmp(name, poller_names[p]) == 0)
-			return p;
-	return -1;
+		al_model_cfg_default(&sc->models[m]);
+	sc->nevents = 0;
 }
 
 const char *al_profile_name(enum al_profile p)

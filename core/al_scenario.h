@@ -9,19 +9,8 @@
 #include <stdint.h>
 
 #include "core/al_dist.h"
+#include "core/al_models.h"  /* enum al_model, struct al_model_cfg */
 
-enum al_model {
-	AL_MODEL_SYNC,
-	AL_MODEL_PROCESS,
-	AL_MODEL_THREAD,
-	AL_MODEL_NONBLOCKING,
-	AL_MODEL_CALLBACK,
-	AL_MODEL_GENERATOR,
-	AL_MODEL_ASYNCIO,
-	AL_MODEL_COUNT
-};
-
-enum al_poller { AL_POLL_EPOLL, AL_POLL_POLL, AL_POLL_SELECT };
 enum al_profile { AL_PROFILE_PYTHON, AL_PROFILE_C, AL_PROFILE_FILE };
 enum al_overflow { AL_OVERFLOW_QUEUE, AL_OVERFLOW_REFUSE };
 /* The simulator's TCP (docs/network.md): Linux's windows and timers, or the
@@ -156,14 +145,6 @@ struct al_workload {
 	int64_t timeout_ns;          /* per page; 0: none                      */
 };
 
-struct al_model_cfg {
-	bool enabled;
-	int workers;                 /* process, thread                         */
-	enum al_poller poller;       /* callback, generator, asyncio            */
-	bool gil;                    /* thread: default true on python profile  */
-	int64_t limit;               /* asyncio: concurrency limit (0: none)    */
-};
-
 /* A timed change: from `at` on, the fields flagged in `set` take the values
  * given in `network` / `server`. */
 enum {
@@ -212,12 +193,6 @@ int al_pool_size(int workers, int64_t pages);
 /* Fills a cost table with a profile's defaults (docs/costs.md). */
 void al_costs_profile(struct al_costs *c, enum al_profile profile);
 
-const char *al_model_name(enum al_model m);
-/* Returns the model for a CLI / scenario name, or -1. */
-int al_model_parse(const char *name);
-const char *al_poller_name(enum al_poller p);
-/* Returns the poller for "epoll", "poll" or "select", or -1. */
-int al_poller_parse(const char *name);
 /* "python", "c", "file". */
 const char *al_profile_name(enum al_profile p);
 /* "reset", "stall", "short", "corrupt" ("none" for AL_FAULT_NONE). */

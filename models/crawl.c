@@ -8,29 +8,21 @@
 #include "core/al_http.h"
 #include "models/model.h"
 
-extern const struct al_model_desc al_model_sync, al_model_thread, al_model_nonblocking,
-	al_model_callback, al_model_generator, al_model_asyncio, al_model_process;
+/* Each model's code, by the registry's line (core/al_models.def): model
+ * NAME's desc is al_model_NAME, defined in models/NAME.c. */
+#define AL_MODEL(id, name, params, anchor, help) extern const struct al_model_desc al_model_##name;
+#include "core/al_models.def"
+#undef AL_MODEL
+
+static const struct al_model_desc *const descs[AL_MODEL_COUNT] = {
+#define AL_MODEL(id, name, params, anchor, help) [AL_MODEL_##id] = &al_model_##name,
+#include "core/al_models.def"
+#undef AL_MODEL
+};
 
 const struct al_model_desc *al_model_get(enum al_model m)
 {
-	switch (m) {
-	case AL_MODEL_SYNC:
-		return &al_model_sync;
-	case AL_MODEL_PROCESS:
-		return &al_model_process;
-	case AL_MODEL_THREAD:
-		return &al_model_thread;
-	case AL_MODEL_NONBLOCKING:
-		return &al_model_nonblocking;
-	case AL_MODEL_CALLBACK:
-		return &al_model_callback;
-	case AL_MODEL_GENERATOR:
-		return &al_model_generator;
-	case AL_MODEL_ASYNCIO:
-		return &al_model_asyncio;
-	default:
-		return NULL;
-	}
+	return (unsigned)m < AL_MODEL_COUNT ? descs[m] : NULL;
 }
 
 /* Accounting is atomic: on the real backend a pool's threads end pages at

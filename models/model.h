@@ -63,7 +63,8 @@ struct al_model_frame {
 	struct al_crawl *crawl;
 };
 
-/* The model's descriptor, or NULL if it is not implemented yet. */
+/* The model's descriptor (its line in core/al_models.def names it), or
+ * NULL when m is not a model. */
 const struct al_model_desc *al_model_get(enum al_model m);
 
 /* A page starts / ends: err 0 (resp checked) or an errno value.  end
