@@ -30,7 +30,9 @@ all_counted() {
 	[ -s "$1" ] && awk -v n="$2" '$2 + $3 != n { bad = 1 } END { exit bad }' "$1"
 }
 
-# --- the misbehaving server, on both backends: the same pages fail, for
+# --- the misbehaving server# how many models the registry has (core/al_models.def): `help run` lists them
+nmodels=$("$A" help run | awk '/^models /{m=1; next} m && /^  [a-z]/{n++} m && /^$/{exit} END{print n+0}')
+, on both backends: the same pages fail, for
 # the same causes, on each
 "$A" run --json "$here/scenarios/faults.yaml" >"$T/sim.json" 2>/dev/null
 [ $? -eq 1 ]; check "sim: a faulty server makes the run exit 1" $?
@@ -38,8 +40,8 @@ all_counted() {
 [ $? -eq 1 ]; check "real: a faulty server makes the run exit 1" $?
 summary "$T/sim.json" >"$T/sim"
 summary "$T/real.json" >"$T/real"   # peak concurrency left out: it may differ
-[ "$(wc -l <"$T/real")" = 7 ] && all_counted "$T/real" 40 && all_counted "$T/sim" 40
-check "real and sim: all seven models end all 40 pages (ok + failed = 40)" $?
+[ "$(wc -l <"$T/real")" = "$nmodels" ] && all_counted "$T/real" 40 && all_counted "$T/sim" 40
+check "real and sim: all $nmodels models end all 40 pages (ok + failed = 40)" $?
 awk '$4 == 0 || $5 == 0 || $6 == 0 { bad = 1 } END { exit bad }' "$T/real"
 check "real: every model sees resets, timeouts and corrupt bodies" $?
 cmp -s "$T/sim" "$T/real"
@@ -64,9 +66,9 @@ done
 
 # --- nobody listening: refused, every model
 "$A" run --target http://127.0.0.1:1/ --json >"$T/out" 2>/dev/null
-[ $? -eq 1 ] && summary "$T/out" >"$T/s" && [ "$(wc -l <"$T/s")" = 7 ] &&
+[ $? -eq 1 ] && summary "$T/out" >"$T/s" && [ "$(wc -l <"$T/s")" = "$nmodels" ] &&
 	awk '$3 != 10 || $7 != 10 { bad = 1 } END { exit bad }' "$T/s"
-check "connection refused: all seven models fail 10 of 10 as 'refused'" $?
+check "connection refused: all $nmodels models fail 10 of 10 as 'refused'" $?
 
 # --- a full fd table: machine.fd_limit is the model process's RLIMIT_NOFILE
 printf 'name: emfile\nnetwork: {rtt: 0 ms, bandwidth: 10 Gbit}\nserver: {think: 200 ms, page_size: 1000 B}\nmachine: {fd_limit: 40}\nworkload: {pages: 100, timeout: 5 s}\nmodels: [{name: thread, workers: 100}, callback, generator, asyncio]\n' >"$T/emfile.yaml"
@@ -117,7 +119,7 @@ st=$?
 "$A" run "$T/fd4.yaml" --json >"$T/sim4" 2>/dev/null
 summary "$T/real4" >"$T/s4r"
 summary "$T/sim4" >"$T/s4s"
-[ $st -eq 1 ] && [ "$(wc -l <"$T/s4r")" = 7 ] && cmp -s "$T/s4r" "$T/s4s" && ! grep -q '\[err\]\|\[warn\]' "$T/err"
+[ $st -eq 1 ] && [ "$(wc -l <"$T/s4r")" = "$nmodels" ] && cmp -s "$T/s4r" "$T/s4s" && ! grep -q '\[err\]\|\[warn\]' "$T/err"
 check "fd_limit 4: every model runs for real and fails the simulator's pages as emfile" $?
 if command -v prlimit >/dev/null 2>&1; then
 	prlimit --nofile=60:60 "$A" run --net real --path relay --models sync,asyncio --json >"$T/out" 2>/dev/null

@@ -67,6 +67,17 @@ while read -r _ c _; do
 		ko "README: a usage line for '$c', which asynclab help does not list"
 done <"$T/usage"
 
+# `help run` lists the registry's models, the ones completion offers for
+# --models, in order; the other e2e scripts count the models from it.
+"$A" help run | awk '/^models /{m=1; next} m && /^  [a-z]/{print $1} m && /^$/{exit}' >"$T/listed"
+"$A" completion | sed -n "/--models)/{n;s/.*-W '\([^']*\)'.*/\1/p;}" | tr ' ' '\n' | grep . >"$T/offered"
+if [ -s "$T/listed" ] && cmp -s "$T/listed" "$T/offered"; then
+	ok "help run lists the $(wc -l <"$T/listed") models completion offers"
+else
+	ko "help run's models and completion's differ:"
+	diff "$T/listed" "$T/offered" | sed 's/^/     /'
+fi
+
 # The check can fail: a README that lost an option disagrees, and says so.
 if [ "${1:-}" != --inner ]; then
 	sed 's/ \[--seed N\]//g' "$R" >"$T/README.md"
