@@ -264,7 +264,8 @@ static int host_scenario(const struct al_scenario *sc, bool target, struct al_sc
 	m.cores = real_machine_cores(sc);
 	m.memory = sc->machine.memory;
 	out->machine = m;
-	out->models[AL_MODEL_THREAD].gil = false;
+	for (int k = 0; k < AL_MODEL_COUNT; k++)
+		out->models[k].gil = false;       /* C: no model has a GIL */
 	if (!target) {
 		out->network.handshake = false;
 		/* the link emulator streams and stalls as the fluid model

@@ -20,6 +20,7 @@
 #include "app/usage.h"
 #include "core/al_models.h"
 #include "models/model.h"
+#include "viz/viz_palette.h"
 
 static void every_model_is_whole(void **state)
 {
@@ -44,6 +45,11 @@ static void every_model_is_whole(void **state)
 		for (int k = 0; k < m; k++)
 			assert_string_not_equal(al_model_info((enum al_model)k)->name, mi->name);
 	}
+	/* a colour of its own in the timelines and the sweep's chart */
+	for (int m = 0; m < AL_MODEL_COUNT; m++)
+		for (int k = 0; k < m; k++)
+			assert_memory_not_equal(&viz_model_rgb[m], &viz_model_rgb[k],
+						sizeof viz_model_rgb[m]);
 	/* `all` is the CLI's and the scenario's word for every model */
 	assert_int_equal(al_model_parse("all"), -1);
 	assert_null(al_model_info(AL_MODEL_COUNT));

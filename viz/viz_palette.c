@@ -26,7 +26,8 @@ const struct viz_rgb viz_counter_rgb[AL_CTR_COUNT] = {
 	[AL_CTR_MEMORY] = {0xaa, 0x33, 0x77},
 };
 
-const struct viz_rgb viz_model_rgb[AL_MODEL_COUNT] = {
+_Static_assert(AL_MODEL_COUNT <= VIZ_MODEL_COLOURS, "a colour for every model");
+const struct viz_rgb viz_model_rgb[VIZ_MODEL_COLOURS] = {
 	[AL_MODEL_SYNC] = {0x00, 0x00, 0x00},
 	[AL_MODEL_PROCESS] = {0xd5, 0x5e, 0x00},
 	[AL_MODEL_THREAD] = {0xe6, 0x9f, 0x00},
@@ -34,6 +35,13 @@ const struct viz_rgb viz_model_rgb[AL_MODEL_COUNT] = {
 	[AL_MODEL_CALLBACK] = {0x56, 0xb4, 0xe9},
 	[AL_MODEL_GENERATOR] = {0x00, 0x9e, 0x73},
 	[AL_MODEL_ASYNCIO] = {0x00, 0x72, 0xb2},
+	/* the spares, in the order models are added: Paul Tol's and
+	 * Tableau's darker hues, apart from the seven and the chrome */
+	[7] = {0x8c, 0x56, 0x4b},        /* brown   */
+	[8] = {0x33, 0x22, 0x88},        /* indigo  */
+	[9] = {0xee, 0x33, 0x77},        /* magenta */
+	[10] = {0x80, 0x80, 0x00},       /* olive   */
+	[11] = {0x99, 0x99, 0x99},       /* grey    */
 };
 
 const struct viz_rgb viz_rgb_bg = {0xff, 0xff, 0xff};

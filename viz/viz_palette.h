@@ -30,9 +30,12 @@ extern const struct viz_state_style viz_palette[AL_ST_COUNT];
 /* Indexed by enum al_counter. */
 extern const struct viz_rgb viz_counter_rgb[AL_CTR_COUNT];
 
-/* Indexed by enum al_model: a sweep's lines (viz_chart.h).  Okabe-Ito's
- * hues again, one a model, so the seven lines stay apart. */
-extern const struct viz_rgb viz_model_rgb[AL_MODEL_COUNT];
+/* Indexed by enum al_model: a sweep's lines (viz_chart.h), the report's
+ * bars.  Okabe-Ito's hues for the article's seven, then spares a model
+ * added to core/al_models.def takes by its place, so that a new model
+ * needs no colour of its own (a static assert says when they run out). */
+#define VIZ_MODEL_COLOURS 12
+extern const struct viz_rgb viz_model_rgb[VIZ_MODEL_COLOURS];
 
 /* The chrome. */
 extern const struct viz_rgb viz_rgb_bg;        /* the plot, and empty lanes */
