@@ -11,7 +11,7 @@
 
 /* Draws r at path ("-": stdout), w x h (0: the chart's own size).  The
  * x axis is the first key, a column per value of the second; with several
- * seeds, the first seed's points.  0, or -1 with err (no prefix). */
+ * seeds, each point is their mean, in a band from their min to max.  0, or -1 with err (no prefix). */
 int al_sweep_png(const struct al_sweep_result *r, const char *path, int w, int h, char *err,
 		 size_t errlen);
 
