@@ -420,6 +420,12 @@ int al_cmd_sweep(const struct al_cli *cli, bool bold)
 			"asynclab: %s\n" : "%s\n", err);
 		goto out;
 	}
+	if (cli->emit_dir && (cli->csv_path || cli->json || cli->json_path || cli->png_path ||
+			      cli->markdown)) {
+		fprintf(stderr, "asynclab: sweep: --emit writes the job list and runs nothing: "
+			"ask merge DIR for the --csv, --json, --markdown or --png\n");
+		goto out;
+	}
 	if (cli->emit_dir) {           /* the job list, for other machines to run */
 		uint64_t seed0 = cli->seeds_set ? cli->seed_lo : base->seed;
 		status = al_sweep_emit(cli, base->name, s.ax, s.nax, s.nseeds, seed0, s.models, s.nmodels,

@@ -20,6 +20,7 @@
 
 #include "app/outputs.h"
 #include "app/report.h"
+#include "app/scenario_find.h"
 #include "app/sweep_out.h"
 #include "core/al_units.h"
 #include "core/al_write.h"
@@ -156,7 +157,11 @@ int al_sweep_emit(const struct al_cli *cli, const char *name, const struct al_sw
 	if (!realpath(cli->emit_dir, e.dir))
 		return al_errf(err, errlen, "--emit %s: %s", cli->emit_dir, strerror(errno));
 	snprintf(path, sizeof path, "%s/scenario.yaml", e.dir);
-	if (cli->scenario && copy_file(cli->scenario, path, why, sizeof why) != 0)
+	/* the file `sweep NAME` found, as run finds it */
+	char found[PATH_MAX];
+	if (cli->scenario &&
+	    copy_file(al_scenario_find(cli->scenario, found, sizeof found), path, why,
+		      sizeof why) != 0)
 		return al_errf(err, errlen, "--emit %s: %s", cli->emit_dir, why);
 	snprintf(path, sizeof path, "%s/sweep.txt", e.dir);
 	if (al_write_file(NULL, path, fill_manifest, &e, why, sizeof why) != 0)

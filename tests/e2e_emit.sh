@@ -45,5 +45,12 @@ rm "$d/jobs/t000004.csv" "$d/jobs/t000007.json"
 "$A" merge "$d" >/dev/null 2>"$d/err"
 [ $? -eq 2 ] && [ "$(wc -l <"$d/err")" = 1 ] || ko "merge of no sweep: not one line, exit 2"
 
+# a scenario by its name, as run takes it; the outputs belong to merge
+"$A" sweep seed --vary workload.pages=10,20 --emit "$d/byname" >/dev/null 2>"$d/err" &&
+	cmp -s scenarios/seed.yaml "$d/byname/scenario.yaml" || ko "sweep NAME --emit: $(cat "$d/err")"
+"$A" sweep seed --vary workload.pages=10 --emit "$d/x" --png "$d/x.png" 2>"$d/err"
+[ $? -eq 2 ] && [ "$(wc -l <"$d/err")" = 1 ] && [ ! -e "$d/x" ] ||
+	ko "--emit with --png: not refused in one line, exit 2"
+
 [ $fail -eq 0 ] && echo "e2e_emit: ok"
 exit $fail
