@@ -18,6 +18,7 @@
 #include "app/sim_run.h"
 #include "app/outputs.h"
 #include "app/profile.h"
+#include "app/progress.h"
 #include "app/real_machine.h"
 #include "app/repeat.h"
 #include "app/run_jobs.h"
@@ -84,27 +85,39 @@ static int setup(const struct al_cli *cli, struct al_scenario *sc)
 }
 
 /* The progress bar: on a terminal only, and only once a run has taken a
- * second of wall time, so quick runs and pipes see nothing. */
+ * second of wall time, so quick runs and pipes see nothing.  The model's
+ * place among those run (model of models) and the time it has left, from
+ * its own pages so far: a guide, not a figure. */
 struct progress {
-	struct timespec start;
+	struct timespec start;       /* this model's */
 	int shown;
+	int model, models;           /* 1-based; 0: not counted */
 };
 
 static void on_progress(void *arg, enum al_model m, int64_t ended, int64_t pages)
 {
 	struct progress *p = arg;
 	struct timespec now;
-	char bar[31];
+	char bar[31], nth[32] = "";
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (!p->shown && now.tv_sec - p->start.tv_sec < 1)
+	double t = (double)(now.tv_sec - p->start.tv_sec) +
+		   (double)(now.tv_nsec - p->start.tv_nsec) / 1e9;
+	if (!p->shown && t < 1)
 		return;
 	int fill = pages > 0 ? (int)(ended * 30 / pages) : 0;
 	for (int i = 0; i < 30; i++)
 		bar[i] = i < fill ? '#' : '.';
 	bar[30] = '\0';
-	fprintf(stderr, "\r  %-11s [%s] %lld / %lld pages", al_model_name(m), bar,
+	if (p->models > 1)
+		snprintf(nth, sizeof nth, " (%d/%d)", p->model, p->models);
+	fprintf(stderr, "\r\033[K  %s%s [%s] %lld / %lld pages", al_model_name(m), nth, bar,
 		(long long)ended, (long long)pages);
+	if (ended > 0 && ended < pages) {
+		double left = t * (double)(pages - ended) / (double)ended;
+		fprintf(stderr, left < 120 ? ", %.0f s left" : ", %.0f min left",
+			left < 120 ? left + 0.5 : left / 60 + 0.5);
+	}
 	p->shown = 1;
 }
 
@@ -163,12 +176,18 @@ static void run_models(struct al_scenario *sc, struct real_net *rn,
 		pre = NULL;
 	}
 
+	prog->model = 0;
+	prog->models = enabled;
 	for (int m = 0; m < AL_MODEL_COUNT; m++) {
 		struct al_report *r = &rs->rows[rs->nrows];
 		struct al_trace *tr = keep ? &keep->models[keep->nmodels].trace : NULL;
 
 		if (!sc->models[m].enabled)
 			continue;
+		if (al_interrupted())           /* Ctrl-C: the models after are not run */
+			break;
+		prog->model++;
+		clock_gettime(CLOCK_MONOTONIC, &prog->start);
 		if (dead) {
 			rs->broken |= 1u << m;        /* "could not run" */
 			continue;
@@ -203,6 +222,11 @@ static void run_models(struct al_scenario *sc, struct real_net *rn,
 		int saved = errno;
 
 		end_progress(prog);
+		if (!ok && rn && saved == EINTR && al_interrupted()) {
+			if (tr)                  /* cut short: no row, no error */
+				al_trace_free(tr);
+			break;
+		}
 		/* a model that could not run at all may have met the death too */
 		if (rn)
 			dead = helper_died(rn, (enum al_model)m, ok || saved == EDEADLK ? r : NULL);
@@ -399,6 +423,10 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 		rs.cores = real_machine_cores(&sc);
 		enum real_path want = cli->path == AL_CLI_PATH_KERNEL ? REAL_PATH_KERNEL :
 				      cli->path == AL_CLI_PATH_RELAY ? REAL_PATH_RELAY : REAL_PATH_AUTO;
+		/* Ctrl-C from here on stops the model under way and prints the
+		 * rows of those that finished; the origin server and the links
+		 * inherit the catch, so that they serve until the end */
+		al_interrupt_catch();
 		if (real_net_start_path(&sc, cli->target ? &target : NULL, want, &rn, err,
 					sizeof err) != 0) {
 			fprintf(stderr, "asynclab: run: %s\n", err);
@@ -440,15 +468,25 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 	int nruns = !keep ? 0 : net == AL_CLI_NET_BOTH ? 2 : 1;
 	struct viz_run *vreal = keep ? &runs[nruns - 1] : NULL;
 	struct viz_run *vsim = keep && net != AL_CLI_NET_REAL ? &runs[0] : NULL;
-	clock_gettime(CLOCK_MONOTONIC, &prog.start);
-	if (isatty(STDERR_FILENO))
+	if (isatty(STDERR_FILENO)) {
 		sim_run_on_progress(on_progress, &prog);
+		real_run_on_progress(on_progress, &prog);
+	}
 	int jobs = run_jobs_count(cli->jobs);
 	run_models(&sc, real ? &rn : NULL, &rs, &prog, real ? vreal : vsim, jobs);
+	real_run_on_progress(NULL, NULL);
 	if (real) {
 		real_net_stop(&rn);
 		if (rn.path && strcmp(rn.path, "kernel-tcp") == 0)
 			rs.emu = &rn.emu_stats;
+		al_interrupt_release();
+	}
+	bool cut = al_interrupted();
+	if (cut) {                      /* Ctrl-C: what finished, then 130 */
+		fprintf(stderr, "asynclab: run: interrupted: %d of %d models finished, their "
+			"rows below%s\n", rs.nrows, prog.models,
+			net == AL_CLI_NET_BOTH ? " (real; the simulation is not run)" : "");
+		net = AL_CLI_NET_REAL;
 	}
 	if (net == AL_CLI_NET_BOTH) {
 		memset(&ss, 0, sizeof ss);
@@ -495,12 +533,13 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 			status = w;
 	}
 	if (keep) {
-		int o = al_run_outputs(cli, runs, nruns);
+		/* a run cut short is not drawn nor saved: the table says it all */
+		int o = cut ? 0 : al_run_outputs(cli, runs, nruns);
 		if (o > status)
 			status = o;
 		for (int i = 0; i < nruns; i++)
 			viz_run_free(&runs[i]);
 		free(runs);
 	}
-	return status;
+	return cut ? AL_EXIT_INTERRUPTED : status;
 }

@@ -141,6 +141,22 @@ void al_json_null(struct al_json *j)
 	fputs("null", j->out);
 }
 
+void al_json_raw(struct al_json *j, const char *text, int text_depth)
+{
+	prefix(j);
+	/* strings hold no raw newline (escaped), so each one starts a line
+	 * whose first 2 * text_depth spaces are the old indentation */
+	for (const char *p = text; *p; p++) {
+		if (*p != '\n') {
+			fputc(*p, j->out);
+			continue;
+		}
+		for (int i = 0; i < 2 * text_depth && p[1] == ' '; i++)
+			p++;
+		newline(j, j->depth);
+	}
+}
+
 void al_json_finish(struct al_json *j)
 {
 	AL_ASSERT(j->depth == 0 && !j->after_key);

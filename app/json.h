@@ -41,6 +41,10 @@ void al_json_fixed(struct al_json *j, double v, int decimals);
 void al_json_hex64(struct al_json *j, uint64_t v);
 void al_json_bool(struct al_json *j, bool v);
 void al_json_null(struct al_json *j);
+/* A value given as text this writer wrote at depth text_depth (a row a
+ * file kept), indented again for where it goes: the same bytes as
+ * writing the value here. */
+void al_json_raw(struct al_json *j, const char *text, int text_depth);
 /* Ends the document with a newline; the depth must be back to 0. */
 void al_json_finish(struct al_json *j);
 

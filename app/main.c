@@ -83,7 +83,7 @@ static int dispatch(const struct al_cli *cli)
 	case AL_CLI_TOUR:
 		return al_cmd_tour(cli);
 	case AL_CLI_MERGE:
-		return al_cmd_merge(cli);
+		return al_cmd_merge(cli, want_bold());
 	case AL_CLI_COMPARE:
 		return al_cmd_compare(cli, want_bold());
 	case AL_CLI_COMPLETION:

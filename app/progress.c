@@ -24,6 +24,11 @@ void al_interrupt_catch(void)
 	sigaction(SIGINT, &sa, NULL);    /* no SA_RESTART: a blocked poll wakes */
 }
 
+void al_interrupt_release(void)
+{
+	signal(SIGINT, SIG_DFL);
+}
+
 bool al_interrupted(void)
 {
 	return interrupted != 0;

@@ -32,5 +32,8 @@ void al_progress_end(struct al_progress *p);
 #define AL_EXIT_INTERRUPTED 130
 void al_interrupt_catch(void);
 bool al_interrupted(void);
+/* SIGINT kills again, as before al_interrupt_catch (a command whose next
+ * part does not look at the flag); the flag stays as it is. */
+void al_interrupt_release(void);
 
 #endif

@@ -3,6 +3,7 @@
  * (the network it crawls through: real_net.c). */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,10 +11,12 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "app/progress.h"
 #include "app/real_machine.h"
 #include "app/real_run.h"
 #include "core/al_units.h"
@@ -31,6 +34,15 @@
 #ifndef AL_HAS_ASAN
 #define AL_HAS_ASAN 0
 #endif
+
+static real_run_progress_fn progress_fn;
+static void *progress_arg;
+
+void real_run_on_progress(real_run_progress_fn fn, void *arg)
+{
+	progress_fn = fn;
+	progress_arg = arg;
+}
 
 static int64_t tv_ns(struct timeval tv)
 {
@@ -95,17 +107,17 @@ static int apply_limits(const struct al_machine *mc, char *err, size_t errlen)
 	return 0;
 }
 
-/* The measuring process: runs model m once and fills out.  Returns 0, or
- * an errno value with err set. */
+/* The measuring process: runs model m once and fills out.  Its crawl's
+ * accounting is kept in crawl, in memory the parent reads for the
+ * progress line.  Returns 0, or an errno value with err set. */
 static int measure(const struct al_scenario *sc, const struct real_net *rn,
 		   struct real_machine *rm, enum al_model m, struct net_trace *log,
-		   struct al_report *out, char *err, size_t errlen)
+		   struct al_crawl *crawl, struct al_report *out, char *err, size_t errlen)
 {
 	const struct al_model_desc *md = al_model_get(m);
 	struct al_loop loop;
 	struct net_os n;
 	struct al_task main_task;
-	struct al_crawl crawl;
 	struct al_model_frame *frame;
 	struct al_lat_rec lat = {0};
 	struct rusage r0, r1, c0, c1;
@@ -140,11 +152,11 @@ static int measure(const struct al_scenario *sc, const struct real_net *rn,
 	/* the kernel path's emulator draws loss page by page: it learns the
 	 * page from the source port (net/net_emu_flow.h) */
 	n.page_ports = rn->has_ns && sc->network.loss > 0;
-	crawl = (struct al_crawl){
+	*crawl = (struct al_crawl){
 		.os = &n.os, .sc = sc, .cfg = &sc->models[m], .pages = sc->workload.pages,
 		.verify = rn->verify, .lat = &lat,
 	};
-	frame->crawl = &crawl;
+	frame->crawl = crawl;
 	if (log)
 		net_os_trace(&n, log, al_model_name(m));
 	if ((e = real_machine_arm(rm, sc, err, errlen)) != 0) {
@@ -169,7 +181,7 @@ static int measure(const struct al_scenario *sc, const struct real_net *rn,
 	int64_t worker_rss = n.counts->worker_rss;
 	int64_t retransmits = n.counts->retransmits;
 	if (rc == 0)
-		al_crawl_note(&crawl, err, errlen);
+		al_crawl_note(crawl, err, errlen);
 	net_os_free(&n);
 	if (md->release)
 		md->release(frame);
@@ -177,18 +189,18 @@ static int measure(const struct al_scenario *sc, const struct real_net *rn,
 	if (rc != 0 && saved == EDEADLK)
 		snprintf(err, errlen, "deadlock: tasks wait on what can never come");
 	/* pages that never ended (a run cut short) count as failed */
-	int64_t lost = crawl.pages - crawl.ok - crawl.failed;
+	int64_t lost = crawl->pages - crawl->ok - crawl->failed;
 	if (lost > 0) {
-		crawl.failed += lost;
-		crawl.failures[AL_CAUSE_OTHER] += lost;
+		crawl->failed += lost;
+		crawl->failures[AL_CAUSE_OTHER] += lost;
 	}
 	out->model = m;
 	out->elapsed_ns = t1 - t0;
-	out->pages_ok = crawl.ok;
-	out->pages_failed = crawl.failed;
-	memcpy(out->failures, crawl.failures, sizeof out->failures);
-	out->bytes = crawl.bytes;
-	out->checksum = crawl.checksum;
+	out->pages_ok = crawl->ok;
+	out->pages_failed = crawl->failed;
+	memcpy(out->failures, crawl->failures, sizeof out->failures);
+	out->bytes = crawl->bytes;
+	out->checksum = crawl->checksum;
 	/* this process's threads and the workers it forked and reaped */
 	out->cpu_busy_ns = cpu_ns(&r1) - cpu_ns(&r0) + cpu_ns(&c1) - cpu_ns(&c0);
 	out->context_switches = (r1.ru_nvcsw - r0.ru_nvcsw) + (r1.ru_nivcsw - r0.ru_nivcsw) +
@@ -197,7 +209,7 @@ static int measure(const struct al_scenario *sc, const struct real_net *rn,
 	out->futile_syscalls = futile;
 	/* this process's peak, plus each worker process's own */
 	out->peak_memory_bytes = (int64_t)r1.ru_maxrss * 1024 + worker_rss;
-	out->peak_concurrency = crawl.peak_inflight;
+	out->peak_concurrency = crawl->peak_inflight;
 	out->retransmits = retransmits;
 	al_lat_summary(&lat, &out->latency);
 	al_lat_free(&lat);
@@ -243,6 +255,44 @@ int real_run_model(const struct al_scenario *sc, const struct real_net *rn,
 	return r;
 }
 
+/* Waits for the model's process pid.  Every 200 ms the pages its crawl
+ * has ended go to the progress callback, if any; Ctrl-C (al_interrupted:
+ * the process itself ignores it, having inherited the catch) kills it.
+ * A pidfd wakes the wait the moment the process ends, so the run's end is
+ * not late by a tick; without one (an old kernel), waitpid blocks and
+ * there is no progress.  Returns 1 when Ctrl-C cut the run. */
+static int wait_model(pid_t pid, int *status, const struct al_crawl *live, enum al_model m,
+		      int64_t pages)
+{
+	int pfd = (int)syscall(SYS_pidfd_open, pid, 0), cut = 0;
+
+	for (;;) {
+		if (!cut && al_interrupted()) {
+			kill(pid, SIGKILL);
+			cut = 1;
+		}
+		if (pfd >= 0) {
+			struct pollfd p = {.fd = pfd, .events = POLLIN};
+			int n = poll(&p, 1, 200);
+			if (n == 0 || (n < 0 && errno == EINTR)) {
+				if (n == 0 && progress_fn)
+					progress_fn(progress_arg, m,
+						    __atomic_load_n(&live->ok, __ATOMIC_RELAXED) +
+						    __atomic_load_n(&live->failed, __ATOMIC_RELAXED),
+						    pages);
+				continue;
+			}
+		}
+		if (waitpid(pid, status, 0) == pid)
+			break;
+		if (errno != EINTR)
+			break;
+	}
+	if (pfd >= 0)
+		close(pfd);
+	return cut;
+}
+
 /* Each model runs in a process of its own, so that what getrusage says
  * (peak RSS above all) is that model's alone, in the scenario's machine
  * (real_machine.h); the report and the trace come back through memory
@@ -251,12 +301,14 @@ int real_run_model_traced(const struct al_scenario *sc, const struct real_net *r
 			  enum al_model m, struct al_report *out, struct al_trace *trace,
 			  char *err, size_t errlen)
 {
-	/* the report, written by the model's process once it is complete */
+	/* the report, written by the model's process once it is complete;
+	 * the crawl's accounting, read live for the progress line */
 	struct msg {
 		struct al_report r;
 		int err;
 		int done;
 		char text[256];
+		struct al_crawl crawl;
 	} *msg;
 	int status;
 
@@ -303,13 +355,14 @@ int real_run_model_traced(const struct al_scenario *sc, const struct real_net *r
 			_exit(0);
 		}
 		own_fds(parent);
-		mine.err = measure(sc, rn, &rm, m, log, &mine.r, mine.text, sizeof mine.text);
+		mine.err = measure(sc, rn, &rm, m, log, &msg->crawl, &mine.r, mine.text,
+				   sizeof mine.text);
 		mine.done = 1;
+		mine.crawl = msg->crawl;
 		*msg = mine;
 		_exit(0);
 	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	int cut = wait_model(pid, &status, &msg->crawl, m, sc->workload.pages);
 	struct msg got = *msg;
 	munmap(msg, sizeof *msg);
 	int oom = rm.cg.version ? (int)net_cgroup_oom_kills(&rm.cg) : 0;
@@ -319,6 +372,11 @@ int real_run_model_traced(const struct al_scenario *sc, const struct real_net *r
 		if (net_trace_replay(log, trace) != 0)
 			trace->truncated = 1;
 		net_trace_free(log);
+	}
+	if (cut) {
+		snprintf(err, errlen, "interrupted (Ctrl-C): the run is dropped");
+		errno = EINTR;
+		return -1;
 	}
 	if (!got.done) {
 		if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && oom > 0)

@@ -90,6 +90,13 @@ int real_run_model_traced(const struct al_scenario *sc, const struct real_net *r
 			  enum al_model m, struct al_report *out, struct al_trace *trace,
 			  char *err, size_t errlen);
 
+/* Calls fn(arg, m, pages ended, pages) while a model's process runs, every
+ * 200 ms (for a progress line); NULL: none.  Meanwhile Ctrl-C
+ * (al_interrupted, app/progress.h) kills the model's process: its run
+ * returns -1 with errno EINTR. */
+typedef void (*real_run_progress_fn)(void *arg, enum al_model m, int64_t ended, int64_t pages);
+void real_run_on_progress(real_run_progress_fn fn, void *arg);
+
 /* Internal to app/real_run.c and app/real_kernel.c. */
 /* Stops a child (SIGTERM, then SIGKILL after 5 s) and reaps it; *pid = 0. */
 void real_child_stop(pid_t *pid);

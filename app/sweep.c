@@ -15,7 +15,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "app/json.h"
 #include "app/outputs.h"
 #include "app/progress.h"
 #include "app/report.h"
@@ -23,8 +22,7 @@
 #include "app/scenario_walk.h"
 #include "app/sim_run.h"
 #include "app/sweep_emit.h"
-#include "app/sweep_png.h"
-#include "app/table.h"
+#include "app/sweep_out.h"
 #include "core/al_units.h"
 #include "core/al_write.h"
 
@@ -145,11 +143,7 @@ struct sweep {
 /* Point p's value on axis a. */
 static const char *value(const struct sweep *s, int p, int a)
 {
-	int i = p;
-
-	for (int k = s->nax - 1; k > a; k--)
-		i /= s->ax[k].n;
-	return s->ax[a].vals[i % s->ax[a].n];
+	return al_sweep_value(s->ax, s->nax, p, a);
 }
 
 /* Task t's scenario: the base, the point's keys, its seed.  0, or -1 with
@@ -344,135 +338,6 @@ static int run_parallel(struct sweep *s, int jobs)
 	return bad ? -1 : 0;
 }
 
-/* --- output */
-
-static void table(const struct sweep *s, bool bold, bool markdown)
-{
-	struct al_table tb;
-	int ncols = s->nax + (s->nseeds > 1) + 7, rows = 0;
-	char a[AL_FMT_LEN], b[AL_FMT_LEN], align[AL_TABLE_MAX_COLS + 1];
-
-	/* the varied values and the seed, the model, then the figures */
-	for (int c = 0; c < ncols; c++)
-		align[c] = c == s->nax + (s->nseeds > 1) ? 'l' : 'r';
-	align[ncols] = '\0';
-	for (int t = 0; t < s->ntasks; t++)
-		for (int k = 0; k < s->nmodels; k++) {
-			const struct al_report *r = &s->res[t * s->nmodels + k];
-			if (!s->ran[t * s->nmodels + k])
-				continue;
-			if (rows == 0) {        /* a header every 36 rows: tables are short */
-				al_table_init(&tb, ncols, align);
-				for (int x = 0; x < s->nax; x++)
-					al_table_cell(&tb, "%s", s->ax[x].key);
-				if (s->nseeds > 1)
-					al_table_cell(&tb, "seed");
-				al_table_cell(&tb, "model");
-				al_table_cell(&tb, "elapsed");
-				al_table_cell(&tb, "pages ok/failed");
-				al_table_cell(&tb, "CPU busy");
-				al_table_cell(&tb, "peak memory");
-				al_table_cell(&tb, "peak conc.");
-				al_table_cell(&tb, "total p99");
-			}
-			for (int x = 0; x < s->nax; x++)
-				al_table_cell(&tb, "%s", value(s, t / s->nseeds, x));
-			if (s->nseeds > 1)
-				al_table_cell(&tb, "%llu", (unsigned long long)(s->cli->seed_lo +
-									(uint64_t)(t % s->nseeds)));
-			al_table_cell(&tb, "%s", al_model_name(r->model));
-			al_fmt_duration(a, sizeof a, r->elapsed_ns);
-			al_table_cell(&tb, "%s", a);
-			al_fmt_count(a, sizeof a, r->pages_ok);
-			al_fmt_count(b, sizeof b, r->pages_failed);
-			al_table_cell(&tb, "%s / %s", a, b);
-			al_fmt_duration(a, sizeof a, r->cpu_busy_ns);
-			al_table_cell(&tb, "%s", a);
-			al_fmt_bytes(a, sizeof a, r->peak_memory_bytes);
-			al_table_cell(&tb, "%s", a);
-			al_fmt_count(a, sizeof a, r->peak_concurrency);
-			al_table_cell(&tb, "%s", a);
-			al_fmt_duration(a, sizeof a, r->latency.of[AL_LAT_TOTAL].p99_ns);
-			al_table_cell(&tb, "%s", r->latency.pages ? a : "—");
-			if (++rows == 36) {
-				markdown ? al_table_print_markdown(&tb, stdout)
-					 : al_table_print(&tb, stdout, 2, bold);
-				rows = 0;
-			}
-		}
-	if (rows > 0)
-		markdown ? al_table_print_markdown(&tb, stdout) : al_table_print(&tb, stdout, 2, bold);
-}
-
-static int fill_csv(FILE *out, void *arg)
-{
-	const struct sweep *s = arg;
-
-	for (int x = 0; x < s->nax; x++)
-		fprintf(out, "%s,", s->ax[x].key);
-	fputs("model,seed,", out);
-	al_report_csv_names(out);
-	fputc('\n', out);
-	for (int t = 0; t < s->ntasks; t++)
-		for (int k = 0; k < s->nmodels; k++) {
-			if (!s->ran[t * s->nmodels + k])
-				continue;
-			for (int x = 0; x < s->nax; x++) {
-				al_csv_str(out, value(s, t / s->nseeds, x));
-				fputc(',', out);
-			}
-			fprintf(out, "%s,%llu,", al_model_name(s->models[k]),
-				(unsigned long long)(s->cli->seeds_set ?
-						     s->cli->seed_lo + (uint64_t)(t % s->nseeds) :
-						     s->base->seed));
-			al_report_csv_figures(out, &s->res[t * s->nmodels + k]);
-			fputc('\n', out);
-		}
-	return 0;
-}
-
-static int fill_json(FILE *out, void *arg)
-{
-	const struct sweep *s = arg;
-	struct al_json j;
-
-	al_json_init(&j, out);
-	al_json_begin_object(&j);
-	al_json_key(&j, "scenario");
-	al_json_str(&j, s->base->name);
-	al_json_key(&j, "vary");
-	al_json_begin_array(&j);
-	for (int x = 0; x < s->nax; x++)
-		al_json_str(&j, s->ax[x].key);
-	al_json_end_array(&j);
-	al_json_key(&j, "points");
-	al_json_begin_array(&j);
-	for (int t = 0; t < s->ntasks; t++) {
-		al_json_begin_object(&j);
-		al_json_key(&j, "values");
-		al_json_begin_object(&j);
-		for (int x = 0; x < s->nax; x++) {
-			al_json_key(&j, s->ax[x].key);
-			al_json_str(&j, value(s, t / s->nseeds, x));
-		}
-		al_json_end_object(&j);
-		al_json_key(&j, "seed");
-		al_json_u64(&j, s->cli->seeds_set ? s->cli->seed_lo + (uint64_t)(t % s->nseeds)
-						  : s->base->seed);
-		al_json_key(&j, "models");
-		al_json_begin_array(&j);
-		for (int k = 0; k < s->nmodels; k++)
-			if (s->ran[t * s->nmodels + k])
-				al_report_json_row(&j, &s->res[t * s->nmodels + k], false);
-		al_json_end_array(&j);
-		al_json_end_object(&j);
-	}
-	al_json_end_array(&j);
-	al_json_end_object(&j);
-	al_json_finish(&j);
-	return 0;
-}
-
 /* --- the command */
 
 static int setup(struct sweep *s, struct al_scenario *base, char *err, size_t errlen)
@@ -555,6 +420,12 @@ int al_cmd_sweep(const struct al_cli *cli, bool bold)
 			"asynclab: %s\n" : "%s\n", err);
 		goto out;
 	}
+	if (cli->emit_dir && (cli->csv_path || cli->json || cli->json_path || cli->png_path ||
+			      cli->markdown)) {
+		fprintf(stderr, "asynclab: sweep: --emit writes the job list and runs nothing: "
+			"ask merge DIR for the --csv, --json, --markdown or --png\n");
+		goto out;
+	}
 	if (cli->emit_dir) {           /* the job list, for other machines to run */
 		uint64_t seed0 = cli->seeds_set ? cli->seed_lo : base->seed;
 		status = al_sweep_emit(cli, base->name, s.ax, s.nax, s.nseeds, seed0, s.models, s.nmodels,
@@ -597,32 +468,11 @@ int al_cmd_sweep(const struct al_cli *cli, bool bold)
 	for (int i = 0; i < s.ntasks * s.nmodels; i++)
 		if (!al_interrupted() && (!s.ran[i] || s.res[i].pages_failed > 0))
 			status = 1;
-	bool csv_out = cli->csv_path && strcmp(cli->csv_path, "-") == 0;
-	bool png_out = cli->png_path && strcmp(cli->png_path, "-") == 0;
-	if (png_out)
-		;                       /* stdout is the picture */
-	else if (cli->json)
-		fill_json(stdout, &s);
-	else if (csv_out)
-		fill_csv(stdout, &s);
-	else
-		table(&s, bold, cli->markdown);
-	int w = 0;
-	if (cli->csv_path && !csv_out &&
-	    (w = al_write_file(NULL, cli->csv_path, fill_csv, &s, err, sizeof err)) != 0)
-		fprintf(stderr, "asynclab: --csv %s\n", err);
+	struct al_sweep_result sr = {base->name, s.ax, s.nax, s.nseeds, s.nmodels,
+				     cli->seeds_set ? cli->seed_lo : base->seed, s.models, s.res,
+				     s.ran, NULL, NULL};
+	int w = al_sweep_outputs(cli, &sr, bold);
 	status = w > status ? w : status;
-	if (cli->json_path &&
-	    (w = al_write_file(NULL, cli->json_path, fill_json, &s, err, sizeof err)) != 0)
-		fprintf(stderr, "asynclab: --json %s\n", err);
-	status = w > status ? w : status;
-	struct al_sweep_result sr = {base->name, s.ax, s.nax, s.nseeds, s.nmodels, s.models,
-				     s.res, s.ran};
-	if (cli->png_path && al_sweep_png(&sr, cli->png_path, cli->size_set ? cli->width : 0,
-					  cli->size_set ? cli->height : 0, err, sizeof err) != 0) {
-		fprintf(stderr, "asynclab: --png %s\n", err);
-		status = 2;
-	}
 	if (al_interrupted())
 		status = AL_EXIT_INTERRUPTED;
 out:

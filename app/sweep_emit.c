@@ -4,9 +4,11 @@
  * the point's keys set by --set, after the sweep's own --set, and its
  * seed by --seed, which is how the sweep itself makes it (app/sweep.c,
  * point()); run computes the speed-ups among the same models, so each
- * job's CSV row is the direct sweep's, figure for figure.  Merge keeps
- * those figures as text and only puts the varied values in front: no
- * number is parsed and printed again, so nothing can round. */
+ * job's CSV row and JSON object are the direct sweep's, figure for
+ * figure.  Merge keeps them as text and hands them to the sweep's own
+ * writers (sweep_out.h), which only put the varied values around them:
+ * no number is parsed and printed again for --csv or --json, so nothing
+ * can round; the table and the chart read the CSV's integers. */
 #include "app/sweep_emit.h"
 
 #include <errno.h>
@@ -16,23 +18,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "app/outputs.h"
 #include "app/report.h"
-#include "app/sweep_png.h"
+#include "app/scenario_find.h"
+#include "app/sweep_out.h"
 #include "core/al_units.h"
 #include "core/al_write.h"
 
 #define MAX_TASKS 100000
 #define LINE_MAX_LEN 4096
-
-/* Point p's value on axis a: the first axis outer, as the sweep. */
-static const char *value(const struct al_sweep_axis *ax, int nax, int p, int a)
-{
-	int i = p;
-
-	for (int k = nax - 1; k > a; k--)
-		i /= ax[k].n;
-	return ax[a].vals[i % ax[a].n];
-}
 
 /* s in single quotes for sh: ' becomes '\''. */
 static void shq(FILE *out, const char *s)
@@ -98,7 +92,7 @@ static int fill_jobs(FILE *out, void *arg)
 		for (int a = 0; a < e->nax; a++) {
 			char set[256];
 			snprintf(set, sizeof set, "%s=%s", e->ax[a].key,
-				 value(e->ax, e->nax, t / e->nseeds, a));
+				 al_sweep_value(e->ax, e->nax, t / e->nseeds, a));
 			fputs(" --set ", out);
 			shq(out, set);
 		}
@@ -113,22 +107,40 @@ static int fill_jobs(FILE *out, void *arg)
 	return ferror(out) ? -1 : 0;
 }
 
-static int copy_file(const char *from, const char *to, char *err, size_t errlen)
+/* The whole file at path, NUL-terminated (free it); NULL with errno. */
+static char *read_all(const char *path, size_t *len)
 {
-	FILE *in = fopen(from, "rb");
+	FILE *in = fopen(path, "rb");
 	char *buf = NULL;
 	long n;
-	int rc = -1;
 
-	if (!in || fseek(in, 0, SEEK_END) != 0 || (n = ftell(in)) < 0 ||
-	    fseek(in, 0, SEEK_SET) != 0 || !(buf = malloc((size_t)n + 1)) ||
-	    fread(buf, 1, (size_t)n, in) != (size_t)n)
-		al_errf(err, errlen, "%s: %s", from, strerror(errno ? errno : EIO));
-	else if (al_write_text(NULL, to, buf, (size_t)n, err, errlen) == 0)
-		rc = 0;
-	free(buf);
+	if (in && fseek(in, 0, SEEK_END) == 0 && (n = ftell(in)) >= 0 &&
+	    fseek(in, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1)) != NULL) {
+		if (fread(buf, 1, (size_t)n, in) == (size_t)n) {
+			buf[n] = '\0';
+			*len = (size_t)n;
+		} else {
+			free(buf);
+			buf = NULL;
+			errno = EIO;
+		}
+	}
 	if (in)
 		fclose(in);
+	return buf;
+}
+
+static int copy_file(const char *from, const char *to, char *err, size_t errlen)
+{
+	size_t n = 0;
+	char *buf = read_all(from, &n);
+	int rc = -1;
+
+	if (!buf)
+		al_errf(err, errlen, "%s: %s", from, strerror(errno ? errno : EIO));
+	else if (al_write_text(NULL, to, buf, n, err, errlen) == 0)
+		rc = 0;
+	free(buf);
 	return rc;
 }
 
@@ -145,7 +157,11 @@ int al_sweep_emit(const struct al_cli *cli, const char *name, const struct al_sw
 	if (!realpath(cli->emit_dir, e.dir))
 		return al_errf(err, errlen, "--emit %s: %s", cli->emit_dir, strerror(errno));
 	snprintf(path, sizeof path, "%s/scenario.yaml", e.dir);
-	if (cli->scenario && copy_file(cli->scenario, path, why, sizeof why) != 0)
+	/* the file `sweep NAME` found, as run finds it */
+	char found[PATH_MAX];
+	if (cli->scenario &&
+	    copy_file(al_scenario_find(cli->scenario, found, sizeof found), path, why,
+		      sizeof why) != 0)
 		return al_errf(err, errlen, "--emit %s: %s", cli->emit_dir, why);
 	snprintf(path, sizeof path, "%s/sweep.txt", e.dir);
 	if (al_write_file(NULL, path, fill_manifest, &e, why, sizeof why) != 0)
@@ -165,6 +181,7 @@ struct merged {
 	uint64_t seed0;
 	enum al_model models[AL_MODEL_COUNT];
 	char **figs;                 /* [task][model]: the CSV's figures, as text */
+	char **rows;                 /* the same: the JSON's object, as text */
 	struct al_report *res;       /* the same, read for the chart */
 	char *ran;
 };
@@ -311,78 +328,91 @@ static int read_task(struct merged *m, const char *dir, int t)
 	return rows < m->nmodels ? -1 : 0;
 }
 
-/* The sweep's --csv (app/sweep.c, fill_csv), from the jobs' rows. */
-static int fill_csv(FILE *out, void *arg)
+/* Task t's JSON objects, for the slots its CSV filled: a run --json
+ * writes each model's object at depth 2, from a line "    {" to a line
+ * "    }", its model on the line after.  A slot with no object is left
+ * out of every output, as a missing result.  0, or -1 (said). */
+static int read_rows(struct merged *m, const char *dir, int t)
 {
-	const struct merged *m = arg;
+	char path[PATH_MAX + 32];
+	size_t len = 0;
+	char *text;
+	int missing = 0;
 
-	for (int x = 0; x < m->nax; x++)
-		fprintf(out, "%s,", m->ax[x].key);
-	fputs("model,seed,", out);
-	al_report_csv_names(out);
-	fputc('\n', out);
-	for (int t = 0; t < m->ntasks; t++)
+	snprintf(path, sizeof path, "%s/t%06d.json", dir, t);
+	text = read_all(path, &len);
+	for (char *p = text ? strstr(text, "\n    {\n") : NULL; p; p = strstr(p, "\n    {\n")) {
+		char *end = strstr(p + 1, "\n    }"), name[32];
+
+		if (!end || sscanf(p + 7, " \"model\": \"%31[^\"]\"", name) != 1)
+			break;
+		end += 6;               /* past the closing brace */
 		for (int k = 0; k < m->nmodels; k++) {
 			size_t at = (size_t)t * (size_t)m->nmodels + (size_t)k;
-			if (!m->ran[at])
+			if (strcmp(name, al_model_name(m->models[k])) != 0 || !m->ran[at] ||
+			    m->rows[at])
 				continue;
-			for (int x = 0; x < m->nax; x++) {
-				al_csv_str(out, value(m->ax, m->nax, t / m->nseeds, x));
-				fputc(',', out);
-			}
-			fprintf(out, "%s,%llu,%s\n", al_model_name(m->models[k]),
-				(unsigned long long)(m->seed0 + (uint64_t)(t % m->nseeds)), m->figs[at]);
+			/* from the brace: the writer puts the indentation */
+			if ((m->rows[at] = malloc((size_t)(end - p))) != NULL)
+				snprintf(m->rows[at], (size_t)(end - p - 4), "%s", p + 5);
 		}
-	return 0;
+		p = end;
+	}
+	for (int k = 0; k < m->nmodels; k++) {
+		size_t at = (size_t)t * (size_t)m->nmodels + (size_t)k;
+		if (m->ran[at] && !m->rows[at]) {
+			m->ran[at] = 0;
+			missing++;
+		}
+	}
+	if (missing)
+		fprintf(stderr, "asynclab: merge: %s: %s (line %d of jobs.txt not run?)\n", path,
+			text ? "a model's object is missing" : strerror(errno), t + 1);
+	free(text);
+	return missing ? -1 : 0;
 }
 
-int al_cmd_merge(const struct al_cli *cli)
+int al_cmd_merge(const struct al_cli *cli, bool bold)
 {
 	struct merged m = {0};
 	char err[PATH_MAX + 256];
 	int status = 2;
 	size_t n;
 
+	if (al_outputs_check(cli) != 0)
+		return 2;
 	if (read_manifest(&m, cli->scenario, err, sizeof err) < 0) {
 		fprintf(stderr, "asynclab: %s\n", err);
 		goto out;
 	}
 	n = (size_t)m.ntasks * (size_t)m.nmodels;
 	m.figs = calloc(n, sizeof *m.figs);
+	m.rows = calloc(n, sizeof *m.rows);
 	m.res = calloc(n, sizeof *m.res);
 	m.ran = calloc(n, 1);
-	if (!m.figs || !m.res || !m.ran) {
+	if (!m.figs || !m.rows || !m.res || !m.ran) {
 		fprintf(stderr, "asynclab: merge: out of memory\n");
 		status = 1;
 		goto out;
 	}
 	status = 0;
 	for (int t = 0; t < m.ntasks; t++)
-		if (read_task(&m, cli->scenario, t) < 0)
+		if (read_task(&m, cli->scenario, t) < 0 || read_rows(&m, cli->scenario, t) < 0)
 			status = 1;
 	for (size_t i = 0; i < n; i++)
 		if (m.ran[i] && m.res[i].pages_failed > 0)
 			status = 1;
-	if (!cli->csv_path && !cli->png_path)
-		fill_csv(stdout, &m);
-	if (cli->csv_path && strcmp(cli->csv_path, "-") == 0)
-		fill_csv(stdout, &m);
-	else if (cli->csv_path &&
-		 al_write_file(NULL, cli->csv_path, fill_csv, &m, err, sizeof err) != 0) {
-		fprintf(stderr, "asynclab: --csv %s\n", err);
-		status = 2;
-	}
-	struct al_sweep_result sr = {m.name[0] ? m.name : cli->scenario, m.ax, m.nax, m.nseeds, m.nmodels, m.models, m.res,
-				     m.ran};
-	if (cli->png_path && al_sweep_png(&sr, cli->png_path, cli->size_set ? cli->width : 0,
-					  cli->size_set ? cli->height : 0, err, sizeof err) != 0) {
-		fprintf(stderr, "asynclab: --png %s\n", err);
-		status = 2;
-	}
+	struct al_sweep_result sr = {m.name[0] ? m.name : cli->scenario, m.ax, m.nax, m.nseeds,
+				     m.nmodels, m.seed0, m.models, m.res, m.ran, m.figs, m.rows};
+	int w = al_sweep_outputs(cli, &sr, bold);
+	status = w > status ? w : status;
 out:
-	for (size_t i = 0; m.figs && i < (size_t)m.ntasks * (size_t)m.nmodels; i++)
+	for (size_t i = 0; m.figs && i < (size_t)m.ntasks * (size_t)m.nmodels; i++) {
 		free(m.figs[i]);
+		free(m.rows ? m.rows[i] : NULL);
+	}
 	free(m.figs);
+	free(m.rows);
 	free(m.res);
 	free(m.ran);
 	for (int a = 0; a < m.nax; a++)

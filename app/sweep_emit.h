@@ -11,6 +11,7 @@
 #ifndef AL_SWEEP_EMIT_H
 #define AL_SWEEP_EMIT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "app/cli.h"
@@ -26,8 +27,9 @@ int al_sweep_emit(const struct al_cli *cli, const char *name, const struct al_sw
 		  int nseeds, uint64_t seed0, const enum al_model *models, int nmodels,
 		  char *err, size_t errlen);
 
-/* `asynclab merge DIR [--csv FILE|-] [--png FILE]`: 0, 1 (a job's result
- * is missing, or a page failed), 2 (bad input). */
-int al_cmd_merge(const struct al_cli *cli);
+/* `asynclab merge DIR` with the outputs of a sweep (the table, --markdown,
+ * --csv, --json, --png): 0, 1 (a job's result is missing, or a page
+ * failed), 2 (bad input). */
+int al_cmd_merge(const struct al_cli *cli, bool bold);
 
 #endif

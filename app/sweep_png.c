@@ -32,7 +32,7 @@ int al_sweep_png(const struct al_sweep_result *r, const char *path, int w, int h
 {
 	const struct al_sweep_axis *xa = &r->ax[0], *ca = r->nax > 1 ? &r->ax[1] : NULL;
 	int nx = xa->n, ncols = ca ? ca->n : 1, numeric = 1, rc = -1;
-	size_t n = (size_t)nx * (size_t)ncols * (size_t)r->nmodels;
+	size_t n = (size_t)nx * (size_t)ncols * (size_t)r->nmodels * (size_t)r->nseeds;
 	struct al_report *rep = calloc(n, sizeof *rep);
 	char *ran = calloc(n, 1);
 	double *x = calloc((size_t)nx, sizeof *x);
@@ -49,20 +49,25 @@ int al_sweep_png(const struct al_sweep_result *r, const char *path, int w, int h
 	}
 	for (int c = 0; c < ncols; c++)
 		cl[c] = ca ? ca->vals[c] : "";
+	/* the chart's order: column, x, model, then the seeds (its runs) */
 	for (int i = 0; i < nx; i++)
-		for (int c = 0; c < ncols; c++) {
-			int t = (i * ncols + c) * r->nseeds;          /* the first seed */
-			for (int k = 0; k < r->nmodels; k++) {
-				size_t to = ((size_t)c * (size_t)nx + (size_t)i) * (size_t)r->nmodels +
-					    (size_t)k;
-				rep[to] = r->res[(size_t)t * (size_t)r->nmodels + (size_t)k];
-				ran[to] = r->ran[(size_t)t * (size_t)r->nmodels + (size_t)k];
+		for (int c = 0; c < ncols; c++)
+			for (int s = 0; s < r->nseeds; s++) {
+				int t = (i * ncols + c) * r->nseeds + s;
+				for (int k = 0; k < r->nmodels; k++) {
+					size_t to = (((size_t)c * (size_t)nx + (size_t)i) *
+						     (size_t)r->nmodels + (size_t)k) *
+						    (size_t)r->nseeds + (size_t)s;
+					size_t from = (size_t)t * (size_t)r->nmodels + (size_t)k;
+					rep[to] = r->res[from];
+					ran[to] = r->ran[from];
+				}
 			}
-		}
 	struct viz_chart ch = {
 		.title = r->title, .xkey = xa->key, .nx = nx, .xlabel = xl,
 		.x = numeric ? x : NULL, .colkey = ca ? ca->key : NULL, .ncols = ncols,
 		.collabel = cl, .nmodels = r->nmodels, .models = r->models, .rep = rep, .ran = ran,
+		.nruns = r->nseeds,
 	};
 	if (w <= 0 || h <= 0)
 		viz_chart_size(&ch, &w, &h);

@@ -7,25 +7,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "app/sweep.h"
-#include "core/al_report.h"
-#include "core/al_scenario.h"
-
-/* A sweep's results: tasks (point p, seed s) in order t = p * nseeds + s,
- * the points with the first axis outer; res[t * nmodels + k] is model k's
- * report, ran (same index) 0 where it gave none. */
-struct al_sweep_result {
-	const char *title;
-	const struct al_sweep_axis *ax;
-	int nax, nseeds, nmodels;
-	const enum al_model *models;
-	const struct al_report *res;
-	const char *ran;
-};
+#include "app/sweep_out.h"
 
 /* Draws r at path ("-": stdout), w x h (0: the chart's own size).  The
  * x axis is the first key, a column per value of the second; with several
- * seeds, the first seed's points.  0, or -1 with err (no prefix). */
+ * seeds, each point is their mean, in a band from their min to max.  0, or -1 with err (no prefix). */
 int al_sweep_png(const struct al_sweep_result *r, const char *path, int w, int h, char *err,
 		 size_t errlen);
 

@@ -271,14 +271,18 @@ static const char usage_tour[] =
 	"  asynclab tour --out tour --lang zh\n";
 
 static const char usage_merge[] =
-	"usage: asynclab merge DIR [--csv FILE] [--png FILE [--size WxH]]\n"
+	"usage: asynclab merge DIR [--csv FILE] [--json[=FILE]] [--markdown]\n"
+	"                      [--png FILE [--size WxH]]\n"
 	"\n"
 	"Gathers the results of the jobs of `asynclab sweep ... --emit DIR`\n"
 	"(DIR/jobs.txt, run by GNU parallel, Slurm or by hand) into the outputs\n"
-	"of the sweep run directly: the same CSV, byte for byte, and its charts.\n"
+	"of the sweep run directly, byte for byte: the table (the default),\n"
+	"its Markdown, the CSV, the JSON and the charts.\n"
 	"\n"
 	"options:\n"
-	"  --csv FILE           the sweep's CSV (- : stdout; the default)\n"
+	"  --csv FILE           the sweep's CSV (- : stdout, instead of the table)\n"
+	"  --json[=FILE]        the sweep's JSON (on stdout, or into FILE)\n"
+	"  --markdown           the table in Markdown\n"
 	"  --png FILE           the sweep's charts (- : stdout)\n"
 	"  --size WxH           the picture's size\n"
 	"  -h, --help           print this help\n"

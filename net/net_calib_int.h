@@ -19,10 +19,18 @@ int net_calib_pin(cpu_set_t *saved);
 /* Restores the mask net_calib_pin saved; errno is left alone. */
 void net_calib_unpin(const cpu_set_t *saved);
 
+/* A byte ('x') across a pipe: 0, or -1 with errno. */
+int net_calib_put1(int fd);
+/* A forked worker's status byte: 0 when it reported ready ('x'); -1 when
+ * it reported a failure, exited without a word (EPIPE) or stayed silent
+ * for 5 s (ETIMEDOUT). */
+int net_calib_get_ready(int fd);
+
 int net_calib_thread_switch(double *out);
 int net_calib_process_switch(double *out);
 int net_calib_thread_create(double *out);
 int net_calib_process_create(double *out);
+/* net_calib_mem.c: what a worker costs in memory */
 int net_calib_thread_memory(double *out);
 int net_calib_process_memory(double *out);
 int net_calib_wakeup(double *out);

@@ -86,5 +86,22 @@ for p in poll select; do
 	check "the event loops on libevent's $p: 20 of 20 pages each" $?
 done
 
+# Ctrl-C (a SIGINT to the run alone) during sync's ~3.5 s: the model under
+# way is killed and dropped, the next is not run, the rows of those that
+# finished (none) are printed, it is said, exit 130, no process left
+cp scenarios/seed.yaml "$out.int.yaml"
+"$A" run "$out.int.yaml" --net real --models sync,asyncio >"$out" 2>"$out.err" &
+pid=$!
+sleep 1
+kill -INT $pid
+wait $pid
+rc=$?
+sleep 1
+[ $rc -eq 130 ] && grep -q 'interrupted: 0 of 2 models finished' "$out.err" &&
+	! grep -q '^  asyncio' "$out" && ! pgrep -f "$out.int.yaml" >/dev/null
+check "Ctrl-C: the model under way dropped, the rest not run, said, exit 130 ($rc), none left" $?
+pkill -KILL -f "$out.int.yaml" 2>/dev/null
+rm -f "$out.int.yaml" "$out.err"
+
 echo "real: $pass passed, $fail failed"
 [ $fail -eq 0 ]

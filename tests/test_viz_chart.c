@@ -50,8 +50,9 @@ static void fill(int fail_at)
 		rep[fail_at].pages_failed = 7;
 }
 
-/* Pixels of colour c in the PNG at path. */
-static long count(const char *path, struct viz_rgb c)
+/* Pixels of colour c in the PNG at path; with tint, the pixels of c laid
+ * at a quarter (alpha 64) over the plot's background instead: a band. */
+static long count_as(const char *path, struct viz_rgb c, int tint)
 {
 	SDL_Surface *raw = IMG_Load(path), *s;
 	long n = 0;
@@ -65,10 +66,21 @@ static long count(const char *path, struct viz_rgb c)
 		for (int x = 0; x < s->w; x++) {
 			uint32_t p = ((const uint32_t *)((const uint8_t *)s->pixels +
 							 (size_t)y * s->pitch))[x];
-			n += (p | 0xff000000u) == viz_rgb_argb(c);
+			int r = (int)(p >> 16 & 255), g = (int)(p >> 8 & 255), b = (int)(p & 255);
+			if (!tint)
+				n += (p | 0xff000000u) == viz_rgb_argb(c);
+			else
+				n += abs(r - (viz_rgb_bg.r + (c.r - viz_rgb_bg.r) * 64 / 255)) <= 3 &&
+				     abs(g - (viz_rgb_bg.g + (c.g - viz_rgb_bg.g) * 64 / 255)) <= 3 &&
+				     abs(b - (viz_rgb_bg.b + (c.b - viz_rgb_bg.b) * 64 / 255)) <= 3;
 		}
 	SDL_FreeSurface(s);
 	return n;
+}
+
+static long count(const char *path, struct viz_rgb c)
+{
+	return count_as(path, c, 0);
 }
 
 static int draw(const char *path)
@@ -123,6 +135,54 @@ static void test_colours_and_failures(void **state)
 	unlink(path);
 }
 
+/* Two runs a point (a sweep's --seeds): the mean's line in the model's
+ * colour, a faint band from the min to the max where the runs differ and
+ * none where they agree, and a ring when a page of either run failed. */
+static void test_runs_band(void **state)
+{
+	static struct al_report rep2[NCOLS * NX * NM * 2];
+	static char ran2[NCOLS * NX * NM * 2];
+	char path[] = "/tmp/test_viz_chart.XXXXXX", err[256];
+	int fd = mkstemp(path), w, h;
+	struct viz_chart c = {
+		.title = "runs", .xkey = "workload.pages", .nx = NX, .xlabel = xl, .x = xs,
+		.colkey = "network.rtt", .ncols = NCOLS, .collabel = cl, .nmodels = NM,
+		.models = models, .rep = rep2, .ran = ran2, .nruns = 2,
+	};
+	struct viz_rgb tint = viz_model_rgb[AL_MODEL_ASYNCIO];
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	viz_chart_size(&c, &w, &h);
+	for (int spread = 0; spread < 2; spread++) {
+		fill(-1);
+		for (int i = 0; i < NCOLS * NX * NM; i++)
+			for (int s = 0; s < 2; s++) {
+				rep2[2 * i + s] = rep[i];
+				ran2[2 * i + s] = 1;
+				/* the second run 4x slower, CPU and p99 too */
+				if (spread && s == 1 && i % NM == 1) {
+					rep2[2 * i + s].elapsed_ns *= 4;
+					rep2[2 * i + s].cpu_busy_ns *= 4;
+					rep2[2 * i + s].latency.of[AL_LAT_TOTAL].p99_ns *= 4;
+				}
+			}
+		assert_int_equal(viz_chart_png(path, &c, w, h, err, sizeof err), 0);
+		long banded = count_as(path, tint, 1);
+		assert_true(count(path, tint) > 100);
+		if (spread)
+			assert_true(banded > 2000);
+		else
+			assert_true(banded < 300);  /* the zero-width bands' lines */
+	}
+	assert_int_equal(count(path, viz_rgb_fail), 0);
+	rep2[2 * (NM + 1) + 1].pages_failed = 3;   /* the second run only */
+	assert_int_equal(viz_chart_png(path, &c, w, h, err, sizeof err), 0);
+	assert_true(count(path, viz_rgb_fail) > 20);
+	unlink(path);
+}
+
 static void test_bad_size(void **state)
 {
 	struct viz_chart c = {.nx = NX, .xlabel = xl, .ncols = 1, .nmodels = NM,
@@ -143,6 +203,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_colours_and_failures),
+		cmocka_unit_test(test_runs_band),
 		cmocka_unit_test(test_bad_size),
 	};
 

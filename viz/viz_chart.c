@@ -122,6 +122,40 @@ struct chart_ctx {
 	struct axis xa, ya[VIZ_CHART_FIGS];
 };
 
+static int nruns(const struct viz_chart *c)
+{
+	return c->nruns > 1 ? c->nruns : 1;
+}
+
+/* Figure f at slot (col, i, k) over its runs: the mean, min and max of
+ * the runs that have it, and whether a page of any run failed.  0 when no
+ * run has it (no point). */
+static int point_stat(const struct viz_chart *c, size_t slot, int f, double *mean, double *lo,
+		      double *hi, int *failed)
+{
+	int n = 0;
+	double sum = 0;
+
+	*lo = HUGE_VAL;
+	*hi = -HUGE_VAL;
+	*failed = 0;
+	for (int s = 0; s < nruns(c); s++) {
+		size_t at = slot * (size_t)nruns(c) + (size_t)s;
+		double v = c->ran[at] ? viz_chart_value(&c->rep[at], f) : -1;
+
+		if (c->ran[at] && c->rep[at].pages_failed > 0)
+			*failed = 1;
+		if (v < 0)
+			continue;
+		sum += v;
+		*lo = fmin(*lo, v);
+		*hi = fmax(*hi, v);
+		n++;
+	}
+	*mean = n ? sum / n : -1;
+	return n;
+}
+
 static double xval(const struct viz_chart *c, int i)
 {
 	return c->x ? c->x[i] : (double)i;
@@ -149,6 +183,28 @@ static void ring(SDL_Renderer *r, int x, int y, int rad)
 		}
 		SDL_RenderDrawLines(r, pt, 25);
 	}
+}
+
+/* The runs' spread from the previous point (x0, its min at ylo0, max at
+ * yhi0) to this one, filled a column of pixels at a time in the model's
+ * colour, faint, so the lines stay readable over it; a lone point (no
+ * previous) gets a bar.  Pixel rows grow downwards: a min is below. */
+static void band(SDL_Renderer *r, struct viz_rgb c, int have, int x0, int ylo0, int yhi0, int x1,
+		 int ylo1, int yhi1)
+{
+	SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND);
+	SDL_SetRenderDrawColor(r, c.r, c.g, c.b, 64);
+	if (!have || x1 <= x0) {
+		SDL_RenderFillRect(r, &(SDL_Rect){x1 - 2, yhi1, 5, ylo1 - yhi1 + 1});
+	} else {
+		for (int x = x0; x < x1; x++) {
+			double t = (double)(x - x0) / (x1 - x0);
+			int a = (int)lround(yhi0 + t * (yhi1 - yhi0)), b = (int)lround(ylo0 + t * (ylo1 - ylo0));
+			SDL_RenderDrawLine(r, x, a, x, b);
+		}
+	}
+	SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_NONE);
+	SDL_SetRenderDrawColor(r, c.r, c.g, c.b, 255);
 }
 
 static void set_rgb(SDL_Renderer *r, struct viz_rgb c)
@@ -198,39 +254,51 @@ static void cell(struct chart_ctx *cx, int f, int col, int x, int y, int w, int 
 	viz_text(cx->p, VIZ_F_SMALL, plot.x + plot.w, plot.y + plot.h + 18, viz_rgb_text,
 		 VIZ_RIGHT, c->xkey);
 	viz_outline(cx->r, viz_rgb_dim, plot.x, plot.y, plot.w, plot.h, 1);
-	/* the lines, then the points, then the failures' rings on top */
-	for (int pass = 0; pass < 3; pass++)
+	/* the runs' bands, the lines, then the points, then the failures'
+	 * rings on top */
+	for (int pass = 0; pass < 4; pass++)
 		for (int k = 0; k < c->nmodels; k++) {
-			int have = 0, lx = 0, ly = 0;
+			int have = 0, lx = 0, ly = 0, llo = 0, lhi = 0;
+			struct viz_rgb rgb = viz_model_rgb[c->models[k]];
 
-			set_rgb(cx->r, viz_model_rgb[c->models[k]]);
+			if (pass == 0 && nruns(c) == 1)
+				continue;
+			set_rgb(cx->r, rgb);
 			for (int i = 0; i < c->nx; i++) {
-				size_t at = ((size_t)col * (size_t)c->nx + (size_t)i) *
-					    (size_t)c->nmodels + (size_t)k;
-				const struct al_report *rp = &c->rep[at];
-				double v = c->ran[at] ? viz_chart_value(rp, f) : -1;
+				size_t slot = ((size_t)col * (size_t)c->nx + (size_t)i) *
+					      (size_t)c->nmodels + (size_t)k;
+				double v, lo, hi;
+				int failed;
 
-				if (v < 0) {
+				if (!point_stat(c, slot, f, &v, &lo, &hi, &failed)) {
 					have = 0;
 					continue;
 				}
 				int yy = plot.y + plot.h - 1 - (int)lround(axis_at(ya, v) * (plot.h - 1));
-				if (pass == 0 && have)
+				int ylo = plot.y + plot.h - 1 - (int)lround(axis_at(ya, lo) * (plot.h - 1));
+				int yhi = plot.y + plot.h - 1 - (int)lround(axis_at(ya, hi) * (plot.h - 1));
+				if (pass == 0)
+					band(cx->r, rgb, have, lx, llo, lhi, px[i], ylo, yhi);
+				else if (pass == 1 && have)
 					thick_line(cx->r, lx, ly, px[i], yy);
-				else if (pass == 1)
-					viz_fill(cx->r, viz_model_rgb[c->models[k]], px[i] - 2, yy - 2, 5, 5);
-				else if (pass == 2 && rp->pages_failed > 0)
+				else if (pass == 2)
+					viz_fill(cx->r, rgb, px[i] - 2, yy - 2, 5, 5);
+				else if (pass == 3 && failed)
 					ring(cx->r, px[i], yy, 7);
 				have = 1;
 				lx = px[i];
 				ly = yy;
+				llo = ylo;
+				lhi = yhi;
 			}
 		}
 }
 
 static int any_failed(const struct viz_chart *c)
 {
-	for (size_t i = 0; i < (size_t)c->ncols * (size_t)c->nx * (size_t)c->nmodels; i++)
+	size_t n = (size_t)c->ncols * (size_t)c->nx * (size_t)c->nmodels * (size_t)nruns(c);
+
+	for (size_t i = 0; i < n; i++)
 		if (c->ran[i] && c->rep[i].pages_failed > 0)
 			return 1;
 	return 0;
@@ -254,7 +322,9 @@ static void fit(struct chart_ctx *cx)
 	for (int f = 0; f < VIZ_CHART_FIGS; f++) {
 		double lo = HUGE_VAL, hi = 0;
 
-		for (size_t i = 0; i < (size_t)c->ncols * (size_t)c->nx * (size_t)c->nmodels; i++) {
+		/* every run's value, so that the bands fit too */
+		size_t n = (size_t)c->ncols * (size_t)c->nx * (size_t)c->nmodels * (size_t)nruns(c);
+		for (size_t i = 0; i < n; i++) {
 			double v = c->ran[i] ? viz_chart_value(&c->rep[i], f) : -1;
 			if (v > 0)
 				lo = fmin(lo, v);
@@ -277,7 +347,13 @@ static void legend(struct chart_ctx *cx, int x, int y)
 	}
 	if (any_failed(c)) {
 		ring(cx->r, x + 8, y + 8, 7);
-		viz_text(cx->p, VIZ_F_SANS, x + 20, y, viz_rgb_text, VIZ_LEFT, "a page failed");
+		x += 20 + viz_text(cx->p, VIZ_F_SANS, x + 20, y, viz_rgb_text, VIZ_LEFT,
+				   "a page failed") + 18;
+	}
+	if (nruns(c) > 1) {
+		band(cx->r, viz_rgb_text, 1, x, y + 15, y + 1, x + 22, y + 15, y + 1);
+		viz_textf(cx->p, VIZ_F_SANS, x + 28, y, viz_rgb_text, VIZ_LEFT,
+			  "the mean of %d runs; shaded: their min to max", nruns(c));
 	}
 }
 

@@ -4,7 +4,8 @@
  * first varied key, one line per model in its colour (viz_model_rgb); a
  * second varied key gives a column of charts per value (small multiples).
  * An axis is logarithmic when its values span more than a decade; a point
- * where a page failed is circled in viz_rgb_fail. */
+ * where a page failed is circled in viz_rgb_fail.  Several runs a point
+ * (a sweep's --seeds) give their mean and a min-max band. */
 #ifndef VIZ_CHART_H
 #define VIZ_CHART_H
 
@@ -16,9 +17,12 @@
 #define VIZ_CHART_FIGS 5             /* elapsed, pages/s, memory, CPU, p99 */
 #define VIZ_CHART_MAX_X 1000         /* values of the x key */
 
-/* What to draw: rep[(col * nx + i) * nmodels + k] is model k's report at
- * the i-th value of the x key in column col; ran (same index) 0 means the
- * model gave no report there (no point drawn).  x[i]: the value as a
+/* What to draw: rep[((col * nx + i) * nmodels + k) * nruns + s] is model
+ * k's report of run s (a seed) at the i-th value of the x key in column
+ * col; ran (same index) 0 means the run gave no report there.  A point is
+ * the mean of its runs' reports; with nruns > 1 a band in the model's
+ * colour spans their min to max, and the point is ringed when a page of
+ * any run failed.  nruns 0 is one run.  x[i]: the value as a
  * number, in the key's unit; NULL when the values are not numbers (they
  * are then spaced evenly, in order).  Strings are borrowed. */
 struct viz_chart {
@@ -34,6 +38,7 @@ struct viz_chart {
 	const enum al_model *models;
 	const struct al_report *rep;
 	const char *ran;
+	int nruns;
 };
 
 /* The figure f (0 .. VIZ_CHART_FIGS) of r as a chart plots it, and its
