@@ -203,7 +203,7 @@ fuzz: $(B)/fuzz/fuzz_scenario $(B)/fuzz/fuzz_viz_file $(B)/fuzz/runs/seed.alrun
 	$(Q)$(B)/fuzz/fuzz_scenario -max_total_time=$(FUZZ_SECS) -timeout=5 -rss_limit_mb=2048 \
 		-dict=tests/fuzz_scenario.dict $(B)/fuzz/corpus scenarios tests/scenarios/bad
 	$(Q)SDL_VIDEODRIVER=dummy $(B)/fuzz/fuzz_viz_file -max_total_time=$(FUZZ_SECS) -timeout=10 \
-		-rss_limit_mb=4096 -max_len=65536 $(B)/fuzz/corpus-viz $(B)/fuzz/runs
+		-rss_limit_mb=4096 -max_len=65536 $(B)/fuzz/corpus-viz $(B)/fuzz/runs tests/data
 
 # --- run and install
 # the report, and the timelines of the same run as a PNG

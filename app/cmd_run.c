@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app/backend.h"
 #include "app/exports.h"
 #include "app/report.h"
 #include "app/scenario.h"
@@ -131,33 +132,7 @@ static void end_progress(struct progress *p)
 /* Runs every enabled model of sc on one backend into rs; with keep, each
  * model's report and trace go there too (for --save, --trace, --png,
  * --view). */
-/* After a real run: if one of the run's own processes died (the origin
- * server, a link, the emulator), its pages did not fail for the network:
- * they are counted as 'died', and it says so.  1 when one died. */
-static int helper_died(struct real_net *rn, enum al_model m, struct al_report *r)
-{
-	static const enum al_cause netlike[] = {
-		AL_CAUSE_REFUSED, AL_CAUSE_RESET, AL_CAUSE_TIMEOUT, AL_CAUSE_UNREACHABLE,
-		AL_CAUSE_CORRUPT, AL_CAUSE_STATUS, AL_CAUSE_OTHER,
-	};
-	char what[256];
-	int64_t moved = 0;
-
-	if (!real_net_dead(rn, what, sizeof what))
-		return 0;
-	for (size_t i = 0; r && i < sizeof netlike / sizeof netlike[0]; i++) {
-		moved += r->failures[netlike[i]];
-		r->failures[AL_CAUSE_DIED] += r->failures[netlike[i]];
-		r->failures[netlike[i]] = 0;
-	}
-	fprintf(stderr, "asynclab: run: real: %s during %s's run: %lld of its failed pages "
-		"(refused, reset, timeout and the like) are counted as 'died', not as the "
-		"network's doing; the models after it are not run\n", what, al_model_name(m),
-		(long long)moved);
-	return 1;
-}
-
-static void run_models(struct al_scenario *sc, struct real_net *rn,
+static void run_models(struct al_scenario *sc, const struct al_backend *be, void *state,
 		       struct al_run_set *rs, struct progress *prog, struct viz_run *keep,
 		       int jobs)
 {
@@ -169,7 +144,7 @@ static void run_models(struct al_scenario *sc, struct real_net *rn,
 		enabled += sc->models[m].enabled;
 	/* the simulator's models at once, in processes; whatever they could
 	 * not run (no process to be had) runs here, one after the other */
-	if (!rn && jobs > 1 && enabled > 1 &&
+	if (be->parallel && jobs > 1 && enabled > 1 &&
 	    (pre = calloc(AL_MODEL_COUNT, sizeof *pre)) != NULL &&
 	    run_jobs_sim(sc, keep != NULL, jobs, pre) != 0) {
 		free(pre);
@@ -212,24 +187,21 @@ static void run_models(struct al_scenario *sc, struct real_net *rn,
 		} else if (tr && al_trace_init(tr, sc->trace ? AL_TRACE_RECORD : AL_TRACE_OFF) != 0) {
 			ok = 0;
 			errno = ENOMEM;
-		} else if (rn) {
-			ok = (tr ? real_run_model_traced(sc, rn, (enum al_model)m, r, tr, err, sizeof err)
-				 : real_run_model(sc, rn, (enum al_model)m, r, err, sizeof err)) == 0;
 		} else {
-			ok = (tr ? sim_run_model_traced(sc, (enum al_model)m, r, tr, err, sizeof err)
-				 : sim_run_model(sc, (enum al_model)m, r, err, sizeof err)) == 0;
+			ok = al_backend_run(be, state, sc, (enum al_model)m, r, tr, err,
+					    sizeof err) == 0;
 		}
 		int saved = errno;
 
 		end_progress(prog);
-		if (!ok && rn && saved == EINTR && al_interrupted()) {
+		if (!ok && state && saved == EINTR && al_interrupted()) {
 			if (tr)                  /* cut short: no row, no error */
 				al_trace_free(tr);
 			break;
 		}
 		/* a model that could not run at all may have met the death too */
-		if (rn)
-			dead = helper_died(rn, (enum al_model)m, ok || saved == EDEADLK ? r : NULL);
+		dead = al_backend_broke(be, state, (enum al_model)m,
+					ok || saved == EDEADLK ? r : NULL);
 		int row = ok || saved == EDEADLK;
 		if (ok && err[0])
 			fprintf(stderr, "asynclab: run: %s: note: %s\n",
@@ -238,7 +210,7 @@ static void run_models(struct al_scenario *sc, struct real_net *rn,
 			r->model = (enum al_model)m;
 			rs->nrows++;
 		} else {
-			fprintf(stderr, "asynclab: run: %s%s: %s\n", rn ? "real: " : "",
+			fprintf(stderr, "asynclab: run: %s%s: %s\n", be->label,
 				al_model_name((enum al_model)m), err[0] ? err : strerror(saved));
 			rs->broken |= 1u << m;
 			/* a deadlocked run still reports its pages (the unfinished
@@ -374,6 +346,9 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 		}
 	}
 	bool real = net != AL_CLI_NET_SIM;
+	/* where the run asked for runs; --net both then simulates it too */
+	const struct al_backend *be = real ? &al_backend_real : &al_backend_sim;
+	void *state = real ? &rn : NULL;
 	if (cli->path_set && !real) {
 		fprintf(stderr, "asynclab: run: --path chooses how a real run reaches "
 			"the server: it needs --net real or both\n");
@@ -417,7 +392,7 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 		real_notes(&sc);
 	memset(&rs, 0, sizeof rs);
 	rs.sc = &sc;
-	rs.net = real ? "real" : "sim";
+	rs.net = be->name;
 	if (real) {
 		rs.target = cli->target;
 		rs.cores = real_machine_cores(&sc);
@@ -427,10 +402,10 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 		 * rows of those that finished; the origin server and the links
 		 * inherit the catch, so that they serve until the end */
 		al_interrupt_catch();
-		if (real_net_start_path(&sc, cli->target ? &target : NULL, want, &rn, err,
-					sizeof err) != 0) {
+		struct al_backend_opts opts = {cli->target ? &target : NULL, want};
+		if (al_backend_start(be, state, &sc, &opts, err, sizeof err) != 0) {
 			fprintf(stderr, "asynclab: run: %s\n", err);
-			real_net_stop(&rn);
+			al_backend_stop(be, state);
 			return 1;
 		}
 		if (rn.fallback[0])
@@ -461,8 +436,7 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 	struct viz_run *runs = keep ? calloc(VIZ_MAX_RUNS, sizeof *runs) : NULL;
 	if (keep && !runs) {
 		fprintf(stderr, "asynclab: run: out of memory\n");
-		if (real)
-			real_net_stop(&rn);
+		al_backend_stop(be, state);
 		return 1;
 	}
 	int nruns = !keep ? 0 : net == AL_CLI_NET_BOTH ? 2 : 1;
@@ -473,10 +447,10 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 		real_run_on_progress(on_progress, &prog);
 	}
 	int jobs = run_jobs_count(cli->jobs);
-	run_models(&sc, real ? &rn : NULL, &rs, &prog, real ? vreal : vsim, jobs);
+	run_models(&sc, be, state, &rs, &prog, real ? vreal : vsim, jobs);
 	real_run_on_progress(NULL, NULL);
+	al_backend_stop(be, state);
 	if (real) {
-		real_net_stop(&rn);
 		if (rn.path && strcmp(rn.path, "kernel-tcp") == 0)
 			rs.emu = &rn.emu_stats;
 		al_interrupt_release();
@@ -492,7 +466,7 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 		memset(&ss, 0, sizeof ss);
 		ss.sc = &sim_sc;
 		ss.net = "sim";
-		run_models(&sim_sc, NULL, &ss, &prog, vsim, jobs);
+		run_models(&sim_sc, &al_backend_sim, NULL, &ss, &prog, vsim, jobs);
 	}
 	sim_run_on_progress(NULL, NULL);
 	if (vsim)

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app/backend.h"
 #include "app/json.h"
 #include "app/outputs.h"
 #include "app/progress.h"
@@ -358,7 +359,8 @@ static int refuse(const struct al_cli *cli, bool real, const struct al_scenario 
 }
 
 /* One run of every enabled model into rs; 1 when a model could not run. */
-static int run_once(const struct al_scenario *sc, struct real_net *rn, struct al_run_set *rs)
+static int run_once(const struct al_scenario *sc, const struct al_backend *be,
+		    struct real_net *rn, struct al_run_set *rs)
 {
 	char err[512];
 	int broken = 0;
@@ -369,14 +371,13 @@ static int run_once(const struct al_scenario *sc, struct real_net *rn, struct al
 		if (!sc->models[m].enabled)
 			continue;
 		err[0] = '\0';
-		int rc = rn ? real_run_model(sc, rn, (enum al_model)m, r, err, sizeof err)
-			    : sim_run_model(sc, (enum al_model)m, r, err, sizeof err);
+		int rc = al_backend_run(be, rn, sc, (enum al_model)m, r, NULL, err, sizeof err);
 		if (rc == 0 || errno == EDEADLK) {
 			r->model = (enum al_model)m;
 			rs->nrows++;
 		}
 		if (rc != 0) {
-			fprintf(stderr, "asynclab: run: %s%s, seed %llu: %s\n", rn ? "real: " : "",
+			fprintf(stderr, "asynclab: run: %s%s, seed %llu: %s\n", be->label,
 				al_model_name((enum al_model)m), (unsigned long long)sc->seed,
 				err[0] ? err : strerror(errno));
 			broken = 1;
@@ -435,7 +436,8 @@ int al_cmd_repeat(const struct al_cli *cli, struct al_scenario *sc, bool bold)
 		if (cli->seeds_set)
 			sc->seed = cli->seed_lo + (uint64_t)i;
 		al_progress_step(&prog, i);
-		int b = run_once(sc, real ? &rn : NULL, &rs);
+		int b = run_once(sc, real ? &al_backend_real : &al_backend_sim, real ? &rn : NULL,
+				 &rs);
 		/* a run Ctrl-C cut short (its helpers got it too) is not one */
 		if (al_interrupted())
 			break;

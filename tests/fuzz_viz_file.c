@@ -133,11 +133,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!buf)
 		return 0;
+	/* format 4 when the input says so, so that both readers are fuzzed;
+	 * format 5 keeps 0 where 4 kept the struct sizes */
+	int v4 = framed && data[8] == 4;
+
 	memcpy(buf, magic, 8);
-	put32(buf + 8, VIZ_FILE_VERSION);
+	put32(buf + 8, v4 ? 4 : VIZ_FILE_VERSION);
 	put32(buf + 12, VIZ_FILE_HEADER);
-	put32(buf + 16, sizeof(struct al_scenario));
-	put32(buf + 20, sizeof(struct al_report));
+	put32(buf + 16, v4 ? VIZ_FILE_V4_SCENARIO : 0);
+	put32(buf + 20, v4 ? VIZ_FILE_V4_REPORT : 0);
 	put32(buf + 24, sizeof(struct al_tr_event));
 	put32(buf + 28, sizeof(struct al_tr_lane));
 	put32(buf + 32, framed ? (uint32_t)data[32] % (VIZ_MAX_RUNS + 1) : 1);

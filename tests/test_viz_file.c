@@ -401,13 +401,22 @@ static void test_other_versions_and_builds(void **state)
 	encode(&small, 1, &buf, &len);
 	buf[8] = VIZ_FILE_VERSION + 2;
 	snprintf(want, sizeof want, "F.alrun: written by run-file format %d, this asynclab "
-		 "reads %d", VIZ_FILE_VERSION + 2, VIZ_FILE_VERSION);
+		 "reads 4 and %d", VIZ_FILE_VERSION + 2, VIZ_FILE_VERSION);
 	refused(buf, len, want);
+	buf[8] = 3;                            /* before format 4: never readable */
+	refused(buf, len, "written by run-file format 3, this asynclab reads 4 and");
 	buf[8] = VIZ_FILE_VERSION;
-	buf[16] ^= 8;                          /* another struct al_scenario */
-	reseal(buf, len);
-	refused(buf, len, "written by a build whose struct al_scenario has");
+	/* format 5 keeps no struct al_scenario size: the bytes are 0 */
 	buf[16] ^= 8;
+	reseal(buf, len);
+	refused(buf, len, "F.alrun: corrupt header");
+	buf[16] ^= 8;
+	/* format 4 did, and it is read only with its own layout's sizes */
+	buf[8] = 4;
+	reseal(buf, len);
+	refused(buf, len, "written by a build whose struct al_scenario has 0 bytes, the "
+		"format-4 layout this one reads has 13688");
+	buf[8] = VIZ_FILE_VERSION;
 	buf[24] = 32;                          /* another struct al_tr_event */
 	reseal(buf, len);
 	refused(buf, len, "struct al_tr_event has 32 bytes, this one's has 24");
@@ -512,11 +521,20 @@ static size_t find(const uint8_t *buf, size_t len, const void *pat, size_t n)
 	return 0;
 }
 
-static size_t put_le64(uint8_t *p, uint64_t v)
+/* A key/value entry of an integer (viz/viz_kv.h) into p: its length. */
+static size_t varint_entry(uint8_t *p, const char *key, int64_t v)
 {
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-	return 8;
+	size_t n = strlen(key), at = 0;
+	uint64_t u = viz_zigzag(v);
+
+	p[at++] = (uint8_t)n;
+	memcpy(p + at, key, n);
+	at += n;
+	p[at++] = 0;
+	for (; u >= 0x80; u >>= 7)
+		p[at++] = (uint8_t)(u | 0x80);
+	p[at++] = (uint8_t)u;
+	return at;
 }
 
 /* Times lie in [0, the simulator's horizon]: the writer refuses others,
@@ -525,7 +543,7 @@ static size_t put_le64(uint8_t *p, uint64_t v)
 static void test_times_out_of_range(void **state)
 {
 	struct viz_run r, out[VIZ_MAX_RUNS];
-	uint8_t *buf, *bad, at_max[10], past[10];
+	uint8_t *buf, *bad, at_max[32], past[32];
 	size_t len, n, k, badlen;
 	char err[256];
 	void *p;
@@ -552,9 +570,10 @@ static void test_times_out_of_range(void **state)
 					 sizeof err), 0);
 	same_run(&r, &out[0]);
 	viz_run_free(&out[0]);
-	/* one past it, resealed: refused */
-	n = put_le64(at_max, VIZ_FILE_T_MAX);
-	k = put_le64(past, (uint64_t)VIZ_FILE_T_MAX + 1);
+	/* one past it, resealed: refused (the report's "elapsed_ns" entry:
+	 * its key, the type byte 0, the zigzag varint) */
+	n = varint_entry(at_max, "elapsed_ns", VIZ_FILE_T_MAX);
+	k = varint_entry(past, "elapsed_ns", VIZ_FILE_T_MAX + 1);
 	bad = splice(buf, len, find(buf, len, at_max, n), n, past, k, &badlen);
 	refused(bad, badlen, "elapsed time out of range");
 	free(bad);
@@ -696,23 +715,28 @@ static void test_failed_saves_leave_nothing(void **state)
 	assert_int_equal(temporaries(), 0);
 }
 
-/* The file stores the structs field by field (viz/viz_fields.c): a field
- * added to one of them must be added to its table too, and the format's
- * version bumped.  The sizes below are this ABI's; the cost table, all
+/* The file stores the structs' fields by name (viz/viz_fields.c): a field
+ * added to one of them must get a row in its table too, or runs saved
+ * lose it (format 5 needs no version bump for it; files without it read
+ * with its default).  A model's keys come from the registry and are
+ * stored whatever they are, so the scenario is measured without the
+ * models' array.  The sizes below are this ABI's; the cost table, all
  * int64_t, is checked everywhere. */
 static void test_tables_follow_the_structs(void **state)
 {
 	(void)state;
 	if (sizeof(struct al_costs) != 32 * sizeof(int64_t))
 		fail_msg("struct al_costs changed: add the field to viz/viz_fields.c's costs "
-			 "table and bump VIZ_FILE_VERSION");
+			 "table, then the count here");
 #if defined(__x86_64__) && defined(__LP64__)
-	if (sizeof(struct al_scenario) != 13688 || sizeof(struct al_report) != 528 ||
+	size_t sc = sizeof(struct al_scenario) - sizeof(((struct al_scenario *)0)->models);
+
+	if (sc != 13520 || sizeof(struct al_report) != 528 ||
 	    sizeof(struct al_tr_event) != 24 || sizeof(struct al_tr_lane) != 12)
-		fail_msg("a struct run files store changed size (al_scenario %zu, al_report %zu, "
-			 "al_tr_event %zu, al_tr_lane %zu): update viz/viz_fields.c or "
-			 "viz/viz_file_trace.c, bump VIZ_FILE_VERSION, then the sizes here",
-			 sizeof(struct al_scenario), sizeof(struct al_report),
+		fail_msg("a struct run files store changed size (al_scenario without its models "
+			 "%zu, al_report %zu, al_tr_event %zu, al_tr_lane %zu): add the field to "
+			 "viz/viz_fields.c, or change viz/viz_file_trace.c and bump "
+			 "VIZ_FILE_VERSION, then the sizes here", sc, sizeof(struct al_report),
 			 sizeof(struct al_tr_event), sizeof(struct al_tr_lane));
 #endif
 }

@@ -147,8 +147,13 @@ uint64_t viz_checksum(const void *buf, size_t len);
 enum viz_ftype { VIZ_F_I32, VIZ_F_I64, VIZ_F_U64, VIZ_F_F64, VIZ_F_BOOL, VIZ_F_ENUM,
 		 VIZ_F_STR, VIZ_F_SUB };
 
+/* How an array's elements are named in key/value blocks (viz_kv.h). */
+enum viz_keyed { VIZ_K_NONE, VIZ_K_INDEX, VIZ_K_MODEL };
+
 struct viz_field {
+	const char *name;            /* the member's: a key's segment (viz_kv.h) */
 	uint8_t type;                /* enum viz_ftype */
+	uint8_t keyed;               /* enum viz_keyed: an array's element names */
 	uint8_t count;               /* elements (arrays), 1 for a scalar */
 	uint16_t max;                /* VIZ_F_ENUM: values are < max */
 	uint32_t size;               /* bytes of one element in the struct */

@@ -1,28 +1,41 @@
-/* The scenario and the report in run files: one table per struct, read by
- * viz_codec's walker in both directions (see viz_fields.h).  The order of
- * the rows is the order of the bytes in the file: append, never reorder,
- * and bump VIZ_FILE_VERSION with any change. */
+/* The scenario and the report in run files: one table per struct, whose
+ * rows name the members key/value blocks store (see viz_fields.h and
+ * viz_kv.h).  A member added to a struct gets a row here and nothing else:
+ * files that lack it still read, the field keeping its default.  A row
+ * renamed or removed makes older files' values of it unknown keys.  The
+ * tables of format 4, which stored the same members by position, are
+ * frozen in viz_fields_v4.c. */
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "viz/viz_fields.h"
+#include "viz/viz_kv.h"
 
 #define MEMBER(S, m) (((S *)0)->m)
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 #define F(S, m, t) \
-	{ .type = (t), .count = 1, .size = sizeof(MEMBER(S, m)), .off = offsetof(S, m) }
+	{ .name = #m, .type = (t), .count = 1, .size = sizeof(MEMBER(S, m)), \
+	  .off = offsetof(S, m) }
 #define F_ARRAY(S, m, t) \
-	{ .type = (t), .count = COUNT(MEMBER(S, m)), .size = sizeof(MEMBER(S, m)[0]), \
-	  .off = offsetof(S, m) }
+	{ .name = #m, .type = (t), .keyed = VIZ_K_INDEX, .count = COUNT(MEMBER(S, m)), \
+	  .size = sizeof(MEMBER(S, m)[0]), .off = offsetof(S, m) }
 #define F_ENUM(S, m, n) \
-	{ .type = VIZ_F_ENUM, .count = 1, .max = (n), .size = sizeof(MEMBER(S, m)), \
-	  .off = offsetof(S, m) }
+	{ .name = #m, .type = VIZ_F_ENUM, .count = 1, .max = (n), \
+	  .size = sizeof(MEMBER(S, m)), .off = offsetof(S, m) }
 #define F_SUB(S, m, tbl) \
-	{ .type = VIZ_F_SUB, .count = 1, .size = sizeof(MEMBER(S, m)), .off = offsetof(S, m), \
-	  .sub = (tbl), .nsub = COUNT(tbl) }
-#define F_SUBS(S, m, tbl) \
-	{ .type = VIZ_F_SUB, .count = COUNT(MEMBER(S, m)), .size = sizeof(MEMBER(S, m)[0]), \
+	{ .name = #m, .type = VIZ_F_SUB, .count = 1, .size = sizeof(MEMBER(S, m)), \
 	  .off = offsetof(S, m), .sub = (tbl), .nsub = COUNT(tbl) }
+#define F_SUBS(S, m, tbl) \
+	{ .name = #m, .type = VIZ_F_SUB, .keyed = VIZ_K_INDEX, .count = COUNT(MEMBER(S, m)), \
+	  .size = sizeof(MEMBER(S, m)[0]), .off = offsetof(S, m), .sub = (tbl), \
+	  .nsub = COUNT(tbl) }
+/* the models' array: its elements named by the models' names */
+#define F_MODELS(S, m, tbl) \
+	{ .name = #m, .type = VIZ_F_SUB, .keyed = VIZ_K_MODEL, .count = COUNT(MEMBER(S, m)), \
+	  .size = sizeof(MEMBER(S, m)[0]), .off = offsetof(S, m), .sub = (tbl), \
+	  .nsub = COUNT(tbl) }
 
 static const struct viz_field dist[] = {
 	F_ENUM(struct al_dist, kind, AL_DIST_PARETO + 1),
@@ -86,12 +99,25 @@ static const struct viz_field workload[] = {
 	F(struct al_workload, timeout_ns, VIZ_F_I64),
 };
 
+/* A model's keys are the registry's (core/al_model_params.def): a key
+ * added there is stored with no change here. */
+#define KIND_COUNT(t) (sizeof(t) == 8 ? VIZ_F_I64 : VIZ_F_I32)
+#define KIND_SIZE(t) VIZ_F_I64
+#define KIND_DURATION(t) VIZ_F_I64
+#define KIND_BOOL(t) VIZ_F_BOOL
+#define KIND_POLLER(t) VIZ_F_ENUM
+#define MAX_COUNT 0
+#define MAX_SIZE 0
+#define MAX_DURATION 0
+#define MAX_BOOL 0
+#define MAX_POLLER (AL_POLL_SELECT + 1)
 static const struct viz_field model_cfg[] = {
 	F(struct al_model_cfg, enabled, VIZ_F_BOOL),
-	F(struct al_model_cfg, workers, VIZ_F_I32),
-	F_ENUM(struct al_model_cfg, poller, AL_POLL_SELECT + 1),
-	F(struct al_model_cfg, gil, VIZ_F_BOOL),
-	F(struct al_model_cfg, limit, VIZ_F_I64),
+#define AL_MODEL_PARAM(key, ctype, kind, lo, hi, def, help)                               \
+	{ .name = #key, .type = KIND_##kind(ctype), .count = 1, .max = MAX_##kind,         \
+	  .size = sizeof(ctype), .off = offsetof(struct al_model_cfg, key) },
+#include "core/al_model_params.def"
+#undef AL_MODEL_PARAM
 };
 
 static const struct viz_field event_cfg[] = {
@@ -110,7 +136,7 @@ static const struct viz_field scenario[] = {
 	F_SUB(struct al_scenario, network, network),
 	F_SUB(struct al_scenario, server, server),
 	F_SUB(struct al_scenario, workload, workload),
-	F_SUBS(struct al_scenario, models, model_cfg),
+	F_MODELS(struct al_scenario, models, model_cfg),
 	F(struct al_scenario, trace, VIZ_F_BOOL),
 };
 
@@ -127,8 +153,8 @@ static const struct viz_field latency[] = {
 	F_ARRAY(struct al_latency, hist, VIZ_F_I64),
 };
 
+/* the model is stored by name, before the block (viz_file.c) */
 static const struct viz_field report[] = {
-	F_ENUM(struct al_report, model, AL_MODEL_COUNT),
 	F(struct al_report, elapsed_ns, VIZ_F_I64),
 	F(struct al_report, speedup, VIZ_F_F64),
 	F(struct al_report, pages_ok, VIZ_F_I64),
@@ -148,40 +174,80 @@ static const struct viz_field report[] = {
 	F_SUB(struct al_report, latency, latency),
 };
 
+/* events[] is variable: "nevents", then "events.I." keys for I below it */
 void viz_fields_put_scenario(struct viz_enc *e, const struct al_scenario *sc)
 {
 	int n = sc->nevents < 0 ? 0 : sc->nevents;
 
 	if (n > AL_SCENARIO_MAX_EVENTS)
 		n = AL_SCENARIO_MAX_EVENTS;
-	viz_fields_put(e, scenario, COUNT(scenario), sc);
-	viz_enc_u32(e, (uint32_t)n);
-	for (int i = 0; i < n; i++)
-		viz_fields_put(e, event_cfg, COUNT(event_cfg), &sc->events[i]);
+	viz_kv_put(e, "", scenario, COUNT(scenario), sc, true);
+	viz_kv_put_int(e, "nevents", n);
+	for (int i = 0; i < n; i++) {
+		char prefix[32];
+
+		snprintf(prefix, sizeof prefix, "events.%d.", i);
+		viz_kv_put(e, prefix, event_cfg, COUNT(event_cfg), &sc->events[i], true);
+	}
+	viz_kv_end(e);
+}
+
+/* An "events.I.rest" key: the event's field, I below nevents (which the
+ * writer puts first). */
+static int get_event(struct viz_dec *d, const char *key, struct al_scenario *sc)
+{
+	char *end;
+	long i = strtol(key + 7, &end, 10);
+
+	if (end == key + 7 || *end != '.' || i < 0 || i >= sc->nevents)
+		return viz_dec_fail(d, "a timed event past the scenario's count");
+	return viz_kv_value(d, end + 1, event_cfg, COUNT(event_cfg), &sc->events[i]);
 }
 
 int viz_fields_get_scenario(struct viz_dec *d, struct al_scenario *sc)
 {
-	memset(sc, 0, sizeof *sc);
-	if (viz_fields_get(d, scenario, COUNT(scenario), sc) != 0)
-		return -1;
-	uint32_t n = viz_dec_u32(d);
+	char key[VIZ_KV_KEY_MAX + 1];
+	int r;
 
-	if (!d->err && n > AL_SCENARIO_MAX_EVENTS)
-		return viz_dec_fail(d, "more timed events than a scenario holds");
-	sc->nevents = (int)n;
-	for (uint32_t i = 0; i < n && !d->err; i++)
-		viz_fields_get(d, event_cfg, COUNT(event_cfg), &sc->events[i]);
-	return d->err ? -1 : 0;
+	/* what the file lacks keeps this build's default; a model the file
+	 * does not name did not run */
+	al_scenario_default(sc);
+	for (int m = 0; m < AL_MODEL_COUNT; m++)
+		sc->models[m].enabled = false;
+	while ((r = viz_kv_key(d, key)) > 0) {
+		int64_t v;
+
+		if (strcmp(key, "nevents") == 0) {
+			if (viz_kv_int(d, &v) != 0)
+				return -1;
+			if (v < 0 || v > AL_SCENARIO_MAX_EVENTS)
+				return viz_dec_fail(d, "more timed events than a scenario holds");
+			sc->nevents = (int)v;
+		} else if (strncmp(key, "events.", 7) == 0) {
+			if (get_event(d, key, sc) < 0)
+				return -1;
+		} else if (viz_kv_value(d, key, scenario, COUNT(scenario), sc) < 0) {
+			return -1;
+		}
+	}
+	return r < 0 || d->err ? -1 : 0;
 }
 
 void viz_fields_put_report(struct viz_enc *e, const struct al_report *r)
 {
-	viz_fields_put(e, report, COUNT(report), r);
+	/* get starts from zeros: a 0 need not be stored (most of them) */
+	viz_kv_put(e, "", report, COUNT(report), r, false);
+	viz_kv_end(e);
 }
 
 int viz_fields_get_report(struct viz_dec *d, struct al_report *r)
 {
+	char key[VIZ_KV_KEY_MAX + 1];
+	int k;
+
 	memset(r, 0, sizeof *r);
-	return viz_fields_get(d, report, COUNT(report), r);
+	while ((k = viz_kv_key(d, key)) > 0)
+		if (viz_kv_value(d, key, report, COUNT(report), r) < 0)
+			return -1;
+	return k < 0 || d->err ? -1 : 0;
 }

@@ -53,16 +53,19 @@ static void put_le64(uint8_t *p, uint64_t v)
 }
 
 /* The struct sizes a file records; a file from a build where any differs
- * is refused. */
+ * is refused.  Format 5 stores the scenario and the reports by key, so
+ * their sizes do not matter (bytes 16-23 are 0); format 4 stored them by
+ * position, and its readable files are those of the layout frozen in
+ * viz_fields_v4.c, whose sizes these are (x86-64). */
 static const struct {
 	unsigned off;
-	uint32_t size;
+	uint32_t size, v4;
 	const char *what;
 } sizes[] = {
-	{16, sizeof(struct al_scenario), "struct al_scenario"},
-	{20, sizeof(struct al_report), "struct al_report"},
-	{24, sizeof(struct al_tr_event), "struct al_tr_event"},
-	{28, sizeof(struct al_tr_lane), "struct al_tr_lane"},
+	{16, 0, VIZ_FILE_V4_SCENARIO, "struct al_scenario"},
+	{20, 0, VIZ_FILE_V4_REPORT, "struct al_report"},
+	{24, sizeof(struct al_tr_event), sizeof(struct al_tr_event), "struct al_tr_event"},
+	{28, sizeof(struct al_tr_lane), sizeof(struct al_tr_lane), "struct al_tr_lane"},
 };
 
 int viz_file_encode(const struct viz_run *runs, int nruns, void **buf, size_t *len,
@@ -105,6 +108,8 @@ int viz_file_encode(const struct viz_run *runs, int nruns, void **buf, size_t *l
 				viz_enc_free(&e);
 				return FAIL("%s: elapsed time out of range", who);
 			}
+			const char *name = al_model_name(vm->report.model);
+			viz_enc_str(&e, name, strlen(name));
 			viz_fields_put_report(&e, &vm->report);
 			if (viz_file_put_trace(&e, &vm->trace, who, err, errlen) != 0) {
 				viz_enc_free(&e);
@@ -139,7 +144,7 @@ int viz_file_encode(const struct viz_run *runs, int nruns, void **buf, size_t *l
 
 /* Checks everything the header says; 0 with *nruns, or -1 with err. */
 static int check_header(const uint8_t *p, size_t len, const char *name, uint32_t *nruns,
-			char *err, size_t errlen)
+			uint32_t *version, char *err, size_t errlen)
 {
 	if (len == 0)
 		return FAIL("%s: empty", name);
@@ -148,11 +153,10 @@ static int check_header(const uint8_t *p, size_t len, const char *name, uint32_t
 	if (len < 12)
 		return FAIL("%s: truncated at byte %zu, in the %d-byte header", name, len,
 			    VIZ_FILE_HEADER);
-	uint32_t version = le32(p + 8);
-
-	if (version != VIZ_FILE_VERSION)
-		return FAIL("%s: written by run-file format %u, this asynclab reads %d",
-			    name, version, VIZ_FILE_VERSION);
+	*version = le32(p + 8);
+	if (*version != VIZ_FILE_VERSION && *version != 4)
+		return FAIL("%s: written by run-file format %u, this asynclab reads 4 and %d",
+			    name, *version, VIZ_FILE_VERSION);
 	if (len < VIZ_FILE_HEADER)
 		return FAIL("%s: truncated at byte %zu, in the %d-byte header", name, len,
 			    VIZ_FILE_HEADER);
@@ -163,11 +167,17 @@ static int check_header(const uint8_t *p, size_t len, const char *name, uint32_t
 	if (le32(p + 12) != VIZ_FILE_HEADER || le32(p + 36) != 0 ||
 	    total < VIZ_FILE_HEADER + 8)
 		return FAIL("%s: corrupt header", name);
-	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
-		if (le32(p + sizes[i].off) != sizes[i].size)
-			return FAIL("%s: written by a build whose %s has %u bytes, this one's "
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		uint32_t want = *version == 4 ? sizes[i].v4 : sizes[i].size;
+
+		if (*version != 4 && want == 0 && le32(p + sizes[i].off) != 0)
+			return FAIL("%s: corrupt header", name);
+		if (le32(p + sizes[i].off) != want)
+			return FAIL("%s: written by a build whose %s has %u bytes, %s "
 				    "has %u: it cannot be read here", name, sizes[i].what,
-				    le32(p + sizes[i].off), sizes[i].size);
+				    le32(p + sizes[i].off), *version == 4 ?
+				    "the format-4 layout this one reads" : "this one's", want);
+	}
 	if (len < total)
 		return FAIL("%s: truncated at byte %zu of %llu", name, len,
 			    (unsigned long long)total);
@@ -180,7 +190,25 @@ static int check_header(const uint8_t *p, size_t len, const char *name, uint32_t
 	return 0;
 }
 
-static int get_run(struct viz_dec *d, struct viz_run *run)
+/* A model's name (format 5): the model this build has of that name. */
+static int get_model(struct viz_dec *d, enum al_model *m)
+{
+	char name[32];
+	const char *s;
+	size_t n;
+	int k;
+
+	if (viz_dec_str(d, sizeof name - 1, &s, &n) != 0)
+		return -1;
+	memcpy(name, s, n);
+	name[n] = '\0';
+	if ((k = al_model_parse(name)) < 0)
+		return viz_dec_fail(d, "a model this asynclab does not have");
+	*m = (enum al_model)k;
+	return 0;
+}
+
+static int get_run(struct viz_dec *d, struct viz_run *run, uint32_t version)
 {
 	const char *s;
 	size_t n;
@@ -190,7 +218,8 @@ static int get_run(struct viz_dec *d, struct viz_run *run)
 		return -1;
 	memcpy(run->net, s, n);
 	run->cores = (int)viz_dec_u32(d);
-	if (viz_fields_get_scenario(d, &run->sc) != 0)
+	if ((version == 4 ? viz_fields_v4_get_scenario(d, &run->sc) :
+			    viz_fields_get_scenario(d, &run->sc)) != 0)
 		return -1;
 	uint32_t nm = viz_dec_u32(d);
 
@@ -199,8 +228,15 @@ static int get_run(struct viz_dec *d, struct viz_run *run)
 	for (uint32_t m = 0; m < nm && !d->err; m++) {
 		struct viz_model *vm = &run->models[m];
 
-		if (viz_fields_get_report(d, &vm->report) != 0)
+		enum al_model model = 0;
+
+		if (version != 4 && get_model(d, &model) != 0)
 			return -1;
+		if ((version == 4 ? viz_fields_v4_get_report(d, &vm->report) :
+				    viz_fields_get_report(d, &vm->report)) != 0)
+			return -1;
+		if (version != 4)
+			vm->report.model = model;
 		if (m > 0 && vm->report.model <= run->models[m - 1].report.model)
 			return viz_dec_fail(d, "models out of order");
 		if (vm->report.elapsed_ns < 0 || vm->report.elapsed_ns > VIZ_FILE_T_MAX)
@@ -216,11 +252,11 @@ int viz_file_decode(const void *buf, size_t len, struct viz_run *runs, int max, 
 		    const char *name, char *err, size_t errlen)
 {
 	const uint8_t *p = buf;
-	uint32_t n = 0;
+	uint32_t n = 0, version = 0;
 	int r;
 
 	*nruns = 0;
-	if (check_header(p, len, name, &n, err, errlen) != 0)
+	if (check_header(p, len, name, &n, &version, err, errlen) != 0)
 		return -1;
 	if (n == 0)
 		return FAIL("%s: corrupt: no run in it", name);
@@ -231,7 +267,7 @@ int viz_file_decode(const void *buf, size_t len, struct viz_run *runs, int max, 
 			    .pos = VIZ_FILE_HEADER};
 
 	for (r = 0; r < (int)n; r++)
-		if (get_run(&d, &runs[r]) != 0)
+		if (get_run(&d, &runs[r], version) != 0)
 			break;
 	if (!d.err && d.pos != d.len)
 		viz_dec_fail(&d, "bytes after the last run");

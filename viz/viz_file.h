@@ -3,15 +3,15 @@
  * traces; `asynclab view FILE` reads them back.  docs/viz-file.md has the
  * same description with the reasons.
  *
- * Format 1, little-endian throughout:
+ * Format 5, little-endian throughout:
  *
  *   header, 56 bytes
  *     0  8  magic 89 41 4c 52 0d 0a 1a 0a ("\x89ALR\r\n\x1a\n": not text,
  *           not PNG, not ELF; the CR LF and ^Z catch text-mode copies)
- *     8  4  format version (1); this offset never moves
+ *     8  4  format version (5); this offset never moves
  *    12  4  header size (56)
- *    16  4  sizeof(struct al_scenario) of the writer's build
- *    20  4  sizeof(struct al_report)
+ *    16  4  0 (format 4: sizeof(struct al_scenario) of the writer's build)
+ *    20  4  0 (format 4: sizeof(struct al_report))
  *    24  4  sizeof(struct al_tr_event)
  *    28  4  sizeof(struct al_tr_lane)
  *    32  4  number of runs
@@ -20,12 +20,14 @@
  *    48  8  checksum of bytes 0..47 (viz_checksum)
  *   per run
  *     str net ("sim", "real"), u32 cores, the scenario, u32 models,
- *     per model: the report, then the trace
+ *     per model: str its name, the report, then the trace
  *   u64 checksum (viz_checksum) of every byte before it
  *
- * Structs are stored field by field in a fixed order (viz_file.c's tables:
- * ints, enums and doubles at 4 or 8 bytes, bools 1, strings as a varint
- * length and the bytes), so a file's bytes depend on the values only.  A
+ * The scenario and each report are key/value blocks (viz_kv.h): every
+ * field under its name ("machine.costs.syscall_ns", "models.thread.workers"),
+ * so that a field or a model added since a file was written leaves it
+ * readable (what it lacks reads as this build's default; what this build
+ * does not know is skipped; a report of a model it lacks is refused).  A
  * trace is: u8 mode, u8 truncated, u64 hash state, u64 events hashed; the
  * names (a varint count, then each string, in interning order); the lanes
  * (a varint count, then per lane varint parent, varint ordinal, varint
@@ -35,9 +37,10 @@
  * previous event as a zigzag varint, the lane as a varint, the value as a
  * zigzag varint and the name as a varint when their bits say so).
  *
- * A file whose version or struct sizes differ from this build's is refused,
- * never reinterpreted: the sizes change whenever a field is added, and a
- * reader that guessed would show wrong numbers. */
+ * Format 4 differs in the scenario and the reports only: every field by
+ * position (viz_fields_v4.c, frozen), the model by number; it is read when
+ * its header's struct sizes are those of that layout.  Other versions, and
+ * traces of another build's sizes, are refused, never reinterpreted. */
 #ifndef VIZ_FILE_H
 #define VIZ_FILE_H
 
@@ -46,7 +49,11 @@
 
 #include "viz/viz_run.h"
 
-#define VIZ_FILE_VERSION 4
+#define VIZ_FILE_VERSION 5
+/* The struct sizes format 4's header holds in the files this build reads
+ * (x86-64; viz_fields_v4.c has the layout). */
+#define VIZ_FILE_V4_SCENARIO 13688
+#define VIZ_FILE_V4_REPORT 528
 #define VIZ_FILE_HEADER 56
 /* Interned names per trace (labels and instants: a handful in practice).
  * The bound keeps a crafted file from making the rebuild quadratic. */
