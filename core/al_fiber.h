@@ -1,0 +1,70 @@
+/* Fibers: stackful coroutines, each a function on a small stack of its
+ * own, switched by our own code (core/al_fiber.c: a few instructions of
+ * assembly on x86-64, ucontext elsewhere).  What the `green` model's
+ * green threads run on.
+ *
+ * The switch is asymmetric, as a scheduler wants it: al_fiber_resume()
+ * runs a fiber from whoever calls it (a scheduler, on its thread's own
+ * stack) until the fiber calls al_fiber_yield() or its function returns;
+ * the fiber then goes back to that caller.  A fiber is resumed only from
+ * outside every fiber, on the thread it was first resumed on.
+ *
+ * A fiber's stack is an anonymous mapping with a guard page below it: a
+ * stack overflow faults (SIGSEGV) rather than writing into someone else's
+ * memory, and pages of the stack never touched cost no resident memory.
+ * Under AddressSanitizer every switch is announced to it
+ * (__sanitizer_start_switch_fiber / __sanitizer_finish_switch_fiber), so
+ * it checks each stack as the stack it is. */
+#ifndef AL_FIBER_H
+#define AL_FIBER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef void (*al_fiber_fn)(void *arg);
+
+/* The smallest and largest stacks al_fiber_init takes (bytes, before
+ * rounding up to whole pages). */
+#define AL_FIBER_STACK_MIN ((size_t)4096)
+#define AL_FIBER_STACK_MAX ((size_t)1 << 30)
+
+struct al_fiber {
+	void *sp;                    /* the fiber's saved stack pointer */
+	void *back;                  /* its resumer's, while the fiber runs */
+	void *map;                   /* the mapping: guard page, then stack */
+	size_t map_size;
+	size_t stack_size;           /* usable bytes above the guard page */
+	al_fiber_fn fn;
+	void *arg;
+	void *uc;                    /* ucontext backend: its two contexts */
+	/* AddressSanitizer's view of the resumer's stack and the fake stack
+	 * of the side being left (unused without it) */
+	const void *back_bottom;
+	size_t back_size;
+	void *fake;
+	uint8_t started;
+	uint8_t done;                /* fn has returned: never resume it again */
+};
+
+/* Makes f, to run fn(arg) on a stack of stack_size bytes (rounded up to
+ * whole pages) at its first al_fiber_resume.  0, or -1 with errno: EINVAL
+ * for a size outside AL_FIBER_STACK_MIN..AL_FIBER_STACK_MAX, ENOMEM (or
+ * mmap's errno) when the stack cannot be mapped. */
+int al_fiber_init(struct al_fiber *f, size_t stack_size, al_fiber_fn fn, void *arg);
+/* Unmaps f's stack.  f may be unfinished (a run cut short): what its stack
+ * held is dropped without running anything.  Not from f itself.
+ * Idempotent; a zeroed struct is fine. */
+void al_fiber_free(struct al_fiber *f);
+
+/* Runs f until it yields or ends.  Returns 1 if f yielded (resume it
+ * again later), 0 if it has ended.  Resuming an ended fiber is a
+ * programmer error (abort). */
+int al_fiber_resume(struct al_fiber *f);
+/* From inside f: back to whoever resumed it; returns when f is resumed
+ * again. */
+void al_fiber_yield(struct al_fiber *f);
+
+/* The name of the switch compiled in: "x86-64 asm" or "ucontext". */
+const char *al_fiber_backend(void);
+
+#endif
