@@ -41,6 +41,8 @@ static const struct al_costs costs_c = {
 	 * (the emulator's cpu_ns over its packets), for a profile that could
 	 * not measure it (calibrate needs namespaces) */
 	.emulator_packet_ns = 9 * US,
+	.green_switch_ns = 5,                    /* bench_core: our x86-64 switch */
+	.green_memory = 8 * KIB,                 /* two stack pages: see costs.md */
 };
 
 /* CPython 3.11.2 (Debian 12's python3) on this project's 2-vCPU VM,
@@ -68,6 +70,8 @@ static const struct al_costs costs_python = {
 	.gil_interval_ns = 5100 * US,            /* the hand-off; the interval is 5 ms */
 	.parse_ns_per_kib = 100,                 /* response += chunk, 20 KiB pages */
 	.emulator_packet_ns = 9 * US,            /* the c figure: the emulator is C */
+	.green_switch_ns = 400,                  /* greenlet 2.0.2: g.switch(), one way */
+	.green_memory = 8 * KIB,
 };
 
 void al_costs_profile(struct al_costs *c, enum al_profile profile)

@@ -73,6 +73,11 @@ struct al_costs {
 	 * above): a thread woken packet by packet, as an event loop with
 	 * many pages in flight is, sleeps that little between most wakes. */
 	int64_t wake_100us_ns;
+	/* The green model's threads (docs/costs.md): switching from one
+	 * green thread to its scheduler or back, and the resident bytes of a
+	 * green thread (its stack's touched pages). */
+	int64_t green_switch_ns;
+	int64_t green_memory;
 };
 
 /* Where the packet emulator of a real run's kernel-TCP path runs, for the

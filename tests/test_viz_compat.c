@@ -270,7 +270,7 @@ static void test_v5_reads_a_later_builds_file(void **state)
 	load("both", runs, &n);
 	encode(runs, n, &buf, &len);
 	/* before the scenario's "trace" and the first report's "elapsed_ns" */
-	static const char *const added[] = {"machine.costs.tomorrow_ns", "models.green.stack",
+	static const char *const added[] = {"machine.costs.tomorrow_ns", "models.later.stack",
 					    "models.thread.tomorrow", "tomorrow", "failures.99"};
 	static const uint8_t trace_key[] = {5, 't', 'r', 'a', 'c', 'e', 0};
 	static const uint8_t elapsed_key[] = {10, 'e', 'l', 'a', 'p', 's', 'e', 'd', '_', 'n', 's', 0};
@@ -297,14 +297,14 @@ static void test_v5_reads_a_later_builds_file(void **state)
 	free(cur);
 	/* a model of a later build: its name where "process" was */
 	static const uint8_t process[] = {7, 'p', 'r', 'o', 'c', 'e', 's', 's', 0};
-	static const uint8_t green[] = {5, 'g', 'r', 'e', 'e', 'n'};
+	static const uint8_t later[] = {5, 'l', 'a', 't', 'e', 'r'};
 	size_t at = find(buf, len, process, sizeof process - 1);
 
 	/* the scenario's "models.process." keys come first: the report's is
 	 * the name alone, followed by its block's first key */
 	while (memcmp(buf + at + sizeof process - 1, "\x0a" "elapsed_ns", 11) != 0)
 		at = at + 1 + find(buf + at + 1, len - at - 1, process, sizeof process - 1);
-	bad = splice(buf, len, at, sizeof process - 1, green, sizeof green, &blen);
+	bad = splice(buf, len, at, sizeof process - 1, later, sizeof later, &blen);
 	assert_int_equal(decode(bad, blen, out, &m, err, sizeof err), -1);
 	assert_non_null(strstr(err, "a model this asynclab does not have"));
 	free(bad);

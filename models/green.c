@@ -1,0 +1,329 @@
+/* green: M:N stackful green threads, the step after asyncio that Go's
+ * goroutines and Java's virtual threads took.
+ *
+ * Each page is fetch(): straight-line blocking-style code, as sync's --
+ * socket, connect, send, recv until the end, close -- on a small stack of
+ * its own (core/al_fiber.h; `stack` bytes).  Its calls are non-blocking
+ * underneath: when one says EAGAIN (or EINPROGRESS), the green thread
+ * registers the socket with its OS thread's selector and switches to that
+ * thread's scheduler, which runs whoever is ready and, when nobody is,
+ * waits on the selector.  The pages are dealt among `threads` OS threads
+ * (default: the machine's cores), page p to thread p mod threads, each with
+ * its own scheduler and selector, as Go's runtime gives each P its own run
+ * queue over one netpoller.
+ *
+ * What it costs, on both backends: a switch into a green thread and one
+ * back per resume (the cost table's green_switch, charged on the
+ * simulator), and per green thread its stack's resident pages
+ * (green_memory) where asyncio pays a frame of a few hundred bytes.  Each
+ * green thread draws on a lane of its own (al_task_wear), the scheduler's
+ * task running it. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "core/al_fiber.h"
+#include "core/al_http.h"
+#include "models/model.h"
+
+struct sched;
+
+/* A green thread: one page. */
+struct gthread {
+	struct al_fiber f;
+	struct sched *s;
+	struct gthread *next;        /* the scheduler's run queue */
+	struct al_task_wear lane;    /* its trace lane, while not worn */
+	int64_t page;
+	int64_t charged;             /* green_memory charged, to give back */
+};
+
+/* One OS thread's scheduler: a stackless task that resumes green threads
+ * from its run queue and waits on its selector when the queue is empty. */
+struct sched {
+	struct al_coro co;
+	struct co_green *m;
+	struct al_task *task;        /* the task running this scheduler */
+	int k, sel;
+	int64_t live;                /* green threads not ended */
+	struct gthread *head, **tail;
+	struct al_future wait;
+	int i, n;
+	struct al_sel_event ev[64];
+};
+
+struct co_green {
+	struct al_model_frame m;
+	int nthreads, started, spawn_err, i;
+	int64_t lock;
+	int64_t npages;              /* g's length (release runs without the crawl) */
+	int64_t *ids;
+	struct al_task *tasks;
+	struct sched *scheds;
+	struct gthread *g;           /* every page's green thread */
+	struct al_future joined;
+};
+
+static void enqueue(struct sched *s, struct gthread *g)
+{
+	g->next = NULL;
+	*s->tail = g;
+	s->tail = &g->next;
+}
+
+/* --- inside a green thread: blocking-style calls over non-blocking ones */
+
+/* Waits until fd is ready for ev: registered with the thread's selector
+ * while the green thread sleeps, unregistered when it wakes.  0 or -errno. */
+static int64_t park(struct gthread *g, int fd, unsigned ev)
+{
+	struct al_os *os = g->s->m->m.crawl->os;
+	int64_t r = os->ops->sel_ctl(os, g->s->sel, fd, ev, g);
+
+	if (r < 0)
+		return r;
+	al_fiber_yield(&g->f);
+	os->ops->sel_ctl(os, g->s->sel, fd, 0, NULL);
+	return 0;
+}
+
+/* fetch(page), as blocking_way() reads, with the buffer on its own stack. */
+static void fetch(void *arg)
+{
+	struct gthread *g = arg;
+	struct al_crawl *c = g->s->m->m.crawl;
+	struct al_os *os = c->os;
+	struct al_http_resp resp;
+	struct al_page_times tm;
+	char buf[4096];
+	int64_t r;
+	int fd, n;
+
+	al_crawl_begin(c, &tm);
+	al_http_resp_init(&resp);
+	fd = (int)os->ops->socket(os, 1);
+	if (fd < 0) {
+		r = fd;
+		goto done;
+	}
+	r = os->ops->connect(os, fd, g->page, NULL);                 /* connect() */
+	if (r == -EINPROGRESS)
+		r = park(g, fd, AL_EV_WRITE);
+	if (r < 0)
+		goto out;
+	al_crawl_connected(c, &tm);
+	n = al_http_request(buf, sizeof buf, c->sc->workload.host, g->page);
+	do
+		r = n < 0 ? -EMSGSIZE : os->ops->send(os, fd, buf, (size_t)n, NULL);  /* send() */
+	while (r == -EAGAIN && (r = park(g, fd, AL_EV_WRITE)) == 0);
+	while (r >= 0) {
+		r = os->ops->recv(os, fd, buf, sizeof buf, NULL);      /* recv(4096) */
+		if (r == -EAGAIN && (r = park(g, fd, AL_EV_READ)) == 0)
+			continue;
+		if (r <= 0)
+			break;
+		if (al_crawl_feed(c, &tm, fd, &resp, buf, (size_t)r) != 0)
+			r = -EBADMSG;
+	}
+out:
+	os->ops->close(os, fd);
+done:
+	/* parsing is the OS thread's CPU work, the scheduler's in between */
+	if (al_crawl_end(c, g->page, r < 0 ? (int)-r : 0, &resp, &tm) == 0)
+		os->ops->cpu(os, al_crawl_parse_ns(c, resp.body), NULL);
+}
+
+/* --- the scheduler */
+
+/* Resumes g on its own lane until it parks or ends: a switch in and one
+ * back.  An ended green thread gives back its stack. */
+static void run(struct sched *s, struct gthread *g)
+{
+	struct al_os *os = s->m->m.crawl->os;
+	int64_t sw = s->m->m.crawl->sc->machine.costs.green_switch_ns;
+
+	al_task_wear(s->task, &g->lane);
+	os->ops->cpu(os, sw, NULL);
+	int alive = al_fiber_resume(&g->f);
+	os->ops->cpu(os, sw, NULL);
+	if (!alive) {
+		if (s->task->lane && os->ops->task_end)
+			os->ops->task_end(os, s->task);
+		al_fiber_free(&g->f);
+		if (g->charged)
+			os->ops->mem(os, -g->charged);
+		g->charged = 0;
+		s->live--;
+	}
+	al_task_unwear(s->task, &g->lane);
+}
+
+/* A page that cannot have a green thread fails at once, on the
+ * scheduler's lane. */
+static void fail_page(struct al_crawl *c, int64_t page, int err)
+{
+	struct al_http_resp resp;
+	struct al_page_times tm;
+
+	al_crawl_begin(c, &tm);
+	al_http_resp_init(&resp);
+	al_crawl_end(c, page, err, &resp, &tm);
+}
+
+/* Makes the green threads of s's pages, runnable. */
+static void start_pages(struct sched *s)
+{
+	struct co_green *m = s->m;
+	struct al_crawl *c = m->m.crawl;
+	struct al_os *os = c->os;
+	int64_t mem = c->sc->machine.costs.green_memory;
+
+	if (mem > c->cfg->stack)
+		mem = c->cfg->stack;         /* never more than the whole stack */
+	for (int64_t p = s->k; p < c->pages; p += m->nthreads) {
+		struct gthread *g = &m->g[p];
+		int64_t r = os->ops->mem(os, mem);
+
+		*g = (struct gthread){.s = s, .page = p, .lane = {.name = "green"}};
+		if (r == 0 && al_fiber_init(&g->f, (size_t)c->cfg->stack, fetch, g) != 0) {
+			r = -(errno ? errno : ENOMEM);
+			os->ops->mem(os, -mem);
+		}
+		if (r < 0) {
+			fail_page(c, p, (int)-r);
+			continue;
+		}
+		g->charged = mem;
+		s->live++;
+		enqueue(s, g);
+	}
+}
+
+static int co_sched(struct al_task *t, void *arg)
+{
+	struct sched *s = arg;
+	struct al_crawl *c = s->m->m.crawl;
+	struct al_os *os = c->os;
+	int64_t r;
+
+	AL_BEGIN(s);
+	s->task = t;
+	s->tail = &s->head;
+	/* selectors are opened one at a time: the real os's table of them
+	 * is shared by the process's threads */
+	al_future_init(&s->wait, t->fut.loop);
+	os->ops->lock(os, s->m->lock, &s->wait);
+	AL_AWAIT(t, s, &s->wait);
+	r = os->ops->sel_open(os, c->cfg->poller);
+	os->ops->unlock(os, s->m->lock);
+	if (r < 0) {
+		for (int64_t p = s->k; p < c->pages; p += s->m->nthreads)
+			fail_page(c, p, (int)-r);
+		AL_RETURN(t, s, 0, 0);
+	}
+	s->sel = (int)r;
+	start_pages(s);
+	while (s->live > 0) {
+		while (s->head) {
+			struct gthread *g = s->head;
+			s->head = g->next;
+			if (!s->head)
+				s->tail = &s->head;
+			run(s, g);
+		}
+		if (s->live == 0)
+			break;
+		al_future_init(&s->wait, t->fut.loop);
+		os->ops->sel_wait(os, s->sel, s->ev, 64, &s->wait);
+		AL_AWAIT(t, s, &s->wait);
+		if (t->err)
+			break;               /* nothing can wake the green threads left */
+		s->n = (int)t->value;
+		for (s->i = 0; s->i < s->n; s->i++)
+			enqueue(s, s->ev[s->i].data);
+	}
+	al_future_init(&s->wait, t->fut.loop);
+	os->ops->lock(os, s->m->lock, &s->wait);
+	AL_AWAIT(t, s, &s->wait);
+	os->ops->sel_close(os, s->sel);
+	os->ops->unlock(os, s->m->lock);
+	AL_END(t, s);
+}
+
+static void co_green_release(void *frame)
+{
+	struct co_green *f = frame;
+
+	/* green threads cut short (the simulator's horizon, a deadlock):
+	 * their stacks go, nothing on them runs */
+	for (int64_t p = 0; f->g && p < f->npages; p++)
+		al_fiber_free(&f->g[p].f);
+	free(f->g);
+	free(f->scheds);
+	free(f->tasks);
+	free(f->ids);
+	f->g = NULL;
+	f->scheds = NULL;
+	f->tasks = NULL;
+	f->ids = NULL;
+}
+
+static int co_green(struct al_task *t, void *arg)
+{
+	struct co_green *f = arg;
+	struct al_crawl *c = f->m.crawl;
+	struct al_os *os = c->os;
+
+	AL_BEGIN(&f->m);
+	f->nthreads = al_pool_size(c->cfg->threads > 0 ? c->cfg->threads : c->sc->machine.cores,
+				   c->pages);
+	f->lock = os->ops->lock_open(os);
+	f->ids = calloc((size_t)f->nthreads, sizeof *f->ids);
+	f->tasks = calloc((size_t)f->nthreads, sizeof *f->tasks);
+	f->scheds = calloc((size_t)f->nthreads, sizeof *f->scheds);
+	f->g = calloc((size_t)c->pages, sizeof *f->g);
+	f->npages = f->g ? c->pages : 0;
+	if (!f->ids || !f->tasks || !f->scheds || !f->g || f->lock < 0) {
+		f->spawn_err = f->lock < 0 ? (int)-f->lock : ENOMEM;
+		goto out;
+	}
+	for (f->i = 0; f->i < f->nthreads; f->i++) {
+		f->scheds[f->i] = (struct sched){.m = f, .k = f->i};
+		f->ids[f->i] = os->ops->spawn(os, AL_SPAWN_THREAD, &f->tasks[f->i], co_sched,
+					      &f->scheds[f->i], "scheduler");
+		if (f->ids[f->i] >= 0) {
+			f->started++;
+			continue;
+		}
+		f->spawn_err = (int)-f->ids[f->i];
+		for (int64_t p = f->i; p < c->pages; p += f->nthreads)
+			fail_page(c, p, f->spawn_err);   /* no thread for its pages */
+	}
+	for (f->i = 0; f->i < f->nthreads; f->i++) {
+		if (f->ids[f->i] < 0)
+			continue;
+		al_future_init(&f->joined, t->fut.loop);
+		os->ops->join(os, f->ids[f->i], &f->joined);
+		AL_AWAIT(t, &f->m, &f->joined);
+	}
+out:
+	c->workers = f->nthreads;
+	c->started = f->started;
+	c->spawn_err = f->spawn_err;
+	if (f->started == 0) {
+		int64_t lost = c->pages - c->ok - c->failed;
+		c->failed += lost;
+		c->failures[al_cause_from_errno(f->spawn_err ? f->spawn_err : ENOMEM)] += lost;
+	}
+	co_green_release(f);
+	AL_RETURN(t, &f->m, 0, 0);
+	AL_END(t, &f->m);
+}
+
+const struct al_model_desc al_model_green = {
+	.id = AL_MODEL_GREEN,
+	.main = co_green,
+	.frame_size = sizeof(struct co_green),
+	.release = co_green_release,
+	/* a green thread, and the two pages of stack it touches */
+	.per_page = sizeof(struct gthread) + 8192,
+};
