@@ -174,6 +174,48 @@ static void test_model_shapes_are_exact(void **state)
 	}
 }
 
+/* green on a zero-cost machine: however many OS threads its green threads
+ * are dealt among, every page is in flight at once, as asyncio's (one
+ * page's delays, the transfers on the shared link); each green thread
+ * holds green_memory (never more than its stack) from its start to its
+ * end, and they all start before any ends. */
+static void test_green_is_exact(void **state)
+{
+	static const struct {
+		int64_t pages;
+		int threads, cores;
+	} cases[] = {{10, 0, 1}, {7, 3, 1}, {25, 4, 2}, {1, 4, 4}, {12, 5, 8}};
+	struct al_scenario sc;
+	struct al_report r;
+	char err[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		fixed(&sc, cases[i].pages, 40 * MS, 7 * MS, 20000, 80000000);
+		sc.machine.cores = cases[i].cores;
+		sc.models[AL_MODEL_GREEN].threads = cases[i].threads;
+		sc.machine.costs.green_memory = 8192;
+		assert_int_equal(sim_run_model(&sc, AL_MODEL_GREEN, &r, err, sizeof err), 0);
+		assert_int_equal(r.elapsed_ns, pages_at_once_ns(&sc, 20000, cases[i].pages));
+		assert_int_equal(r.pages_ok, cases[i].pages);
+		assert_int_equal(r.peak_concurrency, cases[i].pages);
+		assert_int_equal(r.peak_memory_bytes, cases[i].pages * 8192);
+		/* the charge is capped at the stack itself */
+		sc.machine.costs.green_memory = 1 << 20;
+		sc.models[AL_MODEL_GREEN].stack = 32768;
+		assert_int_equal(sim_run_model(&sc, AL_MODEL_GREEN, &r, err, sizeof err), 0);
+		assert_int_equal(r.peak_memory_bytes, cases[i].pages * 32768);
+		assert_int_equal(r.elapsed_ns, pages_at_once_ns(&sc, 20000, cases[i].pages));
+		/* the only CPU is the switches: a pair per resume, at least
+		 * three resumes a page (start, connected, the reply) */
+		sc.machine.costs.green_switch_ns = 1000;
+		assert_int_equal(sim_run_model(&sc, AL_MODEL_GREEN, &r, err, sizeof err), 0);
+		assert_int_equal(r.cpu_busy_ns % 2000, 0);
+		assert_true(r.cpu_busy_ns >= 3 * 2000 * cases[i].pages);
+		assert_int_equal(r.pages_ok, cases[i].pages);
+	}
+}
+
 /* select refuses fds >= FD_SETSIZE: those pages fail with that cause;
  * poll and epoll take them all. */
 static void test_select_limit(void **state)
@@ -485,6 +527,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ten_pages_take_one_delay),
 		cmocka_unit_test(test_model_shapes_are_exact),
+		cmocka_unit_test(test_green_is_exact),
 		cmocka_unit_test(test_select_limit),
 		cmocka_unit_test(test_page_timeout),
 		cmocka_unit_test(test_fd_reuse_under_limit),
