@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/al_fiber.h"
 #include "core/al_http.h"
 #include "core/al_loop.h"
 #include "core/al_task.h"
@@ -128,6 +129,32 @@ static int m_coroutine(double *out)
 		return -1;
 	}
 	*out = (double)(net_cpu_ns() - t0) / (double)loop.resumes;
+	return 0;
+}
+
+/* A green thread's switch (core/al_fiber.h): a fiber yields, its
+ * resumer resumes it; each round is two switches. */
+static void yielder(void *arg)
+{
+	struct al_fiber *f = arg;
+
+	for (;;)
+		al_fiber_yield(f);
+}
+
+static int m_green(double *out)
+{
+	struct al_fiber f;
+	int64_t t0;
+
+	if (al_fiber_init(&f, 16384, yielder, &f) != 0)
+		return -1;
+	al_fiber_resume(&f);             /* its first run: the stack's first touch */
+	t0 = net_cpu_ns();
+	for (int i = 0; i < RESUME_ROUNDS; i++)
+		al_fiber_resume(&f);
+	*out = (double)(net_cpu_ns() - t0) / (2.0 * RESUME_ROUNDS);
+	al_fiber_free(&f);
 	return 0;
 }
 
@@ -321,6 +348,7 @@ static const struct fig figs[NET_CALIB_COUNT] = {
 		0, net_calib_server_accept},
 	[NET_CALIB_WAKE_100US] = {"wake_100us", COST(wake_100us_ns), 0,
 		net_calib_wake_100us},
+	[NET_CALIB_GREEN_SWITCH] = {"green_switch", COST(green_switch_ns), 0, m_green},
 };
 
 static const struct fig *fig_of(enum net_calib_fig f)
