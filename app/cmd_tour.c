@@ -23,7 +23,7 @@
 #include "viz/viz_tour.h"
 #include "viz/viz_tour_window.h"
 
-#define NSTEPS 8
+#define NSTEPS 9
 #define MAXNOTES 3
 #define CAP 900
 
@@ -80,11 +80,16 @@ static const struct step steps[NSTEPS] = {
 		{AL_MODEL_ASYNCIO, AL_ST_READY, 1, TASK | PAGE, 1 + AL_ST_RECV, "a task resumes: its reply is in", "任务恢复：响应已到"},
 		{AL_MODEL_ASYNCIO, AL_ST_RUNNING, 1, TASK | PAGE | LAST, 0, "gather returns: the last page is done", "gather 返回：最后一页完成"}},
 	 "7. asyncio", "7. asyncio"},
-	{"08-c10k.png", B(PROCESS) | B(THREAD) | B(ASYNCIO), 1, {
+	{"08-green.png", B(GREEN), 0, {
+		{AL_MODEL_GREEN, AL_ST_CREATE, 0, 0, 0, "main starts an OS thread per core: its scheduler", "主线程为每个核启动一个 OS 线程：它的调度器"},
+		{AL_MODEL_GREEN, AL_ST_READY, 1, TASK | PAGE, 1 + AL_ST_RECV, "a green thread switches back in: recv() returns", "绿色线程切回：recv() 返回"},
+		{AL_MODEL_GREEN, AL_ST_RUNNING, 1, TASK | PAGE | LAST, 0, "the last green thread ends", "最后一个绿色线程结束"}},
+	 "8. Green threads (beyond the article)", "8. 绿色线程（文章之后）"},
+	{"09-c10k.png", B(PROCESS) | B(THREAD) | B(ASYNCIO), 1, {
 		{AL_MODEL_PROCESS, VIZ_TOUR_FAILED, 0, 0, 0, "memory is full: pages fail", "内存耗尽：页面失败"},
 		{AL_MODEL_THREAD, AL_ST_CREATE, 0, LAST, 0, "the last thread the address space allows", "地址空间允许的最后一个线程"},
 		{AL_MODEL_ASYNCIO, AL_ST_RUNNING, 1, TASK | PAGE | LAST, 0, "one loop: its last page is done", "一个事件循环：最后一页完成"}},
-	 "8. The C10K wall", "8. C10K 之墙"},
+	 "9. The C10K wall", "9. C10K 之墙"},
 };
 
 /* Model m's report row; a zero row if it did not run (every model of the
@@ -177,10 +182,20 @@ static void caption(int i, int zh, const struct viz_run *seed, const struct viz_
 	case 6:
 		r = row(seed, AL_MODEL_ASYNCIO);
 		snprintf(out, n, zh ?
-			 "async/await 加上标准库自己的事件循环：gather 启动每页的协程并等它们全部完成。%lld 页用时 %s，比同步阻塞快 %.1f 倍，只用一个线程。这是文章的终点；最后一步问：它能走多远？" :
-			 "async/await and the library's own loop: gather starts every page's coroutine and waits for them all. %lld pages in %s, %.1f times as fast as blocking, in one thread. This is where the article arrives; the last step asks how far it goes.",
+			 "async/await 加上标准库自己的事件循环：gather 启动每页的协程并等它们全部完成。%lld 页用时 %s，比同步阻塞快 %.1f 倍，只用一个线程。这是文章的终点；之后一步走出文章，最后一步问：它能走多远？" :
+			 "async/await and the library's own loop: gather starts every page's coroutine and waits for them all. %lld pages in %s, %.1f times as fast as blocking, in one thread. This is where the article arrives; the next step goes beyond it, the last asks how far it goes.",
 			 (long long)r->pages_ok, dur(a, sizeof a, r->elapsed_ns),
 			 r->elapsed_ns > 0 ? (double)s->elapsed_ns / (double)r->elapsed_ns : 0.0);
+		break;
+	case 7:
+		r = row(seed, AL_MODEL_GREEN);
+		snprintf(out, n, zh ?
+			 "每页又是自上而下的阻塞式代码——connect、send、recv——跑在自己的绿色线程上，一个带保护页的小栈；会阻塞的调用把它挂到所在 OS 线程的 epoll 上，切回该线程的调度器。%lld 页用时 %s（asyncio：%s），峰值内存 %s（asyncio：%s）：每页一个栈比协程帧贵；换来的是代码里没有 await，且绿色线程能分布到每个核上。" :
+			 "Each page is straight-line blocking code again (connect, send, recv) on a green thread with a small guarded stack of its own; a call that would block parks it on its OS thread's epoll and switches to that thread's scheduler. %lld pages in %s (asyncio: %s), a peak of %s (asyncio: %s): a stack per page costs more than a coroutine's frame; in exchange no await colours the code, and green threads spread over every core.",
+			 (long long)r->pages_ok, dur(a, sizeof a, r->elapsed_ns),
+			 dur(b, sizeof b, row(seed, AL_MODEL_ASYNCIO)->elapsed_ns),
+			 (al_fmt_bytes(c, sizeof c, r->peak_memory_bytes), c),
+			 (al_fmt_bytes(d, sizeof d, row(seed, AL_MODEL_ASYNCIO)->peak_memory_bytes), d));
 		break;
 	default: {
 		const struct al_report *p = row(c10k, AL_MODEL_PROCESS), *t = row(c10k, AL_MODEL_THREAD);
