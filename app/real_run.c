@@ -143,6 +143,13 @@ static int measure(const struct al_scenario *sc, const struct real_net *rn,
 	 * so that its fds are made before the fd limit and not under it */
 	(void)net_os_base_now(&n, al_model_takes(md->id, AL_PARAM_poller) ?
 				      (int)sc->models[m].poller : -1);
+	/* and the bases of the threads a model spreads its selectors over
+	 * (`threads`: green's schedulers), for the same reason */
+	if (al_model_takes(md->id, AL_PARAM_threads))
+		(void)net_os_spare_bases(&n, (int)sc->models[m].poller,
+					 al_pool_size(sc->models[m].threads > 0 ? sc->models[m].threads
+							 : sc->machine.cores,
+						 sc->workload.pages));
 	if ((e = apply_fd_limit(&sc->machine, err, errlen)) != 0) {
 		net_os_free(&n);
 		free(frame);

@@ -77,6 +77,17 @@ struct event_base *net_base(struct net_thread *t, int poller)
 	}
 	if (poller < 0)
 		poller = AL_POLL_EPOLL;
+	/* a spawned thread takes a base made before the fd limit, if any */
+	struct net_os *n = t->loop.os ? NET(t->loop.os) : NULL;   /* main's: unset */
+	if (n && t != &n->main && poller == n->spare_poller) {
+		int i = __atomic_fetch_add(&n->spare_next, 1, __ATOMIC_RELAXED);
+		if (i < n->nspare) {
+			t->base = n->spare[i];
+			n->spare[i] = NULL;
+			t->poller = poller;
+			return t->base;
+		}
+	}
 	/* libevent 2.1 calls exit(1) when its base cannot get the fds it
 	 * needs (the poller's, and a socketpair for signals): make sure they
 	 * are there, so a full fd table is EMFILE, a page's cause, not the
@@ -490,6 +501,10 @@ void net_os_free(struct net_os *n)
 		if (n->fds[fd].ev && event_get_base(n->fds[fd].ev) == n->main.base)
 			net_sel_forget(n, fd);
 	net_thread_end(&n->main);
+	for (int i = 0; i < n->nspare; i++)
+		if (n->spare[i])
+			event_base_free(n->spare[i]);
+	n->nspare = 0;
 	for (int i = 0; i < n->nlocks; i++)
 		pthread_mutex_destroy(&n->locks[i]);
 	n->nlocks = 0;
@@ -545,4 +560,21 @@ int net_os_init(struct net_os *n, const struct al_scenario *sc, struct al_loop *
 int net_os_base_now(struct net_os *n, int poller)
 {
 	return net_base(&n->main, poller) ? 0 : -1;
+}
+
+int net_os_spare_bases(struct net_os *n, int poller, int count)
+{
+	struct net_thread t = {.loop.os = &n->os};
+
+	if (poller < 0)
+		poller = AL_POLL_EPOLL;
+	n->spare_poller = -1;            /* net_base below makes new ones */
+	while (n->nspare < count && n->nspare < NET_MAX_SELS) {
+		t.base = NULL;
+		if (!net_base(&t, poller))
+			break;
+		n->spare[n->nspare++] = t.base;
+	}
+	n->spare_poller = poller;
+	return n->nspare;
 }

@@ -103,6 +103,12 @@ struct net_os {
 	int nlocks;
 	struct net_sel sels[NET_MAX_SELS];
 	struct net_trace *log;       /* where the trace goes, or NULL */
+	/* bases made before the fd limit for threads the model will spawn
+	 * with selectors of their own (net_os_spare_bases): the first
+	 * spawned threads to need one take them, in turn */
+	struct event_base *spare[NET_MAX_SELS];
+	int nspare, spare_poller;
+	int spare_next;              /* taken so far (atomic) */
 };
 
 /* A real os fetching pages from addr[0..naddr-1] for scenario sc, on loop.
@@ -114,6 +120,11 @@ int net_os_init(struct net_os *n, const struct al_scenario *sc, struct al_loop *
  * applies the scenario's fd limit, so its fds are the lab's, not the
  * crawler's.  0, or -1 with errno. */
 int net_os_base_now(struct net_os *n, int poller);
+/* Makes up to count (at most NET_MAX_SELS) more bases with poller now,
+ * for spawned threads that will open selectors (a model that spreads its
+ * loop over threads): their fds, as the main thread's, are the lab's, made
+ * before the fd limit.  Returns how many were made. */
+int net_os_spare_bases(struct net_os *n, int poller, int count);
 /* Joins what is left and frees everything. */
 void net_os_free(struct net_os *n);
 
