@@ -156,15 +156,21 @@ static void ring_grow(struct sim_net *n)
 	l->rcap = cap;
 }
 
+/* 1 if k may go to the ring's back: it is larger than every key there (a
+ * left flow's entry keeps its tag, its id NIL the largest). */
+static int ring_takes(const struct sim_net_link *l, u128 k)
+{
+	return l->rhead == l->rtail || k > l->ring[(l->rtail - 1) & (l->rcap - 1)];
+}
+
 static void ring_push(struct sim_net *n, u128 k)
 {
 	struct sim_net_link *l = &n->link;
 
+	AL_ASSERT(ring_takes(l, k));
 	if (l->rtail - l->rhead == l->rcap)
 		ring_grow(n);
 	uint32_t i = l->rtail++ & (l->rcap - 1);
-	AL_ASSERT(l->rtail - 1 == l->rhead ||
-		  key_tag(k) >= key_tag(l->ring[(l->rtail - 2) & (l->rcap - 1)]));
 	l->ring[i] = k;
 	sim_net_flow(n, key_id(k))->hpos = SIM_NET_RING | i;
 }
@@ -304,17 +310,20 @@ static void on_link(void *arg, int64_t now)
 			 * from this one, not from V, so rounding V up to the
 			 * event's nanosecond costs it nothing.  A full
 			 * segment's tag is the largest yet: the ring's back. */
-			int64_t len = sim_net_seg_len(f);
-			u128 tag = key_tag(top) + (u128)len * UNITS;
+			u128 tag = key_tag(top) + (u128)sim_net_seg_len(f) * UNITS, nk;
 			AL_ASSERT(tag < TAG_MAX);
-			if (len == SIM_NET_MSS) {
+			nk = key(tag, f->id);
+			if (inring) {
 				take_first(n, inring, f);
-				ring_push(n, key(tag, f->id));
-			} else if (inring) {
+				if (ring_takes(l, nk))
+					ring_push(n, nk);
+				else
+					heap_push(n, nk);
+			} else if (ring_takes(l, nk)) {
 				take_first(n, inring, f);
-				heap_push(n, key(tag, f->id));
+				ring_push(n, nk);
 			} else {
-				sift_down(n, 0, key(tag, f->id));
+				sift_down(n, 0, nk);
 			}
 		} else {
 			rebase(l, now);
@@ -356,7 +365,11 @@ void sim_net_link_join(struct sim_net *n, struct sim_flow *f, int64_t now)
 	AL_ASSERT(tag < TAG_MAX);
 	f->state = FL_STREAM;
 	l->k++;
-	heap_push(n, key(tag, f->id));
+	/* V only grows, so a join's key is mostly past the ring's back too */
+	if (ring_takes(l, key(tag, f->id)))
+		ring_push(n, key(tag, f->id));
+	else
+		heap_push(n, key(tag, f->id));
 	if (l->k > n->st.peak_streaming)
 		n->st.peak_streaming = l->k;
 	arm(n, now);

@@ -855,10 +855,9 @@ static void test_100k_flows(void **state)
 	       (long long)st->peak_memory, n, (double)st->peak_memory / n,
 	       (long long)W.events);
 	/* 72 + struct sim_tcp's 64: the loss state is apart, and these
-	 * flows lose nothing; plus 16 in the link's heap and 16 in its ring
-	 * (they all stream at once, and move from one to the other) */
+	 * flows lose nothing */
 	assert_true(sim_net_flow_size() <= 136);
-	assert_true(st->peak_memory / n <= 192);
+	assert_true(st->peak_memory / n <= 176);
 	done();
 }
 
