@@ -81,9 +81,9 @@ struct sim_net_stats {
  * that it grows by exactly bw / k units per nanosecond with k flows.
  * The streaming flows are ordered by the virtual time at which their
  * current segment is complete (tag << 32 | flow id), in two places: `ring`,
- * a FIFO of the flows whose segment is a full one following on from their
- * previous one (those keys come in increasing order, sim_net_link.c), and
- * `heap` for the others (joins, short segments). */
+ * a FIFO sorted by construction (a key goes there when it is past the
+ * back, as a full segment following on from the previous one always is,
+ * sim_net_link.c), and `heap` for the others. */
 struct sim_net_link {
 	int64_t bw;                  /* bits/s; 0: unlimited                 */
 	int64_t t0;

@@ -14,10 +14,11 @@
  * The heap's order is mostly a rotation: a flow whose full segment
  * completes starts its next one with the tag one full segment later, the
  * largest on the link (every other tag is at most one segment ahead of
- * the one that just completed).  Those keys leave in increasing order, so
- * they wait in a FIFO ring instead of sinking through the heap: O(1) per
- * segment for a flow in the middle of its response, the same order as one
- * heap would give, and the heap holds only joins and short segments.
+ * the one that just completed).  So keys go to a FIFO ring, sorted by
+ * construction, when they are past its back (those always are, most
+ * joins too: V only grows), and to the heap otherwise: O(1) per segment
+ * for a flow in the middle of its response, the same order as one heap
+ * would give (the next is the smaller of the two fronts).
  *
  * Rounding: between two changes of k, event times are exact ceilings of
  * the fluid model's instant, computed from the last re-basing; a
@@ -128,10 +129,10 @@ static void heap_push(struct sim_net *n, u128 k)
 	sift_up(n, l->hn++, k);
 }
 
-/* --- the ring: a FIFO of keys in increasing order, each a flow's next
- * full segment after the one that completed (the smallest key on the link
- * then, so each is larger than the ones before it).  A flow that leaves
- * from the middle leaves its entry, its id NIL, until it is the front. */
+/* --- the ring: a FIFO of keys in increasing order, mostly each a flow's
+ * next full segment after the one that completed (the smallest key on the
+ * link then, so larger than the ones before it).  A flow that leaves from
+ * the middle leaves its entry, its id NIL, until it is the front. */
 
 static void ring_grow(struct sim_net *n)
 {
