@@ -79,14 +79,22 @@ struct sim_net_stats {
 /* The link: processor sharing in virtual time.  V (`v0` at `t0`) is the
  * service each streaming flow has received, in units of 1/8e9 byte, so
  * that it grows by exactly bw / k units per nanosecond with k flows.
- * `heap` orders the streaming flows by the virtual time at which their
- * current segment is complete (tag << 32 | flow id). */
+ * The streaming flows are ordered by the virtual time at which their
+ * current segment is complete (tag << 32 | flow id), in two places: `ring`,
+ * a FIFO sorted by construction (a key goes there when it is past the
+ * back, as a full segment following on from the previous one always is,
+ * sim_net_link.c), and `heap` for the others. */
 struct sim_net_link {
 	int64_t bw;                  /* bits/s; 0: unlimited                 */
 	int64_t t0;
 	unsigned __int128 v0;
 	unsigned __int128 *heap;
-	uint32_t k, cap;
+	uint32_t k, cap;             /* streaming flows; the heap's capacity */
+	uint32_t hn;                 /* the heap's entries                   */
+	unsigned __int128 *ring;     /* power-of-two capacity rcap; entries
+				      * [rhead, rtail) mod rcap, a left flow's
+				      * entry stays until the front (id NIL) */
+	uint32_t rhead, rtail, rcap;
 	uint64_t token;              /* the link's one pending event         */
 	int64_t due;
 };

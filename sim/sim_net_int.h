@@ -9,6 +9,7 @@
 
 #define SIM_NET_SLAB 4096            /* flows per slab                    */
 #define SIM_NET_NIL UINT32_MAX
+#define SIM_NET_RING 0x80000000u     /* hpos: the place is in the link's ring */
 
 /* A flow's life.  The states marked (ev) have exactly one queue event
  * pending, in f->token; the others have none (STREAM is in the link heap). */
@@ -111,7 +112,8 @@ struct sim_flow {
 	uint32_t arrived;            /* bytes that reached the client           */
 	uint32_t consumed;           /* bytes the owner has read                */
 	uint32_t id;
-	uint32_t hpos;               /* place in the link heap (STREAM)         */
+	uint32_t hpos;               /* place in the link's heap, or its ring
+				      * (SIM_NET_RING bit; STREAM)             */
 	uint32_t prev, next;         /* backlog FIFO; next: the pool's free list */
 	uint16_t head_len;
 	uint8_t state, srv, tries, err, flags;

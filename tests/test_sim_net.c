@@ -753,6 +753,30 @@ static void test_close_gives_back(void **state)
 	done();
 }
 
+/* A flow that leaves from the link's ring (its entry stays there, dead)
+ * gives its share back at once, and a flow that takes its id later
+ * streams as any other.  At 1000 ns a byte: A and B share from J; A
+ * leaves at J + 2 ms (1000 bytes each); B alone until C, started after
+ * that with A's id, joins at J + 43 ms (B has 42000 bytes); they share
+ * until B ends, then C's last 42000 bytes are alone. */
+static void test_ring_leave_and_reuse(void **state)
+{
+	(void)state;
+	scenario(20 * MS, 0, 100000, 8000000);
+	int64_t total = header_len(100000) + 100000, j = 40 * MS;
+	int64_t starts[3] = {0, 0, j + 3 * MS};
+	world(3, starts);
+	W.c[0].close_at = j + 2 * MS;
+	run();
+	int64_t b_end = j + 43 * MS + 2000 * (total - 42000);
+	assert_int_equal(W.c[0].t_eof, -1);
+	assert_int_equal(W.c[1].t_eof, b_end);
+	assert_int_equal(W.c[2].t_eof, b_end + 42 * MS);
+	assert_int_equal(W.c[2].bytes, total);
+	assert_int_equal(sim_net_stats(&W.net)->peak_streaming, 2);
+	done();
+}
+
 /* The readable hook closes its flow mid-stream; the others go on. */
 static void test_close_in_hook(void **state)
 {
@@ -915,6 +939,7 @@ int main(void)
 		cmocka_unit_test(test_link_down),
 		cmocka_unit_test(test_close_phases),
 		cmocka_unit_test(test_close_gives_back),
+		cmocka_unit_test(test_ring_leave_and_reuse),
 		cmocka_unit_test(test_close_in_hook),
 		cmocka_unit_test(test_bandwidth_event),
 		cmocka_unit_test(test_same_seed),
