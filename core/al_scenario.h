@@ -73,6 +73,11 @@ struct al_costs {
 	 * above): a thread woken packet by packet, as an event loop with
 	 * many pages in flight is, sleeps that little between most wakes. */
 	int64_t wake_100us_ns;
+	/* Completion-based I/O (the uring model): one io_uring_enter, its
+	 * syscall included, and each operation it carries beyond the socket
+	 * work the figures above price (connection, send, recv_per_kib). */
+	int64_t uring_enter_ns;
+	int64_t uring_op_ns;
 };
 
 /* Where the packet emulator of a real run's kernel-TCP path runs, for the
