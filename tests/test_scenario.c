@@ -753,7 +753,7 @@ static const char default_summary[] =
 	"limit, overflow queue\n"
 	"workload  10 pages from example.com:80, timeout 30 s\n"
 	"models    sync, process (10 workers), thread (10 workers, gil), "
-	"nonblocking, callback (epoll), generator (epoll), asyncio (epoll)\n"
+	"nonblocking, callback (epoll), generator (epoll), asyncio (epoll), uring\n"
 	"events    none\n"
 	"trace     on\n";
 

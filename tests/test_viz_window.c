@@ -378,7 +378,7 @@ static void test_scrub(void **state)
 	assert_int_equal(st.view.t0, fr().t0);  /* scrubbing never pans */
 }
 
-/* 1 ... 8 pick the tabs, 9 (no such tab) nothing; tab and shift+tab cycle;
+/* 1 ... 9 pick the tabs, a digit past the last tab nothing; tab and shift+tab cycle;
  * a click on a tab picks it; each tab is fitted to itself */
 static void test_tabs(void **state)
 {
@@ -395,8 +395,10 @@ static void test_tabs(void **state)
 		assert_int_equal(st.view.t0, 0);
 		assert_true(st.view.t1 >= viz_window_shown_end(&st));
 	}
-	assert_int_equal(key('9', 0), 0);
-	assert_int_equal(fr().active, f.ntabs - 1);
+	if (f.ntabs < 9) {               /* a digit past the last tab: nothing */
+		assert_int_equal(key('1' + f.ntabs, 0), 0);
+		assert_int_equal(fr().active, f.ntabs - 1);
+	}
 	key(VIZ_WKEY_TAB, 0);
 	assert_int_equal(fr().active, 0);     /* wraps */
 	key(VIZ_WKEY_TAB, 0);

@@ -43,6 +43,7 @@ static const struct viz_field costs[] = {
 	COST(wake_100ms_ns), COST(server_request_ns),
 	COST(server_ns_per_kib), COST(relay_request_ns), COST(relay_ns_per_kib),
 	COST(emulator_packet_ns), COST(server_accept_ns), COST(wake_100us_ns),
+	COST(uring_enter_ns), COST(uring_op_ns),
 };
 
 static const struct viz_field machine[] = {

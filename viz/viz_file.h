@@ -46,7 +46,7 @@
 
 #include "viz/viz_run.h"
 
-#define VIZ_FILE_VERSION 4
+#define VIZ_FILE_VERSION 5
 #define VIZ_FILE_HEADER 56
 /* Interned names per trace (labels and instants: a handful in practice).
  * The bound keeps a crafted file from making the rebuild quadratic. */
