@@ -41,6 +41,10 @@ static const struct al_costs costs_c = {
 	 * (the emulator's cpu_ns over its packets), for a profile that could
 	 * not measure it (calibrate needs namespaces) */
 	.emulator_packet_ns = 9 * US,
+	/* io_uring (docs/costs.md): an enter of one op costs about a plain
+	 * syscall here (+20 ns, median), each op ~40 ns more */
+	.uring_enter_ns = 110,
+	.uring_op_ns = 40,
 };
 
 /* CPython 3.11.2 (Debian 12's python3) on this project's 2-vCPU VM,
@@ -68,6 +72,11 @@ static const struct al_costs costs_python = {
 	.gil_interval_ns = 5100 * US,            /* the hand-off; the interval is 5 ms */
 	.parse_ns_per_kib = 100,                 /* response += chunk, 20 KiB pages */
 	.emulator_packet_ns = 9 * US,            /* the c figure: the emulator is C */
+	/* CPython has no io_uring of its own: priced as a binding would be
+	 * called from Python, an enter as any syscall made from Python, an
+	 * op as its C figure plus one Python call to prepare it */
+	.uring_enter_ns = 2600,
+	.uring_op_ns = 65,
 };
 
 void al_costs_profile(struct al_costs *c, enum al_profile profile)

@@ -60,6 +60,7 @@ struct co_main {
 	int ring;
 	int64_t next;                /* the next page to fetch */
 	size_t nfetch;
+	int64_t mem;                 /* the buffers' bytes charged to the machine */
 	struct al_task *tasks;
 	struct co_fetch *frames;
 	struct al_future **fs;
@@ -254,6 +255,15 @@ static int co_main(struct al_task *t, void *arg)
 		fail_all(c, ENOMEM);
 		goto out;
 	}
+	/* the recv buffers are memory the kernel writes into: the machine's
+	 * (the simulator charges them; the real os's RSS has them) */
+	f->mem = (int64_t)(f->nfetch * sizeof f->frames->buf);
+	if (os->ops->mem(os, f->mem) < 0) {
+		f->mem = 0;
+		os->ops->ring_close(os, f->ring);
+		fail_all(c, ENOMEM);
+		goto out;
+	}
 	f->reap = (struct co_reap){.main = f};
 	for (size_t i = 0; i < f->nfetch; i++) {
 		f->frames[i].main = f;
@@ -264,6 +274,7 @@ static int co_main(struct al_task *t, void *arg)
 	AL_AWAIT(t, &f->m, al_gather(&f->all, t->fut.loop, f->fs, f->items, f->nfetch));
 	AL_AWAIT(t, &f->m, &f->reap_task.fut);
 	os->ops->ring_close(os, f->ring);
+	os->ops->mem(os, -f->mem);
 out:
 	co_main_release(f);
 	AL_RETURN(t, &f->m, 0, 0);

@@ -247,10 +247,12 @@ int64_t sim_ring_enter(struct al_os *os, int ring, struct al_ring_cqe *out, int 
 	s->ring_op = 0;
 	r->entering = 0;
 	int n = reap(r, out, max);
-	if (n > 0 || !wait)
+	if (n > 0)
 		return sim_finish(wait, n);
 	if (r->inflight == 0)
 		return sim_finish(wait, -ENOENT);   /* would wait forever */
+	if (!wait)
+		return 0;
 	r->wait = wait;
 	r->out = out;
 	r->max = max;
