@@ -103,6 +103,8 @@ static void on_complete(struct al_cb *cb)
 	struct sim_os *s = r->s;
 
 	r->inflight--;
+	/* its page's lane waits for the loop to come round to it */
+	sim_state(s, sl->lane, AL_ST_READY, 0);
 	/* a recv completed by the network, not inside the enter: the copy
 	 * is the kernel's work for the ring's thread, paid at its next burst */
 	if (!r->entering && sl->op.code == AL_RING_RECV && !sl->f.err)
