@@ -38,6 +38,7 @@ struct sim_ring_slot {
 
 struct sim_ring {
 	struct sim_os *s;
+	int fd;                      /* io_uring_setup's: the ring is an fd */
 	struct al_loop cq;           /* where the slots' futures complete */
 	struct sim_ring_slot **chunks;
 	int nchunks;
@@ -143,6 +144,12 @@ int64_t sim_ring_open(struct al_os *os, int entries)
 	s->rings = p;
 	if (!(r = calloc(1, sizeof *r)))
 		return -ENOMEM;
+	/* it takes an fd, as the real one does: a full table is EMFILE */
+	if ((r->fd = sim_fd_alloc(s)) < 0) {
+		int e = r->fd;
+		free(r);
+		return e;
+	}
 	r->s = s;
 	al_loop_init(&r->cq, NULL);
 	r->cq.notify = on_cq;
@@ -289,12 +296,14 @@ int64_t sim_ring_close(struct al_os *os, int ring)
 	struct sim_os *s = SIM(os);
 	struct sim_ring *r = ring_of(s, ring);
 
-	sim_syscall(s);
-	if (!r)
+	if (!r) {
+		sim_syscall(s);
 		return -EBADF;
+	}
+	int fd = r->fd;
 	s->rings[ring] = NULL;
 	ring_free(s, r);
-	return 0;
+	return os->ops->close(os, fd);   /* the ring's fd: one syscall */
 }
 
 void sim_ring_free_all(struct sim_os *s)

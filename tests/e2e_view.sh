@@ -116,7 +116,15 @@ if [ -n "$win" ]; then
 	act "fit (f)" xdotool key f
 	xdotool mousemove --window "$win" 300 12      # the tab bar: no tooltip
 	settle
-	act "hover (a tooltip)" xdotool mousemove --window "$win" 700 400
+	# over a span: where one is depends on how many models the compare
+	# view stacks, so a few heights are tried (each waits for a change)
+	hovered=1
+	for y in 400 300 200 500 100; do
+		xdotool mousemove --window "$win" 700 $y >/dev/null 2>&1
+		if changed; then hovered=0; break; fi
+	done
+	check "hover (a tooltip) changes what is drawn" $hovered
+	settle
 	act "playback (space)" sh -c 'xdotool key space; sleep 0.5'
 	xdotool key space                             # pause: a still picture again
 	settle
