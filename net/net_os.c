@@ -223,10 +223,8 @@ int net_bind_page_port(int fd, int64_t page)
 	return bind(fd, (const struct sockaddr *)&a, sizeof a) == 0;
 }
 
-/* A bound fd whose 4-tuple is still in TIME_WAIT (a page an earlier model
- * fetched closed first) cannot connect (EADDRNOTAVAIL), nor be unbound: a
- * fresh socket takes its number.  0, or -1 with errno. */
-static int fresh_socket(int fd)
+/* See net_os_int.h. */
+int net_fresh_socket(int fd)
 {
 	int fl = fcntl(fd, F_GETFL);
 	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC |
@@ -266,7 +264,7 @@ static int64_t net_connect(struct al_os *os, int fd, int64_t page, struct al_fut
 		if (!(r < 0 && errno == EADDRNOTAVAIL && bound))
 			break;
 		bound = 0;
-		if (fresh_socket(fd) != 0)
+		if (net_fresh_socket(fd) != 0)
 			break;
 	}
 	if (r < 0 && wait && errno == EINPROGRESS)

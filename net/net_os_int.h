@@ -94,6 +94,10 @@ void net_ring_free_all(struct net_os *n);
 /* fd connects from page's port (net/net_emu_flow.h): 1 if bound, 0 if
  * the port is taken (the kernel chooses one then, as unbound). */
 int net_bind_page_port(int fd, int64_t page);
+/* A bound fd whose 4-tuple is still in TIME_WAIT (a page an earlier model
+ * fetched closed first) cannot connect (EADDRNOTAVAIL), nor be unbound: a
+ * fresh socket takes its number.  0, or -1 with errno. */
+int net_fresh_socket(int fd);
 
 int64_t net_sel_open(struct al_os *os, enum al_poller kind);
 int64_t net_sel_ctl(struct al_os *os, int sel, int fd, unsigned events, void *data);

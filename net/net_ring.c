@@ -31,6 +31,18 @@
 #define SQ_MAX 4096
 #define CQ_MAX 65536
 
+/* A connect from its page's port (the kernel path with loss, net_os.h's
+ * page_ports): if its 4-tuple is still in TIME_WAIT the kernel says
+ * EADDRNOTAVAIL, and the ring tries again from a fresh unbound socket on
+ * the same fd, as net_connect does.  Its SQE's data points here (tagged:
+ * the low bit set) to keep the fd and the address. */
+struct bound_connect {
+	void *data;
+	int fd;
+	struct sockaddr_in addr;
+};
+#define BOUND_TAG ((uintptr_t)1)
+
 struct net_ring {
 	struct io_uring ring;
 	unsigned sq_entries;
@@ -218,9 +230,15 @@ int64_t net_ring_queue(struct al_os *os, int ring, const struct al_ring_op *op)
 	case AL_RING_CONNECT: {
 		int64_t page = op->page < 0 ? 0 : op->page;
 		const struct sockaddr_in *a = &n->addr[page % n->naddr];
-		if (n->page_ports)
-			net_bind_page_port(op->fd, page);
+		struct bound_connect *bc = NULL;
+		if (n->page_ports && net_bind_page_port(op->fd, page) &&
+		    (bc = malloc(sizeof *bc)) != NULL)
+			*bc = (struct bound_connect){.data = op->data, .fd = op->fd, .addr = *a};
 		io_uring_prep_connect(sqe, op->fd, (const struct sockaddr *)a, sizeof *a);
+		if (bc) {
+			io_uring_sqe_set_data(sqe, (void *)((uintptr_t)bc | BOUND_TAG));
+			goto queued;
+		}
 		break;
 	}
 	case AL_RING_SEND:
@@ -235,6 +253,7 @@ int64_t net_ring_queue(struct al_os *os, int ring, const struct al_ring_op *op)
 		break;
 	}
 	io_uring_sqe_set_data(sqe, op->data);
+queued:
 	r->queued++;
 	r->inflight++;
 	if (left > 0) {
@@ -250,6 +269,27 @@ int64_t net_ring_queue(struct al_os *os, int ring, const struct al_ring_op *op)
 		r->queued++;
 	}
 	return 0;
+}
+
+/* A bound connect's completion: its data, or NULL when it was tried
+ * again unbound (its completion is yet to come). */
+static void *bound_done(struct net_os *n, struct net_ring *r, struct bound_connect *bc,
+			int64_t res)
+{
+	void *data = bc->data;
+	struct io_uring_sqe *sqe;
+
+	if (res == -EADDRNOTAVAIL && net_fresh_socket(bc->fd) == 0 &&
+	    ((sqe = io_uring_get_sqe(&r->ring)) != NULL ||
+	     (submit(n, r, 0) == 0 && (sqe = io_uring_get_sqe(&r->ring)) != NULL))) {
+		io_uring_prep_connect(sqe, bc->fd, (const struct sockaddr *)&bc->addr,
+				      sizeof bc->addr);
+		io_uring_sqe_set_data(sqe, data);
+		r->queued++;
+		data = NULL;         /* in flight again, without its timeout */
+	}
+	free(bc);
+	return data;
 }
 
 /* Up to max completions: the local ones, then the kernel's. */
@@ -269,10 +309,14 @@ static int reap(struct net_os *n, struct net_ring *r, struct al_ring_cqe *out, i
 		io_uring_cqe_seen(&r->ring, cqe);
 		if (!data)
 			continue;            /* a linked timeout's own */
+		if ((uintptr_t)data & BOUND_TAG) {
+			data = bound_done(n, r, (void *)((uintptr_t)data & ~BOUND_TAG), res);
+			if (!data)
+				continue;
+		}
 		r->inflight--;
 		out[got++] = (struct al_ring_cqe){.data = data, .res = res};
 	}
-	(void)n;
 	return got;
 }
 
