@@ -300,8 +300,10 @@ static int reap(struct net_os *n, struct net_ring *r, struct al_ring_cqe *out, i
 
 	while (i < r->nlocal && got < max)
 		out[got++] = r->local[i++];
-	memmove(r->local, r->local + i, (r->nlocal - i) * sizeof *r->local);
-	r->nlocal -= i;
+	if (i > 0) {
+		memmove(r->local, r->local + i, (r->nlocal - i) * sizeof *r->local);
+		r->nlocal -= i;
+	}
 	struct io_uring_cqe *cqe;
 	while (got < max && io_uring_peek_cqe(&r->ring, &cqe) == 0) {
 		void *data = io_uring_cqe_get_data(cqe);
