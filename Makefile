@@ -74,8 +74,8 @@ endif
 $(B)/config.mk: scripts/deps.sh
 	@mkdir -p $(B)
 	$(Q)./scripts/deps.sh
-	$(Q){ echo "PKG_CFLAGS := $$(pkg-config --cflags yaml-0.1 libevent sdl2 SDL2_ttf SDL2_image)"; \
-	     echo "PKG_LIBS := $$(pkg-config --libs yaml-0.1 libevent sdl2 SDL2_ttf SDL2_image)"; \
+	$(Q){ echo "PKG_CFLAGS := $$(pkg-config --cflags yaml-0.1 libevent liburing sdl2 SDL2_ttf SDL2_image)"; \
+	     echo "PKG_LIBS := $$(pkg-config --libs yaml-0.1 libevent liburing sdl2 SDL2_ttf SDL2_image)"; \
 	     echo "CMOCKA_CFLAGS := $$(pkg-config --cflags cmocka)"; \
 	     echo "CMOCKA_LIBS := $$(pkg-config --libs cmocka)"; } > $@.tmp && mv $@.tmp $@
 deps: $(B)/config.mk

@@ -23,7 +23,7 @@
 #include "viz/viz_tour.h"
 #include "viz/viz_tour_window.h"
 
-#define NSTEPS 9
+#define NSTEPS ((int)(sizeof steps / sizeof steps[0]))
 #define MAXNOTES 3
 #define CAP 900
 
@@ -48,7 +48,7 @@ struct step {
 #define PAGE 0x80                    /* on a lane that fetches a page */
 #define LAST 0x40                    /* the latest such moment */
 
-static const struct step steps[NSTEPS] = {
+static const struct step steps[] = {
 	{"01-sync.png", B(SYNC), 0, {
 		{AL_MODEL_SYNC, AL_ST_CONNECT, 0, 0, 0, "the first SYN: connect() blocks", "第一个 SYN：connect() 阻塞"},
 		{AL_MODEL_SYNC, AL_ST_RECV, 0, PAGE, 0, "a blocked recv(): waiting for the bytes", "recv() 阻塞：等数据到来"}},
@@ -85,11 +85,16 @@ static const struct step steps[NSTEPS] = {
 		{AL_MODEL_GREEN, AL_ST_READY, 1, TASK | PAGE, 1 + AL_ST_RECV, "a green thread switches back in: recv() returns", "绿色线程切回：recv() 返回"},
 		{AL_MODEL_GREEN, AL_ST_RUNNING, 1, TASK | PAGE | LAST, 0, "the last green thread ends", "最后一个绿色线程结束"}},
 	 "8. Green threads (beyond the article)", "8. 绿色线程（文章之后）"},
-	{"09-c10k.png", B(PROCESS) | B(THREAD) | B(ASYNCIO), 1, {
+	{"09-uring.png", B(URING), 0, {
+		{AL_MODEL_URING, AL_ST_WAIT, 0, TASK, 0, "one io_uring_enter carries every connect", "一次 io_uring_enter 提交全部 connect"},
+		{AL_MODEL_URING, AL_ST_READY, 0, TASK | PAGE, 1 + AL_ST_RECV, "a completion: the recv is done, its bytes are in", "完成事件：recv 已完成，数据已到"},
+		{AL_MODEL_URING, AL_ST_READY, 1, TASK | PAGE | LAST, 1 + AL_ST_RECV, "the loop reaps it: the coroutine resumes", "事件循环收割它：协程恢复"}},
+	 "9. io_uring: completions (after the article)", "9. io_uring：完成事件（文章之后）"},
+	{"10-c10k.png", B(PROCESS) | B(THREAD) | B(ASYNCIO), 1, {
 		{AL_MODEL_PROCESS, VIZ_TOUR_FAILED, 0, 0, 0, "memory is full: pages fail", "内存耗尽：页面失败"},
 		{AL_MODEL_THREAD, AL_ST_CREATE, 0, LAST, 0, "the last thread the address space allows", "地址空间允许的最后一个线程"},
 		{AL_MODEL_ASYNCIO, AL_ST_RUNNING, 1, TASK | PAGE | LAST, 0, "one loop: its last page is done", "一个事件循环：最后一页完成"}},
-	 "9. The C10K wall", "9. C10K 之墙"},
+	 "10. The C10K wall", "10. C10K 之墙"},
 };
 
 /* Model m's report row; a zero row if it did not run (every model of the
@@ -197,6 +202,16 @@ static void caption(int i, int zh, const struct viz_run *seed, const struct viz_
 			 (al_fmt_bytes(c, sizeof c, r->peak_memory_bytes), c),
 			 (al_fmt_bytes(d, sizeof d, row(seed, AL_MODEL_ASYNCIO)->peak_memory_bytes), d));
 		break;
+	case 8: {
+		const struct al_report *y = row(seed, AL_MODEL_ASYNCIO);
+		r = row(seed, AL_MODEL_URING);
+		snprintf(out, n, zh ?
+			 "文章之后（Linux 5.1，2019）：不再问内核哪个 socket 就绪，而是把操作本身（connect、send、recv、close）写进与内核共享的环里，一次 io_uring_enter 提交全部，内核回以完成事件，事件循环收割后恢复对应的协程。%lld 页用时 %s，系统调用 %s 次（asyncio：%s 次），没有一次白费。" :
+			 "After the article (Linux 5.1, 2019): instead of asking which socket is ready, the program writes the operations themselves (connect, send, recv, close) into a ring it shares with the kernel; one io_uring_enter carries them all, the kernel answers with completions, and the loop reaps them and resumes each page's coroutine. %lld pages in %s with %s system calls (asyncio: %s), none of them futile.",
+			 (long long)r->pages_ok, dur(a, sizeof a, r->elapsed_ns),
+			 cnt(b, sizeof b, r->syscalls), cnt(c, sizeof c, y->syscalls));
+		break;
+	}
 	default: {
 		const struct al_report *p = row(c10k, AL_MODEL_PROCESS), *t = row(c10k, AL_MODEL_THREAD);
 		r = row(c10k, AL_MODEL_ASYNCIO);

@@ -66,6 +66,8 @@ static const struct al_field costs_fields[] = {
 	COST_T("server_accept", server_accept_ns, 0),
 	COST_T("green_switch", green_switch_ns, 0),
 	COST_S("green_memory", green_memory),
+	COST_T("uring_enter", uring_enter_ns, 0),
+	COST_T("uring_op", uring_op_ns, 0),
 };
 const struct al_section al_schema_costs = {"machine.costs",
 	costs_fields, N(costs_fields)};

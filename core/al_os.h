@@ -37,6 +37,28 @@ struct al_sel_event {
 	void *data;                  /* what was registered with the fd */
 };
 
+/* Completion-based I/O (io_uring): an operation is queued in user space,
+ * no syscall; one ring_enter submits every queued operation at once and
+ * reaps their completions.  Each completion gives back the op's `data`
+ * and its result: a count of bytes (send, recv: 0 at end of stream), 0
+ * (connect, close), or -errno.  The page timeout applies to connect,
+ * send and recv as to their blocking flavours (-ETIMEDOUT). */
+enum al_ring_code { AL_RING_CONNECT, AL_RING_SEND, AL_RING_RECV, AL_RING_CLOSE };
+
+struct al_ring_op {
+	int code;                    /* enum al_ring_code */
+	int fd;
+	int64_t page;                /* connect: the page whose server it is */
+	void *buf;                   /* send: the bytes; recv: where they go */
+	size_t len;                  /* send: how many; recv: at most */
+	void *data;                  /* given back by the completion, not NULL */
+};
+
+struct al_ring_cqe {
+	void *data;
+	int64_t res;                 /* >= 0, or -errno */
+};
+
 struct al_os_ops {
 	const char *name;            /* "sim", "real" */
 
@@ -93,6 +115,26 @@ struct al_os_ops {
 	int64_t (*cpu)(struct al_os *os, int64_t ns, struct al_future *wait);
 	/* Charges delta bytes (may be negative); -ENOMEM past the limit. */
 	int64_t (*mem)(struct al_os *os, int64_t delta);
+
+	/* --- completion-based I/O: optional, all four NULL where the backend
+	 * has none (callers check ring_open).  ring_open: a ring for `entries`
+	 * operations in flight at once; its id, or -errno where io_uring is
+	 * refused (ENOSYS: not in this kernel; EPERM: forbidden, a seccomp
+	 * filter or kernel.io_uring_disabled; EOPNOTSUPP: an op above is not
+	 * supported; ENOMEM, EMFILE).  Never a silent fallback. */
+	int64_t (*ring_open)(struct al_os *os, int entries);
+	/* Queues op (copied): no syscall.  0, or -EBADF (no such ring),
+	 * -EINVAL (a bad code, data NULL), -ENOMEM. */
+	int64_t (*ring_queue)(struct al_os *os, int ring, const struct al_ring_op *op);
+	/* One io_uring_enter: submits every queued op, then waits until at
+	 * least one completion is there (without blocking when wait is NULL)
+	 * and takes up to max of them into out; value = how many.  -ENOENT:
+	 * nothing queued nor in flight (it would wait forever); -EBADF. */
+	int64_t (*ring_enter)(struct al_os *os, int ring, struct al_ring_cqe *out, int max,
+			      struct al_future *wait);
+	/* Closes the ring; ops still in flight are cancelled, their
+	 * completions dropped. */
+	int64_t (*ring_close)(struct al_os *os, int ring);
 
 	/* --- optional (NULL: nothing to do).  Task t, which has a trace lane,
 	 * has finished: its lane ends. */

@@ -43,6 +43,10 @@ static const struct al_costs costs_c = {
 	.emulator_packet_ns = 9 * US,
 	.green_switch_ns = 10,                   /* our x86-64 switch: calibrate, bench_core */
 	.green_memory = 8 * KIB,                 /* two stack pages: see costs.md */
+	/* io_uring (docs/costs.md): an enter of one op costs about a plain
+	 * syscall here (+20 ns, median), each op ~40 ns more */
+	.uring_enter_ns = 110,
+	.uring_op_ns = 40,
 };
 
 /* CPython 3.11.2 (Debian 12's python3) on this project's 2-vCPU VM,
@@ -72,6 +76,11 @@ static const struct al_costs costs_python = {
 	.emulator_packet_ns = 9 * US,            /* the c figure: the emulator is C */
 	.green_switch_ns = 400,                  /* greenlet 2.0.2: g.switch(), one way */
 	.green_memory = 8 * KIB,
+	/* CPython has no io_uring of its own: priced as a binding would be
+	 * called from Python, an enter as any syscall made from Python, an
+	 * op as its C figure plus one Python call to prepare it */
+	.uring_enter_ns = 2600,
+	.uring_op_ns = 65,
 };
 
 void al_costs_profile(struct al_costs *c, enum al_profile profile)

@@ -78,6 +78,11 @@ struct al_costs {
 	 * green thread (its stack's touched pages). */
 	int64_t green_switch_ns;
 	int64_t green_memory;
+	/* Completion-based I/O (the uring model): one io_uring_enter, its
+	 * syscall included, and each operation it carries beyond the socket
+	 * work the figures above price (connection, send, recv_per_kib). */
+	int64_t uring_enter_ns;
+	int64_t uring_op_ns;
 };
 
 /* Where the packet emulator of a real run's kernel-TCP path runs, for the

@@ -123,6 +123,15 @@ void al_crawl_count(struct al_crawl *c, int err, int64_t bytes, uint64_t sum)
 
 int al_crawl_note(const struct al_crawl *c, char *note, size_t len)
 {
+	if (c->ring_err) {
+		snprintf(note, len, "io_uring refused (%s%s): every page failed, no fallback",
+			 strerror(c->ring_err), c->ring_err == ENOSYS ? ": not in this kernel or os"
+					       : c->ring_err == EPERM ? ": forbidden here (seccomp, "
+						 "kernel.io_uring_disabled)"
+					       : c->ring_err == EOPNOTSUPP ? ": an op this model needs"
+					       : "");
+		return 1;
+	}
 	if (c->died > 0) {
 		int st = c->died_status;
 		char how[64];

@@ -30,6 +30,8 @@ struct al_crawl {
 	int workers, started, spawn_err;
 	/* worker processes that died, and the wait status of the last */
 	int died, died_status;
+	/* the uring model: why the os refused io_uring (errno), or 0 */
+	int ring_err;
 	/* where ok pages' latencies go (core/al_latency.h); NULL: nowhere
 	 * (a worker process's own crawl: its records carry them) */
 	struct al_lat_rec *lat;

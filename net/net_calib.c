@@ -349,6 +349,9 @@ static const struct fig figs[NET_CALIB_COUNT] = {
 	[NET_CALIB_WAKE_100US] = {"wake_100us", COST(wake_100us_ns), 0,
 		net_calib_wake_100us},
 	[NET_CALIB_GREEN_SWITCH] = {"green_switch", COST(green_switch_ns), 0, m_green},
+	[NET_CALIB_URING_ENTER] = {"uring_enter", COST(uring_enter_ns), 0,
+		net_calib_uring_enter},
+	[NET_CALIB_URING_OP] = {"uring_op", COST(uring_op_ns), 0, net_calib_uring_op},
 };
 
 static const struct fig *fig_of(enum net_calib_fig f)

@@ -43,6 +43,8 @@ enum net_calib_fig {
 	NET_CALIB_SERVER_ACCEPT,     /* net_calib_host.c: a page's part at connect */
 	NET_CALIB_WAKE_100US,        /* net_calib_wake.c: after a packet's gap */
 	NET_CALIB_GREEN_SWITCH,      /* a fiber's switch (core/al_fiber.h) */
+	NET_CALIB_URING_ENTER,       /* net_calib_uring.c: io_uring's own */
+	NET_CALIB_URING_OP,
 	NET_CALIB_COUNT
 };
 

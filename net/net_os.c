@@ -224,9 +224,8 @@ static int64_t net_socket(struct al_os *os, int nonblocking)
 	return fd;
 }
 
-/* fd connects from page's port (net/net_emu_flow.h); when the port is
- * taken, the kernel chooses one, as it would unbound. */
-static int bind_page_port(int fd, int64_t page)
+/* See net_os_int.h. */
+int net_bind_page_port(int fd, int64_t page)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(net_emu_page_port(page))};
 	int one = 1;
@@ -235,10 +234,8 @@ static int bind_page_port(int fd, int64_t page)
 	return bind(fd, (const struct sockaddr *)&a, sizeof a) == 0;
 }
 
-/* A bound fd whose 4-tuple is still in TIME_WAIT (a page an earlier model
- * fetched closed first) cannot connect (EADDRNOTAVAIL), nor be unbound: a
- * fresh socket takes its number.  0, or -1 with errno. */
-static int fresh_socket(int fd)
+/* See net_os_int.h. */
+int net_fresh_socket(int fd)
 {
 	int fl = fcntl(fd, F_GETFL);
 	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC |
@@ -262,7 +259,7 @@ static int64_t net_connect(struct al_os *os, int fd, int64_t page, struct al_fut
 
 	if (left == 0)
 		return net_finish(wait, -ETIMEDOUT);
-	int bound = n->page_ports && bind_page_port(fd, page);
+	int bound = n->page_ports && net_bind_page_port(fd, page);
 	if (n->log)     /* names the lane by its page, as the simulator's */
 		net_trace_state(n->log, net_now(os), net_task_lane(n), AL_ST_CONNECT, page + 1);
 	if (wait)
@@ -278,7 +275,7 @@ static int64_t net_connect(struct al_os *os, int fd, int64_t page, struct al_fut
 		if (!(r < 0 && errno == EADDRNOTAVAIL && bound))
 			break;
 		bound = 0;
-		if (fresh_socket(fd) != 0)
+		if (net_fresh_socket(fd) != 0)
 			break;
 	}
 	if (r < 0 && wait && errno == EINPROGRESS)
@@ -475,6 +472,10 @@ static const struct al_os_ops net_ops = {
 	.lock_open = net_lock_open,
 	.lock = net_lock,
 	.unlock = net_unlock,
+	.ring_open = net_ring_open,
+	.ring_queue = net_ring_queue,
+	.ring_enter = net_ring_enter,
+	.ring_close = net_ring_close,
 	.cpu = net_cpu,
 	.mem = net_mem,
 	.task_end = net_task_end,
@@ -491,6 +492,7 @@ void net_os_free(struct net_os *n)
 	free(n->spawned);
 	n->spawned = NULL;
 	n->nspawned = n->spawned_cap = 0;
+	net_ring_free_all(n);
 	for (int i = 0; i < NET_MAX_SELS; i++)
 		if (n->sels[i].used)
 			net_sel_close(&n->os, i);

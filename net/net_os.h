@@ -32,9 +32,11 @@
 #define NET_MAX_LOCKS 16
 #define NET_MAX_SELS 16
 #define NET_MAX_ADDRS 16
+#define NET_MAX_RINGS 4
 
 struct event_base;
 struct net_fd;
+struct net_ring;
 struct net_trace;
 
 /* A thread's (or worker process's) own loop and event_base: every thread
@@ -102,6 +104,7 @@ struct net_os {
 	pthread_mutex_t locks[NET_MAX_LOCKS];
 	int nlocks;
 	struct net_sel sels[NET_MAX_SELS];
+	struct net_ring *rings[NET_MAX_RINGS];   /* io_uring (net_ring.c) */
 	struct net_trace *log;       /* where the trace goes, or NULL */
 	/* bases made before the fd limit for threads the model will spawn
 	 * with selectors of their own (net_os_spare_bases): the first

@@ -84,6 +84,21 @@ int64_t net_unlock(struct al_os *os, int64_t lk);
 void net_thread_end(struct net_thread *t);
 void net_reap(struct net_os *n, struct net_thread *t);
 
+/* net_ring.c: io_uring through liburing, and what net_os_free needs. */
+int64_t net_ring_open(struct al_os *os, int entries);
+int64_t net_ring_queue(struct al_os *os, int ring, const struct al_ring_op *op);
+int64_t net_ring_enter(struct al_os *os, int ring, struct al_ring_cqe *out, int max,
+		       struct al_future *wait);
+int64_t net_ring_close(struct al_os *os, int ring);
+void net_ring_free_all(struct net_os *n);
+/* fd connects from page's port (net/net_emu_flow.h): 1 if bound, 0 if
+ * the port is taken (the kernel chooses one then, as unbound). */
+int net_bind_page_port(int fd, int64_t page);
+/* A bound fd whose 4-tuple is still in TIME_WAIT (a page an earlier model
+ * fetched closed first) cannot connect (EADDRNOTAVAIL), nor be unbound: a
+ * fresh socket takes its number.  0, or -1 with errno. */
+int net_fresh_socket(int fd);
+
 int64_t net_sel_open(struct al_os *os, enum al_poller kind);
 int64_t net_sel_ctl(struct al_os *os, int sel, int fd, unsigned events, void *data);
 int64_t net_sel_wait(struct al_os *os, int sel, struct al_sel_event *out, int max,

@@ -23,8 +23,10 @@ if command -v pkg-config >/dev/null 2>&1; then
 	need_pc libevent libevent-dev
 	need_pc cmocka libcmocka-dev
 	need_pc yaml-0.1 libyaml-dev
+	# the uring model's real backend: io_uring through liburing
+	need_pc liburing liburing-dev
 else
-	missing="$missing libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libevent-dev libcmocka-dev libyaml-dev"
+	missing="$missing libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libevent-dev libcmocka-dev libyaml-dev liburing-dev"
 fi
 need_bin cc gcc
 need_bin make make

@@ -31,6 +31,10 @@ static int64_t spin_period(const struct sim_os *s)
 /* Every call is a syscall: counted, and its cost charged to the thread. */
 void sim_syscall(struct sim_os *s)
 {
+	if (s->ring_op) {            /* an op carried by a ring's enter */
+		sim_kernel_charge(&s->k, s->os.sc->machine.costs.uring_op_ns);
+		return;
+	}
 	s->syscalls++;
 	sim_kernel_charge(&s->k, s->os.sc->machine.costs.syscall_ns);
 }
@@ -528,6 +532,10 @@ static const struct al_os_ops sim_ops = {
 	.lock_open = sim_lock_open,
 	.lock = sim_lock,
 	.unlock = sim_unlock,
+	.ring_open = sim_ring_open,
+	.ring_queue = sim_ring_queue,
+	.ring_enter = sim_ring_enter,
+	.ring_close = sim_ring_close,
 	.cpu = sim_cpu,
 	.mem = sim_mem,
 	.task_end = sim_task_end,
@@ -580,6 +588,7 @@ void sim_os_free(struct sim_os *s)
 	for (int i = 0; s->gates && i < s->nslabs; i++)
 		free(s->gates[i]);
 	free(s->gates);
+	sim_ring_free_all(s);
 	free(s->sels);
 	free(s->pipe_ends);
 	/* pipes still open at the end */

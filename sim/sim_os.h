@@ -16,6 +16,7 @@
 #include "sim/sim_queue.h"
 
 struct sim_os;
+struct sim_ring;
 
 /* One per fd, so ten million of them at C10M: fields are ordered to
  * leave no holes, and what only pipes need is apart (sim_pipe_end). */
@@ -143,6 +144,13 @@ struct sim_os {
 	int64_t nlocks;
 	struct sim_sel *sels;
 	int nsels;
+	/* io_uring rings (sim_ring.c); while a ring's enter issues its ops,
+	 * ring_op makes each op's syscall a `uring_op`, and lane_as is the
+	 * lane of the task that queued it (0: the caller's) */
+	struct sim_ring **rings;
+	int nrings;
+	int ring_op;
+	uint32_t lane_as;
 	int *pipe_ends;              /* open pipe ends: a new process holds each */
 	int npipe_ends, pipe_ends_cap;
 	struct sim_kernel k;         /* cores, threads, costs */
@@ -273,6 +281,15 @@ void sim_park(struct sim_sock *k, struct al_future *wait, char *buf, size_t cap)
 /* A read with nothing to read yet: -EAGAIN (futile) or parked. */
 int64_t sim_would_block(struct sim_os *s, struct sim_sock *k, struct al_future *wait,
 			char *buf, size_t cap);
+
+/* The io_uring ring (sim_ring.c): the ops of al_os.h, and what
+ * sim_os_free needs. */
+int64_t sim_ring_open(struct al_os *os, int entries);
+int64_t sim_ring_queue(struct al_os *os, int ring, const struct al_ring_op *op);
+int64_t sim_ring_enter(struct al_os *os, int ring, struct al_ring_cqe *out, int max,
+		       struct al_future *wait);
+int64_t sim_ring_close(struct al_os *os, int ring);
+void sim_ring_free_all(struct sim_os *s);
 
 /* Pipes and locks (sim_ipc.c). */
 int64_t sim_pipe_read(struct sim_os *s, struct sim_sock *k, char *buf, size_t cap,

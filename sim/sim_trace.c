@@ -19,6 +19,8 @@ uint32_t sim_lane(struct sim_os *s)
 	struct sim_thread *th = s->k.current;
 	struct al_task *t = current_task(s);
 
+	if (s->lane_as)
+		return s->lane_as;       /* a ring's op, on its queuer's lane */
 	if (!t || !s->os.trace)
 		return 0;
 	if (t->lane == 0)
@@ -46,7 +48,9 @@ void sim_running(struct sim_os *s, int64_t bytes)
 {
 	struct al_task *t = current_task(s);
 
-	if (t && t->lane)
+	if (s->lane_as)
+		sim_state(s, s->lane_as, AL_ST_RUNNING, bytes);
+	else if (t && t->lane)
 		sim_state(s, t->lane, AL_ST_RUNNING, bytes);
 }
 

@@ -151,6 +151,10 @@ static void test_costs(void **state)
 	assert_int_equal(net_calib_offset(NET_CALIB_WAKE_100MS),
 			 offsetof(struct al_costs, wake_100ms_ns));
 	assert_int_equal(net_calib_is_size(NET_CALIB_WAKE_100MS), 0);
+	assert_string_equal(net_calib_key(NET_CALIB_URING_ENTER), "uring_enter");
+	assert_int_equal(net_calib_offset(NET_CALIB_URING_ENTER), offsetof(struct al_costs, uring_enter_ns));
+	assert_string_equal(net_calib_key(NET_CALIB_URING_OP), "uring_op");
+	assert_int_equal(net_calib_offset(NET_CALIB_URING_OP), offsetof(struct al_costs, uring_op_ns));
 	assert_string_equal(net_calib_key(NET_CALIB_WAKE_100US), "wake_100us");
 	assert_int_equal(net_calib_offset(NET_CALIB_WAKE_100US),
 			 offsetof(struct al_costs, wake_100us_ns));

@@ -57,6 +57,7 @@ static const struct viz_field costs[] = {
 	COST(server_ns_per_kib), COST(relay_request_ns), COST(relay_ns_per_kib),
 	COST(emulator_packet_ns), COST(server_accept_ns), COST(wake_100us_ns),
 	COST(green_switch_ns), COST(green_memory),
+	COST(uring_enter_ns), COST(uring_op_ns),
 };
 
 static const struct viz_field machine[] = {
