@@ -30,9 +30,10 @@ all_counted() {
 	[ -s "$1" ] && awk -v n="$2" '$2 + $3 != n { bad = 1 } END { exit bad }' "$1"
 }
 
-# --- the misbehaving server# how many models the registry has (core/al_models.def): `help run` lists them
+# how many models the registry has (core/al_models.def): `help run` lists them
 nmodels=$("$A" help run | awk '/^models /{m=1; next} m && /^  [a-z]/{n++} m && /^$/{exit} END{print n+0}')
-, on both backends: the same pages fail, for
+
+# --- the misbehaving server, on both backends: the same pages fail, for
 # the same causes, on each
 "$A" run --json "$here/scenarios/faults.yaml" >"$T/sim.json" 2>/dev/null
 [ $? -eq 1 ]; check "sim: a faulty server makes the run exit 1" $?
