@@ -460,6 +460,7 @@ static void assert_same(const struct al_scenario *x, const struct al_scenario *y
 		assert_int_equal(x->models[m].poller, y->models[m].poller);
 		assert_int_equal(x->models[m].gil, y->models[m].gil);
 		assert_true(x->models[m].limit == y->models[m].limit);
+		assert_int_equal(x->models[m].loops, y->models[m].loops);
 	}
 	assert_int_equal(x->nevents, y->nevents);
 }
@@ -753,7 +754,8 @@ static const char default_summary[] =
 	"limit, overflow queue\n"
 	"workload  10 pages from example.com:80, timeout 30 s\n"
 	"models    sync, process (10 workers), thread (10 workers, gil), "
-	"nonblocking, callback (epoll), generator (epoll), asyncio (epoll)\n"
+	"nonblocking, callback (epoll), generator (epoll), asyncio (epoll), multiloop (epoll, "
+	"gil)\n"
 	"events    none\n"
 	"trace     on\n";
 
