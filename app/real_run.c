@@ -62,8 +62,9 @@ static int64_t cpu_ns(const struct rusage *r)
  * their builds leave RLIMIT_AS alone. */
 /* RLIMIT_NOFILE: the scenario's fd_limit, counted from the first fd the
  * lab's own leave free (the main thread's libevent base: its poller and
- * signal pair), as the simulator has the crawler's fds and no others. */
-static int apply_fd_limit(const struct al_machine *mc, char *err, size_t errlen)
+ * signal pair), as the simulator has the crawler's fds and no others;
+ * plus `extra` the lab makes later (multiloop's loops' bases). */
+static int apply_fd_limit(const struct al_machine *mc, int extra, char *err, size_t errlen)
 {
 	struct rlimit rl;
 	int lowest = fcntl(0, F_DUPFD, 0);
@@ -71,7 +72,8 @@ static int apply_fd_limit(const struct al_machine *mc, char *err, size_t errlen)
 	if (lowest >= 0)
 		close(lowest);
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		rlim_t want = (rlim_t)mc->fd_limit + (rlim_t)(lowest > 3 ? lowest - 3 : 0);
+		rlim_t want = (rlim_t)mc->fd_limit + (rlim_t)(lowest > 3 ? lowest - 3 : 0) +
+			      (rlim_t)extra;
 		rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && want > rl.rlim_max ? rl.rlim_max : want;
 		if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
 			snprintf(err, errlen, "fd limit %d: %s", mc->fd_limit, strerror(errno));
@@ -141,9 +143,21 @@ static int measure(const struct al_scenario *sc, const struct real_net *rn,
 	}
 	/* the main thread's base now, with the poller the model will ask for,
 	 * so that its fds are made before the fd limit and not under it */
+	int before = fcntl(0, F_DUPFD, 0);
+	if (before >= 0)
+		close(before);
 	(void)net_os_base_now(&n, al_model_takes(md->id, AL_PARAM_poller) ?
 				      (int)sc->models[m].poller : -1);
-	if ((e = apply_fd_limit(&sc->machine, err, errlen)) != 0) {
+	/* multiloop's loops make theirs in their threads, under the limit:
+	 * as many fds each as this one took, added to it (the simulator's
+	 * selectors take none) */
+	int after = fcntl(0, F_DUPFD, 0), extra = 0;
+	if (after >= 0)
+		close(after);
+	if (md->id == AL_MODEL_MULTILOOP && before >= 0 && after > before)
+		extra = (after - before) * al_pool_size(sc->models[m].loops > 0 ? sc->models[m].loops
+							: sc->machine.cores, sc->workload.pages);
+	if ((e = apply_fd_limit(&sc->machine, extra, err, errlen)) != 0) {
 		net_os_free(&n);
 		free(frame);
 		al_lat_free(&lat);
