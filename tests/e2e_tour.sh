@@ -1,8 +1,8 @@
 #!/bin/sh
-# asynclab tour --out DIR: eight numbered pictures and a tour.md that
+# asynclab tour --out DIR: nine numbered pictures and a tour.md that
 # embeds each with its caption, in English and in Chinese; bad input is
 # exit 2 with one line; in a window (an Xvfb of our own) the arrow keys
-# step through the eight.  Cheap: the built-in scenario and C10K simulate
+# step through the nine.  Cheap: the built-in scenario and C10K simulate
 # in about a second.
 # Run from the repository root: ASYNCLAB=./asynclab sh tests/e2e_tour.sh
 set -u
@@ -23,7 +23,7 @@ tour() { # lang dir
 		return
 	fi
 	n=$(ls "$2"/[0-9][0-9]-*.png 2>/dev/null | wc -l)
-	[ "$n" -ge 8 ] && ok "tour --lang $1 writes $n pictures" || ko "tour --lang $1 writes >= 8 pictures ($n)"
+	[ "$n" -ge 9 ] && ok "tour --lang $1 writes $n pictures" || ko "tour --lang $1 writes >= 9 pictures ($n)"
 	bad=0
 	for p in "$2"/[0-9][0-9]-*.png; do
 		b=$(basename "$p")
@@ -34,7 +34,7 @@ tour() { # lang dir
 		ko "tour.md ($1) embeds every picture, each a PNG"
 	# a caption under each picture, with a figure the run gave
 	caps=$(grep -c '[0-9] *m\{0,1\}s\b' "$2/tour.md")
-	[ "$caps" -ge 8 ] && ok "tour.md ($1) has a timed caption per step" ||
+	[ "$caps" -ge 9 ] && ok "tour.md ($1) has a timed caption per step" ||
 		ko "tour.md ($1) has a timed caption per step ($caps)"
 }
 
@@ -75,13 +75,13 @@ else
 	# the steps are drawn before the window opens: seconds on a busy
 	# machine, more under the sanitizers
 	if find_window $viewer 900; then
-		wait_title "step 1 of 8" && ok "the window opens on step 1" || ko "the window opens on step 1 ($(title))"
+		wait_title "step 1 of 9" && ok "the window opens on step 1" || ko "the window opens on step 1 ($(title))"
 		xdotool key --window "$win" Right Right
-		wait_title "step 3 of 8" && ok "→ → shows step 3" || ko "→ → shows step 3 ($(title))"
+		wait_title "step 3 of 9" && ok "→ → shows step 3" || ko "→ → shows step 3 ($(title))"
 		xdotool key --window "$win" Left
-		wait_title "step 2 of 8" && ok "← goes back to step 2" || ko "← goes back to step 2 ($(title))"
+		wait_title "step 2 of 9" && ok "← goes back to step 2" || ko "← goes back to step 2 ($(title))"
 		xdotool key --window "$win" End
-		wait_title "step 8 of 8" && ok "End shows the last step" || ko "End shows the last step ($(title))"
+		wait_title "step 9 of 9" && ok "End shows the last step" || ko "End shows the last step ($(title))"
 		xdotool key --window "$win" q 2>/dev/null   # gone before the key's release
 		k=0
 		while kill -0 $viewer 2>/dev/null && [ $k -lt 50 ]; do sleep 0.1; k=$((k + 1)); done
