@@ -388,15 +388,21 @@ static void test_tabs(void **state)
 	fresh(1);
 	f = fr();
 	assert_int_equal(f.ntabs, 1 + AL_MODEL_COUNT);
-	for (int i = 0; i < f.ntabs; i++) {
+	/* the digits reach the first nine tabs; one past the tabs does nothing */
+	int digits = f.ntabs < 9 ? f.ntabs : 9;
+	for (int i = 0; i < digits; i++) {
 		assert_true(key('1' + i, 0) & VIZ_WOUT_REDRAW);
 		assert_int_equal(fr().active, i);
 		assert_int_equal(st.view.tab, f.tab[i].kind);
 		assert_int_equal(st.view.t0, 0);
 		assert_true(st.view.t1 >= viz_window_shown_end(&st));
 	}
-	assert_int_equal(key('9', 0), 0);
-	assert_int_equal(fr().active, f.ntabs - 1);
+	if (f.ntabs < 9)
+		assert_int_equal(key('1' + f.ntabs, 0), 0);
+	assert_int_equal(fr().active, digits - 1);
+	key('1', 0);
+	key(VIZ_WKEY_TAB, VIZ_WMOD_SHIFT);
+	assert_int_equal(fr().active, f.ntabs - 1);   /* wraps back */
 	key(VIZ_WKEY_TAB, 0);
 	assert_int_equal(fr().active, 0);     /* wraps */
 	key(VIZ_WKEY_TAB, 0);
