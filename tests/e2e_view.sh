@@ -116,7 +116,7 @@ if [ -n "$win" ]; then
 	act "fit (f)" xdotool key f
 	xdotool mousemove --window "$win" 300 12      # the tab bar: no tooltip
 	settle
-	act "hover (a tooltip)" xdotool mousemove --window "$win" 700 400
+	act "hover (a tooltip)" xdotool mousemove --window "$win" 700 78   # sync's lane: the first model's, whatever their number
 	act "playback (space)" sh -c 'xdotool key space; sleep 0.5'
 	xdotool key space                             # pause: a still picture again
 	settle
