@@ -24,6 +24,7 @@
 #include "viz/viz_tour_window.h"
 
 #define NSTEPS ((int)(sizeof steps / sizeof steps[0]))
+#define NRUNS 3                      /* the seed, C10K, four cores */
 #define MAXNOTES 3
 #define CAP 900
 
@@ -37,7 +38,7 @@ struct note_spec {
 struct step {
 	const char *file;            /* NN-name.png */
 	unsigned models;             /* bits of enum al_model */
-	int c10k;                    /* the C10K run, not the seed's */
+	int run;                     /* 0 the seed's, 1 C10K's, 2 four cores' */
 	struct note_spec notes[MAXNOTES];
 	const char *title_en, *title_zh;
 };
@@ -90,11 +91,16 @@ static const struct step steps[] = {
 		{AL_MODEL_URING, AL_ST_READY, 0, TASK | PAGE, 1 + AL_ST_RECV, "a completion: the recv is done, its bytes are in", "完成事件：recv 已完成，数据已到"},
 		{AL_MODEL_URING, AL_ST_READY, 1, TASK | PAGE | LAST, 1 + AL_ST_RECV, "the loop reaps it: the coroutine resumes", "事件循环收割它：协程恢复"}},
 	 "9. io_uring: completions (after the article)", "9. io_uring：完成事件（文章之后）"},
-	{"10-c10k.png", B(PROCESS) | B(THREAD) | B(ASYNCIO), 1, {
+	{"10-multiloop.png", B(ASYNCIO) | B(MULTILOOP), 2, {
+		{AL_MODEL_MULTILOOP, AL_ST_CREATE, 0, 0, 0, "a loop per core: its thread is made", "每核一个事件循环：创建它的线程"},
+		{AL_MODEL_ASYNCIO, AL_ST_RUNNING, 1, TASK | PAGE | LAST, 0, "one loop: the last page waited its turn", "一个事件循环：最后一页排到最后"},
+		{AL_MODEL_MULTILOOP, AL_ST_RUNNING, 1, TASK | PAGE | LAST, 0, "four loops: done much sooner", "四个事件循环：早得多完成"}},
+	 "10. One loop per core", "10. 每核一个事件循环"},
+	{"11-c10k.png", B(PROCESS) | B(THREAD) | B(ASYNCIO), 1, {
 		{AL_MODEL_PROCESS, VIZ_TOUR_FAILED, 0, 0, 0, "memory is full: pages fail", "内存耗尽：页面失败"},
 		{AL_MODEL_THREAD, AL_ST_CREATE, 0, LAST, 0, "the last thread the address space allows", "地址空间允许的最后一个线程"},
 		{AL_MODEL_ASYNCIO, AL_ST_RUNNING, 1, TASK | PAGE | LAST, 0, "one loop: its last page is done", "一个事件循环：最后一页完成"}},
-	 "10. The C10K wall", "10. C10K 之墙"},
+	 "11. The C10K wall", "11. C10K 之墙"},
 };
 
 /* Model m's report row; a zero row if it did not run (every model of the
@@ -129,7 +135,7 @@ static double busy(const struct al_report *r)
 /* Step i's caption from the runs' figures.  Two to four sentences: what
  * to look at, what it costs, why the next step came. */
 static void caption(int i, int zh, const struct viz_run *seed, const struct viz_run *c10k,
-		    char *out, size_t n)
+		    const struct viz_run *cores, char *out, size_t n)
 {
 	char a[32], b[32], c[32], d[32], e[32];
 	const struct al_report *s = row(seed, AL_MODEL_SYNC);
@@ -187,8 +193,8 @@ static void caption(int i, int zh, const struct viz_run *seed, const struct viz_
 	case 6:
 		r = row(seed, AL_MODEL_ASYNCIO);
 		snprintf(out, n, zh ?
-			 "async/await 加上标准库自己的事件循环：gather 启动每页的协程并等它们全部完成。%lld 页用时 %s，比同步阻塞快 %.1f 倍，只用一个线程。这是文章的终点；之后一步走出文章，最后一步问：它能走多远？" :
-			 "async/await and the library's own loop: gather starts every page's coroutine and waits for them all. %lld pages in %s, %.1f times as fast as blocking, in one thread. This is where the article arrives; the next step goes beyond it, the last asks how far it goes.",
+			 "async/await 加上标准库自己的事件循环：gather 启动每页的协程并等它们全部完成。%lld 页用时 %s，比同步阻塞快 %.1f 倍，只用一个线程。这是文章的终点；接下来几步走出文章，并问：它能走多远？" :
+			 "async/await and the library's own loop: gather starts every page's coroutine and waits for them all. %lld pages in %s, %.1f times as fast as blocking, in one thread. This is where the article arrives; the next steps go beyond it and ask how far it goes.",
 			 (long long)r->pages_ok, dur(a, sizeof a, r->elapsed_ns),
 			 r->elapsed_ns > 0 ? (double)s->elapsed_ns / (double)r->elapsed_ns : 0.0);
 		break;
@@ -210,6 +216,19 @@ static void caption(int i, int zh, const struct viz_run *seed, const struct viz_
 			 "After the article (Linux 5.1, 2019): instead of asking which socket is ready, the program writes the operations themselves (connect, send, recv, close) into a ring it shares with the kernel; one io_uring_enter carries them all, the kernel answers with completions, and the loop reaps them and resumes each page's coroutine. %lld pages in %s with %s system calls (asyncio: %s), none of them futile.",
 			 (long long)r->pages_ok, dur(a, sizeof a, r->elapsed_ns),
 			 cnt(b, sizeof b, r->syscalls), cnt(c, sizeof c, y->syscalls));
+		break;
+	}
+	case 9: {
+		const struct al_report *a1 = row(cores, AL_MODEL_ASYNCIO);
+		r = row(cores, AL_MODEL_MULTILOOP);
+		snprintf(out, n, zh ?
+			 "%d 核，%lld 页，每页解析 %s 的 CPU。一个 asyncio 事件循环只占一个核：响应到齐后，页面排队等它（黄色阶梯），用时 %s，CPU 忙 %.0f%%（占全部核）。每核一个事件循环（按页号取模分配，如 SO_REUSEPORT）：四个队列同时排空，%s，CPU 忙 %.0f%%。在 Python 里这些线程共用一个 GIL，一次只跑一个：所以 CPython 服务器是每核 fork 一个进程。" :
+			 "%d cores, %lld pages, %s of CPU to parse each. One asyncio loop runs on one core: once the replies are in, the pages queue for it (the yellow staircase), %s, the CPU busy %.0f %% of all cores. One loop per core, pages dealt by number as SO_REUSEPORT deals connections: four queues drain at once, %s, %.0f %% busy. In Python these threads share one GIL and run one at a time: that is why CPython servers fork a process per core.",
+			 cores->sc.machine.cores, (long long)r->pages_ok,
+			 dur(a, sizeof a, ((int64_t)cores->sc.server.page_size.a + 1023) / 1024 *
+			     cores->sc.machine.costs.parse_ns_per_kib),
+			 dur(b, sizeof b, a1->elapsed_ns), busy(a1) / cores->sc.machine.cores,
+			 dur(c, sizeof c, r->elapsed_ns), busy(r) / cores->sc.machine.cores);
 		break;
 	}
 	default: {
@@ -264,6 +283,13 @@ static const char *const c10k_keys[] = {
 	"models.thread.workers=10000", "models.asyncio.poller=epoll",
 };
 
+/* Four cores, pages whose parsing shows: one loop against four. */
+static const char *const cores_keys[] = {
+	"name=cores", "seed=7", "machine.profile=c", "machine.cores=4",
+	"machine.costs.parse_per_kib=100us", "network.rtt=20ms", "network.bandwidth=10Gbit",
+	"server.think=5ms", "server.page_size=20KiB", "workload.pages=40",
+};
+
 static int fill_md(FILE *out, void *arg)
 {
 	fputs((const char *)arg, out);
@@ -311,7 +337,7 @@ int al_cmd_tour(const struct al_cli *cli)
 			return 2;
 		}
 	}
-	struct viz_run *runs = calloc(2, sizeof *runs);
+	struct viz_run *runs = calloc(NRUNS, sizeof *runs);
 	SDL_Surface *pics[NSTEPS] = {0};
 	char *md = calloc(1, 64 * 1024);
 	if (!runs || !md) {
@@ -320,19 +346,25 @@ int al_cmd_tour(const struct al_cli *cli)
 		free(md);
 		return 1;
 	}
-	struct al_scenario seed, c10k;
+	struct al_scenario seed, c10k, cores;
 	al_scenario_default(&seed);
 	al_scenario_default(&c10k);
+	al_scenario_default(&cores);
 	if (al_scenario_set(&c10k, c10k_keys, (int)(sizeof c10k_keys / sizeof *c10k_keys), err,
+			    sizeof err) != 0 ||
+	    al_scenario_set(&cores, cores_keys, (int)(sizeof cores_keys / sizeof *cores_keys), err,
 			    sizeof err) != 0) {
-		fprintf(stderr, "asynclab: tour: c10k: %s\n", err);
+		fprintf(stderr, "asynclab: tour: %s\n", err);
 		status = 1;
 		goto out;
 	}
 	/* the wall is drawn by these three: the others are asyncio's kin */
 	for (int m = 0; m < AL_MODEL_COUNT; m++)
 		c10k.models[m].enabled = (B(PROCESS) | B(THREAD) | B(ASYNCIO)) & (1u << m);
-	if ((status = simulate(&seed, &runs[0])) != 0 || (status = simulate(&c10k, &runs[1])) != 0)
+	for (int m = 0; m < AL_MODEL_COUNT; m++)
+		cores.models[m].enabled = (B(ASYNCIO) | B(MULTILOOP)) & (1u << m);
+	if ((status = simulate(&seed, &runs[0])) != 0 || (status = simulate(&c10k, &runs[1])) != 0 ||
+	    (status = simulate(&cores, &runs[2])) != 0)
 		goto out;
 	size_t mdn = (size_t)snprintf(md, 64 * 1024, "%s\n\n%s\n\n",
 		zh ? "# 导览：异步 IO 进化之路" : "# A tour: the evolution of asynchronous I/O",
@@ -352,9 +384,9 @@ int al_cmd_tour(const struct al_cli *cli)
 				.after = st->notes[nn].after,
 				.page = (st->notes[nn].kind & PAGE) != 0,
 				.text = zh ? st->notes[nn].zh : st->notes[nn].en};
-		caption(i, zh, &runs[0], &runs[1], cap, sizeof cap);
+		caption(i, zh, &runs[0], &runs[1], &runs[2], cap, sizeof cap);
 		const char *title = zh ? st->title_zh : st->title_en;
-		pics[i] = viz_tour_draw(&runs[st->c10k], st->models, w, h, notes, nn, title, cap,
+		pics[i] = viz_tour_draw(&runs[st->run], st->models, w, h, notes, nn, title, cap,
 					&font, err, sizeof err);
 		if (!pics[i]) {
 			fprintf(stderr, "asynclab: tour: %s: %s\n", st->file, err);
@@ -389,8 +421,8 @@ out:
 	for (int i = 0; i < NSTEPS; i++)
 		if (pics[i])
 			SDL_FreeSurface(pics[i]);
-	viz_run_free(&runs[0]);
-	viz_run_free(&runs[1]);
+	for (int i = 0; runs && i < NRUNS; i++)
+		viz_run_free(&runs[i]);
 	free(runs);
 	free(md);
 	return status;

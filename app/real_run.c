@@ -62,7 +62,8 @@ static int64_t cpu_ns(const struct rusage *r)
  * their builds leave RLIMIT_AS alone. */
 /* RLIMIT_NOFILE: the scenario's fd_limit, counted from the first fd the
  * lab's own leave free (the main thread's libevent base: its poller and
- * signal pair), as the simulator has the crawler's fds and no others. */
+ * signal pair, and the bases made for the model's threads), as the
+ * simulator has the crawler's fds and no others. */
 static int apply_fd_limit(const struct al_machine *mc, char *err, size_t errlen)
 {
 	struct rlimit rl;
@@ -144,12 +145,14 @@ static int measure(const struct al_scenario *sc, const struct real_net *rn,
 	(void)net_os_base_now(&n, al_model_takes(md->id, AL_PARAM_poller) ?
 				      (int)sc->models[m].poller : -1);
 	/* and the bases of the threads a model spreads its selectors over
-	 * (`threads`: green's schedulers), for the same reason */
-	if (al_model_takes(md->id, AL_PARAM_threads))
+	 * (green's schedulers, multiloop's loops), for the same reason */
+	int spread = al_model_takes(md->id, AL_PARAM_threads) ? sc->models[m].threads
+		   : al_model_takes(md->id, AL_PARAM_loops)   ? sc->models[m].loops
+							      : -1;
+	if (spread >= 0)
 		(void)net_os_spare_bases(&n, (int)sc->models[m].poller,
-					 al_pool_size(sc->models[m].threads > 0 ? sc->models[m].threads
-							 : sc->machine.cores,
-						 sc->workload.pages));
+					 al_pool_size(spread > 0 ? spread : sc->machine.cores,
+						      sc->workload.pages));
 	if ((e = apply_fd_limit(&sc->machine, err, errlen)) != 0) {
 		net_os_free(&n);
 		free(frame);

@@ -134,6 +134,32 @@ static void failures(FILE *out, const struct al_run_set *rs, const char *side)
 	}
 }
 
+/* Each model's rate: its ok pages over its elapsed time -- connections
+ * per second, a page being one connection (C10M's second figure). */
+static void rates(FILE *out, const struct al_run_set *rs)
+{
+	const char *sep = "  connections/s: ";
+
+	for (int i = 0; i < rs->nrows; i++) {
+		const struct al_report *r = &rs->rows[i];
+		double v;
+
+		if (r->pages_ok <= 0 || r->elapsed_ns <= 0)
+			continue;
+		v = (double)r->pages_ok * 1e9 / (double)r->elapsed_ns;
+		if (v < 100) {
+			fprintf(out, "%s%s %.1f", sep, al_model_name(r->model), v);
+		} else {
+			char n[AL_FMT_LEN];
+			al_fmt_count(n, sizeof n, (int64_t)(v + 0.5));
+			fprintf(out, "%s%s %s", sep, al_model_name(r->model), n);
+		}
+		sep = ", ";
+	}
+	if (sep[0] == ',')
+		fputc('\n', out);
+}
+
 /* The article's section 2.1 applied to this run: the slowest model's
  * elapsed time as the CPU would feel it. */
 static void time_view(FILE *out, const struct al_run_set *rs)
@@ -196,6 +222,7 @@ void al_report_table_as(FILE *out, const struct al_run_set *rs, bool bold, bool 
 		al_report_model_list(out, rs->broken);
 		fputc('\n', out);
 	}
+	rates(out, rs);
 	time_view(out, rs);
 }
 

@@ -1,7 +1,9 @@
 /* Whole-scenario benchmarks.  C10K: the simulator's speed per model (wall
  * time, simulated events per second).  C10M (trace hashed only): wall time
  * and the simulator's own memory per simulated connection, each model in a
- * child process so its peak RSS is its own.  Figures, not assertions. */
+ * child process so its peak RSS is its own.  C10M's rate: each model's
+ * simulated connections per second on 8 cores, in C and under python's
+ * GIL.  Figures, not assertions. */
 #include <stdio.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -93,8 +95,52 @@ static int bench_memory(const char *path)
 	return 0;
 }
 
+/* Connections per second in simulated time (deterministic: the same
+ * figures on every machine), and the wall time the simulation took. */
+static int bench_rate(const char *path, int python, int64_t pages)
+{
+	struct al_scenario sc;
+
+	if (load(path, &sc))
+		return 1;
+	if (pages > 0)
+		sc.workload.pages = pages;
+	if (python) {
+		/* python's costs, the scenario's calibrated connection kept */
+		struct al_costs c = sc.machine.costs;
+		al_costs_profile(&sc.machine.costs, AL_PROFILE_PYTHON);
+		sc.machine.costs.connection_ns = c.connection_ns;
+		sc.machine.costs.send_ns = c.send_ns;
+		sc.machine.profile = AL_PROFILE_PYTHON;
+		for (int m = 0; m < AL_MODEL_COUNT; m++)
+			sc.models[m].gil = true;   /* python's default, as the loader sets it */
+	}
+	printf("%s (%lld pages, %d cores, %s): connections/s in simulated time\n", path,
+	       (long long)sc.workload.pages, sc.machine.cores,
+	       python ? "python's costs, the GIL" : "the file's c costs");
+	for (int m = 0; m < AL_MODEL_COUNT; m++) {
+		struct al_report r;
+		char err[1024];
+
+		if (!sc.models[m].enabled)
+			continue;
+		double t0 = now_s();
+		int rc = sim_run_model(&sc, m, &r, err, sizeof err);
+		double dt = now_s() - t0;
+		double busy = r.elapsed_ns > 0 ? 100.0 * (double)r.cpu_busy_ns /
+			      ((double)r.elapsed_ns * sc.machine.cores) : 0;
+		printf("  %-11s %9.0f connections/s  elapsed %7.3f s  CPU busy %5.1f %%  "
+		       "(simulated in %.1f s)  %s\n", al_model_name(m),
+		       r.elapsed_ns > 0 ? (double)r.pages_ok * 1e9 / (double)r.elapsed_ns : 0,
+		       (double)r.elapsed_ns / 1e9, busy, dt, rc ? err : "");
+	}
+	return 0;
+}
+
 int main(void)
 {
 	return bench_speed("scenarios/c10k.yaml", 1) | bench_speed("scenarios/c10k.yaml", 0) |
+	       bench_rate("scenarios/c10m-rate.yaml", 0, 0) |
+	       bench_rate("scenarios/c10m-rate.yaml", 1, 50000) |
 	       bench_memory("scenarios/c10m.yaml");
 }

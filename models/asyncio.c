@@ -14,12 +14,17 @@
  * read() receives when it resumes, in the same scheduling pass as the
  * article's callback would (the same syscall at the same instant), into one
  * buffer per loop that the chunk leaves at once for the parser: a page in
- * flight holds no buffer, which is what lets ten million of them fit. */
+ * flight holds no buffer, which is what lets ten million of them fit.
+ *
+ * The program may be given a share of the crawl's pages (al_asyncio_share):
+ * multiloop runs one per thread, each on its own loop, selector and
+ * buffer, its loop counting down its own pages. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 
 #include "core/al_http.h"
+#include "models/asyncio.h"
 #include "models/evloop.h"
 
 /* asyncio.Semaphore: a count and a FIFO of waiters. */
@@ -64,22 +69,6 @@ static void sem_release(struct sem *s)
 	}
 }
 
-/* The loop's selector is not kept here but in co_wait, where it fills a
- * hole: every byte of a page in flight counts ten million times. */
-struct sock {
-	struct al_waker w;
-	struct al_future f;
-};
-
-/* connect and read: register, await the future the loop completes,
- * unregister; read then receives (again if the wake-up was spurious). */
-struct co_wait {
-	struct al_coro co;
-	int sel;
-	struct sock *s;
-	unsigned ev;
-};
-
 static int co_wait(struct al_task *t, void *arg)
 {
 	struct co_wait *f = arg;
@@ -105,12 +94,6 @@ static int co_wait(struct al_task *t, void *arg)
 	AL_END(t, f);
 }
 
-struct co_read_all {
-	struct al_coro co;
-	struct co_wait rd;
-	struct al_http_resp *resp;   /* the co_fetch's (feed finds its page) */
-};
-
 static int feed(struct al_http_resp *resp, int fd, const void *buf, size_t n);
 
 static int co_read_all(struct al_task *t, void *arg)
@@ -128,26 +111,11 @@ static int co_read_all(struct al_task *t, void *arg)
 	AL_END(t, f);
 }
 
-struct co_main;
-
-/* A page's frame holds only what differs from page to page: what every
- * page shares (the crawl, the semaphore, the buffer, the selector) is the
- * main frame's, and the page is the frame's place in main's array. */
-struct co_fetch {
-	struct al_coro co;
-	struct co_main *main;
-	struct sock s;               /* s.f is also the semaphore's turn: it is
-				      * awaited before the socket exists */
-	union {
-		struct co_wait conn;
-		struct co_read_all all;
-	} sub;
-	struct al_http_resp resp;
-	struct al_page_times tm;
-};
-
 struct co_main {
 	struct al_model_frame m;
+	/* its pages: first + stride * i for i < n (stride 0: every page) */
+	int64_t first, stride, n;
+	int64_t left;                /* not yet ended: the loop runs until 0 */
 	struct al_task *tasks;
 	struct co_fetch *frames;
 	struct al_future **fs;
@@ -175,7 +143,7 @@ static int co_fetch(struct al_task *t, void *arg)
 	struct co_main *m = f->main;
 	struct al_crawl *crawl = m->m.crawl;
 	struct sem *sem = crawl->cfg->limit > 0 ? &m->sem : NULL;
-	int64_t page = f - m->frames;
+	int64_t page = m->first + m->stride * (f - m->frames);
 	struct al_os *os = crawl->os;
 	char req[256];
 	int64_t r;
@@ -229,6 +197,7 @@ done:
 	 * coroutine runs meanwhile (that is what an event loop is) */
 	if (al_crawl_end(crawl, page, t->err, &f->resp, &f->tm) == 0)
 		os->ops->cpu(os, al_crawl_parse_ns(crawl, f->resp.body), NULL);
+	m->left--;
 	if (sem)
 		sem_release(sem);
 	AL_RETURN(t, f, 0, t->err);
@@ -256,23 +225,33 @@ static int co_main(struct al_task *t, void *arg)
 	struct co_main *f = arg;
 	struct al_crawl *c = f->m.crawl;
 	struct al_os *os = c->os;
-	size_t n = (size_t)c->pages;
+	size_t n;
 	int64_t sel;
 
 	AL_BEGIN(&f->m);
+	if (f->stride == 0) {
+		f->first = 0;
+		f->stride = 1;
+	}
+	f->n = f->first < c->pages ? (c->pages - f->first + f->stride - 1) / f->stride : 0;
+	f->left = f->n;
+	n = (size_t)f->n;
 	sel = os->ops->sel_open(os, c->cfg->poller);
 	f->tasks = calloc(n, sizeof *f->tasks);
 	f->frames = calloc(n, sizeof *f->frames);
 	f->fs = calloc(n, sizeof *f->fs);
 	f->items = calloc(n, sizeof *f->items);
 	if (sel < 0 || !f->tasks || !f->frames || !f->fs || !f->items) {
-		c->failed = c->pages;
-		c->failures[al_cause_from_errno(sel < 0 ? (int)-sel : ENOMEM)] = c->pages;
+		/* its pages, counted as other loops may be counting theirs */
+		for (size_t i = 0; i < n; i++)
+			al_crawl_count(c, sel < 0 ? (int)-sel : ENOMEM, 0, 0);
+		if (sel >= 0)
+			os->ops->sel_close(os, (int)sel);
 		goto out;
 	}
 	f->sem.avail = c->cfg->limit;
 	/* before the fetches: they read the selector from it */
-	f->loop = (struct co_evloop){.crawl = c, .sel = (int)sel};
+	f->loop = (struct co_evloop){.crawl = c, .left = &f->left, .sel = (int)sel};
 	for (size_t i = 0; i < n; i++) {
 		f->frames[i] = (struct co_fetch){.main = f};
 		al_task_start(&f->tasks[i], t->fut.loop, co_fetch, &f->frames[i], "fetch");
@@ -288,11 +267,18 @@ out:
 	AL_END(t, &f->m);
 }
 
+void al_asyncio_share(void *frame, int64_t first, int64_t stride)
+{
+	struct co_main *f = frame;
+
+	f->first = first;
+	f->stride = stride;
+}
+
 const struct al_model_desc al_model_asyncio = {
 	.id = AL_MODEL_ASYNCIO,
 	.main = co_main,
 	.frame_size = sizeof(struct co_main),
 	.release = co_main_release,
-	.per_page = sizeof(struct al_task) + sizeof(struct co_fetch) + sizeof(struct al_future *) +
-		    sizeof(struct al_gather_item),
+	.per_page = AL_ASYNCIO_PER_PAGE,
 };

@@ -17,7 +17,7 @@ int co_evloop(struct al_task *t, void *frame)
 
 	AL_BEGIN(f);
 	AL_YIELD(t, f);     /* let the tasks just created take their first step */
-	while (c->ok + c->failed < c->pages) {
+	while (f->left ? *f->left > 0 : c->ok + c->failed < c->pages) {
 		al_future_init(&f->ready, t->fut.loop);
 		os->ops->sel_wait(os, f->sel, f->ev, 64, &f->ready);
 		AL_AWAIT(t, f, &f->ready);

@@ -21,11 +21,14 @@ struct al_waker {
 void al_waker_ready(struct al_waker *w, unsigned events);
 
 /* The loop itself, as a coroutine: runs until every page of crawl has
- * ended, dispatching ready events to their wakers, and gives way after
- * each batch so the tasks they woke can run. */
+ * ended (or, with `left` set, until *left is 0: the pages of one loop
+ * among several, which its own tasks count down), dispatching ready
+ * events to their wakers, and gives way after each batch so the tasks
+ * they woke can run. */
 struct co_evloop {
 	struct al_coro co;
 	struct al_crawl *crawl;
+	const int64_t *left;         /* NULL: the whole crawl's pages */
 	int sel;
 	int i, n;
 	struct al_future ready;

@@ -30,7 +30,7 @@
 #include "core/al_os.h"
 
 #define NET_MAX_LOCKS 16
-#define NET_MAX_SELS 16
+#define NET_MAX_SELS 64             /* multiloop: one a loop, up to 64 */
 #define NET_MAX_ADDRS 16
 #define NET_MAX_RINGS 4
 

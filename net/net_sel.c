@@ -23,9 +23,19 @@
 
 #define FD_SETSIZE_REAL 1024         /* select(2)'s: fds at or past it fail */
 
+/* A selector is used by the thread that opened it only; but threads open
+ * and close theirs at the same time (multiloop: one per loop), and every
+ * pass looks for its own among all of them.  So a slot is claimed with a
+ * compare-and-swap of `used` (0 free, 2 being made, 1 open), published by
+ * a release store once made, and `owner`, which another thread may read
+ * while a closed slot is made again, is read and written atomically. */
+enum { SEL_FREE, SEL_OPEN, SEL_MAKING };
+
 static struct net_sel *sel_of(struct net_os *n, int sel)
 {
-	return sel >= 0 && sel < NET_MAX_SELS && n->sels[sel].used ? &n->sels[sel] : NULL;
+	return sel >= 0 && sel < NET_MAX_SELS &&
+	       __atomic_load_n(&n->sels[sel].used, __ATOMIC_ACQUIRE) == SEL_OPEN
+		? &n->sels[sel] : NULL;
 }
 
 static void push_ready(struct net_os *n, struct net_sel *sl, int fd)
@@ -158,12 +168,22 @@ int64_t net_sel_open(struct al_os *os, enum al_poller kind)
 	if (!net_base(t, (int)kind))
 		return -errno;
 	for (int i = 0; i < NET_MAX_SELS; i++) {
-		if (n->sels[i].used)
+		struct net_sel *sl = &n->sels[i];
+		int expect = SEL_FREE;
+
+		if (!__atomic_compare_exchange_n(&sl->used, &expect, SEL_MAKING, 0,
+						 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 			continue;
-		n->sels[i] = (struct net_sel){
-			.owner = t, .kind = (int)kind, .used = 1, .head = -1, .tail = -1,
-			.opener = net_task(n),
-		};
+		__atomic_store_n(&sl->owner, t, __ATOMIC_RELAXED);
+		sl->kind = (int)kind;
+		sl->nfds = 0;
+		sl->head = sl->tail = -1;
+		sl->wait = NULL;
+		sl->out = NULL;
+		sl->max = 0;
+		sl->lane = 0;
+		sl->opener = net_task(n);
+		__atomic_store_n(&sl->used, SEL_OPEN, __ATOMIC_RELEASE);
 		return i;
 	}
 	return -EMFILE;
@@ -274,7 +294,8 @@ void net_sel_after_pass(struct net_os *n, struct net_thread *t)
 {
 	for (int i = 0; i < NET_MAX_SELS; i++) {
 		struct net_sel *sl = &n->sels[i];
-		if (!sl->used || sl->owner != t || !sl->wait)
+		if (__atomic_load_n(&sl->owner, __ATOMIC_RELAXED) != t ||
+		    __atomic_load_n(&sl->used, __ATOMIC_ACQUIRE) != SEL_OPEN || !sl->wait)
 			continue;
 		int got = collect(n, sl, sl->out, sl->max);
 		if (got == 0)
@@ -302,7 +323,7 @@ int64_t net_sel_close(struct al_os *os, int sel)
 		sl->wait = NULL;
 		al_future_set(w, 0, EBADF);
 	}
-	sl->used = 0;
+	__atomic_store_n(&sl->used, SEL_FREE, __ATOMIC_RELEASE);
 	return 0;
 }
 

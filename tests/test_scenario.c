@@ -462,6 +462,7 @@ static void assert_same(const struct al_scenario *x, const struct al_scenario *y
 		assert_true(x->models[m].limit == y->models[m].limit);
 		assert_int_equal(x->models[m].threads, y->models[m].threads);
 		assert_true(x->models[m].stack == y->models[m].stack);
+		assert_int_equal(x->models[m].loops, y->models[m].loops);
 	}
 	assert_int_equal(x->nevents, y->nevents);
 }
@@ -756,7 +757,7 @@ static const char default_summary[] =
 	"workload  10 pages from example.com:80, timeout 30 s\n"
 	"models    sync, process (10 workers), thread (10 workers, gil), "
 	"nonblocking, callback (epoll), generator (epoll), asyncio (epoll), "
-	"green (epoll, stack 64 KiB), uring\n"
+	"green (epoll, stack 64 KiB), uring, multiloop (epoll, gil)\n"
 	"events    none\n"
 	"trace     on\n";
 

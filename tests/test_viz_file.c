@@ -344,7 +344,7 @@ static void test_every_prefix_is_refused(void **state)
 
 	(void)state;
 	encode(&small, 1, &buf, &len);
-	assert_true(len < 4096);
+	assert_true(len < 8192);   /* every prefix below is decoded: keep it small */
 	refused(buf, 0, "F.alrun: empty");
 	for (size_t i = 1; i < len; i++) {
 		snprintf(want, sizeof want, i < VIZ_FILE_HEADER ? "truncated at byte %zu, in"

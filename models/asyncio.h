@@ -1,0 +1,68 @@
+/* asyncio (models/asyncio.c) as a part of other models: one asyncio
+ * program -- its loop, selector, read buffer, a Task per page, gather --
+ * run on a share of the crawl's pages.  Its frame, main and release are
+ * al_model_asyncio's; only the share is set here.  A page's frame is
+ * declared here for its size, which multiloop's descriptor needs too;
+ * nothing but asyncio.c touches its fields. */
+#ifndef MODELS_ASYNCIO_H
+#define MODELS_ASYNCIO_H
+
+#include <stdint.h>
+
+#include "core/al_http.h"
+#include "models/evloop.h"
+#include "models/model.h"
+
+/* The loop's selector is not kept here but in co_wait, where it fills a
+ * hole: every byte of a page in flight counts ten million times. */
+struct sock {
+	struct al_waker w;
+	struct al_future f;
+};
+
+/* connect and read: register, await the future the loop completes,
+ * unregister; read then receives (again if the wake-up was spurious). */
+struct co_wait {
+	struct al_coro co;
+	int sel;
+	struct sock *s;
+	unsigned ev;
+};
+
+struct co_read_all {
+	struct al_coro co;
+	struct co_wait rd;
+	struct al_http_resp *resp;   /* the co_fetch's (feed finds its page) */
+};
+
+struct co_main;
+
+/* A page's frame holds only what differs from page to page: what every
+ * page shares (the crawl, the semaphore, the buffer, the selector) is the
+ * main frame's, and the page is the frame's place in main's array. */
+struct co_fetch {
+	struct al_coro co;
+	struct co_main *main;
+	struct sock s;               /* s.f is also the semaphore's turn: it is
+				      * awaited before the socket exists */
+	union {
+		struct co_wait conn;
+		struct co_read_all all;
+	} sub;
+	struct al_http_resp resp;
+	struct al_page_times tm;
+};
+
+/* What the program allocates per page: its Task, its frame, its place in
+ * gather's arrays. */
+#define AL_ASYNCIO_PER_PAGE (sizeof(struct al_task) + sizeof(struct co_fetch) + \
+			     sizeof(struct al_future *) + sizeof(struct al_gather_item))
+
+extern const struct al_model_desc al_model_asyncio;
+
+/* Before al_model_asyncio.main starts on frame (zeroed, frame_size bytes,
+ * its crawl set): the program fetches pages first, first + stride, ...
+ * below the crawl's pages, not all of them.  stride >= 1, first >= 0. */
+void al_asyncio_share(void *frame, int64_t first, int64_t stride);
+
+#endif
