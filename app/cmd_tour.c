@@ -201,8 +201,8 @@ static void caption(int i, int zh, const struct viz_run *seed, const struct viz_
 	case 7:
 		r = row(seed, AL_MODEL_GREEN);
 		snprintf(out, n, zh ?
-			 "每页又是自上而下的阻塞式代码——connect、send、recv——跑在自己的绿色线程上，一个带保护页的小栈；会阻塞的调用把它挂到所在 OS 线程的 epoll 上，切回该线程的调度器。%lld 页用时 %s（asyncio：%s），峰值内存 %s（asyncio：%s）：每页一个栈比协程帧贵；换来的是代码里没有 await，且绿色线程能分布到每个核上。" :
-			 "Each page is straight-line blocking code again (connect, send, recv) on a green thread with a small guarded stack of its own; a call that would block parks it on its OS thread's epoll and switches to that thread's scheduler. %lld pages in %s (asyncio: %s), a peak of %s (asyncio: %s): a stack per page costs more than a coroutine's frame; in exchange no await colours the code, and green threads spread over every core.",
+			 "每页又是自上而下的阻塞式代码——connect、send、recv——跑在自己的绿色线程上，一个带保护页的小栈；会阻塞的调用把它挂到所在 OS 线程的 epoll 上，切回该线程的调度器。%lld 页用时 %s（asyncio：%s），峰值内存 %s（asyncio：%s）：每页一个栈比协程帧贵；换来的是代码里没有 await，且在没有 GIL 时，绿色线程能分布到每个核上。" :
+			 "Each page is straight-line blocking code again (connect, send, recv) on a green thread with a small guarded stack of its own; a call that would block parks it on its OS thread's epoll and switches to that thread's scheduler. %lld pages in %s (asyncio: %s), a peak of %s (asyncio: %s): a stack per page costs more than a coroutine's frame; in exchange no await colours the code, and, without a GIL, green threads spread over every core.",
 			 (long long)r->pages_ok, dur(a, sizeof a, r->elapsed_ns),
 			 dur(b, sizeof b, row(seed, AL_MODEL_ASYNCIO)->elapsed_ns),
 			 (al_fmt_bytes(c, sizeof c, r->peak_memory_bytes), c),

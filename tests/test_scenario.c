@@ -757,7 +757,7 @@ static const char default_summary[] =
 	"workload  10 pages from example.com:80, timeout 30 s\n"
 	"models    sync, process (10 workers), thread (10 workers, gil), "
 	"nonblocking, callback (epoll), generator (epoll), asyncio (epoll), "
-	"green (epoll, stack 64 KiB), uring, multiloop (epoll, gil)\n"
+	"green (epoll, gil, stack 64 KiB), uring, multiloop (epoll, gil)\n"
 	"events    none\n"
 	"trace     on\n";
 
