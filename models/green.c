@@ -12,6 +12,12 @@
  * its own scheduler and selector, as Go's runtime gives each P its own run
  * queue over one netpoller.
  *
+ * `limit` L > 0 makes it a worker pool, as Go code caps its goroutines:
+ * L green threads in all, green thread j crawling pages j, j + L, j + 2L,
+ * ... one after another, dealt among the OS threads as the pages are (j
+ * mod threads).  Stacks then scale with L, not with the pages, and so do
+ * the sockets open at once.  limit 0: a green thread per page.
+ *
  * What it costs, on both backends: a switch into a green thread and one
  * back per resume (the cost table's green_switch, charged on the
  * simulator), and per green thread its stack's resident pages
@@ -27,13 +33,14 @@
 
 struct sched;
 
-/* A green thread: one page. */
+/* A green thread: page `first`, and with a limit every ng-th page after. */
 struct gthread {
 	struct al_fiber f;
 	struct sched *s;
 	struct gthread *next;        /* the scheduler's run queue */
 	struct al_task_wear lane;    /* its trace lane, while not worn */
-	int64_t page;
+	int64_t first;               /* its first page, its index in g */
+	int64_t page;                /* the page it crawls now */
 	int64_t charged;             /* green_memory charged, to give back */
 };
 
@@ -56,10 +63,11 @@ struct co_green {
 	int nthreads, started, spawn_err, i;
 	int64_t lock;
 	int64_t npages;              /* g's length (release runs without the crawl) */
+	int64_t ng;                  /* green threads: the limit, or every page */
 	int64_t *ids;
 	struct al_task *tasks;
 	struct sched *scheds;
-	struct gthread *g;           /* every page's green thread */
+	struct gthread *g;           /* every green thread */
 	struct al_future joined;
 };
 
@@ -87,9 +95,8 @@ static int64_t park(struct gthread *g, int fd, unsigned ev)
 }
 
 /* fetch(page), as blocking_way() reads, with the buffer on its own stack. */
-static void fetch(void *arg)
+static void fetch_page(struct gthread *g)
 {
-	struct gthread *g = arg;
 	struct al_crawl *c = g->s->m->m.crawl;
 	struct al_os *os = c->os;
 	struct al_http_resp resp;
@@ -132,6 +139,16 @@ done:
 		os->ops->cpu(os, al_crawl_parse_ns(c, resp.body), NULL);
 }
 
+/* A green thread's body: its pages, one after another. */
+static void fetch(void *arg)
+{
+	struct gthread *g = arg;
+	struct co_green *m = g->s->m;
+
+	for (g->page = g->first; g->page < m->m.crawl->pages; g->page += m->ng)
+		fetch_page(g);
+}
+
 /* --- the scheduler */
 
 /* Resumes g on its own lane until it parks or ends: a switch in and one
@@ -169,7 +186,21 @@ static void fail_page(struct al_crawl *c, int64_t page, int err)
 	al_crawl_end(c, page, err, &resp, &tm);
 }
 
-/* Makes the green threads of s's pages, runnable. */
+/* Green thread j's pages, when it cannot be made: they all fail. */
+static void fail_pages(struct co_green *m, int64_t j, int err)
+{
+	for (int64_t p = j; p < m->m.crawl->pages; p += m->ng)
+		fail_page(m->m.crawl, p, err);
+}
+
+/* The pages of OS thread k's green threads fail. */
+static void fail_thread(struct co_green *m, int64_t k, int err)
+{
+	for (int64_t j = k; j < m->ng; j += m->nthreads)
+		fail_pages(m, j, err);
+}
+
+/* Makes s's green threads, runnable. */
 static void start_pages(struct sched *s)
 {
 	struct co_green *m = s->m;
@@ -179,17 +210,17 @@ static void start_pages(struct sched *s)
 
 	if (mem > c->cfg->stack)
 		mem = c->cfg->stack;         /* never more than the whole stack */
-	for (int64_t p = s->k; p < c->pages; p += m->nthreads) {
+	for (int64_t p = s->k; p < m->ng; p += m->nthreads) {
 		struct gthread *g = &m->g[p];
 		int64_t r = os->ops->mem(os, mem);
 
-		*g = (struct gthread){.s = s, .page = p, .lane = {.name = "green"}};
+		*g = (struct gthread){.s = s, .first = p, .page = p, .lane = {.name = "green"}};
 		if (r == 0 && al_fiber_init(&g->f, (size_t)c->cfg->stack, fetch, g) != 0) {
 			r = -(errno ? errno : ENOMEM);
 			os->ops->mem(os, -mem);
 		}
 		if (r < 0) {
-			fail_page(c, p, (int)-r);
+			fail_pages(m, p, (int)-r);
 			continue;
 		}
 		g->charged = mem;
@@ -216,8 +247,7 @@ static int co_sched(struct al_task *t, void *arg)
 	r = os->ops->sel_open(os, c->cfg->poller);
 	os->ops->unlock(os, s->m->lock);
 	if (r < 0) {
-		for (int64_t p = s->k; p < c->pages; p += s->m->nthreads)
-			fail_page(c, p, (int)-r);
+		fail_thread(s->m, s->k, (int)-r);
 		AL_RETURN(t, s, 0, 0);
 	}
 	s->sel = (int)r;
@@ -274,14 +304,15 @@ static int co_green(struct al_task *t, void *arg)
 	struct al_os *os = c->os;
 
 	AL_BEGIN(&f->m);
+	f->ng = c->cfg->limit > 0 && c->cfg->limit < c->pages ? c->cfg->limit : c->pages;
 	f->nthreads = al_pool_size(c->cfg->threads > 0 ? c->cfg->threads : c->sc->machine.cores,
-				   c->pages);
+				   f->ng);
 	f->lock = os->ops->lock_open(os);
 	f->ids = calloc((size_t)f->nthreads, sizeof *f->ids);
 	f->tasks = calloc((size_t)f->nthreads, sizeof *f->tasks);
 	f->scheds = calloc((size_t)f->nthreads, sizeof *f->scheds);
-	f->g = calloc((size_t)c->pages, sizeof *f->g);
-	f->npages = f->g ? c->pages : 0;
+	f->g = calloc((size_t)f->ng, sizeof *f->g);
+	f->npages = f->g ? f->ng : 0;
 	if (!f->ids || !f->tasks || !f->scheds || !f->g || f->lock < 0) {
 		f->spawn_err = f->lock < 0 ? (int)-f->lock : ENOMEM;
 		goto out;
@@ -295,8 +326,7 @@ static int co_green(struct al_task *t, void *arg)
 			continue;
 		}
 		f->spawn_err = (int)-f->ids[f->i];
-		for (int64_t p = f->i; p < c->pages; p += f->nthreads)
-			fail_page(c, p, f->spawn_err);   /* no thread for its pages */
+		fail_thread(f, f->i, f->spawn_err);   /* no thread for its pages */
 	}
 	for (f->i = 0; f->i < f->nthreads; f->i++) {
 		if (f->ids[f->i] < 0)

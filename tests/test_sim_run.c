@@ -216,6 +216,37 @@ static void test_green_is_exact(void **state)
 	}
 }
 
+/* green with a limit L is a worker pool on a zero-cost machine: L green
+ * threads, each crawling its pages one after another, go in rounds of L
+ * pages at once, as asyncio's semaphore does, however they are dealt
+ * among the OS threads; only L stacks are ever held. */
+static void test_green_limit_is_exact(void **state)
+{
+	static const struct {
+		int64_t pages, limit;
+		int threads, cores;
+	} cases[] = {{10, 3, 0, 1}, {25, 5, 4, 2}, {7, 10, 2, 2}, {12, 4, 3, 8}, {9, 1, 0, 4}};
+	struct al_scenario sc;
+	struct al_report r;
+	char err[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int64_t n = cases[i].pages < cases[i].limit ? cases[i].pages : cases[i].limit;
+
+		fixed(&sc, cases[i].pages, 40 * MS, 7 * MS, 20000, 80000000);
+		sc.machine.cores = cases[i].cores;
+		sc.models[AL_MODEL_GREEN].threads = cases[i].threads;
+		sc.models[AL_MODEL_GREEN].limit = cases[i].limit;
+		sc.machine.costs.green_memory = 8192;
+		assert_int_equal(sim_run_model(&sc, AL_MODEL_GREEN, &r, err, sizeof err), 0);
+		assert_int_equal(r.elapsed_ns, rounds_ns(&sc, 20000, cases[i].pages, cases[i].limit));
+		assert_int_equal(r.pages_ok, cases[i].pages);
+		assert_int_equal(r.peak_concurrency, n);
+		assert_int_equal(r.peak_memory_bytes, n * 8192);
+	}
+}
+
 /* select refuses fds >= FD_SETSIZE: those pages fail with that cause;
  * poll and epoll take them all. */
 static void test_select_limit(void **state)
@@ -528,6 +559,7 @@ int main(void)
 		cmocka_unit_test(test_ten_pages_take_one_delay),
 		cmocka_unit_test(test_model_shapes_are_exact),
 		cmocka_unit_test(test_green_is_exact),
+		cmocka_unit_test(test_green_limit_is_exact),
 		cmocka_unit_test(test_select_limit),
 		cmocka_unit_test(test_page_timeout),
 		cmocka_unit_test(test_fd_reuse_under_limit),
