@@ -155,10 +155,47 @@ static int submit(struct net_os *n, struct net_ring *r, unsigned wait_nr)
 			     : io_uring_submit(&r->ring);
 	} while (rc == -EINTR);
 	if (rc >= 0) {
-		r->queued = 0;
-		r->nts = 0;
+		/* the kernel may take fewer than were queued (an SQE it
+		 * refuses ends the batch): the rest stay queued, and their
+		 * linked timeouts still point into ts, which the kernel reads
+		 * only when it takes them -- so ts is reused only once every
+		 * queued SQE is in */
+		r->queued -= (unsigned)rc < r->queued ? (unsigned)rc : r->queued;
+		if (r->queued == 0)
+			r->nts = 0;
 	}
 	return rc < 0 ? rc : 0;
+}
+
+/* Room for an op and its linked timeout: submits what is queued if need
+ * be.  0, submit()'s -errno, or -EBUSY when the kernel took too few of
+ * them to make room (an enter will take the rest). */
+static int make_room(struct net_os *n, struct net_ring *r)
+{
+	if (io_uring_sq_space_left(&r->ring) >= 2 && r->nts < r->sq_entries)
+		return 0;
+	int rc = submit(n, r, 0);
+	if (rc < 0)
+		return rc;
+	return io_uring_sq_space_left(&r->ring) >= 2 && r->nts < r->sq_entries ? 0 : -EBUSY;
+}
+
+/* Links a timeout of left ns (> 0) to sqe, the SQE got last: make_room
+ * made room for it. */
+static void link_timeout(struct net_ring *r, struct io_uring_sqe *sqe, int64_t left)
+{
+	struct __kernel_timespec *ts = &r->ts[r->nts];
+	struct io_uring_sqe *t = io_uring_get_sqe(&r->ring);
+
+	if (!t)
+		return;                      /* not after make_room */
+	r->nts++;
+	ts->tv_sec = left / 1000000000;
+	ts->tv_nsec = left % 1000000000;
+	sqe->flags |= IOSQE_IO_LINK;
+	io_uring_prep_link_timeout(t, ts, 0);
+	io_uring_sqe_set_data(t, NULL);
+	r->queued++;
 }
 
 /* What is left of fd's page timeout, ns: > 0, -1 if none, 0 if passed. */
@@ -215,11 +252,9 @@ int64_t net_ring_queue(struct al_os *os, int ring, const struct al_ring_op *op)
 	if (left == 0)
 		return local_done(r, op->data, -ETIMEDOUT);
 	/* room for the op and its timeout, or submit what is there first */
-	if (io_uring_sq_space_left(&r->ring) < 2 || r->nts == r->sq_entries) {
-		int rc = submit(n, r, 0);
-		if (rc < 0)
-			return rc;
-	}
+	int rc = make_room(n, r);
+	if (rc < 0)
+		return rc;
 	if (n->log)
 		net_trace_state(n->log, net_now(os), net_task_lane(n), waits[op->code],
 				op->code == AL_RING_CONNECT ? op->page + 1 : 0);
@@ -256,18 +291,8 @@ int64_t net_ring_queue(struct al_os *os, int ring, const struct al_ring_op *op)
 queued:
 	r->queued++;
 	r->inflight++;
-	if (left > 0) {
-		struct __kernel_timespec *ts = &r->ts[r->nts++];
-		ts->tv_sec = left / 1000000000;
-		ts->tv_nsec = left % 1000000000;
-		struct io_uring_sqe *t = io_uring_get_sqe(&r->ring);
-		if (!t)
-			return 0;            /* not after the room was made */
-		sqe->flags |= IOSQE_IO_LINK;
-		io_uring_prep_link_timeout(t, ts, 0);
-		io_uring_sqe_set_data(t, NULL);
-		r->queued++;
-	}
+	if (left > 0)
+		link_timeout(r, sqe, left);
 	return 0;
 }
 
