@@ -40,6 +40,7 @@ struct bound_connect {
 	void *data;
 	int fd;
 	struct sockaddr_in addr;
+	struct bound_connect *prev, *next;   /* the ring's, in flight */
 };
 #define BOUND_TAG ((uintptr_t)1)
 
@@ -56,6 +57,9 @@ struct net_ring {
 	 * passed): reaped first, without a syscall */
 	struct al_ring_cqe *local;
 	size_t nlocal, local_cap;
+	/* the bound connects in flight: their SQEs point to them, so a
+	 * ring closed before their completions frees them here */
+	struct bound_connect *bound;
 };
 
 static struct net_ring *ring_of(struct net_os *n, int ring)
@@ -267,8 +271,13 @@ int64_t net_ring_queue(struct al_os *os, int ring, const struct al_ring_op *op)
 		const struct sockaddr_in *a = &n->addr[page % n->naddr];
 		struct bound_connect *bc = NULL;
 		if (n->page_ports && net_bind_page_port(op->fd, page) &&
-		    (bc = malloc(sizeof *bc)) != NULL)
-			*bc = (struct bound_connect){.data = op->data, .fd = op->fd, .addr = *a};
+		    (bc = malloc(sizeof *bc)) != NULL) {
+			*bc = (struct bound_connect){.data = op->data, .fd = op->fd, .addr = *a,
+						     .next = r->bound};
+			if (r->bound)
+				r->bound->prev = bc;
+			r->bound = bc;
+		}
 		io_uring_prep_connect(sqe, op->fd, (const struct sockaddr *)a, sizeof *a);
 		if (bc) {
 			io_uring_sqe_set_data(sqe, (void *)((uintptr_t)bc | BOUND_TAG));
@@ -313,6 +322,9 @@ static void *bound_done(struct net_os *n, struct net_ring *r, struct bound_conne
 		r->queued++;
 		data = NULL;         /* in flight again, without its timeout */
 	}
+	*(bc->prev ? &bc->prev->next : &r->bound) = bc->next;
+	if (bc->next)
+		bc->next->prev = bc->prev;
 	free(bc);
 	return data;
 }
@@ -381,6 +393,11 @@ int64_t net_ring_enter(struct al_os *os, int ring, struct al_ring_cqe *out, int 
 static void ring_free(struct net_ring *r)
 {
 	io_uring_queue_exit(&r->ring);
+	while (r->bound) {
+		struct bound_connect *bc = r->bound;
+		r->bound = bc->next;
+		free(bc);
+	}
 	free(r->ts);
 	free(r->local);
 	free(r);
