@@ -32,14 +32,15 @@
 #define CQ_MAX 65536
 
 /* A connect from its page's port (the kernel path with loss, net_os.h's
- * page_ports): if its 4-tuple is still in TIME_WAIT the kernel says
+ * page_ports): if its 4-tuple is still in use the kernel says
  * EADDRNOTAVAIL, and the ring tries again from a fresh unbound socket on
- * the same fd, as net_connect does.  Its SQE's data points here (tagged:
- * the low bit set) to keep the fd and the address. */
+ * the same fd, within the page's timeout, as net_connect does.  Its SQE's
+ * data points here (tagged: the low bit set) to keep the fd and the
+ * address (net_os's own: the kernel reads it when it takes the SQE). */
 struct bound_connect {
 	void *data;
 	int fd;
-	struct sockaddr_in addr;
+	const struct sockaddr_in *addr;
 	struct bound_connect *prev, *next;   /* the ring's, in flight */
 };
 #define BOUND_TAG ((uintptr_t)1)
@@ -272,7 +273,7 @@ int64_t net_ring_queue(struct al_os *os, int ring, const struct al_ring_op *op)
 		struct bound_connect *bc = NULL;
 		if (n->page_ports && net_bind_page_port(op->fd, page) &&
 		    (bc = malloc(sizeof *bc)) != NULL) {
-			*bc = (struct bound_connect){.data = op->data, .fd = op->fd, .addr = *a,
+			*bc = (struct bound_connect){.data = op->data, .fd = op->fd, .addr = a,
 						     .next = r->bound};
 			if (r->bound)
 				r->bound->prev = bc;
@@ -305,22 +306,28 @@ queued:
 	return 0;
 }
 
-/* A bound connect's completion: its data, or NULL when it was tried
- * again unbound (its completion is yet to come). */
+/* A bound connect's completion (*res): its data, or NULL when it was
+ * tried again unbound (its completion is yet to come).  The retry keeps
+ * the page's timeout: a linked timeout of what is left of it, or
+ * -ETIMEDOUT at once when nothing is. */
 static void *bound_done(struct net_os *n, struct net_ring *r, struct bound_connect *bc,
-			int64_t res)
+			int64_t *res)
 {
 	void *data = bc->data;
 	struct io_uring_sqe *sqe;
+	int64_t left = -1;
 
-	if (res == -EADDRNOTAVAIL && net_fresh_socket(bc->fd) == 0 &&
-	    ((sqe = io_uring_get_sqe(&r->ring)) != NULL ||
-	     (submit(n, r, 0) == 0 && (sqe = io_uring_get_sqe(&r->ring)) != NULL))) {
-		io_uring_prep_connect(sqe, bc->fd, (const struct sockaddr *)&bc->addr,
-				      sizeof bc->addr);
+	if (*res == -EADDRNOTAVAIL && (left = time_left(n, bc->fd)) == 0) {
+		*res = -ETIMEDOUT;
+	} else if (*res == -EADDRNOTAVAIL && net_fresh_socket(bc->fd) == 0 &&
+		   make_room(n, r) == 0 && (sqe = io_uring_get_sqe(&r->ring)) != NULL) {
+		io_uring_prep_connect(sqe, bc->fd, (const struct sockaddr *)bc->addr,
+				      sizeof *bc->addr);
 		io_uring_sqe_set_data(sqe, data);
 		r->queued++;
-		data = NULL;         /* in flight again, without its timeout */
+		if (left > 0)
+			link_timeout(r, sqe, left);
+		data = NULL;                 /* in flight again */
 	}
 	*(bc->prev ? &bc->prev->next : &r->bound) = bc->next;
 	if (bc->next)
@@ -349,7 +356,7 @@ static int reap(struct net_os *n, struct net_ring *r, struct al_ring_cqe *out, i
 		if (!data)
 			continue;            /* a linked timeout's own */
 		if ((uintptr_t)data & BOUND_TAG) {
-			data = bound_done(n, r, (void *)((uintptr_t)data & ~BOUND_TAG), res);
+			data = bound_done(n, r, (void *)((uintptr_t)data & ~BOUND_TAG), &res);
 			if (!data)
 				continue;
 		}

@@ -198,6 +198,13 @@ static void test_short_submit_keeps_timeouts(void **state)
 	os->ops->close(os, c);
 }
 
+/* The k-th test's page: its port (1024 + page) below the kernel's
+ * ephemeral ports, and one per process, to clash with nobody's. */
+static int64_t free_page(int k)
+{
+	return 20000 + getpid() % 3000 + 3000 * k;
+}
+
 /* A connect from its page's port keeps its address for a retry: a ring
  * closed while it is in flight frees that (LeakSanitizer, `make asan`,
  * sees the leak otherwise). */
@@ -210,7 +217,7 @@ static void test_close_frees_bound_connects(void **state)
 	(void)state;
 	open_ring(4);
 	n.page_ports = 1;
-	int64_t page = 20000 + getpid() % 8000;   /* a port nobody else binds */
+	int64_t page = free_page(0);
 	int fd = (int)os->ops->socket(os, 0);
 	assert_true(fd >= 0);
 	queue(AL_RING_CONNECT, fd, page, NULL, 0, &tag);
@@ -222,11 +229,91 @@ static void test_close_frees_bound_connects(void **state)
 	os->ops->close(os, fd);
 }
 
+/* Enters (without waiting) until tag's completion is there: its res. */
+static int64_t until_done(void *tag)
+{
+	struct al_ring_cqe out[8];
+
+	for (int i = 0; i < 5000; i++) {
+		int64_t got = os->ops->ring_enter(os, ring, out, 8, NULL);
+		assert_true(got >= 0);
+		for (int k = 0; k < got; k++)
+			if (out[k].data == tag)
+				return out[k].res;
+		usleep(1000);
+	}
+	fail_msg("no completion for the op in 5000 enters");
+	return 0;
+}
+
+/* A socket of the os (page timeout t) whose connect from page's port
+ * finds that 4-tuple in use (a connection the os made before, still
+ * open: *busy), so the kernel says EADDRNOTAVAIL and the ring tries again
+ * unbound. */
+static int clashing(int64_t page, int64_t t, int *busy)
+{
+	n.page_ports = 1;
+	*busy = (int)os->ops->socket(os, 0);
+	assert_true(*busy >= 0);
+	assert_int_equal(os->ops->connect(os, *busy, page, NULL), 0);
+	sc.workload.timeout_ns = t;
+	int fd = (int)os->ops->socket(os, 0);
+	sc.workload.timeout_ns = 0;
+	assert_true(fd >= 0);
+	return fd;
+}
+
+/* The retry after EADDRNOTAVAIL keeps the page's timeout (as net_connect
+ * does): it goes to the kernel linked to a timeout of what is left. */
+static void test_retry_keeps_the_timeout(void **state)
+{
+	static int tag;
+	int busy;
+
+	(void)state;
+	open_ring(8);
+	int64_t page = free_page(1);
+	int fd = clashing(page, 60000 * MS, &busy);
+	queue(AL_RING_CONNECT, fd, page, NULL, 0, &tag);
+	assert_int_equal(until_done(&tag), 0);
+	/* the first try, then the retry: each a connect + its timeout */
+	assert_int_equal(nseen, 4);
+	for (int i = 0; i < 4; i += 2) {
+		assert_int_equal(seen[i].opcode, IORING_OP_CONNECT);
+		assert_true(seen[i].flags & IOSQE_IO_LINK);
+		assert_int_equal(seen[i + 1].opcode, IORING_OP_LINK_TIMEOUT);
+		assert_true(seen[i + 1].ts_ns > 0 && seen[i + 1].ts_ns <= 60000 * MS);
+	}
+	assert_true(seen[3].ts_ns <= seen[1].ts_ns);
+	os->ops->close(os, fd);
+	os->ops->close(os, busy);
+}
+
+/* ... and a page whose time is up by then ends -ETIMEDOUT, not retried. */
+static void test_retry_after_the_timeout(void **state)
+{
+	static int tag;
+	int busy;
+
+	(void)state;
+	open_ring(8);
+	int64_t page = free_page(2);
+	int fd = clashing(page, 20 * MS, &busy);
+	queue(AL_RING_CONNECT, fd, page, NULL, 0, &tag);
+	usleep(40000);                       /* the page's 20 ms pass */
+	assert_int_equal(until_done(&tag), -ETIMEDOUT);
+	assert_int_equal(nseen, 2);          /* the first try only */
+	os->ops->close(os, fd);
+	os->ops->close(os, busy);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_short_submit_keeps_timeouts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_frees_bound_connects, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retry_keeps_the_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retry_after_the_timeout, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
