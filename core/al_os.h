@@ -123,13 +123,20 @@ struct al_os_ops {
 	 * filter or kernel.io_uring_disabled; EOPNOTSUPP: an op above is not
 	 * supported; ENOMEM, EMFILE).  Never a silent fallback. */
 	int64_t (*ring_open)(struct al_os *os, int entries);
-	/* Queues op (copied): no syscall.  0, or -EBADF (no such ring),
-	 * -EINVAL (a bad code, data NULL), -ENOMEM. */
+	/* Queues op (copied): no syscall, unless the real ring's SQ is
+	 * full and it submits what is queued first.  0, or -EBADF (no such
+	 * ring), -EINVAL (a bad code, data NULL), -ENOMEM; on the real ring
+	 * also that submit's -errno (io_uring_enter's: -EAGAIN, -EBUSY ...)
+	 * and -EBUSY when the kernel took too few to make room (an enter
+	 * submits the rest; queue again after it). */
 	int64_t (*ring_queue)(struct al_os *os, int ring, const struct al_ring_op *op);
 	/* One io_uring_enter: submits every queued op, then waits until at
 	 * least one completion is there (without blocking when wait is NULL)
 	 * and takes up to max of them into out; value = how many.  -ENOENT:
-	 * nothing queued nor in flight (it would wait forever); -EBADF. */
+	 * nothing queued nor in flight (it would wait forever); -EBADF;
+	 * -EINVAL: max <= 0, or (the simulator's) an enter while another
+	 * one on this ring waits; the real ring's io_uring_enter -errno when
+	 * no completion was there to take. */
 	int64_t (*ring_enter)(struct al_os *os, int ring, struct al_ring_cqe *out, int max,
 			      struct al_future *wait);
 	/* Closes the ring; ops still in flight are cancelled, their

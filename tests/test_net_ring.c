@@ -184,6 +184,8 @@ static void test_short_submit_keeps_timeouts(void **state)
 	leave = 4;
 	struct al_ring_op op = {.code = AL_RING_CLOSE, .fd = x, .data = &tag[4]};
 	assert_int_equal(os->ops->ring_queue(os, ring, &op), -EBUSY);
+	struct al_ring_cqe none[1];
+	assert_int_equal(os->ops->ring_enter(os, ring, none, 0, NULL), -EINVAL);
 	/* an enter submits the rest: a's timeout is still a's */
 	struct al_ring_cqe out[8];
 	assert_true(os->ops->ring_enter(os, ring, out, 8, NULL) >= 0);

@@ -165,6 +165,7 @@ static void test_ring_contract(void **state)
 	op = (struct al_ring_op){.code = 9, .fd = 3, .data = &tag};
 	assert_int_equal(os->ops->ring_queue(os, (int)ring, &op), -EINVAL);
 	assert_int_equal(os->ops->ring_queue(os, 7, &op), -EBADF);
+	assert_int_equal(os->ops->ring_enter(os, (int)ring, cqe, 0, NULL), -EINVAL);
 	assert_int_equal(os->ops->ring_close(os, (int)ring), 0);
 	assert_int_equal(os->ops->ring_close(os, (int)ring), -EBADF);
 	sim_os_free(&s);
