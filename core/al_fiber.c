@@ -13,8 +13,19 @@
  * A new fiber's stack is laid out as if al__fiber_swap had been called on
  * it: six saved registers (r12 holds the fiber) under a return address
  * into al__fiber_boot, which calls al__fiber_entry(fiber) with the stack
- * aligned as a call expects. */
+ * aligned as a call expects.
+ *
+ * A pool's stacks have no guard page: one per stack would split its chunk
+ * into two mappings a stack, the very count the pool exists to avoid.
+ * What stands in: an untouched gap page below each stack (an overflow of
+ * less than a page lands there, in nobody's memory, and costs nothing
+ * until touched), and a canary in the stack's lowest bytes, checked each
+ * time the fiber comes back and when its stack is given back.  The canary
+ * catches an overflow late rather than at the faulting write, which is
+ * why pools are for code of bounded depth; a fiber whose stack must stop
+ * any overflow at once takes al_fiber_init's guard page. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -46,6 +57,10 @@
 #endif
 
 void al__fiber_entry(struct al_fiber *f);
+
+#define CANARY ((uint64_t)0xa15ca7ca9a17f1b3u)
+/* a chunk: about this many bytes of address space (never committed) */
+#define CHUNK_BYTES ((size_t)64 << 20)
 
 /* --- telling AddressSanitizer which stack runs (nothing without it) */
 
@@ -225,16 +240,30 @@ void al__fiber_entry(struct al_fiber *f)
 	abort();                         /* an ended fiber is never resumed */
 }
 
+/* stack_size rounded up to whole pages, or 0 (errno EINVAL) out of range */
+static size_t stack_bytes(size_t stack_size)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	if (stack_size < AL_FIBER_STACK_MIN || stack_size > AL_FIBER_STACK_MAX) {
+		errno = EINVAL;
+		return 0;
+	}
+	return (stack_size + page - 1) / page * page;
+}
+
 int al_fiber_init(struct al_fiber *f, size_t stack_size, al_fiber_fn fn, void *arg)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 
 	*f = (struct al_fiber){.fn = fn, .arg = arg};
-	if (!fn || stack_size < AL_FIBER_STACK_MIN || stack_size > AL_FIBER_STACK_MAX) {
+	if (!fn) {
 		errno = EINVAL;
 		return -1;
 	}
-	f->stack_size = (stack_size + page - 1) / page * page;
+	f->stack_size = stack_bytes(stack_size);
+	if (!f->stack_size)
+		return -1;
 	f->map_size = f->stack_size + page;
 	/* no swap reserved: a stack is mostly never touched */
 	f->map = mmap(NULL, f->map_size, PROT_READ | PROT_WRITE,
@@ -253,6 +282,118 @@ int al_fiber_init(struct al_fiber *f, size_t stack_size, al_fiber_fn fn, void *a
 	return 0;
 }
 
+/* --- pools of stacks */
+
+int al_fiber_pool_init(struct al_fiber_pool *p, size_t stack_size)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	*p = (struct al_fiber_pool){0};
+	p->stack_size = stack_bytes(stack_size);
+	if (!p->stack_size)
+		return -1;
+	p->slot = p->stack_size + page;
+	p->per_chunk = CHUNK_BYTES / p->slot;
+	if (p->per_chunk == 0)
+		p->per_chunk = 1;            /* a stack bigger than a chunk: one each */
+	return 0;
+}
+
+void al_fiber_pool_free(struct al_fiber_pool *p)
+{
+	AL_ASSERT(p->live == 0);
+	for (size_t i = 0; i < p->nchunks; i++)
+		munmap(p->chunks[i], p->slot * p->per_chunk);
+	free(p->chunks);
+	free(p->free);
+	*p = (struct al_fiber_pool){.stack_size = p->stack_size, .slot = p->slot,
+				    .per_chunk = p->per_chunk};
+}
+
+/* A stack of p's: its lowest address, or NULL with errno. */
+static void *pool_take(struct al_fiber_pool *p)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	if (p->nfree > 0)
+		return p->free[--p->nfree];
+	if (p->nchunks == 0 || p->carved == p->per_chunk) {
+		if (p->nchunks == p->chunks_cap) {
+			size_t cap = p->chunks_cap ? p->chunks_cap * 2 : 16;
+			void **c = realloc(p->chunks, cap * sizeof *c);
+			if (!c) {
+				errno = ENOMEM;
+				return NULL;
+			}
+			p->chunks = c;
+			p->chunks_cap = cap;
+		}
+		/* no swap reserved, nothing committed: only touched pages cost */
+		void *m = mmap(NULL, p->slot * p->per_chunk, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+		if (m == MAP_FAILED)
+			return NULL;
+		p->chunks[p->nchunks++] = m;
+		p->carved = 0;
+	}
+	/* the slot's first page is the gap, never touched */
+	return (char *)p->chunks[p->nchunks - 1] + p->slot * p->carved++ + page;
+}
+
+/* Gives a stack back to p, for the next fiber.  0, or -1 (ENOMEM): the
+ * list of free stacks cannot grow, and the stack is lost until the pool
+ * goes (it stays mapped, so nothing dangles). */
+static int pool_give(struct al_fiber_pool *p, void *stack)
+{
+	if (p->nfree == p->free_cap) {
+		size_t cap = p->free_cap ? p->free_cap * 2 : 64;
+		void **f = realloc(p->free, cap * sizeof *f);
+		if (!f)
+			return -1;
+		p->free = f;
+		p->free_cap = cap;
+	}
+	p->free[p->nfree++] = stack;
+	return 0;
+}
+
+/* Aborts if the fiber's stack overflowed its canary: nothing is safe to
+ * run after, its neighbour's frames may be gone too. */
+static void check_canary(const struct al_fiber *f)
+{
+	if (__builtin_expect(*(const volatile uint64_t *)f->map == CANARY, 1))
+		return;
+	fprintf(stderr, "al_fiber: a fiber overflowed its %zu-byte stack (the canary at "
+		"its bottom was overwritten): give it a bigger stack\n", f->stack_size);
+	abort();
+}
+
+int al_fiber_init_pooled(struct al_fiber *f, struct al_fiber_pool *p, al_fiber_fn fn,
+			 void *arg)
+{
+	*f = (struct al_fiber){.fn = fn, .arg = arg};
+	if (!fn || !p->stack_size) {
+		errno = EINVAL;
+		return -1;
+	}
+	f->map = pool_take(p);
+	if (!f->map)
+		return -1;
+	f->map_size = f->stack_size = p->stack_size;
+	f->pool = p;
+	*(uint64_t *)f->map = CANARY;
+	p->live++;
+	if (backend_init(f) != 0) {
+		int e = errno;
+		p->live--;
+		pool_give(p, f->map);
+		f->map = NULL;
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
 void al_fiber_free(struct al_fiber *f)
 {
 	if (!f->map)
@@ -260,11 +401,19 @@ void al_fiber_free(struct al_fiber *f)
 	backend_free(f);
 #if AL_FIBER_ASAN
 	/* a fiber dropped mid-run leaves its frames' redzones poisoned in
-	 * the shadow: clean, or the next mapping here would inherit them */
+	 * the shadow: clean, or the next mapping (or fiber) here would
+	 * inherit them */
 	__asan_unpoison_memory_region((char *)f->map + (f->map_size - f->stack_size),
 				      f->stack_size);
 #endif
-	munmap(f->map, f->map_size);
+	if (f->pool) {
+		check_canary(f);
+		f->pool->live--;
+		pool_give(f->pool, f->map);
+		f->pool = NULL;
+	} else {
+		munmap(f->map, f->map_size);
+	}
 	f->map = NULL;
 }
 
@@ -277,6 +426,8 @@ int al_fiber_resume(struct al_fiber *f)
 	asan_to_fiber(f, &fake);
 	swap_in(f);
 	asan_arrived(fake, NULL, NULL);
+	if (f->pool)
+		check_canary(f);
 	return !f->done;
 }
 

@@ -132,6 +132,28 @@ int al_crawl_note(const struct al_crawl *c, char *note, size_t len)
 					       : "");
 		return 1;
 	}
+	if (c->stack_fails > 0) {
+		/* two mappings a green thread (stack, guard page): the kernel's
+		 * cap on a process's mappings is the usual wall, not memory */
+		long maps = -1;
+		FILE *fp = fopen("/proc/sys/vm/max_map_count", "r");
+
+		if (fp) {
+			if (fscanf(fp, "%ld", &maps) != 1)
+				maps = -1;
+			fclose(fp);
+		}
+		/* the simulator's stacks come chunked: the map count is not it */
+		if (c->stack_err == ENOMEM && maps > 0 && c->os && strcmp(c->os->ops->name, "sim"))
+			snprintf(note, len, "%lld green threads got no stack (mmap: %s): two "
+				 "mappings each, past the host's vm.max_map_count (%ld) at about "
+				 "%ld live", (long long)c->stack_fails, strerror(c->stack_err),
+				 maps, maps / 2);
+		else
+			snprintf(note, len, "%lld green threads got no stack (mmap: %s)",
+				 (long long)c->stack_fails, strerror(c->stack_err));
+		return 1;
+	}
 	if (c->died > 0) {
 		int st = c->died_status;
 		char how[64];

@@ -23,9 +23,22 @@
  * simulator), and per green thread its stack's resident pages
  * (green_memory) where asyncio pays a frame of a few hundred bytes.  Each
  * green thread draws on a lane of its own (al_task_wear), the scheduler's
- * task running it. */
+ * task running it.
+ *
+ * Where the stacks come from differs.  A real run gives each green thread
+ * its own mapping with a guard page, as real runtimes do, and so meets
+ * the host's vm.max_map_count for real (al_crawl_note names it).  On the
+ * simulator the stacks come from a pool (al_fiber_pool: a mapping per
+ * chunk of many stacks, reused as green threads end), so only the
+ * simulated memory (green_memory against the scenario's) decides which
+ * pages fail as nomem, never the host's limits: same scenario and seed,
+ * same output on every machine.  The pool has no guard pages; it is safe
+ * there because what runs on the stacks is fetch() and the simulator's
+ * own calls, of bounded depth, a few KiB under the smallest `stack`, and
+ * the pool's canary aborts loudly if that ever stops being true. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/al_fiber.h"
 #include "core/al_http.h"
@@ -68,6 +81,8 @@ struct co_green {
 	struct al_task *tasks;
 	struct sched *scheds;
 	struct gthread *g;           /* every green thread */
+	struct al_fiber_pool pool;   /* the simulator's stacks */
+	int pooled;                  /* stacks from pool (the simulator) */
 	struct al_future joined;
 };
 
@@ -215,9 +230,12 @@ static void start_pages(struct sched *s)
 		int64_t r = os->ops->mem(os, mem);
 
 		*g = (struct gthread){.s = s, .first = p, .page = p, .lane = {.name = "green"}};
-		if (r == 0 && al_fiber_init(&g->f, (size_t)c->cfg->stack, fetch, g) != 0) {
+		if (r == 0 && (m->pooled ? al_fiber_init_pooled(&g->f, &m->pool, fetch, g)
+				   : al_fiber_init(&g->f, (size_t)c->cfg->stack, fetch, g)) != 0) {
 			r = -(errno ? errno : ENOMEM);
 			os->ops->mem(os, -mem);
+			c->stack_fails++;
+			c->stack_err = (int)-r;
 		}
 		if (r < 0) {
 			fail_pages(m, p, (int)-r);
@@ -287,6 +305,7 @@ static void co_green_release(void *frame)
 	 * their stacks go, nothing on them runs */
 	for (int64_t p = 0; f->g && p < f->npages; p++)
 		al_fiber_free(&f->g[p].f);
+	al_fiber_pool_free(&f->pool);
 	free(f->g);
 	free(f->scheds);
 	free(f->tasks);
@@ -313,8 +332,13 @@ static int co_green(struct al_task *t, void *arg)
 	f->scheds = calloc((size_t)f->nthreads, sizeof *f->scheds);
 	f->g = calloc((size_t)f->ng, sizeof *f->g);
 	f->npages = f->g ? f->ng : 0;
-	if (!f->ids || !f->tasks || !f->scheds || !f->g || f->lock < 0) {
-		f->spawn_err = f->lock < 0 ? (int)-f->lock : ENOMEM;
+	/* the simulator runs every green thread on this one host thread */
+	f->pooled = strcmp(os->ops->name, "sim") == 0;
+	if (f->pooled && al_fiber_pool_init(&f->pool, (size_t)c->cfg->stack) != 0)
+		f->spawn_err = EINVAL;
+	if (f->spawn_err || !f->ids || !f->tasks || !f->scheds || !f->g || f->lock < 0) {
+		if (!f->spawn_err)
+			f->spawn_err = f->lock < 0 ? (int)-f->lock : ENOMEM;
 		goto out;
 	}
 	for (f->i = 0; f->i < f->nthreads; f->i++) {

@@ -32,6 +32,10 @@ struct al_crawl {
 	int died, died_status;
 	/* the uring model: why the os refused io_uring (errno), or 0 */
 	int ring_err;
+	/* the green model: green threads whose stack the host could not map
+	 * (a real run past vm.max_map_count), and the last errno */
+	int64_t stack_fails;
+	int stack_err;
 	/* where ok pages' latencies go (core/al_latency.h); NULL: nowhere
 	 * (a worker process's own crawl: its records carry them) */
 	struct al_lat_rec *lat;
