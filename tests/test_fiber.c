@@ -1,5 +1,6 @@
 /* Fibers (core/al_fiber.h): a switch there and back, many fibers taking
- * turns, a fiber that ends, the stack's size and its guard page. */
+ * turns, a fiber that ends, the stack's size and its guard page; pools of
+ * stacks: a few mappings for many fibers, reuse, the canary. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -10,6 +11,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -214,6 +216,119 @@ static void test_overflow_hits_guard(void **state)
 	assert_int_equal(WTERMSIG(status), SIGSEGV);
 }
 
+/* --- pools: many stacks in few mappings, reused, a canary below each */
+
+static long maps_now(void)
+{
+	FILE *fp = fopen("/proc/self/maps", "r");
+	long n = 0;
+	int ch;
+
+	if (!fp)
+		return -1;
+	while ((ch = getc(fp)) != EOF)
+		n += ch == '\n';
+	fclose(fp);
+	return n;
+}
+
+#define POOLED 3000
+
+static void test_pool_maps_few(void **state)
+{
+	static struct worker ws[POOLED];
+	static int order[POOLED * 4];
+	struct al_fiber_pool pool;
+	int pos = 0, live = POOLED;
+	long before = maps_now();
+
+	(void)state;
+	if (before < 0) {
+		printf("skipped: no /proc/self/maps to count mappings in\n");
+		skip();
+	}
+	errno = 0;
+	assert_int_equal(al_fiber_pool_init(&pool, AL_FIBER_STACK_MIN - 1), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(al_fiber_pool_init(&pool, 16384), 0);
+	for (int i = 0; i < POOLED; i++) {
+		ws[i] = (struct worker){.id = i, .order = order, .pos = &pos};
+		assert_int_equal(al_fiber_init_pooled(&ws[i].f, &pool, worker, &ws[i]), 0);
+		assert_true(ws[i].f.stack_size == 16384);
+	}
+	/* 3000 stacks of 16 KiB (+ a gap page): a chunk of 64 MiB, where
+	 * guarded stacks would be 6000 mappings; a few more may come from
+	 * malloc and the sanitizer's shadow (5 under ASan) */
+	long grown = maps_now() - before;
+	assert_true(pool.nchunks == 1);
+	printf("mappings: %ld more for %d pooled stacks\n", grown, POOLED);
+	assert_true(grown <= 16);
+	while (live > 0)
+		for (int i = 0; i < POOLED; i++)
+			if (!ws[i].f.done && al_fiber_resume(&ws[i].f) == 0)
+				live--;
+	for (int i = 0; i < POOLED; i++)
+		assert_true(ws[i].sum == i + 6000);
+	/* a freed stack is the next one handed out */
+	void *stack = ws[7].f.map;
+	al_fiber_free(&ws[7].f);
+	assert_int_equal(pool.live, POOLED - 1);
+	assert_int_equal(al_fiber_init_pooled(&ws[7].f, &pool, at_once, NULL), 0);
+	assert_ptr_equal(ws[7].f.map, stack);
+	for (int i = 0; i < POOLED; i++)
+		al_fiber_free(&ws[i].f);
+	assert_int_equal(pool.live, 0);
+	assert_true(pool.nchunks == 1);      /* no new chunk for a reused stack */
+	al_fiber_pool_free(&pool);
+	al_fiber_pool_free(&pool);           /* idempotent */
+	assert_true(maps_now() - before <= 16);
+
+	/* the same count of guarded stacks: a mapping or more each (the
+	 * count above can tell them apart) */
+	static struct al_fiber own[500];
+	before = maps_now();
+	for (int i = 0; i < 500; i++)
+		assert_int_equal(al_fiber_init(&own[i], 16384, at_once, NULL), 0);
+	assert_true(maps_now() - before >= 500);
+	for (int i = 0; i < 500; i++)
+		al_fiber_free(&own[i]);
+}
+
+/* a fiber that writes below its stack, as an overflow would */
+static void stomp(void *arg)
+{
+	struct al_fiber *f = arg;
+
+	memset(f->map, 0x55, 16);
+}
+
+static void test_pool_canary_aborts(void **state)
+{
+	int status;
+	pid_t pid;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct al_fiber_pool pool;
+		struct al_fiber f;
+		int null = open("/dev/null", O_WRONLY);
+
+		signal(SIGABRT, SIG_DFL);
+		if (null >= 0)
+			dup2(null, 2);       /* the message is expected */
+		if (al_fiber_pool_init(&pool, 16384) != 0 ||
+		    al_fiber_init_pooled(&f, &pool, stomp, &f) != 0)
+			_exit(3);
+		al_fiber_resume(&f);
+		_exit(0);                    /* the stomp went unseen: a failure */
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGABRT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -222,6 +337,8 @@ int main(void)
 		cmocka_unit_test(test_fiber_ends),
 		cmocka_unit_test(test_stack_size_honoured),
 		cmocka_unit_test(test_overflow_hits_guard),
+		cmocka_unit_test(test_pool_maps_few),
+		cmocka_unit_test(test_pool_canary_aborts),
 	};
 
 	printf("fiber backend: %s\n", al_fiber_backend());

@@ -9,8 +9,11 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "core/al_http.h"
 #include "core/al_scenario.h"
@@ -245,6 +248,74 @@ static void test_green_limit_is_exact(void **state)
 		assert_int_equal(r.peak_concurrency, n);
 		assert_int_equal(r.peak_memory_bytes, n * 8192);
 	}
+}
+
+/* The process's memory mappings now (lines of /proc/self/maps), or -1. */
+static long maps_now(void)
+{
+	FILE *fp = fopen("/proc/self/maps", "r");
+	long n = 0;
+	int ch;
+
+	if (!fp)
+		return -1;
+	while ((ch = getc(fp)) != EOF)
+		n += ch == '\n';
+	fclose(fp);
+	return n;
+}
+
+/* The simulator's green threads must not depend on the host's
+ * vm.max_map_count.  Rather than 40,000 pages (seconds, half a GiB), the
+ * test uses up the host's limit first: it splits one untouched mapping
+ * into single pages until only HEADROOM mappings are left, then runs
+ * PAGES green threads, which at two mappings a stack would need four
+ * times the headroom.  Every page is fetched, twice the same way. */
+#define HEADROOM 2000
+#define PAGES 4000
+
+static void test_green_past_map_limit(void **state)
+{
+	struct al_scenario sc;
+	struct al_report r[2];
+	char err[512];
+	long limit = 0, used = maps_now();
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	FILE *fp = fopen("/proc/sys/vm/max_map_count", "r");
+
+	(void)state;
+	if (fp) {
+		if (fscanf(fp, "%ld", &limit) != 1)
+			limit = 0;
+		fclose(fp);
+	}
+	if (limit <= 0 || used < 0 || limit > 1000000 || limit - used < 2 * HEADROOM) {
+		printf("skipped: vm.max_map_count %ld, %ld mappings in use: cannot squeeze "
+		       "this process's mappings cheaply here\n", limit, used);
+		skip();
+	}
+	/* every other page made inaccessible: a mapping each, none merge */
+	size_t fill = (size_t)(limit - used - HEADROOM) | 1;
+	char *m = mmap(NULL, fill * page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		       -1, 0);
+	assert_true(m != MAP_FAILED);
+	for (size_t i = 1; i < fill; i += 2)
+		assert_int_equal(mprotect(m + i * page, page, PROT_NONE), 0);
+	assert_true(maps_now() >= limit - HEADROOM - 10);
+
+	fixed(&sc, PAGES, 10 * MS, 0, 1000, 1000000000);
+	sc.server.backlog = PAGES;
+	sc.models[AL_MODEL_GREEN].stack = 16384;
+	sc.machine.costs.green_memory = 8192;
+	for (int k = 0; k < 2; k++) {
+		memset(&r[k], 0, sizeof r[k]);
+		assert_int_equal(sim_run_model(&sc, AL_MODEL_GREEN, &r[k], err, sizeof err), 0);
+	}
+	munmap(m, fill * page);
+	assert_int_equal(r[0].pages_ok, PAGES);
+	assert_int_equal(r[0].peak_concurrency, PAGES);
+	assert_int_equal(r[0].peak_memory_bytes, PAGES * 8192);
+	assert_memory_equal(&r[0], &r[1], sizeof r[0]);
 }
 
 /* select refuses fds >= FD_SETSIZE: those pages fail with that cause;
@@ -560,6 +631,7 @@ int main(void)
 		cmocka_unit_test(test_model_shapes_are_exact),
 		cmocka_unit_test(test_green_is_exact),
 		cmocka_unit_test(test_green_limit_is_exact),
+		cmocka_unit_test(test_green_past_map_limit),
 		cmocka_unit_test(test_select_limit),
 		cmocka_unit_test(test_page_timeout),
 		cmocka_unit_test(test_fd_reuse_under_limit),
