@@ -16,9 +16,8 @@
  * vm.max_map_count (65,530 by default).  A pool (al_fiber_pool) instead
  * carves stacks out of a few large chunks, one mapping per chunk of many
  * stacks, and reuses a stack when its fiber is freed: no guard page, but
- * an untouched gap page between stacks and a canary at the bottom of each
- * that al_fiber_resume checks whenever the fiber comes back (a stomped
- * canary aborts, naming it).  For code whose depth is known (the
+ * a gap page below each stack that nothing may touch, a canary checked
+ * when the fiber is freed (touched: abort, naming the overflow).  For code whose depth is known (the
  * simulator's green threads), where the host's map limit must not decide
  * how many fibers there can be.
  * Under AddressSanitizer every switch is announced to it
@@ -64,7 +63,7 @@ struct al_fiber {
  * for a size outside AL_FIBER_STACK_MIN..AL_FIBER_STACK_MAX, ENOMEM (or
  * mmap's errno) when the stack cannot be mapped. */
 int al_fiber_init(struct al_fiber *f, size_t stack_size, al_fiber_fn fn, void *arg);
-/* Unmaps f's stack (a pooled one goes back to its pool, its canary
+/* Unmaps f's stack (a pooled one goes back to its pool, its gap page
  * checked).  f may be unfinished (a run cut short): what its stack
  * held is dropped without running anything.  Not from f itself.
  * Idempotent; a zeroed struct is fine. */

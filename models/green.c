@@ -35,7 +35,8 @@
  * same output on every machine.  The pool has no guard pages; it is safe
  * there because what runs on the stacks is fetch() and the simulator's
  * own calls, of bounded depth, a few KiB under the smallest `stack`, and
- * the pool's canary aborts loudly if that ever stops being true. */
+ * the pool's canary (an untouched page below each stack) aborts loudly if
+ * that ever stops being true. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
