@@ -56,6 +56,7 @@ struct gthread {
 	int64_t first;               /* its first page, its index in g */
 	int64_t page;                /* the page it crawls now */
 	int64_t charged;             /* green_memory charged, to give back */
+	int parked;                  /* waiting in park() for its selector */
 };
 
 /* One OS thread's scheduler: a stackless task that resumes green threads
@@ -65,6 +66,7 @@ struct sched {
 	struct co_green *m;
 	struct al_task *task;        /* the task running this scheduler */
 	int k, sel;
+	int err;                     /* its selector failed: nothing wakes a park */
 	int64_t live;                /* green threads not ended */
 	struct gthread *head, **tail;
 	struct al_future wait;
@@ -101,13 +103,18 @@ static void enqueue(struct sched *s, struct gthread *g)
 static int64_t park(struct gthread *g, int fd, unsigned ev)
 {
 	struct al_os *os = g->s->m->m.crawl->os;
-	int64_t r = os->ops->sel_ctl(os, g->s->sel, fd, ev, g);
+	int64_t r;
 
+	if (g->s->err)                   /* a selector that failed wakes nobody */
+		return -g->s->err;
+	r = os->ops->sel_ctl(os, g->s->sel, fd, ev, g);
 	if (r < 0)
 		return r;
+	g->parked = 1;
 	al_fiber_yield(&g->f);
+	g->parked = 0;
 	os->ops->sel_ctl(os, g->s->sel, fd, 0, NULL);
-	return 0;
+	return g->s->err ? -g->s->err : 0;
 }
 
 /* fetch(page), as blocking_way() reads, with the buffer on its own stack. */
@@ -279,13 +286,20 @@ static int co_sched(struct al_task *t, void *arg)
 				s->tail = &s->head;
 			run(s, g);
 		}
-		if (s->live == 0)
+		if (s->live == 0 || s->err)
 			break;
 		al_future_init(&s->wait, t->fut.loop);
 		os->ops->sel_wait(os, s->sel, s->ev, 64, &s->wait);
 		AL_AWAIT(t, s, &s->wait);
-		if (t->err)
-			break;               /* nothing can wake the green threads left */
+		if (t->err) {
+			/* nothing can wake the parked green threads now: each
+			 * wakes with the error, and its pages end with it */
+			s->err = t->err;
+			for (int64_t j = s->k; j < s->m->ng; j += s->m->nthreads)
+				if (s->m->g[j].parked)
+					enqueue(s, &s->m->g[j]);
+			continue;
+		}
 		s->n = (int)t->value;
 		for (s->i = 0; s->i < s->n; s->i++)
 			enqueue(s, s->ev[s->i].data);
