@@ -173,3 +173,15 @@ int al_crawl_note(const struct al_crawl *c, char *note, size_t len)
 		 c->workers, strerror(c->spawn_err), c->started);
 	return 1;
 }
+
+void al_crawl_pool_end(struct al_crawl *c, int workers, int started, int spawn_err)
+{
+	c->workers = workers;
+	c->started = started;
+	c->spawn_err = spawn_err;
+	if (started == 0) {
+		int64_t lost = c->pages - c->ok - c->failed;
+		c->failed += lost;
+		c->failures[al_cause_from_errno(spawn_err ? spawn_err : ENOMEM)] += lost;
+	}
+}

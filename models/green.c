@@ -375,14 +375,7 @@ static int co_green(struct al_task *t, void *arg)
 		AL_AWAIT(t, &f->m, &f->joined);
 	}
 out:
-	c->workers = f->nthreads;
-	c->started = f->started;
-	c->spawn_err = f->spawn_err;
-	if (f->started == 0) {
-		int64_t lost = c->pages - c->ok - c->failed;
-		c->failed += lost;
-		c->failures[al_cause_from_errno(f->spawn_err ? f->spawn_err : ENOMEM)] += lost;
-	}
+	al_crawl_pool_end(c, f->nthreads, f->started, f->spawn_err);
 	co_green_release(f);
 	AL_RETURN(t, &f->m, 0, 0);
 	AL_END(t, &f->m);

@@ -101,6 +101,10 @@ void al_page_latency(const struct al_page_times *tm, int64_t end, int64_t out[3]
 /* Marks on the calling task's lane that page failed with err, now (end
  * does it; a model calls it for a page that fails without running). */
 void al_crawl_mark(struct al_crawl *c, int64_t page, int err);
+/* A pool's end: the workers it asked for, those that started, and why the
+ * others could not (0: every one started).  If none started, the pages no
+ * one took fail with that cause (ENOMEM when none was given). */
+void al_crawl_pool_end(struct al_crawl *c, int workers, int started, int spawn_err);
 /* A pool that started only some of its workers, or whose workers died,
  * says so, in note (the runner prints it): 1 and the note, or 0 and note
  * untouched.  A thread pool short of threads still crawls every page,

@@ -102,15 +102,8 @@ static int co_thread_main(struct al_task *t, void *arg)
 		AL_AWAIT(t, &f->m, &f->joined);
 	}
 out:
-	c->workers = f->nworkers;
-	c->started = f->started;
-	c->spawn_err = f->spawn_err;
-	/* No worker could start: every page fails, with the reason. */
-	if (f->started == 0) {
-		int64_t lost = c->pages - c->ok - c->failed;
-		c->failed += lost;
-		c->failures[al_cause_from_errno(f->spawn_err ? f->spawn_err : ENOMEM)] += lost;
-	}
+	/* no worker could start: every page fails, with the reason */
+	al_crawl_pool_end(c, f->nworkers, f->started, f->spawn_err);
 	co_thread_release(f);
 	AL_RETURN(t, &f->m, 0, 0);
 	AL_END(t, &f->m);
