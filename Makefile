@@ -13,9 +13,13 @@
 # pkg-config flags they provide are cached in $(B)/config.mk.
 
 # Compile on every core unless told otherwise (make -jN on the command
-# line wins); tests still run one after another, each recipe a loop.
+# line wins); tests still run one after another, each recipe a loop.  Only
+# the top make decides: a sub-make (asan, test) does not see -j in MAKEFLAGS
+# while it parses, and forcing it there reset the jobserver to one job.
+ifeq ($(MAKELEVEL),0)
 ifeq ($(filter -j% j%,$(firstword $(MAKEFLAGS)) $(MAKEFLAGS)),)
 MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 1)
+endif
 endif
 
 VERSION    := 0.1.0
