@@ -314,10 +314,13 @@ void sim_net_on_flow(void *arg, int64_t now)
 
 int sim_net_seg_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 {
-	int64_t len = sim_net_seg_len(f);
+	int64_t len;
 
+	/* Linux TCP knows which segment is on the link (noted when it was
+	 * put there); asking for the length again would note it anew. */
 	if (n->net.tcp == AL_TCP_LINUX)
 		return sim_net_tcp_outcome(n, f, now);
+	len = sim_net_seg_len(f);
 	if (sim_net_lost(n, f, AL_DRAW_SEG_LOSS, (uint64_t)(f->arrived / SIM_NET_MSS) * 32 + f->tries)) {
 		n->st.lost++;
 		return SIM_SEG_LOST;
