@@ -67,8 +67,15 @@ rm -f "$out.yaml" "$out.sim"
 printf 'name: kill\nnetwork: {rtt: 20 ms}\nserver: {think: 2 s}\nworkload: {pages: 8}\nmodels: [{name: process, workers: 4}]\n' >"$out.kill.yaml"
 "$A" run --net real "$out.kill.yaml" >/dev/null 2>&1 &
 victim=$!
-sleep 1
-left_before=$(pgrep -f "$out.kill.yaml" | wc -l)
+# until its workers are up (the server, the link, the model's process and
+# four workers: 7 at least), 10 s at most: a loaded or sanitized start is slow
+i=0
+left_before=0
+while [ $i -lt 100 ] && [ "$left_before" -lt 7 ]; do
+	sleep 0.1
+	i=$((i + 1))
+	left_before=$(pgrep -f "$out.kill.yaml" | wc -l)
+done
 kill -KILL $victim
 wait $victim 2>/dev/null
 sleep 1
