@@ -24,7 +24,8 @@ struct al_future {
 	struct al_loop *loop;
 	/* Where a backend parked this future (an I/O in flight holds a pointer
 	 * to it in *parked).  A waiter that gives up (timeout, cancel) clears
-	 * that slot, so the backend never completes a future nobody owns. */
+	 * that slot, so the backend never completes a future nobody owns.
+	 * Like head and tail, read only while the future is pending. */
 	struct al_future **parked;
 	int64_t value;
 	int err;
@@ -56,12 +57,11 @@ static inline int al_future_set(struct al_future *f, int64_t value, int err)
 	f->value = value;
 	f->err = err;
 	f->state = AL_DONE;
-	f->parked = NULL;
-	if (f->head) {
+	/* head, tail and parked are left as they were: they mean something
+	 * only while the future is pending (every reader checks), and the
+	 * three stores were a tenth of a resume. */
+	if (f->head)
 		al_loop_splice(f->loop, f->head, f->tail);
-		f->head = NULL;
-		f->tail = &f->head;
-	}
 	return 0;
 }
 /* Cancels a pending future: state AL_CANCELLED, err ECANCELED, callbacks

@@ -20,23 +20,7 @@ void al_loop_init(struct al_loop *loop, struct al_os *os)
 	loop->owner = NULL;
 }
 
-uint64_t al_loop_drain(struct al_loop *loop)
-{
-	uint64_t n = 0;
-	struct al_cb *cb;
-
-	/* Callbacks may post more; they run in this same pass, in order. */
-	while ((cb = loop->ready) != NULL) {
-		loop->ready = cb->next;
-		if (loop->ready == NULL)
-			loop->ready_tail = &loop->ready;
-		cb->next = NULL;
-		loop->callbacks++;      /* before the call: the sim reads it to charge costs */
-		cb->fn(cb);
-		n++;
-	}
-	return n;
-}
+/* al_loop_drain() is in al_task.c, beside the task wake it inlines. */
 
 int al_loop_run(struct al_loop *loop)
 {

@@ -46,7 +46,18 @@ int al_loop_report_blocked(struct al_loop *loop, void *out)
 	return n;
 }
 
-static void step(struct al_task *t)
+/* A finished task leaves the live list and completes its own future. */
+static void finish(struct al_loop *loop, struct al_task *t)
+{
+	if (t->lane && loop->os && loop->os->ops->task_end)
+		loop->os->ops->task_end(loop->os, t);
+	unlink_task(loop, t);
+	al_future_set(&t->fut, t->value, t->err);
+}
+
+/* Inline into the wake, which the drain inlines: a resume is then one
+ * indirect call, the coroutine's own. */
+static inline void step(struct al_task *t)
 {
 	struct al_loop *loop = t->fut.loop;
 	struct al_task *outer = loop->current;
@@ -55,12 +66,8 @@ static void step(struct al_task *t)
 	loop->resumes++;
 	int r = t->fn(t, t->frame);
 	loop->current = outer;
-	if (r == AL_FINISHED) {
-		if (t->lane && loop->os && loop->os->ops->task_end)
-			loop->os->ops->task_end(loop->os, t);
-		unlink_task(loop, t);
-		al_future_set(&t->fut, t->value, t->err);
-	}
+	if (__builtin_expect(r == AL_FINISHED, 0))
+		finish(loop, t);
 }
 
 static void disarm_slow(struct al_task *t)
@@ -79,29 +86,68 @@ static inline void disarm_deadline(struct al_task *t)
 		disarm_slow(t);
 }
 
+/* The wake fired while a deadline is armed: 1 if the deadline fired too
+ * and its callback is still queued, in which case the wake is posted again
+ * behind it (it sees the future done and stands down, so its node has left
+ * the ready queue before the coroutine can arm the timer again); else the
+ * deadline is disarmed and 0. */
+static int wake_defer(struct al_task *t)
+{
+	if (t->deadline->fut.state != AL_PENDING) {
+		al_loop_post(t->fut.loop, &t->wake);
+		return 1;
+	}
+	disarm_slow(t);
+	return 0;
+}
+
 /* The task's wake node fired: the awaited future completed (or the task
- * was cancelled / timed out, in which case `waiting` is already NULL). */
-static void on_wake(struct al_cb *cb)
+ * was cancelled / timed out, in which case `waiting` is already NULL).
+ * The hot path of every resume: inlined into the drain below. */
+static inline void on_wake_inline(struct al_cb *cb)
 {
 	struct al_task *t = AL_CONTAINER_OF(cb, struct al_task, wake);
 	struct al_future *f = t->waiting;
 
-	if (f) {
-		/* The deadline fired too and its callback is still queued: let
-		 * it run first (it sees the future done and stands down), so
-		 * its node has left the ready queue before the coroutine can
-		 * arm the timer again. */
-		if (__builtin_expect(t->deadline != NULL, 0) &&
-		    t->deadline->fut.state != AL_PENDING) {
-			al_loop_post(t->fut.loop, &t->wake);
+	if (__builtin_expect(f != NULL, 1)) {
+		if (__builtin_expect(t->deadline != NULL, 0) && wake_defer(t))
 			return;
-		}
 		t->waiting = NULL;
 		t->value = f->value;
 		t->err = f->err;
-		disarm_deadline(t);
 	}
 	step(t);
+}
+
+static void on_wake(struct al_cb *cb)
+{
+	on_wake_inline(cb);
+}
+
+/* The loop's drain lives here, beside the task's wake, because most of
+ * what it runs are task wakes: a compare and the wake inlined cost less
+ * than an indirect call into another unit.  Callbacks may post more;
+ * they run in this same pass, in order.  A node leaves the queue with its
+ * `next` stale: whoever queues it again (post, on_done, an await) sets it. */
+uint64_t al_loop_drain(struct al_loop *loop)
+{
+	uint64_t n = 0;
+	struct al_cb *cb;
+
+	while ((cb = loop->ready) != NULL) {
+		struct al_cb *next = cb->next;
+
+		loop->ready = next;
+		if (next == NULL)
+			loop->ready_tail = &loop->ready;
+		loop->callbacks++;      /* before the call: the sim reads it to charge costs */
+		if (__builtin_expect(cb->fn == on_wake, 1))
+			on_wake_inline(cb);
+		else
+			cb->fn(cb);
+		n++;
+	}
+	return n;
 }
 
 void al_task_start(struct al_task *t, struct al_loop *loop, al_coro_fn fn,
