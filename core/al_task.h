@@ -75,6 +75,10 @@ struct al_coro {
 	AL_FALLTHROUGH; case __LINE__: if ((fn)((t), (sub)) == AL_SUSPENDED) return AL_SUSPENDED; \
 	} while (0)
 
+/* Ordered by use: what every resume and await touches (the future's loop,
+ * wake, fn, frame, waiting, deadline, what, the result, cancel) comes
+ * first, in the task's first two cache lines; the live list and the names
+ * that reports read come after. */
 struct al_task {
 	struct al_future fut;        /* the task's own result: a Task is a Future */
 	struct al_cb wake;           /* our node on the awaited future or the ready queue */
@@ -82,8 +86,6 @@ struct al_task {
 	void *frame;
 	struct al_future *waiting;   /* what we wait on; NULL when runnable */
 	struct al_timer *deadline;   /* armed for the current await, or NULL */
-	struct al_task *prev, *next; /* the loop's live tasks */
-	const char *name;
 	const char *what;            /* text of the awaited expression */
 	int64_t value;               /* result of the last await / call */
 	int err;
@@ -92,6 +94,8 @@ struct al_task {
 	uint8_t worn;                /* running a step for another on that one's
 					lane (al_task_wear): a selector's opener
 					registering then waits as that one */
+	const char *name;
+	struct al_task *prev, *next; /* the loop's live tasks */
 	void *os;                    /* backend's per-task data (sim: its thread) */
 };
 
