@@ -24,6 +24,7 @@
 #include <stdlib.h>
 
 #include "core/al_http.h"
+#include "core/al_mem.h"
 #include "models/asyncio.h"
 #include "models/evloop.h"
 
@@ -237,10 +238,10 @@ static int co_main(struct al_task *t, void *arg)
 	f->left = f->n;
 	n = (size_t)f->n;
 	sel = os->ops->sel_open(os, c->cfg->poller);
-	f->tasks = calloc(n, sizeof *f->tasks);
-	f->frames = calloc(n, sizeof *f->frames);
-	f->fs = calloc(n, sizeof *f->fs);
-	f->items = calloc(n, sizeof *f->items);
+	f->tasks = al_calloc_huge(n, sizeof *f->tasks);
+	f->frames = al_calloc_huge(n, sizeof *f->frames);
+	f->fs = al_calloc_huge(n, sizeof *f->fs);
+	f->items = al_calloc_huge(n, sizeof *f->items);
 	if (sel < 0 || !f->tasks || !f->frames || !f->fs || !f->items) {
 		/* its pages, counted as other loops may be counting theirs */
 		for (size_t i = 0; i < n; i++)

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 
 #include "core/al_http.h"
+#include "core/al_mem.h"
 #include "models/evloop.h"
 
 struct gen_window;
@@ -150,8 +151,8 @@ static int co_generator(struct al_task *t, void *arg)
 
 	AL_BEGIN(&f->m);
 	sel = os->ops->sel_open(os, c->cfg->poller);
-	f->tasks = calloc((size_t)c->pages, sizeof *f->tasks);
-	f->frames = calloc((size_t)c->pages, sizeof *f->frames);
+	f->tasks = al_calloc_huge((size_t)c->pages, sizeof *f->tasks);
+	f->frames = al_calloc_huge((size_t)c->pages, sizeof *f->frames);
 	if (sel < 0 || !f->tasks || !f->frames) {
 		c->failed = c->pages;
 		c->failures[al_cause_from_errno(sel < 0 ? (int)-sel : ENOMEM)] = c->pages;
