@@ -52,8 +52,9 @@ say = @printf '  %-6s %s\n' $(1) $(2)
 endif
 
 # Layers, bottom up (docs/README.md): every folder's .c files go in the
-# library but app/main.c, which is the command.
-LAYERS   := core sim models net viz app
+# library but app/main.c, which is the command.  tests/e2e_layers.sh
+# checks that includes point only down this list.
+LAYERS   := core models sim net viz conf report app
 LIB_SRC  := $(filter-out app/main.c,$(foreach d,$(LAYERS),$(wildcard $(d)/*.c)))
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
 TEST_SRC := $(wildcard tests/test_*.c)
@@ -169,8 +170,8 @@ crossbuild: $(B)/asynclab
 	$(Q)sh tests/cross_build.sh $(B)/asynclab build-asan/asynclab build-clang/asynclab
 
 # --- fuzzing: libFuzzer on the scenario loader, bounded in time
-# the scenario loader alone: core/ and the loading half of app/
-FUZZ_SRC := $(wildcard core/*.c) $(wildcard app/scenario*.c) app/profile.c
+# the scenario loader alone: core/ and conf/
+FUZZ_SRC := $(wildcard core/*.c) $(wildcard conf/*.c)
 $(B)/fuzz/fuzz_scenario: tests/fuzz_scenario.c $(FUZZ_SRC) $(B)/config.mk
 	@mkdir -p $(@D)
 	$(call say,FUZZCC,$@)
@@ -205,7 +206,7 @@ fuzz: $(B)/fuzz/fuzz_scenario $(B)/fuzz/fuzz_viz_file $(B)/fuzz/runs/seed.alrun
 run: asynclab
 	./asynclab run --png $(B)/run.png
 
-# the scenarios where `run c10k` finds them (app/scenario_find.h), the man
+# the scenarios where `run c10k` finds them (conf/scenario_find.h), the man
 # page, and the bash completion the binary writes from its option table
 install: asynclab
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/asynclab/scenarios \

@@ -4,7 +4,7 @@
 
 #include <stdio.h>
 
-#include "app/sim_run.h"
+#include "sim/sim_run.h"
 
 static int sim_run(void *state, const struct al_scenario *sc, enum al_model m,
 		   struct al_report *out, struct al_trace *trace, char *err, size_t errlen)

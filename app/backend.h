@@ -12,8 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "app/real_run.h"
-#include "app/target.h"
+#include "net/net_run.h"
+#include "net/net_target.h"
 #include "core/al_report.h"
 #include "core/al_scenario.h"
 #include "core/al_trace.h"

@@ -13,8 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "app/profile.h"
-#include "app/table.h"
+#include "conf/profile.h"
+#include "report/table.h"
 #include "core/al_units.h"
 #include "net/net_calib_py.h"
 

@@ -11,7 +11,7 @@
 
 #include <event2/event.h>
 
-#include "app/scenario.h"
+#include "conf/scenario.h"
 #include "net/net_server.h"
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)

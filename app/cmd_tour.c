@@ -15,8 +15,8 @@
 #include <SDL.h>
 
 #include "app/outputs.h"
-#include "app/scenario.h"
-#include "app/sim_run.h"
+#include "conf/scenario.h"
+#include "sim/sim_run.h"
 #include "core/al_units.h"
 #include "core/al_write.h"
 #include "viz/viz_png.h"

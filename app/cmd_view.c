@@ -11,9 +11,9 @@
 #include <sys/stat.h>
 
 #include "app/outputs.h"
-#include "app/report.h"
-#include "app/scenario.h"
-#include "app/sim_run.h"
+#include "report/report.h"
+#include "conf/scenario.h"
+#include "sim/sim_run.h"
 #include "viz/viz_file.h"
 
 /* The scenario simulated, every enabled model (restricted by --models),

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/scenario_tree.h"
-#include "app/table.h"
+#include "conf/scenario_tree.h"
+#include "report/table.h"
 #include "core/al_units.h"
 #include "viz/viz_file.h"
 

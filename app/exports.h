@@ -8,7 +8,7 @@
 #include <stdbool.h>
 
 #include "app/cli.h"
-#include "app/report.h"
+#include "report/report.h"
 
 /* What goes on stdout for one run set: the JSON, the CSV, or the table
  * (then the --latency table). */

@@ -12,13 +12,13 @@
 #include "app/cmd_view.h"
 #include "app/cmd_serve.h"
 #include "app/cmd_tour.h"
-#include "app/scenario.h"
-#include "app/sim_run.h"
+#include "conf/scenario.h"
+#include "sim/sim_run.h"
 #include "app/sweep.h"
 #include "app/sweep_emit.h"
 #include "app/compare.h"
 #include "app/completion.h"
-#include "app/timeview.h"
+#include "report/timeview.h"
 #include "app/usage.h"
 
 enum { EXIT_OK = 0, EXIT_RUN_FAILED = 1, EXIT_BAD_INPUT = 2 };

@@ -13,14 +13,14 @@
 #include <unistd.h>
 
 #include "app/backend.h"
-#include "app/json.h"
+#include "report/json.h"
 #include "app/outputs.h"
 #include "app/progress.h"
-#include "app/real_machine.h"
-#include "app/real_run.h"
-#include "app/report.h"
-#include "app/sim_run.h"
-#include "app/table.h"
+#include "net/net_run_machine.h"
+#include "net/net_run.h"
+#include "report/report.h"
+#include "sim/sim_run.h"
+#include "report/table.h"
 #include "core/al_units.h"
 #include "core/al_write.h"
 

@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "app/sim_run.h"
+#include "sim/sim_run.h"
 
 int run_jobs_count(int jobs)
 {

@@ -19,8 +19,8 @@
 #include <sys/stat.h>
 
 #include "app/outputs.h"
-#include "app/report.h"
-#include "app/scenario_find.h"
+#include "report/report.h"
+#include "conf/scenario_find.h"
 #include "app/sweep_out.h"
 #include "core/al_units.h"
 #include "core/al_write.h"

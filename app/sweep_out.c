@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "app/json.h"
-#include "app/report.h"
+#include "report/json.h"
+#include "report/report.h"
 #include "app/sweep_png.h"
-#include "app/table.h"
+#include "report/table.h"
 #include "core/al_units.h"
 #include "core/al_write.h"
 

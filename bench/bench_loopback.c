@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "app/real_run.h"
+#include "net/net_run.h"
 #include "core/al_scenario.h"
 
 #define PAGES 20000

@@ -10,8 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "app/scenario.h"
-#include "app/sim_run.h"
+#include "conf/scenario.h"
+#include "sim/sim_run.h"
 
 static double now_s(void)
 {

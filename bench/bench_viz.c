@@ -12,7 +12,7 @@
 
 #include <SDL.h>
 
-#include "app/sim_run.h"
+#include "sim/sim_run.h"
 #include "viz/viz_draw.h"
 
 #define W 1600

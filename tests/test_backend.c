@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "app/backend.h"
-#include "app/sim_run.h"
+#include "sim/sim_run.h"
 
 static void test_sim_backend_runs_as_sim_run(void **state)
 {

@@ -19,8 +19,8 @@
 #include <unistd.h>
 
 #include "app/cmd_calibrate.h"
-#include "app/profile.h"
-#include "app/scenario.h"
+#include "conf/profile.h"
+#include "conf/scenario.h"
 #include "core/al_write.h"
 #include "net/net_calib.h"
 

@@ -13,10 +13,10 @@
 #include <string.h>
 
 #include "app/cli.h"
-#include "app/json.h"
-#include "app/report.h"
-#include "app/table.h"
-#include "app/timeview.h"
+#include "report/json.h"
+#include "report/report.h"
+#include "report/table.h"
+#include "report/timeview.h"
 
 #define M(x) (1u << AL_MODEL_##x)
 #define ALL_MODELS ((1u << AL_MODEL_COUNT) - 1)

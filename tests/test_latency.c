@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/scenario.h"
-#include "app/sim_run.h"
+#include "conf/scenario.h"
+#include "sim/sim_run.h"
 #include "core/al_http.h"
 #include "core/al_latency.h"
 

@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/scenario.h"
-#include "app/scenario_schema.h"
-#include "app/scenario_walk.h"
+#include "conf/scenario.h"
+#include "conf/scenario_schema.h"
+#include "conf/scenario_walk.h"
 #include "app/usage.h"
 #include "core/al_models.h"
 #include "models/model.h"

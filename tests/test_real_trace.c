@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/real_run.h"
-#include "app/sim_run.h"
+#include "net/net_run.h"
+#include "sim/sim_run.h"
 #include "core/al_trace.h"
 
 #define PAGES 6

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "app/scenario.h"
+#include "conf/scenario.h"
 #include "core/al_units.h"
 
 #define MS 1000000LL

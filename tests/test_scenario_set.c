@@ -10,8 +10,8 @@
 
 #include <string.h>
 
-#include "app/scenario.h"
-#include "app/sim_run.h"
+#include "conf/scenario.h"
+#include "sim/sim_run.h"
 #include "core/al_http.h"
 
 #define MS 1000000LL

@@ -8,8 +8,8 @@
 
 #include <string.h>
 
-#include "app/scenario.h"
-#include "app/sim_run.h"
+#include "conf/scenario.h"
+#include "sim/sim_run.h"
 
 static struct al_report rep[AL_MODEL_COUNT];
 

@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-#include "app/sim_run.h"
+#include "sim/sim_run.h"
 #include "core/al_http.h"
 #include "core/al_scenario.h"
 #include "sim/sim_os.h"

@@ -11,7 +11,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "app/sim_run.h"
+#include "sim/sim_run.h"
 #include "core/al_http.h"
 #include "core/al_scenario.h"
 #include "models/model.h"

@@ -17,7 +17,7 @@
 
 #include "core/al_http.h"
 #include "core/al_scenario.h"
-#include "app/sim_run.h"
+#include "sim/sim_run.h"
 #include "core/al_trace.h"
 #include "models/model.h"
 #include "sim/sim_os.h"

@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-#include "app/sim_run.h"
+#include "sim/sim_run.h"
 #include "core/al_scenario.h"
 #include "sim/sim_kernel.h"
 

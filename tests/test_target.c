@@ -8,7 +8,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-#include "app/target.h"
+#include "net/net_target.h"
 
 static const struct {
 	const char *url;

@@ -18,8 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "app/real_run.h"
-#include "app/sim_run.h"
+#include "net/net_run.h"
+#include "sim/sim_run.h"
 #include "core/al_dist.h"
 #include "viz/viz_codec.h"
 #include "viz/viz_file.h"

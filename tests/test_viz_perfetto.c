@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "app/sim_run.h"
+#include "sim/sim_run.h"
 #include "viz/viz_file.h"
 #include "viz/viz_perfetto.h"
 #include "tests/skip.h"

@@ -29,7 +29,7 @@
 #include <SDL.h>
 #include <SDL_image.h>
 
-#include "app/sim_run.h"
+#include "sim/sim_run.h"
 #include "viz/viz_draw.h"
 #include "viz/viz_palette.h"
 #include "viz/viz_png.h"

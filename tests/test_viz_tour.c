@@ -14,8 +14,8 @@
 #include <SDL_ttf.h>
 
 #include "app/outputs.h"
-#include "app/scenario.h"
-#include "app/sim_run.h"
+#include "conf/scenario.h"
+#include "sim/sim_run.h"
 #include "tests/skip.h"
 #include "viz/viz_tour.h"
 

@@ -22,7 +22,7 @@
 #include <SDL.h>
 #include <SDL_image.h>
 
-#include "app/sim_run.h"
+#include "sim/sim_run.h"
 #include "core/al_http.h"
 #include "viz/viz_draw.h"
 #include "viz/viz_fmt.h"

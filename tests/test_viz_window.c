@@ -25,7 +25,7 @@
 
 #include <SDL.h>
 
-#include "app/sim_run.h"
+#include "sim/sim_run.h"
 #include "viz/viz_draw.h"
 #include "viz/viz_window.h"
 #include "viz/viz_window_input.h"

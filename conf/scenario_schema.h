@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "app/scenario_tree.h"
+#include "conf/scenario_tree.h"
 #include "core/al_scenario.h"
 
 enum al_ftype {

@@ -1,13 +1,13 @@
 /* The run report: the table and the JSON object.  Both read only the rows
  * and the scenario, never the clock, so identical runs print identical
  * bytes; the table rounds for reading, the JSON keeps the integers. */
-#include "app/report.h"
+#include "report/report.h"
 
 #include <string.h>
 
-#include "app/json.h"
-#include "app/table.h"
-#include "app/timeview.h"
+#include "report/json.h"
+#include "report/table.h"
+#include "report/timeview.h"
 #include "net/net_emu.h"
 #include "core/al_units.h"
 

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "app/scenario_schema.h"
+#include "conf/scenario_schema.h"
 
 struct al_walk {
 	struct al_yerr *e;

@@ -17,8 +17,8 @@
 #include <unistd.h>
 
 #include "app/progress.h"
-#include "app/real_machine.h"
-#include "app/real_run.h"
+#include "net/net_run_machine.h"
+#include "net/net_run.h"
 #include "core/al_units.h"
 #include "models/model.h"
 #include "net/net_clock.h"

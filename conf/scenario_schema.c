@@ -6,14 +6,14 @@
  * values in table order, so that `machine.profile` is applied before
  * `machine.costs` overrides it and `events` copy the final `network` and
  * `server`, whatever order the file uses. */
-#include "app/scenario_schema.h"
+#include "conf/scenario_schema.h"
 
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "app/scenario_walk.h"
+#include "conf/scenario_walk.h"
 #include "core/al_units.h"
 
 #define US 1000LL

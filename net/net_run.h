@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "app/target.h"
+#include "net/net_target.h"
 #include "core/al_report.h"
 #include "core/al_scenario.h"
 #include "net/net_emu.h"

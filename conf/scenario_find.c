@@ -1,7 +1,7 @@
 /* Scenario names to files (scenario_find.h).  The binary's own folder
  * comes first, so a build tree finds its own scenarios before an older
  * installed copy. */
-#include "app/scenario_find.h"
+#include "conf/scenario_find.h"
 
 #include <limits.h>
 #include <stdio.h>

@@ -15,8 +15,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "app/real_machine.h"
-#include "app/real_run.h"
+#include "net/net_run_machine.h"
+#include "net/net_run.h"
 #include "net/net_emu.h"
 #include "net/net_ns.h"
 

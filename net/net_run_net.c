@@ -17,8 +17,8 @@
 #include <arpa/inet.h>
 #include <event2/event.h>
 
-#include "app/real_machine.h"
-#include "app/real_run.h"
+#include "net/net_run_machine.h"
+#include "net/net_run.h"
 #include "net/net_link.h"
 #include "net/net_machine.h"
 #include "net/net_server.h"

@@ -1,11 +1,11 @@
 /* `asynclab run --latency`: per-page latency percentiles, one row per
  * model and figure, as wrk's "Latency Distribution" lists them; and
  * `--csv`, every figure of a run's rows. */
-#include "app/report.h"
+#include "report/report.h"
 
 #include <string.h>
 
-#include "app/table.h"
+#include "report/table.h"
 #include "core/al_units.h"
 
 void al_report_latency(FILE *out, const struct al_run_set *rs, const char *side, bool bold,

@@ -1,7 +1,7 @@
 /* Aligned text tables.  The table is a fixed grid of small strings, so
  * building one never allocates and never fails; what does not fit is cut,
  * which only a programming error can cause with the tables asynclab prints. */
-#include "app/table.h"
+#include "report/table.h"
 
 #include <stdarg.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* The scenario's machine on a real run: see real_machine.h. */
-#include "app/real_machine.h"
+#include "net/net_run_machine.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "app/profile.h"
+#include "conf/profile.h"
 #include "core/al_units.h"
 
 int real_machine_cores(const struct al_scenario *sc)

@@ -9,12 +9,12 @@
  * option to name.  models.NAME.KEY goes through the model item's schema on
  * that model alone: in a file `models:` is a list that replaces the whole
  * set, which is not what `--set models.thread.workers=50` means. */
-#include "app/scenario.h"
+#include "conf/scenario.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/scenario_walk.h"
+#include "conf/scenario_walk.h"
 #include "core/al_units.h"
 
 /* A --set's key: at most this many dotted parts (machine.costs.x is 3). */

@@ -4,12 +4,12 @@
  * and the context switch, which come from asynclab's own `c` cost table so
  * that this view and the simulator agree.  The felt time is exact
  * arithmetic (ns * GHz seconds); only the printing rounds. */
-#include "app/timeview.h"
+#include "report/timeview.h"
 
 #include <math.h>
 #include <string.h>
 
-#include "app/table.h"
+#include "report/table.h"
 #include "core/al_scenario.h"
 
 #define MINUTE 60.0

@@ -1,7 +1,7 @@
 /* Machine profile files: finding them, reading them with the scenario
  * loader's walk (scenario_schema.c's machine section without `profile`, so
  * a profile cannot name another), and writing them atomically. */
-#include "app/profile.h"
+#include "conf/profile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "app/scenario.h"
-#include "app/scenario_walk.h"
+#include "conf/scenario.h"
+#include "conf/scenario_walk.h"
 #include "core/al_units.h"
 
 #define PATH_LEN 4096

@@ -1,7 +1,7 @@
 /* Loading scenario files (size limit, file errors, the default name) and
  * the human summary `asynclab check` prints.  The YAML reading is in
  * scenario_tree.c, the schema in scenario_schema.c and scenario_walk.c. */
-#include "app/scenario.h"
+#include "conf/scenario.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,9 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "app/profile.h"
-#include "app/scenario_find.h"
-#include "app/scenario_walk.h"
+#include "conf/profile.h"
+#include "conf/scenario_find.h"
+#include "conf/scenario_walk.h"
 #include "core/al_units.h"
 
 /* The default name: the file's base name without .yaml / .yml, cut on a

@@ -1,7 +1,7 @@
 /* The walk's helpers (messages, key paths, suggestions) and the readers of
  * the keys with a shape of their own: machine.profile, the models list and
  * the events list.  Distributions are in scenario_dist.c. */
-#include "app/scenario_walk.h"
+#include "conf/scenario_walk.h"
 
 #include <ctype.h>
 #include <stdarg.h>

@@ -3,7 +3,7 @@
  * core/al_dist.h defines them. */
 #include <string.h>
 
-#include "app/scenario_walk.h"
+#include "conf/scenario_walk.h"
 #include "core/al_units.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

@@ -9,7 +9,7 @@
 #include "core/al_units.h"
 #include "models/model.h"
 #include "sim/sim_os.h"
-#include "app/sim_run.h"
+#include "sim/sim_run.h"
 
 static sim_run_progress_fn progress_fn;
 static void *progress_arg;

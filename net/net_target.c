@@ -1,6 +1,6 @@
 /* The --target URL: a small, strict parser (the crawler speaks HTTP/1.0 in
  * the clear to one IPv4 host), then getaddrinfo for the name. */
-#include "app/target.h"
+#include "net/net_target.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>

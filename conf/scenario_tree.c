@@ -3,7 +3,7 @@
  * Events rather than libyaml's document API because the document API
  * resolves aliases silently into shared nodes: here an alias is an error
  * the moment it is read, so no input can make the walk blow up. */
-#include "app/scenario_tree.h"
+#include "conf/scenario_tree.h"
 
 #include <stdarg.h>
 #include <stdio.h>

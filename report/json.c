@@ -1,7 +1,7 @@
 /* The JSON writer.  Every value goes through prefix(), which writes the
  * comma, newline and indentation its position needs; containers only track
  * whether they are still empty, so an empty object prints as "{}". */
-#include "app/json.h"
+#include "report/json.h"
 
 #include <inttypes.h>
 #include <math.h>
