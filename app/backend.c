@@ -1,9 +1,12 @@
 /* The two backends' descriptors (app/backend.h): thin, as the runners
- * they call do the work (app/sim_run.c, app/real_run.c, app/real_net.c). */
+ * they call do the work (sim/sim_run.c, net/net_run.c, net/net_run_net.c),
+ * and the adapter that hands the real runner what it may not include. */
 #include "app/backend.h"
 
 #include <stdio.h>
 
+#include "app/progress.h"
+#include "conf/profile.h"
 #include "sim/sim_run.h"
 
 static int sim_run(void *state, const struct al_scenario *sc, enum al_model m,
@@ -30,6 +33,14 @@ static int real_start(void *state, const struct al_scenario *sc,
 static int real_run(void *state, const struct al_scenario *sc, enum al_model m,
 		    struct al_report *out, struct al_trace *trace, char *err, size_t errlen)
 {
+	/* the runner (net/) may not include the command's Ctrl-C flag nor
+	 * the profile loader: they are handed down */
+	static const struct real_run_hooks hooks = {
+		.interrupted = al_interrupted,
+		.host = al_profile_host,
+	};
+
+	real_run_set_hooks(&hooks);
 	return trace ? real_run_model_traced(sc, state, m, out, trace, err, errlen)
 		     : real_run_model(sc, state, m, out, err, errlen);
 }

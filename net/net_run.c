@@ -16,7 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "app/progress.h"
 #include "net/net_run_machine.h"
 #include "net/net_run.h"
 #include "core/al_units.h"
@@ -42,6 +41,13 @@ void real_run_on_progress(real_run_progress_fn fn, void *arg)
 {
 	progress_fn = fn;
 	progress_arg = arg;
+}
+
+static struct real_run_hooks hooks;
+
+void real_run_set_hooks(const struct real_run_hooks *h)
+{
+	hooks = h ? *h : (struct real_run_hooks){0};
 }
 
 static int64_t tv_ns(struct timeval tv)
@@ -266,7 +272,7 @@ int real_run_model(const struct al_scenario *sc, const struct real_net *rn,
 }
 
 /* Waits for the model's process pid.  Every 200 ms the pages its crawl
- * has ended go to the progress callback, if any; Ctrl-C (al_interrupted:
+ * has ended go to the progress callback, if any; Ctrl-C (hooks.interrupted:
  * the process itself ignores it, having inherited the catch) kills it.
  * A pidfd wakes the wait the moment the process ends, so the run's end is
  * not late by a tick; without one (an old kernel), waitpid blocks and
@@ -277,7 +283,7 @@ static int wait_model(pid_t pid, int *status, const struct al_crawl *live, enum 
 	int pfd = (int)syscall(SYS_pidfd_open, pid, 0), cut = 0;
 
 	for (;;) {
-		if (!cut && al_interrupted()) {
+		if (!cut && hooks.interrupted && hooks.interrupted()) {
 			kill(pid, SIGKILL);
 			cut = 1;
 		}
@@ -341,7 +347,10 @@ int real_run_model_traced(const struct al_scenario *sc, const struct real_net *r
 		return -1;
 	}
 	struct real_machine rm;
-	real_machine_begin(&rm, sc);
+	struct al_machine host;
+	char why[256];
+	real_machine_begin(&rm, sc, hooks.host && hooks.host(&host, why, sizeof why) >= 0
+			   ? &host.costs : NULL);
 	fflush(NULL);
 	pid_t parent = getpid();
 	pid_t pid = fork();

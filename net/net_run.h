@@ -4,6 +4,7 @@
 #ifndef REAL_RUN_H
 #define REAL_RUN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -92,10 +93,27 @@ int real_run_model_traced(const struct al_scenario *sc, const struct real_net *r
 
 /* Calls fn(arg, m, pages ended, pages) while a model's process runs, every
  * 200 ms (for a progress line); NULL: none.  Meanwhile Ctrl-C
- * (al_interrupted, app/progress.h) kills the model's process: its run
+ * (real_run_hooks' interrupted) kills the model's process: its run
  * returns -1 with errno EINTR. */
 typedef void (*real_run_progress_fn)(void *arg, enum al_model m, int64_t ended, int64_t pages);
 void real_run_on_progress(real_run_progress_fn fn, void *arg);
+
+/* What the runner asks of the command above it, which net/ may not
+ * include: the command's Ctrl-C flag (app/progress.h) and this host's
+ * profile (conf/profile.h).  app/backend.c hands them down before each
+ * run; a field left NULL (a caller that sets none): never interrupted,
+ * and the scenario's own costs. */
+struct real_run_hooks {
+	/* Whether Ctrl-C came (al_interrupted): the model's process is
+	 * killed, and its run returns -1 with errno EINTR. */
+	bool (*interrupted)(void);
+	/* This host's machine, al_profile_host's contract (>= 0: m filled;
+	 * -1: err): the real processes are C, so a process and a thread
+	 * cost its process_memory and thread_memory, whatever profile the
+	 * scenario names (real_machine_begin). */
+	int (*host)(struct al_machine *m, char *err, size_t errlen);
+};
+void real_run_set_hooks(const struct real_run_hooks *h);
 
 /* Internal to app/real_run.c and app/real_kernel.c. */
 /* Stops a child (SIGTERM, then SIGKILL after 5 s) and reaps it; *pid = 0. */

@@ -7,7 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "conf/profile.h"
 #include "core/al_units.h"
 
 int real_machine_cores(const struct al_scenario *sc)
@@ -112,18 +111,16 @@ void real_machine_notes(const struct al_scenario *sc)
 	}
 }
 
-int real_machine_begin(struct real_machine *rm, const struct al_scenario *sc)
+int real_machine_begin(struct real_machine *rm, const struct al_scenario *sc,
+		       const struct al_costs *host)
 {
 	char why[256];
-
-	struct al_machine host;
 
 	memset(rm, 0, sizeof *rm);
 	/* the real processes are C: they cost what this host's profile says
 	 * (the calibrated one, else the c defaults), as --net both's
 	 * simulation charges them, whatever profile the scenario names */
-	const struct al_costs *c = al_profile_host(&host, why, sizeof why) >= 0
-		? &host.costs : &sc->machine.costs;
+	const struct al_costs *c = host ? host : &sc->machine.costs;
 	rm->per_process = c->process_memory;
 	rm->per_thread = c->thread_memory;
 	/* the probe made a cgroup, so the notes said nothing and the run is

@@ -47,8 +47,11 @@ void real_machine_notes(const struct al_scenario *sc);
  * (none where no cgroup can be made: the notes said so).  Where the
  * start-up probe made one but this run's cannot be made, and the limit
  * could bind, the failure is kept for real_machine_enter: the model fails
- * rather than run without the limit it was promised.  Always 0. */
-int real_machine_begin(struct real_machine *rm, const struct al_scenario *sc);
+ * rather than run without the limit it was promised.  host: what a
+ * real process and thread cost (this host's profile), NULL: sc's own
+ * costs.  Always 0. */
+int real_machine_begin(struct real_machine *rm, const struct al_scenario *sc,
+		       const struct al_costs *host);
 
 /* In the model's process, first thing: into the cgroup, onto the cores.
  * 0, or an errno value with err set (the cgroup begin could not make). */
