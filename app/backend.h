@@ -1,7 +1,7 @@
 /* Backends as objects: where a model runs.  One const descriptor per
- * backend -- al_backend_sim (the simulated machine, app/sim_run.h) and
+ * backend -- al_backend_sim (the simulated machine, sim/sim_run.h) and
  * al_backend_real (real sockets against our origin server or a target,
- * app/real_run.h) -- so that `run` runs every model the same way on
+ * net/net_run.h) -- so that `run` runs every model the same way on
  * either, with no branch per backend and per trace.  A backend's state
  * sits behind one pointer: none for the simulator, the caller's struct
  * real_net for real runs (which `run` reads after stop: the path taken,

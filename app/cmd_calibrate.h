@@ -1,5 +1,5 @@
 /* `asynclab calibrate [--out FILE]`: measure this machine's costs
- * (net/net_calib.h) and write them as a machine profile (app/profile.h). */
+ * (net/net_calib.h) and write them as a machine profile (conf/profile.h). */
 #ifndef AL_CMD_CALIBRATE_H
 #define AL_CMD_CALIBRATE_H
 

@@ -256,7 +256,7 @@ static int host_scenario(const struct al_scenario *sc, bool target, struct al_sc
 	m.fd_limit = sc->machine.fd_limit;
 	m.address_space = sc->machine.address_space;
 	/* the machine the real run had: the scenario's cores (as many as this
-	 * host gives) and its memory (a cgroup: real_machine.h) */
+	 * host gives) and its memory (a cgroup: net/net_run_machine.h) */
 	m.cores = real_machine_cores(sc);
 	m.memory = sc->machine.memory;
 	out->machine = m;
@@ -425,7 +425,7 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 			sim_sc.machine.host_links = rn.nlinks;
 			/* the packet emulator carries every packet, on the cores
 			 * the model does not have where there are any
-			 * (real_kernel.c pins it there) */
+			 * (net/net_run_kernel.c pins it there) */
 			if (strcmp(rn.path, "kernel-tcp") == 0)
 				sim_sc.machine.host_emulator =
 					net_machine_cpus() > real_machine_cores(&sc)

@@ -69,7 +69,7 @@ int al_walk_dist(struct al_walk *w, const struct al_field *f,
 		 const struct al_ynode *v, struct al_dist *d);
 int al_walk_profile(struct al_walk *w, const struct al_ynode *v,
 		    struct al_machine *m);
-/* Loads the profile file m->profile_file names (app/profile.c) over m:
+/* Loads the profile file m->profile_file names (conf/profile.c) over m:
  * relative to the scenario's directory; a file that cannot be opened is
  * reported at v, problems inside it as "profilefile:line:col: ...". */
 int al_walk_profile_file(struct al_walk *w, const struct al_ynode *v,

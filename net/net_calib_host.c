@@ -1,6 +1,6 @@
 /* Measuring the other programs a real run puts on the crawler's cores: the
  * origin server (net_server) and a link emulator (net_link), each in a
- * child process as app/real_run.c starts them, fetched from by a blocking
+ * child process as net/net_run.c starts them, fetched from by a blocking
  * client in this process.  What a figure counts is the child's CPU (user +
  * system, its own getrusage) between its start and the last response:
  * libevent, the kernel's TCP work on its side, its timers.

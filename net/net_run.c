@@ -1,6 +1,6 @@
 /* The real backend's runner: each model in a process of its own, in the
  * scenario's machine, its report and trace back through shared memory
- * (the network it crawls through: real_net.c). */
+ * (the network it crawls through: net_run_net.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -311,7 +311,7 @@ static int wait_model(pid_t pid, int *status, const struct al_crawl *live, enum 
 
 /* Each model runs in a process of its own, so that what getrusage says
  * (peak RSS above all) is that model's alone, in the scenario's machine
- * (real_machine.h); the report and the trace come back through memory
+ * (net_run_machine.h); the report and the trace come back through memory
  * shared with it. */
 int real_run_model_traced(const struct al_scenario *sc, const struct real_net *rn,
 			  enum al_model m, struct al_report *out, struct al_trace *trace,

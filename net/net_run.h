@@ -115,7 +115,7 @@ struct real_run_hooks {
 };
 void real_run_set_hooks(const struct real_run_hooks *h);
 
-/* Internal to app/real_run.c and app/real_kernel.c. */
+/* Internal to net/net_run*.c. */
 /* Stops a child (SIGTERM, then SIGKILL after 5 s) and reaps it; *pid = 0. */
 void real_child_stop(pid_t *pid);
 /* Starts the packet emulator and the namespaces (rn->ns, rn->emu).  0, or

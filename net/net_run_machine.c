@@ -1,4 +1,4 @@
-/* The scenario's machine on a real run: see real_machine.h. */
+/* The scenario's machine on a real run: see net_run_machine.h. */
 #include "net/net_run_machine.h"
 
 #include <errno.h>

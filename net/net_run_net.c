@@ -1,5 +1,5 @@
 /* The real backend's network: the origin server in a child process, and
- * between it and the crawler either the kernel-TCP path (real_kernel.c)
+ * between it and the crawler either the kernel-TCP path (net_run_kernel.c)
  * or the relay's link processes; each child gets all the fds the machine
  * allows, holds nothing of ours, and dies with the run. */
 #include <errno.h>

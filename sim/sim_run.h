@@ -1,5 +1,5 @@
 /* Runs one model of a scenario on the simulated machine: the glue between
- * models/ and sim/, which is why it lives in app/ (sim/ knows only core/). */
+ * models/ and sim/, the one file of sim/ that includes models/. */
 #ifndef SIM_RUN_H
 #define SIM_RUN_H
 

@@ -1,4 +1,4 @@
-/* net/net_calib and app/profile: every calibrated figure is measured and
+/* net/net_calib and conf/profile: every calibrated figure is measured and
  * sane, the profile calibrate writes loads back as exactly what was
  * measured, a scenario's own machine keys override its profile's, and bad
  * profile files give exact "file:line:col: message"s.  No timing targets:

@@ -1,4 +1,4 @@
-/* app/scenario: the YAML loader.  Bad inputs are a table of text and the
+/* conf/scenario: the YAML loader.  Bad inputs are a table of text and the
  * exact message; good inputs check the values they land as; every file in
  * scenarios/ must load, every file in tests/scenarios/bad/ must fail with
  * the message its first line promises.  Run from the repository root. */

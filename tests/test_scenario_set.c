@@ -1,4 +1,4 @@
-/* `--set KEY=VALUE` (app/scenario_set.c): values land where a file's would,
+/* `--set KEY=VALUE` (conf/scenario_set.c): values land where a file's would,
  * messages name the option, a failed set leaves the scenario alone, and on
  * a machine with no CPU costs a --set value changes elapsed exactly as the
  * formula says. */

@@ -1,5 +1,5 @@
 /* Label formatting (viz_fmt.h).  The felt-time rules are the ones
- * app/timeview.c prints (docs/timeview.md); viz/ may not include app/, so
+ * report/timeview.c prints (docs/timeview.md); viz/ may not include report/, so
  * the small conversion is written again here: the largest unit in which
  * the value is at least 1, or in which the rounding would otherwise print
  * a whole next unit ("59.97 s" reads "1 min", not "60 s"). */
