@@ -1,6 +1,6 @@
 /* `run --target URL`: which HTTP server to crawl instead of ours. */
-#ifndef APP_TARGET_H
-#define APP_TARGET_H
+#ifndef NET_TARGET_H
+#define NET_TARGET_H
 
 #include <netinet/in.h>
 #include <stddef.h>
