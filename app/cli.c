@@ -29,7 +29,7 @@ struct cli_cmd {
 static const struct cli_cmd cmds[] = {
 	{"run", AL_CLI_RUN, 0, 1, "SCENARIO"},
 	{"check", AL_CLI_CHECK, 1, 1, "SCENARIO"},
-	{"view", AL_CLI_VIEW, 1, 1, "SCENARIO|FILE"},
+	{"view", AL_CLI_VIEW, 1, AL_CLI_MAX_FILES, "SCENARIO|FILE"},
 	{"serve", AL_CLI_SERVE, 0, 1, "SCENARIO"},
 	{"calibrate", AL_CLI_CALIBRATE, 0, 0, NULL},
 	{"timeview", AL_CLI_TIMEVIEW, 0, 0, NULL},
@@ -515,10 +515,15 @@ static int parse_cmd(const struct cli_cmd *c, int argc, char *const argv[],
 		size_t len;
 
 		if (dashdash || a[0] != '-' || a[1] == '\0') {
+			if (npos == c->max_pos && c->max_pos > 1 && c->cmd == AL_CLI_VIEW)
+				return al_errf(err, errlen, "%s: at most %d runs at once "
+					    "(each is held in memory whole): '%s' is one "
+					    "too many", c->name, c->max_pos, a);
 			if (npos == c->max_pos)
 				return al_errf(err, errlen,
 					    "%s: unexpected argument '%s'", c->name, a);
-			npos++;
+			cli->files[npos++] = a;
+			cli->nfiles = npos;
 			*(npos == 2 ? &cli->second : &cli->scenario) = a;
 			continue;
 		}

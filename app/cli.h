@@ -41,6 +41,7 @@ enum al_cli_path { AL_CLI_PATH_AUTO, AL_CLI_PATH_KERNEL, AL_CLI_PATH_RELAY };
 #define AL_CLI_MAX_RUNS 10000        /* --seeds A..B, --runs N, --warmup K */
 #define AL_CLI_MAX_VARY 2            /* sweep --vary: a line, or small multiples */
 #define AL_CLI_MAX_JOBS 256
+#define AL_CLI_MAX_FILES 16          /* view A B ...: viz/viz_run.h's VIZ_MAX_RUNS */
 
 /* Strings point into argv; they live as long as argv does. */
 struct al_cli {
@@ -48,6 +49,8 @@ struct al_cli {
 	enum al_cli_cmd help_on;     /* cmd == HELP: whose help (NONE: all) */
 	const char *scenario;        /* positional SCENARIO or FILE, or NULL */
 	const char *second;          /* compare A B: B */
+	const char *files[AL_CLI_MAX_FILES]; /* every positional, in order */
+	int nfiles;
 	unsigned models;             /* bit (1u << enum al_model); 0: not given */
 	enum al_cli_net net;
 	bool net_set;                /* --net given (--target implies real) */

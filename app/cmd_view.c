@@ -1,7 +1,8 @@
-/* `asynclab view SCENARIO|FILE`: the timelines of a saved run (a run file,
- * told by its magic), or of a scenario simulated first.  With --png or
- * --trace it exports instead of opening the window, so a saved run can be
- * drawn or sent to Perfetto again. */
+/* `asynclab view SCENARIO|FILE ...`: the timelines of saved runs (a run
+ * file, told by its magic), or of scenarios simulated first, one scene of
+ * all of them (at most VIZ_MAX_RUNS runs).  With --png or --trace it
+ * exports instead of opening the window, so a saved run can be drawn or
+ * sent to Perfetto again. */
 #include "app/cmd_view.h"
 
 #include <errno.h>
@@ -110,71 +111,130 @@ static int really_empty(const char *path)
 	return empty;
 }
 
+/* Why path cannot be viewed, or NULL. */
+static const char *unviewable(const char *path)
+{
+	struct stat st;
+	int bad = stat(path, &st) != 0 ? errno : 0;
+
+	return bad ? strerror(bad)
+		: S_ISDIR(st.st_mode) ? "a directory, not a run file or a scenario"
+		: !S_ISREG(st.st_mode) ? "not a regular file (a run file or a scenario is one)"
+		: st.st_size == 0 && really_empty(path) ? "empty" : NULL;
+}
+
+/* Run file `path` into runs[0 .. *n), at most max: 0, or 2 after saying why. */
+static int load_saved(const struct al_cli *cli, const char *path, struct viz_run *runs,
+		      int max, int *n)
+{
+	char err[512];
+	int status = 0;
+
+	if (viz_file_load(path, runs, max, n, err, sizeof err) != 0) {
+		fprintf(stderr, "asynclab: view: %s\n", err);
+		return 2;
+	}
+	if (cli->seed_set) {
+		fprintf(stderr, "asynclab: view: %s: --seed: a saved run keeps the seed it "
+			"ran with (%llu); --seed is for a scenario\n", path,
+			(unsigned long long)runs[0].sc.seed);
+		status = 2;
+	}
+	if (cli->nsets > 0) {
+		fprintf(stderr, "asynclab: view: %s: --set: a saved run keeps the scenario "
+			"it ran; --set is for a scenario\n", path);
+		status = 2;
+	}
+	unsigned had = 0;
+	int left = 0;
+	for (int i = 0; cli->models && i < *n; i++) {
+		keep_models(&runs[i], cli->models, &had);
+		left += runs[i].nmodels;
+	}
+	if (status == 0 && cli->models && left == 0) {
+		fprintf(stderr, "asynclab: view: %s has none of the models asked; it has: ", path);
+		al_report_model_list(stderr, had);
+		fputc('\n', stderr);
+		status = 2;
+	} else if (status == 0 && cli->models && (cli->models & ~had)) {
+		fprintf(stderr, "asynclab: view: note: %s has no ", path);
+		al_report_model_list(stderr, cli->models & ~had);
+		fprintf(stderr, "; it has: ");
+		al_report_model_list(stderr, had);
+		fputc('\n', stderr);
+	}
+	return status;
+}
+
+/* What a scene of more than two runs calls each run of a file: the file's
+ * name, and the run's net when the file holds more than one. */
+static void label_runs(const char *path, struct viz_run *runs, int n)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base && base[1] ? base + 1 : path;
+	for (int i = 0; i < n; i++)
+		if (n > 1)
+			snprintf(runs[i].label, sizeof runs[i].label, "%.50s, %s", base,
+				 runs[i].net);
+		else
+			snprintf(runs[i].label, sizeof runs[i].label, "%.60s", base);
+}
+
+_Static_assert(AL_CLI_MAX_FILES <= VIZ_MAX_RUNS, "a file is at least one run");
+
 int al_cmd_view(const struct al_cli *cli)
 {
 	struct viz_run *runs = calloc(VIZ_MAX_RUNS, sizeof *runs);
-	char err[512];
-	int nruns = 0, status;
+	int nruns = 0, status = 0;
+	const char *one = cli->scenario;
+	const char *const *files = cli->nfiles > 0 ? cli->files : &one;
+	int nfiles = cli->nfiles > 0 ? cli->nfiles : 1;
 
 	if (!runs) {
 		fprintf(stderr, "asynclab: view: out of memory\n");
 		return 1;
 	}
-	struct stat st;
-	int bad = stat(cli->scenario, &st) != 0 ? errno : 0;
-	const char *why = bad ? strerror(bad)
-		: S_ISDIR(st.st_mode) ? "a directory, not a run file or a scenario"
-		: !S_ISREG(st.st_mode) ? "not a regular file (a run file or a scenario is one)"
-		: st.st_size == 0 && really_empty(cli->scenario) ? "empty" : NULL;
-	if (why) {
-		fprintf(stderr, "asynclab: view: %s: %s\n", cli->scenario, why);
-		free(runs);
-		return 2;
+	for (int i = 0; i < nfiles; i++) {
+		const char *why = unviewable(files[i]);
+
+		if (why) {
+			fprintf(stderr, "asynclab: view: %s: %s\n", files[i], why);
+			free(runs);
+			return 2;
+		}
 	}
 	if ((status = al_outputs_check(cli)) != 0) {
 		free(runs);
 		return status;
 	}
-	if (viz_file_is_run(cli->scenario)) {
-		if (viz_file_load(cli->scenario, runs, VIZ_MAX_RUNS, &nruns, err, sizeof err) != 0) {
-			fprintf(stderr, "asynclab: view: %s\n", err);
-			free(runs);
-			return 2;
-		}
-		status = 0;
-		if (cli->seed_set) {
-			fprintf(stderr, "asynclab: view: %s: --seed: a saved run keeps the seed it "
-				"ran with (%llu); --seed is for a scenario\n", cli->scenario,
-				(unsigned long long)runs[0].sc.seed);
+	/* file after file, each adding its runs: a run file its one or two, a
+	 * scenario one simulated; past VIZ_MAX_RUNS runs, said and refused */
+	for (int i = 0; i < nfiles && status < 2; i++) {
+		int n = 0, st;
+
+		if (nruns == VIZ_MAX_RUNS) {
+			fprintf(stderr, "asynclab: view: %s: at most %d runs at once (each is "
+				"held in memory whole), and the files before it hold them\n",
+				files[i], VIZ_MAX_RUNS);
 			status = 2;
+			break;
 		}
-		if (cli->nsets > 0) {
-			fprintf(stderr, "asynclab: view: %s: --set: a saved run keeps the scenario "
-				"it ran; --set is for a scenario\n", cli->scenario);
-			status = 2;
+		if (viz_file_is_run(files[i])) {
+			st = load_saved(cli, files[i], &runs[nruns], VIZ_MAX_RUNS - nruns, &n);
+		} else {
+			struct al_cli one_cli = *cli;
+
+			one_cli.scenario = files[i];
+			st = simulate(&one_cli, &runs[nruns]);
+			n = st < 2 ? 1 : 0;
+			if (st == 2)        /* simulate() keeps what it ran until freed */
+				viz_run_free(&runs[nruns]);
 		}
-		unsigned had = 0;
-		int left = 0;
-		for (int i = 0; cli->models && i < nruns; i++) {
-			keep_models(&runs[i], cli->models, &had);
-			left += runs[i].nmodels;
-		}
-		if (status == 0 && cli->models && left == 0) {
-			fprintf(stderr, "asynclab: view: %s has none of the models asked; it has: ",
-				cli->scenario);
-			al_report_model_list(stderr, had);
-			fputc('\n', stderr);
-			status = 2;
-		} else if (status == 0 && cli->models && (cli->models & ~had)) {
-			fprintf(stderr, "asynclab: view: note: %s has no ", cli->scenario);
-			al_report_model_list(stderr, cli->models & ~had);
-			fprintf(stderr, "; it has: ");
-			al_report_model_list(stderr, had);
-			fputc('\n', stderr);
-		}
-	} else {
-		nruns = 1;
-		status = simulate(cli, &runs[0]);
+		label_runs(files[i], &runs[nruns], n);
+		nruns += n;
+		if (st > status)
+			status = st;
 	}
 	if (status < 2) {
 		int o = cli->png_path || cli->trace_path ? al_run_outputs(cli, runs, nruns)

@@ -18,7 +18,7 @@ static const char usage_all[] =
 	"commands:\n"
 	"  run [SCENARIO]       run the crawler under each model and compare them\n"
 	"  check SCENARIO       validate a scenario file and summarise it\n"
-	"  view SCENARIO|FILE   a run's timelines: a saved run, or a scenario simulated\n"
+	"  view SCENARIO|FILE   timelines: saved runs, or scenarios simulated first\n"
 	"  serve [SCENARIO]     the origin server alone (HTTP/1.0 on 127.0.0.1)\n"
 	"  calibrate            measure this machine's (or CPython's) costs into a profile\n"
 	"  timeview             latencies as if one CPU cycle took one second\n"
@@ -112,13 +112,21 @@ static const char usage_check[] =
 	"  asynclab check scenarios/seed.yaml\n";
 
 static const char usage_view[] =
-	"usage: asynclab view SCENARIO|FILE [--models LIST] [--seed N] [--set KEY=VALUE]\n"
-	"                     [--png FILE.png [--size WxH]] [--trace FILE.json]\n"
+	"usage: asynclab view SCENARIO|FILE... [--models LIST] [--seed N]\n"
+	"                     [--set KEY=VALUE] [--png FILE.png [--size WxH]]\n"
+	"                     [--trace FILE.json]\n"
 	"\n"
 	"The timelines of a run saved with 'run --save FILE', or of SCENARIO\n"
 	"simulated first, in a window (SDL2; ? in it lists every key: wheel\n"
 	"zooms, drag pans, f fits, space plays, 1-9 and Tab switch tabs, q\n"
 	"quits).  With --png or --trace, draws or exports them instead.\n"
+	"\n"
+	"Several files are one picture: a run file adds its runs (one, or sim\n"
+	"and real), a scenario one simulated run, at most 16 runs in all (each\n"
+	"is held in memory whole).  Their 'N runs' tab stacks them run after\n"
+	"run, each a labelled band, on one time axis (s: each on its own);\n"
+	"[ and ] walk the runs in the compare and model tabs.  A --net both\n"
+	"run alone keeps its 'sim | real' tab.\n"
 	"\n"
 	"options:\n"
 	"  --models LIST        the models to show (of those the run has)\n"
@@ -135,7 +143,8 @@ static const char usage_view[] =
 	"\n"
 	"examples:\n"
 	"  asynclab run --save seed.alrun && asynclab view seed.alrun --png seed.png\n"
-	"  asynclab view scenarios/c10k.yaml --trace c10k.json\n";
+	"  asynclab view scenarios/c10k.yaml --trace c10k.json\n"
+	"  asynclab view a.alrun b.alrun scenarios/lossy.yaml --png three.png\n";
 
 static const char usage_serve[] =
 	"usage: asynclab serve [--port P] [SCENARIO]\n"

@@ -608,6 +608,85 @@ static void test_initial_tab(void **state)
 	assert_int_equal(fr().nsec, 2);
 }
 
+/* Several runs (the seed's run, borrowed n times: a scene only reads its
+ * runs): twins open on sim | real; other scenes on the runs tab, one band
+ * per run, run after run; [ and ] walk the runs in the compare and model
+ * tabs, wrapping, and leave the runs tab for the compare tab. */
+static void test_runs(void **state)
+{
+	struct viz_run many[5];
+	struct viz_scene ms;
+	struct viz_frame f;
+	char err[256];
+
+	(void)state;
+	for (int i = 0; i < 5; i++) {
+		many[i] = run;
+		snprintf(many[i].label, sizeof many[i].label, "file %d", i);
+	}
+	snprintf(many[1].net, sizeof many[1].net, "real");
+	assert_int_equal(viz_layout_build(&ms, many, 2, err, sizeof err), 0);
+	assert_true(ms.twins);
+	viz_window_state_init(&st, &ms, W, H, 1, 0, 0);
+	assert_int_equal(st.view.tab, VIZ_TAB_SIMREAL);
+	viz_layout_free(&ms);
+	snprintf(many[1].net, sizeof many[1].net, "sim");
+	for (int n = 2; n <= 5; n += 3) {            /* two of one net, and five */
+		assert_int_equal(viz_layout_build(&ms, many, n, err, sizeof err), 0);
+		assert_false(ms.twins);
+		/* tall enough for every section's chrome: fitted, everything,
+		 * the bands' headers included, fills the plot */
+		viz_window_state_init(&st, &ms, W, 3 * H, 1, 0, 0);
+		assert_int_equal(st.view.tab, VIZ_TAB_RUNS);
+		f = fr();
+		/* (each section's lanes round to whole rows: half a row each) */
+		if (n == 2)
+			assert_true(f.sec[f.nsec - 1].bottom <= f.plot.y + f.plot.h + f.nsec / 2 &&
+				    f.sec[f.nsec - 1].bottom > f.plot.y + f.plot.h - 20);
+		assert_int_equal(f.tab[f.active].kind, VIZ_TAB_RUNS);
+		assert_int_equal(f.nsec, n * run.nmodels);
+		int bands = 0;
+		for (int i = 0; i < f.nsec; i++) {
+			assert_int_equal(f.sec[i].track->run, i / run.nmodels);
+			assert_int_equal(f.sec[i].band, i % run.nmodels == 0);
+			bands += f.sec[i].band;
+			if (i > 0)
+				assert_true(f.sec[i].top - f.sec[i].band_h >= f.sec[i - 1].bottom);
+		}
+		assert_int_equal(bands, n);
+		assert_true(key(']', 0) & VIZ_WOUT_REDRAW);
+		assert_int_equal(st.view.tab, VIZ_TAB_COMPARE);
+		assert_int_equal(st.view.run, 1);
+		f = fr();
+		assert_int_equal(f.nsec, run.nmodels);
+		for (int i = 0; i < f.nsec; i++)
+			assert_int_equal(f.sec[i].track->run, 1);
+		key('[', 0);
+		key('[', 0);
+		assert_int_equal(st.view.run, n - 1);        /* wraps */
+		key('3', 0);                                 /* a model tab */
+		assert_int_equal(st.view.tab, VIZ_TAB_MODEL);
+		enum al_model m = st.view.model;
+		key(']', 0);
+		assert_int_equal(st.view.run, 0);
+		assert_int_equal(st.view.tab, VIZ_TAB_MODEL);
+		assert_int_equal(st.view.model, m);
+		f = fr();
+		assert_int_equal(f.nsec, 1);
+		assert_int_equal(f.sec[0].track->run, 0);
+		viz_layout_free(&ms);
+	}
+	/* one run: nothing to walk */
+	fresh(1);
+	assert_int_equal(key(']', 0), 0);
+	/* past the cap: refused, said */
+	struct viz_run *lots = calloc(VIZ_MAX_RUNS + 1, sizeof *lots);
+	assert_non_null(lots);
+	assert_int_equal(viz_layout_build(&ms, lots, VIZ_MAX_RUNS + 1, err, sizeof err), -1);
+	assert_non_null(strstr(err, "runs (1 to 16)"));
+	free(lots);
+}
+
 /* Paused, then panned past the cursor: the window shows a time nothing
  * has happened in yet, so no lane, thin (a density band) or not, may show
  * a state.  (A cursor left of the window once sent the band blender to
@@ -662,7 +741,7 @@ static const char *const covered[] = {
 	"wheel", "shift+wheel", "drag", "← / → (shift: more)", "f",
 	"↑ / ↓, pgup / pgdn", "home / end", "click a label", "enter", "hover", "click",
 	"space", "+ / -", ". / , (> / <: more)", "drag on the time axis", "backspace",
-	"1 … 9, tab (shift: back)", "click a tab", "t", "r", "l", "k", "s", "f12", "?",
+	"1 … 9, tab (shift: back)", "[ / ]", "click a tab", "t", "r", "l", "k", "s", "f12", "?",
 	"esc", "q",
 };
 
@@ -723,6 +802,7 @@ int main(void)
 		cmocka_unit_test(test_arrow_pan),
 		cmocka_unit_test(test_resize),
 		cmocka_unit_test(test_initial_tab),
+		cmocka_unit_test(test_runs),
 		cmocka_unit_test(test_cursor_left_of_window),
 		cmocka_unit_test(test_help_lists_the_bindings),
 		cmocka_unit_test(test_no_display),

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "viz/viz_fmt.h"
 
@@ -35,10 +36,25 @@ static void draw_tabs(struct viz_paint *p, const struct viz_frame *f)
 		const struct viz_rect *last = &f->tab[f->ntabs > 0 ? f->ntabs - 1 : 0].r;
 		char title[192];
 
-		snprintf(title, sizeof title, "%s · %s%s%s · seed %llu",
-			 sc->name[0] ? sc->name : "scenario", s->runs[0]->net,
-			 s->nruns > 1 ? " + " : "", s->nruns > 1 ? s->runs[1]->net : "",
-			 (unsigned long long)sc->seed);
+		if (s->nruns > 1 && !s->twins) {     /* the run the tabs show, or all */
+			int r = f->view->run >= 0 && f->view->run < s->nruns ? f->view->run : 0;
+			char rn[64];
+
+			viz_layout_run_name(s, r, rn, sizeof rn);
+			if (f->view->tab == VIZ_TAB_RUNS)
+				snprintf(title, sizeof title, "%d runs ([ / ]: one of them)",
+					 s->nruns);
+			else
+				snprintf(title, sizeof title, "run %d of %d: %s · %s · seed %llu",
+					 r + 1, s->nruns, rn,
+					 s->runs[r]->sc.name[0] ? s->runs[r]->sc.name : "scenario",
+					 (unsigned long long)s->runs[r]->sc.seed);
+		} else {
+			snprintf(title, sizeof title, "%s · %s%s%s · seed %llu",
+				 sc->name[0] ? sc->name : "scenario", s->runs[0]->net,
+				 s->nruns > 1 ? " + " : "", s->nruns > 1 ? s->runs[1]->net : "",
+				 (unsigned long long)sc->seed);
+		}
 		/* right of the tabs, or not at all */
 		if (f->w - viz_px(f, 10) - viz_text_w(p, VIZ_F_SMALL, title) >=
 		    (f->ntabs > 0 ? last->x + last->w + viz_px(f, 8) : 0))
@@ -46,6 +62,26 @@ static void draw_tabs(struct viz_paint *p, const struct viz_frame *f)
 				 (f->tabs.h - viz_text_h(p, VIZ_F_SMALL)) / 2, viz_rgb_dim, VIZ_RIGHT,
 				 title);
 	}
+}
+
+/* The runs tab: a run's band header, dark across the width, over the
+ * sections of its models. */
+static void draw_band(struct viz_paint *p, const struct viz_frame *f,
+		      const struct viz_section *sc)
+{
+	const struct viz_scene *s = f->scene;
+	const struct viz_run *run = s->runs[sc->track->run];
+	int y = sc->top - sc->band_h, lh = viz_text_h(p, VIZ_F_BOLD);
+	char rn[64], net[16] = "";
+
+	viz_fill(p->r, viz_rgb_dim, 0, y, f->w, sc->band_h - viz_px(f, 2));
+	viz_layout_run_name(s, sc->track->run, rn, sizeof rn);
+	if (!strstr(rn, run->net))      /* a file's name: the net is said here */
+		snprintf(net, sizeof net, " · %s", run->net);
+	viz_textf(p, VIZ_F_BOLD, viz_px(f, 8), y + (sc->band_h - viz_px(f, 2) - lh) / 2,
+		  viz_rgb_bg, VIZ_LEFT, "run %d of %d: %s%s · scenario %s, seed %llu", sc->track->run + 1,
+		  s->nruns, rn, net, run->sc.name[0] ? run->sc.name : "scenario",
+		  (unsigned long long)run->sc.seed);
 }
 
 static void draw_headers(struct viz_paint *p, const struct viz_frame *f)
@@ -61,13 +97,18 @@ static void draw_headers(struct viz_paint *p, const struct viz_frame *f)
 		int hh = sc->lanes_top - sc->top, x = viz_px(f, 8), ty = sc->top + (hh - lh) / 2;
 		char el[32], ok[32], bad[32], lanes[32], extra[64] = "";
 
-		if (sc->bottom <= f->plot.y || sc->top >= f->plot.y + f->plot.h)
+		if (sc->bottom <= f->plot.y || sc->top - sc->band_h >= f->plot.y + f->plot.h)
 			continue;
+		if (sc->band)
+			draw_band(p, f, sc);
 		viz_fill(p->r, viz_rgb_panel, 0, sc->top, f->w, hh - viz_px(f, 1));
 		x += viz_text(p, VIZ_F_BOLD, x, ty, viz_rgb_text, VIZ_LEFT, al_model_name(tr->model));
-		if (f->scene->nruns > 1)
-			x += viz_textf(p, VIZ_F_BOLD, x, ty, viz_rgb_text, VIZ_LEFT, " (%s)",
-				       f->scene->runs[tr->run]->net);
+		if (f->scene->nruns > 1) {
+			char rn[64];
+
+			viz_layout_run_name(f->scene, tr->run, rn, sizeof rn);
+			x += viz_textf(p, VIZ_F_BOLD, x, ty, viz_rgb_text, VIZ_LEFT, " (%s)", rn);
+		}
 		viz_fmt_duration(el, sizeof el, (double)rp->elapsed_ns);
 		viz_fmt_count(ok, sizeof ok, rp->pages_ok);
 		viz_fmt_count(bad, sizeof bad, rp->pages_failed);

@@ -42,12 +42,32 @@ void viz_draw_grid(struct viz_paint *p, const struct viz_frame *f)
 	viz_rects_fill(p->r, &p->misc, viz_rgb_grid);
 }
 
+/* The CPU of what f shows, in GHz: one rate for every section's run, or
+ * 0 when their CPUs differ (one axis would be one run's, wrong for the
+ * others).  A scene of one CPU keeps its rate whatever is shown. */
+static double shown_ghz(const struct viz_frame *f)
+{
+	double ghz = f->scene->ghz;
+
+	if (!f->scene->ghz_mixed)
+		return ghz;
+	for (int i = 0; i < f->nsec; i++) {
+		double g = viz_layout_run_ghz(f->scene, f->sec[i].track->run);
+
+		if (i == 0)
+			ghz = g;
+		else if (g != ghz)
+			return 0;
+	}
+	return ghz;
+}
+
 static void draw_ticks(struct viz_paint *p, const struct viz_frame *f, const struct viz_rect *a,
 		       int felt)
 {
 	int64_t step = viz_axis_step(f), lead = step, minor, rel = -1;
 	int tick = viz_px(f, 5), lx = f->plot.x + f->plot.w;
-	double ghz = f->scene->ghz;
+	double ghz = shown_ghz(f);
 
 	while (lead >= 10 && lead % 10 == 0)
 		lead /= 10;
@@ -111,17 +131,23 @@ void viz_draw_axes(struct viz_paint *p, const struct viz_frame *f)
 		viz_text(p, VIZ_F_SMALL, f->plot.x + f->plot.w / 2, f->axis.y + f->axis.h -
 			 viz_text_h(p, VIZ_F_SMALL), viz_rgb_accent, VIZ_CENTRE,
 			 "each model on its own time scale: its run fills the width (s: one scale)");
-	if (f->cpu_axis.h > 0) {
+	if (f->cpu_axis.h > 0 && shown_ghz(f) > 0) {
 		draw_ticks(p, f, &f->cpu_axis, 1);
-		snprintf(ghz, sizeof ghz, "%.3g", f->scene->ghz);
+		snprintf(ghz, sizeof ghz, "%.3g", shown_ghz(f));
 		viz_textf(p, VIZ_F_SMALL, viz_px(f, 8), f->cpu_axis.y + viz_px(f, 5), viz_rgb_dim,
 			  VIZ_LEFT, "felt by a %s GHz CPU", ghz);
+	} else if (f->cpu_axis.h > 0) {
+		viz_text(p, VIZ_F_SMALL, viz_px(f, 8), f->cpu_axis.y + viz_px(f, 5), viz_rgb_dim,
+			 VIZ_LEFT, "CPU time: these runs' CPUs differ, so no one axis; each run's "
+			 "compare tab ([ / ]) has its own");
 	}
 }
 
 void viz_draw_events(struct viz_paint *p, const struct viz_frame *f)
 {
-	const struct al_scenario *sc = f->scene->nruns > 0 ? &f->scene->runs[0]->sc : NULL;
+	/* runs whose events differ: no one scenario time to mark */
+	const struct al_scenario *sc = f->scene->nruns > 0 && !f->scene->events_mixed ?
+				       &f->scene->runs[0]->sc : NULL;
 	int lh = viz_text_h(p, VIZ_F_SMALL), pad = viz_px(f, 3), mk = viz_px(f, 7);
 
 	/* on own time scales a scenario time has no one place */

@@ -33,7 +33,8 @@ const struct viz_key_help viz_keys[] = {
 	{". / , (> / <: more)", "step the cursor forward / back"},
 	{"drag on the time axis", "scrub the cursor"},
 	{"backspace", "cursor off: show everything"},
-	{"1 … 9, tab (shift: back)", "switch tab: compare, models, sim | real"},
+	{"1 … 9, tab (shift: back)", "switch tab: compare, models, sim | real or runs"},
+	{"[ / ]", "the previous / next run in the compare and model tabs"},
 	{"click a tab", "switch to it"},
 	{"t", "the CPU time view axis (1 cycle = 1 s)"},
 	{"r", "the report table"},
@@ -104,9 +105,12 @@ void viz_report_cells(const struct viz_scene *s, const struct viz_track *t,
 	int cores = s->runs[t->run]->cores;
 	char a[32], b[32];
 
-	if (s->nruns > 1)
-		snprintf(v[0], 80, "%s (%s)", al_model_name(rp->model), s->runs[t->run]->net);
-	else
+	if (s->nruns > 1) {
+		char rn[64];
+
+		viz_layout_run_name(s, t->run, rn, sizeof rn);
+		snprintf(v[0], 80, "%s (%.60s)", al_model_name(rp->model), rn);
+	} else
 		snprintf(v[0], 80, "%s", al_model_name(rp->model));
 	/* the terminal's own formatting (core/al_units.h), digit for digit */
 	al_fmt_duration(v[1], 80, rp->elapsed_ns);
@@ -328,9 +332,11 @@ static int tooltip_lines(const struct viz_frame *f, const struct viz_pick *k, ch
 		}
 		if (strcmp(path, a) == 0)
 			snprintf(path, sizeof path, "%s (%s)", a, kn);
-		snprintf(ln[n++], 128, "%.80s — %.12s%s%.16s", path, al_model_name(tr->model),
-			 f->scene->nruns > 1 ? ", " : "",
-			 f->scene->nruns > 1 ? f->scene->runs[tr->run]->net : "");
+		char rn[64];
+
+		viz_layout_run_name(f->scene, tr->run, rn, sizeof rn);
+		snprintf(ln[n++], 128, "%.80s — %.12s%s%.24s", path, al_model_name(tr->model),
+			 f->scene->nruns > 1 ? ", " : "", f->scene->nruns > 1 ? rn : "");
 	}
 	n += fail_line(f, k, ln[n]);
 	if (k->span < 0 || (size_t)k->span >= tr->nspans)
@@ -347,7 +353,7 @@ static int tooltip_lines(const struct viz_frame *f, const struct viz_pick *k, ch
 	snprintf(ln[n++], 128, "start %s · duration %s", a, b);
 	if (f->view->flags & VIZ_SHOW_CPU_AXIS) {
 		viz_fmt_felt(a, sizeof a, viz_fmt_felt_seconds((double)(sp->t1 - sp->t0),
-							       f->scene->ghz));
+							       viz_layout_run_ghz(f->scene, tr->run)));
 		snprintf(ln[n++], 128, "felt by the CPU: %s", a);
 	}
 	if (sp->bytes > 0 && sp->state == AL_ST_CONNECT) {

@@ -336,10 +336,16 @@ int viz_layout_build(struct viz_scene *s, const struct viz_run *runs, int nruns,
 		return -1;
 	}
 	s->nruns = nruns;
+	s->twins = nruns == 2 && strcmp(runs[0].net, runs[1].net) != 0;
 	if (runs[0].sc.machine.hz > 0)
 		s->ghz = (double)runs[0].sc.machine.hz / 1e9;
 	for (int r = 0; r < nruns; r++) {
 		s->runs[r] = &runs[r];
+		s->ghz_mixed |= runs[r].sc.machine.hz != runs[0].sc.machine.hz;
+		s->events_mixed |= runs[r].sc.nevents != runs[0].sc.nevents;
+		for (int e = 0; e < runs[0].sc.nevents && e < AL_SCENARIO_MAX_EVENTS &&
+				!s->events_mixed; e++)
+			s->events_mixed = runs[r].sc.events[e].at_ns != runs[0].sc.events[e].at_ns;
 		if (runs[r].nmodels < 0 || runs[r].nmodels > AL_MODEL_COUNT) {
 			snprintf(err, errlen, "viz: run %d has %d models", r, runs[r].nmodels);
 			viz_layout_free(s);
@@ -388,6 +394,27 @@ const struct viz_track *viz_layout_track(const struct viz_scene *s, int run, enu
 		if (s->tracks[i].run == run && s->tracks[i].model == m)
 			return &s->tracks[i];
 	return NULL;
+}
+
+double viz_layout_run_ghz(const struct viz_scene *s, int run)
+{
+	const struct viz_run *r = run >= 0 && run < s->nruns ? s->runs[run] : NULL;
+
+	return r && r->sc.machine.hz > 0 ? (double)r->sc.machine.hz / 1e9 : 1;
+}
+
+void viz_layout_run_name(const struct viz_scene *s, int run, char *buf, size_t len)
+{
+	const struct viz_run *r = run >= 0 && run < s->nruns ? s->runs[run] : NULL;
+
+	if (!r)
+		snprintf(buf, len, "?");
+	else if (s->nruns == 1 || s->twins)
+		snprintf(buf, len, "%s", r->net);
+	else if (r->label[0])
+		snprintf(buf, len, "%s", r->label);
+	else
+		snprintf(buf, len, "run %d, %s", run + 1, r->net);
 }
 
 void viz_layout_lane_label(const struct viz_track *tr, const struct viz_lane *l,

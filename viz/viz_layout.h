@@ -1,4 +1,4 @@
-/* The timelines' data, laid out once per scene: from one or two runs
+/* The timelines' data, laid out once per scene: from one or more runs
  * (viz_run.h), per run and model a track — its lanes in tree order (a
  * process, its threads, their tasks), each lane's spans in an array sorted
  * by time, the counter series — and the time extent of everything.
@@ -87,6 +87,12 @@ struct viz_scene {
 	                                                   models in enum order */
 	int64_t t_end;               /* the extent is [0, t_end] ns */
 	double ghz;                  /* run 0's machine.hz / 1e9 (CPU time view) */
+	int twins;                   /* two runs of different nets (a --net both
+	                                run): the sim | real tab; other scenes
+	                                of several runs get the runs tab */
+	int ghz_mixed;               /* some run's machine.hz is not run 0's */
+	int events_mixed;            /* some run's timed events are not run 0's:
+	                                no one place on a shared axis */
 	uint32_t nlanes;             /* totals over every track */
 	size_t nspans;
 	const char *font_sans;       /* TrueType files; a missing one: no text */
@@ -109,6 +115,11 @@ void viz_layout_free(struct viz_scene *s);
 /* The track of model m in run `run`, or NULL if that run did not run it. */
 const struct viz_track *viz_layout_track(const struct viz_scene *s, int run,
 					 enum al_model m);
+/* Run `run`'s CPU in GHz, for the CPU time view (1 when it says none). */
+double viz_layout_run_ghz(const struct viz_scene *s, int run);
+/* How run `run` is named in headers, rows and tooltips: its net ("sim",
+ * "real") in a scene of one run or of twins; else its label, or "run N". */
+void viz_layout_run_name(const struct viz_scene *s, int run, char *buf, size_t len);
 /* A lane's label: "fetch #12", or the bare name when the ordinal is 0. */
 void viz_layout_lane_label(const struct viz_track *tr, const struct viz_lane *l,
 			   char *buf, size_t len);

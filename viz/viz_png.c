@@ -63,8 +63,10 @@ void viz_png_view(struct viz_view *v, const struct viz_scene *s, int w, int h,
 	viz_view_init(v, s);
 	v->flags |= VIZ_SHOW_REPORT;
 	v->models = models;
-	if (s->nruns == 2) {
+	if (s->twins) {
 		v->tab = VIZ_TAB_SIMREAL;
+	} else if (s->nruns > 1) {              /* every run, a band each */
+		v->tab = VIZ_TAB_RUNS;
 	} else if (one_model(models)) {
 		v->tab = VIZ_TAB_MODEL;
 		for (int m = 0; m < AL_MODEL_COUNT; m++)

@@ -16,7 +16,13 @@
 #include "core/al_scenario.h"
 #include "core/al_trace.h"
 
-#define VIZ_MAX_RUNS 2               /* sim and real */
+/* Runs one scene holds: a run and its --net both twin, several files, a
+ * run per seed.  The cap is memory's: every run's traces stay whole in
+ * memory while the viewer is open, and the scene and each frame (on the
+ * stack) keep a track and a section per run and model in fixed arrays;
+ * 16 runs of every model is already 160 sections, about 6 px each on a
+ * 1080-row picture. */
+#define VIZ_MAX_RUNS 16
 
 struct viz_model {
 	struct al_report report;     /* report.model says which model */
@@ -25,6 +31,8 @@ struct viz_model {
 
 struct viz_run {
 	char net[8];                 /* "sim" or "real" */
+	char label[64];              /* what a scene of more than two runs calls
+	                                it (a file, a seed); "": "run N" */
 	struct al_scenario sc;       /* the scenario as run (seed included) */
 	int cores;                   /* of the machine it ran on (real: this one's) */
 	int nmodels;

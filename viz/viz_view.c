@@ -24,6 +24,7 @@
 #define AXIS_H 26
 #define CPU_AXIS_H 22
 #define HEADER_H 20
+#define BAND_H 22                /* the runs tab: a run's header, over its models */
 #define COUNTERS_H 26
 #define GAP 8
 #define REPORT_ROW 17
@@ -49,7 +50,7 @@ static int pick_tracks(const struct viz_scene *s, const struct viz_view *v,
 	unsigned mask = v->models ? v->models : ~0u;
 	enum viz_tab_kind tab = v->tab;
 
-	if (tab == VIZ_TAB_SIMREAL && s->nruns < 2)
+	if ((tab == VIZ_TAB_SIMREAL && !s->twins) || (tab == VIZ_TAB_RUNS && (s->twins || s->nruns < 2)))
 		tab = VIZ_TAB_COMPARE;
 	if (tab == VIZ_TAB_MODEL) {
 		const struct viz_track *t = viz_layout_track(s, run, v->model);
@@ -60,7 +61,16 @@ static int pick_tracks(const struct viz_scene *s, const struct viz_view *v,
 		}
 		tab = VIZ_TAB_COMPARE;
 	}
-	for (int m = 0; m < AL_MODEL_COUNT; m++) {
+	/* several runs: run-major, so that each run reads as one band (twins
+	 * keep sim above real per model, the --net both pictures) */
+	for (int r = 0; tab == VIZ_TAB_RUNS && r < s->nruns; r++)
+		for (int m = 0; m < AL_MODEL_COUNT; m++) {
+			const struct viz_track *t = viz_layout_track(s, r, (enum al_model)m);
+
+			if (t && (mask & 1u << m))
+				out[n++] = t;
+		}
+	for (int m = 0; tab != VIZ_TAB_RUNS && m < AL_MODEL_COUNT; m++) {
 		if (!(mask & 1u << m))
 			continue;
 		for (int r = 0; r < s->nruns; r++) {
@@ -87,10 +97,13 @@ int viz_view_tabs(const struct viz_scene *s, int run, struct viz_tab_info *out)
 			snprintf(out[n++].name, sizeof out->name, "%s",
 				 al_model_name(s->tracks[i].model));
 		}
-	if (s->nruns == 2) {
+	if (s->twins) {
 		out[n].kind = VIZ_TAB_SIMREAL;
 		snprintf(out[n++].name, sizeof out->name, "%s | %s", s->runs[0]->net,
 			 s->runs[1]->net);
+	} else if (s->nruns > 1) {
+		out[n].kind = VIZ_TAB_RUNS;
+		snprintf(out[n++].name, sizeof out->name, "%d runs", s->nruns);
 	}
 	return n;
 }
@@ -186,6 +199,7 @@ void viz_frame_make(struct viz_frame *f, const struct viz_scene *s,
 	f->cursor = v->cursor;
 	n = pick_tracks(s, v, tr);
 	y = f->plot.y - (int)lround(v->scroll * f->scale);
+	int bands = v->tab == VIZ_TAB_RUNS && s->nruns > 1 && !s->twins;
 	for (int i = 0; i < n; i++) {
 		struct viz_section *sc = &f->sec[f->nsec++];
 		double lanes = tr[i]->nlanes * v->lane_h;
@@ -193,6 +207,12 @@ void viz_frame_make(struct viz_frame *f, const struct viz_scene *s,
 		if (v->section_max > 0 && lanes > v->section_max)
 			lanes = v->section_max;
 		sc->track = tr[i];
+		if (bands && (i == 0 || tr[i]->run != tr[i - 1]->run)) {
+			sc->band = 1;
+			sc->band_h = lp(f, BAND_H);
+			y += sc->band_h;
+			content += BAND_H;
+		}
 		sc->top = y;
 		sc->lanes_top = y + lp(f, HEADER_H);
 		sc->lanes_h = (int)lround(lanes * f->scale);
@@ -203,7 +223,9 @@ void viz_frame_make(struct viz_frame *f, const struct viz_scene *s,
 		sc->ctr_h = v->flags & VIZ_SHOW_COUNTERS ? lp(f, COUNTERS_H) : 0;
 		sc->bottom = sc->ctr_top + sc->ctr_h;
 		sc->k = 1;
-		if (v->flags & VIZ_OWN_SCALE && v->tab == VIZ_TAB_COMPARE && tr[i]->end > 0 &&
+		if (v->flags & VIZ_OWN_SCALE &&
+		    (v->tab == VIZ_TAB_COMPARE || (v->tab == VIZ_TAB_RUNS && !s->twins)) &&
+		    tr[i]->end > 0 &&
 		    s->t_end > 0 && tr[i]->end < s->t_end) {
 			sc->k = (double)tr[i]->end / (double)s->t_end;
 			f->own_scale = 1;
@@ -252,6 +274,8 @@ void viz_view_fit(struct viz_view *v, const struct viz_scene *s, int w, int h, d
 			v->t1 = f.sec[i].track->end;
 	v->t1 += v->t1 / 100;
 	avail = f.plot.h / f.scale - f.nsec * section_extra(v->flags) + GAP;
+	for (int i = 0; i < f.nsec; i++)
+		avail -= f.sec[i].band ? BAND_H : 0;
 	if (avail < f.nsec)
 		avail = f.nsec;
 	for (int i = 0; i < f.nsec; i++)

@@ -25,7 +25,11 @@
 enum viz_tab_kind {
 	VIZ_TAB_COMPARE,             /* every model of one run, stacked */
 	VIZ_TAB_MODEL,               /* one model of one run */
-	VIZ_TAB_SIMREAL,             /* each model's sim section above its real one */
+	VIZ_TAB_SIMREAL,             /* twins (viz_scene): each model's sim
+	                                section above its real one */
+	VIZ_TAB_RUNS,                /* other scenes of several runs: run after
+	                                run, each a band of its models, on one
+	                                time axis */
 };
 
 enum {
@@ -34,8 +38,9 @@ enum {
 	VIZ_SHOW_HELP = 1 << 2,      /* the key overlay */
 	VIZ_SHOW_CPU_AXIS = 1 << 3,  /* the article's CPU time view: 1 cycle = 1 s */
 	VIZ_SHOW_COUNTERS = 1 << 4,  /* a counters strip under each section */
-	VIZ_OWN_SCALE = 1 << 5,      /* compare tab: each model on its own time
-	                                scale, its run across the whole width */
+	VIZ_OWN_SCALE = 1 << 5,      /* compare and runs tabs: each section on
+	                                its own time scale, its run across the
+	                                whole width */
 };
 
 /* A point of the picture: a section, a lane (or the band [lane, lane_end)
@@ -75,6 +80,10 @@ struct viz_rect {
 
 struct viz_section {
 	const struct viz_track *track;
+	int band;                    /* runs tab: the first section of its run,
+	                                under the run's band header, which
+	                                takes the band_h rows above top */
+	int band_h;
 	int top;                     /* physical px: the header's top */
 	int lanes_top;               /* lane 0's top row */
 	int lanes_h;                 /* rows of all its lanes */
@@ -139,7 +148,8 @@ void viz_view_show_lane(struct viz_view *v, const struct viz_frame *f, int sec,
  * pinned or selected (lane indices are the old tab's). */
 void viz_view_set_tab(struct viz_view *v, const struct viz_frame *f, int i);
 /* The tabs a scene offers in run `run`: "compare", one per model, and
- * "sim | real" when there are two runs.  Returns how many (<= VIZ_MAX_TABS). */
+ * "sim | real" for twins, "N runs" for other scenes of several runs.
+ * Returns how many (<= VIZ_MAX_TABS). */
 int viz_view_tabs(const struct viz_scene *s, int run, struct viz_tab_info *out);
 
 /* The frame of view v over s in a w x h physical-pixel target at `scale`

@@ -121,6 +121,23 @@ static unsigned set_tab(struct viz_window_state *st, int i)
 	return VIZ_WOUT_REDRAW;
 }
 
+/* The run before or after the one the compare and model tabs show: the
+ * same tab of that run (its compare tab from the runs tab), fitted. */
+static unsigned next_run(struct viz_window_state *st, int dir)
+{
+	struct viz_frame f;
+	int n = st->scene->nruns;
+
+	if (n < 2)
+		return 0;
+	st->view.run = ((st->view.run + dir) % n + n) % n;
+	if (st->view.tab == VIZ_TAB_RUNS || st->view.tab == VIZ_TAB_SIMREAL ||
+	    !viz_layout_track(st->scene, st->view.run, st->view.model))
+		st->view.tab = VIZ_TAB_COMPARE;
+	viz_window_frame(st, &f);
+	return set_tab(st, f.active);
+}
+
 static unsigned next_tab(struct viz_window_state *st, int dir)
 {
 	struct viz_frame f;
@@ -335,6 +352,8 @@ static unsigned key(struct viz_window_state *st, int k, unsigned mods)
 		return VIZ_WOUT_REDRAW;
 	case VIZ_WKEY_TAB:
 		return next_tab(st, shift ? -1 : 1);
+	case '[': case ']':
+		return next_run(st, k == '[' ? -1 : 1);
 	case ' ':
 		return viz_window_play_pause(st);
 	case '+': case '=':
@@ -429,8 +448,10 @@ void viz_window_state_init(struct viz_window_state *st, const struct viz_scene *
 	viz_window_frame(st, &f);
 	if (tab > 0 && tab <= f.ntabs) {
 		viz_view_set_tab(v, &f, tab - 1);
-	} else if (s->nruns == 2) {              /* as the PNG chooses */
+	} else if (s->twins) {                   /* as the PNG chooses */
 		v->tab = VIZ_TAB_SIMREAL;
+	} else if (s->nruns > 1) {
+		v->tab = VIZ_TAB_RUNS;
 	} else if (models && !(models & (models - 1))) {
 		for (int i = 0; i < f.ntabs; i++)
 			if (f.tab[i].kind == VIZ_TAB_MODEL && models == 1u << f.tab[i].model)
