@@ -151,6 +151,18 @@ int al_run_outputs(const struct al_cli *cli, const struct viz_run *runs, int nru
 	int w = cli->size_set ? cli->width : PNG_W, h = cli->size_set ? cli->height : PNG_H;
 	const char *failed = NULL;
 
+	/* several runs: the picture as tall as their bands need (a PNG does
+	 * not scroll), or a note when --size cut them */
+	if (cli->png_path && nruns > 1) {
+		int fit = viz_png_fit_height(runs, nruns, w, h, 0);
+
+		if (fit > h && !cli->size_set)
+			h = fit;
+		else if (fit > h)
+			fprintf(stderr, "asynclab: note: %s: at %dx%d the later runs are cut off; "
+				"--size %dx%d shows them all\n", cli->png_path, w, h, w, fit);
+	}
+
 	if (cli->save_path && viz_file_save(&set, cli->save_path, runs, nruns, err, sizeof err))
 		failed = "--save";
 	else if (cli->trace_path &&

@@ -389,7 +389,9 @@ static uint32_t lanes_of(const struct al_trace *tr)
 	return tr->mode == AL_TRACE_RECORD ? tr->nlanes : 1;
 }
 
-static int export_model(struct writer *w, const struct viz_run *run, const struct viz_model *m,
+/* A process's name is "RUN · model": RUN the run's net, or, among runs
+ * that are not one sim/real pair, its label (viz_layout_run_name's). */
+static int export_model(struct writer *w, const char *rname, const struct viz_model *m,
 			int pid, uint32_t tid0)
 {
 	const struct al_trace *tr = &m->trace;
@@ -407,7 +409,7 @@ static int export_model(struct writer *w, const struct viz_run *run, const struc
 	meta(w, "process_name", pid, tid0);
 	fputs("\"name\":", w->out);
 	putc('"', w->out);
-	json_chars(w->out, run->net, strnlen(run->net, sizeof run->net));
+	json_chars(w->out, rname, strlen(rname));
 	fprintf(w->out, " \xc2\xb7 %s\"}}", al_model_name(m->report.model));
 	meta(w, "process_sort_index", pid, tid0);
 	fprintf(w->out, "\"sort_index\":%d}}", pid);
@@ -459,9 +461,20 @@ int viz_perfetto_write(FILE *out, const struct viz_run *runs, int nruns)
 		fprintf(out, ",\"seed\":\"%llu\"", (unsigned long long)runs[0].sc.seed);
 	}
 	fputs("},\"traceEvents\":[", out);
+	int twins = nruns == 2 && strncmp(runs[0].net, runs[1].net, sizeof runs[0].net) != 0;
 	for (int r = 0; r < nruns; r++) {
 		int pid0 = 0;
 		uint32_t tid0 = tid;
+		char rname[80];
+
+		if (nruns == 1 || twins)
+			snprintf(rname, sizeof rname, "%.*s", (int)sizeof runs[r].net, runs[r].net);
+		else if (runs[r].label[0])
+			snprintf(rname, sizeof rname, "%.*s", (int)sizeof runs[r].label,
+				 runs[r].label);
+		else
+			snprintf(rname, sizeof rname, "run %d, %.*s", r + 1, (int)sizeof runs[r].net,
+				 runs[r].net);
 
 		for (int i = 0; i < runs[r].nmodels; i++) {
 			const struct viz_model *m = &runs[r].models[i];
@@ -469,7 +482,7 @@ int viz_perfetto_write(FILE *out, const struct viz_run *runs, int nruns)
 					    ? (int)m->report.model : i;
 			int pid = 1 + r * AL_MODEL_COUNT + model;
 
-			if (export_model(&w, &runs[r], m, pid, tid) != 0)
+			if (export_model(&w, rname, m, pid, tid) != 0)
 				return -1;
 			pid0 = pid0 ? pid0 : pid;
 			tid += lanes_of(&m->trace);

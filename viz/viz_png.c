@@ -93,6 +93,39 @@ void viz_png_view(struct viz_view *v, const struct viz_scene *s, int w, int h,
 	}
 }
 
+int viz_png_fit_height(const struct viz_run *runs, int nruns, int w, int h, unsigned models)
+{
+	struct viz_scene scene;
+	struct viz_view v;
+	char err[256];
+	int out = h;
+
+	if (!runs || nruns < 2)
+		return h;
+	if (viz_layout_build(&scene, runs, nruns, err, sizeof err) != 0)
+		return -1;
+	/* taller by steps until the last section ends inside the plot (what
+	 * viz_png_view drops comes back as it grows) */
+	for (out = h; !scene.twins && out < VIZ_PNG_MAX; out += 100) {
+		struct viz_frame f;
+
+		viz_png_view(&v, &scene, w, out, models);
+		viz_frame_make(&f, &scene, &v, w, out, 1);
+		int ok = f.nsec == 0 || f.sec[f.nsec - 1].bottom <= f.plot.y + f.plot.h;
+
+		/* and lanes that show something: 4 px each, or 24 px a section */
+		for (int i = 0; ok && i < f.nsec; i++) {
+			int64_t want = (int64_t)f.sec[i].track->nlanes * 4;
+
+			ok = f.sec[i].lanes_h >= (want < 24 ? want : 24);
+		}
+		if (ok)
+			break;
+	}
+	viz_layout_free(&scene);
+	return out < VIZ_PNG_MAX ? out : VIZ_PNG_MAX;
+}
+
 static int save_png(FILE *out, void *surf)
 {
 	SDL_RWops *rw = SDL_RWFromFP(out, SDL_FALSE);

@@ -15,8 +15,9 @@
 
 /* Draws runs[0 .. nruns) into a w x h PNG at path.  models: a bit set of
  * enum al_model (0: all).  One chosen model: that model's tab; several:
- * the compare view of those, stacked on one time axis; with two runs,
- * each chosen model's sim section above its real one.  The picture is
+ * the compare view of those, stacked on one time axis; with twins (a sim
+ * and a real run), each chosen model's sim section above its real one;
+ * with other runs, the runs tab: run after run, a band each.  The picture is
  * fitted to the size, with the legend, the counters and the report table.
  * The file appears whole or not at all (a temporary file in the same
  * directory, renamed).  Returns 0, or -1 with errno set and a message in
@@ -27,6 +28,13 @@
  * needs to know where the picture put each lane. */
 void viz_png_view(struct viz_view *v, const struct viz_scene *s, int w, int h,
 		  unsigned models);
+
+/* The height, h or more (at most VIZ_PNG_MAX), at which a w-wide PNG of
+ * runs shows every section of the runs tab (several runs, not twins: a
+ * PNG cannot scroll, and their bands' headers alone outgrow a default
+ * picture); h itself for one run or twins, whose lanes are fitted.  Lays
+ * the runs out once (as viz_png_write does); -1 if that fails. */
+int viz_png_fit_height(const struct viz_run *runs, int nruns, int w, int h, unsigned models);
 
 /* viz_png_write (above): with set NULL the file is in place on return,
  * else staged in set (core/al_write.h). */
