@@ -166,19 +166,26 @@ static int load_saved(const struct al_cli *cli, const char *path, struct viz_run
 	return status;
 }
 
-/* What a scene of more than two runs calls each run of a file: the file's
- * name, and the run's net when the file holds more than one. */
+/* What a scene of several runs calls each run of a file: the file's
+ * name, and, when the file holds more than one, the run's net (sim, real)
+ * or, runs of one net (a file of repetitions), its number. */
 static void label_runs(const char *path, struct viz_run *runs, int n)
 {
 	const char *base = strrchr(path, '/');
 
+	int one_net = 1;
+
 	base = base && base[1] ? base + 1 : path;
+	for (int i = 1; i < n; i++)
+		one_net &= strcmp(runs[i].net, runs[0].net) == 0;
 	for (int i = 0; i < n; i++)
-		if (n > 1)
+		if (n == 1)
+			snprintf(runs[i].label, sizeof runs[i].label, "%.60s", base);
+		else if (one_net)       /* a file of repetitions: --seeds, --runs */
+			snprintf(runs[i].label, sizeof runs[i].label, "%.40s, run %d", base, i + 1);
+		else
 			snprintf(runs[i].label, sizeof runs[i].label, "%.50s, %s", base,
 				 runs[i].net);
-		else
-			snprintf(runs[i].label, sizeof runs[i].label, "%.60s", base);
 }
 
 _Static_assert(AL_CLI_MAX_FILES <= VIZ_MAX_RUNS, "a file is at least one run");

@@ -327,13 +327,20 @@ static void warn_noise(const struct summary *s)
 
 /* --- the runs */
 
-/* Which options do not go with repetitions: 0, or 2 after saying why. */
-static int refuse(const struct al_cli *cli, bool real, const struct al_scenario *sc)
+/* Which options do not go with repetitions: 0, or 2 after saying why.
+ * kept: the runs --save, --trace, --png and --view would keep (0: none). */
+static int refuse(const struct al_cli *cli, bool real, const struct al_scenario *sc, int kept)
 {
 	const char *why = NULL;
 
-	if (cli->save_path || cli->trace_path || cli->png_path || cli->view)
-		why = "--save, --trace, --png and --view show one run: repeat without them";
+	if (kept > VIZ_MAX_RUNS) {
+		fprintf(stderr, "asynclab: run: --save, --trace, --png and --view keep every "
+			"run's traces: at most %d runs (%d asked)\n", VIZ_MAX_RUNS, kept);
+		return 2;
+	}
+	if (kept && !sc->trace)
+		why = "--save, --trace, --png and --view need the trace, which these runs do "
+		      "not record (trace: false, or --no-trace)";
 	else if (cli->seeds_set && cli->runs)
 		why = "--seeds (simulated runs, one per seed) and --runs (real runs of "
 		      "one seed) do not go together";
@@ -358,23 +365,34 @@ static int refuse(const struct al_cli *cli, bool real, const struct al_scenario 
 	return 2;
 }
 
-/* One run of every enabled model into rs; 1 when a model could not run. */
+/* One run of every enabled model into rs, and with keep its traces and
+ * rows there too (keep->models[i] is rs->rows[i]); 1 when a model could
+ * not run. */
 static int run_once(const struct al_scenario *sc, const struct al_backend *be,
-		    struct real_net *rn, struct al_run_set *rs)
+		    struct real_net *rn, struct al_run_set *rs, struct viz_run *keep)
 {
 	char err[512];
 	int broken = 0;
 
 	for (int m = 0; m < AL_MODEL_COUNT; m++) {
 		struct al_report *r = &rs->rows[rs->nrows];
+		struct al_trace *tr = keep ? &keep->models[keep->nmodels].trace : NULL;
 
 		if (!sc->models[m].enabled)
 			continue;
 		err[0] = '\0';
-		int rc = al_backend_run(be, rn, sc, (enum al_model)m, r, NULL, err, sizeof err);
+		if (tr && al_trace_init(tr, AL_TRACE_RECORD) != 0) {
+			fprintf(stderr, "asynclab: run: out of memory\n");
+			return -1;
+		}
+		int rc = al_backend_run(be, rn, sc, (enum al_model)m, r, tr, err, sizeof err);
 		if (rc == 0 || errno == EDEADLK) {
 			r->model = (enum al_model)m;
 			rs->nrows++;
+			if (keep)
+				keep->nmodels++;
+		} else if (tr) {
+			al_trace_free(tr);
 		}
 		if (rc != 0) {
 			fprintf(stderr, "asynclab: run: %s%s, seed %llu: %s\n", be->label,
@@ -388,6 +406,8 @@ static int run_once(const struct al_scenario *sc, const struct al_backend *be,
 		}
 	}
 	al_run_set_speedups(rs);
+	for (int i = 0; keep && i < keep->nmodels; i++)
+		keep->models[i].report = rs->rows[i];
 	return broken;
 }
 
@@ -398,17 +418,25 @@ int al_cmd_repeat(const struct al_cli *cli, struct al_scenario *sc, bool bold)
 	struct summary *s;
 	char err[512];
 	int status, total, failed = 0;
+	/* --save, --trace, --png, --view: every run kept (warm-ups aside),
+	 * one scene of them, a run a band (docs/timelines.md) */
+	bool keep = cli->save_path || cli->trace_path || cli->png_path || cli->view;
+	int kept = !keep ? 0 : cli->seeds_set ? (int)(cli->seed_hi - cli->seed_lo + 1) : cli->runs;
+	struct viz_run *runs = NULL;
+	int nkept = 0;
 
-	if ((status = refuse(cli, real, sc)) != 0 || (status = al_outputs_check(cli)) != 0)
+	if ((status = refuse(cli, real, sc, kept)) != 0 || (status = al_outputs_check(cli)) != 0)
 		return status;
-	if (!real && sim_run_fits(sc, false, err, sizeof err) != 0) {
+	if (!real && sim_run_fits(sc, keep, err, sizeof err) != 0) {
 		fprintf(stderr, "asynclab: run: %s\n", err);
 		return 2;
 	}
 	if (real && (status = real_machine_tasks_fit(sc)) != 0)
 		return status;
-	if ((s = calloc(1, sizeof *s)) == NULL) {
+	if ((s = calloc(1, sizeof *s)) == NULL ||
+	    (keep && (runs = calloc((size_t)kept, sizeof *runs)) == NULL)) {
 		fprintf(stderr, "asynclab: run: out of memory\n");
+		free(s);
 		return 1;
 	}
 	if (real) {
@@ -419,6 +447,7 @@ int al_cmd_repeat(const struct al_cli *cli, struct al_scenario *sc, bool bold)
 			fprintf(stderr, "asynclab: run: %s\n", err);
 			real_net_stop(&rn);
 			free(s);
+			free(runs);
 			return 1;
 		}
 		if (rn.fallback[0])
@@ -433,11 +462,23 @@ int al_cmd_repeat(const struct al_cli *cli, struct al_scenario *sc, bool bold)
 	for (int i = 0; i < total && !al_interrupted(); i++) {
 		struct al_run_set rs = {.sc = sc, .net = real ? "real" : "sim"};
 
+		struct viz_run *vr = NULL;
+
 		if (cli->seeds_set)
 			sc->seed = cli->seed_lo + (uint64_t)i;
+		if (runs && i >= (cli->seeds_set ? 0 : cli->warmup)) {
+			vr = &runs[nkept++];
+			al_run_describe(vr, real ? "real" : "sim", sc,
+					real ? real_machine_cores(sc) : sc->machine.cores);
+			if (cli->seeds_set)
+				snprintf(vr->label, sizeof vr->label, "seed %llu",
+					 (unsigned long long)sc->seed);
+			else
+				snprintf(vr->label, sizeof vr->label, "run %d", nkept);
+		}
 		al_progress_step(&prog, i);
 		int b = run_once(sc, real ? &al_backend_real : &al_backend_sim, real ? &rn : NULL,
-				 &rs);
+				 &rs, vr);
 		/* a run Ctrl-C cut short (its helpers got it too) is not one */
 		if (al_interrupted())
 			break;
@@ -479,6 +520,15 @@ int al_cmd_repeat(const struct al_cli *cli, struct al_scenario *sc, bool bold)
 	if (real)
 		warn_noise(s);
 	free(s);
+	/* runs Ctrl-C cut short are not drawn nor saved, as run's */
+	if (runs && !al_interrupted() && nkept > 0) {
+		int o = al_run_outputs(cli, runs, nkept);
+		if (o > w)
+			w = o;
+	}
+	for (int i = 0; i < nkept; i++)
+		viz_run_free(&runs[i]);
+	free(runs);
 	if (al_interrupted())
 		return AL_EXIT_INTERRUPTED;
 	return w > (failed ? 1 : 0) ? w : failed ? 1 : 0;

@@ -61,6 +61,7 @@ static const char usage_run[] =
 	"                       min and max of each figure\n"
 	"  --runs N             real: N measured runs, summarised the same way\n"
 	"  --warmup K           real: K runs first, discarded\n"
+	"                       (--png, --save, --view: every run, at most 16)\n"
 	"  -j, --jobs N         simulate up to N models at once, each in its own\n"
 	"                       process (default: this machine's cores; -j 1:\n"
 	"                       one after the other); the output is the same.\n"

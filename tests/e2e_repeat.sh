@@ -29,10 +29,19 @@ sd=$(awk '/"elapsed_ns": \{/ { on = 1 } on && /"sd"/ { gsub(/[^0-9.]/, ""); prin
 grep -q '^  asyncio, 2 runs' "$d/t" || ko "--seeds: asyncio's table"
 
 for bad in "--runs 3" "--warmup 1" "--seeds 1..3 --net real" "--seeds 1..3 --runs 2" \
-	"--seeds 1..2 --png $d/x.png" "--seeds 3..1"; do
+	"--seeds 1..17 --png $d/x.png" "--seeds 1..2 --no-trace --png $d/x.png" "--seeds 3..1"; do
 	"$A" run $bad >/dev/null 2>"$d/err"
 	[ $? -eq 2 ] && [ "$(wc -l <"$d/err")" -le 2 ] || ko "run $bad: not refused in one line, exit 2"
 done
+
+# --png, --save (and --trace, --view) keep every run: one picture, a band
+# a run, and a file of the runs that view reopens
+"$A" run --seeds 1..3 --models sync,asyncio --png "$d/s.png" --save "$d/s.alrun" >"$d/t" \
+	2>"$d/err" && grep -q '^  asyncio, 3 runs' "$d/t" && [ -s "$d/s.png" ] ||
+	ko "--seeds 1..3 --png --save: $(cat "$d/err")"
+"$A" view "$d/s.alrun" --trace "$d/s.json" >/dev/null 2>&1 &&
+	[ "$(grep -o '"name":"s.alrun, run [123] · [a-z]*"' "$d/s.json" | sort -u | wc -l)" = 6 ] ||
+	ko "--seeds 1..3 --save: view finds 3 runs of 2 models"
 
 # real: one warm-up run discarded, two kept
 "$A" run --net real --runs 2 --warmup 1 --models asyncio --set workload.pages=3 --json \
