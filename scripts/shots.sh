@@ -105,6 +105,12 @@ open run --net both --models sync,thread,asyncio --view scenarios/seed.yaml
 snap view-sim-real
 close
 
+# Several runs in one scene: three scenarios, a band each, one time axis.
+open view scenarios/seed.yaml scenarios/lossy.yaml scenarios/slow-server.yaml \
+	--models sync,asyncio,green
+snap view-runs
+close
+
 kill $xvfb 2>/dev/null
 wait $xvfb 2>/dev/null
 xvfb=""
