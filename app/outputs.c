@@ -61,6 +61,28 @@ static int same_file(const struct stat *a, const struct stat *b)
 	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
 }
 
+/* Whether the output at real (resolved; st when have_st) is one of the
+ * files being run or viewed: every one of view's files. */
+static int is_input(const struct al_cli *cli, const char *real, const struct stat *st,
+		    int have_st)
+{
+	const char *one = cli->scenario;
+	const char *const *files = cli->nfiles > 0 ? cli->files : &one;
+	int n = cli->nfiles > 0 ? cli->nfiles : cli->scenario != NULL;
+
+	for (int i = 0; i < n; i++) {
+		char in[PATH_MAX];
+		struct stat st_in;
+
+		if (!realpath(files[i], in))
+			continue;
+		if (strcmp(real, in) == 0 ||
+		    (have_st && stat(in, &st_in) == 0 && same_file(&st_in, st)))
+			return 1;
+	}
+	return 0;
+}
+
 int al_outputs_check(const struct al_cli *cli)
 {
 	if (cli->png_path && cli->size_set &&
@@ -81,10 +103,9 @@ int al_outputs_check(const struct al_cli *cli)
 			     cli->json_path, csv};
 	const char *opt[] = {"--save", "--trace", "--png", "--shot", "--json", "--csv"};
 	enum { NOUT = sizeof out / sizeof out[0] };
-	char real[NOUT][PATH_MAX], in[PATH_MAX];
-	const char *input = cli->scenario && realpath(cli->scenario, in) ? in : NULL;
-	struct stat st_in, st_out[NOUT];
-	int have_in = input && stat(input, &st_in) == 0, have_out[NOUT] = {0};
+	char real[NOUT][PATH_MAX];
+	struct stat st_out[NOUT];
+	int have_out[NOUT] = {0};
 	for (int i = 0; i < NOUT; i++) {
 		char why[PATH_MAX + 128], first[PATH_MAX];
 		const char *d = out[i] ? strstr(out[i], "%d") : NULL;
@@ -103,8 +124,7 @@ int al_outputs_check(const struct al_cli *cli)
 		/* one file under two names: the same path, or (hard links) the
 		 * same inode */
 		have_out[i] = stat(real[i], &st_out[i]) == 0;
-		if ((input && strcmp(real[i], input) == 0) ||
-		    (have_in && have_out[i] && same_file(&st_in, &st_out[i]))) {
+		if (is_input(cli, real[i], &st_out[i], have_out[i])) {
 			fprintf(stderr, "asynclab: %s %s: %s; write elsewhere\n", opt[i], out[i],
 				cli->cmd == AL_CLI_VIEW ? "the file being viewed"
 							: "the scenario being run");

@@ -97,6 +97,10 @@ check "16 runs, no --size: a picture taller than the default ($h): a PNG does no
 "$A" view "$T/s1.alrun" "$T/empty.alrun" "$T/s2.alrun" --png "$T/y.png" >/dev/null 2>"$T/err"
 [ $? -eq 2 ] && grep -q "empty.alrun: empty" "$T/err" && [ ! -e "$T/y.png" ]
 check "an empty file among 3: exit 2, named, nothing drawn" $?
+cp "$T/s2.alrun" "$T/keep.alrun"
+"$A" view "$T/s1.alrun" "$T/s2.alrun" --png "$T/s2.alrun" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "the file being viewed" "$T/err" && cmp -s "$T/s2.alrun" "$T/keep.alrun"
+check "--png over the second file viewed: refused, the file intact" $?
 "$A" view "$T/s1.alrun" "$T/s2.alrun" --seed 3 --png "$T/y.png" >/dev/null 2>"$T/err"
 [ $? -eq 2 ] && grep -q -- "--seed" "$T/err"
 check "--seed with saved runs: refused, exit 2" $?
