@@ -3,9 +3,10 @@
 # display, `asynclab view` on the seed scenario, input synthesised with
 # xdotool (the X server sees it as a real mouse and keyboard), and the
 # window read back with xwd before and after each action: each must change
-# what is drawn.  Then q must end the viewer, status 0, within a few
-# seconds; so must SIGINT; with no display, view must say so and fail; and
-# nothing we started may be left running.
+# what is drawn (and, on three run files, [ and ] too).  Then q must end
+# the viewer, status 0, within a few seconds; so must SIGINT; with no
+# display, view must say so and fail; and nothing we started may be left
+# running.
 #
 # ASYNCLAB_VIEW replaces "$ASYNCLAB view" (another viewer command,
 # to try the window without the command).  Skipped, and said so, only when
@@ -137,6 +138,28 @@ if [ -n "$win" ]; then
 	check "resize: the whole new area is drawn" $?
 	xdotool key q
 	exits_cleanly $viewer; check "q quits, status 0, within 5 s" $?
+	viewer=""
+fi
+[ -n "$viewer" ] && { kill $viewer 2>/dev/null; viewer=""; }
+
+# Several runs (docs/timelines.md): the runs tab, then ] and [ walk the
+# runs in the compare tab
+for s in 1 2 3; do
+	"$A" run --models sync,asyncio --seed $s --save "$tmp/s$s.alrun" >/dev/null 2>&1
+done
+# shellcheck disable=SC2086
+$VIEW "$tmp/s1.alrun" "$tmp/s2.alrun" "$tmp/s3.alrun" >"$tmp/view.out" 2>&1 &
+viewer=$!
+find_window $viewer 100; check "three runs: the viewer opens a window" $?
+if [ -n "$win" ]; then
+	xdotool windowmove "$win" 0 0
+	xdotool mousemove --window "$win" 300 12
+	xdotool windowfocus "$win" 2>/dev/null
+	settle
+	act "the next run (])" xdotool key bracketright
+	act "the run before ([)" xdotool key bracketleft
+	xdotool key q
+	exits_cleanly $viewer; check "three runs: q quits, status 0, within 5 s" $?
 	viewer=""
 fi
 [ -n "$viewer" ] && { kill $viewer 2>/dev/null; viewer=""; }
