@@ -68,6 +68,9 @@ static const struct al_field costs_fields[] = {
 	COST_S("green_memory", green_memory),
 	COST_T("uring_enter", uring_enter_ns, 0),
 	COST_T("uring_op", uring_op_ns, 0),
+	COST_T("fork_per_mib", fork_ns_per_mib, 0),
+	COST_S("child_record", child_record),
+	COST_T("process_cow", process_cow_ns, 0),
 };
 const struct al_section al_schema_costs = {"machine.costs",
 	costs_fields, N(costs_fields)};

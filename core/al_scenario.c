@@ -47,6 +47,11 @@ static const struct al_costs costs_c = {
 	 * syscall here (+20 ns, median), each op ~40 ns more */
 	.uring_enter_ns = 110,
 	.uring_op_ns = 40,
+	/* a fork by the parent's records and a worker's own faults: 0, only a
+	 * calibrated profile has them (docs/costs.md); the records are what
+	 * the process model's parent keeps per worker here, its RssAnon's
+	 * growth over a real pool of 3,000 */
+	.child_record = 4700 * KIB / 1000,
 };
 
 /* CPython 3.11.2 (Debian 12's python3) on this project's 2-vCPU VM,

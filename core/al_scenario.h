@@ -83,6 +83,14 @@ struct al_costs {
 	 * work the figures above price (connection, send, recv_per_kib). */
 	int64_t uring_enter_ns;
 	int64_t uring_op_ns;
+	/* A process pool's fork as perf shows it (docs/costs.md): the
+	 * forking process's CPU per MiB of the records it keeps resident per
+	 * child (`child_record` bytes for each process it created), which
+	 * every later fork copies the page tables of; and a new process's own
+	 * CPU beyond its work (copy-on-write faults, first calls, exit). */
+	int64_t fork_ns_per_mib;
+	int64_t child_record;
+	int64_t process_cow_ns;
 };
 
 /* Where the packet emulator of a real run's kernel-TCP path runs, for the

@@ -373,6 +373,12 @@ struct sim_thread *sim_kernel_thread(struct sim_kernel *k, int pid, const char *
 	int newproc = pid < 0;
 	int64_t cost = newproc ? k->c->process_create_ns : k->c->thread_create_ns;
 	int64_t mem = newproc ? k->c->process_memory : k->c->thread_memory;
+	/* the process forking: a pool's parent copies the page tables of
+	 * what it keeps per child so far (KiB first: no overflow) */
+	int64_t forker = newproc && k->current ? (int64_t)k->current->pid : -1;
+
+	if (forker >= 0)
+		cost += k->procs[forker].records / 1024 * k->c->fork_ns_per_mib / 1024;
 
 	if (!newproc && k->procs[pid].vm + k->c->thread_stack > k->address_space) {
 		errno = EAGAIN;
@@ -411,11 +417,17 @@ struct sim_thread *sim_kernel_thread(struct sim_kernel *k, int pid, const char *
 	}
 	k->procs[pid].threads++;
 	k->procs[pid].vm += k->c->thread_stack;
+	if (forker >= 0)
+		k->procs[forker].records += k->c->child_record;
 	th->k = k;
 	th->id = k->nthreads;
 	th->pid = (uint32_t)pid;
 	th->core = -1;
 	th->state = SIM_T_BLOCKED;
+	/* a forked process pays its copy-on-write faults and exit on its
+	 * own CPU, from its first burst; the runner's processes and the
+	 * host's programs are made from outside any thread: not forks */
+	th->owed = forker >= 0 ? k->c->process_cow_ns : 0;
 	th->lane = al_trace_lane(k->tr, at, AL_LANE_THREAD, k->procs[pid].lane, label, th->id);
 	al_loop_init(&th->loop, k->os);
 	th->loop.notify = on_notify;

@@ -59,6 +59,7 @@ struct sim_process {
 	int threads;                 /* not yet ended */
 	int64_t queued;              /* its threads in the run queue */
 	int64_t vm;                  /* address space reserved by thread stacks */
+	int64_t records;             /* bytes it keeps for the processes it made */
 	uint32_t lane;
 };
 

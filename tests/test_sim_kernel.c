@@ -48,6 +48,7 @@ struct boss {
 	int i;
 	int spawn_err;
 	int64_t gap_ns;              /* sleep between spawns */
+	enum al_spawn_kind kind;     /* threads, or processes */
 	struct al_timer tm;
 };
 
@@ -58,7 +59,7 @@ static int boss_fn(struct al_task *t, void *arg)
 
 	AL_BEGIN(f);
 	for (f->i = 0; f->i < f->n; f->i++) {
-		f->ids[f->i] = os->ops->spawn(os, AL_SPAWN_THREAD, &f->tasks[f->i], worker_fn,
+		f->ids[f->i] = os->ops->spawn(os, f->kind, &f->tasks[f->i], worker_fn,
 					      &f->w[f->i], "worker");
 		if (f->ids[f->i] < 0)
 			f->spawn_err = (int)-f->ids[f->i];
@@ -92,6 +93,7 @@ static void machine(int cores)
 }
 
 static int64_t spawn_gap;
+static enum al_spawn_kind spawn_kind = AL_SPAWN_THREAD;
 
 static void run(int n, int64_t work)
 {
@@ -102,6 +104,7 @@ static void run(int n, int64_t work)
 	b.sim = &sim;
 	b.n = n;
 	b.gap_ns = spawn_gap;
+	b.kind = spawn_kind;
 	for (int i = 0; i < n; i++)
 		b.w[i] = (struct worker){.sim = &sim, .work = work};
 	al_task_start(&boss_task, &main_thread->loop, boss_fn, &b, "boss");
@@ -196,6 +199,45 @@ static void test_memory_wall_fails_spawns(void **state)
 	sim_os_free(&sim);
 }
 
+/* A pool's forks (issue 11): each fork copies the records the parent
+ * keeps for the children it made before, and each child pays its own
+ * copy-on-write faults and exit from its first burst. */
+static void test_forks_grow_with_records_and_children_pay_cow(void **state)
+{
+	(void)state;
+	machine(1);
+	sc.machine.costs.process_create_ns = 100 * US;
+	sc.machine.costs.fork_ns_per_mib = 1 * MS;
+	sc.machine.costs.child_record = 256 * 1024;     /* 250 us a fork later */
+	sc.machine.costs.process_cow_ns = 500 * US;
+	spawn_kind = AL_SPAWN_PROCESS;
+	run(3, 1 * MS);
+	spawn_kind = AL_SPAWN_THREAD;
+	/* main's one burst forks P0 (100 us), P1 (100 + 250), P2 (100 + 500):
+	 * 1.05 ms; then each child on the one core, 0.5 ms of faults and 1 ms
+	 * of work (process_switch is 0 here) */
+	assert_int_equal(b.w[0].finished_at, 2550 * US);
+	assert_int_equal(b.w[1].finished_at, 4050 * US);
+	assert_int_equal(b.w[2].finished_at, 5550 * US);
+	assert_int_equal(sim.k.procs[0].records, 3 * 256 * 1024);
+	assert_int_equal(sim.k.cpu_busy, 5550 * US);
+	sim_os_free(&sim);
+}
+
+/* Threads are not forks: none of the three fork costs applies. */
+static void test_threads_pay_no_fork_costs(void **state)
+{
+	(void)state;
+	machine(1);
+	sc.machine.costs.fork_ns_per_mib = 1 * MS;
+	sc.machine.costs.child_record = 256 * 1024;
+	sc.machine.costs.process_cow_ns = 500 * US;
+	run(2, 1 * MS);
+	assert_int_equal(sim.k.procs[0].records, 0);
+	assert_int_equal(sim.k.cpu_busy, 2 * MS + 3 * US); /* work + 3 switches */
+	sim_os_free(&sim);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -204,6 +246,8 @@ int main(void)
 		cmocka_unit_test(test_gil_serialises_cpu_work),
 		cmocka_unit_test(test_gil_hands_over_mid_work),
 		cmocka_unit_test(test_memory_wall_fails_spawns),
+		cmocka_unit_test(test_forks_grow_with_records_and_children_pay_cow),
+		cmocka_unit_test(test_threads_pay_no_fork_costs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -58,6 +58,7 @@ static const struct viz_field costs[] = {
 	COST(emulator_packet_ns), COST(server_accept_ns), COST(wake_100us_ns),
 	COST(green_switch_ns), COST(green_memory),
 	COST(uring_enter_ns), COST(uring_op_ns),
+	COST(fork_ns_per_mib), COST(child_record), COST(process_cow_ns),
 };
 
 static const struct viz_field machine[] = {
