@@ -352,6 +352,10 @@ static const struct fig figs[NET_CALIB_COUNT] = {
 	[NET_CALIB_URING_ENTER] = {"uring_enter", COST(uring_enter_ns), 0,
 		net_calib_uring_enter},
 	[NET_CALIB_URING_OP] = {"uring_op", COST(uring_op_ns), 0, net_calib_uring_op},
+	[NET_CALIB_FORK_PER_MIB] = {"fork_per_mib", COST(fork_ns_per_mib), 0,
+		net_calib_fork_per_mib},
+	[NET_CALIB_PROCESS_COW] = {"process_cow", COST(process_cow_ns), 0,
+		net_calib_process_cow},
 };
 
 static const struct fig *fig_of(enum net_calib_fig f)

@@ -45,6 +45,8 @@ enum net_calib_fig {
 	NET_CALIB_GREEN_SWITCH,      /* a fiber's switch (core/al_fiber.h) */
 	NET_CALIB_URING_ENTER,       /* net_calib_uring.c: io_uring's own */
 	NET_CALIB_URING_OP,
+	NET_CALIB_FORK_PER_MIB,      /* net_calib_fork.c: a pool's fork and worker */
+	NET_CALIB_PROCESS_COW,
 	NET_CALIB_COUNT
 };
 

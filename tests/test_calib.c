@@ -155,6 +155,13 @@ static void test_costs(void **state)
 	assert_int_equal(net_calib_offset(NET_CALIB_URING_ENTER), offsetof(struct al_costs, uring_enter_ns));
 	assert_string_equal(net_calib_key(NET_CALIB_URING_OP), "uring_op");
 	assert_int_equal(net_calib_offset(NET_CALIB_URING_OP), offsetof(struct al_costs, uring_op_ns));
+	assert_string_equal(net_calib_key(NET_CALIB_FORK_PER_MIB), "fork_per_mib");
+	assert_int_equal(net_calib_offset(NET_CALIB_FORK_PER_MIB),
+			 offsetof(struct al_costs, fork_ns_per_mib));
+	assert_string_equal(net_calib_key(NET_CALIB_PROCESS_COW), "process_cow");
+	assert_int_equal(net_calib_offset(NET_CALIB_PROCESS_COW),
+			 offsetof(struct al_costs, process_cow_ns));
+	assert_int_equal(net_calib_is_size(NET_CALIB_PROCESS_COW), 0);
 	assert_string_equal(net_calib_key(NET_CALIB_WAKE_100US), "wake_100us");
 	assert_int_equal(net_calib_offset(NET_CALIB_WAKE_100US),
 			 offsetof(struct al_costs, wake_100us_ns));

@@ -1,0 +1,142 @@
+/* What a process pool's fork costs beyond calibrate's bare one (issue 11,
+ * docs/costs.md "process_create, fork_per_mib, process_cow"): perf on a
+ * real pool shows the parent's fork copying page tables in proportion to
+ * its resident anonymous memory (copy_page_range, dup_mmap), and each
+ * worker paying for its copy-on-write faults, the dynamic linker's first
+ * calls and its exit's teardown.  Both are CPU, so both are timed on CPU
+ * clocks: the parent's own (CLOCK_PROCESS_CPUTIME_ID) and the reaped
+ * child's (wait4's rusage, whose user + system sum is the scheduler's
+ * exact runtime), never the wall clock a neighbour's burst stretches. */
+#include "net/net_calib_int.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#define FORKS 20            /* forked + reaped per case and repetition     */
+#define BIG_MIB 16          /* the resident heap that fork_per_mib adds    */
+#define COW_PAGES 48        /* pages a worker writes that its parent had:
+			     * a real C10K worker takes ~50 minor faults
+			     * (its wait4 rusage), its stack, heap, GOT */
+
+static int64_t self_cpu_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+static int64_t ru_ns(const struct rusage *ru)
+{
+	return ((int64_t)ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1000000000 +
+	       ((int64_t)ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) * 1000;
+}
+
+/* The child's life: nothing (bare), or a worker's start without its
+ * pages: writes to `cow` pages its parent touched, its own event loop (as
+ * net_proc.c's workers make one), a socket opened and closed. */
+static void child(char *cow, int pages)
+{
+	if (pages > 0) {
+		for (int i = 0; i < pages; i++)
+			cow[(size_t)i * 4096] = (char)i;
+		struct event_base *b = event_base_new();
+		if (b)
+			event_base_free(b);
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		if (fd >= 0)
+			close(fd);
+	}
+	_exit(0);
+}
+
+/* FORKS forks of a child living as above; the mean CPU of the parent's
+ * side (fork + wait) and of the child's, per fork.  0, or -1 with errno. */
+static int forks(char *cow, int pages, double *parent, double *kid)
+{
+	int64_t p0 = self_cpu_ns(), k = 0;
+
+	for (int i = 0; i < FORKS; i++) {
+		struct rusage ru;
+		int st;
+		pid_t pid = fork();
+
+		if (pid < 0)
+			return -1;
+		if (pid == 0)
+			child(cow, pages);
+		while (wait4(pid, &st, 0, &ru) < 0)
+			if (errno != EINTR)
+				return -1;
+		k += ru_ns(&ru);
+	}
+	*parent = (double)(self_cpu_ns() - p0) / FORKS;
+	*kid = (double)k / FORKS;
+	return 0;
+}
+
+/* A private anonymous block of `mib` MiB, every page written (resident,
+ * as a pool's parent's heap is); NULL with errno. */
+static char *resident(size_t mib)
+{
+	char *p = mmap(NULL, mib << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	for (size_t i = 0; i < mib << 20; i += 4096)
+		p[i] = 1;
+	return p;
+}
+
+/* fork_per_mib: the CPU of fork + exit + wait, both sides, from this
+ * process with BIG_MIB more resident, less without, per MiB.  Noise can
+ * make it negative; the profile's floor (1 ns) takes that. */
+int net_calib_fork_per_mib(double *out)
+{
+	double p0, k0, p1, k1;
+	char *big;
+
+	if (forks(NULL, 0, &p0, &k0) < 0)
+		return -1;
+	if (!(big = resident(BIG_MIB)))
+		return -1;
+	int rc = forks(NULL, 0, &p1, &k1);
+	int e = errno;
+	munmap(big, (size_t)BIG_MIB << 20);
+	errno = e;
+	if (rc < 0)
+		return -1;
+	*out = ((p1 + k1) - (p0 + k0)) / BIG_MIB;
+	return 0;
+}
+
+/* process_cow: a worker-like child's CPU less a bare child's, both forked
+ * from this process with COW_PAGES pages of heap resident to write to. */
+int net_calib_process_cow(double *out)
+{
+	double p0, bare, p1, worker;
+	char *cow = resident(1);
+
+	if (!cow)
+		return -1;
+	int rc = forks(cow, 0, &p0, &bare);
+	if (rc == 0)
+		rc = forks(cow, COW_PAGES, &p1, &worker);
+	int e = errno;
+	munmap(cow, (size_t)1 << 20);
+	errno = e;
+	if (rc < 0)
+		return -1;
+	*out = worker - bare;
+	return 0;
+}
