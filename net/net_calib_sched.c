@@ -1,7 +1,7 @@
 /* The measurements that need more than one thread of execution: context
- * switches (a ping-pong over pipes on one CPU), thread and process
- * creation, and how long a blocked thread takes to run again (what a
- * worker costs in memory: net_calib_mem.c).  Children run nothing but read, write,
+ * switches (a ping-pong over pipes on one CPU), thread creation (a
+ * process's: net_calib_fork.c), and how long a blocked thread takes to run
+ * again (what a worker costs in memory: net_calib_mem.c).  Children run nothing but read, write,
  * close and _exit, which are safe after fork whatever the parent holds. */
 #include "net/net_calib_int.h"
 
@@ -20,7 +20,6 @@
 #define WARM 100            /* untimed rounds first: caches, lazy binding */
 #define ROUNDS 2000         /* timed ping-pong round trips                */
 #define CREATE_N 100        /* threads created + joined per repetition     */
-#define FORK_N 20           /* processes forked + reaped per repetition    */
 #define WAKE_N 100          /* wake-ups timed per repetition               */
 #define READY_MS 5000       /* a worker silent this long never will report */
 
@@ -255,26 +254,6 @@ int net_calib_thread_create(double *out)
 		pthread_join(t, NULL);
 	}
 	*out = (double)(net_mono_ns() - t0) / CREATE_N;
-	return 0;
-}
-
-int net_calib_process_create(double *out)
-{
-	int64_t t0 = net_mono_ns();
-
-	for (int i = 0; i < FORK_N; i++) {
-		pid_t pid = fork();
-		int st;
-
-		if (pid < 0)
-			return -1;
-		if (pid == 0)
-			_exit(0);
-		while (waitpid(pid, &st, 0) < 0)
-			if (errno != EINTR)
-				return -1;
-	}
-	*out = (double)(net_mono_ns() - t0) / FORK_N;
 	return 0;
 }
 
