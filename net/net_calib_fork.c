@@ -63,25 +63,36 @@ static void child(char *cow, int pages)
  * side (fork + wait) and of the child's, per fork.  0, or -1 with errno. */
 static int forks(char *cow, int pages, double *parent, double *kid)
 {
-	int64_t p0 = self_cpu_ns(), k = 0;
+	cpu_set_t saved;
+	int64_t p0, k = 0;
+	int rc = -1;
 
+	/* on one CPU, as a C10K model's process and its workers are (the
+	 * scenario's cores): a child that ran beside its parent would add
+	 * the other CPU's TLB shootdowns to both */
+	if (net_calib_pin(&saved) < 0)
+		return -1;
+	p0 = self_cpu_ns();
 	for (int i = 0; i < FORKS; i++) {
 		struct rusage ru;
 		int st;
 		pid_t pid = fork();
 
 		if (pid < 0)
-			return -1;
+			goto out;
 		if (pid == 0)
 			child(cow, pages);
 		while (wait4(pid, &st, 0, &ru) < 0)
 			if (errno != EINTR)
-				return -1;
+				goto out;
 		k += ru_ns(&ru);
 	}
 	*parent = (double)(self_cpu_ns() - p0) / FORKS;
 	*kid = (double)k / FORKS;
-	return 0;
+	rc = 0;
+out:
+	net_calib_unpin(&saved);
+	return rc;
 }
 
 /* A private anonymous block of `mib` MiB, every page written (resident,
