@@ -21,7 +21,7 @@
 
 #include <event2/event.h>
 
-#define FORKS 20            /* forked + reaped per case and repetition     */
+#define FORKS 10            /* forked + reaped per case and repetition     */
 #define BIG_MIB 16          /* the resident heap that fork_per_mib adds    */
 #define COW_PAGES 48        /* pages a worker writes that its parent had:
 			     * a real C10K worker takes ~50 minor faults
