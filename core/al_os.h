@@ -17,6 +17,7 @@
 #ifndef AL_OS_H
 #define AL_OS_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -59,8 +60,24 @@ struct al_ring_cqe {
 	int64_t res;                 /* >= 0, or -errno */
 };
 
+/* What an os can do beyond the system calls every backend has
+ * (al_os_ops.caps). */
+enum {
+	/* ring_open .. ring_close are there (io_uring) */
+	AL_OS_CAP_RING = 1u << 0,
+	/* Every task, of every simulated thread and process, runs on the one
+	 * host thread that calls wait(), and the host's own limits (its
+	 * mappings, its memory) must not show in the results: the simulator.
+	 * Without it each spawned thread is a real one. */
+	AL_OS_CAP_ONE_HOST_THREAD = 1u << 1,
+};
+
+/* The system calls: what a program asks of its kernel.  Every backend
+ * fills every slot, except the ring's four where caps lacks AL_OS_CAP_RING.
+ * Models call them through the al_* wrappers below, never by hand. */
 struct al_os_ops {
 	const char *name;            /* "sim", "real" */
+	unsigned caps;               /* AL_OS_CAP_* */
 
 	/* --- clock, timers, and the loop's wait for external events */
 	int64_t (*now)(struct al_os *os);                       /* ns */
@@ -79,10 +96,6 @@ struct al_os_ops {
 	int64_t (*recv)(struct al_os *os, int fd, void *buf, size_t cap,
 			struct al_future *wait);
 	int64_t (*close)(struct al_os *os, int fd);
-	/* Busy-polls fd with non-blocking calls until `events` is ready, as the
-	 * article's 3.4 loop does; value = the number of futile calls made.  The
-	 * sim may advance a long spin analytically. */
-	int64_t (*spin)(struct al_os *os, int fd, unsigned events, struct al_future *wait);
 
 	/* --- selector (select / poll / epoll, as the scenario names) */
 	int64_t (*sel_open)(struct al_os *os, enum al_poller kind);
@@ -108,20 +121,12 @@ struct al_os_ops {
 	int64_t (*lock)(struct al_os *os, int64_t lk, struct al_future *wait);
 	int64_t (*unlock)(struct al_os *os, int64_t lk);
 
-	/* --- CPU work (ns of this machine's time) and memory accounting.
-	 * cpu with wait == NULL does the work now, inside the current step
-	 * (a callback parsing a page); with a future, the thread runs it as
-	 * CPU-bound work, preemptible by time slices and the GIL. */
-	int64_t (*cpu)(struct al_os *os, int64_t ns, struct al_future *wait);
-	/* Charges delta bytes (may be negative); -ENOMEM past the limit. */
-	int64_t (*mem)(struct al_os *os, int64_t delta);
-
-	/* --- completion-based I/O: optional, all four NULL where the backend
-	 * has none (callers check ring_open).  ring_open: a ring for `entries`
-	 * operations in flight at once; its id, or -errno where io_uring is
-	 * refused (ENOSYS: not in this kernel; EPERM: forbidden, a seccomp
-	 * filter or kernel.io_uring_disabled; EOPNOTSUPP: an op above is not
-	 * supported; ENOMEM, EMFILE).  Never a silent fallback. */
+	/* --- completion-based I/O: only with AL_OS_CAP_RING.  ring_open: a
+	 * ring for `entries` operations in flight at once; its id, or -errno
+	 * where io_uring is refused (ENOSYS: not in this kernel; EPERM:
+	 * forbidden, a seccomp filter or kernel.io_uring_disabled;
+	 * EOPNOTSUPP: an op above is not supported; ENOMEM, EMFILE).  Never a
+	 * silent fallback. */
 	int64_t (*ring_open)(struct al_os *os, int entries);
 	/* Queues op (copied): no syscall, unless the real ring's SQ is
 	 * full and it submits what is queued first.  0, or -EBADF (no such
@@ -142,9 +147,30 @@ struct al_os_ops {
 	/* Closes the ring; ops still in flight are cancelled, their
 	 * completions dropped. */
 	int64_t (*ring_close)(struct al_os *os, int ring);
+};
 
-	/* --- optional (NULL: nothing to do).  Task t, which has a trace lane,
-	 * has finished: its lane ends. */
+/* What the program costs the machine, beyond its calls: time on a core
+ * and memory.  The simulator charges them to its virtual machine; the real
+ * backend mostly lets the real machine pay (its cpu burns nothing, its mem
+ * counts nothing).  Every slot filled. */
+struct al_os_acct {
+	/* CPU work (ns of this machine's time).  With wait == NULL it is done
+	 * now, inside the current step (a callback parsing a page); with a
+	 * future, the thread runs it as CPU-bound work, preemptible by time
+	 * slices and the GIL. */
+	int64_t (*cpu)(struct al_os *os, int64_t ns, struct al_future *wait);
+	/* Busy-polls fd with non-blocking calls until `events` is ready, as the
+	 * article's 3.4 loop does; value = the number of futile calls made.  The
+	 * sim may advance a long spin analytically. */
+	int64_t (*spin)(struct al_os *os, int fd, unsigned events, struct al_future *wait);
+	/* Charges delta bytes (may be negative); -ENOMEM past the limit. */
+	int64_t (*mem)(struct al_os *os, int64_t delta);
+};
+
+/* Hooks for the trace and the checks: none is a system call, any may be
+ * NULL (nothing to do), and the table itself may be NULL. */
+struct al_os_hooks {
+	/* Task t, which has a trace lane, has finished: its lane ends. */
 	void (*task_end)(struct al_os *os, struct al_task *t);
 	/* A point on the calling task's lane: what happened (a string that
 	 * lives as long as the program: a page's failure cause) and a value
@@ -162,19 +188,166 @@ struct al_os_ops {
 /* The part of every backend that models may read. */
 struct al_os {
 	const struct al_os_ops *ops;
+	const struct al_os_acct *acct;
+	const struct al_os_hooks *hooks;   /* NULL: none */
 	struct al_loop *loop;
 	struct al_trace *trace;      /* NULL: not recording */
 	const struct al_scenario *sc;
 	void *impl;                  /* the backend's own state */
 };
 
+/* The wrappers models call: each is its slot above, with that contract. */
+static inline int al_os_has(const struct al_os *os, unsigned cap)
+{
+	return (os->ops->caps & cap) == cap;
+}
+
+static inline int64_t al_now(struct al_os *os)
+{
+	return os->ops->now(os);
+}
+
+static inline int64_t al_socket(struct al_os *os, int nonblocking)
+{
+	return os->ops->socket(os, nonblocking);
+}
+
+static inline int64_t al_connect(struct al_os *os, int fd, int64_t page,
+				 struct al_future *wait)
+{
+	return os->ops->connect(os, fd, page, wait);
+}
+
+static inline int64_t al_send(struct al_os *os, int fd, const void *buf, size_t len,
+			      struct al_future *wait)
+{
+	return os->ops->send(os, fd, buf, len, wait);
+}
+
+static inline int64_t al_recv(struct al_os *os, int fd, void *buf, size_t cap,
+			      struct al_future *wait)
+{
+	return os->ops->recv(os, fd, buf, cap, wait);
+}
+
+static inline int64_t al_close(struct al_os *os, int fd)
+{
+	return os->ops->close(os, fd);
+}
+
+static inline int64_t al_sel_open(struct al_os *os, enum al_poller kind)
+{
+	return os->ops->sel_open(os, kind);
+}
+
+static inline int64_t al_sel_ctl(struct al_os *os, int sel, int fd, unsigned events,
+				 void *data)
+{
+	return os->ops->sel_ctl(os, sel, fd, events, data);
+}
+
+static inline int64_t al_sel_wait(struct al_os *os, int sel, struct al_sel_event *out,
+				  int max, struct al_future *wait)
+{
+	return os->ops->sel_wait(os, sel, out, max, wait);
+}
+
+static inline int64_t al_sel_close(struct al_os *os, int sel)
+{
+	return os->ops->sel_close(os, sel);
+}
+
+static inline int64_t al_spawn(struct al_os *os, enum al_spawn_kind kind,
+			       struct al_task *task, al_coro_fn fn, void *frame,
+			       const char *name)
+{
+	return os->ops->spawn(os, kind, task, fn, frame, name);
+}
+
+/* join(2)'s slot (al_join is the scenario loader's string join). */
+static inline int64_t al_spawn_join(struct al_os *os, int64_t id, struct al_future *wait)
+{
+	return os->ops->join(os, id, wait);
+}
+
+static inline int64_t al_pipe(struct al_os *os, int fds[2])
+{
+	return os->ops->pipe(os, fds);
+}
+
+static inline int64_t al_lock_open(struct al_os *os)
+{
+	return os->ops->lock_open(os);
+}
+
+static inline int64_t al_lock(struct al_os *os, int64_t lk, struct al_future *wait)
+{
+	return os->ops->lock(os, lk, wait);
+}
+
+static inline int64_t al_unlock(struct al_os *os, int64_t lk)
+{
+	return os->ops->unlock(os, lk);
+}
+
+/* -ENOSYS where the backend has no ring (no AL_OS_CAP_RING). */
+static inline int64_t al_ring_open(struct al_os *os, int entries)
+{
+	return al_os_has(os, AL_OS_CAP_RING) ? os->ops->ring_open(os, entries) : -ENOSYS;
+}
+
+static inline int64_t al_ring_queue(struct al_os *os, int ring, const struct al_ring_op *op)
+{
+	return os->ops->ring_queue(os, ring, op);
+}
+
+static inline int64_t al_ring_enter(struct al_os *os, int ring, struct al_ring_cqe *out,
+				    int max, struct al_future *wait)
+{
+	return os->ops->ring_enter(os, ring, out, max, wait);
+}
+
+static inline int64_t al_ring_close(struct al_os *os, int ring)
+{
+	return os->ops->ring_close(os, ring);
+}
+
+static inline int64_t al_cpu(struct al_os *os, int64_t ns, struct al_future *wait)
+{
+	return os->acct->cpu(os, ns, wait);
+}
+
+static inline int64_t al_spin(struct al_os *os, int fd, unsigned events,
+			      struct al_future *wait)
+{
+	return os->acct->spin(os, fd, events, wait);
+}
+
+static inline int64_t al_mem(struct al_os *os, int64_t delta)
+{
+	return os->acct->mem(os, delta);
+}
+
+/* The hooks: nothing where the backend has none. */
+static inline void al_os_task_end(struct al_os *os, struct al_task *t)
+{
+	if (os->hooks && os->hooks->task_end)
+		os->hooks->task_end(os, t);
+}
+
+static inline void al_os_mark(struct al_os *os, const char *what, int64_t value)
+{
+	if (os->hooks && os->hooks->mark)
+		os->hooks->mark(os, what, value);
+}
+
 /* What a model does with the n bytes recv(fd, buf) returned: resp checks
  * them, whichever backend delivered them.  0, or -1 with errno EBADMSG. */
 static inline int al_os_feed(struct al_os *os, int fd, struct al_http_resp *resp,
 			     const void *buf, size_t n)
 {
-	return os->ops->feed ? os->ops->feed(os, fd, resp, buf, n)
-			     : al_http_resp_feed(resp, buf, n);
+	return os->hooks && os->hooks->feed ? os->hooks->feed(os, fd, resp, buf, n)
+					    : al_http_resp_feed(resp, buf, n);
 }
 
 #endif

@@ -49,8 +49,8 @@ int al_loop_report_blocked(struct al_loop *loop, void *out)
 /* A finished task leaves the live list and completes its own future. */
 static void finish(struct al_loop *loop, struct al_task *t)
 {
-	if (t->lane && loop->os && loop->os->ops->task_end)
-		loop->os->ops->task_end(loop->os, t);
+	if (t->lane && loop->os)
+		al_os_task_end(loop->os, t);
 	unlink_task(loop, t);
 	al_future_set(&t->fut, t->value, t->err);
 }

@@ -81,14 +81,14 @@ static int co_wait(struct al_task *t, void *arg)
 	do {
 		al_future_init(&s->f, t->fut.loop);
 		s->w.fn = al_waker_ready;
-		r = os->ops->sel_ctl(os, f->sel, s->w.fd, f->ev, &s->w);
+		r = al_sel_ctl(os, f->sel, s->w.fd, f->ev, &s->w);
 		if (r < 0)
 			AL_RETURN(t, f, 0, (int)-r);
 		AL_AWAIT(t, f, &s->f);
-		os->ops->sel_ctl(os, f->sel, s->w.fd, 0, NULL);
+		al_sel_ctl(os, f->sel, s->w.fd, 0, NULL);
 		if (f->ev == AL_EV_WRITE)
 			break;
-		r = os->ops->recv(os, s->w.fd, s->w.buf, 4096, NULL);
+		r = al_recv(os, s->w.fd, s->w.buf, 4096, NULL);
 	} while (r == -EAGAIN);
 	if (f->ev == AL_EV_READ)
 		AL_RETURN(t, f, r < 0 ? 0 : r, r < 0 ? (int)-r : 0);
@@ -167,12 +167,12 @@ static int co_fetch(struct al_task *t, void *arg)
 	al_crawl_begin(crawl, &f->tm);
 	al_http_resp_init(&f->resp);
 	f->s.w = (struct al_waker){.os = os, .fut = &f->s.f, .buf = m->buf};
-	f->s.w.fd = (int)os->ops->socket(os, 1);
+	f->s.w.fd = (int)al_socket(os, 1);
 	if (f->s.w.fd < 0) {
 		t->err = -f->s.w.fd;
 		goto done;
 	}
-	r = os->ops->connect(os, f->s.w.fd, page, NULL);
+	r = al_connect(os, f->s.w.fd, page, NULL);
 	if (r != -EINPROGRESS && r < 0) {
 		t->err = (int)-r;
 		goto out;
@@ -183,7 +183,7 @@ static int co_fetch(struct al_task *t, void *arg)
 		goto out;
 	al_crawl_connected(crawl, &f->tm);
 	n = al_http_request(req, sizeof req, crawl->sc->workload.host, page);
-	r = n < 0 ? -EMSGSIZE : os->ops->send(os, f->s.w.fd, req, (size_t)n, NULL);
+	r = n < 0 ? -EMSGSIZE : al_send(os, f->s.w.fd, req, (size_t)n, NULL);
 	if (r < 0) {
 		t->err = (int)-r;
 		goto out;
@@ -192,12 +192,12 @@ static int co_fetch(struct al_task *t, void *arg)
 					   .resp = &f->resp};
 	AL_CALL(t, f, co_read_all, &f->sub.all);            /* yield from read_all() */
 out:
-	os->ops->close(os, f->s.w.fd);
+	al_close(os, f->s.w.fd);
 done:
 	/* parsing is CPU work the loop's thread does now: no other page's
 	 * coroutine runs meanwhile (that is what an event loop is) */
 	if (al_crawl_end(crawl, page, t->err, &f->resp, &f->tm) == 0)
-		os->ops->cpu(os, al_crawl_parse_ns(crawl, f->resp.body), NULL);
+		al_cpu(os, al_crawl_parse_ns(crawl, f->resp.body), NULL);
 	m->left--;
 	if (sem)
 		sem_release(sem);
@@ -237,7 +237,7 @@ static int co_main(struct al_task *t, void *arg)
 	f->n = f->first < c->pages ? (c->pages - f->first + f->stride - 1) / f->stride : 0;
 	f->left = f->n;
 	n = (size_t)f->n;
-	sel = os->ops->sel_open(os, c->cfg->poller);
+	sel = al_sel_open(os, c->cfg->poller);
 	f->tasks = al_calloc_huge(n, sizeof *f->tasks);
 	f->frames = al_calloc_huge(n, sizeof *f->frames);
 	f->fs = al_calloc_huge(n, sizeof *f->fs);
@@ -247,7 +247,7 @@ static int co_main(struct al_task *t, void *arg)
 		for (size_t i = 0; i < n; i++)
 			al_crawl_count(c, sel < 0 ? (int)-sel : ENOMEM, 0, 0);
 		if (sel >= 0)
-			os->ops->sel_close(os, (int)sel);
+			al_sel_close(os, (int)sel);
 		goto out;
 	}
 	f->sem.avail = c->cfg->limit;
@@ -261,7 +261,7 @@ static int co_main(struct al_task *t, void *arg)
 	al_task_start(&f->loop_task, t->fut.loop, co_evloop, &f->loop, "loop");
 	AL_AWAIT(t, &f->m, al_gather(&f->all, t->fut.loop, f->fs, f->items, n));
 	AL_AWAIT(t, &f->m, &f->loop_task.fut);
-	os->ops->sel_close(os, f->loop.sel);
+	al_sel_close(os, f->loop.sel);
 out:
 	co_main_release(f);
 	AL_RETURN(t, &f->m, 0, 0);

@@ -13,13 +13,13 @@ int co_blocking_fetch(struct al_task *t, void *arg)
 	AL_BEGIN(f);
 	al_crawl_begin(f->crawl, &f->tm);
 	al_http_resp_init(&f->resp);
-	f->fd = (int)os->ops->socket(os, 0);
+	f->fd = (int)al_socket(os, 0);
 	if (f->fd < 0) {
 		al_crawl_end(f->crawl, f->page, -f->fd, &f->resp, &f->tm);
 		AL_RETURN(t, f, 0, -f->fd);
 	}
 	al_future_init(&f->io, t->fut.loop);
-	os->ops->connect(os, f->fd, f->page, &f->io);
+	al_connect(os, f->fd, f->page, &f->io);
 	AL_AWAIT(t, f, &f->io);
 	if (t->err)
 		goto out;
@@ -30,11 +30,11 @@ int co_blocking_fetch(struct al_task *t, void *arg)
 		goto out;
 	}
 	al_future_init(&f->io, t->fut.loop);
-	os->ops->send(os, f->fd, f->buf, (size_t)n, &f->io);
+	al_send(os, f->fd, f->buf, (size_t)n, &f->io);
 	AL_AWAIT(t, f, &f->io);
 	while (!t->err) {
 		al_future_init(&f->io, t->fut.loop);
-		os->ops->recv(os, f->fd, f->buf, sizeof f->buf, &f->io);
+		al_recv(os, f->fd, f->buf, sizeof f->buf, &f->io);
 		AL_AWAIT(t, f, &f->io);
 		if (t->err || t->value == 0)
 			break;
@@ -42,13 +42,13 @@ int co_blocking_fetch(struct al_task *t, void *arg)
 			t->err = EBADMSG;
 	}
 out:
-	os->ops->close(os, f->fd);
+	al_close(os, f->fd);
 	f->err = al_crawl_end(f->crawl, f->page, t->err, &f->resp, &f->tm);
-	f->ended = os->ops->now(os);
+	f->ended = al_now(os);
 	f->parse = f->err ? 0 : al_crawl_parse_ns(f->crawl, f->resp.body);
 	if (f->parse > 0) {             /* then the crawler parses the page */
 		al_future_init(&f->io, t->fut.loop);
-		os->ops->cpu(os, f->parse, &f->io);
+		al_cpu(os, f->parse, &f->io);
 		AL_AWAIT(t, f, &f->io);
 	}
 	AL_RETURN(t, f, 0, f->err);

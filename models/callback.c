@@ -43,8 +43,8 @@ static void end_lane(struct crawler *cr)
 {
 	struct al_os *os = cr->crawl->os;
 
-	if (cr->task->lane && os->ops->task_end)
-		os->ops->task_end(os, cr->task);
+	if (cr->task->lane)
+		al_os_task_end(os, cr->task);
 	al_task_unwear(cr->task, &cr->lane);
 }
 
@@ -54,11 +54,11 @@ static void done(struct crawler *cr, int err)
 {
 	struct al_os *os = cr->crawl->os;
 
-	os->ops->sel_ctl(os, cr->sel, cr->w.fd, 0, NULL);
-	os->ops->close(os, cr->w.fd);
+	al_sel_ctl(os, cr->sel, cr->w.fd, 0, NULL);
+	al_close(os, cr->w.fd);
 	/* a callback cannot wait: it parses right here, holding up the loop */
 	if (al_crawl_end(cr->crawl, cr->page, err, &cr->resp, &cr->tm) == 0)
-		os->ops->cpu(os, al_crawl_parse_ns(cr->crawl, cr->resp.body), NULL);
+		al_cpu(os, al_crawl_parse_ns(cr->crawl, cr->resp.body), NULL);
 	end_lane(cr);
 	cr->win->running--;
 	start_more(cr->win);
@@ -71,7 +71,7 @@ static void read_response(struct al_waker *w, unsigned events)
 
 	(void)events;
 	al_task_wear(cr->task, &cr->lane);
-	n = w->os->ops->recv(w->os, w->fd, w->buf, 4096, NULL);
+	n = al_recv(w->os, w->fd, w->buf, 4096, NULL);
 	if (n < 0 && n != -EAGAIN)
 		return done(cr, (int)-n);
 	if (n == 0)
@@ -91,13 +91,13 @@ static void connected(struct al_waker *w, unsigned events)
 
 	(void)events;
 	al_task_wear(cr->task, &cr->lane);
-	os->ops->sel_ctl(os, cr->sel, w->fd, 0, NULL);
+	al_sel_ctl(os, cr->sel, w->fd, 0, NULL);
 	al_crawl_connected(cr->crawl, &cr->tm);
-	r = n < 0 ? -EMSGSIZE : os->ops->send(os, w->fd, req, (size_t)n, NULL);
+	r = n < 0 ? -EMSGSIZE : al_send(os, w->fd, req, (size_t)n, NULL);
 	if (r < 0)
 		return done(cr, (int)-r);
 	w->fn = read_response;
-	r = os->ops->sel_ctl(os, cr->sel, w->fd, AL_EV_READ, w);
+	r = al_sel_ctl(os, cr->sel, w->fd, AL_EV_READ, w);
 	if (r < 0)
 		return done(cr, (int)-r);
 	al_task_unwear(cr->task, &cr->lane);
@@ -112,19 +112,19 @@ static int fetch(struct crawler *cr)
 	al_task_wear(cr->task, &cr->lane);
 	al_crawl_begin(cr->crawl, &cr->tm);
 	al_http_resp_init(&cr->resp);
-	cr->w.fd = (int)os->ops->socket(os, 1);
+	cr->w.fd = (int)al_socket(os, 1);
 	if (cr->w.fd < 0) {
 		al_crawl_end(cr->crawl, cr->page, -cr->w.fd, &cr->resp, &cr->tm);
 		end_lane(cr);
 		return 0;
 	}
-	r = os->ops->connect(os, cr->w.fd, cr->page, NULL);
+	r = al_connect(os, cr->w.fd, cr->page, NULL);
 	if (r == -EINPROGRESS || r == 0) {
 		cr->w.fn = connected;
-		r = os->ops->sel_ctl(os, cr->sel, cr->w.fd, AL_EV_WRITE, &cr->w);
+		r = al_sel_ctl(os, cr->sel, cr->w.fd, AL_EV_WRITE, &cr->w);
 	}
 	if (r < 0) {      /* refused at once, or select's FD_SETSIZE */
-		os->ops->close(os, cr->w.fd);
+		al_close(os, cr->w.fd);
 		al_crawl_end(cr->crawl, cr->page, (int)-r, &cr->resp, &cr->tm);
 		end_lane(cr);
 		return 0;
@@ -166,7 +166,7 @@ static int co_callback(struct al_task *t, void *arg)
 	int64_t sel;
 
 	AL_BEGIN(&f->m);
-	sel = os->ops->sel_open(os, c->cfg->poller);
+	sel = al_sel_open(os, c->cfg->poller);
 	f->crawlers = calloc((size_t)c->pages, sizeof *f->crawlers);
 	if (sel < 0 || !f->crawlers) {
 		c->failed = c->pages;
@@ -189,7 +189,7 @@ static int co_callback(struct al_task *t, void *arg)
 	start_more(&f->win);
 	f->loop = (struct co_evloop){.crawl = c, .sel = (int)sel};
 	AL_CALL(t, &f->m, co_evloop, &f->loop);
-	os->ops->sel_close(os, f->loop.sel);
+	al_sel_close(os, f->loop.sel);
 	co_callback_release(f);
 	AL_RETURN(t, &f->m, 0, 0);
 	AL_END(t, &f->m);

@@ -32,7 +32,7 @@ const struct al_model_desc *al_model_get(enum al_model m)
 
 static int64_t now_ns(const struct al_crawl *c)
 {
-	return c->os->ops->now(c->os);
+	return al_now(c->os);
 }
 
 void al_crawl_begin(struct al_crawl *c, struct al_page_times *tm)
@@ -100,8 +100,8 @@ uint64_t al_crawl_sum(const struct al_crawl *c, int64_t page, const struct al_ht
 /* where a page failed, on the timeline: its cause, at that instant */
 void al_crawl_mark(struct al_crawl *c, int64_t page, int err)
 {
-	if (c->os && c->os->ops->mark)
-		c->os->ops->mark(c->os, al_cause_name(al_cause_from_errno(err)), page);
+	if (c->os)
+		al_os_mark(c->os, al_cause_name(al_cause_from_errno(err)), page);
 }
 
 int64_t al_crawl_parse_ns(const struct al_crawl *c, int64_t bytes)
@@ -144,7 +144,8 @@ int al_crawl_note(const struct al_crawl *c, char *note, size_t len)
 			fclose(fp);
 		}
 		/* the simulator's stacks come chunked: the map count is not it */
-		if (c->stack_err == ENOMEM && maps > 0 && c->os && strcmp(c->os->ops->name, "sim"))
+		if (c->stack_err == ENOMEM && maps > 0 && c->os &&
+		    !al_os_has(c->os, AL_OS_CAP_ONE_HOST_THREAD))
 			snprintf(note, len, "%lld green threads got no stack (mmap: %s): two "
 				 "mappings each, past the host's vm.max_map_count (%ld) at about "
 				 "%ld live", (long long)c->stack_fails, strerror(c->stack_err),

@@ -19,7 +19,7 @@ int co_evloop(struct al_task *t, void *frame)
 	AL_YIELD(t, f);     /* let the tasks just created take their first step */
 	while (f->left ? *f->left > 0 : c->ok + c->failed < c->pages) {
 		al_future_init(&f->ready, t->fut.loop);
-		os->ops->sel_wait(os, f->sel, f->ev, 64, &f->ready);
+		al_sel_wait(os, f->sel, f->ev, 64, &f->ready);
 		AL_AWAIT(t, f, &f->ready);
 		if (t->err == ENOENT && t->fut.loop->ready) {
 			/* nothing registered yet, but tasks are about to run (one
@@ -33,7 +33,7 @@ int co_evloop(struct al_task *t, void *frame)
 		for (f->i = 0; f->i < f->n; f->i++) {
 			struct al_waker *w = f->ev[f->i].data;
 			/* callback = key.data; callback(key, mask): one dispatch */
-			os->ops->cpu(os, c->sc->machine.costs.callback_ns, NULL);
+			al_cpu(os, c->sc->machine.costs.callback_ns, NULL);
 			w->fn(w, f->ev[f->i].events);
 		}
 		AL_YIELD(t, f);

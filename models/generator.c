@@ -64,28 +64,28 @@ static int gen_fetch(struct al_task *t, void *arg)
 	al_crawl_begin(f->crawl, &f->tm);
 	al_http_resp_init(&f->resp);
 	f->w = (struct al_waker){.os = os, .fut = &f->f, .buf = f->buf};
-	f->w.fd = (int)os->ops->socket(os, 1);
+	f->w.fd = (int)al_socket(os, 1);
 	if (f->w.fd < 0) {
 		al_crawl_end(f->crawl, f->page, -f->w.fd, &f->resp, &f->tm);
 		start_next(f->win);
 		AL_RETURN(t, f, 0, -f->w.fd);
 	}
-	r = os->ops->connect(os, f->w.fd, f->page, NULL);
+	r = al_connect(os, f->w.fd, f->page, NULL);
 	al_future_init(&f->f, t->fut.loop);
 	f->w.fn = al_waker_ready;
 	if (r == -EINPROGRESS || r == 0)
-		r = os->ops->sel_ctl(os, f->sel, f->w.fd, AL_EV_WRITE, &f->w);
+		r = al_sel_ctl(os, f->sel, f->w.fd, AL_EV_WRITE, &f->w);
 	if (r < 0) {
 		t->err = (int)-r;
 		goto out;
 	}
 	AL_AWAIT(t, f, &f->f);
-	os->ops->sel_ctl(os, f->sel, f->w.fd, 0, NULL);
+	al_sel_ctl(os, f->sel, f->w.fd, 0, NULL);
 	if (t->err)
 		goto out;
 	al_crawl_connected(f->crawl, &f->tm);
 	n = al_http_request(req, sizeof req, f->crawl->sc->workload.host, f->page);
-	r = n < 0 ? -EMSGSIZE : os->ops->send(os, f->w.fd, req, (size_t)n, NULL);
+	r = n < 0 ? -EMSGSIZE : al_send(os, f->w.fd, req, (size_t)n, NULL);
 	if (r < 0) {
 		t->err = (int)-r;
 		goto out;
@@ -93,14 +93,14 @@ static int gen_fetch(struct al_task *t, void *arg)
 	for (;;) {
 		al_future_init(&f->f, t->fut.loop);
 		f->w.fn = al_waker_ready;
-		r = os->ops->sel_ctl(os, f->sel, f->w.fd, AL_EV_READ, &f->w);
+		r = al_sel_ctl(os, f->sel, f->w.fd, AL_EV_READ, &f->w);
 		if (r < 0) {
 			t->err = (int)-r;
 			break;
 		}
 		AL_AWAIT(t, f, &f->f);          /* chunk = yield f */
-		os->ops->sel_ctl(os, f->sel, f->w.fd, 0, NULL);
-		r = os->ops->recv(os, f->w.fd, f->buf, 4096, NULL);
+		al_sel_ctl(os, f->sel, f->w.fd, 0, NULL);
+		r = al_recv(os, f->w.fd, f->buf, 4096, NULL);
 		if (r == -EAGAIN)
 			continue;               /* a spurious wake-up */
 		if (r <= 0) {
@@ -113,11 +113,11 @@ static int gen_fetch(struct al_task *t, void *arg)
 		}
 	}
 out:
-	os->ops->close(os, f->w.fd);
+	al_close(os, f->w.fd);
 	/* parsing is CPU work the loop's thread does now: no other page's
 	 * coroutine runs meanwhile (that is what an event loop is) */
 	if (al_crawl_end(f->crawl, f->page, t->err, &f->resp, &f->tm) == 0)
-		os->ops->cpu(os, al_crawl_parse_ns(f->crawl, f->resp.body), NULL);
+		al_cpu(os, al_crawl_parse_ns(f->crawl, f->resp.body), NULL);
 	start_next(f->win);
 	AL_RETURN(t, f, 0, t->err);
 	AL_END(t, f);
@@ -150,7 +150,7 @@ static int co_generator(struct al_task *t, void *arg)
 	int64_t sel;
 
 	AL_BEGIN(&f->m);
-	sel = os->ops->sel_open(os, c->cfg->poller);
+	sel = al_sel_open(os, c->cfg->poller);
 	f->tasks = al_calloc_huge((size_t)c->pages, sizeof *f->tasks);
 	f->frames = al_calloc_huge((size_t)c->pages, sizeof *f->frames);
 	if (sel < 0 || !f->tasks || !f->frames) {
@@ -167,7 +167,7 @@ static int co_generator(struct al_task *t, void *arg)
 		start_next(&f->win);
 	f->loop = (struct co_evloop){.crawl = c, .sel = (int)sel};
 	AL_CALL(t, &f->m, co_evloop, &f->loop);
-	os->ops->sel_close(os, f->loop.sel);
+	al_sel_close(os, f->loop.sel);
 	for (int64_t i = 0; i < f->win.next; i++)
 		if (!al_future_done(&f->tasks[i].fut))
 			AL_RETURN(t, &f->m, 0, EDEADLK); /* still parked: the runner frees */

@@ -107,13 +107,13 @@ static int64_t park(struct gthread *g, int fd, unsigned ev)
 
 	if (g->s->err)                   /* a selector that failed wakes nobody */
 		return -g->s->err;
-	r = os->ops->sel_ctl(os, g->s->sel, fd, ev, g);
+	r = al_sel_ctl(os, g->s->sel, fd, ev, g);
 	if (r < 0)
 		return r;
 	g->parked = 1;
 	al_fiber_yield(&g->f);
 	g->parked = 0;
-	os->ops->sel_ctl(os, g->s->sel, fd, 0, NULL);
+	al_sel_ctl(os, g->s->sel, fd, 0, NULL);
 	return g->s->err ? -g->s->err : 0;
 }
 
@@ -130,12 +130,12 @@ static void fetch_page(struct gthread *g)
 
 	al_crawl_begin(c, &tm);
 	al_http_resp_init(&resp);
-	fd = (int)os->ops->socket(os, 1);
+	fd = (int)al_socket(os, 1);
 	if (fd < 0) {
 		r = fd;
 		goto done;
 	}
-	r = os->ops->connect(os, fd, g->page, NULL);                 /* connect() */
+	r = al_connect(os, fd, g->page, NULL);                 /* connect() */
 	if (r == -EINPROGRESS)
 		r = park(g, fd, AL_EV_WRITE);
 	if (r < 0)
@@ -143,10 +143,10 @@ static void fetch_page(struct gthread *g)
 	al_crawl_connected(c, &tm);
 	n = al_http_request(buf, sizeof buf, c->sc->workload.host, g->page);
 	do
-		r = n < 0 ? -EMSGSIZE : os->ops->send(os, fd, buf, (size_t)n, NULL);  /* send() */
+		r = n < 0 ? -EMSGSIZE : al_send(os, fd, buf, (size_t)n, NULL);  /* send() */
 	while (r == -EAGAIN && (r = park(g, fd, AL_EV_WRITE)) == 0);
 	while (r >= 0) {
-		r = os->ops->recv(os, fd, buf, sizeof buf, NULL);      /* recv(4096) */
+		r = al_recv(os, fd, buf, sizeof buf, NULL);      /* recv(4096) */
 		if (r == -EAGAIN && (r = park(g, fd, AL_EV_READ)) == 0)
 			continue;
 		if (r <= 0)
@@ -155,11 +155,11 @@ static void fetch_page(struct gthread *g)
 			r = -EBADMSG;
 	}
 out:
-	os->ops->close(os, fd);
+	al_close(os, fd);
 done:
 	/* parsing is the OS thread's CPU work, the scheduler's in between */
 	if (al_crawl_end(c, g->page, r < 0 ? (int)-r : 0, &resp, &tm) == 0)
-		os->ops->cpu(os, al_crawl_parse_ns(c, resp.body), NULL);
+		al_cpu(os, al_crawl_parse_ns(c, resp.body), NULL);
 }
 
 /* A green thread's body: its pages, one after another. */
@@ -182,15 +182,15 @@ static void run(struct sched *s, struct gthread *g)
 	int64_t sw = s->m->m.crawl->sc->machine.costs.green_switch_ns;
 
 	al_task_wear(s->task, &g->lane);
-	os->ops->cpu(os, sw, NULL);
+	al_cpu(os, sw, NULL);
 	int alive = al_fiber_resume(&g->f);
-	os->ops->cpu(os, sw, NULL);
+	al_cpu(os, sw, NULL);
 	if (!alive) {
-		if (s->task->lane && os->ops->task_end)
-			os->ops->task_end(os, s->task);
+		if (s->task->lane)
+			al_os_task_end(os, s->task);
 		al_fiber_free(&g->f);
 		if (g->charged)
-			os->ops->mem(os, -g->charged);
+			al_mem(os, -g->charged);
 		g->charged = 0;
 		s->live--;
 	}
@@ -235,13 +235,13 @@ static void start_pages(struct sched *s)
 		mem = c->cfg->stack;         /* never more than the whole stack */
 	for (int64_t p = s->k; p < m->ng; p += m->nthreads) {
 		struct gthread *g = &m->g[p];
-		int64_t r = os->ops->mem(os, mem);
+		int64_t r = al_mem(os, mem);
 
 		*g = (struct gthread){.s = s, .first = p, .page = p, .lane = {.name = "green"}};
 		if (r == 0 && (m->pooled ? al_fiber_init_pooled(&g->f, &m->pool, fetch, g)
 				   : al_fiber_init(&g->f, (size_t)c->cfg->stack, fetch, g)) != 0) {
 			r = -(errno ? errno : ENOMEM);
-			os->ops->mem(os, -mem);
+			al_mem(os, -mem);
 			c->stack_fails++;
 			c->stack_err = (int)-r;
 		}
@@ -268,10 +268,10 @@ static int co_sched(struct al_task *t, void *arg)
 	/* selectors are opened one at a time: the real os's table of them
 	 * is shared by the process's threads */
 	al_future_init(&s->wait, t->fut.loop);
-	os->ops->lock(os, s->m->lock, &s->wait);
+	al_lock(os, s->m->lock, &s->wait);
 	AL_AWAIT(t, s, &s->wait);
-	r = os->ops->sel_open(os, c->cfg->poller);
-	os->ops->unlock(os, s->m->lock);
+	r = al_sel_open(os, c->cfg->poller);
+	al_unlock(os, s->m->lock);
 	if (r < 0) {
 		fail_thread(s->m, s->k, (int)-r);
 		AL_RETURN(t, s, 0, 0);
@@ -289,7 +289,7 @@ static int co_sched(struct al_task *t, void *arg)
 		if (s->live == 0 || s->err)
 			break;
 		al_future_init(&s->wait, t->fut.loop);
-		os->ops->sel_wait(os, s->sel, s->ev, 64, &s->wait);
+		al_sel_wait(os, s->sel, s->ev, 64, &s->wait);
 		AL_AWAIT(t, s, &s->wait);
 		if (t->err) {
 			/* nothing can wake the parked green threads now: each
@@ -305,10 +305,10 @@ static int co_sched(struct al_task *t, void *arg)
 			enqueue(s, s->ev[s->i].data);
 	}
 	al_future_init(&s->wait, t->fut.loop);
-	os->ops->lock(os, s->m->lock, &s->wait);
+	al_lock(os, s->m->lock, &s->wait);
 	AL_AWAIT(t, s, &s->wait);
-	os->ops->sel_close(os, s->sel);
-	os->ops->unlock(os, s->m->lock);
+	al_sel_close(os, s->sel);
+	al_unlock(os, s->m->lock);
 	AL_END(t, s);
 }
 
@@ -341,14 +341,14 @@ static int co_green(struct al_task *t, void *arg)
 	f->ng = c->cfg->limit > 0 && c->cfg->limit < c->pages ? c->cfg->limit : c->pages;
 	f->nthreads = al_pool_size(c->cfg->threads > 0 ? c->cfg->threads : c->sc->machine.cores,
 				   f->ng);
-	f->lock = os->ops->lock_open(os);
+	f->lock = al_lock_open(os);
 	f->ids = calloc((size_t)f->nthreads, sizeof *f->ids);
 	f->tasks = calloc((size_t)f->nthreads, sizeof *f->tasks);
 	f->scheds = calloc((size_t)f->nthreads, sizeof *f->scheds);
 	f->g = calloc((size_t)f->ng, sizeof *f->g);
 	f->npages = f->g ? f->ng : 0;
 	/* the simulator runs every green thread on this one host thread */
-	f->pooled = strcmp(os->ops->name, "sim") == 0;
+	f->pooled = al_os_has(os, AL_OS_CAP_ONE_HOST_THREAD);
 	if (f->pooled && al_fiber_pool_init(&f->pool, (size_t)c->cfg->stack) != 0)
 		f->spawn_err = EINVAL;
 	if (f->spawn_err || !f->ids || !f->tasks || !f->scheds || !f->g || f->lock < 0) {
@@ -358,7 +358,7 @@ static int co_green(struct al_task *t, void *arg)
 	}
 	for (f->i = 0; f->i < f->nthreads; f->i++) {
 		f->scheds[f->i] = (struct sched){.m = f, .k = f->i};
-		f->ids[f->i] = os->ops->spawn(os, AL_SPAWN_THREAD, &f->tasks[f->i], co_sched,
+		f->ids[f->i] = al_spawn(os, AL_SPAWN_THREAD, &f->tasks[f->i], co_sched,
 					      &f->scheds[f->i], "scheduler");
 		if (f->ids[f->i] >= 0) {
 			f->started++;
@@ -371,7 +371,7 @@ static int co_green(struct al_task *t, void *arg)
 		if (f->ids[f->i] < 0)
 			continue;
 		al_future_init(&f->joined, t->fut.loop);
-		os->ops->join(os, f->ids[f->i], &f->joined);
+		al_spawn_join(os, f->ids[f->i], &f->joined);
 		AL_AWAIT(t, &f->m, &f->joined);
 	}
 out:

@@ -95,7 +95,7 @@ static int co_ml_main(struct al_task *t, void *arg)
 			f->loops[f->i] = lf;
 			lf->crawl = c;
 			al_asyncio_share(lf, f->i, f->nloops);
-			id = os->ops->spawn(os, AL_SPAWN_THREAD, &f->tasks[f->i],
+			id = al_spawn(os, AL_SPAWN_THREAD, &f->tasks[f->i],
 					    al_model_asyncio.main, lf, "loop");
 		}
 		f->ids[f->i] = id;
@@ -110,7 +110,7 @@ static int co_ml_main(struct al_task *t, void *arg)
 		if (f->ids[f->i] < 0)
 			continue;
 		al_future_init(&f->joined, t->fut.loop);
-		os->ops->join(os, f->ids[f->i], &f->joined);
+		al_spawn_join(os, f->ids[f->i], &f->joined);
 		AL_AWAIT(t, &f->m, &f->joined);
 	}
 out:

@@ -29,19 +29,19 @@ static int co_nonblocking(struct al_task *t, void *arg)
 	for (f->page = 0; f->page < c->pages; f->page++) {
 		al_crawl_begin(c, &f->tm);
 		al_http_resp_init(&f->resp);
-		f->fd = (int)os->ops->socket(os, 1);
+		f->fd = (int)al_socket(os, 1);
 		if (f->fd < 0) {
 			al_crawl_end(c, f->page, -f->fd, &f->resp, &f->tm);
 			continue;
 		}
-		r = os->ops->connect(os, f->fd, f->page, NULL);
+		r = al_connect(os, f->fd, f->page, NULL);
 		t->err = r == -EINPROGRESS || r == 0 ? 0 : (int)-r;
 		f->n = al_http_request(f->buf, sizeof f->buf, c->sc->workload.host, f->page);
 		if (f->n < 0)
 			t->err = EMSGSIZE;
 		/* while True: try: send(); break; except OSError: pass */
 		while (!t->err) {
-			r = os->ops->send(os, f->fd, f->buf, (size_t)f->n, NULL);
+			r = al_send(os, f->fd, f->buf, (size_t)f->n, NULL);
 			if (r >= 0) {        /* it took the request: connected */
 				al_crawl_connected(c, &f->tm);
 				break;
@@ -51,12 +51,12 @@ static int co_nonblocking(struct al_task *t, void *arg)
 				break;
 			}
 			al_future_init(&f->spun, t->fut.loop);
-			os->ops->spin(os, f->fd, AL_EV_WRITE, &f->spun);
+			al_spin(os, f->fd, AL_EV_WRITE, &f->spun);
 			AL_AWAIT(t, &f->m, &f->spun);
 		}
 		/* the same for every recv(4096), until the server closes */
 		while (!t->err) {
-			r = os->ops->recv(os, f->fd, f->buf, sizeof f->buf, NULL);
+			r = al_recv(os, f->fd, f->buf, sizeof f->buf, NULL);
 			if (r == 0)
 				break;
 			if (r > 0) {
@@ -69,14 +69,14 @@ static int co_nonblocking(struct al_task *t, void *arg)
 				break;
 			}
 			al_future_init(&f->spun, t->fut.loop);
-			os->ops->spin(os, f->fd, AL_EV_READ, &f->spun);
+			al_spin(os, f->fd, AL_EV_READ, &f->spun);
 			AL_AWAIT(t, &f->m, &f->spun);
 		}
-		os->ops->close(os, f->fd);
+		al_close(os, f->fd);
 		if (al_crawl_end(c, f->page, t->err, &f->resp, &f->tm) == 0 &&
 		    al_crawl_parse_ns(c, f->resp.body) > 0) {
 			al_future_init(&f->spun, t->fut.loop);
-			os->ops->cpu(os, al_crawl_parse_ns(c, f->resp.body), &f->spun);
+			al_cpu(os, al_crawl_parse_ns(c, f->resp.body), &f->spun);
 			AL_AWAIT(t, &f->m, &f->spun);
 		}
 		t->err = 0;

@@ -43,11 +43,11 @@ static int co_child(struct al_task *t, void *arg)
 	struct al_os *os = f->own.os;
 
 	AL_BEGIN(f);
-	os->ops->close(os, f->rfd);
+	al_close(os, f->rfd);
 	for (; f->fetch.page < f->own.pages; f->fetch.page += f->stride) {
 		f->rec = (struct record){.page = f->fetch.page};
 		al_future_init(&f->sent, t->fut.loop);
-		os->ops->send(os, f->wfd, &f->rec, sizeof f->rec, &f->sent);
+		al_send(os, f->wfd, &f->rec, sizeof f->rec, &f->sent);
 		AL_AWAIT(t, f, &f->sent);
 		f->fetch.co.pc = 0;
 		AL_CALL(t, f, co_blocking_fetch, &f->fetch);
@@ -59,10 +59,10 @@ static int co_child(struct al_task *t, void *arg)
 		if (!t->err)
 			al_page_latency(&f->fetch.tm, f->fetch.ended, f->rec.lat);
 		al_future_init(&f->sent, t->fut.loop);
-		os->ops->send(os, f->wfd, &f->rec, sizeof f->rec, &f->sent);
+		al_send(os, f->wfd, &f->rec, sizeof f->rec, &f->sent);
 		AL_AWAIT(t, f, &f->sent);
 	}
-	os->ops->close(os, f->wfd);
+	al_close(os, f->wfd);
 	AL_END(t, f);
 }
 
@@ -137,7 +137,7 @@ static int co_process(struct al_task *t, void *arg)
 	f->ids = calloc((size_t)f->nworkers, sizeof *f->ids);
 	f->tasks = calloc((size_t)f->nworkers, sizeof *f->tasks);
 	f->children = calloc((size_t)f->nworkers, sizeof *f->children);
-	r = f->ids && f->tasks && f->children ? os->ops->pipe(os, f->fds) : -ENOMEM;
+	r = f->ids && f->tasks && f->children ? al_pipe(os, f->fds) : -ENOMEM;
 	if (r < 0) {
 		c->failed = c->pages;
 		c->failures[al_cause_from_errno((int)-r)] = c->pages;
@@ -145,7 +145,7 @@ static int co_process(struct al_task *t, void *arg)
 	}
 	if (c->sc->machine.costs.pool_startup_ns > 0) {
 		al_future_init(&f->io, t->fut.loop);
-		os->ops->cpu(os, c->sc->machine.costs.pool_startup_ns, &f->io);
+		al_cpu(os, c->sc->machine.costs.pool_startup_ns, &f->io);
 		AL_AWAIT(t, &f->m, &f->io);
 	}
 	for (f->i = 0; f->i < f->nworkers; f->i++) {
@@ -157,7 +157,7 @@ static int co_process(struct al_task *t, void *arg)
 		ch->wfd = f->fds[1];
 		ch->stride = f->nworkers;
 		ch->fetch = (struct co_blocking){.crawl = &ch->own, .page = f->i};
-		f->ids[f->i] = os->ops->spawn(os, AL_SPAWN_PROCESS, &f->tasks[f->i], co_child, ch,
+		f->ids[f->i] = al_spawn(os, AL_SPAWN_PROCESS, &f->tasks[f->i], co_child, ch,
 					      "worker");
 		if (f->ids[f->i] < 0) {
 			fail_share(f, f->i, (int)-f->ids[f->i]);
@@ -167,11 +167,11 @@ static int co_process(struct al_task *t, void *arg)
 		}
 	}
 	c->workers = f->nworkers;
-	os->ops->close(os, f->fds[1]);          /* the workers hold theirs */
+	al_close(os, f->fds[1]);          /* the workers hold theirs */
 	/* results: [fut.result() for fut in futs], until every worker is gone */
 	while (f->ended < c->pages) {
 		al_future_init(&f->io, t->fut.loop);
-		os->ops->recv(os, f->fds[0], f->buf + f->have, sizeof f->buf - f->have, &f->io);
+		al_recv(os, f->fds[0], f->buf + f->have, sizeof f->buf - f->have, &f->io);
 		AL_AWAIT(t, &f->m, &f->io);
 		if (t->err || t->value == 0)
 			break;
@@ -185,14 +185,14 @@ static int co_process(struct al_task *t, void *arg)
 		if (f->ids[f->i] < 0)
 			continue;
 		al_future_init(&f->io, t->fut.loop);
-		os->ops->join(os, f->ids[f->i], &f->io);
+		al_spawn_join(os, f->ids[f->i], &f->io);
 		AL_AWAIT(t, &f->m, &f->io);
 		if (!t->err && t->value != 0) {
 			c->died++;
 			c->died_status = (int)t->value;
 		}
 	}
-	os->ops->close(os, f->fds[0]);
+	al_close(os, f->fds[0]);
 out:
 	co_process_release(f);
 	AL_RETURN(t, &f->m, 0, 0);

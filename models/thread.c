@@ -29,10 +29,10 @@ static int co_worker(struct al_task *t, void *arg)
 	AL_BEGIN(f);
 	for (;;) {
 		al_future_init(&f->locked, t->fut.loop);
-		os->ops->lock(os, f->pool->lock, &f->locked);
+		al_lock(os, f->pool->lock, &f->locked);
 		AL_AWAIT(t, f, &f->locked);
 		f->page = f->pool->next < f->pool->crawl->pages ? f->pool->next++ : -1;
-		os->ops->unlock(os, f->pool->lock);
+		al_unlock(os, f->pool->lock);
 		if (f->page < 0)
 			break;
 		f->fetch = (struct co_blocking){.crawl = f->pool->crawl, .page = f->page};
@@ -72,7 +72,7 @@ static int co_thread_main(struct al_task *t, void *arg)
 
 	AL_BEGIN(&f->m);
 	f->nworkers = al_pool_size(c->cfg->workers, c->pages);
-	f->pool = (struct pool){.crawl = c, .lock = os->ops->lock_open(os)};
+	f->pool = (struct pool){.crawl = c, .lock = al_lock_open(os)};
 	f->ids = calloc((size_t)f->nworkers, sizeof *f->ids);
 	f->tasks = calloc((size_t)f->nworkers, sizeof *f->tasks);
 	f->workers = calloc((size_t)f->nworkers, sizeof *f->workers);
@@ -82,12 +82,12 @@ static int co_thread_main(struct al_task *t, void *arg)
 	 * queue and lock: paid once, before the first thread */
 	if (c->sc->machine.costs.thread_pool_startup_ns > 0) {
 		al_future_init(&f->joined, t->fut.loop);
-		os->ops->cpu(os, c->sc->machine.costs.thread_pool_startup_ns, &f->joined);
+		al_cpu(os, c->sc->machine.costs.thread_pool_startup_ns, &f->joined);
 		AL_AWAIT(t, &f->m, &f->joined);
 	}
 	for (f->i = 0; f->i < f->nworkers; f->i++) {
 		f->workers[f->i].pool = &f->pool;
-		f->ids[f->i] = os->ops->spawn(os, AL_SPAWN_THREAD, &f->tasks[f->i], co_worker,
+		f->ids[f->i] = al_spawn(os, AL_SPAWN_THREAD, &f->tasks[f->i], co_worker,
 					      &f->workers[f->i], "worker");
 		if (f->ids[f->i] >= 0)
 			f->started++;
@@ -98,7 +98,7 @@ static int co_thread_main(struct al_task *t, void *arg)
 		if (f->ids[f->i] < 0)
 			continue;
 		al_future_init(&f->joined, t->fut.loop);
-		os->ops->join(os, f->ids[f->i], &f->joined);
+		al_spawn_join(os, f->ids[f->i], &f->joined);
 		AL_AWAIT(t, &f->m, &f->joined);
 	}
 out:

@@ -78,7 +78,7 @@ static int queue(struct co_main *m, struct al_task *t, struct al_future *fut,
 
 	al_future_init(fut, t->fut.loop);
 	op.data = fut;
-	int64_t r = os->ops->ring_queue(os, m->ring, &op);
+	int64_t r = al_ring_queue(os, m->ring, &op);
 	return r < 0 ? (int)-r : 0;
 }
 
@@ -98,7 +98,7 @@ static int co_fetch(struct al_task *t, void *arg)
 		t->err = 0;
 		/* a blocking socket: io_uring fails an op on a non-blocking
 		 * one with EAGAIN instead of waiting for it */
-		f->fd = (int)os->ops->socket(os, 0);
+		f->fd = (int)al_socket(os, 0);
 		if (f->fd < 0) {
 			t->err = -f->fd;
 			goto done;
@@ -156,13 +156,13 @@ static int co_fetch(struct al_task *t, void *arg)
 out:
 		f->err = t->err;
 		if (queue(m, t, &f->op, (struct al_ring_op){.code = AL_RING_CLOSE, .fd = f->fd}) != 0)
-			os->ops->close(os, f->fd);       /* no room in the ring: close it now */
+			al_close(os, f->fd);       /* no room in the ring: close it now */
 		else
 			AL_AWAIT(t, f, &f->op);          /* close */
 		t->err = f->err;
 done:
 		if (al_crawl_end(c, f->page, t->err, &f->resp, &f->tm) == 0)
-			os->ops->cpu(os, al_crawl_parse_ns(c, f->resp.body), NULL);
+			al_cpu(os, al_crawl_parse_ns(c, f->resp.body), NULL);
 	}
 	AL_RETURN(t, f, 0, 0);
 	AL_END(t, f);
@@ -181,7 +181,7 @@ static int co_reap(struct al_task *t, void *arg)
 	AL_YIELD(t, f);     /* let the fetchers queue their first ops */
 	while (c->ok + c->failed < c->pages) {
 		al_future_init(&f->ready, t->fut.loop);
-		os->ops->ring_enter(os, m->ring, f->cqe, REAP_MAX, &f->ready);
+		al_ring_enter(os, m->ring, f->cqe, REAP_MAX, &f->ready);
 		AL_AWAIT(t, f, &f->ready);
 		if (t->err == ENOENT && t->fut.loop->ready) {
 			AL_YIELD(t, f);          /* fetchers about to queue: enter again */
@@ -192,7 +192,7 @@ static int co_reap(struct al_task *t, void *arg)
 		f->n = (int)t->value;
 		for (f->i = 0; f->i < f->n; f->i++) {
 			const struct al_ring_cqe *q = &f->cqe[f->i];
-			os->ops->cpu(os, c->sc->machine.costs.callback_ns, NULL);
+			al_cpu(os, c->sc->machine.costs.callback_ns, NULL);
 			al_future_set(q->data, q->res < 0 ? 0 : q->res,
 				      q->res < 0 ? (int)-q->res : 0);
 		}
@@ -237,9 +237,7 @@ static int co_main(struct al_task *t, void *arg)
 	AL_BEGIN(&f->m);
 	f->nfetch = (size_t)(limit > 0 && limit < c->pages ? limit : c->pages);
 	/* two ops in flight per fetcher at most (a send and its recv) */
-	r = os->ops->ring_open ? os->ops->ring_open(os, f->nfetch > INT_MAX / 2 ? INT_MAX
-								 : (int)(2 * f->nfetch))
-			       : -ENOSYS;
+	r = al_ring_open(os, f->nfetch > INT_MAX / 2 ? INT_MAX : (int)(2 * f->nfetch));
 	if (r < 0) {
 		c->ring_err = (int)-r;
 		fail_all(c, (int)-r);
@@ -251,16 +249,16 @@ static int co_main(struct al_task *t, void *arg)
 	f->fs = calloc(f->nfetch, sizeof *f->fs);
 	f->items = calloc(f->nfetch, sizeof *f->items);
 	if (!f->tasks || !f->frames || !f->fs || !f->items) {
-		os->ops->ring_close(os, f->ring);
+		al_ring_close(os, f->ring);
 		fail_all(c, ENOMEM);
 		goto out;
 	}
 	/* the recv buffers are memory the kernel writes into: the machine's
 	 * (the simulator charges them; the real os's RSS has them) */
 	f->mem = (int64_t)(f->nfetch * sizeof f->frames->buf);
-	if (os->ops->mem(os, f->mem) < 0) {
+	if (al_mem(os, f->mem) < 0) {
 		f->mem = 0;
-		os->ops->ring_close(os, f->ring);
+		al_ring_close(os, f->ring);
 		fail_all(c, ENOMEM);
 		goto out;
 	}
@@ -273,8 +271,8 @@ static int co_main(struct al_task *t, void *arg)
 	al_task_start(&f->reap_task, t->fut.loop, co_reap, &f->reap, "loop");
 	AL_AWAIT(t, &f->m, al_gather(&f->all, t->fut.loop, f->fs, f->items, f->nfetch));
 	AL_AWAIT(t, &f->m, &f->reap_task.fut);
-	os->ops->ring_close(os, f->ring);
-	os->ops->mem(os, -f->mem);
+	al_ring_close(os, f->ring);
+	al_mem(os, -f->mem);
 out:
 	co_main_release(f);
 	AL_RETURN(t, &f->m, 0, 0);

@@ -452,6 +452,7 @@ static int64_t net_mem(struct al_os *os, int64_t delta)
 
 static const struct al_os_ops net_ops = {
 	.name = "real",
+	.caps = AL_OS_CAP_RING,
 	.now = net_now,
 	.timer_start = net_timer_start,
 	.timer_cancel = net_timer_cancel,
@@ -461,7 +462,6 @@ static const struct al_os_ops net_ops = {
 	.send = net_send,
 	.recv = net_recv,
 	.close = net_close,
-	.spin = net_spin,
 	.sel_open = net_sel_open,
 	.sel_ctl = net_sel_ctl,
 	.sel_wait = net_sel_wait,
@@ -476,8 +476,15 @@ static const struct al_os_ops net_ops = {
 	.ring_queue = net_ring_queue,
 	.ring_enter = net_ring_enter,
 	.ring_close = net_ring_close,
+};
+
+static const struct al_os_acct net_acct = {
 	.cpu = net_cpu,
+	.spin = net_spin,
 	.mem = net_mem,
+};
+
+static const struct al_os_hooks net_hooks = {
 	.task_end = net_task_end,
 	.mark = net_mark,
 };
@@ -554,7 +561,8 @@ int net_os_init(struct net_os *n, const struct al_scenario *sc, struct al_loop *
 		return -1;
 	}
 	n->t0 = net_mono_ns();
-	n->os = (struct al_os){.ops = &net_ops, .loop = loop, .sc = sc, .impl = n};
+	n->os = (struct al_os){.ops = &net_ops, .acct = &net_acct, .hooks = &net_hooks,
+			       .loop = loop, .sc = sc, .impl = n};
 	loop->os = &n->os;
 	return 0;
 }

@@ -512,6 +512,7 @@ static int64_t sim_mem(struct al_os *os, int64_t delta)
 
 static const struct al_os_ops sim_ops = {
 	.name = "sim",
+	.caps = AL_OS_CAP_RING | AL_OS_CAP_ONE_HOST_THREAD,
 	.now = sim_now,
 	.timer_start = sim_timer_start,
 	.timer_cancel = sim_timer_cancel,
@@ -521,7 +522,6 @@ static const struct al_os_ops sim_ops = {
 	.send = sim_send,
 	.recv = sim_recv,
 	.close = sim_close,
-	.spin = sim_spin,
 	.sel_open = sim_sel_open,
 	.sel_ctl = sim_sel_ctl,
 	.sel_wait = sim_sel_wait,
@@ -536,8 +536,15 @@ static const struct al_os_ops sim_ops = {
 	.ring_queue = sim_ring_queue,
 	.ring_enter = sim_ring_enter,
 	.ring_close = sim_ring_close,
+};
+
+static const struct al_os_acct sim_acct = {
 	.cpu = sim_cpu,
+	.spin = sim_spin,
 	.mem = sim_mem,
+};
+
+static const struct al_os_hooks sim_hooks = {
 	.task_end = sim_task_end,
 	.mark = sim_mark,
 	.feed = sim_feed,
@@ -570,7 +577,8 @@ int sim_os_init(struct sim_os *s, const struct al_scenario *sc, struct al_loop *
 		return -1;
 	}
 	s->os = (struct al_os){
-		.ops = &sim_ops, .loop = loop, .trace = trace, .sc = sc, .impl = s,
+		.ops = &sim_ops, .acct = &sim_acct, .hooks = &sim_hooks,
+		.loop = loop, .trace = trace, .sc = sc, .impl = s,
 	};
 	s->k.os = &s->os;
 	if (loop)

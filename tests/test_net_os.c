@@ -268,7 +268,7 @@ static void test_timeout_blocking_and_spin(void **state)
 		if (k == 0)
 			os->ops->recv(os, c, buf, sizeof buf, &f);
 		else
-			os->ops->spin(os, c, AL_EV_READ, &f);
+			al_spin(os, c, AL_EV_READ, &f);
 		assert_true(al_future_done(&f));
 		assert_int_equal(f.err, ETIMEDOUT);
 		assert_true(os->ops->now(os) - t0 >= 40 * MS);

@@ -31,7 +31,7 @@ static int worker_fn(struct al_task *t, void *arg)
 
 	AL_BEGIN(f);
 	al_future_init(&f->done, t->fut.loop);
-	os->ops->cpu(os, f->work, &f->done);
+	al_cpu(os, f->work, &f->done);
 	AL_AWAIT(t, f, &f->done);
 	f->finished_at = sim_kernel_clock(&f->sim->k);
 	AL_END(t, f);

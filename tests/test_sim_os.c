@@ -162,8 +162,8 @@ static int poll_step(struct al_task *t, struct poller *p, unsigned ev)
 	(void)t;
 	al_future_init(&p->f, t->fut.loop);
 	if (p->iterate)
-		return (int)sim.os.ops->cpu(&sim.os, 0, &p->f);  /* a yield */
-	return (int)sim.os.ops->spin(&sim.os, p->fd, ev, &p->f);
+		return (int)al_cpu(&sim.os, 0, &p->f);  /* a yield */
+	return (int)al_spin(&sim.os, p->fd, ev, &p->f);
 }
 
 static int poller_fn(struct al_task *t, void *arg)
