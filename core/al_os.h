@@ -341,6 +341,17 @@ static inline void al_os_mark(struct al_os *os, const char *what, int64_t value)
 		os->hooks->mark(os, what, value);
 }
 
+/* Starts a blocking call and awaits it, inside coroutine frame f of task
+ * t: future w is initialised on t's loop, fn(args..., w) is called (every
+ * call that can block takes its future last), and t suspends until w is
+ * done; then t->value and t->err hold the result.  One await: the line
+ * rules of AL_AWAIT apply.  AL_AWAIT_CALL(t, f, &f->io, al_recv, os, fd,
+ * buf, cap) is recv(2) as a blocking program writes it. */
+#define AL_AWAIT_CALL(t, f, w, fn, ...) do { \
+	al_future_init((w), (t)->fut.loop); \
+	(void)fn(__VA_ARGS__, (w)); \
+	AL_AWAIT(t, f, w); } while (0)
+
 /* What a model does with the n bytes recv(fd, buf) returned: resp checks
  * them, whichever backend delivered them.  0, or -1 with errno EBADMSG. */
 static inline int al_os_feed(struct al_os *os, int fd, struct al_http_resp *resp,

@@ -18,9 +18,7 @@ int co_blocking_fetch(struct al_task *t, void *arg)
 		al_crawl_end(f->crawl, f->page, -f->fd, &f->resp, &f->tm);
 		AL_RETURN(t, f, 0, -f->fd);
 	}
-	al_future_init(&f->io, t->fut.loop);
-	al_connect(os, f->fd, f->page, &f->io);
-	AL_AWAIT(t, f, &f->io);
+	AL_AWAIT_CALL(t, f, &f->io, al_connect, os, f->fd, f->page);
 	if (t->err)
 		goto out;
 	al_crawl_connected(f->crawl, &f->tm);
@@ -29,13 +27,9 @@ int co_blocking_fetch(struct al_task *t, void *arg)
 		t->err = EMSGSIZE;
 		goto out;
 	}
-	al_future_init(&f->io, t->fut.loop);
-	al_send(os, f->fd, f->buf, (size_t)n, &f->io);
-	AL_AWAIT(t, f, &f->io);
+	AL_AWAIT_CALL(t, f, &f->io, al_send, os, f->fd, f->buf, (size_t)n);
 	while (!t->err) {
-		al_future_init(&f->io, t->fut.loop);
-		al_recv(os, f->fd, f->buf, sizeof f->buf, &f->io);
-		AL_AWAIT(t, f, &f->io);
+		AL_AWAIT_CALL(t, f, &f->io, al_recv, os, f->fd, f->buf, sizeof f->buf);
 		if (t->err || t->value == 0)
 			break;
 		if (al_crawl_feed(f->crawl, &f->tm, f->fd, &f->resp, f->buf, (size_t)t->value) != 0)
@@ -47,9 +41,7 @@ out:
 	f->ended = al_now(os);
 	f->parse = f->err ? 0 : al_crawl_parse_ns(f->crawl, f->resp.body);
 	if (f->parse > 0) {             /* then the crawler parses the page */
-		al_future_init(&f->io, t->fut.loop);
-		al_cpu(os, f->parse, &f->io);
-		AL_AWAIT(t, f, &f->io);
+		AL_AWAIT_CALL(t, f, &f->io, al_cpu, os, f->parse);
 	}
 	AL_RETURN(t, f, 0, f->err);
 	AL_END(t, f);

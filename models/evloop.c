@@ -18,9 +18,7 @@ int co_evloop(struct al_task *t, void *frame)
 	AL_BEGIN(f);
 	AL_YIELD(t, f);     /* let the tasks just created take their first step */
 	while (f->left ? *f->left > 0 : c->ok + c->failed < c->pages) {
-		al_future_init(&f->ready, t->fut.loop);
-		al_sel_wait(os, f->sel, f->ev, 64, &f->ready);
-		AL_AWAIT(t, f, &f->ready);
+		AL_AWAIT_CALL(t, f, &f->ready, al_sel_wait, os, f->sel, f->ev, 64);
 		if (t->err == ENOENT && t->fut.loop->ready) {
 			/* nothing registered yet, but tasks are about to run (one
 			 * let go of a semaphore): give way and select again */

@@ -267,9 +267,7 @@ static int co_sched(struct al_task *t, void *arg)
 	s->tail = &s->head;
 	/* selectors are opened one at a time: the real os's table of them
 	 * is shared by the process's threads */
-	al_future_init(&s->wait, t->fut.loop);
-	al_lock(os, s->m->lock, &s->wait);
-	AL_AWAIT(t, s, &s->wait);
+	AL_AWAIT_CALL(t, s, &s->wait, al_lock, os, s->m->lock);
 	r = al_sel_open(os, c->cfg->poller);
 	al_unlock(os, s->m->lock);
 	if (r < 0) {
@@ -288,9 +286,7 @@ static int co_sched(struct al_task *t, void *arg)
 		}
 		if (s->live == 0 || s->err)
 			break;
-		al_future_init(&s->wait, t->fut.loop);
-		al_sel_wait(os, s->sel, s->ev, 64, &s->wait);
-		AL_AWAIT(t, s, &s->wait);
+		AL_AWAIT_CALL(t, s, &s->wait, al_sel_wait, os, s->sel, s->ev, 64);
 		if (t->err) {
 			/* nothing can wake the parked green threads now: each
 			 * wakes with the error, and its pages end with it */
@@ -304,9 +300,7 @@ static int co_sched(struct al_task *t, void *arg)
 		for (s->i = 0; s->i < s->n; s->i++)
 			enqueue(s, s->ev[s->i].data);
 	}
-	al_future_init(&s->wait, t->fut.loop);
-	al_lock(os, s->m->lock, &s->wait);
-	AL_AWAIT(t, s, &s->wait);
+	AL_AWAIT_CALL(t, s, &s->wait, al_lock, os, s->m->lock);
 	al_sel_close(os, s->sel);
 	al_unlock(os, s->m->lock);
 	AL_END(t, s);
@@ -370,9 +364,7 @@ static int co_green(struct al_task *t, void *arg)
 	for (f->i = 0; f->i < f->nthreads; f->i++) {
 		if (f->ids[f->i] < 0)
 			continue;
-		al_future_init(&f->joined, t->fut.loop);
-		al_spawn_join(os, f->ids[f->i], &f->joined);
-		AL_AWAIT(t, &f->m, &f->joined);
+		AL_AWAIT_CALL(t, &f->m, &f->joined, al_spawn_join, os, f->ids[f->i]);
 	}
 out:
 	al_crawl_pool_end(c, f->nthreads, f->started, f->spawn_err);

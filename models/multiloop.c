@@ -109,9 +109,7 @@ static int co_ml_main(struct al_task *t, void *arg)
 	for (f->i = 0; f->i < f->nloops; f->i++) {
 		if (f->ids[f->i] < 0)
 			continue;
-		al_future_init(&f->joined, t->fut.loop);
-		al_spawn_join(os, f->ids[f->i], &f->joined);
-		AL_AWAIT(t, &f->m, &f->joined);
+		AL_AWAIT_CALL(t, &f->m, &f->joined, al_spawn_join, os, f->ids[f->i]);
 	}
 out:
 	co_ml_release(f);

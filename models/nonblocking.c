@@ -50,9 +50,7 @@ static int co_nonblocking(struct al_task *t, void *arg)
 				t->err = (int)-r;
 				break;
 			}
-			al_future_init(&f->spun, t->fut.loop);
-			al_spin(os, f->fd, AL_EV_WRITE, &f->spun);
-			AL_AWAIT(t, &f->m, &f->spun);
+			AL_AWAIT_CALL(t, &f->m, &f->spun, al_spin, os, f->fd, AL_EV_WRITE);
 		}
 		/* the same for every recv(4096), until the server closes */
 		while (!t->err) {
@@ -68,16 +66,13 @@ static int co_nonblocking(struct al_task *t, void *arg)
 				t->err = (int)-r;
 				break;
 			}
-			al_future_init(&f->spun, t->fut.loop);
-			al_spin(os, f->fd, AL_EV_READ, &f->spun);
-			AL_AWAIT(t, &f->m, &f->spun);
+			AL_AWAIT_CALL(t, &f->m, &f->spun, al_spin, os, f->fd, AL_EV_READ);
 		}
 		al_close(os, f->fd);
 		if (al_crawl_end(c, f->page, t->err, &f->resp, &f->tm) == 0 &&
 		    al_crawl_parse_ns(c, f->resp.body) > 0) {
-			al_future_init(&f->spun, t->fut.loop);
-			al_cpu(os, al_crawl_parse_ns(c, f->resp.body), &f->spun);
-			AL_AWAIT(t, &f->m, &f->spun);
+			AL_AWAIT_CALL(t, &f->m, &f->spun, al_cpu,
+				      os, al_crawl_parse_ns(c, f->resp.body));
 		}
 		t->err = 0;
 	}

@@ -46,9 +46,7 @@ static int co_child(struct al_task *t, void *arg)
 	al_close(os, f->rfd);
 	for (; f->fetch.page < f->own.pages; f->fetch.page += f->stride) {
 		f->rec = (struct record){.page = f->fetch.page};
-		al_future_init(&f->sent, t->fut.loop);
-		al_send(os, f->wfd, &f->rec, sizeof f->rec, &f->sent);
-		AL_AWAIT(t, f, &f->sent);
+		AL_AWAIT_CALL(t, f, &f->sent, al_send, os, f->wfd, &f->rec, sizeof f->rec);
 		f->fetch.co.pc = 0;
 		AL_CALL(t, f, co_blocking_fetch, &f->fetch);
 		f->rec = (struct record){
@@ -58,9 +56,7 @@ static int co_child(struct al_task *t, void *arg)
 		};
 		if (!t->err)
 			al_page_latency(&f->fetch.tm, f->fetch.ended, f->rec.lat);
-		al_future_init(&f->sent, t->fut.loop);
-		al_send(os, f->wfd, &f->rec, sizeof f->rec, &f->sent);
-		AL_AWAIT(t, f, &f->sent);
+		AL_AWAIT_CALL(t, f, &f->sent, al_send, os, f->wfd, &f->rec, sizeof f->rec);
 	}
 	al_close(os, f->wfd);
 	AL_END(t, f);
@@ -144,9 +140,7 @@ static int co_process(struct al_task *t, void *arg)
 		goto out;
 	}
 	if (c->sc->machine.costs.pool_startup_ns > 0) {
-		al_future_init(&f->io, t->fut.loop);
-		al_cpu(os, c->sc->machine.costs.pool_startup_ns, &f->io);
-		AL_AWAIT(t, &f->m, &f->io);
+		AL_AWAIT_CALL(t, &f->m, &f->io, al_cpu, os, c->sc->machine.costs.pool_startup_ns);
 	}
 	for (f->i = 0; f->i < f->nworkers; f->i++) {
 		struct co_child *ch = &f->children[f->i];
@@ -170,9 +164,8 @@ static int co_process(struct al_task *t, void *arg)
 	al_close(os, f->fds[1]);          /* the workers hold theirs */
 	/* results: [fut.result() for fut in futs], until every worker is gone */
 	while (f->ended < c->pages) {
-		al_future_init(&f->io, t->fut.loop);
-		al_recv(os, f->fds[0], f->buf + f->have, sizeof f->buf - f->have, &f->io);
-		AL_AWAIT(t, &f->m, &f->io);
+		AL_AWAIT_CALL(t, &f->m, &f->io, al_recv,
+			      os, f->fds[0], f->buf + f->have, sizeof f->buf - f->have);
 		if (t->err || t->value == 0)
 			break;
 		f->have += (size_t)t->value;
@@ -184,9 +177,7 @@ static int co_process(struct al_task *t, void *arg)
 	for (f->i = 0; f->i < f->nworkers; f->i++) {
 		if (f->ids[f->i] < 0)
 			continue;
-		al_future_init(&f->io, t->fut.loop);
-		al_spawn_join(os, f->ids[f->i], &f->io);
-		AL_AWAIT(t, &f->m, &f->io);
+		AL_AWAIT_CALL(t, &f->m, &f->io, al_spawn_join, os, f->ids[f->i]);
 		if (!t->err && t->value != 0) {
 			c->died++;
 			c->died_status = (int)t->value;

@@ -28,9 +28,7 @@ static int co_worker(struct al_task *t, void *arg)
 
 	AL_BEGIN(f);
 	for (;;) {
-		al_future_init(&f->locked, t->fut.loop);
-		al_lock(os, f->pool->lock, &f->locked);
-		AL_AWAIT(t, f, &f->locked);
+		AL_AWAIT_CALL(t, f, &f->locked, al_lock, os, f->pool->lock);
 		f->page = f->pool->next < f->pool->crawl->pages ? f->pool->next++ : -1;
 		al_unlock(os, f->pool->lock);
 		if (f->page < 0)
@@ -81,9 +79,8 @@ static int co_thread_main(struct al_task *t, void *arg)
 	/* CPython's first ThreadPoolExecutor imports its module, makes its
 	 * queue and lock: paid once, before the first thread */
 	if (c->sc->machine.costs.thread_pool_startup_ns > 0) {
-		al_future_init(&f->joined, t->fut.loop);
-		al_cpu(os, c->sc->machine.costs.thread_pool_startup_ns, &f->joined);
-		AL_AWAIT(t, &f->m, &f->joined);
+		AL_AWAIT_CALL(t, &f->m, &f->joined, al_cpu,
+			      os, c->sc->machine.costs.thread_pool_startup_ns);
 	}
 	for (f->i = 0; f->i < f->nworkers; f->i++) {
 		f->workers[f->i].pool = &f->pool;
@@ -97,9 +94,7 @@ static int co_thread_main(struct al_task *t, void *arg)
 	for (f->i = 0; f->i < f->nworkers; f->i++) {
 		if (f->ids[f->i] < 0)
 			continue;
-		al_future_init(&f->joined, t->fut.loop);
-		al_spawn_join(os, f->ids[f->i], &f->joined);
-		AL_AWAIT(t, &f->m, &f->joined);
+		AL_AWAIT_CALL(t, &f->m, &f->joined, al_spawn_join, os, f->ids[f->i]);
 	}
 out:
 	/* no worker could start: every page fails, with the reason */

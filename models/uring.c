@@ -180,9 +180,7 @@ static int co_reap(struct al_task *t, void *arg)
 	AL_BEGIN(f);
 	AL_YIELD(t, f);     /* let the fetchers queue their first ops */
 	while (c->ok + c->failed < c->pages) {
-		al_future_init(&f->ready, t->fut.loop);
-		al_ring_enter(os, m->ring, f->cqe, REAP_MAX, &f->ready);
-		AL_AWAIT(t, f, &f->ready);
+		AL_AWAIT_CALL(t, f, &f->ready, al_ring_enter, os, m->ring, f->cqe, REAP_MAX);
 		if (t->err == ENOENT && t->fut.loop->ready) {
 			AL_YIELD(t, f);          /* fetchers about to queue: enter again */
 			continue;
