@@ -341,6 +341,17 @@ static inline void al_os_mark(struct al_os *os, const char *what, int64_t value)
 		os->hooks->mark(os, what, value);
 }
 
+/* For backends: a call's result r (>= 0, or -errno) as the caller asked
+ * for it -- through wait when given (set now: value r, or err -r; 0 is
+ * returned), else returned. */
+static inline int64_t al_os_finish(struct al_future *wait, int64_t r)
+{
+	if (!wait)
+		return r;
+	al_future_set(wait, r < 0 ? 0 : r, r < 0 ? (int)-r : 0);
+	return 0;
+}
+
 /* Starts a blocking call and awaits it, inside coroutine frame f of task
  * t: future w is initialised on t's loop, fn(args..., w) is called (every
  * call that can block takes its future last), and t suspends until w is

@@ -41,14 +41,6 @@ void net_set_current(struct net_thread *t)
 	current = t;
 }
 
-int64_t net_finish(struct al_future *wait, int64_t r)
-{
-	if (!wait)
-		return r;
-	al_future_set(wait, r < 0 ? 0 : r, r < 0 ? (int)-r : 0);
-	return 0;
-}
-
 int64_t net_sys(struct net_os *n, int64_t r)
 {
 	net_count(&n->counts->syscalls);
@@ -258,7 +250,7 @@ static int64_t net_connect(struct al_os *os, int fd, int64_t page, struct al_fut
 	int r;
 
 	if (left == 0)
-		return net_finish(wait, -ETIMEDOUT);
+		return al_os_finish(wait, -ETIMEDOUT);
 	int bound = n->page_ports && net_bind_page_port(fd, page);
 	if (n->log)     /* names the lane by its page, as the simulator's */
 		net_trace_state(n->log, net_now(os), net_task_lane(n), AL_ST_CONNECT, page + 1);
@@ -286,7 +278,7 @@ static int64_t net_connect(struct al_os *os, int fd, int64_t page, struct al_fut
 	struct net_fd *k = net_fd_of(n, fd);
 	if (k && res == 0)
 		k->connected = 1;
-	return net_finish(wait, res);
+	return al_os_finish(wait, res);
 }
 
 static int64_t net_send(struct al_os *os, int fd, const void *buf, size_t len,
@@ -296,7 +288,7 @@ static int64_t net_send(struct al_os *os, int fd, const void *buf, size_t len,
 	size_t done = 0;
 
 	if (time_left(n, fd) == 0)
-		return net_finish(wait, -ETIMEDOUT);
+		return al_os_finish(wait, -ETIMEDOUT);
 	if (!wait) {
 		int64_t r = net_sys(n, send(fd, buf, len, MSG_NOSIGNAL));
 		if (r >= 0) {
@@ -317,12 +309,12 @@ static int64_t net_send(struct al_os *os, int fd, const void *buf, size_t len,
 		if (net_sys(n, r) < 0) {
 			int e = errno;
 			net_trace_run(n, (int64_t)done);
-			return net_finish(wait, -e);
+			return al_os_finish(wait, -e);
 		}
 		done += (size_t)r;
 	}
 	net_trace_run(n, (int64_t)len);
-	return net_finish(wait, (int64_t)len);
+	return al_os_finish(wait, (int64_t)len);
 }
 
 /* A blocking read of a socket waits at most what is left of its page
@@ -356,7 +348,7 @@ static int64_t net_recv(struct al_os *os, int fd, void *buf, size_t cap, struct 
 		net_trace_block(n, AL_ST_RECV);
 		if (ready_within(n, fd) != 0) {
 			net_trace_run(n, 0);
-			return net_finish(wait, -ETIMEDOUT);
+			return al_os_finish(wait, -ETIMEDOUT);
 		}
 	}
 	do {
@@ -377,7 +369,7 @@ static int64_t net_recv(struct al_os *os, int fd, void *buf, size_t cap, struct 
 		net_trace_run(n, res > 0 ? res : 0);
 	else if (res >= 0)
 		net_running(n, res);
-	return net_finish(wait, res);
+	return al_os_finish(wait, res);
 }
 
 static int64_t net_close(struct al_os *os, int fd)
@@ -418,7 +410,7 @@ static int64_t net_spin(struct al_os *os, int fd, unsigned events, struct al_fut
 	for (;;) {
 		if ((futile & 1023) == 0 && time_left(n, fd) == 0) {
 			net_trace_run(n, 0);
-			return net_finish(wait, -ETIMEDOUT);
+			return al_os_finish(wait, -ETIMEDOUT);
 		}
 		int r = poll(&p, 1, 0);
 		if (r > 0)               /* the call the model makes next is the */
@@ -427,13 +419,13 @@ static int64_t net_spin(struct al_os *os, int fd, unsigned events, struct al_fut
 		if (r < 0 && errno != EINTR) {
 			int e = errno;
 			net_trace_run(n, 0);
-			return net_finish(wait, -e);
+			return al_os_finish(wait, -e);
 		}
 		futile++;
 		net_count(&n->counts->futile);
 	}
 	net_trace_run(n, 0);
-	return net_finish(wait, futile);
+	return al_os_finish(wait, futile);
 }
 
 /* The real crawler's work on a page is what it really does (checking it);
@@ -441,7 +433,7 @@ static int64_t net_spin(struct al_os *os, int fd, unsigned events, struct al_fut
 static int64_t net_cpu(struct al_os *os, int64_t ns, struct al_future *wait)
 {
 	(void)os; (void)ns;
-	return net_finish(wait, 0);
+	return al_os_finish(wait, 0);
 }
 
 static int64_t net_mem(struct al_os *os, int64_t delta)

@@ -26,6 +26,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "core/al_fdq.h"
 #include "core/al_loop.h"
 #include "core/al_os.h"
 
@@ -75,7 +76,7 @@ struct net_sel {
 	int kind;                    /* enum al_poller */
 	int used;
 	int nfds;                    /* registered */
-	int head, tail;              /* FIFO of ready fds, linked through net_fd */
+	struct al_fdq ready;         /* ready fds, linked through net_fd */
 	struct al_future *wait;      /* a parked sel_wait, or NULL */
 	struct al_sel_event *out;
 	int max;

@@ -23,8 +23,7 @@ struct net_fd {
 	uint32_t lane;               /* the task lane waiting on it (traced) until
 	                                it is marked ready; 0: none, or the loop's
 	                                own registration */
-	int next, prev;              /* the ready FIFO, when in_ready; -1 ends it */
-	uint8_t in_ready;
+	struct al_fdq_link ready;    /* in its selector's ready FIFO */
 	uint8_t expired;             /* the page timeout passed */
 	uint8_t sock;                /* a socket (counted open) */
 	uint8_t connected;           /* connect succeeded or a send did */
@@ -45,9 +44,6 @@ static inline void net_count(int64_t *c)
 /* Counts one syscall whose result is r (-1 + errno on failure); returns r
  * or -errno. */
 int64_t net_sys(struct net_os *n, int64_t r);
-/* A call's result: through wait if given (already done: the thread blocked
- * inside the call), else returned. */
-int64_t net_finish(struct al_future *wait, int64_t r);
 int64_t net_now(struct al_os *os);
 /* The calling thread, and its event_base (made on first use, with the
  * poller asked for; NULL and errno if it cannot be). */

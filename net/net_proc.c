@@ -140,13 +140,13 @@ int64_t net_join(struct al_os *os, int64_t id, struct al_future *wait)
 	struct net_thread *t = id >= 0 && id < n->nspawned ? n->spawned[id] : NULL;
 
 	if (!t || t->joined)
-		return net_finish(wait, -ESRCH);
+		return al_os_finish(wait, -ESRCH);
 	net_count(&n->counts->syscalls);
 	net_trace_block(n, AL_ST_WAIT);
 	net_reap(n, t);
 	net_trace_run(n, 0);
 	/* a worker killed, or exited other than as it does: its wait status */
-	return net_finish(wait, t->status);
+	return al_os_finish(wait, t->status);
 }
 
 int64_t net_pipe(struct al_os *os, int fds[2])
@@ -175,13 +175,13 @@ int64_t net_lock(struct al_os *os, int64_t lk, struct al_future *wait)
 	struct net_os *n = NET(os);
 
 	if (lk < 0 || lk >= n->nlocks)
-		return net_finish(wait, -EINVAL);
+		return al_os_finish(wait, -EINVAL);
 	if (pthread_mutex_trylock(&n->locks[lk]) != 0) {   /* taken: we wait */
 		net_trace_block(n, AL_ST_WAIT);
 		pthread_mutex_lock(&n->locks[lk]);
 		net_trace_run(n, 0);
 	}
-	return net_finish(wait, 0);
+	return al_os_finish(wait, 0);
 }
 
 int64_t net_unlock(struct al_os *os, int64_t lk)

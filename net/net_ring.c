@@ -374,11 +374,11 @@ int64_t net_ring_enter(struct al_os *os, int ring, struct al_ring_cqe *out, int 
 	int rc = 0;
 
 	if (!r)
-		return net_finish(wait, -EBADF);
+		return al_os_finish(wait, -EBADF);
 	if (max <= 0)
-		return net_finish(wait, -EINVAL);
+		return al_os_finish(wait, -EINVAL);
 	if (r->queued == 0 && r->inflight == 0 && r->nlocal == 0)
-		return net_finish(wait, -ENOENT);    /* would wait forever */
+		return al_os_finish(wait, -ENOENT);    /* would wait forever */
 	if (r->nlocal > 0 || io_uring_cq_ready(&r->ring) > 0 || !wait) {
 		if (r->queued > 0)
 			rc = submit(n, r, 0);
@@ -389,12 +389,12 @@ int64_t net_ring_enter(struct al_os *os, int ring, struct al_ring_cqe *out, int 
 	}
 	int got = reap(n, r, out, max);
 	if (got == 0 && rc < 0)
-		return net_finish(wait, rc);
+		return al_os_finish(wait, rc);
 	/* a timeout that cancelled its op: the page's timeout */
 	for (int i = 0; i < got; i++)
 		if (out[i].res == -ECANCELED)
 			out[i].res = -ETIMEDOUT;
-	return net_finish(wait, got);
+	return al_os_finish(wait, got);
 }
 
 static void ring_free(struct net_ring *r)

@@ -38,38 +38,20 @@ static struct net_sel *sel_of(struct net_os *n, int sel)
 		? &n->sels[sel] : NULL;
 }
 
+/* The ready FIFO: core/al_fdq.h, linked through the fd table. */
+static struct al_fdq_link *ready_link(void *n, int fd)
+{
+	return &((struct net_os *)n)->fds[fd].ready;
+}
+
 static void push_ready(struct net_os *n, struct net_sel *sl, int fd)
 {
-	struct net_fd *k = &n->fds[fd];
-
-	if (k->in_ready)
-		return;
-	k->in_ready = 1;
-	k->next = -1;
-	k->prev = sl->tail;
-	if (sl->tail >= 0)
-		n->fds[sl->tail].next = fd;
-	else
-		sl->head = fd;
-	sl->tail = fd;
+	al_fdq_push(&sl->ready, fd, ready_link, n);
 }
 
 static void unlink_ready(struct net_os *n, struct net_sel *sl, int fd)
 {
-	struct net_fd *k = &n->fds[fd];
-
-	if (!k->in_ready)
-		return;
-	if (k->prev >= 0)
-		n->fds[k->prev].next = k->next;
-	else
-		sl->head = k->next;
-	if (k->next >= 0)
-		n->fds[k->next].prev = k->prev;
-	else
-		sl->tail = k->prev;
-	k->next = k->prev = -1;
-	k->in_ready = 0;
+	al_fdq_unlink(&sl->ready, fd, ready_link, n);
 }
 
 /* The registering task waits for this: connecting, sending, a reply
@@ -124,7 +106,7 @@ static void on_ready(evutil_socket_t fd, short what, void *arg)
 		 * the loop comes round to it: until then it is queueing, not the
 		 * network's (the bytes may have come earlier: only the kernel
 		 * knows when, and the trace does not claim to) */
-		if (n->log && k->lane && !k->in_ready) {
+		if (n->log && k->lane && !k->ready.queued) {
 			net_trace_state(n->log, net_now(&n->os), k->lane, AL_ST_READY, 0);
 			k->lane = 0;     /* once a wait: the fd may fire again while
 			                    its task runs, which is no wait */
@@ -139,8 +121,8 @@ static int collect(struct net_os *n, struct net_sel *sl, struct al_sel_event *ou
 {
 	int got = 0, requeue = -1;
 
-	while (sl->head >= 0 && got < max && sl->head != requeue) {
-		int fd = sl->head;
+	while (!al_fdq_empty(&sl->ready) && got < max && sl->ready.head != requeue) {
+		int fd = sl->ready.head;
 		struct net_fd *k = &n->fds[fd];
 		unsigned ev = k->got & k->want;
 
@@ -177,7 +159,7 @@ int64_t net_sel_open(struct al_os *os, enum al_poller kind)
 		__atomic_store_n(&sl->owner, t, __ATOMIC_RELAXED);
 		sl->kind = (int)kind;
 		sl->nfds = 0;
-		sl->head = sl->tail = -1;
+		al_fdq_init(&sl->ready);
 		sl->wait = NULL;
 		sl->out = NULL;
 		sl->max = 0;
@@ -269,10 +251,10 @@ int64_t net_sel_wait(struct al_os *os, int sel, struct al_sel_event *out, int ma
 
 	net_count(&n->counts->syscalls);
 	if (!sl || max <= 0 || sl->wait || sl->owner != net_me(n))
-		return net_finish(wait, -EINVAL);
+		return al_os_finish(wait, -EINVAL);
 	int got = collect(n, sl, out, max);
 	if (got > 0)
-		return net_finish(wait, got);
+		return al_os_finish(wait, got);
 	if (!wait) {                 /* a poll with timeout 0 */
 		event_base_loop(sl->owner->base, EVLOOP_NONBLOCK);
 		got = collect(n, sl, out, max);
@@ -280,7 +262,7 @@ int64_t net_sel_wait(struct al_os *os, int sel, struct al_sel_event *out, int ma
 		return got;
 	}
 	if (sl->nfds == 0)
-		return net_finish(wait, -ENOENT);  /* would block forever */
+		return al_os_finish(wait, -ENOENT);  /* would block forever */
 	sl->wait = wait;
 	sl->out = out;
 	sl->max = max;

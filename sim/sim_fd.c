@@ -55,7 +55,6 @@ int sim_fd_alloc(struct sim_os *s)
 			k->fd = fd;
 			k->used = 1;
 			k->sel = -1;
-			k->ready_next = k->ready_prev = -1;
 			if (++s->open > s->peak_open)
 				s->peak_open = s->open;
 			if (sim_kernel_mem(&s->k, os->sc->machine.costs.socket_memory) != 0) {

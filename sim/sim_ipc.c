@@ -26,7 +26,7 @@ int64_t sim_pipe_read(struct sim_os *s, struct sim_sock *k, char *buf, size_t ca
 	k->pe->poff += n;
 	if (k->pe->poff == k->pe->plen)
 		k->pe->poff = k->pe->plen = 0;
-	return sim_finish(wait, (int64_t)n);
+	return al_os_finish(wait, (int64_t)n);
 }
 
 int64_t sim_pipe_write(struct sim_os *s, struct sim_sock *k, const void *buf, size_t len,
@@ -35,14 +35,14 @@ int64_t sim_pipe_write(struct sim_os *s, struct sim_sock *k, const void *buf, si
 	struct sim_sock *r = k->pe->peer >= 0 ? sim_sock_at(s, k->pe->peer) : NULL;
 
 	if (!r)
-		return sim_finish(wait, -EPIPE);
+		return al_os_finish(wait, -EPIPE);
 	if (r->pe->plen + len > r->pe->pcap) {
 		size_t cap = r->pe->pcap ? r->pe->pcap : 256;
 		while (cap < r->pe->plen + len)
 			cap *= 2;
 		char *p = realloc(r->pe->pbuf, cap);
 		if (!p)
-			return sim_finish(wait, -ENOMEM);
+			return al_os_finish(wait, -ENOMEM);
 		r->pe->pbuf = p;
 		r->pe->pcap = cap;
 	}
@@ -53,7 +53,7 @@ int64_t sim_pipe_write(struct sim_os *s, struct sim_sock *k, const void *buf, si
 		r->wait = NULL;
 		sim_pipe_read(s, r, r->rbuf, r->rcap, w);
 	}
-	return sim_finish(wait, (int64_t)len);
+	return al_os_finish(wait, (int64_t)len);
 }
 
 static void forget_end(struct sim_os *s, int fd)
@@ -158,17 +158,17 @@ int64_t sim_lock(struct al_os *os, int64_t lk, struct al_future *wait)
 	struct sim_lock *l = lk >= 0 && lk < s->nlocks ? &s->locks[lk] : NULL;
 
 	if (!l || !wait)
-		return sim_finish(wait, -EINVAL);
+		return al_os_finish(wait, -EINVAL);
 	if (!l->held) {
 		l->held = 1;
-		return sim_finish(wait, 0);
+		return al_os_finish(wait, 0);
 	}
 	sim_syscall(s);
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? 2 * l->cap : 8;
 		struct al_future **w = malloc(cap * sizeof *w);
 		if (!w)
-			return sim_finish(wait, -ENOMEM);
+			return al_os_finish(wait, -ENOMEM);
 		for (size_t i = 0; i < l->n; i++) {
 			w[i] = l->w[(l->head + i) % l->cap];
 			if (w[i])
@@ -200,7 +200,7 @@ int64_t sim_unlock(struct al_os *os, int64_t lk)
 		if (!next)
 			continue;   /* that waiter gave up */
 		sim_syscall(s); /* futex wake */
-		sim_finish(next, 0);  /* the lock passes to it, still held */
+		al_os_finish(next, 0);  /* the lock passes to it, still held */
 		return 0;
 	}
 	l->held = 0;

@@ -39,15 +39,6 @@ void sim_syscall(struct sim_os *s)
 	sim_kernel_charge(&s->k, s->os.sc->machine.costs.syscall_ns);
 }
 
-/* A blocking call's result: through the future, or as a return value. */
-int64_t sim_finish(struct al_future *wait, int64_t r)
-{
-	if (!wait)
-		return r;
-	al_future_set(wait, r < 0 ? 0 : r, r < 0 ? (int)-r : 0);
-	return 0;
-}
-
 /* --- clock and timers */
 
 static int64_t sim_now(struct al_os *os)
@@ -147,7 +138,7 @@ int64_t sim_would_block(struct sim_os *s, struct sim_sock *k, struct al_future *
 		return -EAGAIN;
 	}
 	if (k->wait)
-		return sim_finish(wait, -EBUSY);
+		return al_os_finish(wait, -EBUSY);
 	sim_park(k, wait, buf, cap);
 	sim_wait_on(s, k, sim_lane(s), AL_ST_RECV, 0);
 	return 0;
@@ -160,7 +151,7 @@ static void wake(struct sim_sock *k, int64_t r)
 	k->wait = NULL;
 	if (w) {
 		sim_ready(k, AL_ST_RUNNABLE);   /* its thread wakes up */
-		sim_finish(w, r);
+		al_os_finish(w, r);
 	}
 }
 
@@ -193,7 +184,7 @@ static void on_spin_done(void *arg, int64_t now)
 	sp->token = 0;
 	sp->wait = NULL;
 	if (w)
-		sim_finish(w, sp->futile);
+		al_os_finish(w, sp->futile);
 }
 
 /* The socket's state changed: a spinner or a selector may care. */
@@ -283,7 +274,7 @@ void sim_os_readable(void *ctx, int64_t now)
 			sim_host_recv(k->sim, sim_kernel_thread_of(w->loop), r);
 		if (r != -EAGAIN) {
 			k->wait = NULL;
-			sim_finish(w, r);
+			al_os_finish(w, r);
 		}
 	}
 	sock_event(k, now);
@@ -301,14 +292,14 @@ static int64_t sim_connect(struct al_os *os, int fd, int64_t page, struct al_fut
 
 	sim_syscall(s);
 	if (!k || k->pipe)
-		return sim_finish(wait, -EBADF);
+		return al_os_finish(wait, -EBADF);
 	if (k->connected)
-		return sim_finish(wait, -EISCONN);
+		return al_os_finish(wait, -EISCONN);
 	if (k->flow)
-		return sim_finish(wait, k->conn_err ? -(int)k->conn_err : -EALREADY);
+		return al_os_finish(wait, k->conn_err ? -(int)k->conn_err : -EALREADY);
 	k->flow = sim_net_connect(&s->net, sim_clock(s), page, k);
 	if (!k->flow)
-		return sim_finish(wait, -ENOMEM);
+		return al_os_finish(wait, -ENOMEM);
 	sim_host_connect(s, k, page);
 	uint32_t lane = sim_lane(s);
 	if (!wait) {
@@ -329,21 +320,21 @@ static int64_t sim_send(struct al_os *os, int fd, const void *buf, size_t len,
 
 	sim_syscall(s);
 	if (!k)
-		return sim_finish(wait, -EBADF);
+		return al_os_finish(wait, -EBADF);
 	if (k->pipe)
-		return k->pipe == 2 ? sim_pipe_write(s, k, buf, len, wait) : sim_finish(wait, -EBADF);
+		return k->pipe == 2 ? sim_pipe_write(s, k, buf, len, wait) : al_os_finish(wait, -EBADF);
 	if (!k->connected) {
 		if (k->flow && !k->conn_err && !wait) {   /* still connecting */
 			s->futile++;
 			return -EAGAIN;
 		}
-		return sim_finish(wait, k->conn_err ? -(int)k->conn_err : -ENOTCONN);
+		return al_os_finish(wait, k->conn_err ? -(int)k->conn_err : -ENOTCONN);
 	}
 	if (sim_net_send(&s->net, k->flow, sim_clock(s), (int64_t)len) != 0)
-		return sim_finish(wait, -errno);
+		return al_os_finish(wait, -errno);
 	sim_kernel_charge(&s->k, os->sc->machine.costs.send_ns);
 	sim_state(s, sim_lane(s), AL_ST_RUNNING, (int64_t)len);
-	return sim_finish(wait, (int64_t)len);
+	return al_os_finish(wait, (int64_t)len);
 }
 
 static int64_t sim_recv(struct al_os *os, int fd, void *buf, size_t cap,
@@ -355,13 +346,13 @@ static int64_t sim_recv(struct al_os *os, int fd, void *buf, size_t cap,
 
 	sim_syscall(s);
 	if (!k)
-		return sim_finish(wait, -EBADF);
+		return al_os_finish(wait, -EBADF);
 	if (k->pipe)
-		return k->pipe == 1 ? sim_pipe_read(s, k, buf, cap, wait) : sim_finish(wait, -EBADF);
+		return k->pipe == 1 ? sim_pipe_read(s, k, buf, cap, wait) : al_os_finish(wait, -EBADF);
 	if (k->conn_err)
-		return sim_finish(wait, -(int)k->conn_err);
+		return al_os_finish(wait, -(int)k->conn_err);
 	if (!k->flow)
-		return sim_finish(wait, -ENOTCONN);
+		return al_os_finish(wait, -ENOTCONN);
 	r = sim_held(s, k) ? -EAGAIN : net_recv(s, k, buf, cap);
 	if (r >= 0)
 		sim_running(s, r);
@@ -370,7 +361,7 @@ static int64_t sim_recv(struct al_os *os, int fd, void *buf, size_t cap,
 		sim_rewait(s, k);
 	}
 	if (r != -EAGAIN)
-		return sim_finish(wait, r);
+		return al_os_finish(wait, r);
 	return sim_would_block(s, k, wait, buf, cap);
 }
 
@@ -403,7 +394,7 @@ static int64_t sim_close(struct al_os *os, int fd)
 		struct al_future *w = k->spin->wait;
 		k->spin->wait = NULL;
 		if (w)
-			sim_finish(w, -ECONNABORTED);
+			al_os_finish(w, -ECONNABORTED);
 		free(k->spin);
 		k->spin = NULL;
 	}
@@ -422,17 +413,17 @@ static int64_t sim_spin(struct al_os *os, int fd, unsigned events, struct al_fut
 	struct sim_sock *k = sim_sock_of(s, fd);
 
 	if (!wait || !s->k.current)
-		return sim_finish(wait, -EINVAL);
+		return al_os_finish(wait, -EINVAL);
 	if (!k)
-		return sim_finish(wait, -EBADF);
+		return al_os_finish(wait, -EBADF);
 	if (sim_sock_ready(k, events))
-		return sim_finish(wait, 0);
+		return al_os_finish(wait, 0);
 	if (k->spin && k->spin->wait)
-		return sim_finish(wait, -EBUSY);
+		return al_os_finish(wait, -EBUSY);
 	if (!k->flow || k->conn_err)
-		return sim_finish(wait, k->conn_err ? -(int)k->conn_err : -ENOTCONN);
+		return al_os_finish(wait, k->conn_err ? -(int)k->conn_err : -ENOTCONN);
 	if (!k->spin && !(k->spin = calloc(1, sizeof *k->spin)))
-		return sim_finish(wait, -ENOMEM);
+		return al_os_finish(wait, -ENOMEM);
 	k->spin->wait = wait;
 	wait->parked = &k->spin->wait;
 	k->spin->start = sim_clock(s);
@@ -470,7 +461,7 @@ static int64_t sim_join(struct al_os *os, int64_t id, struct al_future *wait)
 	sim_syscall(s);
 	r = sim_kernel_join(&s->k, id, wait);
 	if (r < 0)
-		return sim_finish(wait, r);
+		return al_os_finish(wait, r);
 	if (wait && !al_future_done(wait))
 		sim_state(s, sim_lane(s), AL_ST_WAIT, 0);   /* the joiner waits */
 	return 0;
@@ -489,7 +480,7 @@ static int64_t sim_cpu(struct al_os *os, int64_t ns, struct al_future *wait)
 	struct sim_os *s = SIM(os);
 
 	if (ns < 0)
-		return sim_finish(wait, -EINVAL);
+		return al_os_finish(wait, -EINVAL);
 	if (!wait) {
 		sim_kernel_charge(&s->k, ns);
 		return 0;
@@ -498,10 +489,10 @@ static int64_t sim_cpu(struct al_os *os, int64_t ns, struct al_future *wait)
 		int r = sim_kernel_cpu(&s->k, ns, wait);
 		if (r == 0)
 			s->k.current->cpu_lane = sim_lane_of_caller(s);
-		return r < 0 ? sim_finish(wait, r) : 0;
+		return r < 0 ? al_os_finish(wait, r) : 0;
 	}
 	if (!sim_queue_push(&s->q, s->now + ns, on_future, wait))
-		return sim_finish(wait, -ENOMEM);
+		return al_os_finish(wait, -ENOMEM);
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "core/al_dist.h"
+#include "core/al_fdq.h"
 #include "core/al_loop.h"
 #include "core/al_os.h"
 #include "core/al_trace.h"
@@ -23,7 +24,6 @@ struct sim_ring;
 struct sim_sock {
 	struct sim_os *sim;
 	unsigned used : 1, connected : 1;
-	unsigned in_ready : 1;       /* linked in its selector's FIFO */
 	unsigned pipe : 2;           /* 0: a socket; 1: a pipe's read end; 2: write end */
 	unsigned conn_err : 8;       /* why the connection failed (an errno), or 0 */
 	int fd;                      /* its descriptor */
@@ -51,7 +51,7 @@ struct sim_sock {
 	unsigned sel_events;
 	void *sel_data;
 	struct sim_pipe_end *pe;     /* a pipe end's state (pipe != 0) */
-	int ready_next, ready_prev;  /* the selector's ready FIFO, by fd (-1 ends) */
+	struct al_fdq_link ready;    /* in its selector's ready FIFO, by fd */
 	uint32_t lane;               /* the task waiting on it (parked, or in a
 					selector), until its news arrives: 0 none */
 };
@@ -93,7 +93,7 @@ struct sim_sel {
 	int used;
 	int64_t nfds;                /* registered */
 	int maxfd;                   /* highest registered fd, -1 if none */
-	int head, tail;              /* ready FIFO of fds */
+	struct al_fdq ready;         /* ready fds */
 	struct al_future *wait;      /* a parked sel_wait */
 	struct al_sel_event *out;
 	int max;
@@ -263,8 +263,6 @@ void sim_host_recv(struct sim_os *s, struct sim_thread *th, int64_t bytes);
 void sim_mark(struct al_os *os, const char *what, int64_t value);
 void sim_task_end(struct al_os *os, struct al_task *t);
 struct sim_sock *sim_sock_of(struct sim_os *s, int fd);
-/* A call's result r (>= 0, or -errno): through wait if given, else returned. */
-int64_t sim_finish(struct al_future *wait, int64_t r);
 int sim_sock_ready(const struct sim_sock *k, unsigned events);
 
 /* A new descriptor: the lowest free one, or -EMFILE / -ENOMEM. */

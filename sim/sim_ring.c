@@ -93,7 +93,7 @@ static void on_reap(void *arg, int64_t now)
 	if (!w)
 		return;
 	r->wait = NULL;
-	sim_finish(w, reap(r, r->out, r->max));
+	al_os_finish(w, reap(r, r->out, r->max));
 }
 
 /* The slot's future completed: the op joins the completion queue. */
@@ -118,7 +118,7 @@ static void on_complete(struct al_cb *cb)
 		if (!r->token) {
 			struct al_future *w = r->wait;
 			r->wait = NULL;
-			sim_finish(w, -ENOMEM);
+			al_os_finish(w, -ENOMEM);
 		}
 	}
 }
@@ -225,7 +225,7 @@ static void issue(struct sim_os *s, struct sim_ring *r, struct sim_ring_slot *sl
 		os->ops->recv(os, op->fd, op->buf, op->len, &sl->f);
 		break;
 	default:
-		sim_finish(&sl->f, os->ops->close(os, op->fd));
+		al_os_finish(&sl->f, os->ops->close(os, op->fd));
 		break;
 	}
 	s->lane_as = 0;
@@ -241,7 +241,7 @@ int64_t sim_ring_enter(struct al_os *os, int ring, struct al_ring_cqe *out, int 
 	s->syscalls++;
 	sim_kernel_charge(&s->k, os->sc->machine.costs.uring_enter_ns);
 	if (!r || max <= 0 || r->wait)
-		return sim_finish(wait, r ? -EINVAL : -EBADF);
+		return al_os_finish(wait, r ? -EINVAL : -EBADF);
 	if (s->k.current)
 		r->th = s->k.current;
 	r->entering = 1;
@@ -257,9 +257,9 @@ int64_t sim_ring_enter(struct al_os *os, int ring, struct al_ring_cqe *out, int 
 	r->entering = 0;
 	int n = reap(r, out, max);
 	if (n > 0)
-		return sim_finish(wait, n);
+		return al_os_finish(wait, n);
 	if (r->inflight == 0)
-		return sim_finish(wait, -ENOENT);   /* would wait forever */
+		return al_os_finish(wait, -ENOENT);   /* would wait forever */
 	if (!wait)
 		return 0;
 	r->wait = wait;
@@ -282,7 +282,7 @@ static void ring_free(struct sim_os *s, struct sim_ring *r)
 	if (r->wait) {
 		struct al_future *w = r->wait;
 		r->wait = NULL;
-		sim_finish(w, -EBADF);
+		al_os_finish(w, -EBADF);
 	}
 	sim_queue_cancel(&s->q, r->token);
 	for (int c = 0; c < r->nchunks; c++)

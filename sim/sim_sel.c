@@ -19,41 +19,20 @@ static struct sim_sel *sel_of(struct sim_os *s, int sel)
 	return sel >= 0 && sel < s->nsels && s->sels[sel].used ? &s->sels[sel] : NULL;
 }
 
-/* The ready FIFO is doubly linked through the sockets, so a socket leaves
- * it in O(1) when it is unregistered or closed: a reused fd is never still
- * linked. */
+/* The ready FIFO: core/al_fdq.h, linked through the sockets. */
+static struct al_fdq_link *ready_link(void *s, int fd)
+{
+	return &sim_sock_at(s, fd)->ready;
+}
+
 static void push_ready(struct sim_os *s, struct sim_sel *sl, int fd)
 {
-	struct sim_sock *k = sim_sock_at(s, fd);
-
-	if (k->in_ready)
-		return;
-	k->in_ready = 1;
-	k->ready_next = -1;
-	k->ready_prev = sl->tail;
-	if (sl->tail >= 0)
-		sim_sock_at(s, sl->tail)->ready_next = fd;
-	else
-		sl->head = fd;
-	sl->tail = fd;
+	al_fdq_push(&sl->ready, fd, ready_link, s);
 }
 
 static void unlink_ready(struct sim_os *s, struct sim_sel *sl, int fd)
 {
-	struct sim_sock *k = sim_sock_at(s, fd);
-
-	if (!k->in_ready)
-		return;
-	if (k->ready_prev >= 0)
-		sim_sock_at(s, k->ready_prev)->ready_next = k->ready_next;
-	else
-		sl->head = k->ready_next;
-	if (k->ready_next >= 0)
-		sim_sock_at(s, k->ready_next)->ready_prev = k->ready_prev;
-	else
-		sl->tail = k->ready_prev;
-	k->ready_next = k->ready_prev = -1;
-	k->in_ready = 0;
+	al_fdq_unlink(&sl->ready, fd, ready_link, s);
 }
 
 /* Takes up to max ready fds from the front of the FIFO, dropping the ones
@@ -65,8 +44,8 @@ static int collect(struct sim_os *s, struct sim_sel *sl, int si, struct al_sel_e
 {
 	int n = 0;
 
-	while (sl->head >= 0 && n < max) {
-		int fd = sl->head;
+	while (!al_fdq_empty(&sl->ready) && n < max) {
+		int fd = sl->ready.head;
 		struct sim_sock *k = sim_sock_at(s, fd);
 		unsigned ev = k->used && k->sel == si ? k->sel_events : 0;
 		unsigned got = (ev & AL_EV_READ && sim_sock_ready(k, AL_EV_READ) ? AL_EV_READ : 0) |
@@ -106,7 +85,7 @@ static void on_collect(void *arg, int64_t now)
 	if (n == 0)
 		return;             /* readiness was withdrawn meanwhile */
 	sl->wait = NULL;
-	sim_finish(w, n);
+	al_os_finish(w, n);
 }
 
 /* fd is ready and registered: queue it, and wake a parked wait. */
@@ -119,7 +98,7 @@ static void became_ready(struct sim_os *s, struct sim_sel *sl, int fd)
 		if (!sl->token) {
 			struct al_future *w = sl->wait;
 			sl->wait = NULL;
-			sim_finish(w, -ENOMEM);
+			al_os_finish(w, -ENOMEM);
 		}
 	}
 }
@@ -168,7 +147,7 @@ int64_t sim_sel_open(struct al_os *os, enum al_poller kind)
 	/* sockets point at selectors by index: the move is harmless */
 	struct sim_thread *th = s->k.current;
 	s->sels[s->nsels] = (struct sim_sel){
-		.kind = kind, .used = 1, .maxfd = -1, .head = -1, .tail = -1, .s = s,
+		.kind = kind, .used = 1, .maxfd = -1, .ready = {-1, -1}, .s = s,
 		.opener = th ? th->loop.current : s->os.loop ? s->os.loop->current : NULL,
 	};
 	return s->nsels++;
@@ -228,13 +207,13 @@ int64_t sim_sel_wait(struct al_os *os, int sel, struct al_sel_event *out, int ma
 
 	sim_syscall(s);
 	if (!sl || max <= 0 || sl->wait)
-		return sim_finish(wait, -EINVAL);
+		return al_os_finish(wait, -EINVAL);
 	int n = collect(s, sl, sel, out, max);
 	sim_kernel_charge(&s->k, wait_cost(s, sl, n));
 	if (n > 0 || !wait)
-		return sim_finish(wait, n);
+		return al_os_finish(wait, n);
 	if (sl->nfds == 0)
-		return sim_finish(wait, -ENOENT); /* would block forever */
+		return al_os_finish(wait, -ENOENT); /* would block forever */
 	sl->wait = wait;
 	sl->out = out;
 	sl->max = max;
@@ -257,7 +236,7 @@ int64_t sim_sel_close(struct al_os *os, int sel)
 	if (sl->wait) {
 		struct al_future *w = sl->wait;
 		sl->wait = NULL;
-		sim_finish(w, -EBADF);
+		al_os_finish(w, -EBADF);
 	}
 	sim_queue_cancel(&s->q, sl->token);
 	sl->used = 0;
