@@ -159,8 +159,7 @@ static int co_fetch(struct al_task *t, void *arg)
 		else if (n == 0)
 			AL_AWAIT(t, f, &f->s.f);        /* async with sem: */
 		if (t->err) {
-			al_crawl_begin(crawl, &f->tm);
-			al_crawl_end(crawl, page, t->err, &f->resp, &f->tm);
+			al_crawl_fail(crawl, page, t->err);
 			AL_RETURN(t, f, 0, t->err);
 		}
 	}

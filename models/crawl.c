@@ -92,6 +92,42 @@ int al_crawl_end(struct al_crawl *c, int64_t page, int err, struct al_http_resp 
 	return err;
 }
 
+void al_crawl_fail(struct al_crawl *c, int64_t page, int err)
+{
+	al_crawl_count(c, err, 0, 0);
+	al_crawl_mark(c, page, err);
+}
+
+int al_threads_run(struct al_task *t, void *arg)
+{
+	struct al_threads *p = arg;
+	struct al_os *os = p->os;
+
+	AL_BEGIN(p);
+	p->started = p->err = 0;
+	for (p->i = 0; p->i < p->n; p->i++) {
+		void *frame = p->frame(p->ctx, p->i);
+
+		p->ids[p->i] = frame ? al_spawn(os, AL_SPAWN_THREAD, &p->tasks[p->i], p->fn,
+						frame, p->name)
+				     : -ENOMEM;
+		if (p->ids[p->i] >= 0) {
+			p->started++;
+			continue;
+		}
+		p->err = (int)-p->ids[p->i];
+		if (p->failed)
+			p->failed(p->ctx, p->i, p->err);
+	}
+	for (p->i = 0; p->i < p->n; p->i++) {
+		if (p->ids[p->i] < 0)
+			continue;
+		AL_AWAIT_CALL(t, p, &p->joined, al_spawn_join, os, p->ids[p->i]);
+	}
+	AL_RETURN(t, p, 0, 0);
+	AL_END(t, p);
+}
+
 uint64_t al_crawl_sum(const struct al_crawl *c, int64_t page, const struct al_http_resp *resp)
 {
 	return c->verify ? al_page_digest(c->sc->seed, page, resp->body) : resp->sum;

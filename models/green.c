@@ -76,7 +76,7 @@ struct sched {
 
 struct co_green {
 	struct al_model_frame m;
-	int nthreads, started, spawn_err, i;
+	int nthreads, started, spawn_err;
 	int64_t lock;
 	int64_t npages;              /* g's length (release runs without the crawl) */
 	int64_t ng;                  /* green threads: the limit, or every page */
@@ -86,7 +86,7 @@ struct co_green {
 	struct gthread *g;           /* every green thread */
 	struct al_fiber_pool pool;   /* the simulator's stacks */
 	int pooled;                  /* stacks from pool (the simulator) */
-	struct al_future joined;
+	struct al_threads threads;
 };
 
 static void enqueue(struct sched *s, struct gthread *g)
@@ -197,23 +197,12 @@ static void run(struct sched *s, struct gthread *g)
 	al_task_unwear(s->task, &g->lane);
 }
 
-/* A page that cannot have a green thread fails at once, on the
- * scheduler's lane. */
-static void fail_page(struct al_crawl *c, int64_t page, int err)
-{
-	struct al_http_resp resp;
-	struct al_page_times tm;
-
-	al_crawl_begin(c, &tm);
-	al_http_resp_init(&resp);
-	al_crawl_end(c, page, err, &resp, &tm);
-}
-
-/* Green thread j's pages, when it cannot be made: they all fail. */
+/* Green thread j's pages, when it cannot be made: they all fail at once,
+ * on the scheduler's lane. */
 static void fail_pages(struct co_green *m, int64_t j, int err)
 {
 	for (int64_t p = j; p < m->m.crawl->pages; p += m->ng)
-		fail_page(m->m.crawl, p, err);
+		al_crawl_fail(m->m.crawl, p, err);
 }
 
 /* The pages of OS thread k's green threads fail. */
@@ -325,6 +314,21 @@ static void co_green_release(void *frame)
 	f->ids = NULL;
 }
 
+/* OS thread k's frame: its scheduler. */
+static void *sched_frame(void *ctx, int k)
+{
+	struct co_green *f = ctx;
+
+	f->scheds[k] = (struct sched){.m = f, .k = k};
+	return &f->scheds[k];
+}
+
+/* No OS thread for its pages: they fail. */
+static void sched_failed(void *ctx, int k, int err)
+{
+	fail_thread(ctx, k, err);
+}
+
 static int co_green(struct al_task *t, void *arg)
 {
 	struct co_green *f = arg;
@@ -350,22 +354,13 @@ static int co_green(struct al_task *t, void *arg)
 			f->spawn_err = f->lock < 0 ? (int)-f->lock : ENOMEM;
 		goto out;
 	}
-	for (f->i = 0; f->i < f->nthreads; f->i++) {
-		f->scheds[f->i] = (struct sched){.m = f, .k = f->i};
-		f->ids[f->i] = al_spawn(os, AL_SPAWN_THREAD, &f->tasks[f->i], co_sched,
-					      &f->scheds[f->i], "scheduler");
-		if (f->ids[f->i] >= 0) {
-			f->started++;
-			continue;
-		}
-		f->spawn_err = (int)-f->ids[f->i];
-		fail_thread(f, f->i, f->spawn_err);   /* no thread for its pages */
-	}
-	for (f->i = 0; f->i < f->nthreads; f->i++) {
-		if (f->ids[f->i] < 0)
-			continue;
-		AL_AWAIT_CALL(t, &f->m, &f->joined, al_spawn_join, os, f->ids[f->i]);
-	}
+	f->threads = (struct al_threads){.os = os, .n = f->nthreads, .fn = co_sched,
+					 .name = "scheduler", .frame = sched_frame,
+					 .failed = sched_failed, .ctx = f, .ids = f->ids,
+					 .tasks = f->tasks};
+	AL_CALL(t, &f->m, al_threads_run, &f->threads);
+	f->started = f->threads.started;
+	f->spawn_err = f->threads.err;
 out:
 	al_crawl_pool_end(c, f->nthreads, f->started, f->spawn_err);
 	co_green_release(f);

@@ -98,9 +98,37 @@ int64_t al_crawl_parse_ns(const struct al_crawl *c, int64_t bytes);
 void al_crawl_count(struct al_crawl *c, int err, int64_t bytes, uint64_t sum);
 /* A page ended at `end`: its connect, ttfb and total, ns from its start. */
 void al_page_latency(const struct al_page_times *tm, int64_t end, int64_t out[3]);
+/* A page that never ran fails with err: counted, and marked on the
+ * timeline (al_crawl_mark); never in flight.  The one way every model
+ * fails a page it cannot run. */
+void al_crawl_fail(struct al_crawl *c, int64_t page, int err);
 /* Marks on the calling task's lane that page failed with err, now (end
  * does it; a model calls it for a page that fails without running). */
 void al_crawl_mark(struct al_crawl *c, int64_t page, int err);
+/* A pool of the crawling process's OS threads (the thread, green and
+ * multiloop models'): thread i runs fn on frame(ctx, i); all are spawned,
+ * then all joined.  A sub-coroutine: fill in the fields down to tasks,
+ * then AL_CALL(t, frame, al_threads_run, &threads); started and err
+ * tell what happened. */
+struct al_threads {
+	struct al_coro co;
+	struct al_os *os;
+	int n;                       /* threads asked */
+	al_coro_fn fn;
+	const char *name;            /* their tasks' name */
+	/* thread i's frame, or NULL: it cannot start (ENOMEM) */
+	void *(*frame)(void *ctx, int i);
+	/* thread i did not start, for err (NULL: nothing to do) */
+	void (*failed)(void *ctx, int i, int err);
+	void *ctx;
+	int64_t *ids;                /* n of them, the caller's: each thread's id or -errno */
+	struct al_task *tasks;       /* n of them, the caller's */
+	int started;                 /* threads that started */
+	int err;                     /* why the last that did not start did not, or 0 */
+	int i;
+	struct al_future joined;
+};
+int al_threads_run(struct al_task *t, void *arg);
 /* A pool's end: the workers it asked for, those that started, and why the
  * others could not (0: every one started).  If none started, the pages no
  * one took fail with that cause (ENOMEM when none was given). */

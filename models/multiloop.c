@@ -32,7 +32,7 @@ struct co_ml_main {
 	int64_t *ids;
 	struct al_task *tasks;
 	struct al_model_frame **loops;   /* asyncio programs' frames */
-	struct al_future joined;
+	struct al_threads threads;
 };
 
 static void co_ml_release(void *frame)
@@ -63,10 +63,29 @@ static int nloops(const struct al_crawl *c)
 /* The pages of loop k that did not run: failed with err. */
 static void fail_share(struct al_crawl *c, int k, int n, int err)
 {
-	for (int64_t p = k; p < c->pages; p += n) {
-		al_crawl_count(c, err, 0, 0);
-		al_crawl_mark(c, p, err);
+	for (int64_t p = k; p < c->pages; p += n)
+		al_crawl_fail(c, p, err);
+}
+
+/* Loop k's frame: an asyncio program over its share of the pages. */
+static void *loop_frame(void *ctx, int k)
+{
+	struct co_ml_main *f = ctx;
+	struct al_model_frame *lf = calloc(1, al_model_asyncio.frame_size);
+
+	if (lf) {
+		f->loops[k] = lf;
+		lf->crawl = f->m.crawl;
+		al_asyncio_share(lf, k, f->nloops);
 	}
+	return lf;
+}
+
+static void loop_failed(void *ctx, int k, int err)
+{
+	struct co_ml_main *f = ctx;
+
+	fail_share(f->m.crawl, k, f->nloops, err);
 }
 
 static int co_ml_main(struct al_task *t, void *arg)
@@ -87,30 +106,14 @@ static int co_ml_main(struct al_task *t, void *arg)
 			fail_share(c, f->i, f->nloops, ENOMEM);
 		goto out;
 	}
-	for (f->i = 0; f->i < f->nloops; f->i++) {
-		struct al_model_frame *lf = calloc(1, al_model_asyncio.frame_size);
-		int64_t id = -ENOMEM;
-
-		if (lf) {
-			f->loops[f->i] = lf;
-			lf->crawl = c;
-			al_asyncio_share(lf, f->i, f->nloops);
-			id = al_spawn(os, AL_SPAWN_THREAD, &f->tasks[f->i],
-					    al_model_asyncio.main, lf, "loop");
-		}
-		f->ids[f->i] = id;
-		if (id >= 0) {
-			c->started++;
-		} else {
-			c->spawn_err = (int)-id;
-			fail_share(c, f->i, f->nloops, (int)-id);
-		}
-	}
-	for (f->i = 0; f->i < f->nloops; f->i++) {
-		if (f->ids[f->i] < 0)
-			continue;
-		AL_AWAIT_CALL(t, &f->m, &f->joined, al_spawn_join, os, f->ids[f->i]);
-	}
+	f->threads = (struct al_threads){.os = os, .n = f->nloops,
+					 .fn = al_model_asyncio.main, .name = "loop",
+					 .frame = loop_frame, .failed = loop_failed, .ctx = f,
+					 .ids = f->ids, .tasks = f->tasks};
+	AL_CALL(t, &f->m, al_threads_run, &f->threads);
+	c->started = f->threads.started;
+	if (f->threads.err)
+		c->spawn_err = f->threads.err;
 out:
 	co_ml_release(f);
 	AL_RETURN(t, &f->m, 0, 0);

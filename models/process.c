@@ -81,8 +81,7 @@ static void fail_share(struct co_process *f, int w, int err)
 	struct al_crawl *c = f->m.crawl;
 
 	for (int64_t p = w; p < c->pages; p += f->nworkers) {
-		al_crawl_count(c, err, 0, 0);
-		al_crawl_mark(c, p, err);
+		al_crawl_fail(c, p, err);
 		f->ended++;
 	}
 }
@@ -152,7 +151,7 @@ static int co_process(struct al_task *t, void *arg)
 		ch->stride = f->nworkers;
 		ch->fetch = (struct co_blocking){.crawl = &ch->own, .page = f->i};
 		f->ids[f->i] = al_spawn(os, AL_SPAWN_PROCESS, &f->tasks[f->i], co_child, ch,
-					      "worker");
+					"worker");
 		if (f->ids[f->i] < 0) {
 			fail_share(f, f->i, (int)-f->ids[f->i]);
 			c->spawn_err = (int)-f->ids[f->i];
@@ -161,7 +160,7 @@ static int co_process(struct al_task *t, void *arg)
 		}
 	}
 	c->workers = f->nworkers;
-	al_close(os, f->fds[1]);          /* the workers hold theirs */
+	al_close(os, f->fds[1]);                /* the workers hold theirs */
 	/* results: [fut.result() for fut in futs], until every worker is gone */
 	while (f->ended < c->pages) {
 		AL_AWAIT_CALL(t, &f->m, &f->io, al_recv,

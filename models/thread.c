@@ -43,11 +43,12 @@ static int co_worker(struct al_task *t, void *arg)
 struct co_thread_main {
 	struct al_model_frame m;
 	struct pool pool;
-	int nworkers, started, i, spawn_err;
+	int nworkers, started, spawn_err;
 	int64_t *ids;
 	struct al_task *tasks;
 	struct co_worker *workers;
-	struct al_future joined;
+	struct al_future joined;     /* the pool's startup */
+	struct al_threads threads;
 };
 
 static void co_thread_release(void *frame)
@@ -60,6 +61,15 @@ static void co_thread_release(void *frame)
 	f->workers = NULL;
 	f->tasks = NULL;
 	f->ids = NULL;
+}
+
+/* Worker i's frame: the pool's. */
+static void *worker_frame(void *ctx, int i)
+{
+	struct co_thread_main *f = ctx;
+
+	f->workers[i].pool = &f->pool;
+	return &f->workers[i];
 }
 
 static int co_thread_main(struct al_task *t, void *arg)
@@ -82,20 +92,12 @@ static int co_thread_main(struct al_task *t, void *arg)
 		AL_AWAIT_CALL(t, &f->m, &f->joined, al_cpu,
 			      os, c->sc->machine.costs.thread_pool_startup_ns);
 	}
-	for (f->i = 0; f->i < f->nworkers; f->i++) {
-		f->workers[f->i].pool = &f->pool;
-		f->ids[f->i] = al_spawn(os, AL_SPAWN_THREAD, &f->tasks[f->i], co_worker,
-					      &f->workers[f->i], "worker");
-		if (f->ids[f->i] >= 0)
-			f->started++;
-		else
-			f->spawn_err = (int)-f->ids[f->i];
-	}
-	for (f->i = 0; f->i < f->nworkers; f->i++) {
-		if (f->ids[f->i] < 0)
-			continue;
-		AL_AWAIT_CALL(t, &f->m, &f->joined, al_spawn_join, os, f->ids[f->i]);
-	}
+	f->threads = (struct al_threads){.os = os, .n = f->nworkers, .fn = co_worker,
+					 .name = "worker", .frame = worker_frame, .ctx = f,
+					 .ids = f->ids, .tasks = f->tasks};
+	AL_CALL(t, &f->m, al_threads_run, &f->threads);
+	f->started = f->threads.started;
+	f->spawn_err = f->threads.err;
 out:
 	/* no worker could start: every page fails, with the reason */
 	al_crawl_pool_end(c, f->nworkers, f->started, f->spawn_err);

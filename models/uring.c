@@ -156,7 +156,7 @@ static int co_fetch(struct al_task *t, void *arg)
 out:
 		f->err = t->err;
 		if (queue(m, t, &f->op, (struct al_ring_op){.code = AL_RING_CLOSE, .fd = f->fd}) != 0)
-			al_close(os, f->fd);       /* no room in the ring: close it now */
+			al_close(os, f->fd);             /* no room in the ring: close it now */
 		else
 			AL_AWAIT(t, f, &f->op);          /* close */
 		t->err = f->err;
@@ -216,12 +216,8 @@ static void co_main_release(void *frame)
 /* Every page fails with err, none having run. */
 static void fail_all(struct al_crawl *c, int err)
 {
-	for (int64_t p = 0; p < c->pages; p++) {
-		struct al_http_resp resp;
-		al_http_resp_init(&resp);
-		al_crawl_begin(c, NULL);
-		al_crawl_end(c, p, err, &resp, NULL);
-	}
+	for (int64_t p = 0; p < c->pages; p++)
+		al_crawl_fail(c, p, err);
 }
 
 static int co_main(struct al_task *t, void *arg)
