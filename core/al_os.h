@@ -60,6 +60,20 @@ struct al_ring_cqe {
 	int64_t res;                 /* >= 0, or -errno */
 };
 
+/* A completion handed from one thread to another's loop, as libuv's
+ * uv_async_send hands work back to its loop: the receiving thread arms
+ * it (al_post_arm), any thread posts it once (al_post), and `done`
+ * completes with the posted result on the receiver's loop, on the
+ * receiver's own thread -- so a pool's worker can hand a result to a
+ * thread that waits on other things at the same time. */
+struct al_post {
+	struct al_future done;       /* what the receiver awaits */
+	int64_t value;               /* as posted, for done */
+	int err;
+	struct al_post *next;        /* the backend's: its mailbox */
+	void *owner;                 /* the backend's: the receiving thread */
+};
+
 /* What an os can do beyond the system calls every backend has
  * (al_os_ops.caps). */
 enum {
@@ -120,6 +134,17 @@ struct al_os_ops {
 	int64_t (*lock_open)(struct al_os *os);
 	int64_t (*lock)(struct al_os *os, int64_t lk, struct al_future *wait);
 	int64_t (*unlock)(struct al_os *os, int64_t lk);
+	/* Completions between threads (struct al_post).  post_arm, on the
+	 * receiving thread: p->done is initialised on loop, which waits for
+	 * it from now on; 0, or -errno (ENOMEM, EMFILE: the real backend's
+	 * eventfd).  post, on any thread, once per arm: p->done completes
+	 * with value and err on the receiver's loop; 0, or -EINVAL (not
+	 * armed).  Thread-safe on the real backend (a lock-free mailbox and
+	 * an eventfd the receiver's selector watches); on the simulator the
+	 * poster pays a syscall and the receiver wakes as from a futex, at
+	 * the same instant on every run. */
+	int64_t (*post_arm)(struct al_os *os, struct al_post *p, struct al_loop *loop);
+	int64_t (*post)(struct al_os *os, struct al_post *p, int64_t value, int err);
 
 	/* --- completion-based I/O: only with AL_OS_CAP_RING.  ring_open: a
 	 * ring for `entries` operations in flight at once; its id, or -errno
@@ -288,6 +313,16 @@ static inline int64_t al_lock(struct al_os *os, int64_t lk, struct al_future *wa
 static inline int64_t al_unlock(struct al_os *os, int64_t lk)
 {
 	return os->ops->unlock(os, lk);
+}
+
+static inline int64_t al_post_arm(struct al_os *os, struct al_post *p, struct al_loop *loop)
+{
+	return os->ops->post_arm(os, p, loop);
+}
+
+static inline int64_t al_post(struct al_os *os, struct al_post *p, int64_t value, int err)
+{
+	return os->ops->post(os, p, value, err);
 }
 
 /* -ENOSYS where the backend has no ring (no AL_OS_CAP_RING). */

@@ -56,6 +56,13 @@ struct net_thread {
 	al_coro_fn fn;
 	void *frame;
 	const char *name;
+	/* completions posted to this thread (net_post): a lock-free stack
+	 * any thread pushes on, then writes post_fd, an eventfd that
+	 * post_ev watches while `armed` posts are awaited */
+	struct al_post *posts;
+	struct event *post_ev;
+	int post_fd;
+	int armed;
 };
 
 /* Counted by every thread and every forked worker: kept in memory shared

@@ -77,6 +77,8 @@ int64_t net_pipe(struct al_os *os, int fds[2]);
 int64_t net_lock_open(struct al_os *os);
 int64_t net_lock(struct al_os *os, int64_t lk, struct al_future *wait);
 int64_t net_unlock(struct al_os *os, int64_t lk);
+int64_t net_post_arm(struct al_os *os, struct al_post *p, struct al_loop *loop);
+int64_t net_post(struct al_os *os, struct al_post *p, int64_t value, int err);
 void net_thread_end(struct net_thread *t);
 void net_reap(struct net_os *n, struct net_thread *t);
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,6 +19,11 @@
 
 void net_thread_end(struct net_thread *t)
 {
+	if (t->post_ev) {
+		event_free(t->post_ev);
+		close(t->post_fd);
+		t->post_ev = NULL;
+	}
 	if (t->base)
 		event_base_free(t->base);
 	t->base = NULL;
@@ -193,3 +199,83 @@ int64_t net_unlock(struct al_os *os, int64_t lk)
 	return -pthread_mutex_unlock(&n->locks[lk]);
 }
 
+
+/* --- completions between threads */
+
+/* post_fd is readable: every completion posted so far is taken off the
+ * stack, in the order posted, and set on this thread's loop (the tasks
+ * resume from the loop, never in here). */
+static void on_post(evutil_socket_t fd, short what, void *arg)
+{
+	struct net_thread *t = arg;
+	struct al_post *p = __atomic_exchange_n(&t->posts, NULL, __ATOMIC_ACQUIRE);
+	struct al_post *fifo = NULL, *next;
+	uint64_t count;
+
+	(void)what;
+	/* EAGAIN: a later post's write, already read with an earlier batch */
+	if (read(fd, &count, sizeof count) < 0)
+		count = 0;
+	for (; p; p = next) {        /* the stack is newest first */
+		next = p->next;
+		p->next = fifo;
+		fifo = p;
+	}
+	for (p = fifo; p; p = next) {
+		next = p->next;          /* done's owner may free p once it runs */
+		t->armed--;
+		al_future_set(&p->done, p->value, p->err);
+	}
+	if (t->armed == 0)
+		event_del(t->post_ev);   /* nothing awaited: no reason to wait */
+}
+
+int64_t net_post_arm(struct al_os *os, struct al_post *p, struct al_loop *loop)
+{
+	struct net_os *n = NET(os);
+	struct net_thread *t = net_me(n);
+	struct event_base *base = net_base(t, -1);
+
+	if (!base)
+		return -errno;
+	if (!t->post_ev) {
+		int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		t->post_ev = event_new(base, fd, EV_READ | EV_PERSIST, on_post, t);
+		if (!t->post_ev) {
+			close(fd);
+			return -ENOMEM;
+		}
+		t->post_fd = fd;
+	}
+	if (t->armed == 0 && event_add(t->post_ev, NULL) != 0)
+		return -ENOMEM;
+	t->armed++;
+	al_future_init(&p->done, loop);
+	p->next = NULL;
+	p->owner = t;
+	return 0;
+}
+
+int64_t net_post(struct al_os *os, struct al_post *p, int64_t value, int err)
+{
+	struct net_os *n = NET(os);
+	struct net_thread *t = p->owner;
+	uint64_t one = 1;
+
+	if (!t)
+		return -EINVAL;
+	p->owner = NULL;
+	p->value = value;
+	p->err = err;
+	/* t and its eventfd outlive the post: t waits for it */
+	int fd = t->post_fd;
+	struct al_post *head = __atomic_load_n(&t->posts, __ATOMIC_RELAXED);
+	do
+		p->next = head;
+	while (!__atomic_compare_exchange_n(&t->posts, &head, p, 1, __ATOMIC_RELEASE,
+					    __ATOMIC_RELAXED));
+	/* from here p is the receiver's */
+	return net_sys(n, write(fd, &one, sizeof one) == (ssize_t)sizeof one ? 0 : -1);
+}

@@ -207,3 +207,28 @@ int64_t sim_unlock(struct al_os *os, int64_t lk)
 	return 0;
 }
 
+
+/* Completions between threads: arming is user space (the receiver's loop
+ * waits on the future as on any other); a post is an eventfd write, one
+ * syscall for the poster, and the receiver, if it sleeps, wakes after the
+ * kernel's wake-up latency, as from a futex. */
+int64_t sim_post_arm(struct al_os *os, struct al_post *p, struct al_loop *loop)
+{
+	(void)os;
+	al_future_init(&p->done, loop);
+	p->next = NULL;
+	p->owner = loop;
+	return 0;
+}
+
+int64_t sim_post(struct al_os *os, struct al_post *p, int64_t value, int err)
+{
+	if (!p->owner)
+		return -EINVAL;
+	p->owner = NULL;
+	p->value = value;
+	p->err = err;
+	sim_syscall(SIM(os));
+	al_future_set(&p->done, value, err);
+	return 0;
+}

@@ -303,6 +303,8 @@ int64_t sim_pipe(struct al_os *os, int fds[2]);
 int64_t sim_lock_open(struct al_os *os);
 int64_t sim_lock(struct al_os *os, int64_t lk, struct al_future *wait);
 int64_t sim_unlock(struct al_os *os, int64_t lk);
+int64_t sim_post_arm(struct al_os *os, struct al_post *p, struct al_loop *loop);
+int64_t sim_post(struct al_os *os, struct al_post *p, int64_t value, int err);
 
 /* The selector (sim_sel.c): a socket's readiness may have changed; the
  * socket is closing. */
