@@ -8,7 +8,8 @@
  *   - wait != NULL: the blocking flavour.  The call returns 0 and the result
  *     arrives in *wait (value >= 0, or err).  In sim, awaiting it blocks the
  *     simulated thread; in real, the real thread blocks inside the call and
- *     *wait is already done when it returns.  Validation errors (a bad fd)
+ *     *wait is already done when it returns (but for join of a thread:
+ *     its end is posted to the joiner's loop, al_post).  Validation errors (a bad fd)
  *     come back through *wait too, so model code has one error path.
  *
  * Every call is a syscall for the counters; in sim its CPU cost is charged

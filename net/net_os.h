@@ -63,6 +63,13 @@ struct net_thread {
 	struct event *post_ev;
 	int post_fd;
 	int armed;
+	/* a spawned thread's join (net_join): its joiner's post, which the
+	 * thread posts as it ends, or net_proc.c's `ended` once it has */
+	struct al_post *join_post;
+	struct al_post joinp;
+	struct al_cb join_cb;        /* on joinp.done: reap, complete join_wait */
+	struct al_future *join_wait;
+	uint32_t join_lane;          /* the joining task's trace lane */
 };
 
 /* Counted by every thread and every forked worker: kept in memory shared

@@ -3,16 +3,18 @@
  * it; locks are pthread mutexes; pipes are pipes. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/prctl.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 
+#include "core/al_assert.h"
 #include "net/net_machine.h"
 #include "net/net_os_int.h"
 #include "net/net_trace.h"
@@ -43,9 +45,18 @@ static void run_spawned(struct net_thread *t)
 	net_thread_end(t);
 }
 
+/* join_post once its thread has ended: no post will come any more. */
+static struct al_post ended;
+
 static void *thread_main(void *arg)
 {
-	run_spawned(arg);
+	struct net_thread *t = arg;
+
+	run_spawned(t);
+	/* a joiner waiting already is told through its loop */
+	struct al_post *p = __atomic_exchange_n(&t->join_post, &ended, __ATOMIC_ACQ_REL);
+	if (p)
+		net_post(t->loop.os, p, 0, 0);
 	return NULL;
 }
 
@@ -140,14 +151,46 @@ out:
 	t->joined = 1;
 }
 
+/* A thread's end reached its joiner's loop: it is past its last use of
+ * anything shared, so pthread_join returns at once. */
+static void on_joined(struct al_cb *cb)
+{
+	struct net_thread *t = AL_CONTAINER_OF(cb, struct net_thread, join_cb);
+	struct net_os *n = NET(t->loop.os);
+	struct al_future *wait = t->join_wait;
+
+	net_reap(n, t);
+	t->join_wait = NULL;
+	if (n->log)
+		net_trace_state(n->log, net_now(&n->os), t->join_lane, AL_ST_RUNNING, 0);
+	al_os_finish(wait, 0);
+}
+
 int64_t net_join(struct al_os *os, int64_t id, struct al_future *wait)
 {
 	struct net_os *n = NET(os);
 	struct net_thread *t = id >= 0 && id < n->nspawned ? n->spawned[id] : NULL;
 
-	if (!t || t->joined)
+	if (!t || t->joined || t->join_wait)
 		return al_os_finish(wait, -ESRCH);
 	net_count(&n->counts->syscalls);
+	/* Joining a thread does not block the joiner's thread: the end is
+	 * posted to its loop (al_post), which runs its other tasks meanwhile,
+	 * as the simulator's join does.  Without an eventfd, it blocks. */
+	if (!t->pid && wait && net_post_arm(os, &t->joinp, wait->loop) == 0) {
+		struct al_post *none = NULL;
+
+		t->join_wait = wait;
+		t->join_lane = n->log ? net_task_lane(n) : 0;
+		t->join_cb.fn = on_joined;
+		al_future_on_done(&t->joinp.done, &t->join_cb);
+		if (n->log)
+			net_trace_state(n->log, net_now(os), t->join_lane, AL_ST_WAIT, 0);
+		if (!__atomic_compare_exchange_n(&t->join_post, &none, &t->joinp, 0,
+						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			net_post(os, &t->joinp, 0, 0);   /* it has ended already */
+		return 0;
+	}
 	net_trace_block(n, AL_ST_WAIT);
 	net_reap(n, t);
 	net_trace_run(n, 0);
