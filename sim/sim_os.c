@@ -322,7 +322,8 @@ static int64_t sim_send(struct al_os *os, int fd, const void *buf, size_t len,
 	if (!k)
 		return al_os_finish(wait, -EBADF);
 	if (k->pipe)
-		return k->pipe == 2 ? sim_pipe_write(s, k, buf, len, wait) : al_os_finish(wait, -EBADF);
+		return k->pipe == 2 ? sim_pipe_write(s, k, buf, len, wait)
+				    : al_os_finish(wait, -EBADF);
 	if (!k->connected) {
 		if (k->flow && !k->conn_err && !wait) {   /* still connecting */
 			s->futile++;
@@ -348,7 +349,8 @@ static int64_t sim_recv(struct al_os *os, int fd, void *buf, size_t cap,
 	if (!k)
 		return al_os_finish(wait, -EBADF);
 	if (k->pipe)
-		return k->pipe == 1 ? sim_pipe_read(s, k, buf, cap, wait) : al_os_finish(wait, -EBADF);
+		return k->pipe == 1 ? sim_pipe_read(s, k, buf, cap, wait)
+				    : al_os_finish(wait, -EBADF);
 	if (k->conn_err)
 		return al_os_finish(wait, -(int)k->conn_err);
 	if (!k->flow)
