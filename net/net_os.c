@@ -563,7 +563,12 @@ int net_os_init(struct net_os *n, const struct al_scenario *sc, struct al_loop *
 
 int net_os_base_now(struct net_os *n, int poller)
 {
-	return net_base(&n->main, poller) ? 0 : -1;
+	if (!net_base(&n->main, poller))
+		return -1;
+	/* and its mailbox for posts (a thread's join comes through it): the
+	 * lab's fd, not the crawler's */
+	(void)net_post_mailbox(&n->main);
+	return 0;
 }
 
 int net_os_spare_bases(struct net_os *n, int poller, int count)

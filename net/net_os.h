@@ -134,8 +134,9 @@ struct net_os {
 int net_os_init(struct net_os *n, const struct al_scenario *sc, struct al_loop *loop,
 		const struct sockaddr_in *addr, int naddr);
 /* Makes the calling thread's libevent base now, with poller (-1: the
- * default), rather than at its first use: a real run makes it before it
- * applies the scenario's fd limit, so its fds are the lab's, not the
+ * default), rather than at its first use, and its mailbox for posts (the
+ * eventfd its threads' joins come through): a real run makes them before
+ * it applies the scenario's fd limit, so their fds are the lab's, not the
  * crawler's.  0, or -1 with errno. */
 int net_os_base_now(struct net_os *n, int poller);
 /* Makes up to count (at most NET_MAX_SELS) more bases with poller now,

@@ -78,6 +78,9 @@ int64_t net_lock_open(struct al_os *os);
 int64_t net_lock(struct al_os *os, int64_t lk, struct al_future *wait);
 int64_t net_unlock(struct al_os *os, int64_t lk);
 int64_t net_post_arm(struct al_os *os, struct al_post *p, struct al_loop *loop);
+/* t's mailbox for posts (its eventfd, watched by its base), made now if
+ * it is not yet: 0 or -errno. */
+int net_post_mailbox(struct net_thread *t);
 int64_t net_post(struct al_os *os, struct al_post *p, int64_t value, int err);
 void net_thread_end(struct net_thread *t);
 void net_reap(struct net_os *n, struct net_thread *t);

@@ -273,10 +273,8 @@ static void on_post(evutil_socket_t fd, short what, void *arg)
 		event_del(t->post_ev);   /* nothing awaited: no reason to wait */
 }
 
-int64_t net_post_arm(struct al_os *os, struct al_post *p, struct al_loop *loop)
+int net_post_mailbox(struct net_thread *t)
 {
-	struct net_os *n = NET(os);
-	struct net_thread *t = net_me(n);
 	struct event_base *base = net_base(t, -1);
 
 	if (!base)
@@ -292,6 +290,17 @@ int64_t net_post_arm(struct al_os *os, struct al_post *p, struct al_loop *loop)
 		}
 		t->post_fd = fd;
 	}
+	return 0;
+}
+
+int64_t net_post_arm(struct al_os *os, struct al_post *p, struct al_loop *loop)
+{
+	struct net_os *n = NET(os);
+	struct net_thread *t = net_me(n);
+	int r = net_post_mailbox(t);
+
+	if (r < 0)
+		return r;
 	if (t->armed == 0 && event_add(t->post_ev, NULL) != 0)
 		return -ENOMEM;
 	t->armed++;
