@@ -171,8 +171,10 @@ int64_t net_join(struct al_os *os, int64_t id, struct al_future *wait)
 	struct net_os *n = NET(os);
 	struct net_thread *t = id >= 0 && id < n->nspawned ? n->spawned[id] : NULL;
 
-	if (!t || t->joined || t->join_wait)
+	if (!t || t->joined)
 		return al_os_finish(wait, -ESRCH);
+	if (t->join_wait)            /* as the simulator says it */
+		return al_os_finish(wait, -EBUSY);
 	net_count(&n->counts->syscalls);
 	/* Joining a thread does not block the joiner's thread: the end is
 	 * posted to its loop (al_post), which runs its other tasks meanwhile,
@@ -247,18 +249,22 @@ int64_t net_unlock(struct al_os *os, int64_t lk)
 
 /* post_fd is readable: every completion posted so far is taken off the
  * stack, in the order posted, and set on this thread's loop (the tasks
- * resume from the loop, never in here). */
+ * resume from the loop, never in here).  The eventfd is read before the
+ * stack is taken: a post the exchange misses was pushed after it, so its
+ * write comes after the read and leaves the fd readable for the next
+ * turn.  The other order could read that write and leave its post on the
+ * stack with nothing to wake the loop. */
 static void on_post(evutil_socket_t fd, short what, void *arg)
 {
 	struct net_thread *t = arg;
-	struct al_post *p = __atomic_exchange_n(&t->posts, NULL, __ATOMIC_ACQUIRE);
-	struct al_post *fifo = NULL, *next;
+	struct al_post *p, *fifo = NULL, *next;
 	uint64_t count;
 
 	(void)what;
 	/* EAGAIN: a later post's write, already read with an earlier batch */
 	if (read(fd, &count, sizeof count) < 0)
 		count = 0;
+	p = __atomic_exchange_n(&t->posts, NULL, __ATOMIC_ACQUIRE);
 	for (; p; p = next) {        /* the stack is newest first */
 		next = p->next;
 		p->next = fifo;

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/al_scenario.h"
 #include "net/net_os.h"
@@ -148,11 +149,106 @@ static void test_post_real(void **state)
 	net_os_free(&n);
 }
 
+/* A crowd: many threads post to one loop at once, over and over.  A post
+ * whose eventfd write the loop read before taking the stack would stay
+ * there with nothing to wake the loop: the run would hang, and the alarm
+ * ends it as a failure instead. */
+#define CROWD 16
+#define ROUNDS 100
+
+struct poster {
+	struct al_coro co;
+	struct al_os *os;
+	struct al_post *post;
+	int64_t value;
+};
+
+struct crowd {
+	struct al_coro co;
+	struct al_os *os;
+	struct al_post post[CROWD];
+	struct al_task task[CROWD];
+	struct poster p[CROWD];
+	struct al_future joined;
+	int64_t id[CROWD], sum;
+	int i, got, failed;
+};
+
+static int poster_fn(struct al_task *t, void *arg)
+{
+	struct poster *p = arg;
+
+	AL_BEGIN(p);
+	if (al_post(p->os, p->post, p->value, 0) != 0)
+		AL_RETURN(t, p, -1, EINVAL);
+	AL_RETURN(t, p, 0, 0);
+	AL_END(t, p);
+}
+
+static int crowd_fn(struct al_task *t, void *arg)
+{
+	struct crowd *c = arg;
+
+	AL_BEGIN(c);
+	for (c->i = 0; c->i < CROWD; c->i++) {
+		c->p[c->i] = (struct poster){.os = c->os, .post = &c->post[c->i], .value = c->i + 1};
+		if (al_post_arm(c->os, &c->post[c->i], t->fut.loop) != 0)
+			c->failed++;
+	}
+	for (c->i = 0; c->i < CROWD; c->i++)
+		c->id[c->i] = al_spawn(c->os, AL_SPAWN_THREAD, &c->task[c->i], poster_fn,
+				       &c->p[c->i], "poster");
+	for (c->i = 0; c->i < CROWD; c->i++) {
+		AL_AWAIT(t, c, &c->post[c->i].done);
+		c->sum += t->value;
+		c->got++;
+	}
+	for (c->i = 0; c->i < CROWD; c->i++) {
+		if (c->id[c->i] < 0) {
+			c->failed++;
+			continue;
+		}
+		AL_AWAIT_CALL(t, c, &c->joined, al_spawn_join, c->os, c->id[c->i]);
+	}
+	AL_RETURN(t, c, 0, 0);
+	AL_END(t, c);
+}
+
+static void test_post_real_crowd(void **state)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+				.sin_port = htons(9)};
+	static struct crowd c;
+
+	(void)state;
+	alarm(120);
+	for (int r = 0; r < ROUNDS; r++) {
+		struct al_scenario sc;
+		struct al_loop loop;
+		struct net_os n;
+		struct al_task main_task;
+
+		al_scenario_default(&sc);
+		al_loop_init(&loop, NULL);
+		assert_int_equal(net_os_init(&n, &sc, &loop, &a, 1), 0);
+		c = (struct crowd){.os = &n.os};
+		al_task_start(&main_task, &loop, crowd_fn, &c, "crowd");
+		al_loop_run(&loop);
+		assert_true(al_future_done(&main_task.fut));
+		assert_int_equal(c.failed, 0);
+		assert_int_equal(c.got, CROWD);
+		assert_int_equal(c.sum, CROWD * (CROWD + 1) / 2);
+		net_os_free(&n);
+	}
+	alarm(0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_post_sim),
 		cmocka_unit_test(test_post_real),
+		cmocka_unit_test(test_post_real_crowd),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
