@@ -13,10 +13,27 @@
 # cannot give it what it needs (root, namespaces, a memory cgroup), else
 # "skip why"; under CI=true the latter fails its script (tests/skip.h).
 jobs=${1:-1}
-shift
+[ $# -gt 0 ] && shift
+case $jobs in '' | *[!0-9]* | 0) jobs=1 ;; esac
+# a script that runs longer than this is stopped and fails, said so
+E2E_TIMEOUT=${E2E_TIMEOUT:-900}
+export E2E_TIMEOUT
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-trap 'exit 130' INT TERM
+# A job started with & by a non-interactive shell ignores SIGINT, and so
+# would every script under it; and timeout puts each script in a process
+# group of its own.  So on Ctrl-C or TERM each script's timeout is sent
+# TERM, which it passes to the script (whose own clean-up traps it), then
+# the rest of this group; then the directory goes.
+stop() {
+	trap '' INT TERM
+	for f in "$dir"/*.pid; do
+		[ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null
+	done
+	kill -TERM 0 2>/dev/null
+	exit 130
+}
+trap stop INT TERM
 
 # one script: its output, then its status and seconds, written last
 i=0
@@ -25,7 +42,11 @@ for t; do
 	printf '%s %s\n' "$i" "$t"
 done | xargs -P "$jobs" -L 1 sh -c '
 	t0=$(date +%s)
-	if sh "$2" >"$0/$1.out" 2>&1; then rc=0; else rc=1; fi
+	timeout -k 10 "$E2E_TIMEOUT" sh "$2" >"$0/$1.out" 2>&1 &
+	echo $! >"$0/$1.pid"
+	wait $!
+	rc=$?
+	[ $rc -eq 124 ] && echo "FAIL $2: still running after $E2E_TIMEOUT s, stopped" >>"$0/$1.out"
 	echo "$rc $(($(date +%s) - t0))" >"$0/$1.tmp" && mv "$0/$1.tmp" "$0/$1.rc"
 ' "$dir" &
 runner=$!
