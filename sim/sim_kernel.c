@@ -368,17 +368,34 @@ static void dispatch(struct sim_kernel *k)
 
 /* --- threads, processes, CPU work, join */
 
+/* What a fork copies of what its parent keeps per child: fork_per_mib a
+ * MiB of records.  The schema lets both be large (a TiB a child, 60 s a
+ * MiB), so the product saturates at an hour rather than overflow: a
+ * clock that ran backwards would be worse than one that says "forever". */
+#define FORK_COPY_MAX (INT64_C(3600) * 1000000000)
+
+static int64_t fork_copy_ns(int64_t records, int64_t ns_per_mib)
+{
+	int64_t kib = records / 1024;
+
+	if (ns_per_mib <= 0 || kib <= 0)
+		return 0;
+	if (kib > FORK_COPY_MAX / ns_per_mib * 1024)
+		return FORK_COPY_MAX;
+	return kib / 1024 * ns_per_mib + kib % 1024 * ns_per_mib / 1024;
+}
+
 struct sim_thread *sim_kernel_thread(struct sim_kernel *k, int pid, const char *label)
 {
 	int newproc = pid < 0;
 	int64_t cost = newproc ? k->c->process_create_ns : k->c->thread_create_ns;
 	int64_t mem = newproc ? k->c->process_memory : k->c->thread_memory;
 	/* the process forking: a pool's parent copies the page tables of
-	 * what it keeps per child so far (KiB first: no overflow) */
+	 * what it keeps per child so far */
 	int64_t forker = newproc && k->current ? (int64_t)k->current->pid : -1;
 
 	if (forker >= 0)
-		cost += k->procs[forker].records / 1024 * k->c->fork_ns_per_mib / 1024;
+		cost += fork_copy_ns(k->procs[forker].records, k->c->fork_ns_per_mib);
 
 	if (!newproc && k->procs[pid].vm + k->c->thread_stack > k->address_space) {
 		errno = EAGAIN;
@@ -417,8 +434,9 @@ struct sim_thread *sim_kernel_thread(struct sim_kernel *k, int pid, const char *
 	}
 	k->procs[pid].threads++;
 	k->procs[pid].vm += k->c->thread_stack;
-	if (forker >= 0)
-		k->procs[forker].records += k->c->child_record;
+	if (forker >= 0)         /* saturating: records only price a fork */
+		k->procs[forker].records = k->procs[forker].records > INT64_MAX - k->c->child_record
+			? INT64_MAX : k->procs[forker].records + k->c->child_record;
 	th->k = k;
 	th->id = k->nthreads;
 	th->pid = (uint32_t)pid;

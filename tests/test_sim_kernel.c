@@ -238,6 +238,23 @@ static void test_threads_pay_no_fork_costs(void **state)
 	sim_os_free(&sim);
 }
 
+/* The largest figures the schema takes saturate a fork's copy at an hour
+ * instead of overflowing (a clock running backwards, UB under asan). */
+static void test_fork_cost_saturates(void **state)
+{
+	(void)state;
+	machine(1);
+	sc.machine.costs.fork_ns_per_mib = 60 * INT64_C(1000000000);
+	sc.machine.costs.child_record = INT64_C(1) << 40;   /* a TiB a child */
+	spawn_kind = AL_SPAWN_PROCESS;
+	run(3, 1 * MS);
+	spawn_kind = AL_SPAWN_THREAD;
+	/* P0 copies nothing; P1 and P2 an hour each; then 1 ms each */
+	assert_int_equal(b.w[2].finished_at, 7200 * INT64_C(1000000000) + 3 * MS);
+	assert_int_equal(sim.k.procs[0].records, 3 * (INT64_C(1) << 40));
+	sim_os_free(&sim);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -248,6 +265,7 @@ int main(void)
 		cmocka_unit_test(test_memory_wall_fails_spawns),
 		cmocka_unit_test(test_forks_grow_with_records_and_children_pay_cow),
 		cmocka_unit_test(test_threads_pay_no_fork_costs),
+		cmocka_unit_test(test_fork_cost_saturates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
