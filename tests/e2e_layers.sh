@@ -21,7 +21,8 @@ app:core models sim net viz conf report'
 # library header prefix: the folders that may include it
 libs='yaml.h:conf app
 event2/:net app
-liburing.h:net app
+event.h:net app
+liburing:net app
 SDL:viz app'
 
 # Prints every include that breaks a rule under $1, one line each:
@@ -62,6 +63,11 @@ check() {
 		if (!((dir "/" top) in ok))
 			printf "%s:%d: includes \"%s\" (%s/ may include: %s)\n", file, FNR, s,
 			       dir, allowed[dir] == "" ? "libc only" : allowed[dir]
+		# a backend loads a model in its runner only: the rest of it
+		# is the os a model runs on, and knows no model
+		else if (top == "models" && (dir == "sim" || dir == "net") && file !~ /_run[a-z_]*\.c$/)
+			printf "%s:%d: includes \"%s\" (only a runner, %s/*_run*.c, may)\n",
+			       file, FNR, s, dir
 	}
 	/^[ \t]*#[ \t]*include[ \t]*</ {
 		s = $0; sub(/^[^<]*</, "", s); sub(/>.*/, "", s)
@@ -95,16 +101,27 @@ for d in "$root"/*/; do
 	fi
 done
 
+# a layer is one folder: a subfolder would not be scanned
+for dir in $table; do
+	for sub in "$root/$dir"/*/; do
+		[ -d "$sub" ] || continue
+		echo "FAIL ${sub#"$root"/} is a folder inside a layer: this check does not read it"
+		fail=$((fail + 1))
+	done
+done
+
 # the check can fail: an upward include in a copy of core/ and conf/
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 mkdir -p "$tmp/core" "$tmp/conf" "$tmp/sim"
 printf '#include "core/al_os.h"\n#include "app/cli.h"\n' > "$tmp/core/bad.c"
 printf '#include <event2/event.h>\n#include <yaml.h>\n' > "$tmp/conf/bad.c"
-printf '#include "sim_int.h"\n#include "net/net_os.h"\n' > "$tmp/sim/bad.h"
+printf '#include "sim_int.h"\n#include "net/net_os.h"\n#include "models/model.h"\n' > "$tmp/sim/bad.h"
+printf '#include "models/model.h"\n' > "$tmp/sim/sim_run.c"
 got=$(check "$tmp")
 want='core/bad.c:2: includes "app/cli.h" (core/ may include: libc only)
 sim/bad.h:2: includes "net/net_os.h" (sim/ may include: core models)
+sim/bad.h:3: includes "models/model.h" (only a runner, sim/*_run*.c, may)
 conf/bad.c:1: includes <event2/event.h>, a library of net app only'
 if [ "$got" = "$want" ]; then
 	echo "ok   the check refuses an upward include and a library out of its layer"
