@@ -70,48 +70,6 @@ static void sem_release(struct sem *s)
 	}
 }
 
-static int co_wait(struct al_task *t, void *arg)
-{
-	struct co_wait *f = arg;
-	struct sock *s = f->s;
-	struct al_os *os = s->w.os;
-	int64_t r = 0;  /* set on every path that reads it; the switch hides that */
-
-	AL_BEGIN(f);
-	do {
-		al_future_init(&s->f, t->fut.loop);
-		s->w.fn = al_waker_ready;
-		r = al_sel_ctl(os, f->sel, s->w.fd, f->ev, &s->w);
-		if (r < 0)
-			AL_RETURN(t, f, 0, (int)-r);
-		AL_AWAIT(t, f, &s->f);
-		al_sel_ctl(os, f->sel, s->w.fd, 0, NULL);
-		if (f->ev == AL_EV_WRITE)
-			break;
-		r = al_recv(os, s->w.fd, s->w.buf, 4096, NULL);
-	} while (r == -EAGAIN);
-	if (f->ev == AL_EV_READ)
-		AL_RETURN(t, f, r < 0 ? 0 : r, r < 0 ? (int)-r : 0);
-	AL_END(t, f);
-}
-
-static int feed(struct al_http_resp *resp, int fd, const void *buf, size_t n);
-
-static int co_read_all(struct al_task *t, void *arg)
-{
-	struct co_read_all *f = arg;
-
-	AL_BEGIN(f);
-	for (;;) {
-		AL_CALL(t, f, co_wait, &f->rd);          /* chunk = yield from read() */
-		if (t->err || t->value == 0)
-			break;
-		if (feed(f->resp, f->rd.s->w.fd, f->rd.s->w.buf, (size_t)t->value) != 0)
-			AL_RETURN(t, f, 0, EBADMSG);
-	}
-	AL_END(t, f);
-}
-
 struct co_main {
 	struct al_model_frame m;
 	/* its pages: first + stride * i for i < n (stride 0: every page) */
@@ -127,6 +85,60 @@ struct co_main {
 	struct co_evloop loop;
 	char buf[4096];
 };
+
+/* The page whose co_wait this is: connect's and read's frames both sit
+ * at co_fetch.sub (read's first in co_read_all), so no pointer is kept. */
+_Static_assert(offsetof(struct co_read_all, rd) == 0, "read's co_wait at sub");
+
+static struct co_fetch *wait_fetch(struct co_wait *w)
+{
+	return (struct co_fetch *)(void *)((char *)w - offsetof(struct co_fetch, sub));
+}
+
+static int co_wait(struct al_task *t, void *arg)
+{
+	struct co_wait *f = arg;
+	struct co_fetch *page = wait_fetch(f);
+	struct sock *s = &page->s;
+	struct al_os *os = s->w.os;
+	int sel = page->main->loop.sel;
+	int64_t r = 0;  /* set on every path that reads it; the switch hides that */
+
+	AL_BEGIN(f);
+	do {
+		al_future_init(&s->f, t->fut.loop);
+		s->w.fn = al_waker_ready;
+		r = al_sel_ctl(os, sel, s->w.fd, f->ev, &s->w);
+		if (r < 0)
+			AL_RETURN(t, f, 0, (int)-r);
+		AL_AWAIT(t, f, &s->f);
+		al_sel_ctl(os, sel, s->w.fd, 0, NULL);
+		if (f->ev == AL_EV_WRITE)
+			break;
+		r = al_recv(os, s->w.fd, s->w.buf, 4096, NULL);
+	} while (r == -EAGAIN);
+	if (f->ev == AL_EV_READ)
+		AL_RETURN(t, f, r < 0 ? 0 : r, r < 0 ? (int)-r : 0);
+	AL_END(t, f);
+}
+
+static int feed(struct al_http_resp *resp, int fd, const void *buf, size_t n);
+
+static int co_read_all(struct al_task *t, void *arg)
+{
+	struct co_read_all *f = arg;
+	struct co_fetch *page = wait_fetch(&f->rd);
+
+	AL_BEGIN(f);
+	for (;;) {
+		AL_CALL(t, f, co_wait, &f->rd);          /* chunk = yield from read() */
+		if (t->err || t->value == 0)
+			break;
+		if (feed(&page->resp, page->s.w.fd, page->s.w.buf, (size_t)t->value) != 0)
+			AL_RETURN(t, f, 0, EBADMSG);
+	}
+	AL_END(t, f);
+}
 
 /* The response's bytes, timed: the reader knows only the response, whose
  * co_fetch holds the page's instants (no pointers per page for them). */
@@ -176,7 +188,7 @@ static int co_fetch(struct al_task *t, void *arg)
 		t->err = (int)-r;
 		goto out;
 	}
-	f->sub.conn = (struct co_wait){.sel = m->loop.sel, .s = &f->s, .ev = AL_EV_WRITE};
+	f->sub.conn = (struct co_wait){.ev = AL_EV_WRITE};
 	AL_CALL(t, f, co_wait, &f->sub.conn);               /* yield from connect() */
 	if (t->err)
 		goto out;
@@ -187,8 +199,7 @@ static int co_fetch(struct al_task *t, void *arg)
 		t->err = (int)-r;
 		goto out;
 	}
-	f->sub.all = (struct co_read_all){.rd = {.sel = m->loop.sel, .s = &f->s, .ev = AL_EV_READ},
-					   .resp = &f->resp};
+	f->sub.all = (struct co_read_all){.rd = {.ev = AL_EV_READ}};
 	AL_CALL(t, f, co_read_all, &f->sub.all);            /* yield from read_all() */
 out:
 	al_close(os, f->s.w.fd);

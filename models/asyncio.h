@@ -13,26 +13,26 @@
 #include "models/evloop.h"
 #include "models/model.h"
 
-/* The loop's selector is not kept here but in co_wait, where it fills a
- * hole: every byte of a page in flight counts ten million times. */
+/* The loop's selector is not kept here but in the main frame: every byte
+ * of a page in flight counts ten million times. */
 struct sock {
 	struct al_waker w;
 	struct al_future f;
 };
 
 /* connect and read: register, await the future the loop completes,
- * unregister; read then receives (again if the wake-up was spurious). */
+ * unregister; read then receives (again if the wake-up was spurious).
+ * The frame is always its page's co_fetch.sub (a read's at the start of
+ * co_read_all, as connect's is), so the socket, the selector and the
+ * response are found from there, not stored per page. */
 struct co_wait {
 	struct al_coro co;
-	int sel;
-	struct sock *s;
 	unsigned ev;
 };
 
 struct co_read_all {
+	struct co_wait rd;           /* first: at co_fetch.sub, like conn */
 	struct al_coro co;
-	struct co_wait rd;
-	struct al_http_resp *resp;   /* the co_fetch's (feed finds its page) */
 };
 
 struct co_main;
@@ -42,13 +42,13 @@ struct co_main;
  * main frame's, and the page is the frame's place in main's array. */
 struct co_fetch {
 	struct al_coro co;
-	struct co_main *main;
-	struct sock s;               /* s.f is also the semaphore's turn: it is
-				      * awaited before the socket exists */
-	union {
+	union {                      /* 4-aligned: fills the hole after co */
 		struct co_wait conn;
 		struct co_read_all all;
 	} sub;
+	struct co_main *main;
+	struct sock s;               /* s.f is also the semaphore's turn: it is
+				      * awaited before the socket exists */
 	struct al_http_resp resp;
 	struct al_page_times tm;
 };
