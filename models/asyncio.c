@@ -100,7 +100,7 @@ static int co_wait(struct al_task *t, void *arg)
 	struct co_wait *f = arg;
 	struct co_fetch *page = wait_fetch(f);
 	struct sock *s = &page->s;
-	struct al_os *os = s->w.os;
+	struct al_os *os = page->main->m.crawl->os;
 	int sel = page->main->loop.sel;
 	int64_t r = 0;  /* set on every path that reads it; the switch hides that */
 
@@ -115,7 +115,7 @@ static int co_wait(struct al_task *t, void *arg)
 		al_sel_ctl(os, sel, s->w.fd, 0, NULL);
 		if (f->ev == AL_EV_WRITE)
 			break;
-		r = al_recv(os, s->w.fd, s->w.buf, 4096, NULL);
+		r = al_recv(os, s->w.fd, page->main->buf, 4096, NULL);
 	} while (r == -EAGAIN);
 	if (f->ev == AL_EV_READ)
 		AL_RETURN(t, f, r < 0 ? 0 : r, r < 0 ? (int)-r : 0);
@@ -134,7 +134,7 @@ static int co_read_all(struct al_task *t, void *arg)
 		AL_CALL(t, f, co_wait, &f->rd);          /* chunk = yield from read() */
 		if (t->err || t->value == 0)
 			break;
-		if (feed(&page->resp, page->s.w.fd, page->s.w.buf, (size_t)t->value) != 0)
+		if (feed(&page->resp, page->s.w.fd, page->main->buf, (size_t)t->value) != 0)
 			AL_RETURN(t, f, 0, EBADMSG);
 	}
 	AL_END(t, f);
@@ -177,7 +177,7 @@ static int co_fetch(struct al_task *t, void *arg)
 	}
 	al_crawl_begin(crawl, &f->tm);
 	al_http_resp_init(&f->resp);
-	f->s.w = (struct al_waker){.os = os, .fut = &f->s.f, .buf = m->buf};
+	f->s.w = (struct al_waker){.fut = &f->s.f};
 	f->s.w.fd = (int)al_socket(os, 1);
 	if (f->s.w.fd < 0) {
 		t->err = -f->s.w.fd;

@@ -33,6 +33,7 @@ struct crawler {
  * new page starting as one ends. */
 struct window {
 	struct crawler *crawlers;
+	char *buf;                   /* the loop's: where recv(4096) reads */
 	int64_t next, running, limit;
 };
 
@@ -71,12 +72,12 @@ static void read_response(struct al_waker *w, unsigned events)
 
 	(void)events;
 	al_task_wear(cr->task, &cr->lane);
-	n = al_recv(w->os, w->fd, w->buf, 4096, NULL);
+	n = al_recv(cr->crawl->os, w->fd, cr->win->buf, 4096, NULL);
 	if (n < 0 && n != -EAGAIN)
 		return done(cr, (int)-n);
 	if (n == 0)
 		return done(cr, 0);
-	if (n > 0 && al_crawl_feed(cr->crawl, &cr->tm, w->fd, &cr->resp, w->buf, (size_t)n) != 0)
+	if (n > 0 && al_crawl_feed(cr->crawl, &cr->tm, w->fd, &cr->resp, cr->win->buf, (size_t)n) != 0)
 		return done(cr, EBADMSG);
 	al_task_unwear(cr->task, &cr->lane);
 }
@@ -84,7 +85,7 @@ static void read_response(struct al_waker *w, unsigned events)
 static void connected(struct al_waker *w, unsigned events)
 {
 	struct crawler *cr = (struct crawler *)w;
-	struct al_os *os = w->os;
+	struct al_os *os = cr->crawl->os;
 	char req[256];
 	int n = al_http_request(req, sizeof req, cr->crawl->sc->workload.host, cr->page);
 	int64_t r;
@@ -174,11 +175,10 @@ static int co_callback(struct al_task *t, void *arg)
 		co_callback_release(f);
 		AL_RETURN(t, &f->m, 0, 0);
 	}
-	f->win = (struct window){.crawlers = f->crawlers,
+	f->win = (struct window){.crawlers = f->crawlers, .buf = f->buf,
 				 .limit = c->cfg->limit > 0 ? c->cfg->limit : c->pages};
 	for (int64_t i = 0; i < c->pages; i++) {
 		struct crawler *cr = &f->crawlers[i];
-		cr->w = (struct al_waker){.os = os, .buf = f->buf};
 		cr->crawl = c;
 		cr->task = t;
 		cr->lane = (struct al_task_wear){.name = "page"};

@@ -7,13 +7,13 @@
 
 #include "models/model.h"
 
-/* What a selector registration points at: a callback and its state. */
+/* What a selector registration points at: a callback and its state.
+ * What every page shares (the os, the loop's read buffer) is the model's
+ * to find, not kept here: a page in flight holds one of these. */
 struct al_waker {
 	void (*fn)(struct al_waker *w, unsigned events);
-	struct al_os *os;
 	struct al_future *fut;       /* completed by al_waker_ready */
 	int fd;
-	char *buf;                   /* callback: where recv(4096) reads */
 };
 
 /* Completes w->fut with 0: the socket is ready (writable: connected;

@@ -63,7 +63,7 @@ static int gen_fetch(struct al_task *t, void *arg)
 	AL_BEGIN(f);
 	al_crawl_begin(f->crawl, &f->tm);
 	al_http_resp_init(&f->resp);
-	f->w = (struct al_waker){.os = os, .fut = &f->f, .buf = f->buf};
+	f->w = (struct al_waker){.fut = &f->f};
 	f->w.fd = (int)al_socket(os, 1);
 	if (f->w.fd < 0) {
 		al_crawl_end(f->crawl, f->page, -f->w.fd, &f->resp, &f->tm);
