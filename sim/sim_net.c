@@ -50,7 +50,8 @@ static struct sim_flow *flow_alloc(struct sim_net *n)
 				n->slabs = p;
 				n->slabs_cap = cap;
 			}
-			struct sim_flow *slab = malloc(SIM_NET_SLAB * sizeof *slab);
+			struct sim_flow *slab = al_arena_calloc(&n->slab_mem, SIM_NET_SLAB,
+							       sizeof *slab);
 			if (!slab)
 				goto nomem;
 			sim_net_account(n, (int64_t)(SIM_NET_SLAB * sizeof *slab));
@@ -188,8 +189,7 @@ void sim_net_free(struct sim_net *n)
 		sim_queue_cancel(n->q, n->timed[i].token);
 	sim_net_link_free(n);
 	free(n->loss);
-	for (uint32_t i = 0; i < n->nslabs; i++)
-		free(n->slabs[i]);
+	al_arena_free(&n->slab_mem);
 	free(n->slabs);
 	memset(n, 0, sizeof *n);
 }

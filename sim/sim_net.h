@@ -20,6 +20,7 @@
 
 #include "core/al_dist.h"
 #include "core/al_http.h"
+#include "core/al_mem.h"
 #include "core/al_scenario.h"
 #include "sim/sim_queue.h"
 
@@ -123,6 +124,7 @@ struct sim_net {
 	/* flow pool: slabs of SIM_NET_SLAB flows, ids index them */
 	struct sim_flow **slabs;
 	uint32_t nslabs, slabs_cap, nids, free_head;
+	struct al_arena slab_mem;        /* where the slabs are carved */
 	/* tcp linux: the loss states of the flows that lost a segment,
 	 * indexed by f->tcp.loss, with a free list */
 	struct sim_tcp_loss *loss;

@@ -89,12 +89,45 @@ static void test_large_hinted(void **state)
 	 * after a large free; so nothing is said about it here) */
 }
 
+/* The arena: blocks zeroed, aligned, apart, across its chunks' growth
+ * (past 1 MiB, then 2, ...), one larger than any chunk, and usable again
+ * after it is freed. */
+static void test_arena(void **state)
+{
+	struct al_arena a = {0};
+	enum { N = 200, BLOCK = 40000 };      /* 8 MB: several chunks */
+	unsigned char *b[N];
+
+	(void)state;
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < N; i++) {
+			b[i] = al_arena_calloc(&a, 1, BLOCK - i);
+			assert_non_null(b[i]);
+			assert_int_equal((uintptr_t)b[i] % _Alignof(max_align_t), 0);
+			for (int j = 0; j < BLOCK - i; j++)
+				assert_int_equal(b[i][j], 0);
+			memset(b[i], i + 1, (size_t)(BLOCK - i));
+		}
+		for (int i = 0; i < N; i++)      /* nobody wrote over another */
+			assert_int_equal(b[i][0] + b[i][BLOCK - i - 1], 2 * (i + 1));
+		unsigned char *big = al_arena_calloc(&a, 100, 1 << 20);   /* > 64 MiB */
+		assert_non_null(big);
+		assert_int_equal(big[100 * (1 << 20) - 1], 0);
+		errno = 0;
+		assert_null(al_arena_calloc(&a, SIZE_MAX / 2, 4));
+		assert_int_equal(errno, ENOMEM);
+		al_arena_free(&a);
+		assert_null(a.chunks);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_zeroed_and_free),
 		cmocka_unit_test(test_overflow_refused),
 		cmocka_unit_test(test_large_hinted),
+		cmocka_unit_test(test_arena),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
