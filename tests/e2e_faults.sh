@@ -121,7 +121,12 @@ st=$?
 summary "$T/real4" >"$T/s4r"
 summary "$T/sim4" >"$T/s4s"
 [ $st -eq 1 ] && [ "$(wc -l <"$T/s4r")" = "$nmodels" ] && cmp -s "$T/s4r" "$T/s4s" && ! grep -q '\[err\]\|\[warn\]' "$T/err"
-check "fd_limit 4: every model runs for real and fails the simulator's pages as emfile" $?
+same=$?
+check "fd_limit 4: every model runs for real and fails the simulator's pages as emfile" $same
+# what differed, when it did (status, then model ok failed reset timeout
+# corrupt refused emfile spawn, a line each, then libevent's complaints)
+[ $same -eq 0 ] || { echo "  status $st; sim:"; cat "$T/s4s"; echo "  real:"; cat "$T/s4r"
+	grep '\[err\]\|\[warn\]' "$T/err"; }
 if command -v prlimit >/dev/null 2>&1; then
 	prlimit --nofile=60:60 "$A" run --net real --path relay --models sync,asyncio --json >"$T/out" 2>/dev/null
 	st=$?
