@@ -114,7 +114,7 @@ fi
 # --- tiny fd limits: the same pages fail as emfile on both backends (the
 # lab's own fds, libevent's, are not the crawler's), never libevent's own
 # exit; a host limit too small for the link emulator is said at once
-printf 'machine: {fd_limit: 4}\nnetwork: {rtt: 0 ms}\nworkload: {pages: 3}\n' >"$T/fd4.yaml"
+printf 'machine: {fd_limit: 4}\nnetwork: {rtt: 0 ms}\nserver: {think: 50 ms}\nworkload: {pages: 3}\n' >"$T/fd4.yaml"
 "$A" run "$T/fd4.yaml" --net real --path relay --json >"$T/real4" 2>"$T/err"
 st=$?
 "$A" run "$T/fd4.yaml" --json >"$T/sim4" 2>/dev/null
