@@ -149,6 +149,8 @@ static const struct al_field server_fields[] = {
 		.ev = AL_EV_MAX_CONCURRENT},
 	{.key = "overflow", .type = AL_F_ENUM, .off = SRV(overflow),
 		.names = overflow_names},
+	{.key = "sndbuf", .type = AL_F_SIZE, .off = SRV(sndbuf),
+		.min = 0, .max = GIB},
 	{.key = "faults", .type = AL_F_FAULTS},
 };
 static const struct al_section server_section = {"server",

@@ -152,6 +152,10 @@ struct al_server {
 	int backlog;                 /* accept queue length                    */
 	int max_concurrent;          /* 0: unlimited                           */
 	enum al_overflow overflow;   /* past backlog: queue or refuse          */
+	int64_t sndbuf;              /* bytes a write hands its kernel at once:
+	                                a slot is held until the response's
+	                                unarrived rest fits; 0: until its last
+	                                byte arrived                          */
 	double faults[AL_FAULT_COUNT]; /* per page, each fault's probability
 	                                  ([AL_FAULT_NONE] unused)            */
 };

@@ -13,7 +13,9 @@
  *
  * max_concurrent follows the simulator (docs/network.md): a connection
  * takes a slot once its request head is complete, and holds it until its
- * response is sent; heads complete while every slot is taken wait in a
+ * response is written (its last send() returned: the kernel's send buffer
+ * holds the rest, which the simulator's server.sndbuf stands for); heads
+ * complete while every slot is taken wait in a
  * FIFO, oldest first.  A connection still sending its head holds no slot
  * (a client trickling a byte at a time keeps no one else out), and has
  * NET_SERVER_HEAD_S from its accept to finish it.

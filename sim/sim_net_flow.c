@@ -94,7 +94,15 @@ static void serve(struct sim_net *n, struct sim_flow *f, int64_t now)
 		f->state = FL_HELD;      /* it keeps its slot, and answers never */
 		return;
 	}
-	/* Think, then the first byte's way to the client's link: one event. */
+	/* A server writes its response after thinking, and its slot frees
+	 * when the write returns: at once when the response fits its send
+	 * buffer, else when the unarrived rest does (sim_net_seg_after).  A
+	 * slot only matters under max_concurrent: without one, think and
+	 * the first byte's way to the client's link are one event. */
+	if (n->srv.max_concurrent > 0 && f->total <= n->srv.sndbuf) {
+		arm_flow(n, f, FL_THINK, now + think);
+		return;
+	}
 	arm_flow(n, f, FL_FIRST, now + think + sim_net_oneway(n, f, AL_DRAW_FIRST_WAY, 0));
 }
 
@@ -129,7 +137,8 @@ static void enqueue(struct sim_net *n, struct sim_flow *f)
 		n->st.peak_backlog = n->waiting;
 }
 
-/* The server is done with f (closed, failed, or its last byte arrived). */
+/* The server is done with f (its write returned, the connection closed or
+ * failed, or its last byte arrived). */
 void sim_net_release(struct sim_net *n, struct sim_flow *f, int64_t now)
 {
 	if (f->srv == SRV_ACCEPTED) {
@@ -291,6 +300,10 @@ void sim_net_on_flow(void *arg, int64_t now)
 			f->state = FL_QUEUED;
 		}
 		break;
+	case FL_THINK:
+		arm_flow(n, f, FL_FIRST, now + sim_net_oneway(n, f, AL_DRAW_FIRST_WAY, 0));
+		sim_net_release(n, f, now);
+		break;
 	case FL_FIRST:
 		if (n->net.tcp == AL_TCP_LINUX)
 			sim_net_tcp_start(n, f, now);
@@ -353,6 +366,8 @@ void sim_net_seg_after(struct sim_net *n, struct sim_flow *f, int outcome, int64
 	} else if (outcome == SIM_SEG_LOST) {
 		f->tries++;
 		arm_flow(n, f, FL_STALL, now + rto(n, f->tries));
+	} else if (f->srv == SRV_SLOT && sim_net_end(f) - f->arrived <= n->srv.sndbuf) {
+		sim_net_release(n, f, now);   /* the server's write returned */
 	}
 	if (news && n->hooks.readable)
 		n->hooks.readable(f->ctx, now);

@@ -23,6 +23,9 @@ enum sim_flow_state {
 	FL_CONNECTED,    /* established, no request yet                       */
 	FL_REQUEST,      /* (ev) the request is on its way                    */
 	FL_QUEUED,       /* the request waits at the server for a slot        */
+	FL_THINK,        /* (ev) the server thinks; then its write returns
+			  * (the response fits its send buffer): its slot
+			  * frees, and FIRST follows                         */
 	FL_FIRST,        /* (ev) the server thinks, then its first byte is on
 			  * its way to the client's link                     */
 	FL_HELD,         /* a stall fault: the server holds the request and

@@ -466,20 +466,70 @@ static void test_max_concurrent_serializes(void **state)
 		int64_t rtt = rtts[i];
 		scenario(rtt, 7 * MS, 3000, 80000000);
 		W.sc.server.max_concurrent = 1;
+		W.sc.server.sndbuf = 0;
 		int64_t total = header_len(3000) + 3000;
 		world(5, NULL);
 		run();
-		/* The requests are all at the server at rtt + rtt/2; each
-		 * connection holds the slot from its think time until its last
-		 * byte has arrived. */
+		/* The requests are all at the server at rtt + rtt/2; with no
+		 * send buffer each connection holds the slot from its think
+		 * time until its last byte has arrived. */
 		int64_t r = rtt + rtt / 2;
-		int64_t per = 7 * MS + (rtt - rtt / 2) + xfer(total, 80000000);
+		int64_t down = (rtt - rtt / 2) + xfer(total, 80000000);
+		int64_t per = 7 * MS + down;
 		for (int j = 0; j < 5; j++) {
 			assert_int_equal(W.c[j].t_conn, rtt);
 			assert_int_equal(W.c[j].t_eof, r + (j + 1) * per);
 		}
 		assert_int_equal(sim_net_stats(&W.net)->peak_serving, 1);
 		assert_int_equal(sim_net_stats(&W.net)->peak_backlog, 4);
+		done();
+
+		/* The default send buffer takes the whole response: the write
+		 * returns after the think time, and the next page is served
+		 * while this one travels. */
+		scenario(rtt, 7 * MS, 3000, 80000000);
+		W.sc.server.max_concurrent = 1;
+		assert_true(W.sc.server.sndbuf >= total);
+		world(5, NULL);
+		run();
+		for (int j = 0; j < 5; j++)
+			assert_int_equal(W.c[j].t_eof, r + (j + 1) * 7 * MS + down);
+		assert_int_equal(sim_net_stats(&W.net)->peak_serving, 1);
+		done();
+	}
+}
+
+/* A response larger than the send buffer holds its slot until the rest
+ * that has not arrived fits: two 100,000-byte pages, one slot, a buffer
+ * of 60,000 bytes and no think time.  Page 0 streams alone (unlimited
+ * bandwidth, so each round trip of its window arrives at once); page 1
+ * is served at the instant page 0's unarrived rest dropped to 60,000
+ * bytes or less, not when page 0's last byte arrived. */
+static void test_slot_frees_with_send_buffer(void **state)
+{
+	(void)state;
+	for (int64_t buf = 0; buf <= 60000; buf += 60000) {
+		scenario(100 * MS, 0, 100000, 0);
+		W.sc.network.tcp = AL_TCP_LINUX;
+		W.sc.server.max_concurrent = 1;
+		W.sc.server.sndbuf = buf;
+		world(2, NULL);
+		run();
+		assert_int_equal(W.c[0].conn_err, 0);
+		assert_int_equal(W.c[1].conn_err, 0);
+		/* 100,067 bytes: 70 segments, three rounds of IW10 slow start
+		 * (10, 20, 40): page 0's last byte at 150 + 50 + 2 rtt. */
+		assert_int_equal(W.c[0].t_eof, 150 * MS + 50 * MS + 2 * 100 * MS);
+		if (buf == 0) {
+			/* served after page 0 ended: its own three rounds */
+			assert_int_equal(W.c[1].t_eof, W.c[0].t_eof + 50 * MS + 2 * 100 * MS);
+		} else {
+			/* after round 2, 30 segments (43,440 bytes) arrived:
+			 * 56,627 left <= 60,000, so page 1 is served as round 2
+			 * arrives, at 150 + 50 + 100 ms */
+			assert_int_equal(W.c[1].t_eof, 150 * MS + 50 * MS + 100 * MS
+							 + 50 * MS + 2 * 100 * MS);
+		}
 		done();
 	}
 }
@@ -959,6 +1009,7 @@ int main(void)
 		cmocka_unit_test(test_flows_staggered),
 		cmocka_unit_test(test_worked_example),
 		cmocka_unit_test(test_max_concurrent_serializes),
+		cmocka_unit_test(test_slot_frees_with_send_buffer),
 		cmocka_unit_test(test_backlog_refuse),
 		cmocka_unit_test(test_backlog_queue_retry),
 		cmocka_unit_test(test_max_concurrent_event),

@@ -91,6 +91,7 @@ static const struct viz_field server[] = {
 	F_SUB(struct al_server, page_size, dist),
 	F(struct al_server, backlog, VIZ_F_I32),
 	F(struct al_server, max_concurrent, VIZ_F_I32),
+	F(struct al_server, sndbuf, VIZ_F_I64),
 	F_ENUM(struct al_server, overflow, AL_OVERFLOW_REFUSE + 1),
 	F_ARRAY(struct al_server, faults, VIZ_F_F64),
 };
