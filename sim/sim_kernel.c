@@ -285,6 +285,13 @@ static void end_thread(struct sim_kernel *k, struct sim_thread *th, int64_t now)
 	state(k, th, now, AL_ST_DONE);
 	k->live--;
 	k->procs[th->pid].threads--;
+	/* A forked process's last thread switches out for good, and Linux
+	 * counts that switch in its nvcsw, which the parent's wait adds to
+	 * RUSAGE_CHILDREN: one voluntary switch per reaped child.  Not so for
+	 * a thread, whose counts join its process's before that switch
+	 * (docs/simulator.md, context switches). */
+	if (k->procs[th->pid].threads == 0 && k->procs[th->pid].forked)
+		k->voluntary++;
 	k->procs[th->pid].vm -= k->c->thread_stack;
 	sim_kernel_mem(k, -(k->procs[th->pid].threads == 0 ? k->c->process_memory
 							   : k->c->thread_memory));
@@ -428,7 +435,7 @@ struct sim_thread *sim_kernel_thread(struct sim_kernel *k, int pid, const char *
 	sim_kernel_charge(k, cost);
 	if (newproc) {
 		pid = (int)k->nprocs++;
-		k->procs[pid] = (struct sim_process){0};
+		k->procs[pid] = (struct sim_process){.forked = forker >= 0};
 		k->procs[pid].lane = al_trace_lane(k->tr, at, AL_LANE_PROCESS, 0, label,
 						   (uint32_t)pid);
 	}

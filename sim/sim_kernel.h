@@ -61,6 +61,7 @@ struct sim_process {
 	int64_t vm;                  /* address space reserved by thread stacks */
 	int64_t records;             /* bytes it keeps for the processes it made */
 	uint32_t lane;
+	uint8_t forked;              /* made by a thread's fork: its parent reaps it */
 };
 
 struct sim_core {

@@ -238,6 +238,29 @@ static void test_threads_pay_no_fork_costs(void **state)
 	sim_os_free(&sim);
 }
 
+/* Linux counts a reaped child's exit as one voluntary switch (its last,
+ * in its nvcsw, which the parent's wait adds to RUSAGE_CHILDREN), not a
+ * thread's (its counts join its process's before that switch).  On one
+ * core main forks or spawns three, blocks in the first join (1), and the
+ * three run to their end one after the other: 1 + 3 exits with
+ * processes, 1 with threads; nobody is preempted. */
+static void test_a_childs_exit_is_a_voluntary_switch(void **state)
+{
+	(void)state;
+	machine(1);
+	spawn_kind = AL_SPAWN_PROCESS;
+	run(3, 1 * MS);
+	spawn_kind = AL_SPAWN_THREAD;
+	assert_int_equal(sim.k.voluntary, 1 + 3);
+	assert_int_equal(sim.k.involuntary, 0);
+	sim_os_free(&sim);
+	machine(1);
+	run(3, 1 * MS);
+	assert_int_equal(sim.k.voluntary, 1);
+	assert_int_equal(sim.k.involuntary, 0);
+	sim_os_free(&sim);
+}
+
 /* The largest figures the schema takes saturate a fork's copy at an hour
  * instead of overflowing (a clock running backwards, UB under asan). */
 static void test_fork_cost_saturates(void **state)
@@ -265,6 +288,7 @@ int main(void)
 		cmocka_unit_test(test_memory_wall_fails_spawns),
 		cmocka_unit_test(test_forks_grow_with_records_and_children_pay_cow),
 		cmocka_unit_test(test_threads_pay_no_fork_costs),
+		cmocka_unit_test(test_a_childs_exit_is_a_voluntary_switch),
 		cmocka_unit_test(test_fork_cost_saturates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
