@@ -360,6 +360,8 @@ void al_scenario_summary(FILE *out, const struct al_scenario *sc)
 	/* the kernel-TCP path's queue: said when it is not the default */
 	if (n->queue != 1000)
 		fprintf(out, ", queue %d packets", n->queue);
+	if (n->link == AL_LINK_FIFO)
+		fprintf(out, ", fifo link");
 	fputc('\n', out);
 
 	fprintf(out, "server    think ");

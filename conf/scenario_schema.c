@@ -106,6 +106,7 @@ const struct al_section al_schema_profile = {"", machine_fields + 1,
 	N(machine_fields) - 4};
 
 static const char *const tcp_names[] = {"linux", "fluid", NULL};
+static const char *const link_names[] = {"fair", "fifo", NULL};
 #define NET(m) offsetof(struct al_network, m)
 static const struct al_field network_fields[] = {
 	{.key = "rtt", .type = AL_F_DURATION, .off = NET(rtt_ns),
@@ -122,6 +123,7 @@ static const struct al_field network_fields[] = {
 	{.key = "tcp", .type = AL_F_ENUM, .off = NET(tcp), .names = tcp_names},
 	{.key = "queue", .type = AL_F_COUNT, .off = NET(queue),
 		.size = sizeof(int), .min = 1, .max = 1000000},
+	{.key = "link", .type = AL_F_ENUM, .off = NET(link), .names = link_names},
 };
 static const struct al_section network_section = {"network",
 	network_fields, N(network_fields)};

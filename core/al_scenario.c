@@ -125,6 +125,7 @@ void al_scenario_default(struct al_scenario *sc)
 	sc->network.handshake = true;
 	sc->network.tcp = AL_TCP_LINUX;
 	sc->network.queue = 1000;       /* Linux's default txqueuelen */
+	sc->network.link = AL_LINK_FAIR;
 
 	sc->server.think = AL_DIST_FIXED_AT(20 * MS);
 	sc->server.page_size = AL_DIST_FIXED_AT(1256);  /* example.com's page */
@@ -167,6 +168,11 @@ const char *al_fault_name(enum al_fault f)
 const char *al_tcp_name(enum al_tcp t)
 {
 	return t == AL_TCP_LINUX ? "linux" : t == AL_TCP_FLUID ? "fluid" : "?";
+}
+
+const char *al_link_name(enum al_link l)
+{
+	return l == AL_LINK_FAIR ? "fair" : l == AL_LINK_FIFO ? "fifo" : "?";
 }
 
 const char *al_overflow_name(enum al_overflow o)

@@ -16,6 +16,11 @@ enum al_overflow { AL_OVERFLOW_QUEUE, AL_OVERFLOW_REFUSE };
 /* The simulator's TCP (docs/network.md): Linux's windows and timers, or the
  * fluid model (a response streams at its fair share from its first byte). */
 enum al_tcp { AL_TCP_LINUX, AL_TCP_FLUID };
+/* The simulator's client link (docs/network.md): every response streaming
+ * shares it fairly (processor sharing), or its segments wait in one FIFO
+ * drop-tail queue of network.queue packets and go in arrival order, as
+ * on the kernel-TCP path's emulator (tcp linux only). */
+enum al_link { AL_LINK_FAIR, AL_LINK_FIFO };
 
 /* The machine's cost table (docs/costs.md).  A profile fills every field; a
  * scenario's `machine.costs` overrides single ones. */
@@ -129,7 +134,9 @@ struct al_network {
 	                                once, as on loopback (link emulator) */
 	enum al_tcp tcp;             /* the simulator's TCP: linux or fluid    */
 	int queue;                   /* the client's link's drop-tail queue,
-	                                packets (real runs' kernel-TCP path) */
+	                                packets (real runs' kernel-TCP path;
+	                                the simulator's with link fifo)   */
+	enum al_link link;           /* the simulator's link: fair or fifo     */
 };
 
 /* What the server does wrong with a page (server.faults): each page draws
@@ -222,5 +229,7 @@ const char *al_fault_name(enum al_fault f);
 /* "queue", "refuse". */
 const char *al_overflow_name(enum al_overflow o);
 const char *al_tcp_name(enum al_tcp t);
+/* "fair", "fifo". */
+const char *al_link_name(enum al_link l);
 
 #endif

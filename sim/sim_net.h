@@ -100,6 +100,27 @@ struct sim_net_link {
 	int64_t due;
 };
 
+/* The link as one FIFO drop-tail queue (network.link fifo, tcp linux,
+ * sim_net_fifo.c): the segments a flow puts on the link at once are one
+ * block, and blocks go in arrival order, each segment at the full
+ * bandwidth.  A block holds `n` segments still queued and `drop` that
+ * found the queue full (lost when the block's last accepted one has gone),
+ * the first `rtx` of all of them retransmissions. */
+struct sim_net_blk {
+	uint32_t id, rtx, n, drop;   /* id NIL: its flow left                */
+};
+
+struct sim_net_fifo {
+	struct sim_net_blk *blk;     /* power-of-two capacity cap; blocks
+				      * [head, tail) mod cap               */
+	uint32_t head, tail, cap;
+	uint32_t queued;             /* segments queued (drop-tail counts)   */
+	uint32_t k;                  /* flows with a block queued           */
+	int busy;                    /* the head's segment goes at `due`     */
+	uint64_t token;              /* the queue's one pending event        */
+	int64_t due;
+};
+
 struct sim_net_timed {           /* a scenario event, scheduled at init  */
 	struct sim_net *net;
 	const struct al_event_cfg *ev;
@@ -116,6 +137,7 @@ struct sim_net {
 	struct al_server srv;
 	int down;                    /* the link is down                     */
 	struct sim_net_link link;
+	struct sim_net_fifo fifo;
 	/* server: slots in use; connections accepted whose request has not
 	 * arrived; those whose request has, waiting for a slot, as a FIFO of
 	 * flow ids (the backlog) */

@@ -55,6 +55,8 @@ enum {
 	FLAG_CUR_NEW = 16,           /* tcp linux: on the link now, a new      */
 	FLAG_CUR_RTX = 32,           /* segment or a retransmission (neither:
 					not chosen yet)                     */
+	FLAG_DROP = 64,              /* tcp linux, link fifo: the segment found
+					the queue full                      */
 };
 
 /* What the server's TCP knows of a response (network.tcp linux,
@@ -74,13 +76,18 @@ struct sim_tcp {
 	int64_t due;                 /* the timer's event: min of ack_t and the
 				      * loss's rtx_t                           */
 	int64_t last_t;              /* the last segment that arrived           */
-	uint32_t srtt, rttvar;       /* RFC 6298, in µs as Linux keeps them     */
+	uint32_t srtt8, mdev;        /* tcp_rtt_estimator's, in µs as Linux
+				      * keeps them: 8 srtt, 4 mdev             */
+	uint32_t mdev_max, rttvar;   /* mdev's largest this round (at least
+				      * TCP_RTO_MIN); the RTO's variance term  */
 	uint32_t cwnd, ssthresh, cnt; /* segments; cnt: congestion avoidance's
 				       * acked segments towards the next one    */
 	uint32_t snd;                /* next new segment                         */
 	uint32_t q;                  /* new segments waiting at the link         */
 	uint32_t batch;              /* arrived, their ACKs on the way (ack_t)   */
-	uint32_t bsample;            /* the batch's RTT sample, µs (Karn: 0)    */
+	uint32_t seg_t;              /* the first segment sent at f->t: it and
+				      * later ones give RTT samples from there
+				      * (earlier ones' send times are not kept) */
 	uint32_t loss;               /* its struct sim_tcp_loss; SIM_NET_NIL:
 				      * none yet (all of it zero)              */
 };
@@ -101,7 +108,7 @@ struct sim_tcp_loss {
 };
 enum { TCP_FR, TCP_TLP, TCP_RTO };
 
-/* 72 bytes on LP64, plus struct sim_tcp's 64.  Ids (not pointers) link
+/* 72 bytes on LP64, plus struct sim_tcp's 72.  Ids (not pointers) link
  * flows, so the order of everything is independent of addresses.  Pages
  * and byte counts are 32-bit: the scenario's limits keep a page's index
  * under 10^8 and a response under 1 GiB and its header. */
@@ -116,7 +123,8 @@ struct sim_flow {
 	uint32_t consumed;           /* bytes the owner has read                */
 	uint32_t id;
 	uint32_t hpos;               /* place in the link's heap, or its ring
-				      * (SIM_NET_RING bit; STREAM)             */
+				      * (SIM_NET_RING bit; STREAM); link fifo:
+				      * its blocks in the queue                */
 	uint32_t prev, next;         /* backlog FIFO; next: the pool's free list */
 	uint16_t head_len;
 	uint8_t state, srv, tries, err, flags;
@@ -137,6 +145,8 @@ static inline int64_t sim_net_end(const struct sim_flow *f)
 }
 
 int64_t sim_net_tcp_seg_len(struct sim_flow *f);
+/* The same, the link saying whether it is a retransmission (link fifo). */
+int64_t sim_net_tcp_seg_len_kind(struct sim_flow *f, int rtx);
 
 /* The length of the segment f sends next on the link (the link calls it
  * when the segment starts; tcp linux notes which one it is). */
@@ -198,6 +208,24 @@ void sim_net_tcp_after(struct sim_net *n, struct sim_flow *f, int outcome, int64
 /* Whether the SYN-ACK of try k is lost. */
 int sim_net_lost(struct sim_net *n, const struct sim_flow *f, enum al_net_draw what,
 		 uint64_t k);
+
+/* sim_net_fifo.c: the link as one FIFO drop-tail queue (network.link
+ * fifo), for tcp linux only: fluid flows have no segments to queue. */
+static inline int sim_net_fifo_on(const struct sim_net *n)
+{
+	return n->net.link == AL_LINK_FIFO && n->net.tcp == AL_TCP_LINUX;
+}
+/* f puts segs more segments on the link at now (sim_net_tcp.c's send),
+ * the first rtx of them retransmissions: one block at the queue's tail,
+ * those past network.queue dropped. */
+void sim_net_fifo_add(struct sim_net *n, struct sim_flow *f, uint32_t rtx, uint32_t segs,
+		      int64_t now);
+/* As sim_net_link_leave, set_bw, clear and free (which call them when the
+ * link is a FIFO). */
+void sim_net_fifo_leave(struct sim_net *n, struct sim_flow *f, int64_t now);
+void sim_net_fifo_set_bw(struct sim_net *n, int64_t now);
+void sim_net_fifo_clear(struct sim_net *n);
+void sim_net_fifo_free(struct sim_net *n);
 
 /* sim_net_link.c */
 int sim_net_link_init(struct sim_net *n);

@@ -358,6 +358,7 @@ int sim_net_link_init(struct sim_net *n)
 
 void sim_net_link_free(struct sim_net *n)
 {
+	sim_net_fifo_free(n);
 	sim_queue_cancel(n->q, n->link.token);
 	free(n->link.heap);
 	free(n->link.ring);
@@ -393,6 +394,10 @@ void sim_net_link_leave(struct sim_net *n, struct sim_flow *f, int64_t now)
 {
 	struct sim_net_link *l = &n->link;
 
+	if (sim_net_fifo_on(n)) {
+		sim_net_fifo_leave(n, f, now);
+		return;
+	}
 	rebase(l, now);
 	if (f->hpos != SIM_NET_NIL && (f->hpos & SIM_NET_RING)) {
 		u128 *e = &l->ring[f->hpos & ~SIM_NET_RING];
@@ -411,6 +416,11 @@ void sim_net_link_set_bw(struct sim_net *n, int64_t bw, int64_t now)
 {
 	struct sim_net_link *l = &n->link;
 
+	if (sim_net_fifo_on(n)) {
+		l->bw = bw;
+		sim_net_fifo_set_bw(n, now);
+		return;
+	}
 	rebase(l, now);
 	l->bw = bw;
 	/* Unlimited from now on: whatever is streaming arrives at once, in
@@ -430,6 +440,7 @@ void sim_net_link_clear(struct sim_net *n)
 {
 	struct sim_net_link *l = &n->link;
 
+	sim_net_fifo_clear(n);
 	sim_queue_cancel(n->q, l->token);
 	l->token = 0;
 	l->k = l->hn = 0;

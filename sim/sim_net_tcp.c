@@ -14,7 +14,10 @@
  * ACKs, or finding a loss), whatever its window, and the link's event per
  * segment as before.  When the window's segments arrive close together
  * (the window is the limit) the batch is exact; when they don't, the flow
- * stays on the link anyway and the link sets the pace. */
+ * stays on the link anyway and the link sets the pace.  The RTT samples
+ * are not batched: each segment that arrives gives one (Linux samples
+ * every ACK that acks new data), so a window that waited in a queue
+ * moves srtt as the server's does. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,41 +101,75 @@ static int64_t min_due(int64_t a, int64_t b)
 	return a == 0 ? b : b == 0 ? a : a < b ? a : b;
 }
 
-/* Linux's RTO: srtt plus the variance term floored at TCP_RTO_MIN (the
- * floor is on rttvar, tcp_rtt_estimator's mdev_max, not on the sum),
+static int64_t srtt(const struct sim_flow *f)
+{
+	return US * (int64_t)(f->tcp.srtt8 >> 3);
+}
+
+/* Linux's RTO (__tcp_set_rto): srtt plus rttvar, which is never below
+ * TCP_RTO_MIN (the floor is on the variance term, not on the sum),
  * doubled per back-off, capped at TCP_RTO_MAX. */
 static int64_t rto(const struct sim_flow *f, int backoff)
 {
-	int64_t v = 4 * US * (int64_t)f->tcp.rttvar, r;
+	int64_t r = srtt(f) + US * (int64_t)f->tcp.rttvar;
 
-	r = US * (int64_t)f->tcp.srtt + (v > RTO_MIN ? v : RTO_MIN);
 	for (int i = 0; i < backoff && r < SIM_NET_RTO_MAX; i++)
 		r *= 2;
 	return r < SIM_NET_RTO_MAX ? r : SIM_NET_RTO_MAX;
 }
 
-/* An RTT sample r (ns), kept in µs (up to 71 minutes) */
-static void sample(struct sim_flow *f, int64_t r)
+/* An RTT sample r (ns), as tcp_rtt_estimator takes it, in µs (up to 8
+ * minutes): srtt moves by 1/8 of the error, mdev by 1/4 (a sample below
+ * srtt raises it 8 times less: a falling RTT does not inflate the RTO).
+ * rttvar follows mdev up at once, but comes down only once per round
+ * trip (`round`: the ACK of the first segment of a window), a quarter of
+ * the way to the round's largest mdev, and never below TCP_RTO_MIN.  So
+ * a window's ACKs, however many, cannot bring the RTO down within its
+ * round trip. */
+static void sample(struct sim_flow *f, int64_t r, int round)
 {
 	struct sim_tcp *t = &f->tcp;
-	int64_t us = r < 0 ? 0 : r / US > UINT32_MAX ? UINT32_MAX : r / US;
-	int64_t srtt = t->srtt, var = t->rttvar;
+	const int64_t lim = (int64_t)UINT32_MAX / 8, min = RTO_MIN / US;
+	int64_t m = r / US < 1 ? 1 : r / US > lim ? lim : r / US;
+	int64_t srtt8 = t->srtt8, mdev = t->mdev;
 
-	if (srtt == 0 && var == 0) {
-		t->srtt = (uint32_t)us;
-		t->rttvar = (uint32_t)(us / 2);
+	if (srtt8 == 0) {
+		/* the first: rto = 3 rtt, at least rtt + TCP_RTO_MIN */
+		t->srtt8 = (uint32_t)(m << 3);
+		t->mdev = (uint32_t)(m << 1);
+		t->rttvar = t->mdev > min ? t->mdev : (uint32_t)min;
+		t->mdev_max = t->rttvar;
 		return;
 	}
-	int64_t d = srtt > us ? srtt - us : us - srtt;
-	t->rttvar = (uint32_t)(var + (d - var) / 4);
-	t->srtt = (uint32_t)(srtt + (us - srtt) / 8);
+	m -= srtt8 >> 3;                 /* the error */
+	srtt8 += m;
+	if (m < 0) {
+		m = -m - (mdev >> 2);
+		if (m > 0)
+			m >>= 3;
+	} else {
+		m -= mdev >> 2;
+	}
+	mdev += m;
+	t->srtt8 = (uint32_t)(srtt8 < 1 ? 1 : srtt8);
+	t->mdev = (uint32_t)(mdev < 0 ? 0 : mdev);
+	if (t->mdev > t->mdev_max) {
+		t->mdev_max = t->mdev;
+		if (t->mdev_max > t->rttvar)
+			t->rttvar = t->mdev_max;
+	}
+	if (round) {
+		if (t->mdev_max < t->rttvar)
+			t->rttvar -= (t->rttvar - t->mdev_max) >> 2;
+		t->mdev_max = (uint32_t)min;
+	}
 }
 
 void sim_net_tcp_connected(struct sim_flow *f, int64_t r)
 {
 	sim_net_tcp_release(f->net, f);
 	f->tcp = (struct sim_tcp){.loss = SIM_NET_NIL};
-	sample(f, r);
+	sample(f, r, 0);
 }
 
 int64_t sim_net_tcp_request(struct sim_net *n, struct sim_flow *f, int64_t now,
@@ -171,9 +208,9 @@ static void arm(struct sim_net *n, struct sim_flow *f)
 
 /* Puts segments on the link as the window allows: known-lost ones first,
  * at least `force` of them whatever the window (a fast retransmit, a
- * probe, an RTO send one at once), then new ones.  Returns whether f has
- * segments at the link. */
-static int send(struct sim_flow *f, uint32_t force, int64_t now)
+ * probe, an RTO send one at once), then new ones.  Returns how many it
+ * put there, the retransmissions among them (first) in *nrtx. */
+static uint32_t send(struct sim_flow *f, uint32_t force, int64_t now, uint32_t *nrtx)
 {
 	struct sim_tcp *t = &f->tcp;
 	const struct sim_tcp_loss *lo = loss_of(f);
@@ -181,7 +218,7 @@ static int send(struct sim_flow *f, uint32_t force, int64_t now)
 	uint32_t room = t->cwnd > out ? t->cwnd - out : 0;
 	uint32_t r = lo->pend < (room > force ? room : force) ? lo->pend
 		     : (room > force ? room : force);
-	uint32_t left = nseg(f) - t->snd;
+	uint32_t left = nseg(f) - t->snd, rtx = r;
 
 	if (r) {
 		struct sim_tcp_loss *l = loss_get(f);   /* it has one: pend > 0 */
@@ -190,11 +227,20 @@ static int send(struct sim_flow *f, uint32_t force, int64_t now)
 	}
 	room = room > r ? room - r : 0;
 	r = room < left ? room : left;
+	if (r) {
+		f->t = now;              /* when these were sent, at the link */
+		t->seg_t = t->snd;
+	}
 	t->snd += r;
 	t->q += r;
-	if (r)
-		f->t = now;              /* when these were sent, at the link */
-	return t->q + loss_of(f)->rq > 0;
+	*nrtx = rtx;
+	return rtx + r;
+}
+
+/* Whether f has segments at the link. */
+static int at_link(const struct sim_flow *f)
+{
+	return f->tcp.q + loss_of(f)->rq > 0;
 }
 
 void sim_net_tcp_start(struct sim_net *n, struct sim_flow *f, int64_t now)
@@ -206,8 +252,11 @@ void sim_net_tcp_start(struct sim_net *n, struct sim_flow *f, int64_t now)
 	 * the kernel-TCP path: 1, 2, 4, 8 segments per round trip after). */
 	f->tcp.cwnd = f->flags & FLAG_SYNACK_RTX ? 1 : INIT_CWND;
 	f->tcp.ssthresh = UINT32_MAX;
-	send(f, 0, now);
-	sim_net_link_join(n, f, now);
+	uint32_t rtx, r = send(f, 0, now, &rtx);
+	if (sim_net_fifo_on(n))
+		sim_net_fifo_add(n, f, rtx, r, now);
+	else
+		sim_net_link_join(n, f, now);
 }
 
 /* The batch's ACKs reach the server: the window moves and grows. */
@@ -216,9 +265,6 @@ static void acks(struct sim_flow *f)
 	struct sim_tcp *t = &f->tcp;
 	uint32_t acked = t->batch;
 
-	if (t->bsample)
-		sample(f, US * (int64_t)t->bsample);
-	t->bsample = 0;
 	t->batch = 0;
 	t->ack_t = 0;
 	if (loss_of(f)->recovery) {
@@ -251,8 +297,10 @@ static void acks(struct sim_flow *f)
 }
 
 /* The lost segments are found: by duplicate ACKs / RACK (fast
- * retransmit), the tail loss probe, or the RTO. */
-static int found(struct sim_net *n, struct sim_flow *f, int64_t now)
+ * retransmit), the tail loss probe, or the RTO.  Returns how many
+ * segments it put on the link (*nrtx of them retransmissions), or -1 if
+ * the connection times out. */
+static int found(struct sim_net *n, struct sim_flow *f, int64_t now, uint32_t *nrtx)
 {
 	struct sim_tcp *t = &f->tcp;
 	struct sim_tcp_loss *l = loss_get(f);   /* it has one: rtx_t was set */
@@ -289,7 +337,7 @@ static int found(struct sim_net *n, struct sim_flow *f, int64_t now)
 		l->pend += l->lost;
 		l->lost = 0;
 	}
-	return send(f, 1, now);
+	return (int)send(f, 1, now, nrtx);
 }
 
 static void on_timer(void *arg, int64_t now)
@@ -297,30 +345,41 @@ static void on_timer(void *arg, int64_t now)
 	struct sim_flow *f = arg;
 	struct sim_net *n = f->net;
 	struct sim_tcp *t = &f->tcp;
-	int more = 0;
+	/* what the ACKs sent, then what finding a loss did: two blocks on
+	 * a FIFO link, in that order (the cumulative ACKs come before the
+	 * duplicate ones that find the loss) */
+	uint32_t more = 0, rtx = 0, more2 = 0, rtx2 = 0;
 
 	f->token = 0;
 	t->due = 0;
 	if (t->ack_t && t->ack_t <= now) {
 		acks(f);
-		more = send(f, 0, now);
+		more = send(f, 0, now, &rtx);
 	}
 	if (loss_of(f)->rtx_t && loss_of(f)->rtx_t <= now) {
-		int r = found(n, f, now);
+		int r = found(n, f, now, &rtx2);
 		if (r < 0) {
 			if (f->state == FL_STREAM)
 				sim_net_link_leave(n, f, now);
 			sim_net_fail_data(n, f, ETIMEDOUT, now);
 			return;
 		}
-		more |= r;
+		more2 = (uint32_t)r;
 	}
 	arm(n, f);
-	AL_ASSERT(more || f->state != FL_WAIT || f->token);
+	AL_ASSERT(at_link(f) || f->state != FL_WAIT || f->token);
 	/* last: joining may deliver at once (unlimited bandwidth) and call
-	 * the owner's hook, which may close f */
-	if (more && f->state == FL_WAIT)
+	 * the owner's hook, which may close f.  A FIFO link queues what was
+	 * sent behind everything queued before it; a fair one only needs
+	 * to know f has segments again. */
+	if (sim_net_fifo_on(n) && n->link.bw) {
+		if (more)
+			sim_net_fifo_add(n, f, rtx, more, now);
+		if (more2 && f->state != FL_FREE)
+			sim_net_fifo_add(n, f, rtx2, more2, now);
+	} else if (at_link(f) && f->state == FL_WAIT) {
 		sim_net_link_join(n, f, now);
+	}
 }
 
 /* --- the link's side: a segment of f completes */
@@ -344,13 +403,17 @@ static int64_t len_of(const struct sim_flow *f, int rtx)
 	return end - at < SIM_NET_MSS ? end - at : SIM_NET_MSS;
 }
 
-/* Retransmissions go first.  Which one is on the link is noted, so that a
- * retransmission queued while a new segment is on its way does not take
- * that segment's place. */
+/* Retransmissions go first (a FIFO link says which: the one its block
+ * holds).  Which one is on the link is noted, so that a retransmission
+ * queued while a new segment is on its way does not take that segment's
+ * place. */
 int64_t sim_net_tcp_seg_len(struct sim_flow *f)
 {
-	int rtx = loss_of(f)->rq > 0;
+	return sim_net_tcp_seg_len_kind(f, loss_of(f)->rq > 0);
+}
 
+int64_t sim_net_tcp_seg_len_kind(struct sim_flow *f, int rtx)
+{
 	f->flags = (uint8_t)((f->flags & ~(FLAG_CUR_NEW | FLAG_CUR_RTX)) |
 			     (rtx ? FLAG_CUR_RTX : FLAG_CUR_NEW));
 	return len_of(f, rtx);
@@ -374,13 +437,15 @@ static void tail_timer(struct sim_net *n, struct sim_flow *f, int rtx, int64_t n
 	/* one probe per tail: not for a retransmission, not in recovery */
 	if (!rtx && f->tries == 0 && !l->recovery) {
 		uint32_t out = t->q + l->rq + l->lost;
-		int64_t pto = 2 * US * (int64_t)t->srtt + (out == 1 ? RTO_MIN : TLP_MIN);
+		int64_t pto = 2 * srtt(f) + (out == 1 ? RTO_MIN : TLP_MIN);
 		if (pto < r) {
 			r = pto;
 			kind = TCP_TLP;
 		}
 	}
 	when = base + r + d_down(n);
+	if (when < now)
+		when = now;              /* a FIFO's dropped segment, found late */
 	if (l->rtx_t == 0 || when < l->rtx_t) {
 		l->rtx_t = when;
 		l->kind = (uint8_t)kind;
@@ -420,26 +485,35 @@ int sim_net_tcp_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 	struct sim_tcp_loss *l;
 	int gone;
 
-	f->flags &= (uint8_t)~(FLAG_CUR_NEW | FLAG_CUR_RTX);
+	int drop = (f->flags & FLAG_DROP) != 0;
+
+	f->flags &= (uint8_t)~(FLAG_CUR_NEW | FLAG_CUR_RTX | FLAG_DROP);
+	/* a segment the FIFO's queue dropped still takes its draw, as the
+	 * emulator draws a packet's loss before it reaches the queue */
 	if (rtx) {
 		l = loss_get(f);         /* it has one: a retransmission */
 		l->rq--;
-		gone = sim_net_lost(n, f, AL_DRAW_RTX_LOSS, l->rtxn++);
+		gone = sim_net_lost(n, f, AL_DRAW_RTX_LOSS, l->rtxn++) || drop;
 	} else {
 		t->q--;
-		gone = sim_net_lost(n, f, AL_DRAW_SEG_LOSS, (uint64_t)s * 32);
+		gone = sim_net_lost(n, f, AL_DRAW_SEG_LOSS, (uint64_t)s * 32) || drop;
 	}
 	if (gone) {
 		l = loss_get(f);
 		n->st.lost++;
-		l->lost++;
-		if (!rtx && s == nseg(f) - 1)
-			l->lastlost = 1;
-		if (!l->hole) {
+		/* A new hole: the first, or one after every earlier loss was
+		 * found (say during their recovery).  Segments arriving after
+		 * it were sent after it (the link keeps a flow's order), so
+		 * RACK finds it by them, a retransmission among them, as it
+		 * found the first: not only the RTO. */
+		if (!l->hole || l->lost == 0) {
 			l->hole = 1;
 			l->hole_t = now;
 			l->follow = 0;
 		}
+		l->lost++;
+		if (!rtx && s == nseg(f) - 1)
+			l->lastlost = 1;
 		tail_timer(n, f, rtx, now);
 	} else {
 		const struct sim_tcp_loss *lo = loss_of(f);
@@ -448,16 +522,19 @@ int sim_net_tcp_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 		if (t->snd == nseg(f) && !lo->hole && t->batch == 0) {
 			/* Everything is sent and nothing is missing: the ACKs
 			 * can bring nothing new, and need no event (what is
-			 * left out is their RTT sample and cwnd's growth). */
+			 * left out is cwnd's growth). */
 		} else if (t->batch++ == 0) {
 			t->ack_t = now + n->net.rtt_ns;
-			/* its RTT: sent at f->t less d-down, ACKed d-up from
-			 * now; taken with the ACKs (Karn: none while
-			 * repairing) */
-			int64_t us = (now - f->t + n->net.rtt_ns) / US;
-			t->bsample = f->tries || lo->hole || lo->recovery ? 0
-				     : us < 1 ? 1 : us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
 		}
+		/* Its ACK's RTT sample, as Linux takes one from every ACK
+		 * that acks new data: sent at f->t less d-down, ACKed d-up
+		 * from now.  Taken now, not with the batch: the timers armed
+		 * from here on (tail_timer) use the srtt of the ACKs up to
+		 * this one, as the server's would.  None for a retransmission
+		 * or while repairing (Karn), none for a segment sent before
+		 * f->t (its send time is not kept). */
+		if (!rtx && s >= t->seg_t)
+			sample(f, now - f->t + n->net.rtt_ns, s == t->seg_t);
 		t->last_t = now;
 		if (rtx && lo->lastlost && lo->rq + lo->pend + lo->lost == 0)
 			loss_get(f)->lastlost = 0;       /* rtx: it has one */

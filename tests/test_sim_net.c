@@ -928,9 +928,10 @@ static void test_100k_flows(void **state)
 	       "(%.1f per flow); %lld events\n", sim_net_flow_size(),
 	       (long long)st->peak_memory, n, (double)st->peak_memory / n,
 	       (long long)W.events);
-	/* 72 + struct sim_tcp's 64: the loss state is apart, and these
-	 * flows lose nothing */
-	assert_true(sim_net_flow_size() <= 136);
+	/* 72 + struct sim_tcp's 72 (Linux's RTT estimator keeps mdev and
+	 * its round's largest beside srtt and rttvar): the loss state is
+	 * apart, and these flows lose nothing */
+	assert_true(sim_net_flow_size() <= 144);
 	assert_true(st->peak_memory / n <= 176);
 	done();
 }

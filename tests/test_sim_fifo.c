@@ -1,0 +1,378 @@
+/* The simulator's link as a FIFO drop-tail queue (network.link fifo,
+ * sim_net_fifo.c) and its RTT samples, one per ACK as Linux takes them
+ * (sim_net_tcp.c), against times derived here by formula: windows that
+ * reach the link together go through it one after the other; a queue of
+ * Q packets drops what finds it full; a window's ACKs move srtt and the
+ * RTO as tcp_rtt_estimator does, so a window that waited behind others
+ * has a longer RTO.  Losses are chosen by searching for a seed whose page
+ * draws lose exactly the segments a case wants (al_page_rng). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/al_http.h"
+#include "core/al_scenario.h"
+#include "sim/sim_net.h"
+
+#define MS 1000000LL
+#define US 1000LL
+#define S 1000000000LL
+#define MSS SIM_NET_MSS
+
+struct conn {
+	struct sim_flow *f;
+	int64_t t_eof, t_err, bytes, total;
+	int err;
+};
+
+static struct {
+	struct al_scenario sc;
+	struct sim_queue q;
+	struct sim_net net;
+	struct conn *c;
+	int nc;
+	uint64_t hash;
+} W;
+
+static void note(int64_t t, int64_t i, int what)
+{
+	W.hash = (W.hash ^ ((uint64_t)t * 31 + (uint64_t)i * 7 + (uint64_t)what)) *
+		 0x100000001b3ull;
+}
+
+static void on_connected(void *ctx, int err, int64_t now)
+{
+	struct conn *c = ctx;
+
+	note(now, c - W.c, 1 + err);
+	if (!err) {
+		assert_int_equal(sim_net_send(&W.net, c->f, now, 40), 0);
+		return;
+	}
+	c->err = err;
+	c->t_err = now;
+	sim_net_close(&W.net, c->f, now);
+	c->f = NULL;
+}
+
+static void on_readable(void *ctx, int64_t now)
+{
+	struct conn *c = ctx;
+	int64_t r;
+
+	note(now, c - W.c, 1000);
+	while ((r = sim_net_recv(&W.net, c->f, NULL, 1 << 20, NULL)) > 0)
+		c->bytes += r;
+	if (r == 0 || errno != EAGAIN) {
+		if (r == 0) {
+			c->t_eof = now;
+			c->total = sim_net_response_len(c->f);
+		} else {
+			c->err = errno;
+			c->t_err = now;
+		}
+		sim_net_close(&W.net, c->f, now);
+		c->f = NULL;
+	}
+}
+
+static const struct sim_net_hooks hooks = {on_connected, on_readable};
+
+static void start(void *arg, int64_t now)
+{
+	struct conn *c = arg;
+
+	c->f = sim_net_connect(&W.net, now, c - W.c, c);
+	assert_non_null(c->f);
+}
+
+static void closer(void *arg, int64_t now)
+{
+	struct conn *c = arg;
+
+	if (c->f) {
+		sim_net_close(&W.net, c->f, now);
+		c->f = NULL;
+	}
+}
+
+/* A FIFO link (the default is the fair one). */
+static void scenario(int64_t rtt, int64_t think, int64_t body, int64_t bw)
+{
+	al_scenario_default(&W.sc);
+	assert_int_equal(W.sc.network.link, AL_LINK_FAIR);   /* the default */
+	W.sc.network.link = AL_LINK_FIFO;
+	W.sc.network.rtt_ns = rtt;
+	W.sc.network.bandwidth_bps = bw;
+	W.sc.server.think = AL_DIST_FIXED_AT(think);
+	W.sc.server.page_size = AL_DIST_FIXED_AT(body);
+	W.sc.server.backlog = 1000000;
+}
+
+/* Runs n connections, all starting at 0; with closes, every fifth is
+ * closed at a time of its own. */
+static void run(int n, int closes)
+{
+	int64_t t;
+	sim_fn fn;
+	void *arg;
+
+	W.c = calloc((size_t)n, sizeof *W.c);
+	assert_non_null(W.c);
+	W.nc = n;
+	W.hash = 0xcbf29ce484222325ull;
+	assert_int_equal(sim_queue_init(&W.q), 0);
+	assert_int_equal(sim_net_init(&W.net, &W.sc, &W.q, &hooks), 0);
+	for (int i = 0; i < n; i++) {
+		W.c[i].t_eof = W.c[i].t_err = -1;
+		assert_true(sim_queue_push(&W.q, 0, start, &W.c[i]) != 0);
+		if (closes && i % 5 == 0)
+			assert_true(sim_queue_push(&W.q, 1 * MS + (int64_t)i * 13331 * 1000,
+						   closer, &W.c[i]) != 0);
+	}
+	while (sim_queue_pop(&W.q, &t, &fn, &arg))
+		fn(arg, t);
+}
+
+static void done(void)
+{
+	for (int i = 0; i < W.nc; i++)
+		if (W.c[i].f)
+			sim_net_close(&W.net, W.c[i].f, 0);
+	assert_int_equal(sim_net_stats(&W.net)->flows, 0);
+	sim_net_free(&W.net);
+	sim_queue_free(&W.q);
+	free(W.c);
+	W.c = NULL;
+}
+
+/* The body whose response (header + body) is exactly nseg full segments. */
+static int64_t body_for(int64_t nseg)
+{
+	char h[128];
+	int64_t b = nseg * MSS - 60;
+
+	while (b + al_http_header(h, sizeof h, b) != nseg * MSS)
+		b += nseg * MSS - (b + al_http_header(h, sizeof h, b));
+	return b;
+}
+
+/* The first window reaches the client's link: connect (rtt), the
+ * request's way, think, the first segment's way. */
+static int64_t first_byte(int64_t rtt, int64_t think)
+{
+	return 2 * rtt + think;
+}
+
+static int cmp64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* n pages of one window each reach the link at once: one after the
+ * other, each at the full rate (k-th done after k windows' transfer), not
+ * all together at the end as processor sharing has it. */
+static void test_windows_in_arrival_order(void **state)
+{
+	const int n = 20, nseg = 10;
+	const int64_t rtt = 10 * MS, tx = MSS * 800;   /* 10 Mbit/s */
+	int64_t end[20];
+
+	(void)state;
+	scenario(rtt, 0, body_for(nseg), 10000000);
+	run(n, 0);
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(W.c[i].bytes, nseg * MSS);
+		end[i] = W.c[i].t_eof;
+	}
+	qsort(end, (size_t)n, sizeof *end, cmp64);
+	for (int k = 0; k < n; k++)
+		assert_int_equal(end[k], first_byte(rtt, 0) + (k + 1) * nseg * tx);
+	assert_int_equal(sim_net_stats(&W.net)->lost, 0);
+	done();
+}
+
+/* A queue of 25 packets and five windows of 10 at once: two go whole,
+ * the third loses its last 5, the others all 10; every page still ends
+ * whole, the first two on time. */
+static void test_drop_tail(void **state)
+{
+	const int64_t rtt = 10 * MS, tx = MSS * 800;
+	int64_t end[5];
+
+	(void)state;
+	scenario(rtt, 0, body_for(10), 10000000);
+	W.sc.network.queue = 25;
+	run(5, 0);
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(W.c[i].bytes, 10 * MSS);
+		end[i] = W.c[i].t_eof;
+	}
+	qsort(end, 5, sizeof *end, cmp64);
+	assert_int_equal(end[0], first_byte(rtt, 0) + 10 * tx);
+	assert_int_equal(end[1], first_byte(rtt, 0) + 20 * tx);
+	assert_true(end[2] > first_byte(rtt, 0) + 25 * tx + rtt);
+	assert_int_equal(sim_net_stats(&W.net)->lost, 5 + 10 + 10);
+	done();
+}
+
+/* Linux's tcp_rtt_estimator, written out (µs; srtt8 = 8 srtt, mdev4 = 4
+ * mdev): the reference the simulator's RTO must match. */
+struct est {
+	int64_t srtt8, mdev4, mdev_max, rttvar;
+};
+
+static void est_sample(struct est *e, int64_t m, int round)
+{
+	if (e->srtt8 == 0) {
+		e->srtt8 = 8 * m;
+		e->mdev4 = 2 * m;
+		e->rttvar = e->mdev4 > 200000 ? e->mdev4 : 200000;
+		e->mdev_max = e->rttvar;
+		return;
+	}
+	int64_t err = m - e->srtt8 / 8, d;
+	e->srtt8 += err;
+	if (err < 0) {
+		d = -err - e->mdev4 / 4;
+		d = d > 0 ? d / 8 : d;
+	} else {
+		d = err - e->mdev4 / 4;
+	}
+	e->mdev4 += d;
+	if (e->mdev4 > e->mdev_max)
+		e->mdev_max = e->mdev4;
+	if (e->mdev_max > e->rttvar)
+		e->rttvar = e->mdev_max;
+	if (round) {
+		if (e->mdev_max < e->rttvar)
+			e->rttvar -= (e->rttvar - e->mdev_max) / 4;
+		e->mdev_max = 200000;
+	}
+}
+
+static int draw_lost(uint64_t seed, enum al_net_draw what, uint64_t k, double p)
+{
+	struct al_rng r;
+
+	al_page_rng(&r, seed, 0, what, k);
+	return al_rng_unit(&r) < p;
+}
+
+/* A seed under which page 0 loses exactly its new segment `lost` of
+ * nseg, and nothing else (SYN, SYN-ACK, request, its first retransmission). */
+static uint64_t seed_losing(int64_t lost, int64_t nseg, double p)
+{
+	for (uint64_t seed = 1; seed < 10000000; seed++) {
+		int ok = !draw_lost(seed, AL_DRAW_SYN_LOSS, 0, p) &&
+			 !draw_lost(seed, AL_DRAW_SYNACK_LOSS, 0, p) &&
+			 !draw_lost(seed, AL_DRAW_REQUEST_LOSS, 0, p) &&
+			 !draw_lost(seed, AL_DRAW_RTX_LOSS, 0, p);
+		for (int64_t s = 0; ok && s < nseg; s++)
+			ok = draw_lost(seed, AL_DRAW_SEG_LOSS, (uint64_t)s * 32, p) == (s == lost);
+		if (ok)
+			return seed;
+	}
+	fail_msg("no seed loses what the case wants");
+	return 0;
+}
+
+/* One page of 10 segments on a slow link (1 Mbit/s: a segment every
+ * 11.584 ms), its last segment lost.  Segment j arrives (j + 1) tx after
+ * the window reached the link, so its ACK's sample is rtt + (j + 1) tx;
+ * after the nine that arrive, the timer (the probe, 2 srtt + 200 ms with
+ * one segment out, or the RTO, srtt + rttvar) runs from the last ACK; the
+ * retransmission then takes one tx.  One sample per window (the old
+ * batch) would give another time. */
+static void test_rtt_sample_per_ack(void **state)
+{
+	const int64_t rtt = 40 * MS, tx = MSS * 8000, t0 = first_byte(rtt, 0);
+	struct est e = {0}, batch = {0};
+
+	(void)state;
+	est_sample(&e, rtt / US, 0);               /* the handshake */
+	batch = e;
+	for (int j = 0; j < 9; j++)
+		est_sample(&e, (rtt + (j + 1) * tx) / US, j == 0);
+	est_sample(&batch, (rtt + tx) / US, 1);
+	int64_t pto = 2 * (e.srtt8 / 8) * US + 200 * MS, rto = (e.srtt8 / 8 + e.rttvar) * US;
+	int64_t wait = pto < rto ? pto : rto;
+	int64_t bpto = 2 * (batch.srtt8 / 8) * US + 200 * MS;
+	int64_t brto = (batch.srtt8 / 8 + batch.rttvar) * US;
+	assert_true(wait != (bpto < brto ? bpto : brto));
+	for (int link = 0; link < 2; link++) {
+		scenario(rtt, 0, body_for(10), 1000000);
+		W.sc.network.link = link ? AL_LINK_FIFO : AL_LINK_FAIR;
+		W.sc.network.loss = 0.1;
+		W.sc.seed = seed_losing(9, 10, 0.1);
+		run(1, 0);
+		assert_int_equal(W.c[0].bytes, 10 * MSS);
+		assert_int_equal(W.c[0].t_eof, t0 + 9 * tx + rtt + wait + tx);
+		done();
+	}
+}
+
+/* Loss, faults, closes, bandwidth and link events on a FIFO: every page
+ * accounted for, the same times twice for a seed. */
+static uint64_t random_run(uint64_t seed)
+{
+	const int n = 200;
+	uint64_t h;
+
+	scenario(80 * MS, 0, 0, 20000000);
+	W.sc.seed = seed;
+	W.sc.network.queue = 100;
+	W.sc.network.jitter = (struct al_dist){AL_DIST_LOGNORMAL, 2 * MS, 1.0};
+	W.sc.network.loss = 0.03;
+	W.sc.server.page_size = (struct al_dist){AL_DIST_PARETO, 8000, 1.3};
+	W.sc.server.faults[AL_FAULT_RESET] = 0.05;
+	W.sc.server.faults[AL_FAULT_STALL] = 0.02;
+	const struct { int64_t at; unsigned set; int64_t bw; } ev[] = {
+		{1 * S, AL_EV_BANDWIDTH, 0}, {1500 * MS, AL_EV_BANDWIDTH, 5000000},
+		{3 * S, AL_EV_LINK_DOWN, 5000000}, {3100 * MS, AL_EV_LINK_UP, 5000000},
+	};
+	for (size_t i = 0; i < sizeof ev / sizeof *ev; i++) {
+		struct al_event_cfg *e = &W.sc.events[W.sc.nevents++];
+		e->at_ns = ev[i].at;
+		e->set = ev[i].set;
+		e->network = W.sc.network;
+		e->server = W.sc.server;
+		e->network.bandwidth_bps = ev[i].bw;
+	}
+	run(n, 1);
+	const struct sim_net_stats *st = sim_net_stats(&W.net);
+	assert_true(st->lost > 0 && st->completed > 0);
+	for (int i = 0; i < n; i++)
+		assert_null(W.c[i].f);
+	h = W.hash;
+	done();
+	return h;
+}
+
+static void test_same_seed_and_events(void **state)
+{
+	(void)state;
+	uint64_t a = random_run(7);
+	assert_true(random_run(7) == a);
+	assert_true(random_run(8) != a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_windows_in_arrival_order),
+		cmocka_unit_test(test_drop_tail),
+		cmocka_unit_test(test_rtt_sample_per_ack),
+		cmocka_unit_test(test_same_seed_and_events),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
