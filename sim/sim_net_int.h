@@ -203,6 +203,12 @@ void sim_net_tcp_start(struct sim_net *n, struct sim_flow *f, int64_t now);
 int64_t sim_net_tcp_request(struct sim_net *n, struct sim_flow *f, int64_t now,
 			    int64_t *fail_at);
 int sim_net_tcp_outcome(struct sim_net *n, struct sim_flow *f, int64_t now);
+/* sim_net_tcp_rtt.c: an RTT sample r (ns) into f's estimate, `round` if it
+ * is the ACK of a window's first segment (rttvar comes down once a round);
+ * f's srtt and its RTO after `backoff` timeouts in a row (ns). */
+void sim_net_tcp_sample(struct sim_flow *f, int64_t r, int round);
+int64_t sim_net_tcp_srtt(const struct sim_flow *f);
+int64_t sim_net_tcp_rto(const struct sim_flow *f, int backoff);
 /* After an outcome: the timer, the state; before the owner's hook. */
 void sim_net_tcp_after(struct sim_net *n, struct sim_flow *f, int outcome, int64_t now);
 /* Whether the SYN-ACK of try k is lost. */

@@ -101,75 +101,11 @@ static int64_t min_due(int64_t a, int64_t b)
 	return a == 0 ? b : b == 0 ? a : a < b ? a : b;
 }
 
-static int64_t srtt(const struct sim_flow *f)
-{
-	return US * (int64_t)(f->tcp.srtt8 >> 3);
-}
-
-/* Linux's RTO (__tcp_set_rto): srtt plus rttvar, which is never below
- * TCP_RTO_MIN (the floor is on the variance term, not on the sum),
- * doubled per back-off, capped at TCP_RTO_MAX. */
-static int64_t rto(const struct sim_flow *f, int backoff)
-{
-	int64_t r = srtt(f) + US * (int64_t)f->tcp.rttvar;
-
-	for (int i = 0; i < backoff && r < SIM_NET_RTO_MAX; i++)
-		r *= 2;
-	return r < SIM_NET_RTO_MAX ? r : SIM_NET_RTO_MAX;
-}
-
-/* An RTT sample r (ns), as tcp_rtt_estimator takes it, in µs (up to 8
- * minutes): srtt moves by 1/8 of the error, mdev by 1/4 (a sample below
- * srtt raises it 8 times less: a falling RTT does not inflate the RTO).
- * rttvar follows mdev up at once, but comes down only once per round
- * trip (`round`: the ACK of the first segment of a window), a quarter of
- * the way to the round's largest mdev, and never below TCP_RTO_MIN.  So
- * a window's ACKs, however many, cannot bring the RTO down within its
- * round trip. */
-static void sample(struct sim_flow *f, int64_t r, int round)
-{
-	struct sim_tcp *t = &f->tcp;
-	const int64_t lim = (int64_t)UINT32_MAX / 8, min = RTO_MIN / US;
-	int64_t m = r / US < 1 ? 1 : r / US > lim ? lim : r / US;
-	int64_t srtt8 = t->srtt8, mdev = t->mdev;
-
-	if (srtt8 == 0) {
-		/* the first: rto = 3 rtt, at least rtt + TCP_RTO_MIN */
-		t->srtt8 = (uint32_t)(m << 3);
-		t->mdev = (uint32_t)(m << 1);
-		t->rttvar = t->mdev > min ? t->mdev : (uint32_t)min;
-		t->mdev_max = t->rttvar;
-		return;
-	}
-	m -= srtt8 >> 3;                 /* the error */
-	srtt8 += m;
-	if (m < 0) {
-		m = -m - (mdev >> 2);
-		if (m > 0)
-			m >>= 3;
-	} else {
-		m -= mdev >> 2;
-	}
-	mdev += m;
-	t->srtt8 = (uint32_t)(srtt8 < 1 ? 1 : srtt8);
-	t->mdev = (uint32_t)(mdev < 0 ? 0 : mdev);
-	if (t->mdev > t->mdev_max) {
-		t->mdev_max = t->mdev;
-		if (t->mdev_max > t->rttvar)
-			t->rttvar = t->mdev_max;
-	}
-	if (round) {
-		if (t->mdev_max < t->rttvar)
-			t->rttvar -= (t->rttvar - t->mdev_max) >> 2;
-		t->mdev_max = (uint32_t)min;
-	}
-}
-
 void sim_net_tcp_connected(struct sim_flow *f, int64_t r)
 {
 	sim_net_tcp_release(f->net, f);
 	f->tcp = (struct sim_tcp){.loss = SIM_NET_NIL};
-	sample(f, r, 0);
+	sim_net_tcp_sample(f, r, 0);
 }
 
 int64_t sim_net_tcp_request(struct sim_net *n, struct sim_flow *f, int64_t now,
@@ -182,7 +118,7 @@ int64_t sim_net_tcp_request(struct sim_net *n, struct sim_flow *f, int64_t now,
 	 * doubles the last (closed form: no event per try). */
 	while (sim_net_lost(n, f, AL_DRAW_REQUEST_LOSS, (uint64_t)k)) {
 		n->st.lost++;
-		t += rto(f, k);
+		t += sim_net_tcp_rto(f, k);
 		if (++k > SIM_NET_DATA_RETRIES) {
 			*fail_at = t;
 			return -1;
@@ -331,7 +267,7 @@ static int found(struct sim_net *n, struct sim_flow *f, int64_t now, uint32_t *n
 		 * lost (dupack), or the RTO finds them */
 		l->pend++;
 		l->lost--;
-		l->rtx_t = now + rto(f, f->tries);
+		l->rtx_t = now + sim_net_tcp_rto(f, f->tries);
 		l->kind = TCP_RTO;
 	} else {
 		l->pend += l->lost;
@@ -429,7 +365,7 @@ static void tail_timer(struct sim_net *n, struct sim_flow *f, int rtx, int64_t n
 {
 	struct sim_tcp *t = &f->tcp;
 	struct sim_tcp_loss *l = loss_get(f);   /* it has one: a loss */
-	int64_t base = (rtx ? now : f->t) - d_down(n), r = rto(f, f->tries), when;
+	int64_t base = (rtx ? now : f->t) - d_down(n), r = sim_net_tcp_rto(f, f->tries), when;
 	int kind = TCP_RTO;
 
 	if (t->last_t && t->last_t + d_up(n) > base)
@@ -437,7 +373,7 @@ static void tail_timer(struct sim_net *n, struct sim_flow *f, int rtx, int64_t n
 	/* one probe per tail: not for a retransmission, not in recovery */
 	if (!rtx && f->tries == 0 && !l->recovery) {
 		uint32_t out = t->q + l->rq + l->lost;
-		int64_t pto = 2 * srtt(f) + (out == 1 ? RTO_MIN : TLP_MIN);
+		int64_t pto = 2 * sim_net_tcp_srtt(f) + (out == 1 ? RTO_MIN : TLP_MIN);
 		if (pto < r) {
 			r = pto;
 			kind = TCP_TLP;
@@ -534,7 +470,7 @@ int sim_net_tcp_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 		 * or while repairing (Karn), none for a segment sent before
 		 * f->t (its send time is not kept). */
 		if (!rtx && s >= t->seg_t)
-			sample(f, now - f->t + n->net.rtt_ns, s == t->seg_t);
+			sim_net_tcp_sample(f, now - f->t + n->net.rtt_ns, s == t->seg_t);
 		t->last_t = now;
 		if (rtx && lo->lastlost && lo->rq + lo->pend + lo->lost == 0)
 			loss_get(f)->lastlost = 0;       /* rtx: it has one */
