@@ -9,7 +9,8 @@
  * the other at the full bandwidth, and the link has one pending event,
  * when the segment in service has gone.  Which of its segments a flow
  * sends (a retransmission first) is its TCP's to say when the segment
- * starts, as on the fair link.  O(1) per segment and per block; a flow
+ * starts, as on the fair link.  Each segment takes its headers' link time
+ * too (HDR), as on the real path.  O(1) per segment and per block; a flow
  * that leaves mid-queue (closed, failed) costs a walk over the queue.
  *
  * Drop-tail: a block finds the queue holding `queued` segments (the one
@@ -23,6 +24,10 @@
 
 #include "core/al_assert.h"
 #include "sim/sim_net_int.h"
+
+/* A segment's IPv4 and TCP headers, with the timestamps option Linux
+ * sends: link time the emulator charges too (it counts IP packets). */
+#define HDR 52
 
 static void on_fifo(void *arg, int64_t now);
 
@@ -111,7 +116,7 @@ static void start(struct sim_net *n, int64_t now)
 		return;
 	}
 	q->busy = 1;
-	arm(n, now + tx_ns(sim_net_tcp_seg_len_kind(sim_net_flow(n, b->id), b->rtx > 0),
+	arm(n, now + tx_ns(HDR + sim_net_tcp_seg_len_kind(sim_net_flow(n, b->id), b->rtx > 0),
 			   n->link.bw));
 }
 

@@ -25,6 +25,7 @@
 #define US 1000LL
 #define S 1000000000LL
 #define MSS SIM_NET_MSS
+#define WIRE (MSS + 52)              /* a full segment with its headers */
 
 struct conn {
 	struct sim_flow *f;
@@ -184,7 +185,7 @@ static int cmp64(const void *a, const void *b)
 static void test_windows_in_arrival_order(void **state)
 {
 	const int n = 20, nseg = 10;
-	const int64_t rtt = 10 * MS, tx = MSS * 800;   /* 10 Mbit/s */
+	const int64_t rtt = 10 * MS, tx = WIRE * 800;  /* 10 Mbit/s */
 	int64_t end[20];
 
 	(void)state;
@@ -206,7 +207,7 @@ static void test_windows_in_arrival_order(void **state)
  * whole, the first two on time. */
 static void test_drop_tail(void **state)
 {
-	const int64_t rtt = 10 * MS, tx = MSS * 800;
+	const int64_t rtt = 10 * MS, tx = WIRE * 800;
 	int64_t end[5];
 
 	(void)state;
@@ -287,29 +288,30 @@ static uint64_t seed_losing(int64_t lost, int64_t nseg, double p)
 }
 
 /* One page of 10 segments on a slow link (1 Mbit/s: a segment every
- * 11.584 ms), its last segment lost.  Segment j arrives (j + 1) tx after
- * the window reached the link, so its ACK's sample is rtt + (j + 1) tx;
- * after the nine that arrive, the timer (the probe, 2 srtt + 200 ms with
- * one segment out, or the RTO, srtt + rttvar) runs from the last ACK; the
- * retransmission then takes one tx.  One sample per window (the old
- * batch) would give another time. */
+ * 11.584 ms, with its headers on a FIFO 12.0 ms), its last segment lost.
+ * Segment j arrives (j + 1) tx after the window reached the link, so its
+ * ACK's sample is rtt + (j + 1) tx; after the nine that arrive, the timer
+ * (the probe, 2 srtt + 200 ms with one segment out, or the RTO, srtt +
+ * rttvar) runs from the last ACK; the retransmission then takes one tx.
+ * One sample per window (the old batch) would give another time. */
 static void test_rtt_sample_per_ack(void **state)
 {
-	const int64_t rtt = 40 * MS, tx = MSS * 8000, t0 = first_byte(rtt, 0);
-	struct est e = {0}, batch = {0};
+	const int64_t rtt = 40 * MS, t0 = first_byte(rtt, 0);
 
 	(void)state;
-	est_sample(&e, rtt / US, 0);               /* the handshake */
-	batch = e;
-	for (int j = 0; j < 9; j++)
-		est_sample(&e, (rtt + (j + 1) * tx) / US, j == 0);
-	est_sample(&batch, (rtt + tx) / US, 1);
-	int64_t pto = 2 * (e.srtt8 / 8) * US + 200 * MS, rto = (e.srtt8 / 8 + e.rttvar) * US;
-	int64_t wait = pto < rto ? pto : rto;
-	int64_t bpto = 2 * (batch.srtt8 / 8) * US + 200 * MS;
-	int64_t brto = (batch.srtt8 / 8 + batch.rttvar) * US;
-	assert_true(wait != (bpto < brto ? bpto : brto));
 	for (int link = 0; link < 2; link++) {
+		int64_t tx = (link ? WIRE : MSS) * 8000;
+		struct est e = {0}, batch = {0};
+		est_sample(&e, rtt / US, 0);               /* the handshake */
+		batch = e;
+		for (int j = 0; j < 9; j++)
+			est_sample(&e, (rtt + (j + 1) * tx) / US, j == 0);
+		est_sample(&batch, (rtt + tx) / US, 1);
+		int64_t pto = 2 * (e.srtt8 / 8) * US + 200 * MS;
+		int64_t rto = (e.srtt8 / 8 + e.rttvar) * US, wait = pto < rto ? pto : rto;
+		int64_t bpto = 2 * (batch.srtt8 / 8) * US + 200 * MS;
+		int64_t brto = (batch.srtt8 / 8 + batch.rttvar) * US;
+		assert_true(wait != (bpto < brto ? bpto : brto));
 		scenario(rtt, 0, body_for(10), 1000000);
 		W.sc.network.link = link ? AL_LINK_FIFO : AL_LINK_FAIR;
 		W.sc.network.loss = 0.1;
