@@ -417,6 +417,9 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 		if (net == AL_CLI_NET_BOTH && strcmp(rn.path, "kernel-tcp") == 0) {
 			sim_sc.network.handshake = sc.network.handshake;
 			sim_sc.network.tcp = sc.network.tcp;
+			/* the emulator is one drop-tail FIFO of packets: the
+			 * simulation's link is the same (docs/network.md) */
+			sim_sc.network.link = AL_LINK_FIFO;
 		}
 		/* the origin server and the links run on this machine's cores:
 		 * the simulation has them compete for its cores too */
@@ -486,7 +489,8 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 			}
 			printf("  %s; connect %s%s.\n", note,
 			       strcmp(rs.path, "kernel-tcp") == 0 ?
-			       "as the kernel's (the kernel-TCP path)" :
+			       "as the kernel's, over a FIFO link as the emulator's "
+			       "(the kernel-TCP path)" :
 			       sim_sc.network.handshake ? "takes a round trip" :
 			       "at once, as over loopback to the link emulator",
 			       sim_sc.machine.host_emulator == AL_HOST_EMU_OWN ?
