@@ -293,8 +293,9 @@ static void end_thread(struct sim_kernel *k, struct sim_thread *th, int64_t now)
 	if (k->procs[th->pid].threads == 0 && k->procs[th->pid].forked)
 		k->voluntary++;
 	k->procs[th->pid].vm -= k->c->thread_stack;
-	sim_kernel_mem(k, -(k->procs[th->pid].threads == 0 ? k->c->process_memory
-							   : k->c->thread_memory));
+	sim_kernel_mem(k, -(k->procs[th->pid].threads == 0
+			    ? k->c->process_memory + k->procs[th->pid].held
+			    : k->c->thread_memory));
 	if (th->joiner) {
 		struct al_future *w = th->joiner;
 		th->joiner = NULL;
@@ -392,6 +393,27 @@ static int64_t fork_copy_ns(int64_t records, int64_t ns_per_mib)
 	return kib / 1024 * ns_per_mib + kib % 1024 * ns_per_mib / 1024;
 }
 
+/* A fork's memory beyond process_memory, where the profile prices a
+ * pool's records (fork_per_mib > 0; else none, as before issue 11's
+ * pool part): the record the forker keeps for the child (child_record,
+ * its RssAnon's growth) and the child's copy of the page tables that map
+ * the forker's records -- 8 bytes an entry for each 4 KiB page, a 4 KiB
+ * page-table page for each 2 MiB, on x86-64 and arm64 with 4 KiB pages.
+ * Both are charged to a memory cgroup: a real C10K pool's charge grows
+ * 380 KB a live worker where calibrate's probe says 342 KiB
+ * (docs/costs.md, "A process pool's forks"). */
+#define PTE_SPAN 512     /* bytes mapped per byte of page table */
+
+static void fork_memory(const struct sim_kernel *k, int64_t forker, int64_t *kept,
+			int64_t *copied)
+{
+	*kept = *copied = 0;
+	if (forker < 0 || k->c->fork_ns_per_mib <= 0)
+		return;
+	*kept = k->c->child_record;
+	*copied = k->procs[forker].records / PTE_SPAN;
+}
+
 struct sim_thread *sim_kernel_thread(struct sim_kernel *k, int pid, const char *label)
 {
 	int newproc = pid < 0;
@@ -401,8 +423,12 @@ struct sim_thread *sim_kernel_thread(struct sim_kernel *k, int pid, const char *
 	 * what it keeps per child so far */
 	int64_t forker = newproc && k->current ? (int64_t)k->current->pid : -1;
 
+	int64_t kept, copied;
+
 	if (forker >= 0)
 		cost += fork_copy_ns(k->procs[forker].records, k->c->fork_ns_per_mib);
+	fork_memory(k, forker, &kept, &copied);
+	mem += kept + copied;
 
 	if (!newproc && k->procs[pid].vm + k->c->thread_stack > k->address_space) {
 		errno = EAGAIN;
@@ -441,9 +467,12 @@ struct sim_thread *sim_kernel_thread(struct sim_kernel *k, int pid, const char *
 	}
 	k->procs[pid].threads++;
 	k->procs[pid].vm += k->c->thread_stack;
-	if (forker >= 0)         /* saturating: records only price a fork */
+	if (forker >= 0) {       /* saturating: records only price a fork */
 		k->procs[forker].records = k->procs[forker].records > INT64_MAX - k->c->child_record
 			? INT64_MAX : k->procs[forker].records + k->c->child_record;
+		k->procs[forker].held += kept;
+		k->procs[pid].held = copied;
+	}
 	th->k = k;
 	th->id = k->nthreads;
 	th->pid = (uint32_t)pid;

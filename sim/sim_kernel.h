@@ -60,6 +60,9 @@ struct sim_process {
 	int64_t queued;              /* its threads in the run queue */
 	int64_t vm;                  /* address space reserved by thread stacks */
 	int64_t records;             /* bytes it keeps for the processes it made */
+	int64_t held;                /* memory beyond process_memory, freed at
+				      * its end: its records, its page tables'
+				      * copy of its forker's (sim_kernel_thread) */
 	uint32_t lane;
 	uint8_t forked;              /* made by a thread's fork: its parent reaps it */
 };

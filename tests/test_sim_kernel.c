@@ -269,6 +269,7 @@ static void test_fork_cost_saturates(void **state)
 	machine(1);
 	sc.machine.costs.fork_ns_per_mib = 60 * INT64_C(1000000000);
 	sc.machine.costs.child_record = INT64_C(1) << 40;   /* a TiB a child */
+	sc.machine.memory = INT64_MAX;      /* the records are memory too */
 	spawn_kind = AL_SPAWN_PROCESS;
 	run(3, 1 * MS);
 	spawn_kind = AL_SPAWN_THREAD;
@@ -276,6 +277,40 @@ static void test_fork_cost_saturates(void **state)
 	assert_int_equal(b.w[2].finished_at, 7200 * INT64_C(1000000000) + 3 * MS);
 	assert_int_equal(sim.k.procs[0].records, 3 * (INT64_C(1) << 40));
 	sim_os_free(&sim);
+}
+
+/* A pool's records are memory (issue 11): with fork_per_mib priced, a
+ * fork charges the forker's record for the child and the child's copy of
+ * the page tables mapping the forker's records (1/512 of them), and each
+ * is freed at its process's end.  Without it (the shipped profiles), a
+ * fork charges process_memory alone, as before. */
+static void test_forks_charge_records_and_page_tables(void **state)
+{
+	(void)state;
+	for (int priced = 1; priced >= 0; priced--) {
+		machine(1);
+		sc.machine.costs.process_memory = 100 * 1024;
+		sc.machine.costs.fork_ns_per_mib = priced;
+		sc.machine.costs.child_record = 1024 * 1024;
+		/* main, then P0 with its 1 MiB record, then P1, which also copies
+		 * the page tables of main's first MiB of records (2 KiB); P2
+		 * would copy 4 KiB: 2 KiB too many */
+		sc.machine.memory = 100 * 1024 + 2 * (100 * 1024 + 1024 * 1024) + 2 * 1024;
+		spawn_kind = AL_SPAWN_PROCESS;
+		run(3, 1 * MS);
+		spawn_kind = AL_SPAWN_THREAD;
+		assert_true(b.ids[0] >= 0);
+		assert_true(b.ids[1] >= 0);
+		if (priced) {
+			assert_int_equal(b.ids[2], -ENOMEM);
+			assert_int_equal(sim.k.peak_memory, sc.machine.memory);
+		} else {
+			assert_true(b.ids[2] >= 0);
+			assert_int_equal(sim.k.peak_memory, 4 * 100 * 1024);
+		}
+		assert_int_equal(sim.k.memory, 0); /* everything ended and was released */
+		sim_os_free(&sim);
+	}
 }
 
 int main(void)
@@ -290,6 +325,7 @@ int main(void)
 		cmocka_unit_test(test_threads_pay_no_fork_costs),
 		cmocka_unit_test(test_a_childs_exit_is_a_voluntary_switch),
 		cmocka_unit_test(test_fork_cost_saturates),
+		cmocka_unit_test(test_forks_charge_records_and_page_tables),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
