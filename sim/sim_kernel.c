@@ -211,6 +211,8 @@ static void burst(struct sim_kernel *k, int ci, struct sim_thread *th, int64_t n
 {
 	struct sim_core *c = &k->cores[ci];
 
+	if (!c->cur)
+		sim_core_gap_push(c, now);
 	th->state = SIM_T_RUNNING;
 	th->core = ci;
 	th->burst_start = now;
@@ -227,9 +229,15 @@ static void burst(struct sim_kernel *k, int ci, struct sim_thread *th, int64_t n
 		state(k, th, now, AL_ST_SWITCH);
 	}
 	/* The crawler's own threads pay for running cold after a sleep; the
-	 * host's programs (bg) are charged their measured CPU whole. */
-	if (th->slept && !th->bg)
-		th->debt += sim_wake_cost(k->c, now - th->slept_at);
+	 * host's programs (bg) are charged their measured CPU whole.  What
+	 * makes a wake-up cold is the core's halt: a core that other threads
+	 * kept busy while this one slept halted only in the gaps between
+	 * them, so the charge goes by the longest of those (a pool of
+	 * hundreds of threads on one core), never by more than the sleep. */
+	if (th->slept && !th->bg) {
+		int64_t slept = now - th->slept_at, idle = sim_core_gap_since(c, th->slept_at);
+		th->debt += sim_wake_cost(k->c, idle < slept ? idle : slept);
+	}
 	th->slept = 0;
 	c->cur = th;
 	c->last = th;
@@ -317,6 +325,7 @@ static void on_core_free(void *arg, int64_t now)
 			if (!th->bg)
 				k->involuntary++;
 			c->cur = NULL;
+			c->freed_at = now;
 			if (k->gil)
 				k->procs[th->pid].gil = NULL;
 			th->state = SIM_T_RUNNABLE;
@@ -343,6 +352,7 @@ static void on_core_free(void *arg, int64_t now)
 		return;
 	}
 	c->cur = NULL;
+	c->freed_at = now;
 	th->core = -1;
 	if (k->gil)
 		k->procs[th->pid].gil = NULL; /* blocking releases the GIL */
@@ -602,6 +612,8 @@ void sim_kernel_free(struct sim_kernel *k)
 		free(k->threads[i]);
 	free(k->threads);
 	free(k->procs);
+	for (int i = 0; i < k->ncores; i++)
+		sim_core_gaps_free(&k->cores[i]);
 	free(k->cores);
 	memset(k, 0, sizeof *k);
 }

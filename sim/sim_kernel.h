@@ -70,7 +70,21 @@ struct sim_process {
 struct sim_core {
 	struct sim_thread *cur;      /* on the core now */
 	struct sim_thread *last;     /* the last thread it ran: no switch back to it */
+	int64_t freed_at;            /* when it last went free */
+	/* the core's idle gaps that a thread asleep may have slept through,
+	 * as suffix maxima: ends rising, lengths falling, so that the
+	 * longest gap since any instant is one binary search */
+	int64_t *gap_end, *gap_len;
+	uint32_t ngaps, gaps_cap;
 };
+
+/* The core starts running at now after sitting idle since its freed_at:
+ * that gap is kept while it may still be the longest since some instant
+ * (sim/sim_idle.c). */
+void sim_core_gap_push(struct sim_core *c, int64_t now);
+/* The longest gap the core sat idle that ended after t; 0 for none. */
+int64_t sim_core_gap_since(const struct sim_core *c, int64_t t);
+void sim_core_gaps_free(struct sim_core *c);
 
 struct sim_kernel {
 	struct sim_queue *q;
@@ -113,11 +127,13 @@ struct sim_thread *sim_kernel_thread(struct sim_kernel *k, int pid, const char *
  * burst, the engine's clock outside. */
 int64_t sim_kernel_clock(const struct sim_kernel *k);
 /* The CPU a thread pays beyond the table's other costs when it runs again
- * after blocking slept_ns: 0 for 0; wake_100us up to 0.1 ms, wake_1ms at
- * 1 ms, wake_100ms from 100 ms; between, along log(slept_ns); with
- * wake_100us 0 (a profile that did not measure it), wake_1ms up to 1 ms
- * (docs/costs.md).  Charged at the
- * first burst after every block of the crawler's threads. */
+ * after blocking slept_ns (the kernel passes the longest its core sat idle
+ * meanwhile, when other threads kept it busy part of that time:
+ * docs/simulator.md): 0 for 0; wake_100us up to 0.1 ms, wake_1ms at 1 ms,
+ * wake_100ms from 100 ms; between, along log(slept_ns); with wake_100us 0
+ * (a profile that did not measure it), wake_1ms up to 1 ms
+ * (docs/costs.md).  Charged at the first burst after every block of the
+ * crawler's threads. */
 int64_t sim_wake_cost(const struct al_costs *c, int64_t slept_ns);
 /* Charges ns of CPU to the running thread (no-op outside a burst). */
 void sim_kernel_charge(struct sim_kernel *k, int64_t ns);
