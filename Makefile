@@ -41,7 +41,10 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DAL_VERSION='"$(VERSION)"' \
 	-DAL_SHARE_DIR='"$(PREFIX)/share/asynclab/scenarios"' $(WARN) \
 	-I. -MMD -MP $(CFLAGS) $(EXTRA_CFLAGS) $(PKG_CFLAGS)
 ALL_LDFLAGS = $(LDFLAGS) $(EXTRA_LDFLAGS)
-LIBS = $(PKG_LIBS) -lm -lpthread
+# SDL2 and its add-ons are opened at the first drawing call (viz/viz_sdl.c),
+# not linked: their ~70 shared objects cost every start ~17 ms.
+SDL_LIBS := -lSDL2 -lSDL2_ttf -lSDL2_image
+LIBS = $(filter-out $(SDL_LIBS),$(PKG_LIBS)) -lm -lpthread
 
 ifeq ($(V),1)
 Q :=
