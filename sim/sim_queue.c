@@ -151,6 +151,10 @@ static int rebuild(struct sim_queue *q, int renumber)
 		k += b->n - b->head;
 		b->n = b->head = 0;
 	}
+	if (q->has_front) {
+		all[k++] = q->front;
+		q->has_front = 0;
+	}
 	memset(q->nonempty, 0, sizeof q->nonempty);
 	q->words = 0;
 	q->sorted = 0;
@@ -192,6 +196,26 @@ nomem:
 	return -1;
 }
 
+/* Whether an entry at t would be due before every entry in the buckets
+ * (its sequence is the largest yet, so a tie is not).  The current bucket,
+ * once taken, is emptied here as take_min would. */
+static inline int before_buckets(struct sim_queue *q, int64_t t)
+{
+	unsigned c = (unsigned)((uint64_t)q->last & 255);
+	struct sim_bucket *b = &q->b[c];
+
+	if (b->head < b->n)
+		return 0;                /* t >= last, the current bucket's time */
+	if (b->n) {
+		b->n = b->head = 0;
+		unmark(q, c);
+	}
+	if (!q->words)
+		return 1;
+	unsigned w = (unsigned)__builtin_ctz(q->words);
+	return t < q->b[w * 64 + (unsigned)__builtin_ctzll(q->nonempty[w])].tmin;
+}
+
 uint64_t sim_queue_push(struct sim_queue *q, int64_t t, sim_fn fn, void *arg)
 {
 	if (q->seq == UINT32_MAX && rebuild(q, 1) != 0)
@@ -202,8 +226,21 @@ uint64_t sim_queue_push(struct sim_queue *q, int64_t t, sim_fn fn, void *arg)
 		return 0;
 	uint32_t s = q->nfree ? q->free[q->nfree - 1] : q->nslots;
 	struct sim_qitem it = {make_key(t, q->seq, s), fn, arg};
-	if (put(q, &it) != 0)
+	if (q->has_front) {
+		/* the front goes back among the others if this one is earlier */
+		if (it.key < q->front.key) {
+			if (put(q, &q->front) != 0)
+				return 0;
+			q->front = it;
+		} else if (put(q, &it) != 0) {
+			return 0;
+		}
+	} else if (before_buckets(q, t)) {
+		q->front = it;
+		q->has_front = 1;
+	} else if (put(q, &it) != 0) {
 		return 0;
+	}
 	if (q->nfree) {
 		q->nfree--;
 	} else {
@@ -295,7 +332,14 @@ int sim_queue_pop(struct sim_queue *q, int64_t *t, sim_fn *fn, void **arg)
 			q->sorted = 0;
 			return 0;
 		}
-		struct sim_qitem it = take_min(q);
+		struct sim_qitem it;
+		if (q->has_front) {
+			it = q->front;
+			q->has_front = 0;
+			q->n--;
+		} else {
+			it = take_min(q);
+		}
 		uint32_t s = key_slot(it.key);
 		int was_live = is_live(q, s);
 

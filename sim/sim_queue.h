@@ -15,7 +15,13 @@
  *
  * Entries are 32 bytes and carry their callback; a slot per event gives
  * the cancellation token (a generation and a live bit): a cancelled entry
- * stays as a tombstone, skipped when it surfaces, so cancelling is O(1). */
+ * stays as a tombstone, skipped when it surfaces, so cancelling is O(1).
+ *
+ * Half the events a crawl schedules are due before everything pending (a
+ * link's next segment, a core's end of burst): such an event waits in a
+ * front slot outside the buckets, and the next pop takes it there, without
+ * a bucket's append, moves and scan.  The order is the same (time, then
+ * sequence): the front's key is below every bucket's. */
 #ifndef SIM_QUEUE_H
 #define SIM_QUEUE_H
 
@@ -54,9 +60,11 @@ struct sim_queue {
 	struct sim_bucket *b;        /* [SIM_QUEUE_LEVELS * 256] */
 	uint64_t nonempty[SIM_QUEUE_LEVELS * 4];  /* bit per bucket */
 	uint32_t words;              /* bit w: nonempty[w] != 0 */
+	struct sim_qitem front;      /* below every key in the buckets */
+	int has_front;
 	int sorted;                  /* the current bucket is in key order */
 	int64_t last;                /* the last time taken; every entry is at or after */
-	size_t n;                    /* entries, tombstones included */
+	size_t n;                    /* entries, the front and tombstones included */
 	uint32_t *gen;               /* per slot, bumped when it is reused */
 	uint64_t *live;              /* bit per slot */
 	uint32_t *free;              /* stack of free slots */

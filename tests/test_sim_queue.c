@@ -40,7 +40,10 @@ static void check_against_reference(int n, int ties, uint32_t start_seq)
 	while (pushed < n || sim_queue_size(&q) > 0) {
 		uint64_t op = al_rng_below(&rng, 10);
 		if (pushed < n && op < 6) {
-			int64_t t = now + (int64_t)al_rng_below(&rng, ties ? 4 : 1000000);
+			/* ties 2: half of them before everything pending (the
+			 * front slot), the others anywhere */
+			uint64_t span = ties == 1 || (ties == 2 && al_rng_below(&rng, 2)) ? 4 : 1000000;
+			int64_t t = now + (int64_t)al_rng_below(&rng, span);
 			r[pushed] = (struct ref){.t = t, .id = (uintptr_t)pushed};
 			r[pushed].token = sim_queue_push(&q, t, nop, (void *)(uintptr_t)pushed);
 			assert_true(r[pushed].token != 0);
@@ -93,6 +96,16 @@ static void test_sequence_wraps(void **state)
 	(void)state;
 	/* The 32-bit sequence runs out mid-run: renumbering keeps the order. */
 	check_against_reference(3000, 1, UINT32_MAX - 700);
+}
+
+/* The front slot: an event due before every other one waits apart; a
+ * still earlier one sends it back to the buckets; cancelled, it is a
+ * tombstone there too; a rebuild and a renumbering take it along. */
+static void test_order_front(void **state)
+{
+	(void)state;
+	check_against_reference(3000, 2, 0);
+	check_against_reference(3000, 2, UINT32_MAX - 700);
 }
 
 static void test_empty_and_stale(void **state)
@@ -159,6 +172,7 @@ int main(void)
 		cmocka_unit_test(test_order_random),
 		cmocka_unit_test(test_order_many_ties),
 		cmocka_unit_test(test_sequence_wraps),
+		cmocka_unit_test(test_order_front),
 		cmocka_unit_test(test_empty_and_stale),
 		cmocka_unit_test(test_before_last_taken),
 	};
