@@ -12,10 +12,6 @@
 
 #include "sim/sim_queue.h"
 
-/* A bucket emptied by a pop keeps its array up to this many entries: the
- * large top buckets are emptied rarely, and memory follows what is pending. */
-#define KEEP_CAP 4096u
-
 int sim_queue_init(struct sim_queue *q)
 {
 	memset(q, 0, sizeof *q);
@@ -32,10 +28,17 @@ int sim_queue_init(struct sim_queue *q)
 	return 0;
 }
 
+static void bucket_release(struct sim_queue *q, struct sim_bucket *b);
+
 void sim_queue_free(struct sim_queue *q)
 {
 	for (int i = 0; q->b && i < SIM_QUEUE_LEVELS * 256; i++)
-		free(q->b[i].v);
+		bucket_release(q, &q->b[i]);
+	while (q->pool) {
+		struct sim_qblock *k = q->pool;
+		q->pool = k->next;
+		free(k);
+	}
 	free(q->b);
 	free(q->gen);
 	free(q->free);
@@ -86,18 +89,39 @@ static inline void unmark(struct sim_queue *q, unsigned i)
 		q->words &= ~(1u << (i / 64));
 }
 
-static int grow(struct sim_bucket *b)
-{
-	uint32_t cap = b->cap ? 2 * b->cap : 64;
-	struct sim_qitem *v;
+/* --- blocks: a bucket's storage, from the pool */
 
-	if (b->cap >= UINT32_MAX / 2 || !(v = realloc(b->v, cap * sizeof *v))) {
-		errno = ENOMEM;
-		return -1;
+static struct sim_qblock *block_new(struct sim_queue *q)
+{
+	struct sim_qblock *k = q->pool;
+
+	if (k)
+		q->pool = k->next;
+	else if (!(k = malloc(sizeof *k)))
+		return NULL;
+	k->next = NULL;
+	k->used = 0;
+	return k;
+}
+
+static inline void block_free(struct sim_queue *q, struct sim_qblock *k)
+{
+	k->next = q->pool;
+	q->pool = k;
+}
+
+/* Empties b: its blocks go back to the pool. */
+static void bucket_release(struct sim_queue *q, struct sim_bucket *b)
+{
+	struct sim_qblock *k = b->first;
+
+	while (k) {
+		struct sim_qblock *next = k->next;
+		block_free(q, k);
+		k = next;
 	}
-	b->v = v;
-	b->cap = cap;
-	return 0;
+	b->first = b->last = NULL;
+	b->n = b->hi = 0;
 }
 
 static inline int put(struct sim_queue *q, const struct sim_qitem *it)
@@ -105,14 +129,41 @@ static inline int put(struct sim_queue *q, const struct sim_qitem *it)
 	int64_t t = key_time(it->key);
 	unsigned i = bucket_of(t, q->last);
 	struct sim_bucket *b = &q->b[i];
+	struct sim_qblock *k = b->last;
 
-	if (b->n == b->cap && grow(b) != 0)
-		return -1;
+	if (!k || k->used == SIM_QUEUE_BLOCK) {
+		if (b->n == UINT32_MAX || !(k = block_new(q))) {
+			errno = ENOMEM;
+			return -1;
+		}
+		if (b->last)
+			b->last->next = k;
+		else
+			b->first = k;
+		b->last = k;
+	}
 	if (b->n == 0 || t < b->tmin)
 		b->tmin = t;
-	b->v[b->n++] = *it;
+	k->v[k->used++] = *it;
+	b->n++;
 	mark(q, i);
 	return 0;
+}
+
+/* Takes b's next entry (b->n > 0); a block used up goes back to the pool. */
+static inline struct sim_qitem take(struct sim_queue *q, struct sim_bucket *b)
+{
+	struct sim_qblock *k = b->first;
+	struct sim_qitem it = k->v[b->hi++];
+
+	if (--b->n == 0) {
+		bucket_release(q, b);
+	} else if (b->hi == k->used) {
+		b->first = k->next;
+		b->hi = 0;
+		block_free(q, k);
+	}
+	return it;
 }
 
 /* A pop must not fail half-way through moving entries: running out of
@@ -144,13 +195,9 @@ static int rebuild(struct sim_queue *q, int renumber)
 		errno = ENOMEM;
 		return -1;
 	}
-	for (int i = 0; i < SIM_QUEUE_LEVELS * 256; i++) {
-		struct sim_bucket *b = &q->b[i];
-		if (b->n > b->head)        /* an empty bucket may have no array */
-			memcpy(all + k, b->v + b->head, (b->n - b->head) * sizeof *all);
-		k += b->n - b->head;
-		b->n = b->head = 0;
-	}
+	for (int i = 0; i < SIM_QUEUE_LEVELS * 256; i++)
+		while (q->b[i].n > 0)
+			all[k++] = take(q, &q->b[i]);
 	if (q->has_front) {
 		all[k++] = q->front;
 		q->has_front = 0;
@@ -204,12 +251,9 @@ static inline int before_buckets(struct sim_queue *q, int64_t t)
 	unsigned c = (unsigned)((uint64_t)q->last & 255);
 	struct sim_bucket *b = &q->b[c];
 
-	if (b->head < b->n)
+	if (b->n)
 		return 0;                /* t >= last, the current bucket's time */
-	if (b->n) {
-		b->n = b->head = 0;
-		unmark(q, c);
-	}
+	unmark(q, c);
 	if (!q->words)
 		return 1;
 	unsigned w = (unsigned)__builtin_ctz(q->words);
@@ -279,14 +323,53 @@ static void advance(struct sim_queue *q, unsigned i)
 	if (i < 256)
 		return;
 	unmark(q, i);
-	for (uint32_t k = 0; k < b->n; k++)
-		put_or_die(q, &b->v[k]); /* all land below level i / 256 */
-	b->n = 0;
-	if (b->cap > KEEP_CAP) {
-		free(b->v);
-		b->v = NULL;
-		b->cap = 0;
+	/* all land below level i / 256; each block is free once moved */
+	struct sim_qblock *k = b->first;
+	b->first = b->last = NULL;
+	b->n = b->hi = 0;
+	while (k) {
+		struct sim_qblock *next = k->next;
+		for (uint32_t j = 0; j < k->used; j++)
+			put_or_die(q, &k->v[j]);
+		block_free(q, k);
+		k = next;
 	}
+}
+
+/* Sorts the current bucket b by key, across its blocks (moved entries
+ * may come out of sequence order; direct pushes do not). */
+static void sort_current(struct sim_bucket *b)
+{
+	struct sim_qitem *all, prev = {0};
+	uint32_t m = 0, hi = b->hi, ok = 1;
+
+	for (struct sim_qblock *k = b->first; k && ok; k = k->next, hi = 0)
+		for (uint32_t j = hi; j < k->used && ok; j++, m++) {
+			ok = m == 0 || prev.key < k->v[j].key;
+			prev = k->v[j];
+		}
+	if (ok)
+		return;
+	if (b->first == b->last) {
+		qsort(b->first->v + b->hi, b->n, sizeof *all, cmp_item);
+		return;
+	}
+	if (!(all = malloc(b->n * sizeof *all))) {
+		fprintf(stderr, "sim_queue: out of memory for the event queue\n");
+		abort();
+	}
+	m = 0;
+	hi = b->hi;
+	for (struct sim_qblock *k = b->first; k; k = k->next, hi = 0)
+		for (uint32_t j = hi; j < k->used; j++)
+			all[m++] = k->v[j];
+	qsort(all, m, sizeof *all, cmp_item);
+	m = 0;
+	hi = b->hi;
+	for (struct sim_qblock *k = b->first; k; k = k->next, hi = 0)
+		for (uint32_t j = hi; j < k->used; j++)
+			k->v[j] = all[m++];
+	free(all);
 }
 
 /* The earliest entry, out of the buckets; q->n > 0. */
@@ -295,8 +378,7 @@ static struct sim_qitem take_min(struct sim_queue *q)
 	unsigned c = (unsigned)((uint64_t)q->last & 255);
 	struct sim_bucket *b = &q->b[c];
 
-	while (b->head == b->n) {
-		b->n = b->head = 0;
+	while (b->n == 0) {
 		unmark(q, c);
 		unsigned w = (unsigned)__builtin_ctz(q->words);
 		unsigned i = w * 64 + (unsigned)__builtin_ctzll(q->nonempty[w]);
@@ -306,18 +388,11 @@ static struct sim_qitem take_min(struct sim_queue *q)
 		q->sorted = 0;
 	}
 	if (!q->sorted) {
-		/* Direct pushes arrive in sequence order, moved ones do not. */
-		struct sim_qitem *v = b->v + b->head;
-		uint32_t m = b->n - b->head;
-		for (uint32_t k = 1; k < m; k++)
-			if (v[k].key < v[k - 1].key) {
-				qsort(v, m, sizeof *v, cmp_item);
-				break;
-			}
+		sort_current(b);
 		q->sorted = 1;
 	}
 	q->n--;
-	return b->v[b->head++];
+	return take(q, b);
 }
 
 int sim_queue_pop(struct sim_queue *q, int64_t *t, sim_fn *fn, void **arg)
@@ -325,7 +400,6 @@ int sim_queue_pop(struct sim_queue *q, int64_t *t, sim_fn *fn, void **arg)
 	for (;;) {
 		if (q->n == 0) {
 			/* a cancelled entry may have been after the clock */
-			q->b[q->last & 255].n = q->b[q->last & 255].head = 0;
 			memset(q->nonempty, 0, sizeof q->nonempty);
 			q->words = 0;
 			q->last = 0;

@@ -45,11 +45,21 @@ struct sim_qitem {
 };
 
 #define SIM_QUEUE_LEVELS 8       /* bytes of a time */
+#define SIM_QUEUE_BLOCK 127      /* entries a block: 4 KiB with its header */
+
+/* A bucket is a FIFO of blocks from the queue's pool: growing never
+ * copies (a realloc of a large bucket was 6 % of a 100k-page crawl), and
+ * an emptied block goes back to the pool, warm, for the next bucket. */
+struct sim_qblock {
+	struct sim_qblock *next;
+	uint32_t used;
+	struct sim_qitem v[SIM_QUEUE_BLOCK];
+};
 
 struct sim_bucket {
-	struct sim_qitem *v;
-	uint32_t n, cap;
-	uint32_t head;               /* the current bucket: entries taken */
+	struct sim_qblock *first, *last;   /* NULL when n == 0 */
+	uint32_t n;                  /* entries not yet taken */
+	uint32_t hi;                 /* the next one to take, in first */
 	int64_t tmin;                /* the least time, when n > 0 */
 };
 
@@ -58,6 +68,7 @@ struct sim_bucket {
  * cancelled entry's slot is reused only once the entry surfaces. */
 struct sim_queue {
 	struct sim_bucket *b;        /* [SIM_QUEUE_LEVELS * 256] */
+	struct sim_qblock *pool;     /* free blocks: memory follows the peak pending */
 	uint64_t nonempty[SIM_QUEUE_LEVELS * 4];  /* bit per bucket */
 	uint32_t words;              /* bit w: nonempty[w] != 0 */
 	struct sim_qitem front;      /* below every key in the buckets */

@@ -108,6 +108,33 @@ static void test_order_front(void **state)
 	check_against_reference(3000, 2, UINT32_MAX - 700);
 }
 
+/* A front sent back to the buckets lands behind later events of its own
+ * time (larger sequences): the bucket is sorted when it is taken, across
+ * its blocks (300 events: three of them). */
+static void test_front_sent_back(void **state)
+{
+	struct sim_queue q;
+	int64_t t;
+	sim_fn fn;
+	void *arg;
+
+	(void)state;
+	assert_int_equal(sim_queue_init(&q), 0);
+	sim_queue_push(&q, 10, nop, (void *)0);            /* the front */
+	for (uintptr_t i = 1; i <= 300; i++)
+		sim_queue_push(&q, 10, nop, (void *)i);    /* after it */
+	sim_queue_push(&q, 5, nop, (void *)999);           /* sends it back */
+	assert_int_equal(sim_queue_pop(&q, &t, &fn, &arg), 1);
+	assert_int_equal(t, 5);
+	for (uintptr_t i = 0; i <= 300; i++) {
+		assert_int_equal(sim_queue_pop(&q, &t, &fn, &arg), 1);
+		assert_int_equal(t, 10);
+		assert_int_equal((uintptr_t)arg, i);
+	}
+	assert_int_equal(sim_queue_pop(&q, &t, &fn, &arg), 0);
+	sim_queue_free(&q);
+}
+
 static void test_empty_and_stale(void **state)
 {
 	struct sim_queue q;
@@ -173,6 +200,7 @@ int main(void)
 		cmocka_unit_test(test_order_many_ties),
 		cmocka_unit_test(test_sequence_wraps),
 		cmocka_unit_test(test_order_front),
+		cmocka_unit_test(test_front_sent_back),
 		cmocka_unit_test(test_empty_and_stale),
 		cmocka_unit_test(test_before_last_taken),
 	};
