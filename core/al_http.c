@@ -19,12 +19,35 @@ int al_http_request(char *buf, size_t cap, const char *host, int64_t page)
 	return n < 0 || (size_t)n >= cap ? -1 : n;
 }
 
+/* Written by hand, not by snprintf: the simulator makes it twice a page
+ * (the server's length, the first recv's bytes), and snprintf's format
+ * walk was 3 % of a 100k-page crawl.  The same bytes, and as snprintf the
+ * output cut to cap (NUL-terminated) when it does not fit. */
 int al_http_header(char *buf, size_t cap, int64_t len)
 {
-	int n = snprintf(buf, cap,
-			 "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n"
-			 "Content-Length: %lld\r\n\r\n", (long long)len);
-	return n < 0 || (size_t)n >= cap ? -1 : n;
+	static const char head[] = "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n"
+				   "Content-Length: ";
+	char out[sizeof head + 24], digits[20];
+	uint64_t v = len < 0 ? 0 - (uint64_t)len : (uint64_t)len;
+	size_t n = sizeof head - 1, k = 0;
+
+	memcpy(out, head, n);
+	if (len < 0)
+		out[n++] = '-';
+	do {
+		digits[k++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (k)
+		out[n++] = digits[--k];
+	memcpy(out + n, "\r\n\r\n", 4);
+	n += 4;
+	if (cap > 0) {
+		size_t c = n < cap ? n : cap - 1;
+		memcpy(buf, out, c);
+		buf[c] = '\0';
+	}
+	return n >= cap ? -1 : (int)n;
 }
 
 static uint64_t mix(uint64_t x)

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "core/al_http.h"
@@ -20,6 +21,29 @@ static void test_request(void **state)
 	al_http_request(buf, sizeof buf, "h", 12);
 	assert_string_equal(buf, "GET /12 HTTP/1.0\r\nHost: h\r\n\r\n");
 	assert_int_equal(al_http_request(buf, 8, "h", 12), -1);
+}
+
+/* The header, written by hand, against the format it replaced: the same
+ * bytes for every length, and the same cut output when it does not fit. */
+static void test_header_as_printf(void **state)
+{
+	static const int64_t lens[] = {0, 7, 9, 10, 99, 100, 20000, 1048576, 4000000000,
+				       INT64_MAX, -1, INT64_MIN};
+	static const size_t caps[] = {128, 100, 70, 64, 63, 1};
+	char got[128], want[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++)
+		for (size_t c = 0; c < sizeof caps / sizeof caps[0]; c++) {
+			int n = snprintf(want, caps[c], "HTTP/1.0 200 OK\r\nContent-Type: "
+					 "text/plain\r\nContent-Length: %lld\r\n\r\n",
+					 (long long)lens[i]);
+			memset(got, 'x', sizeof got);
+			int r = al_http_header(got, caps[c], lens[i]);
+			assert_int_equal(r, (size_t)n >= caps[c] ? -1 : n);
+			assert_string_equal(got, want);
+		}
+	assert_int_equal(al_http_header(got, 0, 5), -1);
 }
 
 static void test_page_ranges_agree(void **state)
@@ -180,6 +204,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_request),
+		cmocka_unit_test(test_header_as_printf),
 		cmocka_unit_test(test_page_ranges_agree),
 		cmocka_unit_test(test_response_checked),
 		cmocka_unit_test(test_spans),
