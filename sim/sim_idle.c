@@ -1,17 +1,16 @@
 /* A core's idle gaps (sim_kernel.h): what a thread asleep slept through
  * of its core's halts.  The kernel charges a wake-up's cold work by the
  * longest of them (docs/simulator.md, "Kernel"). */
+#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "sim/sim_kernel.h"
 
 /* The core starts running at now after sitting idle since freed_at: the
  * gap joins its suffix maxima (a shorter gap before it can never be the
- * longest since any instant again).  Out of memory, the oldest half goes:
- * a sleeper that long ago is charged by the gaps left.  A thread woken on
- * another core than it slept on is charged by the gaps of the core it
- * runs on: a first-order model. */
+ * longest since any instant again).  A thread woken on another core than
+ * it slept on is charged by the gaps of the core it runs on: a
+ * first-order model. */
 void sim_core_gap_push(struct sim_core *c, int64_t now)
 {
 	int64_t len = now - c->freed_at;
@@ -22,27 +21,27 @@ void sim_core_gap_push(struct sim_core *c, int64_t now)
 		c->ngaps--;
 	if (c->ngaps == c->gaps_cap) {
 		uint32_t cap = c->gaps_cap ? 2 * c->gaps_cap : 16;
-		int64_t *e = realloc(c->gap_end, cap * sizeof *e);
-		int64_t *l = e ? realloc(c->gap_len, cap * sizeof *l) : NULL;
+		int64_t *e = cap > c->gaps_cap ? realloc(c->gap_end, cap * sizeof *e) : NULL;
+		int64_t *l;
 		if (e)
 			c->gap_end = e;
-		if (l) {
-			c->gap_len = l;
-			c->gaps_cap = cap;
-		} else {
-			uint32_t half = c->ngaps / 2;
-			memmove(c->gap_end, c->gap_end + half, (c->ngaps - half) * sizeof *e);
-			memmove(c->gap_len, c->gap_len + half, (c->ngaps - half) * sizeof *l);
-			c->ngaps -= half;
+		l = e ? realloc(c->gap_len, cap * sizeof *l) : NULL;
+		if (!l) {
+			/* inside an event: no caller to return it to, and
+			 * dropping gaps would make the output the allocator's */
+			fprintf(stderr, "sim_kernel: out of memory for a core's idle gaps\n");
+			abort();
 		}
-		if (c->ngaps == c->gaps_cap)
-			return;             /* no room at all: this gap goes uncounted */
+		c->gap_len = l;
+		c->gaps_cap = cap;
 	}
 	c->gap_end[c->ngaps] = now;
 	c->gap_len[c->ngaps++] = len;
 }
 
-/* The longest the core sat idle in a gap that ended after t. */
+/* The longest the core sat idle after t: the first gap that ended after
+ * t may have begun before it, and counts from t; the next (it began after
+ * that one ended, and is the longest of the later ones) counts whole. */
 int64_t sim_core_gap_since(const struct sim_core *c, int64_t t)
 {
 	uint32_t lo = 0, hi = c->ngaps;
@@ -54,7 +53,11 @@ int64_t sim_core_gap_since(const struct sim_core *c, int64_t t)
 		else
 			lo = mid + 1;
 	}
-	return lo < c->ngaps ? c->gap_len[lo] : 0;
+	if (lo == c->ngaps)
+		return 0;
+	int64_t first = c->gap_end[lo] - t < c->gap_len[lo] ? c->gap_end[lo] - t : c->gap_len[lo];
+	int64_t next = lo + 1 < c->ngaps ? c->gap_len[lo + 1] : 0;
+	return first > next ? first : next;
 }
 
 void sim_core_gaps_free(struct sim_core *c)

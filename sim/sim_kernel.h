@@ -82,7 +82,8 @@ struct sim_core {
  * that gap is kept while it may still be the longest since some instant
  * (sim/sim_idle.c). */
 void sim_core_gap_push(struct sim_core *c, int64_t now);
-/* The longest gap the core sat idle that ended after t; 0 for none. */
+/* The longest the core sat idle after t (a gap that began before t counts
+ * from t); 0 for none. */
 int64_t sim_core_gap_since(const struct sim_core *c, int64_t t);
 void sim_core_gaps_free(struct sim_core *c);
 

@@ -108,6 +108,8 @@ struct sim_net_link {
  * the first `rtx` of all of them retransmissions. */
 struct sim_net_blk {
 	uint32_t id, rtx, n, drop;   /* id NIL: its flow left                */
+	uint32_t next;               /* its flow's next block (a sequence
+				      * number), if the flow has one          */
 };
 
 struct sim_net_fifo {

@@ -10,8 +10,10 @@
  * when the segment in service has gone.  Which of its segments a flow
  * sends (a retransmission first) is its TCP's to say when the segment
  * starts, as on the fair link.  Each segment takes its headers' link time
- * too (HDR), as on the real path.  O(1) per segment and per block; a flow
- * that leaves mid-queue (closed, failed) costs a walk over the queue.
+ * too (HDR), as on the real path.  A flow's blocks are chained (its
+ * first and last in f->prev and f->next, unused past the backlog), so a
+ * flow that leaves mid-queue (closed, failed) costs its own blocks: O(1)
+ * per segment and per block.
  *
  * Drop-tail: a block finds the queue holding `queued` segments (the one
  * in service included, as the emulator counts); those past network.queue
@@ -79,9 +81,12 @@ static void pop(struct sim_net *n, struct sim_net_blk *b)
 {
 	struct sim_flow *f = sim_net_flow(n, b->id);
 
-	AL_ASSERT(f->hpos > 0);
-	if (--f->hpos == 0)
+	AL_ASSERT(f->hpos > 0 && f->prev == n->fifo.head);
+	f->prev = b->next;               /* the head block is its first */
+	if (--f->hpos == 0) {
 		n->fifo.k--;
+		f->prev = f->next = SIM_NET_NIL;
+	}
 	b->id = SIM_NET_NIL;
 	n->fifo.head++;
 }
@@ -160,7 +165,7 @@ void sim_net_fifo_add(struct sim_net *n, struct sim_flow *f, uint32_t rtx, uint3
 		      int64_t now)
 {
 	struct sim_net_fifo *q = &n->fifo;
-	uint32_t limit = (uint32_t)(n->net.queue > 0 ? n->net.queue : 1), room;
+	uint32_t limit = (uint32_t)(n->net.queue > 0 ? n->net.queue : 1), room, s;
 
 	AL_ASSERT(segs > 0);
 	if (n->link.bw == 0) {
@@ -173,16 +178,36 @@ void sim_net_fifo_add(struct sim_net *n, struct sim_flow *f, uint32_t rtx, uint3
 		f->state = FL_STREAM;
 		f->hpos = 0;
 	}
-	if (f->hpos++ == 0 && ++q->k > n->st.peak_streaming)
-		n->st.peak_streaming = q->k;
 	if (q->tail - q->head == q->cap)
 		grow(n);
 	room = q->queued < limit ? limit - q->queued : 0;
 	room = room < segs ? room : segs;
-	*at(q, q->tail++) = (struct sim_net_blk){.id = f->id, .rtx = rtx, .n = room,
-						 .drop = segs - room};
+	s = q->tail++;
+	*at(q, s) = (struct sim_net_blk){.id = f->id, .rtx = rtx, .n = room,
+					 .drop = segs - room, .next = SIM_NET_NIL};
+	if (f->hpos++ == 0) {
+		f->prev = s;
+		if (++q->k > n->st.peak_streaming)
+			n->st.peak_streaming = q->k;
+	} else {
+		at(q, f->next)->next = s;
+	}
+	f->next = s;
 	q->queued += room;
 	start(n, now);
+}
+
+/* f's blocks leave the queue, its segments with them. */
+static void drop_blocks(struct sim_net_fifo *q, struct sim_flow *f)
+{
+	for (uint32_t s = f->prev; f->hpos > 0; f->hpos--) {
+		struct sim_net_blk *b = at(q, s);
+		AL_ASSERT(b->id == f->id);
+		q->queued -= b->n;
+		b->id = SIM_NET_NIL;
+		s = b->next;
+	}
+	f->prev = f->next = SIM_NET_NIL;
 }
 
 void sim_net_fifo_leave(struct sim_net *n, struct sim_flow *f, int64_t now)
@@ -196,15 +221,7 @@ void sim_net_fifo_leave(struct sim_net *n, struct sim_flow *f, int64_t now)
 		q->token = 0;
 		q->busy = 0;
 	}
-	for (uint32_t s = q->head; s != q->tail && f->hpos > 0; s++) {
-		b = at(q, s);
-		if (b->id != f->id)
-			continue;
-		q->queued -= b->n;
-		b->id = SIM_NET_NIL;
-		f->hpos--;
-	}
-	AL_ASSERT(f->hpos == 0);
+	drop_blocks(q, f);
 	q->k--;
 	start(n, now);
 }
@@ -224,11 +241,7 @@ void sim_net_fifo_set_bw(struct sim_net *n, int64_t now)
 	q->busy = 0;
 	while ((b = front(q)) != NULL) {
 		struct sim_flow *f = sim_net_flow(n, b->id);
-		/* its other blocks leave with it */
-		for (uint32_t s = q->head; s != q->tail; s++)
-			if (at(q, s)->id == f->id)
-				at(q, s)->id = SIM_NET_NIL;
-		f->hpos = 0;
+		drop_blocks(q, f);           /* its other blocks leave with it */
 		q->k--;
 		f->state = FL_WAIT;
 		sim_net_link_join(n, f, now);   /* bw 0: a burst */
@@ -243,8 +256,11 @@ void sim_net_fifo_clear(struct sim_net *n)
 	sim_queue_cancel(n->q, q->token);
 	q->token = 0;
 	for (uint32_t s = q->head; s != q->tail; s++)
-		if (at(q, s)->id != SIM_NET_NIL)
-			sim_net_flow(n, at(q, s)->id)->hpos = 0;
+		if (at(q, s)->id != SIM_NET_NIL) {
+			struct sim_flow *f = sim_net_flow(n, at(q, s)->id);
+			f->hpos = 0;
+			f->prev = f->next = SIM_NET_NIL;
+		}
 	q->head = q->tail = 0;
 	q->queued = q->k = 0;
 	q->busy = 0;

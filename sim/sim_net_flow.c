@@ -99,7 +99,7 @@ static void serve(struct sim_net *n, struct sim_flow *f, int64_t now)
 	 * buffer, else when the unarrived rest does (sim_net_seg_after).  A
 	 * slot only matters under max_concurrent: without one, think and
 	 * the first byte's way to the client's link are one event. */
-	if (n->srv.max_concurrent > 0 && f->total <= n->srv.sndbuf) {
+	if (n->srv.max_concurrent > 0 && sim_net_end(f) <= n->srv.sndbuf) {
 		arm_flow(n, f, FL_THINK, now + think);
 		return;
 	}

@@ -125,7 +125,9 @@ struct sim_flow {
 	uint32_t hpos;               /* place in the link's heap, or its ring
 				      * (SIM_NET_RING bit; STREAM); link fifo:
 				      * its blocks in the queue                */
-	uint32_t prev, next;         /* backlog FIFO; next: the pool's free list */
+	uint32_t prev, next;         /* backlog FIFO; next: the pool's free list;
+				      * on a FIFO link (hpos > 0 there): its
+				      * first and last blocks' sequence      */
 	uint16_t head_len;
 	uint8_t state, srv, tries, err, flags;
 	uint8_t fault;               /* enum al_fault, drawn when served        */

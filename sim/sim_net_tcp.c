@@ -467,8 +467,9 @@ int sim_net_tcp_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 		 * from now.  Taken now, not with the batch: the timers armed
 		 * from here on (tail_timer) use the srtt of the ACKs up to
 		 * this one, as the server's would.  None for a retransmission
-		 * or while repairing (Karn), none for a segment sent before
-		 * f->t (its send time is not kept). */
+		 * (Karn); a new segment gives one while a loss is repaired
+		 * too, as Linux's SACKs and timestamps do; none for a segment
+		 * sent before f->t (its send time is not kept). */
 		if (!rtx && s >= t->seg_t)
 			sim_net_tcp_sample(f, now - f->t + n->net.rtt_ns, s == t->seg_t);
 		t->last_t = now;

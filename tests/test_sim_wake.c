@@ -17,6 +17,27 @@
 #define US 1000LL
 #define MS (1000 * US)
 
+/* A core idle 0-50 ms and 60-70 ms: a sleep that began at 49 ms slept
+ * through 1 ms of the first gap and all of the second, 10 ms; one that
+ * began at 65 ms, 5 ms of the second. */
+static void test_gap_since_counts_from_t(void **state)
+{
+	struct sim_core c;
+
+	(void)state;
+	memset(&c, 0, sizeof c);
+	c.freed_at = 0;
+	sim_core_gap_push(&c, 50 * MS);
+	c.freed_at = 60 * MS;
+	sim_core_gap_push(&c, 70 * MS);
+	assert_int_equal(sim_core_gap_since(&c, 0), 50 * MS);
+	assert_int_equal(sim_core_gap_since(&c, 20 * MS), 30 * MS);
+	assert_int_equal(sim_core_gap_since(&c, 49 * MS), 10 * MS);
+	assert_int_equal(sim_core_gap_since(&c, 65 * MS), 5 * MS);
+	assert_int_equal(sim_core_gap_since(&c, 70 * MS), 0);
+	sim_core_gaps_free(&c);
+}
+
 /* The charge: flat up to 1 ms and from 100 ms, and along log(time) between
  * them -- 10 ms, a decade of the two, is about halfway. */
 static void test_cost_by_time_slept(void **state)
@@ -273,6 +294,7 @@ int main(void)
 		cmocka_unit_test(test_cost_by_time_slept),
 		cmocka_unit_test(test_cost_below_1ms),
 		cmocka_unit_test(test_short_sleeps_pay_wake_100us),
+		cmocka_unit_test(test_gap_since_counts_from_t),
 		cmocka_unit_test(test_busy_core_pays_its_gaps),
 		cmocka_unit_test(test_blocking_models_pay_per_wakeup),
 		cmocka_unit_test(test_host_server_changes_nothing),

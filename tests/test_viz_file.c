@@ -239,6 +239,10 @@ static void test_two_runs_in_one_file(void **state)
 	sc.events[0].at_ns = 5;
 	sc.events[0].set = AL_EV_RTT;
 	sc.events[0].network.rtt_ns = 1000;
+	/* keys that are not their defaults, so that a member the tables
+	 * miss (viz/viz_fields.c) comes back different */
+	sc.network.link = AL_LINK_FIFO;
+	sc.server.sndbuf = 12345;
 	run_models(&runs[0], &sc, "sim", 1u << AL_MODEL_THREAD | 1u << AL_MODEL_ASYNCIO);
 	run_models(&runs[1], &sc, "real", 1u << AL_MODEL_SYNC);
 	path_of(path, sizeof path, "two.alrun");

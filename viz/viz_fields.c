@@ -84,6 +84,7 @@ static const struct viz_field network[] = {
 	F(struct al_network, handshake, VIZ_F_BOOL),
 	F_ENUM(struct al_network, tcp, AL_TCP_FLUID + 1),
 	F(struct al_network, queue, VIZ_F_I32),
+	F_ENUM(struct al_network, link, AL_LINK_FIFO + 1),
 };
 
 static const struct viz_field server[] = {
