@@ -163,7 +163,14 @@ void al_http_resp_init(struct al_http_resp *r)
 {
 	memset(r, 0, sizeof *r);
 	r->content_length = -1;
-	al_sum_init(&r->u.run);
+}
+
+/* The blank line: the header's line gives way to the body's sum. */
+static void body_begins(struct al_http_resp *r)
+{
+	r->in_body = 1;
+	r->sum = 0;
+	al_sum_init(&r->run);
 }
 
 /* One header line ended (without its "\r\n"; only its first bytes kept). */
@@ -175,7 +182,10 @@ static int header_line(struct al_http_resp *r)
 	if (r->lines++ == 0) {
 		if (strncmp(l, "HTTP/1.", 7) != 0 || r->line_len < 12)
 			return -1;
-		r->status = atoi(l + 9);
+		int st = atoi(l + 9);
+		if (st < 0 || st > 999)
+			return -1;
+		r->status = (int16_t)st;
 	} else if (strncasecmp(l, "Content-Length:", 15) == 0) {
 		char *end;
 		long long v = strtoll(l + 15, &end, 10);
@@ -207,7 +217,7 @@ int al_http_resp_feed(struct al_http_resp *r, const void *buf, size_t n)
 		if (r->line_len == 0) {          /* the blank line: the body begins */
 			if (r->lines == 0)
 				goto bad;
-			r->in_body = 1;
+			body_begins(r);
 			break;
 		}
 		if (header_line(r) != 0)
@@ -220,7 +230,7 @@ int al_http_resp_feed(struct al_http_resp *r, const void *buf, size_t n)
 		goto bad;                /* a body is bytes or spans, not both */
 	r->kind = AL_BODY_BYTES;
 	r->body += (int64_t)n;
-	al_sum_feed(&r->u.run, p, n);
+	al_sum_feed(&r->run, p, n);
 	return 0;
 bad:
 	errno = EBADMSG;
@@ -233,14 +243,14 @@ int al_http_resp_feed_span(struct al_http_resp *r, const struct al_http_span *sp
 		goto bad;
 	if (r->kind == AL_BODY_NONE) {
 		r->kind = AL_BODY_SPANS;
-		r->u.span.page = sp->page;
-		r->u.span.corrupt = 0;
-	} else if (sp->page != r->u.span.page) {
+		r->span.page = sp->page;
+		r->span.corrupt = 0;
+	} else if (sp->page != r->span.page) {
 		goto bad;
 	}
 	r->body += sp->len;
 	if (sp->corrupt)
-		r->u.span.corrupt = 1;
+		r->span.corrupt = 1;
 	return 0;
 bad:
 	errno = EBADMSG;
@@ -250,13 +260,18 @@ bad:
 int al_http_resp_is_page(const struct al_http_resp *r, uint64_t seed, int64_t page)
 {
 	if (r->kind == AL_BODY_SPANS)
-		return r->u.span.page == page && !r->u.span.corrupt;
+		return r->span.page == page && !r->span.corrupt;
 	return r->sum == al_page_sum(seed, page, r->body);
 }
 
 int al_http_resp_finish(struct al_http_resp *r)
 {
-	r->sum = r->kind == AL_BODY_SPANS ? 0 : al_sum_final(&r->u.run);
+	if (!r->in_body) {               /* cut in the header: the empty body's sum */
+		body_begins(r);
+		r->in_body = 0;
+	}
+	if (r->kind != AL_BODY_SPANS)
+		r->sum = al_sum_final(&r->run);
 	if (r->in_body && r->status != 200) {
 		errno = EPROTO;          /* a whole answer, but not the page */
 		return -1;

@@ -95,31 +95,39 @@ struct al_http_span {
 
 /* Incremental response checker: feed it what recv returns.  It keeps only
  * the start of the header line being read (a status line or a
- * Content-Length fits), so a page in flight costs ~100 bytes of it.  A
- * body comes either as bytes (al_http_resp_feed: real sockets) or as spans
- * (al_http_resp_feed_span: the simulator), never both. */
+ * Content-Length fits), and only while the header is read: the body's
+ * sum takes its place, so a page in flight costs 64 bytes of it (C10M
+ * keeps ten million).  A body comes either as bytes (al_http_resp_feed:
+ * real sockets) or as spans (al_http_resp_feed_span: the simulator),
+ * never both. */
 #define AL_HTTP_HEAD_MAX 8192        /* a longer header is refused */
 enum { AL_BODY_NONE, AL_BODY_BYTES, AL_BODY_SPANS };
 struct al_http_resp {
-	char line[40];               /* the current header line's first bytes */
+	int64_t content_length;      /* -1: not given */
+	int64_t body;                /* body bytes seen */
+	union {
+		char line[40];       /* header: the current line's first bytes */
+		struct {             /* body (in_body): the line is done with */
+			uint64_t sum;        /* bytes: al_sum of the body, set
+					      * at end of stream; spans: 0 */
+			union {
+				struct al_sum run;   /* bytes: the sum so far */
+				struct {             /* spans: whose, and whether
+						      * one was bad */
+					int64_t page;
+					int corrupt;
+				} span;
+			};
+		};
+	};
+	uint16_t head_len;           /* header bytes so far: <= AL_HTTP_HEAD_MAX + 1 */
+	int16_t status;              /* three digits (RFC 9110), else refused */
 	uint8_t line_len;
 	uint8_t in_body;
 	uint8_t lines;               /* header lines seen (1: the status line) */
 	uint8_t kind;                /* AL_BODY_*: how the body came */
-	int head_len;                /* header bytes so far */
-	int status;
-	int64_t content_length;      /* -1: not given */
-	int64_t body;                /* body bytes seen */
-	uint64_t sum;                /* bytes: al_sum of the body, set at end of
-				      * stream; spans: 0 */
-	union {
-		struct al_sum run;   /* bytes: the sum so far */
-		struct {             /* spans: whose, and whether one was bad */
-			int64_t page;
-			int corrupt;
-		} span;
-	} u;
 };
+_Static_assert(AL_HTTP_HEAD_MAX < UINT16_MAX, "head_len's bound");
 
 void al_http_resp_init(struct al_http_resp *r);
 /* Returns 0, or -1 (EBADMSG) for a malformed or oversized header. */

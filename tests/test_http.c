@@ -111,6 +111,37 @@ static void test_response_checked(void **state)
 	assert_int_equal(errno, EPROTO);
 	al_http_resp_init(&r); /* not HTTP */
 	assert_int_equal(al_http_resp_feed(&r, "SSH-2.0\r\n\r\n", 11), -1);
+	al_http_resp_init(&r); /* a status of more than three digits */
+	assert_int_equal(al_http_resp_feed(&r, "HTTP/1.0 70000 OK\r\n", 19), -1);
+	assert_int_equal(errno, EBADMSG);
+}
+
+/* The header's line and the body's sum share their bytes: a long header
+ * line before the body leaves the sum as if the line never was, and a
+ * response cut in its header still ends with the empty body's sum. */
+static void test_line_gives_way_to_sum(void **state)
+{
+	static const char msg[] = "HTTP/1.0 200 OK\r\nX-Long: "
+				  "0123456789012345678901234567890123456789\r\n"
+				  "Content-Length: 4\r\n\r\nabcd";
+	struct al_http_resp r, e;
+	struct al_sum s;
+
+	(void)state;
+	al_sum_init(&s);
+	al_sum_feed(&s, "abcd", 4);
+	al_http_resp_init(&r);
+	assert_int_equal(al_http_resp_feed(&r, msg, sizeof msg - 1), 0);
+	assert_int_equal(al_http_resp_finish(&r), 0);
+	assert_int_equal(r.status, 200);
+	assert_true(r.sum == al_sum_final(&s));
+
+	al_sum_init(&s);
+	al_http_resp_init(&e);
+	assert_int_equal(al_http_resp_feed(&e, msg, 30), 0);
+	assert_int_equal(al_http_resp_finish(&e), -1);
+	assert_int_equal(errno, EBADMSG);
+	assert_true(e.sum == al_sum_final(&s));
 }
 
 /* A simulated body: the header as bytes, then spans of the page -- in
@@ -207,6 +238,7 @@ int main(void)
 		cmocka_unit_test(test_header_as_printf),
 		cmocka_unit_test(test_page_ranges_agree),
 		cmocka_unit_test(test_response_checked),
+		cmocka_unit_test(test_line_gives_way_to_sum),
 		cmocka_unit_test(test_spans),
 		cmocka_unit_test(test_is_page_and_digest),
 	};
