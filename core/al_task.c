@@ -165,7 +165,6 @@ void al_task_start(struct al_task *t, struct al_loop *loop, al_coro_fn fn,
 	t->lane = 0;
 	t->cancel = 0;
 	t->worn = 0;
-	t->os = NULL;
 	t->wake.fn = on_wake;
 	link_task(loop, t);
 	al_loop_post(loop, &t->wake);
