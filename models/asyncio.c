@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 
+#include "core/al_assert.h"
 #include "core/al_http.h"
 #include "core/al_mem.h"
 #include "models/asyncio.h"
@@ -77,9 +78,8 @@ struct co_main {
 	int64_t left;                /* not yet ended: the loop runs until 0 */
 	struct al_task *tasks;
 	struct co_fetch *frames;
-	struct al_future **fs;
-	struct al_gather_item *items;
-	struct al_gather all;
+	struct al_future all;        /* gather(*tasks) */
+	int64_t all_left;            /* tasks gather still waits for */
 	struct sem sem;
 	struct al_task loop_task;
 	struct co_evloop loop;
@@ -215,18 +215,50 @@ done:
 	AL_END(t, f);
 }
 
+/* gather(*tasks), as al_gather does it (value: how many failed; err: the
+ * first failure's, in the pages' order), but with no array of futures nor
+ * of nodes: a page's node is in its frame, which finds main, whose tasks
+ * are in the pages' order.  Sixteen bytes a page instead of 32. */
+static void on_page_done(struct al_cb *cb)
+{
+	struct co_fetch *p = AL_CONTAINER_OF(cb, struct co_fetch, done);
+	struct co_main *m = p->main;
+	int64_t failed = 0;
+	int err = 0;
+
+	if (--m->all_left > 0)
+		return;
+	for (int64_t i = 0; i < m->n; i++) {
+		if (m->tasks[i].fut.err) {
+			if (!failed)
+				err = m->tasks[i].fut.err;
+			failed++;
+		}
+	}
+	al_future_set(&m->all, failed, err);
+}
+
+static struct al_future *gather_pages(struct co_main *m, struct al_loop *loop)
+{
+	al_future_init(&m->all, loop);
+	m->all_left = m->n;
+	if (m->n == 0)
+		al_future_set(&m->all, 0, 0);
+	for (int64_t i = 0; i < m->n; i++) {
+		m->frames[i].done.fn = on_page_done;
+		al_future_on_done(&m->tasks[i].fut, &m->frames[i].done);
+	}
+	return &m->all;
+}
+
 static void co_main_release(void *frame)
 {
 	struct co_main *f = frame;
 
 	free(f->sem.w);
-	free(f->items);
-	free(f->fs);
 	free(f->frames);
 	free(f->tasks);
 	f->sem.w = NULL;
-	f->items = NULL;
-	f->fs = NULL;
 	f->frames = NULL;
 	f->tasks = NULL;
 }
@@ -250,9 +282,7 @@ static int co_main(struct al_task *t, void *arg)
 	sel = al_sel_open(os, c->cfg->poller);
 	f->tasks = al_calloc_huge(n, sizeof *f->tasks);
 	f->frames = al_calloc_huge(n, sizeof *f->frames);
-	f->fs = al_calloc_huge(n, sizeof *f->fs);
-	f->items = al_calloc_huge(n, sizeof *f->items);
-	if (sel < 0 || !f->tasks || !f->frames || !f->fs || !f->items) {
+	if (sel < 0 || !f->tasks || !f->frames) {
 		/* its pages, counted as other loops may be counting theirs */
 		for (size_t i = 0; i < n; i++)
 			al_crawl_count(c, sel < 0 ? (int)-sel : ENOMEM, 0, 0);
@@ -266,10 +296,9 @@ static int co_main(struct al_task *t, void *arg)
 	for (size_t i = 0; i < n; i++) {
 		f->frames[i] = (struct co_fetch){.main = f};
 		al_task_start(&f->tasks[i], t->fut.loop, co_fetch, &f->frames[i], "fetch");
-		f->fs[i] = &f->tasks[i].fut;
 	}
 	al_task_start(&f->loop_task, t->fut.loop, co_evloop, &f->loop, "loop");
-	AL_AWAIT(t, &f->m, al_gather(&f->all, t->fut.loop, f->fs, f->items, n));
+	AL_AWAIT(t, &f->m, gather_pages(f, t->fut.loop));
 	AL_AWAIT(t, &f->m, &f->loop_task.fut);
 	al_sel_close(os, f->loop.sel);
 out:

@@ -47,16 +47,16 @@ struct co_fetch {
 		struct co_read_all all;
 	} sub;
 	struct co_main *main;
+	struct al_cb done;           /* gather's node on the page's Task */
 	struct sock s;               /* s.f is also the semaphore's turn: it is
 				      * awaited before the socket exists */
 	struct al_http_resp resp;
 	struct al_page_times tm;
 };
 
-/* What the program allocates per page: its Task, its frame, its place in
- * gather's arrays. */
-#define AL_ASYNCIO_PER_PAGE (sizeof(struct al_task) + sizeof(struct co_fetch) + \
-			     sizeof(struct al_future *) + sizeof(struct al_gather_item))
+/* What the program allocates per page: its Task and its frame (gather's
+ * node is in the frame). */
+#define AL_ASYNCIO_PER_PAGE (sizeof(struct al_task) + sizeof(struct co_fetch))
 
 extern const struct al_model_desc al_model_asyncio;
 
