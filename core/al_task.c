@@ -197,6 +197,19 @@ void al_task_yield(struct al_task *t)
 	al_loop_post(t->fut.loop, &t->wake);
 }
 
+void al_task_on_end(struct al_task *t, al_cb_fn fn)
+{
+	/* the wake that runs this step has left the ready queue, and the
+	 * task will not await again: its node is free */
+	t->wake.fn = fn;
+	al_future_on_done(&t->fut, &t->wake);
+}
+
+struct al_task *al_task_of_end(struct al_cb *cb)
+{
+	return AL_CONTAINER_OF(cb, struct al_task, wake);
+}
+
 /* Wakes t, which waits on a pending future, with err instead.  If the
  * backend parked that future (an I/O in flight), it is unparked so the
  * backend never completes a future its waiter has given up. */

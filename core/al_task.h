@@ -150,6 +150,15 @@ static inline void al_task_unwear(struct al_task *t, struct al_task_wear *w)
 }
 
 void al_task_yield(struct al_task *t);
+
+/* Only in the step that finishes t (its coroutine returns AL_FINISHED
+ * next): fn runs when t's own future completes, from the loop like any
+ * done callback, after those registered before it -- on t's wake node,
+ * which a finished task never uses again, so the callback costs its
+ * owner no node (C10M's gather: 16 bytes a page).  In fn,
+ * al_task_of_end(cb) is t. */
+void al_task_on_end(struct al_task *t, al_cb_fn fn);
+struct al_task *al_task_of_end(struct al_cb *cb);
 int al__task_suspend_slow(struct al_task *t, struct al_future *fut, const char *what);
 
 /* The await primitive behind the macros: returns 1 if t must suspend (its

@@ -23,7 +23,6 @@
 #include <stddef.h>
 #include <stdlib.h>
 
-#include "core/al_assert.h"
 #include "core/al_http.h"
 #include "core/al_mem.h"
 #include "models/asyncio.h"
@@ -150,6 +149,8 @@ static int feed(struct al_http_resp *resp, int fd, const void *buf, size_t n)
 	return al_crawl_feed(f->main->m.crawl, &f->tm, fd, resp, buf, n);
 }
 
+static void on_page_done(struct al_cb *cb);
+
 static int co_fetch(struct al_task *t, void *arg)
 {
 	struct co_fetch *f = arg;
@@ -172,6 +173,7 @@ static int co_fetch(struct al_task *t, void *arg)
 			AL_AWAIT(t, f, &f->s.f);        /* async with sem: */
 		if (t->err) {
 			al_crawl_fail(crawl, page, t->err);
+			al_task_on_end(t, on_page_done);
 			AL_RETURN(t, f, 0, t->err);
 		}
 	}
@@ -211,18 +213,21 @@ done:
 	m->left--;
 	if (sem)
 		sem_release(sem);
+	al_task_on_end(t, on_page_done);
 	AL_RETURN(t, f, 0, t->err);
 	AL_END(t, f);
 }
 
 /* gather(*tasks), as al_gather does it (value: how many failed; err: the
  * first failure's, in the pages' order), but with no array of futures nor
- * of nodes: a page's node is in its frame, which finds main, whose tasks
- * are in the pages' order.  Sixteen bytes a page instead of 32. */
+ * of nodes: a page registers its Task's end as it ends, on the Task's own
+ * node (al_task_on_end), the only done callback its future ever has, so
+ * it runs where gather's would; the frame finds main, whose tasks are in
+ * the pages' order.  No bytes a page, where gather's arrays took 32. */
 static void on_page_done(struct al_cb *cb)
 {
-	struct co_fetch *p = AL_CONTAINER_OF(cb, struct co_fetch, done);
-	struct co_main *m = p->main;
+	struct al_task *t = al_task_of_end(cb);
+	struct co_main *m = ((struct co_fetch *)t->frame)->main;
 	int64_t failed = 0;
 	int err = 0;
 
@@ -244,10 +249,6 @@ static struct al_future *gather_pages(struct co_main *m, struct al_loop *loop)
 	m->all_left = m->n;
 	if (m->n == 0)
 		al_future_set(&m->all, 0, 0);
-	for (int64_t i = 0; i < m->n; i++) {
-		m->frames[i].done.fn = on_page_done;
-		al_future_on_done(&m->tasks[i].fut, &m->frames[i].done);
-	}
 	return &m->all;
 }
 

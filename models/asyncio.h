@@ -47,7 +47,6 @@ struct co_fetch {
 		struct co_read_all all;
 	} sub;
 	struct co_main *main;
-	struct al_cb done;           /* gather's node on the page's Task */
 	struct sock s;               /* s.f is also the semaphore's turn: it is
 				      * awaited before the socket exists */
 	struct al_http_resp resp;
@@ -55,7 +54,7 @@ struct co_fetch {
 };
 
 /* What the program allocates per page: its Task and its frame (gather's
- * node is in the frame). */
+ * node is the Task's own, once it ends: al_task_on_end). */
 #define AL_ASYNCIO_PER_PAGE (sizeof(struct al_task) + sizeof(struct co_fetch))
 
 extern const struct al_model_desc al_model_asyncio;

@@ -227,6 +227,71 @@ static void test_nested_await(void **state)
 	assert_int_equal(loop.tasks, 0);
 }
 
+/* al_task_on_end: a callback on the task's own node, registered in its
+ * last step, runs after the ones registered before it, with the task's
+ * result, and the task's value and err are its future's. */
+struct ender {
+	struct al_coro co;
+	struct al_future *src;
+};
+static struct al_task *ended;
+static int end_order[2], n_ends;
+
+static void on_end(struct al_cb *cb);
+
+static int ender_fn(struct al_task *t, void *arg)
+{
+	struct ender *f = arg;
+
+	AL_BEGIN(f);
+	AL_AWAIT(t, f, f->src);
+	assert_int_equal(t->value, 7);
+	assert_int_equal(t->fut.value, 7);  /* the same bytes, while pending */
+	assert_int_equal(t->fut.state, AL_PENDING);
+	al_task_on_end(t, on_end);
+	AL_RETURN(t, f, 42, EPIPE);
+	AL_END(t, f);
+}
+
+static void on_end(struct al_cb *cb)
+{
+	ended = al_task_of_end(cb);
+	end_order[n_ends++] = 2;
+}
+
+static void on_first(struct al_cb *cb)
+{
+	(void)cb;
+	end_order[n_ends++] = 1;
+}
+
+static void test_task_on_end(void **state)
+{
+	struct al_future x;
+	struct ender e = {.src = &x};
+	struct al_task t;
+	struct al_cb first = {.fn = on_first};
+
+	(void)state;
+	ended = NULL;
+	n_ends = 0;
+	al_future_init(&x, &loop);
+	al_task_start(&t, &loop, ender_fn, &e, "ender");
+	al_future_on_done(&t.fut, &first);
+	al_loop_drain(&loop);
+	assert_null(ended);
+	al_future_set(&x, 7, 0);
+	assert_int_equal(al_loop_run(&loop), 0);
+	assert_ptr_equal(ended, &t);
+	assert_int_equal(n_ends, 2);
+	assert_int_equal(end_order[0], 1);
+	assert_int_equal(end_order[1], 2);
+	assert_int_equal(t.fut.state, AL_DONE);
+	assert_int_equal(t.fut.value, 42);
+	assert_int_equal(t.fut.err, EPIPE);
+	assert_int_equal(loop.tasks, 0);
+}
+
 static void test_error_propagates_as_value(void **state)
 {
 	struct al_future x, y;
@@ -544,6 +609,7 @@ int main(void)
 		cmocka_unit_test_setup(test_callbacks_are_deferred_and_ordered, setup),
 		cmocka_unit_test_setup(test_cancel_future, setup),
 		cmocka_unit_test_setup(test_nested_await, setup),
+		cmocka_unit_test_setup(test_task_on_end, setup),
 		cmocka_unit_test_setup(test_error_propagates_as_value, setup),
 		cmocka_unit_test_setup(test_gather_argument_order, setup),
 		cmocka_unit_test_setup(test_wait_any, setup),
