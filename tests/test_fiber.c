@@ -234,6 +234,22 @@ static long maps_now(void)
 
 #define POOLED 3000
 
+/* Mappings a pool of POOLED stacks may add: its chunk, and what malloc
+ * and a sanitizer's allocator and shadow map meanwhile.  Under ASan that
+ * part depends on the address-space layout (which adjacent regions
+ * merge): 5 to 20 seen, with the libraries the binary links.  Guarded
+ * stacks would be 2 x POOLED either way. */
+#if defined(__SANITIZE_ADDRESS__)
+#define MAPS_SLACK 64
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MAPS_SLACK 64
+#endif
+#endif
+#ifndef MAPS_SLACK
+#define MAPS_SLACK 16
+#endif
+
 static void test_pool_maps_few(void **state)
 {
 	static struct worker ws[POOLED];
@@ -258,11 +274,11 @@ static void test_pool_maps_few(void **state)
 	}
 	/* 3000 stacks of 16 KiB (+ a gap page): a chunk of 64 MiB, where
 	 * guarded stacks would be 6000 mappings; a few more may come from
-	 * malloc and the sanitizer's shadow (5 under ASan) */
+	 * malloc and the sanitizer's (MAPS_SLACK) */
 	long grown = maps_now() - before;
 	assert_true(pool.nchunks == 1);
 	printf("mappings: %ld more for %d pooled stacks\n", grown, POOLED);
-	assert_true(grown <= 16);
+	assert_true(grown <= MAPS_SLACK);
 	while (live > 0)
 		for (int i = 0; i < POOLED; i++)
 			if (!ws[i].f.done && al_fiber_resume(&ws[i].f) == 0)
@@ -281,7 +297,7 @@ static void test_pool_maps_few(void **state)
 	assert_true(pool.nchunks == 1);      /* no new chunk for a reused stack */
 	al_fiber_pool_free(&pool);
 	al_fiber_pool_free(&pool);           /* idempotent */
-	assert_true(maps_now() - before <= 16);
+	assert_true(maps_now() - before <= MAPS_SLACK);
 
 	/* the same count of guarded stacks: a mapping or more each (the
 	 * count above can tell them apart) */
