@@ -100,7 +100,14 @@ else
 	printf 'name: slow\nmachine: {profile: c, memory: 1 GiB}\nnetwork: {rtt: 0 ms, bandwidth: 10 Gbit}\nserver: {think: 3 s}\nworkload: {pages: 4}\nmodels: [{name: process, workers: 4}]\n' >"$T/slow.yaml"
 	"$A" run "$T/slow.yaml" --net real >/dev/null 2>&1 &
 	pid=$!
-	sleep 1
+	# kill it once its cgroup is there (a sanitized build under load
+	# took more than the 1 s this once waited), for 30 s at most
+	i=0
+	while [ $i -lt 300 ] &&
+		[ -z "$(find /sys/fs/cgroup -maxdepth 4 -name "asynclab-$pid-*" 2>/dev/null)" ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
 	kill -9 $pid
 	wait $pid 2>/dev/null
 	sleep 0.3
