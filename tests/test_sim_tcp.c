@@ -26,72 +26,7 @@
 #define MSS SIM_NET_MSS
 #define NO_LOSS ((uint64_t)-1)
 
-struct conn {
-	struct sim_flow *f;
-	int64_t t_eof, t_err, bytes, total;
-	int err;
-};
-
-static struct {
-	struct al_scenario sc;
-	struct sim_queue q;
-	struct sim_net net;
-	struct conn *c;
-	int nc;
-	uint64_t hash;
-} W;
-
-static void note(int64_t t, int64_t i, int what)
-{
-	W.hash = (W.hash ^ ((uint64_t)t * 31 + (uint64_t)i * 7 + (uint64_t)what)) *
-		 0x100000001b3ull;
-}
-
-static void on_connected(void *ctx, int err, int64_t now)
-{
-	struct conn *c = ctx;
-
-	note(now, c - W.c, 1 + err);
-	if (!err) {
-		assert_int_equal(sim_net_send(&W.net, c->f, now, 40), 0);
-		return;
-	}
-	c->err = err;
-	c->t_err = now;
-	sim_net_close(&W.net, c->f, now);
-	c->f = NULL;
-}
-
-static void on_readable(void *ctx, int64_t now)
-{
-	struct conn *c = ctx;
-	int64_t r;
-
-	note(now, c - W.c, 1000);
-	while ((r = sim_net_recv(&W.net, c->f, NULL, 1 << 20, NULL)) > 0)
-		c->bytes += r;
-	if (r == 0 || errno != EAGAIN) {
-		if (r == 0) {
-			c->t_eof = now;
-			c->total = sim_net_response_len(c->f);
-		} else {
-			c->err = errno;
-			c->t_err = now;
-		}
-		sim_net_close(&W.net, c->f, now);
-		c->f = NULL;
-	}
-}
-
-static const struct sim_net_hooks hooks = {on_connected, on_readable};
-
-static void start(void *arg, int64_t now)
-{
-	struct conn *c = arg;
-
-	c->f = sim_net_connect(&W.net, now, c - W.c, c);
-	assert_non_null(c->f);
-}
+#include "tests/sim_net_world.h"
 
 static void scenario(int64_t rtt, int64_t think, int64_t body, int64_t bw)
 {
@@ -104,81 +39,9 @@ static void scenario(int64_t rtt, int64_t think, int64_t body, int64_t bw)
 	W.sc.server.backlog = 1000000;
 }
 
-/* Closes a connection, if still open. */
-static void closer(void *arg, int64_t now)
-{
-	struct conn *c = arg;
-
-	if (c->f) {
-		sim_net_close(&W.net, c->f, now);
-		c->f = NULL;
-	}
-}
-
-/* Runs n connections, all starting at 0; with closes, every fifth is
- * closed at a time of its own (1 ms to 4 s). */
-static void run_prepared(int n, int closes)
-{
-	int64_t t;
-	sim_fn fn;
-	void *arg;
-
-	W.c = calloc((size_t)n, sizeof *W.c);
-	assert_non_null(W.c);
-	W.nc = n;
-	W.hash = 0xcbf29ce484222325ull;
-	assert_int_equal(sim_queue_init(&W.q), 0);
-	assert_int_equal(sim_net_init(&W.net, &W.sc, &W.q, &hooks), 0);
-	for (int i = 0; i < n; i++) {
-		W.c[i].t_eof = W.c[i].t_err = -1;
-		assert_true(sim_queue_push(&W.q, 0, start, &W.c[i]) != 0);
-		if (closes && i % 5 == 0)
-			assert_true(sim_queue_push(&W.q, 1 * MS + (int64_t)i * 13331 * 1000,
-						   closer, &W.c[i]) != 0);
-	}
-	while (sim_queue_pop(&W.q, &t, &fn, &arg))
-		fn(arg, t);
-}
-
 static void run(int n)
 {
-	run_prepared(n, 0);
-}
-
-static void done(void)
-{
-	for (int i = 0; i < W.nc; i++)
-		if (W.c[i].f)
-			sim_net_close(&W.net, W.c[i].f, 0);
-	assert_int_equal(sim_net_stats(&W.net)->flows, 0);
-	sim_net_free(&W.net);
-	sim_queue_free(&W.q);
-	free(W.c);
-	W.c = NULL;
-}
-
-static int64_t header_len(int64_t body)
-{
-	char h[128];
-
-	return al_http_header(h, sizeof h, body);
-}
-
-/* The body whose response (header + body) is exactly nseg full segments. */
-static int64_t body_for(int64_t nseg)
-{
-	int64_t b = nseg * MSS - 60;
-
-	while (b + header_len(b) != nseg * MSS)
-		b += nseg * MSS - (b + header_len(b));
-	return b;
-}
-
-/* The first byte reaches the client's link: connect (rtt), the request's
- * way (rtt / 2), think, the first segment's way (the rest of rtt). */
-static int64_t first_byte(int64_t rtt, int64_t think)
-{
-	return 2 * rtt + think;
+	world_run(n, 0);
 }
 
 /* Linux's first RTO of the data, from the handshake's sample rtt:
@@ -468,7 +331,7 @@ static uint64_t random_run(uint64_t seed, int events)
 		add_event(3100 * MS, AL_EV_LINK_UP | AL_EV_RTT | AL_EV_LOSS, 0, 30 * MS, 0.01);
 	}
 	W.c = NULL;
-	run_prepared(n, events);
+	world_run(n, events);
 	const struct sim_net_stats *st = sim_net_stats(&W.net);
 	assert_true(st->lost > 0);
 	assert_true(st->fast_retransmits + st->probes + st->timeouts > 0);
