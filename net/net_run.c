@@ -374,6 +374,11 @@ int real_run_model_traced(const struct al_scenario *sc, const struct real_net *r
 			_exit(0);
 		}
 		own_fds(parent);
+		/* named for perf and ps (scripts/wakes.py finds it so); the
+		 * workers it forks inherit the name */
+		char name[16];
+		snprintf(name, sizeof name, "al-%s", al_model_name(m));
+		(void)prctl(PR_SET_NAME, name);
 		mine.err = measure(sc, rn, &rm, m, log, &msg->crawl, &mine.r, mine.text,
 				   sizeof mine.text);
 		mine.done = 1;

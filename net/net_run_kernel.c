@@ -41,6 +41,7 @@ static void emu_main(const struct al_scenario *sc, int sock, pid_t parent,
 
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
 		_exit(1);
+	(void)prctl(PR_SET_NAME, "al-emulator");   /* for perf and ps */
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_term;       /* no SA_RESTART: ppoll returns */
 	sigaction(SIGTERM, &sa, NULL);

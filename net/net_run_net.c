@@ -74,6 +74,7 @@ static void child_main(const struct child_job *job, int wfd, pid_t parent)
 	parent_pid = parent;
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
 		_exit(1);
+	(void)prctl(PR_SET_NAME, job->upstream ? "al-link" : "al-server");  /* perf, ps */
 	/* the scenario's backlog is the kernel's in a namespace of our own:
 	 * 10,000 handshakes in one RTT overflow Linux's 4096 and turn into SYN
 	 * cookies and resets, which is not what server.backlog asks for.  Best
