@@ -31,12 +31,19 @@
  * first-come first-served queue of that work, and what the network
  * delivers to a socket (its connect's success, its response) is held back
  * until the link (and the server) have done their part for it -- the
- * socket's gate.  The queues' times leave out the wait for a core (the
- * threads above have it), a first-order model.  The model's CPU busy and
- * context switches leave theirs out, as getrusage does. */
+ * socket's gate.  The server's work is done when its thread runs it: it
+ * takes turns on the core with the crawler as Linux's scheduler gives
+ * them (sim_kernel_turn_end), and a turn's responses go out together, for
+ * the crawler's next wait to collect.  (A crawler that busy-polls keeps
+ * its core here, so then the server stays a queue that leaves out the
+ * wait for a core.)  The link's and emulator's queues leave that wait out,
+ * a first-order model.  The model's CPU busy and context switches leave
+ * theirs out, as getrusage does. */
 #include <stdlib.h>
 
 #include "sim/sim_os.h"
+
+static void on_server_ran(void *arg, struct sim_thread *th, int64_t at, int64_t ns);
 
 int sim_host_init(struct sim_os *s)
 {
@@ -52,6 +59,10 @@ int sim_host_init(struct sim_os *s)
 			return -1;
 	if (m->host_server && !(s->server = sim_kernel_bg(&s->k, "origin server")))
 		return -1;
+	if (s->server) {
+		s->k.bg_ran = on_server_ran;
+		s->k.bg_arg = s;
+	}
 	s->nlinks = 0;
 	for (int i = 0; i < m->host_links && i < (int)(sizeof s->links / sizeof s->links[0]); i++) {
 		if (!(s->links[i] = sim_kernel_bg(&s->k, "link emulator")))
@@ -64,7 +75,60 @@ int sim_host_init(struct sim_os *s)
 	return 0;
 }
 
+void sim_host_free(struct sim_os *s)
+{
+	free(s->srv_todo.v);
+	free(s->srv_done.v);
+	s->srv_todo = s->srv_done = (struct sim_host_fifo){0};
+}
+
 static int64_t queue(int64_t *busy, int64_t t, int64_t ns);
+
+static void fifo_push(struct sim_host_fifo *f, struct sim_host_item it)
+{
+	if (f->len == f->cap) {
+		size_t cap = f->cap ? 2 * f->cap : 64;
+		struct sim_host_item *v = malloc(cap * sizeof *v);
+		if (!v)
+			abort(); /* the queue cannot grow: nothing sane to continue with */
+		for (size_t i = 0; i < f->len; i++)
+			v[i] = f->v[(f->head + i) % f->cap];
+		free(f->v);
+		f->v = v;
+		f->cap = cap;
+		f->head = 0;
+	}
+	f->v[(f->head + f->len++) % f->cap] = it;
+}
+
+static struct sim_host_item fifo_pop(struct sim_host_fifo *f)
+{
+	struct sim_host_item it = f->v[f->head];
+
+	f->head = (f->head + 1) % f->cap;
+	f->len--;
+	return it;
+}
+
+/* ns of the server's work, for k's response of len bytes (k NULL: an
+ * accept), from t: its thread runs it in turn.  What it returns is when a
+ * queue that had the core to itself would have done it; -1 when the
+ * thread's run gives that time instead (on_server_ran). */
+static int64_t serve(struct sim_os *s, struct sim_sock *k, int64_t t, int64_t ns, int64_t len)
+{
+	struct sim_gate *g = k ? sim_gate_of(s, k) : NULL;
+	int64_t at = queue(&s->server_busy, t, ns);
+
+	if (ns <= 0)
+		return at;
+	/* every piece of the thread's work is in its FIFO, to keep the two
+	 * in step; a spinning crawler would never let it run (see above) */
+	int turn = g && !sim_kernel_spinning(&s->k);
+	fifo_push(&s->srv_todo, (struct sim_host_item){
+		.k = turn ? k : NULL, .ns = ns, .len = len, .gen = g ? g->gen : 0});
+	sim_kernel_bg_work(&s->k, s->server, ns);
+	return turn ? -1 : at;
+}
 
 /* The response's segments, and the client's ACKs of them. */
 static int64_t segments(int64_t resp, int64_t *acks)
@@ -123,10 +187,8 @@ static int64_t connected_at(struct sim_os *s, struct sim_sock *k, int64_t now)
 	/* the server accepts the connection now: that part of the page's
 	 * work is its CPU from here, and its queue's (single-threaded, it
 	 * answers the pages behind the accepts before them) */
-	if (s->server && c->server_accept_ns > 0) {
-		queue(&s->server_busy, now, c->server_accept_ns);
-		sim_kernel_bg_work(&s->k, s->server, c->server_accept_ns);
-	}
+	if (s->server && c->server_accept_ns > 0)
+		serve(s, NULL, now, c->server_accept_ns, 0);
 	if (s->os.sc->machine.host_emulator == AL_HOST_EMU_NONE)
 		return now;
 	int64_t t = emu(s, now, SIM_HOST_EMU_CONNECT);
@@ -144,21 +206,90 @@ static int64_t queue(int64_t *busy, int64_t t, int64_t ns)
 	return *busy;
 }
 
-/* The server sends a page the link then relays: when both are done.  The
- * same work goes to their threads, to take its share of the cores. */
-static int64_t pass(struct sim_os *s, int64_t page, int64_t t, int64_t server_ns,
-		    int64_t link_ns)
+/* The server's part of a page of len bytes, for k: its request's work
+ * less the accept's, and per KiB. */
+static int64_t server_ns(const struct sim_os *s, const struct sim_gate *g, int64_t len)
 {
-	if (s->server) {
-		t = queue(&s->server_busy, t, server_ns);
-		sim_kernel_bg_work(&s->k, s->server, server_ns);
-	}
+	const struct al_costs *c = &s->os.sc->machine.costs;
+	/* the server's accept was charged at connect */
+	int64_t rest = c->server_request_ns > c->server_accept_ns ?
+		       c->server_request_ns - c->server_accept_ns : 0;
+
+	if (!g->conn)
+		rest = c->server_request_ns;
+	return rest + len * c->server_ns_per_kib / 1024;
+}
+
+/* The server has sent a page of len bytes at t, which the link relays
+ * and the packet emulator carries: when the crawler sees it.  The same
+ * work goes to their threads, to take its share of the cores. */
+static int64_t relay(struct sim_os *s, int64_t page, int64_t t, int64_t len)
+{
+	const struct al_costs *c = &s->os.sc->machine.costs;
+
 	if (s->nlinks) {
 		int i = (int)((page < 0 ? 0 : page) % s->nlinks);
-		t = queue(&s->link_busy[i], t, link_ns);
-		sim_kernel_bg_work(&s->k, s->links[i], link_ns);
+		int64_t ns = c->relay_request_ns + len * c->relay_ns_per_kib / 1024;
+		t = queue(&s->link_busy[i], t, ns);
+		sim_kernel_bg_work(&s->k, s->links[i], ns);
+	}
+	if (s->os.sc->machine.host_emulator != AL_HOST_EMU_NONE) {
+		int64_t data = sim_host_emu_response(len);
+		int64_t after = sim_host_emu_packets(len) - SIM_HOST_EMU_CONNECT -
+				SIM_HOST_EMU_REQUEST - data;
+		/* the response's segments before the crawler sees it; the
+		 * ACKs and FINs after it, behind it in the queue */
+		t = emu(s, t, data);
+		emu(s, t, after);
 	}
 	return t;
+}
+
+static void on_gate(void *arg, int64_t now);
+
+/* The server has sent a response it ran in turn: the rest of its way. */
+static void on_served(void *arg, int64_t now)
+{
+	struct sim_os *s = arg;
+	struct sim_host_item it = fifo_pop(&s->srv_done);
+	struct sim_gate *g = sim_gate_of(s, it.k);
+
+	if (!g || g->gen != it.gen || !it.k->flow)
+		return;      /* closed meanwhile: nobody waits for it */
+	g->at = relay(s, g->page, now, it.len);
+	if (g->at > now) {
+		if (!(g->token = sim_queue_push(&s->q, g->at, on_gate, it.k)))
+			abort(); /* the queue cannot grow: nothing sane to continue with */
+	} else {
+		on_gate(it.k, now);
+	}
+}
+
+/* The server's thread runs ns of its work from at: the pieces it ends
+ * are done then, in order. */
+static void on_server_ran(void *arg, struct sim_thread *th, int64_t at, int64_t ns)
+{
+	struct sim_os *s = arg;
+
+	if (th != s->server)
+		return;
+	while (ns > 0 && s->srv_todo.len > 0) {
+		struct sim_host_item *it = &s->srv_todo.v[s->srv_todo.head];
+		int64_t need = it->ns - s->srv_ran;
+		if (need > ns) {
+			s->srv_ran += ns;
+			return;
+		}
+		at += need;
+		ns -= need;
+		s->srv_ran = 0;
+		struct sim_host_item done = fifo_pop(&s->srv_todo);
+		if (!done.k)
+			continue;
+		fifo_push(&s->srv_done, done);
+		if (!sim_queue_push(&s->q, at, on_served, s))
+			abort(); /* the queue cannot grow: nothing sane to continue with */
+	}
 }
 
 void sim_host_connect(struct sim_os *s, struct sim_sock *k, int64_t page)
@@ -169,14 +300,13 @@ void sim_host_connect(struct sim_os *s, struct sim_sock *k, int64_t page)
 
 	sim_kernel_charge(&s->k, c->connection_ns);
 	if (g)
-		*g = (struct sim_gate){.page = page};
+		*g = (struct sim_gate){.page = page, .gen = g->gen + 1};
 }
 
 /* 1 when what the network delivers to k at now must wait for the server,
  * the link and the packet emulator to have done their work. */
 static int gated(struct sim_os *s, struct sim_sock *k, int64_t now)
 {
-	const struct al_costs *c = &s->os.sc->machine.costs;
 
 	struct sim_gate *g = sim_gate_of(s, k);
 
@@ -189,25 +319,13 @@ static int gated(struct sim_os *s, struct sim_sock *k, int64_t now)
 	 * a FIFO holding it from the connects would hold every response
 	 * behind every connect). */
 	if (!g->body && k->flow && sim_net_readable(k->flow)) {
-		int64_t len = sim_net_response_len(k->flow);
-		/* the server's accept was charged at connect */
-		int64_t rest = c->server_request_ns > c->server_accept_ns ?
-			       c->server_request_ns - c->server_accept_ns : 0;
-		if (!g->conn)
-			rest = c->server_request_ns;
-		int64_t t = pass(s, g->page, now,
-				 rest + len * c->server_ns_per_kib / 1024,
-				 c->relay_request_ns + len * c->relay_ns_per_kib / 1024);
-		if (s->os.sc->machine.host_emulator != AL_HOST_EMU_NONE) {
-			int64_t data = sim_host_emu_response(len);
-			int64_t after = sim_host_emu_packets(len) - SIM_HOST_EMU_CONNECT -
-					SIM_HOST_EMU_REQUEST - data;
-			/* the response's segments before the crawler sees it;
-			 * the ACKs and FINs after it, behind it in the queue */
-			t = emu(s, t, data);
-			emu(s, t, after);
-		}
+		int64_t len = sim_net_response_len(k->flow), t = now;
 		g->body = 1;
+		if (s->server && (t = serve(s, k, now, server_ns(s, g, len), len)) < 0) {
+			g->at = INT64_MAX;   /* on_served says when */
+			return 1;
+		}
+		t = relay(s, g->page, t, len);
 		if (t > g->at)
 			g->at = t;
 	}
@@ -233,6 +351,8 @@ int sim_host_hold(struct sim_os *s, struct sim_sock *k, int64_t now)
 	struct sim_gate *g = sim_gate_of(s, k);
 	if (!g)
 		return 0;
+	if (g->at == INT64_MAX)
+		return 1;            /* on the server's turn: on_served goes on */
 	if (!g->token && !(g->token = sim_queue_push(&s->q, g->at, on_gate, k)))
 		abort(); /* the queue cannot grow: nothing sane to continue with */
 	return 1;

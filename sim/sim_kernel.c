@@ -66,6 +66,8 @@ static void enqueue(struct sim_kernel *k, struct sim_thread *th)
 	k->runq_tail = &th->next;
 	k->runq_len++;
 	k->procs[th->pid].queued++;
+	if (th->bg && k->bg_queued++ == 0)
+		k->bg_since = *k->now;
 	runq_trace(k);
 }
 
@@ -192,6 +194,8 @@ static struct sim_thread *take_runnable(struct sim_kernel *k)
 		th->next = NULL;
 		k->runq_len--;
 		k->procs[th->pid].queued--;
+		if (th->bg)
+			k->bg_queued--;
 		runq_trace(k);
 		return th;
 	}
@@ -239,6 +243,8 @@ static void burst(struct sim_kernel *k, int ci, struct sim_thread *th, int64_t n
 		th->debt += sim_wake_cost(k->c, idle < slept ? idle : slept);
 	}
 	th->slept = 0;
+	if (c->cur != th)
+		th->turn_at = now;   /* a dispatch, not its turn going on */
 	c->cur = th;
 	c->last = th;
 	if (k->gil)
@@ -255,8 +261,20 @@ static void burst(struct sim_kernel *k, int ci, struct sim_thread *th, int64_t n
 		int64_t slice = th->cpu_left;
 		int64_t quantum = k->gil && k->c->gil_interval_ns ? k->c->gil_interval_ns
 								  : k->c->time_slice_ns;
+		if (th->bg && k->c->time_slice_ns > 0) {
+			/* the host's program keeps the core to the tick after
+			 * its base slice (sim_kernel_turn_end), or the next one
+			 * when nobody wanted the core at that one */
+			int64_t at = clock_of(k, th), tick = k->c->time_slice_ns;
+			int64_t end = sim_kernel_turn_end(k, th->turn_at, 0);
+			if (end <= at)
+				end = (at / tick + 1) * tick;
+			quantum = end - at;
+		}
 		if (quantum > 0 && slice > quantum)
 			slice = quantum;
+		if (th->bg && k->bg_ran)
+			k->bg_ran(k->bg_arg, th, clock_of(k, th), slice);
 		if (th->cpu_lane)
 			al_trace_state(k->tr, clock_of(k, th), th->cpu_lane, AL_ST_RUNNING, 0);
 		th->debt += slice;
@@ -311,6 +329,29 @@ static void end_thread(struct sim_kernel *k, struct sim_thread *th, int64_t now)
 	}
 }
 
+/* th, with more to do, gives its core c to the run queue's first. */
+static void preempt(struct sim_kernel *k, struct sim_core *c, struct sim_thread *th,
+		    int64_t now)
+{
+	if (!th->bg)
+		k->involuntary++;
+	c->cur = NULL;
+	c->freed_at = now;
+	if (k->gil)
+		k->procs[th->pid].gil = NULL;
+	th->state = SIM_T_RUNNABLE;
+	enqueue(k, th);
+	dispatch(k);
+	if (th->state == SIM_T_RUNNABLE) {
+		enum al_state q = queued_state(k, th);
+
+		state(k, th, now, q);
+		/* the page being parsed waits with its thread */
+		if (th->cpu_lane)
+			al_trace_state(k->tr, now, th->cpu_lane, q, 0);
+	}
+}
+
 static void on_core_free(void *arg, int64_t now)
 {
 	struct sim_core *c = arg;
@@ -320,25 +361,12 @@ static void on_core_free(void *arg, int64_t now)
 
 	if (th->loop.ready || th->cpu_left > 0) {
 		/* More work: go on, unless a slice of CPU work ended and another
-		 * thread waits (preemption). */
-		if (th->cpu_left > 0 && !th->loop.ready && others_waiting(k)) {
-			if (!th->bg)
-				k->involuntary++;
-			c->cur = NULL;
-			c->freed_at = now;
-			if (k->gil)
-				k->procs[th->pid].gil = NULL;
-			th->state = SIM_T_RUNNABLE;
-			enqueue(k, th);
-			dispatch(k);
-			if (th->state == SIM_T_RUNNABLE) {
-				enum al_state q = queued_state(k, th);
-
-				state(k, th, now, q);
-				/* the page being parsed waits with its thread */
-				if (th->cpu_lane)
-					al_trace_state(k->tr, now, th->cpu_lane, q, 0);
-			}
+		 * thread waits (preemption), or a host's program waits and
+		 * this thread's turn is over (sim_kernel_turn_end). */
+		if ((th->cpu_left > 0 && !th->loop.ready && others_waiting(k)) ||
+		    (!th->bg && k->bg_queued > 0 &&
+		     now >= sim_kernel_turn_end(k, th->turn_at, k->bg_since))) {
+			preempt(k, c, th, now);
 			return;
 		}
 		burst(k, ci, th, now);

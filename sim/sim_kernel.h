@@ -52,6 +52,7 @@ struct sim_thread {
 	int64_t slept_at;            /* when it last blocked */
 	int64_t spin_since;
 	int64_t owed;                /* CPU the kernel did for it meanwhile, ns */
+	int64_t turn_at;             /* when it last got a core */
 };
 
 struct sim_process {
@@ -111,6 +112,12 @@ struct sim_kernel {
 	int64_t bg_busy;             /* the other programs' CPU               */
 	int64_t memory, peak_memory, mem_limit;
 	int64_t address_space;       /* per process */
+	/* the host's programs (bg) in the run queue, and since when some */
+	int64_t bg_queued, bg_since;
+	/* told of each slice of CPU work a bg thread gets: it runs ns from
+	 * at (sim_host.c finishes its programs' work in that order) */
+	void (*bg_ran)(void *arg, struct sim_thread *th, int64_t at, int64_t ns);
+	void *bg_arg;
 };
 
 int sim_kernel_init(struct sim_kernel *k, const struct al_scenario *sc, struct sim_queue *q,
@@ -159,6 +166,20 @@ void sim_kernel_owe(struct sim_kernel *k, struct sim_thread *th, int64_t ns);
  * otherwise sleeps; it never ends, holds no memory of the model's, and
  * its CPU and switches are not the model's (bg_busy). */
 struct sim_thread *sim_kernel_bg(struct sim_kernel *k, const char *label);
+/* Between a bg thread and the crawler's, the core changes hands as
+ * Linux's EEVDF scheduler does it (docs/simulator.md, "The host"): the
+ * thread on the core keeps it while the other waits until it has run a
+ * base slice (sim_kernel_base_slice) and the next tick comes (a tick
+ * every time_slice: the CPU-bound slice is the tick when the base slice
+ * is shorter), or at once past its base slice if the other wakes then;
+ * a thread that sleeps gives the core at once.  The crawler's bursts are
+ * not cut: it changes hands at their ends. */
+int64_t sim_kernel_base_slice(const struct sim_kernel *k);
+/* When a thread that got a core at turn_at, with another waiting for it
+ * since since, has to give it up (the rule above); >= turn_at. */
+int64_t sim_kernel_turn_end(const struct sim_kernel *k, int64_t turn_at, int64_t since);
+/* 1 while a thread of the model busy-polls on a core (it keeps it). */
+int sim_kernel_spinning(const struct sim_kernel *k);
 /* Gives bg thread th ns more CPU work, from now on. */
 void sim_kernel_bg_work(struct sim_kernel *k, struct sim_thread *th, int64_t ns);
 /* Memory accounting against the machine's limit: 0 or -ENOMEM. */

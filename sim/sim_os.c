@@ -591,6 +591,7 @@ void sim_os_free(struct sim_os *s)
 	for (int i = 0; s->gates && i < s->nslabs; i++)
 		free(s->gates[i]);
 	free(s->gates);
+	sim_host_free(s);
 	sim_ring_free_all(s);
 	free(s->sels);
 	free(s->pipe_ends);

@@ -81,8 +81,24 @@ struct sim_gate {
 	int64_t page;                /* the page its connection fetches */
 	int64_t at;                  /* its response passes them then */
 	uint64_t token;              /* the event at `at`, or 0 */
+	uint32_t gen;                /* its connections so far: the server's
+				      * work outlives a closed socket */
 	uint8_t body;                /* the response's work is queued */
 	uint8_t conn;                /* the connect's packets are queued */
+};
+
+/* A piece of the origin server's work, in the order it runs it: a page's
+ * response (k, the gate's gen and the response's len) or an accept (k
+ * NULL); ns to run, or once run, when it was done. */
+struct sim_host_item {
+	struct sim_sock *k;
+	int64_t ns, len;
+	uint32_t gen;
+};
+
+struct sim_host_fifo {
+	struct sim_host_item *v;
+	size_t cap, head, len;
 };
 
 /* A selector (select / poll / epoll): registrations live in the sockets;
@@ -159,6 +175,10 @@ struct sim_os {
 	struct sim_thread *links[16];
 	int nlinks;
 	int64_t server_busy;         /* the server's queue of work ends then */
+	/* the server's work to run, the part of the first already run, and
+	 * what it has run whose response is still on its way */
+	struct sim_host_fifo srv_todo, srv_done;
+	int64_t srv_ran;
 	int64_t link_busy[16];
 	/* the kernel-TCP path's packet emulator (machine.host_emulator) */
 	struct sim_thread *emu;      /* on the model's cores; NULL: its own */
@@ -220,6 +240,7 @@ void sim_rewait(struct sim_os *s, struct sim_sock *k);
 /* The kernel's TCP work and the other programs' (sim_host.c). */
 /* Starts the origin server and link emulators the machine names. 0 or -1. */
 int sim_host_init(struct sim_os *s);
+void sim_host_free(struct sim_os *s);
 /* A connection for k's page begins (connect): the caller's socket +
  * connect + close, the server's and the link's side of it. */
 void sim_host_connect(struct sim_os *s, struct sim_sock *k, int64_t page);

@@ -12,6 +12,7 @@
 #include "sim/sim_run.h"
 #include "core/al_http.h"
 #include "core/al_scenario.h"
+#include "sim/sim_kernel.h"
 #include "sim/sim_os.h"
 
 #define US 1000LL
@@ -237,6 +238,55 @@ static void test_emulator_is_a_queue(void **state)
 	assert_int_equal(b.cpu_busy_ns, a.cpu_busy_ns);
 }
 
+/* Linux's EEVDF between the crawler and a host's program: a thread keeps
+ * the core to the tick after its base slice (0.7 ms x (1 + log2 CPUs), 8
+ * CPUs at most), or past that slice until the other wakes. */
+static void test_turn_end(void **state)
+{
+	struct al_costs c = {.time_slice_ns = 4 * MS};
+	struct sim_kernel k = {.ncores = 1, .c = &c};
+
+	(void)state;
+	assert_int_equal(sim_kernel_base_slice(&k), 700 * US);
+	assert_int_equal(sim_kernel_turn_end(&k, 1 * MS, 0), 4 * MS);
+	/* a wake-up within the slice waits for the tick, one past it not */
+	assert_int_equal(sim_kernel_turn_end(&k, 1 * MS, 1500 * US), 4 * MS);
+	assert_int_equal(sim_kernel_turn_end(&k, 1 * MS, 2 * MS), 2 * MS);
+	assert_int_equal(sim_kernel_turn_end(&k, 3500 * US, 0), 8 * MS);
+	k.ncores = 2;
+	assert_int_equal(sim_kernel_base_slice(&k), 1400 * US);
+	assert_int_equal(sim_kernel_turn_end(&k, 3 * MS, 0), 8 * MS);
+	k.ncores = 64;
+	assert_int_equal(sim_kernel_base_slice(&k), 2800 * US);
+}
+
+/* The server runs a page's work when it has the core.  Two pages 2 ms
+ * apart (the server thinks on one at a time), the crawler 3 ms on each:
+ * the second arrives while the crawler computes the first, so its server
+ * work (S) waits for the crawler's turn to end and then holds the crawler
+ * up in turn -- both pages' S are on the one core's path, where a server
+ * beside the core (the queue before) would have done the second's while
+ * the crawler computed. */
+static void test_server_waits_for_its_turn(void **state)
+{
+	struct al_scenario sc;
+	struct al_report a, b;
+
+	(void)state;
+	fixed(&sc, 2, 1000);
+	sc.server.max_concurrent = 1;
+	sc.machine.cores = 1;
+	sc.machine.costs.parse_ns_per_kib = 3 * MS;
+	run(&sc, AL_MODEL_CALLBACK, &a);
+	sc.machine.host_server = true;
+	sc.machine.costs.server_request_ns = 500 * US;
+	run(&sc, AL_MODEL_CALLBACK, &b);
+	assert_int_equal(b.elapsed_ns - a.elapsed_ns, 2 * 500 * US);
+	assert_int_equal(b.cpu_busy_ns, a.cpu_busy_ns);
+	/* the crawler was preempted once, for the second page's work */
+	assert_int_equal(b.context_switches - a.context_switches, 1);
+}
+
 /* With the server and links the run is still a function of its scenario. */
 static void test_same_twice(void **state)
 {
@@ -279,6 +329,8 @@ int main(void)
 		cmocka_unit_test(test_emulator_packets_per_page),
 		cmocka_unit_test(test_emulator_holds_the_page),
 		cmocka_unit_test(test_emulator_is_a_queue),
+		cmocka_unit_test(test_turn_end),
+		cmocka_unit_test(test_server_waits_for_its_turn),
 		cmocka_unit_test(test_same_twice),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
