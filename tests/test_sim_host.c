@@ -260,30 +260,32 @@ static void test_turn_end(void **state)
 	assert_int_equal(sim_kernel_base_slice(&k), 2800 * US);
 }
 
-/* The server runs a page's work when it has the core.  Two pages 2 ms
- * apart (the server thinks on one at a time), the crawler 3 ms on each:
- * the second arrives while the crawler computes the first, so its server
- * work (S) waits for the crawler's turn to end and then holds the crawler
- * up in turn -- both pages' S are on the one core's path, where a server
- * beside the core (the queue before) would have done the second's while
- * the crawler computed. */
+/* The server runs a page's work when it has the core.  Two pages 200 us
+ * apart (the server thinks on one at a time), the crawler 500 us on
+ * each, the server S = 100 us: the first's S runs at once (the crawler
+ * sleeps); the second arrives while the crawler computes the first, and
+ * its S waits for the crawler to give up the core (its wait finds
+ * nothing: it sleeps) -- both pages' S are on the one core's path.  A
+ * server whose queue ignored the core (before) had the second's done
+ * while the crawler computed: +S only. */
 static void test_server_waits_for_its_turn(void **state)
 {
 	struct al_scenario sc;
 	struct al_report a, b;
 
 	(void)state;
-	fixed(&sc, 2, 1000);
+	fixed(&sc, 2, 500);
 	sc.server.max_concurrent = 1;
+	sc.server.think = AL_DIST_FIXED_AT(200 * US);
 	sc.machine.cores = 1;
-	sc.machine.costs.parse_ns_per_kib = 3 * MS;
+	sc.machine.costs.parse_ns_per_kib = 500 * US;   /* a page is < 1 KiB */
 	run(&sc, AL_MODEL_CALLBACK, &a);
 	sc.machine.host_server = true;
-	sc.machine.costs.server_request_ns = 500 * US;
+	sc.machine.costs.server_request_ns = 100 * US;
 	run(&sc, AL_MODEL_CALLBACK, &b);
-	assert_int_equal(b.elapsed_ns - a.elapsed_ns, 2 * 500 * US);
+	assert_int_equal(b.elapsed_ns - a.elapsed_ns, 2 * 100 * US);
 	assert_int_equal(b.cpu_busy_ns, a.cpu_busy_ns);
-	/* the crawler was preempted once, for the second page's work */
+	/* the crawler slept once more, for the second page's work */
 	assert_int_equal(b.context_switches - a.context_switches, 1);
 }
 
