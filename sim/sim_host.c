@@ -31,19 +31,23 @@
  * first-come first-served queue of that work, and what the network
  * delivers to a socket (its connect's success, its response) is held back
  * until the link (and the server) have done their part for it -- the
- * socket's gate.  The server's work is done when its thread runs it: it
- * takes turns on the core with the crawler as Linux's scheduler gives
- * them (sim_kernel_turn_end), and a turn's responses go out together, for
- * the crawler's next wait to collect.  (A crawler that busy-polls keeps
- * its core here, so then the server stays a queue that leaves out the
- * wait for a core.)  The link's and emulator's queues leave that wait out,
- * a first-order model.  The model's CPU busy and context switches leave
+ * socket's gate.  The server's work, and the emulator's when it shares
+ * the model's cores, is done when its thread runs it: it takes turns on
+ * the core with the crawler as Linux's scheduler gives them
+ * (sim_kernel_turn_end), and a turn's responses go out together, for the
+ * crawler's next wait to collect.  (A crawler that busy-polls keeps its
+ * core here, so then they stay queues that leave out the wait for a
+ * core.)  The links' queues and the emulator's on a core of its own leave
+ * that wait out, a first-order model.  The model's CPU busy and context switches leave
  * theirs out, as getrusage does. */
 #include <stdlib.h>
 
 #include "sim/sim_os.h"
 
-static void on_server_ran(void *arg, struct sim_thread *th, int64_t at, int64_t ns);
+static void on_ran(void *arg, struct sim_thread *th, int64_t at, int64_t ns);
+
+/* What follows a host item when its program has run it. */
+enum { HOST_NONE, HOST_SERVED, HOST_CONN, HOST_DATA };
 
 int sim_host_init(struct sim_os *s)
 {
@@ -59,10 +63,7 @@ int sim_host_init(struct sim_os *s)
 			return -1;
 	if (m->host_server && !(s->server = sim_kernel_bg(&s->k, "origin server")))
 		return -1;
-	if (s->server) {
-		s->k.bg_ran = on_server_ran;
-		s->k.bg_arg = s;
-	}
+	s->srv_p = (struct sim_host_prog){.s = s, .th = s->server};
 	s->nlinks = 0;
 	for (int i = 0; i < m->host_links && i < (int)(sizeof s->links / sizeof s->links[0]); i++) {
 		if (!(s->links[i] = sim_kernel_bg(&s->k, "link emulator")))
@@ -72,14 +73,23 @@ int sim_host_init(struct sim_os *s)
 	if (m->host_emulator == AL_HOST_EMU_SHARED &&
 	    !(s->emu = sim_kernel_bg(&s->k, "packet emulator")))
 		return -1;
+	s->emu_p = (struct sim_host_prog){.s = s, .th = s->emu};
+	if (s->server || s->emu) {
+		s->k.bg_ran = on_ran;
+		s->k.bg_arg = s;
+	}
 	return 0;
 }
 
 void sim_host_free(struct sim_os *s)
 {
-	free(s->srv_todo.v);
-	free(s->srv_done.v);
-	s->srv_todo = s->srv_done = (struct sim_host_fifo){0};
+	struct sim_host_prog *p[] = {&s->srv_p, &s->emu_p};
+
+	for (int i = 0; i < 2; i++) {
+		free(p[i]->todo.v);
+		free(p[i]->done.v);
+		p[i]->todo = p[i]->done = (struct sim_host_fifo){0};
+	}
 }
 
 static int64_t queue(int64_t *busy, int64_t t, int64_t ns);
@@ -110,24 +120,34 @@ static struct sim_host_item fifo_pop(struct sim_host_fifo *f)
 	return it;
 }
 
-/* ns of the server's work, for k's response of len bytes (k NULL: an
- * accept), from t: its thread runs it in turn.  What it returns is when a
- * queue that had the core to itself would have done it; -1 when the
- * thread's run gives that time instead (on_server_ran). */
-static int64_t serve(struct sim_os *s, struct sim_sock *k, int64_t t, int64_t ns, int64_t len)
+/* ns of program p's work, queued at t, whose queue alone ends at *busy,
+ * for k (kind of it; k NULL: for nobody): its thread runs it in turn.
+ * What it returns is when the queue, had it the core to itself, would
+ * have done it; -1 when the thread's run says when instead (on_ran, then
+ * on_done).  Work that reaches the program later than now cannot wait
+ * in its thread's FIFO (it would run early), nor can work behind a
+ * spinning crawler (see above): those keep the queue's time. */
+static int64_t work(struct sim_os *s, struct sim_host_prog *p, int64_t *busy, int64_t t,
+		    int64_t ns, struct sim_sock *k, int kind, int64_t len)
 {
 	struct sim_gate *g = k ? sim_gate_of(s, k) : NULL;
-	int64_t at = queue(&s->server_busy, t, ns);
+	int64_t at = queue(busy, t, ns);
 
-	if (ns <= 0)
+	if (!p->th || ns <= 0)
 		return at;
 	/* every piece of the thread's work is in its FIFO, to keep the two
-	 * in step; a spinning crawler would never let it run (see above) */
-	int turn = g && !sim_kernel_spinning(&s->k);
-	fifo_push(&s->srv_todo, (struct sim_host_item){
-		.k = turn ? k : NULL, .ns = ns, .len = len, .gen = g ? g->gen : 0});
-	sim_kernel_bg_work(&s->k, s->server, ns);
+	 * in step */
+	int turn = g && t <= s->now && !sim_kernel_spinning(&s->k);
+	fifo_push(&p->todo, (struct sim_host_item){
+		.k = turn ? k : NULL, .ns = ns, .len = len, .gen = g ? g->gen : 0,
+		.kind = (uint8_t)(turn ? kind : HOST_NONE)});
+	sim_kernel_bg_work(&s->k, p->th, ns);
 	return turn ? -1 : at;
+}
+
+static int64_t serve(struct sim_os *s, struct sim_sock *k, int64_t t, int64_t ns, int64_t len)
+{
+	return work(s, &s->srv_p, &s->server_busy, t, ns, k, HOST_SERVED, len);
 }
 
 /* The response's segments, and the client's ACKs of them. */
@@ -161,15 +181,14 @@ int64_t sim_host_emu_packets(int64_t resp)
 	       acks + 2;                  /* the client's FIN, the server's ACK */
 }
 
-/* n packets reach the emulator at t: when it has carried them.  On the
- * model's cores its thread takes their CPU there too. */
-static int64_t emu(struct sim_os *s, int64_t t, int64_t n)
+/* n packets reach the emulator at t: when it has carried them (k, kind:
+ * for whom and what then; -1: its thread's run says when).  On the
+ * model's cores its thread takes their CPU there too, in turn. */
+static int64_t emu(struct sim_os *s, int64_t t, int64_t n, struct sim_sock *k, int kind)
 {
 	int64_t ns = n * s->os.sc->machine.costs.emulator_packet_ns;
 
-	if (s->emu)
-		sim_kernel_bg_work(&s->k, s->emu, ns);
-	return queue(&s->emu_busy, t, ns);
+	return work(s, &s->emu_p, &s->emu_busy, t, ns, k, kind, 0);
 }
 
 /* When k's connection, established in the network at now, is seen by
@@ -191,10 +210,10 @@ static int64_t connected_at(struct sim_os *s, struct sim_sock *k, int64_t now)
 		serve(s, NULL, now, c->server_accept_ns, 0);
 	if (s->os.sc->machine.host_emulator == AL_HOST_EMU_NONE)
 		return now;
-	int64_t t = emu(s, now, SIM_HOST_EMU_CONNECT);
+	int64_t t = emu(s, now, SIM_HOST_EMU_CONNECT, k, HOST_CONN);
 	/* the handshake's ACK, the request, the server's ACK of it: they
 	 * follow the connect into the queue, and hold up what comes behind */
-	emu(s, now, SIM_HOST_EMU_REQUEST);
+	emu(s, now, SIM_HOST_EMU_REQUEST, NULL, HOST_NONE);
 	return t;
 }
 
@@ -220,10 +239,11 @@ static int64_t server_ns(const struct sim_os *s, const struct sim_gate *g, int64
 	return rest + len * c->server_ns_per_kib / 1024;
 }
 
-/* The server has sent a page of len bytes at t, which the link relays
- * and the packet emulator carries: when the crawler sees it.  The same
- * work goes to their threads, to take its share of the cores. */
-static int64_t relay(struct sim_os *s, int64_t page, int64_t t, int64_t len)
+/* The server has sent k's page of len bytes at t, which the link relays
+ * and the packet emulator carries: when the crawler sees it (-1: the
+ * emulator's thread says when).  The same work goes to their threads, to
+ * take its share of the cores. */
+static int64_t relay(struct sim_os *s, struct sim_sock *k, int64_t page, int64_t t, int64_t len)
 {
 	const struct al_costs *c = &s->os.sc->machine.costs;
 
@@ -239,25 +259,35 @@ static int64_t relay(struct sim_os *s, int64_t page, int64_t t, int64_t len)
 				SIM_HOST_EMU_REQUEST - data;
 		/* the response's segments before the crawler sees it; the
 		 * ACKs and FINs after it, behind it in the queue */
-		t = emu(s, t, data);
-		emu(s, t, after);
+		int64_t at = emu(s, t, data, k, HOST_DATA);
+		emu(s, at < 0 ? t : at, after, NULL, HOST_NONE);
+		t = at;
 	}
 	return t;
 }
 
 static void on_gate(void *arg, int64_t now);
 
-/* The server has sent a response it ran in turn: the rest of its way. */
-static void on_served(void *arg, int64_t now)
+/* A host program ran a piece of work for a socket: what follows. */
+static void on_done(void *arg, int64_t now)
 {
-	struct sim_os *s = arg;
-	struct sim_host_item it = fifo_pop(&s->srv_done);
+	struct sim_host_prog *p = arg;
+	struct sim_os *s = p->s;
+	struct sim_host_item it = fifo_pop(&p->done);
 	struct sim_gate *g = sim_gate_of(s, it.k);
 
 	if (!g || g->gen != it.gen || !it.k->flow)
 		return;      /* closed meanwhile: nobody waits for it */
-	g->at = relay(s, g->page, now, it.len);
-	if (g->at > now) {
+	if (it.kind == HOST_CONN) {
+		sim_os_connected(it.k, 0, now);
+		return;
+	}
+	/* the server has sent the response: the rest of its way; or the
+	 * emulator has carried it (HOST_DATA) */
+	g->at = it.kind == HOST_SERVED ? relay(s, it.k, g->page, now, it.len) : now;
+	if (g->at < 0) {
+		g->at = INT64_MAX;   /* the emulator's turn says when */
+	} else if (g->at > now) {
 		if (!(g->token = sim_queue_push(&s->q, g->at, on_gate, it.k)))
 			abort(); /* the queue cannot grow: nothing sane to continue with */
 	} else {
@@ -265,29 +295,28 @@ static void on_served(void *arg, int64_t now)
 	}
 }
 
-/* The server's thread runs ns of its work from at: the pieces it ends
- * are done then, in order. */
-static void on_server_ran(void *arg, struct sim_thread *th, int64_t at, int64_t ns)
+/* A host program's thread runs ns of its work from at: the pieces it
+ * ends are done then, in order. */
+static void on_ran(void *arg, struct sim_thread *th, int64_t at, int64_t ns)
 {
 	struct sim_os *s = arg;
+	struct sim_host_prog *p = th == s->server ? &s->srv_p : th == s->emu ? &s->emu_p : NULL;
 
-	if (th != s->server)
-		return;
-	while (ns > 0 && s->srv_todo.len > 0) {
-		struct sim_host_item *it = &s->srv_todo.v[s->srv_todo.head];
-		int64_t need = it->ns - s->srv_ran;
+	while (p && ns > 0 && p->todo.len > 0) {
+		struct sim_host_item *it = &p->todo.v[p->todo.head];
+		int64_t need = it->ns - p->ran;
 		if (need > ns) {
-			s->srv_ran += ns;
+			p->ran += ns;
 			return;
 		}
 		at += need;
 		ns -= need;
-		s->srv_ran = 0;
-		struct sim_host_item done = fifo_pop(&s->srv_todo);
+		p->ran = 0;
+		struct sim_host_item done = fifo_pop(&p->todo);
 		if (!done.k)
 			continue;
-		fifo_push(&s->srv_done, done);
-		if (!sim_queue_push(&s->q, at, on_served, s))
+		fifo_push(&p->done, done);
+		if (!sim_queue_push(&s->q, at, on_done, p))
 			abort(); /* the queue cannot grow: nothing sane to continue with */
 	}
 }
@@ -322,10 +351,13 @@ static int gated(struct sim_os *s, struct sim_sock *k, int64_t now)
 		int64_t len = sim_net_response_len(k->flow), t = now;
 		g->body = 1;
 		if (s->server && (t = serve(s, k, now, server_ns(s, g, len), len)) < 0) {
-			g->at = INT64_MAX;   /* on_served says when */
+			g->at = INT64_MAX;   /* on_done says when */
 			return 1;
 		}
-		t = relay(s, g->page, t, len);
+		if ((t = relay(s, k, g->page, t, len)) < 0) {
+			g->at = INT64_MAX;   /* on_done says when */
+			return 1;
+		}
 		if (t > g->at)
 			g->at = t;
 	}
@@ -352,7 +384,7 @@ int sim_host_hold(struct sim_os *s, struct sim_sock *k, int64_t now)
 	if (!g)
 		return 0;
 	if (g->at == INT64_MAX)
-		return 1;            /* on the server's turn: on_served goes on */
+		return 1;            /* on a program's turn: on_done goes on */
 	if (!g->token && !(g->token = sim_queue_push(&s->q, g->at, on_gate, k)))
 		abort(); /* the queue cannot grow: nothing sane to continue with */
 	return 1;
@@ -374,6 +406,8 @@ int sim_host_conn_held(struct sim_os *s, struct sim_sock *k, int64_t now)
 	int64_t at = connected_at(s, k, now);
 	struct sim_gate *g = sim_gate_of(s, k);
 
+	if (at < 0)
+		return 1;            /* the emulator's turn: on_done connects it */
 	if (!g || at <= now)
 		return 0;
 	if (!(g->token = sim_queue_push(&s->q, at, on_conn_gate, k)))

@@ -87,18 +87,30 @@ struct sim_gate {
 	uint8_t conn;                /* the connect's packets are queued */
 };
 
-/* A piece of the origin server's work, in the order it runs it: a page's
- * response (k, the gate's gen and the response's len) or an accept (k
- * NULL); ns to run, or once run, when it was done. */
+/* A piece of a host program's work, in the order its thread runs it
+ * (sim_host.c): ns to run, and for whom -- k (its gate's gen), what
+ * follows when it is done (kind), the response's len -- or nobody (k
+ * NULL: an accept, ACKs). */
 struct sim_host_item {
 	struct sim_sock *k;
 	int64_t ns, len;
 	uint32_t gen;
+	uint8_t kind;
 };
 
 struct sim_host_fifo {
 	struct sim_host_item *v;
 	size_t cap, head, len;
+};
+
+/* A host program on the model's cores whose work is done when its
+ * thread runs it: what it has to run (the first item ran for `ran`
+ * already), and what it ran whose event is still to come. */
+struct sim_host_prog {
+	struct sim_os *s;
+	struct sim_thread *th;
+	struct sim_host_fifo todo, done;
+	int64_t ran;
 };
 
 /* A selector (select / poll / epoll): registrations live in the sockets;
@@ -175,14 +187,12 @@ struct sim_os {
 	struct sim_thread *links[16];
 	int nlinks;
 	int64_t server_busy;         /* the server's queue of work ends then */
-	/* the server's work to run, the part of the first already run, and
-	 * what it has run whose response is still on its way */
-	struct sim_host_fifo srv_todo, srv_done;
-	int64_t srv_ran;
+	struct sim_host_prog srv_p;  /* the server's work in its turns */
 	int64_t link_busy[16];
 	/* the kernel-TCP path's packet emulator (machine.host_emulator) */
 	struct sim_thread *emu;      /* on the model's cores; NULL: its own */
 	int64_t emu_busy;            /* its queue of packets ends then */
+	struct sim_host_prog emu_p;  /* on the model's cores: its turns */
 };
 
 #define SIM_FD_SLAB 1024
