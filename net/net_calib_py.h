@@ -6,8 +6,10 @@
  * non-blocking recv that fails, a selector's register + select +
  * unregister, a thread's start + join and its memory, the GIL's hand-off,
  * the article's `response += chunk` per KiB, and the article's process
- * pool started, given one trivial task per worker and shut down -- in a
- * fresh interpreter each time, as the article's program does it once.
+ * pool started, each worker fetching one 20 KB page from a server the
+ * probe runs on loopback and returning it, as the crawler's do, and shut
+ * down -- in a fresh interpreter each time, as the article's program does
+ * it once.
  * The pool's time is split into a fixed part and a part per worker by
  * timing pools of 1 and of N: the simulator charges pool_startup once and
  * process_create per worker (models/process.c).  The thread pool
