@@ -89,14 +89,18 @@ static void head(FILE *f, const char *path, const struct net_calib_py *p)
 		shown = abs;
 	fprintf(f, "# A scenario uses it with\n#   machine: {profile: %s}\n"
 		"# (its gil_interval turns the GIL on, as the python profile does).\n"
-		"# The pool of %d took %.1f ms up and down, the pool of 1 %.1f ms:\n"
-		"# process_create is the difference per worker, pool_startup the rest;\n"
+		"# ProcessPoolExecutor's of %d, each worker fetching a 20 KB page\n"
+		"# on loopback, took %.1f ms up and down, of 1 %.1f ms; its parent's\n"
+		"# CPU, %.1f ms and %.1f ms, gives process_create (the difference\n"
+		"# per worker) and pool_startup (the rest); process_cow is the\n"
+		"# workers' CPU per worker, %.1f ms for the %d.\n"
 		"# ThreadPoolExecutor's of %d and 1, %.1f ms and %.1f ms, give\n"
-		"# thread_create and thread_pool_startup the same way.\n"
+		"# thread_create and thread_pool_startup the same way, by wall time.\n"
 		"# gil_interval is the measured hand-off; sys.getswitchinterval() "
 		"is %.1f ms.\n# The costs marked \"python default\" were not "
 		"measured (docs/costs.md).\n", shown, p->pool_n, p->pooln_ns / 1e6,
-		p->pool1_ns / 1e6, p->pool_n, p->tpooln_ns / 1e6, p->tpool1_ns / 1e6,
+		p->pool1_ns / 1e6, p->pcpun_ns / 1e6, p->pcpu1_ns / 1e6,
+		p->wcpun_ns / 1e6, p->pool_n, p->pool_n, p->tpooln_ns / 1e6, p->tpool1_ns / 1e6,
 		p->switchinterval_ns / 1e6);
 }
 
@@ -159,7 +163,13 @@ static void print_table(const struct net_calib_py *p, const struct al_machine *m
 	al_table_print(&t, stdout, 2, bold);
 	al_fmt_duration(a, sizeof a, (int64_t)p->pool1_ns);
 	al_fmt_duration(b, sizeof b, (int64_t)p->pooln_ns);
-	printf("\n  process pool of 1 up and down %s, of %d %s; ", a, p->pool_n, b);
+	printf("\n  process pool of 1 up and down %s, of %d %s (CPU: parent ", a,
+	       p->pool_n, b);
+	al_fmt_duration(a, sizeof a, (int64_t)p->pcpu1_ns);
+	al_fmt_duration(b, sizeof b, (int64_t)p->pcpun_ns);
+	printf("%s and %s, workers ", a, b);
+	al_fmt_duration(a, sizeof a, (int64_t)p->wcpun_ns);
+	printf("%s);\n  ", a);
 	al_fmt_duration(a, sizeof a, (int64_t)p->tpool1_ns);
 	al_fmt_duration(b, sizeof b, (int64_t)p->tpooln_ns);
 	printf("thread pool of 1 %s, of %d %s;\n  sys.getswitchinterval() %.1f ms\n",

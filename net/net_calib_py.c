@@ -27,6 +27,10 @@
 
 #define COST(m) offsetof(struct al_costs, m)
 
+/* The columns of a pool probe's line: its wall time, the workers' median
+ * PSS, and (the process pool's) the parent's CPU and the workers' CPU. */
+enum { COL_WALL, COL_PSS, COL_PCPU, COL_WCPU, POOL_COLS };
+
 static const struct {
 	const char *key;
 	size_t off;
@@ -35,6 +39,7 @@ static const struct {
 	[NET_CALIB_PY_SYSCALL] = {"syscall", COST(syscall_ns), 0},
 	[NET_CALIB_PY_THREAD_CREATE] = {"thread_create", COST(thread_create_ns), 0},
 	[NET_CALIB_PY_PROCESS_CREATE] = {"process_create", COST(process_create_ns), 0},
+	[NET_CALIB_PY_PROCESS_COW] = {"process_cow", COST(process_cow_ns), 0},
 	[NET_CALIB_PY_POOL_STARTUP] = {"pool_startup", COST(pool_startup_ns), 0},
 	[NET_CALIB_PY_THREAD_POOL_STARTUP] = {"thread_pool_startup",
 					      COST(thread_pool_startup_ns), 0},
@@ -219,32 +224,35 @@ static int run_python(const char *py, const char *const args[], char *out,
 	return 0;
 }
 
-/* Figures of one probe: `reps` lines of one or two numbers each, into
- * a[] (and b[]); a "switchinterval NS" line into *si. */
-static int parse_lines(const char *probe, char *out, int reps, double *a,
-		       double *b, double *si, char *err, size_t errlen)
+/* Figures of one probe: `reps` lines of `cols` numbers each (at most
+ * POOL_COLS), the i-th column into col[i][line]; a "switchinterval NS"
+ * line into *si. */
+static int parse_lines(const char *probe, char *out, int reps, int cols,
+		       double *const col[], double *si, char *err, size_t errlen)
 {
 	int k = 0;
 
 	for (char *save = NULL, *l = strtok_r(out, "\n", &save); l;
 	     l = strtok_r(NULL, "\n", &save)) {
-		char *end;
-		double x, y = 0;
+		char *end = l;
+		double x[POOL_COLS];
+		bool bad = k >= reps;
 
 		if (si && sscanf(l, "switchinterval %lf", si) == 1)
 			continue;
-		x = strtod(l, &end);
-		if (b) {
-			y = strtod(end, &end);
+		for (int i = 0; i < cols && !bad; i++) {
+			const char *from = end;
+
+			x[i] = strtod(from, &end);
+			bad = end == from || !isfinite(x[i]) || x[i] < 0;
 		}
 		while (*end == ' ' || *end == '\r')
 			end++;
-		if (end == l || *end != '\0' || !isfinite(x) || x < 0 || y < 0 || k >= reps)
+		if (bad || *end != '\0')
 			return fail(err, errlen, "probe '%s' printed '%.40s', not a "
 				    "figure", probe, l);
-		a[k] = x;
-		if (b)
-			b[k] = y;
+		for (int i = 0; i < cols; i++)
+			col[i][k] = x[i];
 		k++;
 	}
 	if (k < reps)
@@ -282,38 +290,82 @@ static int version(struct net_calib_py *c, char *err, size_t errlen)
 }
 
 /* A pool of 1 and a pool of N, each in a fresh interpreter, in turn so
- * that a noisy minute spoils both alike; T(n) = startup + n * per_worker
- * fitted through the two medians.  mem: the median of the probe's second
- * figure (the workers' PSS), when not NULL. */
-static int fit(struct net_calib_py *c, const char *probe, int reps, double *t1,
-	       double *tn, enum net_calib_py_fig startup, enum net_calib_py_fig per,
-	       double *mem, char *err, size_t errlen)
+ * that a noisy minute spoils both alike: the median of each of the
+ * probe's `cols` columns, for 1 in m1[] and for N in mn[]. */
+static int pools(const struct net_calib_py *c, const char *probe, int reps, int cols,
+		 double m1[POOL_COLS], double mn[POOL_COLS], char *err, size_t errlen)
 {
-	double a1[NET_CALIB_MAX_REPS], an[NET_CALIB_MAX_REPS];
-	double b1[NET_CALIB_MAX_REPS], bn[NET_CALIB_MAX_REPS];
+	double v[2][POOL_COLS][NET_CALIB_MAX_REPS];
 	char out[OUT_MAX], sn[16];
-	double x;
 
 	for (int r = 0; r < reps; r++) {
 		for (int k = 0; k < 2; k++) {
 			const char *const args[] = {probe, "1", sn, NULL};
+			double *col[POOL_COLS];
 
+			for (int i = 0; i < cols; i++)
+				col[i] = &v[k][i][r];
 			snprintf(sn, sizeof sn, "%d", k ? c->pool_n : 1);
 			if (run_python(c->python, args, out, err, errlen) < 0 ||
-			    parse_lines(probe, out, 1, k ? &an[r] : &a1[r],
-					k ? &bn[r] : &b1[r], NULL, err, errlen) < 0)
+			    parse_lines(probe, out, 1, cols, col, NULL, err, errlen) < 0)
 				return -1;
 		}
 	}
-	*t1 = net_calib_median(a1, reps);
-	*tn = net_calib_median(an, reps);
-	if (mem)
-		*mem = net_calib_median(bn, reps);
-	x = (*tn - *t1) / (c->pool_n - 1);
+	for (int i = 0; i < cols; i++) {
+		m1[i] = net_calib_median(v[0][i], reps);
+		mn[i] = net_calib_median(v[1][i], reps);
+	}
+	return 0;
+}
+
+/* T(n) = startup + n * per_worker through T(1) and T(N). */
+static void line(struct net_calib_py *c, double t1, double tn,
+		 enum net_calib_py_fig startup, enum net_calib_py_fig per)
+{
+	double x = (tn - t1) / (c->pool_n - 1);
+
 	if (x < 1)                   /* noise larger than the slope */
-		x = *tn / c->pool_n;
+		x = tn / c->pool_n;
 	c->value[per] = x;
-	c->value[startup] = *t1 - x > 0 ? *t1 - x : 0;
+	c->value[startup] = t1 - x > 0 ? t1 - x : 0;
+}
+
+/* The process pool, priced where the simulator charges it: the parent's
+ * CPU through the line (pool_startup once, process_create at each fork,
+ * models/process.c) and each worker's own CPU (process_cow, on the
+ * worker's core from its first burst, sim/sim_kernel.c).  Its wall time
+ * is not a figure: on two cores it is the parent's and the workers' CPU
+ * overlapped, and it doubles when a neighbour takes one of the cores. */
+static int process_pool(struct net_calib_py *c, int reps, char *err, size_t errlen)
+{
+	double m1[POOL_COLS], mn[POOL_COLS];
+
+	if (pools(c, "pool", reps, POOL_COLS, m1, mn, err, errlen) < 0)
+		return -1;
+	c->pool1_ns = m1[COL_WALL];
+	c->pooln_ns = mn[COL_WALL];
+	c->pcpu1_ns = m1[COL_PCPU];
+	c->pcpun_ns = mn[COL_PCPU];
+	c->wcpun_ns = mn[COL_WCPU];
+	c->value[NET_CALIB_PY_PROCESS_MEMORY] = mn[COL_PSS];
+	line(c, m1[COL_PCPU], mn[COL_PCPU], NET_CALIB_PY_POOL_STARTUP,
+	     NET_CALIB_PY_PROCESS_CREATE);
+	c->value[NET_CALIB_PY_PROCESS_COW] = mn[COL_WCPU] / c->pool_n;
+	return 0;
+}
+
+/* The thread pool, by its wall time: its threads share the parent's CPU
+ * and the GIL, so that is what the thread model waits for. */
+static int thread_pool(struct net_calib_py *c, int reps, char *err, size_t errlen)
+{
+	double m1[POOL_COLS], mn[POOL_COLS];
+
+	if (pools(c, "tpool", reps, 2, m1, mn, err, errlen) < 0)
+		return -1;
+	c->tpool1_ns = m1[COL_WALL];
+	c->tpooln_ns = mn[COL_WALL];
+	line(c, c->tpool1_ns, c->tpooln_ns, NET_CALIB_PY_THREAD_POOL_STARTUP,
+	     NET_CALIB_PY_THREAD_CREATE);
 	return 0;
 }
 
@@ -338,20 +390,18 @@ int net_calib_py_run(struct net_calib_py *c, int reps, char *err, size_t errlen)
 		const char *const args[] = {simple[i].probe, sreps, NULL};
 		bool gil = simple[i].fig == NET_CALIB_PY_GIL_INTERVAL;
 
+		double *const col[] = {a};
+
 		if (run_python(c->python, args, out, err, errlen) < 0 ||
-		    parse_lines(simple[i].probe, out, reps, a, NULL,
+		    parse_lines(simple[i].probe, out, reps, 1, col,
 				gil ? &c->switchinterval_ns : NULL, err, errlen) < 0)
 			return -1;
 		c->value[simple[i].fig] = net_calib_median(a, reps);
 	}
 	/* a thread pool takes milliseconds, and a few more of them make
 	 * its slope, a fraction of one, come out of the noise */
-	if (fit(c, "pool", reps, &c->pool1_ns, &c->pooln_ns, NET_CALIB_PY_POOL_STARTUP,
-		NET_CALIB_PY_PROCESS_CREATE, &c->value[NET_CALIB_PY_PROCESS_MEMORY],
-		err, errlen) < 0 ||
-	    fit(c, "tpool", NET_CALIB_MAX_REPS, &c->tpool1_ns, &c->tpooln_ns,
-		NET_CALIB_PY_THREAD_POOL_STARTUP, NET_CALIB_PY_THREAD_CREATE, NULL,
-		err, errlen) < 0)
+	if (process_pool(c, reps, err, errlen) < 0 ||
+	    thread_pool(c, NET_CALIB_MAX_REPS, err, errlen) < 0)
 		return -1;
 	c->elapsed_ns = net_mono_ns() - t0;
 	return 0;
