@@ -90,17 +90,19 @@ static void head(FILE *f, const char *path, const struct net_calib_py *p)
 	fprintf(f, "# A scenario uses it with\n#   machine: {profile: %s}\n"
 		"# (its gil_interval turns the GIL on, as the python profile does).\n"
 		"# ProcessPoolExecutor's of %d, each worker fetching a 20 KB page\n"
-		"# on loopback, took %.1f ms up and down, of 1 %.1f ms; its parent's\n"
-		"# CPU, %.1f ms and %.1f ms, gives process_create (the difference\n"
-		"# per worker) and pool_startup (the rest); process_cow is the\n"
-		"# workers' CPU per worker, %.1f ms for the %d.\n"
+		"# on loopback, took %.1f ms up and down, of 1 %.1f ms: process_create\n"
+		"# is the difference per worker, pool_startup the rest.  Their CPU:\n"
+		"# the parent's %.1f ms and %.1f ms, the %d workers' %.1f ms; priced by\n"
+		"# it alone (a machine with its cores free, docs/costs.md): pool_startup\n"
+		"# %.1f ms, process_create %.1f ms, process_cow %.1f ms.\n"
 		"# ThreadPoolExecutor's of %d and 1, %.1f ms and %.1f ms, give\n"
-		"# thread_create and thread_pool_startup the same way, by wall time.\n"
+		"# thread_create and thread_pool_startup the same way.\n"
 		"# gil_interval is the measured hand-off; sys.getswitchinterval() "
 		"is %.1f ms.\n# The costs marked \"python default\" were not "
 		"measured (docs/costs.md).\n", shown, p->pool_n, p->pooln_ns / 1e6,
-		p->pool1_ns / 1e6, p->pcpun_ns / 1e6, p->pcpu1_ns / 1e6,
-		p->wcpun_ns / 1e6, p->pool_n, p->pool_n, p->tpooln_ns / 1e6, p->tpool1_ns / 1e6,
+		p->pool1_ns / 1e6, p->pcpun_ns / 1e6, p->pcpu1_ns / 1e6, p->pool_n,
+		p->wcpun_ns / 1e6, p->cpu_startup_ns / 1e6, p->cpu_create_ns / 1e6,
+		p->cpu_cow_ns / 1e6, p->pool_n, p->tpooln_ns / 1e6, p->tpool1_ns / 1e6,
 		p->switchinterval_ns / 1e6);
 }
 

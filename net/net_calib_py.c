@@ -39,7 +39,6 @@ static const struct {
 	[NET_CALIB_PY_SYSCALL] = {"syscall", COST(syscall_ns), 0},
 	[NET_CALIB_PY_THREAD_CREATE] = {"thread_create", COST(thread_create_ns), 0},
 	[NET_CALIB_PY_PROCESS_CREATE] = {"process_create", COST(process_create_ns), 0},
-	[NET_CALIB_PY_PROCESS_COW] = {"process_cow", COST(process_cow_ns), 0},
 	[NET_CALIB_PY_POOL_STARTUP] = {"pool_startup", COST(pool_startup_ns), 0},
 	[NET_CALIB_PY_THREAD_POOL_STARTUP] = {"thread_pool_startup",
 					      COST(thread_pool_startup_ns), 0},
@@ -319,23 +318,27 @@ static int pools(const struct net_calib_py *c, const char *probe, int reps, int 
 }
 
 /* T(n) = startup + n * per_worker through T(1) and T(N). */
+static void fit_line(int n, double t1, double tn, double *startup, double *per)
+{
+	double x = (tn - t1) / (n - 1);
+
+	if (x < 1)                   /* noise larger than the slope */
+		x = tn / n;
+	*per = x;
+	*startup = t1 - x > 0 ? t1 - x : 0;
+}
+
 static void line(struct net_calib_py *c, double t1, double tn,
 		 enum net_calib_py_fig startup, enum net_calib_py_fig per)
 {
-	double x = (tn - t1) / (c->pool_n - 1);
-
-	if (x < 1)                   /* noise larger than the slope */
-		x = tn / c->pool_n;
-	c->value[per] = x;
-	c->value[startup] = t1 - x > 0 ? t1 - x : 0;
+	fit_line(c->pool_n, t1, tn, &c->value[startup], &c->value[per]);
 }
 
-/* The process pool, priced where the simulator charges it: the parent's
- * CPU through the line (pool_startup once, process_create at each fork,
- * models/process.c) and each worker's own CPU (process_cow, on the
- * worker's core from its first burst, sim/sim_kernel.c).  Its wall time
- * is not a figure: on two cores it is the parent's and the workers' CPU
- * overlapped, and it doubles when a neighbour takes one of the cores. */
+/* The process pool, by its wall time as the thread pool: what the
+ * crawler waits for, its parent's CPU and its workers' overlapped on the
+ * machine's cores with whatever else runs there (docs/costs.md, "The
+ * process pool's parts").  Its CPU, the parent's and the workers', is
+ * kept for the profile's head: the parts a quiet machine would charge. */
 static int process_pool(struct net_calib_py *c, int reps, char *err, size_t errlen)
 {
 	double m1[POOL_COLS], mn[POOL_COLS];
@@ -347,15 +350,15 @@ static int process_pool(struct net_calib_py *c, int reps, char *err, size_t errl
 	c->pcpu1_ns = m1[COL_PCPU];
 	c->pcpun_ns = mn[COL_PCPU];
 	c->wcpun_ns = mn[COL_WCPU];
+	fit_line(c->pool_n, c->pcpu1_ns, c->pcpun_ns, &c->cpu_startup_ns, &c->cpu_create_ns);
+	c->cpu_cow_ns = c->wcpun_ns / c->pool_n;
 	c->value[NET_CALIB_PY_PROCESS_MEMORY] = mn[COL_PSS];
-	line(c, m1[COL_PCPU], mn[COL_PCPU], NET_CALIB_PY_POOL_STARTUP,
+	line(c, c->pool1_ns, c->pooln_ns, NET_CALIB_PY_POOL_STARTUP,
 	     NET_CALIB_PY_PROCESS_CREATE);
-	c->value[NET_CALIB_PY_PROCESS_COW] = mn[COL_WCPU] / c->pool_n;
 	return 0;
 }
 
-/* The thread pool, by its wall time: its threads share the parent's CPU
- * and the GIL, so that is what the thread model waits for. */
+/* The thread pool, by its wall time. */
 static int thread_pool(struct net_calib_py *c, int reps, char *err, size_t errlen)
 {
 	double m1[POOL_COLS], mn[POOL_COLS];

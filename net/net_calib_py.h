@@ -10,12 +10,11 @@
  * probe runs on loopback and returning it, as the crawler's do, and shut
  * down -- in a fresh interpreter each time, as the article's program does
  * it once.
- * The pool's CPU is split where the simulator charges it, by pools of 1
- * and of N: the parent's into a fixed part (pool_startup, once) and a part
- * per worker (process_create, at each fork: models/process.c), and the
- * workers' own (process_cow, each on its own core from its first burst:
- * sim/sim_kernel.c); their wall time is printed, not fitted.  The thread
- * pool
+ * The pool's time is split into a fixed part and a part per worker by
+ * timing pools of 1 and of N: the simulator charges pool_startup once and
+ * process_create per worker (models/process.c); the pools' CPU, the
+ * parent's and the workers', is measured too, for the profile's head.
+ * The thread pool
  * (ThreadPoolExecutor, as the article's thread_way) gives
  * thread_pool_startup and thread_create (models/thread.c) by its wall
  * time, the pools of 1 and N fitted the same way. */
@@ -31,7 +30,6 @@ enum net_calib_py_fig {
 	NET_CALIB_PY_SYSCALL,
 	NET_CALIB_PY_THREAD_CREATE,
 	NET_CALIB_PY_PROCESS_CREATE,
-	NET_CALIB_PY_PROCESS_COW,
 	NET_CALIB_PY_POOL_STARTUP,
 	NET_CALIB_PY_THREAD_POOL_STARTUP,
 	NET_CALIB_PY_THREAD_MEMORY,
@@ -55,6 +53,10 @@ struct net_calib_py {
 	double pool1_ns, pooln_ns;   /* medians: a pool of 1 and of N, whole */
 	double pcpu1_ns, pcpun_ns;   /* their parent's CPU (every thread)    */
 	double wcpun_ns;             /* the N workers' CPU, together         */
+	/* the pool priced by CPU alone, where the simulator would charge it:
+	 * the parent's through the line (pool_startup, process_create), the
+	 * workers' each (process_cow); the profile's head only */
+	double cpu_startup_ns, cpu_create_ns, cpu_cow_ns;
 	double tpool1_ns, tpooln_ns; /* the same for ThreadPoolExecutor      */
 	double switchinterval_ns;    /* sys.getswitchinterval()              */
 	int pool_n;                  /* N                                    */

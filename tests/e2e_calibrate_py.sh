@@ -54,8 +54,8 @@ if [ $? -eq 0 ] && [ -s "$T/py.yaml" ] && grep -q "wrote $T/py.yaml" "$T/out"; t
 else
 	ko "calibrate --python --out writes the profile"
 fi
-for k in syscall thread_create process_create process_cow pool_startup thread_pool_startup \
-	 thread_memory process_memory coroutine_resume callback select gil_interval parse_per_kib; do
+for k in syscall thread_create process_create pool_startup thread_pool_startup thread_memory \
+	 process_memory coroutine_resume callback select gil_interval parse_per_kib; do
 	grep -q "^  $k: [0-9].*# measured$" "$T/py.yaml" || ko "the profile's $k is not measured"
 	grep -Eq "^  $k  +[0-9]" "$T/out" || ko "the table has no row for $k"
 done
@@ -77,24 +77,28 @@ if "$A" run --json "$T/s.yaml" >"$T/out" 2>"$T/err" &&
 else
 	ko "a run loads it: every model, every page"
 fi
-# the pool's workers did the crawler's work: each fetched a page
-grep -q "^# ProcessPoolExecutor's of 10, each worker fetching a 20 KB page" "$T/py.yaml" &&
-	ok "the pool probe's workers fetch a page" ||
-	ko "the pool probe's workers fetch a page"
+# the pool's CPU, its parent's and its workers' (which the pool reaped),
+# is in the head: a worker's share of it is at least a millisecond (a
+# fork's copy-on-write faults, its page) where a probe that lost its
+# workers' rusage would say 0
+wc=$(tr '\n' ' ' <"$T/py.yaml" | sed -n "s/.*the 10 workers' \([0-9]*\)\.[0-9] ms.*/\1/p")
+if [ -n "$wc" ] && [ "$wc" -ge 10 ]; then
+	ok "the head has the pool's CPU, its workers' included"
+else
+	ko "the head has the pool's CPU, its workers' included (workers: '$wc' ms)"
+fi
 # the pool's cost is the measured one: process is slower than thread by
-# about pool_startup + 4 process_create + a worker's process_cow (the pool
-# of 10 is capped at the 4 pages; the last worker's own CPU comes after
-# the last fork; at least their sum's half)
+# about pool_startup + 4 process_create (the pool of 10 is capped at the 4
+# pages; at least their sum's half)
 pc=$(sed -n 's/^  process_create: \([0-9]*\) ns.*/\1/p' "$T/py.yaml")
 ps=$(sed -n 's/^  pool_startup: \([0-9]*\) ns.*/\1/p' "$T/py.yaml")
-pw=$(sed -n 's/^  process_cow: \([0-9]*\) ns.*/\1/p' "$T/py.yaml")
 ep=$(tr -d ' \n' <"$T/out" | grep -o '"model":"process","elapsed_ns":[0-9]*' | grep -o '[0-9]*$')
 et=$(tr -d ' \n' <"$T/out" | grep -o '"model":"thread","elapsed_ns":[0-9]*' | grep -o '[0-9]*$')
-if [ -n "$pc" ] && [ -n "$ps" ] && [ -n "$pw" ] && [ -n "$ep" ] && [ -n "$et" ] &&
-   [ $((ep - et)) -ge $(((ps + 4 * pc + pw) / 2)) ]; then
+if [ -n "$pc" ] && [ -n "$ps" ] && [ -n "$ep" ] && [ -n "$et" ] &&
+   [ $((ep - et)) -ge $(((ps + 4 * pc) / 2)) ]; then
 	ok "the process model pays the measured pool"
 else
-	ko "the process model pays the measured pool (process $ep, thread $et, startup $ps, create $pc, cow $pw)"
+	ko "the process model pays the measured pool (process $ep, thread $et, startup $ps, create $pc)"
 fi
 
 echo "$pass passed, $fail failed"
