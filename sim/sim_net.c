@@ -62,12 +62,51 @@ static struct sim_flow *flow_alloc(struct sim_net *n)
 	struct sim_flow *f = sim_net_flow(n, id);
 	*f = (struct sim_flow){
 		.net = n, .id = id, .hpos = SIM_NET_NIL, .prev = SIM_NET_NIL,
-		.next = SIM_NET_NIL, .tcp.loss = SIM_NET_NIL,
+		.next = SIM_NET_NIL, .tcp = SIM_NET_NIL,
 	};
 	return f;
 nomem:
 	errno = ENOMEM;
 	return NULL;
+}
+
+/* tcp linux: the TCP pool, as the flows' (one freed, else the next of
+ * the slabs, a slab more when they are full: slabs never move). */
+void sim_net_tcp_take(struct sim_net *n, struct sim_flow *f)
+{
+	uint32_t i;
+
+	if (n->tcp_free != SIM_NET_NIL) {
+		i = n->tcp_free;
+		n->tcp_free = sim_net_tcp_at(n, i)->loss;
+	} else {
+		if (n->ntcp == n->ntslabs * SIM_NET_SLAB) {
+			struct sim_tcp *slab = NULL;
+			if (n->ntslabs == n->tslabs_cap) {
+				uint32_t cap = n->tslabs_cap ? 2 * n->tslabs_cap : 16;
+				struct sim_tcp **p = cap <= SIM_NET_NIL / SIM_NET_SLAB
+						     ? realloc(n->tslabs, cap * sizeof *p) : NULL;
+				if (!p)
+					goto nomem;
+				sim_net_account(n, (int64_t)((cap - n->tslabs_cap) * sizeof *p));
+				n->tslabs = p;
+				n->tslabs_cap = cap;
+			}
+			slab = al_arena_calloc(&n->slab_mem, SIM_NET_SLAB, sizeof *slab);
+			if (!slab)
+				goto nomem;
+			sim_net_account(n, (int64_t)(SIM_NET_SLAB * sizeof *slab));
+			n->tslabs[n->ntslabs++] = slab;
+		}
+		i = n->ntcp++;
+	}
+	*sim_net_tcp_at(n, i) = (struct sim_tcp){.loss = SIM_NET_NIL};
+	f->tcp = i;
+	return;
+nomem:
+	/* inside an event: no caller to return it to */
+	fprintf(stderr, "sim_net: out of memory for TCP state\n");
+	abort();
 }
 
 static void flow_free(struct sim_net *n, struct sim_flow *f)
@@ -167,7 +206,7 @@ int sim_net_init(struct sim_net *n, const struct al_scenario *sc, struct sim_que
 		n->hooks = *hooks;
 	n->net = sc->network;
 	n->srv = sc->server;
-	n->bl_head = n->bl_tail = n->free_head = n->loss_free = SIM_NET_NIL;
+	n->bl_head = n->bl_tail = n->free_head = n->loss_free = n->tcp_free = SIM_NET_NIL;
 	sim_net_link_init(n);
 	for (int i = 0; i < sc->nevents; i++) {
 		n->timed[i] = (struct sim_net_timed){.net = n, .ev = &sc->events[i]};
@@ -189,6 +228,7 @@ void sim_net_free(struct sim_net *n)
 		sim_queue_cancel(n->q, n->timed[i].token);
 	sim_net_link_free(n);
 	free(n->loss);
+	free(n->tslabs);
 	al_arena_free(&n->slab_mem);
 	free(n->slabs);
 	memset(n, 0, sizeof *n);

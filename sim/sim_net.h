@@ -153,6 +153,11 @@ struct sim_net {
 	 * indexed by f->tcp.loss, with a free list */
 	struct sim_tcp_loss *loss;
 	uint32_t nloss, loss_cap, loss_free;
+	/* tcp linux: the TCP states of the flows between their handshake
+	 * and their last byte, in slabs of SIM_NET_SLAB from slab_mem (they
+	 * never move), indexed by f->tcp, with a free list */
+	struct sim_tcp **tslabs;
+	uint32_t ntslabs, tslabs_cap, ntcp, tcp_free;
 	struct sim_net_timed timed[AL_SCENARIO_MAX_EVENTS];
 	struct sim_net_stats st;
 };

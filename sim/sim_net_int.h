@@ -60,7 +60,12 @@ enum {
 };
 
 /* What the server's TCP knows of a response (network.tcp linux,
- * sim_net_tcp.c).  Segments are counted, never stored: new segments are
+ * sim_net_tcp.c), in the net's TCP pool: taken when the response's first
+ * segment reaches the link (the handshake's RTT sample waits in the flow
+ * until then: the request's RTOs need no more) and given back when its
+ * last byte arrives or the flow is freed, so that a flow keeps it only
+ * while it sends: C10M's ten million flows wait for their program, to
+ * send or to read, with none.  Segments are counted, never stored: new segments are
  * sent in order, so the ones waiting at the link are [snd - q, snd); the
  * lost ones are counted (struct sim_tcp_loss); the bytes before the first
  * of them are readable, the rest once every hole is filled.  In flight
@@ -89,7 +94,8 @@ struct sim_tcp {
 				      * later ones give RTT samples from there
 				      * (earlier ones' send times are not kept) */
 	uint32_t loss;               /* its struct sim_tcp_loss; SIM_NET_NIL:
-				      * none yet (all of it zero)              */
+				      * none yet (all of it zero); while free:
+				      * the TCP pool's free list               */
 };
 
 struct sim_tcp_loss {
@@ -108,7 +114,7 @@ struct sim_tcp_loss {
 };
 enum { TCP_FR, TCP_TLP, TCP_RTO };
 
-/* 72 bytes on LP64, plus struct sim_tcp's 72.  Ids (not pointers) link
+/* 80 bytes on LP64 (struct sim_tcp's 72 apart, in the pool).  Ids (not pointers) link
  * flows, so the order of everything is independent of addresses.  Pages
  * and byte counts are 32-bit: the scenario's limits keep a page's index
  * under 10^8 and a response under 1 GiB and its header. */
@@ -131,12 +137,27 @@ struct sim_flow {
 	uint16_t head_len;
 	uint8_t state, srv, tries, err, flags;
 	uint8_t fault;               /* enum al_fault, drawn when served        */
-	struct sim_tcp tcp;          /* network.tcp linux                       */
+	uint32_t tcp;                /* network.tcp linux: its struct sim_tcp in
+				      * the net's pool; SIM_NET_NIL: none      */
+	uint32_t syn_rtt;            /* tcp linux: the handshake's RTT sample,
+				      * in µs, until the request takes a state */
 };
 
 static inline struct sim_flow *sim_net_flow(const struct sim_net *n, uint32_t id)
 {
 	return &n->slabs[id / SIM_NET_SLAB][id % SIM_NET_SLAB];
+}
+
+/* TCP state i of the pool (tcp linux), and f's, which it must have:
+ * from its handshake to its last byte. */
+static inline struct sim_tcp *sim_net_tcp_at(const struct sim_net *n, uint32_t i)
+{
+	return &n->tslabs[i / SIM_NET_SLAB][i % SIM_NET_SLAB];
+}
+
+static inline struct sim_tcp *sim_net_tcp_of(const struct sim_flow *f)
+{
+	return sim_net_tcp_at(f->net, f->tcp);
 }
 
 /* Where the server stops sending: all of the response, or the head and
@@ -192,16 +213,23 @@ int sim_net_seg_outcome(struct sim_net *n, struct sim_flow *f, int64_t now);
 void sim_net_seg_after(struct sim_net *n, struct sim_flow *f, int outcome, int64_t now);
 void sim_net_fail_data(struct sim_net *n, struct sim_flow *f, int err, int64_t now);
 
+/* sim_net.c: f takes a TCP state, all zero, from the pool (aborts if
+ * memory ran out: it is taken inside an event). */
+void sim_net_tcp_take(struct sim_net *n, struct sim_flow *f);
+
 /* sim_net_tcp.c: network.tcp linux */
-/* f is freed: its loss state goes back to the pool. */
+/* f's TCP state and its loss state, if any, go back to their pools (its
+ * last byte arrived, or it is freed). */
 void sim_net_tcp_release(struct sim_net *n, struct sim_flow *f);
-/* The handshake's RTT sample (the client's SYN to its SYN-ACK). */
+/* sim_net_tcp_rtt.c: the handshake's RTT sample (the client's SYN to its
+ * SYN-ACK), kept in the flow until the response starts. */
 void sim_net_tcp_connected(struct sim_flow *f, int64_t sample);
-/* The response's first segment reaches the link: the initial window. */
+/* The response's first segment reaches the link: f takes its TCP state,
+ * the initial window. */
 void sim_net_tcp_start(struct sim_net *n, struct sim_flow *f, int64_t now);
 /* When the request, sent at now, reaches the server (its lost tries cost
- * their RTOs); -1 if every try is lost (*fail_at: when the client gives
- * up). */
+ * their RTOs, from the handshake's sample); -1 if every try is lost
+ * (*fail_at: when the client gives up). */
 int64_t sim_net_tcp_request(struct sim_net *n, struct sim_flow *f, int64_t now,
 			    int64_t *fail_at);
 int sim_net_tcp_outcome(struct sim_net *n, struct sim_flow *f, int64_t now);
@@ -209,6 +237,12 @@ int sim_net_tcp_outcome(struct sim_net *n, struct sim_flow *f, int64_t now);
  * is the ACK of a window's first segment (rttvar comes down once a round);
  * f's srtt and its RTO after `backoff` timeouts in a row (ns). */
 void sim_net_tcp_sample(struct sim_flow *f, int64_t r, int round);
+/* A sample r (ns) in µs, as sim_net_tcp_sample takes it (1 µs to 8
+ * minutes): that sample again is m * 1000 ns. */
+uint32_t sim_net_tcp_sample_us(int64_t r);
+/* The same on a state t that no flow holds yet. */
+void sim_net_tcp_sample_into(struct sim_tcp *t, int64_t r, int round);
+int64_t sim_net_tcp_rto_of(const struct sim_tcp *t, int backoff);
 int64_t sim_net_tcp_srtt(const struct sim_flow *f);
 int64_t sim_net_tcp_rto(const struct sim_flow *f, int backoff);
 /* After an outcome: the timer, the state; before the owner's hook. */

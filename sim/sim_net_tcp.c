@@ -34,14 +34,19 @@
 
 static void on_timer(void *arg, int64_t now);
 
+/* --- the TCP pool: a flow's state from its handshake to its last byte */
+
 /* --- the loss pool: a flow's loss state, taken at its first loss */
 
 static const struct sim_tcp_loss no_loss;
 
-/* f's loss state, all zero (read only) if it never lost a segment */
+/* f's loss state, all zero (read only) if it never lost a segment or
+ * has no TCP state left */
 static const struct sim_tcp_loss *loss_of(const struct sim_flow *f)
 {
-	return f->tcp.loss == SIM_NET_NIL ? &no_loss : &f->net->loss[f->tcp.loss];
+	uint32_t i = f->tcp == SIM_NET_NIL ? SIM_NET_NIL : sim_net_tcp_of(f)->loss;
+
+	return i == SIM_NET_NIL ? &no_loss : &f->net->loss[i];
 }
 
 /* f's loss state, taken from the pool if it has none.  The pool's array
@@ -49,7 +54,7 @@ static const struct sim_tcp_loss *loss_of(const struct sim_flow *f)
 static struct sim_tcp_loss *loss_get(struct sim_flow *f)
 {
 	struct sim_net *n = f->net;
-	uint32_t i = f->tcp.loss;
+	uint32_t i = sim_net_tcp_of(f)->loss;
 
 	if (i != SIM_NET_NIL)
 		return &n->loss[i];
@@ -73,19 +78,24 @@ static struct sim_tcp_loss *loss_get(struct sim_flow *f)
 		i = n->nloss++;
 	}
 	n->loss[i] = (struct sim_tcp_loss){0};
-	f->tcp.loss = i;
+	sim_net_tcp_of(f)->loss = i;
 	return &n->loss[i];
 }
 
 void sim_net_tcp_release(struct sim_net *n, struct sim_flow *f)
 {
-	uint32_t i = f->tcp.loss;
+	uint32_t i;
 
-	if (i == SIM_NET_NIL)
+	if (f->tcp == SIM_NET_NIL)
 		return;
-	n->loss[i].rq = n->loss_free;
-	n->loss_free = i;
-	f->tcp.loss = SIM_NET_NIL;
+	i = sim_net_tcp_of(f)->loss;
+	if (i != SIM_NET_NIL) {
+		n->loss[i].rq = n->loss_free;
+		n->loss_free = i;
+	}
+	sim_net_tcp_of(f)->loss = n->tcp_free;
+	n->tcp_free = f->tcp;
+	f->tcp = SIM_NET_NIL;
 }
 
 static int64_t d_up(const struct sim_net *n) { return n->net.rtt_ns / 2; }
@@ -101,43 +111,18 @@ static int64_t min_due(int64_t a, int64_t b)
 	return a == 0 ? b : b == 0 ? a : a < b ? a : b;
 }
 
-void sim_net_tcp_connected(struct sim_flow *f, int64_t r)
-{
-	sim_net_tcp_release(f->net, f);
-	f->tcp = (struct sim_tcp){.loss = SIM_NET_NIL};
-	sim_net_tcp_sample(f, r, 0);
-}
-
-int64_t sim_net_tcp_request(struct sim_net *n, struct sim_flow *f, int64_t now,
-			    int64_t *fail_at)
-{
-	int64_t t = now;
-	int k = 0;
-
-	/* No new ACKs come while the request is unanswered: each RTO
-	 * doubles the last (closed form: no event per try). */
-	while (sim_net_lost(n, f, AL_DRAW_REQUEST_LOSS, (uint64_t)k)) {
-		n->st.lost++;
-		t += sim_net_tcp_rto(f, k);
-		if (++k > SIM_NET_DATA_RETRIES) {
-			*fail_at = t;
-			return -1;
-		}
-	}
-	return t + sim_net_oneway(n, f, AL_DRAW_REQUEST_WAY, (uint64_t)k);
-}
-
 /* --- the timer: one event for the batch's ACKs and for finding a loss */
 
 static void arm(struct sim_net *n, struct sim_flow *f)
 {
-	int64_t due = min_due(f->tcp.ack_t, loss_of(f)->rtx_t);
+	struct sim_tcp *t = sim_net_tcp_of(f);
+	int64_t due = min_due(t->ack_t, loss_of(f)->rtx_t);
 
-	if (f->token && due == f->tcp.due)
+	if (f->token && due == t->due)
 		return;
 	sim_queue_cancel(n->q, f->token);
 	f->token = 0;
-	f->tcp.due = due;
+	t->due = due;
 	if (due)
 		f->token = sim_net_must_push(n, due, on_timer, f);
 }
@@ -148,7 +133,7 @@ static void arm(struct sim_net *n, struct sim_flow *f)
  * put there, the retransmissions among them (first) in *nrtx. */
 static uint32_t send(struct sim_flow *f, uint32_t force, int64_t now, uint32_t *nrtx)
 {
-	struct sim_tcp *t = &f->tcp;
+	struct sim_tcp *t = sim_net_tcp_of(f);
 	const struct sim_tcp_loss *lo = loss_of(f);
 	uint32_t out = t->q + lo->rq + t->batch + lo->lost;
 	uint32_t room = t->cwnd > out ? t->cwnd - out : 0;
@@ -176,7 +161,7 @@ static uint32_t send(struct sim_flow *f, uint32_t force, int64_t now, uint32_t *
 /* Whether f has segments at the link. */
 static int at_link(const struct sim_flow *f)
 {
-	return f->tcp.q + loss_of(f)->rq > 0;
+	return f->tcp != SIM_NET_NIL && sim_net_tcp_of(f)->q + loss_of(f)->rq > 0;
 }
 
 void sim_net_tcp_start(struct sim_net *n, struct sim_flow *f, int64_t now)
@@ -185,9 +170,14 @@ void sim_net_tcp_start(struct sim_net *n, struct sim_flow *f, int64_t now)
 	 * segment (tcp_init_transfer, RFC 5681's loss of the SYN).  One lost
 	 * SYN-ACK is two retransmissions: the answer to the client's retried
 	 * SYN and the server's own SYN-ACK timer, both 1 s on (measured on
-	 * the kernel-TCP path: 1, 2, 4, 8 segments per round trip after). */
-	f->tcp.cwnd = f->flags & FLAG_SYNACK_RTX ? 1 : INIT_CWND;
-	f->tcp.ssthresh = UINT32_MAX;
+	 * the kernel-TCP path: 1, 2, 4, 8 segments per round trip after).
+	 * The flow takes its state now, as the handshake left it. */
+	if (f->tcp == SIM_NET_NIL) {
+		sim_net_tcp_take(n, f);
+		sim_net_tcp_sample(f, (int64_t)f->syn_rtt * US, 0);
+	}
+	sim_net_tcp_of(f)->cwnd = f->flags & FLAG_SYNACK_RTX ? 1 : INIT_CWND;
+	sim_net_tcp_of(f)->ssthresh = UINT32_MAX;
 	uint32_t rtx, r = send(f, 0, now, &rtx);
 	if (sim_net_fifo_on(n))
 		sim_net_fifo_add(n, f, rtx, r, now);
@@ -198,7 +188,7 @@ void sim_net_tcp_start(struct sim_net *n, struct sim_flow *f, int64_t now)
 /* The batch's ACKs reach the server: the window moves and grows. */
 static void acks(struct sim_flow *f)
 {
-	struct sim_tcp *t = &f->tcp;
+	struct sim_tcp *t = sim_net_tcp_of(f);
 	uint32_t acked = t->batch;
 
 	t->batch = 0;
@@ -238,7 +228,7 @@ static void acks(struct sim_flow *f)
  * the connection times out. */
 static int found(struct sim_net *n, struct sim_flow *f, int64_t now, uint32_t *nrtx)
 {
-	struct sim_tcp *t = &f->tcp;
+	struct sim_tcp *t = sim_net_tcp_of(f);
 	struct sim_tcp_loss *l = loss_get(f);   /* it has one: rtx_t was set */
 	l->rtx_t = 0;
 	if (l->kind == TCP_RTO) {
@@ -280,7 +270,7 @@ static void on_timer(void *arg, int64_t now)
 {
 	struct sim_flow *f = arg;
 	struct sim_net *n = f->net;
-	struct sim_tcp *t = &f->tcp;
+	struct sim_tcp *t = sim_net_tcp_of(f);
 	/* what the ACKs sent, then what finding a loss did: two blocks on
 	 * a FIFO link, in that order (the cumulative ACKs come before the
 	 * duplicate ones that find the loss) */
@@ -323,7 +313,7 @@ static void on_timer(void *arg, int64_t now)
 /* The length of the retransmission (rtx) or new segment f sends next. */
 static int64_t len_of(const struct sim_flow *f, int rtx)
 {
-	const struct sim_tcp *t = &f->tcp;
+	const struct sim_tcp *t = sim_net_tcp_of(f);
 	const struct sim_tcp_loss *l = loss_of(f);
 	int64_t end = sim_net_end(f), at;
 
@@ -363,7 +353,7 @@ int64_t sim_net_tcp_seg_len_kind(struct sim_flow *f, int rtx)
  * ACK), but never after the RTO; in recovery only the RTO. */
 static void tail_timer(struct sim_net *n, struct sim_flow *f, int rtx, int64_t now)
 {
-	struct sim_tcp *t = &f->tcp;
+	struct sim_tcp *t = sim_net_tcp_of(f);
 	struct sim_tcp_loss *l = loss_get(f);   /* it has one: a loss */
 	int64_t base = (rtx ? now : f->t) - d_down(n), r = sim_net_tcp_rto(f, f->tries), when;
 	int kind = TCP_RTO;
@@ -413,7 +403,7 @@ static void dupack(struct sim_net *n, struct sim_flow *f, int64_t now)
 
 int sim_net_tcp_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 {
-	struct sim_tcp *t = &f->tcp;
+	struct sim_tcp *t = sim_net_tcp_of(f);
 	int rtx = f->flags & (FLAG_CUR_NEW | FLAG_CUR_RTX) ? (f->flags & FLAG_CUR_RTX) != 0
 		  : loss_of(f)->rq > 0;
 	int64_t len = len_of(f, rtx), end = sim_net_end(f);
@@ -505,9 +495,12 @@ void sim_net_tcp_after(struct sim_net *n, struct sim_flow *f, int outcome, int64
 {
 	(void)now;
 	if (outcome == SIM_SEG_LAST) {
-		/* the rest of the ACKs change nothing the client sees */
+		/* the rest of the ACKs change nothing the client sees: the
+		 * state goes back to the pool, with its loss state (no draw
+		 * follows the last byte) */
 		sim_queue_cancel(n->q, f->token);
 		f->token = 0;
+		sim_net_tcp_release(n, f);
 		return;
 	}
 	if (outcome == SIM_SEG_IDLE)

@@ -1,7 +1,8 @@
 /* The server's RTT estimate and RTO as Linux keeps them (network.tcp
  * linux): tcp_rtt_estimator and __tcp_set_rto, in µs as the kernel keeps
  * them (docs/network.md, "RTO").  Apart from sim_net_tcp.c, which feeds
- * it a sample per segment that arrives. */
+ * it a sample per segment that arrives; the handshake's sample and the
+ * request's RTOs, before the flow has a TCP state, are here too. */
 #include "sim/sim_net_int.h"
 
 #define US INT64_C(1000)
@@ -9,15 +10,25 @@
 
 int64_t sim_net_tcp_srtt(const struct sim_flow *f)
 {
-	return US * (int64_t)(f->tcp.srtt8 >> 3);
+	return US * (int64_t)(sim_net_tcp_of(f)->srtt8 >> 3);
+}
+
+int64_t sim_net_tcp_rto(const struct sim_flow *f, int backoff)
+{
+	return sim_net_tcp_rto_of(sim_net_tcp_of(f), backoff);
+}
+
+void sim_net_tcp_sample(struct sim_flow *f, int64_t r, int round)
+{
+	sim_net_tcp_sample_into(sim_net_tcp_of(f), r, round);
 }
 
 /* Linux's RTO (__tcp_set_rto): srtt plus rttvar, which is never below
  * TCP_RTO_MIN (the floor is on the variance term, not on the sum),
  * doubled per back-off, capped at TCP_RTO_MAX. */
-int64_t sim_net_tcp_rto(const struct sim_flow *f, int backoff)
+int64_t sim_net_tcp_rto_of(const struct sim_tcp *t, int backoff)
 {
-	int64_t r = sim_net_tcp_srtt(f) + US * (int64_t)f->tcp.rttvar;
+	int64_t r = US * (int64_t)(t->srtt8 >> 3) + US * (int64_t)t->rttvar;
 
 	for (int i = 0; i < backoff && r < SIM_NET_RTO_MAX; i++)
 		r *= 2;
@@ -32,11 +43,17 @@ int64_t sim_net_tcp_rto(const struct sim_flow *f, int backoff)
  * the way to the round's largest mdev, and never below TCP_RTO_MIN.  So
  * a window's ACKs, however many, cannot bring the RTO down within its
  * round trip. */
-void sim_net_tcp_sample(struct sim_flow *f, int64_t r, int round)
+uint32_t sim_net_tcp_sample_us(int64_t r)
 {
-	struct sim_tcp *t = &f->tcp;
-	const int64_t lim = (int64_t)UINT32_MAX / 8, min = RTO_MIN / US;
-	int64_t m = r / US < 1 ? 1 : r / US > lim ? lim : r / US;
+	const int64_t lim = (int64_t)UINT32_MAX / 8;
+
+	return (uint32_t)(r / US < 1 ? 1 : r / US > lim ? lim : r / US);
+}
+
+void sim_net_tcp_sample_into(struct sim_tcp *t, int64_t r, int round)
+{
+	const int64_t min = RTO_MIN / US;
+	int64_t m = sim_net_tcp_sample_us(r);
 	int64_t srtt8 = t->srtt8, mdev = t->mdev;
 
 	if (srtt8 == 0) {
@@ -69,4 +86,37 @@ void sim_net_tcp_sample(struct sim_flow *f, int64_t r, int round)
 			t->rttvar -= (t->rttvar - t->mdev_max) >> 2;
 		t->mdev_max = (uint32_t)min;
 	}
+}
+
+/* --- the handshake's sample and the request's RTOs */
+
+void sim_net_tcp_connected(struct sim_flow *f, int64_t r)
+{
+	sim_net_tcp_release(f->net, f);
+	f->syn_rtt = sim_net_tcp_sample_us(r);
+}
+
+int64_t sim_net_tcp_request(struct sim_net *n, struct sim_flow *f, int64_t now,
+			    int64_t *fail_at)
+{
+	int64_t t = now;
+	int k = 0;
+
+	/* The RTOs of the handshake's sample alone: no other comes before
+	 * the response (none from a retransmission, Karn), so the flow takes
+	 * its state only when the response starts. */
+	struct sim_tcp h = {.loss = SIM_NET_NIL};
+
+	sim_net_tcp_sample_into(&h, (int64_t)f->syn_rtt * US, 0);
+	/* No new ACKs come while the request is unanswered: each RTO
+	 * doubles the last (closed form: no event per try). */
+	while (sim_net_lost(n, f, AL_DRAW_REQUEST_LOSS, (uint64_t)k)) {
+		n->st.lost++;
+		t += sim_net_tcp_rto_of(&h, k);
+		if (++k > SIM_NET_DATA_RETRIES) {
+			*fail_at = t;
+			return -1;
+		}
+	}
+	return t + sim_net_oneway(n, f, AL_DRAW_REQUEST_WAY, (uint64_t)k);
 }
