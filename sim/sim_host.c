@@ -368,7 +368,7 @@ static int gated(struct sim_os *s, struct sim_sock *k, int64_t now)
 static void on_gate(void *arg, int64_t now)
 {
 	struct sim_sock *k = arg;
-	struct sim_gate *g = sim_gate_of(k->sim, k);
+	struct sim_gate *g = sim_gate_of(sim_sock_os(k), k);
 
 	if (g)
 		g->token = 0;
@@ -394,7 +394,7 @@ int sim_host_hold(struct sim_os *s, struct sim_sock *k, int64_t now)
 static void on_conn_gate(void *arg, int64_t now)
 {
 	struct sim_sock *k = arg;
-	struct sim_gate *g = sim_gate_of(k->sim, k);
+	struct sim_gate *g = sim_gate_of(sim_sock_os(k), k);
 
 	if (g)
 		g->token = 0;

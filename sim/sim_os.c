@@ -97,7 +97,7 @@ static void wake(struct sim_sock *k, int64_t r);
 
 void sim_ttl_fire(struct sim_sock *k, int64_t now)
 {
-	struct sim_os *s = k->sim;
+	struct sim_os *s = sim_sock_os(k);
 
 	if (k->flow)
 		sim_net_close(&s->net, k->flow, now);
@@ -172,7 +172,7 @@ int sim_sock_ready(const struct sim_sock *k, unsigned events)
 		return 0;
 	/* the host's server and link hold the response back until the gate */
 	return ((events & AL_EV_WRITE) && sim_net_writable(k->flow)) ||
-	       ((events & AL_EV_READ) && !sim_held(k->sim, k) && sim_net_readable(k->flow));
+	       ((events & AL_EV_READ) && !sim_held(sim_sock_os(k), k) && sim_net_readable(k->flow));
 }
 
 static void on_spin_done(void *arg, int64_t now)
@@ -190,11 +190,11 @@ static void on_spin_done(void *arg, int64_t now)
 /* The socket's state changed: a spinner or a selector may care. */
 static void sock_event(struct sim_sock *k, int64_t now)
 {
-	struct sim_os *s = k->sim;
+	struct sim_os *s = sim_sock_os(k);
 
 	if (k->sel >= 0)
 		sim_sel_changed(s, k->fd);
-	struct sim_spin *sp = k->spin;
+	struct sim_spin *sp = k->pipe ? NULL : k->spin;
 	if (!sp || !sp->wait || sp->token || !sim_sock_ready(k, sp->events))
 		return;
 	int64_t c = spin_period(s);
@@ -215,7 +215,7 @@ void sim_os_connected(void *ctx, int err, int64_t now)
 {
 	struct sim_sock *k = ctx;
 
-	if (!err && sim_host_conn_held(k->sim, k, now))
+	if (!err && sim_host_conn_held(sim_sock_os(k), k, now))
 		return;
 	k->connected = !err;
 	k->conn_err = (uint8_t)err;
@@ -266,12 +266,12 @@ void sim_os_readable(void *ctx, int64_t now)
 	struct sim_sock *k = ctx;
 	struct al_future *w = k->wait;
 
-	if (sim_host_hold(k->sim, k, now))
+	if (sim_host_hold(sim_sock_os(k), k, now))
 		return;
 	if (w) {
-		int64_t r = net_recv(k->sim, k, k->rbuf, k->rcap);
+		int64_t r = net_recv(sim_sock_os(k), k, k->rbuf, k->rcap);
 		if (r > 0)
-			sim_host_recv(k->sim, sim_kernel_thread_of(w->loop), r);
+			sim_host_recv(sim_sock_os(k), sim_kernel_thread_of(w->loop), r);
 		if (r != -EAGAIN) {
 			k->wait = NULL;
 			al_os_finish(w, r);
@@ -384,7 +384,7 @@ static int64_t sim_close(struct al_os *os, int fd)
 		sim_net_close(&s->net, k->flow, s->now);
 	k->flow = NULL;
 	sim_ttl_drop(s, k);
-	if (k->spin)
+	if (!k->pipe && k->spin)
 		sim_queue_cancel(&s->q, k->spin->token);
 	if (s->gates) {
 		struct sim_gate *g = sim_gate_of(s, k);
@@ -392,7 +392,7 @@ static int64_t sim_close(struct al_os *os, int fd)
 		g->token = 0;
 	}
 	wake(k, -ECONNABORTED);
-	if (k->spin) {
+	if (!k->pipe && k->spin) {
 		struct al_future *w = k->spin->wait;
 		k->spin->wait = NULL;
 		if (w)
@@ -420,6 +420,8 @@ static int64_t sim_spin(struct al_os *os, int fd, unsigned events, struct al_fut
 		return al_os_finish(wait, -EBADF);
 	if (sim_sock_ready(k, events))
 		return al_os_finish(wait, 0);
+	if (k->pipe)                 /* a pipe never spins: k->pe is not k->spin */
+		return al_os_finish(wait, -ENOTCONN);
 	if (k->spin && k->spin->wait)
 		return al_os_finish(wait, -EBUSY);
 	if (!k->flow || k->conn_err)
@@ -598,14 +600,15 @@ void sim_os_free(struct sim_os *s)
 	/* pipes still open at the end */
 	for (int fd = 0; s->socks && fd < s->fd_high; fd++) {
 		struct sim_sock *k = sim_sock_at(s, fd);
-		if (k->pe) {
+		if (k->pipe && k->pe) {
 			free(k->pe->pbuf);
 			free(k->pe);
+		} else if (!k->pipe) {
+			free(k->spin);
 		}
-		free(k->spin);
 	}
 	for (int i = 0; s->socks && i < s->nslabs; i++)
-		free(s->socks[i]);
+		free((char *)s->socks[i] - offsetof(struct sim_sock_slab, k));
 	for (int64_t i = 0; i < s->nlocks; i++)
 		free(s->locks[i].w);
 	free(s->locks);

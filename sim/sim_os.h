@@ -5,6 +5,7 @@
 #ifndef SIM_OS_H
 #define SIM_OS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/al_dist.h"
@@ -20,9 +21,9 @@ struct sim_os;
 struct sim_ring;
 
 /* One per fd, so ten million of them at C10M: fields are ordered to
- * leave no holes, and what only pipes need is apart (sim_pipe_end). */
+ * leave no holes, what only pipes need is apart (sim_pipe_end), and the
+ * machine it belongs to is its slab's (sim_sock_os), not a pointer each. */
 struct sim_sock {
-	struct sim_os *sim;
 	unsigned used : 1, connected : 1;
 	unsigned pipe : 2;           /* 0: a socket; 1: a pipe's read end; 2: write end */
 	unsigned conn_err : 8;       /* why the connection failed (an errno), or 0 */
@@ -31,7 +32,12 @@ struct sim_sock {
 	int ttl_prev, ttl_next;      /* in the timeout list, by fd (-1 ends) */
 	struct sim_flow *flow;       /* the connection in the network, or NULL */
 	struct al_future *wait;      /* parked blocking call */
-	struct sim_spin *spin;       /* busy-polls: made by the first, or NULL */
+	union {                      /* cold, and never both: a pipe never spins
+				      * (a spin needs a connection) */
+		struct sim_spin *spin;       /* a socket's busy-polls: made by
+					      * the first, or NULL */
+		struct sim_pipe_end *pe;     /* a pipe end's state (pipe != 0) */
+	};
 	int64_t lane_at;             /* since when `lane` waits, on its thread's clock */
 	union {
 		struct {             /* a parked recv's buffer */
@@ -50,7 +56,6 @@ struct sim_sock {
 	int sel;                     /* the selector watching it, or -1 */
 	unsigned sel_events;
 	void *sel_data;
-	struct sim_pipe_end *pe;     /* a pipe end's state (pipe != 0) */
 	struct al_fdq_link ready;    /* in its selector's ready FIFO, by fd */
 	uint32_t lane;               /* the task waiting on it (parked, or in a
 					selector), until its news arrives: 0 none */
@@ -207,6 +212,21 @@ static inline int sim_os_slabs(const struct sim_os *s)
 static inline struct sim_sock *sim_sock_at(const struct sim_os *s, int fd)
 {
 	return &s->socks[fd / SIM_FD_SLAB][fd % SIM_FD_SLAB];
+}
+
+/* A slab of the fd table: its machine, then its sockets (socks[i] points
+ * at k).  A socket finds its slab by its fd, its machine there. */
+struct sim_sock_slab {
+	struct sim_os *sim;
+	struct sim_sock k[];
+};
+
+static inline struct sim_os *sim_sock_os(const struct sim_sock *k)
+{
+	const struct sim_sock *first = k - k->fd % SIM_FD_SLAB;
+
+	return ((const struct sim_sock_slab *)(const void *)
+		((const char *)first - offsetof(struct sim_sock_slab, k)))->sim;
 }
 
 /* The memory the fd table takes once fds descriptors have been used: a

@@ -65,14 +65,14 @@ void sim_wait_on(struct sim_os *s, struct sim_sock *k, uint32_t lane, enum al_st
 void sim_ready(struct sim_sock *k, enum al_state st)
 {
 	uint32_t lane = k->lane;
-	int64_t now = sim_clock(k->sim);
+	int64_t now = sim_clock(sim_sock_os(k));
 
 	k->lane = 0;
 	/* A burst sees the network as of its start: a task may begin to wait
 	 * at its thread's clock for news the engine delivers at an earlier
 	 * time.  It was there when the task looked: ready from then. */
 	if (lane)
-		al_trace_state(k->sim->os.trace, now > k->lane_at ? now : k->lane_at, lane, st, 0);
+		al_trace_state(sim_sock_os(k)->os.trace, now > k->lane_at ? now : k->lane_at, lane, st, 0);
 }
 
 void sim_rewait(struct sim_os *s, struct sim_sock *k)
