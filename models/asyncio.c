@@ -98,7 +98,7 @@ static int co_wait(struct al_task *t, void *arg)
 {
 	struct co_wait *f = arg;
 	struct co_fetch *page = wait_fetch(f);
-	struct sock *s = &page->s;
+	struct al_waker_fut *s = &page->s;
 	struct al_os *os = page->main->m.crawl->os;
 	int sel = page->main->loop.sel;
 	int64_t r = 0;  /* set on every path that reads it; the switch hides that */
@@ -179,7 +179,7 @@ static int co_fetch(struct al_task *t, void *arg)
 	}
 	al_crawl_begin(crawl, &f->tm);
 	al_http_resp_init(&f->resp);
-	f->s.w = (struct al_waker){.fut = &f->s.f};
+	f->s.w = (struct al_waker){0};
 	f->s.w.fd = (int)al_socket(os, 1);
 	if (f->s.w.fd < 0) {
 		t->err = -f->s.w.fd;

@@ -13,13 +13,6 @@
 #include "models/evloop.h"
 #include "models/model.h"
 
-/* The loop's selector is not kept here but in the main frame: every byte
- * of a page in flight counts ten million times. */
-struct sock {
-	struct al_waker w;
-	struct al_future f;
-};
-
 /* connect and read: register, await the future the loop completes,
  * unregister; read then receives (again if the wake-up was spurious).
  * The frame is always its page's co_fetch.sub (a read's at the start of
@@ -47,8 +40,10 @@ struct co_fetch {
 		struct co_read_all all;
 	} sub;
 	struct co_main *main;
-	struct sock s;               /* s.f is also the semaphore's turn: it is
-				      * awaited before the socket exists */
+	struct al_waker_fut s;       /* s.f is also the semaphore's turn: it is
+				      * awaited before the socket exists (the
+				      * loop's selector is main's: every byte
+				      * of a page counts ten million times) */
 	struct al_http_resp resp;
 	struct al_page_times tm;
 };

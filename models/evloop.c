@@ -1,12 +1,16 @@
 /* The article's loop(): select, then call each ready fd's callback. */
 #include <errno.h>
+#include <stddef.h>
 
 #include "models/evloop.h"
 
 void al_waker_ready(struct al_waker *w, unsigned events)
 {
+	struct al_waker_fut *wf = (struct al_waker_fut *)(void *)((char *)w -
+								 offsetof(struct al_waker_fut, w));
+
 	(void)events;
-	al_future_set(w->fut, 0, 0);
+	al_future_set(&wf->f, 0, 0);
 }
 
 int co_evloop(struct al_task *t, void *frame)

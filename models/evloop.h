@@ -12,12 +12,20 @@
  * to find, not kept here: a page in flight holds one of these. */
 struct al_waker {
 	void (*fn)(struct al_waker *w, unsigned events);
-	struct al_future *fut;       /* completed by al_waker_ready */
 	int fd;
 };
 
-/* Completes w->fut with 0: the socket is ready (writable: connected;
- * readable: data, end of stream or an error). */
+/* A waker and the future al_waker_ready completes, side by side: the
+ * waker finds its future by its place, so it keeps no pointer to it (a
+ * page in flight holds one: C10M, 8 bytes ten million times). */
+struct al_waker_fut {
+	struct al_waker w;
+	struct al_future f;
+};
+
+/* Completes w's future with 0: the socket is ready (writable: connected;
+ * readable: data, end of stream or an error).  w must be the w of a
+ * struct al_waker_fut. */
 void al_waker_ready(struct al_waker *w, unsigned events);
 
 /* The loop itself, as a coroutine: runs until every page of crawl has

@@ -26,8 +26,7 @@ struct gen_fetch {
 	struct gen_window *win;
 	int sel;
 	int64_t page;
-	struct al_waker w;
-	struct al_future f;
+	struct al_waker_fut s;       /* its socket's waker, and its future */
 	struct al_http_resp resp;
 	struct al_page_times tm;
 	char *buf;                   /* the loop's, shared by every page */
@@ -63,57 +62,57 @@ static int gen_fetch(struct al_task *t, void *arg)
 	AL_BEGIN(f);
 	al_crawl_begin(f->crawl, &f->tm);
 	al_http_resp_init(&f->resp);
-	f->w = (struct al_waker){.fut = &f->f};
-	f->w.fd = (int)al_socket(os, 1);
-	if (f->w.fd < 0) {
-		al_crawl_end(f->crawl, f->page, -f->w.fd, &f->resp, &f->tm);
+	f->s.w = (struct al_waker){0};
+	f->s.w.fd = (int)al_socket(os, 1);
+	if (f->s.w.fd < 0) {
+		al_crawl_end(f->crawl, f->page, -f->s.w.fd, &f->resp, &f->tm);
 		start_next(f->win);
-		AL_RETURN(t, f, 0, -f->w.fd);
+		AL_RETURN(t, f, 0, -f->s.w.fd);
 	}
-	r = al_connect(os, f->w.fd, f->page, NULL);
-	al_future_init(&f->f, t->fut.loop);
-	f->w.fn = al_waker_ready;
+	r = al_connect(os, f->s.w.fd, f->page, NULL);
+	al_future_init(&f->s.f, t->fut.loop);
+	f->s.w.fn = al_waker_ready;
 	if (r == -EINPROGRESS || r == 0)
-		r = al_sel_ctl(os, f->sel, f->w.fd, AL_EV_WRITE, &f->w);
+		r = al_sel_ctl(os, f->sel, f->s.w.fd, AL_EV_WRITE, &f->s.w);
 	if (r < 0) {
 		t->err = (int)-r;
 		goto out;
 	}
-	AL_AWAIT(t, f, &f->f);
-	al_sel_ctl(os, f->sel, f->w.fd, 0, NULL);
+	AL_AWAIT(t, f, &f->s.f);
+	al_sel_ctl(os, f->sel, f->s.w.fd, 0, NULL);
 	if (t->err)
 		goto out;
 	al_crawl_connected(f->crawl, &f->tm);
 	n = al_http_request(req, sizeof req, f->crawl->sc->workload.host, f->page);
-	r = n < 0 ? -EMSGSIZE : al_send(os, f->w.fd, req, (size_t)n, NULL);
+	r = n < 0 ? -EMSGSIZE : al_send(os, f->s.w.fd, req, (size_t)n, NULL);
 	if (r < 0) {
 		t->err = (int)-r;
 		goto out;
 	}
 	for (;;) {
-		al_future_init(&f->f, t->fut.loop);
-		f->w.fn = al_waker_ready;
-		r = al_sel_ctl(os, f->sel, f->w.fd, AL_EV_READ, &f->w);
+		al_future_init(&f->s.f, t->fut.loop);
+		f->s.w.fn = al_waker_ready;
+		r = al_sel_ctl(os, f->sel, f->s.w.fd, AL_EV_READ, &f->s.w);
 		if (r < 0) {
 			t->err = (int)-r;
 			break;
 		}
-		AL_AWAIT(t, f, &f->f);          /* chunk = yield f */
-		al_sel_ctl(os, f->sel, f->w.fd, 0, NULL);
-		r = al_recv(os, f->w.fd, f->buf, 4096, NULL);
+		AL_AWAIT(t, f, &f->s.f);          /* chunk = yield f */
+		al_sel_ctl(os, f->sel, f->s.w.fd, 0, NULL);
+		r = al_recv(os, f->s.w.fd, f->buf, 4096, NULL);
 		if (r == -EAGAIN)
 			continue;               /* a spurious wake-up */
 		if (r <= 0) {
 			t->err = (int)-r;
 			break;
 		}
-		if (al_crawl_feed(f->crawl, &f->tm, f->w.fd, &f->resp, f->buf, (size_t)r) != 0) {
+		if (al_crawl_feed(f->crawl, &f->tm, f->s.w.fd, &f->resp, f->buf, (size_t)r) != 0) {
 			t->err = EBADMSG;
 			break;
 		}
 	}
 out:
-	al_close(os, f->w.fd);
+	al_close(os, f->s.w.fd);
 	/* parsing is CPU work the loop's thread does now: no other page's
 	 * coroutine runs meanwhile (that is what an event loop is) */
 	if (al_crawl_end(f->crawl, f->page, t->err, &f->resp, &f->tm) == 0)
