@@ -27,6 +27,9 @@ struct sim_sock {
 	unsigned used : 1, connected : 1;
 	unsigned pipe : 2;           /* 0: a socket; 1: a pipe's read end; 2: write end */
 	unsigned conn_err : 8;       /* why the connection failed (an errno), or 0 */
+	unsigned sel_events : 2;     /* AL_EV_READ | AL_EV_WRITE, watched by sel */
+	signed sel : 18;             /* the selector watching it, or -1 (the
+				      * selectors are fewer: SIM_SEL_MAX) */
 	int fd;                      /* its descriptor */
 	int64_t ttl_at;              /* the page timeout: when (0: none) */
 	int ttl_prev, ttl_next;      /* in the timeout list, by fd (-1 ends) */
@@ -53,8 +56,6 @@ struct sim_sock {
 			uint8_t head, corrupt;
 		} got;
 	};
-	int sel;                     /* the selector watching it, or -1 */
-	unsigned sel_events;
 	void *sel_data;
 	struct al_fdq_link ready;    /* in its selector's ready FIFO, by fd */
 	uint32_t lane;               /* the task waiting on it (parked, or in a
@@ -201,6 +202,8 @@ struct sim_os {
 };
 
 #define SIM_FD_SLAB 1024
+/* Selectors a run may open (a socket's sel is an 18-bit field). */
+#define SIM_SEL_MAX ((1 << 17) - 1)
 
 /* The fd table's slab pointers: enough for the fd limit. */
 static inline int sim_os_slabs(const struct sim_os *s)

@@ -138,10 +138,12 @@ void sim_sel_forget(struct sim_os *s, int fd)
 int64_t sim_sel_open(struct al_os *os, enum al_poller kind)
 {
 	struct sim_os *s = SIM(os);
-	struct sim_sel *p = realloc(s->sels, (size_t)(s->nsels + 1) * sizeof *p);
+	struct sim_sel *p;
 
 	sim_syscall(s);
-	if (!p)
+	if (s->nsels >= SIM_SEL_MAX)
+		return -EMFILE;          /* a socket could not name it */
+	if (!(p = realloc(s->sels, (size_t)(s->nsels + 1) * sizeof *p)))
 		return -ENOMEM;
 	s->sels = p;
 	/* sockets point at selectors by index: the move is harmless */
@@ -166,6 +168,8 @@ int64_t sim_sel_ctl(struct al_os *os, int sel, int fd, unsigned ev, void *data)
 		sim_kernel_charge(&s->k, os->sc->machine.costs.callback_ns);
 	if (!sl || !k)
 		return -EBADF;
+	if (ev & ~(unsigned)(AL_EV_READ | AL_EV_WRITE))
+		return -EINVAL;          /* a socket keeps these two bits only */
 	if (ev == 0) {
 		if (k->sel != sel)
 			return -ENOENT;
