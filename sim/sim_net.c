@@ -50,18 +50,19 @@ static struct sim_flow *flow_alloc(struct sim_net *n)
 				n->slabs = p;
 				n->slabs_cap = cap;
 			}
-			struct sim_flow *slab = al_arena_calloc(&n->slab_mem, SIM_NET_SLAB,
-							       sizeof *slab);
+			struct sim_flow_slab *slab = al_arena_calloc(&n->slab_mem, 1, sizeof *slab +
+								    SIM_NET_SLAB * sizeof slab->f[0]);
 			if (!slab)
 				goto nomem;
-			sim_net_account(n, (int64_t)(SIM_NET_SLAB * sizeof *slab));
-			n->slabs[n->nslabs++] = slab;
+			sim_net_account(n, (int64_t)(sizeof *slab + SIM_NET_SLAB * sizeof slab->f[0]));
+			slab->net = n;
+			n->slabs[n->nslabs++] = slab->f;
 		}
 		id = n->nids++;
 	}
 	struct sim_flow *f = sim_net_flow(n, id);
 	*f = (struct sim_flow){
-		.net = n, .id = id, .hpos = SIM_NET_NIL, .prev = SIM_NET_NIL,
+		.id = id, .hpos = SIM_NET_NIL, .prev = SIM_NET_NIL,
 		.next = SIM_NET_NIL, .tcp = SIM_NET_NIL,
 	};
 	return f;
@@ -369,7 +370,7 @@ int64_t sim_net_header_len(const struct sim_flow *f)
 
 void sim_net_close(struct sim_net *n, struct sim_flow *f, int64_t now)
 {
-	AL_ASSERT(f->net == n && f->state != FL_FREE);
+	AL_ASSERT(sim_net_of(f) == n && f->state != FL_FREE);
 	sim_queue_cancel(n->q, f->token);
 	f->token = 0;
 	if (f->state == FL_STREAM)

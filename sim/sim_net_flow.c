@@ -257,7 +257,7 @@ void sim_net_fail_data(struct sim_net *n, struct sim_flow *f, int err, int64_t n
 void sim_net_on_flow(void *arg, int64_t now)
 {
 	struct sim_flow *f = arg;
-	struct sim_net *n = f->net;
+	struct sim_net *n = sim_net_of(f);
 
 	f->token = 0;
 	switch (f->state) {

@@ -114,12 +114,12 @@ struct sim_tcp_loss {
 };
 enum { TCP_FR, TCP_TLP, TCP_RTO };
 
-/* 80 bytes on LP64 (struct sim_tcp's 72 apart, in the pool).  Ids (not pointers) link
+/* 72 bytes on LP64 (struct sim_tcp's 72 apart, in the pool; its net
+ * its slab's, sim_net_of).  Ids (not pointers) link
  * flows, so the order of everything is independent of addresses.  Pages
  * and byte counts are 32-bit: the scenario's limits keep a page's index
  * under 10^8 and a response under 1 GiB and its header. */
 struct sim_flow {
-	struct sim_net *net;
 	void *ctx;
 	uint64_t token;              /* the pending event, if the state has one */
 	int64_t t;                   /* when the current SYN was sent           */
@@ -148,6 +148,22 @@ static inline struct sim_flow *sim_net_flow(const struct sim_net *n, uint32_t id
 	return &n->slabs[id / SIM_NET_SLAB][id % SIM_NET_SLAB];
 }
 
+/* A slab of flows: its net, then its flows (n->slabs[i] points at f).  A
+ * flow finds its slab by its id, its net there: ten million flows keep
+ * no pointer each. */
+struct sim_flow_slab {
+	struct sim_net *net;
+	struct sim_flow f[];
+};
+
+static inline struct sim_net *sim_net_of(const struct sim_flow *f)
+{
+	const struct sim_flow *first = f - f->id % SIM_NET_SLAB;
+
+	return ((const struct sim_flow_slab *)(const void *)
+		((const char *)first - offsetof(struct sim_flow_slab, f)))->net;
+}
+
 /* TCP state i of the pool (tcp linux), and f's, which it must have:
  * from its handshake to its last byte. */
 static inline struct sim_tcp *sim_net_tcp_at(const struct sim_net *n, uint32_t i)
@@ -157,7 +173,7 @@ static inline struct sim_tcp *sim_net_tcp_at(const struct sim_net *n, uint32_t i
 
 static inline struct sim_tcp *sim_net_tcp_of(const struct sim_flow *f)
 {
-	return sim_net_tcp_at(f->net, f->tcp);
+	return sim_net_tcp_at(sim_net_of(f), f->tcp);
 }
 
 /* Where the server stops sending: all of the response, or the head and
@@ -177,7 +193,7 @@ static inline int64_t sim_net_seg_len(struct sim_flow *f)
 {
 	int64_t left = sim_net_end(f) - f->arrived;
 
-	if (f->net->net.tcp == AL_TCP_LINUX)
+	if (sim_net_of(f)->net.tcp == AL_TCP_LINUX)
 		return sim_net_tcp_seg_len(f);
 	return left < SIM_NET_MSS ? left : SIM_NET_MSS;
 }

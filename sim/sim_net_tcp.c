@@ -46,14 +46,14 @@ static const struct sim_tcp_loss *loss_of(const struct sim_flow *f)
 {
 	uint32_t i = f->tcp == SIM_NET_NIL ? SIM_NET_NIL : sim_net_tcp_of(f)->loss;
 
-	return i == SIM_NET_NIL ? &no_loss : &f->net->loss[i];
+	return i == SIM_NET_NIL ? &no_loss : &sim_net_of(f)->loss[i];
 }
 
 /* f's loss state, taken from the pool if it has none.  The pool's array
  * may move: hold the pointer only until the next loss_get. */
 static struct sim_tcp_loss *loss_get(struct sim_flow *f)
 {
-	struct sim_net *n = f->net;
+	struct sim_net *n = sim_net_of(f);
 	uint32_t i = sim_net_tcp_of(f)->loss;
 
 	if (i != SIM_NET_NIL)
@@ -269,7 +269,7 @@ static int found(struct sim_net *n, struct sim_flow *f, int64_t now, uint32_t *n
 static void on_timer(void *arg, int64_t now)
 {
 	struct sim_flow *f = arg;
-	struct sim_net *n = f->net;
+	struct sim_net *n = sim_net_of(f);
 	struct sim_tcp *t = sim_net_tcp_of(f);
 	/* what the ACKs sent, then what finding a loss did: two blocks on
 	 * a FIFO link, in that order (the cumulative ACKs come before the

@@ -92,7 +92,7 @@ void sim_net_tcp_sample_into(struct sim_tcp *t, int64_t r, int round)
 
 void sim_net_tcp_connected(struct sim_flow *f, int64_t r)
 {
-	sim_net_tcp_release(f->net, f);
+	sim_net_tcp_release(sim_net_of(f), f);
 	f->syn_rtt = sim_net_tcp_sample_us(r);
 }
 
