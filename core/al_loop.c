@@ -18,6 +18,7 @@ void al_loop_init(struct al_loop *loop, struct al_os *os)
 	loop->callbacks = 0;
 	loop->notify = NULL;
 	loop->owner = NULL;
+	loop->prog = NULL;
 }
 
 /* al_loop_drain() is in al_task.c, beside the task wake it inlines. */

@@ -37,6 +37,10 @@ struct al_loop {
 	 * simulator learns that a blocked thread has work (NULL: nobody). */
 	void (*notify)(struct al_loop *loop);
 	void *owner;                 /* the notify hook's data */
+	/* The program whose tasks run here, for them to find what they share
+	 * (asyncio's main frame) with no pointer a task: NULL unless a
+	 * program sets it (one program a loop). */
+	void *prog;
 };
 
 void al_loop_init(struct al_loop *loop, struct al_os *os);

@@ -94,13 +94,20 @@ static struct co_fetch *wait_fetch(struct co_wait *w)
 	return (struct co_fetch *)(void *)((char *)w - offsetof(struct co_fetch, sub));
 }
 
+/* The program whose page t is: its loop's. */
+static struct co_main *main_of(const struct al_task *t)
+{
+	return t->fut.loop->prog;
+}
+
 static int co_wait(struct al_task *t, void *arg)
 {
 	struct co_wait *f = arg;
 	struct co_fetch *page = wait_fetch(f);
 	struct al_waker_fut *s = &page->s;
-	struct al_os *os = page->main->m.crawl->os;
-	int sel = page->main->loop.sel;
+	struct co_main *m = main_of(t);
+	struct al_os *os = m->m.crawl->os;
+	int sel = m->loop.sel;
 	int64_t r = 0;  /* set on every path that reads it; the switch hides that */
 
 	AL_BEGIN(f);
@@ -114,26 +121,28 @@ static int co_wait(struct al_task *t, void *arg)
 		al_sel_ctl(os, sel, s->w.fd, 0, NULL);
 		if (f->ev == AL_EV_WRITE)
 			break;
-		r = al_recv(os, s->w.fd, page->main->buf, 4096, NULL);
+		r = al_recv(os, s->w.fd, m->buf, 4096, NULL);
 	} while (r == -EAGAIN);
 	if (f->ev == AL_EV_READ)
 		AL_RETURN(t, f, r < 0 ? 0 : r, r < 0 ? (int)-r : 0);
 	AL_END(t, f);
 }
 
-static int feed(struct al_http_resp *resp, int fd, const void *buf, size_t n);
+static int feed(struct co_main *m, struct al_http_resp *resp, int fd, const void *buf,
+		size_t n);
 
 static int co_read_all(struct al_task *t, void *arg)
 {
 	struct co_read_all *f = arg;
 	struct co_fetch *page = wait_fetch(&f->rd);
+	struct co_main *m = main_of(t);
 
 	AL_BEGIN(f);
 	for (;;) {
 		AL_CALL(t, f, co_wait, &f->rd);          /* chunk = yield from read() */
 		if (t->err || t->value == 0)
 			break;
-		if (feed(&page->resp, page->s.w.fd, page->main->buf, (size_t)t->value) != 0)
+		if (feed(m, &page->resp, page->s.w.fd, m->buf, (size_t)t->value) != 0)
 			AL_RETURN(t, f, 0, EBADMSG);
 	}
 	AL_END(t, f);
@@ -141,12 +150,13 @@ static int co_read_all(struct al_task *t, void *arg)
 
 /* The response's bytes, timed: the reader knows only the response, whose
  * co_fetch holds the page's instants (no pointers per page for them). */
-static int feed(struct al_http_resp *resp, int fd, const void *buf, size_t n)
+static int feed(struct co_main *m, struct al_http_resp *resp, int fd, const void *buf,
+		size_t n)
 {
 	struct co_fetch *f = (struct co_fetch *)(void *)((char *)resp -
 							 offsetof(struct co_fetch, resp));
 
-	return al_crawl_feed(f->main->m.crawl, &f->tm, fd, resp, buf, n);
+	return al_crawl_feed(m->m.crawl, &f->tm, fd, resp, buf, n);
 }
 
 static void on_page_done(struct al_cb *cb);
@@ -154,7 +164,7 @@ static void on_page_done(struct al_cb *cb);
 static int co_fetch(struct al_task *t, void *arg)
 {
 	struct co_fetch *f = arg;
-	struct co_main *m = f->main;
+	struct co_main *m = main_of(t);
 	struct al_crawl *crawl = m->m.crawl;
 	struct sem *sem = crawl->cfg->limit > 0 ? &m->sem : NULL;
 	int64_t page = m->first + m->stride * (f - m->frames);
@@ -227,7 +237,7 @@ done:
 static void on_page_done(struct al_cb *cb)
 {
 	struct al_task *t = al_task_of_end(cb);
-	struct co_main *m = ((struct co_fetch *)t->frame)->main;
+	struct co_main *m = main_of(t);
 	int64_t failed = 0;
 	int err = 0;
 
@@ -294,10 +304,11 @@ static int co_main(struct al_task *t, void *arg)
 	f->sem.avail = c->cfg->limit;
 	/* before the fetches: they read the selector from it */
 	f->loop = (struct co_evloop){.crawl = c, .left = &f->left, .sel = (int)sel};
-	for (size_t i = 0; i < n; i++) {
-		f->frames[i] = (struct co_fetch){.main = f};
+	/* the pages find main from their loop; their frames are calloc's
+	 * zeroes until their first step */
+	t->fut.loop->prog = f;
+	for (size_t i = 0; i < n; i++)
 		al_task_start(&f->tasks[i], t->fut.loop, co_fetch, &f->frames[i], "fetch");
-	}
 	al_task_start(&f->loop_task, t->fut.loop, co_evloop, &f->loop, "loop");
 	AL_AWAIT(t, &f->m, gather_pages(f, t->fut.loop));
 	AL_AWAIT(t, &f->m, &f->loop_task.fut);

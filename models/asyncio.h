@@ -32,14 +32,14 @@ struct co_main;
 
 /* A page's frame holds only what differs from page to page: what every
  * page shares (the crawl, the semaphore, the buffer, the selector) is the
- * main frame's, and the page is the frame's place in main's array. */
+ * main frame's, found from the page's loop (al_loop.prog), and the page
+ * is the frame's place in main's array. */
 struct co_fetch {
 	struct al_coro co;
 	union {                      /* 4-aligned: fills the hole after co */
 		struct co_wait conn;
 		struct co_read_all all;
 	} sub;
-	struct co_main *main;
 	struct al_waker_fut s;       /* s.f is also the semaphore's turn: it is
 				      * awaited before the socket exists (the
 				      * loop's selector is main's: every byte
