@@ -100,9 +100,10 @@ static struct co_main *main_of(const struct al_task *t)
 	return t->fut.loop->prog;
 }
 
-static int co_wait(struct al_task *t, void *arg)
+/* connect (ev AL_EV_WRITE) or read (AL_EV_READ), on f: the two
+ * coroutines below, so that the frame need not say which. */
+static int co_wait(struct al_task *t, struct co_wait *f, unsigned ev)
 {
-	struct co_wait *f = arg;
 	struct co_fetch *page = wait_fetch(f);
 	struct al_waker_fut *s = &page->s;
 	struct co_main *m = main_of(t);
@@ -114,18 +115,28 @@ static int co_wait(struct al_task *t, void *arg)
 	do {
 		al_future_init(&s->f, t->fut.loop);
 		s->w.fn = al_waker_ready;
-		r = al_sel_ctl(os, sel, s->w.fd, f->ev, &s->w);
+		r = al_sel_ctl(os, sel, page->fd, ev, &s->w);
 		if (r < 0)
 			AL_RETURN(t, f, 0, (int)-r);
 		AL_AWAIT(t, f, &s->f);
-		al_sel_ctl(os, sel, s->w.fd, 0, NULL);
-		if (f->ev == AL_EV_WRITE)
+		al_sel_ctl(os, sel, page->fd, 0, NULL);
+		if (ev == AL_EV_WRITE)
 			break;
-		r = al_recv(os, s->w.fd, m->buf, 4096, NULL);
+		r = al_recv(os, page->fd, m->buf, 4096, NULL);
 	} while (r == -EAGAIN);
-	if (f->ev == AL_EV_READ)
+	if (ev == AL_EV_READ)
 		AL_RETURN(t, f, r < 0 ? 0 : r, r < 0 ? (int)-r : 0);
 	AL_END(t, f);
+}
+
+static int co_connect(struct al_task *t, void *arg)
+{
+	return co_wait(t, arg, AL_EV_WRITE);
+}
+
+static int co_read(struct al_task *t, void *arg)
+{
+	return co_wait(t, arg, AL_EV_READ);
 }
 
 static int feed(struct co_main *m, struct al_http_resp *resp, int fd, const void *buf,
@@ -139,10 +150,10 @@ static int co_read_all(struct al_task *t, void *arg)
 
 	AL_BEGIN(f);
 	for (;;) {
-		AL_CALL(t, f, co_wait, &f->rd);          /* chunk = yield from read() */
+		AL_CALL(t, f, co_read, &f->rd);          /* chunk = yield from read() */
 		if (t->err || t->value == 0)
 			break;
-		if (feed(m, &page->resp, page->s.w.fd, m->buf, (size_t)t->value) != 0)
+		if (feed(m, &page->resp, page->fd, m->buf, (size_t)t->value) != 0)
 			AL_RETURN(t, f, 0, EBADMSG);
 	}
 	AL_END(t, f);
@@ -190,31 +201,31 @@ static int co_fetch(struct al_task *t, void *arg)
 	al_crawl_begin(crawl, &f->tm);
 	al_http_resp_init(&f->resp);
 	f->s.w = (struct al_waker){0};
-	f->s.w.fd = (int)al_socket(os, 1);
-	if (f->s.w.fd < 0) {
-		t->err = -f->s.w.fd;
+	f->fd = (int)al_socket(os, 1);
+	if (f->fd < 0) {
+		t->err = -f->fd;
 		goto done;
 	}
-	r = al_connect(os, f->s.w.fd, page, NULL);
+	r = al_connect(os, f->fd, page, NULL);
 	if (r != -EINPROGRESS && r < 0) {
 		t->err = (int)-r;
 		goto out;
 	}
-	f->sub.conn = (struct co_wait){.ev = AL_EV_WRITE};
-	AL_CALL(t, f, co_wait, &f->sub.conn);               /* yield from connect() */
+	f->sub.conn = (struct co_wait){0};
+	AL_CALL(t, f, co_connect, &f->sub.conn);               /* yield from connect() */
 	if (t->err)
 		goto out;
 	al_crawl_connected(crawl, &f->tm);
 	n = al_http_request(req, sizeof req, crawl->sc->workload.host, page);
-	r = n < 0 ? -EMSGSIZE : al_send(os, f->s.w.fd, req, (size_t)n, NULL);
+	r = n < 0 ? -EMSGSIZE : al_send(os, f->fd, req, (size_t)n, NULL);
 	if (r < 0) {
 		t->err = (int)-r;
 		goto out;
 	}
-	f->sub.all = (struct co_read_all){.rd = {.ev = AL_EV_READ}};
+	f->sub.all = (struct co_read_all){0};
 	AL_CALL(t, f, co_read_all, &f->sub.all);            /* yield from read_all() */
 out:
-	al_close(os, f->s.w.fd);
+	al_close(os, f->fd);
 done:
 	/* parsing is CPU work the loop's thread does now: no other page's
 	 * coroutine runs meanwhile (that is what an event loop is) */

@@ -17,10 +17,10 @@
  * unregister; read then receives (again if the wake-up was spurious).
  * The frame is always its page's co_fetch.sub (a read's at the start of
  * co_read_all, as connect's is), so the socket, the selector and the
- * response are found from there, not stored per page. */
+ * response are found from there, not stored per page; which of the two
+ * it is, is the coroutine's (co_connect, co_read), not the frame's. */
 struct co_wait {
 	struct al_coro co;
-	unsigned ev;
 };
 
 struct co_read_all {
@@ -36,7 +36,9 @@ struct co_main;
  * is the frame's place in main's array. */
 struct co_fetch {
 	struct al_coro co;
-	union {                      /* 4-aligned: fills the hole after co */
+	int fd;                      /* its socket */
+	union {                      /* 4-aligned, 8 bytes: co, fd and it fill
+				      * the frame's first 16 */
 		struct co_wait conn;
 		struct co_read_all all;
 	} sub;

@@ -24,6 +24,7 @@ struct crawler {
 	struct al_task_wear lane;    /* the page's lane, while not worn */
 	struct window *win;
 	int sel;
+	int fd;                      /* its socket */
 	int64_t page;
 	struct al_http_resp resp;
 	struct al_page_times tm;
@@ -55,8 +56,8 @@ static void done(struct crawler *cr, int err)
 {
 	struct al_os *os = cr->crawl->os;
 
-	al_sel_ctl(os, cr->sel, cr->w.fd, 0, NULL);
-	al_close(os, cr->w.fd);
+	al_sel_ctl(os, cr->sel, cr->fd, 0, NULL);
+	al_close(os, cr->fd);
 	/* a callback cannot wait: it parses right here, holding up the loop */
 	if (al_crawl_end(cr->crawl, cr->page, err, &cr->resp, &cr->tm) == 0)
 		al_cpu(os, al_crawl_parse_ns(cr->crawl, cr->resp.body), NULL);
@@ -72,12 +73,12 @@ static void read_response(struct al_waker *w, unsigned events)
 
 	(void)events;
 	al_task_wear(cr->task, &cr->lane);
-	n = al_recv(cr->crawl->os, w->fd, cr->win->buf, 4096, NULL);
+	n = al_recv(cr->crawl->os, cr->fd, cr->win->buf, 4096, NULL);
 	if (n < 0 && n != -EAGAIN)
 		return done(cr, (int)-n);
 	if (n == 0)
 		return done(cr, 0);
-	if (n > 0 && al_crawl_feed(cr->crawl, &cr->tm, w->fd, &cr->resp, cr->win->buf, (size_t)n) != 0)
+	if (n > 0 && al_crawl_feed(cr->crawl, &cr->tm, cr->fd, &cr->resp, cr->win->buf, (size_t)n) != 0)
 		return done(cr, EBADMSG);
 	al_task_unwear(cr->task, &cr->lane);
 }
@@ -92,13 +93,13 @@ static void connected(struct al_waker *w, unsigned events)
 
 	(void)events;
 	al_task_wear(cr->task, &cr->lane);
-	al_sel_ctl(os, cr->sel, w->fd, 0, NULL);
+	al_sel_ctl(os, cr->sel, cr->fd, 0, NULL);
 	al_crawl_connected(cr->crawl, &cr->tm);
-	r = n < 0 ? -EMSGSIZE : al_send(os, w->fd, req, (size_t)n, NULL);
+	r = n < 0 ? -EMSGSIZE : al_send(os, cr->fd, req, (size_t)n, NULL);
 	if (r < 0)
 		return done(cr, (int)-r);
 	w->fn = read_response;
-	r = al_sel_ctl(os, cr->sel, w->fd, AL_EV_READ, w);
+	r = al_sel_ctl(os, cr->sel, cr->fd, AL_EV_READ, w);
 	if (r < 0)
 		return done(cr, (int)-r);
 	al_task_unwear(cr->task, &cr->lane);
@@ -113,19 +114,19 @@ static int fetch(struct crawler *cr)
 	al_task_wear(cr->task, &cr->lane);
 	al_crawl_begin(cr->crawl, &cr->tm);
 	al_http_resp_init(&cr->resp);
-	cr->w.fd = (int)al_socket(os, 1);
-	if (cr->w.fd < 0) {
-		al_crawl_end(cr->crawl, cr->page, -cr->w.fd, &cr->resp, &cr->tm);
+	cr->fd = (int)al_socket(os, 1);
+	if (cr->fd < 0) {
+		al_crawl_end(cr->crawl, cr->page, -cr->fd, &cr->resp, &cr->tm);
 		end_lane(cr);
 		return 0;
 	}
-	r = al_connect(os, cr->w.fd, cr->page, NULL);
+	r = al_connect(os, cr->fd, cr->page, NULL);
 	if (r == -EINPROGRESS || r == 0) {
 		cr->w.fn = connected;
-		r = al_sel_ctl(os, cr->sel, cr->w.fd, AL_EV_WRITE, &cr->w);
+		r = al_sel_ctl(os, cr->sel, cr->fd, AL_EV_WRITE, &cr->w);
 	}
 	if (r < 0) {      /* refused at once, or select's FD_SETSIZE */
-		al_close(os, cr->w.fd);
+		al_close(os, cr->fd);
 		al_crawl_end(cr->crawl, cr->page, (int)-r, &cr->resp, &cr->tm);
 		end_lane(cr);
 		return 0;

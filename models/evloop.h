@@ -7,12 +7,12 @@
 
 #include "models/model.h"
 
-/* What a selector registration points at: a callback and its state.
- * What every page shares (the os, the loop's read buffer) is the model's
- * to find, not kept here: a page in flight holds one of these. */
+/* What a selector registration points at: a callback, and its state
+ * around it (the page's, whose fd it is: no copy here).  What every page
+ * shares (the os, the loop's read buffer) is the model's to find, not
+ * kept here: a page in flight holds one of these. */
 struct al_waker {
 	void (*fn)(struct al_waker *w, unsigned events);
-	int fd;
 };
 
 /* A waker and the future al_waker_ready completes, side by side: the

@@ -25,6 +25,7 @@ struct gen_fetch {
 	struct al_crawl *crawl;
 	struct gen_window *win;
 	int sel;
+	int fd;                      /* its socket */
 	int64_t page;
 	struct al_waker_fut s;       /* its socket's waker, and its future */
 	struct al_http_resp resp;
@@ -63,28 +64,28 @@ static int gen_fetch(struct al_task *t, void *arg)
 	al_crawl_begin(f->crawl, &f->tm);
 	al_http_resp_init(&f->resp);
 	f->s.w = (struct al_waker){0};
-	f->s.w.fd = (int)al_socket(os, 1);
-	if (f->s.w.fd < 0) {
-		al_crawl_end(f->crawl, f->page, -f->s.w.fd, &f->resp, &f->tm);
+	f->fd = (int)al_socket(os, 1);
+	if (f->fd < 0) {
+		al_crawl_end(f->crawl, f->page, -f->fd, &f->resp, &f->tm);
 		start_next(f->win);
-		AL_RETURN(t, f, 0, -f->s.w.fd);
+		AL_RETURN(t, f, 0, -f->fd);
 	}
-	r = al_connect(os, f->s.w.fd, f->page, NULL);
+	r = al_connect(os, f->fd, f->page, NULL);
 	al_future_init(&f->s.f, t->fut.loop);
 	f->s.w.fn = al_waker_ready;
 	if (r == -EINPROGRESS || r == 0)
-		r = al_sel_ctl(os, f->sel, f->s.w.fd, AL_EV_WRITE, &f->s.w);
+		r = al_sel_ctl(os, f->sel, f->fd, AL_EV_WRITE, &f->s.w);
 	if (r < 0) {
 		t->err = (int)-r;
 		goto out;
 	}
 	AL_AWAIT(t, f, &f->s.f);
-	al_sel_ctl(os, f->sel, f->s.w.fd, 0, NULL);
+	al_sel_ctl(os, f->sel, f->fd, 0, NULL);
 	if (t->err)
 		goto out;
 	al_crawl_connected(f->crawl, &f->tm);
 	n = al_http_request(req, sizeof req, f->crawl->sc->workload.host, f->page);
-	r = n < 0 ? -EMSGSIZE : al_send(os, f->s.w.fd, req, (size_t)n, NULL);
+	r = n < 0 ? -EMSGSIZE : al_send(os, f->fd, req, (size_t)n, NULL);
 	if (r < 0) {
 		t->err = (int)-r;
 		goto out;
@@ -92,27 +93,27 @@ static int gen_fetch(struct al_task *t, void *arg)
 	for (;;) {
 		al_future_init(&f->s.f, t->fut.loop);
 		f->s.w.fn = al_waker_ready;
-		r = al_sel_ctl(os, f->sel, f->s.w.fd, AL_EV_READ, &f->s.w);
+		r = al_sel_ctl(os, f->sel, f->fd, AL_EV_READ, &f->s.w);
 		if (r < 0) {
 			t->err = (int)-r;
 			break;
 		}
 		AL_AWAIT(t, f, &f->s.f);          /* chunk = yield f */
-		al_sel_ctl(os, f->sel, f->s.w.fd, 0, NULL);
-		r = al_recv(os, f->s.w.fd, f->buf, 4096, NULL);
+		al_sel_ctl(os, f->sel, f->fd, 0, NULL);
+		r = al_recv(os, f->fd, f->buf, 4096, NULL);
 		if (r == -EAGAIN)
 			continue;               /* a spurious wake-up */
 		if (r <= 0) {
 			t->err = (int)-r;
 			break;
 		}
-		if (al_crawl_feed(f->crawl, &f->tm, f->s.w.fd, &f->resp, f->buf, (size_t)r) != 0) {
+		if (al_crawl_feed(f->crawl, &f->tm, f->fd, &f->resp, f->buf, (size_t)r) != 0) {
 			t->err = EBADMSG;
 			break;
 		}
 	}
 out:
-	al_close(os, f->s.w.fd);
+	al_close(os, f->fd);
 	/* parsing is CPU work the loop's thread does now: no other page's
 	 * coroutine runs meanwhile (that is what an event loop is) */
 	if (al_crawl_end(f->crawl, f->page, t->err, &f->resp, &f->tm) == 0)
