@@ -18,12 +18,12 @@ struct sim_sock *sim_sock_of(struct sim_os *s, int fd)
 /* The fd table reaches one slab further (and its gates with it). */
 static int grow(struct sim_os *s)
 {
-	struct sim_sock_slab *sl = calloc(1, sizeof *sl + SIM_FD_SLAB * sizeof sl->k[0]);
 	struct sim_gate *g = s->gates ? calloc(SIM_FD_SLAB, sizeof *g) : NULL;
+	struct sim_sock_slab *sl = s->gates && !g ? NULL :
+		al_arena_calloc(&s->sock_mem, 1, sizeof *sl + SIM_FD_SLAB * sizeof sl->k[0]);
 	struct sim_sock *k = sl ? sl->k : NULL;
 
-	if (!sl || (s->gates && !g)) {
-		free(sl);
+	if (!sl) {
 		free(g);
 		return -1;
 	}

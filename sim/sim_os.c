@@ -607,8 +607,7 @@ void sim_os_free(struct sim_os *s)
 			free(k->spin);
 		}
 	}
-	for (int i = 0; s->socks && i < s->nslabs; i++)
-		free((char *)s->socks[i] - offsetof(struct sim_sock_slab, k));
+	al_arena_free(&s->sock_mem);         /* the sockets' slabs */
 	for (int64_t i = 0; i < s->nlocks; i++)
 		free(s->locks[i].w);
 	free(s->locks);

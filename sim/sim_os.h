@@ -11,6 +11,7 @@
 #include "core/al_dist.h"
 #include "core/al_fdq.h"
 #include "core/al_loop.h"
+#include "core/al_mem.h"
 #include "core/al_os.h"
 #include "core/al_trace.h"
 #include "sim/sim_kernel.h"
@@ -162,6 +163,8 @@ struct sim_os {
 	 * moves, so a socket's address is stable (events and the network
 	 * hold it). */
 	struct sim_sock **socks;     /* fd limit / SIM_FD_SLAB pointers */
+	struct al_arena sock_mem;    /* where the sockets' slabs are carved:
+				      * fresh mappings, no calloc's memset */
 	struct sim_gate **gates;     /* parallel slabs, or NULL: no host programs */
 	int nslabs;                  /* slabs allocated */
 	int nsocks;                  /* the fd limit */
