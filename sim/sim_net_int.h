@@ -72,9 +72,8 @@ enum {
  * (the window's use) is q + rq + batch + lost, never stored.
  *
  * What only a loss needs lives apart, in the net's loss pool, taken at a
- * flow's first loss and kept until the flow is freed (its draws go on
- * counting): most flows never lose a segment, and C10M keeps ten million
- * of these. */
+ * flow's first loss and kept as long as its TCP state (its draws go on
+ * counting until the last byte): most flows never lose a segment. */
 struct sim_tcp {
 	int64_t ack_t;               /* the batch's ACKs bring the next segments
 				      * to the link (0: no batch)              */
