@@ -66,8 +66,12 @@ static void enqueue(struct sim_kernel *k, struct sim_thread *th)
 	k->runq_tail = &th->next;
 	k->runq_len++;
 	k->procs[th->pid].queued++;
-	if (th->bg && k->bg_queued++ == 0)
+	if (th->bg) {
+		/* the latest wake-up counts: past the running thread's base
+		 * slice, it is the one the kernel checks at once */
+		k->bg_queued++;
 		k->bg_since = *k->now;
+	}
 	runq_trace(k);
 }
 

@@ -171,9 +171,11 @@ struct sim_thread *sim_kernel_bg(struct sim_kernel *k, const char *label);
  * thread on the core keeps it while the other waits until it has run a
  * base slice (sim_kernel_base_slice) and the next tick comes (a tick
  * every time_slice: the CPU-bound slice is the tick when the base slice
- * is shorter), or at once past its base slice if the other wakes then;
- * a thread that sleeps gives the core at once.  The crawler's bursts are
- * not cut: it changes hands at their ends. */
+ * is shorter), or, for the crawler's thread, at once past its base
+ * slice if a host program wakes then (a host program on the core keeps
+ * it to the tick: the crawler's wake-up does not preempt it, not
+ * modelled); a thread that sleeps gives the core at once.  The crawler's
+ * bursts are not cut: it changes hands at their ends. */
 int64_t sim_kernel_base_slice(const struct sim_kernel *k);
 /* When a thread that got a core at turn_at, with another waiting for it
  * since since, has to give it up (the rule above); >= turn_at. */
