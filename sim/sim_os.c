@@ -602,6 +602,7 @@ void sim_os_free(struct sim_os *s)
 		struct sim_sock *k = sim_sock_at(s, fd);
 		if (k->pipe && k->pe) {
 			free(k->pe->pbuf);
+			free(k->pe->w);
 			free(k->pe);
 		} else if (!k->pipe) {
 			free(k->spin);

@@ -73,12 +73,32 @@ struct sim_spin {
 	unsigned events;
 };
 
-/* A pipe end, apart from its socket: pipes are few, sockets millions. */
+/* A pipe's capacity, as Linux's default: 16 buffers of a 4 KiB page each
+ * (64 KiB).  A write of up to a page goes whole into one buffer: appended
+ * to the last one where it fits, else into a new one; with all 16 taken,
+ * the writer blocks (sim_ipc.c says how it wakes). */
+#define SIM_PIPE_BUFS 16
+#define SIM_PIPE_PAGE 4096
+
+/* A writer blocked on a full pipe: what it has still to write. */
+struct sim_pipe_writer {
+	struct al_future *wait;      /* NULL once it gave up */
+	const char *buf;
+	size_t len, done;
+};
+
+/* A pipe end, apart from its socket: pipes are few, sockets millions.
+ * The read end holds what is in the pipe: the bytes, the buffers they
+ * fill (their lengths, oldest first) and the writers blocked, in FIFO. */
 struct sim_pipe_end {
 	int peer;                    /* the other end, -1 once closed */
 	int refs;                    /* the processes holding it */
 	char *pbuf;                  /* read end: bytes written, not yet read */
 	size_t plen, poff, pcap;
+	uint16_t bufs[SIM_PIPE_BUFS];  /* each buffer's bytes, from bhead */
+	int bhead, nbufs;
+	struct sim_pipe_writer *w;   /* blocked writers: a ring from whead */
+	size_t whead, nw, wcap;
 };
 
 /* A socket's passage through the host's server and link (sim_host.c); a
