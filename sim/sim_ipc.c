@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/al_assert.h"
 #include "sim/sim_os.h"
 
 #define SIM(os) ((struct sim_os *)(os)->impl)
@@ -17,14 +18,11 @@
  * (fs/pipe.c): a write first tops up the last buffer with the head of its
  * data (its length modulo a page) where that fits, then takes a new
  * buffer per page, and blocks once all are taken; a read that empties a
- * buffer frees it, and the writers blocked are woken in FIFO order.  So a
- * write of up to a page is atomic, and small records pack a page each
- * (73 of the process model's 56 bytes: 1,168 in a pipe).  Two things
- * differ in when, not in what: a woken writer's data goes in as the read
- * frees its room (Linux copies it when the writer runs, then wakes the
- * next writer if room is left: here the room goes to the next writer at
- * once), and a woken writer takes a new buffer, never topping up the
- * last one, as Linux's does after a wait. */
+ * buffer of a full pipe wakes the first writer blocked (an exclusive
+ * wait), whose retry runs on its own thread after its wake-up, into new
+ * buffers (no top-up after a wait), and which wakes the next one if room
+ * is left.  So a write of up to a page is atomic, and small records pack
+ * a page each (73 of the process model's 56 bytes: 1,168 in a pipe). */
 
 /* Appends n bytes to p's bytes; there is always room (sim_pipe sized it
  * for a full pipe): what was read is dropped first. */
@@ -78,50 +76,85 @@ static void pipe_take(struct sim_pipe_end *p, size_t n)
 	}
 }
 
-/* The blocked writers, first come first, get the room there is; each one
- * whose write is all in returns (its wake-up is its thread's). */
-static void pipe_wake_writers(struct sim_pipe_end *p, int err)
+/* w's write is over (r: its count, or -errno): its task resumes. */
+static void writer_done(struct sim_pipe_writer *w, int64_t r)
 {
-	while (p->nw > 0) {
-		struct sim_pipe_writer *w = &p->w[p->whead];
-		struct al_future *f = w->wait;
-		if (f && !err) {
-			pipe_put(p, w, 0);
-			if (w->done < w->len)
-				return;
+	if (w->aprev) {
+		*w->aprev = w->anext;
+		if (w->anext)
+			w->anext->aprev = w->aprev;
+	}
+	if (w->wait) {
+		w->wait->parked = NULL;
+		al_os_finish(w->wait, r);
+	}
+	free(w);
+}
+
+/* Wakes the first blocked writer, as Linux's exclusive wait does: its
+ * retry runs on its own thread after its wake-up (writer_retry). */
+static void wake_writer(struct sim_pipe_end *p)
+{
+	struct sim_pipe_writer *w;
+
+	while ((w = p->wq)) {
+		p->wq = w->next;
+		if (!p->wq)
+			p->wq_tail = &p->wq;
+		if (!w->wait) {          /* it gave up */
+			writer_done(w, 0);
+			continue;
 		}
-		p->whead = (p->whead + 1) % p->wcap;
-		p->nw--;
-		if (f) {
-			f->parked = NULL;
-			al_os_finish(f, err ? -err : (int64_t)w->len);
-		}
+		al_loop_post(w->wait->loop, &w->cb);
+		return;
 	}
 }
 
-/* Queues w, blocked; 0 or -ENOMEM.  The ring may move: the futures
- * parked in it are pointed at their new places. */
-static int pipe_block(struct sim_pipe_end *p, const struct sim_pipe_writer *w)
+static void block(struct sim_pipe_end *p, struct sim_pipe_writer *w)
 {
-	if (p->nw == p->wcap) {
-		size_t cap = p->wcap ? 2 * p->wcap : 8;
-		struct sim_pipe_writer *n = malloc(cap * sizeof *n);
-		if (!n)
-			return -ENOMEM;
-		for (size_t i = 0; i < p->nw; i++) {
-			n[i] = p->w[(p->whead + i) % p->wcap];
-			if (n[i].wait)
-				n[i].wait->parked = &n[i].wait;
-		}
-		free(p->w);
-		p->w = n;
-		p->wcap = cap;
-		p->whead = 0;
+	w->next = NULL;
+	*p->wq_tail = w;
+	p->wq_tail = &w->next;
+	sim_state(w->s, sim_lane(w->s), AL_ST_SEND, 0);
+}
+
+/* A woken writer, on its thread: what fits goes in, in new buffers (no
+ * top-up after a wait, as Linux's); all in, it wakes the next writer if
+ * room is left, else it blocks again, last. */
+static void writer_retry(struct al_cb *cb)
+{
+	struct sim_pipe_writer *w = AL_CONTAINER_OF(cb, struct sim_pipe_writer, cb);
+	struct sim_sock *k = w->k;
+	struct sim_sock *r = k->pipe == 2 && k->pe && k->pe->peer >= 0
+		? sim_sock_at(w->s, k->pe->peer) : NULL;
+
+	if (!w->wait)
+		return writer_done(w, 0);
+	if (!r)
+		return writer_done(w, w->done > 0 ? (int64_t)w->done : -EPIPE);
+	size_t before = w->done;
+	pipe_put(r->pe, w, 0);
+	if (w->done > before && r->wait) {
+		struct al_future *rw = r->wait;
+		r->wait = NULL;
+		sim_pipe_read(w->s, r, r->rbuf, r->rcap, rw);
 	}
-	struct sim_pipe_writer *slot = &p->w[(p->whead + p->nw++) % p->wcap];
-	*slot = *w;
-	slot->wait->parked = &slot->wait;
-	return 0;
+	if (w->done < w->len)
+		return block(r->pe, w);
+	if (r->pe->nbufs < SIM_PIPE_BUFS)
+		wake_writer(r->pe);
+	writer_done(w, (int64_t)w->len);
+}
+
+void sim_pipe_end_free(struct sim_pipe_end *p)
+{
+	while (p->all) {
+		struct sim_pipe_writer *w = p->all;
+		p->all = w->anext;
+		free(w);
+	}
+	free(p->pbuf);
+	free(p);
 }
 
 int64_t sim_pipe_read(struct sim_os *s, struct sim_sock *k, char *buf, size_t cap,
@@ -129,6 +162,7 @@ int64_t sim_pipe_read(struct sim_os *s, struct sim_sock *k, char *buf, size_t ca
 {
 	struct sim_pipe_end *p = k->pe;
 	size_t n = p->plen - p->poff;
+	int was_full = p->nbufs == SIM_PIPE_BUFS;
 
 	if (n == 0 && p->peer >= 0)
 		return sim_would_block(s, k, wait, buf, cap);
@@ -140,7 +174,8 @@ int64_t sim_pipe_read(struct sim_os *s, struct sim_sock *k, char *buf, size_t ca
 	if (p->poff == p->plen)
 		p->poff = p->plen = 0;
 	int64_t r = al_os_finish(wait, (int64_t)n);
-	pipe_wake_writers(p, 0);
+	if (was_full && p->nbufs < SIM_PIPE_BUFS)
+		wake_writer(p);
 	return r;
 }
 
@@ -148,13 +183,13 @@ int64_t sim_pipe_write(struct sim_os *s, struct sim_sock *k, const void *buf, si
 			  struct al_future *wait)
 {
 	struct sim_sock *r = k->pe->peer >= 0 ? sim_sock_at(s, k->pe->peer) : NULL;
-	struct sim_pipe_writer me = {.wait = wait, .buf = buf, .len = len};
+	struct sim_pipe_writer me = {.wait = wait, .s = s, .k = k, .buf = buf, .len = len};
 	int64_t ret = 0;
 
 	if (!r)
 		return al_os_finish(wait, -EPIPE);
-	/* behind writers already blocked, a write can only top up the last
-	 * buffer, as Linux's can; else it waits its turn */
+	/* even behind blocked writers, a write may top up the last buffer,
+	 * as Linux's does */
 	pipe_put(r->pe, &me, 1);
 	if (me.done == len) {
 		ret = al_os_finish(wait, (int64_t)len);
@@ -162,10 +197,21 @@ int64_t sim_pipe_write(struct sim_os *s, struct sim_sock *k, const void *buf, si
 		if (me.done == 0)
 			s->futile++;
 		ret = me.done > 0 ? (int64_t)me.done : -EAGAIN;
-	} else if (pipe_block(r->pe, &me) != 0) {
-		ret = al_os_finish(wait, me.done > 0 ? (int64_t)me.done : -ENOMEM);
 	} else {
-		sim_state(s, sim_lane(s), AL_ST_SEND, 0);
+		struct sim_pipe_writer *w = malloc(sizeof *w);
+		if (!w) {
+			ret = al_os_finish(wait, me.done > 0 ? (int64_t)me.done : -ENOMEM);
+		} else {
+			*w = me;
+			w->cb = (struct al_cb){.fn = writer_retry};
+			w->anext = r->pe->all;
+			w->aprev = &r->pe->all;
+			if (w->anext)
+				w->anext->aprev = &w->anext;
+			r->pe->all = w;
+			wait->parked = &w->wait;
+			block(r->pe, w);
+		}
 	}
 	if (me.done > 0 && r->wait) {
 		struct al_future *w = r->wait;
@@ -204,11 +250,18 @@ int sim_pipe_close(struct sim_os *s, struct sim_sock *k)
 		o->wait = NULL;
 		sim_pipe_read(s, o, o->rbuf, o->rcap, w);
 	}
-	if (k->pipe == 1)                      /* blocked writers: EPIPE */
-		pipe_wake_writers(k->pe, EPIPE);
-	free(k->pe->w);
-	free(k->pe->pbuf);
-	free(k->pe);
+	if (k->pipe == 1) {                    /* blocked writers: EPIPE */
+		while (k->pe->wq) {
+			struct sim_pipe_writer *w = k->pe->wq;
+			k->pe->wq = w->next;
+			writer_done(w, w->done > 0 ? (int64_t)w->done : -EPIPE);
+		}
+		/* the woken ones find the end gone when they run */
+		for (struct sim_pipe_writer *w = k->pe->all; w; w = w->anext)
+			w->aprev = NULL;
+		k->pe->all = NULL;
+	}
+	sim_pipe_end_free(k->pe);
 	k->pe = NULL;
 	return 0;
 }
@@ -248,6 +301,7 @@ int64_t sim_pipe(struct al_os *os, int fds[2])
 		return -ENOMEM;
 	}
 	*re = (struct sim_pipe_end){.peer = w, .refs = 1};
+	re->wq_tail = &re->wq;
 	/* room for a full pipe, never more (pipe_append) */
 	re->pcap = SIM_PIPE_BUFS * SIM_PIPE_PAGE;
 	re->pbuf = malloc(re->pcap);

@@ -601,9 +601,7 @@ void sim_os_free(struct sim_os *s)
 	for (int fd = 0; s->socks && fd < s->fd_high; fd++) {
 		struct sim_sock *k = sim_sock_at(s, fd);
 		if (k->pipe && k->pe) {
-			free(k->pe->pbuf);
-			free(k->pe->w);
-			free(k->pe);
+			sim_pipe_end_free(k->pe);
 		} else if (!k->pipe) {
 			free(k->spin);
 		}

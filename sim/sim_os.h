@@ -80,11 +80,17 @@ struct sim_spin {
 #define SIM_PIPE_BUFS 16
 #define SIM_PIPE_PAGE 4096
 
-/* A writer blocked on a full pipe: what it has still to write. */
+/* A writer blocked on a full pipe: what it has still to write.  Its own
+ * allocation, since a woken one's callback waits in its thread's loop. */
 struct sim_pipe_writer {
+	struct al_cb cb;             /* its retry, on its thread, once woken */
 	struct al_future *wait;      /* NULL once it gave up */
+	struct sim_os *s;
+	struct sim_sock *k;          /* the write end it writes to */
 	const char *buf;
 	size_t len, done;
+	struct sim_pipe_writer *next;  /* in the FIFO of blocked writers */
+	struct sim_pipe_writer *anext, **aprev;  /* every one not yet done */
 };
 
 /* A pipe end, apart from its socket: pipes are few, sockets millions.
@@ -97,8 +103,8 @@ struct sim_pipe_end {
 	size_t plen, poff, pcap;
 	uint16_t bufs[SIM_PIPE_BUFS];  /* each buffer's bytes, from bhead */
 	int bhead, nbufs;
-	struct sim_pipe_writer *w;   /* blocked writers: a ring from whead */
-	size_t whead, nw, wcap;
+	struct sim_pipe_writer *wq, **wq_tail;  /* blocked, not yet woken */
+	struct sim_pipe_writer *all;            /* blocked or woken */
 };
 
 /* A socket's passage through the host's server and link (sim_host.c); a
@@ -374,6 +380,8 @@ int64_t sim_pipe_write(struct sim_os *s, struct sim_sock *k, const void *buf, si
 /* A process closes pipe end k: 1 if others still hold it (nothing more to
  * do), 0 once it is closed for good. */
 int sim_pipe_close(struct sim_os *s, struct sim_sock *k);
+/* Frees pipe end p, its blocked writers' records with it. */
+void sim_pipe_end_free(struct sim_pipe_end *p);
 /* A process is forked: it holds every pipe end open now, as fork does. */
 void sim_pipe_fork(struct sim_os *s);
 int64_t sim_pipe(struct al_os *os, int fds[2]);

@@ -1,9 +1,10 @@
 /* The simulated pipe holds what Linux's does (sim/sim_ipc.c): 16 buffers
  * of a page, small writes packed whole into a page each, so 1,168 of the
  * process model's 56-byte records; the next writer blocks until a read
- * empties a buffer, blocked writers go first come first, a writer that
- * waited takes a buffer of its own, and closing the read end fails the
- * blocked writers with EPIPE.  The process pool's workers, past the
+ * empties a buffer, and its record goes in when it runs; blocked writers
+ * go first come first, one woken per buffer freed, a writer that waited
+ * takes a buffer of its own, and closing the read end fails the blocked
+ * writers with EPIPE.  The process pool's workers, past the
  * 584th, block so on a real machine (docs/costs.md, "A process pool's
  * forks"). */
 #include <stdarg.h>
@@ -80,8 +81,11 @@ static void test_writer_past_capacity_blocks_until_a_read(void **state)
 	/* 64 records leave 9 of the first page's 73: nothing is freed */
 	assert_int_equal(take(buf, sizeof buf), (int64_t)sizeof buf);
 	assert_int_equal(f[FULL].state, AL_PENDING);
-	/* the next read empties the first page: the writer's record goes in */
+	/* the next read empties the first page: the writer is woken, and
+	 * its record goes in when it runs (here: its loop's turn) */
 	assert_int_equal(take(buf, sizeof buf), (int64_t)sizeof buf);
+	assert_int_equal(f[FULL].state, AL_PENDING);
+	al_loop_drain(&loop);
 	assert_int_equal(f[FULL].state, AL_DONE);
 	assert_int_equal(f[FULL].value, REC);
 	/* a fresh write tops up the last buffer, even with 16 taken */
@@ -107,11 +111,14 @@ static void test_blocked_writers_first_come_first_and_epipe(void **state)
 		assert_true(put(i, &f[i]));
 	for (int i = FULL; i < FULL + 3; i++)
 		assert_false(put(i, &f[i]));
-	/* a page freed: one buffer, the first writer's */
+	/* a page freed: one buffer, the first writer's; it takes it, the
+	 * pipe is full again, and the next writer sleeps on */
 	assert_int_equal(take(buf, sizeof buf), (int64_t)sizeof buf);
+	al_loop_drain(&loop);
 	assert_int_equal(f[FULL].state, AL_DONE);
 	assert_int_equal(f[FULL + 1].state, AL_PENDING);
 	assert_int_equal(take(buf, sizeof buf), (int64_t)sizeof buf);
+	al_loop_drain(&loop);
 	assert_int_equal(f[FULL + 1].state, AL_DONE);
 	assert_int_equal(f[FULL + 2].state, AL_PENDING);
 	/* nobody will read: the last writer learns so */
