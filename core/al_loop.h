@@ -26,7 +26,7 @@ struct al_cb {
 
 struct al_loop {
 	struct al_cb *ready;         /* FIFO of callbacks due now */
-	struct al_cb **ready_tail;
+	struct al_cb **ready_tail;   /* last node's next; stale while ready is NULL */
 	struct al_os *os;            /* backend; NULL: ready queue only */
 	struct al_task *current;     /* the task being resumed, or NULL */
 	struct al_task *live;        /* unfinished tasks, newest first */
@@ -45,28 +45,34 @@ struct al_loop {
 
 void al_loop_init(struct al_loop *loop, struct al_os *os);
 
-/* Schedules cb to run from the loop, after everything already scheduled. */
-static inline void al_loop_post(struct al_loop *loop, struct al_cb *cb)
-{
-	int was_empty = loop->ready == NULL;
-
-	cb->next = NULL;
-	*loop->ready_tail = cb;
-	loop->ready_tail = &cb->next;
-	if (was_empty && loop->notify)
-		loop->notify(loop);
-}
-
 /* Moves a whole callback list [head, *tail) to the end of the ready queue. */
 static inline void al_loop_splice(struct al_loop *loop, struct al_cb *head,
 				  struct al_cb **tail)
 {
-	int was_empty = loop->ready == NULL;
-
+	/* An empty queue is written at its head, not through ready_tail: the
+	 * drain then leaves ready_tail stale when it takes the last node, and
+	 * the next resume's store does not wait for the load of a pointer
+	 * the drain has just written (a resume's longest chain). */
+	if (loop->ready == NULL) {
+		loop->ready_tail = tail;
+		/* two stores, not one of 16 bytes: GCC pairs them in a vector
+		 * register, and the drain's 8-byte load of `ready` then waits
+		 * for it (measured: 6.3 -> 8.8 ns a resume) */
+		__asm__("" : "+m"(loop->ready_tail));
+		loop->ready = head;
+		if (loop->notify)
+			loop->notify(loop);
+		return;
+	}
 	*loop->ready_tail = head;
 	loop->ready_tail = tail;
-	if (was_empty && loop->notify)
-		loop->notify(loop);
+}
+
+/* Schedules cb to run from the loop, after everything already scheduled. */
+static inline void al_loop_post(struct al_loop *loop, struct al_cb *cb)
+{
+	cb->next = NULL;
+	al_loop_splice(loop, cb, &cb->next);
 }
 
 /* Runs ready callbacks until the queue is empty; returns how many ran. */

@@ -135,11 +135,7 @@ uint64_t al_loop_drain(struct al_loop *loop)
 	struct al_cb *cb;
 
 	while ((cb = loop->ready) != NULL) {
-		struct al_cb *next = cb->next;
-
-		loop->ready = next;
-		if (next == NULL)
-			loop->ready_tail = &loop->ready;
+		loop->ready = cb->next;  /* ready_tail may go stale: see al_loop_splice */
 		loop->callbacks++;      /* before the call: the sim reads it to charge costs */
 		if (__builtin_expect(cb->fn == on_wake, 1))
 			on_wake_inline(cb);
