@@ -1,11 +1,13 @@
 /* Large zeroed arrays with a transparent-huge-page hint.
  *
- * The hint goes on the 2 MiB-aligned interior of what calloc returned:
- * glibc serves such sizes from a fresh mapping that calloc leaves
- * untouched (the kernel's pages are zero already), so the first touch
- * comes after the hint and takes a huge page.  When the memory came from
- * the heap and calloc zeroed it, it is touched already and the hint only
- * lets the kernel merge it later: no harm, no gain. */
+ * A large array is a mapping of its own, its data 2 MiB-aligned and the
+ * hint over every 2 MiB of it: calloc's memory, hinted only on its
+ * aligned interior, left up to 4 MiB an array (its two ends) to 4 KiB
+ * faults, and an array under 4 MiB all of it; glibc, having raised its
+ * mmap threshold after a large free, may also serve it from the heap,
+ * touched already.  A fresh mapping is zero and untouched: the first
+ * touch comes after the hint.  A head just below the data says how to
+ * free it (the mapping, or calloc's block for a small array). */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,26 +16,81 @@
 
 #include "core/al_mem.h"
 
+struct huge_head {
+	void *base;                  /* what to free or unmap */
+	size_t map;                  /* the mapping's length; 0: calloc's */
+};
+
+/* The head's room: the data stays aligned for any object. */
+#define HEAD (((sizeof(struct huge_head) + _Alignof(max_align_t) - 1) / \
+	       _Alignof(max_align_t)) * _Alignof(max_align_t))
+
+/* The sanitizer's build keeps every array on its heap, where it checks
+ * the bounds. */
+#if defined(__SANITIZE_ADDRESS__)
+#define AL_MEM_MAP 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define AL_MEM_MAP 0
+#endif
+#endif
+#if !defined(AL_MEM_MAP) && defined(MADV_HUGEPAGE)
+#define AL_MEM_MAP 1
+#endif
+#ifndef AL_MEM_MAP
+#define AL_MEM_MAP 0
+#endif
+
 void *al_calloc_huge(size_t n, size_t size)
 {
-	if (size && n > SIZE_MAX / size) {
+	const size_t huge = (size_t)2 << 20;
+
+	if (size && n > (SIZE_MAX - 2 * huge) / size) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	void *p = calloc(n, size);
-#ifdef MADV_HUGEPAGE
 	size_t len = n * size;
-	const uintptr_t huge = (uintptr_t)2 << 20;
+	struct huge_head *h;
+	char *data;
 
-	if (p && len >= AL_MEM_HUGE) {
-		uintptr_t lo = ((uintptr_t)p + huge - 1) & ~(huge - 1);
-		uintptr_t hi = ((uintptr_t)p + len) & ~(huge - 1);
+	if (AL_MEM_MAP && len >= AL_MEM_HUGE) {
+		size_t body = (len + huge - 1) & ~(huge - 1);
+		size_t map = body + huge;    /* room to align, the head below */
+		char *base = mmap(NULL, map, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-		if (hi > lo)
-			(void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);  /* a hint: its failure changes nothing */
-	}
+		if (base == MAP_FAILED) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		data = (char *)(((uintptr_t)base + HEAD + huge - 1) & ~(uintptr_t)(huge - 1));
+#if AL_MEM_MAP
+		(void)madvise(data, body, MADV_HUGEPAGE);  /* a hint: its failure changes nothing */
 #endif
-	return p;
+		h = (struct huge_head *)(void *)(data - HEAD);
+		*h = (struct huge_head){base, map};
+		return data;
+	}
+	char *p = calloc(1, len + HEAD);
+
+	if (!p)
+		return NULL;
+	data = p + HEAD;
+	h = (struct huge_head *)(void *)p;
+	*h = (struct huge_head){p, 0};
+	return data;
+}
+
+void al_free_huge(void *p)
+{
+	if (!p)
+		return;
+	struct huge_head *h = (struct huge_head *)(void *)((char *)p - HEAD);
+
+	if (h->map)
+		munmap(h->base, h->map);
+	else
+		free(h->base);
 }
 
 struct al_arena_chunk {
@@ -78,7 +135,7 @@ void al_arena_free(struct al_arena *a)
 
 	for (; c; c = next) {
 		next = c->next;
-		free(c);
+		al_free_huge(c);
 	}
 	*a = (struct al_arena){0};
 }

@@ -278,8 +278,8 @@ static void co_main_release(void *frame)
 	struct co_main *f = frame;
 
 	free(f->sem.w);
-	free(f->frames);
-	free(f->tasks);
+	al_free_huge(f->frames);
+	al_free_huge(f->tasks);
 	f->sem.w = NULL;
 	f->frames = NULL;
 	f->tasks = NULL;

@@ -136,8 +136,8 @@ static void co_generator_release(void *frame)
 {
 	struct co_generator *f = frame;
 
-	free(f->frames);
-	free(f->tasks);
+	al_free_huge(f->frames);
+	al_free_huge(f->tasks);
 	f->frames = NULL;
 	f->tasks = NULL;
 }
