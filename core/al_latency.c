@@ -1,6 +1,7 @@
 /* Per-page latencies: exact samples for small runs, log-linear histograms
  * for large ones (al_latency.h says why and how precise). */
 #include "core/al_latency.h"
+#include "core/al_mem.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -43,7 +44,9 @@ int al_lat_init(struct al_lat_rec *r, int64_t pages)
 	memset(r, 0, sizeof *r);
 	for (int k = 0; k < AL_LAT_KINDS; k++) {
 		if (pages <= AL_LAT_EXACT_MAX) {
-			r->exact[k] = malloc((size_t)(pages > 0 ? pages : 1) * sizeof(int64_t));
+			/* huge pages: filled below, a 4 KiB fault each was 10 %
+			 * of a 100k-page crawl's faults */
+			r->exact[k] = al_calloc_huge((size_t)(pages > 0 ? pages : 1), sizeof(int64_t));
 			if (r->exact[k])
 				memset(r->exact[k], 0xff, (size_t)(pages > 0 ? pages : 1) *
 				       sizeof(int64_t));          /* -1: no sample */
@@ -63,7 +66,7 @@ int al_lat_init(struct al_lat_rec *r, int64_t pages)
 void al_lat_free(struct al_lat_rec *r)
 {
 	for (int k = 0; k < AL_LAT_KINDS; k++) {
-		free(r->exact[k]);
+		al_free_huge(r->exact[k]);
 		free(r->hist[k]);
 	}
 	memset(r, 0, sizeof *r);

@@ -190,7 +190,7 @@ struct sim_os {
 	 * hold it). */
 	struct sim_sock **socks;     /* fd limit / SIM_FD_SLAB pointers */
 	struct al_arena sock_mem;    /* where the sockets' slabs are carved:
-				      * fresh mappings, no calloc's memset */
+				      * huge pages, no calloc's memset */
 	struct sim_gate **gates;     /* parallel slabs, or NULL: no host programs */
 	int nslabs;                  /* slabs allocated */
 	int nsocks;                  /* the fd limit */

@@ -32,13 +32,7 @@ static void bucket_release(struct sim_queue *q, struct sim_bucket *b);
 
 void sim_queue_free(struct sim_queue *q)
 {
-	for (int i = 0; q->b && i < SIM_QUEUE_LEVELS * 256; i++)
-		bucket_release(q, &q->b[i]);
-	while (q->pool) {
-		struct sim_qblock *k = q->pool;
-		q->pool = k->next;
-		free(k);
-	}
+	al_arena_free(&q->mem);         /* every block, pooled or in a bucket */
 	free(q->b);
 	free(q->gen);
 	free(q->free);
@@ -97,8 +91,8 @@ static struct sim_qblock *block_new(struct sim_queue *q)
 
 	if (k)
 		q->pool = k->next;
-	else if (!(k = malloc(sizeof *k)))
-		return NULL;
+	else if (!(k = al_arena_calloc(&q->mem, 1, sizeof *k)))
+		return NULL;            /* (malloc's blocks faulted 4 KiB at a time) */
 	k->next = NULL;
 	k->used = 0;
 	return k;

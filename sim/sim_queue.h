@@ -28,6 +28,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/al_mem.h"
+
 typedef void (*sim_fn)(void *arg, int64_t now);
 
 /* (time, sequence, slot) packed into one 128-bit key, time in the high
@@ -69,6 +71,7 @@ struct sim_bucket {
 struct sim_queue {
 	struct sim_bucket *b;        /* [SIM_QUEUE_LEVELS * 256] */
 	struct sim_qblock *pool;     /* free blocks: memory follows the peak pending */
+	struct al_arena mem;         /* where blocks are carved: huge pages */
 	uint64_t nonempty[SIM_QUEUE_LEVELS * 4];  /* bit per bucket */
 	uint32_t words;              /* bit w: nonempty[w] != 0 */
 	struct sim_qitem front;      /* below every key in the buckets */
