@@ -110,6 +110,43 @@ static int cmp_i64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Sorts n non-negative values: a radix sort, a byte a pass, skipping the
+ * bytes every value shares (a latency's top three).  qsort's compare
+ * calls were 4 % of a 100k-page crawl's CPU.  The same sorted array;
+ * qsort if the buffer cannot be had. */
+static void sort_i64(int64_t *v, size_t n)
+{
+	int64_t *tmp = n > 64 ? malloc(n * sizeof *tmp) : NULL;
+
+	if (!tmp) {
+		qsort(v, n, sizeof *v, cmp_i64);
+		return;
+	}
+	int64_t *src = v, *dst = tmp;
+	for (unsigned sh = 0; sh < 64; sh += 8) {
+		size_t count[256] = {0};
+
+		for (size_t i = 0; i < n; i++)
+			count[(uint64_t)src[i] >> sh & 255]++;
+		if (count[(uint64_t)src[0] >> sh & 255] == n)
+			continue;            /* one byte for all: the order stands */
+		size_t at = 0;
+		for (int b = 0; b < 256; b++) {
+			size_t c = count[b];
+			count[b] = at;
+			at += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			dst[count[(uint64_t)src[i] >> sh & 255]++] = src[i];
+		int64_t *t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != v)
+		memcpy(v, src, n * sizeof *v);
+	free(tmp);
+}
+
 /* The nearest rank of p percent of n: 1 .. n. */
 static int64_t rank(int p, int64_t n)
 {
@@ -131,7 +168,7 @@ void al_lat_summary(struct al_lat_rec *r, struct al_latency *out)
 			for (int64_t i = 0; i < r->slots; i++)
 				if (r->exact[k][i] >= 0)
 					r->exact[k][n++] = r->exact[k][i];
-			qsort(r->exact[k], (size_t)n, sizeof(int64_t), cmp_i64);
+			sort_i64(r->exact[k], (size_t)n);
 			for (int64_t i = n; i < r->slots; i++)
 				r->exact[k][i] = -1;
 		}

@@ -61,6 +61,54 @@ static void test_nearest_rank(void **state)
 	al_lat_free(&r);
 }
 
+static int cmp64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Many samples, spread over six bytes and with ties, some pages without
+ * one: the summary's sort (a radix sort past 64 samples) gives the
+ * nearest ranks a plain qsort gives. */
+static void test_many_ranks(void **state)
+{
+	enum { N = 20000 };
+	static int64_t ref[3][N];
+	struct al_lat_rec r;
+	struct al_latency l;
+	uint64_t x = 12345;
+	int64_t n = 0;
+
+	(void)state;
+	assert_int_equal(al_lat_init(&r, N), 0);
+	for (int64_t i = 0; i < N; i++) {
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		if (x >> 60 == 0)
+			continue;                /* no sample for this page */
+		int64_t v = (int64_t)(x >> 19) >> (x >> 58 & 15);  /* 2^45 down */
+		int64_t vs[3] = {v, v / 3 + 7, (int64_t)(x >> 40) % 1000};  /* ties */
+		al_lat_add(&r, i, vs[0], vs[1], vs[2]);
+		for (int k = 0; k < 3; k++)
+			ref[k][n] = vs[k];
+		n++;
+	}
+	assert_true(n > N / 2 && n < N);
+	al_lat_summary(&r, &l);
+	assert_int_equal(l.pages, n);
+	for (int k = 0; k < 3; k++) {
+		qsort(ref[k], (size_t)n, sizeof ref[k][0], cmp64);
+		assert_int_equal(l.of[k].p50_ns, ref[k][(50 * n + 99) / 100 - 1]);
+		assert_int_equal(l.of[k].p90_ns, ref[k][(90 * n + 99) / 100 - 1]);
+		assert_int_equal(l.of[k].p99_ns, ref[k][(99 * n + 99) / 100 - 1]);
+		assert_int_equal(l.of[k].max_ns, ref[k][n - 1]);
+		for (int64_t i = 0; i < n; i++)    /* left in order, the rest -1 */
+			assert_int_equal(r.exact[k][i], ref[k][i]);
+		assert_int_equal(r.exact[k][N - 1], -1);
+	}
+	al_lat_free(&r);
+}
+
 static void test_buckets(void **state)
 {
 	static const int64_t vs[] = {0, 1, 2047, 2048, 2049, 4095, 4096, 150011142,
@@ -280,6 +328,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nearest_rank),
+		cmocka_unit_test(test_many_ranks),
 		cmocka_unit_test(test_buckets),
 		cmocka_unit_test(test_histogram),
 		cmocka_unit_test(test_page_time_hist),
