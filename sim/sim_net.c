@@ -331,9 +331,10 @@ int64_t sim_net_recv(struct sim_net *n, struct sim_flow *f, void *buf, size_t ca
 	if (avail > 0 && cap > 0) {
 		int64_t len = avail < (int64_t)cap ? avail : (int64_t)cap;
 		struct al_http_span sp;
-		deliver(f, f->consumed, buf, len, &sp);
-		if (body)
-			*body = sp;
+		/* written where it goes: a copy from the stack read 16 bytes
+		 * that two 8-byte stores had just written, which cannot be
+		 * forwarded (half of this function's time in perf) */
+		deliver(f, f->consumed, buf, len, body ? body : &sp);
 		f->consumed += len;
 		return len;
 	}
