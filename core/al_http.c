@@ -200,29 +200,50 @@ int al_http_resp_feed(struct al_http_resp *r, const void *buf, size_t n)
 {
 	const unsigned char *p = buf;
 
-	while (!r->in_body && n > 0) {
-		unsigned char c = *p++;
-		n--;
-		if (++r->head_len > AL_HTTP_HEAD_MAX)
-			goto bad;
-		if (c == '\r')
-			continue;
-		if (c != '\n') {
-			if (r->line_len < sizeof r->line - 1)
-				r->line[r->line_len] = (char)c;
-			if (r->line_len < UINT8_MAX)
-				r->line_len++;
-			continue;
+	if (!r->in_body) {
+		/* The counters in locals, stored back at a line's end: a byte
+		 * stored into r->line may alias them, so the compiler loaded
+		 * and stored both, and in_body, at every byte (3 % of a crawl) */
+		uint16_t head = r->head_len;
+		uint8_t len = r->line_len;
+		int bad = 0;
+
+		while (n > 0) {
+			unsigned char c = *p++;
+			n--;
+			head = (uint16_t)(head + 1);
+			if (head > AL_HTTP_HEAD_MAX) {
+				bad = 1;
+				break;
+			}
+			if (c == '\r')
+				continue;
+			if (c != '\n') {
+				if (len < sizeof r->line - 1)
+					r->line[len] = (char)c;
+				if (len < UINT8_MAX)
+					len++;
+				continue;
+			}
+			r->head_len = head;
+			r->line_len = len;
+			if (len == 0) {          /* the blank line: the body begins */
+				if (r->lines == 0)
+					bad = 1;
+				else
+					body_begins(r);
+				break;
+			}
+			if (header_line(r) != 0) {
+				bad = 1;
+				break;
+			}
+			len = 0;
 		}
-		if (r->line_len == 0) {          /* the blank line: the body begins */
-			if (r->lines == 0)
-				goto bad;
-			body_begins(r);
-			break;
-		}
-		if (header_line(r) != 0)
+		r->head_len = head;
+		r->line_len = len;
+		if (bad)
 			goto bad;
-		r->line_len = 0;
 	}
 	if (n == 0)
 		return 0;
