@@ -42,33 +42,38 @@ int al_lat_hist_bucket(int64_t v)
 int al_lat_init(struct al_lat_rec *r, int64_t pages)
 {
 	memset(r, 0, sizeof *r);
-	for (int k = 0; k < AL_LAT_KINDS; k++) {
-		if (pages <= AL_LAT_EXACT_MAX) {
-			/* huge pages: filled below, a 4 KiB fault each was 10 %
-			 * of a 100k-page crawl's faults */
-			r->exact[k] = al_calloc_huge((size_t)(pages > 0 ? pages : 1), sizeof(int64_t));
-			if (r->exact[k])
-				memset(r->exact[k], 0xff, (size_t)(pages > 0 ? pages : 1) *
-				       sizeof(int64_t));          /* -1: no sample */
-		} else {
-			r->hist[k] = calloc((size_t)NBUCKETS, sizeof(uint64_t));
+	if (pages <= AL_LAT_EXACT_MAX) {
+		/* the kinds' arrays in one block, on huge pages: filled below,
+		 * a 4 KiB fault at a time they were half of a 100k-page
+		 * crawl's faults (each array under al_calloc_huge's size) */
+		size_t n = (size_t)(pages > 0 ? pages : 1);
+		int64_t *all = al_calloc_huge(n * AL_LAT_KINDS, sizeof *all);
+		if (!all) {
+			errno = ENOMEM;
+			return -1;
 		}
-		if (!r->exact[k] && !r->hist[k]) {
+		memset(all, 0xff, n * AL_LAT_KINDS * sizeof *all);   /* -1: no sample */
+		for (int k = 0; k < AL_LAT_KINDS; k++)
+			r->exact[k] = all + (size_t)k * n;
+		r->slots = pages;
+		return 0;
+	}
+	for (int k = 0; k < AL_LAT_KINDS; k++) {
+		r->hist[k] = calloc((size_t)NBUCKETS, sizeof(uint64_t));
+		if (!r->hist[k]) {
 			al_lat_free(r);
 			errno = ENOMEM;
 			return -1;
 		}
 	}
-	r->slots = pages <= AL_LAT_EXACT_MAX ? pages : 0;
 	return 0;
 }
 
 void al_lat_free(struct al_lat_rec *r)
 {
-	for (int k = 0; k < AL_LAT_KINDS; k++) {
-		al_free_huge(r->exact[k]);
+	al_free_huge(r->exact[0]);       /* the block of every kind's array */
+	for (int k = 0; k < AL_LAT_KINDS; k++)
 		free(r->hist[k]);
-	}
 	memset(r, 0, sizeof *r);
 }
 
