@@ -124,23 +124,31 @@ static void block(struct sim_pipe_end *p, struct sim_pipe_writer *w)
 static void writer_retry(struct al_cb *cb)
 {
 	struct sim_pipe_writer *w = AL_CONTAINER_OF(cb, struct sim_pipe_writer, cb);
-	struct sim_sock *k = w->k;
-	struct sim_sock *r = k->pipe == 2 && k->pe && k->pe->peer >= 0
-		? sim_sock_at(w->s, k->pe->peer) : NULL;
+	struct sim_sock *r = w->rfd >= 0 ? sim_sock_at(w->s, w->rfd) : NULL;
 
-	if (!w->wait)
+	if (!w->wait) {
+		/* it gave up: the wake-up passes to the next, as Linux's
+		 * pipe_write does on its error exits */
+		if (r && r->pe->nbufs < SIM_PIPE_BUFS)
+			wake_writer(r->pe);
 		return writer_done(w, 0);
+	}
 	if (!r)
 		return writer_done(w, w->done > 0 ? (int64_t)w->done : -EPIPE);
 	size_t before = w->done;
 	pipe_put(r->pe, w, 0);
+	/* not all in: back in the queue, last, before the read below, whose
+	 * freed buffers may then wake it */
+	int more = w->done < w->len;
+	if (more)
+		block(r->pe, w);
 	if (w->done > before && r->wait) {
 		struct al_future *rw = r->wait;
 		r->wait = NULL;
 		sim_pipe_read(w->s, r, r->rbuf, r->rcap, rw);
 	}
-	if (w->done < w->len)
-		return block(r->pe, w);
+	if (more)
+		return;
 	if (r->pe->nbufs < SIM_PIPE_BUFS)
 		wake_writer(r->pe);
 	writer_done(w, (int64_t)w->len);
@@ -183,7 +191,8 @@ int64_t sim_pipe_write(struct sim_os *s, struct sim_sock *k, const void *buf, si
 			  struct al_future *wait)
 {
 	struct sim_sock *r = k->pe->peer >= 0 ? sim_sock_at(s, k->pe->peer) : NULL;
-	struct sim_pipe_writer me = {.wait = wait, .s = s, .k = k, .buf = buf, .len = len};
+	struct sim_pipe_writer me = {.wait = wait, .s = s, .rfd = k->pe->peer,
+				     .buf = buf, .len = len};
 	int64_t ret = 0;
 
 	if (!r)
@@ -257,8 +266,10 @@ int sim_pipe_close(struct sim_os *s, struct sim_sock *k)
 			writer_done(w, w->done > 0 ? (int64_t)w->done : -EPIPE);
 		}
 		/* the woken ones find the end gone when they run */
-		for (struct sim_pipe_writer *w = k->pe->all; w; w = w->anext)
+		for (struct sim_pipe_writer *w = k->pe->all; w; w = w->anext) {
 			w->aprev = NULL;
+			w->rfd = -1;
+		}
 		k->pe->all = NULL;
 	}
 	sim_pipe_end_free(k->pe);

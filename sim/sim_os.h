@@ -86,7 +86,9 @@ struct sim_pipe_writer {
 	struct al_cb cb;             /* its retry, on its thread, once woken */
 	struct al_future *wait;      /* NULL once it gave up */
 	struct sim_os *s;
-	struct sim_sock *k;          /* the write end it writes to */
+	int rfd;                     /* the pipe's read end, -1 once closed:
+				      * the write holds the pipe, not its own
+				      * fd, which may be closed and reused */
 	const char *buf;
 	size_t len, done;
 	struct sim_pipe_writer *next;  /* in the FIFO of blocked writers */

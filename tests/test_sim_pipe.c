@@ -2,8 +2,9 @@
  * of a page, small writes packed whole into a page each, so 1,168 of the
  * process model's 56-byte records; the next writer blocks until a read
  * empties a buffer, and its record goes in when it runs; blocked writers
- * go first come first, one woken per buffer freed, a writer that waited
- * takes a buffer of its own, and closing the read end fails the blocked
+ * go first come first (a read that frees a buffer of a full pipe wakes
+ * one, and each woken writer the next while room is left, or when it
+ * gave up), a writer that waited takes a buffer of its own, and closing the read end fails the blocked
  * writers with EPIPE.  The process pool's workers, past the
  * 584th, block so on a real machine (docs/costs.md, "A process pool's
  * forks"). */
@@ -127,12 +128,84 @@ static void test_blocked_writers_first_come_first_and_epipe(void **state)
 	assert_int_equal(f[FULL + 2].err, EPIPE);
 }
 
+/* A woken writer with more than a pipe's worth left fills the pipe and
+ * waits again, queued before it feeds the parked reader, whose read then
+ * frees buffers of a full pipe and wakes it: here the reader drains the
+ * pipe before the woken writer runs, so it is parked at every retry. */
+static int64_t read_until_parked(struct al_future *r, unsigned char *buf, size_t cap)
+{
+	int64_t got = 0;
+
+	for (;;) {
+		al_future_init(r, &loop);
+		assert_int_equal(sim.os.ops->recv(&sim.os, fds[0], buf, cap, r), 0);
+		if (r->state != AL_DONE)
+			return got;
+		got += r->value;
+	}
+}
+
+static void test_long_write_goes_on_after_its_wake_up(void **state)
+{
+	static char big[200000];
+	static unsigned char buf[8192];
+	struct al_future f[FULL], w, r;
+	int64_t got;
+
+	(void)state;
+	for (int i = 0; i < FULL; i++)
+		assert_true(put(i, &f[i]));
+	al_future_init(&w, &loop);
+	assert_int_equal(sim.os.ops->send(&sim.os, fds[1], big, sizeof big, &w), 0);
+	assert_int_equal(w.state, AL_PENDING);
+	got = read_until_parked(&r, buf, sizeof buf);
+	for (int i = 0; i < 1000 && w.state != AL_DONE; i++) {
+		al_loop_drain(&loop);                  /* the woken writer runs */
+		assert_int_equal(r.state, AL_DONE);    /* and feeds the reader */
+		got += r.value + read_until_parked(&r, buf, sizeof buf);
+	}
+	assert_int_equal(w.state, AL_DONE);
+	assert_int_equal(w.value, (int64_t)sizeof big);
+	/* the writer closes: the parked reader sees end of file */
+	assert_int_equal(sim.os.ops->close(&sim.os, fds[1]), 0);
+	al_loop_drain(&loop);
+	assert_int_equal(r.state, AL_DONE);
+	assert_int_equal(r.value, 0);
+	assert_int_equal(got, (int64_t)(FULL * REC + sizeof big));
+}
+
+/* A woken writer that gave up (its task's deadline: the backend's parked
+ * slot cleared, as al_task's interrupt does) passes its wake-up on: the
+ * writer behind it goes in. */
+static void test_writer_that_gave_up_wakes_the_next(void **state)
+{
+	struct al_future f[FULL + 2];
+	unsigned char buf[PER_PAGE * REC];
+
+	(void)state;
+	for (int i = 0; i < FULL; i++)
+		assert_true(put(i, &f[i]));
+	assert_false(put(FULL, &f[FULL]));
+	assert_false(put(FULL + 1, &f[FULL + 1]));
+	assert_int_equal(take(buf, sizeof buf), (int64_t)sizeof buf);   /* a page */
+	*f[FULL].parked = NULL;                 /* the first gives up */
+	f[FULL].parked = NULL;
+	al_loop_drain(&loop);
+	assert_int_equal(f[FULL].state, AL_PENDING);   /* nobody finishes it */
+	assert_int_equal(f[FULL + 1].state, AL_DONE);
+	assert_int_equal(f[FULL + 1].value, REC);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_writer_past_capacity_blocks_until_a_read,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_blocked_writers_first_come_first_and_epipe,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_long_write_goes_on_after_its_wake_up,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writer_that_gave_up_wakes_the_next,
 						setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
