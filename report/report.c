@@ -396,6 +396,8 @@ static void json_emu(struct al_json *j, const struct net_emu_shared *e)
 		al_json_begin_object(j);
 		al_json_key(j, "packets");
 		al_json_i64(j, d[i]->in);
+		al_json_key(j, "bytes");    /* delivered: what the copies pay for */
+		al_json_i64(j, d[i]->bytes_out);
 		al_json_key(j, "lost");
 		al_json_i64(j, d[i]->lost);
 		al_json_key(j, "dropped");
@@ -428,6 +430,12 @@ static void json_emu(struct al_json *j, const struct net_emu_shared *e)
 	al_json_end_object(j);
 	al_json_key(j, "cpu_ns");
 	al_json_i64(j, e->cpu_ns);
+	/* the namespaces' set-up's share of cpu_ns, and the passes of the
+	 * loop: what a packet costs apart from its wake-up (docs/costs.md) */
+	al_json_key(j, "setup_cpu_ns");
+	al_json_i64(j, e->cpu_start_ns);
+	al_json_key(j, "wakeups");
+	al_json_i64(j, e->wakeups);
 	al_json_end_object(j);
 }
 

@@ -61,6 +61,9 @@ check "--path kernel-tcp: the JSON says so, 10 seed pages ok, verified" $?
 check "kernel-tcp: a seed page takes at least 320 ms (connect costs its round trip)" $?
 [ "$(json "$T/kt" 'int(d["emulator"]["up"]["packets"] >= 30 and d["emulator"]["down"]["packets"] >= 20)')" = 1 ]
 check "kernel-tcp: the emulator carried the packets both ways" $?
+# the counters that tell a packet's price from its bytes' and wake-ups'
+[ "$(json "$T/kt" 'int((e := d["emulator"])["down"]["bytes"] > e["up"]["bytes"] > 0 and e["wakeups"] > 0 and 0 <= e["setup_cpu_ns"] <= e["cpu_ns"])')" = 1 ]
+check "kernel-tcp: the emulator counts its bytes, wake-ups and set-up CPU" $?
 
 "$A" run --net real --models asyncio --json >"$T/auto" 2>"$T/err"
 [ "$(json "$T/auto" 'd["path"]')" = kernel-tcp ] && ! grep -q "no kernel-TCP" "$T/err"
