@@ -63,6 +63,7 @@ static const struct al_field costs_fields[] = {
 	COST_T("relay_request", relay_request_ns, 0),
 	COST_T("relay_per_kib", relay_ns_per_kib, 0),
 	COST_T("emulator_packet", emulator_packet_ns, 0),
+	COST_T("emulator_per_kib", emulator_ns_per_kib, 0),
 	COST_T("server_accept", server_accept_ns, 0),
 	COST_T("green_switch", green_switch_ns, 0),
 	COST_S("green_memory", green_memory),

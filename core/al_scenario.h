@@ -70,6 +70,10 @@ struct al_costs {
 	 * CPU per IP packet carried, the receiving namespace's TCP input
 	 * included (a TUN write runs it in the writer's context). */
 	int64_t emulator_packet_ns;
+	/* ... and per KiB of those packets' bytes (IP headers included), the
+	 * copies and checksums the TUN reads and writes pay for.  0: not
+	 * split, emulator_packet prices a packet whatever its size. */
+	int64_t emulator_ns_per_kib;
 	/* The part of server_request the origin server spends when a client
 	 * connects (accept, registration; measured as a connection that asks
 	 * for nothing), charged then, the rest at the response. */

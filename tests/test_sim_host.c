@@ -206,6 +206,29 @@ static void test_emulator_holds_the_page(void **state)
 	assert_int_equal(b.cpu_busy_ns, a.cpu_busy_ns);
 }
 
+/* emulator_per_kib prices the bytes of what the page waits for: its
+ * connect's 2 packets and its response's r, each a 52-byte header, the
+ * response's own bytes on top.  At 1 ms a KiB (1 us a byte, no price a
+ * packet) the page is late by exactly that many us. */
+static void test_emulator_prices_bytes(void **state)
+{
+	struct al_scenario sc;
+	struct al_report a, b;
+	int64_t len = response(1000);
+	int64_t r = sim_host_emu_response(len);
+	int64_t bytes = (SIM_HOST_EMU_CONNECT + r) * 52 + len;
+
+	(void)state;
+	fixed(&sc, 1, 1000);
+	run(&sc, AL_MODEL_SYNC, &a);
+	sc.machine.host_emulator = AL_HOST_EMU_OWN;
+	sc.machine.costs.emulator_ns_per_kib = 1024 * US;
+	run(&sc, AL_MODEL_SYNC, &b);
+	assert_int_equal(b.elapsed_ns - a.elapsed_ns, bytes * US);
+	assert_int_equal(b.cpu_busy_ns, a.cpu_busy_ns);
+	assert_int_equal(b.checksum, a.checksum);
+}
+
 /* The emulator is one queue.  Two pages connect at once: the first is
  * seen connected after its SYN and SYN-ACK (2 packets' time), its request
  * packets (3) follow; the second after those 5 and its own 2 (7), so its
@@ -329,6 +352,7 @@ int main(void)
 		cmocka_unit_test(test_link_is_a_queue),
 		cmocka_unit_test(test_server_accepts_at_connect),
 		cmocka_unit_test(test_emulator_packets_per_page),
+		cmocka_unit_test(test_emulator_prices_bytes),
 		cmocka_unit_test(test_emulator_holds_the_page),
 		cmocka_unit_test(test_emulator_is_a_queue),
 		cmocka_unit_test(test_turn_end),
