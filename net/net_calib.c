@@ -356,6 +356,8 @@ static const struct fig figs[NET_CALIB_COUNT] = {
 		net_calib_fork_per_mib},
 	[NET_CALIB_PROCESS_COW] = {"process_cow", COST(process_cow_ns), 0,
 		net_calib_process_cow},
+	[NET_CALIB_EMULATOR_PER_KIB] = {"emulator_per_kib",
+		COST(emulator_ns_per_kib), 0, net_calib_emulator_per_kib},
 };
 
 static const struct fig *fig_of(enum net_calib_fig f)

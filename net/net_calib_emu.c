@@ -1,19 +1,28 @@
 /* Measuring the kernel-TCP path's packet emulator (net_emu_serve): its CPU
- * per IP packet carried, while it is busy, as at C10K.  The figure
- * includes the receiving namespace's TCP input, which a TUN write runs in
- * the writer's context: the emulator's for every packet.
+ * per IP packet carried, while it is busy, as at C10K, and per KiB of
+ * those packets.  The figures include the receiving namespace's TCP
+ * input, which a TUN write runs in the writer's context: the emulator's
+ * for every packet.
  *
- * One repetition builds the path as a real run does (docs/kernel-tcp.md):
- * a child makes the two namespaces and becomes the emulator, the origin
- * server runs in the server's namespace, and a client in the crawler's
- * fetches EMU_PAGES pages of 4 KiB at once, non-blocking, over a 20 ms
- * round trip: the packets of a round trip reach the emulator together and
- * it works through them in batches, as under C10K's load, not one wake-up
- * a packet.  The figure: the emulator's CPU (its getrusage, from the first
- * packet's loop on: the namespaces' set-up is not in it) over the packets
- * it carried both ways.  Needs namespaces and /dev/net/tun, as the path:
- * where they are refused the figure fails with EPERM (or ENOENT) and the
- * profile keeps the documented default. */
+ * A run builds the path as a real run does (docs/kernel-tcp.md): a child
+ * makes the two namespaces and becomes the emulator, the origin server
+ * runs in the server's namespace, and a client in the crawler's fetches
+ * N pages at once, non-blocking, over a 20 ms round trip: the packets of
+ * a round trip reach the emulator together and it works through them in
+ * batches, as under C10K's load, not one wake-up a packet.  A run gives
+ * the emulator's CPU (its getrusage, from the first packet's loop on: the
+ * namespaces' set-up is not in it), the packets it carried both ways and
+ * their bytes.
+ *
+ * That CPU is not all per packet: a run also pays about as much as 200
+ * packets whatever its size (its first loops, cold caches), and a packet
+ * pays for its bytes (2-4 us a KiB here: the TUN read's and write's copies
+ * and the checksum).  So one repetition makes three runs -- 100 and 300
+ * pages of 4 KiB, 300 of 16 KiB -- and solves for the three: the first two
+ * differ in packets (not their size), the last two in the packets' size.
+ * Needs namespaces and /dev/net/tun, as the path: where they are refused
+ * the figures fail with EPERM (or ENOENT) and the profile keeps the
+ * documented defaults. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -37,8 +46,10 @@
 #include "net/net_ns.h"
 #include "net/net_server.h"
 
-#define EMU_PAGES 300        /* fetched at once per repetition */
+#define EMU_PAGES 300        /* fetched at once, at most */
+#define EMU_FEW 100          /* the run that tells the run's own cost */
 #define EMU_PAGE 4096        /* bytes of body: 3 segments, as C10K's */
+#define EMU_BIG 16384        /* 12 segments: the packets' size differs */
 #define EMU_RTT_MS 20
 #define EMU_WAIT_MS 5000     /* a step silent this long is stuck: no figure */
 
@@ -100,19 +111,20 @@ static void server_main(const struct net_ns *ns, const struct al_scenario *sc, i
 	_exit(0);
 }
 
-/* The client: EMU_PAGES pages at once, each connect, request, read to the
- * server's close.  0 when every page came whole. */
-static int fetch_all(int port)
+/* The client: pages (<= EMU_PAGES) pages of page bytes at once, each
+ * connect, request, read to the server's close.  0 when every page came
+ * whole. */
+static int fetch_all(int port, int pages, int page)
 {
 	struct pollfd p[EMU_PAGES];
 	int64_t got[EMU_PAGES];
 	char req[256], buf[16384];
 	struct sockaddr_in at = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	int left = EMU_PAGES;
+	int left = pages;
 	int64_t end = net_mono_ns() + EMU_WAIT_MS * 1000000LL;
 
 	inet_pton(AF_INET, NET_NS_SERVER_IP, &at.sin_addr);
-	for (int i = 0; i < EMU_PAGES; i++) {
+	for (int i = 0; i < pages; i++) {
 		got[i] = -1;                      /* -1: connecting */
 		p[i] = (struct pollfd){.fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0),
 				       .events = POLLOUT};
@@ -122,9 +134,9 @@ static int fetch_all(int port)
 	}
 	while (left > 0) {
 		int64_t ms = (end - net_mono_ns()) / 1000000;
-		if (ms <= 0 || poll(p, EMU_PAGES, (int)ms) < 0)
+		if (ms <= 0 || poll(p, (nfds_t)pages, (int)ms) < 0)
 			return -1;
-		for (int i = 0; i < EMU_PAGES; i++) {
+		for (int i = 0; i < pages; i++) {
 			if (p[i].fd < 0 || !p[i].revents)
 				continue;
 			if (got[i] < 0) {
@@ -139,7 +151,7 @@ static int fetch_all(int port)
 			if (r > 0) {
 				got[i] += r;
 			} else if (r == 0) {
-				if (got[i] < EMU_PAGE)
+				if (got[i] < page)
 					return -1;
 				close(p[i].fd);
 				p[i].fd = -1;
@@ -191,7 +203,12 @@ static void stop(pid_t pid, int sig)
 		errno = ETIMEDOUT;
 }
 
-int net_calib_emulator_packet(double *out)
+/* What one run of pages pages of page bytes cost the emulator. */
+struct emu_run {
+	double cpu_ns, packets, kib;
+};
+
+static int run(int pages, int page, struct emu_run *r)
 {
 	struct al_scenario sc;
 	struct net_ns ns = {.net = {-1, -1}, .user = -1};
@@ -204,7 +221,7 @@ int net_calib_emulator_packet(double *out)
 	sc.network.jitter = (struct al_dist){.kind = AL_DIST_FIXED, .a = 0};
 	sc.network.loss = 0;
 	sc.server.think = (struct al_dist){.kind = AL_DIST_FIXED, .a = 0};
-	sc.server.page_size = (struct al_dist){.kind = AL_DIST_FIXED, .a = EMU_PAGE};
+	sc.server.page_size = (struct al_dist){.kind = AL_DIST_FIXED, .a = page};
 	struct net_emu_shared *sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE,
 					 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED)
@@ -255,7 +272,7 @@ int net_calib_emulator_packet(double *out)
 	if ((cli = fork()) == 0) {
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || net_ns_enter(&ns, NET_NS_CLIENT) != 0)
 			_exit(1);
-		_exit(fetch_all(port) == 0 ? 0 : 1);
+		_exit(fetch_all(port, pages, page) == 0 ? 0 : 1);
 	}
 	int st = cli > 0 ? reap(cli) : -1;
 	cli = 0;
@@ -269,9 +286,11 @@ int net_calib_emulator_packet(double *out)
 	stop(emu, SIGTERM);
 	emu = 0;
 	int64_t packets = sh->up.in + sh->down.in;
-	if (packets < EMU_PAGES || sh->cpu_ns <= sh->cpu_start_ns)
+	if (packets < pages || sh->cpu_ns <= sh->cpu_start_ns)
 		goto out;
-	*out = (double)(sh->cpu_ns - sh->cpu_start_ns) / (double)packets;
+	r->cpu_ns = (double)(sh->cpu_ns - sh->cpu_start_ns);
+	r->packets = (double)packets;
+	r->kib = (double)(sh->up.bytes_out + sh->down.bytes_out) / 1024;
 	rc = 0;
 out:
 	stop(cli, SIGKILL);
@@ -282,4 +301,47 @@ out:
 	if (rc)
 		errno = e;
 	return rc;
+}
+
+/* One repetition's three runs solved for cpu = run + packet x packets +
+ * per_kib x KiB (see the top of the file). */
+static int split(double *packet, double *per_kib)
+{
+	struct emu_run few, many, big;
+
+	if (run(EMU_FEW, EMU_PAGE, &few) != 0 || run(EMU_PAGES, EMU_PAGE, &many) != 0 ||
+	    run(EMU_PAGES, EMU_BIG, &big) != 0)
+		return -1;
+	if (many.packets <= few.packets || big.kib / big.packets <= many.kib / many.packets) {
+		errno = EPROTO;
+		return -1;
+	}
+	/* 100 -> 300 pages: a packet of 4 KiB pages' mix, the run's own
+	 * cost left out */
+	double m = (many.cpu_ns - few.cpu_ns) / (many.packets - few.packets);
+	double fixed = many.cpu_ns - m * many.packets;
+	/* 4 -> 16 KiB pages: the same run's cost, bigger packets */
+	double mb = (big.cpu_ns - fixed) / big.packets;
+	double kib = (big.kib / big.packets) - (many.kib / many.packets);
+	*per_kib = (mb - m) / kib;
+	if (*per_kib < 1)
+		*per_kib = 1;            /* lost in the noise of the difference */
+	*packet = m - *per_kib * (many.kib / many.packets);
+	if (*packet < 1)
+		*packet = 1;
+	return 0;
+}
+
+int net_calib_emulator_packet(double *out)
+{
+	double kib;
+
+	return split(out, &kib);
+}
+
+int net_calib_emulator_per_kib(double *out)
+{
+	double packet;
+
+	return split(&packet, out);
 }

@@ -55,6 +55,7 @@ int net_calib_relay_per_kib(double *out);
 /* net_calib_emu.c: the packet emulator's CPU per packet (needs namespaces:
  * EPERM or ENOENT where they are refused) */
 int net_calib_emulator_packet(double *out);
+int net_calib_emulator_per_kib(double *out);
 /* net_calib_uring.c: one io_uring_enter, and each op it carries (where
  * io_uring is refused: -1 with its errno) */
 int net_calib_uring_enter(double *out);

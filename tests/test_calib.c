@@ -176,6 +176,10 @@ static void test_costs(void **state)
 	assert_int_equal(net_calib_offset(NET_CALIB_EMULATOR_PACKET),
 			 offsetof(struct al_costs, emulator_packet_ns));
 	assert_int_equal(net_calib_is_size(NET_CALIB_EMULATOR_PACKET), 0);
+	assert_string_equal(net_calib_key(NET_CALIB_EMULATOR_PER_KIB), "emulator_per_kib");
+	assert_int_equal(net_calib_offset(NET_CALIB_EMULATOR_PER_KIB),
+			 offsetof(struct al_costs, emulator_ns_per_kib));
+	assert_int_equal(net_calib_is_size(NET_CALIB_EMULATOR_PER_KIB), 0);
 	assert_string_equal(net_calib_key(NET_CALIB_SERVER_ACCEPT), "server_accept");
 	assert_int_equal(net_calib_offset(NET_CALIB_SERVER_ACCEPT),
 			 offsetof(struct al_costs, server_accept_ns));
