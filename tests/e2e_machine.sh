@@ -109,9 +109,11 @@ else
 		i=$((i + 1))
 	done
 	kill -9 $pid
-	wait $pid 2>/dev/null
+	# counted before the wait: until it is reaped the killed run is a
+	# zombie, which another asynclab's sweep on this machine leaves alone
 	sleep 0.3
 	left=$(find /sys/fs/cgroup -maxdepth 4 -name "asynclab-$pid-*" 2>/dev/null | wc -l)
+	wait $pid 2>/dev/null
 	"$A" run "$T/one.yaml" --net real >/dev/null 2>&1
 	after=$(find /sys/fs/cgroup -maxdepth 4 -name "asynclab-$pid-*" 2>/dev/null | wc -l)
 	[ "$left" -ge 1 ] && [ "$after" = 0 ]
