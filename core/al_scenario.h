@@ -78,6 +78,12 @@ struct al_costs {
 	 * connects (accept, registration; measured as a connection that asks
 	 * for nothing), charged then, the rest at the response. */
 	int64_t server_accept_ns;
+	/* The origin server's CPU per wake-up, charged when its thread was
+	 * asleep as work reached it (the loop's return from its wait, cold
+	 * caches): a client fetching one page at a time wakes it each page,
+	 * one with many in flight hands it several a wake-up.  0: not split,
+	 * server_request (and server_accept) price the wake-up in. */
+	int64_t server_wake_ns;
 	/* The wake-up's charge after a sleep of 0.1 ms or less (see wake_1ms
 	 * above): a thread woken packet by packet, as an event loop with
 	 * many pages in flight is, sleeps that little between most wakes. */

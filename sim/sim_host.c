@@ -12,6 +12,7 @@
  *
  *   the server, per page:  server_request + server_per_kib per KiB
  *                          (server_accept of it when the client connects)
+ *              per wake-up: server_wake, when its thread was asleep
  *   its link, per page:    relay_request + relay_per_kib per KiB
  *
  * each measured by `asynclab calibrate` on the real server and link
@@ -146,8 +147,17 @@ static int64_t work(struct sim_os *s, struct sim_host_prog *p, int64_t *busy, in
 	return turn ? -1 : at;
 }
 
+/* The server's work of ns for k, and its wake-up's (server_wake) when its
+ * thread was asleep as the work reached it: the real server pays that
+ * once a return from its wait, however many requests the wait brings
+ * (calibrate measures the two apart, net/net_calib_host.c).  Never on a
+ * thread that is running or already woken: a burst of pages pays one. */
 static int64_t serve(struct sim_os *s, struct sim_sock *k, int64_t t, int64_t ns, int64_t len)
 {
+	int64_t wake = s->os.sc->machine.costs.server_wake_ns;
+
+	if (wake > 0 && s->server && s->server->state == SIM_T_BLOCKED)
+		ns += wake;
 	return work(s, &s->srv_p, &s->server_busy, t, ns, k, HOST_SERVED, len);
 }
 

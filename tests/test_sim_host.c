@@ -132,6 +132,40 @@ static void test_server_accepts_at_connect(void **state)
 	assert_int_equal(b.elapsed_ns - a.elapsed_ns, 100 * US + response(1000));
 }
 
+/* server_wake is charged when the server's thread was asleep as work
+ * reached it, never when it was already woken: three pages one after
+ * another (sync) wake it three times; three pages whose responses reach
+ * it at the same instant (asyncio) once, the later two joining the
+ * woken thread.  The server has a core of its own: the responses wait
+ * for exactly its work. */
+static void test_server_wakes_when_asleep(void **state)
+{
+	static const struct {
+		enum al_model m;
+		int64_t wakes;
+	} runs[] = {{AL_MODEL_SYNC, 3}, {AL_MODEL_ASYNCIO, 1}};
+	struct al_scenario sc;
+	struct al_report a, b;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+		fixed(&sc, 3, 1000);
+		sc.machine.cores = 2;
+		sc.machine.host_server = true;
+		sc.machine.costs.server_request_ns = 100 * US;
+		run(&sc, runs[i].m, &a);
+		sc.machine.costs.server_wake_ns = 40 * US;
+		run(&sc, runs[i].m, &b);
+		if (b.elapsed_ns - a.elapsed_ns != runs[i].wakes * 40 * US)
+			fail_msg("%s: %lld ns later, want %lld wake-ups' %lld",
+				 al_model_name(runs[i].m), (long long)(b.elapsed_ns - a.elapsed_ns),
+				 (long long)runs[i].wakes,
+				 (long long)(runs[i].wakes * 40 * US));
+		assert_int_equal(b.cpu_busy_ns, a.cpu_busy_ns);
+		assert_int_equal(b.checksum, a.checksum);
+	}
+}
+
 /* Pages queue at the link: the second of two pages arriving at once waits
  * for the link's work on the first too. */
 static void test_link_is_a_queue(void **state)
@@ -351,6 +385,7 @@ int main(void)
 		cmocka_unit_test(test_host_programs_hold_the_response),
 		cmocka_unit_test(test_link_is_a_queue),
 		cmocka_unit_test(test_server_accepts_at_connect),
+		cmocka_unit_test(test_server_wakes_when_asleep),
 		cmocka_unit_test(test_emulator_packets_per_page),
 		cmocka_unit_test(test_emulator_prices_bytes),
 		cmocka_unit_test(test_emulator_holds_the_page),
