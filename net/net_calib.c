@@ -358,6 +358,8 @@ static const struct fig figs[NET_CALIB_COUNT] = {
 		net_calib_process_cow},
 	[NET_CALIB_EMULATOR_PER_KIB] = {"emulator_per_kib",
 		COST(emulator_ns_per_kib), 0, net_calib_emulator_per_kib},
+	[NET_CALIB_SERVER_WAKE] = {"server_wake", COST(server_wake_ns), 0,
+		net_calib_server_wake},
 };
 
 static const struct fig *fig_of(enum net_calib_fig f)

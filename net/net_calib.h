@@ -48,6 +48,7 @@ enum net_calib_fig {
 	NET_CALIB_FORK_PER_MIB,      /* net_calib_fork.c: a pool's fork and worker */
 	NET_CALIB_PROCESS_COW,
 	NET_CALIB_EMULATOR_PER_KIB,  /* net_calib_emu.c, with emulator_packet */
+	NET_CALIB_SERVER_WAKE,       /* net_calib_host.c, with server_request */
 	NET_CALIB_COUNT
 };
 

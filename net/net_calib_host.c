@@ -10,7 +10,17 @@
  * nothing, held open while the server is stopped (the part of a page it
  * spends when a client connects: accept, its registration).  The link runs a fast network (100 us of RTT,
  * 1 Gbit/s), so that its per-segment work (pacing, delay timers) is in the
- * figure but waiting is short. */
+ * figure but waiting is short.
+ *
+ * The server's CPU is not all per page: each return from its wait costs
+ * it too (the switch in, cold caches), and a client fetching one page at
+ * a time wakes it at least once a page, where one with many pages in
+ * flight hands it several a wake-up.  So the server's figures come from
+ * two runs of 100 pages, one at a time and all at once, and the child
+ * also reports its wake-ups (getrusage's voluntary switches: each is a
+ * wait that blocked); cpu = page x pages + wake x wake-ups solved for
+ * the two gives server_wake, and server_request and server_accept
+ * without it. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -35,6 +45,7 @@
 #define BIG (64 * 1024)
 #define CTL_MS 5000          /* a child silent this long is stuck: no figure */
 #define ACCEPT_WAIT_US 20000 /* for the server to accept what is connected */
+#define CHILD_FIGS 2         /* what a child reports: CPU ns, wake-ups */
 
 struct child {
 	pid_t pid;
@@ -54,7 +65,9 @@ struct child_run {
 	struct rusage r0;
 };
 
-/* "stop": the CPU spent since the start goes up, and the loop ends. */
+/* "stop": the CPU spent since the start goes up, and the waits that
+ * blocked (voluntary switches: this one's own wake-up for "stop" is one
+ * of them), and the loop ends. */
 static void on_ctl(evutil_socket_t fd, short what, void *arg)
 {
 	struct child_run *c = arg;
@@ -64,8 +77,9 @@ static void on_ctl(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	(void)!read(fd, &b, 1);
 	getrusage(RUSAGE_SELF, &r1);
-	int64_t spent = ru_ns(&r1) - ru_ns(&c->r0);
-	(void)!write(c->ctl, &spent, sizeof spent);
+	int64_t fig[CHILD_FIGS] = {ru_ns(&r1) - ru_ns(&c->r0),
+				   (int64_t)(r1.ru_nvcsw - c->r0.ru_nvcsw) - 1};
+	(void)!write(c->ctl, fig, sizeof fig);
 	event_base_loopbreak(c->base);
 }
 
@@ -161,13 +175,15 @@ static int child_start(const struct al_scenario *sc, const struct sockaddr_in *u
 	return 0;
 }
 
-/* Stops the child; its CPU since it started serving in *spent. */
-static int child_stop(struct child *ch, int64_t *spent)
+/* Stops the child; its CPU since it started serving in fig[0], its
+ * wake-ups in fig[1]. */
+static int child_stop(struct child *ch, int64_t fig[CHILD_FIGS])
 {
 	char b = 's';
 	int rc = 0, e = 0;
 
-	if (write(ch->ctl, &b, 1) != 1 || ctl_read(ch->ctl, spent, sizeof *spent) != 0) {
+	if (write(ch->ctl, &b, 1) != 1 ||
+	    ctl_read(ch->ctl, fig, CHILD_FIGS * sizeof *fig) != 0) {
 		rc = -1;
 		e = errno == ETIMEDOUT ? ETIMEDOUT : EPROTO;
 		kill(ch->pid, SIGKILL);
@@ -217,6 +233,42 @@ static int64_t fetch(const struct sockaddr_in *a, int64_t page)
 	return r < 0 ? -1 : got;
 }
 
+/* n pages at once, as a crawler with n in flight: n connections made
+ * and their requests sent before the first response is read, then each
+ * read to the server's close.  0, or -1 when a page came short. */
+static int fetch_all(const struct sockaddr_in *a, int64_t first, int n)
+{
+	char req[256], buf[16384];
+	int fd[SMALL_N], nfd = 0, rc = 0;
+	struct timeval tv = {.tv_sec = CTL_MS / 1000};
+
+	for (; nfd < n && nfd < SMALL_N && rc == 0; nfd++) {
+		int len = al_http_request(req, sizeof req, "calib", first + nfd);
+
+		fd[nfd] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd[nfd] < 0 || len < 0 ||
+		    setsockopt(fd[nfd], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0 ||
+		    connect(fd[nfd], (const struct sockaddr *)a, sizeof *a) != 0 ||
+		    send(fd[nfd], req, (size_t)len, MSG_NOSIGNAL) != len)
+			rc = -1;
+	}
+	for (int i = 0; i < nfd; i++) {
+		ssize_t r = 0;
+
+		while (rc == 0 && ((r = recv(fd[i], buf, sizeof buf, 0)) > 0 ||
+				   (r < 0 && errno == EINTR)))
+			;
+		if (rc == 0 && r < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				errno = ETIMEDOUT;
+			rc = -1;
+		}
+		if (fd[i] >= 0)
+			close(fd[i]);
+	}
+	return rc;
+}
+
 /* A connection that asks for nothing and stays open: the server accepts
  * it and waits for its request.  Its fd, or -1. */
 static int knock(const struct sockaddr_in *a)
@@ -230,14 +282,21 @@ static int knock(const struct sockaddr_in *a)
 	return fd;
 }
 
-/* The CPU per page of a server (link == 0) or of a link in front of one,
- * n pages of `size` bytes each; size < 0: connections that ask for no
- * page (the server's accept, read of the end, close). */
-static int per_page(int link, int64_t size, int n, double *out)
+/* What a run of the server or link cost it: CPU and wake-ups. */
+struct host_run {
+	double cpu_ns, wakes;
+	int n;
+};
+
+/* A run of a server (link == 0) or of a link in front of one, n pages of
+ * `size` bytes each, one at a time, or all at once (batch); size < 0:
+ * connections that ask for no page (the server's accept, read of the
+ * end, close). */
+static int host_run(int link, int64_t size, int n, int batch, struct host_run *out)
 {
 	struct al_scenario sc;
 	struct child srv, lnk;
-	int64_t spent = 0, junk;
+	int64_t spent[CHILD_FIGS] = {0}, junk[CHILD_FIGS];
 	int rc = 0;
 
 	al_scenario_default(&sc);
@@ -253,13 +312,15 @@ static int per_page(int link, int64_t size, int n, double *out)
 	struct sockaddr_in up = loopback(srv.port), at = up;
 	if (link) {
 		if (child_start(&sc, &up, &lnk) != 0) {
-			child_stop(&srv, &junk);
+			child_stop(&srv, junk);
 			return -1;
 		}
 		at = loopback(lnk.port);
 	}
 	int held[SMALL_N], nheld = 0;
-	for (int i = 0; i < n && rc == 0; i++) {
+	if (batch && size >= 0 && fetch_all(&at, 1, n) != 0)
+		rc = -1;
+	for (int i = 0; i < n && rc == 0 && !(batch && size >= 0); i++) {
 		if (size >= 0 && fetch(&at, i + 1) < size)
 			rc = -1;
 		if (size < 0 && nheld < SMALL_N && (held[nheld++] = knock(&at)) < 0)
@@ -270,11 +331,11 @@ static int per_page(int link, int64_t size, int n, double *out)
 	if (size < 0 && rc == 0)
 		usleep(ACCEPT_WAIT_US);
 	int e = rc ? errno : 0;
-	if (link && child_stop(&lnk, &spent) != 0) {
+	if (link && child_stop(&lnk, spent) != 0) {
 		rc = -1;
 		e = e ? e : errno;
 	}
-	if (child_stop(&srv, link ? &junk : &spent) != 0) {
+	if (child_stop(&srv, link ? junk : spent) != 0) {
 		rc = -1;
 		e = e ? e : errno;
 	}
@@ -285,18 +346,69 @@ static int per_page(int link, int64_t size, int n, double *out)
 		errno = e ? e : EPROTO;
 		return -1;
 	}
-	*out = (double)spent / n;
+	*out = (struct host_run){.cpu_ns = (double)spent[0], .wakes = (double)spent[1], .n = n};
+	return 0;
+}
+
+/* The CPU per page of a run one page at a time, wake-ups included. */
+static int per_page(int link, int64_t size, int n, double *out)
+{
+	struct host_run r;
+
+	if (host_run(link, size, n, 0, &r) != 0)
+		return -1;
+	*out = r.cpu_ns / n;
+	return 0;
+}
+
+/* The server's 0-byte pages one at a time and all at once, solved for
+ * cpu = page x pages + wake x wake-ups (see the top of the file).  Where
+ * the two runs' wake-ups hardly differ (a server that woke a page in
+ * both) the split is not to be had: wake 0, the page's CPU whole. */
+static int split(double *page, double *wake)
+{
+	struct host_run one, all;
+
+	if (host_run(0, 0, SMALL_N, 0, &one) != 0 || host_run(0, 0, SMALL_N, 1, &all) != 0)
+		return -1;
+	*wake = 0;
+	if (one.wakes - all.wakes >= SMALL_N / 4)
+		*wake = (one.cpu_ns - all.cpu_ns) / (one.wakes - all.wakes);
+	if (*wake < 0)
+		*wake = 0;           /* lost in the noise of the difference */
+	*page = (one.cpu_ns - *wake * one.wakes) / SMALL_N;
+	if (*page < 1) {
+		*page = 1;
+		*wake = (one.cpu_ns - SMALL_N) / (one.wakes > 1 ? one.wakes : 1);
+	}
 	return 0;
 }
 
 int net_calib_server_request(double *out)
 {
-	return per_page(0, 0, SMALL_N, out);
+	double wake;
+
+	return split(out, &wake);
+}
+
+int net_calib_server_wake(double *out)
+{
+	double page;
+
+	return split(&page, out);
 }
 
 int net_calib_server_accept(double *out)
 {
-	return per_page(0, -1, SMALL_N, out);
+	double page, wake;
+	struct host_run r;
+
+	if (split(&page, &wake) != 0 || host_run(0, -1, SMALL_N, 0, &r) != 0)
+		return -1;
+	*out = (r.cpu_ns - wake * r.wakes) / SMALL_N;
+	if (*out < 1)
+		*out = 1;
+	return 0;
 }
 
 int net_calib_relay_request(double *out)

@@ -49,6 +49,8 @@ int net_calib_wake_100ms(double *out);
 /* net_calib_host.c: the origin server's and a link emulator's CPU */
 int net_calib_server_request(double *out);
 int net_calib_server_per_kib(double *out);
+/* the server's CPU per wake-up, apart from server_request's per page */
+int net_calib_server_wake(double *out);
 int net_calib_server_accept(double *out);
 int net_calib_relay_request(double *out);
 int net_calib_relay_per_kib(double *out);

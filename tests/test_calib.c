@@ -180,6 +180,10 @@ static void test_costs(void **state)
 	assert_int_equal(net_calib_offset(NET_CALIB_EMULATOR_PER_KIB),
 			 offsetof(struct al_costs, emulator_ns_per_kib));
 	assert_int_equal(net_calib_is_size(NET_CALIB_EMULATOR_PER_KIB), 0);
+	assert_string_equal(net_calib_key(NET_CALIB_SERVER_WAKE), "server_wake");
+	assert_int_equal(net_calib_offset(NET_CALIB_SERVER_WAKE),
+			 offsetof(struct al_costs, server_wake_ns));
+	assert_int_equal(net_calib_is_size(NET_CALIB_SERVER_WAKE), 0);
 	assert_string_equal(net_calib_key(NET_CALIB_SERVER_ACCEPT), "server_accept");
 	assert_int_equal(net_calib_offset(NET_CALIB_SERVER_ACCEPT),
 			 offsetof(struct al_costs, server_accept_ns));
