@@ -67,3 +67,39 @@ void sim_core_gaps_free(struct sim_core *c)
 	c->gap_end = c->gap_len = NULL;
 	c->ngaps = c->gaps_cap = 0;
 }
+
+/* What the wake-up after a sleep costs, by how long it slept (the three
+ * wake_* figures, docs/costs.md). */
+
+/* log2(x) in 1/1024ths, x >= 1: the exponent, and the mantissa's fraction
+ * taken as linear (within 0.09 of log2): integers, so that every host
+ * simulates the same. */
+static int64_t log2_fix(int64_t x)
+{
+	int e = 63 - __builtin_clzll((unsigned long long)x);
+	int64_t rest = e >= 10 ? (x >> (e - 10)) - 1024 : (x << (10 - e)) - 1024;
+
+	return (int64_t)e * 1024 + rest;
+}
+
+/* a at lo or less slept, b at hi or more, along log(time) between */
+static int64_t along_log(int64_t a, int64_t b, int64_t lo, int64_t hi, int64_t slept_ns)
+{
+	if (slept_ns <= lo)
+		return a;
+	if (slept_ns >= hi)
+		return b;
+	int64_t f = log2_fix(slept_ns) - log2_fix(lo), span = log2_fix(hi) - log2_fix(lo);
+	return a + (b - a) * f / span;
+}
+
+int64_t sim_wake_cost(const struct al_costs *c, int64_t slept_ns)
+{
+	const int64_t us100 = 100000, ms1 = 1000000, ms100 = 100000000;
+
+	if (slept_ns <= 0)
+		return 0;
+	if (slept_ns < ms1 && c->wake_100us_ns > 0)
+		return along_log(c->wake_100us_ns, c->wake_1ms_ns, us100, ms1, slept_ns);
+	return along_log(c->wake_1ms_ns, c->wake_100ms_ns, ms1, ms100, slept_ns);
+}

@@ -139,39 +139,6 @@ static void on_notify(struct al_loop *loop)
 
 /* --- running */
 
-/* log2(x) in 1/1024ths, x >= 1: the exponent, and the mantissa's fraction
- * taken as linear (within 0.09 of log2): integers, so that every host
- * simulates the same. */
-static int64_t log2_fix(int64_t x)
-{
-	int e = 63 - __builtin_clzll((unsigned long long)x);
-	int64_t rest = e >= 10 ? (x >> (e - 10)) - 1024 : (x << (10 - e)) - 1024;
-
-	return (int64_t)e * 1024 + rest;
-}
-
-/* a at lo or less slept, b at hi or more, along log(time) between */
-static int64_t along_log(int64_t a, int64_t b, int64_t lo, int64_t hi, int64_t slept_ns)
-{
-	if (slept_ns <= lo)
-		return a;
-	if (slept_ns >= hi)
-		return b;
-	int64_t f = log2_fix(slept_ns) - log2_fix(lo), span = log2_fix(hi) - log2_fix(lo);
-	return a + (b - a) * f / span;
-}
-
-int64_t sim_wake_cost(const struct al_costs *c, int64_t slept_ns)
-{
-	const int64_t us100 = 100000, ms1 = 1000000, ms100 = 100000000;
-
-	if (slept_ns <= 0)
-		return 0;
-	if (slept_ns < ms1 && c->wake_100us_ns > 0)
-		return along_log(c->wake_100us_ns, c->wake_1ms_ns, us100, ms1, slept_ns);
-	return along_log(c->wake_1ms_ns, c->wake_100ms_ns, ms1, ms100, slept_ns);
-}
-
 static void on_core_free(void *arg, int64_t now);
 
 static int may_run(const struct sim_kernel *k, const struct sim_thread *th)
@@ -418,44 +385,6 @@ static void dispatch(struct sim_kernel *k)
 
 /* --- threads, processes, CPU work, join */
 
-/* What a fork copies of what its parent keeps per child: fork_per_mib a
- * MiB of records.  The schema lets both be large (a TiB a child, 60 s a
- * MiB), so the product saturates at an hour rather than overflow: a
- * clock that ran backwards would be worse than one that says "forever". */
-#define FORK_COPY_MAX (INT64_C(3600) * 1000000000)
-
-static int64_t fork_copy_ns(int64_t records, int64_t ns_per_mib)
-{
-	int64_t kib = records / 1024;
-
-	if (ns_per_mib <= 0 || kib <= 0)
-		return 0;
-	if (kib > FORK_COPY_MAX / ns_per_mib * 1024)
-		return FORK_COPY_MAX;
-	return kib / 1024 * ns_per_mib + kib % 1024 * ns_per_mib / 1024;
-}
-
-/* A fork's memory beyond process_memory, where the profile prices a
- * pool's records (fork_per_mib > 0; else none, as before issue 11's
- * pool part): the record the forker keeps for the child (child_record,
- * its RssAnon's growth) and the child's copy of the page tables that map
- * the forker's records -- 8 bytes an entry for each 4 KiB page, a 4 KiB
- * page-table page for each 2 MiB, on x86-64 and arm64 with 4 KiB pages.
- * Both are charged to a memory cgroup: a real C10K pool's charge grows
- * 380 KB a live worker where calibrate's probe says 342 KiB
- * (docs/costs.md, "A process pool's forks"). */
-#define PTE_SPAN 512     /* bytes mapped per byte of page table */
-
-static void fork_memory(const struct sim_kernel *k, int64_t forker, int64_t *kept,
-			int64_t *copied)
-{
-	*kept = *copied = 0;
-	if (forker < 0 || k->c->fork_ns_per_mib <= 0)
-		return;
-	*kept = k->c->child_record;
-	*copied = k->procs[forker].records / PTE_SPAN;
-}
-
 struct sim_thread *sim_kernel_thread(struct sim_kernel *k, int pid, const char *label)
 {
 	int newproc = pid < 0;
@@ -468,8 +397,8 @@ struct sim_thread *sim_kernel_thread(struct sim_kernel *k, int pid, const char *
 	int64_t kept, copied;
 
 	if (forker >= 0)
-		cost += fork_copy_ns(k->procs[forker].records, k->c->fork_ns_per_mib);
-	fork_memory(k, forker, &kept, &copied);
+		cost += sim_fork_copy_ns(k->procs[forker].records, k->c->fork_ns_per_mib);
+	sim_fork_memory(k, forker, &kept, &copied);
 	mem += kept + copied;
 
 	if (!newproc && k->procs[pid].vm + k->c->thread_stack > k->address_space) {

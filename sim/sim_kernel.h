@@ -143,6 +143,13 @@ int64_t sim_kernel_clock(const struct sim_kernel *k);
  * (docs/costs.md).  Charged at the first burst after every block of the
  * crawler's threads. */
 int64_t sim_wake_cost(const struct al_costs *c, int64_t slept_ns);
+/* A fork's copy of the records its parent keeps: records bytes at
+ * ns_per_mib a MiB, saturating at an hour (sim/sim_fork.c). */
+int64_t sim_fork_copy_ns(int64_t records, int64_t ns_per_mib);
+/* A fork's memory beyond process_memory, by forker (-1: none): what the
+ * forker keeps for the child, and the child's page tables. */
+void sim_fork_memory(const struct sim_kernel *k, int64_t forker, int64_t *kept,
+		     int64_t *copied);
 /* Charges ns of CPU to the running thread (no-op outside a burst). */
 void sim_kernel_charge(struct sim_kernel *k, int64_t ns);
 /* The running thread has ns of CPU work to do; wait completes after it
