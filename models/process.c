@@ -157,6 +157,11 @@ static int co_process(struct al_task *t, void *arg)
 			c->spawn_err = (int)-f->ids[f->i];
 		} else {
 			c->started++;
+			/* the fork woke its child: past its turn, the parent
+			 * gives the core up here (Linux's wake-up preemption),
+			 * and the first workers start their pages while it
+			 * forks the others (a yield; nothing on real) */
+			AL_AWAIT_CALL(t, &f->m, &f->io, al_cpu, os, 0);
 		}
 	}
 	c->workers = f->nworkers;

@@ -252,6 +252,7 @@ static void burst(struct sim_kernel *k, int ci, struct sim_thread *th, int64_t n
 		th->cpu_left -= slice;
 		if (th->cpu_left == 0 && th->cpu_wait) {
 			struct al_future *w = th->cpu_wait;
+			th->yielded = slice == 0;
 			th->cpu_lane = 0;
 			th->cpu_wait = NULL;
 			al_future_set(w, 0, 0);  /* resumes the task in the next burst */
@@ -333,10 +334,17 @@ static void on_core_free(void *arg, int64_t now)
 	if (th->loop.ready || th->cpu_left > 0) {
 		/* More work: go on, unless a slice of CPU work ended and another
 		 * thread waits (preemption), or a host's program waits and
-		 * this thread's turn is over (sim_kernel_turn_end). */
+		 * this thread's turn is over (sim_kernel_turn_end), or it
+		 * yielded past its turn with a thread waiting (a fork's
+		 * return: the child it woke, or those woken before). */
+		int yielded = th->yielded;
+
+		th->yielded = 0;
 		if ((th->cpu_left > 0 && !th->loop.ready && others_waiting(k)) ||
 		    (!th->bg && k->bg_queued > 0 &&
-		     now >= sim_kernel_turn_end(k, th->turn_at, k->bg_since))) {
+		     now >= sim_kernel_turn_end(k, th->turn_at, k->bg_since)) ||
+		    (yielded && others_waiting(k) &&
+		     now >= sim_kernel_turn_end(k, th->turn_at, now))) {
 			preempt(k, c, th, now);
 			return;
 		}

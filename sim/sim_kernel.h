@@ -49,6 +49,7 @@ struct sim_thread {
 	uint8_t spinning;            /* 1: asked to spin; 2: spinning on its core */
 	uint8_t bg;                  /* another program's (sim_kernel_bg) */
 	uint8_t slept;               /* blocked since its last burst */
+	uint8_t yielded;             /* its burst ended at a yield (sim_kernel_cpu) */
 	int64_t slept_at;            /* when it last blocked */
 	int64_t spin_since;
 	int64_t owed;                /* CPU the kernel did for it meanwhile, ns */
@@ -153,7 +154,10 @@ void sim_fork_memory(const struct sim_kernel *k, int64_t forker, int64_t *kept,
 /* Charges ns of CPU to the running thread (no-op outside a burst). */
 void sim_kernel_charge(struct sim_kernel *k, int64_t ns);
 /* The running thread has ns of CPU work to do; wait completes after it
- * (ns == 0: a yield, completing when the current burst ends).  -EINVAL
+ * (ns == 0: a yield, completing when the current burst ends, where a
+ * thread past its base slice gives the core to one waiting for it, as
+ * Linux's wake-up preemption does at the return of a fork that woke its
+ * child: sim_kernel_turn_end).  -EINVAL
  * outside a thread, -EBUSY if another task of the thread already waits on
  * CPU work (a thread computes one thing at a time). */
 int sim_kernel_cpu(struct sim_kernel *k, int64_t ns, struct al_future *wait);

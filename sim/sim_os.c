@@ -491,7 +491,7 @@ static int64_t sim_cpu(struct al_os *os, int64_t ns, struct al_future *wait)
 	}
 	if (s->k.current) {
 		int r = sim_kernel_cpu(&s->k, ns, wait);
-		if (r == 0)
+		if (r == 0 && ns > 0)    /* a yield is no work of its own */
 			s->k.current->cpu_lane = sim_lane_of_caller(s);
 		return r < 0 ? al_os_finish(wait, r) : 0;
 	}
