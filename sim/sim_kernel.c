@@ -133,7 +133,10 @@ static void on_notify(struct al_loop *loop)
 	} else if (th->spinning == 1) {
 		th->spinning = 0;   /* still in its burst: core_free will see it */
 	} else if (th->state == SIM_T_BLOCKED) {
-		make_runnable(k, th, sim_kernel_clock(k) + k->c->wakeup_ns);
+		/* a fork's child is queued by the fork (wake_up_new_task):
+		 * nobody sleeps, so it pays no wake-up latency */
+		make_runnable(k, th, sim_kernel_clock(k) + (th->forked ? 0 : k->c->wakeup_ns));
+		th->forked = 0;
 	}
 }
 
@@ -461,6 +464,7 @@ struct sim_thread *sim_kernel_thread(struct sim_kernel *k, int pid, const char *
 	 * own CPU, from its first burst; the runner's processes and the
 	 * host's programs are made from outside any thread: not forks */
 	th->owed = forker >= 0 ? k->c->process_cow_ns : 0;
+	th->forked = forker >= 0;
 	th->lane = al_trace_lane(k->tr, at, AL_LANE_THREAD, k->procs[pid].lane, label, th->id);
 	al_loop_init(&th->loop, k->os);
 	th->loop.notify = on_notify;

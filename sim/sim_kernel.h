@@ -50,6 +50,8 @@ struct sim_thread {
 	uint8_t bg;                  /* another program's (sim_kernel_bg) */
 	uint8_t slept;               /* blocked since its last burst */
 	uint8_t yielded;             /* its burst ended at a yield (sim_kernel_cpu) */
+	uint8_t forked;              /* a fork's new thread, not yet woken: the fork
+	                                queues it itself, with no wake-up latency */
 	int64_t slept_at;            /* when it last blocked */
 	int64_t spin_since;
 	int64_t owed;                /* CPU the kernel did for it meanwhile, ns */
