@@ -58,6 +58,21 @@ int net_calib_relay_per_kib(double *out);
  * EPERM or ENOENT where they are refused) */
 int net_calib_emulator_packet(double *out);
 int net_calib_emulator_per_kib(double *out);
+
+/* What one batch of pages cost the packet emulator: its CPU, the packets
+ * it carried both ways and their KiB (headers included). */
+struct net_calib_emu_point {
+	double cpu_ns, packets, kib;
+};
+
+/* Least squares of cpu = x[0] x packets + x[1] x KiB over pt[0..n-1],
+ * each point weighed by 1 / its cpu (relative errors: the batches differ
+ * tenfold in CPU), through 0; *rms gets the root mean square of those
+ * relative errors.  0, or -1 when the points cannot tell packets from
+ * KiB (fewer than two, every point the same KiB a packet) or a point
+ * has no CPU.  x may come
+ * out below 0: the caller decides what noise is. */
+int net_calib_emu_fit(const struct net_calib_emu_point *pt, int n, double x[2], double *rms);
 /* net_calib_uring.c: one io_uring_enter, and each op it carries (where
  * io_uring is refused: -1 with its errno) */
 int net_calib_uring_enter(double *out);

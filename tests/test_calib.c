@@ -23,6 +23,7 @@
 #include "conf/scenario.h"
 #include "core/al_write.h"
 #include "net/net_calib.h"
+#include "net/net_calib_int.h"
 
 #define SEC 1000000000.0
 #define GIB (1024.0 * 1024 * 1024)
@@ -550,11 +551,58 @@ static void test_prepare_save(void **state)
 	assert_int_equal(al_calibrate_dest(path, true), 0);
 }
 
+/* The emulator's fit (net/net_calib_emu.c): batches priced exactly at a
+ * packet's and a KiB's figure give both back with no error; one batch
+ * 20 % dear shows in the rms; points that cannot tell packets from KiB,
+ * or have no CPU, are refused.  The batches are calibrate's three (300
+ * pages of 0, 4 and 16 KiB: packets and KiB as this VM counts them). */
+static void test_emu_fit(void **state)
+{
+	static const struct {
+		double packet, per_kib, dear;  /* dear: the 16 KiB batch's extra */
+		double rms_min, rms_max;
+	} cases[] = {
+		{6000, 0, 0, 0, 1e-9},
+		{4000, 2500, 0, 0, 1e-9},
+		{6000, 300, 0.20, 0.03, 0.15},
+	};
+	static const double packets[] = {3000, 4200, 9000}, kib[] = {180, 1450, 5300};
+
+	(void)state;
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		struct net_calib_emu_point pt[3];
+		double x[2], rms;
+
+		for (int i = 0; i < 3; i++)
+			pt[i] = (struct net_calib_emu_point){
+				.cpu_ns = (cases[c].packet * packets[i] + cases[c].per_kib * kib[i]) *
+					  (i == 2 ? 1 + cases[c].dear : 1),
+				.packets = packets[i], .kib = kib[i]};
+		assert_int_equal(net_calib_emu_fit(pt, 3, x, &rms), 0);
+		assert_true(rms >= cases[c].rms_min && rms <= cases[c].rms_max);
+		if (cases[c].dear == 0) {
+			assert_true(fabs(x[0] - cases[c].packet) < 1e-6 * cases[c].packet);
+			assert_true(fabs(x[1] - cases[c].per_kib) < 1e-6 * cases[c].packet);
+		} else {
+			/* the dear batch has the most KiB a packet: it reads as KiB */
+			assert_true(x[1] > cases[c].per_kib);
+		}
+	}
+	/* the same KiB a packet everywhere: packets and KiB are one */
+	struct net_calib_emu_point same[2] = {{6e6, 1000, 500}, {12e6, 2000, 1000}};
+	double x[2], rms;
+	assert_int_equal(net_calib_emu_fit(same, 2, x, &rms), -1);
+	assert_int_equal(net_calib_emu_fit(same, 1, x, &rms), -1);
+	struct net_calib_emu_point idle[2] = {{0, 1000, 60}, {12e6, 2000, 1000}};
+	assert_int_equal(net_calib_emu_fit(idle, 2, x, &rms), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_figures),
 		cmocka_unit_test(test_costs),
+		cmocka_unit_test(test_emu_fit),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_example_profile),
 		cmocka_unit_test(test_override),
