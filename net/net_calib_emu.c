@@ -130,6 +130,11 @@ static void server_main(const struct net_ns *ns, const struct al_scenario *sc, i
 	struct net_server *srv = base ? net_server_new_at(base, sc, &at, 2 * EMU_PAGES) : NULL;
 	if (srv)
 		port = net_server_port(srv);
+	/* CUBIC, as a real run's server has it (net/net_run_net.c), whatever
+	 * the host's default: BBR paces its segments, and the emulator then
+	 * reads them a few a wake-up; best effort, as there */
+	if (srv && net_server_set_congestion(srv, "cubic") != 0)
+		errno = 0;
 	if (write(wfd, &port, sizeof port) != (ssize_t)sizeof port || !port)
 		_exit(1);
 	event_base_dispatch(base);
