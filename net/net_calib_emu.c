@@ -452,6 +452,12 @@ int net_calib_emu_fit(const struct net_calib_emu_point *pt, int n, double x[2], 
 		return -1;
 	x[0] = (pc * kk - kc * pk) / det;
 	x[1] = (kc * pp - pc * pk) / det;
+	if (x[1] < 0) {
+		/* bytes cannot pay back CPU: the best fit with x[1] >= 0 is
+		 * the packets' alone */
+		x[0] = pc / pp;
+		x[1] = 0;
+	}
 	for (int k = 0; k < n; k++) {
 		double e = (x[0] * pt[k].packets + x[1] * pt[k].kib) / pt[k].cpu_ns - 1;
 		sum += e * e;

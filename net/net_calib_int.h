@@ -70,8 +70,9 @@ struct net_calib_emu_point {
  * tenfold in CPU), through 0; *rms gets the root mean square of those
  * relative errors.  0, or -1 when the points cannot tell packets from
  * KiB (fewer than two, every point the same KiB a packet) or a point
- * has no CPU.  x may come
- * out below 0: the caller decides what noise is. */
+ * has no CPU.  x[1] is never below 0: where the free fit puts it there
+ * (noise: bytes cannot pay back CPU), the fit is of packets alone, x[1]
+ * 0.  x[0] may still come out below 0 on absurd points. */
 int net_calib_emu_fit(const struct net_calib_emu_point *pt, int n, double x[2], double *rms);
 /* net_calib_uring.c: one io_uring_enter, and each op it carries (where
  * io_uring is refused: -1 with its errno) */
