@@ -28,8 +28,9 @@
  * leaves more than EMU_MAX_RMS of relative error (a neighbour's burst in
  * one batch) is measured again, EMU_TRIES times at most, and the best
  * kept.  On this VM a packet costs about the same whatever the page's
- * size up to 32 KiB (docs/costs.md, the packet emulator's price): the
- * KiB's figure is small, often lost in the noise, and written 1 ns then.
+ * size, 0 to 64 KiB (docs/costs.md, the packet emulator's price): a KiB
+ * is worth ~0.5 us, under the batches' noise, and the fit's figure is
+ * often the 1 ns floor.
  *
  * Both figures come from the same repetitions: emulator_packet's measure
  * keeps the per-KiB figure of each for emulator_per_kib's, which returns
