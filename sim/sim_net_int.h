@@ -57,6 +57,8 @@ enum {
 					not chosen yet)                     */
 	FLAG_DROP = 64,              /* tcp linux, link fifo: the segment found
 					the queue full                      */
+	FLAG_CUR_FIN = 128,          /* tcp linux, link fifo: on the link now,
+					the FIN of its own                  */
 };
 
 /* What the server's TCP knows of a response (network.tcp linux,
@@ -95,7 +97,15 @@ struct sim_tcp {
 	uint32_t loss;               /* its struct sim_tcp_loss; SIM_NET_NIL:
 				      * none yet (all of it zero); while free:
 				      * the TCP pool's free list               */
+	uint8_t fin;                 /* link fifo: the server's FIN is a packet
+				      * of its own (TCP_FIN_*)                 */
 };
+/* The server's FIN as a packet of its own, after the response's segments
+ * (link fifo, a response within the first window: the server had sent
+ * all of it when it closed).  It carries no byte, takes its headers'
+ * link time and a place in the queue, and the client sees the end of the
+ * response only when it has come (sim_net_tcp.c). */
+enum { TCP_FIN_NONE, TCP_FIN_OWED, TCP_FIN_IN };
 
 struct sim_tcp_loss {
 	int64_t rtx_t;               /* the lost ones are found (0: none)       */
@@ -110,6 +120,8 @@ struct sim_tcp_loss {
 	uint8_t hole;                /* a segment is missing: later ones wait   */
 	uint8_t recovery;            /* the window was cut: 1 fast, 2 an RTO    */
 	uint8_t lastlost;            /* the response's last segment is lost     */
+	uint8_t finlost;             /* the FIN of its own is lost              */
+	uint8_t finprobe;            /* the probe on its way is the FIN         */
 };
 enum { TCP_FR, TCP_TLP, TCP_RTO };
 

@@ -106,6 +106,13 @@ static uint32_t nseg(const struct sim_flow *f)
 	return (uint32_t)((sim_net_end(f) + SIM_NET_MSS - 1) / SIM_NET_MSS);
 }
 
+/* What f sends new: its segments, and its FIN when that is a packet of
+ * its own (after them). */
+static uint32_t npkt(const struct sim_flow *f)
+{
+	return nseg(f) + (sim_net_tcp_of(f)->fin != TCP_FIN_NONE);
+}
+
 static int64_t min_due(int64_t a, int64_t b)
 {
 	return a == 0 ? b : b == 0 ? a : a < b ? a : b;
@@ -139,7 +146,7 @@ static uint32_t send(struct sim_flow *f, uint32_t force, int64_t now, uint32_t *
 	uint32_t room = t->cwnd > out ? t->cwnd - out : 0;
 	uint32_t r = lo->pend < (room > force ? room : force) ? lo->pend
 		     : (room > force ? room : force);
-	uint32_t left = nseg(f) - t->snd, rtx = r;
+	uint32_t left = nseg(f) > t->snd ? nseg(f) - t->snd : 0, rtx = r;
 
 	if (r) {
 		struct sim_tcp_loss *l = loss_get(f);   /* it has one: pend > 0 */
@@ -148,6 +155,10 @@ static uint32_t send(struct sim_flow *f, uint32_t force, int64_t now, uint32_t *
 	}
 	room = room > r ? room - r : 0;
 	r = room < left ? room : left;
+	/* the FIN of its own goes right after the last segment, whatever
+	 * the window (tcp_cwnd_test lets a lone FIN past it) */
+	if (t->fin != TCP_FIN_NONE && t->snd + r == nseg(f))
+		r++;
 	if (r) {
 		f->t = now;              /* when these were sent, at the link */
 		t->seg_t = t->snd;
@@ -176,8 +187,15 @@ void sim_net_tcp_start(struct sim_net *n, struct sim_flow *f, int64_t now)
 		sim_net_tcp_take(n, f);
 		sim_net_tcp_sample(f, (int64_t)f->syn_rtt * US, 0);
 	}
-	sim_net_tcp_of(f)->cwnd = f->flags & FLAG_SYNACK_RTX ? 1 : INIT_CWND;
-	sim_net_tcp_of(f)->ssthresh = UINT32_MAX;
+	struct sim_tcp *t = sim_net_tcp_of(f);
+	t->cwnd = f->flags & FLAG_SYNACK_RTX ? 1 : INIT_CWND;
+	t->ssthresh = UINT32_MAX;
+	/* HTTP/1.0: the server closes after its write.  When the window held
+	 * the whole response, every segment had gone and the FIN is a packet
+	 * of its own, which a FIFO's queue may drop as any other; past the
+	 * window it rides on the last segment (tcp_send_fin). */
+	t->fin = sim_net_fifo_on(n) && n->link.bw && f->fault == AL_FAULT_NONE &&
+		 nseg(f) <= t->cwnd ? TCP_FIN_OWED : TCP_FIN_NONE;
 	uint32_t rtx, r = send(f, 0, now, &rtx);
 	if (sim_net_fifo_on(n))
 		sim_net_fifo_add(n, f, rtx, r, now);
@@ -252,6 +270,9 @@ static int found(struct sim_net *n, struct sim_flow *f, int64_t now, uint32_t *n
 		n->st.fast_retransmits++;
 	else if (l->kind == TCP_TLP)
 		n->st.probes++;
+	/* the probe is the last packet sent: the FIN, when it is lost */
+	if (l->kind == TCP_TLP && l->finlost)
+		l->finprobe = 1;
 	if (l->kind == TCP_TLP && l->lost > 1) {
 		/* the probe is the last segment; its SACK shows the others
 		 * lost (dupack), or the RTO finds them */
@@ -310,13 +331,32 @@ static void on_timer(void *arg, int64_t now)
 
 /* --- the link's side: a segment of f completes */
 
-/* The length of the retransmission (rtx) or new segment f sends next. */
-static int64_t len_of(const struct sim_flow *f, int rtx)
+/* Whether the retransmission (rtx) or new packet f sends next is its FIN
+ * of its own: the packet after the last segment; a retransmission when
+ * the FIN is lost and it is the probe, or the last lost one left
+ * (Linux resends in order, the FIN last). */
+static int is_fin(const struct sim_flow *f, int rtx)
+{
+	const struct sim_tcp *t = sim_net_tcp_of(f);
+	const struct sim_tcp_loss *l = loss_of(f);
+
+	if (t->fin == TCP_FIN_NONE)
+		return 0;
+	if (!rtx)
+		return t->snd - t->q == nseg(f);
+	return l->finlost && (l->finprobe || l->rq + l->pend + l->lost == 1);
+}
+
+/* The length of the retransmission (rtx) or new segment f sends next;
+ * 0 for the FIN. */
+static int64_t len_of(const struct sim_flow *f, int rtx, int fin)
 {
 	const struct sim_tcp *t = sim_net_tcp_of(f);
 	const struct sim_tcp_loss *l = loss_of(f);
 	int64_t end = sim_net_end(f), at;
 
+	if (fin)
+		return 0;
 	if (rtx) {
 		/* the last segment's retransmission is its own length */
 		if (l->lastlost && l->rq + l->pend + l->lost == 1)
@@ -340,9 +380,11 @@ int64_t sim_net_tcp_seg_len(struct sim_flow *f)
 
 int64_t sim_net_tcp_seg_len_kind(struct sim_flow *f, int rtx)
 {
-	f->flags = (uint8_t)((f->flags & ~(FLAG_CUR_NEW | FLAG_CUR_RTX)) |
-			     (rtx ? FLAG_CUR_RTX : FLAG_CUR_NEW));
-	return len_of(f, rtx);
+	int fin = is_fin(f, rtx);
+
+	f->flags = (uint8_t)((f->flags & ~(FLAG_CUR_NEW | FLAG_CUR_RTX | FLAG_CUR_FIN)) |
+			     (rtx ? FLAG_CUR_RTX : FLAG_CUR_NEW) | (fin ? FLAG_CUR_FIN : 0));
+	return len_of(f, rtx, fin);
 }
 
 /* A segment is lost with nothing after it yet: the server's timer, armed
@@ -404,25 +446,29 @@ static void dupack(struct sim_net *n, struct sim_flow *f, int64_t now)
 int sim_net_tcp_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 {
 	struct sim_tcp *t = sim_net_tcp_of(f);
-	int rtx = f->flags & (FLAG_CUR_NEW | FLAG_CUR_RTX) ? (f->flags & FLAG_CUR_RTX) != 0
-		  : loss_of(f)->rq > 0;
-	int64_t len = len_of(f, rtx), end = sim_net_end(f);
+	int noted = (f->flags & (FLAG_CUR_NEW | FLAG_CUR_RTX)) != 0;
+	int rtx = noted ? (f->flags & FLAG_CUR_RTX) != 0 : loss_of(f)->rq > 0;
+	int fin = noted ? (f->flags & FLAG_CUR_FIN) != 0 : is_fin(f, rtx);
+	int64_t len = len_of(f, rtx, fin), end = sim_net_end(f);
 	uint32_t s = t->snd - t->q;      /* the new segment, if not rtx */
 	struct sim_tcp_loss *l;
 	int gone;
 
 	int drop = (f->flags & FLAG_DROP) != 0;
 
-	f->flags &= (uint8_t)~(FLAG_CUR_NEW | FLAG_CUR_RTX | FLAG_DROP);
+	f->flags &= (uint8_t)~(FLAG_CUR_NEW | FLAG_CUR_RTX | FLAG_DROP | FLAG_CUR_FIN);
 	/* a segment the FIFO's queue dropped still takes its draw, as the
-	 * emulator draws a packet's loss before it reaches the queue */
+	 * emulator draws a packet's loss before it reaches the queue; the
+	 * emulator draws none for a FIN (no byte), the queue may drop it */
 	if (rtx) {
 		l = loss_get(f);         /* it has one: a retransmission */
 		l->rq--;
-		gone = sim_net_lost(n, f, AL_DRAW_RTX_LOSS, l->rtxn++) || drop;
+		if (fin)
+			l->finprobe = 0;
+		gone = fin ? drop : sim_net_lost(n, f, AL_DRAW_RTX_LOSS, l->rtxn++) || drop;
 	} else {
 		t->q--;
-		gone = sim_net_lost(n, f, AL_DRAW_SEG_LOSS, (uint64_t)s * 32) || drop;
+		gone = fin ? drop : sim_net_lost(n, f, AL_DRAW_SEG_LOSS, (uint64_t)s * 32) || drop;
 	}
 	if (gone) {
 		l = loss_get(f);
@@ -440,12 +486,16 @@ int sim_net_tcp_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 		l->lost++;
 		if (!rtx && s == nseg(f) - 1)
 			l->lastlost = 1;
+		if (fin)
+			l->finlost = 1;
 		tail_timer(n, f, rtx, now);
 	} else {
 		const struct sim_tcp_loss *lo = loss_of(f);
-		n->st.segments++;
-		n->st.bytes += len;
-		if (t->snd == nseg(f) && !lo->hole && t->batch == 0) {
+		if (!fin) {
+			n->st.segments++;
+			n->st.bytes += len;
+		}
+		if (t->snd == npkt(f) && !lo->hole && t->batch == 0) {
 			/* Everything is sent and nothing is missing: the ACKs
 			 * can bring nothing new, and need no event (what is
 			 * left out is cwnd's growth). */
@@ -465,6 +515,11 @@ int sim_net_tcp_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 		t->last_t = now;
 		if (rtx && lo->lastlost && lo->rq + lo->pend + lo->lost == 0)
 			loss_get(f)->lastlost = 0;       /* rtx: it has one */
+		if (fin) {
+			t->fin = TCP_FIN_IN;
+			if (lo->finlost)
+				loss_get(f)->finlost = 0;
+		}
 		if (!lo->hole) {
 			f->arrived += len;
 			f->flags |= FLAG_NEWS;
@@ -486,7 +541,9 @@ int sim_net_tcp_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 			}
 		}
 	}
-	if (f->arrived == end)
+	/* the end of the response: its last byte, and its FIN when that is
+	 * a packet of its own */
+	if (f->arrived == end && t->fin != TCP_FIN_OWED)
 		return SIM_SEG_LAST;
 	return t->q + loss_of(f)->rq > 0 ? SIM_SEG_MORE : SIM_SEG_IDLE;
 }
