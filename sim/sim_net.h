@@ -145,6 +145,9 @@ struct sim_net {
 	 * flow ids (the backlog) */
 	int64_t serving, idle, waiting;
 	uint32_t bl_head, bl_tail;
+	/* machine.host_server on a FIFO link: when the server's CPU has
+	 * written the responses due so far (sim_net_flow.c) */
+	int64_t srv_free;
 	/* flow pool: slabs of SIM_NET_SLAB flows, ids index them */
 	struct sim_flow **slabs;
 	uint32_t nslabs, slabs_cap, nids, free_head;

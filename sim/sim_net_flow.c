@@ -76,6 +76,28 @@ static void take_slot(struct sim_net *n, struct sim_flow *f)
 		n->st.peak_serving = n->serving;
 }
 
+/* Whether the server's CPU paces its responses onto the link: the origin
+ * server runs on this machine (machine.host_server, `run --net both`) and
+ * the link is a FIFO with a bottleneck, whose queue sees the pace.  The
+ * real one writes its responses one after the other, each write and
+ * close its price per page (server_request, server_per_kib): 10,000
+ * requests that reach it in one burst leave it spread over 0.2 s, not in
+ * the burst.  Elsewhere the server's CPU is the socket's gate's only
+ * (sim_host.c): the first-order model, in which a burst of requests is a
+ * burst of responses. */
+static int paced(const struct sim_net *n)
+{
+	return n->sc->machine.host_server && sim_net_fifo_on(n) && n->link.bw;
+}
+
+/* The server's CPU for f's response, as calibrate measured it. */
+static int64_t pace_ns(const struct sim_net *n, const struct sim_flow *f)
+{
+	const struct al_costs *c = &n->sc->machine.costs;
+
+	return c->server_request_ns + (int64_t)f->total * c->server_ns_per_kib / 1024;
+}
+
 static void serve(struct sim_net *n, struct sim_flow *f, int64_t now)
 {
 	char head[128];
@@ -99,7 +121,7 @@ static void serve(struct sim_net *n, struct sim_flow *f, int64_t now)
 	 * buffer, else when the unarrived rest does (sim_net_seg_after).  A
 	 * slot only matters under max_concurrent: without one, think and
 	 * the first byte's way to the client's link are one event. */
-	if (n->srv.max_concurrent > 0 && sim_net_end(f) <= n->srv.sndbuf) {
+	if (paced(n) || (n->srv.max_concurrent > 0 && sim_net_end(f) <= n->srv.sndbuf)) {
 		arm_flow(n, f, FL_THINK, now + think);
 		return;
 	}
@@ -300,10 +322,19 @@ void sim_net_on_flow(void *arg, int64_t now)
 			f->state = FL_QUEUED;
 		}
 		break;
-	case FL_THINK:
-		arm_flow(n, f, FL_FIRST, now + sim_net_oneway(n, f, AL_DRAW_FIRST_WAY, 0));
-		sim_net_release(n, f, now);
+	case FL_THINK: {
+		/* paced: the server writes it when it has written the ones
+		 * due before, first come first served */
+		int64_t t = now;
+		if (paced(n)) {
+			t = (n->srv_free > now ? n->srv_free : now) + pace_ns(n, f);
+			n->srv_free = t;
+		}
+		arm_flow(n, f, FL_FIRST, t + sim_net_oneway(n, f, AL_DRAW_FIRST_WAY, 0));
+		if (n->srv.max_concurrent > 0 && sim_net_end(f) <= n->srv.sndbuf)
+			sim_net_release(n, f, now);
 		break;
+	}
 	case FL_FIRST:
 		if (n->net.tcp == AL_TCP_LINUX)
 			sim_net_tcp_start(n, f, now);

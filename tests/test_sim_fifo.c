@@ -234,6 +234,34 @@ static void test_fin_dropped(void **state)
 	done();
 }
 
+/* The origin server on this machine (machine.host_server, as `run --net
+ * both` sets it) writes its responses one after the other, each its price
+ * per page: five requests that reach it at once leave it a price apart,
+ * and so reach the link; without it, together. */
+static void test_server_paces_responses(void **state)
+{
+	const int n = 5;
+	const int64_t rtt = 10 * MS, price = 100 * US;
+	const int64_t tx = WIRE * 8, ftx = FIN * 8;       /* 1 Gbit/s */
+	int64_t end[5];
+
+	(void)state;
+	for (int host = 0; host < 2; host++) {
+		scenario(rtt, 0, body_for(1), 1000000000);
+		W.sc.machine.host_server = host;
+		W.sc.machine.costs.server_request_ns = price;
+		W.sc.machine.costs.server_ns_per_kib = 0;
+		world_run(n, 0);
+		for (int i = 0; i < n; i++)
+			end[i] = W.c[i].t_eof;
+		qsort(end, (size_t)n, sizeof *end, cmp64);
+		for (int k = 0; k < n; k++)
+			assert_int_equal(end[k], first_byte(rtt, 0) + (host ? (k + 1) * price + tx + ftx
+									 : (k + 1) * (tx + ftx)));
+		done();
+	}
+}
+
 /* Loss, faults, closes, bandwidth and link events on a FIFO: every page
  * accounted for, the same times twice for a seed. */
 static uint64_t random_run(uint64_t seed)
@@ -286,6 +314,7 @@ int main(void)
 		cmocka_unit_test(test_drop_tail),
 		cmocka_unit_test(test_rtt_sample_per_ack),
 		cmocka_unit_test(test_fin_dropped),
+		cmocka_unit_test(test_server_paces_responses),
 		cmocka_unit_test(test_same_seed_and_events),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
