@@ -478,6 +478,7 @@ int net_calib_run(struct net_calib *c, int reps)
 	int ok = 0;
 
 	memset(c, 0, sizeof(*c));
+	net_calib_emu_reset();
 	net_calib_machine(c);
 	if (reps <= 0)
 		reps = NET_CALIB_REPS;

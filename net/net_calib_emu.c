@@ -182,8 +182,8 @@ static int fetch_all(int port, int pages, int page)
 			if (r > 0) {
 				got[i] += r;
 			} else if (r == 0) {
-				if (got[i] < page)
-					return -1;
+				if (got[i] == 0 || got[i] < page)
+					return -1;       /* no response, or short */
 				close(p[i].fd);
 				p[i].fd = -1;
 				left--;
@@ -478,8 +478,11 @@ static int split(double *packet, double *per_kib)
 	double x[2], rms, best = HUGE_VAL;
 
 	for (int t = 0; t < EMU_TRIES && best > EMU_MAX_RMS; t++) {
-		if (batches(pt) != 0)
+		if (batches(pt) != 0) {
+			if (best < HUGE_VAL)
+				break;           /* keep the fit already made */
 			return -1;
+		}
 		if (net_calib_emu_fit(pt, EMU_SIZES, x, &rms) != 0 || rms >= best)
 			continue;
 		best = rms;
@@ -499,6 +502,11 @@ static int split(double *packet, double *per_kib)
 static double kept[NET_CALIB_MAX_REPS];
 static int kept_n, kept_next;
 
+void net_calib_emu_reset(void)
+{
+	kept_n = kept_next = 0;
+}
+
 int net_calib_emulator_packet(double *out)
 {
 	double kib;
@@ -507,8 +515,8 @@ int net_calib_emulator_packet(double *out)
 		kept_n = kept_next = 0;          /* no half series for per_kib */
 		return -1;
 	}
-	if (kept_next > 0 || kept_n == NET_CALIB_MAX_REPS)
-		kept_n = kept_next = 0;          /* a new calibrate */
+	if (kept_n == NET_CALIB_MAX_REPS)
+		kept_n = kept_next = 0;          /* more than one series holds */
 	kept[kept_n++] = kib;
 	return 0;
 }

@@ -58,6 +58,8 @@ int net_calib_relay_per_kib(double *out);
  * EPERM or ENOENT where they are refused) */
 int net_calib_emulator_packet(double *out);
 int net_calib_emulator_per_kib(double *out);
+/* Forgets emulator_packet's kept per-KiB figures: a calibrate starts. */
+void net_calib_emu_reset(void);
 
 /* What one batch of pages cost the packet emulator: its CPU, the packets
  * it carried both ways and their KiB (headers included). */
