@@ -12,6 +12,13 @@
 #include "core/al_models.h"  /* enum al_model, struct al_model_cfg */
 
 enum al_profile { AL_PROFILE_PYTHON, AL_PROFILE_C, AL_PROFILE_FILE };
+
+/* bytes x ns_per_kib / 1024, rounded down, without the product's
+ * overflow: a 1 GiB page at a 60 s per-KiB price is 6.4e19. */
+static inline int64_t al_per_kib_ns(int64_t bytes, int64_t ns_per_kib)
+{
+	return (bytes >> 10) * ns_per_kib + (bytes & 1023) * ns_per_kib / 1024;
+}
 enum al_overflow { AL_OVERFLOW_QUEUE, AL_OVERFLOW_REFUSE };
 /* The simulator's TCP (docs/network.md): Linux's windows and timers, or the
  * fluid model (a response streams at its fair share from its first byte). */

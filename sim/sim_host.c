@@ -205,7 +205,7 @@ static int64_t emu(struct sim_os *s, int64_t t, int64_t n, int64_t payload, stru
 {
 	const struct al_costs *c = &s->os.sc->machine.costs;
 	int64_t ns = n * c->emulator_packet_ns +
-		     (payload + n * EMU_HEADER) * c->emulator_ns_per_kib / 1024;
+		     al_per_kib_ns(payload + n * EMU_HEADER, c->emulator_ns_per_kib);
 
 	return work(s, &s->emu_p, &s->emu_busy, t, ns, k, kind, 0);
 }
@@ -257,7 +257,7 @@ static int64_t server_ns(const struct sim_os *s, const struct sim_gate *g, int64
 
 	if (!g->conn)
 		rest = c->server_request_ns;
-	return rest + len * c->server_ns_per_kib / 1024;
+	return rest + al_per_kib_ns(len, c->server_ns_per_kib);
 }
 
 /* The server has sent k's page of len bytes at t, which the link relays
@@ -270,7 +270,7 @@ static int64_t relay(struct sim_os *s, struct sim_sock *k, int64_t page, int64_t
 
 	if (s->nlinks) {
 		int i = (int)((page < 0 ? 0 : page) % s->nlinks);
-		int64_t ns = c->relay_request_ns + len * c->relay_ns_per_kib / 1024;
+		int64_t ns = c->relay_request_ns + al_per_kib_ns(len, c->relay_ns_per_kib);
 		t = queue(&s->link_busy[i], t, ns);
 		sim_kernel_bg_work(&s->k, s->links[i], ns);
 	}
@@ -442,7 +442,7 @@ void sim_host_recv(struct sim_os *s, struct sim_thread *th, int64_t bytes)
 
 	if (bytes <= 0)
 		return;
-	int64_t copy = bytes * c->recv_ns_per_kib / 1024;
+	int64_t copy = al_per_kib_ns(bytes, c->recv_ns_per_kib);
 	if (th)
 		sim_kernel_owe(&s->k, th, copy);
 	else

@@ -95,7 +95,7 @@ static int64_t pace_ns(const struct sim_net *n, const struct sim_flow *f)
 {
 	const struct al_costs *c = &n->sc->machine.costs;
 
-	return c->server_request_ns + (int64_t)f->total * c->server_ns_per_kib / 1024;
+	return c->server_request_ns + al_per_kib_ns(f->total, c->server_ns_per_kib);
 }
 
 static void serve(struct sim_net *n, struct sim_flow *f, int64_t now)
@@ -327,7 +327,9 @@ void sim_net_on_flow(void *arg, int64_t now)
 		 * due before, first come first served */
 		int64_t t = now;
 		if (paced(n)) {
-			t = (n->srv_free > now ? n->srv_free : now) + pace_ns(n, f);
+			int64_t from = n->srv_free > now ? n->srv_free : now;
+			int64_t p = pace_ns(n, f);
+			t = p < SIM_NET_HORIZON - from ? from + p : SIM_NET_HORIZON;
 			n->srv_free = t;
 		}
 		arm_flow(n, f, FL_FIRST, t + sim_net_oneway(n, f, AL_DRAW_FIRST_WAY, 0));

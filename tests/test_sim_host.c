@@ -54,6 +54,22 @@ static int64_t response(int64_t size)
 /* The crawler pays `connection` per page, `send` per request and
  * `recv_per_kib` per KiB it receives, on top of what it paid before,
  * whatever the model. */
+/* A per-KiB price over a page, exact and without the product's overflow:
+ * the largest page (1 GiB) at the largest price the schema takes (60 s a
+ * KiB) is 6.4e19 as one product. */
+static void test_per_kib_price(void **state)
+{
+	const int64_t s60 = INT64_C(60000000000);
+
+	(void)state;
+	assert_int_equal(al_per_kib_ns(0, 1000), 0);
+	assert_int_equal(al_per_kib_ns(1023, 1024), 1023);
+	assert_int_equal(al_per_kib_ns(1500, 785), 1500 * 785 / 1024);
+	assert_int_equal(al_per_kib_ns(INT64_C(1) << 30, s60), s60 << 20);
+	assert_int_equal(al_per_kib_ns((INT64_C(1) << 30) - 1, s60),
+			 (s60 << 20) - s60 / 1024);   /* s60 / 1024 is whole */
+}
+
 static void test_connection_and_recv_charged(void **state)
 {
 	static const enum al_model models[] = {
@@ -381,6 +397,7 @@ static void test_same_twice(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_per_kib_price),
 		cmocka_unit_test(test_connection_and_recv_charged),
 		cmocka_unit_test(test_host_programs_hold_the_response),
 		cmocka_unit_test(test_link_is_a_queue),
