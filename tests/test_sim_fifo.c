@@ -100,6 +100,28 @@ static void test_drop_tail(void **state)
 	done();
 }
 
+/* Two windows of 10 segments and a FIN, the last segment short, at a
+ * queue of 20: the second loses its last segment and its FIN together,
+ * and the last goes again at its own length, not a full one: the link
+ * delivers exactly the pages' bytes. */
+static void test_drop_tail_short_last(void **state)
+{
+	const int64_t body = body_for(10) - 500;
+	int64_t sum = 0;
+
+	(void)state;
+	scenario(10 * MS, 0, body, 10000000);
+	W.sc.network.queue = 20;
+	world_run(2, 0);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(W.c[i].bytes, 10 * MSS - 500);
+		sum += W.c[i].bytes;
+	}
+	assert_true(sim_net_stats(&W.net)->lost > 0);
+	assert_int_equal(sim_net_stats(&W.net)->bytes, sum);
+	done();
+}
+
 /* Linux's tcp_rtt_estimator, written out (µs; srtt8 = 8 srtt, mdev4 = 4
  * mdev): the reference the simulator's RTO must match. */
 struct est {
@@ -312,6 +334,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_windows_in_arrival_order),
 		cmocka_unit_test(test_drop_tail),
+		cmocka_unit_test(test_drop_tail_short_last),
 		cmocka_unit_test(test_rtt_sample_per_ack),
 		cmocka_unit_test(test_fin_dropped),
 		cmocka_unit_test(test_server_paces_responses),
