@@ -84,7 +84,7 @@ static void head(FILE *f, const char *path, const struct net_calib *c)
 		fprintf(f, ".\n");
 	}
 	for (int i = 0; i < NET_CALIB_COUNT; i++)
-		if (!(c->measured & (1u << i)))
+		if (!(c->measured & ((uint64_t)1 << i)))
 			fprintf(f, "# %s could not be measured (%s): the c "
 				"default.\n", net_calib_key((enum net_calib_fig)i),
 				strerror(c->err[i]));
@@ -130,7 +130,7 @@ int al_calibrate_write(const char *path, const struct net_calib *c,
 	int rc;
 
 	for (int i = 0; i < NET_CALIB_COUNT; i++)
-		if (c->measured & (1u << i))
+		if (c->measured & ((uint64_t)1 << i))
 			measured[n++] = net_calib_key((enum net_calib_fig)i);
 	measured[n] = NULL;
 	if ((f = open_memstream(&text, &len)) == NULL)
@@ -174,12 +174,12 @@ static void print_table(const struct net_calib *c, const struct al_machine *m,
 		fmt(a, sizeof(a), x);
 		fmt(b, sizeof(b), y);
 		al_table_cell(&t, "%s", net_calib_key(f));
-		if (c->measured & (1u << i))
+		if (c->measured & ((uint64_t)1 << i))
 			al_table_cell(&t, "%s", a);
 		else
 			al_table_cell(&t, "not measured");
 		al_table_cell(&t, "%s", b);
-		if ((c->measured & (1u << i)) && y > 0)
+		if ((c->measured & ((uint64_t)1 << i)) && y > 0)
 			al_table_cell(&t, "%.2f", (double)x / (double)y);
 		else
 			al_table_cell(&t, "—");
@@ -245,7 +245,7 @@ int al_cmd_calibrate(const struct al_cli *cli, bool bold)
 	al_calibrate_machine(&c, path, &m);
 	print_table(&c, &m, bold);
 	for (int i = 0; i < NET_CALIB_COUNT; i++)
-		if (!(c.measured & (1u << i)))
+		if (!(c.measured & ((uint64_t)1 << i)))
 			fprintf(stderr, "asynclab calibrate: %s: not measured "
 				"(%s); the profile keeps the c default\n",
 				net_calib_key((enum net_calib_fig)i),

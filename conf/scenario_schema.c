@@ -66,6 +66,7 @@ static const struct al_field costs_fields[] = {
 	COST_T("emulator_per_kib", emulator_ns_per_kib, 0),
 	COST_T("server_accept", server_accept_ns, 0),
 	COST_T("server_wake", server_wake_ns, 0),
+	COST_T("wake_remote_1ms", wake_remote_1ms_ns, 0),
 	COST_T("green_switch", green_switch_ns, 0),
 	COST_S("green_memory", green_memory),
 	COST_T("uring_enter", uring_enter_ns, 0),

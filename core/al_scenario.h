@@ -113,6 +113,14 @@ struct al_costs {
 	int64_t fork_ns_per_mib;
 	int64_t child_record;
 	int64_t process_cow_ns;
+	/* wake_1ms's probe with its waker on another CPU: the wake_* figures
+	 * are taken with the waker on the thread's own.  A crawler woken by
+	 * the packet emulator on its own cores runs on the emulator's CPU
+	 * (Linux's sync wake-up); the simulator charges that wake-up the
+	 * wake_* charge times wake_1ms over this, every other the whole
+	 * charge (docs/costs.md, "Where the wake-up comes from").  0: not
+	 * measured, every wake-up pays the whole charge. */
+	int64_t wake_remote_1ms_ns;
 };
 
 /* Where the packet emulator of a real run's kernel-TCP path runs, for the

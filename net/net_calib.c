@@ -302,6 +302,8 @@ struct fig {
 };
 
 #define COST(m) offsetof(struct al_costs, m)
+_Static_assert(NET_CALIB_COUNT <= 64, "net_calib.measured: one bit a figure");
+
 static const struct fig figs[NET_CALIB_COUNT] = {
 	[NET_CALIB_SYSCALL] = {"syscall", COST(syscall_ns), 0, m_syscall},
 	[NET_CALIB_THREAD_SWITCH] = {"thread_switch", COST(thread_switch_ns),
@@ -360,6 +362,8 @@ static const struct fig figs[NET_CALIB_COUNT] = {
 		COST(emulator_ns_per_kib), 0, net_calib_emulator_per_kib},
 	[NET_CALIB_SERVER_WAKE] = {"server_wake", COST(server_wake_ns), 0,
 		net_calib_server_wake},
+	[NET_CALIB_WAKE_REMOTE_1MS] = {"wake_remote_1ms", COST(wake_remote_1ms_ns), 0,
+		net_calib_wake_remote_1ms},
 };
 
 static const struct fig *fig_of(enum net_calib_fig f)
@@ -496,7 +500,7 @@ int net_calib_run(struct net_calib *c, int reps)
 			continue;
 		}
 		c->value[f] = net_calib_median(v, k);
-		c->measured |= 1u << f;
+		c->measured |= (uint64_t)1 << f;
 		ok++;
 	}
 	c->elapsed_ns = net_mono_ns() - t0;
@@ -509,7 +513,7 @@ void net_calib_costs(const struct net_calib *c, struct al_costs *costs)
 		double x = c->value[f];
 		int64_t v;
 
-		if (!(c->measured & (1u << f)))
+		if (!(c->measured & ((uint64_t)1 << f)))
 			continue;
 		v = x < 1 ? 1 : x > 1e15 ? (int64_t)1e15 : (int64_t)llround(x);
 		memcpy((char *)costs + figs[f].off, &v, sizeof(v));

@@ -49,6 +49,7 @@ enum net_calib_fig {
 	NET_CALIB_PROCESS_COW,
 	NET_CALIB_EMULATOR_PER_KIB,  /* net_calib_emu.c, with emulator_packet */
 	NET_CALIB_SERVER_WAKE,       /* net_calib_host.c, with server_request */
+	NET_CALIB_WAKE_REMOTE_1MS,   /* net_calib_wake.c: from another CPU */
 	NET_CALIB_COUNT
 };
 
@@ -59,7 +60,7 @@ enum net_calib_fig {
 struct net_calib {
 	double value[NET_CALIB_COUNT]; /* the median: ns, or bytes (memory) */
 	int err[NET_CALIB_COUNT];      /* 0, or the errno that stopped it    */
-	unsigned measured;             /* bit (1u << fig): value[fig] is one  */
+	uint64_t measured;             /* bit (1 << fig): value[fig] is one   */
 	/* the machine; 0 when it could not be read */
 	int cores;                     /* online CPUs                        */
 	int64_t hz;                    /* /proc/cpuinfo's first "cpu MHz"    */

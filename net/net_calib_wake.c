@@ -18,15 +18,18 @@
  * call).  Before each half the thread blocks in poll() until a child
  * process, told the time just before (untimed), sleeps it and writes a
  * byte -- as the link emulator's packet wakes a real crawler.  Both are
- * pinned to one CPU, as a real run puts the crawler, its server and its
- * emulator on the scenario's cores (one, in most shipped scenarios): the
- * write that wakes the crawler runs on its CPU.  The
+ * pinned to one CPU: the write that wakes the crawler runs on its CPU.
+ * `wake_remote_1ms` is the same after 1 ms with the waker on another
+ * CPU, where there is one: how much more a wake-up costs from there is
+ * what the simulator spares a crawler woken on its waker's CPU
+ * (docs/costs.md, "Where the wake-up comes from").  The
  * thread's CPU clock over the waits and the halves, minus the same page
  * run without waiting, per wake-up (medians over pages, in the same
  * repetition).  CPU, not wall time: the sleep itself costs nothing.  The
  * server side (accept, read, answer, close) is untimed. */
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -62,7 +65,9 @@ static void rig_close(struct wake_rig *r)
 	errno = e;
 }
 
-static int rig_open(struct wake_rig *r)
+/* cpu: the CPU the waker runs on, or -1 for the thread's own (it
+ * inherits the pin). */
+static int rig_open(struct wake_rig *r, int cpu)
 {
 	socklen_t len = sizeof r->addr;
 
@@ -86,6 +91,13 @@ static int rig_open(struct wake_rig *r)
 		 * writes a byte -- as the link emulator writes the packet that
 		 * wakes a crawler */
 		uint32_t us;
+		if (cpu >= 0) {
+			cpu_set_t one;
+			CPU_ZERO(&one);
+			CPU_SET(cpu, &one);
+			if (sched_setaffinity(0, sizeof one, &one) != 0)
+				_exit(1);   /* mute: the probe fails with EPIPE */
+		}
 		close(r->sv[0]);
 		while (read(r->sv[1], &us, sizeof us) == (ssize_t)sizeof us) {
 			struct timespec ts = {us / 1000000, (long)(us % 1000000) * 1000};
@@ -177,9 +189,24 @@ static double page(struct wake_rig *r, int us)
 	return (double)(t1 - t0 + t3 - t2) / 2;
 }
 
+/* The CPU a waker from another CPU runs on: the second of those the
+ * process may use (net_calib_pin keeps the thread on the first), or -1
+ * on a machine that gives it one. */
+static int other_cpu(const cpu_set_t *allowed)
+{
+	int seen = 0;
+
+	for (int i = 0; i < CPU_SETSIZE; i++)
+		if (CPU_ISSET(i, allowed) && seen++)
+			return i;
+	return -1;
+}
+
 /* The median of n pages after sleeps of us, minus the median of PAGES
- * hot ones, per wake-up; at least 1 ns (a difference lost in the noise). */
-static int wake(int us, int n, double *out)
+ * hot ones, per wake-up; at least 1 ns (a difference lost in the noise).
+ * remote: the waker on another CPU where there is one, else on the
+ * thread's. */
+static int wake(int us, int n, int remote, double *out)
 {
 	struct wake_rig r;
 	double hot[PAGES], cold[PAGES];
@@ -188,7 +215,7 @@ static int wake(int us, int n, double *out)
 
 	if (net_calib_pin(&saved) != 0)
 		return -1;
-	if (rig_open(&r) != 0) {
+	if (rig_open(&r, remote ? other_cpu(&saved) : -1) != 0) {
 		net_calib_unpin(&saved);
 		return -1;
 	}
@@ -219,17 +246,24 @@ out:
  * the sleep is well under a millisecond. */
 int net_calib_wake_100us(double *out)
 {
-	return wake(100, PAGES, out);
+	return wake(100, PAGES, 0, out);
 }
 
 int net_calib_wake_1ms(double *out)
 {
-	return wake(1000, PAGES, out);
+	return wake(1000, PAGES, 0, out);
+}
+
+/* The same after 1 ms, woken from another CPU (from the thread's own on
+ * a machine that gives the process one). */
+int net_calib_wake_remote_1ms(double *out)
+{
+	return wake(1000, PAGES, 1, out);
 }
 
 /* One page per repetition: calibrate's median of 5 is over five pages,
  * a second in all. */
 int net_calib_wake_100ms(double *out)
 {
-	return wake(100000, 1, out);
+	return wake(100000, 1, 0, out);
 }

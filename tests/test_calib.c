@@ -93,10 +93,10 @@ static void test_figures(void **state)
 		const char *k = net_calib_key((enum net_calib_fig)f);
 		double bound = net_calib_is_size((enum net_calib_fig)f) ? GIB : SEC;
 
-		if (!(cal.measured & (1u << f)) || cal.err[f] != 0)
+		if (!(cal.measured & ((uint64_t)1 << f)) || cal.err[f] != 0)
 			print_error("%s: not measured: %s\n", k,
 				    strerror(cal.err[f]));
-		assert_true(cal.measured & (1u << f));
+		assert_true(cal.measured & ((uint64_t)1 << f));
 		if (!(cal.value[f] > 0 && cal.value[f] < bound))
 			print_error("%s: %g\n", k, cal.value[f]);
 		assert_true(cal.value[f] > 0 && cal.value[f] < bound);
@@ -163,6 +163,10 @@ static void test_costs(void **state)
 	assert_int_equal(net_calib_offset(NET_CALIB_PROCESS_COW),
 			 offsetof(struct al_costs, process_cow_ns));
 	assert_int_equal(net_calib_is_size(NET_CALIB_PROCESS_COW), 0);
+	assert_string_equal(net_calib_key(NET_CALIB_WAKE_REMOTE_1MS), "wake_remote_1ms");
+	assert_int_equal(net_calib_offset(NET_CALIB_WAKE_REMOTE_1MS),
+			 offsetof(struct al_costs, wake_remote_1ms_ns));
+	assert_int_equal(net_calib_is_size(NET_CALIB_WAKE_REMOTE_1MS), 0);
 	assert_string_equal(net_calib_key(NET_CALIB_WAKE_100US), "wake_100us");
 	assert_int_equal(net_calib_offset(NET_CALIB_WAKE_100US),
 			 offsetof(struct al_costs, wake_100us_ns));
