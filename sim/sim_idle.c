@@ -103,3 +103,13 @@ int64_t sim_wake_cost(const struct al_costs *c, int64_t slept_ns)
 		return along_log(c->wake_100us_ns, c->wake_1ms_ns, us100, ms1, slept_ns);
 	return along_log(c->wake_1ms_ns, c->wake_100ms_ns, ms1, ms100, slept_ns);
 }
+
+int64_t sim_wake_local(const struct al_costs *c, int64_t cost)
+{
+	int64_t here = c->wake_1ms_ns, there = c->wake_remote_1ms_ns;
+
+	/* the figures are microseconds: a product of two well under 2^62 */
+	if (here <= 0 || there <= here || cost <= 0 || cost > INT64_MAX / here)
+		return cost;
+	return cost * here / there;
+}

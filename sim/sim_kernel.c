@@ -133,6 +133,7 @@ static void on_notify(struct al_loop *loop)
 	} else if (th->spinning == 1) {
 		th->spinning = 0;   /* still in its burst: core_free will see it */
 	} else if (th->state == SIM_T_BLOCKED) {
+		th->by_host = k->waker != NULL;
 		/* a fork's child is queued by the fork (wake_up_new_task):
 		 * nobody sleeps, so it pays no wake-up latency */
 		make_runnable(k, th, sim_kernel_clock(k) + (th->forked ? 0 : k->c->wakeup_ns));
@@ -214,9 +215,14 @@ static void burst(struct sim_kernel *k, int ci, struct sim_thread *th, int64_t n
 	 * hundreds of threads on one core), never by more than the sleep. */
 	if (th->slept && !th->bg) {
 		int64_t slept = now - th->slept_at, idle = sim_core_gap_since(c, th->slept_at);
-		th->debt += sim_wake_cost(k->c, idle < slept ? idle : slept);
+		int64_t cost = sim_wake_cost(k->c, idle < slept ? idle : slept);
+		/* woken by a host program on the model's cores: Linux's sync
+		 * wake-up runs it on the waker's CPU, and it pays what a
+		 * wake-up from there costs of one from another CPU */
+		th->debt += th->by_host ? sim_wake_local(k->c, cost) : cost;
 	}
 	th->slept = 0;
+	th->by_host = 0;
 	if (c->cur != th)
 		th->turn_at = now;   /* a dispatch, not its turn going on */
 	c->cur = th;

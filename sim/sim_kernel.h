@@ -52,6 +52,8 @@ struct sim_thread {
 	uint8_t yielded;             /* its burst ended at a yield (sim_kernel_cpu) */
 	uint8_t forked;              /* a fork's new thread, not yet woken: the fork
 	                                queues it itself, with no wake-up latency */
+	uint8_t by_host;             /* woken by a host program on the cores:
+	                                it runs on the waker's CPU (sim_kernel.c) */
 	int64_t slept_at;            /* when it last blocked */
 	int64_t spin_since;
 	int64_t owed;                /* CPU the kernel did for it meanwhile, ns */
@@ -108,6 +110,10 @@ struct sim_kernel {
 	struct sim_process *procs;
 	uint32_t nprocs, procs_cap;
 	struct sim_thread *current;  /* the thread whose burst is running */
+	/* the host's program whose work is waking threads now, if it runs on
+	 * the model's cores: the packet emulator, while the network delivers
+	 * (sim_os.c's hooks set it) */
+	struct sim_thread *waker;
 	int64_t live;                /* threads not ended */
 	int64_t ctx_switches, involuntary;
 	int64_t voluntary;           /* the model's threads blocking, as Linux counts */
@@ -146,6 +152,11 @@ int64_t sim_kernel_clock(const struct sim_kernel *k);
  * (docs/costs.md).  Charged at the first burst after every block of the
  * crawler's threads. */
 int64_t sim_wake_cost(const struct al_costs *c, int64_t slept_ns);
+/* That charge, cost, for a thread woken from its own CPU rather than
+ * another: times wake_1ms over wake_remote_1ms (calibrate's probe woken
+ * both ways), when both are measured and the remote one is the dearer;
+ * else cost. */
+int64_t sim_wake_local(const struct al_costs *c, int64_t cost);
 /* A fork's copy of the records its parent keeps: records bytes at
  * ns_per_mib a MiB, saturating at an hour (sim/sim_fork.c). */
 int64_t sim_fork_copy_ns(int64_t records, int64_t ns_per_mib);

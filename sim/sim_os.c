@@ -211,16 +211,31 @@ static void sock_event(struct sim_sock *k, int64_t now)
 
 /* --- the network's hooks: they run from its own events */
 
+/* What the network delivers to a socket: on the kernel-TCP path every
+ * packet is the packet emulator's TUN write, which runs the receiving
+ * TCP input in its context; where the emulator shares the model's cores,
+ * the wake-up it makes runs the crawler on its CPU (sim_kernel.c). */
+static struct sim_thread *delivering(struct sim_os *s)
+{
+	struct sim_thread *was = s->k.waker;
+
+	s->k.waker = s->emu;
+	return was;
+}
+
 void sim_os_connected(void *ctx, int err, int64_t now)
 {
 	struct sim_sock *k = ctx;
+	struct sim_os *s = sim_sock_os(k);
 
-	if (!err && sim_host_conn_held(sim_sock_os(k), k, now))
+	if (!err && sim_host_conn_held(s, k, now))
 		return;
+	struct sim_thread *was = delivering(s);
 	k->connected = !err;
 	k->conn_err = (uint8_t)err;
 	wake(k, err ? -err : 0);
 	sock_event(k, now);
+	s->k.waker = was;
 }
 
 /* buf and cap are copied before k->got overwrites a parked recv's. */
@@ -268,6 +283,7 @@ void sim_os_readable(void *ctx, int64_t now)
 
 	if (sim_host_hold(sim_sock_os(k), k, now))
 		return;
+	struct sim_thread *was = delivering(sim_sock_os(k));
 	if (w) {
 		int64_t r = net_recv(sim_sock_os(k), k, k->rbuf, k->rcap);
 		if (r > 0)
@@ -278,6 +294,7 @@ void sim_os_readable(void *ctx, int64_t now)
 		}
 	}
 	sock_event(k, now);
+	sim_sock_os(k)->k.waker = was;
 }
 
 static const struct sim_net_hooks net_hooks = {

@@ -163,6 +163,8 @@ struct sim_sel {
 	const struct al_task *opener;  /* the loop's task: its registrations
 	                                  are its callbacks', not its waits */
 	uint64_t token;              /* its collection event */
+	struct sim_thread *waker;    /* the host program whose delivery queued
+	                                it, if any (sim_kernel.h's waker) */
 	struct sim_os *s;
 };
 

@@ -85,7 +85,10 @@ static void on_collect(void *arg, int64_t now)
 	if (n == 0)
 		return;             /* readiness was withdrawn meanwhile */
 	sl->wait = NULL;
+	/* the delivery that made the fd ready woke the loop: its waker's */
+	s->k.waker = sl->waker;
 	al_os_finish(w, n);
+	s->k.waker = NULL;
 }
 
 /* fd is ready and registered: queue it, and wake a parked wait. */
@@ -94,6 +97,7 @@ static void became_ready(struct sim_os *s, struct sim_sel *sl, int fd)
 	sim_ready(sim_sock_at(s, fd), AL_ST_READY);  /* now the loop must see it */
 	push_ready(s, sl, fd);
 	if (sl->wait && !sl->token) {
+		sl->waker = s->k.waker;
 		sl->token = sim_queue_push(&s->q, s->now, on_collect, sl);
 		if (!sl->token) {
 			struct al_future *w = sl->wait;

@@ -186,6 +186,68 @@ static void test_host_server_changes_nothing(void **state)
 	assert_int_equal(b.cpu_busy_ns - a.cpu_busy_ns, 4 * 2 * 170 * US);
 }
 
+/* Where the wake-up comes from: the packet emulator on the model's cores
+ * wakes the crawler on its own CPU (Linux's sync wake-up), where a
+ * wake-up costs wake_1ms / wake_remote_1ms of one from another CPU; on a
+ * core of its own it wakes it from there, at the whole charge.  A blocking
+ * crawler's two wake-ups a page, both the emulator's: 170 us each, 68 us
+ * (170 x 30 / 75) where they share the core; without wake_remote_1ms, the
+ * whole charge everywhere. */
+static void test_wake_on_the_wakers_cpu(void **state)
+{
+	static const struct {
+		enum al_host_emu emu;
+		int64_t remote, each;
+	} cases[] = {
+		{AL_HOST_EMU_SHARED, 0, 170 * US},
+		{AL_HOST_EMU_SHARED, 75 * US, 68 * US},
+		{AL_HOST_EMU_OWN, 75 * US, 170 * US},
+		{AL_HOST_EMU_SHARED, 20 * US, 170 * US},    /* no dearer: no share */
+	};
+	struct al_scenario sc;
+	struct al_report a, b;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		fixed(&sc, 4, 200 * MS);
+		sc.machine.host_emulator = cases[i].emu;
+		sc.machine.costs.emulator_packet_ns = 5 * US;
+		run(&sc, AL_MODEL_SYNC, &a);
+		sc.machine.costs.wake_1ms_ns = 30 * US;
+		sc.machine.costs.wake_100ms_ns = 170 * US;
+		sc.machine.costs.wake_remote_1ms_ns = cases[i].remote;
+		run(&sc, AL_MODEL_SYNC, &b);
+		int64_t extra = b.cpu_busy_ns - a.cpu_busy_ns;
+		if (extra != 4 * 2 * cases[i].each)
+			fail_msg("case %zu: CPU %lld more, want %lld", i, (long long)extra,
+				 (long long)(4 * 2 * cases[i].each));
+		assert_int_equal(b.checksum, a.checksum);
+	}
+}
+
+/* An event loop woken by the emulator on its cores pays the share too:
+ * its wait's wake-up reaches it through the selector's collection. */
+static void test_loop_woken_on_the_wakers_cpu(void **state)
+{
+	struct al_scenario sc;
+	struct al_report a, b, c;
+
+	(void)state;
+	fixed(&sc, 8, 200 * MS);
+	sc.machine.host_emulator = AL_HOST_EMU_SHARED;
+	sc.machine.costs.emulator_packet_ns = 5 * US;
+	run(&sc, AL_MODEL_CALLBACK, &a);
+	sc.machine.costs.wake_1ms_ns = 30 * US;
+	sc.machine.costs.wake_100ms_ns = 170 * US;
+	run(&sc, AL_MODEL_CALLBACK, &b);
+	sc.machine.costs.wake_remote_1ms_ns = 60 * US;
+	run(&sc, AL_MODEL_CALLBACK, &c);
+	int64_t whole = b.cpu_busy_ns - a.cpu_busy_ns, half = c.cpu_busy_ns - a.cpu_busy_ns;
+	if (whole <= 0 || half <= 0 || half >= whole)
+		fail_msg("callback: wake-ups %lld ns, %lld with the share: want fewer, not none",
+			 (long long)whole, (long long)half);
+}
+
 /* What makes a wake-up cold is the core's halt: a pool whose threads keep
  * their one core busy (each page's parse is CPU work, far more of it than
  * the round trips leave idle) pays for the idle gaps its threads slept
@@ -298,6 +360,8 @@ int main(void)
 		cmocka_unit_test(test_busy_core_pays_its_gaps),
 		cmocka_unit_test(test_blocking_models_pay_per_wakeup),
 		cmocka_unit_test(test_host_server_changes_nothing),
+		cmocka_unit_test(test_wake_on_the_wakers_cpu),
+		cmocka_unit_test(test_loop_woken_on_the_wakers_cpu),
 		cmocka_unit_test(test_event_loop_pays_per_wait),
 		cmocka_unit_test(test_same_twice),
 	};
