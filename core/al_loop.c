@@ -15,7 +15,7 @@ void al_loop_init(struct al_loop *loop, struct al_os *os)
 	loop->live = NULL;
 	loop->tasks = 0;
 	loop->resumes = 0;
-	loop->callbacks = 0;
+	loop->calls = 0;
 	loop->notify = NULL;
 	loop->owner = NULL;
 	loop->prog = NULL;

@@ -32,7 +32,8 @@ struct al_loop {
 	struct al_task *live;        /* unfinished tasks, newest first */
 	int64_t tasks;               /* tasks not yet finished */
 	uint64_t resumes;            /* coroutine resumes, for reports */
-	uint64_t callbacks;          /* callbacks dispatched */
+	uint64_t calls;              /* callbacks dispatched that were not a
+					resume: al_loop_callbacks() is all */
 	/* Called when the ready queue goes from empty to not empty: how the
 	 * simulator learns that a blocked thread has work (NULL: nobody). */
 	void (*notify)(struct al_loop *loop);
@@ -44,6 +45,13 @@ struct al_loop {
 };
 
 void al_loop_init(struct al_loop *loop, struct al_os *os);
+
+/* Callbacks dispatched so far, a task's wake that resumed it included;
+ * counted before each runs (the simulator charges CPU by it). */
+static inline uint64_t al_loop_callbacks(const struct al_loop *loop)
+{
+	return loop->calls + loop->resumes;
+}
 
 /* Moves a whole callback list [head, *tail) to the end of the ready queue. */
 static inline void al_loop_splice(struct al_loop *loop, struct al_cb *head,

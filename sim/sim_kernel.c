@@ -16,7 +16,7 @@ static int64_t clock_of(const struct sim_kernel *k, const struct sim_thread *th)
 {
 	return th->burst_start + th->debt +
 	       (int64_t)(th->loop.resumes - th->res0) * k->c->coroutine_resume_ns +
-	       (int64_t)(th->loop.callbacks - th->cb0) * k->c->callback_ns;
+	       (int64_t)(al_loop_callbacks(&th->loop) - th->cb0) * k->c->callback_ns;
 }
 
 int64_t sim_kernel_clock(const struct sim_kernel *k)
@@ -231,7 +231,7 @@ static void burst(struct sim_kernel *k, int ci, struct sim_thread *th, int64_t n
 		k->procs[th->pid].gil = th;
 	state(k, th, now + th->debt, AL_ST_RUNNING);
 	th->res0 = th->loop.resumes;
-	th->cb0 = th->loop.callbacks;
+	th->cb0 = al_loop_callbacks(&th->loop);
 	k->current = th;
 	al_loop_drain(&th->loop);
 	if (!th->loop.ready && (th->cpu_left > 0 || th->cpu_wait)) {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/al_assert.h"
 #include "core/al_loop.h"
 #include "core/al_os.h"
 #include "core/al_task.h"
@@ -603,6 +604,72 @@ static void test_timeout_unparks(void **state)
 	assert_null(io.parked);
 }
 
+/* loop->current is the task only while its coroutine runs: a plain
+ * callback that runs between two resumes in one drain sees NULL (the
+ * drain puts it back lazily after a plain resume), and every wake and
+ * callback is counted. */
+struct seer {
+	struct al_coro co;
+	struct al_future mine;
+	struct al_cb poke;          /* a plain callback posted from each step */
+	const struct al_task *saw[3];
+	int nsaw;
+	const struct al_task *poke_saw[2];
+	int poked;
+};
+
+static void poke_cb(struct al_cb *cb)
+{
+	struct seer *f = AL_CONTAINER_OF(cb, struct seer, poke);
+
+	f->poke_saw[f->poked++] = loop.current;
+	al_future_set(&f->mine, 5, 0);
+}
+
+static int seer_fn(struct al_task *t, void *arg)
+{
+	struct seer *f = arg;
+
+	AL_BEGIN(f);
+	f->saw[f->nsaw++] = loop.current;   /* the first step: from al_task_start */
+	al_future_init(&f->mine, &loop);
+	al_loop_post(&loop, &f->poke);
+	AL_AWAIT(t, f, &f->mine);
+	f->saw[f->nsaw++] = loop.current;   /* a plain resume */
+	al_future_init(&f->mine, &loop);
+	al_loop_post(&loop, &f->poke);
+	AL_AWAIT(t, f, &f->mine);
+	f->saw[f->nsaw++] = loop.current;
+	AL_END(t, f);
+}
+
+static void test_current_only_inside_the_step(void **state)
+{
+	struct seer a = {.poke.fn = poke_cb}, b = {.poke.fn = poke_cb};
+	struct al_task ta, tb;
+
+	(void)state;
+	al_task_start(&ta, &loop, seer_fn, &a, "a");
+	uint64_t before = al_loop_callbacks(&loop);
+	al_loop_drain(&loop);     /* step, poke, step, poke, step */
+	assert_int_equal(a.nsaw, 3);
+	for (int i = 0; i < 3; i++)
+		assert_ptr_equal(a.saw[i], &ta);
+	assert_int_equal(a.poked, 2);
+	assert_null(a.poke_saw[0]);
+	assert_null(a.poke_saw[1]);   /* not the task whose step posted it */
+	assert_null(loop.current);
+	assert_int_equal(al_loop_callbacks(&loop) - before, 5);
+	assert_int_equal(loop.resumes, 3);
+	/* two tasks interleaved: every poke between two steps sees NULL */
+	al_task_start(&ta, &loop, seer_fn, &(struct seer){.poke.fn = poke_cb}, "a2");
+	al_task_start(&tb, &loop, seer_fn, &b, "b");
+	assert_int_equal(al_loop_run(&loop), 0);
+	assert_null(b.poke_saw[0]);
+	assert_null(b.poke_saw[1]);
+	assert_ptr_equal(b.saw[2], &tb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -621,6 +688,7 @@ int main(void)
 		cmocka_unit_test_setup(test_deadline_and_future_in_one_pass, setup),
 		cmocka_unit_test_setup(test_gather_detach_after_timeout, setup),
 		cmocka_unit_test_setup(test_timeout_unparks, setup),
+		cmocka_unit_test_setup(test_current_only_inside_the_step, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
