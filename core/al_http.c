@@ -10,13 +10,41 @@
 #include "core/al_http.h"
 
 
+/* n bytes written so far (or that would have been): appends s[0..len),
+ * as much of it as fits in cap. */
+static size_t req_put(char *buf, size_t cap, size_t n, const char *s, size_t len)
+{
+	if (n < cap)
+		memcpy(buf + n, s, len < cap - n ? len : cap - n);
+	return n + len;
+}
+
+/* Written by hand, not by snprintf, for al_http_header's reason: every
+ * page makes one, and snprintf's format walk was 2 % of the instructions
+ * of a 10k-page crawl (callgrind).  The same bytes, and as snprintf the
+ * output cut to cap (NUL-terminated) when it does not fit. */
 int al_http_request(char *buf, size_t cap, const char *host, int64_t page)
 {
-	int n = page == 0
-		? snprintf(buf, cap, "GET / HTTP/1.0\r\nHost: %s\r\n\r\n", host)
-		: snprintf(buf, cap, "GET /%lld HTTP/1.0\r\nHost: %s\r\n\r\n", (long long)page,
-			   host);
-	return n < 0 || (size_t)n >= cap ? -1 : n;
+	char num[24];
+	size_t k = sizeof num, n;
+	uint64_t v = page < 0 ? 0 - (uint64_t)page : (uint64_t)page;
+
+	if (page != 0) {
+		do {
+			num[--k] = (char)('0' + v % 10);
+			v /= 10;
+		} while (v);
+		if (page < 0)
+			num[--k] = '-';
+	}
+	n = req_put(buf, cap, 0, "GET /", 5);
+	n = req_put(buf, cap, n, num + k, sizeof num - k);
+	n = req_put(buf, cap, n, " HTTP/1.0\r\nHost: ", 17);
+	n = req_put(buf, cap, n, host, strlen(host));
+	n = req_put(buf, cap, n, "\r\n\r\n", 4);
+	if (cap > 0)
+		buf[n < cap ? n : cap - 1] = '\0';
+	return n >= cap ? -1 : (int)n;
 }
 
 /* Written by hand, not by snprintf: the simulator makes it twice a page

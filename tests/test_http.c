@@ -46,6 +46,36 @@ static void test_header_as_printf(void **state)
 	assert_int_equal(al_http_header(got, 0, 5), -1);
 }
 
+/* The request, written by hand, against the format it replaced: the same
+ * bytes for every page and host, and the same cut output when it does
+ * not fit. */
+static void test_request_as_printf(void **state)
+{
+	static const int64_t pages[] = {0, 1, 9, 10, 99, 12345, INT64_MAX, -1, INT64_MIN};
+	static const char *const hosts[] = {"h", "example.com", "",
+		"a-rather-long-host-name.with.many.labels.example.org"};
+	static const size_t caps[] = {128, 60, 40, 31, 30, 29, 5, 1};
+	char got[128], want[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++)
+		for (size_t h = 0; h < sizeof hosts / sizeof hosts[0]; h++)
+			for (size_t c = 0; c < sizeof caps / sizeof caps[0]; c++) {
+				int n = pages[i] == 0
+					? snprintf(want, caps[c], "GET / HTTP/1.0\r\nHost: %s\r\n\r\n",
+						   hosts[h])
+					: snprintf(want, caps[c], "GET /%lld HTTP/1.0\r\nHost: %s\r\n\r\n",
+						   (long long)pages[i], hosts[h]);
+				memset(got, 'x', sizeof got);
+				int r = al_http_request(got, caps[c], hosts[h], pages[i]);
+				assert_int_equal(r, (size_t)n >= caps[c] ? -1 : n);
+				assert_string_equal(got, want);
+			}
+	memset(got, 'x', sizeof got);
+	assert_int_equal(al_http_request(got, 0, "h", 5), -1);
+	assert_int_equal(got[0], 'x');   /* cap 0: nothing written */
+}
+
 static void test_page_ranges_agree(void **state)
 {
 	char whole[300], part[300];
@@ -236,6 +266,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_request),
 		cmocka_unit_test(test_header_as_printf),
+		cmocka_unit_test(test_request_as_printf),
 		cmocka_unit_test(test_page_ranges_agree),
 		cmocka_unit_test(test_response_checked),
 		cmocka_unit_test(test_line_gives_way_to_sum),
