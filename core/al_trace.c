@@ -7,7 +7,6 @@
 #include "core/al_trace.h"
 
 #define FNV_OFFSET 0xcbf29ce484222325ull
-#define MIX 0x9e3779b97f4a7c15ull
 
 int al_trace_init(struct al_trace *tr, enum al_trace_mode mode)
 {
@@ -93,19 +92,9 @@ uint32_t al_trace_lane(struct al_trace *tr, int64_t t, enum al_lane_kind kind,
 	return id;
 }
 
-void al_trace_add(struct al_trace *tr, int64_t t, uint32_t lane, enum al_tr_kind kind,
-		  unsigned code, uint16_t name, int64_t value)
+void al__trace_record(struct al_trace *tr, int64_t t, uint32_t lane, enum al_tr_kind kind,
+		       unsigned code, uint16_t name, int64_t value)
 {
-	uint64_t h = tr->hash;
-
-	h = (h ^ (uint64_t)t) * MIX;
-	h = (h ^ (uint64_t)value) * MIX;
-	h = (h ^ ((uint64_t)lane | (uint64_t)kind << 32 | (uint64_t)code << 40 |
-		  (uint64_t)name << 48)) * MIX;
-	tr->hash = h ^ (h >> 29);
-	tr->count++;
-	if (tr->mode != AL_TRACE_RECORD || tr->truncated)
-		return;
 	if (tr->n == tr->cap) {
 		size_t cap = tr->cap ? tr->cap * 2 : 4096;
 		struct al_tr_event *p = realloc(tr->ev, cap * sizeof *p);
