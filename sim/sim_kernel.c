@@ -14,14 +14,7 @@ static void burst(struct sim_kernel *k, int ci, struct sim_thread *th, int64_t n
 
 static int64_t clock_of(const struct sim_kernel *k, const struct sim_thread *th)
 {
-	return th->burst_start + th->debt +
-	       (int64_t)(th->loop.resumes - th->res0) * k->c->coroutine_resume_ns +
-	       (int64_t)(al_loop_callbacks(&th->loop) - th->cb0) * k->c->callback_ns;
-}
-
-int64_t sim_kernel_clock(const struct sim_kernel *k)
-{
-	return k->current ? clock_of(k, k->current) : *k->now;
+	return sim__thread_clock(k, th);
 }
 
 void sim_kernel_charge(struct sim_kernel *k, int64_t ns)

@@ -15,11 +15,6 @@
 #define SIM(os) ((struct sim_os *)(os)->impl)
 
 /* The time of the caller: its thread's clock inside a burst. */
-int64_t sim_clock(const struct sim_os *s)
-{
-	return sim_kernel_clock(&s->k);
-}
-
 /* One retry of a busy-poll loop: a non-blocking syscall (at least 1 ns). */
 static int64_t spin_period(const struct sim_os *s)
 {

@@ -282,7 +282,10 @@ void sim_os_free(struct sim_os *s);
 /* --- for the sim's own modules (sim_sel.c) */
 
 /* The caller's time: its thread's clock inside a burst. */
-int64_t sim_clock(const struct sim_os *s);
+static inline int64_t sim_clock(const struct sim_os *s)
+{
+	return sim_kernel_clock(&s->k);
+}
 /* Counts a syscall and charges its cost to the running thread. */
 void sim_syscall(struct sim_os *s);
 uint32_t sim_lane(struct sim_os *s);
