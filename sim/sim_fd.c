@@ -8,13 +8,6 @@
 
 #include "sim/sim_os.h"
 
-struct sim_sock *sim_sock_of(struct sim_os *s, int fd)
-{
-	if (fd < 0 || fd >= s->nslabs * SIM_FD_SLAB || !sim_sock_at(s, fd)->used)
-		return NULL;
-	return sim_sock_at(s, fd);
-}
-
 /* The fd table reaches one slab further (and its gates with it). */
 static int grow(struct sim_os *s)
 {

@@ -17,12 +17,6 @@ static int64_t clock_of(const struct sim_kernel *k, const struct sim_thread *th)
 	return sim__thread_clock(k, th);
 }
 
-void sim_kernel_charge(struct sim_kernel *k, int64_t ns)
-{
-	if (k->current)
-		k->current->debt += ns;
-}
-
 int sim_kernel_mem(struct sim_kernel *k, int64_t delta)
 {
 	if (delta > 0 && k->memory + delta > k->mem_limit)

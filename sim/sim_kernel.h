@@ -179,7 +179,11 @@ int64_t sim_fork_copy_ns(int64_t records, int64_t ns_per_mib);
 void sim_fork_memory(const struct sim_kernel *k, int64_t forker, int64_t *kept,
 		     int64_t *copied);
 /* Charges ns of CPU to the running thread (no-op outside a burst). */
-void sim_kernel_charge(struct sim_kernel *k, int64_t ns);
+static inline void sim_kernel_charge(struct sim_kernel *k, int64_t ns)
+{
+	if (k->current)
+		k->current->debt += ns;
+}
 /* The running thread has ns of CPU work to do; wait completes after it
  * (ns == 0: a yield, completing when the current burst ends, where a
  * thread past its base slice gives the core to one waiting for it, as

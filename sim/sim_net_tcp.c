@@ -42,7 +42,7 @@ static const struct sim_tcp_loss no_loss;
 
 /* f's loss state, all zero (read only) if it never lost a segment or
  * has no TCP state left */
-static const struct sim_tcp_loss *loss_of(const struct sim_flow *f)
+static inline const struct sim_tcp_loss *loss_of(const struct sim_flow *f)
 {
 	uint32_t i = f->tcp == SIM_NET_NIL ? SIM_NET_NIL : sim_net_tcp_of(f)->loss;
 

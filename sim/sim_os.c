@@ -24,16 +24,6 @@ static int64_t spin_period(const struct sim_os *s)
 }
 
 /* Every call is a syscall: counted, and its cost charged to the thread. */
-void sim_syscall(struct sim_os *s)
-{
-	if (s->ring_op) {            /* an op carried by a ring's enter */
-		sim_kernel_charge(&s->k, s->os.sc->machine.costs.uring_op_ns);
-		return;
-	}
-	s->syscalls++;
-	sim_kernel_charge(&s->k, s->os.sc->machine.costs.syscall_ns);
-}
-
 /* --- clock and timers */
 
 static int64_t sim_now(struct al_os *os)

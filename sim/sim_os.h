@@ -286,8 +286,17 @@ static inline int64_t sim_clock(const struct sim_os *s)
 {
 	return sim_kernel_clock(&s->k);
 }
-/* Counts a syscall and charges its cost to the running thread. */
-void sim_syscall(struct sim_os *s);
+/* Counts a syscall and charges its cost to the running thread (inline,
+ * as the charge: a few a page in every model). */
+static inline void sim_syscall(struct sim_os *s)
+{
+	if (s->ring_op) {            /* an op carried by a ring's enter */
+		sim_kernel_charge(&s->k, s->os.sc->machine.costs.uring_op_ns);
+		return;
+	}
+	s->syscalls++;
+	sim_kernel_charge(&s->k, s->os.sc->machine.costs.syscall_ns);
+}
 uint32_t sim_lane(struct sim_os *s);
 /* The calling task's lane if it has one, else 0 (none is made). */
 uint32_t sim_lane_of_caller(const struct sim_os *s);
@@ -352,7 +361,13 @@ void sim_host_recv(struct sim_os *s, struct sim_thread *th, int64_t bytes);
 /* The ops that only trace (sim_trace.c). */
 void sim_mark(struct al_os *os, const char *what, int64_t value);
 void sim_task_end(struct al_os *os, struct al_task *t);
-struct sim_sock *sim_sock_of(struct sim_os *s, int fd);
+/* fd's socket, or NULL if fd names none. */
+static inline struct sim_sock *sim_sock_of(struct sim_os *s, int fd)
+{
+	if (fd < 0 || fd >= s->nslabs * SIM_FD_SLAB || !sim_sock_at(s, fd)->used)
+		return NULL;
+	return sim_sock_at(s, fd);
+}
 int sim_sock_ready(const struct sim_sock *k, unsigned events);
 
 /* A new descriptor: the lowest free one, or -EMFILE / -ENOMEM. */
