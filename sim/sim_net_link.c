@@ -195,7 +195,7 @@ static int ring_front(struct sim_net_link *l, u128 *k)
 
 /* The streaming flow whose segment completes first (k > 0): its key in
  * *k; 1 if it is the ring's front, 0 the heap's top. */
-static int first(struct sim_net_link *l, u128 *k)
+static inline int first(struct sim_net_link *l, u128 *k)
 {
 	u128 r;
 

@@ -149,17 +149,6 @@ static void wake(struct sim_sock *k, int64_t r)
  * Iterating those calls one by one gives the same times and counts
  * (tests/test_sim_os.c proves it on a small case). */
 
-int sim_sock_ready(const struct sim_sock *k, unsigned events)
-{
-	if (k->conn_err)
-		return 1;       /* an error is reported as readiness, as poll's POLLERR */
-	if (!k->flow)
-		return 0;
-	/* the host's server and link hold the response back until the gate */
-	return ((events & AL_EV_WRITE) && sim_net_writable(k->flow)) ||
-	       ((events & AL_EV_READ) && !sim_held(sim_sock_os(k), k) && sim_net_readable(k->flow));
-}
-
 static void on_spin_done(void *arg, int64_t now)
 {
 	struct sim_spin *sp = ((struct sim_sock *)arg)->spin;

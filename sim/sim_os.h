@@ -300,7 +300,12 @@ static inline void sim_syscall(struct sim_os *s)
 uint32_t sim_lane(struct sim_os *s);
 /* The calling task's lane if it has one, else 0 (none is made). */
 uint32_t sim_lane_of_caller(const struct sim_os *s);
-void sim_state(struct sim_os *s, uint32_t lane, enum al_state st, int64_t bytes);
+/* lane (if any) enters state st at the caller's time. */
+static inline void sim_state(struct sim_os *s, uint32_t lane, enum al_state st, int64_t bytes)
+{
+	if (lane)
+		al_trace_state(s->os.trace, sim_clock(s), lane, st, bytes);
+}
 void sim_running(struct sim_os *s, int64_t bytes);
 /* The news k's waiting task waited for has come (bytes, a connection, an
  * error): its lane leaves connect / send / recv for st -- READY when a
@@ -368,7 +373,17 @@ static inline struct sim_sock *sim_sock_of(struct sim_os *s, int fd)
 		return NULL;
 	return sim_sock_at(s, fd);
 }
-int sim_sock_ready(const struct sim_sock *k, unsigned events);
+/* Whether k is ready for events (AL_EV_READ / AL_EV_WRITE). */
+static inline int sim_sock_ready(const struct sim_sock *k, unsigned events)
+{
+	if (k->conn_err)
+		return 1;       /* an error is reported as readiness, as poll's POLLERR */
+	if (!k->flow)
+		return 0;
+	/* the host's server and link hold the response back until the gate */
+	return ((events & AL_EV_WRITE) && sim_net_writable(k->flow)) ||
+	       ((events & AL_EV_READ) && !sim_held(sim_sock_os(k), k) && sim_net_readable(k->flow));
+}
 
 /* A new descriptor: the lowest free one, or -EMFILE / -ENOMEM. */
 int sim_fd_alloc(struct sim_os *s);

@@ -36,12 +36,6 @@ uint32_t sim_lane_of_caller(const struct sim_os *s)
 	return t && s->os.trace ? t->lane : 0;
 }
 
-void sim_state(struct sim_os *s, uint32_t lane, enum al_state st, int64_t bytes)
-{
-	if (lane)
-		al_trace_state(s->os.trace, sim_clock(s), lane, st, bytes);
-}
-
 /* The calling task moved bytes: running, if it has a lane already (a task
  * that never waited on anything needs none). */
 void sim_running(struct sim_os *s, int64_t bytes)
