@@ -305,9 +305,9 @@ static void deliver(const struct sim_flow *f, int64_t off, char *buf,
 	if (off < f->head_len) {
 		char head[128];
 		al_http_header(head, sizeof head, f->total - f->head_len);
-		for (; i < len && off + i < f->head_len; i++)
-			if (buf)
-				buf[i] = head[off + i];
+		i = f->head_len - off < len ? f->head_len - off : len;
+		if (buf)
+			memcpy(buf, head + off, (size_t)i);
 	}
 	int64_t boff = off + i > f->head_len ? off + i - f->head_len : 0, bad = (f->total - f->head_len) / 2;
 	*body = (struct al_http_span){.page = f->page, .off = boff, .len = len - i};
