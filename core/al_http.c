@@ -224,6 +224,18 @@ static int header_line(struct al_http_resp *r)
 	return 0;
 }
 
+/* k bytes of the current line (no '\r' or '\n' among them): the first
+ * sizeof line - 1 are kept, the length saturates at UINT8_MAX. */
+static inline void line_add(struct al_http_resp *r, uint8_t *len, const unsigned char *p,
+			    size_t k)
+{
+	if (*len < sizeof r->line - 1) {
+		size_t c = sizeof r->line - 1 - *len;
+		memcpy(r->line + *len, p, k < c ? k : c);
+	}
+	*len = (uint8_t)(*len + k < UINT8_MAX ? *len + k : UINT8_MAX);
+}
+
 int al_http_resp_feed(struct al_http_resp *r, const void *buf, size_t n)
 {
 	const unsigned char *p = buf;
@@ -231,28 +243,38 @@ int al_http_resp_feed(struct al_http_resp *r, const void *buf, size_t n)
 	if (!r->in_body) {
 		/* The counters in locals, stored back at a line's end: a byte
 		 * stored into r->line may alias them, so the compiler loaded
-		 * and stored both, and in_body, at every byte (3 % of a crawl) */
+		 * and stored both, and in_body, at every byte (3 % of a crawl).
+		 * A line is found with memchr and its bytes copied in runs
+		 * between '\r's, not tested one at a time (2 % of a crawl). */
 		uint16_t head = r->head_len;
 		uint8_t len = r->line_len;
 		int bad = 0;
 
 		while (n > 0) {
-			unsigned char c = *p++;
-			n--;
-			head = (uint16_t)(head + 1);
-			if (head > AL_HTTP_HEAD_MAX) {
+			/* bytes the header may still take; the next one is bad */
+			size_t room = head < AL_HTTP_HEAD_MAX ? (size_t)(AL_HTTP_HEAD_MAX - head) : 0;
+			if (room == 0) {
+				head = (uint16_t)(head + 1);
 				bad = 1;
 				break;
 			}
-			if (c == '\r')
-				continue;
-			if (c != '\n') {
-				if (len < sizeof r->line - 1)
-					r->line[len] = (char)c;
-				if (len < UINT8_MAX)
-					len++;
-				continue;
+			size_t m = n < room ? n : room;
+			const unsigned char *nl = memchr(p, '\n', m);
+			size_t seg = nl ? (size_t)(nl - p) : m;
+			for (size_t i = 0; i < seg;) {
+				const unsigned char *cr = memchr(p + i, '\r', seg - i);
+				size_t k = cr ? (size_t)(cr - (p + i)) : seg - i;
+				line_add(r, &len, p + i, k);
+				i += k + (cr != NULL);   /* a '\r' counts in the head only */
 			}
+			head = (uint16_t)(head + seg);
+			p += seg;
+			n -= seg;
+			if (!nl)
+				continue;
+			head = (uint16_t)(head + 1);     /* the '\n' */
+			p++;
+			n--;
 			r->head_len = head;
 			r->line_len = len;
 			if (len == 0) {          /* the blank line: the body begins */

@@ -76,6 +76,55 @@ static void test_request_as_printf(void **state)
 	assert_int_equal(got[0], 'x');   /* cap 0: nothing written */
 }
 
+/* The header parser finds lines with memchr and copies runs between
+ * '\r's: whatever the chunks, it ends in the same state -- the status,
+ * the length, a stray '\r' inside a line, a line longer than what is
+ * kept (40) and than its length's byte (255), bare '\n' endings, and a
+ * header past AL_HTTP_HEAD_MAX refused at the same byte. */
+static int feed_in(struct al_http_resp *r, const char *msg, size_t n, size_t chunk)
+{
+	al_http_resp_init(r);
+	for (size_t off = 0; off < n; off += chunk) {
+		size_t c = chunk < n - off ? chunk : n - off;
+		if (al_http_resp_feed(r, msg + off, c) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void test_header_any_chunks(void **state)
+{
+	static char big[AL_HTTP_HEAD_MAX + 64];
+	char longline[400];
+	char msg[600];
+
+	(void)state;
+	memset(longline, 'v', sizeof longline);
+	longline[sizeof longline - 1] = '\0';
+	int n = snprintf(msg, sizeof msg, "HTTP/1.0 200 Made\r\nX-Odd: a\rb\r\nX-Long: %s\r\n"
+			 "content-length: 5\n\r\nhello", longline);
+	for (size_t chunk = 1; chunk <= (size_t)n; chunk += chunk < 20 ? 1 : 37) {
+		struct al_http_resp r;
+		assert_int_equal(feed_in(&r, msg, (size_t)n, chunk), 0);
+		assert_int_equal(r.status, 200);
+		assert_int_equal(r.content_length, 5);
+		assert_int_equal(r.lines, 4);
+		assert_int_equal(r.head_len, n - 5);
+		assert_int_equal(r.body, 5);
+		assert_int_equal(al_http_resp_finish(&r), 0);
+	}
+	/* a header that never ends: refused at its 8193rd byte */
+	memcpy(big, "HTTP/1.0 200 OK\r\n", 17);
+	memset(big + 17, 'h', sizeof big - 17);
+	for (size_t chunk = 1; chunk <= sizeof big; chunk = chunk * 3 + 1) {
+		struct al_http_resp r;
+		assert_int_equal(feed_in(&r, big, sizeof big, chunk), -1);
+		assert_int_equal(r.head_len, AL_HTTP_HEAD_MAX + 1);
+		assert_int_equal(r.line_len, UINT8_MAX);
+		assert_int_equal(r.in_body, 0);
+	}
+}
+
 static void test_page_ranges_agree(void **state)
 {
 	char whole[300], part[300];
@@ -267,6 +316,7 @@ int main(void)
 		cmocka_unit_test(test_request),
 		cmocka_unit_test(test_header_as_printf),
 		cmocka_unit_test(test_request_as_printf),
+		cmocka_unit_test(test_header_any_chunks),
 		cmocka_unit_test(test_page_ranges_agree),
 		cmocka_unit_test(test_response_checked),
 		cmocka_unit_test(test_line_gives_way_to_sum),
