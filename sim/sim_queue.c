@@ -376,6 +376,21 @@ static struct sim_qitem take_min(struct sim_queue *q)
 		unmark(q, c);
 		unsigned w = (unsigned)__builtin_ctz(q->words);
 		unsigned i = w * 64 + (unsigned)__builtin_ctzll(q->nonempty[w]);
+		struct sim_bucket *lo = &q->b[i];
+		if (lo->n == 1) {
+			/* Its one entry is the least: taken where it is, not
+			 * moved down into the current bucket first (a block
+			 * taken and given back, a mark, a sort's check: most
+			 * pops of a crawl, whose times seldom repeat).  The
+			 * same entry and the same `last` as advance() gives;
+			 * the current bucket is left empty, and direct pushes
+			 * keep it in order. */
+			q->last = lo->tmin;
+			q->sorted = 1;
+			q->n--;
+			unmark(q, i);
+			return take(q, lo);
+		}
 		advance(q, i);
 		c = (unsigned)((uint64_t)q->last & 255);
 		b = &q->b[c];
