@@ -266,20 +266,13 @@ static void rebase(struct sim_net_link *l, int64_t now)
 
 static void on_link(void *arg, int64_t now);
 
-/* Moves the link's one event to when V reaches the smallest tag. */
-static void arm(struct sim_net *n, int64_t now)
+/* Moves the link's one event to when V reaches tag, the smallest (the
+ * link streams, l->k > 0). */
+static void arm_at(struct sim_net *n, int64_t now, u128 tag)
 {
 	struct sim_net_link *l = &n->link;
 	int64_t due;
 
-	if (l->k == 0 || l->bw == 0) {
-		sim_queue_cancel(n->q, l->token);
-		l->token = 0;
-		return;
-	}
-	u128 top;
-	first(l, &top);
-	u128 tag = key_tag(top);
 	if (tag <= l->v0) {
 		due = l->t0;
 	} else {
@@ -293,6 +286,21 @@ static void arm(struct sim_net *n, int64_t now)
 	sim_queue_cancel(n->q, l->token);
 	l->due = due;
 	l->token = sim_net_must_push(n, due, on_link, n);
+}
+
+/* Moves the link's one event to when V reaches the smallest tag. */
+static void arm(struct sim_net *n, int64_t now)
+{
+	struct sim_net_link *l = &n->link;
+
+	if (l->k == 0 || l->bw == 0) {
+		sim_queue_cancel(n->q, l->token);
+		l->token = 0;
+		return;
+	}
+	u128 top;
+	first(l, &top);
+	arm_at(n, now, key_tag(top));
 }
 
 /* Unlimited bandwidth: the whole response (up to a loss) is there at
@@ -314,10 +322,12 @@ static void on_link(void *arg, int64_t now)
 	int inring;
 
 	l->token = 0;
-	/* The event is moved on every change, so it is never early. */
+	/* The event is moved on every change, so it is never early: its
+	 * first flow is due (checked once, then taken as the loop's first) */
 	AL_ASSERT(l->k > 0);
-	AL_ASSERT((first(l, &top), key_tag(top) <= v));
-	while (l->k > 0 && (inring = first(l, &top), key_tag(top) <= v)) {
+	inring = first(l, &top);
+	AL_ASSERT(key_tag(top) <= v);
+	do {
 		struct sim_flow *f = sim_net_flow(n, key_id(top));
 		int out = sim_net_seg_outcome(n, f, now);
 
@@ -348,8 +358,11 @@ static void on_link(void *arg, int64_t now)
 		}
 		/* Last: the hook may close any flow, this one included. */
 		sim_net_seg_after(n, f, out, now);
-	}
-	arm(n, now);
+	} while (l->k > 0 && (inring = first(l, &top), key_tag(top) <= v));
+	if (l->k > 0)
+		arm_at(n, now, key_tag(top));  /* the loop's last look is the first */
+	else
+		arm(n, now);
 }
 
 int sim_net_link_init(struct sim_net *n)
