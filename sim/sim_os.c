@@ -204,7 +204,10 @@ void sim_os_connected(void *ctx, int err, int64_t now)
 
 	if (!err && sim_host_conn_held(s, k, now))
 		return;
-	struct sim_thread *was = delivering(s);
+	/* a packet wakes it (the SYN-ACK, a refusal's RST), unless its own
+	 * kernel gave up (SYN retries spent) or had no route */
+	int pkt = err == 0 || err == ECONNREFUSED || err == ECONNRESET;
+	struct sim_thread *was = pkt ? delivering(s) : s->k.waker;
 	k->connected = !err;
 	k->conn_err = (uint8_t)err;
 	wake(k, err ? -err : 0);
