@@ -204,8 +204,8 @@ static int other_cpu(const cpu_set_t *allowed)
 
 /* The median of n pages after sleeps of us, minus the median of PAGES
  * hot ones, per wake-up; at least 1 ns (a difference lost in the noise).
- * remote: the waker on another CPU where there is one, else on the
- * thread's. */
+ * remote: the waker on another CPU; -1 with ENODEV where the process
+ * has only one (the profile keeps 0: no share). */
 static int wake(int us, int n, int remote, double *out)
 {
 	struct wake_rig r;
@@ -215,7 +215,14 @@ static int wake(int us, int n, int remote, double *out)
 
 	if (net_calib_pin(&saved) != 0)
 		return -1;
-	if (rig_open(&r, remote ? other_cpu(&saved) : -1) != 0) {
+	int cpu = remote ? other_cpu(&saved) : -1;
+	if (remote && cpu < 0) {
+		/* one CPU: a remote waker is a local one, not worth writing */
+		net_calib_unpin(&saved);
+		errno = ENODEV;
+		return -1;
+	}
+	if (rig_open(&r, cpu) != 0) {
 		net_calib_unpin(&saved);
 		return -1;
 	}
