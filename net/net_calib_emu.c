@@ -527,6 +527,8 @@ int net_calib_emulator_per_kib(double *out)
 
 	if (kept_next < kept_n) {
 		*out = kept[kept_next++];
+		if (kept_next == kept_n)
+			kept_n = kept_next = 0;  /* the series is read */
 		return 0;
 	}
 	return split(&packet, out);
