@@ -118,8 +118,10 @@ struct al_costs {
 	 * the packet emulator on its own cores runs on the emulator's CPU
 	 * (Linux's sync wake-up); the simulator charges that wake-up the
 	 * wake_* charge times wake_1ms over this, every other the whole
-	 * charge (docs/costs.md, "Where the wake-up comes from").  0: not
-	 * measured, every wake-up pays the whole charge. */
+	 * charge.  That share is empirical: the wake_* figures match runs
+	 * woken from the other CPU, though their probe's waker is local;
+	 * why is not settled (docs/costs.md, "Where the wake-up comes
+	 * from").  0: not measured, every wake-up pays the whole charge. */
 	int64_t wake_remote_1ms_ns;
 };
 

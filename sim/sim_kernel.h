@@ -169,7 +169,8 @@ int64_t sim_wake_cost(const struct al_costs *c, int64_t slept_ns);
 /* That charge, cost, for a thread woken from its own CPU rather than
  * another: times wake_1ms over wake_remote_1ms (calibrate's probe woken
  * both ways), when both are measured and the remote one is the dearer;
- * else cost. */
+ * else cost.  An empirical share: the wake_* figures themselves match
+ * runs woken from the other CPU (docs/costs.md). */
 int64_t sim_wake_local(const struct al_costs *c, int64_t cost);
 /* A fork's copy of the records its parent keeps: records bytes at
  * ns_per_mib a MiB, saturating at an hour (sim/sim_fork.c). */
