@@ -122,9 +122,9 @@ expect "run --target unresolvable" 2 "cannot resolve" -- run --target http://no-
 expect "run --target --net sim" 2 "needs --net real" -- run --net sim --target http://127.0.0.1/
 expect "run --target nobody listening" 1 "10 refused" -- run --models sync,asyncio --target http://127.0.0.1:1/
 
-# the simulator's horizon:# how many models the registry has (core/al_models.def): `help run` lists them
+# how many models the registry has (core/al_models.def): `help run` lists them
 nmodels=$("$A" help run | awk '/^models /{m=1; next} m && /^  [a-z]/{n++} m && /^$/{exit} END{print n+0}')
- pages of centuries fail, nothing overflows; they
+# the simulator's horizon: pages of centuries fail, nothing overflows; they
 # fail as other, with a note, not as a timeout none was set for, and the
 # models' parked tasks are freed (the sanitizers' build checks it)
 "$A" run tests/scenarios/horizon.yaml --json >"$T/out" 2>"$T/err"
