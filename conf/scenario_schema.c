@@ -69,6 +69,7 @@ static const struct al_field costs_fields[] = {
 	COST_T("wake_remote_1ms", wake_remote_1ms_ns, 0),
 	COST_T("green_switch", green_switch_ns, 0),
 	COST_S("green_memory", green_memory),
+	COST_T("green_stack", green_stack_ns, 0),
 	COST_T("uring_enter", uring_enter_ns, 0),
 	COST_T("uring_op", uring_op_ns, 0),
 	COST_T("fork_per_mib", fork_ns_per_mib, 0),

@@ -123,6 +123,10 @@ struct al_costs {
 	 * why is not settled (docs/costs.md, "Where the wake-up comes
 	 * from").  0: not measured, every wake-up pays the whole charge. */
 	int64_t wake_remote_1ms_ns;
+	/* A green thread's stack, its whole life (docs/costs.md): mapped
+	 * with its guard page, its touched pages faulted in, unmapped when
+	 * it ends.  Charged when the green thread is made.  0: not modelled. */
+	int64_t green_stack_ns;
 };
 
 /* Where the packet emulator of a real run's kernel-TCP path runs, for the

@@ -21,7 +21,9 @@
  * What it costs, on both backends: a switch into a green thread and one
  * back per resume (the cost table's green_switch, charged on the
  * simulator), and per green thread its stack's resident pages
- * (green_memory) where asyncio pays a frame of a few hundred bytes.  Each
+ * (green_memory) where asyncio pays a frame of a few hundred bytes, and
+ * the CPU of that stack's mapping, faults and unmapping (green_stack,
+ * charged as the green thread is made).  Each
  * green thread draws on a lane of its own (al_task_wear), the scheduler's
  * task running it.
  *
@@ -239,6 +241,8 @@ static void start_pages(struct sched *s)
 			continue;
 		}
 		g->charged = mem;
+		/* its stack's whole life: mapped, faulted in, unmapped */
+		al_cpu(os, c->sc->machine.costs.green_stack_ns, NULL);
 		s->live++;
 		enqueue(s, g);
 	}

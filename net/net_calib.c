@@ -364,6 +364,8 @@ static const struct fig figs[NET_CALIB_COUNT] = {
 		net_calib_server_wake},
 	[NET_CALIB_WAKE_REMOTE_1MS] = {"wake_remote_1ms", COST(wake_remote_1ms_ns), 0,
 		net_calib_wake_remote_1ms},
+	[NET_CALIB_GREEN_STACK] = {"green_stack", COST(green_stack_ns), 0,
+		net_calib_green_stack},
 };
 
 static const struct fig *fig_of(enum net_calib_fig f)

@@ -50,6 +50,7 @@ enum net_calib_fig {
 	NET_CALIB_EMULATOR_PER_KIB,  /* net_calib_emu.c, with emulator_packet */
 	NET_CALIB_SERVER_WAKE,       /* net_calib_host.c, with server_request */
 	NET_CALIB_WAKE_REMOTE_1MS,   /* net_calib_wake.c: from another CPU */
+	NET_CALIB_GREEN_STACK,       /* net_calib_fiber.c: a green thread's stack */
 	NET_CALIB_COUNT
 };
 

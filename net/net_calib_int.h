@@ -77,6 +77,8 @@ struct net_calib_emu_point {
  * (noise: bytes cannot pay back CPU), the fit is of packets alone, x[1]
  * 0.  x[0] may still come out below 0 on absurd points. */
 int net_calib_emu_fit(const struct net_calib_emu_point *pt, int n, double x[2], double *rms);
+/* net_calib_fiber.c: a green thread's stack, made, run once and freed */
+int net_calib_green_stack(double *out);
 /* net_calib_uring.c: one io_uring_enter, and each op it carries (where
  * io_uring is refused: -1 with its errno) */
 int net_calib_uring_enter(double *out);

@@ -219,6 +219,39 @@ static void test_green_is_exact(void **state)
 	}
 }
 
+/* green_stack is paid once a green thread, however its green threads are
+ * dealt among OS threads: a green thread per page, or L of them with a
+ * limit, each crawling several pages on the one stack; on an otherwise
+ * zero-cost machine it is the whole CPU. */
+static void test_green_stack_is_per_green_thread(void **state)
+{
+	static const struct {
+		int64_t pages, limit;
+		int threads, cores;
+	} cases[] = {{10, 0, 0, 1}, {25, 0, 4, 2}, {10, 3, 0, 1}, {25, 5, 4, 2}, {7, 10, 2, 2}};
+	struct al_scenario sc;
+	struct al_report r;
+	char err[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int64_t pages = cases[i].pages, limit = cases[i].limit;
+		int64_t ng = limit > 0 && limit < pages ? limit : pages;
+
+		fixed(&sc, pages, 40 * MS, 7 * MS, 20000, 80000000);
+		sc.machine.cores = cases[i].cores;
+		sc.models[AL_MODEL_GREEN].threads = cases[i].threads;
+		sc.models[AL_MODEL_GREEN].limit = limit;
+		sc.machine.costs.green_stack_ns = 13000;
+		assert_int_equal(sim_run_model(&sc, AL_MODEL_GREEN, &r, err, sizeof err), 0);
+		assert_int_equal(r.pages_ok, pages);
+		assert_int_equal(r.cpu_busy_ns, ng * 13000);
+		/* asyncio maps no stacks: the key leaves it alone */
+		assert_int_equal(sim_run_model(&sc, AL_MODEL_ASYNCIO, &r, err, sizeof err), 0);
+		assert_int_equal(r.cpu_busy_ns, 0);
+	}
+}
+
 /* green with a limit L is a worker pool on a zero-cost machine: L green
  * threads, each crawling its pages one after another, go in rounds of L
  * pages at once, as asyncio's semaphore does, however they are dealt
@@ -631,6 +664,7 @@ int main(void)
 		cmocka_unit_test(test_model_shapes_are_exact),
 		cmocka_unit_test(test_green_is_exact),
 		cmocka_unit_test(test_green_limit_is_exact),
+		cmocka_unit_test(test_green_stack_is_per_green_thread),
 		cmocka_unit_test(test_green_past_map_limit),
 		cmocka_unit_test(test_select_limit),
 		cmocka_unit_test(test_page_timeout),

@@ -1,0 +1,59 @@
+/* What a green thread's stack costs a real run (issue 11, docs/costs.md
+ * "The new models' set-up"): the green model's real backend maps each
+ * green thread a stack of its own with a guard page, its first run
+ * faults in the pages it touches, and the stack is unmapped as the green
+ * thread ends.  None of that is a switch (green_switch) or memory
+ * (green_memory); this file measures its CPU. */
+#include "net/net_calib_int.h"
+
+#include <errno.h>
+#include <stddef.h>
+
+#include "core/al_fiber.h"
+
+/* A green thread's stack, its whole life, as the green model's real run
+ * has it: al_fiber_init's mapping and guard page (mmap, mprotect), the
+ * pages its first run touches, al_fiber_free's munmap.  A real crawl of
+ * 1,000 pages takes 2.0 page faults a green thread more than asyncio's
+ * (perf stat -e page-faults): fetch()'s 4 KiB buffer and the frames
+ * around it, two pages from the top; the toucher's frame does the same.
+ * Made GREEN_BATCH at a time and freed after, as a crawl's green threads
+ * all start before the first ends.  Its two switches (green_switch's)
+ * are in it: 20 ns of several µs. */
+#define GREEN_BATCH 200
+#define GREEN_STACK 65536            /* the model's default `stack` */
+
+static void toucher(void *arg)
+{
+	volatile char buf[6144];         /* with the frames: two pages */
+
+	(void)arg;
+	for (size_t i = 0; i < sizeof buf; i += 1024)
+		buf[i] = 0;
+	buf[sizeof buf - 1] = 0;
+}
+
+int net_calib_green_stack(double *out)
+{
+	static struct al_fiber f[GREEN_BATCH];
+	int64_t t0 = 0;
+
+	for (int round = 0; round < 3; round++) {   /* the first to warm up */
+		if (round == 1)
+			t0 = net_cpu_ns();
+		for (int i = 0; i < GREEN_BATCH; i++)
+			if (al_fiber_init(&f[i], GREEN_STACK, toucher, NULL) != 0) {
+				int e = errno;
+				while (i-- > 0)
+					al_fiber_free(&f[i]);
+				errno = e;
+				return -1;
+			}
+		for (int i = 0; i < GREEN_BATCH; i++)
+			al_fiber_resume(&f[i]);
+		for (int i = 0; i < GREEN_BATCH; i++)
+			al_fiber_free(&f[i]);
+	}
+	*out = (double)(net_cpu_ns() - t0) / (2.0 * GREEN_BATCH);
+	return 0;
+}
