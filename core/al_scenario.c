@@ -47,9 +47,10 @@ static const struct al_costs costs_c = {
 	 * syscall here (+20 ns, median), each op ~40 ns more */
 	.uring_enter_ns = 110,
 	.uring_op_ns = 40,
-	/* a green thread's stack (mmap, guard, faults, munmap): 0, only a
-	 * calibrated profile has it (docs/costs.md) */
+	/* a green thread's stack (mmap, guard, faults, munmap) and a ring's
+	 * set-up: 0, only a calibrated profile has them (docs/costs.md) */
 	.green_stack_ns = 0,
+	.uring_setup_ns = 0,
 	/* a fork by the parent's records and a worker's own faults: 0, only a
 	 * calibrated profile has them (docs/costs.md); the records are what
 	 * the process model's parent keeps per worker here, its RssAnon's
@@ -89,8 +90,10 @@ static const struct al_costs costs_python = {
 	 * op as its C figure plus one Python call to prepare it */
 	.uring_enter_ns = 2600,
 	.uring_op_ns = 65,
-	/* a greenlet copies its stack slice to the heap, maps none */
+	/* a greenlet copies its stack slice to the heap, maps none; no
+	 * io_uring of its own */
 	.green_stack_ns = 0,
+	.uring_setup_ns = 0,
 };
 
 void al_costs_profile(struct al_costs *c, enum al_profile profile)

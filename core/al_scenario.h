@@ -127,6 +127,13 @@ struct al_costs {
 	 * with its guard page, its touched pages faulted in, unmapped when
 	 * it ends.  Charged when the green thread is made.  0: not modelled. */
 	int64_t green_stack_ns;
+	/* An io_uring's set-up and tear-down, as the uring model's run makes
+	 * its ring (io_uring_setup and the ring's mappings, the opcode probe,
+	 * the unmapping and close).  Charged at the ring's setup, in place of
+	 * its syscall's price; the close is still charged as a syscall, so
+	 * one syscall's price is counted twice, inside the figure's noise.
+	 * 0: a plain syscall. */
+	int64_t uring_setup_ns;
 };
 
 /* Where the packet emulator of a real run's kernel-TCP path runs, for the

@@ -366,6 +366,8 @@ static const struct fig figs[NET_CALIB_COUNT] = {
 		net_calib_wake_remote_1ms},
 	[NET_CALIB_GREEN_STACK] = {"green_stack", COST(green_stack_ns), 0,
 		net_calib_green_stack},
+	[NET_CALIB_URING_SETUP] = {"uring_setup", COST(uring_setup_ns), 0,
+		net_calib_uring_setup},
 };
 
 static const struct fig *fig_of(enum net_calib_fig f)

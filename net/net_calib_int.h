@@ -83,5 +83,8 @@ int net_calib_green_stack(double *out);
  * io_uring is refused: -1 with its errno) */
 int net_calib_uring_enter(double *out);
 int net_calib_uring_op(double *out);
+/* a ring set up and closed in a freshly forked process, as the uring
+ * model's run makes its one */
+int net_calib_uring_setup(double *out);
 
 #endif

@@ -135,7 +135,14 @@ int64_t sim_ring_open(struct al_os *os, int entries)
 	struct sim_ring **p;
 	struct sim_ring *r;
 
-	sim_syscall(s);                  /* io_uring_setup */
+	/* io_uring_setup, one syscall: priced as the ring's whole set-up and
+	 * tear-down where the profile has that (uring_setup) */
+	if (s->os.sc->machine.costs.uring_setup_ns > 0) {
+		s->syscalls++;
+		sim_kernel_charge(&s->k, s->os.sc->machine.costs.uring_setup_ns);
+	} else {
+		sim_syscall(s);
+	}
 	if (entries <= 0)
 		return -EINVAL;
 	p = realloc(s->rings, (size_t)(s->nrings + 1) * sizeof *p);

@@ -103,6 +103,33 @@ static void test_one_page_pays_four_enters(void **state)
 	}
 }
 
+/* The ring's set-up and tear-down (uring_setup) is paid once a run, in
+ * place of io_uring_setup's syscall price and still counted as that one
+ * syscall, however many pages share the ring; asyncio has no ring. */
+static void test_ring_setup_is_paid_once(void **state)
+{
+	static const int64_t pages[] = {1, 10, 300};
+	struct al_scenario sc;
+	struct al_report base, r;
+	char err[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++) {
+		fixed(&sc, pages[i], 50 * MS, 5 * MS, 1000, 800000000);
+		sc.machine.costs.syscall_ns = 300;
+		assert_int_equal(sim_run_model(&sc, AL_MODEL_URING, &base, err, sizeof err), 0);
+		sc.machine.costs.uring_setup_ns = 100000;
+		assert_int_equal(sim_run_model(&sc, AL_MODEL_URING, &r, err, sizeof err), 0);
+		assert_int_equal(r.pages_ok, pages[i]);
+		assert_int_equal(r.cpu_busy_ns, base.cpu_busy_ns - 300 + 100000);
+		assert_int_equal(r.syscalls, base.syscalls);
+		assert_int_equal(sim_run_model(&sc, AL_MODEL_ASYNCIO, &r, err, sizeof err), 0);
+		sc.machine.costs.uring_setup_ns = 0;
+		assert_int_equal(sim_run_model(&sc, AL_MODEL_ASYNCIO, &base, err, sizeof err), 0);
+		assert_int_equal(r.cpu_busy_ns, base.cpu_busy_ns);
+	}
+}
+
 /* The syscalls: a socket per page, and enters shared by the pages -- the
  * ring's setup and close besides; asyncio makes several per page. */
 static void test_enters_are_shared(void **state)
@@ -196,6 +223,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shape_is_asyncio_s),
 		cmocka_unit_test(test_one_page_pays_four_enters),
+		cmocka_unit_test(test_ring_setup_is_paid_once),
 		cmocka_unit_test(test_enters_are_shared),
 		cmocka_unit_test(test_ring_contract),
 		cmocka_unit_test(test_no_memory_for_buffers_fails_every_page),
