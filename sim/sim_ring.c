@@ -52,6 +52,7 @@ struct sim_ring {
 	struct al_ring_cqe *out;
 	int max;
 	uint64_t token;              /* its reaping event */
+	struct sim_thread *waker;    /* the delivery's that queued it (sim_sel.c's) */
 };
 
 static struct sim_ring *ring_of(struct sim_os *s, int ring)
@@ -93,7 +94,10 @@ static void on_reap(void *arg, int64_t now)
 	if (!w)
 		return;
 	r->wait = NULL;
+	/* the delivery that completed the op woke the enter: its waker's */
+	r->s->k.waker = r->waker;
 	al_os_finish(w, reap(r, r->out, r->max));
+	r->s->k.waker = NULL;
 }
 
 /* The slot's future completed: the op joins the completion queue. */
@@ -114,6 +118,7 @@ static void on_complete(struct al_cb *cb)
 	*r->done_tail = sl;
 	r->done_tail = &sl->next;
 	if (r->wait && !r->token) {
+		r->waker = s->k.waker;
 		r->token = sim_queue_push(&s->q, s->now, on_reap, r);
 		if (!r->token) {
 			struct al_future *w = r->wait;

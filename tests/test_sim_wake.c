@@ -226,26 +226,31 @@ static void test_wake_on_the_wakers_cpu(void **state)
 }
 
 /* An event loop woken by the emulator on its cores pays the share too:
- * its wait's wake-up reaches it through the selector's collection. */
+ * its wait's wake-up reaches it through the selector's collection, or a
+ * ring's parked enter through its reaping. */
 static void test_loop_woken_on_the_wakers_cpu(void **state)
 {
-	struct al_scenario sc;
-	struct al_report a, b, c;
+	static const enum al_model loops[] = {AL_MODEL_CALLBACK, AL_MODEL_URING};
 
 	(void)state;
-	fixed(&sc, 8, 200 * MS);
-	sc.machine.host_emulator = AL_HOST_EMU_SHARED;
-	sc.machine.costs.emulator_packet_ns = 5 * US;
-	run(&sc, AL_MODEL_CALLBACK, &a);
-	sc.machine.costs.wake_1ms_ns = 30 * US;
-	sc.machine.costs.wake_100ms_ns = 170 * US;
-	run(&sc, AL_MODEL_CALLBACK, &b);
-	sc.machine.costs.wake_remote_1ms_ns = 60 * US;
-	run(&sc, AL_MODEL_CALLBACK, &c);
-	int64_t whole = b.cpu_busy_ns - a.cpu_busy_ns, half = c.cpu_busy_ns - a.cpu_busy_ns;
-	if (whole <= 0 || half <= 0 || half >= whole)
-		fail_msg("callback: wake-ups %lld ns, %lld with the share: want fewer, not none",
-			 (long long)whole, (long long)half);
+	for (size_t i = 0; i < sizeof loops / sizeof loops[0]; i++) {
+		struct al_scenario sc;
+		struct al_report a, b, c;
+
+		fixed(&sc, 8, 200 * MS);
+		sc.machine.host_emulator = AL_HOST_EMU_SHARED;
+		sc.machine.costs.emulator_packet_ns = 5 * US;
+		run(&sc, loops[i], &a);
+		sc.machine.costs.wake_1ms_ns = 30 * US;
+		sc.machine.costs.wake_100ms_ns = 170 * US;
+		run(&sc, loops[i], &b);
+		sc.machine.costs.wake_remote_1ms_ns = 60 * US;
+		run(&sc, loops[i], &c);
+		int64_t whole = b.cpu_busy_ns - a.cpu_busy_ns, half = c.cpu_busy_ns - a.cpu_busy_ns;
+		if (whole <= 0 || half <= 0 || half >= whole)
+			fail_msg("%s: wake-ups %lld ns, %lld with the share: want fewer, not none",
+				 i ? "uring" : "callback", (long long)whole, (long long)half);
+	}
 }
 
 /* What makes a wake-up cold is the core's halt: a pool whose threads keep
