@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,11 +19,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <event2/event.h>
+
+#include "core/al_http.h"
+
 #define MEM_THREADS 64
 #define MEM_CHILDREN 10     /* the process model's default pool            */
 #define CG_CHILDREN 64      /* workers in the cgroup: its charge moves in 256 KiB
                              * steps per CPU, a few % of 64 workers' */
 #define TOUCH 8192          /* a 4 KiB recv buffer and the frames around it */
+#define CG_PAGE 4096        /* the page a cgroup's worker fetches: C10K's */
+#define CG_SEED 42
 
 /* What a worker touches of its stack before it blocks. */
 __attribute__((noinline)) static void touch_stack(void)
@@ -148,20 +155,98 @@ static int child_pss(pid_t pid, int64_t *bytes)
 	return 0;
 }
 
-/* The pool's parent inside cg: forks CG_CHILDREN workers that each touch
- * their stack, open a TCP socket and block; the growth of the cgroup's
- * charge over CG_CHILDREN goes up wfd, or -1 when a worker failed or went
- * silent (net_calib_get_ready).  Never returns. */
+/* A listening socket on 127.0.0.1, any port; -1 with errno. */
+static int cg_listener(struct sockaddr_in *addr)
+{
+	socklen_t len = sizeof *addr;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	memset(addr, 0, sizeof *addr);
+	addr->sin_family = AF_INET;
+	addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)addr, sizeof *addr) != 0 ||
+	    listen(fd, CG_CHILDREN) != 0 ||
+	    getsockname(fd, (struct sockaddr *)addr, &len) != 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+/* A worker's life up to its page, as a process model's worker lives it
+ * (net_proc.c): a loop of its own (an event base), a TCP connection to
+ * the server, the request, the response read in RECV_BYTES reads into
+ * a heap buffer and checked by the crawler's parser.  Its malloc arena,
+ * its stack, the library data it writes are pages it now owns (a real
+ * C10K worker takes ~50 minor faults: docs/costs.md); a worker that only
+ * touched its stack took 2-3.  0, or -1 when the page did not come. */
+#define RECV_BYTES 4096
+static int cg_worker(const struct sockaddr_in *srv)
+{
+	struct event_base *b = event_base_new();
+	char *buf = malloc(RECV_BYTES), req[128];
+	struct al_http_resp r;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), rc = -1;
+	ssize_t got;
+
+	touch_stack();
+	al_http_resp_init(&r);
+	if (!b || !buf || fd < 0 ||
+	    connect(fd, (const struct sockaddr *)srv, sizeof *srv) != 0)
+		return -1;
+	int len = al_http_request(req, sizeof req, "calibrate", 1);
+	if (len < 0 || write(fd, req, (size_t)len) != len)
+		return -1;
+	while ((got = read(fd, buf, RECV_BYTES)) > 0)
+		if (al_http_resp_feed(&r, buf, (size_t)got) != 0)
+			return -1;
+	if (got == 0 && al_http_resp_finish(&r) == 0 &&
+	    al_http_resp_is_page(&r, CG_SEED, 1))
+		rc = 0;
+	/* the socket, the base and the buffer stay: the worker is measured
+	 * while it lives */
+	return rc;
+}
+
+/* The server's side of cg_worker's page, by the pool's parent: one
+ * connection, the request read, a CG_PAGE-byte page, closed.  0 or -1. */
+static int cg_serve(int lfd, char *page, int len)
+{
+	char req[256];
+	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC), rc = -1;
+
+	if (fd < 0)
+		return -1;
+	if (read(fd, req, sizeof req) > 0 && write(fd, page, (size_t)len) == len)
+		rc = 0;
+	close(fd);
+	return rc;
+}
+
+/* The pool's parent inside cg: forks CG_CHILDREN workers that each fetch
+ * a page from it (cg_worker) and block; the growth of the cgroup's charge
+ * over CG_CHILDREN goes up wfd, or -1 when a worker failed or went silent
+ * (net_calib_get_ready).  Never returns. */
 static void cg_pool(const struct net_cgroup *cg, int wfd)
 {
-	int ready[2], release[2], n;
+	int ready[2], release[2], n, lfd, hdr;
+	struct sockaddr_in srv;
+	char page[256 + CG_PAGE];
 	double per = -1;
 
+	if ((hdr = al_http_header(page, 256, CG_PAGE)) < 0)
+		goto out;
+	al_page_bytes(CG_SEED, 1, 0, page + hdr, CG_PAGE);
 	if (net_cgroup_enter(cg) != 0 || pipe2(ready, O_CLOEXEC) < 0 ||
-	    pipe2(release, O_CLOEXEC) < 0)
+	    pipe2(release, O_CLOEXEC) < 0 || (lfd = cg_listener(&srv)) < 0)
 		goto out;
 	int64_t before = net_cgroup_usage(cg);
-	for (n = 0; n < CG_CHILDREN; n++) {
+	int ok = 1;
+	for (n = 0; n < CG_CHILDREN && ok; n++) {
 		pid_t pid = fork();
 		if (pid < 0)
 			break;
@@ -170,19 +255,20 @@ static void cg_pool(const struct net_cgroup *cg, int wfd)
 
 			close(ready[0]);
 			close(release[1]);
-			touch_stack();
-			int s = socket(AF_INET, SOCK_STREAM, 0);
-			char st = s < 0 ? 'f' : 'x';
+			close(lfd);
+			char st = cg_worker(&srv) == 0 ? 'x' : 'f';
 
 			/* a failure is said too: the parent must not wait
 			 * for a byte that never comes */
-			_exit(write(ready[1], &st, 1) != 1 || s < 0 ||
+			_exit(write(ready[1], &st, 1) != 1 || st != 'x' ||
 			      read(release[0], &c, 1) < 0);
 		}
+		ok = cg_serve(lfd, page, hdr + CG_PAGE) == 0;
 	}
+	close(lfd);
 	close(ready[1]);
 	close(release[0]);
-	int ok = n == CG_CHILDREN;
+	ok = ok && n == CG_CHILDREN;
 	for (int i = 0; i < n && ok; i++)
 		ok = net_calib_get_ready(ready[0]) == 0;
 	int64_t after = net_cgroup_usage(cg);
