@@ -134,6 +134,14 @@ struct al_costs {
 	 * one syscall's price is counted twice, inside the figure's noise.
 	 * 0: a plain syscall. */
 	int64_t uring_setup_ns;
+	/* A fork's wait off the CPU (state D) by the forking process's live
+	 * children, where something walks the reverse maps of the pages
+	 * they share with it and holds the lock fork takes (DAMON on this
+	 * project's VM: docs/costs.md, "A fork's wait"): the mean wait with
+	 * 3,000 and with 6,000 live children, on the line through both
+	 * beyond (never below 0).  0 and 0: no wait. */
+	int64_t fork_wait_3k_ns;
+	int64_t fork_wait_6k_ns;
 };
 
 /* Where the packet emulator of a real run's kernel-TCP path runs, for the

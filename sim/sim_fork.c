@@ -20,6 +20,33 @@ int64_t sim_fork_copy_ns(int64_t records, int64_t ns_per_mib)
 	return kib / 1024 * ns_per_mib + kib % 1024 * ns_per_mib / 1024;
 }
 
+/* A fork's wait off the CPU by the forker's live children.  On this
+ * project's VM a fork sleeps in state D (anon_vma_clone, from dup_mmap)
+ * while DAMON's kdamond walks the reverse maps of pages the forker shares
+ * with its children, whose length is the children; the mean wait grows
+ * with them, from nothing below a few thousand (docs/costs.md, "A fork's
+ * wait").  calibrate --fork-wait measures it at 3,000 and 6,000 live
+ * children; between and beyond, the line through both, never below 0
+ * (below its zero the walks are too short to be met).  Saturating, as a
+ * fork's copy is: a million children are as many as the line needs. */
+#define WAIT_LIVE_MAX 1000000
+
+int64_t sim_fork_wait_ns(const struct al_costs *c, int64_t live)
+{
+	int64_t w3 = c->fork_wait_3k_ns, w6 = c->fork_wait_6k_ns;
+
+	if (w3 <= 0 && w6 <= 0)
+		return 0;
+	if (live > WAIT_LIVE_MAX)
+		live = WAIT_LIVE_MAX;
+	/* |w6 - w3| <= 60 s (the schema's bound), live < 10^6: no overflow */
+	int64_t w = w3 + (live - 3000) * (w6 - w3) / 3000;
+
+	if (w <= 0)
+		return 0;
+	return w > FORK_COPY_MAX ? FORK_COPY_MAX : w;
+}
+
 /* A fork's memory beyond process_memory, where the profile prices a
  * pool's records (fork_per_mib > 0; else none, as before issue 11's
  * pool part): the record the forker keeps for the child (child_record,

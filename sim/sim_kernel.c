@@ -119,7 +119,8 @@ static void on_notify(struct al_loop *loop)
 			abort();
 	} else if (th->spinning == 1) {
 		th->spinning = 0;   /* still in its burst: core_free will see it */
-	} else if (th->state == SIM_T_BLOCKED) {
+	} else if (th->state == SIM_T_BLOCKED && !th->stalled) {
+		/* (a stalled thread sees its work when its wait ends) */
 		th->by_host = k->waker != NULL;
 		/* a fork's child is queued by the fork (wake_up_new_task):
 		 * nobody sleeps, so it pays no wake-up latency */
@@ -284,8 +285,10 @@ static void end_thread(struct sim_kernel *k, struct sim_thread *th, int64_t now)
 	 * RUSAGE_CHILDREN: one voluntary switch per reaped child.  Not so for
 	 * a thread, whose counts join its process's before that switch
 	 * (docs/simulator.md, context switches). */
-	if (k->procs[th->pid].threads == 0 && k->procs[th->pid].forked)
+	if (k->procs[th->pid].threads == 0 && k->procs[th->pid].forked) {
 		k->voluntary++;
+		k->procs[k->procs[th->pid].parent].kids--;
+	}
 	k->procs[th->pid].vm -= k->c->thread_stack;
 	sim_kernel_mem(k, -(k->procs[th->pid].threads == 0
 			    ? k->c->process_memory + k->procs[th->pid].held
@@ -320,6 +323,42 @@ static void preempt(struct sim_kernel *k, struct sim_core *c, struct sim_thread 
 	}
 }
 
+/* A stalled thread's wait is over: it queues for a core, its work as it
+ * was (no wake-up latency: the waker's, kdamond's, release of the lock
+ * is in the measured wait). */
+static void on_stall_end(void *arg, int64_t now)
+{
+	struct sim_thread *th = arg;
+
+	th->stalled = 0;
+	make_runnable(th->k, th, now);
+}
+
+/* th's burst on c ended in a wait off the CPU (th->stall): a voluntary
+ * switch, the core free for others meanwhile, as Linux's state D. */
+static void stall(struct sim_kernel *k, struct sim_core *c, struct sim_thread *th,
+		  int64_t now)
+{
+	int64_t d = th->stall;
+
+	th->stall = 0;
+	th->yielded = 0;
+	c->cur = NULL;
+	c->freed_at = now;
+	th->core = -1;
+	if (k->gil)
+		k->procs[th->pid].gil = NULL;
+	th->state = SIM_T_BLOCKED;
+	th->stalled = 1;
+	th->slept = 1;
+	th->slept_at = now;
+	k->voluntary++;
+	state(k, th, now, AL_ST_WAIT);
+	if (!sim_queue_push(k->q, now + d, on_stall_end, th))
+		abort(); /* the queue cannot grow: nothing sane to continue with */
+	dispatch(k);
+}
+
 static void on_core_free(void *arg, int64_t now)
 {
 	struct sim_core *c = arg;
@@ -327,6 +366,10 @@ static void on_core_free(void *arg, int64_t now)
 	struct sim_kernel *k = th->k;
 	int ci = (int)(c - k->cores);
 
+	if (th->stall > 0 && !th->bg && !th->spinning) {
+		stall(k, c, th, now);
+		return;
+	}
 	if (th->loop.ready || th->cpu_left > 0) {
 		/* More work: go on, unless a slice of CPU work ended and another
 		 * thread waits (preemption), or a host's program waits and
@@ -400,8 +443,12 @@ struct sim_thread *sim_kernel_thread(struct sim_kernel *k, int pid, const char *
 
 	int64_t kept, copied;
 
-	if (forker >= 0)
+	int64_t stall = 0;
+
+	if (forker >= 0) {
 		cost += sim_fork_copy_ns(k->procs[forker].records, k->c->fork_ns_per_mib);
+		stall = sim_fork_wait_ns(k->c, k->procs[forker].kids);
+	}
 	sim_fork_memory(k, forker, &kept, &copied);
 	mem += kept + copied;
 
@@ -446,7 +493,12 @@ struct sim_thread *sim_kernel_thread(struct sim_kernel *k, int pid, const char *
 		k->procs[forker].records = k->procs[forker].records > INT64_MAX - k->c->child_record
 			? INT64_MAX : k->procs[forker].records + k->c->child_record;
 		k->procs[forker].held += kept;
+		k->procs[forker].kids++;
 		k->procs[pid].held = copied;
+		k->procs[pid].parent = (uint32_t)forker;
+		/* the fork returns after its wait off the CPU: at its burst's
+		 * end (on_core_free), the forker sleeps that long */
+		k->current->stall += stall;
 	}
 	th->k = k;
 	th->id = k->nthreads;

@@ -57,6 +57,9 @@ struct sim_thread {
 	int64_t slept_at;            /* when it last blocked */
 	int64_t spin_since;
 	int64_t owed;                /* CPU the kernel did for it meanwhile, ns */
+	int64_t stall;               /* off-CPU wait its burst ends in (a fork's
+	                                sleep in the kernel: sim_fork_wait_ns) */
+	uint8_t stalled;             /* in that wait: work for it waits too */
 	int64_t turn_at;             /* when it last got a core */
 };
 
@@ -69,6 +72,8 @@ struct sim_process {
 	int64_t held;                /* memory beyond process_memory, freed at
 				      * its end: its records, its page tables'
 				      * copy of its forker's (sim_kernel_thread) */
+	int64_t kids;                /* processes it forked, not yet ended */
+	uint32_t parent;             /* its forker's pid, when forked */
 	uint32_t lane;
 	uint8_t forked;              /* made by a thread's fork: its parent reaps it */
 };
@@ -172,6 +177,9 @@ int64_t sim_wake_cost(const struct al_costs *c, int64_t slept_ns);
  * else cost.  An empirical share: the wake_* figures themselves match
  * runs woken from the other CPU (docs/costs.md). */
 int64_t sim_wake_local(const struct al_costs *c, int64_t cost);
+/* A fork's wait off the CPU with `live` children of the forker alive
+ * (fork_wait_3k, fork_wait_6k: the line through both, never below 0). */
+int64_t sim_fork_wait_ns(const struct al_costs *c, int64_t live);
 /* A fork's copy of the records its parent keeps: records bytes at
  * ns_per_mib a MiB, saturating at an hour (sim/sim_fork.c). */
 int64_t sim_fork_copy_ns(int64_t records, int64_t ns_per_mib);

@@ -297,6 +297,68 @@ static void test_a_fork_past_its_slice_yields_to_its_child(void **state)
 	sim_os_free(&sim);
 }
 
+/* A fork's wait off the CPU (fork_wait_3k, fork_wait_6k: here 1 ms a
+ * live child) is the forker's sleep, the core free for others.  One core,
+ * forks of 0.1 ms and a yield after each, as the process model makes
+ * them: P0 forked 0-0.1 with none alive (no wait); P1 0.1-0.2 with P0
+ * alive: main asleep to 1.2 while P0 runs 0.2-0.6 and P1 0.6-1.0; P2
+ * 1.2-1.3 with none alive (the ended do not count: no wait); main blocks
+ * in P2's join while P2 runs 1.3-1.7.  Without the wait: forks to 0.3,
+ * the children one after the other to 1.5.  The same CPU either way. */
+static void test_a_forks_wait_frees_the_core(void **state)
+{
+	(void)state;
+	for (int wait = 1; wait >= 0; wait--) {
+		machine(1);
+		sc.machine.costs.process_create_ns = 100 * US;
+		sc.machine.costs.fork_wait_3k_ns = wait * 3000 * MS;
+		sc.machine.costs.fork_wait_6k_ns = wait * 6000 * MS;
+		spawn_kind = AL_SPAWN_PROCESS;
+		spawn_yield = 1;
+		run(3, 400 * US);
+		spawn_kind = AL_SPAWN_THREAD;
+		spawn_yield = 0;
+		assert_int_equal(b.w[0].finished_at, wait ? 600 * US : 700 * US);
+		assert_int_equal(b.w[1].finished_at, wait ? 1000 * US : 1100 * US);
+		assert_int_equal(b.w[2].finished_at, wait ? 1700 * US : 1500 * US);
+		assert_int_equal(sim.now, wait ? 1700 * US : 1500 * US);
+		assert_int_equal(sim.k.cpu_busy, 1500 * US);
+		/* a sleep in fork and one in a join, or one in a join; three
+		 * exits */
+		assert_int_equal(sim.k.voluntary, wait ? 2 + 3 : 1 + 3);
+		assert_int_equal(sim.k.procs[0].kids, 0);
+		sim_os_free(&sim);
+	}
+}
+
+/* The wait by live children: the line through the two figures, 0 below
+ * its zero, an hour at most (the schema's 60 s figures, a million
+ * children). */
+static void test_fork_wait_by_live_children(void **state)
+{
+	(void)state;
+	struct al_costs c;
+
+	memset(&c, 0, sizeof c);
+	assert_int_equal(sim_fork_wait_ns(&c, 6000), 0);
+	c.fork_wait_3k_ns = 395 * US;
+	c.fork_wait_6k_ns = 2030 * US;
+	assert_int_equal(sim_fork_wait_ns(&c, 0), 0);
+	assert_int_equal(sim_fork_wait_ns(&c, 2275), 0);   /* -125 ns */
+	assert_int_equal(sim_fork_wait_ns(&c, 2276), 420);
+	assert_int_equal(sim_fork_wait_ns(&c, 3000), 395 * US);
+	assert_int_equal(sim_fork_wait_ns(&c, 6000), 2030 * US);
+	assert_int_equal(sim_fork_wait_ns(&c, 9000), 3665 * US);
+	c.fork_wait_3k_ns = 0;
+	c.fork_wait_6k_ns = 60 * INT64_C(1000000000);
+	assert_int_equal(sim_fork_wait_ns(&c, INT64_MAX), 3600 * INT64_C(1000000000));
+	/* a wait falling with children (noise) stops at 0 */
+	c.fork_wait_3k_ns = 2 * MS;
+	c.fork_wait_6k_ns = 1 * MS;
+	assert_int_equal(sim_fork_wait_ns(&c, 9000), 0);
+	assert_int_equal(sim_fork_wait_ns(&c, 0), 3 * MS);
+}
+
 /* The largest figures the schema takes saturate a fork's copy at an hour
  * instead of overflowing (a clock running backwards, UB under asan). */
 static void test_fork_cost_saturates(void **state)
@@ -362,6 +424,8 @@ int main(void)
 		cmocka_unit_test(test_a_childs_exit_is_a_voluntary_switch),
 		cmocka_unit_test(test_a_fork_past_its_slice_yields_to_its_child),
 		cmocka_unit_test(test_fork_cost_saturates),
+		cmocka_unit_test(test_a_forks_wait_frees_the_core),
+		cmocka_unit_test(test_fork_wait_by_live_children),
 		cmocka_unit_test(test_forks_charge_records_and_page_tables),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
