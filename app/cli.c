@@ -47,7 +47,7 @@ enum opt_id {
 	OPT_PNG, OPT_SIZE, OPT_SAVE, OPT_VIEW, OPT_NO_TRACE, OPT_PORT,
 	OPT_OUT, OPT_GHZ, OPT_SHOT, OPT_PATH, OPT_PYTHON, OPT_SET, OPT_LATENCY, OPT_SEEDS,
 	OPT_RUNS, OPT_WARMUP, OPT_CSV, OPT_MARKDOWN, OPT_VARY, OPT_JOBS, OPT_REPS,
-	OPT_LANG, OPT_EMIT
+	OPT_LANG, OPT_EMIT, OPT_FORK_WAIT
 };
 
 struct cli_opt {
@@ -87,6 +87,7 @@ static const struct cli_opt opts[] = {
 	{"lang", "en|zh", OPT_LANG, CMD(TOUR)},
 	{"python", NULL, OPT_PYTHON, CMD(CALIBRATE)},
 	{"reps", "N", OPT_REPS, CMD(CALIBRATE)},
+	{"fork-wait", NULL, OPT_FORK_WAIT, CMD(CALIBRATE)},
 	{"ghz", "F", OPT_GHZ, CMD(TIMEVIEW)},
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
@@ -454,6 +455,7 @@ static void set_flag(struct al_cli *cli, enum opt_id id)
 	case OPT_VIEW: cli->view = true; break;
 	case OPT_NO_TRACE: cli->no_trace = true; break;
 	case OPT_PYTHON: cli->python = true; break;
+	case OPT_FORK_WAIT: cli->fork_wait = true; break;
 	default: break;
 	}
 }

@@ -84,6 +84,7 @@ struct al_cli {
 	const char *out_path;        /* calibrate --out; tour --out DIR */
 	const char *lang;            /* tour --lang en|zh; NULL: en */
 	bool python;                 /* calibrate --python */
+	bool fork_wait;              /* calibrate --fork-wait */
 	int reps;                    /* calibrate --reps; 0: NET_CALIB_REPS */
 	double ghz;                  /* timeview --ghz; AL_CLI_GHZ_DEFAULT */
 	const char *sets[AL_CLI_MAX_SETS]; /* --set KEY=VALUE, in order */

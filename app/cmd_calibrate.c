@@ -4,6 +4,7 @@
 #include "app/cmd_calibrate.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "report/table.h"
 #include "core/al_units.h"
 #include "core/al_write.h"
+#include "net/net_clock.h"
 
 #define PATH_LEN 4096
 
@@ -37,6 +39,10 @@ void al_calibrate_machine(const struct net_calib *c, const char *path,
 		m->memory = c->memory;
 	if (c->fd_limit > 0)
 		m->fd_limit = c->fd_limit;
+	if (c->fork_wait) {
+		m->costs.fork_wait_3k_ns = llround(c->fork_wait_ns[0]);
+		m->costs.fork_wait_6k_ns = llround(c->fork_wait_ns[1]);
+	}
 }
 
 /* The comment at the top of the file: what this is, when and where it was
@@ -88,6 +94,12 @@ static void head(FILE *f, const char *path, const struct net_calib *c)
 			fprintf(f, "# %s could not be measured (%s): the c "
 				"default.\n", net_calib_key((enum net_calib_fig)i),
 				strerror(c->err[i]));
+	if (c->fork_wait)
+		fprintf(f, "# fork_wait_3k, fork_wait_6k: by --fork-wait, with %d "
+			"of DAMON's kdamonds on.\n", c->damon);
+	else
+		fprintf(f, "# fork_wait_3k, fork_wait_6k: not measured (calibrate "
+			"--fork-wait measures them).\n");
 }
 
 int al_calibrate_dest(const char *path, bool mkdirs)
@@ -123,7 +135,7 @@ int al_calibrate_save(const char *path, const char *text, size_t len)
 int al_calibrate_write(const char *path, const struct net_calib *c,
 		       const struct al_machine *m)
 {
-	const char *measured[NET_CALIB_COUNT + 1];
+	const char *measured[NET_CALIB_COUNT + 3];
 	char *text = NULL;
 	size_t len = 0, n = 0;
 	FILE *f;
@@ -132,6 +144,10 @@ int al_calibrate_write(const char *path, const struct net_calib *c,
 	for (int i = 0; i < NET_CALIB_COUNT; i++)
 		if (c->measured & ((uint64_t)1 << i))
 			measured[n++] = net_calib_key((enum net_calib_fig)i);
+	if (c->fork_wait) {
+		measured[n++] = "fork_wait_3k";
+		measured[n++] = "fork_wait_6k";
+	}
 	measured[n] = NULL;
 	if ((f = open_memstream(&text, &len)) == NULL)
 		return al_calibrate_save(path, NULL, 0);
@@ -242,8 +258,31 @@ int al_cmd_calibrate(const struct al_cli *cli, bool bold)
 			"(%s); no profile written\n", strerror(c.err[0]));
 		return 1;
 	}
+	if (cli->fork_wait) {
+		printf("asynclab calibrate: a fork's wait with 3,000 and 6,000 "
+		       "live children (--fork-wait)\n\n");
+		fflush(stdout);
+		int64_t t0 = net_mono_ns();
+
+		c.damon = net_calib_damon();
+		c.fork_wait = net_calib_fork_wait(&c.fork_wait_ns[0],
+						  &c.fork_wait_ns[1]) == 0;
+		if (!c.fork_wait)
+			fprintf(stderr, "asynclab calibrate: fork_wait_3k, "
+				"fork_wait_6k: not measured (%s); the profile "
+				"keeps 0\n", strerror(errno));
+		c.elapsed_ns += net_mono_ns() - t0;
+	}
 	al_calibrate_machine(&c, path, &m);
 	print_table(&c, &m, bold);
+	if (c.fork_wait) {
+		char a[AL_FMT_LEN], b[AL_FMT_LEN];
+
+		al_fmt_duration(a, sizeof a, m.costs.fork_wait_3k_ns);
+		al_fmt_duration(b, sizeof b, m.costs.fork_wait_6k_ns);
+		printf("\n  a fork's wait off the CPU: %s with 3,000 live children, "
+		       "%s with 6,000\n  (%d of DAMON's kdamonds on)\n", a, b, c.damon);
+	}
 	for (int i = 0; i < NET_CALIB_COUNT; i++)
 		if (!(c.measured & ((uint64_t)1 << i)))
 			fprintf(stderr, "asynclab calibrate: %s: not measured "

@@ -169,7 +169,7 @@ static const char usage_serve[] =
 	"  curl -i http://127.0.0.1:8080/3\n";
 
 static const char usage_calibrate[] =
-	"usage: asynclab calibrate [--python] [--out FILE] [--reps N]\n"
+	"usage: asynclab calibrate [--python] [--out FILE] [--reps N] [--fork-wait]\n"
 	"\n"
 	"Measures this machine's costs on real syscalls, threads and processes\n"
 	"(a syscall, thread and process switches and creation, memory per thread\n"
@@ -200,6 +200,10 @@ static const char usage_calibrate[] =
 	"  --reps N             measure each figure N times and keep the median\n"
 	"                       (1-15, default 5): 1 is a rough profile in a\n"
 	"                       fraction of the time\n"
+	"  --fork-wait          also measure a fork's wait off the CPU with 3,000\n"
+	"                       and 6,000 live children (fork_wait_3k,\n"
+	"                       fork_wait_6k): 10-60 s more and 6,000 processes\n"
+	"                       for a while; without it those stay 0 (no wait)\n"
 	"  -h, --help           print this help\n"
 	"\n"
 	"The file is replaced whole or not at all.  Exit status: 0 written, 1 it\n"

@@ -70,7 +70,23 @@ struct net_calib {
 	int fd_limit;                  /* RLIMIT_NOFILE's hard limit         */
 	int reps;                      /* repetitions behind each median     */
 	int64_t elapsed_ns;            /* how long net_calib_run took        */
+	/* calibrate --fork-wait: measured (1), the two waits (ns), and how
+	 * many kdamonds were on (net_calib_fork_wait, net_calib_damon) */
+	int fork_wait;
+	double fork_wait_ns[2];
+	int damon;
 };
+
+/* calibrate --fork-wait (net_calib_fork.c), apart from the table: it
+ * takes 10-30 s and 6,000 live processes.  The mean wait off the CPU of
+ * a fork (its wall time less its CPU and its time on the run queue) by a
+ * parent with 3,000 and with 6,000 live children, each blocked, the
+ * parent keeping a child_record for each as a pool's does; ns.  0, or -1
+ * with errno (ETIMEDOUT when making the children took over 2 minutes). */
+int net_calib_fork_wait(double *w3k, double *w6k);
+/* How many of DAMON's kdamonds are on (/sys/kernel/mm/damon/admin/
+ * kdamonds/N/state): the walker behind the wait on this project's VM. */
+int net_calib_damon(void);
 
 /* The key of a figure in a scenario's machine.costs ("thread_switch"). */
 const char *net_calib_key(enum net_calib_fig f);

@@ -7,10 +7,14 @@
  * clocks: the parent's own (CLOCK_PROCESS_CPUTIME_ID) and the reaped
  * child's (wait4's rusage, whose user + system sum is the scheduler's
  * exact runtime), never the wall clock a neighbour's burst stretches. */
+#include "net/net_calib.h"
 #include "net/net_calib_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -185,4 +189,148 @@ int net_calib_process_cow(double *out)
 		return -1;
 	*out = worker - bare;
 	return 0;
+}
+
+/* --- a fork's wait off the CPU by live children (calibrate --fork-wait) */
+
+#define WAIT_FORKS 200      /* timed forks at each count of live children  */
+#define WAIT_BUILD_S 120    /* the live children must be made within this  */
+#define WAIT_RECORD 4812    /* what a pool's parent keeps a child: the c
+			     * profile's child_record */
+
+static int64_t mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+static int64_t thread_cpu_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* This thread's time waiting on a run queue (/proc/thread-self/schedstat's
+ * second field, ns); -1 where the kernel does not say. */
+static int64_t runq_ns(void)
+{
+	FILE *f = fopen("/proc/thread-self/schedstat", "re");
+	long long run, wait;
+	int n;
+
+	if (!f)
+		return -1;
+	n = fscanf(f, "%lld %lld", &run, &wait);
+	fclose(f);
+	return n == 2 ? wait : -1;
+}
+
+/* The mean of WAIT_FORKS forks' wall time off the CPU and off the run
+ * queue: asleep in the kernel.  Each child exits at once and is reaped
+ * untimed.  0, or -1 with errno. */
+static int timed_forks(double *out)
+{
+	int64_t asleep = 0;
+
+	for (int i = 0; i < WAIT_FORKS; i++) {
+		int64_t q0 = runq_ns(), t0 = mono_ns(), c0 = thread_cpu_ns();
+		pid_t pid = fork();
+
+		if (pid == 0)
+			_exit(0);
+		int64_t c1 = thread_cpu_ns(), t1 = mono_ns(), q1 = runq_ns();
+
+		if (pid < 0)
+			return -1;
+		while (waitpid(pid, NULL, 0) < 0)
+			if (errno != EINTR)
+				return -1;
+		if (q0 < 0 || q1 < 0)
+			return errno = ENOTSUP, -1;
+		asleep += (t1 - t0) - (c1 - c0) - (q1 - q0);
+	}
+	*out = asleep > 0 ? (double)asleep / WAIT_FORKS : 0;
+	return 0;
+}
+
+/* A pool's parent with `to` live children, from `*live`: each forked
+ * child blocks at once on `hold`'s read end (EOF, when the parent closes
+ * the write end or dies, ends it), and the parent keeps a WAIT_RECORD
+ * record for each in `records`.  0, or -1 with errno (ETIMEDOUT past
+ * `deadline`). */
+static int grow(int *live, int to, const int hold[2], char **records, int64_t deadline)
+{
+	for (; *live < to; (*live)++) {
+		if ((records[*live] = malloc(WAIT_RECORD)) == NULL)
+			return -1;
+		memset(records[*live], *live, WAIT_RECORD);
+		pid_t pid = fork();
+		if (pid < 0)
+			return -1;
+		if (pid == 0) {
+			char c;
+
+			close(hold[1]);
+			_exit(read(hold[0], &c, 1) < 0);
+		}
+		if (mono_ns() > deadline)
+			return errno = ETIMEDOUT, -1;
+	}
+	return 0;
+}
+
+int net_calib_fork_wait(double *w3k, double *w6k)
+{
+	int hold[2], live = 0, rc = -1, e = 0;
+	char **records = calloc(6000, sizeof *records);
+	int64_t deadline = mono_ns() + (int64_t)WAIT_BUILD_S * 1000000000;
+	cpu_set_t saved;
+
+	if (!records)
+		return -1;
+	if (pipe2(hold, O_CLOEXEC) < 0) {
+		free(records);
+		return -1;
+	}
+	/* on one CPU, as a C10K model's process and its workers are */
+	if (net_calib_pin(&saved) < 0) {
+		e = errno;
+		goto out;
+	}
+	if (grow(&live, 3000, hold, records, deadline) == 0 && timed_forks(w3k) == 0 &&
+	    grow(&live, 6000, hold, records, deadline) == 0 && timed_forks(w6k) == 0)
+		rc = 0;
+	e = errno;
+	net_calib_unpin(&saved);
+out:
+	close(hold[1]);              /* the children read EOF and exit */
+	close(hold[0]);
+	while (wait(NULL) > 0 || errno == EINTR)
+		;
+	for (int i = 0; i < live; i++)
+		free(records[i]);
+	free(records);
+	errno = e;
+	return rc;
+}
+
+int net_calib_damon(void)
+{
+	char path[96], state[16];
+	int on = 0;
+
+	for (int i = 0; i < 64; i++) {
+		snprintf(path, sizeof path, "/sys/kernel/mm/damon/admin/kdamonds/%d/state", i);
+		FILE *f = fopen(path, "re");
+		if (!f)
+			break;
+		if (fgets(state, sizeof state, f) && strncmp(state, "on", 2) == 0)
+			on++;
+		fclose(f);
+	}
+	return on;
 }

@@ -72,6 +72,15 @@ for k in connection recv_per_kib send wake_100us wake_1ms wake_100ms $remote ser
 		ko "calibrate: the profile has no measured $k"
 	fi
 done
+# a fork's wait by live children is opt-in (calibrate --fork-wait: 6,000
+# processes, too many for a test): without it 0, and the profile says so
+if grep -Eq "^  fork_wait_3k: 0 ns +# c default$" "$T/m.yaml" &&
+   grep -Eq "^  fork_wait_6k: 0 ns +# c default$" "$T/m.yaml" &&
+   grep -q "^# fork_wait_3k, fork_wait_6k: not measured (calibrate --fork-wait" "$T/m.yaml"; then
+	ok "calibrate: fork_wait_3k and fork_wait_6k 0 without --fork-wait, and why"
+else
+	ko "calibrate: fork_wait_3k and fork_wait_6k 0 without --fork-wait, and why"
+fi
 # the packet emulator needs namespaces: measured where they can be made,
 # else the documented default, and the profile says why
 if grep -Eq "^  emulator_packet: [0-9][0-9.]* (ns|us) +# measured$" "$T/m.yaml"; then
