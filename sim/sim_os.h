@@ -150,13 +150,17 @@ struct sim_host_prog {
 
 /* A selector (select / poll / epoll): registrations live in the sockets;
  * fds that became ready wait in a FIFO, level-triggered: they stay there
- * while ready and registered. */
+ * while ready and registered.  The FIFO's front, as far as pass_end, is
+ * what the last pass of the kernel reported and the loop has not taken
+ * yet (sim_sel.c). */
 struct sim_sel {
 	enum al_poller kind;
 	int used;
 	int64_t nfds;                /* registered */
 	int maxfd;                   /* highest registered fd, -1 if none */
 	struct al_fdq ready;         /* ready fds */
+	int pass_end;                /* the last fd the last pass reported
+	                                still queued; -1: none left */
 	struct al_future *wait;      /* a parked sel_wait */
 	struct al_sel_event *out;
 	int max;

@@ -5,7 +5,16 @@
  * select's FD_SETSIZE: an fd >= 1024 cannot be registered.  Readiness is
  * level-triggered: a ready, registered fd is reported by every wait until
  * it stops being ready or is unregistered.  Fds that became ready at the
- * same virtual time are collected together, as one kernel wake-up would. */
+ * same virtual time are collected together, as one kernel wake-up would.
+ *
+ * A pass of the kernel over the set (a select, poll or epoll_wait call)
+ * reports every fd ready at that moment; the loop takes them max at a
+ * time, and a wait that finds some of the last pass's left makes no call
+ * and costs nothing: select and poll return every ready fd at once, and
+ * the real backend's libevent queues what a pass reported and hands it
+ * out the same way (net/net_sel.c), as the article's loop handles every
+ * event a select() returned before it selects again.  It still counts as
+ * a call, as the real backend counts it. */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -35,34 +44,65 @@ static void unlink_ready(struct sim_os *s, struct sim_sel *sl, int fd)
 	al_fdq_unlink(&sl->ready, fd, ready_link, s);
 }
 
-/* Takes up to max ready fds from the front of the FIFO, dropping the ones
- * no longer ready or registered on the way.  Reported fds go back at the
- * tail (level-triggered, as epoll re-queues them), so a wait costs O(what
- * it looks at), and an fd that stays ready cannot starve the others. */
+/* What fd, queued in selector si, is ready for of what it is registered
+ * for: 0 if nothing (no longer ready, or no longer registered). */
+static unsigned ready_for(struct sim_os *s, int si, int fd)
+{
+	struct sim_sock *k = sim_sock_at(s, fd);
+	unsigned ev = k->used && k->sel == si ? k->sel_events : 0;
+
+	return (ev & AL_EV_READ && sim_sock_ready(k, AL_EV_READ) ? AL_EV_READ : 0) |
+	       (ev & AL_EV_WRITE && sim_sock_ready(k, AL_EV_WRITE) ? AL_EV_WRITE : 0);
+}
+
+/* A pass of the kernel: every queued fd still ready is reported (the ones
+ * that are not leave the FIFO); how many. */
+static int64_t pass(struct sim_os *s, struct sim_sel *sl, int si)
+{
+	int64_t n = 0;
+
+	sl->pass_end = -1;
+	for (int fd = sl->ready.head; fd >= 0;) {
+		int next = sim_sock_at(s, fd)->ready.next;
+		if (ready_for(s, si, fd)) {
+			sl->pass_end = fd;
+			n++;
+		} else {
+			unlink_ready(s, sl, fd);
+		}
+		fd = next;
+	}
+	return n;
+}
+
+/* Takes up to max of what the last pass reported from the front of the
+ * FIFO, dropping the ones no longer ready or registered on the way.
+ * Reported fds go back at the tail (level-triggered, as epoll re-queues
+ * them): the next pass reports them again if they are still ready, so an
+ * fd that stays ready cannot starve the others. */
 static int collect(struct sim_os *s, struct sim_sel *sl, int si, struct al_sel_event *out,
 		   int max)
 {
 	int n = 0;
 
-	while (!al_fdq_empty(&sl->ready) && n < max) {
+	while (sl->pass_end >= 0 && n < max) {
 		int fd = sl->ready.head;
-		struct sim_sock *k = sim_sock_at(s, fd);
-		unsigned ev = k->used && k->sel == si ? k->sel_events : 0;
-		unsigned got = (ev & AL_EV_READ && sim_sock_ready(k, AL_EV_READ) ? AL_EV_READ : 0) |
-			       (ev & AL_EV_WRITE && sim_sock_ready(k, AL_EV_WRITE) ? AL_EV_WRITE : 0);
+		unsigned got = ready_for(s, si, fd);
 
+		if (fd == sl->pass_end)
+			sl->pass_end = -1;
 		unlink_ready(s, sl, fd);
 		if (got)
 			out[n++] = (struct al_sel_event){.fd = fd, .events = got,
-							 .data = k->sel_data};
+							 .data = sim_sock_at(s, fd)->sel_data};
 	}
 	for (int i = 0; i < n; i++)
 		push_ready(s, sl, out[i].fd);
 	return n;
 }
 
-/* What one wait costs beyond its syscall. */
-static int64_t wait_cost(const struct sim_os *s, const struct sim_sel *sl, int nready)
+/* What one pass costs beyond its syscall. */
+static int64_t wait_cost(const struct sim_os *s, const struct sim_sel *sl, int64_t nready)
 {
 	const struct al_costs *c = &s->os.sc->machine.costs;
 	int64_t per = sl->kind == AL_POLL_SELECT ? sl->maxfd + 1
@@ -81,6 +121,8 @@ static void on_collect(void *arg, int64_t now)
 	sl->token = 0;
 	if (!w)
 		return;
+	/* the sleeping call wakes and reports every fd ready now */
+	pass(s, sl, (int)(sl - s->sels));
 	int n = collect(s, sl, (int)(sl - s->sels), sl->out, sl->max);
 	if (n == 0)
 		return;             /* readiness was withdrawn meanwhile */
@@ -130,6 +172,8 @@ void sim_sel_forget(struct sim_os *s, int fd)
 
 	if (!sl)
 		return;
+	if (fd == sl->pass_end)
+		sl->pass_end = k->ready.prev;   /* -1: it was the front */
 	unlink_ready(s, sl, fd);
 	k->lane = 0;
 	k->sel = -1;
@@ -153,7 +197,7 @@ int64_t sim_sel_open(struct al_os *os, enum al_poller kind)
 	/* sockets point at selectors by index: the move is harmless */
 	struct sim_thread *th = s->k.current;
 	s->sels[s->nsels] = (struct sim_sel){
-		.kind = kind, .used = 1, .maxfd = -1, .ready = {-1, -1}, .s = s,
+		.kind = kind, .used = 1, .maxfd = -1, .ready = {-1, -1}, .pass_end = -1, .s = s,
 		.opener = th ? th->loop.current : s->os.loop ? s->os.loop->current : NULL,
 	};
 	return s->nsels++;
@@ -213,11 +257,20 @@ int64_t sim_sel_wait(struct al_os *os, int sel, struct al_sel_event *out, int ma
 	struct sim_os *s = SIM(os);
 	struct sim_sel *sl = sel_of(s, sel);
 
-	sim_syscall(s);
-	if (!sl || max <= 0 || sl->wait)
+	if (!sl || max <= 0 || sl->wait) {
+		sim_syscall(s);
 		return al_os_finish(wait, -EINVAL);
+	}
+	/* the last pass's report first: no call */
 	int n = collect(s, sl, sel, out, max);
-	sim_kernel_charge(&s->k, wait_cost(s, sl, n));
+	if (n > 0) {
+		s->syscalls++;
+		return al_os_finish(wait, n);
+	}
+	sim_syscall(s);
+	int64_t rep = pass(s, sl, sel);
+	sim_kernel_charge(&s->k, wait_cost(s, sl, rep));
+	n = collect(s, sl, sel, out, max);
 	if (n > 0 || !wait)
 		return al_os_finish(wait, n);
 	if (sl->nfds == 0)

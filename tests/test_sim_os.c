@@ -146,6 +146,46 @@ static void test_nonblocking_is_futile_until_ready(void **state)
 	assert_int_equal(os->ops->wait(os), 0); /* closing left nothing behind */
 }
 
+/* A pass of the kernel reports every fd ready then, and the waits after
+ * it hand those out before any that became ready since: a wait that
+ * finds some of the last pass's left makes no pass (sim_sel.c), as
+ * libevent's queue and the article's loop over one select()'s events. */
+static void test_waits_take_the_last_pass_first(void **state)
+{
+	struct al_os *os = &sim.os;
+	struct al_sel_event ev[4];
+	int fd[4];
+
+	(void)state;
+	for (int i = 0; i < 4; i++) {
+		fd[i] = (int)os->ops->socket(os, 1);
+		assert_int_equal(os->ops->connect(os, fd[i], 0, NULL), -EINPROGRESS);
+	}
+	while (!sim_sock_ready(sim_sock_at(&sim, fd[3]), AL_EV_WRITE))
+		assert_int_equal(os->ops->wait(os), 1);
+	int sel = (int)al_sel_open(os, AL_POLL_POLL);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(al_sel_ctl(os, sel, fd[i], AL_EV_WRITE, NULL), 0);
+	/* the pass reports three; the wait takes two */
+	assert_int_equal(al_sel_wait(os, sel, ev, 2, NULL), 2);
+	assert_int_equal(ev[0].fd, fd[0]);
+	assert_int_equal(ev[1].fd, fd[1]);
+	/* ready since the pass: after the pass's third */
+	assert_int_equal(al_sel_ctl(os, sel, fd[3], AL_EV_WRITE, NULL), 0);
+	assert_int_equal(al_sel_wait(os, sel, ev, 4, NULL), 1);
+	assert_int_equal(ev[0].fd, fd[2]);
+	/* a new pass: all four, still ready (level-triggered) */
+	assert_int_equal(al_sel_wait(os, sel, ev, 4, NULL), 4);
+	/* an fd of the pass unregistered before it is taken is not */
+	assert_int_equal(al_sel_wait(os, sel, ev, 1, NULL), 1);
+	assert_int_equal(al_sel_ctl(os, sel, fd[ev[0].fd == fd[3] ? 0 : 3], 0, NULL), 0);
+	assert_int_equal(al_sel_wait(os, sel, ev, 4, NULL), 2);
+	assert_int_equal(sim.syscalls, 4 + 4 + 1 + 5);
+	for (int i = 0; i < 4; i++)
+		os->ops->close(os, fd[i]);
+	os->ops->sel_close(os, sel);
+}
+
 /* Busy-polling one page: spin() (analytic) against retrying each call
  * with a yield between tries (iterated), on a simulated thread. */
 struct poller {
@@ -239,6 +279,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_nonblocking_is_futile_until_ready, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_spin_equals_iterating, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_waits_take_the_last_pass_first, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
