@@ -78,7 +78,7 @@ struct net_calib {
 };
 
 /* calibrate --fork-wait (net_calib_fork.c), apart from the table: it
- * takes 10-30 s and 6,000 live processes.  The mean wait off the CPU of
+ * takes 10-60 s and 6,000 live processes.  The mean wait off the CPU of
  * a fork (its wall time less its CPU and its time on the run queue) by a
  * parent with 3,000 and with 6,000 live children, each blocked, the
  * parent keeping a child_record for each as a pool's does; ns.  0, or -1

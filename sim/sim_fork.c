@@ -27,7 +27,7 @@ int64_t sim_fork_copy_ns(int64_t records, int64_t ns_per_mib)
  * with them, from nothing below a few thousand (docs/costs.md, "A fork's
  * wait").  calibrate --fork-wait measures it at 3,000 and 6,000 live
  * children; between and beyond, the line through both, never below 0
- * (below its zero the walks are too short to be met).  Saturating, as a
+ * (below its zero the walks are too short to be met), and never falling.  Saturating, as a
  * fork's copy is: a million children are as many as the line needs. */
 #define WAIT_LIVE_MAX 1000000
 
@@ -39,8 +39,15 @@ int64_t sim_fork_wait_ns(const struct al_costs *c, int64_t live)
 		return 0;
 	if (live > WAIT_LIVE_MAX)
 		live = WAIT_LIVE_MAX;
-	/* |w6 - w3| <= 60 s (the schema's bound), live < 10^6: no overflow */
-	int64_t w = w3 + (live - 3000) * (w6 - w3) / 3000;
+	/* |w6 - w3| <= 60 s (the schema's bound), live < 10^6: no overflow.
+	 * A line that does not rise (the probe's noise: a long stretch in
+	 * the 3,000 batch) is read as no growth past 3,000, and from nothing
+	 * to fork_wait_3k below it: never more for fewer children. */
+	int64_t w;
+	if (w6 > w3)
+		w = w3 + (live - 3000) * (w6 - w3) / 3000;
+	else
+		w = live < 3000 ? live * w3 / 3000 : w3;
 
 	if (w <= 0)
 		return 0;

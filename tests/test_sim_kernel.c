@@ -352,11 +352,14 @@ static void test_fork_wait_by_live_children(void **state)
 	c.fork_wait_3k_ns = 0;
 	c.fork_wait_6k_ns = 60 * INT64_C(1000000000);
 	assert_int_equal(sim_fork_wait_ns(&c, INT64_MAX), 3600 * INT64_C(1000000000));
-	/* a wait falling with children (noise) stops at 0 */
+	/* a wait falling with children (noise): no growth past 3,000, and
+	 * never more for fewer children */
 	c.fork_wait_3k_ns = 2 * MS;
 	c.fork_wait_6k_ns = 1 * MS;
-	assert_int_equal(sim_fork_wait_ns(&c, 9000), 0);
-	assert_int_equal(sim_fork_wait_ns(&c, 0), 3 * MS);
+	assert_int_equal(sim_fork_wait_ns(&c, 9000), 2 * MS);
+	assert_int_equal(sim_fork_wait_ns(&c, 3000), 2 * MS);
+	assert_int_equal(sim_fork_wait_ns(&c, 1500), 1 * MS);
+	assert_int_equal(sim_fork_wait_ns(&c, 0), 0);
 }
 
 /* The largest figures the schema takes saturate a fork's copy at an hour
