@@ -262,21 +262,28 @@ static int timed_forks(double *out)
  * the write end or dies, ends it), and the parent keeps a WAIT_RECORD
  * record for each in `records`.  0, or -1 with errno (ETIMEDOUT past
  * `deadline`). */
-static int grow(int *live, int to, const int hold[2], char **records, int64_t deadline)
+static int grow(int *live, int to, const int hold[2], char **records, pid_t *pids,
+		int64_t deadline)
 {
-	for (; *live < to; (*live)++) {
-		if ((records[*live] = malloc(WAIT_RECORD)) == NULL)
+	while (*live < to) {
+		char *rec = malloc(WAIT_RECORD);
+
+		if (!rec)
 			return -1;
-		memset(records[*live], *live, WAIT_RECORD);
+		memset(rec, *live, WAIT_RECORD);
 		pid_t pid = fork();
-		if (pid < 0)
+		if (pid < 0) {
+			free(rec);
 			return -1;
+		}
 		if (pid == 0) {
 			char c;
 
 			close(hold[1]);
 			_exit(read(hold[0], &c, 1) < 0);
 		}
+		records[*live] = rec;
+		pids[(*live)++] = pid;
 		if (mono_ns() > deadline)
 			return errno = ETIMEDOUT, -1;
 	}
@@ -287,13 +294,13 @@ int net_calib_fork_wait(double *w3k, double *w6k)
 {
 	int hold[2], live = 0, rc = -1, e = 0;
 	char **records = calloc(6000, sizeof *records);
+	pid_t *pids = calloc(6000, sizeof *pids);
 	int64_t deadline = mono_ns() + (int64_t)WAIT_BUILD_S * 1000000000;
 	cpu_set_t saved;
 
-	if (!records)
-		return -1;
-	if (pipe2(hold, O_CLOEXEC) < 0) {
+	if (!records || !pids || pipe2(hold, O_CLOEXEC) < 0) {
 		free(records);
+		free(pids);
 		return -1;
 	}
 	/* on one CPU, as a C10K model's process and its workers are */
@@ -301,19 +308,21 @@ int net_calib_fork_wait(double *w3k, double *w6k)
 		e = errno;
 		goto out;
 	}
-	if (grow(&live, 3000, hold, records, deadline) == 0 && timed_forks(w3k) == 0 &&
-	    grow(&live, 6000, hold, records, deadline) == 0 && timed_forks(w6k) == 0)
+	if (grow(&live, 3000, hold, records, pids, deadline) == 0 && timed_forks(w3k) == 0 &&
+	    grow(&live, 6000, hold, records, pids, deadline) == 0 && timed_forks(w6k) == 0)
 		rc = 0;
 	e = errno;
 	net_calib_unpin(&saved);
 out:
 	close(hold[1]);              /* the children read EOF and exit */
 	close(hold[0]);
-	while (wait(NULL) > 0 || errno == EINTR)
-		;
-	for (int i = 0; i < live; i++)
+	for (int i = 0; i < live; i++) {     /* its own children only */
+		while (waitpid(pids[i], NULL, 0) < 0 && errno == EINTR)
+			;
 		free(records[i]);
+	}
 	free(records);
+	free(pids);
 	errno = e;
 	return rc;
 }

@@ -11,11 +11,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -213,14 +215,26 @@ static int cg_worker(const struct sockaddr_in *srv)
 }
 
 /* The server's side of cg_worker's page, by the pool's parent: one
- * connection, the request read, a CG_PAGE-byte page, closed.  0 or -1. */
+ * connection, the request read, a CG_PAGE-byte page, closed.  0 or -1,
+ * also when no worker connects or asks within CG_SERVE_MS (one that
+ * failed before it connected, or was killed: never wait for it). */
+#define CG_SERVE_MS 5000
 static int cg_serve(int lfd, char *page, int len)
 {
 	char req[256];
-	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC), rc = -1;
+	struct pollfd p = {.fd = lfd, .events = POLLIN};
+	struct timeval tv = {.tv_sec = CG_SERVE_MS / 1000};
+	int r, fd, rc = -1;
 
-	if (fd < 0)
+	while ((r = poll(&p, 1, CG_SERVE_MS)) < 0 && errno == EINTR)
+		;
+	if (r <= 0 || (fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) < 0)
 		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) != 0) {
+		close(fd);
+		return -1;
+	}
 	if (read(fd, req, sizeof req) > 0 && write(fd, page, (size_t)len) == len)
 		rc = 0;
 	close(fd);
