@@ -51,6 +51,17 @@ static void on_ran(void *arg, struct sim_thread *th, int64_t at, int64_t ns);
 /* What follows a host item when its program has run it. */
 enum { HOST_NONE, HOST_SERVED, HOST_CONN, HOST_DATA };
 
+/* The packet emulator's backlog at now: how long a packet reaching it
+ * now waits behind the packets queued before it (its queue's own time,
+ * the same FIFO that holds the crawler's sockets).  In the path of every
+ * packet the simulated TCP sends, as the real emulator's is. */
+static int64_t emu_backlog(void *arg, int64_t now)
+{
+	const struct sim_os *s = arg;
+
+	return s->emu_busy - now;
+}
+
 int sim_host_init(struct sim_os *s)
 {
 	const struct al_machine *m = &s->os.sc->machine;
@@ -76,6 +87,8 @@ int sim_host_init(struct sim_os *s)
 	    !(s->emu = sim_kernel_bg(&s->k, "packet emulator")))
 		return -1;
 	s->emu_p = (struct sim_host_prog){.s = s, .th = s->emu};
+	if (m->host_emulator != AL_HOST_EMU_NONE)
+		sim_net_set_backlog(&s->net, emu_backlog, s);
 	if (s->server || s->emu) {
 		s->k.bg_ran = on_ran;
 		s->k.bg_arg = s;

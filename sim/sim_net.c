@@ -221,6 +221,13 @@ int sim_net_init(struct sim_net *n, const struct al_scenario *sc, struct sim_que
 	return 0;
 }
 
+void sim_net_set_backlog(struct sim_net *n, int64_t (*backlog)(void *arg, int64_t now),
+			 void *arg)
+{
+	n->backlog = backlog;
+	n->backlog_arg = arg;
+}
+
 void sim_net_free(struct sim_net *n)
 {
 	for (uint32_t id = 0; id < n->nids; id++)

@@ -148,6 +148,10 @@ struct sim_net {
 	/* machine.host_server on a FIFO link: when the server's CPU has
 	 * written the responses due so far (sim_net_flow.c) */
 	int64_t srv_free;
+	/* The packet emulator's backlog at now, in the path of every packet
+	 * (sim_net_set_backlog); NULL: none */
+	int64_t (*backlog)(void *arg, int64_t now);
+	void *backlog_arg;
 	/* flow pool: slabs of SIM_NET_SLAB flows, ids index them */
 	struct sim_flow **slabs;
 	uint32_t nslabs, slabs_cap, nids, free_head;
@@ -169,6 +173,13 @@ struct sim_net {
  * schedules sc's timed events on q.  Returns 0, or -1 with errno ENOMEM. */
 int sim_net_init(struct sim_net *n, const struct al_scenario *sc, struct sim_queue *q,
 		 const struct sim_net_hooks *hooks);
+/* The time a packet reaching the network's path at now waits for the
+ * kernel-TCP path's packet emulator to get to it (machine.host_emulator:
+ * sim_host.c says it), on the way down and up alike: what the server's
+ * TCP measures in its RTT samples, and the ACKs' lateness.  NULL (the
+ * default): nothing waits. */
+void sim_net_set_backlog(struct sim_net *n, int64_t (*backlog)(void *arg, int64_t now),
+			 void *arg);
 /* Cancels every pending event of n on q and frees every flow. */
 void sim_net_free(struct sim_net *n);
 

@@ -295,7 +295,10 @@ void sim_net_on_flow(void *arg, int64_t now)
 		f->token = sim_net_must_push(n, sim_net_syn_out(n, f, now), sim_net_on_flow, f);
 		break;
 	case FL_SYN_ACK:
-		sim_net_tcp_connected(f, n->net.handshake ? now - f->t : n->net.rtt_ns);
+		/* the server's sample: its SYN-ACK's round trip, the
+		 * emulator's backlog in it */
+		sim_net_tcp_connected(f, (n->net.handshake ? now - f->t : n->net.rtt_ns) +
+				      sim_net_backlog(n, now));
 		f->state = FL_CONNECTED;
 		f->tries = 0;
 		n->st.established++;

@@ -81,7 +81,8 @@ struct sim_tcp {
 				      * to the link (0: no batch)              */
 	int64_t due;                 /* the timer's event: min of ack_t and the
 				      * loss's rtx_t                           */
-	int64_t last_t;              /* the last segment that arrived           */
+	int64_t last_t;              /* the last segment that arrived (past the
+				      * emulator's backlog)                      */
 	uint32_t srtt8, mdev;        /* tcp_rtt_estimator's, in µs as Linux
 				      * keeps them: 8 srtt, 4 mdev             */
 	uint32_t mdev_max, rttvar;   /* mdev's largest this round (at least
@@ -211,6 +212,14 @@ static inline int64_t sim_net_seg_len(struct sim_flow *f)
 
 /* sim_net_flow.c: the event of every flow state marked (ev) above */
 void sim_net_on_flow(void *arg, int64_t now);
+/* The packet emulator's backlog at now (sim_net_set_backlog): 0 without
+ * one. */
+static inline int64_t sim_net_backlog(const struct sim_net *n, int64_t now)
+{
+	int64_t w = n->backlog ? n->backlog(n->backlog_arg, now) : 0;
+
+	return w > 0 ? w : 0;
+}
 /* A one-way delay of f's, draw `what` (its try k): client to server (the
  * SYN, the request) or back. */
 int64_t sim_net_oneway(struct sim_net *n, const struct sim_flow *f, enum al_net_draw what,

@@ -425,16 +425,18 @@ static void tail_timer(struct sim_net *n, struct sim_flow *f, int rtx, int64_t n
  * window, min_rtt / 4) have passed since the hole was sent, at the first
  * dupACK at the earliest; the third (tcp_reordering) at once.  The
  * retransmission reaches the link a round trip after the dupACK's segment
- * arrived. */
+ * arrived, the emulator's backlog then included. */
 static void dupack(struct sim_net *n, struct sim_flow *f, int64_t now)
 {
 	struct sim_tcp_loss *t = loss_get(f);   /* it has one: a hole */
-	int64_t rtt = n->net.rtt_ns, when = 0;
+	/* the round trip, behind the emulator's backlog; RACK's window is
+	 * a quarter of the path's own (min_rtt) */
+	int64_t rtt = n->net.rtt_ns + sim_net_backlog(n, now), win = n->net.rtt_ns / 4, when = 0;
 
 	if (t->follow < UINT16_MAX)
 		t->follow++;
 	if (t->follow == 1)
-		when = t->hole_t + rtt + rtt / 4 > now + rtt ? t->hole_t + rtt + rtt / 4 : now + rtt;
+		when = t->hole_t + rtt + win > now + rtt ? t->hole_t + rtt + win : now + rtt;
 	else if (t->follow == DUPTHRESH)
 		when = now + rtt;
 	if (when == 0 || (t->rtx_t && t->rtx_t <= when))
@@ -491,6 +493,11 @@ int sim_net_tcp_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 		tail_timer(n, f, rtx, now);
 	} else {
 		const struct sim_tcp_loss *lo = loss_of(f);
+		/* the packet emulator's backlog (machine.host_emulator):
+		 * the segment reaches the client, and its ACK the server,
+		 * that much later, so the ACKs' batch, the RTT sample and
+		 * the timers armed from the last ACK include it */
+		int64_t w = sim_net_backlog(n, now);
 		if (!fin) {
 			n->st.segments++;
 			n->st.bytes += len;
@@ -500,19 +507,19 @@ int sim_net_tcp_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 			 * can bring nothing new, and need no event (what is
 			 * left out is cwnd's growth). */
 		} else if (t->batch++ == 0) {
-			t->ack_t = now + n->net.rtt_ns;
+			t->ack_t = now + n->net.rtt_ns + w;
 		}
 		/* Its ACK's RTT sample, as Linux takes one from every ACK
 		 * that acks new data: sent at f->t less d-down, ACKed d-up
-		 * from now.  Taken now, not with the batch: the timers armed
+		 * from now, behind the emulator's backlog (w).  Taken now, not with the batch: the timers armed
 		 * from here on (tail_timer) use the srtt of the ACKs up to
 		 * this one, as the server's would.  None for a retransmission
 		 * (Karn); a new segment gives one while a loss is repaired
 		 * too, as Linux's SACKs and timestamps do; none for a segment
 		 * sent before f->t (its send time is not kept). */
 		if (!rtx && s >= t->seg_t)
-			sim_net_tcp_sample(f, now - f->t + n->net.rtt_ns, s == t->seg_t);
-		t->last_t = now;
+			sim_net_tcp_sample(f, now - f->t + n->net.rtt_ns + w, s == t->seg_t);
+		t->last_t = now + w;
 		if (rtx && lo->lastlost && lo->rq + lo->pend + lo->lost == 0)
 			loss_get(f)->lastlost = 0;       /* rtx: it has one */
 		if (fin) {

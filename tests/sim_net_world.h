@@ -27,6 +27,7 @@ static struct {
 	struct conn *c;
 	int nc;
 	uint64_t hash;
+	int64_t backlog;             /* the packet emulator's, fixed (ns)    */
 } W;
 
 static inline void note(int64_t t, int64_t i, int what)
@@ -92,6 +93,14 @@ static inline void closer(void *arg, int64_t now)
 	}
 }
 
+/* A packet emulator W.backlog behind at every instant. */
+static inline int64_t fixed_backlog(void *arg, int64_t now)
+{
+	(void)arg;
+	(void)now;
+	return W.backlog;
+}
+
 /* Runs n connections, all starting at 0; with closes, every fifth is
  * closed at a time of its own (1 ms to 4 s). */
 static inline void world_run(int n, int closes)
@@ -106,6 +115,8 @@ static inline void world_run(int n, int closes)
 	W.hash = 0xcbf29ce484222325ull;
 	assert_int_equal(sim_queue_init(&W.q), 0);
 	assert_int_equal(sim_net_init(&W.net, &W.sc, &W.q, &hooks), 0);
+	if (W.backlog)
+		sim_net_set_backlog(&W.net, fixed_backlog, NULL);
 	for (int i = 0; i < n; i++) {
 		W.c[i].t_eof = W.c[i].t_err = -1;
 		assert_true(sim_queue_push(&W.q, 0, start, &W.c[i]) != 0);

@@ -230,6 +230,46 @@ static void test_tail_loss(void **state)
 	}
 }
 
+/* A packet emulator B behind (machine.host_emulator) is in the server's
+ * path: its handshake's sample is rtt + B, so are its ACKs' (the segments
+ * reach the client when they did, their ACKs come B later), and its
+ * timers run from those: the cases above, with rtt + B for the round
+ * trip the server sees.  RACK's reordering window stays rtt / 4. */
+static void test_backlog_in_path(void **state)
+{
+	const int64_t rtt = 50 * MS, t0 = first_byte(rtt, 20 * MS);
+	static const int64_t backlogs[] = {30 * MS, 120 * MS};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof backlogs / sizeof *backlogs; i++) {
+		int64_t b = backlogs[i], r = rtt + b;
+		int64_t one = 2 * r + 200 * MS < rto0(r) ? 2 * r + 200 * MS : rto0(r);
+		W.backlog = b;
+		/* three dupACKs: the retransmission a round trip later */
+		struct lose mid = L(3, NO_LOSS, NO_LOSS);
+		lossy(rtt, 10, &mid);
+		assert_int_equal(W.c[0].t_eof, t0 + r);
+		done();
+		/* one dupACK: RACK */
+		struct lose rack = L(8, NO_LOSS, NO_LOSS);
+		lossy(rtt, 10, &rack);
+		assert_int_equal(W.c[0].t_eof, t0 + r + rtt / 4);
+		done();
+		/* the only segment lost: the probe or the RTO from its send,
+		 * from the handshake's sample rtt + B */
+		struct lose only = L(0, NO_LOSS, NO_LOSS);
+		lossy(rtt, 1, &only);
+		assert_int_equal(W.c[0].t_eof, t0 + one);
+		done();
+		/* the last: from the last ACK, B later than without */
+		struct lose last = L(9, NO_LOSS, NO_LOSS);
+		lossy(rtt, 10, &last);
+		assert_int_equal(W.c[0].t_eof, t0 + r + one);
+		done();
+	}
+	W.backlog = 0;
+}
+
 static void test_handshake_and_request_loss(void **state)
 {
 	const int64_t rtt = 150 * MS, t0 = first_byte(rtt, 20 * MS);
@@ -389,6 +429,7 @@ int main(void)
 		cmocka_unit_test(test_saturated_link_shares),
 		cmocka_unit_test(test_fast_retransmit),
 		cmocka_unit_test(test_tail_loss),
+		cmocka_unit_test(test_backlog_in_path),
 		cmocka_unit_test(test_handshake_and_request_loss),
 		cmocka_unit_test(test_data_timeout),
 		cmocka_unit_test(test_same_seed),
