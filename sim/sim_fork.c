@@ -41,13 +41,12 @@ int64_t sim_fork_wait_ns(const struct al_costs *c, int64_t live)
 		live = WAIT_LIVE_MAX;
 	/* |w6 - w3| <= 60 s (the schema's bound), live < 10^6: no overflow.
 	 * A line that does not rise (the probe's noise: a long stretch in
-	 * the 3,000 batch) is read as no growth past 3,000, and from nothing
-	 * to fork_wait_3k below it: never more for fewer children. */
-	int64_t w;
-	if (w6 > w3)
-		w = w3 + (live - 3000) * (w6 - w3) / 3000;
-	else
-		w = live < 3000 ? live * w3 / 3000 : w3;
+	 * the 3,000 batch) is read as no growth past 3,000; below 3,000 the
+	 * wait is at most the line from nothing to fork_wait_3k, so a shallow
+	 * line does not charge a pool of ten nearly fork_wait_3k a fork. */
+	int64_t w = w6 > w3 ? w3 + (live - 3000) * (w6 - w3) / 3000 : w3;
+	if (live < 3000 && w > live * w3 / 3000)
+		w = live * w3 / 3000;    /* a shallow line: never w3 at no child */
 
 	if (w <= 0)
 		return 0;

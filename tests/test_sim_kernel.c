@@ -360,6 +360,11 @@ static void test_fork_wait_by_live_children(void **state)
 	assert_int_equal(sim_fork_wait_ns(&c, 3000), 2 * MS);
 	assert_int_equal(sim_fork_wait_ns(&c, 1500), 1 * MS);
 	assert_int_equal(sim_fork_wait_ns(&c, 0), 0);
+	/* a line rising by 1 ns: still nothing at no child */
+	c.fork_wait_6k_ns = 2 * MS + 1;
+	assert_int_equal(sim_fork_wait_ns(&c, 0), 0);
+	assert_int_equal(sim_fork_wait_ns(&c, 1500), 1 * MS);
+	assert_int_equal(sim_fork_wait_ns(&c, 6000), 2 * MS + 1);
 }
 
 /* The largest figures the schema takes saturate a fork's copy at an hour
