@@ -142,6 +142,14 @@ struct al_costs {
 	 * beyond (never below 0).  0 and 0: no wait. */
 	int64_t fork_wait_3k_ns;
 	int64_t fork_wait_6k_ns;
+	/* connection and send as the crawler pays them on the kernel-TCP
+	 * path (machine.host_emulator): its packets go into a TUN device,
+	 * and the far end's work, which loopback runs in the caller, runs in
+	 * the packet emulator's context (docs/costs.md, "The kernel-TCP
+	 * path's connection").  Used instead of connection and send when
+	 * host_emulator is not none; 0: not measured, those are used. */
+	int64_t tun_connection_ns;
+	int64_t tun_send_ns;
 };
 
 /* Where the packet emulator of a real run's kernel-TCP path runs, for the

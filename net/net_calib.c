@@ -368,6 +368,9 @@ static const struct fig figs[NET_CALIB_COUNT] = {
 		net_calib_green_stack},
 	[NET_CALIB_URING_SETUP] = {"uring_setup", COST(uring_setup_ns), 0,
 		net_calib_uring_setup},
+	[NET_CALIB_TUN_CONNECTION] = {"tun_connection", COST(tun_connection_ns), 0,
+		net_calib_tun_connection},
+	[NET_CALIB_TUN_SEND] = {"tun_send", COST(tun_send_ns), 0, net_calib_tun_send},
 };
 
 static const struct fig *fig_of(enum net_calib_fig f)

@@ -39,7 +39,7 @@ static double floor1(double x)
 }
 
 /* The cost of one cheap syscall, now (the base the figures subtract). */
-static int base_syscall(double *out)
+int net_calib_base_syscall(double *out)
 {
 	int sv[2];
 	char c;
@@ -116,7 +116,7 @@ int net_calib_connection(double *out)
 	int64_t spent = 0;
 	int lfd = listener(&addr), rc = 0;
 
-	if (lfd < 0 || base_syscall(&base) != 0)
+	if (lfd < 0 || net_calib_base_syscall(&base) != 0)
 		goto fail;
 	for (int round = 0; round < 2 && rc == 0; round++) {   /* a warm-up round */
 		int64_t t0 = net_cpu_ns();
@@ -211,7 +211,7 @@ static int stream(double *out)
 	int64_t spent = 0, calls = 0, junk = 0, jcalls = 0;
 	int c, s, rc = 0;
 
-	if (base_syscall(&base) != 0 || pair(&c, &s) != 0)
+	if (net_calib_base_syscall(&base) != 0 || pair(&c, &s) != 0)
 		return -1;
 	memset(buf, 'x', sizeof buf);
 	for (int round = 0; round < 4 + STREAM_ROUNDS && rc == 0; round++) {
@@ -254,7 +254,7 @@ int net_calib_send(double *out)
 	int c, s, rc = 0;
 
 	memset(req, 'G', sizeof req);
-	if (base_syscall(&base) != 0 || pair(&c, &s) != 0)
+	if (net_calib_base_syscall(&base) != 0 || pair(&c, &s) != 0)
 		return -1;
 	pid_t pid = fork();
 	if (pid < 0) {

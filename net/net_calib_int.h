@@ -59,6 +59,13 @@ int net_calib_relay_per_kib(double *out);
  * EPERM or ENOENT where they are refused) */
 int net_calib_emulator_packet(double *out);
 int net_calib_emulator_per_kib(double *out);
+/* net_calib_emu.c: the crawler's connection and send on the kernel-TCP
+ * path, through the namespaces and the emulator (EPERM or ENOENT where
+ * namespaces are refused) */
+int net_calib_tun_connection(double *out);
+int net_calib_tun_send(double *out);
+/* net_calib_conn.c: one cheap syscall's cost, now (an EAGAIN recv) */
+int net_calib_base_syscall(double *out);
 /* Forgets emulator_packet's kept per-KiB figures: a calibrate starts. */
 void net_calib_emu_reset(void);
 

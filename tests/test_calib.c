@@ -175,6 +175,13 @@ static void test_costs(void **state)
 	assert_int_equal(net_calib_offset(NET_CALIB_WAKE_REMOTE_1MS),
 			 offsetof(struct al_costs, wake_remote_1ms_ns));
 	assert_int_equal(net_calib_is_size(NET_CALIB_WAKE_REMOTE_1MS), 0);
+	assert_string_equal(net_calib_key(NET_CALIB_TUN_CONNECTION), "tun_connection");
+	assert_int_equal(net_calib_offset(NET_CALIB_TUN_CONNECTION),
+			 offsetof(struct al_costs, tun_connection_ns));
+	assert_string_equal(net_calib_key(NET_CALIB_TUN_SEND), "tun_send");
+	assert_int_equal(net_calib_offset(NET_CALIB_TUN_SEND),
+			 offsetof(struct al_costs, tun_send_ns));
+	assert_int_equal(net_calib_is_size(NET_CALIB_TUN_SEND), 0);
 	assert_string_equal(net_calib_key(NET_CALIB_WAKE_100US), "wake_100us");
 	assert_int_equal(net_calib_offset(NET_CALIB_WAKE_100US),
 			 offsetof(struct al_costs, wake_100us_ns));
