@@ -4,7 +4,9 @@
  * The crawler pays, on top of each call's `syscall`: `connection` for a
  * connection's socket + connect + close, `send` for each request it sends
  * (charged in sim_os.c's send), and `recv_per_kib` for the bytes it
- * receives.  With machine.host_server and host_links (what
+ * receives; with machine.host_emulator (the kernel-TCP path)
+ * `tun_connection` and `tun_send` instead of the first two, where the
+ * profile has them (sim_host_tun).  With machine.host_server and host_links (what
  * `run --net both` sets, because the real run's origin server and link
  * emulators are processes on the same cores), those programs are threads
  * of processes of their own here, given the CPU their side of each page
@@ -361,7 +363,8 @@ void sim_host_connect(struct sim_os *s, struct sim_sock *k, int64_t page)
 
 	struct sim_gate *g = sim_gate_of(s, k);
 
-	sim_kernel_charge(&s->k, c->connection_ns);
+	sim_kernel_charge(&s->k, sim_host_tun(s) && c->tun_connection_ns ?
+				 c->tun_connection_ns : c->connection_ns);
 	if (g)
 		*g = (struct sim_gate){.page = page, .gen = g->gen + 1};
 }

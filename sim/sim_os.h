@@ -328,6 +328,13 @@ void sim_rewait(struct sim_os *s, struct sim_sock *k);
 /* Starts the origin server and link emulators the machine names. 0 or -1. */
 int sim_host_init(struct sim_os *s);
 void sim_host_free(struct sim_os *s);
+/* 1 when the crawler's packets take the kernel-TCP path (a packet
+ * emulator, machine.host_emulator): its connection and send are then
+ * priced tun_connection and tun_send, where measured. */
+static inline int sim_host_tun(const struct sim_os *s)
+{
+	return s->os.sc->machine.host_emulator != AL_HOST_EMU_NONE;
+}
 /* A connection for k's page begins (connect): the caller's socket +
  * connect + close, the server's and the link's side of it. */
 void sim_host_connect(struct sim_os *s, struct sim_sock *k, int64_t page);

@@ -93,6 +93,48 @@ static void test_connection_and_recv_charged(void **state)
 	}
 }
 
+/* On the kernel-TCP path (a packet emulator, own core or shared) the
+ * crawler pays tun_connection and tun_send instead of connection and
+ * send, where they are measured; with no emulator, or 0 (not measured),
+ * the loopback figures. */
+static void test_tun_path_prices(void **state)
+{
+	static const struct {
+		enum al_host_emu emu;
+		int64_t tun_conn, tun_send, conn, send;  /* what a page pays */
+	} cases[] = {
+		{AL_HOST_EMU_NONE, 12 * US, 2 * US, 70 * US, 9 * US},
+		{AL_HOST_EMU_OWN, 12 * US, 2 * US, 12 * US, 2 * US},
+		{AL_HOST_EMU_SHARED, 12 * US, 2 * US, 12 * US, 2 * US},
+		{AL_HOST_EMU_OWN, 0, 0, 70 * US, 9 * US},
+		{AL_HOST_EMU_OWN, 12 * US, 0, 12 * US, 9 * US},
+	};
+	static const enum al_model models[] = {AL_MODEL_SYNC, AL_MODEL_CALLBACK};
+	struct al_scenario sc;
+	struct al_report a, b;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		for (size_t j = 0; j < sizeof models / sizeof models[0]; j++) {
+			fixed(&sc, 5, 3000);
+			sc.machine.cores = 2;
+			sc.machine.host_emulator = cases[i].emu;
+			sc.machine.costs.emulator_packet_ns = 1 * US;
+			run(&sc, models[j], &a);
+			sc.machine.costs.connection_ns = 70 * US;
+			sc.machine.costs.send_ns = 9 * US;
+			sc.machine.costs.tun_connection_ns = cases[i].tun_conn;
+			sc.machine.costs.tun_send_ns = cases[i].tun_send;
+			run(&sc, models[j], &b);
+			int64_t want = 5 * (cases[i].conn + cases[i].send);
+			if (b.cpu_busy_ns - a.cpu_busy_ns != want)
+				fail_msg("case %zu, %s: CPU %lld more, want %lld", i,
+					 al_model_name(models[j]),
+					 (long long)(b.cpu_busy_ns - a.cpu_busy_ns), (long long)want);
+			assert_int_equal(b.checksum, a.checksum);
+		}
+}
+
 /* The origin server and a link on the cores: the model's CPU and switches
  * stay its own, and one page waits for both programs' work on it. */
 static void test_host_programs_hold_the_response(void **state)
@@ -405,6 +447,7 @@ int main(void)
 		cmocka_unit_test(test_server_wakes_when_asleep),
 		cmocka_unit_test(test_emulator_packets_per_page),
 		cmocka_unit_test(test_emulator_prices_bytes),
+		cmocka_unit_test(test_tun_path_prices),
 		cmocka_unit_test(test_emulator_holds_the_page),
 		cmocka_unit_test(test_emulator_is_a_queue),
 		cmocka_unit_test(test_turn_end),
