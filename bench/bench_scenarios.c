@@ -111,6 +111,8 @@ static int bench_rate(const char *path, int python, int64_t pages)
 		al_costs_profile(&sc.machine.costs, AL_PROFILE_PYTHON);
 		sc.machine.costs.connection_ns = c.connection_ns;
 		sc.machine.costs.send_ns = c.send_ns;
+		sc.machine.costs.tun_connection_ns = c.tun_connection_ns;
+		sc.machine.costs.tun_send_ns = c.tun_send_ns;
 		sc.machine.profile = AL_PROFILE_PYTHON;
 		for (int m = 0; m < AL_MODEL_COUNT; m++)
 			sc.models[m].gil = true;   /* python's default, as the loader sets it */
