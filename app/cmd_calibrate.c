@@ -170,6 +170,10 @@ static void print_table(const struct net_calib *c, const struct al_machine *m,
 	struct al_table t;
 	char a[AL_FMT_LEN], b[AL_FMT_LEN];
 
+	/* the header, a row a figure, the machine's four: past the cap a
+	 * table drops its rows */
+	_Static_assert(1 + NET_CALIB_COUNT + 4 <= AL_TABLE_MAX_ROWS,
+		       "calibrate's table outgrows report/table.h's cap");
 	al_scenario_default(&d);
 	al_costs_profile(&d.machine.costs, AL_PROFILE_C);
 	al_table_init(&t, 4, "lrrr");
