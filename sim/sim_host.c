@@ -53,15 +53,63 @@ static void on_ran(void *arg, struct sim_thread *th, int64_t at, int64_t ns);
 /* What follows a host item when its program has run it. */
 enum { HOST_NONE, HOST_SERVED, HOST_CONN, HOST_DATA };
 
+/* The work queued for the emulator at a later time than now, in a heap
+ * by that time: it is in the emulator's backlog only from then. */
+static void due_push(struct sim_os *s, int64_t at, int64_t end)
+{
+	if (s->emu_ndue == s->emu_capdue) {
+		size_t cap = s->emu_capdue ? 2 * s->emu_capdue : 64;
+		struct sim_host_due *v = realloc(s->emu_due, cap * sizeof *v);
+		if (!v)
+			abort(); /* the queue cannot grow: nothing sane to continue with */
+		s->emu_due = v;
+		s->emu_capdue = cap;
+	}
+	size_t i = s->emu_ndue++;
+	while (i > 0 && s->emu_due[(i - 1) / 2].at > at) {
+		s->emu_due[i] = s->emu_due[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	s->emu_due[i] = (struct sim_host_due){at, end};
+}
+
+static struct sim_host_due due_pop(struct sim_os *s)
+{
+	struct sim_host_due top = s->emu_due[0], last = s->emu_due[--s->emu_ndue];
+	size_t i = 0, n = s->emu_ndue;
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= n)
+			break;
+		if (c + 1 < n && s->emu_due[c + 1].at < s->emu_due[c].at)
+			c++;
+		if (s->emu_due[c].at >= last.at)
+			break;
+		s->emu_due[i] = s->emu_due[c];
+		i = c;
+	}
+	if (n > 0)
+		s->emu_due[i] = last;
+	return top;
+}
+
 /* The packet emulator's backlog at now: how long a packet reaching it
- * now waits behind the packets queued before it (its queue's own time,
- * the same FIFO that holds the crawler's sockets).  In the path of every
- * packet the simulated TCP sends, as the real emulator's is. */
+ * now waits behind the packets that reached it before (its queue's own
+ * time, the same FIFO that holds the crawler's sockets).  Work queued for
+ * a later time (a link's relay of a page not yet through it) is not yet
+ * there, nor is the idle time before it.  In the path of every packet the
+ * simulated TCP sends, as the real emulator's is. */
 static int64_t emu_backlog(void *arg, int64_t now)
 {
-	const struct sim_os *s = arg;
+	struct sim_os *s = arg;
 
-	return s->emu_busy - now;
+	while (s->emu_ndue > 0 && s->emu_due[0].at <= now) {
+		struct sim_host_due d = due_pop(s);
+		if (d.end > s->emu_seen)
+			s->emu_seen = d.end;
+	}
+	return s->emu_seen - now;
 }
 
 int sim_host_init(struct sim_os *s)
@@ -107,6 +155,9 @@ void sim_host_free(struct sim_os *s)
 		free(p[i]->done.v);
 		p[i]->todo = p[i]->done = (struct sim_host_fifo){0};
 	}
+	free(s->emu_due);
+	s->emu_due = NULL;
+	s->emu_ndue = s->emu_capdue = 0;
 }
 
 static int64_t queue(int64_t *busy, int64_t t, int64_t ns);
@@ -222,7 +273,14 @@ static int64_t emu(struct sim_os *s, int64_t t, int64_t n, int64_t payload, stru
 	int64_t ns = n * c->emulator_packet_ns +
 		     al_per_kib_ns(payload + n * EMU_HEADER, c->emulator_ns_per_kib);
 
-	return work(s, &s->emu_p, &s->emu_busy, t, ns, k, kind, 0);
+	int64_t at = work(s, &s->emu_p, &s->emu_busy, t, ns, k, kind, 0);
+
+	/* its end is the queue's; in the backlog from t */
+	if (t > s->now)
+		due_push(s, t, s->emu_busy);
+	else if (s->emu_busy > s->emu_seen)
+		s->emu_seen = s->emu_busy;
+	return at;
 }
 
 /* When k's connection, established in the network at now, is seen by

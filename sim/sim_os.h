@@ -236,6 +236,12 @@ struct sim_os {
 	struct sim_thread *emu;      /* on the model's cores; NULL: its own */
 	int64_t emu_busy;            /* its queue of packets ends then */
 	struct sim_host_prog emu_p;  /* on the model's cores: its turns */
+	/* the emulator's backlog as a packet arriving now sees it: the end
+	 * of the work that has reached it (emu_seen), and the work queued
+	 * for later (a link's relay), a heap by when it arrives */
+	int64_t emu_seen;
+	struct sim_host_due { int64_t at, end; } *emu_due;
+	size_t emu_ndue, emu_capdue;
 };
 
 #define SIM_FD_SLAB 1024
