@@ -57,8 +57,9 @@ int net_calib_base_syscall(double *out)
 	return 0;
 }
 
-/* A listening socket on 127.0.0.1, any port. */
-static int listener(struct sockaddr_in *addr)
+/* A listening socket on 127.0.0.1, any port, with room for backlog
+ * connections; -1 with errno. */
+int net_calib_listener(struct sockaddr_in *addr, int backlog)
 {
 	socklen_t len = sizeof *addr;
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -68,8 +69,7 @@ static int listener(struct sockaddr_in *addr)
 	addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (fd < 0)
 		return -1;
-	if (bind(fd, (struct sockaddr *)addr, sizeof *addr) != 0 ||
-	    listen(fd, CONN_N + 16) != 0 ||
+	if (bind(fd, (struct sockaddr *)addr, sizeof *addr) != 0 || listen(fd, backlog) != 0 ||
 	    getsockname(fd, (struct sockaddr *)addr, &len) != 0) {
 		int e = errno;
 		close(fd);
@@ -114,7 +114,7 @@ int net_calib_connection(double *out)
 	struct sockaddr_in addr;
 	double base;
 	int64_t spent = 0;
-	int lfd = listener(&addr), rc = 0;
+	int lfd = net_calib_listener(&addr, CONN_N + 16), rc = 0;
 
 	if (lfd < 0 || net_calib_base_syscall(&base) != 0)
 		goto fail;
@@ -148,7 +148,7 @@ fail:
 static int pair(int *c, int *s)
 {
 	struct sockaddr_in addr;
-	int lfd = listener(&addr);
+	int lfd = net_calib_listener(&addr, CONN_N + 16);
 
 	*c = *s = -1;
 	if (lfd < 0)

@@ -16,6 +16,10 @@ double net_calib_median(double *v, int n);
  * and children it forks inherit that); *saved gets the mask to restore.
  * 0, or -1 with errno. */
 int net_calib_pin(cpu_set_t *saved);
+/* A listening socket on 127.0.0.1, any port, with room for backlog
+ * connections (net_calib_conn.c); -1 with errno. */
+struct sockaddr_in;
+int net_calib_listener(struct sockaddr_in *addr, int backlog);
 /* Restores the mask net_calib_pin saved; errno is left alone. */
 void net_calib_unpin(const cpu_set_t *saved);
 

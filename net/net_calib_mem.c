@@ -157,28 +157,6 @@ static int child_pss(pid_t pid, int64_t *bytes)
 	return 0;
 }
 
-/* A listening socket on 127.0.0.1, any port; -1 with errno. */
-static int cg_listener(struct sockaddr_in *addr)
-{
-	socklen_t len = sizeof *addr;
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	memset(addr, 0, sizeof *addr);
-	addr->sin_family = AF_INET;
-	addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0)
-		return -1;
-	if (bind(fd, (struct sockaddr *)addr, sizeof *addr) != 0 ||
-	    listen(fd, CG_CHILDREN) != 0 ||
-	    getsockname(fd, (struct sockaddr *)addr, &len) != 0) {
-		int e = errno;
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	return fd;
-}
-
 /* A worker's life up to its page, as a process model's worker lives it
  * (net_proc.c): a loop of its own (an event base), a TCP connection to
  * the server, the request, the response read in RECV_BYTES reads into
@@ -256,7 +234,7 @@ static void cg_pool(const struct net_cgroup *cg, int wfd)
 		goto out;
 	al_page_bytes(CG_SEED, 1, 0, page + hdr, CG_PAGE);
 	if (net_cgroup_enter(cg) != 0 || pipe2(ready, O_CLOEXEC) < 0 ||
-	    pipe2(release, O_CLOEXEC) < 0 || (lfd = cg_listener(&srv)) < 0)
+	    pipe2(release, O_CLOEXEC) < 0 || (lfd = net_calib_listener(&srv, CG_CHILDREN)) < 0)
 		goto out;
 	int64_t before = net_cgroup_usage(cg);
 	int ok = 1;
