@@ -59,6 +59,7 @@
 
 #include "core/al_http.h"
 #include "net/net_calib.h"
+#include "net/net_calib_emu.h"
 #include "net/net_calib_int.h"
 #include "net/net_emu.h"
 #include "net/net_ns.h"
@@ -69,9 +70,7 @@
 /* the pages' bodies: the response's header alone (0.06 KiB a packet),
  * C10K's 4 KiB (0.35), 16 KiB (0.6) */
 static const int emu_size[] = {0, 4096, 16384};
-#define EMU_SIZES 3
 #define EMU_RTT_MS 20
-#define EMU_WAIT_MS 5000     /* a step silent this long is stuck: no figure */
 /* No packet for this long after a batch's client is done: the batch is
  * over (its last FIN and ACK cross the 20 ms round trip, each held
  * 10 ms) */
@@ -196,7 +195,7 @@ static int fetch_all(int port, int pages, int page)
 }
 
 /* Reads exactly len bytes from fd within EMU_WAIT_MS: 0 or -1. */
-static int read_within(int fd, void *buf, size_t len)
+int net_calib_read_within(int fd, void *buf, size_t len)
 {
 	struct pollfd p = {.fd = fd, .events = POLLIN};
 
@@ -207,7 +206,7 @@ static int read_within(int fd, void *buf, size_t len)
 
 /* Waits for pid within EMU_WAIT_MS (then kills it): its exit status, or
  * -1. */
-static int reap(pid_t pid)
+int net_calib_reap(pid_t pid)
 {
 	int st = 0;
 
@@ -230,21 +229,13 @@ static void stop(pid_t pid, int sig)
 	if (pid <= 0)
 		return;
 	kill(pid, sig);
-	if (reap(pid) < 0 && sig != SIGKILL)
+	if (net_calib_reap(pid) < 0 && sig != SIGKILL)
 		errno = ETIMEDOUT;
 }
 
 /* The path of one repetition: the namespaces, the emulator, a server for
  * each size of page. */
-struct emu_path {
-	struct net_ns ns;
-	struct net_emu_shared *sh;   /* the emulator's counters */
-	pid_t emu, srv[EMU_SIZES];
-	int port[EMU_SIZES];
-	clockid_t clock;             /* the emulator's CPU */
-};
-
-static void path_close(struct emu_path *p)
+void net_calib_path_close(struct emu_path *p)
 {
 	for (int i = 0; i < EMU_SIZES; i++)
 		stop(p->srv[i], SIGKILL);
@@ -268,7 +259,7 @@ static int path_server(struct emu_path *p, struct al_scenario *sc, int i, int pa
 		server_main(&p->ns, sc, pfd[1]);
 	}
 	close(pfd[1]);
-	int ok = p->srv[i] > 0 && read_within(pfd[0], &p->port[i], sizeof p->port[i]) == 0 &&
+	int ok = p->srv[i] > 0 && net_calib_read_within(pfd[0], &p->port[i], sizeof p->port[i]) == 0 &&
 		 p->port[i] > 0;
 	close(pfd[0]);
 	if (!ok)
@@ -278,7 +269,7 @@ static int path_server(struct emu_path *p, struct al_scenario *sc, int i, int pa
 
 /* Builds p over a round trip of rtt_ns: 0, or -1 with errno (the emulator child's, as EPERM where
  * namespaces are refused) and nothing left running. */
-static int path_open(struct emu_path *p, int64_t rtt_ns)
+int net_calib_path_open(struct emu_path *p, int64_t rtt_ns)
 {
 	struct al_scenario sc;
 	int sv[2], fds[3], n = -1, e = EPROTO;
@@ -334,7 +325,7 @@ static int path_open(struct emu_path *p, int64_t rtt_ns)
 		}
 	return 0;
 fail:
-	path_close(p);
+	net_calib_path_close(p);
 	*p = (struct emu_path){.ns = {.net = {-1, -1}, .user = -1}};
 	errno = e;
 	return -1;
@@ -395,7 +386,7 @@ static int batch(const struct emu_path *p, int pages, int i, struct net_calib_em
 			_exit(1);
 		_exit(fetch_all(p->port[i], pages, page) == 0 ? 0 : 1);
 	}
-	int st = cli > 0 ? reap(cli) : -1;
+	int st = cli > 0 ? net_calib_reap(cli) : -1;
 	if (st != 0) {
 		errno = st < 0 ? ETIMEDOUT : EPROTO;
 		return -1;
@@ -421,13 +412,13 @@ static int batches(struct net_calib_emu_point *pt)
 	struct net_calib_emu_point warm;
 	int rc;
 
-	if (path_open(&p, EMU_RTT_MS * 1000000LL) != 0)
+	if (net_calib_path_open(&p, EMU_RTT_MS * 1000000LL) != 0)
 		return -1;
 	rc = quiet(&p) != 0 || batch(&p, EMU_WARM, 0, &warm) != 0 ? -1 : 0;
 	for (int i = 0; i < EMU_SIZES && rc == 0; i++)
 		rc = batch(&p, EMU_PAGES, i, &pt[i]);
 	int e = errno;
-	path_close(&p);
+	net_calib_path_close(&p);
 	errno = e;
 	return rc;
 }
@@ -532,174 +523,4 @@ int net_calib_emulator_per_kib(double *out)
 		return 0;
 	}
 	return split(&packet, out);
-}
-
-/* --- the crawler's side of the path ----------------------------------- */
-
-/* On loopback (net_calib_conn.c) both ends of a connection run in the
- * caller: its connect runs the server's SYN-ACK and accept queue, its
- * send the peer's TCP input and wake-up.  On the kernel-TCP path the
- * crawler's packets go into a TUN device, and the far side's work runs
- * where the emulator writes them, in the emulator's context; what comes
- * back (the SYN-ACK, the response) the emulator's TUN write runs through
- * the crawler's TCP input, in the emulator's context too.  What the
- * crawler's call does pay is its own half, and the emulator's wake-up:
- * the emulator sleeps until a packet reaches its TUN device.
- *
- * On this VM that wake-up costs the caller about what loopback's far end
- * did (docs/costs.md, "The kernel-TCP path's connection").
- *
- * So the crawler's share is measured on that path, as a blocking crawler
- * fetches: a client in the crawler's namespace makes TUN_N connections
- * one after another over a TUN_RTT_MS round trip, each socket + connect
- * (timed), a wait for the connection, its request's send (timed), the
- * response read to the server's close (untimed), close (timed); each
- * call so finds the emulator asleep in its wait for the next packet's
- * time.  On the client's CPU clock, minus the syscalls' own cost, as the
- * loopback figures.  The first TUN_WARM connections warm the path and
- * are left out. */
-#define TUN_N 50
-#define TUN_WARM 10
-#define TUN_RTT_MS 1
-
-struct tun_fig {
-	double connection, send;
-};
-
-/* Waits, within EMU_WAIT_MS, for one of events on fd: 0 or -1.  It spins
- * (poll without a timeout): a client that slept would run its next call
- * on cold caches, which the wake_* figures price apart. */
-static int tun_wait(int fd, short events)
-{
-	struct pollfd p = {.fd = fd, .events = events};
-	int64_t end = net_mono_ns() + EMU_WAIT_MS * 1000000LL;
-	int r;
-
-	while ((r = poll(&p, 1, 0)) == 0 && net_mono_ns() < end)
-		;
-	return r == 1 && !(p.revents & POLLERR) ? 0 : -1;
-}
-
-/* One connection to port: the CPU of its socket + connect, its send and
- * its close added to t[0..2]. */
-static int tun_page(const struct sockaddr_in *at, const char *req, int len, int64_t t[3])
-{
-	char buf[4096];
-	ssize_t r;
-	int64_t t0 = net_cpu_ns();
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (const struct sockaddr *)at, sizeof *at) != 0 && errno != EINPROGRESS)
-		goto fail;
-	t[0] += net_cpu_ns() - t0;
-	if (tun_wait(fd, POLLOUT) != 0)
-		goto fail;
-	t0 = net_cpu_ns();
-	if (send(fd, req, (size_t)len, MSG_NOSIGNAL) != len)
-		goto fail;
-	t[1] += net_cpu_ns() - t0;
-	for (;;) {
-		if (tun_wait(fd, POLLIN) != 0)
-			goto fail;
-		while ((r = recv(fd, buf, sizeof buf, 0)) > 0)
-			;
-		if (r == 0)
-			break;
-		if (errno != EAGAIN && errno != EINTR)
-			goto fail;
-	}
-	t0 = net_cpu_ns();
-	close(fd);
-	t[2] += net_cpu_ns() - t0;
-	return 0;
-fail:
-	close(fd);
-	return -1;
-}
-
-/* The client, in the crawler's namespace: the warm-up's connections,
- * then the measured ones; its figures go up wfd. */
-static int tun_client(int port, int wfd)
-{
-	struct sockaddr_in at = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	struct tun_fig fig;
-	int64_t t[3] = {0, 0, 0};
-	char req[256];
-	double base;
-	int len = al_http_request(req, sizeof req, "calib", 1);
-
-	inet_pton(AF_INET, NET_NS_SERVER_IP, &at.sin_addr);
-	if (len < 0)
-		return -1;
-	for (int i = 0; i < TUN_WARM; i++)
-		if (tun_page(&at, req, len, t) != 0)
-			return -1;
-	t[0] = t[1] = t[2] = 0;
-	if (net_calib_base_syscall(&base) != 0)
-		return -1;
-	for (int i = 0; i < TUN_N; i++)
-		if (tun_page(&at, req, len, t) != 0)
-			return -1;
-	/* socket + connect + close, as `connection`; a send */
-	fig.connection = (double)(t[0] + t[2]) / TUN_N - 3 * base;
-	fig.send = (double)t[1] / TUN_N - base;
-	return write(wfd, &fig, sizeof fig) == (ssize_t)sizeof fig ? 0 : -1;
-}
-
-/* One repetition: the path, the client's two figures. */
-static int tun_measure(struct tun_fig *out)
-{
-	struct emu_path p;
-	int pfd[2], rc = -1, e = EPROTO;
-
-	if (path_open(&p, TUN_RTT_MS * 1000000LL) != 0)
-		return -1;
-	if (pipe(pfd) != 0) {
-		e = errno;
-		path_close(&p);
-		errno = e;
-		return -1;
-	}
-	pid_t cli = fork();
-	if (cli == 0) {
-		close(pfd[0]);
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || net_ns_enter(&p.ns, NET_NS_CLIENT) != 0)
-			_exit(1);
-		_exit(tun_client(p.port[0], pfd[1]) == 0 ? 0 : 1);
-	}
-	close(pfd[1]);
-	if (cli > 0 && read_within(pfd[0], out, sizeof *out) == 0)
-		rc = 0;
-	else
-		e = cli < 0 ? errno : EPROTO;
-	close(pfd[0]);
-	if (cli > 0 && reap(cli) != 0 && rc == 0) {
-		rc = -1;
-		e = EPROTO;
-	}
-	path_close(&p);
-	errno = e;
-	return rc;
-}
-
-int net_calib_tun_connection(double *out)
-{
-	struct tun_fig f;
-
-	if (tun_measure(&f) != 0)
-		return -1;
-	*out = f.connection < 1 ? 1 : f.connection;
-	return 0;
-}
-
-int net_calib_tun_send(double *out)
-{
-	struct tun_fig f;
-
-	if (tun_measure(&f) != 0)
-		return -1;
-	*out = f.send < 1 ? 1 : f.send;
-	return 0;
 }
