@@ -244,28 +244,23 @@ static void test_backlog_in_path(void **state)
 	for (size_t i = 0; i < sizeof backlogs / sizeof *backlogs; i++) {
 		int64_t b = backlogs[i], r = rtt + b;
 		int64_t one = 2 * r + 200 * MS < rto0(r) ? 2 * r + 200 * MS : rto0(r);
+		/* which segment of how many is lost, and when the page ends:
+		 * three dupACKs, the retransmission a round trip later; one
+		 * dupACK, RACK; the only segment, the probe or the RTO from
+		 * its send, from the handshake's sample rtt + B; the last,
+		 * from the last ACK, B later than without */
+		const struct {
+			int seg, nseg;
+			int64_t end;
+		} cases[] = {{3, 10, t0 + r}, {8, 10, t0 + r + rtt / 4}, {0, 1, t0 + one},
+			     {9, 10, t0 + r + one}};
 		W.backlog = b;
-		/* three dupACKs: the retransmission a round trip later */
-		struct lose mid = L(3, NO_LOSS, NO_LOSS);
-		lossy(rtt, 10, &mid);
-		assert_int_equal(W.c[0].t_eof, t0 + r);
-		done();
-		/* one dupACK: RACK */
-		struct lose rack = L(8, NO_LOSS, NO_LOSS);
-		lossy(rtt, 10, &rack);
-		assert_int_equal(W.c[0].t_eof, t0 + r + rtt / 4);
-		done();
-		/* the only segment lost: the probe or the RTO from its send,
-		 * from the handshake's sample rtt + B */
-		struct lose only = L(0, NO_LOSS, NO_LOSS);
-		lossy(rtt, 1, &only);
-		assert_int_equal(W.c[0].t_eof, t0 + one);
-		done();
-		/* the last: from the last ACK, B later than without */
-		struct lose last = L(9, NO_LOSS, NO_LOSS);
-		lossy(rtt, 10, &last);
-		assert_int_equal(W.c[0].t_eof, t0 + r + one);
-		done();
+		for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+			struct lose l = L(cases[k].seg, NO_LOSS, NO_LOSS);
+			lossy(rtt, cases[k].nseg, &l);
+			assert_int_equal(W.c[0].t_eof, cases[k].end);
+			done();
+		}
 	}
 	W.backlog = 0;
 }
