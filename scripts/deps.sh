@@ -20,13 +20,16 @@ if command -v pkg-config >/dev/null 2>&1; then
 	need_pc sdl2 libsdl2-dev
 	need_pc SDL2_ttf libsdl2-ttf-dev
 	need_pc SDL2_image libsdl2-image-dev
+	# Xlib's headers, for the window's one error handler (viz/viz_x11.c);
+	# libsdl2-dev brings them, said here all the same
+	need_pc x11 libx11-dev
 	need_pc libevent libevent-dev
 	need_pc cmocka libcmocka-dev
 	need_pc yaml-0.1 libyaml-dev
 	# the uring model's real backend: io_uring through liburing
 	need_pc liburing liburing-dev
 else
-	missing="$missing libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libevent-dev libcmocka-dev libyaml-dev liburing-dev"
+	missing="$missing libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libx11-dev libevent-dev libcmocka-dev libyaml-dev liburing-dev"
 fi
 need_bin cc gcc
 need_bin make make

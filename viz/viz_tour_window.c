@@ -7,6 +7,7 @@
 #include <SDL.h>
 
 #include "viz/viz_window.h"
+#include "viz/viz_x11.h"
 
 /* Shows step i: the title says which, the picture fits the window. */
 static int show(SDL_Window *w, SDL_Renderer *r, SDL_Surface *const *pics, int n, int i)
@@ -43,6 +44,7 @@ int viz_tour_window(SDL_Surface *const *pics, int n, char *err, size_t errlen)
 			snprintf(err, errlen, "no step to show");
 		return -1;
 	}
+	viz_x11_forgive_wakeup();
 	if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
 		snprintf(err, errlen, "cannot start SDL's video: %s", SDL_GetError());
 		return -1;

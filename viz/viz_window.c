@@ -28,6 +28,7 @@
 #include "viz/viz_layout.h"
 #include "viz/viz_png.h"
 #include "viz/viz_window_input.h"
+#include "viz/viz_x11.h"
 
 #define FRAME_NS 16000000LL          /* playback: a frame every 16 ms */
 #define IDLE_WAIT_MS 500
@@ -406,6 +407,7 @@ int viz_window_run(const struct viz_run *runs, int nruns, const struct viz_windo
 	SDL_SetHint(SDL_HINT_MOUSE_FOCUS_CLICKTHROUGH, "1");
 	if (driver)
 		SDL_SetHint(SDL_HINT_VIDEODRIVER, driver);
+	viz_x11_forgive_wakeup();
 	video = SDL_InitSubSystem(SDL_INIT_VIDEO) == 0;
 	if (driver)
 		SDL_ResetHint(SDL_HINT_VIDEODRIVER);
