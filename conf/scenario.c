@@ -356,7 +356,7 @@ void al_scenario_summary(FILE *out, const struct al_scenario *sc)
 	fprintf(out, ", bandwidth %s, loss %g %%, rto %s%s%s",
 		rate(a, n->bandwidth_bps), n->loss * 100, dur(b, n->rto_ns),
 		n->handshake ? "" : ", connect at once",
-		n->tcp == AL_TCP_FLUID ? ", fluid tcp" : "");
+		n->tcp == AL_TCP_FLUID ? ", fluid tcp" : n->tcp == AL_TCP_FLOW ? ", flow tcp" : "");
 	/* the kernel-TCP path's queue: said when it is not the default */
 	if (n->queue != 1000)
 		fprintf(out, ", queue %d packets", n->queue);

@@ -114,7 +114,7 @@ static const struct al_section machine_section = {"machine",
 const struct al_section al_schema_profile = {"", machine_fields + 1,
 	N(machine_fields) - 4};
 
-static const char *const tcp_names[] = {"linux", "fluid", NULL};
+static const char *const tcp_names[] = {"linux", "fluid", "flow", NULL};
 static const char *const link_names[] = {"fair", "fifo", NULL};
 #define NET(m) offsetof(struct al_network, m)
 static const struct al_field network_fields[] = {

@@ -175,7 +175,8 @@ const char *al_fault_name(enum al_fault f)
 
 const char *al_tcp_name(enum al_tcp t)
 {
-	return t == AL_TCP_LINUX ? "linux" : t == AL_TCP_FLUID ? "fluid" : "?";
+	return t == AL_TCP_LINUX ? "linux" : t == AL_TCP_FLUID ? "fluid" :
+	       t == AL_TCP_FLOW ? "flow" : "?";
 }
 
 const char *al_link_name(enum al_link l)

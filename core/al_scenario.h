@@ -20,9 +20,12 @@ static inline int64_t al_per_kib_ns(int64_t bytes, int64_t ns_per_kib)
 	return (bytes >> 10) * ns_per_kib + (bytes & 1023) * ns_per_kib / 1024;
 }
 enum al_overflow { AL_OVERFLOW_QUEUE, AL_OVERFLOW_REFUSE };
-/* The simulator's TCP (docs/network.md): Linux's windows and timers, or the
- * fluid model (a response streams at its fair share from its first byte). */
-enum al_tcp { AL_TCP_LINUX, AL_TCP_FLUID };
+/* The simulator's TCP (docs/network.md): Linux's windows and timers, the
+ * fluid model (a response streams at its fair share from its first byte,
+ * segment by segment), or the flow model (a response is one transfer at
+ * its fair share, readable when its last byte arrives: a page's cost
+ * independent of its size). */
+enum al_tcp { AL_TCP_LINUX, AL_TCP_FLUID, AL_TCP_FLOW };
 /* The simulator's client link (docs/network.md): every response streaming
  * shares it fairly (processor sharing), or its segments wait in one FIFO
  * drop-tail queue of network.queue packets and go in arrival order, as

@@ -51,7 +51,7 @@ int sim_net_lost(struct sim_net *n, const struct sim_flow *f, enum al_net_draw w
 
 /* The timeout after `tries` failures in a row: rto, doubling, capped at
  * TCP_RTO_MAX (or at rto if that is larger). */
-static int64_t rto(const struct sim_net *n, int tries)
+int64_t sim_net_rto(const struct sim_net *n, int tries)
 {
 	int64_t r = n->net.rto_ns;
 
@@ -205,7 +205,7 @@ int64_t sim_net_syn_out(struct sim_net *n, struct sim_flow *f, int64_t now)
 		n->st.syn_lost++;
 		f->tries++;
 		f->state = FL_SYN_WAIT;
-		return now + rto(n, f->tries);
+		return now + sim_net_rto(n, f->tries);
 	}
 	f->state = FL_SYN;
 	return now + handshake_way(n, f, AL_DRAW_SYN_WAY);
@@ -215,7 +215,7 @@ int64_t sim_net_syn_out(struct sim_net *n, struct sim_flow *f, int64_t now)
 static void syn_again(struct sim_net *n, struct sim_flow *f, int64_t now)
 {
 	f->tries++;
-	int64_t t = f->t + rto(n, f->tries);
+	int64_t t = f->t + sim_net_rto(n, f->tries);
 	arm_flow(n, f, FL_SYN_WAIT, t > now ? t : now);
 }
 
@@ -343,6 +343,8 @@ void sim_net_on_flow(void *arg, int64_t now)
 	case FL_FIRST:
 		if (n->net.tcp == AL_TCP_LINUX)
 			sim_net_tcp_start(n, f, now);
+		else if (n->net.tcp == AL_TCP_FLOW)
+			sim_net_flow_start(n, f, now);
 		else
 			sim_net_link_join(n, f, now);
 		break;
@@ -350,7 +352,9 @@ void sim_net_on_flow(void *arg, int64_t now)
 		sim_net_fail_data(n, f, ETIMEDOUT, now);
 		break;
 	case FL_STALL:
-		if (f->tries > SIM_NET_DATA_RETRIES)
+		if (n->net.tcp == AL_TCP_FLOW)
+			sim_net_flow_stalled(n, f, now);
+		else if (f->tries > SIM_NET_DATA_RETRIES)
 			sim_net_fail_data(n, f, ETIMEDOUT, now);
 		else
 			sim_net_link_join(n, f, now);
@@ -369,6 +373,8 @@ int sim_net_seg_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 	 * put there); asking for the length again would note it anew. */
 	if (n->net.tcp == AL_TCP_LINUX)
 		return sim_net_tcp_outcome(n, f, now);
+	if (n->net.tcp == AL_TCP_FLOW)
+		return sim_net_flow_outcome(n, f, now);
 	len = sim_net_seg_len(f);
 	if (sim_net_lost(n, f, AL_DRAW_SEG_LOSS, (uint64_t)(f->arrived / SIM_NET_MSS) * 32 + f->tries)) {
 		n->st.lost++;
@@ -399,9 +405,11 @@ void sim_net_seg_after(struct sim_net *n, struct sim_flow *f, int outcome, int64
 		f->state = FL_DONE;
 		n->st.completed++;
 		sim_net_release(n, f, now);
+	} else if (outcome == SIM_SEG_LOST && n->net.tcp == AL_TCP_FLOW) {
+		sim_net_flow_after_loss(n, f, now);
 	} else if (outcome == SIM_SEG_LOST) {
 		f->tries++;
-		arm_flow(n, f, FL_STALL, now + rto(n, f->tries));
+		arm_flow(n, f, FL_STALL, now + sim_net_rto(n, f->tries));
 	} else if (f->srv == SRV_SLOT && sim_net_end(f) - f->arrived <= n->srv.sndbuf) {
 		sim_net_release(n, f, now);   /* the server's write returned */
 	}

@@ -32,7 +32,8 @@ enum sim_flow_state {
 			  * never answers (ends when the client closes)      */
 	FL_STREAM,       /* in the link's heap (tcp linux: and its timer, if
 			  * set, in f->token)                                */
-	FL_STALL,        /* (ev) a segment was lost: the RTO (tcp fluid)      */
+	FL_STALL,        /* (ev) a segment was lost: the RTO (tcp fluid); tcp
+			  * flow: its losses' RTOs, after its transfer       */
 	FL_WAIT,         /* (ev) tcp linux: off the link, window used up; its
 			  * timer (ACKs or a retransmission) is pending      */
 	FL_REQ_FAIL,     /* (ev) tcp linux: every try of the request lost     */
@@ -134,7 +135,8 @@ enum { TCP_FR, TCP_TLP, TCP_RTO };
 struct sim_flow {
 	void *ctx;
 	uint64_t token;              /* the pending event, if the state has one */
-	int64_t t;                   /* when the current SYN was sent           */
+	int64_t t;                   /* when the current SYN was sent; tcp flow,
+				      * once served: its losses' RTOs, in ns   */
 	uint32_t page;
 	uint32_t total;              /* response bytes; 0 until served          */
 	uint32_t arrived;            /* bytes that reached the client           */
@@ -151,8 +153,13 @@ struct sim_flow {
 	uint8_t fault;               /* enum al_fault, drawn when served        */
 	uint32_t tcp;                /* network.tcp linux: its struct sim_tcp in
 				      * the net's pool; SIM_NET_NIL: none      */
-	uint32_t syn_rtt;            /* tcp linux: the handshake's RTT sample,
+	union {
+		uint32_t syn_rtt;    /* tcp linux: the handshake's RTT sample,
 				      * in µs, until the request takes a state */
+		uint32_t upto;       /* tcp flow, once served: where its bytes
+				      * stop (sim_net_end, or a segment lost
+				      * 16 times: ETIMEDOUT once they are in) */
+	};
 };
 
 static inline struct sim_flow *sim_net_flow(const struct sim_net *n, uint32_t id)
@@ -201,17 +208,37 @@ int64_t sim_net_tcp_seg_len_kind(struct sim_flow *f, int rtx);
 
 /* The length of the segment f sends next on the link (the link calls it
  * when the segment starts; tcp linux notes which one it is). */
+/* sim_net_tcp_flow.c (network.tcp flow): the bytes f's transfer puts on
+ * the link as one piece from f->arrived: up to where the server's write
+ * returns (its slot frees), or up to f->upto. */
+int64_t sim_net_flow_chunk(const struct sim_flow *f);
+
 static inline int64_t sim_net_seg_len(struct sim_flow *f)
 {
 	int64_t left = sim_net_end(f) - f->arrived;
 
 	if (sim_net_of(f)->net.tcp == AL_TCP_LINUX)
 		return sim_net_tcp_seg_len(f);
+	if (sim_net_of(f)->net.tcp == AL_TCP_FLOW)
+		return sim_net_flow_chunk(f);
 	return left < SIM_NET_MSS ? left : SIM_NET_MSS;
 }
 
 /* sim_net_flow.c: the event of every flow state marked (ev) above */
 void sim_net_on_flow(void *arg, int64_t now);
+/* The timeout after `tries` failures in a row: rto, doubling, capped. */
+int64_t sim_net_rto(const struct sim_net *n, int tries);
+/* sim_net_tcp_flow.c: f's first byte reaches the link (tcp flow): its
+ * losses are drawn, and its transfer starts. */
+void sim_net_flow_start(struct sim_net *n, struct sim_flow *f, int64_t now);
+/* A transfer's piece is on the link's far side: its outcome, as
+ * sim_net_seg_outcome's (LOST: the losses' RTOs are still owed). */
+int sim_net_flow_outcome(struct sim_net *n, struct sim_flow *f, int64_t now);
+/* The losses' RTOs have passed (FL_STALL): the rest arrives, or the
+ * connection times out. */
+void sim_net_flow_stalled(struct sim_net *n, struct sim_flow *f, int64_t now);
+/* After a LOST outcome: the RTOs' event (FL_STALL). */
+void sim_net_flow_after_loss(struct sim_net *n, struct sim_flow *f, int64_t now);
 /* The packet emulator's backlog at now (sim_net_set_backlog): 0 without
  * one. */
 static inline int64_t sim_net_backlog(const struct sim_net *n, int64_t now)

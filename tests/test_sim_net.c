@@ -3,7 +3,9 @@
  * together take N times as long; staggered flows share; a server limit
  * serializes; a full backlog refuses or drops (RTO doubling, ETIMEDOUT);
  * loss replayed from the same rng draws; link drop; close in every phase;
- * bandwidth and limit changes; 100k flows; the same seed twice. */
+ * bandwidth and limit changes; 100k flows; the same seed twice.  The flow
+ * TCP (network.tcp flow) against the same formulas: a response is one
+ * transfer, readable at its last byte, its losses' RTOs owed after it. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -156,13 +158,16 @@ static void closer(void *arg, int64_t now)
 	W.queued_after_close = (int64_t)sim_queue_size(&W.q);
 }
 
-/* A scenario with no randomness: fixed delays, fixed sizes, no loss.  The
- * fluid TCP, whose formulas these tests check; test_sim_tcp.c checks the
- * linux one. */
+/* The TCP that scenario() sets: fluid, whose formulas these tests check
+ * (test_sim_tcp.c checks the linux one); the flow tests set flow, which
+ * shares most of them. */
+static enum al_tcp scen_tcp = AL_TCP_FLUID;
+
+/* A scenario with no randomness: fixed delays, fixed sizes, no loss. */
 static void scenario(int64_t rtt, int64_t think, int64_t body, int64_t bw)
 {
 	al_scenario_default(&W.sc);
-	W.sc.network.tcp = AL_TCP_FLUID;
+	W.sc.network.tcp = scen_tcp;
 	W.sc.network.rtt_ns = rtt;
 	W.sc.network.jitter = AL_DIST_FIXED_AT(0);
 	W.sc.network.bandwidth_bps = bw;
@@ -967,6 +972,184 @@ static void test_events_per_segment(void **state)
 	}
 }
 
+
+/* --- network.tcp flow: a response is one transfer */
+
+/* A lone response: its last byte at rtt + think + size / bw after the
+ * request (connect: one rtt more), all of it readable then, in one hook;
+ * the events it costs do not grow with its size. */
+static void test_flow_single(void **state)
+{
+	static const int64_t bodies[] = {1024, 20000, 1 << 20, 100000000};
+	int64_t base = -1;
+
+	(void)state;
+	scen_tcp = AL_TCP_FLOW;
+	for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+		int64_t total = header_len(bodies[i]) + bodies[i];
+		int64_t bw = 10000000000;
+
+		scenario(150 * MS, 50 * MS, bodies[i], bw);
+		world(1, NULL);
+		run();
+		struct conn *c = &W.c[0];
+		assert_int_equal(c->bytes, total);
+		assert_int_equal(c->t_eof, 2 * 150 * MS + 50 * MS + xfer(total, bw));
+		assert_int_equal(c->t_first, c->t_eof);
+		assert_int_equal(c->nseg, 1);
+		assert_int_equal(sim_net_stats(&W.net)->segments,
+				 (total + SIM_NET_MSS - 1) / SIM_NET_MSS);
+		assert_int_equal(sim_net_stats(&W.net)->bytes, total);
+		if (base < 0)
+			base = W.events;
+		assert_int_equal(W.events, base);
+		done();
+	}
+	scen_tcp = AL_TCP_FLUID;
+}
+
+/* The fluid model's sharing formulas hold for whole transfers: n equal
+ * flows end together at n times one's transfer; staggered ones share; a
+ * flow that leaves (done) speeds up the other; the worked example; the
+ * faults' cut responses. */
+static void test_flow_shares(void **state)
+{
+	scen_tcp = AL_TCP_FLOW;
+	test_flows_together(state);
+	test_flows_staggered(state);
+	test_worked_example(state);
+	test_faults(state);
+	scen_tcp = AL_TCP_FLUID;
+}
+
+/* A flow closed mid-transfer gives its share back at once: two equal
+ * flows at 100 ns a byte alone, B closed when each has half its bytes,
+ * A's other half alone: A ends at J + 100 a + 50 a. */
+static void test_flow_close_speeds_up(void **state)
+{
+	(void)state;
+	scen_tcp = AL_TCP_FLOW;
+	scenario(20 * MS, 3 * MS, 9000, 80000000);
+	int64_t a = header_len(9000) + 9000, j = 2 * 20 * MS + 3 * MS;
+	world(2, NULL);
+	W.c[1].close_at = j + 100 * a;
+	run();
+	assert_int_equal(W.c[0].t_eof, j + 150 * a);
+	assert_int_equal(W.c[0].bytes, a);
+	assert_int_equal(W.c[1].bytes, 0);       /* nothing readable before the end */
+	done();
+	scen_tcp = AL_TCP_FLUID;
+}
+
+/* A server slot under max_concurrent frees when its write returns, when
+ * sndbuf bytes are left to arrive: the transfer is two pieces, the first
+ * readable at once, and the next request is served then. */
+static void test_flow_slot_frees(void **state)
+{
+	(void)state;
+	scen_tcp = AL_TCP_FLOW;
+	scenario(100 * MS, 0, 100000, 80000000);  /* 100 ns a byte */
+	W.sc.server.max_concurrent = 1;
+	W.sc.server.sndbuf = 60000;
+	int64_t total = header_len(100000) + 100000, j = 200 * MS;
+	world(2, NULL);
+	run();
+	int64_t freed = j + 100 * (total - 60000);
+	assert_int_equal(W.c[0].t_eof, j + 100 * total);
+	assert_int_equal(W.c[0].nseg, 2);
+	assert_int_equal(W.c[1].t_eof, freed + 50 * MS + 100 * total);
+	assert_int_equal(W.c[1].nseg, 2);
+	done();
+	scen_tcp = AL_TCP_FLUID;
+}
+
+/* Loss: the fluid model's draws, the same segments lost, each loss's RTO
+ * (doubling per try) added up and owed after the transfer. */
+static void test_flow_loss(void **state)
+{
+	(void)state;
+	for (uint64_t seed = 1; seed <= 8; seed++) {
+		int64_t body = 30000, total = header_len(body) + body, bw = 10000000;
+		int64_t stall = 0, lost = 0, fluid_lost;
+
+		scen_tcp = AL_TCP_FLUID;
+		scenario(40 * MS, 5 * MS, body, bw);
+		W.sc.seed = seed;
+		W.sc.network.loss = 0.3;
+		world(1, NULL);
+		run();
+		fluid_lost = sim_net_stats(&W.net)->lost;
+		done();
+
+		scen_tcp = AL_TCP_FLOW;
+		scenario(40 * MS, 5 * MS, body, bw);
+		W.sc.seed = seed;
+		W.sc.network.loss = 0.3;
+		world(1, NULL);
+		run();
+		for (int64_t s = 0; s * SIM_NET_MSS < total; s++)
+			for (int k = 0; al_page_lost(seed, 0, AL_DRAW_SEG_LOSS,
+						     (uint64_t)s * 32 + (uint64_t)k, 0.3); k++) {
+				stall += rto_n(S, k + 1);
+				lost++;
+			}
+		struct conn *c = &W.c[0];
+		assert_int_equal(c->bytes, total);
+		assert_int_equal(c->t_eof, c->t_conn + 40 * MS + 5 * MS + xfer(total, bw) + stall);
+		assert_int_equal(sim_net_stats(&W.net)->lost, lost);
+		assert_int_equal(lost, fluid_lost);
+		assert_true(lost > 0);
+		assert_int_equal(c->nseg, 1);
+		uint64_t h = W.hash;
+		done();
+
+		/* the same seed, the same run */
+		world(1, NULL);
+		run();
+		assert_true(W.hash == h);
+		done();
+	}
+	scen_tcp = AL_TCP_FLUID;
+}
+
+/* Loss turns total after the SYN: the first segment lost 16 times, so no
+ * byte arrives, and ETIMEDOUT when its RTOs (1 ... 64 s, then 120 s) have
+ * passed after the first byte reached the link, at 2 rtt. */
+static void test_flow_data_timeout(void **state)
+{
+	(void)state;
+	scen_tcp = AL_TCP_FLOW;
+	scenario(10 * MS, 0, 10 * SIM_NET_MSS, 80000000);
+	event(1, AL_EV_LOSS);
+	W.sc.events[0].network.loss = 1.0;
+	world(1, NULL);
+	run();
+	int64_t t = 20 * MS;
+	for (int i = 1; i <= SIM_NET_DATA_RETRIES + 1; i++)
+		t += rto_n(S, i);
+	assert_int_equal(W.c[0].err, ETIMEDOUT);
+	assert_int_equal(W.c[0].t_err, t);
+	assert_int_equal(W.c[0].bytes, 0);
+	assert_int_equal(sim_net_stats(&W.net)->lost, SIM_NET_DATA_RETRIES + 1);
+	assert_int_equal(sim_net_stats(&W.net)->data_timeouts, 1);
+	done();
+	scen_tcp = AL_TCP_FLUID;
+}
+
+/* Jitter, loss, heavy-tailed sizes, a server limit: the same seed gives
+ * the same run, another seed another. */
+static void test_flow_same_seed(void **state)
+{
+	(void)state;
+	scen_tcp = AL_TCP_FLOW;
+	uint64_t a = random_run(7, 300);
+	uint64_t b = random_run(7, 300);
+	uint64_t c = random_run(8, 300);
+	assert_true(a == b);
+	assert_true(a != c);
+	scen_tcp = AL_TCP_FLUID;
+}
+
 /* A pareto tail is capped at the schema's limit (1 h of think). */
 static void test_heavy_tail_capped(void **state)
 {
@@ -1030,6 +1213,13 @@ int main(void)
 		cmocka_unit_test(test_events_per_segment),
 		cmocka_unit_test(test_heavy_tail_capped),
 		cmocka_unit_test(test_api_errors),
+		cmocka_unit_test(test_flow_single),
+		cmocka_unit_test(test_flow_shares),
+		cmocka_unit_test(test_flow_close_speeds_up),
+		cmocka_unit_test(test_flow_slot_frees),
+		cmocka_unit_test(test_flow_loss),
+		cmocka_unit_test(test_flow_data_timeout),
+		cmocka_unit_test(test_flow_same_seed),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 	free(W.c);

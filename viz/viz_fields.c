@@ -86,7 +86,7 @@ static const struct viz_field network[] = {
 	F(struct al_network, loss, VIZ_F_F64),
 	F(struct al_network, rto_ns, VIZ_F_I64),
 	F(struct al_network, handshake, VIZ_F_BOOL),
-	F_ENUM(struct al_network, tcp, AL_TCP_FLUID + 1),
+	F_ENUM(struct al_network, tcp, AL_TCP_FLOW + 1),
 	F(struct al_network, queue, VIZ_F_I32),
 	F_ENUM(struct al_network, link, AL_LINK_FIFO + 1),
 };
