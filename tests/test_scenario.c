@@ -89,7 +89,7 @@ static const struct bad bad[] = {
 	  "kbit, Mbit, Gbit, Tbit, optionally with /s; bps, kbps, Mbps, Gbps; "
 	  "B/s, kB/s, MB/s, GB/s, KiB/s, MiB/s, GiB/s)"},
 	{"network:\n  tcp: reno\n",
-	 "t.yaml:2:8: network.tcp: unknown value 'reno' (use linux or fluid)"},
+	 "t.yaml:2:8: network.tcp: unknown value 'reno' (use linux, fluid or flow)"},
 	{"server:\n  overflow: drop\n",
 	 "t.yaml:2:13: server.overflow: unknown value 'drop' (use queue or "
 	  "refuse)"},
@@ -549,6 +549,7 @@ static void test_profiles(void **state)
 	assert_string_equal(al_overflow_name(AL_OVERFLOW_REFUSE), "refuse");
 	assert_string_equal(al_tcp_name(AL_TCP_LINUX), "linux");
 	assert_string_equal(al_tcp_name(AL_TCP_FLUID), "fluid");
+	assert_string_equal(al_tcp_name(AL_TCP_FLOW), "flow");
 }
 
 static const char every_key[] =
@@ -845,6 +846,13 @@ static void test_summary(void **state)
 			       "          at 5 s: jitter pareto scale 1 ms "
 			       "shape 1.5, bandwidth 56 kbit/s, page size "
 			       "1 MiB, link up\n"));
+	free(s);
+
+	/* the flow TCP: parsed and said */
+	assert_int_equal(load("network:\n  tcp: flow\n", &sc), 0);
+	assert_int_equal(sc.network.tcp, AL_TCP_FLOW);
+	s = summary(&sc);
+	assert_non_null(strstr(s, ", flow tcp"));
 	free(s);
 }
 
