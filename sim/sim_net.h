@@ -3,7 +3,8 @@
  * backlog and a concurrency limit, and responses that stream over the
  * client's link, shared fairly among every response streaming at once
  * (processor sharing, kept in virtual time: one pending event for the whole
- * link), in segments that may be lost and are then resent after the RTO.
+ * link), in segments that may be lost and are then resent after the RTO
+ * (network.tcp flow: as one transfer, its losses' RTOs after it).
  *
  * Driven by the owner's event queue; every random draw is its page's own
  * (al_page_draw, al_page_rng), so the same scenario, seed and calls give

@@ -206,13 +206,14 @@ int64_t sim_net_tcp_seg_len(struct sim_flow *f);
 /* The same, the link saying whether it is a retransmission (link fifo). */
 int64_t sim_net_tcp_seg_len_kind(struct sim_flow *f, int rtx);
 
-/* The length of the segment f sends next on the link (the link calls it
- * when the segment starts; tcp linux notes which one it is). */
 /* sim_net_tcp_flow.c (network.tcp flow): the bytes f's transfer puts on
  * the link as one piece from f->arrived: up to where the server's write
  * returns (its slot frees), or up to f->upto. */
 int64_t sim_net_flow_chunk(const struct sim_flow *f);
 
+/* The length of the segment f sends next on the link (the link calls it
+ * when the segment starts; tcp linux notes which one it is; tcp flow's
+ * "segment" is its transfer's piece). */
 static inline int64_t sim_net_seg_len(struct sim_flow *f)
 {
 	int64_t left = sim_net_end(f) - f->arrived;
