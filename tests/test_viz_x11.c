@@ -38,12 +38,14 @@ static struct {
 
 static pid_t xvfb = -1;
 
-/* Xvfb on a display it chooses; DISPLAY names it.  0, or -1 if absent. */
+/* Xvfb on a display it chooses; DISPLAY names it.  0, or -1 if absent.
+ * -noreset: each case is a new client, and a server whose last client
+ * left would start over between them. */
 static int xvfb_start(void)
 {
 	char buf[16] = "";
 	int fd[2];
-	ssize_t n;
+	ssize_t n = 0;
 
 	if (pipe(fd) != 0)
 		return -1;
@@ -56,14 +58,20 @@ static int xvfb_start(void)
 		if (null >= 0)
 			dup2(null, 2);
 		snprintf(num, sizeof num, "%d", fd[1]);
-		execlp("Xvfb", "Xvfb", "-displayfd", num, "-screen", "0", "64x64x24",
+		execlp("Xvfb", "Xvfb", "-displayfd", num, "-noreset", "-screen", "0", "64x64x24",
 		       "-nolisten", "tcp", (char *)NULL);
 		_exit(127);
 	}
 	close(fd[1]);
-	n = xvfb > 0 ? read(fd[0], buf, sizeof buf - 1) : -1;   /* once it is up */
+	/* the number, then a newline, in writes of their own: a pipe closed
+	 * before the last would kill the server (SIGPIPE) */
+	for (size_t len = 0; xvfb > 0 && !strchr(buf, '\n') && len < sizeof buf - 1; len += (size_t)n) {
+		n = read(fd[0], buf + len, sizeof buf - 1 - len);
+		if (n <= 0)
+			break;
+	}
 	close(fd[0]);
-	if (n <= 0)
+	if (!strchr(buf, '\n'))
 		return -1;
 	buf[strcspn(buf, "\n")] = '\0';
 	char display[24];
