@@ -157,6 +157,7 @@ void sim_host_free(struct sim_os *s)
 	}
 	free(s->emu_due);
 	s->emu_due = NULL;
+	sim_emu_free(s);
 	s->emu_ndue = s->emu_capdue = 0;
 }
 
@@ -262,17 +263,31 @@ int64_t sim_host_emu_packets(int64_t resp)
  * counts its bytes: 20 + 20 + 12. */
 #define EMU_HEADER 52
 
+/* The emulator's work for n packets of payload bytes in all. */
+static int64_t emu_ns(const struct sim_os *s, int64_t n, int64_t payload)
+{
+	const struct al_costs *c = &s->os.sc->machine.costs;
+
+	return n * c->emulator_packet_ns +
+	       al_per_kib_ns(payload + n * EMU_HEADER, c->emulator_ns_per_kib);
+}
+
+/* 1 when the emulator has a core of its own: it works in passes then
+ * (sim_emu.c), which say when it has carried a page's packets. */
+static int emu_own(const struct sim_os *s)
+{
+	return s->os.sc->machine.host_emulator == AL_HOST_EMU_OWN;
+}
+
 /* n packets of payload bytes in all reach the emulator at t: when it has
  * carried them (k, kind: for whom and what then; -1: its thread's run
  * says when).  On the model's cores its thread takes their CPU there
- * too, in turn. */
+ * too, in turn.  On a core of its own, when its queue would have: the
+ * backlog the simulated TCP sees (its passes say when k sees them). */
 static int64_t emu(struct sim_os *s, int64_t t, int64_t n, int64_t payload, struct sim_sock *k,
 		   int kind)
 {
-	const struct al_costs *c = &s->os.sc->machine.costs;
-	int64_t ns = n * c->emulator_packet_ns +
-		     al_per_kib_ns(payload + n * EMU_HEADER, c->emulator_ns_per_kib);
-
+	int64_t ns = emu_ns(s, n, payload);
 	int64_t at = work(s, &s->emu_p, &s->emu_busy, t, ns, k, kind, 0);
 
 	/* its end is the queue's; in the backlog from t */
@@ -308,7 +323,17 @@ static int64_t connected_at(struct sim_os *s, struct sim_sock *k, int64_t now)
 	 * (the request's ~70 bytes left out of their size: 0.2 us at 3 us
 	 * a KiB) */
 	emu(s, now, SIM_HOST_EMU_REQUEST, 0, NULL, HOST_NONE);
-	return t;
+	if (!emu_own(s))
+		return t;
+	/* in its passes: the SYN up, the SYN-ACK down; the client answers
+	 * the SYN-ACK with the handshake's ACK and the request (up), which
+	 * the server ACKs (down) */
+	sim_emu_push(s, (struct sim_emu_item){
+		.at = now, .k = k, .gen = g->gen, .kind = HOST_CONN,
+		.up = emu_ns(s, 1, 0), .down = emu_ns(s, 1, 0), .nup = 1, .ndown = 1,
+		.next_up = emu_ns(s, SIM_HOST_EMU_REQUEST - 1, 0), .next_down = emu_ns(s, 1, 0),
+		.next_nup = SIM_HOST_EMU_REQUEST - 1, .next_ndown = 1});
+	return -1;
 }
 
 /* Work of ns queued at t on a program whose queue ends at *busy: when it
@@ -353,9 +378,21 @@ static int64_t relay(struct sim_os *s, struct sim_sock *k, int64_t page, int64_t
 				SIM_HOST_EMU_REQUEST - data;
 		/* the response's segments before the crawler sees it; the
 		 * ACKs and FINs after it, behind it in the queue */
-		int64_t at = emu(s, t, data, len, k, HOST_DATA);
+		int64_t at = emu(s, t, data, len, k, HOST_DATA), arrives = t;
 		emu(s, at < 0 ? t : at, after, 0, NULL, HOST_NONE);
 		t = at;
+		if (emu_own(s)) {
+			/* in its passes: the response down; the client's ACKs
+			 * and FIN answer it (up), the server's ACK of the FIN
+			 * (down) */
+			struct sim_gate *g = sim_gate_of(s, k);
+			sim_emu_push(s, (struct sim_emu_item){
+				.at = arrives, .k = k, .gen = g ? g->gen : 0,
+				.kind = HOST_DATA, .down = emu_ns(s, data, len), .ndown = data,
+				.next_up = emu_ns(s, after - 1, 0), .next_down = emu_ns(s, 1, 0),
+				.next_nup = after - 1, .next_ndown = 1});
+			t = -1;
+		}
 	}
 	return t;
 }
@@ -387,6 +424,16 @@ static void on_done(void *arg, int64_t now)
 	} else {
 		on_gate(it.k, now);
 	}
+}
+
+/* The emulator on a core of its own has written its down packets at
+ * at: what follows, then. */
+void sim_host_emu_done(struct sim_os *s, const struct sim_emu_item *it, int64_t at)
+{
+	fifo_push(&s->emu_p.done, (struct sim_host_item){
+		.k = it->k, .gen = it->gen, .kind = it->kind});
+	if (!sim_queue_push(&s->q, at, on_done, &s->emu_p))
+		abort(); /* the queue cannot grow: nothing sane to continue with */
 }
 
 /* A host program's thread runs ns of its work from at: the pieces it

@@ -133,6 +133,25 @@ struct sim_host_item {
 	uint8_t kind;
 };
 
+/* Work for the packet emulator on a core of its own (sim_emu.c): up
+ * (towards the server) and down (towards the crawler) ns of its packets,
+ * which reached it at `at`; for k (its gate's gen) what follows when the
+ * down packets are written (kind, sim_host.c), and the work its packets
+ * cause then (next_up, next_down: the client's answer to them). */
+struct sim_emu_item {
+	int64_t at;
+	uint64_t seq;
+	struct sim_sock *k;
+	int64_t up, down, next_up, next_down;
+	int64_t nup, ndown;          /* packets, each way */
+	int64_t next_nup, next_ndown;
+	uint32_t gen;
+	uint8_t kind;
+};
+/* Packets the real emulator reads from a device in a pass (EMU_BATCH in
+ * net/net_emu_loop.c): a busy one writes about as many a pass. */
+#define SIM_EMU_BATCH 64
+
 struct sim_host_fifo {
 	struct sim_host_item *v;
 	size_t cap, head, len;
@@ -242,6 +261,14 @@ struct sim_os {
 	int64_t emu_seen;
 	struct sim_host_due { int64_t at, end; } *emu_due;
 	size_t emu_ndue, emu_capdue;
+	/* on a core of its own it works in passes (sim_emu.c): the work
+	 * that has reached it, a heap by arrival, and the pass under way */
+	struct sim_emu_item *emu_in, *emu_pass;
+	size_t emu_nin, emu_capin, emu_cappass;
+	uint64_t emu_seq;            /* arrivals so far: the heap's tie-break */
+	int64_t emu_pass_end;        /* the last pass ends (or ended) then */
+	int64_t emu_pass_at;         /* the next pass starts then, if token */
+	uint64_t emu_token;
 };
 
 #define SIM_FD_SLAB 1024
@@ -367,6 +394,14 @@ void sim_os_readable(void *ctx, int64_t now);
 #define SIM_HOST_EMU_REQUEST 3
 int64_t sim_host_emu_packets(int64_t resp);
 int64_t sim_host_emu_response(int64_t resp);
+/* The packet emulator on a core of its own, pass by pass (sim_emu.c):
+ * it carries `it` when it has, and a pass ends in sim_host_emu_done for
+ * each item with a kind.  A pass takes every item that reached it by its
+ * start, writes their up packets, then their down ones (as
+ * net/net_emu_loop.c flushes one device, then the other). */
+void sim_emu_push(struct sim_os *s, struct sim_emu_item it);
+void sim_emu_free(struct sim_os *s);
+void sim_host_emu_done(struct sim_os *s, const struct sim_emu_item *it, int64_t at);
 /* k's gate, or NULL. */
 static inline struct sim_gate *sim_gate_of(const struct sim_os *s, const struct sim_sock *k)
 {
