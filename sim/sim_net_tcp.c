@@ -34,6 +34,28 @@
 
 static void on_timer(void *arg, int64_t now);
 
+/* When the server's kernel fires a timer armed at `armed` for `timeout`
+ * (its RTO and probe timers are the timer wheel's, in jiffies: the tick,
+ * machine.costs.time_slice): the timeout in whole jiffies from the
+ * jiffy it was armed in, and, past 63 jiffies, rounded up to the wheel
+ * level's granularity, 8 jiffies a level (kernel/time/timer.c,
+ * calc_wheel_index), so the timers of many flows armed near each other
+ * fire together at one tick (docs/network.md).  0: no tick. */
+static int64_t wheel(const struct sim_net *n, int64_t armed, int64_t timeout)
+{
+	int64_t tick = n->sc->machine.costs.time_slice_ns;
+
+	if (tick <= 0)
+		return armed + timeout;
+	int64_t at = armed / tick, d = (timeout + tick - 1) / tick, e = at + d, g = 1;
+	/* LVL_START(lvl + 1) = 63 << 3 lvl; the wheel has 9 levels */
+	for (int lvl = 0; lvl < 8 && d >= 63 * g; lvl++)
+		g *= 8;
+	if (g > 1)
+		e = (e + g) / g * g;
+	return e * tick;
+}
+
 /* --- the TCP pool: a flow's state from its handshake to its last byte */
 
 /* --- the loss pool: a flow's loss state, taken at its first loss */
@@ -278,7 +300,7 @@ static int found(struct sim_net *n, struct sim_flow *f, int64_t now, uint32_t *n
 		 * lost (dupack), or the RTO finds them */
 		l->pend++;
 		l->lost--;
-		l->rtx_t = now + sim_net_tcp_rto(f, f->tries);
+		l->rtx_t = wheel(n, now - d_down(n), sim_net_tcp_rto(f, f->tries)) + d_down(n);
 		l->kind = TCP_RTO;
 	} else {
 		l->pend += l->lost;
@@ -411,7 +433,7 @@ static void tail_timer(struct sim_net *n, struct sim_flow *f, int rtx, int64_t n
 			kind = TCP_TLP;
 		}
 	}
-	when = base + r + d_down(n);
+	when = wheel(n, base, r) + d_down(n);
 	if (when < now)
 		when = now;              /* a FIFO's dropped segment, found late */
 	if (l->rtx_t == 0 || when < l->rtx_t) {

@@ -30,10 +30,13 @@
 
 #include "tests/sim_net_world.h"
 
-/* A FIFO link (the default is the fair one). */
+/* A FIFO link (the default is the fair one).  No tick: the timers fire
+ * at their exact times, which these tests derive to the ns (the timer
+ * wheel's rounding: test_sim_tcp.c, test_timers_on_the_wheel). */
 static void scenario(int64_t rtt, int64_t think, int64_t body, int64_t bw)
 {
 	al_scenario_default(&W.sc);
+	W.sc.machine.costs.time_slice_ns = 0;
 	assert_int_equal(W.sc.network.link, AL_LINK_FAIR);   /* the default */
 	W.sc.network.link = AL_LINK_FIFO;
 	W.sc.network.rtt_ns = rtt;

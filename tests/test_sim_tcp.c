@@ -28,9 +28,15 @@
 
 #include "tests/sim_net_world.h"
 
+/* The kernel's tick, the timer wheel's jiffy (machine.costs.time_slice):
+ * 0 in these tests, which pin Linux's timeouts to the ns, but in
+ * test_timers_on_the_wheel. */
+static int64_t tick_ns;
+
 static void scenario(int64_t rtt, int64_t think, int64_t body, int64_t bw)
 {
 	al_scenario_default(&W.sc);
+	W.sc.machine.costs.time_slice_ns = tick_ns;
 	assert_int_equal(W.sc.network.tcp, AL_TCP_LINUX);   /* the default */
 	W.sc.network.rtt_ns = rtt;
 	W.sc.network.bandwidth_bps = bw;
@@ -230,6 +236,37 @@ static void test_tail_loss(void **state)
 	}
 }
 
+/* The server's probe and RTO timers are the timer wheel's: they fire at
+ * a tick, at the jiffy their timeout ends in or later; past 63 jiffies at
+ * a multiple of 8 (kernel/time/timer.c), never more than 8 jiffies late.
+ * The only segment lost: the timer from its send (t0 - d-down) fires
+ * `one` later or at the next tick that may, the resend arriving d-down
+ * later.  At 20 ms the timeout is 220 ms, 55 jiffies of 4 ms; at 150 ms,
+ * 450 ms, 113 jiffies: a multiple of 8 (32 ms). */
+static void test_timers_on_the_wheel(void **state)
+{
+	static const struct {
+		int64_t rtt, one, gran;
+	} cases[] = {{20 * MS, 220 * MS, 4 * MS}, {150 * MS, 450 * MS, 32 * MS}};
+
+	(void)state;
+	tick_ns = 4 * MS;
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		int64_t rtt = cases[i].rtt, t0 = first_byte(rtt, 20 * MS);
+		int64_t down = rtt - rtt / 2, sent = t0 - down;
+		struct lose only = L(0, NO_LOSS, NO_LOSS);
+		lossy(rtt, 1, &only);
+		int64_t fired = W.c[0].t_eof - down;
+		assert_int_equal(fired % cases[i].gran, 0);
+		/* the jiffy it was armed in, plus the timeout in jiffies, then
+		 * up to the level's granularity (past 63 jiffies: strictly) */
+		int64_t earliest = sent - sent % tick_ns + cases[i].one;
+		assert_in_range(fired, earliest, earliest + cases[i].gran);
+		done();
+	}
+	tick_ns = 0;
+}
+
 /* A packet emulator B behind (machine.host_emulator) is in the server's
  * path: its handshake's sample is rtt + B, so are its ACKs' (the segments
  * reach the client when they did, their ACKs come B later), and its
@@ -424,6 +461,7 @@ int main(void)
 		cmocka_unit_test(test_saturated_link_shares),
 		cmocka_unit_test(test_fast_retransmit),
 		cmocka_unit_test(test_tail_loss),
+		cmocka_unit_test(test_timers_on_the_wheel),
 		cmocka_unit_test(test_backlog_in_path),
 		cmocka_unit_test(test_handshake_and_request_loss),
 		cmocka_unit_test(test_data_timeout),
