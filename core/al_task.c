@@ -55,6 +55,33 @@ static void finish(struct al_loop *loop, struct al_task *t)
 	al_future_set(&t->fut, t->value, t->err);
 }
 
+/* The coroutine's await found its result already there (al_task_await
+ * returned AL_AGAIN): the result as the await would have had it. */
+static void again(struct al_task *t)
+{
+	struct al_future *f = t->waiting;
+
+	t->waiting = NULL;
+	if (t->cancel) {
+		t->cancel = 0;
+		t->value = 0;
+		t->err = ECANCELED;
+		return;
+	}
+	t->value = f->value;
+	t->err = f->err;
+}
+
+/* Runs t's coroutine until it suspends or finishes. */
+static inline int run(struct al_task *t)
+{
+	int r;
+
+	while (__builtin_expect((r = t->fn(t, t->frame)) == AL_AGAIN, 0))
+		again(t);
+	return r;
+}
+
 /* One step of t's coroutine, from its wake (al_loop_drain has its own
  * copy of the plain case). */
 static void step(struct al_task *t)
@@ -65,7 +92,7 @@ static void step(struct al_task *t)
 	loop->current = t;
 	loop->resumes++;
 	loop->calls--;           /* the drain counted this wake as a call */
-	int r = t->fn(t, t->frame);
+	int r = run(t);
 	loop->current = outer;
 	if (__builtin_expect(r == AL_FINISHED, 0))
 		finish(loop, t);
@@ -155,7 +182,7 @@ uint64_t al_loop_drain(struct al_loop *loop)
 				t->err = f->err;
 				loop->current = t;
 				loop->resumes++;
-				if (__builtin_expect(t->fn(t, t->frame) == AL_FINISHED, 0)) {
+				if (__builtin_expect(run(t) == AL_FINISHED, 0)) {
 					loop->current = outer;
 					finish(loop, t);
 				}
@@ -194,7 +221,9 @@ void al_task_start(struct al_task *t, struct al_loop *loop, al_coro_fn fn,
 	al_loop_post(loop, &t->wake);
 }
 
-int al__task_suspend_slow(struct al_task *t, struct al_future *fut, const char *what)
+/* AL_AWAIT_UNTIL's await: 1 if t must suspend (its wake node is now on
+ * fut), 0 if the result is already in t->err/value. */
+static int suspend(struct al_task *t, struct al_future *fut, const char *what)
 {
 	if (t->cancel) {
 		t->cancel = 0;
@@ -269,7 +298,7 @@ static void on_deadline(struct al_cb *cb)
 int al_task_suspend_until(struct al_task *t, struct al_future *fut, const char *what,
 			  struct al_timer *tm, int64_t at)
 {
-	if (!al_task_suspend(t, fut, what))
+	if (!suspend(t, fut, what))
 		return 0;
 	tm->task = t;
 	tm->cb.fn = on_deadline;

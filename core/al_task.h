@@ -17,7 +17,9 @@
  *     }
  *
  * Rules the macros rely on: locals that must survive an await live in the
- * frame; one AL_AWAIT / AL_CALL per source line (the line number is the
+ * frame (any await: one whose future is already done returns to the
+ * task's driver too, which runs the coroutine again from that line); one
+ * AL_AWAIT / AL_CALL per source line (the line number is the
  * resume point); no AL_ macro inside a nested switch.  The awaited
  * expression is evaluated once, when the await starts.
  *
@@ -42,7 +44,9 @@
 struct al_task;
 struct al_timer;
 
-enum { AL_FINISHED = 0, AL_SUSPENDED = 1 };
+/* What a coroutine returns: AL_AGAIN is an await's whose result is
+ * already there (al_task_await); the task's driver runs it again at once. */
+enum { AL_FINISHED = 0, AL_SUSPENDED = 1, AL_AGAIN = 2 };
 
 typedef int (*al_coro_fn)(struct al_task *t, void *frame);
 
@@ -57,8 +61,7 @@ struct al_coro {
 #define AL_END(t, f) AL_FALLTHROUGH; default: AL_RETURN(t, f, (t)->value, (t)->err); }
 
 #define AL_AWAIT(t, f, fut) do { (f)->co.pc = __LINE__; \
-	if (al_task_suspend((t), (fut), #fut)) return AL_SUSPENDED; \
-	AL_FALLTHROUGH; case __LINE__:; } while (0)
+	return al_task_await((t), (fut), #fut); case __LINE__:; } while (0)
 
 /* As AL_AWAIT, but gives up at virtual/real time `at` (ns) with ETIMEDOUT;
  * tm is a timer in the frame used for the deadline. */
@@ -73,8 +76,8 @@ struct al_coro {
 
 /* Runs sub-coroutine fn on frame sub to completion (yield from). */
 #define AL_CALL(t, f, fn, sub) do { (sub)->co.pc = 0; (f)->co.pc = __LINE__; \
-	AL_FALLTHROUGH; case __LINE__: if ((fn)((t), (sub)) == AL_SUSPENDED) return AL_SUSPENDED; \
-	} while (0)
+	AL_FALLTHROUGH; case __LINE__: { int al__r = (fn)((t), (sub)); \
+	if (al__r != AL_FINISHED) return al__r; } } while (0)
 
 /* Ordered by use: what every resume and await touches (the future's loop,
  * wake, fn, frame, waiting, deadline, what, the result, cancel) comes
@@ -159,12 +162,19 @@ void al_task_yield(struct al_task *t);
  * al_task_of_end(cb) is t. */
 void al_task_on_end(struct al_task *t, al_cb_fn fn);
 struct al_task *al_task_of_end(struct al_cb *cb);
-int al__task_suspend_slow(struct al_task *t, struct al_future *fut, const char *what);
 
-/* The await primitive behind the macros: returns 1 if t must suspend (its
- * wake node is now on fut), 0 if the result is already in t->err/value. */
-static inline int al_task_suspend(struct al_task *t, struct al_future *fut,
-				  const char *what)
+/* The await behind AL_AWAIT.  AL_SUSPENDED: t's wake node is on fut.
+ * AL_AGAIN: fut is already done, or a cancellation is due; fut is left
+ * in t->waiting, and the task's driver puts the result in t->value/err
+ * (ECANCELED for the cancellation) and runs the coroutine again, from
+ * the await's line, before anything else.
+ *
+ * It calls nothing: a call anywhere in a coroutine, even on a path never
+ * taken, makes the compiler keep its locals in callee-saved registers,
+ * pushed and popped on every resume, and an await is in every
+ * coroutine.  Its rare paths return to the driver instead. */
+static inline int al_task_await(struct al_task *t, struct al_future *fut,
+				const char *what)
 {
 	if (__builtin_expect(t->cancel == 0 && fut->state == AL_PENDING, 1)) {
 		t->waiting = fut;
@@ -172,9 +182,10 @@ static inline int al_task_suspend(struct al_task *t, struct al_future *fut,
 		t->wake.next = NULL;
 		*fut->tail = &t->wake;
 		fut->tail = &t->wake.next;
-		return 1;
+		return AL_SUSPENDED;
 	}
-	return al__task_suspend_slow(t, fut, what);
+	t->waiting = fut;
+	return AL_AGAIN;
 }
 int al_task_suspend_until(struct al_task *t, struct al_future *fut, const char *what,
 			  struct al_timer *tm, int64_t at);

@@ -670,6 +670,75 @@ static void test_current_only_inside_the_step(void **state)
 	assert_ptr_equal(b.saw[2], &tb);
 }
 
+/* An await whose future is already done continues with its result in the
+ * same step, also inside a sub-coroutine and many times over (its driver
+ * runs it again at once: no resume counted, no stack used per await), and
+ * a cancellation due is delivered there. */
+struct sum_sub {
+	struct al_coro co;
+	struct al_future *src;
+	int i;
+	int64_t sum;
+};
+
+static int sum_sub_fn(struct al_task *t, void *arg)
+{
+	struct sum_sub *f = arg;
+
+	AL_BEGIN(f);
+	for (f->i = 0; f->i < 100000; f->i++) {
+		AL_AWAIT(t, f, f->src);
+		f->sum += t->value;
+	}
+	AL_END(t, f);
+}
+
+struct sum_main {
+	struct al_coro co;
+	struct sum_sub sub;
+	struct al_future never;
+	int err_after;
+	int64_t value_after;
+};
+
+static int sum_main_fn(struct al_task *t, void *arg)
+{
+	struct sum_main *f = arg;
+
+	AL_BEGIN(f);
+	AL_CALL(t, f, sum_sub_fn, &f->sub);
+	al_task_cancel(t);               /* running: due at the next await */
+	AL_AWAIT(t, f, f->sub.src);      /* done, but the cancellation wins */
+	f->err_after = t->err;
+	f->value_after = t->value;
+	AL_AWAIT(t, f, f->sub.src);
+	AL_RETURN(t, f, t->value, t->err);
+	AL_END(t, f);
+}
+
+static void test_await_done_future(void **state)
+{
+	struct al_future done;
+	struct sum_main m = {0};
+	struct al_task t;
+
+	(void)state;
+	al_future_init(&done, &loop);
+	al_future_set(&done, 3, 0);
+	m.sub.src = &done;
+	al_task_start(&t, &loop, sum_main_fn, &m, "sum");
+	uint64_t resumes = loop.resumes;
+	assert_int_equal(al_loop_run(&loop), 0);
+	assert_int_equal(m.sub.sum, 300000);
+	assert_int_equal(loop.resumes - resumes, 1);   /* one step */
+	assert_int_equal(m.err_after, ECANCELED);
+	assert_int_equal(m.value_after, 0);
+	assert_int_equal(t.fut.state, AL_DONE);
+	assert_int_equal(t.fut.value, 3);
+	assert_int_equal(t.fut.err, 0);
+	assert_null(t.waiting);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -689,6 +758,7 @@ int main(void)
 		cmocka_unit_test_setup(test_gather_detach_after_timeout, setup),
 		cmocka_unit_test_setup(test_timeout_unparks, setup),
 		cmocka_unit_test_setup(test_current_only_inside_the_step, setup),
+		cmocka_unit_test_setup(test_await_done_future, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
