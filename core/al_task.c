@@ -61,8 +61,13 @@ static void again(struct al_task *t)
 {
 	struct al_future *f = t->waiting;
 
+	AL_ASSERT(f != NULL);    /* a coroutine returned 2 of its own */
 	t->waiting = NULL;
 	if (t->cancel) {
+		if (f->state == AL_PENDING && f->parked) {
+			*f->parked = NULL;   /* its I/O must not complete it later */
+			f->parked = NULL;
+		}
 		t->cancel = 0;
 		t->value = 0;
 		t->err = ECANCELED;
@@ -93,6 +98,7 @@ static void step(struct al_task *t)
 	loop->resumes++;
 	loop->calls--;           /* the drain counted this wake as a call */
 	int r = run(t);
+	AL_ASSERT(r == AL_SUSPENDED || r == AL_FINISHED);   /* not a stray code */
 	loop->current = outer;
 	if (__builtin_expect(r == AL_FINISHED, 0))
 		finish(loop, t);

@@ -17,8 +17,10 @@
  *     }
  *
  * Rules the macros rely on: locals that must survive an await live in the
- * frame (any await: one whose future is already done returns to the
- * task's driver too, which runs the coroutine again from that line); one
+ * frame (any AL_AWAIT or AL_CALL: one whose future is already done returns
+ * to the task's driver too, which runs the coroutine again from that line;
+ * AL_AWAIT_UNTIL falls through); code before AL_BEGIN is pure (it runs
+ * again on every such return, at every level of an AL_CALL chain); one
  * AL_AWAIT / AL_CALL per source line (the line number is the
  * resume point); no AL_ macro inside a nested switch.  The awaited
  * expression is evaluated once, when the await starts.

@@ -673,7 +673,8 @@ static void test_current_only_inside_the_step(void **state)
 /* An await whose future is already done continues with its result in the
  * same step, also inside a sub-coroutine and many times over (its driver
  * runs it again at once: no resume counted, no stack used per await), and
- * a cancellation due is delivered there. */
+ * a cancellation due is delivered there.  The done awaits come after a
+ * wake, so the drain's own resume (not step) is the driver. */
 struct sum_sub {
 	struct al_coro co;
 	struct al_future *src;
@@ -696,7 +697,8 @@ static int sum_sub_fn(struct al_task *t, void *arg)
 struct sum_main {
 	struct al_coro co;
 	struct sum_sub sub;
-	struct al_future never;
+	struct al_future gate;           /* pending at first: the task sleeps */
+	struct al_cb opener;             /* open_gate, posted */
 	int err_after;
 	int64_t value_after;
 };
@@ -706,6 +708,7 @@ static int sum_main_fn(struct al_task *t, void *arg)
 	struct sum_main *f = arg;
 
 	AL_BEGIN(f);
+	AL_AWAIT(t, f, &f->gate);        /* woken: the drain's own resume runs */
 	AL_CALL(t, f, sum_sub_fn, &f->sub);
 	al_task_cancel(t);               /* running: due at the next await */
 	AL_AWAIT(t, f, f->sub.src);      /* done, but the cancellation wins */
@@ -714,6 +717,48 @@ static int sum_main_fn(struct al_task *t, void *arg)
 	AL_AWAIT(t, f, f->sub.src);
 	AL_RETURN(t, f, t->value, t->err);
 	AL_END(t, f);
+}
+
+/* A posted callback that opens sum_main's gate. */
+static void open_gate(struct al_cb *cb)
+{
+	struct sum_main *m = AL_CONTAINER_OF(cb, struct sum_main, opener);
+
+	al_future_set(&m->gate, 1, 0);
+}
+
+/* A cancellation due when an await starts on a future a backend has
+ * parked (an I/O in flight): ECANCELED, and the I/O's pointer to the
+ * future is cleared, as a timeout clears it. */
+struct parked_main {
+	struct al_coro co;
+	struct al_future io;
+};
+
+static int parked_fn(struct al_task *t, void *arg)
+{
+	struct parked_main *f = arg;
+
+	AL_BEGIN(f);
+	al_task_cancel(t);
+	AL_AWAIT(t, f, &f->io);
+	AL_END(t, f);
+}
+
+static void test_cancel_unparks(void **state)
+{
+	struct parked_main m = {0};
+	struct al_future *slot = &m.io;  /* the backend's */
+	struct al_task t;
+
+	(void)state;
+	al_future_init(&m.io, &loop);
+	m.io.parked = &slot;
+	al_task_start(&t, &loop, parked_fn, &m, "parked");
+	assert_int_equal(al_loop_run(&loop), 0);
+	assert_int_equal(t.fut.err, ECANCELED);
+	assert_null(slot);
+	assert_null(m.io.parked);
 }
 
 static void test_await_done_future(void **state)
@@ -725,12 +770,15 @@ static void test_await_done_future(void **state)
 	(void)state;
 	al_future_init(&done, &loop);
 	al_future_set(&done, 3, 0);
+	al_future_init(&m.gate, &loop);
 	m.sub.src = &done;
 	al_task_start(&t, &loop, sum_main_fn, &m, "sum");
+	m.opener.fn = open_gate;
+	al_loop_post(&loop, &m.opener);  /* after the task's first step */
 	uint64_t resumes = loop.resumes;
 	assert_int_equal(al_loop_run(&loop), 0);
 	assert_int_equal(m.sub.sum, 300000);
-	assert_int_equal(loop.resumes - resumes, 1);   /* one step */
+	assert_int_equal(loop.resumes - resumes, 2);   /* the first step, the wake */
 	assert_int_equal(m.err_after, ECANCELED);
 	assert_int_equal(m.value_after, 0);
 	assert_int_equal(t.fut.state, AL_DONE);
@@ -759,6 +807,7 @@ int main(void)
 		cmocka_unit_test_setup(test_timeout_unparks, setup),
 		cmocka_unit_test_setup(test_current_only_inside_the_step, setup),
 		cmocka_unit_test_setup(test_await_done_future, setup),
+		cmocka_unit_test_setup(test_cancel_unparks, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
