@@ -201,8 +201,15 @@ static void burst(struct sim_kernel *k, int ci, struct sim_thread *th, int64_t n
 	 * kept busy while this one slept halted only in the gaps between
 	 * them, so the charge goes by the longest of those (a pool of
 	 * hundreds of threads on one core), never by more than the sleep. */
+	struct sim_process *pr = &k->procs[th->pid];
 	if (th->slept && !th->bg) {
-		int64_t slept = now - th->slept_at, idle = sim_core_gap_since(c, th->slept_at);
+		/* ...and a halt is paid once per process: a thread woken after
+		 * another of its process ran on the core since its halt (a pool
+		 * woken together by a round trip) finds the process's caches
+		 * and TLB warm, and pays only for the gaps after that run */
+		int64_t since = pr->warm_core == ci && pr->warm_at > th->slept_at ? pr->warm_at
+										  : th->slept_at;
+		int64_t slept = now - since, idle = sim_core_gap_since(c, since);
 		int64_t cost = sim_wake_cost(k->c, idle < slept ? idle : slept);
 		/* woken by a host program on the model's cores: Linux's sync
 		 * wake-up runs it on the waker's CPU, and it pays what a
@@ -211,6 +218,8 @@ static void burst(struct sim_kernel *k, int ci, struct sim_thread *th, int64_t n
 	}
 	th->slept = 0;
 	th->by_host = 0;
+	pr->warm_core = ci;
+	pr->warm_at = now;
 	if (c->cur != th)
 		th->turn_at = now;   /* a dispatch, not its turn going on */
 	c->cur = th;
@@ -483,7 +492,7 @@ struct sim_thread *sim_kernel_thread(struct sim_kernel *k, int pid, const char *
 	sim_kernel_charge(k, cost);
 	if (newproc) {
 		pid = (int)k->nprocs++;
-		k->procs[pid] = (struct sim_process){.forked = forker >= 0};
+		k->procs[pid] = (struct sim_process){.forked = forker >= 0, .warm_core = -1};
 		k->procs[pid].lane = al_trace_lane(k->tr, at, AL_LANE_PROCESS, 0, label,
 						   (uint32_t)pid);
 	}

@@ -75,6 +75,10 @@ struct sim_process {
 	int64_t kids;                /* processes it forked, not yet ended */
 	uint32_t parent;             /* its forker's pid, when forked */
 	uint32_t lane;
+	int warm_core;               /* the core a thread of it last ran on */
+	int64_t warm_at;             /* when that burst began: its caches and
+				      * TLB are warm there from then until the
+				      * core's next halt (sim_kernel.c) */
 	uint8_t forked;              /* made by a thread's fork: its parent reaps it */
 };
 

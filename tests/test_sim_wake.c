@@ -131,18 +131,19 @@ static void run(const struct al_scenario *sc, enum al_model m, struct al_report 
 /* A blocking crawler sleeps twice a page, for the connect's round trip and
  * for the response's: each wake-up adds its charge to the CPU -- wake_1ms
  * on a 0.5 ms round trip, wake_100ms on a 200 ms one, whatever the other.
- * The threads of a pool do the same, each for its pages; the pool's own
- * waits (the main thread's join, a worker's wait for the page queue) come
- * on top: at most two more. */
+ * The threads of a pool do the same, each for its pages, where each has
+ * a core of its own; the pool's own waits (the main thread's join, a
+ * worker's wait for the page queue) come on top: at most two more. */
 static void test_blocking_models_pay_per_wakeup(void **state)
 {
 	static const struct {
 		enum al_model m;
 		int64_t rtt, more;
+		int cores;
 	} cases[] = {
-		{AL_MODEL_SYNC, 500 * US, 0},
-		{AL_MODEL_SYNC, 200 * MS, 0},
-		{AL_MODEL_THREAD, 200 * MS, 2 * 170 * US},
+		{AL_MODEL_SYNC, 500 * US, 0, 1},
+		{AL_MODEL_SYNC, 200 * MS, 0, 1},
+		{AL_MODEL_THREAD, 200 * MS, 2 * 170 * US, 4},
 	};
 	struct al_scenario sc;
 	struct al_report a, b;
@@ -151,6 +152,7 @@ static void test_blocking_models_pay_per_wakeup(void **state)
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		enum al_model m = cases[i].m;
 		fixed(&sc, 6, cases[i].rtt);
+		sc.machine.cores = cases[i].cores;
 		run(&sc, m, &a);
 		sc.machine.costs.wake_1ms_ns = 30 * US;
 		sc.machine.costs.wake_100ms_ns = 170 * US;
@@ -164,6 +166,43 @@ static void test_blocking_models_pay_per_wakeup(void **state)
 		 * threads may take their turns in another order */
 		if (m == AL_MODEL_SYNC)
 			assert_int_equal(b.context_switches, a.context_switches);
+		assert_int_equal(b.checksum, a.checksum);
+	}
+}
+
+/* A halt is paid once per process and core: the threads of a pool that
+ * one round trip wakes together on one core find their process warm after
+ * the first of them has run, and pay for the core's idle gaps since then
+ * (none here: no CPU costs, they run at one instant).  So 3 threads on one
+ * core, 6 pages, pay one wake_100ms per round trip of the pool, 2 x 2 of
+ * them, and the main thread's join at most one more; a process pool's
+ * workers are processes of their own, each cold, 6 x 2. */
+static void test_pool_pays_a_halt_once(void **state)
+{
+	static const struct {
+		enum al_model m;
+		int64_t lo, hi;
+	} cases[] = {
+		{AL_MODEL_THREAD, 2 * 2 * 170 * US, 2 * 2 * 170 * US + 170 * US},
+		{AL_MODEL_PROCESS, 6 * 2 * 170 * US, 6 * 2 * 170 * US + 2 * 170 * US},
+	};
+	struct al_scenario sc;
+	struct al_report a, b;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		fixed(&sc, 6, 200 * MS);
+		sc.models[AL_MODEL_PROCESS].workers = 3;
+		sc.machine.cores = 1;
+		run(&sc, cases[i].m, &a);
+		sc.machine.costs.wake_1ms_ns = 30 * US;
+		sc.machine.costs.wake_100ms_ns = 170 * US;
+		run(&sc, cases[i].m, &b);
+		int64_t extra = b.cpu_busy_ns - a.cpu_busy_ns;
+		if (extra < cases[i].lo || extra > cases[i].hi)
+			fail_msg("%s on one core: CPU %lld more, want %lld ... %lld",
+				 al_model_name(cases[i].m), (long long)extra,
+				 (long long)cases[i].lo, (long long)cases[i].hi);
 		assert_int_equal(b.checksum, a.checksum);
 	}
 }
@@ -364,6 +403,7 @@ int main(void)
 		cmocka_unit_test(test_gap_since_counts_from_t),
 		cmocka_unit_test(test_busy_core_pays_its_gaps),
 		cmocka_unit_test(test_blocking_models_pay_per_wakeup),
+		cmocka_unit_test(test_pool_pays_a_halt_once),
 		cmocka_unit_test(test_host_server_changes_nothing),
 		cmocka_unit_test(test_wake_on_the_wakers_cpu),
 		cmocka_unit_test(test_loop_woken_on_the_wakers_cpu),
