@@ -108,6 +108,10 @@ struct al_costs {
 	 * work the figures above price (connection, send, recv_per_kib). */
 	int64_t uring_enter_ns;
 	int64_t uring_op_ns;
+	/* The linked timeout a real uring op carries while its page has a
+	 * deadline (IORING_OP_LINK_TIMEOUT): its request, its hrtimer armed
+	 * and cancelled, its own completion; per op that carries one. */
+	int64_t uring_timeout_ns;
 	/* A process pool's fork as perf shows it (docs/costs.md): the
 	 * forking process's CPU per MiB of the records it keeps resident per
 	 * child (`child_record` bytes for each process it created), which

@@ -402,6 +402,8 @@ static const struct fig figs[NET_CALIB_COUNT] = {
 	[NET_CALIB_TUN_CONNECTION] = {"tun_connection", COST(tun_connection_ns), 0,
 		net_calib_tun_connection},
 	[NET_CALIB_TUN_SEND] = {"tun_send", COST(tun_send_ns), 0, net_calib_tun_send},
+	[NET_CALIB_URING_TIMEOUT] = {"uring_timeout", COST(uring_timeout_ns), 0,
+		net_calib_uring_timeout},
 };
 
 static const struct fig *fig_of(enum net_calib_fig f)

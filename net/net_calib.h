@@ -54,6 +54,7 @@ enum net_calib_fig {
 	NET_CALIB_URING_SETUP,       /* net_calib_uring.c: a ring, set up and closed */
 	NET_CALIB_TUN_CONNECTION,    /* net_calib_emu.c: the crawler's, kernel-TCP */
 	NET_CALIB_TUN_SEND,
+	NET_CALIB_URING_TIMEOUT,     /* net_calib_uring.c: an op's linked timeout */
 	NET_CALIB_COUNT
 };
 

@@ -97,5 +97,7 @@ int net_calib_uring_op(double *out);
 /* a ring set up and closed in a freshly forked process, as the uring
  * model's run makes its one */
 int net_calib_uring_setup(double *out);
+/* an op's linked timeout, on a recv that waits for a peer to send */
+int net_calib_uring_timeout(double *out);
 
 #endif

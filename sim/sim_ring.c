@@ -3,9 +3,11 @@
  *
  * An enter is one syscall (counted once) that costs `uring_enter`, and
  * each operation it carries costs `uring_op` instead of a syscall's
- * `syscall`: the operation itself is the socket call the blocking flavour
- * would make (connect, send, recv, close), issued at the enter's instant
- * with a future of the ring's own parked on the socket.  So every rule of
+ * `syscall`, and `uring_timeout` more where its page has a deadline (the
+ * real ring links a timeout to it): the operation itself is the socket
+ * call the blocking flavour would make (connect, send, recv, close),
+ * issued at the enter's instant with a future of the ring's own parked on
+ * the socket.  So every rule of
  * the simulated sockets -- timeouts, the host's gates, the network's
  * hooks -- holds unchanged, and the op's completion is that future's.
  *
@@ -226,6 +228,11 @@ static void issue(struct sim_os *s, struct sim_ring *r, struct sim_ring_slot *sl
 	sl->cb.fn = on_complete;
 	r->inflight++;
 	s->lane_as = sl->lane;
+	/* the real ring links a timeout to an op whose page has a deadline:
+	 * one more request, its timer armed and cancelled (uring_timeout) */
+	struct sim_sock *k = sim_sock_of(s, op->fd);
+	if (op->code != AL_RING_CLOSE && k && k->ttl_at > 0)
+		sim_kernel_charge(&s->k, os->sc->machine.costs.uring_timeout_ns);
 	switch (op->code) {
 	case AL_RING_CONNECT:
 		os->ops->connect(os, op->fd, op->page, &sl->f);

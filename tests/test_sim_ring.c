@@ -130,6 +130,37 @@ static void test_ring_setup_is_paid_once(void **state)
 	}
 }
 
+/* An op whose page has a deadline carries a linked timeout on the real
+ * ring, priced uring_timeout: one page's connect, send and two recvs pay
+ * it, its close does not; with no page timeout nothing does, and asyncio
+ * never does. */
+static void test_linked_timeout_per_op(void **state)
+{
+	static const int64_t pages[] = {1, 10};
+	struct al_scenario sc;
+	struct al_report base, r;
+	char err[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++) {
+		fixed(&sc, pages[i], 50 * MS, 5 * MS, 1000, 800000000);
+		assert_int_equal(sim_run_model(&sc, AL_MODEL_URING, &base, err, sizeof err), 0);
+		sc.machine.costs.uring_timeout_ns = 1000;
+		assert_int_equal(sim_run_model(&sc, AL_MODEL_URING, &r, err, sizeof err), 0);
+		assert_int_equal(r.pages_ok, pages[i]);
+		assert_int_equal(r.cpu_busy_ns, base.cpu_busy_ns + pages[i] * 4 * 1000);
+		if (pages[i] == 1)           /* more pages: the charges spread the enters */
+			assert_int_equal(r.syscalls, base.syscalls);
+		sc.workload.timeout_ns = 0;          /* no deadline: no link */
+		assert_int_equal(sim_run_model(&sc, AL_MODEL_URING, &r, err, sizeof err), 0);
+		assert_int_equal(r.cpu_busy_ns, base.cpu_busy_ns);
+		assert_int_equal(sim_run_model(&sc, AL_MODEL_ASYNCIO, &base, err, sizeof err), 0);
+		sc.workload.timeout_ns = 30000 * MS;
+		assert_int_equal(sim_run_model(&sc, AL_MODEL_ASYNCIO, &r, err, sizeof err), 0);
+		assert_int_equal(r.cpu_busy_ns, base.cpu_busy_ns);
+	}
+}
+
 /* The syscalls: a socket per page, and enters shared by the pages -- the
  * ring's setup and close besides; asyncio makes several per page. */
 static void test_enters_are_shared(void **state)
@@ -224,6 +255,7 @@ int main(void)
 		cmocka_unit_test(test_shape_is_asyncio_s),
 		cmocka_unit_test(test_one_page_pays_four_enters),
 		cmocka_unit_test(test_ring_setup_is_paid_once),
+		cmocka_unit_test(test_linked_timeout_per_op),
 		cmocka_unit_test(test_enters_are_shared),
 		cmocka_unit_test(test_ring_contract),
 		cmocka_unit_test(test_no_memory_for_buffers_fails_every_page),
