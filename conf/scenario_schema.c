@@ -75,6 +75,7 @@ static const struct al_field costs_fields[] = {
 	COST_T("uring_enter", uring_enter_ns, 0),
 	COST_T("uring_op", uring_op_ns, 0),
 	COST_T("uring_timeout", uring_timeout_ns, 0),
+	COST_T("uring_poll", uring_poll_ns, 0),
 	COST_T("uring_setup", uring_setup_ns, 0),
 	COST_T("fork_per_mib", fork_ns_per_mib, 0),
 	COST_S("child_record", child_record),

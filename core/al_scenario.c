@@ -48,11 +48,12 @@ static const struct al_costs costs_c = {
 	.uring_enter_ns = 110,
 	.uring_op_ns = 40,
 	/* a green thread's stack (mmap, guard, faults, munmap), a ring's
-	 * set-up and an op's linked timeout: 0, only a calibrated profile has
-	 * them (docs/costs.md) */
+	 * set-up, an op's linked timeout and its poll: 0, only a calibrated
+	 * profile has them (docs/costs.md) */
 	.green_stack_ns = 0,
 	.uring_setup_ns = 0,
 	.uring_timeout_ns = 0,
+	.uring_poll_ns = 0,
 	/* a fork by the parent's records and a worker's own faults: 0, only a
 	 * calibrated profile has them (docs/costs.md); the records are what
 	 * the process model's parent keeps per worker here, its RssAnon's
@@ -97,6 +98,7 @@ static const struct al_costs costs_python = {
 	.green_stack_ns = 0,
 	.uring_setup_ns = 0,
 	.uring_timeout_ns = 0,
+	.uring_poll_ns = 0,
 };
 
 void al_costs_profile(struct al_costs *c, enum al_profile profile)

@@ -112,6 +112,10 @@ struct al_costs {
 	 * deadline (IORING_OP_LINK_TIMEOUT): its request, its hrtimer armed
 	 * and cancelled, its own completion; per op that carries one. */
 	int64_t uring_timeout_ns;
+	/* An op that finds its socket not ready: the poll the ring arms on
+	 * it and the task work that issues it again, beyond an op that
+	 * completes at once; per op that waits. */
+	int64_t uring_poll_ns;
 	/* A process pool's fork as perf shows it (docs/costs.md): the
 	 * forking process's CPU per MiB of the records it keeps resident per
 	 * child (`child_record` bytes for each process it created), which

@@ -404,6 +404,7 @@ static const struct fig figs[NET_CALIB_COUNT] = {
 	[NET_CALIB_TUN_SEND] = {"tun_send", COST(tun_send_ns), 0, net_calib_tun_send},
 	[NET_CALIB_URING_TIMEOUT] = {"uring_timeout", COST(uring_timeout_ns), 0,
 		net_calib_uring_timeout},
+	[NET_CALIB_URING_POLL] = {"uring_poll", COST(uring_poll_ns), 0, net_calib_uring_poll},
 };
 
 static const struct fig *fig_of(enum net_calib_fig f)

@@ -55,6 +55,7 @@ enum net_calib_fig {
 	NET_CALIB_TUN_CONNECTION,    /* net_calib_emu.c: the crawler's, kernel-TCP */
 	NET_CALIB_TUN_SEND,
 	NET_CALIB_URING_TIMEOUT,     /* net_calib_uring.c: an op's linked timeout */
+	NET_CALIB_URING_POLL,        /* and an op's poll, when it waits */
 	NET_CALIB_COUNT
 };
 

@@ -99,5 +99,7 @@ int net_calib_uring_op(double *out);
 int net_calib_uring_setup(double *out);
 /* an op's linked timeout, on a recv that waits for a peer to send */
 int net_calib_uring_timeout(double *out);
+/* an op's poll and task work, on a recv that waits, beyond one that does not */
+int net_calib_uring_poll(double *out);
 
 #endif

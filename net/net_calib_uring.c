@@ -165,149 +165,228 @@ int net_calib_uring_setup(double *out)
 	return 0;
 }
 
-/* --- an op's linked timeout
+/* --- a socket op on the ring: its linked timeout, its poll
  *
  * The uring model links a timeout (IORING_OP_LINK_TIMEOUT) to each
- * connect, send and recv of a page that has a deadline.  Its price is
- * measured where the crawl pays it: a recv that waits, the thread asleep
- * in its enter until a peer (a forked child, woken through a pipe) sends
- * a byte TIMEOUT_GAP_US later.  Blocks of rounds with and without the
- * link alternate on the thread's CPU clock; the figure is the median of
- * the blocks' differences, per round.  The wake-up, the enter and the
- * recv are in both and cancel out. */
+ * connect, send and recv of a page that has a deadline, and an op that
+ * finds its socket not ready arms a poll on it and is issued again from
+ * task work when the socket wakes.  Both are measured where the crawl
+ * pays them: a recv that waits, the thread asleep in its enter until a
+ * peer (a forked child, told through a pipe) sends a byte PEER_GAP_US
+ * later.  Blocks of rounds of each kind alternate on the thread's CPU
+ * clock; a figure is the median of the blocks' differences, per round:
+ *
+ *   uring_timeout  ring recv that waits, linked  - the same, unlinked
+ *   uring_poll     (ring recv that waits - blocking recv that waits)
+ *                  - (ring recv of a byte there - recv of a byte there)
+ *
+ * The wake-up, the enter and the recv's own work are in both halves of
+ * each and cancel out: what is left of the poll's is what the ring does
+ * for an op that waits beyond what it does for one that completes at
+ * once, the syscall's and the enter's prices aside. */
 
-#define TIMEOUT_BLOCKS 6
-#define TIMEOUT_ROUNDS 60
-#define TIMEOUT_GAP_US 20
+#define PEER_BLOCKS 6
+#define PEER_ROUNDS 60
+#define PEER_GAP_US 20
 
-/* CPU ns per round of a recv on fd, with a linked timeout or not, the
- * peer told through ctl; -1 with errno. */
-static int time_recvs(struct io_uring *ring, int fd, int ctl, int linked, double *out)
+enum peer_round {
+	RING_WAITS,                  /* ring recv, the peer's byte comes later */
+	RING_WAITS_LINKED,           /* the same with a linked timeout */
+	BLOCKING_WAITS,              /* blocking recv, the peer's byte later */
+	RING_READY,                  /* ring recv of a byte already there */
+	RECV_READY,                  /* recv of a byte already there */
+	PEER_KINDS
+};
+
+struct peer {
+	struct io_uring ring;
+	int sv, ctl;                 /* the peer's socket, and its pipe */
+	int own[2];                  /* a pair of this thread's: bytes there */
+	pid_t pid;
+};
+
+/* One recv on the ring, submitted and waited for in one enter, as the
+ * uring model's reaper does; linked: with a timeout of 30 s. */
+static int ring_recv(struct io_uring *ring, int fd, int linked)
 {
 	struct __kernel_timespec ts = {.tv_sec = 30};
-	char buf[16], c = 'x';
+	char buf[16];
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring), *t = NULL;
+
+	if (!sqe || (linked && !(t = io_uring_get_sqe(ring))))
+		return -EBUSY;
+	io_uring_prep_recv(sqe, fd, buf, sizeof buf, 0);
+	io_uring_sqe_set_data(sqe, buf);
+	if (t) {
+		sqe->flags |= IOSQE_IO_LINK;
+		io_uring_prep_link_timeout(t, &ts, 0);
+		io_uring_sqe_set_data(t, NULL);
+	}
+	int rc = io_uring_submit_and_wait(ring, 1);
+	if (rc < 0)
+		return rc;
+	/* until the recv's completion: the timeout's may come apart */
+	for (;;) {
+		struct io_uring_cqe *cqe;
+		unsigned head, seen = 0;
+		int res = 1, got = 0;
+		io_uring_for_each_cqe(ring, head, cqe) {
+			seen++;
+			if (io_uring_cqe_get_data(cqe)) {
+				got = 1;
+				res = cqe->res;
+			}
+		}
+		io_uring_cq_advance(ring, seen);
+		if (got)
+			return res == 1 ? 0 : res < 0 ? res : -EPROTO;
+		if ((rc = io_uring_wait_cqe(ring, &cqe)) < 0)
+			return rc;
+	}
+}
+
+/* CPU ns per round of kind k, over PEER_ROUNDS; -1 with errno. */
+static int time_rounds(struct peer *p, enum peer_round k, double *out)
+{
+	char c = 'x', buf[16];
 	int64_t t0 = net_cpu_ns();
 
-	for (int r = 0; r < TIMEOUT_ROUNDS; r++) {
-		struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
-		if (!sqe) {
-			errno = EBUSY;
+	for (int r = 0; r < PEER_ROUNDS; r++) {
+		int rc = 0;
+		int fd = k == RING_READY || k == RECV_READY ? p->own[0] : p->sv;
+		/* the byte: asked of the peer, or put there by this thread */
+		if (write(fd == p->sv ? p->ctl : p->own[1], &c, 1) != 1)
 			return -1;
-		}
-		io_uring_prep_recv(sqe, fd, buf, sizeof buf, 0);
-		io_uring_sqe_set_data(sqe, buf);
-		if (linked) {
-			struct io_uring_sqe *t = io_uring_get_sqe(ring);
-			if (!t) {
-				errno = EBUSY;
-				return -1;
-			}
-			sqe->flags |= IOSQE_IO_LINK;
-			io_uring_prep_link_timeout(t, &ts, 0);
-			io_uring_sqe_set_data(t, NULL);
-		}
-		int rc = io_uring_submit(ring);
+		if (k == BLOCKING_WAITS || k == RECV_READY)
+			rc = recv(fd, buf, sizeof buf, 0) == 1 ? 0 : -(errno ? errno : EPROTO);
+		else
+			rc = ring_recv(&p->ring, fd, k == RING_WAITS_LINKED);
 		if (rc < 0) {
 			errno = -rc;
 			return -1;
 		}
-		if (write(ctl, &c, 1) != 1)
-			return -1;
-		/* until the recv's completion: the timeout's may come apart */
-		for (int got = 0; !got;) {
-			struct io_uring_cqe *cqe;
-			unsigned head, seen = 0;
-			rc = io_uring_wait_cqe(ring, &cqe);
-			if (rc < 0) {
-				errno = -rc;
-				return -1;
-			}
-			io_uring_for_each_cqe(ring, head, cqe) {
-				seen++;
-				if (io_uring_cqe_get_data(cqe)) {
-					if (cqe->res != 1) {
-						errno = cqe->res < 0 ? -cqe->res : EPROTO;
-						return -1;
-					}
-					got = 1;
-				}
-			}
-			io_uring_cq_advance(ring, seen);
-		}
 	}
-	*out = (double)(net_cpu_ns() - t0) / TIMEOUT_ROUNDS;
+	*out = (double)(net_cpu_ns() - t0) / PEER_ROUNDS;
 	return 0;
 }
 
-/* The peer: a byte on data TIMEOUT_GAP_US after each one on ctl. */
-static void peer(int ctl, int data)
+/* The peer: a byte on data PEER_GAP_US after each one on ctl. */
+static void peer_main(int ctl, int data)
 {
 	char c;
 
 	while (read(ctl, &c, 1) == 1) {
-		usleep(TIMEOUT_GAP_US);
+		usleep(PEER_GAP_US);
 		if (write(data, &c, 1) != 1)
 			_exit(1);
 	}
 	_exit(0);
 }
 
-int net_calib_uring_timeout(double *out)
+static void peer_close(struct peer *p)
 {
-	struct io_uring ring;
-	int sv[2], ctl[2], st, rc = io_uring_queue_init(8, &ring, 0);
+	int st;
+
+	close(p->ctl);                       /* the peer reads its end */
+	close(p->sv);
+	close(p->own[0]);
+	close(p->own[1]);
+	if (p->pid > 0)
+		while (waitpid(p->pid, &st, 0) < 0 && errno == EINTR)
+			;
+	io_uring_queue_exit(&p->ring);
+}
+
+/* The ring, the pairs and the peer: 0, or -1 with errno. */
+static int peer_open(struct peer *p)
+{
+	int sv[2], ctl[2], e, rc = io_uring_queue_init(8, &p->ring, 0);
 
 	if (rc < 0) {
 		errno = -rc;
 		return -1;
 	}
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) {
-		int e = errno;
-		io_uring_queue_exit(&ring);
-		errno = e;
-		return -1;
-	}
-	if (pipe(ctl) != 0) {
-		int e = errno;
-		close(sv[0]);
-		close(sv[1]);
-		io_uring_queue_exit(&ring);
-		errno = e;
-		return -1;
-	}
-	pid_t pid = fork();
-	if (pid == 0) {
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, p->own) != 0)
+		goto no_own;
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+		goto no_sv;
+	if (pipe(ctl) != 0)
+		goto no_ctl;
+	p->pid = fork();
+	if (p->pid == 0) {
 		close(ctl[1]);
 		close(sv[0]);
-		peer(ctl[0], sv[1]);
+		peer_main(ctl[0], sv[1]);
 	}
-	int e = errno;
+	e = errno;
 	close(ctl[0]);
 	close(sv[1]);
-	double d[TIMEOUT_BLOCKS], plain = 0, linked = 0;
-	rc = pid < 0 ? -1 : 0;
-	/* a block of each to warm up, then the blocks that count */
-	for (int b = -1; rc == 0 && b < TIMEOUT_BLOCKS; b++) {
-		rc = time_recvs(&ring, sv[0], ctl[1], 0, &plain);
-		if (rc == 0)
-			rc = time_recvs(&ring, sv[0], ctl[1], 1, &linked);
-		if (rc == 0 && b >= 0)
-			d[b] = linked - plain;
+	p->sv = sv[0];
+	p->ctl = ctl[1];
+	if (p->pid < 0) {
+		peer_close(p);
+		errno = e;
+		return -1;
 	}
-	if (rc != 0)
-		e = errno;
-	close(ctl[1]);                       /* the peer reads its end */
+	return 0;
+no_ctl:
+	e = errno;
 	close(sv[0]);
-	if (pid > 0)
-		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-			;
-	io_uring_queue_exit(&ring);
+	close(sv[1]);
+	errno = e;
+no_sv:
+	e = errno;
+	close(p->own[0]);
+	close(p->own[1]);
+	errno = e;
+no_own:
+	e = errno;
+	io_uring_queue_exit(&p->ring);
+	errno = e;
+	return -1;
+}
+
+/* The median over PEER_BLOCKS of sum(sign[k] * a round of kind k), the
+ * kinds whose sign is 0 left out; a block of each first, to warm up. */
+static int peer_figure(const int sign[PEER_KINDS], double *out)
+{
+	struct peer p;
+	double d[PEER_BLOCKS];
+	int rc = 0;
+
+	if (peer_open(&p) != 0)
+		return -1;
+	for (int b = -1; rc == 0 && b < PEER_BLOCKS; b++) {
+		double sum = 0, v;
+		for (int k = 0; rc == 0 && k < PEER_KINDS; k++)
+			if (sign[k] && (rc = time_rounds(&p, (enum peer_round)k, &v)) == 0)
+				sum += sign[k] * v;
+		if (rc == 0 && b >= 0)
+			d[b] = sum;
+	}
+	int e = errno;
+	peer_close(&p);
 	if (rc != 0) {
 		errno = e;
 		return -1;
 	}
-	*out = net_calib_median(d, TIMEOUT_BLOCKS);
+	*out = net_calib_median(d, PEER_BLOCKS);
 	if (*out < 1)
 		*out = 1;
 	return 0;
+}
+
+int net_calib_uring_timeout(double *out)
+{
+	static const int sign[PEER_KINDS] = {[RING_WAITS] = -1, [RING_WAITS_LINKED] = 1};
+
+	return peer_figure(sign, out);
+}
+
+int net_calib_uring_poll(double *out)
+{
+	static const int sign[PEER_KINDS] = {[RING_WAITS] = 1, [BLOCKING_WAITS] = -1,
+					     [RING_READY] = -1, [RECV_READY] = 1};
+
+	return peer_figure(sign, out);
 }

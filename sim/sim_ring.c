@@ -3,13 +3,14 @@
  *
  * An enter is one syscall (counted once) that costs `uring_enter`, and
  * each operation it carries costs `uring_op` instead of a syscall's
- * `syscall`, and `uring_timeout` more where its page has a deadline (the
- * real ring links a timeout to it): the operation itself is the socket
- * call the blocking flavour would make (connect, send, recv, close),
- * issued at the enter's instant with a future of the ring's own parked on
- * the socket.  So every rule of
- * the simulated sockets -- timeouts, the host's gates, the network's
- * hooks -- holds unchanged, and the op's completion is that future's.
+ * `syscall`, `uring_timeout` more where its page has a deadline (the
+ * real ring links a timeout to it) and `uring_poll` more where it cannot
+ * complete at once (the real ring polls): the operation itself is the
+ * socket call the blocking flavour would make (connect, send, recv,
+ * close), issued at the enter's instant with a future of the ring's own
+ * parked on the socket.  So every rule of the simulated sockets --
+ * timeouts, the host's gates, the network's hooks -- holds unchanged, and
+ * the op's completion is that future's.
  *
  * The ring's futures belong to a loop of its own (`cq`) that no thread
  * runs: its notify hook moves each completed op to the completion queue at
@@ -247,6 +248,10 @@ static void issue(struct sim_os *s, struct sim_ring *r, struct sim_ring_slot *sl
 		al_os_finish(&sl->f, os->ops->close(os, op->fd));
 		break;
 	}
+	/* an op its socket cannot complete yet: the real ring arms a poll on
+	 * the socket and issues the op again from task work (uring_poll) */
+	if (sl->f.state == AL_PENDING)
+		sim_kernel_charge(&s->k, os->sc->machine.costs.uring_poll_ns);
 	s->lane_as = 0;
 }
 

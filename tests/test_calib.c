@@ -175,6 +175,10 @@ static void test_costs(void **state)
 	assert_int_equal(net_calib_offset(NET_CALIB_URING_TIMEOUT),
 			 offsetof(struct al_costs, uring_timeout_ns));
 	assert_int_equal(net_calib_is_size(NET_CALIB_URING_TIMEOUT), 0);
+	assert_string_equal(net_calib_key(NET_CALIB_URING_POLL), "uring_poll");
+	assert_int_equal(net_calib_offset(NET_CALIB_URING_POLL),
+			 offsetof(struct al_costs, uring_poll_ns));
+	assert_int_equal(net_calib_is_size(NET_CALIB_URING_POLL), 0);
 	assert_string_equal(net_calib_key(NET_CALIB_WAKE_REMOTE_1MS), "wake_remote_1ms");
 	assert_int_equal(net_calib_offset(NET_CALIB_WAKE_REMOTE_1MS),
 			 offsetof(struct al_costs, wake_remote_1ms_ns));

@@ -161,6 +161,32 @@ static void test_linked_timeout_per_op(void **state)
 	}
 }
 
+/* An op its socket cannot complete at once costs uring_poll more (the
+ * real ring polls the socket and issues the op again from task work):
+ * one page's connect and its first recv wait; its send, the recv of the
+ * end of the stream and its close do not.  asyncio never pays it. */
+static void test_waiting_op_pays_its_poll(void **state)
+{
+	static const int64_t pages[] = {1, 10};
+	struct al_scenario sc;
+	struct al_report base, r;
+	char err[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++) {
+		fixed(&sc, pages[i], 50 * MS, 5 * MS, 1000, 800000000);
+		assert_int_equal(sim_run_model(&sc, AL_MODEL_URING, &base, err, sizeof err), 0);
+		assert_int_equal(sim_run_model(&sc, AL_MODEL_ASYNCIO, &r, err, sizeof err), 0);
+		int64_t asyncio = r.cpu_busy_ns;
+		sc.machine.costs.uring_poll_ns = 1000;
+		assert_int_equal(sim_run_model(&sc, AL_MODEL_URING, &r, err, sizeof err), 0);
+		assert_int_equal(r.pages_ok, pages[i]);
+		assert_int_equal(r.cpu_busy_ns, base.cpu_busy_ns + pages[i] * 2 * 1000);
+		assert_int_equal(sim_run_model(&sc, AL_MODEL_ASYNCIO, &r, err, sizeof err), 0);
+		assert_int_equal(r.cpu_busy_ns, asyncio);
+	}
+}
+
 /* The syscalls: a socket per page, and enters shared by the pages -- the
  * ring's setup and close besides; asyncio makes several per page. */
 static void test_enters_are_shared(void **state)
@@ -256,6 +282,7 @@ int main(void)
 		cmocka_unit_test(test_one_page_pays_four_enters),
 		cmocka_unit_test(test_ring_setup_is_paid_once),
 		cmocka_unit_test(test_linked_timeout_per_op),
+		cmocka_unit_test(test_waiting_op_pays_its_poll),
 		cmocka_unit_test(test_enters_are_shared),
 		cmocka_unit_test(test_ring_contract),
 		cmocka_unit_test(test_no_memory_for_buffers_fails_every_page),

@@ -62,7 +62,7 @@ static const struct viz_field costs[] = {
 	COST(fork_wait_3k_ns), COST(fork_wait_6k_ns),
 	COST(emulator_ns_per_kib), COST(server_wake_ns),
 	COST(wake_remote_1ms_ns), COST(green_stack_ns), COST(uring_setup_ns),
-	COST(tun_connection_ns), COST(tun_send_ns), COST(uring_timeout_ns),
+	COST(tun_connection_ns), COST(tun_send_ns), COST(uring_timeout_ns), COST(uring_poll_ns),
 };
 
 static const struct viz_field machine[] = {
