@@ -161,6 +161,15 @@ struct al_costs {
 	 * host_emulator is not none; 0: not measured, those are used. */
 	int64_t tun_connection_ns;
 	int64_t tun_send_ns;
+	/* server_request and server_per_kib as the origin server pays them
+	 * on the kernel-TCP path: its segments go into a TUN device, and the
+	 * crawler's TCP input, which loopback runs in the server's write and
+	 * close, and its own input of the requests and ACKs, run in the
+	 * packet emulator's context (docs/costs.md, "The origin server on
+	 * the kernel-TCP path").  Used instead of those two when
+	 * host_emulator is not none; 0: not measured, those are used. */
+	int64_t tun_server_request_ns;
+	int64_t tun_server_ns_per_kib;
 };
 
 /* Where the packet emulator of a real run's kernel-TCP path runs, for the

@@ -405,6 +405,10 @@ static const struct fig figs[NET_CALIB_COUNT] = {
 	[NET_CALIB_URING_TIMEOUT] = {"uring_timeout", COST(uring_timeout_ns), 0,
 		net_calib_uring_timeout},
 	[NET_CALIB_URING_POLL] = {"uring_poll", COST(uring_poll_ns), 0, net_calib_uring_poll},
+	[NET_CALIB_TUN_SERVER_REQUEST] = {"tun_server_request", COST(tun_server_request_ns), 0,
+		net_calib_tun_server_request},
+	[NET_CALIB_TUN_SERVER_PER_KIB] = {"tun_server_per_kib", COST(tun_server_ns_per_kib), 0,
+		net_calib_tun_server_per_kib},
 };
 
 static const struct fig *fig_of(enum net_calib_fig f)

@@ -56,6 +56,8 @@ enum net_calib_fig {
 	NET_CALIB_TUN_SEND,
 	NET_CALIB_URING_TIMEOUT,     /* net_calib_uring.c: an op's linked timeout */
 	NET_CALIB_URING_POLL,        /* and an op's poll, when it waits */
+	NET_CALIB_TUN_SERVER_REQUEST, /* net_calib_emu.c, with emulator_packet */
+	NET_CALIB_TUN_SERVER_PER_KIB,
 	NET_CALIB_COUNT
 };
 

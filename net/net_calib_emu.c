@@ -32,10 +32,20 @@
  * is worth ~0.5 us, under the batches' noise, and the fit's figure is
  * often the 1 ns floor.
  *
- * Both figures come from the same repetitions: emulator_packet's measure
- * keeps the per-KiB figure of each for emulator_per_kib's, which returns
- * them in order (and measures afresh when none is kept), so a calibrate
- * pays for the batches once.  Needs namespaces and /dev/net/tun, as the
+ * The same batches price the origin server on this path
+ * (tun_server_request, tun_server_per_kib): its CPU clock over each batch
+ * is fitted on the batch's pages and their responses' KiB, as the
+ * emulator's on packets and KiB.  Its segments go into a TUN device; the
+ * crawler's TCP input of them, which on loopback runs in the server's
+ * write and close (server_request), and the server's own input of the
+ * requests and ACKs run where the emulator writes them.  A batch's pages
+ * come at once, many a wake-up of the server, as under a crawler's load
+ * (the wake-ups' price is in the figure, spread over a batch's pages).
+ *
+ * All four figures come from the same repetitions: emulator_packet's
+ * measure keeps the other three of each for their keys' measures, which
+ * return them in order (and measure afresh when none is kept), so a
+ * calibrate pays for the batches once.  Needs namespaces and /dev/net/tun, as the
  * path: where they are refused the figures fail with EPERM (or ENOENT)
  * and the profile keeps the documented defaults. */
 #include <errno.h>
@@ -318,11 +328,14 @@ int net_calib_path_open(struct emu_path *p, int64_t rtt_ns)
 	p->ns.user = n == 3 ? fds[2] : -1;
 	if ((e = clock_getcpuclockid(p->emu, &p->clock)) != 0)
 		goto fail;
-	for (int i = 0; i < EMU_SIZES; i++)
+	for (int i = 0; i < EMU_SIZES; i++) {
 		if (path_server(p, &sc, i, emu_size[i]) != 0) {
 			e = errno;
 			goto fail;
 		}
+		if ((e = clock_getcpuclockid(p->srv[i], &p->srv_clock[i])) != 0)
+			goto fail;
+	}
 	return 0;
 fail:
 	net_calib_path_close(p);
@@ -331,13 +344,18 @@ fail:
 	return -1;
 }
 
-static double cpu_of(const struct emu_path *p)
+static double cpu_on(clockid_t clock)
 {
 	struct timespec ts;
 
-	if (clock_gettime(p->clock, &ts) != 0)
+	if (clock_gettime(clock, &ts) != 0)
 		return -1;
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static double cpu_of(const struct emu_path *p)
+{
+	return cpu_on(p->clock);
 }
 
 /* The emulator's packets so far, read as it writes them. */
@@ -372,14 +390,16 @@ static int quiet(const struct emu_path *p)
 }
 
 /* A client in p's crawler namespace fetches pages pages from server i at
- * once; *pt gets what the emulator spent on them, until it is quiet.
- * Call it with the emulator quiet. */
-static int batch(const struct emu_path *p, int pages, int i, struct net_calib_emu_point *pt)
+ * once; *pt gets what the emulator spent on them, until it is quiet, and
+ * *srv what server i spent (packets: its pages; kib: their responses'
+ * bytes, headers included).  Call it with the emulator quiet. */
+static int batch(const struct emu_path *p, int pages, int i, struct net_calib_emu_point *pt,
+		 struct net_calib_emu_point *srv)
 {
 	const volatile struct net_emu_shared *sh = p->sh;
 	int page = emu_size[i];
 	int64_t n0 = packets_of(p), b0 = sh->up.bytes_out + sh->down.bytes_out;
-	double c0 = cpu_of(p);
+	double c0 = cpu_of(p), s0 = cpu_on(p->srv_clock[i]);
 	pid_t cli = fork();
 	if (cli == 0) {
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || net_ns_enter(&p->ns, NET_NS_CLIENT) != 0)
@@ -393,30 +413,35 @@ static int batch(const struct emu_path *p, int pages, int i, struct net_calib_em
 	}
 	if (quiet(p) != 0)
 		return -1;
-	double c1 = cpu_of(p);
+	double c1 = cpu_of(p), s1 = cpu_on(p->srv_clock[i]);
 	int64_t n1 = packets_of(p), b1 = sh->up.bytes_out + sh->down.bytes_out;
-	if (c0 < 0 || c1 <= c0 || n1 - n0 < pages) {
+	char hb[128];
+	int head = al_http_header(hb, sizeof hb, page);
+	if (c0 < 0 || c1 <= c0 || n1 - n0 < pages || s0 < 0 || s1 <= s0 || head <= 0) {
 		errno = EPROTO;
 		return -1;
 	}
 	*pt = (struct net_calib_emu_point){.cpu_ns = c1 - c0, .packets = (double)(n1 - n0),
 				 .kib = (double)(b1 - b0) / 1024};
+	*srv = (struct net_calib_emu_point){.cpu_ns = s1 - s0, .packets = pages,
+				  .kib = (double)pages * (head + page) / 1024};
 	return 0;
 }
 
 /* One repetition's batches: the warm-up's, left out, then EMU_PAGES pages
- * of each size, into pt[EMU_SIZES]. */
-static int batches(struct net_calib_emu_point *pt)
+ * of each size, into pt[EMU_SIZES] (the emulator's) and srv[EMU_SIZES]
+ * (the servers'). */
+static int batches(struct net_calib_emu_point *pt, struct net_calib_emu_point *srv)
 {
 	struct emu_path p;
-	struct net_calib_emu_point warm;
+	struct net_calib_emu_point warm, swarm;
 	int rc;
 
 	if (net_calib_path_open(&p, EMU_RTT_MS * 1000000LL) != 0)
 		return -1;
-	rc = quiet(&p) != 0 || batch(&p, EMU_WARM, 0, &warm) != 0 ? -1 : 0;
+	rc = quiet(&p) != 0 || batch(&p, EMU_WARM, 0, &warm, &swarm) != 0 ? -1 : 0;
 	for (int i = 0; i < EMU_SIZES && rc == 0; i++)
-		rc = batch(&p, EMU_PAGES, i, &pt[i]);
+		rc = batch(&p, EMU_PAGES, i, &pt[i], &srv[i]);
 	int e = errno;
 	net_calib_path_close(&p);
 	errno = e;
@@ -458,27 +483,34 @@ int net_calib_emu_fit(const struct net_calib_emu_point *pt, int n, double x[2], 
 	return 0;
 }
 
-/* One repetition: the batches, their fit; *packet and *per_kib at least
- * 1 ns (a figure lost in the noise is written so, as the other per-KiB
- * figures).  A fit that leaves more than EMU_MAX_RMS of relative error (a
- * neighbour's burst in one batch) is measured again, EMU_TRIES times at
- * most; then the best of them is kept. */
-static int split(double *packet, double *per_kib)
+/* What one repetition gives: the emulator's per packet and per KiB, the
+ * server's per page and per KiB. */
+enum { FIT_PACKET, FIT_PER_KIB, FIT_SRV_PAGE, FIT_SRV_KIB, FITS };
+
+/* One repetition: the batches, their fits; each figure at least 1 ns (a
+ * figure lost in the noise is written so, as the other per-KiB figures).
+ * A repetition whose emulator's fit leaves more than EMU_MAX_RMS of
+ * relative error (a neighbour's burst in one batch) is measured again,
+ * EMU_TRIES times at most; then the best of them is kept, the server's
+ * fit of the same batches with it. */
+static int split(double fig[FITS])
 {
-	struct net_calib_emu_point pt[EMU_SIZES];
-	double x[2], rms, best = HUGE_VAL;
+	struct net_calib_emu_point pt[EMU_SIZES], srv[EMU_SIZES];
+	double x[2], s[2], rms, srms, best = HUGE_VAL;
 
 	for (int t = 0; t < EMU_TRIES && best > EMU_MAX_RMS; t++) {
-		if (batches(pt) != 0) {
+		if (batches(pt, srv) != 0) {
 			if (best < HUGE_VAL)
 				break;           /* keep the fit already made */
 			return -1;
 		}
-		if (net_calib_emu_fit(pt, EMU_SIZES, x, &rms) != 0 || rms >= best)
+		if (net_calib_emu_fit(pt, EMU_SIZES, x, &rms) != 0 || rms >= best ||
+		    net_calib_emu_fit(srv, EMU_SIZES, s, &srms) != 0)
 			continue;
 		best = rms;
-		*packet = x[0] < 1 ? 1 : x[0];
-		*per_kib = x[1] < 1 ? 1 : x[1];
+		double v[FITS] = {x[0], x[1], s[0], s[1]};
+		for (int k = 0; k < FITS; k++)
+			fig[k] = v[k] < 1 ? 1 : v[k];
 	}
 	if (best == HUGE_VAL) {
 		errno = EPROTO;
@@ -487,40 +519,67 @@ static int split(double *packet, double *per_kib)
 	return 0;
 }
 
-/* The per-KiB figures of emulator_packet's repetitions, in order, for
- * emulator_per_kib's: both figures from the same batches, at the price
- * of one. */
-static double kept[NET_CALIB_MAX_REPS];
-static int kept_n, kept_next;
+/* The other figures of emulator_packet's repetitions, in order, for their
+ * keys' measures: all four from the same batches, at the price of one. */
+static struct {
+	double v[NET_CALIB_MAX_REPS];
+	int n, next;
+} kept[FITS];
 
 void net_calib_emu_reset(void)
 {
-	kept_n = kept_next = 0;
+	for (int k = 0; k < FITS; k++)
+		kept[k].n = kept[k].next = 0;
 }
 
 int net_calib_emulator_packet(double *out)
 {
-	double kib;
+	double fig[FITS];
 
-	if (split(out, &kib) != 0) {
-		kept_n = kept_next = 0;          /* no half series for per_kib */
+	if (split(fig) != 0) {
+		net_calib_emu_reset();           /* no half series for the others */
 		return -1;
 	}
-	if (kept_n == NET_CALIB_MAX_REPS)
-		kept_n = kept_next = 0;          /* more than one series holds */
-	kept[kept_n++] = kib;
+	for (int k = 0; k < FITS; k++) {
+		if (k == FIT_PACKET)
+			continue;
+		if (kept[k].n == NET_CALIB_MAX_REPS)
+			kept[k].n = kept[k].next = 0;  /* more than one series holds */
+		kept[k].v[kept[k].n++] = fig[k];
+	}
+	*out = fig[FIT_PACKET];
+	return 0;
+}
+
+/* Figure k of the kept series, in order, or of a repetition of its own
+ * when none is kept. */
+static int kept_or_split(int k, double *out)
+{
+	double fig[FITS];
+
+	if (kept[k].next < kept[k].n) {
+		*out = kept[k].v[kept[k].next++];
+		if (kept[k].next == kept[k].n)
+			kept[k].n = kept[k].next = 0;  /* the series is read */
+		return 0;
+	}
+	if (split(fig) != 0)
+		return -1;
+	*out = fig[k];
 	return 0;
 }
 
 int net_calib_emulator_per_kib(double *out)
 {
-	double packet;
+	return kept_or_split(FIT_PER_KIB, out);
+}
 
-	if (kept_next < kept_n) {
-		*out = kept[kept_next++];
-		if (kept_next == kept_n)
-			kept_n = kept_next = 0;  /* the series is read */
-		return 0;
-	}
-	return split(&packet, out);
+int net_calib_tun_server_request(double *out)
+{
+	return kept_or_split(FIT_SRV_PAGE, out);
+}
+
+int net_calib_tun_server_per_kib(double *out)
+{
+	return kept_or_split(FIT_SRV_KIB, out);
 }

@@ -19,6 +19,7 @@ struct emu_path {
 	pid_t emu, srv[EMU_SIZES];
 	int port[EMU_SIZES];
 	clockid_t clock;             /* the emulator's CPU */
+	clockid_t srv_clock[EMU_SIZES]; /* each server's CPU */
 };
 
 

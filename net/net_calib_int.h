@@ -70,7 +70,11 @@ int net_calib_tun_connection(double *out);
 int net_calib_tun_send(double *out);
 /* net_calib_conn.c: one cheap syscall's cost, now (an EAGAIN recv) */
 int net_calib_base_syscall(double *out);
-/* Forgets emulator_packet's kept per-KiB figures: a calibrate starts. */
+/* net_calib_emu.c, from emulator_packet's batches: the origin server's
+ * CPU per page and per KiB behind the TUN device */
+int net_calib_tun_server_request(double *out);
+int net_calib_tun_server_per_kib(double *out);
+/* Forgets emulator_packet's kept figures: a calibrate starts. */
 void net_calib_emu_reset(void);
 
 /* What one batch of pages cost the packet emulator: its CPU, the packets
