@@ -198,6 +198,25 @@ struct al_machine {
 	struct al_costs costs;
 };
 
+/* The origin server's CPU for a response of len bytes (header included)
+ * on machine m: server_request and server_per_kib, or on the kernel-TCP
+ * path (host_emulator) tun_server_request and tun_server_per_kib where
+ * measured; less server_accept when the connection's accept was charged
+ * apart (accepted), as both figures hold it. */
+static inline int64_t al_server_page_ns(const struct al_machine *m, int64_t len, int accepted)
+{
+	const struct al_costs *c = &m->costs;
+	int tun = m->host_emulator != AL_HOST_EMU_NONE;
+	int64_t req = tun && c->tun_server_request_ns > 0 ? c->tun_server_request_ns :
+		      c->server_request_ns;
+	int64_t kib = tun && c->tun_server_ns_per_kib > 0 ? c->tun_server_ns_per_kib :
+		      c->server_ns_per_kib;
+
+	if (accepted)
+		req = req > c->server_accept_ns ? req - c->server_accept_ns : 0;
+	return req + al_per_kib_ns(len, kib);
+}
+
 struct al_network {
 	int64_t rtt_ns;
 	struct al_dist jitter;       /* added to each one-way delay, ns        */

@@ -345,17 +345,10 @@ static int64_t queue(int64_t *busy, int64_t t, int64_t ns)
 }
 
 /* The server's part of a page of len bytes, for k: its request's work
- * less the accept's, and per KiB. */
+ * less the accept's when that was charged at connect, and per KiB. */
 static int64_t server_ns(const struct sim_os *s, const struct sim_gate *g, int64_t len)
 {
-	const struct al_costs *c = &s->os.sc->machine.costs;
-	/* the server's accept was charged at connect */
-	int64_t rest = c->server_request_ns > c->server_accept_ns ?
-		       c->server_request_ns - c->server_accept_ns : 0;
-
-	if (!g->conn)
-		rest = c->server_request_ns;
-	return rest + al_per_kib_ns(len, c->server_ns_per_kib);
+	return al_server_page_ns(&s->os.sc->machine, len, g->conn);
 }
 
 /* The server has sent k's page of len bytes at t, which the link relays

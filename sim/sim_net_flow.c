@@ -90,12 +90,12 @@ static int paced(const struct sim_net *n)
 	return n->sc->machine.host_server && sim_net_fifo_on(n) && n->link.bw;
 }
 
-/* The server's CPU for f's response, as calibrate measured it. */
+/* The server's CPU for f's response, as calibrate measured it: as the
+ * socket's gate prices it (sim_host.c), without the accept, which the
+ * server did when the client connected (its CPU then, there). */
 static int64_t pace_ns(const struct sim_net *n, const struct sim_flow *f)
 {
-	const struct al_costs *c = &n->sc->machine.costs;
-
-	return c->server_request_ns + al_per_kib_ns(f->total, c->server_ns_per_kib);
+	return al_server_page_ns(&n->sc->machine, f->total, 1);
 }
 
 static void serve(struct sim_net *n, struct sim_flow *f, int64_t now)

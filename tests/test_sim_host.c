@@ -135,6 +135,48 @@ static void test_tun_path_prices(void **state)
 		}
 }
 
+/* On the kernel-TCP path the origin server's page costs it
+ * tun_server_request and tun_server_per_kib instead of server_request
+ * and server_per_kib, each where measured; with no emulator the loopback
+ * figures whatever the profile has.  One page, the server on a core of
+ * its own: the response waits for exactly that price. */
+static void test_tun_server_prices(void **state)
+{
+	static const struct {
+		enum al_host_emu emu;
+		int64_t tun_req, tun_kib;    /* the profile's TUN figures */
+		int64_t req, kib;            /* what the page pays */
+	} cases[] = {
+		{AL_HOST_EMU_NONE, 40 * US, 4096, 100 * US, 1024},
+		{AL_HOST_EMU_OWN, 40 * US, 4096, 40 * US, 4096},
+		{AL_HOST_EMU_SHARED, 40 * US, 4096, 40 * US, 4096},
+		{AL_HOST_EMU_OWN, 0, 0, 100 * US, 1024},
+		{AL_HOST_EMU_OWN, 40 * US, 0, 40 * US, 1024},
+	};
+	struct al_scenario sc;
+	struct al_report a, b;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		fixed(&sc, 1, 1000);
+		sc.machine.cores = 2;
+		sc.machine.host_emulator = cases[i].emu;
+		sc.machine.host_server = true;
+		run(&sc, AL_MODEL_SYNC, &a);
+		sc.machine.costs.server_request_ns = 100 * US;
+		sc.machine.costs.server_ns_per_kib = 1024;       /* 1 ns a byte */
+		sc.machine.costs.tun_server_request_ns = cases[i].tun_req;
+		sc.machine.costs.tun_server_ns_per_kib = cases[i].tun_kib;
+		run(&sc, AL_MODEL_SYNC, &b);
+		int64_t want = cases[i].req + al_per_kib_ns(response(1000), cases[i].kib);
+		if (b.elapsed_ns - a.elapsed_ns != want)
+			fail_msg("case %zu: %lld ns later, want %lld", i,
+				 (long long)(b.elapsed_ns - a.elapsed_ns), (long long)want);
+		assert_int_equal(b.cpu_busy_ns, a.cpu_busy_ns);
+		assert_int_equal(b.checksum, a.checksum);
+	}
+}
+
 /* The origin server and a link on the cores: the model's CPU and switches
  * stay its own, and one page waits for both programs' work on it. */
 static void test_host_programs_hold_the_response(void **state)
@@ -479,6 +521,7 @@ int main(void)
 		cmocka_unit_test(test_emulator_packets_per_page),
 		cmocka_unit_test(test_emulator_prices_bytes),
 		cmocka_unit_test(test_tun_path_prices),
+		cmocka_unit_test(test_tun_server_prices),
 		cmocka_unit_test(test_emulator_holds_the_page),
 		cmocka_unit_test(test_emulator_works_in_passes),
 		cmocka_unit_test(test_passes_batch_the_loop),
