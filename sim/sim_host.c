@@ -49,9 +49,10 @@
 #include "sim/sim_os.h"
 
 static void on_ran(void *arg, struct sim_thread *th, int64_t at, int64_t ns);
+static int64_t server_write(void *arg, void *ctx, int64_t now, int64_t ns);
 
 /* What follows a host item when its program has run it. */
-enum { HOST_NONE, HOST_SERVED, HOST_CONN, HOST_DATA };
+enum { HOST_NONE, HOST_SERVED, HOST_CONN, HOST_DATA, HOST_WRITTEN };
 
 /* The work queued for the emulator at a later time than now, in a heap
  * by that time: it is in the emulator's backlog only from then. */
@@ -139,6 +140,8 @@ int sim_host_init(struct sim_os *s)
 	s->emu_p = (struct sim_host_prog){.s = s, .th = s->emu};
 	if (m->host_emulator != AL_HOST_EMU_NONE)
 		sim_net_set_backlog(&s->net, emu_backlog, s);
+	if (s->server)
+		sim_net_set_writer(&s->net, server_write, s);
 	if (s->server || s->emu) {
 		s->k.bg_ran = on_ran;
 		s->k.bg_arg = s;
@@ -219,13 +222,29 @@ static int64_t work(struct sim_os *s, struct sim_host_prog *p, int64_t *busy, in
  * once a return from its wait, however many requests the wait brings
  * (calibrate measures the two apart, net/net_calib_host.c).  Never on a
  * thread that is running or already woken: a burst of pages pays one. */
-static int64_t serve(struct sim_os *s, struct sim_sock *k, int64_t t, int64_t ns, int64_t len)
+static int64_t serve(struct sim_os *s, struct sim_sock *k, int64_t t, int64_t ns, int64_t len,
+		     int kind)
 {
 	int64_t wake = s->os.sc->machine.costs.server_wake_ns;
 
 	if (wake > 0 && s->server && s->server->state == SIM_T_BLOCKED)
 		ns += wake;
-	return work(s, &s->srv_p, &s->server_busy, t, ns, k, HOST_SERVED, len);
+	return work(s, &s->srv_p, &s->server_busy, t, ns, k, kind, len);
+}
+
+/* The network's paced server (sim_net_set_writer): the write of ctx's
+ * response, ns of the server's CPU at now, is the server's part of the
+ * page, done in its thread's turn; the socket's gate then leaves it out.
+ * When it is done (-1: on_done calls sim_net_written). */
+static int64_t server_write(void *arg, void *ctx, int64_t now, int64_t ns)
+{
+	struct sim_os *s = arg;
+	struct sim_sock *k = ctx;
+	struct sim_gate *g = sim_gate_of(s, k);
+
+	if (g)
+		g->wrote = 1;
+	return serve(s, k, now, ns, 0, HOST_WRITTEN);
 }
 
 /* The response's segments, and the client's ACKs of them. */
@@ -314,7 +333,7 @@ static int64_t connected_at(struct sim_os *s, struct sim_sock *k, int64_t now)
 	 * work is its CPU from here, and its queue's (single-threaded, it
 	 * answers the pages behind the accepts before them) */
 	if (s->server && c->server_accept_ns > 0)
-		serve(s, NULL, now, c->server_accept_ns, 0);
+		serve(s, NULL, now, c->server_accept_ns, 0, HOST_NONE);
 	if (s->os.sc->machine.host_emulator == AL_HOST_EMU_NONE)
 		return now;
 	int64_t t = emu(s, now, SIM_HOST_EMU_CONNECT, 0, k, HOST_CONN);
@@ -406,6 +425,10 @@ static void on_done(void *arg, int64_t now)
 		sim_os_connected(it.k, 0, now);
 		return;
 	}
+	if (it.kind == HOST_WRITTEN) {
+		sim_net_written(it.k->flow, now);
+		return;
+	}
 	/* the server has sent the response: the rest of its way; or the
 	 * emulator has carried it (HOST_DATA) */
 	g->at = it.kind == HOST_SERVED ? relay(s, it.k, g->page, now, it.len) : now;
@@ -485,7 +508,8 @@ static int gated(struct sim_os *s, struct sim_sock *k, int64_t now)
 	if (!g->body && k->flow && sim_net_readable(k->flow)) {
 		int64_t len = sim_net_response_len(k->flow), t = now;
 		g->body = 1;
-		if (s->server && (t = serve(s, k, now, server_ns(s, g, len), len)) < 0) {
+		if (s->server && !g->wrote &&
+		    (t = serve(s, k, now, server_ns(s, g, len), len, HOST_SERVED)) < 0) {
 			g->at = INT64_MAX;   /* on_done says when */
 			return 1;
 		}

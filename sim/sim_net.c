@@ -228,6 +228,14 @@ void sim_net_set_backlog(struct sim_net *n, int64_t (*backlog)(void *arg, int64_
 	n->backlog_arg = arg;
 }
 
+void sim_net_set_writer(struct sim_net *n,
+			int64_t (*writer)(void *arg, void *ctx, int64_t now, int64_t ns),
+			void *arg)
+{
+	n->writer = writer;
+	n->writer_arg = arg;
+}
+
 void sim_net_free(struct sim_net *n)
 {
 	for (uint32_t id = 0; id < n->nids; id++)

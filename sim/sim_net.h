@@ -153,6 +153,10 @@ struct sim_net {
 	 * (sim_net_set_backlog); NULL: none */
 	int64_t (*backlog)(void *arg, int64_t now);
 	void *backlog_arg;
+	/* Who runs the server's writes when it paces them (sim_net_set_writer);
+	 * NULL: the server's CPU alone, srv_free */
+	int64_t (*writer)(void *arg, void *ctx, int64_t now, int64_t ns);
+	void *writer_arg;
 	/* flow pool: slabs of SIM_NET_SLAB flows, ids index them */
 	struct sim_flow **slabs;
 	uint32_t nslabs, slabs_cap, nids, free_head;
@@ -181,6 +185,18 @@ int sim_net_init(struct sim_net *n, const struct al_scenario *sc, struct sim_que
  * default): nothing waits. */
 void sim_net_set_backlog(struct sim_net *n, int64_t (*backlog)(void *arg, int64_t now),
 			 void *arg);
+/* Where the origin server paces its responses (machine.host_server on a
+ * FIFO link): writer(arg, ctx, now, ns) takes the write of ctx's flow's
+ * response, ns of the server's CPU, at now, and returns when it is done
+ * (>= now), or -1 when it calls sim_net_written then (the server's
+ * thread runs it in its turn: sim_host.c).  NULL (the default): the
+ * server's CPU is a FIFO of its own. */
+void sim_net_set_writer(struct sim_net *n,
+			int64_t (*writer)(void *arg, void *ctx, int64_t now, int64_t ns),
+			void *arg);
+/* The write a writer returned -1 for is done at now: the response goes
+ * onto the link. */
+void sim_net_written(struct sim_flow *f, int64_t now);
 /* Cancels every pending event of n on q and frees every flow. */
 void sim_net_free(struct sim_net *n);
 

@@ -128,6 +128,24 @@ static void serve(struct sim_net *n, struct sim_flow *f, int64_t now)
 	arm_flow(n, f, FL_FIRST, now + think + sim_net_oneway(n, f, AL_DRAW_FIRST_WAY, 0));
 }
 
+/* The server's write of f's response returned at now: its first byte is
+ * on its way, and its slot frees when the response fits the send buffer
+ * (the write returned). */
+static void written(struct sim_net *n, struct sim_flow *f, int64_t now)
+{
+	arm_flow(n, f, FL_FIRST, now + sim_net_oneway(n, f, AL_DRAW_FIRST_WAY, 0));
+	if (n->srv.max_concurrent > 0 && sim_net_end(f) <= n->srv.sndbuf)
+		sim_net_release(n, f, now);
+}
+
+void sim_net_written(struct sim_flow *f, int64_t now)
+{
+	struct sim_net *n = sim_net_of(f);
+
+	AL_ASSERT(f->state == FL_WRITING);
+	written(n, f, now);
+}
+
 /* Slots went free: the oldest waiting requests take them. */
 void sim_net_admit(struct sim_net *n, int64_t now)
 {
@@ -326,20 +344,34 @@ void sim_net_on_flow(void *arg, int64_t now)
 		}
 		break;
 	case FL_THINK: {
-		/* paced: the server writes it when it has written the ones
-		 * due before, first come first served */
-		int64_t t = now;
-		if (paced(n)) {
+		/* paced: the server writes it when its CPU gets to it -- its
+		 * thread's turn (the writer), else when it has written the
+		 * ones due before, first come first served */
+		if (!paced(n)) {
+			written(n, f, now);
+			break;
+		}
+		int64_t p = pace_ns(n, f), t;
+		if (n->writer) {
+			t = n->writer(n->writer_arg, f->ctx, now, p);
+			if (t < 0) {
+				f->state = FL_WRITING;
+				break;
+			}
+		} else {
 			int64_t from = n->srv_free > now ? n->srv_free : now;
-			int64_t p = pace_ns(n, f);
 			t = p < SIM_NET_HORIZON - from ? from + p : SIM_NET_HORIZON;
 			n->srv_free = t;
 		}
-		arm_flow(n, f, FL_FIRST, t + sim_net_oneway(n, f, AL_DRAW_FIRST_WAY, 0));
-		if (n->srv.max_concurrent > 0 && sim_net_end(f) <= n->srv.sndbuf)
-			sim_net_release(n, f, now);
+		if (t > now)
+			arm_flow(n, f, FL_WRITTEN, t);
+		else
+			written(n, f, now);
 		break;
 	}
+	case FL_WRITTEN:
+		written(n, f, now);
+		break;
 	case FL_FIRST:
 		if (n->net.tcp == AL_TCP_LINUX)
 			sim_net_tcp_start(n, f, now);

@@ -26,6 +26,10 @@ enum sim_flow_state {
 	FL_THINK,        /* (ev) the server thinks; then its write returns
 			  * (the response fits its send buffer): its slot
 			  * frees, and FIRST follows                         */
+	FL_WRITING,      /* paced: the server's thread has the write to do
+			  * (sim_net_set_writer); sim_net_written ends it    */
+	FL_WRITTEN,      /* (ev) paced: the server's CPU has written it then:
+			  * its slot frees, and FIRST follows                */
 	FL_FIRST,        /* (ev) the server thinks, then its first byte is on
 			  * its way to the client's link                     */
 	FL_HELD,         /* a stall fault: the server holds the request and

@@ -119,6 +119,8 @@ struct sim_gate {
 	uint32_t gen;                /* its connections so far: the server's
 				      * work outlives a closed socket */
 	uint8_t body;                /* the response's work is queued */
+	uint8_t wrote;               /* the server's part of it was its
+				      * paced write (sim_net_set_writer) */
 	uint8_t conn;                /* the connect's packets are queued */
 };
 

@@ -177,6 +177,37 @@ static void test_tun_server_prices(void **state)
 	}
 }
 
+/* On a FIFO link the server paces its responses onto the link: its
+ * thread's run of the page's price is its write, and the socket's gate
+ * does not hold the response for that price a second time.  One page,
+ * the server on a core of its own: the response is later by exactly
+ * the price (the accept's part at connect, the rest at the write), for
+ * every size of page. */
+static void test_paced_server_pays_once(void **state)
+{
+	static const int64_t sizes[] = {0, 1000, 20000};
+	struct al_scenario sc;
+	struct al_report a, b;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		fixed(&sc, 1, sizes[i]);
+		sc.machine.cores = 2;
+		sc.network.link = AL_LINK_FIFO;
+		sc.machine.host_server = true;
+		run(&sc, AL_MODEL_SYNC, &a);
+		sc.machine.costs.server_request_ns = 100 * US;
+		sc.machine.costs.server_ns_per_kib = 1024;       /* 1 ns a byte */
+		run(&sc, AL_MODEL_SYNC, &b);
+		int64_t want = 100 * US + response(sizes[i]);
+		if (b.elapsed_ns - a.elapsed_ns != want)
+			fail_msg("page of %lld: %lld ns later, want %lld", (long long)sizes[i],
+				 (long long)(b.elapsed_ns - a.elapsed_ns), (long long)want);
+		assert_int_equal(b.cpu_busy_ns, a.cpu_busy_ns);
+		assert_int_equal(b.checksum, a.checksum);
+	}
+}
+
 /* The origin server and a link on the cores: the model's CPU and switches
  * stay its own, and one page waits for both programs' work on it. */
 static void test_host_programs_hold_the_response(void **state)
@@ -522,6 +553,7 @@ int main(void)
 		cmocka_unit_test(test_emulator_prices_bytes),
 		cmocka_unit_test(test_tun_path_prices),
 		cmocka_unit_test(test_tun_server_prices),
+		cmocka_unit_test(test_paced_server_pays_once),
 		cmocka_unit_test(test_emulator_holds_the_page),
 		cmocka_unit_test(test_emulator_works_in_passes),
 		cmocka_unit_test(test_passes_batch_the_loop),
