@@ -208,6 +208,28 @@ static void test_paced_server_pays_once(void **state)
 	}
 }
 
+/* A paced server's slot frees when its write returns, not when the pace
+ * begins: with one slot, two pages fetched at once are served one after
+ * the other, each think + price, so the price delays the second page's
+ * response twice (its own, and the first's holding the slot). */
+static void test_paced_slot_frees_at_write(void **state)
+{
+	struct al_scenario sc;
+	struct al_report a, b;
+
+	(void)state;
+	fixed(&sc, 2, 1000);
+	sc.machine.cores = 2;
+	sc.network.link = AL_LINK_FIFO;
+	sc.machine.host_server = true;
+	sc.server.max_concurrent = 1;
+	run(&sc, AL_MODEL_CALLBACK, &a);
+	sc.machine.costs.server_request_ns = 500 * US;
+	run(&sc, AL_MODEL_CALLBACK, &b);
+	assert_int_equal(b.elapsed_ns - a.elapsed_ns, 2 * 500 * US);
+	assert_int_equal(b.checksum, a.checksum);
+}
+
 /* The origin server and a link on the cores: the model's CPU and switches
  * stay its own, and one page waits for both programs' work on it. */
 static void test_host_programs_hold_the_response(void **state)
@@ -554,6 +576,7 @@ int main(void)
 		cmocka_unit_test(test_tun_path_prices),
 		cmocka_unit_test(test_tun_server_prices),
 		cmocka_unit_test(test_paced_server_pays_once),
+		cmocka_unit_test(test_paced_slot_frees_at_write),
 		cmocka_unit_test(test_emulator_holds_the_page),
 		cmocka_unit_test(test_emulator_works_in_passes),
 		cmocka_unit_test(test_passes_batch_the_loop),
