@@ -975,6 +975,22 @@ static void test_events_per_segment(void **state)
 
 /* --- network.tcp flow: a response is one transfer */
 
+/* The flow tests' TCP, set before and put back after each, whatever its
+ * asserts did. */
+static int flow_setup(void **state)
+{
+	(void)state;
+	scen_tcp = AL_TCP_FLOW;
+	return 0;
+}
+
+static int flow_teardown(void **state)
+{
+	(void)state;
+	scen_tcp = AL_TCP_FLUID;
+	return 0;
+}
+
 /* A lone response: its last byte at rtt + think + size / bw after the
  * request (connect: one rtt more), all of it readable then, in one hook;
  * the events it costs do not grow with its size. */
@@ -984,7 +1000,6 @@ static void test_flow_single(void **state)
 	int64_t base = -1;
 
 	(void)state;
-	scen_tcp = AL_TCP_FLOW;
 	for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
 		int64_t total = header_len(bodies[i]) + bodies[i];
 		int64_t bw = 10000000000;
@@ -1005,7 +1020,6 @@ static void test_flow_single(void **state)
 		assert_int_equal(W.events, base);
 		done();
 	}
-	scen_tcp = AL_TCP_FLUID;
 }
 
 /* The fluid model's sharing formulas hold for whole transfers: n equal
@@ -1014,12 +1028,10 @@ static void test_flow_single(void **state)
  * faults' cut responses. */
 static void test_flow_shares(void **state)
 {
-	scen_tcp = AL_TCP_FLOW;
 	test_flows_together(state);
 	test_flows_staggered(state);
 	test_worked_example(state);
 	test_faults(state);
-	scen_tcp = AL_TCP_FLUID;
 }
 
 /* A flow closed mid-transfer gives its share back at once: two equal
@@ -1028,7 +1040,6 @@ static void test_flow_shares(void **state)
 static void test_flow_close_speeds_up(void **state)
 {
 	(void)state;
-	scen_tcp = AL_TCP_FLOW;
 	scenario(20 * MS, 3 * MS, 9000, 80000000);
 	int64_t a = header_len(9000) + 9000, j = 2 * 20 * MS + 3 * MS;
 	world(2, NULL);
@@ -1038,7 +1049,6 @@ static void test_flow_close_speeds_up(void **state)
 	assert_int_equal(W.c[0].bytes, a);
 	assert_int_equal(W.c[1].bytes, 0);       /* nothing readable before the end */
 	done();
-	scen_tcp = AL_TCP_FLUID;
 }
 
 /* A server slot under max_concurrent frees when its write returns, when
@@ -1047,7 +1057,6 @@ static void test_flow_close_speeds_up(void **state)
 static void test_flow_slot_frees(void **state)
 {
 	(void)state;
-	scen_tcp = AL_TCP_FLOW;
 	scenario(100 * MS, 0, 100000, 80000000);  /* 100 ns a byte */
 	W.sc.server.max_concurrent = 1;
 	W.sc.server.sndbuf = 60000;
@@ -1060,7 +1069,6 @@ static void test_flow_slot_frees(void **state)
 	assert_int_equal(W.c[1].t_eof, freed + 50 * MS + 100 * total);
 	assert_int_equal(W.c[1].nseg, 2);
 	done();
-	scen_tcp = AL_TCP_FLUID;
 }
 
 /* Loss: the fluid model's draws, the same segments lost, each loss's RTO
@@ -1109,7 +1117,6 @@ static void test_flow_loss(void **state)
 		assert_true(W.hash == h);
 		done();
 	}
-	scen_tcp = AL_TCP_FLUID;
 }
 
 /* Loss turns total after the SYN: the first segment lost 16 times, so no
@@ -1118,7 +1125,6 @@ static void test_flow_loss(void **state)
 static void test_flow_data_timeout(void **state)
 {
 	(void)state;
-	scen_tcp = AL_TCP_FLOW;
 	scenario(10 * MS, 0, 10 * SIM_NET_MSS, 80000000);
 	event(1, AL_EV_LOSS);
 	W.sc.events[0].network.loss = 1.0;
@@ -1133,7 +1139,6 @@ static void test_flow_data_timeout(void **state)
 	assert_int_equal(sim_net_stats(&W.net)->lost, SIM_NET_DATA_RETRIES + 1);
 	assert_int_equal(sim_net_stats(&W.net)->data_timeouts, 1);
 	done();
-	scen_tcp = AL_TCP_FLUID;
 }
 
 /* Jitter, loss, heavy-tailed sizes, a server limit: the same seed gives
@@ -1141,13 +1146,11 @@ static void test_flow_data_timeout(void **state)
 static void test_flow_same_seed(void **state)
 {
 	(void)state;
-	scen_tcp = AL_TCP_FLOW;
 	uint64_t a = random_run(7, 300);
 	uint64_t b = random_run(7, 300);
 	uint64_t c = random_run(8, 300);
 	assert_true(a == b);
 	assert_true(a != c);
-	scen_tcp = AL_TCP_FLUID;
 }
 
 /* A pareto tail is capped at the schema's limit (1 h of think). */
@@ -1213,13 +1216,13 @@ int main(void)
 		cmocka_unit_test(test_events_per_segment),
 		cmocka_unit_test(test_heavy_tail_capped),
 		cmocka_unit_test(test_api_errors),
-		cmocka_unit_test(test_flow_single),
-		cmocka_unit_test(test_flow_shares),
-		cmocka_unit_test(test_flow_close_speeds_up),
-		cmocka_unit_test(test_flow_slot_frees),
-		cmocka_unit_test(test_flow_loss),
-		cmocka_unit_test(test_flow_data_timeout),
-		cmocka_unit_test(test_flow_same_seed),
+		cmocka_unit_test_setup_teardown(test_flow_single, flow_setup, flow_teardown),
+		cmocka_unit_test_setup_teardown(test_flow_shares, flow_setup, flow_teardown),
+		cmocka_unit_test_setup_teardown(test_flow_close_speeds_up, flow_setup, flow_teardown),
+		cmocka_unit_test_setup_teardown(test_flow_slot_frees, flow_setup, flow_teardown),
+		cmocka_unit_test_setup_teardown(test_flow_loss, flow_setup, flow_teardown),
+		cmocka_unit_test_setup_teardown(test_flow_data_timeout, flow_setup, flow_teardown),
+		cmocka_unit_test_setup_teardown(test_flow_same_seed, flow_setup, flow_teardown),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 	free(W.c);
