@@ -51,6 +51,11 @@ enum sim_flow_state {
  * its request in; in a slot, being served. */
 enum { SRV_NONE, SRV_ACCEPTED, SRV_BACKLOG, SRV_SLOT };
 
+/* tcp flow: f->tries once its response is on the link, when its transfer
+ * is two pieces, split where the server's write returns (its slot under
+ * max_concurrent frees there: sim_net_tcp_flow.c). */
+enum { FLOW_SPLIT = 1 };
+
 enum {
 	FLAG_REQ_IN = 1,             /* the request reached the server        */
 	FLAG_NOTIFY = 2,             /* link drop: a hook call is owed        */
@@ -153,7 +158,11 @@ struct sim_flow {
 				      * on a FIFO link (hpos > 0 there): its
 				      * first and last blocks' sequence      */
 	uint16_t head_len;
-	uint8_t state, srv, tries, err, flags;
+	uint8_t state, srv;
+	uint8_t tries;               /* the SYN's, then (fluid, linux) the
+				      * segment's; tcp flow, once on the link:
+				      * FLOW_SPLIT or 0                        */
+	uint8_t err, flags;
 	uint8_t fault;               /* enum al_fault, drawn when served        */
 	uint32_t tcp;                /* network.tcp linux: its struct sim_tcp in
 				      * the net's pool; SIM_NET_NIL: none      */

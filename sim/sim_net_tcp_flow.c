@@ -11,7 +11,14 @@
  * Two things split the piece or delay it, each in O(1) events:
  * - a server slot under max_concurrent frees when its write returns,
  *   when only sndbuf bytes are left to arrive: the piece up to there is
- *   one, the rest another (the first readable at once);
+ *   one, the rest another (the first readable at once).  Whether it
+ *   splits is decided once, when the transfer starts (FLOW_SPLIT): the
+ *   link charged a piece's length when it joined, and the bytes that
+ *   arrive at its end must be the same, whatever max_concurrent event
+ *   comes between.  Fluid frees a slot at its write's return whatever
+ *   the limit; so does flow when the limit was on at the start, and
+ *   at its last byte otherwise (a limit set mid-transfer counts the
+ *   flow until then);
  * - loss: each segment's loss draws are the fluid model's (segment s's
  *   try k is draw s * 32 + k), all made when the response reaches the
  *   link, O(segments) draws and no event; the RTOs they cost, rto
@@ -55,7 +62,7 @@ int64_t sim_net_flow_chunk(const struct sim_flow *f)
 	const struct sim_net *n = sim_net_of(f);
 	int64_t ret = sim_net_end(f) - n->srv.sndbuf;   /* the server's write returns */
 
-	if (f->srv == SRV_SLOT && n->srv.max_concurrent > 0 && ret > f->arrived && ret < f->upto)
+	if (f->tries == FLOW_SPLIT && f->srv == SRV_SLOT && ret > f->arrived && ret < f->upto)
 		return ret - f->arrived;
 	return f->upto - f->arrived;
 }
@@ -81,6 +88,8 @@ void sim_net_flow_start(struct sim_net *n, struct sim_flow *f, int64_t now)
 drawn:
 	f->t = stall;
 	f->upto = (uint32_t)upto;
+	/* the split, once: the limit now, not at the piece's end */
+	f->tries = f->srv == SRV_SLOT && n->srv.max_concurrent > 0 ? FLOW_SPLIT : 0;
 	if (upto == f->arrived)
 		arm_stall(n, f, now);     /* its first segment never arrives */
 	else

@@ -1071,6 +1071,45 @@ static void test_flow_slot_frees(void **state)
 	done();
 }
 
+/* A max_concurrent event while the first piece is on the link changes
+ * nothing of the transfer: the split was decided when it started, so the
+ * bytes that arrive at the piece's end are the ones its link time was
+ * charged for.  10 MiB at 100 ns a byte, sndbuf 5 MiB, the limit turned
+ * on (0 -> 1: one piece, its slot kept to the last byte) or off (1 -> 0:
+ * two, the first readable where the write returns) at 0.5 s: the last
+ * byte at the lone transfer's time either way, and at fluid's. */
+static void test_flow_limit_event(void **state)
+{
+	static const int limits[][2] = {{0, 1}, {1, 0}};
+	int64_t body = 10 << 20, sndbuf = 5 << 20;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++) {
+		int64_t total = header_len(body) + body, j = 200 * MS, eof[2];
+
+		for (int m = 0; m < 2; m++) {
+			scen_tcp = m ? AL_TCP_FLOW : AL_TCP_FLUID;
+			scenario(100 * MS, 0, body, 80000000);
+			W.sc.server.sndbuf = sndbuf;
+			W.sc.server.max_concurrent = limits[i][0];
+			event(500 * MS, AL_EV_MAX_CONCURRENT);
+			W.sc.events[0].server.max_concurrent = limits[i][1];
+			world(1, NULL);
+			run();
+			assert_int_equal(W.c[0].bytes, total);
+			eof[m] = W.c[0].t_eof;
+			if (m) {
+				assert_int_equal(W.c[0].nseg, limits[i][0] ? 2 : 1);
+				assert_int_equal(W.c[0].t_first,
+						 limits[i][0] ? j + 100 * (total - sndbuf) : eof[m]);
+			}
+			done();
+		}
+		assert_int_equal(eof[1], j + 100 * total);
+		assert_int_equal(eof[1], eof[0]);
+	}
+}
+
 /* Loss: the fluid model's draws, the same segments lost, each loss's RTO
  * (doubling per try) added up and owed after the transfer. */
 static void test_flow_loss(void **state)
@@ -1220,6 +1259,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_flow_shares, flow_setup, flow_teardown),
 		cmocka_unit_test_setup_teardown(test_flow_close_speeds_up, flow_setup, flow_teardown),
 		cmocka_unit_test_setup_teardown(test_flow_slot_frees, flow_setup, flow_teardown),
+		cmocka_unit_test_setup_teardown(test_flow_limit_event, flow_setup, flow_teardown),
 		cmocka_unit_test_setup_teardown(test_flow_loss, flow_setup, flow_teardown),
 		cmocka_unit_test_setup_teardown(test_flow_data_timeout, flow_setup, flow_teardown),
 		cmocka_unit_test_setup_teardown(test_flow_same_seed, flow_setup, flow_teardown),
