@@ -5,7 +5,9 @@
  * loss replayed from the same rng draws; link drop; close in every phase;
  * bandwidth and limit changes; 100k flows; the same seed twice.  The flow
  * TCP (network.tcp flow) against the same formulas: a response is one
- * transfer, readable at its last byte, its losses' RTOs owed after it. */
+ * transfer, readable at its last byte, its losses' RTOs owed after it;
+ * a segment lost 16 times, loss with the slot's split, a flow closed or
+ * reset while it waits out its RTOs, limit and bandwidth events. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -1025,13 +1027,15 @@ static void test_flow_single(void **state)
 /* The fluid model's sharing formulas hold for whole transfers: n equal
  * flows end together at n times one's transfer; staggered ones share; a
  * flow that leaves (done) speeds up the other; the worked example; the
- * faults' cut responses. */
+ * faults' cut responses; a bandwidth event while the piece is on the
+ * link (the rest at the new rate). */
 static void test_flow_shares(void **state)
 {
 	test_flows_together(state);
 	test_flows_staggered(state);
 	test_worked_example(state);
 	test_faults(state);
+	test_bandwidth_event(state);     /* the piece on the link re-based */
 }
 
 /* A flow closed mid-transfer gives its share back at once: two equal
@@ -1180,6 +1184,135 @@ static void test_flow_data_timeout(void **state)
 	done();
 }
 
+/* What page `page`'s loss draws at `loss` cost a flow response of `total`
+ * bytes: the RTOs of every loss, added up, in *stall, the losses in
+ * *lost; returns where its bytes stop (total, or the start of a segment
+ * lost 16 times: ETIMEDOUT once its RTOs have passed). */
+static int64_t flow_draws(uint64_t seed, uint32_t page, int64_t total, double loss,
+			  int64_t *stall, int64_t *lost)
+{
+	*stall = *lost = 0;
+	for (int64_t s = 0; s * SIM_NET_MSS < total; s++)
+		for (int k = 0; al_page_lost(seed, page, AL_DRAW_SEG_LOSS,
+					     (uint64_t)s * 32 + (uint64_t)k, loss); k++) {
+			*stall += rto_n(S, k + 1);
+			++*lost;
+			if (k + 1 > SIM_NET_DATA_RETRIES)
+				return s * SIM_NET_MSS;
+		}
+	return total;
+}
+
+/* A segment past the first lost 16 times: the bytes before it and the
+ * error come together, when the transfer up to it and every loss's RTOs
+ * (those of the segments before it too) have passed. */
+static void test_flow_partial_timeout(void **state)
+{
+	int64_t body = 20 * SIM_NET_MSS, total = header_len(body) + body, j = 20 * MS;
+	int64_t stall, lost, upto = 0;
+	uint64_t seed;
+
+	(void)state;
+	for (seed = 1; seed < 100; seed++) {
+		upto = flow_draws(seed, 0, total, 0.9, &stall, &lost);
+		if (upto > 0 && upto < total)
+			break;
+	}
+	assert_true(seed < 100);
+	scenario(10 * MS, 0, body, 80000000);
+	W.sc.seed = seed;
+	event(1, AL_EV_LOSS);                  /* the handshake's draws lose nothing */
+	W.sc.events[0].network.loss = 0.9;
+	world(1, NULL);
+	run();
+	assert_int_equal(W.c[0].err, ETIMEDOUT);
+	assert_int_equal(W.c[0].t_err, j + 100 * upto + stall);
+	assert_int_equal(W.c[0].bytes, upto);
+	assert_int_equal(W.c[0].nseg, 1);      /* one hook: the bytes, then the error */
+	assert_int_equal(sim_net_stats(&W.net)->lost, lost);
+	assert_int_equal(sim_net_stats(&W.net)->bytes, upto);
+	assert_int_equal(sim_net_stats(&W.net)->data_timeouts, 1);
+	done();
+}
+
+/* Loss and the slot's split together: the first piece is readable when it
+ * arrives, the losses' RTOs (the first piece's too) are owed after the
+ * last, and the next request is served at the write's return. */
+static void test_flow_loss_split(void **state)
+{
+	int64_t body = 100000, total = header_len(body) + body, sndbuf = 60000, j = 200 * MS;
+	int64_t all = 0;
+
+	(void)state;
+	for (uint64_t seed = 1; seed <= 4; seed++) {
+		int64_t stall[2], lost[2], freed = j + 100 * (total - sndbuf);
+
+		for (uint32_t p = 0; p < 2; p++)
+			assert_int_equal(flow_draws(seed, p, total, 0.05, &stall[p], &lost[p]),
+					 total);
+		scenario(100 * MS, 0, body, 80000000);
+		W.sc.seed = seed;
+		W.sc.server.max_concurrent = 1;
+		W.sc.server.sndbuf = sndbuf;
+		event(1, AL_EV_LOSS);
+		W.sc.events[0].network.loss = 0.05;
+		world(2, NULL);
+		run();
+		assert_int_equal(W.c[0].t_first, freed);
+		assert_int_equal(W.c[0].t_eof, j + 100 * total + stall[0]);
+		assert_int_equal(W.c[0].nseg, 2);
+		assert_int_equal(W.c[1].t_first, freed + 50 * MS + 100 * (total - sndbuf));
+		assert_int_equal(W.c[1].t_eof, freed + 50 * MS + 100 * total + stall[1]);
+		assert_int_equal(sim_net_stats(&W.net)->lost, lost[0] + lost[1]);
+		all += lost[0] + lost[1];
+		done();
+	}
+	assert_true(all > 0);
+}
+
+/* A flow waiting out its losses' RTOs (FL_STALL), its bytes not yet
+ * readable, its slot held (a server whose write returns at the last
+ * byte): closed, it gives the slot to the next request at once; the link
+ * down resets it then, with nothing to read. */
+static void test_flow_stalled_close_down(void **state)
+{
+	int64_t body = 30000, total = header_len(body) + body, j = 200 * MS;
+	int64_t stall[2], lost[2];
+	uint64_t seed;
+
+	(void)state;
+	for (seed = 1; seed < 100; seed++)
+		if (flow_draws(seed, 0, total, 0.3, &stall[0], &lost[0]) == total &&
+		    flow_draws(seed, 1, total, 0.3, &stall[1], &lost[1]) == total &&
+		    stall[0] > 0)
+			break;
+	assert_true(seed < 100);
+	int64_t mid = j + 100 * total + stall[0] / 2;
+
+	for (int down = 0; down < 2; down++) {
+		scenario(100 * MS, 0, body, 80000000);
+		W.sc.seed = seed;
+		W.sc.server.max_concurrent = 1;
+		W.sc.server.sndbuf = 0;          /* the write returns at the end */
+		event(1, AL_EV_LOSS);
+		W.sc.events[0].network.loss = 0.3;
+		if (down)
+			event(mid, AL_EV_LINK_DOWN);
+		world(down ? 1 : 2, NULL);
+		W.c[0].close_at = down ? 0 : mid;
+		run();
+		assert_int_equal(W.c[0].bytes, 0);
+		assert_int_equal(W.c[0].t_eof, -1);
+		if (down) {
+			assert_int_equal(W.c[0].err, ECONNRESET);
+			assert_int_equal(W.c[0].t_err, mid);
+		} else {
+			assert_int_equal(W.c[1].t_eof, mid + 50 * MS + 100 * total + stall[1]);
+		}
+		done();
+	}
+}
+
 /* Jitter, loss, heavy-tailed sizes, a server limit: the same seed gives
  * the same run, another seed another. */
 static void test_flow_same_seed(void **state)
@@ -1262,6 +1395,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_flow_limit_event, flow_setup, flow_teardown),
 		cmocka_unit_test_setup_teardown(test_flow_loss, flow_setup, flow_teardown),
 		cmocka_unit_test_setup_teardown(test_flow_data_timeout, flow_setup, flow_teardown),
+		cmocka_unit_test_setup_teardown(test_flow_partial_timeout, flow_setup, flow_teardown),
+		cmocka_unit_test_setup_teardown(test_flow_loss_split, flow_setup, flow_teardown),
+		cmocka_unit_test_setup_teardown(test_flow_stalled_close_down, flow_setup,
+						flow_teardown),
 		cmocka_unit_test_setup_teardown(test_flow_same_seed, flow_setup, flow_teardown),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
