@@ -376,7 +376,7 @@ void sim_net_on_flow(void *arg, int64_t now)
 		if (n->net.tcp == AL_TCP_LINUX)
 			sim_net_tcp_start(n, f, now);
 		else if (n->net.tcp == AL_TCP_FLOW)
-			sim_net_flow_start(n, f, now);
+			sim_net_tflow_start(n, f, now);
 		else
 			sim_net_link_join(n, f, now);
 		break;
@@ -385,7 +385,7 @@ void sim_net_on_flow(void *arg, int64_t now)
 		break;
 	case FL_STALL:
 		if (n->net.tcp == AL_TCP_FLOW)
-			sim_net_flow_stalled(n, f, now);
+			sim_net_tflow_stalled(n, f, now);
 		else if (f->tries > SIM_NET_DATA_RETRIES)
 			sim_net_fail_data(n, f, ETIMEDOUT, now);
 		else
@@ -406,7 +406,7 @@ int sim_net_seg_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 	if (n->net.tcp == AL_TCP_LINUX)
 		return sim_net_tcp_outcome(n, f, now);
 	if (n->net.tcp == AL_TCP_FLOW)
-		return sim_net_flow_outcome(n, f, now);
+		return sim_net_tflow_outcome(n, f, now);
 	len = sim_net_seg_len(f);
 	if (sim_net_lost(n, f, AL_DRAW_SEG_LOSS, (uint64_t)(f->arrived / SIM_NET_MSS) * 32 + f->tries)) {
 		n->st.lost++;
@@ -438,7 +438,7 @@ void sim_net_seg_after(struct sim_net *n, struct sim_flow *f, int outcome, int64
 		n->st.completed++;
 		sim_net_release(n, f, now);
 	} else if (outcome == SIM_SEG_LOST && n->net.tcp == AL_TCP_FLOW) {
-		sim_net_flow_after_loss(n, f, now);
+		sim_net_tflow_stall(n, f, now);
 	} else if (outcome == SIM_SEG_LOST) {
 		f->tries++;
 		arm_flow(n, f, FL_STALL, now + sim_net_rto(n, f->tries));

@@ -54,7 +54,7 @@ enum { SRV_NONE, SRV_ACCEPTED, SRV_BACKLOG, SRV_SLOT };
 /* tcp flow: f->tries once its response is on the link, when its transfer
  * is two pieces, split where the server's write returns (its slot under
  * max_concurrent frees there: sim_net_tcp_flow.c). */
-enum { FLOW_SPLIT = 1 };
+enum { TFLOW_SPLIT = 1 };
 
 enum {
 	FLAG_REQ_IN = 1,             /* the request reached the server        */
@@ -161,7 +161,7 @@ struct sim_flow {
 	uint8_t state, srv;
 	uint8_t tries;               /* the SYN's, then (fluid, linux) the
 				      * segment's; tcp flow, once on the link:
-				      * FLOW_SPLIT or 0                        */
+				      * TFLOW_SPLIT or 0                        */
 	uint8_t err, flags;
 	uint8_t fault;               /* enum al_fault, drawn when served        */
 	uint32_t tcp;                /* network.tcp linux: its struct sim_tcp in
@@ -219,10 +219,11 @@ int64_t sim_net_tcp_seg_len(struct sim_flow *f);
 /* The same, the link saying whether it is a retransmission (link fifo). */
 int64_t sim_net_tcp_seg_len_kind(struct sim_flow *f, int rtx);
 
-/* sim_net_tcp_flow.c (network.tcp flow): the bytes f's transfer puts on
+/* sim_net_tcp_flow.c (network.tcp flow; its functions are sim_net_tflow_*,
+ * apart from sim_net_flow.c's, a connection's): the bytes f's transfer puts on
  * the link as one piece from f->arrived: up to where the server's write
  * returns (its slot frees), or up to f->upto. */
-int64_t sim_net_flow_chunk(const struct sim_flow *f);
+int64_t sim_net_tflow_chunk(const struct sim_flow *f);
 
 /* The length of the segment f sends next on the link (the link calls it
  * when the segment starts; tcp linux notes which one it is; tcp flow's
@@ -234,7 +235,7 @@ static inline int64_t sim_net_seg_len(struct sim_flow *f)
 	if (sim_net_of(f)->net.tcp == AL_TCP_LINUX)
 		return sim_net_tcp_seg_len(f);
 	if (sim_net_of(f)->net.tcp == AL_TCP_FLOW)
-		return sim_net_flow_chunk(f);
+		return sim_net_tflow_chunk(f);
 	return left < SIM_NET_MSS ? left : SIM_NET_MSS;
 }
 
@@ -244,15 +245,16 @@ void sim_net_on_flow(void *arg, int64_t now);
 int64_t sim_net_rto(const struct sim_net *n, int tries);
 /* sim_net_tcp_flow.c: f's first byte reaches the link (tcp flow): its
  * losses are drawn, and its transfer starts. */
-void sim_net_flow_start(struct sim_net *n, struct sim_flow *f, int64_t now);
+void sim_net_tflow_start(struct sim_net *n, struct sim_flow *f, int64_t now);
 /* A transfer's piece is on the link's far side: its outcome, as
  * sim_net_seg_outcome's (LOST: the losses' RTOs are still owed). */
-int sim_net_flow_outcome(struct sim_net *n, struct sim_flow *f, int64_t now);
+int sim_net_tflow_outcome(struct sim_net *n, struct sim_flow *f, int64_t now);
 /* The losses' RTOs have passed (FL_STALL): the rest arrives, or the
  * connection times out. */
-void sim_net_flow_stalled(struct sim_net *n, struct sim_flow *f, int64_t now);
-/* After a LOST outcome: the RTOs' event (FL_STALL). */
-void sim_net_flow_after_loss(struct sim_net *n, struct sim_flow *f, int64_t now);
+void sim_net_tflow_stalled(struct sim_net *n, struct sim_flow *f, int64_t now);
+/* The losses' RTOs are owed (after a LOST outcome, or a first segment
+ * that never arrives): their event, FL_STALL. */
+void sim_net_tflow_stall(struct sim_net *n, struct sim_flow *f, int64_t now);
 /* The packet emulator's backlog at now (sim_net_set_backlog): 0 without
  * one. */
 static inline int64_t sim_net_backlog(const struct sim_net *n, int64_t now)

@@ -12,7 +12,7 @@
  * - a server slot under max_concurrent frees when its write returns,
  *   when only sndbuf bytes are left to arrive: the piece up to there is
  *   one, the rest another (the first readable at once).  Whether it
- *   splits is decided once, when the transfer starts (FLOW_SPLIT): the
+ *   splits is decided once, when the transfer starts (TFLOW_SPLIT): the
  *   link charged a piece's length when it joined, and the bytes that
  *   arrive at its end must be the same, whatever max_concurrent event
  *   comes between.  Fluid frees a slot at its write's return whatever
@@ -50,24 +50,24 @@ static void arrive(struct sim_net *n, struct sim_flow *f, int64_t len)
 	f->flags |= FLAG_NEWS;
 }
 
-static void arm_stall(struct sim_net *n, struct sim_flow *f, int64_t now)
+void sim_net_tflow_stall(struct sim_net *n, struct sim_flow *f, int64_t now)
 {
 	f->state = FL_STALL;
 	f->token = sim_net_must_push(n, f->t < SIM_NET_HORIZON - now ? now + f->t : SIM_NET_HORIZON,
 				     sim_net_on_flow, f);
 }
 
-int64_t sim_net_flow_chunk(const struct sim_flow *f)
+int64_t sim_net_tflow_chunk(const struct sim_flow *f)
 {
 	const struct sim_net *n = sim_net_of(f);
 	int64_t ret = sim_net_end(f) - n->srv.sndbuf;   /* the server's write returns */
 
-	if (f->tries == FLOW_SPLIT && f->srv == SRV_SLOT && ret > f->arrived && ret < f->upto)
+	if (f->tries == TFLOW_SPLIT && f->srv == SRV_SLOT && ret > f->arrived && ret < f->upto)
 		return ret - f->arrived;
 	return f->upto - f->arrived;
 }
 
-void sim_net_flow_start(struct sim_net *n, struct sim_flow *f, int64_t now)
+void sim_net_tflow_start(struct sim_net *n, struct sim_flow *f, int64_t now)
 {
 	int64_t end = sim_net_end(f), upto = end, stall = 0;
 
@@ -89,16 +89,16 @@ drawn:
 	f->t = stall;
 	f->upto = (uint32_t)upto;
 	/* the split, once: the limit now, not at the piece's end */
-	f->tries = f->srv == SRV_SLOT && n->srv.max_concurrent > 0 ? FLOW_SPLIT : 0;
+	f->tries = f->srv == SRV_SLOT && n->srv.max_concurrent > 0 ? TFLOW_SPLIT : 0;
 	if (upto == f->arrived)
-		arm_stall(n, f, now);     /* its first segment never arrives */
+		sim_net_tflow_stall(n, f, now);   /* its first segment never arrives */
 	else
 		sim_net_link_join(n, f, now);
 }
 
-int sim_net_flow_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
+int sim_net_tflow_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 {
-	int64_t len = sim_net_flow_chunk(f);
+	int64_t len = sim_net_tflow_chunk(f);
 
 	(void)now;
 	/* the last piece's bytes wait for the losses' RTOs */
@@ -108,12 +108,7 @@ int sim_net_flow_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 	return f->arrived == sim_net_end(f) ? SIM_SEG_LAST : SIM_SEG_MORE;
 }
 
-void sim_net_flow_after_loss(struct sim_net *n, struct sim_flow *f, int64_t now)
-{
-	arm_stall(n, f, now);
-}
-
-void sim_net_flow_stalled(struct sim_net *n, struct sim_flow *f, int64_t now)
+void sim_net_tflow_stalled(struct sim_net *n, struct sim_flow *f, int64_t now)
 {
 	f->t = 0;
 	arrive(n, f, (int64_t)f->upto - f->arrived);
