@@ -84,9 +84,12 @@ def run_simpy(py, pages, size):
     return int(ok), float(elapsed), float(wall)
 
 
-def row(exe, py, pages, size, tmp, label, tcp):
+def row(exe, simpy, pages, size, tmp, label, tcp):
+    """One row: asynclab's run with this tcp against simpy, the SimPy
+    run's (ok, elapsed, wall) for the same crawl, run once for all the
+    row's TCPs (it has none of its own)."""
     a_ok, a_el, a_wall = run_asynclab(exe, pages, size, tmp, tcp)
-    s_ok, s_el, s_wall = run_simpy(py, pages, size)
+    s_ok, s_el, s_wall = simpy
     if tcp != "linux":
         label += " " + tcp
     a_ps, s_ps = pages / a_wall, pages / s_wall
@@ -111,8 +114,9 @@ def main():
         print(head.replace("%s" + " " * 8, "%-10s" % "pages", 1))
         worst = {}
         for p in pages_list:
+            simpy = run_simpy(py, p, 20000)
             for tcp in TCPS:
-                r, _ = row(exe, py, p, 20000, tmp, "{:,}".format(p), tcp)
+                r, _ = row(exe, simpy, p, 20000, tmp, "{:,}".format(p), tcp)
                 worst[tcp] = min(worst.get(tcp, r), r)
         for tcp in TCPS:
             print("  target >= 10x SimPy at every size, tcp %s: %s (worst %.1fx)" %
@@ -122,8 +126,9 @@ def main():
         walls, work, events = {}, {}, {}
         for s in sizes:
             label = {1024: "1 KiB", 20000: "20 KB", 1048576: "1 MiB"}.get(s, "%d B" % s)
+            simpy = run_simpy(py, 20000, s)
             for tcp in TCPS:
-                _, walls[tcp, s] = row(exe, py, 20000, s, tmp, label, tcp)
+                _, walls[tcp, s] = row(exe, simpy, 20000, s, tmp, label, tcp)
                 events[tcp, s] = LAST_RUN["events"] / 20000
                 work.setdefault(tcp, []).append("%s %.0f / %.0f / %d" % (
                     label, events[tcp, s], LAST_RUN["syscalls"] / 20000, segments(s)))
