@@ -360,7 +360,11 @@ void al_scenario_summary(FILE *out, const struct al_scenario *sc)
 	/* the kernel-TCP path's queue: said when it is not the default */
 	if (n->queue != 1000)
 		fprintf(out, ", queue %d packets", n->queue);
-	if (n->link == AL_LINK_FIFO)
+	/* a FIFO link queues tcp linux's segments; fluid and flow have
+	 * none to queue (sim_net_fifo_on) */
+	if (n->link == AL_LINK_FIFO && n->tcp != AL_TCP_LINUX)
+		fprintf(out, ", fifo link (ignored: tcp %s)", al_tcp_name(n->tcp));
+	else if (n->link == AL_LINK_FIFO)
 		fprintf(out, ", fifo link");
 	fputc('\n', out);
 

@@ -854,6 +854,20 @@ static void test_summary(void **state)
 	s = summary(&sc);
 	assert_non_null(strstr(s, ", flow tcp"));
 	free(s);
+
+	/* a FIFO link is tcp linux's: said as ignored under the others */
+	assert_int_equal(load("network:\n  tcp: flow\n  link: fifo\n", &sc), 0);
+	s = summary(&sc);
+	assert_non_null(strstr(s, ", fifo link (ignored: tcp flow)\n"));
+	free(s);
+	assert_int_equal(load("network:\n  tcp: fluid\n  link: fifo\n", &sc), 0);
+	s = summary(&sc);
+	assert_non_null(strstr(s, ", fifo link (ignored: tcp fluid)\n"));
+	free(s);
+	assert_int_equal(load("network:\n  link: fifo\n", &sc), 0);
+	s = summary(&sc);
+	assert_non_null(strstr(s, ", fifo link\n"));
+	free(s);
 }
 
 /* scenarios/seed.yaml is the built-in default written out. */
