@@ -123,6 +123,14 @@ check "network.queue 4: the full queue drops, never holds more, every page still
 "$A" run --net both --models asyncio --json >"$T/both" 2>"$T/err"
 [ "$(json "$T/both" 'd["real"]["path"], int(d["sim"]["models"][0]["elapsed_ns"] > 300e6)')" = "kernel-tcp 1" ]
 check "--net both over kernel-tcp: the simulated half keeps the round trip of connect" $?
+# its link: the emulator's FIFO under tcp linux; tcp flow has none, and says so
+"$A" run --net both --models asyncio >"$T/both_l" 2>"$T/err" &&
+	grep -q "over a FIFO link as the emulator's (the kernel-TCP path)" "$T/both_l"
+check "--net both over kernel-tcp, tcp linux: the sim's link is a FIFO, said" $?
+"$A" run --net both --models asyncio --set network.tcp=flow >"$T/both_f" 2>"$T/err" &&
+	grep -q "over tcp flow's fair link, not a FIFO as the emulator's" "$T/both_f" &&
+	! grep -q "over a FIFO link" "$T/both_f"
+check "--net both over kernel-tcp, tcp flow: its fair link said, no FIFO claimed" $?
 
 # unprivileged: a user namespace of its own, where the host allows it
 if ! command -v setpriv >/dev/null 2>&1 || [ "$(id -u)" != 0 ]; then
