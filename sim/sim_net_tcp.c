@@ -34,25 +34,34 @@
 
 static void on_timer(void *arg, int64_t now);
 
+/* a / b rounded down, for b > 0 */
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	return a / b - (a % b < 0);
+}
+
 /* When the server's kernel fires a timer armed at `armed` for `timeout`
  * (its RTO and probe timers are the timer wheel's, in jiffies: the tick,
- * machine.costs.time_slice): the timeout in whole jiffies from the
- * jiffy it was armed in, and, past 63 jiffies, rounded up to the wheel
- * level's granularity, 8 jiffies a level (kernel/time/timer.c,
- * calc_wheel_index), so the timers of many flows armed near each other
- * fire together at one tick (docs/network.md).  0: no tick. */
+ * machine.costs.time_slice).  Linux sets the timer's expiry to the jiffy
+ * it was armed in plus the timeout in whole jiffies, then puts it in the
+ * bucket after the one that expiry falls in, a whole bucket of its
+ * level later (calc_index, kernel/time/timer.c: (expires >> shift) + 1),
+ * so that a timer armed late in its jiffy never fires early: one jiffy
+ * later below 63 jiffies, and past them at the next multiple of the
+ * level's granularity, 8 jiffies a level (calc_wheel_index).  So the
+ * timers of many flows armed near each other fire together at one tick
+ * (docs/network.md).  0: no tick, the exact time. */
 static int64_t wheel(const struct sim_net *n, int64_t armed, int64_t timeout)
 {
 	int64_t tick = n->sc->machine.costs.time_slice_ns;
 
 	if (tick <= 0)
 		return armed + timeout;
-	int64_t at = armed / tick, d = (timeout + tick - 1) / tick, e = at + d, g = 1;
+	int64_t d = (timeout + tick - 1) / tick, e = floor_div(armed, tick) + d, g = 1;
 	/* LVL_START(lvl + 1) = 63 << 3 lvl; the wheel has 9 levels */
 	for (int lvl = 0; lvl < 8 && d >= 63 * g; lvl++)
 		g *= 8;
-	if (g > 1)
-		e = (e + g) / g * g;
+	e = (floor_div(e, g) + 1) * g;
 	return e * tick;
 }
 
