@@ -373,6 +373,49 @@ static void test_data_timeout(void **state)
 	done();
 }
 
+/* Linux's timer wheel, as test_timers_on_the_wheel pins it: armed at
+ * `armed` (ns) for j jiffies of `tick`, the timer fires at the bucket
+ * after its expiry's, 8 times coarser a level past 63 jiffies. */
+static int64_t fires_at(int64_t armed, int64_t j, int64_t tick)
+{
+	int64_t e = armed / tick + j, g = 1;
+
+	while (j >= 63 * g)
+		g *= 8;
+	return (e / g + 1) * g * tick;
+}
+
+/* The timers in jiffies, as the kernel counts them (HZ=250): at 106 ms
+ * the RTO is 318 ms, 80 jiffies (usecs_to_jiffies rounds up), and its
+ * back-offs shift the jiffies: 160, 320, ... (not 636 ms, 159 jiffies);
+ * capped at 120 s, 30,000 jiffies.  The probe: 2 srtt + 2 ms = 214 ms,
+ * 54 jiffies.  Every data segment lost, as test_data_timeout: the probe
+ * from the window's send, then each RTO from the last one's firing. */
+static void test_backoff_in_jiffies(void **state)
+{
+	const int64_t rtt = 106 * MS, down = rtt / 2, sent = first_byte(rtt, 0) - down;
+	int64_t t, rto = 80, max = 30000;
+
+	(void)state;
+	tick_ns = 4 * MS;
+	scenario(rtt, 0, 5000, 0);                    /* 4 segments */
+	struct al_event_cfg *e = &W.sc.events[W.sc.nevents++];
+	e->at_ns = 160 * MS;
+	e->set = AL_EV_LOSS;
+	e->network = W.sc.network;
+	e->network.loss = 1;
+	run(1);
+	assert_int_equal(W.c[0].err, ETIMEDOUT);
+	assert_int_equal(sim_net_stats(&W.net)->probes, 1);
+	t = fires_at(sent, 54, tick_ns);
+	for (int k = 0; k <= SIM_NET_DATA_RETRIES; k++) {
+		int64_t j = k < 20 && rto << k < max ? rto << k : max;
+		t = fires_at(t, j, tick_ns);
+	}
+	assert_int_equal(W.c[0].t_err, t + down);
+	done();
+}
+
 static void add_event(int64_t at, unsigned set, int64_t bw, int64_t rtt, double loss)
 {
 	struct al_event_cfg *e = &W.sc.events[W.sc.nevents++];
@@ -475,6 +518,7 @@ int main(void)
 		cmocka_unit_test(test_backlog_in_path),
 		cmocka_unit_test(test_handshake_and_request_loss),
 		cmocka_unit_test(test_data_timeout),
+		cmocka_unit_test_teardown(test_backoff_in_jiffies, no_tick),
 		cmocka_unit_test(test_same_seed),
 		cmocka_unit_test(test_heavy_loss),
 	};
