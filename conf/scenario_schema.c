@@ -71,6 +71,7 @@ static const struct al_field costs_fields[] = {
 	COST_T("tun_send", tun_send_ns, 0),
 	COST_T("tun_server_request", tun_server_request_ns, 0),
 	COST_T("tun_server_per_kib", tun_server_ns_per_kib, 0),
+	COST_T("tick", tick_ns, 0),  /* 0: TCP timers at exact times */
 	COST_T("green_switch", green_switch_ns, 0),
 	COST_S("green_memory", green_memory),
 	COST_T("green_stack", green_stack_ns, 0),

@@ -34,6 +34,7 @@ static const struct al_costs costs_c = {
 	.select_ns = 1 * US,
 	.select_per_fd_ns = 5,
 	.time_slice_ns = 4 * MS,
+	.tick_ns = 4 * MS,                       /* CONFIG_HZ=250 */
 	.wakeup_ns = 5 * US,
 	.gil_interval_ns = 0,
 	.parse_ns_per_kib = 300,
@@ -82,6 +83,7 @@ static const struct al_costs costs_python = {
 	.select_ns = 12 * US,
 	.select_per_fd_ns = 20,
 	.time_slice_ns = 4 * MS,
+	.tick_ns = 4 * MS,                       /* CONFIG_HZ=250 */
 	.wakeup_ns = 5 * US,
 	.gil_interval_ns = 5100 * US,            /* the hand-off; the interval is 5 ms */
 	.parse_ns_per_kib = 100,                 /* response += chunk, 20 KiB pages */

@@ -170,6 +170,11 @@ struct al_costs {
 	 * host_emulator is not none; 0: not measured, those are used. */
 	int64_t tun_server_request_ns;
 	int64_t tun_server_ns_per_kib;
+	/* The kernel's tick, CONFIG_HZ's jiffy (4 ms at HZ=250, this VM's):
+	 * the server's TCP timers count in it and fire on the timer wheel's
+	 * ticks (docs/network.md).  Not the scheduler's time_slice, which
+	 * only happens to be the same here.  0: no tick, exact times. */
+	int64_t tick_ns;
 };
 
 /* Where the packet emulator of a real run's kernel-TCP path runs, for the

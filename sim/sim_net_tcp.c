@@ -34,11 +34,12 @@
 
 static void on_timer(void *arg, int64_t now);
 
-/* The kernel's tick, the jiffy its TCP timers count in; 0: none, and
- * "jiffies" below are ns, the exact times. */
+/* The kernel's tick, the jiffy its TCP timers count in
+ * (machine.costs.tick); 0: none, and "jiffies" below are ns, the exact
+ * times. */
 static int64_t tick_of(const struct sim_net *n)
 {
-	return n->sc->machine.costs.time_slice_ns;
+	return n->sc->machine.costs.tick_ns;
 }
 
 /* usecs_to_jiffies: a duration (whole µs, as the kernel keeps them) in
@@ -66,7 +67,7 @@ static int64_t rto_jiffies(const struct sim_net *n, const struct sim_flow *f, in
 
 /* When the server's kernel fires a timer armed at `armed` for `j`
  * jiffies (its RTO and probe timers are the timer wheel's; the tick is
- * machine.costs.time_slice).  Linux sets the timer's expiry to the jiffy
+ * machine.costs.tick).  Linux sets the timer's expiry to the jiffy
  * it was armed in plus j, then puts it in the bucket after the one that
  * expiry falls in, a whole bucket of its level later (calc_index,
  * kernel/time/timer.c: (expires >> shift) + 1), so that a timer armed

@@ -36,7 +36,7 @@
 static void scenario(int64_t rtt, int64_t think, int64_t body, int64_t bw)
 {
 	al_scenario_default(&W.sc);
-	W.sc.machine.costs.time_slice_ns = 0;
+	W.sc.machine.costs.tick_ns = 0;
 	assert_int_equal(W.sc.network.link, AL_LINK_FAIR);   /* the default */
 	W.sc.network.link = AL_LINK_FIFO;
 	W.sc.network.rtt_ns = rtt;

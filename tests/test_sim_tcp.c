@@ -28,15 +28,16 @@
 
 #include "tests/sim_net_world.h"
 
-/* The kernel's tick, the timer wheel's jiffy (machine.costs.time_slice):
- * 0 in these tests, which pin Linux's timeouts to the ns, but in
- * test_timers_on_the_wheel. */
+/* The kernel's tick, the timer wheel's jiffy (machine.costs.tick): 0 in
+ * these tests, which pin Linux's timeouts to the ns, but in the wheel's
+ * own.  The scheduler's time_slice keeps its default (4 ms): the tick is
+ * not it. */
 static int64_t tick_ns;
 
 static void scenario(int64_t rtt, int64_t think, int64_t body, int64_t bw)
 {
 	al_scenario_default(&W.sc);
-	W.sc.machine.costs.time_slice_ns = tick_ns;
+	W.sc.machine.costs.tick_ns = tick_ns;
 	assert_int_equal(W.sc.network.tcp, AL_TCP_LINUX);   /* the default */
 	W.sc.network.rtt_ns = rtt;
 	W.sc.network.bandwidth_bps = bw;
