@@ -150,10 +150,6 @@ struct sim_emu_item {
 	uint32_t gen;
 	uint8_t kind;
 };
-/* Packets the real emulator reads from a device in a pass (EMU_BATCH in
- * net/net_emu_loop.c): a busy one writes about as many a pass. */
-#define SIM_EMU_BATCH 64
-
 struct sim_host_fifo {
 	struct sim_host_item *v;
 	size_t cap, head, len;
