@@ -93,6 +93,25 @@ void sim_emu_push(struct sim_os *s, struct sim_emu_item it)
 	schedule(s);
 }
 
+/* What answers its packets, written at t, reaches the emulator: the
+ * client's answer to down packets (with the server's to that as its own
+ * answer) half a round trip later, the server's answer to up packets the
+ * other half later.  Each is a later pass's, chained: the server's ACK
+ * comes after the client's packets were written, however late. */
+static void answer(struct sim_os *s, const struct sim_emu_item *it, int64_t t)
+{
+	int64_t rtt = s->os.sc->network.rtt_ns, up = rtt / 2, down = rtt - up;
+
+	if (it->next_nup > 0)
+		sim_emu_push(s, (struct sim_emu_item){
+			.at = t + up, .up = it->next_up, .nup = it->next_nup,
+			.next_down = it->next_down, .next_ndown = it->next_ndown});
+	else if (it->next_ndown > 0)
+		sim_emu_push(s, (struct sim_emu_item){
+			.at = t + (it->ndown > 0 ? rtt : down), .down = it->next_down,
+			.ndown = it->next_ndown});
+}
+
 /* A pass from now: every item that has reached the emulator, their up
  * packets, then their down ones, each in the order they came. */
 static void on_pass(void *arg, int64_t now)
@@ -100,10 +119,6 @@ static void on_pass(void *arg, int64_t now)
 	struct sim_os *s = arg;
 	size_t n = 0;
 	int64_t t = now;
-
-	/* the client's answer goes up the link's half a round trip, the
-	 * server's to it comes back down the other half */
-	int64_t rtt = s->os.sc->network.rtt_ns, up = rtt / 2;
 
 	s->emu_token = 0;
 	while (s->emu_nin > 0 && s->emu_in[0].at <= now) {
@@ -122,21 +137,18 @@ static void on_pass(void *arg, int64_t now)
 	for (size_t i = 0; i < n; i++)
 		end += s->emu_pass[i].up + s->emu_pass[i].down;
 	s->emu_pass_end = end;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		t += s->emu_pass[i].up;
+		if (s->emu_pass[i].ndown == 0)
+			answer(s, &s->emu_pass[i], t);
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct sim_emu_item *it = &s->emu_pass[i];
 		t += it->down;
 		if (it->kind)
 			sim_host_emu_done(s, it, t);
-		/* what the client answers them with reaches the emulator
-		 * after they are written: a later pass's */
-		if (it->next_nup > 0)
-			sim_emu_push(s, (struct sim_emu_item){
-				.at = t + up, .up = it->next_up, .nup = it->next_nup});
-		if (it->next_ndown > 0)
-			sim_emu_push(s, (struct sim_emu_item){
-				.at = t + rtt, .down = it->next_down, .ndown = it->next_ndown});
+		if (it->ndown > 0)
+			answer(s, it, t);
 	}
 	schedule(s);
 }

@@ -505,6 +505,36 @@ static void test_pass_writes_all_due(void **state)
 			 160 * p);
 }
 
+/* The client's answers are chained: the server's ACK of them reaches
+ * the emulator half a round trip after they were written up, not a
+ * round trip after what they answer, whatever their own wait.  One page
+ * at a time (sync), P a packet: a page is seen when its response (its
+ * segment, its FIN: 2 P) is written; the client's ACK and FIN (2 P up)
+ * reach the emulator d-up later, the server's ACK of the FIN d-down after
+ * they were written, rtt + 2 P after the page was seen.  The next page's
+ * SYN, sent as the page was seen, comes at rtt (the handshake done):
+ * its pass holds the SYN and SYN-ACK alone (2 P), the ACK comes after.
+ * Unchained, the ACK came at rtt too, in the SYN's pass, ahead of the
+ * SYN-ACK (3 P).  So each connect is rtt + 2 P, each page 4 P later. */
+static void test_answers_take_their_turn(void **state)
+{
+	const int64_t p = 100 * US;
+	struct al_scenario sc;
+	struct al_report a, b;
+
+	(void)state;
+	fixed(&sc, 3, 1000);
+	sc.network.bandwidth_bps = 1000000000000;
+	run(&sc, AL_MODEL_SYNC, &a);
+	sc.machine.host_emulator = AL_HOST_EMU_OWN;
+	sc.machine.costs.emulator_packet_ns = p;
+	run(&sc, AL_MODEL_SYNC, &b);
+	assert_int_equal(a.latency.of[AL_LAT_CONNECT].max_ns, sc.network.rtt_ns);
+	assert_int_equal(b.latency.of[AL_LAT_CONNECT].p50_ns, sc.network.rtt_ns + 2 * p);
+	assert_int_equal(b.latency.of[AL_LAT_CONNECT].max_ns, sc.network.rtt_ns + 2 * p);
+	assert_int_equal(b.elapsed_ns - a.elapsed_ns, 3 * 4 * p);
+}
+
 /* Linux's EEVDF between the crawler and a host's program: a thread keeps
  * the core to the tick after its base slice (0.7 ms x (1 + log2 CPUs), 8
  * CPUs at most), or past that slice until the other wakes. */
@@ -607,6 +637,7 @@ int main(void)
 		cmocka_unit_test(test_emulator_works_in_passes),
 		cmocka_unit_test(test_passes_batch_the_loop),
 		cmocka_unit_test(test_pass_writes_all_due),
+		cmocka_unit_test(test_answers_take_their_turn),
 		cmocka_unit_test(test_turn_end),
 		cmocka_unit_test(test_server_waits_for_its_turn),
 		cmocka_unit_test(test_same_twice),
