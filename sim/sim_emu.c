@@ -133,17 +133,28 @@ static void on_pass(void *arg, int64_t now)
 		}
 		s->emu_pass[n++] = in_pop(s);
 	}
-	int64_t end = now;
+	int64_t end = now, rtt = s->os.sc->network.rtt_ns;
 	for (size_t i = 0; i < n; i++)
-		end += s->emu_pass[i].up + s->emu_pass[i].down;
+		end += s->emu_pass[i].up + (s->emu_pass[i].syn ? 0 : s->emu_pass[i].down);
 	s->emu_pass_end = end;
 	for (size_t i = 0; i < n; i++) {
-		t += s->emu_pass[i].up;
-		if (s->emu_pass[i].ndown == 0)
-			answer(s, &s->emu_pass[i], t);
+		const struct sim_emu_item *it = &s->emu_pass[i];
+		t += it->up;
+		if (it->syn) {
+			/* the server answers the SYN: its SYN-ACK comes back */
+			struct sim_emu_item r = *it;
+			r.at = t + (rtt - rtt / 2);
+			r.up = r.nup = 0;
+			r.syn = 0;
+			sim_emu_push(s, r);
+		} else if (it->ndown == 0) {
+			answer(s, it, t);
+		}
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct sim_emu_item *it = &s->emu_pass[i];
+		if (it->syn)
+			continue;
 		t += it->down;
 		if (it->kind)
 			sim_host_emu_done(s, it, t);

@@ -344,14 +344,11 @@ static int64_t connected_at(struct sim_os *s, struct sim_sock *k, int64_t now)
 	emu(s, now, SIM_HOST_EMU_REQUEST, 0, NULL, HOST_NONE);
 	if (!emu_own(s))
 		return t;
-	/* in its passes: the SYN up, the SYN-ACK down; the client answers
-	 * the SYN-ACK with the handshake's ACK and the request (up), which
-	 * the server ACKs (down) */
-	sim_emu_push(s, (struct sim_emu_item){
-		.at = now, .k = k, .gen = g->gen, .kind = HOST_CONN,
-		.up = emu_ns(s, 1, 0), .down = emu_ns(s, 1, 0), .nup = 1, .ndown = 1,
-		.next_up = emu_ns(s, SIM_HOST_EMU_REQUEST - 1, 0), .next_down = emu_ns(s, 1, 0),
-		.next_nup = SIM_HOST_EMU_REQUEST - 1, .next_ndown = 1});
+	/* in its passes (its SYN went in at the connect): seen now if the
+	 * emulator has written the SYN-ACK already, else when it does */
+	if (g->emu_up)
+		return now;
+	g->net_up = 1;
 	return -1;
 }
 
@@ -422,6 +419,12 @@ static void on_done(void *arg, int64_t now)
 	if (!g || g->gen != it.gen || !it.k->flow)
 		return;      /* closed meanwhile: nobody waits for it */
 	if (it.kind == HOST_CONN) {
+		/* the emulator wrote the SYN-ACK: seen now if the network has
+		 * made the connection, else when it does (connected_at) */
+		if (emu_own(s) && !g->net_up) {
+			g->emu_up = 1;
+			return;
+		}
 		sim_os_connected(it.k, 0, now);
 		return;
 	}
@@ -488,6 +491,19 @@ void sim_host_connect(struct sim_os *s, struct sim_sock *k, int64_t page)
 				 c->tun_connection_ns : c->connection_ns);
 	if (g)
 		*g = (struct sim_gate){.page = page, .gen = g->gen + 1};
+	if (!g || !emu_own(s))
+		return;
+	/* an emulator on its own core: the SYN reaches it now and goes up
+	 * the link's half a round trip; the server's SYN-ACK comes down
+	 * after it is written (sim_emu.c); the client answers the SYN-ACK
+	 * with the handshake's ACK and the request (up), which the server
+	 * ACKs (down).  A lost SYN's retry is not carried again. */
+	int64_t rtt = s->os.sc->network.rtt_ns;
+	sim_emu_push(s, (struct sim_emu_item){
+		.at = sim_clock(s) + rtt / 2, .k = k, .gen = g->gen, .kind = HOST_CONN, .syn = 1,
+		.up = emu_ns(s, 1, 0), .down = emu_ns(s, 1, 0), .nup = 1, .ndown = 1,
+		.next_up = emu_ns(s, SIM_HOST_EMU_REQUEST - 1, 0), .next_down = emu_ns(s, 1, 0),
+		.next_nup = SIM_HOST_EMU_REQUEST - 1, .next_ndown = 1});
 }
 
 /* 1 when what the network delivers to k at now must wait for the server,

@@ -122,6 +122,10 @@ struct sim_gate {
 	uint8_t wrote;               /* the server's part of it was its
 				      * paced write (sim_net_set_writer) */
 	uint8_t conn;                /* the connect's packets are queued */
+	/* an emulator on its own core: the connection is seen when both
+	 * the network has made it and the emulator has written its SYN-ACK;
+	 * which of them came first */
+	uint8_t net_up, emu_up;
 };
 
 /* A piece of a host program's work, in the order its thread runs it
@@ -149,6 +153,9 @@ struct sim_emu_item {
 	int64_t next_nup, next_ndown;
 	uint32_t gen;
 	uint8_t kind;
+	/* a SYN: its down packets (the SYN-ACK, of this kind) are the
+	 * server's answer, d-down after it is written up, in a later pass */
+	uint8_t syn;
 };
 struct sim_host_fifo {
 	struct sim_host_item *v;

@@ -447,14 +447,15 @@ static void test_passes_batch_the_loop(void **state)
 /* The emulator works in passes (sim/sim_emu.c): a pass takes what has
  * reached it, writes its up packets, then its down ones; what comes
  * meanwhile waits for the next pass.  Two pages connect at once (P = one
- * packet's time): one pass carries both SYNs (2P), then the SYN-ACKs, so
- * the first is seen connected at 3P, the second at 4P.  Their requests'
+ * packet's time): one pass carries both SYNs (2P); each SYN-ACK comes
+ * a way after its SYN was written, the first alone in its pass: seen
+ * connected at 2P, the second at 3P.  Their requests'
  * packets come half a round trip later, and are carried long before the
  * responses (think 2 ms).  Each response (r = 2 packets) then comes X
- * after its connect, as without the emulator: the first's at 3P + X,
- * alone in its pass, seen at 3P + X + rP = 5P + X.  The second's comes at
- * 4P + X, while that pass writes: it waits for the pass to end (5P + X)
- * and is seen rP later, 7P + X: 7 packets' time in all.  One queue in
+ * after its connect, as without the emulator: the first's at 2P + X,
+ * alone in its pass, seen at 2P + X + rP = 4P + X.  The second's comes at
+ * 3P + X, while that pass writes: it waits for the pass to end (4P + X)
+ * and is seen rP later, 6P + X: 6 packets' time in all.  One queue in
  * arrival order (before) had the requests' packets between the two
  * connects: 9. */
 static void test_emulator_works_in_passes(void **state)
@@ -474,17 +475,23 @@ static void test_emulator_works_in_passes(void **state)
 	run(&sc, AL_MODEL_ASYNCIO, &b);
 	/* less the few ns by which the second response trailed the first on
 	 * the link without the emulator, a wait the pass now covers */
-	int64_t n = 2 * SIM_HOST_EMU_CONNECT + 1 + r;
+	int64_t n = SIM_HOST_EMU_CONNECT + 2 * r;
 	assert_in_range(b.elapsed_ns - a.elapsed_ns, n * 100 * US - 100, n * 100 * US);
 	assert_int_equal(b.cpu_busy_ns, a.cpu_busy_ns);
 }
 
 /* A pass writes every packet due by its start, as the real loop's
  * flush() does (net/net_emu_loop.c); only its reads are 64 a device.
- * Eighty pages connect at once: one pass writes the 80 SYNs, then the 80
- * SYN-ACKs, P each, so the i-th connection is seen 80 P + i P after
- * the SYNs reached the emulator; the median (the 40th) 120 P.  A pass
- * of 64 at most showed the first 64 sooner (the 40th at 104 P). */
+ * Eighty pages connect at once over a 20 us round trip (10 us a way), P
+ * = 10 us a packet; times from when the SYNs reach the emulator.  One
+ * pass writes the 80 SYNs, the i-th at (i + 1) P; its SYN-ACK is due a
+ * way (1 P) later.  The next pass, at 80 P, writes the 79 due by then:
+ * the i-th seen at (80 + i + 1) P, the 40th (the median) at 120 P, a
+ * connect of 120 + 1 - 2 = 119 P more than the round trip.  The last
+ * SYN-ACK, due at 81 P, waits for the third pass, at 159 P, behind the
+ * requests that came meanwhile (the first 78 pages', 2 packets each, up
+ * first): seen at 159 + 156 + 1 = 316 P, 315 P more.  Writing 64 a pass
+ * at most put only 32 requests ahead of it (209 P). */
 static void test_pass_writes_all_due(void **state)
 {
 	const int64_t p = 10 * US;
@@ -493,29 +500,28 @@ static void test_pass_writes_all_due(void **state)
 
 	(void)state;
 	fixed(&sc, 80, 1000);
+	sc.network.rtt_ns = 2 * p;
+	sc.server.think = AL_DIST_FIXED_AT(0);
 	sc.network.bandwidth_bps = 1000000000000;
 	run(&sc, AL_MODEL_ASYNCIO, &a);
 	sc.machine.host_emulator = AL_HOST_EMU_OWN;
 	sc.machine.costs.emulator_packet_ns = p;
 	run(&sc, AL_MODEL_ASYNCIO, &b);
-	assert_int_equal(a.latency.of[AL_LAT_CONNECT].p50_ns, a.latency.of[AL_LAT_CONNECT].max_ns);
-	assert_int_equal(b.latency.of[AL_LAT_CONNECT].p50_ns - a.latency.of[AL_LAT_CONNECT].p50_ns,
-			 120 * p);
-	assert_int_equal(b.latency.of[AL_LAT_CONNECT].max_ns - a.latency.of[AL_LAT_CONNECT].max_ns,
-			 160 * p);
+	assert_int_equal(a.latency.of[AL_LAT_CONNECT].max_ns, sc.network.rtt_ns);
+	assert_int_equal(b.latency.of[AL_LAT_CONNECT].p50_ns - sc.network.rtt_ns, 119 * p);
+	assert_int_equal(b.latency.of[AL_LAT_CONNECT].max_ns - sc.network.rtt_ns, 315 * p);
 }
 
-/* The client's answers are chained: the server's ACK of them reaches
- * the emulator half a round trip after they were written up, not a
- * round trip after what they answer, whatever their own wait.  One page
- * at a time (sync), P a packet: a page is seen when its response (its
+/* The client's answers are chained, and take their turn: one page at a
+ * time (sync), P a packet.  A page is seen when its response (its
  * segment, its FIN: 2 P) is written; the client's ACK and FIN (2 P up)
- * reach the emulator d-up later, the server's ACK of the FIN d-down after
- * they were written, rtt + 2 P after the page was seen.  The next page's
- * SYN, sent as the page was seen, comes at rtt (the handshake done):
- * its pass holds the SYN and SYN-ACK alone (2 P), the ACK comes after.
- * Unchained, the ACK came at rtt too, in the SYN's pass, ahead of the
- * SYN-ACK (3 P).  So each connect is rtt + 2 P, each page 4 P later. */
+ * reach the emulator d-up later, with the next page's SYN, sent as the
+ * page was seen, behind them: the SYN is written at d-up + 3 P.  The
+ * server's ACK of the FIN comes d-down after the FIN was written, rtt +
+ * 2 P; the SYN-ACK d-down after the SYN, rtt + 3 P, and waits for the
+ * ACK's pass: seen at rtt + 4 P.  The first page's connect, with nothing
+ * ahead: rtt + 2 P.  Unchained, the server's ACK came at rtt whatever
+ * the FIN's wait. */
 static void test_answers_take_their_turn(void **state)
 {
 	const int64_t p = 100 * US;
@@ -530,9 +536,9 @@ static void test_answers_take_their_turn(void **state)
 	sc.machine.costs.emulator_packet_ns = p;
 	run(&sc, AL_MODEL_SYNC, &b);
 	assert_int_equal(a.latency.of[AL_LAT_CONNECT].max_ns, sc.network.rtt_ns);
-	assert_int_equal(b.latency.of[AL_LAT_CONNECT].p50_ns, sc.network.rtt_ns + 2 * p);
-	assert_int_equal(b.latency.of[AL_LAT_CONNECT].max_ns, sc.network.rtt_ns + 2 * p);
-	assert_int_equal(b.elapsed_ns - a.elapsed_ns, 3 * 4 * p);
+	assert_int_equal(b.latency.of[AL_LAT_CONNECT].p50_ns, sc.network.rtt_ns + 4 * p);
+	assert_int_equal(b.latency.of[AL_LAT_CONNECT].max_ns, sc.network.rtt_ns + 4 * p);
+	assert_int_equal(b.elapsed_ns - a.elapsed_ns, (2 + 2) * p + 2 * (4 + 2) * p);
 }
 
 /* Linux's EEVDF between the crawler and a host's program: a thread keeps
