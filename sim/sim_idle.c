@@ -1,6 +1,7 @@
 /* A core's idle gaps (sim_kernel.h): what a thread asleep slept through
  * of its core's halts.  The kernel charges a wake-up's cold work by the
- * longest of them (docs/simulator.md, "Kernel"). */
+ * longest of them, once per process and core (sim_wake_charge;
+ * docs/simulator.md, "Kernel"). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -112,4 +113,31 @@ int64_t sim_wake_local(const struct al_costs *c, int64_t cost)
 	if (here <= 0 || there <= here || cost <= 0 || cost > INT64_MAX / here)
 		return cost;
 	return cost * here / there;
+}
+
+/* The crawler's own threads pay for running cold after a sleep; the
+ * host's programs (bg) are charged their measured CPU whole.  What makes
+ * a wake-up cold is the core's halt: a core that other threads kept busy
+ * while this one slept halted only in the gaps between them, so the
+ * charge goes by the longest of those (a pool of hundreds of threads on
+ * one core), never by more than the sleep.  And a halt is paid once per
+ * process and core: a thread woken after another of its process ran on
+ * the core since it slept (a pool woken together by a round trip) finds
+ * the process's caches and TLB warm there, and pays only for the gaps
+ * after that run.  The warm time is kept per core: a pool's threads on
+ * two cores each leave their process warm on their own. */
+void sim_wake_charge(struct sim_kernel *k, struct sim_thread *th, int ci, int64_t now)
+{
+	int64_t *warm = &k->warm_at[(size_t)th->pid * (size_t)k->ncores + (size_t)ci];
+
+	if (th->slept && !th->bg) {
+		int64_t since = *warm > th->slept_at ? *warm : th->slept_at;
+		int64_t slept = now - since, idle = sim_core_gap_since(&k->cores[ci], since);
+		int64_t cost = sim_wake_cost(k->c, idle < slept ? idle : slept);
+		/* woken by a host program on the model's cores: Linux's sync
+		 * wake-up runs it on the waker's CPU, and it pays what a
+		 * wake-up from there costs of one from another CPU */
+		th->debt += th->by_host ? sim_wake_local(k->c, cost) : cost;
+	}
+	*warm = now;
 }

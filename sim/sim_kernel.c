@@ -195,31 +195,9 @@ static void burst(struct sim_kernel *k, int ci, struct sim_thread *th, int64_t n
 			k->ctx_switches++;
 		state(k, th, now, AL_ST_SWITCH);
 	}
-	/* The crawler's own threads pay for running cold after a sleep; the
-	 * host's programs (bg) are charged their measured CPU whole.  What
-	 * makes a wake-up cold is the core's halt: a core that other threads
-	 * kept busy while this one slept halted only in the gaps between
-	 * them, so the charge goes by the longest of those (a pool of
-	 * hundreds of threads on one core), never by more than the sleep. */
-	struct sim_process *pr = &k->procs[th->pid];
-	if (th->slept && !th->bg) {
-		/* ...and a halt is paid once per process: a thread woken after
-		 * another of its process ran on the core since its halt (a pool
-		 * woken together by a round trip) finds the process's caches
-		 * and TLB warm, and pays only for the gaps after that run */
-		int64_t since = pr->warm_core == ci && pr->warm_at > th->slept_at ? pr->warm_at
-										  : th->slept_at;
-		int64_t slept = now - since, idle = sim_core_gap_since(c, since);
-		int64_t cost = sim_wake_cost(k->c, idle < slept ? idle : slept);
-		/* woken by a host program on the model's cores: Linux's sync
-		 * wake-up runs it on the waker's CPU, and it pays what a
-		 * wake-up from there costs of one from another CPU */
-		th->debt += th->by_host ? sim_wake_local(k->c, cost) : cost;
-	}
+	sim_wake_charge(k, th, ci, now);
 	th->slept = 0;
 	th->by_host = 0;
-	pr->warm_core = ci;
-	pr->warm_at = now;
 	if (c->cur != th)
 		th->turn_at = now;   /* a dispatch, not its turn going on */
 	c->cur = th;
@@ -477,7 +455,14 @@ struct sim_thread *sim_kernel_thread(struct sim_kernel *k, int pid, const char *
 			k->threads = t;
 			k->threads_cap = tc;
 		}
-		struct sim_process *p = realloc(k->procs, pc * sizeof *p);
+		/* a process's warm time on each core: grown first, so that
+		 * procs_cap never counts rows it lacks */
+		int64_t *w = realloc(k->warm_at, (size_t)pc * (size_t)k->ncores * sizeof *w);
+		struct sim_process *p = NULL;
+		if (w) {
+			k->warm_at = w;
+			p = realloc(k->procs, pc * sizeof *p);
+		}
 		if (p) {
 			k->procs = p;
 			k->procs_cap = pc;
@@ -492,7 +477,9 @@ struct sim_thread *sim_kernel_thread(struct sim_kernel *k, int pid, const char *
 	sim_kernel_charge(k, cost);
 	if (newproc) {
 		pid = (int)k->nprocs++;
-		k->procs[pid] = (struct sim_process){.forked = forker >= 0, .warm_core = -1};
+		k->procs[pid] = (struct sim_process){.forked = forker >= 0};
+		for (int i = 0; i < k->ncores; i++)   /* never ran there */
+			k->warm_at[(size_t)pid * (size_t)k->ncores + (size_t)i] = INT64_MIN;
 		k->procs[pid].lane = al_trace_lane(k->tr, at, AL_LANE_PROCESS, 0, label,
 						   (uint32_t)pid);
 	}
@@ -639,6 +626,7 @@ void sim_kernel_free(struct sim_kernel *k)
 		free(k->threads[i]);
 	free(k->threads);
 	free(k->procs);
+	free(k->warm_at);
 	for (int i = 0; i < k->ncores; i++)
 		sim_core_gaps_free(&k->cores[i]);
 	free(k->cores);

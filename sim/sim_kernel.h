@@ -75,10 +75,6 @@ struct sim_process {
 	int64_t kids;                /* processes it forked, not yet ended */
 	uint32_t parent;             /* its forker's pid, when forked */
 	uint32_t lane;
-	int warm_core;               /* the core a thread of it last ran on */
-	int64_t warm_at;             /* when that burst began: its caches and
-				      * TLB are warm there from then until the
-				      * core's next halt (sim_kernel.c) */
 	uint8_t forked;              /* made by a thread's fork: its parent reaps it */
 };
 
@@ -118,6 +114,10 @@ struct sim_kernel {
 	uint32_t nthreads, threads_cap;
 	struct sim_process *procs;
 	uint32_t nprocs, procs_cap;
+	/* when a thread of process p last began a burst on core c, at
+	 * [p * ncores + c] (INT64_MIN: never): its caches and TLB are warm
+	 * there from then until the core's next halt (sim_wake_charge) */
+	int64_t *warm_at;
 	struct sim_thread *current;  /* the thread whose burst is running */
 	/* the host's program whose work is waking threads now, if it runs on
 	 * the model's cores: the packet emulator, while the network delivers
@@ -181,6 +181,11 @@ int64_t sim_wake_cost(const struct al_costs *c, int64_t slept_ns);
  * else cost.  An empirical share: the wake_* figures themselves match
  * runs woken from the other CPU (docs/costs.md). */
 int64_t sim_wake_local(const struct al_costs *c, int64_t cost);
+/* What th pays for running cold as it gets core ci at now: after a sleep,
+ * a crawler's thread pays sim_wake_cost of the core's longest halt since
+ * it, or since its process last ran on the core, if later (sim_idle.c);
+ * and the process is warm on ci from now. */
+void sim_wake_charge(struct sim_kernel *k, struct sim_thread *th, int ci, int64_t now);
 /* A fork's wait off the CPU with `live` children of the forker alive
  * (fork_wait_3k, fork_wait_6k: the line through both, never below 0). */
 int64_t sim_fork_wait_ns(const struct al_costs *c, int64_t live);
