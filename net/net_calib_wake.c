@@ -191,63 +191,6 @@ static double page(struct wake_rig *r, int us)
 	return (double)(t1 - t0 + t3 - t2) / 2;
 }
 
-/* The CPU a waker from another CPU runs on: the second of those the
- * process may use (net_calib_pin keeps the thread on the first), or -1
- * on a machine that gives it one. */
-static int other_cpu(const cpu_set_t *allowed)
-{
-	int seen = 0;
-
-	for (int i = 0; i < CPU_SETSIZE; i++)
-		if (CPU_ISSET(i, allowed) && seen++)
-			return i;
-	return -1;
-}
-
-/* The median of n pages after sleeps of us, minus the median of PAGES
- * hot ones, per wake-up; at least 1 ns (a difference lost in the noise).
- * remote: the waker on another CPU; -1 with ENODEV where the process
- * has only one (the profile keeps 0: no share). */
-static int wake(int us, int n, int remote, double *out)
-{
-	struct wake_rig r;
-	double hot[PAGES], cold[PAGES];
-	cpu_set_t saved;
-	int rc = -1;
-
-	if (net_calib_pin(&saved) != 0)
-		return -1;
-	int cpu = remote ? other_cpu(&saved) : -1;
-	if (remote && cpu < 0) {
-		/* one CPU: a remote waker is a local one, not worth writing */
-		net_calib_unpin(&saved);
-		errno = ENODEV;
-		return -1;
-	}
-	if (rig_open(&r, cpu) != 0) {
-		net_calib_unpin(&saved);
-		return -1;
-	}
-	if (redial(&r) != 0 || (r.sfd = accept4(r.lfd, NULL, NULL, SOCK_CLOEXEC)) < 0)
-		goto out;
-	for (int i = 0; i < 3; i++)          /* untimed: warm the path */
-		if (page(&r, 0) < 0)
-			goto out;
-	for (int i = 0; i < PAGES; i++)
-		if ((hot[i] = page(&r, 0)) < 0)
-			goto out;
-	for (int i = 0; i < n; i++)
-		if ((cold[i] = page(&r, us)) < 0)
-			goto out;
-	double x = net_calib_median(cold, n) - net_calib_median(hot, PAGES);
-	*out = x < 1 ? 1 : x;
-	rc = 0;
-out:
-	rig_close(&r);
-	net_calib_unpin(&saved);
-	return rc;
-}
-
 /* One segment's wake-up: a recv of what the server sent before the
  * sleep (a segment's worth), after a sleep of us; the thread's CPU time
  * over the wait and the recv, or -1 with errno. */
@@ -276,6 +219,64 @@ static double segment(struct wake_rig *r, int us)
 	return (double)(net_cpu_ns() - t0);
 }
 
+/* The CPU a waker from another CPU runs on: the second of those the
+ * process may use (net_calib_pin keeps the thread on the first), or -1
+ * on a machine that gives it one. */
+static int other_cpu(const cpu_set_t *allowed)
+{
+	int seen = 0;
+
+	for (int i = 0; i < CPU_SETSIZE; i++)
+		if (CPU_ISSET(i, allowed) && seen++)
+			return i;
+	return -1;
+}
+
+/* The median of n rounds of work (page, segment) after sleeps of us,
+ * minus the median of PAGES hot ones, per wake-up; at least 1 ns (a
+ * difference lost in the noise).  remote: the waker on another CPU; -1
+ * with ENODEV where the process has only one (the profile keeps 0: no
+ * share). */
+static int wake(int us, int n, int remote, double (*work)(struct wake_rig *, int), double *out)
+{
+	struct wake_rig r;
+	double hot[PAGES], cold[PAGES];
+	cpu_set_t saved;
+	int rc = -1;
+
+	if (net_calib_pin(&saved) != 0)
+		return -1;
+	int cpu = remote ? other_cpu(&saved) : -1;
+	if (remote && cpu < 0) {
+		/* one CPU: a remote waker is a local one, not worth writing */
+		net_calib_unpin(&saved);
+		errno = ENODEV;
+		return -1;
+	}
+	if (rig_open(&r, cpu) != 0) {
+		net_calib_unpin(&saved);
+		return -1;
+	}
+	if (redial(&r) != 0 || (r.sfd = accept4(r.lfd, NULL, NULL, SOCK_CLOEXEC)) < 0)
+		goto out;
+	for (int i = 0; i < 3; i++)          /* untimed: warm the path */
+		if (work(&r, 0) < 0)
+			goto out;
+	for (int i = 0; i < PAGES; i++)
+		if ((hot[i] = work(&r, 0)) < 0)
+			goto out;
+	for (int i = 0; i < n; i++)
+		if ((cold[i] = work(&r, us)) < 0)
+			goto out;
+	double x = net_calib_median(cold, n) - net_calib_median(hot, PAGES);
+	*out = x < 1 ? 1 : x;
+	rc = 0;
+out:
+	rig_close(&r);
+	net_calib_unpin(&saved);
+	return rc;
+}
+
 /* A thread woken packet by packet: an event loop with many pages in
  * flight sleeps about this little between most of its wake-ups (the
  * simulator's slow-server.yaml: 890 of its 1,102), and what it does then
@@ -287,52 +288,24 @@ static double segment(struct wake_rig *r, int us)
  * ones, on the thread's own CPU. */
 int net_calib_wake_100us(double *out)
 {
-	struct wake_rig r;
-	double hot[PAGES], cold[PAGES];
-	cpu_set_t saved;
-	int rc = -1;
-
-	if (net_calib_pin(&saved) != 0)
-		return -1;
-	if (rig_open(&r, -1) != 0) {
-		net_calib_unpin(&saved);
-		return -1;
-	}
-	if (redial(&r) != 0 || (r.sfd = accept4(r.lfd, NULL, NULL, SOCK_CLOEXEC)) < 0)
-		goto out;
-	for (int i = 0; i < 3; i++)          /* untimed: warm the path */
-		if (segment(&r, 0) < 0)
-			goto out;
-	for (int i = 0; i < PAGES; i++)
-		if ((hot[i] = segment(&r, 0)) < 0)
-			goto out;
-	for (int i = 0; i < PAGES; i++)
-		if ((cold[i] = segment(&r, 100)) < 0)
-			goto out;
-	double x = net_calib_median(cold, PAGES) - net_calib_median(hot, PAGES);
-	*out = x < 1 ? 1 : x;
-	rc = 0;
-out:
-	rig_close(&r);
-	net_calib_unpin(&saved);
-	return rc;
+	return wake(100, PAGES, 0, segment, out);
 }
 
 int net_calib_wake_1ms(double *out)
 {
-	return wake(1000, PAGES, 0, out);
+	return wake(1000, PAGES, 0, page, out);
 }
 
 /* The same after 1 ms, woken from another CPU (from the thread's own on
  * a machine that gives the process one). */
 int net_calib_wake_remote_1ms(double *out)
 {
-	return wake(1000, PAGES, 1, out);
+	return wake(1000, PAGES, 1, page, out);
 }
 
 /* One page per repetition: calibrate's median of 5 is over five pages,
  * a second in all. */
 int net_calib_wake_100ms(double *out)
 {
-	return wake(100000, 1, 0, out);
+	return wake(100000, 1, 0, page, out);
 }
