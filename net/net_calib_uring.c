@@ -10,7 +10,10 @@
  * as for the other models.  Where io_uring is refused the figures are not
  * measured (errno says why) and the profile keeps its defaults. */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -172,8 +175,9 @@ int net_calib_uring_setup(double *out)
  * finds its socket not ready arms a poll on it and is issued again from
  * task work when the socket wakes.  Both are measured where the crawl
  * pays them: a recv that waits, the thread asleep in its enter until a
- * peer (a forked child, told through a pipe) sends a byte PEER_GAP_US
- * later.  Blocks of rounds of each kind alternate on the thread's CPU
+ * peer (a forked child on the thread's CPU, told through a pipe) sends a
+ * byte PEER_GAP_US later (asked of usleep: with the timer slack's 50 us,
+ * ~70 us).  Blocks of rounds of each kind alternate on the thread's CPU
  * clock; a figure is the median of the blocks' differences, per round:
  *
  *   uring_timeout  ring recv that waits, linked  - the same, unlinked
@@ -188,6 +192,7 @@ int net_calib_uring_setup(double *out)
 #define PEER_BLOCKS 6
 #define PEER_ROUNDS 60
 #define PEER_GAP_US 20
+#define PEER_WAIT_S 5                /* a stopped peer fails the probe */
 
 enum peer_round {
 	RING_WAITS,                  /* ring recv, the peer's byte comes later */
@@ -203,26 +208,44 @@ struct peer {
 	int sv, ctl;                 /* the peer's socket, and its pipe */
 	int own[2];                  /* a pair of this thread's: bytes there */
 	pid_t pid;
+	char buf[16];                /* a ring recv's: outlives a timed-out wait */
 };
 
-/* One recv on the ring, submitted and waited for in one enter, as the
- * uring model's reaper does; linked: with a timeout of 30 s. */
-static int ring_recv(struct io_uring *ring, int fd, int linked)
+/* Reaps whatever the ring holds: a linked timeout's cancellation may come
+ * after its recv's completion. */
+static void drain(struct io_uring *ring)
 {
-	struct __kernel_timespec ts = {.tv_sec = 30};
-	char buf[16];
-	struct io_uring_sqe *sqe = io_uring_get_sqe(ring), *t = NULL;
+	struct io_uring_cqe *cqe;
+	unsigned head, seen = 0;
 
+	io_uring_for_each_cqe(ring, head, cqe)
+		seen++;
+	io_uring_cq_advance(ring, seen);
+}
+
+/* One recv on the ring, submitted and waited for in one enter, as the
+ * uring model's reaper does; linked: with a timeout of 30 s.  Either
+ * way the wait gives up after PEER_WAIT_S (-ETIME): the recv stays in
+ * flight into p->buf until peer_close's queue_exit cancels it. */
+static int ring_recv(struct peer *p, int fd, int linked)
+{
+	struct io_uring *ring = &p->ring;
+	struct __kernel_timespec ts = {.tv_sec = 30}, wait = {.tv_sec = PEER_WAIT_S};
+	struct io_uring_sqe *sqe, *t = NULL;
+
+	drain(ring);
+	sqe = io_uring_get_sqe(ring);
 	if (!sqe || (linked && !(t = io_uring_get_sqe(ring))))
 		return -EBUSY;
-	io_uring_prep_recv(sqe, fd, buf, sizeof buf, 0);
-	io_uring_sqe_set_data(sqe, buf);
+	io_uring_prep_recv(sqe, fd, p->buf, sizeof p->buf, 0);
+	io_uring_sqe_set_data(sqe, p->buf);
 	if (t) {
 		sqe->flags |= IOSQE_IO_LINK;
 		io_uring_prep_link_timeout(t, &ts, 0);
 		io_uring_sqe_set_data(t, NULL);
 	}
-	int rc = io_uring_submit_and_wait(ring, 1);
+	struct io_uring_cqe *first;
+	int rc = io_uring_submit_and_wait_timeout(ring, &first, 1, &wait, NULL);
 	if (rc < 0)
 		return rc;
 	/* until the recv's completion: the timeout's may come apart */
@@ -232,7 +255,7 @@ static int ring_recv(struct io_uring *ring, int fd, int linked)
 		int res = 1, got = 0;
 		io_uring_for_each_cqe(ring, head, cqe) {
 			seen++;
-			if (io_uring_cqe_get_data(cqe)) {
+			if (io_uring_cqe_get_data(cqe) == p->buf) {
 				got = 1;
 				res = cqe->res;
 			}
@@ -240,7 +263,7 @@ static int ring_recv(struct io_uring *ring, int fd, int linked)
 		io_uring_cq_advance(ring, seen);
 		if (got)
 			return res == 1 ? 0 : res < 0 ? res : -EPROTO;
-		if ((rc = io_uring_wait_cqe(ring, &cqe)) < 0)
+		if ((rc = io_uring_wait_cqe_timeout(ring, &cqe, &wait)) < 0)
 			return rc;
 	}
 }
@@ -249,6 +272,8 @@ static int ring_recv(struct io_uring *ring, int fd, int linked)
 static int time_rounds(struct peer *p, enum peer_round k, double *out)
 {
 	char c = 'x', buf[16];
+
+	drain(&p->ring);                     /* the last block's leftovers */
 	int64_t t0 = net_cpu_ns();
 
 	for (int r = 0; r < PEER_ROUNDS; r++) {
@@ -257,10 +282,16 @@ static int time_rounds(struct peer *p, enum peer_round k, double *out)
 		/* the byte: asked of the peer, or put there by this thread */
 		if (write(fd == p->sv ? p->ctl : p->own[1], &c, 1) != 1)
 			return -1;
-		if (k == BLOCKING_WAITS || k == RECV_READY)
-			rc = recv(fd, buf, sizeof buf, 0) == 1 ? 0 : -(errno ? errno : EPROTO);
-		else
-			rc = ring_recv(&p->ring, fd, k == RING_WAITS_LINKED);
+		if (k == BLOCKING_WAITS || k == RECV_READY) {
+			/* its timeout makes the recv return EINTR where the
+			 * kernel would restart it: when the ring's task work
+			 * interrupts its sleep */
+			ssize_t n;
+			while ((n = recv(fd, buf, sizeof buf, 0)) < 0 && errno == EINTR)
+				;
+			rc = n == 1 ? 0 : -(n < 0 ? errno : EPROTO);
+		} else
+			rc = ring_recv(p, fd, k == RING_WAITS_LINKED);
 		if (rc < 0) {
 			errno = -rc;
 			return -1;
@@ -283,11 +314,15 @@ static void peer_main(int ctl, int data)
 	_exit(0);
 }
 
-static void peer_close(struct peer *p)
+/* failed: the peer may be stopped or stuck, and is killed rather than
+ * waited for. */
+static void peer_close(struct peer *p, int failed)
 {
 	int st;
 
 	close(p->ctl);                       /* the peer reads its end */
+	if (failed && p->pid > 0)
+		kill(p->pid, SIGKILL);
 	close(p->sv);
 	close(p->own[0]);
 	close(p->own[1]);
@@ -297,20 +332,25 @@ static void peer_close(struct peer *p)
 	io_uring_queue_exit(&p->ring);
 }
 
-/* The ring, the pairs and the peer: 0, or -1 with errno. */
+/* The ring, the pairs and the peer (on the CPU the caller is pinned
+ * to: it inherits the pin): 0, or -1 with errno.  A blocking recv gives
+ * up after PEER_WAIT_S (EAGAIN). */
 static int peer_open(struct peer *p)
 {
+	struct timeval tv = {.tv_sec = PEER_WAIT_S};
 	int sv[2], ctl[2], e, rc = io_uring_queue_init(8, &p->ring, 0);
 
 	if (rc < 0) {
 		errno = -rc;
 		return -1;
 	}
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, p->own) != 0)
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p->own) != 0)
 		goto no_own;
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
 		goto no_sv;
-	if (pipe(ctl) != 0)
+	if (setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0 ||
+	    setsockopt(p->own[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0 ||
+	    pipe2(ctl, O_CLOEXEC) != 0)
 		goto no_ctl;
 	p->pid = fork();
 	if (p->pid == 0) {
@@ -324,7 +364,7 @@ static int peer_open(struct peer *p)
 	p->sv = sv[0];
 	p->ctl = ctl[1];
 	if (p->pid < 0) {
-		peer_close(p);
+		peer_close(p, 1);
 		errno = e;
 		return -1;
 	}
@@ -352,10 +392,16 @@ static int peer_figure(const int sign[PEER_KINDS], double *out)
 {
 	struct peer p;
 	double d[PEER_BLOCKS];
+	cpu_set_t saved;
 	int rc = 0;
 
-	if (peer_open(&p) != 0)
+	/* the thread and its peer on one CPU, as the wake_* probes' waker */
+	if (net_calib_pin(&saved) != 0)
 		return -1;
+	if (peer_open(&p) != 0) {
+		net_calib_unpin(&saved);
+		return -1;
+	}
 	for (int b = -1; rc == 0 && b < PEER_BLOCKS; b++) {
 		double sum = 0, v;
 		for (int k = 0; rc == 0 && k < PEER_KINDS; k++)
@@ -365,7 +411,8 @@ static int peer_figure(const int sign[PEER_KINDS], double *out)
 			d[b] = sum;
 	}
 	int e = errno;
-	peer_close(&p);
+	peer_close(&p, rc != 0);
+	net_calib_unpin(&saved);
 	if (rc != 0) {
 		errno = e;
 		return -1;
