@@ -195,7 +195,7 @@ void sim_net_set_writer(struct sim_net *n,
 			int64_t (*writer)(void *arg, void *ctx, int64_t now, int64_t ns),
 			void *arg);
 /* The write a writer returned -1 for is done at now: the response goes
- * onto the link. */
+ * onto the link, unless the flow was reset meanwhile (link down). */
 void sim_net_written(struct sim_flow *f, int64_t now);
 /* Cancels every pending event of n on q and frees every flow. */
 void sim_net_free(struct sim_net *n);
