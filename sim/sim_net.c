@@ -391,6 +391,12 @@ void sim_net_close(struct sim_net *n, struct sim_flow *f, int64_t now)
 	f->token = 0;
 	if (f->state == FL_STREAM)
 		sim_net_link_leave(n, f, now);
+	/* After the whole response the server has closed: the client's FIN
+	 * reaches it a way up later, and its ACK the link's queue a way down
+	 * after that (link fifo, sim_net_fifo.c).  Closed earlier, it answers
+	 * with a reset, which is left out. */
+	if (f->state == FL_DONE && sim_net_fifo_on(n) && n->link.bw)
+		sim_net_fifo_ack_at(n, SIM_ACK_FIN, now + n->net.rtt_ns);
 	sim_net_release(n, f, now);
 	n->st.flows--;
 	flow_free(n, f);

@@ -71,6 +71,9 @@ struct sim_net_stats {
 	int64_t probes;              /* tcp linux: tail loss probes          */
 	int64_t timeouts;            /* tcp linux: RTOs of data              */
 	int64_t bytes;               /* response bytes delivered             */
+	int64_t acks, acks_dropped;  /* link fifo: the server's pure ACKs
+				      * that reached the queue; those it
+				      * dropped                              */
 	int64_t flows, peak_flows;   /* connections open (not yet closed)    */
 	int64_t peak_streaming;      /* responses sharing the link at once   */
 	int64_t peak_serving;        /* connections holding a server slot    */
@@ -106,11 +109,24 @@ struct sim_net_link {
  * block, and blocks go in arrival order, each segment at the full
  * bandwidth.  A block holds `n` segments still queued and `drop` that
  * found the queue full (lost when the block's last accepted one has gone),
- * the first `rtx` of all of them retransmissions. */
+ * the first `rtx` of all of them retransmissions.  The server's pure ACKs
+ * (of a request, of a client's FIN) are blocks of one packet of their own
+ * (id SIM_NET_CTL, sim_net_int.h). */
 struct sim_net_blk {
-	uint32_t id, rtx, n, drop;   /* id NIL: its flow left                */
+	uint32_t id, rtx, n, drop;   /* id NIL: its flow left; CTL: one pure
+				      * ACK of the server's, no flow's        */
 	uint32_t next;               /* its flow's next block (a sequence
 				      * number), if the flow has one          */
+};
+
+/* Pure ACKs of one kind on their way to the FIFO's queue: when each
+ * reaches it, in order, [head, tail) mod cap, and one event for the
+ * first (sim_net_fifo.c). */
+struct sim_net_acks {
+	int64_t *t;
+	uint32_t head, tail, cap;
+	uint64_t token;
+	struct sim_net *net;
 };
 
 struct sim_net_fifo {
@@ -122,6 +138,8 @@ struct sim_net_fifo {
 	int busy;                    /* the head's segment goes at `due`     */
 	uint64_t token;              /* the queue's one pending event        */
 	int64_t due;
+	/* the server's pure ACKs on their way to the queue, by kind */
+	struct sim_net_acks ack[2];
 };
 
 struct sim_net_timed {           /* a scenario event, scheduled at init  */

@@ -20,7 +20,17 @@
  * are dropped.  They are lost to the flow's TCP when the block's last
  * accepted segment has gone (at once if none was accepted), so that the
  * flow's loss machinery (dupACKs, RACK, the probe, the RTO) finds them
- * as it finds any loss. */
+ * as it finds any loss.
+ *
+ * The server's pure ACKs share the queue (the emulator's queue counts
+ * packets, whatever their length): the ACK of each request, sent when it
+ * arrives (quick-ACK mode, before the application reads it), and of each
+ * client's FIN, a one-way trip after the client's close.  Each reaches the
+ * queue its way down after it is sent, as the segments do (the emulator
+ * delays a packet, then queues it at the bottleneck).  Each is a block
+ * of its own (id SIM_NET_CTL), takes a place and its headers' link time,
+ * and a full queue drops it; nothing waits for it, so a dropped one costs
+ * only what it took. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -32,6 +42,7 @@
 #define HDR 52
 
 static void on_fifo(void *arg, int64_t now);
+static void on_ack(void *arg, int64_t now);
 
 /* ns to send len bytes at bw bits/s, rounded up (the emulator's rule) */
 static int64_t tx_ns(int64_t len, int64_t bw)
@@ -69,9 +80,14 @@ static struct sim_net_blk *front(struct sim_net_fifo *q)
 {
 	while (q->head != q->tail) {
 		struct sim_net_blk *b = at(q, q->head);
-		if (b->id != SIM_NET_NIL)
+		if (b->id == SIM_NET_CTL && b->n == 0) {
+			b->id = SIM_NET_NIL;     /* a dropped ACK: nothing to do */
+			q->head++;
+		} else if (b->id != SIM_NET_NIL) {
 			return b;
-		q->head++;
+		} else {
+			q->head++;
+		}
 	}
 	return NULL;
 }
@@ -121,8 +137,11 @@ static void start(struct sim_net *n, int64_t now)
 		return;
 	}
 	q->busy = 1;
-	arm(n, now + tx_ns(HDR + sim_net_tcp_seg_len_kind(sim_net_flow(n, b->id), b->rtx > 0),
-			   n->link.bw));
+	if (b->id == SIM_NET_CTL)
+		arm(n, now + tx_ns(HDR, n->link.bw));
+	else
+		arm(n, now + tx_ns(HDR + sim_net_tcp_seg_len_kind(sim_net_flow(n, b->id), b->rtx > 0),
+				   n->link.bw));
 }
 
 static void on_fifo(void *arg, int64_t now)
@@ -135,6 +154,16 @@ static void on_fifo(void *arg, int64_t now)
 
 	q->token = 0;
 	AL_ASSERT(b != NULL);
+	if (b->id == SIM_NET_CTL) {
+		/* a pure ACK has gone (front skips the dropped ones) */
+		AL_ASSERT(q->busy && b->n == 1);
+		q->busy = 0;
+		q->queued--;
+		b->id = SIM_NET_NIL;
+		q->head++;
+		start(n, now);
+		return;
+	}
 	f = sim_net_flow(n, b->id);
 	if (q->busy) {
 		/* the head's segment has gone through */
@@ -197,6 +226,66 @@ void sim_net_fifo_add(struct sim_net *n, struct sim_flow *f, uint32_t rtx, uint3
 	start(n, now);
 }
 
+void sim_net_fifo_ack(struct sim_net *n, int64_t now)
+{
+	struct sim_net_fifo *q = &n->fifo;
+	uint32_t limit = (uint32_t)(n->net.queue > 0 ? n->net.queue : 1), in;
+
+	if (n->link.bw == 0 || n->down)
+		return;                  /* no queue; or no link to take it */
+	if (q->tail - q->head == q->cap)
+		grow(n);
+	in = q->queued < limit;
+	n->st.acks++;
+	n->st.acks_dropped += !in;
+	*at(q, q->tail++) = (struct sim_net_blk){.id = SIM_NET_CTL, .n = in, .drop = !in,
+						 .next = SIM_NET_NIL};
+	q->queued += in;
+	start(n, now);
+}
+
+void sim_net_fifo_ack_at(struct sim_net *n, int kind, int64_t t)
+{
+	struct sim_net_acks *a = &n->fifo.ack[kind];
+
+	a->net = n;
+	if (a->tail - a->head == a->cap) {
+		uint32_t cap = a->cap ? 2 * a->cap : 256;
+		int64_t *p = cap > a->cap && cap <= 0x80000000u ? malloc(cap * sizeof *p) : NULL;
+		if (!p) {
+			/* inside an event: no caller to return it to */
+			fprintf(stderr, "sim_net: out of memory for the server's ACKs\n");
+			abort();
+		}
+		for (uint32_t s = a->head; s != a->tail; s++)
+			p[s & (cap - 1)] = a->t[s & (a->cap - 1)];
+		sim_net_account(n, (int64_t)((cap - a->cap) * sizeof *p));
+		free(a->t);
+		a->t = p;
+		a->cap = cap;
+	}
+	/* in order: an RTT event may shorten the way of the later ones */
+	if (a->tail != a->head && t < a->t[(a->tail - 1) & (a->cap - 1)])
+		t = a->t[(a->tail - 1) & (a->cap - 1)];
+	a->t[a->tail++ & (a->cap - 1)] = t;
+	if (!a->token)
+		a->token = sim_net_must_push(n, t, on_ack, a);
+}
+
+static void on_ack(void *arg, int64_t now)
+{
+	struct sim_net_acks *a = arg;
+	struct sim_net *n = a->net;
+
+	a->token = 0;
+	while (a->head != a->tail && a->t[a->head & (a->cap - 1)] <= now) {
+		a->head++;
+		sim_net_fifo_ack(n, now);
+	}
+	if (a->head != a->tail)
+		a->token = sim_net_must_push(n, a->t[a->head & (a->cap - 1)], on_ack, a);
+}
+
 /* f's blocks leave the queue, its segments with them. */
 static void drop_blocks(struct sim_net_fifo *q, struct sim_flow *f)
 {
@@ -240,6 +329,11 @@ void sim_net_fifo_set_bw(struct sim_net *n, int64_t now)
 	q->token = 0;
 	q->busy = 0;
 	while ((b = front(q)) != NULL) {
+		if (b->id == SIM_NET_CTL) {
+			b->id = SIM_NET_NIL;     /* the ACK is there at once */
+			q->head++;
+			continue;
+		}
 		struct sim_flow *f = sim_net_flow(n, b->id);
 		drop_blocks(q, f);           /* its other blocks leave with it */
 		q->k--;
@@ -256,7 +350,7 @@ void sim_net_fifo_clear(struct sim_net *n)
 	sim_queue_cancel(n->q, q->token);
 	q->token = 0;
 	for (uint32_t s = q->head; s != q->tail; s++)
-		if (at(q, s)->id != SIM_NET_NIL) {
+		if (at(q, s)->id != SIM_NET_NIL && at(q, s)->id != SIM_NET_CTL) {
 			struct sim_flow *f = sim_net_flow(n, at(q, s)->id);
 			f->hpos = 0;
 			f->prev = f->next = SIM_NET_NIL;
@@ -264,6 +358,12 @@ void sim_net_fifo_clear(struct sim_net *n)
 	q->head = q->tail = 0;
 	q->queued = q->k = 0;
 	q->busy = 0;
+	/* the link is down: the ACKs on their way are lost with it */
+	for (int i = 0; i < 2; i++) {
+		sim_queue_cancel(n->q, q->ack[i].token);
+		q->ack[i].token = 0;
+		q->ack[i].head = q->ack[i].tail = 0;
+	}
 }
 
 void sim_net_fifo_free(struct sim_net *n)
@@ -273,5 +373,10 @@ void sim_net_fifo_free(struct sim_net *n)
 	sim_queue_cancel(n->q, q->token);
 	free(q->blk);
 	sim_net_account(n, -(int64_t)(q->cap * sizeof *q->blk));
+	for (int i = 0; i < 2; i++) {
+		sim_queue_cancel(n->q, q->ack[i].token);
+		free(q->ack[i].t);
+		sim_net_account(n, -(int64_t)(q->ack[i].cap * sizeof *q->ack[i].t));
+	}
 	*q = (struct sim_net_fifo){0};
 }

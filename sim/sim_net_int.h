@@ -9,6 +9,8 @@
 
 #define SIM_NET_SLAB 4096            /* flows per slab                    */
 #define SIM_NET_NIL UINT32_MAX
+#define SIM_NET_CTL (UINT32_MAX - 1) /* link fifo: a pure ACK's block (never a
+					  flow's id: ids stay below NIL / SLAB slabs) */
 #define SIM_NET_RING 0x80000000u     /* hpos: the place is in the link's ring */
 
 /* A flow's life.  The states marked (ev) have exactly one queue event
@@ -341,6 +343,13 @@ static inline int sim_net_fifo_on(const struct sim_net *n)
  * those past network.queue dropped. */
 void sim_net_fifo_add(struct sim_net *n, struct sim_flow *f, uint32_t rtx, uint32_t segs,
 		      int64_t now);
+/* A pure ACK of the server's reaches the queue now (ack), or at `at`
+ * (ack_at; kind: SIM_ACK_REQUEST, SIM_ACK_FIN, each in order of `at`):
+ * one packet of headers alone, no flow's, dropped by a full queue as any
+ * other (and then lost at no cost: it carried nothing). */
+enum { SIM_ACK_REQUEST, SIM_ACK_FIN };
+void sim_net_fifo_ack(struct sim_net *n, int64_t now);
+void sim_net_fifo_ack_at(struct sim_net *n, int kind, int64_t at);
 /* As sim_net_link_leave, set_bw, clear and free (which call them when the
  * link is a FIFO). */
 void sim_net_fifo_leave(struct sim_net *n, struct sim_flow *f, int64_t now);

@@ -27,6 +27,7 @@
 #define MSS SIM_NET_MSS
 #define WIRE (MSS + 52)              /* a full segment with its headers */
 #define FIN 52                       /* the server's FIN alone: headers */
+#define ACK 52                       /* a pure ACK of the server's: the same */
 
 #include "tests/sim_net_world.h"
 
@@ -57,11 +58,14 @@ static int cmp64(const void *a, const void *b)
  * other, each at the full rate (k-th done after k windows' transfer), not
  * all together at the end as processor sharing has it.  Each window ends
  * with the server's FIN, a packet of its own (the window held the whole
- * response): the page ends when it has come. */
+ * response): the page ends when it has come.  The server's ACKs of the 20
+ * requests reach the queue first (sent as each request arrived, a way
+ * down ago, with the windows): every page waits for them too. */
 static void test_windows_in_arrival_order(void **state)
 {
 	const int n = 20, nseg = 10;
 	const int64_t rtt = 10 * MS, tx = WIRE * 800, ftx = FIN * 800;  /* 10 Mbit/s */
+	const int64_t atx = ACK * 800;
 	int64_t end[20];
 
 	(void)state;
@@ -73,33 +77,38 @@ static void test_windows_in_arrival_order(void **state)
 	}
 	qsort(end, (size_t)n, sizeof *end, cmp64);
 	for (int k = 0; k < n; k++)
-		assert_int_equal(end[k], first_byte(rtt, 0) + (k + 1) * (nseg * tx + ftx));
+		assert_int_equal(end[k], first_byte(rtt, 0) + n * atx + (k + 1) * (nseg * tx + ftx));
 	assert_int_equal(sim_net_stats(&W.net)->lost, 0);
+	/* and the ACKs of the clients' FINs, after the last page */
+	assert_int_equal(sim_net_stats(&W.net)->acks, 2 * n);
 	done();
 }
 
-/* A queue of 25 packets and five windows of 10 segments and a FIN at
- * once: two go whole, the third keeps 3 and loses its last 7 segments and
- * its FIN, the others all 11; every page still ends whole, the first two
- * on time. */
+/* A queue of 30 packets, the server's five ACKs of the requests, and five
+ * windows of 10 segments and a FIN at once: the ACKs take five places
+ * (the emulator's queue counts packets), two windows go whole, the third
+ * keeps 3 and loses its last 7 segments and its FIN, the others all 11;
+ * every page still ends whole, the first two on time, after the ACKs.
+ * Without the ACKs the third would keep 8. */
 static void test_drop_tail(void **state)
 {
-	const int64_t rtt = 10 * MS, tx = WIRE * 800, ftx = FIN * 800;
+	const int64_t rtt = 10 * MS, tx = WIRE * 800, ftx = FIN * 800, a5 = 5 * ACK * 800;
 	int64_t end[5];
 
 	(void)state;
 	scenario(rtt, 0, body_for(10), 10000000);
-	W.sc.network.queue = 25;
+	W.sc.network.queue = 30;
 	world_run(5, 0);
 	for (int i = 0; i < 5; i++) {
 		assert_int_equal(W.c[i].bytes, 10 * MSS);
 		end[i] = W.c[i].t_eof;
 	}
 	qsort(end, 5, sizeof *end, cmp64);
-	assert_int_equal(end[0], first_byte(rtt, 0) + 10 * tx + ftx);
-	assert_int_equal(end[1], first_byte(rtt, 0) + 20 * tx + 2 * ftx);
-	assert_true(end[2] > first_byte(rtt, 0) + 23 * tx + 2 * ftx + rtt);
+	assert_int_equal(end[0], first_byte(rtt, 0) + a5 + 10 * tx + ftx);
+	assert_int_equal(end[1], first_byte(rtt, 0) + a5 + 20 * tx + 2 * ftx);
+	assert_true(end[2] > first_byte(rtt, 0) + a5 + 23 * tx + 2 * ftx + rtt);
 	assert_int_equal(sim_net_stats(&W.net)->lost, 8 + 11 + 11);
+	assert_int_equal(sim_net_stats(&W.net)->acks_dropped, 0);
 	done();
 }
 
@@ -195,7 +204,8 @@ static uint64_t seed_losing(int64_t lost, int64_t nseg, double p)
  * One sample per window (the old batch) would give another time.  On the
  * FIFO the server's FIN follows as a packet of its own and arrives: its
  * SACK finds the hole (RACK: a round trip and a quarter after it was
- * lost), long before the timer. */
+ * lost), long before the timer, all after the server's ACK of the
+ * request, which reaches the FIFO with the window and goes first. */
 static void test_rtt_sample_per_ack(void **state)
 {
 	const int64_t rtt = 40 * MS, t0 = first_byte(rtt, 0);
@@ -221,16 +231,16 @@ static void test_rtt_sample_per_ack(void **state)
 		world_run(1, 0);
 		assert_int_equal(W.c[0].bytes, 10 * MSS);
 		if (link)
-			assert_int_equal(W.c[0].t_eof, t0 + 10 * tx + rtt + rtt / 4 + tx);
+			assert_int_equal(W.c[0].t_eof, t0 + ACK * 8000 + 10 * tx + rtt + rtt / 4 + tx);
 		else
 			assert_int_equal(W.c[0].t_eof, t0 + 9 * tx + rtt + wait + tx);
 		done();
 	}
 }
 
-/* The same page, no loss, but a queue of 10 packets: its 10 segments go,
- * its FIN (a packet of its own: the window held the whole response) is
- * dropped.  The client has every byte but not the end of the response
+/* The same page, no loss, but a queue of 11 packets: the server's ACK of
+ * the request (ahead of the window, atx) and its 10 segments go, its FIN
+ * (a packet of its own: the window held the whole response) is dropped.  The client has every byte but not the end of the response
  * until the server's timer resends the FIN: the probe's 2 srtt + 200 ms
  * (one packet out) or the RTO, whichever is sooner, after the last ACK
  * reached the server, srtt from the ten ACKs' samples; then the FIN's own
@@ -239,19 +249,20 @@ static void test_rtt_sample_per_ack(void **state)
 static void test_fin_dropped(void **state)
 {
 	const int64_t rtt = 40 * MS, t0 = first_byte(rtt, 0), tx = WIRE * 8000, ftx = FIN * 8000;
+	const int64_t atx = ACK * 8000;
 	struct est e = {0};
 
 	(void)state;
 	est_sample(&e, rtt / US, 0);                       /* the handshake */
 	for (int j = 0; j < 10; j++)
-		est_sample(&e, (rtt + (j + 1) * tx) / US, j == 0);
+		est_sample(&e, (rtt + atx + (j + 1) * tx) / US, j == 0);
 	int64_t pto = 2 * (e.srtt8 / 8) * US + 200 * MS;
 	int64_t rto = (e.srtt8 / 8 + e.rttvar) * US, wait = pto < rto ? pto : rto;
 	scenario(rtt, 0, body_for(10), 1000000);
-	W.sc.network.queue = 10;
+	W.sc.network.queue = 11;
 	world_run(1, 0);
 	assert_int_equal(W.c[0].bytes, 10 * MSS);
-	assert_int_equal(W.c[0].t_eof, t0 + 10 * tx + rtt + wait + ftx);
+	assert_int_equal(W.c[0].t_eof, t0 + atx + 10 * tx + rtt + wait + ftx);
 	const struct sim_net_stats *st = sim_net_stats(&W.net);
 	assert_int_equal(st->lost, 1);
 	assert_int_equal(st->probes + st->timeouts, 1);
@@ -262,7 +273,8 @@ static void test_fin_dropped(void **state)
 /* The origin server on this machine (machine.host_server, as `run --net
  * both` sets it) writes its responses one after the other, each its price
  * per page: five requests that reach it at once leave it a price apart,
- * and so reach the link; without it, together. */
+ * and so reach the link; without it, together, behind the server's ACKs
+ * of the five requests (which the paced ones find gone). */
 static void test_server_paces_responses(void **state)
 {
 	const int n = 5;
@@ -282,7 +294,7 @@ static void test_server_paces_responses(void **state)
 		qsort(end, (size_t)n, sizeof *end, cmp64);
 		for (int k = 0; k < n; k++)
 			assert_int_equal(end[k], first_byte(rtt, 0) + (host ? (k + 1) * price + tx + ftx
-									 : (k + 1) * (tx + ftx)));
+									 : n * ACK * 8 + (k + 1) * (tx + ftx)));
 		done();
 	}
 }
