@@ -299,6 +299,58 @@ static void test_server_paces_responses(void **state)
 	}
 }
 
+/* The server's ACK of a client's FIN reaches the queue a round trip after
+ * the client closed (its FIN's way up, the ACK's way down) and takes its
+ * link time there like any packet.  Two pages, written a price apart
+ * (the paced server): the second page's window reaches the link d after
+ * the first page's FIN's ACK, so waits for the rest of it: its end is
+ * atx - d later than without the ACK. */
+static void test_fin_ack_in_the_queue(void **state)
+{
+	const int64_t rtt = 10 * MS, tx = WIRE * 8000, ftx = FIN * 8000, atx = ACK * 8000;
+	const int64_t d = 100 * US, price = tx + ftx + rtt + d;   /* 1 Mbit/s */
+	int64_t end[2];
+
+	(void)state;
+	assert_true(d < atx);
+	scenario(rtt, 0, body_for(1), 1000000);
+	W.sc.machine.host_server = 1;
+	W.sc.machine.costs.server_request_ns = price;
+	W.sc.machine.costs.server_ns_per_kib = 0;
+	world_run(2, 0);
+	for (int i = 0; i < 2; i++)
+		end[i] = W.c[i].t_eof;
+	qsort(end, 2, sizeof *end, cmp64);
+	assert_int_equal(end[0], first_byte(rtt, 0) + price + tx + ftx);
+	assert_int_equal(end[1], first_byte(rtt, 0) + 2 * price + (atx - d) + tx + ftx);
+	assert_int_equal(sim_net_stats(&W.net)->acks, 4);
+	done();
+}
+
+/* A full queue drops the server's pure ACKs as any packet, and a dropped
+ * one costs nothing after: ten requests' ACKs reach a queue of 4 at once
+ * (six dropped, with every window behind them), and every page still ends
+ * whole, its bytes delivered once. */
+static void test_acks_dropped(void **state)
+{
+	const int n = 10;
+	int64_t sum = 0;
+
+	(void)state;
+	scenario(10 * MS, 0, body_for(1), 1000000);
+	W.sc.network.queue = 4;
+	world_run(n, 0);
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(W.c[i].bytes, MSS);
+		sum += W.c[i].bytes;
+	}
+	const struct sim_net_stats *st = sim_net_stats(&W.net);
+	assert_true(st->acks_dropped >= 6);
+	assert_int_equal(st->acks, 2 * n);
+	assert_int_equal(st->bytes, sum);
+	done();
+}
+
 /* Loss, faults, closes, bandwidth and link events on a FIFO: every page
  * accounted for, the same times twice for a seed. */
 static uint64_t random_run(uint64_t seed)
@@ -353,6 +405,8 @@ int main(void)
 		cmocka_unit_test(test_rtt_sample_per_ack),
 		cmocka_unit_test(test_fin_dropped),
 		cmocka_unit_test(test_server_paces_responses),
+		cmocka_unit_test(test_fin_ack_in_the_queue),
+		cmocka_unit_test(test_acks_dropped),
 		cmocka_unit_test(test_same_seed_and_events),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
