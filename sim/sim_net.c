@@ -394,8 +394,9 @@ void sim_net_close(struct sim_net *n, struct sim_flow *f, int64_t now)
 	/* After the whole response the server has closed: the client's FIN
 	 * reaches it a way up later, and its ACK the link's queue a way down
 	 * after that (link fifo, sim_net_fifo.c).  Closed earlier, it answers
-	 * with a reset, which is left out. */
-	if (f->state == FL_DONE && sim_net_fifo_on(n) && n->link.bw)
+	 * with a reset, which is left out; closed while the link is down, its
+	 * FIN is lost with the link. */
+	if (f->state == FL_DONE && !n->down && sim_net_fifo_on(n) && n->link.bw)
 		sim_net_fifo_ack_at(n, SIM_ACK_FIN, now + n->net.rtt_ns);
 	sim_net_release(n, f, now);
 	n->st.flows--;
