@@ -139,3 +139,14 @@ void al_arena_free(struct al_arena *a)
 	}
 	*a = (struct al_arena){0};
 }
+
+void *al_grow_or_die(void *p, size_t *cap, size_t size)
+{
+	size_t n = *cap ? 2 * *cap : 64;
+	void *v = n <= SIZE_MAX / size ? realloc(p, n * size) : NULL;
+
+	if (!v)
+		abort();
+	*cap = n;
+	return v;
+}

@@ -1,5 +1,6 @@
 /* Large zeroed arrays: the per-page arrays of a run (a million tasks,
- * frames), which the run then touches page by page. */
+ * frames), which the run then touches page by page; and the growth of
+ * the simulator's queues. */
 #ifndef AL_MEM_H
 #define AL_MEM_H
 
@@ -20,6 +21,12 @@ void *al_calloc_huge(size_t n, size_t size);
 void al_free_huge(void *p);
 
 enum { AL_MEM_HUGE = 1 << 20 };
+
+/* p, an array of *cap elements of size bytes, reallocated with twice the
+ * room (64 elements at first), *cap updated.  Aborts when memory runs
+ * out: for a simulator's queue, which has nothing sane to continue with
+ * when it cannot grow. */
+void *al_grow_or_die(void *p, size_t *cap, size_t size);
 
 /* An arena: zeroed blocks carved one after another from chunks that grow
  * from 1 MiB to 64 MiB, each from al_calloc_huge, and freed

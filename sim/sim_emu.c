@@ -20,6 +20,7 @@
  * is done when its down packets are written (sim_host_emu_done). */
 #include <stdlib.h>
 
+#include "core/al_mem.h"
 #include "sim/sim_os.h"
 
 static int before(const struct sim_emu_item *a, const struct sim_emu_item *b)
@@ -29,14 +30,8 @@ static int before(const struct sim_emu_item *a, const struct sim_emu_item *b)
 
 static void in_push(struct sim_os *s, struct sim_emu_item it)
 {
-	if (s->emu_nin == s->emu_capin) {
-		size_t cap = s->emu_capin ? 2 * s->emu_capin : 64;
-		struct sim_emu_item *v = realloc(s->emu_in, cap * sizeof *v);
-		if (!v)
-			abort(); /* the queue cannot grow: nothing sane to continue with */
-		s->emu_in = v;
-		s->emu_capin = cap;
-	}
+	if (s->emu_nin == s->emu_capin)
+		s->emu_in = al_grow_or_die(s->emu_in, &s->emu_capin, sizeof *s->emu_in);
 	size_t i = s->emu_nin++;
 	while (i > 0 && before(&it, &s->emu_in[(i - 1) / 2])) {
 		s->emu_in[i] = s->emu_in[(i - 1) / 2];
@@ -123,14 +118,9 @@ static void on_pass(void *arg, int64_t now)
 	s->emu_token = 0;
 	while (s->emu_nin > 0 && s->emu_in[0].at <= now) {
 		/* every item due: the real flush() writes all it has */
-		if (n == s->emu_cappass) {
-			size_t cap = s->emu_cappass ? 2 * s->emu_cappass : 64;
-			struct sim_emu_item *v = realloc(s->emu_pass, cap * sizeof *v);
-			if (!v)
-				abort(); /* the pass cannot grow: nothing sane to continue with */
-			s->emu_pass = v;
-			s->emu_cappass = cap;
-		}
+		if (n == s->emu_cappass)
+			s->emu_pass = al_grow_or_die(s->emu_pass, &s->emu_cappass,
+						     sizeof *s->emu_pass);
 		s->emu_pass[n++] = in_pop(s);
 	}
 	int64_t end = now, rtt = s->os.sc->network.rtt_ns;

@@ -46,6 +46,7 @@
  * theirs out, as getrusage does. */
 #include <stdlib.h>
 
+#include "core/al_mem.h"
 #include "sim/sim_os.h"
 
 static void on_ran(void *arg, struct sim_thread *th, int64_t at, int64_t ns);
@@ -58,14 +59,8 @@ enum { HOST_NONE, HOST_SERVED, HOST_CONN, HOST_DATA, HOST_WRITTEN };
  * by that time: it is in the emulator's backlog only from then. */
 static void due_push(struct sim_os *s, int64_t at, int64_t end)
 {
-	if (s->emu_ndue == s->emu_capdue) {
-		size_t cap = s->emu_capdue ? 2 * s->emu_capdue : 64;
-		struct sim_host_due *v = realloc(s->emu_due, cap * sizeof *v);
-		if (!v)
-			abort(); /* the queue cannot grow: nothing sane to continue with */
-		s->emu_due = v;
-		s->emu_capdue = cap;
-	}
+	if (s->emu_ndue == s->emu_capdue)
+		s->emu_due = al_grow_or_die(s->emu_due, &s->emu_capdue, sizeof *s->emu_due);
 	size_t i = s->emu_ndue++;
 	while (i > 0 && s->emu_due[(i - 1) / 2].at > at) {
 		s->emu_due[i] = s->emu_due[(i - 1) / 2];

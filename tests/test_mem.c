@@ -133,9 +133,29 @@ static void test_arena(void **state)
 	}
 }
 
+/* al_grow_or_die: 64 elements at first, then twice the room, the
+ * elements kept. */
+static void test_grow_doubles(void **state)
+{
+	(void)state;
+	size_t cap = 0;
+	int *v = al_grow_or_die(NULL, &cap, sizeof *v);
+
+	assert_int_equal(cap, 64);
+	for (int i = 0; i < 64; i++)
+		v[i] = i;
+	v = al_grow_or_die(v, &cap, sizeof *v);
+	assert_int_equal(cap, 128);
+	for (int i = 0; i < 64; i++)
+		assert_int_equal(v[i], i);
+	v[127] = 1;                      /* all of it is ours */
+	free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_grow_doubles),
 		cmocka_unit_test(test_zeroed_and_free),
 		cmocka_unit_test(test_overflow_refused),
 		cmocka_unit_test(test_large_hinted),
