@@ -624,6 +624,35 @@ static void test_same_twice(void **state)
 	}
 }
 
+/* A link that drops while the paced server's write of a page is queued
+ * behind its thread's turn: the write's end finds the flow reset and
+ * sends nothing (the run once aborted there).  The crawler, kept busy
+ * by its parse, holds the server's thread off the second core past the
+ * drop; every page ends, ok or failed. */
+static void test_paced_write_after_link_down(void **state)
+{
+	struct al_scenario sc;
+	struct al_report r;
+	char err[256];
+
+	(void)state;
+	fixed(&sc, 50, 8192);
+	sc.machine.cores = 2;
+	sc.machine.host_server = true;
+	sc.network.link = AL_LINK_FIFO;
+	sc.network.bandwidth_bps = 100000000;
+	sc.server.think = AL_DIST_FIXED_AT(1 * MS);
+	sc.machine.costs.server_request_ns = 5 * MS;
+	sc.machine.costs.server_ns_per_kib = 1 * MS;
+	sc.machine.costs.parse_ns_per_kib = 10 * MS;
+	sc.nevents = 2;
+	sc.events[0] = (struct al_event_cfg){.at_ns = 333 * MS, .set = AL_EV_LINK_DOWN};
+	sc.events[1] = (struct al_event_cfg){.at_ns = 400 * MS, .set = AL_EV_LINK_UP};
+	assert_int_equal(sim_run_model(&sc, AL_MODEL_CALLBACK, &r, err, sizeof err), 0);
+	assert_true(r.pages_failed > 0);
+	assert_int_equal(r.pages_ok + r.pages_failed, 50);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -639,6 +668,7 @@ int main(void)
 		cmocka_unit_test(test_tun_server_prices),
 		cmocka_unit_test(test_paced_server_pays_once),
 		cmocka_unit_test(test_paced_slot_frees_at_write),
+		cmocka_unit_test(test_paced_write_after_link_down),
 		cmocka_unit_test(test_emulator_holds_the_page),
 		cmocka_unit_test(test_emulator_works_in_passes),
 		cmocka_unit_test(test_passes_batch_the_loop),
