@@ -15,6 +15,7 @@
  *   the server, per page:  server_request + server_per_kib per KiB
  *                          (server_accept of it when the client connects)
  *              per wake-up: server_wake, when its thread was asleep
+ *                          (not with tun_server_request: that holds them)
  *   its link, per page:    relay_request + relay_per_kib per KiB
  *
  * each measured by `asynclab calibrate` on the real server and link
@@ -216,12 +217,19 @@ static int64_t work(struct sim_os *s, struct sim_host_prog *p, int64_t *busy, in
  * thread was asleep as the work reached it: the real server pays that
  * once a return from its wait, however many requests the wait brings
  * (calibrate measures the two apart, net/net_calib_host.c).  Never on a
- * thread that is running or already woken: a burst of pages pays one. */
+ * thread that is running or already woken: a burst of pages pays one.
+ * Nor where the page is priced by tun_server_request (the kernel-TCP
+ * path, measured): that figure is the server's whole CPU over a batch
+ * per page, its wake-ups included (net/net_calib_emu.c), so a wake-up
+ * charged here would be paid twice. */
 static int64_t serve(struct sim_os *s, struct sim_sock *k, int64_t t, int64_t ns, int64_t len,
 		     int kind)
 {
-	int64_t wake = s->os.sc->machine.costs.server_wake_ns;
+	const struct al_machine *m = &s->os.sc->machine;
+	int64_t wake = m->costs.server_wake_ns;
 
+	if (m->host_emulator != AL_HOST_EMU_NONE && m->costs.tun_server_request_ns > 0)
+		wake = 0;
 	if (wake > 0 && s->server && s->server->state == SIM_T_BLOCKED)
 		ns += wake;
 	return work(s, &s->srv_p, &s->server_busy, t, ns, k, kind, len);

@@ -319,6 +319,43 @@ static void test_server_wakes_when_asleep(void **state)
 	}
 }
 
+/* On the kernel-TCP path with tun_server_request measured, the page's
+ * price holds the server's wake-ups (calibrate's batch takes its whole
+ * CPU): server_wake is not charged on top.  With the loopback figure
+ * (tun_server_request 0) it is, once per page of a sync crawler. */
+static void test_tun_price_holds_wakes(void **state)
+{
+	static const struct {
+		enum al_link link;
+		int64_t tun_req, wakes;
+	} cases[] = {
+		{AL_LINK_FIFO, 100 * US, 0}, {AL_LINK_FAIR, 100 * US, 0},
+		{AL_LINK_FIFO, 0, 3},
+	};
+	struct al_scenario sc;
+	struct al_report a, b;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		fixed(&sc, 3, 1000);
+		sc.machine.cores = 2;
+		sc.network.link = cases[i].link;
+		sc.machine.host_server = true;
+		sc.machine.host_emulator = AL_HOST_EMU_OWN;
+		sc.machine.costs.server_request_ns = 100 * US;
+		sc.machine.costs.tun_server_request_ns = cases[i].tun_req;
+		run(&sc, AL_MODEL_SYNC, &a);
+		sc.machine.costs.server_wake_ns = 40 * US;
+		run(&sc, AL_MODEL_SYNC, &b);
+		if (b.elapsed_ns - a.elapsed_ns != cases[i].wakes * 40 * US)
+			fail_msg("case %zu: %lld ns later, want %lld", i,
+				 (long long)(b.elapsed_ns - a.elapsed_ns),
+				 (long long)(cases[i].wakes * 40 * US));
+		assert_int_equal(b.cpu_busy_ns, a.cpu_busy_ns);
+		assert_int_equal(b.checksum, a.checksum);
+	}
+}
+
 /* Pages queue at the link: the second of two pages arriving at once waits
  * for the link's work on the first too. */
 static void test_link_is_a_queue(void **state)
@@ -666,6 +703,7 @@ int main(void)
 		cmocka_unit_test(test_emulator_prices_bytes),
 		cmocka_unit_test(test_tun_path_prices),
 		cmocka_unit_test(test_tun_server_prices),
+		cmocka_unit_test(test_tun_price_holds_wakes),
 		cmocka_unit_test(test_paced_server_pays_once),
 		cmocka_unit_test(test_paced_slot_frees_at_write),
 		cmocka_unit_test(test_paced_write_after_link_down),
