@@ -24,10 +24,10 @@
  * header: 0.06 KiB a packet), 4 KiB (0.35) and 16 KiB (0.6), the range
  * of the shipped scenarios' pages.  Least squares through 0, on relative
  * errors, solves cpu = packet x packets + per_kib x KiB (net_calib_emu_fit);
- * the third batch is the check of the line.  A repetition whose fit
- * leaves more than EMU_MAX_RMS of relative error (a neighbour's burst in
- * one batch) is measured again, EMU_TRIES times at most, and the best
- * kept.  On this VM a packet costs about the same whatever the page's
+ * the third batch is the check of the line.  A repetition whose fit,
+ * or the server's of the same batches, leaves more than EMU_MAX_RMS of
+ * relative error (a neighbour's burst in one batch) is measured again,
+ * EMU_TRIES times at most, and the best kept.  On this VM a packet costs about the same whatever the page's
  * size, 0 to 64 KiB (docs/costs.md, the packet emulator's price): a KiB
  * is worth ~0.5 us, under the batches' noise, and the fit's figure is
  * often the 1 ns floor.
@@ -487,27 +487,33 @@ int net_calib_emu_fit(const struct net_calib_emu_point *pt, int n, double x[2], 
  * server's per page and per KiB. */
 enum { FIT_PACKET, FIT_PER_KIB, FIT_SRV_PAGE, FIT_SRV_KIB, FITS };
 
-/* One repetition: the batches, their fits; each figure at least 1 ns (a
- * figure lost in the noise is written so, as the other per-KiB figures).
- * A repetition whose emulator's fit leaves more than EMU_MAX_RMS of
- * relative error (a neighbour's burst in one batch) is measured again,
- * EMU_TRIES times at most; then the best of them is kept, the server's
- * fit of the same batches with it. */
-static int split(double fig[FITS])
+/* One repetition: the batches (measure), their fits; each figure at least
+ * 1 ns (a figure lost in the noise is written so, as the other per-KiB
+ * figures).  A repetition whose emulator's fit or server's fit leaves
+ * more than EMU_MAX_RMS of relative error (a neighbour's burst in one
+ * batch) is measured again, EMU_TRIES times at most; then the best of
+ * them is kept, by the worse of its two fits: the server's figures come
+ * from the same batches, and a burst on its core spoils them alone. */
+int net_calib_emu_split(int (*measure)(struct net_calib_emu_point *pt,
+				       struct net_calib_emu_point *srv),
+			double fig[4])
 {
 	struct net_calib_emu_point pt[EMU_SIZES], srv[EMU_SIZES];
 	double x[2], s[2], rms, srms, best = HUGE_VAL;
 
 	for (int t = 0; t < EMU_TRIES && best > EMU_MAX_RMS; t++) {
-		if (batches(pt, srv) != 0) {
+		if (measure(pt, srv) != 0) {
 			if (best < HUGE_VAL)
 				break;           /* keep the fit already made */
 			return -1;
 		}
-		if (net_calib_emu_fit(pt, EMU_SIZES, x, &rms) != 0 || rms >= best ||
+		if (net_calib_emu_fit(pt, EMU_SIZES, x, &rms) != 0 ||
 		    net_calib_emu_fit(srv, EMU_SIZES, s, &srms) != 0)
 			continue;
-		best = rms;
+		double worse = rms > srms ? rms : srms;
+		if (worse >= best)
+			continue;
+		best = worse;
 		double v[FITS] = {x[0], x[1], s[0], s[1]};
 		for (int k = 0; k < FITS; k++)
 			fig[k] = v[k] < 1 ? 1 : v[k];
@@ -517,6 +523,11 @@ static int split(double fig[FITS])
 		return -1;
 	}
 	return 0;
+}
+
+static int split(double fig[FITS])
+{
+	return net_calib_emu_split(batches, fig);
 }
 
 /* The other figures of emulator_packet's repetitions, in order, for their

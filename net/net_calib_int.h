@@ -92,6 +92,16 @@ struct net_calib_emu_point {
  * (noise: bytes cannot pay back CPU), the fit is of packets alone, x[1]
  * 0.  x[0] may still come out below 0 on absurd points. */
 int net_calib_emu_fit(const struct net_calib_emu_point *pt, int n, double x[2], double *rms);
+/* One repetition of the kernel-TCP path's figures from measure (which
+ * fills 3 batches' points, the emulator's pt and the server's srv, or
+ * fails): fig[] gets emulator_packet, emulator_per_kib,
+ * tun_server_request and tun_server_per_kib.  measure is called again,
+ * 3 times at most, while the emulator's or the server's fit leaves more
+ * than 10 % of relative error; the repetition whose worse fit is least
+ * is kept.  0, or -1 when no repetition could be fitted. */
+int net_calib_emu_split(int (*measure)(struct net_calib_emu_point *pt,
+				       struct net_calib_emu_point *srv),
+			double fig[4]);
 /* net_calib_fiber.c: a green thread's stack, made, run once and freed */
 int net_calib_green_stack(double *out);
 /* net_calib_uring.c: one io_uring_enter, and each op it carries (where
