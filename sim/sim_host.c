@@ -523,11 +523,14 @@ static int gated(struct sim_os *s, struct sim_sock *k, int64_t now)
 	 * them in one piece, a first-order model of their streaming (the
 	 * per-page part, accept and connect, happens earlier for real, but
 	 * a FIFO holding it from the connects would hold every response
-	 * behind every connect). */
+	 * behind every connect).  A paced server's work is its write
+	 * (server_write): a flow that failed before it was written (link
+	 * down while it was thought over or queued) cost it nothing here. */
 	if (!g->body && k->flow && sim_net_readable(k->flow)) {
 		int64_t len = sim_net_response_len(k->flow), t = now;
+		int unwritten = sim_net_paced(&s->net) && sim_net_failed(k->flow);
 		g->body = 1;
-		if (s->server && !g->wrote &&
+		if (s->server && !g->wrote && !unwritten &&
 		    (t = serve(s, k, now, server_ns(s, g, len), len, HOST_SERVED)) < 0) {
 			g->at = INT64_MAX;   /* on_done says when */
 			return 1;

@@ -369,6 +369,11 @@ int sim_net_readable(const struct sim_flow *f)
 	       f->state == FL_BROKEN;
 }
 
+int sim_net_failed(const struct sim_flow *f)
+{
+	return f->state == FL_FAILED || f->state == FL_BROKEN;
+}
+
 int sim_net_writable(const struct sim_flow *f)
 {
 	return !connecting(f);

@@ -212,6 +212,9 @@ void sim_net_set_backlog(struct sim_net *n, int64_t (*backlog)(void *arg, int64_
 void sim_net_set_writer(struct sim_net *n,
 			int64_t (*writer)(void *arg, void *ctx, int64_t now, int64_t ns),
 			void *arg);
+/* 1 when the server paces its responses (a writer's, or its own FIFO's):
+ * machine.host_server on a FIFO link with a bandwidth. */
+int sim_net_paced(const struct sim_net *n);
 /* The write a writer returned -1 for is done at now: the response goes
  * onto the link, unless the flow was reset meanwhile (link down). */
 void sim_net_written(struct sim_flow *f, int64_t now);
@@ -242,6 +245,9 @@ int64_t sim_net_recv(struct sim_net *n, struct sim_flow *f, void *buf, size_t ca
 		     struct al_http_span *body);
 /* 1 if sim_net_recv would not return EAGAIN. */
 int sim_net_readable(const struct sim_flow *f);
+/* 1 once the connect failed or the connection was reset (link down,
+ * losses): no more of the response comes. */
+int sim_net_failed(const struct sim_flow *f);
 /* 1 once the connect has finished, successfully or not. */
 int sim_net_writable(const struct sim_flow *f);
 /* The response's length (header + body) once the server started it, 0

@@ -85,9 +85,14 @@ static void take_slot(struct sim_net *n, struct sim_flow *f)
  * the burst.  Elsewhere the server's CPU is the socket's gate's only
  * (sim_host.c): the first-order model, in which a burst of requests is a
  * burst of responses. */
-static int paced(const struct sim_net *n)
+int sim_net_paced(const struct sim_net *n)
 {
 	return n->sc->machine.host_server && sim_net_fifo_on(n) && n->link.bw;
+}
+
+static int paced(const struct sim_net *n)
+{
+	return sim_net_paced(n);
 }
 
 /* The server's CPU for f's response, as calibrate measured it: as the

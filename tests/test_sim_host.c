@@ -690,6 +690,34 @@ static void test_paced_write_after_link_down(void **state)
 	assert_int_equal(r.pages_ok + r.pages_failed, 50);
 }
 
+/* A paced server's page whose link drops while the server thinks it
+ * over was never written: its reset reaches the crawler as soon without
+ * a server price as with one (the server's work is its write's alone,
+ * not the gate's).  One page: the request reaches the server at 15 ms,
+ * its think ends at 17; the link drops at 16. */
+static void test_paced_unwritten_costs_nothing(void **state)
+{
+	struct al_scenario sc;
+	struct al_report a, b;
+	char err[256];
+
+	(void)state;
+	fixed(&sc, 1, 1000);
+	sc.machine.cores = 2;
+	sc.machine.host_server = true;
+	sc.network.link = AL_LINK_FIFO;
+	sc.nevents = 2;
+	sc.events[0] = (struct al_event_cfg){.at_ns = 16 * MS, .set = AL_EV_LINK_DOWN};
+	sc.events[1] = (struct al_event_cfg){.at_ns = 100 * MS, .set = AL_EV_LINK_UP};
+	assert_int_equal(sim_run_model(&sc, AL_MODEL_SYNC, &a, err, sizeof err), 0);
+	sc.machine.costs.server_request_ns = 500 * US;
+	sc.machine.costs.server_ns_per_kib = 1024;
+	assert_int_equal(sim_run_model(&sc, AL_MODEL_SYNC, &b, err, sizeof err), 0);
+	assert_int_equal(a.pages_failed, 1);
+	assert_int_equal(b.pages_failed, 1);
+	assert_int_equal(b.elapsed_ns, a.elapsed_ns);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -707,6 +735,7 @@ int main(void)
 		cmocka_unit_test(test_paced_server_pays_once),
 		cmocka_unit_test(test_paced_slot_frees_at_write),
 		cmocka_unit_test(test_paced_write_after_link_down),
+		cmocka_unit_test(test_paced_unwritten_costs_nothing),
 		cmocka_unit_test(test_emulator_holds_the_page),
 		cmocka_unit_test(test_emulator_works_in_passes),
 		cmocka_unit_test(test_passes_batch_the_loop),
