@@ -718,6 +718,58 @@ static void test_paced_unwritten_costs_nothing(void **state)
 	assert_int_equal(b.elapsed_ns, a.elapsed_ns);
 }
 
+/* A paced server's write is the page's price less the accept, which it
+ * paid at connect (on its own core, long before the request): one page
+ * of a sync crawler is later by exactly server_request - server_accept
+ * and the per-KiB part than with no server price at all. */
+static void test_paced_write_less_accept(void **state)
+{
+	struct al_scenario sc;
+	struct al_report a, b;
+
+	(void)state;
+	fixed(&sc, 1, 1000);
+	sc.machine.cores = 2;
+	sc.network.link = AL_LINK_FIFO;
+	sc.machine.host_server = true;
+	run(&sc, AL_MODEL_SYNC, &a);
+	sc.machine.costs.server_accept_ns = 40 * US;
+	sc.machine.costs.server_request_ns = 100 * US;
+	sc.machine.costs.server_ns_per_kib = 1024;       /* 1 ns a byte */
+	run(&sc, AL_MODEL_SYNC, &b);
+	assert_int_equal(b.elapsed_ns - a.elapsed_ns, 60 * US + response(1000));
+	assert_int_equal(b.cpu_busy_ns, a.cpu_busy_ns);
+	assert_int_equal(b.checksum, a.checksum);
+}
+
+/* The kernel-TCP path's server price on a FIFO link, the emulator on a
+ * core of its own: the paced write is tun_server_request and
+ * tun_server_per_kib, not the loopback figures, and on top of the
+ * emulator's own work (the same in both runs). */
+static void test_paced_tun_prices(void **state)
+{
+	struct al_scenario sc;
+	struct al_report a, b;
+
+	(void)state;
+	fixed(&sc, 1, 1000);
+	sc.machine.cores = 2;
+	sc.network.link = AL_LINK_FIFO;
+	sc.machine.host_server = true;
+	sc.machine.host_emulator = AL_HOST_EMU_OWN;
+	sc.machine.costs.emulator_packet_ns = 1 * US;
+	run(&sc, AL_MODEL_SYNC, &a);
+	sc.machine.costs.server_request_ns = 100 * US;
+	sc.machine.costs.server_ns_per_kib = 1024;
+	sc.machine.costs.tun_server_request_ns = 40 * US;
+	sc.machine.costs.tun_server_ns_per_kib = 4096;   /* 4 ns a byte */
+	run(&sc, AL_MODEL_SYNC, &b);
+	assert_int_equal(b.elapsed_ns - a.elapsed_ns,
+			 40 * US + al_per_kib_ns(response(1000), 4096));
+	assert_int_equal(b.cpu_busy_ns, a.cpu_busy_ns);
+	assert_int_equal(b.checksum, a.checksum);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -736,6 +788,8 @@ int main(void)
 		cmocka_unit_test(test_paced_slot_frees_at_write),
 		cmocka_unit_test(test_paced_write_after_link_down),
 		cmocka_unit_test(test_paced_unwritten_costs_nothing),
+		cmocka_unit_test(test_paced_write_less_accept),
+		cmocka_unit_test(test_paced_tun_prices),
 		cmocka_unit_test(test_emulator_holds_the_page),
 		cmocka_unit_test(test_emulator_works_in_passes),
 		cmocka_unit_test(test_passes_batch_the_loop),
