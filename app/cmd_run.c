@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -236,6 +237,15 @@ static void run_models(struct al_scenario *sc, const struct al_backend *be, void
 				keep->models[i].report.speedup = rs->rows[k].speedup;
 }
 
+/* Whether paths a and b name one file (b NULL: no). */
+static bool same_file(const char *a, const char *b)
+{
+	struct stat x, y;
+
+	return b && stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_dev == y.st_dev &&
+	       x.st_ino == y.st_ino;
+}
+
 /* The simulation a real run is compared with: the real runs are C on this
  * host, so the sim runs this host's machine profile (the calibrated one,
  * else the c defaults) whatever the scenario names, with the limits the
@@ -268,6 +278,12 @@ static int host_scenario(const struct al_scenario *sc, bool target, struct al_sc
 		 * does (docs/link.md): compare like with like */
 		out->network.tcp = AL_TCP_FLUID;
 	}
+	if (sc->machine.profile == AL_PROFILE_FILE && !same_file(sc->machine.profile_file,
+								 r == 1 ? m.profile_file : NULL))
+		fprintf(stderr, "asynclab: run: note: --net both simulates with this host's "
+			"profile, not the scenario's %s, whose machine the real runs have: "
+			"ASYNCLAB_PROFILE=%s simulates with it\n",
+			sc->machine.profile_file, sc->machine.profile_file);
 	if (r == 1)
 		snprintf(note, notelen, "sim: this host's calibrated profile, %s", m.profile_file);
 	else

@@ -35,6 +35,13 @@ check "it says which profile the sim used, and how connect is simulated on its p
 grep -q "real over relay" "$T/out" && grep -q "connect at once" "$T/out"
 check "through the relay, the sim's connect is instant, as over loopback" $?
 
+cp "$ASYNCLAB_PROFILE" "$T/other.yaml"
+"$A" run --net both --models asyncio --set machine.profile="$T/other.yaml" >"$T/out" 2>&1
+grep -q "simulates with this host's profile, not the scenario's $T/other.yaml" "$T/out"
+check "a scenario's own profile: the sim's is this host's, said so" $?
+"$A" run --net both --models asyncio --set machine.profile="$ASYNCLAB_PROFILE" >"$T/out" 2>&1
+! grep -q "not the scenario's" "$T/out"; check "the host's own profile named: no such note" $?
+
 ASYNCLAB_PROFILE="$T/none.yaml" "$A" run --net both --models sync >"$T/out" 2>&1
 grep -q "the c profile's defaults" "$T/out"; check "without a calibrated profile: the c defaults, said so" $?
 printf 'cores: many\n' >"$T/bad.yaml"
