@@ -326,6 +326,13 @@ void sim_net_tcp_sample_into(struct sim_tcp *t, int64_t r, int round);
 int64_t sim_net_tcp_rto_of(const struct sim_tcp *t, int backoff);
 int64_t sim_net_tcp_srtt(const struct sim_flow *f);
 int64_t sim_net_tcp_rto(const struct sim_flow *f, int backoff);
+/* The kernel's clock (machine.costs.tick; 0: exact ns), sim_net_tcp_rtt.c:
+ * a duration in jiffies, rounded up (usecs_to_jiffies); f's RTO in
+ * jiffies after `backoff` timeouts, as the kernel arms it; and when a
+ * timer armed at `armed` for j jiffies fires on the timer wheel. */
+int64_t sim_net_jiffies(const struct sim_net *n, int64_t ns);
+int64_t sim_net_tcp_rto_jiffies(const struct sim_net *n, const struct sim_flow *f, int backoff);
+int64_t sim_net_wheel(const struct sim_net *n, int64_t armed, int64_t j);
 /* After an outcome: the timer, the state; before the owner's hook. */
 void sim_net_tcp_after(struct sim_net *n, struct sim_flow *f, int outcome, int64_t now);
 /* Whether the SYN-ACK of try k is lost. */

@@ -34,62 +34,6 @@
 
 static void on_timer(void *arg, int64_t now);
 
-/* The kernel's tick, the jiffy its TCP timers count in
- * (machine.costs.tick); 0: none, and "jiffies" below are ns, the exact
- * times. */
-static int64_t tick_of(const struct sim_net *n)
-{
-	return n->sc->machine.costs.tick_ns;
-}
-
-/* usecs_to_jiffies: a duration (whole µs, as the kernel keeps them) in
- * jiffies, rounded up. */
-static int64_t to_jiffies(const struct sim_net *n, int64_t ns)
-{
-	int64_t tick = tick_of(n);
-
-	return tick > 0 ? (ns + tick - 1) / tick : ns;
-}
-
-/* The RTO in jiffies as the kernel arms it: icsk_rto, usecs_to_jiffies of
- * srtt + rttvar at the last sample (capped at TCP_RTO_MAX), shifted left
- * by the back-off, capped again (inet_csk_rto_backoff): rounded, then
- * doubled, not the other way round. */
-static int64_t rto_jiffies(const struct sim_net *n, const struct sim_flow *f, int backoff)
-{
-	int64_t max = to_jiffies(n, SIM_NET_RTO_MAX), r = to_jiffies(n, sim_net_tcp_rto(f, 0));
-
-	r = r < max ? r : max;
-	for (int i = 0; i < backoff && r < max; i++)
-		r *= 2;
-	return r < max ? r : max;
-}
-
-/* When the server's kernel fires a timer armed at `armed` for `j`
- * jiffies (its RTO and probe timers are the timer wheel's; the tick is
- * machine.costs.tick).  Linux sets the timer's expiry to the jiffy
- * it was armed in plus j, then puts it in the bucket after the one that
- * expiry falls in, a whole bucket of its level later (calc_index,
- * kernel/time/timer.c: (expires >> shift) + 1), so that a timer armed
- * late in its jiffy never fires early: one jiffy later below 63 jiffies,
- * and past them at the next multiple of the level's granularity, 8
- * jiffies a level (calc_wheel_index).  So the timers of many flows armed
- * near each other fire together at one tick (docs/network.md).  No tick:
- * the exact time. */
-static int64_t wheel(const struct sim_net *n, int64_t armed, int64_t j)
-{
-	int64_t tick = tick_of(n);
-
-	if (tick <= 0)
-		return armed + j;
-	AL_ASSERT(armed >= 0);
-	int64_t e = armed / tick + j, g = 1;
-	/* LVL_START(lvl + 1) = 63 << 3 lvl; the wheel has 9 levels */
-	for (int lvl = 0; lvl < 8 && j >= 63 * g; lvl++)
-		g *= 8;
-	return (e / g + 1) * g * tick;
-}
-
 /* --- the TCP pool: a flow's state from its handshake to its last byte */
 
 /* --- the loss pool: a flow's loss state, taken at its first loss */
@@ -334,7 +278,8 @@ static int found(struct sim_net *n, struct sim_flow *f, int64_t now, uint32_t *n
 		 * lost (dupack), or the RTO finds them */
 		l->pend++;
 		l->lost--;
-		l->rtx_t = wheel(n, now - d_down(n), rto_jiffies(n, f, f->tries)) + d_down(n);
+		l->rtx_t = sim_net_wheel(n, now - d_down(n),
+					 sim_net_tcp_rto_jiffies(n, f, f->tries)) + d_down(n);
 		l->kind = TCP_RTO;
 	} else {
 		l->pend += l->lost;
@@ -455,7 +400,7 @@ static void tail_timer(struct sim_net *n, struct sim_flow *f, int rtx, int64_t n
 {
 	struct sim_tcp *t = sim_net_tcp_of(f);
 	struct sim_tcp_loss *l = loss_get(f);   /* it has one: a loss */
-	int64_t base = (rtx ? now : f->t) - d_down(n), r = rto_jiffies(n, f, f->tries), when;
+	int64_t base = (rtx ? now : f->t) - d_down(n), r = sim_net_tcp_rto_jiffies(n, f, f->tries), when;
 	int kind = TCP_RTO;
 
 	if (t->last_t && t->last_t + d_up(n) > base)
@@ -464,14 +409,14 @@ static void tail_timer(struct sim_net *n, struct sim_flow *f, int rtx, int64_t n
 	if (!rtx && f->tries == 0 && !l->recovery) {
 		uint32_t out = t->q + l->rq + l->lost;
 		/* srtt_us >> 2: the kernel's 8 srtt, a quarter */
-		int64_t pto = to_jiffies(n, US * (int64_t)(t->srtt8 >> 2) +
+		int64_t pto = sim_net_jiffies(n, US * (int64_t)(t->srtt8 >> 2) +
 					    (out == 1 ? RTO_MIN : TLP_MIN));
 		if (pto < r) {
 			r = pto;
 			kind = TCP_TLP;
 		}
 	}
-	when = wheel(n, base, r) + d_down(n);
+	when = sim_net_wheel(n, base, r) + d_down(n);
 	if (when < now)
 		when = now;              /* a FIFO's dropped segment, found late */
 	if (l->rtx_t == 0 || when < l->rtx_t) {
