@@ -161,3 +161,58 @@ void sim_emu_free(struct sim_os *s)
 	s->emu_in = s->emu_pass = NULL;
 	s->emu_nin = s->emu_capin = s->emu_cappass = 0;
 }
+
+/* --- the backlog the simulated TCP sees (any emulator: own or shared) */
+
+/* The work queued for the emulator at a later time than now, in a heap
+ * by that time: it is in the emulator's backlog only from then. */
+void sim_emu_due(struct sim_os *s, int64_t at, int64_t end)
+{
+	if (s->emu_ndue == s->emu_capdue)
+		s->emu_due = al_grow_or_die(s->emu_due, &s->emu_capdue, sizeof *s->emu_due);
+	size_t i = s->emu_ndue++;
+	while (i > 0 && s->emu_due[(i - 1) / 2].at > at) {
+		s->emu_due[i] = s->emu_due[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	s->emu_due[i] = (struct sim_host_due){at, end};
+}
+
+static struct sim_host_due due_pop(struct sim_os *s)
+{
+	struct sim_host_due top = s->emu_due[0], last = s->emu_due[--s->emu_ndue];
+	size_t i = 0, n = s->emu_ndue;
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= n)
+			break;
+		if (c + 1 < n && s->emu_due[c + 1].at < s->emu_due[c].at)
+			c++;
+		if (s->emu_due[c].at >= last.at)
+			break;
+		s->emu_due[i] = s->emu_due[c];
+		i = c;
+	}
+	if (n > 0)
+		s->emu_due[i] = last;
+	return top;
+}
+
+/* The packet emulator's backlog at now: how long a packet reaching it
+ * now waits behind the packets that reached it before (its queue's own
+ * time, the same FIFO that holds the crawler's sockets).  Work queued for
+ * a later time (a link's relay of a page not yet through it) is not yet
+ * there, nor is the idle time before it.  In the path of every packet the
+ * simulated TCP sends, as the real emulator's is. */
+int64_t sim_emu_backlog(void *arg, int64_t now)
+{
+	struct sim_os *s = arg;
+
+	while (s->emu_ndue > 0 && s->emu_due[0].at <= now) {
+		struct sim_host_due d = due_pop(s);
+		if (d.end > s->emu_seen)
+			s->emu_seen = d.end;
+	}
+	return s->emu_seen - now;
+}

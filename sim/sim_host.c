@@ -47,7 +47,6 @@
  * theirs out, as getrusage does. */
 #include <stdlib.h>
 
-#include "core/al_mem.h"
 #include "sim/sim_os.h"
 
 static void on_ran(void *arg, struct sim_thread *th, int64_t at, int64_t ns);
@@ -55,59 +54,6 @@ static int64_t server_write(void *arg, void *ctx, int64_t now, int64_t ns);
 
 /* What follows a host item when its program has run it. */
 enum { HOST_NONE, HOST_SERVED, HOST_CONN, HOST_DATA, HOST_WRITTEN };
-
-/* The work queued for the emulator at a later time than now, in a heap
- * by that time: it is in the emulator's backlog only from then. */
-static void due_push(struct sim_os *s, int64_t at, int64_t end)
-{
-	if (s->emu_ndue == s->emu_capdue)
-		s->emu_due = al_grow_or_die(s->emu_due, &s->emu_capdue, sizeof *s->emu_due);
-	size_t i = s->emu_ndue++;
-	while (i > 0 && s->emu_due[(i - 1) / 2].at > at) {
-		s->emu_due[i] = s->emu_due[(i - 1) / 2];
-		i = (i - 1) / 2;
-	}
-	s->emu_due[i] = (struct sim_host_due){at, end};
-}
-
-static struct sim_host_due due_pop(struct sim_os *s)
-{
-	struct sim_host_due top = s->emu_due[0], last = s->emu_due[--s->emu_ndue];
-	size_t i = 0, n = s->emu_ndue;
-
-	for (;;) {
-		size_t c = 2 * i + 1;
-		if (c >= n)
-			break;
-		if (c + 1 < n && s->emu_due[c + 1].at < s->emu_due[c].at)
-			c++;
-		if (s->emu_due[c].at >= last.at)
-			break;
-		s->emu_due[i] = s->emu_due[c];
-		i = c;
-	}
-	if (n > 0)
-		s->emu_due[i] = last;
-	return top;
-}
-
-/* The packet emulator's backlog at now: how long a packet reaching it
- * now waits behind the packets that reached it before (its queue's own
- * time, the same FIFO that holds the crawler's sockets).  Work queued for
- * a later time (a link's relay of a page not yet through it) is not yet
- * there, nor is the idle time before it.  In the path of every packet the
- * simulated TCP sends, as the real emulator's is. */
-static int64_t emu_backlog(void *arg, int64_t now)
-{
-	struct sim_os *s = arg;
-
-	while (s->emu_ndue > 0 && s->emu_due[0].at <= now) {
-		struct sim_host_due d = due_pop(s);
-		if (d.end > s->emu_seen)
-			s->emu_seen = d.end;
-	}
-	return s->emu_seen - now;
-}
 
 int sim_host_init(struct sim_os *s)
 {
@@ -135,7 +81,7 @@ int sim_host_init(struct sim_os *s)
 		return -1;
 	s->emu_p = (struct sim_host_prog){.s = s, .th = s->emu};
 	if (m->host_emulator != AL_HOST_EMU_NONE)
-		sim_net_set_backlog(&s->net, emu_backlog, s);
+		sim_net_set_backlog(&s->net, sim_emu_backlog, s);
 	if (s->server)
 		sim_net_set_writer(&s->net, server_write, s);
 	if (s->server || s->emu) {
@@ -314,7 +260,7 @@ static int64_t emu(struct sim_os *s, int64_t t, int64_t n, int64_t payload, stru
 
 	/* its end is the queue's; in the backlog from t */
 	if (t > s->now)
-		due_push(s, t, s->emu_busy);
+		sim_emu_due(s, t, s->emu_busy);
 	else if (s->emu_busy > s->emu_seen)
 		s->emu_seen = s->emu_busy;
 	return at;

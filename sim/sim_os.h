@@ -406,6 +406,12 @@ int64_t sim_host_emu_response(int64_t resp);
  * net/net_emu_loop.c flushes one device, then the other). */
 void sim_emu_push(struct sim_os *s, struct sim_emu_item it);
 void sim_emu_free(struct sim_os *s);
+/* The emulator's backlog as the simulated TCP sees it (sim_emu.c; its
+ * sim_net_set_backlog hook, arg the sim_os): work that reaches the
+ * emulator at `at` and keeps it busy to `end` is queued with
+ * sim_emu_due; the backlog at now counts only what has reached it. */
+void sim_emu_due(struct sim_os *s, int64_t at, int64_t end);
+int64_t sim_emu_backlog(void *arg, int64_t now);
 void sim_host_emu_done(struct sim_os *s, const struct sim_emu_item *it, int64_t at);
 /* k's gate, or NULL. */
 static inline struct sim_gate *sim_gate_of(const struct sim_os *s, const struct sim_sock *k)
