@@ -123,6 +123,8 @@ enum { TCP_FIN_NONE, TCP_FIN_OWED, TCP_FIN_IN };
 struct sim_tcp_loss {
 	int64_t rtx_t;               /* the lost ones are found (0: none)       */
 	int64_t hole_t;              /* when the first hole was lost (RACK)     */
+	int64_t fr_t;                /* the dupACKs on their way find the holes
+				      * (0: none): kept past a sooner probe    */
 	uint32_t rq;                 /* retransmissions waiting at the link;
 				      * the pool's free list while free        */
 	uint32_t pend;               /* known lost, waiting for the window       */

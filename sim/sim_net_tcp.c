@@ -249,6 +249,8 @@ static int found(struct sim_net *n, struct sim_flow *f, int64_t now, uint32_t *n
 	struct sim_tcp *t = sim_net_tcp_of(f);
 	struct sim_tcp_loss *l = loss_get(f);   /* it has one: rtx_t was set */
 	l->rtx_t = 0;
+	if (l->kind != TCP_TLP)
+		l->fr_t = 0;             /* the dupACKs' finding, made now */
 	if (l->kind == TCP_RTO) {
 		if (++f->tries > SIM_NET_DATA_RETRIES)
 			return -1;
@@ -275,12 +277,17 @@ static int found(struct sim_net *n, struct sim_flow *f, int64_t now, uint32_t *n
 		l->finprobe = 1;
 	if (l->kind == TCP_TLP && l->lost > 1) {
 		/* the probe is the last segment; its SACK shows the others
-		 * lost (dupack), or the RTO finds them */
+		 * lost (dupack), or the RTO finds them.  Segments that
+		 * arrived after the hole before the probe fired have their
+		 * SACKs on the way: the server's RACK marks the rest lost
+		 * when they come, as it would have without the probe (a
+		 * window that waited in a FIFO's queue behind the hole) */
+		int64_t rto = sim_net_wheel(n, now - d_down(n),
+					    sim_net_tcp_rto_jiffies(n, f, f->tries)) + d_down(n);
 		l->pend++;
 		l->lost--;
-		l->rtx_t = sim_net_wheel(n, now - d_down(n),
-					 sim_net_tcp_rto_jiffies(n, f, f->tries)) + d_down(n);
-		l->kind = TCP_RTO;
+		l->rtx_t = l->fr_t >= now && l->fr_t < rto ? l->fr_t : rto;
+		l->kind = l->rtx_t == rto ? TCP_RTO : TCP_FR;
 	} else {
 		l->pend += l->lost;
 		l->lost = 0;
@@ -444,6 +451,8 @@ static void dupack(struct sim_net *n, struct sim_flow *f, int64_t now)
 		when = t->hole_t + rtt + win > now + rtt ? t->hole_t + rtt + win : now + rtt;
 	else if (t->follow == DUPTHRESH)
 		when = now + rtt;
+	if (when && (t->fr_t == 0 || when < t->fr_t))
+		t->fr_t = when;
 	if (when == 0 || (t->rtx_t && t->rtx_t <= when))
 		return;                  /* a timer finds it sooner */
 	t->rtx_t = when;
@@ -489,6 +498,7 @@ int sim_net_tcp_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 			l->hole = 1;
 			l->hole_t = now;
 			l->follow = 0;
+			l->fr_t = 0;
 		}
 		l->lost++;
 		if (!rtx && s == nseg(f) - 1)

@@ -28,6 +28,7 @@ static struct {
 	int nc;
 	uint64_t hash;
 	int64_t backlog;             /* the packet emulator's, fixed (ns)    */
+	int64_t backlog_from;        /* ... from then on (0 before it)       */
 } W;
 
 static inline void note(int64_t t, int64_t i, int what)
@@ -93,12 +94,12 @@ static inline void closer(void *arg, int64_t now)
 	}
 }
 
-/* A packet emulator W.backlog behind at every instant. */
+/* A packet emulator W.backlog behind at every instant from
+ * W.backlog_from on, not at all before. */
 static inline int64_t fixed_backlog(void *arg, int64_t now)
 {
 	(void)arg;
-	(void)now;
-	return W.backlog;
+	return now >= W.backlog_from ? W.backlog : 0;
 }
 
 /* Runs n connections, all starting at 0; with closes, every fifth is

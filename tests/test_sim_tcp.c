@@ -270,6 +270,39 @@ static void test_timers_on_the_wheel(void **state)
 	}
 }
 
+/* The path's delay grows between a window and the next (a queue
+ * building up, the emulator's backlog here): the last two segments of
+ * the first window are lost, the second window's segments arrive and
+ * their SACKs are on their way when the probe fires (2 srtt + 2 ms from
+ * the last ACK, srtt the first window's).  The probe resends one; the
+ * SACKs show the other lost when they reach the server, as RACK marks it
+ * (a round trip behind the backlog after they arrived), not the RTO. */
+static void test_probe_before_sacks(void **state)
+{
+	const int64_t rtt = 100 * MS, b = 200 * MS, t0 = first_byte(rtt, 20 * MS);
+	struct lose tail2 = L(8, 9, NO_LOSS);
+
+	(void)state;
+	W.backlog = b;
+	W.backlog_from = t0 + rtt / 2;
+	lossy(rtt, 15, &tail2);
+	/* the second window arrives at t0 + rtt; its SACKs find the hole
+	 * a round trip and the backlog later */
+	assert_int_equal(W.c[0].t_eof, t0 + rtt + rtt + b);
+	assert_int_equal(sim_net_stats(&W.net)->probes, 1);
+	assert_int_equal(sim_net_stats(&W.net)->timeouts, 0);
+	done();
+}
+
+/* the other tests' path, even after a failed backlog test */
+static int no_backlog(void **state)
+{
+	(void)state;
+	W.backlog = 0;
+	W.backlog_from = 0;
+	return 0;
+}
+
 /* the other tests' exact times, even after a failed wheel test */
 static int no_tick(void **state)
 {
@@ -517,6 +550,7 @@ int main(void)
 		cmocka_unit_test(test_tail_loss),
 		cmocka_unit_test_teardown(test_timers_on_the_wheel, no_tick),
 		cmocka_unit_test(test_backlog_in_path),
+		cmocka_unit_test_teardown(test_probe_before_sacks, no_backlog),
 		cmocka_unit_test(test_handshake_and_request_loss),
 		cmocka_unit_test(test_data_timeout),
 		cmocka_unit_test_teardown(test_backoff_in_jiffies, no_tick),
