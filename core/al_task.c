@@ -228,24 +228,14 @@ void al_task_start(struct al_task *t, struct al_loop *loop, al_coro_fn fn,
 }
 
 /* AL_AWAIT_UNTIL's await: 1 if t must suspend (its wake node is now on
- * fut), 0 if the result is already in t->err/value. */
+ * fut), 0 if the result is already in t->err/value (AL_AWAIT's await and
+ * its driver's again(), in one step). */
 static int suspend(struct al_task *t, struct al_future *fut, const char *what)
 {
-	if (t->cancel) {
-		t->cancel = 0;
-		t->value = 0;
-		t->err = ECANCELED;
-		return 0;
-	}
-	if (fut->state != AL_PENDING) {
-		t->value = fut->value;
-		t->err = fut->err;
-		return 0;
-	}
-	t->waiting = fut;
-	t->what = what;
-	al_future_on_done(fut, &t->wake);
-	return 1;
+	if (al_task_await(t, fut, what) == AL_SUSPENDED)
+		return 1;
+	again(t);
+	return 0;
 }
 
 void al_task_yield(struct al_task *t)
