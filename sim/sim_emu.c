@@ -158,8 +158,11 @@ void sim_emu_free(struct sim_os *s)
 {
 	free(s->emu_in);
 	free(s->emu_pass);
+	free(s->emu_due);
 	s->emu_in = s->emu_pass = NULL;
+	s->emu_due = NULL;
 	s->emu_nin = s->emu_capin = s->emu_cappass = 0;
+	s->emu_ndue = s->emu_capdue = 0;
 }
 
 /* --- the backlog the simulated TCP sees (any emulator: own or shared) */

@@ -100,10 +100,7 @@ void sim_host_free(struct sim_os *s)
 		free(p[i]->done.v);
 		p[i]->todo = p[i]->done = (struct sim_host_fifo){0};
 	}
-	free(s->emu_due);
-	s->emu_due = NULL;
 	sim_emu_free(s);
-	s->emu_ndue = s->emu_capdue = 0;
 }
 
 static int64_t queue(int64_t *busy, int64_t t, int64_t ns);

@@ -90,11 +90,6 @@ int sim_net_paced(const struct sim_net *n)
 	return n->sc->machine.host_server && sim_net_fifo_on(n) && n->link.bw;
 }
 
-static int paced(const struct sim_net *n)
-{
-	return sim_net_paced(n);
-}
-
 /* The server's CPU for f's response, as calibrate measured it: as the
  * socket's gate prices it (sim_host.c), without the accept, which the
  * server did when the client connected (its CPU then, there). */
@@ -126,7 +121,7 @@ static void serve(struct sim_net *n, struct sim_flow *f, int64_t now)
 	 * buffer, else when the unarrived rest does (sim_net_seg_after).  A
 	 * slot only matters under max_concurrent: without one, think and
 	 * the first byte's way to the client's link are one event. */
-	if (paced(n) || (n->srv.max_concurrent > 0 && sim_net_end(f) <= n->srv.sndbuf)) {
+	if (sim_net_paced(n) || (n->srv.max_concurrent > 0 && sim_net_end(f) <= n->srv.sndbuf)) {
 		arm_flow(n, f, FL_THINK, now + think);
 		return;
 	}
@@ -357,7 +352,7 @@ void sim_net_on_flow(void *arg, int64_t now)
 		/* paced: the server writes it when its CPU gets to it -- its
 		 * thread's turn (the writer), else when it has written the
 		 * ones due before, first come first served */
-		if (!paced(n)) {
+		if (!sim_net_paced(n)) {
 			written(n, f, now);
 			break;
 		}

@@ -231,9 +231,11 @@ static void issue(struct sim_os *s, struct sim_ring *r, struct sim_ring_slot *sl
 	s->lane_as = sl->lane;
 	/* the real ring links a timeout to an op whose page has a deadline:
 	 * one more request, its timer armed and cancelled (uring_timeout) */
-	struct sim_sock *k = sim_sock_of(s, op->fd);
-	if (op->code != AL_RING_CLOSE && k && k->ttl_at > 0)
-		sim_kernel_charge(&s->k, os->sc->machine.costs.uring_timeout_ns);
+	int64_t link = os->sc->machine.costs.uring_timeout_ns;
+	struct sim_sock *k;
+	if (link > 0 && op->code != AL_RING_CLOSE && (k = sim_sock_of(s, op->fd)) &&
+	    k->ttl_at > 0)
+		sim_kernel_charge(&s->k, link);
 	switch (op->code) {
 	case AL_RING_CONNECT:
 		os->ops->connect(os, op->fd, op->page, &sl->f);
