@@ -35,6 +35,16 @@ static void fixed(struct al_scenario *sc, int64_t pages, int64_t size)
 	sc->models[AL_MODEL_THREAD].gil = false;
 }
 
+/* fixed(), with the origin server pacing its responses onto a FIFO link
+ * from a core of its own (the model has the other) */
+static void paced(struct al_scenario *sc, int64_t pages, int64_t size)
+{
+	fixed(sc, pages, size);
+	sc->machine.cores = 2;
+	sc->network.link = AL_LINK_FIFO;
+	sc->machine.host_server = true;
+}
+
 static void run(const struct al_scenario *sc, enum al_model m, struct al_report *r)
 {
 	char err[256];
@@ -191,10 +201,7 @@ static void test_paced_server_pays_once(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-		fixed(&sc, 1, sizes[i]);
-		sc.machine.cores = 2;
-		sc.network.link = AL_LINK_FIFO;
-		sc.machine.host_server = true;
+		paced(&sc, 1, sizes[i]);
 		run(&sc, AL_MODEL_SYNC, &a);
 		sc.machine.costs.server_request_ns = 100 * US;
 		sc.machine.costs.server_ns_per_kib = 1024;       /* 1 ns a byte */
@@ -218,10 +225,7 @@ static void test_paced_slot_frees_at_write(void **state)
 	struct al_report a, b;
 
 	(void)state;
-	fixed(&sc, 2, 1000);
-	sc.machine.cores = 2;
-	sc.network.link = AL_LINK_FIFO;
-	sc.machine.host_server = true;
+	paced(&sc, 2, 1000);
 	sc.server.max_concurrent = 1;
 	run(&sc, AL_MODEL_CALLBACK, &a);
 	sc.machine.costs.server_request_ns = 500 * US;
@@ -673,10 +677,7 @@ static void test_paced_write_after_link_down(void **state)
 	char err[256];
 
 	(void)state;
-	fixed(&sc, 50, 8192);
-	sc.machine.cores = 2;
-	sc.machine.host_server = true;
-	sc.network.link = AL_LINK_FIFO;
+	paced(&sc, 50, 8192);
 	sc.network.bandwidth_bps = 100000000;
 	sc.server.think = AL_DIST_FIXED_AT(1 * MS);
 	sc.machine.costs.server_request_ns = 5 * MS;
@@ -702,10 +703,7 @@ static void test_paced_unwritten_costs_nothing(void **state)
 	char err[256];
 
 	(void)state;
-	fixed(&sc, 1, 1000);
-	sc.machine.cores = 2;
-	sc.machine.host_server = true;
-	sc.network.link = AL_LINK_FIFO;
+	paced(&sc, 1, 1000);
 	sc.nevents = 2;
 	sc.events[0] = (struct al_event_cfg){.at_ns = 16 * MS, .set = AL_EV_LINK_DOWN};
 	sc.events[1] = (struct al_event_cfg){.at_ns = 100 * MS, .set = AL_EV_LINK_UP};
@@ -728,10 +726,7 @@ static void test_paced_write_less_accept(void **state)
 	struct al_report a, b;
 
 	(void)state;
-	fixed(&sc, 1, 1000);
-	sc.machine.cores = 2;
-	sc.network.link = AL_LINK_FIFO;
-	sc.machine.host_server = true;
+	paced(&sc, 1, 1000);
 	run(&sc, AL_MODEL_SYNC, &a);
 	sc.machine.costs.server_accept_ns = 40 * US;
 	sc.machine.costs.server_request_ns = 100 * US;
@@ -752,10 +747,7 @@ static void test_paced_tun_prices(void **state)
 	struct al_report a, b;
 
 	(void)state;
-	fixed(&sc, 1, 1000);
-	sc.machine.cores = 2;
-	sc.network.link = AL_LINK_FIFO;
-	sc.machine.host_server = true;
+	paced(&sc, 1, 1000);
 	sc.machine.host_emulator = AL_HOST_EMU_OWN;
 	sc.machine.costs.emulator_packet_ns = 1 * US;
 	run(&sc, AL_MODEL_SYNC, &a);
