@@ -401,7 +401,7 @@ void sim_net_close(struct sim_net *n, struct sim_flow *f, int64_t now)
 	 * after that (link fifo, sim_net_fifo.c).  Closed earlier, it answers
 	 * with a reset, which is left out; closed while the link is down, its
 	 * FIN is lost with the link. */
-	if (f->state == FL_DONE && !n->down && sim_net_fifo_on(n) && n->link.bw)
+	if (f->state == FL_DONE)
 		sim_net_fifo_ack_at(n, SIM_ACK_FIN, now + n->net.rtt_ns);
 	sim_net_release(n, f, now);
 	n->st.flows--;

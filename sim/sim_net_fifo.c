@@ -248,6 +248,8 @@ void sim_net_fifo_ack_at(struct sim_net *n, int kind, int64_t t)
 {
 	struct sim_net_acks *a = &n->fifo.ack[kind];
 
+	if (!sim_net_fifo_on(n) || n->link.bw == 0 || n->down)
+		return;                  /* no FIFO queue; or no link to carry it */
 	a->net = n;
 	if (a->tail - a->head == a->cap) {
 		uint32_t cap = a->cap ? 2 * a->cap : 256;

@@ -334,8 +334,7 @@ void sim_net_on_flow(void *arg, int64_t now)
 		f->flags |= FLAG_REQ_IN;
 		/* its ACK, at once (the connection is in quick-ACK mode),
 		 * reaches the link's queue its way down later */
-		if (sim_net_fifo_on(n) && n->link.bw)
-			sim_net_fifo_ack_at(n, SIM_ACK_REQUEST, now + n->net.rtt_ns - n->net.rtt_ns / 2);
+		sim_net_fifo_ack_at(n, SIM_ACK_REQUEST, now + n->net.rtt_ns - n->net.rtt_ns / 2);
 		if (f->srv == SRV_ACCEPTED) {
 			n->idle--;
 			f->srv = SRV_NONE;

@@ -358,6 +358,9 @@ void sim_net_fifo_add(struct sim_net *n, struct sim_flow *f, uint32_t rtx, uint3
  * other (and then lost at no cost: it carried nothing). */
 enum { SIM_ACK_REQUEST, SIM_ACK_FIN };
 void sim_net_fifo_ack(struct sim_net *n, int64_t now);
+/* Queues the server's pure ACK of `kind` to reach the queue at `at`;
+ * nothing where there is no FIFO queue (another TCP or link, no
+ * bandwidth) or the link is down. */
 void sim_net_fifo_ack_at(struct sim_net *n, int kind, int64_t at);
 /* As sim_net_link_leave, set_bw, clear and free (which call them when the
  * link is a FIFO). */
