@@ -52,7 +52,7 @@ enum net_calib_fig {
 	NET_CALIB_WAKE_REMOTE_1MS,   /* net_calib_wake.c: from another CPU */
 	NET_CALIB_GREEN_STACK,       /* net_calib_fiber.c: a green thread's stack */
 	NET_CALIB_URING_SETUP,       /* net_calib_uring.c: a ring, set up and closed */
-	NET_CALIB_TUN_CONNECTION,    /* net_calib_emu.c: the crawler's, kernel-TCP */
+	NET_CALIB_TUN_CONNECTION,    /* net_calib_tun.c: the crawler's, kernel-TCP */
 	NET_CALIB_TUN_SEND,
 	NET_CALIB_URING_TIMEOUT,     /* net_calib_uring.c: an op's linked timeout */
 	NET_CALIB_URING_POLL,        /* and an op's poll, when it waits */

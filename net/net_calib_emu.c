@@ -353,11 +353,6 @@ static double cpu_on(clockid_t clock)
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
-static double cpu_of(const struct emu_path *p)
-{
-	return cpu_on(p->clock);
-}
-
 /* The emulator's packets so far, read as it writes them. */
 static int64_t packets_of(const struct emu_path *p)
 {
@@ -399,7 +394,7 @@ static int batch(const struct emu_path *p, int pages, int i, struct net_calib_em
 	const volatile struct net_emu_shared *sh = p->sh;
 	int page = emu_size[i];
 	int64_t n0 = packets_of(p), b0 = sh->up.bytes_out + sh->down.bytes_out;
-	double c0 = cpu_of(p), s0 = cpu_on(p->srv_clock[i]);
+	double c0 = cpu_on(p->clock), s0 = cpu_on(p->srv_clock[i]);
 	pid_t cli = fork();
 	if (cli == 0) {
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || net_ns_enter(&p->ns, NET_NS_CLIENT) != 0)
@@ -413,7 +408,7 @@ static int batch(const struct emu_path *p, int pages, int i, struct net_calib_em
 	}
 	if (quiet(p) != 0)
 		return -1;
-	double c1 = cpu_of(p), s1 = cpu_on(p->srv_clock[i]);
+	double c1 = cpu_on(p->clock), s1 = cpu_on(p->srv_clock[i]);
 	int64_t n1 = packets_of(p), b1 = sh->up.bytes_out + sh->down.bytes_out;
 	char hb[128];
 	int head = al_http_header(hb, sizeof hb, page);

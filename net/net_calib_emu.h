@@ -22,7 +22,6 @@ struct emu_path {
 	clockid_t srv_clock[EMU_SIZES]; /* each server's CPU */
 };
 
-
 /* Builds p over a round trip of rtt_ns: 0, or -1 with errno (the
  * emulator child's, as EPERM where namespaces are refused) and nothing
  * left running. */

@@ -198,22 +198,6 @@ int net_calib_process_cow(double *out)
 #define WAIT_RECORD 4812    /* what a pool's parent keeps a child: the c
 			     * profile's child_record */
 
-static int64_t mono_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-}
-
-static int64_t thread_cpu_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-}
-
 /* This thread's time waiting on a run queue (/proc/thread-self/schedstat's
  * second field, ns); -1 where the kernel does not say. */
 static int64_t runq_ns(void)
@@ -237,12 +221,12 @@ static int timed_forks(double *out)
 	int64_t asleep = 0;
 
 	for (int i = 0; i < WAIT_FORKS; i++) {
-		int64_t q0 = runq_ns(), t0 = mono_ns(), c0 = thread_cpu_ns();
+		int64_t q0 = runq_ns(), t0 = net_mono_ns(), c0 = net_cpu_ns();
 		pid_t pid = fork();
 
 		if (pid == 0)
 			_exit(0);
-		int64_t c1 = thread_cpu_ns(), t1 = mono_ns(), q1 = runq_ns();
+		int64_t c1 = net_cpu_ns(), t1 = net_mono_ns(), q1 = runq_ns();
 
 		if (pid < 0)
 			return -1;
@@ -284,7 +268,7 @@ static int grow(int *live, int to, const int hold[2], char **records, pid_t *pid
 		}
 		records[*live] = rec;
 		pids[(*live)++] = pid;
-		if (mono_ns() > deadline)
+		if (net_mono_ns() > deadline)
 			return errno = ETIMEDOUT, -1;
 	}
 	return 0;
@@ -295,7 +279,7 @@ int net_calib_fork_wait(double *w3k, double *w6k)
 	int hold[2], live = 0, rc = -1, e = 0;
 	char **records = calloc(6000, sizeof *records);
 	pid_t *pids = calloc(6000, sizeof *pids);
-	int64_t deadline = mono_ns() + (int64_t)WAIT_BUILD_S * 1000000000;
+	int64_t deadline = net_mono_ns() + (int64_t)WAIT_BUILD_S * 1000000000;
 	cpu_set_t saved;
 
 	if (!records || !pids || pipe2(hold, O_CLOEXEC) < 0) {

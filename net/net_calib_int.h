@@ -16,12 +16,12 @@ double net_calib_median(double *v, int n);
  * and children it forks inherit that); *saved gets the mask to restore.
  * 0, or -1 with errno. */
 int net_calib_pin(cpu_set_t *saved);
+/* Restores the mask net_calib_pin saved; errno is left alone. */
+void net_calib_unpin(const cpu_set_t *saved);
 /* A listening socket on 127.0.0.1, any port, with room for backlog
  * connections (net_calib_conn.c); -1 with errno. */
 struct sockaddr_in;
 int net_calib_listener(struct sockaddr_in *addr, int backlog);
-/* Restores the mask net_calib_pin saved; errno is left alone. */
-void net_calib_unpin(const cpu_set_t *saved);
 
 /* A byte ('x') across a pipe: 0, or -1 with errno. */
 int net_calib_put1(int fd);
@@ -63,7 +63,7 @@ int net_calib_relay_per_kib(double *out);
  * EPERM or ENOENT where they are refused) */
 int net_calib_emulator_packet(double *out);
 int net_calib_emulator_per_kib(double *out);
-/* net_calib_emu.c: the crawler's connection and send on the kernel-TCP
+/* net_calib_tun.c: the crawler's connection and send on the kernel-TCP
  * path, through the namespaces and the emulator (EPERM or ENOENT where
  * namespaces are refused) */
 int net_calib_tun_connection(double *out);

@@ -71,19 +71,10 @@ static void rig_close(struct wake_rig *r)
  * inherits the pin). */
 static int rig_open(struct wake_rig *r, int cpu)
 {
-	socklen_t len = sizeof r->addr;
-
 	r->cfd = r->sfd = r->sv[0] = r->sv[1] = -1;
 	r->waker = -1;
-	memset(&r->addr, 0, sizeof r->addr);
-	r->addr.sin_family = AF_INET;
-	r->addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	r->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (r->lfd < 0 ||
-	    bind(r->lfd, (struct sockaddr *)&r->addr, sizeof r->addr) != 0 ||
-	    listen(r->lfd, 64) != 0 ||
-	    getsockname(r->lfd, (struct sockaddr *)&r->addr, &len) != 0 ||
-	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, r->sv) != 0) {
+	r->lfd = net_calib_listener(&r->addr, 64);
+	if (r->lfd < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, r->sv) != 0) {
 		rig_close(r);
 		return -1;
 	}
