@@ -506,21 +506,21 @@ int al_cmd_run(const struct al_cli *cli, bool bold)
 			/* link: fifo is tcp linux's only (sim_net_fifo_on):
 			 * fluid and flow share the link fairly instead */
 			int kt = strcmp(rs.path, "kernel-tcp") == 0;
-			char fair[96];
-			snprintf(fair, sizeof fair, "as the kernel's (the kernel-TCP "
-				 "path), over tcp %s's fair link, not a FIFO as the "
-				 "emulator's", al_tcp_name(sim_sc.network.tcp));
-			printf("  %s; connect %s%s.\n", note,
-			       kt && sim_sc.network.tcp == AL_TCP_LINUX ?
-			       "as the kernel's, over a FIFO link as the emulator's "
-			       "(the kernel-TCP path)" :
-			       kt ? fair :
-			       sim_sc.network.handshake ? "takes a round trip" :
-			       "at once, as over loopback to the link emulator",
-			       sim_sc.machine.host_emulator == AL_HOST_EMU_OWN ?
-			       "; the packet emulator on a core of its own" :
-			       sim_sc.machine.host_emulator == AL_HOST_EMU_SHARED ?
-			       "; the packet emulator on the model's cores" : "");
+			const char *emu =
+				sim_sc.machine.host_emulator == AL_HOST_EMU_OWN ?
+				"; the packet emulator on a core of its own" :
+				sim_sc.machine.host_emulator == AL_HOST_EMU_SHARED ?
+				"; the packet emulator on the model's cores" : "";
+			if (kt && sim_sc.network.tcp != AL_TCP_LINUX)
+				printf("  %s; connect as the kernel's (the kernel-TCP path), over "
+				       "tcp %s's fair link, not a FIFO as the emulator's%s.\n",
+				       note, al_tcp_name(sim_sc.network.tcp), emu);
+			else
+				printf("  %s; connect %s%s.\n", note,
+				       kt ? "as the kernel's, over a FIFO link as the emulator's "
+					    "(the kernel-TCP path)" :
+				       sim_sc.network.handshake ? "takes a round trip" :
+				       "at once, as over loopback to the link emulator", emu);
 		}
 		status = rs.broken || ss.broken || al_run_set_failed(&rs) ||
 			 al_run_set_failed(&ss) ? 1 : 0;
