@@ -47,6 +47,15 @@ void al_calibrate_machine(const struct net_calib *c, const char *path,
 
 /* The comment at the top of the file: what this is, when and where it was
  * measured, how to use it, and what was not measured. */
+/* Why figure i was not measured, in words: the remote waker's ENODEV is
+ * this process having one CPU, which strerror would not say. */
+static const char *why_not(int i, int err)
+{
+	if (i == NET_CALIB_WAKE_REMOTE_1MS && err == ENODEV)
+		return "one CPU to run on: no waker on another";
+	return strerror(err);
+}
+
 static void head(FILE *f, const char *path, const struct net_calib *c)
 {
 	struct utsname u;
@@ -93,7 +102,7 @@ static void head(FILE *f, const char *path, const struct net_calib *c)
 		if (!(c->measured & ((uint64_t)1 << i)))
 			fprintf(f, "# %s could not be measured (%s): the c "
 				"default.\n", net_calib_key((enum net_calib_fig)i),
-				strerror(c->err[i]));
+				why_not(i, c->err[i]));
 	if (c->fork_wait)
 		fprintf(f, "# fork_wait_3k, fork_wait_6k: by --fork-wait, with %d "
 			"of DAMON's kdamonds on.\n", c->damon);
@@ -292,7 +301,7 @@ int al_cmd_calibrate(const struct al_cli *cli, bool bold)
 			fprintf(stderr, "asynclab calibrate: %s: not measured "
 				"(%s); the profile keeps the c default\n",
 				net_calib_key((enum net_calib_fig)i),
-				strerror(c.err[i]));
+				why_not(i, c.err[i]));
 	if ((rc = al_calibrate_write(path, &c, &m)) != 0)
 		return rc;
 	printf("\nwrote %s (measured in %.1f s)\n", path,
