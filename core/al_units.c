@@ -306,7 +306,19 @@ static int fail(int err, int q, const char *s, const struct num *nm,
 	return err;
 }
 
-/* Scans and checks the unit; on success *u is the unit (NULL for "%"). */
+/* The number is exactly zero: "0", "0.0", "00". */
+static int is_zero(const struct num *nm)
+{
+	if (nm->ip != 0 || nm->overflow)
+		return 0;
+	for (size_t i = 0; i < nm->nfrac; i++)
+		if (nm->frac[i] != '0')
+			return 0;
+	return 1;
+}
+
+/* Scans and checks the unit; on success *u is the unit (NULL for "%").
+ * A unit is required where the kind says so, but not after a bare zero. */
 static int front(int q, const char *s, struct num *nm, const struct unit **u,
 		 char *msg, size_t msglen)
 {
@@ -320,7 +332,9 @@ static int front(int q, const char *s, struct num *nm, const struct unit **u,
 		if (nm->unitlen > 1 || (nm->unitlen == 1 && nm->unit[0] != '%'))
 			return fail(AL_UNITS_UNKNOWN, q, s, nm, msg, msglen);
 	} else if (nm->unitlen == 0 && k->unit_required) {
-		return fail(AL_UNITS_MISSING, q, s, nm, msg, msglen);
+		if (!is_zero(nm))
+			return fail(AL_UNITS_MISSING, q, s, nm, msg, msglen);
+		*u = &k->units[0];   /* zero is zero in every unit */
 	} else if ((*u = find_unit(k, nm)) == NULL) {
 		return fail(AL_UNITS_UNKNOWN, q, s, nm, msg, msglen);
 	}

@@ -56,6 +56,11 @@ static const struct icase icases[] = {
 		"unknown duration unit 'ms ms' (use ns, us, ms, s, min, h)"},
 	{AL_Q_DURATION, "150", AL_UNITS_MISSING, 0,
 		"missing duration unit in '150' (use ns, us, ms, s, min, h)"},
+	{AL_Q_DURATION, "0", 0, 0, NULL},
+	{AL_Q_DURATION, " 0.000 ", 0, 0, NULL},
+	{AL_Q_DURATION, "0.001", AL_UNITS_MISSING, 0,
+		"missing duration unit in '0.001' (use ns, us, ms, s, min, h)"},
+	{AL_Q_DURATION, "-0", AL_UNITS_NEGATIVE, 0, NULL},
 	{AL_Q_DURATION, "ms", AL_UNITS_NAN, 0,
 		"'ms' is not a number (expected a duration like 150 ms)"},
 	{AL_Q_DURATION, "", AL_UNITS_EMPTY, 0,
@@ -92,6 +97,7 @@ static const struct icase icases[] = {
 	{AL_Q_SIZE, "4 kb", AL_UNITS_UNKNOWN, 0, "unknown size unit 'kb' "
 		"(use B, kB, MB, GB, TB, KiB, MiB, GiB, TiB)"},
 	{AL_Q_SIZE, "4096", AL_UNITS_MISSING, 0, NULL},
+	{AL_Q_SIZE, "0", 0, 0, NULL},
 	/* bandwidth */
 	{AL_Q_BANDWIDTH, "10 Mbit", 0, 10000000, NULL},
 	{AL_Q_BANDWIDTH, "10 Mbit/s", 0, 10000000, NULL},
