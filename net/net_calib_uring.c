@@ -11,6 +11,7 @@
  * measured (errno says why) and the profile keeps its defaults. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -102,6 +103,7 @@ int net_calib_uring_op(double *out)
 
 #define SETUP_ENTRIES 20             /* the seed's ring: 2 ops x 10 pages */
 #define SETUP_CHILDREN 5
+#define SETUP_WAIT_MS 10000          /* a child's ring, at the most */
 
 /* In a child: the ring as net_ring_open and net_ring_close make it (its
  * sizes, the opcode probe, queue_exit), on the child's CPU clock.  The
@@ -151,12 +153,18 @@ int net_calib_uring_setup(double *out)
 			_exit(write(fd[1], &ns, sizeof ns) == (ssize_t)sizeof ns ? 0 : 1);
 		}
 		close(fd[1]);
-		ssize_t got = read(fd[0], &v[i], sizeof v[i]);
+		struct pollfd pf = {.fd = fd[0], .events = POLLIN};
+		int r;
+		while ((r = poll(&pf, 1, SETUP_WAIT_MS)) < 0 && errno == EINTR)
+			;
+		ssize_t got = r == 1 ? read(fd[0], &v[i], sizeof v[i]) : -1;
 		close(fd[0]);
+		if (r != 1)
+			kill(pid, SIGKILL);     /* a ring that never came back */
 		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 			;
 		if (got != (ssize_t)sizeof v[i]) {
-			errno = EPIPE;
+			errno = r == 0 ? ETIMEDOUT : EPIPE;
 			return -1;
 		}
 		if (v[i] < 0) {
