@@ -67,6 +67,7 @@ static const struct al_field costs_fields[] = {
 	COST_T("server_accept", server_accept_ns, 0),
 	COST_T("server_wake", server_wake_ns, 0),
 	COST_T("wake_remote_1ms", wake_remote_1ms_ns, 0),
+	COST_T("wake_segment_1ms", wake_segment_1ms_ns, 0),
 	COST_T("tun_connection", tun_connection_ns, 0),
 	COST_T("tun_send", tun_send_ns, 0),
 	COST_T("tun_server_request", tun_server_request_ns, 0),

@@ -409,6 +409,8 @@ static const struct fig figs[NET_CALIB_COUNT] = {
 		net_calib_tun_server_request},
 	[NET_CALIB_TUN_SERVER_PER_KIB] = {"tun_server_per_kib", COST(tun_server_ns_per_kib), 0,
 		net_calib_tun_server_per_kib},
+	[NET_CALIB_WAKE_SEGMENT_1MS] = {"wake_segment_1ms", COST(wake_segment_1ms_ns), 0,
+		net_calib_wake_segment_1ms},
 };
 
 static const struct fig *fig_of(enum net_calib_fig f)

@@ -58,6 +58,7 @@ enum net_calib_fig {
 	NET_CALIB_URING_POLL,        /* and an op's poll, when it waits */
 	NET_CALIB_TUN_SERVER_REQUEST, /* net_calib_emu.c, with emulator_packet */
 	NET_CALIB_TUN_SERVER_PER_KIB,
+	NET_CALIB_WAKE_SEGMENT_1MS,  /* net_calib_wake.c: wake_100us's, after 1 ms */
 	NET_CALIB_COUNT
 };
 

@@ -28,7 +28,8 @@
  * repetition).  CPU, not wall time: the sleep itself costs nothing.  The
  * server side (accept, read, answer, close) is untimed.  `wake_100us`
  * times a segment's recv instead of a page half: what a wake-up that
- * short does (net_calib_wake_100us). */
+ * short does (net_calib_wake_100us); `wake_segment_1ms` the same recv
+ * after 1 ms, the other end of the line the simulator draws below 1 ms. */
 #include <errno.h>
 #include <poll.h>
 #include <sched.h>
@@ -280,6 +281,17 @@ out:
 int net_calib_wake_100us(double *out)
 {
 	return wake(100, PAGES, 0, segment, out);
+}
+
+/* wake_100us's segment after 1 ms.  The cold work grows with the work
+ * after the wake-up, so a page half after 1 ms (wake_1ms) costs two to
+ * three times a segment's recv after 1 ms: the simulator's line from
+ * wake_100us to wake_1ms joined the two, and charged a thread woken
+ * segment by segment a few hundred µs apart (lossy.yaml's 20 Mbit/s
+ * link: 0.58 ms a segment) nearly a page half's wake-up each time. */
+int net_calib_wake_segment_1ms(double *out)
+{
+	return wake(1000, PAGES, 0, segment, out);
 }
 
 int net_calib_wake_1ms(double *out)

@@ -100,8 +100,14 @@ int64_t sim_wake_cost(const struct al_costs *c, int64_t slept_ns)
 
 	if (slept_ns <= 0)
 		return 0;
+	/* under 1 ms, a line between two figures of one kind of work: the
+	 * segment's recv that wakes a thread that soon, after 0.1 ms and
+	 * after 1 ms (without the second, wake_1ms's page half: the old
+	 * line, which joined two kinds of work) */
 	if (slept_ns < ms1 && c->wake_100us_ns > 0)
-		return along_log(c->wake_100us_ns, c->wake_1ms_ns, us100, ms1, slept_ns);
+		return along_log(c->wake_100us_ns,
+				 c->wake_segment_1ms_ns > 0 ? c->wake_segment_1ms_ns : c->wake_1ms_ns,
+				 us100, ms1, slept_ns);
 	return along_log(c->wake_1ms_ns, c->wake_100ms_ns, ms1, ms100, slept_ns);
 }
 

@@ -169,10 +169,11 @@ static inline int64_t sim_kernel_clock(const struct sim_kernel *k)
 /* The CPU a thread pays beyond the table's other costs when it runs again
  * after blocking slept_ns (the kernel passes the longest its core sat idle
  * meanwhile, when other threads kept it busy part of that time:
- * docs/simulator.md): 0 for 0; wake_100us up to 0.1 ms, wake_1ms at 1 ms,
- * wake_100ms from 100 ms; between, along log(slept_ns); with wake_100us 0
- * (a profile that did not measure it), wake_1ms up to 1 ms
- * (docs/costs.md).  Charged at the first burst after every block of the
+ * docs/simulator.md): 0 for 0; wake_100us up to 0.1 ms, then along
+ * log(slept_ns) towards wake_segment_1ms (a segment's recv after 1 ms;
+ * wake_1ms where it is 0), wake_1ms from 1 ms, wake_100ms from 100 ms,
+ * along log(slept_ns) between those two; with wake_100us 0 (a profile
+ * that did not measure it), wake_1ms up to 1 ms (docs/costs.md).  Charged at the first burst after every block of the
  * crawler's threads. */
 int64_t sim_wake_cost(const struct al_costs *c, int64_t slept_ns);
 /* That charge, cost, for a thread woken from its own CPU rather than

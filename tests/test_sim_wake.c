@@ -103,6 +103,43 @@ static void test_cost_below_1ms(void **state)
 	}
 }
 
+/* With wake_segment_1ms measured too, the line below 1 ms ends at it, the
+ * same work (a segment's recv) at both ends, and wake_1ms (a page half)
+ * starts again at 1 ms: a step there, since the two figures time
+ * different work.  0: the line to wake_1ms above, unchanged. */
+static void test_segment_line_below_1ms(void **state)
+{
+	struct al_costs c;
+
+	(void)state;
+	memset(&c, 0, sizeof c);
+	c.wake_100us_ns = 10 * US;
+	c.wake_1ms_ns = 40 * US;
+	c.wake_100ms_ns = 140 * US;
+	int64_t old = sim_wake_cost(&c, 580 * US);
+	c.wake_segment_1ms_ns = 16 * US;
+	assert_int_equal(sim_wake_cost(&c, 100 * US), 10 * US);
+	assert_int_equal(sim_wake_cost(&c, 1 * MS), 40 * US);
+	assert_int_equal(sim_wake_cost(&c, 100 * MS), 140 * US);
+	/* a segment of a 20 Mbit/s link: 0.58 ms; about 0.76 of the decade */
+	int64_t seg = sim_wake_cost(&c, 580 * US);
+	if (seg < 14 * US || seg >= 16 * US || old < 30 * US)
+		fail_msg("0.58 ms: %lld ns on the segment's line (want 14-16 us), "
+			 "%lld on the old one", (long long)seg, (long long)old);
+	int64_t last = 0;
+	for (int64_t t = 1; t < 1 * MS; t += 7 * US) {
+		int64_t x = sim_wake_cost(&c, t);
+		if (x < last || x < 10 * US || x > 16 * US)
+			fail_msg("%lld ns slept: %lld after %lld", (long long)t,
+				 (long long)x, (long long)last);
+		last = x;
+	}
+	/* a figure under wake_100us (noise) still makes a line, falling */
+	c.wake_segment_1ms_ns = 8 * US;
+	assert_int_equal(sim_wake_cost(&c, 999 * US) >= 8 * US, 1);
+	assert_int_equal(sim_wake_cost(&c, 999 * US) < 10 * US, 1);
+}
+
 /* pages over a round trip of rtt, no CPU costs at all: what a test adds is
  * all there is */
 static void fixed(struct al_scenario *sc, int64_t pages, int64_t rtt)
@@ -404,6 +441,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cost_by_time_slept),
 		cmocka_unit_test(test_cost_below_1ms),
+		cmocka_unit_test(test_segment_line_below_1ms),
 		cmocka_unit_test(test_short_sleeps_pay_wake_100us),
 		cmocka_unit_test(test_gap_since_counts_from_t),
 		cmocka_unit_test(test_busy_core_pays_its_gaps),
