@@ -411,6 +411,10 @@ static const struct fig figs[NET_CALIB_COUNT] = {
 		net_calib_tun_server_per_kib},
 	[NET_CALIB_WAKE_SEGMENT_1MS] = {"wake_segment_1ms", COST(wake_segment_1ms_ns), 0,
 		net_calib_wake_segment_1ms},
+	[NET_CALIB_TUN_CONNECTION_BUSY] = {"tun_connection_busy", COST(tun_connection_busy_ns), 0,
+		net_calib_tun_connection_busy},
+	[NET_CALIB_TUN_SEND_BUSY] = {"tun_send_busy", COST(tun_send_busy_ns), 0,
+		net_calib_tun_send_busy},
 };
 
 static const struct fig *fig_of(enum net_calib_fig f)

@@ -42,8 +42,16 @@
  * come at once, many a wake-up of the server, as under a crawler's load
  * (the wake-ups' price is in the figure, spread over a batch's pages).
  *
- * All four figures come from the same repetitions: emulator_packet's
- * measure keeps the other three of each for their keys' measures, which
+ * The batches' client prices the crawler's side of the path with the
+ * emulator busy (tun_connection_busy, tun_send_busy): its CPU clock over
+ * each socket + connect and close, and each send, as tun_connection and
+ * tun_send time them (net_calib_tun.c), whose client has the emulator
+ * asleep at every packet.  Here a batch's packets come back to back: the
+ * first wakes the emulator, the rest find it awake (docs/costs.md, "The
+ * emulator awake or asleep").
+ *
+ * All six figures come from the same repetitions: emulator_packet's
+ * measure keeps the other five of each for their keys' measures, which
  * return them in order (and measure afresh when none is kept), so a
  * calibrate pays for the batches once.  Needs namespaces and /dev/net/tun, as the
  * path: where they are refused the figures fail with EPERM (or ENOENT)
@@ -152,25 +160,28 @@ static void server_main(const struct net_ns *ns, const struct al_scenario *sc, i
 }
 
 /* The client: pages (<= EMU_PAGES) pages of page bytes at once, each
- * connect, request, read to the server's close.  0 when every page came
- * whole. */
-static int fetch_all(int port, int pages, int page)
+ * connect, request, read to the server's close; the CPU of its sockets +
+ * connects and closes added to t[0], of its sends to t[1].  0 when every
+ * page came whole. */
+static int fetch_all(int port, int pages, int page, int64_t t[2])
 {
 	struct pollfd p[EMU_PAGES];
 	int64_t got[EMU_PAGES];
 	char req[256], buf[16384];
 	struct sockaddr_in at = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
 	int left = pages;
-	int64_t end = net_mono_ns() + EMU_WAIT_MS * 1000000LL;
+	int64_t end = net_mono_ns() + EMU_WAIT_MS * 1000000LL, t0;
 
 	inet_pton(AF_INET, NET_NS_SERVER_IP, &at.sin_addr);
 	for (int i = 0; i < pages; i++) {
 		got[i] = -1;                      /* -1: connecting */
+		t0 = net_cpu_ns();
 		p[i] = (struct pollfd){.fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0),
 				       .events = POLLOUT};
 		if (p[i].fd < 0 || (connect(p[i].fd, (const struct sockaddr *)&at, sizeof at) != 0 &&
 				    errno != EINPROGRESS))
 			return -1;
+		t[0] += net_cpu_ns() - t0;
 	}
 	while (left > 0) {
 		int64_t ms = (end - net_mono_ns()) / 1000000;
@@ -181,8 +192,10 @@ static int fetch_all(int port, int pages, int page)
 				continue;
 			if (got[i] < 0) {
 				int n = al_http_request(req, sizeof req, "calib", i + 1);
+				t0 = net_cpu_ns();
 				if (n < 0 || send(p[i].fd, req, (size_t)n, MSG_NOSIGNAL) != n)
 					return -1;
+				t[1] += net_cpu_ns() - t0;
 				got[i] = 0;
 				p[i].events = POLLIN;
 				continue;
@@ -193,7 +206,9 @@ static int fetch_all(int port, int pages, int page)
 			} else if (r == 0) {
 				if (got[i] == 0 || got[i] < page)
 					return -1;       /* no response, or short */
+				t0 = net_cpu_ns();
 				close(p[i].fd);
+				t[0] += net_cpu_ns() - t0;
 				p[i].fd = -1;
 				left--;
 			} else if (errno != EAGAIN && errno != EINTR) {
@@ -384,25 +399,47 @@ static int quiet(const struct emu_path *p)
 	return 0;
 }
 
+/* The client of a batch: fetch_all, then a page's socket + connect +
+ * close and its send, less their syscalls' own cost (three EAGAIN recvs,
+ * one), up wfd, as net_calib_tun.c's client does. */
+static int client(int port, int pages, int page, int wfd)
+{
+	int64_t t[2] = {0, 0};
+	double base;
+
+	if (fetch_all(port, pages, page, t) != 0 || net_calib_base_syscall(&base) != 0)
+		return -1;
+	struct net_calib_emu_client c = {.connection_ns = (double)t[0] / pages - 3 * base,
+					 .send_ns = (double)t[1] / pages - base};
+	return write(wfd, &c, sizeof c) == (ssize_t)sizeof c ? 0 : -1;
+}
+
 /* A client in p's crawler namespace fetches pages pages from server i at
- * once; *pt gets what the emulator spent on them, until it is quiet, and
- * *srv what server i spent (packets: its pages; kib: their responses'
- * bytes, headers included).  Call it with the emulator quiet. */
+ * once; *pt gets what the emulator spent on them, until it is quiet, *srv
+ * what server i spent (packets: its pages; kib: their responses' bytes,
+ * headers included), and *cl what the client spent a page.  Call it with
+ * the emulator quiet. */
 static int batch(const struct emu_path *p, int pages, int i, struct net_calib_emu_point *pt,
-		 struct net_calib_emu_point *srv)
+		 struct net_calib_emu_point *srv, struct net_calib_emu_client *cl)
 {
 	const volatile struct net_emu_shared *sh = p->sh;
-	int page = emu_size[i];
+	int page = emu_size[i], pfd[2];
 	int64_t n0 = packets_of(p), b0 = sh->up.bytes_out + sh->down.bytes_out;
 	double c0 = cpu_on(p->clock), s0 = cpu_on(p->srv_clock[i]);
+	if (pipe(pfd) != 0)
+		return -1;
 	pid_t cli = fork();
 	if (cli == 0) {
+		close(pfd[0]);
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || net_ns_enter(&p->ns, NET_NS_CLIENT) != 0)
 			_exit(1);
-		_exit(fetch_all(p->port[i], pages, page) == 0 ? 0 : 1);
+		_exit(client(p->port[i], pages, page, pfd[1]) == 0 ? 0 : 1);
 	}
+	close(pfd[1]);
+	int got = cli > 0 ? net_calib_read_within(pfd[0], cl, sizeof *cl) : -1;
+	close(pfd[0]);
 	int st = cli > 0 ? net_calib_reap(cli) : -1;
-	if (st != 0) {
+	if (st != 0 || got != 0) {
 		errno = st < 0 ? ETIMEDOUT : EPROTO;
 		return -1;
 	}
@@ -425,18 +462,25 @@ static int batch(const struct emu_path *p, int pages, int i, struct net_calib_em
 
 /* One repetition's batches: the warm-up's, left out, then EMU_PAGES pages
  * of each size, into pt[EMU_SIZES] (the emulator's) and srv[EMU_SIZES]
- * (the servers'). */
-static int batches(struct net_calib_emu_point *pt, struct net_calib_emu_point *srv)
+ * (the servers'), and the client's page, their mean, into *cl. */
+static int batches(struct net_calib_emu_point *pt, struct net_calib_emu_point *srv,
+		   struct net_calib_emu_client *cl)
 {
 	struct emu_path p;
 	struct net_calib_emu_point warm, swarm;
+	struct net_calib_emu_client c[EMU_SIZES], cwarm;
 	int rc;
 
 	if (net_calib_path_open(&p, EMU_RTT_MS * 1000000LL) != 0)
 		return -1;
-	rc = quiet(&p) != 0 || batch(&p, EMU_WARM, 0, &warm, &swarm) != 0 ? -1 : 0;
+	rc = quiet(&p) != 0 || batch(&p, EMU_WARM, 0, &warm, &swarm, &cwarm) != 0 ? -1 : 0;
 	for (int i = 0; i < EMU_SIZES && rc == 0; i++)
-		rc = batch(&p, EMU_PAGES, i, &pt[i], &srv[i]);
+		rc = batch(&p, EMU_PAGES, i, &pt[i], &srv[i], &c[i]);
+	*cl = (struct net_calib_emu_client){0, 0};
+	for (int i = 0; i < EMU_SIZES && rc == 0; i++) {
+		cl->connection_ns += c[i].connection_ns / EMU_SIZES;
+		cl->send_ns += c[i].send_ns / EMU_SIZES;
+	}
 	int e = errno;
 	net_calib_path_close(&p);
 	errno = e;
@@ -479,8 +523,8 @@ int net_calib_emu_fit(const struct net_calib_emu_point *pt, int n, double x[2], 
 }
 
 /* What one repetition gives: the emulator's per packet and per KiB, the
- * server's per page and per KiB. */
-enum { FIT_PACKET, FIT_PER_KIB, FIT_SRV_PAGE, FIT_SRV_KIB, FITS };
+ * server's per page and per KiB, the client's connection and send. */
+enum { FIT_PACKET, FIT_PER_KIB, FIT_SRV_PAGE, FIT_SRV_KIB, FIT_CLI_CONN, FIT_CLI_SEND, FITS };
 
 /* One repetition: the batches (measure), their fits; each figure at least
  * 1 ns (a figure lost in the noise is written so, as the other per-KiB
@@ -490,14 +534,16 @@ enum { FIT_PACKET, FIT_PER_KIB, FIT_SRV_PAGE, FIT_SRV_KIB, FITS };
  * them is kept, by the worse of its two fits: the server's figures come
  * from the same batches, and a burst on its core spoils them alone. */
 int net_calib_emu_split(int (*measure)(struct net_calib_emu_point *pt,
-				       struct net_calib_emu_point *srv),
-			double fig[4])
+				       struct net_calib_emu_point *srv,
+				       struct net_calib_emu_client *cl),
+			double fig[6])
 {
 	struct net_calib_emu_point pt[EMU_SIZES], srv[EMU_SIZES];
+	struct net_calib_emu_client cl;
 	double x[2], s[2], rms, srms, best = HUGE_VAL;
 
 	for (int t = 0; t < EMU_TRIES && best > EMU_MAX_RMS; t++) {
-		if (measure(pt, srv) != 0) {
+		if (measure(pt, srv, &cl) != 0) {
 			if (best < HUGE_VAL)
 				break;           /* keep the fit already made */
 			return -1;
@@ -509,7 +555,7 @@ int net_calib_emu_split(int (*measure)(struct net_calib_emu_point *pt,
 		if (worse >= best)
 			continue;
 		best = worse;
-		double v[FITS] = {x[0], x[1], s[0], s[1]};
+		double v[FITS] = {x[0], x[1], s[0], s[1], cl.connection_ns, cl.send_ns};
 		for (int k = 0; k < FITS; k++)
 			fig[k] = v[k] < 1 ? 1 : v[k];
 	}
@@ -588,4 +634,14 @@ int net_calib_tun_server_request(double *out)
 int net_calib_tun_server_per_kib(double *out)
 {
 	return kept_or_split(FIT_SRV_KIB, out);
+}
+
+int net_calib_tun_connection_busy(double *out)
+{
+	return kept_or_split(FIT_CLI_CONN, out);
+}
+
+int net_calib_tun_send_busy(double *out)
+{
+	return kept_or_split(FIT_CLI_SEND, out);
 }

@@ -75,6 +75,10 @@ int net_calib_base_syscall(double *out);
  * CPU per page and per KiB behind the TUN device */
 int net_calib_tun_server_request(double *out);
 int net_calib_tun_server_per_kib(double *out);
+/* and from the same batches' clients: connection and send as tun_connection
+ * and tun_send, with the emulator busy with the batch */
+int net_calib_tun_connection_busy(double *out);
+int net_calib_tun_send_busy(double *out);
 /* Forgets emulator_packet's kept figures: a calibrate starts. */
 void net_calib_emu_reset(void);
 
@@ -93,16 +97,24 @@ struct net_calib_emu_point {
  * (noise: bytes cannot pay back CPU), the fit is of packets alone, x[1]
  * 0.  x[0] may still come out below 0 on absurd points. */
 int net_calib_emu_fit(const struct net_calib_emu_point *pt, int n, double x[2], double *rms);
+/* What the batches' client spent a page: its socket + connect + close,
+ * its send (each less its syscalls' own cost). */
+struct net_calib_emu_client {
+	double connection_ns, send_ns;
+};
+
 /* One repetition of the kernel-TCP path's figures from measure (which
- * fills 3 batches' points, the emulator's pt and the server's srv, or
- * fails): fig[] gets emulator_packet, emulator_per_kib,
- * tun_server_request and tun_server_per_kib.  measure is called again,
+ * fills 3 batches' points, the emulator's pt and the server's srv, and
+ * the client's page over them, cl, or fails): fig[] gets emulator_packet,
+ * emulator_per_kib, tun_server_request, tun_server_per_kib,
+ * tun_connection_busy and tun_send_busy.  measure is called again,
  * 3 times at most, while the emulator's or the server's fit leaves more
  * than 10 % of relative error; the repetition whose worse fit is least
  * is kept.  0, or -1 when no repetition could be fitted. */
 int net_calib_emu_split(int (*measure)(struct net_calib_emu_point *pt,
-				       struct net_calib_emu_point *srv),
-			double fig[4]);
+				       struct net_calib_emu_point *srv,
+				       struct net_calib_emu_client *cl),
+			double fig[6]);
 /* net_calib_fiber.c: a green thread's stack, made, run once and freed */
 int net_calib_green_stack(double *out);
 /* net_calib_uring.c: one io_uring_enter, and each op it carries (where

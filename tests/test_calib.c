@@ -201,6 +201,13 @@ static void test_costs(void **state)
 	assert_int_equal(net_calib_offset(NET_CALIB_WAKE_SEGMENT_1MS),
 			 offsetof(struct al_costs, wake_segment_1ms_ns));
 	assert_int_equal(net_calib_is_size(NET_CALIB_WAKE_SEGMENT_1MS), 0);
+	assert_string_equal(net_calib_key(NET_CALIB_TUN_CONNECTION_BUSY), "tun_connection_busy");
+	assert_int_equal(net_calib_offset(NET_CALIB_TUN_CONNECTION_BUSY),
+			 offsetof(struct al_costs, tun_connection_busy_ns));
+	assert_string_equal(net_calib_key(NET_CALIB_TUN_SEND_BUSY), "tun_send_busy");
+	assert_int_equal(net_calib_offset(NET_CALIB_TUN_SEND_BUSY),
+			 offsetof(struct al_costs, tun_send_busy_ns));
+	assert_int_equal(net_calib_is_size(NET_CALIB_TUN_SEND_BUSY), 0);
 	assert_string_equal(net_calib_key(NET_CALIB_WAKE_100US), "wake_100us");
 	assert_int_equal(net_calib_offset(NET_CALIB_WAKE_100US),
 			 offsetof(struct al_costs, wake_100us_ns));
@@ -656,7 +663,8 @@ static void test_emu_fit(void **state)
  * whose 4 KiB batch a burst on the server's core made twice as dear. */
 static int split_calls;
 
-static int split_measure(struct net_calib_emu_point *pt, struct net_calib_emu_point *srv)
+static int split_measure(struct net_calib_emu_point *pt, struct net_calib_emu_point *srv,
+			 struct net_calib_emu_client *cl)
 {
 	static const double packets[] = {3000, 4200, 9000}, kib[] = {180, 1450, 5300};
 	static const double skib[] = {23, 1223, 4823};   /* 300 pages' KiB */
@@ -668,6 +676,9 @@ static int split_measure(struct net_calib_emu_point *pt, struct net_calib_emu_po
 			.cpu_ns = (40000 * 300 + 500 * skib[i]) * (split_calls == 0 && i == 1 ? 2 : 1),
 			.packets = 300, .kib = skib[i]};
 	}
+	/* the client's page, dearer in the repetition left out */
+	*cl = (struct net_calib_emu_client){split_calls == 0 ? 30000 : 15000,
+					    split_calls == 0 ? 9000 : 3000};
 	split_calls++;
 	return 0;
 }
@@ -677,11 +688,12 @@ static int split_measure(struct net_calib_emu_point *pt, struct net_calib_emu_po
 static void test_emu_split_checks_server(void **state)
 {
 	struct net_calib_emu_point pt[3], srv[3];
-	double fig[4], x[2], rms;
+	struct net_calib_emu_client cl;
+	double fig[6], x[2], rms;
 
 	(void)state;
 	split_calls = 0;
-	split_measure(pt, srv);          /* the first repetition: really off */
+	split_measure(pt, srv, &cl);     /* the first repetition: really off */
 	assert_int_equal(net_calib_emu_fit(srv, 3, x, &rms), 0);
 	assert_true(rms > 0.10);
 	split_calls = 0;
@@ -690,6 +702,9 @@ static void test_emu_split_checks_server(void **state)
 	assert_true(fabs(fig[0] - 6000) < 1e-3);
 	assert_true(fabs(fig[2] - 40000) < 1e-3);
 	assert_true(fabs(fig[3] - 500) < 1e-3);
+	/* the client's figures are the kept repetition's */
+	assert_true(fabs(fig[4] - 15000) < 1e-3);
+	assert_true(fabs(fig[5] - 3000) < 1e-3);
 }
 
 int main(void)
