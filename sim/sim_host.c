@@ -6,7 +6,9 @@
  * (charged in sim_os.c's send), and `recv_per_kib` for the bytes it
  * receives; with machine.host_emulator (the kernel-TCP path)
  * `tun_connection` and `tun_send` instead of the first two, where the
- * profile has them (sim_host_tun).  With machine.host_server and host_links (what
+ * profile has them (sim_host_tun), and `tun_connection_busy` and
+ * `tun_send_busy` for a packet that finds the emulator awake
+ * (sim_host_tun_price).  With machine.host_server and host_links (what
  * `run --net both` sets, because the real run's origin server and link
  * emulators are processes on the same cores), those programs are threads
  * of processes of their own here, given the CPU their side of each page
@@ -427,14 +429,29 @@ static void on_ran(void *arg, struct sim_thread *th, int64_t at, int64_t ns)
 	}
 }
 
+int64_t sim_host_tun_price(struct sim_os *s, int64_t asleep, int64_t awake)
+{
+	const struct sim_thread *th = s->k.current;
+
+	if (!th)
+		return asleep;
+	/* the thread's packets of one burst come back to back: the first
+	 * wakes the emulator, which is still at them when the next come */
+	int same = s->tun_thread == th->id + 1 && s->tun_burst == th->burst_start;
+	s->tun_thread = th->id + 1;
+	s->tun_burst = th->burst_start;
+	return same && awake > 0 ? awake : asleep;
+}
+
 void sim_host_connect(struct sim_os *s, struct sim_sock *k, int64_t page)
 {
 	const struct al_costs *c = &s->os.sc->machine.costs;
 
 	struct sim_gate *g = sim_gate_of(s, k);
 
-	sim_kernel_charge(&s->k, sim_host_tun(s) && c->tun_connection_ns ?
-				 c->tun_connection_ns : c->connection_ns);
+	sim_kernel_charge(&s->k, !sim_host_tun(s) ? c->connection_ns :
+				 sim_host_tun_price(s, c->tun_connection_ns ? c->tun_connection_ns :
+						    c->connection_ns, c->tun_connection_busy_ns));
 	if (g)
 		*g = (struct sim_gate){.page = page, .gen = g->gen + 1};
 	if (!g || !emu_own(s))

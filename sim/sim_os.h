@@ -264,6 +264,11 @@ struct sim_os {
 	 * of the work that has reached it (emu_seen), and the work queued
 	 * for later (a link's relay), a heap by when it arrives */
 	int64_t emu_seen;
+	/* the last packet the crawler handed the kernel-TCP path's emulator:
+	 * its thread's id + 1 (0: none yet) and that thread's burst then
+	 * (sim_host_tun_price) */
+	uint32_t tun_thread;
+	int64_t tun_burst;
 	struct sim_host_due { int64_t at, end; } *emu_due;
 	size_t emu_ndue, emu_capdue;
 	/* on a core of its own it works in passes (sim_emu.c): the work
@@ -373,6 +378,11 @@ static inline int sim_host_tun(const struct sim_os *s)
 {
 	return s->os.sc->machine.host_emulator != AL_HOST_EMU_NONE;
 }
+/* What the running thread's packet into the TUN device costs it: awake
+ * (when not 0) if another of its packets reached the emulator in this
+ * same burst of the thread, which woke the emulator, else asleep: the
+ * packet wakes it (docs/costs.md, "The emulator awake or asleep"). */
+int64_t sim_host_tun_price(struct sim_os *s, int64_t asleep, int64_t awake);
 /* A connection for k's page begins (connect): the caller's socket +
  * connect + close, the server's and the link's side of it. */
 void sim_host_connect(struct sim_os *s, struct sim_sock *k, int64_t page);

@@ -97,6 +97,56 @@ static void test_tun_path_prices(void **state)
 		}
 }
 
+/* A packet that finds the emulator awake pays tun_connection_busy or
+ * tun_send_busy: the thread handed it another in the same burst.  The
+ * blocking crawler's connect and send each come after a wait (asleep:
+ * the figures change nothing); an event loop connects its 5 pages in one
+ * burst (the first wakes the emulator, 4 find it awake), and sends each
+ * request in a burst of its own, as the emulator writes the 5 SYN-ACKs
+ * a microsecond apart.  0 (not measured): the asleep price for all. */
+static void test_tun_busy_prices(void **state)
+{
+	static const struct {
+		enum al_model model;
+		int64_t conn_busy, send_busy;  /* the profile's */
+		int64_t less;                  /* CPU less than with neither */
+	} cases[] = {
+		{AL_MODEL_SYNC, 5 * US, 1 * US, 0},
+		{AL_MODEL_CALLBACK, 5 * US, 0, 4 * (12 - 5) * US},
+		{AL_MODEL_CALLBACK, 0, 1 * US, 0},
+		{AL_MODEL_CALLBACK, 5 * US, 1 * US, 4 * (12 - 5) * US},
+		{AL_MODEL_ASYNCIO, 5 * US, 1 * US, 4 * (12 - 5) * US},
+	};
+	struct al_scenario sc;
+	struct al_report a, b;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		fixed(&sc, 5, 3000);
+		sc.machine.cores = 2;
+		sc.machine.host_emulator = AL_HOST_EMU_OWN;
+		sc.machine.costs.emulator_packet_ns = 1 * US;
+		sc.machine.costs.tun_connection_ns = 12 * US;
+		sc.machine.costs.tun_send_ns = 2 * US;
+		run(&sc, cases[i].model, &a);
+		sc.machine.costs.tun_connection_busy_ns = cases[i].conn_busy;
+		sc.machine.costs.tun_send_busy_ns = cases[i].send_busy;
+		run(&sc, cases[i].model, &b);
+		if (a.cpu_busy_ns - b.cpu_busy_ns != cases[i].less)
+			fail_msg("case %zu, %s: CPU %lld less, want %lld", i,
+				 al_model_name(cases[i].model),
+				 (long long)(a.cpu_busy_ns - b.cpu_busy_ns), (long long)cases[i].less);
+		assert_int_equal(b.checksum, a.checksum);
+	}
+	/* without an emulator (loopback, the relay) neither is used */
+	fixed(&sc, 5, 3000);
+	run(&sc, AL_MODEL_CALLBACK, &a);
+	sc.machine.costs.tun_connection_busy_ns = 5 * US;
+	sc.machine.costs.tun_send_busy_ns = 1 * US;
+	run(&sc, AL_MODEL_CALLBACK, &b);
+	assert_int_equal(b.cpu_busy_ns, a.cpu_busy_ns);
+}
+
 /* On the kernel-TCP path the origin server's page costs it
  * tun_server_request and tun_server_per_kib instead of server_request
  * and server_per_kib, each where measured; with no emulator the loopback
@@ -529,6 +579,7 @@ int main(void)
 		cmocka_unit_test(test_server_accepts_at_connect),
 		cmocka_unit_test(test_server_wakes_when_asleep),
 		cmocka_unit_test(test_tun_path_prices),
+		cmocka_unit_test(test_tun_busy_prices),
 		cmocka_unit_test(test_tun_server_prices),
 		cmocka_unit_test(test_tun_price_holds_wakes),
 		cmocka_unit_test(test_paced_server_pays_once),
