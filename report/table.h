@@ -7,7 +7,7 @@
 #include <stdio.h>
 
 #define AL_TABLE_MAX_COLS 12
-#define AL_TABLE_MAX_ROWS 48
+#define AL_TABLE_MAX_ROWS 64
 #define AL_TABLE_CELL 48
 
 /* Row 0 is the header.  align[c] is 'l' or 'r'.  Cells are filled in row
