@@ -26,7 +26,10 @@ void al_future_on_done(struct al_future *f, struct al_cb *cb)
 		al_loop_post(f->loop, cb);
 		return;
 	}
-	*f->tail = cb;
+	if (f->head == NULL)
+		f->head = cb;
+	else
+		*f->tail = cb;
 	f->tail = &cb->next;
 }
 

@@ -19,8 +19,13 @@
 enum al_fstate { AL_PENDING = 0, AL_DONE = 1, AL_CANCELLED = 2 };
 
 struct al_future {
-	struct al_cb *head;      /* done callbacks, in registration order */
-	struct al_cb **tail;
+	/* Done callbacks, in registration order.  An empty list is head NULL
+	 * and tail stale, as the loop's ready queue is: a fresh future costs
+	 * one store for its list, and a waiter joining an empty list writes
+	 * head without first loading the tail a fresh future has just
+	 * stored. */
+	struct al_cb *head;
+	struct al_cb **tail;     /* last node's next; stale while head is NULL */
 	struct al_loop *loop;
 	/* Where a backend parked this future (an I/O in flight holds a pointer
 	 * to it in *parked).  A waiter that gives up (timeout, cancel) clears
@@ -36,7 +41,6 @@ struct al_future {
 static inline void al_future_init(struct al_future *f, struct al_loop *loop)
 {
 	f->head = NULL;
-	f->tail = &f->head;
 	f->loop = loop;
 	f->parked = NULL;
 	f->value = 0;

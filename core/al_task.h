@@ -182,7 +182,10 @@ static inline int al_task_await(struct al_task *t, struct al_future *fut,
 		t->waiting = fut;
 		t->what = what;
 		t->wake.next = NULL;
-		*fut->tail = &t->wake;
+		if (__builtin_expect(fut->head == NULL, 1))
+			fut->head = &t->wake;
+		else
+			*fut->tail = &t->wake;
 		fut->tail = &t->wake.next;
 		return AL_SUSPENDED;
 	}
