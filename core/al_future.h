@@ -50,12 +50,24 @@ static inline void al_future_init(struct al_future *f, struct al_loop *loop)
 
 int al__future_refuse(void);
 
+/* A task's wake node runs this (core/al_task.c) when the task was the
+ * first to wait on its future.  The future hands such a task its result as
+ * it completes, into the AL__WAKE_RESULT bytes before that node (the task's
+ * value and err: core/al_task.h asserts it), so its resume copies nothing:
+ * the copy, loaded through the task's `waiting` pointer at the resume, was
+ * a tenth of one.  A task that waits behind another callback has a wake
+ * of another kind, which copies: the set touches its first node only. */
+void al__task_wake(struct al_cb *cb);
+#define AL__WAKE_RESULT 16
+
 /* Completes a pending future with (value, err) and schedules its callbacks.
  * Returns 0, or -1 (EINVAL) if f was not pending: completing twice is
  * refused, not fatal, because a cancelled future may still see its I/O
  * finish. */
 static inline int al_future_set(struct al_future *f, int64_t value, int err)
 {
+	struct al_cb *h = f->head;
+
 	if (f->state != AL_PENDING)
 		return al__future_refuse();
 	f->value = value;
@@ -64,8 +76,14 @@ static inline int al_future_set(struct al_future *f, int64_t value, int err)
 	/* head, tail and parked are left as they were: they mean something
 	 * only while the future is pending (every reader checks), and the
 	 * three stores were a tenth of a resume. */
-	if (f->head)
-		al_loop_splice(f->loop, f->head, f->tail);
+	if (h) {
+		if (__builtin_expect(h->fn == al__task_wake, 1)) {
+			char *res = (char *)h - AL__WAKE_RESULT;
+			*(int64_t *)(void *)res = value;
+			*(int *)(void *)(res + sizeof(int64_t)) = err;
+		}
+		al_loop_splice(f->loop, h, f->tail);
+	}
 	return 0;
 }
 /* Cancels a pending future: state AL_CANCELLED, err ECANCELED, callbacks

@@ -135,22 +135,32 @@ static int wake_defer(struct al_task *t)
 	return 0;
 }
 
-/* The task's wake node fired: the awaited future completed (or the task
- * was cancelled / timed out, in which case `waiting` is already NULL).
- * The drain below runs the plain case itself, inline. */
-static void on_wake(struct al_cb *cb)
+/* The task's wake node fired: the awaited future completed, and handed
+ * the task its result as it did (al_future_set), or the task was
+ * cancelled / timed out / yielded, in which case `waiting` is already NULL
+ * and the result set.  The drain below runs the plain case itself, inline:
+ * this is the wake with a deadline armed, or on another loop's drain. */
+void al__task_wake(struct al_cb *cb)
+{
+	struct al_task *t = AL_CONTAINER_OF(cb, struct al_task, wake);
+
+	if (__builtin_expect(t->deadline != NULL, 0) && wake_defer(t))
+		return;
+	t->waiting = NULL;
+	step(t);
+}
+
+void al__task_wake_behind(struct al_cb *cb)
 {
 	struct al_task *t = AL_CONTAINER_OF(cb, struct al_task, wake);
 	struct al_future *f = t->waiting;
 
-	if (__builtin_expect(f != NULL, 1)) {
-		if (__builtin_expect(t->deadline != NULL, 0) && wake_defer(t))
-			return;
-		t->waiting = NULL;
+	t->wake.fn = al__task_wake;
+	if (f != NULL && f->state != AL_PENDING) {
 		t->value = f->value;
 		t->err = f->err;
 	}
-	step(t);
+	al__task_wake(cb);
 }
 
 /* The loop's drain lives here, beside the task's wake, because most of
@@ -159,11 +169,11 @@ static void on_wake(struct al_cb *cb)
  * they run in this same pass, in order.  A node leaves the queue with its
  * `next` stale: whoever queues it again (post, on_done, an await) sets it.
  *
- * A plain resume (the wake of a task whose future completed, no deadline
- * armed) does not put loop->current back after its step: the next plain
- * resume overwrites it, and everything else -- another callback, a wake
- * with a deadline or none to read, a finished task, the drain's end --
- * puts the outer value back first.  So only the coroutine ever sees
+ * A plain resume (a task's plain wake, no deadline armed, its own loop:
+ * its result is already in it) does not put loop->current back after its
+ * step: the next plain resume overwrites it, and everything else --
+ * another callback, a wake with a deadline or behind another, a finished
+ * task, the drain's end -- puts the outer value back first.  So only the coroutine ever sees
  * current set to its task, as before, and a resume stores one word fewer
  * (a resume is store-bound: some thirty stores in a few nanoseconds).
  * For the same reason a plain resume counts itself once, in resumes, not
@@ -177,15 +187,11 @@ uint64_t al_loop_drain(struct al_loop *loop)
 	while ((cb = loop->ready) != NULL) {
 		loop->ready = cb->next;  /* ready_tail may go stale: see al_loop_splice */
 		n++;
-		if (__builtin_expect(cb->fn == on_wake, 1)) {
+		if (__builtin_expect(cb->fn == al__task_wake, 1)) {
 			struct al_task *t = AL_CONTAINER_OF(cb, struct al_task, wake);
-			struct al_future *f = t->waiting;
 
-			if (__builtin_expect(f != NULL && t->deadline == NULL &&
-					     t->fut.loop == loop, 1)) {
+			if (__builtin_expect(t->deadline == NULL && t->fut.loop == loop, 1)) {
 				t->waiting = NULL;
-				t->value = f->value;
-				t->err = f->err;
 				loop->current = t;
 				loop->resumes++;
 				if (__builtin_expect(run(t) == AL_FINISHED, 0)) {
@@ -196,7 +202,7 @@ uint64_t al_loop_drain(struct al_loop *loop)
 			}
 			loop->current = outer;
 			loop->calls++;  /* before the call: the sim reads it */
-			on_wake(cb);
+			al__task_wake(cb);
 			continue;
 		}
 		loop->current = outer;
@@ -222,7 +228,7 @@ void al_task_start(struct al_task *t, struct al_loop *loop, al_coro_fn fn,
 	t->lane = 0;
 	t->cancel = 0;
 	t->worn = 0;
-	t->wake.fn = on_wake;
+	t->wake.fn = al__task_wake;
 	link_task(loop, t);
 	al_loop_post(loop, &t->wake);
 }

@@ -90,7 +90,9 @@ struct al_coro {
  * value and err: a future's result means something only once it is done,
  * and the task's is set only when it finishes, from that same result.  So
  * a task costs no bytes of its own for it (C10M keeps ten million tasks:
- * 136 bytes each on LP64). */
+ * 136 bytes each on LP64).  The future a task waits on first writes it
+ * there as it completes (al_future_set); one that waits behind another
+ * callback copies it at its wake (al__task_wake_behind). */
 struct al_task {
 	union {
 		struct al_future fut;  /* the task's own result: a Task is a Future */
@@ -117,6 +119,9 @@ struct al_task {
 _Static_assert(offsetof(struct al_task, value) == offsetof(struct al_task, fut.value) &&
 	       offsetof(struct al_task, err) == offsetof(struct al_task, fut.err),
 	       "a task's result is its future's");
+_Static_assert(offsetof(struct al_task, wake) - AL__WAKE_RESULT == offsetof(struct al_task, value) &&
+	       offsetof(struct al_task, value) + sizeof(int64_t) == offsetof(struct al_task, err),
+	       "a completing future finds the result's place from the wake node");
 
 /* Starts fn(frame) as a task on loop; its first step runs from the loop
  * (deferred, like asyncio's create_task).  name is kept, not copied. */
@@ -165,6 +170,11 @@ void al_task_yield(struct al_task *t);
 void al_task_on_end(struct al_task *t, al_cb_fn fn);
 struct al_task *al_task_of_end(struct al_cb *cb);
 
+/* The wake of a task that waited behind another callback (al_future_set
+ * hands the result to the first only): it copies the result, then puts
+ * the plain wake back. */
+void al__task_wake_behind(struct al_cb *cb);
+
 /* The await behind AL_AWAIT.  AL_SUSPENDED: t's wake node is on fut.
  * AL_AGAIN: fut is already done, or a cancellation is due; fut is left
  * in t->waiting, and the task's driver puts the result in t->value/err
@@ -182,10 +192,13 @@ static inline int al_task_await(struct al_task *t, struct al_future *fut,
 		t->waiting = fut;
 		t->what = what;
 		t->wake.next = NULL;
-		if (__builtin_expect(fut->head == NULL, 1))
+		if (__builtin_expect(fut->head == NULL, 1)) {
 			fut->head = &t->wake;
-		else
+		} else {
+			/* not first: the set will not hand it the result */
+			t->wake.fn = al__task_wake_behind;
 			*fut->tail = &t->wake;
+		}
 		fut->tail = &t->wake.next;
 		return AL_SUSPENDED;
 	}

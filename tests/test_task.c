@@ -761,6 +761,98 @@ static void test_cancel_unparks(void **state)
 	assert_null(m.io.parked);
 }
 
+/* A completing future hands its result to the task waiting first on it;
+ * a task waiting behind another callback, or behind a task, takes it at
+ * its wake.  Each task first awaits a done future whose result (99,
+ * EBADF) stays in it if the second result never arrives. */
+struct taker {
+	struct al_coro co;
+	struct al_future pre;
+	struct al_future *f, *g;
+	int64_t v[2];
+	int e[2];
+};
+
+static int taker_fn(struct al_task *t, void *arg)
+{
+	struct taker *x = arg;
+
+	AL_BEGIN(x);
+	AL_AWAIT(t, x, &x->pre);
+	AL_AWAIT(t, x, x->f);
+	x->v[0] = t->value;
+	x->e[0] = t->err;
+	if (x->g) {
+		AL_AWAIT(t, x, x->g);
+		x->v[1] = t->value;
+		x->e[1] = t->err;
+	}
+	AL_END(t, x);
+}
+
+static void noop_cb(struct al_cb *cb)
+{
+	(void)cb;
+}
+
+static void taker_start(struct taker *x, struct al_task *t, struct al_future *f,
+			struct al_future *g)
+{
+	*x = (struct taker){.f = f, .g = g};
+	al_future_init(&x->pre, &loop);
+	al_future_set(&x->pre, 99, EBADF);
+	al_task_start(t, &loop, taker_fn, x, "taker");
+}
+
+static void test_waiters_behind_get_the_result(void **state)
+{
+	struct al_future f, g;
+	struct al_cb first = {.fn = noop_cb};
+	struct taker a, b;
+	struct al_task ta, tb;
+
+	(void)state;
+	al_future_init(&f, &loop);
+	al_future_init(&g, &loop);
+	al_future_on_done(&f, &first);
+	taker_start(&a, &ta, &f, NULL);
+	taker_start(&b, &tb, &f, &g);
+	al_loop_drain(&loop);            /* both wait on f, behind `first` */
+	al_future_set(&f, 7, ENOENT);
+	al_loop_drain(&loop);            /* b now waits on g, first there */
+	assert_int_equal(a.v[0], 7);
+	assert_int_equal(a.e[0], ENOENT);
+	assert_int_equal(b.v[0], 7);
+	assert_int_equal(b.e[0], ENOENT);
+	al_future_set(&g, 8, 0);
+	assert_int_equal(al_loop_run(&loop), 0);
+	assert_int_equal(b.v[1], 8);
+	assert_int_equal(b.e[1], 0);
+}
+
+/* The first waiter cancelled: the one behind it is first now, and still
+ * gets the result. */
+static void test_waiter_behind_a_cancelled_one(void **state)
+{
+	struct al_future f;
+	struct taker a, b;
+	struct al_task ta, tb;
+
+	(void)state;
+	al_future_init(&f, &loop);
+	taker_start(&a, &ta, &f, NULL);
+	taker_start(&b, &tb, &f, NULL);
+	al_loop_drain(&loop);
+	assert_int_equal(al_task_cancel(&ta), 0);
+	al_loop_drain(&loop);
+	assert_int_equal(a.v[0], 0);
+	assert_int_equal(a.e[0], ECANCELED);
+	al_future_set(&f, 5, 0);
+	assert_int_equal(al_loop_run(&loop), 0);
+	assert_int_equal(b.v[0], 5);
+	assert_int_equal(b.e[0], 0);
+}
+
 static void test_await_done_future(void **state)
 {
 	struct al_future done;
@@ -808,6 +900,8 @@ int main(void)
 		cmocka_unit_test_setup(test_current_only_inside_the_step, setup),
 		cmocka_unit_test_setup(test_await_done_future, setup),
 		cmocka_unit_test_setup(test_cancel_unparks, setup),
+		cmocka_unit_test_setup(test_waiters_behind_get_the_result, setup),
+		cmocka_unit_test_setup(test_waiter_behind_a_cancelled_one, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
