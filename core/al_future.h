@@ -37,14 +37,14 @@ struct al_future {
 	uint8_t state;           /* enum al_fstate */
 };
 
-/* Pending future bound to loop. */
+/* Pending future bound to loop.  Its value and err are left unwritten:
+ * they mean something only once it is done, and al_future_set writes
+ * both. */
 static inline void al_future_init(struct al_future *f, struct al_loop *loop)
 {
 	f->head = NULL;
 	f->loop = loop;
 	f->parked = NULL;
-	f->value = 0;
-	f->err = 0;
 	f->state = AL_PENDING;
 }
 
