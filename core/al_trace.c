@@ -32,6 +32,7 @@ void al_trace_free(struct al_trace *tr)
 	free(tr->names);
 	free(tr->lanes);
 	free(tr->ev);
+	free(tr->grab);
 	memset(tr, 0, sizeof *tr);
 }
 
@@ -106,6 +107,27 @@ void al__trace_record(struct al_trace *tr, int64_t t, uint32_t lane, enum al_tr_
 		tr->cap = cap;
 	}
 	tr->ev[tr->n++] = (struct al_tr_event){
+		.t = t, .value = value, .lane = lane, .kind = (uint8_t)kind,
+		.code = (uint8_t)code, .name = name,
+	};
+}
+
+void al__trace_grab(struct al_trace *tr, int64_t t, uint32_t lane, enum al_tr_kind kind,
+		     unsigned code, uint16_t name, int64_t value)
+{
+	if (tr->grab_n == tr->grab_cap) {
+		size_t cap = tr->grab_cap ? tr->grab_cap * 2 : 256;
+		struct al_tr_event *p = tr->grab_n < tr->grab_max
+			? realloc(tr->grab, cap * sizeof *p) : NULL;
+		if (!p) {
+			tr->grabbing = 0;
+			tr->grab_lost = 1;
+			return;
+		}
+		tr->grab = p;
+		tr->grab_cap = cap;
+	}
+	tr->grab[tr->grab_n++] = (struct al_tr_event){
 		.t = t, .value = value, .lane = lane, .kind = (uint8_t)kind,
 		.code = (uint8_t)code, .name = name,
 	};

@@ -82,6 +82,13 @@ struct al_trace {
 	char **names;
 	uint16_t nnames, names_cap;
 	int truncated;               /* storage ran out: hash kept, events cut */
+	/* While grabbing, every event added is copied to grab too (grab_n
+	 * of them; grab_lost: one more than grab_max came, or memory ran
+	 * out for one): how the simulator's fast-forward sees a loop
+	 * round's events (sim/sim_ff.c). */
+	int grabbing, grab_lost;
+	struct al_tr_event *grab;
+	size_t grab_n, grab_cap, grab_max;
 };
 
 /* Lane 0 always exists: the machine, where counters live. */
@@ -98,6 +105,8 @@ uint32_t al_trace_lane(struct al_trace *tr, int64_t t, enum al_lane_kind kind,
 
 void al__trace_record(struct al_trace *tr, int64_t t, uint32_t lane, enum al_tr_kind kind,
 		       unsigned code, uint16_t name, int64_t value);
+void al__trace_grab(struct al_trace *tr, int64_t t, uint32_t lane, enum al_tr_kind kind,
+		     unsigned code, uint16_t name, int64_t value);
 
 /* Hashes the event (the run's trace hash) and stores it when recording.
  * Inline: a simulation without a trace only hashes, a few multiplies,
@@ -118,6 +127,8 @@ static inline void al_trace_add(struct al_trace *tr, int64_t t, uint32_t lane,
 	tr->count++;
 	if (tr->mode == AL_TRACE_RECORD && !tr->truncated)
 		al__trace_record(tr, t, lane, kind, code, name, value);
+	if (__builtin_expect(tr->grabbing, 0))
+		al__trace_grab(tr, t, lane, kind, code, name, value);
 }
 
 static inline void al_trace_state(struct al_trace *tr, int64_t t, uint32_t lane,
