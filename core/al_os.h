@@ -39,6 +39,9 @@ struct al_sel_event {
 	void *data;                  /* what was registered with the fd */
 };
 
+/* sel_repeat's: fd, registered with data, got n more bytes. */
+typedef int (*al_sel_feed_fn)(void *arg, void *data, int fd, size_t n);
+
 /* Completion-based I/O (io_uring): an operation is queued in user space,
  * no syscall; one ring_enter submits every queued operation at once and
  * reaps their completions.  Each completion gives back the op's `data`
@@ -120,6 +123,17 @@ struct al_os_ops {
 	int64_t (*sel_wait)(struct al_os *os, int sel, struct al_sel_event *out, int max,
 			    struct al_future *wait);
 	int64_t (*sel_close)(struct al_os *os, int sel);
+	/* The loop is starting a turn.  If the turns since the last pass
+	 * of the kernel (the last wait that made a call) will repeat
+	 * exactly -- each fd that pass reported read for a full chunk of its
+	 * response's body and registered for reading again, nothing else
+	 * done -- a backend may run some repeats at once: it charges them
+	 * as they would have been, takes their bytes from each fd's response
+	 * and calls feed(arg, the fd's registered data, fd, those bytes) for
+	 * each (the model feeds them to the fd's page as from one recv; 0,
+	 * or -1: a bug), and returns how many bytes each got; else 0.  The
+	 * real backend: 0. */
+	int64_t (*sel_repeat)(struct al_os *os, int sel, al_sel_feed_fn feed, void *arg);
 
 	/* --- threads and processes: run fn(frame) as a new task in a new
 	 * thread / process; id or -EAGAIN / -ENOMEM. */
@@ -281,6 +295,11 @@ static inline int64_t al_sel_wait(struct al_os *os, int sel, struct al_sel_event
 static inline int64_t al_sel_close(struct al_os *os, int sel)
 {
 	return os->ops->sel_close(os, sel);
+}
+
+static inline int64_t al_sel_repeat(struct al_os *os, int sel, al_sel_feed_fn feed, void *arg)
+{
+	return os->ops->sel_repeat(os, sel, feed, arg);
 }
 
 static inline int64_t al_spawn(struct al_os *os, enum al_spawn_kind kind,

@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 
+#include "core/al_assert.h"
 #include "core/al_http.h"
 #include "core/al_mem.h"
 #include "models/asyncio.h"
@@ -170,6 +171,18 @@ static int feed(struct co_main *m, struct al_http_resp *resp, int fd, const void
 	return al_crawl_feed(m->m.crawl, &f->tm, fd, resp, buf, n);
 }
 
+/* The loop ran turns of this page's read at once: n more bytes of body,
+ * fed as the chunks read_all would have fed (in one span). */
+static int skip_read(struct co_evloop *lp, struct al_waker *w, int fd, size_t n)
+{
+	struct co_main *m = AL_CONTAINER_OF(lp, struct co_main, loop);
+	struct co_fetch *page = AL_CONTAINER_OF(AL_CONTAINER_OF(w, struct al_waker_fut, w),
+						struct co_fetch, s);
+
+	(void)fd;
+	return feed(m, &page->resp, page->fd, m->buf, n);
+}
+
 static void on_page_done(struct al_cb *cb);
 
 static int co_fetch(struct al_task *t, void *arg)
@@ -314,7 +327,8 @@ static int co_main(struct al_task *t, void *arg)
 	}
 	f->sem.avail = c->cfg->limit;
 	/* before the fetches: they read the selector from it */
-	f->loop = (struct co_evloop){.crawl = c, .left = &f->left, .sel = (int)sel};
+	f->loop = (struct co_evloop){.crawl = c, .left = &f->left, .skip = skip_read,
+				     .sel = (int)sel};
 	/* the pages find main from their loop; their frames are calloc's
 	 * zeroes until their first step */
 	t->fut.loop->prog = f;

@@ -13,6 +13,14 @@ void al_waker_ready(struct al_waker *w, unsigned events)
 	al_future_set(&wf->f, 0, 0);
 }
 
+/* sel_repeat's feed: the model's reader. */
+static int skip(void *arg, void *data, int fd, size_t n)
+{
+	struct co_evloop *f = arg;
+
+	return f->skip(f, data, fd, n);
+}
+
 int co_evloop(struct al_task *t, void *frame)
 {
 	struct co_evloop *f = frame;
@@ -22,6 +30,8 @@ int co_evloop(struct al_task *t, void *frame)
 	AL_BEGIN(f);
 	AL_YIELD(t, f);     /* let the tasks just created take their first step */
 	while (f->left ? *f->left > 0 : c->ok + c->failed < c->pages) {
+		if (f->skip)
+			al_sel_repeat(os, f->sel, skip, f);
 		AL_AWAIT_CALL(t, f, &f->ready, al_sel_wait, os, f->sel, f->ev, 64);
 		if (t->err == ENOENT && t->fut.loop->ready) {
 			/* nothing registered yet, but tasks are about to run (one

@@ -32,11 +32,19 @@ void al_waker_ready(struct al_waker *w, unsigned events);
  * ended (or, with `left` set, until *left is 0: the pages of one loop
  * among several, which its own tasks count down), dispatching ready
  * events to their wakers, and gives way after each batch so the tasks
- * they woke can run. */
+ * they woke can run.  With `skip` set, a run of identical turns of bulk
+ * reads may be run at once, as the backend finds them (al_sel_repeat):
+ * the same charges, the same instants, in O(1). */
 struct co_evloop {
 	struct al_coro co;
 	struct al_crawl *crawl;
 	const int64_t *left;         /* NULL: the whole crawl's pages */
+	/* The model's reader, told that the page of fd, whose waker is w,
+	 * got n more bytes of body without being called: the turns that
+	 * would have called it for them were run at once (al_sel_repeat).
+	 * It feeds them as from one recv; 0, or -1 (a bug: a span's feed
+	 * cannot fail).  NULL: every turn runs. */
+	int (*skip)(struct co_evloop *lp, struct al_waker *w, int fd, size_t n);
 	int sel;
 	int i, n;
 	struct al_future ready;

@@ -77,6 +77,14 @@ static int64_t fifo_of(struct sim_os *s, const struct sim_sel *sl)
 	return n;
 }
 
+/* The round under way cannot repeat: no need to grab its events. */
+static void spoil(struct sim_os *s)
+{
+	s->ff.bad = 1;
+	if (s->os.trace)
+		s->os.trace->grabbing = 0;
+}
+
 /* Stops watching, and grabbing the trace's events. */
 static void disarm(struct sim_os *s)
 {
@@ -117,6 +125,7 @@ static void arm(struct sim_os *s, int sel, struct sim_sel *sl, struct sim_thread
 	f->chunk = 0;
 	if (tr) {
 		tr->grab_n = 0;
+		tr->grab_max = SIM_FF_EVENTS;
 		tr->grab_lost = 0;
 		tr->grabbing = 1;
 	}
@@ -282,12 +291,12 @@ void sim_ff_waited(struct sim_os *s, int sel, int pass, int64_t reported,
 		f->reported = reported;
 	if (sel != f->sel || pass != (f->waits++ == 0) || n <= 0 || f->reported > SIM_FF_MAX ||
 	    r->n + n > f->reported || room((void **)&r->fd, &r->fd_cap, r->n + n, sizeof *r->fd)) {
-		f->bad = 1;
+		spoil(s);
 		return;
 	}
 	for (int i = 0; i < n; i++) {
 		if (out[i].events != AL_EV_READ)
-			f->bad = 1;
+			spoil(s);
 		r->fd[r->n++] = (struct sim_ff_fd){.fd = out[i].fd, .data = out[i].data};
 	}
 }
@@ -299,7 +308,7 @@ void sim_ff_recv(struct sim_os *s, const struct sim_sock *k, int64_t r, size_t c
 	f->known++;
 	if (f->nrecv >= f->now.n || f->now.fd[f->nrecv].fd != k->fd || r <= 0 ||
 	    (size_t)r != cap || k->got.head || (f->chunk && f->chunk != r)) {
-		f->bad = 1;
+		spoil(s);
 		return;
 	}
 	f->chunk = r;
@@ -312,7 +321,7 @@ void sim_ff_ctl(struct sim_os *s, int sel, unsigned ev, int made_call)
 
 	f->known += made_call;
 	if (sel != f->sel || (ev != 0 && ev != AL_EV_READ))
-		f->bad = 1;
+		spoil(s);
 }
 
 void sim_ff_free(struct sim_os *s)

@@ -363,6 +363,11 @@ int64_t sim_net_recv(struct sim_net *n, struct sim_flow *f, void *buf, size_t ca
 	return -1;
 }
 
+int64_t sim_net_unread(const struct sim_flow *f)
+{
+	return (int64_t)f->arrived - f->consumed;
+}
+
 int sim_net_readable(const struct sim_flow *f)
 {
 	return f->arrived > f->consumed || f->state == FL_DONE || f->state == FL_FAILED ||

@@ -243,6 +243,8 @@ int sim_net_send(struct sim_net *n, struct sim_flow *f, int64_t now, int64_t len
  * ENOTCONN (the connect failed). */
 int64_t sim_net_recv(struct sim_net *n, struct sim_flow *f, void *buf, size_t cap,
 		     struct al_http_span *body);
+/* Bytes that arrived and were not read yet. */
+int64_t sim_net_unread(const struct sim_flow *f);
 /* 1 if sim_net_recv would not return EAGAIN. */
 int sim_net_readable(const struct sim_flow *f);
 /* 1 once the connect failed or the connection was reset (link down,

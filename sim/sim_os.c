@@ -353,6 +353,8 @@ static int64_t sim_recv(struct al_os *os, int fd, void *buf, size_t cap,
 	if (!k->flow)
 		return al_os_finish(wait, -ENOTCONN);
 	r = sim_held(s, k) ? -EAGAIN : net_recv(s, k, buf, cap);
+	if (__builtin_expect(s->ff.sel >= 0, 0))
+		sim_ff_recv(s, k, r, cap);
 	if (r >= 0)
 		sim_running(s, r);
 	if (r > 0) {
@@ -362,6 +364,11 @@ static int64_t sim_recv(struct al_os *os, int fd, void *buf, size_t cap,
 	if (r != -EAGAIN)
 		return al_os_finish(wait, r);
 	return sim_would_block(s, k, wait, buf, cap);
+}
+
+int64_t sim_os_take(struct sim_os *s, struct sim_sock *k, int64_t len)
+{
+	return net_recv(s, k, NULL, (size_t)len);
 }
 
 static int64_t sim_close(struct al_os *os, int fd)
@@ -518,6 +525,7 @@ static const struct al_os_ops sim_ops = {
 	.sel_ctl = sim_sel_ctl,
 	.sel_wait = sim_sel_wait,
 	.sel_close = sim_sel_close,
+	.sel_repeat = sim_sel_repeat,
 	.spawn = sim_spawn,
 	.join = sim_join,
 	.pipe = sim_pipe,
@@ -575,6 +583,7 @@ int sim_os_init(struct sim_os *s, const struct al_scenario *sc, struct al_loop *
 		.loop = loop, .trace = trace, .sc = sc, .impl = s,
 	};
 	s->k.os = &s->os;
+	s->ff.sel = -1;
 	if (loop)
 		loop->os = &s->os;
 	if (sim_host_init(s) != 0) {
@@ -587,6 +596,7 @@ int sim_os_init(struct sim_os *s, const struct al_scenario *sc, struct al_loop *
 
 void sim_os_free(struct sim_os *s)
 {
+	sim_ff_free(s);
 	for (int i = 0; s->gates && i < s->nslabs; i++)
 		free(s->gates[i]);
 	free(s->gates);

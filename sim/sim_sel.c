@@ -214,6 +214,8 @@ int64_t sim_sel_ctl(struct al_os *os, int sel, int fd, unsigned ev, void *data)
 		sim_syscall(s);
 	else
 		sim_kernel_charge(&s->k, os->sc->machine.costs.callback_ns);
+	if (__builtin_expect(s->ff.sel >= 0, 0))
+		sim_ff_ctl(s, sel, ev, sl && sl->kind == AL_POLL_EPOLL);
 	if (!sl || !k)
 		return -EBADF;
 	if (ev & ~(unsigned)(AL_EV_READ | AL_EV_WRITE))
@@ -259,18 +261,23 @@ int64_t sim_sel_wait(struct al_os *os, int sel, struct al_sel_event *out, int ma
 
 	if (!sl || max <= 0 || sl->wait) {
 		sim_syscall(s);
+		s->ff.bad = 1;
 		return al_os_finish(wait, -EINVAL);
 	}
 	/* the last pass's report first: no call */
 	int n = collect(s, sl, sel, out, max);
 	if (n > 0) {
 		s->syscalls++;
+		if (__builtin_expect(s->ff.sel >= 0, 0))
+			sim_ff_waited(s, sel, 0, 0, out, n);
 		return al_os_finish(wait, n);
 	}
 	sim_syscall(s);
 	int64_t rep = pass(s, sl, sel);
 	sim_kernel_charge(&s->k, wait_cost(s, sl, rep));
 	n = collect(s, sl, sel, out, max);
+	if (__builtin_expect(s->ff.sel >= 0, 0))
+		sim_ff_waited(s, sel, 1, rep, out, n);
 	if (n > 0 || !wait)
 		return al_os_finish(wait, n);
 	if (sl->nfds == 0)
