@@ -1,0 +1,187 @@
+/* The fast-forward of an event loop's repeated rounds (sim/sim_ff.c) runs
+ * at once what would have run one turn at a time: the same run with it
+ * off gives the same report, field for field, and the same trace, event
+ * for event -- on crawls where it fires many times (big pages, many fds
+ * ready at once, more than a batch of them), with what could come between
+ * two rounds: a timer or a scenario event landing amid a stretch of reads,
+ * loss, select's FD_SETSIZE, a limit's semaphore, several cores, the
+ * GIL, the kernel-TCP path's packet emulator.  Each case also checks that
+ * it fired, so the identity cannot hold for want of anything skipped. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/al_report.h"
+#include "core/al_scenario.h"
+#include "core/al_trace.h"
+#include "sim/sim_os.h"
+#include "sim/sim_run.h"
+
+#define MS 1000000LL
+#define KIB 1024LL
+
+/* A crawl of big pages at once: n pages of size bytes. */
+static void crawl(struct al_scenario *sc, int64_t n, int64_t size, enum al_tcp tcp)
+{
+	al_scenario_default(sc);
+	sc->network.tcp = tcp;
+	sc->network.rtt_ns = 40 * MS;
+	sc->network.bandwidth_bps = 1000000000;
+	sc->server.page_size = AL_DIST_FIXED_AT((double)size);
+	sc->server.backlog = 4096;
+	sc->workload.pages = n;
+	for (int m = 0; m < AL_MODEL_COUNT; m++)
+		sc->models[m].enabled = 0;
+}
+
+/* Runs model m of sc with the fast-forward off and on: the reports and
+ * traces must match; returns the turns it skipped. */
+static int64_t both_ways(const struct al_scenario *sc, enum al_model m)
+{
+	struct al_report off, on;
+	struct al_trace t_off, t_on;
+	char err[512];
+
+	assert_int_equal(al_trace_init(&t_off, AL_TRACE_RECORD), 0);
+	assert_int_equal(al_trace_init(&t_on, AL_TRACE_RECORD), 0);
+	sim_ff_off = 1;
+	int64_t before = sim_ff_turns;
+	int r_off = sim_run_model_traced(sc, m, &off, &t_off, err, sizeof err);
+	assert_int_equal(sim_ff_turns, before);
+	sim_ff_off = 0;
+	int r_on = sim_run_model_traced(sc, m, &on, &t_on, err, sizeof err);
+	int64_t turns = sim_ff_turns - before;
+
+	assert_int_equal(r_on, r_off);
+	assert_int_equal(on.elapsed_ns, off.elapsed_ns);
+	assert_int_equal(on.cpu_busy_ns, off.cpu_busy_ns);
+	assert_int_equal(on.syscalls, off.syscalls);
+	assert_int_equal(on.pages_ok, off.pages_ok);
+	assert_int_equal(on.bytes, off.bytes);
+	assert_int_equal(on.checksum, off.checksum);
+	assert_int_equal(on.trace_hash, off.trace_hash);
+	assert_memory_equal(&on, &off, sizeof on);     /* every figure, latency too */
+	assert_false(t_off.truncated);
+	assert_int_equal(t_on.n, t_off.n);
+	assert_memory_equal(t_on.ev, t_off.ev, t_off.n * sizeof *t_off.ev);
+	assert_int_equal(t_on.nlanes, t_off.nlanes);
+	al_trace_free(&t_off);
+	al_trace_free(&t_on);
+	return turns;
+}
+
+/* More fds ready at once than a batch of 64: rounds of several turns. */
+static void test_flow_many_ready(void **state)
+{
+	struct al_scenario sc;
+
+	(void)state;
+	crawl(&sc, 300, 1024 * KIB, AL_TCP_FLOW);
+	assert_true(both_ways(&sc, AL_MODEL_ASYNCIO) > 100);
+	sc.machine.profile = AL_PROFILE_C;
+	al_costs_profile(&sc.machine.costs, AL_PROFILE_C);
+	assert_true(both_ways(&sc, AL_MODEL_ASYNCIO) > 100);
+}
+
+/* Kernel TCP, with loss: the bytes come a window at a time. */
+static void test_linux_tcp_lossy(void **state)
+{
+	struct al_scenario sc;
+
+	(void)state;
+	crawl(&sc, 40, 512 * KIB, AL_TCP_LINUX);
+	sc.network.loss = 0.01;
+	assert_true(both_ways(&sc, AL_MODEL_ASYNCIO) > 100);
+	sc.network.tcp = AL_TCP_FLOW;
+	assert_true(both_ways(&sc, AL_MODEL_ASYNCIO) > 100);
+}
+
+/* Page timeouts falling amid the stretches of reads (pages ready at
+ * spread times: the bursts that read them run past the deadlines of
+ * others), and a scenario event changing the bandwidth while pages
+ * stream. */
+static void test_timer_and_event_mid_stretch(void **state)
+{
+	struct al_scenario sc;
+
+	(void)state;
+	crawl(&sc, 200, 256 * KIB, AL_TCP_FLOW);
+	sc.server.think = (struct al_dist){AL_DIST_UNIFORM, 10 * MS, 1000 * MS};
+	sc.workload.timeout_ns = 700 * MS;
+	sc.nevents = 1;
+	sc.events[0] = (struct al_event_cfg){.at_ns = 500 * MS, .set = AL_EV_BANDWIDTH};
+	sc.events[0].network = sc.network;
+	sc.events[0].network.bandwidth_bps = 500000000;
+	assert_true(both_ways(&sc, AL_MODEL_ASYNCIO) > 100);
+}
+
+/* select past FD_SETSIZE fails its pages; poll pays per registered fd. */
+static void test_pollers(void **state)
+{
+	struct al_scenario sc;
+
+	(void)state;
+	crawl(&sc, 1100, 64 * KIB, AL_TCP_FLOW);
+	sc.models[AL_MODEL_ASYNCIO].poller = AL_POLL_SELECT;
+	assert_true(both_ways(&sc, AL_MODEL_ASYNCIO) > 100);
+	sc.models[AL_MODEL_ASYNCIO].poller = AL_POLL_POLL;
+	assert_true(both_ways(&sc, AL_MODEL_ASYNCIO) > 100);
+}
+
+/* A limit's semaphore: pages start as others end, amid the reads. */
+static void test_limit(void **state)
+{
+	struct al_scenario sc;
+
+	(void)state;
+	crawl(&sc, 100, 256 * KIB, AL_TCP_FLOW);
+	sc.models[AL_MODEL_ASYNCIO].limit = 7;
+	assert_true(both_ways(&sc, AL_MODEL_ASYNCIO) > 100);
+}
+
+/* Several cores, the GIL, a loop per core, the packet emulator sharing
+ * the cores. */
+static void test_cores_and_threads(void **state)
+{
+	struct al_scenario sc;
+
+	(void)state;
+	crawl(&sc, 200, 256 * KIB, AL_TCP_FLOW);
+	sc.machine.cores = 4;
+	assert_true(both_ways(&sc, AL_MODEL_ASYNCIO) > 100);
+	assert_true(both_ways(&sc, AL_MODEL_MULTILOOP) > 100);
+	sc.network.tcp = AL_TCP_LINUX;
+	sc.machine.host_emulator = AL_HOST_EMU_SHARED;
+	both_ways(&sc, AL_MODEL_ASYNCIO);
+}
+
+/* The models it does not fire for are left alone. */
+static void test_others_untouched(void **state)
+{
+	struct al_scenario sc;
+
+	(void)state;
+	crawl(&sc, 50, 256 * KIB, AL_TCP_FLOW);
+	assert_int_equal(both_ways(&sc, AL_MODEL_THREAD), 0);
+	assert_int_equal(both_ways(&sc, AL_MODEL_URING), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_flow_many_ready),
+		cmocka_unit_test(test_linux_tcp_lossy),
+		cmocka_unit_test(test_timer_and_event_mid_stretch),
+		cmocka_unit_test(test_pollers),
+		cmocka_unit_test(test_limit),
+		cmocka_unit_test(test_cores_and_threads),
+		cmocka_unit_test(test_others_untouched),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
