@@ -144,6 +144,17 @@ static void start_more(struct window *win)
 	}
 }
 
+/* The loop ran turns of this page's reads at once: n more bytes of body,
+ * fed as read_response would have fed its chunks (in one span). */
+static int skip_read(struct co_evloop *lp, struct al_waker *w, int fd, size_t n)
+{
+	struct crawler *cr = (struct crawler *)w;
+
+	(void)lp;
+	(void)fd;
+	return al_crawl_feed(cr->crawl, &cr->tm, cr->fd, &cr->resp, cr->win->buf, n);
+}
+
 struct co_callback {
 	struct al_model_frame m;
 	struct crawler *crawlers;
@@ -188,7 +199,7 @@ static int co_callback(struct al_task *t, void *arg)
 		cr->page = i;
 	}
 	start_more(&f->win);
-	f->loop = (struct co_evloop){.crawl = c, .sel = (int)sel};
+	f->loop = (struct co_evloop){.crawl = c, .skip = skip_read, .sel = (int)sel};
 	AL_CALL(t, &f->m, co_evloop, &f->loop);
 	al_sel_close(os, f->loop.sel);
 	co_callback_release(f);

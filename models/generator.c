@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "core/al_assert.h"
 #include "core/al_http.h"
 #include "core/al_mem.h"
 #include "models/evloop.h"
@@ -123,6 +124,18 @@ out:
 	AL_END(t, f);
 }
 
+/* The loop ran turns of this page's reads at once: n more bytes of body,
+ * fed as its chunks would have been (in one span). */
+static int skip_read(struct co_evloop *lp, struct al_waker *w, int fd, size_t n)
+{
+	struct gen_fetch *f = AL_CONTAINER_OF(AL_CONTAINER_OF(w, struct al_waker_fut, w),
+					      struct gen_fetch, s);
+
+	(void)lp;
+	(void)fd;
+	return al_crawl_feed(f->crawl, &f->tm, f->fd, &f->resp, f->buf, n);
+}
+
 struct co_generator {
 	struct al_model_frame m;
 	struct al_task *tasks;
@@ -165,7 +178,7 @@ static int co_generator(struct al_task *t, void *arg)
 						  .page = i, .buf = f->buf};
 	for (int64_t i = 0; i < c->pages && (c->cfg->limit <= 0 || i < c->cfg->limit); i++)
 		start_next(&f->win);
-	f->loop = (struct co_evloop){.crawl = c, .sel = (int)sel};
+	f->loop = (struct co_evloop){.crawl = c, .skip = skip_read, .sel = (int)sel};
 	AL_CALL(t, &f->m, co_evloop, &f->loop);
 	al_sel_close(os, f->loop.sel);
 	for (int64_t i = 0; i < f->win.next; i++)
