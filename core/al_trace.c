@@ -133,6 +133,45 @@ void al__trace_grab(struct al_trace *tr, int64_t t, uint32_t lane, enum al_tr_ki
 	};
 }
 
+void al_trace_repeat(struct al_trace *tr, const struct al_tr_event *ev, size_t n, int64_t at,
+		     int64_t step, int64_t times)
+{
+	const uint64_t mix = 0x9e3779b97f4a7c15ull;
+	int grabbing = tr->grabbing;
+
+	tr->grabbing = 0;
+	if (tr->mode != AL_TRACE_HASH) {
+		for (int64_t j = 0; j < times; j++, at += step)
+			for (size_t i = 0; i < n; i++)
+				al_trace_add(tr, at + ev[i].t, ev[i].lane, (enum al_tr_kind)ev[i].kind,
+					     ev[i].code, ev[i].name, ev[i].value);
+		tr->grabbing = grabbing;
+		return;
+	}
+	/* al_trace_add's hash, the count kept apart: an event of value 0
+	 * multiplies twice by mix in a row, once by mix squared (the same
+	 * product mod 2^64) -- the chain of multiplies is all the time */
+	uint64_t h = tr->hash;
+	for (int64_t j = 0; j < times; j++, at += step) {
+		for (size_t i = 0; i < n; i++) {
+			const struct al_tr_event *e = &ev[i];
+			uint64_t w = (uint64_t)e->lane | (uint64_t)e->kind << 32 |
+				     (uint64_t)e->code << 40 | (uint64_t)e->name << 48;
+			if (e->value) {
+				h = (h ^ (uint64_t)(at + e->t)) * mix;
+				h = (h ^ (uint64_t)e->value) * mix;
+			} else {
+				h = (h ^ (uint64_t)(at + e->t)) * (mix * mix);
+			}
+			h = (h ^ w) * mix;
+			h ^= h >> 29;
+		}
+	}
+	tr->hash = h;
+	tr->count += (uint64_t)times * n;
+	tr->grabbing = grabbing;
+}
+
 uint64_t al_trace_hash(const struct al_trace *tr)
 {
 	if (!tr || tr->mode == AL_TRACE_OFF)

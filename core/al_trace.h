@@ -152,6 +152,11 @@ static inline void al_trace_counter(struct al_trace *tr, int64_t t, enum al_coun
 		al_trace_add(tr, t, 0, AL_TR_COUNTER, c, 0, value);
 }
 
+/* Adds ev[0..n) again `times` times, as al_trace_add would one by one:
+ * the j-th time (from 0) each at at + j * step + its t.  The simulator's
+ * fast-forward of repeated loop rounds (sim/sim_ff.c); not grabbed. */
+void al_trace_repeat(struct al_trace *tr, const struct al_tr_event *ev, size_t n, int64_t at,
+		     int64_t step, int64_t times);
 uint64_t al_trace_hash(const struct al_trace *tr);
 const char *al_state_name(enum al_state st);
 const char *al_counter_name(enum al_counter c);
