@@ -213,12 +213,8 @@ static void forward(struct sim_os *s, struct sim_thread *th, const struct sim_ff
 	struct al_trace *tr = traced(s);
 	int64_t at = sim_clock(s), bytes = m * r->chunk;
 
-	for (int64_t j = 0; tr && j < m; j++, at += r->len)
-		for (size_t i = 0; i < r->nev; i++) {
-			const struct al_tr_event *e = &r->ev[i];
-			al_trace_add(tr, at + e->t, e->lane, (enum al_tr_kind)e->kind, e->code,
-				     e->name, e->value);
-		}
+	if (tr)
+		al_trace_repeat(tr, r->ev, r->nev, at, r->len, m);
 	th->debt += m * r->debt;
 	th->loop.resumes += (uint64_t)m * r->resumes;
 	th->loop.calls += (uint64_t)m * r->calls;
@@ -259,10 +255,11 @@ int64_t sim_sel_repeat(struct al_os *os, int sel, al_sel_feed_fn feed, void *arg
 		return 0;
 	}
 	if (f->have_last && same_round(&f->now, &f->last)) {
-		/* each reader keeps a full chunk for the round after them */
+		/* each reader keeps a byte after them: still ready, the FIFO
+		 * ends as it is */
 		for (int64_t i = 0; i < f->now.n; i++) {
-			int64_t mi = sim_net_unread(sim_sock_at(s, f->now.fd[i].fd)->flow) /
-				     f->now.chunk - 1;
+			int64_t mi = (sim_net_unread(sim_sock_at(s, f->now.fd[i].fd)->flow) - 1) /
+				     f->now.chunk;
 			if (mi < m)
 				m = mi;
 		}
