@@ -72,7 +72,50 @@ static int64_t both_ways(const struct al_scenario *sc, enum al_model m)
 	assert_int_equal(t_on.nlanes, t_off.nlanes);
 	al_trace_free(&t_off);
 	al_trace_free(&t_on);
+	/* trace off: hashed only (al_trace_repeat's own path) */
+	struct al_scenario hashed = *sc;
+	hashed.trace = false;
+	sim_ff_off = 1;
+	assert_int_equal(sim_run_model(&hashed, m, &off, err, sizeof err), r_off);
+	sim_ff_off = 0;
+	assert_int_equal(sim_run_model(&hashed, m, &on, err, sizeof err), r_on);
+	assert_int_equal(on.trace_hash, off.trace_hash);
+	assert_memory_equal(&on, &off, sizeof on);
 	return turns;
+}
+
+/* al_trace_repeat hashes as many al_trace_add would, recording or not. */
+static void test_trace_repeat(void **state)
+{
+	const struct al_tr_event ev[] = {
+		{.t = 5, .value = 4096, .lane = 7, .kind = AL_TR_STATE, .code = 3},
+		{.t = 9, .value = 0, .lane = 7, .kind = AL_TR_STATE, .code = 4},
+		{.t = 9, .value = 0, .lane = 2, .kind = AL_TR_INSTANT, .name = 1},
+		{.t = -1, .value = -3, .lane = 0, .kind = AL_TR_COUNTER, .code = 1},
+	};
+	enum al_trace_mode modes[] = {AL_TRACE_HASH, AL_TRACE_RECORD};
+
+	(void)state;
+	for (int k = 0; k < 2; k++) {
+		struct al_trace a, b;
+		assert_int_equal(al_trace_init(&a, modes[k]), 0);
+		assert_int_equal(al_trace_init(&b, modes[k]), 0);
+		al_trace_add(&a, 1, 1, AL_TR_STATE, 2, 0, 3);
+		al_trace_add(&b, 1, 1, AL_TR_STATE, 2, 0, 3);
+		for (int64_t j = 0; j < 5; j++)
+			for (size_t i = 0; i < 4; i++)
+				al_trace_add(&a, 100 + j * 17 + ev[i].t, ev[i].lane,
+					     (enum al_tr_kind)ev[i].kind, ev[i].code, ev[i].name,
+					     ev[i].value);
+		al_trace_repeat(&b, ev, 4, 100, 17, 5);
+		assert_int_equal(al_trace_hash(&a), al_trace_hash(&b));
+		assert_int_equal(a.count, b.count);
+		assert_int_equal(a.n, b.n);
+		if (a.n)
+			assert_memory_equal(a.ev, b.ev, a.n * sizeof *a.ev);
+		al_trace_free(&a);
+		al_trace_free(&b);
+	}
 }
 
 /* The models on the article's event loop. */
@@ -187,6 +230,7 @@ static void test_others_untouched(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_trace_repeat),
 		cmocka_unit_test(test_flow_many_ready),
 		cmocka_unit_test(test_linux_tcp_lossy),
 		cmocka_unit_test(test_timer_and_event_mid_stretch),
