@@ -15,15 +15,16 @@
  *
  * The loop asks at the start of each turn; a round ends where the next
  * wait will make a pass.  The round just done is checked against what it
- * started from (the counters, the selector's ready FIFO, the
- * registrations, nothing queued, opened or allocated) and what it did:
- * every syscall a known one -- its waits, the first of them the pass, the
- * others handing out the rest of the pass's report; recvs that each
- * returned a full chunk of body, one per fd handed out, in that order;
- * registrations for reading on this selector.  When it passes and did
- * exactly what the round before it did (the same fds, the same charges,
- * the same trace events at the same offsets), the rounds that surely
- * repeat it -- each reader keeps a full chunk for the round after them,
+ * started from (the counters, the registrations, nothing queued, opened
+ * or allocated), what it left (the ready FIFO holding just the fds it
+ * handed out, in that order: as it began, since the round before it
+ * ended so) and what it did: every syscall a known one -- its waits, the
+ * first of them the pass, the others handing out the rest of the pass's
+ * report; recvs that each returned a full chunk of body, one per fd
+ * handed out, in that order; registrations for reading on this selector.
+ * When it passes and did exactly what the round before it did (the same
+ * fds, the same charges, the same trace events at the same offsets), the
+ * rounds that surely repeat it -- each reader keeps a byte after them,
  * so the FIFO ends as it is now -- are run at once: the thread's clock,
  * resumes, callbacks and syscalls move by m times a round's, the trace
  * gets m copies of its events (the run's trace hash covers every event),
@@ -63,20 +64,6 @@ static int room(void **p, int64_t *cap, int64_t n, size_t sz)
 	return 0;
 }
 
-/* The selector's ready FIFO into the watch's fifo; -1 when it cannot. */
-static int64_t fifo_of(struct sim_os *s, const struct sim_sel *sl)
-{
-	struct sim_ff *f = &s->ff;
-	int64_t n = 0;
-
-	for (int fd = sl->ready.head; fd >= 0; fd = sim_sock_at(s, fd)->ready.next) {
-		if (n == SIM_FF_MAX || room((void **)&f->fifo, &f->fifo_cap, n + 1, sizeof *f->fifo))
-			return -1;
-		f->fifo[n++] = fd;
-	}
-	return n;
-}
-
 /* The round under way cannot repeat: no need to grab its events. */
 static void spoil(struct sim_os *s)
 {
@@ -101,7 +88,7 @@ static void arm(struct sim_os *s, int sel, struct sim_sel *sl, struct sim_thread
 	struct sim_ff *f = &s->ff;
 	struct al_trace *tr = traced(s);
 
-	if (th->loop.ready || (f->nfifo = fifo_of(s, sl)) < 0) {
+	if (th->loop.ready) {
 		f->have_last = 0;
 		return;
 	}
@@ -142,7 +129,7 @@ static int summarise(struct sim_os *s, struct sim_sel *sl, struct sim_thread *th
 	int64_t n = r->n;
 
 	if (f->bad || f->th != th || f->burst_start != th->burst_start || n <= 0 ||
-	    f->reported != n || f->nrecv != n || f->nfifo != n || f->chunk <= 0 ||
+	    f->reported != n || f->nrecv != n || f->chunk <= 0 ||
 	    (tr && tr->grab_lost))
 		return 0;
 	/* nothing but the known calls; nothing queued, opened, allocated */
@@ -154,10 +141,12 @@ static int summarise(struct sim_os *s, struct sim_sel *sl, struct sim_thread *th
 	if (th->loop.ready || th->cpu_left || th->cpu_wait || th->stall || th->spinning ||
 	    sl->wait)
 		return 0;
-	/* the FIFO as then, in the order the fds were handed out */
+	/* the FIFO holds the fds in the order they were handed out: the
+	 * order it began with, the round before having ended so too (and
+	 * the first round compared is not repeated, only its follower) */
 	int64_t i = 0;
 	for (int fd = sl->ready.head; fd >= 0; fd = sim_sock_at(s, fd)->ready.next, i++) {
-		if (i == n || f->fifo[i] != fd || r->fd[i].fd != fd)
+		if (i == n || r->fd[i].fd != fd)
 			return 0;
 		struct sim_sock *k = sim_sock_at(s, fd);
 		if (!k->used || k->pipe || !k->flow || k->conn_err || k->wait ||
@@ -326,11 +315,9 @@ void sim_ff_free(struct sim_os *s)
 	struct sim_ff *f = &s->ff;
 
 	disarm(s);
-	free(f->fifo);
 	free(f->now.fd);
 	free(f->now.ev);
 	free(f->last.fd);
 	free(f->last.ev);
-	f->fifo = NULL;
 	f->now = f->last = (struct sim_ff_round){0};
 }

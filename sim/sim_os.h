@@ -241,8 +241,6 @@ struct sim_ff {
 	int open;
 	int64_t nfds;
 	int maxfd;
-	int *fifo;                   /* the selector's ready FIFO, in order */
-	int64_t nfifo, fifo_cap;
 	/* what it did: the syscalls it made that are known here, its waits
 	 * (the first a pass of the kernel, which reported `reported` fds),
 	 * the fds they handed out, the recvs of a full chunk each of them */
