@@ -200,8 +200,8 @@ static void test_limit(void **state)
 	every_loop(&sc, 100);
 }
 
-/* Several cores, the GIL, a loop per core, the packet emulator sharing
- * the cores. */
+/* Several cores under the GIL (the python profile), a loop per core, the
+ * origin server on the cores, the packet emulator sharing them. */
 static void test_cores_and_threads(void **state)
 {
 	struct al_scenario sc;
@@ -211,6 +211,8 @@ static void test_cores_and_threads(void **state)
 	sc.machine.cores = 4;
 	every_loop(&sc, 100);
 	assert_true(both_ways(&sc, AL_MODEL_MULTILOOP) > 100);
+	sc.machine.host_server = true;       /* its work gates the responses */
+	every_loop(&sc, 100);
 	sc.network.tcp = AL_TCP_LINUX;
 	sc.machine.host_emulator = AL_HOST_EMU_SHARED;
 	both_ways(&sc, AL_MODEL_ASYNCIO);
