@@ -15,7 +15,9 @@
 int sim_queue_init(struct sim_queue *q)
 {
 	memset(q, 0, sizeof *q);
-	q->b = calloc(SIM_QUEUE_LEVELS * 256, sizeof *q->b);
+	q->b = aligned_alloc(64, SIM_QUEUE_LEVELS * 256 * sizeof *q->b);
+	if (q->b)
+		memset(q->b, 0, SIM_QUEUE_LEVELS * 256 * sizeof *q->b);
 	q->slots_cap = 1024;
 	q->gen = malloc(q->slots_cap * sizeof *q->gen);
 	q->free = malloc(q->slots_cap * sizeof *q->free);
@@ -125,7 +127,24 @@ static inline int put(struct sim_queue *q, const struct sim_qitem *it)
 	struct sim_bucket *b = &q->b[i];
 	struct sim_qblock *k = b->last;
 
-	if (!k || k->used == SIM_QUEUE_BLOCK) {
+	if (b->n == 0) {
+		b->one = *it;            /* in the bucket: no block yet */
+		b->tmin = t;
+		b->n = 1;
+		mark(q, i);
+		return 0;
+	}
+	if (!k) {
+		/* the second entry: the first moves to a block, ahead */
+		if (!(k = block_new(q))) {
+			errno = ENOMEM;
+			return -1;
+		}
+		k->v[k->used++] = b->one;
+		b->first = b->last = k;
+		b->hi = 0;
+	}
+	if (k->used == SIM_QUEUE_BLOCK) {
 		if (b->n == UINT32_MAX || !(k = block_new(q))) {
 			errno = ENOMEM;
 			return -1;
@@ -148,6 +167,11 @@ static inline int put(struct sim_queue *q, const struct sim_qitem *it)
 static inline struct sim_qitem take(struct sim_queue *q, struct sim_bucket *b)
 {
 	struct sim_qblock *k = b->first;
+
+	if (!k) {                        /* the bucket's one entry */
+		b->n = 0;
+		return b->one;
+	}
 	struct sim_qitem it = k->v[b->hi++];
 
 	if (--b->n == 0) {
@@ -319,6 +343,12 @@ static void advance(struct sim_queue *q, unsigned i)
 	unmark(q, i);
 	/* all land below level i / 256; each block is free once moved */
 	struct sim_qblock *k = b->first;
+	if (!k) {
+		struct sim_qitem one = b->one;
+		b->n = 0;
+		put_or_die(q, &one);
+		return;
+	}
 	b->first = b->last = NULL;
 	b->n = b->hi = 0;
 	while (k) {
@@ -337,6 +367,8 @@ static void sort_current(struct sim_bucket *b)
 	struct sim_qitem *all, prev = {0};
 	uint32_t m = 0, hi = b->hi, ok = 1;
 
+	if (!b->first)
+		return;                  /* one entry, in the bucket */
 	for (struct sim_qblock *k = b->first; k && ok; k = k->next, hi = 0)
 		for (uint32_t j = hi; j < k->used && ok; j++, m++) {
 			ok = m == 0 || prev.key < k->v[j].key;

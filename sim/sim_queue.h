@@ -58,11 +58,17 @@ struct sim_qblock {
 	struct sim_qitem v[SIM_QUEUE_BLOCK];
 };
 
+/* A bucket's one entry stays in the bucket itself, in a block only once
+ * a second comes: most buckets of a crawl hold one time, one entry, and a
+ * block a bucket put each pending entry on a 4 KiB block of its own, a
+ * cache miss to fill it and one to take it (a third of a pop, 100k pages
+ * pending).  A bucket is a cache line. */
 struct sim_bucket {
-	struct sim_qblock *first, *last;   /* NULL when n == 0 */
+	struct sim_qblock *first, *last;   /* NULL when n < 2 and no block */
 	uint32_t n;                  /* entries not yet taken */
 	uint32_t hi;                 /* the next one to take, in first */
 	int64_t tmin;                /* the least time, when n > 0 */
+	struct sim_qitem one;        /* the entry, when n == 1 and !first */
 };
 
 /* A slot names one scheduled event for sim_queue_cancel: its generation
