@@ -78,6 +78,20 @@ int al_http_header(char *buf, size_t cap, int64_t len)
 	return n >= cap ? -1 : (int)n;
 }
 
+int al_http_header_len(int64_t len)
+{
+	static const char head[] = "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n"
+				   "Content-Length: ";
+	uint64_t v = len < 0 ? 0 - (uint64_t)len : (uint64_t)len;
+	int n = (int)sizeof head - 1 + (len < 0) + 4;
+
+	do {
+		n++;
+		v /= 10;
+	} while (v);
+	return n;
+}
+
 static uint64_t mix(uint64_t x)
 {
 	x ^= x >> 30;
@@ -306,6 +320,34 @@ int al_http_resp_feed(struct al_http_resp *r, const void *buf, size_t n)
 bad:
 	errno = EBADMSG;
 	return -1;
+}
+
+/* Whether r is as al_http_resp_init leaves it, every byte. */
+static int resp_fresh(const struct al_http_resp *r)
+{
+	struct al_http_resp f;
+
+	al_http_resp_init(&f);
+	return memcmp(r, &f, sizeof f) == 0;
+}
+
+int al_http_resp_feed_memo(struct al_http_memo *m, struct al_http_resp *r, const void *buf,
+			   size_t n)
+{
+	if (n == 0 || n > sizeof m->head || !resp_fresh(r))
+		return al_http_resp_feed(r, buf, n);
+	if (m->len == n && memcmp(m->head, buf, n) == 0) {
+		memcpy(r, &m->after, sizeof *r);
+		return 0;
+	}
+	int rc = al_http_resp_feed(r, buf, n);
+
+	if (rc == 0 && r->in_body) {
+		memcpy(&m->after, r, sizeof *r);
+		memcpy(m->head, buf, n);
+		m->len = (uint16_t)n;
+	}
+	return rc;
 }
 
 int al_http_resp_feed_span(struct al_http_resp *r, const struct al_http_span *sp)

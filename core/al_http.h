@@ -15,6 +15,9 @@
 int al_http_request(char *buf, size_t cap, const char *host, int64_t page);
 /* The response header for a body of len bytes; returns its length or -1. */
 int al_http_header(char *buf, size_t cap, int64_t len);
+/* The length al_http_header gives len's header when it fits: the same
+ * count, without writing the bytes (the simulated server needs only it). */
+int al_http_header_len(int64_t len);
 /* Bytes [off, off + n) of page `page`'s body under `seed`: printable text,
  * a pure function of its arguments. */
 void al_page_bytes(uint64_t seed, int64_t page, int64_t off, void *buf, size_t n);
@@ -132,6 +135,21 @@ _Static_assert(AL_HTTP_HEAD_MAX < UINT16_MAX, "head_len's bound");
 void al_http_resp_init(struct al_http_resp *r);
 /* Returns 0, or -1 (EBADMSG) for a malformed or oversized header. */
 int al_http_resp_feed(struct al_http_resp *r, const void *buf, size_t n);
+/* The header a fresh checker last took whole, and the checker after it:
+ * the simulator's responses repeat one header, which is then parsed once,
+ * not once a page (a tenth of a flow crawl's page went to the parse). */
+struct al_http_memo {
+	struct al_http_resp after;   /* the checker once it took head */
+	uint16_t len;                /* 0: nothing kept */
+	char head[126];
+};
+/* As al_http_resp_feed(r, buf, n); when r is fresh (as al_http_resp_init
+ * leaves it) and buf is the n bytes m kept, r becomes what the parse gave
+ * then, without one.  A fresh parse that succeeds and leaves r in the
+ * body, its n bytes at most sizeof m->head, is kept in m.  The result is
+ * the parse's, byte for byte. */
+int al_http_resp_feed_memo(struct al_http_memo *m, struct al_http_resp *r, const void *buf,
+			   size_t n);
 /* Feeds a span of body, after the header came as bytes: O(1).  Returns 0,
  * or -1 (EBADMSG) if the header is not complete, the span does not begin
  * where the body so far ends (a gap, or bytes again), it is of another

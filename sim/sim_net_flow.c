@@ -100,14 +100,14 @@ static int64_t pace_ns(const struct sim_net *n, const struct sim_flow *f)
 
 static void serve(struct sim_net *n, struct sim_flow *f, int64_t now)
 {
-	char head[128];
 	int64_t think, body;
 	int hl;
 
-	/* the page's own draws, as the origin server makes them */
+	/* the page's own draws, as the origin server makes them; the header's
+	 * bytes are made when read (sim_net_recv), here only its length */
 	f->fault = (uint8_t)al_page_draw(n->sc->seed, &n->srv, f->page, &think, &body);
-	hl = al_http_header(head, sizeof head, body);
-	AL_ASSERT(hl > 0);
+	hl = al_http_header_len(body);
+	AL_ASSERT(hl > 0 && hl < 128);   /* deliver()'s buffer */
 	f->head_len = (uint16_t)hl;
 	AL_ASSERT(body >= 0 && hl + body <= UINT32_MAX);   /* pages <= 1 GiB */
 	f->total = (uint32_t)(hl + body);

@@ -288,6 +288,7 @@ struct sim_os {
 	int ttl_head, ttl_tail;      /* fds, -1: empty */
 	uint64_t ttl_token;
 	uint32_t lanes;              /* task lanes created */
+	struct al_http_memo head_memo;   /* sim_feed's: the responses' header */
 	struct sim_lock *locks;
 	int64_t nlocks;
 	struct sim_sel *sels;

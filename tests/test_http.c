@@ -44,6 +44,12 @@ static void test_header_as_printf(void **state)
 			assert_string_equal(got, want);
 		}
 	assert_int_equal(al_http_header(got, 0, 5), -1);
+	for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+		int n = snprintf(want, sizeof want, "HTTP/1.0 200 OK\r\nContent-Type: "
+				 "text/plain\r\nContent-Length: %lld\r\n\r\n",
+				 (long long)lens[i]);
+		assert_int_equal(al_http_header_len(lens[i]), n);
+	}
 }
 
 /* The request, written by hand, against the format it replaced: the same
@@ -123,6 +129,52 @@ static void test_header_any_chunks(void **state)
 		assert_int_equal(r.line_len, UINT8_MAX);
 		assert_int_equal(r.in_body, 0);
 	}
+}
+
+/* The memo gives what the parse gives, byte for byte: a fresh checker fed
+ * the header it kept, one fed another header or bytes that fail, one not
+ * fresh, and one fed more than the header. */
+static void test_memo_as_parse(void **state)
+{
+	char h20k[128], h5[128];
+	int n20k = al_http_header(h20k, sizeof h20k, 20000), n5 = al_http_header(h5, sizeof h5, 5);
+	static const char bad[] = "HTTP/1.0 200 OK\r\nContent-Length: -3\r\n\r\n";
+	static const char part[] = "HTTP/1.0 404 Nope\r\n";
+	static const char withbody[] = "HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhel";
+	struct {
+		const char *buf;
+		size_t n;
+		int fresh;
+	} feeds[] = {
+		{h20k, (size_t)n20k, 1}, {h20k, (size_t)n20k, 1}, {h5, (size_t)n5, 1},
+		{h20k, (size_t)n20k, 1}, {bad, sizeof bad - 1, 1}, {bad, sizeof bad - 1, 1},
+		{h20k, (size_t)n20k, 1}, {part, sizeof part - 1, 0}, {h20k, (size_t)n20k, 0},
+		{withbody, sizeof withbody - 1, 1}, {withbody, sizeof withbody - 1, 1},
+		{h20k, 10, 1}, {h20k, (size_t)n20k, 1},
+	};
+	struct al_http_memo m = {0};
+	int hits = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof feeds / sizeof feeds[0]; i++) {
+		struct al_http_resp got, want;
+		al_http_resp_init(&got);
+		al_http_resp_init(&want);
+		if (!feeds[i].fresh) {       /* a status line in already */
+			assert_int_equal(al_http_resp_feed(&got, part, sizeof part - 1), 0);
+			assert_int_equal(al_http_resp_feed(&want, part, sizeof part - 1), 0);
+		}
+		int kept = m.len == feeds[i].n && memcmp(m.head, feeds[i].buf, m.len) == 0;
+		errno = 0;
+		int wr = al_http_resp_feed(&want, feeds[i].buf, feeds[i].n), we = errno;
+		errno = 0;
+		int gr = al_http_resp_feed_memo(&m, &got, feeds[i].buf, feeds[i].n);
+		assert_int_equal(gr, wr);
+		assert_int_equal(errno, we);
+		assert_memory_equal(&got, &want, sizeof got);
+		hits += kept && feeds[i].fresh;
+	}
+	assert_int_equal(hits, 3);       /* h20k twice, withbody once */
 }
 
 static void test_page_ranges_agree(void **state)
@@ -317,6 +369,7 @@ int main(void)
 		cmocka_unit_test(test_header_as_printf),
 		cmocka_unit_test(test_request_as_printf),
 		cmocka_unit_test(test_header_any_chunks),
+		cmocka_unit_test(test_memo_as_parse),
 		cmocka_unit_test(test_page_ranges_agree),
 		cmocka_unit_test(test_response_checked),
 		cmocka_unit_test(test_line_gives_way_to_sum),
