@@ -69,8 +69,8 @@ static int cmp64(const void *a, const void *b)
 }
 
 /* Many samples, spread over six bytes and with ties, some pages without
- * one: the summary's sort (a radix sort past 64 samples) gives the
- * nearest ranks a plain qsort gives. */
+ * one: the summary's selection gives the nearest ranks a plain qsort
+ * gives. */
 static void test_many_ranks(void **state)
 {
 	enum { N = 20000 };
@@ -102,11 +102,49 @@ static void test_many_ranks(void **state)
 		assert_int_equal(l.of[k].p90_ns, ref[k][(90 * n + 99) / 100 - 1]);
 		assert_int_equal(l.of[k].p99_ns, ref[k][(99 * n + 99) / 100 - 1]);
 		assert_int_equal(l.of[k].max_ns, ref[k][n - 1]);
-		for (int64_t i = 0; i < n; i++)    /* left in order, the rest -1 */
+		/* the samples left in front (partitioned at the ranks, in
+		 * some order), the rest -1 */
+		qsort(r.exact[k], (size_t)n, sizeof r.exact[k][0], cmp64);
+		for (int64_t i = 0; i < n; i++)
 			assert_int_equal(r.exact[k][i], ref[k][i]);
 		assert_int_equal(r.exact[k][N - 1], -1);
 	}
 	al_lat_free(&r);
+}
+
+/* The orders a quickselect may trip on -- sorted, reversed, all equal,
+ * two values, an organ pipe -- and sizes around its insertion sort's:
+ * the nearest ranks and the max a qsort gives. */
+static void test_select_orders(void **state)
+{
+	static const int64_t sizes[] = {1, 2, 3, 16, 17, 18, 100, 1001, 5000};
+	static int64_t ref[5000];
+
+	(void)state;
+	for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++)
+		for (int order = 0; order < 5; order++) {
+			int64_t n = sizes[si];
+			struct al_lat_rec r;
+			struct al_latency l;
+			assert_int_equal(al_lat_init(&r, n), 0);
+			for (int64_t i = 0; i < n; i++) {
+				int64_t v = order == 0 ? i : order == 1 ? n - i : order == 2 ? 7
+					  : order == 3 ? i % 2 : (i < n / 2 ? i : n - i);
+				al_lat_add(&r, i, v, v * 3, v + 1000);
+				ref[i] = v;
+			}
+			al_lat_summary(&r, &l);
+			qsort(ref, (size_t)n, sizeof ref[0], cmp64);
+			assert_int_equal(l.pages, n);
+			assert_int_equal(l.of[0].p50_ns, ref[(50 * n + 99) / 100 - 1]);
+			assert_int_equal(l.of[0].p90_ns, ref[(90 * n + 99) / 100 - 1]);
+			assert_int_equal(l.of[0].p99_ns, ref[(99 * n + 99) / 100 - 1]);
+			assert_int_equal(l.of[0].max_ns, ref[n - 1]);
+			assert_int_equal(l.of[1].p90_ns, 3 * ref[(90 * n + 99) / 100 - 1]);
+			assert_int_equal(l.of[2].p99_ns, 1000 + ref[(99 * n + 99) / 100 - 1]);
+			assert_int_equal(l.of[2].max_ns, 1000 + ref[n - 1]);
+			al_lat_free(&r);
+		}
 }
 
 static void test_buckets(void **state)
@@ -329,6 +367,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nearest_rank),
 		cmocka_unit_test(test_many_ranks),
+		cmocka_unit_test(test_select_orders),
 		cmocka_unit_test(test_buckets),
 		cmocka_unit_test(test_histogram),
 		cmocka_unit_test(test_page_time_hist),
