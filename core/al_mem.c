@@ -98,25 +98,31 @@ struct al_arena_chunk {
 	max_align_t data[];
 };
 
-enum { ARENA_FIRST = 1 << 20, ARENA_MAX = 64 << 20 };
+/* A chunk, its header included, is a whole number of huge pages (2 MiB
+ * at first, doubling up to 64 MiB): a chunk of 1 MiB plus its header
+ * took a huge page to itself, half of it never used but zeroed all the
+ * same, and a larger one's header spilled into one huge page more. */
+enum { ARENA_FIRST = 2 << 20, ARENA_MAX = 64 << 20 };
 
 void *al_arena_calloc(struct al_arena *a, size_t n, size_t size)
 {
-	const size_t align = _Alignof(max_align_t);
+	const size_t align = _Alignof(max_align_t), huge = (size_t)2 << 20;
 
-	if (size && n > (SIZE_MAX - align) / size) {
+	if (size && n > (SIZE_MAX - align - 2 * huge) / size) {
 		errno = ENOMEM;
 		return NULL;
 	}
 	size_t len = (n * size + align - 1) & ~(align - 1);
 
 	if (!a->chunks || a->cap - a->used < len) {
-		size_t cap = a->chunks ? 2 * a->cap : ARENA_FIRST;
-		if (cap > ARENA_MAX)
-			cap = ARENA_MAX;
-		if (cap < len)
-			cap = len;
-		struct al_arena_chunk *c = al_calloc_huge(1, sizeof *c + cap);
+		const size_t head = sizeof(struct al_arena_chunk);
+		size_t whole = a->chunks ? 2 * (a->cap + head) : ARENA_FIRST;
+		if (whole > ARENA_MAX)
+			whole = ARENA_MAX;
+		if (whole < head + len)
+			whole = (head + len + huge - 1) & ~(huge - 1);
+		size_t cap = whole - head;
+		struct al_arena_chunk *c = al_calloc_huge(1, whole);
 		if (!c)
 			return NULL;
 		c->next = a->chunks;

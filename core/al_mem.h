@@ -29,11 +29,13 @@ enum { AL_MEM_HUGE = 1 << 20 };
 void *al_grow_or_die(void *p, size_t *cap, size_t size);
 
 /* An arena: zeroed blocks carved one after another from chunks that grow
- * from 1 MiB to 64 MiB, each from al_calloc_huge, and freed
- * only all at once.  For pools of slabs that never move (the simulator's
- * flows and sockets): consecutive slabs share huge pages, where each
- * slab alone (half a MiB) was too small for one.  Memory follows use: a
- * chunk is reserved, not touched, until its blocks are. */
+ * from 2 MiB to 64 MiB, each from al_calloc_huge and, its header
+ * included, a whole number of huge pages, and freed only all at once.
+ * For pools of slabs that never move (the simulator's sockets, flows and
+ * queue blocks, all from one arena): consecutive slabs share huge pages,
+ * where each slab alone (half a MiB) was too small for one, and so do
+ * the pools.  Memory follows use: a chunk is reserved, not touched,
+ * until its blocks are. */
 struct al_arena_chunk;
 struct al_arena {
 	struct al_arena_chunk *chunks;   /* newest first */

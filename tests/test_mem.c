@@ -102,7 +102,7 @@ static void test_large_hinted(void **state)
 }
 
 /* The arena: blocks zeroed, aligned, apart, across its chunks' growth
- * (past 1 MiB, then 2, ...), one larger than any chunk, and usable again
+ * (past 2 MiB, then 4, ...), one larger than any chunk, and usable again
  * after it is freed. */
 static void test_arena(void **state)
 {
@@ -133,6 +133,25 @@ static void test_arena(void **state)
 	}
 }
 
+/* A chunk is a whole huge page, its header in it: the first holds two
+ * blocks of 1 MiB less a little, one after the other (a first chunk of
+ * 1 MiB took a huge page and used half of it). */
+static void test_arena_whole_pages(void **state)
+{
+	struct al_arena a = {0};
+	const size_t mib = (size_t)1 << 20;
+
+	(void)state;
+	unsigned char *p = al_arena_calloc(&a, 1, mib), *q = al_arena_calloc(&a, 1, mib - 64);
+	assert_non_null(p);
+	assert_ptr_equal(q, p + mib);
+	assert_true(a.cap < 2 * mib && a.cap > 2 * mib - 256);
+	unsigned char *r = al_arena_calloc(&a, 1, 4 * mib);     /* a chunk of its own: 6 MiB */
+	assert_non_null(r);
+	assert_true(a.cap >= 4 * mib && a.cap < 6 * mib);
+	al_arena_free(&a);
+}
+
 /* al_grow_or_die: 64 elements at first, then twice the room, the
  * elements kept. */
 static void test_grow_doubles(void **state)
@@ -160,6 +179,7 @@ int main(void)
 		cmocka_unit_test(test_overflow_refused),
 		cmocka_unit_test(test_large_hinted),
 		cmocka_unit_test(test_arena),
+		cmocka_unit_test(test_arena_whole_pages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
