@@ -31,6 +31,11 @@ uint64_t sim_net_must_push(struct sim_net *n, int64_t t, sim_fn fn, void *arg)
 
 /* --- the pool: slabs that never move, a free list of ids */
 
+static struct al_arena *sim_net_mem(struct sim_net *n)
+{
+	return n->shared ? n->shared : &n->slab_mem;
+}
+
 static struct sim_flow *flow_alloc(struct sim_net *n)
 {
 	uint32_t id = n->free_head;
@@ -50,7 +55,7 @@ static struct sim_flow *flow_alloc(struct sim_net *n)
 				n->slabs = p;
 				n->slabs_cap = cap;
 			}
-			struct sim_flow_slab *slab = al_arena_calloc(&n->slab_mem, 1, sizeof *slab +
+			struct sim_flow_slab *slab = al_arena_calloc(sim_net_mem(n), 1, sizeof *slab +
 								    SIM_NET_SLAB * sizeof slab->f[0]);
 			if (!slab)
 				goto nomem;
@@ -93,7 +98,7 @@ void sim_net_tcp_take(struct sim_net *n, struct sim_flow *f)
 				n->tslabs = p;
 				n->tslabs_cap = cap;
 			}
-			slab = al_arena_calloc(&n->slab_mem, SIM_NET_SLAB, sizeof *slab);
+			slab = al_arena_calloc(sim_net_mem(n), SIM_NET_SLAB, sizeof *slab);
 			if (!slab)
 				goto nomem;
 			sim_net_account(n, (int64_t)(SIM_NET_SLAB * sizeof *slab));
@@ -245,7 +250,7 @@ void sim_net_free(struct sim_net *n)
 	sim_net_link_free(n);
 	free(n->loss);
 	free(n->tslabs);
-	al_arena_free(&n->slab_mem);
+	al_arena_free(&n->slab_mem);         /* not the shared one: its owner's */
 	free(n->slabs);
 	memset(n, 0, sizeof *n);
 }

@@ -178,7 +178,8 @@ struct sim_net {
 	/* flow pool: slabs of SIM_NET_SLAB flows, ids index them */
 	struct sim_flow **slabs;
 	uint32_t nslabs, slabs_cap, nids, free_head;
-	struct al_arena slab_mem;        /* where the slabs are carved */
+	struct al_arena slab_mem;        /* where the slabs are carved, */
+	struct al_arena *shared;         /* unless the owner's arena: then there */
 	/* tcp linux: the loss states of the flows that lost a segment,
 	 * indexed by f->tcp.loss, with a free list */
 	struct sim_tcp_loss *loss;

@@ -558,6 +558,7 @@ int sim_os_init(struct sim_os *s, const struct al_scenario *sc, struct al_loop *
 	memset(s, 0, sizeof *s);
 	if (sim_queue_init(&s->q) != 0)
 		return -1;
+	s->q.shared = &s->sock_mem;
 	s->nsocks = sc->machine.fd_limit;
 	s->fd_low = 3;
 	s->ttl_head = s->ttl_tail = -1;
@@ -570,14 +571,17 @@ int sim_os_init(struct sim_os *s, const struct al_scenario *sc, struct al_loop *
 	if (sim_kernel_init(&s->k, sc, &s->q, &s->now, trace) != 0) {
 		free(s->socks);
 		sim_queue_free(&s->q);
+		al_arena_free(&s->sock_mem);
 		return -1;
 	}
 	if (sim_net_init(&s->net, sc, &s->q, &net_hooks) != 0) {
 		sim_kernel_free(&s->k);
 		free(s->socks);
 		sim_queue_free(&s->q);
+		al_arena_free(&s->sock_mem);
 		return -1;
 	}
+	s->net.shared = &s->sock_mem;
 	s->os = (struct al_os){
 		.ops = &sim_ops, .acct = &sim_acct, .hooks = &sim_hooks,
 		.loop = loop, .trace = trace, .sc = sc, .impl = s,
@@ -613,7 +617,6 @@ void sim_os_free(struct sim_os *s)
 			free(k->spin);
 		}
 	}
-	al_arena_free(&s->sock_mem);         /* the sockets' slabs */
 	for (int64_t i = 0; i < s->nlocks; i++)
 		free(s->locks[i].w);
 	free(s->locks);
@@ -621,4 +624,6 @@ void sim_os_free(struct sim_os *s)
 	free(s->socks);
 	sim_net_free(&s->net);
 	sim_queue_free(&s->q);
+	al_arena_free(&s->sock_mem);         /* the sockets', flows' and blocks' slabs:
+					      * last, sim_net_free reads its flows */
 }

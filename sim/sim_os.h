@@ -274,8 +274,11 @@ struct sim_os {
 	 * moves, so a socket's address is stable (events and the network
 	 * hold it). */
 	struct sim_sock **socks;     /* fd limit / SIM_FD_SLAB pointers */
-	struct al_arena sock_mem;    /* where the sockets' slabs are carved:
-				      * huge pages, no calloc's memset */
+	struct al_arena sock_mem;    /* where the sockets' slabs are carved,
+				      * and the flows' and the queue's blocks:
+				      * huge pages, no calloc's memset, and
+				      * one partly used huge page for all
+				      * three, not one each */
 	struct sim_gate **gates;     /* parallel slabs, or NULL: no host programs */
 	int nslabs;                  /* slabs allocated */
 	int nsocks;                  /* the fd limit */

@@ -34,7 +34,8 @@ static void bucket_release(struct sim_queue *q, struct sim_bucket *b);
 
 void sim_queue_free(struct sim_queue *q)
 {
-	al_arena_free(&q->mem);         /* every block, pooled or in a bucket */
+	al_arena_free(&q->mem);         /* every block, pooled or in a bucket
+					 * (a shared arena's owner frees it) */
 	free(q->b);
 	free(q->gen);
 	free(q->free);
@@ -93,7 +94,7 @@ static struct sim_qblock *block_new(struct sim_queue *q)
 
 	if (k)
 		q->pool = k->next;
-	else if (!(k = al_arena_calloc(&q->mem, 1, sizeof *k)))
+	else if (!(k = al_arena_calloc(q->shared ? q->shared : &q->mem, 1, sizeof *k)))
 		return NULL;            /* (malloc's blocks faulted 4 KiB at a time) */
 	k->next = NULL;
 	k->used = 0;

@@ -77,7 +77,8 @@ struct sim_bucket {
 struct sim_queue {
 	struct sim_bucket *b;        /* [SIM_QUEUE_LEVELS * 256] */
 	struct sim_qblock *pool;     /* free blocks: memory follows the peak pending */
-	struct al_arena mem;         /* where blocks are carved: huge pages */
+	struct al_arena mem;         /* where blocks are carved: huge pages, */
+	struct al_arena *shared;     /* unless the owner's arena: then there */
 	uint64_t nonempty[SIM_QUEUE_LEVELS * 4];  /* bit per bucket */
 	uint32_t words;              /* bit w: nonempty[w] != 0 */
 	struct sim_qitem front;      /* below every key in the buckets */
