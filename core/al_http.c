@@ -78,20 +78,6 @@ int al_http_header(char *buf, size_t cap, int64_t len)
 	return n >= cap ? -1 : (int)n;
 }
 
-int al_http_header_len(int64_t len)
-{
-	static const char head[] = "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n"
-				   "Content-Length: ";
-	uint64_t v = len < 0 ? 0 - (uint64_t)len : (uint64_t)len;
-	int n = (int)sizeof head - 1 + (len < 0) + 4;
-
-	do {
-		n++;
-		v /= 10;
-	} while (v);
-	return n;
-}
-
 static uint64_t mix(uint64_t x)
 {
 	x ^= x >> 30;

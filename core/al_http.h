@@ -15,9 +15,6 @@
 int al_http_request(char *buf, size_t cap, const char *host, int64_t page);
 /* The response header for a body of len bytes; returns its length or -1. */
 int al_http_header(char *buf, size_t cap, int64_t len);
-/* The length al_http_header gives len's header when it fits: the same
- * count, without writing the bytes (the simulated server needs only it). */
-int al_http_header_len(int64_t len);
 /* Bytes [off, off + n) of page `page`'s body under `seed`: printable text,
  * a pure function of its arguments. */
 void al_page_bytes(uint64_t seed, int64_t page, int64_t off, void *buf, size_t n);

@@ -180,6 +180,13 @@ struct sim_net {
 	uint32_t nslabs, slabs_cap, nids, free_head;
 	struct al_arena slab_mem;        /* where the slabs are carved, */
 	struct al_arena *shared;         /* unless the owner's arena: then there */
+	/* The last response header made (sim_net_head): pages of one size
+	 * share it, made once, not twice a page */
+	struct sim_net_head {
+		int64_t body;            /* its Content-Length; -1: none yet */
+		int len;
+		char bytes[128];
+	} head;
 	/* tcp linux: the loss states of the flows that lost a segment,
 	 * indexed by f->tcp.loss, with a free list */
 	struct sim_tcp_loss *loss;

@@ -103,11 +103,10 @@ static void serve(struct sim_net *n, struct sim_flow *f, int64_t now)
 	int64_t think, body;
 	int hl;
 
-	/* the page's own draws, as the origin server makes them; the header's
-	 * bytes are made when read (sim_net_recv), here only its length */
+	/* the page's own draws, as the origin server makes them, and its
+	 * header (made once for the pages of one size) */
 	f->fault = (uint8_t)al_page_draw(n->sc->seed, &n->srv, f->page, &think, &body);
-	hl = al_http_header_len(body);
-	AL_ASSERT(hl > 0 && hl < 128);   /* deliver()'s buffer */
+	hl = sim_net_head(n, body)->len;
 	f->head_len = (uint16_t)hl;
 	AL_ASSERT(body >= 0 && hl + body <= UINT32_MAX);   /* pages <= 1 GiB */
 	f->total = (uint32_t)(hl + body);

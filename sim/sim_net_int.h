@@ -283,6 +283,9 @@ void sim_net_release(struct sim_net *n, struct sim_flow *f, int64_t now);
  * inside an event there is no caller to return the error to). */
 uint64_t sim_net_must_push(struct sim_net *n, int64_t t, sim_fn fn, void *arg);
 void sim_net_account(struct sim_net *n, int64_t delta);
+/* The header of a response with a body of `body` bytes (al_http_header):
+ * n->head, made again only when body differs from the last one's. */
+const struct sim_net_head *sim_net_head(struct sim_net *n, int64_t body);
 
 /* A segment's fate, in two steps so that the link can mend its heap in
  * between: the outcome (draws the loss, counts the bytes), then what
