@@ -37,10 +37,25 @@ int al_http_request(char *buf, size_t cap, const char *host, int64_t page)
 		if (page < 0)
 			num[--k] = '-';
 	}
+	size_t hl = strlen(host), dl = sizeof num - k;
+
+	if (5 + dl + 17 + hl + 4 < cap) {
+		/* it fits, as a crawl's request a page does: the pieces
+		 * copied without req_put's checks, the fixed ones by
+		 * fixed-size copies */
+		char *p = buf;
+		memcpy(p, "GET /", 5);
+		memcpy(p += 5, num + k, dl);
+		memcpy(p += dl, " HTTP/1.0\r\nHost: ", 17);
+		memcpy(p += 17, host, hl);
+		memcpy(p += hl, "\r\n\r\n", 4);
+		p[4] = '\0';
+		return (int)(5 + dl + 17 + hl + 4);
+	}
 	n = req_put(buf, cap, 0, "GET /", 5);
 	n = req_put(buf, cap, n, num + k, sizeof num - k);
 	n = req_put(buf, cap, n, " HTTP/1.0\r\nHost: ", 17);
-	n = req_put(buf, cap, n, host, strlen(host));
+	n = req_put(buf, cap, n, host, hl);
 	n = req_put(buf, cap, n, "\r\n\r\n", 4);
 	if (cap > 0)
 		buf[n < cap ? n : cap - 1] = '\0';
