@@ -81,6 +81,7 @@ struct al_trace {
 	uint32_t nlanes, lanes_cap;
 	char **names;
 	uint16_t nnames, names_cap;
+	uint16_t last_name;          /* the one interned last: tried first */
 	int truncated;               /* storage ran out: hash kept, events cut */
 	/* While grabbing, every event added is copied to grab too (grab_n
 	 * of them; grab_lost: one more than grab_max came, or memory ran

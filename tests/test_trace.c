@@ -56,6 +56,21 @@ static void test_names_interned(void **state)
 	assert_int_equal(al_trace_name(&tr, "x"), x);
 	assert_true(al_trace_name(&tr, "y") != x);
 	assert_int_equal(al_trace_name(&tr, ""), 0);
+	/* the last one asked is tried first: every order gives the ids the
+	 * first asks gave, and a string in a reused buffer is its content */
+	uint16_t y = al_trace_name(&tr, "y");
+	char buf[4] = "x";
+	assert_int_equal(al_trace_name(&tr, buf), x);
+	buf[0] = 'y';
+	assert_int_equal(al_trace_name(&tr, buf), y);
+	buf[0] = 'z';
+	uint16_t z = al_trace_name(&tr, buf);
+	assert_true(z != x && z != y && z != 0);
+	assert_int_equal(al_trace_name(&tr, "y"), y);
+	assert_int_equal(al_trace_name(&tr, "z"), z);
+	assert_int_equal(al_trace_name(&tr, "x"), x);
+	assert_int_equal(al_trace_name(&tr, "x"), x);
+	assert_int_equal(al_trace_name(&tr, ""), 0);
 	al_trace_free(&tr);
 }
 
