@@ -97,7 +97,6 @@ static struct sim_qblock *block_new(struct sim_queue *q)
 	else if (!(k = al_arena_calloc(q->shared ? q->shared : &q->mem, 1, sizeof *k)))
 		return NULL;            /* (malloc's blocks faulted 4 KiB at a time) */
 	k->next = NULL;
-	k->used = 0;
 	return k;
 }
 
@@ -118,7 +117,13 @@ static void bucket_release(struct sim_queue *q, struct sim_bucket *b)
 		k = next;
 	}
 	b->first = b->last = NULL;
-	b->n = b->hi = 0;
+	b->n = b->hi = b->tail = 0;
+}
+
+/* Entries in k, a block of b's: all but in the last. */
+static inline uint32_t block_used(const struct sim_bucket *b, const struct sim_qblock *k)
+{
+	return k == b->last ? b->tail : SIM_QUEUE_BLOCK;
 }
 
 static inline int put(struct sim_queue *q, const struct sim_qitem *it)
@@ -141,11 +146,12 @@ static inline int put(struct sim_queue *q, const struct sim_qitem *it)
 			errno = ENOMEM;
 			return -1;
 		}
-		k->v[k->used++] = b->one;
+		k->v[0] = b->one;
 		b->first = b->last = k;
 		b->hi = 0;
+		b->tail = 1;
 	}
-	if (k->used == SIM_QUEUE_BLOCK) {
+	if (b->tail == SIM_QUEUE_BLOCK) {
 		if (b->n == UINT32_MAX || !(k = block_new(q))) {
 			errno = ENOMEM;
 			return -1;
@@ -155,10 +161,11 @@ static inline int put(struct sim_queue *q, const struct sim_qitem *it)
 		else
 			b->first = k;
 		b->last = k;
+		b->tail = 0;
 	}
 	if (b->n == 0 || t < b->tmin)
 		b->tmin = t;
-	k->v[k->used++] = *it;
+	k->v[b->tail++] = *it;
 	b->n++;
 	mark(q, i);
 	return 0;
@@ -177,7 +184,7 @@ static inline struct sim_qitem take(struct sim_queue *q, struct sim_bucket *b)
 
 	if (--b->n == 0) {
 		bucket_release(q, b);
-	} else if (b->hi == k->used) {
+	} else if (b->hi == block_used(b, k)) {
 		b->first = k->next;
 		b->hi = 0;
 		block_free(q, k);
@@ -350,11 +357,14 @@ static void advance(struct sim_queue *q, unsigned i)
 		put_or_die(q, &one);
 		return;
 	}
+	struct sim_qblock *last = b->last;
+	uint32_t tail = b->tail;
 	b->first = b->last = NULL;
-	b->n = b->hi = 0;
+	b->n = b->hi = b->tail = 0;
 	while (k) {
 		struct sim_qblock *next = k->next;
-		for (uint32_t j = 0; j < k->used; j++)
+		uint32_t used = k == last ? tail : SIM_QUEUE_BLOCK;
+		for (uint32_t j = 0; j < used; j++)
 			put_or_die(q, &k->v[j]);
 		block_free(q, k);
 		k = next;
@@ -371,7 +381,7 @@ static void sort_current(struct sim_bucket *b)
 	if (!b->first)
 		return;                  /* one entry, in the bucket */
 	for (struct sim_qblock *k = b->first; k && ok; k = k->next, hi = 0)
-		for (uint32_t j = hi; j < k->used && ok; j++, m++) {
+		for (uint32_t j = hi; j < block_used(b, k) && ok; j++, m++) {
 			ok = m == 0 || prev.key < k->v[j].key;
 			prev = k->v[j];
 		}
@@ -388,13 +398,13 @@ static void sort_current(struct sim_bucket *b)
 	m = 0;
 	hi = b->hi;
 	for (struct sim_qblock *k = b->first; k; k = k->next, hi = 0)
-		for (uint32_t j = hi; j < k->used; j++)
+		for (uint32_t j = hi; j < block_used(b, k); j++)
 			all[m++] = k->v[j];
 	qsort(all, m, sizeof *all, cmp_item);
 	m = 0;
 	hi = b->hi;
 	for (struct sim_qblock *k = b->first; k; k = k->next, hi = 0)
-		for (uint32_t j = hi; j < k->used; j++)
+		for (uint32_t j = hi; j < block_used(b, k); j++)
 			k->v[j] = all[m++];
 	free(all);
 }

@@ -53,8 +53,7 @@ struct sim_qitem {
  * copies (a realloc of a large bucket was 6 % of a 100k-page crawl), and
  * an emptied block goes back to the pool, warm, for the next bucket. */
 struct sim_qblock {
-	struct sim_qblock *next;
-	uint32_t used;
+	struct sim_qblock *next;     /* full but the bucket's last (its tail) */
 	struct sim_qitem v[SIM_QUEUE_BLOCK];
 };
 
@@ -66,7 +65,10 @@ struct sim_qblock {
 struct sim_bucket {
 	struct sim_qblock *first, *last;   /* NULL when n < 2 and no block */
 	uint32_t n;                  /* entries not yet taken */
-	uint32_t hi;                 /* the next one to take, in first */
+	uint16_t hi;                 /* the next one to take, in first */
+	uint16_t tail;               /* entries in last: kept here, an append
+				      * touches the bucket and its slot, not
+				      * the block's header too */
 	int64_t tmin;                /* the least time, when n > 0 */
 	struct sim_qitem one;        /* the entry, when n == 1 and !first */
 };
