@@ -22,6 +22,9 @@ void net_calib_unpin(const cpu_set_t *saved);
  * connections (net_calib_conn.c); -1 with errno. */
 struct sockaddr_in;
 int net_calib_listener(struct sockaddr_in *addr, int backlog);
+/* Accepts and closes up to n connections from lfd's queue, waiting for a
+ * straggler at most half a second: fewer may come (net_calib_conn.c). */
+void net_calib_drain_accepts(int lfd, int n);
 
 /* A byte ('x') across a pipe: 0, or -1 with errno. */
 int net_calib_put1(int fd);
