@@ -36,6 +36,7 @@ static const struct al_field costs_fields[] = {
 	COST_T("thread_switch", thread_switch_ns, 0),
 	COST_T("process_switch", process_switch_ns, 0),
 	COST_T("thread_create", thread_create_ns, 0),
+	COST_T("thread_first", thread_first_ns, 0),
 	COST_T("process_create", process_create_ns, 0),
 	COST_T("pool_startup", pool_startup_ns, 0),
 	COST_T("thread_pool_startup", thread_pool_startup_ns, 0),

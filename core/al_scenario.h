@@ -38,7 +38,7 @@ struct al_costs {
 	int64_t syscall_ns;          /* one socket syscall                    */
 	int64_t thread_switch_ns;    /* context switch between threads        */
 	int64_t process_switch_ns;   /* context switch between processes      */
-	int64_t thread_create_ns;    /* create + join                         */
+	int64_t thread_create_ns;    /* a pool's thread, create to join      */
 	int64_t process_create_ns;   /* fork + exit + wait                    */
 	int64_t pool_startup_ns;     /* a worker pool's fixed start-up cost    */
 	int64_t thread_pool_startup_ns; /* the same for a pool of threads      */
@@ -190,6 +190,11 @@ struct al_costs {
 	 * response in flight; docs/costs.md, "The wake-up after a sleep").
 	 * 0: not measured, wake_1ms is that end, as before. */
 	int64_t wake_segment_1ms_ns;
+	/* What a process's first thread costs beyond thread_create: glibc
+	 * and the kernel making a single-threaded process a threaded one
+	 * (docs/costs.md, "A pool's threads").  Charged once per process, at
+	 * the first thread it creates; 0: nothing more. */
+	int64_t thread_first_ns;
 };
 
 /* Where the packet emulator of a real run's kernel-TCP path runs, for the

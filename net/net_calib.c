@@ -415,6 +415,8 @@ static const struct fig figs[NET_CALIB_COUNT] = {
 		net_calib_tun_connection_busy},
 	[NET_CALIB_TUN_SEND_BUSY] = {"tun_send_busy", COST(tun_send_busy_ns), 0,
 		net_calib_tun_send_busy},
+	[NET_CALIB_THREAD_FIRST] = {"thread_first", COST(thread_first_ns), 0,
+		net_calib_thread_first},
 };
 
 static const struct fig *fig_of(enum net_calib_fig f)

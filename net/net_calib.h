@@ -61,6 +61,7 @@ enum net_calib_fig {
 	NET_CALIB_WAKE_SEGMENT_1MS,  /* net_calib_wake.c: wake_100us's, after 1 ms */
 	NET_CALIB_TUN_CONNECTION_BUSY, /* net_calib_emu.c: its batches' clients */
 	NET_CALIB_TUN_SEND_BUSY,
+	NET_CALIB_THREAD_FIRST,      /* net_calib_sched.c, with thread_create */
 	NET_CALIB_COUNT
 };
 

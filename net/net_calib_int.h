@@ -36,6 +36,7 @@ int net_calib_get_ready(int fd);
 int net_calib_thread_switch(double *out);
 int net_calib_process_switch(double *out);
 int net_calib_thread_create(double *out);
+int net_calib_thread_first(double *out);
 /* net_calib_fork.c: a fork + exit + wait's CPU, the fork by the parent's
  * memory, a worker's own CPU */
 int net_calib_process_create(double *out);

@@ -1,8 +1,12 @@
 /* The measurements that need more than one thread of execution: context
- * switches (a ping-pong over pipes on one CPU), thread creation (a
- * process's: net_calib_fork.c), and how long a blocked thread takes to run
- * again (what a worker costs in memory: net_calib_mem.c).  Children run nothing but read, write,
- * close and _exit, which are safe after fork whatever the parent holds. */
+ * switches (a ping-pong over pipes on one CPU), thread creation and what a
+ * process's first thread costs more (a process's: net_calib_fork.c), and
+ * how long a blocked thread takes to run again (what a worker costs in
+ * memory: net_calib_mem.c).  The ping-pong's children run nothing but
+ * read, write, close and _exit, which are safe after fork whatever the
+ * parent holds; thread_first's create threads, which glibc makes safe
+ * after fork (it resets its stack cache's lock in the child), and calibrate
+ * runs no other thread then. */
 #include "net/net_calib_int.h"
 
 #include <errno.h>
@@ -254,6 +258,106 @@ int net_calib_thread_create(double *out)
 		pthread_join(t, NULL);
 	}
 	*out = (double)(net_mono_ns() - t0) / CREATE_N;
+	return 0;
+}
+
+/* --- a process's first thread
+ *
+ * A freshly forked process (as a model's run is: a process of its own)
+ * creates and joins its very first thread alone, then POOL_N more, each
+ * created before any is joined (as a pool's are), every one writing the
+ * first pages of its stack.  The first pays for the process becoming a
+ * threaded one (glibc's set-up for threads, among it the handler of
+ * its signal for set*id; the kernel's) on top of what the others pay:
+ * thread_first is the first's CPU less the mean of the others', the
+ * process's CPU clock (all its threads), on one CPU as a 1-core
+ * scenario's process runs.  The median of POOL_CHILDREN children. */
+#define POOL_N 10           /* the threads after the first: seed's pool   */
+#define POOL_TOUCH 8192     /* bytes of its stack each thread writes      */
+#define POOL_CHILDREN 15    /* fresh processes per repetition             */
+
+static void *toucher(void *arg)
+{
+	volatile char buf[POOL_TOUCH];
+
+	for (size_t i = 0; i < sizeof buf; i += 512)
+		buf[i] = (char)i;
+	return buf[0] ? arg : NULL;
+}
+
+static int64_t process_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* In the child: the first thread's extra CPU into *ns; 0, or the errno
+ * of what failed. */
+static int first_extra(double *ns)
+{
+	pthread_t t[POOL_N];
+	cpu_set_t saved;
+	int n = 0, e;
+
+	if (net_calib_pin(&saved) != 0)
+		return errno;
+	int64_t t0 = process_cpu_ns();
+	if ((e = pthread_create(&t[0], NULL, toucher, NULL)) != 0)
+		return e;
+	pthread_join(t[0], NULL);
+	int64_t t1 = process_cpu_ns();
+	while (n < POOL_N && (e = pthread_create(&t[n], NULL, toucher, NULL)) == 0)
+		n++;
+	for (int i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+	*ns = (double)(t1 - t0) - (double)(process_cpu_ns() - t1) / POOL_N;
+	return e;
+}
+
+int net_calib_thread_first(double *out)
+{
+	double v[POOL_CHILDREN];
+
+	for (int i = 0; i < POOL_CHILDREN; i++) {
+		struct {
+			double ns;
+			int err;
+		} r = {0, 0};
+		int fd[2], st;
+
+		if (pipe(fd) != 0)
+			return -1;
+		pid_t pid = fork();
+		if (pid < 0) {
+			int e = errno;
+			close(fd[0]);
+			close(fd[1]);
+			errno = e;
+			return -1;
+		}
+		if (pid == 0) {
+			r.err = first_extra(&r.ns);
+			_exit(write(fd[1], &r, sizeof r) == (ssize_t)sizeof r ? 0 : 1);
+		}
+		close(fd[1]);
+		ssize_t got = read(fd[0], &r, sizeof r);
+		close(fd[0]);
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+		if (got != (ssize_t)sizeof r) {
+			errno = EPIPE;
+			return -1;
+		}
+		if (r.err) {
+			errno = r.err;
+			return -1;
+		}
+		v[i] = r.ns;
+	}
+	double m = net_calib_median(v, POOL_CHILDREN);
+	*out = m > 0 ? m : 0;        /* a first no dearer than the others: 0 */
 	return 0;
 }
 

@@ -212,6 +212,10 @@ static void test_costs(void **state)
 	assert_int_equal(net_calib_offset(NET_CALIB_TUN_SEND_BUSY),
 			 offsetof(struct al_costs, tun_send_busy_ns));
 	assert_int_equal(net_calib_is_size(NET_CALIB_TUN_SEND_BUSY), 0);
+	assert_string_equal(net_calib_key(NET_CALIB_THREAD_FIRST), "thread_first");
+	assert_int_equal(net_calib_offset(NET_CALIB_THREAD_FIRST),
+			 offsetof(struct al_costs, thread_first_ns));
+	assert_int_equal(net_calib_is_size(NET_CALIB_THREAD_FIRST), 0);
 	assert_string_equal(net_calib_key(NET_CALIB_WAKE_100US), "wake_100us");
 	assert_int_equal(net_calib_offset(NET_CALIB_WAKE_100US),
 			 offsetof(struct al_costs, wake_100us_ns));
