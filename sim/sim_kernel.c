@@ -424,6 +424,12 @@ struct sim_thread *sim_kernel_thread(struct sim_kernel *k, int pid, const char *
 	int newproc = pid < 0;
 	int64_t cost = newproc ? k->c->process_create_ns : k->c->thread_create_ns;
 	int64_t mem = newproc ? k->c->process_memory : k->c->thread_memory;
+	/* a model's process making its first thread pays for becoming a
+	 * threaded one; the runner's threads are made from outside any */
+	int first = !newproc && k->current && !k->procs[pid].threaded;
+
+	if (first)
+		cost += k->c->thread_first_ns;
 	/* the process forking: a pool's parent copies the page tables of
 	 * what it keeps per child so far */
 	int64_t forker = newproc && k->current ? (int64_t)k->current->pid : -1;
@@ -484,6 +490,8 @@ struct sim_thread *sim_kernel_thread(struct sim_kernel *k, int pid, const char *
 						   (uint32_t)pid);
 	}
 	k->procs[pid].threads++;
+	if (first)
+		k->procs[pid].threaded = 1;
 	k->procs[pid].vm += k->c->thread_stack;
 	if (forker >= 0) {       /* saturating: records only price a fork */
 		k->procs[forker].records = k->procs[forker].records > INT64_MAX - k->c->child_record

@@ -76,6 +76,7 @@ struct sim_process {
 	uint32_t parent;             /* its forker's pid, when forked */
 	uint32_t lane;
 	uint8_t forked;              /* made by a thread's fork: its parent reaps it */
+	uint8_t threaded;            /* made a thread: its first paid thread_first */
 };
 
 struct sim_core {

@@ -243,6 +243,32 @@ static void test_threads_pay_no_fork_costs(void **state)
 	sim_os_free(&sim);
 }
 
+/* A process's first thread pays thread_first on top of thread_create,
+ * once: the next threads of the process do not, nor do forked children,
+ * which make no thread. */
+static void test_a_process_pays_for_its_first_thread_once(void **state)
+{
+	int64_t busy[2][2];
+
+	(void)state;
+	for (int kind = 0; kind < 2; kind++) {
+		for (int first = 0; first < 2; first++) {
+			machine(1);
+			sc.machine.costs.thread_create_ns = 100 * US;
+			sc.machine.costs.process_create_ns = 100 * US;
+			sc.machine.costs.thread_first_ns = first ? 1 * MS : 0;
+			spawn_kind = kind ? AL_SPAWN_PROCESS : AL_SPAWN_THREAD;
+			run(3, 1 * MS);
+			busy[kind][first] = sim.k.cpu_busy;
+			assert_int_equal(sim.k.procs[0].threaded, kind ? 0 : 1);
+			sim_os_free(&sim);
+		}
+	}
+	spawn_kind = AL_SPAWN_THREAD;
+	assert_int_equal(busy[0][1] - busy[0][0], 1 * MS);
+	assert_int_equal(busy[1][1], busy[1][0]);
+}
+
 /* Linux counts a reaped child's exit as one voluntary switch (its last,
  * in its nvcsw, which the parent's wait adds to RUSAGE_CHILDREN), not a
  * thread's (its counts join its process's before that switch).  On one
@@ -429,6 +455,7 @@ int main(void)
 		cmocka_unit_test(test_memory_wall_fails_spawns),
 		cmocka_unit_test(test_forks_grow_with_records_and_children_pay_cow),
 		cmocka_unit_test(test_threads_pay_no_fork_costs),
+		cmocka_unit_test(test_a_process_pays_for_its_first_thread_once),
 		cmocka_unit_test(test_a_childs_exit_is_a_voluntary_switch),
 		cmocka_unit_test(test_a_fork_past_its_slice_yields_to_its_child),
 		cmocka_unit_test(test_fork_cost_saturates),
