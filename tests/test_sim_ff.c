@@ -5,7 +5,7 @@
  * ready at once, more than a batch of them), with what could come between
  * two rounds: a timer or a scenario event landing amid a stretch of reads,
  * loss, select's FD_SETSIZE, a limit's semaphore, several cores, the
- * GIL, the kernel-TCP path's packet emulator.  Each case also checks that
+ * GIL, the packet emulator on the cores.  Each case also checks that
  * it fired, so the identity cannot hold for want of anything skipped. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -213,20 +213,24 @@ static void test_cores_and_threads(void **state)
 	assert_true(both_ways(&sc, AL_MODEL_MULTILOOP) > 100);
 	sc.machine.host_server = true;       /* its work gates the responses */
 	every_loop(&sc, 100);
-	sc.network.tcp = AL_TCP_LINUX;
+	/* the packet emulator on the cores: under flow, where the rounds
+	 * repeat (kernel TCP's windows leave none to skip here) */
 	sc.machine.host_emulator = AL_HOST_EMU_SHARED;
-	both_ways(&sc, AL_MODEL_ASYNCIO);
+	assert_true(both_ways(&sc, AL_MODEL_ASYNCIO) > 100);
 }
 
-/* The models it does not fire for are left alone. */
-static void test_others_untouched(void **state)
+/* Pages that fit in one recv leave no round that repeats (no reader
+ * gets a full chunk): nothing is skipped, on any loop.  (The models off
+ * the event loop, thread and uring, never ask: no test of them could
+ * fail.) */
+static void test_small_pages_untouched(void **state)
 {
 	struct al_scenario sc;
 
 	(void)state;
-	crawl(&sc, 50, 256 * KIB, AL_TCP_FLOW);
-	assert_int_equal(both_ways(&sc, AL_MODEL_THREAD), 0);
-	assert_int_equal(both_ways(&sc, AL_MODEL_URING), 0);
+	crawl(&sc, 300, 1 * KIB, AL_TCP_FLOW);
+	for (size_t i = 0; i < sizeof loops / sizeof *loops; i++)
+		assert_int_equal(both_ways(&sc, loops[i]), 0);
 }
 
 int main(void)
@@ -239,7 +243,7 @@ int main(void)
 		cmocka_unit_test(test_pollers),
 		cmocka_unit_test(test_limit),
 		cmocka_unit_test(test_cores_and_threads),
-		cmocka_unit_test(test_others_untouched),
+		cmocka_unit_test(test_small_pages_untouched),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
