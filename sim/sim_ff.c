@@ -65,7 +65,7 @@ static int room(void **p, int64_t *cap, int64_t n, size_t sz)
 }
 
 /* The round under way cannot repeat: no need to grab its events. */
-static void spoil(struct sim_os *s)
+void sim_ff_spoil(struct sim_os *s)
 {
 	s->ff.bad = 1;
 	if (s->os.trace)
@@ -277,12 +277,12 @@ void sim_ff_waited(struct sim_os *s, int sel, int pass, int64_t reported,
 		f->reported = reported;
 	if (sel != f->sel || pass != (f->waits++ == 0) || n <= 0 || f->reported > SIM_FF_MAX ||
 	    r->n + n > f->reported || room((void **)&r->fd, &r->fd_cap, r->n + n, sizeof *r->fd)) {
-		spoil(s);
+		sim_ff_spoil(s);
 		return;
 	}
 	for (int i = 0; i < n; i++) {
 		if (out[i].events != AL_EV_READ)
-			spoil(s);
+			sim_ff_spoil(s);
 		r->fd[r->n++] = (struct sim_ff_fd){.fd = out[i].fd, .data = out[i].data};
 	}
 }
@@ -294,7 +294,7 @@ void sim_ff_recv(struct sim_os *s, const struct sim_sock *k, int64_t r, size_t c
 	f->known++;
 	if (f->nrecv >= f->now.n || f->now.fd[f->nrecv].fd != k->fd || r <= 0 ||
 	    (size_t)r != cap || k->got.head || (f->chunk && f->chunk != r)) {
-		spoil(s);
+		sim_ff_spoil(s);
 		return;
 	}
 	f->chunk = r;
@@ -307,7 +307,7 @@ void sim_ff_ctl(struct sim_os *s, int sel, unsigned ev, int made_call)
 
 	f->known += made_call;
 	if (sel != f->sel || (ev != 0 && ev != AL_EV_READ))
-		spoil(s);
+		sim_ff_spoil(s);
 }
 
 void sim_ff_free(struct sim_os *s)

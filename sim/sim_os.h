@@ -588,6 +588,8 @@ void sim_ff_waited(struct sim_os *s, int sel, int pass, int64_t reported,
 void sim_ff_free(struct sim_os *s);
 void sim_ff_recv(struct sim_os *s, const struct sim_sock *k, int64_t r, size_t cap);
 void sim_ff_ctl(struct sim_os *s, int sel, unsigned ev, int made_call);
+/* The round under way did what no repeat would (a failed call). */
+void sim_ff_spoil(struct sim_os *s);
 /* Takes len bytes of k's response at once, as recv would in chunks (the
  * caller knows they are there): what a recv of len returned, fed next. */
 int64_t sim_os_take(struct sim_os *s, struct sim_sock *k, int64_t len);

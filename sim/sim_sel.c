@@ -261,7 +261,7 @@ int64_t sim_sel_wait(struct al_os *os, int sel, struct al_sel_event *out, int ma
 
 	if (!sl || max <= 0 || sl->wait) {
 		sim_syscall(s);
-		s->ff.bad = 1;
+		sim_ff_spoil(s);
 		return al_os_finish(wait, -EINVAL);
 	}
 	/* the last pass's report first: no call */
