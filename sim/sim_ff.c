@@ -34,6 +34,7 @@
 #include <stdlib.h>
 
 #include "core/al_assert.h"
+#include "sim/sim_ff.h"
 #include "sim/sim_os.h"
 
 #define SIM(os) ((struct sim_os *)(os)->impl)

@@ -5,7 +5,6 @@
 #ifndef SIM_OS_H
 #define SIM_OS_H
 
-#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,6 +14,7 @@
 #include "core/al_mem.h"
 #include "core/al_os.h"
 #include "core/al_trace.h"
+#include "sim/sim_ff.h"
 #include "sim/sim_kernel.h"
 #include "sim/sim_net.h"
 #include "sim/sim_queue.h"
@@ -203,58 +203,6 @@ struct sim_lock {
 	struct al_future **w;
 	size_t head, n, cap;
 };
-
-/* The fast-forward of an event loop's repeated rounds (sim_ff.c).  One
- * round watched at a time: a round runs inside one burst of one thread,
- * which no other thread's can interleave. */
-#define SIM_FF_MAX (1 << 16)         /* fds a round may read */
-#define SIM_FF_EVENTS (1 << 20)      /* trace events a round may add */
-
-struct sim_ff_fd {
-	int fd;
-	void *data;                  /* its registration's */
-};
-
-/* A round that may repeat: what it did and cost. */
-struct sim_ff_round {
-	int64_t n;                   /* fds reported, and read for a chunk each */
-	struct sim_ff_fd *fd;        /* in the report's order */
-	int64_t chunk;
-	int64_t debt, syscalls, len; /* len: on the thread's clock */
-	uint64_t resumes, calls;
-	size_t nev;
-	struct al_tr_event *ev;      /* its trace events, t from its start */
-	int64_t fd_cap;
-	size_t ev_cap;
-};
-
-struct sim_ff {
-	int sel;                     /* the selector whose round it is; -1: none */
-	int bad;                     /* the round did something no repeat would */
-	struct sim_thread *th;       /* its thread, in its burst from burst_start */
-	int64_t burst_start;
-	/* what the round started from */
-	int64_t clock, debt, syscalls, futile, memory;
-	uint64_t resumes, calls;
-	uint32_t qseq;
-	size_t qlive;
-	int open;
-	int64_t nfds;
-	int maxfd;
-	/* what it did: the syscalls it made that are known here, its waits
-	 * (the first a pass of the kernel, which reported `reported` fds),
-	 * the fds they handed out, the recvs of a full chunk each of them */
-	int64_t known, waits, reported, nrecv;
-	int64_t chunk;
-	struct sim_ff_round now, last;   /* last: the round before, if have_last */
-	int have_last;
-	int64_t turns;               /* turns fast-forwarded so far, in all */
-};
-
-/* Off: every turn runs (tests compare; not a scenario's key). */
-extern int sim_ff_off;
-/* Turns fast-forwarded by the runs of this process so far (sim_run). */
-extern _Atomic int64_t sim_ff_turns;
 
 /* Virtual time stops here (~73 years): a scenario whose pages would take
  * longer (a 1 GiB page over 1 bit/s, with no page timeout) ends at the
@@ -579,17 +527,6 @@ int64_t sim_sel_wait(struct al_os *os, int sel, struct al_sel_event *out, int ma
 		     struct al_future *wait);
 int64_t sim_sel_close(struct al_os *os, int sel);
 
-/* The fast-forward (sim_ff.c): al_os_ops.sel_repeat, and what a round's
- * calls tell it -- a wait's report (pass: it made a pass of the kernel,
- * which reported `reported` fds), a recv's result, a registration. */
-int64_t sim_sel_repeat(struct al_os *os, int sel, al_sel_feed_fn feed, void *arg);
-void sim_ff_waited(struct sim_os *s, int sel, int pass, int64_t reported,
-		   const struct al_sel_event *out, int n);
-void sim_ff_free(struct sim_os *s);
-void sim_ff_recv(struct sim_os *s, const struct sim_sock *k, int64_t r, size_t cap);
-void sim_ff_ctl(struct sim_os *s, int sel, unsigned ev, int made_call);
-/* The round under way did what no repeat would (a failed call). */
-void sim_ff_spoil(struct sim_os *s);
 /* Takes len bytes of k's response at once, as recv would in chunks (the
  * caller knows they are there): what a recv of len returned, fed next. */
 int64_t sim_os_take(struct sim_os *s, struct sim_sock *k, int64_t len);

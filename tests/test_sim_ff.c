@@ -19,6 +19,7 @@
 #include "core/al_report.h"
 #include "core/al_scenario.h"
 #include "core/al_trace.h"
+#include "sim/sim_ff.h"
 #include "sim/sim_os.h"
 #include "sim/sim_run.h"
 
