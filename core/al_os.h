@@ -91,7 +91,8 @@ enum {
 };
 
 /* The system calls: what a program asks of its kernel.  Every backend
- * fills every slot, except the ring's four where caps lacks AL_OS_CAP_RING.
+ * fills every slot, except the ring's four where caps lacks AL_OS_CAP_RING
+ * and sel_repeat, which may be NULL (no turns are ever run at once).
  * Models call them through the al_* wrappers below, never by hand. */
 struct al_os_ops {
 	const char *name;            /* "sim", "real" */
@@ -131,8 +132,8 @@ struct al_os_ops {
 	 * as they would have been, takes their bytes from each fd's response
 	 * and calls feed(arg, the fd's registered data, fd, those bytes) for
 	 * each (the model feeds them to the fd's page as from one recv; 0,
-	 * or -1: a bug), and returns how many bytes each got; else 0.  The
-	 * real backend: 0. */
+	 * or -1: a bug), and returns how many bytes each got; else 0.
+	 * Optional: NULL (the real backend) runs every turn. */
 	int64_t (*sel_repeat)(struct al_os *os, int sel, al_sel_feed_fn feed, void *arg);
 
 	/* --- threads and processes: run fn(frame) as a new task in a new
@@ -299,7 +300,7 @@ static inline int64_t al_sel_close(struct al_os *os, int sel)
 
 static inline int64_t al_sel_repeat(struct al_os *os, int sel, al_sel_feed_fn feed, void *arg)
 {
-	return os->ops->sel_repeat(os, sel, feed, arg);
+	return os->ops->sel_repeat ? os->ops->sel_repeat(os, sel, feed, arg) : 0;
 }
 
 static inline int64_t al_spawn(struct al_os *os, enum al_spawn_kind kind,

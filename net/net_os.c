@@ -442,13 +442,6 @@ static int64_t net_mem(struct al_os *os, int64_t delta)
 	return 0;
 }
 
-/* A real loop runs every turn it makes. */
-static int64_t net_sel_repeat(struct al_os *os, int sel, al_sel_feed_fn feed, void *arg)
-{
-	(void)os; (void)sel; (void)feed; (void)arg;
-	return 0;
-}
-
 static const struct al_os_ops net_ops = {
 	.name = "real",
 	.caps = AL_OS_CAP_RING,
@@ -465,7 +458,6 @@ static const struct al_os_ops net_ops = {
 	.sel_ctl = net_sel_ctl,
 	.sel_wait = net_sel_wait,
 	.sel_close = net_sel_close,
-	.sel_repeat = net_sel_repeat,
 	.spawn = net_spawn,
 	.join = net_join,
 	.pipe = net_pipe,

@@ -140,6 +140,9 @@ static void test_select_reports_ready(void **state)
 		assert_int_equal(os->ops->sel_ctl(os, sel, c, AL_EV_READ, &tag), 0);
 		assert_int_equal(os->ops->sel_ctl(os, sel, c, AL_EV_READ, &tag), 0);
 		assert_int_equal(write(s, "abc", 3), 3);
+		/* a real loop runs every turn: no sel_repeat, nothing skipped */
+		assert_null(os->ops->sel_repeat);
+		assert_int_equal(al_sel_repeat(os, sel, NULL, NULL), 0);
 		/* the probe sees a libevent callback for what it is */
 		int probed = 0;
 		struct event *probe = event_new(n.main.base, -1, 0, probe_cb, &probed);
