@@ -83,6 +83,21 @@ static void disarm(struct sim_os *s)
 		tr->grabbing = 0;
 }
 
+/* Lets go of the trace's grab buffer (up to SIM_FF_EVENTS events): a
+ * trace kept after the run (--save, --view) does not carry it. */
+static void release(struct sim_os *s)
+{
+	struct al_trace *tr = s->os.trace;
+
+	disarm(s);
+	if (!tr)
+		return;
+	free(tr->grab);
+	tr->grab = NULL;
+	tr->grab_n = tr->grab_cap = tr->grab_max = 0;
+	tr->grab_lost = 0;
+}
+
 /* A round of sel's loop starts now, on thread th: watch it. */
 static void arm(struct sim_os *s, int sel, struct sim_sel *sl, struct sim_thread *th)
 {
@@ -311,11 +326,19 @@ void sim_ff_ctl(struct sim_os *s, int sel, unsigned ev, int made_call)
 		sim_ff_spoil(s);
 }
 
+void sim_ff_closed(struct sim_os *s, int sel)
+{
+	if (s->ff.sel != sel)
+		return;
+	release(s);
+	s->ff.have_last = 0;
+}
+
 void sim_ff_free(struct sim_os *s)
 {
 	struct sim_ff *f = &s->ff;
 
-	disarm(s);
+	release(s);
 	free(f->now.fd);
 	free(f->now.ev);
 	free(f->last.fd);

@@ -73,10 +73,14 @@ extern _Atomic int64_t sim_ff_turns;
 int64_t sim_sel_repeat(struct al_os *os, int sel, al_sel_feed_fn feed, void *arg);
 void sim_ff_waited(struct sim_os *s, int sel, int pass, int64_t reported,
 		   const struct al_sel_event *out, int n);
+/* The run ends: frees the rounds and the trace's grab buffer. */
 void sim_ff_free(struct sim_os *s);
 void sim_ff_recv(struct sim_os *s, const struct sim_sock *k, int64_t r, size_t cap);
 void sim_ff_ctl(struct sim_os *s, int sel, unsigned ev, int made_call);
 /* The round under way did what no repeat would (a failed call). */
 void sim_ff_spoil(struct sim_os *s);
+/* Selector sel closes (its loop is done): if its round was watched,
+ * the watch ends and the trace's events are no longer grabbed. */
+void sim_ff_closed(struct sim_os *s, int sel);
 
 #endif

@@ -307,6 +307,7 @@ int64_t sim_sel_close(struct al_os *os, int sel)
 		al_os_finish(w, -EBADF);
 	}
 	sim_queue_cancel(&s->q, sl->token);
+	sim_ff_closed(s, sel);
 	sl->used = 0;
 	return 0;
 }

@@ -71,6 +71,10 @@ static int64_t both_ways(const struct al_scenario *sc, enum al_model m)
 	assert_int_equal(t_on.n, t_off.n);
 	assert_memory_equal(t_on.ev, t_off.ev, t_off.n * sizeof *t_off.ev);
 	assert_int_equal(t_on.nlanes, t_off.nlanes);
+	/* the round's grab buffer is not kept with the trace */
+	assert_null(t_on.grab);
+	assert_int_equal(t_on.grab_cap, 0);
+	assert_false(t_on.grabbing);
 	al_trace_free(&t_off);
 	al_trace_free(&t_on);
 	/* trace off: hashed only (al_trace_repeat's own path) */
