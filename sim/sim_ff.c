@@ -40,6 +40,7 @@
 #define SIM(os) ((struct sim_os *)(os)->impl)
 
 int sim_ff_off;
+int64_t sim_ff_max = SIM_FF_MAX, sim_ff_events = SIM_FF_EVENTS;
 _Atomic int64_t sim_ff_turns;
 
 static struct al_trace *traced(struct sim_os *s)
@@ -128,7 +129,7 @@ static void arm(struct sim_os *s, int sel, struct sim_sel *sl, struct sim_thread
 	f->chunk = 0;
 	if (tr) {
 		tr->grab_n = 0;
-		tr->grab_max = SIM_FF_EVENTS;
+		tr->grab_max = (size_t)sim_ff_events;
 		tr->grab_lost = 0;
 		tr->grabbing = 1;
 	}
@@ -291,7 +292,7 @@ void sim_ff_waited(struct sim_os *s, int sel, int pass, int64_t reported,
 	f->known++;          /* both count as a call: the collecting one is free */
 	if (pass)
 		f->reported = reported;
-	if (sel != f->sel || pass != (f->waits++ == 0) || n <= 0 || f->reported > SIM_FF_MAX ||
+	if (sel != f->sel || pass != (f->waits++ == 0) || n <= 0 || f->reported > sim_ff_max ||
 	    r->n + n > f->reported || room((void **)&r->fd, &r->fd_cap, r->n + n, sizeof *r->fd)) {
 		sim_ff_spoil(s);
 		return;

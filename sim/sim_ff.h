@@ -64,6 +64,10 @@ struct sim_ff {
 
 /* Off: every turn runs (tests compare; not a scenario's key). */
 extern int sim_ff_off;
+/* The limits a round is watched under, SIM_FF_MAX and SIM_FF_EVENTS
+ * unless a test lowers them to reach what happens past them (the grab
+ * gives up where its buffer would grow past sim_ff_events). */
+extern int64_t sim_ff_max, sim_ff_events;
 /* Turns fast-forwarded by the runs of this process so far (sim_run). */
 extern _Atomic int64_t sim_ff_turns;
 

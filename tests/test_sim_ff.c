@@ -5,8 +5,10 @@
  * ready at once, more than a batch of them), with what could come between
  * two rounds: a timer or a scenario event landing amid a stretch of reads,
  * loss, select's FD_SETSIZE, a limit's semaphore, several cores, the
- * GIL, the packet emulator on the cores.  Each case also checks that
- * it fired, so the identity cannot hold for want of anything skipped. */
+ * GIL, the packet emulator on the cores; past the limits a round is
+ * watched under, with a truncated recorded trace, and on 50 random crawls
+ * (seeded: the same every run).  Each case also checks that it fired, so
+ * the identity cannot hold for want of anything skipped. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -20,7 +22,6 @@
 #include "core/al_scenario.h"
 #include "core/al_trace.h"
 #include "sim/sim_ff.h"
-#include "sim/sim_os.h"
 #include "sim/sim_run.h"
 
 #define MS 1000000LL
@@ -238,6 +239,189 @@ static void test_small_pages_untouched(void **state)
 		assert_int_equal(both_ways(&sc, loops[i]), 0);
 }
 
+/* Past the limits a round is watched under -- more fds reported than
+ * sim_ff_max, more events than the grab may hold (grab_lost) -- the
+ * round is not repeated: none at 0, fewer with a limit some rounds pass,
+ * and the run is the same either way. */
+static void test_limits(void **state)
+{
+	struct al_scenario sc;
+
+	(void)state;
+	crawl(&sc, 300, 1024 * KIB, AL_TCP_FLOW);
+	int64_t all = both_ways(&sc, AL_MODEL_ASYNCIO);
+	assert_true(all > 1000);
+	sim_ff_max = 0;
+	assert_int_equal(both_ways(&sc, AL_MODEL_ASYNCIO), 0);
+	sim_ff_max = 8;
+	int64_t some = both_ways(&sc, AL_MODEL_ASYNCIO);
+	assert_true(some > 0 && some < all);
+	sim_ff_max = SIM_FF_MAX;
+	sim_ff_events = 0;
+	assert_int_equal(both_ways(&sc, AL_MODEL_ASYNCIO), 0);
+	sim_ff_events = 256;
+	some = both_ways(&sc, AL_MODEL_ASYNCIO);
+	assert_true(some > 0 && some < all);
+	sim_ff_events = SIM_FF_EVENTS;
+}
+
+static int limits_back(void **state)
+{
+	(void)state;
+	sim_ff_max = SIM_FF_MAX;
+	sim_ff_events = SIM_FF_EVENTS;
+	sim_ff_off = 0;
+	return 0;
+}
+
+/* A recorded trace whose storage ran out (truncated: it keeps hashing,
+ * stores nothing more) hashes the skipped rounds as the run with the
+ * fast-forward off does, and as an untruncated one. */
+static void test_truncated_trace(void **state)
+{
+	struct al_scenario sc;
+	struct al_report off, on, whole;
+	struct al_trace t_off, t_on;
+	char err[512];
+
+	(void)state;
+	crawl(&sc, 100, 1024 * KIB, AL_TCP_FLOW);
+	assert_int_equal(al_trace_init(&t_off, AL_TRACE_RECORD), 0);
+	assert_int_equal(al_trace_init(&t_on, AL_TRACE_RECORD), 0);
+	t_off.truncated = t_on.truncated = 1;
+	sim_ff_off = 1;
+	int r_off = sim_run_model_traced(&sc, AL_MODEL_ASYNCIO, &off, &t_off, err, sizeof err);
+	sim_ff_off = 0;
+	int64_t before = sim_ff_turns;
+	int r_on = sim_run_model_traced(&sc, AL_MODEL_ASYNCIO, &on, &t_on, err, sizeof err);
+	assert_true(sim_ff_turns - before > 100);
+	assert_int_equal(r_on, r_off);
+	assert_memory_equal(&on, &off, sizeof on);
+	assert_int_equal(t_on.count, t_off.count);
+	assert_int_equal(t_on.n, 0);
+	assert_int_equal(t_off.n, 0);
+	uint64_t count = t_on.count;
+	al_trace_free(&t_off);
+	al_trace_free(&t_on);
+	assert_int_equal(al_trace_init(&t_on, AL_TRACE_RECORD), 0);
+	assert_int_equal(sim_run_model_traced(&sc, AL_MODEL_ASYNCIO, &whole, &t_on, err,
+					      sizeof err), r_on);
+	assert_false(t_on.truncated);
+	assert_int_equal(t_on.count, count);
+	assert_int_equal(t_on.n, count);
+	assert_int_equal(whole.trace_hash, on.trace_hash);
+	al_trace_free(&t_on);
+}
+
+/* Random crawls (a seeded generator: the same 50 every run), each both
+ * ways on a loop model: network, server, faults, scenario events, machine,
+ * poller, limit, GIL.  Enough of them must fire for the identity to mean
+ * anything. */
+static uint64_t fuzz_state = 0x5eed0f0ff0f0ff5ull;
+
+static int64_t pick(int64_t lo, int64_t hi)
+{
+	fuzz_state ^= fuzz_state << 13;
+	fuzz_state ^= fuzz_state >> 7;
+	fuzz_state ^= fuzz_state << 17;
+	return lo + (int64_t)(fuzz_state % (uint64_t)(hi - lo + 1));
+}
+
+static void random_crawl(struct al_scenario *sc, enum al_model *m)
+{
+	static const int64_t bws[] = {10000000, 100000000, 1000000000, 10000000000LL};
+	static const int64_t sizes[] = {3 * 4 * KIB, 8 * 4 * KIB + 17, 64 * KIB, 300000,
+					1024 * KIB, 2048 * KIB};
+	static const unsigned sets[] = {AL_EV_BANDWIDTH, AL_EV_RTT, AL_EV_LOSS, AL_EV_LINK_DOWN,
+					AL_EV_LINK_UP, AL_EV_PAGE_SIZE, AL_EV_MAX_CONCURRENT,
+					AL_EV_THINK};
+	static const enum al_model models[] = {AL_MODEL_CALLBACK, AL_MODEL_GENERATOR,
+					       AL_MODEL_ASYNCIO, AL_MODEL_MULTILOOP};
+	double size = (double)sizes[pick(0, 5)];
+
+	crawl(sc, pick(2, 150), 64 * KIB, (enum al_tcp)pick(0, 2));
+	sc->seed = (uint64_t)pick(1, INT32_MAX);
+	if (sc->network.tcp == AL_TCP_LINUX && pick(0, 3) == 0)
+		sc->network.link = AL_LINK_FIFO;
+	sc->network.rtt_ns = pick(1, 100) * MS;
+	if (pick(0, 2) == 0)
+		sc->network.jitter = (struct al_dist){AL_DIST_UNIFORM, 0, (double)(pick(0, 20) * MS)};
+	sc->network.bandwidth_bps = bws[pick(0, 3)];
+	if (pick(0, 3) == 0)
+		sc->network.loss = (double)pick(1, 30) / 1000.0;
+	switch (pick(0, 3)) {
+	case 0: sc->server.page_size = AL_DIST_FIXED_AT(size); break;
+	case 1: sc->server.page_size = (struct al_dist){AL_DIST_UNIFORM, 1000, size}; break;
+	case 2: sc->server.page_size = (struct al_dist){AL_DIST_LOGNORMAL, size / 4, 1.0}; break;
+	default: sc->server.page_size = AL_DIST_FIXED_AT((double)(4 * KIB * pick(3, 40))); break;
+	}
+	sc->server.backlog = (int)pick(16, 4096);
+	if (pick(0, 3) == 0)
+		sc->server.max_concurrent = (int)pick(1, 50);
+	if (pick(0, 3) == 0)
+		sc->server.overflow = AL_OVERFLOW_REFUSE;
+	if (pick(0, 3) == 0)
+		sc->server.sndbuf = pick(1, 64) * 4 * KIB;
+	if (pick(0, 2) == 0)
+		sc->server.think = (struct al_dist){AL_DIST_UNIFORM, 0, (double)(pick(1, 500) * MS)};
+	if (pick(0, 2) == 0)
+		for (int f = 1; f < AL_FAULT_COUNT; f++)
+			sc->server.faults[f] = (double)pick(0, 10) / 100.0;
+	if (pick(0, 2) == 0)
+		sc->workload.timeout_ns = pick(50, 3000) * MS;
+	sc->machine.cores = (int)pick(1, 8);
+	if (pick(0, 4) == 0)
+		sc->machine.memory = pick(20, 400) * 1024 * KIB;
+	if (pick(0, 1)) {
+		sc->machine.profile = AL_PROFILE_C;
+		al_costs_profile(&sc->machine.costs, AL_PROFILE_C);
+	}
+	sc->machine.host_server = pick(0, 3) == 0;
+	if (pick(0, 4) == 0)
+		sc->machine.host_links = (int)pick(1, 2);
+	if (pick(0, 4) == 0)
+		sc->machine.host_emulator = (enum al_host_emu)pick(1, 2);
+	if (pick(0, 5) == 0)
+		sc->machine.fd_limit = (int)pick(20, 2000);
+	sc->nevents = pick(0, 2) == 0 ? (int)pick(1, 4) : 0;
+	int64_t at = 0;
+	for (int e = 0; e < sc->nevents; e++) {
+		struct al_event_cfg *ev = &sc->events[e];
+		at += pick(1, 1000) * MS;    /* in order of time */
+		*ev = (struct al_event_cfg){.at_ns = at, .set = sets[pick(0, 7)]};
+		ev->network = sc->network;
+		ev->server = sc->server;
+		ev->network.bandwidth_bps = bws[pick(0, 3)];
+		ev->network.rtt_ns = pick(1, 200) * MS;
+		ev->network.loss = (double)pick(0, 50) / 1000.0;
+		ev->server.max_concurrent = (int)pick(1, 20);
+		ev->server.page_size = AL_DIST_FIXED_AT((double)sizes[pick(0, 5)]);
+	}
+	*m = models[pick(0, 3)];
+	sc->models[*m].enabled = 1;
+	sc->models[*m].poller = (enum al_poller)pick(0, 2);
+	if (pick(0, 2) == 0)
+		sc->models[*m].limit = pick(1, 50);
+	if (*m == AL_MODEL_MULTILOOP)
+		sc->models[*m].loops = (int)pick(0, 8);
+	if (pick(0, 3) == 0)
+		sc->models[*m].gil = false;
+}
+
+static void test_random_crawls(void **state)
+{
+	int fired = 0;
+
+	(void)state;
+	for (int i = 0; i < 50; i++) {
+		struct al_scenario sc;
+		enum al_model m;
+		random_crawl(&sc, &m);
+		fired += both_ways(&sc, m) > 0;
+	}
+	assert_true(fired >= 10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -249,6 +433,9 @@ int main(void)
 		cmocka_unit_test(test_limit),
 		cmocka_unit_test(test_cores_and_threads),
 		cmocka_unit_test(test_small_pages_untouched),
+		cmocka_unit_test_teardown(test_limits, limits_back),
+		cmocka_unit_test_teardown(test_truncated_trace, limits_back),
+		cmocka_unit_test(test_random_crawls),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
