@@ -69,4 +69,22 @@ static inline void al_fdq_unlink(struct al_fdq *q, int fd, al_fdq_at_fn at, void
 	k->queued = 0;
 }
 
+/* The queue's front, as far as fd (queued), moves to its tail in the
+ * order it was in, the rest coming first: as unlinking those fds one by
+ * one and pushing them again would leave it, in O(1). */
+static inline void al_fdq_rotate(struct al_fdq *q, int fd, al_fdq_at_fn at, void *ctx)
+{
+	struct al_fdq_link *last = at(ctx, fd);
+	int rest = last->next, first = q->head;
+
+	if (rest < 0)
+		return;                  /* fd is the tail: nothing follows */
+	at(ctx, rest)->prev = -1;
+	at(ctx, q->tail)->next = first;
+	at(ctx, first)->prev = q->tail;
+	last->next = -1;
+	q->head = rest;
+	q->tail = fd;
+}
+
 #endif

@@ -56,23 +56,39 @@ static unsigned ready_for(struct sim_os *s, int si, int fd)
 }
 
 /* A pass of the kernel: every queued fd still ready is reported (the ones
- * that are not leave the FIFO); how many. */
-static int64_t pass(struct sim_os *s, struct sim_sel *sl, int si)
+ * that are not leave the FIFO), and the first take of its report, in one
+ * walk, as nothing changes between the two.  The fds taken are the FIFO's
+ * front once the walk has dropped the ones not ready: they go to its tail
+ * in the order taken, as collect moves them.  How many the pass reported;
+ * *taken, how many were handed out. */
+static int64_t pass_take(struct sim_os *s, struct sim_sel *sl, int si, struct al_sel_event *out,
+			 int max, int *taken)
 {
-	int64_t n = 0;
+	int64_t rep = 0;
+	int n = 0, last = -1;
 
-	sl->pass_end = -1;
 	for (int fd = sl->ready.head; fd >= 0;) {
-		int next = sim_sock_at(s, fd)->ready.next;
-		if (ready_for(s, si, fd)) {
-			sl->pass_end = fd;
-			n++;
-		} else {
+		struct sim_sock *k = sim_sock_at(s, fd);
+		int next = k->ready.next;
+		unsigned got = ready_for(s, si, fd);
+
+		if (!got) {
 			unlink_ready(s, sl, fd);
+		} else {
+			rep++;
+			last = fd;
+			if (n < max)
+				out[n++] = (struct al_sel_event){.fd = fd, .events = got,
+								 .data = k->sel_data};
 		}
 		fd = next;
 	}
-	return n;
+	/* the report is all handed out, or its rest stays at the front */
+	sl->pass_end = rep > n ? last : -1;
+	if (n > 0)
+		al_fdq_rotate(&sl->ready, out[n - 1].fd, ready_link, s);
+	*taken = n;
+	return rep;
 }
 
 /* Takes up to max of what the last pass reported from the front of the
@@ -85,19 +101,22 @@ static int collect(struct sim_os *s, struct sim_sel *sl, int si, struct al_sel_e
 {
 	int n = 0;
 
-	while (sl->pass_end >= 0 && n < max) {
-		int fd = sl->ready.head;
+	/* the ones taken stay at the front, in order, till the walk ends */
+	for (int fd = sl->ready.head; sl->pass_end >= 0 && n < max;) {
+		struct sim_sock *k = sim_sock_at(s, fd);
+		int next = k->ready.next;
 		unsigned got = ready_for(s, si, fd);
 
 		if (fd == sl->pass_end)
 			sl->pass_end = -1;
-		unlink_ready(s, sl, fd);
 		if (got)
-			out[n++] = (struct al_sel_event){.fd = fd, .events = got,
-							 .data = sim_sock_at(s, fd)->sel_data};
+			out[n++] = (struct al_sel_event){.fd = fd, .events = got, .data = k->sel_data};
+		else
+			unlink_ready(s, sl, fd);
+		fd = next;
 	}
-	for (int i = 0; i < n; i++)
-		push_ready(s, sl, out[i].fd);
+	if (n > 0)
+		al_fdq_rotate(&sl->ready, out[n - 1].fd, ready_link, s);
 	return n;
 }
 
@@ -122,8 +141,8 @@ static void on_collect(void *arg, int64_t now)
 	if (!w)
 		return;
 	/* the sleeping call wakes and reports every fd ready now */
-	pass(s, sl, (int)(sl - s->sels));
-	int n = collect(s, sl, (int)(sl - s->sels), sl->out, sl->max);
+	int n;
+	pass_take(s, sl, (int)(sl - s->sels), sl->out, sl->max, &n);
 	if (n == 0)
 		return;             /* readiness was withdrawn meanwhile */
 	sl->wait = NULL;
@@ -273,9 +292,8 @@ int64_t sim_sel_wait(struct al_os *os, int sel, struct al_sel_event *out, int ma
 		return al_os_finish(wait, n);
 	}
 	sim_syscall(s);
-	int64_t rep = pass(s, sl, sel);
+	int64_t rep = pass_take(s, sl, sel, out, max, &n);
 	sim_kernel_charge(&s->k, wait_cost(s, sl, rep));
-	n = collect(s, sl, sel, out, max);
 	if (__builtin_expect(s->ff.sel >= 0, 0))
 		sim_ff_waited(s, sel, 1, rep, out, n);
 	if (n > 0 || !wait)
