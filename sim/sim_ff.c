@@ -318,15 +318,6 @@ void sim_ff_recv(struct sim_os *s, const struct sim_sock *k, int64_t r, size_t c
 	f->nrecv++;
 }
 
-void sim_ff_ctl(struct sim_os *s, int sel, unsigned ev, int made_call)
-{
-	struct sim_ff *f = &s->ff;
-
-	f->known += made_call;
-	if (sel != f->sel || (ev != 0 && ev != AL_EV_READ))
-		sim_ff_spoil(s);
-}
-
 void sim_ff_closed(struct sim_os *s, int sel)
 {
 	if (s->ff.sel != sel)

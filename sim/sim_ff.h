@@ -80,9 +80,9 @@ void sim_ff_waited(struct sim_os *s, int sel, int pass, int64_t reported,
 /* The run ends: frees the rounds and the trace's grab buffer. */
 void sim_ff_free(struct sim_os *s);
 void sim_ff_recv(struct sim_os *s, const struct sim_sock *k, int64_t r, size_t cap);
-void sim_ff_ctl(struct sim_os *s, int sel, unsigned ev, int made_call);
 /* The round under way did what no repeat would (a failed call). */
 void sim_ff_spoil(struct sim_os *s);
+/* sim_ff_ctl, a registration's note, is inline in sim_os.h. */
 /* Selector sel closes (its loop is done): if its round was watched,
  * the watch ends and the trace's events are no longer grabbed. */
 void sim_ff_closed(struct sim_os *s, int sel);

@@ -527,6 +527,16 @@ int64_t sim_sel_wait(struct al_os *os, int sel, struct al_sel_event *out, int ma
 		     struct al_future *wait);
 int64_t sim_sel_close(struct al_os *os, int sel);
 
+/* The fast-forward's note of a registration (sim_ff.h; made_call: an
+ * epoll_ctl, a syscall): the selector's every turn registers and
+ * unregisters, so it is inline. */
+static inline void sim_ff_ctl(struct sim_os *s, int sel, unsigned ev, int made_call)
+{
+	s->ff.known += made_call;
+	if (sel != s->ff.sel || (ev != 0 && ev != AL_EV_READ))
+		sim_ff_spoil(s);
+}
+
 /* Takes len bytes of k's response at once, as recv would in chunks (the
  * caller knows they are there): what a recv of len returned, fed next. */
 int64_t sim_os_take(struct sim_os *s, struct sim_sock *k, int64_t len);

@@ -183,14 +183,10 @@ static void recompute_maxfd(struct sim_os *s, struct sim_sel *sl, int si)
 		sl->maxfd--;
 }
 
-void sim_sel_forget(struct sim_os *s, int fd)
+/* fd, registered with sl (index si), leaves it. */
+static inline void forget(struct sim_os *s, struct sim_sel *sl, int si, struct sim_sock *k,
+			  int fd)
 {
-	struct sim_sock *k = sim_sock_at(s, fd);
-	struct sim_sel *sl = sel_of(s, k->sel);
-	int si = k->sel;
-
-	if (!sl)
-		return;
 	if (fd == sl->pass_end)
 		sl->pass_end = k->ready.prev;   /* -1: it was the front */
 	unlink_ready(s, sl, fd);
@@ -200,6 +196,15 @@ void sim_sel_forget(struct sim_os *s, int fd)
 	sl->nfds--;
 	if (fd == sl->maxfd)
 		recompute_maxfd(s, sl, si);
+}
+
+void sim_sel_forget(struct sim_os *s, int fd)
+{
+	struct sim_sock *k = sim_sock_at(s, fd);
+	struct sim_sel *sl = sel_of(s, k->sel);
+
+	if (sl)
+		forget(s, sl, k->sel, k, fd);
 }
 
 int64_t sim_sel_open(struct al_os *os, enum al_poller kind)
@@ -242,7 +247,7 @@ int64_t sim_sel_ctl(struct al_os *os, int sel, int fd, unsigned ev, void *data)
 	if (ev == 0) {
 		if (k->sel != sel)
 			return -ENOENT;
-		sim_sel_forget(s, fd);
+		forget(s, sl, sel, k, fd);
 		return 0;
 	}
 	if (sl->kind == AL_POLL_SELECT && fd >= FD_SETSIZE_SIM)
