@@ -140,42 +140,60 @@ void al__trace_grab(struct al_trace *tr, int64_t t, uint32_t lane, enum al_tr_ki
 	};
 }
 
+/* The hash after a round of n events repeated m times, from h, the r-th
+ * time (from 0) at a_r = at + r*step.  A round at offset a turns h into
+ * h*P + C + a*S: P = B^3n, C = the sum of its terms times B^3(n-1-i),
+ * and S = B^2 times the sum of the B^3(n-1-i) (each t moves by a).  So m
+ * rounds give h*P^m + (C + at*S)*G + step*S*K, with G = sum_{r<m} P^r
+ * and K = sum_{r<m} r*P^(m-1-r); m1 rounds then m2 compose as
+ * P^(m1+m2) = P^m1*P^m2, G = G1*P^m2 + G2 and K = K1*P^m2 + m1*G2 + K2,
+ * which builds them by doubling, a bit of m at a time. */
+static uint64_t repeat_hash(uint64_t h, const struct al_tr_event *ev, size_t n, int64_t at,
+			    int64_t step, uint64_t m)
+{
+	uint64_t c = 0, s = 0, p = 1;
+
+	for (size_t i = 0; i < n; i++) {
+		c = c * AL_TRACE_B3 + al_trace_term(ev[i].t, ev[i].lane,
+						    (enum al_tr_kind)ev[i].kind, ev[i].code,
+						    ev[i].name, ev[i].value);
+		s = s * AL_TRACE_B3 + AL_TRACE_B2;
+		p *= AL_TRACE_B3;
+	}
+	uint64_t pm = 1, g = 0, k = 0, done = 0;   /* for `done` rounds */
+	for (int bit = m ? 63 - __builtin_clzll(m) : -1; bit >= 0; bit--) {
+		/* done rounds, then done more */
+		k = k * pm + done * g + k;
+		g = g * pm + g;
+		pm *= pm;
+		done *= 2;
+		if (m >> bit & 1) {          /* then one more: P, 1, 0 */
+			k = k * p + done;
+			g = g * p + 1;
+			pm *= p;
+			done++;
+		}
+	}
+	return h * pm + (c + (uint64_t)at * s) * g + (uint64_t)step * s * k;
+}
+
 void al_trace_repeat(struct al_trace *tr, const struct al_tr_event *ev, size_t n, int64_t at,
 		     int64_t step, int64_t times)
 {
-	const uint64_t mix = 0x9e3779b97f4a7c15ull;
 	int grabbing = tr->grabbing;
 
+	if (times <= 0 || n == 0)
+		return;
 	tr->grabbing = 0;
 	if (tr->mode != AL_TRACE_HASH) {
 		for (int64_t j = 0; j < times; j++, at += step)
 			for (size_t i = 0; i < n; i++)
 				al_trace_add(tr, at + ev[i].t, ev[i].lane, (enum al_tr_kind)ev[i].kind,
 					     ev[i].code, ev[i].name, ev[i].value);
-		tr->grabbing = grabbing;
-		return;
+	} else {
+		tr->hash = repeat_hash(tr->hash, ev, n, at, step, (uint64_t)times);
+		tr->count += (uint64_t)times * n;
 	}
-	/* al_trace_add's hash, the count kept apart: an event of value 0
-	 * multiplies twice by mix in a row, once by mix squared (the same
-	 * product mod 2^64) -- the chain of multiplies is all the time */
-	uint64_t h = tr->hash;
-	for (int64_t j = 0; j < times; j++, at += step) {
-		for (size_t i = 0; i < n; i++) {
-			const struct al_tr_event *e = &ev[i];
-			uint64_t w = (uint64_t)e->lane | (uint64_t)e->kind << 32 |
-				     (uint64_t)e->code << 40 | (uint64_t)e->name << 48;
-			if (e->value) {
-				h = (h ^ (uint64_t)(at + e->t)) * mix;
-				h = (h ^ (uint64_t)e->value) * mix;
-			} else {
-				h = (h ^ (uint64_t)(at + e->t)) * (mix * mix);
-			}
-			h = (h ^ w) * mix;
-			h ^= h >> 29;
-		}
-	}
-	tr->hash = h;
-	tr->count += (uint64_t)times * n;
 	tr->grabbing = grabbing;
 }
 

@@ -109,22 +109,46 @@ void al__trace_record(struct al_trace *tr, int64_t t, uint32_t lane, enum al_tr_
 void al__trace_grab(struct al_trace *tr, int64_t t, uint32_t lane, enum al_tr_kind kind,
 		     unsigned code, uint16_t name, int64_t value);
 
+/* The trace hash is a polynomial over the events' words mod 2^64: an
+ * event is three words, its t, its value and w (lane, kind, code and
+ * name packed), its term c = t*B^2 + value*B + w, and the chain is
+ * h = h*B^3 + c from h = FNV's offset; al_trace_hash mixes the chain and
+ * the count.  B is odd, so each B^k is invertible mod 2^64: a change to
+ * one word of one event (by d, d != 0 mod 2^64) moves h by d*B^k != 0,
+ * always.  More changes cancel only if they are made to (d_i*B^k_i
+ * summing to 0 mod 2^64), which the runs' own events do not do, with
+ * overwhelming probability; like the hash before it, it is no defence
+ * against sequences built to collide.  B = 3 mod 8, so B^k - 1 has as few
+ * factors of 2 as an odd B allows: two events k apart swapped (terms
+ * differing by d), or the last k events shifted in time by d, leave h
+ * as it was only if d is a multiple of 2^(62 - j), 2^j the largest power
+ * of 2 dividing k.
+ * A polynomial composes: a round of events repeated m times, shifted in
+ * time, has a closed form (al_trace_repeat), and the chain costs one
+ * multiply and an add an event (the term is off the chain). */
+#define AL_TRACE_B 0xc4ceb9fe1a85ec53ull
+#define AL_TRACE_B2 (AL_TRACE_B * AL_TRACE_B)
+#define AL_TRACE_B3 (AL_TRACE_B2 * AL_TRACE_B)
+
+/* An event's term in the hash. */
+static inline uint64_t al_trace_term(int64_t t, uint32_t lane, enum al_tr_kind kind,
+				     unsigned code, uint16_t name, int64_t value)
+{
+	uint64_t w = (uint64_t)lane | (uint64_t)kind << 32 | (uint64_t)code << 40 |
+		     (uint64_t)name << 48;
+
+	return (uint64_t)t * AL_TRACE_B2 + (uint64_t)value * AL_TRACE_B + w;
+}
+
 /* Hashes the event (the run's trace hash) and stores it when recording.
- * Inline: a simulation without a trace only hashes, a few multiplies,
- * and the call around them was half the cost (saving registers for the
- * store's realloc, on every event). */
+ * Inline: a simulation without a trace only hashes, a multiply-add on
+ * the chain, and the call around it was half the cost (saving registers
+ * for the store's realloc, on every event). */
 static inline void al_trace_add(struct al_trace *tr, int64_t t, uint32_t lane,
 				enum al_tr_kind kind, unsigned code, uint16_t name,
 				int64_t value)
 {
-	const uint64_t mix = 0x9e3779b97f4a7c15ull;
-	uint64_t h = tr->hash;
-
-	h = (h ^ (uint64_t)t) * mix;
-	h = (h ^ (uint64_t)value) * mix;
-	h = (h ^ ((uint64_t)lane | (uint64_t)kind << 32 | (uint64_t)code << 40 |
-		  (uint64_t)name << 48)) * mix;
-	tr->hash = h ^ (h >> 29);
+	tr->hash = tr->hash * AL_TRACE_B3 + al_trace_term(t, lane, kind, code, name, value);
 	tr->count++;
 	if (tr->mode == AL_TRACE_RECORD && !tr->truncated)
 		al__trace_record(tr, t, lane, kind, code, name, value);
@@ -155,7 +179,8 @@ static inline void al_trace_counter(struct al_trace *tr, int64_t t, enum al_coun
 
 /* Adds ev[0..n) again `times` times, as al_trace_add would one by one:
  * the j-th time (from 0) each at at + j * step + its t.  The simulator's
- * fast-forward of repeated loop rounds (sim/sim_ff.c); not grabbed. */
+ * fast-forward of repeated loop rounds (sim/sim_ff.c); not grabbed.
+ * Hash-only, in O(n + log times): the hash's closed form. */
 void al_trace_repeat(struct al_trace *tr, const struct al_tr_event *ev, size_t n, int64_t at,
 		     int64_t step, int64_t times);
 uint64_t al_trace_hash(const struct al_trace *tr);

@@ -1,7 +1,8 @@
 #!/bin/sh
-# Run files saved before format 5 (tests/data/v4-*.alrun, format 4) open
-# in `view`: a PNG of the asked size, drawn headless, and a Perfetto trace
-# that tests/check_perfetto.py accepts; `compare` reads their figures.
+# Run files saved before format 6 (tests/data/v4-*.alrun, format 4, and
+# v5-*.alrun, format 5) open in `view`: a PNG of the asked size, drawn
+# headless, and a Perfetto trace that tests/check_perfetto.py accepts;
+# `compare` reads their figures.
 # tests/test_viz_compat.c checks the figures themselves.
 A=${ASYNCLAB:-./asynclab}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -17,11 +18,12 @@ png_size() { # the width and height in a PNG's IHDR
 }
 unset DISPLAY WAYLAND_DISPLAY
 
-for f in "$here"/data/v4-*.alrun; do
+for f in "$here"/data/v4-*.alrun "$here"/data/v5-*.alrun; do
 	b=$(basename "$f" .alrun)
+	v=${b#v}
 	"$A" view "$f" --png "$T/$b.png" --size 800x600 --trace "$T/$b.json" >/dev/null 2>"$T/err"
 	[ $? -eq 0 ] && [ "$(png_size "$T/$b.png")" = 800x600 ] && [ -s "$T/$b.json" ]
-	check "view $b (format 4): an 800x600 PNG and a trace" $?
+	check "view $b (format ${v%%-*}): an 800x600 PNG and a trace" $?
 	if command -v python3 >/dev/null 2>&1; then
 		python3 "$here/check_perfetto.py" "$T/$b.json" >/dev/null 2>&1
 		check "view $b: check_perfetto.py accepts its trace" $?

@@ -133,12 +133,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!buf)
 		return 0;
-	/* format 4 when the input says so, so that both readers are fuzzed;
-	 * format 5 keeps 0 where 4 kept the struct sizes */
-	int v4 = framed && data[8] == 4;
+	/* format 4 or 5 when the input says so, so that every reader and
+	 * both trace hashes are fuzzed; format 5 on keeps 0 where 4 kept the
+	 * struct sizes */
+	int v4 = framed && data[8] == 4, v5 = framed && data[8] == 5;
 
 	memcpy(buf, magic, 8);
-	put32(buf + 8, v4 ? 4 : VIZ_FILE_VERSION);
+	put32(buf + 8, v4 ? 4 : v5 ? 5 : VIZ_FILE_VERSION);
 	put32(buf + 12, VIZ_FILE_HEADER);
 	put32(buf + 16, v4 ? VIZ_FILE_V4_SCENARIO : 0);
 	put32(buf + 20, v4 ? VIZ_FILE_V4_REPORT : 0);

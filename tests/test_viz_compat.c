@@ -2,8 +2,10 @@
  * saved by the build before format 5 (tests/data/v4-*.alrun, made by
  * 0c5cc71's `asynclab run ... --save`), open with the report figures that
  * build printed in its JSON, their scenario as it ran, and the traces their
- * hashes say; and format 5 reads what a later build may add -- a key or a
- * model this build does not know -- or lack, as this build's defaults.
+ * hashes say; so does a file of format 5, saved by the build before format
+ * 6 changed the trace hash (tests/data/v5-seed.alrun, c1cd331); and format
+ * 5 on reads what a later build may add -- a key or a model this build does
+ * not know -- or lack, as this build's defaults.
  * (Run from the repository root, as make test does.) */
 #include <stdarg.h>
 #include <stddef.h>
@@ -56,17 +58,45 @@ static const struct fig {
 
 static const char *const files[] = {"seed", "real", "both", "events"};
 
-static void load(const char *file, struct viz_run *runs, int *n)
+/* tests/data/NAME.alrun */
+static void load_data(const char *name, struct viz_run *runs, int *n)
 {
 	char path[64], err[256];
 
-	snprintf(path, sizeof path, "tests/data/v4-%s.alrun", file);
+	snprintf(path, sizeof path, "tests/data/%s.alrun", name);
 	if (viz_file_load(path, runs, VIZ_MAX_RUNS, n, err, sizeof err) != 0)
 		fail_msg("%s", err);
 }
 
+/* tests/data/v4-FILE.alrun */
+static void load(const char *file, struct viz_run *runs, int *n)
+{
+	char name[32];
+
+	snprintf(name, sizeof name, "v4-%s", file);
+	load_data(name, runs, n);
+}
+
+/* This build's hash of tr's events, added one by one. */
+static uint64_t rehash(const struct al_trace *tr)
+{
+	struct al_trace h;
+
+	assert_int_equal(al_trace_init(&h, AL_TRACE_HASH), 0);
+	for (size_t i = 0; i < tr->n; i++)
+		al_trace_add(&h, tr->ev[i].t, tr->ev[i].lane, (enum al_tr_kind)tr->ev[i].kind,
+			     tr->ev[i].code, tr->ev[i].name, tr->ev[i].value);
+	uint64_t x = al_trace_hash(&h);
+
+	assert_int_equal(h.count, tr->count);
+	al_trace_free(&h);
+	return x;
+}
+
 /* Every model of every fixture, in file order, has the figures 0c5cc71
- * printed, and its trace the hash its report holds. */
+ * printed.  Its trace's events gave the hash of their day (the report's:
+ * the file would not open otherwise), and the trace now has this build's
+ * hash of them, which a file saved again stores. */
 static void test_v4_files_open_with_their_figures(void **state)
 {
 	size_t next = 0;
@@ -95,9 +125,8 @@ static void test_v4_files_open_with_their_figures(void **state)
 				assert_int_equal(rep->peak_memory_bytes, g->peak_memory);
 				assert_int_equal(rep->events, g->events);
 				assert_int_equal(rep->latency.of[AL_LAT_TOTAL].p99_ns, g->p99);
-				if (rep->trace_hash)
-					assert_true(al_trace_hash(&runs[r].models[m].trace) ==
-						    rep->trace_hash);
+				assert_true(al_trace_hash(&runs[r].models[m].trace) ==
+					    rehash(&runs[r].models[m].trace));
 				/* a model that ran is enabled in the scenario it ran */
 				assert_true(runs[r].sc.models[rep->model].enabled);
 			}
@@ -176,20 +205,63 @@ static void same_runs(const struct viz_run *a, const struct viz_run *b, int n)
 	}
 }
 
-/* A format-4 file saved again is format 5, and reads back the same. */
-static void test_v4_saved_again_is_v5(void **state)
+/* tests/data/v5-seed.alrun, of format 5, saved by c1cd331 (the build
+ * before format 6) from `asynclab run scenarios/seed.yaml --models
+ * sync,asyncio`: the figures it printed, which this build's simulator
+ * still gives (and 0c5cc71's did); its reports keep the trace hashes of
+ * their day, the hash before format 6, which no longer match the traces'
+ * own: those are this build's hash of the same events. */
+static void test_v5_file_opens_with_its_figures(void **state)
 {
+	static const struct {
+		const char *model;
+		long long elapsed;
+		int events;
+		uint64_t old_hash;
+	} v5[] = {
+		{"sync", 3210840302LL, 102, 0x88073904ca549648ull},
+		{"asyncio", 330746333LL, 72, 0x22eda5f683ed0bc4ull},
+	};
+	struct viz_run runs[VIZ_MAX_RUNS];
+	int n;
+
 	(void)state;
-	for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+	load_data("v5-seed", runs, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(runs[0].nmodels, 2);
+	for (int m = 0; m < 2; m++) {
+		const struct viz_model *vm = &runs[0].models[m];
+
+		assert_string_equal(al_model_name(vm->report.model), v5[m].model);
+		assert_int_equal(vm->report.elapsed_ns, v5[m].elapsed);
+		assert_int_equal(vm->report.events, v5[m].events);
+		assert_int_equal(vm->report.pages_ok, 10);
+		assert_true(vm->report.trace_hash == v5[m].old_hash);
+		assert_int_equal(vm->trace.mode, AL_TRACE_RECORD);
+		assert_true(al_trace_hash(&vm->trace) == rehash(&vm->trace));
+		assert_true(al_trace_hash(&vm->trace) != vm->report.trace_hash);
+	}
+	viz_run_free(&runs[0]);
+}
+
+/* A format-4 or format-5 file saved again is format 6, and reads back the
+ * same. */
+static void test_old_saved_again_is_v6(void **state)
+{
+	static const char *const again_files[] = {"v4-seed", "v4-real", "v4-both", "v4-events",
+						  "v5-seed"};
+
+	(void)state;
+	for (size_t f = 0; f < sizeof again_files / sizeof again_files[0]; f++) {
 		struct viz_run runs[VIZ_MAX_RUNS], again[VIZ_MAX_RUNS];
 		uint8_t *buf;
 		size_t len;
 		char err[256];
 		int n, m;
 
-		load(files[f], runs, &n);
+		load_data(again_files[f], runs, &n);
 		encode(runs, n, &buf, &len);
-		assert_int_equal(buf[8], VIZ_FILE_VERSION);
+		assert_int_equal(buf[8], 6);
 		if (decode(buf, len, again, &m, err, sizeof err) != 0)
 			fail_msg("%s", err);
 		assert_int_equal(m, n);
@@ -351,7 +423,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_v4_files_open_with_their_figures),
 		cmocka_unit_test(test_v4_scenario_as_it_ran),
-		cmocka_unit_test(test_v4_saved_again_is_v5),
+		cmocka_unit_test(test_v5_file_opens_with_its_figures),
+		cmocka_unit_test(test_old_saved_again_is_v6),
 		cmocka_unit_test(test_v5_reads_a_later_builds_file),
 		cmocka_unit_test(test_v5_missing_keys_are_defaults),
 	};

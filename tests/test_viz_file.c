@@ -405,12 +405,12 @@ static void test_other_versions_and_builds(void **state)
 	encode(&small, 1, &buf, &len);
 	buf[8] = VIZ_FILE_VERSION + 2;
 	snprintf(want, sizeof want, "F.alrun: written by run-file format %d, this asynclab "
-		 "reads 4 and %d", VIZ_FILE_VERSION + 2, VIZ_FILE_VERSION);
+		 "reads 4 to %d", VIZ_FILE_VERSION + 2, VIZ_FILE_VERSION);
 	refused(buf, len, want);
 	buf[8] = 3;                            /* before format 4: never readable */
-	refused(buf, len, "written by run-file format 3, this asynclab reads 4 and");
+	refused(buf, len, "written by run-file format 3, this asynclab reads 4 to");
 	buf[8] = VIZ_FILE_VERSION;
-	/* format 5 keeps no struct al_scenario size: the bytes are 0 */
+	/* format 5 on keeps no struct al_scenario size: the bytes are 0 */
 	buf[16] ^= 8;
 	reseal(buf, len);
 	refused(buf, len, "F.alrun: corrupt header");

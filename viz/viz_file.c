@@ -154,8 +154,8 @@ static int check_header(const uint8_t *p, size_t len, const char *name, uint32_t
 		return FAIL("%s: truncated at byte %zu, in the %d-byte header", name, len,
 			    VIZ_FILE_HEADER);
 	*version = le32(p + 8);
-	if (*version != VIZ_FILE_VERSION && *version != 4)
-		return FAIL("%s: written by run-file format %u, this asynclab reads 4 and %d",
+	if (*version < 4 || *version > VIZ_FILE_VERSION)
+		return FAIL("%s: written by run-file format %u, this asynclab reads 4 to %d",
 			    name, *version, VIZ_FILE_VERSION);
 	if (len < VIZ_FILE_HEADER)
 		return FAIL("%s: truncated at byte %zu, in the %d-byte header", name, len,
@@ -190,7 +190,7 @@ static int check_header(const uint8_t *p, size_t len, const char *name, uint32_t
 	return 0;
 }
 
-/* A model's name (format 5): the model this build has of that name. */
+/* A model's name (format 5 on): the model this build has of that name. */
 static int get_model(struct viz_dec *d, enum al_model *m)
 {
 	char name[32];
@@ -241,7 +241,7 @@ static int get_run(struct viz_dec *d, struct viz_run *run, uint32_t version)
 			return viz_dec_fail(d, "models out of order");
 		if (vm->report.elapsed_ns < 0 || vm->report.elapsed_ns > VIZ_FILE_T_MAX)
 			return viz_dec_fail(d, "elapsed time out of range");
-		if (viz_file_get_trace(d, &vm->trace) != 0)
+		if (viz_file_get_trace(d, &vm->trace, version) != 0)
 			return -1;
 		run->nmodels++;
 	}

@@ -3,12 +3,12 @@
  * traces; `asynclab view FILE` reads them back.  docs/viz-file.md has the
  * same description with the reasons.
  *
- * Format 5, little-endian throughout:
+ * Format 6, little-endian throughout:
  *
  *   header, 56 bytes
  *     0  8  magic 89 41 4c 52 0d 0a 1a 0a ("\x89ALR\r\n\x1a\n": not text,
  *           not PNG, not ELF; the CR LF and ^Z catch text-mode copies)
- *     8  4  format version (5); this offset never moves
+ *     8  4  format version (6); this offset never moves
  *    12  4  header size (56)
  *    16  4  0 (format 4: sizeof(struct al_scenario) of the writer's build)
  *    20  4  0 (format 4: sizeof(struct al_report))
@@ -37,9 +37,12 @@
  * previous event as a zigzag varint, the lane as a varint, the value as a
  * zigzag varint and the name as a varint when their bits say so).
  *
- * Format 4 differs in the scenario and the reports only: every field by
- * position (viz_fields_v4.c, frozen), the model by number; it is read when
- * its header's struct sizes are those of that layout.  Other versions, and
+ * Format 5 differs in the traces' hash state only: that of the hash before
+ * format 6 (xor, multiply, shift a word), which the reader checks the
+ * events against.  Format 4 differs from 5 in the scenario and the reports
+ * only: every field by position (viz_fields_v4.c, frozen), the model by
+ * number; it is read when its header's struct sizes are those of that
+ * layout.  Other versions, and
  * traces of another build's sizes, are refused, never reinterpreted. */
 #ifndef VIZ_FILE_H
 #define VIZ_FILE_H
@@ -49,7 +52,7 @@
 
 #include "viz/viz_run.h"
 
-#define VIZ_FILE_VERSION 5
+#define VIZ_FILE_VERSION 6
 /* The struct sizes format 4's header holds in the files this build reads
  * (x86-64; viz_fields_v4.c has the layout). */
 #define VIZ_FILE_V4_SCENARIO 13688

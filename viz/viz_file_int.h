@@ -18,8 +18,8 @@ int viz_file_errf(char *err, size_t errlen, const char *fmt, ...);
  * draws obeys; -1 with err = "WHO: what is wrong" (nothing appended). */
 int viz_file_put_trace(struct viz_enc *e, const struct al_trace *tr, const char *who, char *err,
 		       size_t errlen);
-/* Reads one trace into tr (uninitialised on entry, freed on failure): 0,
- * or -1 with d->err set. */
-int viz_file_get_trace(struct viz_dec *d, struct al_trace *tr);
+/* Reads one trace of a file of format `version` into tr (uninitialised
+ * on entry, freed on failure): 0, or -1 with d->err set. */
+int viz_file_get_trace(struct viz_dec *d, struct al_trace *tr, uint32_t version);
 
 #endif

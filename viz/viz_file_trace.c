@@ -198,7 +198,27 @@ static int get_names(struct viz_dec *d, struct al_trace *tr, uint32_t *nnames)
 	return 0;
 }
 
-int viz_file_get_trace(struct viz_dec *d, struct al_trace *tr)
+/* The chain of al_trace_add's hash before format 6 (xor, multiply,
+ * shift a word), over tr's events: how formats 4 and 5 kept the hash's
+ * state, so that their events can still be checked against it. */
+static uint64_t hash_before_6(const struct al_trace *tr)
+{
+	const uint64_t mix = 0x9e3779b97f4a7c15ull;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < tr->n; i++) {
+		const struct al_tr_event *e = &tr->ev[i];
+
+		h = (h ^ (uint64_t)e->t) * mix;
+		h = (h ^ (uint64_t)e->value) * mix;
+		h = (h ^ ((uint64_t)e->lane | (uint64_t)e->kind << 32 |
+			  (uint64_t)e->code << 40 | (uint64_t)e->name << 48)) * mix;
+		h ^= h >> 29;
+	}
+	return h;
+}
+
+int viz_file_get_trace(struct viz_dec *d, struct al_trace *tr, uint32_t version)
 {
 	struct al_tr_lane *lanes = NULL;
 	uint8_t mode = viz_dec_u8(d), truncated = viz_dec_u8(d);
@@ -302,11 +322,18 @@ int viz_file_get_trace(struct viz_dec *d, struct al_trace *tr)
 			goto fail;
 		}
 	}
-	if (mode == AL_TRACE_RECORD && !truncated && (tr->hash != hash || tr->count != count)) {
-		viz_dec_fail(d, "events do not give the trace's hash");
-		goto fail;
+	/* A whole trace's events must give the hash they were saved with (a
+	 * format before 6: the hash of its day); the trace then has this
+	 * build's hash of them, which a file saved again stores.  Hash-only
+	 * and truncated traces keep the hash state they were saved with. */
+	if (mode == AL_TRACE_RECORD && !truncated) {
+		if ((version >= 6 ? tr->hash : hash_before_6(tr)) != hash || tr->count != count) {
+			viz_dec_fail(d, "events do not give the trace's hash");
+			goto fail;
+		}
+	} else {
+		tr->hash = hash;
 	}
-	tr->hash = hash;                /* what hash-only and truncated traces kept */
 	tr->count = count;
 	free(lanes);
 	return 0;
