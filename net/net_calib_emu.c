@@ -409,8 +409,7 @@ static int client(int port, int pages, int page, int wfd)
 
 	if (fetch_all(port, pages, page, t) != 0 || net_calib_base_syscall(&base) != 0)
 		return -1;
-	struct net_calib_emu_client c = {.connection_ns = (double)t[0] / pages - 3 * base,
-					 .send_ns = (double)t[1] / pages - base};
+	struct net_calib_emu_client c = net_calib_client_page(t[0], t[1], pages, base);
 	return write(wfd, &c, sizeof c) == (ssize_t)sizeof c ? 0 : -1;
 }
 

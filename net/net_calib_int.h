@@ -106,6 +106,12 @@ int net_calib_emu_fit(const struct net_calib_emu_point *pt, int n, double x[2], 
 struct net_calib_emu_client {
 	double connection_ns, send_ns;
 };
+/* net_calib_tun.c: a client's page from its n pages' CPU, conn_ns for
+ * their socket + connect + close and send_ns for their sends, less the
+ * syscalls' own cost, base each (three calls a connection, one a send):
+ * what tun_connection and tun_send, and the batches' busy figures, are. */
+struct net_calib_emu_client net_calib_client_page(int64_t conn_ns, int64_t send_ns, int n,
+						  double base);
 
 /* One repetition of the kernel-TCP path's figures from measure (which
  * fills 3 batches' points, the emulator's pt and the server's srv, and

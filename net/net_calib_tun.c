@@ -49,9 +49,12 @@
 #define TUN_WARM 10
 #define TUN_RTT_MS 1
 
-struct tun_fig {
-	double connection, send;
-};
+struct net_calib_emu_client net_calib_client_page(int64_t conn_ns, int64_t send_ns, int n,
+						  double base)
+{
+	return (struct net_calib_emu_client){.connection_ns = (double)conn_ns / n - 3 * base,
+					     .send_ns = (double)send_ns / n - base};
+}
 
 /* Waits, within EMU_WAIT_MS, for one of events on fd: 0 or -1.  It spins
  * (poll without a timeout): a client that slept would run its next call
@@ -111,7 +114,7 @@ fail:
 static int tun_client(int port, int wfd)
 {
 	struct sockaddr_in at = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	struct tun_fig fig;
+	struct net_calib_emu_client fig;
 	int64_t t[3] = {0, 0, 0};
 	char req[256];
 	double base;
@@ -130,13 +133,12 @@ static int tun_client(int port, int wfd)
 		if (tun_page(&at, req, len, t) != 0)
 			return -1;
 	/* socket + connect + close, as `connection`; a send */
-	fig.connection = (double)(t[0] + t[2]) / TUN_N - 3 * base;
-	fig.send = (double)t[1] / TUN_N - base;
+	fig = net_calib_client_page(t[0] + t[2], t[1], TUN_N, base);
 	return write(wfd, &fig, sizeof fig) == (ssize_t)sizeof fig ? 0 : -1;
 }
 
 /* One repetition: the path, the client's two figures. */
-static int tun_measure(struct tun_fig *out)
+static int tun_measure(struct net_calib_emu_client *out)
 {
 	struct emu_path p;
 	int pfd[2], rc = -1, e = EPROTO;
@@ -173,20 +175,20 @@ static int tun_measure(struct tun_fig *out)
 
 int net_calib_tun_connection(double *out)
 {
-	struct tun_fig f;
+	struct net_calib_emu_client f;
 
 	if (tun_measure(&f) != 0)
 		return -1;
-	*out = f.connection < 1 ? 1 : f.connection;
+	*out = f.connection_ns < 1 ? 1 : f.connection_ns;
 	return 0;
 }
 
 int net_calib_tun_send(double *out)
 {
-	struct tun_fig f;
+	struct net_calib_emu_client f;
 
 	if (tun_measure(&f) != 0)
 		return -1;
-	*out = f.send < 1 ? 1 : f.send;
+	*out = f.send_ns < 1 ? 1 : f.send_ns;
 	return 0;
 }

@@ -429,10 +429,13 @@ static void on_ran(void *arg, struct sim_thread *th, int64_t at, int64_t ns)
 	}
 }
 
-int64_t sim_host_tun_price(struct sim_os *s, int64_t asleep, int64_t awake)
+int64_t sim_host_tun_price(struct sim_os *s, int64_t base, int64_t tun, int64_t busy)
 {
 	const struct sim_thread *th = s->k.current;
 
+	if (!sim_host_tun(s))
+		return base;
+	int64_t asleep = tun ? tun : base;
 	if (!th)
 		return asleep;
 	/* the thread's packets of one burst come back to back: the first
@@ -440,7 +443,7 @@ int64_t sim_host_tun_price(struct sim_os *s, int64_t asleep, int64_t awake)
 	int same = s->tun_thread == th->id + 1 && s->tun_burst == th->burst_start;
 	s->tun_thread = th->id + 1;
 	s->tun_burst = th->burst_start;
-	return same && awake > 0 ? awake : asleep;
+	return same && busy > 0 ? busy : asleep;
 }
 
 void sim_host_connect(struct sim_os *s, struct sim_sock *k, int64_t page)
@@ -449,9 +452,8 @@ void sim_host_connect(struct sim_os *s, struct sim_sock *k, int64_t page)
 
 	struct sim_gate *g = sim_gate_of(s, k);
 
-	sim_kernel_charge(&s->k, !sim_host_tun(s) ? c->connection_ns :
-				 sim_host_tun_price(s, c->tun_connection_ns ? c->tun_connection_ns :
-						    c->connection_ns, c->tun_connection_busy_ns));
+	sim_kernel_charge(&s->k, sim_host_tun_price(s, c->connection_ns, c->tun_connection_ns,
+						    c->tun_connection_busy_ns));
 	if (g)
 		*g = (struct sim_gate){.page = page, .gen = g->gen + 1};
 	if (!g || !emu_own(s))

@@ -174,8 +174,9 @@ static inline int64_t sim_kernel_clock(const struct sim_kernel *k)
  * log(slept_ns) towards wake_segment_1ms (a segment's recv after 1 ms;
  * wake_1ms where it is 0), wake_1ms from 1 ms, wake_100ms from 100 ms,
  * along log(slept_ns) between those two; with wake_100us 0 (a profile
- * that did not measure it), wake_1ms up to 1 ms (docs/costs.md).  Charged at the first burst after every block of the
- * crawler's threads. */
+ * that did not measure it), wake_1ms up to 1 ms (docs/costs.md).
+ * Charged at the first burst after every block of the crawler's
+ * threads. */
 int64_t sim_wake_cost(const struct al_costs *c, int64_t slept_ns);
 /* That charge, cost, for a thread woken from its own CPU rather than
  * another: times wake_1ms over wake_remote_1ms (calibrate's probe woken

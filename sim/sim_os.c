@@ -329,8 +329,7 @@ static int64_t sim_send(struct al_os *os, int fd, const void *buf, size_t len,
 	if (sim_net_send(&s->net, k->flow, sim_clock(s), (int64_t)len) != 0)
 		return al_os_finish(wait, -errno);
 	const struct al_costs *c = &os->sc->machine.costs;
-	sim_kernel_charge(&s->k, !sim_host_tun(s) ? c->send_ns :
-				 sim_host_tun_price(s, c->tun_send_ns ? c->tun_send_ns : c->send_ns,
+	sim_kernel_charge(&s->k, sim_host_tun_price(s, c->send_ns, c->tun_send_ns,
 						    c->tun_send_busy_ns));
 	sim_state(s, sim_lane(s), AL_ST_RUNNING, (int64_t)len);
 	return al_os_finish(wait, (int64_t)len);
