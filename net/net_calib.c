@@ -330,6 +330,9 @@ struct fig {
 	size_t off;
 	int size;
 	int (*measure)(double *out);
+	/* 1: a figure at 0 or under is written 0, "not measured" (a price
+	 * charged instead of another, where 1 ns would be charged as one) */
+	int zero;
 };
 
 #define COST(m) offsetof(struct al_costs, m)
@@ -412,9 +415,9 @@ static const struct fig figs[NET_CALIB_COUNT] = {
 	[NET_CALIB_WAKE_SEGMENT_1MS] = {"wake_segment_1ms", COST(wake_segment_1ms_ns), 0,
 		net_calib_wake_segment_1ms},
 	[NET_CALIB_TUN_CONNECTION_BUSY] = {"tun_connection_busy", COST(tun_connection_busy_ns), 0,
-		net_calib_tun_connection_busy},
+		net_calib_tun_connection_busy, 1},
 	[NET_CALIB_TUN_SEND_BUSY] = {"tun_send_busy", COST(tun_send_busy_ns), 0,
-		net_calib_tun_send_busy},
+		net_calib_tun_send_busy, 1},
 	[NET_CALIB_THREAD_FIRST] = {"thread_first", COST(thread_first_ns), 0,
 		net_calib_thread_first},
 };
@@ -568,7 +571,10 @@ void net_calib_costs(const struct net_calib *c, struct al_costs *costs)
 
 		if (!(c->measured & ((uint64_t)1 << f)))
 			continue;
-		v = x < 1 ? 1 : x > 1e15 ? (int64_t)1e15 : (int64_t)llround(x);
+		if (figs[f].zero && !(x > 0))
+			v = 0;
+		else
+			v = x < 1 ? 1 : x > 1e15 ? (int64_t)1e15 : (int64_t)llround(x);
 		memcpy((char *)costs + figs[f].off, &v, sizeof(v));
 	}
 }

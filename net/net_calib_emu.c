@@ -527,7 +527,8 @@ enum { FIT_PACKET, FIT_PER_KIB, FIT_SRV_PAGE, FIT_SRV_KIB, FIT_CLI_CONN, FIT_CLI
 
 /* One repetition: the batches (measure), their fits; each figure at least
  * 1 ns (a figure lost in the noise is written so, as the other per-KiB
- * figures).  A repetition whose emulator's fit or server's fit leaves
+ * figures), but the client's busy figures 0 where they come out at 0 or
+ * less (not measured: the simulator charges the asleep price).  A repetition whose emulator's fit or server's fit leaves
  * more than EMU_MAX_RMS of relative error (a neighbour's burst in one
  * batch) is measured again, EMU_TRIES times at most; then the best of
  * them is kept, by the worse of its two fits: the server's figures come
@@ -557,6 +558,12 @@ int net_calib_emu_split(int (*measure)(struct net_calib_emu_point *pt,
 		double v[FITS] = {x[0], x[1], s[0], s[1], cl.connection_ns, cl.send_ns};
 		for (int k = 0; k < FITS; k++)
 			fig[k] = v[k] < 1 ? 1 : v[k];
+		/* the busy figures are a price the simulator charges instead
+		 * of another: at or under the syscalls' own cost the batch
+		 * measured nothing, and 0 says so (the asleep price then) */
+		for (int k = FIT_CLI_CONN; k <= FIT_CLI_SEND; k++)
+			if (!(v[k] > 0))
+				fig[k] = 0;
 	}
 	if (best == HUGE_VAL) {
 		errno = EPROTO;

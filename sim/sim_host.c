@@ -443,7 +443,9 @@ int64_t sim_host_tun_price(struct sim_os *s, int64_t base, int64_t tun, int64_t 
 	int same = s->tun_thread == th->id + 1 && s->tun_burst == th->burst_start;
 	s->tun_thread = th->id + 1;
 	s->tun_burst = th->burst_start;
-	return same && busy > 0 ? busy : asleep;
+	/* an awake emulator spares the packet a wake-up: never dearer (a
+	 * noisy profile's busy figure above the asleep one is not charged) */
+	return same && busy > 0 && busy < asleep ? busy : asleep;
 }
 
 void sim_host_connect(struct sim_os *s, struct sim_sock *k, int64_t page)

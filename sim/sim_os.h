@@ -392,9 +392,9 @@ static inline int sim_host_tun(const struct sim_os *s)
 }
 /* What the running thread's packet costs it, connection or send: base,
  * the loopback figure, with no emulator; on the kernel-TCP path busy
- * (when not 0) if another of its packets reached the emulator in this
- * same burst of the thread, which woke the emulator, else tun (base
- * where tun is 0): the packet wakes it (docs/costs.md, "The emulator
+ * (when not 0, and less than the other) if another of its packets
+ * reached the emulator in this same burst of the thread, which woke the
+ * emulator, else tun (base where tun is 0): the packet wakes it (docs/costs.md, "The emulator
  * awake or asleep"). */
 int64_t sim_host_tun_price(struct sim_os *s, int64_t base, int64_t tun, int64_t busy);
 /* A connection for k's page begins (connect): the caller's socket +

@@ -137,6 +137,15 @@ static void test_costs(void **state)
 	assert_true(costs.wakeup_ns == 1);
 	assert_true(costs.select_ns == def.select_ns);
 	assert_true(costs.time_slice_ns == def.time_slice_ns);
+	/* a busy price at or under 0 is not measured: 0, not 1 ns, which the
+	 * simulator would charge in place of tun_connection and tun_send */
+	c.value[NET_CALIB_TUN_CONNECTION_BUSY] = -800;
+	c.value[NET_CALIB_TUN_SEND_BUSY] = 0.4;
+	c.measured |= (uint64_t)1 << NET_CALIB_TUN_CONNECTION_BUSY |
+		      (uint64_t)1 << NET_CALIB_TUN_SEND_BUSY;
+	net_calib_costs(&c, &costs);
+	assert_true(costs.tun_connection_busy_ns == 0);
+	assert_true(costs.tun_send_busy_ns == 1);
 	assert_string_equal(net_calib_key(NET_CALIB_PARSE_PER_KIB),
 			    "parse_per_kib");
 	assert_int_equal(net_calib_offset(NET_CALIB_PARSE_PER_KIB),
@@ -694,6 +703,7 @@ static void test_emu_fit(void **state)
  * of 40 us a page and 500 ns a KiB, except in the first repetition,
  * whose 4 KiB batch a burst on the server's core made twice as dear. */
 static int split_calls;
+static double split_client;   /* not 0: the client's two figures */
 
 static int split_measure(struct net_calib_emu_point *pt, struct net_calib_emu_point *srv,
 			 struct net_calib_emu_client *cl)
@@ -711,6 +721,8 @@ static int split_measure(struct net_calib_emu_point *pt, struct net_calib_emu_po
 	/* the client's page, dearer in the repetition left out */
 	*cl = (struct net_calib_emu_client){split_calls == 0 ? 30000 : 15000,
 					    split_calls == 0 ? 9000 : 3000};
+	if (split_client)
+		*cl = (struct net_calib_emu_client){split_client, split_client};
 	split_calls++;
 	return 0;
 }
@@ -737,6 +749,14 @@ static void test_emu_split_checks_server(void **state)
 	/* the client's figures are the kept repetition's */
 	assert_true(fabs(fig[4] - 15000) < 1e-3);
 	assert_true(fabs(fig[5] - 3000) < 1e-3);
+	/* a client's figure at or under 0 (noise over the syscalls' own
+	 * cost) is 0, not measured, where the fits' figures are 1 ns */
+	split_calls = 1;
+	split_client = -40;
+	assert_int_equal(net_calib_emu_split(split_measure, fig), 0);
+	split_client = 0;
+	assert_true(fig[4] == 0 && fig[5] == 0);
+	assert_true(fabs(fig[0] - 6000) < 1e-3);
 }
 
 int main(void)

@@ -116,6 +116,8 @@ static void test_tun_busy_prices(void **state)
 		{AL_MODEL_CALLBACK, 0, 1 * US, 0},
 		{AL_MODEL_CALLBACK, 5 * US, 1 * US, 4 * (12 - 5) * US},
 		{AL_MODEL_ASYNCIO, 5 * US, 1 * US, 4 * (12 - 5) * US},
+		/* dearer awake than asleep (a noisy profile): asleep's */
+		{AL_MODEL_CALLBACK, 20 * US, 1 * US, 0},
 	};
 	struct al_scenario sc;
 	struct al_report a, b;
