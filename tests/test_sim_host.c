@@ -149,6 +149,46 @@ static void test_tun_busy_prices(void **state)
 	assert_int_equal(b.cpu_busy_ns, a.cpu_busy_ns);
 }
 
+/* The send side of the rule: with a wake-up latency (100 us) longer than
+ * the 5 SYN-ACKs take to come (the loop's 5 connects, 12 us each, space
+ * its SYNs), an event loop finds all 5 ready when it runs and sends the
+ * 5 requests in one burst:
+ * the first wakes the emulator, 4 find it awake and pay tun_send_busy.
+ * The blocking crawler still sends once a burst: nothing less. */
+static void test_tun_busy_sends(void **state)
+{
+	static const struct {
+		enum al_model model;
+		int64_t less;                  /* CPU less than without it */
+	} cases[] = {
+		{AL_MODEL_SYNC, 0},
+		{AL_MODEL_CALLBACK, 4 * (2 - 1) * US},
+		{AL_MODEL_GENERATOR, 4 * (2 - 1) * US},
+		{AL_MODEL_ASYNCIO, 4 * (2 - 1) * US},
+	};
+	struct al_scenario sc;
+	struct al_report a, b;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		fixed(&sc, 5, 3000);
+		sc.machine.cores = 2;
+		sc.machine.host_emulator = AL_HOST_EMU_OWN;
+		sc.machine.costs.wakeup_ns = 100 * US;
+		sc.machine.costs.emulator_packet_ns = 1 * US;
+		sc.machine.costs.tun_connection_ns = 12 * US;
+		sc.machine.costs.tun_send_ns = 2 * US;
+		run(&sc, cases[i].model, &a);
+		sc.machine.costs.tun_send_busy_ns = 1 * US;
+		run(&sc, cases[i].model, &b);
+		if (a.cpu_busy_ns - b.cpu_busy_ns != cases[i].less)
+			fail_msg("case %zu, %s: CPU %lld less, want %lld", i,
+				 al_model_name(cases[i].model),
+				 (long long)(a.cpu_busy_ns - b.cpu_busy_ns), (long long)cases[i].less);
+		assert_int_equal(b.checksum, a.checksum);
+	}
+}
+
 /* On the kernel-TCP path the origin server's page costs it
  * tun_server_request and tun_server_per_kib instead of server_request
  * and server_per_kib, each where measured; with no emulator the loopback
@@ -582,6 +622,7 @@ int main(void)
 		cmocka_unit_test(test_server_wakes_when_asleep),
 		cmocka_unit_test(test_tun_path_prices),
 		cmocka_unit_test(test_tun_busy_prices),
+		cmocka_unit_test(test_tun_busy_sends),
 		cmocka_unit_test(test_tun_server_prices),
 		cmocka_unit_test(test_tun_price_holds_wakes),
 		cmocka_unit_test(test_paced_server_pays_once),
