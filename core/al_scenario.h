@@ -162,11 +162,11 @@ struct al_costs {
 	int64_t tun_connection_ns;
 	int64_t tun_send_ns;
 	/* The same two when the packet finds the emulator already awake:
-	 * another packet the crawler's thread handed it in the same burst
-	 * (no block since) woke it, and this one pays no wake-up of it
+	 * another packet the crawler's thread handed it since the thread
+	 * last blocked woke it, and this one pays no wake-up of it
 	 * (docs/costs.md, "The emulator awake or asleep").  Used for such a
-	 * packet instead of tun_connection and tun_send; 0: not measured,
-	 * those are used. */
+	 * packet instead of tun_connection and tun_send, where less than
+	 * they; 0: not measured, those are used. */
 	int64_t tun_connection_busy_ns;
 	int64_t tun_send_busy_ns;
 	/* server_request and server_per_kib as the origin server pays them

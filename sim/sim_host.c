@@ -438,11 +438,16 @@ int64_t sim_host_tun_price(struct sim_os *s, int64_t base, int64_t tun, int64_t 
 	int64_t asleep = tun ? tun : base;
 	if (!th)
 		return asleep;
-	/* the thread's packets of one burst come back to back: the first
-	 * wakes the emulator, which is still at them when the next come */
-	int same = s->tun_thread == th->id + 1 && s->tun_burst == th->burst_start;
+	/* the thread's packets between two of its blocks come back to back:
+	 * the first wakes the emulator, which is still at them when the next
+	 * come.  A block is where the thread stops handing it packets (its
+	 * time slept is the emulator's to fall asleep in); a new burst
+	 * without one (its core freed and taken again, preemption, a
+	 * yield) is not: calibrate's batch client, which measured the busy
+	 * price, connects 300 pages without blocking, preempted or not. */
+	int same = s->tun_thread == th->id + 1 && s->tun_slept == th->slept_at;
 	s->tun_thread = th->id + 1;
-	s->tun_burst = th->burst_start;
+	s->tun_slept = th->slept_at;
 	/* an awake emulator spares the packet a wake-up: never dearer (a
 	 * noisy profile's busy figure above the asleep one is not charged) */
 	return same && busy > 0 && busy < asleep ? busy : asleep;

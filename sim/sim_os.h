@@ -270,10 +270,10 @@ struct sim_os {
 	 * for later (a link's relay), a heap by when it arrives */
 	int64_t emu_seen;
 	/* the last packet the crawler handed the kernel-TCP path's emulator:
-	 * its thread's id + 1 (0: none yet) and that thread's burst then
-	 * (sim_host_tun_price) */
+	 * its thread's id + 1 (0: none yet) and when that thread had last
+	 * blocked (its slept_at then: sim_host_tun_price) */
 	uint32_t tun_thread;
-	int64_t tun_burst;
+	int64_t tun_slept;
 	struct sim_host_due { int64_t at, end; } *emu_due;
 	size_t emu_ndue, emu_capdue;
 	/* on a core of its own it works in passes (sim_emu.c): the work
@@ -393,7 +393,7 @@ static inline int sim_host_tun(const struct sim_os *s)
 /* What the running thread's packet costs it, connection or send: base,
  * the loopback figure, with no emulator; on the kernel-TCP path busy
  * (when not 0, and less than the other) if another of its packets
- * reached the emulator in this same burst of the thread, which woke the
+ * reached the emulator since the thread last blocked, which woke the
  * emulator, else tun (base where tun is 0): the packet wakes it (docs/costs.md, "The emulator
  * awake or asleep"). */
 int64_t sim_host_tun_price(struct sim_os *s, int64_t base, int64_t tun, int64_t busy);
