@@ -189,6 +189,51 @@ static void test_tun_busy_sends(void **state)
 	}
 }
 
+/* A new burst without a block keeps the emulator awake.  An event loop
+ * connects 2 pages (12 us each: the second finds the emulator awake)
+ * over a 2 us round trip: the first SYN-ACK is back before the second
+ * connect ends, so the loop goes on in a new burst without blocking and
+ * sends the first request to an emulator still awake; the second
+ * SYN-ACK comes after the loop blocked.  Over 8 us both come after it
+ * blocked: only the second connect pays the busy price. */
+static void test_tun_busy_until_block(void **state)
+{
+	static const struct {
+		int64_t rtt;
+		int64_t less;                  /* CPU less than without them */
+	} cases[] = {
+		{2 * US, (12 - 5) * US + (2 - 1) * US},
+		{8 * US, (12 - 5) * US},
+	};
+	static const enum al_model models[] = {
+		AL_MODEL_CALLBACK, AL_MODEL_GENERATOR, AL_MODEL_ASYNCIO,
+	};
+	struct al_scenario sc;
+	struct al_report a, b;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		for (size_t j = 0; j < sizeof models / sizeof models[0]; j++) {
+			fixed(&sc, 2, 3000);
+			sc.network.rtt_ns = cases[i].rtt;
+			sc.machine.cores = 2;
+			sc.machine.host_emulator = AL_HOST_EMU_OWN;
+			sc.machine.costs.emulator_packet_ns = 1 * US;
+			sc.machine.costs.tun_connection_ns = 12 * US;
+			sc.machine.costs.tun_send_ns = 2 * US;
+			run(&sc, models[j], &a);
+			sc.machine.costs.tun_connection_busy_ns = 5 * US;
+			sc.machine.costs.tun_send_busy_ns = 1 * US;
+			run(&sc, models[j], &b);
+			if (a.cpu_busy_ns - b.cpu_busy_ns != cases[i].less)
+				fail_msg("case %zu, %s: CPU %lld less, want %lld", i,
+					 al_model_name(models[j]),
+					 (long long)(a.cpu_busy_ns - b.cpu_busy_ns),
+					 (long long)cases[i].less);
+			assert_int_equal(b.checksum, a.checksum);
+		}
+}
+
 /* On the kernel-TCP path the origin server's page costs it
  * tun_server_request and tun_server_per_kib instead of server_request
  * and server_per_kib, each where measured; with no emulator the loopback
@@ -623,6 +668,7 @@ int main(void)
 		cmocka_unit_test(test_tun_path_prices),
 		cmocka_unit_test(test_tun_busy_prices),
 		cmocka_unit_test(test_tun_busy_sends),
+		cmocka_unit_test(test_tun_busy_until_block),
 		cmocka_unit_test(test_tun_server_prices),
 		cmocka_unit_test(test_tun_price_holds_wakes),
 		cmocka_unit_test(test_paced_server_pays_once),
