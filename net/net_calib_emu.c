@@ -219,14 +219,26 @@ static int fetch_all(int port, int pages, int page, int64_t t[2])
 	return 0;
 }
 
-/* Reads exactly len bytes from fd within EMU_WAIT_MS: 0 or -1. */
-int net_calib_read_within(int fd, void *buf, size_t len)
+int net_calib_read_within(int fd, void *buf, size_t len, int ms)
 {
 	struct pollfd p = {.fd = fd, .events = POLLIN};
+	int64_t end = net_mono_ns() + ms * 1000000LL, left;
+	int r = 0;
 
-	if (poll(&p, 1, EMU_WAIT_MS) != 1)
+	/* a signal does not restart the wait: it goes on to the same end */
+	while ((left = (end - net_mono_ns() + 999999) / 1000000) > 0 &&
+	       (r = poll(&p, 1, (int)left)) < 0 && errno == EINTR)
+		;
+	if (r == 0 || (r < 0 && errno == EINTR))
+		errno = ETIMEDOUT;
+	if (r != 1)
 		return -1;
-	return read(fd, buf, len) == (ssize_t)len ? 0 : -1;
+	ssize_t got = read(fd, buf, len);
+	if (got != (ssize_t)len) {
+		errno = got < 0 ? errno : EPIPE;
+		return -1;
+	}
+	return 0;
 }
 
 /* Waits for pid within EMU_WAIT_MS (then kills it): its exit status, or
@@ -284,7 +296,7 @@ static int path_server(struct emu_path *p, struct al_scenario *sc, int i, int pa
 		server_main(&p->ns, sc, pfd[1]);
 	}
 	close(pfd[1]);
-	int ok = p->srv[i] > 0 && net_calib_read_within(pfd[0], &p->port[i], sizeof p->port[i]) == 0 &&
+	int ok = p->srv[i] > 0 && net_calib_read_within(pfd[0], &p->port[i], sizeof p->port[i], EMU_WAIT_MS) == 0 &&
 		 p->port[i] > 0;
 	close(pfd[0]);
 	if (!ok)
@@ -435,7 +447,7 @@ static int batch(const struct emu_path *p, int pages, int i, struct net_calib_em
 		_exit(client(p->port[i], pages, page, pfd[1]) == 0 ? 0 : 1);
 	}
 	close(pfd[1]);
-	int got = cli > 0 ? net_calib_read_within(pfd[0], cl, sizeof *cl) : -1;
+	int got = cli > 0 ? net_calib_read_within(pfd[0], cl, sizeof *cl, EMU_WAIT_MS) : -1;
 	close(pfd[0]);
 	int st = cli > 0 ? net_calib_reap(cli) : -1;
 	if (st != 0 || got != 0) {

@@ -159,7 +159,7 @@ static int tun_measure(struct net_calib_emu_client *out)
 		_exit(tun_client(p.port[0], pfd[1]) == 0 ? 0 : 1);
 	}
 	close(pfd[1]);
-	if (cli > 0 && net_calib_read_within(pfd[0], out, sizeof *out) == 0)
+	if (cli > 0 && net_calib_read_within(pfd[0], out, sizeof *out, EMU_WAIT_MS) == 0)
 		rc = 0;
 	else
 		e = cli < 0 ? errno : EPROTO;

@@ -20,6 +20,7 @@
 
 #include <liburing.h>
 
+#include "net/net_calib_emu.h"
 #include "net/net_calib_int.h"
 
 #define BATCH 64
@@ -136,7 +137,7 @@ int net_calib_uring_setup(double *out)
 	double v[SETUP_CHILDREN];
 
 	for (int i = 0; i < SETUP_CHILDREN; i++) {
-		int fd[2], st;
+		int fd[2];
 
 		if (pipe(fd) != 0)
 			return -1;
@@ -153,18 +154,14 @@ int net_calib_uring_setup(double *out)
 			_exit(write(fd[1], &ns, sizeof ns) == (ssize_t)sizeof ns ? 0 : 1);
 		}
 		close(fd[1]);
-		struct pollfd pf = {.fd = fd[0], .events = POLLIN};
-		int r;
-		while ((r = poll(&pf, 1, SETUP_WAIT_MS)) < 0 && errno == EINTR)
-			;
-		ssize_t got = r == 1 ? read(fd[0], &v[i], sizeof v[i]) : -1;
+		int got = net_calib_read_within(fd[0], &v[i], sizeof v[i], SETUP_WAIT_MS);
+		int e = errno;
 		close(fd[0]);
-		if (r != 1)
+		if (got != 0)
 			kill(pid, SIGKILL);     /* a ring that never came back */
-		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-			;
-		if (got != (ssize_t)sizeof v[i]) {
-			errno = r == 0 ? ETIMEDOUT : EPIPE;
+		net_calib_reap(pid);
+		if (got != 0) {
+			errno = e;
 			return -1;
 		}
 		if (v[i] < 0) {
