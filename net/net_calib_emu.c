@@ -447,11 +447,18 @@ static int batch(const struct emu_path *p, int pages, int i, struct net_calib_em
 		_exit(client(p->port[i], pages, page, pfd[1]) == 0 ? 0 : 1);
 	}
 	close(pfd[1]);
-	int got = cli > 0 ? net_calib_read_within(pfd[0], cl, sizeof *cl, EMU_WAIT_MS) : -1;
+	/* the client's fetch has EMU_WAIT_MS from its own start, after the
+	 * fork and its namespace; its figures come after: the wait for them
+	 * holds its whole deadline and as long again for the rest, and its
+	 * exit, once they came, a wait of its own */
+	int got = cli > 0 ? net_calib_read_within(pfd[0], cl, sizeof *cl, 2 * EMU_WAIT_MS) : -1;
+	int e = got != 0 && errno == ETIMEDOUT ? ETIMEDOUT : EPROTO;
 	close(pfd[0]);
+	if (cli > 0 && got != 0)
+		kill(cli, SIGKILL);            /* no figures: nothing to wait for */
 	int st = cli > 0 ? net_calib_reap(cli) : -1;
-	if (st != 0 || got != 0) {
-		errno = st < 0 ? ETIMEDOUT : EPROTO;
+	if (got != 0 || st != 0) {
+		errno = got != 0 ? e : st < 0 ? ETIMEDOUT : EPROTO;
 		return -1;
 	}
 	if (quiet(p) != 0)
