@@ -106,13 +106,17 @@ static int bench_rate(const char *path, int python, int64_t pages)
 	if (pages > 0)
 		sc.workload.pages = pages;
 	if (python) {
-		/* python's costs, the scenario's calibrated connection kept */
+		/* python's costs, the scenario's calibrated connection and
+		 * send kept (the kernel's, whatever the language), the TUN
+		 * path's with their busy prices */
 		struct al_costs c = sc.machine.costs;
 		al_costs_profile(&sc.machine.costs, AL_PROFILE_PYTHON);
 		sc.machine.costs.connection_ns = c.connection_ns;
 		sc.machine.costs.send_ns = c.send_ns;
 		sc.machine.costs.tun_connection_ns = c.tun_connection_ns;
 		sc.machine.costs.tun_send_ns = c.tun_send_ns;
+		sc.machine.costs.tun_connection_busy_ns = c.tun_connection_busy_ns;
+		sc.machine.costs.tun_send_busy_ns = c.tun_send_busy_ns;
 		sc.machine.profile = AL_PROFILE_PYTHON;
 		for (int m = 0; m < AL_MODEL_COUNT; m++)
 			sc.models[m].gil = true;   /* python's default, as the loader sets it */
