@@ -111,24 +111,38 @@ void al__trace_grab(struct al_trace *tr, int64_t t, uint32_t lane, enum al_tr_ki
 
 /* The trace hash is a polynomial over the events' words mod 2^64: an
  * event is three words, its t, its value and w (lane, kind, code and
- * name packed), its term c = t*B^2 + value*B + w, and the chain is
- * h = h*B^3 + c from h = FNV's offset; al_trace_hash mixes the chain and
- * the count.  B is odd, so each B^k is invertible mod 2^64: a change to
- * one word of one event (by d, d != 0 mod 2^64) moves h by d*B^k != 0,
- * always.  More changes cancel only if they are made to (d_i*B^k_i
- * summing to 0 mod 2^64), which the runs' own events do not do, with
- * overwhelming probability; like the hash before it, it is no defence
- * against sequences built to collide.  B = 3 mod 8, so B^k - 1 has as few
- * factors of 2 as an odd B allows: two events k apart swapped (terms
- * differing by d), or the last k events shifted in time by d, leave h
- * as it was only if d is a multiple of 2^(62 - j), 2^j the largest power
- * of 2 dividing k.
- * A polynomial composes: a round of events repeated m times, shifted in
- * time, has a closed form (al_trace_repeat), and the chain costs one
- * multiply and an add an event (the term is off the chain). */
+ * name packed), its term c = t*B^2 + value*B + mix(w), and the
+ * chain is h = h*B^3 + c from h = FNV's offset; al_trace_hash mixes the
+ * chain and the count.  B is odd, so each B^k is invertible mod 2^64,
+ * and mix is a bijection: a change to one word of one event moves h by
+ * d*B^k with d != 0 mod 2^64, always.  More changes cancel only if
+ * their d_i*B^k_i sum to 0 mod 2^64.  B = 3 mod 8, so B^k - 1 has as few
+ * factors of 2 as an odd B allows: two events k apart swapped, terms
+ * differing by d, cancel only if d is a multiple of 2^(62 - j), 2^j the
+ * largest power of 2 dividing k.  A difference in w's high fields (name
+ * at bit 48) would be such a multiple at k = 2^14, which a run of
+ * millions of events reaches: mix brings w's high fields down to its
+ * low bits.  t and value stay as they are: their differences are times
+ * and counts, a multiple of 2^40 only by a freak, and t must stay linear
+ * for al_trace_repeat, since a round of events repeated m times, shifted
+ * in time, then has a closed form.  The chain costs one multiply and an
+ * add an event (the term is off the chain).
+ * Like the hash before it, it is no defence against sequences built to
+ * collide. */
 #define AL_TRACE_B 0xc4ceb9fe1a85ec53ull
 #define AL_TRACE_B2 (AL_TRACE_B * AL_TRACE_B)
 #define AL_TRACE_B3 (AL_TRACE_B2 * AL_TRACE_B)
+
+/* w's fields brought down to its low bits, a bijection (an odd multiply,
+ * then a xor-shift): a difference at bit b >= 32 of w leaves bit b - 32
+ * or a lower one set, so two events' fields swapped cancel only at a
+ * distance of 2^(94 - b) events or a multiple of it (2^46 for the name,
+ * at bit 48). */
+static inline uint64_t al_trace_mix(uint64_t x)
+{
+	x *= 0x9e3779b97f4a7c15ull;
+	return x ^ (x >> 32);
+}
 
 /* An event's term in the hash. */
 static inline uint64_t al_trace_term(int64_t t, uint32_t lane, enum al_tr_kind kind,
@@ -137,7 +151,7 @@ static inline uint64_t al_trace_term(int64_t t, uint32_t lane, enum al_tr_kind k
 	uint64_t w = (uint64_t)lane | (uint64_t)kind << 32 | (uint64_t)code << 40 |
 		     (uint64_t)name << 48;
 
-	return (uint64_t)t * AL_TRACE_B2 + (uint64_t)value * AL_TRACE_B + w;
+	return (uint64_t)t * AL_TRACE_B2 + (uint64_t)value * AL_TRACE_B + al_trace_mix(w);
 }
 
 /* Hashes the event (the run's trace hash) and stores it when recording.

@@ -127,6 +127,41 @@ static void test_one_word_always_changes_it(void **state)
 	}
 }
 
+/* Two events 2^14 and 2^22 apart with their names, their states or their
+ * values swapped: the term's linear words cancelled there (a name sits at
+ * bit 48 of its word, a state at bit 40) before the term mixed them. */
+static void test_far_swaps_change_it(void **state)
+{
+	static const int dists[] = {1 << 14, 1 << 22};
+
+	(void)state;
+	for (size_t k = 0; k < sizeof dists / sizeof *dists; k++) {
+		for (int field = 0; field < 3; field++) {
+			struct al_trace a, b;
+			int d = dists[k];
+
+			assert_int_equal(al_trace_init(&a, AL_TRACE_HASH), 0);
+			assert_int_equal(al_trace_init(&b, AL_TRACE_HASH), 0);
+			for (int i = 0; i <= d; i++) {
+				int one = i == 0, two = i == d;
+				unsigned code = field == 1 ? (unsigned)(one ? 3 : two ? 5 : 0) : 0;
+				uint16_t name = field == 0 ? (uint16_t)(one ? 3 : two ? 5 : 0) : 0;
+				int64_t v = field == 2 ? (one ? 3 : two ? 5 : 0) : 0;
+				/* b: the same, the two swapped */
+				unsigned codeb = field == 1 ? (unsigned)(one ? 5 : two ? 3 : 0) : 0;
+				uint16_t nameb = field == 0 ? (uint16_t)(one ? 5 : two ? 3 : 0) : 0;
+				int64_t vb = field == 2 ? (one ? 5 : two ? 3 : 0) : 0;
+
+				al_trace_add(&a, 0, 1, AL_TR_STATE, code, name, v);
+				al_trace_add(&b, 0, 1, AL_TR_STATE, codeb, nameb, vb);
+			}
+			assert_true(al_trace_hash(&a) != al_trace_hash(&b));
+			al_trace_free(&a);
+			al_trace_free(&b);
+		}
+	}
+}
+
 /* al_trace_repeat's closed form (hash-only) against the events added one
  * by one: rounds of 1 to 9 events, 0 to 300 times and some powers of 2
  * and their neighbours, offsets and steps negative, zero and near the
@@ -186,6 +221,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hash_sees_every_field),
 		cmocka_unit_test(test_one_word_always_changes_it),
+		cmocka_unit_test(test_far_swaps_change_it),
 		cmocka_unit_test(test_repeat_composes),
 		cmocka_unit_test(test_names_interned),
 	};
