@@ -59,7 +59,8 @@ void al_lat_free(struct al_lat_rec *r);
  * safe; a page added twice counts once in exact mode (its last figures). */
 void al_lat_add(struct al_lat_rec *r, int64_t page, int64_t connect, int64_t ttfb,
 		int64_t total);
-/* The percentiles; r's exact arrays are sorted in place (add no more). */
+/* The percentiles; r's exact arrays are left partitioned at the ranks,
+ * not sorted (add no more). */
 void al_lat_summary(struct al_lat_rec *r, struct al_latency *out);
 /* Which of al_latency's hist buckets a total of v ns falls in. */
 int al_lat_hist_bucket(int64_t v);

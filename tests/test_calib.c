@@ -254,7 +254,6 @@ static void test_costs(void **state)
 	assert_int_equal(net_calib_is_size(NET_CALIB_SELECT), 0);
 }
 
-/* What calibrate writes is what loads: every figure, exactly. */
 /* A drain that asks for more connections than came returns, and takes
  * all that did come: a connect closed before its handshake ran never
  * queues one, and calibrate hung in accept on a loaded machine. */
@@ -279,6 +278,7 @@ static void test_drain_fewer(void **state)
 	close(lfd);
 }
 
+/* What calibrate writes is what loads: every figure, exactly. */
 static void test_roundtrip(void **state)
 {
 	struct al_machine m, back;
