@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #include "core/al_mem.h"
@@ -91,6 +92,18 @@ void al_free_huge(void *p)
 		munmap(h->base, h->map);
 	else
 		free(h->base);
+}
+
+void *al_realloc_huge(void *p, size_t old, size_t n, size_t size)
+{
+	void *q = al_calloc_huge(n, size);
+
+	if (!q)
+		return NULL;
+	if (p && old)
+		memcpy(q, p, old * size);
+	al_free_huge(p);
+	return q;
 }
 
 struct al_arena_chunk {

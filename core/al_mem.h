@@ -19,6 +19,12 @@
 void *al_calloc_huge(size_t n, size_t size);
 /* Frees what al_calloc_huge returned; NULL is ignored. */
 void al_free_huge(void *p);
+/* p (from al_calloc_huge, or NULL), an array of old elements of size
+ * bytes, moved to a fresh al_calloc_huge array of n >= old, its first old
+ * elements copied, p freed: realloc for buffers that grow past
+ * AL_MEM_HUGE, whose touches then fault per 2 MiB.  NULL with errno
+ * ENOMEM, p left as it was. */
+void *al_realloc_huge(void *p, size_t old, size_t n, size_t size);
 
 enum { AL_MEM_HUGE = 1 << 20 };
 

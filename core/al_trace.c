@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/al_mem.h"
 #include "core/al_trace.h"
 
 #define FNV_OFFSET 0xcbf29ce484222325ull
@@ -32,7 +33,7 @@ void al_trace_free(struct al_trace *tr)
 	free(tr->names);
 	free(tr->lanes);
 	free(tr->ev);
-	free(tr->grab);
+	al_free_huge(tr->grab);
 	memset(tr, 0, sizeof *tr);
 }
 
@@ -125,7 +126,7 @@ void al__trace_grab(struct al_trace *tr, int64_t t, uint32_t lane, enum al_tr_ki
 	if (tr->grab_n == tr->grab_cap) {
 		size_t cap = tr->grab_cap ? tr->grab_cap * 2 : 256;
 		struct al_tr_event *p = tr->grab_n < tr->grab_max
-			? realloc(tr->grab, cap * sizeof *p) : NULL;
+			? al_realloc_huge(tr->grab, tr->grab_cap, cap, sizeof *p) : NULL;
 		if (!p) {
 			tr->grabbing = 0;
 			tr->grab_lost = 1;

@@ -34,6 +34,7 @@
 #include <stdlib.h>
 
 #include "core/al_assert.h"
+#include "core/al_mem.h"
 #include "sim/sim_ff.h"
 #include "sim/sim_os.h"
 
@@ -58,7 +59,7 @@ static int room(void **p, int64_t *cap, int64_t n, size_t sz)
 	int64_t c = *cap ? *cap : 64;
 	while (c < n)
 		c *= 2;
-	void *q = realloc(*p, (size_t)c * sz);
+	void *q = al_realloc_huge(*p, (size_t)*cap, (size_t)c, sz);
 	if (!q)
 		return -1;
 	*p = q;
@@ -93,7 +94,7 @@ static void release(struct sim_os *s)
 	disarm(s);
 	if (!tr)
 		return;
-	free(tr->grab);
+	al_free_huge(tr->grab);
 	tr->grab = NULL;
 	tr->grab_n = tr->grab_cap = tr->grab_max = 0;
 	tr->grab_lost = 0;
@@ -331,9 +332,9 @@ void sim_ff_free(struct sim_os *s)
 	struct sim_ff *f = &s->ff;
 
 	release(s);
-	free(f->now.fd);
-	free(f->now.ev);
-	free(f->last.fd);
-	free(f->last.ev);
+	al_free_huge(f->now.fd);
+	al_free_huge(f->now.ev);
+	al_free_huge(f->last.fd);
+	al_free_huge(f->last.ev);
 	f->now = f->last = (struct sim_ff_round){0};
 }
