@@ -330,10 +330,14 @@ struct fig {
 	size_t off;
 	int size;
 	int (*measure)(double *out);
-	/* 1: a figure at 0 or under is written 0, "not measured" (a price
-	 * charged instead of another, where 1 ns would be charged as one) */
-	int zero;
 };
+
+/* 1: a figure at 0 or under is written 0, "not measured" (a price
+ * charged instead of another, where 1 ns would be charged as one). */
+static int zero_unmeasured(enum net_calib_fig f)
+{
+	return f == NET_CALIB_TUN_CONNECTION_BUSY || f == NET_CALIB_TUN_SEND_BUSY;
+}
 
 #define COST(m) offsetof(struct al_costs, m)
 _Static_assert(NET_CALIB_COUNT <= 64, "net_calib.measured: one bit a figure");
@@ -415,9 +419,9 @@ static const struct fig figs[NET_CALIB_COUNT] = {
 	[NET_CALIB_WAKE_SEGMENT_1MS] = {"wake_segment_1ms", COST(wake_segment_1ms_ns), 0,
 		net_calib_wake_segment_1ms},
 	[NET_CALIB_TUN_CONNECTION_BUSY] = {"tun_connection_busy", COST(tun_connection_busy_ns), 0,
-		net_calib_tun_connection_busy, 1},
+		net_calib_tun_connection_busy},
 	[NET_CALIB_TUN_SEND_BUSY] = {"tun_send_busy", COST(tun_send_busy_ns), 0,
-		net_calib_tun_send_busy, 1},
+		net_calib_tun_send_busy},
 	[NET_CALIB_THREAD_FIRST] = {"thread_first", COST(thread_first_ns), 0,
 		net_calib_thread_first},
 };
@@ -571,7 +575,7 @@ void net_calib_costs(const struct net_calib *c, struct al_costs *costs)
 
 		if (!(c->measured & ((uint64_t)1 << f)))
 			continue;
-		if (figs[f].zero && !(x > 0))
+		if (zero_unmeasured(f) && !(x > 0))
 			v = 0;
 		else
 			v = x < 1 ? 1 : x > 1e15 ? (int64_t)1e15 : (int64_t)llround(x);
