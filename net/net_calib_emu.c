@@ -261,6 +261,44 @@ int net_calib_reap(pid_t pid)
 	return -1;
 }
 
+int net_calib_in_child(int (*fn)(double *ns), double *out, int ms)
+{
+	struct {
+		double ns;
+		int err;
+	} r = {0, 0};
+	int fd[2];
+
+	if (pipe(fd) != 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(fd[0]);
+		close(fd[1]);
+		errno = e;
+		return -1;
+	}
+	if (pid == 0) {
+		close(fd[0]);
+		r.err = fn(&r.ns);
+		_exit(write(fd[1], &r, sizeof r) == (ssize_t)sizeof r ? 0 : 1);
+	}
+	close(fd[1]);
+	int got = net_calib_read_within(fd[0], &r, sizeof r, ms);
+	int e = errno;
+	close(fd[0]);
+	if (got != 0)
+		kill(pid, SIGKILL);          /* a figure that never came back */
+	net_calib_reap(pid);
+	if (got != 0 || r.err) {
+		errno = got != 0 ? e : r.err;
+		return -1;
+	}
+	*out = r.ns;
+	return 0;
+}
+
 static void stop(pid_t pid, int sig)
 {
 	if (pid <= 0)

@@ -35,5 +35,9 @@ int net_calib_read_within(int fd, void *buf, size_t len, int ms);
 /* Waits for pid within EMU_WAIT_MS (then kills it): its exit status, or
  * -1. */
 int net_calib_reap(pid_t pid);
+/* fn(&ns) in a forked child, its figure read back within ms (the child
+ * killed past it) and the child reaped: 0 with *out, or -1 with errno
+ * (fn's nonzero return, ETIMEDOUT, EPIPE). */
+int net_calib_in_child(int (*fn)(double *ns), double *out, int ms);
 
 #endif

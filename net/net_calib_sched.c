@@ -5,8 +5,13 @@
  * memory: net_calib_mem.c).  The ping-pong's children run nothing but
  * read, write, close and _exit, which are safe after fork whatever the
  * parent holds; thread_first's create threads, which glibc makes safe
- * after fork (it resets its stack cache's lock in the child), and calibrate
- * runs no other thread then. */
+ * after fork (it resets its stack cache's lock in the child), and no other
+ * thread of calibrate runs then.  Calibrate has made threads before it
+ * (thread_create, the switches, the wake-ups), so its children inherit
+ * glibc's threaded state and stack cache: their first thread skips the
+ * SIGRT_1 set-up a never-threaded process's first one does, and may
+ * reuse a cached stack, and the figure is the lower for it. */
+#include "net/net_calib_emu.h"
 #include "net/net_calib_int.h"
 
 #include <errno.h>
@@ -275,6 +280,7 @@ int net_calib_thread_create(double *out)
 #define POOL_N 10           /* the threads after the first: seed's pool   */
 #define POOL_TOUCH 8192     /* bytes of its stack each thread writes      */
 #define POOL_CHILDREN 15    /* fresh processes per repetition             */
+#define POOL_WAIT_MS 10000  /* a child's figure, at the most              */
 
 static void *toucher(void *arg)
 {
@@ -320,42 +326,9 @@ int net_calib_thread_first(double *out)
 {
 	double v[POOL_CHILDREN];
 
-	for (int i = 0; i < POOL_CHILDREN; i++) {
-		struct {
-			double ns;
-			int err;
-		} r = {0, 0};
-		int fd[2], st;
-
-		if (pipe(fd) != 0)
+	for (int i = 0; i < POOL_CHILDREN; i++)
+		if (net_calib_in_child(first_extra, &v[i], POOL_WAIT_MS) != 0)
 			return -1;
-		pid_t pid = fork();
-		if (pid < 0) {
-			int e = errno;
-			close(fd[0]);
-			close(fd[1]);
-			errno = e;
-			return -1;
-		}
-		if (pid == 0) {
-			r.err = first_extra(&r.ns);
-			_exit(write(fd[1], &r, sizeof r) == (ssize_t)sizeof r ? 0 : 1);
-		}
-		close(fd[1]);
-		ssize_t got = read(fd[0], &r, sizeof r);
-		close(fd[0]);
-		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-			;
-		if (got != (ssize_t)sizeof r) {
-			errno = EPIPE;
-			return -1;
-		}
-		if (r.err) {
-			errno = r.err;
-			return -1;
-		}
-		v[i] = r.ns;
-	}
 	double m = net_calib_median(v, POOL_CHILDREN);
 	*out = m > 0 ? m : 0;        /* a first no dearer than the others: 0 */
 	return 0;

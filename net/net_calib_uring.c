@@ -107,9 +107,9 @@ int net_calib_uring_op(double *out)
 #define SETUP_WAIT_MS 10000          /* a child's ring, at the most */
 
 /* In a child: the ring as net_ring_open and net_ring_close make it (its
- * sizes, the opcode probe, queue_exit), on the child's CPU clock.  The
- * ring's CPU in ns, or -errno. */
-static double one_ring(void)
+ * sizes, the opcode probe, queue_exit), on the child's CPU clock: the
+ * ring's CPU in *ns and 0, or an errno. */
+static int one_ring(double *ns)
 {
 	struct io_uring ring;
 	struct io_uring_params p = {.flags = IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP,
@@ -118,13 +118,14 @@ static double one_ring(void)
 	int rc = io_uring_queue_init_params(SETUP_ENTRIES, &ring, &p);
 
 	if (rc < 0)
-		return rc;
+		return -rc;
 	struct io_uring_probe *pr = io_uring_get_probe_ring(&ring);
 	int ok = pr && io_uring_opcode_supported(pr, IORING_OP_CONNECT);
 	if (pr)
 		io_uring_free_probe(pr);
 	io_uring_queue_exit(&ring);
-	return ok ? (double)(net_cpu_ns() - t0) : -EOPNOTSUPP;
+	*ns = (double)(net_cpu_ns() - t0);
+	return ok ? 0 : EOPNOTSUPP;
 }
 
 /* A ring in a freshly forked process: its first, as the uring model's
@@ -136,39 +137,9 @@ int net_calib_uring_setup(double *out)
 {
 	double v[SETUP_CHILDREN];
 
-	for (int i = 0; i < SETUP_CHILDREN; i++) {
-		int fd[2];
-
-		if (pipe(fd) != 0)
+	for (int i = 0; i < SETUP_CHILDREN; i++)
+		if (net_calib_in_child(one_ring, &v[i], SETUP_WAIT_MS) != 0)
 			return -1;
-		pid_t pid = fork();
-		if (pid < 0) {
-			int e = errno;
-			close(fd[0]);
-			close(fd[1]);
-			errno = e;
-			return -1;
-		}
-		if (pid == 0) {
-			double ns = one_ring();
-			_exit(write(fd[1], &ns, sizeof ns) == (ssize_t)sizeof ns ? 0 : 1);
-		}
-		close(fd[1]);
-		int got = net_calib_read_within(fd[0], &v[i], sizeof v[i], SETUP_WAIT_MS);
-		int e = errno;
-		close(fd[0]);
-		if (got != 0)
-			kill(pid, SIGKILL);     /* a ring that never came back */
-		net_calib_reap(pid);
-		if (got != 0) {
-			errno = e;
-			return -1;
-		}
-		if (v[i] < 0) {
-			errno = (int)-v[i];
-			return -1;
-		}
-	}
 	*out = net_calib_median(v, SETUP_CHILDREN);
 	return 0;
 }
