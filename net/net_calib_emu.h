@@ -28,16 +28,5 @@ struct emu_path {
 int net_calib_path_open(struct emu_path *p, int64_t rtt_ns);
 /* Stops p's servers and emulator and closes its namespaces. */
 void net_calib_path_close(struct emu_path *p);
-/* Reads exactly len bytes from fd within ms (a signal meanwhile does
- * not start the wait again): 0, or -1 with errno ETIMEDOUT when nothing
- * came, EPIPE when fewer bytes came (the writer gone). */
-int net_calib_read_within(int fd, void *buf, size_t len, int ms);
-/* Waits for pid within EMU_WAIT_MS (then kills it): its exit status, or
- * -1. */
-int net_calib_reap(pid_t pid);
-/* fn(&ns) in a forked child, its figure read back within ms (the child
- * killed past it) and the child reaped: 0 with *out, or -1 with errno
- * (fn's nonzero return, ETIMEDOUT, EPIPE). */
-int net_calib_in_child(int (*fn)(double *ns), double *out, int ms);
 
 #endif

@@ -5,7 +5,9 @@
 #define NET_CALIB_INT_H
 
 #include <sched.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "net/net_clock.h"
 
@@ -25,6 +27,18 @@ int net_calib_listener(struct sockaddr_in *addr, int backlog);
 /* Accepts and closes up to n connections from lfd's queue, waiting for a
  * straggler at most half a second: fewer may come (net_calib_conn.c). */
 void net_calib_drain_accepts(int lfd, int n);
+
+/* A probe's child (net_calib_child.c).  Reads exactly len bytes from fd
+ * within ms (a signal meanwhile does not start the wait again): 0, or -1
+ * with errno ETIMEDOUT when nothing came, EPIPE when fewer bytes came
+ * (the writer gone). */
+int net_calib_read_within(int fd, void *buf, size_t len, int ms);
+/* Waits for pid within 5 s (then kills it): its exit status, or -1. */
+int net_calib_reap(pid_t pid);
+/* fn(&ns) in a forked child, its figure read back within ms (the child
+ * killed past it) and the child reaped: 0 with *out, or -1 with errno
+ * (fn's nonzero return, ETIMEDOUT, EPIPE). */
+int net_calib_in_child(int (*fn)(double *ns), double *out, int ms);
 
 /* A byte ('x') across a pipe: 0, or -1 with errno. */
 int net_calib_put1(int fd);

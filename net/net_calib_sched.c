@@ -11,7 +11,6 @@
  * glibc's threaded state and stack cache: their first thread skips the
  * SIGRT_1 set-up a never-threaded process's first one does, and may
  * reuse a cached stack, and the figure is the lower for it. */
-#include "net/net_calib_emu.h"
 #include "net/net_calib_int.h"
 
 #include <errno.h>

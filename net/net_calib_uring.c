@@ -20,7 +20,6 @@
 
 #include <liburing.h>
 
-#include "net/net_calib_emu.h"
 #include "net/net_calib_int.h"
 
 #define BATCH 64
