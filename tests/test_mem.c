@@ -101,6 +101,97 @@ static void test_large_hinted(void **state)
 	 * after a large free; so nothing is said about it here) */
 }
 
+/* The hint covers an array's whole huge pages, and its last, partial one
+ * only when the array fills half of it or more: a 2.25 MiB array's last
+ * quarter MiB is left to 4 KiB pages (hinted, its first touch zeroed
+ * 2 MiB for it), a 3.5 MiB one is hinted to its end. */
+static void test_tail_hinted_if_half_used(void **state)
+{
+	(void)state;
+#if !defined(MADV_HUGEPAGE) || defined(__SANITIZE_ADDRESS__)
+	AL_SKIP_HOST("no hint in this build");
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+	AL_SKIP_HOST("no hint in this build");
+#endif
+#endif
+	if (hinted(&state) < 0)
+		AL_SKIP_HOST("/proc/self/smaps has no VmFlags here");
+	const size_t mib = (size_t)1 << 20;
+	char *p = al_calloc_huge(2 * mib + mib / 4, 1), *q = al_calloc_huge(3 * mib + mib / 2, 1);
+
+	assert_non_null(p);
+	assert_non_null(q);
+	assert_int_equal(hinted(p), 1);
+	assert_int_equal(hinted(p + 2 * mib - 1), 1);
+	assert_int_equal(hinted(p + 2 * mib), 0);
+	assert_int_equal(hinted(p + 2 * mib + mib / 4 - 1), 0);
+	assert_int_equal(hinted(q + 3 * mib + mib / 2 - 1), 1);
+	p[2 * mib + mib / 4 - 1] = 1;    /* all of it is ours */
+	al_free_huge(p);
+	al_free_huge(q);
+}
+
+/* The sanitizer's build keeps every array on its heap. */
+#if defined(__SANITIZE_ADDRESS__)
+#define HEAP_ONLY 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HEAP_ONLY 1
+#endif
+#endif
+#ifndef HEAP_ONLY
+#define HEAP_ONLY 0
+#endif
+
+/* 1 if the page holding a is mapped (msync says ENOMEM for one that is
+ * not). */
+static int mapped(const void *a)
+{
+	uintptr_t page = (uintptr_t)a & ~(uintptr_t)4095;
+
+	return msync((void *)page, 4096, MS_ASYNC) == 0 || errno != ENOMEM;
+}
+
+/* al_realloc_huge from 16 bytes to 24 MiB, doubling: every size keeps
+ * the elements before it and is zero after them, across calloc's sizes,
+ * the unhinted mappings (64 KiB up) and the hinted ones (1 MiB up); a
+ * mapped array's memory is gone once it has grown (its pages moved, or
+ * copied and unmapped), as is a mapped array's once freed. */
+static void test_realloc_keeps_and_returns(void **state)
+{
+	(void)state;
+	size_t cap = 2;
+	uint64_t *v = al_realloc_huge(NULL, 0, cap, sizeof *v);
+
+	assert_non_null(v);
+	v[0] = 1;
+	v[1] = 2;
+	while (cap < ((size_t)24 << 20) / sizeof *v) {
+		uint64_t *w = al_realloc_huge(v, cap, 2 * cap, sizeof *v);
+		assert_non_null(w);
+		if (!HEAP_ONLY && cap * sizeof *v >= (64 << 10))
+			assert_false(mapped(v));
+		for (size_t i = 0; i < cap; i += cap / 64 + 1)
+			assert_int_equal(w[i], i + 1);
+		assert_int_equal(w[cap - 1], cap);
+		for (size_t i = cap; i < 2 * cap; i += cap / 64 + 1)
+			assert_int_equal(w[i], 0);
+		assert_int_equal(w[2 * cap - 1], 0);
+		for (size_t i = cap; i < 2 * cap; i++)
+			w[i] = i + 1;
+		v = w;
+		cap *= 2;
+	}
+	al_free_huge(v);
+	char *m = al_calloc_huge(1, 256 << 10);
+	assert_non_null(m);
+	m[(256 << 10) - 1] = 1;
+	al_free_huge(m);
+	if (!HEAP_ONLY)
+		assert_false(mapped(m));
+}
+
 /* The arena: blocks zeroed, aligned, apart, across its chunks' growth
  * (past 2 MiB, then 4, ...), one larger than any chunk, and usable again
  * after it is freed. */
@@ -178,6 +269,8 @@ int main(void)
 		cmocka_unit_test(test_zeroed_and_free),
 		cmocka_unit_test(test_overflow_refused),
 		cmocka_unit_test(test_large_hinted),
+		cmocka_unit_test(test_tail_hinted_if_half_used),
+		cmocka_unit_test(test_realloc_keeps_and_returns),
 		cmocka_unit_test(test_arena),
 		cmocka_unit_test(test_arena_whole_pages),
 	};
