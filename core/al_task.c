@@ -39,8 +39,10 @@ int al_loop_report_blocked(struct al_loop *loop, void *out)
 	for (struct al_task *t = loop->live; t; t = t->next) {
 		if (!t->waiting)
 			continue;
+		const char *what = t->timed ? t->deadline->what : t->what;
+
 		fprintf(out, "  task '%s' waits on %s\n", t->name ? t->name : "?",
-			t->what ? t->what : "a future");
+			what ? what : "a future");
 		n++;
 	}
 	return n;
@@ -108,7 +110,8 @@ static void disarm_slow(struct al_task *t)
 {
 	struct al_timer *tm = t->deadline;
 
-	t->deadline = NULL;
+	t->timed = 0;
+	t->what = tm->what;
 	al_future_remove(&tm->fut, &tm->cb);
 	al_timer_cancel(t->fut.loop, tm);
 }
@@ -116,7 +119,7 @@ static void disarm_slow(struct al_task *t)
 /* Inline: every wake passes here, and most awaits have no deadline. */
 static inline void disarm_deadline(struct al_task *t)
 {
-	if (__builtin_expect(t->deadline != NULL, 0))
+	if (__builtin_expect(t->timed, 0))
 		disarm_slow(t);
 }
 
@@ -144,7 +147,7 @@ void al__task_wake(struct al_cb *cb)
 {
 	struct al_task *t = AL_CONTAINER_OF(cb, struct al_task, wake);
 
-	if (__builtin_expect(t->deadline != NULL, 0) && wake_defer(t))
+	if (__builtin_expect(t->timed, 0) && wake_defer(t))
 		return;
 	t->waiting = NULL;
 	step(t);
@@ -190,7 +193,7 @@ uint64_t al_loop_drain(struct al_loop *loop)
 		if (__builtin_expect(cb->fn == al__task_wake, 1)) {
 			struct al_task *t = AL_CONTAINER_OF(cb, struct al_task, wake);
 
-			if (__builtin_expect(t->deadline == NULL && t->fut.loop == loop, 1)) {
+			if (__builtin_expect(!t->timed && t->fut.loop == loop, 1)) {
 				t->waiting = NULL;
 				loop->current = t;
 				loop->resumes++;
@@ -220,7 +223,7 @@ void al_task_start(struct al_task *t, struct al_loop *loop, al_coro_fn fn,
 	t->fn = fn;
 	t->frame = frame;
 	t->waiting = NULL;
-	t->deadline = NULL;
+	t->timed = 0;
 	t->name = name;
 	t->what = NULL;
 	t->value = 0;
@@ -289,9 +292,10 @@ static void on_deadline(struct al_cb *cb)
 	struct al_timer *tm = AL_CONTAINER_OF(cb, struct al_timer, cb);
 	struct al_task *t = tm->task;
 
-	if (t->deadline != tm)
+	if (!t->timed || t->deadline != tm)
 		return;                 /* disarmed after it fired: stale */
-	t->deadline = NULL;
+	t->timed = 0;
+	t->what = tm->what;
 	if (t->waiting && t->waiting->state == AL_PENDING)
 		interrupt(t, ETIMEDOUT);
 	/* else the future won; its wake (re-posted behind us) takes it */
@@ -306,7 +310,9 @@ int al_task_suspend_until(struct al_task *t, struct al_future *fut, const char *
 	tm->cb.fn = on_deadline;
 	al_sleep_until(t->fut.loop, tm, at);
 	al_future_on_done(&tm->fut, &tm->cb);
+	tm->what = t->what;          /* what suspend set */
 	t->deadline = tm;
+	t->timed = 1;
 	return 1;
 }
 

@@ -90,7 +90,7 @@ struct al_coro {
  * value and err: a future's result means something only once it is done,
  * and the task's is set only when it finishes, from that same result.  So
  * a task costs no bytes of its own for it (C10M keeps ten million tasks:
- * 136 bytes each on LP64).  The future a task waits on first writes it
+ * 128 bytes each on LP64).  The future a task waits on first writes it
  * there as it completes (al_future_set); one that waits behind another
  * callback copies it at its wake (al__task_wake_behind). */
 struct al_task {
@@ -106,13 +106,19 @@ struct al_task {
 	al_coro_fn fn;
 	void *frame;
 	struct al_future *waiting;   /* what we wait on; NULL when runnable */
-	struct al_timer *deadline;   /* armed for the current await, or NULL */
-	const char *what;            /* text of the awaited expression */
+	/* The text of the awaited expression; while a deadline is armed for
+	 * the current await (timed), its timer, which keeps the text (a
+	 * deadline is rare, and ten million tasks paid 8 bytes each for it) */
+	union {
+		const char *what;
+		struct al_timer *deadline;
+	};
 	uint32_t lane;               /* trace lane, set by the backend */
 	uint8_t cancel;              /* cancellation to deliver at the next await */
 	uint8_t worn;                /* running a step for another on that one's
 					lane (al_task_wear): a selector's opener
 					registering then waits as that one */
+	uint8_t timed;               /* deadline, not what, is set */
 	const char *name;
 	struct al_task *prev, *next; /* the loop's live tasks */
 };
@@ -122,6 +128,8 @@ _Static_assert(offsetof(struct al_task, value) == offsetof(struct al_task, fut.v
 _Static_assert(offsetof(struct al_task, wake) - AL__WAKE_RESULT == offsetof(struct al_task, value) &&
 	       offsetof(struct al_task, value) + sizeof(int64_t) == offsetof(struct al_task, err),
 	       "a completing future finds the result's place from the wake node");
+_Static_assert(sizeof(void *) != 8 || sizeof(struct al_task) == 128,
+	       "a task is two cache lines on LP64");
 
 /* Starts fn(frame) as a task on loop; its first step runs from the loop
  * (deferred, like asyncio's create_task).  name is kept, not copied. */
@@ -214,6 +222,7 @@ struct al_timer {
 	struct al_future fut;
 	struct al_cb cb;             /* deadline: wakes the task */
 	struct al_task *task;
+	const char *what;            /* deadline: the await's text, meanwhile */
 	int64_t at;
 	uint64_t token;
 };

@@ -496,6 +496,31 @@ static void test_deadlock_is_reported(void **state)
 	assert_string_equal(buf, "  task 'stuck' waits on f->src\n");
 }
 
+/* A task awaiting with a deadline armed is reported with the await's
+ * text (the task keeps the timer in its place meanwhile), and with the
+ * next await's once the deadline has fired. */
+static void test_deadline_wait_is_reported(void **state)
+{
+	struct al_future never;
+	struct sleeper s = {.wait_on = &never, .deadline = 500, .at = 800};
+	struct al_task t;
+	char buf[512] = "";
+
+	(void)state;
+	al_future_init(&never, &loop);
+	al_task_start(&t, &loop, sleeper_fn, &s, "sleeper");
+	al_loop_drain(&loop);            /* suspended until 500 */
+	assert_int_equal(t.timed, 1);
+	FILE *f = fmemopen(buf, sizeof buf, "w");
+	assert_int_equal(al_loop_report_blocked(&loop, f), 1);
+	fclose(f);
+	assert_string_equal(buf, "  task 'sleeper' waits on f->wait_on\n");
+	assert_int_equal(al_loop_run(&loop), 0);
+	assert_int_equal(s.errs[0], ETIMEDOUT);
+	assert_int_equal(t.timed, 0);
+	assert_string_equal(t.what, "al_sleep_until(t->fut.loop, &f->tm, f->at)");
+}
+
 /* A deadline and the awaited future fire in the same pass: the future
  * wins, the deadline's queued callback stands down, and re-arming the same
  * timer right after is safe (no ready-queue corruption, no lost wake). */
@@ -890,6 +915,7 @@ int main(void)
 		cmocka_unit_test_setup(test_gather_argument_order, setup),
 		cmocka_unit_test_setup(test_wait_any, setup),
 		cmocka_unit_test_setup(test_deadline_expires, setup),
+		cmocka_unit_test_setup(test_deadline_wait_is_reported, setup),
 		cmocka_unit_test_setup(test_deadline_not_reached, setup),
 		cmocka_unit_test_setup(test_cancel_waiting_task, setup),
 		cmocka_unit_test_setup(test_cancel_runnable_task, setup),
