@@ -127,10 +127,13 @@ static inline void disarm_deadline(struct al_task *t)
  * and its callback is still queued, in which case the wake is posted again
  * behind it (it sees the future done and stands down, so its node has left
  * the ready queue before the coroutine can arm the timer again); else the
- * deadline is disarmed and 0. */
+ * deadline is disarmed and 0.  The wake posted again is the copying one,
+ * as every wake of a task with a deadline armed is: the drain's plain
+ * resume does not look at the deadline. */
 static int wake_defer(struct al_task *t)
 {
 	if (t->deadline->fut.state != AL_PENDING) {
+		t->wake.fn = al__task_wake_copy;
 		al_loop_post(t->fut.loop, &t->wake);
 		return 1;
 	}
@@ -139,10 +142,11 @@ static int wake_defer(struct al_task *t)
 }
 
 /* The task's wake node fired: the awaited future completed, and handed
- * the task its result as it did (al_future_set), or the task was
- * cancelled / timed out / yielded, in which case `waiting` is already NULL
- * and the result set.  The drain below runs the plain case itself, inline:
- * this is the wake with a deadline armed, or on another loop's drain. */
+ * the task its result as it did (al_future_set) or al__task_wake_copy
+ * copied it, or the task was cancelled / timed out / yielded, in which
+ * case `waiting` is already NULL and the result set.  The drain below runs
+ * the plain case itself, inline: this is the wake with a deadline armed
+ * (through al__task_wake_copy), or on another loop's drain. */
 void al__task_wake(struct al_cb *cb)
 {
 	struct al_task *t = AL_CONTAINER_OF(cb, struct al_task, wake);
@@ -153,7 +157,7 @@ void al__task_wake(struct al_cb *cb)
 	step(t);
 }
 
-void al__task_wake_behind(struct al_cb *cb)
+void al__task_wake_copy(struct al_cb *cb)
 {
 	struct al_task *t = AL_CONTAINER_OF(cb, struct al_task, wake);
 	struct al_future *f = t->waiting;
@@ -193,7 +197,8 @@ uint64_t al_loop_drain(struct al_loop *loop)
 		if (__builtin_expect(cb->fn == al__task_wake, 1)) {
 			struct al_task *t = AL_CONTAINER_OF(cb, struct al_task, wake);
 
-			if (__builtin_expect(!t->timed && t->fut.loop == loop, 1)) {
+			/* a deadline armed makes the wake al__task_wake_copy */
+			if (__builtin_expect(t->fut.loop == loop, 1)) {
 				t->waiting = NULL;
 				loop->current = t;
 				loop->resumes++;
@@ -313,6 +318,9 @@ int al_task_suspend_until(struct al_task *t, struct al_future *fut, const char *
 	tm->what = t->what;          /* what suspend set */
 	t->deadline = tm;
 	t->timed = 1;
+	/* so the drain's plain resume, which does not look at the deadline,
+	 * never takes this wake; the future hands it no result either */
+	t->wake.fn = al__task_wake_copy;
 	return 1;
 }
 

@@ -92,7 +92,8 @@ struct al_coro {
  * a task costs no bytes of its own for it (C10M keeps ten million tasks:
  * 128 bytes each on LP64).  The future a task waits on first writes it
  * there as it completes (al_future_set); one that waits behind another
- * callback copies it at its wake (al__task_wake_behind). */
+ * callback, or with a deadline armed, copies it at its wake
+ * (al__task_wake_copy). */
 struct al_task {
 	union {
 		struct al_future fut;  /* the task's own result: a Task is a Future */
@@ -179,9 +180,11 @@ void al_task_on_end(struct al_task *t, al_cb_fn fn);
 struct al_task *al_task_of_end(struct al_cb *cb);
 
 /* The wake of a task that waited behind another callback (al_future_set
- * hands the result to the first only): it copies the result, then puts
- * the plain wake back. */
-void al__task_wake_behind(struct al_cb *cb);
+ * hands the result to the first only) or with a deadline armed (the
+ * drain's plain resume does not look at deadlines): it copies the result,
+ * then puts the plain wake back.  While a deadline is armed the wake is
+ * this one, never the plain wake. */
+void al__task_wake_copy(struct al_cb *cb);
 
 /* The await behind AL_AWAIT.  AL_SUSPENDED: t's wake node is on fut.
  * AL_AGAIN: fut is already done, or a cancellation is due; fut is left
@@ -204,7 +207,7 @@ static inline int al_task_await(struct al_task *t, struct al_future *fut,
 			fut->head = &t->wake;
 		} else {
 			/* not first: the set will not hand it the result */
-			t->wake.fn = al__task_wake_behind;
+			t->wake.fn = al__task_wake_copy;
 			*fut->tail = &t->wake;
 		}
 		fut->tail = &t->wake.next;
