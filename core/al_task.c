@@ -79,13 +79,25 @@ static void again(struct al_task *t)
 	t->err = f->err;
 }
 
-/* Runs t's coroutine until it suspends or finishes. */
+/* The coroutine returned r, not AL_SUSPENDED: it runs again while its
+ * await found the result already there; AL_FINISHED or AL_SUSPENDED. */
+static int run_again(struct al_task *t, int r)
+{
+	while (r == AL_AGAIN) {
+		again(t);
+		r = t->fn(t, t->frame);
+	}
+	return r;
+}
+
+/* Runs t's coroutine until it suspends or finishes.  The usual return,
+ * AL_SUSPENDED, is told from the others by one compare. */
 static inline int run(struct al_task *t)
 {
-	int r;
+	int r = t->fn(t, t->frame);
 
-	while (__builtin_expect((r = t->fn(t, t->frame)) == AL_AGAIN, 0))
-		again(t);
+	if (__builtin_expect(r != AL_SUSPENDED, 0))
+		r = run_again(t, r);
 	return r;
 }
 
