@@ -410,7 +410,7 @@ int sim_net_seg_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 		return sim_net_tcp_outcome(n, f, now);
 	if (n->net.tcp == AL_TCP_FLOW)
 		return sim_net_tflow_outcome(n, f, now);
-	len = sim_net_seg_len(f);
+	len = sim_net_seg_len(n, f);
 	if (sim_net_lost(n, f, AL_DRAW_SEG_LOSS, (uint64_t)(f->arrived / SIM_NET_MSS) * 32 + f->tries)) {
 		n->st.lost++;
 		return SIM_SEG_LOST;

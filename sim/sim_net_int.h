@@ -219,7 +219,7 @@ static inline int64_t sim_net_end(const struct sim_flow *f)
 	return f->head_len + al_fault_cut((enum al_fault)f->fault, f->total - f->head_len);
 }
 
-int64_t sim_net_tcp_seg_len(struct sim_flow *f);
+int64_t sim_net_tcp_seg_len(const struct sim_net *n, struct sim_flow *f);
 /* The same, the link saying whether it is a retransmission (link fifo). */
 int64_t sim_net_tcp_seg_len_kind(struct sim_flow *f, int rtx);
 
@@ -232,14 +232,15 @@ int64_t sim_net_tflow_chunk(const struct sim_flow *f);
 /* The length of the segment f sends next on the link (the link calls it
  * when the segment starts; tcp linux notes which one it is; tcp flow's
  * "segment" is its transfer's piece). */
-static inline int64_t sim_net_seg_len(struct sim_flow *f)
+static inline int64_t sim_net_seg_len(const struct sim_net *n, struct sim_flow *f)
 {
-	int64_t left = sim_net_end(f) - f->arrived;
+	int64_t left;
 
-	if (sim_net_of(f)->net.tcp == AL_TCP_LINUX)
-		return sim_net_tcp_seg_len(f);
-	if (sim_net_of(f)->net.tcp == AL_TCP_FLOW)
+	if (n->net.tcp == AL_TCP_LINUX)
+		return sim_net_tcp_seg_len(n, f);
+	if (n->net.tcp == AL_TCP_FLOW)
 		return sim_net_tflow_chunk(f);
+	left = sim_net_end(f) - f->arrived;
 	return left < SIM_NET_MSS ? left : SIM_NET_MSS;
 }
 

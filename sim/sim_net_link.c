@@ -336,7 +336,7 @@ static void on_link(void *arg, int64_t now)
 			 * from this one, not from V, so rounding V up to the
 			 * event's nanosecond costs it nothing.  A full
 			 * segment's tag is the largest yet: the ring's back. */
-			u128 tag = key_tag(top) + (u128)sim_net_seg_len(f) * UNITS, nk;
+			u128 tag = key_tag(top) + (u128)sim_net_seg_len(n, f) * UNITS, nk;
 			AL_ASSERT(tag < TAG_MAX);
 			nk = key(tag, f->id);
 			if (inring) {
@@ -391,7 +391,7 @@ void sim_net_link_join(struct sim_net *n, struct sim_flow *f, int64_t now)
 		return;
 	}
 	rebase(l, now);
-	u128 tag = l->v0 + (u128)sim_net_seg_len(f) * UNITS;
+	u128 tag = l->v0 + (u128)sim_net_seg_len(n, f) * UNITS;
 	AL_ASSERT(tag < TAG_MAX);
 	f->state = FL_STREAM;
 	l->k++;

@@ -49,6 +49,15 @@ static inline const struct sim_tcp_loss *loss_of(const struct sim_flow *f)
 	return i == SIM_NET_NIL ? &no_loss : &sim_net_of(f)->loss[i];
 }
 
+/* The same from a TCP state t of net n's: a segment's path looks its
+ * state up once, not once a helper (sim_net_of and the pool's slab were
+ * a sixth of a tcp linux crawl's segment). */
+static inline const struct sim_tcp_loss *loss_in(const struct sim_net *n,
+						 const struct sim_tcp *t)
+{
+	return t->loss == SIM_NET_NIL ? &no_loss : &n->loss[t->loss];
+}
+
 /* f's loss state, taken from the pool if it has none.  The pool's array
  * may move: hold the pointer only until the next loss_get. */
 static struct sim_tcp_loss *loss_get(struct sim_flow *f)
@@ -101,16 +110,15 @@ void sim_net_tcp_release(struct sim_net *n, struct sim_flow *f)
 static int64_t d_up(const struct sim_net *n) { return n->net.rtt_ns / 2; }
 static int64_t d_down(const struct sim_net *n) { return n->net.rtt_ns - n->net.rtt_ns / 2; }
 
-static uint32_t nseg(const struct sim_flow *f)
+/* The segments of a response that ends at end (sim_net_end). */
+static inline uint32_t nseg_to(int64_t end)
 {
-	return (uint32_t)((sim_net_end(f) + SIM_NET_MSS - 1) / SIM_NET_MSS);
+	return (uint32_t)((end + SIM_NET_MSS - 1) / SIM_NET_MSS);
 }
 
-/* What f sends new: its segments, and its FIN when that is a packet of
- * its own (after them). */
-static uint32_t npkt(const struct sim_flow *f)
+static uint32_t nseg(const struct sim_flow *f)
 {
-	return nseg(f) + (sim_net_tcp_of(f)->fin != TCP_FIN_NONE);
+	return nseg_to(sim_net_end(f));
 }
 
 static int64_t min_due(int64_t a, int64_t b)
@@ -122,8 +130,8 @@ static int64_t min_due(int64_t a, int64_t b)
 
 static void arm(struct sim_net *n, struct sim_flow *f)
 {
-	struct sim_tcp *t = sim_net_tcp_of(f);
-	int64_t due = min_due(t->ack_t, loss_of(f)->rtx_t);
+	struct sim_tcp *t = sim_net_tcp_at(n, f->tcp);
+	int64_t due = min_due(t->ack_t, loss_in(n, t)->rtx_t);
 
 	if (f->token && due == t->due)
 		return;
@@ -343,32 +351,28 @@ static void on_timer(void *arg, int64_t now)
  * of its own: the packet after the last segment; a retransmission when
  * the FIN is lost and it is the probe, or the last lost one left
  * (Linux resends in order, the FIN last). */
-static int is_fin(const struct sim_flow *f, int rtx)
+static int is_fin(const struct sim_tcp *t, const struct sim_tcp_loss *l, int64_t end, int rtx)
 {
-	const struct sim_tcp *t = sim_net_tcp_of(f);
-	const struct sim_tcp_loss *l = loss_of(f);
-
 	if (t->fin == TCP_FIN_NONE)
 		return 0;
 	if (!rtx)
-		return t->snd - t->q == nseg(f);
+		return t->snd - t->q == nseg_to(end);
 	return l->finlost && (l->finprobe || l->rq + l->pend + l->lost == 1);
 }
 
-/* The length of the retransmission (rtx) or new segment f sends next;
- * 0 for the FIN. */
-static int64_t len_of(const struct sim_flow *f, int rtx, int fin)
+/* The length of the retransmission (rtx) or new segment the flow of t
+ * and l, whose response ends at end, sends next; 0 for the FIN. */
+static int64_t len_of(const struct sim_tcp *t, const struct sim_tcp_loss *l, int64_t end,
+		      int rtx, int fin)
 {
-	const struct sim_tcp *t = sim_net_tcp_of(f);
-	const struct sim_tcp_loss *l = loss_of(f);
-	int64_t end = sim_net_end(f), at;
+	int64_t at;
 
 	if (fin)
 		return 0;
 	if (rtx) {
 		/* the last segment's retransmission is its own length */
 		if (l->lastlost && l->rq + l->pend + l->lost == 1)
-			at = (int64_t)(nseg(f) - 1) * SIM_NET_MSS;
+			at = (int64_t)(nseg_to(end) - 1) * SIM_NET_MSS;
 		else
 			return SIM_NET_MSS < end ? SIM_NET_MSS : end;
 	} else {
@@ -377,22 +381,30 @@ static int64_t len_of(const struct sim_flow *f, int rtx, int fin)
 	return end - at < SIM_NET_MSS ? end - at : SIM_NET_MSS;
 }
 
+static int64_t seg_len_kind(const struct sim_net *n, struct sim_flow *f, int rtx)
+{
+	const struct sim_tcp *t = sim_net_tcp_at(n, f->tcp);
+	const struct sim_tcp_loss *l = loss_in(n, t);
+	int64_t end = sim_net_end(f);
+	int fin = is_fin(t, l, end, rtx);
+
+	f->flags = (uint8_t)((f->flags & ~(FLAG_CUR_NEW | FLAG_CUR_RTX | FLAG_CUR_FIN)) |
+			     (rtx ? FLAG_CUR_RTX : FLAG_CUR_NEW) | (fin ? FLAG_CUR_FIN : 0));
+	return len_of(t, l, end, rtx, fin);
+}
+
 /* Retransmissions go first (a FIFO link says which: the one its block
  * holds).  Which one is on the link is noted, so that a retransmission
  * queued while a new segment is on its way does not take that segment's
  * place. */
-int64_t sim_net_tcp_seg_len(struct sim_flow *f)
+int64_t sim_net_tcp_seg_len(const struct sim_net *n, struct sim_flow *f)
 {
-	return sim_net_tcp_seg_len_kind(f, loss_of(f)->rq > 0);
+	return seg_len_kind(n, f, loss_in(n, sim_net_tcp_at(n, f->tcp))->rq > 0);
 }
 
 int64_t sim_net_tcp_seg_len_kind(struct sim_flow *f, int rtx)
 {
-	int fin = is_fin(f, rtx);
-
-	f->flags = (uint8_t)((f->flags & ~(FLAG_CUR_NEW | FLAG_CUR_RTX | FLAG_CUR_FIN)) |
-			     (rtx ? FLAG_CUR_RTX : FLAG_CUR_NEW) | (fin ? FLAG_CUR_FIN : 0));
-	return len_of(f, rtx, fin);
+	return seg_len_kind(sim_net_of(f), f, rtx);
 }
 
 /* A segment is lost with nothing after it yet: the server's timer, armed
@@ -461,11 +473,13 @@ static void dupack(struct sim_net *n, struct sim_flow *f, int64_t now)
 
 int sim_net_tcp_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 {
-	struct sim_tcp *t = sim_net_tcp_of(f);
+	struct sim_tcp *t = sim_net_tcp_at(n, f->tcp);
+	const struct sim_tcp_loss *lo = loss_in(n, t);
 	int noted = (f->flags & (FLAG_CUR_NEW | FLAG_CUR_RTX)) != 0;
-	int rtx = noted ? (f->flags & FLAG_CUR_RTX) != 0 : loss_of(f)->rq > 0;
-	int fin = noted ? (f->flags & FLAG_CUR_FIN) != 0 : is_fin(f, rtx);
-	int64_t len = len_of(f, rtx, fin), end = sim_net_end(f);
+	int64_t end = sim_net_end(f);
+	int rtx = noted ? (f->flags & FLAG_CUR_RTX) != 0 : lo->rq > 0;
+	int fin = noted ? (f->flags & FLAG_CUR_FIN) != 0 : is_fin(t, lo, end, rtx);
+	int64_t len = len_of(t, lo, end, rtx, fin);
 	uint32_t s = t->snd - t->q;      /* the new segment, if not rtx */
 	struct sim_tcp_loss *l;
 	int gone;
@@ -501,13 +515,14 @@ int sim_net_tcp_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 			l->fr_t = 0;
 		}
 		l->lost++;
-		if (!rtx && s == nseg(f) - 1)
+		if (!rtx && s == nseg_to(end) - 1)
 			l->lastlost = 1;
 		if (fin)
 			l->finlost = 1;
 		tail_timer(n, f, rtx, now);
 	} else {
-		const struct sim_tcp_loss *lo = loss_of(f);
+		/* (rtx: it had its loss state, which stays where it was) */
+		lo = loss_in(n, t);
 		/* the packet emulator's backlog (machine.host_emulator):
 		 * the segment reaches the client, and its ACK the server,
 		 * that much later, so the ACKs' batch, the RTT sample and
@@ -517,7 +532,10 @@ int sim_net_tcp_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 			n->st.segments++;
 			n->st.bytes += len;
 		}
-		if (t->snd == npkt(f) && !lo->hole && t->batch == 0) {
+		/* (what it sends new: its segments, and its FIN when that
+		 * is a packet of its own) */
+		if (t->snd == nseg_to(end) + (t->fin != TCP_FIN_NONE) && !lo->hole &&
+		    t->batch == 0) {
 			/* Everything is sent and nothing is missing: the ACKs
 			 * can bring nothing new, and need no event (what is
 			 * left out is cwnd's growth). */
@@ -533,7 +551,7 @@ int sim_net_tcp_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 		 * too, as Linux's SACKs and timestamps do; none for a segment
 		 * sent before f->t (its send time is not kept). */
 		if (!rtx && s >= t->seg_t)
-			sim_net_tcp_sample(f, now - f->t + n->net.rtt_ns + w, s == t->seg_t);
+			sim_net_tcp_sample_into(t, now - f->t + n->net.rtt_ns + w, s == t->seg_t);
 		t->last_t = now + w;
 		if (rtx && lo->lastlost && lo->rq + lo->pend + lo->lost == 0)
 			loss_get(f)->lastlost = 0;       /* rtx: it has one */
@@ -567,7 +585,7 @@ int sim_net_tcp_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 	 * a packet of its own */
 	if (f->arrived == end && t->fin != TCP_FIN_OWED)
 		return SIM_SEG_LAST;
-	return t->q + loss_of(f)->rq > 0 ? SIM_SEG_MORE : SIM_SEG_IDLE;
+	return t->q + loss_in(n, t)->rq > 0 ? SIM_SEG_MORE : SIM_SEG_IDLE;
 }
 
 void sim_net_tcp_after(struct sim_net *n, struct sim_flow *f, int outcome, int64_t now)
