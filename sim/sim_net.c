@@ -244,6 +244,12 @@ void sim_net_set_backlog(struct sim_net *n, int64_t (*backlog)(void *arg, int64_
 	n->backlog_arg = arg;
 }
 
+void sim_net_set_clock(struct sim_net *n, int (*advance)(void *arg, int64_t t), void *arg)
+{
+	n->advance = advance;
+	n->advance_arg = arg;
+}
+
 void sim_net_set_writer(struct sim_net *n,
 			int64_t (*writer)(void *arg, void *ctx, int64_t now, int64_t ns),
 			void *arg)

@@ -175,6 +175,10 @@ struct sim_net {
 	 * NULL: the server's CPU alone, srv_free */
 	int64_t (*writer)(void *arg, void *ctx, int64_t now, int64_t ns);
 	void *writer_arg;
+	/* May the link's next event run at once, at t (sim_net_set_clock)?
+	 * NULL: never */
+	int (*advance)(void *arg, int64_t t);
+	void *advance_arg;
 	/* flow pool: slabs of SIM_NET_SLAB flows, ids index them */
 	struct sim_flow **slabs;
 	uint32_t nslabs, slabs_cap, nids, free_head;
@@ -220,6 +224,15 @@ void sim_net_set_backlog(struct sim_net *n, int64_t (*backlog)(void *arg, int64_
 void sim_net_set_writer(struct sim_net *n,
 			int64_t (*writer)(void *arg, void *ctx, int64_t now, int64_t ns),
 			void *arg);
+/* The owner's clock, for the link's events: advance(arg, t) returns 1
+ * when the link's next event, due at t, would be the queue's next one
+ * popped and the owner has run it so (its clock is t, it counted the
+ * event), 0 when the link must push it (it does nothing then).  A
+ * segment completes every microsecond or so on a busy link, each an event
+ * that found nothing else due first: run at once, the same events in the
+ * same order, none pushed and popped.  NULL (the default): every one is
+ * pushed. */
+void sim_net_set_clock(struct sim_net *n, int (*advance)(void *arg, int64_t t), void *arg);
 /* 1 when the server paces its responses (a writer's, or its own FIFO's):
  * machine.host_server on a FIFO link with a bandwidth. */
 int sim_net_paced(const struct sim_net *n);

@@ -266,20 +266,21 @@ static void rebase(struct sim_net_link *l, int64_t now)
 
 static void on_link(void *arg, int64_t now);
 
-/* Moves the link's one event to when V reaches tag, the smallest (the
- * link streams, l->k > 0). */
-static void arm_at(struct sim_net *n, int64_t now, u128 tag)
+/* When V reaches tag (the link streams, l->k > 0). */
+static int64_t due_at(const struct sim_net_link *l, u128 tag)
+{
+	if (tag <= l->v0)
+		return l->t0;
+	u128 d = div128((tag - l->v0) * l->k + (u128)l->bw - 1, (u128)l->bw);
+	/* past the simulation's horizon it never comes (sim_os.h) */
+	return d < (u128)(SIM_NET_HORIZON - l->t0) ? l->t0 + (int64_t)d : SIM_NET_HORIZON;
+}
+
+/* Moves the link's one event to due, when V reaches the smallest tag. */
+static void arm_due(struct sim_net *n, int64_t now, int64_t due)
 {
 	struct sim_net_link *l = &n->link;
-	int64_t due;
 
-	if (tag <= l->v0) {
-		due = l->t0;
-	} else {
-		u128 d = div128((tag - l->v0) * l->k + (u128)l->bw - 1, (u128)l->bw);
-		/* past the simulation's horizon it never comes (sim_os.h) */
-		due = d < (u128)(SIM_NET_HORIZON - l->t0) ? l->t0 + (int64_t)d : SIM_NET_HORIZON;
-	}
 	AL_ASSERT(due >= now);
 	if (l->token && due == l->due)
 		return;
@@ -300,7 +301,7 @@ static void arm(struct sim_net *n, int64_t now)
 	}
 	u128 top;
 	first(l, &top);
-	arm_at(n, now, key_tag(top));
+	arm_due(n, now, due_at(l, key_tag(top)));
 }
 
 /* Unlimited bandwidth: the whole response (up to a loss) is there at
@@ -314,19 +315,13 @@ static void burst(struct sim_net *n, struct sim_flow *f, int64_t now)
 	sim_net_seg_after(n, f, out, now);
 }
 
-static void on_link(void *arg, int64_t now)
+/* The streaming flows whose tags V (v at now) has reached, from the first
+ * (top, inring as first() said) on; *top: the first left, if any. */
+static void complete(struct sim_net *n, int64_t now, u128 v, u128 *ptop, int inring)
 {
-	struct sim_net *n = arg;
 	struct sim_net_link *l = &n->link;
-	u128 v = vnow(l, now), top;
-	int inring;
+	u128 top = *ptop;
 
-	l->token = 0;
-	/* The event is moved on every change, so it is never early: its
-	 * first flow is due (checked once, then taken as the loop's first) */
-	AL_ASSERT(l->k > 0);
-	inring = first(l, &top);
-	AL_ASSERT(key_tag(top) <= v);
 	do {
 		struct sim_flow *f = sim_net_flow(n, key_id(top));
 		int out = sim_net_seg_outcome(n, f, now);
@@ -359,10 +354,42 @@ static void on_link(void *arg, int64_t now)
 		/* Last: the hook may close any flow, this one included. */
 		sim_net_seg_after(n, f, out, now);
 	} while (l->k > 0 && (inring = first(l, &top), key_tag(top) <= v));
-	if (l->k > 0)
-		arm_at(n, now, key_tag(top));  /* the loop's last look is the first */
-	else
-		arm(n, now);
+	*ptop = top;
+}
+
+/* The segments due at now complete.  The event is moved on every change,
+ * so it is never early.  The next one runs here too when the owner's clock
+ * says it is the queue's next (sim_net_set_clock): as popped, at its
+ * time, nothing else between. */
+static void on_link(void *arg, int64_t now)
+{
+	struct sim_net *n = arg;
+	struct sim_net_link *l = &n->link;
+
+	l->token = 0;
+	for (;;) {
+		u128 v = vnow(l, now), top;
+		int inring;
+
+		/* its first flow is due (checked once, then taken as the
+		 * loop's first) */
+		AL_ASSERT(l->k > 0);
+		inring = first(l, &top);
+		AL_ASSERT(key_tag(top) <= v);
+		complete(n, now, v, &top, inring);
+		if (l->k == 0) {
+			arm(n, now);
+			return;
+		}
+		/* the loop's last look is the first; a hook that moved the
+		 * link's event (a flow closed) keeps it pushed */
+		int64_t due = due_at(l, key_tag(top));
+		if (l->token || !n->advance || !n->advance(n->advance_arg, due)) {
+			arm_due(n, now, due);
+			return;
+		}
+		now = due;
+	}
 }
 
 int sim_net_link_init(struct sim_net *n)

@@ -73,6 +73,21 @@ static int sim_wait(struct al_os *os)
 	return 1;
 }
 
+/* The network's link may run its next event, at t, at once when this
+ * wait would pop it next (sim_net_set_clock): the run's loop goes on
+ * (its threads live), t is before the horizon and before everything
+ * queued.  It is counted and the clock moves, as sim_wait does. */
+static int sim_advance(void *arg, int64_t t)
+{
+	struct sim_os *s = arg;
+
+	if (s->k.live <= 0 || t >= SIM_HORIZON || !sim_queue_before(&s->q, t))
+		return 0;
+	s->now = t;
+	s->events++;
+	return 1;
+}
+
 /* --- sockets */
 
 /* The page timeout (workload.timeout): a connection still open that long
@@ -582,6 +597,7 @@ int sim_os_init(struct sim_os *s, const struct al_scenario *sc, struct al_loop *
 		return -1;
 	}
 	s->net.shared = &s->sock_mem;
+	sim_net_set_clock(&s->net, sim_advance, s);
 	s->os = (struct al_os){
 		.ops = &sim_ops, .acct = &sim_acct, .hooks = &sim_hooks,
 		.loop = loop, .trace = trace, .sc = sc, .impl = s,

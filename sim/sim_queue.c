@@ -326,6 +326,17 @@ uint64_t sim_queue_push(struct sim_queue *q, int64_t t, sim_fn fn, void *arg)
 	return (uint64_t)q->gen[s] << 32 | s;
 }
 
+int sim_queue_before(struct sim_queue *q, int64_t t)
+{
+	if (q->n == 0)
+		return 1;
+	if (t < q->last)
+		return 0;                /* (a rebuild's case: no shortcut) */
+	if (q->has_front)
+		return t < key_time(q->front.key);
+	return before_buckets(q, t);
+}
+
 void sim_queue_cancel(struct sim_queue *q, uint64_t token)
 {
 	uint32_t s = (uint32_t)token;

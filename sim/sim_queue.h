@@ -101,6 +101,11 @@ void sim_queue_free(struct sim_queue *q);
 /* Schedules fn(arg, t) at time t (t >= 0).  Returns a token for
  * sim_queue_cancel (never 0), or 0 if memory ran out (errno ENOMEM). */
 uint64_t sim_queue_push(struct sim_queue *q, int64_t t, sim_fn fn, void *arg);
+/* 1 if an event at t pushed now would be the next one popped: t is
+ * before every entry's time (cancelled ones included: the answer may be a
+ * needless no, never a wrong yes).  Lets an owner run that event at once,
+ * as if pushed and popped, without either. */
+int sim_queue_before(struct sim_queue *q, int64_t t);
 /* Cancels a scheduled event; a stale or 0 token is ignored. */
 void sim_queue_cancel(struct sim_queue *q, uint64_t token);
 /* Removes the earliest live event: returns 1 and fills t/fn/arg, or 0 if

@@ -83,9 +83,12 @@ int sim_run_model_traced(const struct al_scenario *sc, enum al_model m,
 	al_task_start(&main_task, &main_thread->loop, md->main, frame, al_model_name(m));
 	/* until the last thread ends: scenario events still queued past the
 	 * crawl (a link going down later) do not count */
-	while (sim.k.live > 0 && sim.os.ops->wait(&sim.os))
-		if (progress_fn && (sim.events & 0x3ffff) == 0)
+	/* (a wait may count more than one event: the link's run at once) */
+	for (uint64_t tick = 0x40000; sim.k.live > 0 && sim.os.ops->wait(&sim.os);)
+		if (progress_fn && sim.events >= tick) {
+			tick = (sim.events | 0x3ffff) + 1;
 			progress_fn(progress_arg, m, crawl.ok + crawl.failed, crawl.pages);
+		}
 	al_crawl_note(&crawl, err, errlen);
 	if (sim.horizon) {
 		/* pages that would end past the horizon never do: they fail,

@@ -29,6 +29,9 @@ static struct {
 	uint64_t hash;
 	int64_t backlog;             /* the packet emulator's, fixed (ns)    */
 	int64_t backlog_from;        /* ... from then on (0 before it)       */
+	int fuse;                    /* the link's events may run at once
+					(sim_net_set_clock)                  */
+	int64_t events, fused;       /* events run; of them, at once          */
 } W;
 
 static inline void note(int64_t t, int64_t i, int what)
@@ -102,6 +105,18 @@ static inline int64_t fixed_backlog(void *arg, int64_t now)
 	return now >= W.backlog_from ? W.backlog : 0;
 }
 
+/* The clock of a run with W.fuse: the link's next event runs at once
+ * when the queue would pop it next. */
+static inline int world_advance(void *arg, int64_t t)
+{
+	(void)arg;
+	if (!sim_queue_before(&W.q, t))
+		return 0;
+	W.events++;
+	W.fused++;
+	return 1;
+}
+
 /* Runs n connections, all starting at 0; with closes, every fifth is
  * closed at a time of its own (1 ms to 4 s). */
 static inline void world_run(int n, int closes)
@@ -114,10 +129,13 @@ static inline void world_run(int n, int closes)
 	assert_non_null(W.c);
 	W.nc = n;
 	W.hash = 0xcbf29ce484222325ull;
+	W.events = W.fused = 0;
 	assert_int_equal(sim_queue_init(&W.q), 0);
 	assert_int_equal(sim_net_init(&W.net, &W.sc, &W.q, &hooks), 0);
 	if (W.backlog)
 		sim_net_set_backlog(&W.net, fixed_backlog, NULL);
+	if (W.fuse)
+		sim_net_set_clock(&W.net, world_advance, NULL);
 	for (int i = 0; i < n; i++) {
 		W.c[i].t_eof = W.c[i].t_err = -1;
 		assert_true(sim_queue_push(&W.q, 0, start, &W.c[i]) != 0);
@@ -125,8 +143,10 @@ static inline void world_run(int n, int closes)
 			assert_true(sim_queue_push(&W.q, 1 * MS + (int64_t)i * 13331 * 1000,
 						   closer, &W.c[i]) != 0);
 	}
-	while (sim_queue_pop(&W.q, &t, &fn, &arg))
+	while (sim_queue_pop(&W.q, &t, &fn, &arg)) {
+		W.events++;
 		fn(arg, t);
+	}
 }
 
 static inline void done(void)

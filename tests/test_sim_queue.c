@@ -1,5 +1,6 @@
 /* The event queue against a sorted reference: total (time, sequence)
- * order, FIFO among equal times, cancellation, sequence renumbering. */
+ * order, FIFO among equal times, cancellation, sequence renumbering;
+ * whether an event pushed now would be the next (sim_queue_before). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -57,6 +58,21 @@ static void check_against_reference(int n, int ties, uint32_t start_seq)
 			int64_t t;
 			sim_fn fn;
 			void *arg;
+			/* sim_queue_before(probe): never yes when a live event
+			 * is at or before it; yes when every event ever pushed
+			 * and not popped (cancelled ones too) is after it */
+			int64_t probe = now + (int64_t)al_rng_below(&rng, 8), live = INT64_MAX,
+				all = INT64_MAX;
+			for (int i = 0; i < pushed; i++) {
+				if (!r[i].popped && r[i].t < all)
+					all = r[i].t;
+				if (!r[i].popped && !r[i].cancelled && r[i].t < live)
+					live = r[i].t;
+			}
+			if (sim_queue_before(&q, probe))
+				assert_true(probe < live);
+			else
+				assert_false(probe < all);
 			if (!sim_queue_pop(&q, &t, &fn, &arg))
 				continue;
 			/* the expected one: earliest (t, id) still waiting */

@@ -514,6 +514,28 @@ static void test_same_seed(void **state)
 	}
 }
 
+/* The link's events run at once when the queue would pop them next
+ * (sim_net_set_clock): every hook call at the same time as when each is
+ * pushed and popped, the same events run, with loss, faults, bandwidth
+ * changes (unlimited for a while), closes and the link dropping; and
+ * many events did run at once. */
+static void test_link_events_at_once(void **state)
+{
+	(void)state;
+	for (uint64_t seed = 7; seed <= 9; seed++) {
+		for (int ev = 0; ev < 2; ev++) {
+			uint64_t popped = random_run(seed, ev);
+			int64_t events = W.events;
+			assert_int_equal(W.fused, 0);
+			W.fuse = 1;
+			assert_true(random_run(seed, ev) == popped);
+			W.fuse = 0;
+			assert_int_equal(W.events, events);
+			assert_true(W.fused > events / 5);   /* 1/4 to 1/2 here */
+		}
+	}
+}
+
 /* Heavy loss over many seeds, on a shared finite link: every page ends,
  * whole (every byte, in order: the count matches) or timed out. */
 static void test_heavy_loss(void **state)
@@ -555,6 +577,7 @@ int main(void)
 		cmocka_unit_test(test_data_timeout),
 		cmocka_unit_test_teardown(test_backoff_in_jiffies, no_tick),
 		cmocka_unit_test(test_same_seed),
+		cmocka_unit_test(test_link_events_at_once),
 		cmocka_unit_test(test_heavy_loss),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
