@@ -224,10 +224,8 @@ static int rebuild(struct sim_queue *q, int renumber)
 	for (int i = 0; i < SIM_QUEUE_LEVELS * 256; i++)
 		while (q->b[i].n > 0)
 			all[k++] = take(q, &q->b[i]);
-	if (q->has_front) {
-		all[k++] = q->front;
-		q->has_front = 0;
-	}
+	for (; q->nfront > 0; q->nfront--)
+		all[k++] = q->front[q->fhead++ % SIM_QUEUE_FRONT];
 	memset(q->nonempty, 0, sizeof q->nonempty);
 	q->words = 0;
 	q->sorted = 0;
@@ -286,6 +284,23 @@ static inline int before_buckets(struct sim_queue *q, int64_t t)
 	return t < q->b[w * 64 + (unsigned)__builtin_ctzll(q->nonempty[w])].tmin;
 }
 
+/* The front's i-th entry (from its first). */
+static inline struct sim_qitem *front_at(struct sim_queue *q, uint32_t i)
+{
+	return &q->front[(q->fhead + i) % SIM_QUEUE_FRONT];
+}
+
+/* it joins the front (not full) in key order: mostly at its end, as its
+ * sequence is the largest yet. */
+static inline void front_insert(struct sim_queue *q, const struct sim_qitem *it)
+{
+	uint32_t i = q->nfront++;
+
+	for (; i > 0 && front_at(q, i - 1)->key > it->key; i--)
+		*front_at(q, i) = *front_at(q, i - 1);
+	*front_at(q, i) = *it;
+}
+
 uint64_t sim_queue_push(struct sim_queue *q, int64_t t, sim_fn fn, void *arg)
 {
 	if (q->seq == UINT32_MAX && rebuild(q, 1) != 0)
@@ -296,18 +311,17 @@ uint64_t sim_queue_push(struct sim_queue *q, int64_t t, sim_fn fn, void *arg)
 		return 0;
 	uint32_t s = q->nfree ? q->free[q->nfree - 1] : q->nslots;
 	struct sim_qitem it = {make_key(t, q->seq, s), fn, arg};
-	if (q->has_front) {
-		/* the front goes back among the others if this one is earlier */
-		if (it.key < q->front.key) {
-			if (put(q, &q->front) != 0)
+	if (q->nfront && it.key < front_at(q, q->nfront - 1)->key) {
+		/* below the front's last: it joins the front, whose last
+		 * goes back among the others if the front is full */
+		if (q->nfront == SIM_QUEUE_FRONT) {
+			if (put(q, front_at(q, q->nfront - 1)) != 0)
 				return 0;
-			q->front = it;
-		} else if (put(q, &it) != 0) {
-			return 0;
+			q->nfront--;
 		}
-	} else if (before_buckets(q, t)) {
-		q->front = it;
-		q->has_front = 1;
+		front_insert(q, &it);
+	} else if (q->nfront < SIM_QUEUE_FRONT && before_buckets(q, t)) {
+		front_insert(q, &it);
 	} else if (put(q, &it) != 0) {
 		return 0;
 	}
@@ -332,8 +346,8 @@ int sim_queue_before(struct sim_queue *q, int64_t t)
 		return 1;
 	if (t < q->last)
 		return 0;                /* (a rebuild's case: no shortcut) */
-	if (q->has_front)
-		return t < key_time(q->front.key);
+	if (q->nfront)
+		return t < key_time(front_at(q, 0)->key);
 	return before_buckets(q, t);
 }
 
@@ -470,9 +484,9 @@ int sim_queue_pop(struct sim_queue *q, int64_t *t, sim_fn *fn, void **arg)
 			return 0;
 		}
 		struct sim_qitem it;
-		if (q->has_front) {
-			it = q->front;
-			q->has_front = 0;
+		if (q->nfront) {
+			it = q->front[q->fhead++ % SIM_QUEUE_FRONT];
+			q->nfront--;
 			q->n--;
 		} else {
 			it = take_min(q);

@@ -17,11 +17,15 @@
  * the cancellation token (a generation and a live bit): a cancelled entry
  * stays as a tombstone, skipped when it surfaces, so cancelling is O(1).
  *
- * Half the events a crawl schedules are due before everything pending (a
- * link's next segment, a core's end of burst): such an event waits in a
- * front slot outside the buckets, and the next pop takes it there, without
- * a bucket's append, moves and scan.  The order is the same (time, then
- * sequence): the front's key is below every bucket's. */
+ * Most events a crawl schedules are due before everything pending (a
+ * link's next segment, a core's end of burst, a selector's collection
+ * now): such events wait in a few front slots outside the buckets, in
+ * order, and a pop takes the first there, without a bucket's append,
+ * moves and scan.  The order is the same (time, then sequence): every
+ * front key is below every bucket's.  One slot was not enough: an event
+ * at now (a selector's collection) pushed before the link's next segment
+ * sent that one to the buckets, and the link's events were half a tcp
+ * linux crawl's. */
 #ifndef SIM_QUEUE_H
 #define SIM_QUEUE_H
 
@@ -48,6 +52,7 @@ struct sim_qitem {
 
 #define SIM_QUEUE_LEVELS 8       /* bytes of a time */
 #define SIM_QUEUE_BLOCK 127      /* entries a block: 4 KiB with its header */
+#define SIM_QUEUE_FRONT 4        /* front slots, a power of two */
 
 /* A bucket is a FIFO of blocks from the queue's pool: growing never
  * copies (a realloc of a large bucket was 6 % of a 100k-page crawl), and
@@ -83,8 +88,10 @@ struct sim_queue {
 	struct al_arena *shared;     /* unless the owner's arena: then there */
 	uint64_t nonempty[SIM_QUEUE_LEVELS * 4];  /* bit per bucket */
 	uint32_t words;              /* bit w: nonempty[w] != 0 */
-	struct sim_qitem front;      /* below every key in the buckets */
-	int has_front;
+	/* below every key in the buckets, in key order: a ring of nfront
+	 * from fhead (mod SIM_QUEUE_FRONT) */
+	struct sim_qitem front[SIM_QUEUE_FRONT];
+	uint32_t fhead, nfront;
 	int sorted;                  /* the current bucket is in key order */
 	int64_t last;                /* the last time taken; every entry is at or after */
 	size_t n;                    /* entries, the front and tombstones included */

@@ -42,7 +42,7 @@ static void check_against_reference(int n, int ties, uint32_t start_seq)
 		uint64_t op = al_rng_below(&rng, 10);
 		if (pushed < n && op < 6) {
 			/* ties 2: half of them before everything pending (the
-			 * front slot), the others anywhere */
+			 * front slots), the others anywhere */
 			uint64_t span = ties == 1 || (ties == 2 && al_rng_below(&rng, 2)) ? 4 : 1000000;
 			int64_t t = now + (int64_t)al_rng_below(&rng, span);
 			r[pushed] = (struct ref){.t = t, .id = (uintptr_t)pushed};
@@ -114,9 +114,10 @@ static void test_sequence_wraps(void **state)
 	check_against_reference(3000, 1, UINT32_MAX - 700);
 }
 
-/* The front slot: an event due before every other one waits apart; a
- * still earlier one sends it back to the buckets; cancelled, it is a
- * tombstone there too; a rebuild and a renumbering take it along. */
+/* The front slots: an event due before every other one waits apart; a
+ * still earlier one sends the last of them back to the buckets;
+ * cancelled, it is a tombstone there too; a rebuild and a renumbering
+ * take them along. */
 static void test_order_front(void **state)
 {
 	(void)state;
@@ -146,6 +147,37 @@ static void test_front_sent_back(void **state)
 		assert_int_equal(sim_queue_pop(&q, &t, &fn, &arg), 1);
 		assert_int_equal(t, 10);
 		assert_int_equal((uintptr_t)arg, i);
+	}
+	assert_int_equal(sim_queue_pop(&q, &t, &fn, &arg), 0);
+	sim_queue_free(&q);
+}
+
+/* The front's slots (SIM_QUEUE_FRONT, 4): each earlier push joins them
+ * in order, the last going back to the buckets when they are full; one
+ * after them all goes to the buckets; a tie in time stays behind the
+ * earlier push; a cancelled front entry is skipped. */
+static void test_front_slots(void **state)
+{
+	static const int64_t pushes[] = {50, 40, 30, 20, 10, 25, 35, 10, 30};
+	static const uintptr_t want[] = {4, 7, 3, 5, 8, 6, 1, 0};   /* 2 cancelled */
+	struct sim_queue q;
+	uint64_t tok[9];
+	int64_t t;
+	sim_fn fn;
+	void *arg;
+
+	(void)state;
+	assert_int_equal(SIM_QUEUE_FRONT, 4);
+	assert_int_equal(sim_queue_init(&q), 0);
+	for (uintptr_t i = 0; i < 9; i++)
+		tok[i] = sim_queue_push(&q, pushes[i], nop, (void *)i);
+	sim_queue_cancel(&q, tok[2]);
+	assert_int_equal(sim_queue_before(&q, 9), 1);
+	assert_int_equal(sim_queue_before(&q, 10), 0);
+	for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+		assert_int_equal(sim_queue_pop(&q, &t, &fn, &arg), 1);
+		assert_int_equal((uintptr_t)arg, want[i]);
+		assert_int_equal(t, pushes[want[i]]);
 	}
 	assert_int_equal(sim_queue_pop(&q, &t, &fn, &arg), 0);
 	sim_queue_free(&q);
@@ -217,6 +249,7 @@ int main(void)
 		cmocka_unit_test(test_sequence_wraps),
 		cmocka_unit_test(test_order_front),
 		cmocka_unit_test(test_front_sent_back),
+		cmocka_unit_test(test_front_slots),
 		cmocka_unit_test(test_empty_and_stale),
 		cmocka_unit_test(test_before_last_taken),
 	};
