@@ -471,6 +471,14 @@ static void dupack(struct sim_net *n, struct sim_flow *f, int64_t now)
 	t->kind = TCP_FR;
 }
 
+/* sim_net_lost, which draws nothing on a path that loses nothing: the
+ * call is not made then (most crawls; a segment's every call counts). */
+static inline int lost(struct sim_net *n, const struct sim_flow *f, enum al_net_draw what,
+		       uint64_t k)
+{
+	return n->net.loss > 0 && sim_net_lost(n, f, what, k);
+}
+
 int sim_net_tcp_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 {
 	struct sim_tcp *t = sim_net_tcp_at(n, f->tcp);
@@ -495,10 +503,10 @@ int sim_net_tcp_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 		l->rq--;
 		if (fin)
 			l->finprobe = 0;
-		gone = fin ? drop : sim_net_lost(n, f, AL_DRAW_RTX_LOSS, l->rtxn++) || drop;
+		gone = fin ? drop : lost(n, f, AL_DRAW_RTX_LOSS, l->rtxn++) || drop;
 	} else {
 		t->q--;
-		gone = fin ? drop : sim_net_lost(n, f, AL_DRAW_SEG_LOSS, (uint64_t)s * 32) || drop;
+		gone = fin ? drop : lost(n, f, AL_DRAW_SEG_LOSS, (uint64_t)s * 32) || drop;
 	}
 	if (gone) {
 		l = loss_get(f);

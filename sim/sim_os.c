@@ -182,7 +182,7 @@ static void sock_event(struct sim_sock *k, int64_t now)
 	struct sim_os *s = sim_sock_os(k);
 
 	if (k->sel >= 0)
-		sim_sel_changed(s, k->fd);
+		sim_sel_changed(s, k);
 	struct sim_spin *sp = k->pipe ? NULL : k->spin;
 	if (!sp || !sp->wait || sp->token || !sim_sock_ready(k, sp->events))
 		return;

@@ -521,7 +521,7 @@ int64_t sim_post(struct al_os *os, struct al_post *p, int64_t value, int err);
 
 /* The selector (sim_sel.c): a socket's readiness may have changed; the
  * socket is closing. */
-void sim_sel_changed(struct sim_os *s, int fd);
+void sim_sel_changed(struct sim_os *s, struct sim_sock *k);
 void sim_sel_forget(struct sim_os *s, int fd);
 int64_t sim_sel_open(struct al_os *os, enum al_poller kind);
 int64_t sim_sel_ctl(struct al_os *os, int sel, int fd, unsigned ev, void *data);

@@ -152,11 +152,12 @@ static void on_collect(void *arg, int64_t now)
 	s->k.waker = NULL;
 }
 
-/* fd is ready and registered: queue it, and wake a parked wait. */
-static void became_ready(struct sim_os *s, struct sim_sel *sl, int fd)
+/* k (fd) is ready and registered: queue it, and wake a parked wait. */
+static void became_ready(struct sim_os *s, struct sim_sel *sl, struct sim_sock *k, int fd)
 {
-	sim_ready(sim_sock_at(s, fd), AL_ST_READY);  /* now the loop must see it */
-	push_ready(s, sl, fd);
+	sim_ready(k, AL_ST_READY);  /* now the loop must see it */
+	if (!k->ready.queued)
+		push_ready(s, sl, fd);
 	if (sl->wait && !sl->token) {
 		sl->waker = s->k.waker;
 		sl->token = sim_queue_push(&s->q, s->now, on_collect, sl);
@@ -168,13 +169,12 @@ static void became_ready(struct sim_os *s, struct sim_sel *sl, int fd)
 	}
 }
 
-void sim_sel_changed(struct sim_os *s, int fd)
+void sim_sel_changed(struct sim_os *s, struct sim_sock *k)
 {
-	struct sim_sock *k = sim_sock_at(s, fd);
 	struct sim_sel *sl = sel_of(s, k->sel);
 
 	if (sl && sim_sock_ready(k, k->sel_events))
-		became_ready(s, sl, fd);
+		became_ready(s, sl, k, k->fd);
 }
 
 static void recompute_maxfd(struct sim_os *s, struct sim_sel *sl, int si)
@@ -273,7 +273,7 @@ int64_t sim_sel_ctl(struct al_os *os, int sel, int fd, unsigned ev, void *data)
 								 : AL_ST_RECV, 0);
 	}
 	if (sim_sock_ready(k, ev))
-		became_ready(s, sl, fd);
+		became_ready(s, sl, k, fd);
 	return 0;
 }
 
