@@ -128,18 +128,24 @@ static int64_t min_due(int64_t a, int64_t b)
 
 /* --- the timer: one event for the batch's ACKs and for finding a loss */
 
-static void arm(struct sim_net *n, struct sim_flow *f)
+/* The timer's event moves to due (0: none). */
+static void rearm(struct sim_net *n, struct sim_flow *f, struct sim_tcp *t, int64_t due)
 {
-	struct sim_tcp *t = sim_net_tcp_at(n, f->tcp);
-	int64_t due = min_due(t->ack_t, loss_in(n, t)->rtx_t);
-
-	if (f->token && due == t->due)
-		return;
 	sim_queue_cancel(n->q, f->token);
 	f->token = 0;
 	t->due = due;
 	if (due)
 		f->token = sim_net_must_push(n, due, on_timer, f);
+}
+
+/* (inline: after every segment, its timer mostly stays as it was) */
+static inline void arm(struct sim_net *n, struct sim_flow *f)
+{
+	struct sim_tcp *t = sim_net_tcp_at(n, f->tcp);
+	int64_t due = min_due(t->ack_t, loss_in(n, t)->rtx_t);
+
+	if (!f->token || due != t->due)
+		rearm(n, f, t, due);
 }
 
 /* Puts segments on the link as the window allows: known-lost ones first,
