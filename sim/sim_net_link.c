@@ -315,12 +315,19 @@ static void burst(struct sim_net *n, struct sim_flow *f, int64_t now)
 	sim_net_seg_after(n, f, out, now);
 }
 
-/* The streaming flows whose tags V (v at now) has reached, from the first
- * (top, inring as first() said) on; *top: the first left, if any. */
-static void complete(struct sim_net *n, int64_t now, u128 v, u128 *ptop, int inring)
+/* The streaming flows due at now (V has reached their tags), from the
+ * first (*ptop, *pin as first() said) on.  Returns when the first one left
+ * is due, its key and place in *ptop and *pin (l->k > 0; else 0).  A flow
+ * is due when due_at(its tag) <= now: that is its tag <= V(now), as V is
+ * a floor and due_at a ceiling, and a re-basing at now (a flow done, or
+ * closed by a hook) keeps V(now) (the link's event checked V(now) once,
+ * and then each next tag against it: two divisions, where this is one). */
+static int64_t complete(struct sim_net *n, int64_t now, u128 *ptop, int *pin)
 {
 	struct sim_net_link *l = &n->link;
 	u128 top = *ptop;
+	int inring = *pin;
+	int64_t due = 0;
 
 	do {
 		struct sim_flow *f = sim_net_flow(n, key_id(top));
@@ -353,8 +360,10 @@ static void complete(struct sim_net *n, int64_t now, u128 v, u128 *ptop, int inr
 		}
 		/* Last: the hook may close any flow, this one included. */
 		sim_net_seg_after(n, f, out, now);
-	} while (l->k > 0 && (inring = first(l, &top), key_tag(top) <= v));
+	} while (l->k > 0 && (inring = first(l, &top), (due = due_at(l, key_tag(top))) <= now));
 	*ptop = top;
+	*pin = inring;
+	return l->k > 0 ? due : 0;
 }
 
 /* The segments due at now complete.  The event is moved on every change,
@@ -366,24 +375,24 @@ static void on_link(void *arg, int64_t now)
 	struct sim_net *n = arg;
 	struct sim_net_link *l = &n->link;
 
-	l->token = 0;
-	for (;;) {
-		u128 v = vnow(l, now), top;
-		int inring;
+	u128 top;
+	int inring;
 
-		/* its first flow is due (checked once, then taken as the
-		 * loop's first) */
-		AL_ASSERT(l->k > 0);
-		inring = first(l, &top);
-		AL_ASSERT(key_tag(top) <= v);
-		complete(n, now, v, &top, inring);
+	l->token = 0;
+	/* its first flow is due (checked once, then taken as the loop's
+	 * first) */
+	AL_ASSERT(l->k > 0);
+	inring = first(l, &top);
+	AL_ASSERT(key_tag(top) <= vnow(l, now));
+	for (;;) {
+		/* the loop's last look is the first, due then */
+		int64_t due = complete(n, now, &top, &inring);
 		if (l->k == 0) {
 			arm(n, now);
 			return;
 		}
-		/* the loop's last look is the first; a hook that moved the
-		 * link's event (a flow closed) keeps it pushed */
-		int64_t due = due_at(l, key_tag(top));
+		/* a hook that moved the link's event (a flow closed) keeps
+		 * it pushed */
 		if (l->token || !n->advance || !n->advance(n->advance_arg, due)) {
 			arm_due(n, now, due);
 			return;
