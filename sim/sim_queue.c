@@ -21,8 +21,7 @@ int sim_queue_init(struct sim_queue *q)
 	q->slots_cap = 1024;
 	q->gen = malloc(q->slots_cap * sizeof *q->gen);
 	q->free = malloc(q->slots_cap * sizeof *q->free);
-	q->live = calloc(q->slots_cap / 64, sizeof *q->live);
-	if (!q->b || !q->gen || !q->free || !q->live) {
+	if (!q->b || !q->gen || !q->free) {
 		sim_queue_free(q);
 		errno = ENOMEM;
 		return -1;
@@ -39,7 +38,6 @@ void sim_queue_free(struct sim_queue *q)
 	free(q->b);
 	free(q->gen);
 	free(q->free);
-	free(q->live);
 	memset(q, 0, sizeof *q);
 }
 
@@ -53,15 +51,7 @@ static inline uint32_t key_slot(sim_qent k) { return (uint32_t)k; }
 
 static inline int is_live(const struct sim_queue *q, uint32_t s)
 {
-	return (int)(q->live[s / 64] >> (s % 64) & 1);
-}
-
-static inline void set_live(struct sim_queue *q, uint32_t s, int on)
-{
-	if (on)
-		q->live[s / 64] |= 1ull << (s % 64);
-	else
-		q->live[s / 64] &= ~(1ull << (s % 64));
+	return (int)(q->gen[s] & 1);
 }
 
 /* The bucket of time t: level * 256 + digit. */
@@ -246,7 +236,6 @@ static int grow_slots(struct sim_queue *q)
 {
 	uint32_t cap = 2 * q->slots_cap;
 	uint32_t *g, *f;
-	uint64_t *l;
 
 	if (q->slots_cap >= UINT32_MAX / 2)
 		goto nomem;
@@ -256,10 +245,6 @@ static int grow_slots(struct sim_queue *q)
 	if (!(f = realloc(q->free, cap * sizeof *f)))
 		goto nomem;
 	q->free = f;
-	if (!(l = realloc(q->live, cap / 64 * sizeof *l)))
-		goto nomem;
-	memset(l + q->slots_cap / 64, 0, (cap - q->slots_cap) / 64 * sizeof *l);
-	q->live = l;
 	q->slots_cap = cap;
 	return 0;
 nomem:
@@ -331,9 +316,7 @@ uint64_t sim_queue_push(struct sim_queue *q, int64_t t, sim_fn fn, void *arg)
 		q->nslots++;
 		q->gen[s] = 0;
 	}
-	if (++q->gen[s] == 0)
-		q->gen[s] = 1;
-	set_live(q, s, 1);
+	q->gen[s]++;                     /* odd: live (never 0) */
 	q->seq++;
 	q->n++;
 	q->nlive++;
@@ -355,11 +338,12 @@ void sim_queue_cancel(struct sim_queue *q, uint64_t token)
 {
 	uint32_t s = (uint32_t)token;
 
-	if (token == 0 || s >= q->nslots || q->gen[s] != (uint32_t)(token >> 32) || !is_live(q, s))
+	/* a token's generation is odd: one that matches is live */
+	if (token == 0 || s >= q->nslots || q->gen[s] != (uint32_t)(token >> 32))
 		return;
 	/* The entry stays as a tombstone; the slot is freed when it
 	 * surfaces, so the token can never match a reused slot early. */
-	set_live(q, s, 0);
+	q->gen[s]++;
 	q->nlive--;
 }
 
@@ -494,7 +478,7 @@ int sim_queue_pop(struct sim_queue *q, int64_t *t, sim_fn *fn, void **arg)
 		uint32_t s = key_slot(it.key);
 		int was_live = is_live(q, s);
 
-		set_live(q, s, 0);
+		q->gen[s] += (uint32_t)was_live;      /* even: not live */
 		q->free[q->nfree++] = s;       /* a tombstone's slot too */
 		if (!was_live)
 			continue;

@@ -14,7 +14,7 @@
  * the last time taken still pops in order: the buckets are rebuilt.)
  *
  * Entries are 32 bytes and carry their callback; a slot per event gives
- * the cancellation token (a generation and a live bit): a cancelled entry
+ * the cancellation token (a generation, odd while the event is live): a cancelled entry
  * stays as a tombstone, skipped when it surfaces, so cancelling is O(1).
  *
  * Most events a crawl schedules are due before everything pending (a
@@ -78,9 +78,11 @@ struct sim_bucket {
 	struct sim_qitem one;        /* the entry, when n == 1 and !first */
 };
 
-/* A slot names one scheduled event for sim_queue_cancel: its generation
- * (in the token) and a live bit, cleared by the pop or the cancel.  A
- * cancelled entry's slot is reused only once the entry surfaces. */
+/* A slot names one scheduled event for sim_queue_cancel: its generation,
+ * in the token, odd while the event is live: the push makes it odd, the
+ * pop or the cancel even (a bit array apart cost a load and a store more
+ * a push and a pop).  A cancelled entry's slot is reused only once the
+ * entry surfaces. */
 struct sim_queue {
 	struct sim_bucket *b;        /* [SIM_QUEUE_LEVELS * 256] */
 	struct sim_qblock *pool;     /* free blocks: memory follows the peak pending */
@@ -95,8 +97,7 @@ struct sim_queue {
 	int sorted;                  /* the current bucket is in key order */
 	int64_t last;                /* the last time taken; every entry is at or after */
 	size_t n;                    /* entries, the front and tombstones included */
-	uint32_t *gen;               /* per slot, bumped when it is reused */
-	uint64_t *live;              /* bit per slot */
+	uint32_t *gen;               /* per slot: odd while its event is live */
 	uint32_t *free;              /* stack of free slots */
 	uint32_t nslots, slots_cap, nfree;
 	uint32_t seq;
