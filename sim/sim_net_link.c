@@ -374,7 +374,6 @@ static void on_link(void *arg, int64_t now)
 {
 	struct sim_net *n = arg;
 	struct sim_net_link *l = &n->link;
-
 	u128 top;
 	int inring;
 

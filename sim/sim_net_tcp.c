@@ -353,10 +353,11 @@ static void on_timer(void *arg, int64_t now)
 
 /* --- the link's side: a segment of f completes */
 
-/* Whether the retransmission (rtx) or new packet f sends next is its FIN
- * of its own: the packet after the last segment; a retransmission when
- * the FIN is lost and it is the probe, or the last lost one left
- * (Linux resends in order, the FIN last). */
+/* Whether the retransmission (rtx) or new packet the flow of t and l
+ * (its response ending at end) sends next is its FIN of its own: the
+ * packet after the last segment; a retransmission when the FIN is lost
+ * and it is the probe, or the last lost one left (Linux resends in order,
+ * the FIN last). */
 static int is_fin(const struct sim_tcp *t, const struct sim_tcp_loss *l, int64_t end, int rtx)
 {
 	if (t->fin == TCP_FIN_NONE)
@@ -387,6 +388,7 @@ static int64_t len_of(const struct sim_tcp *t, const struct sim_tcp_loss *l, int
 	return end - at < SIM_NET_MSS ? end - at : SIM_NET_MSS;
 }
 
+/* f's next segment's length, noted as a retransmission (rtx) or not. */
 static int64_t seg_len_kind(const struct sim_net *n, struct sim_flow *f, int rtx)
 {
 	const struct sim_tcp *t = sim_net_tcp_at(n, f->tcp);
