@@ -542,6 +542,9 @@ int net_calib_run(struct net_calib *c, int reps)
 	int ok = 0;
 
 	memset(c, 0, sizeof(*c));
+	/* before a probe makes a thread: thread_first's children (a forker
+	 * that cannot start fails that figure alone, ECHILD) */
+	(void)net_calib_fresh_start();
 	net_calib_emu_reset();
 	net_calib_machine(c);
 	if (reps <= 0)
@@ -563,6 +566,7 @@ int net_calib_run(struct net_calib *c, int reps)
 		c->measured |= (uint64_t)1 << f;
 		ok++;
 	}
+	net_calib_fresh_stop();
 	c->elapsed_ns = net_mono_ns() - t0;
 	return ok;
 }

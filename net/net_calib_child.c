@@ -1,10 +1,13 @@
 /* A probe's child: read its figure within a time, reap it within one,
- * or run a whole measurement in a fresh child.  A child that hangs is
- * killed, never waited on for good: calibrate must end. */
+ * or run a whole measurement in a fresh child, forked by calibrate or by
+ * a forker that never made a thread.  A child that hangs is killed, never
+ * waited on for good: calibrate must end. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -84,6 +87,162 @@ int net_calib_in_child(int (*fn)(double *ns), double *out, int ms)
 	net_calib_reap(pid);
 	if (got != 0 || r.err) {
 		errno = got != 0 ? e : r.err;
+		return -1;
+	}
+	*out = r.ns;
+	return 0;
+}
+
+/* --- children of a process that never made a thread
+ *
+ * A model's process on the real backend is forked from a runner that
+ * never made a thread, and its first thread pays for glibc making the
+ * process a threaded one (the SIGRT_1 handler installed and unblocked,
+ * the first stack mapped).  Calibrate makes threads in its probes, and
+ * its children inherit glibc's threaded state and stack cache: their
+ * first thread skips that set-up.  So net_calib_run forks this forker
+ * before its first probe: it waits for a request (the function to run,
+ * which its children share with calibrate's image, and a time limit),
+ * forks a child that runs it, reads the child's reply within the limit
+ * (a child past it is killed; one silent or killed gets ETIMEDOUT or
+ * EPIPE), reaps it and passes the reply on.  A fork of a never-threaded
+ * process, as the model's process is, rather than an exec of the binary
+ * with a hidden command: the same copy-on-write address space as a
+ * model's process, and no command-line entry kept for a probe. */
+struct fresh_req {
+	int (*fn)(double *ns);
+	int ms;
+};
+
+struct fresh_reply {
+	double ns;
+	int err;
+};
+
+#define FRESH_SLACK_MS 2000   /* the forker's own time over a child's limit */
+
+static pid_t fresh_pid = -1;
+static int fresh_req = -1, fresh_rep = -1;   /* calibrate's ends */
+
+/* one request: fn in a child, its reply read within ms */
+static struct fresh_reply fresh_run(const struct fresh_req *q)
+{
+	struct fresh_reply r = {0, 0};
+	int fd[2];
+
+	if (pipe(fd) != 0) {
+		r.err = errno;
+		return r;
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(fd[0]);
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+		r.err = q->fn(&r.ns);
+		_exit(write(fd[1], &r, sizeof r) == (ssize_t)sizeof r ? 0 : 1);
+	}
+	int e = errno;
+	close(fd[1]);
+	if (pid < 0) {
+		close(fd[0]);
+		r.err = e;
+		return r;
+	}
+	if (net_calib_read_within(fd[0], &r, sizeof r, q->ms) != 0) {
+		r = (struct fresh_reply){0, errno};
+		kill(pid, SIGKILL);
+	}
+	close(fd[0]);
+	net_calib_reap(pid);
+	return r;
+}
+
+static void fresh_serve(int req, int rep)
+{
+	struct fresh_req q;
+
+	while (read(req, &q, sizeof q) == (ssize_t)sizeof q) {
+		struct fresh_reply r = fresh_run(&q);
+		if (write(rep, &r, sizeof r) != (ssize_t)sizeof r)
+			break;
+	}
+}
+
+int net_calib_fresh_start(void)
+{
+	int req[2], rep[2];
+
+	if (fresh_pid > 0)
+		return 0;
+	if (pipe2(req, O_CLOEXEC) != 0)
+		return -1;
+	if (pipe2(rep, O_CLOEXEC) != 0) {
+		int e = errno;
+		close(req[0]);
+		close(req[1]);
+		errno = e;
+		return -1;
+	}
+	pid_t parent = getpid(), pid = fork();
+	if (pid == 0) {
+		close(req[1]);
+		close(rep[0]);
+		/* calibrate killed: nobody to answer */
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() == parent)
+			fresh_serve(req[0], rep[1]);
+		_exit(0);
+	}
+	int e = errno;
+	close(req[0]);
+	close(rep[1]);
+	if (pid < 0) {
+		close(req[1]);
+		close(rep[0]);
+		errno = e;
+		return -1;
+	}
+	fresh_pid = pid;
+	fresh_req = req[1];
+	fresh_rep = rep[0];
+	return 0;
+}
+
+void net_calib_fresh_stop(void)
+{
+	int e = errno;
+
+	if (fresh_pid <= 0)
+		return;
+	close(fresh_req);                /* its read gets 0: it exits */
+	close(fresh_rep);
+	net_calib_reap(fresh_pid);
+	fresh_pid = -1;
+	fresh_req = fresh_rep = -1;
+	errno = e;
+}
+
+int net_calib_in_fresh_child(int (*fn)(double *ns), double *out, int ms)
+{
+	struct fresh_req q = {fn, ms};
+	struct fresh_reply r = {0, 0};
+
+	if (fresh_pid <= 0) {
+		errno = ECHILD;
+		return -1;
+	}
+	if (write(fresh_req, &q, sizeof q) != (ssize_t)sizeof q ||
+	    net_calib_read_within(fresh_rep, &r, sizeof r, ms + FRESH_SLACK_MS) != 0) {
+		/* a forker gone, or stuck: a late reply would answer the
+		 * next request, so there is no next one */
+		int e = errno;
+		kill(fresh_pid, SIGKILL);
+		net_calib_fresh_stop();
+		errno = e;
+		return -1;
+	}
+	if (r.err) {
+		errno = r.err;
 		return -1;
 	}
 	*out = r.ns;

@@ -39,6 +39,15 @@ int net_calib_reap(pid_t pid);
  * killed past it) and the child reaped: 0 with *out, or -1 with errno
  * (fn's nonzero return, ETIMEDOUT, EPIPE). */
 int net_calib_in_child(int (*fn)(double *ns), double *out, int ms);
+/* The same in a child of a forker that never made a thread (as a model's
+ * process on the real backend): net_calib_fresh_start forks it, before
+ * calibrate's first thread (net_calib_run does), 0 or -1 with errno;
+ * net_calib_fresh_stop ends it (errno left alone).  -1 with ECHILD when
+ * it is not running: never started, or stopped because it did not answer
+ * within ms and 2 s more (stuck, or gone: that errno, once). */
+int net_calib_fresh_start(void);
+void net_calib_fresh_stop(void);
+int net_calib_in_fresh_child(int (*fn)(double *ns), double *out, int ms);
 
 /* A byte ('x') across a pipe: 0, or -1 with errno. */
 int net_calib_put1(int fd);

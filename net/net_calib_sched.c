@@ -4,13 +4,11 @@
  * how long a blocked thread takes to run again (what a worker costs in
  * memory: net_calib_mem.c).  The ping-pong's children run nothing but
  * read, write, close and _exit, which are safe after fork whatever the
- * parent holds; thread_first's create threads, which glibc makes safe
- * after fork (it resets its stack cache's lock in the child), and no other
- * thread of calibrate runs then.  Calibrate has made threads before it
- * (thread_create, the switches, the wake-ups), so its children inherit
- * glibc's threaded state and stack cache: their first thread skips the
- * SIGRT_1 set-up a never-threaded process's first one does, and may
- * reuse a cached stack, and the figure is the lower for it. */
+ * parent holds.  thread_first's children create threads; they are
+ * forked by a forker that never made one (net_calib_child.c), since
+ * calibrate's own children would inherit glibc's threaded state and stack
+ * cache, and their first thread would skip the SIGRT_1 set-up a model's
+ * process pays. */
 #include "net/net_calib_int.h"
 
 #include <errno.h>
@@ -275,7 +273,10 @@ int net_calib_thread_create(double *out)
  * its signal for set*id; the kernel's) on top of what the others pay:
  * thread_first is the first's CPU less the mean of the others', the
  * process's CPU clock (all its threads), on one CPU as a 1-core
- * scenario's process runs.  The median of POOL_CHILDREN children. */
+ * scenario's process runs.  The median of POOL_CHILDREN children, each
+ * forked by a process that never made a thread, as a model's process on
+ * the real backend is (net_calib_in_fresh_child); -1 with ECHILD where
+ * that forker is not running (net_calib_run starts it). */
 #define POOL_N 10           /* the threads after the first: seed's pool   */
 #define POOL_TOUCH 8192     /* bytes of its stack each thread writes      */
 #define POOL_CHILDREN 15    /* fresh processes per repetition             */
@@ -326,7 +327,7 @@ int net_calib_thread_first(double *out)
 	double v[POOL_CHILDREN];
 
 	for (int i = 0; i < POOL_CHILDREN; i++)
-		if (net_calib_in_child(first_extra, &v[i], POOL_WAIT_MS) != 0)
+		if (net_calib_in_fresh_child(first_extra, &v[i], POOL_WAIT_MS) != 0)
 			return -1;
 	double m = net_calib_median(v, POOL_CHILDREN);
 	*out = m > 0 ? m : 0;        /* a first no dearer than the others: 0 */

@@ -1,0 +1,165 @@
+/* net/net_calib_child.c's never-threaded forker: its children are forks of
+ * a process that never made a thread (glibc's SIGRT_1 handler, which the
+ * first thread installs, is not in them) even after the caller made one,
+ * where the caller's own children inherit it; a child's error, hang or
+ * silence comes back as an error, a forker that does not answer is given
+ * up, and one stopped or given up answers ECHILD.
+ * Its own binary: the first test must start the forker before anything in
+ * the process makes a thread (test_calib's setup runs calibrate, which
+ * does). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "net/net_calib_int.h"
+
+#define SIGRT_1 33               /* glibc's SIGSETXID, hidden from sigaction */
+
+/* the kernel's own sigaction, which shows glibc's internal handlers */
+struct kernel_sigaction {
+	void (*handler)(int);
+	unsigned long flags;
+	void (*restorer)(void);
+	unsigned long mask;
+};
+
+/* 1 in a process that never made a thread (no SIGRT_1 handler of
+ * glibc's: default, or ignored as GNU make leaves it), else 0 */
+static int never_threaded(double *ns)
+{
+	struct kernel_sigaction k = {0};
+
+	if (syscall(SYS_rt_sigaction, SIGRT_1, NULL, &k, sizeof k.mask) != 0)
+		return errno;
+	*ns = k.handler == SIG_DFL || k.handler == SIG_IGN ? 1 : 0;
+	return 0;
+}
+
+static void *nothing(void *arg)
+{
+	return arg;
+}
+
+static int fails(double *ns)
+{
+	(void)ns;
+	return EPROTO;
+}
+
+static int hangs(double *ns)
+{
+	(void)ns;
+	pause();
+	return 0;
+}
+
+/* the child stops its parent, the forker, and replies to it */
+static int stop_forker(double *ns)
+{
+	*ns = 0;
+	return kill(getppid(), SIGSTOP) == 0 ? 0 : errno;
+}
+
+static int silent(double *ns)
+{
+	(void)ns;
+	_exit(0);
+}
+
+static void test_children_never_threaded(void **state)
+{
+	pthread_t t;
+	double fresh = -1, mine = -1;
+
+	(void)state;
+	assert_int_equal(net_calib_fresh_start(), 0);
+	/* this process becomes a threaded one after the forker started */
+	assert_int_equal(pthread_create(&t, NULL, nothing, NULL), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(net_calib_in_fresh_child(never_threaded, &fresh, 2000), 0);
+	assert_int_equal(net_calib_in_child(never_threaded, &mine, 2000), 0);
+	assert_true(fresh == 1);
+	assert_true(mine == 0);         /* the probe tells the two apart */
+	assert_int_equal(net_calib_fresh_start(), 0);   /* still the same one */
+	assert_int_equal(net_calib_in_fresh_child(never_threaded, &fresh, 2000), 0);
+	assert_true(fresh == 1);
+}
+
+static void test_errors_come_back(void **state)
+{
+	double v = -1;
+
+	(void)state;
+	errno = 0;
+	assert_int_equal(net_calib_in_fresh_child(fails, &v, 2000), -1);
+	assert_int_equal(errno, EPROTO);
+	/* a child that ends without its reply: the forker says so */
+	assert_int_equal(net_calib_in_fresh_child(silent, &v, 2000), -1);
+	assert_int_equal(errno, EPIPE);
+	assert_true(v == -1);
+	/* and it still answers */
+	assert_int_equal(net_calib_in_fresh_child(never_threaded, &v, 2000), 0);
+	assert_true(v == 1);
+}
+
+static void test_hang_is_killed(void **state)
+{
+	double v = -1;
+
+	(void)state;
+	assert_int_equal(net_calib_in_fresh_child(hangs, &v, 200), -1);
+	assert_int_equal(errno, ETIMEDOUT);
+	assert_int_equal(net_calib_in_fresh_child(never_threaded, &v, 2000), 0);
+	assert_true(v == 1);
+}
+
+/* a forker that does not answer (stopped) is given up, not waited on */
+static void test_stuck_forker_stopped(void **state)
+{
+	double v = -1;
+
+	(void)state;
+	assert_int_equal(net_calib_fresh_start(), 0);
+	assert_int_equal(net_calib_in_fresh_child(never_threaded, &v, 2000), 0);
+	/* the child stops the forker, as a debugger would, before the
+	 * forker can pass its reply on: given up 2 s past the limit */
+	errno = 0;
+	assert_int_equal(net_calib_in_fresh_child(stop_forker, &v, 100), -1);
+	assert_int_equal(errno, ETIMEDOUT);
+	assert_int_equal(net_calib_in_fresh_child(never_threaded, &v, 2000), -1);
+	assert_int_equal(errno, ECHILD);
+	net_calib_fresh_stop();          /* stopped already: nothing to do */
+}
+
+static void test_stopped_answers_echild(void **state)
+{
+	double v = -1;
+
+	(void)state;
+	assert_int_equal(net_calib_fresh_start(), 0);
+	net_calib_fresh_stop();
+	errno = 0;
+	assert_int_equal(net_calib_in_fresh_child(never_threaded, &v, 2000), -1);
+	assert_int_equal(errno, ECHILD);
+	assert_true(v == -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_children_never_threaded),
+		cmocka_unit_test(test_errors_come_back),
+		cmocka_unit_test(test_hang_is_killed),
+		cmocka_unit_test(test_stuck_forker_stopped),
+		cmocka_unit_test(test_stopped_answers_echild),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
