@@ -195,6 +195,13 @@ struct al_costs {
 	 * (docs/costs.md, "A pool's threads").  Charged once per process, at
 	 * the first thread it creates; 0: nothing more. */
 	int64_t thread_first_ns;
+	/* The close's part of tun_connection and of tun_connection_busy:
+	 * the close (its FIN into the TUN device) is paid when the crawler
+	 * closes, at the price the emulator asleep or awake then says, and
+	 * the connect pays the rest (docs/costs.md, "The close's part").
+	 * Both 0 (not measured): the connect pays the whole, as before. */
+	int64_t tun_close_ns;
+	int64_t tun_close_busy_ns;
 };
 
 /* Where the packet emulator of a real run's kernel-TCP path runs, for the

@@ -336,7 +336,8 @@ struct fig {
  * charged instead of another, where 1 ns would be charged as one). */
 static int zero_unmeasured(enum net_calib_fig f)
 {
-	return f == NET_CALIB_TUN_CONNECTION_BUSY || f == NET_CALIB_TUN_SEND_BUSY;
+	return f == NET_CALIB_TUN_CONNECTION_BUSY || f == NET_CALIB_TUN_SEND_BUSY ||
+	       f == NET_CALIB_TUN_CLOSE_BUSY;
 }
 
 #define COST(m) offsetof(struct al_costs, m)
@@ -424,6 +425,9 @@ static const struct fig figs[NET_CALIB_COUNT] = {
 		net_calib_tun_send_busy},
 	[NET_CALIB_THREAD_FIRST] = {"thread_first", COST(thread_first_ns), 0,
 		net_calib_thread_first},
+	[NET_CALIB_TUN_CLOSE] = {"tun_close", COST(tun_close_ns), 0, net_calib_tun_close},
+	[NET_CALIB_TUN_CLOSE_BUSY] = {"tun_close_busy", COST(tun_close_busy_ns), 0,
+		net_calib_tun_close_busy},
 };
 
 static const struct fig *fig_of(enum net_calib_fig f)

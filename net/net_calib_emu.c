@@ -43,14 +43,15 @@
  * (the wake-ups' price is in the figure, spread over a batch's pages).
  *
  * The batches' client prices the crawler's side of the path with the
- * emulator busy (tun_connection_busy, tun_send_busy): its CPU clock over
- * each socket + connect and close, and each send, as tun_connection and
- * tun_send time them (net_calib_tun.c), whose client has the emulator
- * asleep at every packet.  Here a batch's packets come back to back: the
+ * emulator busy (tun_connection_busy, tun_send_busy, tun_close_busy): its
+ * CPU clock over each socket + connect and close, each close apart, and
+ * each send, as tun_connection, tun_close and tun_send time them
+ * (net_calib_tun.c), whose client has the emulator asleep at every
+ * packet.  Here a batch's packets come back to back: the
  * first wakes the emulator, the rest find it awake (docs/costs.md, "The
  * emulator awake or asleep").
  *
- * All six figures come from the same repetitions: emulator_packet's
+ * All seven figures come from the same repetitions: emulator_packet's
  * measure keeps the other five of each for their keys' measures, which
  * return them in order (and measure afresh when none is kept), so a
  * calibrate pays for the batches once.  Needs namespaces and /dev/net/tun, as the
@@ -161,9 +162,9 @@ static void server_main(const struct net_ns *ns, const struct al_scenario *sc, i
 
 /* The client: pages (<= EMU_PAGES) pages of page bytes at once, each
  * connect, request, read to the server's close; the CPU of its sockets +
- * connects and closes added to t[0], of its sends to t[1].  0 when every
- * page came whole. */
-static int fetch_all(int port, int pages, int page, int64_t t[2])
+ * connects added to t[0], of its sends to t[1], of its closes to t[2].
+ * 0 when every page came whole. */
+static int fetch_all(int port, int pages, int page, int64_t t[3])
 {
 	struct pollfd p[EMU_PAGES];
 	int64_t got[EMU_PAGES];
@@ -208,7 +209,7 @@ static int fetch_all(int port, int pages, int page, int64_t t[2])
 					return -1;       /* no response, or short */
 				t0 = net_cpu_ns();
 				close(p[i].fd);
-				t[0] += net_cpu_ns() - t0;
+				t[2] += net_cpu_ns() - t0;
 				p[i].fd = -1;
 				left--;
 			} else if (errno != EAGAIN && errno != EINTR) {
@@ -370,16 +371,16 @@ static int quiet(const struct emu_path *p)
 }
 
 /* The client of a batch: fetch_all, then a page's socket + connect +
- * close and its send, less their syscalls' own cost (three EAGAIN recvs,
- * one), up wfd, as net_calib_tun.c's client does. */
+ * close, its close, and its send, less their syscalls' own cost (three
+ * EAGAIN recvs, one, one), up wfd, as net_calib_tun.c's client does. */
 static int client(int port, int pages, int page, int wfd)
 {
-	int64_t t[2] = {0, 0};
+	int64_t t[3] = {0, 0, 0};
 	double base;
 
 	if (fetch_all(port, pages, page, t) != 0 || net_calib_base_syscall(&base) != 0)
 		return -1;
-	struct net_calib_emu_client c = net_calib_client_page(t[0], t[1], pages, base);
+	struct net_calib_emu_client c = net_calib_client_page(t[0], t[2], t[1], pages, base);
 	return write(wfd, &c, sizeof c) == (ssize_t)sizeof c ? 0 : -1;
 }
 
@@ -452,9 +453,10 @@ static int batches(struct net_calib_emu_point *pt, struct net_calib_emu_point *s
 	rc = quiet(&p) != 0 || batch(&p, EMU_WARM, 0, &warm, &swarm, &cwarm) != 0 ? -1 : 0;
 	for (int i = 0; i < EMU_SIZES && rc == 0; i++)
 		rc = batch(&p, EMU_PAGES, i, &pt[i], &srv[i], &c[i]);
-	*cl = (struct net_calib_emu_client){0, 0};
+	*cl = (struct net_calib_emu_client){0, 0, 0};
 	for (int i = 0; i < EMU_SIZES && rc == 0; i++) {
 		cl->connection_ns += c[i].connection_ns / EMU_SIZES;
+		cl->close_ns += c[i].close_ns / EMU_SIZES;
 		cl->send_ns += c[i].send_ns / EMU_SIZES;
 	}
 	int e = errno;
@@ -499,8 +501,10 @@ int net_calib_emu_fit(const struct net_calib_emu_point *pt, int n, double x[2], 
 }
 
 /* What one repetition gives: the emulator's per packet and per KiB, the
- * server's per page and per KiB, the client's connection and send. */
-enum { FIT_PACKET, FIT_PER_KIB, FIT_SRV_PAGE, FIT_SRV_KIB, FIT_CLI_CONN, FIT_CLI_SEND, FITS };
+ * server's per page and per KiB, the client's connection, send and
+ * close. */
+enum { FIT_PACKET, FIT_PER_KIB, FIT_SRV_PAGE, FIT_SRV_KIB, FIT_CLI_CONN, FIT_CLI_SEND,
+       FIT_CLI_CLOSE, FITS };
 
 /* One repetition: the batches (measure), their fits; each figure at least
  * 1 ns (a figure lost in the noise is written so, as the other per-KiB
@@ -513,7 +517,7 @@ enum { FIT_PACKET, FIT_PER_KIB, FIT_SRV_PAGE, FIT_SRV_KIB, FIT_CLI_CONN, FIT_CLI
 int net_calib_emu_split(int (*measure)(struct net_calib_emu_point *pt,
 				       struct net_calib_emu_point *srv,
 				       struct net_calib_emu_client *cl),
-			double fig[6])
+			double fig[7])
 {
 	struct net_calib_emu_point pt[EMU_SIZES], srv[EMU_SIZES];
 	struct net_calib_emu_client cl;
@@ -532,13 +536,14 @@ int net_calib_emu_split(int (*measure)(struct net_calib_emu_point *pt,
 		if (worse >= best)
 			continue;
 		best = worse;
-		double v[FITS] = {x[0], x[1], s[0], s[1], cl.connection_ns, cl.send_ns};
+		double v[FITS] = {x[0], x[1], s[0], s[1], cl.connection_ns, cl.send_ns,
+				  cl.close_ns};
 		for (int k = 0; k < FITS; k++)
 			fig[k] = v[k] < 1 ? 1 : v[k];
 		/* the busy figures are a price the simulator charges instead
 		 * of another: at or under the syscalls' own cost the batch
 		 * measured nothing, and 0 says so (the asleep price then) */
-		for (int k = FIT_CLI_CONN; k <= FIT_CLI_SEND; k++)
+		for (int k = FIT_CLI_CONN; k <= FIT_CLI_CLOSE; k++)
 			if (!(v[k] > 0))
 				fig[k] = 0;
 	}
@@ -555,7 +560,7 @@ static int split(double fig[FITS])
 }
 
 /* The other figures of emulator_packet's repetitions, in order, for their
- * keys' measures: all four from the same batches, at the price of one. */
+ * keys' measures: all six from the same batches, at the price of one. */
 static struct {
 	double v[NET_CALIB_MAX_REPS];
 	int n, next;
@@ -627,4 +632,9 @@ int net_calib_tun_connection_busy(double *out)
 int net_calib_tun_send_busy(double *out)
 {
 	return kept_or_split(FIT_CLI_SEND, out);
+}
+
+int net_calib_tun_close_busy(double *out)
+{
+	return kept_or_split(FIT_CLI_CLOSE, out);
 }

@@ -96,6 +96,8 @@ int net_calib_emulator_per_kib(double *out);
  * namespaces are refused) */
 int net_calib_tun_connection(double *out);
 int net_calib_tun_send(double *out);
+/* the close's part of tun_connection (its FIN) */
+int net_calib_tun_close(double *out);
 /* net_calib_conn.c: one cheap syscall's cost, now (an EAGAIN recv) */
 int net_calib_base_syscall(double *out);
 /* net_calib_emu.c, from emulator_packet's batches: the origin server's
@@ -103,9 +105,11 @@ int net_calib_base_syscall(double *out);
 int net_calib_tun_server_request(double *out);
 int net_calib_tun_server_per_kib(double *out);
 /* and from the same batches' clients: connection and send as tun_connection
- * and tun_send, with the emulator busy with the batch */
+ * and tun_send, with the emulator busy with the batch, and the close's
+ * part of that connection as tun_close's */
 int net_calib_tun_connection_busy(double *out);
 int net_calib_tun_send_busy(double *out);
+int net_calib_tun_close_busy(double *out);
 /* Forgets emulator_packet's kept figures: a calibrate starts. */
 void net_calib_emu_reset(void);
 
@@ -125,29 +129,31 @@ struct net_calib_emu_point {
  * 0.  x[0] may still come out below 0 on absurd points. */
 int net_calib_emu_fit(const struct net_calib_emu_point *pt, int n, double x[2], double *rms);
 /* What the batches' client spent a page: its socket + connect + close,
- * its send (each less its syscalls' own cost). */
+ * the close's part of it, its send (each less its syscalls' own cost). */
 struct net_calib_emu_client {
-	double connection_ns, send_ns;
+	double connection_ns, close_ns, send_ns;
 };
 /* net_calib_tun.c: a client's page from its n pages' CPU, conn_ns for
- * their socket + connect + close and send_ns for their sends, less the
- * syscalls' own cost, base each (three calls a connection, one a send):
- * what tun_connection and tun_send, and the batches' busy figures, are. */
-struct net_calib_emu_client net_calib_client_page(int64_t conn_ns, int64_t send_ns, int n,
-						  double base);
+ * their socket + connect, close_ns for their closes and send_ns for their
+ * sends, less the syscalls' own cost, base each (three calls a
+ * connection, the close one of them, one a send): what tun_connection,
+ * tun_close and tun_send, and the batches' busy figures, are. */
+struct net_calib_emu_client net_calib_client_page(int64_t conn_ns, int64_t close_ns,
+						  int64_t send_ns, int n, double base);
 
 /* One repetition of the kernel-TCP path's figures from measure (which
  * fills 3 batches' points, the emulator's pt and the server's srv, and
  * the client's page over them, cl, or fails): fig[] gets emulator_packet,
  * emulator_per_kib, tun_server_request, tun_server_per_kib,
- * tun_connection_busy and tun_send_busy.  measure is called again,
+ * tun_connection_busy, tun_send_busy and tun_close_busy.  measure is
+ * called again,
  * 3 times at most, while the emulator's or the server's fit leaves more
  * than 10 % of relative error; the repetition whose worse fit is least
  * is kept.  0, or -1 when no repetition could be fitted. */
 int net_calib_emu_split(int (*measure)(struct net_calib_emu_point *pt,
 				       struct net_calib_emu_point *srv,
 				       struct net_calib_emu_client *cl),
-			double fig[6]);
+			double fig[7]);
 /* net_calib_fiber.c: a green thread's stack, made, run once and freed */
 int net_calib_green_stack(double *out);
 /* net_calib_uring.c: one io_uring_enter, and each op it carries (where

@@ -1,4 +1,5 @@
-/* The crawler's side of the kernel-TCP path (tun_connection, tun_send):
+/* The crawler's side of the kernel-TCP path (tun_connection, tun_send,
+ * tun_close):
  * what its connect, close and send cost it when the far end is reached
  * through the TUN device and the packet emulator, on the path
  * net_calib_emu.c builds. */
@@ -49,11 +50,12 @@
 #define TUN_WARM 10
 #define TUN_RTT_MS 1
 
-struct net_calib_emu_client net_calib_client_page(int64_t conn_ns, int64_t send_ns, int n,
-						  double base)
+struct net_calib_emu_client net_calib_client_page(int64_t conn_ns, int64_t close_ns,
+						  int64_t send_ns, int n, double base)
 {
-	return (struct net_calib_emu_client){.connection_ns = (double)conn_ns / n - 3 * base,
-					     .send_ns = (double)send_ns / n - base};
+	return (struct net_calib_emu_client){
+		.connection_ns = (double)(conn_ns + close_ns) / n - 3 * base,
+		.close_ns = (double)close_ns / n - base, .send_ns = (double)send_ns / n - base};
 }
 
 /* Waits, within EMU_WAIT_MS, for one of events on fd: 0 or -1.  It spins
@@ -132,8 +134,9 @@ static int tun_client(int port, int wfd)
 	for (int i = 0; i < TUN_N; i++)
 		if (tun_page(&at, req, len, t) != 0)
 			return -1;
-	/* socket + connect + close, as `connection`; a send */
-	fig = net_calib_client_page(t[0] + t[2], t[1], TUN_N, base);
+	/* socket + connect + close, as `connection`, and the close's part;
+	 * a send */
+	fig = net_calib_client_page(t[0], t[2], t[1], TUN_N, base);
 	return write(wfd, &fig, sizeof fig) == (ssize_t)sizeof fig ? 0 : -1;
 }
 
@@ -190,5 +193,15 @@ int net_calib_tun_send(double *out)
 	if (tun_measure(&f) != 0)
 		return -1;
 	*out = f.send_ns < 1 ? 1 : f.send_ns;
+	return 0;
+}
+
+int net_calib_tun_close(double *out)
+{
+	struct net_calib_emu_client f;
+
+	if (tun_measure(&f) != 0)
+		return -1;
+	*out = f.close_ns < 1 ? 1 : f.close_ns;
 	return 0;
 }

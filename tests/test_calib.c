@@ -141,11 +141,16 @@ static void test_costs(void **state)
 	 * simulator would charge in place of tun_connection and tun_send */
 	c.value[NET_CALIB_TUN_CONNECTION_BUSY] = -800;
 	c.value[NET_CALIB_TUN_SEND_BUSY] = 0.4;
+	c.value[NET_CALIB_TUN_CLOSE_BUSY] = -3;
+	c.value[NET_CALIB_TUN_CLOSE] = -3;      /* not a busy price: 1 ns */
 	c.measured |= (uint64_t)1 << NET_CALIB_TUN_CONNECTION_BUSY |
-		      (uint64_t)1 << NET_CALIB_TUN_SEND_BUSY;
+		      (uint64_t)1 << NET_CALIB_TUN_SEND_BUSY |
+		      (uint64_t)1 << NET_CALIB_TUN_CLOSE_BUSY | (uint64_t)1 << NET_CALIB_TUN_CLOSE;
 	net_calib_costs(&c, &costs);
 	assert_true(costs.tun_connection_busy_ns == 0);
 	assert_true(costs.tun_send_busy_ns == 1);
+	assert_true(costs.tun_close_busy_ns == 0);
+	assert_true(costs.tun_close_ns == 1);
 	assert_string_equal(net_calib_key(NET_CALIB_PARSE_PER_KIB),
 			    "parse_per_kib");
 	assert_int_equal(net_calib_offset(NET_CALIB_PARSE_PER_KIB),
@@ -221,6 +226,14 @@ static void test_costs(void **state)
 	assert_int_equal(net_calib_offset(NET_CALIB_TUN_SEND_BUSY),
 			 offsetof(struct al_costs, tun_send_busy_ns));
 	assert_int_equal(net_calib_is_size(NET_CALIB_TUN_SEND_BUSY), 0);
+	assert_string_equal(net_calib_key(NET_CALIB_TUN_CLOSE), "tun_close");
+	assert_int_equal(net_calib_offset(NET_CALIB_TUN_CLOSE),
+			 offsetof(struct al_costs, tun_close_ns));
+	assert_int_equal(net_calib_is_size(NET_CALIB_TUN_CLOSE), 0);
+	assert_string_equal(net_calib_key(NET_CALIB_TUN_CLOSE_BUSY), "tun_close_busy");
+	assert_int_equal(net_calib_offset(NET_CALIB_TUN_CLOSE_BUSY),
+			 offsetof(struct al_costs, tun_close_busy_ns));
+	assert_int_equal(net_calib_is_size(NET_CALIB_TUN_CLOSE_BUSY), 0);
 	assert_string_equal(net_calib_key(NET_CALIB_THREAD_FIRST), "thread_first");
 	assert_int_equal(net_calib_offset(NET_CALIB_THREAD_FIRST),
 			 offsetof(struct al_costs, thread_first_ns));
@@ -719,12 +732,25 @@ static int split_measure(struct net_calib_emu_point *pt, struct net_calib_emu_po
 			.packets = 300, .kib = skib[i]};
 	}
 	/* the client's page, dearer in the repetition left out */
-	*cl = (struct net_calib_emu_client){split_calls == 0 ? 30000 : 15000,
-					    split_calls == 0 ? 9000 : 3000};
+	*cl = (struct net_calib_emu_client){.connection_ns = split_calls == 0 ? 30000 : 15000,
+					    .close_ns = split_calls == 0 ? 11000 : 5000,
+					    .send_ns = split_calls == 0 ? 9000 : 3000};
 	if (split_client)
-		*cl = (struct net_calib_emu_client){split_client, split_client};
+		*cl = (struct net_calib_emu_client){split_client, split_client, split_client};
 	split_calls++;
 	return 0;
+}
+
+/* A client's page: the socket + connect and the close make the
+ * connection (three syscalls' own cost off), the close alone its part
+ * (one off), the send one off. */
+static void test_client_page(void **state)
+{
+	(void)state;
+	struct net_calib_emu_client c = net_calib_client_page(30000, 10000, 4000, 10, 100);
+	assert_true(fabs(c.connection_ns - 3700) < 1e-9);
+	assert_true(fabs(c.close_ns - 900) < 1e-9);
+	assert_true(fabs(c.send_ns - 300) < 1e-9);
 }
 
 /* A repetition is measured again when the server's fit is off, though
@@ -733,7 +759,7 @@ static void test_emu_split_checks_server(void **state)
 {
 	struct net_calib_emu_point pt[3], srv[3];
 	struct net_calib_emu_client cl;
-	double fig[6], x[2], rms;
+	double fig[7], x[2], rms;
 
 	(void)state;
 	split_calls = 0;
@@ -749,13 +775,14 @@ static void test_emu_split_checks_server(void **state)
 	/* the client's figures are the kept repetition's */
 	assert_true(fabs(fig[4] - 15000) < 1e-3);
 	assert_true(fabs(fig[5] - 3000) < 1e-3);
+	assert_true(fabs(fig[6] - 5000) < 1e-3);
 	/* a client's figure at or under 0 (noise over the syscalls' own
 	 * cost) is 0, not measured, where the fits' figures are 1 ns */
 	split_calls = 1;
 	split_client = -40;
 	assert_int_equal(net_calib_emu_split(split_measure, fig), 0);
 	split_client = 0;
-	assert_true(fig[4] == 0 && fig[5] == 0);
+	assert_true(fig[4] == 0 && fig[5] == 0 && fig[6] == 0);
 	assert_true(fabs(fig[0] - 6000) < 1e-3);
 }
 
@@ -765,6 +792,7 @@ int main(void)
 		cmocka_unit_test(test_figures),
 		cmocka_unit_test(test_costs),
 		cmocka_unit_test(test_emu_fit),
+		cmocka_unit_test(test_client_page),
 		cmocka_unit_test(test_emu_split_checks_server),
 		cmocka_unit_test(test_drain_fewer),
 		cmocka_unit_test(test_roundtrip),

@@ -66,7 +66,7 @@ static const struct viz_field costs[] = {
 	COST(tun_server_request_ns), COST(tun_server_ns_per_kib), COST(tick_ns),
 	COST(wake_segment_1ms_ns),
 	COST(tun_connection_busy_ns), COST(tun_send_busy_ns),
-	COST(thread_first_ns),
+	COST(thread_first_ns), COST(tun_close_ns), COST(tun_close_busy_ns),
 };
 /* every cost once: all are int64_t, so a count short or over is a cost
  * missing or listed twice */
