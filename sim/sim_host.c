@@ -429,7 +429,11 @@ static void on_ran(void *arg, struct sim_thread *th, int64_t at, int64_t ns)
 	}
 }
 
-int64_t sim_host_tun_price(struct sim_os *s, int64_t base, int64_t tun, int64_t busy)
+/* sim_host_tun_price's, for a connect's or send's packet, or (fin) a
+ * close's: a FIN finds the emulator awake after any packet of the
+ * thread's burst, but keeps it awake only for the burst's next closes
+ * (close_apart says why). */
+static int64_t tun_price(struct sim_os *s, int64_t base, int64_t tun, int64_t busy, int fin)
 {
 	const struct sim_thread *th = s->k.current;
 
@@ -446,11 +450,43 @@ int64_t sim_host_tun_price(struct sim_os *s, int64_t base, int64_t tun, int64_t 
 	 * yield) is not: calibrate's batch client, which measured the busy
 	 * price, connects 300 pages without blocking, preempted or not. */
 	int same = s->tun_thread == th->id + 1 && s->tun_slept == th->slept_at;
-	s->tun_thread = th->id + 1;
-	s->tun_slept = th->slept_at;
+	if (fin) {
+		same |= s->tun_close_thread == th->id + 1 && s->tun_close_slept == th->slept_at;
+		s->tun_close_thread = th->id + 1;
+		s->tun_close_slept = th->slept_at;
+	} else {
+		s->tun_thread = th->id + 1;
+		s->tun_slept = th->slept_at;
+	}
 	/* an awake emulator spares the packet a wake-up: never dearer (a
 	 * noisy profile's busy figure above the asleep one is not charged) */
 	return same && busy > 0 && busy < asleep ? busy : asleep;
+}
+
+int64_t sim_host_tun_price(struct sim_os *s, int64_t base, int64_t tun, int64_t busy)
+{
+	return tun_price(s, base, tun, busy, 0);
+}
+
+/* 1 when the profile prices a connection's close apart on the kernel-TCP
+ * path: both its figures measured, each under the connection's figure it
+ * is a part of (a profile where they are not is left as it was: the
+ * connect pays the whole).
+ *
+ * The close pays its part when the crawler closes, the asleep or the
+ * awake figure by the rule any packet follows (another packet of the
+ * thread's since it last blocked: its connects, sends and closes), but
+ * its FIN counts as such a packet for the thread's next closes only:
+ * calibrate's asleep client, which measured tun_connection and
+ * tun_close, connects its next page right after its close, and that
+ * connect's figure is the asleep one. */
+static int close_apart(const struct sim_os *s)
+{
+	const struct al_costs *c = &s->os.sc->machine.costs;
+
+	return sim_host_tun(s) && c->tun_close_ns > 0 && c->tun_close_busy_ns > 0 &&
+	       c->tun_close_ns < c->tun_connection_ns &&
+	       c->tun_close_busy_ns < c->tun_connection_busy_ns;
 }
 
 void sim_host_connect(struct sim_os *s, struct sim_sock *k, int64_t page)
@@ -458,9 +494,11 @@ void sim_host_connect(struct sim_os *s, struct sim_sock *k, int64_t page)
 	const struct al_costs *c = &s->os.sc->machine.costs;
 
 	struct sim_gate *g = sim_gate_of(s, k);
+	/* the close's part, where measured apart, is the close's to pay */
+	int64_t close = close_apart(s), asleep = c->tun_connection_ns - close * c->tun_close_ns,
+		busy = c->tun_connection_busy_ns - close * c->tun_close_busy_ns;
 
-	sim_kernel_charge(&s->k, sim_host_tun_price(s, c->connection_ns, c->tun_connection_ns,
-						    c->tun_connection_busy_ns));
+	sim_kernel_charge(&s->k, sim_host_tun_price(s, c->connection_ns, asleep, busy));
 	if (g)
 		*g = (struct sim_gate){.page = page, .gen = g->gen + 1};
 	if (!g || !emu_own(s))
@@ -576,4 +614,13 @@ void sim_host_recv(struct sim_os *s, struct sim_thread *th, int64_t bytes)
 		sim_kernel_owe(&s->k, th, copy);
 	else
 		sim_kernel_charge(&s->k, copy);
+}
+
+void sim_host_close(struct sim_os *s, const struct sim_sock *k)
+{
+	const struct al_costs *c = &s->os.sc->machine.costs;
+
+	/* a socket that connected, or tried: its connect paid the rest */
+	if (close_apart(s) && !k->pipe && (k->flow || k->connected || k->conn_err))
+		sim_kernel_charge(&s->k, tun_price(s, 0, c->tun_close_ns, c->tun_close_busy_ns, 1));
 }

@@ -397,6 +397,7 @@ static int64_t sim_close(struct al_os *os, int fd)
 	if (k->pipe && sim_pipe_close(s, k))
 		return 0;                /* another process still holds it */
 	sim_sel_forget(s, fd);
+	sim_host_close(s, k);
 	/* The network's own clock only moves forward: it learns of the close
 	 * at the engine's time, which a burst's clock may be ahead of. */
 	if (k->flow)

@@ -274,6 +274,11 @@ struct sim_os {
 	 * blocked (its slept_at then: sim_host_tun_price) */
 	uint32_t tun_thread;
 	int64_t tun_slept;
+	/* the same for its last close (sim_host.c, close_apart: a FIN keeps the
+	 * emulator awake for the thread's next closes, not for its connects
+	 * and sends) */
+	uint32_t tun_close_thread;
+	int64_t tun_close_slept;
 	struct sim_host_due { int64_t at, end; } *emu_due;
 	size_t emu_ndue, emu_capdue;
 	/* on a core of its own it works in passes (sim_emu.c): the work
@@ -398,8 +403,13 @@ static inline int sim_host_tun(const struct sim_os *s)
  * awake or asleep"). */
 int64_t sim_host_tun_price(struct sim_os *s, int64_t base, int64_t tun, int64_t busy);
 /* A connection for k's page begins (connect): the caller's socket +
- * connect + close, the server's and the link's side of it. */
+ * connect + close (less the close's part where the profile prices it
+ * apart: tun_close, tun_close_busy), the server's and the link's side of
+ * it. */
 void sim_host_connect(struct sim_os *s, struct sim_sock *k, int64_t page);
+/* k is closed: the close's part of its connection, where priced apart,
+ * at the price its FIN finds the emulator at (sim_host_tun_price). */
+void sim_host_close(struct sim_os *s, const struct sim_sock *k);
 /* 1 when what the network delivers to k at now must wait for the server,
  * the link and the packet emulator to have done their work (its gate is
  * then in the future): an event at the gate calls sim_os_readable. */

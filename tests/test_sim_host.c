@@ -149,6 +149,84 @@ static void test_tun_busy_prices(void **state)
 	assert_int_equal(b.cpu_busy_ns, a.cpu_busy_ns);
 }
 
+/* The close's part of a connection, where priced apart (tun_close,
+ * tun_close_busy), is paid when the crawler closes, and the connect pays
+ * the rest.  A blocking crawler's packets all find the emulator asleep
+ * (its close comes after the wait for the response, its next connect
+ * after a close, as in calibrate's asleep client): its CPU is the same
+ * to the nanosecond (sync's run too).  An event loop connects its 5
+ * pages in one burst, which now ends 1 + 4 closes' parts sooner (3 and
+ * 1 us less); its first two responses come alone, each close after a
+ * block (asleep), the last three in one wake-up, the emulator's pass
+ * having written them together: the first close of that burst asleep,
+ * the next two awake.  CPU (3 x 3 + 2 x 1) - (3 + 4 x 1) us more. */
+static void test_tun_close_apart(void **state)
+{
+	static const struct {
+		enum al_model model;
+		int64_t more;                  /* CPU more than without them */
+	} cases[] = {
+		{AL_MODEL_SYNC, 0},
+		{AL_MODEL_THREAD, 0},
+		{AL_MODEL_CALLBACK, (3 * 3 + 2 * 1 - (3 + 4 * 1)) * US},
+		{AL_MODEL_GENERATOR, (3 * 3 + 2 * 1 - (3 + 4 * 1)) * US},
+		{AL_MODEL_ASYNCIO, (3 * 3 + 2 * 1 - (3 + 4 * 1)) * US},
+	};
+	struct al_scenario sc;
+	struct al_report a, b;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		fixed(&sc, 5, 3000);
+		sc.machine.cores = 2;
+		sc.machine.host_emulator = AL_HOST_EMU_OWN;
+		sc.machine.costs.emulator_packet_ns = 1 * US;
+		sc.machine.costs.tun_connection_ns = 12 * US;
+		sc.machine.costs.tun_send_ns = 2 * US;
+		sc.machine.costs.tun_connection_busy_ns = 5 * US;
+		sc.machine.costs.tun_send_busy_ns = 1 * US;
+		run(&sc, cases[i].model, &a);
+		sc.machine.costs.tun_close_ns = 3 * US;
+		sc.machine.costs.tun_close_busy_ns = 1 * US;
+		run(&sc, cases[i].model, &b);
+		if (b.cpu_busy_ns - a.cpu_busy_ns != cases[i].more)
+			fail_msg("case %zu, %s: CPU %lld more, want %lld", i,
+				 al_model_name(cases[i].model),
+				 (long long)(b.cpu_busy_ns - a.cpu_busy_ns), (long long)cases[i].more);
+		assert_int_equal(b.checksum, a.checksum);
+		if (cases[i].model == AL_MODEL_SYNC)
+			assert_int_equal(b.elapsed_ns, a.elapsed_ns);
+		/* every connect's SYN leaves sooner, by its close's part */
+		assert_true(b.latency.of[AL_LAT_CONNECT].max_ns < a.latency.of[AL_LAT_CONNECT].max_ns);
+	}
+	/* one of the two not measured, or not under its connection's
+	 * figure: the connect pays the whole, as before */
+	static const int64_t half[][2] = {{3 * US, 0}, {0, 1 * US}, {12 * US, 1 * US},
+					  {3 * US, 5 * US}};
+	for (size_t i = 0; i < sizeof half / sizeof half[0]; i++) {
+		fixed(&sc, 5, 3000);
+		sc.machine.cores = 2;
+		sc.machine.host_emulator = AL_HOST_EMU_OWN;
+		sc.machine.costs.emulator_packet_ns = 1 * US;
+		sc.machine.costs.tun_connection_ns = 12 * US;
+		sc.machine.costs.tun_connection_busy_ns = 5 * US;
+		run(&sc, AL_MODEL_ASYNCIO, &a);
+		sc.machine.costs.tun_close_ns = half[i][0];
+		sc.machine.costs.tun_close_busy_ns = half[i][1];
+		run(&sc, AL_MODEL_ASYNCIO, &b);
+		assert_int_equal(b.cpu_busy_ns, a.cpu_busy_ns);
+		assert_int_equal(b.elapsed_ns, a.elapsed_ns);
+	}
+	/* without an emulator neither is used */
+	fixed(&sc, 5, 3000);
+	run(&sc, AL_MODEL_ASYNCIO, &a);
+	sc.machine.costs.tun_close_ns = 3 * US;
+	sc.machine.costs.tun_close_busy_ns = 1 * US;
+	run(&sc, AL_MODEL_ASYNCIO, &b);
+	assert_int_equal(b.cpu_busy_ns, a.cpu_busy_ns);
+	assert_int_equal(b.elapsed_ns, a.elapsed_ns);
+}
+
 /* The send side of the rule: with a wake-up latency (100 us) longer than
  * the 5 SYN-ACKs take to come (the loop's 5 connects, 12 us each, space
  * its SYNs), an event loop finds all 5 ready when it runs and sends the
@@ -669,6 +747,7 @@ int main(void)
 		cmocka_unit_test(test_tun_busy_prices),
 		cmocka_unit_test(test_tun_busy_sends),
 		cmocka_unit_test(test_tun_busy_until_block),
+		cmocka_unit_test(test_tun_close_apart),
 		cmocka_unit_test(test_tun_server_prices),
 		cmocka_unit_test(test_tun_price_holds_wakes),
 		cmocka_unit_test(test_paced_server_pays_once),
