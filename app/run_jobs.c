@@ -30,9 +30,6 @@ static int put_trace(FILE *f, const struct al_trace *tr)
 	h.ev = NULL;
 	h.lanes = NULL;
 	h.names = NULL;
-	h.grab = NULL;               /* the fast-forward's, freed at run end */
-	h.grab_n = h.grab_cap = 0;
-	h.grabbing = 0;
 	/* (an empty array may be a null pointer, which stdio must not see) */
 	if (fwrite(&h, sizeof h, 1, f) != 1 ||
 	    (tr->n && fwrite(tr->ev, sizeof *tr->ev, tr->n, f) != tr->n) ||
@@ -58,9 +55,6 @@ static int get_trace(FILE *f, struct al_trace *tr)
 	tr->ev = NULL;
 	tr->lanes = NULL;
 	tr->names = NULL;
-	tr->grab = NULL;             /* a pointer of the child's, never ours */
-	tr->grab_n = tr->grab_cap = 0;
-	tr->grabbing = 0;
 	tr->nnames = 0;
 	tr->cap = h.n;
 	tr->lanes_cap = h.nlanes;

@@ -41,28 +41,38 @@ static double add(uint64_t events)
 	return s * 1e9 / (double)events;
 }
 
-/* ns an event of `times` rounds of ROUND events, repeated at once. */
-static double repeat(int64_t times, int calls)
+/* Adds `calls` rounds of ROUND events, each followed by `times` more at
+ * once (none if times is 0); its CPU time. */
+static double rounds(int64_t times, int calls)
 {
-	struct al_tr_event ev[ROUND];
 	struct al_trace tr;
-	double t0;
 
-	for (int i = 0; i < ROUND; i++)
-		ev[i] = (struct al_tr_event){
-			.t = 400 * i, .value = i % 3 == 0 ? 65536 : 0, .lane = (uint32_t)i / 3 + 1,
-			.kind = AL_TR_STATE, .code = (uint8_t)(i % 3),
-		};
 	if (al_trace_init(&tr, AL_TRACE_HASH) != 0)
 		return -1;
-	t0 = now_s();
-	for (int c = 0; c < calls; c++)
-		al_trace_repeat(&tr, ev, ROUND, (int64_t)c * 1000000000, 5000, times);
+	double t0 = now_s();
+	for (int c = 0; c < calls; c++) {
+		struct al_trace_mark from = al_trace_where(&tr);
+		for (int i = 0; i < ROUND; i++)
+			al_trace_add(&tr, (int64_t)c * 1000000000 + 400 * i, (uint32_t)i / 3 + 1,
+				     AL_TR_STATE, (unsigned)(i % 3), 0, i % 3 == 0 ? 65536 : 0);
+		if (times)
+			al_trace_repeat(&tr, &from, 5000, times);
+	}
 	double s = now_s() - t0;
-
 	sink += al_trace_hash(&tr);
 	al_trace_free(&tr);
-	return s * 1e9 / ((double)calls * (double)times * ROUND);
+	return s;
+}
+
+/* ns an event of `times` rounds of ROUND events, repeated at once after
+ * the one added (whose cost is taken off). */
+static double repeat(int64_t times, int calls)
+{
+	double with = rounds(times, calls), without = rounds(0, calls);
+
+	if (with < 0 || without < 0)
+		return -1;
+	return (with - without) * 1e9 / ((double)calls * (double)times * ROUND);
 }
 
 static double best(double a, double b)

@@ -33,7 +33,6 @@ void al_trace_free(struct al_trace *tr)
 	free(tr->names);
 	free(tr->lanes);
 	free(tr->ev);
-	al_free_huge(tr->grab);
 	memset(tr, 0, sizeof *tr);
 }
 
@@ -120,50 +119,42 @@ void al__trace_record(struct al_trace *tr, int64_t t, uint32_t lane, enum al_tr_
 	};
 }
 
-void al__trace_grab(struct al_trace *tr, int64_t t, uint32_t lane, enum al_tr_kind kind,
-		     unsigned code, uint16_t name, int64_t value)
+/* B^(3k) and the sum of B^(3i) for i < k, by doubling, a bit of k at a
+ * time: O(log k). */
+static void powers(uint64_t k, uint64_t *pw, uint64_t *sum)
 {
-	if (tr->grab_n == tr->grab_cap) {
-		size_t cap = tr->grab_cap ? tr->grab_cap * 2 : 256;
-		struct al_tr_event *p = tr->grab_n < tr->grab_max
-			? al_realloc_huge(tr->grab, tr->grab_cap, cap, sizeof *p) : NULL;
-		if (!p) {
-			tr->grabbing = 0;
-			tr->grab_lost = 1;
-			return;
+	uint64_t p = 1, g = 0;
+
+	for (int bit = k ? 63 - __builtin_clzll(k) : -1; bit >= 0; bit--) {
+		g = g * p + g;               /* 2j terms: g + B^3j g */
+		p *= p;
+		if (k >> bit & 1) {          /* one more term, B^3j */
+			g += p;
+			p *= AL_TRACE_B3;
 		}
-		tr->grab = p;
-		tr->grab_cap = cap;
 	}
-	tr->grab[tr->grab_n++] = (struct al_tr_event){
-		.t = t, .value = value, .lane = lane, .kind = (uint8_t)kind,
-		.code = (uint8_t)code, .name = name,
-	};
+	*pw = p;
+	*sum = g;
 }
 
-/* The hash after a round of n events repeated m times, from h, the r-th
- * time (from 0) at a_r = at + r*step.  A round at offset a turns h into
- * h*P + C + a*S: P = B^3n, C = the sum of its terms times B^3(n-1-i),
- * and S = B^2 times the sum of the B^3(n-1-i) (each t moves by a).  So m
- * rounds give h*P^m + (C + at*S)*G + step*S*K, with G = sum_{r<m} P^r
- * and K = sum_{r<m} r*P^(m-1-r); m1 rounds then m2 compose as
- * P^(m1+m2) = P^m1*P^m2, G = G1*P^m2 + G2 and K = K1*P^m2 + m1*G2 + K2,
- * which builds them by doubling, a bit of m at a time. */
-static uint64_t repeat_hash(uint64_t h, const struct al_tr_event *ev, size_t n, int64_t at,
-			    int64_t step, uint64_t m)
+/* The hash after a round of n events repeated m times more, from h1, the
+ * hash just after the round, which began at h0.  The round turned h0
+ * into h1 = h0*P + C: P = B^3n, C the sum of its terms times B^3(n-1-i).
+ * At offset a it would give h*P + C + a*S, with S = B^2 times the sum of
+ * the B^3(n-1-i) (each t moves by a).  The r-th repeat (from 0) at a_r =
+ * (r+1)*step, m of them give h1*P^m + (C + step*S)*G + step*S*K, with
+ * G = sum_{r<m} P^r and K = sum_{r<m} r*P^(m-1-r); m1 repeats then m2
+ * compose as P^(m1+m2) = P^m1*P^m2, G = G1*P^m2 + G2 and K = K1*P^m2 +
+ * m1*G2 + K2, which builds them by doubling, a bit of m at a time. */
+static uint64_t repeat_hash(uint64_t h0, uint64_t h1, uint64_t n, int64_t step, uint64_t m)
 {
-	uint64_t c = 0, s = 0, p = 1;
+	uint64_t p, sum;
 
-	for (size_t i = 0; i < n; i++) {
-		c = c * AL_TRACE_B3 + al_trace_term(ev[i].t, ev[i].lane,
-						    (enum al_tr_kind)ev[i].kind, ev[i].code,
-						    ev[i].name, ev[i].value);
-		s = s * AL_TRACE_B3 + AL_TRACE_B2;
-		p *= AL_TRACE_B3;
-	}
-	uint64_t pm = 1, g = 0, k = 0, done = 0;   /* for `done` rounds */
+	powers(n, &p, &sum);
+	uint64_t c = h1 - h0 * p, s = sum * AL_TRACE_B2;
+	uint64_t pm = 1, g = 0, k = 0, done = 0;   /* for `done` repeats */
 	for (int bit = m ? 63 - __builtin_clzll(m) : -1; bit >= 0; bit--) {
-		/* done rounds, then done more */
+		/* done repeats, then done more */
 		k = k * pm + done * g + k;
 		g = g * pm + g;
 		pm *= pm;
@@ -175,27 +166,29 @@ static uint64_t repeat_hash(uint64_t h, const struct al_tr_event *ev, size_t n, 
 			done++;
 		}
 	}
-	return h * pm + (c + (uint64_t)at * s) * g + (uint64_t)step * s * k;
+	return h1 * pm + (c + (uint64_t)step * s) * g + (uint64_t)step * s * k;
 }
 
-void al_trace_repeat(struct al_trace *tr, const struct al_tr_event *ev, size_t n, int64_t at,
-		     int64_t step, int64_t times)
+void al_trace_repeat(struct al_trace *tr, const struct al_trace_mark *from, int64_t step,
+		     int64_t times)
 {
-	int grabbing = tr->grabbing;
+	uint64_t n = tr->count - from->count;
 
 	if (times <= 0 || n == 0)
 		return;
-	tr->grabbing = 0;
-	if (tr->mode != AL_TRACE_HASH) {
-		for (int64_t j = 0; j < times; j++, at += step)
-			for (size_t i = 0; i < n; i++)
-				al_trace_add(tr, at + ev[i].t, ev[i].lane, (enum al_tr_kind)ev[i].kind,
-					     ev[i].code, ev[i].name, ev[i].value);
-	} else {
-		tr->hash = repeat_hash(tr->hash, ev, n, at, step, (uint64_t)times);
-		tr->count += (uint64_t)times * n;
+	if (tr->mode == AL_TRACE_RECORD && !tr->truncated) {
+		/* every one of them stored (truncation is for good): again,
+		 * by index, as storing may move them */
+		for (int64_t j = 1; j <= times; j++)
+			for (size_t i = from->n; i < from->n + n; i++) {
+				struct al_tr_event e = tr->ev[i];
+				al_trace_add(tr, e.t + j * step, e.lane, (enum al_tr_kind)e.kind,
+					     e.code, e.name, e.value);
+			}
+		return;
 	}
-	tr->grabbing = grabbing;
+	tr->hash = repeat_hash(from->hash, tr->hash, n, step, (uint64_t)times);
+	tr->count += (uint64_t)times * n;
 }
 
 uint64_t al_trace_hash(const struct al_trace *tr)

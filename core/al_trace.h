@@ -83,13 +83,15 @@ struct al_trace {
 	uint16_t nnames, names_cap;
 	uint16_t last_name;          /* the one interned last: tried first */
 	int truncated;               /* storage ran out: hash kept, events cut */
-	/* While grabbing, every event added is copied to grab too (grab_n
-	 * of them; grab_lost: one more than grab_max came, or memory ran
-	 * out for one): how the simulator's fast-forward sees a loop
-	 * round's events (sim/sim_ff.c). */
-	int grabbing, grab_lost;
-	struct al_tr_event *grab;
-	size_t grab_n, grab_cap, grab_max;
+};
+
+/* Where a trace stood: its hash, its count and its stored events, so
+ * that what was added since can be added again (al_trace_repeat). */
+struct al_trace_mark {
+	uint64_t hash, count;
+	size_t n;
+	uint32_t nlanes;
+	uint16_t nnames;
 };
 
 /* Lane 0 always exists: the machine, where counters live. */
@@ -106,8 +108,6 @@ uint32_t al_trace_lane(struct al_trace *tr, int64_t t, enum al_lane_kind kind,
 
 void al__trace_record(struct al_trace *tr, int64_t t, uint32_t lane, enum al_tr_kind kind,
 		       unsigned code, uint16_t name, int64_t value);
-void al__trace_grab(struct al_trace *tr, int64_t t, uint32_t lane, enum al_tr_kind kind,
-		     unsigned code, uint16_t name, int64_t value);
 
 /* The trace hash is a polynomial over the events' words mod 2^64: an
  * event is three words, its t, its value and w (lane, kind, code and
@@ -166,8 +166,6 @@ static inline void al_trace_add(struct al_trace *tr, int64_t t, uint32_t lane,
 	tr->count++;
 	if (tr->mode == AL_TRACE_RECORD && !tr->truncated)
 		al__trace_record(tr, t, lane, kind, code, name, value);
-	if (__builtin_expect(tr->grabbing, 0))
-		al__trace_grab(tr, t, lane, kind, code, name, value);
 }
 
 static inline void al_trace_state(struct al_trace *tr, int64_t t, uint32_t lane,
@@ -191,12 +189,22 @@ static inline void al_trace_counter(struct al_trace *tr, int64_t t, enum al_coun
 		al_trace_add(tr, t, 0, AL_TR_COUNTER, c, 0, value);
 }
 
-/* Adds ev[0..n) again `times` times, as al_trace_add would one by one:
- * the j-th time (from 0) each at at + j * step + its t.  The simulator's
- * fast-forward of repeated loop rounds (sim/sim_ff.c); not grabbed.
- * Hash-only, in O(n + log times): the hash's closed form. */
-void al_trace_repeat(struct al_trace *tr, const struct al_tr_event *ev, size_t n, int64_t at,
-		     int64_t step, int64_t times);
+/* Where tr stands now. */
+static inline struct al_trace_mark al_trace_where(const struct al_trace *tr)
+{
+	return (struct al_trace_mark){.hash = tr->hash, .count = tr->count, .n = tr->n,
+				      .nlanes = tr->nlanes, .nnames = tr->nnames};
+}
+
+/* Adds the events added since `from` (a run of them, made no lane and
+ * interned no name) again `times` times, as al_trace_add would one by
+ * one: the j-th time (from 1) each shifted by j * step.  The simulator's
+ * fast-forward of repeated loop rounds (sim/sim_ff.c).  Hashing, in
+ * O(log(events x times)), from the hash's closed form, the events
+ * themselves unseen; recording, each is stored again, O(events x times)
+ * (a truncated trace only hashes: the closed form again). */
+void al_trace_repeat(struct al_trace *tr, const struct al_trace_mark *from, int64_t step,
+		     int64_t times);
 uint64_t al_trace_hash(const struct al_trace *tr);
 const char *al_state_name(enum al_state st);
 const char *al_counter_name(enum al_counter c);

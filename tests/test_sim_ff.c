@@ -72,10 +72,6 @@ static int64_t both_ways(const struct al_scenario *sc, enum al_model m)
 	assert_int_equal(t_on.n, t_off.n);
 	assert_memory_equal(t_on.ev, t_off.ev, t_off.n * sizeof *t_off.ev);
 	assert_int_equal(t_on.nlanes, t_off.nlanes);
-	/* the round's grab buffer is not kept with the trace */
-	assert_null(t_on.grab);
-	assert_int_equal(t_on.grab_cap, 0);
-	assert_false(t_on.grabbing);
 	al_trace_free(&t_off);
 	al_trace_free(&t_on);
 	/* trace off: hashed only (al_trace_repeat's own path) */
@@ -90,7 +86,10 @@ static int64_t both_ways(const struct al_scenario *sc, enum al_model m)
 	return turns;
 }
 
-/* al_trace_repeat hashes as many al_trace_add would, recording or not. */
+/* al_trace_repeat adds what was added since its mark again, shifted, as
+ * many al_trace_add would: hashing (its closed form), recording (each
+ * event stored again), and truncated (hashing only); rounds of 1 to 9
+ * events, repeated 0 to 40 times. */
 static void test_trace_repeat(void **state)
 {
 	const struct al_tr_event ev[] = {
@@ -98,30 +97,42 @@ static void test_trace_repeat(void **state)
 		{.t = 9, .value = 0, .lane = 7, .kind = AL_TR_STATE, .code = 4},
 		{.t = 9, .value = 0, .lane = 2, .kind = AL_TR_INSTANT, .name = 1},
 		{.t = -1, .value = -3, .lane = 0, .kind = AL_TR_COUNTER, .code = 1},
+		{.t = 12, .value = 1, .lane = 9, .kind = AL_TR_STATE, .code = 9},
 	};
-	enum al_trace_mode modes[] = {AL_TRACE_HASH, AL_TRACE_RECORD};
+	enum al_trace_mode modes[] = {AL_TRACE_HASH, AL_TRACE_RECORD, AL_TRACE_RECORD};
 
 	(void)state;
-	for (int k = 0; k < 2; k++) {
-		struct al_trace a, b;
-		assert_int_equal(al_trace_init(&a, modes[k]), 0);
-		assert_int_equal(al_trace_init(&b, modes[k]), 0);
-		al_trace_add(&a, 1, 1, AL_TR_STATE, 2, 0, 3);
-		al_trace_add(&b, 1, 1, AL_TR_STATE, 2, 0, 3);
-		for (int64_t j = 0; j < 5; j++)
-			for (size_t i = 0; i < 4; i++)
-				al_trace_add(&a, 100 + j * 17 + ev[i].t, ev[i].lane,
-					     (enum al_tr_kind)ev[i].kind, ev[i].code, ev[i].name,
-					     ev[i].value);
-		al_trace_repeat(&b, ev, 4, 100, 17, 5);
-		assert_int_equal(al_trace_hash(&a), al_trace_hash(&b));
-		assert_int_equal(a.count, b.count);
-		assert_int_equal(a.n, b.n);
-		if (a.n)
-			assert_memory_equal(a.ev, b.ev, a.n * sizeof *a.ev);
-		al_trace_free(&a);
-		al_trace_free(&b);
-	}
+	for (int k = 0; k < 3; k++)
+		for (size_t n = 1; n <= 9; n++)
+			for (int64_t times = 0; times <= 40; times += 1 + times / 4) {
+				struct al_trace a, b;
+				assert_int_equal(al_trace_init(&a, modes[k]), 0);
+				assert_int_equal(al_trace_init(&b, modes[k]), 0);
+				a.truncated = b.truncated = k == 2;
+				al_trace_add(&a, 1, 1, AL_TR_STATE, 2, 0, 3);
+				al_trace_add(&b, 1, 1, AL_TR_STATE, 2, 0, 3);
+				struct al_trace_mark at = al_trace_where(&b);
+				for (int64_t j = 0; j <= times; j++)
+					for (size_t i = 0; i < n; i++) {
+						const struct al_tr_event *e = &ev[i % 5];
+						int64_t t = 100 + (int64_t)i + e->t + j * 17;
+						al_trace_add(&a, t, e->lane, (enum al_tr_kind)e->kind,
+							     e->code, e->name, e->value + (int64_t)i);
+						if (j == 0)
+							al_trace_add(&b, t, e->lane,
+								     (enum al_tr_kind)e->kind, e->code,
+								     e->name, e->value + (int64_t)i);
+					}
+				al_trace_repeat(&b, &at, 17, times);
+				assert_int_equal(al_trace_hash(&a), al_trace_hash(&b));
+				assert_int_equal(a.count, b.count);
+				assert_int_equal(a.n, b.n);
+				assert_int_equal(a.n, k == 1 ? a.count : 0);
+				if (a.n)
+					assert_memory_equal(a.ev, b.ev, a.n * sizeof *a.ev);
+				al_trace_free(&a);
+				al_trace_free(&b);
+			}
 }
 
 /* The models on the article's event loop. */
@@ -239,10 +250,9 @@ static void test_small_pages_untouched(void **state)
 		assert_int_equal(both_ways(&sc, loops[i]), 0);
 }
 
-/* Past the limits a round is watched under -- more fds reported than
- * sim_ff_max, more events than the grab may hold (grab_lost) -- the
- * round is not repeated: none at 0, fewer with a limit some rounds pass,
- * and the run is the same either way. */
+/* Past the limit a round is watched under -- more fds reported than
+ * sim_ff_max -- the round is not repeated: none at 0, fewer with a limit
+ * some rounds pass, and the run is the same either way. */
 static void test_limits(void **state)
 {
 	struct al_scenario sc;
@@ -257,19 +267,12 @@ static void test_limits(void **state)
 	int64_t some = both_ways(&sc, AL_MODEL_ASYNCIO);
 	assert_true(some > 0 && some < all);
 	sim_ff_max = SIM_FF_MAX;
-	sim_ff_events = 0;
-	assert_int_equal(both_ways(&sc, AL_MODEL_ASYNCIO), 0);
-	sim_ff_events = 256;
-	some = both_ways(&sc, AL_MODEL_ASYNCIO);
-	assert_true(some > 0 && some < all);
-	sim_ff_events = SIM_FF_EVENTS;
 }
 
 static int limits_back(void **state)
 {
 	(void)state;
 	sim_ff_max = SIM_FF_MAX;
-	sim_ff_events = SIM_FF_EVENTS;
 	sim_ff_off = 0;
 	return 0;
 }
