@@ -19,17 +19,22 @@
  * for reading with the data it was handed out with) and what it did:
  * every syscall a known one -- its waits, the first of them the pass, the
  * others handing out the rest of the pass's report; recvs that each
- * returned a full chunk of body and no header byte, one per fd handed
- * out, in that order; registrations for reading on this selector.
+ * returned a full chunk, one per fd handed out, in that order, the
+ * response's header either behind it or ending in it (body bytes after
+ * it in the same chunk); registrations for reading on this selector.
  *
  * Such a round is the next one too, shifted in time, as long as each
  * reader has a full chunk left for it.  What a round does follows from
  * where it starts: the next pass reports the FIFO, the same fds in the
  * same order (nothing else becomes ready inside the burst), each fd's
  * registration dispatches the same callback, and each callback is where
- * it was a round before -- its read's wait, past its header, the page
- * not done while a byte of it is unread -- so it makes the same calls
- * with the same arguments: a recv of a full chunk, a registration.  A
+ * it was a round before -- its read's wait, the page not done while a
+ * byte of it is unread -- so it makes the same calls with the same
+ * arguments: a recv of a full chunk, a registration.  A chunk that took
+ * the header in is read, charged and traced as one of body alone (the
+ * header is parsed for no charge, and the page's first byte is no
+ * event), so the round that read it repeats too, its repeats all
+ * body.  A
  * call's charge follows from the call and the selector's counts (nfds,
  * maxfd, the report's length), which the round left as it found them,
  * and its trace events are on the thread's clock, which moves as it did.
@@ -241,8 +246,10 @@ void sim_ff_recv(struct sim_os *s, const struct sim_sock *k, int64_t r, size_t c
 	struct sim_ff *f = &s->ff;
 
 	f->known++;
+	/* a full chunk; header bytes only with body after them: the
+	 * reader's next recv has none */
 	if (f->nrecv >= f->n || f->fd[f->nrecv].fd != k->fd || r <= 0 || (size_t)r != cap ||
-	    k->got.head || (f->chunk && f->chunk != r)) {
+	    (k->got.head && !k->got.len) || (f->chunk && f->chunk != r)) {
 		sim_ff_spoil(s);
 		return;
 	}
