@@ -55,8 +55,9 @@ static double rounds(int64_t times, int calls)
 		for (int i = 0; i < ROUND; i++)
 			al_trace_add(&tr, (int64_t)c * 1000000000 + 400 * i, (uint32_t)i / 3 + 1,
 				     AL_TR_STATE, (unsigned)(i % 3), 0, i % 3 == 0 ? 65536 : 0);
+		struct al_trace_mark to = al_trace_where(&tr);
 		if (times)
-			al_trace_repeat(&tr, &from, 5000, times);
+			al_trace_repeat(&tr, &from, &to, 5000, 5000, times);
 	}
 	double s = now_s() - t0;
 	sink += al_trace_hash(&tr);

@@ -137,24 +137,25 @@ static void powers(uint64_t k, uint64_t *pw, uint64_t *sum)
 	*sum = g;
 }
 
-/* The hash after a round of n events repeated m times more, from h1, the
- * hash just after the round, which began at h0.  The round turned h0
- * into h1 = h0*P + C: P = B^3n, C the sum of its terms times B^3(n-1-i).
- * At offset a it would give h*P + C + a*S, with S = B^2 times the sum of
- * the B^3(n-1-i) (each t moves by a).  The r-th repeat (from 0) at a_r =
- * (r+1)*step, m of them give h1*P^m + (C + step*S)*G + step*S*K, with
- * G = sum_{r<m} P^r and K = sum_{r<m} r*P^(m-1-r); m1 repeats then m2
- * compose as P^(m1+m2) = P^m1*P^m2, G = G1*P^m2 + G2 and K = K1*P^m2 +
- * m1*G2 + K2, which builds them by doubling, a bit of m at a time. */
-static uint64_t repeat_hash(uint64_t h0, uint64_t h1, uint64_t n, int64_t step, uint64_t m)
+/* The hash after a round of n events added again m times, from h: the
+ * round took h0 to h1 = h0*P + C, P = B^3n and C the sum of its terms
+ * times B^3(n-1-i).  At offset a it turns h into h*P + C + a*S, with S =
+ * B^2 times the sum of the B^3(n-1-i) (each t moves by a).  The r-th time
+ * (from 0) at a_r = at + r*step, m of them give h*P^m + (C + at*S)*G +
+ * step*S*K, with G = sum_{r<m} P^r and K = sum_{r<m} r*P^(m-1-r); m1
+ * times then m2 compose as P^(m1+m2) = P^m1*P^m2, G = G1*P^m2 + G2 and
+ * K = K1*P^m2 + m1*G2 + K2, which builds them by doubling, a bit of m at
+ * a time. */
+static uint64_t repeat_hash(uint64_t h, uint64_t h0, uint64_t h1, uint64_t n, int64_t at,
+			    int64_t step, uint64_t m)
 {
 	uint64_t p, sum;
 
 	powers(n, &p, &sum);
 	uint64_t c = h1 - h0 * p, s = sum * AL_TRACE_B2;
-	uint64_t pm = 1, g = 0, k = 0, done = 0;   /* for `done` repeats */
+	uint64_t pm = 1, g = 0, k = 0, done = 0;   /* for `done` times */
 	for (int bit = m ? 63 - __builtin_clzll(m) : -1; bit >= 0; bit--) {
-		/* done repeats, then done more */
+		/* done times, then done more */
 		k = k * pm + done * g + k;
 		g = g * pm + g;
 		pm *= pm;
@@ -166,28 +167,29 @@ static uint64_t repeat_hash(uint64_t h0, uint64_t h1, uint64_t n, int64_t step, 
 			done++;
 		}
 	}
-	return h1 * pm + (c + (uint64_t)step * s) * g + (uint64_t)step * s * k;
+	return h * pm + (c + (uint64_t)at * s) * g + (uint64_t)step * s * k;
 }
 
-void al_trace_repeat(struct al_trace *tr, const struct al_trace_mark *from, int64_t step,
-		     int64_t times)
+void al_trace_repeat(struct al_trace *tr, const struct al_trace_mark *from,
+		     const struct al_trace_mark *to, int64_t at, int64_t step, int64_t times)
 {
-	uint64_t n = tr->count - from->count;
+	uint64_t n = to->count - from->count;
 
 	if (times <= 0 || n == 0)
 		return;
 	if (tr->mode == AL_TRACE_RECORD && !tr->truncated) {
 		/* every one of them stored (truncation is for good): again,
 		 * by index, as storing may move them */
-		for (int64_t j = 1; j <= times; j++)
-			for (size_t i = from->n; i < from->n + n; i++) {
+		for (int64_t j = 0; j < times; j++)
+			for (size_t i = from->n; i < to->n; i++) {
 				struct al_tr_event e = tr->ev[i];
-				al_trace_add(tr, e.t + j * step, e.lane, (enum al_tr_kind)e.kind,
-					     e.code, e.name, e.value);
+				uint64_t t = (uint64_t)e.t + (uint64_t)at + (uint64_t)j * (uint64_t)step;
+				al_trace_add(tr, (int64_t)t, e.lane, (enum al_tr_kind)e.kind, e.code,
+					     e.name, e.value);
 			}
 		return;
 	}
-	tr->hash = repeat_hash(from->hash, tr->hash, n, step, (uint64_t)times);
+	tr->hash = repeat_hash(tr->hash, from->hash, to->hash, n, at, step, (uint64_t)times);
 	tr->count += (uint64_t)times * n;
 }
 

@@ -196,15 +196,16 @@ static inline struct al_trace_mark al_trace_where(const struct al_trace *tr)
 				      .nlanes = tr->nlanes, .nnames = tr->nnames};
 }
 
-/* Adds the events added since `from` (a run of them, made no lane and
- * interned no name) again `times` times, as al_trace_add would one by
- * one: the j-th time (from 1) each shifted by j * step.  The simulator's
- * fast-forward of repeated loop rounds (sim/sim_ff.c).  Hashing, in
- * O(log(events x times)), from the hash's closed form, the events
- * themselves unseen; recording, each is stored again, O(events x times)
- * (a truncated trace only hashes: the closed form again). */
-void al_trace_repeat(struct al_trace *tr, const struct al_trace_mark *from, int64_t step,
-		     int64_t times);
+/* Adds the events added between marks from and to (a run of them, made
+ * no lane and interned no name; to is now, or earlier) again `times`
+ * times, as al_trace_add would one by one: the j-th time (from 0) each
+ * shifted by at + j * step.  The simulator's fast-forward of repeated
+ * loop rounds (sim/sim_ff.c).  Hashing, in O(log(events x times)), from
+ * the hash's closed form, the events themselves unseen; recording, each
+ * is stored again, O(events x times) (a truncated trace only hashes: the
+ * closed form again). */
+void al_trace_repeat(struct al_trace *tr, const struct al_trace_mark *from,
+		     const struct al_trace_mark *to, int64_t at, int64_t step, int64_t times);
 uint64_t al_trace_hash(const struct al_trace *tr);
 const char *al_state_name(enum al_state st);
 const char *al_counter_name(enum al_counter c);

@@ -44,7 +44,15 @@
  * times a round's, the trace gets the round's events m times more (the
  * run's trace hash covers every event), each reader's response gives m
  * chunks in one take, and the model feeds them to its page as from one
- * recv.  Nothing observable differs from running them one by one;
+ * recv.  The round after them goes the same way as far as the first
+ * reader that would not keep a byte after it (one a round ahead of the
+ * rest, whose page began earlier; m may be 0): the readers before it
+ * have a full chunk for it.  Where each of the round's turns after the
+ * first started (a cut: the thread's counters and the trace's mark) is
+ * noted, so that its turns up to the last cut at or before that reader
+ * run at once too, and the selector is left as that turn found it: the
+ * fds read at the FIFO's tail, the rest of the pass's report to hand
+ * out.  Nothing observable differs from running them one by one;
  * tests/test_sim_ff.c runs crawls both ways.  (Until stop 27 a round had
  * to be seen twice, the second compared with the first event by event,
  * before it was repeated: the comparison never failed where both rounds
@@ -61,13 +69,30 @@
 
 int sim_ff_off;
 int64_t sim_ff_max = SIM_FF_MAX;
-_Atomic int64_t sim_ff_turns;
+_Atomic int64_t sim_ff_turns, sim_ff_cut_turns;
 
 static struct al_trace *traced(struct sim_os *s)
 {
 	struct al_trace *tr = s->os.trace;
 
 	return tr && tr->mode != AL_TRACE_OFF ? tr : NULL;
+}
+
+/* Room for n items of size sz in *p (capacity *cap), kept from round to
+ * round, so it grows a few times a run at most: 0, or -1. */
+static int grow(void **p, int64_t *cap, int64_t n, size_t sz)
+{
+	if (n <= *cap)
+		return 0;
+	int64_t c = *cap ? *cap : 64;
+	while (c < n)
+		c *= 2;
+	void *q = al_realloc_huge(*p, (size_t)*cap, (size_t)c, sz);
+	if (!q)
+		return -1;
+	*p = q;
+	*cap = c;
+	return 0;
 }
 
 /* The round under way cannot repeat: stops watching it. */
@@ -102,7 +127,7 @@ static void arm(struct sim_os *s, int sel, struct sim_sel *sl, struct sim_thread
 	if (tr)
 		f->mark = al_trace_where(tr);
 	f->known = f->waits = f->reported = f->nrecv = 0;
-	f->n = 0;
+	f->n = f->ncuts = 0;
 	f->chunk = 0;
 	f->sel = sel;
 }
@@ -145,27 +170,72 @@ static int repeats(struct sim_os *s, struct sim_sel *sl, struct sim_thread *th)
 	return i == n;
 }
 
-/* Runs m more of the round just done at once, from now; the model is fed. */
-static void forward(struct sim_os *s, struct sim_thread *th, int64_t m, al_sel_feed_fn feed,
-		    void *arg)
+static struct al_fdq_link *ready_link(void *s, int fd)
+{
+	return &sim_sock_at(s, fd)->ready;
+}
+
+/* Runs m more of the round just done at once, from now, then the turns
+ * of one more before cut c (NULL: none); the model is fed. */
+static void forward(struct sim_os *s, struct sim_sel *sl, struct sim_thread *th, int64_t m,
+		    const struct sim_ff_cut *c, al_sel_feed_fn feed, void *arg)
 {
 	struct sim_ff *f = &s->ff;
 	struct al_trace *tr = traced(s);
-	int64_t len = sim_clock(s) - f->clock, bytes = m * f->chunk;
+	int64_t len = sim_clock(s) - f->clock;
 
-	if (tr)
-		al_trace_repeat(tr, &f->mark, len, m);
-	th->debt += m * (th->debt - f->debt);
-	th->loop.resumes += (uint64_t)m * (th->loop.resumes - f->resumes);
-	th->loop.calls += (uint64_t)m * (th->loop.calls - f->calls);
-	s->syscalls += m * (s->syscalls - f->syscalls);
+	if (tr) {
+		struct al_trace_mark now = al_trace_where(tr);
+		al_trace_repeat(tr, &f->mark, &now, len, len, m);
+		if (c)
+			al_trace_repeat(tr, &f->mark, &c->mark, (m + 1) * len, 0, 1);
+	}
+	th->debt += m * (th->debt - f->debt) + (c ? c->debt - f->debt : 0);
+	th->loop.resumes += (uint64_t)m * (th->loop.resumes - f->resumes) +
+			    (c ? c->resumes - f->resumes : 0);
+	th->loop.calls += (uint64_t)m * (th->loop.calls - f->calls) + (c ? c->calls - f->calls : 0);
+	s->syscalls += m * (s->syscalls - f->syscalls) + (c ? c->syscalls - f->syscalls : 0);
 	for (int64_t i = 0; i < f->n; i++) {
+		int64_t bytes = (m + (c && i < c->n)) * f->chunk;
+		if (bytes == 0)
+			continue;       /* past the cut, with no round repeated */
 		int64_t got = sim_os_take(s, sim_sock_at(s, f->fd[i].fd), bytes);
 		AL_ASSERT(got == bytes);
 		int fed = feed(arg, f->fd[i].data, f->fd[i].fd, (size_t)bytes);
 		AL_ASSERT(fed == 0);
 	}
-	f->turns += m * f->waits;
+	f->turns += m * f->waits + (c ? c->waits : 0);
+	f->cut_turns += c ? c->waits : 0;
+	if (c) {
+		/* as the cut found it: the fds read before it at the FIFO's
+		 * tail, the pass's report still being handed out */
+		al_fdq_rotate(&sl->ready, f->fd[c->n - 1].fd, ready_link, s);
+		sl->pass_end = c->pass_end;
+	}
+}
+
+/* A turn of the watched round after its first starts: where it stands,
+ * if the turns before it left nothing else to do (cuts end at the first
+ * that did). */
+static void cut(struct sim_os *s, struct sim_sel *sl, struct sim_thread *th)
+{
+	struct sim_ff *f = &s->ff;
+	struct al_trace *tr = traced(s);
+
+	if (f->ncuts < 0)
+		return;
+	if (th != f->th || th->burst_start != f->burst_start || th->loop.ready ||
+	    f->nrecv != f->n || f->n <= 0 || sl->ready.head < 0 ||
+	    grow((void **)&f->cuts, &f->cuts_cap, f->ncuts + 1, sizeof *f->cuts)) {
+		f->ncuts = -1;
+		return;
+	}
+	f->cuts[f->ncuts++] = (struct sim_ff_cut){
+		.n = f->n, .waits = f->waits, .debt = th->debt, .syscalls = s->syscalls,
+		.resumes = th->loop.resumes, .calls = th->loop.calls,
+		.mark = tr ? al_trace_where(tr) : (struct al_trace_mark){0},
+		.head = sl->ready.head, .pass_end = sl->pass_end,
+	};
 }
 
 int64_t sim_sel_repeat(struct al_os *os, int sel, al_sel_feed_fn feed, void *arg)
@@ -180,41 +250,44 @@ int64_t sim_sel_repeat(struct al_os *os, int sel, al_sel_feed_fn feed, void *arg
 		f->sel = -1;
 		return 0;
 	}
-	if (sl->pass_end >= 0)
-		return 0;           /* amid a round: the next wait hands out more */
+	if (sl->pass_end >= 0) {
+		/* amid a round: the next wait hands out more */
+		if (f->sel == sel)
+			cut(s, sl, th);
+		return 0;
+	}
 	if (f->sel == sel && repeats(s, sl, th)) {
-		/* each reader keeps a byte after them: still ready, the FIFO
-		 * ends as it is */
+		/* m rounds: each reader keeps a byte after them, so it is
+		 * still ready and the FIFO ends as it is.  Then the round after
+		 * them (m may be 0) runs its turns as far as the last cut at
+		 * or before the first reader (at p) that would not keep one
+		 * after it: the readers before p have a full chunk for it. */
+		int64_t p = 0;
 		m = INT64_MAX;
 		for (int64_t i = 0; i < f->n; i++) {
 			int64_t mi = (sim_net_unread(sim_sock_at(s, f->fd[i].fd)->flow) - 1) /
 				     f->chunk;
-			if (mi < m)
+			if (mi < m) {
 				m = mi;
+				p = i;
+			}
 		}
-		if (m > 0)
-			forward(s, th, m, feed, arg);
+		const struct sim_ff_cut *c = NULL;
+		for (int64_t j = 0; j < f->ncuts && f->cuts[j].n <= p; j++)
+			c = &f->cuts[j];
+		if (c && (c->pass_end != f->fd[f->n - 1].fd || c->head != f->fd[c->n].fd))
+			c = NULL;    /* not as the round's order says: never seen */
+		if (m > 0 || c) {
+			forward(s, sl, th, m, c, feed, arg);
+			if (c) {
+				f->sel = -1;
+				return m * f->chunk;    /* amid a round now */
+			}
+		}
 	}
 	f->sel = -1;
 	arm(s, sel, sl, th);
 	return m > 0 ? m * f->chunk : 0;
-}
-
-/* Room for n fds in f->fd: kept from round to round, so it grows a few
- * times a run at most. */
-static int room(struct sim_ff *f, int64_t n)
-{
-	if (n <= f->fd_cap)
-		return 0;
-	int64_t c = f->fd_cap ? f->fd_cap : 64;
-	while (c < n)
-		c *= 2;
-	void *q = al_realloc_huge(f->fd, (size_t)f->fd_cap, (size_t)c, sizeof *f->fd);
-	if (!q)
-		return -1;
-	f->fd = q;
-	f->fd_cap = c;
-	return 0;
 }
 
 void sim_ff_waited(struct sim_os *s, int sel, int pass, int64_t reported,
@@ -228,7 +301,8 @@ void sim_ff_waited(struct sim_os *s, int sel, int pass, int64_t reported,
 	/* the pass first, then the rest of its report; room for all of it
 	 * at the pass */
 	if (sel != f->sel || pass != (f->waits++ == 0) || n <= 0 || f->reported > sim_ff_max ||
-	    f->n + n > f->reported || room(f, f->reported)) {
+	    f->n + n > f->reported ||
+	    grow((void **)&f->fd, &f->fd_cap, f->reported, sizeof *f->fd)) {
 		sim_ff_spoil(s);
 		return;
 	}
@@ -269,6 +343,8 @@ void sim_ff_free(struct sim_os *s)
 
 	f->sel = -1;
 	al_free_huge(f->fd);
+	al_free_huge(f->cuts);
 	f->fd = NULL;
-	f->n = f->fd_cap = 0;
+	f->cuts = NULL;
+	f->n = f->fd_cap = f->ncuts = f->cuts_cap = 0;
 }

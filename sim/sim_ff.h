@@ -25,6 +25,17 @@ struct sim_ff_fd {
 	void *data;                  /* its registration's */
 };
 
+/* Where a round stood at the start of one of its turns after the first:
+ * the thread's counters and the trace, and the FIFO's front and the
+ * pass's last fd, as the turn found them. */
+struct sim_ff_cut {
+	int64_t n;                   /* fds handed out, and read, before it */
+	int64_t waits, debt, syscalls;
+	uint64_t resumes, calls;
+	struct al_trace_mark mark;
+	int head, pass_end;
+};
+
 struct sim_ff {
 	int sel;                     /* the selector whose round it is; -1: none */
 	struct sim_thread *th;       /* its thread, in its burst from burst_start */
@@ -46,7 +57,10 @@ struct sim_ff {
 	int64_t chunk;
 	int64_t n, fd_cap;
 	struct sim_ff_fd *fd;        /* kept from round to round, grown to use */
-	int64_t turns;               /* turns fast-forwarded so far, in all */
+	int64_t ncuts, cuts_cap;     /* its turns' starts after the first, as */
+	struct sim_ff_cut *cuts;     /* long as nothing else was ready there */
+	int64_t turns, cut_turns;    /* turns fast-forwarded so far, in all, and
+				      * of a round run in part */
 };
 
 /* Off: every turn runs (tests compare; not a scenario's key). */
@@ -54,8 +68,9 @@ extern int sim_ff_off;
 /* The limit a round is watched under, SIM_FF_MAX unless a test lowers it
  * to reach what happens past it. */
 extern int64_t sim_ff_max;
-/* Turns fast-forwarded by the runs of this process so far (sim_run). */
-extern _Atomic int64_t sim_ff_turns;
+/* Turns fast-forwarded by the runs of this process so far (sim_run), and
+ * of them, turns of a round run in part (before a cut). */
+extern _Atomic int64_t sim_ff_turns, sim_ff_cut_turns;
 
 /* The fast-forward (sim_ff.c): al_os_ops.sel_repeat, and what a round's
  * calls tell it -- a wait's report (pass: it made a pass of the kernel,

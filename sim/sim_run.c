@@ -141,6 +141,7 @@ int sim_run_model_traced(const struct al_scenario *sc, enum al_model m,
 	out->events = sim.events;
 	out->trace_hash = al_trace_hash(trace);
 	atomic_fetch_add(&sim_ff_turns, sim.ff.turns);
+	atomic_fetch_add(&sim_ff_cut_turns, sim.ff.cut_turns);
 	al_lat_summary(&lat, &out->latency);
 	al_lat_free(&lat);
 	/* Nothing runs once the queue is done: parked tasks are dropped with

@@ -213,7 +213,8 @@ static void test_repeat_composes(void **state)
 				al_trace_add(&rep, (int64_t)(at + (uint64_t)ev[i].t), ev[i].lane,
 					     (enum al_tr_kind)ev[i].kind, ev[i].code, ev[i].name,
 					     ev[i].value);
-			al_trace_repeat(&rep, &from, (int64_t)step, m);
+			struct al_trace_mark to = al_trace_where(&rep);
+			al_trace_repeat(&rep, &from, &to, (int64_t)step, (int64_t)step, m);
 			assert_true(rep.hash == one.hash);
 			assert_true(rep.count == one.count);
 			al_trace_free(&rep);
