@@ -79,14 +79,15 @@ static struct al_trace *traced(struct sim_os *s)
 }
 
 /* Room for n items of size sz in *p (capacity *cap), kept from round to
- * round, so it grows a few times a run at most: 0, or -1. */
+ * round, so it grows a few times a run at most (to n, or twice what it
+ * was if that is more: what a pass reports comes whole): 0, or -1. */
 static int grow(void **p, int64_t *cap, int64_t n, size_t sz)
 {
 	if (n <= *cap)
 		return 0;
-	int64_t c = *cap ? *cap : 64;
-	while (c < n)
-		c *= 2;
+	int64_t c = *cap < 32 ? 64 : 2 * *cap;
+	if (c < n)
+		c = n;
 	void *q = al_realloc_huge(*p, (size_t)*cap, (size_t)c, sz);
 	if (!q)
 		return -1;
