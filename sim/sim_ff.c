@@ -30,14 +30,13 @@
  * registration dispatches the same callback, and each callback is where
  * it was a round before -- its read's wait, the page not done while a
  * byte of it is unread -- so it makes the same calls with the same
- * arguments: a recv of a full chunk, a registration.  A chunk that took
- * the header in is read, charged and traced as one of body alone (the
- * header is parsed for no charge, and the page's first byte is no
- * event), so the round that read it repeats too, its repeats all
- * body.  A
- * call's charge follows from the call and the selector's counts (nfds,
- * maxfd, the report's length), which the round left as it found them,
- * and its trace events are on the thread's clock, which moves as it did.
+ * arguments: a recv of a full chunk, a registration.  A call's charge
+ * follows from the call and the selector's counts (nfds, maxfd, the
+ * report's length), which the round left as it found them, and its trace
+ * events are on the thread's clock, which moves as it did.  A chunk that
+ * took the header in is read, charged and traced as one of body alone
+ * (the header is parsed for no charge, and the page's first byte is no
+ * event), so the round that read it repeats too, its repeats all body.
  * So the rounds that surely repeat it -- each reader keeps a byte after
  * them, so it is still ready and the FIFO ends as it is now -- are run at
  * once: the thread's clock, resumes, callbacks and syscalls move by m
