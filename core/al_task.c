@@ -139,12 +139,21 @@ static inline void disarm_deadline(struct al_task *t)
  * and its callback is still queued, in which case the wake is posted again
  * behind it (it sees the future done and stands down, so its node has left
  * the ready queue before the coroutine can arm the timer again); else the
- * deadline is disarmed and 0.  The wake posted again is the copying one,
- * as every wake of a task with a deadline armed is: the drain's plain
- * resume does not look at the deadline. */
+ * deadline is disarmed and 0.  The future won: its result is the task's
+ * now, and `waiting` NULL, so that nothing the callbacks between do to the
+ * future (set it again) reaches the task.  The wake posted again is the
+ * copying one, as every wake of a task with a deadline armed is: the
+ * drain's plain resume does not look at the deadline. */
 static int wake_defer(struct al_task *t)
 {
 	if (t->deadline->fut.state != AL_PENDING) {
+		struct al_future *f = t->waiting;
+
+		if (f != NULL && f->state != AL_PENDING) {
+			t->value = f->value;
+			t->err = f->err;
+			t->waiting = NULL;
+		}
 		t->wake.fn = al__task_wake_copy;
 		al_loop_post(t->fut.loop, &t->wake);
 		return 1;

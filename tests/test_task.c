@@ -568,6 +568,38 @@ static void test_deadline_and_future_in_one_pass(void **state)
 	assert_int_equal(other.when[1], 10);
 }
 
+/* The same, and a callback behind the task on the future it won
+ * initialises and sets the future again before the task's wake, posted
+ * again behind the deadline's, runs: the task keeps the result the
+ * future had when it won. */
+static struct al_future *reset_fut;
+
+static void reset_cb(struct al_cb *cb)
+{
+	(void)cb;
+	al_future_init(reset_fut, &loop);
+	al_future_set(reset_fut, 777, EIO);
+}
+
+static void test_deadline_pass_keeps_the_result(void **state)
+{
+	struct al_timer a;
+	struct al_cb cb = {.fn = reset_cb};
+	struct sleeper s = {.deadline = 500, .at = 900};
+	struct al_task t;
+
+	(void)state;
+	fire_all_due = 1;
+	s.wait_on = reset_fut = al_sleep_until(&loop, &a, 500);
+	al_task_start(&t, &loop, sleeper_fn, &s, "s");
+	al_loop_drain(&loop);             /* the task awaits, first on the future */
+	al_future_on_done(s.wait_on, &cb);
+	assert_int_equal(al_loop_run(&loop), 0);
+	assert_int_equal(s.errs[0], 0);
+	assert_int_equal(s.when[0], 500);
+	assert_int_equal(s.when[1], 900);
+}
+
 /* A gather whose await timed out is detached, then gathered again. */
 struct regather {
 	struct al_coro co;
@@ -921,6 +953,7 @@ int main(void)
 		cmocka_unit_test_setup(test_cancel_runnable_task, setup),
 		cmocka_unit_test_setup(test_deadlock_is_reported, setup),
 		cmocka_unit_test_setup(test_deadline_and_future_in_one_pass, setup),
+		cmocka_unit_test_setup(test_deadline_pass_keeps_the_result, setup),
 		cmocka_unit_test_setup(test_gather_detach_after_timeout, setup),
 		cmocka_unit_test_setup(test_timeout_unparks, setup),
 		cmocka_unit_test_setup(test_current_only_inside_the_step, setup),
