@@ -8,10 +8,10 @@
  * after a large free, may also serve it from the heap, touched already.
  * A fresh mapping is zero and untouched: the first touch comes after the
  * hint.  A middling array (AL_MEM_OWN up) is a mapping too, unhinted, so
- * that its memory goes back when it is freed or outgrown; growth moves a
- * mapping's pages (mremap), never copies them.  A head just below the
- * data says how to free it (the mapping, or calloc's block for a small
- * array). */
+ * that its memory goes back when it is freed or outgrown.  Growth copies
+ * into a fresh array, then unmaps the old (why not mremap: at
+ * al_realloc_huge).  A head just below the data says how to free it (the
+ * mapping, or calloc's block for a small array). */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,8 +25,6 @@
 struct huge_head {
 	void *base;                  /* what to free or unmap */
 	size_t map;                  /* the mapping's length; 0: calloc's */
-	size_t body;                 /* a mapping's bytes from the data on,
-				      * whole pages: what a growth moves */
 };
 
 /* The head's room: the data stays aligned for any object. */
@@ -50,11 +48,11 @@ struct huge_head {
 #endif
 
 /* Arrays from AL_MEM_OWN bytes up are mappings of their own, hinted or
- * not: freed, their memory goes back to the kernel, and grown
- * (al_realloc_huge), their pages move.  From calloc, a growing buffer's
- * outgrown sizes stayed in glibc's heap, touched, all of them under
- * AL_MEM_HUGE: 3 MB of a 100k-page crawl (the grab buffer's, the link's
- * ring's, the fast-forward's). */
+ * not: freed (outgrown ones too), their memory goes back to the
+ * kernel.  From calloc, a growing buffer's outgrown sizes stayed in
+ * glibc's heap, touched, all of them under AL_MEM_HUGE: 3 MB of a
+ * 100k-page crawl (the trace's grab buffer's, the link's ring's, the
+ * fast-forward's). */
 enum { AL_MEM_OWN = 64 << 10 };
 
 #if AL_MEM_MAP
@@ -89,8 +87,7 @@ void *al_calloc_huge(size_t n, size_t size)
 		 * a smaller one's a page after the mapping's start; the head
 		 * below the data either way */
 		size_t align = len >= AL_MEM_HUGE ? huge : (size_t)sysconf(_SC_PAGESIZE);
-		size_t body = (len + align - 1) & ~(align - 1);
-		size_t map = body + align;
+		size_t map = ((len + align - 1) & ~(align - 1)) + align;
 		char *base = mmap(NULL, map, PROT_READ | PROT_WRITE,
 				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
@@ -104,7 +101,7 @@ void *al_calloc_huge(size_t n, size_t size)
 			(void)madvise(data, hinted(len), MADV_HUGEPAGE);
 #endif
 		h = (struct huge_head *)(void *)(data - HEAD);
-		*h = (struct huge_head){base, map, body};
+		*h = (struct huge_head){base, map};
 		return data;
 	}
 	char *p = calloc(1, len + HEAD);
@@ -113,7 +110,7 @@ void *al_calloc_huge(size_t n, size_t size)
 		return NULL;
 	data = p + HEAD;
 	h = (struct huge_head *)(void *)p;
-	*h = (struct huge_head){p, 0, 0};
+	*h = (struct huge_head){p, 0};
 	return data;
 }
 
@@ -134,47 +131,20 @@ void al_free_huge(void *p)
 		free(h->base);
 }
 
-/* Moves the pages of p's data, a mapping's, to the start of q's, fresh
- * and at least as large (len bytes), and unmaps what is left of p's: what
- * p's array touched is q's, with no copy and no fresh page zeroed for it.
- * Huge pages move whole (a large array's body is whole huge pages, 2 MiB-
- * aligned at both places).  0, or -1 with both left as they were. */
-static int move_pages(void *p, void *q, size_t len)
-{
-#if AL_MEM_MAP && defined(MREMAP_FIXED)
-	struct huge_head was = *head_of(p);
-	char *end = (char *)was.base + was.map, *stop = (char *)p + was.body;
-
-	if (!was.map || was.body > head_of(q)->body ||
-	    mremap(p, was.body, was.body, MREMAP_MAYMOVE | MREMAP_FIXED, q) == MAP_FAILED)
-		return -1;
-	/* the moved pages keep their own hint: q's is put back over them */
-	if (len >= AL_MEM_HUGE)
-		(void)madvise(q, hinted(len), MADV_HUGEPAGE);
-	munmap(was.base, (size_t)((char *)p - (char *)was.base));  /* the head's page */
-	if (stop < end)
-		munmap(stop, (size_t)(end - stop));
-	return 0;
-#else
-	(void)p;
-	(void)q;
-	(void)len;
-	return -1;
-#endif
-}
-
+/* A copy, not a move: mremap(MREMAP_FIXED) of the old pages over the
+ * fresh array's saved the copy's memory (2 MB of a 100k-page crawl's
+ * 67), but a grown array is several VMAs (the moved part, the rest, the
+ * hint's bounds), and a range of several VMAs is refused by Linux before
+ * 6.17, which up to 6.10 unmapped the destination first: the fallback's
+ * copy wrote into nothing.  The moved pages also kept the first 2 MiB of
+ * an array grown from below 1 MiB off huge pages; copied into a fresh
+ * hinted mapping, they are on one. */
 void *al_realloc_huge(void *p, size_t old, size_t n, size_t size)
 {
 	void *q = al_calloc_huge(n, size);
 
 	if (!q)
 		return NULL;
-	/* a mapped array into a mapped one: its pages move (a copy touched
-	 * as many fresh ones, zeroed first, while the old were still held:
-	 * the grab buffer's growth was 3 % of a 100k-page crawl's memory);
-	 * else copied */
-	if (p && head_of(q)->map && move_pages(p, q, n * size) == 0)
-		return q;
 	if (p && old)
 		memcpy(q, p, old * size);
 	al_free_huge(p);

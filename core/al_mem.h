@@ -6,27 +6,30 @@
 
 #include <stddef.h>
 
-/* As calloc(n, size), and if the array is large (AL_MEM_HUGE bytes or
- * more) maps it on its own, 2 MiB-aligned and rounded up to 2 MiB, with
- * the kernel's transparent-huge-page hint over its whole huge pages (the
- * last, partial one only if the array fills half of it: a hinted page is
- * zeroed whole), so its first touches fault once per 2 MiB instead of
- * once per 4 KiB.  A 4 KiB fault costs ~20 us on this project's VMs (a
- * quarter of a 100k-page crawl's CPU went there, half of a 10k-page
- * one's); only the hint is asked, so where the kernel has no THP or
- * refuses, the memory is the same.  Memory still follows use: nothing is
- * touched before the caller touches it.
+/* As calloc(n, size).  An array of 64 KiB or more is a mapping of its
+ * own (but in the sanitizer's build, which keeps every array on its
+ * heap), so that its memory goes back to the kernel when it is freed; a
+ * large one (AL_MEM_HUGE bytes or more) is 2 MiB-aligned and rounded up
+ * to 2 MiB, with the kernel's transparent-huge-page hint over its whole
+ * huge pages (the last, partial one only if the array fills half of it:
+ * a hinted page is zeroed whole), so its first touches fault once per
+ * 2 MiB instead of once per 4 KiB.  A 4 KiB fault costs ~20 us on this
+ * project's VMs (a quarter of a 100k-page crawl's CPU went there, half of
+ * a 10k-page one's); only the hint is asked, so where the kernel has no
+ * THP or refuses, the memory is the same.  Memory still follows use:
+ * nothing is touched before the caller touches it.
  * Free it with al_free_huge() (never free()).  NULL with errno ENOMEM if
  * n * size overflows or memory runs out. */
 void *al_calloc_huge(size_t n, size_t size);
 /* Frees what al_calloc_huge returned; NULL is ignored. */
 void al_free_huge(void *p);
 /* p (from al_calloc_huge, or NULL), an array of old elements of size
- * bytes, moved to a fresh al_calloc_huge array of n >= old, its first old
- * elements kept, p freed: realloc for buffers that grow past AL_MEM_HUGE,
- * whose touches then fault per 2 MiB.  A mapped array's pages move to the
- * new one (64 KiB and up: core/al_mem.c), touched once, its outgrown
- * sizes given back.  NULL with errno ENOMEM, p left as it was. */
+ * bytes, copied to a fresh al_calloc_huge array of n >= old: its first
+ * old elements kept, zero after them (whatever p held past old), then p
+ * freed: realloc for buffers that grow past AL_MEM_HUGE, whose touches
+ * then fault per 2 MiB, huge pages from the start of the array.  p's
+ * memory goes back (a mapping's is unmapped) once copied.  NULL with
+ * errno ENOMEM, p left as it was. */
 void *al_realloc_huge(void *p, size_t old, size_t n, size_t size);
 
 enum { AL_MEM_HUGE = 1 << 20 };

@@ -1,6 +1,8 @@
 /* al_calloc_huge: zeroed like calloc, refuses an overflowing size, and
  * puts the huge-page hint on a large array (the kernel's own flag for it,
- * "hg" in /proc/self/smaps, is read back). */
+ * "hg" in /proc/self/smaps, is read back); al_realloc_huge keeps what it
+ * must, on this kernel and on older ones (mremap as Linux 6.1 does it,
+ * below). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "core/al_mem.h"
 #include "tests/skip.h"
@@ -144,6 +148,55 @@ static void test_tail_hinted_if_half_used(void **state)
 #define HEAP_ONLY 0
 #endif
 
+/* How many mappings of /proc/self/maps hold some of [a, a + len); -1 if
+ * it cannot be read. */
+static int vmas(const void *a, size_t len)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512];
+	uintptr_t lo = (uintptr_t)a, hi = lo + len;
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof line, f)) {
+		unsigned long s, e;
+
+		if (sscanf(line, "%lx-%lx", &s, &e) == 2 && s < hi && e > lo)
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
+#if !HEAP_ONLY
+/* mremap as Linux before 6.17 does it, for this test's program only (the
+ * sanitizer's build, which never maps, keeps its own): a range over more
+ * than one mapping is refused with EFAULT, and up to 6.10 a move onto a
+ * fixed address unmapped the destination before it found that out.  A
+ * growth that moved a grown array's pages (several mappings) lost its
+ * destination here and wrote into nothing. */
+void *mremap(void *old, size_t old_len, size_t len, int flags, ...)
+{
+	void *to = NULL;
+
+	if (flags & MREMAP_FIXED) {
+		va_list ap;
+
+		va_start(ap, flags);
+		to = va_arg(ap, void *);
+		va_end(ap);
+	}
+	if (vmas(old, old_len) > 1) {
+		if (flags & MREMAP_FIXED)
+			munmap(to, len);
+		errno = EFAULT;
+		return MAP_FAILED;
+	}
+	return (void *)syscall(SYS_mremap, old, old_len, len, flags, to);
+}
+#endif
+
 /* 1 if the page holding a is mapped (msync says ENOMEM for one that is
  * not). */
 static int mapped(const void *a)
@@ -153,11 +206,36 @@ static int mapped(const void *a)
 	return msync((void *)page, 4096, MS_ASYNC) == 0 || errno != ENOMEM;
 }
 
+/* w, grown by al_realloc_huge from v (cap elements, i + 1 at i, the
+ * caller's bytes past them not kept) to 2 * cap: the elements before cap
+ * kept, zero after them; one mapping for a middling array, two at most
+ * for a large one (its hinted huge pages, and an unhinted tail), as a
+ * fresh array; v's memory gone if it was a mapping.  Then w's new
+ * elements set as v's were. */
+static void check_grown(const uint64_t *v, uint64_t *w, size_t cap)
+{
+	const size_t bytes = 2 * cap * sizeof *w;
+
+	assert_non_null(w);
+	if (!HEAP_ONLY && cap * sizeof *w >= (64 << 10))
+		assert_false(mapped(v));
+	for (size_t i = 0; i < cap; i += cap / 64 + 1)
+		assert_int_equal(w[i], i + 1);
+	assert_int_equal(w[cap - 1], cap);
+	for (size_t i = cap; i < 2 * cap; i += cap / 64 + 1)
+		assert_int_equal(w[i], 0);
+	assert_int_equal(w[2 * cap - 1], 0);
+	if (!HEAP_ONLY && bytes >= (64 << 10) && vmas(&cap, 1) > 0)
+		assert_in_range(vmas(w, bytes), 1, bytes >= AL_MEM_HUGE ? 2 : 1);
+	for (size_t i = cap; i < 2 * cap; i++)
+		w[i] = i + 1;
+}
+
 /* al_realloc_huge from 16 bytes to 24 MiB, doubling: every size keeps
  * the elements before it and is zero after them, across calloc's sizes,
- * the unhinted mappings (64 KiB up) and the hinted ones (1 MiB up); a
- * mapped array's memory is gone once it has grown (its pages moved, or
- * copied and unmapped), as is a mapped array's once freed. */
+ * the unhinted mappings (64 KiB up) and the hinted ones (1 MiB up), under
+ * the old kernels' mremap (above); a mapped array's memory is gone once
+ * it has grown, as is a mapped array's once freed. */
 static void test_realloc_keeps_and_returns(void **state)
 {
 	(void)state;
@@ -169,17 +247,7 @@ static void test_realloc_keeps_and_returns(void **state)
 	v[1] = 2;
 	while (cap < ((size_t)24 << 20) / sizeof *v) {
 		uint64_t *w = al_realloc_huge(v, cap, 2 * cap, sizeof *v);
-		assert_non_null(w);
-		if (!HEAP_ONLY && cap * sizeof *v >= (64 << 10))
-			assert_false(mapped(v));
-		for (size_t i = 0; i < cap; i += cap / 64 + 1)
-			assert_int_equal(w[i], i + 1);
-		assert_int_equal(w[cap - 1], cap);
-		for (size_t i = cap; i < 2 * cap; i += cap / 64 + 1)
-			assert_int_equal(w[i], 0);
-		assert_int_equal(w[2 * cap - 1], 0);
-		for (size_t i = cap; i < 2 * cap; i++)
-			w[i] = i + 1;
+		check_grown(v, w, cap);
 		v = w;
 		cap *= 2;
 	}
@@ -190,6 +258,35 @@ static void test_realloc_keeps_and_returns(void **state)
 	al_free_huge(m);
 	if (!HEAP_ONLY)
 		assert_false(mapped(m));
+}
+
+/* A 2.25 MiB array, its last quarter MiB unhinted, grown twice (to 4.5
+ * MiB, then 9): kept, and zero past the old elements even where the
+ * caller had written past them. */
+static void test_realloc_from_unhinted_tail(void **state)
+{
+	(void)state;
+	size_t cap = (((size_t)2 << 20) + ((size_t)1 << 18)) / sizeof(uint64_t);
+	uint64_t *v = al_calloc_huge(cap, sizeof *v);
+
+	assert_non_null(v);
+	for (size_t i = 0; i < cap; i++)
+		v[i] = i + 1;
+	for (int k = 0; k < 2; k++) {
+		uint64_t *w = al_realloc_huge(v, cap, 2 * cap, sizeof *v);
+		check_grown(v, w, cap);
+		v = w;
+		cap *= 2;
+	}
+	/* old is the contract's, not the capacity: what is past it is not
+	 * carried */
+	v[cap / 2] = 7;
+	uint64_t *w = al_realloc_huge(v, cap / 2, 2 * cap, sizeof *v);
+	assert_non_null(w);
+	assert_int_equal(w[cap / 2 - 1], cap / 2);
+	assert_int_equal(w[cap / 2], 0);
+	assert_int_equal(w[cap - 1], 0);
+	al_free_huge(w);
 }
 
 /* The arena: blocks zeroed, aligned, apart, across its chunks' growth
@@ -271,6 +368,7 @@ int main(void)
 		cmocka_unit_test(test_large_hinted),
 		cmocka_unit_test(test_tail_hinted_if_half_used),
 		cmocka_unit_test(test_realloc_keeps_and_returns),
+		cmocka_unit_test(test_realloc_from_unhinted_tail),
 		cmocka_unit_test(test_arena),
 		cmocka_unit_test(test_arena_whole_pages),
 	};
