@@ -1,7 +1,7 @@
 /* What a fork costs the simulated machine beyond process_create: the copy
  * of the records its parent keeps, and the memory it is charged
- * (sim_kernel.h; docs/costs.md, "A process pool's forks"). */
-#include "sim/sim_kernel.h"
+ * (sim_kernel_int.h; docs/costs.md, "A process pool's forks"). */
+#include "sim/sim_kernel_int.h"
 
 /* What a fork copies of what its parent keeps per child: fork_per_mib a
  * MiB of records.  The schema lets both be large (a TiB a child, 60 s a

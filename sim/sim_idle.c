@@ -1,11 +1,11 @@
-/* A core's idle gaps (sim_kernel.h): what a thread asleep slept through
+/* A core's idle gaps (sim_kernel_int.h): what a thread asleep slept through
  * of its core's halts.  The kernel charges a wake-up's cold work by the
  * longest of them, once per process and core (sim_wake_charge;
  * docs/simulator.md, "Kernel"). */
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "sim/sim_kernel.h"
+#include "sim/sim_kernel_int.h"
 
 /* The core starts running at now after sitting idle since freed_at: the
  * gap joins its suffix maxima (a shorter gap before it can never be the

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "core/al_assert.h"
-#include "sim/sim_kernel.h"
+#include "sim/sim_kernel_int.h"
 
 static void dispatch(struct sim_kernel *k);
 static void burst(struct sim_kernel *k, int ci, struct sim_thread *th, int64_t now);

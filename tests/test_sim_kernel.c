@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/al_scenario.h"
+#include "sim/sim_kernel_int.h"
 #include "sim/sim_os.h"
 
 #define US 1000LL

@@ -12,7 +12,7 @@
 
 #include "sim/sim_run.h"
 #include "core/al_scenario.h"
-#include "sim/sim_kernel.h"
+#include "sim/sim_kernel_int.h"
 
 #define US 1000LL
 #define MS (1000 * US)
