@@ -1,12 +1,28 @@
 /* The simulated kernel's insides, shared by its files: sim_kernel.c (the
- * scheduler, threads and processes), sim_idle.c (a core's idle gaps and
- * the wake-up's price by them) and sim_fork.c (what a fork costs).  Not
- * for the kernel's users (sim_os.c, sim_host.c, ...): they have
- * sim_kernel.h. */
+ * run queue, bursts, cores), sim_thread.c (threads and processes made,
+ * ended, joined), sim_idle.c (a core's idle gaps and the wake-up's price
+ * by them) and sim_fork.c (what a fork costs).  Not for the kernel's
+ * users (sim_os.c, sim_host.c, ...): they have sim_kernel.h. */
 #ifndef SIM_KERNEL_INT_H
 #define SIM_KERNEL_INT_H
 
 #include "sim/sim_kernel.h"
+
+/* th's state in the trace from t, when it has a lane there (a host's
+ * program has none). */
+static inline void sim__state(struct sim_kernel *k, struct sim_thread *th, int64_t t,
+			      enum al_state st)
+{
+	if (th->lane)
+		al_trace_state(k->tr, t, th->lane, st, 0);
+}
+
+/* Every thread's loop's notify hook (sim_kernel.c): work for th makes it
+ * runnable after the wake-up latency, or its burst finds it. */
+void sim__notify(struct al_loop *loop);
+/* th's loop has no task left: it ends at now, its memory freed and its
+ * joiner told (sim_thread.c). */
+void sim__thread_end(struct sim_kernel *k, struct sim_thread *th, int64_t now);
 
 /* The core starts running at now after sitting idle since its freed_at:
  * that gap is kept while it may still be the longest since some instant
