@@ -130,6 +130,10 @@ struct sim_tcp_loss {
 	uint32_t pend;               /* known lost, waiting for the window       */
 	uint32_t lost;               /* lost, not yet known to the server        */
 	uint32_t rtxn;               /* retransmissions sent: their loss draws  */
+	uint32_t known;              /* of lost, those the dupACKs that reach
+				      * the server before the finding show      */
+	int64_t late_t;              /* the first loss after those (0: none)    */
+	int64_t late_next_t;         /* the first arrival after it (0: none)    */
 	uint16_t follow;             /* arrived after the hole: dupACKs         */
 	uint8_t kind;                /* how rtx_t finds the loss: enum below    */
 	uint8_t hole;                /* a segment is missing: later ones wait   */

@@ -254,6 +254,31 @@ static void acks(struct sim_flow *f)
 	}
 }
 
+/* The losses a fast retransmit did not know of are a new hole, lost at
+ * late_t.  The arrivals after it have their SACKs on the way: RACK marks
+ * it lost by the first (tcp_rack_detect_loss: a segment sent after it
+ * was delivered), with no reordering window since the connection is in
+ * recovery now (tcp_rack_reo_wnd: 0 in TCP_CA_Recovery and after, until
+ * reordering is seen).  With none yet, the next arrival or the tail's
+ * timer finds it. */
+static void late_hole(struct sim_net *n, struct sim_tcp_loss *l, int64_t now)
+{
+	l->hole_t = l->late_t;
+	l->follow = 0;
+	l->fr_t = 0;
+	if (!l->late_next_t)
+		return;
+	int64_t when = l->late_next_t + n->net.rtt_ns + sim_net_backlog(n, now);
+	if (when < now)
+		when = now;
+	l->follow = 1;
+	l->fr_t = when;
+	if (l->rtx_t == 0 || when < l->rtx_t) {
+		l->rtx_t = when;
+		l->kind = TCP_FR;
+	}
+}
+
 /* The lost segments are found: by duplicate ACKs / RACK (fast
  * retransmit), the tail loss probe, or the RTO.  Returns how many
  * segments it put on the link (*nrtx of them retransmissions), or -1 if
@@ -302,10 +327,19 @@ static int found(struct sim_net *n, struct sim_flow *f, int64_t now, uint32_t *n
 		l->lost--;
 		l->rtx_t = l->fr_t >= now && l->fr_t < rto ? l->fr_t : rto;
 		l->kind = l->rtx_t == rto ? TCP_RTO : TCP_FR;
+	} else if (l->kind == TCP_FR && l->known && l->known < l->lost) {
+		/* the dupACKs show the losses before the one that found
+		 * them; a segment lost after it (the window sent on the
+		 * ACKs before the hole) is not known yet: a hole of its own */
+		l->pend += l->known;
+		l->lost -= l->known;
+		late_hole(n, l, now);
 	} else {
 		l->pend += l->lost;
 		l->lost = 0;
 	}
+	l->known = 0;
+	l->late_t = l->late_next_t = 0;
 	return (int)send(f, 1, now, nrtx);
 }
 
@@ -455,15 +489,21 @@ static void tail_timer(struct sim_net *n, struct sim_flow *f, int rtx, int64_t n
 /* A segment arrived after the hole: a duplicate ACK (with SACK).  RACK
  * marks the hole lost once a round trip and a quarter (its reordering
  * window, min_rtt / 4) have passed since the hole was sent, at the first
- * dupACK at the earliest; the third (tcp_reordering) at once.  The
- * retransmission reaches the link a round trip after the dupACK's segment
- * arrived, the emulator's backlog then included. */
+ * dupACK at the earliest (no window in recovery: a hole after one that
+ * was found); the third (tcp_reordering) at once.  The retransmission
+ * reaches the link a round trip after the dupACK's segment arrived, the
+ * emulator's backlog then included.  The losses so far are what the
+ * finding knows if this dupACK reaches the server before it; a loss after
+ * the last such dupACK is late (late_hole). */
 static void dupack(struct sim_net *n, struct sim_flow *f, int64_t now)
 {
 	struct sim_tcp_loss *t = loss_get(f);   /* it has one: a hole */
 	/* the round trip, behind the emulator's backlog; RACK's window is
-	 * a quarter of the path's own (min_rtt) */
-	int64_t rtt = n->net.rtt_ns + sim_net_backlog(n, now), win = n->net.rtt_ns / 4, when = 0;
+	 * a quarter of the path's own (min_rtt) out of recovery */
+	int64_t rtt = n->net.rtt_ns + sim_net_backlog(n, now), when = 0;
+	/* none in recovery (tcp_rack_reo_wnd: 0 from TCP_CA_Recovery on,
+	 * no reordering seen) */
+	int64_t win = t->recovery ? 0 : n->net.rtt_ns / 4;
 
 	if (t->follow < UINT16_MAX)
 		t->follow++;
@@ -473,6 +513,15 @@ static void dupack(struct sim_net *n, struct sim_flow *f, int64_t now)
 		when = now + rtt;
 	if (when && (t->fr_t == 0 || when < t->fr_t))
 		t->fr_t = when;
+	/* its SACK reaches the server before the finding: the losses so
+	 * far are known there; otherwise it follows the late ones */
+	int64_t due = t->fr_t > t->rtx_t ? t->fr_t : t->rtx_t;
+	if (when || now + rtt <= due) {
+		t->known = t->lost;
+		t->late_t = t->late_next_t = 0;
+	} else if (t->late_t && !t->late_next_t) {
+		t->late_next_t = now;
+	}
 	if (when == 0 || (t->rtx_t && t->rtx_t <= when))
 		return;                  /* a timer finds it sooner */
 	t->rtx_t = when;
@@ -529,6 +578,10 @@ int sim_net_tcp_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 			l->hole_t = now;
 			l->follow = 0;
 			l->fr_t = 0;
+			l->known = 0;
+			l->late_t = l->late_next_t = 0;
+		} else if (l->known == l->lost && !l->late_t) {
+			l->late_t = now;         /* after what the dupACKs showed */
 		}
 		l->lost++;
 		if (!rtx && s == nseg_to(end) - 1)

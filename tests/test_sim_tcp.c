@@ -207,6 +207,34 @@ static void test_fast_retransmit(void **state)
 	}
 }
 
+/* A loss in the window the ACKs before the hole sent: on a finite link
+ * the first window's segments come d apart (80 Mbit/s: d = MSS x 100 ns),
+ * so its first ACK brings the next window (segments 10-14) before the
+ * third dupACK (segment 6's) finds the hole at 3.  Segment 13 of it is
+ * lost before that finding, but after the dupACKs that made it left the
+ * client: the fast retransmit resends 3 alone, and 13 is a hole of its
+ * own, which RACK marks lost by 14's SACK with no reordering window (the
+ * connection is in recovery: tcp_rack_reo_wnd), a round trip after 14
+ * arrived.  Before, both were resent at once, 2 d apart. */
+static void test_loss_after_the_dupacks(void **state)
+{
+	const int64_t rtt = 80 * MS, d = MSS * 100, t0 = first_byte(rtt, 20 * MS);
+	struct lose w = L(3, 13, NO_LOSS);
+
+	(void)state;
+	scenario(rtt, 20 * MS, body_for(15), 80000000);
+	W.sc.network.loss = 0.1;
+	W.sc.seed = seed_for(&w, 15, 4, 0.1);
+	run(1);
+	assert_int_equal(W.c[0].bytes, 15 * MSS);
+	/* 14 arrives at t0 + d + rtt + 5 d; 13's resend is there d after
+	 * a round trip */
+	assert_int_equal(W.c[0].t_eof, t0 + 6 * d + rtt + rtt + d);
+	assert_int_equal(sim_net_stats(&W.net)->fast_retransmits, 2);
+	assert_int_equal(sim_net_stats(&W.net)->timeouts, 0);
+	done();
+}
+
 static void test_tail_loss(void **state)
 {
 	static const int64_t rtts[] = {150 * MS, 20 * MS, 300 * MS};
@@ -569,6 +597,7 @@ int main(void)
 		cmocka_unit_test(test_window_limited_link),
 		cmocka_unit_test(test_saturated_link_shares),
 		cmocka_unit_test(test_fast_retransmit),
+		cmocka_unit_test(test_loss_after_the_dupacks),
 		cmocka_unit_test(test_tail_loss),
 		cmocka_unit_test_teardown(test_timers_on_the_wheel, no_tick),
 		cmocka_unit_test(test_backlog_in_path),
