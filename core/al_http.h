@@ -53,6 +53,8 @@ enum al_net_draw {
 	AL_DRAW_SYNACK_LOSS,         /* n: the SYN's try                      */
 	AL_DRAW_REQUEST_LOSS,        /* n: the request's try                  */
 	AL_DRAW_RTX_LOSS,            /* n: the flow's retransmission count    */
+	AL_DRAW_ACK_WAY,             /* n: an ACKs' batch: its first ACK's d-up */
+	AL_DRAW_ROUND_WAY,           /* n: the same batch: what it brings, d-down */
 };
 #define AL_NET_STREAM UINT64_C(0x6e37000000000000)
 /* The generator for draw `what` number n of page `page`. */

@@ -25,13 +25,12 @@ static void arm_flow(struct sim_net *n, struct sim_flow *f, int state, int64_t t
 
 /* --- the path: delays, loss, retransmission timeouts */
 
-/* One way for f: the client's half of rtt out, the rest back, so that a
- * round trip without jitter is exactly rtt; the jitter is f's page's draw
- * (what, k), capped (a pareto tail can reach INT64_MAX). */
-int64_t sim_net_oneway(struct sim_net *n, const struct sim_flow *f, enum al_net_draw what,
+/* The jitter of f's page's draw (what, k): 0, drawing nothing, when the
+ * path has none; capped (a pareto tail can reach INT64_MAX). */
+int64_t sim_net_jitter(struct sim_net *n, const struct sim_flow *f, enum al_net_draw what,
 		       uint64_t k)
 {
-	int64_t rtt = n->net.rtt_ns, x = 0;
+	int64_t x = 0;
 
 	if (!(n->net.jitter.kind == AL_DIST_FIXED && n->net.jitter.a == 0)) {
 		struct al_rng r;
@@ -40,7 +39,18 @@ int64_t sim_net_oneway(struct sim_net *n, const struct sim_flow *f, enum al_net_
 		if (x > SIM_NET_MAX_DELAY)
 			x = SIM_NET_MAX_DELAY;
 	}
-	return (what == AL_DRAW_SYN_WAY || what == AL_DRAW_REQUEST_WAY ? rtt / 2 : rtt - rtt / 2) + x;
+	return x;
+}
+
+/* One way for f: the client's half of rtt out, the rest back, so that a
+ * round trip without jitter is exactly rtt, plus the draw's jitter. */
+int64_t sim_net_oneway(struct sim_net *n, const struct sim_flow *f, enum al_net_draw what,
+		       uint64_t k)
+{
+	int64_t rtt = n->net.rtt_ns;
+
+	return (what == AL_DRAW_SYN_WAY || what == AL_DRAW_REQUEST_WAY ? rtt / 2 : rtt - rtt / 2) +
+	       sim_net_jitter(n, f, what, k);
 }
 
 /* Whether f's page loses draw (what, k). */

@@ -272,6 +272,9 @@ static inline int64_t sim_net_backlog(const struct sim_net *n, int64_t now)
 
 	return w > 0 ? w : 0;
 }
+/* The jitter of f's draw `what` (its try k), 0 on a path without any. */
+int64_t sim_net_jitter(struct sim_net *n, const struct sim_flow *f, enum al_net_draw what,
+		       uint64_t k);
 /* A one-way delay of f's, draw `what` (its try k): client to server (the
  * SYN, the request) or back. */
 int64_t sim_net_oneway(struct sim_net *n, const struct sim_flow *f, enum al_net_draw what,

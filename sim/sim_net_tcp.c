@@ -261,7 +261,7 @@ static void acks(struct sim_flow *f)
  * recovery now (tcp_rack_reo_wnd: 0 in TCP_CA_Recovery and after, until
  * reordering is seen).  With none yet, the next arrival or the tail's
  * timer finds it. */
-static void late_hole(struct sim_net *n, struct sim_tcp_loss *l, int64_t now)
+static void late_hole(struct sim_net *n, struct sim_flow *f, struct sim_tcp_loss *l, int64_t now)
 {
 	l->hole_t = l->late_t;
 	l->follow = 0;
@@ -271,6 +271,9 @@ static void late_hole(struct sim_net *n, struct sim_tcp_loss *l, int64_t now)
 	int64_t when = l->late_next_t + n->net.rtt_ns + sim_net_backlog(n, now);
 	if (when < now)
 		when = now;
+	/* behind the batch's first ACK, as dupack() has it */
+	if (when < sim_net_tcp_at(n, f->tcp)->ack_t)
+		when = sim_net_tcp_at(n, f->tcp)->ack_t;
 	l->follow = 1;
 	l->fr_t = when;
 	if (l->rtx_t == 0 || when < l->rtx_t) {
@@ -333,7 +336,7 @@ static int found(struct sim_net *n, struct sim_flow *f, int64_t now, uint32_t *n
 		 * ACKs before the hole) is not known yet: a hole of its own */
 		l->pend += l->known;
 		l->lost -= l->known;
-		late_hole(n, l, now);
+		late_hole(n, f, l, now);
 	} else {
 		l->pend += l->lost;
 		l->lost = 0;
@@ -492,9 +495,10 @@ static void tail_timer(struct sim_net *n, struct sim_flow *f, int rtx, int64_t n
  * dupACK at the earliest (no window in recovery: a hole after one that
  * was found); the third (tcp_reordering) at once.  The retransmission
  * reaches the link a round trip after the dupACK's segment arrived, the
- * emulator's backlog then included.  The losses so far are what the
- * finding knows if this dupACK reaches the server before it; a loss after
- * the last such dupACK is late (late_hole). */
+ * emulator's backlog then included, and not before the segments that the
+ * ACKs' batch brings.  The losses so far are what the finding knows if
+ * this dupACK reaches the server before it; a loss after the last such
+ * dupACK is late (late_hole). */
 static void dupack(struct sim_net *n, struct sim_flow *f, int64_t now)
 {
 	struct sim_tcp_loss *t = loss_get(f);   /* it has one: a hole */
@@ -511,6 +515,12 @@ static void dupack(struct sim_net *n, struct sim_flow *f, int64_t now)
 		when = t->hole_t + rtt + win > now + rtt ? t->hole_t + rtt + win : now + rtt;
 	else if (t->follow == DUPTHRESH)
 		when = now + rtt;
+	/* not before what the batch's first ACK brings: it was sent before
+	 * this dupACK, and the emulator's FIFO lets no packet overtake
+	 * another (the batch's round has its jitter, round_jitter) */
+	int64_t batch = sim_net_tcp_at(n, f->tcp)->ack_t;
+	if (when && when < batch)
+		when = batch;
 	if (when && (t->fr_t == 0 || when < t->fr_t))
 		t->fr_t = when;
 	/* its SACK reaches the server before the finding: the losses so
@@ -526,6 +536,23 @@ static void dupack(struct sim_net *n, struct sim_flow *f, int64_t now)
 		return;                  /* a timer finds it sooner */
 	t->rtx_t = when;
 	t->kind = TCP_FR;
+}
+
+/* The jitter of a batch's round trip: the way up of its first ACK and
+ * the way down of what that ACK brings, a draw each, as the packet
+ * emulator draws one for every packet (the window's first way is the
+ * page's, AL_DRAW_FIRST_WAY).  Not modelled: the emulator's FIFO keeps a
+ * packet behind the one before it, so the later segments of a burst take
+ * the largest draw so far, not their own.  The batch is named by what was
+ * sent before it (new segments, retransmissions); 0 and no draw on a
+ * path without jitter. */
+static int64_t round_jitter(struct sim_net *n, const struct sim_flow *f, const struct sim_tcp *t,
+			    const struct sim_tcp_loss *lo)
+{
+	if (n->net.jitter.kind == AL_DIST_FIXED && n->net.jitter.a == 0)
+		return 0;
+	uint64_t k = (uint64_t)t->snd << 32 | lo->rtxn;
+	return sim_net_jitter(n, f, AL_DRAW_ACK_WAY, k) + sim_net_jitter(n, f, AL_DRAW_ROUND_WAY, k);
 }
 
 /* sim_net_lost, which draws nothing on a path that loses nothing: the
@@ -609,7 +636,7 @@ int sim_net_tcp_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 			 * can bring nothing new, and need no event (what is
 			 * left out is cwnd's growth). */
 		} else if (t->batch++ == 0) {
-			t->ack_t = now + n->net.rtt_ns + w;
+			t->ack_t = now + n->net.rtt_ns + w + round_jitter(n, f, t, lo);
 		}
 		/* Its ACK's RTT sample, as Linux takes one from every ACK
 		 * that acks new data: sent at f->t less d-down, ACKed d-up

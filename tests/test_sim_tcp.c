@@ -127,6 +127,30 @@ static void test_saturated_link_shares(void **state)
 	done();
 }
 
+/* Jitter on every way, as the packet emulator draws one for every
+ * packet: a fixed jitter j adds j to each of the handshake's two ways,
+ * the request's and the first byte's, and then 2 j to each further
+ * round trip (its first ACK's way up, the segments' way down).  Before,
+ * the rounds after the first had none. */
+static void test_jitter_every_round(void **state)
+{
+	static const struct {
+		int64_t nseg, rounds;
+	} cases[] = {{10, 1}, {11, 2}, {31, 3}};
+	const int64_t rtt = 60 * MS, j = 3 * MS;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		scenario(rtt, 20 * MS, body_for(cases[i].nseg), 0);
+		W.sc.network.jitter = AL_DIST_FIXED_AT(j);
+		run(1);
+		assert_int_equal(W.c[0].bytes, cases[i].nseg * MSS);
+		assert_int_equal(W.c[0].t_eof, first_byte(rtt, 20 * MS) + 4 * j +
+				 (cases[i].rounds - 1) * (rtt + 2 * j));
+		done();
+	}
+}
+
 /* --- losses, each chosen by a seed that loses exactly those draws */
 
 struct lose {
@@ -596,6 +620,7 @@ int main(void)
 		cmocka_unit_test(test_slow_start_rounds),
 		cmocka_unit_test(test_window_limited_link),
 		cmocka_unit_test(test_saturated_link_shares),
+		cmocka_unit_test(test_jitter_every_round),
 		cmocka_unit_test(test_fast_retransmit),
 		cmocka_unit_test(test_loss_after_the_dupacks),
 		cmocka_unit_test(test_tail_loss),
