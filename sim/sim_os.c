@@ -272,22 +272,23 @@ static int sim_feed(struct al_os *os, int fd, struct al_http_resp *resp, const v
 void sim_os_readable(void *ctx, int64_t now)
 {
 	struct sim_sock *k = ctx;
+	struct sim_os *s = sim_sock_os(k);   /* once: a segment's every delivery */
 	struct al_future *w = k->wait;
 
-	if (sim_host_hold(sim_sock_os(k), k, now))
+	if (sim_host_hold(s, k, now))
 		return;
-	struct sim_thread *was = delivering(sim_sock_os(k));
+	struct sim_thread *was = delivering(s);
 	if (w) {
-		int64_t r = net_recv(sim_sock_os(k), k, k->rbuf, k->rcap);
+		int64_t r = net_recv(s, k, k->rbuf, k->rcap);
 		if (r > 0)
-			sim_host_recv(sim_sock_os(k), sim_kernel_thread_of(w->loop), r);
+			sim_host_recv(s, sim_kernel_thread_of(w->loop), r);
 		if (r != -EAGAIN) {
 			k->wait = NULL;
 			al_os_finish(w, r);
 		}
 	}
 	sock_event(k, now);
-	sim_sock_os(k)->k.waker = was;
+	s->k.waker = was;
 }
 
 static const struct sim_net_hooks net_hooks = {
@@ -370,11 +371,13 @@ static int64_t sim_recv(struct al_os *os, int fd, void *buf, size_t cap,
 	r = sim_held(s, k) ? -EAGAIN : net_recv(s, k, buf, cap);
 	if (__builtin_expect(s->ff.sel >= 0, 0))
 		sim_ff_recv(s, k, r, cap);
-	if (r >= 0)
-		sim_running(s, r);
-	if (r > 0) {
-		sim_host_recv(s, NULL, r);
-		sim_rewait(s, k);
+	if (r >= 0) {
+		const struct al_task *t = sim_current_task(s);   /* once, for both */
+		sim_running_as(s, t, r);
+		if (r > 0) {
+			sim_host_recv(s, NULL, r);
+			sim_rewait_as(s, t, k);
+		}
 	}
 	if (r != -EAGAIN)
 		return al_os_finish(wait, r);

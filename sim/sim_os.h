@@ -361,7 +361,29 @@ static inline void sim_syscall(struct sim_os *s)
 	s->syscalls++;
 	sim_kernel_charge(&s->k, s->os.sc->machine.costs.syscall_ns);
 }
-uint32_t sim_lane(struct sim_os *s);
+/* The task making the call: its thread's, inside a burst. */
+static inline struct al_task *sim_current_task(const struct sim_os *s)
+{
+	const struct sim_thread *th = s->k.current;
+
+	return th ? th->loop.current : s->os.loop ? s->os.loop->current : NULL;
+}
+uint32_t sim__lane_new(struct sim_os *s, struct al_task *t);
+/* Task t's lane (t the calling one, or NULL), created on its first call;
+ * inline, as a registration a segment asks it. */
+static inline uint32_t sim_lane_for(struct sim_os *s, struct al_task *t)
+{
+	if (s->lane_as)
+		return s->lane_as;       /* a ring's op, on its queuer's lane */
+	if (!t || !s->os.trace)
+		return 0;
+	return t->lane ? t->lane : sim__lane_new(s, t);
+}
+/* The calling task's lane, created on its first call. */
+static inline uint32_t sim_lane(struct sim_os *s)
+{
+	return sim_lane_for(s, sim_current_task(s));
+}
 /* The calling task's lane if it has one, else 0 (none is made). */
 uint32_t sim_lane_of_caller(const struct sim_os *s);
 /* lane (if any) enters state st at the caller's time. */
@@ -371,11 +393,24 @@ static inline void sim_state(struct sim_os *s, uint32_t lane, enum al_state st, 
 		al_trace_state(s->os.trace, sim_clock(s), lane, st, bytes);
 }
 void sim_running(struct sim_os *s, int64_t bytes);
+/* The same, t the calling task (sim_current_task), the caller knowing it. */
+static inline void sim_running_as(struct sim_os *s, const struct al_task *t, int64_t bytes)
+{
+	if (s->lane_as)
+		sim_state(s, s->lane_as, AL_ST_RUNNING, bytes);
+	else if (t && t->lane)
+		sim_state(s, t->lane, AL_ST_RUNNING, bytes);
+}
 /* The news k's waiting task waited for has come (bytes, a connection, an
  * error): its lane leaves connect / send / recv for st -- READY when a
  * loop must come round to it, RUNNABLE when its thread must get a core --
  * so the network is never blamed for the time the CPU takes.  Once. */
-void sim_ready(struct sim_sock *k, enum al_state st);
+void sim__ready(struct sim_sock *k, enum al_state st);
+static inline void sim_ready(struct sim_sock *k, enum al_state st)
+{
+	if (k->lane)                 /* the call only for a lane waiting */
+		sim__ready(k, st);
+}
 /* lane (a task's) waits on k from now, in st (connect, send, recv; value
  * as al_trace_state's). */
 void sim_wait_on(struct sim_os *s, struct sim_sock *k, uint32_t lane, enum al_state st,
@@ -383,7 +418,13 @@ void sim_wait_on(struct sim_os *s, struct sim_sock *k, uint32_t lane, enum al_st
 /* A callback on its page's lane (al_task_wear) read from k and stays
  * registered for more: the lane waits for the rest from now (ready, if
  * the rest is there already). */
-void sim_rewait(struct sim_os *s, struct sim_sock *k);
+void sim__rewait(struct sim_os *s, const struct al_task *t, struct sim_sock *k);
+/* t the calling task: inline, as only a worn one (a callback's) rewaits. */
+static inline void sim_rewait_as(struct sim_os *s, const struct al_task *t, struct sim_sock *k)
+{
+	if (t && t->worn)
+		sim__rewait(s, t, k);
+}
 /* The kernel's TCP work and the other programs' (sim_host.c). */
 /* Starts the origin server and link emulators the machine names. 0 or -1. */
 int sim_host_init(struct sim_os *s);

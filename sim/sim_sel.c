@@ -44,15 +44,22 @@ static void unlink_ready(struct sim_os *s, struct sim_sel *sl, int fd)
 	al_fdq_unlink(&sl->ready, fd, ready_link, s);
 }
 
-/* What fd, queued in selector si, is ready for of what it is registered
- * for: 0 if nothing (no longer ready, or no longer registered). */
-static unsigned ready_for(struct sim_os *s, int si, int fd)
+/* What k, queued in selector si, is ready for of what it is registered
+ * for: 0 if nothing (no longer ready, or no longer registered).  Each
+ * bit as sim_sock_ready(k, bit), its common tests made once: every
+ * pass asks it of every fd queued. */
+static inline unsigned ready_for(const struct sim_os *s, int si, const struct sim_sock *k)
 {
-	struct sim_sock *k = sim_sock_at(s, fd);
 	unsigned ev = k->used && k->sel == si ? k->sel_events : 0;
 
-	return (ev & AL_EV_READ && sim_sock_ready(k, AL_EV_READ) ? AL_EV_READ : 0) |
-	       (ev & AL_EV_WRITE && sim_sock_ready(k, AL_EV_WRITE) ? AL_EV_WRITE : 0);
+	if (!ev)
+		return 0;
+	if (k->conn_err)
+		return ev;              /* an error is readiness, both ways */
+	if (!k->flow)
+		return 0;
+	return (ev & AL_EV_READ && !sim_held(s, k) && sim_net_readable(k->flow) ? AL_EV_READ : 0) |
+	       (ev & AL_EV_WRITE && sim_net_writable(k->flow) ? AL_EV_WRITE : 0);
 }
 
 /* A pass of the kernel: every queued fd still ready is reported (the ones
@@ -70,7 +77,7 @@ static int64_t pass_take(struct sim_os *s, struct sim_sel *sl, int si, struct al
 	for (int fd = sl->ready.head; fd >= 0;) {
 		struct sim_sock *k = sim_sock_at(s, fd);
 		int next = k->ready.next;
-		unsigned got = ready_for(s, si, fd);
+		unsigned got = ready_for(s, si, k);
 
 		if (!got) {
 			unlink_ready(s, sl, fd);
@@ -105,7 +112,7 @@ static int collect(struct sim_os *s, struct sim_sel *sl, int si, struct al_sel_e
 	for (int fd = sl->ready.head; sl->pass_end >= 0 && n < max;) {
 		struct sim_sock *k = sim_sock_at(s, fd);
 		int next = k->ready.next;
-		unsigned got = ready_for(s, si, fd);
+		unsigned got = ready_for(s, si, k);
 
 		if (fd == sl->pass_end)
 			sl->pass_end = -1;
@@ -265,12 +272,11 @@ int64_t sim_sel_ctl(struct al_os *os, int sel, int fd, unsigned ev, void *data)
 	/* the registering task waits for this: connecting, sending, a reply
 	 * (unless it is the loop itself, registering for its callbacks: but a
 	 * callback on its page's lane waits as that page) */
-	struct sim_thread *th = s->k.current;
-	const struct al_task *cur = th ? th->loop.current : s->os.loop ? s->os.loop->current : NULL;
+	struct al_task *cur = sim_current_task(s);
 	if (cur != sl->opener || (cur && cur->worn)) {
-		sim_wait_on(s, k, sim_lane(s), ev & AL_EV_WRITE ? (k->connected ? AL_ST_SEND
-										  : AL_ST_CONNECT)
-								 : AL_ST_RECV, 0);
+		sim_wait_on(s, k, sim_lane_for(s, cur), ev & AL_EV_WRITE ? (k->connected ? AL_ST_SEND
+											  : AL_ST_CONNECT)
+									 : AL_ST_RECV, 0);
 	}
 	if (sim_sock_ready(k, ev))
 		became_ready(s, sl, k, fd);

@@ -5,27 +5,15 @@
 
 #define SIM(os) ((struct sim_os *)(os)->impl)
 
-/* The task making the call: its thread's, inside a burst. */
-static struct al_task *current_task(const struct sim_os *s)
-{
-	const struct sim_thread *th = s->k.current;
+#define current_task sim_current_task
 
-	return th ? th->loop.current : s->os.loop ? s->os.loop->current : NULL;
-}
-
-/* The calling task's lane, created on its first call. */
-uint32_t sim_lane(struct sim_os *s)
+/* Task t's first lane (sim_lane_for's slow path, once a task). */
+uint32_t sim__lane_new(struct sim_os *s, struct al_task *t)
 {
 	struct sim_thread *th = s->k.current;
-	struct al_task *t = current_task(s);
 
-	if (s->lane_as)
-		return s->lane_as;       /* a ring's op, on its queuer's lane */
-	if (!t || !s->os.trace)
-		return 0;
-	if (t->lane == 0)
-		t->lane = al_trace_lane(s->os.trace, sim_clock(s), AL_LANE_TASK, th ? th->lane : 0,
-					t->name ? t->name : "task", ++s->lanes);
+	t->lane = al_trace_lane(s->os.trace, sim_clock(s), AL_LANE_TASK, th ? th->lane : 0,
+				t->name ? t->name : "task", ++s->lanes);
 	return t->lane;
 }
 
@@ -40,40 +28,37 @@ uint32_t sim_lane_of_caller(const struct sim_os *s)
  * that never waited on anything needs none). */
 void sim_running(struct sim_os *s, int64_t bytes)
 {
-	struct al_task *t = current_task(s);
-
-	if (s->lane_as)
-		sim_state(s, s->lane_as, AL_ST_RUNNING, bytes);
-	else if (t && t->lane)
-		sim_state(s, t->lane, AL_ST_RUNNING, bytes);
+	sim_running_as(s, current_task(s), bytes);
 }
 
 void sim_wait_on(struct sim_os *s, struct sim_sock *k, uint32_t lane, enum al_state st,
 		 int64_t value)
 {
+	/* the clock once: the stores to k could be the thread's, to a compiler */
+	int64_t now = sim_clock(s);
+
 	k->lane = lane;
-	k->lane_at = sim_clock(s);
-	sim_state(s, lane, st, value);
+	k->lane_at = now;
+	if (lane)
+		al_trace_state(s->os.trace, now, lane, st, value);
 }
 
-void sim_ready(struct sim_sock *k, enum al_state st)
+void sim__ready(struct sim_sock *k, enum al_state st)
 {
+	struct sim_os *s = sim_sock_os(k);
 	uint32_t lane = k->lane;
-	int64_t now = sim_clock(sim_sock_os(k));
+	int64_t now = sim_clock(s);
 
 	k->lane = 0;
 	/* A burst sees the network as of its start: a task may begin to wait
 	 * at its thread's clock for news the engine delivers at an earlier
 	 * time.  It was there when the task looked: ready from then. */
-	if (lane)
-		al_trace_state(sim_sock_os(k)->os.trace, now > k->lane_at ? now : k->lane_at, lane, st, 0);
+	al_trace_state(s->os.trace, now > k->lane_at ? now : k->lane_at, lane, st, 0);
 }
 
-void sim_rewait(struct sim_os *s, struct sim_sock *k)
+void sim__rewait(struct sim_os *s, const struct al_task *t, struct sim_sock *k)
 {
-	struct al_task *t = current_task(s);
-
-	if (!t || !t->worn || !t->lane || k->sel < 0 || !(k->sel_events & AL_EV_READ))
+	if (!t->lane || k->sel < 0 || !(k->sel_events & AL_EV_READ))
 		return;
 	if (sim_sock_ready(k, AL_EV_READ)) {
 		sim_state(s, t->lane, AL_ST_READY, 0);  /* more is there already */
