@@ -412,9 +412,18 @@ static inline void sim_ready(struct sim_sock *k, enum al_state st)
 		sim__ready(k, st);
 }
 /* lane (a task's) waits on k from now, in st (connect, send, recv; value
- * as al_trace_state's). */
-void sim_wait_on(struct sim_os *s, struct sim_sock *k, uint32_t lane, enum al_state st,
-		 int64_t value);
+ * as al_trace_state's).  Inline: every registration a segment makes. */
+static inline void sim_wait_on(struct sim_os *s, struct sim_sock *k, uint32_t lane,
+			       enum al_state st, int64_t value)
+{
+	/* the clock once: the stores to k could be the thread's, to a compiler */
+	int64_t now = sim_clock(s);
+
+	k->lane = lane;
+	k->lane_at = now;
+	if (lane)
+		al_trace_state(s->os.trace, now, lane, st, value);
+}
 /* A callback on its page's lane (al_task_wear) read from k and stays
  * registered for more: the lane waits for the rest from now (ready, if
  * the rest is there already). */
@@ -515,8 +524,9 @@ static inline struct sim_sock *sim_sock_of(struct sim_os *s, int fd)
 		return NULL;
 	return sim_sock_at(s, fd);
 }
-/* Whether k is ready for events (AL_EV_READ / AL_EV_WRITE). */
-static inline int sim_sock_ready(const struct sim_sock *k, unsigned events)
+/* Whether k, of machine s, is ready for events (AL_EV_READ / AL_EV_WRITE). */
+static inline int sim_sock_ready_in(const struct sim_os *s, const struct sim_sock *k,
+				    unsigned events)
 {
 	if (k->conn_err)
 		return 1;       /* an error is reported as readiness, as poll's POLLERR */
@@ -524,7 +534,12 @@ static inline int sim_sock_ready(const struct sim_sock *k, unsigned events)
 		return 0;
 	/* the host's server and link hold the response back until the gate */
 	return ((events & AL_EV_WRITE) && sim_net_writable(k->flow)) ||
-	       ((events & AL_EV_READ) && !sim_held(sim_sock_os(k), k) && sim_net_readable(k->flow));
+	       ((events & AL_EV_READ) && !sim_held(s, k) && sim_net_readable(k->flow));
+}
+/* The same, k's machine found from k. */
+static inline int sim_sock_ready(const struct sim_sock *k, unsigned events)
+{
+	return sim_sock_ready_in(sim_sock_os(k), k, events);
 }
 
 /* A new descriptor: the lowest free one, or -EMFILE / -ENOMEM. */

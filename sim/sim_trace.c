@@ -31,18 +31,6 @@ void sim_running(struct sim_os *s, int64_t bytes)
 	sim_running_as(s, current_task(s), bytes);
 }
 
-void sim_wait_on(struct sim_os *s, struct sim_sock *k, uint32_t lane, enum al_state st,
-		 int64_t value)
-{
-	/* the clock once: the stores to k could be the thread's, to a compiler */
-	int64_t now = sim_clock(s);
-
-	k->lane = lane;
-	k->lane_at = now;
-	if (lane)
-		al_trace_state(s->os.trace, now, lane, st, value);
-}
-
 void sim__ready(struct sim_sock *k, enum al_state st)
 {
 	struct sim_os *s = sim_sock_os(k);
