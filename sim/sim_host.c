@@ -603,19 +603,6 @@ int sim_host_conn_held(struct sim_os *s, struct sim_sock *k, int64_t now)
 	return 1;
 }
 
-void sim_host_recv(struct sim_os *s, struct sim_thread *th, int64_t bytes)
-{
-	const struct al_costs *c = &s->os.sc->machine.costs;
-
-	if (bytes <= 0)
-		return;
-	int64_t copy = al_per_kib_ns(bytes, c->recv_ns_per_kib);
-	if (th)
-		sim_kernel_owe(&s->k, th, copy);
-	else
-		sim_kernel_charge(&s->k, copy);
-}
-
 void sim_host_close(struct sim_os *s, const struct sim_sock *k)
 {
 	const struct al_costs *c = &s->os.sc->machine.costs;

@@ -404,12 +404,27 @@ static inline void sim_running_as(struct sim_os *s, const struct al_task *t, int
 /* The news k's waiting task waited for has come (bytes, a connection, an
  * error): its lane leaves connect / send / recv for st -- READY when a
  * loop must come round to it, RUNNABLE when its thread must get a core --
- * so the network is never blamed for the time the CPU takes.  Once. */
-void sim__ready(struct sim_sock *k, enum al_state st);
+ * so the network is never blamed for the time the CPU takes.  Once.  s is
+ * k's machine; inline, as every delivery of a segment comes here. */
+static inline void sim_ready_in(struct sim_os *s, struct sim_sock *k, enum al_state st)
+{
+	uint32_t lane = k->lane;
+
+	if (!lane)
+		return;
+	int64_t now = sim_clock(s);
+
+	k->lane = 0;
+	/* A burst sees the network as of its start: a task may begin to wait
+	 * at its thread's clock for news the engine delivers at an earlier
+	 * time.  It was there when the task looked: ready from then. */
+	al_trace_state(s->os.trace, now > k->lane_at ? now : k->lane_at, lane, st, 0);
+}
+/* The same, k's machine found from k. */
 static inline void sim_ready(struct sim_sock *k, enum al_state st)
 {
-	if (k->lane)                 /* the call only for a lane waiting */
-		sim__ready(k, st);
+	if (k->lane)
+		sim_ready_in(sim_sock_os(k), k, st);
 }
 /* lane (a task's) waits on k from now, in st (connect, send, recv; value
  * as al_trace_state's).  Inline: every registration a segment makes. */
@@ -512,8 +527,19 @@ static inline int sim_held(const struct sim_os *s, const struct sim_sock *k)
 	return s->gates && s->gates[u / SIM_FD_SLAB][u % SIM_FD_SLAB].at > s->now;
 }
 /* bytes of a response reached thread th (NULL: the running one): th pays
- * their copy. */
-void sim_host_recv(struct sim_os *s, struct sim_thread *th, int64_t bytes);
+ * their copy.  Inline: every recv of a segment. */
+static inline void sim_host_recv(struct sim_os *s, struct sim_thread *th, int64_t bytes)
+{
+	const struct al_costs *c = &s->os.sc->machine.costs;
+
+	if (bytes <= 0)
+		return;
+	int64_t copy = al_per_kib_ns(bytes, c->recv_ns_per_kib);
+	if (th)
+		sim_kernel_owe(&s->k, th, copy);
+	else
+		sim_kernel_charge(&s->k, copy);
+}
 /* The ops that only trace (sim_trace.c). */
 void sim_mark(struct al_os *os, const char *what, int64_t value);
 void sim_task_end(struct al_os *os, struct al_task *t);

@@ -166,7 +166,7 @@ static inline __attribute__((always_inline)) void became_ready(struct sim_os *s,
 							       struct sim_sel *sl,
 							       struct sim_sock *k, int fd)
 {
-	sim_ready(k, AL_ST_READY);  /* now the loop must see it */
+	sim_ready_in(s, k, AL_ST_READY);  /* now the loop must see it */
 	if (!k->ready.queued)
 		push_ready(s, sl, fd);
 	if (sl->wait && !sl->token) {

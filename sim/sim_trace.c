@@ -31,19 +31,6 @@ void sim_running(struct sim_os *s, int64_t bytes)
 	sim_running_as(s, current_task(s), bytes);
 }
 
-void sim__ready(struct sim_sock *k, enum al_state st)
-{
-	struct sim_os *s = sim_sock_os(k);
-	uint32_t lane = k->lane;
-	int64_t now = sim_clock(s);
-
-	k->lane = 0;
-	/* A burst sees the network as of its start: a task may begin to wait
-	 * at its thread's clock for news the engine delivers at an earlier
-	 * time.  It was there when the task looked: ready from then. */
-	al_trace_state(s->os.trace, now > k->lane_at ? now : k->lane_at, lane, st, 0);
-}
-
 void sim__rewait(struct sim_os *s, const struct al_task *t, struct sim_sock *k)
 {
 	if (!t->lane || k->sel < 0 || !(k->sel_events & AL_EV_READ))
