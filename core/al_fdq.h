@@ -33,11 +33,11 @@ static inline int al_fdq_empty(const struct al_fdq *q)
 	return q->head < 0;
 }
 
-/* fd joins the tail; a no-op if it is queued already. */
-static inline void al_fdq_push(struct al_fdq *q, int fd, al_fdq_at_fn at, void *ctx)
+/* fd, whose link k is (at(ctx, fd): the caller has it), joins the tail;
+ * a no-op if it is queued already. */
+static inline void al_fdq_push_link(struct al_fdq *q, int fd, struct al_fdq_link *k,
+				    al_fdq_at_fn at, void *ctx)
 {
-	struct al_fdq_link *k = at(ctx, fd);
-
 	if (k->queued)
 		return;
 	k->queued = 1;
@@ -50,11 +50,17 @@ static inline void al_fdq_push(struct al_fdq *q, int fd, al_fdq_at_fn at, void *
 	q->tail = fd;
 }
 
-/* fd leaves the queue wherever it is; a no-op if it is not queued. */
-static inline void al_fdq_unlink(struct al_fdq *q, int fd, al_fdq_at_fn at, void *ctx)
+/* fd joins the tail; a no-op if it is queued already. */
+static inline void al_fdq_push(struct al_fdq *q, int fd, al_fdq_at_fn at, void *ctx)
 {
-	struct al_fdq_link *k = at(ctx, fd);
+	al_fdq_push_link(q, fd, at(ctx, fd), at, ctx);
+}
 
+/* fd, whose link k is, leaves the queue wherever it is; a no-op if it is
+ * not queued. */
+static inline void al_fdq_unlink_link(struct al_fdq *q, struct al_fdq_link *k,
+				      al_fdq_at_fn at, void *ctx)
+{
 	if (!k->queued)
 		return;
 	if (k->prev >= 0)
@@ -67,6 +73,12 @@ static inline void al_fdq_unlink(struct al_fdq *q, int fd, al_fdq_at_fn at, void
 		q->tail = k->prev;
 	k->next = k->prev = -1;
 	k->queued = 0;
+}
+
+/* fd leaves the queue wherever it is; a no-op if it is not queued. */
+static inline void al_fdq_unlink(struct al_fdq *q, int fd, al_fdq_at_fn at, void *ctx)
+{
+	al_fdq_unlink_link(q, at(ctx, fd), at, ctx);
 }
 
 /* The queue's front, as far as fd (queued), moves to its tail in the

@@ -34,14 +34,15 @@ static struct al_fdq_link *ready_link(void *s, int fd)
 	return &sim_sock_at(s, fd)->ready;
 }
 
-static void push_ready(struct sim_os *s, struct sim_sel *sl, int fd)
+/* k is fd's socket: its link is at hand, not looked up again. */
+static void push_ready(struct sim_os *s, struct sim_sel *sl, struct sim_sock *k, int fd)
 {
-	al_fdq_push(&sl->ready, fd, ready_link, s);
+	al_fdq_push_link(&sl->ready, fd, &k->ready, ready_link, s);
 }
 
-static void unlink_ready(struct sim_os *s, struct sim_sel *sl, int fd)
+static void unlink_ready(struct sim_os *s, struct sim_sel *sl, struct sim_sock *k)
 {
-	al_fdq_unlink(&sl->ready, fd, ready_link, s);
+	al_fdq_unlink_link(&sl->ready, &k->ready, ready_link, s);
 }
 
 /* What k, queued in selector si, is ready for of what it is registered
@@ -80,7 +81,7 @@ static int64_t pass_take(struct sim_os *s, struct sim_sel *sl, int si, struct al
 		unsigned got = ready_for(s, si, k);
 
 		if (!got) {
-			unlink_ready(s, sl, fd);
+			unlink_ready(s, sl, k);
 		} else {
 			rep++;
 			last = fd;
@@ -119,7 +120,7 @@ static int collect(struct sim_os *s, struct sim_sel *sl, int si, struct al_sel_e
 		if (got)
 			out[n++] = (struct al_sel_event){.fd = fd, .events = got, .data = k->sel_data};
 		else
-			unlink_ready(s, sl, fd);
+			unlink_ready(s, sl, k);
 		fd = next;
 	}
 	if (n > 0)
@@ -168,7 +169,7 @@ static inline __attribute__((always_inline)) void became_ready(struct sim_os *s,
 {
 	sim_ready_in(s, k, AL_ST_READY);  /* now the loop must see it */
 	if (!k->ready.queued)
-		push_ready(s, sl, fd);
+		push_ready(s, sl, k, fd);
 	if (sl->wait && !sl->token) {
 		sl->waker = s->k.waker;
 		sl->token = sim_queue_push(&s->q, s->now, on_collect, sl);
@@ -200,7 +201,7 @@ static inline void forget(struct sim_os *s, struct sim_sel *sl, int si, struct s
 {
 	if (fd == sl->pass_end)
 		sl->pass_end = k->ready.prev;   /* -1: it was the front */
-	unlink_ready(s, sl, fd);
+	unlink_ready(s, sl, k);
 	k->lane = 0;
 	k->sel = -1;
 	k->sel_events = 0;
