@@ -92,7 +92,7 @@ static int sim_advance(void *arg, int64_t t)
 
 /* The page timeout (workload.timeout): a connection still open that long
  * after its socket was made fails with ETIMEDOUT, whatever it waits on. */
-static void sock_event(struct sim_sock *k, int64_t now);
+static inline void sock_event(struct sim_sock *k, int64_t now);
 static void wake(struct sim_sock *k, int64_t r);
 
 void sim_ttl_fire(struct sim_sock *k, int64_t now)
@@ -176,8 +176,10 @@ static void on_spin_done(void *arg, int64_t now)
 		al_os_finish(w, sp->futile);
 }
 
-/* The socket's state changed: a spinner or a selector may care. */
-static void sock_event(struct sim_sock *k, int64_t now)
+/* The socket's state changed: a spinner or a selector may care.  Inline,
+ * forced: every segment's delivery, which knows k's machine already. */
+static inline __attribute__((always_inline)) void sock_event(struct sim_sock *k,
+							     int64_t now)
 {
 	struct sim_os *s = sim_sock_os(k);
 
@@ -230,8 +232,11 @@ void sim_os_connected(void *ctx, int err, int64_t now)
 	s->k.waker = was;
 }
 
-/* buf and cap are copied before k->got overwrites a parked recv's. */
-static int64_t net_recv(struct sim_os *s, struct sim_sock *k, char *buf, size_t cap)
+/* buf and cap are copied before k->got overwrites a parked recv's.
+ * Inline, forced: every recv of a segment. */
+static inline __attribute__((always_inline)) int64_t net_recv(struct sim_os *s,
+							      struct sim_sock *k,
+							      char *buf, size_t cap)
 {
 	struct al_http_span body;
 	int64_t r = sim_net_recv(&s->net, k->flow, buf, cap, &body);
@@ -275,7 +280,8 @@ void sim_os_readable(void *ctx, int64_t now)
 	struct sim_os *s = sim_sock_os(k);   /* once: a segment's every delivery */
 	struct al_future *w = k->wait;
 
-	if (sim_host_hold(s, k, now))
+	/* no gates, no host programs: nothing held (and no call a segment) */
+	if (s->gates && sim_host_hold(s, k, now))
 		return;
 	struct sim_thread *was = delivering(s);
 	if (w) {
