@@ -68,9 +68,12 @@ static inline unsigned ready_for(const struct sim_os *s, int si, const struct si
  * walk, as nothing changes between the two.  The fds taken are the FIFO's
  * front once the walk has dropped the ones not ready: they go to its tail
  * in the order taken, as collect moves them.  How many the pass reported;
- * *taken, how many were handed out. */
-static int64_t pass_take(struct sim_os *s, struct sim_sel *sl, int si, struct al_sel_event *out,
-			 int max, int *taken)
+ * *taken, how many were handed out.  Inline, forced: a wait's and a
+ * collection's every pass. */
+static inline __attribute__((always_inline)) int64_t pass_take(struct sim_os *s,
+								struct sim_sel *sl, int si,
+								struct al_sel_event *out,
+								int max, int *taken)
 {
 	int64_t rep = 0;
 	int n = 0, last = -1;
