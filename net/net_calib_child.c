@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/prctl.h>
@@ -168,6 +169,32 @@ static void fresh_serve(int req, int rep)
 	}
 }
 
+/* write(2) with SIGPIPE blocked in this thread: a reader gone is -1 with
+ * EPIPE, not the process's end.  The SIGPIPE the write raised is taken
+ * back; one pending before it is left pending. */
+static ssize_t write_nopipe(int fd, const void *buf, size_t len)
+{
+	static const struct timespec now = {0, 0};
+	sigset_t pipe_set, old, pending;
+	ssize_t n;
+	int e;
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	sigemptyset(&pending);
+	(void)sigpending(&pending);
+	int had = sigismember(&pending, SIGPIPE) == 1;
+	(void)pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	n = write(fd, buf, len);
+	e = errno;
+	if (n < 0 && e == EPIPE && !had)
+		while (sigtimedwait(&pipe_set, NULL, &now) < 0 && errno == EINTR)
+			;
+	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+	errno = e;
+	return n;
+}
+
 int net_calib_fresh_start(void)
 {
 	int req[2], rep[2];
@@ -231,7 +258,7 @@ int net_calib_in_fresh_child(int (*fn)(double *ns), double *out, int ms)
 		errno = ECHILD;
 		return -1;
 	}
-	if (write(fresh_req, &q, sizeof q) != (ssize_t)sizeof q ||
+	if (write_nopipe(fresh_req, &q, sizeof q) != (ssize_t)sizeof q ||
 	    net_calib_read_within(fresh_rep, &r, sizeof r, ms + FRESH_SLACK_MS) != 0) {
 		/* a forker gone, or stuck: a late reply would answer the
 		 * next request, so there is no next one */

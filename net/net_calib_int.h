@@ -44,7 +44,8 @@ int net_calib_in_child(int (*fn)(double *ns), double *out, int ms);
  * calibrate's first thread (net_calib_run does), 0 or -1 with errno;
  * net_calib_fresh_stop ends it (errno left alone).  -1 with ECHILD when
  * it is not running: never started, or stopped because it did not answer
- * within ms and 2 s more (stuck, or gone: that errno, once). */
+ * within ms and 2 s more (stuck, or gone: that errno, once, EPIPE when
+ * a request could not be written; no SIGPIPE). */
 int net_calib_fresh_start(void);
 void net_calib_fresh_stop(void);
 int net_calib_in_fresh_child(int (*fn)(double *ns), double *out, int ms);

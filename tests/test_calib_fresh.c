@@ -16,7 +16,9 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "net/net_calib_int.h"
@@ -72,6 +74,48 @@ static int silent(double *ns)
 {
 	(void)ns;
 	_exit(0);
+}
+
+/* the forker's pid, as its child sees it */
+static int parent(double *ns)
+{
+	*ns = getppid();
+	return 0;
+}
+
+/* a request to a forker gone: EPIPE, with SIGPIPE at its default (which
+ * ends the process) and left as it was */
+static void test_dead_forker_is_epipe(void **state)
+{
+	struct sigaction dfl, old, now;
+	sigset_t mask, pending;
+	siginfo_t si;
+	double v = -1;
+
+	(void)state;
+	memset(&dfl, 0, sizeof dfl);
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	assert_int_equal(sigaction(SIGPIPE, &dfl, &old), 0);
+	assert_int_equal(net_calib_fresh_start(), 0);
+	assert_int_equal(net_calib_in_fresh_child(parent, &v, 2000), 0);
+	pid_t forker = (pid_t)v;
+	assert_int_equal(kill(forker, SIGKILL), 0);
+	/* dead (its pipe ends closed), left for the stop to reap */
+	assert_int_equal(waitid(P_PID, (id_t)forker, &si, WEXITED | WNOWAIT), 0);
+	errno = 0;
+	assert_int_equal(net_calib_in_fresh_child(never_threaded, &v, 2000), -1);
+	assert_int_equal(errno, EPIPE);
+	assert_int_equal(sigprocmask(SIG_BLOCK, NULL, &mask), 0);
+	assert_false(sigismember(&mask, SIGPIPE));
+	assert_int_equal(sigpending(&pending), 0);
+	assert_false(sigismember(&pending, SIGPIPE));
+	assert_int_equal(sigaction(SIGPIPE, &old, &now), 0);
+	assert_true(now.sa_handler == SIG_DFL);
+	/* given up: reaped, and ECHILD from now on */
+	assert_int_equal(waitpid(forker, NULL, WNOHANG), -1);
+	assert_int_equal(net_calib_in_fresh_child(never_threaded, &v, 2000), -1);
+	assert_int_equal(errno, ECHILD);
 }
 
 static void test_children_never_threaded(void **state)
@@ -155,6 +199,7 @@ static void test_stopped_answers_echild(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dead_forker_is_epipe),
 		cmocka_unit_test(test_children_never_threaded),
 		cmocka_unit_test(test_errors_come_back),
 		cmocka_unit_test(test_hang_is_killed),
