@@ -106,12 +106,13 @@ int net_calib_in_child(int (*fn)(double *ns), double *out, int ms)
  * which its children share with calibrate's image, and a time limit),
  * forks a child that runs it, reads the child's reply within the limit
  * (a child past it is killed; one silent or killed gets ETIMEDOUT or
- * EPIPE), reaps it and passes the reply on.  A fork of a never-threaded
+ * EPIPE), reaps it and passes the reply on; a request with no function
+ * ends it (net_calib_fresh_stop).  A fork of a never-threaded
  * process, as the model's process is, rather than an exec of the binary
  * with a hidden command: the same copy-on-write address space as a
  * model's process, and no command-line entry kept for a probe. */
 struct fresh_req {
-	int (*fn)(double *ns);
+	int (*fn)(double *ns);   /* NULL: quit */
 	int ms;
 };
 
@@ -162,7 +163,7 @@ static void fresh_serve(int req, int rep)
 {
 	struct fresh_req q;
 
-	while (read(req, &q, sizeof q) == (ssize_t)sizeof q) {
+	while (read(req, &q, sizeof q) == (ssize_t)sizeof q && q.fn) {
 		struct fresh_reply r = fresh_run(&q);
 		if (write(rep, &r, sizeof r) != (ssize_t)sizeof r)
 			break;
@@ -237,11 +238,16 @@ int net_calib_fresh_start(void)
 
 void net_calib_fresh_stop(void)
 {
+	static const struct fresh_req quit = {NULL, 0};
 	int e = errno;
 
 	if (fresh_pid <= 0)
 		return;
-	close(fresh_req);                /* its read gets 0: it exits */
+	/* asked to quit, not told by EOF: a child calibrate forked since
+	 * holds the request pipe's write end, so the forker's read would
+	 * not get 0 while that child lives */
+	(void)write_nopipe(fresh_req, &quit, sizeof quit);
+	close(fresh_req);
 	close(fresh_rep);
 	net_calib_reap(fresh_pid);
 	fresh_pid = -1;

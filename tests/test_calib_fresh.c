@@ -83,6 +83,56 @@ static int parent(double *ns)
 	return 0;
 }
 
+/* how the forker ended, from its SIGCHLD (net_calib_fresh_stop reaps it) */
+static volatile sig_atomic_t forker_pid, forker_code;
+
+static void on_child(int sig, siginfo_t *si, void *ctx)
+{
+	(void)sig;
+	(void)ctx;
+	if (si->si_pid == forker_pid)
+		forker_code = si->si_code;
+}
+
+/* A child of calibrate's (a probe's) alive at stop holds the request
+ * pipe's write end: the forker quits at a request, not at an EOF that
+ * would not come (the stop reaps a forker it had to kill as well, so
+ * how it ended is what tells) */
+static void test_stop_with_a_child_holding_the_pipe(void **state)
+{
+	struct sigaction sa, old;
+	double v = -1;
+
+	(void)state;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = on_child;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_NOCLDSTOP;
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGCHLD, &sa, &old), 0);
+	assert_int_equal(net_calib_fresh_start(), 0);
+	assert_int_equal(net_calib_in_fresh_child(parent, &v, 2000), 0);
+	forker_pid = (pid_t)v;
+	forker_code = 0;
+	pid_t held = fork();
+	assert_true(held >= 0);
+	if (held == 0) {
+		pause();
+		_exit(0);
+	}
+	net_calib_fresh_stop();
+	int code = forker_code;
+	kill(held, SIGKILL);             /* before an assertion can leave */
+	assert_int_equal(waitpid(held, NULL, 0), held);
+	assert_int_equal(sigaction(SIGCHLD, &old, NULL), 0);
+	assert_int_equal(code, CLD_EXITED);   /* not CLD_KILLED by the reap */
+	/* and stopped, it answers ECHILD */
+	v = -1;
+	errno = 0;
+	assert_int_equal(net_calib_in_fresh_child(never_threaded, &v, 2000), -1);
+	assert_int_equal(errno, ECHILD);
+	assert_true(v == -1);
+}
+
 /* a request to a forker gone: EPIPE, with SIGPIPE at its default (which
  * ends the process) and left as it was */
 static void test_dead_forker_is_epipe(void **state)
@@ -199,6 +249,7 @@ static void test_stopped_answers_echild(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_stop_with_a_child_holding_the_pipe),
 		cmocka_unit_test(test_dead_forker_is_epipe),
 		cmocka_unit_test(test_children_never_threaded),
 		cmocka_unit_test(test_errors_come_back),
