@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -170,6 +171,28 @@ static void fresh_serve(int req, int rep)
 	}
 }
 
+/* 1 in a process that never made a thread.  glibc's first
+ * pthread_create installs its SIGRT_1 (SIGSETXID) handler, and it stays
+ * when that thread has ended, as the rest of the set-up does (the stack
+ * cache): so the handler, read through the kernel's sigaction (glibc's
+ * hides the signal), not /proc's Threads: (live threads, 1 again once the
+ * thread is joined).  Default, or ignored as GNU make leaves it: none. */
+#define SIGRT_1 33
+
+static int never_threaded(void)
+{
+	struct {
+		void (*handler)(int);
+		unsigned long flags;
+		void (*restorer)(void);
+		unsigned long mask;
+	} k = {0};
+
+	if (syscall(SYS_rt_sigaction, SIGRT_1, NULL, &k, sizeof k.mask) != 0)
+		return 0;
+	return k.handler == SIG_DFL || k.handler == SIG_IGN;
+}
+
 /* write(2) with SIGPIPE blocked in this thread: a reader gone is -1 with
  * EPIPE, not the process's end.  The SIGPIPE the write raised is taken
  * back; one pending before it is left pending. */
@@ -202,6 +225,12 @@ int net_calib_fresh_start(void)
 
 	if (fresh_pid > 0)
 		return 0;
+	/* its children would be a threaded process's: thread_first is not
+	 * measured rather than measured wrong */
+	if (!never_threaded()) {
+		errno = ECHILD;
+		return -1;
+	}
 	if (pipe2(req, O_CLOEXEC) != 0)
 		return -1;
 	if (pipe2(rep, O_CLOEXEC) != 0) {

@@ -41,11 +41,12 @@ int net_calib_reap(pid_t pid);
 int net_calib_in_child(int (*fn)(double *ns), double *out, int ms);
 /* The same in a child of a forker that never made a thread (as a model's
  * process on the real backend): net_calib_fresh_start forks it, before
- * calibrate's first thread (net_calib_run does), 0 or -1 with errno;
- * net_calib_fresh_stop ends it (errno left alone).  -1 with ECHILD when
- * it is not running: never started, or stopped because it did not answer
- * within ms and 2 s more (stuck, or gone: that errno, once, EPIPE when
- * a request could not be written; no SIGPIPE). */
+ * calibrate's first thread (net_calib_run does), 0 or -1 with errno
+ * (ECHILD: this process has made a thread, even one that has ended);
+ * net_calib_fresh_stop asks it to quit and reaps it (errno left alone).
+ * -1 with ECHILD when it is not running: never started, or stopped
+ * because it did not answer within ms and 2 s more (stuck, or gone: that
+ * errno, once, EPIPE when a request could not be written; no SIGPIPE). */
 int net_calib_fresh_start(void);
 void net_calib_fresh_stop(void);
 int net_calib_in_fresh_child(int (*fn)(double *ns), double *out, int ms);

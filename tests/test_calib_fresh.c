@@ -3,10 +3,13 @@
  * first thread installs, is not in them) even after the caller made one,
  * where the caller's own children inherit it; a child's error, hang or
  * silence comes back as an error, a forker that does not answer is given
- * up, and one stopped or given up answers ECHILD.
- * Its own binary: the first test must start the forker before anything in
- * the process makes a thread (test_calib's setup runs calibrate, which
- * does). */
+ * up, and one stopped or given up answers ECHILD.  Stopping it asks it to
+ * quit, so a child of the caller holding its request pipe does not keep it
+ * up; a forker gone is EPIPE, not SIGPIPE; and one cannot be started once
+ * the process has made a thread.
+ * Its own binary: the tests that start a forker run before
+ * test_children_never_threaded makes this process's first thread
+ * (test_calib's setup runs calibrate, which makes threads). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -16,6 +19,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -92,6 +96,22 @@ static void on_child(int sig, siginfo_t *si, void *ctx)
 	(void)ctx;
 	if (si->si_pid == forker_pid)
 		forker_code = si->si_code;
+}
+
+/* Threads: of /proc/self/status, or -1 */
+static int live_threads(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	int n = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "Threads: %d", &n) == 1)
+			break;
+	fclose(f);
+	return n;
 }
 
 /* A child of calibrate's (a probe's) alive at stop holds the request
@@ -233,14 +253,17 @@ static void test_stuck_forker_stopped(void **state)
 	net_calib_fresh_stop();          /* stopped already: nothing to do */
 }
 
-static void test_stopped_answers_echild(void **state)
+/* after this process's thread has ended (Threads: 1 again), glibc's
+ * set-up stays: a forker started now would fork threaded children */
+static void test_threaded_start_refused(void **state)
 {
 	double v = -1;
 
 	(void)state;
-	assert_int_equal(net_calib_fresh_start(), 0);
-	net_calib_fresh_stop();
+	assert_int_equal(live_threads(), 1);
 	errno = 0;
+	assert_int_equal(net_calib_fresh_start(), -1);
+	assert_int_equal(errno, ECHILD);
 	assert_int_equal(net_calib_in_fresh_child(never_threaded, &v, 2000), -1);
 	assert_int_equal(errno, ECHILD);
 	assert_true(v == -1);
@@ -249,13 +272,15 @@ static void test_stopped_answers_echild(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		/* before this process makes a thread */
 		cmocka_unit_test(test_stop_with_a_child_holding_the_pipe),
 		cmocka_unit_test(test_dead_forker_is_epipe),
+		/* makes one */
 		cmocka_unit_test(test_children_never_threaded),
 		cmocka_unit_test(test_errors_come_back),
 		cmocka_unit_test(test_hang_is_killed),
 		cmocka_unit_test(test_stuck_forker_stopped),
-		cmocka_unit_test(test_stopped_answers_echild),
+		cmocka_unit_test(test_threaded_start_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
