@@ -32,6 +32,7 @@ static struct {
 	int fuse;                    /* the link's events may run at once
 					(sim_net_set_clock)                  */
 	int64_t events, fused;       /* events run; of them, at once          */
+	int64_t stagger;             /* connection i starts at i * stagger    */
 } W;
 
 static inline void note(int64_t t, int64_t i, int what)
@@ -117,8 +118,9 @@ static inline int world_advance(void *arg, int64_t t)
 	return 1;
 }
 
-/* Runs n connections, all starting at 0; with closes, every fifth is
- * closed at a time of its own (1 ms to 4 s). */
+/* Runs n connections, the i-th starting at i * W.stagger (all at 0 by
+ * default); with closes, every fifth is closed at a time of its own
+ * (1 ms to 4 s). */
 static inline void world_run(int n, int closes)
 {
 	int64_t t;
@@ -138,7 +140,7 @@ static inline void world_run(int n, int closes)
 		sim_net_set_clock(&W.net, world_advance, NULL);
 	for (int i = 0; i < n; i++) {
 		W.c[i].t_eof = W.c[i].t_err = -1;
-		assert_true(sim_queue_push(&W.q, 0, start, &W.c[i]) != 0);
+		assert_true(sim_queue_push(&W.q, i * W.stagger, start, &W.c[i]) != 0);
 		if (closes && i % 5 == 0)
 			assert_true(sim_queue_push(&W.q, 1 * MS + (int64_t)i * 13331 * 1000,
 						   closer, &W.c[i]) != 0);

@@ -566,14 +566,53 @@ static void test_same_seed(void **state)
 	}
 }
 
+/* A world of ties: no jitter, no loss, no think, a segment's time on
+ * the link a round 1 us (MSS bytes at MSS * 8 Mbit/s), a 2 us rtt and
+ * connections started a round time apart, so the link's next event often
+ * falls at the very time of one already queued (a connect, a request's
+ * arrival), whose hook call is in the hash.  Pushed, the link's event
+ * would pop after that one; run at once, it must too: sim_queue_before
+ * says yes only when strictly before (with <= these runs differ). */
+static uint64_t tied_run(int64_t stagger, int64_t body, int n)
+{
+	uint64_t h;
+
+	scenario(2000, 0, body, (int64_t)MSS * 8 * 1000000);
+	W.sc.network.jitter = AL_DIST_FIXED_AT(0);
+	W.stagger = stagger;
+	world_run(n, 0);
+	W.stagger = 0;
+	assert_int_equal(sim_net_stats(&W.net)->completed, n);
+	h = W.hash;
+	done();
+	return h;
+}
+
 /* The link's events run at once when the queue would pop them next
- * (sim_net_set_clock): every hook call at the same time as when each is
- * pushed and popped, the same events run, with loss, faults, bandwidth
- * changes (unlimited for a while), closes and the link dropping; and
- * many events did run at once. */
+ * (sim_net_set_clock): every hook call at the same time, and in the same
+ * order, as when each is pushed and popped, the same events run, in a
+ * world of ties and in random ones with loss, faults, bandwidth changes
+ * (unlimited for a while), closes and the link dropping; and many events
+ * did run at once. */
 static void test_link_events_at_once(void **state)
 {
+	static const struct {
+		int64_t stagger, body;
+		int n;
+	} tied[] = {{7000, 10 * MSS, 10}, {7000, 40 * MSS, 20},
+		    {100000, 100 * MSS, 10}};
+
 	(void)state;
+	for (size_t i = 0; i < sizeof tied / sizeof *tied; i++) {
+		uint64_t pushed = tied_run(tied[i].stagger, tied[i].body, tied[i].n);
+		int64_t events = W.events;
+		assert_int_equal(W.fused, 0);
+		W.fuse = 1;
+		assert_true(tied_run(tied[i].stagger, tied[i].body, tied[i].n) == pushed);
+		W.fuse = 0;
+		assert_int_equal(W.events, events);
+		assert_true(W.fused > events / 10);
+	}
 	for (uint64_t seed = 7; seed <= 9; seed++) {
 		for (int ev = 0; ev < 2; ev++) {
 			uint64_t popped = random_run(seed, ev);
