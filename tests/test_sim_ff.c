@@ -6,8 +6,9 @@
  * two rounds: a timer or a scenario event landing amid a stretch of reads,
  * loss, select's FD_SETSIZE, a limit's semaphore, several cores, the
  * GIL, the packet emulator on the cores; past the limits a round is
- * watched under, with a truncated recorded trace, and on 50 random crawls
- * (seeded: the same every run).  Each case also checks that it fired, so
+ * watched under, with a truncated recorded trace, on two crawls a fuzz
+ * found that each cut bound tells, and on 50 random crawls (seeded: the
+ * same every run).  Each case also checks that it fired, so
  * the identity cannot hold for want of anything skipped. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -207,6 +208,55 @@ static void test_part_of_a_round(void **state)
 			assert_true(sim_ff_cut_turns - before >= 20);
 		}
 	}
+}
+
+/* The cut's two bounds, each on a crawl a cut-focused fuzz found, cut
+ * down to what still tells: pages of a spread of sizes under a loop
+ * whose rounds repeat.  A reader whose unread bytes are a whole number of
+ * chunks reads its last in the m-th round and leaves the FIFO: m must
+ * stop a round short of it, (unread - 1) / chunk (unread / chunk runs
+ * one round too many: the trace differs).  250 callback pages of 110-220
+ * KB under flow, with jitter. */
+static void test_cut_whole_chunks(void **state)
+{
+	struct al_scenario sc;
+
+	(void)state;
+	crawl(&sc, 250, 64 * KIB, AL_TCP_FLOW);
+	sc.seed = 797944264;
+	sc.network.rtt_ns = 82 * MS;
+	sc.network.bandwidth_bps = 10000000000LL;
+	sc.network.jitter = (struct al_dist){AL_DIST_UNIFORM, 0, 15 * MS};
+	sc.server.page_size = (struct al_dist){AL_DIST_UNIFORM, 112335.5, 224671};
+	sc.server.max_concurrent = 456;
+	sc.models[AL_MODEL_CALLBACK].enabled = 1;
+	sc.models[AL_MODEL_CALLBACK].poller = AL_POLL_EPOLL;
+	sc.models[AL_MODEL_CALLBACK].gil = false;
+	assert_true(both_ways(&sc, AL_MODEL_CALLBACK) > 500);
+}
+
+/* The round after the repeats runs only to the last cut at or before
+ * the limiting reader p, wherever p stands in the round (cuts up to p +
+ * 1 take a chunk p does not have: the fast-forward's own assertion
+ * aborts).  test_part_of_a_round's limiting readers come last; here,
+ * 100 asyncio pages of about 1.4 MB (lognormal) under kernel TCP, the
+ * server thinking 0-91 ms, they need not. */
+static void test_cut_before_the_limit(void **state)
+{
+	struct al_scenario sc;
+	int64_t before = sim_ff_cut_turns;
+
+	(void)state;
+	crawl(&sc, 100, 64 * KIB, AL_TCP_LINUX);
+	sc.seed = 1368229247;
+	sc.network.rtt_ns = 33 * MS;
+	sc.network.bandwidth_bps = 10000000000LL;
+	sc.server.page_size = (struct al_dist){AL_DIST_LOGNORMAL, 1402640.5, 0.5};
+	sc.server.think = (struct al_dist){AL_DIST_UNIFORM, 0, 91 * MS};
+	sc.models[AL_MODEL_ASYNCIO].enabled = 1;
+	sc.models[AL_MODEL_ASYNCIO].poller = AL_POLL_EPOLL;
+	assert_true(both_ways(&sc, AL_MODEL_ASYNCIO) > 100);
+	assert_true(sim_ff_cut_turns - before > 0);
 }
 
 /* Kernel TCP, with loss: the bytes come a window at a time. */
@@ -483,6 +533,8 @@ int main(void)
 		cmocka_unit_test(test_flow_many_ready),
 		cmocka_unit_test(test_one_round_enough),
 		cmocka_unit_test(test_part_of_a_round),
+		cmocka_unit_test(test_cut_whole_chunks),
+		cmocka_unit_test(test_cut_before_the_limit),
 		cmocka_unit_test(test_linux_tcp_lossy),
 		cmocka_unit_test(test_timer_and_event_mid_stretch),
 		cmocka_unit_test(test_pollers),
