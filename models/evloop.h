@@ -35,10 +35,10 @@ void al_waker_ready(struct al_waker *w, unsigned events);
  * they woke can run.  With `skip` set, a run of identical turns of bulk
  * reads may be run at once, as the backend finds them (al_sel_repeat):
  * the same charges, the same instants.  Not in O(1): m rounds skipped
- * still cost O(fds) to take and feed their bytes, and their trace events
- * are hashed one by one, O(m x events); a recorded trace stores every
- * one of them, so recording stays O(m x events) even once the hash
- * composes over the repeats. */
+ * still cost O(fds) to take and feed their bytes.  Their trace events,
+ * n a round, are not hashed one by one: the hash of all m rounds comes
+ * in closed form from the hash chain (al_trace_repeat), O(log n + log
+ * m); only a recorded trace stores every one of them again, O(m x n). */
 struct co_evloop {
 	struct al_coro co;
 	struct al_crawl *crawl;
