@@ -110,6 +110,28 @@ void sim_net_tcp_release(struct sim_net *n, struct sim_flow *f)
 static int64_t d_up(const struct sim_net *n) { return n->net.rtt_ns / 2; }
 static int64_t d_down(const struct sim_net *n) { return n->net.rtt_ns - n->net.rtt_ns / 2; }
 
+/* When a segment that reached the link at t (at most now) left the
+ * server: t less the d-down of the path it took, the path's when it left.
+ * An RTT event (sim_net.c's on_timed) changes d-down at once for what
+ * leaves after it; a segment sent before it took the delay before it.
+ * Today's d-down alone would put a window that reached the link just
+ * after a rise (5 ms to 78 ms, say) before the run began, and the
+ * server's timer armed there. */
+static int64_t left_server(const struct sim_net *n, int64_t t)
+{
+	for (int i = n->sc->nevents - 1; i >= 0; i--) {
+		const struct sim_net_timed *tm = &n->timed[i];
+		int64_t rtt = tm->ev->network.rtt_ns;
+
+		/* (the events fired, in order; a token: not yet) */
+		if (tm->token || !(tm->ev->set & AL_EV_RTT))
+			continue;
+		if (t - (rtt - rtt / 2) >= tm->ev->at_ns)
+			return t - (rtt - rtt / 2);
+	}
+	return t - (n->sc->network.rtt_ns - n->sc->network.rtt_ns / 2);
+}
+
 /* The segments of a response that ends at end (sim_net_end). */
 static inline uint32_t nseg_to(int64_t end)
 {
@@ -324,7 +346,7 @@ static int found(struct sim_net *n, struct sim_flow *f, int64_t now, uint32_t *n
 		 * SACKs on the way: the server's RACK marks the rest lost
 		 * when they come, as it would have without the probe (a
 		 * window that waited in a FIFO's queue behind the hole) */
-		int64_t rto = sim_net_wheel(n, now - d_down(n),
+		int64_t rto = sim_net_wheel(n, left_server(n, now),
 					    sim_net_tcp_rto_jiffies(n, f, f->tries)) + d_down(n);
 		l->pend++;
 		l->lost--;
@@ -464,7 +486,7 @@ static void tail_timer(struct sim_net *n, struct sim_flow *f, int rtx, int64_t n
 {
 	struct sim_tcp *t = sim_net_tcp_of(f);
 	struct sim_tcp_loss *l = loss_get(f);   /* it has one: a loss */
-	int64_t base = (rtx ? now : f->t) - d_down(n), r = sim_net_tcp_rto_jiffies(n, f, f->tries), when;
+	int64_t base = left_server(n, rtx ? now : f->t), r = sim_net_tcp_rto_jiffies(n, f, f->tries), when;
 	int kind = TCP_RTO;
 
 	if (t->last_t && t->last_t + d_up(n) > base)

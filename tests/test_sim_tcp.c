@@ -627,6 +627,34 @@ static void test_link_events_at_once(void **state)
 	}
 }
 
+/* The RTT rises while a lost segment is on the link: the server armed
+ * its timer when the segment left it, d-down before it reached the link
+ * under the path's old delay, not the new one's (which would put it
+ * before the run began: 10 ms to 400 ms here, at 1 Mbit/s the segment
+ * 12 ms on the link).  The resend comes the new d-down after the timer
+ * fires on the wheel: RTO 210 ms, 53 jiffies of 4 ms.  (Found by a
+ * random crawl that aborted: the wheel's time armed below 0.) */
+static void test_rtt_rise_while_lost(void **state)
+{
+	const int64_t rtt = 10 * MS, t0 = first_byte(rtt, 20 * MS);
+	struct lose only = L(0, NO_LOSS, NO_LOSS);
+
+	(void)state;
+	tick_ns = 4 * MS;
+	scenario(rtt, 20 * MS, body_for(1), 1000000);
+	W.sc.network.loss = 0.1;
+	W.sc.seed = seed_for(&only, 1, 4, 0.1);
+	add_event(t0 + 1 * MS, AL_EV_RTT, 1000000, 400 * MS, 0.1);
+	run(1);
+	assert_int_equal(W.c[0].bytes, MSS);
+	assert_int_equal(sim_net_stats(&W.net)->timeouts, 1);
+	/* sent at 35 ms (jiffy 8): fires at jiffy 62, 248 ms; the resend
+	 * reaches the link 200 ms later, and takes 11.584 ms on it */
+	assert_int_equal(W.c[0].t_eof, fires_at(t0 - rtt / 2, 53, tick_ns) + 200 * MS +
+				       MSS * 8 * S / 1000000);
+	done();
+}
+
 /* Heavy loss over many seeds, on a shared finite link: every page ends,
  * whole (every byte, in order: the count matches) or timed out. */
 static void test_heavy_loss(void **state)
@@ -672,6 +700,7 @@ int main(void)
 		cmocka_unit_test(test_same_seed),
 		cmocka_unit_test(test_link_events_at_once),
 		cmocka_unit_test(test_heavy_loss),
+		cmocka_unit_test_teardown(test_rtt_rise_while_lost, no_tick),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
