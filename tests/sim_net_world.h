@@ -3,7 +3,8 @@
  * to the end and close, driven by one event queue, with a hash of every
  * hook call; each test sets W.sc (its own scenario()) and then
  * world_run()s.  Included once per test binary, after its MS (ns in a
- * millisecond) and MSS (SIM_NET_MSS). */
+ * millisecond) and MSS (SIM_NET_MSS).  tests/sim_net_checks.h is the
+ * fluid and flow tests' world: connections that check every byte. */
 #ifndef TESTS_SIM_NET_WORLD_H
 #define TESTS_SIM_NET_WORLD_H
 
