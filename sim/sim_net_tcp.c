@@ -34,9 +34,8 @@
 
 static void on_timer(void *arg, int64_t now);
 
-/* --- the TCP pool: a flow's state from its handshake to its last byte */
-
-/* --- the loss pool: a flow's loss state, taken at its first loss */
+/* --- the pools: a flow's loss state, taken at its first loss, and its
+ * TCP state (taken in sim_net.c at the handshake), both given back here */
 
 static const struct sim_tcp_loss no_loss;
 
