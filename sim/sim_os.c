@@ -92,7 +92,7 @@ static int sim_advance(void *arg, int64_t t)
 
 /* The page timeout (workload.timeout): a connection still open that long
  * after its socket was made fails with ETIMEDOUT, whatever it waits on. */
-static inline void sock_event(struct sim_sock *k, int64_t now);
+static inline void sock_event(struct sim_os *s, struct sim_sock *k, int64_t now);
 static void wake(struct sim_sock *k, int64_t r);
 
 void sim_ttl_fire(struct sim_sock *k, int64_t now)
@@ -105,7 +105,7 @@ void sim_ttl_fire(struct sim_sock *k, int64_t now)
 	k->connected = 0;
 	k->conn_err = ETIMEDOUT;
 	wake(k, -ETIMEDOUT);
-	sock_event(k, now);
+	sock_event(s, k, now);
 }
 
 static int64_t sim_socket(struct al_os *os, int nonblocking)
@@ -176,17 +176,15 @@ static void on_spin_done(void *arg, int64_t now)
 		al_os_finish(w, sp->futile);
 }
 
-/* The socket's state changed: a spinner or a selector may care.  Inline,
- * forced: every segment's delivery, which knows k's machine already. */
-static inline __attribute__((always_inline)) void sock_event(struct sim_sock *k,
-							     int64_t now)
+/* The socket k, of machine s, changed state: a spinner or a selector may
+ * care.  Inline, forced: every segment's delivery. */
+static inline __attribute__((always_inline)) void sock_event(struct sim_os *s,
+							     struct sim_sock *k, int64_t now)
 {
-	struct sim_os *s = sim_sock_os(k);
-
 	if (k->sel >= 0)
 		sim_sel_changed(s, k);
 	struct sim_spin *sp = k->pipe ? NULL : k->spin;
-	if (!sp || !sp->wait || sp->token || !sim_sock_ready(k, sp->events))
+	if (!sp || !sp->wait || sp->token || !sim_sock_ready_in(s, k, sp->events))
 		return;
 	int64_t c = spin_period(s);
 	/* A burst sees the network as of its start, so the socket may have
@@ -228,7 +226,7 @@ void sim_os_connected(void *ctx, int err, int64_t now)
 	k->connected = !err;
 	k->conn_err = (uint8_t)err;
 	wake(k, err ? -err : 0);
-	sock_event(k, now);
+	sock_event(s, k, now);
 	s->k.waker = was;
 }
 
@@ -293,7 +291,7 @@ void sim_os_readable(void *ctx, int64_t now)
 			al_os_finish(w, r);
 		}
 	}
-	sock_event(k, now);
+	sock_event(s, k, now);
 	s->k.waker = was;
 }
 

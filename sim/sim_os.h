@@ -392,8 +392,9 @@ static inline void sim_state(struct sim_os *s, uint32_t lane, enum al_state st, 
 	if (lane)
 		al_trace_state(s->os.trace, sim_clock(s), lane, st, bytes);
 }
-void sim_running(struct sim_os *s, int64_t bytes);
-/* The same, t the calling task (sim_current_task), the caller knowing it. */
+/* The calling task t (sim_current_task, the caller knowing it) moved
+ * bytes: running, if it has a lane already (a task that never waited on
+ * anything needs none). */
 static inline void sim_running_as(struct sim_os *s, const struct al_task *t, int64_t bytes)
 {
 	if (s->lane_as)
@@ -550,17 +551,26 @@ static inline struct sim_sock *sim_sock_of(struct sim_os *s, int fd)
 		return NULL;
 	return sim_sock_at(s, fd);
 }
-/* Whether k, of machine s, is ready for events (AL_EV_READ / AL_EV_WRITE). */
-static inline int sim_sock_ready_in(const struct sim_os *s, const struct sim_sock *k,
-				    unsigned events)
+/* What of events (AL_EV_READ / AL_EV_WRITE) k, of machine s, is ready
+ * for: all of them on an error (reported as readiness, as poll's
+ * POLLERR).  Each bit's tests made once: a selector's every pass asks it
+ * of every fd queued. */
+static inline unsigned sim_sock_ready_mask(const struct sim_os *s, const struct sim_sock *k,
+					   unsigned events)
 {
 	if (k->conn_err)
-		return 1;       /* an error is reported as readiness, as poll's POLLERR */
+		return events;
 	if (!k->flow)
 		return 0;
 	/* the host's server and link hold the response back until the gate */
-	return ((events & AL_EV_WRITE) && sim_net_writable(k->flow)) ||
-	       ((events & AL_EV_READ) && !sim_held(s, k) && sim_net_readable(k->flow));
+	return (events & AL_EV_READ && !sim_held(s, k) && sim_net_readable(k->flow) ? AL_EV_READ : 0) |
+	       (events & AL_EV_WRITE && sim_net_writable(k->flow) ? AL_EV_WRITE : 0);
+}
+/* Whether k, of machine s, is ready for any of events (or has an error). */
+static inline int sim_sock_ready_in(const struct sim_os *s, const struct sim_sock *k,
+				    unsigned events)
+{
+	return k->conn_err || sim_sock_ready_mask(s, k, events) != 0;
 }
 /* The same, k's machine found from k. */
 static inline int sim_sock_ready(const struct sim_sock *k, unsigned events)

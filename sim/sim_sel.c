@@ -46,21 +46,12 @@ static void unlink_ready(struct sim_os *s, struct sim_sel *sl, struct sim_sock *
 }
 
 /* What k, queued in selector si, is ready for of what it is registered
- * for: 0 if nothing (no longer ready, or no longer registered).  Each
- * bit as sim_sock_ready(k, bit), its common tests made once: every
- * pass asks it of every fd queued. */
+ * for: 0 if nothing (no longer ready, or no longer registered). */
 static inline unsigned ready_for(const struct sim_os *s, int si, const struct sim_sock *k)
 {
 	unsigned ev = k->used && k->sel == si ? k->sel_events : 0;
 
-	if (!ev)
-		return 0;
-	if (k->conn_err)
-		return ev;              /* an error is readiness, both ways */
-	if (!k->flow)
-		return 0;
-	return (ev & AL_EV_READ && !sim_held(s, k) && sim_net_readable(k->flow) ? AL_EV_READ : 0) |
-	       (ev & AL_EV_WRITE && sim_net_writable(k->flow) ? AL_EV_WRITE : 0);
+	return ev ? sim_sock_ready_mask(s, k, ev) : 0;
 }
 
 /* A pass of the kernel: every queued fd still ready is reported (the ones

@@ -5,8 +5,6 @@
 
 #define SIM(os) ((struct sim_os *)(os)->impl)
 
-#define current_task sim_current_task
-
 /* Task t's first lane (sim_lane_for's slow path, once a task). */
 uint32_t sim__lane_new(struct sim_os *s, struct al_task *t)
 {
@@ -19,16 +17,9 @@ uint32_t sim__lane_new(struct sim_os *s, struct al_task *t)
 
 uint32_t sim_lane_of_caller(const struct sim_os *s)
 {
-	const struct al_task *t = current_task(s);
+	const struct al_task *t = sim_current_task(s);
 
 	return t && s->os.trace ? t->lane : 0;
-}
-
-/* The calling task moved bytes: running, if it has a lane already (a task
- * that never waited on anything needs none). */
-void sim_running(struct sim_os *s, int64_t bytes)
-{
-	sim_running_as(s, current_task(s), bytes);
 }
 
 void sim__rewait(struct sim_os *s, const struct al_task *t, struct sim_sock *k)
