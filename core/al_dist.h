@@ -43,6 +43,13 @@ struct al_dist {
 
 #define AL_DIST_FIXED_AT(v) ((struct al_dist){AL_DIST_FIXED, (double)(v), 0})
 
+/* Whether d is the constant 0 (no jitter, no think): callers skip the
+ * draw, and the random stream it would have taken. */
+static inline int al_dist_is_zero(const struct al_dist *d)
+{
+	return d->kind == AL_DIST_FIXED && d->a == 0;
+}
+
 double al_dist_draw(const struct al_dist *d, struct al_rng *rng);
 /* A draw rounded to the nearest integer, clamped at 0. */
 int64_t al_dist_draw_i64(const struct al_dist *d, struct al_rng *rng);

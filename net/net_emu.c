@@ -70,7 +70,7 @@ int net_emu_push(struct net_emu_dir *d, int64_t now, struct net_emu_pkt *p)
 		return 1;
 	}
 	int64_t j = 0;
-	if (!(d->cfg.jitter.kind == AL_DIST_FIXED && d->cfg.jitter.a == 0))
+	if (!al_dist_is_zero(&d->cfg.jitter))
 		j = al_dist_draw_i64(&d->cfg.jitter, &d->jitter_rng);
 	int64_t at = now + d->cfg.delay_ns + j;
 	/* a smaller jitter draw must not let a packet overtake: TCP would see

@@ -50,7 +50,7 @@ static int64_t jitter(struct net_link_conn *c, enum al_net_draw what)
 	const struct al_dist *d = &c->l->net.jitter;
 	struct al_rng r;
 
-	if (d->kind == AL_DIST_FIXED && d->a == 0)
+	if (al_dist_is_zero(d))
 		return 0;
 	al_page_rng(&r, c->l->seed, c->page, what, 0);
 	int64_t x = al_dist_draw_i64(d, &r);

@@ -208,7 +208,7 @@ static struct sockaddr_in loopback(int port)
 int real_net_emulated(const struct al_network *net)
 {
 	return net->rtt_ns > 0 || net->loss > 0 || net->bandwidth_bps < REAL_LINK_FAST_BPS ||
-	       !(net->jitter.kind == AL_DIST_FIXED && net->jitter.a == 0);
+	       !al_dist_is_zero(&net->jitter);
 }
 
 /* A link process's own fds: stdio, its listener, libevent's base. */
