@@ -106,8 +106,11 @@ void sim_net_tcp_release(struct sim_net *n, struct sim_flow *f)
 	f->tcp = SIM_NET_NIL;
 }
 
+/* The way down of a round trip of rtt (the way up is its half, rounded
+ * down). */
+static int64_t down_of(int64_t rtt) { return rtt - rtt / 2; }
 static int64_t d_up(const struct sim_net *n) { return n->net.rtt_ns / 2; }
-static int64_t d_down(const struct sim_net *n) { return n->net.rtt_ns - n->net.rtt_ns / 2; }
+static int64_t d_down(const struct sim_net *n) { return down_of(n->net.rtt_ns); }
 
 /* When a segment that reached the link at t (at most now) left the
  * server: t less the d-down of the path it took, the path's when it left.
@@ -120,15 +123,15 @@ static int64_t left_server(const struct sim_net *n, int64_t t)
 {
 	for (int i = n->sc->nevents - 1; i >= 0; i--) {
 		const struct sim_net_timed *tm = &n->timed[i];
-		int64_t rtt = tm->ev->network.rtt_ns;
 
 		/* (the events fired, in order; a token: not yet) */
 		if (tm->token || !(tm->ev->set & AL_EV_RTT))
 			continue;
-		if (t - (rtt - rtt / 2) >= tm->ev->at_ns)
-			return t - (rtt - rtt / 2);
+		int64_t left = t - down_of(tm->ev->network.rtt_ns);
+		if (left >= tm->ev->at_ns)
+			return left;
 	}
-	return t - (n->sc->network.rtt_ns - n->sc->network.rtt_ns / 2);
+	return t - down_of(n->sc->network.rtt_ns);
 }
 
 /* The segments of a response that ends at end (sim_net_end). */
@@ -282,6 +285,26 @@ static void acks(struct sim_flow *f)
  * recovery now (tcp_rack_reo_wnd: 0 in TCP_CA_Recovery and after, until
  * reordering is seen).  With none yet, the next arrival or the tail's
  * timer finds it. */
+/* when, not before what f's ACK batch brings: it was sent before, and
+ * the emulator's FIFO lets no packet overtake another (the batch's round
+ * has its jitter, round_jitter). */
+static int64_t behind_batch(const struct sim_net *n, const struct sim_flow *f, int64_t when)
+{
+	int64_t batch = sim_net_tcp_at(n, f->tcp)->ack_t;
+
+	return when < batch ? batch : when;
+}
+
+/* A fast retransmit found at when: the loss's timer, unless a timer
+ * finds it sooner. */
+static void fast_rtx_at(struct sim_tcp_loss *l, int64_t when)
+{
+	if (l->rtx_t == 0 || when < l->rtx_t) {
+		l->rtx_t = when;
+		l->kind = TCP_FR;
+	}
+}
+
 static void late_hole(struct sim_net *n, struct sim_flow *f, struct sim_tcp_loss *l, int64_t now)
 {
 	l->hole_t = l->late_t;
@@ -290,17 +313,10 @@ static void late_hole(struct sim_net *n, struct sim_flow *f, struct sim_tcp_loss
 	if (!l->late_next_t)
 		return;
 	int64_t when = l->late_next_t + n->net.rtt_ns + sim_net_backlog(n, now);
-	if (when < now)
-		when = now;
-	/* behind the batch's first ACK, as dupack() has it */
-	if (when < sim_net_tcp_at(n, f->tcp)->ack_t)
-		when = sim_net_tcp_at(n, f->tcp)->ack_t;
+	when = behind_batch(n, f, when < now ? now : when);
 	l->follow = 1;
 	l->fr_t = when;
-	if (l->rtx_t == 0 || when < l->rtx_t) {
-		l->rtx_t = when;
-		l->kind = TCP_FR;
-	}
+	fast_rtx_at(l, when);
 }
 
 /* The lost segments are found: by duplicate ACKs / RACK (fast
@@ -536,12 +552,8 @@ static void dupack(struct sim_net *n, struct sim_flow *f, int64_t now)
 		when = t->hole_t + rtt + win > now + rtt ? t->hole_t + rtt + win : now + rtt;
 	else if (t->follow == DUPTHRESH)
 		when = now + rtt;
-	/* not before what the batch's first ACK brings: it was sent before
-	 * this dupACK, and the emulator's FIFO lets no packet overtake
-	 * another (the batch's round has its jitter, round_jitter) */
-	int64_t batch = sim_net_tcp_at(n, f->tcp)->ack_t;
-	if (when && when < batch)
-		when = batch;
+	if (when)
+		when = behind_batch(n, f, when);
 	if (when && (t->fr_t == 0 || when < t->fr_t))
 		t->fr_t = when;
 	/* its SACK reaches the server before the finding: the losses so
@@ -553,10 +565,8 @@ static void dupack(struct sim_net *n, struct sim_flow *f, int64_t now)
 	} else if (t->late_t && !t->late_next_t) {
 		t->late_next_t = now;
 	}
-	if (when == 0 || (t->rtx_t && t->rtx_t <= when))
-		return;                  /* a timer finds it sooner */
-	t->rtx_t = when;
-	t->kind = TCP_FR;
+	if (when)
+		fast_rtx_at(t, when);
 }
 
 /* The jitter of a batch's round trip: the way up of its first ACK and
@@ -570,7 +580,7 @@ static void dupack(struct sim_net *n, struct sim_flow *f, int64_t now)
 static int64_t round_jitter(struct sim_net *n, const struct sim_flow *f, const struct sim_tcp *t,
 			    const struct sim_tcp_loss *lo)
 {
-	if (n->net.jitter.kind == AL_DIST_FIXED && n->net.jitter.a == 0)
+	if (al_dist_is_zero(&n->net.jitter))
 		return 0;
 	uint64_t k = (uint64_t)t->snd << 32 | lo->rtxn;
 	return sim_net_jitter(n, f, AL_DRAW_ACK_WAY, k) + sim_net_jitter(n, f, AL_DRAW_ROUND_WAY, k);
