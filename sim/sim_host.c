@@ -520,7 +520,6 @@ void sim_host_connect(struct sim_os *s, struct sim_sock *k, int64_t page)
  * the link and the packet emulator to have done their work. */
 static int gated(struct sim_os *s, struct sim_sock *k, int64_t now)
 {
-
 	struct sim_gate *g = sim_gate_of(s, k);
 
 	if (!g)
@@ -564,7 +563,7 @@ static void on_gate(void *arg, int64_t now)
 		sim_os_readable(k, now);
 }
 
-int sim_host_hold(struct sim_os *s, struct sim_sock *k, int64_t now)
+int sim__host_hold(struct sim_os *s, struct sim_sock *k, int64_t now)
 {
 	if (!gated(s, k, now))
 		return 0;

@@ -278,8 +278,7 @@ void sim_os_readable(void *ctx, int64_t now)
 	struct sim_os *s = sim_sock_os(k);   /* once: a segment's every delivery */
 	struct al_future *w = k->wait;
 
-	/* no gates, no host programs: nothing held (and no call a segment) */
-	if (s->gates && sim_host_hold(s, k, now))
+	if (sim_host_hold(s, k, now))
 		return;
 	struct sim_thread *was = delivering(s);
 	if (w) {

@@ -479,7 +479,12 @@ void sim_host_close(struct sim_os *s, const struct sim_sock *k);
 /* 1 when what the network delivers to k at now must wait for the server,
  * the link and the packet emulator to have done their work (its gate is
  * then in the future): an event at the gate calls sim_os_readable. */
-int sim_host_hold(struct sim_os *s, struct sim_sock *k, int64_t now);
+int sim__host_hold(struct sim_os *s, struct sim_sock *k, int64_t now);
+static inline int sim_host_hold(struct sim_os *s, struct sim_sock *k, int64_t now)
+{
+	/* no gates, no host programs: nothing held, and no call a segment */
+	return s->gates && sim__host_hold(s, k, now);
+}
 /* 1 when k's connection, established in the network at now, is seen by
  * the crawler later (the packet emulator has its SYN and SYN-ACK to carry
  * behind others, machine.host_emulator): an event then calls
