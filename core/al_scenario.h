@@ -202,6 +202,14 @@ struct al_costs {
 	 * Both 0 (not measured): the connect pays the whole, as before. */
 	int64_t tun_close_ns;
 	int64_t tun_close_busy_ns;
+	/* The wake-up of a thread woken 0.2 ms after a sibling of its
+	 * process woke from the same 10 ms sleep and ran on the same core:
+	 * what the sibling's run leaves cold of its own (its stack, its
+	 * socket).  A wake-up that finds its process warm on the core pays
+	 * at least this, never more than its own sleep's charge would be
+	 * without the sibling (docs/costs.md, "A pool's siblings").  0: not
+	 * measured, the halt since the sibling's run alone, as before. */
+	int64_t wake_sibling_10ms_ns;
 };
 
 /* Where the packet emulator of a real run's kernel-TCP path runs, for the

@@ -428,6 +428,8 @@ static const struct fig figs[NET_CALIB_COUNT] = {
 	[NET_CALIB_TUN_CLOSE] = {"tun_close", COST(tun_close_ns), 0, net_calib_tun_close},
 	[NET_CALIB_TUN_CLOSE_BUSY] = {"tun_close_busy", COST(tun_close_busy_ns), 0,
 		net_calib_tun_close_busy},
+	[NET_CALIB_WAKE_SIBLING_10MS] = {"wake_sibling_10ms", COST(wake_sibling_10ms_ns), 0,
+		net_calib_wake_sibling_10ms},
 };
 
 static const struct fig *fig_of(enum net_calib_fig f)

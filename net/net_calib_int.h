@@ -78,6 +78,7 @@ int net_calib_send(double *out);
 /* net_calib_wake.c: a step's CPU after a sleep, beyond the same step hot */
 int net_calib_wake_100us(double *out);
 int net_calib_wake_remote_1ms(double *out);
+int net_calib_wake_sibling_10ms(double *out);
 int net_calib_wake_segment_1ms(double *out);
 int net_calib_wake_1ms(double *out);
 int net_calib_wake_100ms(double *out);

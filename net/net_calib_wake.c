@@ -31,6 +31,8 @@
  * short does (net_calib_wake_100us); `wake_segment_1ms` the same recv
  * after 1 ms, the other end of the line the simulator draws below 1 ms. */
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <poll.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -311,4 +313,169 @@ int net_calib_wake_remote_1ms(double *out)
 int net_calib_wake_100ms(double *out)
 {
 	return wake(100000, 1, 0, page, out);
+}
+
+/* A pool's sibling: wake_1ms's page half for a thread woken 0.2 ms after
+ * another thread of its process woke on the same CPU from the same
+ * sleep, 10 ms, and ran its own half there.  The simulator had such a
+ * thread pay only for the core's halt since its sibling ran (the
+ * process's caches and TLB warm there): ~10 us against ~45 for the first
+ * on gil-cpu.yaml's pool, whose real threads woke together cost half a
+ * first one's or more (perf sched; docs/costs.md, "A pool's siblings").
+ * What the sibling's run does not warm is the thread's own: its stack,
+ * its socket.  Two threads, each with its own connection and waker,
+ * pinned to one CPU: per half the first asks both wakers at once (its
+ * own for 10 ms, the sibling's 0.2 ms later; untimed), then each times
+ * its half on its own CPU clock.  The figure: the sibling's median page
+ * less the hot page's, as wake_1ms's.  (Scratch runs: after 1, 10 and
+ * 30 ms the sibling's figure stayed at 17-27 us while the first's went
+ * 29 -> 80-115 us; a waker that touched 64 KiB-2 MiB before its write
+ * did not move it.) */
+#define SIB_SLEEP_US 10000
+#define SIB_GAP_US 200
+
+struct sibling {
+	struct wake_rig r;
+	int done[2];            /* the sibling's "half timed" to the first */
+	double cost[PAGES];
+	int err;
+};
+
+/* One half after the waker's byte (the waker armed already): the
+ * thread's CPU over the wait and the work, or -1 with errno.  first: the
+ * half after the connect's wait (send, try a recv), else the response's
+ * (read it, close, redial), as page(). */
+static double half(struct wake_rig *r, int first)
+{
+	char buf[256];
+	int64_t t0 = net_cpu_ns();
+
+	if (nap(r, 1) != 0)
+		return -1;
+	if (first) {
+		if (send(r->cfd, request, sizeof request - 1, MSG_NOSIGNAL) !=
+		    (ssize_t)(sizeof request - 1))
+			return -1;
+		(void)!recv(r->cfd, buf, sizeof buf, 0);        /* EAGAIN */
+	} else if (recv(r->cfd, buf, sizeof buf, 0) != 1 || redial(r) != 0) {
+		return -1;
+	}
+	return (double)(net_cpu_ns() - t0);
+}
+
+/* The server's side after a half (untimed), as page(). */
+static int serve(struct wake_rig *r, int first)
+{
+	char buf[256];
+
+	if (first)
+		return r->sfd >= 0 && (recv(r->sfd, buf, sizeof buf, 0) < 0 ||
+				       send(r->sfd, "x", 1, 0) != 1) ? -1 : 0;
+	if (r->sfd >= 0)
+		close(r->sfd);
+	r->sfd = accept4(r->lfd, NULL, NULL, SOCK_CLOEXEC);
+	return r->sfd < 0 ? -1 : 0;
+}
+
+/* The sibling: each half, block in its waker's wait, time the half,
+ * serve, say so. */
+static void *sibling_run(void *arg)
+{
+	struct sibling *s = arg;
+
+	for (int i = 0; i < 2 * PAGES; i++) {
+		double c = half(&s->r, i % 2 == 0);
+		if (c < 0 || serve(&s->r, i % 2 == 0) != 0) {
+			s->err = errno ? errno : EIO;
+			(void)!write(s->done[1], "e", 1);
+			return NULL;
+		}
+		s->cost[i / 2] = i % 2 ? s->cost[i / 2] + c / 2 : c / 2;
+		if (write(s->done[1], "x", 1) != 1)
+			return NULL;
+	}
+	return NULL;
+}
+
+/* Sleeps us microseconds (untimed: the sibling meanwhile reaches its
+ * wait, so that the first thread's wake-up finds none of its process
+ * run since it slept). */
+static void settle(int us)
+{
+	struct timespec ts = {0, (long)us * 1000};
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+int net_calib_wake_sibling_10ms(double *out)
+{
+	struct wake_rig r;
+	struct sibling s = {.done = {-1, -1}};
+	double hot[PAGES];
+	cpu_set_t saved;
+	pthread_t tid;
+	int rc = -1, started = 0;
+	char b;
+
+	if (net_calib_pin(&saved) != 0)
+		return -1;
+	if (rig_open(&r, -1) != 0) {
+		net_calib_unpin(&saved);
+		return -1;
+	}
+	if (rig_open(&s.r, -1) != 0) {
+		rig_close(&r);
+		net_calib_unpin(&saved);
+		return -1;
+	}
+	if (pipe2(s.done, O_CLOEXEC) != 0)
+		goto out;
+	if (redial(&r) != 0 || (r.sfd = accept4(r.lfd, NULL, NULL, SOCK_CLOEXEC)) < 0 ||
+	    redial(&s.r) != 0 || (s.r.sfd = accept4(s.r.lfd, NULL, NULL, SOCK_CLOEXEC)) < 0)
+		goto out;
+	for (int i = 0; i < 3; i++)          /* untimed: warm the path */
+		if (page(&r, 0) < 0 || page(&s.r, 0) < 0)
+			goto out;
+	for (int i = 0; i < PAGES; i++)
+		if ((hot[i] = page(&r, 0)) < 0)
+			goto out;
+	if (pthread_create(&tid, NULL, sibling_run, &s) != 0)
+		goto out;
+	started = 1;
+	for (int i = 0; i < 2 * PAGES; i++) {
+		settle(100);
+		if (arm(&r, SIB_SLEEP_US) != 0 || arm(&s.r, SIB_SLEEP_US + SIB_GAP_US) != 0)
+			goto out;
+		if (half(&r, i % 2 == 0) < 0 || serve(&r, i % 2 == 0) != 0)
+			goto out;
+		if (net_calib_read_within(s.done[0], &b, 1, 5000) != 0)
+			goto out;
+		if (b != 'x') {
+			errno = s.err;
+			goto out;
+		}
+	}
+	double x = net_calib_median(s.cost, PAGES) - net_calib_median(hot, PAGES);
+	*out = x < 1 ? 1 : x;
+	rc = 0;
+out:;
+	int e = errno;
+	if (started) {
+		if (rc != 0) {
+			/* the sibling may wait for a byte: its waker's socket
+			 * shut ends that wait with an error (a close would not) */
+			shutdown(s.r.sv[0], SHUT_RDWR);
+		}
+		pthread_join(tid, NULL);
+	}
+	if (s.done[0] >= 0)
+		close(s.done[0]);
+	if (s.done[1] >= 0)
+		close(s.done[1]);
+	rig_close(&s.r);
+	rig_close(&r);
+	net_calib_unpin(&saved);
+	errno = e;
+	return rc;
 }

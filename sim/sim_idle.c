@@ -121,6 +121,15 @@ int64_t sim_wake_local(const struct al_costs *c, int64_t cost)
 	return cost * here / there;
 }
 
+/* The charge for a sleep on core ci from since to now: by the longest the
+ * core halted meanwhile, never more than the sleep. */
+static int64_t sleep_cost(const struct sim_kernel *k, int ci, int64_t since, int64_t now)
+{
+	int64_t slept = now - since, idle = sim_core_gap_since(&k->cores[ci], since);
+
+	return sim_wake_cost(k->c, idle < slept ? idle : slept);
+}
+
 /* The crawler's own threads pay for running cold after a sleep; the
  * host's programs (bg) are charged their measured CPU whole.  What makes
  * a wake-up cold is the core's halt: a core that other threads kept busy
@@ -130,16 +139,28 @@ int64_t sim_wake_local(const struct al_costs *c, int64_t cost)
  * process and core: a thread woken after another of its process ran on
  * the core since it slept (a pool woken together by a round trip) finds
  * the process's caches and TLB warm there, and pays only for the gaps
- * after that run.  The warm time is kept per core: a pool's threads on
- * two cores each leave their process warm on their own. */
+ * after that run, or wake_sibling_10ms where that is more: what the
+ * sibling's run left cold of the thread's own (its stack, its socket),
+ * never more than its own sleep would cost it without the sibling.  The
+ * warm time is kept per core: a pool's threads on two cores each leave
+ * their process warm on their own. */
 void sim_wake_charge(struct sim_kernel *k, struct sim_thread *th, int ci, int64_t now)
 {
 	int64_t *warm = &k->warm_at[(size_t)th->pid * (size_t)k->ncores + (size_t)ci];
 
 	if (th->slept && !th->bg) {
 		int64_t since = *warm > th->slept_at ? *warm : th->slept_at;
-		int64_t slept = now - since, idle = sim_core_gap_since(&k->cores[ci], since);
-		int64_t cost = sim_wake_cost(k->c, idle < slept ? idle : slept);
+		int64_t cost = sleep_cost(k, ci, since, now);
+		if (since > th->slept_at && k->c->wake_sibling_10ms_ns > 0) {
+			/* its own stack and socket stay cold: a floor, the
+			 * sibling's measured price, up to what its own sleep
+			 * would cost it alone */
+			int64_t own = sleep_cost(k, ci, th->slept_at, now);
+			int64_t floor = own < k->c->wake_sibling_10ms_ns ? own
+									 : k->c->wake_sibling_10ms_ns;
+			if (cost < floor)
+				cost = floor;
+		}
 		/* woken by a host program on the model's cores: Linux's sync
 		 * wake-up runs it on the waker's CPU, and it pays what a
 		 * wake-up from there costs of one from another CPU */

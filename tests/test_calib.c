@@ -234,6 +234,10 @@ static void test_costs(void **state)
 	assert_int_equal(net_calib_offset(NET_CALIB_TUN_CLOSE_BUSY),
 			 offsetof(struct al_costs, tun_close_busy_ns));
 	assert_int_equal(net_calib_is_size(NET_CALIB_TUN_CLOSE_BUSY), 0);
+	assert_string_equal(net_calib_key(NET_CALIB_WAKE_SIBLING_10MS), "wake_sibling_10ms");
+	assert_int_equal(net_calib_offset(NET_CALIB_WAKE_SIBLING_10MS),
+			 offsetof(struct al_costs, wake_sibling_10ms_ns));
+	assert_int_equal(net_calib_is_size(NET_CALIB_WAKE_SIBLING_10MS), 0);
 	assert_string_equal(net_calib_key(NET_CALIB_THREAD_FIRST), "thread_first");
 	assert_int_equal(net_calib_offset(NET_CALIB_THREAD_FIRST),
 			 offsetof(struct al_costs, thread_first_ns));

@@ -249,6 +249,43 @@ static void test_pool_pays_a_halt_once(void **state)
 	}
 }
 
+/* With wake_sibling_10ms, a pool's thread woken after a sibling warmed
+ * its process on the core pays at least that figure, never more than its
+ * own sleep's charge.  3 threads on one core, 6 pages: 2 rounds of 2
+ * waits each, a round trip's wake-ups at one instant (no CPU costs).
+ * After 200 ms each round trip's first thread pays wake_100ms (170 us)
+ * and the two after it the floor (50 us); after 0.5 ms their own sleep
+ * costs wake_1ms (30 us), under the floor, so all three pay that.  The
+ * main thread's join may pay up to a wake_100ms more. */
+static void test_pool_sibling_pays_its_floor(void **state)
+{
+	static const struct {
+		int64_t rtt, lo, hi;
+	} cases[] = {
+		{200 * MS, 4 * (170 + 2 * 50) * US, 4 * (170 + 2 * 50) * US + 170 * US},
+		{500 * US, 4 * 3 * 30 * US, 4 * 3 * 30 * US + 30 * US},
+	};
+	struct al_scenario sc;
+	struct al_report a, b;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		fixed(&sc, 6, cases[i].rtt);
+		sc.machine.cores = 1;
+		run(&sc, AL_MODEL_THREAD, &a);
+		sc.machine.costs.wake_1ms_ns = 30 * US;
+		sc.machine.costs.wake_100ms_ns = 170 * US;
+		sc.machine.costs.wake_sibling_10ms_ns = 50 * US;
+		run(&sc, AL_MODEL_THREAD, &b);
+		int64_t extra = b.cpu_busy_ns - a.cpu_busy_ns;
+		if (extra < cases[i].lo || extra > cases[i].hi)
+			fail_msg("rtt %lld: CPU %lld more, want %lld ... %lld",
+				 (long long)cases[i].rtt, (long long)extra,
+				 (long long)cases[i].lo, (long long)cases[i].hi);
+		assert_int_equal(b.checksum, a.checksum);
+	}
+}
+
 /* The host's origin server on the same core runs its own code, charged
  * its measured CPU whole: the crawler pays as much as without it. */
 static void test_host_server_changes_nothing(void **state)
@@ -447,6 +484,7 @@ int main(void)
 		cmocka_unit_test(test_busy_core_pays_its_gaps),
 		cmocka_unit_test(test_blocking_models_pay_per_wakeup),
 		cmocka_unit_test(test_pool_pays_a_halt_once),
+		cmocka_unit_test(test_pool_sibling_pays_its_floor),
 		cmocka_unit_test(test_host_server_changes_nothing),
 		cmocka_unit_test(test_wake_on_the_wakers_cpu),
 		cmocka_unit_test(test_loop_woken_on_the_wakers_cpu),
