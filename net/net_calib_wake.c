@@ -154,35 +154,55 @@ static int redial(struct wake_rig *r)
 
 static const char request[] = "GET /0 HTTP/1.0\r\nHost: example.com\r\n\r\n";
 
+/* One half of a page after the waker's byte, armed already for us
+ * microseconds (0: no wait): the thread's CPU over the wait and the
+ * work, or -1 with errno.  first: the half after the connect's wait
+ * (send the request, a recv that would block), else the response's
+ * (read it, close, open the next connection). */
+static double half(struct wake_rig *r, int first, int us)
+{
+	char buf[256];
+	int64_t t0 = net_cpu_ns();
+
+	if (nap(r, us) != 0)
+		return -1;
+	if (first) {
+		if (send(r->cfd, request, sizeof request - 1, MSG_NOSIGNAL) !=
+		    (ssize_t)(sizeof request - 1))
+			return -1;
+		(void)!recv(r->cfd, buf, sizeof buf, 0);        /* EAGAIN */
+	} else if (recv(r->cfd, buf, sizeof buf, 0) != 1 || redial(r) != 0) {
+		return -1;
+	}
+	return (double)(net_cpu_ns() - t0);
+}
+
+/* The server's side after a half (untimed): after the first it reads
+ * the request and answers, after the second it accepts the next
+ * connection. */
+static int serve(struct wake_rig *r, int first)
+{
+	char buf[256];
+
+	if (first)
+		return r->sfd >= 0 && (recv(r->sfd, buf, sizeof buf, 0) < 0 ||
+				       send(r->sfd, "x", 1, 0) != 1) ? -1 : 0;
+	if (r->sfd >= 0)
+		close(r->sfd);
+	r->sfd = accept4(r->lfd, NULL, NULL, SOCK_CLOEXEC);
+	return r->sfd < 0 ? -1 : 0;
+}
+
 /* One page with sleeps of us before each half: the thread's CPU time per
  * half, or -1 with errno. */
 static double page(struct wake_rig *r, int us)
 {
-	char buf[256];
+	double a, b;
 
-	if (arm(r, us) != 0)
+	if (arm(r, us) != 0 || (a = half(r, 1, us)) < 0 || serve(r, 1) != 0 ||
+	    arm(r, us) != 0 || (b = half(r, 0, us)) < 0 || serve(r, 0) != 0)
 		return -1;
-	int64_t t0 = net_cpu_ns();
-	if (nap(r, us) != 0 ||
-	    send(r->cfd, request, sizeof request - 1, MSG_NOSIGNAL) != (ssize_t)(sizeof request - 1))
-		return -1;
-	(void)!recv(r->cfd, buf, sizeof buf, 0);        /* EAGAIN: it would block */
-	int64_t t1 = net_cpu_ns();
-	/* the server reads the request and answers (untimed) */
-	if (r->sfd >= 0 && (recv(r->sfd, buf, sizeof buf, 0) < 0 || send(r->sfd, "x", 1, 0) != 1))
-		return -1;
-	if (arm(r, us) != 0)
-		return -1;
-	int64_t t2 = net_cpu_ns();
-	if (nap(r, us) != 0 || recv(r->cfd, buf, sizeof buf, 0) != 1 || redial(r) != 0)
-		return -1;
-	int64_t t3 = net_cpu_ns();
-	if (r->sfd >= 0)
-		close(r->sfd);
-	r->sfd = accept4(r->lfd, NULL, NULL, SOCK_CLOEXEC);
-	if (r->sfd < 0)
-		return -1;
-	return (double)(t1 - t0 + t3 - t2) / 2;
+	return (a + b) / 2;
 }
 
 /* One segment's wake-up: a recv of what the server sent before the
@@ -341,42 +361,6 @@ struct sibling {
 	int err;
 };
 
-/* One half after the waker's byte (the waker armed already): the
- * thread's CPU over the wait and the work, or -1 with errno.  first: the
- * half after the connect's wait (send, try a recv), else the response's
- * (read it, close, redial), as page(). */
-static double half(struct wake_rig *r, int first)
-{
-	char buf[256];
-	int64_t t0 = net_cpu_ns();
-
-	if (nap(r, 1) != 0)
-		return -1;
-	if (first) {
-		if (send(r->cfd, request, sizeof request - 1, MSG_NOSIGNAL) !=
-		    (ssize_t)(sizeof request - 1))
-			return -1;
-		(void)!recv(r->cfd, buf, sizeof buf, 0);        /* EAGAIN */
-	} else if (recv(r->cfd, buf, sizeof buf, 0) != 1 || redial(r) != 0) {
-		return -1;
-	}
-	return (double)(net_cpu_ns() - t0);
-}
-
-/* The server's side after a half (untimed), as page(). */
-static int serve(struct wake_rig *r, int first)
-{
-	char buf[256];
-
-	if (first)
-		return r->sfd >= 0 && (recv(r->sfd, buf, sizeof buf, 0) < 0 ||
-				       send(r->sfd, "x", 1, 0) != 1) ? -1 : 0;
-	if (r->sfd >= 0)
-		close(r->sfd);
-	r->sfd = accept4(r->lfd, NULL, NULL, SOCK_CLOEXEC);
-	return r->sfd < 0 ? -1 : 0;
-}
-
 /* The sibling: each half, block in its waker's wait, time the half,
  * serve, say so. */
 static void *sibling_run(void *arg)
@@ -384,7 +368,7 @@ static void *sibling_run(void *arg)
 	struct sibling *s = arg;
 
 	for (int i = 0; i < 2 * PAGES; i++) {
-		double c = half(&s->r, i % 2 == 0);
+		double c = half(&s->r, i % 2 == 0, 1);
 		if (c < 0 || serve(&s->r, i % 2 == 0) != 0) {
 			s->err = errno ? errno : EIO;
 			(void)!write(s->done[1], "e", 1);
@@ -447,7 +431,7 @@ int net_calib_wake_sibling_10ms(double *out)
 		settle(100);
 		if (arm(&r, SIB_SLEEP_US) != 0 || arm(&s.r, SIB_SLEEP_US + SIB_GAP_US) != 0)
 			goto out;
-		if (half(&r, i % 2 == 0) < 0 || serve(&r, i % 2 == 0) != 0)
+		if (half(&r, i % 2 == 0, 1) < 0 || serve(&r, i % 2 == 0) != 0)
 			goto out;
 		if (net_calib_read_within(s.done[0], &b, 1, 5000) != 0)
 			goto out;
