@@ -19,6 +19,8 @@
  * process, told the time just before (untimed), sleeps it and writes a
  * byte -- as the link emulator's packet wakes a real crawler.  Both are
  * pinned to one CPU: the write that wakes the crawler runs on its CPU.
+ * `wake_sibling_10ms` is a second thread's half, woken 0.2 ms after a
+ * first thread of its process ran on the CPU (a pool's sibling; below).
  * `wake_remote_1ms` is the same after 1 ms with the waker on another
  * CPU, where there is one: how much more a wake-up costs from there is
  * what the simulator spares a crawler woken on its waker's CPU
@@ -358,6 +360,7 @@ struct sibling {
 	struct wake_rig r;
 	int done[2];            /* the sibling's "half timed" to the first */
 	double cost[PAGES];
+	int64_t woke[2 * PAGES];   /* when each timed half of the sibling's ended */
 	int err;
 };
 
@@ -369,14 +372,18 @@ static void *sibling_run(void *arg)
 
 	for (int i = 0; i < 2 * PAGES; i++) {
 		double c = half(&s->r, i % 2 == 0, 1);
+		s->woke[i] = net_mono_ns();
 		if (c < 0 || serve(&s->r, i % 2 == 0) != 0) {
 			s->err = errno ? errno : EIO;
 			(void)!write(s->done[1], "e", 1);
 			return NULL;
 		}
 		s->cost[i / 2] = i % 2 ? s->cost[i / 2] + c / 2 : c / 2;
-		if (write(s->done[1], "x", 1) != 1)
+		if (write(s->done[1], "x", 1) != 1) {
+			s->err = errno ? errno : EIO;
+			(void)!write(s->done[1], "e", 1);  /* else the first times out */
 			return NULL;
+		}
 	}
 	return NULL;
 }
@@ -397,9 +404,10 @@ int net_calib_wake_sibling_10ms(double *out)
 	struct wake_rig r;
 	struct sibling s = {.done = {-1, -1}};
 	double hot[PAGES];
+	int64_t served[2 * PAGES];
 	cpu_set_t saved;
 	pthread_t tid;
-	int rc = -1, started = 0;
+	int rc = -1, started = 0, e;
 	char b;
 
 	if (net_calib_pin(&saved) != 0)
@@ -424,8 +432,10 @@ int net_calib_wake_sibling_10ms(double *out)
 	for (int i = 0; i < PAGES; i++)
 		if ((hot[i] = page(&r, 0)) < 0)
 			goto out;
-	if (pthread_create(&tid, NULL, sibling_run, &s) != 0)
+	if ((e = pthread_create(&tid, NULL, sibling_run, &s)) != 0) {
+		errno = e;
 		goto out;
+	}
 	started = 1;
 	for (int i = 0; i < 2 * PAGES; i++) {
 		settle(100);
@@ -433,6 +443,7 @@ int net_calib_wake_sibling_10ms(double *out)
 			goto out;
 		if (half(&r, i % 2 == 0, 1) < 0 || serve(&r, i % 2 == 0) != 0)
 			goto out;
+		served[i] = net_mono_ns();
 		if (net_calib_read_within(s.done[0], &b, 1, 5000) != 0)
 			goto out;
 		if (b != 'x') {
@@ -440,11 +451,9 @@ int net_calib_wake_sibling_10ms(double *out)
 			goto out;
 		}
 	}
-	double x = net_calib_median(s.cost, PAGES) - net_calib_median(hot, PAGES);
-	*out = x < 1 ? 1 : x;
 	rc = 0;
-out:;
-	int e = errno;
+out:
+	e = errno;
 	if (started) {
 		if (rc != 0) {
 			/* the sibling may wait for a byte: its waker's socket
@@ -452,6 +461,24 @@ out:;
 			shutdown(s.r.sv[0], SHUT_RDWR);
 		}
 		pthread_join(tid, NULL);
+	}
+	if (rc == 0) {
+		/* a page counts when, in both its halves, the sibling's timed
+		 * half ended after the first had served its own: else the
+		 * sibling woke first (a loaded machine), and what it paid is
+		 * not a sibling's */
+		double kept[PAGES];
+		int n = 0;
+		for (int p = 0; p < PAGES; p++)
+			if (s.woke[2 * p] > served[2 * p] && s.woke[2 * p + 1] > served[2 * p + 1])
+				kept[n++] = s.cost[p];
+		if (2 * n < PAGES) {
+			rc = -1;
+			e = EAGAIN;      /* the order did not hold: too loaded */
+		} else {
+			double x = net_calib_median(kept, n) - net_calib_median(hot, PAGES);
+			*out = x < 1 ? 1 : x;
+		}
 	}
 	if (s.done[0] >= 0)
 		close(s.done[0]);

@@ -156,10 +156,10 @@ void sim_wake_charge(struct sim_kernel *k, struct sim_thread *th, int ci, int64_
 			 * sibling's measured price, up to what its own sleep
 			 * would cost it alone */
 			int64_t own = sleep_cost(k, ci, th->slept_at, now);
-			int64_t floor = own < k->c->wake_sibling_10ms_ns ? own
+			int64_t least = own < k->c->wake_sibling_10ms_ns ? own
 									 : k->c->wake_sibling_10ms_ns;
-			if (cost < floor)
-				cost = floor;
+			if (cost < least)
+				cost = least;
 		}
 		/* woken by a host program on the model's cores: Linux's sync
 		 * wake-up runs it on the waker's CPU, and it pays what a
