@@ -5,15 +5,15 @@
 #include "core/al_assert.h"
 #include "core/al_future.h"
 
-int al__future_refuse(void)
+void al__future_refuse(void *arg)
 {
+	(void)arg;
 	errno = EINVAL;
-	return -1;
 }
 
 int al_future_cancel(struct al_future *f)
 {
-	if (al_future_set(f, 0, ECANCELED) != 0)
+	if (al_future_set_call(f, 0, ECANCELED) != 0)
 		return -1;
 	f->state = AL_CANCELLED;
 	return 0;

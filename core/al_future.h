@@ -48,7 +48,8 @@ static inline void al_future_init(struct al_future *f, struct al_loop *loop)
 	f->state = AL_PENDING;
 }
 
-int al__future_refuse(void);
+/* Sets errno to EINVAL (arg unused): al_future_set's refusal. */
+void al__future_refuse(void *arg);
 
 /* A task's wake node runs this (core/al_task.c) when the task was the
  * first to wait on its future.  The future hands such a task its result as
@@ -60,16 +61,22 @@ int al__future_refuse(void);
 void al__task_wake(struct al_cb *cb);
 #define AL__WAKE_RESULT 16
 
-/* Completes a pending future with (value, err) and schedules its callbacks.
- * Returns 0, or -1 (EINVAL) if f was not pending: completing twice is
- * refused, not fatal, because a cancelled future may still see its I/O
- * finish. */
-static inline int al_future_set(struct al_future *f, int64_t value, int err)
+/* al_future_set's body.  leaf (a constant): the rare calls go through
+ * AL_CALL_KEPT and the splice is al_loop_splice_leaf, for a coroutine,
+ * which otherwise calls nothing; else plain calls, cheaper in code that
+ * makes calls anyway (the backends' completions, core's own). */
+static inline int al__future_set(struct al_future *f, int64_t value, int err,
+				 int leaf)
 {
 	struct al_cb *h = f->head;
 
-	if (f->state != AL_PENDING)
-		return al__future_refuse();
+	if (f->state != AL_PENDING) {
+		if (leaf)
+			AL_CALL_KEPT(al__future_refuse, NULL);
+		else
+			al__future_refuse(NULL);
+		return -1;
+	}
 	f->value = value;
 	f->err = err;
 	f->state = AL_DONE;
@@ -82,9 +89,29 @@ static inline int al_future_set(struct al_future *f, int64_t value, int err)
 			*(int64_t *)(void *)res = value;
 			*(int *)(void *)(res + sizeof(int64_t)) = err;
 		}
-		al_loop_splice(f->loop, h, f->tail);
+		if (leaf)
+			al_loop_splice_leaf(f->loop, h, f->tail);
+		else
+			al_loop_splice(f->loop, h, f->tail);
 	}
 	return 0;
+}
+
+/* Completes a pending future with (value, err) and schedules its callbacks.
+ * Returns 0, or -1 (EINVAL) if f was not pending: completing twice is
+ * refused, not fatal, because a cancelled future may still see its I/O
+ * finish.  Its rare calls (the loop's notify hook, errno) keep every
+ * register, so a coroutine that completes a future stays a leaf
+ * (core/al_kept.h). */
+static inline int al_future_set(struct al_future *f, int64_t value, int err)
+{
+	return al__future_set(f, value, err, 1);
+}
+/* al_future_set with plain calls, cheaper where the code calls anyway:
+ * a backend's completion (al_os_finish), a done callback's. */
+static inline int al_future_set_call(struct al_future *f, int64_t value, int err)
+{
+	return al__future_set(f, value, err, 0);
 }
 /* Cancels a pending future: state AL_CANCELLED, err ECANCELED, callbacks
  * scheduled.  Returns 0, or -1 if it was not pending. */
