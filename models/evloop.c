@@ -10,7 +10,8 @@ void al_waker_ready(struct al_waker *w, unsigned events)
 								 offsetof(struct al_waker_fut, w));
 
 	(void)events;
-	al_future_set(&wf->f, 0, 0);
+	/* a callback, which keeps registers anyway: the plain call */
+	al_future_set_call(&wf->f, 0, 0);
 }
 
 /* sel_repeat's feed: the model's reader. */
