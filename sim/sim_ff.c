@@ -256,6 +256,15 @@ int64_t sim_sel_repeat(struct al_os *os, int sel, al_sel_feed_fn feed, void *arg
 			cut(s, sl, th);
 		return 0;
 	}
+	if (sl->ready.head < 0) {
+		/* the round's pass finds nothing queued, so it reports nothing:
+		 * its wait parks or fails, which spoils the round at once
+		 * (sim_ff_waited), nor could the last round repeat (its fds
+		 * would be queued).  Not watched: a page read a segment at a
+		 * time parks for most of its turns. */
+		f->sel = -1;
+		return 0;
+	}
 	if (f->sel == sel && repeats(s, sl, th)) {
 		/* m rounds: each reader keeps a byte after them, so it is
 		 * still ready and the FIFO ends as it is.  Then the round after
