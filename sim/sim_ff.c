@@ -95,6 +95,19 @@ static int grow(void **p, int64_t *cap, int64_t n, size_t sz)
 	return 0;
 }
 
+/* A watched round read less than a chunk of a response with more of it
+ * to come: its bytes trickle in (a segment a recv, as a tcp linux page's
+ * do), and the next rounds would too.  They go unwatched, more of them
+ * each time (SIM_FF_BACKOFF at most) till a round repeats.  Any round may
+ * go unwatched: the fast-forward runs only repeats of a round it saw, so
+ * one it skips runs a turn at a time, exactly as with it off. */
+static void back_off(struct sim_ff *f)
+{
+	f->idle = f->backoff;
+	if (f->backoff < SIM_FF_BACKOFF)
+		f->backoff = f->backoff ? 2 * f->backoff : 1;
+}
+
 /* The round under way cannot repeat: stops watching it. */
 void sim_ff_spoil(struct sim_os *s)
 {
@@ -266,6 +279,7 @@ int64_t sim_sel_repeat(struct al_os *os, int sel, al_sel_feed_fn feed, void *arg
 		return 0;
 	}
 	if (f->sel == sel && repeats(s, sl, th)) {
+		f->backoff = 0;
 		/* m rounds: each reader keeps a byte after them, so it is
 		 * still ready and the FIFO ends as it is.  Then the round after
 		 * them (m may be 0) runs its turns as far as the last cut at
@@ -295,7 +309,10 @@ int64_t sim_sel_repeat(struct al_os *os, int sel, al_sel_feed_fn feed, void *arg
 		}
 	}
 	f->sel = -1;
-	arm(s, sel, sl, th);
+	if (f->idle > 0)
+		f->idle--;
+	else
+		arm(s, sel, sl, th);
 	return m > 0 ? m * f->chunk : 0;
 }
 
@@ -324,6 +341,15 @@ void sim_ff_waited(struct sim_os *s, int sel, int pass, int64_t reported,
 	}
 }
 
+/* k's recv just took every byte that had arrived (less than it asked
+ * for), and its response has more to come. */
+static int trickles(const struct sim_sock *k)
+{
+	int64_t total = sim_net_response_len(k->flow);
+
+	return total == 0 || k->got.off + k->got.len < total - sim_net_header_len(k->flow);
+}
+
 void sim_ff_recv(struct sim_os *s, const struct sim_sock *k, int64_t r, size_t cap)
 {
 	struct sim_ff *f = &s->ff;
@@ -333,6 +359,8 @@ void sim_ff_recv(struct sim_os *s, const struct sim_sock *k, int64_t r, size_t c
 	 * reader's next recv has none */
 	if (f->nrecv >= f->n || f->fd[f->nrecv].fd != k->fd || r <= 0 || (size_t)r != cap ||
 	    (k->got.head && !k->got.len) || (f->chunk && f->chunk != r)) {
+		if (r > 0 && (size_t)r < cap && trickles(k))
+			back_off(f);
 		sim_ff_spoil(s);
 		return;
 	}

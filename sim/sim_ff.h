@@ -19,6 +19,7 @@ struct sim_thread;
  * round watched at a time: a round runs inside one burst of one thread,
  * which no other thread's can interleave. */
 #define SIM_FF_MAX (1 << 16)         /* fds a round may read */
+#define SIM_FF_BACKOFF 8             /* rounds left unwatched, at most */
 
 struct sim_ff_fd {
 	int fd;
@@ -61,6 +62,10 @@ struct sim_ff {
 	struct sim_ff_cut *cuts;     /* long as nothing else was ready there */
 	int64_t turns, cut_turns;    /* turns fast-forwarded so far, in all, and
 				      * of a round run in part */
+	/* the back-off: rounds not to watch yet, and how many the next
+	 * round that does not repeat will make it (doubling to
+	 * SIM_FF_BACKOFF; one that repeats sets it back to 1) */
+	int64_t idle, backoff;
 };
 
 /* Off: every turn runs (tests compare; not a scenario's key). */
