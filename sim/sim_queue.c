@@ -456,7 +456,7 @@ static struct sim_qitem take_min(struct sim_queue *q)
 	return take(q, b);
 }
 
-int sim_queue_pop(struct sim_queue *q, int64_t *t, sim_fn *fn, void **arg)
+int sim__queue_pop(struct sim_queue *q, int64_t *t, sim_fn *fn, void **arg)
 {
 	for (;;) {
 		if (q->n == 0) {

@@ -118,7 +118,31 @@ int sim_queue_before(struct sim_queue *q, int64_t t);
 void sim_queue_cancel(struct sim_queue *q, uint64_t token);
 /* Removes the earliest live event: returns 1 and fills t/fn/arg, or 0 if
  * none is left. */
-int sim_queue_pop(struct sim_queue *q, int64_t *t, sim_fn *fn, void **arg);
+int sim__queue_pop(struct sim_queue *q, int64_t *t, sim_fn *fn, void **arg);
+/* The same; inline where the earliest is the front's first and live (two
+ * pops in three of a crawl): the call and its saves were a fifth of such
+ * a pop. */
+static inline int sim_queue_pop(struct sim_queue *q, int64_t *t, sim_fn *fn, void **arg)
+{
+	if (__builtin_expect(q->nfront != 0, 1)) {
+		const struct sim_qitem *it = &q->front[q->fhead % SIM_QUEUE_FRONT];
+		uint32_t s = (uint32_t)it->key;
+
+		if (q->gen[s] & 1) {
+			q->gen[s]++;                     /* even: not live */
+			q->free[q->nfree++] = s;
+			*t = (int64_t)(uint64_t)(it->key >> 64);
+			*fn = it->fn;
+			*arg = it->arg;
+			q->fhead++;
+			q->nfront--;
+			q->n--;
+			q->nlive--;
+			return 1;
+		}
+	}
+	return sim__queue_pop(q, t, fn, arg);
+}
 
 static inline size_t sim_queue_size(const struct sim_queue *q)
 {
