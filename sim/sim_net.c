@@ -265,6 +265,7 @@ void sim_net_free(struct sim_net *n)
 	for (int i = 0; i < AL_SCENARIO_MAX_EVENTS; i++)
 		sim_queue_cancel(n->q, n->timed[i].token);
 	sim_net_link_free(n);
+	sim_net_order_free(n);
 	free(n->loss);
 	free(n->tslabs);
 	al_arena_free(&n->slab_mem);         /* not the shared one: its owner's */
@@ -316,9 +317,12 @@ int sim_net_send(struct sim_net *n, struct sim_flow *f, int64_t now, int64_t len
 	}
 	if (f->state != FL_CONNECTED)
 		return 0;
-	int64_t t = now + sim_net_oneway(n, f, AL_DRAW_REQUEST_WAY, 0), fail_at = 0;
+	int64_t t, fail_at = 0;
 	int state = FL_REQUEST;
-	if (n->net.tcp == AL_TCP_LINUX && (t = sim_net_tcp_request(n, f, now, &fail_at)) < 0) {
+	/* (the way is drawn once: on an ordered path it takes its place) */
+	if (n->net.tcp != AL_TCP_LINUX) {
+		t = now + sim_net_oneway(n, f, AL_DRAW_REQUEST_WAY, 0);
+	} else if ((t = sim_net_tcp_request(n, f, now, &fail_at)) < 0) {
 		t = fail_at;
 		state = FL_REQ_FAIL;
 	}

@@ -142,6 +142,17 @@ struct sim_net_fifo {
 	struct sim_net_acks ack[2];
 };
 
+/* A direction of the path's order (link fifo with a jitter,
+ * sim_net_order.c): the (sent, arrival) pairs that can still hold a
+ * packet back, both increasing, live from p[first] to p[n - 1] */
+struct sim_net_way {
+	int64_t sent, at;
+};
+struct sim_net_order {
+	struct sim_net_way *p;
+	uint32_t first, n, cap;
+};
+
 struct sim_net_timed {           /* a scenario event, scheduled at init  */
 	struct sim_net *net;
 	const struct al_event_cfg *ev;
@@ -159,6 +170,7 @@ struct sim_net {
 	int down;                    /* the link is down                     */
 	struct sim_net_link link;
 	struct sim_net_fifo fifo;
+	struct sim_net_order order[2];   /* the path's order: down, up */
 	/* server: slots in use; connections accepted whose request has not
 	 * arrived; those whose request has, waiting for a slot, as a FIFO of
 	 * flow ids (the backlog) */

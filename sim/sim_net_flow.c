@@ -42,6 +42,12 @@ int64_t sim_net_jitter(struct sim_net *n, const struct sim_flow *f, enum al_net_
 	return x;
 }
 
+/* Whether draw `what` is a way from the client to the server. */
+static int way_up(enum al_net_draw what)
+{
+	return what == AL_DRAW_SYN_WAY || what == AL_DRAW_REQUEST_WAY || what == AL_DRAW_ACK_WAY;
+}
+
 /* One way for f: the client's half of rtt out, the rest back, so that a
  * round trip without jitter is exactly rtt, plus the draw's jitter. */
 int64_t sim_net_oneway(struct sim_net *n, const struct sim_flow *f, enum al_net_draw what,
@@ -49,8 +55,15 @@ int64_t sim_net_oneway(struct sim_net *n, const struct sim_flow *f, enum al_net_
 {
 	int64_t rtt = n->net.rtt_ns;
 
-	return (what == AL_DRAW_SYN_WAY || what == AL_DRAW_REQUEST_WAY ? rtt / 2 : rtt - rtt / 2) +
-	       sim_net_jitter(n, f, what, k);
+	return (way_up(what) ? rtt / 2 : rtt - rtt / 2) + sim_net_jitter(n, f, what, k);
+}
+
+int64_t sim_net_arrive(struct sim_net *n, const struct sim_flow *f, enum al_net_draw what,
+		       uint64_t k, int64_t sent, int64_t now)
+{
+	int64_t at = sent + sim_net_oneway(n, f, what, k);
+
+	return sim_net_ordered(n) ? sim_net_order_at(n, way_up(what), now, sent, at) : at;
 }
 
 /* Whether f's page loses draw (what, k). */
@@ -134,7 +147,7 @@ static void serve(struct sim_net *n, struct sim_flow *f, int64_t now)
 		arm_flow(n, f, FL_THINK, now + think);
 		return;
 	}
-	arm_flow(n, f, FL_FIRST, now + think + sim_net_oneway(n, f, AL_DRAW_FIRST_WAY, 0));
+	arm_flow(n, f, FL_FIRST, sim_net_arrive(n, f, AL_DRAW_FIRST_WAY, 0, now + think, now));
 }
 
 /* The server's write of f's response returned at now: its first byte is
@@ -142,7 +155,7 @@ static void serve(struct sim_net *n, struct sim_flow *f, int64_t now)
  * (the write returned). */
 static void written(struct sim_net *n, struct sim_flow *f, int64_t now)
 {
-	arm_flow(n, f, FL_FIRST, now + sim_net_oneway(n, f, AL_DRAW_FIRST_WAY, 0));
+	arm_flow(n, f, FL_FIRST, sim_net_arrive(n, f, AL_DRAW_FIRST_WAY, 0, now, now));
 	if (n->srv.max_concurrent > 0 && sim_net_end(f) <= n->srv.sndbuf)
 		sim_net_release(n, f, now);
 }
@@ -217,13 +230,14 @@ void sim_net_release(struct sim_net *n, struct sim_flow *f, int64_t now)
 
 /* A SYN leaves at now: sets f's state and returns when its event is due
  * (the arrival, or the retry timer if it was lost). */
-/* A SYN's (or SYN-ACK's, RST's) way: a one-way delay, or nothing when
- * connecting is instant (network.handshake false: loopback to the link
- * emulator).  Lost SYNs still cost their RTOs, as the link applies them. */
-static int64_t handshake_way(struct sim_net *n, const struct sim_flow *f,
-			     enum al_net_draw what)
+/* When a SYN (or SYN-ACK, RST) sent at now arrives: its way, or at once
+ * when connecting is instant (network.handshake false: loopback to the
+ * link emulator).  Lost SYNs still cost their RTOs, as the link applies
+ * them. */
+static int64_t handshake_at(struct sim_net *n, const struct sim_flow *f,
+			    enum al_net_draw what, int64_t now)
 {
-	return n->net.handshake ? sim_net_oneway(n, f, what, f->tries) : 0;
+	return n->net.handshake ? sim_net_arrive(n, f, what, f->tries, now, now) : now;
 }
 
 int64_t sim_net_syn_out(struct sim_net *n, struct sim_flow *f, int64_t now)
@@ -236,7 +250,7 @@ int64_t sim_net_syn_out(struct sim_net *n, struct sim_flow *f, int64_t now)
 		return now + sim_net_rto(n, f->tries);
 	}
 	f->state = FL_SYN;
-	return now + handshake_way(n, f, AL_DRAW_SYN_WAY);
+	return handshake_at(n, f, AL_DRAW_SYN_WAY, now);
 }
 
 /* The client only sees its timer expire (a SYN dropped, a SYN-ACK lost). */
@@ -266,14 +280,14 @@ static void syn_arrives(struct sim_net *n, struct sim_flow *f, int64_t now)
 		f->srv = SRV_ACCEPTED;
 		n->idle++;
 	} else if (n->srv.overflow == AL_OVERFLOW_REFUSE) {
-		arm_flow(n, f, FL_REFUSED, now + handshake_way(n, f, AL_DRAW_SYNACK_WAY));
+		arm_flow(n, f, FL_REFUSED, handshake_at(n, f, AL_DRAW_SYNACK_WAY, now));
 		return;
 	} else {
 		n->st.syn_dropped++;
 		syn_again(n, f, now);
 		return;
 	}
-	arm_flow(n, f, FL_SYN_ACK, now + handshake_way(n, f, AL_DRAW_SYNACK_WAY));
+	arm_flow(n, f, FL_SYN_ACK, handshake_at(n, f, AL_DRAW_SYNACK_WAY, now));
 }
 
 static void fail_connect(struct sim_net *n, struct sim_flow *f, int err, int64_t now)

@@ -276,9 +276,21 @@ static inline int64_t sim_net_backlog(const struct sim_net *n, int64_t now)
 int64_t sim_net_jitter(struct sim_net *n, const struct sim_flow *f, enum al_net_draw what,
 		       uint64_t k);
 /* A one-way delay of f's, draw `what` (its try k): client to server (the
- * SYN, the request) or back. */
+ * SYN, the request, an ACK) or back. */
 int64_t sim_net_oneway(struct sim_net *n, const struct sim_flow *f, enum al_net_draw what,
 		       uint64_t k);
+/* When f's packet of draw `what` (its try k), sent at `sent` (at least
+ * now), arrives: sent plus its one-way delay, and on an ordered path
+ * (sim_net_ordered) not before those sent before it that way. */
+int64_t sim_net_arrive(struct sim_net *n, const struct sim_flow *f, enum al_net_draw what,
+		       uint64_t k, int64_t sent, int64_t now);
+/* sim_net_order.c: the path's order.  Whether n keeps it (a FIFO link
+ * with a jitter: the packet emulator's); when a packet sent at `sent` on
+ * the way up (up) or down, due at `at`, arrives in it: at, or the latest
+ * arrival of those sent before it, which it joins. */
+int sim_net_ordered(const struct sim_net *n);
+int64_t sim_net_order_at(struct sim_net *n, int up, int64_t now, int64_t sent, int64_t at);
+void sim_net_order_free(struct sim_net *n);
 /* A SYN leaves at now: sets f's state (SYN or SYN_WAIT) and returns when
  * its event is due. */
 int64_t sim_net_syn_out(struct sim_net *n, struct sim_flow *f, int64_t now);

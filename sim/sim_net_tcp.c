@@ -287,7 +287,7 @@ static void acks(struct sim_flow *f)
  * timer finds it. */
 /* when, not before what f's ACK batch brings: it was sent before, and
  * the emulator's FIFO lets no packet overtake another (the batch's round
- * has its jitter, round_jitter). */
+ * has its jitter, round_at). */
 static int64_t behind_batch(const struct sim_net *n, const struct sim_flow *f, int64_t when)
 {
 	int64_t batch = sim_net_tcp_at(n, f->tcp)->ack_t;
@@ -569,21 +569,23 @@ static void dupack(struct sim_net *n, struct sim_flow *f, int64_t now)
 		fast_rtx_at(t, when);
 }
 
-/* The jitter of a batch's round trip: the way up of its first ACK and
- * the way down of what that ACK brings, a draw each, as the packet
- * emulator draws one for every packet (the window's first way is the
- * page's, AL_DRAW_FIRST_WAY).  Not modelled: the emulator's FIFO keeps a
- * packet behind the one before it, so the later segments of a burst take
- * the largest draw so far, not their own.  The batch is named by what was
- * sent before it (new segments, retransmissions); 0 and no draw on a
- * path without jitter. */
-static int64_t round_jitter(struct sim_net *n, const struct sim_flow *f, const struct sim_tcp *t,
-			    const struct sim_tcp_loss *lo)
+/* When the segments a batch's first ACK brings reach the link, that ACK
+ * leaving the client at sent: the way up of the ACK and the way down of
+ * what it brings, a draw each, as the packet emulator draws one for every
+ * packet (the window's first way is the page's, AL_DRAW_FIRST_WAY), each
+ * in the path's order (sim_net_arrive).  Not modelled: the later segments
+ * of a window take the largest draw so far in the emulator, here the
+ * window's one.  The batch is named by what was sent before it (new
+ * segments, retransmissions); a round trip and no draw on a path without
+ * jitter. */
+static int64_t round_at(struct sim_net *n, const struct sim_flow *f, const struct sim_tcp *t,
+			const struct sim_tcp_loss *lo, int64_t sent, int64_t now)
 {
 	if (al_dist_is_zero(&n->net.jitter))
-		return 0;
+		return sent + n->net.rtt_ns;
 	uint64_t k = (uint64_t)t->snd << 32 | lo->rtxn;
-	return sim_net_jitter(n, f, AL_DRAW_ACK_WAY, k) + sim_net_jitter(n, f, AL_DRAW_ROUND_WAY, k);
+	int64_t up = sim_net_arrive(n, f, AL_DRAW_ACK_WAY, k, sent, now);
+	return sim_net_arrive(n, f, AL_DRAW_ROUND_WAY, k, up, now);
 }
 
 /* sim_net_lost, which draws nothing on a path that loses nothing: the
@@ -667,7 +669,7 @@ int sim_net_tcp_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 			 * can bring nothing new, and need no event (what is
 			 * left out is cwnd's growth). */
 		} else if (t->batch++ == 0) {
-			t->ack_t = now + n->net.rtt_ns + w + round_jitter(n, f, t, lo);
+			t->ack_t = round_at(n, f, t, lo, now + w, now);
 		}
 		/* Its ACK's RTT sample, as Linux takes one from every ACK
 		 * that acks new data: sent at f->t less d-down, ACKed d-up

@@ -120,7 +120,7 @@ int64_t sim_net_tcp_request(struct sim_net *n, struct sim_flow *f, int64_t now,
 			return -1;
 		}
 	}
-	return t + sim_net_oneway(n, f, AL_DRAW_REQUEST_WAY, (uint64_t)k);
+	return sim_net_arrive(n, f, AL_DRAW_REQUEST_WAY, (uint64_t)k, t, now);
 }
 
 /* --- the kernel's clock: its TCP timers count in jiffies, on a wheel */

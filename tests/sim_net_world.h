@@ -17,7 +17,7 @@
 
 struct conn {
 	struct sim_flow *f;
-	int64_t t_eof, t_err, bytes, total;
+	int64_t t_conn, t_eof, t_err, bytes, total;
 	int err;
 };
 
@@ -48,6 +48,7 @@ static inline void on_connected(void *ctx, int err, int64_t now)
 
 	note(now, c - W.c, 1 + err);
 	if (!err) {
+		c->t_conn = now;
 		assert_int_equal(sim_net_send(&W.net, c->f, now, 40), 0);
 		return;
 	}

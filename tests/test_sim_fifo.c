@@ -20,6 +20,7 @@
 #include "core/al_http.h"
 #include "core/al_scenario.h"
 #include "sim/sim_net.h"
+#include "sim/sim_net_int.h"
 
 #define MS 1000000LL
 #define US 1000LL
@@ -396,6 +397,85 @@ static void test_same_seed_and_events(void **state)
 	assert_true(random_run(8) != a);
 }
 
+/* The path's order (sim_net_order.c), alone: a direction holds a packet
+ * back behind the latest arrival of those sent no later than it, and
+ * only those, whatever order their ways were drawn in. */
+static void test_order_of_sends(void **state)
+{
+	struct sim_net n;
+
+	(void)state;
+	memset(&n, 0, sizeof n);
+	/* an ACKs' batch draws its way down before its segments leave */
+	assert_int_equal(sim_net_order_at(&n, 0, 0, 100, 500), 500);
+	/* sent before it: not held back by it */
+	assert_int_equal(sim_net_order_at(&n, 0, 0, 50, 300), 300);
+	assert_int_equal(sim_net_order_at(&n, 0, 0, 60, 250), 300);
+	assert_int_equal(sim_net_order_at(&n, 0, 0, 70, 450), 450);
+	assert_int_equal(sim_net_order_at(&n, 0, 0, 80, 420), 450);
+	/* sent after it: behind it */
+	assert_int_equal(sim_net_order_at(&n, 0, 0, 120, 400), 500);
+	assert_int_equal(sim_net_order_at(&n, 0, 0, 130, 520), 520);
+	/* the other direction is a path of its own */
+	assert_int_equal(sim_net_order_at(&n, 1, 0, 140, 200), 200);
+	/* what has arrived by now holds nothing back */
+	assert_int_equal(sim_net_order_at(&n, 0, 460, 461, 470), 520);
+	assert_int_equal(sim_net_order_at(&n, 0, 600, 601, 650), 650);
+	/* many in flight, sent in order, each later than the last */
+	for (int64_t i = 0; i < 1000; i++)
+		assert_int_equal(sim_net_order_at(&n, 1, 700, 700 + i, 900 + 2 * i), 900 + 2 * i);
+	assert_int_equal(sim_net_order_at(&n, 1, 700, 1200, 1000), 1900);
+	assert_int_equal(sim_net_order_at(&n, 1, 2000, 2001, 2100), 900 + 2 * 999);
+	assert_int_equal(sim_net_order_at(&n, 1, 2900, 2901, 2950), 2950);
+	sim_net_order_free(&n);
+}
+
+/* The jitter of page's draw (what, k), as the simulator draws it. */
+static int64_t jitter_of(int64_t page, enum al_net_draw what, uint64_t k)
+{
+	struct al_rng r;
+
+	al_page_rng(&r, W.sc.seed, page, what, k);
+	return al_dist_draw_i64(&W.sc.network.jitter, &r);
+}
+
+/* Thirty connections at once over a FIFO link with a jitter: as the
+ * packet emulator lets no packet overtake the one before it, each SYN
+ * arrives at the latest of its own way and those of the SYNs before it,
+ * and each SYN-ACK, sent as its SYN arrives, likewise: the connections
+ * complete in the order they began, each at the largest draw so far.
+ * On a fair link each takes its own two ways (which here put some
+ * connection before an earlier one). */
+static void test_path_keeps_order(void **state)
+{
+	const int n = 30;
+	const int64_t rtt = 80 * MS;
+	int64_t up = 0, down = 0, out_of_order = 0;
+
+	(void)state;
+	for (int fifo = 1; fifo >= 0; fifo--) {
+		scenario(rtt, 0, body_for(1), 20000000);
+		if (!fifo)
+			W.sc.network.link = AL_LINK_FAIR;
+		W.sc.network.jitter = (struct al_dist){AL_DIST_NORMAL, 0, 5 * MS};
+		world_run(n, 0);
+		up = down = 0;
+		for (int i = 0; i < n; i++) {
+			int64_t syn = rtt / 2 + jitter_of(i, AL_DRAW_SYN_WAY, 0);
+			int64_t own = syn + rtt - rtt / 2 + jitter_of(i, AL_DRAW_SYNACK_WAY, 0);
+			up = syn > up ? syn : up;
+			int64_t synack = up + rtt - rtt / 2 + jitter_of(i, AL_DRAW_SYNACK_WAY, 0);
+			down = synack > down ? synack : down;
+			assert_int_equal(W.c[i].t_conn, fifo ? down : own);
+			assert_int_equal(W.c[i].bytes, MSS);
+			if (i > 0 && own < W.c[i - 1].t_conn)
+				out_of_order++;
+		}
+		done();
+	}
+	assert_true(out_of_order > 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -408,6 +488,8 @@ int main(void)
 		cmocka_unit_test(test_fin_ack_in_the_queue),
 		cmocka_unit_test(test_acks_dropped),
 		cmocka_unit_test(test_same_seed_and_events),
+		cmocka_unit_test(test_order_of_sends),
+		cmocka_unit_test(test_path_keeps_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
