@@ -121,6 +121,16 @@ static int64_t pace_ns(const struct sim_net *n, const struct sim_flow *f)
 	return al_server_page_ns(&n->sc->machine, f->total, 1);
 }
 
+/* The server writes f's response at `at` (now or later): its first byte
+ * is on its way.  tcp linux: f->t is when (the first window's way,
+ * sim_net_tcp_start). */
+static void written_at(struct sim_net *n, struct sim_flow *f, int64_t at, int64_t now)
+{
+	if (n->net.tcp == AL_TCP_LINUX)
+		f->t = at;
+	arm_flow(n, f, FL_FIRST, sim_net_arrive(n, f, AL_DRAW_FIRST_WAY, 0, at, now));
+}
+
 static void serve(struct sim_net *n, struct sim_flow *f, int64_t now)
 {
 	int64_t think, body;
@@ -147,7 +157,7 @@ static void serve(struct sim_net *n, struct sim_flow *f, int64_t now)
 		arm_flow(n, f, FL_THINK, now + think);
 		return;
 	}
-	arm_flow(n, f, FL_FIRST, sim_net_arrive(n, f, AL_DRAW_FIRST_WAY, 0, now + think, now));
+	written_at(n, f, now + think, now);
 }
 
 /* The server's write of f's response returned at now: its first byte is
@@ -155,7 +165,7 @@ static void serve(struct sim_net *n, struct sim_flow *f, int64_t now)
  * (the write returned). */
 static void written(struct sim_net *n, struct sim_flow *f, int64_t now)
 {
-	arm_flow(n, f, FL_FIRST, sim_net_arrive(n, f, AL_DRAW_FIRST_WAY, 0, now, now));
+	written_at(n, f, now, now);
 	if (n->srv.max_concurrent > 0 && sim_net_end(f) <= n->srv.sndbuf)
 		sim_net_release(n, f, now);
 }

@@ -94,7 +94,8 @@ struct sim_tcp {
 	int64_t due;                 /* the timer's event: min of ack_t and the
 				      * loss's rtx_t                           */
 	int64_t last_t;              /* the last segment that arrived (past the
-				      * emulator's backlog)                      */
+				      * emulator's backlog), its ACK's way up
+				      * past d↑ added                           */
 	uint32_t srtt8, mdev;        /* tcp_rtt_estimator's, in µs as Linux
 				      * keeps them: 8 srtt, 4 mdev             */
 	uint32_t mdev_max, rttvar;   /* mdev's largest this round (at least
@@ -112,6 +113,9 @@ struct sim_tcp {
 				      * the TCP pool's free list               */
 	uint8_t fin;                 /* link fifo: the server's FIN is a packet
 				      * of its own (TCP_FIN_*)                 */
+	int32_t way;                 /* an ACKs' batch: the way down of what it
+				      * brings past d↓, its jitter and the
+				      * path's order (ns; 0: none)             */
 };
 /* The server's FIN as a packet of its own, after the response's segments
  * (link fifo, a response within the first window: the server had sent
@@ -153,7 +157,10 @@ struct sim_flow {
 	void *ctx;
 	uint64_t token;              /* the pending event, if the state has one */
 	int64_t t;                   /* when the current SYN was sent; tcp flow,
-				      * once served: its losses' RTOs, in ns   */
+				      * once served: its losses' RTOs, in ns;
+				      * tcp linux, once written: when, then
+				      * when its latest window left the server
+				      * plus d↓ (sim_net_tcp.c)                 */
 	uint32_t page;
 	uint32_t total;              /* response bytes; 0 until served          */
 	uint32_t arrived;            /* bytes that reached the client           */

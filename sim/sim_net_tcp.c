@@ -174,9 +174,11 @@ static inline void arm(struct sim_net *n, struct sim_flow *f)
 
 /* Puts segments on the link as the window allows: known-lost ones first,
  * at least `force` of them whatever the window (a fast retransmit, a
- * probe, an RTO send one at once), then new ones.  Returns how many it
- * put there, the retransmissions among them (first) in *nrtx. */
-static uint32_t send(struct sim_flow *f, uint32_t force, int64_t now, uint32_t *nrtx)
+ * probe, an RTO send one at once), then new ones, which took `way` past
+ * d↓ to get there (their jitter and the path's order).  Returns how many
+ * it put there, the retransmissions among them (first) in *nrtx. */
+static uint32_t send(struct sim_flow *f, uint32_t force, int64_t now, int64_t way,
+		     uint32_t *nrtx)
 {
 	struct sim_tcp *t = sim_net_tcp_of(f);
 	const struct sim_tcp_loss *lo = loss_of(f);
@@ -198,7 +200,9 @@ static uint32_t send(struct sim_flow *f, uint32_t force, int64_t now, uint32_t *
 	if (t->fin != TCP_FIN_NONE && t->snd + r == nseg(f))
 		r++;
 	if (r) {
-		f->t = now;              /* when these were sent, at the link */
+		/* when these left the server, plus d↓: the RTT samples'
+		 * start and the tail's timer's (left_server) */
+		f->t = now - way;
 		t->seg_t = t->snd;
 	}
 	t->snd += r;
@@ -234,7 +238,10 @@ void sim_net_tcp_start(struct sim_net *n, struct sim_flow *f, int64_t now)
 	 * window it rides on the last segment (tcp_send_fin). */
 	t->fin = sim_net_fifo_on(n) && n->link.bw && f->fault == AL_FAULT_NONE &&
 		 nseg(f) <= t->cwnd ? TCP_FIN_OWED : TCP_FIN_NONE;
-	uint32_t rtx, r = send(f, 0, now, &rtx);
+	/* f->t is when the server wrote it (sim_net_flow.c): the first
+	 * window's way past d↓ */
+	int64_t way = al_dist_is_zero(&n->net.jitter) ? 0 : now - f->t - d_down(n);
+	uint32_t rtx, r = send(f, 0, now, way, &rtx);
 	if (sim_net_fifo_on(n))
 		sim_net_fifo_add(n, f, rtx, r, now);
 	else
@@ -380,7 +387,7 @@ static int found(struct sim_net *n, struct sim_flow *f, int64_t now, uint32_t *n
 	}
 	l->known = 0;
 	l->late_t = l->late_next_t = 0;
-	return (int)send(f, 1, now, nrtx);
+	return (int)send(f, 1, now, 0, nrtx);
 }
 
 static void on_timer(void *arg, int64_t now)
@@ -397,7 +404,7 @@ static void on_timer(void *arg, int64_t now)
 	t->due = 0;
 	if (t->ack_t && t->ack_t <= now) {
 		acks(f);
-		more = send(f, 0, now, &rtx);
+		more = send(f, 0, now, t->way, &rtx);
 	}
 	if (loss_of(f)->rtx_t && loss_of(f)->rtx_t <= now) {
 		int r = found(n, f, now, &rtx2);
@@ -578,14 +585,33 @@ static void dupack(struct sim_net *n, struct sim_flow *f, int64_t now)
  * window's one.  The batch is named by what was sent before it (new
  * segments, retransmissions); a round trip and no draw on a path without
  * jitter. */
-static int64_t round_at(struct sim_net *n, const struct sim_flow *f, const struct sim_tcp *t,
-			const struct sim_tcp_loss *lo, int64_t sent, int64_t now)
+static int64_t round_at(struct sim_net *n, const struct sim_flow *f, struct sim_tcp *t,
+			const struct sim_tcp_loss *lo, int64_t sent, int64_t now, int64_t *up)
+{
+	if (al_dist_is_zero(&n->net.jitter)) {
+		*up = sent + d_up(n);
+		return sent + n->net.rtt_ns;
+	}
+	uint64_t k = (uint64_t)t->snd << 32 | lo->rtxn;
+	*up = sim_net_arrive(n, f, AL_DRAW_ACK_WAY, k, sent, now);
+	int64_t at = sim_net_arrive(n, f, AL_DRAW_ROUND_WAY, k, *up, now);
+	int64_t way = at - *up - d_down(n);
+	t->way = (int32_t)(way > INT32_MAX ? INT32_MAX : way < INT32_MIN ? INT32_MIN : way);
+	return at;
+}
+
+/* When the ACK of a segment that arrived at now, sent at `sent`, reaches
+ * the server: d↑ and the jitter's mean later (it has no draw of its own:
+ * a batch's first ACK has, round_at), and on an ordered path not before
+ * those sent before it. */
+static int64_t ack_at(struct sim_net *n, int64_t sent, int64_t now)
 {
 	if (al_dist_is_zero(&n->net.jitter))
-		return sent + n->net.rtt_ns;
-	uint64_t k = (uint64_t)t->snd << 32 | lo->rtxn;
-	int64_t up = sim_net_arrive(n, f, AL_DRAW_ACK_WAY, k, sent, now);
-	return sim_net_arrive(n, f, AL_DRAW_ROUND_WAY, k, up, now);
+		return sent + d_up(n);
+	double m = al_dist_mean(&n->net.jitter), cap = (double)SIM_NET_MAX_DELAY;
+	int64_t at = sent + d_up(n) + (int64_t)(m < -cap ? -cap : m > cap ? cap : m);
+
+	return sim_net_ordered(n) ? sim_net_order_at(n, 1, now, sent, at) : at;
 }
 
 /* sim_net_lost, which draws nothing on a path that loses nothing: the
@@ -656,7 +682,7 @@ int sim_net_tcp_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 		 * the segment reaches the client, and its ACK the server,
 		 * that much later, so the ACKs' batch, the RTT sample and
 		 * the timers armed from the last ACK include it */
-		int64_t w = sim_net_backlog(n, now);
+		int64_t w = sim_net_backlog(n, now), up = -1;
 		if (!fin) {
 			n->st.segments++;
 			n->st.bytes += len;
@@ -669,19 +695,24 @@ int sim_net_tcp_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 			 * can bring nothing new, and need no event (what is
 			 * left out is cwnd's growth). */
 		} else if (t->batch++ == 0) {
-			t->ack_t = round_at(n, f, t, lo, now + w, now);
+			t->ack_t = round_at(n, f, t, lo, now + w, now, &up);
 		}
 		/* Its ACK's RTT sample, as Linux takes one from every ACK
-		 * that acks new data: sent at f->t less d-down, ACKed d-up
-		 * from now, behind the emulator's backlog (w).  Taken now, not with the batch: the timers armed
-		 * from here on (tail_timer) use the srtt of the ACKs up to
-		 * this one, as the server's would.  None for a retransmission
-		 * (Karn); a new segment gives one while a loss is repaired
-		 * too, as Linux's SACKs and timestamps do; none for a segment
-		 * sent before f->t (its send time is not kept). */
+		 * that acks new data: from when its window left the server
+		 * (f->t less d-down) to when the ACK, sent behind the
+		 * emulator's backlog (w), reaches the server (up): the ways'
+		 * jitter and the path's order in it.  Taken now, not with the
+		 * batch: the timers armed from here on (tail_timer) use the
+		 * srtt of the ACKs up to this one, as the server's would.
+		 * None for a retransmission (Karn); a new segment gives one
+		 * while a loss is repaired too, as Linux's SACKs and
+		 * timestamps do; none for a segment sent before f->t (its
+		 * send time is not kept). */
+		if (up < 0)
+			up = ack_at(n, now + w, now);
 		if (!rtx && s >= t->seg_t)
-			sim_net_tcp_sample_into(t, now - f->t + n->net.rtt_ns + w, s == t->seg_t);
-		t->last_t = now + w;
+			sim_net_tcp_sample_into(t, up - f->t + d_down(n), s == t->seg_t);
+		t->last_t = up - d_up(n);
 		if (rtx && lo->lastlost && lo->rq + lo->pend + lo->lost == 0)
 			loss_get(f)->lastlost = 0;       /* rtx: it has one */
 		if (fin) {

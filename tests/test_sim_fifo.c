@@ -239,6 +239,37 @@ static void test_rtt_sample_per_ack(void **state)
 	}
 }
 
+/* The same page on a fair link with a fixed jitter j on every way: the
+ * handshake's sample is rtt + 2 j (both its ways), and so is each ACK's
+ * of the window, its window's way down and its own way up, as Linux's
+ * samples, from the server's send to the ACK's return, include them; the
+ * timer runs from the last ACK's arrival at the server, j after its d-up.
+ * The window reaches the link 4 j late (the handshake's, the request's
+ * and the first byte's ways).  Before, the samples had none of the
+ * window's jitter: another time. */
+static void test_rtt_samples_take_the_jitter(void **state)
+{
+	const int64_t rtt = 40 * MS, j = 7 * MS, tx = MSS * 8000;
+	const int64_t t0 = first_byte(rtt, 0) + 4 * j;
+	struct est e = {0};
+
+	(void)state;
+	est_sample(&e, (rtt + 2 * j) / US, 0);
+	for (int k = 0; k < 9; k++)
+		est_sample(&e, (rtt + 2 * j + (k + 1) * tx) / US, k == 0);
+	int64_t pto = 2 * (e.srtt8 / 8) * US + 200 * MS;
+	int64_t rto = (e.srtt8 / 8 + e.rttvar) * US, wait = pto < rto ? pto : rto;
+	scenario(rtt, 0, body_for(10), 1000000);
+	W.sc.network.link = AL_LINK_FAIR;
+	W.sc.network.jitter = AL_DIST_FIXED_AT(j);
+	W.sc.network.loss = 0.1;
+	W.sc.seed = seed_losing(9, 10, 0.1);
+	world_run(1, 0);
+	assert_int_equal(W.c[0].bytes, 10 * MSS);
+	assert_int_equal(W.c[0].t_eof, t0 + 9 * tx + rtt / 2 + j + wait + (rtt - rtt / 2) + tx);
+	done();
+}
+
 /* The same page, no loss, but a queue of 11 packets: the server's ACK of
  * the request (ahead of the window, atx) and its 10 segments go, its FIN
  * (a packet of its own: the window held the whole response) is dropped.  The client has every byte but not the end of the response
@@ -483,6 +514,7 @@ int main(void)
 		cmocka_unit_test(test_drop_tail),
 		cmocka_unit_test(test_drop_tail_short_last),
 		cmocka_unit_test(test_rtt_sample_per_ack),
+		cmocka_unit_test(test_rtt_samples_take_the_jitter),
 		cmocka_unit_test(test_fin_dropped),
 		cmocka_unit_test(test_server_paces_responses),
 		cmocka_unit_test(test_fin_ack_in_the_queue),
