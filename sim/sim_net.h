@@ -166,6 +166,7 @@ struct sim_net {
 	struct sim_queue *q;
 	struct sim_net_hooks hooks;
 	struct al_network net;       /* current values: events change them   */
+	int jittery;                 /* net.jitter is not the constant 0     */
 	struct al_server srv;
 	int down;                    /* the link is down                     */
 	struct sim_net_link link;

@@ -32,7 +32,7 @@ int64_t sim_net_jitter(struct sim_net *n, const struct sim_flow *f, enum al_net_
 {
 	int64_t x = 0;
 
-	if (!al_dist_is_zero(&n->net.jitter)) {
+	if (n->jittery) {
 		struct al_rng r;
 		al_page_rng(&r, n->sc->seed, f->page, what, k);
 		x = al_dist_draw_i64(&n->net.jitter, &r);

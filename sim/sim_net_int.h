@@ -291,11 +291,10 @@ int64_t sim_net_oneway(struct sim_net *n, const struct sim_flow *f, enum al_net_
  * (sim_net_ordered) not before those sent before it that way. */
 int64_t sim_net_arrive(struct sim_net *n, const struct sim_flow *f, enum al_net_draw what,
 		       uint64_t k, int64_t sent, int64_t now);
-/* sim_net_order.c: the path's order.  Whether n keeps it (a FIFO link
- * with a jitter: the packet emulator's); when a packet sent at `sent` on
+/* sim_net_order.c: the path's order.  When a packet sent at `sent` on
  * the way up (up) or down, due at `at`, arrives in it: at, or the latest
- * arrival of those sent before it, which it joins. */
-int sim_net_ordered(const struct sim_net *n);
+ * arrival of those sent before it, which it joins (sim_net_ordered says
+ * whether n keeps it). */
 int64_t sim_net_order_at(struct sim_net *n, int up, int64_t now, int64_t sent, int64_t at);
 void sim_net_order_free(struct sim_net *n);
 /* A SYN leaves at now: sets f's state (SYN or SYN_WAIT) and returns when
@@ -376,6 +375,14 @@ int sim_net_lost(struct sim_net *n, const struct sim_flow *f, enum al_net_draw w
 static inline int sim_net_fifo_on(const struct sim_net *n)
 {
 	return n->net.link == AL_LINK_FIFO && n->net.tcp == AL_TCP_LINUX;
+}
+
+/* Whether n's ways keep the path's order (sim_net_order.c): a FIFO link
+ * (the packet emulator's) and a jitter to reorder them; without one,
+ * equal delays keep it anyway. */
+static inline int sim_net_ordered(const struct sim_net *n)
+{
+	return n->jittery && sim_net_fifo_on(n);
 }
 /* f puts segs more segments on the link at now (sim_net_tcp.c's send),
  * the first rtx of them retransmissions: one block at the queue's tail,

@@ -25,13 +25,6 @@
 
 #include "sim/sim_net_int.h"
 
-/* Whether n's ways keep their order: a FIFO link (the emulator's) and a
- * jitter to reorder them; without one, equal delays keep it anyway. */
-int sim_net_ordered(const struct sim_net *n)
-{
-	return sim_net_fifo_on(n) && !al_dist_is_zero(&n->net.jitter);
-}
-
 /* The first pair of o sent after s (o->n: none). */
 static uint32_t after(const struct sim_net_order *o, int64_t s)
 {

@@ -240,7 +240,7 @@ void sim_net_tcp_start(struct sim_net *n, struct sim_flow *f, int64_t now)
 		 nseg(f) <= t->cwnd ? TCP_FIN_OWED : TCP_FIN_NONE;
 	/* f->t is when the server wrote it (sim_net_flow.c): the first
 	 * window's way past d↓ */
-	int64_t way = al_dist_is_zero(&n->net.jitter) ? 0 : now - f->t - d_down(n);
+	int64_t way = n->jittery ? now - f->t - d_down(n) : 0;
 	uint32_t rtx, r = send(f, 0, now, way, &rtx);
 	if (sim_net_fifo_on(n))
 		sim_net_fifo_add(n, f, rtx, r, now);
@@ -586,32 +586,33 @@ static void dupack(struct sim_net *n, struct sim_flow *f, int64_t now)
  * segments, retransmissions); a round trip and no draw on a path without
  * jitter. */
 static int64_t round_at(struct sim_net *n, const struct sim_flow *f, struct sim_tcp *t,
-			const struct sim_tcp_loss *lo, int64_t sent, int64_t now, int64_t *up)
+			const struct sim_tcp_loss *lo, int64_t sent, int64_t now, int64_t *back)
 {
-	if (al_dist_is_zero(&n->net.jitter)) {
-		*up = sent + d_up(n);
+	if (!n->jittery) {
+		*back = sent;
 		return sent + n->net.rtt_ns;
 	}
 	uint64_t k = (uint64_t)t->snd << 32 | lo->rtxn;
-	*up = sim_net_arrive(n, f, AL_DRAW_ACK_WAY, k, sent, now);
-	int64_t at = sim_net_arrive(n, f, AL_DRAW_ROUND_WAY, k, *up, now);
-	int64_t way = at - *up - d_down(n);
+	int64_t up = sim_net_arrive(n, f, AL_DRAW_ACK_WAY, k, sent, now);
+	int64_t at = sim_net_arrive(n, f, AL_DRAW_ROUND_WAY, k, up, now);
+	int64_t way = at - up - d_down(n);
 	t->way = (int32_t)(way > INT32_MAX ? INT32_MAX : way < INT32_MIN ? INT32_MIN : way);
+	*back = up - d_up(n);
 	return at;
 }
 
 /* When the ACK of a segment that arrived at now, sent at `sent`, reaches
- * the server: d↑ and the jitter's mean later (it has no draw of its own:
- * a batch's first ACK has, round_at), and on an ordered path not before
- * those sent before it. */
-static int64_t ack_at(struct sim_net *n, int64_t sent, int64_t now)
+ * the server, less d↑: at once, or on a path with a jitter the jitter's
+ * mean later (it has no draw of its own: a batch's first ACK has,
+ * round_at), and on an ordered path not before those sent before it. */
+static inline int64_t ack_back(struct sim_net *n, int64_t sent, int64_t now)
 {
-	if (al_dist_is_zero(&n->net.jitter))
-		return sent + d_up(n);
+	if (!n->jittery)
+		return sent;
 	double m = al_dist_mean(&n->net.jitter), cap = (double)SIM_NET_MAX_DELAY;
 	int64_t at = sent + d_up(n) + (int64_t)(m < -cap ? -cap : m > cap ? cap : m);
 
-	return sim_net_ordered(n) ? sim_net_order_at(n, 1, now, sent, at) : at;
+	return (sim_net_ordered(n) ? sim_net_order_at(n, 1, now, sent, at) : at) - d_up(n);
 }
 
 /* sim_net_lost, which draws nothing on a path that loses nothing: the
@@ -682,7 +683,7 @@ int sim_net_tcp_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 		 * the segment reaches the client, and its ACK the server,
 		 * that much later, so the ACKs' batch, the RTT sample and
 		 * the timers armed from the last ACK include it */
-		int64_t w = sim_net_backlog(n, now), up = -1;
+		int64_t w = sim_net_backlog(n, now), back = -1;
 		if (!fin) {
 			n->st.segments++;
 			n->st.bytes += len;
@@ -695,24 +696,24 @@ int sim_net_tcp_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 			 * can bring nothing new, and need no event (what is
 			 * left out is cwnd's growth). */
 		} else if (t->batch++ == 0) {
-			t->ack_t = round_at(n, f, t, lo, now + w, now, &up);
+			t->ack_t = round_at(n, f, t, lo, now + w, now, &back);
 		}
 		/* Its ACK's RTT sample, as Linux takes one from every ACK
 		 * that acks new data: from when its window left the server
 		 * (f->t less d-down) to when the ACK, sent behind the
-		 * emulator's backlog (w), reaches the server (up): the ways'
-		 * jitter and the path's order in it.  Taken now, not with the
+		 * emulator's backlog (w), reaches the server (back, less
+		 * d-up): the ways' jitter and the path's order in it.  Taken now, not with the
 		 * batch: the timers armed from here on (tail_timer) use the
 		 * srtt of the ACKs up to this one, as the server's would.
 		 * None for a retransmission (Karn); a new segment gives one
 		 * while a loss is repaired too, as Linux's SACKs and
 		 * timestamps do; none for a segment sent before f->t (its
 		 * send time is not kept). */
-		if (up < 0)
-			up = ack_at(n, now + w, now);
+		if (back < 0)
+			back = ack_back(n, now + w, now);
 		if (!rtx && s >= t->seg_t)
-			sim_net_tcp_sample_into(t, up - f->t + d_down(n), s == t->seg_t);
-		t->last_t = up - d_up(n);
+			sim_net_tcp_sample_into(t, back - f->t + n->net.rtt_ns, s == t->seg_t);
+		t->last_t = back;
 		if (rtx && lo->lastlost && lo->rq + lo->pend + lo->lost == 0)
 			loss_get(f)->lastlost = 0;       /* rtx: it has one */
 		if (fin) {
