@@ -4,10 +4,11 @@
  * going up (to the server's device) and then those going down (to the
  * crawler's), and only then reads and waits again.  What becomes due
  * while it writes waits for the next pass.  Its writes have no cap
- * (flush() writes every packet due); its reads do, 64 packets a device a
- * pass (drain()), which is when packets become due, not when they are
- * written, and is not modelled here (a real C10K run's passes: 99 %
- * under 0.93 ms, `perf record` of its ppoll).
+ * (flush() writes every packet due), nor its reads: it reads both devices
+ * whole every 50 us while it writes and when it wakes, and gives a
+ * backlog times since its device was last seen empty, so a packet is due
+ * a delay after it was sent, as here, however busy the emulator is (a
+ * real C10K run's passes: 99 % under 0.93 ms, `perf record` of its ppoll).
  *
  * So the crawler does not see one page every emulator_packet x the
  * page's packets, evenly, as one queue in arrival order gave it: it
