@@ -64,6 +64,15 @@ static struct sim_emu_item in_pop(struct sim_os *s)
 
 static void on_pass(void *arg, int64_t now);
 
+/* Work of ns that reached the emulator at `at` (before now), in the
+ * backlog's queue (sim_emu_backlog) from then, behind what was there. */
+static void backlog_add(struct sim_os *s, int64_t at, int64_t ns)
+{
+	s->emu_busy = (s->emu_busy > at ? s->emu_busy : at) + ns;
+	if (s->emu_busy > s->emu_seen)
+		s->emu_seen = s->emu_busy;
+}
+
 /* The next pass starts when the last has ended and work has reached the
  * emulator: one event for it, moved earlier if earlier work comes. */
 static void schedule(struct sim_os *s)
@@ -125,8 +134,14 @@ static void on_pass(void *arg, int64_t now)
 		s->emu_pass[n++] = in_pop(s);
 	}
 	int64_t end = now, rtt = s->os.sc->network.rtt_ns;
-	for (size_t i = 0; i < n; i++)
-		end += s->emu_pass[i].up + (s->emu_pass[i].syn ? 0 : s->emu_pass[i].down);
+	for (size_t i = 0; i < n; i++) {
+		const struct sim_emu_item *it = &s->emu_pass[i];
+		end += it->up + (it->syn ? 0 : it->down);
+		/* an answer (no kind) is in the backlog the simulated TCP
+		 * sees from when it reached the emulator, not before */
+		if (!it->kind)
+			backlog_add(s, it->at, it->up + it->down);
+	}
 	s->emu_pass_end = end;
 	for (size_t i = 0; i < n; i++) {
 		const struct sim_emu_item *it = &s->emu_pass[i];

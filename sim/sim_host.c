@@ -288,10 +288,12 @@ static int64_t connected_at(struct sim_os *s, struct sim_sock *k, int64_t now)
 	/* the handshake's ACK, the request, the server's ACK of it: they
 	 * follow the connect into the queue, and hold up what comes behind
 	 * (the request's ~70 bytes left out of their size: 0.2 us at 3 us
-	 * a KiB) */
-	emu(s, now, SIM_HOST_EMU_REQUEST, 0, NULL, HOST_NONE);
-	if (!emu_own(s))
+	 * a KiB); in the passes they reach the emulator when they are
+	 * sent, and its backlog then (sim_emu.c) */
+	if (!emu_own(s)) {
+		emu(s, now, SIM_HOST_EMU_REQUEST, 0, NULL, HOST_NONE);
 		return t;
+	}
 	/* in its passes (its SYN went in at the connect): seen now if the
 	 * emulator has written the SYN-ACK already, else when it does */
 	if (g->emu_up)
@@ -334,9 +336,11 @@ static int64_t relay(struct sim_os *s, struct sim_sock *k, int64_t page, int64_t
 		int64_t after = sim_host_emu_packets(len) - SIM_HOST_EMU_CONNECT -
 				SIM_HOST_EMU_REQUEST - data;
 		/* the response's segments before the crawler sees it; the
-		 * ACKs and FINs after it, behind it in the queue */
+		 * ACKs and FINs after it, behind it in the queue (in the
+		 * passes, a round trip later: the answers' own) */
 		int64_t at = emu(s, t, data, len, k, HOST_DATA), arrives = t;
-		emu(s, at < 0 ? t : at, after, 0, NULL, HOST_NONE);
+		if (!emu_own(s))
+			emu(s, at < 0 ? t : at, after, 0, NULL, HOST_NONE);
 		t = at;
 		if (emu_own(s)) {
 			/* in its passes: the response down; the client's ACKs

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <cmocka.h>
 
 #include "sim/sim_os.h"
@@ -206,6 +207,42 @@ static void test_answers_take_their_turn(void **state)
 	assert_int_equal(b.elapsed_ns - a.elapsed_ns, (2 + 2) * p + 2 * (4 + 2) * p);
 }
 
+/* An answer (a client's ACKs and FIN, a server's ACK) is in the backlog
+ * the simulated TCP sees from when it reaches the emulator, not from
+ * when the packets it answers were carried: queued earlier, a C10K's
+ * answers made every RTT sample and timer of the run hundreds of ms
+ * longer (docs/real.md, C10K's event loops, stop 28). */
+static void test_answer_in_backlog_when_it_comes(void **state)
+{
+	struct al_scenario sc;
+	struct sim_os *s = calloc(1, sizeof *s);
+	int64_t t;
+	sim_fn fn;
+	void *arg;
+
+	(void)state;
+	fixed(&sc, 1, 1000);
+	assert_non_null(s);
+	s->os.sc = &sc;
+	assert_int_equal(sim_queue_init(&s->q), 0);
+	sim_emu_push(s, (struct sim_emu_item){.at = 5 * MS, .up = 300 * US, .nup = 2});
+	assert_true(sim_emu_backlog(s, 5 * MS - 1) <= 0);
+	assert_int_equal(sim_queue_pop(&s->q, &t, &fn, &arg), 1);
+	assert_int_equal(t, 5 * MS);
+	fn(arg, t);
+	assert_int_equal(sim_emu_backlog(s, 5 * MS), 300 * US);
+	assert_int_equal(sim_emu_backlog(s, 5 * MS + 100 * US), 200 * US);
+	/* a second, reaching it while the first is carried, waits behind */
+	sim_emu_push(s, (struct sim_emu_item){.at = 5 * MS + 100 * US, .down = 50 * US,
+					      .ndown = 1});
+	assert_int_equal(sim_queue_pop(&s->q, &t, &fn, &arg), 1);
+	fn(arg, t);
+	assert_int_equal(sim_emu_backlog(s, t), 5 * MS + 350 * US - t);
+	sim_emu_free(s);
+	sim_queue_free(&s->q);
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -216,6 +253,7 @@ int main(void)
 		cmocka_unit_test(test_emulator_works_in_passes),
 		cmocka_unit_test(test_pass_writes_all_due),
 		cmocka_unit_test(test_answers_take_their_turn),
+		cmocka_unit_test(test_answer_in_backlog_when_it_comes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
