@@ -114,6 +114,9 @@ static void use_x87(void *arg)
 		x = x * 3 + seed_ld;
 	seed_ld = x - x + 2.5L;
 	clobber(NULL);
+	/* Every x87 register marked empty, as a callee may leave them: a
+	 * value the caller kept in one reads back as a NaN. */
+	__asm__ volatile("emms" ::: "memory");
 }
 
 /* Vector and x87 values live across it: the asm's clobbers make the
@@ -125,8 +128,59 @@ static void test_keeps_floats(void **state)
 	long double ld = seed_ld * 3;
 
 	AL_CALL_KEPT(use_x87, NULL);
-	assert_true(d == 4.5);
-	assert_true(ld == 7.5L);
+	/* Both compared before the assert's call, which would otherwise
+	 * have the compiler spill ld to memory before the asm anyway. */
+	int ok = ld == 7.5L && d == 4.5;
+	assert_true(ok);
+}
+
+/* Something for fn to do on the stack: it and the stub write below the
+ * stack pointer they are called with. */
+static void scribble(void *arg)
+{
+	volatile uint64_t words[32];
+
+	(void)arg;
+	for (int i = 0; i < 32; i++)
+		words[i] = 0;
+	calls += (int)words[31];
+}
+
+/* A leaf's red zone, the 128 bytes below its stack pointer, holds 16
+ * words written there by asm before the call and summed from there by asm
+ * after it: the asm must step over them, or the stub's pushes and fn's
+ * frame land on them. */
+__attribute__((noinline)) static uint64_t red_zone_sum(void)
+{
+	uint64_t sum;
+
+	__asm__ volatile("movq $1, -8(%%rsp)\n\tmovq $2, -16(%%rsp)\n\t"
+			 "movq $3, -24(%%rsp)\n\tmovq $4, -32(%%rsp)\n\t"
+			 "movq $5, -40(%%rsp)\n\tmovq $6, -48(%%rsp)\n\t"
+			 "movq $7, -56(%%rsp)\n\tmovq $8, -64(%%rsp)\n\t"
+			 "movq $9, -72(%%rsp)\n\tmovq $10, -80(%%rsp)\n\t"
+			 "movq $11, -88(%%rsp)\n\tmovq $12, -96(%%rsp)\n\t"
+			 "movq $13, -104(%%rsp)\n\tmovq $14, -112(%%rsp)\n\t"
+			 "movq $15, -120(%%rsp)\n\tmovq $16, -128(%%rsp)"
+			 ::: "memory");
+	AL_CALL_KEPT(scribble, NULL);
+	__asm__ volatile("xor %0, %0\n\t"
+			 "add -8(%%rsp), %0\n\tadd -16(%%rsp), %0\n\t"
+			 "add -24(%%rsp), %0\n\tadd -32(%%rsp), %0\n\t"
+			 "add -40(%%rsp), %0\n\tadd -48(%%rsp), %0\n\t"
+			 "add -56(%%rsp), %0\n\tadd -64(%%rsp), %0\n\t"
+			 "add -72(%%rsp), %0\n\tadd -80(%%rsp), %0\n\t"
+			 "add -88(%%rsp), %0\n\tadd -96(%%rsp), %0\n\t"
+			 "add -104(%%rsp), %0\n\tadd -112(%%rsp), %0\n\t"
+			 "add -120(%%rsp), %0\n\tadd -128(%%rsp), %0"
+			 : "=&r"(sum) : : "cc", "memory");
+	return sum;
+}
+
+static void test_keeps_red_zone(void **state)
+{
+	(void)state;
+	assert_int_equal(red_zone_sum(), 136);
 }
 #endif
 
@@ -174,6 +228,7 @@ int main(void)
 #if STUB
 		cmocka_unit_test(test_keeps_registers),
 		cmocka_unit_test(test_keeps_floats),
+		cmocka_unit_test(test_keeps_red_zone),
 #endif
 		cmocka_unit_test(test_unwinds_through),
 	};
