@@ -39,8 +39,9 @@ struct al_loop {
 	/* Called when the ready queue goes from empty to not empty: how the
 	 * simulator learns that a blocked thread has work (NULL: nobody).
 	 * al_future_set calls it through AL_CALL_KEPT: a static variable
-	 * it shares with code that completes futures is volatile
-	 * (core/al_kept.h). */
+	 * read or written by the hook, or by anything it runs (a ring's
+	 * completion loop), and by code that completes futures, is
+	 * volatile or has its address taken (core/al_kept.h). */
 	void (*notify)(struct al_loop *loop);
 	void *owner;                 /* the notify hook's data */
 	/* The program whose tasks run here, for them to find what they share
