@@ -355,12 +355,14 @@ int net_calib_wake_100ms(double *out)
  * did not move it.) */
 #define SIB_SLEEP_US 10000
 #define SIB_GAP_US 200
+#define SIB_PAGES (2 * PAGES)   /* tried; a page whose order broke does not count */
+#define SIB_LEAST 3             /* pages that must count */
 
 struct sibling {
 	struct wake_rig r;
 	int done[2];            /* the sibling's "half timed" to the first */
-	double cost[PAGES];
-	int64_t woke[2 * PAGES];   /* when each timed half of the sibling's ended */
+	double cost[SIB_PAGES];
+	int64_t woke[2 * SIB_PAGES];   /* when each timed half of the sibling's ended */
 	int err;
 };
 
@@ -370,7 +372,7 @@ static void *sibling_run(void *arg)
 {
 	struct sibling *s = arg;
 
-	for (int i = 0; i < 2 * PAGES; i++) {
+	for (int i = 0; i < 2 * SIB_PAGES; i++) {
 		double c = half(&s->r, i % 2 == 0, 1);
 		s->woke[i] = net_mono_ns();
 		if (c < 0 || serve(&s->r, i % 2 == 0) != 0) {
@@ -404,7 +406,7 @@ int net_calib_wake_sibling_10ms(double *out)
 	struct wake_rig r;
 	struct sibling s = {.done = {-1, -1}};
 	double hot[PAGES];
-	int64_t served[2 * PAGES];
+	int64_t served[2 * SIB_PAGES];
 	cpu_set_t saved;
 	pthread_t tid;
 	int rc = -1, started = 0, e;
@@ -437,7 +439,7 @@ int net_calib_wake_sibling_10ms(double *out)
 		goto out;
 	}
 	started = 1;
-	for (int i = 0; i < 2 * PAGES; i++) {
+	for (int i = 0; i < 2 * SIB_PAGES; i++) {
 		settle(100);
 		if (arm(&r, SIB_SLEEP_US) != 0 || arm(&s.r, SIB_SLEEP_US + SIB_GAP_US) != 0)
 			goto out;
@@ -467,12 +469,12 @@ out:
 		 * half ended after the first had served its own: else the
 		 * sibling woke first (a loaded machine), and what it paid is
 		 * not a sibling's */
-		double kept[PAGES];
+		double kept[SIB_PAGES];
 		int n = 0;
-		for (int p = 0; p < PAGES; p++)
+		for (int p = 0; p < SIB_PAGES; p++)
 			if (s.woke[2 * p] > served[2 * p] && s.woke[2 * p + 1] > served[2 * p + 1])
 				kept[n++] = s.cost[p];
-		if (2 * n < PAGES) {
+		if (n < SIB_LEAST) {
 			rc = -1;
 			e = EAGAIN;      /* the order did not hold: too loaded */
 		} else {
