@@ -124,6 +124,26 @@ struct net_emu_shared {
 void net_emu_cfgs(const struct al_scenario *sc, struct net_emu_cfg *up,
 		  struct net_emu_cfg *down);
 
+/* Times for n packets one read of a device found (net_emu_loop.c's drain):
+ * t[i] is on entry the clock at packet i's read, on return the time it is
+ * taken to have been sent.  The device was last seen empty at from and the
+ * read ended at now; a TUN device does not say when each packet came, so
+ * they are spread evenly over [from, now], none later than its own read,
+ * none before last (the device's previous packet), in order.  Returns the
+ * time given to the last packet (last when n is 0). */
+int64_t net_emu_stamps(int64_t from, int64_t now, int64_t last, int64_t *t, int n);
+
+/* The run_delay of /proc/thread-self/schedstat held in b[0..n) (its second
+ * figure, ns: how long the thread has waited runnable), or -1 when b does
+ * not hold one (empty, garbage, a figure missing or negative). */
+int64_t net_emu_run_delay_parse(const char *b, size_t n);
+
+/* When a wait woke the emulator: back, the clock when ppoll returned, less
+ * the time it waited for a CPU during the wait (after - before, two
+ * run_delay figures; nothing when the figure went down), never before
+ * read_at (the devices were empty then) nor after back. */
+int64_t net_emu_woken_at(int64_t back, int64_t read_at, int64_t before, int64_t after);
+
 /* Carries packets between the TUN devices tun[0] (the client's side) and
  * tun[1] (the server's) through sc's network, until *stop is set or the
  * parent is no longer parent; draws come from sc->seed.  Keeps *sh up to

@@ -56,6 +56,14 @@ static int64_t cpu_now(void)
 	       ((int64_t)r.ru_utime.tv_usec + r.ru_stime.tv_usec) * 1000;
 }
 
+/* A flood guard only: the most one read of a device takes (packets, or ns
+ * since it began), so a sender faster than the emulator cannot keep it
+ * reading forever, its memory growing, nothing written.  What is left is
+ * read after the next writes.  No shipped scenario comes near it: C10K's
+ * server sends at most 264 segments a millisecond (docs/real.md). */
+#define EMU_DRAIN_MAX 4096
+#define EMU_DRAIN_NS INT64_C(1000000)
+
 /* A device as the emulator reads it: when the packets read were sent. */
 struct emu_in {
 	int fd;
@@ -70,61 +78,94 @@ struct emu_in {
 struct emu_io {
 	struct emu_in in[2];
 	unsigned char *buf;
+	int64_t *at;                 /* EMU_DRAIN_MAX: a read's packet times */
 	int64_t read_at;             /* when both devices were last read
 					or seen empty */
-	int err;                     /* a read failed: errno says why */
+	int err;                     /* a read failed: its errno, else 0 */
 	int sched;                   /* /proc/thread-self/schedstat, or -1 */
-	int64_t run_delay;           /* its last figure */
+	int64_t run_delay;           /* its last figure read */
 };
 
-/* How long the emulator has waited for a CPU, runnable, so far (ns: the
- * second figure of /proc/thread-self/schedstat), or 0 where the kernel
- * does not say. */
-static int64_t run_delay(int fd)
+int64_t net_emu_stamps(int64_t from, int64_t now, int64_t last, int64_t *t, int n)
+{
+	if (from > now)
+		from = now;
+	for (int i = 0; i < n; i++) {
+		int64_t s = from + (now - from) * (i + 1) / n;
+		if (s > t[i])
+			s = t[i];
+		if (s < last)
+			s = last;           /* in order, whatever the clock did */
+		t[i] = last = s;
+	}
+	return last;
+}
+
+int64_t net_emu_run_delay_parse(const char *b, size_t n)
+{
+	char s[96], *e, *f;
+	int saved = errno;
+	long long d = -1;
+
+	if (!b || n == 0)
+		return -1;
+	n = n < sizeof s - 1 ? n : sizeof s - 1;
+	memcpy(s, b, n);
+	s[n] = 0;
+	errno = 0;
+	(void)strtoll(s, &e, 10);
+	if (e != s && !errno) {
+		d = strtoll(e, &f, 10);
+		if (f == e || errno || d < 0 || (*f && *f != ' ' && *f != '\n'))
+			d = -1;
+	}
+	errno = saved;
+	return d;
+}
+
+int64_t net_emu_woken_at(int64_t back, int64_t read_at, int64_t before, int64_t after)
+{
+	int64_t waited = after > before ? after - before : 0, at = back - waited;
+
+	if (at < read_at)
+		at = read_at;
+	return at < back ? at : back;
+}
+
+/* Reads run_delay into io->run_delay, which keeps its last figure when the
+ * kernel does not say (no file, a failed read): a failed read between two
+ * good ones then takes nothing off a wake-up. */
+static int64_t run_delay(struct emu_io *io)
 {
 	char b[96];
-	ssize_t n = fd < 0 ? -1 : pread(fd, b, sizeof b - 1, 0);
+	int e = errno;
+	ssize_t n = io->sched < 0 ? -1 : pread(io->sched, b, sizeof b, 0);
+	int64_t d = n > 0 ? net_emu_run_delay_parse(b, (size_t)n) : -1;
 
-	if (n <= 0)
-		return 0;
-	b[n] = 0;
-	char *e;
-	(void)strtoll(b, &e, 10);
-	return strtoll(e, NULL, 10);
+	errno = e;
+	if (d >= 0)
+		io->run_delay = d;
+	return io->run_delay;
 }
 
-/* When what woke the emulator came: a packet that wakes its wait makes it
- * runnable, and on a busy machine it may wait for a CPU for milliseconds
- * (on this 2-CPU VM: 3.7 ms behind the crawler and the server, perf's
- * sched_switch): the time it waited runnable since the last look is taken
- * off its clock, but never before its last read (the devices were empty
- * then). */
-static int64_t woken_at(struct emu_io *io, int64_t now)
-{
-	int64_t d = run_delay(io->sched), at = now - (d - io->run_delay);
-
-	io->run_delay = d;
-	return at > io->read_at ? at : io->read_at;
-}
-
-/* Reads everything in's device has into its direction.  0, or -1 with
- * errno (a device error).
+/* Reads what in's device has into its direction, EMU_DRAIN_MAX packets or
+ * EMU_DRAIN_NS at most.  0, or -1 with errno (a device error).
  *
- * A packet's time is when it was sent, which a TUN device does not say.
- * What a read finds came after the device was last seen empty (or the
- * emulator woke for it) and before the read, in order: the packets are
- * given times spread evenly over that span, none later than its own read.
- * The whole backlog is read at once: read 64 at a time, each piece got
- * the span since the last piece, a few microseconds, so a backlog the
- * server had sent over milliseconds reached the link as a burst and the
- * client's queue dropped it (docs/kernel-tcp.md, "The emulator"). */
-static int drain(struct emu_in *in, unsigned char *buf)
+ * A packet's time is when it was sent, which a TUN device does not say:
+ * what a read finds came after the device was last seen empty (or the
+ * emulator woke) and before the read, in order (net_emu_stamps).  A
+ * backlog is read in one go: read 64 at a time, each piece got the span
+ * since the last piece, a few microseconds, so a backlog the server had
+ * sent over milliseconds reached the link as a burst and the client's
+ * queue dropped it (docs/kernel-tcp.md, "The emulator"). */
+static int drain(struct emu_in *in, struct emu_io *io)
 {
 	struct net_emu_pkt *head = NULL, **tail = &head;
 	int n = 0, rc = 0;
+	int64_t start = net_mono_ns();
 
-	for (;;) {
-		ssize_t r = read(in->fd, buf, EMU_READ_MAX);
+	while (n < EMU_DRAIN_MAX) {
+		ssize_t r = read(in->fd, io->buf, EMU_READ_MAX);
 		if (r <= 0) {
 			if (r < 0 && errno != EAGAIN && errno != EINTR)
 				rc = -1;
@@ -133,26 +174,23 @@ static int drain(struct emu_in *in, unsigned char *buf)
 		struct net_emu_pkt *p = net_emu_pkt_new((size_t)r);
 		if (!p)
 			continue;           /* out of memory: the packet is lost */
-		memcpy(p->data, buf, (size_t)r);
-		p->at = net_mono_ns();      /* its read; net_emu_push sets its time */
+		memcpy(p->data, io->buf, (size_t)r);
+		io->at[n++] = p->at = net_mono_ns();    /* its read */
 		*tail = p;
 		tail = &p->next;
-		n++;
+		if (p->at - start >= EMU_DRAIN_NS)
+			break;
 	}
 	int e = errno;
-	int64_t now = net_mono_ns(), from = in->seen < now ? in->seen : now;
-	int i = 0;
-	while (head) {
+	int64_t now = net_mono_ns();
+	in->last = net_emu_stamps(in->seen, now, in->last, io->at, n);
+	for (int i = 0; head; i++) {
 		struct net_emu_pkt *p = head;
 		head = p->next;
-		int64_t t = from + (now - from) * ++i / n;
-		if (t > p->at)
-			t = p->at;
-		if (t < in->last)
-			t = in->last;       /* in order, whatever the clock did */
-		in->last = t;
-		net_emu_push(in->d, t, p);
+		net_emu_push(in->d, io->at[i], p);
 	}
+	/* a guarded read did not see it empty: what is left came before now
+	 * too, and is stamped after it (a flood only) */
 	if (rc == 0)
 		in->seen = now;
 	errno = e;
@@ -160,12 +198,12 @@ static int drain(struct emu_in *in, unsigned char *buf)
 }
 
 /* Reads both devices: while it writes, the emulator does so every
- * EMU_READ_NS. */
+ * EMU_READ_NS, and after every wait. */
 static void read_both(struct emu_io *io)
 {
 	for (int i = 0; i < 2 && !io->err; i++)
-		if (drain(&io->in[i], io->buf) != 0)
-			io->err = 1;
+		if (drain(&io->in[i], io) != 0)
+			io->err = errno ? errno : EIO;
 	io->read_at = net_mono_ns();
 }
 
@@ -191,6 +229,7 @@ int net_emu_serve(const int tun[2], const struct al_scenario *sc, struct net_emu
 		  pid_t parent, volatile sig_atomic_t *stop)
 {
 	static unsigned char buf[EMU_READ_MAX];
+	static int64_t at[EMU_DRAIN_MAX];
 	struct net_emu_cfg cu, cd;
 	struct net_emu_dir up, down;
 	struct net_emu_flows flows = {0};
@@ -209,10 +248,9 @@ int net_emu_serve(const int tun[2], const struct al_scenario *sc, struct net_emu
 	int64_t checked = net_mono_ns();
 	struct emu_io io = {
 		.in = {{.fd = tun[0], .d = &up, .seen = checked}, {.fd = tun[1], .d = &down, .seen = checked}},
-		.buf = buf, .read_at = checked,
+		.buf = buf, .at = at, .read_at = checked,
 		.sched = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC),
 	};
-	io.run_delay = run_delay(io.sched);
 	sh->cpu_start_ns = cpu_now();
 	while (!*stop) {
 		int64_t now = net_mono_ns();
@@ -223,6 +261,7 @@ int net_emu_serve(const int tun[2], const struct al_scenario *sc, struct net_emu
 		if (!io.err && net_mono_ns() - io.read_at >= EMU_READ_NS)
 			read_both(&io);
 		if (io.err) {
+			errno = io.err;
 			rc = -1;
 			break;
 		}
@@ -239,6 +278,13 @@ int net_emu_serve(const int tun[2], const struct al_scenario *sc, struct net_emu
 		wait = wait < 0 ? 0 : wait > EMU_CHECK_NS ? EMU_CHECK_NS : wait;
 		struct timespec ts = {(time_t)(wait / 1000000000), (long)(wait % 1000000000)};
 		struct pollfd p[2] = {{.fd = tun[0], .events = POLLIN}, {.fd = tun[1], .events = POLLIN}};
+		/* a packet that wakes the wait makes the emulator runnable, and
+		 * on a busy machine it may wait for a CPU for milliseconds (on
+		 * this 2-CPU VM: 3.7 ms behind the crawler and the server, perf's
+		 * sched_switch): what it waited runnable during this wait, and
+		 * only that (not a preemption among the writes before), is
+		 * taken off its wake-up */
+		int64_t before = run_delay(&io);
 		int k = ppoll(p, 2, &ts, NULL);
 		int64_t back = net_mono_ns();
 		sh->wakeups++;
@@ -252,21 +298,20 @@ int net_emu_serve(const int tun[2], const struct al_scenario *sc, struct net_emu
 			rc = -1;
 			break;
 		}
-		/* the devices were empty when it began to wait (read above, at
-		 * most EMU_READ_NS before): what either has now came since it
-		 * woke */
-		int64_t woke = woken_at(&io, back);
-		for (int i = 0; i < 2; i++) {
+		/* the devices were last read at read_at, at most EMU_READ_NS
+		 * before the wait: what either has now came since it woke.  Both
+		 * are read, whichever woke it, as read_at says (a device that
+		 * did not report could have had a packet meanwhile) */
+		int64_t woke = net_emu_woken_at(back, io.read_at, before, run_delay(&io));
+		for (int i = 0; i < 2; i++)
 			if (io.in[i].seen < woke)
 				io.in[i].seen = woke;
-			if (k > 0 && (p[i].revents & POLLIN) && drain(&io.in[i], buf) != 0) {
-				rc = -1;
-				break;
-			}
-		}
-		if (rc != 0)
+		read_both(&io);
+		if (io.err) {
+			errno = io.err;
+			rc = -1;
 			break;
-		io.read_at = net_mono_ns();
+		}
 		sh->up = up.st;
 		sh->down = down.st;
 	}

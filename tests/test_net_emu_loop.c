@@ -11,7 +11,11 @@
  * loads could count four wake-ups here.  The emulator used to read 64 packets a device
  * a pass and gave each piece the span since the last, a few
  * microseconds: a backlog the server had sent over milliseconds reached
- * the client's link as a burst (docs/kernel-tcp.md, "The emulator"). */
+ * the client's link as a burst (docs/kernel-tcp.md, "The emulator").
+ *
+ * And from tables, no process: the times a read's packets are given
+ * (net_emu_stamps), the run_delay figure's parse, and the wake-up time
+ * that figure gives (net_emu_woken_at). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -122,9 +126,113 @@ static void test_backlog_read_at_once(void **state)
 	}
 }
 
+/* net_emu_stamps from tables: n packets read at read_ns after the device
+ * was seen empty at from (the read ending at now, the previous packet
+ * given last).  Every row: in order, none later than its own read nor
+ * now, none before last; where the reads all came at now, spread evenly
+ * over [from, now] (gaps within 1 ns of each other). */
+static void test_stamps_table(void **state)
+{
+	(void)state;
+	static const struct {
+		int64_t from, now, last;
+		int n;
+		int64_t read[6];         /* 0: read at now */
+		int even;
+		int64_t first;           /* the first time given, -1: any */
+	} rows[] = {
+		{0, 600, 0, 6, {0}, 1, 100},                /* a backlog, all at now */
+		{0, 600, 0, 1, {0}, 1, 600},                /* one packet */
+		{0, 600, 0, 0, {0}, 1, -1},                 /* nothing read */
+		{1000, 1600, 0, 3, {0}, 1, 1200},
+		{0, 600, 0, 3, {10, 20, 30}, 0, 10},        /* read early: no later */
+		{0, 600, 450, 3, {0}, 0, 450},              /* last after from */
+		{0, 600, 900, 3, {0}, 0, 900},              /* the clock went back */
+		{700, 600, 0, 2, {0}, 1, 600},              /* seen after now */
+		{0, 100000000, 0, 4, {0}, 1, 25000000},     /* a 100 ms wait */
+	};
+	for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+		int64_t t[6], last = rows[r].last;
+		for (int i = 0; i < rows[r].n; i++)
+			t[i] = rows[r].read[i] ? rows[r].read[i] : rows[r].now;
+		int64_t got = net_emu_stamps(rows[r].from, rows[r].now, last, t, rows[r].n);
+		assert_int_equal(got, rows[r].n ? t[rows[r].n - 1] : last);
+		if (rows[r].first >= 0)
+			assert_int_equal(t[0], rows[r].first);
+		for (int i = 0; i < rows[r].n; i++) {
+			int64_t read = rows[r].read[i] ? rows[r].read[i] : rows[r].now;
+			assert_true(t[i] >= last);                  /* in order */
+			assert_true(t[i] <= read || t[i] == rows[r].last);
+			if (rows[r].last <= rows[r].now)
+				assert_true(t[i] <= rows[r].now);   /* not the future */
+			if (rows[r].even && i > 0) {
+				int64_t g = t[i] - t[i - 1];
+				int64_t g0 = t[0] - (rows[r].from < rows[r].now ? rows[r].from
+										 : rows[r].now);
+				assert_true(g >= g0 - 1 && g <= g0 + 1);
+			}
+			last = t[i];
+		}
+	}
+}
+
+/* net_emu_run_delay_parse on what /proc/thread-self/schedstat may hold. */
+static void test_run_delay_parse_table(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *b;           /* NULL: no file */
+		int64_t want;
+	} rows[] = {
+		{"0 0 0\n", 0},
+		{"123456 3670000 42\n", 3670000},
+		{"1 2 3", 2},
+		{"5 7", 7},
+		{"", -1},
+		{NULL, -1},
+		{"garbage\n", -1},
+		{"12\n", -1},                /* the figure missing */
+		{"12 x 3\n", -1},
+		{"12 -5 3\n", -1},
+		{"12 34x 3\n", -1},
+		{"99999999999999999999999 1 1\n", -1},
+	};
+	for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+		const char *b = rows[r].b;
+		assert_int_equal(net_emu_run_delay_parse(b, b ? strlen(b) : 0), rows[r].want);
+	}
+	/* not NUL-terminated: only n bytes are looked at */
+	assert_int_equal(net_emu_run_delay_parse("1 25 3", 4), 25);
+	assert_int_equal(net_emu_run_delay_parse("1 25 3", 3), 2);
+}
+
+/* net_emu_woken_at: only what accrued during the wait comes off, never
+ * before the last read nor after the wake. */
+static void test_woken_at_table(void **state)
+{
+	(void)state;
+	static const struct {
+		int64_t back, read_at, before, after, want;
+	} rows[] = {
+		{10000, 0, 500, 500, 10000},         /* no wait for a CPU */
+		{10000, 0, 500, 3500, 7000},         /* 3 us runnable */
+		{10000, 8000, 500, 3500, 8000},      /* not before the last read */
+		{10000, 0, 3500, 500, 10000},        /* the figure went down */
+		{10000, 12000, 0, 0, 10000},         /* read_at after back: not the future */
+		{10000, 0, 0, 0, 10000},             /* the kernel does not say */
+	};
+	for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++)
+		assert_int_equal(net_emu_woken_at(rows[r].back, rows[r].read_at, rows[r].before,
+						  rows[r].after),
+				 rows[r].want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_stamps_table),
+		cmocka_unit_test(test_run_delay_parse_table),
+		cmocka_unit_test(test_woken_at_table),
 		cmocka_unit_test(test_backlog_read_at_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
