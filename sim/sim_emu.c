@@ -4,11 +4,15 @@
  * going up (to the server's device) and then those going down (to the
  * crawler's), and only then reads and waits again.  What becomes due
  * while it writes waits for the next pass.  Its writes have no cap
- * (flush() writes every packet due), nor its reads: it reads both devices
- * whole every 50 us while it writes and when it wakes, and gives a
- * backlog times since its device was last seen empty, so a packet is due
- * a delay after it was sent, as here, however busy the emulator is (a
- * real C10K run's passes: 99 % under 0.93 ms, `perf record` of its ppoll).
+ * (flush() writes every packet due), nor its reads but a flood guard's
+ * (4096 packets or 1 ms a read, which no scenario nears): it reads both
+ * devices whole every 50 us while it writes and after every wait, and
+ * gives a backlog times spread since its device was last seen empty, so
+ * a packet is due about a delay after it was sent, as here, not when the
+ * emulator got to it (real select-limit runs: the time given 16-20 us
+ * after the kernel's at the median, 0.4-3.0 ms after at p90, up to 2.1 ms
+ * before at p1, docs/real.md; a real C10K run's passes: 99 % under
+ * 0.93 ms, `perf record` of its ppoll).
  *
  * So the crawler does not see one page every emulator_packet x the
  * page's packets, evenly, as one queue in arrival order gave it: it

@@ -147,7 +147,7 @@ static void test_emulator_works_in_passes(void **state)
 }
 
 /* A pass writes every packet due by its start, as the real loop's
- * flush() does (net/net_emu_loop.c); only its reads are 64 a device.
+ * flush() does (net/net_emu_loop.c).
  * Eighty pages connect at once over a 20 us round trip (10 us a way), P
  * = 10 us a packet; times from when the SYNs reach the emulator.  One
  * pass writes the 80 SYNs, the i-th at (i + 1) P; its SYN-ACK is due a
