@@ -56,13 +56,14 @@ static int64_t cpu_now(void)
 	       ((int64_t)r.ru_utime.tv_usec + r.ru_stime.tv_usec) * 1000;
 }
 
-/* A flood guard only: the most one read of a device takes (packets, or ns
- * since it began), so a sender faster than the emulator cannot keep it
- * reading forever, its memory growing, nothing written.  What is left is
- * read after the next writes.  No shipped scenario comes near it: C10K's
- * server sends at most 264 segments a millisecond (docs/real.md). */
+/* A flood guard only: the most packets one read of a device takes, so a
+ * sender faster than the emulator cannot keep it reading forever, its
+ * memory growing, nothing written.  What is left is read after the next
+ * writes.  No shipped scenario comes near it: C10K's server sends at most
+ * 264 segments a millisecond (docs/real.md).  Not a time: a read the
+ * kernel preempts for a millisecond would stop short, and what it left
+ * would be stamped after the writes, a burst no server sent. */
 #define EMU_DRAIN_MAX 4096
-#define EMU_DRAIN_NS INT64_C(1000000)
 
 /* A device as the emulator reads it: when the packets read were sent. */
 struct emu_in {
@@ -148,8 +149,8 @@ static int64_t run_delay(struct emu_io *io)
 	return io->run_delay;
 }
 
-/* Reads what in's device has into its direction, EMU_DRAIN_MAX packets or
- * EMU_DRAIN_NS at most.  0, or -1 with errno (a device error).
+/* Reads what in's device has into its direction, EMU_DRAIN_MAX packets at
+ * most.  0, or -1 with errno (a device error).
  *
  * A packet's time is when it was sent, which a TUN device does not say:
  * what a read finds came after the device was last seen empty (or the
@@ -161,16 +162,16 @@ static int64_t run_delay(struct emu_io *io)
 static int drain(struct emu_in *in, struct emu_io *io)
 {
 	struct net_emu_pkt *head = NULL, **tail = &head;
-	int n = 0, rc = 0;
-	int64_t start = net_mono_ns();
+	int n = 0, reads = 0, rc = 0;
 
-	while (n < EMU_DRAIN_MAX) {
+	while (reads < EMU_DRAIN_MAX) {
 		ssize_t r = read(in->fd, io->buf, EMU_READ_MAX);
 		if (r <= 0) {
 			if (r < 0 && errno != EAGAIN && errno != EINTR)
 				rc = -1;
 			break;
 		}
+		reads++;
 		struct net_emu_pkt *p = net_emu_pkt_new((size_t)r);
 		if (!p)
 			continue;           /* out of memory: the packet is lost */
@@ -178,8 +179,6 @@ static int drain(struct emu_in *in, struct emu_io *io)
 		io->at[n++] = p->at = net_mono_ns();    /* its read */
 		*tail = p;
 		tail = &p->next;
-		if (p->at - start >= EMU_DRAIN_NS)
-			break;
 	}
 	int e = errno;
 	int64_t now = net_mono_ns();
@@ -189,10 +188,10 @@ static int drain(struct emu_in *in, struct emu_io *io)
 		head = p->next;
 		net_emu_push(in->d, io->at[i], p);
 	}
-	/* a guarded read did not see it empty: what is left came before now
-	 * too, and is stamped after it (a flood only) */
+	/* a guarded read did not see it empty: what is left came after the
+	 * last packet read (a flood only) */
 	if (rc == 0)
-		in->seen = now;
+		in->seen = reads < EMU_DRAIN_MAX ? now : in->last;
 	errno = e;
 	return rc;
 }

@@ -5,7 +5,7 @@
  * crawler's), and only then reads and waits again.  What becomes due
  * while it writes waits for the next pass.  Its writes have no cap
  * (flush() writes every packet due), nor its reads but a flood guard's
- * (4096 packets or 1 ms a read, which no scenario nears): it reads both
+ * (4096 packets a read, which no scenario nears): it reads both
  * devices whole every 50 us while it writes and after every wait, and
  * gives a backlog times spread since its device was last seen empty, so
  * a packet is due about a delay after it was sent, as here, not when the
