@@ -190,7 +190,7 @@ static void on_timed(void *arg, int64_t now)
 		n->net.rtt_ns = e->network.rtt_ns;
 	if (e->set & AL_EV_JITTER) {
 		n->net.jitter = e->network.jitter;
-		n->jittery = !al_dist_is_zero(&n->net.jitter);
+		sim_net_set_jitter(n);
 	}
 	if (e->set & AL_EV_LOSS)
 		n->net.loss = e->network.loss;
@@ -223,7 +223,7 @@ int sim_net_init(struct sim_net *n, const struct al_scenario *sc, struct sim_que
 	if (hooks)
 		n->hooks = *hooks;
 	n->net = sc->network;
-	n->jittery = !al_dist_is_zero(&n->net.jitter);
+	sim_net_set_jitter(n);
 	n->srv = sc->server;
 	n->bl_head = n->bl_tail = n->free_head = n->loss_free = n->tcp_free = SIM_NET_NIL;
 	n->head.body = -1;

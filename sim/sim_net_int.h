@@ -279,6 +279,8 @@ static inline int64_t sim_net_backlog(const struct sim_net *n, int64_t now)
 
 	return w > 0 ? w : 0;
 }
+/* n->net.jitter changed (or was set): n->jittery and n->ack_jitter. */
+void sim_net_set_jitter(struct sim_net *n);
 /* The jitter of f's draw `what` (its try k), 0 on a path without any. */
 int64_t sim_net_jitter(struct sim_net *n, const struct sim_flow *f, enum al_net_draw what,
 		       uint64_t k);

@@ -602,15 +602,15 @@ static int64_t round_at(struct sim_net *n, const struct sim_flow *f, struct sim_
 }
 
 /* When the ACK of a segment that arrived at now, sent at `sent`, reaches
- * the server, less d↑: at once, or on a path with a jitter the jitter's
- * mean later (it has no draw of its own: a batch's first ACK has,
+ * the server, less d↑: at once, or on a path with a jitter n->ack_jitter
+ * later (the clipped draws' mean; a Pareto's median: sim_net_set_jitter;
+ * it has no draw of its own: a batch's first ACK has,
  * round_at), and on an ordered path not before those sent before it. */
 static inline int64_t ack_back(struct sim_net *n, int64_t sent, int64_t now)
 {
 	if (!n->jittery)
 		return sent;
-	double m = al_dist_mean(&n->net.jitter), cap = (double)SIM_NET_MAX_DELAY;
-	int64_t at = sent + d_up(n) + (int64_t)(m < -cap ? -cap : m > cap ? cap : m);
+	int64_t at = sent + d_up(n) + n->ack_jitter;
 
 	return (sim_net_ordered(n) ? sim_net_order_at(n, 1, now, sent, at) : at) - d_up(n);
 }

@@ -507,6 +507,65 @@ static void test_path_keeps_order(void **state)
 	assert_true(out_of_order > 0);
 }
 
+/* What an ACK without a draw of its own takes of the jitter: the mean of
+ * the draws as they are, clipped at 0 (normal(0, 5 ms): 5 ms / sqrt(2 pi),
+ * not the 0 of the unclipped mean), and a Pareto's median, its mean being
+ * infinite with a shape of 0.8 (before: an hour, the cap). */
+static void test_ack_jitter(void **state)
+{
+	static const struct {
+		struct al_dist d;
+		int64_t want;
+	} c[] = {
+		{{AL_DIST_NORMAL, 0, 5 * MS}, 1994711},
+		{{AL_DIST_NORMAL, 3 * MS, 0}, 3 * MS},
+		{{AL_DIST_PARETO, 1 * MS, 0.8}, 2378414},    /* 2^(1/0.8) ms */
+		{{AL_DIST_PARETO, 1 * MS, 2}, 1414214},
+		{{AL_DIST_UNIFORM, -1 * MS, 3 * MS}, 1125000}, /* 3² / (2 * 4) */
+		{{AL_DIST_UNIFORM, 2 * MS, 4 * MS}, 3 * MS},
+		{{AL_DIST_FIXED, -5 * MS, 0}, 0},
+		{{AL_DIST_FIXED, 7 * MS, 0}, 7 * MS},
+		{{AL_DIST_EXPONENTIAL, 4 * MS, 0}, 4 * MS},
+		{{AL_DIST_LOGNORMAL, 1 * MS, 50}, SIM_NET_MAX_DELAY},
+	};
+	struct sim_net n;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+		memset(&n, 0, sizeof n);
+		n.net.jitter = c[i].d;
+		sim_net_set_jitter(&n);
+		assert_int_equal(n.jittery, 1);
+		assert_int_equal(n.ack_jitter, c[i].want);
+	}
+	memset(&n, 0, sizeof n);
+	n.net.jitter = AL_DIST_FIXED_AT(0);
+	sim_net_set_jitter(&n);
+	assert_int_equal(n.jittery, 0);
+	assert_int_equal(n.ack_jitter, 0);
+}
+
+/* Thirty pages of 20 KiB, 5 % of packets lost, over a FIFO link whose
+ * jitter is a Pareto of shape 0.8 (an infinite mean): every page ends
+ * within a minute.  With the mean (the cap, an hour) every ACK after a
+ * batch's first came an hour late, and the RTO with it. */
+static void test_heavy_jitter_acks(void **state)
+{
+	const int n = 30;
+
+	(void)state;
+	scenario(80 * MS, 0, 20 * 1024, 20000000);
+	W.sc.network.jitter = (struct al_dist){AL_DIST_PARETO, 1 * MS, 0.8};
+	W.sc.network.loss = 0.05;
+	W.sc.seed = 1;
+	world_run(n, 0);
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(W.c[i].bytes, 20 * 1024 + header_len(20 * 1024));
+		assert_in_range(W.c[i].t_eof, 0, 60 * S);
+	}
+	done();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -522,6 +581,8 @@ int main(void)
 		cmocka_unit_test(test_same_seed_and_events),
 		cmocka_unit_test(test_order_of_sends),
 		cmocka_unit_test(test_path_keeps_order),
+		cmocka_unit_test(test_ack_jitter),
+		cmocka_unit_test(test_heavy_jitter_acks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
