@@ -239,8 +239,9 @@ void sim_net_tcp_start(struct sim_net *n, struct sim_flow *f, int64_t now)
 	t->fin = sim_net_fifo_on(n) && n->link.bw && f->fault == AL_FAULT_NONE &&
 		 nseg(f) <= t->cwnd ? TCP_FIN_OWED : TCP_FIN_NONE;
 	/* f->t is when the server wrote it (sim_net_flow.c): the first
-	 * window's way past d↓ */
-	int64_t way = n->jittery ? now - f->t - d_down(n) : 0;
+	 * window's way past d↓, drawn then, whether the path still has a
+	 * jitter or not (0 on a path that had none) */
+	int64_t way = now - f->t - d_down(n);
 	uint32_t rtx, r = send(f, 0, now, way, &rtx);
 	if (sim_net_fifo_on(n))
 		sim_net_fifo_add(n, f, rtx, r, now);
@@ -589,6 +590,7 @@ static int64_t round_at(struct sim_net *n, const struct sim_flow *f, struct sim_
 			const struct sim_tcp_loss *lo, int64_t sent, int64_t now, int64_t *back)
 {
 	if (!n->jittery) {
+		t->way = 0;              /* not the last jittered batch's */
 		*back = sent;
 		return sent + n->net.rtt_ns;
 	}

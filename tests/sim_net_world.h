@@ -34,6 +34,7 @@ static struct {
 					(sim_net_set_clock)                  */
 	int64_t events, fused;       /* events run; of them, at once          */
 	int64_t stagger;             /* connection i starts at i * stagger    */
+	void (*watch)(int64_t now);  /* called after every event (NULL: none) */
 } W;
 
 static inline void note(int64_t t, int64_t i, int what)
@@ -150,6 +151,8 @@ static inline void world_run(int n, int closes)
 	while (sim_queue_pop(&W.q, &t, &fn, &arg)) {
 		W.events++;
 		fn(arg, t);
+		if (W.watch)
+			W.watch(t);
 	}
 }
 

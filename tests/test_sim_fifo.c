@@ -566,6 +566,60 @@ static void test_heavy_jitter_acks(void **state)
 	done();
 }
 
+/* Page 0's srtt (µs) after the first and the last event that found its
+ * TCP state (taken when its first window arrives). */
+static int64_t srtt_seen, srtt_first;
+
+static void watch_srtt(int64_t now)
+{
+	const struct sim_flow *f = W.c[0].f;
+
+	(void)now;
+	if (!f || f->tcp == SIM_NET_NIL)
+		return;
+	srtt_seen = sim_net_tcp_of(f)->srtt8 / 8;
+	if (!srtt_first)
+		srtt_first = srtt_seen;
+}
+
+/* One page of 600 segments over a FIFO link with no bandwidth limit and a
+ * fixed jitter j of 7 ms on every way, then none.  The event at 400 ms
+ * comes mid-transfer: the samples are rtt + 2 j (both ways), then
+ * exactly rtt, and srtt, which moves by an eighth of each sample's error,
+ * ends at rtt to the µs; before, every batch after the event kept the
+ * last jittered batch's way down (rtt + j).  The event at 160 ms comes
+ * between the server's write (141 ms) and its first window's arrival
+ * (188 ms, all ten at once): their samples are rtt + j (its way down had
+ * the jitter), after the handshake's rtt + 2 j; before, they took none. */
+static void test_jitter_off_samples(void **state)
+{
+	const int64_t rtt = 80 * MS, j = 7 * MS;
+	const int64_t off[2] = {400 * MS, 160 * MS};
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		scenario(rtt, 0, body_for(600), 0);
+		W.sc.network.jitter = AL_DIST_FIXED_AT(j);
+		W.sc.events[0] = (struct al_event_cfg){.at_ns = off[i], .set = AL_EV_JITTER};
+		W.sc.events[0].network.jitter = AL_DIST_FIXED_AT(0);
+		W.sc.nevents = 1;
+		W.watch = watch_srtt;
+		srtt_seen = srtt_first = 0;
+		world_run(1, 0);
+		W.watch = NULL;
+		assert_int_equal(W.c[0].bytes, 600 * MSS);
+		assert_int_equal(srtt_seen, rtt / US);
+		if (i == 1) {
+			struct est e = {0};
+			est_sample(&e, (rtt + 2 * j) / US, 0);
+			for (int k = 0; k < 10; k++)
+				est_sample(&e, (rtt + j) / US, k == 0);
+			assert_int_equal(srtt_first, e.srtt8 / 8);
+		}
+		done();
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -583,6 +637,7 @@ int main(void)
 		cmocka_unit_test(test_path_keeps_order),
 		cmocka_unit_test(test_ack_jitter),
 		cmocka_unit_test(test_heavy_jitter_acks),
+		cmocka_unit_test(test_jitter_off_samples),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
