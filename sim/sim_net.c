@@ -141,6 +141,7 @@ static void link_down(struct sim_net *n, int64_t now)
 
 	n->down = 1;
 	sim_net_link_clear(n);
+	sim_net_order_clear(n);
 	n->serving = n->idle = n->waiting = 0;
 	n->bl_head = n->bl_tail = SIM_NET_NIL;
 	for (uint32_t id = 0; id < nids; id++) {

@@ -296,8 +296,11 @@ int64_t sim_net_arrive(struct sim_net *n, const struct sim_flow *f, enum al_net_
 /* sim_net_order.c: the path's order.  When a packet sent at `sent` on
  * the way up (up) or down, due at `at`, arrives in it: at, or the latest
  * arrival of those sent before it, which it joins (sim_net_ordered says
- * whether n keeps it). */
+ * whether n keeps it).  Without a jitter it keeps nothing new once the
+ * pairs in flight have arrived, and clears n->ordering. */
 int64_t sim_net_order_at(struct sim_net *n, int up, int64_t now, int64_t sent, int64_t at);
+/* Forgets every pair in flight (the link dropped them). */
+void sim_net_order_clear(struct sim_net *n);
 void sim_net_order_free(struct sim_net *n);
 /* A SYN leaves at now: sets f's state (SYN or SYN_WAIT) and returns when
  * its event is due. */
@@ -380,11 +383,12 @@ static inline int sim_net_fifo_on(const struct sim_net *n)
 }
 
 /* Whether n's ways keep the path's order (sim_net_order.c): a FIFO link
- * (the packet emulator's) and a jitter to reorder them; without one,
+ * (the packet emulator's) and a jitter to reorder them, or ways drawn
+ * with one still in flight after it went to 0 (n->ordering); without,
  * equal delays keep it anyway. */
 static inline int sim_net_ordered(const struct sim_net *n)
 {
-	return n->jittery && sim_net_fifo_on(n);
+	return n->ordering && sim_net_fifo_on(n);
 }
 /* f puts segs more segments on the link at now (sim_net_tcp.c's send),
  * the first rtx of them retransmissions: one block at the queue's tail,

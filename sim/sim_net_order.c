@@ -63,12 +63,27 @@ static void make_room(struct sim_net *n, struct sim_net_order *o)
 	o->cap = cap;
 }
 
+/* Drops o's pairs that arrive by now; whether any is left. */
+static int in_flight(struct sim_net_order *o, int64_t now)
+{
+	while (o->first < o->n && o->p[o->first].at <= now)
+		o->first++;
+	return o->first < o->n;
+}
+
 int64_t sim_net_order_at(struct sim_net *n, int up, int64_t now, int64_t sent, int64_t at)
 {
 	struct sim_net_order *o = &n->order[up ? 1 : 0];
 
-	while (o->first < o->n && o->p[o->first].at <= now)
-		o->first++;
+	/* The jitter went to 0 (sim_net_set_jitter): the ways drawn before
+	 * still hold back what follows them, until they have arrived; a way
+	 * with no pair in flight before it cannot be held back, nor, its
+	 * delay the same as those after it, hold them back. */
+	if (!in_flight(o, now) && !n->jittery) {
+		if (!in_flight(&n->order[up ? 0 : 1], now))
+			n->ordering = 0;
+		return at;
+	}
 	uint32_t i = after(o, sent);
 	if (i > o->first && o->p[i - 1].at >= at)
 		return o->p[i - 1].at;   /* behind one sent before it */
@@ -90,6 +105,13 @@ int64_t sim_net_order_at(struct sim_net *n, int up, int64_t now, int64_t sent, i
 	}
 	o->p[i] = (struct sim_net_way){sent, at};
 	return at;
+}
+
+void sim_net_order_clear(struct sim_net *n)
+{
+	for (int d = 0; d < 2; d++)
+		n->order[d].first = n->order[d].n = 0;
+	n->ordering = n->jittery;
 }
 
 void sim_net_order_free(struct sim_net *n)

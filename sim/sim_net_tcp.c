@@ -585,11 +585,11 @@ static void dupack(struct sim_net *n, struct sim_flow *f, int64_t now)
  * of a window take the largest draw so far in the emulator, here the
  * window's one.  The batch is named by what was sent before it (new
  * segments, retransmissions); a round trip and no draw on a path without
- * jitter. */
+ * jitter (nor ways drawn with one still in flight: n->ordering). */
 static int64_t round_at(struct sim_net *n, const struct sim_flow *f, struct sim_tcp *t,
 			const struct sim_tcp_loss *lo, int64_t sent, int64_t now, int64_t *back)
 {
-	if (!n->jittery) {
+	if (!n->ordering) {
 		t->way = 0;              /* not the last jittered batch's */
 		*back = sent;
 		return sent + n->net.rtt_ns;
@@ -610,7 +610,7 @@ static int64_t round_at(struct sim_net *n, const struct sim_flow *f, struct sim_
  * round_at), and on an ordered path not before those sent before it. */
 static inline int64_t ack_back(struct sim_net *n, int64_t sent, int64_t now)
 {
-	if (!n->jittery)
+	if (!n->ordering)
 		return sent;
 	int64_t at = sent + d_up(n) + n->ack_jitter;
 

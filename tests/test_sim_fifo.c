@@ -437,6 +437,7 @@ static void test_order_of_sends(void **state)
 
 	(void)state;
 	memset(&n, 0, sizeof n);
+	n.jittery = n.ordering = 1;      /* a path with a jitter */
 	/* an ACKs' batch draws its way down before its segments leave */
 	assert_int_equal(sim_net_order_at(&n, 0, 0, 100, 500), 500);
 	/* sent before it: not held back by it */
@@ -620,6 +621,52 @@ static void test_jitter_off_samples(void **state)
 	}
 }
 
+/* The ways drawn with a jitter hold back what follows them on a FIFO
+ * link until they have arrived, whatever the jitter is since (the packet
+ * emulator keeps its last arrival), and a link that drops forgets them.
+ * Page 0's SYN leaves at 0 with a fixed jitter of 500 ms (arrives at 540
+ * ms).  (1) The jitter goes to 0 at 100 ms; page 1's SYN, sent at 150,
+ * arrives with it, and its SYN-ACK after page 0's at 580 ms (before: on
+ * its own, at 230).  (2) The link drops at 100 ms (page 0 fails) and
+ * comes back at 200, the jitter 10 ms from 150: page 1's SYN, sent at
+ * 300, is held back by no way of page 0's and connects at 400 ms (before:
+ * 590, behind the SYN the link had dropped). */
+static void test_order_outlives_jitter_not_link(void **state)
+{
+	const int64_t rtt = 80 * MS;
+
+	(void)state;
+	for (int c = 0; c < 2; c++) {
+		scenario(rtt, 0, body_for(1), 20000000);
+		W.sc.network.jitter = AL_DIST_FIXED_AT(500 * MS);
+		struct al_event_cfg *e = W.sc.events;
+		if (c == 0) {
+			e[0] = (struct al_event_cfg){.at_ns = 100 * MS, .set = AL_EV_JITTER};
+			e[0].network.jitter = AL_DIST_FIXED_AT(0);
+			W.sc.nevents = 1;
+			W.stagger = 150 * MS;
+		} else {
+			e[0] = (struct al_event_cfg){.at_ns = 100 * MS, .set = AL_EV_LINK_DOWN};
+			e[1] = (struct al_event_cfg){.at_ns = 150 * MS, .set = AL_EV_JITTER};
+			e[1].network.jitter = AL_DIST_FIXED_AT(10 * MS);
+			e[2] = (struct al_event_cfg){.at_ns = 200 * MS, .set = AL_EV_LINK_UP};
+			W.sc.nevents = 3;
+			W.stagger = 300 * MS;
+		}
+		world_run(2, 0);
+		W.stagger = 0;
+		if (c == 0) {
+			assert_int_equal(W.c[0].t_conn, 580 * MS);
+			assert_int_equal(W.c[1].t_conn, 580 * MS);
+		} else {
+			assert_int_equal(W.c[0].err, ENETUNREACH);
+			assert_int_equal(W.c[1].t_conn, 400 * MS);
+		}
+		assert_int_equal(W.c[1].bytes, MSS);
+		done();
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -638,6 +685,7 @@ int main(void)
 		cmocka_unit_test(test_ack_jitter),
 		cmocka_unit_test(test_heavy_jitter_acks),
 		cmocka_unit_test(test_jitter_off_samples),
+		cmocka_unit_test(test_order_outlives_jitter_not_link),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
