@@ -113,9 +113,11 @@ struct sim_tcp {
 				      * the TCP pool's free list               */
 	uint8_t fin;                 /* link fifo: the server's FIN is a packet
 				      * of its own (TCP_FIN_*)                 */
-	int32_t way;                 /* an ACKs' batch: the way down of what it
+	uint32_t way;                /* an ACKs' batch: the way down of what it
 				      * brings past d↓, its jitter and the
-				      * path's order (ns; 0: none)             */
+				      * path's order (0: none), in ns below
+				      * 2^31, above in 2.048 µs units
+				      * (way_pack: past the 1 h jitter cap) */
 };
 /* The server's FIN as a packet of its own, after the response's segments
  * (link fifo, a response within the first window: the server had sent

@@ -327,6 +327,25 @@ static void late_hole(struct sim_net *n, struct sim_flow *f, struct sim_tcp_loss
 	fast_rtx_at(l, when);
 }
 
+/* A batch's way in struct sim_tcp's 32 bits: to the ns below 2^31 ns
+ * (2.1 s: every jitter but a heavy tail's), above in units of 2^11 ns,
+ * rounded, up to 4398 s (a jitter is capped at 1 h, SIM_NET_MAX_DELAY;
+ * the path's order and an RTT come on top).  Never below 0: the way down
+ * is drawn from the ACK's arrival with the d↓ it takes off. */
+#define WAY_BIG (UINT32_C(1) << 31)
+static inline uint32_t way_pack(int64_t way)
+{
+	if (way < (int64_t)WAY_BIG)
+		return way > 0 ? (uint32_t)way : 0;
+	int64_t u = (way + 1024) >> 11;
+	return WAY_BIG | (uint32_t)(u < (int64_t)WAY_BIG - 1 ? u : (int64_t)WAY_BIG - 1);
+}
+
+static inline int64_t way_unpack(uint32_t w)
+{
+	return w & WAY_BIG ? (int64_t)(w & ~WAY_BIG) << 11 : (int64_t)w;
+}
+
 /* The lost segments are found: by duplicate ACKs / RACK (fast
  * retransmit), the tail loss probe, or the RTO.  Returns how many
  * segments it put on the link (*nrtx of them retransmissions), or -1 if
@@ -405,7 +424,7 @@ static void on_timer(void *arg, int64_t now)
 	t->due = 0;
 	if (t->ack_t && t->ack_t <= now) {
 		acks(f);
-		more = send(f, 0, now, t->way, &rtx);
+		more = send(f, 0, now, way_unpack(t->way), &rtx);
 	}
 	if (loss_of(f)->rtx_t && loss_of(f)->rtx_t <= now) {
 		int r = found(n, f, now, &rtx2);
@@ -598,7 +617,7 @@ static int64_t round_at(struct sim_net *n, const struct sim_flow *f, struct sim_
 	int64_t up = sim_net_arrive(n, f, AL_DRAW_ACK_WAY, k, sent, now);
 	int64_t at = sim_net_arrive(n, f, AL_DRAW_ROUND_WAY, k, up, now);
 	int64_t way = at - up - d_down(n);
-	t->way = (int32_t)(way > INT32_MAX ? INT32_MAX : way < INT32_MIN ? INT32_MIN : way);
+	t->way = way_pack(way);
 	*back = up - d_up(n);
 	return at;
 }

@@ -667,6 +667,28 @@ static void test_order_outlives_jitter_not_link(void **state)
 	}
 }
 
+/* A fixed jitter j of 3 s (a multiple of 2.048 µs, the unit of a batch's
+ * way past 2^31 ns) on every way: every sample, the second window's too
+ * (of 10, 20, 40 segments), is rtt + 2 j, and so is srtt, to the µs.
+ * Before, the way was an int32 of ns, clamped at 2.147 s: the second
+ * window's samples lacked 0.85 s. */
+static void test_way_of_seconds(void **state)
+{
+	const int64_t rtt = 80 * MS, j = 1464844 * 2048LL;
+
+	(void)state;
+	scenario(rtt, 0, body_for(70), 0);
+	W.sc.network.jitter = AL_DIST_FIXED_AT(j);
+	W.watch = watch_srtt;
+	srtt_seen = srtt_first = 0;
+	world_run(1, 0);
+	W.watch = NULL;
+	assert_int_equal(W.c[0].bytes, 70 * MSS);
+	assert_int_equal(srtt_first, (rtt + 2 * j) / US);
+	assert_int_equal(srtt_seen, (rtt + 2 * j) / US);
+	done();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -686,6 +708,7 @@ int main(void)
 		cmocka_unit_test(test_heavy_jitter_acks),
 		cmocka_unit_test(test_jitter_off_samples),
 		cmocka_unit_test(test_order_outlives_jitter_not_link),
+		cmocka_unit_test(test_way_of_seconds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
