@@ -604,9 +604,13 @@ static void dupack(struct sim_net *n, struct sim_flow *f, int64_t now)
  * of a window take the largest draw so far in the emulator, here the
  * window's one.  The batch is named by what was sent before it (new
  * segments, retransmissions); a round trip and no draw on a path without
- * jitter (nor ways drawn with one still in flight: n->ordering). */
+ * jitter (nor ways drawn with one still in flight: n->ordering).  A batch
+ * that brings nothing (every new segment sent, no known loss to resend:
+ * !brings) has its way down drawn but not in the path's order, where it
+ * would hold back what other flows send after it as a packet would. */
 static int64_t round_at(struct sim_net *n, const struct sim_flow *f, struct sim_tcp *t,
-			const struct sim_tcp_loss *lo, int64_t sent, int64_t now, int64_t *back)
+			const struct sim_tcp_loss *lo, int brings, int64_t sent, int64_t now,
+			int64_t *back)
 {
 	if (!n->ordering) {
 		t->way = 0;              /* not the last jittered batch's */
@@ -615,7 +619,8 @@ static int64_t round_at(struct sim_net *n, const struct sim_flow *f, struct sim_
 	}
 	uint64_t k = (uint64_t)t->snd << 32 | lo->rtxn;
 	int64_t up = sim_net_arrive(n, f, AL_DRAW_ACK_WAY, k, sent, now);
-	int64_t at = sim_net_arrive(n, f, AL_DRAW_ROUND_WAY, k, up, now);
+	int64_t at = brings ? sim_net_arrive(n, f, AL_DRAW_ROUND_WAY, k, up, now)
+			    : up + sim_net_oneway(n, f, AL_DRAW_ROUND_WAY, k);
 	int64_t way = at - up - d_down(n);
 	t->way = way_pack(way);
 	*back = up - d_up(n);
@@ -711,13 +716,13 @@ int sim_net_tcp_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 		}
 		/* (what it sends new: its segments, and its FIN when that
 		 * is a packet of its own) */
-		if (t->snd == nseg_to(end) + (t->fin != TCP_FIN_NONE) && !lo->hole &&
-		    t->batch == 0) {
+		int all = t->snd == nseg_to(end) + (t->fin != TCP_FIN_NONE);
+		if (all && !lo->hole && t->batch == 0) {
 			/* Everything is sent and nothing is missing: the ACKs
 			 * can bring nothing new, and need no event (what is
 			 * left out is cwnd's growth). */
 		} else if (t->batch++ == 0) {
-			t->ack_t = round_at(n, f, t, lo, now + w, now, &back);
+			t->ack_t = round_at(n, f, t, lo, !all || lo->pend, now + w, now, &back);
 		}
 		/* Its ACK's RTT sample, as Linux takes one from every ACK
 		 * that acks new data: from when its window left the server

@@ -689,6 +689,35 @@ static void test_way_of_seconds(void **state)
 	done();
 }
 
+/* A batch that brings nothing puts no packet in the path's order.  Page
+ * 0, one window of 10 segments at 1 Mbit/s (12 ms each) and a fixed
+ * jitter of 50 ms, loses its segment 3: its window is all sent (the FIN
+ * with it), so segment 4's ACK batch (the segment at the client at 420
+ * ms: the first byte's 360, five segments) brings nothing until the loss
+ * is found.  The jitter goes to 0 at 430 ms.  Page 1's SYN, sent at 440
+ * ms, arrives behind that ACK (its way up: 510 ms), and its SYN-ACK 40
+ * ms later.  Before, the batch's way down, drawn from 510 ms to 600, held
+ * the SYN-ACK back to then, a packet the emulator never carried. */
+static void test_no_phantom_way(void **state)
+{
+	const int64_t rtt = 80 * MS;
+
+	(void)state;
+	scenario(rtt, 0, body_for(10), 1000000);
+	W.sc.network.jitter = AL_DIST_FIXED_AT(50 * MS);
+	W.sc.network.loss = 0.1;
+	W.sc.seed = seed_losing(3, 10, 0.1);
+	W.sc.events[0] = (struct al_event_cfg){.at_ns = 430 * MS, .set = AL_EV_JITTER};
+	W.sc.events[0].network.jitter = AL_DIST_FIXED_AT(0);
+	W.sc.nevents = 1;
+	W.stagger = 440 * MS;
+	world_run(2, 0);
+	W.stagger = 0;
+	assert_int_equal(W.c[0].bytes, 10 * MSS);
+	assert_int_equal(W.c[1].t_conn, 510 * MS + rtt / 2);
+	done();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -709,6 +738,7 @@ int main(void)
 		cmocka_unit_test(test_jitter_off_samples),
 		cmocka_unit_test(test_order_outlives_jitter_not_link),
 		cmocka_unit_test(test_way_of_seconds),
+		cmocka_unit_test(test_no_phantom_way),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
