@@ -718,6 +718,48 @@ static void test_no_phantom_way(void **state)
 	done();
 }
 
+/* sim_net_order_at against its definition, by brute force: every packet
+ * arrives at the later of its own time and the arrivals of all those
+ * sent at its send time or before, in its direction.  Random calls (the
+ * clock moving on, sends at now or a little after, ways of 1 to 21),
+ * both directions, the reference keeping every arrival.  Among them,
+ * packets that overtake two or more sent after them (the array's removal
+ * of several covered pairs). */
+static void test_order_brute_force(void **state)
+{
+	enum { N = 20000 };
+	static int64_t ps[2][N], pa[2][N];
+	int np[2] = {0, 0};
+	int64_t now = 0, several = 0;
+	struct sim_net n;
+	struct al_rng r;
+
+	(void)state;
+	memset(&n, 0, sizeof n);
+	n.jittery = n.ordering = 1;
+	al_rng_seed(&r, 42);
+	for (int c = 0; c < N; c++) {
+		int up = (int)al_rng_below(&r, 2);
+		now += (int64_t)al_rng_below(&r, 3);
+		int64_t sent = now + (int64_t)al_rng_below(&r, 6);
+		int64_t at = sent + 1 + (int64_t)al_rng_below(&r, 21), want = at;
+		int covered = 0;
+		for (int k = 0; k < np[up]; k++) {
+			if (ps[up][k] <= sent && pa[up][k] > want)
+				want = pa[up][k];
+			if (ps[up][k] > sent && pa[up][k] > now && pa[up][k] <= at)
+				covered++;
+		}
+		if (want == at && covered >= 2)
+			several++;
+		assert_int_equal(sim_net_order_at(&n, up, now, sent, at), want);
+		ps[up][np[up]] = sent;
+		pa[up][np[up]++] = want;
+	}
+	assert_true(several > 100);
+	sim_net_order_free(&n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -732,6 +774,7 @@ int main(void)
 		cmocka_unit_test(test_acks_dropped),
 		cmocka_unit_test(test_same_seed_and_events),
 		cmocka_unit_test(test_order_of_sends),
+		cmocka_unit_test(test_order_brute_force),
 		cmocka_unit_test(test_path_keeps_order),
 		cmocka_unit_test(test_ack_jitter),
 		cmocka_unit_test(test_heavy_jitter_acks),
