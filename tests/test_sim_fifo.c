@@ -760,6 +760,41 @@ static void test_order_brute_force(void **state)
 	sim_net_order_free(&n);
 }
 
+/* RTT samples on an ordered path.  One page of 10 segments at 1 Mbit/s
+ * (12 ms each) over a FIFO link, a fixed jitter of 50 ms until 375 ms,
+ * then none.  The window reaches the link at 360 ms (written at 310 ms
+ * past d-down: f->t), segment k at the client at 372 + 12 k.  Segment
+ * 0's ACK, sent with the jitter, reaches the server at 462 ms; those of
+ * segments 1 to 4, sent after it without one, would come at 424 to 460
+ * but arrive behind it, at 462; from segment 5 on each at its own.  So
+ * the samples (the ACK's arrival less d-up, less f->t, plus rtt) are
+ * 192 ms five times, then 202, 214, 226, 238, 250; srtt after them,
+ * from the handshake's 180, as tcp_rtt_estimator has it (before: the
+ * order ended with the jitter, and segments 1 to 4 gave 154 to 190). */
+static void test_samples_in_the_order(void **state)
+{
+	const int64_t rtt = 80 * MS;
+	static const int64_t m[10] = {192, 192, 192, 192, 192, 202, 214, 226, 238, 250};
+	struct est e = {0};
+
+	(void)state;
+	est_sample(&e, 180000, 0);
+	for (int k = 0; k < 10; k++)
+		est_sample(&e, m[k] * 1000, k == 0);
+	scenario(rtt, 0, body_for(10), 1000000);
+	W.sc.network.jitter = AL_DIST_FIXED_AT(50 * MS);
+	W.sc.events[0] = (struct al_event_cfg){.at_ns = 375 * MS, .set = AL_EV_JITTER};
+	W.sc.events[0].network.jitter = AL_DIST_FIXED_AT(0);
+	W.sc.nevents = 1;
+	W.watch = watch_srtt;
+	srtt_seen = srtt_first = 0;
+	world_run(1, 0);
+	W.watch = NULL;
+	assert_int_equal(W.c[0].bytes, 10 * MSS);
+	assert_int_equal(srtt_seen, e.srtt8 / 8);
+	done();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -782,6 +817,7 @@ int main(void)
 		cmocka_unit_test(test_order_outlives_jitter_not_link),
 		cmocka_unit_test(test_way_of_seconds),
 		cmocka_unit_test(test_no_phantom_way),
+		cmocka_unit_test(test_samples_in_the_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
