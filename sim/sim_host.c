@@ -265,6 +265,22 @@ static int64_t emu(struct sim_os *s, int64_t t, int64_t n, int64_t payload, stru
 	return at;
 }
 
+/* An emulator on its own core: the connection is made at now (the
+ * network has connected it and the emulator has written its SYN-ACK), and
+ * the client answers the SYN-ACK with the handshake's ACK and the
+ * request, which reach the emulator half a round trip later, as any
+ * answer to down packets (sim_emu.c); the server ACKs them (down).  Not
+ * from the SYN: a connect that never happens (a SYN the server drops)
+ * has no answers, and a retried SYN's come when it is answered. */
+static void handshake_answers(struct sim_os *s, int64_t now)
+{
+	int64_t rtt = s->os.sc->network.rtt_ns;
+
+	sim_emu_push(s, (struct sim_emu_item){
+		.at = now + rtt / 2, .up = emu_ns(s, SIM_HOST_EMU_REQUEST - 1, 0),
+		.nup = SIM_HOST_EMU_REQUEST - 1, .next_down = emu_ns(s, 1, 0), .next_ndown = 1});
+}
+
 /* When k's connection, established in the network at now, is seen by
  * the crawler: later when the packet emulator had its SYN and SYN-ACK to
  * carry behind others.  Queues that work once per connection. */
@@ -296,8 +312,10 @@ static int64_t connected_at(struct sim_os *s, struct sim_sock *k, int64_t now)
 	}
 	/* in its passes (its SYN went in at the connect): seen now if the
 	 * emulator has written the SYN-ACK already, else when it does */
-	if (g->emu_up)
+	if (g->emu_up) {
+		handshake_answers(s, now);
 		return now;
+	}
 	g->net_up = 1;
 	return -1;
 }
@@ -377,6 +395,8 @@ static void on_done(void *arg, int64_t now)
 			g->emu_up = 1;
 			return;
 		}
+		if (emu_own(s))
+			handshake_answers(s, now);
 		sim_os_connected(it.k, 0, now);
 		return;
 	}
@@ -509,15 +529,13 @@ void sim_host_connect(struct sim_os *s, struct sim_sock *k, int64_t page)
 		return;
 	/* an emulator on its own core: the SYN reaches it now and goes up
 	 * the link's half a round trip; the server's SYN-ACK comes down
-	 * after it is written (sim_emu.c); the client answers the SYN-ACK
-	 * with the handshake's ACK and the request (up), which the server
-	 * ACKs (down).  A lost SYN's retry is not carried again. */
+	 * after it is written (sim_emu.c).  The client's answers to it come
+	 * when the connection is made (handshake_answers).  A lost SYN's
+	 * retry is not carried again. */
 	int64_t rtt = s->os.sc->network.rtt_ns;
 	sim_emu_push(s, (struct sim_emu_item){
 		.at = sim_clock(s) + rtt / 2, .k = k, .gen = g->gen, .kind = HOST_CONN, .syn = 1,
-		.up = emu_ns(s, 1, 0), .down = emu_ns(s, 1, 0), .nup = 1, .ndown = 1,
-		.next_up = emu_ns(s, SIM_HOST_EMU_REQUEST - 1, 0), .next_down = emu_ns(s, 1, 0),
-		.next_nup = SIM_HOST_EMU_REQUEST - 1, .next_ndown = 1});
+		.up = emu_ns(s, 1, 0), .down = emu_ns(s, 1, 0), .nup = 1, .ndown = 1});
 }
 
 /* 1 when what the network delivers to k at now must wait for the server,
