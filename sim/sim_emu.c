@@ -73,6 +73,7 @@ static void on_pass(void *arg, int64_t now);
 static void backlog_add(struct sim_os *s, int64_t at, int64_t ns)
 {
 	s->emu_busy = (s->emu_busy > at ? s->emu_busy : at) + ns;
+	s->emu_work += ns;
 	if (s->emu_busy > s->emu_seen)
 		s->emu_seen = s->emu_busy;
 }

@@ -232,12 +232,16 @@ static void test_answer_in_backlog_when_it_comes(void **state)
 	fn(arg, t);
 	assert_int_equal(sim_emu_backlog(s, 5 * MS), 300 * US);
 	assert_int_equal(sim_emu_backlog(s, 5 * MS + 100 * US), 200 * US);
-	/* a second, reaching it while the first is carried, waits behind */
+	/* a second, reaching it while the first is carried, waits behind:
+	 * its pass starts when the first's ends, and the backlog then is
+	 * its own work */
 	sim_emu_push(s, (struct sim_emu_item){.at = 5 * MS + 100 * US, .down = 50 * US,
 					      .ndown = 1});
 	assert_int_equal(sim_queue_pop(&s->q, &t, &fn, &arg), 1);
+	assert_int_equal(t, 5 * MS + 300 * US);
 	fn(arg, t);
-	assert_int_equal(sim_emu_backlog(s, t), 5 * MS + 350 * US - t);
+	assert_int_equal(sim_emu_backlog(s, 5 * MS + 300 * US), 50 * US);
+	assert_int_equal(sim_emu_backlog(s, 5 * MS + 320 * US), 30 * US);
 	sim_emu_free(s);
 	sim_queue_free(&s->q);
 	free(s);
