@@ -32,7 +32,10 @@
  * then the handshake's ACK, the request and its ACK; the response's
  * segments before the crawler sees the response, then the ACKs and FINs
  * that follow it; on a core of its own (no thread: it takes nobody's
- * CPU) or on the model's (a thread, as the server's).
+ * CPU) or on the model's (a thread, as the server's).  On a core of its
+ * own the connect's and the response's work enter its queue here (emu),
+ * the answers that follow them when its passes take them (sim_emu.c's
+ * backlog_add): that queue is the backlog the simulated TCP sees.
  * Their work competes for the cores (the run queue), which slows a
  * CPU-bound crawler down; and they are in the data's path: each is a
  * first-come first-served queue of that work, and what the network
@@ -356,7 +359,9 @@ static int64_t relay(struct sim_os *s, struct sim_sock *k, int64_t page, int64_t
 				SIM_HOST_EMU_REQUEST - data;
 		/* the response's segments before the crawler sees it; the
 		 * ACKs and FINs after it, behind it in the queue (in the
-		 * passes, a round trip later: the answers' own) */
+		 * passes, the answers' own: the client's half a round trip
+		 * after the response is written, the server's ACK half a
+		 * round trip after the client's FIN is) */
 		int64_t at = emu(s, t, data, len, k, HOST_DATA), arrives = t;
 		if (!emu_own(s))
 			emu(s, at < 0 ? t : at, after, 0, NULL, HOST_NONE);

@@ -515,7 +515,9 @@ void sim_emu_free(struct sim_os *s);
 /* The emulator's backlog as the simulated TCP sees it (sim_emu.c; its
  * sim_net_set_backlog hook, arg the sim_os): work that reaches the
  * emulator at `at` and keeps it busy to `end` is queued with
- * sim_emu_due; the backlog at now counts only what has reached it. */
+ * sim_emu_due; the backlog at now counts only what has reached it.  On
+ * a core of its own the answers (items with no kind) enter it when a
+ * pass takes them, from when they reached the emulator. */
 void sim_emu_due(struct sim_os *s, int64_t at, int64_t end);
 int64_t sim_emu_backlog(void *arg, int64_t now);
 void sim_host_emu_done(struct sim_os *s, const struct sim_emu_item *it, int64_t at);
