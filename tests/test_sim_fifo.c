@@ -583,6 +583,22 @@ static void watch_srtt(int64_t now)
 		srtt_first = srtt_seen;
 }
 
+/* One page under a fixed jitter j, none from off_at on (0: never), its
+ * srtt watched: the scenario's other settings are the caller's. */
+static void run_watched(int64_t j, int64_t off_at)
+{
+	W.sc.network.jitter = AL_DIST_FIXED_AT(j);
+	if (off_at) {
+		W.sc.events[0] = (struct al_event_cfg){.at_ns = off_at, .set = AL_EV_JITTER};
+		W.sc.events[0].network.jitter = AL_DIST_FIXED_AT(0);
+		W.sc.nevents = 1;
+	}
+	W.watch = watch_srtt;
+	srtt_seen = srtt_first = 0;
+	world_run(1, 0);
+	W.watch = NULL;
+}
+
 /* One page of 600 segments over a FIFO link with no bandwidth limit and a
  * fixed jitter j of 7 ms on every way, then none.  The event at 400 ms
  * comes mid-transfer: the samples are rtt + 2 j (both ways), then
@@ -600,14 +616,7 @@ static void test_jitter_off_samples(void **state)
 	(void)state;
 	for (int i = 0; i < 2; i++) {
 		scenario(rtt, 0, body_for(600), 0);
-		W.sc.network.jitter = AL_DIST_FIXED_AT(j);
-		W.sc.events[0] = (struct al_event_cfg){.at_ns = off[i], .set = AL_EV_JITTER};
-		W.sc.events[0].network.jitter = AL_DIST_FIXED_AT(0);
-		W.sc.nevents = 1;
-		W.watch = watch_srtt;
-		srtt_seen = srtt_first = 0;
-		world_run(1, 0);
-		W.watch = NULL;
+		run_watched(j, off[i]);
 		assert_int_equal(W.c[0].bytes, 600 * MSS);
 		assert_int_equal(srtt_seen, rtt / US);
 		if (i == 1) {
@@ -678,11 +687,7 @@ static void test_way_of_seconds(void **state)
 
 	(void)state;
 	scenario(rtt, 0, body_for(70), 0);
-	W.sc.network.jitter = AL_DIST_FIXED_AT(j);
-	W.watch = watch_srtt;
-	srtt_seen = srtt_first = 0;
-	world_run(1, 0);
-	W.watch = NULL;
+	run_watched(j, 0);
 	assert_int_equal(W.c[0].bytes, 70 * MSS);
 	assert_int_equal(srtt_first, (rtt + 2 * j) / US);
 	assert_int_equal(srtt_seen, (rtt + 2 * j) / US);
@@ -782,14 +787,7 @@ static void test_samples_in_the_order(void **state)
 	for (int k = 0; k < 10; k++)
 		est_sample(&e, m[k] * 1000, k == 0);
 	scenario(rtt, 0, body_for(10), 1000000);
-	W.sc.network.jitter = AL_DIST_FIXED_AT(50 * MS);
-	W.sc.events[0] = (struct al_event_cfg){.at_ns = 375 * MS, .set = AL_EV_JITTER};
-	W.sc.events[0].network.jitter = AL_DIST_FIXED_AT(0);
-	W.sc.nevents = 1;
-	W.watch = watch_srtt;
-	srtt_seen = srtt_first = 0;
-	world_run(1, 0);
-	W.watch = NULL;
+	run_watched(50 * MS, 375 * MS);
 	assert_int_equal(W.c[0].bytes, 10 * MSS);
 	assert_int_equal(srtt_seen, e.srtt8 / 8);
 	done();
