@@ -103,7 +103,7 @@ static int grow(void **p, int64_t *cap, int64_t n, size_t sz)
  * one it skips runs a turn at a time, exactly as with it off. */
 static void back_off(struct sim_ff *f)
 {
-	f->idle = f->backoff;
+	f->skip = f->backoff;
 	if (f->backoff < SIM_FF_BACKOFF)
 		f->backoff = f->backoff ? 2 * f->backoff : 1;
 }
@@ -309,8 +309,8 @@ int64_t sim_sel_repeat(struct al_os *os, int sel, al_sel_feed_fn feed, void *arg
 		}
 	}
 	f->sel = -1;
-	if (f->idle > 0)
-		f->idle--;
+	if (f->skip > 0)
+		f->skip--;
 	else
 		arm(s, sel, sl, th);
 	return m > 0 ? m * f->chunk : 0;

@@ -63,9 +63,9 @@ struct sim_ff {
 	int64_t turns, cut_turns;    /* turns fast-forwarded so far, in all, and
 				      * of a round run in part */
 	/* the back-off: rounds not to watch yet, and how many the next
-	 * round that does not repeat will make it (doubling to
-	 * SIM_FF_BACKOFF; one that repeats sets it back to 1) */
-	int64_t idle, backoff;
+	 * trickling round (back_off) will skip: 0, then 1, 2, 4 up to
+	 * SIM_FF_BACKOFF; a round that repeats sets it back to 0 */
+	int64_t skip, backoff;
 };
 
 /* Off: every turn runs (tests compare; not a scenario's key). */
