@@ -176,7 +176,7 @@ static int drain(struct emu_in *in, struct emu_io *io)
 		if (!p)
 			continue;           /* out of memory: the packet is lost */
 		memcpy(p->data, io->buf, (size_t)r);
-		io->at[n++] = p->at = net_mono_ns();    /* its read */
+		io->at[n++] = net_mono_ns();    /* its read: net_emu_push stamps p */
 		*tail = p;
 		tail = &p->next;
 	}
