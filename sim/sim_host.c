@@ -362,21 +362,21 @@ static int64_t relay(struct sim_os *s, struct sim_sock *k, int64_t page, int64_t
 		 * passes, the answers' own: the client's half a round trip
 		 * after the response is written, the server's ACK half a
 		 * round trip after the client's FIN is) */
-		int64_t at = emu(s, t, data, len, k, HOST_DATA), arrives = t;
-		if (!emu_own(s))
-			emu(s, at < 0 ? t : at, after, 0, NULL, HOST_NONE);
-		t = at;
+		int64_t at = emu(s, t, data, len, k, HOST_DATA);
 		if (emu_own(s)) {
 			/* in its passes: the response down; the client's ACKs
 			 * and FIN answer it (up), the server's ACK of the FIN
 			 * (down) */
 			struct sim_gate *g = sim_gate_of(s, k);
 			sim_emu_push(s, (struct sim_emu_item){
-				.at = arrives, .k = k, .gen = g ? g->gen : 0,
+				.at = t, .k = k, .gen = g ? g->gen : 0,
 				.kind = HOST_DATA, .down = emu_ns(s, data, len), .ndown = data,
 				.next_up = emu_ns(s, after - 1, 0), .next_down = emu_ns(s, 1, 0),
 				.next_nup = after - 1, .next_ndown = 1});
 			t = -1;
+		} else {
+			emu(s, at < 0 ? t : at, after, 0, NULL, HOST_NONE);
+			t = at;
 		}
 	}
 	return t;
@@ -397,12 +397,13 @@ static void on_done(void *arg, int64_t now)
 	if (it.kind == HOST_CONN) {
 		/* the emulator wrote the SYN-ACK: seen now if the network has
 		 * made the connection, else when it does (connected_at) */
-		if (emu_own(s) && !g->net_up) {
-			g->emu_up = 1;
-			return;
-		}
-		if (emu_own(s))
+		if (emu_own(s)) {
+			if (!g->net_up) {
+				g->emu_up = 1;
+				return;
+			}
 			handshake_answers(s, now);
+		}
 		sim_os_connected(it.k, 0, now);
 		return;
 	}
