@@ -116,12 +116,12 @@ uint64_t sim_queue_push(struct sim_queue *q, int64_t t, sim_fn fn, void *arg);
 int sim_queue_before(struct sim_queue *q, int64_t t);
 /* Cancels a scheduled event; a stale or 0 token is ignored. */
 void sim_queue_cancel(struct sim_queue *q, uint64_t token);
-/* Removes the earliest live event: returns 1 and fills t/fn/arg, or 0 if
- * none is left. */
+/* sim_queue_pop's path where the front's first is not a live entry. */
 int sim__queue_pop(struct sim_queue *q, int64_t *t, sim_fn *fn, void **arg);
-/* The same; inline where the earliest is the front's first and live (two
- * pops in three of a crawl): the call and its saves were a fifth of such
- * a pop. */
+/* Removes the earliest live event: returns 1 and fills t/fn/arg, or 0 if
+ * none is left.  Inline where the earliest is the front's first and live
+ * (two pops in three of a crawl): the call and its saves were a fifth of
+ * such a pop. */
 static inline int sim_queue_pop(struct sim_queue *q, int64_t *t, sim_fn *fn, void **arg)
 {
 	if (__builtin_expect(q->nfront != 0, 1)) {
