@@ -274,7 +274,7 @@ static void on_page_done(struct al_cb *cb)
 			failed++;
 		}
 	}
-	al_future_set(&m->all, failed, err);
+	al_future_set_call(&m->all, failed, err);
 }
 
 static struct al_future *gather_pages(struct co_main *m, struct al_loop *loop)
@@ -282,7 +282,7 @@ static struct al_future *gather_pages(struct co_main *m, struct al_loop *loop)
 	al_future_init(&m->all, loop);
 	m->all_left = m->n;
 	if (m->n == 0)
-		al_future_set(&m->all, 0, 0);
+		al_future_set_call(&m->all, 0, 0);
 	return &m->all;
 }
 
