@@ -155,10 +155,8 @@ static int64_t run_delay(struct emu_io *io)
  * A packet's time is when it was sent, which a TUN device does not say:
  * what a read finds came after the device was last seen empty (or the
  * emulator woke) and before the read, in order (net_emu_stamps).  A
- * backlog is read in one go: read 64 at a time, each piece got the span
- * since the last piece, a few microseconds, so a backlog the server had
- * sent over milliseconds reached the link as a burst and the client's
- * queue dropped it (docs/kernel-tcp.md, "The emulator"). */
+ * backlog is read in one go, so its stamps spread over the span it came
+ * in, not over the reads (docs/kernel-tcp.md, "The emulator"). */
 static int drain(struct emu_in *in, struct emu_io *io)
 {
 	struct net_emu_pkt *head = NULL, **tail = &head;

@@ -264,7 +264,7 @@ struct sim_os {
 	/* the kernel-TCP path's packet emulator (machine.host_emulator) */
 	struct sim_thread *emu;      /* on the model's cores; NULL: its own */
 	int64_t emu_busy;            /* its queue of packets ends then */
-	int64_t emu_work;            /* what that queue has taken, all told */
+	int64_t emu_work;            /* what that queue has taken, all told (tests) */
 	struct sim_host_prog emu_p;  /* on the model's cores: its turns */
 	/* the emulator's backlog as a packet arriving now sees it: the end
 	 * of the work that has reached it (emu_seen), and the work queued

@@ -4,14 +4,12 @@
  * root.
  *
  * What it checks: a backlog waiting in a device when the emulator starts
- * is read in one go, in the pass of its first wake-up (the old emulator
- * took four passes for it, each a wake-up), and every packet comes out at
- * the other device, once, in order.  No packet is due for 100 ms; a
- * wait has 100 ms at most, so only a test starved for 300 ms between two
- * loads could count four wake-ups here.  The emulator used to read 64 packets a device
- * a pass and gave each piece the span since the last, a few
- * microseconds: a backlog the server had sent over milliseconds reached
- * the client's link as a burst (docs/kernel-tcp.md, "The emulator").
+ * is read in one go, in the pass of its first wake-up (a reader capped at
+ * 64 packets a pass takes four, each a wake-up), and every packet comes
+ * out at the other device, once, in order.  No packet is due for 100 ms;
+ * a wait has 100 ms at most, so only a test starved for 300 ms between
+ * two loads could count four wake-ups here (docs/kernel-tcp.md, "The
+ * emulator", says why a capped reader made bursts).
  *
  * And from tables, no process: the times a read's packets are given
  * (net_emu_stamps), the run_delay figure's parse, and the wake-up time
