@@ -20,7 +20,7 @@
  * first loops (cold caches) cost about 200 packets' worth, which a real
  * run pays once, and which the old design -- runs of fresh emulators,
  * differenced -- made the noisiest part of the figure.  Then one batch
- * of EMU_PAGES pages of each size: bodies of 0 bytes (the response's
+ * of EMU_PAGES (2,000) pages of each size: bodies of 0 bytes (the response's
  * header: 0.06 KiB a packet), 4 KiB (0.35) and 16 KiB (0.6), the range
  * of the shipped scenarios' pages.  Least squares through 0, on relative
  * errors, solves cpu = packet x packets + per_kib x KiB (net_calib_emu_fit);
@@ -67,6 +67,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -84,7 +85,17 @@
 #include "net/net_ns.h"
 #include "net/net_server.h"
 
-#define EMU_PAGES 300        /* a batch's pages, fetched at once */
+/* A batch's pages, fetched at once: enough that the emulator carries
+ * packets many a wake-up, as where it paces a run.  Its price a packet
+ * falls as its load rises (select-limit's real runs, asyncio, load
+ * 0.4-0.6, its cpu_ns less setup over its packets: 6.8-7.3 us at 300
+ * pages at once, 4-6 packets a wake-up; 5.2-6.1 us at 1,000-4,000, 10-55
+ * a wake-up; C10K's loops 5.4-6.0 us, 29-59 a wake-up): batches of 300
+ * (7.0-8.7 us on a quiet machine) priced select-limit's 2,000 pages,
+ * which the emulator paces, over their runs' own 4.9-6.3 us
+ * (docs/costs.md, "The emulator's price, busy").
+ * Fewer where RLIMIT_NOFILE allows fewer (emu_pages). */
+#define EMU_PAGES 2000
 #define EMU_WARM 50          /* the warm-up's pages, left out */
 /* the pages' bodies: the response's header alone (0.06 KiB a packet),
  * C10K's 4 KiB (0.35), 16 KiB (0.6) */
@@ -98,6 +109,26 @@ static const int emu_size[] = {0, 4096, 16384};
 #define EMU_TRIES 3          /* repetitions tried for one worth keeping */
 
 static volatile sig_atomic_t emu_stop;
+
+/* The pages of a batch: EMU_PAGES, or what RLIMIT_NOFILE leaves (the
+ * client's socket and the server's accepted one a page, each in a process
+ * of its own, with a margin), its soft limit raised to the hard one first,
+ * as a real run's (net/net_run_net.c); the children inherit it. */
+static int emu_pages(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return EMU_WARM;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= (rlim_t)EMU_PAGES + 64)
+		return EMU_PAGES;
+	return rl.rlim_cur > (rlim_t)EMU_WARM + 64 ? (int)rl.rlim_cur - 64 : EMU_WARM;
+}
 
 static void on_term(int sig)
 {
@@ -437,7 +468,7 @@ static int batch(const struct emu_path *p, int pages, int i, struct net_calib_em
 	return 0;
 }
 
-/* One repetition's batches: the warm-up's, left out, then EMU_PAGES pages
+/* One repetition's batches: the warm-up's, left out, then emu_pages() pages
  * of each size, into pt[EMU_SIZES] (the emulator's) and srv[EMU_SIZES]
  * (the servers'), and the client's page, their mean, into *cl. */
 static int batches(struct net_calib_emu_point *pt, struct net_calib_emu_point *srv,
@@ -450,9 +481,10 @@ static int batches(struct net_calib_emu_point *pt, struct net_calib_emu_point *s
 
 	if (net_calib_path_open(&p, EMU_RTT_MS * 1000000LL) != 0)
 		return -1;
+	int pages = emu_pages();
 	rc = quiet(&p) != 0 || batch(&p, EMU_WARM, 0, &warm, &swarm, &cwarm) != 0 ? -1 : 0;
 	for (int i = 0; i < EMU_SIZES && rc == 0; i++)
-		rc = batch(&p, EMU_PAGES, i, &pt[i], &srv[i], &c[i]);
+		rc = batch(&p, pages, i, &pt[i], &srv[i], &c[i]);
 	*cl = (struct net_calib_emu_client){0, 0, 0};
 	for (int i = 0; i < EMU_SIZES && rc == 0; i++) {
 		cl->connection_ns += c[i].connection_ns / EMU_SIZES;
