@@ -98,8 +98,9 @@ int64_t sim_net_oneway(struct sim_net *n, const struct sim_flow *f, enum al_net_
 		       uint64_t k)
 {
 	int64_t rtt = n->net.rtt_ns;
+	int64_t way = way_up(what) ? sim_net_d_up(rtt) : sim_net_d_down(rtt);
 
-	return (way_up(what) ? rtt / 2 : rtt - rtt / 2) + sim_net_jitter(n, f, what, k);
+	return way + sim_net_jitter(n, f, what, k);
 }
 
 int64_t sim_net_arrive(struct sim_net *n, const struct sim_flow *f, enum al_net_draw what,

@@ -281,6 +281,11 @@ static inline int64_t sim_net_backlog(const struct sim_net *n, int64_t now)
 
 	return w > 0 ? w : 0;
 }
+/* A round trip of rtt split in its two ways: the way up (client to
+ * server) is its half, rounded down, the way down the rest, so that the
+ * two add up to rtt exactly. */
+static inline int64_t sim_net_d_up(int64_t rtt) { return rtt / 2; }
+static inline int64_t sim_net_d_down(int64_t rtt) { return rtt - rtt / 2; }
 /* n->net.jitter changed (or was set): n->jittery and n->ack_jitter. */
 void sim_net_set_jitter(struct sim_net *n);
 /* The jitter of f's draw `what` (its try k), 0 on a path without any. */

@@ -106,11 +106,9 @@ void sim_net_tcp_release(struct sim_net *n, struct sim_flow *f)
 	f->tcp = SIM_NET_NIL;
 }
 
-/* The way down of a round trip of rtt (the way up is its half, rounded
- * down). */
-static int64_t down_of(int64_t rtt) { return rtt - rtt / 2; }
-static int64_t d_up(const struct sim_net *n) { return n->net.rtt_ns / 2; }
-static int64_t d_down(const struct sim_net *n) { return down_of(n->net.rtt_ns); }
+/* The path's ways today (sim_net_d_up, sim_net_d_down). */
+static int64_t d_up(const struct sim_net *n) { return sim_net_d_up(n->net.rtt_ns); }
+static int64_t d_down(const struct sim_net *n) { return sim_net_d_down(n->net.rtt_ns); }
 
 /* When a segment that reached the link at t (at most now) left the
  * server: t less the d-down of the path it took, the path's when it left.
@@ -127,11 +125,11 @@ static int64_t left_server(const struct sim_net *n, int64_t t)
 		/* (the events fired, in order; a token: not yet) */
 		if (tm->token || !(tm->ev->set & AL_EV_RTT))
 			continue;
-		int64_t left = t - down_of(tm->ev->network.rtt_ns);
+		int64_t left = t - sim_net_d_down(tm->ev->network.rtt_ns);
 		if (left >= tm->ev->at_ns)
 			return left;
 	}
-	return t - down_of(n->sc->network.rtt_ns);
+	return t - sim_net_d_down(n->sc->network.rtt_ns);
 }
 
 /* The segments of a response that ends at end (sim_net_end). */
