@@ -29,7 +29,7 @@ static void arm_flow(struct sim_net *n, struct sim_flow *f, int state, int64_t t
 /* The jitter an ACK takes that has no draw of its own (sim_net_tcp.c,
  * ack_back): the mean of what the draws are, clipped at 0 as
  * al_dist_draw clips them (normal(0, 5 ms): 1.99 ms, not the 0 of the
- * unclipped mean), and within SIM_NET_MAX_DELAY as sim_net_jitter caps
+ * unclipped mean), and within SIM_NET_MAX_DELAY as draw_jitter caps
  * them.  A Pareto's is its median instead: with a shape of 1 or less its
  * mean is infinite, and near 1 set by the rare draws of up to the cap,
  * which would put every such ACK an hour or minutes late where a typical
@@ -71,8 +71,8 @@ void sim_net_set_jitter(struct sim_net *n)
 
 /* The jitter of f's page's draw (what, k): 0, drawing nothing, when the
  * path has none; capped (a pareto tail can reach INT64_MAX). */
-int64_t sim_net_jitter(struct sim_net *n, const struct sim_flow *f, enum al_net_draw what,
-		       uint64_t k)
+static int64_t draw_jitter(struct sim_net *n, const struct sim_flow *f, enum al_net_draw what,
+			   uint64_t k)
 {
 	int64_t x = 0;
 
@@ -100,7 +100,7 @@ int64_t sim_net_oneway(struct sim_net *n, const struct sim_flow *f, enum al_net_
 	int64_t rtt = n->net.rtt_ns;
 	int64_t way = way_up(what) ? sim_net_d_up(rtt) : sim_net_d_down(rtt);
 
-	return way + sim_net_jitter(n, f, what, k);
+	return way + draw_jitter(n, f, what, k);
 }
 
 int64_t sim_net_arrive(struct sim_net *n, const struct sim_flow *f, enum al_net_draw what,

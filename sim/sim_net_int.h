@@ -286,11 +286,9 @@ static inline int64_t sim_net_backlog(const struct sim_net *n, int64_t now)
  * two add up to rtt exactly. */
 static inline int64_t sim_net_d_up(int64_t rtt) { return rtt / 2; }
 static inline int64_t sim_net_d_down(int64_t rtt) { return rtt - rtt / 2; }
-/* n->net.jitter changed (or was set): n->jittery and n->ack_jitter. */
+/* n->net.jitter changed (or was set): n->jittery, n->ordering and
+ * n->ack_jitter. */
 void sim_net_set_jitter(struct sim_net *n);
-/* The jitter of f's draw `what` (its try k), 0 on a path without any. */
-int64_t sim_net_jitter(struct sim_net *n, const struct sim_flow *f, enum al_net_draw what,
-		       uint64_t k);
 /* A one-way delay of f's, draw `what` (its try k): client to server (the
  * SYN, the request, an ACK) or back. */
 int64_t sim_net_oneway(struct sim_net *n, const struct sim_flow *f, enum al_net_draw what,
