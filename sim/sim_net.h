@@ -167,8 +167,9 @@ struct sim_net {
 	struct sim_net_hooks hooks;
 	struct al_network net;       /* current values: events change them   */
 	int jittery;                 /* net.jitter is not the constant 0     */
-	int ordering;                /* jittery, or pairs of the path's order
-				      * still in flight (sim_net_order.c)    */
+	int drawn;                   /* ways are drawn: jittery, or pairs of
+				      * the path's order still in flight
+				      * (sim_net_set_drawn)                  */
 	int64_t ack_jitter;          /* what an ACK without a draw of its own
 				      * takes of it (ns, sim_net_set_jitter)  */
 	struct al_server srv;

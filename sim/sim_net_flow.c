@@ -64,8 +64,7 @@ void sim_net_set_jitter(struct sim_net *n)
 	double m = ack_jitter(&n->net.jitter), cap = (double)SIM_NET_MAX_DELAY;
 
 	n->jittery = !al_dist_is_zero(&n->net.jitter);
-	n->ordering = n->jittery || n->order[0].first < n->order[0].n ||
-		      n->order[1].first < n->order[1].n;
+	sim_net_set_drawn(n);
 	n->ack_jitter = !(m > 0) ? 0 : m >= cap ? SIM_NET_MAX_DELAY : (int64_t)llround(m);
 }
 

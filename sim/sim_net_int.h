@@ -286,7 +286,18 @@ static inline int64_t sim_net_backlog(const struct sim_net *n, int64_t now)
  * two add up to rtt exactly. */
 static inline int64_t sim_net_d_up(int64_t rtt) { return rtt / 2; }
 static inline int64_t sim_net_d_down(int64_t rtt) { return rtt - rtt / 2; }
-/* n->net.jitter changed (or was set): n->jittery, n->ordering and
+/* n->drawn: whether n's ways are drawn, each its own delay: the path has
+ * a jitter, or ways drawn with one are still in flight in the path's
+ * order (sim_net_order.c) after it went to 0.  Without, every way is
+ * its half of the rtt (sim_net_d_up, sim_net_d_down).  Set where the
+ * jitter or the pairs in flight change (sim_net_set_jitter,
+ * sim_net_order_at, sim_net_order_clear). */
+static inline void sim_net_set_drawn(struct sim_net *n)
+{
+	n->drawn = n->jittery || n->order[0].first < n->order[0].n ||
+		   n->order[1].first < n->order[1].n;
+}
+/* n->net.jitter changed (or was set): n->jittery, n->drawn and
  * n->ack_jitter. */
 void sim_net_set_jitter(struct sim_net *n);
 /* A one-way delay of f's, draw `what` (its try k): client to server (the
@@ -302,7 +313,7 @@ int64_t sim_net_arrive(struct sim_net *n, const struct sim_flow *f, enum al_net_
  * the way up (up) or down, due at `at`, arrives in it: at, or the latest
  * arrival of those sent before it, which it joins (sim_net_ordered says
  * whether n keeps it).  Without a jitter it keeps nothing new once the
- * pairs in flight have arrived, and clears n->ordering. */
+ * pairs in flight have arrived, and clears n->drawn. */
 int64_t sim_net_order_at(struct sim_net *n, int up, int64_t now, int64_t sent, int64_t at);
 /* Forgets every pair in flight (the link dropped them). */
 void sim_net_order_clear(struct sim_net *n);
@@ -388,12 +399,11 @@ static inline int sim_net_fifo_on(const struct sim_net *n)
 }
 
 /* Whether n's ways keep the path's order (sim_net_order.c): a FIFO link
- * (the packet emulator's) and a jitter to reorder them, or ways drawn
- * with one still in flight after it went to 0 (n->ordering); without,
- * equal delays keep it anyway. */
+ * (the packet emulator's) and ways drawn (n->drawn); without, equal
+ * delays keep it anyway.  A path with drawn ways but no FIFO keeps none. */
 static inline int sim_net_ordered(const struct sim_net *n)
 {
-	return n->ordering && sim_net_fifo_on(n);
+	return n->drawn && sim_net_fifo_on(n);
 }
 /* f puts segs more segments on the link at now (sim_net_tcp.c's send),
  * the first rtx of them retransmissions: one block at the queue's tail,

@@ -81,7 +81,7 @@ int64_t sim_net_order_at(struct sim_net *n, int up, int64_t now, int64_t sent, i
 	 * delay the same as those after it, hold them back. */
 	if (!in_flight(o, now) && !n->jittery) {
 		if (!in_flight(&n->order[up ? 0 : 1], now))
-			n->ordering = 0;
+			sim_net_set_drawn(n);   /* to 0 */
 		return at;
 	}
 	uint32_t i = after(o, sent);
@@ -111,7 +111,7 @@ void sim_net_order_clear(struct sim_net *n)
 {
 	for (int d = 0; d < 2; d++)
 		n->order[d].first = n->order[d].n = 0;
-	n->ordering = n->jittery;
+	sim_net_set_drawn(n);
 }
 
 void sim_net_order_free(struct sim_net *n)

@@ -601,8 +601,8 @@ static void dupack(struct sim_net *n, struct sim_flow *f, int64_t now)
  * in the path's order (sim_net_arrive).  Not modelled: the later segments
  * of a window take the largest draw so far in the emulator, here the
  * window's one.  The batch is named by what was sent before it (new
- * segments, retransmissions); a round trip and no draw on a path without
- * jitter (nor ways drawn with one still in flight: n->ordering).  A batch
+ * segments, retransmissions); a round trip and no draw on a path whose
+ * ways are not drawn (!n->drawn: no jitter, no drawn way in flight).  A batch
  * that brings nothing (every new segment sent, no known loss to resend:
  * !brings) has its way down drawn but not in the path's order, where it
  * would hold back what other flows send after it as a packet would. */
@@ -610,7 +610,7 @@ static int64_t round_at(struct sim_net *n, const struct sim_flow *f, struct sim_
 			const struct sim_tcp_loss *lo, int brings, int64_t sent, int64_t now,
 			int64_t *back)
 {
-	if (!n->ordering) {
+	if (!n->drawn) {
 		t->way = 0;              /* not the last jittered batch's */
 		*back = sent;
 		return sent + n->net.rtt_ns;
@@ -632,7 +632,7 @@ static int64_t round_at(struct sim_net *n, const struct sim_flow *f, struct sim_
  * round_at), and on an ordered path not before those sent before it. */
 static inline int64_t ack_back(struct sim_net *n, int64_t sent, int64_t now)
 {
-	if (!n->ordering)
+	if (!n->drawn)
 		return sent;
 	int64_t at = sent + d_up(n) + n->ack_jitter;
 

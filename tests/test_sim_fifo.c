@@ -437,7 +437,7 @@ static void test_order_of_sends(void **state)
 
 	(void)state;
 	memset(&n, 0, sizeof n);
-	n.jittery = n.ordering = 1;      /* a path with a jitter */
+	n.jittery = n.drawn = 1;      /* a path with a jitter */
 	/* an ACKs' batch draws its way down before its segments leave */
 	assert_int_equal(sim_net_order_at(&n, 0, 0, 100, 500), 500);
 	/* sent before it: not held back by it */
@@ -741,7 +741,7 @@ static void test_order_brute_force(void **state)
 
 	(void)state;
 	memset(&n, 0, sizeof n);
-	n.jittery = n.ordering = 1;
+	n.jittery = n.drawn = 1;
 	al_rng_seed(&r, 42);
 	for (int c = 0; c < N; c++) {
 		int up = (int)al_rng_below(&r, 2);
