@@ -111,23 +111,39 @@ int64_t al_dist_draw_i64(const struct al_dist *d, struct al_rng *rng)
 	return (int64_t)llround(x);
 }
 
-double al_dist_mean(const struct al_dist *d)
+/* The kinds whose parameters allow a draw below 0 (uniform, normal) take
+ * the mean of the clipped draw; the others are read as al_dist_draw reads
+ * them, a negative result (a negative scale) clipped as its draws are. */
+static double typical(const struct al_dist *d)
 {
+	double a = d->a, b = d->b;
+
 	switch (d->kind) {
 	case AL_DIST_FIXED:
-		return d->a;
-	case AL_DIST_UNIFORM:
-		return (d->a + d->b) / 2;
-	case AL_DIST_NORMAL:
-		return d->a;
+		return a;
+	case AL_DIST_UNIFORM:          /* [a, b], its part below 0 at 0 */
+		return b <= 0 ? 0 : a >= 0 ? (a + b) / 2 : b * b / (2 * (b - a));
+	case AL_DIST_NORMAL: {         /* E[max(X, 0)], X ~ N(a, b²) */
+		if (b <= 0)
+			return a;
+		double z = a / b;
+		return a * 0.5 * erfc(-z / sqrt(2.0)) + b * exp(-z * z / 2) / sqrt(2 * M_PI);
+	}
 	case AL_DIST_LOGNORMAL:
-		return d->a * exp(d->b * d->b / 2);
+		return a * exp(b * b / 2);
 	case AL_DIST_EXPONENTIAL:
-		return d->a;
-	case AL_DIST_PARETO:
-		return d->b > 1 ? d->a * d->b / (d->b - 1) : HUGE_VAL;
+		return a;
+	case AL_DIST_PARETO:           /* its median */
+		return b > 0 ? a * pow(2.0, 1 / b) : a;
 	}
 	return 0;
+}
+
+double al_dist_typical(const struct al_dist *d)
+{
+	double x = typical(d);
+
+	return x > 0 ? x : 0;
 }
 
 const char *al_dist_name(enum al_dist_kind kind)

@@ -53,9 +53,11 @@ static inline int al_dist_is_zero(const struct al_dist *d)
 double al_dist_draw(const struct al_dist *d, struct al_rng *rng);
 /* A draw rounded to the nearest integer, clamped at 0. */
 int64_t al_dist_draw_i64(const struct al_dist *d, struct al_rng *rng);
-/* The mean of the distribution (infinite pareto means are returned as
- * HUGE_VAL). */
-double al_dist_mean(const struct al_dist *d);
+/* A typical draw: the mean of the draws as al_dist_draw makes them,
+ * clipped at 0 (a normal(0, 5)'s is 1.99, not the 0 of the unclipped
+ * mean), but a Pareto's median: with a shape of 1 or less its mean is
+ * infinite, and near 1 set by rare draws far above the typical one. */
+double al_dist_typical(const struct al_dist *d);
 const char *al_dist_name(enum al_dist_kind kind);
 
 #endif

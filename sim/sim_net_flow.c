@@ -27,41 +27,14 @@ static void arm_flow(struct sim_net *n, struct sim_flow *f, int state, int64_t t
 /* --- the path: delays, loss, retransmission timeouts */
 
 /* The jitter an ACK takes that has no draw of its own (sim_net_tcp.c,
- * ack_back): the mean of what the draws are, clipped at 0 as
- * al_dist_draw clips them (normal(0, 5 ms): 1.99 ms, not the 0 of the
- * unclipped mean), and within SIM_NET_MAX_DELAY as draw_jitter caps
- * them.  A Pareto's is its median instead: with a shape of 1 or less its
- * mean is infinite, and near 1 set by the rare draws of up to the cap,
- * which would put every such ACK an hour or minutes late where a typical
- * draw is milliseconds.  Kept, not asked each segment. */
-static double ack_jitter(const struct al_dist *d)
-{
-	double a = d->a, b = d->b;
-
-	switch (d->kind) {
-	case AL_DIST_FIXED:
-		return a;
-	case AL_DIST_UNIFORM:          /* [a, b], its part below 0 at 0 */
-		return b <= 0 ? 0 : a >= 0 ? (a + b) / 2 : b * b / (2 * (b - a));
-	case AL_DIST_NORMAL: {         /* E[max(X, 0)], X ~ N(a, b²) */
-		if (b <= 0)
-			return a;
-		double z = a / b;
-		return a * 0.5 * erfc(-z / sqrt(2.0)) + b * exp(-z * z / 2) / sqrt(2 * M_PI);
-	}
-	case AL_DIST_LOGNORMAL:
-		return a * exp(b * b / 2);
-	case AL_DIST_EXPONENTIAL:
-		return a;
-	case AL_DIST_PARETO:
-		return b > 0 ? a * pow(2.0, 1 / b) : a;
-	}
-	return 0;
-}
-
+ * ack_back) is a typical draw's (al_dist_typical: the clipped draws'
+ * mean, a Pareto's median, so that a tail that reaches the cap does not
+ * put every such ACK an hour late where a typical draw is milliseconds),
+ * within SIM_NET_MAX_DELAY as draw_jitter caps the draws.  Kept, not
+ * asked each segment. */
 void sim_net_set_jitter(struct sim_net *n)
 {
-	double m = ack_jitter(&n->net.jitter), cap = (double)SIM_NET_MAX_DELAY;
+	double m = al_dist_typical(&n->net.jitter), cap = (double)SIM_NET_MAX_DELAY;
 
 	n->jittery = !al_dist_is_zero(&n->net.jitter);
 	sim_net_set_drawn(n);
