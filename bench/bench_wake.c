@@ -27,6 +27,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+#include "net/net_clock.h"
+
 #define REPS 11
 #define CONNS 10
 #define SEG 1448
@@ -42,14 +44,6 @@ static const char *const patterns[] = {
 	"RDSRDSRDSRDS",
 };
 static const int sleeps_us[] = {100, 1000, 3000, 30000};
-
-static int64_t cpu_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-}
 
 static void die(const char *what)
 {
@@ -147,7 +141,7 @@ static double round_of(struct rig *r, const char *pat, int us)
 	uint32_t t = (uint32_t)us;
 	if (us && write(r->sv[0], &t, sizeof t) != (ssize_t)sizeof t)
 		die("arm");
-	int64_t t0 = cpu_ns();
+	int64_t t0 = net_cpu_ns();
 	if (us) {
 		struct pollfd p = {.fd = r->sv[0], .events = POLLIN};
 		if (poll(&p, 1, 5000) != 1 || read(r->sv[0], buf, 1) != 1)
@@ -170,7 +164,7 @@ static double round_of(struct rig *r, const char *pat, int us)
 			dials++;
 		}
 	}
-	int64_t t1 = cpu_ns();
+	int64_t t1 = net_cpu_ns();
 	for (int i = 0; i < dials; i++) {    /* the server's side, untimed */
 		int fd = accept4(r->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd >= 0)

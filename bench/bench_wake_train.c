@@ -22,6 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "net/net_clock.h"
+
 #define SEG 1448
 #define REPS 2          /* each case's samples, twice             */
 #define TRAIN 40        /* 1 ms wake-ups timed in the 1 ms train  */
@@ -35,14 +37,6 @@ struct rig {
 };
 
 static char seg[SEG];
-
-static int64_t cpu_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-}
 
 static void die(const char *what)
 {
@@ -124,7 +118,7 @@ static double wake(const struct rig *r, uint32_t us)
 
 	if (write(r->ctl[1], &us, sizeof us) != (ssize_t)sizeof us)
 		die("write");
-	int64_t t0 = cpu_ns();
+	int64_t t0 = net_cpu_ns();
 	while (got < SEG) {
 		if (poll(&p, 1, 5000) != 1)
 			die("poll");
@@ -133,7 +127,7 @@ static double wake(const struct rig *r, uint32_t us)
 			die("recv");
 		got += (size_t)n;
 	}
-	return (double)(cpu_ns() - t0) / 1e3;
+	return (double)(net_cpu_ns() - t0) / 1e3;
 }
 
 static int cmp(const void *a, const void *b)
