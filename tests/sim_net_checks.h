@@ -451,4 +451,15 @@ static inline uint64_t random_run(uint64_t seed, int n)
 	return h;
 }
 
+/* Jitter, loss, heavy-tailed sizes, a server limit: the same seed gives
+ * the same run, another seed another. */
+static inline void check_same_seed(void)
+{
+	uint64_t a = random_run(7, 300);
+	uint64_t b = random_run(7, 300);
+	uint64_t c = random_run(8, 300);
+	assert_true(a == b);
+	assert_true(a != c);
+}
+
 #endif
