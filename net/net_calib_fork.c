@@ -9,6 +9,7 @@
  * exact runtime), never the wall clock a neighbour's burst stretches. */
 #include "net/net_calib.h"
 #include "net/net_calib_int.h"
+#include "net/net_emu.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -199,18 +200,17 @@ int net_calib_process_cow(double *out)
 			     * profile's child_record */
 
 /* This thread's time waiting on a run queue (/proc/thread-self/schedstat's
- * second field, ns); -1 where the kernel does not say. */
+ * second field, ns, read by the emulator's parser); -1 where the kernel
+ * does not say. */
 static int64_t runq_ns(void)
 {
-	FILE *f = fopen("/proc/thread-self/schedstat", "re");
-	long long run, wait;
-	int n;
+	char b[96];
+	int fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, b, sizeof b);
 
-	if (!f)
-		return -1;
-	n = fscanf(f, "%lld %lld", &run, &wait);
-	fclose(f);
-	return n == 2 ? wait : -1;
+	if (fd >= 0)
+		close(fd);
+	return n > 0 ? net_emu_run_delay_parse(b, (size_t)n) : -1;
 }
 
 /* The mean of WAIT_FORKS forks' wall time off the CPU and off the run
