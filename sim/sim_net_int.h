@@ -351,9 +351,6 @@ void sim_net_fail_data(struct sim_net *n, struct sim_flow *f, int err, int64_t n
 void sim_net_tcp_take(struct sim_net *n, struct sim_flow *f);
 
 /* sim_net_tcp.c: network.tcp linux */
-/* f's TCP state and its loss state, if any, go back to their pools (its
- * last byte arrived, or it is freed). */
-void sim_net_tcp_release(struct sim_net *n, struct sim_flow *f);
 /* sim_net_tcp_rtt.c: the handshake's RTT sample (the client's SYN to its
  * SYN-ACK), kept in the flow until the response starts. */
 void sim_net_tcp_connected(struct sim_flow *f, int64_t sample);
@@ -387,6 +384,54 @@ int64_t sim_net_tcp_rto_jiffies(const struct sim_net *n, const struct sim_flow *
 int64_t sim_net_wheel(const struct sim_net *n, int64_t armed, int64_t j);
 /* After an outcome: the timer, the state; before the owner's hook. */
 void sim_net_tcp_after(struct sim_net *n, struct sim_flow *f, int outcome, int64_t now);
+
+/* sim_net_tcp_loss.c: finding tcp linux's lost segments.  A flow's loss
+ * state, all zero (read only) if it never lost a segment or has no TCP
+ * state left: t's, of net n's (a segment's path looks its state up once:
+ * sim_net_of and the pool's slab in every helper were a sixth of a tcp
+ * linux crawl's segment), and f's. */
+static inline const struct sim_tcp_loss *sim_net_tcp_no_loss(void)
+{
+	/* in the header, not one file's: the compiler sees that it is all
+	 * zero, and a segment's path reads none of it */
+	static const struct sim_tcp_loss none;
+
+	return &none;
+}
+
+static inline const struct sim_tcp_loss *sim_net_tcp_loss_in(const struct sim_net *n,
+							     const struct sim_tcp *t)
+{
+	return t->loss == SIM_NET_NIL ? sim_net_tcp_no_loss() : &n->loss[t->loss];
+}
+
+static inline const struct sim_tcp_loss *sim_net_tcp_loss_of(const struct sim_flow *f)
+{
+	return f->tcp == SIM_NET_NIL ? sim_net_tcp_no_loss()
+				     : sim_net_tcp_loss_in(sim_net_of(f), sim_net_tcp_of(f));
+}
+/* f's loss state, taken from the pool if it has none (aborts if memory
+ * ran out: inside an event).  The pool's array may move: hold the
+ * pointer only until the next call. */
+struct sim_tcp_loss *sim_net_tcp_loss_get(struct sim_flow *f);
+/* f's TCP state and its loss state, if any, go back to their pools (its
+ * last byte arrived, or it is freed). */
+void sim_net_tcp_release(struct sim_net *n, struct sim_flow *f);
+/* f's segment (a retransmission: rtx; the response's last: last; the FIN
+ * of its own: fin) is lost at now: a new hole or one more in it, and the
+ * server's timer that finds it if nothing after it does (the probe, the
+ * RTO). */
+void sim_net_tcp_lose(struct sim_net *n, struct sim_flow *f, int rtx, int last, int fin,
+		      int64_t now);
+/* A segment of f's arrived at now after its hole: a duplicate ACK, which
+ * may find the hole sooner (RACK, the third dupACK). */
+void sim_net_tcp_dupack(struct sim_net *n, struct sim_flow *f, int64_t now);
+/* f's lost segments are found at now (its loss's rtx_t): by duplicate
+ * ACKs / RACK (fast retransmit), the tail loss probe, or the RTO.  Cuts
+ * the window, and marks the segments to resend (the caller sends them,
+ * at least one whatever the window); returns 0, or -1 if the connection
+ * times out. */
+int sim_net_tcp_found(struct sim_net *n, struct sim_flow *f, int64_t now);
 /* Whether the SYN-ACK of try k is lost. */
 int sim_net_lost(struct sim_net *n, const struct sim_flow *f, enum al_net_draw what,
 		 uint64_t k);
