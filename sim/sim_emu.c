@@ -73,9 +73,7 @@ static void on_pass(void *arg, int64_t now);
 static void backlog_add(struct sim_os *s, int64_t at, int64_t ns)
 {
 	s->emu_busy = (s->emu_busy > at ? s->emu_busy : at) + ns;
-	s->emu_work += ns;
-	if (s->emu_busy > s->emu_seen)
-		s->emu_seen = s->emu_busy;
+	sim_emu_reached(s, at, ns);
 }
 
 /* The next pass starts when the last has ended and work has reached the
@@ -187,6 +185,16 @@ void sim_emu_free(struct sim_os *s)
 }
 
 /* --- the backlog the simulated TCP sees (any emulator: own or shared) */
+
+void sim_emu_reached(struct sim_os *s, int64_t t, int64_t ns)
+{
+	s->emu_work += ns;
+	/* its end is the queue's; in the backlog from t */
+	if (t > s->now)
+		sim_emu_due(s, t, s->emu_busy);
+	else if (s->emu_busy > s->emu_seen)
+		s->emu_seen = s->emu_busy;
+}
 
 /* The work queued for the emulator at a later time than now, in a heap
  * by that time: it is in the emulator's backlog only from then. */

@@ -260,12 +260,7 @@ static int64_t emu(struct sim_os *s, int64_t t, int64_t n, int64_t payload, stru
 	int64_t ns = emu_ns(s, n, payload);
 	int64_t at = work(s, &s->emu_p, &s->emu_busy, t, ns, k, kind, 0);
 
-	s->emu_work += ns;
-	/* its end is the queue's; in the backlog from t */
-	if (t > s->now)
-		sim_emu_due(s, t, s->emu_busy);
-	else if (s->emu_busy > s->emu_seen)
-		s->emu_seen = s->emu_busy;
+	sim_emu_reached(s, t, ns);
 	return at;
 }
 

@@ -519,6 +519,10 @@ void sim_emu_free(struct sim_os *s);
  * a core of its own the answers (items with no kind) enter it when a
  * pass takes them, from when they reached the emulator. */
 void sim_emu_due(struct sim_os *s, int64_t at, int64_t end);
+/* Work of ns reached the emulator at t, its queue (emu_busy) already
+ * taking it: counted (emu_work), and in the backlog from t, at once if t
+ * is not later than now (sim_host.c's emu, a pass's answers). */
+void sim_emu_reached(struct sim_os *s, int64_t t, int64_t ns);
 int64_t sim_emu_backlog(void *arg, int64_t now);
 void sim_host_emu_done(struct sim_os *s, const struct sim_emu_item *it, int64_t at);
 /* k's gate, or NULL. */
