@@ -124,13 +124,18 @@ static int arm(struct wake_rig *r, int us)
 	return us == 0 || write(r->sv[0], &t, sizeof t) == (ssize_t)sizeof t ? 0 : -1;
 }
 
-/* Blocks until the waker's byte comes (5 s at most), and reads it. */
-static int nap(struct wake_rig *r, int us)
+/* What a half waits for before its work (nap): nothing (a hot page's),
+ * or the waker's byte, asked for already (arm). */
+enum { HOT, WOKEN };
+
+/* Blocks until the waker's byte comes (5 s at most), and reads it;
+ * nothing if hot. */
+static int nap(struct wake_rig *r, int wait)
 {
 	struct pollfd p = {.fd = r->sv[0], .events = POLLIN};
 	char b;
 
-	if (us == 0)
+	if (wait == HOT)
 		return 0;
 	if (poll(&p, 1, 5000) == 1 && read(r->sv[0], &b, 1) == 1)
 		return 0;
@@ -154,19 +159,28 @@ static int redial(struct wake_rig *r)
 	return 0;
 }
 
+/* The next connection, both sides: redial, and the server's accept. */
+static int dial(struct wake_rig *r)
+{
+	if (redial(r) != 0)
+		return -1;
+	r->sfd = accept4(r->lfd, NULL, NULL, SOCK_CLOEXEC);
+	return r->sfd < 0 ? -1 : 0;
+}
+
 static const char request[] = "GET /0 HTTP/1.0\r\nHost: example.com\r\n\r\n";
 
-/* One half of a page after the waker's byte, armed already for us
- * microseconds (0: no wait): the thread's CPU over the wait and the
- * work, or -1 with errno.  first: the half after the connect's wait
- * (send the request, a recv that would block), else the response's
- * (read it, close, open the next connection). */
-static double half(struct wake_rig *r, int first, int us)
+/* One half of a page, after the waker's byte (WOKEN) or not (HOT): the
+ * thread's CPU over the wait and the work, or -1 with errno.  first: the
+ * half after the connect's wait (send the request, a recv that would
+ * block), else the response's (read it, close, open the next
+ * connection). */
+static double half(struct wake_rig *r, int first, int wait)
 {
 	char buf[256];
 	int64_t t0 = net_cpu_ns();
 
-	if (nap(r, us) != 0)
+	if (nap(r, wait) != 0)
 		return -1;
 	if (first) {
 		if (send(r->cfd, request, sizeof request - 1, MSG_NOSIGNAL) !=
@@ -199,10 +213,11 @@ static int serve(struct wake_rig *r, int first)
  * half, or -1 with errno. */
 static double page(struct wake_rig *r, int us)
 {
+	int wait = us ? WOKEN : HOT;
 	double a, b;
 
-	if (arm(r, us) != 0 || (a = half(r, 1, us)) < 0 || serve(r, 1) != 0 ||
-	    arm(r, us) != 0 || (b = half(r, 0, us)) < 0 || serve(r, 0) != 0)
+	if (arm(r, us) != 0 || (a = half(r, 1, wait)) < 0 || serve(r, 1) != 0 ||
+	    arm(r, us) != 0 || (b = half(r, 0, wait)) < 0 || serve(r, 0) != 0)
 		return -1;
 	return (a + b) / 2;
 }
@@ -219,7 +234,7 @@ static double segment(struct wake_rig *r, int us)
 	if (send(r->sfd, seg, sizeof seg, MSG_NOSIGNAL) != (ssize_t)sizeof seg || arm(r, us) != 0)
 		return -1;
 	int64_t t0 = net_cpu_ns();
-	if (nap(r, us) != 0)
+	if (nap(r, us ? WOKEN : HOT) != 0)
 		return -1;
 	ssize_t got = 0;
 	while (got < (ssize_t)sizeof seg) {
@@ -273,7 +288,7 @@ static int wake(int us, int n, int remote, double (*work)(struct wake_rig *, int
 		net_calib_unpin(&saved);
 		return -1;
 	}
-	if (redial(&r) != 0 || (r.sfd = accept4(r.lfd, NULL, NULL, SOCK_CLOEXEC)) < 0)
+	if (dial(&r) != 0)
 		goto out;
 	for (int i = 0; i < 3; i++)          /* untimed: warm the path */
 		if (work(&r, 0) < 0)
@@ -373,7 +388,7 @@ static void *sibling_run(void *arg)
 	struct sibling *s = arg;
 
 	for (int i = 0; i < 2 * SIB_PAGES; i++) {
-		double c = half(&s->r, i % 2 == 0, 1);
+		double c = half(&s->r, i % 2 == 0, WOKEN);
 		s->woke[i] = net_mono_ns();
 		if (c < 0 || serve(&s->r, i % 2 == 0) != 0) {
 			s->err = errno ? errno : EIO;
@@ -414,19 +429,11 @@ int net_calib_wake_sibling_10ms(double *out)
 
 	if (net_calib_pin(&saved) != 0)
 		return -1;
-	if (rig_open(&r, -1) != 0) {
-		net_calib_unpin(&saved);
-		return -1;
-	}
-	if (rig_open(&s.r, -1) != 0) {
-		rig_close(&r);
-		net_calib_unpin(&saved);
-		return -1;
-	}
-	if (pipe2(s.done, O_CLOEXEC) != 0)
-		goto out;
-	if (redial(&r) != 0 || (r.sfd = accept4(r.lfd, NULL, NULL, SOCK_CLOEXEC)) < 0 ||
-	    redial(&s.r) != 0 || (s.r.sfd = accept4(s.r.lfd, NULL, NULL, SOCK_CLOEXEC)) < 0)
+	if (rig_open(&r, -1) != 0)
+		goto unpin;
+	if (rig_open(&s.r, -1) != 0)
+		goto close_r;
+	if (pipe2(s.done, O_CLOEXEC) != 0 || dial(&r) != 0 || dial(&s.r) != 0)
 		goto out;
 	for (int i = 0; i < 3; i++)          /* untimed: warm the path */
 		if (page(&r, 0) < 0 || page(&s.r, 0) < 0)
@@ -443,7 +450,7 @@ int net_calib_wake_sibling_10ms(double *out)
 		settle(100);
 		if (arm(&r, SIB_SLEEP_US) != 0 || arm(&s.r, SIB_SLEEP_US + SIB_GAP_US) != 0)
 			goto out;
-		if (half(&r, i % 2 == 0, 1) < 0 || serve(&r, i % 2 == 0) != 0)
+		if (half(&r, i % 2 == 0, WOKEN) < 0 || serve(&r, i % 2 == 0) != 0)
 			goto out;
 		served[i] = net_mono_ns();
 		if (net_calib_read_within(s.done[0], &b, 1, 5000) != 0)
@@ -487,8 +494,10 @@ out:
 	if (s.done[1] >= 0)
 		close(s.done[1]);
 	rig_close(&s.r);
-	rig_close(&r);
-	net_calib_unpin(&saved);
 	errno = e;
+close_r:
+	rig_close(&r);
+unpin:
+	net_calib_unpin(&saved);
 	return rc;
 }
