@@ -13,7 +13,7 @@ void al__future_refuse(void *arg)
 
 int al_future_cancel(struct al_future *f)
 {
-	if (al_future_set_call(f, 0, ECANCELED) != 0)
+	if (al_future_set(f, 0, ECANCELED) != 0)
 		return -1;
 	f->state = AL_CANCELLED;
 	return 0;

@@ -4,7 +4,7 @@
  * A call anywhere in a function, even on a branch never taken, makes the
  * compiler keep the values that live across it in callee-saved registers,
  * pushed at the function's entry and popped at its every return.  A
- * coroutine that completes a future (al_future_set, inlined) has two such
+ * coroutine that completes a future (al_future_set_leaf, inlined) has two such
  * calls on branches it almost never takes, the loop's notify hook and the
  * refusal's errno.
  *
@@ -12,7 +12,7 @@
  * al__call_kept in core/al_kept.c, that saves and restores every general
  * register the ABI lets fn clobber.  The compiler sees an asm statement
  * that clobbers memory, the flags and the vector and x87 registers only
- * (nothing lives in them across al_future_set's hot path), so the values
+ * (nothing lives in them across al_future_set_leaf's hot path), so the values
  * around it stay in whatever registers they were in.  The asm steps over
  * the red zone a leaf may keep below the stack pointer; the stub aligns
  * the stack, and its unwind rows give the caller back its stack pointer

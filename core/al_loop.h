@@ -38,7 +38,7 @@ struct al_loop {
 					resume: al_loop_callbacks() is all */
 	/* Called when the ready queue goes from empty to not empty: how the
 	 * simulator learns that a blocked thread has work (NULL: nobody).
-	 * al_future_set calls it through AL_CALL_KEPT: a static variable
+	 * al_future_set_leaf calls it through AL_CALL_KEPT: a static variable
 	 * read or written by the hook, or by anything it runs (a ring's
 	 * completion loop), and by code that completes futures, is
 	 * volatile or has its address taken (core/al_kept.h). */
@@ -91,7 +91,7 @@ static inline void al_loop_splice(struct al_loop *loop, struct al_cb *head,
 }
 
 /* al_loop_splice for code that is otherwise a leaf: a coroutine that
- * completes a future (al_future_set).  An empty queue with no hook, a
+ * completes a future (al_future_set_leaf).  An empty queue with no hook, a
  * resume's usual case, is told by one test of both words, and the hook
  * is called through AL_CALL_KEPT, so that the coroutine pushes no
  * register (core/al_kept.h).  The two pay only together: 5.08 -> 4.9 ns

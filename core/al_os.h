@@ -404,7 +404,7 @@ static inline int64_t al_os_finish(struct al_future *wait, int64_t r)
 {
 	if (!wait)
 		return r;
-	al_future_set_call(wait, r < 0 ? 0 : r, r < 0 ? (int)-r : 0);
+	al_future_set(wait, r < 0 ? 0 : r, r < 0 ? (int)-r : 0);
 	return 0;
 }
 

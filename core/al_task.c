@@ -54,7 +54,7 @@ static void finish(struct al_loop *loop, struct al_task *t)
 	if (t->lane && loop->os)
 		al_os_task_end(loop->os, t);
 	unlink_task(loop, t);
-	al_future_set_call(&t->fut, t->value, t->err);
+	al_future_set(&t->fut, t->value, t->err);
 }
 
 /* The coroutine's await found its result already there (al_task_await
@@ -163,7 +163,7 @@ static int wake_defer(struct al_task *t)
 }
 
 /* The task's wake node fired: the awaited future completed, and handed
- * the task its result as it did (al_future_set) or al__task_wake_copy
+ * the task its result as it did (al_future_set_leaf) or al__task_wake_copy
  * copied it, or the task was cancelled / timed out / yielded, in which
  * case `waiting` is already NULL and the result set.  The drain below runs
  * the plain case itself, inline: this is the wake with a deadline armed
@@ -394,7 +394,7 @@ static void gather_done(struct al_gather *g)
 			failed++;
 		}
 	}
-	al_future_set_call(&g->fut, failed, err);
+	al_future_set(&g->fut, failed, err);
 }
 
 static void on_gather_item(struct al_cb *cb)
@@ -416,7 +416,7 @@ static void on_any_item(struct al_cb *cb)
 	for (size_t i = 0; i < g->n; i++)
 		if (i != idx)
 			al_future_remove(g->fs[i], &g->items[i].cb);
-	al_future_set_call(&g->fut, (int64_t)idx, g->fs[idx]->err);
+	al_future_set(&g->fut, (int64_t)idx, g->fs[idx]->err);
 }
 
 static struct al_future *watch(struct al_gather *g, struct al_loop *loop,
@@ -430,7 +430,7 @@ static struct al_future *watch(struct al_gather *g, struct al_loop *loop,
 	g->left = n;
 	if (n == 0) {
 		/* nothing to wait for: gather is done, wait-any can never be */
-		al_future_set_call(&g->fut, 0, fn == on_any_item ? EINVAL : 0);
+		al_future_set(&g->fut, 0, fn == on_any_item ? EINVAL : 0);
 		return &g->fut;
 	}
 	for (size_t i = 0; i < n; i++) {

@@ -65,7 +65,7 @@ static void sem_release(struct sem *s)
 		struct al_future *next = s->w[s->head];
 		s->head = (s->head + 1) % s->cap;
 		s->n--;
-		al_future_set(next, 0, 0);   /* handed over: avail unchanged */
+		al_future_set_leaf(next, 0, 0);   /* handed over: avail unchanged */
 	} else {
 		s->avail++;
 	}
@@ -274,7 +274,7 @@ static void on_page_done(struct al_cb *cb)
 			failed++;
 		}
 	}
-	al_future_set_call(&m->all, failed, err);
+	al_future_set(&m->all, failed, err);
 }
 
 static struct al_future *gather_pages(struct co_main *m, struct al_loop *loop)
@@ -282,7 +282,7 @@ static struct al_future *gather_pages(struct co_main *m, struct al_loop *loop)
 	al_future_init(&m->all, loop);
 	m->all_left = m->n;
 	if (m->n == 0)
-		al_future_set_call(&m->all, 0, 0);
+		al_future_set(&m->all, 0, 0);
 	return &m->all;
 }
 

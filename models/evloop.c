@@ -11,7 +11,7 @@ void al_waker_ready(struct al_waker *w, unsigned events)
 
 	(void)events;
 	/* a callback, which keeps registers anyway: the plain call */
-	al_future_set_call(&wf->f, 0, 0);
+	al_future_set(&wf->f, 0, 0);
 }
 
 /* sel_repeat's feed: the model's reader. */

@@ -191,7 +191,7 @@ static int co_reap(struct al_task *t, void *arg)
 		for (f->i = 0; f->i < f->n; f->i++) {
 			const struct al_ring_cqe *q = &f->cqe[f->i];
 			al_cpu(os, c->sc->machine.costs.callback_ns, NULL);
-			al_future_set(q->data, q->res < 0 ? 0 : q->res,
+			al_future_set_leaf(q->data, q->res < 0 ? 0 : q->res,
 				      q->res < 0 ? (int)-q->res : 0);
 		}
 		AL_YIELD(t, f);

@@ -103,10 +103,10 @@ static int pong_fn(struct al_task *t, void *arg)
 	AL_BEGIN(f);
 	while (f->left-- > 0) {
 		al_future_init(&f->mine, t->fut.loop);
-		al_future_set(&f->peer->mine, 0, 0);
+		al_future_set_leaf(&f->peer->mine, 0, 0);
 		AL_AWAIT(t, f, &f->mine);
 	}
-	al_future_set(&f->peer->mine, 0, 0);
+	al_future_set_leaf(&f->peer->mine, 0, 0);
 	AL_END(t, f);
 }
 

@@ -132,7 +132,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	event_free((struct event *)(uintptr_t)tm->token);
 	tm->token = 0;
-	al_future_set_call(&tm->fut, net_now(&n->os), 0);
+	al_future_set(&tm->fut, net_now(&n->os), 0);
 }
 
 static void net_timer_start(struct al_os *os, struct al_timer *tm)
@@ -145,7 +145,7 @@ static void net_timer_start(struct al_os *os, struct al_timer *tm)
 	if (!ev || evtimer_add(ev, &tv) != 0) {
 		if (ev)
 			event_free(ev);
-		al_future_set_call(&tm->fut, 0, ENOMEM);
+		al_future_set(&tm->fut, 0, ENOMEM);
 		return;
 	}
 	tm->token = (uint64_t)(uintptr_t)ev;

@@ -273,7 +273,7 @@ static void on_post(evutil_socket_t fd, short what, void *arg)
 	for (p = fifo; p; p = next) {
 		next = p->next;          /* done's owner may free p once it runs */
 		t->armed--;
-		al_future_set_call(&p->done, p->value, p->err);
+		al_future_set(&p->done, p->value, p->err);
 	}
 	if (t->armed == 0)
 		event_del(t->post_ev);   /* nothing awaited: no reason to wait */

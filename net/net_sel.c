@@ -285,7 +285,7 @@ void net_sel_after_pass(struct net_os *n, struct net_thread *t)
 		struct al_future *w = sl->wait;
 		sl->wait = NULL;
 		net_trace_state(n->log, net_now(&n->os), sl->lane, AL_ST_RUNNING, 0);
-		al_future_set_call(w, got, 0);  /* its task resumes from the loop */
+		al_future_set(w, got, 0);  /* its task resumes from the loop */
 	}
 }
 
@@ -303,7 +303,7 @@ int64_t net_sel_close(struct al_os *os, int sel)
 	if (sl->wait) {
 		struct al_future *w = sl->wait;
 		sl->wait = NULL;
-		al_future_set_call(w, 0, EBADF);
+		al_future_set(w, 0, EBADF);
 	}
 	__atomic_store_n(&sl->used, SEL_FREE, __ATOMIC_RELEASE);
 	return 0;

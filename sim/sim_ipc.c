@@ -426,6 +426,6 @@ int64_t sim_post(struct al_os *os, struct al_post *p, int64_t value, int err)
 	p->value = value;
 	p->err = err;
 	sim_syscall(SIM(os));
-	al_future_set_call(&p->done, value, err);
+	al_future_set(&p->done, value, err);
 	return 0;
 }

@@ -225,7 +225,7 @@ static void burst(struct sim_kernel *k, int ci, struct sim_thread *th, int64_t n
 			th->yielded = slice == 0;
 			th->cpu_lane = 0;
 			th->cpu_wait = NULL;
-			al_future_set_call(w, 0, 0);  /* resumes the task in the next burst */
+			al_future_set(w, 0, 0);  /* resumes the task in the next burst */
 		}
 	}
 	k->current = NULL;

@@ -36,7 +36,7 @@ static void on_timer(void *arg, int64_t now)
 	struct al_timer *tm = arg;
 
 	tm->token = 0;
-	al_future_set_call(&tm->fut, now, 0);
+	al_future_set(&tm->fut, now, 0);
 }
 
 static void sim_timer_start(struct al_os *os, struct al_timer *tm)
@@ -45,7 +45,7 @@ static void sim_timer_start(struct al_os *os, struct al_timer *tm)
 
 	tm->token = sim_queue_push(&s->q, tm->at < sim_clock(s) ? sim_clock(s) : tm->at, on_timer, tm);
 	if (!tm->token)
-		al_future_set_call(&tm->fut, 0, ENOMEM);
+		al_future_set(&tm->fut, 0, ENOMEM);
 }
 
 static void sim_timer_cancel(struct al_os *os, struct al_timer *tm)
@@ -500,7 +500,7 @@ static int64_t sim_join(struct al_os *os, int64_t id, struct al_future *wait)
 
 static void on_future(void *arg, int64_t now)
 {
-	al_future_set_call(arg, now, 0);
+	al_future_set(arg, now, 0);
 }
 
 /* CPU work runs on the calling thread's core (outside any thread, in unit

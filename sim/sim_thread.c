@@ -42,7 +42,7 @@ void sim__thread_end(struct sim_kernel *k, struct sim_thread *th, int64_t now)
 	if (th->joiner) {
 		struct al_future *w = th->joiner;
 		th->joiner = NULL;
-		al_future_set_call(w, 0, 0);
+		al_future_set(w, 0, 0);
 	}
 }
 
@@ -186,7 +186,7 @@ int sim_kernel_join(struct sim_kernel *k, int64_t id, struct al_future *wait)
 		return -ESRCH;
 	struct sim_thread *th = k->threads[id];
 	if (th->state == SIM_T_DONE)
-		return al_future_set_call(wait, 0, 0), 0;
+		return al_future_set(wait, 0, 0), 0;
 	if (th->joiner)
 		return -EBUSY;
 	th->joiner = wait;

@@ -65,7 +65,7 @@ static int fake_wait(struct al_os *os)
 		if (!tm || tm->at != at || (i != best && !fire_all_due))
 			continue;
 		timers[i] = NULL;
-		al_future_set(&tm->fut, tm->at, 0);
+		al_future_set_leaf(&tm->fut, tm->at, 0);
 	}
 	return 1;
 }
@@ -115,9 +115,9 @@ static void test_callbacks_are_deferred_and_ordered(void **state)
 		al_future_on_done(&f, &cbs[i][0]);
 	}
 	assert_int_equal(al_future_remove(&f, &cbs[1][0]), 1);
-	assert_int_equal(al_future_set(&f, 7, 0), 0);
+	assert_int_equal(al_future_set_leaf(&f, 7, 0), 0);
 	assert_int_equal(norder, 0); /* never inside set */
-	assert_int_equal(al_future_set(&f, 8, 0), -1);
+	assert_int_equal(al_future_set_leaf(&f, 8, 0), -1);
 	assert_int_equal(errno, EINVAL);
 	assert_int_equal(f.value, 7);
 	al_loop_drain(&loop);
@@ -218,10 +218,10 @@ static void test_nested_await(void **state)
 	al_loop_drain(&loop);
 	assert_ptr_equal(tm.waiting, &x);
 	assert_int_equal(loop.tasks, 2);
-	al_future_set(&x, 100, 0);
+	al_future_set_leaf(&x, 100, 0);
 	al_loop_drain(&loop);
 	assert_ptr_equal(tm.waiting, &y);
-	al_future_set(&y, 1000, 0);
+	al_future_set_leaf(&y, 1000, 0);
 	assert_int_equal(al_loop_run(&loop), 0);
 	assert_int_equal(o.got, 101 + 1010);
 	assert_int_equal(o.err, 0);
@@ -281,7 +281,7 @@ static void test_task_on_end(void **state)
 	al_future_on_done(&t.fut, &first);
 	al_loop_drain(&loop);
 	assert_null(ended);
-	al_future_set(&x, 7, 0);
+	al_future_set_leaf(&x, 7, 0);
 	assert_int_equal(al_loop_run(&loop), 0);
 	assert_ptr_equal(ended, &t);
 	assert_int_equal(n_ends, 2);
@@ -303,8 +303,8 @@ static void test_error_propagates_as_value(void **state)
 	(void)state;
 	al_future_init(&x, &loop);
 	al_future_init(&y, &loop);
-	al_future_set(&x, 5, 0);          /* done before the await: no suspend */
-	al_future_set(&y, 0, ECONNRESET);
+	al_future_set_leaf(&x, 5, 0);          /* done before the await: no suspend */
+	al_future_set_leaf(&y, 0, ECONNRESET);
 	al_task_start(&tm, &loop, mid_fn, &m, "mid");
 	o.child = &tm;
 	al_task_start(&to, &loop, outer_fn, &o, "outer");
@@ -354,11 +354,11 @@ static void test_gather_argument_order(void **state)
 	al_task_start(&t, &loop, gather_fn, &g, "gather");
 	al_loop_drain(&loop);
 	/* Complete out of order; the second and third fail. */
-	al_future_set(&c, 3, ETIMEDOUT);
+	al_future_set_leaf(&c, 3, ETIMEDOUT);
 	al_loop_drain(&loop);
 	assert_false(al_future_done(&t.fut));
-	al_future_set(&a, 1, 0);
-	al_future_set(&b, 2, ECONNREFUSED);
+	al_future_set_leaf(&a, 1, 0);
+	al_future_set_leaf(&b, 2, ECONNREFUSED);
 	assert_int_equal(al_loop_run(&loop), 0);
 	assert_int_equal(g.value, 2);              /* two failed */
 	assert_int_equal(g.err, ECONNREFUSED);     /* first in argument order */
@@ -377,7 +377,7 @@ static void test_wait_any(void **state)
 	al_future_init(&b, &loop);
 	al_task_start(&t, &loop, gather_fn, &g, "any");
 	al_loop_drain(&loop);
-	al_future_set(&b, 9, 0);
+	al_future_set_leaf(&b, 9, 0);
 	assert_int_equal(al_loop_run(&loop), 0);
 	assert_int_equal(g.value, 1);
 	assert_null(a.head); /* no longer watched */
@@ -469,7 +469,7 @@ static void test_cancel_runnable_task(void **state)
 
 	(void)state;
 	al_future_init(&done, &loop);
-	al_future_set(&done, 1, 0);
+	al_future_set_leaf(&done, 1, 0);
 	s.wait_on = &done;
 	al_task_start(&t, &loop, sleeper_fn, &s, "sleeper");
 	assert_int_equal(al_task_cancel(&t), 0); /* not started yet */
@@ -556,7 +556,7 @@ static void test_deadline_and_future_in_one_pass(void **state)
 	(void)state;
 	fire_all_due = 1;
 	al_future_init(&done, &loop);
-	al_future_set(&done, 0, 0);
+	al_future_set_leaf(&done, 0, 0);
 	other.wait_on = &done;
 	al_task_start(&t1, &loop, rearm_fn, &r, "rearm");
 	al_task_start(&t2, &loop, sleeper_fn, &other, "other");
@@ -578,7 +578,7 @@ static void reset_cb(struct al_cb *cb)
 {
 	(void)cb;
 	al_future_init(reset_fut, &loop);
-	al_future_set(reset_fut, 777, EIO);
+	al_future_set_leaf(reset_fut, 777, EIO);
 }
 
 static void test_deadline_pass_keeps_the_result(void **state)
@@ -680,7 +680,7 @@ static void poke_cb(struct al_cb *cb)
 	struct seer *f = AL_CONTAINER_OF(cb, struct seer, poke);
 
 	f->poke_saw[f->poked++] = loop.current;
-	al_future_set(&f->mine, 5, 0);
+	al_future_set_leaf(&f->mine, 5, 0);
 }
 
 static int seer_fn(struct al_task *t, void *arg)
@@ -781,7 +781,7 @@ static void open_gate(struct al_cb *cb)
 {
 	struct sum_main *m = AL_CONTAINER_OF(cb, struct sum_main, opener);
 
-	al_future_set(&m->gate, 1, 0);
+	al_future_set_leaf(&m->gate, 1, 0);
 }
 
 /* A cancellation due when an await starts on a future a backend has
@@ -857,7 +857,7 @@ static void taker_start(struct taker *x, struct al_task *t, struct al_future *f,
 {
 	*x = (struct taker){.f = f, .g = g};
 	al_future_init(&x->pre, &loop);
-	al_future_set(&x->pre, 99, EBADF);
+	al_future_set_leaf(&x->pre, 99, EBADF);
 	al_task_start(t, &loop, taker_fn, x, "taker");
 }
 
@@ -875,13 +875,13 @@ static void test_waiters_behind_get_the_result(void **state)
 	taker_start(&a, &ta, &f, NULL);
 	taker_start(&b, &tb, &f, &g);
 	al_loop_drain(&loop);            /* both wait on f, behind `first` */
-	al_future_set(&f, 7, ENOENT);
+	al_future_set_leaf(&f, 7, ENOENT);
 	al_loop_drain(&loop);            /* b now waits on g, first there */
 	assert_int_equal(a.v[0], 7);
 	assert_int_equal(a.e[0], ENOENT);
 	assert_int_equal(b.v[0], 7);
 	assert_int_equal(b.e[0], ENOENT);
-	al_future_set(&g, 8, 0);
+	al_future_set_leaf(&g, 8, 0);
 	assert_int_equal(al_loop_run(&loop), 0);
 	assert_int_equal(b.v[1], 8);
 	assert_int_equal(b.e[1], 0);
@@ -904,7 +904,7 @@ static void test_waiter_behind_a_cancelled_one(void **state)
 	al_loop_drain(&loop);
 	assert_int_equal(a.v[0], 0);
 	assert_int_equal(a.e[0], ECANCELED);
-	al_future_set(&f, 5, 0);
+	al_future_set_leaf(&f, 5, 0);
 	assert_int_equal(al_loop_run(&loop), 0);
 	assert_int_equal(b.v[0], 5);
 	assert_int_equal(b.e[0], 0);
@@ -918,7 +918,7 @@ static void test_await_done_future(void **state)
 
 	(void)state;
 	al_future_init(&done, &loop);
-	al_future_set(&done, 3, 0);
+	al_future_set_leaf(&done, 3, 0);
 	al_future_init(&m.gate, &loop);
 	m.sub.src = &done;
 	al_task_start(&t, &loop, sum_main_fn, &m, "sum");
