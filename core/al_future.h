@@ -3,7 +3,7 @@
  *
  * A future is pending, done or cancelled; when it leaves pending it carries a
  * value and an `err` (0 or an errno value: errors are values).  Its done
- * callbacks never run inside al_future_set_leaf(): they are moved, in order, to the
+ * callbacks never run inside al_future_set(): they are moved, in order, to the
  * loop's ready queue and run from al_loop_run(), as asyncio does.
  *
  * Callbacks are intrusive nodes (struct al_cb) owned by whoever waits, so
@@ -38,7 +38,7 @@ struct al_future {
 };
 
 /* Pending future bound to loop.  Its value and err are left unwritten:
- * they mean something only once it is done, and al_future_set_leaf writes
+ * they mean something only once it is done, and al_future_set writes
  * both. */
 static inline void al_future_init(struct al_future *f, struct al_loop *loop)
 {
@@ -48,7 +48,7 @@ static inline void al_future_init(struct al_future *f, struct al_loop *loop)
 	f->state = AL_PENDING;
 }
 
-/* Sets errno to EINVAL (arg unused): al_future_set_leaf's refusal. */
+/* Sets errno to EINVAL (arg unused): al_future_set's refusal. */
 void al__future_refuse(void *arg);
 
 /* A task's wake node runs this (core/al_task.c) when the task was the
@@ -61,7 +61,8 @@ void al__future_refuse(void *arg);
 void al__task_wake(struct al_cb *cb);
 #define AL__WAKE_RESULT 16
 
-/* al_future_set_leaf's body.  leaf (a constant): the rare calls go through
+/* al_future_set's and al_future_set_leaf's body.  leaf (a constant): the
+ * rare calls go through
  * AL_CALL_KEPT and the splice is al_loop_splice_leaf, for a coroutine,
  * which otherwise calls nothing; else plain calls, cheaper in code that
  * makes calls anyway (the backends' completions, core's own). */
@@ -100,18 +101,19 @@ static inline int al__future_set(struct al_future *f, int64_t value, int err,
 /* Completes a pending future with (value, err) and schedules its callbacks.
  * Returns 0, or -1 (EINVAL) if f was not pending: completing twice is
  * refused, not fatal, because a cancelled future may still see its I/O
- * finish.  Its rare calls (the loop's notify hook, errno) keep every
- * register, so a coroutine that completes a future stays a leaf
- * (core/al_kept.h). */
-static inline int al_future_set_leaf(struct al_future *f, int64_t value, int err)
-{
-	return al__future_set(f, value, err, 1);
-}
-/* al_future_set_leaf with plain calls, cheaper where the code calls anyway:
- * a backend's completion (al_os_finish), a done callback's. */
+ * finish.  Plain calls, cheaper where the code calls anyway: a backend's
+ * completion (al_os_finish), a done callback's. */
 static inline int al_future_set(struct al_future *f, int64_t value, int err)
 {
 	return al__future_set(f, value, err, 0);
+}
+/* al_future_set for code that is otherwise a leaf, as al_loop_splice_leaf
+ * is al_loop_splice's: its rare calls (the loop's notify hook, errno)
+ * keep every register, so a coroutine that completes a future stays a
+ * leaf (core/al_kept.h). */
+static inline int al_future_set_leaf(struct al_future *f, int64_t value, int err)
+{
+	return al__future_set(f, value, err, 1);
 }
 /* Cancels a pending future: state AL_CANCELLED, err ECANCELED, callbacks
  * scheduled.  Returns 0, or -1 if it was not pending. */

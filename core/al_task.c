@@ -163,7 +163,7 @@ static int wake_defer(struct al_task *t)
 }
 
 /* The task's wake node fired: the awaited future completed, and handed
- * the task its result as it did (al_future_set_leaf) or al__task_wake_copy
+ * the task its result as it did (al_future_set) or al__task_wake_copy
  * copied it, or the task was cancelled / timed out / yielded, in which
  * case `waiting` is already NULL and the result set.  The drain below runs
  * the plain case itself, inline: this is the wake with a deadline armed

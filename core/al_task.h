@@ -91,7 +91,7 @@ struct al_coro {
  * and the task's is set only when it finishes, from that same result.  So
  * a task costs no bytes of its own for it (C10M keeps ten million tasks:
  * 128 bytes each on LP64).  The future a task waits on first writes it
- * there as it completes (al_future_set_leaf); one that waits behind another
+ * there as it completes (al_future_set); one that waits behind another
  * callback, or with a deadline armed, copies it at its wake
  * (al__task_wake_copy). */
 struct al_task {
@@ -179,7 +179,7 @@ void al_task_yield(struct al_task *t);
 void al_task_on_end(struct al_task *t, al_cb_fn fn);
 struct al_task *al_task_of_end(struct al_cb *cb);
 
-/* The wake of a task that waited behind another callback (al_future_set_leaf
+/* The wake of a task that waited behind another callback (al_future_set
  * hands the result to the first only) or with a deadline armed (the
  * drain's plain resume does not look at deadlines): it copies the result,
  * then puts the plain wake back.  While a deadline is armed the wake is
