@@ -205,3 +205,10 @@ int al_pool_size(int workers, int64_t pages)
 		return 1;
 	return (int64_t)workers > pages ? (int)pages : workers;
 }
+
+#define PTE_SPAN 512     /* bytes mapped per byte of page table */
+
+int64_t al_fork_page_tables(int64_t records)
+{
+	return records > 0 ? records / PTE_SPAN : 0;
+}

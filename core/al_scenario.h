@@ -352,6 +352,12 @@ void al_scenario_default(struct al_scenario *sc);
  * page would cost a process or a thread and do nothing), and at least 1.
  * The one rule both backends' pools follow. */
 int al_pool_size(int workers, int64_t pages);
+/* A forked process's page tables for what its parent keeps for the
+ * children before it (records bytes resident): 8 bytes an entry for each
+ * 4 KiB page, a 4 KiB page-table page for each 2 MiB, on x86-64 and
+ * arm64 with 4 KiB pages.  Charged to a memory cgroup with the child.
+ * The one figure both backends' pools count it by. */
+int64_t al_fork_page_tables(int64_t records);
 /* Fills a cost table with a profile's defaults (docs/costs.md). */
 void al_costs_profile(struct al_costs *c, enum al_profile profile);
 

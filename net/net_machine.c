@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/al_scenario.h"
+
 int net_machine_cpus(void)
 {
 	cpu_set_t set;
@@ -74,6 +76,8 @@ static const struct net_cgroup *entered;
 static struct {
 	int armed;
 	int64_t base, limit, per[2], started[2], oom0;
+	int64_t record;              /* the parent's per child; 0: not priced */
+	int64_t counted;             /* the cost of what was started          */
 } budget;
 
 int net_machine_write(const char *path, const char *text)
@@ -328,15 +332,29 @@ int net_cgroup_enter(const struct net_cgroup *cg)
 	return 0;
 }
 
-void net_cgroup_budget(int64_t base, int64_t limit, int64_t per_process, int64_t per_thread)
+void net_cgroup_budget(int64_t base, int64_t limit, int64_t per_process, int64_t per_thread,
+		       int64_t record)
 {
 	budget.armed = entered != NULL;
 	budget.base = base;
 	budget.limit = limit;
 	budget.per[0] = per_process;
 	budget.per[1] = per_thread;
+	budget.record = record > 0 ? record : 0;
 	budget.started[0] = budget.started[1] = 0;
+	budget.counted = 0;
 	budget.oom0 = entered ? net_cgroup_oom_kills(entered) : 0;
+}
+
+/* What the next process or thread costs: a process its record and its
+ * copy of the page tables of the records before it (the simulator's
+ * sim_fork_memory). */
+static int64_t next_cost(int k)
+{
+	if (k)
+		return budget.per[1];
+	return budget.per[0] + budget.record +
+	       al_fork_page_tables(budget.started[0] * budget.record);
 }
 
 int net_cgroup_admit(int thread)
@@ -345,11 +363,10 @@ int net_cgroup_admit(int thread)
 		return 0;
 	int k = thread != 0;
 	int64_t used = net_cgroup_usage(entered);
-	int64_t counted = budget.base + budget.started[0] * budget.per[0] +
-			  budget.started[1] * budget.per[1];
+	int64_t counted = budget.base + budget.counted;
 	if (used < counted)
 		used = counted;
-	if (used + budget.per[k] > budget.limit) {
+	if (used + next_cost(k) > budget.limit) {
 		errno = ENOMEM;
 		return -1;
 	}
@@ -358,7 +375,10 @@ int net_cgroup_admit(int thread)
 
 void net_cgroup_admitted(int thread)
 {
-	budget.started[thread != 0]++;
+	int k = thread != 0;
+
+	budget.counted += next_cost(k);
+	budget.started[k]++;
 }
 
 int net_cgroup_oomed(void)

@@ -71,10 +71,15 @@ void net_cgroup_free(struct net_cgroup *cg);
  * ENOMEM unless the cgroup has room for it -- room counted on its real
  * charge or on base + the cost of each process and thread started so far,
  * whichever is more (a worker just started has not grown to its size
- * yet).  The kernel enforces the limit itself for whatever this misses:
- * its OOM killer.  Process wide, in the cgroup's process; its pools are
- * started from one thread. */
-void net_cgroup_budget(int64_t base, int64_t limit, int64_t per_process, int64_t per_thread);
+ * yet).  A process costs as the simulator charges it: per_process, plus,
+ * where record > 0 (the profile prices a pool's records, child_record),
+ * the record its parent keeps and the page tables it copies of the
+ * records of the processes before it (al_fork_page_tables).  The kernel
+ * enforces the limit itself for whatever this misses: its OOM killer.
+ * Process wide, in the cgroup's process; its pools are started from one
+ * thread. */
+void net_cgroup_budget(int64_t base, int64_t limit, int64_t per_process, int64_t per_thread,
+		       int64_t record);
 /* 0: a process (thread: 0) or a thread (1) may be started; -1 with errno
  * ENOMEM: it would not fit.  Always 0 outside an armed cgroup. */
 int net_cgroup_admit(int thread);

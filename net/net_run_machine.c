@@ -123,6 +123,9 @@ int real_machine_begin(struct real_machine *rm, const struct al_scenario *sc,
 	const struct al_costs *c = host ? host : &sc->machine.costs;
 	rm->per_process = c->process_memory;
 	rm->per_thread = c->thread_memory;
+	/* a pool's parent's record of each child, where the profile prices
+	 * it, as the simulator charges a fork (sim_fork_memory) */
+	rm->per_record = c->fork_ns_per_mib > 0 ? c->child_record : 0;
 	/* the probe made a cgroup, so the notes said nothing and the run is
 	 * meant to be limited: without its cgroup (a name clash, too many
 	 * cgroups, fds) the model would run unlimited and its result look
@@ -191,7 +194,7 @@ int real_machine_arm(struct real_machine *rm, const struct al_scenario *sc, char
 		snprintf(err, errlen, "machine.memory: %s: %s", rm->cg.dir, strerror(e));
 		return e;
 	}
-	net_cgroup_budget(rm->base, limit, pm, rm->per_thread);
+	net_cgroup_budget(rm->base, limit, pm, rm->per_thread, rm->per_record);
 	return 0;
 }
 

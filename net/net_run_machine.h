@@ -18,6 +18,7 @@ struct real_machine {
 	int64_t base;                /* the cgroup's charge when armed */
 	int64_t per_process;         /* what a real process and thread cost: */
 	int64_t per_thread;          /* the host profile's figures */
+	int64_t per_record;          /* its child_record, where priced */
 	int cg_error;                /* errno: the cgroup that should be, not made */
 	char cg_why[256];            /* and why, for real_machine_enter's message */
 };

@@ -57,12 +57,10 @@ int64_t sim_fork_wait_ns(const struct al_costs *c, int64_t live)
  * pool's records (fork_per_mib > 0; else none, as before issue 11's
  * pool part): the record the forker keeps for the child (child_record,
  * its RssAnon's growth) and the child's copy of the page tables that map
- * the forker's records -- 8 bytes an entry for each 4 KiB page, a 4 KiB
- * page-table page for each 2 MiB, on x86-64 and arm64 with 4 KiB pages.
- * Both are charged to a memory cgroup: a real C10K pool's charge grows
- * 380 KB a live worker where calibrate's probe says 342 KiB
- * (docs/costs.md, "A process pool's forks"). */
-#define PTE_SPAN 512     /* bytes mapped per byte of page table */
+ * the forker's records (al_fork_page_tables, which the real run's
+ * admission counts too).  Both are charged to a memory cgroup: a real
+ * C10K pool's charge grows 380 KB a live worker where calibrate's probe
+ * says 342 KiB (docs/costs.md, "A process pool's forks"). */
 
 void sim_fork_memory(const struct sim_kernel *k, int64_t forker, int64_t *kept,
 		     int64_t *copied)
@@ -71,5 +69,5 @@ void sim_fork_memory(const struct sim_kernel *k, int64_t forker, int64_t *kept,
 	if (forker < 0 || k->c->fork_ns_per_mib <= 0)
 		return;
 	*kept = k->c->child_record;
-	*copied = k->procs[forker].records / PTE_SPAN;
+	*copied = al_fork_page_tables(k->procs[forker].records);
 }

@@ -23,6 +23,7 @@
 #include "tests/skip.h"
 
 #define MIB (INT64_C(1) << 20)
+#define KIB (INT64_C(1) << 10)
 
 /* Runs fn in a child; its exit status (0: every check held). */
 static int in_child(int (*fn)(void *), void *arg)
@@ -105,7 +106,7 @@ static int admit(void *arg)
 	int64_t base = net_cgroup_usage(&cg);
 	if (base < 0 || net_cgroup_limit(&cg, base + 64 * MIB) != 0)
 		return 3;
-	net_cgroup_budget(base, base + 3 * MIB, MIB, MIB / 2);
+	net_cgroup_budget(base, base + 3 * MIB, MIB, MIB / 2, 0);
 	for (int i = 0; i < 3; i++) {
 		if (net_cgroup_admit(0) != 0)
 			return 4;
@@ -115,7 +116,7 @@ static int admit(void *arg)
 		return 5;
 	if (net_cgroup_admit(1) == 0)   /* half a MiB does not fit either */
 		return 6;
-	net_cgroup_budget(base, base + 3 * MIB + MIB / 2, MIB, MIB / 2);
+	net_cgroup_budget(base, base + 3 * MIB + MIB / 2, MIB, MIB / 2, 0);
 	for (int i = 0; i < 3; i++)
 		net_cgroup_admitted(0);
 	if (net_cgroup_admit(1) != 0 || net_cgroup_admit(0) == 0)
@@ -130,6 +131,41 @@ static void test_admit(void **state)
 	assert_int_equal(in_child(admit, NULL), 0);
 }
 
+/* A process costs as the simulator charges a pool's fork: with a record
+ * of 1 MiB its parent keeps per child, the first of 1 MiB costs 2 MiB
+ * and the second 2 MiB + 2 KiB, its page tables for the first's record:
+ * in 4 MiB + 1 KiB above base it does not fit, where it would without
+ * the page tables (and a third of 1 MiB without any record). */
+static int admit_records(void *arg)
+{
+	(void)arg;
+	if (net_cgroup_enter(&cg) != 0 || net_cgroup_current() != &cg)
+		return 1;
+	int64_t base = net_cgroup_usage(&cg);   /* the rule alone: no limit */
+	if (base < 0)
+		return 2;
+	net_cgroup_budget(base, base + 4 * MIB + KIB, MIB, MIB / 2, MIB);
+	if (net_cgroup_admit(0) != 0)
+		return 3;
+	net_cgroup_admitted(0);
+	if (net_cgroup_admit(0) == 0 || errno != ENOMEM)
+		return 4;
+	if (net_cgroup_admit(1) != 0)   /* a thread's half MiB still fits */
+		return 5;
+	net_cgroup_budget(base, base + 4 * MIB + 2 * KIB, MIB, MIB / 2, MIB);
+	net_cgroup_admitted(0);
+	if (net_cgroup_admit(0) != 0)   /* exactly its 2 MiB + 2 KiB */
+		return 6;
+	return net_cgroup_oomed() ? 7 : 0;
+}
+
+static void test_admit_records(void **state)
+{
+	(void)state;
+	NEED_CGROUP();
+	assert_int_equal(in_child(admit_records, NULL), 0);
+}
+
 /* In the cgroup limited to 32 MiB: a child that makes itself the OOM
  * killer's first choice and touches 256 MiB is killed, and counted. */
 static int oom(void *arg)
@@ -140,7 +176,7 @@ static int oom(void *arg)
 	int64_t base = net_cgroup_usage(&cg);
 	if (net_cgroup_limit(&cg, base + 32 * MIB) != 0)
 		return 2;
-	net_cgroup_budget(base, base + 32 * MIB, MIB, MIB);
+	net_cgroup_budget(base, base + 32 * MIB, MIB, MIB, 0);
 	pid_t pid = fork();
 	if (pid == 0) {
 		net_machine_oom_first();
@@ -205,6 +241,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pin),
 		cmocka_unit_test(test_admit),
+		cmocka_unit_test(test_admit_records),
 		cmocka_unit_test(test_oom),
 		cmocka_unit_test(test_gone),
 	};
