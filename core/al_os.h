@@ -91,8 +91,9 @@ enum {
 };
 
 /* The system calls: what a program asks of its kernel.  Every backend
- * fills every slot, except the ring's four where caps lacks AL_OS_CAP_RING
- * and sel_repeat, which may be NULL (no turns are ever run at once).
+ * fills every slot, except the ring's four where caps lacks AL_OS_CAP_RING,
+ * sel_repeat, which may be NULL (no turns are ever run at once), and
+ * sel_del_recv (NULL: its two calls).
  * Models call them through the al_* wrappers below, never by hand. */
 struct al_os_ops {
 	const char *name;            /* "sim", "real" */
@@ -135,6 +136,12 @@ struct al_os_ops {
 	 * or -1: a bug), and returns how many bytes each got; else 0.
 	 * Optional: NULL (the real backend) runs every turn. */
 	int64_t (*sel_repeat)(struct al_os *os, int sel, al_sel_feed_fn feed, void *arg);
+	/* An event loop's reader, its fd ready: sel_ctl(sel, fd, 0, NULL),
+	 * then recv(fd, buf, cap, NULL), in one call -- the same two
+	 * syscalls, with their costs, counts and effects, as the two calls
+	 * make; recv's result (the unregistration's is dropped, as the
+	 * reader drops it).  Optional: NULL makes the two calls. */
+	int64_t (*sel_del_recv)(struct al_os *os, int sel, int fd, void *buf, size_t cap);
 
 	/* --- threads and processes: run fn(frame) as a new task in a new
 	 * thread / process; id or -EAGAIN / -ENOMEM. */
@@ -301,6 +308,15 @@ static inline int64_t al_sel_close(struct al_os *os, int sel)
 static inline int64_t al_sel_repeat(struct al_os *os, int sel, al_sel_feed_fn feed, void *arg)
 {
 	return os->ops->sel_repeat ? os->ops->sel_repeat(os, sel, feed, arg) : 0;
+}
+
+static inline int64_t al_sel_del_recv(struct al_os *os, int sel, int fd, void *buf,
+				      size_t cap)
+{
+	if (os->ops->sel_del_recv)
+		return os->ops->sel_del_recv(os, sel, fd, buf, cap);
+	al_sel_ctl(os, sel, fd, 0, NULL);
+	return al_recv(os, fd, buf, cap, NULL);
 }
 
 static inline int64_t al_spawn(struct al_os *os, enum al_spawn_kind kind,

@@ -120,10 +120,12 @@ static int co_wait(struct al_task *t, struct co_wait *f, unsigned ev)
 		if (r < 0)
 			AL_RETURN(t, f, 0, (int)-r);
 		AL_AWAIT(t, f, &s->f);
-		al_sel_ctl(os, sel, page->fd, 0, NULL);
-		if (ev == AL_EV_WRITE)
+		if (ev == AL_EV_WRITE) {
+			al_sel_ctl(os, sel, page->fd, 0, NULL);
 			break;
-		r = al_recv(os, page->fd, m->buf, 4096, NULL);
+		}
+		/* unregister, then recv: the pair as one call */
+		r = al_sel_del_recv(os, sel, page->fd, m->buf, 4096);
 	} while (r == -EAGAIN);
 	if (ev == AL_EV_READ)
 		AL_RETURN(t, f, r < 0 ? 0 : r, r < 0 ? (int)-r : 0);

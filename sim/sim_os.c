@@ -354,11 +354,13 @@ static int64_t sim_send(struct al_os *os, int fd, const void *buf, size_t len,
 	return al_os_finish(wait, (int64_t)len);
 }
 
-static int64_t sim_recv(struct al_os *os, int fd, void *buf, size_t cap,
-			struct al_future *wait)
+/* recv on k, fd's socket (sim_sock_of: NULL if none).  Inline, forced:
+ * recv's and sel_del_recv's body. */
+static inline __attribute__((always_inline)) int64_t recv_on(struct sim_os *s,
+							     struct sim_sock *k, void *buf,
+							     size_t cap,
+							     struct al_future *wait)
 {
-	struct sim_os *s = SIM(os);
-	struct sim_sock *k = sim_sock_of(s, fd);
 	int64_t r;
 
 	sim_syscall(s);
@@ -385,6 +387,24 @@ static int64_t sim_recv(struct al_os *os, int fd, void *buf, size_t cap,
 	if (r != -EAGAIN)
 		return al_os_finish(wait, r);
 	return sim_would_block(s, k, wait, buf, cap);
+}
+
+static int64_t sim_recv(struct al_os *os, int fd, void *buf, size_t cap,
+			struct al_future *wait)
+{
+	struct sim_os *s = SIM(os);
+
+	return recv_on(s, sim_sock_of(s, fd), buf, cap, wait);
+}
+
+/* The two calls in one: the socket found once, one call from the model. */
+static int64_t sim_sel_del_recv(struct al_os *os, int sel, int fd, void *buf, size_t cap)
+{
+	struct sim_os *s = SIM(os);
+	struct sim_sock *k = sim_sock_of(s, fd);
+
+	sim_sel_del(s, sel, fd, k);
+	return recv_on(s, k, buf, cap, NULL);
 }
 
 int64_t sim_os_take(struct sim_os *s, struct sim_sock *k, int64_t len)
@@ -548,6 +568,7 @@ static const struct al_os_ops sim_ops = {
 	.sel_wait = sim_sel_wait,
 	.sel_close = sim_sel_close,
 	.sel_repeat = sim_sel_repeat,
+	.sel_del_recv = sim_sel_del_recv,
 	.spawn = sim_spawn,
 	.join = sim_join,
 	.pipe = sim_pipe,

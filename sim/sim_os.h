@@ -639,6 +639,9 @@ void sim_sel_changed(struct sim_os *s, struct sim_sock *k);
 void sim_sel_forget(struct sim_os *s, int fd);
 int64_t sim_sel_open(struct al_os *os, enum al_poller kind);
 int64_t sim_sel_ctl(struct al_os *os, int sel, int fd, unsigned ev, void *data);
+/* sel_ctl(sel, fd, 0): fd, whose socket is k (sim_sock_of: NULL if none),
+ * leaves selector sel. */
+int64_t sim_sel_del(struct sim_os *s, int sel, int fd, struct sim_sock *k);
 int64_t sim_sel_wait(struct al_os *os, int sel, struct al_sel_event *out, int max,
 		     struct al_future *wait);
 int64_t sim_sel_close(struct al_os *os, int sel);

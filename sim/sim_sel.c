@@ -247,10 +247,9 @@ static inline void ctl_charge(struct sim_os *s, const struct sim_sel *sl, int se
 }
 
 /* sel_ctl's unregistration (ev 0): a loop's every turn makes one. */
-static __attribute__((noinline)) int64_t sel_del(struct sim_os *s, int sel, int fd)
+int64_t sim_sel_del(struct sim_os *s, int sel, int fd, struct sim_sock *k)
 {
 	struct sim_sel *sl = sel_of(s, sel);
-	struct sim_sock *k = sim_sock_of(s, fd);
 
 	ctl_charge(s, sl, sel, 0);
 	if (!sl || !k)
@@ -303,7 +302,10 @@ static __attribute__((noinline)) int64_t sel_add(struct sim_os *s, int sel, int 
  * test and a jump here, where one body saved six at every call. */
 int64_t sim_sel_ctl(struct al_os *os, int sel, int fd, unsigned ev, void *data)
 {
-	return ev == 0 ? sel_del(SIM(os), sel, fd) : sel_add(SIM(os), sel, fd, ev, data);
+	struct sim_os *s = SIM(os);
+
+	return ev == 0 ? sim_sel_del(s, sel, fd, sim_sock_of(s, fd))
+		       : sel_add(s, sel, fd, ev, data);
 }
 
 int64_t sim_sel_wait(struct al_os *os, int sel, struct al_sel_event *out, int max,
