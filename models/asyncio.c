@@ -187,19 +187,32 @@ static int skip_read(struct co_evloop *lp, struct al_waker *w, int fd, size_t n)
 
 static void on_page_done(struct al_cb *cb);
 
+/* f's page, and main's semaphore if the pages in flight are limited:
+ * asked where used, not at every resume (a page's every segment resumes
+ * its Task, which only passes read_all's result on). */
+static int64_t page_of(const struct co_main *m, const struct co_fetch *f)
+{
+	return m->first + m->stride * (f - m->frames);
+}
+
+static struct sem *sem_of(struct co_main *m)
+{
+	return m->m.crawl->cfg->limit > 0 ? &m->sem : NULL;
+}
+
 static int co_fetch(struct al_task *t, void *arg)
 {
 	struct co_fetch *f = arg;
 	struct co_main *m = main_of(t);
 	struct al_crawl *crawl = m->m.crawl;
-	struct sem *sem = crawl->cfg->limit > 0 ? &m->sem : NULL;
-	int64_t page = m->first + m->stride * (f - m->frames);
 	struct al_os *os = crawl->os;
+	struct sem *sem;
 	char req[256];
 	int64_t r;
 	int n;
 
 	AL_BEGIN(f);
+	sem = sem_of(m);
 	if (sem) {
 		al_future_init(&f->s.f, t->fut.loop);
 		n = sem_acquire(sem, &f->s.f);
@@ -208,7 +221,7 @@ static int co_fetch(struct al_task *t, void *arg)
 		else if (n == 0)
 			AL_AWAIT(t, f, &f->s.f);        /* async with sem: */
 		if (t->err) {
-			al_crawl_fail(crawl, page, t->err);
+			al_crawl_fail(crawl, page_of(m, f), t->err);
 			al_task_on_end(t, on_page_done);
 			AL_RETURN(t, f, 0, t->err);
 		}
@@ -221,7 +234,7 @@ static int co_fetch(struct al_task *t, void *arg)
 		t->err = -f->fd;
 		goto done;
 	}
-	r = al_connect(os, f->fd, page, NULL);
+	r = al_connect(os, f->fd, page_of(m, f), NULL);
 	if (r != -EINPROGRESS && r < 0) {
 		t->err = (int)-r;
 		goto out;
@@ -231,7 +244,7 @@ static int co_fetch(struct al_task *t, void *arg)
 	if (t->err)
 		goto out;
 	al_crawl_connected(crawl, &f->tm);
-	n = al_http_request(req, sizeof req, crawl->sc->workload.host, page);
+	n = al_http_request(req, sizeof req, crawl->sc->workload.host, page_of(m, f));
 	r = n < 0 ? -EMSGSIZE : al_send(os, f->fd, req, (size_t)n, NULL);
 	if (r < 0) {
 		t->err = (int)-r;
@@ -244,9 +257,10 @@ out:
 done:
 	/* parsing is CPU work the loop's thread does now: no other page's
 	 * coroutine runs meanwhile (that is what an event loop is) */
-	if (al_crawl_end(crawl, page, t->err, &f->resp, &f->tm) == 0)
+	if (al_crawl_end(crawl, page_of(m, f), t->err, &f->resp, &f->tm) == 0)
 		al_cpu(os, al_crawl_parse_ns(crawl, f->resp.body), NULL);
 	m->left--;
+	sem = sem_of(m);
 	if (sem)
 		sem_release(sem);
 	al_task_on_end(t, on_page_done);
