@@ -102,8 +102,12 @@ static struct co_main *main_of(const struct al_task *t)
 }
 
 /* connect (ev AL_EV_WRITE) or read (AL_EV_READ), on f: the two
- * coroutines below, so that the frame need not say which. */
-static int co_wait(struct al_task *t, struct co_wait *f, unsigned ev)
+ * coroutines below, so that the frame need not say which.  Inline,
+ * forced: each of the two is then its own code, ev a constant, and
+ * read, so made small, goes inline into read_all and fetch: a segment's
+ * resume of the Task's `yield from` chain is one call, not three. */
+static inline __attribute__((always_inline)) int co_wait(struct al_task *t, struct co_wait *f,
+						       unsigned ev)
 {
 	struct co_fetch *page = wait_fetch(f);
 	struct al_waker_fut *s = &page->s;
