@@ -398,8 +398,7 @@ int64_t sim_net_unread(const struct sim_flow *f)
 
 int sim_net_readable(const struct sim_flow *f)
 {
-	return f->arrived > f->consumed || f->state == FL_DONE || f->state == FL_FAILED ||
-	       f->state == FL_BROKEN;
+	return sim_net_readable_in(f);
 }
 
 int sim_net_failed(const struct sim_flow *f)

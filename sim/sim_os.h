@@ -566,23 +566,36 @@ static inline struct sim_sock *sim_sock_of(struct sim_os *s, int fd)
 /* What of events (AL_EV_READ / AL_EV_WRITE) k, of machine s, is ready
  * for: all of them on an error (reported as readiness, as poll's
  * POLLERR).  Each bit's tests made once: a selector's every pass asks it
- * of every fd queued. */
-static inline unsigned sim_sock_ready_mask(const struct sim_os *s, const struct sim_sock *k,
-					   unsigned events)
+ * of every fd queued.  readable is the flow's test: sim_net_readable, or
+ * its inline form where the network's own header is seen (sim_sel.c). */
+static inline __attribute__((always_inline)) unsigned
+sim_sock_ready_mask_by(const struct sim_os *s, const struct sim_sock *k, unsigned events,
+		       int (*readable)(const struct sim_flow *))
 {
 	if (k->conn_err)
 		return events;
 	if (!k->flow)
 		return 0;
 	/* the host's server and link hold the response back until the gate */
-	return (events & AL_EV_READ && !sim_held(s, k) && sim_net_readable(k->flow) ? AL_EV_READ : 0) |
+	return (events & AL_EV_READ && !sim_held(s, k) && readable(k->flow) ? AL_EV_READ : 0) |
 	       (events & AL_EV_WRITE && sim_net_writable(k->flow) ? AL_EV_WRITE : 0);
 }
 /* Whether k, of machine s, is ready for any of events (or has an error). */
+static inline __attribute__((always_inline)) int
+sim_sock_ready_in_by(const struct sim_os *s, const struct sim_sock *k, unsigned events,
+		     int (*readable)(const struct sim_flow *))
+{
+	return k->conn_err || sim_sock_ready_mask_by(s, k, events, readable) != 0;
+}
+static inline unsigned sim_sock_ready_mask(const struct sim_os *s, const struct sim_sock *k,
+					   unsigned events)
+{
+	return sim_sock_ready_mask_by(s, k, events, sim_net_readable);
+}
 static inline int sim_sock_ready_in(const struct sim_os *s, const struct sim_sock *k,
 				    unsigned events)
 {
-	return k->conn_err || sim_sock_ready_mask(s, k, events) != 0;
+	return sim_sock_ready_in_by(s, k, events, sim_net_readable);
 }
 /* The same, k's machine found from k. */
 static inline int sim_sock_ready(const struct sim_sock *k, unsigned events)

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "sim/sim_net_int.h"    /* the flow's readiness, inline */
 #include "sim/sim_os.h"
 
 #define FD_SETSIZE_SIM 1024
@@ -26,6 +27,19 @@
 static struct sim_sel *sel_of(struct sim_os *s, int sel)
 {
 	return sel >= 0 && sel < s->nsels && s->sels[sel].used ? &s->sels[sel] : NULL;
+}
+
+/* sim_sock_ready_mask and _in, the flow's test inline: a segment's
+ * delivery, registration and pass each ask it. */
+static inline unsigned sel_ready_mask(const struct sim_os *s, const struct sim_sock *k,
+				      unsigned ev)
+{
+	return sim_sock_ready_mask_by(s, k, ev, sim_net_readable_in);
+}
+
+static inline int sel_ready_in(const struct sim_os *s, const struct sim_sock *k, unsigned ev)
+{
+	return sim_sock_ready_in_by(s, k, ev, sim_net_readable_in);
 }
 
 /* The ready FIFO: core/al_fdq.h, linked through the sockets. */
@@ -51,7 +65,7 @@ static inline unsigned ready_for(const struct sim_os *s, int si, const struct si
 {
 	unsigned ev = k->used && k->sel == si ? k->sel_events : 0;
 
-	return ev ? sim_sock_ready_mask(s, k, ev) : 0;
+	return ev ? sel_ready_mask(s, k, ev) : 0;
 }
 
 /* A pass of the kernel: every queued fd still ready is reported (the ones
@@ -179,7 +193,7 @@ void sim_sel_changed(struct sim_os *s, struct sim_sock *k)
 {
 	struct sim_sel *sl = sel_of(s, k->sel);
 
-	if (sl && sim_sock_ready_in(s, k, k->sel_events))
+	if (sl && sel_ready_in(s, k, k->sel_events))
 		became_ready(s, sl, k, k->fd);
 }
 
@@ -293,7 +307,7 @@ static __attribute__((noinline)) int64_t sel_add(struct sim_os *s, int sel, int 
 											  : AL_ST_CONNECT)
 									 : AL_ST_RECV, 0);
 	}
-	if (sim_sock_ready_in(s, k, ev))
+	if (sel_ready_in(s, k, ev))
 		became_ready(s, sl, k, fd);
 	return 0;
 }
