@@ -22,11 +22,14 @@ could not be made or parsed.
     fidelity.py [--runs N] [--md FILE] [--models LIST] SCENARIO...
 """
 import argparse
+import calendar
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
+import time
 
 FIGURES = (("elapsed", "elapsed_ns", 10.0),
            ("CPU busy", "cpu_busy_ns", 25.0),
@@ -112,6 +115,62 @@ def matrix(asynclab, scenario, runs, models, loads):
     return path, rows
 
 
+UNITS = {"ns": 1, "us": 1e3, "µs": 1e3, "ms": 1e6, "s": 1e9}
+WAKE_KEYS = ("wake_1ms", "wake_remote_1ms", "wake_100ms")
+
+
+def profile_path():
+    """The profile --net both simulates with (app/cmd_run.c, conf/profile.c)."""
+    if os.environ.get("ASYNCLAB_PROFILE"):
+        return os.environ["ASYNCLAB_PROFILE"]
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(
+        os.path.expanduser("~"), ".config")
+    return os.path.join(base, "asynclab", "machine.yaml")
+
+
+def profile_wake(path):
+    """The profile's wake-up figures in ns, those it has: {key: ns}, and
+    when calibrate wrote it ("when": seconds since the epoch, UTC) where
+    its header says."""
+    got = {}
+    try:
+        with open(path) as f:
+            for line in f:
+                m = re.match(r"# `asynclab calibrate` on (\d{4}-\d\d-\d\d \d\d:\d\d) UTC",
+                             line)
+                if m:
+                    got["when"] = calendar.timegm(
+                        time.strptime(m.group(1), "%Y-%m-%d %H:%M"))
+                parts = line.split("#")[0].split()
+                if len(parts) == 3 and parts[0][:-1] in WAKE_KEYS and \
+                        parts[2] in UNITS:
+                    got[parts[0][:-1]] = float(parts[1]) * UNITS[parts[2]]
+    except (OSError, ValueError):
+        return {}
+    return got
+
+
+def wake_line(path, w, start):
+    """What the profile charges a wake-up, for the reader of the CPU rows:
+    most of a blocking model's simulated CPU on faulty-server and gil-cpu
+    (the wake-up after ~20 ms, between wake_1ms and wake_100ms), times
+    wake_1ms / wake_remote_1ms where the emulator shares the model's
+    cores (sim_wake_local); calibrate's two probes put that share
+    anywhere from 0.26 to 0.93 within minutes on this VM (docs/real.md,
+    "CPU busy: the wake-up share, calibrate by calibrate")."""
+    if "when" in w:
+        path += " (calibrated %s UTC, %.0f min before the first real run)" % (
+            time.strftime("%Y-%m-%d %H:%M", time.gmtime(w["when"])),
+            (start - w["when"]) / 60.0)
+    if not any(k in w for k in WAKE_KEYS):
+        return "fidelity: profile %s: no wake-up figures (c defaults?)" % path
+    out = ", ".join("%s %.1f µs" % (k, w[k] / 1e3) for k in WAKE_KEYS if k in w)
+    here, there = w.get("wake_1ms", 0), w.get("wake_remote_1ms", 0)
+    share = here / there if 0 < here < there else 1.0
+    return ("fidelity: profile %s: %s; a wake-up on the emulator's CPU pays "
+            "%.2f of it" % (path, out, share))
+
+
 def table(scenario, path, rows):
     head = ["model", "elapsed sim", "real", "err", "CPU sim", "real", "err",
             "switches sim", "real", "err", "failed sim/real", "CPU real range",
@@ -160,6 +219,7 @@ def main():
     doc, within, total = [], {10.0: 0, 25.0: 0}, {10.0: 0, 25.0: 0}
     worst = {}
     loads, wide, wide_el, pairs, inside = [], 0, 0, 0, []
+    start = time.time()
     for sc in a.scenarios:
         try:
             first = len(loads)
@@ -202,6 +262,10 @@ def main():
     print("fidelity: elapsed off by more than 10 %% but inside the real runs' "
           "range: %d pairs%s" % (len(inside), (" (" + ", ".join(inside) + ")")
                                  if inside else ""))
+    prof = profile_path()
+    line = wake_line(prof, profile_wake(prof), start)
+    print(line)
+    doc.append(line[len("fidelity: "):] + "\n\n")
     known = [l for l in loads if l is not None]
     if known:
         print("fidelity: load average before the real runs: %.2f … %.2f" %

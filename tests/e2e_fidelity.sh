@@ -39,6 +39,18 @@ grep -q "^fidelity: elapsed off by more than 10 % but inside the real runs' rang
 grep -q '^fidelity: load average before the real runs: ' "$d/out" || [ ! -r /proc/loadavg ] || ko "the load average is printed"
 grep -q '| CPU real range | elapsed real range |' "$d/m.md" || ko "the Markdown has the range columns"
 
+# the profile's wake-up figures and the share they give a wake-up on the
+# emulator's CPU (wake_1ms / wake_remote_1ms), the CPU rows' main lever
+printf '# `asynclab calibrate` on 2001-02-03 04:05 UTC (Linux)\ncosts:\n  wake_1ms: 24287 ns                # measured\n  wake_100ms: 100.1 us  # measured\n  wake_remote_1ms: 26 us\n' >"$d/p.yaml"
+ASYNCLAB_PROFILE="$d/p.yaml" ASYNCLAB="$d/asynclab" python3 bench/fidelity.py --runs 1 x.yaml >"$d/out" 2>&1
+grep -q "^fidelity: profile $d/p.yaml (calibrated 2001-02-03 04:05 UTC, [0-9]* min before the first real run): wake_1ms 24.3 µs, wake_remote_1ms 26.0 µs, wake_100ms 100.1 µs; a wake-up on the emulator's CPU pays 0.93 of it$" "$d/out" ||
+	ko "the profile's wake-up figures: $(grep profile "$d/out")"
+printf 'costs:\n  wake_1ms: 30 us\n  wake_remote_1ms: 20 us\n' >"$d/p.yaml"
+ASYNCLAB_PROFILE="$d/p.yaml" ASYNCLAB="$d/asynclab" python3 bench/fidelity.py --runs 1 x.yaml >"$d/out" 2>&1
+grep -q "pays 1.00 of it$" "$d/out" || ko "a remote figure under the local one: the whole charge: $(grep profile "$d/out")"
+ASYNCLAB_PROFILE="$d/none.yaml" ASYNCLAB="$d/asynclab" python3 bench/fidelity.py --runs 1 x.yaml >"$d/out" 2>&1
+grep -q "^fidelity: profile $d/none.yaml: no wake-up figures" "$d/out" || ko "no profile: said: $(grep profile "$d/out")"
+
 rm -f "$d/n"; touch "$d/drift"
 ASYNCLAB="$d/asynclab" python3 bench/fidelity.py --runs 2 x.yaml >"$d/out" 2>&1 &&
 	ko "a simulated half that differs between runs is refused"
