@@ -260,7 +260,8 @@ def main():
     print("fidelity: real elapsed spread over its %d runs wider than ±10 %% "
           "of the median: %d of %d pairs" % (a.runs, wide_el, pairs))
     print("fidelity: elapsed off by more than 10 %% but inside the real runs' "
-          "range: %d pairs%s" % (len(inside), (" (" + ", ".join(inside) + ")")
+          "range: %d pair%s%s" % (len(inside), "" if len(inside) == 1 else "s",
+                                   (" (" + ", ".join(inside) + ")")
                                  if inside else ""))
     prof = profile_path()
     line = wake_line(prof, profile_wake(prof), start)
