@@ -101,16 +101,24 @@ def matrix(asynclab, scenario, runs, models, loads):
     rows = []
     for m in sims[0]:
         name = m["model"]
+        ran = [r for r in reals if name in r]
+        if len(ran) < len(reals):
+            print("fidelity: %s %s: no real row in %d of its %d runs (the "
+                  "model could not run)%s" % (scenario, name, len(reals) - len(ran),
+                  len(reals), "; left out" if not ran else
+                  "; the median of the others"), file=sys.stderr)
+        if not ran:
+            continue
         row = {"model": name}
         for label, key, _ in FIGURES:
-            real = statistics.median(r[name][key] for r in reals)
+            real = statistics.median(r[name][key] for r in ran)
             row[key] = (m[key], real, error_pct(m[key], real))
-        cpus = [r[name]["cpu_busy_ns"] for r in reals]
+        cpus = [r[name]["cpu_busy_ns"] for r in ran]
         row["cpu_range"] = (min(cpus), max(cpus), spread_pct(cpus))
-        els = [r[name]["elapsed_ns"] for r in reals]
+        els = [r[name]["elapsed_ns"] for r in ran]
         row["elapsed_range"] = (min(els), max(els), spread_pct(els))
         row["failed"] = (m["pages_failed"],
-                         statistics.median(r[name]["pages_failed"] for r in reals))
+                         statistics.median(r[name]["pages_failed"] for r in ran))
         rows.append(row)
     return path, rows
 

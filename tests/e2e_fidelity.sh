@@ -55,6 +55,23 @@ grep -q "pays 1.00 of it$" "$d/out" || ko "a remote figure under the local one: 
 ASYNCLAB_PROFILE="$d/none.yaml" ASYNCLAB="$d/asynclab" python3 bench/fidelity.py --runs 1 x.yaml >"$d/out" 2>&1
 grep -q "^fidelity: profile $d/none.yaml: no wake-up figures" "$d/out" || ko "no profile: said: $(grep profile "$d/out")"
 
+# a model whose real half could not run in a run: the others' median, and
+# a row left out when it never ran, said, not a stopped matrix
+cat >"$d/gone" <<STUB
+#!/bin/sh
+n=\$(cat "$d/n" 2>/dev/null || echo 0); n=\$((n + 1)); echo \$n >"$d/n"
+row() { printf '{"model": "%s", "elapsed_ns": %s, "cpu_busy_ns": %s, "context_switches": 10, "pages_failed": 0}' "\$1" "\$2" "\$3"; }
+real="\$(row sync 1000000000 \$((n * 1000000)))"; [ \$n -eq 2 ] || real="\$real, \$(row thread 100000000 5000000)"
+printf '{"sim": {"models": [%s, %s, %s]}, "real": {"path": "kernel-tcp", "models": [%s]}}\n' \
+	"\$(row sync 1000000000 2000000)" "\$(row thread 100000000 5000000)" "\$(row process 100000000 5000000)" "\$real"
+STUB
+chmod +x "$d/gone"; rm -f "$d/n"
+ASYNCLAB="$d/gone" python3 bench/fidelity.py --runs 3 x.yaml >"$d/out" 2>&1 || ko "a model missing from a real run does not stop the matrix: $(cat "$d/out")"
+grep -q '^fidelity: x.yaml thread: no real row in 1 of its 3 runs .*; the median of the others$' "$d/out" || ko "thread's missing run said: $(cat "$d/out")"
+grep -q '^  thread .* 5.0 ms – 5.0 ms' "$d/out" || ko "thread's row from its two runs: $(grep thread "$d/out")"
+grep -q '^fidelity: x.yaml process: no real row in 3 of its 3 runs .*; left out$' "$d/out" || ko "process's absence said: $(cat "$d/out")"
+grep -q '^  process ' "$d/out" && ko "process has no row: $(grep process "$d/out")"
+
 rm -f "$d/n"; touch "$d/drift"
 ASYNCLAB="$d/asynclab" python3 bench/fidelity.py --runs 2 x.yaml >"$d/out" 2>&1 &&
 	ko "a simulated half that differs between runs is refused"
