@@ -10,6 +10,9 @@
  * before a wake-up"): does a core that sat idle long make the next short
  * wake-ups dearer, as seed's response wake-ups (1.1 ms apart after 170
  * ms idle) against slow-server's (1-3 ms within a train of 0.1-0.3 ms)?
+ * And seed's train itself: ten wake-ups, the first after 170 ms, the next
+ * nine 1.1 ms apart, each position's median apart (docs/real.md, "CPU
+ * busy of the 10-page loops").
  * Figures, not assertions; needs two CPUs for the second waker. */
 #include <errno.h>
 #include <poll.h>
@@ -29,6 +32,8 @@
 #define TRAIN 40        /* 1 ms wake-ups timed in the 1 ms train  */
 #define AFTER 15        /* 100 ms sleeps, each then one 1 ms      */
 #define SHORT 200       /* sleeps in the 0.1 ms train: 40 of 1 ms */
+#define SEED 10         /* seed's responses: 170 ms, then 9 of 1.1 ms */
+#define SEEDS 8         /* such trains a round                        */
 
 struct rig {
 	int sv[2];      /* the thread's end, the waker's */
@@ -171,6 +176,23 @@ static void cases(const struct rig *r)
 	quartiles("1 ms in a train of 0.1 ms", shorts, ns);
 }
 
+/* seed's responses: the median of each position in the train, µs */
+static void seed_train(const struct rig *r)
+{
+	double pos[SEED][SEEDS * REPS];
+	int n = 0;
+
+	for (int t = 0; t < SEEDS * REPS; t++, n++)
+		for (int i = 0; i < SEED; i++)
+			pos[i][n] = wake(r, i == 0 ? 170000 : 1100);
+	printf("  seed's ten (170 ms, then 1.1 ms): medians by position, n %d\n   ", n);
+	for (int i = 0; i < SEED; i++) {
+		qsort(pos[i], (size_t)n, sizeof pos[i][0], cmp);
+		printf(" %.1f", pos[i][n / 2]);
+	}
+	printf(" µs\n");
+}
+
 int main(void)
 {
 	struct rig r;
@@ -188,6 +210,7 @@ int main(void)
 	rig_open(&r, here, here);
 	printf(" waker on the thread's CPU (%d):\n", here);
 	cases(&r);
+	seed_train(&r);
 	rig_close(&r);
 	if (there < 0) {
 		printf(" waker on another CPU: skipped, one CPU\n");
@@ -196,6 +219,7 @@ int main(void)
 	rig_open(&r, here, there);
 	printf(" waker on another CPU (%d), the thread's halted meanwhile:\n", there);
 	cases(&r);
+	seed_train(&r);
 	rig_close(&r);
 	return 0;
 }
