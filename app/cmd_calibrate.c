@@ -53,6 +53,8 @@ static const char *why_not(int i, int err)
 {
 	if (i == NET_CALIB_WAKE_REMOTE_1MS && err == ENODEV)
 		return "one CPU to run on: no waker on another";
+	if (i == NET_CALIB_TUN_APART && err == ENODEV)
+		return "one CPU to run on: no emulator on another";
 	return strerror(err);
 }
 

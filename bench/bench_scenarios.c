@@ -119,6 +119,7 @@ static int bench_rate(const char *path, int python, int64_t pages)
 		sc.machine.costs.tun_send_busy_ns = c.tun_send_busy_ns;
 		sc.machine.costs.tun_close_ns = c.tun_close_ns;
 		sc.machine.costs.tun_close_busy_ns = c.tun_close_busy_ns;
+		sc.machine.costs.tun_apart_ns = c.tun_apart_ns;
 		sc.machine.profile = AL_PROFILE_PYTHON;
 		for (int m = 0; m < AL_MODEL_COUNT; m++)
 			sc.models[m].gil = true;   /* python's default, as the loader sets it */

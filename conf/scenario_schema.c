@@ -76,6 +76,7 @@ static const struct al_field costs_fields[] = {
 	COST_T("tun_close", tun_close_ns, 0),
 	COST_T("tun_close_busy", tun_close_busy_ns, 0),
 	COST_T("wake_sibling_10ms", wake_sibling_10ms_ns, 0),
+	COST_T("tun_apart", tun_apart_ns, 0),
 	COST_T("tun_server_request", tun_server_request_ns, 0),
 	COST_T("tun_server_per_kib", tun_server_ns_per_kib, 0),
 	COST_T("tick", tick_ns, 0),  /* 0: TCP timers at exact times */

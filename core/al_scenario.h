@@ -210,6 +210,14 @@ struct al_costs {
 	 * without the sibling (docs/costs.md, "A pool's siblings").  0: not
 	 * measured, the halt since the sibling's run alone, as before. */
 	int64_t wake_sibling_10ms_ns;
+	/* What a TUN packet of the crawler's (a connect's SYN, a send, a
+	 * close's FIN) costs it more at the asleep price when the packet
+	 * emulator runs on a CPU of its own (host_emulator own: a one-core
+	 * scenario's real run pins it to the other CPU) and the crawler slept
+	 * since its last packet: the packet wakes an emulator asleep on the
+	 * other CPU (docs/costs.md, "The emulator on the other CPU").  0: not
+	 * measured, nothing more. */
+	int64_t tun_apart_ns;
 };
 
 /* Where the packet emulator of a real run's kernel-TCP path runs, for the

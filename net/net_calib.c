@@ -333,11 +333,12 @@ struct fig {
 };
 
 /* 1: a figure at 0 or under is written 0, "not measured" (a price
- * charged instead of another, where 1 ns would be charged as one). */
+ * charged instead of another, where 1 ns would be charged as one; or,
+ * tun_apart, a price added, a difference that can come out under 0). */
 static int zero_unmeasured(enum net_calib_fig f)
 {
 	return f == NET_CALIB_TUN_CONNECTION_BUSY || f == NET_CALIB_TUN_SEND_BUSY ||
-	       f == NET_CALIB_TUN_CLOSE_BUSY;
+	       f == NET_CALIB_TUN_CLOSE_BUSY || f == NET_CALIB_TUN_APART;
 }
 
 #define COST(m) offsetof(struct al_costs, m)
@@ -430,6 +431,7 @@ static const struct fig figs[NET_CALIB_COUNT] = {
 		net_calib_tun_close_busy},
 	[NET_CALIB_WAKE_SIBLING_10MS] = {"wake_sibling_10ms", COST(wake_sibling_10ms_ns), 0,
 		net_calib_wake_sibling_10ms},
+	[NET_CALIB_TUN_APART] = {"tun_apart", COST(tun_apart_ns), 0, net_calib_tun_apart},
 };
 
 static const struct fig *fig_of(enum net_calib_fig f)

@@ -113,6 +113,9 @@ int net_calib_tun_server_per_kib(double *out);
 int net_calib_tun_connection_busy(double *out);
 int net_calib_tun_send_busy(double *out);
 int net_calib_tun_close_busy(double *out);
+/* net_calib_tun.c: what a crawler that slept pays more for a TUN packet
+ * with the emulator on the other CPU than on its own */
+int net_calib_tun_apart(double *out);
 /* Forgets emulator_packet's kept figures: a calibrate starts. */
 void net_calib_emu_reset(void);
 

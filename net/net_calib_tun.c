@@ -5,6 +5,7 @@
  * net_calib_emu.c builds. */
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -60,21 +61,23 @@ struct net_calib_emu_client net_calib_client_page(int64_t conn_ns, int64_t close
 
 /* Waits, within EMU_WAIT_MS, for one of events on fd: 0 or -1.  It spins
  * (poll without a timeout): a client that slept would run its next call
- * on cold caches, which the wake_* figures price apart. */
-static int tun_wait(int fd, short events)
+ * on cold caches, which the wake_* figures price apart.  slept: it
+ * blocks in poll instead, as a crawler does (tun_apart). */
+static int tun_wait(int fd, short events, int slept)
 {
 	struct pollfd p = {.fd = fd, .events = events};
 	int64_t end = net_mono_ns() + EMU_WAIT_MS * 1000000LL;
 	int r;
 
-	while ((r = poll(&p, 1, 0)) == 0 && net_mono_ns() < end)
+	while ((r = poll(&p, 1, slept ? EMU_WAIT_MS : 0)) == 0 && net_mono_ns() < end)
 		;
 	return r == 1 && !(p.revents & POLLERR) ? 0 : -1;
 }
 
 /* One connection to port: the CPU of its socket + connect, its send and
- * its close added to t[0..2]. */
-static int tun_page(const struct sockaddr_in *at, const char *req, int len, int64_t t[3])
+ * its close added to t[0..2]; slept as tun_wait's. */
+static int tun_page(const struct sockaddr_in *at, const char *req, int len, int64_t t[3],
+		    int slept)
 {
 	char buf[4096];
 	ssize_t r;
@@ -86,14 +89,14 @@ static int tun_page(const struct sockaddr_in *at, const char *req, int len, int6
 	if (connect(fd, (const struct sockaddr *)at, sizeof *at) != 0 && errno != EINPROGRESS)
 		goto fail;
 	t[0] += net_cpu_ns() - t0;
-	if (tun_wait(fd, POLLOUT) != 0)
+	if (tun_wait(fd, POLLOUT, slept) != 0)
 		goto fail;
 	t0 = net_cpu_ns();
 	if (send(fd, req, (size_t)len, MSG_NOSIGNAL) != len)
 		goto fail;
 	t[1] += net_cpu_ns() - t0;
 	for (;;) {
-		if (tun_wait(fd, POLLIN) != 0)
+		if (tun_wait(fd, POLLIN, slept) != 0)
 			goto fail;
 		while ((r = recv(fd, buf, sizeof buf, 0)) > 0)
 			;
@@ -126,13 +129,13 @@ static int tun_client(int port, int wfd)
 	if (len < 0)
 		return -1;
 	for (int i = 0; i < TUN_WARM; i++)
-		if (tun_page(&at, req, len, t) != 0)
+		if (tun_page(&at, req, len, t, 0) != 0)
 			return -1;
 	t[0] = t[1] = t[2] = 0;
 	if (net_calib_base_syscall(&base) != 0)
 		return -1;
 	for (int i = 0; i < TUN_N; i++)
-		if (tun_page(&at, req, len, t) != 0)
+		if (tun_page(&at, req, len, t, 0) != 0)
 			return -1;
 	/* socket + connect + close, as `connection`, and the close's part;
 	 * a send */
@@ -203,5 +206,138 @@ int net_calib_tun_close(double *out)
 	if (tun_measure(&f) != 0)
 		return -1;
 	*out = f.close_ns < 1 ? 1 : f.close_ns;
+	return 0;
+}
+
+/* tun_apart.  A one-core scenario's real run pins its crawler to one CPU
+ * and the packet emulator to the other (net_machine_pin_rest); the
+ * crawler sleeps in its loop until the emulator's packets wake it, and
+ * each packet it sends then into the TUN device wakes the emulator, asleep
+ * on the other CPU.  That costs its send and its close 13-17 us more than
+ * with both on one CPU, and the spinning client above pays about the
+ * one-CPU price (bench/bench_tun_close.c; docs/costs.md, "The emulator on
+ * the other CPU").  So a client that blocks in poll between its calls,
+ * pinned to the first CPU the process may use, fetches pages with the
+ * emulator pinned to that CPU, then to the second, in alternate rounds;
+ * the figure is the mean of its send's and its close's median
+ * differences (its connect's varies too much to time alone). */
+#define APART_N 20           /* pages a round, after APART_WARM       */
+#define APART_WARM 3
+#define APART_ROUNDS 2       /* of each way                           */
+
+static int pin_to(pid_t pid, int cpu)
+{
+	cpu_set_t s;
+
+	CPU_ZERO(&s);
+	CPU_SET(cpu, &s);
+	return sched_setaffinity(pid, sizeof s, &s);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The client of one round, on cpu: each page's send and close CPU, in
+ * v[0..APART_N) and v[APART_N..2 APART_N), up wfd. */
+static int apart_client(int port, int cpu, int wfd)
+{
+	struct sockaddr_in at = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	char req[256];
+	int64_t v[2 * APART_N];
+	int len = al_http_request(req, sizeof req, "calib", 1);
+
+	inet_pton(AF_INET, NET_NS_SERVER_IP, &at.sin_addr);
+	if (len < 0 || pin_to(0, cpu) != 0)
+		return -1;
+	for (int i = 0; i < APART_WARM + APART_N; i++) {
+		int64_t t[3] = {0, 0, 0};
+		if (tun_page(&at, req, len, t, 1) != 0)
+			return -1;
+		if (i >= APART_WARM) {
+			v[i - APART_WARM] = t[1];
+			v[APART_N + i - APART_WARM] = t[2];
+		}
+	}
+	return write(wfd, v, sizeof v) == (ssize_t)sizeof v ? 0 : -1;
+}
+
+/* One round on p: the emulator pinned to emu_cpu, the client to cpu;
+ * the pages' sends and closes in v. */
+static int apart_round(struct emu_path *p, int cpu, int emu_cpu, int64_t v[2 * APART_N])
+{
+	int pfd[2], rc = -1, e = EPROTO;
+
+	if (pin_to(p->emu, emu_cpu) != 0 || pipe(pfd) != 0)
+		return -1;
+	pid_t cli = fork();
+	if (cli == 0) {
+		close(pfd[0]);
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || net_ns_enter(&p->ns, NET_NS_CLIENT) != 0)
+			_exit(1);
+		_exit(apart_client(p->port[0], cpu, pfd[1]) == 0 ? 0 : 1);
+	}
+	close(pfd[1]);
+	if (cli > 0 && net_calib_read_within(pfd[0], v, 2 * APART_N * sizeof v[0], EMU_WAIT_MS) == 0)
+		rc = 0;
+	else
+		e = cli < 0 ? errno : EPROTO;
+	close(pfd[0]);
+	if (cli > 0 && net_calib_reap(cli) != 0 && rc == 0) {
+		rc = -1;
+		e = EPROTO;
+	}
+	errno = e;
+	return rc;
+}
+
+/* The median of n, sorted in place. */
+static int64_t median(int64_t *v, int n)
+{
+	qsort(v, (size_t)n, sizeof v[0], cmp_i64);
+	return v[n / 2];
+}
+
+int net_calib_tun_apart(double *out)
+{
+	/* [way][round][sends, then closes] */
+	int64_t v[2][APART_ROUNDS][2 * APART_N];
+	int64_t send[2][APART_ROUNDS * APART_N], close_[2][APART_ROUNDS * APART_N];
+	cpu_set_t s;
+	int cpu[2], seen = 0, e;
+	struct emu_path p;
+
+	if (sched_getaffinity(0, sizeof s, &s) != 0)
+		return -1;
+	for (int i = 0; i < CPU_SETSIZE && seen < 2; i++)
+		if (CPU_ISSET(i, &s))
+			cpu[seen++] = i;
+	if (seen < 2) {
+		errno = ENODEV;      /* one CPU: no emulator on another */
+		return -1;
+	}
+	if (net_calib_path_open(&p, TUN_RTT_MS * 1000000LL) != 0)
+		return -1;
+	for (int r = 0; r < APART_ROUNDS; r++)
+		for (int w = 0; w < 2; w++)
+			if (apart_round(&p, cpu[0], cpu[w], v[w][r]) != 0) {
+				e = errno;
+				net_calib_path_close(&p);
+				errno = e;
+				return -1;
+			}
+	net_calib_path_close(&p);
+	for (int w = 0; w < 2; w++)
+		for (int r = 0; r < APART_ROUNDS; r++)
+			for (int i = 0; i < APART_N; i++) {
+				send[w][r * APART_N + i] = v[w][r][i];
+				close_[w][r * APART_N + i] = v[w][r][APART_N + i];
+			}
+	int n = APART_ROUNDS * APART_N;
+	*out = ((double)(median(send[1], n) - median(send[0], n)) +
+		(double)(median(close_[1], n) - median(close_[0], n))) / 2;
 	return 0;
 }

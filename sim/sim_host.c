@@ -465,9 +465,15 @@ static int64_t tun_price(struct sim_os *s, int64_t base, int64_t tun, int64_t bu
 
 	if (!sim_host_tun(s))
 		return base;
+	/* the emulator on a CPU of its own and asleep there (no pass under
+	 * way) is woken across CPUs by a crawler that slept since its last
+	 * packet: tun_apart more (a one-core scenario's real run pins the two
+	 * apart) */
+	int64_t apart = tun && emu_own(s) && sim_clock(s) >= s->emu_pass_end
+				? s->os.sc->machine.costs.tun_apart_ns : 0;
 	int64_t asleep = tun ? tun : base;
 	if (!th)
-		return asleep;
+		return asleep + apart;
 	/* the thread's packets between two of its blocks come back to back:
 	 * the first wakes the emulator, which is still at them when the next
 	 * come.  A block is where the thread stops handing it packets (its
@@ -486,7 +492,7 @@ static int64_t tun_price(struct sim_os *s, int64_t base, int64_t tun, int64_t bu
 	}
 	/* an awake emulator spares the packet a wake-up: never dearer (a
 	 * noisy profile's busy figure above the asleep one is not charged) */
-	return same && busy > 0 && busy < asleep ? busy : asleep;
+	return same && busy > 0 && busy < asleep ? busy : asleep + apart;
 }
 
 int64_t sim_host_tun_price(struct sim_os *s, int64_t base, int64_t tun, int64_t busy)

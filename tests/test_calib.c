@@ -143,14 +143,17 @@ static void test_costs(void **state)
 	c.value[NET_CALIB_TUN_SEND_BUSY] = 0.4;
 	c.value[NET_CALIB_TUN_CLOSE_BUSY] = -3;
 	c.value[NET_CALIB_TUN_CLOSE] = -3;      /* not a busy price: 1 ns */
+	c.value[NET_CALIB_TUN_APART] = -2500;   /* a price added: 0, nothing more */
 	c.measured |= (uint64_t)1 << NET_CALIB_TUN_CONNECTION_BUSY |
 		      (uint64_t)1 << NET_CALIB_TUN_SEND_BUSY |
-		      (uint64_t)1 << NET_CALIB_TUN_CLOSE_BUSY | (uint64_t)1 << NET_CALIB_TUN_CLOSE;
+		      (uint64_t)1 << NET_CALIB_TUN_CLOSE_BUSY | (uint64_t)1 << NET_CALIB_TUN_CLOSE |
+		      (uint64_t)1 << NET_CALIB_TUN_APART;
 	net_calib_costs(&c, &costs);
 	assert_true(costs.tun_connection_busy_ns == 0);
 	assert_true(costs.tun_send_busy_ns == 1);
 	assert_true(costs.tun_close_busy_ns == 0);
 	assert_true(costs.tun_close_ns == 1);
+	assert_true(costs.tun_apart_ns == 0);
 	assert_string_equal(net_calib_key(NET_CALIB_PARSE_PER_KIB),
 			    "parse_per_kib");
 	assert_int_equal(net_calib_offset(NET_CALIB_PARSE_PER_KIB),
@@ -238,6 +241,9 @@ static void test_costs(void **state)
 	assert_int_equal(net_calib_offset(NET_CALIB_WAKE_SIBLING_10MS),
 			 offsetof(struct al_costs, wake_sibling_10ms_ns));
 	assert_int_equal(net_calib_is_size(NET_CALIB_WAKE_SIBLING_10MS), 0);
+	assert_string_equal(net_calib_key(NET_CALIB_TUN_APART), "tun_apart");
+	assert_int_equal(net_calib_offset(NET_CALIB_TUN_APART), offsetof(struct al_costs, tun_apart_ns));
+	assert_int_equal(net_calib_is_size(NET_CALIB_TUN_APART), 0);
 	assert_string_equal(net_calib_key(NET_CALIB_THREAD_FIRST), "thread_first");
 	assert_int_equal(net_calib_offset(NET_CALIB_THREAD_FIRST),
 			 offsetof(struct al_costs, thread_first_ns));

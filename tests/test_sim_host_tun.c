@@ -190,6 +190,58 @@ static void test_tun_close_apart(void **state)
 	assert_int_equal(b.elapsed_ns, a.elapsed_ns);
 }
 
+/* tun_apart: with the emulator on a core of its own, a TUN packet the
+ * crawler sends at the asleep price (its first since it blocked, the
+ * emulator between passes) pays that much more: a blocking crawler's
+ * every connect, send and close, 3 a page.  An event loop's later packets
+ * of a burst find the emulator awake and pay nothing more: some of its
+ * packets, fewer than the 15 (the CPU added moves its wake-ups a little,
+ * so not an exact multiple).  With the emulator on the model's cores
+ * (shared), or no TUN figure (the connect's loopback price), nothing. */
+static void test_tun_apart(void **state)
+{
+	static const enum al_host_emu where[] = {AL_HOST_EMU_OWN, AL_HOST_EMU_SHARED};
+	struct al_scenario sc;
+	struct al_report a, b;
+
+	(void)state;
+	for (size_t w = 0; w < 2; w++)
+		for (int loop = 0; loop < 2; loop++) {
+			enum al_model m = loop ? AL_MODEL_CALLBACK : AL_MODEL_SYNC;
+			fixed(&sc, 5, 3000);
+			sc.machine.cores = 2;
+			sc.machine.host_emulator = where[w];
+			sc.machine.costs.emulator_packet_ns = 1 * US;
+			sc.machine.costs.tun_connection_ns = 12 * US;
+			sc.machine.costs.tun_send_ns = 2 * US;
+			sc.machine.costs.tun_connection_busy_ns = 5 * US;
+			sc.machine.costs.tun_send_busy_ns = 1 * US;
+			sc.machine.costs.tun_close_ns = 3 * US;
+			sc.machine.costs.tun_close_busy_ns = 1 * US;
+			run(&sc, m, &a);
+			sc.machine.costs.tun_apart_ns = 7 * US;
+			run(&sc, m, &b);
+			int64_t more = b.cpu_busy_ns - a.cpu_busy_ns;
+			assert_int_equal(b.checksum, a.checksum);
+			if (where[w] == AL_HOST_EMU_SHARED)
+				assert_int_equal(more, 0);
+			else if (!loop)
+				assert_int_equal(more, 5 * 3 * 7 * US);
+			else if (more < 7 * US || more >= 5 * 3 * 7 * US)
+				fail_msg("callback: CPU %lld more, want some of the 15 packets' "
+					 "7 us", (long long)more);
+		}
+	/* no TUN figures: the emulator's path is priced as loopback's */
+	fixed(&sc, 5, 3000);
+	sc.machine.cores = 2;
+	sc.machine.host_emulator = AL_HOST_EMU_OWN;
+	sc.machine.costs.emulator_packet_ns = 1 * US;
+	run(&sc, AL_MODEL_SYNC, &a);
+	sc.machine.costs.tun_apart_ns = 7 * US;
+	run(&sc, AL_MODEL_SYNC, &b);
+	assert_int_equal(b.cpu_busy_ns, a.cpu_busy_ns);
+}
+
 /* The send side of the rule: with a wake-up latency (100 us) longer than
  * the 5 SYN-ACKs take to come (the loop's 5 connects, 12 us each, space
  * its SYNs), an event loop finds all 5 ready when it runs and sends the
@@ -469,6 +521,7 @@ int main(void)
 		cmocka_unit_test(test_tun_busy_sends),
 		cmocka_unit_test(test_tun_busy_until_block),
 		cmocka_unit_test(test_tun_close_apart),
+		cmocka_unit_test(test_tun_apart),
 		cmocka_unit_test(test_tun_server_prices),
 		cmocka_unit_test(test_tun_price_holds_wakes),
 		cmocka_unit_test(test_paced_tun_prices),
