@@ -323,14 +323,8 @@ uint64_t sim_queue_push(struct sim_queue *q, int64_t t, sim_fn fn, void *arg)
 	return (uint64_t)q->gen[s] << 32 | s;
 }
 
-int sim_queue_before(struct sim_queue *q, int64_t t)
+int sim__queue_before(struct sim_queue *q, int64_t t)
 {
-	if (q->n == 0)
-		return 1;
-	if (t < q->last)
-		return 0;                /* (a rebuild's case: no shortcut) */
-	if (q->nfront)
-		return t < key_time(front_at(q, 0)->key);
 	return before_buckets(q, t);
 }
 

@@ -113,7 +113,7 @@ uint64_t sim_queue_push(struct sim_queue *q, int64_t t, sim_fn fn, void *arg);
  * before every entry's time (cancelled ones included: the answer may be a
  * needless no, never a wrong yes).  Lets an owner run that event at once,
  * as if pushed and popped, without either. */
-int sim_queue_before(struct sim_queue *q, int64_t t);
+static inline int sim_queue_before(struct sim_queue *q, int64_t t);
 /* Cancels a scheduled event; a stale or 0 token is ignored. */
 void sim_queue_cancel(struct sim_queue *q, uint64_t token);
 /* sim_queue_pop's path where the front's first is not a live entry. */
@@ -142,6 +142,21 @@ static inline int sim_queue_pop(struct sim_queue *q, int64_t *t, sim_fn *fn, voi
 		}
 	}
 	return sim__queue_pop(q, t, fn, arg);
+}
+
+/* sim_queue_before's path where the front is empty. */
+int sim__queue_before(struct sim_queue *q, int64_t t);
+/* Inline: a link asks it once a segment it runs at once (sim_os's
+ * clock), mostly answered by the front's first. */
+static inline int sim_queue_before(struct sim_queue *q, int64_t t)
+{
+	if (q->n == 0)
+		return 1;
+	if (t < q->last)
+		return 0;                /* (a rebuild's case: no shortcut) */
+	if (q->nfront)
+		return t < (int64_t)(uint64_t)(q->front[q->fhead % SIM_QUEUE_FRONT].key >> 64);
+	return sim__queue_before(q, t);
 }
 
 static inline size_t sim_queue_size(const struct sim_queue *q)
