@@ -100,8 +100,9 @@ struct sim_net_link {
 				      * [rhead, rtail) mod rcap, a left flow's
 				      * entry stays until the front (id NIL) */
 	uint32_t rhead, rtail, rcap;
-	uint64_t token;              /* the link's one pending event         */
-	int64_t due;
+	int64_t due;                 /* the link's one pending event's time,
+				      * while the queue's reserved event is
+				      * on (sim_queue_res_on)              */
 };
 
 /* The link as one FIFO drop-tail queue (network.link fifo, tcp linux,

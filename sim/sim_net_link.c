@@ -280,17 +280,19 @@ static inline int64_t due_at(const struct sim_net_link *l, u128 tag)
 	return d < (u128)(SIM_NET_HORIZON - l->t0) ? l->t0 + (int64_t)d : SIM_NET_HORIZON;
 }
 
-/* Moves the link's one event to due, when V reaches the smallest tag. */
+/* Moves the link's one event to due, when V reaches the smallest tag:
+ * the queue's reserved event (sim_queue_res_set), so a move leaves no
+ * tombstone to pop and costs no push (60 k moves and pushes, 13 k
+ * tombstones, on a 10k-page linux crawl). */
 static void arm_due(struct sim_net *n, int64_t now, int64_t due)
 {
 	struct sim_net_link *l = &n->link;
 
 	AL_ASSERT(due >= now);
-	if (l->token && due == l->due)
+	if (sim_queue_res_on(n->q) && due == l->due)
 		return;
-	sim_queue_cancel(n->q, l->token);
 	l->due = due;
-	l->token = sim_net_must_push(n, due, on_link, n);
+	sim_queue_res_set(n->q, due, on_link, n);
 }
 
 /* Moves the link's one event to when V reaches the smallest tag. */
@@ -299,8 +301,7 @@ static void arm(struct sim_net *n, int64_t now)
 	struct sim_net_link *l = &n->link;
 
 	if (l->k == 0 || l->bw == 0) {
-		sim_queue_cancel(n->q, l->token);
-		l->token = 0;
+		sim_queue_res_clear(n->q);
 		return;
 	}
 	u128 top;
@@ -381,9 +382,8 @@ static void on_link(void *arg, int64_t now)
 	u128 top;
 	int inring;
 
-	l->token = 0;
-	/* its first flow is due (checked once, then taken as the loop's
-	 * first) */
+	/* (popped, the queue's reserved event is clear) its first flow is
+	 * due (checked once, then taken as the loop's first) */
 	AL_ASSERT(l->k > 0);
 	inring = first(l, &top);
 	AL_ASSERT(key_tag(top) <= vnow(l, now));
@@ -396,7 +396,7 @@ static void on_link(void *arg, int64_t now)
 		}
 		/* a hook that moved the link's event (a flow closed) keeps
 		 * it pushed */
-		if (l->token || !n->advance || !n->advance(n->advance_arg, due)) {
+		if (sim_queue_res_on(n->q) || !n->advance || !n->advance(n->advance_arg, due)) {
 			arm_due(n, now, due);
 			return;
 		}
@@ -413,7 +413,8 @@ int sim_net_link_init(struct sim_net *n)
 void sim_net_link_free(struct sim_net *n)
 {
 	sim_net_fifo_free(n);
-	sim_queue_cancel(n->q, n->link.token);
+	if (n->q)
+		sim_queue_res_clear(n->q);
 	free(n->link.heap);
 	al_free_huge(n->link.ring);
 	sim_net_account(n, -(int64_t)(n->link.cap * sizeof *n->link.heap));
@@ -495,8 +496,7 @@ void sim_net_link_clear(struct sim_net *n)
 	struct sim_net_link *l = &n->link;
 
 	sim_net_fifo_clear(n);
-	sim_queue_cancel(n->q, l->token);
-	l->token = 0;
+	sim_queue_res_clear(n->q);
 	l->k = l->hn = 0;
 	l->rhead = l->rtail;
 	l->v0 = 0;

@@ -18,6 +18,8 @@ int sim_queue_init(struct sim_queue *q)
 	q->b = aligned_alloc(64, SIM_QUEUE_LEVELS * 256 * sizeof *q->b);
 	if (q->b)
 		memset(q->b, 0, SIM_QUEUE_LEVELS * 256 * sizeof *q->b);
+	q->res.key = ~(sim_qent)0;
+	q->res_t = INT64_MAX;
 	q->slots_cap = 1024;
 	q->gen = malloc(q->slots_cap * sizeof *q->gen);
 	q->free = malloc(q->slots_cap * sizeof *q->free);
@@ -39,6 +41,8 @@ void sim_queue_free(struct sim_queue *q)
 	free(q->gen);
 	free(q->free);
 	memset(q, 0, sizeof *q);
+	q->res.key = ~(sim_qent)0;       /* none reserved */
+	q->res_t = INT64_MAX;
 }
 
 static inline sim_qent make_key(int64_t t, uint32_t seq, uint32_t slot)
@@ -202,15 +206,20 @@ static int cmp_item(const void *a, const void *b)
 /* Rebuilds the buckets around last = 0, which is below every key: for a
  * key scheduled before the last one taken, and when the 32-bit sequence
  * runs out (renumber: the entries, in order, get 0, 1, 2...). */
+static void spill(struct sim_queue *q);
+
 static int rebuild(struct sim_queue *q, int renumber)
 {
-	struct sim_qitem *all = malloc((q->n ? q->n : 1) * sizeof *all);
+	struct sim_qitem *all;
 	size_t k = 0;
 
-	if (!all) {
+	if (renumber && q->res.key != ~(sim_qent)0)
+		spill(q);                /* renumbered with the others */
+	if (!(all = malloc((q->n ? q->n : 1) * sizeof *all))) {
 		errno = ENOMEM;
 		return -1;
 	}
+
 	for (int i = 0; i < SIM_QUEUE_LEVELS * 256; i++)
 		while (q->b[i].n > 0)
 			all[k++] = take(q, &q->b[i]);
@@ -269,6 +278,19 @@ static inline int before_buckets(struct sim_queue *q, int64_t t)
 	return t < q->b[w * 64 + (unsigned)__builtin_ctzll(q->nonempty[w])].tmin;
 }
 
+/* The buckets' least time (the front empty, q->n > 0): the current
+ * bucket's, once its entries are taken the lowest marked one's. */
+static inline int64_t buckets_tmin(struct sim_queue *q)
+{
+	unsigned c = (unsigned)((uint64_t)q->last & 255);
+
+	if (q->b[c].n)
+		return q->last;
+	unmark(q, c);
+	unsigned w = (unsigned)__builtin_ctz(q->words);
+	return q->b[w * 64 + (unsigned)__builtin_ctzll(q->nonempty[w])].tmin;
+}
+
 /* The front's i-th entry (from its first). */
 static inline struct sim_qitem *front_at(struct sim_queue *q, uint32_t i)
 {
@@ -286,6 +308,26 @@ static inline void front_insert(struct sim_queue *q, const struct sim_qitem *it)
 	*front_at(q, i) = *it;
 }
 
+/* it (at or after last) joins the front or the buckets. */
+static inline __attribute__((always_inline)) int insert(struct sim_queue *q, const struct sim_qitem *it)
+{
+	if (q->nfront && it->key < front_at(q, q->nfront - 1)->key) {
+		/* below the front's last: it joins the front, whose last
+		 * goes back among the others if the front is full */
+		if (q->nfront == SIM_QUEUE_FRONT) {
+			if (put(q, front_at(q, q->nfront - 1)) != 0)
+				return -1;
+			q->nfront--;
+		}
+		front_insert(q, it);
+	} else if (q->nfront < SIM_QUEUE_FRONT && before_buckets(q, key_time(it->key))) {
+		front_insert(q, it);
+	} else if (put(q, it) != 0) {
+		return -1;
+	}
+	return 0;
+}
+
 uint64_t sim_queue_push(struct sim_queue *q, int64_t t, sim_fn fn, void *arg)
 {
 	if (q->seq == UINT32_MAX && rebuild(q, 1) != 0)
@@ -296,20 +338,8 @@ uint64_t sim_queue_push(struct sim_queue *q, int64_t t, sim_fn fn, void *arg)
 		return 0;
 	uint32_t s = q->nfree ? q->free[q->nfree - 1] : q->nslots;
 	struct sim_qitem it = {make_key(t, q->seq, s), fn, arg};
-	if (q->nfront && it.key < front_at(q, q->nfront - 1)->key) {
-		/* below the front's last: it joins the front, whose last
-		 * goes back among the others if the front is full */
-		if (q->nfront == SIM_QUEUE_FRONT) {
-			if (put(q, front_at(q, q->nfront - 1)) != 0)
-				return 0;
-			q->nfront--;
-		}
-		front_insert(q, &it);
-	} else if (q->nfront < SIM_QUEUE_FRONT && before_buckets(q, t)) {
-		front_insert(q, &it);
-	} else if (put(q, &it) != 0) {
+	if (insert(q, &it) != 0)
 		return 0;
-	}
 	if (q->nfree) {
 		q->nfree--;
 	} else {
@@ -339,6 +369,80 @@ void sim_queue_cancel(struct sim_queue *q, uint64_t token)
 	 * surfaces, so the token can never match a reused slot early. */
 	q->gen[s]++;
 	q->nlive--;
+}
+
+static void res_die(void)
+{
+	fprintf(stderr, "sim_queue: out of memory for the event queue\n");
+	abort();
+}
+
+/* A spilled reserved event's entry, popped: the reserved event is
+ * clear, and its owner's callback runs. */
+static void res_fire(void *arg, int64_t now)
+{
+	struct sim_queue *q = arg;
+	sim_fn fn = q->res.fn;
+	void *a = q->res.arg;
+
+	q->res_tok = 0;
+	q->res_t = INT64_MAX;
+	fn(a, now);
+}
+
+/* The reserved event held apart becomes an entry as a push makes them,
+ * its key (time, sequence) kept: for a pop that finds no front to
+ * compare it with, and a renumbering.  Its sequence may be below
+ * others' at its time, unlike a push's: the current bucket's order is
+ * checked again.  It stays the reserved event (res_t, res_tok): a move
+ * or a clear cancels the entry, its pop runs res_fire. */
+static void spill(struct sim_queue *q)
+{
+	int64_t t = q->res_t;
+
+	if (t < q->last && rebuild(q, 0) != 0)
+		res_die();
+	if (q->nfree == 0 && q->nslots == q->slots_cap && grow_slots(q) != 0)
+		res_die();
+	uint32_t s = q->nfree ? q->free[q->nfree - 1] : q->nslots;
+	struct sim_qitem it = {q->res.key >> 32 << 32 | s, res_fire, q};
+
+	q->res.key = ~(sim_qent)0;
+	if (insert(q, &it) != 0)
+		res_die();
+	q->sorted = 0;
+	if (q->nfree) {
+		q->nfree--;
+	} else {
+		q->nslots++;
+		q->gen[s] = 0;
+	}
+	q->gen[s]++;                     /* odd: live (nlive counted it) */
+	q->n++;
+	q->res_tok = (uint64_t)q->gen[s] << 32 | s;
+}
+
+void sim__queue_res_unspill(struct sim_queue *q)
+{
+	sim_queue_cancel(q, q->res_tok);     /* nlive less */
+	q->res_tok = 0;
+	q->nlive++;
+}
+
+void sim__queue_res_renumber(struct sim_queue *q)
+{
+	if (rebuild(q, 1) != 0)
+		res_die();
+}
+
+/* Pops the reserved event held apart. */
+static int res_take(struct sim_queue *q, int64_t *t, sim_fn *fn, void **arg)
+{
+	*t = q->res_t;
+	*fn = q->res.fn;
+	*arg = q->res.arg;
+	sim_queue_res_clear(q);
+	return 1;
 }
 
 /* Makes bucket i (lowest non-empty, i > 255 or i's time after `last`)
@@ -453,6 +557,25 @@ static struct sim_qitem take_min(struct sim_queue *q)
 int sim__queue_pop(struct sim_queue *q, int64_t *t, sim_fn *fn, void **arg)
 {
 	for (;;) {
+		if (q->res.key != ~(sim_qent)0) {
+			/* held apart: first when below the front's first (a
+			 * tombstone there goes first, and is skipped), or
+			 * before the buckets' least time; an entry there
+			 * before it goes first; a tie (the order is in the
+			 * sequences) makes it join them */
+			if (q->nfront) {
+				if (q->res.key < front_at(q, 0)->key)
+					return res_take(q, t, fn, arg);
+			} else if (q->n == 0) {
+				return res_take(q, t, fn, arg);
+			} else {
+				int64_t m = buckets_tmin(q);
+				if (q->res_t < m)
+					return res_take(q, t, fn, arg);
+				if (q->res_t == m)
+					spill(q);
+			}
+		}
 		if (q->n == 0) {
 			/* a cancelled entry may have been after the clock */
 			memset(q->nonempty, 0, sizeof q->nonempty);

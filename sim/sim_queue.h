@@ -25,7 +25,14 @@
  * front key is below every bucket's.  One slot was not enough: an event
  * at now (a selector's collection) pushed before the link's next segment
  * sent that one to the buckets, and the link's events were half a tcp
- * linux crawl's. */
+ * linux crawl's.
+ *
+ * The link's event, moved at every join and leave, is one reserved
+ * event held apart (sim_queue_res_set): a move is a store with a new
+ * sequence number, not a cancel and a push, and leaves no tombstone; a
+ * pop weighs it against the front's first.  With no front to weigh it
+ * against and a tie in time with the buckets' least, it joins them
+ * (spilled) under the same key. */
 #ifndef SIM_QUEUE_H
 #define SIM_QUEUE_H
 
@@ -101,7 +108,15 @@ struct sim_queue {
 	uint32_t *free;              /* stack of free slots */
 	uint32_t nslots, slots_cap, nfree;
 	uint32_t seq;
-	size_t nlive;                /* scheduled and not cancelled */
+	size_t nlive;                /* scheduled and not cancelled, the
+				      * reserved one included */
+	/* The reserved event (sim_queue_res_set): one, outside the front
+	 * and the buckets, its key ~0 while there is none; res_t its time,
+	 * INT64_MAX while none. */
+	struct sim_qitem res;
+	int64_t res_t;
+	uint64_t res_tok;            /* its entry's token once spilled (a pop
+				      * with no front to weigh it against) */
 };
 
 int sim_queue_init(struct sim_queue *q);
@@ -110,13 +125,49 @@ void sim_queue_free(struct sim_queue *q);
  * sim_queue_cancel (never 0), or 0 if memory ran out (errno ENOMEM). */
 uint64_t sim_queue_push(struct sim_queue *q, int64_t t, sim_fn fn, void *arg);
 /* 1 if an event at t pushed now would be the next one popped: t is
- * before every entry's time (cancelled ones included: the answer may be a
- * needless no, never a wrong yes).  Lets an owner run that event at once,
+ * before every entry's time (the reserved one's, and cancelled ones
+ * included: the answer may be a needless no, never a wrong yes).  Lets an owner run that event at once,
  * as if pushed and popped, without either. */
 static inline int sim_queue_before(struct sim_queue *q, int64_t t);
+/* The reserved event: one owner's one pending event, moved often (the
+ * link's next segment, sim_net_link.c), kept apart so that a move is a
+ * store, not a cancel that leaves a tombstone and a push.  Set at t, it
+ * takes its sequence number then, as a push would: the order is the
+ * same as pushed (time, then sequence).  Replaces the reserved event
+ * if there is one; sim_queue_res_clear cancels it; a pop of it clears
+ * it.  Counted in sim_queue_size. */
+static inline int sim_queue_res_on(const struct sim_queue *q)
+{
+	return q->res_t != INT64_MAX;
+}
+/* (the rare paths: a spilled reserved event's entry cancelled, its
+ * count kept; the sequence numbers run out) */
+void sim__queue_res_unspill(struct sim_queue *q);
+void sim__queue_res_renumber(struct sim_queue *q);
+static inline void sim_queue_res_clear(struct sim_queue *q)
+{
+	if (!sim_queue_res_on(q))
+		return;
+	if (__builtin_expect(q->res_tok != 0, 0))
+		sim__queue_res_unspill(q);
+	q->res.key = ~(sim_qent)0;
+	q->res_t = INT64_MAX;
+	q->nlive--;
+}
+static inline void sim_queue_res_set(struct sim_queue *q, int64_t t, sim_fn fn, void *arg)
+{
+	sim_queue_res_clear(q);
+	if (__builtin_expect(q->seq == UINT32_MAX, 0))
+		sim__queue_res_renumber(q);
+	q->res = (struct sim_qitem){(sim_qent)(uint64_t)t << 64 | (sim_qent)q->seq << 32, fn, arg};
+	q->res_t = t;
+	q->seq++;
+	q->nlive++;
+}
 /* Cancels a scheduled event; a stale or 0 token is ignored. */
 void sim_queue_cancel(struct sim_queue *q, uint64_t token);
-/* sim_queue_pop's path where the front's first is not a live entry. */
+/* sim_queue_pop's path where the front's first is not a live entry
+ * before the reserved one. */
 int sim__queue_pop(struct sim_queue *q, int64_t *t, sim_fn *fn, void **arg);
 /* Removes the earliest live event: returns 1 and fills t/fn/arg, or 0 if
  * none is left.  Inline where the earliest is the front's first and live
@@ -128,7 +179,7 @@ static inline int sim_queue_pop(struct sim_queue *q, int64_t *t, sim_fn *fn, voi
 		const struct sim_qitem *it = &q->front[q->fhead % SIM_QUEUE_FRONT];
 		uint32_t s = (uint32_t)it->key;
 
-		if (q->gen[s] & 1) {
+		if ((q->gen[s] & 1) && it->key < q->res.key) {
 			q->gen[s]++;                     /* even: not live */
 			q->free[q->nfree++] = s;
 			*t = (int64_t)(uint64_t)(it->key >> 64);
@@ -137,6 +188,15 @@ static inline int sim_queue_pop(struct sim_queue *q, int64_t *t, sim_fn *fn, voi
 			q->fhead++;
 			q->nfront--;
 			q->n--;
+			q->nlive--;
+			return 1;
+		}
+		if (q->res.key < it->key) {              /* the reserved one */
+			*t = q->res_t;
+			*fn = q->res.fn;
+			*arg = q->res.arg;
+			q->res.key = ~(sim_qent)0;
+			q->res_t = INT64_MAX;
 			q->nlive--;
 			return 1;
 		}
@@ -150,6 +210,8 @@ int sim__queue_before(struct sim_queue *q, int64_t t);
  * clock), mostly answered by the front's first. */
 static inline int sim_queue_before(struct sim_queue *q, int64_t t)
 {
+	if (t >= q->res_t)
+		return 0;                /* (a tie: after it, as pushed later) */
 	if (q->n == 0)
 		return 1;
 	if (t < q->last)

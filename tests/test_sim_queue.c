@@ -1,6 +1,7 @@
 /* The event queue against a sorted reference: total (time, sequence)
  * order, FIFO among equal times, cancellation, sequence renumbering;
- * whether an event pushed now would be the next (sim_queue_before). */
+ * whether an event pushed now would be the next (sim_queue_before); the
+ * reserved event, moved and cleared among the others. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -18,6 +19,16 @@ static void nop(void *arg, int64_t t)
 	(void)t;
 }
 
+/* The reserved event's callback: what ran (its pop may give its own
+ * callback, or the queue's for it once it joined the others). */
+static uintptr_t res_ran;
+
+static void res_cb(void *arg, int64_t t)
+{
+	(void)t;
+	res_ran = (uintptr_t)arg;
+}
+
 /* Reference: every event gets a unique id = its push order; expected pop
  * order is by (t, id) among those not cancelled. */
 struct ref {
@@ -27,20 +38,37 @@ struct ref {
 	int cancelled, popped;
 };
 
-static void check_against_reference(int n, int ties, uint32_t start_seq)
+/* res: the reserved event set or cleared at some steps too. */
+static void check_against_reference_res(int n, int ties, uint32_t start_seq, int res)
 {
 	struct sim_queue q;
 	struct al_rng rng;
 	struct ref *r = calloc((size_t)n, sizeof *r);
-	int pushed = 0;
+	int pushed = 0, cur = -1;          /* cur: the reserved one's ref */
 	int64_t now = 0;
 
 	assert_int_equal(sim_queue_init(&q), 0);
 	q.seq = start_seq;
 	al_rng_seed(&rng, (uint64_t)n + start_seq);
 	while (pushed < n || sim_queue_size(&q) > 0) {
-		uint64_t op = al_rng_below(&rng, 10);
-		if (pushed < n && op < 6) {
+		uint64_t op = al_rng_below(&rng, res ? 12 : 10);
+		if (pushed < n && op >= 10) {
+			/* the reserved event: moved (a new sequence), or
+			 * cleared one time in four */
+			if (cur >= 0 && !r[cur].popped)
+				r[cur].cancelled = 1;
+			cur = -1;
+			if (al_rng_below(&rng, 4) == 0) {
+				sim_queue_res_clear(&q);
+				continue;
+			}
+			uint64_t span = ties == 1 || (ties == 2 && al_rng_below(&rng, 2)) ? 4 : 1000000;
+			int64_t t = now + (int64_t)al_rng_below(&rng, span);
+			r[pushed] = (struct ref){.t = t, .id = (uintptr_t)pushed};
+			sim_queue_res_set(&q, t, res_cb, (void *)(uintptr_t)pushed);
+			assert_true(sim_queue_res_on(&q));
+			cur = pushed++;
+		} else if (pushed < n && op < 6) {
 			/* ties 2: half of them before everything pending (the
 			 * front slots), the others anywhere */
 			uint64_t span = ties == 1 || (ties == 2 && al_rng_below(&rng, 2)) ? 4 : 1000000;
@@ -52,7 +80,7 @@ static void check_against_reference(int n, int ties, uint32_t start_seq)
 		} else if (op < 7 && pushed > 0) {
 			int k = (int)al_rng_below(&rng, (uint64_t)pushed);
 			sim_queue_cancel(&q, r[k].token); /* may be stale: ignored */
-			if (!r[k].popped)
+			if (!r[k].popped && r[k].token)   /* (0: a reserved one's) */
 				r[k].cancelled = 1;
 		} else {
 			int64_t t;
@@ -75,6 +103,15 @@ static void check_against_reference(int n, int ties, uint32_t start_seq)
 				assert_false(probe < all);
 			if (!sim_queue_pop(&q, &t, &fn, &arg))
 				continue;
+			res_ran = UINTPTR_MAX;
+			fn(arg, t);
+			if (res_ran != UINTPTR_MAX) {
+				/* the reserved one, and no longer reserved */
+				arg = (void *)res_ran;
+				assert_int_equal((uintptr_t)arg, (uintptr_t)cur);
+				assert_false(sim_queue_res_on(&q));
+				cur = -1;
+			}
 			/* the expected one: earliest (t, id) still waiting */
 			int best = -1;
 			for (int i = 0; i < pushed; i++)
@@ -89,10 +126,15 @@ static void check_against_reference(int n, int ties, uint32_t start_seq)
 			now = t;
 		}
 	}
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < pushed; i++)
 		assert_true(r[i].popped || r[i].cancelled);
 	sim_queue_free(&q);
 	free(r);
+}
+
+static void check_against_reference(int n, int ties, uint32_t start_seq)
+{
+	check_against_reference_res(n, ties, start_seq, 0);
 }
 
 static void test_order_random(void **state)
@@ -105,6 +147,18 @@ static void test_order_many_ties(void **state)
 {
 	(void)state;
 	check_against_reference(3000, 1, 0);
+}
+
+/* The reserved event among the others, in the same (time, sequence)
+ * order as if pushed at each move: taken before the front, after it, from
+ * the buckets' ties (where it joins them), through a renumbering. */
+static void test_reserved(void **state)
+{
+	(void)state;
+	for (int ties = 0; ties <= 2; ties++) {
+		check_against_reference_res(3000, ties, 0, 1);
+		check_against_reference_res(3000, ties, UINT32_MAX - 700, 1);
+	}
 }
 
 static void test_sequence_wraps(void **state)
@@ -248,6 +302,7 @@ int main(void)
 		cmocka_unit_test(test_order_many_ties),
 		cmocka_unit_test(test_sequence_wraps),
 		cmocka_unit_test(test_order_front),
+		cmocka_unit_test(test_reserved),
 		cmocka_unit_test(test_front_sent_back),
 		cmocka_unit_test(test_front_slots),
 		cmocka_unit_test(test_empty_and_stale),
