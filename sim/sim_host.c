@@ -491,8 +491,11 @@ static int64_t tun_price(struct sim_os *s, int64_t base, int64_t tun, int64_t bu
 		s->tun_slept = th->slept_at;
 	}
 	/* an awake emulator spares the packet a wake-up: never dearer (a
-	 * noisy profile's busy figure above the asleep one is not charged) */
-	return same && busy > 0 && busy < asleep ? busy : asleep + apart;
+	 * noisy profile's busy figure above the asleep one, or none, is the
+	 * asleep price), and it is awake: no wake-up across CPUs */
+	if (same)
+		return busy > 0 && busy < asleep ? busy : asleep;
+	return asleep + apart;
 }
 
 int64_t sim_host_tun_price(struct sim_os *s, int64_t base, int64_t tun, int64_t busy)
