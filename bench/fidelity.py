@@ -125,13 +125,15 @@ def matrix(asynclab, scenario, runs, models, loads):
 
 UNITS = {"ns": 1, "us": 1e3, "µs": 1e3, "ms": 1e6, "s": 1e9}
 WAKE_KEYS = ("wake_1ms", "wake_remote_1ms", "wake_100ms")
+SHOWN_KEYS = WAKE_KEYS + ("tun_apart",)
 
 
 def profile_path():
     """The profile --net both simulates with (app/cmd_run.c, conf/profile.c)."""
     if os.environ.get("ASYNCLAB_PROFILE"):
         return os.environ["ASYNCLAB_PROFILE"]
-    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(
+    xdg = os.environ.get("XDG_CONFIG_HOME", "")
+    base = xdg if xdg.startswith("/") else os.path.join(
         os.path.expanduser("~"), ".config")
     return os.path.join(base, "asynclab", "machine.yaml")
 
@@ -149,10 +151,10 @@ def profile_wake(path):
                 if m:
                     got["when"] = calendar.timegm(
                         time.strptime(m.group(1), "%Y-%m-%d %H:%M"))
-                parts = line.split("#")[0].split()
-                if len(parts) == 3 and parts[0][:-1] in WAKE_KEYS and \
-                        parts[2] in UNITS:
-                    got[parts[0][:-1]] = float(parts[1]) * UNITS[parts[2]]
+                m = re.match(r"\s*(\w+)\s*:\s*[\"']?([0-9.]+)\s*(ns|us|µs|ms|s)\b",
+                             line)
+                if m and m.group(1) in SHOWN_KEYS:
+                    got[m.group(1)] = float(m.group(2)) * UNITS[m.group(3)]
     except (OSError, ValueError):
         return {}
     return got
@@ -172,11 +174,14 @@ def wake_line(path, w, start):
             (start - w["when"]) / 60.0)
     if not any(k in w for k in WAKE_KEYS):
         return "fidelity: profile %s: no wake-up figures (c defaults?)" % path
-    out = ", ".join("%s %.1f µs" % (k, w[k] / 1e3) for k in WAKE_KEYS if k in w)
-    here, there = w.get("wake_1ms", 0), w.get("wake_remote_1ms", 0)
-    share = here / there if 0 < here < there else 1.0
+    out = ", ".join("%s %.1f µs" % (k, w[k] / 1e3) for k in SHOWN_KEYS if k in w)
+    if "wake_1ms" in w and "wake_remote_1ms" in w:
+        here, there = w["wake_1ms"], w["wake_remote_1ms"]
+        share = "%.2f" % (here / there if 0 < here < there else 1.0)
+    else:
+        share = "?"  # the simulation's defaults fill in what is missing
     return ("fidelity: profile %s: %s; a wake-up on the emulator's CPU pays "
-            "%.2f of it" % (path, out, share))
+            "%s of it" % (path, out, share))
 
 
 def table(scenario, path, rows):

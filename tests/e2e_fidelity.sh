@@ -52,6 +52,12 @@ grep -q "^fidelity: profile $d/p.yaml (calibrated 2001-02-03 04:05 UTC, [0-9]* m
 printf 'costs:\n  wake_1ms: 30 us\n  wake_remote_1ms: 20 us\n' >"$d/p.yaml"
 ASYNCLAB_PROFILE="$d/p.yaml" ASYNCLAB="$d/asynclab" python3 bench/fidelity.py --runs 1 x.yaml >"$d/out" 2>&1
 grep -q "pays 1.00 of it$" "$d/out" || ko "a remote figure under the local one: the whole charge: $(grep profile "$d/out")"
+printf 'costs:\n  wake_1ms: 24us\n  wake_100ms: "100 µs"\n  tun_apart: 10.8 us\n' >"$d/p.yaml"
+ASYNCLAB_PROFILE="$d/p.yaml" ASYNCLAB="$d/asynclab" python3 bench/fidelity.py --runs 1 x.yaml >"$d/out" 2>&1
+grep -q ": wake_1ms 24.0 µs, wake_100ms 100.0 µs, tun_apart 10.8 µs; a wake-up on the emulator's CPU pays ? of it$" "$d/out" ||
+	ko "figures as asynclab reads them (24us, quoted), tun_apart, and no share without the remote figure: $(grep profile "$d/out")"
+ASYNCLAB_PROFILE= XDG_CONFIG_HOME=rel HOME="$d" ASYNCLAB="$d/asynclab" python3 bench/fidelity.py --runs 1 x.yaml >"$d/out" 2>&1
+grep -q "^fidelity: profile $d/.config/asynclab/machine.yaml" "$d/out" || ko "a relative XDG_CONFIG_HOME is not asynclab's: $(grep profile "$d/out")"
 ASYNCLAB_PROFILE="$d/none.yaml" ASYNCLAB="$d/asynclab" python3 bench/fidelity.py --runs 1 x.yaml >"$d/out" 2>&1
 grep -q "^fidelity: profile $d/none.yaml: no wake-up figures" "$d/out" || ko "no profile: said: $(grep profile "$d/out")"
 
