@@ -133,6 +133,15 @@ int al_threads_run(struct al_task *t, void *arg);
  * others could not (0: every one started).  If none started, the pages no
  * one took fail with that cause (ENOMEM when none was given). */
 void al_crawl_pool_end(struct al_crawl *c, int workers, int started, int spawn_err);
+/* The process model's worker (models/process.c), for calibrate's
+ * process_memory probe, which forks workers as the model does and weighs
+ * them where the pool counts them (net/net_calib_mem.c): the size of its
+ * frame, the frame set up as the model sets up worker i of n on the
+ * results pipe fds for crawl c, and its task. */
+size_t al_process_worker_size(void);
+void al_process_worker_init(void *frame, const struct al_crawl *c, const int fds[2], int i,
+			    int n);
+extern const al_coro_fn al_process_worker;
 /* A pool that started only some of its workers, or whose workers died,
  * says so, in note (the runner prints it): 1 and the note, or 0 and note
  * untouched.  A thread pool short of threads still crawls every page,

@@ -62,6 +62,32 @@ static int co_child(struct al_task *t, void *arg)
 	AL_END(t, f);
 }
 
+/* Worker i of n, on the results pipe fds, as the parent sets it up. */
+static void child_init(struct co_child *ch, const struct al_crawl *c, const int fds[2],
+		       int i, int n)
+{
+	ch->own = (struct al_crawl){
+		.os = c->os, .sc = c->sc, .cfg = c->cfg, .pages = c->pages, .verify = c->verify,
+	};
+	ch->rfd = fds[0];
+	ch->wfd = fds[1];
+	ch->stride = n;
+	ch->fetch = (struct co_blocking){.crawl = &ch->own, .page = i};
+}
+
+size_t al_process_worker_size(void)
+{
+	return sizeof(struct co_child);
+}
+
+void al_process_worker_init(void *frame, const struct al_crawl *c, const int fds[2], int i,
+			    int n)
+{
+	child_init(frame, c, fds, i, n);
+}
+
+const al_coro_fn al_process_worker = co_child;
+
 struct co_process {
 	struct al_model_frame m;
 	int fds[2];
@@ -143,13 +169,7 @@ static int co_process(struct al_task *t, void *arg)
 	}
 	for (f->i = 0; f->i < f->nworkers; f->i++) {
 		struct co_child *ch = &f->children[f->i];
-		ch->own = (struct al_crawl){
-			.os = os, .sc = c->sc, .cfg = c->cfg, .pages = c->pages, .verify = c->verify,
-		};
-		ch->rfd = f->fds[0];
-		ch->wfd = f->fds[1];
-		ch->stride = f->nworkers;
-		ch->fetch = (struct co_blocking){.crawl = &ch->own, .page = f->i};
+		child_init(ch, c, f->fds, f->i, f->nworkers);
 		f->ids[f->i] = al_spawn(os, AL_SPAWN_PROCESS, &f->tasks[f->i], co_child, ch,
 					"worker");
 		if (f->ids[f->i] < 0) {
