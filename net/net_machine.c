@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -78,6 +79,7 @@ static struct {
 	int64_t base, limit, per[2], started[2], oom0;
 	int64_t record;              /* the parent's per child; 0: not priced */
 	int64_t counted;             /* the cost of what was started          */
+	int64_t *gone;               /* shared: what ended workers cost       */
 } budget;
 
 int net_machine_write(const char *path, const char *text)
@@ -343,6 +345,15 @@ void net_cgroup_budget(int64_t base, int64_t limit, int64_t per_process, int64_t
 	budget.record = record > 0 ? record : 0;
 	budget.started[0] = budget.started[1] = 0;
 	budget.counted = 0;
+	/* one page for every budget of this process, shared with the
+	 * workers it forks: without it, none is taken back (as before) */
+	if (!budget.gone) {
+		void *g = mmap(NULL, sizeof *budget.gone, PROT_READ | PROT_WRITE,
+			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		budget.gone = g == MAP_FAILED ? NULL : g;
+	}
+	if (budget.gone)
+		__atomic_store_n(budget.gone, 0, __ATOMIC_RELAXED);
 	budget.oom0 = entered ? net_cgroup_oom_kills(entered) : 0;
 }
 
@@ -363,7 +374,8 @@ int net_cgroup_admit(int thread)
 		return 0;
 	int k = thread != 0;
 	int64_t used = net_cgroup_usage(entered);
-	int64_t counted = budget.base + budget.counted;
+	int64_t counted = budget.base + budget.counted -
+			  (budget.gone ? __atomic_load_n(budget.gone, __ATOMIC_RELAXED) : 0);
 	if (used < counted)
 		used = counted;
 	if (used + next_cost(k) > budget.limit) {
@@ -379,6 +391,16 @@ void net_cgroup_admitted(int thread)
 
 	budget.counted += next_cost(k);
 	budget.started[k]++;
+}
+
+void net_cgroup_gone(void)
+{
+	/* this worker's copy of the budget is its parent's at its fork:
+	 * started[0] counted the workers before it, as next_cost did when
+	 * it was admitted.  Its record stays with its parent. */
+	if (!budget.armed || !entered || !budget.gone)
+		return;
+	__atomic_fetch_add(budget.gone, next_cost(0) - budget.record, __ATOMIC_RELAXED);
 }
 
 int net_cgroup_oomed(void)

@@ -74,7 +74,9 @@ void net_cgroup_free(struct net_cgroup *cg);
  * yet).  A process costs as the simulator charges it: per_process, plus,
  * where record > 0 (the profile prices a pool's records, child_record),
  * the record its parent keeps and the page tables it copies of the
- * records of the processes before it (al_fork_page_tables).  The kernel
+ * records of the processes before it (al_fork_page_tables); a worker
+ * that ends gives that back but the record (net_cgroup_gone), as the
+ * simulator's end of a process does (sim_thread.c).  The kernel
  * enforces the limit itself for whatever this misses: its OOM killer.
  * Process wide, in the cgroup's process; its pools are started from one
  * thread. */
@@ -85,6 +87,10 @@ void net_cgroup_budget(int64_t base, int64_t limit, int64_t per_process, int64_t
 int net_cgroup_admit(int thread);
 /* One admitted was started: it counts from now. */
 void net_cgroup_admitted(int thread);
+/* Called by a forked worker as it ends (not one killed): what it was
+ * counted, its parent's record aside, no longer is.  Nothing outside an
+ * armed cgroup. */
+void net_cgroup_gone(void);
 /* Whether the OOM killer of the cgroup this process entered has killed a
  * process since it was armed. */
 int net_cgroup_oomed(void);

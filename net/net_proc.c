@@ -115,6 +115,7 @@ int64_t net_spawn(struct al_os *os, enum al_spawn_kind kind, struct al_task *tas
 				net_machine_oom_first();
 			run_spawned(t);
 			net_trace_state(n->log, net_now(os), t->proc_lane, AL_ST_DONE, 0);
+			net_cgroup_gone();
 			_exit(0);
 		}
 		net_cgroup_admitted(0);

@@ -166,6 +166,52 @@ static void test_admit_records(void **state)
 	assert_int_equal(in_child(admit_records, NULL), 0);
 }
 
+/* A worker that ends gives back what it was counted but its parent's
+ * record, as the simulator's end of a process does: with 3 MiB of room
+ * and a record of 1 MiB, the first worker (2 MiB) leaves no room for the
+ * second (2 MiB + 2 KiB of page tables) until it ends (net_cgroup_gone
+ * in the forked worker), and then its 1 MiB of record stays counted: the
+ * second fits in 3 MiB + 2 KiB, not in 3 MiB. */
+static int gone(void *arg)
+{
+	(void)arg;
+	if (net_cgroup_enter(&cg) != 0)
+		return 1;
+	int64_t base = net_cgroup_usage(&cg);
+	if (base < 0)
+		return 2;
+	for (int room = 0; room < 2; room++) {
+		net_cgroup_budget(base, base + 3 * MIB + (room ? 2 * KIB : 0), MIB, MIB / 2, MIB);
+		if (net_cgroup_admit(0) != 0)
+			return 3;
+		pid_t pid = fork();
+		if (pid == 0) {
+			net_cgroup_gone();
+			_exit(0);
+		}
+		if (pid < 0)
+			return 4;
+		net_cgroup_admitted(0);
+		int st;
+		if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+			return 5;
+		/* the usage has fallen back: the floor decides */
+		if ((net_cgroup_admit(0) == 0) != room)
+			return 6 + room;
+	}
+	/* a worker that never said it ended (killed) is counted still */
+	net_cgroup_budget(base, base + 3 * MIB + 2 * KIB, MIB, MIB / 2, MIB);
+	net_cgroup_admitted(0);
+	return net_cgroup_admit(0) == 0 ? 8 : 0;
+}
+
+static void test_gone_gives_back(void **state)
+{
+	(void)state;
+	NEED_CGROUP();
+	assert_int_equal(in_child(gone, NULL), 0);
+}
+
 /* In the cgroup limited to 32 MiB: a child that makes itself the OOM
  * killer's first choice and touches 256 MiB is killed, and counted. */
 static int oom(void *arg)
@@ -242,6 +288,7 @@ int main(void)
 		cmocka_unit_test(test_pin),
 		cmocka_unit_test(test_admit),
 		cmocka_unit_test(test_admit_records),
+		cmocka_unit_test(test_gone_gives_back),
 		cmocka_unit_test(test_oom),
 		cmocka_unit_test(test_gone),
 	};
