@@ -67,6 +67,12 @@ int net_calib_thread_first(double *out);
 int net_calib_process_create(double *out);
 int net_calib_fork_per_mib(double *out);
 int net_calib_process_cow(double *out);
+/* process_memory's pool inside cg (net_calib_mem_run.c): forks the
+ * process model's workers as a real pool does, writes up wfd the growth
+ * of cg's charge per worker once all block on the full results pipe, or
+ * -1, and exits: never returns. */
+struct net_cgroup;
+void net_calib_mem_pool(const struct net_cgroup *cg, int wfd) __attribute__((noreturn));
 /* net_calib_mem.c: what a worker costs in memory */
 int net_calib_thread_memory(double *out);
 int net_calib_process_memory(double *out);

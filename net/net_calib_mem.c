@@ -4,33 +4,22 @@
  * cgroup can be made, what it adds to the cgroup's charge -- the figure
  * a process pool in the scenario's memory hits.  The PSS probe's children
  * run nothing but read, write, close and _exit, which are safe after fork
- * whatever the parent holds; the cgroup probe's run the process model's
- * worker, forked from a pool parent that is itself a fork, so has one
- * thread. */
+ * whatever the parent holds; the cgroup probe's pool, which runs the
+ * process model's worker, is net_calib_mem_run.c's. */
 #include "net/net_calib_int.h"
 #include "net/net_machine.h"
-#include "net/net_os.h"
-#include "net/net_trace.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <netinet/in.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
-
-#include "core/al_scenario.h"
-#include "models/model.h"
 
 #define MEM_THREADS 64
 #define MEM_CHILDREN 10     /* the process model's default pool            */
-#define CG_CHILDREN 64      /* workers in the cgroup: its charge moves in 256 KiB
-                             * steps per CPU, a few % of 64 workers' */
 #define TOUCH 8192          /* a 4 KiB recv buffer and the frames around it */
 
 /* What a worker touches of its stack before it blocks. */
@@ -157,139 +146,9 @@ static int child_pss(pid_t pid, int64_t *bytes)
 	return 0;
 }
 
-/* A process pool's worker where the pool counts it: the process model's
- * own worker (models/process.c), forked by the real os (net_proc.c) from
- * a parent that holds what a real run's model process holds for it (the
- * array of the workers' frames, the os's records, the fd table, the
- * shared trace log), and blocked on its first record because the
- * results pipe is full -- where a C10K pool's live workers are while it
- * forks (docs/real.md: every live worker of a 3,000-worker pool in
- * anon_pipe_write).  What it has written of its parent's pages by then
- * (its frame, its thread's record, its fd's entry, its stack) it has
- * copied, and the trace log's pages it maps cost it their page tables.
- * It holds no socket yet: a socket is socket_memory's. */
-#define CG_TRACE 65536      /* records of the probe's trace log */
-#define CG_BLOCK_MS 5000    /* for every worker to block on the pipe */
-
-/* Fills the pipe's write end until it would block, and leaves it blocking. */
-static int fill_pipe(int fd)
-{
-	char junk[4096] = {0};
-	size_t len = sizeof junk;
-	int fl = fcntl(fd, F_GETFL);
-
-	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
-		return -1;
-	/* whole pages, then what room a page has left, a byte at a time */
-	for (;;) {
-		if (write(fd, junk, len) > 0)
-			continue;
-		if (errno != EAGAIN)
-			return -1;
-		if (len == 1)
-			break;
-		len = 1;
-	}
-	return fcntl(fd, F_SETFL, fl);
-}
-
-/* 1 when process pid sleeps (state S), 0 when not, -1 when it is gone. */
-static int sleeping(pid_t pid)
-{
-	char path[64], buf[512];
-	int fd, r = -1;
-
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return -1;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n > 0) {
-		buf[n] = 0;
-		char *p = strrchr(buf, ')');
-		r = p && p[1] == ' ' ? p[2] == 'S' : -1;
-		if (p && (p[2] == 'Z' || p[2] == 'X'))
-			r = -1;
-	}
-	return r;
-}
-
-/* Waits until the n workers sleep: blocked in their write to the full
- * pipe, the only place they can.  0, or -1 when one died or CG_BLOCK_MS
- * passed. */
-static int all_blocked(struct net_os *os, int n)
-{
-	for (int ms = 0; ms < CG_BLOCK_MS; ms++) {
-		int asleep = 0;
-
-		for (int i = 0; i < n; i++) {
-			int s = sleeping(os->spawned[i]->pid);
-			if (s < 0)
-				return -1;
-			asleep += s;
-		}
-		if (asleep == n)
-			return 0;
-		struct timespec ts = {0, 1000000};
-		nanosleep(&ts, NULL);
-	}
-	return -1;
-}
-
-/* The pool's parent inside cg: a real os, as a real run makes it, forks
- * CG_CHILDREN of the process model's workers on a full pipe; the growth
- * of the cgroup's charge over CG_CHILDREN once all of them are blocked
- * goes up wfd, or -1.  Never returns. */
-static void cg_pool(const struct net_cgroup *cg, int wfd)
-{
-	static struct al_scenario sc;
-	struct al_loop loop;
-	struct net_os os;
-	struct sockaddr_in nowhere = {.sin_family = AF_INET};
-	size_t size = al_process_worker_size();
-	struct al_task *tasks = calloc(CG_CHILDREN, sizeof *tasks);
-	char *frames = calloc(CG_CHILDREN, size);
-	struct net_trace *log = net_trace_new(CG_TRACE);
-	int fds[2], n = 0;
-	double per = -1;
-
-	al_scenario_default(&sc);
-	sc.workload.pages = CG_CHILDREN;
-	al_loop_init(&loop, NULL);
-	if (!tasks || !frames || !log || net_cgroup_enter(cg) != 0 ||
-	    net_os_init(&os, &sc, &loop, &nowhere, 1) != 0)
-		goto out;
-	(void)net_os_base_now(&os, -1);
-	net_os_trace(&os, log, "calibrate");
-	if (al_pipe(&os.os, fds) < 0 || fill_pipe(fds[1]) != 0)
-		goto out;
-	struct al_crawl c = {
-		.os = &os.os, .sc = &sc, .cfg = &sc.models[AL_MODEL_PROCESS],
-		.pages = CG_CHILDREN,
-	};
-	int64_t before = net_cgroup_usage(cg);
-	for (; n < CG_CHILDREN; n++) {
-		al_process_worker_init(frames + (size_t)n * size, &c, fds, n, CG_CHILDREN);
-		if (al_spawn(&os.os, AL_SPAWN_PROCESS, &tasks[n], al_process_worker,
-			     frames + (size_t)n * size, "worker") < 0)
-			break;
-	}
-	int ok = n == CG_CHILDREN && all_blocked(&os, n) == 0;
-	int64_t after = net_cgroup_usage(cg);
-	if (ok && before >= 0 && after > before)
-		per = (double)(after - before) / CG_CHILDREN;
-	for (int i = 0; i < n; i++)
-		kill(os.spawned[i]->pid, SIGKILL);
-	for (int i = 0; i < n; i++)
-		while (waitpid(os.spawned[i]->pid, NULL, 0) < 0 && errno == EINTR)
-			;
-out:
-	_exit(write(wfd, &per, sizeof per) == (ssize_t)sizeof per ? 0 : 1);
-}
-
 /* What a forked worker adds to a memory cgroup's charge (net_machine.h),
  * its pool's parent inside the cgroup as the model's process is, and
- * weighed where the pool counts it (cg_pool): the kernel's side included
+ * weighed where the pool counts it (net_calib_mem_pool): the kernel's side included
  * (page tables, the task, its kernel stack), which is most of it and what
  * a cgroup's limit counts.  -1 with
  * errno ENOTSUP where no cgroup can be made. */
@@ -311,7 +170,7 @@ static int process_memory_cgroup(double *out)
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(fds[0]);
-		cg_pool(&cg, fds[1]);
+		net_calib_mem_pool(&cg, fds[1]);
 	}
 	close(fds[1]);
 	if (pid > 0) {
