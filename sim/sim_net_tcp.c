@@ -283,8 +283,10 @@ static int64_t len_of(const struct sim_tcp *t, const struct sim_tcp_loss *l, int
 	return end - at < SIM_NET_MSS ? end - at : SIM_NET_MSS;
 }
 
-/* f's next segment's length, noted as a retransmission (rtx) or not. */
-static int64_t seg_len_kind(const struct sim_net *n, struct sim_flow *f, int rtx)
+/* f's next segment's length, noted as a retransmission (rtx) or not.
+ * Inline, forced: the link asks it of every segment, and GCC made it a
+ * call of its own under sim_net_tcp_seg_len's (~15 instructions). */
+static inline __attribute__((always_inline)) int64_t seg_len_kind(const struct sim_net *n, struct sim_flow *f, int rtx)
 {
 	const struct sim_tcp *t = sim_net_tcp_at(n, f->tcp);
 	const struct sim_tcp_loss *l = sim_net_tcp_loss_in(n, t);
