@@ -451,14 +451,11 @@ void sim_net_on_flow(void *arg, int64_t now)
 	}
 }
 
-int sim_net_seg_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
+/* sim_net_seg_outcome's other models (linux's is its inline call). */
+int sim__net_seg_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 {
 	int64_t len;
 
-	/* Linux TCP knows which segment is on the link (noted when it was
-	 * put there); asking for the length again would note it anew. */
-	if (n->net.tcp == AL_TCP_LINUX)
-		return sim_net_tcp_outcome(n, f, now);
 	if (n->net.tcp == AL_TCP_FLOW)
 		return sim_net_tflow_outcome(n, f, now);
 	len = sim_net_seg_len(n, f);

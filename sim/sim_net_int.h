@@ -341,7 +341,17 @@ enum { SIM_SEG_MORE, SIM_SEG_LAST, SIM_SEG_LOST, SIM_SEG_IDLE };
 /* MORE: f has another segment to send on the link; LAST: every byte has
  * arrived; LOST (fluid): its segment was lost; IDLE (linux): its window is
  * used up, it leaves the link. */
-int sim_net_seg_outcome(struct sim_net *n, struct sim_flow *f, int64_t now);
+int sim__net_seg_outcome(struct sim_net *n, struct sim_flow *f, int64_t now);
+int sim_net_tcp_outcome(struct sim_net *n, struct sim_flow *f, int64_t now);
+static inline int sim_net_seg_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
+{
+	/* Linux TCP knows which segment is on the link (noted when it was
+	 * put there); asking for the length again would note it anew.  Its
+	 * call made here: the link's every segment, not a call more. */
+	if (n->net.tcp == AL_TCP_LINUX)
+		return sim_net_tcp_outcome(n, f, now);
+	return sim__net_seg_outcome(n, f, now);
+}
 /* Tells the owner if bytes became readable since (FLAG_NEWS). */
 void sim_net_seg_after(struct sim_net *n, struct sim_flow *f, int outcome, int64_t now);
 void sim_net_fail_data(struct sim_net *n, struct sim_flow *f, int err, int64_t now);
@@ -362,7 +372,6 @@ void sim_net_tcp_start(struct sim_net *n, struct sim_flow *f, int64_t now);
  * (*fail_at: when the client gives up). */
 int64_t sim_net_tcp_request(struct sim_net *n, struct sim_flow *f, int64_t now,
 			    int64_t *fail_at);
-int sim_net_tcp_outcome(struct sim_net *n, struct sim_flow *f, int64_t now);
 /* sim_net_tcp_rtt.c: an RTT sample r (ns) into f's estimate, `round` if it
  * is the ACK of a window's first segment (rttvar comes down once a round);
  * f's srtt and its RTO after `backoff` timeouts in a row (ns). */
