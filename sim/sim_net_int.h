@@ -376,11 +376,62 @@ int64_t sim_net_tcp_request(struct sim_net *n, struct sim_flow *f, int64_t now,
  * is the ACK of a window's first segment (rttvar comes down once a round);
  * f's srtt and its RTO after `backoff` timeouts in a row (ns). */
 void sim_net_tcp_sample(struct sim_flow *f, int64_t r, int round);
-/* A sample r (ns) in µs, as sim_net_tcp_sample takes it (1 µs to 8
- * minutes): that sample again is m * 1000 ns. */
-uint32_t sim_net_tcp_sample_us(int64_t r);
-/* The same on a state t that no flow holds yet. */
-void sim_net_tcp_sample_into(struct sim_tcp *t, int64_t r, int round);
+/* An RTT sample r (ns), as tcp_rtt_estimator takes it, in µs (1 µs to 8
+ * minutes; that sample again is m * 1000 ns), into a state t (one that no
+ * flow holds yet too): srtt moves by 1/8 of the error, mdev by 1/4 (a
+ * sample below srtt raises it 8 times less: a falling RTT does not
+ * inflate the RTO).  rttvar follows mdev up at once, but comes down only
+ * once per round trip (`round`: the ACK of the first segment of a
+ * window), a quarter of the way to the round's largest mdev, and never
+ * below TCP_RTO_MIN.  So a window's ACKs, however many, cannot bring the
+ * RTO down within its round trip.  Inline, here and not in
+ * sim_net_tcp_rtt.c: every segment that arrives takes a sample, and the
+ * call was ~13 of its ~58 instructions. */
+static inline uint32_t sim_net_tcp_sample_us(int64_t r)
+{
+	const int64_t us = 1000, lim = (int64_t)UINT32_MAX / 8;
+
+	return (uint32_t)(r / us < 1 ? 1 : r / us > lim ? lim : r / us);
+}
+
+static inline void sim_net_tcp_sample_into(struct sim_tcp *t, int64_t r, int round)
+{
+	const int64_t min = 200 * 1000;  /* TCP_RTO_MIN, in µs */
+	int64_t m = sim_net_tcp_sample_us(r);
+	int64_t srtt8 = t->srtt8, mdev = t->mdev;
+
+	if (srtt8 == 0) {
+		/* the first: rto = 3 rtt, at least rtt + TCP_RTO_MIN */
+		t->srtt8 = (uint32_t)(m << 3);
+		t->mdev = (uint32_t)(m << 1);
+		t->rttvar = t->mdev > min ? t->mdev : (uint32_t)min;
+		t->mdev_max = t->rttvar;
+		return;
+	}
+	m -= srtt8 >> 3;                 /* the error */
+	srtt8 += m;
+	if (m < 0) {
+		m = -m - (mdev >> 2);
+		if (m > 0)
+			m >>= 3;
+	} else {
+		m -= mdev >> 2;
+	}
+	mdev += m;
+	t->srtt8 = (uint32_t)(srtt8 < 1 ? 1 : srtt8);
+	t->mdev = (uint32_t)(mdev < 0 ? 0 : mdev);
+	if (t->mdev > t->mdev_max) {
+		t->mdev_max = t->mdev;
+		if (t->mdev_max > t->rttvar)
+			t->rttvar = t->mdev_max;
+	}
+	if (round) {
+		if (t->mdev_max < t->rttvar)
+			t->rttvar -= (t->rttvar - t->mdev_max) >> 2;
+		t->mdev_max = (uint32_t)min;
+	}
+}
+
 int64_t sim_net_tcp_rto_of(const struct sim_tcp *t, int backoff);
 int64_t sim_net_tcp_srtt(const struct sim_flow *f);
 int64_t sim_net_tcp_rto(const struct sim_flow *f, int backoff);

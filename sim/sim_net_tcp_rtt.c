@@ -37,59 +37,6 @@ int64_t sim_net_tcp_rto_of(const struct sim_tcp *t, int backoff)
 	return r < SIM_NET_RTO_MAX ? r : SIM_NET_RTO_MAX;
 }
 
-/* An RTT sample r (ns), as tcp_rtt_estimator takes it, in µs (up to 8
- * minutes): srtt moves by 1/8 of the error, mdev by 1/4 (a sample below
- * srtt raises it 8 times less: a falling RTT does not inflate the RTO).
- * rttvar follows mdev up at once, but comes down only once per round
- * trip (`round`: the ACK of the first segment of a window), a quarter of
- * the way to the round's largest mdev, and never below TCP_RTO_MIN.  So
- * a window's ACKs, however many, cannot bring the RTO down within its
- * round trip. */
-uint32_t sim_net_tcp_sample_us(int64_t r)
-{
-	const int64_t lim = (int64_t)UINT32_MAX / 8;
-
-	return (uint32_t)(r / US < 1 ? 1 : r / US > lim ? lim : r / US);
-}
-
-void sim_net_tcp_sample_into(struct sim_tcp *t, int64_t r, int round)
-{
-	const int64_t min = RTO_MIN / US;
-	int64_t m = sim_net_tcp_sample_us(r);
-	int64_t srtt8 = t->srtt8, mdev = t->mdev;
-
-	if (srtt8 == 0) {
-		/* the first: rto = 3 rtt, at least rtt + TCP_RTO_MIN */
-		t->srtt8 = (uint32_t)(m << 3);
-		t->mdev = (uint32_t)(m << 1);
-		t->rttvar = t->mdev > min ? t->mdev : (uint32_t)min;
-		t->mdev_max = t->rttvar;
-		return;
-	}
-	m -= srtt8 >> 3;                 /* the error */
-	srtt8 += m;
-	if (m < 0) {
-		m = -m - (mdev >> 2);
-		if (m > 0)
-			m >>= 3;
-	} else {
-		m -= mdev >> 2;
-	}
-	mdev += m;
-	t->srtt8 = (uint32_t)(srtt8 < 1 ? 1 : srtt8);
-	t->mdev = (uint32_t)(mdev < 0 ? 0 : mdev);
-	if (t->mdev > t->mdev_max) {
-		t->mdev_max = t->mdev;
-		if (t->mdev_max > t->rttvar)
-			t->rttvar = t->mdev_max;
-	}
-	if (round) {
-		if (t->mdev_max < t->rttvar)
-			t->rttvar -= (t->rttvar - t->mdev_max) >> 2;
-		t->mdev_max = (uint32_t)min;
-	}
-}
-
 /* --- the handshake's sample and the request's RTOs */
 
 void sim_net_tcp_connected(struct sim_flow *f, int64_t r)
