@@ -469,7 +469,7 @@ int sim_net_tcp_outcome(struct sim_net *n, struct sim_flow *f, int64_t now)
 	return t->q + sim_net_tcp_loss_in(n, t)->rq > 0 ? SIM_SEG_MORE : SIM_SEG_IDLE;
 }
 
-void sim_net_tcp_after(struct sim_net *n, struct sim_flow *f, int outcome, int64_t now)
+void sim__net_tcp_after(struct sim_net *n, struct sim_flow *f, int outcome, int64_t now)
 {
 	(void)now;
 	if (outcome == SIM_SEG_LAST) {
