@@ -176,15 +176,13 @@ static void on_spin_done(void *arg, int64_t now)
 		al_os_finish(w, sp->futile);
 }
 
-/* The socket k, of machine s, changed state: a spinner or a selector may
- * care.  Inline, forced: every segment's delivery. */
-static inline __attribute__((always_inline)) void sock_event(struct sim_os *s,
-							     struct sim_sock *k, int64_t now)
+/* sock_event's spinner, spinning and not yet told: if k is ready, its
+ * spin ends.  Apart: its division and push took registers that every
+ * segment's delivery saved and restored. */
+static __attribute__((noinline)) void spin_event(struct sim_os *s, struct sim_sock *k,
+						 struct sim_spin *sp, int64_t now)
 {
-	if (k->sel >= 0)
-		sim_sel_changed(s, k);
-	struct sim_spin *sp = k->pipe ? NULL : k->spin;
-	if (!sp || !sp->wait || sp->token || !sim_sock_ready_in(s, k, sp->events))
+	if (!sim_sock_ready_in(s, k, sp->events))
 		return;
 	int64_t c = spin_period(s);
 	/* A burst sees the network as of its start, so the socket may have
@@ -196,6 +194,18 @@ static inline __attribute__((always_inline)) void sock_event(struct sim_os *s,
 	s->futile += j;
 	sp->futile = j;
 	sp->token = sim_queue_push(&s->q, done > now ? done : now, on_spin_done, k);
+}
+
+/* The socket k, of machine s, changed state: a spinner or a selector may
+ * care.  Inline, forced: every segment's delivery. */
+static inline __attribute__((always_inline)) void sock_event(struct sim_os *s,
+							     struct sim_sock *k, int64_t now)
+{
+	if (k->sel >= 0)
+		sim_sel_changed(s, k);
+	struct sim_spin *sp = k->pipe ? NULL : k->spin;
+	if (sp && sp->wait && !sp->token)
+		spin_event(s, k, sp, now);
 }
 
 /* --- the network's hooks: they run from its own events */
@@ -272,6 +282,25 @@ static int sim_feed(struct al_os *os, int fd, struct al_http_resp *resp, const v
 	return al_http_resp_feed_span(resp, &sp);
 }
 
+/* sim_os_readable with a recv parked on k (w): it takes what came.
+ * Apart: its inline recv needs registers that the usual delivery, to a
+ * selector, paid saves for at every segment. */
+static __attribute__((noinline)) void readable_parked(struct sim_os *s, struct sim_sock *k,
+						      struct al_future *w, int64_t now)
+{
+	struct sim_thread *was = delivering(s);
+	int64_t r = net_recv(s, k, k->rbuf, k->rcap);
+
+	if (r > 0)
+		sim_host_recv(s, sim_kernel_thread_of(w->loop), r);
+	if (r != -EAGAIN) {
+		k->wait = NULL;
+		al_os_finish(w, r);
+	}
+	sock_event(s, k, now);
+	s->k.waker = was;
+}
+
 void sim_os_readable(void *ctx, int64_t now)
 {
 	struct sim_sock *k = ctx;
@@ -280,16 +309,11 @@ void sim_os_readable(void *ctx, int64_t now)
 
 	if (sim_host_hold(s, k, now))
 		return;
-	struct sim_thread *was = delivering(s);
 	if (w) {
-		int64_t r = net_recv(s, k, k->rbuf, k->rcap);
-		if (r > 0)
-			sim_host_recv(s, sim_kernel_thread_of(w->loop), r);
-		if (r != -EAGAIN) {
-			k->wait = NULL;
-			al_os_finish(w, r);
-		}
+		readable_parked(s, k, w, now);
+		return;
 	}
+	struct sim_thread *was = delivering(s);
 	sock_event(s, k, now);
 	s->k.waker = was;
 }
