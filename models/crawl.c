@@ -55,11 +55,10 @@ void al_crawl_connected(struct al_crawl *c, struct al_page_times *tm)
 		tm->connect = now_ns(c);
 }
 
-int al_crawl_feed(struct al_crawl *c, struct al_page_times *tm, int fd,
-		  struct al_http_resp *resp, const void *buf, size_t n)
+int al__crawl_feed_first(struct al_crawl *c, struct al_page_times *tm, int fd,
+			 struct al_http_resp *resp, const void *buf, size_t n)
 {
-	if (tm->first < 0 && n > 0)
-		tm->first = now_ns(c);
+	tm->first = now_ns(c);
 	return al_os_feed(c->os, fd, resp, buf, n);
 }
 
