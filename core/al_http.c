@@ -351,26 +351,6 @@ int al_http_resp_feed_memo(struct al_http_memo *m, struct al_http_resp *r, const
 	return rc;
 }
 
-int al_http_resp_feed_span(struct al_http_resp *r, const struct al_http_span *sp)
-{
-	if (!r->in_body || r->kind == AL_BODY_BYTES || sp->len < 0 || sp->off != r->body)
-		goto bad;
-	if (r->kind == AL_BODY_NONE) {
-		r->kind = AL_BODY_SPANS;
-		r->span.page = sp->page;
-		r->span.corrupt = 0;
-	} else if (sp->page != r->span.page) {
-		goto bad;
-	}
-	r->body += sp->len;
-	if (sp->corrupt)
-		r->span.corrupt = 1;
-	return 0;
-bad:
-	errno = EBADMSG;
-	return -1;
-}
-
 int al_http_resp_is_page(const struct al_http_resp *r, uint64_t seed, int64_t page)
 {
 	if (r->kind == AL_BODY_SPANS)
