@@ -167,6 +167,7 @@ static int process_memory_cgroup(double *out)
 		net_cgroup_free(&cg);
 		return -1;
 	}
+	fflush(NULL);  /* the pool's spawns flush: nothing of ours twice */
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(fds[0]);
@@ -199,6 +200,8 @@ int net_calib_process_memory(double *out)
 {
 	if (process_memory_cgroup(out) == 0)
 		return 0;
+	if (errno != ENOTSUP)
+		return -1;  /* a cgroup, and its pool failed: not the PSS's figure */
 	int ready[2], release[2], n, rc = -1, e = 0;
 	pid_t pid[MEM_CHILDREN];
 	double pss[MEM_CHILDREN];
