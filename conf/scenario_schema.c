@@ -83,6 +83,7 @@ static const struct al_field costs_fields[] = {
 	COST_T("green_switch", green_switch_ns, 0),
 	COST_S("green_memory", green_memory),
 	COST_T("green_stack", green_stack_ns, 0),
+	COST_T("green_stack_woken", green_stack_woken_ns, 0),
 	COST_T("uring_enter", uring_enter_ns, 0),
 	COST_T("uring_op", uring_op_ns, 0),
 	COST_T("uring_timeout", uring_timeout_ns, 0),

@@ -138,6 +138,13 @@ struct al_costs {
 	 * with its guard page, its touched pages faulted in, unmapped when
 	 * it ends.  Charged when the green thread is made.  0: not modelled. */
 	int64_t green_stack_ns;
+	/* What a green thread's stack's unmapping costs more when it is its
+	 * OS thread's first since that thread woke from its selector: the
+	 * kernel's unmapping paths cold after the sleep, where green_stack's
+	 * probe unmaps 200 in a row (docs/costs.md, "The stack unmapped
+	 * after a wake-up").  Charged as such a green thread ends.  0: not
+	 * measured, nothing more. */
+	int64_t green_stack_woken_ns;
 	/* An io_uring's set-up and tear-down, as the uring model's run makes
 	 * its ring (io_uring_setup and the ring's mappings, the opcode probe,
 	 * the unmapping and close).  Charged at the ring's setup, in place of

@@ -23,7 +23,9 @@
  * simulator), and per green thread its stack's resident pages
  * (green_memory) where asyncio pays a frame of a few hundred bytes, and
  * the CPU of that stack's mapping, faults and unmapping (green_stack,
- * charged as the green thread is made).  Each
+ * charged as the green thread is made; green_stack_woken more for the
+ * first to end after each wait on the selector, whose unmapping finds
+ * the kernel's paths cold).  Each
  * green thread draws on a lane of its own (al_task_wear), the scheduler's
  * task running it.
  *
@@ -69,6 +71,7 @@ struct sched {
 	struct al_task *task;        /* the task running this scheduler */
 	int k, sel;
 	int err;                     /* its selector failed: nothing wakes a park */
+	int woken;                   /* no green thread ended since its selector's wait */
 	int64_t live;                /* green threads not ended */
 	struct gthread *head, **tail;
 	struct al_future wait;
@@ -191,6 +194,10 @@ static void run(struct sched *s, struct gthread *g)
 		if (s->task->lane)
 			al_os_task_end(os, s->task);
 		al_fiber_free(&g->f);
+		/* the first unmapping after the wait pays the kernel's paths cold */
+		if (s->woken)
+			al_cpu(os, s->m->m.crawl->sc->machine.costs.green_stack_woken_ns, NULL);
+		s->woken = 0;
 		if (g->charged)
 			al_mem(os, -g->charged);
 		g->charged = 0;
@@ -290,6 +297,7 @@ static int co_sched(struct al_task *t, void *arg)
 			continue;
 		}
 		s->n = (int)t->value;
+		s->woken = 1;
 		for (s->i = 0; s->i < s->n; s->i++)
 			enqueue(s, s->ev[s->i].data);
 	}

@@ -334,11 +334,13 @@ struct fig {
 
 /* 1: a figure at 0 or under is written 0, "not measured" (a price
  * charged instead of another, where 1 ns would be charged as one; or,
- * tun_apart, a price added, a difference that can come out under 0). */
+ * tun_apart and green_stack_woken, a price added, a difference that can
+ * come out under 0). */
 static int zero_unmeasured(enum net_calib_fig f)
 {
 	return f == NET_CALIB_TUN_CONNECTION_BUSY || f == NET_CALIB_TUN_SEND_BUSY ||
-	       f == NET_CALIB_TUN_CLOSE_BUSY || f == NET_CALIB_TUN_APART;
+	       f == NET_CALIB_TUN_CLOSE_BUSY || f == NET_CALIB_TUN_APART ||
+	       f == NET_CALIB_GREEN_STACK_WOKEN;
 }
 
 #define COST(m) offsetof(struct al_costs, m)
@@ -432,6 +434,8 @@ static const struct fig figs[NET_CALIB_COUNT] = {
 	[NET_CALIB_WAKE_SIBLING_10MS] = {"wake_sibling_10ms", COST(wake_sibling_10ms_ns), 0,
 		net_calib_wake_sibling_10ms},
 	[NET_CALIB_TUN_APART] = {"tun_apart", COST(tun_apart_ns), 0, net_calib_tun_apart},
+	[NET_CALIB_GREEN_STACK_WOKEN] = {"green_stack_woken", COST(green_stack_woken_ns), 0,
+		net_calib_green_stack_woken},
 };
 
 static const struct fig *fig_of(enum net_calib_fig f)

@@ -7,6 +7,7 @@
 #include "net/net_calib_int.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stddef.h>
 
 #include "core/al_fiber.h"
@@ -55,5 +56,49 @@ int net_calib_green_stack(double *out)
 			al_fiber_free(&f[i]);
 	}
 	*out = (double)(net_cpu_ns() - t0) / (2.0 * GREEN_BATCH);
+	return 0;
+}
+
+/* green_stack_woken.  A crawl's green thread ends right after its page's
+ * response woke the OS thread from its selector (fetch()'s close, then
+ * al_fiber_free's munmap), where green_stack's batch unmaps 200 stacks
+ * back to back.  A real seed run's munmap takes 13-22 us a stack on the
+ * thread's CPU clock against 4-5 in a row (docs/costs.md, "The stack
+ * unmapped after a wake-up").  So: stacks made and run as above, half
+ * freed one at a time after a 1 ms sleep each (a crawl's responses come
+ * about that far apart), the other half back to back after one untimed,
+ * as green_stack's batch frees them; the difference of the two medians. */
+#define WOKEN_STACKS 20
+#define WOKEN_SLEEP_MS 1
+
+int net_calib_green_stack_woken(double *out)
+{
+	static struct al_fiber f[2 * WOKEN_STACKS + 1];
+	double woken[WOKEN_STACKS], warm[WOKEN_STACKS];
+	int n = 2 * WOKEN_STACKS + 1;
+
+	for (int i = 0; i < n; i++) {
+		if (al_fiber_init(&f[i], GREEN_STACK, toucher, NULL) != 0) {
+			int e = errno;
+			while (i-- > 0)
+				al_fiber_free(&f[i]);
+			errno = e;
+			return -1;
+		}
+		al_fiber_resume(&f[i]);
+	}
+	for (int i = 0; i < WOKEN_STACKS; i++) {
+		poll(NULL, 0, WOKEN_SLEEP_MS);
+		int64_t t0 = net_cpu_ns();
+		al_fiber_free(&f[i]);
+		woken[i] = (double)(net_cpu_ns() - t0);
+	}
+	al_fiber_free(&f[WOKEN_STACKS]);            /* the batch's paths warm */
+	for (int i = 0; i < WOKEN_STACKS; i++) {
+		int64_t t0 = net_cpu_ns();
+		al_fiber_free(&f[WOKEN_STACKS + 1 + i]);
+		warm[i] = (double)(net_cpu_ns() - t0);
+	}
+	*out = net_calib_median(woken, WOKEN_STACKS) - net_calib_median(warm, WOKEN_STACKS);
 	return 0;
 }

@@ -144,16 +144,18 @@ static void test_costs(void **state)
 	c.value[NET_CALIB_TUN_CLOSE_BUSY] = -3;
 	c.value[NET_CALIB_TUN_CLOSE] = -3;      /* not a busy price: 1 ns */
 	c.value[NET_CALIB_TUN_APART] = -2500;   /* a price added: 0, nothing more */
+	c.value[NET_CALIB_GREEN_STACK_WOKEN] = -700;    /* the same */
 	c.measured |= (uint64_t)1 << NET_CALIB_TUN_CONNECTION_BUSY |
 		      (uint64_t)1 << NET_CALIB_TUN_SEND_BUSY |
 		      (uint64_t)1 << NET_CALIB_TUN_CLOSE_BUSY | (uint64_t)1 << NET_CALIB_TUN_CLOSE |
-		      (uint64_t)1 << NET_CALIB_TUN_APART;
+		      (uint64_t)1 << NET_CALIB_TUN_APART | (uint64_t)1 << NET_CALIB_GREEN_STACK_WOKEN;
 	net_calib_costs(&c, &costs);
 	assert_true(costs.tun_connection_busy_ns == 0);
 	assert_true(costs.tun_send_busy_ns == 1);
 	assert_true(costs.tun_close_busy_ns == 0);
 	assert_true(costs.tun_close_ns == 1);
 	assert_true(costs.tun_apart_ns == 0);
+	assert_true(costs.green_stack_woken_ns == 0);
 	assert_string_equal(net_calib_key(NET_CALIB_PARSE_PER_KIB),
 			    "parse_per_kib");
 	assert_int_equal(net_calib_offset(NET_CALIB_PARSE_PER_KIB),
@@ -244,6 +246,10 @@ static void test_costs(void **state)
 	assert_string_equal(net_calib_key(NET_CALIB_TUN_APART), "tun_apart");
 	assert_int_equal(net_calib_offset(NET_CALIB_TUN_APART), offsetof(struct al_costs, tun_apart_ns));
 	assert_int_equal(net_calib_is_size(NET_CALIB_TUN_APART), 0);
+	assert_string_equal(net_calib_key(NET_CALIB_GREEN_STACK_WOKEN), "green_stack_woken");
+	assert_int_equal(net_calib_offset(NET_CALIB_GREEN_STACK_WOKEN),
+			 offsetof(struct al_costs, green_stack_woken_ns));
+	assert_int_equal(net_calib_is_size(NET_CALIB_GREEN_STACK_WOKEN), 0);
 	assert_string_equal(net_calib_key(NET_CALIB_THREAD_FIRST), "thread_first");
 	assert_int_equal(net_calib_offset(NET_CALIB_THREAD_FIRST),
 			 offsetof(struct al_costs, thread_first_ns));

@@ -252,6 +252,44 @@ static void test_green_stack_is_per_green_thread(void **state)
 	}
 }
 
+/* green_stack_woken is paid by the first green thread to end after its
+ * OS thread's wait on the selector, not by every one: a lone green thread
+ * crawling every page (limit 1) pays it once, ten whose responses come
+ * 2 ms apart (a FIFO link) pay it ten times, ten whose responses all come at the same
+ * instant fewer; asyncio maps no stacks. */
+static void test_green_stack_woken_is_per_wake_up(void **state)
+{
+	static const struct {
+		int64_t pages, limit, bps;
+		int64_t min, max;            /* the charges, in W */
+	} cases[] = {
+		{5, 1, 80000000, 1, 1},      /* one stack, unmapped once */
+		{10, 0, 80000000, 10, 10},   /* FIFO, 20,000 B at 80 Mbit: 2 ms apart */
+		{10, 0, 0, 1, 9},            /* an unlimited link: together */
+	};
+	const int64_t w = 7000;
+	struct al_scenario sc;
+	struct al_report r;
+	char err[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		fixed(&sc, cases[i].pages, 40 * MS, 7 * MS, 20000, cases[i].bps);
+		sc.network.link = AL_LINK_FIFO;   /* the responses one after another */
+		sc.machine.cores = 1;
+		sc.models[AL_MODEL_GREEN].threads = 1;
+		sc.models[AL_MODEL_GREEN].limit = cases[i].limit;
+		sc.machine.costs.green_stack_woken_ns = w;
+		assert_int_equal(sim_run_model(&sc, AL_MODEL_GREEN, &r, err, sizeof err), 0);
+		assert_int_equal(r.pages_ok, cases[i].pages);
+		assert_int_equal(r.cpu_busy_ns % w, 0);
+		assert_true(r.cpu_busy_ns >= cases[i].min * w);
+		assert_true(r.cpu_busy_ns <= cases[i].max * w);
+		assert_int_equal(sim_run_model(&sc, AL_MODEL_ASYNCIO, &r, err, sizeof err), 0);
+		assert_int_equal(r.cpu_busy_ns, 0);
+	}
+}
+
 /* green with a limit L is a worker pool on a zero-cost machine: L green
  * threads, each crawling its pages one after another, go in rounds of L
  * pages at once, as asyncio's semaphore does, however they are dealt
@@ -665,6 +703,7 @@ int main(void)
 		cmocka_unit_test(test_green_is_exact),
 		cmocka_unit_test(test_green_limit_is_exact),
 		cmocka_unit_test(test_green_stack_is_per_green_thread),
+		cmocka_unit_test(test_green_stack_woken_is_per_wake_up),
 		cmocka_unit_test(test_green_past_map_limit),
 		cmocka_unit_test(test_select_limit),
 		cmocka_unit_test(test_page_timeout),

@@ -61,7 +61,7 @@ static const struct viz_field costs[] = {
 	COST(fork_ns_per_mib), COST(child_record), COST(process_cow_ns),
 	COST(fork_wait_3k_ns), COST(fork_wait_6k_ns),
 	COST(emulator_ns_per_kib), COST(server_wake_ns),
-	COST(wake_remote_1ms_ns), COST(green_stack_ns), COST(uring_setup_ns),
+	COST(wake_remote_1ms_ns), COST(green_stack_ns), COST(green_stack_woken_ns), COST(uring_setup_ns),
 	COST(tun_connection_ns), COST(tun_send_ns), COST(uring_timeout_ns), COST(uring_poll_ns),
 	COST(tun_server_request_ns), COST(tun_server_ns_per_kib), COST(tick_ns),
 	COST(wake_segment_1ms_ns),
