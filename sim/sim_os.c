@@ -362,7 +362,10 @@ static int64_t sim_send(struct al_os *os, int fd, const void *buf, size_t len,
 	if (k->pipe)
 		return k->pipe == 2 ? sim_pipe_write(s, k, buf, len, wait)
 				    : al_os_finish(wait, -EBADF);
-	if (!k->connected) {
+	/* reset while the host held its connect back (sim_host_conn_held):
+	 * never connected, but the reset is what send meets (sim_net_send) */
+	int reset = !k->connected && !k->conn_err && k->flow && sim_net_failed(k->flow);
+	if (!k->connected && !reset) {
 		if (k->flow && !k->conn_err && !wait) {   /* still connecting */
 			s->futile++;
 			return -EAGAIN;

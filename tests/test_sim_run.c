@@ -484,6 +484,52 @@ static void test_spin_on_a_fast_link(void **state)
 	assert_true(r.futile_syscalls > 0);
 }
 
+/* The link goes down while the host still holds a connection back: the
+ * network has it established (no handshake), the socket not yet (its
+ * SYN-ACK waits for the packet emulator: sim_host_conn_held).  The reset
+ * is what every model meets, at that instant: a busy-poll or a green
+ * thread waiting to write must not be told "writable" while send() says
+ * EAGAIN (they retried for ever, in one burst), nor a callback fail with
+ * that EAGAIN (counted as a spawn failure).  The alarm only turns such a
+ * hang into a failure; the runs take milliseconds. */
+static void test_reset_while_host_holds_connect(void **state)
+{
+	struct al_scenario sc;
+	struct al_report r;
+	char err[512];
+
+	(void)state;
+	al_scenario_default(&sc);
+	al_costs_profile(&sc.machine.costs, AL_PROFILE_C);
+	sc.machine.host_server = true;
+	sc.machine.host_emulator = AL_HOST_EMU_OWN;
+	sc.network.rtt_ns = 50 * MS;
+	sc.network.handshake = false;
+	sc.network.bandwidth_bps = 10000000000;
+	sc.server.think = AL_DIST_FIXED_AT(1 * MS);
+	sc.server.page_size = AL_DIST_FIXED_AT(4096);
+	sc.workload.pages = 3;
+	sc.trace = false;
+	sc.nevents = 2;
+	sc.events[0] = (struct al_event_cfg){.at_ns = 5 * MS, .set = AL_EV_LINK_DOWN,
+					     .network = sc.network, .server = sc.server};
+	sc.events[1] = sc.events[0];
+	sc.events[1].at_ns = 6 * MS;
+	sc.events[1].set = AL_EV_LINK_UP;
+	alarm(60);
+	for (int m = 0; m < AL_MODEL_COUNT; m++) {
+		assert_int_equal(sim_run_model(&sc, m, &r, err, sizeof err), 0);
+		assert_int_equal(r.pages_ok, 0);
+		assert_int_equal(r.pages_failed, 3);
+		/* the first connection reset, those after it unreachable (or
+		 * reset too, where they were all open at once) */
+		assert_true(r.failures[AL_CAUSE_RESET] >= 1);
+		assert_int_equal(r.failures[AL_CAUSE_RESET] + r.failures[AL_CAUSE_UNREACHABLE], 3);
+		assert_true(r.elapsed_ns < 6 * MS);   /* all within the link's down time */
+	}
+	alarm(0);
+}
+
 /* A scenario event after the crawl has ended does not stretch it. */
 static void test_late_event_not_counted(void **state)
 {
@@ -709,6 +755,7 @@ int main(void)
 		cmocka_unit_test(test_page_timeout),
 		cmocka_unit_test(test_fd_reuse_under_limit),
 		cmocka_unit_test(test_spin_on_a_fast_link),
+		cmocka_unit_test(test_reset_while_host_holds_connect),
 		cmocka_unit_test(test_late_event_not_counted),
 		cmocka_unit_test(test_same_run_same_hash),
 		cmocka_unit_test(test_fd_limit_fails_pages_not_run),
