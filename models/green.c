@@ -71,7 +71,8 @@ struct sched {
 	struct al_task *task;        /* the task running this scheduler */
 	int k, sel;
 	int err;                     /* its selector failed: nothing wakes a park */
-	int woken;                   /* no green thread ended since its selector's wait */
+	int woken;                   /* no green thread ended since its selector's wait slept */
+	int slept;                   /* that wait blocked (found nothing ready) */
 	int64_t live;                /* green threads not ended */
 	struct gthread *head, **tail;
 	struct al_future wait;
@@ -286,8 +287,14 @@ static int co_sched(struct al_task *t, void *arg)
 		}
 		if (s->live == 0 || s->err)
 			break;
-		AL_AWAIT_CALL(t, s, &s->wait, al_sel_wait, os, s->sel, s->ev, 64);
+		/* a wait that finds events ready returns without sleeping: the
+		 * stack's unmap after it is no colder than the others' */
+		al_future_init(&s->wait, t->fut.loop);
+		(void)al_sel_wait(os, s->sel, s->ev, 64, &s->wait);
+		s->slept = s->wait.state == AL_PENDING;
+		AL_AWAIT(t, s, &s->wait);
 		if (t->err) {
+			s->woken = 0;
 			/* nothing can wake the parked green threads now: each
 			 * wakes with the error, and its pages end with it */
 			s->err = t->err;
@@ -297,7 +304,7 @@ static int co_sched(struct al_task *t, void *arg)
 			continue;
 		}
 		s->n = (int)t->value;
-		s->woken = 1;
+		s->woken |= s->slept;
 		for (s->i = 0; s->i < s->n; s->i++)
 			enqueue(s, s->ev[s->i].data);
 	}

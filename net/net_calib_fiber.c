@@ -62,7 +62,7 @@ int net_calib_green_stack(double *out)
 /* green_stack_woken.  A crawl's green thread ends right after its page's
  * response woke the OS thread from its selector (fetch()'s close, then
  * al_fiber_free's munmap), where green_stack's batch unmaps 200 stacks
- * back to back.  A real seed run's munmap takes 13-22 us a stack on the
+ * back to back.  A real seed run's munmap takes 10.6-18.5 us a stack on the
  * thread's CPU clock against 4-5 in a row (docs/costs.md, "The stack
  * unmapped after a wake-up").  So: stacks made and run as above, half
  * freed one at a time after a 1 ms sleep each (a crawl's responses come
