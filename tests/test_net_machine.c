@@ -19,7 +19,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <netinet/in.h>
+
+#include "core/al_os.h"
+#include "core/al_scenario.h"
 #include "net/net_machine.h"
+#include "net/net_os.h"
+#include "net/net_trace.h"
 #include "tests/skip.h"
 
 #define MIB (INT64_C(1) << 20)
@@ -215,6 +221,67 @@ static void test_gone_gives_back(void **state)
 	assert_int_equal(in_child(gone, NULL), 0);
 }
 
+/* The same through the real os's spawn, where a pool's workers end
+ * (net_proc.c): a worker process that returns gives back its count on
+ * its way out, so the second fits only with the record's room; without
+ * the spawn's net_cgroup_gone it never fits (the review's mutant). */
+struct nop {
+	struct al_coro co;
+};
+
+static int nop_fn(struct al_task *t, void *arg)
+{
+	struct nop *f = arg;
+
+	AL_BEGIN(f);
+	AL_RETURN(t, f, 0, 0);
+	AL_END(t, f);
+}
+
+static int spawned(void *arg)
+{
+	static struct al_scenario sc;
+	static struct al_task task[2];
+	static struct nop frame[2];
+	struct al_loop loop;
+	struct net_os os;
+	struct sockaddr_in nowhere = {.sin_family = AF_INET};
+	struct net_trace *log = net_trace_new(1024);
+	int room = *(int *)arg;
+
+	if (!log || net_cgroup_enter(&cg) != 0)
+		return 1;
+	int64_t base = net_cgroup_usage(&cg);
+	if (base < 0)
+		return 2;
+	base += 64 * MIB;
+	al_scenario_default(&sc);
+	al_loop_init(&loop, NULL);
+	if (net_os_init(&os, &sc, &loop, &nowhere, 1) != 0)
+		return 3;
+	net_os_trace(&os, log, "test");
+	net_cgroup_budget(base, base + 3 * MIB + (room ? 2 * KIB : 0), MIB, MIB / 2, MIB);
+	if (al_spawn(&os.os, AL_SPAWN_PROCESS, &task[0], nop_fn, &frame[0], "w") < 0)
+		return 4;
+	int st;
+	if (waitpid(os.spawned[0]->pid, &st, 0) != os.spawned[0]->pid || !WIFEXITED(st))
+		return 5;
+	int64_t second = al_spawn(&os.os, AL_SPAWN_PROCESS, &task[1], nop_fn, &frame[1], "w");
+	if (second >= 0)
+		waitpid(os.spawned[1]->pid, &st, 0);
+	return (second >= 0) == room ? 0 : 6 + room;
+}
+
+static void test_spawned_gives_back(void **state)
+{
+	int room0 = 0, room1 = 1;
+
+	(void)state;
+	NEED_CGROUP();
+	assert_int_equal(in_child(spawned, &room0), 0);
+	assert_int_equal(in_child(spawned, &room1), 0);
+}
+
 /* In the cgroup limited to 32 MiB: a child that makes itself the OOM
  * killer's first choice and touches 256 MiB is killed, and counted. */
 static int oom(void *arg)
@@ -292,6 +359,7 @@ int main(void)
 		cmocka_unit_test(test_admit),
 		cmocka_unit_test(test_admit_records),
 		cmocka_unit_test(test_gone_gives_back),
+		cmocka_unit_test(test_spawned_gives_back),
 		cmocka_unit_test(test_oom),
 		cmocka_unit_test(test_gone),
 	};
