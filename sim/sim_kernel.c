@@ -169,6 +169,7 @@ static void burst(struct sim_kernel *k, int ci, struct sim_thread *th, int64_t n
 	th->state = SIM_T_RUNNING;
 	th->core = ci;
 	th->burst_start = now;
+	sim__thread_clk0(k, th);
 	th->debt = th->owed;
 	th->owed = 0;
 	/* A switch costs the thread that comes in: after another thread, or
@@ -193,6 +194,7 @@ static void burst(struct sim_kernel *k, int ci, struct sim_thread *th, int64_t n
 	sim__state(k, th, now + th->debt, AL_ST_RUNNING);
 	th->res0 = th->loop.resumes;
 	th->cb0 = al_loop_callbacks(&th->loop);
+	sim__thread_clk0(k, th);
 	k->current = th;
 	al_loop_drain(&th->loop);
 	if (!th->loop.ready && (th->cpu_left > 0 || th->cpu_wait)) {
@@ -425,6 +427,8 @@ int sim_kernel_init(struct sim_kernel *k, const struct al_scenario *sc, struct s
 	k->q = q;
 	k->now = now;
 	k->c = &sc->machine.costs;
+	k->resume_cb_ns = (uint64_t)k->c->coroutine_resume_ns + (uint64_t)k->c->callback_ns;
+	k->callback_ns = (uint64_t)k->c->callback_ns;
 	k->tr = tr;
 	k->ncores = sc->machine.cores;
 	k->mem_limit = sc->machine.memory;

@@ -40,6 +40,8 @@ struct sim_thread {
 	int64_t burst_start;
 	int64_t debt;                /* ns charged in this burst (switch, syscalls, CPU) */
 	uint64_t res0, cb0;          /* loop counters at the burst's start */
+	uint64_t clk0;               /* burst_start less res0 and cb0 at their
+	                                prices, mod 2^64 (sim__thread_clock) */
 	int64_t tasks_seen;          /* loop.tasks at the last burst's end */
 	uint32_t id, pid, lane;
 	uint32_t cpu_lane;           /* the task whose CPU work it runs: its lane
@@ -95,6 +97,8 @@ struct sim_kernel {
 	struct al_os *os;            /* set on every thread's loop */
 	const int64_t *now;          /* the engine's clock */
 	const struct al_costs *c;
+	/* a resume's price with its callback's, and a callback's (c's) */
+	uint64_t resume_cb_ns, callback_ns;
 	struct al_trace *tr;
 	int gil;                     /* python GIL in force */
 	int ncores;
@@ -142,12 +146,22 @@ void sim_kernel_free(struct sim_kernel *k);
 struct sim_thread *sim_kernel_thread(struct sim_kernel *k, int pid, const char *label);
 
 /* th's clock in its burst: where it began, plus what it has been charged
- * since (debts, resumes and callbacks at the table's prices). */
+ * since (debts, resumes and callbacks at the table's prices):
+ * burst_start + debt + (resumes - res0) * resume + (callbacks - cb0) *
+ * callback, where callbacks = calls + resumes.  Read as clk0 + debt +
+ * resumes * (resume + callback) + calls * callback, clk0 the terms fixed
+ * in the burst (sim__thread_clk0): the same sum mod 2^64, two loads and
+ * three subtractions fewer at each of a page's ~70 reads. */
 static inline int64_t sim__thread_clock(const struct sim_kernel *k, const struct sim_thread *th)
 {
-	return th->burst_start + th->debt +
-	       (int64_t)(th->loop.resumes - th->res0) * k->c->coroutine_resume_ns +
-	       (int64_t)(al_loop_callbacks(&th->loop) - th->cb0) * k->c->callback_ns;
+	return (int64_t)(th->clk0 + (uint64_t)th->debt + th->loop.resumes * k->resume_cb_ns +
+			 th->loop.calls * k->callback_ns);
+}
+/* th's clk0 from its burst_start, res0 and cb0: set where they are. */
+static inline void sim__thread_clk0(const struct sim_kernel *k, struct sim_thread *th)
+{
+	th->clk0 = (uint64_t)th->burst_start - th->res0 * (uint64_t)k->c->coroutine_resume_ns -
+		   th->cb0 * k->callback_ns;
 }
 
 /* The time of whoever is acting now: the running thread's clock inside a
