@@ -396,15 +396,8 @@ int64_t sim_net_recv(struct sim_net *n, struct sim_flow *f, void *buf, size_t ca
 		if (off < f->head_len)
 			return recv_head(n, f, buf, len, body);
 		/* the body's bytes only: deliver's part for them */
-		if (body) {
-			int64_t bad = (f->total - f->head_len) / 2;
-
-			*body = (struct al_http_span){.page = f->page, .off = off - f->head_len,
-						      .len = len};
-			if (f->fault == AL_FAULT_CORRUPT && bad >= body->off &&
-			    bad < body->off + len)
-				body->corrupt = 1;
-		}
+		if (body)
+			sim_net_body_span(f, off, len, body);
 		f->consumed += len;
 		return len;
 	}

@@ -571,4 +571,34 @@ static inline int sim_net_readable_in(const struct sim_flow *f)
 	       f->state == FL_BROKEN;
 }
 
+/* The span of len body bytes from f's byte off (off past the header):
+ * sim_net_recv's, a corrupt fault's byte at half the body flagged. */
+static inline void sim_net_body_span(const struct sim_flow *f, int64_t off, int64_t len,
+				     struct al_http_span *body)
+{
+	int64_t bad = (f->total - f->head_len) / 2;
+
+	*body = (struct al_http_span){.page = f->page, .off = off - f->head_len, .len = len};
+	if (f->fault == AL_FAULT_CORRUPT && bad >= body->off && bad < body->off + len)
+		body->corrupt = 1;
+}
+
+/* sim_net_recv's common case, inline where the simulator's recv is (a
+ * call a segment): f's body bytes, its header read, up to cap > 0 of
+ * them, their span in *body; 0 (nothing done) in any other case, which
+ * sim_net_recv answers. */
+static inline int64_t sim_net_recv_body(struct sim_flow *f, size_t cap,
+					struct al_http_span *body)
+{
+	int64_t off = f->consumed, avail = f->arrived - off;
+
+	if (f->state == FL_FAILED || avail <= 0 || cap == 0 || off < f->head_len)
+		return 0;
+	int64_t len = avail < (int64_t)cap ? avail : (int64_t)cap;
+
+	sim_net_body_span(f, off, len, body);
+	f->consumed += len;
+	return len;
+}
+
 #endif

@@ -10,6 +10,7 @@
 
 #include "core/al_assert.h"
 #include "core/al_http.h"
+#include "sim/sim_net_int.h"    /* a recv's common case, inline */
 #include "sim/sim_os.h"
 
 #define SIM(os) ((struct sim_os *)(os)->impl)
@@ -247,7 +248,10 @@ static inline __attribute__((always_inline)) int64_t net_recv(struct sim_os *s,
 							      char *buf, size_t cap)
 {
 	struct al_http_span body;
-	int64_t r = sim_net_recv(&s->net, k->flow, buf, cap, &body);
+	int64_t r = sim_net_recv_body(k->flow, cap, &body);
+
+	if (r == 0)
+		r = sim_net_recv(&s->net, k->flow, buf, cap, &body);
 
 	if (r < 0)
 		return -errno;
