@@ -455,6 +455,17 @@ static void on_ran(void *arg, struct sim_thread *th, int64_t at, int64_t ns)
 	}
 }
 
+/* What a packet at the asleep price pays more where the emulator has a
+ * CPU of its own and is asleep there (no pass under way): woken across
+ * CPUs by a crawler that slept since its last packet, tun_apart (a
+ * one-core scenario's real run pins the two apart).  Not where the TUN
+ * path is priced as loopback's (tun 0). */
+static int64_t tun_apart(struct sim_os *s, int64_t tun)
+{
+	return tun && emu_own(s) && sim_clock(s) >= s->emu_pass_end
+		       ? s->os.sc->machine.costs.tun_apart_ns : 0;
+}
+
 /* sim_host_tun_price's, for a connect's or send's packet, or (fin) a
  * close's: a FIN finds the emulator awake after any packet of the
  * thread's burst, but keeps it awake only for the burst's next closes
@@ -465,15 +476,9 @@ static int64_t tun_price(struct sim_os *s, int64_t base, int64_t tun, int64_t bu
 
 	if (!sim_host_tun(s))
 		return base;
-	/* the emulator on a CPU of its own and asleep there (no pass under
-	 * way) is woken across CPUs by a crawler that slept since its last
-	 * packet: tun_apart more (a one-core scenario's real run pins the two
-	 * apart) */
-	int64_t apart = tun && emu_own(s) && sim_clock(s) >= s->emu_pass_end
-				? s->os.sc->machine.costs.tun_apart_ns : 0;
 	int64_t asleep = tun ? tun : base;
 	if (!th)
-		return asleep + apart;
+		return asleep + tun_apart(s, tun);
 	/* the thread's packets between two of its blocks come back to back:
 	 * the first wakes the emulator, which is still at them when the next
 	 * come.  A block is where the thread stops handing it packets (its
@@ -495,7 +500,7 @@ static int64_t tun_price(struct sim_os *s, int64_t base, int64_t tun, int64_t bu
 	 * asleep price), and it is awake: no wake-up across CPUs */
 	if (same)
 		return busy > 0 && busy < asleep ? busy : asleep;
-	return asleep + apart;
+	return asleep + tun_apart(s, tun);
 }
 
 int64_t sim_host_tun_price(struct sim_os *s, int64_t base, int64_t tun, int64_t busy)
