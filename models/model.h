@@ -144,7 +144,7 @@ int al_threads_run(struct al_task *t, void *arg);
 void al_crawl_pool_end(struct al_crawl *c, int workers, int started, int spawn_err);
 /* The process model's worker (models/process.c), for calibrate's
  * process_memory probe, which forks workers as the model does and weighs
- * them where the pool counts them (net/net_calib_mem.c): the size of its
+ * them where the pool counts them (net/net_calib_mem_run.c): the size of its
  * frame, the frame set up as the model sets up worker i of n on the
  * results pipe fds for crawl c, and its task. */
 size_t al_process_worker_size(void);

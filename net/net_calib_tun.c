@@ -1,5 +1,5 @@
 /* The crawler's side of the kernel-TCP path (tun_connection, tun_send,
- * tun_close):
+ * tun_close, their busy figures, and tun_apart):
  * what its connect, close and send cost it when the far end is reached
  * through the TUN device and the packet emulator, on the path
  * net_calib_emu.c builds. */

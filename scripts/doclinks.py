@@ -24,7 +24,7 @@ def anchors(path):
     """The anchors a file offers, its fenced code left out."""
     out, seen, fence = set(), {}, False
     for line in open(path, encoding="utf-8"):
-        if line.startswith("```"):
+        if line.lstrip().startswith("```"):
             fence = not fence
         if fence:
             continue
@@ -46,8 +46,11 @@ def main():
     bad = 0
     for f in files:
         name = os.path.relpath(f, root)
+        fence = False
         for i, line in enumerate(open(f, encoding="utf-8"), 1):
-            for target in re.findall(r"\]\(([^)\s]+)\)", line):
+            if line.lstrip().startswith("```"):
+                fence = not fence
+            for target in [] if fence else re.findall(r"\]\(([^)\s]+)\)", line):
                 if re.match(r"[a-z]+:", target):
                     continue
                 path, _, frag = target.partition("#")

@@ -471,7 +471,9 @@ static inline const struct sim_tcp_loss *sim_net_tcp_loss_of(const struct sim_fl
 	return f->tcp == SIM_NET_NIL ? sim_net_tcp_no_loss()
 				     : sim_net_tcp_loss_in(sim_net_of(f), sim_net_tcp_of(f));
 }
-/* sim__net_tcp_after, inline where it changes nothing: a segment after
+
+/* sim_net_tcp.c's, here after the loss state it reads:
+ * sim__net_tcp_after, inline where it changes nothing: a segment after
  * which more are on the link leaves the timer where it was unless its due
  * time moved (90 k of a 10k-page crawl's 140 k segments), and the call
  * with its saves was half of what those cost.  The due time is

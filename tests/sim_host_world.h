@@ -1,6 +1,7 @@
-/* What tests/test_sim_host.c and tests/test_sim_emu.c share: a scenario
- * with no CPU costs at all (what a test adds is all there is), run to
- * the end with every page ok, and a response's bytes on the wire.
+/* What tests/test_sim_host.c, test_sim_host_tun.c and test_sim_emu.c
+ * share: a scenario with no CPU costs at all (what a test adds is all
+ * there is), run to the end with every page ok, and a response's bytes
+ * on the wire.
  * Included after <cmocka.h>. */
 #ifndef TESTS_SIM_HOST_WORLD_H
 #define TESTS_SIM_HOST_WORLD_H
