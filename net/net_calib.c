@@ -336,7 +336,7 @@ struct fig {
  * charged instead of another, where 1 ns would be charged as one; or,
  * tun_apart and green_stack_woken, a price added, a difference that can
  * come out under 0). */
-static int zero_unmeasured(enum net_calib_fig f)
+int net_calib_zero_unmeasured(enum net_calib_fig f)
 {
 	return f == NET_CALIB_TUN_CONNECTION_BUSY || f == NET_CALIB_TUN_SEND_BUSY ||
 	       f == NET_CALIB_TUN_CLOSE_BUSY || f == NET_CALIB_TUN_APART ||
@@ -591,7 +591,7 @@ void net_calib_costs(const struct net_calib *c, struct al_costs *costs)
 
 		if (!(c->measured & ((uint64_t)1 << f)))
 			continue;
-		if (zero_unmeasured(f) && !(x > 0))
+		if (net_calib_zero_unmeasured(f) && !(x > 0))
 			v = 0;
 		else
 			v = x < 1 ? 1 : x > 1e15 ? (int64_t)1e15 : (int64_t)llround(x);

@@ -109,6 +109,10 @@ const char *net_calib_key(enum net_calib_fig f);
 size_t net_calib_offset(enum net_calib_fig f);
 /* 1 for the figures that are sizes (bytes), 0 for durations (ns). */
 int net_calib_is_size(enum net_calib_fig f);
+/* 1 for a figure written as 0 (not measured, nothing charged) where it
+ * comes out at 0 or under: a busy price, or a difference of two
+ * medians (tun_apart, green_stack_woken) that noise can make negative. */
+int net_calib_zero_unmeasured(enum net_calib_fig f);
 
 /* One repetition of one figure: 0 with the figure in *out, or -1 with
  * errno (whatever the syscalls behind it said; EPIPE when a peer thread or
