@@ -30,6 +30,7 @@
 #define SIM_NET_SYN_RETRIES 6        /* tcp_syn_retries                   */
 #define SIM_NET_DATA_RETRIES 15      /* tcp_retries2                      */
 #define SIM_NET_RTO_MAX INT64_C(120000000000) /* TCP_RTO_MAX: 120 s       */
+#define SIM_NET_RTO_MIN INT64_C(200000000)    /* TCP_RTO_MIN: 200 ms      */
 /* Draws are capped where the scenario schema caps their parameters, so a
  * heavy tail cannot push event times towards overflow. */
 #define SIM_NET_MAX_DELAY INT64_C(3600000000000) /* jitter, think: 1 h     */

@@ -396,7 +396,7 @@ static inline uint32_t sim_net_tcp_sample_us(int64_t r)
 
 static inline void sim_net_tcp_sample_into(struct sim_tcp *t, int64_t r, int round)
 {
-	const int64_t min = 200 * 1000;  /* TCP_RTO_MIN, in µs */
+	const int64_t min = SIM_NET_RTO_MIN / 1000;  /* in µs, as the state */
 	int64_t m = sim_net_tcp_sample_us(r);
 	int64_t srtt8 = t->srtt8, mdev = t->mdev;
 

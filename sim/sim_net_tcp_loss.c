@@ -12,7 +12,7 @@
 
 #define US INT64_C(1000)
 #define MS INT64_C(1000000)
-#define RTO_MIN (200 * MS)           /* TCP_RTO_MIN                        */
+#define RTO_MIN SIM_NET_RTO_MIN
 #define TLP_MIN (2 * MS)             /* TCP_TIMEOUT_MIN_US (Linux >= 6.6)  */
 #define DUPTHRESH 3                  /* tcp_reordering                     */
 

@@ -9,7 +9,7 @@
 #include "sim/sim_net_int.h"
 
 #define US INT64_C(1000)
-#define RTO_MIN (200 * 1000 * US)    /* TCP_RTO_MIN                        */
+#define RTO_MIN SIM_NET_RTO_MIN
 
 int64_t sim_net_tcp_srtt(const struct sim_flow *f)
 {
