@@ -34,13 +34,16 @@ xvfb_start() {
 	export DBUS_SESSION_BUS_ADDRESS
 }
 
-# find_window PID TRIES: $win, the mapped window named asynclab* (not one
-# SDL is still making), looked for every 0.1 s while PID lives; 0 if found
+# find_window PID TRIES: $win, PID's mapped window named asynclab* (not one
+# SDL is still making), looked for every 0.1 s while PID lives; 0 if found.
+# PID's own (SDL sets _NET_WM_PID): the server may still show the window
+# of a viewer that has just exited, and a signal meant for the next one
+# must not be sent while that one is still starting.
 find_window() {
 	win=""
 	j=0
 	while [ -z "$win" ] && [ $j -lt "$2" ] && kill -0 "$1" 2>/dev/null; do
-		win=$(xdotool search --onlyvisible --name '^asynclab' 2>/dev/null | head -n 1)
+		win=$(xdotool search --all --pid "$1" --onlyvisible --name '^asynclab' 2>/dev/null | head -n 1)
 		[ -n "$win" ] || sleep 0.1
 		j=$((j + 1))
 	done
