@@ -92,6 +92,8 @@ static const struct al_field costs_fields[] = {
 	COST_T("fork_per_mib", fork_ns_per_mib, 0),
 	COST_S("child_record", child_record),
 	COST_T("process_cow", process_cow_ns, 0),
+	COST_T("process_exit", process_exit_ns, 0),
+	COST_T("exit_per_mib", exit_ns_per_mib, 0),
 	COST_T("fork_wait_3k", fork_wait_3k_ns, 0),
 	COST_T("fork_wait_6k", fork_wait_6k_ns, 0),
 };

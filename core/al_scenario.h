@@ -124,6 +124,15 @@ struct al_costs {
 	int64_t fork_ns_per_mib;
 	int64_t child_record;
 	int64_t process_cow_ns;
+	/* Where a forked process's exit is paid: its teardown (exit_mmap
+	 * unmapping what it shared with its forker, its task freed) runs on
+	 * its own CPU when it ends, not in the fork (docs/costs.md, "A
+	 * process's exit").  process_exit is that part of process_create,
+	 * exit_per_mib that part of fork_per_mib (the page tables of the
+	 * forker's records, torn down); the fork is charged what is left of
+	 * each.  0 and 0: all at the fork, as before. */
+	int64_t process_exit_ns;
+	int64_t exit_ns_per_mib;
 	/* wake_1ms's probe with its waker on another CPU: the wake_* figures
 	 * are taken with the waker on the thread's own.  A crawler woken by
 	 * the packet emulator on its own cores runs on the emulator's CPU

@@ -20,6 +20,33 @@ int64_t sim_fork_copy_ns(int64_t records, int64_t ns_per_mib)
 	return kib / 1024 * ns_per_mib + kib % 1024 * ns_per_mib / 1024;
 }
 
+/* Where a fork's price is paid.  process_create and fork_per_mib are
+ * measured as a fork, its child's exit and the wait, both sides; the
+ * exit's part runs in the child when it ends: exit_mmap tearing down
+ * what it shared with its forker, whose page tables grow with the
+ * forker's records (docs/costs.md, "A process's exit").  A pool whose
+ * workers all end after its last fork, as C10K's do, runs those exits
+ * then, not between its forks.  Each exit part is at most its whole: a
+ * profile that says more charges the whole to the exit, the fork none. */
+void sim_fork_split(const struct al_costs *c, int64_t records, int64_t *fork,
+		    int64_t *exit)
+{
+	int64_t fixed = c->process_exit_ns < c->process_create_ns ? c->process_exit_ns
+								  : c->process_create_ns;
+	int64_t per_mib = c->exit_ns_per_mib < c->fork_ns_per_mib ? c->exit_ns_per_mib
+								  : c->fork_ns_per_mib;
+
+	if (fixed < 0)
+		fixed = 0;
+	if (per_mib < 0)
+		per_mib = 0;
+	int64_t copy = sim_fork_copy_ns(records, c->fork_ns_per_mib);
+	int64_t undo = sim_fork_copy_ns(records, per_mib);
+
+	*exit = fixed + undo;
+	*fork = c->process_create_ns - fixed + copy - undo;
+}
+
 /* A fork's wait off the CPU by the forker's live children.  On this
  * project's VM a fork sleeps in state D (anon_vma_clone, from dup_mmap)
  * while DAMON's kdamond walks the reverse maps of pages the forker shares

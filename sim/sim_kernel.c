@@ -319,6 +319,17 @@ static void on_core_free(void *arg, int64_t now)
 		stall(k, c, th, now);
 		return;
 	}
+	if (th->exit_cost > 0 && !th->bg && th->loop.tasks == 0 && !th->loop.ready &&
+	    th->cpu_left == 0) {
+		/* a forked process's thread is done: its process's exit runs
+		 * now, on from its last work as a real exit is (a slice at a
+		 * time, then preemptible; a process model's workers have one
+		 * thread) */
+		th->cpu_left = th->exit_cost;
+		th->exit_cost = 0;
+		burst(k, ci, th, now);   /* straight on: no yield between */
+		return;
+	}
 	if (th->loop.ready || th->cpu_left > 0) {
 		/* More work: go on, unless a slice of CPU work ended and another
 		 * thread waits (preemption), or a host's program waits and

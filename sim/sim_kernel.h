@@ -59,6 +59,8 @@ struct sim_thread {
 	int64_t slept_at;            /* when it last blocked */
 	int64_t spin_since;
 	int64_t owed;                /* CPU the kernel did for it meanwhile, ns */
+	int64_t exit_cost;           /* CPU its process's exit runs when it ends
+	                                (a fork's child: sim_fork_split) */
 	int64_t stall;               /* off-CPU wait its burst ends in (a fork's
 	                                sleep in the kernel: sim_fork_wait_ns) */
 	uint8_t stalled;             /* in that wait: work for it waits too */

@@ -60,6 +60,12 @@ int64_t sim_fork_wait_ns(const struct al_costs *c, int64_t live);
 /* A fork's copy of the records its parent keeps: records bytes at
  * ns_per_mib a MiB, saturating at an hour (sim/sim_fork.c). */
 int64_t sim_fork_copy_ns(int64_t records, int64_t ns_per_mib);
+/* A fork with the forker keeping `records` bytes: the CPU its child's
+ * exit runs at the child's end (process_exit, exit_per_mib), and what the
+ * forker's fork costs (process_create and the records' copy less that),
+ * which add up to what the fork cost with both 0. */
+void sim_fork_split(const struct al_costs *c, int64_t records, int64_t *fork,
+		    int64_t *exit);
 /* A fork's memory beyond process_memory, by forker (-1: none): what the
  * forker keeps for the child, and the child's page tables. */
 void sim_fork_memory(const struct sim_kernel *k, int64_t forker, int64_t *kept,

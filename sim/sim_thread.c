@@ -63,10 +63,15 @@ struct sim_thread *sim_kernel_thread(struct sim_kernel *k, int pid, const char *
 
 	int64_t kept, copied;
 
-	int64_t stall = 0;
+	int64_t stall = 0, exit_cost = 0;
 
 	if (forker >= 0) {
-		cost += sim_fork_copy_ns(k->procs[forker].records, k->c->fork_ns_per_mib);
+		int64_t fork;
+
+		/* the fork, less its child's exit, which the child runs as it
+		 * ends (sim_fork_split) */
+		sim_fork_split(k->c, k->procs[forker].records, &fork, &exit_cost);
+		cost += fork - k->c->process_create_ns;
 		stall = sim_fork_wait_ns(k->c, k->procs[forker].kids);
 	}
 	sim_fork_memory(k, forker, &kept, &copied);
@@ -140,6 +145,7 @@ struct sim_thread *sim_kernel_thread(struct sim_kernel *k, int pid, const char *
 	 * own CPU, from its first burst; the runner's processes and the
 	 * host's programs are made from outside any thread: not forks */
 	th->owed = forker >= 0 ? k->c->process_cow_ns : 0;
+	th->exit_cost = exit_cost;
 	th->forked = forker >= 0;
 	th->lane = al_trace_lane(k->tr, at, AL_LANE_THREAD, k->procs[pid].lane, label, th->id);
 	al_loop_init(&th->loop, k->os);

@@ -230,6 +230,56 @@ static void test_forks_grow_with_records_and_children_pay_cow(void **state)
 	sim_os_free(&sim);
 }
 
+/* Where a fork's price is paid (issue 11): the child's exit, process_exit
+ * and exit_per_mib of the records, runs as the child ends, on from its
+ * work, and the fork costs the forker the rest; the CPU adds up to the
+ * same as with all of it at the fork (the test above: 5,550 us). */
+static void test_children_pay_their_exit_at_their_end(void **state)
+{
+	(void)state;
+	machine(1);
+	sc.machine.costs.process_create_ns = 100 * US;
+	sc.machine.costs.fork_ns_per_mib = 1 * MS;
+	sc.machine.costs.child_record = 256 * 1024;     /* a quarter MiB a fork */
+	sc.machine.costs.process_cow_ns = 500 * US;
+	sc.machine.costs.process_exit_ns = 60 * US;
+	sc.machine.costs.exit_ns_per_mib = 400 * US;
+	spawn_kind = AL_SPAWN_PROCESS;
+	run(3, 1 * MS);
+	spawn_kind = AL_SPAWN_THREAD;
+	/* forks: P0 40 us (exit 60), P1 40 + 250 - 100 (exit 60 + 100), P2
+	 * 40 + 500 - 200 (exit 60 + 200): main's burst ends at 570 us; each
+	 * child then runs 0.5 ms of faults, 1 ms of work and its exit */
+	assert_int_equal(b.w[0].finished_at, 2070 * US);
+	assert_int_equal(b.w[1].finished_at, 2130 * US + 1500 * US);
+	assert_int_equal(b.w[2].finished_at, 3790 * US + 1500 * US);
+	assert_int_equal(sim.k.cpu_busy, 5550 * US);
+	assert_int_equal(sim.now, 5550 * US);
+	sim_os_free(&sim);
+}
+
+/* An exit part over its whole is the whole: the child's exit is then all
+ * of process_create and fork_per_mib's copy, the fork nothing more. */
+static void test_exit_part_is_at_most_the_whole(void **state)
+{
+	struct al_costs c = {0};
+	int64_t fork, exit;
+
+	(void)state;
+	c.process_create_ns = 100 * US;
+	c.fork_ns_per_mib = 1 * MS;
+	c.process_exit_ns = 1 * MS;
+	c.exit_ns_per_mib = 2 * MS;
+	sim_fork_split(&c, 1024 * 1024, &fork, &exit);
+	assert_int_equal(fork, 0);
+	assert_int_equal(exit, 1100 * US);
+	c.process_exit_ns = 0;
+	c.exit_ns_per_mib = 0;            /* a shipped profile: all at the fork */
+	sim_fork_split(&c, 1024 * 1024, &fork, &exit);
+	assert_int_equal(fork, 1100 * US);
+	assert_int_equal(exit, 0);
+}
+
 /* Threads are not forks: none of the three fork costs applies. */
 static void test_threads_pay_no_fork_costs(void **state)
 {
@@ -455,6 +505,8 @@ int main(void)
 		cmocka_unit_test(test_gil_hands_over_mid_work),
 		cmocka_unit_test(test_memory_wall_fails_spawns),
 		cmocka_unit_test(test_forks_grow_with_records_and_children_pay_cow),
+		cmocka_unit_test(test_children_pay_their_exit_at_their_end),
+		cmocka_unit_test(test_exit_part_is_at_most_the_whole),
 		cmocka_unit_test(test_threads_pay_no_fork_costs),
 		cmocka_unit_test(test_a_process_pays_for_its_first_thread_once),
 		cmocka_unit_test(test_a_childs_exit_is_a_voluntary_switch),

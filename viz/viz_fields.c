@@ -59,6 +59,7 @@ static const struct viz_field costs[] = {
 	COST(green_switch_ns), COST(green_memory),
 	COST(uring_enter_ns), COST(uring_op_ns),
 	COST(fork_ns_per_mib), COST(child_record), COST(process_cow_ns),
+	COST(process_exit_ns), COST(exit_ns_per_mib),
 	COST(fork_wait_3k_ns), COST(fork_wait_6k_ns),
 	COST(emulator_ns_per_kib), COST(server_wake_ns),
 	COST(wake_remote_1ms_ns), COST(green_stack_ns), COST(green_stack_woken_ns), COST(uring_setup_ns),
