@@ -436,6 +436,10 @@ static const struct fig figs[NET_CALIB_COUNT] = {
 	[NET_CALIB_TUN_APART] = {"tun_apart", COST(tun_apart_ns), 0, net_calib_tun_apart},
 	[NET_CALIB_GREEN_STACK_WOKEN] = {"green_stack_woken", COST(green_stack_woken_ns), 0,
 		net_calib_green_stack_woken},
+	[NET_CALIB_PROCESS_EXIT] = {"process_exit", COST(process_exit_ns), 0,
+		net_calib_process_exit},
+	[NET_CALIB_EXIT_PER_MIB] = {"exit_per_mib", COST(exit_ns_per_mib), 0,
+		net_calib_exit_per_mib},
 };
 
 static const struct fig *fig_of(enum net_calib_fig f)

@@ -67,6 +67,8 @@ enum net_calib_fig {
 	NET_CALIB_WAKE_SIBLING_10MS,  /* net_calib_wake.c: wake_1ms's, after a sibling */
 	NET_CALIB_TUN_APART,         /* net_calib_tun.c: the emulator on the other CPU */
 	NET_CALIB_GREEN_STACK_WOKEN, /* net_calib_fiber.c: an unmapping after a sleep */
+	NET_CALIB_PROCESS_EXIT,      /* net_calib_fork.c: a child's exit, its end's */
+	NET_CALIB_EXIT_PER_MIB,
 	NET_CALIB_COUNT
 };
 

@@ -51,8 +51,10 @@ static int64_t ru_ns(const struct rusage *ru)
 
 /* The child's life: nothing (bare), or a worker's start without its
  * pages: writes to `cow` pages its parent touched, its own event loop (as
- * net_proc.c's workers make one), a socket opened and closed. */
-static void child(char *cow, int pages)
+ * net_proc.c's workers make one), a socket opened and closed.  It leaves
+ * its CPU so far in `*lived` (shared with the parent) as it calls _exit:
+ * its rusage less that is its exit (process_exit, exit_per_mib). */
+static void child(char *cow, int pages, int64_t *lived)
 {
 	if (pages > 0) {
 		for (int i = 0; i < pages; i++)
@@ -64,23 +66,36 @@ static void child(char *cow, int pages)
 		if (fd >= 0)
 			close(fd);
 	}
+	*lived = self_cpu_ns();
 	_exit(0);
 }
 
 /* FORKS forks of a child living as above; the mean CPU of the parent's
  * side (fork, PARENT_PAGES writes to `cow` while the child still shares
- * it, wait) and of the child's, per fork.  0, or -1 with errno. */
-static int forks(char *cow, int pages, double *parent, double *kid)
+ * it, wait) and of the child's, per fork, and of the child's exit, the
+ * part of its CPU after its last instruction (exit may be NULL).  0, or
+ * -1 with errno. */
+static int forks(char *cow, int pages, double *parent, double *kid, double *exit)
 {
 	cpu_set_t saved;
-	int64_t p0, k = 0;
+	int64_t p0, k = 0, x = 0;
 	int rc = -1;
+	/* one slot the children write and the parent reads after the reap */
+	int64_t *lived = mmap(NULL, sizeof *lived, PROT_READ | PROT_WRITE,
+			      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (lived == MAP_FAILED)
+		return -1;
 
 	/* on one CPU, as a C10K model's process and its workers are (the
 	 * scenario's cores): a child that ran beside its parent would add
 	 * the other CPU's TLB shootdowns to both */
-	if (net_calib_pin(&saved) < 0)
+	if (net_calib_pin(&saved) < 0) {
+		int e = errno;
+		munmap(lived, sizeof *lived);
+		errno = e;
 		return -1;
+	}
 	p0 = self_cpu_ns();
 	for (int i = 0; i < FORKS; i++) {
 		struct rusage ru;
@@ -90,7 +105,7 @@ static int forks(char *cow, int pages, double *parent, double *kid)
 		if (pid < 0)
 			goto out;
 		if (pid == 0)
-			child(cow, pages);
+			child(cow, pages, lived);
 		/* the parent writes on meanwhile: copy-on-write for it too */
 		for (int j = 0; j < PARENT_PAGES; j++)
 			cow[(size_t)(255 - j) * 4096] = (char)i;
@@ -98,12 +113,18 @@ static int forks(char *cow, int pages, double *parent, double *kid)
 			if (errno != EINTR)
 				goto out;
 		k += ru_ns(&ru);
+		x += ru_ns(&ru) - *lived;
 	}
 	*parent = (double)(self_cpu_ns() - p0) / FORKS;
 	*kid = (double)k / FORKS;
+	if (exit)
+		*exit = (double)x / FORKS;
 	rc = 0;
 out:
 	net_calib_unpin(&saved);
+	int e = errno;
+	munmap(lived, sizeof *lived);
+	errno = e;
 	return rc;
 }
 
@@ -133,7 +154,7 @@ int net_calib_process_create(double *out)
 
 	if (!cow)
 		return -1;
-	int rc = forks(cow, 0, &p, &k);
+	int rc = forks(cow, 0, &p, &k, NULL);
 	int e = errno;
 	munmap(cow, (size_t)1 << 20);
 	errno = e;
@@ -153,7 +174,7 @@ int net_calib_fork_per_mib(double *out)
 
 	if (!(big = resident(BIG_MIB)))
 		return -1;
-	int rc = forks(big, 0, &p1, &k1);
+	int rc = forks(big, 0, &p1, &k1, NULL);
 	int e = errno;
 	munmap(big, (size_t)BIG_MIB << 20);
 	errno = e;
@@ -161,7 +182,7 @@ int net_calib_fork_per_mib(double *out)
 		return -1;
 	if (!(big = resident(1)))
 		return -1;
-	rc = forks(big, 0, &p0, &k0);
+	rc = forks(big, 0, &p0, &k0, NULL);
 	e = errno;
 	munmap(big, (size_t)1 << 20);
 	errno = e;
@@ -180,15 +201,61 @@ int net_calib_process_cow(double *out)
 
 	if (!cow)
 		return -1;
-	int rc = forks(cow, 0, &p0, &bare);
+	int rc = forks(cow, 0, &p0, &bare, NULL);
 	if (rc == 0)
-		rc = forks(cow, COW_PAGES, &p1, &worker);
+		rc = forks(cow, COW_PAGES, &p1, &worker, NULL);
 	int e = errno;
 	munmap(cow, (size_t)1 << 20);
 	errno = e;
 	if (rc < 0)
 		return -1;
 	*out = worker - bare;
+	return 0;
+}
+
+/* process_exit: a bare child's exit from this process with 1 MiB
+ * resident, as process_create forks it: the part of process_create the
+ * simulator charges the child as it ends, where a pool's workers pay it
+ * (docs/costs.md, "A process's exit"). */
+int net_calib_process_exit(double *out)
+{
+	double p, k, x;
+	char *cow = resident(1);
+
+	if (!cow)
+		return -1;
+	int rc = forks(cow, 0, &p, &k, &x);
+	int e = errno;
+	munmap(cow, (size_t)1 << 20);
+	errno = e;
+	if (rc < 0)
+		return -1;
+	*out = x;
+	return 0;
+}
+
+/* exit_per_mib: that exit from this process with BIG_MIB resident, less
+ * with 1 MiB, per MiB between: the exit tearing down the page tables of
+ * what it shared with its forker, fork_per_mib's part at the exit.  Noise
+ * can make it negative; the profile's floor takes that. */
+int net_calib_exit_per_mib(double *out)
+{
+	double p, k, x[2];
+
+	for (int i = 0; i < 2; i++) {
+		size_t mib = i ? BIG_MIB : 1;
+		char *m = resident(mib);
+
+		if (!m)
+			return -1;
+		int rc = forks(m, 0, &p, &k, &x[i]);
+		int e = errno;
+		munmap(m, mib << 20);
+		errno = e;
+		if (rc < 0)
+			return -1;
+	}
+	*out = (x[1] - x[0]) / (BIG_MIB - 1);
 	return 0;
 }
 

@@ -67,6 +67,8 @@ int net_calib_thread_first(double *out);
 int net_calib_process_create(double *out);
 int net_calib_fork_per_mib(double *out);
 int net_calib_process_cow(double *out);
+int net_calib_process_exit(double *out);
+int net_calib_exit_per_mib(double *out);
 /* process_memory's pool inside cg (net_calib_mem_run.c): forks the
  * process model's workers as a real pool does, writes up wfd the growth
  * of cg's charge per worker once all block on the full results pipe, or

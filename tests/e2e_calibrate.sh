@@ -48,7 +48,7 @@ for k in syscall thread_switch process_switch thread_create process_create \
 	 select_per_fd wakeup parse_per_kib connection recv_per_kib send \
 	 wake_100us wake_1ms wake_100ms \
 	 server_request server_per_kib relay_request relay_per_kib emulator_packet \
-	 server_accept uring_enter uring_op fork_per_mib process_cow emulator_per_kib server_wake \
+	 server_accept uring_enter uring_op fork_per_mib process_cow process_exit exit_per_mib emulator_per_kib server_wake \
 	 wake_remote_1ms green_stack uring_setup uring_timeout uring_poll tun_connection tun_send \
 	 tun_server_request tun_server_per_kib wake_segment_1ms tun_connection_busy tun_send_busy thread_first tun_close tun_close_busy wake_sibling_10ms tun_apart green_stack_woken cores cpu memory fd_limit; do
 	if ! grep -Eq "^  $k  +[0-9]" "$T/out"; then
@@ -67,7 +67,7 @@ remote=wake_remote_1ms
 [ "$(nproc)" -gt 1 ] || remote=
 for k in connection recv_per_kib send wake_100us wake_segment_1ms wake_1ms wake_100ms wake_sibling_10ms $remote \
 	 server_request server_per_kib relay_request relay_per_kib server_accept uring_enter uring_op \
-	 fork_per_mib process_cow green_stack uring_setup uring_timeout uring_poll; do
+	 fork_per_mib process_cow process_exit green_stack uring_setup uring_timeout uring_poll; do
 	if ! grep -Eq "^  $k: [0-9][0-9.]* (ns|us|ms|s) +# measured$" "$T/m.yaml" ||
 	   grep -Eq "^  $k: 0 ns" "$T/m.yaml"; then
 		ko "calibrate: the profile has no measured $k"

@@ -189,6 +189,14 @@ static void test_costs(void **state)
 	assert_int_equal(net_calib_offset(NET_CALIB_PROCESS_COW),
 			 offsetof(struct al_costs, process_cow_ns));
 	assert_int_equal(net_calib_is_size(NET_CALIB_PROCESS_COW), 0);
+	assert_string_equal(net_calib_key(NET_CALIB_PROCESS_EXIT), "process_exit");
+	assert_int_equal(net_calib_offset(NET_CALIB_PROCESS_EXIT),
+			 offsetof(struct al_costs, process_exit_ns));
+	assert_int_equal(net_calib_is_size(NET_CALIB_PROCESS_EXIT), 0);
+	assert_string_equal(net_calib_key(NET_CALIB_EXIT_PER_MIB), "exit_per_mib");
+	assert_int_equal(net_calib_offset(NET_CALIB_EXIT_PER_MIB),
+			 offsetof(struct al_costs, exit_ns_per_mib));
+	assert_int_equal(net_calib_is_size(NET_CALIB_EXIT_PER_MIB), 0);
 	assert_string_equal(net_calib_key(NET_CALIB_GREEN_STACK), "green_stack");
 	assert_int_equal(net_calib_offset(NET_CALIB_GREEN_STACK),
 			 offsetof(struct al_costs, green_stack_ns));
