@@ -16,8 +16,15 @@ VIEW=${ASYNCLAB_VIEW:-"$A view"}
 pass=0
 fail=0
 
-check() { # name, condition result
+check() { # name, condition result; returns the result
 	if [ "$2" = 0 ]; then pass=$((pass + 1)); echo "ok   $1"; else fail=$((fail + 1)); echo "FAIL $1"; fi
+	[ "$2" = 0 ]
+}
+# after a window that did not come: whether the viewer still runs, and
+# what it said (a failure that names its cause can be mended)
+said() { # PID FILE
+	if kill -0 "$1" 2>/dev/null; then echo "     (the viewer is still running)"; else echo "     (the viewer has ended)"; fi
+	sed -n '1,8s/^/     | /p' "$2"
 }
 
 for tool in Xvfb xdotool xwd; do
@@ -97,7 +104,7 @@ exits_cleanly() {
 # shellcheck disable=SC2086
 $VIEW scenarios/seed.yaml >"$tmp/view.out" 2>&1 &
 viewer=$!
-find_window $viewer 300; check "the viewer opens a window" $?
+find_window $viewer 300; check "the viewer opens a window" $? || said $viewer "$tmp/view.out"
 if [ -n "$win" ]; then
 	# at the screen's corner, so that every pixel of it can be read back
 	xdotool windowmove "$win" 0 0
@@ -145,13 +152,16 @@ fi
 
 # Several runs (docs/timelines.md): the runs tab, then ] and [ walk the
 # runs in the compare tab
+saved=0
 for s in 1 2 3; do
-	"$A" run --models sync,asyncio --seed $s --save "$tmp/s$s.alrun" >/dev/null 2>&1
+	"$A" run --models sync,asyncio --seed $s --save "$tmp/s$s.alrun" >"$tmp/run.out" 2>&1 ||
+		{ saved=1; sed -n '1,4s/^/     | /p' "$tmp/run.out"; }
 done
+check "three runs saved" $saved
 # shellcheck disable=SC2086
 $VIEW "$tmp/s1.alrun" "$tmp/s2.alrun" "$tmp/s3.alrun" >"$tmp/view.out" 2>&1 &
 viewer=$!
-find_window $viewer 300; check "three runs: the viewer opens a window" $?
+find_window $viewer 300; check "three runs: the viewer opens a window" $? || said $viewer "$tmp/view.out"
 if [ -n "$win" ]; then
 	xdotool windowmove "$win" 0 0
 	xdotool mousemove --window "$win" 300 12
@@ -171,9 +181,9 @@ fi
 # terminal's ^C would find it.
 for sig in INT TERM; do
 	# shellcheck disable=SC2086
-	env --default-signal=INT $VIEW scenarios/seed.yaml >/dev/null 2>&1 &
+	env --default-signal=INT $VIEW scenarios/seed.yaml >"$tmp/view.out" 2>&1 &
 	viewer=$!
-	find_window $viewer 300; check "SIG$sig: the viewer opens a window" $?
+	find_window $viewer 300; check "SIG$sig: the viewer opens a window" $? || said $viewer "$tmp/view.out"
 	sleep 0.5
 	kill -$sig $viewer 2>/dev/null
 	exits_cleanly $viewer; check "SIG$sig quits, status 0, within 10 s" $?
