@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sim/sim_queue.h"
+#include "sim/sim_queue_int.h"
 
 int sim_queue_init(struct sim_queue *q)
 {
@@ -44,14 +45,6 @@ void sim_queue_free(struct sim_queue *q)
 	q->res.key = ~(sim_qent)0;       /* none reserved */
 	q->res_t = INT64_MAX;
 }
-
-static inline sim_qent make_key(int64_t t, uint32_t seq, uint32_t slot)
-{
-	return (sim_qent)(uint64_t)t << 64 | (sim_qent)seq << 32 | slot;
-}
-
-static inline int64_t key_time(sim_qent k) { return (int64_t)(uint64_t)(k >> 64); }
-static inline uint32_t key_slot(sim_qent k) { return (uint32_t)k; }
 
 static inline int is_live(const struct sim_queue *q, uint32_t s)
 {
@@ -186,14 +179,17 @@ static inline struct sim_qitem take(struct sim_queue *q, struct sim_bucket *b)
 	return it;
 }
 
-/* A pop must not fail half-way through moving entries: running out of
- * memory there is fatal, as it is in sim_net_must_push. */
+void sim__queue_oom(void)
+{
+	fprintf(stderr, "sim_queue: out of memory for the event queue\n");
+	abort();
+}
+
+/* A pop must not fail half-way through moving entries. */
 static inline void put_or_die(struct sim_queue *q, const struct sim_qitem *it)
 {
-	if (put(q, it) != 0) {
-		fprintf(stderr, "sim_queue: out of memory for the event queue\n");
-		abort();
-	}
+	if (put(q, it) != 0)
+		sim__queue_oom();
 }
 
 static int cmp_item(const void *a, const void *b)
@@ -203,18 +199,13 @@ static int cmp_item(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Rebuilds the buckets around last = 0, which is below every key: for a
- * key scheduled before the last one taken, and when the 32-bit sequence
- * runs out (renumber: the entries, in order, get 0, 1, 2...). */
-static void spill(struct sim_queue *q);
-
-static int rebuild(struct sim_queue *q, int renumber)
+int sim__queue_rebuild(struct sim_queue *q, int renumber)
 {
 	struct sim_qitem *all;
 	size_t k = 0;
 
 	if (renumber && q->res.key != ~(sim_qent)0)
-		spill(q);                /* renumbered with the others */
+		sim__queue_res_spill(q);   /* renumbered with the others */
 	if (!(all = malloc((q->n ? q->n : 1) * sizeof *all))) {
 		errno = ENOMEM;
 		return -1;
@@ -328,16 +319,16 @@ static inline __attribute__((always_inline)) int insert(struct sim_queue *q, con
 	return 0;
 }
 
-uint64_t sim_queue_push(struct sim_queue *q, int64_t t, sim_fn fn, void *arg)
+/* Enters an entry of key `key` (its slot's bits 0) under a slot of its
+ * own: returns the slot's token, or 0 if memory ran out (errno ENOMEM).
+ * Counted in n; the caller counts the sequence and the live events. */
+static inline __attribute__((always_inline)) uint64_t enter(struct sim_queue *q, sim_qent key,
+							    sim_fn fn, void *arg)
 {
-	if (q->seq == UINT32_MAX && rebuild(q, 1) != 0)
-		return 0;
-	if (t < q->last && rebuild(q, 0) != 0)
-		return 0;
 	if (q->nfree == 0 && q->nslots == q->slots_cap && grow_slots(q) != 0)
 		return 0;
 	uint32_t s = q->nfree ? q->free[q->nfree - 1] : q->nslots;
-	struct sim_qitem it = {make_key(t, q->seq, s), fn, arg};
+	struct sim_qitem it = {key | s, fn, arg};
 	if (insert(q, &it) != 0)
 		return 0;
 	if (q->nfree) {
@@ -347,10 +338,27 @@ uint64_t sim_queue_push(struct sim_queue *q, int64_t t, sim_fn fn, void *arg)
 		q->gen[s] = 0;
 	}
 	q->gen[s]++;                     /* odd: live (never 0) */
-	q->seq++;
 	q->n++;
-	q->nlive++;
 	return (uint64_t)q->gen[s] << 32 | s;
+}
+
+uint64_t sim__queue_enter(struct sim_queue *q, sim_qent key, sim_fn fn, void *arg)
+{
+	return enter(q, key, fn, arg);
+}
+
+uint64_t sim_queue_push(struct sim_queue *q, int64_t t, sim_fn fn, void *arg)
+{
+	if (q->seq == UINT32_MAX && sim__queue_rebuild(q, 1) != 0)
+		return 0;
+	if (t < q->last && sim__queue_rebuild(q, 0) != 0)
+		return 0;
+	uint64_t tok = enter(q, make_key(t, q->seq, 0), fn, arg);
+	if (tok) {
+		q->seq++;
+		q->nlive++;
+	}
+	return tok;
 }
 
 int sim__queue_before(struct sim_queue *q, int64_t t)
@@ -369,70 +377,6 @@ void sim_queue_cancel(struct sim_queue *q, uint64_t token)
 	 * surfaces, so the token can never match a reused slot early. */
 	q->gen[s]++;
 	q->nlive--;
-}
-
-static void res_die(void)
-{
-	fprintf(stderr, "sim_queue: out of memory for the event queue\n");
-	abort();
-}
-
-/* A spilled reserved event's entry, popped: the reserved event is
- * clear, and its owner's callback runs. */
-static void res_fire(void *arg, int64_t now)
-{
-	struct sim_queue *q = arg;
-	sim_fn fn = q->res.fn;
-	void *a = q->res.arg;
-
-	q->res_tok = 0;
-	q->res_t = INT64_MAX;
-	fn(a, now);
-}
-
-/* The reserved event held apart becomes an entry as a push makes them,
- * its key (time, sequence) kept: for a pop that finds no front to
- * compare it with, and a renumbering.  Its sequence may be below
- * others' at its time, unlike a push's: the current bucket's order is
- * checked again.  It stays the reserved event (res_t, res_tok): a move
- * or a clear cancels the entry, its pop runs res_fire. */
-static void spill(struct sim_queue *q)
-{
-	int64_t t = q->res_t;
-
-	if (t < q->last && rebuild(q, 0) != 0)
-		res_die();
-	if (q->nfree == 0 && q->nslots == q->slots_cap && grow_slots(q) != 0)
-		res_die();
-	uint32_t s = q->nfree ? q->free[q->nfree - 1] : q->nslots;
-	struct sim_qitem it = {q->res.key >> 32 << 32 | s, res_fire, q};
-
-	q->res.key = ~(sim_qent)0;
-	if (insert(q, &it) != 0)
-		res_die();
-	q->sorted = 0;
-	if (q->nfree) {
-		q->nfree--;
-	} else {
-		q->nslots++;
-		q->gen[s] = 0;
-	}
-	q->gen[s]++;                     /* odd: live (nlive counted it) */
-	q->n++;
-	q->res_tok = (uint64_t)q->gen[s] << 32 | s;
-}
-
-void sim__queue_res_unspill(struct sim_queue *q)
-{
-	sim_queue_cancel(q, q->res_tok);     /* nlive less */
-	q->res_tok = 0;
-	q->nlive++;
-}
-
-void sim__queue_res_renumber(struct sim_queue *q)
-{
-	if (rebuild(q, 1) != 0)
-		res_die();
 }
 
 /* Pops the reserved event held apart. */
@@ -498,10 +442,8 @@ static void sort_current(struct sim_bucket *b)
 		qsort(b->first->v + b->hi, b->n, sizeof *all, cmp_item);
 		return;
 	}
-	if (!(all = malloc(b->n * sizeof *all))) {
-		fprintf(stderr, "sim_queue: out of memory for the event queue\n");
-		abort();
-	}
+	if (!(all = malloc(b->n * sizeof *all)))
+		sim__queue_oom();
 	m = 0;
 	hi = b->hi;
 	for (struct sim_qblock *k = b->first; k; k = k->next, hi = 0)
@@ -573,7 +515,7 @@ int sim__queue_pop(struct sim_queue *q, int64_t *t, sim_fn *fn, void **arg)
 				if (q->res_t < m)
 					return res_take(q, t, fn, arg);
 				if (q->res_t == m)
-					spill(q);
+					sim__queue_res_spill(q);
 			}
 		}
 		if (q->n == 0) {
