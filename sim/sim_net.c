@@ -9,7 +9,7 @@
 
 #include "core/al_assert.h"
 #include "core/al_http.h"
-#include "sim/sim_net_int.h"
+#include "sim/sim_net_tcp_int.h"
 
 void sim_net_account(struct sim_net *n, int64_t delta)
 {

@@ -35,7 +35,7 @@
 #include <stdlib.h>
 
 #include "core/al_assert.h"
-#include "sim/sim_net_int.h"
+#include "sim/sim_net_tcp_int.h"
 
 /* A segment's IPv4 and TCP headers, with the timestamps option Linux
  * sends: link time the emulator charges too (it counts IP packets). */

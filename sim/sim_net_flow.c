@@ -16,7 +16,7 @@
 
 #include "core/al_assert.h"
 #include "core/al_http.h"
-#include "sim/sim_net_int.h"
+#include "sim/sim_net_tcp_int.h"
 
 static void arm_flow(struct sim_net *n, struct sim_flow *f, int state, int64_t t)
 {

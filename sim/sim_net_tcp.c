@@ -22,7 +22,7 @@
 #include <errno.h>
 
 #include "core/al_assert.h"
-#include "sim/sim_net_int.h"
+#include "sim/sim_net_tcp_int.h"
 
 #define US INT64_C(1000)
 #define INIT_CWND 10                 /* TCP_INIT_CWND, RFC 6928            */

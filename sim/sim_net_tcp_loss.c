@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "sim/sim_net_int.h"
+#include "sim/sim_net_tcp_int.h"
 
 #define US INT64_C(1000)
 #define MS INT64_C(1000000)

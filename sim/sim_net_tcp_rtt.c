@@ -6,7 +6,7 @@
  * (inline in sim_net_int.h); the handshake's sample and the request's
  * RTOs, before the flow has a TCP state, are here too. */
 #include "core/al_assert.h"
-#include "sim/sim_net_int.h"
+#include "sim/sim_net_tcp_int.h"
 
 #define US INT64_C(1000)
 #define RTO_MIN SIM_NET_RTO_MIN

@@ -20,7 +20,7 @@
 #include "core/al_http.h"
 #include "core/al_scenario.h"
 #include "sim/sim_net.h"
-#include "sim/sim_net_int.h"
+#include "sim/sim_net_tcp_int.h"
 
 #define MS 1000000LL
 #define US 1000LL
