@@ -1,5 +1,6 @@
 /* The simulated os: the ops table over the simulated kernel (sim_kernel),
- * network (sim_net), selector (sim_sel) and pipes and locks (sim_ipc).
+ * network (sim_net), selector (sim_sel) and pipes and locks (sim_ipc);
+ * the accounting ops (CPU work, busy-polling, memory) are sim_acct.c.
  * A blocking call parks its future on the socket; the network's hooks
  * complete it.  The loop's wait() pops the next event and jumps the
  * virtual clock to it.  Calls made inside a thread's burst take effect at
@@ -15,16 +16,6 @@
 
 #define SIM(os) ((struct sim_os *)(os)->impl)
 
-/* The time of the caller: its thread's clock inside a burst. */
-/* One retry of a busy-poll loop: a non-blocking syscall (at least 1 ns). */
-static int64_t spin_period(const struct sim_os *s)
-{
-	int64_t c = s->os.sc->machine.costs.syscall_ns;
-
-	return c > 0 ? c : 1;
-}
-
-/* Every call is a syscall: counted, and its cost charged to the thread. */
 /* --- clock and timers */
 
 static int64_t sim_now(struct al_os *os)
@@ -156,47 +147,6 @@ static void wake(struct sim_sock *k, int64_t r)
 	}
 }
 
-/* --- busy-polling (the article's 3.4), advanced analytically
- *
- * A thread spinning from time s retries a non-blocking call every c ns (one
- * syscall each).  If the socket becomes ready at R, the retries at s, s+c,
- * ... up to the last one before R fail: j = ceil((R - s) / c) futile calls,
- * and the call at s + j*c (the model's own, after spin returns) succeeds.
- * Iterating those calls one by one gives the same times and counts
- * (tests/test_sim_os.c proves it on a small case). */
-
-static void on_spin_done(void *arg, int64_t now)
-{
-	struct sim_spin *sp = ((struct sim_sock *)arg)->spin;
-	struct al_future *w = sp->wait;
-
-	(void)now;
-	sp->token = 0;
-	sp->wait = NULL;
-	if (w)
-		al_os_finish(w, sp->futile);
-}
-
-/* sock_event's spinner, spinning and not yet told: if k is ready, its
- * spin ends.  Apart: its division and push took registers that every
- * segment's delivery saved and restored. */
-static __attribute__((noinline)) void spin_event(struct sim_os *s, struct sim_sock *k,
-						 struct sim_spin *sp, int64_t now)
-{
-	if (!sim_sock_ready_in(s, k, sp->events))
-		return;
-	int64_t c = spin_period(s);
-	/* A burst sees the network as of its start, so the socket may have
-	 * become ready before the spin began on the thread's clock: then the
-	 * first try succeeds (j = 0). */
-	int64_t j = now > sp->start ? (now - sp->start + c - 1) / c : 0;
-	int64_t done = sp->start + j * c;
-	s->syscalls += j;
-	s->futile += j;
-	sp->futile = j;
-	sp->token = sim_queue_push(&s->q, done > now ? done : now, on_spin_done, k);
-}
-
 /* The socket k, of machine s, changed state: a spinner or a selector may
  * care.  Inline, forced: every segment's delivery. */
 static inline __attribute__((always_inline)) void sock_event(struct sim_os *s,
@@ -206,7 +156,7 @@ static inline __attribute__((always_inline)) void sock_event(struct sim_os *s,
 		sim_sel_changed(s, k);
 	struct sim_spin *sp = k->pipe ? NULL : k->spin;
 	if (sp && sp->wait && !sp->token)
-		spin_event(s, k, sp, now);
+		sim__spin_event(s, k, sp, now);
 }
 
 /* --- the network's hooks: they run from its own events */
@@ -486,34 +436,6 @@ static int64_t sim_close(struct al_os *os, int fd)
 	return 0;
 }
 
-static int64_t sim_spin(struct al_os *os, int fd, unsigned events, struct al_future *wait)
-{
-	struct sim_os *s = SIM(os);
-	struct sim_sock *k = sim_sock_of(s, fd);
-
-	if (!wait || !s->k.current)
-		return al_os_finish(wait, -EINVAL);
-	if (!k)
-		return al_os_finish(wait, -EBADF);
-	if (sim_sock_ready(k, events))
-		return al_os_finish(wait, 0);
-	if (k->pipe)                 /* a pipe never spins: k->pe is not k->spin */
-		return al_os_finish(wait, -ENOTCONN);
-	if (k->spin && k->spin->wait)
-		return al_os_finish(wait, -EBUSY);
-	if (!k->flow || k->conn_err)
-		return al_os_finish(wait, k->conn_err ? -(int)k->conn_err : -ENOTCONN);
-	if (!k->spin && !(k->spin = calloc(1, sizeof *k->spin)))
-		return al_os_finish(wait, -ENOMEM);
-	k->spin->wait = wait;
-	wait->parked = &k->spin->wait;
-	k->spin->start = sim_clock(s);
-	k->spin->events = events;
-	sim_kernel_spin(&s->k);
-	sim_state(s, sim_lane(s), AL_ST_SPIN, 0);
-	return 0;
-}
-
 /* --- threads and processes (pipes and locks: sim_ipc.c) */
 
 static int64_t sim_spawn(struct al_os *os, enum al_spawn_kind kind, struct al_task *task,
@@ -549,39 +471,6 @@ static int64_t sim_join(struct al_os *os, int64_t id, struct al_future *wait)
 }
 
 
-static void on_future(void *arg, int64_t now)
-{
-	al_future_set(arg, now, 0);
-}
-
-/* CPU work runs on the calling thread's core (outside any thread, in unit
- * tests, it simply takes its time). */
-static int64_t sim_cpu(struct al_os *os, int64_t ns, struct al_future *wait)
-{
-	struct sim_os *s = SIM(os);
-
-	if (ns < 0)
-		return al_os_finish(wait, -EINVAL);
-	if (!wait) {
-		sim_kernel_charge(&s->k, ns);
-		return 0;
-	}
-	if (s->k.current) {
-		int r = sim_kernel_cpu(&s->k, ns, wait);
-		if (r == 0 && ns > 0)    /* a yield is no work of its own */
-			s->k.current->cpu_lane = sim_lane_of_caller(s);
-		return r < 0 ? al_os_finish(wait, r) : 0;
-	}
-	if (!sim_queue_push(&s->q, s->now + ns, on_future, wait))
-		return al_os_finish(wait, -ENOMEM);
-	return 0;
-}
-
-static int64_t sim_mem(struct al_os *os, int64_t delta)
-{
-	return sim_kernel_mem(&SIM(os)->k, delta);
-}
-
 static const struct al_os_ops sim_ops = {
 	.name = "sim",
 	.caps = AL_OS_CAP_RING | AL_OS_CAP_ONE_HOST_THREAD,
@@ -612,12 +501,6 @@ static const struct al_os_ops sim_ops = {
 	.ring_queue = sim_ring_queue,
 	.ring_enter = sim_ring_enter,
 	.ring_close = sim_ring_close,
-};
-
-static const struct al_os_acct sim_acct = {
-	.cpu = sim_cpu,
-	.spin = sim_spin,
-	.mem = sim_mem,
 };
 
 static const struct al_os_hooks sim_hooks = {
@@ -658,7 +541,7 @@ int sim_os_init(struct sim_os *s, const struct al_scenario *sc, struct al_loop *
 	s->net.shared = &s->sock_mem;
 	sim_net_set_clock(&s->net, sim_advance, s);
 	s->os = (struct al_os){
-		.ops = &sim_ops, .acct = &sim_acct, .hooks = &sim_hooks,
+		.ops = &sim_ops, .acct = &sim_os_acct, .hooks = &sim_hooks,
 		.loop = loop, .trace = trace, .sc = sc, .impl = s,
 	};
 	s->k.os = &s->os;

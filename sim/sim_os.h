@@ -559,6 +559,13 @@ static inline void sim_ff_ctl(struct sim_os *s, int sel, unsigned ev, int made_c
 		sim_ff_spoil(s);
 }
 
+/* The accounting ops, cpu, spin and mem (sim_acct.c). */
+extern const struct al_os_acct sim_os_acct;
+/* sim_os.c's delivery to k, whose spinner spins and is not yet told: if
+ * k is ready, its spin ends (sim_acct.c).  Out of line: its division and
+ * push took registers that every segment's delivery saved and restored. */
+void sim__spin_event(struct sim_os *s, struct sim_sock *k, struct sim_spin *sp, int64_t now);
+
 /* Takes len bytes of k's response at once, as recv would in chunks (the
  * caller knows they are there): what a recv of len returned, fed next. */
 int64_t sim_os_take(struct sim_os *s, struct sim_sock *k, int64_t len);
