@@ -44,11 +44,6 @@ static uint32_t nseg(const struct sim_flow *f)
 	return nseg_to(sim_net_end(f));
 }
 
-static int64_t min_due(int64_t a, int64_t b)
-{
-	return a == 0 ? b : b == 0 ? a : a < b ? a : b;
-}
-
 /* --- the timer: one event for the batch's ACKs and for finding a loss */
 
 /* The timer's event moves to due (0: none). */
@@ -65,7 +60,7 @@ static void rearm(struct sim_net *n, struct sim_flow *f, struct sim_tcp *t, int6
 static inline void arm(struct sim_net *n, struct sim_flow *f)
 {
 	struct sim_tcp *t = sim_net_tcp_at(n, f->tcp);
-	int64_t due = min_due(t->ack_t, sim_net_tcp_loss_in(n, t)->rtx_t);
+	int64_t due = sim_net_tcp_due(n, t);
 
 	if (!f->token || due != t->due)
 		rearm(n, f, t, due);

@@ -220,20 +220,28 @@ static inline const struct sim_tcp_loss *sim_net_tcp_loss_of(const struct sim_fl
 				     : sim_net_tcp_loss_in(sim_net_of(f), sim_net_tcp_of(f));
 }
 
+/* When t's timer is due, one event for both: the earlier of its batch's
+ * ACKs and the finding of its loss, 0 when neither is pending (each is 0
+ * when it is not). */
+static inline int64_t sim_net_tcp_due(const struct sim_net *n, const struct sim_tcp *t)
+{
+	int64_t a = t->ack_t, b = sim_net_tcp_loss_in(n, t)->rtx_t;
+
+	return a == 0 ? b : b == 0 ? a : a < b ? a : b;
+}
+
 /* sim_net_tcp.c's, here after the loss state it reads:
  * sim__net_tcp_after, inline where it changes nothing: a segment after
  * which more are on the link leaves the timer where it was unless its due
  * time moved (90 k of a 10k-page crawl's 140 k segments), and the call
- * with its saves was half of what those cost.  The due time is
- * sim_net_tcp.c's min_due of the ACKs' and the loss's. */
+ * with its saves was half of what those cost. */
 static inline void sim_net_tcp_after(struct sim_net *n, struct sim_flow *f, int outcome,
 				     int64_t now)
 {
 	if (outcome == SIM_SEG_MORE && f->token) {
 		const struct sim_tcp *t = sim_net_tcp_at(n, f->tcp);
-		int64_t a = t->ack_t, b = sim_net_tcp_loss_in(n, t)->rtx_t;
 
-		if ((a == 0 ? b : b == 0 ? a : a < b ? a : b) == t->due)
+		if (sim_net_tcp_due(n, t) == t->due)
 			return;
 	}
 	sim__net_tcp_after(n, f, outcome, now);
