@@ -353,11 +353,9 @@ static void deliver(struct sim_net *n, const struct sim_flow *f, int64_t off, ch
 		if (buf)
 			memcpy(buf, h->bytes + off, (size_t)i);
 	}
-	int64_t boff = off + i > f->head_len ? off + i - f->head_len : 0, bad = (f->total - f->head_len) / 2;
-	*body = (struct al_http_span){.page = f->page, .off = boff, .len = len - i};
-	/* a corrupt fault: the byte at half the body is not the page's */
-	if (f->fault == AL_FAULT_CORRUPT && bad >= boff && bad < boff + (len - i))
-		body->corrupt = 1;
+	/* the rest is the body's (from its first byte: none, if the header
+	 * took all of len) */
+	sim_net_body_span(f, off + i > f->head_len ? off + i : f->head_len, len - i, body);
 }
 
 /* sim_net_recv's len bytes while some of the header is still to read:

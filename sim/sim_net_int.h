@@ -331,8 +331,10 @@ static inline int sim_net_readable_in(const struct sim_flow *f)
 	       f->state == FL_BROKEN;
 }
 
-/* The span of len body bytes from f's byte off (off past the header):
- * sim_net_recv's, a corrupt fault's byte at half the body flagged. */
+/* The span of len body bytes from f's byte off (off at or past the
+ * header): sim_net_recv's, and the body's part of a read that began in
+ * the header.  A corrupt fault: the byte at half the body is not the
+ * page's, flagged. */
 static inline void sim_net_body_span(const struct sim_flow *f, int64_t off, int64_t len,
 				     struct al_http_span *body)
 {
