@@ -166,6 +166,18 @@ static inline void sim_queue_res_set(struct sim_queue *q, int64_t t, sim_fn fn, 
 }
 /* Cancels a scheduled event; a stale or 0 token is ignored. */
 void sim_queue_cancel(struct sim_queue *q, uint64_t token);
+/* Pops the reserved event held apart (not spilled: its key is set, so
+ * it has no entry among the others to cancel); returns 1. */
+static inline int sim__queue_res_take(struct sim_queue *q, int64_t *t, sim_fn *fn, void **arg)
+{
+	*t = q->res_t;
+	*fn = q->res.fn;
+	*arg = q->res.arg;
+	q->res.key = ~(sim_qent)0;
+	q->res_t = INT64_MAX;
+	q->nlive--;
+	return 1;
+}
 /* sim_queue_pop's path where the front's first is not a live entry
  * before the reserved one. */
 int sim__queue_pop(struct sim_queue *q, int64_t *t, sim_fn *fn, void **arg);
@@ -191,15 +203,8 @@ static inline int sim_queue_pop(struct sim_queue *q, int64_t *t, sim_fn *fn, voi
 			q->nlive--;
 			return 1;
 		}
-		if (q->res.key < it->key) {              /* the reserved one */
-			*t = q->res_t;
-			*fn = q->res.fn;
-			*arg = q->res.arg;
-			q->res.key = ~(sim_qent)0;
-			q->res_t = INT64_MAX;
-			q->nlive--;
-			return 1;
-		}
+		if (q->res.key < it->key)                /* the reserved one */
+			return sim__queue_res_take(q, t, fn, arg);
 	}
 	return sim__queue_pop(q, t, fn, arg);
 }
