@@ -212,3 +212,8 @@ int64_t al_fork_page_tables(int64_t records)
 {
 	return records > 0 ? records / PTE_SPAN : 0;
 }
+
+int64_t al_fork_record(const struct al_costs *c)
+{
+	return c->fork_ns_per_mib > 0 ? c->child_record : 0;
+}

@@ -382,6 +382,13 @@ int al_pool_size(int workers, int64_t pages);
  * arm64 with 4 KiB pages.  Charged to a memory cgroup with the child.
  * The one figure both backends' pools count it by. */
 int64_t al_fork_page_tables(int64_t records);
+/* The record a pool's parent keeps of each child it forks, where the
+ * profile prices a pool's records (fork_per_mib > 0: child_record), else
+ * 0.  A fork adds it to the memory charge, with the child's page tables
+ * of the records before it (al_fork_page_tables) where it is not 0.  The
+ * one rule both backends' pools follow: the simulator's fork
+ * (sim_fork_memory), the real run's admission (net_cgroup_budget). */
+int64_t al_fork_record(const struct al_costs *c);
 /* Fills a cost table with a profile's defaults (docs/costs.md). */
 void al_costs_profile(struct al_costs *c, enum al_profile profile);
 

@@ -124,8 +124,8 @@ int real_machine_begin(struct real_machine *rm, const struct al_scenario *sc,
 	rm->per_process = c->process_memory;
 	rm->per_thread = c->thread_memory;
 	/* a pool's parent's record of each child, where the profile prices
-	 * it, as the simulator charges a fork (sim_fork_memory) */
-	rm->per_record = c->fork_ns_per_mib > 0 ? c->child_record : 0;
+	 * it, as the simulator charges a fork */
+	rm->per_record = al_fork_record(c);
 	/* the probe made a cgroup, so the notes said nothing and the run is
 	 * meant to be limited: without its cgroup (a name clash, too many
 	 * cgroups, fds) the model would run unlimited and its result look

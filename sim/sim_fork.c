@@ -81,7 +81,7 @@ int64_t sim_fork_wait_ns(const struct al_costs *c, int64_t live)
 }
 
 /* A fork's memory beyond process_memory, where the profile prices a
- * pool's records (fork_per_mib > 0; else none, as before issue 11's
+ * pool's records (al_fork_record; else none, as before issue 11's
  * pool part): the record the forker keeps for the child (child_record,
  * its RssAnon's growth) and the child's copy of the page tables that map
  * the forker's records (al_fork_page_tables, which the real run's
@@ -92,9 +92,8 @@ int64_t sim_fork_wait_ns(const struct al_costs *c, int64_t live)
 void sim_fork_memory(const struct sim_kernel *k, int64_t forker, int64_t *kept,
 		     int64_t *copied)
 {
-	*kept = *copied = 0;
-	if (forker < 0 || k->c->fork_ns_per_mib <= 0)
-		return;
-	*kept = k->c->child_record;
-	*copied = al_fork_page_tables(k->procs[forker].records);
+	int64_t record = forker < 0 ? 0 : al_fork_record(k->c);
+
+	*kept = record;
+	*copied = record ? al_fork_page_tables(k->procs[forker].records) : 0;
 }

@@ -598,6 +598,26 @@ static const char every_key[] =
 	"      bandwidth: 56 kbps\n"
 	"    server: {page_size: 1 MiB}\n";
 
+/* A pool's record is charged only where the profile prices the records
+ * (fork_per_mib > 0): the shipped profiles do not, a calibrated one
+ * does; the page tables follow the records, 8 bytes a 4 KiB page. */
+static void test_fork_record(void **state)
+{
+	struct al_costs c;
+
+	(void)state;
+	al_costs_profile(&c, AL_PROFILE_C);
+	assert_true(c.child_record > 0);
+	c.fork_ns_per_mib = 0;
+	assert_true(al_fork_record(&c) == 0);
+	c.fork_ns_per_mib = 1;
+	assert_true(al_fork_record(&c) == c.child_record);
+	c.child_record = 0;
+	assert_true(al_fork_record(&c) == 0);
+	assert_true(al_fork_page_tables(512 * 4096) == 4096);
+	assert_true(al_fork_page_tables(0) == 0);
+}
+
 static void test_every_key(void **state)
 {
 	struct al_scenario sc;
@@ -932,6 +952,7 @@ int main(void)
 		cmocka_unit_test(test_seed_file),
 		cmocka_unit_test(test_all_scenarios),
 		cmocka_unit_test(test_small_err_buffer),
+		cmocka_unit_test(test_fork_record),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
