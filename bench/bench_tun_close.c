@@ -12,20 +12,17 @@
  *                      CPU, as a real run of a one-core scenario pins it
  *                      (net_machine_pin_rest)
  *
+ * "One CPU" and "the other" are the first two this process may use
+ * (its affinity mask); "unpinned" gives the emulator the whole mask.
+ *
  * The question (docs/real.md, "CPU busy of the 10-page loops"): the
  * one-core crawl's close takes 10-30 us where calibrate's takes 7-10:
  * is it the sleep before, or the emulator on the other CPU?  Figures,
  * not assertions; needs root (namespaces) and two CPUs, else skipped. */
-#include <errno.h>
-#include <poll.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
@@ -33,8 +30,6 @@
 
 #include "core/al_http.h"
 #include "net/net_calib_emu.h"
-#include "net/net_calib_int.h"
-#include "net/net_clock.h"
 #include "net/net_ns.h"
 
 #define PAGES 40
@@ -46,74 +41,21 @@ static const char *const names[WAYS] = {"spin, unpinned", "slept, one CPU", "sle
 					"spin, apart"};
 static const int spins[WAYS] = {1, 0, 0, 1}, apart[WAYS] = {-1, 0, 1, 1};
 
-static int pin(pid_t pid, int cpu)
-{
-	cpu_set_t s;
-
-	CPU_ZERO(&s);
-	CPU_SET(cpu, &s);
-	return sched_setaffinity(pid, sizeof s, &s);
-}
+/* The first two CPUs this process may use (a real run's crawler and
+ * emulator, apart), and the whole mask, which "unpinned" gives back. */
+static int cpu[2];
+static cpu_set_t all;
 
 static int unpin(pid_t pid)
 {
-	cpu_set_t s;
-
-	CPU_ZERO(&s);
-	for (int i = 0; i < 2; i++)
-		CPU_SET(i, &s);
-	return sched_setaffinity(pid, sizeof s, &s);
-}
-
-/* fd ready for events: spinning (poll without a timeout) or blocked */
-static int wait_fd(int fd, short events, int spin)
-{
-	struct pollfd p = {.fd = fd, .events = events};
-	int64_t end = net_mono_ns() + EMU_WAIT_MS * 1000000LL;
-	int r;
-
-	do
-		r = poll(&p, 1, spin ? 0 : EMU_WAIT_MS);
-	while (r == 0 && net_mono_ns() < end);
-	return r == 1 && !(p.revents & POLLERR) ? 0 : -1;
+	return sched_setaffinity(pid, sizeof all, &all);
 }
 
 /* one page; the CPU of its socket + connect, send and close in ns[] */
 static int page(const struct sockaddr_in *at, const char *req, int len, int spin, int64_t ns[3])
 {
-	char buf[4096];
-	ssize_t r;
-	int64_t t0 = net_cpu_ns();
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (const struct sockaddr *)at, sizeof *at) != 0 && errno != EINPROGRESS)
-		goto fail;
-	ns[0] = net_cpu_ns() - t0;
-	if (wait_fd(fd, POLLOUT, spin) != 0)
-		goto fail;
-	t0 = net_cpu_ns();
-	if (send(fd, req, (size_t)len, MSG_NOSIGNAL) != len)
-		goto fail;
-	ns[1] = net_cpu_ns() - t0;
-	for (;;) {
-		if (wait_fd(fd, POLLIN, spin) != 0)
-			goto fail;
-		while ((r = recv(fd, buf, sizeof buf, 0)) > 0)
-			;
-		if (r == 0)
-			break;
-		if (errno != EAGAIN && errno != EINTR)
-			goto fail;
-	}
-	t0 = net_cpu_ns();
-	close(fd);
-	ns[2] = net_cpu_ns() - t0;
-	return 0;
-fail:
-	close(fd);
-	return -1;
+	ns[0] = ns[1] = ns[2] = 0;
+	return net_calib_tun_page(at, req, len, ns, !spin);
 }
 
 static int cmp(const void *a, const void *b)
@@ -123,20 +65,25 @@ static int cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* the client, in the crawler's namespace (on CPU 0 where pinned): the
- * medians of its connects, sends and closes */
-static int client(int port, int spin, int pinned, int wfd)
+/* the client, in the crawler's namespace (on the first CPU where
+ * pinned): the medians of its connects, sends and closes */
+struct client_arg {
+	int port, spin, pinned;
+};
+
+static int client(void *arg, int wfd)
 {
-	struct sockaddr_in at = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	const struct client_arg *a = arg;
+	struct sockaddr_in at = {.sin_family = AF_INET, .sin_port = htons((uint16_t)a->port)};
 	char req[256];
 	int64_t v[3][PAGES], ns[3], med[3];
 	int len = al_http_request(req, sizeof req, "calib", 1);
 
 	inet_pton(AF_INET, NET_NS_SERVER_IP, &at.sin_addr);
-	if (len < 0 || (pinned && pin(0, 0) != 0))
+	if (len < 0 || (a->pinned && net_calib_pin_to(0, cpu[0]) != 0))
 		return -1;
 	for (int i = 0; i < WARM + PAGES; i++) {
-		if (page(&at, req, len, spin, ns) != 0)
+		if (page(&at, req, len, a->spin, ns) != 0)
 			return -1;
 		for (int k = 0; i >= WARM && k < 3; k++)
 			v[k][i - WARM] = ns[k];
@@ -150,33 +97,23 @@ static int client(int port, int spin, int pinned, int wfd)
 
 static int measure(struct emu_path *p, enum way w, int64_t q[3])
 {
-	int pfd[2];
+	struct client_arg a = {p->port[0], spins[w], apart[w] >= 0};
 
-	if ((apart[w] < 0 ? unpin(p->emu) : pin(p->emu, apart[w])) != 0 || pipe(pfd) != 0)
+	if ((apart[w] < 0 ? unpin(p->emu) : net_calib_pin_to(p->emu, cpu[apart[w]])) != 0)
 		return -1;
-	pid_t cli = fork();
-	if (cli == 0) {
-		close(pfd[0]);
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || net_ns_enter(&p->ns, NET_NS_CLIENT) != 0)
-			_exit(1);
-		_exit(client(p->port[0], spins[w], apart[w] >= 0, pfd[1]) == 0 ? 0 : 1);
-	}
-	close(pfd[1]);
-	int rc = cli > 0 && net_calib_read_within(pfd[0], q, 3 * sizeof q[0], EMU_WAIT_MS) == 0
-			 ? 0 : -1;
-	close(pfd[0]);
-	if (cli > 0 && net_calib_reap(cli) != 0)
-		rc = -1;
-	return rc;
+	return net_calib_tun_round(p, client, &a, q, 3 * sizeof q[0]);
 }
 
 int main(void)
 {
 	struct emu_path p;
 
-	if (sysconf(_SC_NPROCESSORS_ONLN) < 2 || net_calib_path_open(&p, 1000000LL) != 0) {
-		printf("bench_tun_close: skipped: %s\n",
-		       sysconf(_SC_NPROCESSORS_ONLN) < 2 ? "one CPU" : "no kernel-TCP path here");
+	if (sched_getaffinity(0, sizeof all, &all) != 0 || net_calib_two_cpus(cpu) != 0) {
+		printf("bench_tun_close: skipped: one CPU\n");
+		return 0;
+	}
+	if (net_calib_path_open(&p, 1000000LL) != 0) {
+		printf("bench_tun_close: skipped: no kernel-TCP path here\n");
 		return 0;
 	}
 	printf("bench_tun_close: a TUN-path client's calls on its CPU clock, the medians "

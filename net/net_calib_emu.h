@@ -29,4 +29,27 @@ int net_calib_path_open(struct emu_path *p, int64_t rtt_ns);
 /* Stops p's servers and emulator and closes its namespaces. */
 void net_calib_path_close(struct emu_path *p);
 
+/* The crawler's side of the path (net_calib_tun.c), for its probes and
+ * bench/bench_tun_close.c.  struct sockaddr_in: <netinet/in.h>. */
+struct sockaddr_in;
+/* One page from the server at `at` (request req, len bytes) over the
+ * path: the CPU of its socket + connect, its send and its close added to
+ * t[0..2].  Between its calls it spins (poll without a timeout), or, with
+ * slept, blocks in poll, as a crawler does; EMU_WAIT_MS a wait at most.
+ * 0, or -1 with errno. */
+int net_calib_tun_page(const struct sockaddr_in *at, const char *req, int len, int64_t t[3],
+		       int slept);
+/* One round of a client in p's crawler's namespace: a child that dies
+ * with its caller runs fn(arg, wfd), which writes len bytes of figures
+ * up wfd and returns 0; they are read into out within EMU_WAIT_MS, and
+ * the child reaped.  0, or -1 with errno (EPROTO: the child failed). */
+int net_calib_tun_round(const struct emu_path *p, int (*fn)(void *arg, int wfd), void *arg,
+			void *out, size_t len);
+/* Pins pid (0: the caller) to cpu alone: 0, or -1 with errno. */
+int net_calib_pin_to(pid_t pid, int cpu);
+/* The first two CPUs the caller may run on, as a real run of a one-core
+ * scenario pins its crawler and its emulator: 0, or -1 with errno
+ * (ENODEV: one CPU). */
+int net_calib_two_cpus(int cpu[2]);
+
 #endif

@@ -74,10 +74,8 @@ static int tun_wait(int fd, short events, int slept)
 	return r == 1 && !(p.revents & POLLERR) ? 0 : -1;
 }
 
-/* One connection to port: the CPU of its socket + connect, its send and
- * its close added to t[0..2]; slept as tun_wait's. */
-static int tun_page(const struct sockaddr_in *at, const char *req, int len, int64_t t[3],
-		    int slept)
+int net_calib_tun_page(const struct sockaddr_in *at, const char *req, int len, int64_t t[3],
+		       int slept)
 {
 	char buf[4096];
 	ssize_t r;
@@ -114,10 +112,66 @@ fail:
 	return -1;
 }
 
-/* The client, in the crawler's namespace: the warm-up's connections,
- * then the measured ones; its figures go up wfd. */
-static int tun_client(int port, int wfd)
+int net_calib_tun_round(const struct emu_path *p, int (*fn)(void *arg, int wfd), void *arg,
+			void *out, size_t len)
 {
+	int pfd[2], rc = -1, e = EPROTO;
+
+	if (pipe(pfd) != 0)
+		return -1;
+	pid_t cli = fork();
+	if (cli == 0) {
+		close(pfd[0]);
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || net_ns_enter(&p->ns, NET_NS_CLIENT) != 0)
+			_exit(1);
+		_exit(fn(arg, pfd[1]) == 0 ? 0 : 1);
+	}
+	close(pfd[1]);
+	if (cli > 0 && net_calib_read_within(pfd[0], out, len, EMU_WAIT_MS) == 0)
+		rc = 0;
+	else
+		e = cli < 0 ? errno : EPROTO;
+	close(pfd[0]);
+	if (cli > 0 && net_calib_reap(cli) != 0 && rc == 0) {
+		rc = -1;
+		e = EPROTO;
+	}
+	errno = e;
+	return rc;
+}
+
+int net_calib_pin_to(pid_t pid, int cpu)
+{
+	cpu_set_t s;
+
+	CPU_ZERO(&s);
+	CPU_SET(cpu, &s);
+	return sched_setaffinity(pid, sizeof s, &s);
+}
+
+int net_calib_two_cpus(int cpu[2])
+{
+	cpu_set_t s;
+	int seen = 0;
+
+	if (sched_getaffinity(0, sizeof s, &s) != 0)
+		return -1;
+	for (int i = 0; i < CPU_SETSIZE && seen < 2; i++)
+		if (CPU_ISSET(i, &s))
+			cpu[seen++] = i;
+	if (seen < 2) {
+		errno = ENODEV;
+		return -1;
+	}
+	return 0;
+}
+
+/* The client, in the crawler's namespace (arg: the server's port): the
+ * warm-up's connections, then the measured ones; its figures go up
+ * wfd. */
+static int tun_client(void *arg, int wfd)
+{
+	int port = *(const int *)arg;
 	struct sockaddr_in at = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
 	struct net_calib_emu_client fig;
 	int64_t t[3] = {0, 0, 0};
@@ -129,13 +183,13 @@ static int tun_client(int port, int wfd)
 	if (len < 0)
 		return -1;
 	for (int i = 0; i < TUN_WARM; i++)
-		if (tun_page(&at, req, len, t, 0) != 0)
+		if (net_calib_tun_page(&at, req, len, t, 0) != 0)
 			return -1;
 	t[0] = t[1] = t[2] = 0;
 	if (net_calib_base_syscall(&base) != 0)
 		return -1;
 	for (int i = 0; i < TUN_N; i++)
-		if (tun_page(&at, req, len, t, 0) != 0)
+		if (net_calib_tun_page(&at, req, len, t, 0) != 0)
 			return -1;
 	/* socket + connect + close, as `connection`, and the close's part;
 	 * a send */
@@ -147,33 +201,12 @@ static int tun_client(int port, int wfd)
 static int tun_measure(struct net_calib_emu_client *out)
 {
 	struct emu_path p;
-	int pfd[2], rc = -1, e = EPROTO;
+	int rc, e;
 
 	if (net_calib_path_open(&p, TUN_RTT_MS * 1000000LL) != 0)
 		return -1;
-	if (pipe(pfd) != 0) {
-		e = errno;
-		net_calib_path_close(&p);
-		errno = e;
-		return -1;
-	}
-	pid_t cli = fork();
-	if (cli == 0) {
-		close(pfd[0]);
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || net_ns_enter(&p.ns, NET_NS_CLIENT) != 0)
-			_exit(1);
-		_exit(tun_client(p.port[0], pfd[1]) == 0 ? 0 : 1);
-	}
-	close(pfd[1]);
-	if (cli > 0 && net_calib_read_within(pfd[0], out, sizeof *out, EMU_WAIT_MS) == 0)
-		rc = 0;
-	else
-		e = cli < 0 ? errno : EPROTO;
-	close(pfd[0]);
-	if (cli > 0 && net_calib_reap(cli) != 0 && rc == 0) {
-		rc = -1;
-		e = EPROTO;
-	}
+	rc = net_calib_tun_round(&p, tun_client, &p.port[0], out, sizeof *out);
+	e = errno;
 	net_calib_path_close(&p);
 	errno = e;
 	return rc;
@@ -225,15 +258,6 @@ int net_calib_tun_close(double *out)
 #define APART_WARM 3
 #define APART_ROUNDS 2       /* of each way                           */
 
-static int pin_to(pid_t pid, int cpu)
-{
-	cpu_set_t s;
-
-	CPU_ZERO(&s);
-	CPU_SET(cpu, &s);
-	return sched_setaffinity(pid, sizeof s, &s);
-}
-
 static int cmp_i64(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -243,19 +267,25 @@ static int cmp_i64(const void *a, const void *b)
 
 /* The client of one round, on cpu: each page's send and close CPU, in
  * v[0..APART_N) and v[APART_N..2 APART_N), up wfd. */
-static int apart_client(int port, int cpu, int wfd)
+struct apart_arg {
+	int port, cpu;
+};
+
+static int apart_client(void *arg, int wfd)
 {
+	const struct apart_arg *a = arg;
+	int port = a->port, cpu = a->cpu;
 	struct sockaddr_in at = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
 	char req[256];
 	int64_t v[2 * APART_N];
 	int len = al_http_request(req, sizeof req, "calib", 1);
 
 	inet_pton(AF_INET, NET_NS_SERVER_IP, &at.sin_addr);
-	if (len < 0 || pin_to(0, cpu) != 0)
+	if (len < 0 || net_calib_pin_to(0, cpu) != 0)
 		return -1;
 	for (int i = 0; i < APART_WARM + APART_N; i++) {
 		int64_t t[3] = {0, 0, 0};
-		if (tun_page(&at, req, len, t, 1) != 0)
+		if (net_calib_tun_page(&at, req, len, t, 1) != 0)
 			return -1;
 		if (i >= APART_WARM) {
 			v[i - APART_WARM] = t[1];
@@ -269,29 +299,11 @@ static int apart_client(int port, int cpu, int wfd)
  * the pages' sends and closes in v. */
 static int apart_round(struct emu_path *p, int cpu, int emu_cpu, int64_t v[2 * APART_N])
 {
-	int pfd[2], rc = -1, e = EPROTO;
+	struct apart_arg a = {p->port[0], cpu};
 
-	if (pin_to(p->emu, emu_cpu) != 0 || pipe(pfd) != 0)
+	if (net_calib_pin_to(p->emu, emu_cpu) != 0)
 		return -1;
-	pid_t cli = fork();
-	if (cli == 0) {
-		close(pfd[0]);
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || net_ns_enter(&p->ns, NET_NS_CLIENT) != 0)
-			_exit(1);
-		_exit(apart_client(p->port[0], cpu, pfd[1]) == 0 ? 0 : 1);
-	}
-	close(pfd[1]);
-	if (cli > 0 && net_calib_read_within(pfd[0], v, 2 * APART_N * sizeof v[0], EMU_WAIT_MS) == 0)
-		rc = 0;
-	else
-		e = cli < 0 ? errno : EPROTO;
-	close(pfd[0]);
-	if (cli > 0 && net_calib_reap(cli) != 0 && rc == 0) {
-		rc = -1;
-		e = EPROTO;
-	}
-	errno = e;
-	return rc;
+	return net_calib_tun_round(p, apart_client, &a, v, 2 * APART_N * sizeof v[0]);
 }
 
 /* The median of n, sorted in place. */
@@ -306,19 +318,11 @@ int net_calib_tun_apart(double *out)
 	/* [way][round][sends, then closes] */
 	int64_t v[2][APART_ROUNDS][2 * APART_N];
 	int64_t send[2][APART_ROUNDS * APART_N], close_[2][APART_ROUNDS * APART_N];
-	cpu_set_t s;
-	int cpu[2], seen = 0, e;
+	int cpu[2], e;
 	struct emu_path p;
 
-	if (sched_getaffinity(0, sizeof s, &s) != 0)
-		return -1;
-	for (int i = 0; i < CPU_SETSIZE && seen < 2; i++)
-		if (CPU_ISSET(i, &s))
-			cpu[seen++] = i;
-	if (seen < 2) {
-		errno = ENODEV;      /* one CPU: no emulator on another */
-		return -1;
-	}
+	if (net_calib_two_cpus(cpu) != 0)
+		return -1;           /* ENODEV, one CPU: no emulator on another */
 	if (net_calib_path_open(&p, TUN_RTT_MS * 1000000LL) != 0)
 		return -1;
 	for (int r = 0; r < APART_ROUNDS; r++)
