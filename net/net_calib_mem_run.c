@@ -81,9 +81,46 @@ static int sleeping(pid_t pid)
 	return r;
 }
 
-/* Waits until the n workers sleep: blocked in their write to the full
- * pipe, the only place they can.  0, or -1 when one died or CG_BLOCK_MS
- * passed. */
+/* 1 when process pid waits in a pipe's write, 0 when it waits elsewhere,
+ * -1 when the kernel does not say.  Its wait channel, /proc/PID/wchan,
+ * names the kernel function it sleeps in: anon_pipe_write on this VM's
+ * kernel (6.18), pipe_write, pipe_wait_writable or pipe_wait on older
+ * ones.  wchan says "0" where it hides it (a /proc that does not let us
+ * trace pid) or pid is not waiting, and is unreadable without it. */
+static int in_pipe_write(pid_t pid)
+{
+	char path[64], buf[64];
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%d/wchan", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	if (strcmp(buf, "0") == 0)
+		return -1;
+	return strstr(buf, "pipe_w") != NULL;
+}
+
+/* 1 when worker pid is blocked on the results pipe, 0 when not yet, -1
+ * when it is gone: asleep (state S) in a pipe's write.  Where wchan does
+ * not say (in_pipe_write -1), state S alone is taken for it: the pipe's
+ * write is where a worker of this probe blocks, but one asleep elsewhere
+ * (a page fault's wait, say) would count too. */
+static int blocked(pid_t pid)
+{
+	int s = sleeping(pid);
+
+	if (s <= 0)
+		return s;
+	return in_pipe_write(pid) != 0;
+}
+
+/* Waits until the n workers are blocked in their write to the full pipe
+ * (blocked()).  0, or -1 when one died or CG_BLOCK_MS passed. */
 static int all_blocked(struct net_os *os, int n)
 {
 	struct timespec t0, t;
@@ -93,7 +130,7 @@ static int all_blocked(struct net_os *os, int n)
 		int asleep = 0;
 
 		for (int i = 0; i < n; i++) {
-			int s = sleeping(os->spawned[i]->pid);
+			int s = blocked(os->spawned[i]->pid);
 			if (s < 0)
 				return -1;
 			asleep += s;
