@@ -101,7 +101,7 @@ static int measure(struct emu_path *p, enum way w, int64_t q[3])
 
 	if ((apart[w] < 0 ? unpin(p->emu) : net_calib_pin_to(p->emu, cpu[apart[w]])) != 0)
 		return -1;
-	return net_calib_tun_round(p, client, &a, q, 3 * sizeof q[0]);
+	return net_calib_path_client(p, client, &a, q, 3 * sizeof q[0], EMU_WAIT_MS);
 }
 
 int main(void)

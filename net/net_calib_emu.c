@@ -272,6 +272,42 @@ void net_calib_path_close(struct emu_path *p)
 		munmap(p->sh, sizeof *p->sh);
 }
 
+int net_calib_path_client(const struct emu_path *p, int (*fn)(void *arg, int wfd), void *arg,
+			  void *out, size_t len, int ms)
+{
+	int pfd[2];
+
+	if (pipe(pfd) != 0)
+		return -1;
+	pid_t cli = fork();
+	if (cli < 0) {
+		int e = errno;
+		close(pfd[0]);
+		close(pfd[1]);
+		errno = e;
+		return -1;
+	}
+	if (cli == 0) {
+		close(pfd[0]);
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || net_ns_enter(&p->ns, NET_NS_CLIENT) != 0)
+			_exit(1);
+		_exit(fn(arg, pfd[1]) == 0 ? 0 : 1);
+	}
+	close(pfd[1]);
+	int got = net_calib_read_within(pfd[0], out, len, ms);
+	int e = got != 0 && errno == ETIMEDOUT ? ETIMEDOUT : EPROTO;
+	close(pfd[0]);
+	if (got != 0)
+		kill(cli, SIGKILL);            /* no figures: nothing to wait for */
+	/* its exit, once they came, a wait of its own */
+	int st = net_calib_reap(cli);
+	if (got != 0 || st != 0) {
+		errno = got != 0 ? e : st < 0 ? ETIMEDOUT : EPROTO;
+		return -1;
+	}
+	return 0;
+}
+
 /* Starts a server of pages of page bytes in p's server namespace: its
  * pid and port in p, at i. */
 static int path_server(struct emu_path *p, struct al_scenario *sc, int i, int page)
@@ -404,8 +440,14 @@ static int quiet(const struct emu_path *p)
 /* The client of a batch: fetch_all, then a page's socket + connect +
  * close, its close, and its send, less their syscalls' own cost (three
  * EAGAIN recvs, one, one), up wfd, as net_calib_tun.c's client does. */
-static int client(int port, int pages, int page, int wfd)
+struct client_arg {
+	int port, pages, page;
+};
+
+static int client(void *arg, int wfd)
 {
+	const struct client_arg *a = arg;
+	int port = a->port, pages = a->pages, page = a->page;
 	int64_t t[3] = {0, 0, 0};
 	double base;
 
@@ -424,33 +466,16 @@ static int batch(const struct emu_path *p, int pages, int i, struct net_calib_em
 		 struct net_calib_emu_point *srv, struct net_calib_emu_client *cl)
 {
 	const volatile struct net_emu_shared *sh = p->sh;
-	int page = emu_size[i], pfd[2];
+	int page = emu_size[i];
 	int64_t n0 = packets_of(p), b0 = sh->up.bytes_out + sh->down.bytes_out;
 	double c0 = cpu_on(p->clock), s0 = cpu_on(p->srv_clock[i]);
-	if (pipe(pfd) != 0)
-		return -1;
-	pid_t cli = fork();
-	if (cli == 0) {
-		close(pfd[0]);
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || net_ns_enter(&p->ns, NET_NS_CLIENT) != 0)
-			_exit(1);
-		_exit(client(p->port[i], pages, page, pfd[1]) == 0 ? 0 : 1);
-	}
-	close(pfd[1]);
+	struct client_arg a = {p->port[i], pages, page};
+
 	/* the client's fetch has EMU_WAIT_MS from its own start, after the
 	 * fork and its namespace; its figures come after: the wait for them
-	 * holds its whole deadline and as long again for the rest, and its
-	 * exit, once they came, a wait of its own */
-	int got = cli > 0 ? net_calib_read_within(pfd[0], cl, sizeof *cl, 2 * EMU_WAIT_MS) : -1;
-	int e = got != 0 && errno == ETIMEDOUT ? ETIMEDOUT : EPROTO;
-	close(pfd[0]);
-	if (cli > 0 && got != 0)
-		kill(cli, SIGKILL);            /* no figures: nothing to wait for */
-	int st = cli > 0 ? net_calib_reap(cli) : -1;
-	if (got != 0 || st != 0) {
-		errno = got != 0 ? e : st < 0 ? ETIMEDOUT : EPROTO;
+	 * holds its whole deadline and as long again for the rest */
+	if (net_calib_path_client(p, client, &a, cl, sizeof *cl, 2 * EMU_WAIT_MS) != 0)
 		return -1;
-	}
 	if (quiet(p) != 0)
 		return -1;
 	double c1 = cpu_on(p->clock), s1 = cpu_on(p->srv_clock[i]);

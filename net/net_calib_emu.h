@@ -29,6 +29,14 @@ int net_calib_path_open(struct emu_path *p, int64_t rtt_ns);
 /* Stops p's servers and emulator and closes its namespaces. */
 void net_calib_path_close(struct emu_path *p);
 
+/* A client in p's crawler's namespace: a child that dies with its
+ * caller runs fn(arg, wfd), which writes len bytes of figures up wfd and
+ * returns 0; they are read into out within ms (the child killed if they
+ * do not come), and the child reaped.  0, or -1 with errno (ETIMEDOUT:
+ * no figures in time, or the child would not end; EPROTO: it failed). */
+int net_calib_path_client(const struct emu_path *p, int (*fn)(void *arg, int wfd), void *arg,
+			  void *out, size_t len, int ms);
+
 /* The crawler's side of the path (net_calib_tun.c), for its probes and
  * bench/bench_tun_close.c.  struct sockaddr_in: <netinet/in.h>. */
 struct sockaddr_in;
@@ -39,12 +47,6 @@ struct sockaddr_in;
  * 0, or -1 with errno. */
 int net_calib_tun_page(const struct sockaddr_in *at, const char *req, int len, int64_t t[3],
 		       int slept);
-/* One round of a client in p's crawler's namespace: a child that dies
- * with its caller runs fn(arg, wfd), which writes len bytes of figures
- * up wfd and returns 0; they are read into out within EMU_WAIT_MS, and
- * the child reaped.  0, or -1 with errno (EPROTO: the child failed). */
-int net_calib_tun_round(const struct emu_path *p, int (*fn)(void *arg, int wfd), void *arg,
-			void *out, size_t len);
 /* Pins pid (0: the caller) to cpu alone: 0, or -1 with errno. */
 int net_calib_pin_to(pid_t pid, int cpu);
 /* The first two CPUs the caller may run on, as a real run of a one-core

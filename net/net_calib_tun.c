@@ -6,14 +6,11 @@
 #include <errno.h>
 #include <poll.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
@@ -112,34 +109,6 @@ fail:
 	return -1;
 }
 
-int net_calib_tun_round(const struct emu_path *p, int (*fn)(void *arg, int wfd), void *arg,
-			void *out, size_t len)
-{
-	int pfd[2], rc = -1, e = EPROTO;
-
-	if (pipe(pfd) != 0)
-		return -1;
-	pid_t cli = fork();
-	if (cli == 0) {
-		close(pfd[0]);
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || net_ns_enter(&p->ns, NET_NS_CLIENT) != 0)
-			_exit(1);
-		_exit(fn(arg, pfd[1]) == 0 ? 0 : 1);
-	}
-	close(pfd[1]);
-	if (cli > 0 && net_calib_read_within(pfd[0], out, len, EMU_WAIT_MS) == 0)
-		rc = 0;
-	else
-		e = cli < 0 ? errno : EPROTO;
-	close(pfd[0]);
-	if (cli > 0 && net_calib_reap(cli) != 0 && rc == 0) {
-		rc = -1;
-		e = EPROTO;
-	}
-	errno = e;
-	return rc;
-}
-
 int net_calib_pin_to(pid_t pid, int cpu)
 {
 	cpu_set_t s;
@@ -205,7 +174,7 @@ static int tun_measure(struct net_calib_emu_client *out)
 
 	if (net_calib_path_open(&p, TUN_RTT_MS * 1000000LL) != 0)
 		return -1;
-	rc = net_calib_tun_round(&p, tun_client, &p.port[0], out, sizeof *out);
+	rc = net_calib_path_client(&p, tun_client, &p.port[0], out, sizeof *out, EMU_WAIT_MS);
 	e = errno;
 	net_calib_path_close(&p);
 	errno = e;
@@ -303,7 +272,8 @@ static int apart_round(struct emu_path *p, int cpu, int emu_cpu, int64_t v[2 * A
 
 	if (net_calib_pin_to(p->emu, emu_cpu) != 0)
 		return -1;
-	return net_calib_tun_round(p, apart_client, &a, v, 2 * APART_N * sizeof v[0]);
+	return net_calib_path_client(p, apart_client, &a, v, 2 * APART_N * sizeof v[0],
+				     EMU_WAIT_MS);
 }
 
 /* The median of n, sorted in place. */
