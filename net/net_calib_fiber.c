@@ -10,6 +10,10 @@
 #include <errno.h>
 #include <poll.h>
 #include <stddef.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <netinet/in.h>
 
 #include "core/al_fiber.h"
 
@@ -61,45 +65,113 @@ int net_calib_green_stack(double *out)
 }
 
 /* green_stack_woken.  A crawl's green thread ends right after its page's
- * response woke the OS thread from its selector (fetch()'s close, then
- * al_fiber_free's munmap), where green_stack's batch unmaps 200 stacks
- * back to back.  A real seed run's munmap takes 10.6-18.5 us a stack on the
- * thread's CPU clock against 4-5 in a row (docs/costs.md, "The stack
- * unmapped after a wake-up").  So: stacks made and run as above, half
- * freed one at a time after a 1 ms sleep each (a crawl's responses come
- * about that far apart), the other half back to back after one untimed,
- * as green_stack's batch frees them; the difference of the two medians. */
+ * response woke the OS thread from its selector (fetch()'s last recv and
+ * close, then al_fiber_free's munmap), where green_stack's batch unmaps
+ * 200 stacks back to back.  A real seed run's munmap takes 10.6-18.5 us
+ * a stack on the thread's CPU clock against 4-5 in a row (docs/costs.md,
+ * "The stack unmapped after a wake-up").  What comes before it in a crawl
+ * is a sleep and then the page's end in the kernel: the response's recv
+ * and the socket's close.  A sleep alone leaves the unmap as cold as the
+ * neighbours running meanwhile made it (8.3-15 us, minute to minute); the
+ * page's end before it gives 10.4-13.6 us in the same minutes, as the
+ * real run's 11.3-15.2.  So: stacks made and run as above, half freed one
+ * at a time each after a page's end on loopback (page_end: a connection,
+ * its response, a 1 ms sleep, the response read and the socket closed;
+ * untimed), the other half back to back after one untimed, as
+ * green_stack's batch frees them; the difference of the two medians. */
 #define WOKEN_STACKS 20
 #define WOKEN_SLEEP_MS 1
+#define WOKEN_REPLY 1448             /* a segment's worth of response */
+
+/* A page's end as the crawler's last burst has it, before its green
+ * thread ends: the connection made, the request sent and answered (the
+ * server's side on lfd in this thread, as calibrate's other loopback
+ * probes), a sleep, then the response read to its end and the socket
+ * closed.  0, or -1 with errno. */
+static int page_end(int lfd, const struct sockaddr_in *addr)
+{
+	static const char reply[WOKEN_REPLY];
+	static const char request[] = "GET /0 HTTP/1.0\r\n\r\n";
+	char buf[4096];
+	int rc = -1, s = -1;
+	int c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (c < 0)
+		return -1;
+	if (connect(c, (const struct sockaddr *)addr, sizeof *addr) != 0 &&
+	    errno != EINPROGRESS)
+		goto out;
+	s = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (s < 0 || send(c, request, sizeof request - 1, MSG_NOSIGNAL) < 0 ||
+	    recv(s, buf, sizeof buf, 0) <= 0 ||
+	    send(s, reply, sizeof reply, MSG_NOSIGNAL) != (ssize_t)sizeof reply)
+		goto out;
+	close(s);
+	s = -1;
+	poll(NULL, 0, WOKEN_SLEEP_MS);
+	for (;;) {
+		ssize_t n = recv(c, buf, sizeof buf, 0);
+		if (n == 0)
+			break;
+		if (n < 0 && errno != EAGAIN)
+			goto out;
+		if (n < 0)
+			poll(&(struct pollfd){.fd = c, .events = POLLIN}, 1, 1000);
+	}
+	rc = 0;
+out:
+	if (s >= 0)
+		close(s);
+	int e = errno;
+	close(c);
+	errno = e;
+	return rc;
+}
 
 int net_calib_green_stack_woken(double *out)
 {
 	static struct al_fiber f[2 * WOKEN_STACKS + 1];
 	double woken[WOKEN_STACKS], warm[WOKEN_STACKS];
-	int n = 2 * WOKEN_STACKS + 1;
+	struct sockaddr_in addr;
+	int n = 2 * WOKEN_STACKS + 1, rc = -1;
+	int lfd = net_calib_listener(&addr, 16);
 
+	if (lfd < 0)
+		return -1;
 	for (int i = 0; i < n; i++) {
 		if (al_fiber_init(&f[i], GREEN_STACK, toucher, NULL) != 0) {
 			int e = errno;
 			while (i-- > 0)
 				al_fiber_free(&f[i]);
+			close(lfd);
 			errno = e;
 			return -1;
 		}
 		al_fiber_resume(&f[i]);
 	}
-	for (int i = 0; i < WOKEN_STACKS; i++) {
-		poll(NULL, 0, WOKEN_SLEEP_MS);
+	int i = 0;
+	for (; i < WOKEN_STACKS; i++) {
+		if (page_end(lfd, &addr) != 0)
+			break;
 		int64_t t0 = net_cpu_ns();
 		al_fiber_free(&f[i]);
 		woken[i] = (double)(net_cpu_ns() - t0);
 	}
-	al_fiber_free(&f[WOKEN_STACKS]);            /* the batch's paths warm */
-	for (int i = 0; i < WOKEN_STACKS; i++) {
-		int64_t t0 = net_cpu_ns();
-		al_fiber_free(&f[WOKEN_STACKS + 1 + i]);
-		warm[i] = (double)(net_cpu_ns() - t0);
+	if (i == WOKEN_STACKS) {
+		al_fiber_free(&f[i++]);           /* the batch's paths warm */
+		for (int j = 0; j < WOKEN_STACKS; j++, i++) {
+			int64_t t0 = net_cpu_ns();
+			al_fiber_free(&f[i]);
+			warm[j] = (double)(net_cpu_ns() - t0);
+		}
+		*out = net_calib_median(woken, WOKEN_STACKS) -
+		       net_calib_median(warm, WOKEN_STACKS);
+		rc = 0;
 	}
-	*out = net_calib_median(woken, WOKEN_STACKS) - net_calib_median(warm, WOKEN_STACKS);
-	return 0;
+	int e = errno;
+	for (; i < n; i++)                        /* a page that failed: the rest go */
+		al_fiber_free(&f[i]);
+	close(lfd);
+	errno = e;
+	return rc;
 }
