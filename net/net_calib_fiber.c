@@ -93,7 +93,7 @@ static int page_end(int lfd, const struct sockaddr_in *addr)
 	static const char reply[WOKEN_REPLY];
 	static const char request[] = "GET /0 HTTP/1.0\r\n\r\n";
 	char buf[4096];
-	int rc = -1, s = -1;
+	int rc = -1, s = -1, e;
 	int c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
 	if (c < 0)
@@ -101,6 +101,11 @@ static int page_end(int lfd, const struct sockaddr_in *addr)
 	if (connect(c, (const struct sockaddr *)addr, sizeof *addr) != 0 &&
 	    errno != EINPROGRESS)
 		goto out;
+	/* a loaded machine may leave the handshake to ksoftirqd: a second */
+	if (poll(&(struct pollfd){.fd = lfd, .events = POLLIN}, 1, 1000) != 1) {
+		errno = ETIMEDOUT;
+		goto out;
+	}
 	s = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 	if (s < 0 || send(c, request, sizeof request - 1, MSG_NOSIGNAL) < 0 ||
 	    recv(s, buf, sizeof buf, 0) <= 0 ||
@@ -115,14 +120,16 @@ static int page_end(int lfd, const struct sockaddr_in *addr)
 			break;
 		if (n < 0 && errno != EAGAIN)
 			goto out;
-		if (n < 0)
-			poll(&(struct pollfd){.fd = c, .events = POLLIN}, 1, 1000);
+		if (n < 0 && poll(&(struct pollfd){.fd = c, .events = POLLIN}, 1, 1000) != 1) {
+			errno = ETIMEDOUT;
+			goto out;
+		}
 	}
 	rc = 0;
 out:
+	e = errno;
 	if (s >= 0)
 		close(s);
-	int e = errno;
 	close(c);
 	errno = e;
 	return rc;
