@@ -149,6 +149,8 @@ static void on_pass(void *arg, int64_t now)
 	for (size_t i = 0; i < n; i++) {
 		const struct sim_emu_item *it = &s->emu_pass[i];
 		t += it->up;
+		if (it->accept)
+			sim_host_accept(s, t);
 		if (it->syn) {
 			/* the server answers the SYN: its SYN-ACK comes back */
 			struct sim_emu_item r = *it;

@@ -15,7 +15,9 @@
  * costs from the same cost table:
  *
  *   the server, per page:  server_request + server_per_kib per KiB
- *                          (server_accept of it when the client connects)
+ *                          (server_accept of it when the connection is
+ *                          made: on the kernel-TCP path when the
+ *                          handshake's ACK reaches the server)
  *              per wake-up: server_wake, when its thread was asleep
  *                          (not with tun_server_request: that holds them)
  *   its link, per page:    relay_request + relay_per_kib per KiB
@@ -268,7 +270,8 @@ static int64_t emu(struct sim_os *s, int64_t t, int64_t n, int64_t payload, stru
  * network has connected it and the emulator has written its SYN-ACK), and
  * the client answers the SYN-ACK with the handshake's ACK and the
  * request, which reach the emulator half a round trip later, as any
- * answer to down packets (sim_emu.c); the server ACKs them (down).  Not
+ * answer to down packets (sim_emu.c); the server accepts the connection
+ * when they are written (sim_host_accept) and ACKs them (down).  Not
  * from the SYN: a connect that never happens (a SYN the server drops)
  * has no answers, and a retried SYN's come when it is answered. */
 static void handshake_answers(struct sim_os *s, int64_t now)
@@ -277,7 +280,24 @@ static void handshake_answers(struct sim_os *s, int64_t now)
 
 	sim_emu_push(s, (struct sim_emu_item){
 		.at = now + rtt / 2, .up = emu_ns(s, SIM_HOST_EMU_REQUEST - 1, 0),
-		.nup = SIM_HOST_EMU_REQUEST - 1, .next_down = emu_ns(s, 1, 0), .next_ndown = 1});
+		.nup = SIM_HOST_EMU_REQUEST - 1, .next_down = emu_ns(s, 1, 0), .next_ndown = 1,
+		.accept = 1});
+}
+
+/* The server accepts a connection: server_accept of its CPU at `at`, in
+ * its queue (single-threaded, it answers the pages behind the accepts
+ * before them). */
+void sim_host_accept(struct sim_os *s, int64_t at)
+{
+	int64_t ns = s->os.sc->machine.costs.server_accept_ns;
+
+	if (s->server && ns > 0)
+		serve(s, NULL, at, ns, 0, HOST_NONE);
+}
+
+static void on_accept(void *arg, int64_t now)
+{
+	sim_host_accept(arg, now);
 }
 
 /* When k's connection, established in the network at now, is seen by
@@ -292,13 +312,19 @@ static int64_t connected_at(struct sim_os *s, struct sim_sock *k, int64_t now)
 	if (!g || g->conn)
 		return now;
 	g->conn = 1;
-	/* the server accepts the connection now: that part of the page's
-	 * work is its CPU from here, and its queue's (single-threaded, it
-	 * answers the pages behind the accepts before them) */
-	if (s->server && c->server_accept_ns > 0)
-		serve(s, NULL, now, c->server_accept_ns, 0, HOST_NONE);
-	if (s->os.sc->machine.host_emulator == AL_HOST_EMU_NONE)
+	/* the server accepts the connection when it is made: that part of
+	 * the page's work is its CPU from then.  Over the relay, now (the
+	 * link emulator connects over loopback); on the kernel-TCP path
+	 * when the handshake's ACK reaches the server, half a round trip
+	 * after the client had the SYN-ACK (accept() returns a connection
+	 * the kernel has completed): where the page's pieces of work fall
+	 * sets the pace of the server's writes in a burst, which a FIFO
+	 * link's queue sees (docs/real.md, "select-limit: the server's
+	 * accept") */
+	if (s->os.sc->machine.host_emulator == AL_HOST_EMU_NONE) {
+		sim_host_accept(s, now);
 		return now;
+	}
 	int64_t t = emu(s, now, SIM_HOST_EMU_CONNECT, 0, k, HOST_CONN);
 	/* the handshake's ACK, the request, the server's ACK of it: they
 	 * follow the connect into the queue, and hold up what comes behind
@@ -307,6 +333,12 @@ static int64_t connected_at(struct sim_os *s, struct sim_sock *k, int64_t now)
 	 * sent, and its backlog then (sim_emu.c) */
 	if (!emu_own(s)) {
 		emu(s, now, SIM_HOST_EMU_REQUEST, 0, NULL, HOST_NONE);
+		/* the emulator shares the cores: its queue is not in the
+		 * ACK's way here, the path's half round trip is */
+		int64_t rtt = s->os.sc->network.rtt_ns;
+		if (s->server && c->server_accept_ns > 0 &&
+		    !sim_queue_push(&s->q, now + (rtt - rtt / 2), on_accept, s))
+			abort(); /* the queue cannot grow: nothing sane to continue with */
 		return t;
 	}
 	/* in its passes (its SYN went in at the connect): seen now if the

@@ -63,6 +63,9 @@ struct sim_emu_item {
 	/* a SYN: its down packets (the SYN-ACK, of this kind) are the
 	 * server's answer, d-down after it is written up, in a later pass */
 	uint8_t syn;
+	/* the handshake's ACK is among its up packets: the server accepts
+	 * the connection when they are written (sim_host_accept) */
+	uint8_t accept;
 };
 struct sim_host_fifo {
 	struct sim_host_item *v;
@@ -133,6 +136,10 @@ void sim_emu_due(struct sim_os *s, int64_t at, int64_t end);
 void sim_emu_reached(struct sim_os *s, int64_t t, int64_t ns);
 int64_t sim_emu_backlog(void *arg, int64_t now);
 void sim_host_emu_done(struct sim_os *s, const struct sim_emu_item *it, int64_t at);
+/* The server accepts a connection at `at` (server_accept of its CPU):
+ * on the kernel-TCP path when the handshake's ACK reaches it (a pass
+ * that writes an item with `accept`). */
+void sim_host_accept(struct sim_os *s, int64_t at);
 /* 1 when what the network delivers to k at now must wait for the server,
  * the link and the packet emulator to have done their work (its gate is
  * then in the future): an event at the gate calls sim_os_readable. */

@@ -132,7 +132,7 @@ int sim_net_paced(const struct sim_net *n)
 
 /* The server's CPU for f's response, as calibrate measured it: as the
  * socket's gate prices it (sim_host.c), without the accept, which the
- * server did when the client connected (its CPU then, there). */
+ * server did when the connection was made (its CPU then, there). */
 static int64_t pace_ns(const struct sim_net *n, const struct sim_flow *f)
 {
 	return al_server_page_ns(&n->sc->machine, f->total, 1);

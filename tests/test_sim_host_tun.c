@@ -440,6 +440,48 @@ static void test_paced_tun_prices(void **state)
 	assert_int_equal(b.checksum, a.checksum);
 }
 
+/* The server accepts a connection when the handshake's ACK reaches it
+ * (accept() returns what the kernel completed), not when the client
+ * sees its SYN-ACK: on the kernel-TCP path half a round trip later,
+ * through the emulator's passes (own core, none of its work priced here)
+ * or the path's half round trip (shared); over loopback (no emulator) at
+ * the connect.  One page, the server on a core of its own: an accept of
+ * 30 ms holds up the write of the page (1 ms, the request's price less
+ * the accept) that the request's arrival and 2 ms of think would give
+ * at once; the accept ends 30 ms after it began, so the response is
+ * later by 30 + 1 - 2 ms where the accept came with the request, 5 ms
+ * (rtt / 2) less where it came at the connect. */
+static void test_accept_at_handshake_ack(void **state)
+{
+	static const struct {
+		enum al_host_emu emu;
+		int64_t later;
+	} cases[] = {
+		{AL_HOST_EMU_OWN, 29 * MS},
+		{AL_HOST_EMU_SHARED, 29 * MS},
+		{AL_HOST_EMU_NONE, 24 * MS},
+	};
+	struct al_scenario sc;
+	struct al_report a, b;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		paced(&sc, 1, 1000);
+		sc.machine.cores = 3;   /* shared: the server still has a core */
+		sc.machine.host_emulator = cases[i].emu;
+		run(&sc, AL_MODEL_SYNC, &a);
+		sc.machine.costs.server_accept_ns = 30 * MS;
+		sc.machine.costs.server_request_ns = 31 * MS;
+		run(&sc, AL_MODEL_SYNC, &b);
+		if (b.elapsed_ns - a.elapsed_ns != cases[i].later)
+			fail_msg("case %zu: %lld ns later, want %lld", i,
+				 (long long)(b.elapsed_ns - a.elapsed_ns),
+				 (long long)cases[i].later);
+		assert_int_equal(b.cpu_busy_ns, a.cpu_busy_ns);
+		assert_int_equal(b.checksum, a.checksum);
+	}
+}
+
 /* The packet emulator on a core of its own: a connect that never
  * happens (the server, serving one page with no backlog, refuses the
  * second) brings no answers to its SYN-ACK -- the handshake's ACK, the
@@ -534,6 +576,7 @@ int main(void)
 		cmocka_unit_test(test_tun_server_prices),
 		cmocka_unit_test(test_tun_price_holds_wakes),
 		cmocka_unit_test(test_paced_tun_prices),
+		cmocka_unit_test(test_accept_at_handshake_ack),
 		cmocka_unit_test(test_refused_connect_answers_nothing),
 		cmocka_unit_test(test_page_work_once),
 	};
