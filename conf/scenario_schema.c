@@ -79,6 +79,7 @@ static const struct al_field costs_fields[] = {
 	COST_T("tun_apart", tun_apart_ns, 0),
 	COST_T("tun_server_request", tun_server_request_ns, 0),
 	COST_T("tun_server_per_kib", tun_server_ns_per_kib, 0),
+	COST_T("tun_server_accept", tun_server_accept_ns, 0),
 	COST_T("tick", tick_ns, 0),  /* 0: TCP timers at exact times */
 	COST_T("green_switch", green_switch_ns, 0),
 	COST_S("green_memory", green_memory),

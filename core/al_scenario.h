@@ -194,6 +194,11 @@ struct al_costs {
 	 * host_emulator is not none; 0: not measured, those are used. */
 	int64_t tun_server_request_ns;
 	int64_t tun_server_ns_per_kib;
+	/* server_accept as the origin server pays it on the kernel-TCP path
+	 * (its part of tun_server_request when a connection is accepted),
+	 * where tun_server_request is used; 0: not measured, server_accept
+	 * (measured over loopback) is used. */
+	int64_t tun_server_accept_ns;
 	/* The kernel's tick, CONFIG_HZ's jiffy (4 ms at HZ=250, this VM's):
 	 * the server's TCP timers count in it and fire on the timer wheel's
 	 * ticks (docs/network.md).  Not the scheduler's time_slice, which
@@ -262,11 +267,24 @@ struct al_machine {
 	struct al_costs costs;
 };
 
+/* The origin server's accept of a connection on machine m: on the
+ * kernel-TCP path (host_emulator) tun_server_accept where it and
+ * tun_server_request are measured, else server_accept. */
+static inline int64_t al_server_accept_ns(const struct al_machine *m)
+{
+	const struct al_costs *c = &m->costs;
+
+	if (m->host_emulator != AL_HOST_EMU_NONE && c->tun_server_request_ns > 0 &&
+	    c->tun_server_accept_ns > 0)
+		return c->tun_server_accept_ns;
+	return c->server_accept_ns;
+}
+
 /* The origin server's CPU for a response of len bytes (header included)
  * on machine m: server_request and server_per_kib, or on the kernel-TCP
  * path (host_emulator) tun_server_request and tun_server_per_kib where
- * measured; less server_accept when the connection's accept was charged
- * apart (accepted), as both figures hold it. */
+ * measured; less the accept (al_server_accept_ns) when the connection's
+ * accept was charged apart (accepted), as both figures hold it. */
 static inline int64_t al_server_page_ns(const struct al_machine *m, int64_t len, int accepted)
 {
 	const struct al_costs *c = &m->costs;
@@ -275,9 +293,10 @@ static inline int64_t al_server_page_ns(const struct al_machine *m, int64_t len,
 		      c->server_request_ns;
 	int64_t kib = tun && c->tun_server_ns_per_kib > 0 ? c->tun_server_ns_per_kib :
 		      c->server_ns_per_kib;
+	int64_t acc = al_server_accept_ns(m);
 
 	if (accepted)
-		req = req > c->server_accept_ns ? req - c->server_accept_ns : 0;
+		req = req > acc ? req - acc : 0;
 	return req + al_per_kib_ns(len, kib);
 }
 

@@ -340,7 +340,7 @@ int net_calib_zero_unmeasured(enum net_calib_fig f)
 {
 	return f == NET_CALIB_TUN_CONNECTION_BUSY || f == NET_CALIB_TUN_SEND_BUSY ||
 	       f == NET_CALIB_TUN_CLOSE_BUSY || f == NET_CALIB_TUN_APART ||
-	       f == NET_CALIB_GREEN_STACK_WOKEN;
+	       f == NET_CALIB_GREEN_STACK_WOKEN || f == NET_CALIB_TUN_SERVER_ACCEPT;
 }
 
 #define COST(m) offsetof(struct al_costs, m)
@@ -440,6 +440,8 @@ static const struct fig figs[NET_CALIB_COUNT] = {
 		net_calib_process_exit},
 	[NET_CALIB_EXIT_PER_MIB] = {"exit_per_mib", COST(exit_ns_per_mib), 0,
 		net_calib_exit_per_mib},
+	[NET_CALIB_TUN_SERVER_ACCEPT] = {"tun_server_accept", COST(tun_server_accept_ns), 0,
+		net_calib_tun_server_accept},
 };
 
 static const struct fig *fig_of(enum net_calib_fig f)

@@ -69,6 +69,7 @@ enum net_calib_fig {
 	NET_CALIB_GREEN_STACK_WOKEN, /* net_calib_fiber.c: an unmapping after a sleep */
 	NET_CALIB_PROCESS_EXIT,      /* net_calib_fork.c: a child's exit, its end's */
 	NET_CALIB_EXIT_PER_MIB,
+	NET_CALIB_TUN_SERVER_ACCEPT, /* net_calib_accept.c: connects that ask nothing */
 	NET_CALIB_COUNT
 };
 

@@ -94,13 +94,12 @@
  * (7.0-8.7 us on a quiet machine) priced select-limit's 2,000 pages,
  * which the emulator paces, over their runs' own 4.9-6.3 us
  * (docs/costs.md, "The emulator's price, busy").
- * Fewer where RLIMIT_NOFILE allows fewer (emu_pages). */
+ * Fewer where RLIMIT_NOFILE allows fewer (net_calib_emu_pages). */
 #define EMU_PAGES 2000
 #define EMU_WARM 50          /* the warm-up's pages, left out */
 /* the pages' bodies: the response's header alone (0.06 KiB a packet),
  * C10K's 4 KiB (0.35), 16 KiB (0.6) */
 static const int emu_size[] = {0, 4096, 16384};
-#define EMU_RTT_MS 20
 /* No packet for this long after a batch's client is done: the batch is
  * over (its last FIN and ACK cross the 20 ms round trip, each held
  * 10 ms) */
@@ -114,7 +113,7 @@ static volatile sig_atomic_t emu_stop;
  * client's socket and the server's accepted one a page, each in a process
  * of its own, with a margin), its soft limit raised to the hard one first,
  * as a real run's (net/net_run_net.c); the children inherit it. */
-static int emu_pages(void)
+int net_calib_emu_pages(void)
 {
 	struct rlimit rl;
 
@@ -397,7 +396,7 @@ fail:
 	return -1;
 }
 
-static double cpu_on(clockid_t clock)
+double net_calib_cpu_on(clockid_t clock)
 {
 	struct timespec ts;
 
@@ -416,7 +415,7 @@ static int64_t packets_of(const struct emu_path *p)
 
 /* Waits until the emulator has carried no packet for EMU_QUIET_MS: 0, or
  * -1 (ETIMEDOUT) when it never goes quiet. */
-static int quiet(const struct emu_path *p)
+int net_calib_path_quiet(const struct emu_path *p)
 {
 	int64_t now = net_mono_ns(), end = now + EMU_WAIT_MS * 1000000LL, since = now;
 	int64_t seen = packets_of(p);
@@ -468,7 +467,7 @@ static int batch(const struct emu_path *p, int pages, int i, struct net_calib_em
 	const volatile struct net_emu_shared *sh = p->sh;
 	int page = emu_size[i];
 	int64_t n0 = packets_of(p), b0 = sh->up.bytes_out + sh->down.bytes_out;
-	double c0 = cpu_on(p->clock), s0 = cpu_on(p->srv_clock[i]);
+	double c0 = net_calib_cpu_on(p->clock), s0 = net_calib_cpu_on(p->srv_clock[i]);
 	struct client_arg a = {p->port[i], pages, page};
 
 	/* the client's fetch has EMU_WAIT_MS from its own start, after the
@@ -476,9 +475,9 @@ static int batch(const struct emu_path *p, int pages, int i, struct net_calib_em
 	 * holds its whole deadline and as long again for the rest */
 	if (net_calib_path_client(p, client, &a, cl, sizeof *cl, 2 * EMU_WAIT_MS) != 0)
 		return -1;
-	if (quiet(p) != 0)
+	if (net_calib_path_quiet(p) != 0)
 		return -1;
-	double c1 = cpu_on(p->clock), s1 = cpu_on(p->srv_clock[i]);
+	double c1 = net_calib_cpu_on(p->clock), s1 = net_calib_cpu_on(p->srv_clock[i]);
 	int64_t n1 = packets_of(p), b1 = sh->up.bytes_out + sh->down.bytes_out;
 	char hb[128];
 	int head = al_http_header(hb, sizeof hb, page);
@@ -493,7 +492,7 @@ static int batch(const struct emu_path *p, int pages, int i, struct net_calib_em
 	return 0;
 }
 
-/* One repetition's batches: the warm-up's, left out, then emu_pages() pages
+/* One repetition's batches: the warm-up's, left out, then net_calib_emu_pages() pages
  * of each size, into pt[EMU_SIZES] (the emulator's) and srv[EMU_SIZES]
  * (the servers'), and the client's page, their mean, into *cl. */
 static int batches(struct net_calib_emu_point *pt, struct net_calib_emu_point *srv,
@@ -506,8 +505,8 @@ static int batches(struct net_calib_emu_point *pt, struct net_calib_emu_point *s
 
 	if (net_calib_path_open(&p, EMU_RTT_MS * 1000000LL) != 0)
 		return -1;
-	int pages = emu_pages();
-	rc = quiet(&p) != 0 || batch(&p, EMU_WARM, 0, &warm, &swarm, &cwarm) != 0 ? -1 : 0;
+	int pages = net_calib_emu_pages();
+	rc = net_calib_path_quiet(&p) != 0 || batch(&p, EMU_WARM, 0, &warm, &swarm, &cwarm) != 0 ? -1 : 0;
 	for (int i = 0; i < EMU_SIZES && rc == 0; i++)
 		rc = batch(&p, pages, i, &pt[i], &srv[i], &c[i]);
 	*cl = (struct net_calib_emu_client){0, 0, 0};

@@ -28,6 +28,15 @@ struct emu_path {
 int net_calib_path_open(struct emu_path *p, int64_t rtt_ns);
 /* Stops p's servers and emulator and closes its namespaces. */
 void net_calib_path_close(struct emu_path *p);
+/* Waits until p's emulator has carried no packet for a while (a batch's
+ * last FIN and ACK crossed): 0, or -1 (ETIMEDOUT). */
+int net_calib_path_quiet(const struct emu_path *p);
+/* The pages of a batch: 2,000, or what RLIMIT_NOFILE leaves. */
+int net_calib_emu_pages(void);
+/* A CPU clock's ns so far, or -1. */
+double net_calib_cpu_on(clockid_t clock);
+/* The probes' round trip, ms. */
+#define EMU_RTT_MS 20
 
 /* A client in p's crawler's namespace: a child that dies with its
  * caller runs fn(arg, wfd), which writes len bytes of figures up wfd and

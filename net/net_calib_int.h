@@ -115,6 +115,9 @@ int net_calib_base_syscall(double *out);
  * CPU per page and per KiB behind the TUN device */
 int net_calib_tun_server_request(double *out);
 int net_calib_tun_server_per_kib(double *out);
+/* net_calib_accept.c: the origin server's accept of a connection behind
+ * the TUN device (EPERM or ENOENT where namespaces are refused) */
+int net_calib_tun_server_accept(double *out);
 /* and from the same batches' clients: connection and send as tun_connection
  * and tun_send, with the emulator busy with the batch, and the close's
  * part of that connection as tun_close's */

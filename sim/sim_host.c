@@ -284,12 +284,13 @@ static void handshake_answers(struct sim_os *s, int64_t now)
 		.accept = 1});
 }
 
-/* The server accepts a connection: server_accept of its CPU at `at`, in
- * its queue (single-threaded, it answers the pages behind the accepts
- * before them). */
+/* The server accepts a connection: server_accept (tun_server_accept on
+ * the kernel-TCP path, al_server_accept_ns) of its CPU at `at`, in its
+ * queue (single-threaded, it answers the pages behind the accepts before
+ * them). */
 void sim_host_accept(struct sim_os *s, int64_t at)
 {
-	int64_t ns = s->os.sc->machine.costs.server_accept_ns;
+	int64_t ns = al_server_accept_ns(&s->os.sc->machine);
 
 	if (s->server && ns > 0)
 		serve(s, NULL, at, ns, 0, HOST_NONE);
@@ -306,8 +307,6 @@ static void on_accept(void *arg, int64_t now)
 static int64_t connected_at(struct sim_os *s, struct sim_sock *k, int64_t now)
 {
 	struct sim_gate *g = sim_gate_of(s, k);
-
-	const struct al_costs *c = &s->os.sc->machine.costs;
 
 	if (!g || g->conn)
 		return now;
@@ -336,7 +335,7 @@ static int64_t connected_at(struct sim_os *s, struct sim_sock *k, int64_t now)
 		/* the emulator shares the cores: its queue is not in the
 		 * ACK's way here, the path's half round trip is */
 		int64_t rtt = s->os.sc->network.rtt_ns;
-		if (s->server && c->server_accept_ns > 0 &&
+		if (s->server && al_server_accept_ns(&s->os.sc->machine) > 0 &&
 		    !sim_queue_push(&s->q, now + (rtt - rtt / 2), on_accept, s))
 			abort(); /* the queue cannot grow: nothing sane to continue with */
 		return t;

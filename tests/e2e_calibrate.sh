@@ -50,7 +50,7 @@ for k in syscall thread_switch process_switch thread_create process_create \
 	 server_request server_per_kib relay_request relay_per_kib emulator_packet \
 	 server_accept uring_enter uring_op fork_per_mib process_cow process_exit exit_per_mib emulator_per_kib server_wake \
 	 wake_remote_1ms green_stack uring_setup uring_timeout uring_poll tun_connection tun_send \
-	 tun_server_request tun_server_per_kib wake_segment_1ms tun_connection_busy tun_send_busy thread_first tun_close tun_close_busy wake_sibling_10ms tun_apart green_stack_woken cores cpu memory fd_limit; do
+	 tun_server_request tun_server_per_kib wake_segment_1ms tun_connection_busy tun_send_busy thread_first tun_close tun_close_busy wake_sibling_10ms tun_apart green_stack_woken tun_server_accept cores cpu memory fd_limit; do
 	if ! grep -Eq "^  $k  +[0-9]" "$T/out"; then
 		ko "calibrate: the table has no row for $k"
 	fi

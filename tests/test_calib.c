@@ -231,6 +231,10 @@ static void test_costs(void **state)
 	assert_int_equal(net_calib_offset(NET_CALIB_TUN_SERVER_PER_KIB),
 			 offsetof(struct al_costs, tun_server_ns_per_kib));
 	assert_int_equal(net_calib_is_size(NET_CALIB_TUN_SERVER_PER_KIB), 0);
+	assert_string_equal(net_calib_key(NET_CALIB_TUN_SERVER_ACCEPT), "tun_server_accept");
+	assert_int_equal(net_calib_offset(NET_CALIB_TUN_SERVER_ACCEPT),
+			 offsetof(struct al_costs, tun_server_accept_ns));
+	assert_int_equal(net_calib_is_size(NET_CALIB_TUN_SERVER_ACCEPT), 0);
 	assert_string_equal(net_calib_key(NET_CALIB_WAKE_SEGMENT_1MS), "wake_segment_1ms");
 	assert_int_equal(net_calib_offset(NET_CALIB_WAKE_SEGMENT_1MS),
 			 offsetof(struct al_costs, wake_segment_1ms_ns));

@@ -482,6 +482,44 @@ static void test_accept_at_handshake_ack(void **state)
 	}
 }
 
+/* On the kernel-TCP path with tun_server_request measured, the accept
+ * is tun_server_accept where measured (else server_accept, the
+ * loopback's), charged when the ACK reaches the server and taken off
+ * the write.  One page, as above: an accept of 1 ms ends before the
+ * think (2 ms), the write of 30 ms follows it, 30 ms later than with
+ * no price; server_accept's 20 ms would leave a write of 11 ms behind
+ * an accept that ends at 25 ms, 29 ms later.  Without
+ * tun_server_request the loopback pair holds, tun_server_accept or not. */
+static void test_tun_server_accept(void **state)
+{
+	static const struct {
+		int64_t tun_req, tun_acc, later;
+	} cases[] = {
+		{31 * MS, 1 * MS, 30 * MS},
+		{31 * MS, 0, 29 * MS},
+		{0, 1 * MS, 29 * MS},
+	};
+	struct al_scenario sc;
+	struct al_report a, b;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		paced(&sc, 1, 1000);
+		sc.machine.host_emulator = AL_HOST_EMU_OWN;
+		run(&sc, AL_MODEL_SYNC, &a);
+		sc.machine.costs.server_accept_ns = 20 * MS;
+		sc.machine.costs.server_request_ns = 31 * MS;
+		sc.machine.costs.tun_server_request_ns = cases[i].tun_req;
+		sc.machine.costs.tun_server_accept_ns = cases[i].tun_acc;
+		run(&sc, AL_MODEL_SYNC, &b);
+		if (b.elapsed_ns - a.elapsed_ns != cases[i].later)
+			fail_msg("case %zu: %lld ns later, want %lld", i,
+				 (long long)(b.elapsed_ns - a.elapsed_ns),
+				 (long long)cases[i].later);
+		assert_int_equal(b.cpu_busy_ns, a.cpu_busy_ns);
+	}
+}
+
 /* The packet emulator on a core of its own: a connect that never
  * happens (the server, serving one page with no backlog, refuses the
  * second) brings no answers to its SYN-ACK -- the handshake's ACK, the
@@ -577,6 +615,7 @@ int main(void)
 		cmocka_unit_test(test_tun_price_holds_wakes),
 		cmocka_unit_test(test_paced_tun_prices),
 		cmocka_unit_test(test_accept_at_handshake_ack),
+		cmocka_unit_test(test_tun_server_accept),
 		cmocka_unit_test(test_refused_connect_answers_nothing),
 		cmocka_unit_test(test_page_work_once),
 	};

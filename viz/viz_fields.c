@@ -68,7 +68,7 @@ static const struct viz_field costs[] = {
 	COST(wake_segment_1ms_ns),
 	COST(tun_connection_busy_ns), COST(tun_send_busy_ns),
 	COST(thread_first_ns), COST(tun_close_ns), COST(tun_close_busy_ns),
-	COST(wake_sibling_10ms_ns), COST(tun_apart_ns),
+	COST(wake_sibling_10ms_ns), COST(tun_apart_ns), COST(tun_server_accept_ns),
 };
 /* every cost once: all are int64_t, so a count short or over is a cost
  * missing or listed twice */
