@@ -6,9 +6,16 @@ off; 20,000-byte pages at 10k, 100k and 1M pages, then 1 KiB, 20 KB and
 1 MiB pages at 20,000 pages.  Each figure is pages per second of wall
 time: asynclab's whole `run` (its start included), SimPy's simulation
 only (not the interpreter's start), both on this machine in one run.
-Each side's wall is the median of REPS runs where one run takes under
+asynclab's wall is the median of REPS runs at every size, its first
+run's wall printed beside it ("1st run"): on this VM huge pages nobody
+touched for ~20 s cost ~2 ms a MiB at their first touch (the host gives
+them back; docs/simulator.md), so a first run is cold and the next ones
+warm; a 1M crawl's 586 MB took 1.2 s of it (4.2 against 2.7 s), and one
+run there against three below compared a cold 1M with a warm 100k.
+SimPy's wall is the median of REPS runs where one run takes under
 REPS_UNDER seconds (the 10k and 100k rows: a 20 ms run moves by half
-with the VM's noise), of one run where it takes longer.
+with the VM's noise), of one run where it takes longer (its 4 KiB pages
+showed no such cold cost: 0.35 s for 600 MiB either way).
 Every row twice: asynclab with its default TCP (`linux`: windows,
 segment by segment), then with `network.tcp: flow` (a response as one
 transfer, as SimPy's model moves it), rows marked "flow".
@@ -68,7 +75,7 @@ def run_asynclab(exe, pages, size, tmp, tcp):
         f.write(SCENARIO.format(pages=pages, size=size, fds=pages + 100,
                                 backlog=min(pages, 1000000), tcp=tcp))
     walls = []
-    while not walls or (len(walls) < REPS and walls[0] < REPS_UNDER):
+    while len(walls) < REPS:   # at every size: see the docstring
         t0 = time.perf_counter()
         out = subprocess.run([exe, "run", path, "--json", "-j", "1"],
                              capture_output=True, text=True)
@@ -78,7 +85,7 @@ def run_asynclab(exe, pages, size, tmp, tcp):
                                                                 out.stderr.strip()))
     m = json.loads(out.stdout)["models"][0]   # the same every run
     LAST_RUN.update(m)
-    return m["pages_ok"], m["elapsed_ns"] / 1e9, median(walls)
+    return m["pages_ok"], m["elapsed_ns"] / 1e9, median(walls), walls[0]
 
 
 def median(xs):
@@ -104,14 +111,15 @@ def row(exe, simpy, pages, size, tmp, label, tcp):
     """One row: asynclab's run with this tcp against simpy, the SimPy
     run's (ok, elapsed, wall) for the same crawl, run once for all the
     row's TCPs (it has none of its own)."""
-    a_ok, a_el, a_wall = run_asynclab(exe, pages, size, tmp, tcp)
+    a_ok, a_el, a_wall, a_first = run_asynclab(exe, pages, size, tmp, tcp)
     s_ok, s_el, s_wall = simpy
     if tcp != "linux":
         label += " " + tcp
     a_ps, s_ps = pages / a_wall, pages / s_wall
-    print("  %-10s %12s %12s %7.1fx   %7.3f s %7.3f s   %7.3f s / %7.3f s%s" % (
-        label, "{:,.0f}".format(a_ps), "{:,.0f}".format(s_ps), a_ps / s_ps, a_wall, s_wall,
-        a_el, s_el, "" if a_ok == s_ok == pages else "   (pages ok: %d / %d)" % (a_ok, s_ok)),
+    print("  %-10s %12s %12s %7.1fx   %7.3f s %7.3f s %7.3f s   %7.3f s / %7.3f s%s" % (
+        label, "{:,.0f}".format(a_ps), "{:,.0f}".format(s_ps), a_ps / s_ps, a_wall, a_first,
+        s_wall, a_el, s_el,
+        "" if a_ok == s_ok == pages else "   (pages ok: %d / %d)" % (a_ok, s_ok)),
         flush=True)
     return a_ps / s_ps, a_wall
 
@@ -121,8 +129,9 @@ def main():
     pages_list = [int(x) for x in (sys.argv[2] if len(sys.argv) > 2 else "10000,100000,1000000").split(",")]
     sizes = [int(x) for x in (sys.argv[3] if len(sys.argv) > 3 else "1024,20000,1048576").split(",")]
     py = sys.executable
-    head = "  %-10s %12s %12s %8s   %9s %9s   %s" % (
-        "%s", "asynclab", "SimPy", "ratio", "wall", "SimPy", "simulated elapsed (asynclab / SimPy)")
+    head = "  %-10s %12s %12s %8s   %9s %9s %9s   %s" % (
+        "%s", "asynclab", "SimPy", "ratio", "wall", "1st run", "SimPy",
+        "simulated elapsed (asynclab / SimPy)")
     with tempfile.TemporaryDirectory() as tmp:
         print("asynclab vs SimPy %s, the same crawl: asyncio, rtt 150 ms, think 50 ms, "
               "10 Gbit/s, trace off (pages/s of wall)" % __import__("simpy").__version__)
