@@ -21,7 +21,9 @@ struct worker {
 	struct al_coro co;
 	struct sim_os *sim;
 	int64_t work;
+	int64_t nap;                 /* a sleep before its work (0: none) */
 	struct al_future done;
+	struct al_timer tm;
 	int64_t finished_at;
 };
 
@@ -31,6 +33,9 @@ static int worker_fn(struct al_task *t, void *arg)
 	struct al_os *os = &f->sim->os;
 
 	AL_BEGIN(f);
+	if (f->nap)
+		AL_AWAIT(t, f, al_sleep_until(t->fut.loop, &f->tm,
+					      sim_kernel_clock(&f->sim->k) + f->nap));
 	al_future_init(&f->done, t->fut.loop);
 	al_cpu(os, f->work, &f->done);
 	AL_AWAIT(t, f, &f->done);
@@ -97,6 +102,7 @@ static void machine(int cores)
 }
 
 static int64_t spawn_gap;
+static int64_t worker_nap;
 static int spawn_yield;
 static enum al_spawn_kind spawn_kind = AL_SPAWN_THREAD;
 
@@ -112,7 +118,7 @@ static void run(int n, int64_t work)
 	b.yield = spawn_yield;
 	b.kind = spawn_kind;
 	for (int i = 0; i < n; i++)
-		b.w[i] = (struct worker){.sim = &sim, .work = work};
+		b.w[i] = (struct worker){.sim = &sim, .work = work, .nap = worker_nap};
 	al_task_start(&boss_task, &main_thread->loop, boss_fn, &b, "boss");
 	while (sim.os.ops->wait(&sim.os))
 		;
@@ -255,6 +261,32 @@ static void test_children_pay_their_exit_at_their_end(void **state)
 	assert_int_equal(b.w[2].finished_at, 3790 * US + 1500 * US);
 	assert_int_equal(sim.k.cpu_busy, 5550 * US);
 	assert_int_equal(sim.now, 5550 * US);
+	sim_os_free(&sim);
+}
+
+/* A child that blocks before its work is not done when it blocks: its
+ * exit waits for its last work, not its first sleep. */
+static void test_a_childs_exit_waits_past_its_sleeps(void **state)
+{
+	(void)state;
+	machine(1);
+	sc.machine.costs.thread_switch_ns = 0;          /* a wake's switch */
+	sc.machine.costs.process_create_ns = 100 * US;
+	sc.machine.costs.process_cow_ns = 500 * US;
+	sc.machine.costs.process_exit_ns = 60 * US;
+	spawn_kind = AL_SPAWN_PROCESS;
+	worker_nap = 10 * US;
+	run(1, 1 * MS);
+	worker_nap = 0;
+	spawn_kind = AL_SPAWN_THREAD;
+	/* main forks P0 (40 us) and blocks in the join; P0's first burst pays
+	 * its faults (500 us) and blocks at 540 us in its 10 us sleep; it
+	 * wakes at 550, runs 1 ms of work to 1,550 us and then its exit, 60 us
+	 * more.  An exit run at the sleep would hold the core to 600 us, the
+	 * work to 1,600 us, and leave nothing after the work: the same CPU. */
+	assert_int_equal(b.w[0].finished_at, 1550 * US);
+	assert_int_equal(sim.now, 1610 * US);
+	assert_int_equal(sim.k.cpu_busy, 1600 * US);
 	sim_os_free(&sim);
 }
 
@@ -506,6 +538,7 @@ int main(void)
 		cmocka_unit_test(test_memory_wall_fails_spawns),
 		cmocka_unit_test(test_forks_grow_with_records_and_children_pay_cow),
 		cmocka_unit_test(test_children_pay_their_exit_at_their_end),
+		cmocka_unit_test(test_a_childs_exit_waits_past_its_sleeps),
 		cmocka_unit_test(test_exit_part_is_at_most_the_whole),
 		cmocka_unit_test(test_threads_pay_no_fork_costs),
 		cmocka_unit_test(test_a_process_pays_for_its_first_thread_once),
