@@ -74,7 +74,8 @@ static void child(char *cow, int pages, int64_t *lived)
  * side (fork, PARENT_PAGES writes to `cow` while the child still shares
  * it, wait) and of the child's, per fork, and of the child's exit, the
  * part of its CPU after its last instruction (exit may be NULL).  0, or
- * -1 with errno. */
+ * -1 with errno (EPROTO: a child that did not exit by _exit(0) or left no
+ * clock). */
 static int forks(char *cow, int pages, double *parent, double *kid, double *exit)
 {
 	cpu_set_t saved;
@@ -100,8 +101,10 @@ static int forks(char *cow, int pages, double *parent, double *kid, double *exit
 	for (int i = 0; i < FORKS; i++) {
 		struct rusage ru;
 		int st;
-		pid_t pid = fork();
+		pid_t pid;
 
+		*lived = -1;         /* not the last child's: this one's or none */
+		pid = fork();
 		if (pid < 0)
 			goto out;
 		if (pid == 0)
@@ -112,6 +115,10 @@ static int forks(char *cow, int pages, double *parent, double *kid, double *exit
 		while (wait4(pid, &st, 0, &ru) < 0)
 			if (errno != EINTR)
 				goto out;
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || *lived < 0) {
+			errno = EPROTO;
+			goto out;
+		}
 		k += ru_ns(&ru);
 		x += ru_ns(&ru) - *lived;
 	}
