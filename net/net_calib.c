@@ -564,6 +564,7 @@ int net_calib_run(struct net_calib *c, int reps)
 	 * that cannot start fails that figure alone, ECHILD) */
 	(void)net_calib_fresh_start();
 	net_calib_emu_reset();
+	net_calib_fork_reset();
 	net_calib_machine(c);
 	if (reps <= 0)
 		reps = NET_CALIB_REPS;

@@ -72,10 +72,9 @@ static void child(char *cow, int pages, int64_t *lived)
 
 /* FORKS forks of a child living as above; the mean CPU of the parent's
  * side (fork, PARENT_PAGES writes to `cow` while the child still shares
- * it, wait) and of the child's, per fork, and of the child's exit, the
- * part of its CPU after its last instruction (exit may be NULL).  0, or
- * -1 with errno (EPROTO: a child that did not exit by _exit(0) or left no
- * clock). */
+ * it, wait), of the child's, and of the child's exit, the part of its CPU
+ * after its last instruction, per fork.  0, or -1 with errno (EPROTO: a
+ * child that did not exit by _exit(0) or left no clock). */
 static int forks(char *cow, int pages, double *parent, double *kid, double *exit)
 {
 	cpu_set_t saved;
@@ -124,8 +123,7 @@ static int forks(char *cow, int pages, double *parent, double *kid, double *exit
 	}
 	*parent = (double)(self_cpu_ns() - p0) / FORKS;
 	*kid = (double)k / FORKS;
-	if (exit)
-		*exit = (double)x / FORKS;
+	*exit = (double)x / FORKS;
 	rc = 0;
 out:
 	net_calib_unpin(&saved);
@@ -133,6 +131,50 @@ out:
 	munmap(lived, sizeof *lived);
 	errno = e;
 	return rc;
+}
+
+/* The exits of process_create's and fork_per_mib's repetitions, in order,
+ * for process_exit's and exit_per_mib's measures: each part from within
+ * its whole's forks, and no forks of their own (net_calib_emu.c keeps
+ * emulator_packet's others the same way). */
+enum { KEPT_EXIT, KEPT_EXIT_MIB, KEPT };
+static struct {
+	double v[NET_CALIB_MAX_REPS];
+	int n, next;
+} kept[KEPT];
+
+void net_calib_fork_reset(void)
+{
+	for (int k = 0; k < KEPT; k++)
+		kept[k].n = kept[k].next = 0;
+}
+
+/* A whole's repetition failed: no half series for its part. */
+static int lose(int k)
+{
+	kept[k].n = kept[k].next = 0;
+	return -1;
+}
+
+static void keep(int k, double v)
+{
+	if (kept[k].n == NET_CALIB_MAX_REPS)
+		kept[k].n = kept[k].next = 0;  /* more than one series holds */
+	kept[k].v[kept[k].n++] = v;
+}
+
+/* Figure k of the kept series, in order, or of a repetition of its whole
+ * (`whole`, which keeps it) when none is kept. */
+static int kept_or_whole(int k, int (*whole)(double *), double *out)
+{
+	double w;
+
+	if (kept[k].next == kept[k].n && whole(&w) < 0)
+		return -1;
+	*out = kept[k].v[kept[k].next++];
+	if (kept[k].next == kept[k].n)
+		kept[k].n = kept[k].next = 0;      /* the series is read */
+	return 0;
 }
 
 /* A private anonymous block of `mib` MiB, every page written (resident,
@@ -156,17 +198,18 @@ static char *resident(size_t mib)
  * it as CPU. */
 int net_calib_process_create(double *out)
 {
-	double p, k;
+	double p, k, x;
 	char *cow = resident(1);
 
 	if (!cow)
-		return -1;
-	int rc = forks(cow, 0, &p, &k, NULL);
+		return lose(KEPT_EXIT);
+	int rc = forks(cow, 0, &p, &k, &x);
 	int e = errno;
 	munmap(cow, (size_t)1 << 20);
 	errno = e;
 	if (rc < 0)
-		return -1;
+		return lose(KEPT_EXIT);
+	keep(KEPT_EXIT, x);
 	*out = p + k;
 	return 0;
 }
@@ -176,25 +219,26 @@ int net_calib_process_create(double *out)
  * Noise can make it negative; the profile's floor (1 ns) takes that. */
 int net_calib_fork_per_mib(double *out)
 {
-	double p0, k0, p1, k1;
+	double p0, k0, x0, p1, k1, x1;
 	char *big;
 
 	if (!(big = resident(BIG_MIB)))
-		return -1;
-	int rc = forks(big, 0, &p1, &k1, NULL);
+		return lose(KEPT_EXIT_MIB);
+	int rc = forks(big, 0, &p1, &k1, &x1);
 	int e = errno;
 	munmap(big, (size_t)BIG_MIB << 20);
 	errno = e;
 	if (rc < 0)
-		return -1;
+		return lose(KEPT_EXIT_MIB);
 	if (!(big = resident(1)))
-		return -1;
-	rc = forks(big, 0, &p0, &k0, NULL);
+		return lose(KEPT_EXIT_MIB);
+	rc = forks(big, 0, &p0, &k0, &x0);
 	e = errno;
 	munmap(big, (size_t)1 << 20);
 	errno = e;
 	if (rc < 0)
-		return -1;
+		return lose(KEPT_EXIT_MIB);
+	keep(KEPT_EXIT_MIB, (x1 - x0) / (BIG_MIB - 1));
 	*out = ((p1 + k1) - (p0 + k0)) / (BIG_MIB - 1);
 	return 0;
 }
@@ -203,14 +247,14 @@ int net_calib_fork_per_mib(double *out)
  * from this process with COW_PAGES pages of heap resident to write to. */
 int net_calib_process_cow(double *out)
 {
-	double p0, bare, p1, worker;
+	double p0, bare, p1, worker, x;
 	char *cow = resident(1);
 
 	if (!cow)
 		return -1;
-	int rc = forks(cow, 0, &p0, &bare, NULL);
+	int rc = forks(cow, 0, &p0, &bare, &x);
 	if (rc == 0)
-		rc = forks(cow, COW_PAGES, &p1, &worker, NULL);
+		rc = forks(cow, COW_PAGES, &p1, &worker, &x);
 	int e = errno;
 	munmap(cow, (size_t)1 << 20);
 	errno = e;
@@ -221,49 +265,21 @@ int net_calib_process_cow(double *out)
 }
 
 /* process_exit: a bare child's exit from this process with 1 MiB
- * resident, as process_create forks it: the part of process_create the
+ * resident, in process_create's own forks: the part of process_create the
  * simulator charges the child as it ends, where a pool's workers pay it
  * (docs/costs.md, "A process's exit"). */
 int net_calib_process_exit(double *out)
 {
-	double p, k, x;
-	char *cow = resident(1);
-
-	if (!cow)
-		return -1;
-	int rc = forks(cow, 0, &p, &k, &x);
-	int e = errno;
-	munmap(cow, (size_t)1 << 20);
-	errno = e;
-	if (rc < 0)
-		return -1;
-	*out = x;
-	return 0;
+	return kept_or_whole(KEPT_EXIT, net_calib_process_create, out);
 }
 
-/* exit_per_mib: that exit from this process with BIG_MIB resident, less
- * with 1 MiB, per MiB between: the exit tearing down the page tables of
- * what it shared with its forker, fork_per_mib's part at the exit.  Noise
- * can make it negative; the profile's floor takes that. */
+/* exit_per_mib: that exit with BIG_MIB resident less with 1 MiB, per MiB
+ * between, in fork_per_mib's own forks: the exit tearing down the page
+ * tables of what it shared with its forker, fork_per_mib's part at the
+ * exit.  Noise can make it negative; the profile's floor takes that. */
 int net_calib_exit_per_mib(double *out)
 {
-	double p, k, x[2];
-
-	for (int i = 0; i < 2; i++) {
-		size_t mib = i ? BIG_MIB : 1;
-		char *m = resident(mib);
-
-		if (!m)
-			return -1;
-		int rc = forks(m, 0, &p, &k, &x[i]);
-		int e = errno;
-		munmap(m, mib << 20);
-		errno = e;
-		if (rc < 0)
-			return -1;
-	}
-	*out = (x[1] - x[0]) / (BIG_MIB - 1);
-	return 0;
+	return kept_or_whole(KEPT_EXIT_MIB, net_calib_fork_per_mib, out);
 }
 
 /* --- a fork's wait off the CPU by live children (calibrate --fork-wait) */

@@ -129,6 +129,9 @@ int net_calib_tun_close_busy(double *out);
 int net_calib_tun_apart(double *out);
 /* Forgets emulator_packet's kept figures: a calibrate starts. */
 void net_calib_emu_reset(void);
+/* Forgets the exits process_create and fork_per_mib kept: a calibrate
+ * starts. */
+void net_calib_fork_reset(void);
 
 /* What one batch of pages cost the packet emulator: its CPU, the packets
  * it carried both ways and their KiB (headers included). */

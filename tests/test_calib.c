@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -685,6 +686,48 @@ static void test_prepare_save(void **state)
 	assert_int_equal(al_calibrate_dest(path, true), 0);
 }
 
+/* Children reaped so far, by their switches: a reaped child's exit adds
+ * at least its last, voluntary switch to RUSAGE_CHILDREN's count. */
+static long reaped_switches(void)
+{
+	struct rusage ru;
+
+	assert_int_equal(getrusage(RUSAGE_CHILDREN, &ru), 0);
+	return ru.ru_nvcsw + ru.ru_nivcsw;
+}
+
+/* process_exit and exit_per_mib come from process_create's and
+ * fork_per_mib's own forks, a repetition each, in order, and fork no
+ * children of their own: each exit is the end of children whose whole CPU
+ * is in its fork's figure, so it is under it (CPU clocks, not timing).  A
+ * part with no whole kept measures one. */
+static void test_exit_within_its_fork(void **state)
+{
+	double whole[3], part[3], mib, x;
+	long reaped;
+
+	(void)state;
+	net_calib_fork_reset();
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(net_calib_measure(NET_CALIB_PROCESS_CREATE, &whole[i]), 0);
+	reaped = reaped_switches();
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(net_calib_measure(NET_CALIB_PROCESS_EXIT, &part[i]), 0);
+		if (!(part[i] > 0 && part[i] < whole[i]))
+			print_error("exit %g of fork %g\n", part[i], whole[i]);
+		assert_true(part[i] > 0 && part[i] < whole[i]);
+	}
+	assert_int_equal(reaped_switches(), reaped);        /* no child reaped */
+	assert_int_equal(net_calib_measure(NET_CALIB_FORK_PER_MIB, &mib), 0);
+	reaped = reaped_switches();
+	assert_int_equal(net_calib_measure(NET_CALIB_EXIT_PER_MIB, &x), 0);
+	assert_true(x > -SEC && x < SEC);
+	assert_int_equal(reaped_switches(), reaped);
+	assert_int_equal(net_calib_measure(NET_CALIB_PROCESS_EXIT, &x), 0);
+	assert_true(x > 0 && x < SEC);
+	assert_true(reaped_switches() >= reaped + 10);      /* its whole's forks */
+}
+
 /* The emulator's fit (net/net_calib_emu.c): batches priced exactly at a
  * packet's and a KiB's figure give both back with no error; one batch
  * 20 % dear shows in the rms; points that cannot tell packets from KiB,
@@ -826,6 +869,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_figures),
 		cmocka_unit_test(test_costs),
+		cmocka_unit_test(test_exit_within_its_fork),
 		cmocka_unit_test(test_emu_fit),
 		cmocka_unit_test(test_client_page),
 		cmocka_unit_test(test_emu_split_checks_server),
