@@ -73,6 +73,27 @@ for k in connection recv_per_kib send wake_100us wake_segment_1ms wake_1ms wake_
 		ko "calibrate: the profile has no measured $k"
 	fi
 done
+# a child's exit is a part of the forks it is measured in: process_exit
+# of process_create's (per repetition the exit is within its fork's CPU,
+# so the medians keep the order), exit_per_mib of fork_per_mib's; those
+# are each a difference of two series' means over 15 MiB, which noise in
+# the fork's side can move by up to a bare fork's CPU over 15, allowed
+ns() {  # ns KEY: the profile's duration in ns
+	sed -n "s/^  $1: \([0-9.]*\) \([a-z]*\) .*/\1 \2/p" "$T/m.yaml" |
+		awk '{ m = $2 == "s" ? 1e9 : $2 == "ms" ? 1e6 : $2 == "us" ? 1e3 : 1
+		       printf "%.0f\n", $1 * m }'
+}
+pc=$(ns process_create) pe=$(ns process_exit) fm=$(ns fork_per_mib) em=$(ns exit_per_mib)
+if [ -n "$pc" ] && [ -n "$pe" ] && [ "$pe" -lt "$pc" ]; then
+	ok "calibrate: process_exit ($pe ns) under process_create ($pc ns)"
+else
+	ko "calibrate: process_exit ($pe ns) under process_create ($pc ns)"
+fi
+if [ -n "$fm" ] && [ -n "$em" ] && [ "$em" -le $((fm + pc / 15)) ]; then
+	ok "calibrate: exit_per_mib ($em ns) at most fork_per_mib ($fm ns) + process_create / 15"
+else
+	ko "calibrate: exit_per_mib ($em ns) at most fork_per_mib ($fm ns) + process_create / 15"
+fi
 # a fork's wait by live children is opt-in (calibrate --fork-wait: 6,000
 # processes, too many for a test): without it 0, and the profile says so
 if grep -Eq "^  fork_wait_3k: 0 ns +# c default$" "$T/m.yaml" &&
