@@ -553,6 +553,28 @@ double net_calib_median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+void net_calib_kept_clear(struct net_calib_kept *k)
+{
+	k->n = k->next = 0;
+}
+
+void net_calib_keep(struct net_calib_kept *k, double v)
+{
+	if (k->n == NET_CALIB_MAX_REPS)
+		net_calib_kept_clear(k);
+	k->v[k->n++] = v;
+}
+
+int net_calib_kept_take(struct net_calib_kept *k, double *out)
+{
+	if (k->next == k->n)
+		return 0;
+	*out = k->v[k->next++];
+	if (k->next == k->n)
+		net_calib_kept_clear(k);           /* the series is read */
+	return 1;
+}
+
 int net_calib_run(struct net_calib *c, int reps)
 {
 	int64_t t0 = net_mono_ns();

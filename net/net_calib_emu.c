@@ -617,15 +617,12 @@ static int split(double fig[FITS])
 
 /* The other figures of emulator_packet's repetitions, in order, for their
  * keys' measures: all six from the same batches, at the price of one. */
-static struct {
-	double v[NET_CALIB_MAX_REPS];
-	int n, next;
-} kept[FITS];
+static struct net_calib_kept kept[FITS];
 
 void net_calib_emu_reset(void)
 {
 	for (int k = 0; k < FITS; k++)
-		kept[k].n = kept[k].next = 0;
+		net_calib_kept_clear(&kept[k]);
 }
 
 int net_calib_emulator_packet(double *out)
@@ -636,13 +633,9 @@ int net_calib_emulator_packet(double *out)
 		net_calib_emu_reset();           /* no half series for the others */
 		return -1;
 	}
-	for (int k = 0; k < FITS; k++) {
-		if (k == FIT_PACKET)
-			continue;
-		if (kept[k].n == NET_CALIB_MAX_REPS)
-			kept[k].n = kept[k].next = 0;  /* more than one series holds */
-		kept[k].v[kept[k].n++] = fig[k];
-	}
+	for (int k = 0; k < FITS; k++)
+		if (k != FIT_PACKET)
+			net_calib_keep(&kept[k], fig[k]);
 	*out = fig[FIT_PACKET];
 	return 0;
 }
@@ -653,12 +646,8 @@ static int kept_or_split(int k, double *out)
 {
 	double fig[FITS];
 
-	if (kept[k].next < kept[k].n) {
-		*out = kept[k].v[kept[k].next++];
-		if (kept[k].next == kept[k].n)
-			kept[k].n = kept[k].next = 0;  /* the series is read */
+	if (net_calib_kept_take(&kept[k], out))
 		return 0;
-	}
 	if (split(fig) != 0)
 		return -1;
 	*out = fig[k];

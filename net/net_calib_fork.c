@@ -138,29 +138,19 @@ out:
  * its whole's forks, and no forks of their own (net_calib_emu.c keeps
  * emulator_packet's others the same way). */
 enum { KEPT_EXIT, KEPT_EXIT_MIB, KEPT };
-static struct {
-	double v[NET_CALIB_MAX_REPS];
-	int n, next;
-} kept[KEPT];
+static struct net_calib_kept kept[KEPT];
 
 void net_calib_fork_reset(void)
 {
 	for (int k = 0; k < KEPT; k++)
-		kept[k].n = kept[k].next = 0;
+		net_calib_kept_clear(&kept[k]);
 }
 
 /* A whole's repetition failed: no half series for its part. */
 static int lose(int k)
 {
-	kept[k].n = kept[k].next = 0;
+	net_calib_kept_clear(&kept[k]);
 	return -1;
-}
-
-static void keep(int k, double v)
-{
-	if (kept[k].n == NET_CALIB_MAX_REPS)
-		kept[k].n = kept[k].next = 0;  /* more than one series holds */
-	kept[k].v[kept[k].n++] = v;
 }
 
 /* Figure k of the kept series, in order, or of a repetition of its whole
@@ -169,11 +159,12 @@ static int kept_or_whole(int k, int (*whole)(double *), double *out)
 {
 	double w;
 
-	if (kept[k].next == kept[k].n && whole(&w) < 0)
+	if (net_calib_kept_take(&kept[k], out))
+		return 0;
+	if (whole(&w) < 0)
 		return -1;
-	*out = kept[k].v[kept[k].next++];
-	if (kept[k].next == kept[k].n)
-		kept[k].n = kept[k].next = 0;      /* the series is read */
+	if (!net_calib_kept_take(&kept[k], out))
+		return errno = EPROTO, -1;         /* a whole that kept none */
 	return 0;
 }
 
@@ -209,7 +200,7 @@ int net_calib_process_create(double *out)
 	errno = e;
 	if (rc < 0)
 		return lose(KEPT_EXIT);
-	keep(KEPT_EXIT, x);
+	net_calib_keep(&kept[KEPT_EXIT], x);
 	*out = p + k;
 	return 0;
 }
@@ -238,7 +229,7 @@ int net_calib_fork_per_mib(double *out)
 	errno = e;
 	if (rc < 0)
 		return lose(KEPT_EXIT_MIB);
-	keep(KEPT_EXIT_MIB, (x1 - x0) / (BIG_MIB - 1));
+	net_calib_keep(&kept[KEPT_EXIT_MIB], (x1 - x0) / (BIG_MIB - 1));
 	*out = ((p1 + k1) - (p0 + k0)) / (BIG_MIB - 1);
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "net/net_calib.h"
 #include "net/net_clock.h"
 
 /* The median of v[0..n-1], n >= 1 (v is sorted in place). */
@@ -127,6 +128,22 @@ int net_calib_tun_close_busy(double *out);
 /* net_calib_tun.c: what a crawler that slept pays more for a TUN packet
  * with the emulator on the other CPU than on its own */
 int net_calib_tun_apart(double *out);
+/* A series of figures one probe's repetitions keep for other keys'
+ * measures, taken in order: several figures from the same repetitions
+ * (net_calib_emu.c, net_calib_fork.c). */
+struct net_calib_kept {
+	double v[NET_CALIB_MAX_REPS];
+	int n, next;
+};
+/* Forgets k's series: a calibrate starts, or its probe failed (no half
+ * series). */
+void net_calib_kept_clear(struct net_calib_kept *k);
+/* Adds v to k's series; a full one starts afresh (more than one series
+ * holds). */
+void net_calib_keep(struct net_calib_kept *k, double v);
+/* The next figure of k's series in *out and 1, forgetting a series read
+ * to its end; 0 when none is kept. */
+int net_calib_kept_take(struct net_calib_kept *k, double *out);
 /* Forgets emulator_packet's kept figures: a calibrate starts. */
 void net_calib_emu_reset(void);
 /* Forgets the exits process_create and fork_per_mib kept: a calibrate
