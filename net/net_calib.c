@@ -594,11 +594,16 @@ int net_calib_run(struct net_calib *c, int reps)
 		reps = NET_CALIB_MAX_REPS;
 	c->reps = reps;
 	for (int f = 0; f < NET_CALIB_COUNT; f++) {
-		int k = 0;
+		int k = 0, busy = 0;
 
-		while (k < reps && net_calib_measure((enum net_calib_fig)f,
-						     &v[k]) == 0)
-			k++;
+		/* EAGAIN is a probe's "too loaded to tell" (an order that did
+		 * not hold): a moment later may tell, so a few more tries */
+		while (k < reps) {
+			if (net_calib_measure((enum net_calib_fig)f, &v[k]) == 0)
+				k++;
+			else if (errno != EAGAIN || ++busy > NET_CALIB_BUSY_TRIES)
+				break;
+		}
 		if (k < reps) {
 			c->err[f] = errno ? errno : EPROTO;
 			continue;
