@@ -144,9 +144,10 @@ static int64_t sleep_cost(const struct sim_kernel *k, int ci, int64_t since, int
  * never more than its own sleep would cost it without the sibling.  The
  * warm time is kept per core: a pool's threads on two cores each leave
  * their process warm on their own. */
-void sim_wake_charge(struct sim_kernel *k, struct sim_thread *th, int ci, int64_t now)
+int64_t sim_wake_charge(struct sim_kernel *k, struct sim_thread *th, int ci, int64_t now)
 {
 	int64_t *warm = &k->warm_at[(size_t)th->pid * (size_t)k->ncores + (size_t)ci];
+	int64_t paid = 0;
 
 	if (th->slept && !th->bg) {
 		int64_t since = *warm > th->slept_at ? *warm : th->slept_at;
@@ -164,7 +165,9 @@ void sim_wake_charge(struct sim_kernel *k, struct sim_thread *th, int ci, int64_
 		/* woken by a host program on the model's cores: Linux's sync
 		 * wake-up runs it on the waker's CPU, and it pays what a
 		 * wake-up from there costs of one from another CPU */
-		th->debt += th->by_host ? sim_wake_local(k->c, cost) : cost;
+		paid = th->by_host ? sim_wake_local(k->c, cost) : cost;
+		th->debt += paid;
 	}
 	*warm = now;
+	return paid;
 }

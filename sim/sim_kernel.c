@@ -174,15 +174,21 @@ static void burst(struct sim_kernel *k, int ci, struct sim_thread *th, int64_t n
 	th->owed = 0;
 	/* A switch costs the thread that comes in: after another thread, or
 	 * after it slept (the core ran the idle task meanwhile; the measured
-	 * thread_switch is a block and a wake-up, lmbench's way). */
+	 * thread_switch is a block and a wake-up, lmbench's way).  After a
+	 * sleep the wake-up's charge holds the switch: calibrate's wake_*
+	 * probes time the thread's block and its switch back in with the
+	 * cold work (a woken half less a hot one that never blocks), so the
+	 * thread pays the switch only where it is more than that charge. */
+	int64_t sw = 0;
 	if ((c->last && c->last != th) || th->slept) {
 		int other_proc = c->last && c->last->pid != th->pid;
-		th->debt += other_proc ? k->c->process_switch_ns : k->c->thread_switch_ns;
+		sw = other_proc ? k->c->process_switch_ns : k->c->thread_switch_ns;
 		if (c->last && c->last != th)
 			k->ctx_switches++;
 		sim__state(k, th, now, AL_ST_SWITCH);
 	}
-	sim_wake_charge(k, th, ci, now);
+	int64_t woke = sim_wake_charge(k, th, ci, now);
+	th->debt += sw > woke ? sw - woke : 0;
 	th->slept = 0;
 	th->by_host = 0;
 	if (c->cur != th)

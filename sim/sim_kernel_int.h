@@ -52,8 +52,8 @@ int64_t sim_wake_local(const struct al_costs *c, int64_t cost);
 /* What th pays for running cold as it gets core ci at now: after a sleep,
  * a crawler's thread pays sim_wake_cost of the core's longest halt since
  * it, or since its process last ran on the core, if later (sim_idle.c);
- * and the process is warm on ci from now. */
-void sim_wake_charge(struct sim_kernel *k, struct sim_thread *th, int ci, int64_t now);
+ * and the process is warm on ci from now.  Returns what it charged. */
+int64_t sim_wake_charge(struct sim_kernel *k, struct sim_thread *th, int ci, int64_t now);
 /* A fork's wait off the CPU with `live` children of the forker alive
  * (fork_wait_3k, fork_wait_6k: the line through both, never below 0). */
 int64_t sim_fork_wait_ns(const struct al_costs *c, int64_t live);

@@ -453,6 +453,37 @@ static void test_short_sleeps_pay_wake_100us(void **state)
 			 (long long)short_new, (long long)short_old);
 }
 
+/* A wake-up's charge holds the switch back in: calibrate's wake_* probes
+ * time a woken half less a hot one that never blocks, so the block and
+ * the switch in are inside the figure.  A blocking crawler that sleeps
+ * twice a page pays the larger of thread_switch and the wake-up's charge
+ * at each wake-up, not both: with a switch of 5 us, a 30 us wake-up adds
+ * 25 us to what the switches alone cost, and a 2 us one adds nothing. */
+static void test_wake_holds_the_switch(void **state)
+{
+	static const struct {
+		int64_t wake, add;
+	} cases[] = {
+		{30 * US, 25 * US},
+		{2 * US, 0},
+	};
+	struct al_scenario sc;
+	struct al_report a, b;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		fixed(&sc, 6, 500 * US);
+		sc.machine.costs.thread_switch_ns = 5 * US;
+		sc.machine.costs.process_switch_ns = 5 * US;
+		run(&sc, AL_MODEL_SYNC, &a);
+		sc.machine.costs.wake_1ms_ns = cases[i].wake;
+		sc.machine.costs.wake_100ms_ns = 170 * US;
+		run(&sc, AL_MODEL_SYNC, &b);
+		assert_int_equal(b.context_switches, a.context_switches);
+		assert_int_equal(b.cpu_busy_ns - a.cpu_busy_ns, 6 * 2 * cases[i].add);
+	}
+}
+
 /* With the wake-up costs the run is still a function of its scenario. */
 static void test_same_twice(void **state)
 {
@@ -483,6 +514,7 @@ int main(void)
 		cmocka_unit_test(test_gap_since_counts_from_t),
 		cmocka_unit_test(test_busy_core_pays_its_gaps),
 		cmocka_unit_test(test_blocking_models_pay_per_wakeup),
+		cmocka_unit_test(test_wake_holds_the_switch),
 		cmocka_unit_test(test_pool_pays_a_halt_once),
 		cmocka_unit_test(test_pool_sibling_pays_its_floor),
 		cmocka_unit_test(test_host_server_changes_nothing),
