@@ -360,6 +360,32 @@ static void test_flow_stalled_close_down(void **state)
 	}
 }
 
+/* A corrupt response small enough that one recv reads its header and
+ * its body's wrong byte (the flow's one transfer, a 4096 B buffer): the
+ * span of a read that begins in the header says corrupt, and the page
+ * fails its check; the same page whole passes it. */
+static void test_flow_corrupt_in_head_read(void **state)
+{
+	const int64_t body = 3000, bw = 80000000;
+	const int64_t hl = header_len(body);
+
+	(void)state;
+	assert_true(hl + body <= 4096);
+	for (int fault = 0; fault < 2; fault++) {
+		scenario(10 * MS, 1 * MS, body, bw);
+		W.sc.server.faults[AL_FAULT_CORRUPT] = fault;
+		world(1, NULL);
+		W.verify = 2;
+		run();
+		struct conn *c = &W.c[0];
+		assert_int_equal(c->bytes, hl + body);
+		assert_int_equal(c->nseg, 1);
+		assert_int_equal(c->resp.body, body);
+		assert_int_equal(al_http_resp_is_page(&c->resp, W.sc.seed, 0), !fault);
+		done();
+	}
+}
+
 static void test_flow_same_seed(void **state)
 {
 	(void)state;
@@ -379,6 +405,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_flow_partial_timeout, flow_setup, flow_teardown),
 		cmocka_unit_test_setup_teardown(test_flow_loss_split, flow_setup, flow_teardown),
 		cmocka_unit_test_setup_teardown(test_flow_stalled_close_down, flow_setup,
+						flow_teardown),
+		cmocka_unit_test_setup_teardown(test_flow_corrupt_in_head_read, flow_setup,
 						flow_teardown),
 		cmocka_unit_test_setup_teardown(test_flow_same_seed, flow_setup, flow_teardown),
 	};
