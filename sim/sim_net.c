@@ -340,22 +340,20 @@ int sim_net_send(struct sim_net *n, struct sim_flow *f, int64_t now, int64_t len
 	return 0;
 }
 
-/* The response's bytes [off, off + len): the header's into buf, the
- * body's described in *body -- never generated, whatever its length. */
+/* The response's bytes [off, off + len), off in the header (recv_head):
+ * the header's into buf, the body's described in *body -- never
+ * generated, whatever its length. */
 static void deliver(struct sim_net *n, const struct sim_flow *f, int64_t off, char *buf,
 		    int64_t len, struct al_http_span *body)
 {
-	int64_t i = 0;
+	const struct sim_net_head *h = sim_net_head(n, f->total - f->head_len);
+	int64_t i = f->head_len - off < len ? f->head_len - off : len;
 
-	if (off < f->head_len) {
-		const struct sim_net_head *h = sim_net_head(n, f->total - f->head_len);
-		i = f->head_len - off < len ? f->head_len - off : len;
-		if (buf)
-			memcpy(buf, h->bytes + off, (size_t)i);
-	}
-	/* the rest is the body's (from its first byte: none, if the header
+	if (buf)
+		memcpy(buf, h->bytes + off, (size_t)i);
+	/* the rest is the body's, from its first byte (none, if the header
 	 * took all of len) */
-	sim_net_body_span(f, off + i > f->head_len ? off + i : f->head_len, len - i, body);
+	sim_net_body_span(f, f->head_len, len - i, body);
 }
 
 /* sim_net_recv's len bytes while some of the header is still to read:
