@@ -10,6 +10,7 @@
 #ifndef SIM_HOST_H
 #define SIM_HOST_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct sim_os;
