@@ -45,8 +45,12 @@ int net_calib_reap(pid_t pid)
 
 	for (int ms = 0; ms < CHILD_WAIT_MS; ms += 2) {
 		pid_t r = waitpid(pid, &st, WNOHANG);
-		if (r == pid)
-			return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+		if (r == pid) {
+			if (WIFEXITED(st))
+				return WEXITSTATUS(st);
+			errno = EPROTO;      /* a signal's death, not ours */
+			return -1;
+		}
 		if (r < 0 && errno != EINTR)
 			return -1;
 		usleep(2000);
@@ -54,6 +58,7 @@ int net_calib_reap(pid_t pid)
 	kill(pid, SIGKILL);
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
+	errno = ETIMEDOUT;
 	return -1;
 }
 

@@ -301,7 +301,9 @@ int net_calib_path_client(const struct emu_path *p, int (*fn)(void *arg, int wfd
 	/* its exit, once they came, a wait of its own */
 	int st = net_calib_reap(cli);
 	if (got != 0 || st != 0) {
-		errno = got != 0 ? e : st < 0 ? ETIMEDOUT : EPROTO;
+		/* a child that exited 1 or was killed by a signal after its
+		 * figures: EPROTO; ETIMEDOUT only when it outlived the wait */
+		errno = got != 0 ? e : st < 0 && errno == ETIMEDOUT ? ETIMEDOUT : EPROTO;
 		return -1;
 	}
 	return 0;

@@ -42,7 +42,8 @@ double net_calib_cpu_on(clockid_t clock);
  * caller runs fn(arg, wfd), which writes len bytes of figures up wfd and
  * returns 0; they are read into out within ms (the child killed if they
  * do not come), and the child reaped.  0, or -1 with errno (ETIMEDOUT:
- * no figures in time, or the child would not end; EPROTO: it failed). */
+ * no figures in time, or the child would not end; EPROTO: it failed,
+ * or a signal killed it). */
 int net_calib_path_client(const struct emu_path *p, int (*fn)(void *arg, int wfd), void *arg,
 			  void *out, size_t len, int ms);
 

@@ -34,7 +34,9 @@ void net_calib_drain_accepts(int lfd, int n);
  * with errno ETIMEDOUT when nothing came, EPIPE when fewer bytes came
  * (the writer gone). */
 int net_calib_read_within(int fd, void *buf, size_t len, int ms);
-/* Waits for pid within 5 s (then kills it): its exit status, or -1. */
+/* Waits for pid within 5 s (then kills it): its exit status, or -1 with
+ * errno ETIMEDOUT (killed after the 5 s), EPROTO (killed by a signal
+ * before them, whoever sent it) or waitpid's. */
 int net_calib_reap(pid_t pid);
 /* fn(&ns) in a forked child, its figure read back within ms (the child
  * killed past it) and the child reaped: 0 with *out, or -1 with errno

@@ -224,6 +224,27 @@ static void test_errors_come_back(void **state)
 	assert_true(v == 1);
 }
 
+/* net_calib_reap tells an exit's status from a signal's death (EPROTO),
+ * which is not the wait's end (ETIMEDOUT). */
+static void test_reap_tells_a_signal(void **state)
+{
+	(void)state;
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(3);
+	assert_int_equal(net_calib_reap(pid), 3);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		raise(SIGKILL);
+		_exit(0);
+	}
+	errno = 0;
+	assert_int_equal(net_calib_reap(pid), -1);
+	assert_int_equal(errno, EPROTO);
+}
+
 static void test_hang_is_killed(void **state)
 {
 	double v = -1;
@@ -278,6 +299,7 @@ int main(void)
 		/* makes one */
 		cmocka_unit_test(test_children_never_threaded),
 		cmocka_unit_test(test_errors_come_back),
+		cmocka_unit_test(test_reap_tells_a_signal),
 		cmocka_unit_test(test_hang_is_killed),
 		cmocka_unit_test(test_stuck_forker_stopped),
 		cmocka_unit_test(test_threaded_start_refused),
