@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <stddef.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <netinet/in.h>
@@ -92,7 +93,9 @@ static int page_end(int lfd, const struct sockaddr_in *addr)
 {
 	static const char reply[WOKEN_REPLY];
 	static const char request[] = "GET /0 HTTP/1.0\r\n\r\n";
+	static const struct timeval second = {.tv_sec = 1};
 	char buf[4096];
+	ssize_t n = -1;
 	int rc = -1, s = -1, e;
 	int c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
@@ -107,15 +110,22 @@ static int page_end(int lfd, const struct sockaddr_in *addr)
 		goto out;
 	}
 	s = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-	if (s < 0 || send(c, request, sizeof request - 1, MSG_NOSIGNAL) < 0 ||
-	    recv(s, buf, sizeof buf, 0) <= 0 ||
-	    send(s, reply, sizeof reply, MSG_NOSIGNAL) != (ssize_t)sizeof reply)
+	/* the accepted socket blocks: its waits too given a second */
+	if (s < 0 || setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &second, sizeof second) != 0 ||
+	    setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &second, sizeof second) != 0)
 		goto out;
+	if (send(c, request, sizeof request - 1, MSG_NOSIGNAL) < 0 ||
+	    (n = recv(s, buf, sizeof buf, 0)) <= 0 ||
+	    (n = send(s, reply, sizeof reply, MSG_NOSIGNAL)) != (ssize_t)sizeof reply) {
+		if (n >= 0 || errno == EAGAIN || errno == EWOULDBLOCK)
+			errno = n == 0 ? EPIPE : ETIMEDOUT;   /* closed; or a wait's end */
+		goto out;
+	}
 	close(s);
 	s = -1;
 	poll(NULL, 0, WOKEN_SLEEP_MS);
 	for (;;) {
-		ssize_t n = recv(c, buf, sizeof buf, 0);
+		n = recv(c, buf, sizeof buf, 0);
 		if (n == 0)
 			break;
 		if (n < 0 && errno != EAGAIN)
