@@ -77,6 +77,11 @@ int net_calib_exit_per_mib(double *out);
  * of cg's charge per worker once all block on the full results pipe, or
  * -1, and exits: never returns. */
 struct net_cgroup;
+/* What a /proc/PID/wchan's text says of a pipe's write: 1 when it names
+ * one of the kernel's functions for it (anon_pipe_write, pipe_write,
+ * pipe_wait_writable, pipe_wait: exact names, not pipe_wait_readable),
+ * 0 for another function, -1 when it is "0" or empty (not said). */
+int net_calib_wchan_pipe_write(const char *wchan);
 void net_calib_mem_pool(const struct net_cgroup *cg, int wfd) __attribute__((noreturn));
 /* net_calib_mem.c: what a worker costs in memory */
 int net_calib_thread_memory(double *out);

@@ -87,6 +87,19 @@ static int sleeping(pid_t pid)
  * kernel (6.18), pipe_write, pipe_wait_writable or pipe_wait on older
  * ones.  wchan says "0" where it hides it (a /proc that does not let us
  * trace pid) or pid is not waiting, and is unreadable without it. */
+int net_calib_wchan_pipe_write(const char *wchan)
+{
+	static const char *const names[] = {"anon_pipe_write", "pipe_write",
+					    "pipe_wait_writable", "pipe_wait"};
+
+	if (wchan[0] == 0 || strcmp(wchan, "0") == 0)
+		return -1;
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(wchan, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
 static int in_pipe_write(pid_t pid)
 {
 	char path[64], buf[64];
@@ -100,9 +113,7 @@ static int in_pipe_write(pid_t pid)
 	if (n <= 0)
 		return -1;
 	buf[n] = 0;
-	if (strcmp(buf, "0") == 0)
-		return -1;
-	return strstr(buf, "pipe_w") != NULL;
+	return net_calib_wchan_pipe_write(buf);
 }
 
 /* 1 when worker pid is blocked on the results pipe, 0 when not yet, -1

@@ -302,6 +302,24 @@ static void test_costs(void **state)
 /* A drain that asks for more connections than came returns, and takes
  * all that did come: a connect closed before its handshake ran never
  * queues one, and calibrate hung in accept on a loaded machine. */
+/* The mem probe's wait channel: the pipe's write by its exact names,
+ * not a name that begins like them; "0" says nothing. */
+static void test_wchan_pipe_write(void **state)
+{
+	static const char *const yes[] = {"anon_pipe_write", "pipe_write",
+					  "pipe_wait_writable", "pipe_wait"};
+	static const char *const no[] = {"pipe_wait_readable", "pipe_read", "anon_pipe_read",
+					 "do_wait", "pipe_writer", "pipe_w"};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+		assert_int_equal(net_calib_wchan_pipe_write(yes[i]), 1);
+	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+		assert_int_equal(net_calib_wchan_pipe_write(no[i]), 0);
+	assert_int_equal(net_calib_wchan_pipe_write("0"), -1);
+	assert_int_equal(net_calib_wchan_pipe_write(""), -1);
+}
+
 static void test_drain_fewer(void **state)
 {
 	struct sockaddr_in addr;
@@ -873,6 +891,7 @@ int main(void)
 		cmocka_unit_test(test_emu_fit),
 		cmocka_unit_test(test_client_page),
 		cmocka_unit_test(test_emu_split_checks_server),
+		cmocka_unit_test(test_wchan_pipe_write),
 		cmocka_unit_test(test_drain_fewer),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_example_profile),
