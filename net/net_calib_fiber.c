@@ -4,7 +4,8 @@
  * faults in the pages it touches, and the stack is unmapped as the green
  * thread ends.  None of that is a switch (green_switch) or memory
  * (green_memory); this file measures its CPU (green_stack), and what an
- * unmap right after a sleep costs more (green_stack_woken). */
+ * unmap right after a page's end on loopback costs more
+ * (green_stack_woken). */
 #include "net/net_calib_int.h"
 
 #include <errno.h>

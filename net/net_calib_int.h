@@ -200,7 +200,8 @@ int net_calib_emu_split(int (*measure)(struct net_calib_emu_point *pt,
 			double fig[7]);
 /* net_calib_fiber.c: a green thread's stack, made, run once and freed */
 int net_calib_green_stack(double *out);
-/* net_calib_fiber.c: what a stack's unmapping costs more after a sleep */
+/* net_calib_fiber.c: what a stack's unmapping costs more after a page's
+ * end on loopback */
 int net_calib_green_stack_woken(double *out);
 /* net_calib_uring.c: one io_uring_enter, and each op it carries (where
  * io_uring is refused: -1 with its errno) */
