@@ -19,10 +19,12 @@
  * one-core crawl's close takes 10-30 us where calibrate's takes 7-10:
  * is it the sleep before, or the emulator on the other CPU?  Figures,
  * not assertions; needs root (namespaces) and two CPUs, else skipped. */
+#include <errno.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
@@ -108,12 +110,20 @@ int main(void)
 {
 	struct emu_path p;
 
-	if (sched_getaffinity(0, sizeof all, &all) != 0 || net_calib_two_cpus(cpu) != 0) {
+	if (sched_getaffinity(0, sizeof all, &all) != 0) {
+		printf("bench_tun_close: failed: sched_getaffinity: %s\n", strerror(errno));
+		return 1;
+	}
+	if (net_calib_two_cpus(cpu) != 0) {
+		if (errno != ENODEV) {
+			printf("bench_tun_close: failed: sched_getaffinity: %s\n", strerror(errno));
+			return 1;
+		}
 		printf("bench_tun_close: skipped: one CPU\n");
 		return 0;
 	}
 	if (net_calib_path_open(&p, 1000000LL) != 0) {
-		printf("bench_tun_close: skipped: no kernel-TCP path here\n");
+		printf("bench_tun_close: skipped: no kernel-TCP path here (%s)\n", strerror(errno));
 		return 0;
 	}
 	printf("bench_tun_close: a TUN-path client's calls on its CPU clock, the medians "
@@ -122,7 +132,7 @@ int main(void)
 		for (int w = 0; w < WAYS; w++) {
 			int64_t q[3];
 			if (measure(&p, (enum way)w, q) != 0) {
-				printf("  %-16s failed\n", names[w]);
+				printf("  %-16s failed: %s\n", names[w], strerror(errno));
 				continue;
 			}
 			printf("  %-16s connect %5.1f  send %5.1f  close %5.1f\n", names[w],
