@@ -596,12 +596,15 @@ int net_calib_run(struct net_calib *c, int reps)
 	for (int f = 0; f < NET_CALIB_COUNT; f++) {
 		int k = 0, busy = 0;
 
-		/* EAGAIN is a probe's "too loaded to tell" (an order that did
-		 * not hold): a moment later may tell, so a few more tries */
+		/* a probe too loaded to tell (an order that did not hold): a
+		 * moment later may tell, so a few more tries; any other
+		 * failure gives the figure up */
 		while (k < reps) {
-			if (net_calib_measure((enum net_calib_fig)f, &v[k]) == 0)
+			int rc = net_calib_measure((enum net_calib_fig)f, &v[k]);
+
+			if (rc == 0)
 				k++;
-			else if (errno != EAGAIN || ++busy > NET_CALIB_BUSY_TRIES)
+			else if (rc != NET_CALIB_TOO_LOADED || ++busy > NET_CALIB_BUSY_TRIES)
 				break;
 		}
 		if (k < reps) {

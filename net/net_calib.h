@@ -76,7 +76,10 @@ enum net_calib_fig {
 /* Repetitions per figure when the caller asks for 0. */
 #define NET_CALIB_REPS 5
 #define NET_CALIB_MAX_REPS 15
-/* A figure's tries more when a probe says EAGAIN (too loaded to tell). */
+/* A probe's return when the machine was too loaded for what it times to
+ * hold (errno EAGAIN), and how many more tries a figure then gets; any
+ * other failure (-1) gives the figure up at once. */
+#define NET_CALIB_TOO_LOADED (-2)
 #define NET_CALIB_BUSY_TRIES 3
 
 struct net_calib {
@@ -131,7 +134,7 @@ void net_calib_machine(struct net_calib *c);
 
 /* Everything: the machine, then every figure `reps` times (0:
  * NET_CALIB_REPS, at most NET_CALIB_MAX_REPS) and its median; a probe
- * that says EAGAIN (too loaded to tell) is tried again, up to
+ * that returns NET_CALIB_TOO_LOADED is tried again, up to
  * NET_CALIB_BUSY_TRIES times a figure.  A figure that fails keeps value 0, no bit in `measured` and its errno in err[];
  * the others are still measured.  Returns how many figures were measured. */
 int net_calib_run(struct net_calib *c, int reps);

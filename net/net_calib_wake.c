@@ -482,8 +482,8 @@ out:
 			if (s.woke[2 * p] > served[2 * p] && s.woke[2 * p + 1] > served[2 * p + 1])
 				kept[n++] = s.cost[p];
 		if (n < SIB_LEAST) {
-			rc = -1;
-			e = EAGAIN;      /* the order did not hold: too loaded */
+			rc = NET_CALIB_TOO_LOADED;   /* the order did not hold */
+			e = EAGAIN;
 		} else {
 			double x = net_calib_median(kept, n) - net_calib_median(hot, PAGES);
 			*out = x < 1 ? 1 : x;
