@@ -301,6 +301,19 @@ static void on_accept(void *arg, int64_t now)
 	sim_host_accept(arg, now);
 }
 
+/* The emulator sharing the cores: the handshake's ACK, sent when the
+ * client saw its SYN-ACK at t (after the emulator's backlog), reaches the
+ * server half a round trip later, which accepts it then (the emulator's
+ * queue is not in the ACK's way, the path's half round trip is). */
+static void accept_after_syn_ack(struct sim_os *s, int64_t t)
+{
+	int64_t rtt = s->os.sc->network.rtt_ns;
+
+	if (s->server && al_server_accept_ns(&s->os.sc->machine) > 0 &&
+	    !sim_queue_push(&s->q, t + (rtt - rtt / 2), on_accept, s))
+		abort(); /* the queue cannot grow: nothing sane to continue with */
+}
+
 /* When k's connection, established in the network at now, is seen by
  * the crawler: later when the packet emulator had its SYN and SYN-ACK to
  * carry behind others.  Queues that work once per connection. */
@@ -332,12 +345,11 @@ static int64_t connected_at(struct sim_os *s, struct sim_sock *k, int64_t now)
 	 * sent, and its backlog then (sim_emu.c) */
 	if (!emu_own(s)) {
 		emu(s, now, SIM_HOST_EMU_REQUEST, 0, NULL, HOST_NONE);
-		/* the emulator shares the cores: its queue is not in the
-		 * ACK's way here, the path's half round trip is */
-		int64_t rtt = s->os.sc->network.rtt_ns;
-		if (s->server && al_server_accept_ns(&s->os.sc->machine) > 0 &&
-		    !sim_queue_push(&s->q, now + (rtt - rtt / 2), on_accept, s))
-			abort(); /* the queue cannot grow: nothing sane to continue with */
+		/* the client sends the ACK when it sees the SYN-ACK, after
+		 * the emulator's backlog: at t, or when its thread has run
+		 * (on_done) */
+		if (t >= 0)
+			accept_after_syn_ack(s, t);
 		return t;
 	}
 	/* in its passes (its SYN went in at the connect): seen now if the
@@ -429,6 +441,8 @@ static void on_done(void *arg, int64_t now)
 				return;
 			}
 			handshake_answers(s, now);
+		} else {
+			accept_after_syn_ack(s, now);
 		}
 		sim_os_connected(it.k, 0, now);
 		return;
