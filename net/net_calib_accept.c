@@ -2,9 +2,11 @@
  * accepts on the kernel-TCP path, measured on calibrate's path
  * (net/net_calib_emu.h: the namespaces, the packet emulator, the
  * servers).  A client in the crawler's namespace connects a batch of
- * sockets at once and asks for nothing; once every one is connected and
- * the emulator has gone quiet (the handshakes' ACKs written: the server
- * has accepted them all), the server's CPU clock over the batch, over
+ * sockets at once and asks for nothing; once every one is connected, the
+ * emulator has gone quiet (the handshakes' ACKs written) and the server
+ * has gone to sleep with its CPU clock still (an accept sends no packet:
+ * a server kept off the CPU by other load may still be accepting after
+ * the emulator's quiet), the server's CPU clock over the batch, over
  * its connections, is the figure: accept(), the connection's
  * registration, the wake-ups that brought them (as tun_server_request
  * holds its own).  The handshakes' TCP input runs where the emulator
@@ -19,6 +21,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -34,6 +37,59 @@
 #include "net/net_clock.h"
 
 #define ACCEPT_WARM 50       /* the warm-up's connections, left out */
+#define ACCEPT_STILL_MS 30   /* the server asleep, its CPU still this long */
+
+/* 1 when pid sleeps in a wait (/proc's state S), 0 when not, -1 when
+ * its state cannot be read. */
+static int asleep(pid_t pid)
+{
+	char path[64], buf[512];
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	const char *st = strrchr(buf, ')');   /* after the command's name */
+	if (!st || st[1] != ' ' || !st[2])
+		return -1;
+	return st[2] == 'S';
+}
+
+/* Waits until the server (pid, its CPU clock) has been asleep with its
+ * clock still for ACCEPT_STILL_MS: it has accepted every connection
+ * whose ACK reached it.  0, or -1 with errno (ETIMEDOUT: not within
+ * EMU_WAIT_MS; EPROTO: its clock or state unreadable). */
+static int server_still(pid_t pid, clockid_t clock)
+{
+	int64_t now = net_mono_ns(), end = now + EMU_WAIT_MS * 1000000LL, since = now;
+	double seen = net_calib_cpu_on(clock);
+
+	for (;;) {
+		int a = asleep(pid);
+		if (seen < 0 || a < 0) {
+			errno = EPROTO;
+			return -1;
+		}
+		if (!a)
+			since = now;
+		if (now - since >= ACCEPT_STILL_MS * 1000000LL)
+			return 0;
+		if (now > end) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		usleep(2000);
+		double c = net_calib_cpu_on(clock);
+		now = net_mono_ns();
+		if (c != seen) {
+			seen = c;
+			since = now;
+		}
+	}
+}
 
 /* The client: n connections to port at once, then one byte up wfd when
  * every one is connected; then it waits to be killed, holding them. */
@@ -99,15 +155,19 @@ static int batch(const struct emu_path *p, int n, double *ns)
 	int e = got != 0 && errno == ETIMEDOUT ? ETIMEDOUT : EPROTO;
 	close(pfd[0]);
 	/* connected: the server accepts as the ACKs reach it, the emulator
-	 * quiet after the last */
+	 * quiet after the last, the server once it has run them all */
 	int q = got == 0 ? net_calib_path_quiet(p) : -1;
+	if (q == 0)
+		q = server_still(p->srv[0], p->srv_clock[0]);
+	if (got == 0 && q != 0)
+		e = errno;
 	double s1 = net_calib_cpu_on(p->srv_clock[0]);
 	if (cli > 0) {
 		kill(cli, SIGKILL);            /* its sockets close with it */
 		net_calib_reap(cli);
 	}
 	if (got != 0 || q != 0) {
-		errno = got != 0 ? e : ETIMEDOUT;
+		errno = e;
 		return -1;
 	}
 	if (s0 < 0 || s1 <= s0) {
