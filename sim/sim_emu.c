@@ -149,6 +149,10 @@ static void on_pass(void *arg, int64_t now)
 	for (size_t i = 0; i < n; i++) {
 		const struct sim_emu_item *it = &s->emu_pass[i];
 		t += it->up;
+		/* the server's accept from the ACK's write, its CPU taken
+		 * in its thread from now: the network has the request at
+		 * the server without the emulator's up backlog, and an
+		 * accept queued at t would come after that page's write */
 		if (it->accept)
 			sim_host_accept(s, t);
 		if (it->syn) {
