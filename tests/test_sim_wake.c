@@ -484,6 +484,53 @@ static void test_wake_holds_the_switch(void **state)
 	}
 }
 
+/* The charge holds a process switch too, and holds it with what it
+ * charged.  A blocking crawler with the packet emulator on its core (a
+ * host program: another process) sleeps twice a page, 4 pages, 200 ms
+ * round trips, and the emulator runs last before each wake-up: the
+ * crawler comes back in after another process, so it pays the larger of
+ * process_switch (20 us, or 100 us; thread_switch 2 us) and the wake-up's
+ * charge, wake_100ms (170 us), of which the emulator's wake-up on the
+ * crawler's CPU charges 170 x 30 / 75 = 68 us with wake_remote_1ms 75 us.
+ * Over the same run without wake-up figures, each wake-up adds:
+ *   whole 170 us, switch 20 us:   170 - 20 = 150 us
+ *   whole 170 us, switch 100 us:  170 - 100 = 70 us
+ *   68 us, switch 20 us:          68 - 20 = 48 us
+ *   68 us, switch 100 us:         nothing (the switch is more) */
+static void test_wake_holds_a_process_switch(void **state)
+{
+	static const struct {
+		int64_t remote, process_switch, add;
+	} cases[] = {
+		{0, 20 * US, 150 * US},
+		{0, 100 * US, 70 * US},
+		{75 * US, 20 * US, 48 * US},
+		{75 * US, 100 * US, 0},
+	};
+	struct al_scenario sc;
+	struct al_report a, b;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		fixed(&sc, 4, 200 * MS);
+		sc.machine.host_emulator = AL_HOST_EMU_SHARED;
+		sc.machine.costs.emulator_packet_ns = 5 * US;
+		sc.machine.costs.thread_switch_ns = 2 * US;
+		sc.machine.costs.process_switch_ns = cases[i].process_switch;
+		run(&sc, AL_MODEL_SYNC, &a);
+		sc.machine.costs.wake_1ms_ns = 30 * US;
+		sc.machine.costs.wake_100ms_ns = 170 * US;
+		sc.machine.costs.wake_remote_1ms_ns = cases[i].remote;
+		run(&sc, AL_MODEL_SYNC, &b);
+		assert_int_equal(b.context_switches, a.context_switches);
+		assert_int_equal(b.checksum, a.checksum);
+		int64_t extra = b.cpu_busy_ns - a.cpu_busy_ns;
+		if (extra != 4 * 2 * cases[i].add)
+			fail_msg("case %zu: CPU %lld more, want %lld", i, (long long)extra,
+				 (long long)(4 * 2 * cases[i].add));
+	}
+}
+
 /* With the wake-up costs the run is still a function of its scenario. */
 static void test_same_twice(void **state)
 {
@@ -515,6 +562,7 @@ int main(void)
 		cmocka_unit_test(test_busy_core_pays_its_gaps),
 		cmocka_unit_test(test_blocking_models_pay_per_wakeup),
 		cmocka_unit_test(test_wake_holds_the_switch),
+		cmocka_unit_test(test_wake_holds_a_process_switch),
 		cmocka_unit_test(test_pool_pays_a_halt_once),
 		cmocka_unit_test(test_pool_sibling_pays_its_floor),
 		cmocka_unit_test(test_host_server_changes_nothing),
