@@ -15,9 +15,12 @@ trap 'exit 1' INT TERM
 
 # xvfb_start: Xvfb chooses a free display itself and writes its number
 # when it is up; DISPLAY is then that display, and nothing else is one.
+# -noreset: an X server resets when its last client leaves, and a viewer
+# that connects during the reset (the one after a viewer that quit; slow
+# on a loaded machine) is told "x11 not available".
 # 0 once it is up, 1 if it did not come up within 10 s.
 xvfb_start() {
-	Xvfb -displayfd 3 -screen 0 1600x1000x24 -nolisten tcp 3>"$tmp/display" 2>"$tmp/xvfb.log" &
+	Xvfb -displayfd 3 -noreset -screen 0 1600x1000x24 -nolisten tcp 3>"$tmp/display" 2>"$tmp/xvfb.log" &
 	xvfb=$!
 	i=0
 	while [ ! -s "$tmp/display" ] && [ $i -lt 100 ] && kill -0 $xvfb 2>/dev/null; do
