@@ -62,8 +62,8 @@ struct al_costs {
 	int64_t recv_ns_per_kib;     /* recv: per KiB copied out of the kernel */
 	int64_t send_ns;             /* a request's send on loopback: the peer's
 	                                TCP input and wake-up run in it      */
-	/* A blocked thread's first burst after it slept, beyond the table's
-	 * other costs: the wake-up and the work after it run on cold caches
+	/* A blocked thread's first burst after it slept, in place of its
+	 * switch where it is more (the probe's woken half holds the switch): the wake-up and the work after it run on cold caches
 	 * and TLB (docs/costs.md).  Charged by the time it slept: wake_100us
 	 * up to 0.1 ms, wake_segment_1ms (else wake_1ms) just under 1 ms,
 	 * wake_1ms from 1 ms, wake_100ms from 100 ms, between them along
@@ -86,7 +86,8 @@ struct al_costs {
 	int64_t emulator_ns_per_kib;
 	/* The part of server_request the origin server spends when a client
 	 * connects (accept, registration; measured as a connection that asks
-	 * for nothing), charged then, the rest at the response. */
+	 * for nothing), charged then (on the kernel-TCP path when the
+	 * handshake's ACK reaches the server), the rest at the response. */
 	int64_t server_accept_ns;
 	/* The origin server's CPU per wake-up, charged when its thread was
 	 * asleep as work reached it (the loop's return from its wait, cold

@@ -310,7 +310,7 @@ static void accept_after_syn_ack(struct sim_os *s, int64_t t)
 	int64_t rtt = s->os.sc->network.rtt_ns;
 
 	if (s->server && al_server_accept_ns(&s->os.sc->machine) > 0 &&
-	    !sim_queue_push(&s->q, t + (rtt - rtt / 2), on_accept, s))
+	    !sim_queue_push(&s->q, t + rtt / 2, on_accept, s))
 		abort(); /* the queue cannot grow: nothing sane to continue with */
 }
 
@@ -371,7 +371,8 @@ static int64_t queue(int64_t *busy, int64_t t, int64_t ns)
 }
 
 /* The server's part of a page of len bytes, for k: its request's work
- * less the accept's when that was charged at connect, and per KiB. */
+ * less the accept's when that was charged apart (at the connect, or on
+ * the kernel-TCP path when the handshake's ACK reached it), and per KiB. */
 static int64_t server_ns(const struct sim_os *s, const struct sim_gate *g, int64_t len)
 {
 	return al_server_page_ns(&s->os.sc->machine, len, g->conn);

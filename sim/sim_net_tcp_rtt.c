@@ -3,7 +3,7 @@
  * "RTO"), and the clock its timers run on: jiffies and the timer wheel.
  * Apart from sim_net_tcp.c, which feeds a sample per segment that
  * arrives to tcp_rtt_estimator's counterpart, sim_net_tcp_sample_into
- * (inline in sim_net_int.h); the handshake's sample and the request's
+ * (inline in sim_net_tcp_int.h); the handshake's sample and the request's
  * RTOs, before the flow has a TCP state, are here too. */
 #include "core/al_assert.h"
 #include "sim/sim_net_tcp_int.h"

@@ -9,7 +9,8 @@
 # running.
 #
 # ASYNCLAB_VIEW replaces "$ASYNCLAB view" (another viewer command,
-# to try the window without the command).  Skipped, and said so, only when
+# to try the window without the command; a wrapper must exec the viewer:
+# its window is found by the PID started here).  Skipped, and said so, only when
 # Xvfb, xdotool or xwd is missing: scripts/deps.sh installs them.
 A=${ASYNCLAB:-./asynclab}
 VIEW=${ASYNCLAB_VIEW:-"$A view"}

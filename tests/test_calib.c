@@ -299,9 +299,6 @@ static void test_costs(void **state)
 	assert_int_equal(net_calib_is_size(NET_CALIB_SELECT), 0);
 }
 
-/* A drain that asks for more connections than came returns, and takes
- * all that did come: a connect closed before its handshake ran never
- * queues one, and calibrate hung in accept on a loaded machine. */
 /* The mem probe's wait channel: the pipe's write by its exact names,
  * not a name that begins like them; "0" says nothing. */
 static void test_wchan_pipe_write(void **state)
@@ -320,6 +317,9 @@ static void test_wchan_pipe_write(void **state)
 	assert_int_equal(net_calib_wchan_pipe_write(""), -1);
 }
 
+/* A drain that asks for more connections than came returns, and takes
+ * all that did come: a connect closed before its handshake ran never
+ * queues one, and calibrate hung in accept on a loaded machine. */
 static void test_drain_fewer(void **state)
 {
 	struct sockaddr_in addr;
