@@ -1,7 +1,8 @@
-/* Measuring this machine's costs: the table of figures, the medians, the
- * machine's size, and the measurements that need one thread only (a
- * syscall, a call, a coroutine resume, the selector, the parser).  The ones
- * that start threads and processes are in net_calib_sched.c.
+/* Measuring this machine's costs: the table of figures, the medians, and
+ * the measurements that need one thread only (a syscall, a call, a
+ * coroutine resume, the selector, the parser).  The ones that start
+ * threads and processes are in net_calib_sched.c; the machine's size
+ * (cores, clock, memory, fd limit) in net_calib_machine.c.
  *
  * The one-thread figures are timed on the thread's CPU clock: on a shared
  * machine a wall clock also counts the time neighbours ran while this
@@ -481,63 +482,6 @@ int net_calib_measure(enum net_calib_fig f, double *out)
 	sigaction(SIGPIPE, &old, NULL);
 	errno = e;
 	return rc;
-}
-
-/* --- the machine ------------------------------------------------------ */
-
-/* The first "cpu MHz" line, in Hz rounded to kHz; 0 if there is none
- * (some architectures do not say). */
-static int64_t cpu_hz(void)
-{
-	FILE *f = fopen("/proc/cpuinfo", "re");
-	char line[256];
-	int64_t hz = 0;
-
-	if (f == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		char *colon = strchr(line, ':');
-
-		if (strncmp(line, "cpu MHz", 7) == 0 && colon) {
-			double mhz = strtod(colon + 1, NULL);
-
-			if (mhz >= 1 && mhz <= 100000)
-				hz = (int64_t)llround(mhz * 1000) * 1000;
-			break;
-		}
-	}
-	fclose(f);
-	return hz;
-}
-
-static int64_t mem_total(void)
-{
-	FILE *f = fopen("/proc/meminfo", "re");
-	char line[256];
-	long long kb = 0;
-
-	if (f == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemTotal: %lld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb >= 1024 ? (int64_t)kb * 1024 : 0;
-}
-
-void net_calib_machine(struct net_calib *c)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	struct rlimit rl;
-
-	c->cores = n < 1 ? 0 : n > 4096 ? 4096 : (int)n;
-	c->hz = cpu_hz();
-	c->memory = mem_total();
-	c->fd_limit = 0;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max >= 3)
-		c->fd_limit = rl.rlim_max == RLIM_INFINITY ||
-			      rl.rlim_max > 100000000 ? 100000000 :
-			      (int)rl.rlim_max;
 }
 
 static int cmp_double(const void *a, const void *b)
