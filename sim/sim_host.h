@@ -83,7 +83,8 @@ struct sim_host_prog {
 	int64_t ran;
 };
 
-/* The kernel's TCP work and the other programs' (sim_host.c). */
+/* The kernel's TCP work and the other programs' (sim_host.c; the
+ * packet counts and TUN prices: sim_host_tun.c). */
 /* Starts the origin server and link emulators the machine names. 0 or -1. */
 int sim_host_init(struct sim_os *s);
 void sim_host_free(struct sim_os *s);
@@ -145,5 +146,8 @@ void sim_host_accept(struct sim_os *s, int64_t at);
  * the link and the packet emulator to have done their work (its gate is
  * then in the future): an event at the gate calls sim_os_readable. */
 int sim__host_hold(struct sim_os *s, struct sim_sock *k, int64_t now);
+/* What the running thread's connect costs it (sim_host_connect): its
+ * packet's price, less the close's part where priced apart. */
+int64_t sim__host_connect_price(struct sim_os *s);
 
 #endif
