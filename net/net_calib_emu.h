@@ -1,16 +1,31 @@
-/* The kernel-TCP path as calibrate's probes build it (net_calib_emu.c):
+/* The kernel-TCP path as calibrate's probes build it (net_calib_path.c):
  * two namespaces, the packet emulator between them, a server for each
  * of the emulator probe's page sizes.  Internal to net/net_calib*.c. */
 #ifndef NET_CALIB_EMU_H
 #define NET_CALIB_EMU_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
 
 #include "net/net_ns.h"
 
 #define EMU_SIZES 3
+/* A batch's pages, fetched at once: enough that the emulator carries
+ * packets many a wake-up, as where it paces a run.  Its price a packet
+ * falls as its load rises (select-limit's real runs, asyncio, load
+ * 0.4-0.6, its cpu_ns less setup over its packets: 6.8-7.3 us at 300
+ * pages at once, 4-6 packets a wake-up; 5.2-6.1 us at 1,000-4,000, 10-55
+ * a wake-up; C10K's loops 5.4-6.0 us, 29-59 a wake-up): batches of 300
+ * (7.0-8.7 us on a quiet machine) priced select-limit's 2,000 pages,
+ * which the emulator paces, over their runs' own 4.9-6.3 us
+ * (docs/costs.md, "The emulator's price, busy").
+ * Fewer where RLIMIT_NOFILE allows fewer (net_calib_emu_pages). */
+#define EMU_PAGES 2000
+#define EMU_WARM 50          /* the warm-up's pages, left out */
+/* the servers' page bodies, one server each */
+extern const int net_calib_emu_size[EMU_SIZES];
 #define EMU_WAIT_MS 5000     /* a step silent this long is stuck: no figure */
 
 struct emu_path {
@@ -33,6 +48,8 @@ void net_calib_path_close(struct emu_path *p);
 int net_calib_path_quiet(const struct emu_path *p);
 /* The pages of a batch: 2,000, or what RLIMIT_NOFILE leaves. */
 int net_calib_emu_pages(void);
+/* The packets p's emulator has carried so far, read as it writes them. */
+int64_t net_calib_path_packets(const struct emu_path *p);
 /* A CPU clock's ns so far, or -1. */
 double net_calib_cpu_on(clockid_t clock);
 /* The probes' round trip, ms. */
